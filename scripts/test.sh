@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The test command: from a fresh clone to a finished test run on a machine with
+# Node 20, Java and Maven (apt-get fills in Redis and Chromium). Installs the
+# node dependencies, starts Redis, a Redis Cluster and Kafka natively
+# (scripts/services.sh), runs lint, typecheck and every test, and stops the
+# services again whatever happened.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+started=$(date +%s)
+echo "== npm ci"
+npm ci --no-audit --no-fund
+
+echo "== services"
+trap 'bash scripts/services.sh stop' EXIT
+eval "$(bash scripts/services.sh start)"
+export TALLY_REQUIRE_SERVICES=1
+
+echo "== lint";      npm run --silent lint
+echo "== typecheck"; npm run --silent typecheck
+echo "== tests (KAFKA_BROKERS=$KAFKA_BROKERS REDIS_URL=$REDIS_URL REDIS_CLUSTER_NODES=$REDIS_CLUSTER_NODES CLICKHOUSE_URL=${CLICKHOUSE_URL:-<chDB stand-in>})"
+npx vitest run
+echo "== done in $(( $(date +%s) - started ))s"

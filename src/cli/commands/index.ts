@@ -1,0 +1,6 @@
+/** Every `tally` subcommand, in the order `tally --help` lists them. */
+import type { Command } from 'commander';
+
+export type RegisterCommand = (program: Command) => void;
+
+export const COMMANDS: readonly RegisterCommand[] = [];

@@ -1,0 +1,103 @@
+/**
+ * One error hierarchy for all of tally. Every error carries a stable `code`
+ * from the catalog below, an HTTP status, and whether retrying can help.
+ * `docs/errors.md` lists the same catalog; a test fails when the two drift.
+ */
+
+export interface ErrorSpec {
+  /** HTTP status the API answers with. */
+  readonly status: number;
+  /** Whether the same operation may succeed if tried again later. */
+  readonly retriable: boolean;
+  /** One line for the docs. */
+  readonly description: string;
+}
+
+export const ERROR_CATALOG = {
+  VALIDATION_FAILED: { status: 400, retriable: false, description: 'Input failed validation; `details.errors` lists each field path and reason.' },
+  INVALID_JSON: { status: 400, retriable: false, description: 'A body, line or file is not valid JSON.' },
+  EVENT_TOO_LARGE: { status: 413, retriable: false, description: 'An event exceeds the maximum encoded size.' },
+  BATCH_TOO_LARGE: { status: 413, retriable: false, description: 'A batch has more events or bytes than allowed.' },
+  USAGE_INVALID: { status: 400, retriable: false, description: 'A usage object has a negative, fractional or non-numeric count.' },
+  UNKNOWN_PROVIDER: { status: 400, retriable: false, description: 'The provider id is not one tally knows.' },
+  UNKNOWN_MODEL: { status: 422, retriable: false, description: 'No price is known for the model; the event is stored unpriced.' },
+  NO_PRICE_IN_FORCE: { status: 422, retriable: false, description: 'The model is known but no price was in force at occurred_at.' },
+  PRICE_FILE_INVALID: { status: 400, retriable: false, description: 'A price file could not be read or has an invalid entry.' },
+  MONEY_INVALID: { status: 400, retriable: false, description: 'A money or price value is not an exact decimal within range and precision.' },
+  CONFIG_INVALID: { status: 500, retriable: false, description: 'Configuration failed validation at start.' },
+  UNAUTHORIZED: { status: 401, retriable: false, description: 'No API key, or an unknown one.' },
+  FORBIDDEN: { status: 403, retriable: false, description: 'The API key may not do this (role or tenant).' },
+  NOT_FOUND: { status: 404, retriable: false, description: 'The resource does not exist.' },
+  CONFLICT: { status: 409, retriable: false, description: 'The resource already exists or changed concurrently.' },
+  BUDGET_INVALID: { status: 400, retriable: false, description: 'A budget definition is invalid.' },
+  BUDGET_NOT_FOUND: { status: 404, retriable: false, description: 'No budget has this id.' },
+  QUOTA_EXCEEDED: { status: 429, retriable: true, description: 'A hard budget has no room for the request; retry after it resets.' },
+  RESERVATION_NOT_FOUND: { status: 404, retriable: false, description: 'The reservation does not exist, was settled, or expired.' },
+  LOG_UNAVAILABLE: { status: 503, retriable: true, description: 'The event log (Kafka) did not acknowledge.' },
+  STORE_UNAVAILABLE: { status: 503, retriable: true, description: 'The analytics store (ClickHouse/chDB) is unreachable or failing.' },
+  STORE_QUERY_FAILED: { status: 500, retriable: false, description: 'The analytics store rejected a query.' },
+  COUNTERS_UNAVAILABLE: { status: 503, retriable: true, description: 'The counter store (Redis) is unreachable or failing.' },
+  MIGRATION_FAILED: { status: 500, retriable: false, description: 'A schema migration failed.' },
+  WEBHOOK_FAILED: { status: 502, retriable: true, description: 'A webhook endpoint did not accept an alert.' },
+  SHUTTING_DOWN: { status: 503, retriable: true, description: 'The process is stopping and takes no new work.' },
+  INTERNAL: { status: 500, retriable: false, description: 'An unexpected internal error.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+/** A field-level problem: which field, and why. Paths use dots and [n], e.g. `usage.prompt_tokens` or `[3].model`. */
+export interface FieldError {
+  readonly path: string;
+  readonly reason: string;
+}
+
+export interface TallyErrorOptions {
+  readonly cause?: unknown;
+  /** Structured context safe to log and to return to the caller. */
+  readonly details?: Record<string, unknown>;
+  /** Overrides the catalog's retriable flag for this instance. */
+  readonly retriable?: boolean;
+}
+
+export class TallyError extends Error {
+  override readonly name = 'TallyError';
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retriable: boolean;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: TallyErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    const spec: ErrorSpec = ERROR_CATALOG[code];
+    this.code = code;
+    this.status = spec.status;
+    this.retriable = options.retriable ?? spec.retriable;
+    this.details = options.details ?? {};
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details: Record<string, unknown> } {
+    return { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+/** A validation failure carrying every field error at once. */
+export function validationError(errors: readonly FieldError[], message?: string): TallyError {
+  const first = errors[0];
+  const text = message ?? (first ? `${first.path || '(root)'}: ${first.reason}` : 'invalid input');
+  return new TallyError('VALIDATION_FAILED', text, { details: { errors } });
+}
+
+export function isTallyError(err: unknown): err is TallyError {
+  return err instanceof TallyError;
+}
+
+/** Whether retrying the failed operation can help. Unknown errors are not retried. */
+export function isRetriable(err: unknown): boolean {
+  return err instanceof TallyError && err.retriable;
+}
+
+/** A short message for any thrown value. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,71 @@
+/**
+ * Canonical usage: every provider's usage object maps to these classes, which
+ * never overlap, so `total` is always their sum and each class has one price.
+ */
+
+export const TOKEN_CLASSES = [
+  'input', // uncached text input
+  'cached_input', // cache read
+  'cache_write_5m',
+  'cache_write_1h',
+  'output', // visible text output
+  'reasoning',
+  'audio_input',
+  'audio_output',
+  'image_input',
+  'image_output',
+] as const;
+
+export type TokenClass = (typeof TOKEN_CLASSES)[number];
+
+/** Token counts per class plus `total`, which always equals their sum. */
+export type TokenCounts = { [K in TokenClass]: number } & { total: number };
+
+/** Input-side classes: these count toward a prompt-size tier threshold. */
+export const INPUT_CLASSES: readonly TokenClass[] = ['input', 'cached_input', 'cache_write_5m', 'cache_write_1h', 'audio_input', 'image_input'];
+
+/** Which usage shape a usage object was recognised as. */
+export const USAGE_SHAPES = [
+  'openai_chat',
+  'openai_responses',
+  'anthropic',
+  'gemini',
+  'bedrock_converse',
+  'cohere',
+  'canonical',
+  'otel',
+  'empty',
+] as const;
+export type UsageShape = (typeof USAGE_SHAPES)[number];
+
+export interface NormalizedUsage {
+  readonly shape: UsageShape;
+  readonly tokens: TokenCounts;
+  /** Billable requests; 1 unless the event says otherwise. */
+  readonly requests: number;
+  readonly tool_calls: number;
+  readonly web_search_requests: number;
+  readonly images: number;
+  /** Seconds of audio billed per second (e.g. transcription), may be fractional. */
+  readonly audio_seconds: number;
+  /** All input-side tokens of the request; selects a price tier (e.g. above 200k). */
+  readonly prompt_tokens: number;
+  /** A cost the provider reported inside the usage object (OpenRouter `usage.cost`), as decimal text. */
+  readonly reported_cost: string | null;
+  /** Keys of the usage object tally did not interpret; kept with the event, never fatal. */
+  readonly unknown_fields: readonly string[];
+}
+
+export function emptyTokens(): TokenCounts {
+  return {
+    input: 0, cached_input: 0, cache_write_5m: 0, cache_write_1h: 0, output: 0, reasoning: 0,
+    audio_input: 0, audio_output: 0, image_input: 0, image_output: 0, total: 0,
+  };
+}
+
+/** Sets `total` to the sum of the classes and returns the counts. */
+export function withTotal(tokens: Omit<TokenCounts, 'total'> & { total?: number }): TokenCounts {
+  let total = 0;
+  for (const c of TOKEN_CLASSES) total += tokens[c];
+  return { ...tokens, total } as TokenCounts;
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { formatScaled, formatUsd, formatUsdFixed, parseScaled, parseUsd, roundUsd, sumMoney, USD_SCALE } from '../../src/money.js';
+import { TallyError } from '../../src/errors.js';
+
+describe('money', () => {
+  it('parses decimal text exactly, including exponent notation from price files', () => {
+    expect(parseUsd('0.105')).toBe(105_000_000_000_000n);
+    expect(parseUsd('1.5e-07')).toBe(150_000_000n);
+    expect(parseUsd('3.75E-8')).toBe(37_500_000n);
+    expect(parseUsd('-2')).toBe(-2_000_000_000_000_000n);
+    expect(parseUsd('.5')).toBe(500_000_000_000_000n);
+    expect(parseScaled('2.50', 9)).toBe(2_500_000_000n);
+  });
+
+  it('rejects text that is not a decimal, and precision it cannot hold, naming the value', () => {
+    expect(() => parseUsd('abc', 'input price')).toThrowError(/input price "abc" is not a decimal/);
+    expect(() => parseUsd('1e-16')).toThrowError(TallyError);
+    expect(() => parseUsd('0.0000000000000001')).toThrowError(/more than 15 decimal places/);
+    expect(parseUsd('0.1000000000000000000')).toBe(100_000_000_000_000n); // trailing zeros are fine
+  });
+
+  it('formats with trailing zeros trimmed', () => {
+    expect(formatUsd(105_000_000_000_000n)).toBe('0.105');
+    expect(formatUsd(90n * 10n ** 15n)).toBe('90');
+    expect(formatUsd(-1n)).toBe('-0.000000000000001');
+    expect(formatUsd(0n)).toBe('0');
+    expect(formatScaled(12345n, 2)).toBe('123.45');
+  });
+
+  it('round-trips every amount through text', () => {
+    fc.assert(fc.property(fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }), (n) => parseUsd(formatUsd(n)) === n));
+  });
+
+  it('sums a million prices of $0.000001 to exactly $1', () => {
+    const one = parseUsd('0.000001');
+    const amounts = new Array<bigint>(1_000_000).fill(one);
+    expect(formatUsd(sumMoney(amounts))).toBe('1');
+  });
+
+  it('rounds half to even only at the display edge', () => {
+    expect(formatUsdFixed(parseUsd('0.125'), 2)).toBe('0.12');
+    expect(formatUsdFixed(parseUsd('0.135'), 2)).toBe('0.14');
+    expect(formatUsdFixed(parseUsd('12.3'), 2)).toBe('12.30');
+    expect(formatUsdFixed(parseUsd('-0.005'), 2)).toBe('0.00');
+    expect(roundUsd(parseUsd('1.23456'), USD_SCALE)).toBe(parseUsd('1.23456'));
+  });
+});
