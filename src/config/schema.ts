@@ -1,0 +1,163 @@
+/**
+ * tally's configuration: one zod schema, every option documented where it is
+ * declared, with its default. Sources, later winning: built-in defaults, an
+ * optional YAML/JSON file (`--config` or TALLY_CONFIG), environment variables
+ * (see ENV_MAP in load.ts). Validated once at start; each mistake is reported
+ * with its path and where the value came from.
+ */
+import { z } from 'zod';
+
+export const API_ROLES = ['ingest', 'read', 'admin'] as const;
+export type ApiRole = (typeof API_ROLES)[number];
+
+const port = z.number().int().min(0).max(65535);
+const positiveInt = z.number().int().positive();
+
+export const apiKeySchema = z.object({
+  /** A name for logs and metrics; never the secret. */
+  id: z.string().min(1).max(64),
+  /** The secret as presented by clients, or `sha256:<hex>` of it. */
+  key: z.string().min(16, 'must be at least 16 characters'),
+  /** The tenant this key may act for; `*` for every tenant (platform owner). */
+  tenant: z.string().min(1),
+  /** ingest: write events; read: analytics and quota checks; admin: everything, incl. budgets. */
+  role: z.enum(API_ROLES),
+});
+export type ApiKeyConfig = z.infer<typeof apiKeySchema>;
+
+export const configSchema = z.object({
+  /** pino level: fatal, error, warn, info, debug, trace, silent. Default info. */
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  kafka: z
+    .object({
+      /** Bootstrap brokers. Default 127.0.0.1:9092. Env KAFKA_BROKERS (comma-separated). */
+      brokers: z.array(z.string().min(1)).min(1).default(['127.0.0.1:9092']),
+      /** Client id reported to the brokers. Default tally. */
+      clientId: z.string().min(1).default('tally'),
+      /** TLS to the brokers. Default false. */
+      ssl: z.boolean().default(false),
+      /** SASL authentication; absent for none. */
+      sasl: z
+        .object({
+          mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+          username: z.string().min(1),
+          password: z.string().min(1),
+        })
+        .optional(),
+    })
+    .prefault({}),
+
+  topics: z
+    .object({
+      /** Raw usage events, keyed by tenant. Default usage.raw. */
+      raw: z.string().min(1).default('usage.raw'),
+      /** Dead letters: raw bytes + reason + source offset. Default usage.dlq. */
+      dlq: z.string().min(1).default('usage.dlq'),
+      /** Budget threshold crossings. Default usage.alerts. */
+      alerts: z.string().min(1).default('usage.alerts'),
+      /** Partitions of the raw topic when tally creates it. Default 12. */
+      rawPartitions: positiveInt.default(12),
+      /** Partitions of the DLQ and alerts topics when tally creates them. Default 3. */
+      sidePartitions: positiveInt.default(3),
+    })
+    .prefault({}),
+
+  clickhouse: z
+    .object({
+      /** ClickHouse HTTP URL. Unset: the embedded chDB store is used. Env CLICKHOUSE_URL. */
+      url: z.url().optional(),
+      /** Default default. Env CLICKHOUSE_USER. */
+      username: z.string().default('default'),
+      /** Default empty. Env CLICKHOUSE_PASSWORD. */
+      password: z.string().default(''),
+      /** Database holding tally's tables. Default tally. Env CLICKHOUSE_DATABASE. */
+      database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier').default('tally'),
+      /** Cluster name: migrations use ON CLUSTER and Replicated engines. Default none. */
+      cluster: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/).optional(),
+      /** Request timeout in ms. Default 30000. */
+      requestTimeoutMs: positiveInt.default(30_000),
+      /** Raw events older than this many months are dropped by TTL. Default 13. */
+      retentionMonths: positiveInt.default(13),
+    })
+    .prefault({}),
+
+  /** Directory of the embedded chDB store (`tally start`). Default ./.tally. */
+  dataDir: z.string().min(1).default('./.tally'),
+
+  redis: z
+    .object({
+      /** Redis URL. Unset: counters live in memory (embedded mode only). Env REDIS_URL. */
+      url: z.string().optional(),
+      /** Redis Cluster seed nodes host:port; takes precedence over url. Env REDIS_CLUSTER_NODES. */
+      clusterNodes: z.array(z.string().regex(/^[^:]+:\d+$/, 'must be host:port')).optional(),
+      /** Prefix of every key tally writes. Default tally. */
+      keyPrefix: z.string().min(1).default('tally'),
+    })
+    .prefault({}),
+
+  api: z
+    .object({
+      /** Listen address. Default 0.0.0.0 for `tally api`; `tally start` without keys forces 127.0.0.1. */
+      host: z.string().default('0.0.0.0'),
+      /** Listen port. Default 8787. Env TALLY_PORT. */
+      port: port.default(8787),
+      /** Largest request body in bytes. Default 10 MiB. */
+      bodyLimitBytes: positiveInt.default(10 * 1024 * 1024),
+      /** Most events in one ingest request. Default 10000. */
+      maxBatchEvents: positiveInt.default(10_000),
+      /** API keys. Env TALLY_API_KEYS: `id:role:tenant:secret` entries, comma-separated. */
+      keys: z.array(apiKeySchema).default([]),
+    })
+    .prefault({}),
+
+  processor: z
+    .object({
+      /** Consumer group id. Default tally-processor. */
+      groupId: z.string().min(1).default('tally-processor'),
+      /** Partitions processed at once by one process. Default 4. */
+      partitionsConsumedConcurrently: positiveInt.default(4),
+      /** Broker waits up to this long to fill a fetch (batching by time). Default 250. */
+      maxWaitTimeMs: positiveInt.default(250),
+      /** Broker returns a fetch once this many bytes are ready (batching by size). Default 64 KiB. */
+      minBytes: positiveInt.default(64 * 1024),
+      /** Most bytes fetched per partition per batch. Default 4 MiB. */
+      maxBytesPerPartition: positiveInt.default(4 * 1024 * 1024),
+      /** Most records written to the sinks in one step. Default 5000. */
+      maxSinkBatch: positiveInt.default(5000),
+      /** Port of /healthz, /readyz, /metrics for `tally processor`. Default 8788. */
+      healthPort: port.default(8788),
+    })
+    .prefault({}),
+
+  pricing: z
+    .object({
+      /** Extra price files (tally or LiteLLM format), later files win. */
+      priceFiles: z.array(z.string().min(1)).default([]),
+      /** Azure deployment name → model id, e.g. { "prod-gpt4o": "gpt-4o" }. */
+      azureDeployments: z.record(z.string(), z.string()).default({}),
+      /** When a caller-reported cost wins: fallback (only if unpriced), prefer, ignore. Default fallback. */
+      reportedCost: z.enum(['fallback', 'prefer', 'ignore']).default('fallback'),
+    })
+    .prefault({}),
+
+  budgets: z
+    .object({
+      /** Window in which a re-sent event_id is ignored by the counters, in hours. Default 24. */
+      dedupWindowHours: z.number().min(0).default(24),
+      /** Percentage at which a budget reports `approaching`. Default 80. */
+      approachingPercent: z.number().min(0).max(100).default(80),
+      /** Seconds an unsettled reservation holds its estimate. Default 300. */
+      reservationTtlSeconds: positiveInt.default(300),
+      /** Budgets created at start when missing (same shape as POST /v1/budgets). */
+      defaults: z.array(z.record(z.string(), z.unknown())).default([]),
+      /** Tier templates by name (same shape as the tiers API). */
+      tiers: z.record(z.string(), z.unknown()).default({}),
+      /** Alert webhooks: each POST is signed with HMAC-SHA256 of the body using `secret`. */
+      webhooks: z.array(z.object({ url: z.url(), secret: z.string().min(16) })).default([]),
+    })
+    .prefault({}),
+});
+
+export type TallyConfig = z.output<typeof configSchema>;
+export type TallyConfigInput = z.input<typeof configSchema>;
