@@ -1,0 +1,75 @@
+/**
+ * Prometheus metrics. One registry per process; every instrument is declared
+ * here, named `tally_*`, and listed in docs/metrics.md. Components receive the
+ * `Metrics` object instead of touching prom-client directly.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const SIZE_BUCKETS = [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** Records read from the raw topic, by outcome: priced, unpriced, rejected, duplicate. */
+  readonly eventsConsumed: Counter<'outcome'>;
+  /** Events accepted by an ingest path, by path: http, sdk, cli. */
+  readonly eventsProduced: Counter<'path'>;
+  /** Records sent to the DLQ, by error code. */
+  readonly dlqRecords: Counter<'code'>;
+  /** Events stored without a price, by reason code. */
+  readonly unpricedEvents: Counter<'code'>;
+  /** Records per processed batch. */
+  readonly batchSize: Histogram<string>;
+  /** Seconds to validate, normalize and price one batch. */
+  readonly processingSeconds: Histogram<string>;
+  /** Seconds per sink write, by sink: store, counters, dlq, alerts. */
+  readonly sinkSeconds: Histogram<'sink'>;
+  /** Failed sink attempts, by sink and error code. */
+  readonly sinkErrors: Counter<'sink' | 'code'>;
+  /** Consumer lag per partition (high watermark − committed). */
+  readonly consumerLag: Gauge<'topic' | 'partition'>;
+  /** 1 when the process is ready, 0 when a dependency is failing. */
+  readonly ready: Gauge<string>;
+  /** Quota checks by result: allowed, denied, error. */
+  readonly quotaChecks: Counter<'result'>;
+  /** Seconds per quota check or reservation, by operation: check, reserve, settle. */
+  readonly quotaSeconds: Histogram<'operation'>;
+  /** Budget threshold alerts emitted, by threshold. */
+  readonly alertsEmitted: Counter<'threshold'>;
+  /** Webhook deliveries by result: ok, retry, failed. */
+  readonly webhookDeliveries: Counter<'result'>;
+  /** HTTP requests by route, method and status. */
+  readonly httpRequests: Counter<'route' | 'method' | 'status'>;
+  /** HTTP request seconds by route. */
+  readonly httpSeconds: Histogram<'route'>;
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'tally_process_' });
+  const registers = [registry];
+  return {
+    registry,
+    eventsConsumed: new Counter({ name: 'tally_events_consumed_total', help: 'Records read from the raw topic, by outcome.', labelNames: ['outcome'], registers }),
+    eventsProduced: new Counter({ name: 'tally_events_produced_total', help: 'Events accepted for the raw topic, by ingest path.', labelNames: ['path'], registers }),
+    dlqRecords: new Counter({ name: 'tally_dlq_records_total', help: 'Records sent to the dead-letter topic, by error code.', labelNames: ['code'], registers }),
+    unpricedEvents: new Counter({ name: 'tally_unpriced_events_total', help: 'Events stored without a price, by reason.', labelNames: ['code'], registers }),
+    batchSize: new Histogram({ name: 'tally_batch_size', help: 'Records per processed batch.', buckets: SIZE_BUCKETS, registers }),
+    processingSeconds: new Histogram({ name: 'tally_processing_seconds', help: 'Time to validate, normalize and price one batch.', buckets: LATENCY_BUCKETS, registers }),
+    sinkSeconds: new Histogram({ name: 'tally_sink_seconds', help: 'Time per sink write.', labelNames: ['sink'], buckets: LATENCY_BUCKETS, registers }),
+    sinkErrors: new Counter({ name: 'tally_sink_errors_total', help: 'Failed sink attempts.', labelNames: ['sink', 'code'], registers }),
+    consumerLag: new Gauge({ name: 'tally_consumer_lag', help: 'Records behind the high watermark, per partition.', labelNames: ['topic', 'partition'], registers }),
+    ready: new Gauge({ name: 'tally_ready', help: '1 when ready, 0 when a dependency is failing.', registers }),
+    quotaChecks: new Counter({ name: 'tally_quota_checks_total', help: 'Quota checks by result.', labelNames: ['result'], registers }),
+    quotaSeconds: new Histogram({ name: 'tally_quota_seconds', help: 'Quota operation latency.', labelNames: ['operation'], buckets: LATENCY_BUCKETS, registers }),
+    alertsEmitted: new Counter({ name: 'tally_alerts_emitted_total', help: 'Budget threshold alerts emitted.', labelNames: ['threshold'], registers }),
+    webhookDeliveries: new Counter({ name: 'tally_webhook_deliveries_total', help: 'Alert webhook deliveries by result.', labelNames: ['result'], registers }),
+    httpRequests: new Counter({ name: 'tally_http_requests_total', help: 'HTTP requests by route, method and status.', labelNames: ['route', 'method', 'status'], registers }),
+    httpSeconds: new Histogram({ name: 'tally_http_request_seconds', help: 'HTTP request latency by route.', labelNames: ['route'], buckets: LATENCY_BUCKETS, registers }),
+  };
+}
+
+/** Seconds since `start` (from process.hrtime.bigint()). */
+export function secondsSince(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
