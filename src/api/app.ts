@@ -1,0 +1,74 @@
+/**
+ * The HTTP API, built from injected dependencies so tests build it with test
+ * doubles and call it with `app.inject` (no socket). `main`-style wiring lives
+ * in src/runtime/. Route groups are registered only when their service is
+ * given, so each process serves exactly what it runs.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { HealthState } from '../health.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/registry.js';
+import { TallyError } from '../errors.js';
+import { type ApiKeyring, OPEN_ACCESS, presentedKey, requirePermission, type Permission, type Principal } from './auth.js';
+import { errorHandler, notFound } from './errors.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { API_ROUTE_GROUPS, type ApiServices } from './routes/index.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal;
+  }
+  interface FastifyContextConfig {
+    /** What the route needs; routes without it are public (health, metrics, dashboard). */
+    permission?: Permission;
+  }
+}
+
+export interface AppDeps {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly health: HealthState;
+  readonly keyring: ApiKeyring;
+  /** No keys configured and bound to loopback (embedded mode): every request acts as an all-tenant admin. */
+  readonly openAccess: boolean;
+  readonly bodyLimitBytes: number;
+  readonly services: ApiServices;
+}
+
+export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: deps.bodyLimitBytes,
+    trustProxy: false,
+  });
+  app.decorateRequest('principal', null as unknown as Principal);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFound);
+
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    const permission = request.routeOptions.config.permission;
+    if (!permission) return;
+    if (deps.openAccess) {
+      request.principal = OPEN_ACCESS;
+      return;
+    }
+    const presented = presentedKey(request.headers);
+    if (!presented) throw new TallyError('UNAUTHORIZED', 'missing API key: send `authorization: Bearer <key>` or `x-api-key`');
+    const principal = deps.keyring.authenticate(presented);
+    if (!principal) throw new TallyError('UNAUTHORIZED', 'unknown API key');
+    requirePermission(principal, permission);
+    request.principal = principal;
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    deps.metrics.httpRequests.inc({ route, method: request.method, status: String(reply.statusCode) });
+    deps.metrics.httpSeconds.observe({ route }, reply.elapsedTime / 1000);
+    request.log.debug({ route, method: request.method, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+  });
+
+  registerHealthRoutes(app, deps);
+  for (const register of API_ROUTE_GROUPS) await register(app, deps.services);
+  return app;
+}
