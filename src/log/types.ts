@@ -7,6 +7,8 @@
 export interface TopicSpec {
   readonly name: string;
   readonly partitions: number;
+  /** Replicas per partition when created; the broker's default when absent. Ignored by the direct log. */
+  readonly replicationFactor?: number;
   /** Extra topic configs, e.g. { 'retention.ms': '604800000' }. */
   readonly config?: Readonly<Record<string, string>>;
 }
@@ -69,6 +71,12 @@ export interface ConsumerOptions {
   readonly maxWaitTimeMs?: number;
   readonly minBytes?: number;
   readonly maxBytesPerPartition?: number;
+  /**
+   * Called once if the consumer gives up on its own (an error kafkajs will not
+   * restart from, or the group could not be joined in time): it is then no
+   * longer consuming, and the owner should report not-ready or exit.
+   */
+  readonly onCrash?: (error: Error) => void;
 }
 
 export interface LogConsumer {

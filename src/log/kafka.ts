@@ -1,0 +1,334 @@
+/**
+ * The Kafka event log: kafkajs kept entirely behind the `EventLog` port.
+ *
+ * - Producer: idempotent (one request in flight per broker, acks = all),
+ *   Kafka's default (murmur2) partitioner on the message key; `send` resolves
+ *   once the broker acknowledged every message. kafkajs retries transient
+ *   failures itself (`retry`); what is left is mapped to a TallyError —
+ *   LOG_UNAVAILABLE (retriable) when the log may come back, so a caller can
+ *   retry later at its own level, never forever here.
+ * - Consumer: see `kafka-consumer.ts`. Replay: see `kafka-replay.ts`.
+ * - Admin: one shared client for topics, offsets and lag, connected lazily.
+ */
+import { Kafka, Partitioners, type Admin, type KafkaConfig, type Producer, type RetryOptions as KafkaRetryOptions, type SASLOptions } from 'kafkajs';
+import { TallyError } from '../errors.js';
+import { component, silentLogger, type Logger } from '../logger.js';
+import { sleep } from '../retry.js';
+import { KafkaLogConsumer, type KafkaConsumerSettings } from './kafka-consumer.js';
+import { mapKafkaError } from './kafka-errors.js';
+import { kafkaLogCreator, kafkaLogLevel } from './kafka-logger.js';
+import { toKafkaMessage } from './kafka-records.js';
+import { kafkaReplay } from './kafka-replay.js';
+import type { ConsumerOptions, EventLog, LogConsumer, LogMessage, LogProducer, LogRecord, PartitionLag, ReplayOptions, TopicSpec } from './types.js';
+
+export interface KafkaEventLogOptions {
+  /** Bootstrap brokers, `host:port`. Required. */
+  readonly brokers: readonly string[];
+  /** Client id shown in broker logs and quotas. Default `tally`. */
+  readonly clientId?: string;
+  /** Root logger; kafkajs logs under component `kafka`. Default: silent. */
+  readonly logger?: Logger;
+  /** TLS to the brokers. Default false. */
+  readonly ssl?: boolean;
+  /** SASL authentication. Default none. */
+  readonly sasl?: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string };
+  /** TCP connect timeout per broker, ms. Default 3,000. */
+  readonly connectionTimeoutMs?: number;
+  /** Timeout of one request, ms. Default 30,000. */
+  readonly requestTimeoutMs?: number;
+  /**
+   * kafkajs' own retries of one operation (send, commit, admin call), with
+   * exponential backoff and jitter. After them the error reaches the caller.
+   * Defaults: 5 retries, first after 300 ms, one wait at most 10,000 ms —
+   * a send to a dead broker fails in about 20 s.
+   */
+  readonly retry?: { readonly retries?: number; readonly initialRetryTimeMs?: number; readonly maxRetryTimeMs?: number };
+  readonly producer?: {
+    /** How long the broker may take to replicate before acknowledging, ms. Default 30,000. */
+    readonly ackTimeoutMs?: number;
+  };
+  readonly consumer?: {
+    /** Group session timeout, ms. Default 30,000. */
+    readonly sessionTimeoutMs?: number;
+    /** Heartbeat interval, ms (a third of the session timeout or less). Default 3,000. */
+    readonly heartbeatIntervalMs?: number;
+    /** How long the group waits for members to rejoin in a rebalance, ms. Default 60,000. */
+    readonly rebalanceTimeoutMs?: number;
+    /** `stop()` waits this long for an in-flight batch, then abandons it uncommitted, ms. Default 30,000. */
+    readonly shutdownTimeoutMs?: number;
+    /** `run()` fails when the group is not joined within this time, ms. Default 60,000. */
+    readonly joinTimeoutMs?: number;
+    /** After a handler failure the partition pauses for a backoff starting here, ms. Default 200. */
+    readonly redeliveryInitialDelayMs?: number;
+    /** The longest such pause, ms. Default 10,000. */
+    readonly redeliveryMaxDelayMs?: number;
+  };
+  readonly replay?: {
+    /** A replay fails when nothing arrives for this long although records remain, ms. Default 30,000. */
+    readonly idleTimeoutMs?: number;
+    /** Prefix of the throwaway group a replay reads in. Default `tally-replay`. */
+    readonly groupPrefix?: string;
+  };
+  /** How long `ensureTopics` waits for new topics to have leaders, ms. Default 30,000. */
+  readonly topicTimeoutMs?: number;
+}
+
+interface Resolved {
+  readonly retry: KafkaRetryOptions;
+  readonly ackTimeoutMs: number;
+  readonly consumer: KafkaConsumerSettings;
+  readonly replayIdleTimeoutMs: number;
+  readonly replayGroupPrefix: string;
+  readonly topicTimeoutMs: number;
+}
+
+function resolve(options: KafkaEventLogOptions): Resolved {
+  const retry: KafkaRetryOptions = {
+    retries: options.retry?.retries ?? 5,
+    initialRetryTime: options.retry?.initialRetryTimeMs ?? 300,
+    maxRetryTime: options.retry?.maxRetryTimeMs ?? 10_000,
+  };
+  const c = options.consumer ?? {};
+  return {
+    retry,
+    ackTimeoutMs: options.producer?.ackTimeoutMs ?? 30_000,
+    consumer: {
+      sessionTimeoutMs: c.sessionTimeoutMs ?? 30_000,
+      heartbeatIntervalMs: c.heartbeatIntervalMs ?? 3_000,
+      rebalanceTimeoutMs: c.rebalanceTimeoutMs ?? 60_000,
+      shutdownTimeoutMs: c.shutdownTimeoutMs ?? 30_000,
+      joinTimeoutMs: c.joinTimeoutMs ?? 60_000,
+      redeliveryInitialDelayMs: c.redeliveryInitialDelayMs ?? 200,
+      redeliveryMaxDelayMs: c.redeliveryMaxDelayMs ?? 10_000,
+      retry,
+    },
+    replayIdleTimeoutMs: options.replay?.idleTimeoutMs ?? 30_000,
+    replayGroupPrefix: options.replay?.groupPrefix ?? 'tally-replay',
+    topicTimeoutMs: options.topicTimeoutMs ?? 30_000,
+  };
+}
+
+class KafkaLogProducer implements LogProducer {
+  private connected: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly producer: Producer,
+    private readonly ackTimeoutMs: number,
+  ) {}
+
+  async send(topic: string, messages: readonly LogMessage[]): Promise<void> {
+    if (this.closed) throw new TallyError('SHUTTING_DOWN', 'the producer is closed', { retriable: false });
+    if (messages.length === 0) return;
+    try {
+      await this.connect();
+      await this.producer.send({ topic, acks: -1, timeout: this.ackTimeoutMs, messages: messages.map(toKafkaMessage) });
+    } catch (err) {
+      throw mapKafkaError(err, `send to ${topic}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.connected) await this.producer.disconnect().catch(() => undefined);
+  }
+
+  private connect(): Promise<void> {
+    this.connected ??= this.producer.connect().catch((err: unknown) => {
+      this.connected = undefined;
+      throw err;
+    });
+    return this.connected;
+  }
+}
+
+export class KafkaEventLog implements EventLog {
+  readonly kind = 'kafka' as const;
+  private readonly kafka: Kafka;
+  private readonly settings: Resolved;
+  private readonly log: Logger;
+  private adminClient: Promise<Admin> | undefined;
+  private readonly producers = new Set<KafkaLogProducer>();
+  private readonly consumers = new Set<KafkaLogConsumer>();
+
+  constructor(options: KafkaEventLogOptions) {
+    if (options.brokers.length === 0) throw new TallyError('CONFIG_INVALID', 'the Kafka event log needs at least one broker');
+    this.settings = resolve(options);
+    this.log = component(options.logger ?? silentLogger(), 'kafka');
+    const config: KafkaConfig = {
+      clientId: options.clientId ?? 'tally',
+      brokers: [...options.brokers],
+      logLevel: kafkaLogLevel(this.log),
+      logCreator: kafkaLogCreator(this.log),
+      connectionTimeout: options.connectionTimeoutMs ?? 3_000,
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      retry: this.settings.retry,
+      ...(options.ssl ? { ssl: true } : {}),
+      ...(options.sasl ? { sasl: options.sasl as SASLOptions } : {}),
+    };
+    this.kafka = new Kafka(config);
+  }
+
+  async ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
+    if (topics.length === 0) return;
+    const admin = await this.admin();
+    const names = topics.map((t) => t.name);
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !existing.has(t.name));
+      if (missing.length > 0) {
+        // Returns false when every topic already existed (another process won the race): not an error.
+        const created = await admin.createTopics({
+          waitForLeaders: true,
+          timeout: this.settings.topicTimeoutMs,
+          topics: missing.map((t) => ({
+            topic: t.name,
+            numPartitions: t.partitions,
+            replicationFactor: t.replicationFactor ?? -1,
+            configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
+          })),
+        });
+        this.log.info({ topics: missing.map((t) => t.name), created }, created ? 'created topics' : 'topics were created concurrently');
+      }
+      await this.waitForLeaders(admin, names);
+      await this.warnOnFewerPartitions(admin, topics);
+    } catch (err) {
+      if (err instanceof TallyError) throw err;
+      // A racing creator can make createTopics fail with TOPIC_ALREADY_EXISTS mixed with other answers.
+      if (errorType(err) === 'TOPIC_ALREADY_EXISTS') return this.waitForLeaders(admin, names);
+      throw mapKafkaError(err, `ensure topics ${names.join(', ')}`);
+    }
+  }
+
+  producer(): LogProducer {
+    const producer = new KafkaLogProducer(
+      this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        retry: this.settings.retry,
+      }),
+      this.settings.ackTimeoutMs,
+    );
+    this.producers.add(producer);
+    return producer;
+  }
+
+  consumer(options: ConsumerOptions): LogConsumer {
+    const consumer = new KafkaLogConsumer(
+      { kafka: this.kafka, settings: this.settings.consumer, logger: this.log, lag: (g, t, f) => this.lag(g, t, f) },
+      options,
+    );
+    this.consumers.add(consumer);
+    return consumer;
+  }
+
+  replay(options: ReplayOptions): AsyncIterable<LogRecord> {
+    return kafkaReplay(
+      {
+        kafka: this.kafka,
+        admin: () => this.admin(),
+        logger: this.log,
+        retry: this.settings.retry,
+        idleTimeoutMs: this.settings.replayIdleTimeoutMs,
+        groupPrefix: this.settings.replayGroupPrefix,
+      },
+      options,
+    );
+  }
+
+  async endOffsets(topic: string): Promise<{ partition: number; offset: string }[]> {
+    const admin = await this.admin();
+    try {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return offsets.map((o) => ({ partition: o.partition, offset: o.high })).sort((a, b) => a.partition - b.partition);
+    } catch (err) {
+      throw mapKafkaError(err, `end offsets of ${topic}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.consumers].map((c) => c.stop()));
+    await Promise.allSettled([...this.producers].map((p) => p.close()));
+    const admin = this.adminClient;
+    this.adminClient = undefined;
+    if (admin) await (await admin.catch(() => undefined))?.disconnect();
+  }
+
+  private admin(): Promise<Admin> {
+    this.adminClient ??= (async () => {
+      const admin = this.kafka.admin({ retry: this.settings.retry });
+      await admin.connect();
+      return admin;
+    })().catch((err: unknown) => {
+      this.adminClient = undefined;
+      throw mapKafkaError(err, 'connect the Kafka admin client');
+    });
+    return this.adminClient;
+  }
+
+  private async lag(groupId: string, topics: readonly string[], fromBeginning: boolean): Promise<PartitionLag[]> {
+    const admin = await this.admin();
+    try {
+      const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
+      const result: PartitionLag[] = [];
+      for (const topic of topics) {
+        const marks = await admin.fetchTopicOffsets(topic);
+        const mine = committed.find((c) => c.topic === topic)?.partitions ?? [];
+        for (const mark of marks) {
+          const done = mine.find((p) => p.partition === mark.partition)?.offset ?? '-1';
+          const high = BigInt(mark.high);
+          // No commit yet: the group starts at the earliest (or latest) offset.
+          const from = BigInt(done) >= 0n ? BigInt(done) : fromBeginning ? BigInt(mark.low) : high;
+          result.push({ topic, partition: mark.partition, committed: done, highWatermark: mark.high, lag: Number(high > from ? high - from : 0n) });
+        }
+      }
+      return result.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+    } catch (err) {
+      throw mapKafkaError(err, `lag of group ${groupId}`);
+    }
+  }
+
+  /** Polls metadata until every partition of `names` has a leader (covers topics another process just created). */
+  private async waitForLeaders(admin: Admin, names: readonly string[]): Promise<void> {
+    const deadline = Date.now() + this.settings.topicTimeoutMs;
+    for (;;) {
+      try {
+        const { topics } = await admin.fetchTopicMetadata({ topics: [...names] });
+        const ready = topics.length === names.length && topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+        if (ready) return;
+      } catch (err) {
+        if (Date.now() >= deadline) throw err;
+      }
+      if (Date.now() >= deadline) {
+        throw new TallyError('LOG_UNAVAILABLE', `topics ${names.join(', ')} have no leader after ${this.settings.topicTimeoutMs} ms`);
+      }
+      await sleep(100);
+    }
+  }
+
+  private async warnOnFewerPartitions(admin: Admin, topics: readonly TopicSpec[]): Promise<void> {
+    const { topics: meta } = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.name) });
+    for (const t of topics) {
+      const actual = meta.find((m) => m.name === t.name)?.partitions.length ?? 0;
+      if (actual < t.partitions) {
+        this.log.warn({ topic: t.name, partitions: actual, wanted: t.partitions }, 'existing topic has fewer partitions than configured; left unchanged');
+      }
+    }
+  }
+}
+
+function errorType(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { type, errors } = err as { type?: unknown; errors?: unknown };
+  if (typeof type === 'string') return type;
+  if (Array.isArray(errors) && errors.length > 0 && errors.every((e) => errorType(e) === 'TOPIC_ALREADY_EXISTS')) return 'TOPIC_ALREADY_EXISTS';
+  return undefined;
+}
+
+/** Creates the Kafka event log. Connections open lazily, on first use. */
+export function createKafkaEventLog(options: KafkaEventLogOptions): EventLog {
+  return new KafkaEventLog(options);
+}
