@@ -1,0 +1,226 @@
+/**
+ * The pricer: (provider, model, occurred_at, usage) → exact cost per class.
+ *
+ * - Resolution is memoised; the price in force at occurred_at is the one
+ *   with the latest effective_from at or before it.
+ * - Rate tables are bigint femto-USD per token, precomputed per price
+ *   version, per standard / batch / service tier and per prompt-size tier,
+ *   with every missing-class fallback already applied (rates.ts), so a call
+ *   is a few lookups and one multiplication per non-zero class.
+ * - A tier (`above_<N>`) applies to the whole request when
+ *   `usage.prompt_tokens` is above N. Batch wins over a service tier.
+ * - Reported cost (e.g. OpenRouter's `usage.cost`) is used per policy:
+ *   `fallback` (only when the catalog cannot price), `prefer` (whenever
+ *   present), `ignore`. Default `fallback`, OpenRouter `prefer`.
+ */
+import { TallyError } from '../errors.js';
+import { parseScaled, pow10, USD_SCALE, type Money } from '../money.js';
+import type { NormalizedUsage } from '../normalize/types.js';
+import { priceAt, type Catalog } from './catalog.js';
+import { canonicalProvider } from './providers.js';
+import type { RateTable, RateVector } from './rates.js';
+import { createResolver, type Resolution, type ResolveOptions, type Resolver } from './resolve.js';
+import type { CostBreakdown, PricingResult } from './types.js';
+
+export type ReportedCostPolicy = 'fallback' | 'prefer' | 'ignore';
+
+export interface PricerOptions extends ResolveOptions {
+  /** How a cost reported by the provider is used. Default `fallback`. */
+  readonly reportedCost?: ReportedCostPolicy;
+  /** Per-provider policy overriding `reportedCost`. Default `{ openrouter: 'prefer' }` (OpenRouter's reported cost is the bill). */
+  readonly reportedCostByProvider?: Readonly<Record<string, ReportedCostPolicy>>;
+}
+
+export interface PriceInput {
+  readonly provider?: string;
+  readonly model: string;
+  readonly occurredAt: string | Date;
+  readonly usage: NormalizedUsage;
+  /** Priced with the batch prices. */
+  readonly batch?: boolean;
+  /** `priority`, `flex`, …; a tier the price does not list is billed at the standard price. */
+  readonly serviceTier?: string;
+  /** Overrides `usage.reported_cost` when given (null = none). Decimal USD text. */
+  readonly reportedCost?: string | null;
+}
+
+export interface Pricer {
+  price(input: PriceInput): PricingResult;
+  /** The memoised resolver the pricer uses. */
+  readonly resolver: Resolver;
+}
+
+export const DEFAULT_REPORTED_COST_BY_PROVIDER: Readonly<Record<string, ReportedCostPolicy>> = { openrouter: 'prefer' };
+
+const ZERO_COST: CostBreakdown = Object.freeze({
+  input: 0n, cached_input: 0n, cache_write_5m: 0n, cache_write_1h: 0n, output: 0n, reasoning: 0n,
+  audio_input: 0n, audio_output: 0n, image_input: 0n, image_output: 0n,
+  request: 0n, tool_call: 0n, web_search: 0n, audio_second: 0n, image: 0n,
+});
+
+const STANDARD_TIER_NAMES: ReadonlySet<string> = new Set(['', 'default', 'auto', 'standard', 'on_demand', 'on-demand']);
+
+function timeOf(at: string | Date): number {
+  const ms = typeof at === 'string' ? Date.parse(at) : at.getTime();
+  if (Number.isNaN(ms)) throw new TallyError('VALIDATION_FAILED', `occurred_at "${String(at)}" is not a valid time`, { details: { errors: [{ path: 'occurred_at', reason: 'not a valid time' }] } });
+  return ms;
+}
+
+function parseReported(text: string | null | undefined): Money | null {
+  if (text === null || text === undefined) return null;
+  try {
+    const v = parseScaled(text, USD_SCALE, 'reported cost');
+    return v < 0n ? null : v;
+  } catch {
+    return null;
+  }
+}
+
+/** seconds × femto-USD per second, rounded half to even at 1 femto-USD (exact for up to 6 decimals of seconds × whole-femto prices when divisible). */
+function audioSecondsCost(seconds: number, rate: bigint): bigint {
+  if (Number.isInteger(seconds)) return BigInt(seconds) * rate;
+  const micro = parseScaled(String(seconds), 6, 'audio_seconds');
+  const unit = pow10(6);
+  const product = micro * rate;
+  let q = product / unit;
+  const r = product % unit;
+  if (r * 2n > unit || (r * 2n === unit && q % 2n === 1n)) q += 1n;
+  return q;
+}
+
+function unknown(code: 'UNKNOWN_MODEL' | 'NO_PRICE_IN_FORCE', message: string, modelKey: string | null): PricingResult {
+  return {
+    priced: false,
+    pricing_error: { code, message },
+    model_key: modelKey,
+    price_version: null,
+    cost: ZERO_COST,
+    total: 0n,
+    cache_savings: 0n,
+    cost_source: 'none',
+    tier: null,
+  };
+}
+
+function reportedResult(base: PricingResult, reported: Money): PricingResult {
+  return {
+    priced: true,
+    pricing_error: null,
+    model_key: base.model_key,
+    price_version: base.priced ? base.price_version : null,
+    cost: ZERO_COST,
+    total: reported,
+    cache_savings: base.cache_savings,
+    cost_source: 'reported',
+    tier: base.tier,
+  };
+}
+
+function pickTable(price: { standard: RateTable; batch: RateTable; service: Readonly<Record<string, RateTable>> }, batch: boolean | undefined, serviceTier: string | undefined): RateTable {
+  if (batch) return price.batch;
+  if (serviceTier !== undefined) {
+    const name = serviceTier.trim().toLowerCase();
+    if (!STANDARD_TIER_NAMES.has(name)) {
+      const t = price.service[name];
+      if (t) return t;
+    }
+  }
+  return price.standard;
+}
+
+function pickTier(table: RateTable, promptTokens: number): { rates: RateVector; label: string | null } {
+  for (const t of table.tiers) if (promptTokens > t.above) return { rates: t.rates, label: t.label };
+  return { rates: table.base, label: null };
+}
+
+/** Cost of `count` tokens at `rate`; a class without a price with a non-zero count is a pricing error. */
+function tokenCost(count: number, rate: bigint | null | undefined): bigint | null {
+  if (count === 0) return 0n;
+  if (rate === null || rate === undefined) return null;
+  return BigInt(count) * rate;
+}
+
+function catalogPrice(res: Resolution, atMs: number, input: PriceInput): PricingResult {
+  const entry = res.entry;
+  const price = priceAt(entry, atMs);
+  if (!price) {
+    const first = entry.prices[0]?.effectiveFrom ?? 'never';
+    return unknown('NO_PRICE_IN_FORCE', `${entry.key} has no price in force at ${new Date(atMs).toISOString()} (first price from ${first})`, entry.key);
+  }
+  const usage = input.usage;
+  const { rates, label } = pickTier(pickTable(price, input.batch, input.serviceTier), usage.prompt_tokens);
+  const t = usage.tokens;
+  const r = rates.tokens;
+  const input_ = tokenCost(t.input, r[0]);
+  const cached = tokenCost(t.cached_input, r[1]);
+  const cw5 = tokenCost(t.cache_write_5m, r[2]);
+  const cw1 = tokenCost(t.cache_write_1h, r[3]);
+  const output = tokenCost(t.output, r[4]);
+  const reasoning = tokenCost(t.reasoning, r[5]);
+  const audioIn = tokenCost(t.audio_input, r[6]);
+  const audioOut = tokenCost(t.audio_output, r[7]);
+  const imageIn = tokenCost(t.image_input, r[8]);
+  const imageOut = tokenCost(t.image_output, r[9]);
+  if (input_ === null || cached === null || cw5 === null || cw1 === null || output === null || reasoning === null || audioIn === null || audioOut === null || imageIn === null || imageOut === null) {
+    const names = ['input', 'cached_input', 'cache_write_5m', 'cache_write_1h', 'output', 'reasoning', 'audio_input', 'audio_output', 'image_input', 'image_output'] as const;
+    const missing = names.filter((n, i) => t[n] !== 0 && (r[i] === null || r[i] === undefined));
+    return unknown('NO_PRICE_IN_FORCE', `${entry.key}@${price.effectiveFrom} has no price for ${missing.join(', ')} tokens`, entry.key);
+  }
+  const u = rates.units;
+  const request = usage.requests === 0 || u[0] === 0n ? 0n : BigInt(usage.requests) * (u[0] ?? 0n);
+  const toolCall = usage.tool_calls === 0 || u[1] === 0n ? 0n : BigInt(usage.tool_calls) * (u[1] ?? 0n);
+  const webSearch = usage.web_search_requests === 0 || u[2] === 0n ? 0n : BigInt(usage.web_search_requests) * (u[2] ?? 0n);
+  const audioSecond = usage.audio_seconds === 0 || u[3] === 0n ? 0n : audioSecondsCost(usage.audio_seconds, u[3] ?? 0n);
+  const image = usage.images === 0 || u[4] === 0n ? 0n : BigInt(usage.images) * (u[4] ?? 0n);
+  const total = input_ + cached + cw5 + cw1 + output + reasoning + audioIn + audioOut + imageIn + imageOut + request + toolCall + webSearch + audioSecond + image;
+  const savings = t.cached_input === 0 ? 0n : BigInt(t.cached_input) * ((r[0] ?? 0n) - (r[1] ?? 0n));
+  return {
+    priced: true,
+    pricing_error: null,
+    model_key: entry.key,
+    price_version: `${entry.key}@${price.effectiveFrom}`,
+    cost: {
+      input: input_, cached_input: cached, cache_write_5m: cw5, cache_write_1h: cw1, output, reasoning,
+      audio_input: audioIn, audio_output: audioOut, image_input: imageIn, image_output: imageOut,
+      request, tool_call: toolCall, web_search: webSearch, audio_second: audioSecond, image,
+    },
+    total,
+    cache_savings: savings,
+    cost_source: 'catalog',
+    tier: label,
+  };
+}
+
+/** Builds a pricer over a catalog (see loadCatalog in price-files.ts). */
+export function createPricer(catalog: Catalog, options: PricerOptions = {}): Pricer {
+  const resolver = createResolver(catalog, options);
+  const defaultPolicy = options.reportedCost ?? 'fallback';
+  const byProvider = new Map<string, ReportedCostPolicy>();
+  for (const [p, v] of Object.entries(options.reportedCostByProvider ?? DEFAULT_REPORTED_COST_BY_PROVIDER)) byProvider.set(canonicalProvider(p), v);
+  const policyCache = new Map<string, ReportedCostPolicy>();
+  const policyFor = (provider: string | undefined): ReportedCostPolicy => {
+    if (provider === undefined) return defaultPolicy;
+    let p = policyCache.get(provider);
+    if (p === undefined) {
+      p = byProvider.get(canonicalProvider(provider)) ?? defaultPolicy;
+      policyCache.set(provider, p);
+    }
+    return p;
+  };
+
+  function price(input: PriceInput): PricingResult {
+    const atMs = timeOf(input.occurredAt);
+    const res = resolver.resolve(input.provider, input.model);
+    const result = res
+      ? catalogPrice(res, atMs, input)
+      : unknown('UNKNOWN_MODEL', `no price is known for model "${input.model}"${input.provider ? ` (provider ${input.provider})` : ''}`, null);
+    const reportedText = input.reportedCost !== undefined ? input.reportedCost : input.usage.reported_cost;
+    if (reportedText === null || reportedText === undefined) return result;
+    const policy = policyFor(input.provider ?? res?.requestedProvider ?? undefined);
+    if (policy === 'ignore' || (policy === 'fallback' && result.priced)) return result;
+    const reported = parseReported(reportedText);
+    return reported === null ? result : reportedResult(result, reported);
+  }
+
+  return { price, resolver };
+}
