@@ -1,0 +1,115 @@
+/**
+ * Requests of the counter port → KEYS and ARGV of the Lua scripts (see the
+ * header of each script for the layout). Pure; unit-tested.
+ */
+import { TOKEN_CLASSES } from '../normalize/types.js';
+import type { CounterKeys, Slot } from './keys.js';
+import { ALL_FIELDS, USED_FIELDS, checkFieldCode, splitCost, usageArgs } from './fields.js';
+import {
+  dedupExpireAt, dedupIndexes,
+  type ApplyRequest, type HeldAmounts, type MarksRequest, type ReadGroup, type ReservePart, type ReserveRequest,
+  type SettleRequest, type SnapshotRequest, type SwapRequest, type UsageAmounts,
+} from './types.js';
+
+export interface ScriptCall {
+  readonly keys: string[];
+  readonly args: string[];
+}
+
+function slotKeys(keys: CounterKeys, slot: Slot): string[] {
+  return [keys.reservations(slot), keys.reservationIndex(slot), keys.awaiting(slot)];
+}
+
+function list(values: readonly string[]): string[] {
+  return [String(values.length), ...values];
+}
+
+export function applyCall(keys: CounterKeys, req: ApplyRequest): ScriptCall {
+  const dedupKeys = dedupIndexes(req.now, req.dedup).map((i) => keys.dedup(req.slot, i));
+  const args = [String(req.now), req.version, req.fence ?? '', ...list(dedupKeys), String(dedupExpireAt(req.now, req.dedup))];
+  args.push(String(req.counters.length));
+  for (const c of req.counters) args.push(c.key, String(c.expireAt));
+  args.push(String(req.events.length));
+  for (const e of req.events) {
+    args.push(e.offset ?? '', e.dedupId, ...usageArgs(e.usage), ...list(e.counters.map((i) => String(i + 1))));
+  }
+  args.push(...list(req.readBack), ...list(ALL_FIELDS));
+  return {
+    keys: [keys.fence(req.slot), keys.version(req.slot), keys.lock(req.slot), ...slotKeys(keys, req.slot)],
+    args,
+  };
+}
+
+/** One call reading every group (standalone Redis: any slots). */
+export function readCall(keys: CounterKeys, now: number, purgeLimit: number, groups: readonly ReadGroup[]): ScriptCall {
+  const [first, ...rest] = groups;
+  const args = [String(now), String(purgeLimit), String(rest.length)];
+  for (const g of rest) args.push(...slotKeys(keys, g.slot));
+  args.push(...list(ALL_FIELDS), ...list(groups.flatMap((g) => g.keys)));
+  return { keys: slotKeys(keys, first?.slot ?? null), args };
+}
+
+function holdArgs(h: HeldAmounts): string[] {
+  return [...splitCost(h.cost), h.tokens.toString(), h.requests.toString()];
+}
+
+function partArgs(keys: CounterKeys, part: ReservePart): string[] {
+  const args = slotKeys(keys, part.slot);
+  args.push(String(part.checks.length));
+  for (const c of part.checks) {
+    const code = checkFieldCode(c.field);
+    const [limHi, limLo] = code === 'c' ? splitCost(c.limit) : [c.limit.toString(), '0'];
+    const [amtHi, amtLo] = code === 'c' ? splitCost(c.amount) : [c.amount.toString(), '0'];
+    args.push(code, limHi, limLo, amtHi, amtLo, ...list(c.keys));
+  }
+  args.push(String(part.holds.length));
+  for (const h of part.holds) args.push(h.key, String(h.expireAt));
+  args.push(...list(part.read));
+  return args;
+}
+
+export function reserveCall(keys: CounterKeys, req: ReserveRequest, purgeLimit: number, parts: readonly ReservePart[] = req.parts): ScriptCall {
+  const args = [String(req.now), req.id, String(req.expireAt), ...holdArgs(req.hold), String(purgeLimit), ...list(ALL_FIELDS)];
+  args.push(String(parts.length));
+  for (const p of parts) args.push(...partArgs(keys, p));
+  return { keys: slotKeys(keys, parts[0]?.slot ?? null), args };
+}
+
+export function settleCall(keys: CounterKeys, req: SettleRequest): ScriptCall {
+  const dedupKeys = dedupIndexes(req.now, req.dedup).map((i) => keys.dedup(req.slot, i));
+  const actual = req.actual ? ['1', ...holdArgs(req.actual)] : ['0', '0', '0', '0', '0'];
+  return {
+    keys: slotKeys(keys, req.slot),
+    args: [String(req.now), req.id, req.awaitEvent ?? '', String(req.awaitExpireAt), ...actual, ...list(dedupKeys)],
+  };
+}
+
+export function marksCall(keys: CounterKeys, req: MarksRequest): ScriptCall {
+  const args = [req.mode, req.token, req.firstOffset, req.lastOffset, String(req.entries.length)];
+  for (const e of req.entries) args.push(e.key, e.field, String(e.expireAt));
+  return { keys: [keys.version(req.slot)], args };
+}
+
+export function snapshotCall(keys: CounterKeys, req: SnapshotRequest): ScriptCall {
+  return {
+    keys: [keys.fence(req.slot), keys.version(req.slot), keys.lock(req.slot)],
+    args: [req.minVersion, req.lockToken ?? '', String(req.lockTtlMs)],
+  };
+}
+
+/** The used fields of a counter, in USED_FIELDS order. */
+export function usedValues(u: UsageAmounts): string[] {
+  const [hi, lo] = splitCost(u.cost);
+  return [hi, lo, u.tokens.toString(), u.requests.toString(), ...TOKEN_CLASSES.map((c) => (u.classes[c] ?? 0n).toString())];
+}
+
+export function swapCall(keys: CounterKeys, req: SwapRequest): ScriptCall {
+  const pairs = (r: Readonly<Record<string, string>>): string[] => {
+    const entries = Object.entries(r);
+    return [String(entries.length), ...entries.flat()];
+  };
+  const args = [req.lockToken ?? '', ...pairs(req.expected), ...pairs(req.establish), ...list(USED_FIELDS)];
+  args.push(String(req.counters.length));
+  for (const c of req.counters) args.push(c.key, String(c.expireAt), ...usedValues(c.used));
+  return { keys: [keys.fence(req.slot), keys.lock(req.slot)], args };
+}

@@ -1,0 +1,79 @@
+/**
+ * Status codes returned by the Lua scripts (first element of the reply), and
+ * the one function that turns a failing code into a typed error. The memory
+ * adapter reports failures through the same function, so both adapters fail
+ * alike.
+ */
+import { TallyError, errorMessage, isTallyError } from '../errors.js';
+
+export const STATUS = {
+  OK: 0,
+  /** apply: the slot has seen a newer budget set; reload budgets and plan again. */
+  STALE_BUDGETS: 1,
+  /** apply: a reconcile holds the slot's lock; retry shortly. */
+  LOCKED: 2,
+  /** reserve: a check had no room; nothing was held. */
+  REFUSED: 3,
+  /** settle: no such reservation (never existed, or its tombstone is gone). */
+  NOT_FOUND: 4,
+  /** settle: already settled, consumed or expired. */
+  ALREADY: 5,
+  /** settle: holding until the named event is applied. */
+  AWAITING: 6,
+  /** swap: the fence moved since the snapshot. */
+  FENCE_MOVED: 7,
+  /** snapshot: another reconcile holds the lock. */
+  BUSY: 8,
+} as const;
+
+export type StatusCode = (typeof STATUS)[keyof typeof STATUS];
+
+/** Details of a failing status, for the error message. */
+export interface StatusContext {
+  readonly script: string;
+  readonly slot?: string | null;
+  readonly id?: string;
+  readonly requiredVersion?: string;
+}
+
+/** The typed error for a failing status code; null for codes that are outcomes, not failures. */
+export function statusError(code: number, ctx: StatusContext): TallyError | null {
+  const where = ctx.slot === undefined ? '' : ctx.slot === null ? ' (global slot)' : ` (tenant ${JSON.stringify(ctx.slot)})`;
+  switch (code) {
+    case STATUS.STALE_BUDGETS:
+      return new TallyError('CONFLICT', `counters${where} were last written with a newer budget set (version ${ctx.requiredVersion ?? '?'}); reload budgets and retry`, {
+        retriable: true,
+        details: { reason: 'budgets_stale', required_version: ctx.requiredVersion ?? null },
+      });
+    case STATUS.LOCKED:
+      return new TallyError('COUNTERS_UNAVAILABLE', `counters${where} are being reconciled; retry shortly`, { details: { reason: 'reconciling' } });
+    case STATUS.NOT_FOUND:
+      return new TallyError('RESERVATION_NOT_FOUND', `reservation ${ctx.id ?? ''} does not exist, or was finished long ago`, { details: { reservation_id: ctx.id ?? null } });
+    case STATUS.BUSY:
+      return new TallyError('CONFLICT', `another reconcile is running${where}`, { retriable: true, details: { reason: 'reconcile_running' } });
+    case STATUS.OK:
+    case STATUS.REFUSED:
+    case STATUS.ALREADY:
+    case STATUS.AWAITING:
+    case STATUS.FENCE_MOVED:
+      return null;
+    default:
+      return new TallyError('INTERNAL', `counter script ${ctx.script} returned unknown status ${code}`);
+  }
+}
+
+/** The error of a code known to be a failure. */
+export function failure(code: number, ctx: StatusContext): TallyError {
+  return statusError(code, ctx) ?? new TallyError('INTERNAL', `counter script ${ctx.script} reported status ${code} as a failure`);
+}
+
+/** Whether an error says the budget set is stale (reload and retry). */
+export function isStaleBudgets(err: unknown): boolean {
+  return isTallyError(err) && err.details.reason === 'budgets_stale';
+}
+
+/** Any failure talking to the counter store that is not already a TallyError: COUNTERS_UNAVAILABLE, retriable. */
+export function unavailable(err: unknown, what: string): TallyError {
+  if (isTallyError(err)) return err;
+  return new TallyError('COUNTERS_UNAVAILABLE', `counter store ${what} failed: ${errorMessage(err)}`, { cause: err });
+}

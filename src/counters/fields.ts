@@ -1,0 +1,112 @@
+/**
+ * How amounts are laid out in a counter hash, and the exact money scheme.
+ *
+ * Redis integers are signed 64-bit (2^63 femto-USD ≈ $9,223) and Lua numbers
+ * are doubles (exact to 2^53 femto-USD ≈ $9.007), so a cost is never one
+ * field. It is two integer fields:
+ *
+ *   c1 = whole micro-USD (10^9 femto), c0 = the remaining femto-USD, 0 ≤ c0 < 10^9
+ *
+ * Increments add to both with HINCRBY (integer, never INCRBYFLOAT) and carry
+ * c0's overflow into c1. Every value Lua ever holds as a number is then below
+ * 2^53: c0 sums stay far below it, and c1 is exact up to 2^53 micro-USD
+ * (≈ $9 billion per counter); numbers go back to Redis as `%.0f` text, never
+ * through Lua's 14-digit number formatting. Reads return the two strings and
+ * TypeScript joins them with bigint. Budget limits are capped accordingly.
+ *
+ * Holds (reservations) use the same scheme in `hc1`/`hc0`, plus `ht` (tokens)
+ * and `hr` (requests). Tokens are `t` (total) and `t_<class>`; requests `r`.
+ */
+import { TOKEN_CLASSES, type TokenClass } from '../normalize/types.js';
+import type { CheckField, CounterValue, HeldAmounts, UsageAmounts } from './types.js';
+
+export const COST_BASE = 1_000_000_000n;
+
+/** Largest cost a counter (and so a limit) may reach: 2^53 micro-USD, minus one. */
+export const MAX_COUNTER_COST = (2n ** 53n - 1n) * COST_BASE;
+
+export const USED_FIELDS = ['c1', 'c0', 't', 'r', ...TOKEN_CLASSES.map((c) => `t_${c}`)] as const;
+export const HELD_FIELDS = ['hc1', 'hc0', 'ht', 'hr'] as const;
+/** Every field a read returns, in order. */
+export const ALL_FIELDS: readonly string[] = [...USED_FIELDS, ...HELD_FIELDS];
+
+export function classField(c: TokenClass): string {
+  return `t_${c}`;
+}
+
+/** Splits femto-USD into [micro, femto remainder] decimal strings. */
+export function splitCost(cost: bigint): [string, string] {
+  const hi = cost / COST_BASE;
+  const lo = cost % COST_BASE;
+  return [hi.toString(), lo.toString()];
+}
+
+export function joinCost(hi: string | null | undefined, lo: string | null | undefined): bigint {
+  return BigInt(hi || '0') * COST_BASE + BigInt(lo || '0');
+}
+
+export const ZERO_USAGE: UsageAmounts = { cost: 0n, tokens: 0n, requests: 0n, classes: {} };
+export const ZERO_HELD: HeldAmounts = { cost: 0n, tokens: 0n, requests: 0n };
+
+/** Decodes one reply row (values of ALL_FIELDS) into amounts. */
+export function decodeValue(row: readonly (string | null)[]): CounterValue {
+  const get = (i: number): string | null => row[i] ?? null;
+  const classes: Partial<Record<TokenClass, bigint>> = {};
+  TOKEN_CLASSES.forEach((c, i) => {
+    const v = get(4 + i);
+    if (v !== null && v !== '0') classes[c] = BigInt(v);
+  });
+  const h = USED_FIELDS.length;
+  return {
+    used: { cost: joinCost(get(0), get(1)), tokens: BigInt(get(2) ?? '0'), requests: BigInt(get(3) ?? '0'), classes },
+    held: { cost: joinCost(get(h), get(h + 1)), tokens: BigInt(get(h + 2) ?? '0'), requests: BigInt(get(h + 3) ?? '0') },
+  };
+}
+
+/** Encodes usage as (field, value) pairs for Lua: c1, c0, t, r, then non-zero classes. */
+export function usageArgs(u: UsageAmounts): string[] {
+  const [hi, lo] = splitCost(u.cost);
+  const out = [hi, lo, u.tokens.toString(), u.requests.toString()];
+  const classes = TOKEN_CLASSES.filter((c) => (u.classes[c] ?? 0n) !== 0n);
+  out.push(String(classes.length));
+  for (const c of classes) out.push(classField(c), (u.classes[c] ?? 0n).toString());
+  return out;
+}
+
+/** The used amount a check compares. */
+export function usedOf(v: CounterValue, field: CheckField): bigint {
+  switch (field.metric) {
+    case 'cost': return v.used.cost;
+    case 'tokens': return v.used.tokens;
+    case 'requests': return v.used.requests;
+    case 'class': return v.used.classes[field.class] ?? 0n;
+  }
+}
+
+/** The held amount a check compares (token holds count against every token metric). */
+export function heldOf(v: CounterValue, field: CheckField): bigint {
+  switch (field.metric) {
+    case 'cost': return v.held.cost;
+    case 'requests': return v.held.requests;
+    default: return v.held.tokens;
+  }
+}
+
+/** Lua's name for a check field: `c`, `t`, `r` or `t_<class>`. */
+export function checkFieldCode(field: CheckField): string {
+  switch (field.metric) {
+    case 'cost': return 'c';
+    case 'tokens': return 't';
+    case 'requests': return 'r';
+    case 'class': return classField(field.class);
+  }
+}
+
+export function addUsage(a: UsageAmounts, b: UsageAmounts): UsageAmounts {
+  const classes: Partial<Record<TokenClass, bigint>> = { ...a.classes };
+  for (const c of TOKEN_CLASSES) {
+    const v = b.classes[c];
+    if (v !== undefined && v !== 0n) classes[c] = (classes[c] ?? 0n) + v;
+  }
+  return { cost: a.cost + b.cost, tokens: a.tokens + b.tokens, requests: a.requests + b.requests, classes };
+}

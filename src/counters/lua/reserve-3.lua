@@ -1,0 +1,101 @@
+--[[
+  Reserves an estimate against every applicable hard budget, atomically:
+  either every check has room and the estimate is held on every hold
+  counter, or nothing is held at all.
+
+  KEYS[1] reservations hash, KEYS[2] rsv index, KEYS[3] awaiting hash — of the first part's slot
+  ARGV: now, id, expireAt, hc1, hc0, ht, hr, purgeLimit,
+        nFields, field x nFields,
+        nParts, per part:
+          reservations, index, awaiting,
+          nChecks, per check: code ('c' | 't' | 'r' | 't_<class>'), limitHi, limitLo, amountHi, amountLo, nKeys, key x nKeys
+          nHolds, (key, expireAt) x nHolds,
+          nRead, key x nRead
+  A check passes when used + held (summed over its keys) + amount <= limit.
+  Cost uses (micro, femto) pairs; other metrics use hi and ignore lo. A token
+  hold counts against every token metric.
+  Returns: {0, 0, 0, row...}                  granted (rows read after holding)
+           {3, partIndex, checkIndex, row...} refused, nothing held
+]]
+--@include "util"
+--@include "reservations"
+
+local now = tonumber(ARGV[1])
+local id = ARGV[2]
+local expireAt = ARGV[3]
+local hold = {c1 = ARGV[4], c0 = ARGV[5], t = ARGV[6], r = ARGV[7]}
+local limit = tonumber(ARGV[8])
+local fields, p = argList(9)
+
+local parts = {}
+local nParts = tonumber(ARGV[p])
+p = p + 1
+for i = 1, nParts do
+  local part = {rsv = ARGV[p], idx = ARGV[p + 1], await = ARGV[p + 2], checks = {}, holds = {}, expiry = {}}
+  p = p + 3
+  local nChecks = tonumber(ARGV[p])
+  p = p + 1
+  for j = 1, nChecks do
+    local check = {code = ARGV[p], limHi = tonumber(ARGV[p + 1]), limLo = tonumber(ARGV[p + 2]),
+                   amtHi = tonumber(ARGV[p + 3]), amtLo = tonumber(ARGV[p + 4])}
+    check.keys, p = argList(p + 5)
+    part.checks[j] = check
+  end
+  local nHolds = tonumber(ARGV[p])
+  p = p + 1
+  for j = 1, nHolds do
+    part.holds[j] = ARGV[p]
+    part.expiry[j] = ARGV[p + 1]
+    p = p + 2
+  end
+  part.readAt = p
+  part.nRead = tonumber(ARGV[p])
+  p = p + part.nRead + 1
+  parts[i] = part
+end
+
+local function rowsOf(out)
+  for _, part in ipairs(parts) do
+    for _, row in ipairs(readRows(part.readAt + 1, part.nRead, fields)) do out[#out + 1] = row end
+  end
+  return out
+end
+
+for _, part in ipairs(parts) do purge(part.rsv, part.idx, part.await, now, limit) end
+
+for i, part in ipairs(parts) do
+  for j, check in ipairs(part.checks) do
+    local hi, lo = check.amtHi, check.amtLo
+    for _, k in ipairs(check.keys) do
+      if check.code == 'c' then
+        local v = redis.call('HMGET', k, 'c1', 'c0', 'hc1', 'hc0')
+        hi = hi + num(v[1]) + num(v[3])
+        lo = lo + num(v[2]) + num(v[4])
+      else
+        local heldField = 'ht'
+        if check.code == 'r' then heldField = 'hr' end
+        local v = redis.call('HMGET', k, check.code, heldField)
+        hi = hi + num(v[1]) + num(v[2])
+      end
+    end
+    if check.code == 'c' then
+      local carry = math.floor(lo / BASE)
+      hi = hi + carry
+      lo = lo - carry * BASE
+    else
+      lo = 0
+    end
+    if hi > check.limHi or (hi == check.limHi and check.code == 'c' and lo > check.limLo) then
+      return rowsOf({3, i - 1, j - 1})
+    end
+  end
+end
+
+for _, part in ipairs(parts) do
+  local rec = {s = 'held', k = part.holds, c1 = hold.c1, c0 = hold.c0, t = hold.t, r = hold.r}
+  moveHolds(rec, 1)
+  for j, k in ipairs(part.holds) do redis.call('PEXPIREAT', k, part.expiry[j]) end
+  redis.call('HSET', part.rsv, id, cjson.encode(rec))
+  redis.call('ZADD', part.idx, expireAt, id)
+end
+return rowsOf({0, 0, 0})

@@ -1,0 +1,228 @@
+/**
+ * The Redis counter store: ioredis, standalone or Cluster. Every primitive is
+ * one Lua script call in one slot (the key builder puts a single hash tag on
+ * every key of a call). Scripts are registered at connect under versioned
+ * names; failing status codes become typed errors in `statusError`; anything
+ * that goes wrong on the wire becomes COUNTERS_UNAVAILABLE (retriable).
+ */
+import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
+import { TallyError } from '../errors.js';
+import { STATUS, statusError, unavailable } from './codes.js';
+import { applyCall, marksCall, readCall, reserveCall, settleCall, snapshotCall, swapCall, type ScriptCall } from './args.js';
+import { decodeValue } from './fields.js';
+import { CounterKeys } from './keys.js';
+import { commandName, loadScripts, packageVersion, type ScriptName } from './scripts.js';
+import type {
+  ApplyRequest, ApplyResult, CounterStore, CounterValue, FenceSnapshot, MarksRequest, ReadRequest, ReserveRequest,
+  ReserveResult, SettleOutcome, SettleRequest, SnapshotRequest, SwapOutcome, SwapRequest,
+} from './types.js';
+
+export type RedisClient = Redis | Cluster;
+
+export interface RedisCounterStoreOptions {
+  /** An existing client (standalone or Cluster). It is not closed by `close()`. */
+  readonly client?: RedisClient;
+  /** `redis://host:port/db` for a standalone Redis. */
+  readonly url?: string;
+  /** Seed nodes of a Redis Cluster. */
+  readonly clusterNodes?: readonly ClusterNode[];
+  /** Key prefix. Default `tally:`. */
+  readonly prefix?: string;
+  /** Expired reservations dropped per call, at most. Default 20. */
+  readonly purgeLimit?: number;
+  /** Extra ioredis options for a client this store creates. */
+  readonly redisOptions?: RedisOptions;
+}
+
+type Reply = (number | string | null | Reply)[];
+type ScriptFn = (...args: string[]) => Promise<unknown>;
+
+const DEFAULT_REDIS_OPTIONS: RedisOptions = {
+  // Fail a command quickly when Redis is away: the processor and the API retry
+  // with their own backoff and report not-ready meanwhile.
+  maxRetriesPerRequest: 2,
+  connectTimeout: 5_000,
+};
+
+function asReply(value: unknown, script: string): Reply {
+  if (!Array.isArray(value)) throw new TallyError('INTERNAL', `counter script ${script} returned a non-array reply`);
+  return value as Reply;
+}
+
+function rows(reply: Reply, from: number): CounterValue[] {
+  return reply.slice(from).map((row) => decodeValue((Array.isArray(row) ? row : []).map((v) => (v === null ? null : String(v)))));
+}
+
+function code(reply: Reply): number {
+  return Number(reply[0]);
+}
+
+export class RedisCounterStore implements CounterStore {
+  readonly kind = 'redis' as const;
+  readonly keys: CounterKeys;
+  readonly client: RedisClient;
+  readonly isCluster: boolean;
+  private readonly owned: boolean;
+  private readonly purgeLimit: number;
+  private readonly commands = new Map<ScriptName, string>();
+
+  constructor(options: RedisCounterStoreOptions) {
+    this.keys = new CounterKeys(options.prefix);
+    this.purgeLimit = options.purgeLimit ?? 20;
+    const redisOptions = { ...DEFAULT_REDIS_OPTIONS, ...options.redisOptions };
+    if (options.client) {
+      this.client = options.client;
+      this.owned = false;
+    } else if (options.clusterNodes && options.clusterNodes.length > 0) {
+      this.client = new Cluster([...options.clusterNodes], { redisOptions, scaleReads: 'master' });
+      this.owned = true;
+    } else if (options.url) {
+      this.client = new Redis(options.url, redisOptions);
+      this.owned = true;
+    } else {
+      throw new TallyError('CONFIG_INVALID', 'the Redis counter store needs a client, a url or cluster nodes');
+    }
+    this.isCluster = this.client instanceof Cluster;
+    const version = packageVersion();
+    for (const script of loadScripts().values()) {
+      const name = commandName(script.name, version);
+      this.client.defineCommand(name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+      this.commands.set(script.name, name);
+    }
+  }
+
+  private async run(script: ScriptName, call: ScriptCall): Promise<Reply> {
+    const name = this.commands.get(script) ?? '';
+    const fn = (this.client as unknown as Record<string, ScriptFn | undefined>)[name];
+    if (!fn) throw new TallyError('INTERNAL', `counter script ${script} is not registered`);
+    try {
+      return asReply(await fn.call(this.client, ...call.keys, ...call.args), script);
+    } catch (err) {
+      throw redisFailure(err, script);
+    }
+  }
+
+  async apply(req: ApplyRequest): Promise<ApplyResult> {
+    const reply = await this.run('apply', applyCall(this.keys, req));
+    const status = code(reply);
+    const err = statusError(status, { script: 'apply', slot: req.slot, requiredVersion: status === STATUS.STALE_BUDGETS ? String(reply[1]) : undefined });
+    if (err) throw err;
+    return {
+      applied: Number(reply[1]),
+      fenced: Number(reply[2]),
+      duplicates: Number(reply[3]),
+      released: Number(reply[4]),
+      values: rows(reply, 5),
+    };
+  }
+
+  async read(req: ReadRequest): Promise<CounterValue[]> {
+    const groups = req.groups.filter((g) => g.keys.length > 0);
+    if (groups.length === 0) return [];
+    if (!this.isCluster || groups.length === 1) {
+      return rows(await this.run('read', readCall(this.keys, req.now, this.purgeLimit, groups)), 0);
+    }
+    // Cluster: one call per slot, sent together (one network round trip).
+    const replies = await Promise.all(groups.map((g) => this.run('read', readCall(this.keys, req.now, this.purgeLimit, [g]))));
+    return replies.flatMap((r) => rows(r, 0));
+  }
+
+  async reserve(req: ReserveRequest): Promise<ReserveResult> {
+    if (!this.isCluster || req.parts.length <= 1) {
+      const reply = await this.run('reserve', reserveCall(this.keys, req, this.purgeLimit));
+      const granted = code(reply) === STATUS.OK;
+      return { granted, refused: granted ? null : { part: Number(reply[1]), check: Number(reply[2]) }, values: rows(reply, 3) };
+    }
+    // Cluster with parts in several slots: reserve part by part; a refusal releases the parts already held.
+    const values: CounterValue[] = [];
+    for (let i = 0; i < req.parts.length; i++) {
+      const part = req.parts[i];
+      if (!part) continue;
+      const reply = await this.run('reserve', reserveCall(this.keys, req, this.purgeLimit, [part]));
+      if (code(reply) !== STATUS.OK) {
+        await Promise.all(req.parts.slice(0, i).map((held) => this.releasePart(held.slot, req)));
+        return { granted: false, refused: { part: i, check: Number(reply[2]) }, values: [...values, ...rows(reply, 3)] };
+      }
+      values.push(...rows(reply, 3));
+    }
+    return { granted: true, refused: null, values };
+  }
+
+  private async releasePart(slot: string | null, req: ReserveRequest): Promise<void> {
+    await this.settle({ slot, now: req.now, id: req.id, awaitEvent: null, actual: null, awaitExpireAt: req.now, dedup: { windowMs: 1, buckets: 1 } });
+  }
+
+  async settle(req: SettleRequest): Promise<SettleOutcome> {
+    const reply = await this.run('settle', settleCall(this.keys, req));
+    const status = code(reply);
+    const err = statusError(status, { script: 'settle', slot: req.slot, id: req.id });
+    if (err) throw err;
+    return status === STATUS.OK ? 'released' : status === STATUS.AWAITING ? 'awaiting' : 'already';
+  }
+
+  async marks(req: MarksRequest): Promise<boolean[]> {
+    if (req.entries.length === 0) return [];
+    const reply = await this.run('marks', marksCall(this.keys, req));
+    return reply.map((v) => Number(v) === 1);
+  }
+
+  async snapshot(req: SnapshotRequest): Promise<FenceSnapshot> {
+    const reply = await this.run('snapshot', snapshotCall(this.keys, req));
+    const err = statusError(code(reply), { script: 'snapshot', slot: req.slot });
+    if (err) throw err;
+    const fence: Record<string, string> = {};
+    for (let i = 2; i + 1 < reply.length; i += 2) fence[String(reply[i])] = String(reply[i + 1]);
+    return { version: String(reply[1]), fence };
+  }
+
+  async swap(req: SwapRequest): Promise<SwapOutcome> {
+    const reply = await this.run('swap', swapCall(this.keys, req));
+    return code(reply) === STATUS.OK ? 'swapped' : 'fence_moved';
+  }
+
+  async clear(): Promise<number> {
+    const nodes: Redis[] = this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
+    let deleted = 0;
+    try {
+      for (const node of nodes) {
+        let cursor = '0';
+        do {
+          const [next, found] = await node.scan(cursor, 'MATCH', this.keys.scanPattern(), 'COUNT', 1000);
+          cursor = next;
+          // One key per command: keys of different slots may not share one in a Cluster.
+          if (found.length > 0) deleted += (await Promise.all(found.map((k) => node.unlink(k)))).reduce((a, b) => a + b, 0);
+        } while (cursor !== '0');
+      }
+    } catch (err) {
+      throw redisFailure(err, 'clear');
+    }
+    return deleted;
+  }
+
+  async close(): Promise<void> {
+    if (this.owned) await this.client.quit().catch(() => undefined);
+  }
+}
+
+const TRANSIENT_REPLY = /^(LOADING|CLUSTERDOWN|TRYAGAIN|BUSY|MASTERDOWN|READONLY|NOREPLICAS|MOVED|ASK)\b/;
+
+/** A Lua or command error is a bug (INTERNAL); anything else on the wire is COUNTERS_UNAVAILABLE (retriable). */
+function redisFailure(err: unknown, script: string): TallyError {
+  if (err instanceof TallyError) return err;
+  if (err instanceof Error && err.name === 'ReplyError' && !TRANSIENT_REPLY.test(err.message)) {
+    return new TallyError('INTERNAL', `counter script ${script} failed: ${err.message}`, { cause: err });
+  }
+  return unavailable(err, script);
+}
+
+/** Connects a Redis counter store and waits until it answers. */
+export async function createRedisCounterStore(options: RedisCounterStoreOptions): Promise<RedisCounterStore> {
+  const store = new RedisCounterStore(options);
+  try {
+    await store.client.ping();
+  } catch (err) {
+    await store.close();
+    throw unavailable(err, 'connect');
+  }
+  return store;
+}

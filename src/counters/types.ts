@@ -1,0 +1,271 @@
+/**
+ * The counter-store port: a handful of atomic primitives over counters that
+ * are identified by key (built by `CounterKeys`). Which counters an event
+ * touches, periods and budget arithmetic are decided in TypeScript by
+ * src/budgets; the store only applies, holds, reads and swaps — so the Redis
+ * and the in-memory adapter cannot drift apart. Every call runs in ONE slot
+ * (a tenant's hash tag, or the global one), except `read` and `reserve`,
+ * which take one group per slot (see their docs).
+ *
+ * All amounts are exact integers: cost in femto-USD, tokens, requests.
+ */
+import type { TokenClass } from '../normalize/types.js';
+import type { CounterKeys, Slot } from './keys.js';
+
+export type { Slot } from './keys.js';
+
+/** Counted usage: what events added to a counter. */
+export interface UsageAmounts {
+  /** femto-USD */
+  readonly cost: bigint;
+  /** total tokens */
+  readonly tokens: bigint;
+  readonly requests: bigint;
+  /** tokens per class (only classes with a non-zero count need be present) */
+  readonly classes: Readonly<Partial<Record<TokenClass, bigint>>>;
+}
+
+/** What reservations currently hold on a counter. A token hold counts against every token metric. */
+export interface HeldAmounts {
+  readonly cost: bigint;
+  readonly tokens: bigint;
+  readonly requests: bigint;
+}
+
+export interface CounterValue {
+  readonly used: UsageAmounts;
+  readonly held: HeldAmounts;
+}
+
+/** A counter to write, with the instant (epoch ms) its key may expire. */
+export interface CounterTarget {
+  readonly key: string;
+  readonly expireAt: number;
+}
+
+/** How event ids are remembered: `buckets` sets of `windowMs / buckets` each. */
+export interface DedupWindow {
+  /** An id seen within this many ms is always recognised. Default 24 h. */
+  readonly windowMs: number;
+  /** Number of sets the window is cut into (memory is freed a set at a time). Default 4. */
+  readonly buckets: number;
+}
+
+// ─── apply ────────────────────────────────────────────────────────────────
+
+export interface ApplyEvent {
+  /** Source offset (int64 decimal) when the event came from the event log; null skips the fence. */
+  readonly offset: string | null;
+  /** Dedup member (`CounterKeys.dedupMember`). */
+  readonly dedupId: string;
+  readonly usage: UsageAmounts;
+  /** Indexes into `ApplyRequest.counters`. */
+  readonly counters: readonly number[];
+}
+
+export interface ApplyRequest {
+  readonly slot: Slot;
+  readonly now: number;
+  /** Version of the budget set the increments were planned with (decimal). */
+  readonly version: string;
+  /** Fence field (`CounterKeys.fenceField`) of the source partition, or null. */
+  readonly fence: string | null;
+  readonly dedup: DedupWindow;
+  readonly counters: readonly CounterTarget[];
+  readonly events: readonly ApplyEvent[];
+  /** Counters to read after the increments (for threshold crossings). */
+  readonly readBack: readonly string[];
+}
+
+export interface ApplyResult {
+  readonly applied: number;
+  /** Skipped: at or below the partition fence. */
+  readonly fenced: number;
+  /** Skipped: event id already seen in the dedup window. */
+  readonly duplicates: number;
+  /** Reservations released because the event they awaited was applied. */
+  readonly released: number;
+  /** Values of `readBack`, in order. */
+  readonly values: readonly CounterValue[];
+}
+
+// ─── read ─────────────────────────────────────────────────────────────────
+
+export interface ReadGroup {
+  readonly slot: Slot;
+  readonly keys: readonly string[];
+}
+
+/**
+ * Reads counters (used and held) after dropping expired reservations. One
+ * command on a standalone Redis; one command per slot on Redis Cluster (sent
+ * together, so still one network round trip).
+ */
+export interface ReadRequest {
+  readonly now: number;
+  readonly groups: readonly ReadGroup[];
+}
+
+// ─── reserve / settle ─────────────────────────────────────────────────────
+
+/** The metric a check compares. `class` checks one token class. */
+export type CheckField = { readonly metric: 'cost' | 'tokens' | 'requests' } | { readonly metric: 'class'; readonly class: TokenClass };
+
+/** used + held of `keys`, plus `amount`, must not exceed `limit`. */
+export interface ReserveCheck {
+  readonly field: CheckField;
+  readonly keys: readonly string[];
+  readonly limit: bigint;
+  readonly amount: bigint;
+}
+
+export interface ReservePart {
+  readonly slot: Slot;
+  readonly checks: readonly ReserveCheck[];
+  /** Counters that hold the estimate when granted. */
+  readonly holds: readonly CounterTarget[];
+  /** Counters to return (after holding, when granted). */
+  readonly read: readonly string[];
+}
+
+export interface ReserveRequest {
+  readonly now: number;
+  /** Unique reservation id (the same in every part). */
+  readonly id: string;
+  /** When an unsettled hold expires (epoch ms). */
+  readonly expireAt: number;
+  readonly hold: HeldAmounts;
+  readonly parts: readonly ReservePart[];
+}
+
+export interface ReserveResult {
+  readonly granted: boolean;
+  /** When refused: which part and check had no room. */
+  readonly refused: { readonly part: number; readonly check: number } | null;
+  /** `read` values of every part, in order, concatenated. */
+  readonly values: readonly CounterValue[];
+}
+
+export interface SettleRequest {
+  readonly slot: Slot;
+  readonly now: number;
+  readonly id: string;
+  /** The dedup member of the event carrying the real usage, when known. */
+  readonly awaitEvent: string | null;
+  /** The real usage, when known: the hold is resized to it while awaiting the event. */
+  readonly actual: HeldAmounts | null;
+  /** How long to keep holding while the event has not been applied. */
+  readonly awaitExpireAt: number;
+  readonly dedup: DedupWindow;
+}
+
+/**
+ * released: the hold is gone now. awaiting: held until the event is applied
+ * (or expiry). already: settled, consumed or expired before.
+ */
+export type SettleOutcome = 'released' | 'awaiting' | 'already';
+
+// ─── alert marks ──────────────────────────────────────────────────────────
+
+export interface MarkEntry {
+  readonly key: string;
+  readonly field: string;
+  readonly expireAt: number;
+}
+
+/**
+ * claim: take marks that are neither sent nor claimed by another source
+ * partition (a redelivery of the claiming batch reclaims them; a later batch
+ * of the same partition proves they were published and turns them to sent);
+ * confirm: mark as sent; seal: mark as sent without an alert (reconcile).
+ */
+export type MarkMode = 'claim' | 'confirm' | 'seal';
+
+export interface MarksRequest {
+  readonly slot: Slot;
+  readonly mode: MarkMode;
+  /** Claimant: the source partition's fence field; '' for events not from the log (claimed straight to sent). */
+  readonly token: string;
+  /** Offsets of the batch (decimal), '' when not from the log. */
+  readonly firstOffset: string;
+  readonly lastOffset: string;
+  readonly entries: readonly MarkEntry[];
+}
+
+// ─── reconcile ────────────────────────────────────────────────────────────
+
+export interface SnapshotRequest {
+  readonly slot: Slot;
+  /** Raises the slot's version gate to at least this (applies planned with older budget sets are refused). */
+  readonly minVersion: string;
+  /** When set, takes the reconcile lock (applies wait) until swap or `lockTtlMs`. */
+  readonly lockToken: string | null;
+  readonly lockTtlMs: number;
+}
+
+export interface FenceSnapshot {
+  /** Fence field → offset. */
+  readonly fence: Readonly<Record<string, string>>;
+  readonly version: string;
+}
+
+export interface SwapCounter {
+  readonly key: string;
+  readonly expireAt: number;
+  readonly used: UsageAmounts;
+}
+
+export interface SwapRequest {
+  readonly slot: Slot;
+  /** The fence seen by the snapshot: the swap happens only if it is still exactly this. */
+  readonly expected: Readonly<Record<string, string>>;
+  /** Fence fields absent at the snapshot to set now (their offsets are covered by the computation). */
+  readonly establish: Readonly<Record<string, string>>;
+  readonly lockToken: string | null;
+  readonly counters: readonly SwapCounter[];
+}
+
+export type SwapOutcome = 'swapped' | 'fence_moved';
+
+// ─── the port ─────────────────────────────────────────────────────────────
+
+export interface CounterStore {
+  readonly kind: 'redis' | 'memory';
+  readonly keys: CounterKeys;
+  /** Applies increments once: fence, dedup, version gate; releases reservations awaiting applied events. */
+  apply(req: ApplyRequest): Promise<ApplyResult>;
+  read(req: ReadRequest): Promise<CounterValue[]>;
+  /**
+   * Checks every check of every part and, only if all have room, holds the
+   * estimate on every `holds` counter. Atomic over all parts on a standalone
+   * Redis and in memory; on Redis Cluster parts in different slots are
+   * reserved one after the other and a refusal releases what was held.
+   */
+  reserve(req: ReserveRequest): Promise<ReserveResult>;
+  /** Releases (or arms the await of) one slot's part of a reservation. Idempotent. Throws RESERVATION_NOT_FOUND. */
+  settle(req: SettleRequest): Promise<SettleOutcome>;
+  /** One boolean per entry: whether this call changed the mark (claimed, confirmed, sealed). */
+  marks(req: MarksRequest): Promise<boolean[]>;
+  snapshot(req: SnapshotRequest): Promise<FenceSnapshot>;
+  swap(req: SwapRequest): Promise<SwapOutcome>;
+  /** Deletes every key under the prefix. For tests and `reconcile --reset`. */
+  clear(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_DEDUP: DedupWindow = { windowMs: 24 * 3_600_000, buckets: 4 };
+
+/** The dedup-set indexes live at `now`: the current one first, then `buckets` older ones. */
+export function dedupIndexes(now: number, dedup: DedupWindow): number[] {
+  const size = Math.max(1, Math.floor(dedup.windowMs / dedup.buckets));
+  const current = Math.floor(now / size);
+  const out: number[] = [];
+  for (let i = 0; i <= dedup.buckets; i++) out.push(current - i);
+  return out;
+}
+
+/** When the current dedup set may expire: its end plus the window. */
+export function dedupExpireAt(now: number, dedup: DedupWindow): number {
+  const size = Math.max(1, Math.floor(dedup.windowMs / dedup.buckets));
+  return (Math.floor(now / size) + 1) * size + dedup.windowMs;
+}
