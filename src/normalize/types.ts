@@ -2,6 +2,7 @@
  * Canonical usage: every provider's usage object maps to these classes, which
  * never overlap, so `total` is always their sum and each class has one price.
  */
+import type { FieldError } from '../errors.js';
 
 export const TOKEN_CLASSES = [
   'input', // uncached text input
@@ -54,6 +55,11 @@ export interface NormalizedUsage {
   readonly reported_cost: string | null;
   /** Keys of the usage object tally did not interpret; kept with the event, never fatal. */
   readonly unknown_fields: readonly string[];
+  /**
+   * Inconsistencies that did not stop normalization, e.g. a provider total that
+   * disagrees with its parts (the parts win). Absent when there are none.
+   */
+  readonly warnings?: readonly FieldError[];
 }
 
 export function emptyTokens(): TokenCounts {

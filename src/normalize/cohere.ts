@@ -1,0 +1,52 @@
+/**
+ * Cohere. v2 responses carry `usage: {billed_units, tokens, cached_tokens}`;
+ * v1 responses carry `meta: {api_version, billed_units, tokens, warnings}` —
+ * the usage may be either object, or the whole `meta`.
+ *
+ * Billing follows `billed_units` (`tokens` also counts prompt-template tokens
+ * Cohere does not bill; it is used only when billed_units is absent):
+ *   input_tokens → input, output_tokens → output, image_tokens → image_input,
+ *   images → images,
+ *   search_units (Rerank, billed per search) → requests,
+ *   classifications (Classify, billed per classification) → requests.
+ */
+import { acc, child, count, isObject, scanUnknown, type UsageObject } from './read.js';
+
+const TOP_KEYS: ReadonlySet<string> = new Set(['billed_units', 'tokens', 'cached_tokens', 'api_version', 'warnings']);
+const BILLED_KEYS: ReadonlySet<string> = new Set(['input_tokens', 'output_tokens', 'search_units', 'classifications', 'images', 'image_tokens']);
+const TOKEN_KEYS: ReadonlySet<string> = new Set(['input_tokens', 'output_tokens']);
+const WRAPPER_KEYS: ReadonlySet<string> = new Set(['meta']);
+
+export function normalizeCohere(usage: UsageObject): void {
+  const wrapped = isObject(usage.meta);
+  const u = wrapped ? (usage.meta as UsageObject) : usage;
+  const base = wrapped ? 'usage.meta' : 'usage';
+  const billedBase = wrapped ? 'usage.meta.billed_units' : 'usage.billed_units';
+  const tokensBase = wrapped ? 'usage.meta.tokens' : 'usage.tokens';
+  if (wrapped) scanUnknown(usage, WRAPPER_KEYS, 'usage');
+
+  const billed = child(u, 'billed_units', base);
+  const tokens = child(u, 'tokens', base);
+  if (tokens !== null) {
+    const input = count(tokens, 'input_tokens', tokensBase);
+    const output = count(tokens, 'output_tokens', tokensBase);
+    scanUnknown(tokens, TOKEN_KEYS, tokensBase);
+    if (billed === null) {
+      acc.input = input;
+      acc.output = output;
+    }
+  }
+  if (billed !== null) {
+    acc.input = count(billed, 'input_tokens', billedBase);
+    acc.output = count(billed, 'output_tokens', billedBase);
+    acc.image_input = count(billed, 'image_tokens', billedBase);
+    acc.images = count(billed, 'images', billedBase);
+    const searches = count(billed, 'search_units', billedBase);
+    const classifications = count(billed, 'classifications', billedBase);
+    if (searches > 0) acc.requests = searches;
+    else if (classifications > 0) acc.requests = classifications;
+    scanUnknown(billed, BILLED_KEYS, billedBase);
+  }
+  count(u, 'cached_tokens', base);
+  scanUnknown(u, TOP_KEYS, base);
+}

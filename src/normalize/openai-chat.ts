@@ -1,0 +1,153 @@
+/**
+ * OpenAI Chat Completions usage, and every API that copies it: Azure OpenAI,
+ * Mistral, xAI, Groq, DeepSeek, OpenRouter, Perplexity, Together, Fireworks…
+ *
+ *   prompt_tokens INCLUDES prompt_tokens_details.cached_tokens, .cache_write_tokens,
+ *     .audio_tokens and .image_tokens
+ *     → input = prompt − cached − cache writes − audio − image
+ *   completion_tokens INCLUDES completion_tokens_details.reasoning_tokens, .audio_tokens
+ *     and .image_tokens; accepted/rejected prediction tokens are billed as output and stay there
+ *     → output = completion − reasoning − audio − image
+ *
+ * Provider additions:
+ *   DeepSeek   prompt_cache_hit_tokens + prompt_cache_miss_tokens = prompt_tokens; hit → cached_input
+ *   OpenRouter cost (USD) → reported_cost; cache_creation {ephemeral_5m/1h} splits cache writes;
+ *              server_tool_use.web_search_requests → web_search_requests
+ *   Perplexity cost {total_cost} → reported_cost; num_search_queries → web_search_requests;
+ *              top-level citation_tokens and reasoning_tokens (sonar-deep-research) are counted
+ *              OUTSIDE prompt_tokens and completion_tokens (each is priced on its own, and a
+ *              response reports e.g. 73,997 reasoning next to 1,426 completion tokens)
+ *              → citation_tokens added to input, reasoning_tokens to reasoning
+ *   xAI        num_sources_used (Live Search sources, billed per source) → web_search_requests
+ *   Mistral    prompt_audio_seconds → audio_seconds
+ *   Groq       queue_time, prompt_time, completion_time, total_time: timings, not counts
+ */
+import { acc, child, count, minus, quantity, readCost, scanUnknown, splitCacheWrites, warn, type UsageObject } from './read.js';
+
+const BASE = 'usage';
+const PD = 'usage.prompt_tokens_details';
+const CD = 'usage.completion_tokens_details';
+
+const TOP_KEYS: ReadonlySet<string> = new Set([
+  'prompt_tokens',
+  'completion_tokens',
+  'total_tokens',
+  'prompt_tokens_details',
+  'completion_tokens_details',
+  'prompt_cache_hit_tokens',
+  'prompt_cache_miss_tokens',
+  'cost',
+  'is_byok',
+  'cost_details',
+  'cache_creation',
+  'server_tool_use',
+  'reasoning_tokens',
+  'citation_tokens',
+  'num_search_queries',
+  'search_context_size',
+  'num_sources_used',
+  'prompt_audio_seconds',
+  'queue_time',
+  'prompt_time',
+  'completion_time',
+  'total_time',
+]);
+const PROMPT_KEYS: ReadonlySet<string> = new Set(['cached_tokens', 'cache_write_tokens', 'audio_tokens', 'image_tokens', 'text_tokens']);
+const COMPLETION_KEYS: ReadonlySet<string> = new Set(['reasoning_tokens', 'audio_tokens', 'image_tokens', 'text_tokens', 'accepted_prediction_tokens', 'rejected_prediction_tokens']);
+const SERVER_TOOL_KEYS: ReadonlySet<string> = new Set(['web_search_requests']);
+
+function present(o: UsageObject, key: string): boolean {
+  return o[key] !== undefined && o[key] !== null;
+}
+
+function inputSide(u: UsageObject, pd: UsageObject | null): void {
+  let prompt = count(u, 'prompt_tokens', BASE);
+  let cached = pd === null ? 0 : count(pd, 'cached_tokens', PD);
+  let cachedBase = PD;
+  let cachedKey = 'cached_tokens';
+  if (present(u, 'prompt_cache_hit_tokens') || present(u, 'prompt_cache_miss_tokens')) {
+    // DeepSeek: hit + miss = prompt_tokens, hit is the cache read.
+    const hit = count(u, 'prompt_cache_hit_tokens', BASE);
+    const miss = count(u, 'prompt_cache_miss_tokens', BASE);
+    if (!present(u, 'prompt_tokens')) prompt = hit + miss;
+    else if (hit + miss !== prompt) {
+      warn('usage.prompt_cache_miss_tokens', `prompt_cache_hit_tokens (${hit}) + prompt_cache_miss_tokens (${miss}) = ${hit + miss}, but prompt_tokens is ${prompt}`);
+    }
+    if (cached !== 0 && cached !== hit) warn('usage.prompt_tokens_details.cached_tokens', `differs from prompt_cache_hit_tokens (${hit}); tally uses prompt_cache_hit_tokens`);
+    cached = hit;
+    cachedBase = BASE;
+    cachedKey = 'prompt_cache_hit_tokens';
+  }
+  const writes = pd === null ? 0 : count(pd, 'cache_write_tokens', PD);
+  const audio = pd === null ? 0 : count(pd, 'audio_tokens', PD);
+  const image = pd === null ? 0 : count(pd, 'image_tokens', PD);
+  if (pd !== null) {
+    count(pd, 'text_tokens', PD);
+    scanUnknown(pd, PROMPT_KEYS, PD);
+  }
+
+  let left = minus(prompt, cached, cachedBase, cachedKey, prompt, 'prompt_tokens');
+  left = minus(left, writes, PD, 'cache_write_tokens', prompt, 'prompt_tokens');
+  left = minus(left, audio, PD, 'audio_tokens', prompt, 'prompt_tokens');
+  left = minus(left, image, PD, 'image_tokens', prompt, 'prompt_tokens');
+  // Perplexity's citation tokens (search results read by the model) are input outside prompt_tokens.
+  acc.input = left + count(u, 'citation_tokens', BASE);
+  acc.cached_input = cached;
+  acc.audio_input = audio;
+  acc.image_input = image;
+  splitCacheWrites(writes, pd !== null && present(pd, 'cache_write_tokens'), 'prompt_tokens_details.cache_write_tokens', child(u, 'cache_creation', BASE), 'usage.cache_creation');
+}
+
+function outputSide(u: UsageObject, cd: UsageObject | null): void {
+  const completion = count(u, 'completion_tokens', BASE);
+  const reasoning = cd === null ? 0 : count(cd, 'reasoning_tokens', CD);
+  // Perplexity (sonar-deep-research) reports its research-phase reasoning at the top level,
+  // outside completion_tokens (priced on its own), e.g. 73,997 reasoning next to 1,426 completion tokens.
+  let extraReasoning = 0;
+  if (present(u, 'reasoning_tokens')) {
+    const top = count(u, 'reasoning_tokens', BASE);
+    if (reasoning === 0) extraReasoning = top;
+    else warn('usage.reasoning_tokens', `ignored: completion_tokens_details.reasoning_tokens (${reasoning}) is given too and is counted instead`);
+  }
+  const audio = cd === null ? 0 : count(cd, 'audio_tokens', CD);
+  const image = cd === null ? 0 : count(cd, 'image_tokens', CD);
+  if (cd !== null) {
+    count(cd, 'text_tokens', CD);
+    count(cd, 'accepted_prediction_tokens', CD);
+    count(cd, 'rejected_prediction_tokens', CD);
+    scanUnknown(cd, COMPLETION_KEYS, CD);
+  }
+  let left = minus(completion, reasoning, CD, 'reasoning_tokens', completion, 'completion_tokens');
+  left = minus(left, audio, CD, 'audio_tokens', completion, 'completion_tokens');
+  left = minus(left, image, CD, 'image_tokens', completion, 'completion_tokens');
+  acc.output = left;
+  acc.reasoning = reasoning + extraReasoning;
+  acc.audio_output = audio;
+  acc.image_output = image;
+}
+
+function extras(u: UsageObject): void {
+  const tools = child(u, 'server_tool_use', BASE);
+  let searches = tools === null ? 0 : count(tools, 'web_search_requests', 'usage.server_tool_use');
+  if (tools !== null) scanUnknown(tools, SERVER_TOOL_KEYS, 'usage.server_tool_use');
+  searches += count(u, 'num_search_queries', BASE) + count(u, 'num_sources_used', BASE);
+  acc.web_search_requests = searches;
+  acc.audio_seconds = quantity(u, 'prompt_audio_seconds', BASE);
+  readCost(u, 'cost', BASE);
+}
+
+export function normalizeOpenAIChat(u: UsageObject): void {
+  const pd = child(u, 'prompt_tokens_details', BASE);
+  const cd = child(u, 'completion_tokens_details', BASE);
+  inputSide(u, pd);
+  outputSide(u, cd);
+  extras(u);
+  if (present(u, 'total_tokens')) {
+    const total = count(u, 'total_tokens', BASE);
+    if (acc.errors === null && present(u, 'prompt_tokens')) {
+      const sum = count(u, 'prompt_tokens', BASE) + count(u, 'completion_tokens', BASE); // both valid here
+      if (total !== sum) warn('usage.total_tokens', `is ${total}, but prompt_tokens + completion_tokens = ${sum}; tally uses the parts`);
+    }
+  }
+  scanUnknown(u, TOP_KEYS, BASE);
+}

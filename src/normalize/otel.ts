@@ -1,0 +1,88 @@
+/**
+ * OpenTelemetry GenAI usage attributes, as the OTel envelope collects them
+ * (keys kept verbatim: `{"gen_ai.usage.input_tokens": 100, …}`).
+ *
+ * The semantic conventions (gen_ai registry, v1.41 and the GenAI repository
+ * since) say:
+ *   gen_ai.usage.input_tokens — "This value SHOULD include all types of input
+ *     tokens, including cached tokens."
+ *   gen_ai.usage.cache_read.input_tokens, gen_ai.usage.cache_creation.input_tokens —
+ *     "The value SHOULD be included in `gen_ai.usage.input_tokens`."
+ *   gen_ai.usage.reasoning.output_tokens —
+ *     "The value SHOULD be included in `gen_ai.usage.output_tokens`."
+ * So input = input_tokens − cache_read − cache_creation, and
+ * output = output_tokens − reasoning. Cache reads and creations larger than
+ * input_tokens contradict the convention and are an error (the producer most
+ * likely copied Anthropic's cache-exclusive input_tokens; fix the producer or
+ * send the provider's own usage object). Cache creation has no TTL here: it
+ * is counted as 5-minute writes.
+ *
+ * Also read: the deprecated gen_ai.usage.prompt_tokens / completion_tokens
+ * and the underscore spellings gen_ai.usage.cache_read_input_tokens /
+ * cache_creation_input_tokens some instrumentations still emit, with the same
+ * meaning. gen_ai.usage.total_tokens (not in the conventions) is cross-checked.
+ */
+import { joinPath } from '../events/paths.js';
+import { acc, conflict, count, scanUnknown, warn, type UsageObject } from './read.js';
+
+const BASE = 'usage';
+export const OTEL_USAGE = {
+  input: 'gen_ai.usage.input_tokens',
+  output: 'gen_ai.usage.output_tokens',
+  cacheRead: 'gen_ai.usage.cache_read.input_tokens',
+  cacheCreation: 'gen_ai.usage.cache_creation.input_tokens',
+  reasoning: 'gen_ai.usage.reasoning.output_tokens',
+} as const;
+
+const DEPRECATED = {
+  input: 'gen_ai.usage.prompt_tokens',
+  output: 'gen_ai.usage.completion_tokens',
+  cacheRead: 'gen_ai.usage.cache_read_input_tokens',
+  cacheCreation: 'gen_ai.usage.cache_creation_input_tokens',
+} as const;
+const TOTAL = 'gen_ai.usage.total_tokens';
+
+const KEYS: ReadonlySet<string> = new Set([...Object.values(OTEL_USAGE), ...Object.values(DEPRECATED), TOTAL]);
+
+function has(u: UsageObject, key: string): boolean {
+  return u[key] !== undefined && u[key] !== null;
+}
+
+function read(u: UsageObject, key: string, old: string): { value: number; key: string } {
+  const k = has(u, key) || !has(u, old) ? key : old;
+  return { value: count(u, k, BASE), key: k };
+}
+
+export function normalizeOtel(u: UsageObject): void {
+  const input = read(u, OTEL_USAGE.input, DEPRECATED.input);
+  const output = read(u, OTEL_USAGE.output, DEPRECATED.output);
+  const cacheRead = read(u, OTEL_USAGE.cacheRead, DEPRECATED.cacheRead);
+  const cacheCreation = read(u, OTEL_USAGE.cacheCreation, DEPRECATED.cacheCreation);
+  const reasoning = count(u, OTEL_USAGE.reasoning, BASE);
+
+  const cached = cacheRead.value + cacheCreation.value;
+  if (cached > input.value) {
+    const culprit = cacheRead.value > input.value ? cacheRead.key : cacheCreation.key;
+    conflict(
+      joinPath(BASE, culprit),
+      `cache read (${cacheRead.value}) + cache creation (${cacheCreation.value}) tokens exceed ${input.key} (${input.value}); ` +
+        'the GenAI semantic conventions say input_tokens SHOULD include cached tokens',
+    );
+  }
+  if (reasoning > output.value) {
+    conflict(joinPath(BASE, OTEL_USAGE.reasoning), `is ${reasoning}, more than ${output.key} (${output.value}), which SHOULD include it`);
+  }
+  acc.input = input.value - cached;
+  acc.cached_input = cacheRead.value;
+  acc.cache_write_5m = cacheCreation.value;
+  acc.output = output.value - reasoning;
+  acc.reasoning = reasoning;
+
+  if (has(u, TOTAL)) {
+    const total = count(u, TOTAL, BASE);
+    if (acc.errors === null && total !== input.value + output.value) {
+      warn(joinPath(BASE, TOTAL), `is ${total}, but input + output tokens = ${input.value + output.value}; tally uses the parts`);
+    }
+  }
+  scanUnknown(u, KEYS, BASE);
+}

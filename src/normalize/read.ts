@@ -1,0 +1,254 @@
+/**
+ * The normalizer's working state and readers. Normalization runs per event at
+ * millions per second, so nothing here allocates on the happy path: one
+ * module-level accumulator is reset per call (normalization is synchronous,
+ * so calls never interleave), paths are built only when something is wrong,
+ * and the error, warning and unknown-field lists exist only when non-empty.
+ */
+import type { FieldError } from '../errors.js';
+import { joinPath } from '../events/paths.js';
+
+export type UsageObject = Record<string, unknown>;
+
+/** Token classes and counts being built for one usage object. */
+export interface Accumulator {
+  input: number;
+  cached_input: number;
+  cache_write_5m: number;
+  cache_write_1h: number;
+  output: number;
+  reasoning: number;
+  audio_input: number;
+  audio_output: number;
+  image_input: number;
+  image_output: number;
+  requests: number;
+  tool_calls: number;
+  web_search_requests: number;
+  images: number;
+  audio_seconds: number;
+  reported_cost: string | null;
+  errors: FieldError[] | null;
+  warnings: FieldError[] | null;
+  unknown: string[] | null;
+}
+
+export const acc: Accumulator = {
+  input: 0,
+  cached_input: 0,
+  cache_write_5m: 0,
+  cache_write_1h: 0,
+  output: 0,
+  reasoning: 0,
+  audio_input: 0,
+  audio_output: 0,
+  image_input: 0,
+  image_output: 0,
+  requests: 1,
+  tool_calls: 0,
+  web_search_requests: 0,
+  images: 0,
+  audio_seconds: 0,
+  reported_cost: null,
+  errors: null,
+  warnings: null,
+  unknown: null,
+};
+
+export function reset(): void {
+  acc.input = 0;
+  acc.cached_input = 0;
+  acc.cache_write_5m = 0;
+  acc.cache_write_1h = 0;
+  acc.output = 0;
+  acc.reasoning = 0;
+  acc.audio_input = 0;
+  acc.audio_output = 0;
+  acc.image_input = 0;
+  acc.image_output = 0;
+  acc.requests = 1;
+  acc.tool_calls = 0;
+  acc.web_search_requests = 0;
+  acc.images = 0;
+  acc.audio_seconds = 0;
+  acc.reported_cost = null;
+  acc.errors = null;
+  acc.warnings = null;
+  acc.unknown = null;
+}
+
+export function isObject(v: unknown): v is UsageObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function fail(path: string, reason: string): void {
+  (acc.errors ??= []).push({ path, reason });
+}
+
+/**
+ * A consistency problem between counts (a detail larger than its total, a
+ * split that does not add up). Not recorded when a count is already invalid:
+ * the invalid count read as 0 and would only cause follow-on noise.
+ */
+export function conflict(path: string, reason: string): void {
+  if (acc.errors === null) fail(path, reason);
+}
+
+export function warn(path: string, reason: string): void {
+  (acc.warnings ??= []).push({ path, reason });
+}
+
+/**
+ * Records a key tally did not interpret, relative to the usage object: a
+ * top-level key as it is (`brand_new_counter`, `gen_ai.usage.cost`), a nested
+ * one as a path (`prompt_tokens_details.video_tokens`).
+ */
+export function unknownKey(base: string, key: string): void {
+  const relative = base === 'usage' ? key : joinPath(base.startsWith('usage.') ? base.slice(6) : base, key);
+  (acc.unknown ??= []).push(relative);
+}
+
+const DIGITS = /^\d{1,16}$/;
+const DECIMAL = /^\d+(\.\d+)?([eE][+-]?\d+)?$/;
+
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return v.length > 40 ? `${JSON.stringify(v.slice(0, 40))}…` : JSON.stringify(v);
+  if (typeof v === 'object') return 'an object';
+  return String(v);
+}
+
+function badCount(path: string, v: unknown): void {
+  if (typeof v === 'number') {
+    if (Number.isNaN(v) || !Number.isFinite(v)) fail(path, `must be a finite number (got ${String(v)})`);
+    else if (v < 0) fail(path, `must not be negative (got ${v})`);
+    else if (!Number.isInteger(v)) fail(path, `must be a whole number of tokens (got ${v})`);
+    else fail(path, `is too large (got ${v})`);
+  } else if (typeof v === 'string') {
+    fail(path, `must be a whole number or a string of digits (got ${describeValue(v)})`);
+  } else {
+    fail(path, `must be a number (got ${describeValue(v)})`);
+  }
+}
+
+/**
+ * A non-negative whole count. Missing or null is 0; a string of digits (protobuf
+ * int64 in JSON) is accepted; anything else records an error and reads as 0.
+ */
+export function count(o: UsageObject, key: string, base: string): number {
+  const v = o[key];
+  if (v === undefined || v === null) return 0;
+  if (typeof v === 'number') {
+    if (Number.isSafeInteger(v) && v >= 0) return v === 0 ? 0 : v;
+  } else if (typeof v === 'string' && DIGITS.test(v)) {
+    const n = Number(v);
+    if (Number.isSafeInteger(n)) return n;
+  }
+  badCount(joinPath(base, key), v);
+  return 0;
+}
+
+/** Like `count` but for the first key present of two spellings (camelCase and snake_case). */
+export function count2(o: UsageObject, a: string, b: string, base: string): number {
+  return o[a] !== undefined && o[a] !== null ? count(o, a, base) : count(o, b, base);
+}
+
+/** A non-negative quantity that may be fractional (seconds of audio). */
+export function quantity(o: UsageObject, key: string, base: string): number {
+  const v = o[key];
+  if (v === undefined || v === null) return 0;
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v === 0 ? 0 : v;
+  if (typeof v === 'string' && DECIMAL.test(v)) {
+    const n = Number(v);
+    if (Number.isFinite(n)) return n;
+  }
+  const path = joinPath(base, key);
+  if (typeof v === 'number' && v < 0) fail(path, `must not be negative (got ${v})`);
+  else fail(path, `must be a non-negative number (got ${describeValue(v)})`);
+  return 0;
+}
+
+/** A nested object: null/missing is null; anything but an object records an error. */
+export function child(o: UsageObject, key: string, base: string): UsageObject | null {
+  const v = o[key];
+  if (v === undefined || v === null) return null;
+  if (isObject(v)) return v;
+  fail(joinPath(base, key), `must be an object (got ${describeValue(v)})`);
+  return null;
+}
+
+/** Plain decimal text of a JSON number (no exponent), exact to its shortest round-trip digits. */
+export function decimalText(n: number): string {
+  const s = String(n);
+  const e = s.indexOf('e');
+  if (e === -1) return s;
+  const mantissa = s.slice(0, e);
+  const exp = Number(s.slice(e + 1));
+  const dot = mantissa.indexOf('.');
+  const digits = mantissa.replace('.', '');
+  const point = (dot === -1 ? mantissa.length : dot) + exp;
+  if (point <= 0) return `0.${'0'.repeat(-point)}${digits}`;
+  if (point >= digits.length) return digits + '0'.repeat(point - digits.length);
+  return `${digits.slice(0, point)}.${digits.slice(point)}`;
+}
+
+/** A cost reported in the usage object: a number, decimal text, or an object with `total_cost`. */
+export function readCost(o: UsageObject, key: string, base: string): void {
+  let v = o[key];
+  let path = joinPath(base, key);
+  if (v === undefined || v === null) return;
+  if (isObject(v)) {
+    // Perplexity: {input_tokens_cost, output_tokens_cost, request_cost, total_cost}
+    v = v.total_cost;
+    path = joinPath(path, 'total_cost');
+    if (v === undefined || v === null) return;
+  }
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) acc.reported_cost = decimalText(v === 0 ? 0 : v);
+  else if (typeof v === 'string' && DECIMAL.test(v)) acc.reported_cost = v;
+  else fail(path, `must be a non-negative amount in USD (got ${describeValue(v)})`);
+}
+
+/**
+ * `left − part`, where `left` is what remains of a total (`totalName`, value
+ * `total`) that includes the part. A part larger than what is left is an
+ * error at the part's own path; the part is then not subtracted.
+ */
+export function minus(left: number, part: number, base: string, key: string, total: number, totalName: string): number {
+  if (part <= left) return left - part;
+  const reason =
+    left === total
+      ? `is ${part}, more than ${totalName} (${total}), which includes it`
+      : `is ${part}, more than the ${left} of ${totalName} (${total}) left once the other parts it includes are taken out`;
+  conflict(joinPath(base, key), reason);
+  return left;
+}
+
+/** Reports every key of `o` not in `known` as an unknown field. */
+export function scanUnknown(o: UsageObject, known: ReadonlySet<string>, base: string): void {
+  for (const key in o) if (!known.has(key)) unknownKey(base, key);
+}
+
+const CACHE_CREATION_KEYS: ReadonlySet<string> = new Set(['ephemeral_5m_input_tokens', 'ephemeral_1h_input_tokens']);
+
+/**
+ * Splits cache writes by TTL from an Anthropic-style `cache_creation`
+ * object (`ephemeral_5m_input_tokens`, `ephemeral_1h_input_tokens`). Without
+ * the object every write is a 5-minute write (the default TTL). When the total
+ * is given, the split must add up to it.
+ */
+export function splitCacheWrites(total: number, totalGiven: boolean, totalName: string, cc: UsageObject | null, ccBase: string): void {
+  if (cc === null) {
+    acc.cache_write_5m = total;
+    return;
+  }
+  const m5 = count(cc, 'ephemeral_5m_input_tokens', ccBase);
+  const h1 = count(cc, 'ephemeral_1h_input_tokens', ccBase);
+  scanUnknown(cc, CACHE_CREATION_KEYS, ccBase);
+  if (totalGiven && m5 + h1 !== total) {
+    conflict(ccBase, `ephemeral_5m_input_tokens (${m5}) + ephemeral_1h_input_tokens (${h1}) = ${m5 + h1}, but ${totalName} is ${total}`);
+    return;
+  }
+  acc.cache_write_5m = m5;
+  acc.cache_write_1h = h1;
+}
