@@ -89,19 +89,27 @@ interface Slot {
   rank: number;
 }
 
+/** Compiles every model of a source once, so its errors surface when the file is read. Returns the entries. */
+export function compileSource(source: CatalogSource): CatalogEntry[] {
+  const seen = new Set<string>();
+  return source.models.map((spec, i) => {
+    const entry = compileModel(source.name, spec, `models[${i}].`);
+    if (seen.has(entry.key)) throw priceFileError({ file: source.name, model: entry.key }, `models[${i}].key`, 'the same key appears twice in this file');
+    seen.add(entry.key);
+    return entry;
+  });
+}
+
 /** Builds a catalog from sources applied in order (later sources override earlier ones by key). */
 export function buildCatalog(sources: readonly CatalogSource[]): Catalog {
   const warnings: string[] = [];
   const slots = new Map<string, Slot>();
   sources.forEach((source, rank) => {
     warnings.push(...(source.warnings ?? []));
-    const inThisSource = new Set<string>();
+    const entries = compileSource(source);
     source.models.forEach((spec, i) => {
-      const entry = compileModel(source.name, spec, `models[${i}].`);
-      if (inThisSource.has(entry.key)) {
-        throw priceFileError({ file: source.name, model: entry.key }, `models[${i}].key`, 'the same key appears twice in this file');
-      }
-      inThisSource.add(entry.key);
+      const entry = entries[i];
+      if (!entry) return;
       const previous = slots.get(entry.key);
       const merged: CatalogEntry = previous
         ? {

@@ -16,7 +16,7 @@
  *   <field>_batches → batch price; <field>_flex / <field>_priority → service tier
  *   output_cost_per_image → unit `image` (input_cost_per_image too, for image-generation modes)
  *   input_cost_per_second (else output_cost_per_second) → unit `audio_second`
- *   input_cost_per_request → unit `request`
+ *   input_cost_per_request, input_cost_per_query (rerank) → unit `request`
  *   search_context_cost_per_query.search_context_size_medium → unit `web_search`
  * Keys it does not price (max_tokens, supports_*, sample_spec, …) are ignored;
  * price-like keys it does not understand are listed in the warnings.
@@ -47,10 +47,11 @@ const TOKEN_FIELDS: Readonly<Record<string, TokenClass>> = {
   output_cost_per_image_token: 'image_output',
 };
 
-const UNIT_FIELDS = new Set(['output_cost_per_image', 'input_cost_per_image', 'input_cost_per_second', 'output_cost_per_second', 'input_cost_per_request', 'search_context_cost_per_query']);
+const UNIT_FIELDS = new Set(['output_cost_per_image', 'input_cost_per_image', 'input_cost_per_second', 'output_cost_per_second', 'input_cost_per_request', 'input_cost_per_query', 'search_context_cost_per_query']);
 const TIER_RE = /^(.+)_above_(\d+)k_tokens$/;
 const SUFFIX_RE = /^(.+)_(batches|flex|priority)$/;
 const IMAGE_MODES = new Set(['image_generation', 'image_edit']);
+const DECIMAL_TEXT_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** Whether a parsed JSON document looks like LiteLLM's price map. */
 export function isLiteLlmDocument(doc: LosslessJson): boolean {
@@ -121,7 +122,7 @@ export function fromLiteLlm(doc: LosslessObject, file: string, options: LiteLlmI
     const ctx = { file, model: rawKey };
     const decimal = (field: string, v: LosslessJson): string => {
       const text = v instanceof JsonNumber ? v.text : typeof v === 'string' ? v.trim() : undefined;
-      if (text === undefined) throw priceFileError(ctx, field, 'must be a number');
+      if (text === undefined || !DECIMAL_TEXT_RE.test(text)) throw priceFileError(ctx, field, 'must be a decimal number');
       let scaled: bigint;
       try {
         scaled = parseScaled(text, 15, field);
@@ -174,7 +175,8 @@ export function fromLiteLlm(doc: LosslessObject, file: string, options: LiteLlmI
     if (image !== undefined) units.image = image;
     const second = c.units['input_cost_per_second'] ?? c.units['output_cost_per_second'];
     if (second !== undefined) units.audio_second = second;
-    if (c.units['input_cost_per_request'] !== undefined) units.request = c.units['input_cost_per_request'];
+    const request = c.units['input_cost_per_request'] ?? c.units['input_cost_per_query'];
+    if (request !== undefined) units.request = request;
     if (c.units['web_search'] !== undefined) units.web_search = c.units['web_search'];
 
     const hasTokens = Object.keys(c.base).length > 0;

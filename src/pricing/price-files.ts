@@ -13,7 +13,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TallyError, type FieldError } from '../errors.js';
 import { effectiveFrom as effectiveFromSchema, priceFileSchema, TALLY_PRICES_FORMAT } from './catalog-schema.js';
-import { buildCatalog, type Catalog, type CatalogSource } from './catalog.js';
+import { buildCatalog, compileSource, type Catalog, type CatalogSource } from './catalog.js';
 import { fromLiteLlm } from './litellm.js';
 import { isLosslessObject, parseLosslessJson, type LosslessJson } from './lossless-json.js';
 
@@ -77,8 +77,14 @@ function parseTally(doc: LosslessJson, file: string): CatalogSource {
   return { name: file, models: parsed.data.models };
 }
 
-/** Parses price-file text (either format). `file` names the file in errors. */
+/** Parses price-file text (either format) and validates every model fully. `file` names the file in errors. */
 export function parsePriceText(text: string, file: string, options: PriceFileOptions = {}): CatalogSource {
+  const source = parseUnchecked(text, file, options);
+  compileSource(source);
+  return source;
+}
+
+function parseUnchecked(text: string, file: string, options: PriceFileOptions = {}): CatalogSource {
   let doc: LosslessJson;
   try {
     doc = parseLosslessJson(text, { source: file });

@@ -18,7 +18,7 @@ import { parseScaled, pow10, USD_SCALE, type Money } from '../money.js';
 import type { NormalizedUsage } from '../normalize/types.js';
 import { priceAt, type Catalog } from './catalog.js';
 import { canonicalProvider } from './providers.js';
-import type { RateTable, RateVector } from './rates.js';
+import type { CompiledPrice, RateTable, RateVector } from './rates.js';
 import { createResolver, type Resolution, type ResolveOptions, type Resolver } from './resolve.js';
 import type { CostBreakdown, PricingResult } from './types.js';
 
@@ -60,8 +60,61 @@ const ZERO_COST: CostBreakdown = Object.freeze({
 
 const STANDARD_TIER_NAMES: ReadonlySet<string> = new Set(['', 'default', 'auto', 'standard', 'on_demand', 'on-demand']);
 
+const DAYS_BEFORE_MONTH = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Two decimal digits at `i`, or -1. */
+function d2(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * Milliseconds of `YYYY-MM-DDTHH:MM:SS[.f…]Z` without Date.parse (several
+ * times faster on the hot path); NaN for any other form, which then goes
+ * through Date.parse.
+ */
+export function fastIsoMs(s: string): number {
+  const n = s.length;
+  if (n < 20 || s.charCodeAt(n - 1) !== 90 /* Z */ || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return NaN;
+  const c = d2(s, 0);
+  const yl = d2(s, 2);
+  const mo = d2(s, 5);
+  const d = d2(s, 8);
+  const h = d2(s, 11);
+  const mi = d2(s, 14);
+  const sec = d2(s, 17);
+  if (c < 0 || yl < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) return NaN;
+  const y = c * 100 + yl;
+  let ms = 0;
+  if (n !== 20) {
+    if (s.charCodeAt(19) !== 46 || n < 22 || n > 30) return NaN;
+    let scale = 100;
+    for (let i = 20; i < n - 1; i++) {
+      const digit = s.charCodeAt(i) - 48;
+      if (digit < 0 || digit > 9) return NaN;
+      ms += digit * scale;
+      scale /= 10;
+    }
+    ms = Math.floor(ms);
+  }
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  if (d > (mo === 2 && leap ? 29 : (DAYS_IN_MONTH[mo - 1] ?? 31))) return NaN;
+  // Days since 1970-01-01 (proleptic Gregorian).
+  const yy = y - 1;
+  const days = 365 * (y - 1970) + (Math.floor(yy / 4) - Math.floor(yy / 100) + Math.floor(yy / 400)) - 477 + (DAYS_BEFORE_MONTH[mo - 1] ?? 0) + (mo > 2 && leap ? 1 : 0) + d - 1;
+  return ((days * 24 + h) * 60 + mi) * 60000 + sec * 1000 + ms;
+}
+
 function timeOf(at: string | Date): number {
-  const ms = typeof at === 'string' ? Date.parse(at) : at.getTime();
+  let ms: number;
+  if (typeof at === 'string') {
+    ms = fastIsoMs(at);
+    if (Number.isNaN(ms)) ms = Date.parse(at);
+  } else {
+    ms = at.getTime();
+  }
   if (Number.isNaN(ms)) throw new TallyError('VALIDATION_FAILED', `occurred_at "${String(at)}" is not a valid time`, { details: { errors: [{ path: 'occurred_at', reason: 'not a valid time' }] } });
   return ms;
 }
@@ -116,11 +169,24 @@ function reportedResult(base: PricingResult, reported: Money): PricingResult {
   };
 }
 
-function pickTable(price: { standard: RateTable; batch: RateTable; service: Readonly<Record<string, RateTable>> }, batch: boolean | undefined, serviceTier: string | undefined): RateTable {
+const tierNames = new Map<string, string | null>();
+
+/** `Flex ` → `flex`; standard names → null. Cached: the set of spellings is small. */
+function serviceTierName(tier: string): string | null {
+  let name = tierNames.get(tier);
+  if (name === undefined) {
+    const n = tier.trim().toLowerCase();
+    name = STANDARD_TIER_NAMES.has(n) ? null : n;
+    if (tierNames.size < 1000) tierNames.set(tier, name);
+  }
+  return name;
+}
+
+function pickTable(price: CompiledPrice, batch: boolean | undefined, serviceTier: string | undefined): RateTable {
   if (batch) return price.batch;
   if (serviceTier !== undefined) {
-    const name = serviceTier.trim().toLowerCase();
-    if (!STANDARD_TIER_NAMES.has(name)) {
+    const name = serviceTierName(serviceTier);
+    if (name !== null) {
       const t = price.service[name];
       if (t) return t;
     }
@@ -178,7 +244,7 @@ function catalogPrice(res: Resolution, atMs: number, input: PriceInput): Pricing
     priced: true,
     pricing_error: null,
     model_key: entry.key,
-    price_version: `${entry.key}@${price.effectiveFrom}`,
+    price_version: price.version,
     cost: {
       input: input_, cached_input: cached, cache_write_5m: cw5, cache_write_1h: cw1, output, reasoning,
       audio_input: audioIn, audio_output: audioOut, image_input: imageIn, image_output: imageOut,

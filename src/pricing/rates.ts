@@ -39,6 +39,8 @@ export interface CompiledPrice {
   /** As written in the file: `2024-06-20` or `2024-06-20T12:00:00Z`. */
   readonly effectiveFrom: string;
   readonly effectiveFromMs: number;
+  /** `<key>@<effective_from>`, recorded as the result's price_version. */
+  readonly version: string;
   readonly source: string;
   readonly standard: RateTable;
   readonly batch: RateTable;
@@ -244,6 +246,7 @@ export function compilePrice(ctx: PriceContext, path: string, price: PriceSpec):
   return {
     effectiveFrom: price.effective_from,
     effectiveFromMs: effectiveFromMs(price.effective_from),
+    version: `${ctx.model}@${price.effective_from}`,
     source: price.source,
     standard: { base, tiers: sortTiers(standardTiers) },
     batch: { base: batchVector(ctx, path, base, price.batch, discount), tiers: sortTiers(batchTiers) },

@@ -227,15 +227,29 @@ export interface Resolver {
 
 /** A memoised `resolveModel` for one catalog and options (the pricer's hot path). */
 export function createResolver(catalog: Pick<Catalog, 'providers'>, options: ResolveOptions = {}, maxEntries = 100_000): Resolver {
-  const memo = new Map<string, Resolution | null>();
+  // provider → model → result; two levels so the hot path builds no key string.
+  const memo = new Map<string, Map<string, Resolution | null>>();
+  let size = 0;
   return {
     resolve(provider, model) {
-      const key = `${provider ?? ''}\u0000${model}`;
-      const hit = memo.get(key);
-      if (hit !== undefined) return hit;
+      const p = provider ?? '';
+      let byModel = memo.get(p);
+      if (byModel) {
+        const hit = byModel.get(model);
+        if (hit !== undefined) return hit;
+      }
       const result = resolveModel(catalog, provider, model, options);
-      if (memo.size >= maxEntries) memo.clear();
-      memo.set(key, result);
+      if (size >= maxEntries) {
+        memo.clear();
+        size = 0;
+        byModel = undefined;
+      }
+      if (!byModel) {
+        byModel = new Map();
+        memo.set(p, byModel);
+      }
+      byModel.set(model, result);
+      size++;
       return result;
     },
   };

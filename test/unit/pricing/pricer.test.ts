@@ -3,7 +3,7 @@ import { formatUsd, sumMoney, type Money } from '../../../src/money.js';
 import { buildCatalog, type CatalogSource } from '../../../src/pricing/catalog.js';
 import type { ModelSpec } from '../../../src/pricing/catalog-schema.js';
 import { loadCatalog } from '../../../src/pricing/price-files.js';
-import { createPricer, type PriceInput, type PricerOptions } from '../../../src/pricing/pricer.js';
+import { createPricer, fastIsoMs, type PriceInput, type PricerOptions } from '../../../src/pricing/pricer.js';
 import type { CostBreakdown, PricingResult } from '../../../src/pricing/types.js';
 import { usage, type TokenInput, type UsageExtras } from './helpers.js';
 
@@ -315,5 +315,25 @@ describe('exactness', () => {
   it('handles token counts far beyond 2^53 femto-USD', () => {
     const r = price('openai', 'o1-pro', '2025-06-01T00:00:00Z', { output: 1_000_000_000 });
     expect(formatUsd(r.total)).toBe('600000');
+  });
+});
+
+describe('fastIsoMs', () => {
+  it('agrees with Date.parse on UTC ISO timestamps', () => {
+    for (let i = 0; i < 20_000; i++) {
+      const iso = new Date(Math.floor(Math.random() * 8e12) - 1e12).toISOString();
+      if (iso.length !== 24) continue;
+      for (const v of [iso, `${iso.slice(0, 19)}Z`, `${iso.slice(0, 21)}Z`, `${iso.slice(0, 23)}123456Z`]) expect(fastIsoMs(v)).toBe(Date.parse(v));
+    }
+  });
+
+  it.each(['2024-02-30T00:00:00Z', '2023-02-29T00:00:00Z', '2024-01-01T24:00:00Z', '2024-01-01T00:00:00.Z', '2024-01-01T00:00:00+00:00', '2024-01-01', 'x024-01-01T00:00:00Z'])(
+    'leaves %s to Date.parse',
+    (v) => expect(fastIsoMs(v)).toBeNaN(),
+  );
+
+  it('prices events with offsets and plain dates through Date.parse', () => {
+    expect(price('openai', 'gpt-4o', '2024-10-02T01:00:00+01:00', { input: 1 }).price_version).toBe('openai/gpt-4o@2024-10-02');
+    expect(price('openai', 'gpt-4o', '2024-10-01', { input: 1 }).price_version).toBe('openai/gpt-4o@2024-05-13');
   });
 });
