@@ -7,6 +7,7 @@
  * `extra`, which is stored as JSON.
  */
 import { z } from 'zod';
+import { parseTimestamp, RFC3339_PATTERN } from './time.js';
 
 /** Bounds on one event. The API and the processor enforce the same numbers. */
 export const EVENT_LIMITS = {
@@ -24,65 +25,65 @@ export const EVENT_LIMITS = {
   maxEventIdLength: 128,
 } as const;
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
-const DECIMAL = /^\d+(\.\d+)?([eE][+-]?\d+)?$/;
+/** Non-negative decimal text, e.g. `"0.105"` or `"1.5e-7"`. */
+export const DECIMAL_PATTERN = /^\d+(\.\d+)?([eE][+-]?\d+)?$/;
+/** event_id: printable ASCII without spaces. */
+export const EVENT_ID_PATTERN = /^[\x21-\x7e]+$/;
 
 const timestamp = z
   .string()
-  .regex(RFC3339, 'must be an RFC 3339 timestamp with a time zone, e.g. 2026-01-31T12:00:00Z')
-  .refine((s) => !Number.isNaN(Date.parse(s.replace(' ', 'T'))), 'is not a real date and time');
+  .regex(RFC3339_PATTERN, 'must be an RFC 3339 timestamp with a time zone, e.g. 2026-01-31T12:00:00Z')
+  .refine((s) => !RFC3339_PATTERN.test(s) || parseTimestamp(s) !== null, 'is not a real date and time between 1970 and 9999 (check the day of the month, the hour and the offset)');
 
-const identity = (what: string) =>
-  z.string().min(1, `${what} must not be empty`).max(EVENT_LIMITS.maxIdLength, `${what} must be at most ${EVENT_LIMITS.maxIdLength} characters`);
+const bounded = (max: number) => z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const identity = () => bounded(EVENT_LIMITS.maxIdLength);
 
 const count = z.number().int('must be a whole number').nonnegative('must not be negative');
-const quantity = z.number().nonnegative('must not be negative').finite();
+const quantity = z.number().nonnegative('must not be negative').finite('must be a finite number');
 
 export const EVENT_STATUSES = ['ok', 'error', 'cancelled'] as const;
 
 export const usageEventV1 = z.object({
-  event_id: z
-    .string()
-    .min(1)
-    .max(EVENT_LIMITS.maxEventIdLength)
-    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+  event_id: bounded(EVENT_LIMITS.maxEventIdLength)
+    .regex(EVENT_ID_PATTERN, 'must be printable ASCII without spaces')
     .optional()
     .describe('Idempotency key. The SDK and the ingest make a UUIDv7 when absent.'),
   occurred_at: timestamp.optional().describe('When the model call happened (RFC 3339). Defaults to received_at.'),
   received_at: timestamp.optional().describe('Stamped by the ingest; a producer need not set it.'),
-  tenant: identity('tenant').default('default').describe('Account or organisation. Kafka key and budget hash tag.'),
-  user_id: identity('user_id').optional(),
-  group: identity('group').optional().describe('Team.'),
-  session_id: identity('session_id').optional().describe('Chat or conversation.'),
-  agent: identity('agent').optional(),
-  feature: identity('feature').optional(),
-  request_id: identity('request_id').optional(),
-  api_key_id: identity('api_key_id').optional(),
-  provider: z.string().min(1).max(64).optional().describe('Whose prices apply: openai, azure, anthropic, gemini, vertex_ai, bedrock, …'),
-  model: z.string().min(1, 'model must not be empty').max(256).describe('The model id exactly as the provider reported it.'),
+  tenant: identity().default('default').describe('Account or organisation. Kafka key and budget hash tag.'),
+  user_id: identity().optional().describe('End user the call was made for.'),
+  group: identity().optional().describe('Team.'),
+  session_id: identity().optional().describe('Chat or conversation.'),
+  agent: identity().optional().describe('Agent or workflow that made the call.'),
+  feature: identity().optional().describe('Product feature the call served.'),
+  request_id: identity().optional().describe("The provider's response id (chatcmpl-…, msg_…)."),
+  api_key_id: identity().optional().describe('Which provider key paid for the call (an id, never the key).'),
+  provider: bounded(64).optional().describe('Whose prices apply: openai, azure, anthropic, gemini, vertex_ai, bedrock, …'),
+  model: bounded(256).describe('The model id exactly as the provider reported it.'),
   usage: z
     .record(z.string(), z.unknown())
     .describe("The provider's own usage object, untouched, or canonical counts ({input, cached_input, output, …})."),
-  audio_seconds: quantity.optional(),
-  tool_calls: count.optional(),
-  images: count.optional(),
-  web_search_requests: count.optional(),
+  audio_seconds: quantity.optional().describe('Seconds of audio billed per second (transcription, speech).'),
+  tool_calls: count.optional().describe('Billable tool calls; overrides a count derived from usage.'),
+  images: count.optional().describe('Generated images billed per image; overrides a count derived from usage.'),
+  web_search_requests: count.optional().describe('Web searches billed per search; overrides a count derived from usage.'),
   batch: z.boolean().optional().describe('Sent through a batch API (discounted prices).'),
-  service_tier: z.string().min(1).max(64).optional(),
-  status: z.enum(EVENT_STATUSES).default('ok'),
-  error_type: z.string().min(1).max(128).optional().describe('Provider or client error class when status is error.'),
+  service_tier: bounded(64).optional().describe('Provider service tier (OpenAI `flex`/`priority`, Anthropic `priority`, …).'),
+  status: z.enum(EVENT_STATUSES).default('ok').describe('Outcome of the call.'),
+  error_type: bounded(128).optional().describe('Provider or client error class when status is error.'),
   duration_ms: quantity.optional().describe('Whole call latency in milliseconds.'),
   ttft_ms: quantity.optional().describe('Time to first token in milliseconds.'),
   cost: z
-    .union([z.string().regex(DECIMAL, 'must be a non-negative decimal'), z.number().nonnegative().finite()])
+    .union([z.string().regex(DECIMAL_PATTERN, 'must be a non-negative decimal, e.g. "0.0042"'), z.number().nonnegative('must not be negative').finite('must be a finite number')])
     .optional()
     .describe('Cost in USD already known to the caller or provider (OpenRouter reports one).'),
   metadata: z
     .record(
-      z.string().min(1).max(EVENT_LIMITS.maxMetadataKeyLength, `keys must be at most ${EVENT_LIMITS.maxMetadataKeyLength} characters`),
+      z.string().min(1, 'keys must not be empty').max(EVENT_LIMITS.maxMetadataKeyLength, `keys must be at most ${EVENT_LIMITS.maxMetadataKeyLength} characters`),
       z.string().max(EVENT_LIMITS.maxMetadataValueLength, `values must be at most ${EVENT_LIMITS.maxMetadataValueLength} characters`),
     )
-    .refine((m) => Object.keys(m).length <= EVENT_LIMITS.maxMetadataEntries, `at most ${EVENT_LIMITS.maxMetadataEntries} entries`)
+    .refine((m) => Object.keys(m).length <= EVENT_LIMITS.maxMetadataEntries, `must have at most ${EVENT_LIMITS.maxMetadataEntries} entries`)
+    .meta({ maxProperties: EVENT_LIMITS.maxMetadataEntries })
     .optional()
     .describe('Tags: a bounded string map.'),
   extra: z.record(z.string(), z.unknown()).optional().describe('Unknown top-level fields, kept as they came.'),
