@@ -1,0 +1,164 @@
+/**
+ * The distributed analytics store: a ClickHouse server (or cluster) through
+ * @clickhouse/client over HTTP. Same SQL, same output settings and the same
+ * error mapping as the chDB adapter.
+ */
+import { ClickHouseError, createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { Logger } from '../logger.js';
+import { component, silentLogger } from '../logger.js';
+import { errorMessage, isTallyError, type TallyError } from '../errors.js';
+import type { AnalyticsStore, InsertOptions, SqlQuery } from './types.js';
+import { INSERT_SETTINGS, OUTPUT_SETTINGS } from './settings.js';
+import { assertIdentifier, normalizeParams, stringifyJson, toCompactRows } from './sql.js';
+import { engineError, unavailableError, type StoreErrorContext } from './errors.js';
+import { clickHouseLogLevel, clickHouseLoggerClass } from './clickhouse-logger.js';
+
+export interface ClickHouseStoreOptions {
+  /** Server URL, e.g. `http://localhost:8123`. */
+  readonly url: string;
+  /** Default `default`. */
+  readonly username?: string;
+  /** Default empty. Never logged. */
+  readonly password?: string;
+  /** Database holding tally's tables. Default `tally`. */
+  readonly database?: string;
+  /** Create `database` if missing when the store opens (needs CREATE DATABASE rights). Default true. */
+  readonly createDatabase?: boolean;
+  /** Per-request timeout in ms; a timed-out request is STORE_UNAVAILABLE. Default 30,000. */
+  readonly requestTimeoutMs?: number;
+  /** gzip request bodies (inserts) and/or responses. Default both false. */
+  readonly compression?: { readonly request?: boolean; readonly response?: boolean };
+  /** Sockets per host. Default 10. */
+  readonly maxOpenConnections?: number;
+  /** Parent logger; the client logs under `component: 'store.clickhouse'`. Default silent. */
+  readonly logger?: Logger;
+  /** Include query text and bound values in the client's log lines. Default false (they may hold personal data). */
+  readonly logQueries?: boolean;
+}
+
+/** Node socket error codes meaning the server could not be reached or dropped the connection. */
+const NETWORK_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'UND_ERR_SOCKET',
+]);
+
+/** Maps a client failure: a ClickHouse exception by its code; network trouble, timeouts and non-ClickHouse HTTP errors (proxies) as STORE_UNAVAILABLE. */
+export function mapClickHouseError(err: unknown, op: string): TallyError {
+  const ctx: StoreErrorContext = { adapter: 'clickhouse', op };
+  if (isTallyError(err)) return err;
+  const message = errorMessage(err);
+  if (err instanceof ClickHouseError) {
+    const code = Number(err.code);
+    return engineError(Number.isFinite(code) ? code : undefined, message, ctx, err);
+  }
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) return unavailableError(`${code} ${message}`, ctx, err);
+  if (err instanceof TypeError || err instanceof RangeError) return engineError(undefined, message, ctx, err);
+  // Timeouts ("Timeout error."), aborted sockets, and HTTP errors whose body is
+  // not a ClickHouse exception (a proxy's 502/503): the server did not answer.
+  return unavailableError(message, ctx, err);
+}
+
+class ClickHouseStore implements AnalyticsStore {
+  readonly kind = 'clickhouse' as const;
+
+  constructor(
+    readonly database: string,
+    private readonly client: ClickHouseClient,
+  ) {}
+
+  async query<Row extends object>(q: SqlQuery): Promise<Row[]> {
+    try {
+      const rs = await this.client.query({ query: q.sql, format: 'JSONEachRow', query_params: normalizeParams(q.params) });
+      return await rs.json<Row>();
+    } catch (err) {
+      throw mapClickHouseError(err, 'query');
+    }
+  }
+
+  async command(q: SqlQuery): Promise<void> {
+    try {
+      await this.client.command({ query: q.sql, query_params: normalizeParams(q.params) });
+    } catch (err) {
+      throw mapClickHouseError(err, 'command');
+    }
+  }
+
+  async insert(table: string, rows: readonly Record<string, unknown>[], options: InsertOptions = {}): Promise<void> {
+    if (rows.length === 0) return;
+    for (const part of table.split('.')) assertIdentifier(part, 'table');
+    const settings: Record<string, string | number> = { ...INSERT_SETTINGS };
+    if (options.deduplicationToken !== undefined) settings.insert_deduplication_token = options.deduplicationToken;
+    try {
+      const compact = toCompactRows(rows);
+      await (compact === null
+        ? this.client.insert({ table, values: rows, format: 'JSONEachRow', clickhouse_settings: settings })
+        : this.client.insert({ table, values: compact.values, columns: compact.columns, format: 'JSONCompactEachRow', clickhouse_settings: settings }));
+    } catch (err) {
+      throw mapClickHouseError(err, 'insert');
+    }
+  }
+
+  async ping(): Promise<void> {
+    const result = await this.client.ping();
+    if (!result.success) throw mapClickHouseError(result.error, 'ping');
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+function makeClient(options: ClickHouseStoreOptions, database: string, log: Logger): ClickHouseClient {
+  return createClient({
+    url: options.url,
+    username: options.username ?? 'default',
+    password: options.password ?? '',
+    database,
+    application: 'tally',
+    request_timeout: options.requestTimeoutMs ?? 30_000,
+    max_open_connections: options.maxOpenConnections ?? 10,
+    compression: { request: options.compression?.request ?? false, response: options.compression?.response ?? false },
+    clickhouse_settings: { ...OUTPUT_SETTINGS },
+    // Long id lists (the dedupe lookup) move from the URL into a multipart body.
+    use_multipart_params_auto: true,
+    // Rows may carry bigints (row_version, offsets): written as decimal text, like the chDB adapter does.
+    json: { parse: JSON.parse, stringify: stringifyJson },
+    log: { LoggerClass: clickHouseLoggerClass(log, options.logQueries ?? false), level: clickHouseLogLevel(log) },
+  });
+}
+
+/**
+ * Opens a ClickHouse store. With `createDatabase` (the default) it first
+ * creates the database through a short-lived connection to the server's
+ * default database, so a fresh server needs nothing done by hand. Throws
+ * STORE_UNAVAILABLE when the server does not answer.
+ */
+export async function createClickHouseStore(options: ClickHouseStoreOptions): Promise<AnalyticsStore> {
+  const database = assertIdentifier(options.database ?? 'tally', 'database');
+  const log = component(options.logger ?? silentLogger(), 'store.clickhouse', { database });
+  if (options.createDatabase ?? true) {
+    const admin = makeClient(options, 'default', log);
+    try {
+      await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+    } catch (err) {
+      throw mapClickHouseError(err, 'open');
+    } finally {
+      await admin.close();
+    }
+  }
+  const client = makeClient(options, database, log);
+  log.debug({ url: redactUrl(options.url) }, 'ClickHouse store open');
+  return new ClickHouseStore(database, client);
+}
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    u.search = '';
+    return u.toString();
+  } catch {
+    return '(invalid url)';
+  }
+}

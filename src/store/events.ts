@@ -1,0 +1,130 @@
+/**
+ * Writing events to the analytics store, once: adapter-agnostic, on top of the
+ * port. The processor calls `dedupeAndInsert` per batch:
+ *
+ * 1. duplicates inside the batch are dropped (first wins);
+ * 2. one query asks which (tenant, event_id) are stored already, and those go;
+ * 3. the rest is inserted with an insert_deduplication_token derived from the
+ *    rows' identity, so retrying the same insert after a timeout cannot write
+ *    it twice — not in usage_events, not in a rollup.
+ *
+ * Anything that still slips through (two processors racing on a rebalance)
+ * collapses in usage_events (ReplacingMergeTree, FINAL reads); see
+ * docs/storage.md for what that means for the rollups.
+ */
+import { createHash } from 'node:crypto';
+import type { PricedEvent } from '../pipeline/types.js';
+import type { AnalyticsStore } from './types.js';
+import { toEventRow, toDateTime64Text, type EventRowOptions, type UsageEventRow } from './event-row.js';
+import { existingEventsQuery } from './queries/events.js';
+import { formatDateTime64 } from './sql.js';
+
+export const USAGE_EVENTS_TABLE = 'usage_events';
+
+/** Identity of a stored event for the dedupe lookup. */
+export interface EventKey {
+  readonly tenant: string;
+  readonly event_id: string;
+  /** RFC 3339 (or stored `YYYY-MM-DD hh:mm:ss.sss` UTC) time the event occurred. */
+  readonly occurred_at: string;
+}
+
+/** `${tenant}\u0000${event_id}`: the key `existingEventIds` returns. */
+export function eventKey(tenant: string, eventId: string): string {
+  return `${tenant}\u0000${eventId}`;
+}
+
+/**
+ * Token that identifies a set of rows for insert deduplication: a SHA-256 over
+ * each row's (tenant, event_id, row_version, sign) in order. The same rows give
+ * the same token; any other rows give another.
+ */
+export function deduplicationToken(rows: readonly Pick<UsageEventRow, 'tenant' | 'event_id' | 'row_version' | 'sign'>[]): string {
+  const h = createHash('sha256');
+  for (const r of rows) h.update(`${r.tenant}\u0000${r.event_id}\u0000${r.row_version}\u0000${r.sign}\n`);
+  return `tally-v1-${h.digest('hex')}`;
+}
+
+/** Inserts ready-made rows (e.g. a cancel row and its replacement) in one insert, safe to retry. */
+export async function insertEventRows(store: AnalyticsStore, rows: readonly UsageEventRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await store.insert(USAGE_EVENTS_TABLE, rows, { deduplicationToken: deduplicationToken(rows) });
+}
+
+/** Inserts priced events as they are (no lookup), safe to retry with the same events. */
+export async function insertPricedEvents(
+  store: AnalyticsStore,
+  events: readonly PricedEvent[],
+  options: Omit<EventRowOptions, 'processedAt'> = {},
+): Promise<void> {
+  const processedAt = formatDateTime64(new Date());
+  await insertEventRows(store, events.map((p) => toEventRow(p, { ...options, processedAt })));
+}
+
+export interface ExistingOptions {
+  /**
+   * Also look this many days either side of each event's date. An event re-sent
+   * without `occurred_at` is stamped again on arrival and may land on the next
+   * day; one day of slack still finds the first copy. Default 1.
+   */
+  readonly dateSlackDays?: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Which of `keys` are stored already, as `eventKey(tenant, event_id)` strings. One query. */
+export async function existingEventIds(store: AnalyticsStore, keys: readonly EventKey[], options: ExistingOptions = {}): Promise<Set<string>> {
+  const found = new Set<string>();
+  if (keys.length === 0) return found;
+  const slack = options.dateSlackDays ?? 1;
+  const wanted = new Set<string>();
+  const tenants = new Set<string>();
+  const ids = new Set<string>();
+  const dates = new Set<string>();
+  for (const k of keys) {
+    wanted.add(eventKey(k.tenant, k.event_id));
+    tenants.add(k.tenant);
+    ids.add(k.event_id);
+    const day = Date.parse(`${toDateTime64Text(k.occurred_at).slice(0, 10)}T00:00:00Z`);
+    for (let d = -slack; d <= slack; d++) dates.add(new Date(day + d * DAY_MS).toISOString().slice(0, 10));
+  }
+  const rows = await store.query<{ tenant: string; event_id: string }>(
+    existingEventsQuery({ tenants: [...tenants], dates: [...dates].sort(), eventIds: [...ids] }),
+  );
+  for (const r of rows) {
+    const key = eventKey(r.tenant, r.event_id);
+    if (wanted.has(key)) found.add(key);
+  }
+  return found;
+}
+
+export interface DedupeResult {
+  /** Events written by this call. */
+  readonly inserted: number;
+  /** Events dropped: repeated inside the batch or stored already. */
+  readonly duplicates: number;
+  /** The events written, in batch order. */
+  readonly insertedEvents: readonly PricedEvent[];
+}
+
+/** Drops events stored already and repeats inside the batch (first wins), then inserts the rest; see the module comment. */
+export async function dedupeAndInsert(
+  store: AnalyticsStore,
+  events: readonly PricedEvent[],
+  options: ExistingOptions = {},
+): Promise<DedupeResult> {
+  const firsts = new Map<string, PricedEvent>();
+  for (const p of events) {
+    const key = eventKey(p.event.tenant, p.event.event_id);
+    if (!firsts.has(key)) firsts.set(key, p);
+  }
+  const unique = [...firsts.values()];
+  const existing = await existingEventIds(
+    store,
+    unique.map((p) => ({ tenant: p.event.tenant, event_id: p.event.event_id, occurred_at: p.event.occurred_at })),
+    options,
+  );
+  const fresh = unique.filter((p) => !existing.has(eventKey(p.event.tenant, p.event.event_id)));
+  await insertPricedEvents(store, fresh);
+  return { inserted: fresh.length, duplicates: events.length - fresh.length, insertedEvents: fresh };
+}

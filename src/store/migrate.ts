@@ -1,0 +1,213 @@
+/**
+ * Versioned schema migrations (`tally migrate`). Every `NNNN_name.sql` file in
+ * src/store/migrations/ is applied once, in version order, and recorded in
+ * `tally_migrations` (version, name, checksum, applied_at). Running again is a
+ * no-op; an applied file whose text changed is an error naming it (write a
+ * new migration instead). Files may come from several owners (0001-0009
+ * storage, 0010-0019 budgets, …): the runner takes whatever the folder holds.
+ *
+ * ClickHouse DDL is not transactional, so every statement is written to be
+ * re-runnable (IF NOT EXISTS): a file that failed half-way is re-applied from
+ * its first statement on the next run, and recorded only once it completed.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TallyError, errorMessage } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { silentLogger } from '../logger.js';
+import type { AnalyticsStore } from './types.js';
+import { renderMigrationSql, renderStatement, type TemplateOptions } from './ddl.js';
+import { assertIdentifier, formatDateTime64 } from './sql.js';
+
+/** Where tally's migration files live (copied next to the compiled code by the build). */
+export const MIGRATIONS_DIR: string = fileURLToPath(new URL('./migrations/', import.meta.url));
+
+/** Default retention of raw events and the 15-minute and hourly rollups. */
+export const DEFAULT_RETENTION_MONTHS = 13;
+
+export interface MigrationFile {
+  readonly version: number;
+  /** File name without version and extension, e.g. `usage_events`. */
+  readonly name: string;
+  readonly file: string;
+  /** SHA-256 of the file text (line endings normalised), hex. */
+  readonly checksum: string;
+  readonly text: string;
+}
+
+export interface MigrateOptions {
+  /** Database to migrate. Default: the store's database. */
+  readonly database?: string;
+  /** Cluster name: `ON CLUSTER <cluster>` on every statement and Replicated* engines (see docs/storage.md). */
+  readonly cluster?: string;
+  /**
+   * Months of raw events (and 15-minute/hourly rollups) kept by TTL. Default 13
+   * for new tables. When given explicitly, existing tables whose TTL differs are
+   * altered to it (a shorter retention drops older data); when omitted, existing
+   * TTLs are left alone.
+   */
+  readonly retentionMonths?: number;
+  /** Folder of migration files. Default MIGRATIONS_DIR. */
+  readonly dir?: string;
+  readonly logger?: Logger;
+}
+
+export interface MigrateResult {
+  /** Migrations applied by this run, in order. */
+  readonly applied: readonly { readonly version: number; readonly name: string }[];
+  /** Migrations found already applied. */
+  readonly alreadyApplied: number;
+  /** Tables whose TTL was changed to match `retentionMonths`. */
+  readonly retentionUpdated: readonly string[];
+}
+
+const FILE_RE = /^(\d{4})_([a-z0-9_]+)\.sql$/;
+
+function checksumOf(text: string): string {
+  return createHash('sha256').update(text.replace(/\r\n/g, '\n')).digest('hex');
+}
+
+/** Reads the migration files of `dir`, in version order. Misnamed `.sql` files and duplicate versions are errors. */
+export function loadMigrations(dir: string = MIGRATIONS_DIR): MigrationFile[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    throw new TallyError('MIGRATION_FAILED', `cannot read migrations folder ${dir}: ${errorMessage(err)}`, { cause: err });
+  }
+  const files: MigrationFile[] = [];
+  const seen = new Map<number, string>();
+  for (const file of names.sort()) {
+    if (!file.endsWith('.sql')) continue;
+    const m = FILE_RE.exec(file);
+    if (!m) throw new TallyError('MIGRATION_FAILED', `migration file ${file} must be named NNNN_lower_snake_name.sql`);
+    const version = Number(m[1]);
+    const other = seen.get(version);
+    if (other !== undefined) throw new TallyError('MIGRATION_FAILED', `migrations ${other} and ${file} share version ${version}`);
+    seen.set(version, file);
+    const text = readFileSync(join(dir, file), 'utf8');
+    files.push({ version, name: m[2] as string, file, checksum: checksumOf(text), text });
+  }
+  return files.sort((a, b) => a.version - b.version);
+}
+
+function bookkeepingSql(options: TemplateOptions): string[] {
+  return [
+    renderStatement('CREATE DATABASE IF NOT EXISTS {{database}} {{on_cluster}}', options),
+    renderStatement(
+      `CREATE TABLE IF NOT EXISTS {{database}}.tally_migrations {{on_cluster}}
+(
+    version UInt32,
+    name String,
+    checksum String,
+    applied_at DateTime64(3, 'UTC')
+)
+ENGINE = {{engine:ReplacingMergeTree(applied_at)}}
+ORDER BY version`,
+      options,
+    ),
+  ];
+}
+
+interface AppliedRow {
+  version: number;
+  name: string;
+  checksum: string;
+}
+
+/** The statements `migrate` would run for one file, rendered (for `tally migrate --print` and tests). */
+export function renderMigration(file: MigrationFile, options: TemplateOptions): string[] {
+  return renderMigrationSql(file.text, options);
+}
+
+/** Applies every pending migration in order; see the module comment. */
+export async function migrate(store: AnalyticsStore, options: MigrateOptions = {}): Promise<MigrateResult> {
+  const log = options.logger ?? silentLogger();
+  const database = assertIdentifier(options.database ?? store.database, 'database');
+  const template: TemplateOptions = {
+    database,
+    retentionMonths: options.retentionMonths ?? DEFAULT_RETENTION_MONTHS,
+    ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
+  };
+  const files = loadMigrations(options.dir);
+  for (const sql of bookkeepingSql(template)) await store.command({ sql });
+
+  const appliedRows = await store.query<AppliedRow>({
+    sql: `SELECT version, name, checksum FROM ${database}.tally_migrations FINAL ORDER BY version`,
+  });
+  const applied = new Map(appliedRows.map((r) => [Number(r.version), r]));
+  for (const file of files) {
+    const row = applied.get(file.version);
+    if (row !== undefined && row.checksum !== file.checksum) {
+      throw new TallyError(
+        'MIGRATION_FAILED',
+        `migration ${file.file} changed after it was applied (recorded checksum ${row.checksum.slice(0, 12)}…, file ${file.checksum.slice(0, 12)}…); add a new migration instead of editing an applied one`,
+        { details: { version: file.version, file: file.file } },
+      );
+    }
+  }
+
+  const done: { version: number; name: string }[] = [];
+  for (const file of files) {
+    if (applied.has(file.version)) continue;
+    const statements = renderMigration(file, template);
+    log.info({ version: file.version, migration: file.name, statements: statements.length }, 'applying migration');
+    for (const [i, sql] of statements.entries()) {
+      try {
+        await store.command({ sql });
+      } catch (err) {
+        throw new TallyError('MIGRATION_FAILED', `migration ${file.file} failed at statement ${i + 1} of ${statements.length}: ${errorMessage(err)}`, {
+          cause: err,
+          details: { version: file.version, file: file.file, statement: i + 1 },
+          retriable: err instanceof TallyError && err.retriable,
+        });
+      }
+    }
+    await store.insert(`${database}.tally_migrations`, [
+      { version: file.version, name: file.name, checksum: file.checksum, applied_at: formatDateTime64(new Date()) },
+    ]);
+    done.push({ version: file.version, name: file.name });
+  }
+  const known = new Set(files.map((f) => f.version));
+  for (const v of applied.keys()) {
+    if (!known.has(v)) log.warn({ version: v }, 'an applied migration has no file in this build (newer schema?)');
+  }
+  const retentionUpdated = options.retentionMonths === undefined ? [] : await ensureRetention(store, template, log);
+  return { applied: done, alreadyApplied: files.length - done.length, retentionUpdated };
+}
+
+/** Tables whose TTL follows `retentionMonths`, with the expression their TTL is computed from. */
+export const RETENTION_TABLES: readonly { readonly table: string; readonly ttlOf: string }[] = [
+  { table: 'usage_events', ttlOf: 'toDateTime(occurred_at)' },
+  { table: 'usage_rollup_15m', ttlOf: 'bucket' },
+  { table: 'usage_rollup_hourly', ttlOf: 'bucket' },
+];
+
+/**
+ * Brings the TTL of the retention tables in line with `retentionMonths` when it
+ * was changed after they were created (ALTER … MODIFY TTL; parts past the new
+ * horizon are dropped by the next TTL merge).
+ */
+async function ensureRetention(store: AnalyticsStore, options: TemplateOptions, log: Logger): Promise<string[]> {
+  const rows = await store.query<{ name: string; engine_full: string }>({
+    sql: 'SELECT name, engine_full FROM system.tables WHERE database = {database:String} AND name IN {tables:Array(String)}',
+    params: { database: options.database, tables: RETENTION_TABLES.map((t) => t.table) },
+  });
+  const updated: string[] = [];
+  for (const { table, ttlOf } of RETENTION_TABLES) {
+    const row = rows.find((r) => r.name === table);
+    if (row === undefined) continue;
+    const current = /toIntervalMonth\((\d+)\)/.exec(row.engine_full)?.[1];
+    if (current !== undefined && Number(current) === options.retentionMonths) continue;
+    const sql = renderStatement(
+      `ALTER TABLE {{database}}.${table} {{on_cluster}} MODIFY TTL ${ttlOf} + INTERVAL {{retention_months}} MONTH DELETE`,
+      options,
+    );
+    await store.command({ sql });
+    log.info({ table, from: current ?? null, to: options.retentionMonths }, 'retention changed');
+    updated.push(table);
+  }
+  return updated;
+}

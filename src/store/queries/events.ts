@@ -1,0 +1,50 @@
+/**
+ * Event-level lookups on `usage_events`: which of a batch's events are stored
+ * already (the pre-insert dedupe), and one event by id.
+ */
+import type { SqlQuery } from '../types.js';
+
+export interface ExistingEventsInput {
+  readonly tenants: readonly string[];
+  /** UTC dates (`YYYY-MM-DD`) the events may be stored under: the sort key's second column. */
+  readonly dates: readonly string[];
+  readonly eventIds: readonly string[];
+}
+
+/**
+ * (tenant, event_id) pairs stored under the given tenants, dates and ids; one
+ * query per batch, narrowed by the sort key (tenant, toDate(occurred_at),
+ * event_id) and the event_id bloom filter. Any version counts, cancelled or not.
+ * The caller keeps only the pairs it asked about.
+ */
+export function existingEventsQuery(input: ExistingEventsInput): SqlQuery {
+  return {
+    sql: `SELECT DISTINCT tenant, event_id
+FROM usage_events
+WHERE tenant IN {tenants:Array(String)}
+  AND toDate(occurred_at) IN {dates:Array(Date)}
+  AND event_id IN {event_ids:Array(String)}`,
+    params: { tenants: [...input.tenants], dates: [...input.dates], event_ids: [...input.eventIds] },
+  };
+}
+
+export interface EventByIdInput {
+  readonly tenant: string;
+  readonly eventId: string;
+  /** Also return the event when its current version is a cancellation (sign = -1). Default false. */
+  readonly includeCancelled?: boolean;
+}
+
+/** The current version of one event (FINAL); at most one row, a UsageEventRow. */
+export function eventByIdQuery(input: EventByIdInput): SqlQuery {
+  const signFilter = input.includeCancelled ? '' : '\n  AND sign = 1';
+  return {
+    sql: `SELECT *
+FROM usage_events FINAL
+WHERE tenant = {tenant:String}
+  AND event_id = {event_id:String}${signFilter}
+ORDER BY processed_at DESC
+LIMIT 1`,
+    params: { tenant: input.tenant, event_id: input.eventId },
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * The measures every totals query returns, under the same names whether they
+ * come from raw events or from a rollup, so the two can be compared field by
+ * field. Types as both adapters return them: counts, token sums and decimals
+ * as strings; latency sums as numbers.
+ */
+import { TOKEN_CLASSES, type TokenClass } from '../../normalize/types.js';
+import type { CostClass } from '../../pricing/types.js';
+import { COST_CLASSES } from '../event-row.js';
+
+type TokenTotals = { [K in TokenClass as `${K}_tokens`]: string };
+type CostTotals = { [K in CostClass as `cost_${K}`]: string };
+
+export type TotalsMeasures = TokenTotals &
+  CostTotals & {
+    events: string;
+    requests: string;
+    total_tokens: string;
+    cost_total: string;
+    cache_savings: string;
+    unpriced_events: string;
+    error_events: string;
+    tool_calls: string;
+    web_search_requests: string;
+    images: string;
+    /** Decimal text, 3 places. */
+    audio_seconds: string;
+    /** Sum of duration_ms over events that have one (float; divide by the count for an average). */
+    duration_ms_sum: number;
+    duration_ms_count: string;
+    ttft_ms_sum: number;
+    ttft_ms_count: string;
+  };
+
+/** Measure names in output order. */
+export const MEASURE_NAMES: readonly string[] = [
+  'events',
+  'requests',
+  ...TOKEN_CLASSES.map((c) => `${c}_tokens`),
+  'total_tokens',
+  ...COST_CLASSES.map((c) => `cost_${c}`),
+  'cost_total',
+  'cache_savings',
+  'unpriced_events',
+  'error_events',
+  'tool_calls',
+  'web_search_requests',
+  'images',
+  'audio_seconds',
+  'duration_ms_sum',
+  'duration_ms_count',
+  'ttft_ms_sum',
+  'ttft_ms_count',
+];
+
+const RAW_SPECIAL: Readonly<Record<string, string>> = {
+  events: 'count()',
+  unpriced_events: 'countIf(NOT priced)',
+  error_events: "countIf(status = 'error')",
+  duration_ms_sum: 'sum(ifNull(duration_ms, 0))',
+  duration_ms_count: 'count(duration_ms)',
+  ttft_ms_sum: 'sum(ifNull(ttft_ms, 0))',
+  ttft_ms_count: 'count(ttft_ms)',
+};
+
+/** SELECT list of the measures over raw `usage_events` rows (read with FINAL and sign = 1). */
+export function rawMeasuresSql(indent = '    '): string {
+  return MEASURE_NAMES.map((m) => `${indent}${RAW_SPECIAL[m] ?? `sum(${m})`} AS ${m}`).join(',\n');
+}
+
+/** SELECT list of the measures over a rollup table (already sign-weighted; every measure is a sum). */
+export function rollupMeasuresSql(indent = '    '): string {
+  return MEASURE_NAMES.map((m) => `${indent}sum(${m}) AS ${m}`).join(',\n');
+}

@@ -1,0 +1,59 @@
+/**
+ * The ClickHouse settings both analytics adapters apply to every request, so
+ * that chDB and a ClickHouse server return byte-for-byte the same JSON:
+ *
+ * | setting | value | effect |
+ * |---|---|---|
+ * | `output_format_json_quote_64bit_integers` | 1 | (U)Int64/128/256 as JSON strings — a count never loses precision in `JSON.parse` |
+ * | `output_format_json_quote_decimals` | 1 | Decimal as JSON strings: `"0.000001"`, parsed exactly by `parseUsd` |
+ * | `output_format_decimal_trailing_zeros` | 0 | `"1.5"`, not `"1.500000000000000"` (the same text `formatUsd` writes) |
+ * | `output_format_json_quote_64bit_floats` | 0 | Float64 as JSON numbers (latencies) |
+ * | `output_format_json_quote_denormals` | 0 | nan/inf as null |
+ * | `date_time_output_format` | simple | DateTime64(3,'UTC') as `YYYY-MM-DD hh:mm:ss.sss`, DateTime as `YYYY-MM-DD hh:mm:ss`, in the column's zone (UTC for every tally column) |
+ * | `date_time_input_format` | basic | inserts carry `YYYY-MM-DD hh:mm:ss.sss` UTC text, nothing fuzzier |
+ * | `input_format_skip_unknown_fields` | 0 | an insert with a misspelt column fails instead of silently dropping data |
+ *
+ * chDB takes them as connection arguments (`--name=value`), the HTTP adapter
+ * as `clickhouse_settings` on every request.
+ */
+
+/** A setting value as ClickHouse accepts it on a URL or a command line. */
+export type SettingValue = string | number;
+
+export const OUTPUT_SETTINGS = {
+  output_format_json_quote_64bit_integers: 1,
+  output_format_json_quote_decimals: 1,
+  output_format_decimal_trailing_zeros: 0,
+  output_format_json_quote_64bit_floats: 0,
+  output_format_json_quote_denormals: 0,
+  date_time_output_format: 'simple',
+  date_time_input_format: 'basic',
+  input_format_skip_unknown_fields: 0,
+} as const satisfies Record<string, SettingValue>;
+
+/**
+ * Settings of every insert on top of OUTPUT_SETTINGS: synchronous (the promise
+ * resolves when the rows are in a part, so a commit after it is safe), and
+ * deduplicated when the table has a deduplication window.
+ */
+export const INSERT_SETTINGS = {
+  async_insert: 0,
+  insert_deduplicate: 1,
+} as const satisfies Record<string, SettingValue>;
+
+const SETTING_NAME_RE = /^[a-z][a-z0-9_]*$/;
+
+/** Throws when a setting name is not a plain ClickHouse identifier. */
+export function assertSettingName(name: string): void {
+  if (!SETTING_NAME_RE.test(name)) throw new RangeError(`invalid ClickHouse setting name "${name}"`);
+}
+
+/** Settings in `clickhouse local` command-line form, for chDB connection arguments. */
+export function toConnectionArgs(settings: Readonly<Record<string, SettingValue>>): string[] {
+  return Object.entries(settings).map(([name, value]) => {
+    assertSettingName(name);
+    const text = String(value);
+    if (text.includes('\0')) throw new RangeError(`setting ${name} contains a NUL byte`);
+    return `--${name}=${text}`;
+  });
+}

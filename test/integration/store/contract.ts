@@ -1,0 +1,373 @@
+/**
+ * The analytics-store contract: one suite, run against every adapter by
+ * contract.test.ts. Each run migrates a fresh database (uniqueName) and
+ * isolates its tests further by tenant.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { cpSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AnalyticsStore } from '../../../src/store/types.js';
+import { loadMigrations, migrate, renderMigration, MIGRATIONS_DIR } from '../../../src/store/migrate.js';
+import { renderStatement } from '../../../src/store/ddl.js';
+import {
+  dedupeAndInsert,
+  eventKey,
+  existingEventIds,
+  insertEventRows,
+  insertPricedEvents,
+} from '../../../src/store/events.js';
+import { cancellationOf, toEventRow, type UsageEventRow } from '../../../src/store/event-row.js';
+import { eventByIdQuery, rawTotalsQuery, rollupTotalsQuery, type RollupGrain, type TenantTotalsRow } from '../../../src/store/queries/index.js';
+import { TallyError } from '../../../src/errors.js';
+import { parseUsd } from '../../../src/money.js';
+import { uniqueName } from '../../support/services.js';
+import { daysAgo, pricedEvent } from '../../support/store-fixtures.js';
+import { expectSameTotals, expectedTotals, mixedEvents } from './dataset.js';
+
+export type OpenStore = (database: string) => Promise<AnalyticsStore>;
+
+const GRAINS: readonly RollupGrain[] = ['15m', 'hourly', 'daily'];
+
+/** A day-aligned range covering everything the suite writes (events from 800 days ago to today). */
+const WIDE = { from: daysAgo(900, 0), to: daysAgo(-2, 0) };
+
+function range(tenant: string): { from: string; to: string; tenants: string[] } {
+  return { ...WIDE, tenants: [tenant] };
+}
+
+async function totals(store: AnalyticsStore, tenant: string): Promise<TenantTotalsRow[]> {
+  return store.query<TenantTotalsRow>(rawTotalsQuery(range(tenant)));
+}
+
+async function rollupTotals(store: AnalyticsStore, grain: RollupGrain, tenant: string): Promise<TenantTotalsRow[]> {
+  return store.query<TenantTotalsRow>(rollupTotalsQuery(grain, range(tenant)));
+}
+
+async function expectRollupsEqualRaw(store: AnalyticsStore, tenant: string): Promise<TenantTotalsRow[]> {
+  const raw = await totals(store, tenant);
+  for (const grain of GRAINS) expectSameTotals(await rollupTotals(store, grain, tenant), raw);
+  return raw;
+}
+
+async function rejection(p: Promise<unknown>): Promise<TallyError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(TallyError);
+    return err as TallyError;
+  }
+  throw new Error('expected a rejection');
+}
+
+export function storeContract(open: OpenStore): void {
+  const database = uniqueName('tally_contract');
+  let store: AnalyticsStore;
+  const extraDatabases: AnalyticsStore[] = [];
+
+  beforeAll(async () => {
+    store = await open(database);
+    const first = await migrate(store);
+    expect(first.applied.map((m) => m.version)).toEqual(loadMigrations().map((m) => m.version));
+  });
+
+  afterAll(async () => {
+    for (const s of [...extraDatabases, store]) {
+      if (!s) continue;
+      await s.command({ sql: `DROP DATABASE IF EXISTS ${s.database} SYNC` }).catch(() => undefined);
+      await s.close();
+    }
+  });
+
+  async function openExtra(prefix: string): Promise<AnalyticsStore> {
+    const s = await open(uniqueName(prefix));
+    extraDatabases.push(s);
+    return s;
+  }
+
+  it('migrate twice is a no-op and records every file', async () => {
+    const again = await migrate(store);
+    expect(again.applied).toEqual([]);
+    expect(again.alreadyApplied).toBe(loadMigrations().length);
+    const rows = await store.query<{ version: number; name: string; checksum: string }>({
+      sql: 'SELECT version, name, checksum FROM tally_migrations FINAL ORDER BY version',
+    });
+    expect(rows).toEqual(loadMigrations().map((m) => ({ version: m.version, name: m.name, checksum: m.checksum })));
+    const tables = await store.query<{ name: string }>({
+      sql: 'SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name',
+      params: { db: store.database },
+    });
+    expect(tables.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['usage_events', 'usage_rollup_15m', 'usage_rollup_15m_mv', 'usage_rollup_hourly', 'usage_rollup_hourly_mv', 'usage_rollup_daily', 'usage_rollup_daily_mv', 'tally_migrations']),
+    );
+  });
+
+  it('applies new files of the folder in version order and refuses an edited applied file, naming it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tally-migrations-'));
+    try {
+      cpSync(MIGRATIONS_DIR, dir, { recursive: true });
+      const other = await openExtra('tally_contract_mig');
+      await migrate(other, { dir });
+      writeFileSync(
+        join(dir, '0010_contract_extra.sql'),
+        '-- a later owner\'s migration; the runner picks it up\nCREATE TABLE IF NOT EXISTS {{database}}.contract_extra {{on_cluster}} (a UInt8) ENGINE = {{engine:MergeTree}} ORDER BY a;\n',
+      );
+      const next = await migrate(other, { dir });
+      expect(next.applied).toEqual([{ version: 10, name: 'contract_extra' }]);
+      appendFileSync(join(dir, '0001_usage_events.sql'), '\n-- edited after it was applied\n');
+      const err = await rejection(migrate(other, { dir }));
+      expect(err.code).toBe('MIGRATION_FAILED');
+      expect(err.message).toContain('0001_usage_events.sql');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('binds every value as a parameter, hostile strings included', async () => {
+    const hostile = ["'); DROP TABLE usage_events; --", "it's \"quoted\"", 'back\\slash \\N \\t', 'tab\there\nnew line\rcr', '{x:String} ${y}', 'ünïcødé ✓ 🚀'];
+    const [row] = await store.query<{ s: string; a: string[]; n: string }>({
+      sql: 'SELECT {s:String} AS s, {a:Array(String)} AS a, toString({n:UInt64}) AS n',
+      params: { s: hostile[0], a: hostile, n: 18446744073709551615n },
+    });
+    expect(row).toEqual({ s: hostile[0], a: hostile, n: '18446744073709551615' });
+
+    const tenant = hostile[0] as string;
+    const events = hostile.map((h, i) =>
+      pricedEvent({ tenant, eventId: `hostile-${i}`, userId: h, agent: h, metadata: { [h]: h }, costs: { input: parseUsd('0.1') } }),
+    );
+    await insertPricedEvents(store, events);
+    for (const [i, p] of events.entries()) {
+      const [stored] = await store.query<UsageEventRow>(eventByIdQuery({ tenant, eventId: `hostile-${i}` }));
+      const expected = toEventRow(p);
+      expect({ ...stored, processed_at: '' }).toEqual({ ...expected, processed_at: '' });
+    }
+    const [count] = await store.query<{ n: string }>({ sql: 'SELECT count() AS n FROM usage_events WHERE tenant = {t:String}', params: { t: tenant } });
+    expect(count?.n).toBe(String(hostile.length));
+  });
+
+  it('returns the same JSON types on every adapter: 64-bit integers and decimals as strings', async () => {
+    const [row] = await store.query<Record<string, unknown>>({
+      sql: `SELECT
+    toUInt64(18446744073709551615) AS u64,
+    toInt64(-9223372036854775807) AS i64,
+    toUInt32(4294967295) AS u32,
+    toInt32(-5) AS i32,
+    toDecimal128('12345678901234567890.123456789012345', 15) AS dec,
+    toDecimal128('1.5', 15) AS dec_trimmed,
+    toDecimal64('2', 3) AS dec3,
+    toDateTime64('2026-01-02 03:04:05.678', 3, 'UTC') AS dt64,
+    toDateTime('2026-01-02 03:04:05', 'UTC') AS dt,
+    toDate('2026-01-02') AS d,
+    true AS b,
+    [toUInt64(1), 2] AS arr64,
+    map('k', 'v') AS m,
+    CAST(NULL AS Nullable(Float64)) AS n,
+    toFloat64(1.5) AS f,
+    sum(toDecimal128('0.000000000000001', 15)) AS dec_sum,
+    count() AS cnt`,
+    });
+    expect(row).toEqual({
+      u64: '18446744073709551615',
+      i64: '-9223372036854775807',
+      u32: 4294967295,
+      i32: -5,
+      dec: '12345678901234567890.123456789012345',
+      dec_trimmed: '1.5',
+      dec3: '2',
+      dt64: '2026-01-02 03:04:05.678',
+      dt: '2026-01-02 03:04:05',
+      d: '2026-01-02',
+      b: true,
+      arr64: ['1', '2'],
+      m: { k: 'v' },
+      n: null,
+      f: 1.5,
+      dec_sum: '0.000000000000001',
+      cnt: '1',
+    });
+  });
+
+  it('keeps money exact: 1,000,000 rows of $0.000001 sum to exactly $1 in FINAL reads and every rollup', async () => {
+    const tenant = 'million';
+    await store.command({
+      sql: `INSERT INTO usage_events (tenant, event_id, occurred_at, received_at, processed_at, requests, cost_input, cost_total, priced, status, row_version, sign)
+SELECT {tenant:String}, concat('m-', toString(number)), {at:DateTime64(3, 'UTC')} + toIntervalMillisecond(number * 50),
+       {at:DateTime64(3, 'UTC')}, {at:DateTime64(3, 'UTC')}, 1, {cost:Decimal(38, 15)}, {cost:Decimal(38, 15)}, true, 'ok', 1, 1
+FROM numbers({n:UInt64})`,
+      params: { tenant, at: `${daysAgo(2, 0).slice(0, 10)} 00:00:00.000`, cost: '0.000001', n: 1_000_000 },
+    });
+    const raw = await expectRollupsEqualRaw(store, tenant);
+    expect(raw[0]).toMatchObject({ events: '1000000', requests: '1000000', cost_input: '1', cost_total: '1' });
+  });
+
+  it('keeps money exact through the adapter insert path: 20,000 events of $0.000001 sum to $0.02', async () => {
+    const tenant = 'micro';
+    for (let b = 0; b < 4; b++) {
+      const batch = Array.from({ length: 5000 }, (_, i) =>
+        pricedEvent({ tenant, eventId: `u-${b}-${i}`, occurredAt: daysAgo(1, i % 24, i % 60), costs: { output: parseUsd('0.000001') } }),
+      );
+      await insertPricedEvents(store, batch);
+    }
+    const raw = await expectRollupsEqualRaw(store, tenant);
+    expect(raw[0]).toMatchObject({ events: '20000', cost_output: '0.02', cost_total: '0.02' });
+  });
+
+  it('drops duplicate event ids: in the batch, already stored, and on a retried insert', async () => {
+    const tenant = 'dupes';
+    const events = Array.from({ length: 100 }, (_, i) => pricedEvent({ tenant, eventId: `d-${i}`, occurredAt: daysAgo(1, 23, 59), costs: { input: parseUsd('0.01') } }));
+    const repeats = events.slice(0, 10).map((p) => pricedEvent({ tenant, eventId: p.event.event_id, costs: { input: parseUsd('9') } }));
+    const first = await dedupeAndInsert(store, [...events, ...repeats]);
+    expect({ inserted: first.inserted, duplicates: first.duplicates }).toEqual({ inserted: 100, duplicates: 10 });
+    expect(first.insertedEvents).toEqual(events);
+
+    const probe = [...events, pricedEvent({ tenant, eventId: 'never-stored' }), pricedEvent({ tenant: 'other', eventId: 'd-1' })].map((p) => ({
+      tenant: p.event.tenant,
+      event_id: p.event.event_id,
+      occurred_at: p.event.occurred_at,
+    }));
+    const existing = await existingEventIds(store, probe);
+    expect(existing.size).toBe(100);
+    expect(existing.has(eventKey(tenant, 'd-0'))).toBe(true);
+    expect(existing.has(eventKey('other', 'd-1'))).toBe(false);
+    // Re-sent without occurred_at: restamped a minute later, on the next day — still found.
+    const restamped = await existingEventIds(store, [{ tenant, event_id: 'd-5', occurred_at: daysAgo(0, 0, 1) }]);
+    expect([...restamped]).toEqual([eventKey(tenant, 'd-5')]);
+
+    const second = await dedupeAndInsert(store, events);
+    expect({ inserted: second.inserted, duplicates: second.duplicates }).toEqual({ inserted: 0, duplicates: 100 });
+
+    // A retried identical insert (same rows, same token) is dropped by the store itself, rollups included.
+    const retried = Array.from({ length: 50 }, (_, i) => pricedEvent({ tenant, eventId: `r-${i}`, occurredAt: daysAgo(2, 1, i), costs: { input: parseUsd('0.01') } }));
+    await insertPricedEvents(store, retried);
+    await insertPricedEvents(store, retried);
+    await insertPricedEvents(store, retried);
+    const [physical] = await store.query<{ n: string }>({ sql: 'SELECT count() AS n FROM usage_events WHERE tenant = {t:String}', params: { t: tenant } });
+    expect(physical?.n).toBe('150');
+    const raw = await expectRollupsEqualRaw(store, tenant);
+    expect(raw[0]).toMatchObject({ events: '150', cost_total: '1.5' });
+
+    // A copy that slips past both (another row_version, so another token) still collapses in FINAL reads.
+    const [stray] = retried;
+    await insertPricedEvents(store, [stray as (typeof retried)[number]], { rowVersion: 2 });
+    expect((await totals(store, tenant))[0]).toMatchObject({ events: '150', cost_total: '1.5' });
+  });
+
+  it('rollups equal raw totals, field by field, for every grain', async () => {
+    const tenants = ['mix-a', 'mix-b'];
+    const all = [...mixedEvents('mix-a', 300, 'a'), ...mixedEvents('mix-b', 120, 'b')];
+    for (let i = 0; i < all.length; i += 100) await insertPricedEvents(store, all.slice(i, i + 100));
+    for (const tenant of tenants) {
+      const raw = await expectRollupsEqualRaw(store, tenant);
+      expect(raw[0]).toMatchObject(expectedTotals(all.filter((p) => p.event.tenant === tenant)));
+    }
+  });
+
+  it('serves day buckets in Asia/Kolkata exactly from the 15-minute rollup (the hourly one cannot)', async () => {
+    const tenant = 'kolkata';
+    // 18:30 UTC is midnight in Kolkata: events at 18:10 and 18:40 UTC fall on different local days.
+    const events = [
+      pricedEvent({ tenant, eventId: 'k-1', occurredAt: daysAgo(2, 18, 10), costs: { input: parseUsd('1') } }),
+      pricedEvent({ tenant, eventId: 'k-2', occurredAt: daysAgo(2, 18, 40), costs: { input: parseUsd('2') } }),
+      pricedEvent({ tenant, eventId: 'k-3', occurredAt: daysAgo(1, 5, 45), costs: { input: parseUsd('4') } }),
+    ];
+    await insertPricedEvents(store, events);
+    const byLocalDay = (sql: string): Promise<{ day: string; cost: string }[]> =>
+      store.query<{ day: string; cost: string }>({ sql, params: { t: tenant, tz: 'Asia/Kolkata' } });
+    const raw = await byLocalDay(
+      'SELECT toString(toDate(occurred_at, {tz:String})) AS day, sum(cost_total) AS cost FROM usage_events FINAL WHERE tenant = {t:String} AND sign = 1 GROUP BY day ORDER BY day',
+    );
+    const quarter = await byLocalDay(
+      'SELECT toString(toDate(bucket, {tz:String})) AS day, sum(cost_total) AS cost FROM usage_rollup_15m WHERE tenant = {t:String} GROUP BY day HAVING sum(events) != 0 ORDER BY day',
+    );
+    const hourly = await byLocalDay(
+      'SELECT toString(toDate(bucket, {tz:String})) AS day, sum(cost_total) AS cost FROM usage_rollup_hourly WHERE tenant = {t:String} GROUP BY day HAVING sum(events) != 0 ORDER BY day',
+    );
+    expect(raw.map((r) => r.cost)).toEqual(['1', '6']);
+    expect(quarter).toEqual(raw);
+    expect(hourly).not.toEqual(raw);
+  });
+
+  it('a cancel row plus a new version corrects FINAL reads and every rollup; a lone cancel removes the event', async () => {
+    const tenant = 'reprice';
+    const original = pricedEvent({ tenant, eventId: 'rp-1', priced: false, model: 'mystery-model' });
+    const other = pricedEvent({ tenant, eventId: 'rp-2', costs: { input: parseUsd('0.25') } });
+    await insertPricedEvents(store, [original, other]);
+    expect((await expectRollupsEqualRaw(store, tenant))[0]).toMatchObject({ events: '2', unpriced_events: '1', cost_total: '0.25' });
+
+    const [stored] = await store.query<UsageEventRow>(eventByIdQuery({ tenant, eventId: 'rp-1' }));
+    expect(stored?.priced).toBe(false);
+    const repriced = pricedEvent({ tenant, eventId: 'rp-1', model: 'mystery-model', modelKey: 'acme/mystery', costs: { input: parseUsd('0.7') } });
+    const current = stored as UsageEventRow;
+    await insertEventRows(store, [cancellationOf(current), toEventRow(repriced, { rowVersion: BigInt(current.row_version) + 2n })]);
+    expect((await expectRollupsEqualRaw(store, tenant))[0]).toMatchObject({ events: '2', unpriced_events: '0', cost_total: '0.95' });
+    const [now] = await store.query<UsageEventRow>(eventByIdQuery({ tenant, eventId: 'rp-1' }));
+    expect(now).toMatchObject({ row_version: '3', sign: 1, priced: true, model_key: 'acme/mystery', cost_total: '0.7' });
+
+    const [second] = await store.query<UsageEventRow>(eventByIdQuery({ tenant, eventId: 'rp-2' }));
+    await insertEventRows(store, [cancellationOf(second as UsageEventRow)]);
+    expect((await expectRollupsEqualRaw(store, tenant))[0]).toMatchObject({ events: '1', cost_total: '0.7' });
+    expect(await store.query(eventByIdQuery({ tenant, eventId: 'rp-2' }))).toEqual([]);
+    const [cancelled] = await store.query<UsageEventRow>(eventByIdQuery({ tenant, eventId: 'rp-2', includeCancelled: true }));
+    expect(cancelled).toMatchObject({ sign: -1, row_version: '2' });
+  });
+
+  it('expires raw events by TTL (13 months by default, changeable) while the daily rollup keeps them', async () => {
+    const [table] = await store.query<{ engine_full: string }>({
+      sql: "SELECT engine_full FROM system.tables WHERE database = {db:String} AND name = 'usage_events'",
+      params: { db: store.database },
+    });
+    expect(table?.engine_full).toContain('TTL toDateTime(occurred_at) + toIntervalMonth(13)');
+
+    const tenant = 'expired';
+    await insertPricedEvents(store, [pricedEvent({ tenant, eventId: 'old-1', occurredAt: daysAgo(800), costs: { input: parseUsd('3') } })]);
+    await store.command({ sql: 'OPTIMIZE TABLE usage_events FINAL' });
+    expect(await totals(store, tenant)).toEqual([]);
+    expect((await rollupTotals(store, 'daily', tenant))[0]).toMatchObject({ events: '1', cost_total: '3' });
+
+    const other = await openExtra('tally_contract_ttl');
+    await migrate(other);
+    const changed = await migrate(other, { retentionMonths: 6 });
+    expect(changed.retentionUpdated).toEqual(['usage_events', 'usage_rollup_15m', 'usage_rollup_hourly']);
+    const ttl = await other.query<{ name: string; engine_full: string }>({
+      sql: "SELECT name, engine_full FROM system.tables WHERE database = {db:String} AND name IN ('usage_events', 'usage_rollup_hourly') ORDER BY name",
+      params: { db: other.database },
+    });
+    for (const t of ttl) expect(t.engine_full).toContain('toIntervalMonth(6)');
+    expect((await migrate(other, { retentionMonths: 6 })).retentionUpdated).toEqual([]);
+  });
+
+  it('renders the cluster variant (ON CLUSTER, Replicated engines) as DDL ClickHouse parses', async () => {
+    const options = { database: 'tally', cluster: 'tally_cluster', retentionMonths: 13 };
+    const statements = [
+      renderStatement('CREATE DATABASE IF NOT EXISTS {{database}} {{on_cluster}}', options),
+      ...loadMigrations().flatMap((f) => renderMigration(f, options)),
+    ];
+    for (const sql of statements) {
+      const [parsed] = await store.query<{ q: string }>({ sql: 'SELECT formatQuerySingleLine({sql:String}) AS q', params: { sql } });
+      expect(parsed?.q).toContain('ON CLUSTER tally_cluster');
+    }
+    expect(statements.filter((s) => s.includes("ENGINE = Replicated")).length).toBe(4);
+  });
+
+  it('maps rejected SQL to STORE_QUERY_FAILED with the ClickHouse code', async () => {
+    const syntax = await rejection(store.query({ sql: 'SELEC 1' }));
+    expect(syntax).toMatchObject({ code: 'STORE_QUERY_FAILED', retriable: false });
+    expect(syntax.details.clickhouseCode).toBe(62);
+    const missing = await rejection(store.query({ sql: 'SELECT * FROM no_such_table' }));
+    expect(missing.details.clickhouseCode).toBe(60);
+    const badParam = await rejection(store.query({ sql: 'SELECT {n:UInt8} AS n', params: { n: 'not a number' } }));
+    expect(badParam.code).toBe('STORE_QUERY_FAILED');
+  });
+
+  it('serves concurrent inserts and queries', async () => {
+    const tenant = 'concurrent';
+    const work: Promise<unknown>[] = [];
+    for (let b = 0; b < 20; b++) {
+      const batch = Array.from({ length: 25 }, (_, i) => pricedEvent({ tenant, eventId: `c-${b}-${i}`, costs: { input: parseUsd('0.001') } }));
+      work.push(insertPricedEvents(store, batch));
+      work.push(store.query({ sql: 'SELECT count() AS n FROM usage_events WHERE tenant = {t:String}', params: { t: tenant } }));
+    }
+    await Promise.all(work);
+    expect((await expectRollupsEqualRaw(store, tenant))[0]).toMatchObject({ events: '500', cost_total: '0.5' });
+  });
+}
