@@ -129,12 +129,19 @@ function parseReported(text: string | null | undefined): Money | null {
   }
 }
 
-/** seconds × femto-USD per second, rounded half to even at 1 femto-USD (exact for up to 6 decimals of seconds × whole-femto prices when divisible). */
+/** seconds × femto-USD per second, rounded half to even at 1 femto-USD. */
 function audioSecondsCost(seconds: number, rate: bigint): bigint {
-  if (Number.isInteger(seconds)) return BigInt(seconds) * rate;
-  const micro = parseScaled(String(seconds), 6, 'audio_seconds');
-  const unit = pow10(6);
-  const product = micro * rate;
+  if (!Number.isFinite(seconds) || seconds < 0) throw invalidCount('audio_seconds', seconds);
+  if (Number.isSafeInteger(seconds)) return BigInt(seconds) * rate;
+  // Seconds to whole nanoseconds: exact for up to 9 decimals, else rounded to the nearest nanosecond.
+  let nanos: bigint;
+  try {
+    nanos = parseScaled(String(seconds), 9, 'audio_seconds');
+  } catch {
+    nanos = BigInt(Math.round(seconds * 1e9));
+  }
+  const unit = pow10(9);
+  const product = nanos * rate;
   let q = product / unit;
   const r = product % unit;
   if (r * 2n > unit || (r * 2n === unit && q % 2n === 1n)) q += 1n;
@@ -187,7 +194,7 @@ function pickTable(price: CompiledPrice, batch: boolean | undefined, serviceTier
   if (serviceTier !== undefined) {
     const name = serviceTierName(serviceTier);
     if (name !== null) {
-      const t = price.service[name];
+      const t = price.service.get(name);
       if (t) return t;
     }
   }
@@ -199,11 +206,26 @@ function pickTier(table: RateTable, promptTokens: number): { rates: RateVector; 
   return { rates: table.base, label: null };
 }
 
-/** Cost of `count` tokens at `rate`; a class without a price with a non-zero count is a pricing error. */
-function tokenCost(count: number, rate: bigint | null | undefined): bigint | null {
-  if (count === 0) return 0n;
+function invalidCount(field: string, value: number): TallyError {
+  return new TallyError('USAGE_INVALID', `usage.${field} must be a non-negative whole number, got ${value}`, { details: { errors: [{ path: `usage.${field}`, reason: 'not a non-negative whole number' }] } });
+}
+
+/** A count as bigint; USAGE_INVALID for a negative, fractional or non-finite count (the normalizer never produces one). */
+function count(value: number, field: string): bigint {
+  if (!Number.isSafeInteger(value) || value < 0) throw invalidCount(field, value);
+  return BigInt(value);
+}
+
+/** Cost of `n` tokens at `rate`; a class without a price with a non-zero count is a pricing error (null). */
+function tokenCost(n: number, rate: bigint | null | undefined, field: string): bigint | null {
+  if (n === 0) return 0n;
   if (rate === null || rate === undefined) return null;
-  return BigInt(count) * rate;
+  return count(n, field) * rate;
+}
+
+function unitCost(n: number, rate: bigint | undefined, field: string): bigint {
+  if (n === 0 || rate === undefined || rate === 0n) return 0n;
+  return count(n, field) * rate;
 }
 
 function catalogPrice(res: Resolution, atMs: number, input: PriceInput): PricingResult {
@@ -217,27 +239,27 @@ function catalogPrice(res: Resolution, atMs: number, input: PriceInput): Pricing
   const { rates, label } = pickTier(pickTable(price, input.batch, input.serviceTier), usage.prompt_tokens);
   const t = usage.tokens;
   const r = rates.tokens;
-  const input_ = tokenCost(t.input, r[0]);
-  const cached = tokenCost(t.cached_input, r[1]);
-  const cw5 = tokenCost(t.cache_write_5m, r[2]);
-  const cw1 = tokenCost(t.cache_write_1h, r[3]);
-  const output = tokenCost(t.output, r[4]);
-  const reasoning = tokenCost(t.reasoning, r[5]);
-  const audioIn = tokenCost(t.audio_input, r[6]);
-  const audioOut = tokenCost(t.audio_output, r[7]);
-  const imageIn = tokenCost(t.image_input, r[8]);
-  const imageOut = tokenCost(t.image_output, r[9]);
+  const input_ = tokenCost(t.input, r[0], 'tokens.input');
+  const cached = tokenCost(t.cached_input, r[1], 'tokens.cached_input');
+  const cw5 = tokenCost(t.cache_write_5m, r[2], 'tokens.cache_write_5m');
+  const cw1 = tokenCost(t.cache_write_1h, r[3], 'tokens.cache_write_1h');
+  const output = tokenCost(t.output, r[4], 'tokens.output');
+  const reasoning = tokenCost(t.reasoning, r[5], 'tokens.reasoning');
+  const audioIn = tokenCost(t.audio_input, r[6], 'tokens.audio_input');
+  const audioOut = tokenCost(t.audio_output, r[7], 'tokens.audio_output');
+  const imageIn = tokenCost(t.image_input, r[8], 'tokens.image_input');
+  const imageOut = tokenCost(t.image_output, r[9], 'tokens.image_output');
   if (input_ === null || cached === null || cw5 === null || cw1 === null || output === null || reasoning === null || audioIn === null || audioOut === null || imageIn === null || imageOut === null) {
     const names = ['input', 'cached_input', 'cache_write_5m', 'cache_write_1h', 'output', 'reasoning', 'audio_input', 'audio_output', 'image_input', 'image_output'] as const;
     const missing = names.filter((n, i) => t[n] !== 0 && (r[i] === null || r[i] === undefined));
     return unknown('NO_PRICE_IN_FORCE', `${entry.key}@${price.effectiveFrom} has no price for ${missing.join(', ')} tokens`, entry.key);
   }
   const u = rates.units;
-  const request = usage.requests === 0 || u[0] === 0n ? 0n : BigInt(usage.requests) * (u[0] ?? 0n);
-  const toolCall = usage.tool_calls === 0 || u[1] === 0n ? 0n : BigInt(usage.tool_calls) * (u[1] ?? 0n);
-  const webSearch = usage.web_search_requests === 0 || u[2] === 0n ? 0n : BigInt(usage.web_search_requests) * (u[2] ?? 0n);
-  const audioSecond = usage.audio_seconds === 0 || u[3] === 0n ? 0n : audioSecondsCost(usage.audio_seconds, u[3] ?? 0n);
-  const image = usage.images === 0 || u[4] === 0n ? 0n : BigInt(usage.images) * (u[4] ?? 0n);
+  const request = unitCost(usage.requests, u[0], 'requests');
+  const toolCall = unitCost(usage.tool_calls, u[1], 'tool_calls');
+  const webSearch = unitCost(usage.web_search_requests, u[2], 'web_search_requests');
+  const audioSecond = usage.audio_seconds === 0 || u[3] === undefined || u[3] === 0n ? 0n : audioSecondsCost(usage.audio_seconds, u[3]);
+  const image = unitCost(usage.images, u[4], 'images');
   const total = input_ + cached + cw5 + cw1 + output + reasoning + audioIn + audioOut + imageIn + imageOut + request + toolCall + webSearch + audioSecond + image;
   const savings = t.cached_input === 0 ? 0n : BigInt(t.cached_input) * ((r[0] ?? 0n) - (r[1] ?? 0n));
   return {

@@ -44,7 +44,8 @@ export interface CompiledPrice {
   readonly source: string;
   readonly standard: RateTable;
   readonly batch: RateTable;
-  readonly service: Readonly<Record<string, RateTable>>;
+  /** Service tier name → prices (a Map: names come from events). */
+  readonly service: ReadonlyMap<string, RateTable>;
 }
 
 /** Where a price came from, for error messages. */
@@ -238,9 +239,9 @@ export function compilePrice(ctx: PriceContext, path: string, price: PriceSpec):
     batchTiers.push({ above: t.above_prompt_tokens, label, rates: batchVector(ctx, tpath, rates, t.batch, discount) });
   });
 
-  const service: Record<string, RateTable> = {};
+  const service = new Map<string, RateTable>();
   for (const [name, spec] of Object.entries(price.service_tiers ?? {})) {
-    service[name] = serviceTable(ctx, `${path}service_tiers.${name}.`, spec, basePartial);
+    service.set(name, serviceTable(ctx, `${path}service_tiers.${name}.`, spec, basePartial));
   }
 
   return {

@@ -254,6 +254,27 @@ describe('unit prices', () => {
   });
 });
 
+describe('invalid usage', () => {
+  it.each([
+    [{ input: -1 }, {}, 'usage.tokens.input'],
+    [{ output: 1.5 }, {}, 'usage.tokens.output'],
+    [{ input: 1 }, { web_search_requests: -2 }, 'usage.web_search_requests'],
+    [{ input: 1 }, { audio_seconds: Number.NaN }, 'usage.audio_seconds'],
+  ] as const)('%j %j is USAGE_INVALID', (tokens, extras, path) => {
+    const p = custom([{ key: 'x/m', prices: [{ effective_from: '2024-01-01', source: 't', per_million: { input: '1', output: '1' }, units: { web_search: '0.01', audio_second: '0.001' } }] }]);
+    expect(() => p.price({ provider: 'x', model: 'm', occurredAt: AT, usage: usage(tokens, extras) })).toThrow(expect.objectContaining({ code: 'USAGE_INVALID', message: expect.stringContaining(path) }));
+  });
+
+  it('accepts audio seconds with many decimals', () => {
+    const p = custom([{ key: 'x/m', prices: [{ effective_from: '2024-01-01', source: 't', units: { audio_second: '1' } }] }]);
+    expect(p.price({ provider: 'x', model: 'm', occurredAt: AT, usage: usage({}, { audio_seconds: 1 / 3 }) }).cost.audio_second).toBe(333_333_333_000_000n);
+  });
+
+  it('never treats an unknown service tier name as a price', () => {
+    expect(formatUsd(price('openai', 'o3', '2025-07-01T00:00:00Z', { input: 1_000_000 }, {}, { serviceTier: 'constructor' }).total)).toBe('2');
+  });
+});
+
 describe('unknown models', () => {
   it('never become $0 silently: priced false with the reason, tokens untouched', () => {
     const u = usage({ input: 1_000, output: 500 });
