@@ -291,7 +291,7 @@ export function createPricer(catalog: Catalog, options: PricerOptions = {}): Pri
     let p = policyCache.get(provider);
     if (p === undefined) {
       p = byProvider.get(canonicalProvider(provider)) ?? defaultPolicy;
-      policyCache.set(provider, p);
+      if (policyCache.size < 1000) policyCache.set(provider, p);
     }
     return p;
   };
