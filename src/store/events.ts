@@ -41,7 +41,7 @@ export function eventKey(tenant: string, eventId: string): string {
  */
 export function deduplicationToken(rows: readonly Pick<UsageEventRow, 'tenant' | 'event_id' | 'row_version' | 'sign'>[]): string {
   const h = createHash('sha256');
-  for (const r of rows) h.update(`${r.tenant}\u0000${r.event_id}\u0000${r.row_version}\u0000${r.sign}\n`);
+  for (const r of rows) h.update(`${JSON.stringify([r.tenant, r.event_id, String(r.row_version), r.sign])}\n`);
   return `tally-v1-${h.digest('hex')}`;
 }
 
