@@ -40,7 +40,7 @@ export interface KafkaEventLogOptions {
    * kafkajs' own retries of one operation (send, commit, admin call), with
    * exponential backoff and jitter. After them the error reaches the caller.
    * Defaults: 5 retries, first after 300 ms, one wait at most 10,000 ms —
-   * a send to a dead broker fails in about 20 s.
+   * a send to an unreachable cluster fails within tens of seconds.
    */
   readonly retry?: { readonly retries?: number; readonly initialRetryTimeMs?: number; readonly maxRetryTimeMs?: number };
   readonly producer?: {

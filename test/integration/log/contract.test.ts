@@ -157,7 +157,7 @@ function contract(adapter: Adapter): void {
     expect(b.handled.map(n).sort((x, y) => x - y)).toEqual([100, 101, 102, 103]);
   });
 
-  it('replays from the earliest offset, an offset or a timestamp, up to the end captured at the call', async () => {
+  it('replays from the earliest offset, an offset or a timestamp, up to the end captured when it started', async () => {
     const topic = await topicOf(2);
     const t0 = 1_750_000_000_000;
     const producer = log.producer();
@@ -165,23 +165,34 @@ function contract(adapter: Adapter): void {
     const ends = await log.endOffsets(topic);
     expect(ends.map((e) => e.partition)).toEqual([0, 1]);
 
-    const earliest = log.replay({ topic, from: { earliest: true } });
-    const fromOffset = log.replay({ topic, from: { offset: '3' } });
-    const fromTime = log.replay({ topic, from: { timestamp: t0 + 12_000 } });
-    const onlyP1 = log.replay({ topic, from: { earliest: true }, partitions: [1] });
-    await producer.send(topic, messages(5, { from: 1000 })); // after the calls: not replayed
+    // The end offsets are captured when a replay starts; the first record proves it started.
+    const started = async (iterable: AsyncIterable<LogRecord>): Promise<{ first: LogRecord[]; rest: AsyncIterator<LogRecord> }> => {
+      const it = iterable[Symbol.asyncIterator]();
+      const head = await it.next();
+      return { first: head.done ? [] : [head.value], rest: it };
+    };
+    const finish = async (s: { first: LogRecord[]; rest: AsyncIterator<LogRecord> }): Promise<LogRecord[]> => {
+      const out = [...s.first];
+      for (let r = await s.rest.next(); !r.done; r = await s.rest.next()) out.push(r.value);
+      return out;
+    };
+    const earliest = await started(log.replay({ topic, from: { earliest: true } }));
+    const fromOffset = await started(log.replay({ topic, from: { offset: '3' } }));
+    const fromTime = await started(log.replay({ topic, from: { timestamp: t0 + 12_000 } }));
+    const onlyP1 = await started(log.replay({ topic, from: { earliest: true }, partitions: [1] }));
+    await producer.send(topic, messages(5, { from: 1000 })); // after the replays started: not replayed
 
-    const all = await drain(earliest);
+    const all = await finish(earliest);
     expect(all.map(n).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
 
-    const byOffset = await drain(fromOffset);
+    const byOffset = await finish(fromOffset);
     const expectedByOffset = all.filter((r) => BigInt(r.offset) >= 3n).map(n).sort((a, b) => a - b);
     expect(byOffset.map(n).sort((a, b) => a - b)).toEqual(expectedByOffset);
 
-    const byTime = await drain(fromTime);
+    const byTime = await finish(fromTime);
     expect(byTime.map(n).sort((a, b) => a - b)).toEqual([12, 13, 14, 15, 16, 17, 18, 19]);
 
-    const p1 = await drain(onlyP1);
+    const p1 = await finish(onlyP1);
     expect(p1.every((r) => r.partition === 1)).toBe(true);
     expect(p1.map(n).sort((a, b) => a - b)).toEqual(all.filter((r) => r.partition === 1).map(n).sort((a, b) => a - b));
 

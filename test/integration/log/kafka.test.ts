@@ -72,6 +72,17 @@ describeWith(['kafka'], 'kafka event log', () => {
     expect(lag.reduce((s, l) => s + l.lag, 0)).toBe(0);
   });
 
+  it('ensureTopics from two clients racing creates the topic once, with leaders, and neither fails', async () => {
+    const name = uniqueName('kafka_race');
+    const other = createKafkaEventLog({ brokers: kafkaBrokers() });
+    try {
+      await Promise.all([log.ensureTopics([{ name, partitions: 5 }]), other.ensureTopics([{ name, partitions: 5 }])]);
+      expect((await other.endOffsets(name)).length).toBe(5);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('concurrent sends on the idempotent producer all land exactly once', async () => {
     const topic = uniqueName('kafka_concurrent');
     await log.ensureTopics([{ name: topic, partitions: 3 }]);
