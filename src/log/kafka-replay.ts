@@ -90,6 +90,7 @@ async function* read(deps: KafkaReplayDeps, options: ReplayOptions, captured: Pr
   const channel = new Channel<LogRecord[]>();
   const open = new Set(ranges.keys());
   let lastActivity = Date.now();
+  let readerBusy = false; // time the reader spends on a record is not the log being idle
 
   consumer.on(consumer.events.GROUP_JOIN, () => {
     // Before the first fetch: every partition starts where the replay (still) has to read.
@@ -103,7 +104,7 @@ async function* read(deps: KafkaReplayDeps, options: ReplayOptions, captured: Pr
     if (!event.payload.restart) channel.fail(mapKafkaError(event.payload.error, what));
   });
   const watchdog = setInterval(() => {
-    if (Date.now() - lastActivity > deps.idleTimeoutMs) {
+    if (!readerBusy && Date.now() - lastActivity > deps.idleTimeoutMs) {
       channel.fail(new TallyError('LOG_UNAVAILABLE', `${what}: no record for ${deps.idleTimeoutMs} ms while ${open.size} partition(s) still had records to read`));
     }
   }, Math.min(1000, deps.idleTimeoutMs));
@@ -143,8 +144,12 @@ async function* read(deps: KafkaReplayDeps, options: ReplayOptions, captured: Pr
       throw mapKafkaError(err, what);
     }
     for await (const records of channel) {
-      for (const record of records) yield record;
-      lastActivity = Date.now();
+      for (const record of records) {
+        readerBusy = true;
+        yield record;
+        readerBusy = false;
+        lastActivity = Date.now();
+      }
     }
   } finally {
     clearInterval(watchdog);
