@@ -1,0 +1,102 @@
+/**
+ * The one path from input bytes to a priced event, shared by the ingest (which
+ * accepts and stamps), the processor (which prices what the log delivers) and
+ * `tally price` (which does both in one go):
+ *
+ *   parse (envelope, contract) → stamp (id, timestamps) → normalize → price
+ *
+ * Every failure becomes a Rejection with a code and field errors; nothing
+ * throws for bad input.
+ */
+import { isTallyError, errorMessage } from '../errors.js';
+import { parseEvent } from '../events/parse.js';
+import { stampEvent } from '../events/stamp.js';
+import type { LogRecord } from '../log/types.js';
+import { normalizeUsage, usageRejection } from '../normalize/index.js';
+import type { NormalizedUsage } from '../normalize/types.js';
+import type { Pricer } from '../pricing/pricer.js';
+import type { RecordOutcome, RecordPipeline } from '../processor/types.js';
+import type { Envelope, PricedEvent, Rejection, SourcePosition, StampedEvent } from './types.js';
+
+/** Header the ingest puts on raw records: when tally first received the event. */
+export const RECEIVED_AT_HEADER = 'tally-received-at';
+
+export interface AcceptContext {
+  /** When the event was received; becomes `received_at` unless the event carries one. */
+  readonly receivedAt: Date;
+  /** Makes an event_id when the event has none. Default: a UUIDv7. */
+  readonly makeId?: () => string;
+  /** Maximum encoded event size in bytes. */
+  readonly maxBytes?: number;
+}
+
+export type AcceptOutcome =
+  | { readonly ok: true; readonly event: StampedEvent; readonly usage: NormalizedUsage; readonly envelope: Envelope }
+  | { readonly ok: false; readonly rejection: Rejection };
+
+/** Parses, stamps and normalizes one input (bytes, text or an already-parsed object). */
+export function acceptInput(input: Buffer | string | unknown, ctx: AcceptContext): AcceptOutcome {
+  const parsed = parseEvent(input, ctx.maxBytes === undefined ? undefined : { maxBytes: ctx.maxBytes });
+  if (!parsed.ok) return parsed;
+  let event: StampedEvent;
+  try {
+    event = stampEvent(parsed.event, ctx.receivedAt, ctx.makeId);
+  } catch (err) {
+    return { ok: false, rejection: rejectionOf(err) };
+  }
+  const normalized = normalizeUsage(event);
+  if (!normalized.ok) return { ok: false, rejection: usageRejection(normalized.errors) };
+  return { ok: true, event, usage: normalized.usage, envelope: parsed.envelope };
+}
+
+/** A thrown error as a rejection, keeping its code and field errors. */
+export function rejectionOf(err: unknown): Rejection {
+  const errors = isTallyError(err) && Array.isArray(err.details.errors) ? (err.details.errors as Rejection['errors']) : [];
+  return { code: isTallyError(err) ? err.code : 'VALIDATION_FAILED', message: errorMessage(err), errors };
+}
+
+/** Prices an accepted event (throws only on values the contract should have refused, e.g. a reported cost finer than 1e-15 USD). Unknown models are priced `false` with the reason, never dropped. */
+export function priceAccepted(pricer: Pricer, event: StampedEvent, usage: NormalizedUsage, source: SourcePosition | null): PricedEvent {
+  const pricing = pricer.price({
+    provider: event.provider,
+    model: event.model,
+    occurredAt: event.occurred_at,
+    usage,
+    batch: event.batch,
+    serviceTier: event.service_tier,
+    reportedCost: event.cost === undefined ? undefined : String(event.cost),
+  });
+  return { event, usage, pricing, source };
+}
+
+export interface RecordPipelineOptions {
+  readonly pricer: Pricer;
+  readonly maxEventBytes?: number;
+}
+
+/**
+ * The processor's per-record step. Deterministic for a given record, so a
+ * redelivered record yields the same event: an event without an id gets one
+ * derived from its log position, and `received_at` comes from the ingest's
+ * header or the record's own timestamp, never from the processor's clock.
+ */
+export function createRecordPipeline(options: RecordPipelineOptions): RecordPipeline {
+  return {
+    process(record: LogRecord): RecordOutcome {
+      const stamped = record.headers[RECEIVED_AT_HEADER];
+      const receivedMs = stamped === undefined ? record.timestamp : Date.parse(stamped);
+      const accepted = acceptInput(record.value, {
+        receivedAt: new Date(Number.isFinite(receivedMs) ? receivedMs : record.timestamp),
+        makeId: () => `log-${record.topic}-${record.partition}-${record.offset}`,
+        maxBytes: options.maxEventBytes,
+      });
+      if (!accepted.ok) return accepted;
+      const source: SourcePosition = { topic: record.topic, partition: record.partition, offset: record.offset };
+      try {
+        return { ok: true, priced: priceAccepted(options.pricer, accepted.event, accepted.usage, source) };
+      } catch (err) {
+        return { ok: false, rejection: rejectionOf(err) };
+      }
+    },
+  };
+}
