@@ -17,10 +17,10 @@
  *     (web_fetch_requests is free beyond its tokens: kept, not counted)
  *   service_tier, inference_geo, speed: labels, not counts
  */
-import { acc, child, count, minus, scanUnknown, splitCacheWrites, type UsageObject } from './read.js';
+import { acc, child, count, knownKeys, minus, scanUnknown, splitCacheWrites, type UsageObject } from './read.js';
 
 const BASE = 'usage';
-const TOP_KEYS: ReadonlySet<string> = new Set([
+const TOP_KEYS = knownKeys([
   'input_tokens',
   'output_tokens',
   'cache_creation_input_tokens',
@@ -32,27 +32,27 @@ const TOP_KEYS: ReadonlySet<string> = new Set([
   'inference_geo',
   'speed',
 ]);
-const SERVER_TOOL_KEYS: ReadonlySet<string> = new Set(['web_search_requests', 'web_fetch_requests']);
-const OUTPUT_KEYS: ReadonlySet<string> = new Set(['thinking_tokens']);
+const SERVER_TOOL_KEYS = knownKeys(['web_search_requests', 'web_fetch_requests']);
+const OUTPUT_KEYS = knownKeys(['thinking_tokens']);
 
 export function normalizeAnthropic(u: UsageObject): void {
-  acc.input = count(u, 'input_tokens', BASE);
-  acc.cached_input = count(u, 'cache_read_input_tokens', BASE);
-  const writes = count(u, 'cache_creation_input_tokens', BASE);
+  acc.input = count(u.input_tokens, BASE, 'input_tokens');
+  acc.cached_input = count(u.cache_read_input_tokens, BASE, 'cache_read_input_tokens');
+  const writes = count(u.cache_creation_input_tokens, BASE, 'cache_creation_input_tokens');
   const writesGiven = u.cache_creation_input_tokens !== undefined && u.cache_creation_input_tokens !== null;
-  splitCacheWrites(writes, writesGiven, 'cache_creation_input_tokens', child(u, 'cache_creation', BASE), 'usage.cache_creation');
+  splitCacheWrites(writes, writesGiven, 'cache_creation_input_tokens', child(u.cache_creation, BASE, 'cache_creation'), 'usage.cache_creation');
 
-  const output = count(u, 'output_tokens', BASE);
-  const od = child(u, 'output_tokens_details', BASE);
-  const thinking = od === null ? 0 : count(od, 'thinking_tokens', 'usage.output_tokens_details');
+  const output = count(u.output_tokens, BASE, 'output_tokens');
+  const od = child(u.output_tokens_details, BASE, 'output_tokens_details');
+  const thinking = od === null ? 0 : count(od.thinking_tokens, 'usage.output_tokens_details', 'thinking_tokens');
   if (od !== null) scanUnknown(od, OUTPUT_KEYS, 'usage.output_tokens_details');
   acc.output = minus(output, thinking, 'usage.output_tokens_details', 'thinking_tokens', output, 'output_tokens');
   acc.reasoning = thinking;
 
-  const tools = child(u, 'server_tool_use', BASE);
+  const tools = child(u.server_tool_use, BASE, 'server_tool_use');
   if (tools !== null) {
-    acc.web_search_requests = count(tools, 'web_search_requests', 'usage.server_tool_use');
-    count(tools, 'web_fetch_requests', 'usage.server_tool_use');
+    acc.web_search_requests = count(tools.web_search_requests, 'usage.server_tool_use', 'web_search_requests');
+    count(tools.web_fetch_requests, 'usage.server_tool_use', 'web_fetch_requests');
     scanUnknown(tools, SERVER_TOOL_KEYS, 'usage.server_tool_use');
   }
   scanUnknown(u, TOP_KEYS, BASE);

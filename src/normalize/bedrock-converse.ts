@@ -14,11 +14,11 @@
  *   totalTokens is cross-checked; a mismatch is a warning, the parts win.
  */
 import { joinPath } from '../events/paths.js';
-import { acc, conflict, count, describeValue, fail, isObject, scanUnknown, warn, type UsageObject } from './read.js';
+import { acc, conflict, count, describeValue, fail, isObject, knownKeys, scanUnknown, warn, type UsageObject } from './read.js';
 
 const BASE = 'usage';
-const TOP_KEYS: ReadonlySet<string> = new Set(['inputTokens', 'outputTokens', 'totalTokens', 'cacheReadInputTokens', 'cacheWriteInputTokens', 'cacheDetails']);
-const DETAIL_KEYS: ReadonlySet<string> = new Set(['ttl', 'inputTokens']);
+const TOP_KEYS = knownKeys(['inputTokens', 'outputTokens', 'totalTokens', 'cacheReadInputTokens', 'cacheWriteInputTokens', 'cacheDetails']);
+const DETAIL_KEYS = knownKeys(['ttl', 'inputTokens']);
 
 function cacheDetails(list: unknown, writes: number, writesGiven: boolean): void {
   if (list === undefined || list === null) {
@@ -38,7 +38,7 @@ function cacheDetails(list: unknown, writes: number, writesGiven: boolean): void
       fail(path, `must be an object {ttl, inputTokens} (got ${describeValue(entry)})`);
       continue;
     }
-    const n = count(entry, 'inputTokens', path);
+    const n = count(entry.inputTokens, path, 'inputTokens');
     scanUnknown(entry, DETAIL_KEYS, path);
     if (entry.ttl === '5m') m5 += n;
     else if (entry.ttl === '1h') h1 += n;
@@ -53,13 +53,13 @@ function cacheDetails(list: unknown, writes: number, writesGiven: boolean): void
 }
 
 export function normalizeBedrockConverse(u: UsageObject): void {
-  acc.input = count(u, 'inputTokens', BASE);
-  acc.output = count(u, 'outputTokens', BASE);
-  acc.cached_input = count(u, 'cacheReadInputTokens', BASE);
-  const writes = count(u, 'cacheWriteInputTokens', BASE);
+  acc.input = count(u.inputTokens, BASE, 'inputTokens');
+  acc.output = count(u.outputTokens, BASE, 'outputTokens');
+  acc.cached_input = count(u.cacheReadInputTokens, BASE, 'cacheReadInputTokens');
+  const writes = count(u.cacheWriteInputTokens, BASE, 'cacheWriteInputTokens');
   cacheDetails(u.cacheDetails, writes, u.cacheWriteInputTokens !== undefined && u.cacheWriteInputTokens !== null);
   if (u.totalTokens !== undefined && u.totalTokens !== null) {
-    const total = count(u, 'totalTokens', BASE);
+    const total = count(u.totalTokens, BASE, 'totalTokens');
     const parts = acc.input + acc.output + acc.cached_input + writes;
     if (acc.errors === null && total !== parts) {
       warn('usage.totalTokens', `is ${total}, but inputTokens + outputTokens + cacheReadInputTokens + cacheWriteInputTokens = ${parts}; tally uses the parts`);

@@ -32,7 +32,7 @@ const ANTHROPIC = 64;
 const CANONICAL = 128;
 const WEAK_IO = 256;
 
-const MARKERS: ReadonlyMap<string, number> = new Map([
+const MARKER_LIST: ReadonlyArray<readonly [string, number]> = [
   ['usageMetadata', GEMINI], ['usage_metadata', GEMINI],
   ['promptTokenCount', GEMINI], ['prompt_token_count', GEMINI],
   ['candidatesTokenCount', GEMINI], ['candidates_token_count', GEMINI],
@@ -57,7 +57,10 @@ const MARKERS: ReadonlyMap<string, number> = new Map([
   ['image_input', CANONICAL], ['image_output', CANONICAL], ['requests', CANONICAL], ['tool_calls', CANONICAL],
   ['web_search_requests', CANONICAL], ['images', CANONICAL], ['audio_seconds', CANONICAL],
   ['input_tokens', WEAK_IO], ['output_tokens', WEAK_IO], ['total_tokens', WEAK_IO],
-]);
+];
+/** Key → marker flag, as a null-prototype dictionary (faster to probe than a Map). */
+const MARKERS = Object.create(null) as Record<string, number | undefined>;
+for (const [key, flag] of MARKER_LIST) MARKERS[key] = flag;
 
 /** Anthropic's `output_tokens_details` has `thinking_tokens`; OpenAI's has `reasoning_tokens`. */
 function isAnthropicOutputDetails(v: unknown): boolean {
@@ -70,7 +73,7 @@ export function detectShape(usage: Record<string, unknown>, provider?: string, m
   let keys = 0;
   for (const key in usage) {
     keys++;
-    const f = MARKERS.get(key);
+    const f = MARKERS[key];
     if (f === RESPONSES && key === 'output_tokens_details' && isAnthropicOutputDetails(usage[key])) flags |= ANTHROPIC;
     else if (f !== undefined) flags |= f;
     else if (key.startsWith('gen_ai.')) flags |= OTEL;

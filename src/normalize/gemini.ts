@@ -18,9 +18,9 @@
  *   responseTokenCount / responseTokensDetails (Live API) read as candidates.
  */
 import { joinPath } from '../events/paths.js';
-import { acc, conflict, count, count2, describeValue, fail, isObject, scanUnknown, warn, type UsageObject } from './read.js';
+import { acc, conflict, count, count2, describeValue, fail, isObject, knownKeys, scanUnknown, warn, type UsageObject } from './read.js';
 
-const KEYS: ReadonlySet<string> = new Set([
+const KEYS = knownKeys([
   'promptTokenCount', 'prompt_token_count',
   'cachedContentTokenCount', 'cached_content_token_count',
   'candidatesTokenCount', 'candidates_token_count',
@@ -35,7 +35,7 @@ const KEYS: ReadonlySet<string> = new Set([
   'toolUsePromptTokensDetails', 'tool_use_prompt_tokens_details',
   'trafficType', 'traffic_type',
 ]);
-const WRAPPER_KEYS: ReadonlySet<string> = new Set(['usageMetadata', 'usage_metadata', 'modelVersion', 'model_version', 'responseId', 'response_id']);
+const WRAPPER_KEYS = knownKeys(['usageMetadata', 'usage_metadata', 'modelVersion', 'model_version', 'responseId', 'response_id']);
 
 /** Sums of one modality list, written here to avoid allocating a result. */
 let mAudio = 0;
@@ -89,12 +89,12 @@ export function normalizeGemini(usage: UsageObject): void {
   if (wrapped) scanUnknown(usage, WRAPPER_KEYS, 'usage');
   else if (inner !== undefined && inner !== null) fail(joinPath('usage', usage.usageMetadata !== undefined ? 'usageMetadata' : 'usage_metadata'), `must be an object (got ${describeValue(inner)})`);
 
-  const prompt = count2(m, 'promptTokenCount', 'prompt_token_count', base);
-  const cached = count2(m, 'cachedContentTokenCount', 'cached_content_token_count', base);
+  const prompt = count2(m.promptTokenCount, m.prompt_token_count, base, 'promptTokenCount', 'prompt_token_count');
+  const cached = count2(m.cachedContentTokenCount, m.cached_content_token_count, base, 'cachedContentTokenCount', 'cached_content_token_count');
   const hasCandidates = m.candidatesTokenCount != null || m.candidates_token_count != null;
-  const candidates = hasCandidates ? count2(m, 'candidatesTokenCount', 'candidates_token_count', base) : count2(m, 'responseTokenCount', 'response_token_count', base);
-  const thoughts = count2(m, 'thoughtsTokenCount', 'thoughts_token_count', base);
-  const toolUse = count2(m, 'toolUsePromptTokenCount', 'tool_use_prompt_token_count', base);
+  const candidates = hasCandidates ? count2(m.candidatesTokenCount, m.candidates_token_count, base, 'candidatesTokenCount', 'candidates_token_count') : count2(m.responseTokenCount, m.response_token_count, base, 'responseTokenCount', 'response_token_count');
+  const thoughts = count2(m.thoughtsTokenCount, m.thoughts_token_count, base, 'thoughtsTokenCount', 'thoughts_token_count');
+  const toolUse = count2(m.toolUsePromptTokenCount, m.tool_use_prompt_token_count, base, 'toolUsePromptTokenCount', 'tool_use_prompt_token_count');
 
   // Prompt side: uncached audio/image = prompt modality − cached modality.
   modalities(m, 'promptTokensDetails', 'prompt_tokens_details', base);
@@ -154,7 +154,7 @@ export function normalizeGemini(usage: UsageObject): void {
 
   const totalKey = keyOf(m, 'totalTokenCount', 'total_token_count');
   if (m[totalKey] !== undefined && m[totalKey] !== null) {
-    const total = count(m, totalKey, base);
+    const total = count(m[totalKey], base, totalKey);
     const parts = prompt + candidates + thoughts + toolUse;
     if (acc.errors === null && total !== parts) {
       warn(joinPath(base, totalKey), `is ${total}, but prompt + candidates + thoughts + tool-use prompt = ${parts}; tally uses the parts`);

@@ -22,13 +22,13 @@
  *   Mistral    prompt_audio_seconds → audio_seconds
  *   Groq       queue_time, prompt_time, completion_time, total_time: timings, not counts
  */
-import { acc, child, count, minus, quantity, readCost, scanUnknown, splitCacheWrites, warn, type UsageObject } from './read.js';
+import { acc, child, count, knownKeys, minus, present, quantity, readCost, scanUnknown, splitCacheWrites, warn, type UsageObject } from './read.js';
 
 const BASE = 'usage';
 const PD = 'usage.prompt_tokens_details';
 const CD = 'usage.completion_tokens_details';
 
-const TOP_KEYS: ReadonlySet<string> = new Set([
+const TOP_KEYS = knownKeys([
   'prompt_tokens',
   'completion_tokens',
   'total_tokens',
@@ -52,24 +52,20 @@ const TOP_KEYS: ReadonlySet<string> = new Set([
   'completion_time',
   'total_time',
 ]);
-const PROMPT_KEYS: ReadonlySet<string> = new Set(['cached_tokens', 'cache_write_tokens', 'audio_tokens', 'image_tokens', 'text_tokens']);
-const COMPLETION_KEYS: ReadonlySet<string> = new Set(['reasoning_tokens', 'audio_tokens', 'image_tokens', 'text_tokens', 'accepted_prediction_tokens', 'rejected_prediction_tokens']);
-const SERVER_TOOL_KEYS: ReadonlySet<string> = new Set(['web_search_requests']);
-
-function present(o: UsageObject, key: string): boolean {
-  return o[key] !== undefined && o[key] !== null;
-}
+const PROMPT_KEYS = knownKeys(['cached_tokens', 'cache_write_tokens', 'audio_tokens', 'image_tokens', 'text_tokens']);
+const COMPLETION_KEYS = knownKeys(['reasoning_tokens', 'audio_tokens', 'image_tokens', 'text_tokens', 'accepted_prediction_tokens', 'rejected_prediction_tokens']);
+const SERVER_TOOL_KEYS = knownKeys(['web_search_requests']);
 
 function inputSide(u: UsageObject, pd: UsageObject | null): void {
-  let prompt = count(u, 'prompt_tokens', BASE);
-  let cached = pd === null ? 0 : count(pd, 'cached_tokens', PD);
+  let prompt = count(u.prompt_tokens, BASE, 'prompt_tokens');
+  let cached = pd === null ? 0 : count(pd.cached_tokens, PD, 'cached_tokens');
   let cachedBase = PD;
   let cachedKey = 'cached_tokens';
-  if (present(u, 'prompt_cache_hit_tokens') || present(u, 'prompt_cache_miss_tokens')) {
+  if (present(u.prompt_cache_hit_tokens) || present(u.prompt_cache_miss_tokens)) {
     // DeepSeek: hit + miss = prompt_tokens, hit is the cache read.
-    const hit = count(u, 'prompt_cache_hit_tokens', BASE);
-    const miss = count(u, 'prompt_cache_miss_tokens', BASE);
-    if (!present(u, 'prompt_tokens')) prompt = hit + miss;
+    const hit = count(u.prompt_cache_hit_tokens, BASE, 'prompt_cache_hit_tokens');
+    const miss = count(u.prompt_cache_miss_tokens, BASE, 'prompt_cache_miss_tokens');
+    if (!present(u.prompt_tokens)) prompt = hit + miss;
     else if (hit + miss !== prompt) {
       warn('usage.prompt_cache_miss_tokens', `prompt_cache_hit_tokens (${hit}) + prompt_cache_miss_tokens (${miss}) = ${hit + miss}, but prompt_tokens is ${prompt}`);
     }
@@ -78,11 +74,11 @@ function inputSide(u: UsageObject, pd: UsageObject | null): void {
     cachedBase = BASE;
     cachedKey = 'prompt_cache_hit_tokens';
   }
-  const writes = pd === null ? 0 : count(pd, 'cache_write_tokens', PD);
-  const audio = pd === null ? 0 : count(pd, 'audio_tokens', PD);
-  const image = pd === null ? 0 : count(pd, 'image_tokens', PD);
+  const writes = pd === null ? 0 : count(pd.cache_write_tokens, PD, 'cache_write_tokens');
+  const audio = pd === null ? 0 : count(pd.audio_tokens, PD, 'audio_tokens');
+  const image = pd === null ? 0 : count(pd.image_tokens, PD, 'image_tokens');
   if (pd !== null) {
-    count(pd, 'text_tokens', PD);
+    count(pd.text_tokens, PD, 'text_tokens');
     scanUnknown(pd, PROMPT_KEYS, PD);
   }
 
@@ -91,30 +87,30 @@ function inputSide(u: UsageObject, pd: UsageObject | null): void {
   left = minus(left, audio, PD, 'audio_tokens', prompt, 'prompt_tokens');
   left = minus(left, image, PD, 'image_tokens', prompt, 'prompt_tokens');
   // Perplexity's citation tokens (search results read by the model) are input outside prompt_tokens.
-  acc.input = left + count(u, 'citation_tokens', BASE);
+  acc.input = left + count(u.citation_tokens, BASE, 'citation_tokens');
   acc.cached_input = cached;
   acc.audio_input = audio;
   acc.image_input = image;
-  splitCacheWrites(writes, pd !== null && present(pd, 'cache_write_tokens'), 'prompt_tokens_details.cache_write_tokens', child(u, 'cache_creation', BASE), 'usage.cache_creation');
+  splitCacheWrites(writes, pd !== null && present(pd.cache_write_tokens), 'prompt_tokens_details.cache_write_tokens', child(u.cache_creation, BASE, 'cache_creation'), 'usage.cache_creation');
 }
 
 function outputSide(u: UsageObject, cd: UsageObject | null): void {
-  const completion = count(u, 'completion_tokens', BASE);
-  const reasoning = cd === null ? 0 : count(cd, 'reasoning_tokens', CD);
+  const completion = count(u.completion_tokens, BASE, 'completion_tokens');
+  const reasoning = cd === null ? 0 : count(cd.reasoning_tokens, CD, 'reasoning_tokens');
   // Perplexity (sonar-deep-research) reports its research-phase reasoning at the top level,
   // outside completion_tokens (priced on its own), e.g. 73,997 reasoning next to 1,426 completion tokens.
   let extraReasoning = 0;
-  if (present(u, 'reasoning_tokens')) {
-    const top = count(u, 'reasoning_tokens', BASE);
+  if (present(u.reasoning_tokens)) {
+    const top = count(u.reasoning_tokens, BASE, 'reasoning_tokens');
     if (reasoning === 0) extraReasoning = top;
     else warn('usage.reasoning_tokens', `ignored: completion_tokens_details.reasoning_tokens (${reasoning}) is given too and is counted instead`);
   }
-  const audio = cd === null ? 0 : count(cd, 'audio_tokens', CD);
-  const image = cd === null ? 0 : count(cd, 'image_tokens', CD);
+  const audio = cd === null ? 0 : count(cd.audio_tokens, CD, 'audio_tokens');
+  const image = cd === null ? 0 : count(cd.image_tokens, CD, 'image_tokens');
   if (cd !== null) {
-    count(cd, 'text_tokens', CD);
-    count(cd, 'accepted_prediction_tokens', CD);
-    count(cd, 'rejected_prediction_tokens', CD);
+    count(cd.text_tokens, CD, 'text_tokens');
+    count(cd.accepted_prediction_tokens, CD, 'accepted_prediction_tokens');
+    count(cd.rejected_prediction_tokens, CD, 'rejected_prediction_tokens');
     scanUnknown(cd, COMPLETION_KEYS, CD);
   }
   let left = minus(completion, reasoning, CD, 'reasoning_tokens', completion, 'completion_tokens');
@@ -127,25 +123,25 @@ function outputSide(u: UsageObject, cd: UsageObject | null): void {
 }
 
 function extras(u: UsageObject): void {
-  const tools = child(u, 'server_tool_use', BASE);
-  let searches = tools === null ? 0 : count(tools, 'web_search_requests', 'usage.server_tool_use');
+  const tools = child(u.server_tool_use, BASE, 'server_tool_use');
+  let searches = tools === null ? 0 : count(tools.web_search_requests, 'usage.server_tool_use', 'web_search_requests');
   if (tools !== null) scanUnknown(tools, SERVER_TOOL_KEYS, 'usage.server_tool_use');
-  searches += count(u, 'num_search_queries', BASE) + count(u, 'num_sources_used', BASE);
+  searches += count(u.num_search_queries, BASE, 'num_search_queries') + count(u.num_sources_used, BASE, 'num_sources_used');
   acc.web_search_requests = searches;
-  acc.audio_seconds = quantity(u, 'prompt_audio_seconds', BASE);
-  readCost(u, 'cost', BASE);
+  acc.audio_seconds = quantity(u.prompt_audio_seconds, BASE, 'prompt_audio_seconds');
+  readCost(u.cost, BASE, 'cost');
 }
 
 export function normalizeOpenAIChat(u: UsageObject): void {
-  const pd = child(u, 'prompt_tokens_details', BASE);
-  const cd = child(u, 'completion_tokens_details', BASE);
+  const pd = child(u.prompt_tokens_details, BASE, 'prompt_tokens_details');
+  const cd = child(u.completion_tokens_details, BASE, 'completion_tokens_details');
   inputSide(u, pd);
   outputSide(u, cd);
   extras(u);
-  if (present(u, 'total_tokens')) {
-    const total = count(u, 'total_tokens', BASE);
-    if (acc.errors === null && present(u, 'prompt_tokens')) {
-      const sum = count(u, 'prompt_tokens', BASE) + count(u, 'completion_tokens', BASE); // both valid here
+  if (present(u.total_tokens)) {
+    const total = count(u.total_tokens, BASE, 'total_tokens');
+    if (acc.errors === null && present(u.prompt_tokens)) {
+      const sum = count(u.prompt_tokens, BASE, 'prompt_tokens') + count(u.completion_tokens, BASE, 'completion_tokens'); // both valid here
       if (total !== sum) warn('usage.total_tokens', `is ${total}, but prompt_tokens + completion_tokens = ${sum}; tally uses the parts`);
     }
   }

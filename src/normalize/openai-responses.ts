@@ -16,10 +16,10 @@
  * Transcription billed by duration reports `{type: "duration", seconds}` →
  * audio_seconds.
  */
-import { acc, child, conflict, count, fail, minus, quantity, readCost, scanUnknown, warn, type UsageObject } from './read.js';
+import { acc, child, conflict, count, fail, knownKeys, minus, quantity, readCost, scanUnknown, warn, type UsageObject } from './read.js';
 
 const BASE = 'usage';
-const TOP_KEYS: ReadonlySet<string> = new Set([
+const TOP_KEYS = knownKeys([
   'input_tokens',
   'output_tokens',
   'total_tokens',
@@ -34,9 +34,9 @@ const TOP_KEYS: ReadonlySet<string> = new Set([
   'cost_details',
   'num_sources_used',
 ]);
-const INPUT_KEYS: ReadonlySet<string> = new Set(['cached_tokens', 'cache_write_tokens', 'audio_tokens', 'image_tokens', 'text_tokens', 'cached_tokens_details']);
-const CACHED_KEYS: ReadonlySet<string> = new Set(['audio_tokens', 'image_tokens', 'text_tokens']);
-const OUTPUT_KEYS: ReadonlySet<string> = new Set(['reasoning_tokens', 'audio_tokens', 'image_tokens', 'text_tokens']);
+const INPUT_KEYS = knownKeys(['cached_tokens', 'cache_write_tokens', 'audio_tokens', 'image_tokens', 'text_tokens', 'cached_tokens_details']);
+const CACHED_KEYS = knownKeys(['audio_tokens', 'image_tokens', 'text_tokens']);
+const OUTPUT_KEYS = knownKeys(['reasoning_tokens', 'audio_tokens', 'image_tokens', 'text_tokens']);
 
 function details(u: UsageObject, a: string, b: string): string | null {
   if (u[a] !== undefined && u[a] !== null) return a;
@@ -45,29 +45,29 @@ function details(u: UsageObject, a: string, b: string): string | null {
 }
 
 function inputSide(u: UsageObject): void {
-  const input = count(u, 'input_tokens', BASE);
+  const input = count(u.input_tokens, BASE, 'input_tokens');
   const key = details(u, 'input_tokens_details', 'input_token_details');
   const base = key === 'input_token_details' ? 'usage.input_token_details' : 'usage.input_tokens_details';
-  const d = key === null ? null : child(u, key, BASE);
+  const d = key === null ? null : child(u[key], BASE, key);
   if (d === null) {
     acc.input = input;
     return;
   }
-  const cached = count(d, 'cached_tokens', base);
-  const writes = count(d, 'cache_write_tokens', base);
-  const audio = count(d, 'audio_tokens', base);
-  const image = count(d, 'image_tokens', base);
-  count(d, 'text_tokens', base);
+  const cached = count(d.cached_tokens, base, 'cached_tokens');
+  const writes = count(d.cache_write_tokens, base, 'cache_write_tokens');
+  const audio = count(d.audio_tokens, base, 'audio_tokens');
+  const image = count(d.image_tokens, base, 'image_tokens');
+  count(d.text_tokens, base, 'text_tokens');
   scanUnknown(d, INPUT_KEYS, base);
 
   let cachedAudio = 0;
   let cachedImage = 0;
   const cdBase = key === 'input_token_details' ? 'usage.input_token_details.cached_tokens_details' : 'usage.input_tokens_details.cached_tokens_details';
-  const cd = child(d, 'cached_tokens_details', base);
+  const cd = child(d.cached_tokens_details, base, 'cached_tokens_details');
   if (cd !== null) {
-    cachedAudio = count(cd, 'audio_tokens', cdBase);
-    cachedImage = count(cd, 'image_tokens', cdBase);
-    count(cd, 'text_tokens', cdBase);
+    cachedAudio = count(cd.audio_tokens, cdBase, 'audio_tokens');
+    cachedImage = count(cd.image_tokens, cdBase, 'image_tokens');
+    count(cd.text_tokens, cdBase, 'text_tokens');
     scanUnknown(cd, CACHED_KEYS, cdBase);
     if (cachedAudio > audio) conflict(`${cdBase}.audio_tokens`, `is ${cachedAudio}, more than audio_tokens (${audio}), which includes it`);
     if (cachedImage > image) conflict(`${cdBase}.image_tokens`, `is ${cachedImage}, more than image_tokens (${image}), which includes it`);
@@ -87,18 +87,18 @@ function inputSide(u: UsageObject): void {
 }
 
 function outputSide(u: UsageObject): void {
-  const output = count(u, 'output_tokens', BASE);
+  const output = count(u.output_tokens, BASE, 'output_tokens');
   const key = details(u, 'output_tokens_details', 'output_token_details');
   const base = key === 'output_token_details' ? 'usage.output_token_details' : 'usage.output_tokens_details';
-  const d = key === null ? null : child(u, key, BASE);
+  const d = key === null ? null : child(u[key], BASE, key);
   if (d === null) {
     acc.output = output;
     return;
   }
-  const reasoning = count(d, 'reasoning_tokens', base);
-  const audio = count(d, 'audio_tokens', base);
-  const image = count(d, 'image_tokens', base);
-  count(d, 'text_tokens', base);
+  const reasoning = count(d.reasoning_tokens, base, 'reasoning_tokens');
+  const audio = count(d.audio_tokens, base, 'audio_tokens');
+  const image = count(d.image_tokens, base, 'image_tokens');
+  count(d.text_tokens, base, 'text_tokens');
   scanUnknown(d, OUTPUT_KEYS, base);
   let left = minus(output, reasoning, base, 'reasoning_tokens', output, 'output_tokens');
   left = minus(left, audio, base, 'audio_tokens', output, 'output_tokens');
@@ -114,13 +114,13 @@ export function normalizeOpenAIResponses(u: UsageObject): void {
   if (type !== undefined && type !== null && type !== 'tokens' && type !== 'duration') {
     fail('usage.type', `must be "tokens" or "duration" (got ${JSON.stringify(type)})`);
   }
-  if (type === 'duration' || (u.seconds !== undefined && u.seconds !== null)) acc.audio_seconds = quantity(u, 'seconds', BASE);
+  if (type === 'duration' || (u.seconds !== undefined && u.seconds !== null)) acc.audio_seconds = quantity(u.seconds, BASE, 'seconds');
   inputSide(u);
   outputSide(u);
-  acc.web_search_requests = count(u, 'num_sources_used', BASE);
-  readCost(u, 'cost', BASE);
+  acc.web_search_requests = count(u.num_sources_used, BASE, 'num_sources_used');
+  readCost(u.cost, BASE, 'cost');
   if (u.total_tokens !== undefined && u.total_tokens !== null) {
-    const total = count(u, 'total_tokens', BASE);
+    const total = count(u.total_tokens, BASE, 'total_tokens');
     const parts = acc.input + acc.cached_input + acc.cache_write_5m + acc.audio_input + acc.image_input + acc.output + acc.reasoning + acc.audio_output + acc.image_output;
     if (acc.errors === null && total !== parts) warn('usage.total_tokens', `is ${total}, but input_tokens + output_tokens = ${parts}; tally uses the parts`);
   }

@@ -23,7 +23,7 @@
  * meaning. gen_ai.usage.total_tokens (not in the conventions) is cross-checked.
  */
 import { joinPath } from '../events/paths.js';
-import { acc, conflict, count, scanUnknown, warn, type UsageObject } from './read.js';
+import { acc, conflict, count, knownKeys, scanUnknown, warn, type UsageObject } from './read.js';
 
 const BASE = 'usage';
 export const OTEL_USAGE = {
@@ -42,7 +42,7 @@ const DEPRECATED = {
 } as const;
 const TOTAL = 'gen_ai.usage.total_tokens';
 
-const KEYS: ReadonlySet<string> = new Set([...Object.values(OTEL_USAGE), ...Object.values(DEPRECATED), TOTAL]);
+const KEYS = knownKeys([...Object.values(OTEL_USAGE), ...Object.values(DEPRECATED), TOTAL]);
 
 function has(u: UsageObject, key: string): boolean {
   return u[key] !== undefined && u[key] !== null;
@@ -50,7 +50,7 @@ function has(u: UsageObject, key: string): boolean {
 
 function read(u: UsageObject, key: string, old: string): { value: number; key: string } {
   const k = has(u, key) || !has(u, old) ? key : old;
-  return { value: count(u, k, BASE), key: k };
+  return { value: count(u[k], BASE, k), key: k };
 }
 
 export function normalizeOtel(u: UsageObject): void {
@@ -58,7 +58,7 @@ export function normalizeOtel(u: UsageObject): void {
   const output = read(u, OTEL_USAGE.output, DEPRECATED.output);
   const cacheRead = read(u, OTEL_USAGE.cacheRead, DEPRECATED.cacheRead);
   const cacheCreation = read(u, OTEL_USAGE.cacheCreation, DEPRECATED.cacheCreation);
-  const reasoning = count(u, OTEL_USAGE.reasoning, BASE);
+  const reasoning = count(u[OTEL_USAGE.reasoning], BASE, OTEL_USAGE.reasoning);
 
   const cached = cacheRead.value + cacheCreation.value;
   if (cached > input.value) {
@@ -79,7 +79,7 @@ export function normalizeOtel(u: UsageObject): void {
   acc.reasoning = reasoning;
 
   if (has(u, TOTAL)) {
-    const total = count(u, TOTAL, BASE);
+    const total = count(u[TOTAL], BASE, TOTAL);
     if (acc.errors === null && total !== input.value + output.value) {
       warn(joinPath(BASE, TOTAL), `is ${total}, but input + output tokens = ${input.value + output.value}; tally uses the parts`);
     }
