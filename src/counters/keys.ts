@@ -71,10 +71,13 @@ export function unescapeKeyPart(value: string): string {
 export class CounterKeys {
   readonly prefix: string;
 
-  /** `prefix` must not contain `{` or `}` (it precedes the hash tag). Default `tally:`. */
+  /**
+   * `prefix` must not contain `{` or `}` (it precedes the hash tag); a `:` is
+   * added when it does not end with one. Default `tally:`.
+   */
   constructor(prefix = 'tally:') {
     if (/[{}]/.test(prefix)) throw new TallyError('CONFIG_INVALID', 'counter key prefix must not contain { or }');
-    this.prefix = prefix;
+    this.prefix = prefix === '' || prefix.endsWith(':') ? prefix : `${prefix}:`;
   }
 
   /** `{t.<tenant>}` or `{_global}`. */

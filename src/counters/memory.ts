@@ -184,13 +184,15 @@ export class MemoryCounterStore implements CounterStore {
         continue;
       }
       applied++;
-      const current = dedupKeys[0] ?? '';
-      let set = this.set(current);
-      if (!set) {
-        set = new Set();
-        this.sets.set(current, set);
+      const current = dedupKeys[0];
+      if (current !== undefined) {
+        let set = this.set(current);
+        if (!set) {
+          set = new Set();
+          this.sets.set(current, set);
+        }
+        set.add(e.dedupId);
       }
-      set.add(e.dedupId);
       for (const i of e.counters) sums.set(i, addUsage(sums.get(i) ?? { cost: 0n, tokens: 0n, requests: 0n, classes: {} }, e.usage));
       const rid = s.awaiting.get(e.dedupId);
       if (rid !== undefined) {
@@ -201,7 +203,7 @@ export class MemoryCounterStore implements CounterStore {
         } else s.awaiting.delete(e.dedupId);
       }
     }
-    if (applied > 0) this.expiry.set(dedupKeys[0] ?? '', dedupExpireAt(req.now, req.dedup));
+    if (applied > 0 && dedupKeys[0] !== undefined) this.expiry.set(dedupKeys[0], dedupExpireAt(req.now, req.dedup));
     if (req.fence !== null && highest !== undefined && highest !== fence) s.fence.set(req.fence, highest);
     for (const [i, u] of sums) {
       const target = req.counters[i];

@@ -43,7 +43,7 @@ export interface CounterTarget {
   readonly expireAt: number;
 }
 
-/** How event ids are remembered: `buckets` sets of `windowMs / buckets` each. */
+/** How event ids are remembered: `buckets` sets of `windowMs / buckets` each. A zero window turns dedup off. */
 export interface DedupWindow {
   /** An id seen within this many ms is always recognised. Default 24 h. */
   readonly windowMs: number;
@@ -257,6 +257,7 @@ export const DEFAULT_DEDUP: DedupWindow = { windowMs: 24 * 3_600_000, buckets: 4
 
 /** The dedup-set indexes live at `now`: the current one first, then `buckets` older ones. */
 export function dedupIndexes(now: number, dedup: DedupWindow): number[] {
+  if (dedup.windowMs <= 0) return [];
   const size = Math.max(1, Math.floor(dedup.windowMs / dedup.buckets));
   const current = Math.floor(now / size);
   const out: number[] = [];

@@ -90,7 +90,7 @@ for _ = 1, nEvents do
   end
   if not skip then
     applied = applied + 1
-    redis.call('SADD', dedupKeys[1], member)
+    if dedupKeys[1] then redis.call('SADD', dedupKeys[1], member) end
     for j = 0, nIdx - 1 do
       local i = tonumber(ARGV[idxAt + j])
       local s = sums[i]
@@ -118,7 +118,7 @@ for _ = 1, nEvents do
   end
 end
 
-if applied > 0 then redis.call('PEXPIREAT', dedupKeys[1], dedupExpireAt) end
+if applied > 0 and dedupKeys[1] then redis.call('PEXPIREAT', dedupKeys[1], dedupExpireAt) end
 if fenceField ~= '' and highest and highest ~= fence then redis.call('HSET', KEYS[1], fenceField, highest) end
 
 for i, s in pairs(sums) do

@@ -1,0 +1,123 @@
+/**
+ * Threshold crossings, detected exactly once per (budget, bucket, subject,
+ * threshold).
+ *
+ * After an apply, every budget touched by the batch is evaluated on the
+ * counters as they now are (not "before vs after": a redelivered batch adds
+ * nothing, yet must still produce the alert its first delivery may not have
+ * published). Each reached threshold is a candidate; an alert mark in the
+ * counter store decides, atomically, which candidates this batch claims
+ * (marks-1.lua): new ones, and its own earlier claims when the batch is a
+ * redelivery. The processor publishes the claimed crossings before it commits;
+ * its next batch of the same partition turns those claims into "sent".
+ * Crossing ids are deterministic, so even a publish repeated after a crash
+ * between publishing and committing carries the same id.
+ */
+import { createHash } from 'node:crypto';
+import type { CounterKeys, Slot } from '../counters/keys.js';
+import { usedOf } from '../counters/fields.js';
+import type { CounterValue, MarkEntry } from '../counters/types.js';
+import { formatAmount, percentageOf, reaches } from './status.js';
+import type { Watch } from './plan.js';
+import type { AlertBody, ThresholdCrossing } from './types.js';
+
+export interface Candidate {
+  readonly watch: Watch;
+  readonly threshold: number;
+  readonly used: bigint;
+  readonly mark: MarkEntry;
+}
+
+/** Deterministic id of a crossing. */
+export function alertId(budgetId: string, markBucket: string, markField: string): string {
+  return `al_${createHash('sha256').update(`${budgetId}\n${markBucket}\n${markField}`).digest('hex').slice(0, 32)}`;
+}
+
+/** Reached thresholds of every watch, from the values read back after the apply. */
+export function candidates(keys: CounterKeys, watches: readonly Watch[], values: ReadonlyMap<string, CounterValue>): Candidate[] {
+  const out: Candidate[] = [];
+  for (const w of watches) {
+    const b = w.budget;
+    let used = 0n;
+    for (const k of w.keys) {
+      const v = values.get(k);
+      if (v) used += usedOf(v, b.field);
+    }
+    for (const t of b.budget.thresholds) {
+      if (!reaches(used, b.limit, t)) continue;
+      out.push({
+        watch: w,
+        threshold: t,
+        used,
+        mark: { key: keys.marks(w.slot, b.budget.id, w.markBucket), field: keys.markField(w.dims, t), expireAt: w.markExpireAt },
+      });
+    }
+  }
+  return out;
+}
+
+export function crossingOf(c: Candidate, now: number): ThresholdCrossing {
+  const w = c.watch;
+  const b = w.budget.budget;
+  const id = alertId(b.id, w.markBucket, c.mark.field);
+  const tenant: string | null = w.slot;
+  const body: AlertBody = {
+    type: 'budget.threshold_crossed',
+    alert_id: id,
+    budget_id: b.id,
+    budget_name: b.name,
+    tenant,
+    subject: w.budget.scope.subjectOf(w.values),
+    metric: b.metric,
+    token_class: b.token_class,
+    enforcement: b.enforcement,
+    threshold: c.threshold,
+    used: formatAmount(b.metric, c.used),
+    limit: formatAmount(b.metric, w.budget.limit),
+    percentage: percentageOf(c.used, w.budget.limit),
+    exceeded: c.used >= w.budget.limit,
+    period: b.period,
+    timezone: b.timezone,
+    window: b.window,
+    bucket: w.markBucket,
+    period_start: new Date(w.window.start).toISOString(),
+    resets_at: new Date(w.window.resetsAt).toISOString(),
+    crossed_at: new Date(now).toISOString(),
+    metadata: b.metadata,
+  };
+  return { id, tenant: tenant ?? '', body };
+}
+
+/**
+ * Marks this process knows to be final for a claimant (sent, or another
+ * partition's): asking again cannot produce an alert. Bounded; cleared when full.
+ */
+export class SettledMarks {
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly max = 100_000) {}
+
+  private id(token: string, m: MarkEntry): string {
+    return `${token}\n${m.key}\n${m.field}`;
+  }
+
+  has(token: string, m: MarkEntry): boolean {
+    return this.seen.has(this.id(token, m));
+  }
+
+  add(token: string, m: MarkEntry): void {
+    if (this.seen.size >= this.max) this.seen.clear();
+    this.seen.add(this.id(token, m));
+  }
+}
+
+/** Candidates grouped by slot, for one marks call per slot. */
+export function bySlot(list: readonly Candidate[]): Map<Slot, Candidate[]> {
+  const out = new Map<Slot, Candidate[]>();
+  for (const c of list) {
+    const arr = out.get(c.watch.slot) ?? [];
+    arr.push(c);
+    out.set(c.watch.slot, arr);
+  }
+  return out;
+}

@@ -1,0 +1,358 @@
+/**
+ * The budget engine: the library API of budgets and quotas. It turns events,
+ * subjects and estimates into counter-store calls (planned by plan.ts) and
+ * counter values into statuses (status.ts) and crossings (alerts.ts).
+ *
+ *   apply(batch)        the processor's counter sink: one call per tenant slot + one global
+ *   check(subject, e?)  quota check: every applicable budget, one verdict, one read
+ *   reserve / settle    hold an estimate atomically; release it when the real usage is counted
+ *   status / statuses   what budgets report, for the API and the CLI
+ *
+ * Reconcile lives in reconcile.ts and uses the same counter store.
+ */
+import { TallyError, validationError, type FieldError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { silentLogger } from '../logger.js';
+import type { Slot } from '../counters/keys.js';
+import { isStaleBudgets } from '../counters/codes.js';
+import {
+  DEFAULT_DEDUP,
+  type CounterStore, type CounterTarget, type CounterValue, type DedupWindow, type HeldAmounts, type ReservePart,
+} from '../counters/types.js';
+import { SettledMarks, bySlot, candidates, crossingOf } from './alerts.js';
+import type { BudgetSet, CompiledBudget } from './catalog.js';
+import { BucketCache, planApply, planRead, type PlanContext, type ReadPlan } from './plan.js';
+import { newReservationId, parseReservationId } from './reservations.js';
+import type { BudgetSource } from './source.js';
+import { buildStatus, verdict } from './status.js';
+import { subjectValues } from './subject.js';
+import type { DimValues } from './scope.js';
+import type {
+  ActualUsage, ApplyBatch, ApplyOutcome, BudgetStatus, CheckResult, CheckedStatus, CostEstimator, ModelResolver,
+  ReservationResult, ReserveOptions, SettleResult, Subject, ThresholdCrossing, UsageEstimate,
+} from './types.js';
+import { estimateFor, resolveActual, resolveEstimate } from './usage.js';
+
+export interface BudgetEngineOptions {
+  readonly counters: CounterStore;
+  readonly budgets: BudgetSource;
+  /** Epoch ms. Default Date.now. */
+  readonly clock?: () => number;
+  /** Counters outlive their period by this much (late events, reconcile). Default 2 days. */
+  readonly graceMs?: number;
+  /** Event-id dedup window of the counters. Default 24 h in 4 sets. */
+  readonly dedup?: DedupWindow;
+  /** How long an unsettled reservation holds its estimate. Default 300 s. */
+  readonly reservationTtlMs?: number;
+  /** How long a settled reservation keeps holding while its event is not yet counted. Default 10 min. */
+  readonly awaitTtlMs?: number;
+  readonly estimateCost?: CostEstimator;
+  readonly resolveModel?: ModelResolver;
+  readonly logger?: Logger;
+}
+
+export const DEFAULT_GRACE_MS = 2 * 86_400_000;
+const STALE_RETRIES = 3;
+const NO_ESTIMATE: HeldAmounts = { cost: 0n, tokens: 0n, requests: 0n };
+
+export class BudgetEngine {
+  readonly counters: CounterStore;
+  readonly budgets: BudgetSource;
+  readonly graceMs: number;
+  readonly dedup: DedupWindow;
+  private readonly clock: () => number;
+  private readonly reservationTtlMs: number;
+  private readonly awaitTtlMs: number;
+  private readonly cache = new BucketCache();
+  private readonly settledMarks = new SettledMarks();
+  private readonly log: Logger;
+
+  constructor(private readonly options: BudgetEngineOptions) {
+    this.counters = options.counters;
+    this.budgets = options.budgets;
+    this.clock = options.clock ?? Date.now;
+    this.graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
+    this.dedup = options.dedup ?? DEFAULT_DEDUP;
+    this.reservationTtlMs = options.reservationTtlMs ?? 300_000;
+    this.awaitTtlMs = options.awaitTtlMs ?? 600_000;
+    this.log = options.logger ?? silentLogger();
+  }
+
+  now(): number {
+    return this.clock();
+  }
+
+  private context(now: number): PlanContext {
+    return { keys: this.counters.keys, now, graceMs: this.graceMs, dedup: this.dedup, cache: this.cache };
+  }
+
+  // ─── apply (processor) ──────────────────────────────────────────────────
+
+  /**
+   * Applies a batch of one source partition to the counters, once: call it
+   * after the analytics store acknowledged the batch, publish the returned
+   * crossings, then commit. Safe to call again with the same batch.
+   */
+  async apply(batch: ApplyBatch): Promise<ApplyOutcome> {
+    if (batch.events.length === 0) return { crossings: [], applied: 0, fenced: 0, duplicates: 0 };
+    for (let attempt = 0; ; attempt++) {
+      const set = this.budgets.current();
+      const now = this.clock();
+      const plans = planApply(set, batch, this.context(now));
+      if (plans.length === 0) return { crossings: [], applied: 0, fenced: 0, duplicates: 0 };
+      let results;
+      try {
+        results = await Promise.all(plans.map((p) => this.counters.apply(p.request)));
+      } catch (err) {
+        if (isStaleBudgets(err) && attempt < STALE_RETRIES) {
+          this.log.info({ version: set.version }, 'counters saw a newer budget set; reloading budgets');
+          await this.budgets.refresh();
+          continue;
+        }
+        throw err;
+      }
+      const values = new Map<string, CounterValue>();
+      plans.forEach((p, i) => p.request.readBack.forEach((k, j) => {
+        const v = results[i]?.values[j];
+        if (v) values.set(k, v);
+      }));
+      const crossings = await this.claim(batch, plans.flatMap((p) => p.watches), values, now);
+      const sum = (f: 'applied' | 'fenced' | 'duplicates'): number => results.reduce((a, r) => a + r[f], 0);
+      // Every slot sees every event once; report the tenant slots' view (the global slot repeats it).
+      return { crossings, applied: sum('applied'), fenced: sum('fenced'), duplicates: sum('duplicates') };
+    }
+  }
+
+  private async claim(batch: ApplyBatch, watches: Parameters<typeof candidates>[1], values: Map<string, CounterValue>, now: number): Promise<ThresholdCrossing[]> {
+    const offsets = batch.events.flatMap((e) => (e.source ? [e.source.offset] : []));
+    const fromLog = offsets.length > 0;
+    const token = fromLog ? this.counters.keys.fenceField(batch.topic, batch.partition) : '';
+    const cmp = (a: string, b: string): number => (a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0);
+    const sorted = [...offsets].sort(cmp);
+    const first = sorted[0] ?? '';
+    const last = sorted[sorted.length - 1] ?? '';
+    const open = candidates(this.counters.keys, watches, values).filter((c) => !this.settledMarks.has(token, c.mark));
+    if (open.length === 0) return [];
+    const out: ThresholdCrossing[] = [];
+    await Promise.all(
+      [...bySlot(open)].map(async ([slot, list]) => {
+        const claimed = await this.counters.marks({ slot, mode: 'claim', token, firstOffset: first, lastOffset: last, entries: list.map((c) => c.mark) });
+        list.forEach((c, i) => {
+          if (claimed[i]) out.push(crossingOf(c, now));
+          else this.settledMarks.add(token, c.mark);
+        });
+      }),
+    );
+    return out;
+  }
+
+  /**
+   * Marks crossings as published. Optional: the processor's next batch of the
+   * same partition does it implicitly; use it when publishing happens elsewhere.
+   */
+  async confirm(crossings: readonly ThresholdCrossing[]): Promise<void> {
+    const set = this.budgets.current();
+    const bySlotMarks = new Map<Slot, { key: string; field: string; expireAt: number }[]>();
+    for (const c of crossings) {
+      const b = set.get(c.body.budget_id);
+      if (!b) continue;
+      const slot: Slot = c.body.tenant;
+      const dims = b.scope.counterDims({ ...literalValues(b), ...c.body.subject, ...(slot === null ? {} : { tenant: slot }) });
+      const n = b.period.kind === 'rolling' && c.body.bucket.startsWith('w') ? Number(c.body.bucket.slice(1)) : NaN;
+      const expireAt = Number.isFinite(n) && b.period.kind === 'rolling' ? (n + 1) * b.period.windowMinutes * 60_000 + this.graceMs : Date.parse(c.body.resets_at) + this.graceMs;
+      const entry = { key: this.counters.keys.marks(slot, b.budget.id, c.body.bucket), field: this.counters.keys.markField(dims, c.body.threshold), expireAt };
+      bySlotMarks.set(slot, [...(bySlotMarks.get(slot) ?? []), entry]);
+    }
+    await Promise.all([...bySlotMarks].map(([slot, entries]) => this.counters.marks({ slot, mode: 'confirm', token: '', firstOffset: '', lastOffset: '', entries })));
+  }
+
+  // ─── checks and statuses ────────────────────────────────────────────────
+
+  private values(subject: Subject): DimValues {
+    return subjectValues(subject, this.options.resolveModel);
+  }
+
+  private async readPlan(plan: ReadPlan, now: number): Promise<CounterValue[]> {
+    return this.counters.read({ now, groups: plan.groups });
+  }
+
+  private statusesOf(plan: ReadPlan, values: DimValues, read: readonly CounterValue[], now: number, estimate: HeldAmounts | null): CheckedStatus[] {
+    return plan.entries.map((e, i) => {
+      const at = plan.offsets[i] ?? 0;
+      return buildStatus({ budget: e.budget, values, window: e.window, buckets: read.slice(at, at + e.keys.length), now, estimate });
+    });
+  }
+
+  /**
+   * Quota check: every budget that applies to the subject, with one verdict.
+   * One counter-store call (one per slot on Redis Cluster, sent together).
+   * Without an estimate a hard budget blocks once used + reserved reaches its limit.
+   */
+  async check(subject: Subject, estimate?: UsageEstimate): Promise<CheckResult> {
+    const set = this.budgets.current();
+    const values = this.values(subject);
+    const resolved = estimate === undefined ? null : await resolveEstimate(estimate, subject, this.options.estimateCost);
+    const budgets = set.applicable(values);
+    if (budgets.length === 0) return { allowed: true, budgets: [], exceeded: [], retry_after_seconds: null };
+    const now = this.clock();
+    const plan = planRead(budgets, values, this.context(now));
+    const read = await this.readPlan(plan, now);
+    const statuses = this.statusesOf(plan, values, read, now, resolved);
+    return { ...verdict(statuses), budgets: statuses };
+  }
+
+  /**
+   * Reserves an estimate: atomically checks every applicable hard budget
+   * against used + reserved + estimate and, only if all have room, holds the
+   * estimate on every applicable budget's current counter until settled or
+   * `ttlMs` passes. A refusal holds nothing.
+   */
+  async reserve(subject: Subject, estimate: UsageEstimate, options: ReserveOptions = {}): Promise<ReservationResult> {
+    const set = this.budgets.current();
+    const values = this.values(subject);
+    const hold = await resolveEstimate(estimate, subject, this.options.estimateCost);
+    const ttl = options.ttlMs ?? this.reservationTtlMs;
+    if (!Number.isFinite(ttl) || ttl <= 0) throw validationError([{ path: 'ttl', reason: 'must be a positive number of milliseconds' }]);
+    const budgets = set.applicable(values);
+    const now = this.clock();
+    const tenant = values.tenant ?? 'default';
+    if (budgets.length === 0) {
+      const ref = newReservationId(tenant, []);
+      return { granted: true, reservation_id: ref.id, allowed: true, statuses: [], exceeded: [], retry_after_seconds: null, expires_at: null };
+    }
+    const plan = planRead(budgets, values, this.context(now));
+    const parts = reserveParts(plan, hold);
+    const ref = newReservationId(tenant, parts.map((p) => p.slot));
+    const ordered = ref.slots.map((slot) => parts.find((p) => p.slot === slot)).filter((p): p is ReservePart => p !== undefined);
+    const expireAt = now + ttl;
+    const result = await this.counters.reserve({ now, id: ref.id, expireAt, hold, parts: ordered });
+    const byKey = new Map<string, CounterValue>();
+    ordered.flatMap((p) => p.read).forEach((k, i) => {
+      const v = result.values[i];
+      if (v) byKey.set(k, v);
+    });
+    let read = plan.groups.flatMap((g) => g.keys.map((k) => byKey.get(k)));
+    if (read.some((v) => v === undefined)) read = await this.readPlan(plan, now);
+    const statuses = this.statusesOf(plan, values, read.filter((v): v is CounterValue => v !== undefined), now, result.granted ? NO_ESTIMATE : hold);
+    const v = verdict(statuses);
+    return {
+      granted: result.granted,
+      reservation_id: result.granted ? ref.id : null,
+      allowed: result.granted,
+      statuses,
+      exceeded: v.exceeded,
+      retry_after_seconds: result.granted ? null : v.retry_after_seconds,
+      expires_at: result.granted ? new Date(expireAt).toISOString() : null,
+    };
+  }
+
+  /**
+   * Settles a reservation. With `actual.event_id`, the hold (resized to the
+   * actual amounts when given) stays until the processor counts that event and
+   * is released in the same atomic step, so the usage is never counted twice
+   * nor missing; without it, the hold is released now. Idempotent.
+   */
+  async settle(reservationId: string, actual?: ActualUsage): Promise<SettleResult> {
+    const ref = parseReservationId(reservationId);
+    const amounts = resolveActual(actual);
+    if (actual?.event_id !== undefined && (typeof actual.event_id !== 'string' || actual.event_id === '')) {
+      throw validationError([{ path: 'actual.event_id', reason: 'must be a non-empty string' }]);
+    }
+    if (ref.slots.length === 0) return { status: 'released' };
+    const now = this.clock();
+    const outcomes = await Promise.all(
+      ref.slots.map((slot) =>
+        this.counters.settle({
+          slot,
+          now,
+          id: ref.id,
+          awaitEvent: actual?.event_id ? this.counters.keys.dedupMember(slot, ref.tenant, actual.event_id) : null,
+          actual: amounts,
+          awaitExpireAt: now + this.awaitTtlMs,
+          dedup: this.dedup,
+        }),
+      ),
+    );
+    if (outcomes.includes('awaiting')) return { status: 'awaiting' };
+    return { status: outcomes.every((o) => o === 'already') ? 'already' : 'released' };
+  }
+
+  /** The status of one budget; budgets counted per value (`*`) need the subject's value of those dimensions. */
+  async status(budgetId: string, subject: Subject = {}): Promise<BudgetStatus> {
+    const set = this.budgets.current();
+    const b = set.get(budgetId);
+    if (!b) throw new TallyError('BUDGET_NOT_FOUND', `no budget has id ${JSON.stringify(budgetId)}`, { details: { budget_id: budgetId } });
+    const values = valuesFor(b, this.values(subject), subject);
+    const now = this.clock();
+    const plan = planRead([b], values, this.context(now));
+    const [status] = this.statusesOf(plan, values, await this.readPlan(plan, now), now, null);
+    if (!status) throw new TallyError('INTERNAL', 'no status computed');
+    return status;
+  }
+
+  /**
+   * Statuses of many budgets in one read: every budget applying to `subject`,
+   * or without a subject every budget that is not counted per value.
+   */
+  async statuses(subject?: Subject): Promise<BudgetStatus[]> {
+    const set = this.budgets.current();
+    const now = this.clock();
+    if (subject) {
+      const values = this.values(subject);
+      const budgets = set.applicable(values);
+      if (budgets.length === 0) return [];
+      const plan = planRead(budgets, values, this.context(now));
+      return this.statusesOf(plan, values, await this.readPlan(plan, now), now, null);
+    }
+    const plain = set.budgets.filter((b) => b.scope.each.length === 0 && b.budget.tier === null);
+    const out: BudgetStatus[] = [];
+    // Budgets with different tenant literals read different slots: one read per literal.
+    const groups = new Map<string, CompiledBudget[]>();
+    for (const b of plain) groups.set(b.scope.tenantLiteral ?? '', [...(groups.get(b.scope.tenantLiteral ?? '') ?? []), b]);
+    for (const [tenant, list] of groups) {
+      const values = { ...literalValues(list[0]), tenant: tenant || 'default' };
+      const plan = planRead(list, values, this.context(now));
+      out.push(...this.statusesOf(plan, values, await this.readPlan(plan, now), now, null));
+    }
+    return out;
+  }
+
+  /** The budget set in force. */
+  current(): BudgetSet {
+    return this.budgets.current();
+  }
+}
+
+function literalValues(b: CompiledBudget | undefined): DimValues {
+  const out: Record<string, string> = {};
+  for (const d of b?.scope.dims ?? []) if (d.kind === 'literal') out[d.dim] = d.value;
+  return out;
+}
+
+/** The values a budget's status is read for: its literals, then the subject; every `*` dimension must be given. */
+function valuesFor(b: CompiledBudget, values: DimValues, subject: Subject): DimValues {
+  const merged: Record<string, string> = { ...literalValues(b) };
+  for (const [d, v] of Object.entries(values)) if (v !== undefined && merged[d] === undefined) merged[d] = v;
+  if (subject.tenant === undefined && b.scope.tenantLiteral) merged.tenant = b.scope.tenantLiteral;
+  const errors: FieldError[] = b.scope.each
+    .filter((d) => subject[d] === undefined || subject[d] === '')
+    .map((d) => ({ path: `subject.${d}`, reason: `budget ${b.budget.id} is counted per ${d}; name the ${d}` }));
+  if (errors.length > 0) throw validationError(errors);
+  return merged;
+}
+
+/** One reserve part per slot: checks for hard budgets, holds on every budget's current counter. */
+function reserveParts(plan: ReadPlan, hold: HeldAmounts): ReservePart[] {
+  const parts = new Map<Slot, { checks: ReservePart['checks'][number][]; holds: Map<string, CounterTarget>; read: string[] }>();
+  for (const e of plan.entries) {
+    let p = parts.get(e.slot);
+    if (!p) {
+      p = { checks: [], holds: new Map(), read: [] };
+      parts.set(e.slot, p);
+    }
+    if (e.budget.hard) p.checks.push({ field: e.budget.field, keys: e.keys, limit: e.budget.limit, amount: estimateFor(e.budget.field, hold) });
+    for (const t of e.targets) p.holds.set(t.key, t);
+    for (const k of e.keys) if (!p.read.includes(k)) p.read.push(k);
+  }
+  return [...parts].map(([slot, p]) => ({ slot, checks: p.checks, holds: [...p.holds.values()], read: p.read }));
+}

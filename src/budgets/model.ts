@@ -1,0 +1,227 @@
+/**
+ * The budget model: what a budget is, validated by zod plus the rules zod
+ * cannot say, with every mistake reported as a field error
+ * (`BUDGET_INVALID`, `details.errors = [{path, reason}]`).
+ *
+ * A `Budget` is the normalised, JSON-safe form: it is what the API returns,
+ * what the repository stores and what `parseBudget(budget)` accepts again
+ * unchanged (parsing is idempotent).
+ */
+import { z } from 'zod';
+import { TallyError, type FieldError } from '../errors.js';
+import { uuidv7 } from '../events/ids.js';
+import { formatScaled, parseUsd, formatUsd } from '../money.js';
+import { TOKEN_CLASSES, type TokenClass } from '../normalize/types.js';
+import { MAX_COUNTER_COST } from '../counters/fields.js';
+import { PERIOD_KINDS, formatWindow, parseWindow, granularityOf, type PeriodKind } from './periods.js';
+import { canonicalTimeZone } from './zoned.js';
+
+export const METRICS = ['cost', 'tokens', 'requests'] as const;
+export type Metric = (typeof METRICS)[number];
+
+export const ENFORCEMENTS = ['hard', 'soft'] as const;
+export type Enforcement = (typeof ENFORCEMENTS)[number];
+
+/** Scope dimensions, in canonical order. */
+export const DIMENSIONS = ['tenant', 'user', 'group', 'model', 'provider', 'agent', 'feature', 'api_key'] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
+
+/**
+ * A scope: per dimension a literal value, `*` ("each": one counter per value,
+ * e.g. a per-user budget), or absent ("any"). `model` also takes a glob
+ * pattern (`openai/gpt-4o*`). An empty scope is global.
+ */
+export type Scope = Readonly<Partial<Record<Dimension, string>>>;
+
+export const DEFAULT_THRESHOLDS: readonly number[] = [50, 80, 100];
+export const DEFAULT_APPROACHING = 80;
+export const MAX_COUNT_LIMIT = 2 ** 53 - 1;
+
+const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+const scopeValue = z.string().min(1, 'must not be empty').max(256, 'must be at most 256 characters');
+
+export const scopeSchema = z
+  .object(Object.fromEntries(DIMENSIONS.map((d) => [d, scopeValue.optional()])) as Record<Dimension, z.ZodOptional<typeof scopeValue>>)
+  .strict();
+
+/** What a caller writes (POST /v1/budgets, config defaults, `tally budgets add`). */
+export const budgetInputSchema = z
+  .object({
+    id: z.string().regex(ID_RE, 'must be 1–128 characters of letters, digits, ".", "_", ":" or "-", starting with a letter or digit').optional(),
+    name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+    metric: z.enum(METRICS),
+    /** Only for metric `tokens`: count one token class instead of the total. */
+    token_class: z.enum(TOKEN_CLASSES).nullable().optional(),
+    /** cost: USD as decimal text (`"25.00"`); tokens and requests: a whole number. */
+    limit: z.union([z.string(), z.number()]),
+    period: z.enum(PERIOD_KINDS),
+    /** Calendar periods: IANA time zone. Default UTC. */
+    timezone: z.string().min(1).optional(),
+    /** Rolling periods: `30m`, `24h`, `7d`, or minutes as a number. */
+    window: z.union([z.string(), z.number()]).nullable().optional(),
+    scope: scopeSchema.optional(),
+    enforcement: z.enum(ENFORCEMENTS).optional(),
+    /** Alert thresholds in percent of the limit. Default [50, 80, 100]. */
+    thresholds: z.array(z.number().positive('must be above 0').max(1000, 'must be at most 1000')).max(10, 'at most 10 thresholds').optional(),
+    /** `approaching` turns true at this percentage. Default 80. */
+    approaching: z.number().min(0).max(100).optional(),
+    metadata: z.record(z.string().min(1).max(128), z.string().max(1024)).optional(),
+    /** Set on budgets generated from a tier; not for callers. */
+    tier: z.string().nullable().optional(),
+  })
+  .strict();
+
+export type BudgetInput = z.input<typeof budgetInputSchema>;
+
+/** A validated budget. */
+export interface Budget {
+  readonly id: string;
+  readonly name: string;
+  readonly metric: Metric;
+  /** The token class counted, or null for the total (always null unless metric is tokens). */
+  readonly token_class: TokenClass | null;
+  /** Canonical decimal text: USD for cost (`"25"`, `"0.5"`), a whole number otherwise. */
+  readonly limit: string;
+  readonly period: PeriodKind;
+  /** Canonical IANA zone; `UTC` for rolling windows (they are UTC-aligned). */
+  readonly timezone: string;
+  /** `24h`-style text for rolling windows, else null. */
+  readonly window: string | null;
+  readonly scope: Scope;
+  readonly enforcement: Enforcement;
+  /** Ascending, unique. */
+  readonly thresholds: readonly number[];
+  readonly approaching: number;
+  readonly metadata: Readonly<Record<string, string>>;
+  /** The tier this budget was generated from, or null. */
+  readonly tier: string | null;
+}
+
+export interface ParseBudgetOptions {
+  /** Default `approaching` percentage. Default 80. */
+  readonly approaching?: number;
+  /** Path prefix of every field error, e.g. `budgets[2]`. */
+  readonly path?: string;
+}
+
+function joinPath(prefix: string | undefined, path: readonly PropertyKey[]): string {
+  const tail = path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+  if (!prefix) return tail;
+  return tail === '' ? prefix : tail.startsWith('[') ? `${prefix}${tail}` : `${prefix}.${tail}`;
+}
+
+/** Turns zod issues into field errors. */
+export function zodFieldErrors(error: z.ZodError, prefix?: string): FieldError[] {
+  return error.issues.map((i) => {
+    const path = joinPath(prefix, i.path);
+    if (i.code === 'unrecognized_keys') return { path, reason: `unknown field(s): ${i.keys.join(', ')}` };
+    return { path, reason: i.message };
+  });
+}
+
+export function budgetInvalid(errors: readonly FieldError[], what = 'budget'): TallyError {
+  const first = errors[0];
+  const text = first ? `${what} is invalid: ${first.path || '(root)'}: ${first.reason}` : `${what} is invalid`;
+  return new TallyError('BUDGET_INVALID', text, { details: { errors } });
+}
+
+/** Parses a limit for a metric; pushes a field error and returns null when it is not valid. */
+function parseLimit(metric: Metric, raw: string | number, path: string, errors: FieldError[]): string | null {
+  if (metric === 'cost') {
+    try {
+      const amount = parseUsd(typeof raw === 'number' ? String(raw) : raw, path);
+      if (amount <= 0n) errors.push({ path, reason: 'must be above 0' });
+      else if (amount > MAX_COUNTER_COST) errors.push({ path, reason: 'must be at most 9,007,199,254 USD' });
+      else return formatUsd(amount);
+    } catch {
+      errors.push({ path, reason: 'must be a USD amount as decimal text, e.g. "25.00", with at most 15 decimals' });
+    }
+    return null;
+  }
+  const text = typeof raw === 'number' ? (Number.isInteger(raw) ? String(raw) : 'x') : raw.trim();
+  if (!/^\d+$/.test(text) || BigInt(text) < 1n) {
+    errors.push({ path, reason: `must be a whole number of ${metric} above 0` });
+    return null;
+  }
+  if (BigInt(text) > BigInt(MAX_COUNT_LIMIT)) {
+    errors.push({ path, reason: `must be at most ${MAX_COUNT_LIMIT}` });
+    return null;
+  }
+  return formatScaled(BigInt(text), 0);
+}
+
+function checkScope(scope: Scope, path: string, errors: FieldError[]): void {
+  for (const d of DIMENSIONS) {
+    const v = scope[d];
+    if (v === undefined || v === '*') continue;
+    if (d !== 'model' && v.includes('*')) {
+      errors.push({ path: `${path}.${d}`, reason: 'only model accepts patterns; use "*" alone for one counter per value' });
+    }
+  }
+}
+
+/** Validates a budget; throws BUDGET_INVALID listing every field error. */
+export function parseBudget(input: unknown, options: ParseBudgetOptions = {}): Budget {
+  const parsed = budgetInputSchema.safeParse(input);
+  if (!parsed.success) throw budgetInvalid(zodFieldErrors(parsed.error, options.path));
+  const b = parsed.data;
+  const p = (field: string): string => joinPath(options.path, [field]);
+  const errors: FieldError[] = [];
+
+  if (b.token_class !== undefined && b.token_class !== null && b.metric !== 'tokens') {
+    errors.push({ path: p('token_class'), reason: 'only budgets with metric "tokens" count a token class' });
+  }
+  const limit = parseLimit(b.metric, b.limit, p('limit'), errors);
+
+  let timezone = 'UTC';
+  let window: string | null = null;
+  if (b.period === 'rolling') {
+    if (b.timezone !== undefined && b.timezone !== 'UTC') errors.push({ path: p('timezone'), reason: 'rolling windows are UTC-aligned; leave the time zone out' });
+    if (b.window === undefined || b.window === null) errors.push({ path: p('window'), reason: 'a rolling period needs a window, e.g. "24h"' });
+    else {
+      try {
+        const minutes = typeof b.window === 'number' ? b.window : parseWindow(b.window);
+        granularityOf(minutes);
+        window = formatWindow(minutes);
+      } catch (err) {
+        errors.push({ path: p('window'), reason: err instanceof TallyError ? (err.details.errors as FieldError[] | undefined)?.[0]?.reason ?? err.message : String(err) });
+      }
+    }
+  } else {
+    if (b.window !== undefined && b.window !== null) errors.push({ path: p('window'), reason: `only rolling periods have a window (period is ${b.period})` });
+    if (b.timezone !== undefined) {
+      try {
+        timezone = canonicalTimeZone(b.timezone);
+      } catch {
+        errors.push({ path: p('timezone'), reason: `unknown IANA time zone "${b.timezone}"` });
+      }
+    }
+  }
+
+  const scope: Scope = Object.fromEntries(DIMENSIONS.filter((d) => b.scope?.[d] !== undefined).map((d) => [d, b.scope?.[d] as string]));
+  checkScope(scope, p('scope'), errors);
+
+  if (errors.length > 0) throw budgetInvalid(errors);
+  return {
+    id: b.id ?? `b_${uuidv7()}`,
+    name: b.name,
+    metric: b.metric,
+    token_class: b.metric === 'tokens' ? (b.token_class ?? null) : null,
+    limit: limit ?? '0',
+    period: b.period,
+    timezone,
+    window,
+    scope,
+    enforcement: b.enforcement ?? 'hard',
+    thresholds: [...new Set(b.thresholds ?? DEFAULT_THRESHOLDS)].sort((x, y) => x - y),
+    approaching: b.approaching ?? options.approaching ?? DEFAULT_APPROACHING,
+    metadata: Object.fromEntries(Object.entries(b.metadata ?? {}).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))),
+    tier: b.tier ?? null,
+  };
+}
+
+/** Whether two budgets define the same thing (used by idempotent seeding). */
+export function sameBudget(a: Budget, b: Budget): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

@@ -1,0 +1,255 @@
+/**
+ * Planning: which counters a batch of events touches (one apply request per
+ * slot) and which budgets to evaluate afterwards for threshold crossings;
+ * which counters a subject's budgets read. Pure apart from the caches.
+ */
+import type { CounterDim, CounterKeys, Slot } from '../counters/keys.js';
+import type { ApplyEvent, ApplyRequest, CounterTarget, DedupWindow, ReadGroup } from '../counters/types.js';
+import type { BudgetSet, CompiledBudget, CounterSpec } from './catalog.js';
+import { bucketAt, bucketExpiry, windowAt, type Bucket, type Period, type PeriodWindow } from './periods.js';
+import { eventDims, type DimValues } from './scope.js';
+import type { ApplyBatch } from './types.js';
+import { eventUsage } from './usage.js';
+
+/** Remembers the last bucket and window per period: events of one batch nearly always share them. */
+export class BucketCache {
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly windows = new Map<string, PeriodWindow>();
+
+  bucket(periodKey: string, period: Period, at: number): Bucket {
+    const b = this.buckets.get(periodKey);
+    if (b && b.start <= at && at < b.end) return b;
+    const fresh = bucketAt(period, at);
+    this.buckets.set(periodKey, fresh);
+    return fresh;
+  }
+
+  /** The window at `now`; cached while `now` stays inside its last bucket. */
+  window(periodKey: string, period: Period, now: number): PeriodWindow {
+    const w = this.windows.get(periodKey);
+    const last = w?.buckets[w.buckets.length - 1];
+    if (w && last && last.start <= now && now < last.end) return w;
+    const fresh = windowAt(period, now);
+    this.windows.set(periodKey, fresh);
+    return fresh;
+  }
+}
+
+/** A unique key per budget period (rolling windows of one granularity differ in length). */
+export function periodKey(b: CompiledBudget): string {
+  return b.period.kind === 'rolling' ? `r${b.period.windowMinutes}` : b.periodId;
+}
+
+export interface PlanContext {
+  readonly keys: CounterKeys;
+  readonly now: number;
+  readonly graceMs: number;
+  readonly dedup: DedupWindow;
+  readonly cache: BucketCache;
+}
+
+/** After an apply: one budget × counter identity to evaluate for crossings. */
+export interface Watch {
+  readonly budget: CompiledBudget;
+  readonly slot: Slot;
+  readonly values: DimValues;
+  readonly dims: readonly CounterDim[];
+  readonly window: PeriodWindow;
+  /** Counter keys of the window's buckets, oldest first. */
+  readonly keys: readonly string[];
+  /** Mark bucket: the calendar label, or `w<n>` for the n-th window-length interval since the epoch. */
+  readonly markBucket: string;
+  readonly markExpireAt: number;
+}
+
+export interface SlotApply {
+  readonly slot: Slot;
+  readonly request: ApplyRequest;
+  readonly watches: readonly Watch[];
+}
+
+interface SlotBuilder {
+  counters: CounterTarget[];
+  index: Map<string, number>;
+  events: ApplyEvent[];
+  watches: Map<string, Watch>;
+}
+
+function counterKey(keys: CounterKeys, spec: { periodId: string }, slot: Slot, bucket: Bucket, dims: readonly CounterDim[]): string {
+  return keys.counter({ slot, period: spec.periodId, bucket: bucket.label, dims });
+}
+
+/** The keys a budget's window reads for one counter identity. */
+export function windowKeys(keys: CounterKeys, b: CompiledBudget, slot: Slot, window: PeriodWindow, dims: readonly CounterDim[]): string[] {
+  return window.buckets.map((bucket) => counterKey(keys, b, slot, bucket, dims));
+}
+
+function watchFor(ctx: PlanContext, b: CompiledBudget, values: DimValues, at: number): Watch | null {
+  const slot = b.scope.slotOf(values);
+  const dims = b.scope.counterDims(values);
+  let window: PeriodWindow;
+  let markBucket: string;
+  let markExpireAt: number;
+  if (b.period.kind === 'rolling') {
+    window = ctx.cache.window(periodKey(b), b.period, ctx.now);
+    if (at < window.start || at >= window.resetsAt) return null;
+    const length = b.period.windowMinutes * 60_000;
+    const n = Math.floor(ctx.now / length);
+    markBucket = `w${n}`;
+    markExpireAt = (n + 1) * length + ctx.graceMs;
+  } else {
+    const bucket = ctx.cache.bucket(b.periodId, b.period, at);
+    window = { start: bucket.start, resetsAt: bucket.end, buckets: [bucket] };
+    markBucket = bucket.label;
+    markExpireAt = bucket.end + ctx.graceMs;
+  }
+  return { budget: b, slot, values, dims, window, keys: windowKeys(ctx.keys, b, slot, window, dims), markBucket, markExpireAt };
+}
+
+function slotKey(slot: Slot): string {
+  return slot === null ? '' : `t${slot}`;
+}
+
+/**
+ * One apply request per slot touched by the batch: every tenant with events
+ * (when any budget has a tenant scope) and the global slot (when any budget
+ * has none). Events land in the bucket of their `occurred_at`; events whose
+ * bucket has already expired (later than its period plus grace) count nowhere.
+ */
+export function planApply(set: BudgetSet, batch: ApplyBatch, ctx: PlanContext): SlotApply[] {
+  const slots = new Map<string, { slot: Slot; b: SlotBuilder }>();
+  const builder = (slot: Slot): SlotBuilder => {
+    const k = slotKey(slot);
+    let s = slots.get(k);
+    if (!s) {
+      s = { slot, b: { counters: [], index: new Map(), events: [], watches: new Map() } };
+      slots.set(k, s);
+    }
+    return s.b;
+  };
+  const fence = ctx.keys.fenceField(batch.topic, batch.partition);
+
+  for (const e of batch.events) {
+    const values = eventDims(e);
+    const tenant = e.event.tenant;
+    const at = Date.parse(e.event.occurred_at);
+    const usage = eventUsage(e);
+    const offset = e.source ? e.source.offset : null;
+    const perSlot = new Map<string, number[]>();
+    const touch = (slot: Slot): number[] => {
+      const k = slotKey(slot);
+      let list = perSlot.get(k);
+      if (!list) {
+        list = [];
+        perSlot.set(k, list);
+        builder(slot);
+      }
+      return list;
+    };
+    if (set.hasTenantSpecs) touch(tenant);
+    if (set.hasGlobalSpecs) touch(null);
+
+    for (const spec of set.specsFor(tenant)) {
+      if (!spec.scope.matches(values)) continue;
+      const target = specTarget(ctx, spec, values, at);
+      if (!target) continue;
+      const slot = spec.scope.slotOf(values);
+      const b = builder(slot);
+      let i = b.index.get(target.key);
+      if (i === undefined) {
+        i = b.counters.length;
+        b.counters.push(target);
+        b.index.set(target.key, i);
+      }
+      const list = touch(slot);
+      if (!list.includes(i)) list.push(i);
+    }
+    for (const budget of set.applicable(values)) {
+      const w = watchFor(ctx, budget, values, at);
+      if (!w || bucketExpired(ctx, budget.period, w.window.buckets[w.window.buckets.length - 1], at)) continue;
+      const b = builder(w.slot);
+      const id = `${budget.budget.id}|${w.keys[w.keys.length - 1] ?? ''}`;
+      if (!b.watches.has(id)) b.watches.set(id, w);
+    }
+    for (const [k, list] of perSlot) {
+      const s = slots.get(k);
+      if (!s) continue;
+      const dedupId = ctx.keys.dedupMember(s.slot, tenant, e.event.event_id);
+      s.b.events.push({ offset, dedupId, usage, counters: list });
+    }
+  }
+
+  return [...slots.values()].map(({ slot, b }) => {
+    const watches = [...b.watches.values()];
+    const readBack = [...new Set(watches.flatMap((w) => w.keys))];
+    const request: ApplyRequest = {
+      slot,
+      now: ctx.now,
+      version: set.version,
+      fence: batch.events.some((e) => e.source) ? fence : null,
+      dedup: ctx.dedup,
+      counters: b.counters,
+      events: b.events,
+      readBack,
+    };
+    return { slot, request, watches };
+  });
+}
+
+function bucketExpired(ctx: PlanContext, period: Period, bucket: Bucket | undefined, at: number): boolean {
+  const b = bucket ?? bucketAt(period, at);
+  return bucketExpiry(period, b, ctx.graceMs) <= ctx.now;
+}
+
+function specTarget(ctx: PlanContext, spec: CounterSpec, values: DimValues, at: number): CounterTarget | null {
+  const bucket = ctx.cache.bucket(spec.periodId, spec.period, at);
+  const expireAt = bucketExpiry(spec.period, bucket, ctx.graceMs);
+  if (expireAt <= ctx.now) return null;
+  const slot = spec.scope.slotOf(values);
+  return { key: counterKey(ctx.keys, spec, slot, bucket, spec.scope.counterDims(values)), expireAt };
+}
+
+/** What a subject's budgets read at `now`: per budget, its window and keys; grouped by slot for one read. */
+export interface ReadPlan {
+  readonly entries: readonly { readonly budget: CompiledBudget; readonly window: PeriodWindow; readonly slot: Slot; readonly keys: readonly string[]; readonly targets: readonly CounterTarget[] }[];
+  readonly groups: readonly ReadGroup[];
+  /** Offsets of each entry's values in the flattened read result. */
+  readonly offsets: readonly number[];
+}
+
+export function planRead(budgets: readonly CompiledBudget[], values: DimValues, ctx: Pick<PlanContext, 'keys' | 'now' | 'graceMs' | 'cache'>): ReadPlan {
+  const entries = budgets.map((b) => {
+    const window = ctx.cache.window(periodKey(b), b.period, ctx.now);
+    const slot = b.scope.slotOf(values);
+    const dims = b.scope.counterDims(values);
+    const keys = windowKeys(ctx.keys, b, slot, window, dims);
+    const current = window.buckets[window.buckets.length - 1];
+    const targets = current ? [{ key: keys[keys.length - 1] ?? '', expireAt: bucketExpiry(b.period, current, ctx.graceMs) }] : [];
+    return { budget: b, window, slot, keys, targets };
+  });
+  // Group by slot, keeping the order of entries within a slot.
+  const order: Slot[] = [];
+  const bySlot = new Map<string, string[]>();
+  for (const e of entries) {
+    const k = slotKey(e.slot);
+    if (!bySlot.has(k)) {
+      bySlot.set(k, []);
+      order.push(e.slot);
+    }
+  }
+  const positions: { slot: string; index: number }[] = [];
+  for (const e of entries) {
+    const list = bySlot.get(slotKey(e.slot)) ?? [];
+    positions.push({ slot: slotKey(e.slot), index: list.length });
+    list.push(...e.keys);
+  }
+  const groups = order.map((slot) => ({ slot, keys: bySlot.get(slotKey(slot)) ?? [] }));
+  const base = new Map<string, number>();
+  let acc = 0;
+  for (const g of groups) {
+    base.set(slotKey(g.slot), acc);
+    acc += g.keys.length;
+  }
+  const offsets = positions.map((p) => (base.get(p.slot) ?? 0) + p.index);
+  return { entries, groups, offsets };
+}

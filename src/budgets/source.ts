@@ -1,0 +1,122 @@
+/**
+ * Where an engine gets its active budget set, and how a change reaches every
+ * process within a second: each process polls the repository's cheap
+ * `version()` (default every 500 ms) and reloads the full state only when it
+ * moved; an optional change feed (e.g. Redis pub/sub) triggers the reload at
+ * once. An apply refused for a stale set (the counters saw a newer version)
+ * forces a reload too.
+ */
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { silentLogger } from '../logger.js';
+import { BudgetSet, type BudgetState } from './catalog.js';
+
+export interface BudgetSource {
+  /** The set in force now. */
+  current(): BudgetSet;
+  /** Reloads now and returns the new set. */
+  refresh(): Promise<BudgetSet>;
+}
+
+/** A fixed set (tests, `tally price`). */
+export class StaticBudgetSource implements BudgetSource {
+  private set: BudgetSet;
+
+  constructor(state: BudgetState | BudgetSet) {
+    this.set = state instanceof BudgetSet ? state : new BudgetSet(state);
+  }
+
+  current(): BudgetSet {
+    return this.set;
+  }
+
+  /** Replaces the set (tests). */
+  replace(state: BudgetState): void {
+    this.set = new BudgetSet(state);
+  }
+
+  async refresh(): Promise<BudgetSet> {
+    return this.set;
+  }
+}
+
+/** What the watcher needs from a repository. */
+export interface BudgetStateReader {
+  /** Cheap: changes whenever anything changes. */
+  version(): Promise<string>;
+  state(): Promise<BudgetState>;
+}
+
+/** Something that announces changes (Redis pub/sub, an in-process emitter). */
+export interface ChangeFeed {
+  subscribe(listener: () => void): Promise<() => Promise<void>>;
+}
+
+export interface WatchedSourceOptions {
+  /** Poll interval of `version()`. Default 500 ms. */
+  readonly pollMs?: number;
+  readonly feed?: ChangeFeed;
+  readonly logger?: Logger;
+  /** Called with each newly loaded set. */
+  readonly onChange?: (set: BudgetSet) => void;
+}
+
+export class WatchedBudgetSource implements BudgetSource {
+  private set: BudgetSet = BudgetSet.empty();
+  private timer: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => Promise<void>) | null = null;
+  private loading: Promise<BudgetSet> | null = null;
+  private readonly log: Logger;
+
+  constructor(private readonly reader: BudgetStateReader, private readonly options: WatchedSourceOptions = {}) {
+    this.log = options.logger ?? silentLogger();
+  }
+
+  /** Loads the state and starts watching. */
+  async start(): Promise<BudgetSet> {
+    await this.refresh();
+    const poll = this.options.pollMs ?? 500;
+    this.timer = setInterval(() => void this.poll(), poll);
+    this.timer.unref();
+    if (this.options.feed) this.unsubscribe = await this.options.feed.subscribe(() => void this.refresh().catch(() => undefined));
+    return this.set;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    if (this.unsubscribe) await this.unsubscribe();
+    this.unsubscribe = null;
+  }
+
+  current(): BudgetSet {
+    return this.set;
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      const v = await this.reader.version();
+      if (v !== this.set.version) await this.refresh();
+    } catch (err) {
+      this.log.warn({ err: errorMessage(err) }, 'budget version poll failed; keeping the current budgets');
+    }
+  }
+
+  refresh(): Promise<BudgetSet> {
+    if (!this.loading) {
+      this.loading = this.reader
+        .state()
+        .then((state) => {
+          if (state.version !== this.set.version) {
+            this.set = new BudgetSet(state);
+            this.options.onChange?.(this.set);
+          }
+          return this.set;
+        })
+        .finally(() => {
+          this.loading = null;
+        });
+    }
+    return this.loading;
+  }
+}

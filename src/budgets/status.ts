@@ -1,0 +1,105 @@
+/**
+ * Status arithmetic: from counter values to what a budget reports. Pure and
+ * exact: amounts are bigints until they are formatted as decimal text.
+ */
+import { heldOf, usedOf } from '../counters/fields.js';
+import type { CounterValue, HeldAmounts } from '../counters/types.js';
+import { formatUsd } from '../money.js';
+import type { CompiledBudget } from './catalog.js';
+import type { Metric } from './model.js';
+import type { PeriodWindow } from './periods.js';
+import type { DimValues } from './scope.js';
+import type { CheckedStatus } from './types.js';
+import { estimateFor } from './usage.js';
+
+export function formatAmount(metric: Metric, v: bigint): string {
+  return metric === 'cost' ? formatUsd(v) : v.toString();
+}
+
+/** used / limit × 100, truncated to two decimals (exact integer arithmetic). */
+export function percentageOf(used: bigint, limit: bigint): number {
+  if (limit <= 0n) return 0;
+  return Number((used * 10_000n) / limit) / 100;
+}
+
+/** Whether `used` reaches `threshold` percent of `limit` (thresholds to 0.01 %). */
+export function reaches(used: bigint, limit: bigint, threshold: number): boolean {
+  return used * 10_000n >= limit * BigInt(Math.round(threshold * 100));
+}
+
+/**
+ * When a blocked rolling budget has room again: the oldest buckets leave the
+ * window one by one (bucket i at its start + window length); the answer is
+ * the first moment the rest, plus the estimate, fits the limit.
+ */
+export function rollingRetryAt(b: CompiledBudget, window: PeriodWindow, amounts: readonly bigint[], estimate: bigint): number {
+  const span = window.resetsAt - window.start; // N sub-buckets
+  let rest = amounts.reduce((a, x) => a + x, 0n);
+  for (let i = 0; i < window.buckets.length; i++) {
+    rest -= amounts[i] ?? 0n;
+    const bucket = window.buckets[i];
+    if (bucket && rest + estimate <= b.limit) return bucket.start + span;
+  }
+  return window.resetsAt + span;
+}
+
+export interface StatusInput {
+  readonly budget: CompiledBudget;
+  readonly values: DimValues;
+  readonly window: PeriodWindow;
+  /** One value per window bucket, oldest first. */
+  readonly buckets: readonly CounterValue[];
+  readonly now: number;
+  /** The request's estimate (a check); null for a plain status. */
+  readonly estimate: HeldAmounts | null;
+}
+
+export function buildStatus(input: StatusInput): CheckedStatus {
+  const { budget: b, window, buckets, now, estimate } = input;
+  const metric = b.budget.metric;
+  const perBucket = buckets.map((v) => usedOf(v, b.field) + heldOf(v, b.field));
+  const used = buckets.reduce((a, v) => a + usedOf(v, b.field), 0n);
+  const reserved = buckets.reduce((a, v) => a + heldOf(v, b.field), 0n);
+  const amount = estimate ? estimateFor(b.field, estimate) : 0n;
+  const remaining = b.limit - used - reserved;
+  const wouldExceed = estimate ? used + reserved + amount > b.limit : used + reserved >= b.limit;
+  const blocking = b.hard && wouldExceed;
+  const percentage = percentageOf(used, b.limit);
+  const exceeded = used >= b.limit;
+  let retryAfter: number | null = null;
+  if (blocking) {
+    const at = b.period.kind === 'rolling' ? rollingRetryAt(b, window, perBucket, estimate ? amount : 1n) : window.resetsAt;
+    retryAfter = Math.max(1, Math.ceil((at - now) / 1000));
+  }
+  return {
+    budget_id: b.budget.id,
+    name: b.budget.name,
+    metric,
+    token_class: b.budget.token_class,
+    enforcement: b.budget.enforcement,
+    period: b.budget.period,
+    timezone: b.budget.timezone,
+    window: b.budget.window,
+    subject: b.scope.subjectOf(input.values),
+    used: formatAmount(metric, used),
+    reserved: formatAmount(metric, reserved),
+    limit: formatAmount(metric, b.limit),
+    remaining: formatAmount(metric, remaining > 0n ? remaining : 0n),
+    percentage,
+    exceeded,
+    approaching: !exceeded && percentage >= b.budget.approaching,
+    period_start: new Date(window.start).toISOString(),
+    resets_at: new Date(window.resetsAt).toISOString(),
+    would_exceed: wouldExceed,
+    blocking,
+    retry_after_seconds: retryAfter,
+  };
+}
+
+/** A check's verdict from its statuses. */
+export function verdict(statuses: readonly CheckedStatus[]): { allowed: boolean; exceeded: CheckedStatus[]; retry_after_seconds: number | null } {
+  const exceeded = statuses.filter((s) => s.would_exceed);
+  const blocking = statuses.filter((s) => s.blocking);
+  const retry = blocking.reduce<number | null>((m, s) => (s.retry_after_seconds === null ? m : Math.max(m ?? 0, s.retry_after_seconds)), null);
+  return { allowed: blocking.length === 0, exceeded, retry_after_seconds: blocking.length === 0 ? null : retry };
+}

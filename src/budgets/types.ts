@@ -1,0 +1,176 @@
+/**
+ * The public types of the budget engine: what callers pass (subjects,
+ * estimates) and get back (statuses, verdicts, reservations, crossings).
+ * Every amount is a decimal string: USD for cost (`"12.5"`), a whole number
+ * for tokens and requests.
+ */
+import type { Money } from '../money.js';
+import type { TokenClass } from '../normalize/types.js';
+import type { Dimension, Enforcement, Metric } from './model.js';
+import type { PeriodKind } from './periods.js';
+import type { PricedEvent } from '../pipeline/types.js';
+
+/** Who a quota check is for. `tenant` defaults to `default`, like events. */
+export interface Subject {
+  readonly tenant?: string;
+  readonly user?: string;
+  readonly group?: string;
+  /** A model id as the caller knows it, or a resolved model key. */
+  readonly model?: string;
+  readonly provider?: string;
+  readonly agent?: string;
+  readonly feature?: string;
+  readonly api_key?: string;
+}
+
+/** What the coming request may use. */
+export interface UsageEstimate {
+  /** USD as decimal text. */
+  readonly cost?: string;
+  /** Tokens; count against every token budget (total or class). */
+  readonly tokens?: number;
+  /** Requests; default 1. */
+  readonly requests?: number;
+  /** With `max_tokens` and no `cost`: the cost is estimated by the engine's `estimateCost`. */
+  readonly model?: string;
+  /** With `model`: upper bound of tokens; also the token estimate when `tokens` is absent. */
+  readonly max_tokens?: number;
+}
+
+/** Estimates the cost of a request from its model and token bound (injected by whoever owns pricing). */
+export type CostEstimator = (model: string, maxTokens: number, subject: Subject) => Money | Promise<Money>;
+
+/** Maps a model id to the catalog's model key, so model-scoped budgets match quota subjects. */
+export type ModelResolver = (model: string, provider: string | undefined) => string | null;
+
+export interface BudgetStatus {
+  readonly budget_id: string;
+  readonly name: string;
+  readonly metric: Metric;
+  readonly token_class: TokenClass | null;
+  readonly enforcement: Enforcement;
+  readonly period: PeriodKind;
+  readonly timezone: string;
+  readonly window: string | null;
+  /** Values of the budget's per-value (`*`) dimensions this status is for, e.g. `{user: "bob"}`. */
+  readonly subject: Readonly<Partial<Record<Dimension, string>>>;
+  readonly used: string;
+  /** Held by unsettled reservations. */
+  readonly reserved: string;
+  readonly limit: string;
+  /** max(0, limit − used − reserved). */
+  readonly remaining: string;
+  /** used / limit × 100, two decimals. */
+  readonly percentage: number;
+  /** used ≥ limit. */
+  readonly exceeded: boolean;
+  /** percentage ≥ the budget's approaching threshold, and not exceeded. */
+  readonly approaching: boolean;
+  /** ISO 8601 UTC. */
+  readonly period_start: string;
+  /** ISO 8601 UTC: the period's end, or a rolling window's next slide. */
+  readonly resets_at: string;
+}
+
+/** A status as seen by one check: whether this request fits. */
+export interface CheckedStatus extends BudgetStatus {
+  /** used + reserved + estimate > limit (no estimate: used + reserved ≥ limit). */
+  readonly would_exceed: boolean;
+  /** A hard budget that would be exceeded: the request is not allowed. */
+  readonly blocking: boolean;
+  /** When blocking: seconds until this budget has room for the request again. */
+  readonly retry_after_seconds: number | null;
+}
+
+export interface CheckResult {
+  /** No hard budget would be exceeded. */
+  readonly allowed: boolean;
+  /** Every applicable budget. */
+  readonly budgets: readonly CheckedStatus[];
+  /** Budgets (hard and soft) this request would exceed. */
+  readonly exceeded: readonly CheckedStatus[];
+  /** When not allowed: seconds until every blocking budget has room again (the latest of them). */
+  readonly retry_after_seconds: number | null;
+}
+
+export interface ReserveOptions {
+  /** How long an unsettled hold lives, in ms. Default: the engine's reservation TTL. */
+  readonly ttlMs?: number;
+}
+
+export interface ReservationResult {
+  readonly granted: boolean;
+  /** Present when granted: pass it to settle. Opaque. */
+  readonly reservation_id: string | null;
+  readonly allowed: boolean;
+  readonly statuses: readonly CheckedStatus[];
+  readonly exceeded: readonly CheckedStatus[];
+  readonly retry_after_seconds: number | null;
+  /** ISO 8601: when an unsettled hold expires. */
+  readonly expires_at: string | null;
+}
+
+/** The real usage of a reserved request. */
+export interface ActualUsage {
+  /** The event carrying the real usage: the hold stays until the processor counts it (no gap). */
+  readonly event_id?: string;
+  /** USD decimal text; the hold is resized to it while awaiting the event. */
+  readonly cost?: string;
+  readonly tokens?: number;
+  readonly requests?: number;
+}
+
+export interface SettleResult {
+  /** released: hold gone; awaiting: held until the event is counted; already: settled or expired before. */
+  readonly status: 'released' | 'awaiting' | 'already';
+}
+
+/** The body of a threshold-crossing alert (usage.alerts and webhooks). */
+export type AlertBody = {
+  readonly type: 'budget.threshold_crossed';
+  readonly alert_id: string;
+  readonly budget_id: string;
+  readonly budget_name: string;
+  /** The tenant of the counter, or null for budgets without a tenant scope. */
+  readonly tenant: string | null;
+  readonly subject: Readonly<Partial<Record<Dimension, string>>>;
+  readonly metric: Metric;
+  readonly token_class: TokenClass | null;
+  readonly enforcement: Enforcement;
+  readonly threshold: number;
+  readonly used: string;
+  readonly limit: string;
+  readonly percentage: number;
+  readonly exceeded: boolean;
+  readonly period: PeriodKind;
+  readonly timezone: string;
+  readonly window: string | null;
+  /** The bucket the mark belongs to: a calendar label (`2026-03`) or a rolling window epoch (`w…`). */
+  readonly bucket: string;
+  readonly period_start: string;
+  readonly resets_at: string;
+  readonly crossed_at: string;
+  readonly metadata: Readonly<Record<string, string>>;
+};
+
+/** One threshold crossing: exactly one per (budget, bucket, subject, threshold). Fits the processor's AlertMessage. */
+export interface ThresholdCrossing {
+  /** Deterministic: the same crossing always has the same id (consumers dedupe by it). */
+  readonly id: string;
+  /** Kafka key: the tenant, or '' for budgets without a tenant scope. */
+  readonly tenant: string;
+  readonly body: AlertBody;
+}
+
+export interface ApplyBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly events: readonly PricedEvent[];
+}
+
+export interface ApplyOutcome {
+  readonly crossings: readonly ThresholdCrossing[];
+  readonly applied: number;
+  readonly fenced: number;
+  readonly duplicates: number;
+}

@@ -1,0 +1,89 @@
+/**
+ * Amounts: what an event adds to its counters, and what a request's estimate
+ * or actual usage is, as exact integers.
+ */
+import type { CheckField, HeldAmounts, UsageAmounts } from '../counters/types.js';
+import { TallyError, validationError, type FieldError } from '../errors.js';
+import { parseUsd } from '../money.js';
+import { TOKEN_CLASSES, type TokenClass } from '../normalize/types.js';
+import type { PricedEvent } from '../pipeline/types.js';
+import type { ActualUsage, CostEstimator, Subject, UsageEstimate } from './types.js';
+
+/** What one event adds: its cost (0 when unpriced), tokens (total and per class) and requests. */
+export function eventUsage(e: PricedEvent): UsageAmounts {
+  const classes: Partial<Record<TokenClass, bigint>> = {};
+  for (const c of TOKEN_CLASSES) {
+    const v = e.usage.tokens[c];
+    if (v > 0) classes[c] = BigInt(v);
+  }
+  return {
+    cost: e.pricing.total > 0n ? e.pricing.total : 0n,
+    tokens: BigInt(e.usage.tokens.total),
+    requests: BigInt(e.usage.requests),
+    classes,
+  };
+}
+
+function count(value: number | undefined, path: string, errors: FieldError[], fallback: bigint): bigint {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    errors.push({ path, reason: 'must be a whole number, 0 or more' });
+    return 0n;
+  }
+  return BigInt(value);
+}
+
+function cost(text: string | undefined, path: string, errors: FieldError[]): bigint | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const v = parseUsd(String(text), path);
+    if (v < 0n) errors.push({ path, reason: 'must not be negative' });
+    return v;
+  } catch {
+    errors.push({ path, reason: 'must be a USD amount as decimal text, e.g. "0.25"' });
+    return 0n;
+  }
+}
+
+/** An estimate as exact amounts. Throws VALIDATION_FAILED naming the field. */
+export async function resolveEstimate(estimate: UsageEstimate | undefined, subject: Subject, estimator: CostEstimator | undefined): Promise<HeldAmounts> {
+  const e = estimate ?? {};
+  const errors: FieldError[] = [];
+  let c = cost(e.cost, 'estimate.cost', errors);
+  const maxTokens = count(e.max_tokens, 'estimate.max_tokens', errors, 0n);
+  const tokens = count(e.tokens, 'estimate.tokens', errors, maxTokens);
+  const requests = count(e.requests, 'estimate.requests', errors, 1n);
+  if (c === undefined && e.model !== undefined && e.max_tokens !== undefined && errors.length === 0) {
+    if (!estimator) errors.push({ path: 'estimate.model', reason: 'no cost estimator is configured; give estimate.cost' });
+    else {
+      try {
+        c = await estimator(e.model, e.max_tokens, subject);
+      } catch (err) {
+        if (err instanceof TallyError) throw err;
+        errors.push({ path: 'estimate.model', reason: `the cost could not be estimated: ${String(err)}` });
+      }
+    }
+  }
+  if (errors.length > 0) throw validationError(errors);
+  return { cost: c ?? 0n, tokens, requests };
+}
+
+/** Actual usage of a reserved request, when amounts were given. */
+export function resolveActual(actual: ActualUsage | undefined): HeldAmounts | null {
+  if (!actual || (actual.cost === undefined && actual.tokens === undefined && actual.requests === undefined)) return null;
+  const errors: FieldError[] = [];
+  const c = cost(actual.cost, 'actual.cost', errors) ?? 0n;
+  const tokens = count(actual.tokens, 'actual.tokens', errors, 0n);
+  const requests = count(actual.requests, 'actual.requests', errors, 1n);
+  if (errors.length > 0) throw validationError(errors);
+  return { cost: c, tokens, requests };
+}
+
+/** The part of an estimate a budget's metric counts (a token estimate counts against token-class budgets too). */
+export function estimateFor(field: CheckField, e: HeldAmounts): bigint {
+  switch (field.metric) {
+    case 'cost': return e.cost;
+    case 'requests': return e.requests;
+    default: return e.tokens;
+  }
+}
