@@ -35,16 +35,22 @@ export interface EventByIdInput {
   readonly includeCancelled?: boolean;
 }
 
-/** The current version of one event (FINAL); at most one row, a UsageEventRow. */
+/**
+ * The current version of one event: its highest row_version (the last
+ * processed among equal versions) — what a FINAL read keeps — found without
+ * FINAL so the event_id bloom filter can skip granules. At most one row, a
+ * UsageEventRow; none when the current version is a cancellation, unless
+ * `includeCancelled`.
+ */
 export function eventByIdQuery(input: EventByIdInput): SqlQuery {
-  const signFilter = input.includeCancelled ? '' : '\n  AND sign = 1';
-  return {
-    sql: `SELECT *
-FROM usage_events FINAL
+  const inner = `SELECT *
+FROM usage_events
 WHERE tenant = {tenant:String}
-  AND event_id = {event_id:String}${signFilter}
-ORDER BY processed_at DESC
-LIMIT 1`,
+  AND event_id = {event_id:String}
+ORDER BY row_version DESC, processed_at DESC
+LIMIT 1`;
+  return {
+    sql: input.includeCancelled ? inner : `SELECT *\nFROM\n(\n${inner}\n)\nWHERE sign = 1`,
     params: { tenant: input.tenant, event_id: input.eventId },
   };
 }

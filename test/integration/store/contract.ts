@@ -22,8 +22,8 @@ import { eventByIdQuery, rawTotalsQuery, rollupTotalsQuery, type RollupGrain, ty
 import { TallyError } from '../../../src/errors.js';
 import { parseUsd } from '../../../src/money.js';
 import { uniqueName } from '../../support/services.js';
-import { daysAgo, pricedEvent } from '../../support/store-fixtures.js';
-import { expectSameTotals, expectedTotals, mixedEvents } from './dataset.js';
+import { daysAgo, expectedTotals, mixedEvents, pricedEvent } from '../../support/store-fixtures.js';
+import { expectSameTotals } from './dataset.js';
 
 export type OpenStore = (database: string) => Promise<AnalyticsStore>;
 

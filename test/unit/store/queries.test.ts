@@ -208,17 +208,22 @@ WHERE tenant IN {tenants:Array(String)}
     expect(q.params).toEqual({ tenants: ['acme'], dates: ['2026-03-01', '2026-03-02'], event_ids: ["a'); DROP TABLE x; --", 'b'] });
   });
 
-  it('reads one event by id, current version, cancelled only on request', () => {
-    const q = eventByIdQuery({ tenant: 'acme', eventId: 'e-1' });
-    expect(q.sql).toBe(`SELECT *
-FROM usage_events FINAL
+  it('reads one event by id: its highest version, without FINAL, cancelled only on request', () => {
+    const inner = `SELECT *
+FROM usage_events
 WHERE tenant = {tenant:String}
   AND event_id = {event_id:String}
-  AND sign = 1
-ORDER BY processed_at DESC
-LIMIT 1`);
+ORDER BY row_version DESC, processed_at DESC
+LIMIT 1`;
+    const q = eventByIdQuery({ tenant: 'acme', eventId: 'e-1' });
+    expect(q.sql).toBe(`SELECT *
+FROM
+(
+${inner}
+)
+WHERE sign = 1`);
     expect(q.params).toEqual({ tenant: 'acme', event_id: 'e-1' });
-    expect(eventByIdQuery({ tenant: 'acme', eventId: 'e-1', includeCancelled: true }).sql).not.toContain('sign = 1');
+    expect(eventByIdQuery({ tenant: 'acme', eventId: 'e-1', includeCancelled: true }).sql).toBe(inner);
   });
 });
 
