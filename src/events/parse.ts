@@ -96,7 +96,7 @@ export function parseEvent(input: Buffer | string | unknown, options?: ParseOpti
       text = input;
     } else {
       if (input.byteLength > limit) return tooLarge(input.byteLength, limit);
-      text = Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('utf8');
+      text = Buffer.isBuffer(input) ? input.toString('utf8') : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('utf8');
     }
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     const json = parseJson(text);
