@@ -24,7 +24,7 @@ export function renderTable<Row>(columns: readonly Column<Row>[], rows: readonly
       .map((v, i) => ((columns[i]?.align ?? 'left') === 'right' ? v.padStart(widths[i] ?? 0) : v.padEnd(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
-  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ').trimEnd();
   const out = [line(columns.map((c) => c.header)), rule, ...body.map(line)];
   if (foot.length > 0) out.push(rule, ...foot.map(line));
   return out.join('\n') + '\n';

@@ -10,6 +10,7 @@
  */
 import { isTallyError, errorMessage } from '../errors.js';
 import { parseEvent } from '../events/parse.js';
+import type { UsageEvent } from '../events/schema.js';
 import { stampEvent } from '../events/stamp.js';
 import type { LogRecord } from '../log/types.js';
 import { normalizeUsage, usageRejection } from '../normalize/index.js';
@@ -37,16 +38,20 @@ export type AcceptOutcome =
 /** Parses, stamps and normalizes one input (bytes, text or an already-parsed object). */
 export function acceptInput(input: Buffer | string | unknown, ctx: AcceptContext): AcceptOutcome {
   const parsed = parseEvent(input, ctx.maxBytes === undefined ? undefined : { maxBytes: ctx.maxBytes });
-  if (!parsed.ok) return parsed;
+  return parsed.ok ? acceptEvent(parsed.event, parsed.envelope, ctx) : parsed;
+}
+
+/** Stamps and normalizes an event that already passed the contract (e.g. from `readNdjson`). */
+export function acceptEvent(parsedEvent: UsageEvent, envelope: Envelope, ctx: AcceptContext): AcceptOutcome {
   let event: StampedEvent;
   try {
-    event = stampEvent(parsed.event, ctx.receivedAt, ctx.makeId);
+    event = stampEvent(parsedEvent, ctx.receivedAt, ctx.makeId);
   } catch (err) {
     return { ok: false, rejection: rejectionOf(err) };
   }
   const normalized = normalizeUsage(event);
   if (!normalized.ok) return { ok: false, rejection: usageRejection(normalized.errors) };
-  return { ok: true, event, usage: normalized.usage, envelope: parsed.envelope };
+  return { ok: true, event, usage: normalized.usage, envelope };
 }
 
 /** A thrown error as a rejection, keeping its code and field errors. */

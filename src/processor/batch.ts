@@ -55,7 +55,9 @@ export function createBatchHandler(deps: BatchDeps, options: BatchOptions): Batc
   /** Runs one sink write until it succeeds; rethrows non-retriable errors; gives up only when the consumer stops. */
   async function untilDone<T>(sink: string, ctx: BatchContext, write: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      if (!ctx.isRunning() || ctx.isStale()) {
+      // A batch whose partition moved elsewhere is never worth finishing; a stopping
+      // consumer still finishes a healthy batch, and abandons one stuck in retries.
+      if (ctx.isStale() || (attempt > 1 && !ctx.isRunning())) {
         throw new TallyError('SHUTTING_DOWN', `batch abandoned before the ${sink} write: consumer ${ctx.isStale() ? 'lost the partition' : 'is stopping'}`);
       }
       const started = process.hrtime.bigint();

@@ -124,6 +124,13 @@ describe('batch handler', () => {
     expect(h.dlq[0]!.headers?.['tally-dlq-code']).toBe('STORE_QUERY_FAILED');
   });
 
+  it('finishes a healthy batch when the consumer is stopping', async () => {
+    const h = harness();
+    await createBatchHandler(h.deps, options)(batchOf([record(1, { id: 'a' })]), ctx({ isRunning: () => false }));
+    expect(h.stored).toEqual(['a']);
+    expect(h.counted).toEqual(['a']);
+  });
+
   it('never commits a batch whose partition was revoked', async () => {
     const h = harness();
     await expect(createBatchHandler(h.deps, options)(batchOf([record(1, { id: 'a' })]), ctx({ isStale: () => true }))).rejects.toMatchObject({ code: 'SHUTTING_DOWN' });
