@@ -53,6 +53,8 @@ export interface ClickHouseStandin {
   readonly url: string;
   /** Requests served so far. */
   readonly requests: number;
+  /** Requests whose body came gzip-compressed, and responses sent gzip-compressed. */
+  readonly gzip: { readonly requests: number; readonly responses: number };
   close(): Promise<void>;
 }
 
@@ -87,12 +89,20 @@ interface ParsedRequest {
   readonly gzipResponse: boolean;
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
+interface GzipCounts {
+  requests: number;
+  responses: number;
+}
+
+async function readBody(req: IncomingMessage, gzipCounts: GzipCounts): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const body = Buffer.concat(chunks);
   const encoding = String(req.headers['content-encoding'] ?? '').toLowerCase();
-  if (encoding === 'gzip') return gunzipSync(body);
+  if (encoding === 'gzip') {
+    gzipCounts.requests += 1;
+    return gunzipSync(body);
+  }
   if (encoding !== '' && encoding !== 'identity') throw new HttpError(36, `the test stand-in does not decode Content-Encoding ${encoding}`);
   return body;
 }
@@ -111,9 +121,9 @@ function parseMultipart(body: Buffer, contentType: string): Map<string, string> 
   return parts;
 }
 
-async function parseRequest(req: IncomingMessage): Promise<ParsedRequest> {
+async function parseRequest(req: IncomingMessage, gzipCounts: GzipCounts): Promise<ParsedRequest> {
   const url = new URL(req.url ?? '/', 'http://standin');
-  const body = await readBody(req);
+  const body = await readBody(req, gzipCounts);
   const params = new Map<string, string>();
   const settings: Record<string, string> = {};
   for (const [k, v] of url.searchParams) {
@@ -218,6 +228,7 @@ export async function startClickHouseStandin(options: ClickHouseStandinOptions =
   const engine: ChdbEngine = acquireChdbEngine(options.dataDir);
   const log = component(options.logger ?? silentLogger(), 'clickhouse-standin', { standin: STANDIN_LABEL });
   let requests = 0;
+  const gzipCounts: GzipCounts = { requests: 0, responses: 0 };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     requests += 1;
@@ -232,7 +243,7 @@ export async function startClickHouseStandin(options: ClickHouseStandinOptions =
     let session: Session | undefined;
     try {
       if (url.pathname !== '/') throw new HttpError(1001, `the test stand-in serves / and /ping, not ${url.pathname}. (STD_EXCEPTION)`);
-      const parsed = await parseRequest(req);
+      const parsed = await parseRequest(req, gzipCounts);
       queryId = parsed.queryId;
       try {
         session = engine.connect(parsed.settings);
@@ -251,6 +262,7 @@ export async function startClickHouseStandin(options: ClickHouseStandinOptions =
       if (parsed.gzipResponse) {
         body = gzipSync(body);
         headers['Content-Encoding'] = 'gzip';
+        gzipCounts.responses += 1;
       }
       res.writeHead(200, headers).end(body);
       log.debug({ status: 200, ms: Date.now() - started, format: outcome.format }, 'test stand-in request');
@@ -283,6 +295,9 @@ export async function startClickHouseStandin(options: ClickHouseStandinOptions =
     url,
     get requests(): number {
       return requests;
+    },
+    get gzip(): { requests: number; responses: number } {
+      return { ...gzipCounts };
     },
     async close(): Promise<void> {
       server.closeAllConnections();

@@ -8,7 +8,7 @@
 -- row_version + 2) in one insert: FINAL keeps the new version and the rollups,
 -- which sum sign * measure, subtract the old values and add the new ones.
 --
--- Placeholders (src/store/migrate.ts): {{database}}, {{on_cluster}},
+-- Placeholders (src/store/ddl.ts): {{database}}, {{on_cluster}},
 -- {{engine:…}} (Replicated variant on a cluster), {{retention_months}},
 -- {{deduplication_window}}. Values are never templated; statements are
 -- idempotent (IF NOT EXISTS) so a half-applied file can be re-run.

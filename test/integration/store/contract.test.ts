@@ -81,8 +81,10 @@ if (clickhouseUrl !== undefined) {
     });
     storeContract((database) => createClickHouseStore({ url: standin.url, database, compression: { request: true, response: true } }));
 
-    it('went through the stand-in over HTTP', () => {
+    it('went through the stand-in over HTTP, gzip both ways', () => {
       expect(standin.requests).toBeGreaterThan(50);
+      expect(standin.gzip.requests).toBeGreaterThan(0);
+      expect(standin.gzip.responses).toBeGreaterThan(0);
     });
   });
 }
