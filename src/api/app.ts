@@ -15,6 +15,10 @@ import { registerHealthRoutes } from './routes/health.js';
 import { API_ROUTE_GROUPS, type ApiServices } from './routes/index.js';
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered, as `METHOD /path` (for the OpenAPI drift test). */
+    readonly tallyRoutes: string[];
+  }
   interface FastifyRequest {
     principal: Principal;
   }
@@ -43,6 +47,11 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: false,
   });
   app.decorateRequest('principal', null as unknown as Principal);
+  const routes: string[] = [];
+  app.decorate('tallyRoutes', routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push(`${method} ${route.url}`);
+  });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFound);
 

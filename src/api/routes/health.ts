@@ -2,6 +2,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { HealthState } from '../../health.js';
 import type { Metrics } from '../../metrics/registry.js';
+import type { ApiOperation } from '../openapi.js';
+
+export const HEALTH_OPERATIONS: readonly ApiOperation[] = [
+  { method: 'get', path: '/healthz', summary: 'Liveness: the process is up', permission: null, tag: 'operations', responses: { '200': { description: '`{ok: true}`' } } },
+  {
+    method: 'get', path: '/readyz', summary: 'Readiness: every dependency answers', permission: null, tag: 'operations',
+    responses: { '200': { description: 'Ready; `checks` per dependency.' }, '503': { description: 'Not ready: a dependency (store, counters, log) is failing or the process is stopping.' } },
+  },
+  { method: 'get', path: '/metrics', summary: 'Prometheus metrics', permission: null, tag: 'operations', responses: { '200': { description: 'Prometheus text format; see docs/metrics.md.' } } },
+];
 
 export function registerHealthRoutes(app: FastifyInstance, deps: { readonly health: HealthState; readonly metrics: Metrics }): void {
   app.get('/healthz', async () => ({ ok: true }));

@@ -4,12 +4,21 @@
  * `tally start` each serve what they run.
  */
 import type { FastifyInstance } from 'fastify';
+import type { IngestService } from '../../ingest/service.js';
+import type { ApiOperation } from '../openapi.js';
+import { INGEST_OPERATIONS, registerIngestRoutes } from './ingest.js';
+import { META_OPERATIONS, registerMetaRoutes } from './meta.js';
 
-/** Services behind the API; each optional. Filled in as route groups are added. */
+/** Services behind the API; each optional. */
 export interface ApiServices {
-  readonly [name: string]: unknown;
+  readonly ingest?: IngestService;
+  /** Most events in one ingest request. */
+  readonly maxBatchEvents?: number;
 }
 
 export type RegisterRoutes = (app: FastifyInstance, services: ApiServices) => Promise<void> | void;
 
-export const API_ROUTE_GROUPS: readonly RegisterRoutes[] = [];
+export const API_ROUTE_GROUPS: readonly RegisterRoutes[] = [registerIngestRoutes, registerMetaRoutes];
+
+/** Every operation of every group, for the OpenAPI document. */
+export const API_OPERATIONS: readonly ApiOperation[] = [...INGEST_OPERATIONS, ...META_OPERATIONS];

@@ -1,0 +1,110 @@
+/**
+ * Ingest: accepts events for the raw topic. Each input is parsed (v1,
+ * CloudEvents or OTel GenAI), stamped (event_id, received_at), normalized (so
+ * bad usage is refused here, with reasons, rather than dead-lettered later),
+ * bound to the caller's tenant, and produced keyed by tenant. The call
+ * resolves only after the event log acknowledged every accepted event; the
+ * bad ones are listed with their index, field paths and reasons.
+ */
+import type { Principal } from '../api/auth.js';
+import { TallyError, type FieldError } from '../errors.js';
+import { EVENT_LIMITS } from '../events/schema.js';
+import type { LogMessage, LogProducer } from '../log/types.js';
+import type { Metrics } from '../metrics/registry.js';
+import { acceptInput, RECEIVED_AT_HEADER } from '../pipeline/price-event.js';
+import type { StampedEvent } from '../pipeline/types.js';
+
+/** The tenant an event gets when it names none; such events take the key's tenant. */
+export const DEFAULT_TENANT = 'default';
+
+export interface IngestItem {
+  /** 0-based position in the request. */
+  readonly index: number;
+  /** 1-based line number for NDJSON input. */
+  readonly line?: number;
+  readonly input: Buffer | string | unknown;
+}
+
+export interface IngestRejection {
+  readonly index: number;
+  readonly line?: number;
+  readonly code: string;
+  readonly message: string;
+  readonly errors: readonly FieldError[];
+}
+
+export interface IngestResult {
+  readonly accepted: number;
+  /** event_id of each accepted event, in input order. */
+  readonly event_ids: readonly string[];
+  readonly rejected: readonly IngestRejection[];
+}
+
+export interface IngestOptions {
+  readonly producer: LogProducer;
+  readonly rawTopic: string;
+  readonly metrics?: Metrics;
+  /** Maximum encoded size of one event in bytes. Default 64 KiB. */
+  readonly maxEventBytes?: number;
+  readonly clock?: () => Date;
+}
+
+export interface IngestService {
+  ingest(items: readonly IngestItem[], principal: Principal, path: 'http' | 'cli' | 'sdk'): Promise<IngestResult>;
+}
+
+function tenantCheck(event: StampedEvent, principal: Principal): StampedEvent | FieldError {
+  if (principal.tenant === '*') return event;
+  if (event.tenant === DEFAULT_TENANT) return { ...event, tenant: principal.tenant };
+  if (event.tenant !== principal.tenant) {
+    return { path: 'tenant', reason: `API key ${principal.keyId} may only write events for tenant ${JSON.stringify(principal.tenant)}` };
+  }
+  return event;
+}
+
+export function createIngestService(options: IngestOptions): IngestService {
+  const maxBytes = options.maxEventBytes ?? EVENT_LIMITS.maxEventBytes;
+  const clock = options.clock ?? (() => new Date());
+  return {
+    async ingest(items, principal, path): Promise<IngestResult> {
+      const receivedAt = clock();
+      const receivedText = receivedAt.toISOString();
+      const messages: LogMessage[] = [];
+      const ids: string[] = [];
+      const rejected: IngestRejection[] = [];
+      const reject = (item: IngestItem, code: string, message: string, errors: readonly FieldError[]): void => {
+        rejected.push({ index: item.index, ...(item.line === undefined ? {} : { line: item.line }), code, message, errors });
+      };
+      for (const item of items) {
+        const accepted = acceptInput(item.input, { receivedAt, maxBytes });
+        if (!accepted.ok) {
+          reject(item, accepted.rejection.code, accepted.rejection.message, accepted.rejection.errors);
+          continue;
+        }
+        const bound = tenantCheck(accepted.event, principal);
+        if ('reason' in bound) {
+          reject(item, 'FORBIDDEN', `tenant: ${bound.reason}`, [bound]);
+          continue;
+        }
+        const value = JSON.stringify(bound);
+        const size = Buffer.byteLength(value);
+        if (size > maxBytes) {
+          const reason = `is ${size} bytes once stamped, over the limit of ${maxBytes} bytes`;
+          reject(item, 'EVENT_TOO_LARGE', `event ${reason}`, [{ path: '', reason }]);
+          continue;
+        }
+        messages.push({ key: bound.tenant, value, headers: { [RECEIVED_AT_HEADER]: receivedText } });
+        ids.push(bound.event_id);
+      }
+      if (messages.length > 0) {
+        try {
+          await options.producer.send(options.rawTopic, messages);
+        } catch (err) {
+          throw err instanceof TallyError ? err : new TallyError('LOG_UNAVAILABLE', 'the event log did not acknowledge the events', { cause: err });
+        }
+        options.metrics?.eventsProduced.inc({ path }, messages.length);
+      }
+      return { accepted: messages.length, event_ids: ids, rejected };
+    },
+  };
+}
