@@ -14,7 +14,7 @@ import { engineError, unavailableError, type StoreErrorContext } from './errors.
 import { clickHouseLogLevel, clickHouseLoggerClass } from './clickhouse-logger.js';
 
 export interface ClickHouseStoreOptions {
-  /** Server URL, e.g. `http://localhost:8123`. */
+  /** Server URL, e.g. `http://localhost:8123`; may carry credentials (`http://user:pass@host:8123`). */
   readonly url: string;
   /** Default `default`. */
   readonly username?: string;
@@ -108,11 +108,28 @@ class ClickHouseStore implements AnalyticsStore {
   }
 }
 
+/** Credentials may come in the URL (`http://user:pass@host:8123`); explicit options win. */
+function splitCredentials(url: string): { url: string; username?: string; password?: string } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return { url };
+  }
+  if (u.username === '' && u.password === '') return { url };
+  const username = decodeURIComponent(u.username);
+  const password = decodeURIComponent(u.password);
+  u.username = '';
+  u.password = '';
+  return { url: u.toString(), username, password };
+}
+
 function makeClient(options: ClickHouseStoreOptions, database: string, log: Logger): ClickHouseClient {
+  const fromUrl = splitCredentials(options.url);
   return createClient({
-    url: options.url,
-    username: options.username ?? 'default',
-    password: options.password ?? '',
+    url: fromUrl.url,
+    username: options.username ?? fromUrl.username ?? 'default',
+    password: options.password ?? fromUrl.password ?? '',
     database,
     application: 'tally',
     request_timeout: options.requestTimeoutMs ?? 30_000,

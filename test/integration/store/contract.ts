@@ -109,11 +109,11 @@ export function storeContract(open: OpenStore): void {
       const other = await openExtra('tally_contract_mig');
       await migrate(other, { dir });
       writeFileSync(
-        join(dir, '0010_contract_extra.sql'),
+        join(dir, '9999_contract_extra.sql'),
         '-- a later owner\'s migration; the runner picks it up\nCREATE TABLE IF NOT EXISTS {{database}}.contract_extra {{on_cluster}} (a UInt8) ENGINE = {{engine:MergeTree}} ORDER BY a;\n',
       );
       const next = await migrate(other, { dir });
-      expect(next.applied).toEqual([{ version: 10, name: 'contract_extra' }]);
+      expect(next.applied).toEqual([{ version: 9999, name: 'contract_extra' }]);
       appendFileSync(join(dir, '0001_usage_events.sql'), '\n-- edited after it was applied\n');
       const err = await rejection(migrate(other, { dir }));
       expect(err.code).toBe('MIGRATION_FAILED');
@@ -346,7 +346,9 @@ FROM numbers({n:UInt64})`,
       const [parsed] = await store.query<{ q: string }>({ sql: 'SELECT formatQuerySingleLine({sql:String}) AS q', params: { sql } });
       expect(parsed?.q).toContain('ON CLUSTER tally_cluster');
     }
-    expect(statements.filter((s) => s.includes("ENGINE = Replicated")).length).toBe(4);
+    const storageTables = statements.filter((s) => /^CREATE TABLE IF NOT EXISTS tally\.usage_/.test(s));
+    expect(storageTables.length).toBe(4);
+    for (const s of storageTables) expect(s).toMatch(/ENGINE = Replicated(Replacing|Summing)MergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'/);
   });
 
   it('maps rejected SQL to STORE_QUERY_FAILED with the ClickHouse code', async () => {
