@@ -14,6 +14,7 @@ import { TallyError, validationError, type FieldError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import type { Slot } from '../counters/keys.js';
+import type { AnalyticsStore } from '../store/types.js';
 import { isStaleBudgets } from '../counters/codes.js';
 import {
   DEFAULT_DEDUP,
@@ -22,6 +23,7 @@ import {
 import { SettledMarks, bySlot, candidates, crossingOf } from './alerts.js';
 import type { BudgetSet, CompiledBudget } from './catalog.js';
 import { BucketCache, planApply, planRead, type PlanContext, type ReadPlan } from './plan.js';
+import { reconcile, type ReconcileOptions, type ReconcileResult } from './reconcile.js';
 import { newReservationId, parseReservationId } from './reservations.js';
 import type { BudgetSource } from './source.js';
 import { buildStatus, verdict } from './status.js';
@@ -117,8 +119,10 @@ export class BudgetEngine {
         if (v) values.set(k, v);
       }));
       const crossings = await this.claim(batch, plans.flatMap((p) => p.watches), values, now);
-      const sum = (f: 'applied' | 'fenced' | 'duplicates'): number => results.reduce((a, r) => a + r[f], 0);
-      // Every slot sees every event once; report the tenant slots' view (the global slot repeats it).
+      // Tenant slots together see every event once, and so does the global slot: report one view.
+      const tenantSlots = results.filter((_, i) => plans[i]?.slot !== null);
+      const view = tenantSlots.length > 0 ? tenantSlots : results;
+      const sum = (f: 'applied' | 'fenced' | 'duplicates'): number => view.reduce((a, r) => a + r[f], 0);
       return { crossings, applied: sum('applied'), fenced: sum('fenced'), duplicates: sum('duplicates') };
     }
   }
@@ -315,6 +319,11 @@ export class BudgetEngine {
       out.push(...this.statusesOf(plan, values, await this.readPlan(plan, now), now, null));
     }
     return out;
+  }
+
+  /** Rebuilds counters of open periods from the analytics store (see reconcile.ts). */
+  reconcile(store: AnalyticsStore, options: ReconcileOptions = {}): Promise<ReconcileResult> {
+    return reconcile(this, store, options);
   }
 
   /** The budget set in force. */

@@ -84,7 +84,8 @@ export function windowKeys(keys: CounterKeys, b: CompiledBudget, slot: Slot, win
   return window.buckets.map((bucket) => counterKey(keys, b, slot, bucket, dims));
 }
 
-function watchFor(ctx: PlanContext, b: CompiledBudget, values: DimValues, at: number): Watch | null {
+/** The crossing watch of a budget for one event (or, with `at = now`, for the current window). */
+export function watchFor(ctx: Pick<PlanContext, 'keys' | 'now' | 'graceMs' | 'cache'>, b: CompiledBudget, values: DimValues, at: number): Watch | null {
   const slot = b.scope.slotOf(values);
   const dims = b.scope.counterDims(values);
   let window: PeriodWindow;

@@ -1,0 +1,278 @@
+/**
+ * Reconcile: rebuild counters from the analytics store, the source of truth —
+ * after Redis was flushed or lost, for a budget whose scope shape is new (its
+ * counters were never kept), or to apply spend corrections.
+ *
+ * Per slot (tenant, or global), exactly, under a live processor:
+ *
+ *   1. snapshot: raise the slot's version gate to this budget set (from now on
+ *      every apply to the slot counts the reconciled scopes, or is refused and
+ *      reloads its budgets) and read the fence F (offset per partition);
+ *   2. partitions absent from F (Redis lost them) are established at the
+ *      highest offset the store holds for them;
+ *   3. sum the store's events per counter and bucket, counting events from
+ *      the log only at or below F (or the established offset);
+ *   4. swap: replace the counters' used values (holds stay) only if the fence
+ *      is still exactly F (compare-and-swap in one Lua call); else go to 1.
+ *
+ * Applies after the swap count exactly the events above F, so counters equal
+ * the store. After two optimistic attempts a reconcile takes the slot's lock
+ * (applies to that slot wait, retriably) so it cannot starve under load; big
+ * swaps are sent in chunks under the lock.
+ */
+import { randomUUID } from 'node:crypto';
+import { TallyError } from '../errors.js';
+import { parseUsd } from '../money.js';
+import { TOKEN_CLASSES, type TokenClass } from '../normalize/types.js';
+import { parseFenceField, type Slot } from '../counters/keys.js';
+import type { CounterValue, FenceSnapshot, SwapCounter, UsageAmounts } from '../counters/types.js';
+import type { AnalyticsStore } from '../store/types.js';
+import { candidates } from './alerts.js';
+import type { BudgetSet, CompiledBudget, CounterSpec } from './catalog.js';
+import type { BudgetEngine } from './engine.js';
+import { bucketExpiry, windowAt, type Bucket } from './periods.js';
+import { BucketCache, watchFor, type Watch } from './plan.js';
+import { maxOffsetsQuery, sumsQuery, tenantsQuery, type FencePosition, type MaxOffsetRow, type SumsRow, type TenantRow } from './queries.js';
+import type { DimValues } from './scope.js';
+import type { Dimension } from './model.js';
+
+export interface ReconcileOptions {
+  /** Only this budget's counters. Default: every budget. */
+  readonly budgetId?: string;
+  /** The instant whose periods (windows) are rebuilt. Default now. */
+  readonly at?: number;
+  /** Only these tenants (and no global scopes unless `global` is true). */
+  readonly tenants?: readonly string[];
+  readonly global?: boolean;
+  /**
+   * Wait this long before listing tenants, so every process has loaded a budget
+   * change first (use more than the budget poll interval after creating a budget).
+   */
+  readonly settleMs?: number;
+  /** Mark thresholds the rebuilt counters already reach as alerted (no alert storm after Redis loss). Default true. */
+  readonly sealAlerts?: boolean;
+  /** Attempts per slot before giving up. Default 6. */
+  readonly maxAttempts?: number;
+  /** Attempts without the lock before taking it. Default 2. */
+  readonly lockAfter?: number;
+  /** Counters per swap call under the lock. Default 1000. */
+  readonly chunkSize?: number;
+  readonly onProgress?: (done: number, total: number, slot: Slot) => void;
+}
+
+export interface ReconcileResult {
+  /** Slots rebuilt (tenants plus the global slot). */
+  readonly slots: number;
+  /** Counters written. */
+  readonly counters: number;
+  /** Swaps that found the fence moved and computed again. */
+  readonly retries: number;
+  /** Slots that needed the lock. */
+  readonly locked: number;
+  /** Alert marks sealed. */
+  readonly sealed: number;
+}
+
+interface SpecPlan {
+  readonly spec: CounterSpec;
+  readonly budgets: readonly CompiledBudget[];
+  /** Buckets to rebuild, oldest first, all of one width for rolling specs. */
+  readonly buckets: readonly Bucket[];
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function plansFor(set: BudgetSet, budgets: readonly CompiledBudget[], at: number, now: number, graceMs: number): SpecPlan[] {
+  const bySpec = new Map<string, { spec: CounterSpec; budgets: CompiledBudget[]; buckets: Map<string, Bucket> }>();
+  for (const b of budgets) {
+    const spec = set.specs.find((s) => s.id === b.specId);
+    if (!spec) continue;
+    let p = bySpec.get(spec.id);
+    if (!p) {
+      p = { spec, budgets: [], buckets: new Map() };
+      bySpec.set(spec.id, p);
+    }
+    p.budgets.push(b);
+    for (const bucket of windowAt(b.period, at).buckets) {
+      if (bucketExpiry(b.period, bucket, graceMs) > now) p.buckets.set(bucket.label, bucket);
+    }
+  }
+  return [...bySpec.values()]
+    .map((p) => ({ spec: p.spec, budgets: p.budgets, buckets: [...p.buckets.values()].sort((x, y) => x.start - y.start) }))
+    .filter((p) => p.buckets.length > 0);
+}
+
+function usageOf(row: SumsRow): UsageAmounts {
+  const classes: Partial<Record<TokenClass, bigint>> = {};
+  for (const c of TOKEN_CLASSES) {
+    const v = BigInt(row[`t_${c}`] ?? '0');
+    if (v !== 0n) classes[c] = v;
+  }
+  return { cost: parseUsd(row.cost), tokens: BigInt(row.tokens), requests: BigInt(row.requests), classes };
+}
+
+const ZERO: UsageAmounts = { cost: 0n, tokens: 0n, requests: 0n, classes: {} };
+
+function literalValues(spec: CounterSpec): Partial<Record<Dimension, string>> {
+  const out: Partial<Record<Dimension, string>> = {};
+  for (const d of spec.scope.dims) if (d.kind === 'literal') out[d.dim] = d.value;
+  return out;
+}
+
+/** The store's usage of one spec in one slot, as counters; identities seen, for sealing. */
+async function computeSpec(
+  engine: BudgetEngine,
+  store: AnalyticsStore,
+  slot: Slot,
+  plan: SpecPlan,
+  fence: readonly FencePosition[],
+): Promise<{ counters: SwapCounter[]; identities: DimValues[] }> {
+  const { spec, buckets } = plan;
+  const first = buckets[0] as Bucket;
+  const last = buckets[buckets.length - 1] as Bucket;
+  const step = spec.period.kind === 'rolling' ? first.end - first.start : last.end - first.start;
+  const dims = spec.scope.dims.filter((d) => d.dim !== 'tenant');
+  const rows = await store.query<SumsRow>(sumsQuery({ tenant: slot, from: first.start, to: last.end, step, dims, fence }));
+  const base: Partial<Record<Dimension, string>> = { ...literalValues(spec), ...(slot === null ? {} : { tenant: slot }) };
+  const byIndex = new Map(buckets.map((b) => [Math.round((b.start - first.start) / step), b]));
+  const counters = new Map<string, SwapCounter>();
+  const identities = new Map<string, DimValues>();
+  const put = (values: DimValues, bucket: Bucket, used: UsageAmounts): void => {
+    const key = engine.counters.keys.counter({ slot, period: spec.periodId, bucket: bucket.label, dims: spec.scope.counterDims(values) });
+    counters.set(key, { key, expireAt: bucketExpiry(spec.period, bucket, engine.graceMs), used });
+    identities.set(JSON.stringify(spec.scope.counterDims(values)), values);
+  };
+  if (spec.scope.each.filter((d) => d !== 'tenant').length === 0) {
+    for (const b of buckets) put(base, b, ZERO);
+  }
+  for (const row of rows) {
+    const bucket = byIndex.get(Number(row.bucket));
+    if (!bucket) continue;
+    const values: Partial<Record<Dimension, string>> = { ...base };
+    for (const d of spec.scope.each) if (d !== 'tenant') values[d] = row[`d_${d}`] ?? '';
+    put(values, bucket, usageOf(row));
+  }
+  return { counters: [...counters.values()], identities: [...identities.values()] };
+}
+
+function fencePositions(snapshot: FenceSnapshot, establish: Readonly<Record<string, string>>): FencePosition[] {
+  return Object.entries({ ...snapshot.fence, ...establish }).map(([field, offset]) => ({ ...parseFenceField(field), offset }));
+}
+
+async function reconcileSlot(
+  engine: BudgetEngine,
+  store: AnalyticsStore,
+  set: BudgetSet,
+  slot: Slot,
+  plans: readonly SpecPlan[],
+  options: ReconcileOptions,
+): Promise<{ counters: number; retries: number; locked: boolean; sealed: number }> {
+  const counters = engine.counters;
+  const maxAttempts = options.maxAttempts ?? 6;
+  const lockAfter = options.lockAfter ?? 2;
+  const chunkSize = options.chunkSize ?? 1000;
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    const lockToken = attempt >= lockAfter ? randomUUID() : null;
+    const snapshot = await counters.snapshot({ slot, minVersion: set.version, lockToken, lockTtlMs: 30_000 });
+    const stored = await store.query<MaxOffsetRow>(maxOffsetsQuery(slot));
+    const establish: Record<string, string> = {};
+    for (const row of stored) {
+      const field = counters.keys.fenceField(row.topic, Number(row.partition));
+      if (snapshot.fence[field] === undefined) establish[field] = String(row.max_offset);
+    }
+    const fence = fencePositions(snapshot, establish);
+    const computed = await Promise.all(plans.map((p) => computeSpec(engine, store, slot, p, fence)));
+    const all = computed.flatMap((c) => c.counters);
+    const chunks = lockToken && all.length > chunkSize ? Array.from({ length: Math.ceil(all.length / chunkSize) }, (_, i) => all.slice(i * chunkSize, (i + 1) * chunkSize)) : [all];
+    let swapped = true;
+    for (let i = 0; i < chunks.length; i++) {
+      const lastChunk = i === chunks.length - 1;
+      const outcome = await counters.swap({
+        slot,
+        expected: i === 0 ? snapshot.fence : { ...snapshot.fence, ...establish },
+        establish: i === 0 ? establish : {},
+        lockToken: lastChunk ? lockToken : null,
+        counters: chunks[i] ?? [],
+      });
+      if (outcome !== 'swapped') {
+        swapped = false;
+        break;
+      }
+    }
+    if (!swapped) {
+      await sleep(Math.min(200, 10 * 2 ** attempt));
+      continue;
+    }
+    const sealed = options.sealAlerts === false ? 0 : await seal(engine, slot, plans, computed.map((c) => c.identities), all);
+    return { counters: all.length, retries: attempt, locked: lockToken !== null, sealed };
+  }
+  throw new TallyError('CONFLICT', `reconcile of ${slot === null ? 'the global slot' : `tenant ${JSON.stringify(slot)}`} gave up: the fence kept moving`, {
+    retriable: true,
+    details: { reason: 'fence_moving' },
+  });
+}
+
+/** Marks thresholds the rebuilt counters reach now as alerted. */
+async function seal(engine: BudgetEngine, slot: Slot, plans: readonly SpecPlan[], identities: readonly DimValues[][], written: readonly SwapCounter[]): Promise<number> {
+  const now = engine.now();
+  const values = new Map<string, CounterValue>(written.map((c) => [c.key, { used: c.used, held: { cost: 0n, tokens: 0n, requests: 0n } }]));
+  const ctx = { keys: engine.counters.keys, now, graceMs: engine.graceMs, cache: new BucketCache() };
+  const watches: Watch[] = [];
+  plans.forEach((p, i) => {
+    for (const b of p.budgets) {
+      for (const v of identities[i] ?? []) {
+        if (b.budget.tier !== null && engine.current().tierOf(slot ?? '', v.user ?? '')?.name !== b.budget.tier) continue;
+        const w = watchFor(ctx, b, v, now);
+        if (w && w.keys.every((k) => values.has(k))) watches.push(w);
+      }
+    }
+  });
+  const entries = candidates(engine.counters.keys, watches, values).map((c) => c.mark);
+  if (entries.length === 0) return 0;
+  const changed = await engine.counters.marks({ slot, mode: 'seal', token: '', firstOffset: '', lastOffset: '', entries });
+  return changed.filter(Boolean).length;
+}
+
+/** Rebuilds the counters of open periods from the store; afterwards counters equal the store's sums. */
+export async function reconcile(engine: BudgetEngine, store: AnalyticsStore, options: ReconcileOptions = {}): Promise<ReconcileResult> {
+  if (options.settleMs) await sleep(options.settleMs);
+  const set = engine.current();
+  let budgets: readonly CompiledBudget[] = set.budgets;
+  if (options.budgetId !== undefined) {
+    const b = set.get(options.budgetId);
+    if (!b) throw new TallyError('BUDGET_NOT_FOUND', `no budget has id ${JSON.stringify(options.budgetId)}`, { details: { budget_id: options.budgetId } });
+    budgets = [b];
+  }
+  const now = engine.now();
+  const plans = plansFor(set, budgets, options.at ?? now, now, engine.graceMs);
+  const globalPlans = plans.filter((p) => p.spec.scope.global);
+  const tenantPlans = plans.filter((p) => !p.spec.scope.global);
+
+  const tenants = new Set<string>();
+  for (const p of tenantPlans) if (p.spec.scope.tenantLiteral !== null) tenants.add(p.spec.scope.tenantLiteral);
+  const anyTenant = tenantPlans.filter((p) => p.spec.scope.tenantLiteral === null);
+  if (anyTenant.length > 0) {
+    const from = Math.min(...anyTenant.map((p) => p.buckets[0]?.start ?? now));
+    const to = Math.max(...anyTenant.map((p) => p.buckets[p.buckets.length - 1]?.end ?? now));
+    for (const r of await store.query<TenantRow>(tenantsQuery(from, to))) tenants.add(r.tenant);
+  }
+  let slots: Slot[] = [...tenants].sort();
+  if (options.tenants) {
+    const only = new Set(options.tenants);
+    slots = slots.filter((s) => s !== null && only.has(s));
+  }
+  if (globalPlans.length > 0 && (options.tenants === undefined || options.global === true)) slots.push(null);
+
+  const result = { slots: 0, counters: 0, retries: 0, locked: 0, sealed: 0 };
+  for (const slot of slots) {
+    const mine = slot === null ? globalPlans : tenantPlans.filter((p) => p.spec.scope.tenantLiteral === null || p.spec.scope.tenantLiteral === slot);
+    const r = await reconcileSlot(engine, store, set, slot, mine, options);
+    result.slots += 1;
+    result.counters += r.counters;
+    result.retries += r.retries;
+    result.locked += r.locked ? 1 : 0;
+    result.sealed += r.sealed;
+    options.onProgress?.(result.slots, slots.length, slot);
+  }
+  return result;
+}

@@ -1,0 +1,270 @@
+/**
+ * Budget persistence: budgets, tier templates and tier assignments, with
+ * validation (BUDGET_INVALID naming the field), a cheap change marker
+ * (`version()`), idempotent seeding, and an optional change feed.
+ *
+ * The logic lives here once, over a tiny storage seam (`RepositoryStorage`):
+ * rows of (kind, key, JSON body, version, deleted). The analytics store
+ * (repository-store.ts, tables of migration 0010) and memory
+ * (repository-memory.ts) implement it.
+ *
+ * Versions are microseconds since the epoch, and every write takes one above
+ * the highest version stored anywhere (and above this process's last one), so
+ * `version()` — the maximum over all rows, deletions included — moves with
+ * every change, whichever process wrote it.
+ */
+import { TallyError, type FieldError } from '../errors.js';
+import type { BudgetState } from './catalog.js';
+import { budgetInvalid, parseBudget, sameBudget, type Budget, type ParseBudgetOptions } from './model.js';
+import { parseTier, tierToInput, type Tier, type TierAssignment } from './tiers.js';
+
+export type RowKind = 'budget' | 'tier' | 'assignment';
+
+export interface StoredRow {
+  readonly kind: RowKind;
+  /** budget id, tier name, or JSON [tenant, user] */
+  readonly key: string;
+  /** JSON of the budget or tier input; the tier name for an assignment */
+  readonly body: string;
+  /** decimal */
+  readonly version: string;
+  readonly deleted: boolean;
+}
+
+export interface RepositoryStorage {
+  /** Newest row per key of a kind, deleted keys left out. */
+  live(kind: RowKind): Promise<StoredRow[]>;
+  /** Newest row of one key, deleted or not. */
+  one(kind: RowKind, key: string): Promise<StoredRow | null>;
+  write(rows: readonly StoredRow[]): Promise<void>;
+  /** Highest version of any row, '0' when empty. */
+  maxVersion(): Promise<string>;
+}
+
+/** Something to tell other processes that budgets changed (e.g. Redis pub/sub). */
+export interface ChangePublisher {
+  publish(): Promise<void>;
+}
+
+export interface RepositoryOptions {
+  /** Default `approaching` percentage of parsed budgets (config budgets.approachingPercent). */
+  readonly approaching?: number;
+  readonly publisher?: ChangePublisher;
+  /** Clock in epoch ms (tests). */
+  readonly clock?: () => number;
+}
+
+export interface SeedInput {
+  /** Budgets to create when missing; each needs an id. */
+  readonly budgets?: readonly unknown[];
+  /** Tier templates by name (or a list with names), created when missing. */
+  readonly tiers?: Readonly<Record<string, unknown>> | readonly unknown[];
+}
+
+export interface SeedResult {
+  readonly created: readonly string[];
+  /** Already present (left as they are: changes made through the API win). */
+  readonly existing: readonly string[];
+}
+
+const assignmentKey = (tenant: string, user: string): string => JSON.stringify([tenant, user]);
+
+export class BudgetRepository {
+  private lastVersion = 0n;
+  private readonly parseOptions: ParseBudgetOptions;
+
+  constructor(private readonly storage: RepositoryStorage, private readonly options: RepositoryOptions = {}) {
+    this.parseOptions = options.approaching === undefined ? {} : { approaching: options.approaching };
+  }
+
+  private async nextVersion(): Promise<string> {
+    const now = BigInt((this.options.clock ?? Date.now)()) * 1000n;
+    const stored = BigInt(await this.storage.maxVersion());
+    let v = now > stored ? now : stored + 1n;
+    if (v <= this.lastVersion) v = this.lastVersion + 1n;
+    this.lastVersion = v;
+    return v.toString();
+  }
+
+  private async write(rows: Omit<StoredRow, 'version'>[]): Promise<void> {
+    const version = await this.nextVersion();
+    await this.storage.write(rows.map((r) => ({ ...r, version })));
+    await this.options.publisher?.publish().catch(() => undefined);
+  }
+
+  // ─── budgets ────────────────────────────────────────────────────────────
+
+  async list(): Promise<Budget[]> {
+    return (await this.storage.live('budget')).map((r) => parseBudget(JSON.parse(r.body)));
+  }
+
+  async get(id: string): Promise<Budget> {
+    const row = await this.storage.one('budget', id);
+    if (!row || row.deleted) throw new TallyError('BUDGET_NOT_FOUND', `no budget has id ${JSON.stringify(id)}`, { details: { budget_id: id } });
+    return parseBudget(JSON.parse(row.body));
+  }
+
+  /** Creates a budget; CONFLICT when the id exists. */
+  async create(input: unknown): Promise<Budget> {
+    const budget = parseBudget(input, this.parseOptions);
+    if (budget.tier !== null) throw budgetInvalid([{ path: 'tier', reason: 'tier budgets are made by tiers; create a tier instead' }]);
+    const existing = await this.storage.one('budget', budget.id);
+    if (existing && !existing.deleted) throw new TallyError('CONFLICT', `a budget with id ${JSON.stringify(budget.id)} exists`, { details: { budget_id: budget.id } });
+    await this.write([{ kind: 'budget', key: budget.id, body: JSON.stringify(budget), deleted: false }]);
+    return budget;
+  }
+
+  /** Creates or replaces the budget with this id. */
+  async put(id: string, input: unknown): Promise<Budget> {
+    const body = typeof input === 'object' && input !== null ? { ...input, id } : input;
+    const budget = parseBudget(body, this.parseOptions);
+    if (budget.tier !== null) throw budgetInvalid([{ path: 'tier', reason: 'tier budgets are made by tiers; change the tier instead' }]);
+    await this.write([{ kind: 'budget', key: budget.id, body: JSON.stringify(budget), deleted: false }]);
+    return budget;
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.get(id);
+    await this.write([{ kind: 'budget', key: id, body: '{}', deleted: true }]);
+  }
+
+  // ─── tiers ──────────────────────────────────────────────────────────────
+
+  async listTiers(): Promise<Tier[]> {
+    return (await this.storage.live('tier')).map((r) => parseTier(JSON.parse(r.body), this.parseOptions));
+  }
+
+  async getTier(name: string): Promise<Tier> {
+    const row = await this.storage.one('tier', name);
+    if (!row || row.deleted) throw new TallyError('NOT_FOUND', `no tier is named ${JSON.stringify(name)}`, { details: { tier: name } });
+    return parseTier(JSON.parse(row.body), this.parseOptions);
+  }
+
+  /** Creates or replaces a tier. At most one tier is the default. */
+  async putTier(input: unknown): Promise<Tier> {
+    const tier = parseTier(input, this.parseOptions);
+    if (tier.default) {
+      const other = (await this.listTiers()).find((t) => t.default && t.name !== tier.name);
+      if (other) throw budgetInvalid([{ path: 'default', reason: `tier "${other.name}" is already the default` }], 'tier');
+    }
+    await this.write([{ kind: 'tier', key: tier.name, body: JSON.stringify(tierToInput(tier)), deleted: false }]);
+    return tier;
+  }
+
+  async removeTier(name: string): Promise<void> {
+    await this.getTier(name);
+    await this.write([{ kind: 'tier', key: name, body: '{}', deleted: true }]);
+  }
+
+  // ─── assignments ────────────────────────────────────────────────────────
+
+  async assignments(): Promise<TierAssignment[]> {
+    return (await this.storage.live('assignment')).map((r) => {
+      const [tenant = '', user = ''] = JSON.parse(r.key) as string[];
+      return { tenant, user, tier: r.body };
+    });
+  }
+
+  /** Puts a user in a tier (the tier must exist). */
+  async assign(a: TierAssignment): Promise<void> {
+    const errors: FieldError[] = [];
+    if (!a.tenant) errors.push({ path: 'tenant', reason: 'must not be empty' });
+    if (!a.user) errors.push({ path: 'user', reason: 'must not be empty' });
+    const tier = a.tier ? await this.storage.one('tier', a.tier) : null;
+    if (!tier || tier.deleted) errors.push({ path: 'tier', reason: `no tier is named ${JSON.stringify(a.tier)}` });
+    if (errors.length > 0) throw budgetInvalid(errors, 'tier assignment');
+    await this.write([{ kind: 'assignment', key: assignmentKey(a.tenant, a.user), body: a.tier, deleted: false }]);
+  }
+
+  /** Removes a user's assignment (the default tier applies again). */
+  async unassign(tenant: string, user: string): Promise<void> {
+    await this.write([{ kind: 'assignment', key: assignmentKey(tenant, user), body: '', deleted: true }]);
+  }
+
+  // ─── change propagation ─────────────────────────────────────────────────
+
+  /** Changes whenever anything changes; cheap enough to poll every 500 ms. */
+  version(): Promise<string> {
+    return this.storage.maxVersion();
+  }
+
+  /** Everything, at (at least) the returned version. */
+  async state(): Promise<BudgetState> {
+    const version = await this.storage.maxVersion();
+    const [budgets, tiers, assignments] = await Promise.all([this.list(), this.listTiers(), this.assignments()]);
+    return { version, budgets, tiers, assignments };
+  }
+
+  /**
+   * Creates the budgets and tiers declared in config when missing (by id and
+   * name); present ones are left alone. Validates everything first and
+   * reports every mistake with its path; idempotent.
+   */
+  async seed(input: SeedInput): Promise<SeedResult> {
+    const errors: FieldError[] = [];
+    const budgets: Budget[] = [];
+    (input.budgets ?? []).forEach((raw, i) => {
+      const path = `budgets.defaults[${i}]`;
+      if (typeof raw !== 'object' || raw === null || typeof (raw as { id?: unknown }).id !== 'string') {
+        errors.push({ path: `${path}.id`, reason: 'a default budget needs an id, so that seeding it again changes nothing' });
+        return;
+      }
+      try {
+        budgets.push(parseBudget(raw, { ...this.parseOptions, path }));
+      } catch (err) {
+        errors.push(...fieldErrors(err, path));
+      }
+    });
+    const tierEntries: [string, unknown][] = Array.isArray(input.tiers)
+      ? input.tiers.map((t, i) => [String((t as { name?: unknown }).name ?? `[${i}]`), t])
+      : Object.entries(input.tiers ?? {});
+    const tiers: Tier[] = [];
+    for (const [name, raw] of tierEntries) {
+      const path = `budgets.tiers.${name}`;
+      try {
+        const body = typeof raw === 'object' && raw !== null && !Array.isArray(input.tiers) ? { ...raw, name } : raw;
+        tiers.push(parseTier(body, { ...this.parseOptions, path }));
+      } catch (err) {
+        errors.push(...fieldErrors(err, path));
+      }
+    }
+    if (tiers.filter((t) => t.default).length > 1) errors.push({ path: 'budgets.tiers', reason: 'at most one tier may be the default' });
+    if (errors.length > 0) throw budgetInvalid(errors, 'budget configuration');
+
+    const created: string[] = [];
+    const existing: string[] = [];
+    for (const t of tiers) {
+      const row = await this.storage.one('tier', t.name);
+      if (row && !row.deleted) existing.push(`tier:${t.name}`);
+      else {
+        await this.putTier(tierToInput(t));
+        created.push(`tier:${t.name}`);
+      }
+    }
+    for (const b of budgets) {
+      const row = await this.storage.one('budget', b.id);
+      if (row && !row.deleted) {
+        existing.push(b.id);
+        continue;
+      }
+      await this.write([{ kind: 'budget', key: b.id, body: JSON.stringify(b), deleted: false }]);
+      created.push(b.id);
+    }
+    return { created, existing };
+  }
+}
+
+function fieldErrors(err: unknown, path: string): FieldError[] {
+  const list = err instanceof TallyError ? (err.details.errors as FieldError[] | undefined) : undefined;
+  return list && list.length > 0 ? list : [{ path, reason: err instanceof Error ? err.message : String(err) }];
+}
+
+/** Whether two budget lists define the same budgets (order aside). */
+export function sameBudgets(a: readonly Budget[], b: readonly Budget[]): boolean {
+  if (a.length !== b.length) return false;
+  const byId = new Map(b.map((x) => [x.id, x]));
+  return a.every((x) => {
+    const y = byId.get(x.id);
+    return y !== undefined && sameBudget(x, y);
+  });
+}

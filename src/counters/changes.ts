@@ -1,0 +1,38 @@
+/**
+ * Budget change announcements over Redis pub/sub: the repository publishes
+ * after every write, and each process's budget source reloads at once instead
+ * of waiting for its next version poll (which stays as the fallback: pub/sub
+ * messages are not delivered to a process that is disconnected).
+ */
+import type { ChangePublisher } from '../budgets/repository.js';
+import type { ChangeFeed } from '../budgets/source.js';
+import { unavailable } from './codes.js';
+import type { RedisClient } from './redis.js';
+
+export class RedisChangeFeed implements ChangeFeed, ChangePublisher {
+  readonly channel: string;
+
+  constructor(private readonly client: RedisClient, prefix: string) {
+    this.channel = `${prefix}budgets.changed`;
+  }
+
+  async publish(): Promise<void> {
+    try {
+      await this.client.publish(this.channel, String(Date.now()));
+    } catch (err) {
+      throw unavailable(err, 'publish');
+    }
+  }
+
+  async subscribe(listener: () => void): Promise<() => Promise<void>> {
+    const sub = this.client.duplicate();
+    sub.on('message', (channel: string) => {
+      if (channel === this.channel) listener();
+    });
+    sub.on('error', () => undefined);
+    await sub.subscribe(this.channel);
+    return async () => {
+      await sub.quit().catch(() => undefined);
+    };
+  }
+}
