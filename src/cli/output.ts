@@ -40,6 +40,8 @@ export function thousands(text: string): string {
 }
 
 export interface Progress {
+  /** Prints a message line above the bar (the bar is redrawn on the next tick). */
+  log(line: string): void;
   tick(n?: number): void;
   set(done: number): void;
   done(summary?: string): void;
@@ -72,6 +74,7 @@ export function progress(label: string, total?: number, stream: NodeJS.WriteStre
     stream.write(tty ? `\r\x1b[2K${text}` : `${text}\n`);
   };
   return {
+    log(line) { stream.write(tty ? `\r\x1b[2K${line}\n` : `${line}\n`); last = 0; },
     tick(n = 1) { count += n; render(false); },
     set(done) { count = done; render(false); },
     done(summary) {

@@ -33,7 +33,7 @@ export const EVENT_ID_PATTERN = /^[\x21-\x7e]+$/;
 const timestamp = z
   .string()
   .regex(RFC3339_PATTERN, 'must be an RFC 3339 timestamp with a time zone, e.g. 2026-01-31T12:00:00Z')
-  .refine((s) => !RFC3339_PATTERN.test(s) || parseTimestamp(s) !== null, 'is not a real date and time between 1970 and 9999 (check the day of the month, the hour and the offset)');
+  .refine((s) => !RFC3339_PATTERN.test(s) || parseTimestamp(s) !== null, 'is not a real date and time between 1970 and 2299 (check the day of the month, the hour and the offset)');
 
 const bounded = (max: number) => z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 const identity = () => bounded(EVENT_LIMITS.maxIdLength);

@@ -19,7 +19,7 @@ import { formatTimestamp, parseTimestamp } from './time.js';
 
 function normalized(value: string, field: string): string {
   const ms = parseTimestamp(value);
-  if (ms === null) throw validationError([{ path: field, reason: 'is not a valid RFC 3339 timestamp between 1970 and 9999' }]);
+  if (ms === null) throw validationError([{ path: field, reason: 'is not a valid RFC 3339 timestamp between 1970 and 2299' }]);
   return formatTimestamp(ms);
 }
 

@@ -14,9 +14,9 @@ export const RFC3339_PATTERN = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,
 
 const PARTS = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
 
-/** Earliest and latest instants tally stores (1970-01-01 to 9999-12-31 UTC). */
+/** Earliest and latest instants tally stores (1970-01-01 to 2299-12-31 UTC: the range of ClickHouse DateTime64). */
 export const MIN_TIMESTAMP_MS = 0;
-export const MAX_TIMESTAMP_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+export const MAX_TIMESTAMP_MS = Date.UTC(2299, 11, 31, 23, 59, 59, 999);
 
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
@@ -26,7 +26,7 @@ function daysInMonth(year: number, month: number): number {
 /**
  * Epoch milliseconds of an RFC 3339 timestamp (sub-millisecond digits
  * truncated), or null when the text is not one or names an impossible date or
- * time (Feb 30, 24:00, a +25:00 offset) or lies outside 1970–9999 UTC.
+ * time (Feb 30, 24:00, a +25:00 offset) or lies outside 1970–2299 UTC.
  */
 export function parseTimestamp(text: string): number | null {
   const m = PARTS.exec(text);

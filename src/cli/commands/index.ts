@@ -1,7 +1,10 @@
 /** Every `tally` subcommand, in the order `tally --help` lists them. */
 import type { Command } from 'commander';
+import { registerMigrate } from './migrate.js';
 import { registerPrice } from './price.js';
+import { registerProcessor } from './processor.js';
+import { registerSend } from './send.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerPrice];
+export const COMMANDS: readonly RegisterCommand[] = [registerMigrate, registerProcessor, registerSend, registerPrice];

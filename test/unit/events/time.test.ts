@@ -39,3 +39,10 @@ describe('RFC 3339 timestamps', () => {
     expect(parseTimestamp(input)).toBeNull();
   });
 });
+
+describe('stored range', () => {
+  it('refuses instants ClickHouse DateTime64 cannot store (after 2299)', () => {
+    expect(parseTimestamp('2299-12-31T23:59:59.999Z')).toBe(Date.UTC(2299, 11, 31, 23, 59, 59, 999));
+    expect(parseTimestamp('2300-01-01T00:00:00Z')).toBeNull();
+  });
+});

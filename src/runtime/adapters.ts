@@ -1,0 +1,52 @@
+/**
+ * Config → adapters. The one place that decides which implementation of each
+ * port a process uses: ClickHouse when `clickhouse.url` is set, else the
+ * embedded chDB store under the data directory; Kafka for the distributed
+ * processes, the direct log for `tally start`.
+ */
+import { join } from 'node:path';
+import type { TallyConfig } from '../config/schema.js';
+import type { Logger } from '../logger.js';
+import { createKafkaEventLog } from '../log/kafka.js';
+import { resolveTopics, type Topics } from '../log/topics.js';
+import type { EventLog } from '../log/types.js';
+import { createPricer, loadCatalog, type Pricer } from '../pricing/index.js';
+import { createChdbStore } from '../store/chdb.js';
+import { createClickHouseStore } from '../store/clickhouse.js';
+import type { AnalyticsStore } from '../store/types.js';
+
+/** Where the embedded chDB engine keeps its files. */
+export function chdbDataDir(config: TallyConfig): string {
+  return join(config.dataDir, 'chdb');
+}
+
+export async function openStore(config: TallyConfig, logger: Logger): Promise<AnalyticsStore> {
+  const c = config.clickhouse;
+  if (c.url) {
+    return createClickHouseStore({ url: c.url, username: c.username, password: c.password, database: c.database, requestTimeoutMs: c.requestTimeoutMs, logger });
+  }
+  return createChdbStore({ dataDir: chdbDataDir(config), database: c.database, logger });
+}
+
+export function describeStore(config: TallyConfig): string {
+  return config.clickhouse.url ? `ClickHouse ${new URL(config.clickhouse.url).host}/${config.clickhouse.database}` : `chDB ${chdbDataDir(config)}`;
+}
+
+export function openKafka(config: TallyConfig, logger: Logger): EventLog {
+  const k = config.kafka;
+  return createKafkaEventLog({ brokers: k.brokers, clientId: k.clientId, ssl: k.ssl, ...(k.sasl ? { sasl: k.sasl } : {}), logger });
+}
+
+export function topicsOf(config: TallyConfig): Topics {
+  const t = config.topics;
+  return resolveTopics({
+    raw: { name: t.raw, partitions: t.rawPartitions },
+    dlq: { name: t.dlq, partitions: t.sidePartitions },
+    alerts: { name: t.alerts, partitions: t.sidePartitions },
+  });
+}
+
+export function buildPricer(config: TallyConfig, extraPriceFiles: readonly string[] = []): Pricer {
+  const catalog = loadCatalog({ files: [...config.pricing.priceFiles, ...extraPriceFiles] });
+  return createPricer(catalog, { deployments: config.pricing.azureDeployments, reportedCost: config.pricing.reportedCost });
+}
