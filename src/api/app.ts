@@ -4,7 +4,7 @@
  * in src/runtime/. Route groups are registered only when their service is
  * given, so each process serves exactly what it runs.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { HealthState } from '../health.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/registry.js';
@@ -42,7 +42,8 @@ export interface AppDeps {
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request lines come from our onResponse hook at debug level, not Fastify's at info.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimitBytes,
     trustProxy: false,
   });

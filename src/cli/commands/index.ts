@@ -4,7 +4,8 @@ import { registerMigrate } from './migrate.js';
 import { registerPrice } from './price.js';
 import { registerProcessor } from './processor.js';
 import { registerSend } from './send.js';
+import { registerStart } from './start.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerMigrate, registerProcessor, registerSend, registerPrice];
+export const COMMANDS: readonly RegisterCommand[] = [registerStart, registerMigrate, registerProcessor, registerSend, registerPrice];

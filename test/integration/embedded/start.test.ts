@@ -1,0 +1,58 @@
+/** The embedded all-in-one (`tally start`): HTTP ingest → direct log → processor → chDB, across a restart. */
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../../src/config/load.js';
+import { HealthState } from '../../../src/health.js';
+import { silentLogger } from '../../../src/logger.js';
+import { createMetrics } from '../../../src/metrics/registry.js';
+import { startEmbedded, type Embedded } from '../../../src/runtime/embedded.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'tally-embedded-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+async function start(): Promise<Embedded> {
+  const config = loadConfig({ env: {}, overrides: { dataDir } });
+  return startEmbedded({ config, logger: silentLogger(), metrics: createMetrics({ defaultMetrics: false }), health: new HealthState() }, { host: '127.0.0.1', port: 0 });
+}
+
+const event = (id: string, tokens: number) => ({ event_id: id, tenant: 'acme', provider: 'anthropic', model: 'claude-3-haiku-20240307', usage: { input_tokens: tokens, output_tokens: 0 } });
+
+async function post(url: string, body: unknown): Promise<{ status: number; json: { accepted: number } }> {
+  const res = await fetch(`${url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, json: (await res.json()) as { accepted: number } };
+}
+
+async function totals(e: Embedded): Promise<{ n: string; tokens: string; cost: string; max_offset: string }> {
+  const [row] = await e.store.query<{ n: string; tokens: string; cost: string; max_offset: string }>({
+    sql: "SELECT toString(count()) AS n, toString(sum(input_tokens)) AS tokens, toString(sum(cost_total)) AS cost, toString(max(source_offset)) AS max_offset FROM usage_events FINAL WHERE sign = 1",
+  });
+  if (!row) throw new Error('no row');
+  return row;
+}
+
+describe('tally start (embedded)', () => {
+  it('stores what the ingest accepted before answering 202, keeps it across a restart, and continues offsets', async () => {
+    const first = await start();
+    expect(first.openAccess).toBe(true);
+    expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const res = await post(first.url, Array.from({ length: 200 }, (_, i) => event(`a${i}`, 1_000_000)));
+    expect(res).toEqual({ status: 202, json: expect.objectContaining({ accepted: 200 }) });
+    // No waiting: in embedded mode a 202 means stored. claude-3-haiku input is $0.25 per million.
+    expect(await totals(first)).toMatchObject({ n: '200', tokens: '200000000', cost: '50' });
+    await first.close();
+
+    const second = await start();
+    try {
+      expect((await totals(second)).n).toBe('200');
+      const before = BigInt((await totals(second)).max_offset);
+      await post(second.url, [event('b1', 4_000_000), event('a7', 1_000_000)]);
+      const after = await totals(second);
+      expect(after).toMatchObject({ n: '201', tokens: '204000000', cost: '51' });
+      expect(BigInt(after.max_offset)).toBeGreaterThan(before);
+    } finally {
+      await second.close();
+    }
+  });
+});
