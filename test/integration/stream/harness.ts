@@ -1,0 +1,71 @@
+/** Shared set-up of the stream tests: unique topics on the real broker, a store, an in-process processor. */
+import { loadConfig } from '../../../src/config/load.js';
+import { HealthState } from '../../../src/health.js';
+import { silentLogger } from '../../../src/logger.js';
+import { createKafkaEventLog } from '../../../src/log/kafka.js';
+import { resolveTopics, topicSpecs, type Topics } from '../../../src/log/topics.js';
+import type { EventLog, LogRecord } from '../../../src/log/types.js';
+import { createMetrics, type Metrics } from '../../../src/metrics/registry.js';
+import type { Processor } from '../../../src/processor/processor.js';
+import { buildPricer } from '../../../src/runtime/adapters.js';
+import { buildProcessor } from '../../../src/runtime/processor.js';
+import type { AnalyticsStore } from '../../../src/store/types.js';
+import { kafkaBrokers, uniqueName } from '../../support/services.js';
+
+export interface StreamHarness {
+  readonly topics: Topics;
+  readonly groupId: string;
+  readonly log: EventLog;
+  readonly health: HealthState;
+  readonly metrics: Metrics;
+  readonly processor: Processor;
+  close(): Promise<void>;
+}
+
+export async function streamHarness(store: AnalyticsStore, options: { partitions?: number; retryMaxDelayMs?: number } = {}): Promise<StreamHarness> {
+  const prefix = `${uniqueName('t')}.`;
+  const topics = resolveTopics({ prefix, raw: { partitions: options.partitions ?? 4 }, dlq: { partitions: 1 }, alerts: { partitions: 1 } });
+  const log = createKafkaEventLog({ brokers: kafkaBrokers(), clientId: prefix });
+  await log.ensureTopics(topicSpecs(topics));
+  const health = new HealthState();
+  const metrics = createMetrics({ defaultMetrics: false });
+  const groupId = `${prefix}processor`;
+  const config = loadConfig({ env: {}, overrides: { processor: { groupId, maxWaitTimeMs: 50, minBytes: 1 } } });
+  const processor = buildProcessor({
+    config, logger: silentLogger(), metrics, health, log, store, pricer: buildPricer(config), topics,
+    overrides: { retryInitialDelayMs: 100, retryMaxDelayMs: options.retryMaxDelayMs ?? 2_000, lagIntervalMs: 1_000 },
+  });
+  await processor.start();
+  return {
+    topics, groupId, log, health, metrics, processor,
+    async close() {
+      await processor.stop();
+      await log.close();
+    },
+  };
+}
+
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+export async function readAll(log: EventLog, topic: string): Promise<LogRecord[]> {
+  const out: LogRecord[] = [];
+  for await (const r of log.replay({ topic, from: { earliest: true } })) out.push(r);
+  return out;
+}
+
+export async function storedTotals(store: AnalyticsStore): Promise<{ rows: number; events: number; unpriced: number; tokens: bigint; cost: string }> {
+  const [r] = await store.query<{ rows: string; events: string; unpriced: string; tokens: string; cost: string }>({
+    sql: `SELECT toString((SELECT count() FROM usage_events)) AS rows, toString(count()) AS events, toString(countIf(NOT priced)) AS unpriced,
+                 toString(sum(total_tokens)) AS tokens, toString(sum(cost_total)) AS cost
+          FROM usage_events FINAL WHERE sign = 1`,
+  });
+  if (!r) throw new Error('no totals');
+  return { rows: Number(r.rows), events: Number(r.events), unpriced: Number(r.unpriced), tokens: BigInt(r.tokens), cost: r.cost };
+}
