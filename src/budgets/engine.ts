@@ -29,6 +29,7 @@ import type { BudgetSource } from './source.js';
 import { buildStatus, verdict } from './status.js';
 import { subjectValues } from './subject.js';
 import type { DimValues } from './scope.js';
+import { DIMENSIONS } from './model.js';
 import type {
   ActualUsage, ApplyBatch, ApplyOutcome, BudgetStatus, CheckResult, CheckedStatus, CostEstimator, ModelResolver,
   ReservationResult, ReserveOptions, SettleResult, Subject, ThresholdCrossing, UsageEstimate,
@@ -67,6 +68,8 @@ export class BudgetEngine {
   private readonly awaitTtlMs: number;
   private readonly cache = new BucketCache();
   private readonly settledMarks = new SettledMarks();
+  /** Read plans by budget-set version and subject, valid while their current buckets are. */
+  private readonly plans = new Map<string, { budgets: CompiledBudget[]; plan: ReadPlan; from: number; until: number }>();
   private readonly log: Logger;
 
   constructor(private readonly options: BudgetEngineOptions) {
@@ -176,8 +179,30 @@ export class BudgetEngine {
     return subjectValues(subject, this.options.resolveModel);
   }
 
+  /** The applicable budgets of a subject and what they read, cached while the windows stay the same. */
+  private planFor(set: BudgetSet, values: DimValues, now: number): { budgets: CompiledBudget[]; plan: ReadPlan } {
+    const key = `${set.version}\u0000${DIMENSIONS.map((d) => values[d] ?? '').join('\u0000')}`;
+    const hit = this.plans.get(key);
+    if (hit && hit.from <= now && now < hit.until) return hit;
+    const budgets = set.applicable(values);
+    const plan = planRead(budgets, values, this.context(now));
+    let from = Number.NEGATIVE_INFINITY;
+    let until = Number.POSITIVE_INFINITY;
+    for (const e of plan.entries) {
+      const current = e.window.buckets[e.window.buckets.length - 1];
+      if (current) {
+        from = Math.max(from, current.start);
+        until = Math.min(until, current.end);
+      }
+    }
+    if (this.plans.size >= 10_000) this.plans.clear();
+    const entry = { budgets, plan, from, until };
+    this.plans.set(key, entry);
+    return entry;
+  }
+
   private async readPlan(plan: ReadPlan, now: number): Promise<CounterValue[]> {
-    return this.counters.read({ now, groups: plan.groups });
+    return this.counters.read({ now, groups: plan.groups, fields: plan.fields });
   }
 
   private statusesOf(plan: ReadPlan, values: DimValues, read: readonly CounterValue[], now: number, estimate: HeldAmounts | null): CheckedStatus[] {
@@ -196,10 +221,9 @@ export class BudgetEngine {
     const set = this.budgets.current();
     const values = this.values(subject);
     const resolved = estimate === undefined ? null : await resolveEstimate(estimate, subject, this.options.estimateCost);
-    const budgets = set.applicable(values);
-    if (budgets.length === 0) return { allowed: true, budgets: [], exceeded: [], retry_after_seconds: null };
     const now = this.clock();
-    const plan = planRead(budgets, values, this.context(now));
+    const { budgets, plan } = this.planFor(set, values, now);
+    if (budgets.length === 0) return { allowed: true, budgets: [], exceeded: [], retry_after_seconds: null };
     const read = await this.readPlan(plan, now);
     const statuses = this.statusesOf(plan, values, read, now, resolved);
     return { ...verdict(statuses), budgets: statuses };
@@ -217,19 +241,18 @@ export class BudgetEngine {
     const hold = await resolveEstimate(estimate, subject, this.options.estimateCost);
     const ttl = options.ttlMs ?? this.reservationTtlMs;
     if (!Number.isFinite(ttl) || ttl <= 0) throw validationError([{ path: 'ttl', reason: 'must be a positive number of milliseconds' }]);
-    const budgets = set.applicable(values);
     const now = this.clock();
+    const { budgets, plan } = this.planFor(set, values, now);
     const tenant = values.tenant ?? 'default';
     if (budgets.length === 0) {
       const ref = newReservationId(tenant, []);
       return { granted: true, reservation_id: ref.id, allowed: true, statuses: [], exceeded: [], retry_after_seconds: null, expires_at: null };
     }
-    const plan = planRead(budgets, values, this.context(now));
     const parts = reserveParts(plan, hold);
     const ref = newReservationId(tenant, parts.map((p) => p.slot));
     const ordered = ref.slots.map((slot) => parts.find((p) => p.slot === slot)).filter((p): p is ReservePart => p !== undefined);
     const expireAt = now + ttl;
-    const result = await this.counters.reserve({ now, id: ref.id, expireAt, hold, parts: ordered });
+    const result = await this.counters.reserve({ now, id: ref.id, expireAt, hold, parts: ordered, fields: plan.fields });
     const byKey = new Map<string, CounterValue>();
     ordered.flatMap((p) => p.read).forEach((k, i) => {
       const v = result.values[i];
@@ -303,9 +326,8 @@ export class BudgetEngine {
     const now = this.clock();
     if (subject) {
       const values = this.values(subject);
-      const budgets = set.applicable(values);
+      const { budgets, plan } = this.planFor(set, values, now);
       if (budgets.length === 0) return [];
-      const plan = planRead(budgets, values, this.context(now));
       return this.statusesOf(plan, values, await this.readPlan(plan, now), now, null);
     }
     const plain = set.budgets.filter((b) => b.scope.each.length === 0 && b.budget.tier === null);

@@ -4,6 +4,7 @@
  * which counters a subject's budgets read. Pure apart from the caches.
  */
 import type { CounterDim, CounterKeys, Slot } from '../counters/keys.js';
+import { fieldsFor } from '../counters/fields.js';
 import type { ApplyEvent, ApplyRequest, CounterTarget, DedupWindow, ReadGroup } from '../counters/types.js';
 import type { BudgetSet, CompiledBudget, CounterSpec } from './catalog.js';
 import { bucketAt, bucketExpiry, windowAt, type Bucket, type Period, type PeriodWindow } from './periods.js';
@@ -183,6 +184,7 @@ export function planApply(set: BudgetSet, batch: ApplyBatch, ctx: PlanContext): 
   return [...slots.values()].map(({ slot, b }) => {
     const watches = [...b.watches.values()];
     const readBack = [...new Set(watches.flatMap((w) => w.keys))];
+    const fields = fieldsFor(watches.map((w) => w.budget.field), false);
     const request: ApplyRequest = {
       slot,
       now: ctx.now,
@@ -192,6 +194,7 @@ export function planApply(set: BudgetSet, batch: ApplyBatch, ctx: PlanContext): 
       counters: b.counters,
       events: b.events,
       readBack,
+      fields,
     };
     return { slot, request, watches };
   });
@@ -216,6 +219,8 @@ export interface ReadPlan {
   readonly groups: readonly ReadGroup[];
   /** Offsets of each entry's values in the flattened read result. */
   readonly offsets: readonly number[];
+  /** The counter fields these budgets read (used and held). */
+  readonly fields: readonly string[];
 }
 
 export function planRead(budgets: readonly CompiledBudget[], values: DimValues, ctx: Pick<PlanContext, 'keys' | 'now' | 'graceMs' | 'cache'>): ReadPlan {
@@ -252,5 +257,5 @@ export function planRead(budgets: readonly CompiledBudget[], values: DimValues, 
     acc += g.keys.length;
   }
   const offsets = positions.map((p) => (base.get(p.slot) ?? 0) + p.index);
-  return { entries, groups, offsets };
+  return { entries, groups, offsets, fields: fieldsFor(budgets.map((b) => b.field), true) };
 }

@@ -13,7 +13,20 @@ import type { CheckedStatus } from './types.js';
 import { estimateFor } from './usage.js';
 
 export function formatAmount(metric: Metric, v: bigint): string {
+  if (v === 0n) return '0';
   return metric === 'cost' ? formatUsd(v) : v.toString();
+}
+
+const isoCache = new WeakMap<PeriodWindow, { start: string; resetsAt: string }>();
+
+/** ISO texts of a window's bounds (windows are cached and shared, so are these). */
+function isoOf(window: PeriodWindow): { start: string; resetsAt: string } {
+  let iso = isoCache.get(window);
+  if (!iso) {
+    iso = { start: new Date(window.start).toISOString(), resetsAt: new Date(window.resetsAt).toISOString() };
+    isoCache.set(window, iso);
+  }
+  return iso;
 }
 
 /** used / limit × 100, truncated to two decimals (exact integer arithmetic). */
@@ -57,9 +70,12 @@ export interface StatusInput {
 export function buildStatus(input: StatusInput): CheckedStatus {
   const { budget: b, window, buckets, now, estimate } = input;
   const metric = b.budget.metric;
-  const perBucket = buckets.map((v) => usedOf(v, b.field) + heldOf(v, b.field));
-  const used = buckets.reduce((a, v) => a + usedOf(v, b.field), 0n);
-  const reserved = buckets.reduce((a, v) => a + heldOf(v, b.field), 0n);
+  let used = 0n;
+  let reserved = 0n;
+  for (const v of buckets) {
+    used += usedOf(v, b.field);
+    reserved += heldOf(v, b.field);
+  }
   const amount = estimate ? estimateFor(b.field, estimate) : 0n;
   const remaining = b.limit - used - reserved;
   const wouldExceed = estimate ? used + reserved + amount > b.limit : used + reserved >= b.limit;
@@ -68,6 +84,7 @@ export function buildStatus(input: StatusInput): CheckedStatus {
   const exceeded = used >= b.limit;
   let retryAfter: number | null = null;
   if (blocking) {
+    const perBucket = b.period.kind === 'rolling' ? buckets.map((v) => usedOf(v, b.field) + heldOf(v, b.field)) : [];
     const at = b.period.kind === 'rolling' ? rollingRetryAt(b, window, perBucket, estimate ? amount : 1n) : window.resetsAt;
     retryAfter = Math.max(1, Math.ceil((at - now) / 1000));
   }
@@ -83,13 +100,13 @@ export function buildStatus(input: StatusInput): CheckedStatus {
     subject: b.scope.subjectOf(input.values),
     used: formatAmount(metric, used),
     reserved: formatAmount(metric, reserved),
-    limit: formatAmount(metric, b.limit),
+    limit: b.budget.limit,
     remaining: formatAmount(metric, remaining > 0n ? remaining : 0n),
     percentage,
     exceeded,
     approaching: !exceeded && percentage >= b.budget.approaching,
-    period_start: new Date(window.start).toISOString(),
-    resets_at: new Date(window.resetsAt).toISOString(),
+    period_start: isoOf(window).start,
+    resets_at: isoOf(window).resetsAt,
     would_exceed: wouldExceed,
     blocking,
     retry_after_seconds: retryAfter,

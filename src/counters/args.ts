@@ -33,7 +33,7 @@ export function applyCall(keys: CounterKeys, req: ApplyRequest): ScriptCall {
   for (const e of req.events) {
     args.push(e.offset ?? '', e.dedupId, ...usageArgs(e.usage), ...list(e.counters.map((i) => String(i + 1))));
   }
-  args.push(...list(req.readBack), ...list(ALL_FIELDS));
+  args.push(...list(req.readBack), ...list(req.fields ?? ALL_FIELDS));
   return {
     keys: [keys.fence(req.slot), keys.version(req.slot), keys.lock(req.slot), ...slotKeys(keys, req.slot)],
     args,
@@ -41,11 +41,11 @@ export function applyCall(keys: CounterKeys, req: ApplyRequest): ScriptCall {
 }
 
 /** One call reading every group (standalone Redis: any slots). */
-export function readCall(keys: CounterKeys, now: number, purgeLimit: number, groups: readonly ReadGroup[]): ScriptCall {
+export function readCall(keys: CounterKeys, now: number, purgeLimit: number, groups: readonly ReadGroup[], fields: readonly string[] = ALL_FIELDS): ScriptCall {
   const [first, ...rest] = groups;
   const args = [String(now), String(purgeLimit), String(rest.length)];
   for (const g of rest) args.push(...slotKeys(keys, g.slot));
-  args.push(...list(ALL_FIELDS), ...list(groups.flatMap((g) => g.keys)));
+  args.push(...list(fields), ...list(groups.flatMap((g) => g.keys)));
   return { keys: slotKeys(keys, first?.slot ?? null), args };
 }
 
@@ -69,7 +69,7 @@ function partArgs(keys: CounterKeys, part: ReservePart): string[] {
 }
 
 export function reserveCall(keys: CounterKeys, req: ReserveRequest, purgeLimit: number, parts: readonly ReservePart[] = req.parts): ScriptCall {
-  const args = [String(req.now), req.id, String(req.expireAt), ...holdArgs(req.hold), String(purgeLimit), ...list(ALL_FIELDS)];
+  const args = [String(req.now), req.id, String(req.expireAt), ...holdArgs(req.hold), String(purgeLimit), ...list(req.fields ?? ALL_FIELDS)];
   args.push(String(parts.length));
   for (const p of parts) args.push(...partArgs(keys, p));
   return { keys: slotKeys(keys, parts[0]?.slot ?? null), args };

@@ -48,6 +48,30 @@ export function joinCost(hi: string | null | undefined, lo: string | null | unde
 export const ZERO_USAGE: UsageAmounts = { cost: 0n, tokens: 0n, requests: 0n, classes: {} };
 export const ZERO_HELD: HeldAmounts = { cost: 0n, tokens: 0n, requests: 0n };
 
+/** The fields a reader of these metrics needs (used, and held when `held`). */
+export function fieldsFor(checks: readonly CheckField[], held: boolean): string[] {
+  const out = new Set<string>();
+  for (const f of checks) {
+    switch (f.metric) {
+      case 'cost': out.add('c1').add('c0'); if (held) out.add('hc1').add('hc0'); break;
+      case 'tokens': out.add('t'); if (held) out.add('ht'); break;
+      case 'requests': out.add('r'); if (held) out.add('hr'); break;
+      case 'class': out.add(classField(f.class)); if (held) out.add('ht'); break;
+    }
+  }
+  return [...out];
+}
+
+/** Decodes one reply row holding the values of `fields`, in order; fields not read are zero. */
+export function decodeFields(row: readonly (string | null)[], fields: readonly string[]): CounterValue {
+  if (fields === ALL_FIELDS) return decodeValue(row);
+  const v: Record<string, string | null> = {};
+  fields.forEach((f, i) => {
+    v[f] = row[i] ?? null;
+  });
+  return decodeValue(ALL_FIELDS.map((f) => v[f] ?? null));
+}
+
 /** Decodes one reply row (values of ALL_FIELDS) into amounts. */
 export function decodeValue(row: readonly (string | null)[]): CounterValue {
   const get = (i: number): string | null => row[i] ?? null;

@@ -48,10 +48,12 @@ export interface CounterKeyParts {
 }
 
 const SAFE = /^[A-Za-z0-9._@/+-]$/;
+const ALL_SAFE = /^[A-Za-z0-9._@/+-]*$/;
 const encoder = new TextEncoder();
 
 /** Escapes one variable key part (see the module comment). */
 export function escapeKeyPart(value: string): string {
+  if (ALL_SAFE.test(value)) return value;
   let out = '';
   for (const ch of value) {
     if (SAFE.test(ch)) {

@@ -9,7 +9,7 @@ import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
 import { TallyError } from '../errors.js';
 import { STATUS, statusError, unavailable } from './codes.js';
 import { applyCall, marksCall, readCall, reserveCall, settleCall, snapshotCall, swapCall, type ScriptCall } from './args.js';
-import { decodeValue } from './fields.js';
+import { ALL_FIELDS, decodeFields } from './fields.js';
 import { CounterKeys } from './keys.js';
 import { commandName, loadScripts, packageVersion, type ScriptName } from './scripts.js';
 import type {
@@ -49,8 +49,8 @@ function asReply(value: unknown, script: string): Reply {
   return value as Reply;
 }
 
-function rows(reply: Reply, from: number): CounterValue[] {
-  return reply.slice(from).map((row) => decodeValue((Array.isArray(row) ? row : []).map((v) => (v === null ? null : String(v)))));
+function rows(reply: Reply, from: number, fields: readonly string[] = ALL_FIELDS): CounterValue[] {
+  return reply.slice(from).map((row) => decodeFields((Array.isArray(row) ? row : []).map((v) => (v === null ? null : String(v))), fields));
 }
 
 function code(reply: Reply): number {
@@ -112,7 +112,7 @@ export class RedisCounterStore implements CounterStore {
       fenced: Number(reply[2]),
       duplicates: Number(reply[3]),
       released: Number(reply[4]),
-      values: rows(reply, 5),
+      values: rows(reply, 5, req.fields),
     };
   }
 
@@ -120,18 +120,18 @@ export class RedisCounterStore implements CounterStore {
     const groups = req.groups.filter((g) => g.keys.length > 0);
     if (groups.length === 0) return [];
     if (!this.isCluster || groups.length === 1) {
-      return rows(await this.run('read', readCall(this.keys, req.now, this.purgeLimit, groups)), 0);
+      return rows(await this.run('read', readCall(this.keys, req.now, this.purgeLimit, groups, req.fields)), 0, req.fields);
     }
     // Cluster: one call per slot, sent together (one network round trip).
-    const replies = await Promise.all(groups.map((g) => this.run('read', readCall(this.keys, req.now, this.purgeLimit, [g]))));
-    return replies.flatMap((r) => rows(r, 0));
+    const replies = await Promise.all(groups.map((g) => this.run('read', readCall(this.keys, req.now, this.purgeLimit, [g], req.fields))));
+    return replies.flatMap((r) => rows(r, 0, req.fields));
   }
 
   async reserve(req: ReserveRequest): Promise<ReserveResult> {
     if (!this.isCluster || req.parts.length <= 1) {
       const reply = await this.run('reserve', reserveCall(this.keys, req, this.purgeLimit));
       const granted = code(reply) === STATUS.OK;
-      return { granted, refused: granted ? null : { part: Number(reply[1]), check: Number(reply[2]) }, values: rows(reply, 3) };
+      return { granted, refused: granted ? null : { part: Number(reply[1]), check: Number(reply[2]) }, values: rows(reply, 3, req.fields) };
     }
     // Cluster with parts in several slots: reserve part by part; a refusal releases the parts already held.
     const values: CounterValue[] = [];
@@ -141,9 +141,9 @@ export class RedisCounterStore implements CounterStore {
       const reply = await this.run('reserve', reserveCall(this.keys, req, this.purgeLimit, [part]));
       if (code(reply) !== STATUS.OK) {
         await Promise.all(req.parts.slice(0, i).map((held) => this.releasePart(held.slot, req)));
-        return { granted: false, refused: { part: i, check: Number(reply[2]) }, values: [...values, ...rows(reply, 3)] };
+        return { granted: false, refused: { part: i, check: Number(reply[2]) }, values: [...values, ...rows(reply, 3, req.fields)] };
       }
-      values.push(...rows(reply, 3));
+      values.push(...rows(reply, 3, req.fields));
     }
     return { granted: true, refused: null, values };
   }

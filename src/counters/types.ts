@@ -75,6 +75,8 @@ export interface ApplyRequest {
   readonly events: readonly ApplyEvent[];
   /** Counters to read after the increments (for threshold crossings). */
   readonly readBack: readonly string[];
+  /** Fields of `readBack` needed (others may read as zero). Default all. */
+  readonly fields?: readonly string[];
 }
 
 export interface ApplyResult {
@@ -104,6 +106,8 @@ export interface ReadGroup {
 export interface ReadRequest {
   readonly now: number;
   readonly groups: readonly ReadGroup[];
+  /** Fields needed (others may read as zero). Default all. */
+  readonly fields?: readonly string[];
 }
 
 // ─── reserve / settle ─────────────────────────────────────────────────────
@@ -136,6 +140,8 @@ export interface ReserveRequest {
   readonly expireAt: number;
   readonly hold: HeldAmounts;
   readonly parts: readonly ReservePart[];
+  /** Fields of the `read` counters needed (others may read as zero). Default all. */
+  readonly fields?: readonly string[];
 }
 
 export interface ReserveResult {
