@@ -148,10 +148,12 @@ export function planApply(set: BudgetSet, batch: ApplyBatch, ctx: PlanContext): 
       }
       return list;
     };
-    if (set.hasTenantSpecs) touch(tenant);
+    const specs = set.specsFor(tenant);
+    // Every tenant some budget may count gets its slot's call (fence, dedup, awaited reservations), and so does the global slot.
+    if (specs.some((sp) => !sp.scope.global)) touch(tenant);
     if (set.hasGlobalSpecs) touch(null);
 
-    for (const spec of set.specsFor(tenant)) {
+    for (const spec of specs) {
       if (!spec.scope.matches(values)) continue;
       const target = specTarget(ctx, spec, values, at);
       if (!target) continue;
