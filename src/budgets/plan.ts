@@ -113,9 +113,8 @@ function slotKey(slot: Slot): string {
 }
 
 /**
- * One apply request per slot touched by the batch: every tenant with events
- * (when any budget has a tenant scope) and the global slot (when any budget
- * has none). Events land in the bucket of their `occurred_at`; events whose
+ * One apply request per slot: every tenant with events and the global slot
+ * (once any budget exists). Events land in the bucket of their `occurred_at`; events whose
  * bucket has already expired (later than its period plus grace) count nowhere.
  */
 export function planApply(set: BudgetSet, batch: ApplyBatch, ctx: PlanContext): SlotApply[] {
@@ -149,9 +148,14 @@ export function planApply(set: BudgetSet, batch: ApplyBatch, ctx: PlanContext): 
       return list;
     };
     const specs = set.specsFor(tenant);
-    // Every tenant some budget may count gets its slot's call (fence, dedup, awaited reservations), and so does the global slot.
-    if (specs.some((sp) => !sp.scope.global)) touch(tenant);
-    if (set.hasGlobalSpecs) touch(null);
+    // As soon as any budget exists, every tenant with events and the global slot get their call, even
+    // with nothing to count: the call checks the slot's version gate (a reconcile that backfills a new
+    // budget relies on it to refuse processors still on an older budget set), moves the fence,
+    // remembers ids and releases reservations awaiting these events.
+    if (set.specs.length > 0) {
+      touch(tenant);
+      touch(null);
+    }
 
     for (const spec of specs) {
       if (!spec.scope.matches(values)) continue;

@@ -13,7 +13,7 @@ describe('budget engine (memory)', () => {
     expect(typeof sink.apply).toBe('function');
   });
 
-  it('calls only the slots some budget can count', async () => {
+  it('calls every tenant slot with events and the global slot once a budget exists, none before', async () => {
     const counters = new MemoryCounterStore();
     const calls: (string | null)[] = [];
     const original = counters.apply.bind(counters);
@@ -24,7 +24,11 @@ describe('budget engine (memory)', () => {
     const engine = new BudgetEngine({ counters, budgets: new StaticBudgetSource(state([{ id: 'a', name: 'a', metric: 'cost', limit: '1', period: 'daily', scope: { tenant: 'acme' } }])) });
     const at = Date.now();
     await engine.apply({ topic: 'usage.raw', partition: 0, events: [priced({ id: '1', at, offset: 1 }), priced({ id: '2', at, offset: 2, tenant: 'other' })] });
-    expect(calls).toEqual(['acme']);
+    expect(calls.sort()).toEqual(['acme', 'other', null].sort());
+    const none = new BudgetEngine({ counters, budgets: new StaticBudgetSource(state([])) });
+    calls.length = 0;
+    await none.apply({ topic: 'usage.raw', partition: 0, events: [priced({ id: '3', at, offset: 3 })] });
+    expect(calls).toEqual([]);
     expect(await engine.apply({ topic: 'usage.raw', partition: 0, events: [] })).toEqual({ crossings: [], applied: 0, fenced: 0, duplicates: 0 });
   });
 
