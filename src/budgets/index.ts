@@ -11,3 +11,4 @@ export { parseBudget, budgetInputSchema, DIMENSIONS, METRICS, type Budget, type 
 export { parseTier, tierInputSchema, type Tier, type TierAssignment, type TierInput } from './tiers.js';
 export { bucketAt, windowAt, periodStart, resetsAt, describePeriod, type Period, type PeriodKind } from './periods.js';
 export type * from './types.js';
+export { createAlertPublisher, type AlertPublisherOptions, type BudgetAlertPublisher } from './publisher.js';
