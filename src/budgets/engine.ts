@@ -10,7 +10,7 @@
  *
  * Reconcile lives in reconcile.ts and uses the same counter store.
  */
-import { TallyError, validationError, type FieldError } from '../errors.js';
+import { TallyError, validationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import type { Slot } from '../counters/keys.js';
@@ -18,23 +18,23 @@ import type { AnalyticsStore } from '../store/types.js';
 import { isStaleBudgets } from '../counters/codes.js';
 import {
   DEFAULT_DEDUP,
-  type CounterStore, type CounterTarget, type CounterValue, type DedupWindow, type HeldAmounts, type ReservePart,
+  type CounterStore, type CounterValue, type DedupWindow, type HeldAmounts, type ReservePart,
 } from '../counters/types.js';
 import { SettledMarks, bySlot, candidates, crossingOf } from './alerts.js';
 import type { BudgetSet, CompiledBudget } from './catalog.js';
-import { BucketCache, planApply, planRead, type PlanContext, type ReadPlan } from './plan.js';
+import { BucketCache, planApply, planRead, reserveParts, type PlanContext, type ReadPlan } from './plan.js';
 import { reconcile, type ReconcileOptions, type ReconcileResult } from './reconcile.js';
 import { newReservationId, parseReservationId } from './reservations.js';
 import type { BudgetSource } from './source.js';
 import { buildStatus, verdict } from './status.js';
-import { subjectValues } from './subject.js';
+import { literalValues, subjectValues, valuesFor } from './subject.js';
 import type { DimValues } from './scope.js';
 import { DIMENSIONS } from './model.js';
 import type {
   ActualUsage, ApplyBatch, ApplyOutcome, BudgetStatus, CheckResult, CheckedStatus, CostEstimator, ModelResolver,
   ReservationResult, ReserveOptions, SettleResult, Subject, ThresholdCrossing, UsageEstimate,
 } from './types.js';
-import { estimateFor, resolveActual, resolveEstimate } from './usage.js';
+import { resolveActual, resolveEstimate } from './usage.js';
 
 export interface BudgetEngineOptions {
   readonly counters: CounterStore;
@@ -352,38 +352,4 @@ export class BudgetEngine {
   current(): BudgetSet {
     return this.budgets.current();
   }
-}
-
-function literalValues(b: CompiledBudget | undefined): DimValues {
-  const out: Record<string, string> = {};
-  for (const d of b?.scope.dims ?? []) if (d.kind === 'literal') out[d.dim] = d.value;
-  return out;
-}
-
-/** The values a budget's status is read for: its literals, then the subject; every `*` dimension must be given. */
-function valuesFor(b: CompiledBudget, values: DimValues, subject: Subject): DimValues {
-  const merged: Record<string, string> = { ...literalValues(b) };
-  for (const [d, v] of Object.entries(values)) if (v !== undefined && merged[d] === undefined) merged[d] = v;
-  if (subject.tenant === undefined && b.scope.tenantLiteral) merged.tenant = b.scope.tenantLiteral;
-  const errors: FieldError[] = b.scope.each
-    .filter((d) => subject[d] === undefined || subject[d] === '')
-    .map((d) => ({ path: `subject.${d}`, reason: `budget ${b.budget.id} is counted per ${d}; name the ${d}` }));
-  if (errors.length > 0) throw validationError(errors);
-  return merged;
-}
-
-/** One reserve part per slot: checks for hard budgets, holds on every budget's current counter. */
-function reserveParts(plan: ReadPlan, hold: HeldAmounts): ReservePart[] {
-  const parts = new Map<Slot, { checks: ReservePart['checks'][number][]; holds: Map<string, CounterTarget>; read: string[] }>();
-  for (const e of plan.entries) {
-    let p = parts.get(e.slot);
-    if (!p) {
-      p = { checks: [], holds: new Map(), read: [] };
-      parts.set(e.slot, p);
-    }
-    if (e.budget.hard) p.checks.push({ field: e.budget.field, keys: e.keys, limit: e.budget.limit, amount: estimateFor(e.budget.field, hold) });
-    for (const t of e.targets) p.holds.set(t.key, t);
-    for (const k of e.keys) if (!p.read.includes(k)) p.read.push(k);
-  }
-  return [...parts].map(([slot, p]) => ({ slot, checks: p.checks, holds: [...p.holds.values()], read: p.read }));
 }

@@ -5,12 +5,12 @@
  */
 import type { CounterDim, CounterKeys, Slot } from '../counters/keys.js';
 import { fieldsFor } from '../counters/fields.js';
-import type { ApplyEvent, ApplyRequest, CounterTarget, DedupWindow, ReadGroup } from '../counters/types.js';
+import type { ApplyEvent, ApplyRequest, CounterTarget, DedupWindow, HeldAmounts, ReadGroup, ReservePart } from '../counters/types.js';
 import type { BudgetSet, CompiledBudget, CounterSpec } from './catalog.js';
 import { bucketAt, bucketExpiry, windowAt, type Bucket, type Period, type PeriodWindow } from './periods.js';
 import { eventDims, type DimValues } from './scope.js';
 import type { ApplyBatch } from './types.js';
-import { eventUsage } from './usage.js';
+import { estimateFor, eventUsage } from './usage.js';
 
 /** Remembers the last bucket and window per period: events of one batch nearly always share them. */
 export class BucketCache {
@@ -264,4 +264,20 @@ export function planRead(budgets: readonly CompiledBudget[], values: DimValues, 
   }
   const offsets = positions.map((p) => (base.get(p.slot) ?? 0) + p.index);
   return { entries, groups, offsets, fields: fieldsFor(budgets.map((b) => b.field), true) };
+}
+
+/** One reserve part per slot: checks for hard budgets, holds on every budget's current counter. */
+export function reserveParts(plan: ReadPlan, hold: HeldAmounts): ReservePart[] {
+  const parts = new Map<Slot, { checks: ReservePart['checks'][number][]; holds: Map<string, CounterTarget>; read: string[] }>();
+  for (const e of plan.entries) {
+    let p = parts.get(e.slot);
+    if (!p) {
+      p = { checks: [], holds: new Map(), read: [] };
+      parts.set(e.slot, p);
+    }
+    if (e.budget.hard) p.checks.push({ field: e.budget.field, keys: e.keys, limit: e.budget.limit, amount: estimateFor(e.budget.field, hold) });
+    for (const t of e.targets) p.holds.set(t.key, t);
+    for (const k of e.keys) if (!p.read.includes(k)) p.read.push(k);
+  }
+  return [...parts].map(([slot, p]) => ({ slot, checks: p.checks, holds: [...p.holds.values()], read: p.read }));
 }

@@ -4,6 +4,7 @@
  * so a budget scoped to `openai/gpt-4o` matches a caller that says `gpt-4o`.
  */
 import { validationError, type FieldError } from '../errors.js';
+import type { CompiledBudget } from './catalog.js';
 import { DIMENSIONS, type Dimension } from './model.js';
 import type { DimValues } from './scope.js';
 import type { ModelResolver, Subject } from './types.js';
@@ -22,3 +23,23 @@ export function subjectValues(subject: Subject, resolveModel?: ModelResolver): D
   if (out.model !== undefined && resolveModel) out.model = resolveModel(out.model, out.provider) ?? out.model;
   return out;
 }
+
+/** The literal values of a budget's scope. */
+export function literalValues(b: CompiledBudget | undefined): DimValues {
+  const out: Record<string, string> = {};
+  for (const d of b?.scope.dims ?? []) if (d.kind === 'literal') out[d.dim] = d.value;
+  return out;
+}
+
+/** The values a budget's status is read for: its literals, then the subject; every `*` dimension must be given. */
+export function valuesFor(b: CompiledBudget, values: DimValues, subject: Subject): DimValues {
+  const merged: Record<string, string> = { ...literalValues(b) };
+  for (const [d, v] of Object.entries(values)) if (v !== undefined && merged[d] === undefined) merged[d] = v;
+  if (subject.tenant === undefined && b.scope.tenantLiteral) merged.tenant = b.scope.tenantLiteral;
+  const errors: FieldError[] = b.scope.each
+    .filter((d) => subject[d] === undefined || subject[d] === '')
+    .map((d) => ({ path: `subject.${d}`, reason: `budget ${b.budget.id} is counted per ${d}; name the ${d}` }));
+  if (errors.length > 0) throw validationError(errors);
+  return merged;
+}
+
