@@ -68,4 +68,48 @@ describe('budget engine (memory)', () => {
     expect(r).toMatchObject({ granted: true, statuses: [] });
     expect(await engine.settle(r.reservation_id ?? '')).toEqual({ status: 'released' });
   });
+
+  it('rolling budgets alert once per window length; tier budgets alert only for users in the tier', async () => {
+    let now = Date.parse('2026-05-05T10:00:30Z');
+    const counters = new MemoryCounterStore({ clock: () => now });
+    const source = new StaticBudgetSource(state(
+      [{ id: 'burst', name: 'burst', metric: 'requests', limit: 4, period: 'rolling', window: '30m', thresholds: [50], scope: { tenant: 'acme' } }],
+      [
+        { name: 'free', default: true, budgets: [{ key: 'day', metric: 'requests', limit: 2, period: 'daily', thresholds: [100] }] },
+        { name: 'pro', budgets: [{ key: 'day', metric: 'requests', limit: 100, period: 'daily', thresholds: [100] }] },
+      ],
+      [{ tenant: 'acme', user: 'vip', tier: 'pro' }],
+    ));
+    const engine = new BudgetEngine({ counters, budgets: source, clock: () => now });
+    let offset = 0;
+    const batch = (user: string, n: number) => ({ topic: 'usage.raw', partition: 0, events: Array.from({ length: n }, () => priced({ id: `e${++offset}`, at: now, offset, user })) });
+    const crossed = (await engine.apply(batch('vip', 2))).crossings.map((c) => `${c.body.budget_id}@${c.body.bucket}`);
+    expect(crossed).toEqual([`burst@w${Math.floor(now / 1_800_000)}`]);
+    const free = (await engine.apply(batch('joe', 2))).crossings.map((c) => c.body.budget_id);
+    expect(free).toEqual(['tier:free:day']);
+    // Still above 50 % in the same window interval: no new alert. In the next interval, once more.
+    expect((await engine.apply(batch('vip', 1))).crossings).toEqual([]);
+    now += 30 * 60_000;
+    const later = (await engine.apply(batch('vip', 2))).crossings.map((c) => c.body.budget_id);
+    expect(later).toEqual(['burst']);
+    const status = await engine.check({ tenant: 'acme', user: 'joe' });
+    expect(status.allowed).toBe(false);
+    expect(status.budgets.map((b) => b.budget_id).sort()).toEqual(['burst', 'tier:free:day']);
+  });
+
+  it('statuses without a subject: every budget not counted per value', async () => {
+    const engine = new BudgetEngine({
+      counters: new MemoryCounterStore(),
+      budgets: new StaticBudgetSource(state([
+        { id: 'g', name: 'global', metric: 'cost', limit: '100', period: 'monthly' },
+        { id: 'a', name: 'acme', metric: 'cost', limit: '10', period: 'daily', scope: { tenant: 'acme' } },
+        { id: 'b', name: 'beta', metric: 'cost', limit: '10', period: 'daily', scope: { tenant: 'beta', model: 'openai/*' } },
+        { id: 'pu', name: 'per user', metric: 'cost', limit: '1', period: 'daily', scope: { tenant: '*', user: '*' } },
+      ])),
+    });
+    const at = Date.now();
+    await engine.apply({ topic: 'usage.raw', partition: 0, events: [priced({ id: '1', at, offset: 1, cost: '2' }), priced({ id: '2', at, offset: 2, tenant: 'beta', cost: '3' })] });
+    const all = await engine.statuses();
+    expect(all.map((s) => [s.budget_id, s.used]).sort()).toEqual([['a', '2'], ['b', '3'], ['g', '5']]);
+  });
 });
