@@ -1,0 +1,21 @@
+/** Range and source descriptions shared by every result. */
+import { ROLLUP_TABLES } from '../store/queries/grain.js';
+import type { SourcePlan } from './plan.js';
+import { formatInstant } from './time.js';
+import type { RangeInfo, SourceInfo } from './types.js';
+
+export function rangeInfo(q: { readonly from: number; readonly to: number; readonly tz: string }): RangeInfo {
+  return { from: formatInstant(q.from, q.tz), to: formatInstant(q.to, q.tz), tz: q.tz };
+}
+
+export function sourceInfo(plan: SourcePlan, tz: string): SourceInfo {
+  return {
+    segments: plan.segments.map((s) => ({ table: s.source === 'raw' ? 'usage_events' : ROLLUP_TABLES[s.source], from: formatInstant(s.from, tz), to: formatInstant(s.to, tz) })),
+    raw_reason: plan.rawReason,
+  };
+}
+
+/** '' (absent identity in the store) → null. */
+export function orNull(value: string): string | null {
+  return value === '' ? null : value;
+}

@@ -1,0 +1,108 @@
+/**
+ * Measures between the store and the API, exactly: store rows carry counts and
+ * decimals as strings; they are parsed into bigints (counts, femto-USD, milli-
+ * seconds of audio), added without loss, and written out as JSON integers and
+ * decimal strings. Nothing monetary ever passes through a float.
+ */
+import { formatScaled, formatUsd, parseScaled, parseUsd } from '../money.js';
+import { TallyError } from '../errors.js';
+import { COUNT_MEASURES, MONEY_MEASURES, type Measures } from './model.js';
+
+type CountName = (typeof COUNT_MEASURES)[number];
+type MoneyName = (typeof MONEY_MEASURES)[number];
+
+/** Measures in exact form. */
+export interface ExactMeasures {
+  readonly counts: Record<CountName, bigint>;
+  /** femto-USD */
+  readonly money: Record<MoneyName, bigint>;
+  /** thousandths of a second */
+  audioMillis: bigint;
+  durationSum: number;
+  durationCount: bigint;
+  ttftSum: number;
+  ttftCount: bigint;
+}
+
+/** A row as the store returns the measure columns (MEASURE_NAMES). */
+export type StoreMeasureRow = Readonly<Record<string, unknown>>;
+
+export function zeroMeasures(): ExactMeasures {
+  const counts = {} as Record<CountName, bigint>;
+  for (const c of COUNT_MEASURES) counts[c] = 0n;
+  const money = {} as Record<MoneyName, bigint>;
+  for (const m of MONEY_MEASURES) money[m] = 0n;
+  return { counts, money, audioMillis: 0n, durationSum: 0, durationCount: 0n, ttftSum: 0, ttftCount: 0n };
+}
+
+function text(row: StoreMeasureRow, name: string): string {
+  const v = row[name];
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  throw new TallyError('INTERNAL', `store row has no measure ${name}`);
+}
+
+function float(row: StoreMeasureRow, name: string): number {
+  const v = row[name];
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string') return Number(v);
+  return 0;
+}
+
+/** Parses the measure columns of a store row. */
+export function measuresOf(row: StoreMeasureRow): ExactMeasures {
+  const m = zeroMeasures();
+  for (const c of COUNT_MEASURES) m.counts[c] = BigInt(text(row, c));
+  for (const c of MONEY_MEASURES) m.money[c] = parseUsd(text(row, c), c);
+  m.audioMillis = parseScaled(text(row, 'audio_seconds'), 3, 'audio_seconds');
+  m.durationSum = float(row, 'duration_ms_sum');
+  m.durationCount = BigInt(text(row, 'duration_ms_count'));
+  m.ttftSum = float(row, 'ttft_ms_sum');
+  m.ttftCount = BigInt(text(row, 'ttft_ms_count'));
+  return m;
+}
+
+/** Adds `b` into `a` (exact for everything but the float latency sums). */
+export function addInto(a: ExactMeasures, b: ExactMeasures): ExactMeasures {
+  for (const c of COUNT_MEASURES) a.counts[c] += b.counts[c];
+  for (const c of MONEY_MEASURES) a.money[c] += b.money[c];
+  a.audioMillis += b.audioMillis;
+  a.durationSum += b.durationSum;
+  a.durationCount += b.durationCount;
+  a.ttftSum += b.ttftSum;
+  a.ttftCount += b.ttftCount;
+  return a;
+}
+
+export function sumMeasures(items: Iterable<ExactMeasures>): ExactMeasures {
+  const total = zeroMeasures();
+  for (const m of items) addInto(total, m);
+  return total;
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+function ratio(sum: number, count: bigint, digits: number): number | null {
+  return count === 0n ? null : round(sum / Number(count), digits);
+}
+
+/** The JSON form: counts as integers, money as exact decimal strings. */
+export function measuresJson(m: ExactMeasures): Measures {
+  const out: Record<string, unknown> = {};
+  for (const c of COUNT_MEASURES) out[c] = Number(m.counts[c]);
+  for (const c of MONEY_MEASURES) out[c] = formatUsd(m.money[c]);
+  out.audio_seconds = Number(formatScaled(m.audioMillis, 3));
+  const requests = m.counts.requests;
+  out.avg_tokens_per_request = requests === 0n ? null : round(Number(m.counts.total_tokens) / Number(requests), 2);
+  out.avg_duration_ms = ratio(m.durationSum, m.durationCount, 3);
+  out.avg_ttft_ms = ratio(m.ttftSum, m.ttftCount, 3);
+  return out as Measures;
+}
+
+/** Whether every exact measure is zero (a group whose events all cancelled out). */
+export function isEmpty(m: ExactMeasures): boolean {
+  return COUNT_MEASURES.every((c) => m.counts[c] === 0n) && MONEY_MEASURES.every((c) => m.money[c] === 0n) && m.audioMillis === 0n;
+}

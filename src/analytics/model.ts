@@ -1,0 +1,87 @@
+/**
+ * The analytics vocabulary: dimensions (what rows are grouped and filtered
+ * by), measures (what is summed) and the JSON shape of a set of measures.
+ * Every identifier that reaches SQL text comes from the fixed lists here.
+ */
+import { TOKEN_CLASSES, type TokenClass } from '../normalize/types.js';
+import { UNIT_CLASSES, type CostClass } from '../pricing/types.js';
+
+/** Dimensions a breakdown may group by; each exists in usage_events and in every rollup. */
+export const DIMENSIONS = ['tenant', 'user_id', 'group', 'agent', 'feature', 'provider', 'model_key', 'model', 'api_key_id', 'status'] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
+
+/** The column behind each dimension (the API says `group`, the tables `group_id`). */
+export const DIMENSION_COLUMNS: Readonly<Record<Dimension, string>> = {
+  tenant: 'tenant',
+  user_id: 'user_id',
+  group: 'group_id',
+  agent: 'agent',
+  feature: 'feature',
+  provider: 'provider',
+  model_key: 'model_key',
+  model: 'model',
+  api_key_id: 'api_key_id',
+  status: 'status',
+};
+
+/** Time buckets, read on the wall clock of the query's time zone; weeks start on Monday (ISO). */
+export const BUCKETS = ['hour', 'day', 'week', 'month'] as const;
+export type Bucket = (typeof BUCKETS)[number];
+
+/** Statuses an event may carry. */
+export const STATUSES = ['ok', 'error', 'cancelled'] as const;
+
+export const COST_CLASSES: readonly CostClass[] = [...TOKEN_CLASSES, ...UNIT_CLASSES];
+
+/** Integer measures (JSON numbers). */
+export const COUNT_MEASURES = [
+  'events',
+  'requests',
+  ...TOKEN_CLASSES.map((c) => `${c}_tokens` as const),
+  'total_tokens',
+  'unpriced_events',
+  'error_events',
+  'tool_calls',
+  'web_search_requests',
+  'images',
+] as const;
+
+/** USD measures (exact decimal strings). */
+export const MONEY_MEASURES = [...COST_CLASSES.map((c) => `cost_${c}` as const), 'cost_total', 'cache_savings'] as const;
+
+/**
+ * Measures a breakdown can sort by and a timeseries can plot: every count, every
+ * amount, and audio seconds.
+ */
+export const SORTABLE_MEASURES = [...COUNT_MEASURES, ...MONEY_MEASURES, 'audio_seconds'] as const;
+export type Measure = (typeof SORTABLE_MEASURES)[number];
+
+type TokenMeasures = { [K in TokenClass as `${K}_tokens`]: number };
+type CostMeasures = { [K in CostClass as `cost_${K}`]: string };
+
+/**
+ * One set of measures as the API returns it. Counts are JSON integers (exact
+ * up to 2^53 − 1); USD amounts are exact decimal strings (`"12.3456"`), never
+ * floats; averages are derived numbers (null when undefined).
+ */
+export type Measures = TokenMeasures &
+  CostMeasures & {
+    events: number;
+    requests: number;
+    total_tokens: number;
+    cost_total: string;
+    cache_savings: string;
+    unpriced_events: number;
+    error_events: number;
+    tool_calls: number;
+    web_search_requests: number;
+    images: number;
+    /** Seconds of audio, up to 3 decimals. */
+    audio_seconds: number;
+    /** total_tokens ÷ requests, 2 decimals; null without requests. */
+    avg_tokens_per_request: number | null;
+    /** Mean duration_ms over events that reported one; null when none did. */
+    avg_duration_ms: number | null;
+    /** Mean ttft_ms over events that reported one; null when none did. */
+    avg_ttft_ms: number | null;
+  };

@@ -1,0 +1,65 @@
+/**
+ * `summary`: every measure for a range and filters, per model (the canonical
+ * `model_key`, or the model as reported for unpriced events); the service
+ * adds the rows up exactly for the totals, so totals and per-model figures
+ * come from one read.
+ */
+import { TOKEN_CLASSES } from '../../normalize/types.js';
+import { rangeInfo, sourceInfo } from '../describe.js';
+import type { SummaryQuery } from '../inputs.js';
+import { measuresJson, measuresOf, sumMeasures, type StoreMeasureRow } from '../measures.js';
+import { COST_CLASSES } from '../model.js';
+import { planSources, type SourcePlan } from '../plan.js';
+import type { ModelCost, ModelTokens, SummaryResult } from '../types.js';
+import { Params, measureSums, selectFrom, unionSql, type PlannedQuery, type TenantScope } from '../sql.js';
+
+/** Output columns: `model_label`, then the measures (MEASURE_NAMES). */
+export function summaryQuery(q: SummaryQuery, scope: TenantScope): PlannedQuery {
+  const params = new Params();
+  const plan = planSources({ ...q, bucket: null });
+  const union = unionSql(plan, { columns: ['model_key', 'model'], ts: false }, scope, q.filters, params);
+  const sql = selectFrom(["if(model_key = '', model, model_key) AS model_label", ...measureSums()], union, [
+    'GROUP BY model_label',
+    'HAVING events != 0',
+    'ORDER BY model_label',
+  ]);
+  return { sql, params: params.values, plan };
+}
+
+/** A row of `summaryQuery`. */
+export type SummaryRow = StoreMeasureRow & { readonly model_label: string };
+
+/** The summary from the per-model rows: totals added exactly, models sorted by tokens and by cost. */
+export function summaryResult(rows: readonly SummaryRow[], q: SummaryQuery, plan: SourcePlan): SummaryResult {
+  const models = rows.map((r) => ({ model: r.model_label, m: measuresOf(r) }));
+  const totals = sumMeasures(models.map((x) => x.m));
+  const byTokens = [...models].sort((a, b) => compareBig(b.m.counts.total_tokens, a.m.counts.total_tokens) || compareText(a.model, b.model));
+  const byCost = [...models].sort((a, b) => compareBig(b.m.money.cost_total, a.m.money.cost_total) || compareText(a.model, b.model));
+  return {
+    range: rangeInfo(q),
+    totals: measuresJson(totals),
+    tokens_by_model: byTokens.map(({ model, m }) => {
+      const j = measuresJson(m);
+      const tokens: Record<string, number> = {};
+      for (const c of TOKEN_CLASSES) tokens[`${c}_tokens`] = j[`${c}_tokens`];
+      return { model, events: j.events, requests: j.requests, ...tokens, total_tokens: j.total_tokens } as ModelTokens;
+    }),
+    cost_by_model: byCost.map(({ model, m }) => {
+      const j = measuresJson(m);
+      const costs: Record<string, string> = {};
+      for (const c of COST_CLASSES) costs[`cost_${c}`] = j[`cost_${c}`];
+      return { model, events: j.events, ...costs, cost_total: j.cost_total, cache_savings: j.cache_savings } as ModelCost;
+    }),
+    source: sourceInfo(plan, q.tz),
+  };
+}
+
+/** Sort helper for bigints: -1, 0, 1. */
+export function compareBig(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Sort helper for text by code units (as ClickHouse compares Strings). */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,152 @@
+/**
+ * SQL building blocks shared by the query objects: the filter conditions
+ * (every value a bound parameter, every column from a fixed list) and the
+ * UNION ALL of a plan's segments, each projecting the same keys and the same
+ * per-row measures so one outer `sum()` adds them up.
+ *
+ * Raw segments read `usage_events FINAL … AND sign = 1` — each current event
+ * once, before merges too; rollup segments read sign-weighted sums, so not-
+ * yet-merged cancel rows subtract what their originals added.
+ */
+import { MEASURE_NAMES } from '../store/queries/measures.js';
+import { ROLLUP_TABLES } from '../store/queries/grain.js';
+import type { SqlQuery } from '../store/types.js';
+import type { Filters } from './inputs.js';
+import type { Segment, SourcePlan } from './plan.js';
+import { dateTime64Text } from './time.js';
+
+/** The tenant a query is restricted to; null reads every tenant (all-tenant keys only). */
+export type TenantScope = string | null;
+
+/** Collects bound parameters while SQL text is assembled. */
+export class Params {
+  readonly values: Record<string, unknown> = {};
+
+  /** Binds `value` under `name` and returns its `{name:Type}` placeholder. */
+  bind(name: string, type: string, value: unknown): string {
+    this.values[name] = value;
+    return `{${name}:${type}}`;
+  }
+}
+
+const LIST_FILTERS: readonly (readonly [keyof Filters, string])[] = [
+  ['user_id', 'user_id'],
+  ['group', 'group_id'],
+  ['agent', 'agent'],
+  ['feature', 'feature'],
+  ['provider', 'provider'],
+  ['api_key_id', 'api_key_id'],
+  ['status', 'status'],
+];
+
+/** The tenant condition (first: it leads every sort key) and the filter conditions, AND-combined. */
+export interface Conditions {
+  readonly tenant: string | null;
+  readonly filters: readonly string[];
+}
+
+/**
+ * Conditions for the tenant scope and the filters. `raw` adds the filters
+ * only raw events can answer (session_id, metadata tags).
+ */
+export function filterConditions(scope: TenantScope, filters: Filters, params: Params, raw: boolean): Conditions {
+  const tenant = scope === null ? null : `tenant = ${params.bind('tenant', 'String', scope)}`;
+  const out: string[] = [];
+  for (const [name, column] of LIST_FILTERS) {
+    const values = filters[name];
+    if (Array.isArray(values)) out.push(`${column} IN ${params.bind(name, 'Array(String)', [...values])}`);
+  }
+  if (filters.model) {
+    const p = params.bind('model', 'Array(String)', [...filters.model]);
+    out.push(`(model_key IN ${p} OR model IN ${p})`);
+  }
+  if (filters.priced !== undefined) out.push(`priced = ${params.bind('priced', 'Bool', filters.priced)}`);
+  if (raw && filters.session_id) out.push(`session_id IN ${params.bind('session_id', 'Array(String)', [...filters.session_id])}`);
+  if (raw && filters.tags) {
+    filters.tags.forEach((t, i) => {
+      const k = params.bind(`tag_key_${i}`, 'String', t.key);
+      out.push(`mapContains(metadata, ${k}) AND metadata[${k}] = ${params.bind(`tag_value_${i}`, 'String', t.value)}`);
+    });
+  }
+  return { tenant, filters: out };
+}
+
+/** Per-row measure expressions over raw events, aliased like the rollup columns (rollups need none). */
+const RAW_ROW: Readonly<Record<string, string>> = {
+  events: 'toInt64(1)',
+  unpriced_events: 'toInt64(NOT priced)',
+  error_events: "toInt64(status = 'error')",
+  audio_seconds: 'toDecimal128(audio_seconds, 3)',
+  duration_ms_sum: 'ifNull(duration_ms, 0)',
+  duration_ms_count: 'toInt64(isNotNull(duration_ms))',
+  ttft_ms_sum: 'ifNull(ttft_ms, 0)',
+  ttft_ms_count: 'toInt64(isNotNull(ttft_ms))',
+};
+
+function rawRowMeasure(name: string): string {
+  const special = RAW_ROW[name];
+  if (special !== undefined) return `${special} AS ${name}`;
+  return name.startsWith('cost_') || name === 'cache_savings' ? name : `toInt64(${name}) AS ${name}`;
+}
+
+/** The outer sums of the measures, one SELECT item each: `sum(events) AS events`, … */
+export function measureSums(): string[] {
+  return MEASURE_NAMES.map((m) => `sum(${m}) AS ${m}`);
+}
+
+/** What each segment projects besides the measures. */
+export interface Projection {
+  /** Columns (from DIMENSION_COLUMNS and the like) projected under their own names. */
+  readonly columns: readonly string[];
+  /** Project `ts`, the row's time as DateTime('UTC'), for bucketing. */
+  readonly ts: boolean;
+}
+
+function segmentSql(segment: Segment, index: number, projection: Projection, conditions: Conditions, params: Params): string {
+  const raw = segment.source === 'raw';
+  const select: string[] = [...projection.columns];
+  if (projection.ts) select.push(raw ? "toDateTime(occurred_at, 'UTC') AS ts" : segment.source === 'daily' ? "toDateTime(bucket, 'UTC') AS ts" : 'bucket AS ts');
+  select.push(...(raw ? MEASURE_NAMES.map(rawRowMeasure) : MEASURE_NAMES));
+  const time = raw ? 'occurred_at' : 'bucket';
+  const type = raw ? "DateTime64(3, 'UTC')" : segment.source === 'daily' ? 'Date' : "DateTime('UTC')";
+  const text = (ms: number): string => (raw ? dateTime64Text(ms) : segment.source === 'daily' ? dateTime64Text(ms).slice(0, 10) : dateTime64Text(ms).slice(0, 19));
+  const where = [
+    ...(conditions.tenant === null ? [] : [conditions.tenant]),
+    `${time} >= ${params.bind(`s${index}_from`, type, text(segment.from))}`,
+    `${time} < ${params.bind(`s${index}_to`, type, text(segment.to))}`,
+    ...(raw ? ['sign = 1'] : []),
+    ...conditions.filters,
+  ];
+  const table = raw ? 'usage_events FINAL' : ROLLUP_TABLES[segment.source];
+  return ['SELECT', select.map((s) => `    ${s}`).join(',\n'), `FROM ${table}`, `WHERE ${where.join('\n  AND ')}`].join('\n');
+}
+
+/**
+ * The segments of `plan` as one UNION ALL, every branch projecting
+ * `projection` plus the measures (MEASURE_NAMES) with identical names and
+ * types, restricted to the tenant scope and filters.
+ */
+export function unionSql(plan: SourcePlan, projection: Projection, scope: TenantScope, filters: Filters, params: Params): string {
+  const rawConditions = filterConditions(scope, filters, params, true);
+  const rollupConditions = filterConditions(scope, filters, params, false);
+  return plan.segments.map((s, i) => segmentSql(s, i, projection, s.source === 'raw' ? rawConditions : rollupConditions, params)).join('\nUNION ALL\n');
+}
+
+/** Indents every line of `text` by `spaces`. */
+export function indent(text: string, spaces = 4): string {
+  const pad = ' '.repeat(spaces);
+  return text
+    .split('\n')
+    .map((line) => (line === '' ? line : pad + line))
+    .join('\n');
+}
+
+/** `SELECT <select> FROM (<from>) <rest>`: a query over a subquery, nested text indented. */
+export function selectFrom(select: readonly string[], from: string, rest: readonly string[]): string {
+  return ['SELECT', select.map((s) => indent(s)).join(',\n'), 'FROM', '(', indent(from), ')', ...rest].join('\n');
+}
+
+/** A query object's result: the SQL, its parameters, and where it reads from. */
+export interface PlannedQuery extends SqlQuery {
+  readonly plan: SourcePlan;
+}

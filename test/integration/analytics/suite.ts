@@ -1,0 +1,405 @@
+/**
+ * The analytics query suite, run against every analytics-store adapter by
+ * queries.test.ts: the fixed data set (dataset.ts) is inserted into a fresh
+ * database, and every answer of the service is compared with an independent
+ * computation over the same fixture list (expected.ts).
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { AnalyticsStore } from '../../../src/store/types.js';
+import { migrate } from '../../../src/store/migrate.js';
+import { insertEventRows, insertPricedEvents, dedupeAndInsert } from '../../../src/store/events.js';
+import { cancellationOf, toEventRow, type UsageEventRow } from '../../../src/store/event-row.js';
+import { eventByIdQuery } from '../../../src/store/queries/index.js';
+import { createAnalyticsService, type AnalyticsService } from '../../../src/analytics/service.js';
+import type { BreakdownResult, Dimension } from '../../../src/analytics/index.js';
+import type { PricedEvent } from '../../../src/pipeline/types.js';
+import { parseUsd } from '../../../src/money.js';
+import { TallyError } from '../../../src/errors.js';
+import { uniqueName } from '../../support/services.js';
+import { pricedEvent } from '../../support/store-fixtures.js';
+import { analyticsDataset } from './dataset.js';
+import { bucketKey, dimensionValue, expectMeasures, groupBy, keyOfBucketText, measures, modelLabel, params, quantile, select, type Spec } from './expected.js';
+
+export type OpenStore = (database: string) => Promise<AnalyticsStore>;
+
+const DAY = 86_400_000;
+
+function tables(result: { source: { segments: readonly { table: string }[] } }): string[] {
+  return [...new Set(result.source.segments.map((s) => s.table))].sort();
+}
+
+async function rejection(p: Promise<unknown>): Promise<TallyError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(TallyError);
+    return err as TallyError;
+  }
+  throw new Error('expected a rejection');
+}
+
+/** rows + other of a breakdown equal the independent groups, in rank order, and add up to the selection. */
+function expectBreakdown(result: BreakdownResult, events: readonly PricedEvent[], by: readonly Dimension[], limit: number, where: string): void {
+  const key = (e: PricedEvent): string => JSON.stringify(by.map((d) => dimensionValue(e, d)));
+  const groups = [...groupBy(events, key).entries()].map(([k, list]) => ({ k, list, cost: list.reduce((s, e) => s + e.pricing.total, 0n) }));
+  groups.sort((a, b) => (a.cost > b.cost ? -1 : a.cost < b.cost ? 1 : a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  const top = groups.slice(0, limit);
+  const rest = groups.slice(limit).flatMap((g) => g.list);
+  expect(result.rows.map((r) => JSON.stringify(by.map((d) => r[d] ?? ''))), where).toEqual(top.map((g) => g.k));
+  result.rows.forEach((r, i) => expectMeasures(r, top[i]!.list, `${where} row ${i}`));
+  if (rest.length === 0) expect(result.other, where).toEqual([]);
+  else {
+    expect(result.other).toHaveLength(1);
+    expectMeasures(result.other[0]!, rest, `${where} other`);
+    expect(result.other[0]!.groups).toBe(groups.length - limit);
+  }
+  expectMeasures(result.totals, events, `${where} totals`);
+}
+
+export function analyticsSuite(open: OpenStore): void {
+  const now = Date.now();
+  const data = analyticsDataset(now);
+  let store: AnalyticsStore;
+  let svc: AnalyticsService;
+  /** What the store should hold now (the current version of each event). */
+  let current: PricedEvent[] = [...data.events];
+  /** The rows of the first insert, kept to insert them again. */
+  const initialRows = data.events.map((p) => toEventRow(p, { processedAt: '2026-01-01 00:00:00.000' }));
+  const days: Spec = { from: data.days.from, to: data.days.to, tenant: 'acme' };
+  const all: Spec = { from: data.all.from, to: data.all.to, tenant: null };
+
+  beforeAll(async () => {
+    store = await open(uniqueName('tally_analytics'));
+    await migrate(store, {});
+    await insertEventRows(store, initialRows);
+    svc = createAnalyticsService(store, { now: () => now });
+  });
+  afterAll(async () => {
+    await store.command({ sql: 'SYSTEM START MERGES usage_events' });
+    await store.command({ sql: `DROP DATABASE IF EXISTS ${store.database}` });
+    await store.close();
+  });
+
+  /** The answers that must survive duplicates and re-pricing; run on the data as inserted and again after. */
+  async function battery(events: readonly PricedEvent[]): Promise<void> {
+    for (const tenant of ['acme', 'globex', null]) {
+      const spec: Spec = { ...all, tenant };
+      const s = await svc.summary(params(spec), tenant);
+      expectMeasures(s.totals, select(events, spec), `summary ${tenant}`);
+      const unaligned: Spec = { ...spec, from: data.days.from + 7 * 60_000 + 123, to: data.days.to - 3 * 3_600_000 - 60_000 };
+      expectMeasures((await svc.summary(params(unaligned), tenant)).totals, select(events, unaligned), `unaligned summary ${tenant}`);
+    }
+    const acme = select(events, days);
+    expectBreakdown(await svc.breakdown(params(days, { by: 'model_key', limit: '2' }), 'acme'), acme, ['model_key'], 2, 'by model_key');
+    const kolkata = await svc.breakdown(params(days, { bucket: 'day', tz: 'Asia/Kolkata' }), 'acme');
+    const byDay = groupBy(acme, (e) => bucketKey(Date.parse(e.event.occurred_at), 'day', 'Asia/Kolkata'));
+    expect(kolkata.rows.map((r) => keyOfBucketText(r.bucket ?? '', 'day'))).toEqual([...byDay.keys()].sort());
+    for (const r of kolkata.rows) expectMeasures(r, byDay.get(keyOfBucketText(r.bucket ?? '', 'day')) ?? [], `Kolkata ${r.bucket}`);
+    const tagged: Spec = { ...days, tag: ['env=prod'] };
+    expectMeasures((await svc.summary(params(tagged), 'acme')).totals, select(events, tagged), 'tag filter');
+    const session = await svc.session('sess-shared', {}, 'acme');
+    expectMeasures(session.totals, events.filter((e) => e.event.tenant === 'acme' && e.event.session_id === 'sess-shared'), 'session');
+    const latency = await svc.latency(params(days), 'acme');
+    expect(latency.totals.events).toBe(acme.length);
+    let ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await svc.records(params(days, { limit: '50', ...(cursor ? { cursor } : {}) }), 'acme');
+      ids = [...ids, ...page.records.map((r) => r.event_id)];
+      cursor = page.next_cursor;
+    } while (cursor !== null);
+    expect(ids.sort()).toEqual(acme.map((e) => e.event.event_id).sort());
+  }
+
+  it('answers every query as the independent computation does (summary, breakdown, Kolkata days, tags, session, latency, records)', async () => {
+    await battery(current);
+  });
+
+  it('summary: totals and tokens/cost by model, per tenant and for all tenants', async () => {
+    for (const tenant of ['acme', 'globex', 'initech', null]) {
+      const spec: Spec = { ...all, tenant };
+      const s = await svc.summary(params(spec), tenant);
+      const events = select(current, spec);
+      expectMeasures(s.totals, events, `totals ${tenant}`);
+      const byModel = groupBy(events, modelLabel);
+      expect(s.tokens_by_model.map((m) => m.model).sort()).toEqual([...byModel.keys()].sort());
+      for (const m of s.tokens_by_model) expect(m).toEqual(expect.objectContaining({ total_tokens: measures(byModel.get(m.model) ?? []).total_tokens, input_tokens: measures(byModel.get(m.model) ?? []).input_tokens }));
+      for (const m of s.cost_by_model) expect(m.cost_total).toBe(measures(byModel.get(m.model) ?? []).cost_total);
+      const costs = s.cost_by_model.map((m) => parseUsd(m.cost_total));
+      expect([...costs].sort((a, b) => (a > b ? -1 : a < b ? 1 : 0))).toEqual(costs);
+    }
+  });
+
+  it('reads a day-aligned UTC range from the daily rollup alone, and an unaligned one from rollups plus raw edges', async () => {
+    const aligned = await svc.summary(params(days), 'acme');
+    expect(tables(aligned)).toEqual(['usage_rollup_daily']);
+    const ragged: Spec = { ...days, from: days.from + 22 * 60_000 + 5, to: days.to - 35 * 60_000 };
+    const r = await svc.summary(params(ragged), 'acme');
+    expect(tables(r)).toEqual(['usage_events', 'usage_rollup_15m', 'usage_rollup_daily', 'usage_rollup_hourly']);
+    expect(r.source.segments.map((s) => s.table)).toEqual(['usage_events', 'usage_rollup_15m', 'usage_rollup_hourly', 'usage_rollup_daily', 'usage_rollup_hourly', 'usage_rollup_15m', 'usage_events']);
+    expectMeasures(r.totals, select(current, ragged), 'ragged');
+    const defaults = await svc.summary({}, 'acme');
+    expectMeasures(defaults.totals, select(current, { from: now - 30 * DAY, to: now, tenant: 'acme' }), 'default range');
+  });
+
+  it('filters combine: AND across fields, OR within one; model matches model_key or the reported model', async () => {
+    const specs: Spec[] = [
+      { ...all, tenant: 'acme', user_id: ['u1', 'u3'] },
+      { ...all, tenant: 'acme', user_id: ['u1', 'u3'], model: ['openai/gpt-4o'], status: ['ok'] },
+      { ...all, tenant: 'acme', model: ['mystery-model'] },
+      { ...all, tenant: 'acme', model: ['gpt-4o-2024-08-06', 'anthropic/claude-3-5-sonnet'] },
+      { ...all, tenant: null, priced: false },
+      { ...all, tenant: 'globex', priced: true, provider: ['openai'] },
+      { ...all, tenant: 'acme', group: ['team-1'], agent: ['coder', 'planner'], feature: ['chat'] },
+      { ...all, tenant: 'acme', api_key_id: ['key-acme-1'], status: ['error', 'cancelled'] },
+      { ...all, tenant: null, user_id: ['u1'] },
+      { ...all, tenant: 'acme', user_id: ['nobody'] },
+    ];
+    for (const spec of specs) {
+      const s = await svc.summary(params(spec), spec.tenant);
+      expectMeasures(s.totals, select(current, spec), JSON.stringify(spec));
+      expect(tables(s)).not.toContain('usage_events');
+    }
+  });
+
+  it('session_id and tag filters read raw events, combine with the rest, and agree', async () => {
+    const specs: Spec[] = [
+      { ...all, tenant: 'acme', tag: ['env=prod', 'team=search'] },
+      { ...all, tenant: 'acme', tag: ['env=dev'], model: ['openai/gpt-4o'] },
+      { ...all, tenant: 'acme', tag: ['team=nobody'] },
+      { ...all, tenant: 'acme', session_id: ['sess-acme-1', 'sess-shared'] },
+      { ...all, tenant: null, session_id: ['sess-shared'], status: ['ok'] },
+    ];
+    for (const spec of specs) {
+      const s = await svc.summary(params(spec), spec.tenant);
+      expect(tables(s)).toEqual(['usage_events']);
+      expect(s.source.raw_reason).toMatch(/raw events/);
+      expectMeasures(s.totals, select(current, spec), JSON.stringify(spec));
+    }
+  });
+
+  it('breakdown by one and two dimensions: top-N rows + other add up to the summary', async () => {
+    const cases: { by: Dimension[]; limit: number; spec: Spec }[] = [
+      { by: ['model_key'], limit: 2, spec: days },
+      { by: ['user_id'], limit: 3, spec: { ...all, tenant: 'acme' } },
+      { by: ['user_id', 'agent'], limit: 5, spec: { ...all, tenant: 'acme' } },
+      { by: ['tenant'], limit: 10, spec: all },
+      { by: ['group', 'status'], limit: 100, spec: { ...all, tenant: 'globex', tag: ['env=prod'] } },
+      { by: ['provider', 'model'], limit: 1, spec: { ...all, tenant: 'acme', priced: true } },
+      { by: ['api_key_id'], limit: 1, spec: all },
+    ];
+    for (const c of cases) {
+      const result = await svc.breakdown(params(c.spec, { by: c.by.join(','), limit: String(c.limit) }), c.spec.tenant);
+      expectBreakdown(result, select(current, c.spec), c.by, c.limit, c.by.join(','));
+      const summary = await svc.summary(params(c.spec), c.spec.tenant);
+      expect(result.totals).toEqual(summary.totals);
+    }
+    const byTokens = await svc.breakdown(params(days, { by: 'user_id', sort: 'total_tokens', order: 'asc' }), 'acme');
+    const tokens = byTokens.rows.map((r) => r.total_tokens);
+    expect([...tokens].sort((a, b) => a - b)).toEqual(tokens);
+  });
+
+  it('breakdown by time bucket honours the zone, reading the coarsest exact rollup', async () => {
+    const cases = [
+      { tz: 'UTC', bucket: 'day', expect: ['usage_rollup_daily'] },
+      { tz: 'America/New_York', bucket: 'day', expect: ['usage_rollup_hourly'] },
+      { tz: 'Asia/Kolkata', bucket: 'day', expect: ['usage_rollup_15m'] },
+      { tz: 'Asia/Kolkata', bucket: 'hour', expect: ['usage_rollup_15m'] },
+      { tz: 'Europe/Berlin', bucket: 'week', expect: ['usage_rollup_hourly'] },
+      { tz: 'America/New_York', bucket: 'month', expect: ['usage_rollup_hourly'] },
+    ] as const;
+    for (const c of cases) {
+      const spec: Spec = { from: data.all.from, to: data.all.to, tenant: 'acme' };
+      const r = await svc.breakdown(params(spec, { bucket: c.bucket, tz: c.tz }), 'acme');
+      const events = select(current, spec);
+      const groups = groupBy(events, (e) => bucketKey(Date.parse(e.event.occurred_at), c.bucket, c.tz));
+      expect(r.rows.map((x) => keyOfBucketText(x.bucket ?? '', c.bucket)), `${c.tz} ${c.bucket}`).toEqual([...groups.keys()].sort());
+      for (const row of r.rows) expectMeasures(row, groups.get(keyOfBucketText(row.bucket ?? '', c.bucket)) ?? [], `${c.tz} ${c.bucket} ${row.bucket}`);
+      expectMeasures(r.totals, events, `${c.tz} totals`);
+      // The range is on UTC day boundaries, so it is one segment of the coarsest exact rollup.
+      expect(tables(r), `${c.tz} ${c.bucket}`).toEqual(c.expect);
+    }
+    const byModelByDay = await svc.breakdown(params(days, { by: 'model_key', bucket: 'day', tz: 'Asia/Kolkata', limit: '2' }), 'acme');
+    expectMeasures(byModelByDay.totals, select(current, days), 'model by day totals');
+    const perBucket = groupBy(select(current, days), (e) => bucketKey(Date.parse(e.event.occurred_at), 'day', 'Asia/Kolkata'));
+    for (const [k, list] of perBucket) {
+      const rows = [...byModelByDay.rows, ...byModelByDay.other].filter((r) => keyOfBucketText(r.bucket ?? '', 'day') === k);
+      const sum = rows.reduce((s, r) => s + parseUsd(r.cost_total), 0n);
+      expect(sum, k).toBe(parseUsd(measures(list).cost_total as string));
+    }
+  });
+
+  it('timeseries: every bucket present, zeros in the gaps, stacked top-N + other adding up per bucket', async () => {
+    const spec: Spec = { from: data.days.from, to: data.days.from + 2 * DAY, tenant: 'acme' };
+    const ts = await svc.timeseries(params(spec, { bucket: 'hour', tz: 'Asia/Kolkata', measure: 'total_tokens' }), 'acme');
+    expect(ts.buckets).toHaveLength(49); // 48 hours starting at :30 UTC, the first one starting before `from`
+    expect(ts.buckets[0]).toMatch(/T05:00:00\+05:30$/);
+    const events = select(current, spec);
+    const byHour = groupBy(events, (e) => bucketKey(Date.parse(e.event.occurred_at), 'hour', 'Asia/Kolkata'));
+    const [series] = ts.series;
+    expect(ts.series).toHaveLength(1);
+    ts.buckets.forEach((b, i) => expect(series!.values[i], b).toBe(measures(byHour.get(keyOfBucketText(b, 'hour')) ?? []).total_tokens));
+    expect(series!.values.filter((v) => v === 0).length).toBeGreaterThan(0);
+    expect(series!.total).toBe(measures(events).total_tokens);
+
+    const stacked = await svc.timeseries(params({ ...all, tenant: 'acme' }, { bucket: 'day', measure: 'cost_total', stack_by: 'user_id', limit: '2' }), 'acme');
+    expect(stacked.series.map((s) => s.other)).toEqual([false, false, true]);
+    const acme = select(current, { ...all, tenant: 'acme' });
+    const byDay = groupBy(acme, (e) => bucketKey(Date.parse(e.event.occurred_at), 'day', 'UTC'));
+    stacked.buckets.forEach((b, i) => {
+      const sum = stacked.series.reduce((s, x) => s + parseUsd(x.values[i] as string), 0n);
+      expect(sum, b).toBe(parseUsd(measures(byDay.get(b.slice(0, 10)) ?? []).cost_total as string));
+    });
+    const all3 = await svc.timeseries(params(days, { bucket: 'day', measure: 'all' }), 'acme');
+    expect(all3.series[0]!.values).toHaveLength(12);
+    expectMeasures(all3.series[0]!.total as object, select(current, days), 'measure=all total');
+  });
+
+  it('week and day buckets across the New York DST change start at local midnight with the right offset', async () => {
+    const spec: Spec = { from: data.dst - 5 * DAY, to: data.dst + 5 * DAY, tenant: 'acme' };
+    const ts = await svc.timeseries(params(spec, { bucket: 'day', tz: 'America/New_York', measure: 'events' }), 'acme');
+    for (const b of ts.buckets) expect(b).toMatch(/T00:00:00-0[45]:00$/);
+    const offsets = new Set(ts.buckets.map((b) => b.slice(-6)));
+    expect(offsets).toEqual(new Set(['-04:00', '-05:00']));
+    const events = select(current, spec);
+    const byDay = groupBy(events, (e) => bucketKey(Date.parse(e.event.occurred_at), 'day', 'America/New_York'));
+    ts.buckets.forEach((b, i) => expect(ts.series[0]!.values[i], b).toBe(byDay.get(b.slice(0, 10))?.length ?? 0));
+    const weeks = await svc.breakdown(params(spec, { bucket: 'week', tz: 'America/New_York' }), 'acme');
+    const byWeek = groupBy(events, (e) => bucketKey(Date.parse(e.event.occurred_at), 'week', 'America/New_York'));
+    expect(weeks.rows.map((r) => r.bucket?.slice(0, 10))).toEqual([...byWeek.keys()].sort());
+    for (const r of weeks.rows) {
+      expect(new Date(`${r.bucket?.slice(0, 10)}T12:00:00Z`).getUTCDay()).toBe(1);
+      expectMeasures(r, byWeek.get(r.bucket?.slice(0, 10) ?? '') ?? [], `week ${r.bucket}`);
+    }
+  });
+
+  it('records: newest first, cursor pages cover each event once, filters apply, bad cursors are refused', async () => {
+    const spec: Spec = { ...all, tenant: 'acme', model: ['openai/gpt-4o', 'mystery-model'] };
+    const want = select(current, spec).sort((a, b) => Date.parse(b.event.occurred_at) - Date.parse(a.event.occurred_at) || (a.event.event_id < b.event.event_id ? 1 : -1));
+    const got: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page = await svc.records(params(spec, { limit: '7', ...(cursor ? { cursor } : {}) }), 'acme');
+      got.push(...page.records.map((r) => r.event_id));
+      for (const r of page.records) expect(r.tenant).toBe('acme');
+      cursor = page.next_cursor;
+      pages++;
+    } while (cursor !== null);
+    expect(got).toEqual(want.map((e) => e.event.event_id));
+    expect(pages).toBe(Math.ceil(want.length / 7));
+    const first = (await svc.records(params(spec, { limit: '1' }), 'acme')).records[0]!;
+    const src = want[0]!;
+    expect(first).toMatchObject({ event_id: src.event.event_id, occurred_at: src.event.occurred_at, model: src.event.model, model_key: src.pricing.model_key, cost_total: measures([src]).cost_total, total_tokens: src.usage.tokens.total, metadata: src.event.metadata });
+    expect((await rejection(svc.records({ cursor: 'nope' }, 'acme'))).details.errors).toEqual([expect.objectContaining({ path: 'cursor' })]);
+  });
+
+  it('sessions: start, end, measures, models, users and agents of one session; unknown ids are NOT_FOUND', async () => {
+    for (const [tenant, id] of [['acme', 'sess-acme-2'], ['globex', 'sess-shared'], [null, 'sess-shared']] as const) {
+      const events = current.filter((e) => (tenant === null || e.event.tenant === tenant) && e.event.session_id === id);
+      const s = await svc.session(id, {}, tenant);
+      const times = events.map((e) => Date.parse(e.event.occurred_at));
+      expect(s).toMatchObject({
+        session_id: id,
+        started_at: new Date(Math.min(...times)).toISOString(),
+        ended_at: new Date(Math.max(...times)).toISOString(),
+        duration_ms: Math.max(...times) - Math.min(...times),
+        models: [...new Set(events.map(modelLabel))].sort(),
+        users: [...new Set(events.flatMap((e) => (e.event.user_id ? [e.event.user_id] : [])))].sort(),
+        agents: [...new Set(events.flatMap((e) => (e.event.agent ? [e.event.agent] : [])))].sort(),
+        tenants: [...new Set(events.map((e) => e.event.tenant))].sort(),
+      });
+      expectMeasures(s.totals, events, `session ${tenant} ${id}`);
+    }
+    expect((await rejection(svc.session('sess-nope', {}, 'acme'))).code).toBe('NOT_FOUND');
+    expect((await rejection(svc.session('sess-acme-1', {}, 'globex'))).code).toBe('NOT_FOUND');
+  });
+
+  it('latency: exact p50/p95/p99 and error rates by model_key and provider', async () => {
+    for (const by of ['model_key', 'provider'] as const) {
+      const spec: Spec = { ...all, tenant: 'acme' };
+      const r = await svc.latency(params(spec, { by }), 'acme');
+      const events = select(current, spec);
+      const groups = groupBy(events, (e) => dimensionValue(e, by));
+      expect(r.rows.map((x) => x.key ?? '').sort()).toEqual([...groups.keys()].sort());
+      for (const row of [...r.rows, { ...r.totals, key: '*' }]) {
+        const list = row.key === '*' ? events : groups.get(row.key ?? '') ?? [];
+        expect(row.events).toBe(list.length);
+        const errors = list.filter((e) => e.event.status === 'error').length;
+        expect(row.statuses.error ?? 0).toBe(errors);
+        expect(row.error_rate).toBeCloseTo(errors / list.length, 4);
+        for (const [name, get] of [['duration_ms', (e: PricedEvent) => e.event.duration_ms], ['ttft_ms', (e: PricedEvent) => e.event.ttft_ms]] as const) {
+          const values = list.flatMap((e) => (get(e) === undefined ? [] : [get(e) as number])).sort((a, b) => a - b);
+          const stats = row[name];
+          expect(stats.count).toBe(values.length);
+          if (values.length === 0) continue;
+          expect(stats.p50!).toBeCloseTo(quantile(values, 0.5), 2);
+          expect(stats.p95!).toBeCloseTo(quantile(values, 0.95), 2);
+          expect(stats.p99!).toBeCloseTo(quantile(values, 0.99), 2);
+        }
+      }
+    }
+  });
+
+  it('validation errors name the field', async () => {
+    const err = await rejection(svc.breakdown({ by: 'colour', bucket: 'fortnight', sort: 'vibes', limit: '0', tz: 'Nowhere/City', from: '2025-13-01' }, 'acme'));
+    expect(err.code).toBe('VALIDATION_FAILED');
+    expect((err.details.errors as { path: string }[]).map((e) => e.path).sort()).toEqual(['bucket', 'by[0]', 'from', 'limit', 'sort', 'tz']);
+  });
+
+  it('duplicates inserted before merges and a cancel + new version change no answer', async () => {
+    // Merges stay off until the end of the suite, so duplicates and old versions are really there.
+    await store.command({ sql: 'SYSTEM STOP MERGES usage_events' });
+    // The same rows inserted again: a retried insert (same token), the same events re-processed
+    // (same token, other processing time), a batch overlapping stored events (dropped by the lookup).
+    await insertEventRows(store, initialRows);
+    await insertPricedEvents(store, data.events);
+    const late = pricedEvent({ tenant: 'acme', eventId: 'late-1', occurredAt: new Date(data.days.from + 3 * DAY + 1234).toISOString(), costs: { input: parseUsd('0.5') }, tokens: { input: 10 } });
+    const res = await dedupeAndInsert(store, [...data.events.filter((_, i) => i % 5 === 0), late]);
+    expect(res.inserted).toBe(1);
+    current = [...current, late];
+
+    // Re-price two events: cancel the stored version, add the new one (new model, cost, priced state).
+    const reprices = [
+      ['ev-0003', { modelKey: 'acme/custom', model: 'custom-1', costs: { input: parseUsd('1.25'), output: parseUsd('0.000000000000003') } }],
+      ['ev-0007', { modelKey: 'openai/gpt-4o', model: 'gpt-4o-2024-08-06', costs: { input: parseUsd('0.01') } }],
+    ] as const;
+    for (const [id, to] of reprices) {
+      const old = current.find((e) => e.event.event_id === id)!;
+      const [stored] = await store.query<UsageEventRow>(eventByIdQuery({ tenant: old.event.tenant, eventId: id }));
+      const e = old.event;
+      const repriced = pricedEvent({ tenant: e.tenant, eventId: id, occurredAt: e.occurred_at, userId: e.user_id, group: e.group, sessionId: e.session_id, agent: e.agent, feature: e.feature, apiKeyId: e.api_key_id, provider: e.provider, metadata: e.metadata, tokens: { input: 7, output: 3 }, durationMs: 99, ...to });
+      await insertEventRows(store, [cancellationOf(stored!), toEventRow(repriced, { rowVersion: BigInt(stored!.row_version) + 2n })]);
+      current = current.map((x) => (x.event.event_id === id && x.event.tenant === e.tenant ? repriced : x));
+    }
+    // Unmerged: each event's first version next to its newest (the cancel row collapsed into the new
+    // version within its own insert block, optimize_on_insert; the rollups received both). FINAL picks.
+    const versions = await store.query<{ v: string }>({ sql: "SELECT toString(row_version) AS v FROM usage_events WHERE event_id IN ('ev-0003', 'ev-0007') ORDER BY v" });
+    expect(versions.map((r) => r.v)).toEqual(['1', '1', '3', '3']);
+    await battery(current);
+    const s = await svc.summary(params({ ...all, tenant: 'acme', model: ['acme/custom'] }), 'acme');
+    expect(s.totals.events).toBe(1);
+    expect(s.totals.cost_total).toBe('1.250000000000003');
+    expect(s.cost_by_model.find((m) => m.model === 'acme/custom')?.cost_output).toBe('0.000000000000003');
+  });
+
+  it('a copy that reached usage_events past the insert-path dedupe: raw answers and source=raw collapse it (FINAL)', async () => {
+    const copies = current.filter((e) => e.event.tenant === 'acme' && e.event.event_id.startsWith('ev-')).slice(0, 10);
+    await store.insert('usage_events', copies.map((p) => toEventRow(p, { processedAt: '2030-01-01 00:00:00.000' })));
+    const spec: Spec = { ...all, tenant: 'acme' };
+    const want = select(current, spec);
+    const raw = await svc.summary(params(spec, { source: 'raw' }), 'acme');
+    expect(tables(raw)).toEqual(['usage_events']);
+    expectMeasures(raw.totals, want, 'source=raw');
+    const byDay = await svc.breakdown(params(spec, { bucket: 'day', by: 'model_key', source: 'raw' }), 'acme');
+    expectMeasures(byDay.totals, want, 'breakdown source=raw');
+    expectMeasures((await svc.summary(params({ ...spec, tag: ['env=prod'] }), 'acme')).totals, select(current, { ...spec, tag: ['env=prod'] }), 'tags');
+    expect((await svc.latency(params(spec), 'acme')).totals.events).toBe(want.length);
+    const session = copies[0]!.event.session_id!;
+    expectMeasures((await svc.session(session, {}, 'acme')).totals, current.filter((e) => e.event.tenant === 'acme' && e.event.session_id === session), 'session');
+    const page = await svc.records(params(spec, { limit: '1000' }), 'acme');
+    expect(page.records.map((r) => r.event_id).sort()).toEqual(want.map((e) => e.event.event_id).sort());
+    const [n] = await store.query<{ n: string }>({ sql: "SELECT toString(count()) AS n FROM usage_events WHERE tenant = 'acme' AND sign = 1" });
+    expect(Number(n!.n)).toBeGreaterThan(want.length); // the copies are stored, unmerged
+  });
+}
