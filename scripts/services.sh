@@ -142,6 +142,8 @@ offsets.topic.num.partitions=8
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
+# Short sessions let crash tests replace a SIGKILLed consumer in seconds.
+group.min.session.timeout.ms=1000
 auto.create.topics.enable=false
 log.retention.hours=168
 EOF

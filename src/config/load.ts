@@ -57,6 +57,8 @@ export const ENV_MAP: Readonly<Record<string, EnvBinding>> = {
   TALLY_API_KEYS: { path: ['api', 'keys'], parse: apiKeys },
   TALLY_GROUP_ID: { path: ['processor', 'groupId'], parse: text },
   TALLY_HEALTH_PORT: { path: ['processor', 'healthPort'], parse: int },
+  TALLY_SESSION_TIMEOUT_MS: { path: ['processor', 'sessionTimeoutMs'], parse: int },
+  TALLY_HEARTBEAT_INTERVAL_MS: { path: ['processor', 'heartbeatIntervalMs'], parse: int },
   TALLY_PRICE_FILES: { path: ['pricing', 'priceFiles'], parse: list },
   TALLY_REPORTED_COST: { path: ['pricing', 'reportedCost'], parse: text },
   TALLY_DEDUP_WINDOW_HOURS: { path: ['budgets', 'dedupWindowHours'], parse: num },

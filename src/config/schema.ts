@@ -125,6 +125,10 @@ export const configSchema = z.object({
       maxBytesPerPartition: positiveInt.default(4 * 1024 * 1024),
       /** Most records written to the sinks in one step. Default 5000. */
       maxSinkBatch: positiveInt.default(5000),
+      /** Consumer-group session timeout: a member silent this long is replaced (after a crash). Default 30000. */
+      sessionTimeoutMs: z.number().int().min(1000).default(30_000),
+      /** Heartbeat interval; at most a third of the session timeout. Default 3000. */
+      heartbeatIntervalMs: positiveInt.default(3_000),
       /** Port of /healthz, /readyz, /metrics for `tally processor`. Default 8788. */
       healthPort: port.default(8788),
     })

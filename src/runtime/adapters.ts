@@ -34,7 +34,11 @@ export function describeStore(config: TallyConfig): string {
 
 export function openKafka(config: TallyConfig, logger: Logger): EventLog {
   const k = config.kafka;
-  return createKafkaEventLog({ brokers: k.brokers, clientId: k.clientId, ssl: k.ssl, ...(k.sasl ? { sasl: k.sasl } : {}), logger });
+  const p = config.processor;
+  return createKafkaEventLog({
+    brokers: k.brokers, clientId: k.clientId, ssl: k.ssl, ...(k.sasl ? { sasl: k.sasl } : {}), logger,
+    consumer: { sessionTimeoutMs: p.sessionTimeoutMs, heartbeatIntervalMs: p.heartbeatIntervalMs },
+  });
 }
 
 export function topicsOf(config: TallyConfig): Topics {
