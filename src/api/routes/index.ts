@@ -5,20 +5,24 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { IngestService } from '../../ingest/service.js';
+import type { AnalyticsService } from '../../analytics/service.js';
 import type { ApiOperation } from '../openapi.js';
 import { INGEST_OPERATIONS, registerIngestRoutes } from './ingest.js';
 import { META_OPERATIONS, registerMetaRoutes } from './meta.js';
+import { USAGE_OPERATIONS, registerUsageRoutes } from './usage.js';
 
 /** Services behind the API; each optional. */
 export interface ApiServices {
   readonly ingest?: IngestService;
   /** Most events in one ingest request. */
   readonly maxBatchEvents?: number;
+  /** Analytics queries (/v1/usage/*). */
+  readonly analytics?: AnalyticsService;
 }
 
 export type RegisterRoutes = (app: FastifyInstance, services: ApiServices) => Promise<void> | void;
 
-export const API_ROUTE_GROUPS: readonly RegisterRoutes[] = [registerIngestRoutes, registerMetaRoutes];
+export const API_ROUTE_GROUPS: readonly RegisterRoutes[] = [registerIngestRoutes, registerMetaRoutes, registerUsageRoutes];
 
 /** Every operation of every group, for the OpenAPI document. */
-export const API_OPERATIONS: readonly ApiOperation[] = [...INGEST_OPERATIONS, ...META_OPERATIONS];
+export const API_OPERATIONS: readonly ApiOperation[] = [...INGEST_OPERATIONS, ...META_OPERATIONS, ...USAGE_OPERATIONS];
