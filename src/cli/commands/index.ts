@@ -1,5 +1,6 @@
 /** Every `tally` subcommand, in the order `tally --help` lists them. */
 import type { Command } from 'commander';
+import { registerApi } from './api.js';
 import { registerMigrate } from './migrate.js';
 import { registerPrice } from './price.js';
 import { registerProcessor } from './processor.js';
@@ -8,4 +9,3 @@ import { registerStart } from './start.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerStart, registerMigrate, registerProcessor, registerSend, registerPrice];
