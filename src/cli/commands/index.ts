@@ -4,8 +4,11 @@ import { registerApi } from './api.js';
 import { registerMigrate } from './migrate.js';
 import { registerPrice } from './price.js';
 import { registerProcessor } from './processor.js';
+import { registerReplay } from './replay.js';
+import { registerReprice } from './reprice.js';
 import { registerSend } from './send.js';
 import { registerStart } from './start.js';
 
 export type RegisterCommand = (program: Command) => void;
 
+export const COMMANDS: readonly RegisterCommand[] = [registerStart, registerMigrate, registerProcessor, registerApi, registerSend, registerReplay, registerReprice, registerPrice];

@@ -1,0 +1,155 @@
+/**
+ * Re-pricing after a price change. For every current event version in the
+ * range, the provider's stored usage is normalized and priced again with the
+ * catalog in force now; an event whose price changed gets, in one insert, a
+ * cancel row (sign −1) and a new version (row_version + 2) carrying the new
+ * costs and price_version. Rollups subtract the old and add the new; FINAL
+ * reads see the new version; the run is recorded in `usage_reprices`.
+ * Running it twice changes nothing the second time.
+ */
+import { uuidv7 } from '../events/ids.js';
+import type { UsageEvent } from '../events/schema.js';
+import { formatUsd, parseUsd, type Money } from '../money.js';
+import { normalizeUsage } from '../normalize/index.js';
+import { priceAccepted } from '../pipeline/price-event.js';
+import type { StampedEvent } from '../pipeline/types.js';
+import type { Pricer } from '../pricing/pricer.js';
+import { cancellationOf, toEventRow, type UsageEventRow } from '../store/event-row.js';
+import { insertEventRows } from '../store/events.js';
+import { formatDateTime64 } from '../store/sql.js';
+import type { AnalyticsStore } from '../store/types.js';
+
+export interface RepriceOptions {
+  readonly from: Date;
+  readonly to: Date;
+  readonly tenant?: string;
+  /** Only events of this model (raw id or model key). */
+  readonly model?: string;
+  /** Compute and report, write nothing. */
+  readonly dryRun?: boolean;
+  readonly batchSize?: number;
+  /** Price files in force, recorded in the audit row. */
+  readonly priceFiles?: readonly string[];
+  readonly onProgress?: (examined: number) => void;
+}
+
+export interface RepriceChange {
+  readonly tenant: string;
+  readonly event_id: string;
+  readonly model: string;
+  readonly before: { readonly price_version: string; readonly cost: string; readonly priced: boolean };
+  readonly after: { readonly price_version: string; readonly cost: string; readonly priced: boolean };
+}
+
+export interface RepriceResult {
+  readonly reprice_id: string;
+  readonly examined: number;
+  readonly changed: number;
+  /** Events whose stored usage could not be normalized again (left as they are). */
+  readonly skipped: number;
+  readonly cost_before: string;
+  readonly cost_after: string;
+  readonly dry_run: boolean;
+  /** The first changes, for display. */
+  readonly sample: readonly RepriceChange[];
+}
+
+const pageQuery = `SELECT * FROM usage_events FINAL
+WHERE sign = 1
+  AND occurred_at >= {from:DateTime64(3, 'UTC')} AND occurred_at < {to:DateTime64(3, 'UTC')}
+  AND ({tenant:String} = '' OR tenant = {tenant:String})
+  AND ({model:String} = '' OR model = {model:String} OR model_key = {model:String})
+  AND (occurred_at, event_id) > ({after_at:DateTime64(3, 'UTC')}, {after_id:String})
+ORDER BY occurred_at, event_id
+LIMIT {limit:UInt32}`;
+
+const isoOf = (stored: string): string => `${stored.replace(' ', 'T')}Z`;
+
+/** The event as the processor first saw it, rebuilt from its stored row. */
+function eventOf(row: UsageEventRow): StampedEvent {
+  const opt = (v: string): string | undefined => (v === '' ? undefined : v);
+  const extra = row.extra === '{}' ? undefined : (JSON.parse(row.extra) as Record<string, unknown>);
+  const event: UsageEvent = {
+    tenant: row.tenant,
+    event_id: row.event_id,
+    occurred_at: isoOf(row.occurred_at),
+    received_at: isoOf(row.received_at),
+    user_id: opt(row.user_id), group: opt(row.group_id), session_id: opt(row.session_id), agent: opt(row.agent),
+    feature: opt(row.feature), request_id: opt(row.request_id), api_key_id: opt(row.api_key_id), provider: opt(row.provider),
+    model: row.model,
+    usage: JSON.parse(row.usage_json) as Record<string, unknown>,
+    tool_calls: Number(row.tool_calls), web_search_requests: Number(row.web_search_requests), images: Number(row.images),
+    audio_seconds: Number(row.audio_seconds),
+    batch: Boolean(row.batch), service_tier: opt(row.service_tier),
+    status: row.status as UsageEvent['status'], error_type: opt(row.error_type),
+    duration_ms: row.duration_ms ?? undefined, ttft_ms: row.ttft_ms ?? undefined,
+    cost: row.reported_cost ?? undefined,
+    metadata: row.metadata, extra,
+  };
+  return event as StampedEvent;
+}
+
+export async function reprice(store: AnalyticsStore, pricer: Pricer, options: RepriceOptions): Promise<RepriceResult> {
+  const id = uuidv7();
+  const started = new Date();
+  const limit = options.batchSize ?? 2000;
+  let afterAt = '1970-01-01 00:00:00.000';
+  let afterId = '';
+  let examined = 0;
+  let changed = 0;
+  let skipped = 0;
+  let before: Money = 0n;
+  let after: Money = 0n;
+  const sample: RepriceChange[] = [];
+  for (;;) {
+    const rows = await store.query<UsageEventRow>({
+      sql: pageQuery,
+      params: {
+        from: formatDateTime64(options.from), to: formatDateTime64(options.to), tenant: options.tenant ?? '', model: options.model ?? '',
+        after_at: afterAt, after_id: afterId, limit,
+      },
+    });
+    if (rows.length === 0) break;
+    const writes: UsageEventRow[] = [];
+    for (const row of rows) {
+      examined++;
+      const event = eventOf(row);
+      const normalized = normalizeUsage(event);
+      if (!normalized.ok) {
+        skipped++;
+        continue;
+      }
+      const source = row.source_offset === '-1' ? null : { topic: row.source_topic, partition: Number(row.source_partition), offset: String(row.source_offset) };
+      const priced = priceAccepted(pricer, event, normalized.usage, source);
+      const next = toEventRow(priced, { rowVersion: BigInt(row.row_version) + 2n, sign: 1 });
+      if (next.cost_total === row.cost_total && next.price_version === row.price_version && next.priced === Boolean(row.priced) && next.model_key === row.model_key) continue;
+      changed++;
+      before += parseUsd(row.cost_total);
+      after += parseUsd(next.cost_total);
+      if (sample.length < 20) {
+        sample.push({
+          tenant: row.tenant, event_id: row.event_id, model: row.model,
+          before: { price_version: row.price_version, cost: row.cost_total, priced: Boolean(row.priced) },
+          after: { price_version: next.price_version, cost: next.cost_total, priced: next.priced },
+        });
+      }
+      writes.push(cancellationOf(row), next);
+    }
+    if (!options.dryRun && writes.length > 0) await insertEventRows(store, writes);
+    const last = rows[rows.length - 1] as UsageEventRow;
+    afterAt = last.occurred_at;
+    afterId = last.event_id;
+    options.onProgress?.(examined);
+    if (rows.length < limit) break;
+  }
+  const result: RepriceResult = { reprice_id: id, examined, changed, skipped, cost_before: formatUsd(before), cost_after: formatUsd(after), dry_run: options.dryRun ?? false, sample };
+  if (!options.dryRun && changed > 0) {
+    await store.insert('usage_reprices', [{
+      reprice_id: id, started_at: formatDateTime64(started), finished_at: formatDateTime64(new Date()),
+      range_from: formatDateTime64(options.from), range_to: formatDateTime64(options.to),
+      tenant: options.tenant ?? '', model: options.model ?? '', examined, changed,
+      cost_before: result.cost_before, cost_after: result.cost_after, price_files: [...(options.priceFiles ?? [])],
+    }]);
+  }
+  return result;
+}
