@@ -6,9 +6,10 @@ import { registerPrice } from './price.js';
 import { registerProcessor } from './processor.js';
 import { registerReplay } from './replay.js';
 import { registerReprice } from './reprice.js';
+import { registerReport } from './report.js';
 import { registerSend } from './send.js';
 import { registerStart } from './start.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerStart, registerMigrate, registerProcessor, registerApi, registerSend, registerReplay, registerReprice, registerPrice];
+export const COMMANDS: readonly RegisterCommand[] = [registerStart, registerMigrate, registerProcessor, registerApi, registerSend, registerReplay, registerReprice, registerPrice, registerReport];

@@ -1,0 +1,201 @@
+/**
+ * `tally report` — usage from the terminal: the summary (by model, with
+ * totals), or a breakdown `--by` one or two dimensions and/or `--bucket`,
+ * over `--since`/`--until` (7d, 24h, today, this-month, last-month, dates,
+ * RFC 3339) in `--tz`, with the API's filters. Reads the configured store
+ * (ClickHouse when CLICKHOUSE_URL is set, else the embedded chDB store under
+ * --data-dir) or, with --url and --api-key, a running tally API. Aligned
+ * tables by default; --json prints the API's JSON; --csv exact values.
+ */
+import type { Command } from 'commander';
+import { createAnalyticsService } from '../../analytics/service.js';
+import { resolveRange } from '../../analytics/range.js';
+import { resolveTimeZone } from '../../analytics/time.js';
+import { breakdownCsv, breakdownTable, summaryCsv, summaryTable } from '../../analytics/render.js';
+import type { BreakdownResult, SummaryResult } from '../../analytics/types.js';
+import { ERROR_CATALOG, TallyError, validationError, type ErrorCode } from '../../errors.js';
+import { describeStore, openStore } from '../../runtime/adapters.js';
+import type { AnalyticsStore } from '../../store/types.js';
+import { cliContext, withConfigFlags, type ConfigFlags } from '../context.js';
+import { printJson } from '../output.js';
+
+export interface ReportFlags extends ConfigFlags {
+  readonly by?: string;
+  readonly bucket?: string;
+  readonly since?: string;
+  readonly until?: string;
+  readonly tz: string;
+  readonly tenant?: string;
+  readonly user: string[];
+  readonly group: string[];
+  readonly session: string[];
+  readonly agent: string[];
+  readonly feature: string[];
+  readonly provider: string[];
+  readonly model: string[];
+  readonly apiKeyId: string[];
+  readonly status: string[];
+  readonly tag: string[];
+  readonly priced?: boolean;
+  readonly top?: string;
+  readonly sort?: string;
+  readonly order?: string;
+  readonly source?: string;
+  readonly decimals: string;
+  readonly json?: boolean;
+  readonly csv?: boolean;
+  readonly url?: string;
+  readonly apiKey?: string;
+}
+
+type Params = Record<string, string | string[]>;
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** The API parameters the flags stand for (the range resolved to instants here). */
+export function reportParams(flags: ReportFlags, now: number = Date.now()): Params {
+  const tz = resolveTimeZone(flags.tz);
+  if (tz === null) throw validationError([{ path: 'tz', reason: `is not an IANA time zone (got ${JSON.stringify(flags.tz)})` }]);
+  const range = resolveRange({ since: flags.since, until: flags.until }, tz, now);
+  const p: Params = { from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString(), tz };
+  const lists: [string, string[]][] = [
+    ['user_id', flags.user], ['group', flags.group], ['session_id', flags.session], ['agent', flags.agent], ['feature', flags.feature],
+    ['provider', flags.provider], ['model', flags.model], ['api_key_id', flags.apiKeyId], ['status', flags.status], ['tag', flags.tag],
+  ];
+  for (const [name, values] of lists) if (values.length > 0) p[name] = values;
+  if (flags.priced !== undefined) p.priced = String(flags.priced);
+  if (flags.source) p.source = flags.source;
+  if (flags.by) p.by = flags.by;
+  if (flags.bucket) p.bucket = flags.bucket;
+  if (flags.by || flags.bucket) {
+    p.limit = flags.top ?? '20';
+    if (flags.sort) p.sort = flags.sort;
+    if (flags.order) p.order = flags.order;
+  }
+  return p;
+}
+
+interface Reader {
+  summary(p: Params): Promise<SummaryResult>;
+  breakdown(p: Params): Promise<BreakdownResult>;
+  describe: string;
+  close(): Promise<void>;
+}
+
+function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && code in ERROR_CATALOG;
+}
+
+/** A running tally API over HTTP. */
+function httpReader(base: string, apiKey: string | undefined, tenant: string | undefined): Reader {
+  const call = async <T>(kind: string, p: Params): Promise<T> => {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries({ ...p, ...(tenant ? { tenant } : {}) })) for (const x of [v].flat()) qs.append(k, x);
+    let res: Response;
+    try {
+      res = await fetch(`${base.replace(/\/+$/, '')}/v1/usage/${kind}?${qs.toString()}`, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} });
+    } catch (err) {
+      throw new TallyError('STORE_UNAVAILABLE', `cannot reach ${base}: ${(err as Error).message}`, { cause: err });
+    }
+    const body = (await res.json().catch(() => ({}))) as { error?: { code?: unknown; message?: string; details?: Record<string, unknown> } };
+    if (!res.ok) {
+      const e = body.error ?? {};
+      throw new TallyError(isErrorCode(e.code) ? e.code : 'INTERNAL', `${base} answered ${res.status}: ${e.message ?? res.statusText}`, { details: e.details ?? {} });
+    }
+    return body as T;
+  };
+  return { summary: (p) => call('summary', p), breakdown: (p) => call('breakdown', p), describe: base, close: async () => {} };
+}
+
+/** A store-not-migrated error, said plainly. */
+function explain(err: unknown, where: string): unknown {
+  if (err instanceof TallyError && err.code === 'STORE_QUERY_FAILED' && err.details.clickhouseCode === 60) {
+    return new TallyError('STORE_QUERY_FAILED', `${where} has no tally tables yet: run \`tally migrate\` (or \`tally start\`) first`, { cause: err, details: err.details });
+  }
+  return err;
+}
+
+export function registerReport(program: Command): void {
+  withConfigFlags(
+    program
+      .command('report')
+      .description('usage, cost and tokens for a time range: totals by model, or --by dimensions and/or --bucket')
+      .option('--by <dims>', 'group by one or two of tenant,user_id,group,agent,feature,provider,model_key,model,api_key_id,status (comma-separated)')
+      .option('--bucket <bucket>', 'group by time: hour, day, week (Monday) or month, in --tz')
+      .option('--since <when>', 'start: 30m, 24h, 7d, 2w, today, yesterday, this-week, last-week, this-month, last-month, this-year, a date or RFC 3339 (default 30d)')
+      .option('--until <when>', 'end (exclusive), same forms (default now, or the end of a named --since period)')
+      .option('--tz <zone>', 'IANA time zone for dates and buckets', 'UTC')
+      .option('--tenant <id>', 'one tenant (default: every tenant the store or key can read)')
+      .option('--user <id>', 'filter by user_id (repeatable)', collect, [])
+      .option('--group <id>', 'filter by group (repeatable)', collect, [])
+      .option('--session <id>', 'filter by session_id (repeatable)', collect, [])
+      .option('--agent <name>', 'filter by agent (repeatable)', collect, [])
+      .option('--feature <name>', 'filter by feature (repeatable)', collect, [])
+      .option('--provider <name>', 'filter by provider (repeatable)', collect, [])
+      .option('--model <model>', 'filter by model_key or reported model (repeatable)', collect, [])
+      .option('--api-key-id <id>', 'filter by api_key_id (repeatable)', collect, [])
+      .option('--status <status>', 'filter by status: ok, error, cancelled (repeatable)', collect, [])
+      .option('--tag <key=value>', 'filter by metadata tag (repeatable, all must match)', collect, [])
+      .option('--priced', 'priced events only')
+      .option('--unpriced', 'unpriced events only')
+      .option('--top <n>', 'top N groups, the rest summed into an (other) row (default 20)')
+      .option('--sort <measure>', 'rank groups by this measure (default cost_total)')
+      .option('--order <order>', 'desc (default) or asc')
+      .option('--source <source>', 'auto (rollups where exact) or raw (raw events only)')
+      .option('--decimals <n>', 'USD decimal places in tables', '4')
+      .option('--json', 'print the JSON the API returns')
+      .option('--csv', 'print CSV with exact values')
+      .option('--url <url>', 'query a running tally API instead of the store, e.g. http://localhost:8787')
+      .option('--api-key <key>', 'API key for --url (default TALLY_API_KEY)'),
+    { dataDir: true },
+  ).action(async (raw: ReportFlags & { unpriced?: boolean }) => {
+    const flags: ReportFlags = { ...raw, ...(raw.unpriced ? { priced: false } : {}) };
+    const decimals = Number(flags.decimals);
+    if (!Number.isInteger(decimals) || decimals < 0 || decimals > 15) throw validationError([{ path: 'decimals', reason: 'must be a whole number from 0 to 15' }]);
+    const params = reportParams(flags);
+    const reader = await openReader(flags);
+    try {
+      const breakdown = flags.by !== undefined || flags.bucket !== undefined;
+      const result = breakdown ? await reader.breakdown(params) : await reader.summary(params);
+      if (flags.json) {
+        printJson(result);
+        return;
+      }
+      if (flags.csv) {
+        process.stdout.write(breakdown ? breakdownCsv(result as BreakdownResult) : summaryCsv(result as SummaryResult));
+        return;
+      }
+      const r = result.range;
+      process.stdout.write(`usage ${r.from} → ${r.to} (${r.tz})${flags.tenant ? `, tenant ${flags.tenant}` : ''} · ${reader.describe}\n\n`);
+      process.stdout.write(breakdown ? breakdownTable(result as BreakdownResult, { decimals }) : summaryTable(result as SummaryResult, { decimals }));
+    } catch (err) {
+      throw explain(err, reader.describe);
+    } finally {
+      await reader.close();
+    }
+  });
+}
+
+async function openReader(flags: ReportFlags): Promise<Reader> {
+  if (flags.url) return httpReader(flags.url, flags.apiKey ?? process.env.TALLY_API_KEY, flags.tenant);
+  const { config, logger } = cliContext(flags);
+  let store: AnalyticsStore;
+  try {
+    store = await openStore(config, logger);
+  } catch (err) {
+    if (err instanceof TallyError && err.code === 'STORE_UNAVAILABLE' && !config.clickhouse.url) {
+      throw new TallyError('STORE_UNAVAILABLE', `${err.message} — is \`tally start\` running on this data directory? Query it with --url http://localhost:${config.api.port} instead`, { cause: err });
+    }
+    throw err;
+  }
+  const service = createAnalyticsService(store);
+  const scope = flags.tenant ?? null; // direct store access reads what the store holds
+  return {
+    summary: (p) => service.summary(p, scope),
+    breakdown: (p) => service.breakdown(p, scope),
+    describe: describeStore(config),
+    close: () => store.close(),
+  };
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { measuresJson, measuresOf, sumMeasures } from '../../../src/analytics/measures.js';
+import { MEASURE_NAMES } from '../../../src/store/queries/measures.js';
+import { decodeCursor, encodeCursor } from '../../../src/analytics/cursor.js';
+import { TallyError } from '../../../src/errors.js';
+
+function row(over: Record<string, unknown>): Record<string, unknown> {
+  const r: Record<string, unknown> = {};
+  for (const m of MEASURE_NAMES) r[m] = m.endsWith('_sum') ? 0 : '0';
+  return { ...r, ...over };
+}
+
+describe('measures', () => {
+  it('add decimal strings exactly, to the femto-dollar, and print them as decimal strings', () => {
+    const rows = Array.from({ length: 10 }, () => measuresOf(row({ events: '1', requests: '1', cost_total: '0.1', cost_request: '0.000000000000001', total_tokens: '3', audio_seconds: '0.001' })));
+    const j = measuresJson(sumMeasures(rows));
+    expect(j.cost_total).toBe('1');
+    expect(j.cost_request).toBe('0.00000000000001');
+    expect(j.audio_seconds).toBe(0.01);
+    expect(j.avg_tokens_per_request).toBe(3);
+    expect(j.avg_duration_ms).toBeNull();
+  });
+
+  it('keeps 64-bit counts and 38-digit amounts exact', () => {
+    const j = measuresJson(measuresOf(row({ cost_total: '12345678901234567890.123456789012345', total_tokens: '9007199254740991', duration_ms_sum: 300, duration_ms_count: '4', requests: '2' })));
+    expect(j.cost_total).toBe('12345678901234567890.123456789012345');
+    expect(j.total_tokens).toBe(9007199254740991);
+    expect(j.avg_duration_ms).toBe(75);
+    expect(j.avg_tokens_per_request).toBe(4503599627370495.5);
+  });
+});
+
+describe('record cursors', () => {
+  it('carry a position only, and refuse anything not minted here', () => {
+    const c = encodeCursor({ occurredAt: '2025-03-01 12:00:00.000', eventId: "id'; --" });
+    expect(decodeCursor(c)).toEqual({ occurredAt: '2025-03-01 12:00:00.000', eventId: "id'; --" });
+    for (const bad of ['x', 'r1.', 'r1.!!!', `r1.${Buffer.from('["2025-03-01", "x"]').toString('base64url')}`, `r1.${Buffer.from('{"a":1}').toString('base64url')}`]) {
+      try {
+        decodeCursor(bad);
+        throw new Error('expected an error');
+      } catch (err) {
+        expect(err).toBeInstanceOf(TallyError);
+        expect((err as TallyError).details.errors).toEqual([expect.objectContaining({ path: 'cursor' })]);
+      }
+    }
+  });
+});

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { planSources, segmentsOf } from '../../../src/analytics/plan.js';
+
+const t = (s: string): number => Date.parse(s);
+const shape = (segs: { source: string; from: number; to: number }[]): string[] => segs.map((s) => `${s.source} ${new Date(s.from).toISOString().slice(5, 16)}→${new Date(s.to).toISOString().slice(5, 16)}`);
+
+describe('source plans', () => {
+  it('one daily segment for whole UTC days; edges from finer rollups and raw events', () => {
+    expect(shape(segmentsOf(t('2025-03-01T00:00Z'), t('2025-03-08T00:00Z'), 'daily'))).toEqual(['daily 03-01T00:00→03-08T00:00']);
+    expect(shape(segmentsOf(t('2025-03-01T10:07Z'), t('2025-03-08T05:50Z'), 'daily'))).toEqual([
+      'raw 03-01T10:07→03-01T10:15',
+      '15m 03-01T10:15→03-01T11:00',
+      'hourly 03-01T11:00→03-02T00:00',
+      'daily 03-02T00:00→03-08T00:00',
+      'hourly 03-08T00:00→03-08T05:00',
+      '15m 03-08T05:00→03-08T05:45',
+      'raw 03-08T05:45→03-08T05:50',
+    ]);
+    expect(shape(segmentsOf(t('2025-03-01T10:07Z'), t('2025-03-01T10:12Z'), 'daily'))).toEqual(['raw 03-01T10:07→03-01T10:12']);
+    expect(shape(segmentsOf(t('2025-03-01T10:00Z'), t('2025-03-01T13:00Z'), 'daily'))).toEqual(['hourly 03-01T10:00→03-01T13:00']);
+  });
+
+  it('bucketed queries never use a grain coarser than the zone allows', () => {
+    const base = { from: t('2025-03-01T00:00Z'), to: t('2025-03-08T00:00Z'), filters: {} };
+    expect(planSources({ ...base, tz: 'UTC', bucket: 'day' }).segments.map((s) => s.source)).toEqual(['daily']);
+    expect(planSources({ ...base, tz: 'UTC', bucket: 'hour' }).segments.map((s) => s.source)).toEqual(['hourly']);
+    expect(planSources({ ...base, tz: 'America/New_York', bucket: 'day' }).segments.map((s) => s.source)).toEqual(['hourly']);
+    expect(planSources({ ...base, tz: 'Asia/Kolkata', bucket: 'day' }).segments.map((s) => s.source)).toEqual(['15m']);
+    expect(planSources({ ...base, tz: 'Asia/Kathmandu', bucket: 'month' }).segments.map((s) => s.source)).toEqual(['15m']);
+    expect(planSources({ ...base, tz: 'Asia/Kolkata', bucket: null }).segments.map((s) => s.source)).toEqual(['daily']);
+  });
+
+  it('session and tag filters, and source=raw, read raw events for the whole range', () => {
+    const base = { from: t('2025-03-01T00:00Z'), to: t('2025-03-08T00:00Z'), tz: 'UTC', bucket: null };
+    expect(planSources({ ...base, filters: { session_id: ['s'] } })).toEqual({ segments: [{ source: 'raw', from: base.from, to: base.to }], rawReason: expect.stringMatching(/session_id/) });
+    expect(planSources({ ...base, filters: { tags: [{ key: 'a', value: 'b' }] } }).rawReason).toMatch(/tag filters/);
+    expect(planSources({ ...base, filters: { user_id: ['u'], model: ['m'], priced: true } }).rawReason).toBeNull();
+    expect(planSources({ ...base, filters: {}, source: 'raw' }).rawReason).toMatch(/source=raw/);
+  });
+});
