@@ -32,7 +32,7 @@ import type { DimValues } from './scope.js';
 import { DIMENSIONS } from './model.js';
 import type {
   ActualUsage, ApplyBatch, ApplyOutcome, BudgetStatus, CheckResult, CheckedStatus, CostEstimator, ModelResolver,
-  ReservationResult, ReserveOptions, SettleResult, Subject, ThresholdCrossing, UsageEstimate,
+  ReservationResult, ReserveOptions, SettleOptions, SettleResult, Subject, ThresholdCrossing, UsageEstimate,
 } from './types.js';
 import { resolveActual, resolveEstimate } from './usage.js';
 
@@ -278,8 +278,11 @@ export class BudgetEngine {
    * actual amounts when given) stays until the processor counts that event and
    * is released in the same atomic step, so the usage is never counted twice
    * nor missing; without it, the hold is released now. Idempotent.
+   * With `expiredAsNotFound`, a reservation that expired before it was
+   * settled is RESERVATION_NOT_FOUND (`details.state = "expired"`) instead of
+   * `already` (the HTTP API uses this: the caller learns its hold lapsed).
    */
-  async settle(reservationId: string, actual?: ActualUsage): Promise<SettleResult> {
+  async settle(reservationId: string, actual?: ActualUsage, options: SettleOptions = {}): Promise<SettleResult> {
     const ref = parseReservationId(reservationId);
     const amounts = resolveActual(actual);
     if (actual?.event_id !== undefined && (typeof actual.event_id !== 'string' || actual.event_id === '')) {
@@ -297,9 +300,13 @@ export class BudgetEngine {
           actual: amounts,
           awaitExpireAt: now + this.awaitTtlMs,
           dedup: this.dedup,
+          ...(options.expiredAsNotFound ? { reportExpired: true } : {}),
         }),
       ),
     );
+    if (outcomes.includes('expired')) {
+      throw new TallyError('RESERVATION_NOT_FOUND', `reservation ${reservationId} expired before it was settled`, { details: { reservation_id: reservationId, state: 'expired' } });
+    }
     if (outcomes.includes('awaiting')) return { status: 'awaiting' };
     return { status: outcomes.every((o) => o === 'already') ? 'already' : 'released' };
   }

@@ -108,6 +108,7 @@ export class BudgetRepository {
   async create(input: unknown): Promise<Budget> {
     const budget = parseBudget(input, this.parseOptions);
     if (budget.tier !== null) throw budgetInvalid([{ path: 'tier', reason: 'tier budgets are made by tiers; create a tier instead' }]);
+    refuseTierId(budget.id);
     const existing = await this.storage.one('budget', budget.id);
     if (existing && !existing.deleted) throw new TallyError('CONFLICT', `a budget with id ${JSON.stringify(budget.id)} exists`, { details: { budget_id: budget.id } });
     await this.write([{ kind: 'budget', key: budget.id, body: JSON.stringify(budget), deleted: false }]);
@@ -119,6 +120,7 @@ export class BudgetRepository {
     const body = typeof input === 'object' && input !== null ? { ...input, id } : input;
     const budget = parseBudget(body, this.parseOptions);
     if (budget.tier !== null) throw budgetInvalid([{ path: 'tier', reason: 'tier budgets are made by tiers; change the tier instead' }]);
+    refuseTierId(budget.id);
     await this.write([{ kind: 'budget', key: budget.id, body: JSON.stringify(budget), deleted: false }]);
     return budget;
   }
@@ -210,7 +212,9 @@ export class BudgetRepository {
         return;
       }
       try {
-        budgets.push(parseBudget(raw, { ...this.parseOptions, path }));
+        const parsed = parseBudget(raw, { ...this.parseOptions, path });
+        refuseTierId(parsed.id, `${path}.id`);
+        budgets.push(parsed);
       } catch (err) {
         errors.push(...fieldErrors(err, path));
       }
@@ -252,6 +256,11 @@ export class BudgetRepository {
     }
     return { created, existing };
   }
+}
+
+/** `tier:<tier>:<key>` ids belong to tier budgets; a plain budget with one would shadow a tier's. */
+function refuseTierId(id: string, path = 'id'): void {
+  if (id.startsWith('tier:')) throw budgetInvalid([{ path, reason: 'ids starting with "tier:" are reserved for the budgets of tiers' }]);
 }
 
 function fieldErrors(err: unknown, path: string): FieldError[] {

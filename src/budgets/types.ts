@@ -120,6 +120,11 @@ export interface ActualUsage {
   readonly requests?: number;
 }
 
+export interface SettleOptions {
+  /** Throw RESERVATION_NOT_FOUND (`details.state: "expired"`) for a reservation that expired unsettled, instead of answering `already`. */
+  readonly expiredAsNotFound?: boolean;
+}
+
 export interface SettleResult {
   /** released: hold gone; awaiting: held until the event is counted; already: settled or expired before. */
   readonly status: 'released' | 'awaiting' | 'already';

@@ -253,10 +253,10 @@ export class MemoryCounterStore implements CounterStore {
     const s = this.slot(req.slot);
     const r = s.reservations.get(req.id);
     if (!r) throw failure(STATUS.NOT_FOUND, { script: 'settle', slot: req.slot, id: req.id });
-    if (!isLive(r)) return 'already';
+    if (!isLive(r)) return r.state === 'expired' && req.reportExpired === true ? 'expired' : 'already';
     if ((s.index.get(req.id) ?? 0) <= req.now) {
       this.finish(s, req.id, r, req.now, 'expired');
-      return 'already';
+      return req.reportExpired === true ? 'expired' : 'already';
     }
     if (req.awaitEvent === null) {
       this.finish(s, req.id, r, req.now, 'settled');

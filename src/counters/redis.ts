@@ -157,6 +157,7 @@ export class RedisCounterStore implements CounterStore {
     const status = code(reply);
     const err = statusError(status, { script: 'settle', slot: req.slot, id: req.id });
     if (err) throw err;
+    if (status === STATUS.ALREADY && req.reportExpired === true && String(reply[1]) === 'expired') return 'expired';
     return status === STATUS.OK ? 'released' : status === STATUS.AWAITING ? 'awaiting' : 'already';
   }
 

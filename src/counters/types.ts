@@ -163,13 +163,16 @@ export interface SettleRequest {
   /** How long to keep holding while the event has not been applied. */
   readonly awaitExpireAt: number;
   readonly dedup: DedupWindow;
+  /** Report a reservation that had expired as `expired` instead of `already`. Default false. */
+  readonly reportExpired?: boolean;
 }
 
 /**
  * released: the hold is gone now. awaiting: held until the event is applied
- * (or expiry). already: settled, consumed or expired before.
+ * (or expiry). already: settled, consumed or expired before. expired: it had
+ * expired (only with `reportExpired`; otherwise that is `already`).
  */
-export type SettleOutcome = 'released' | 'awaiting' | 'already';
+export type SettleOutcome = 'released' | 'awaiting' | 'already' | 'expired';
 
 // ─── alert marks ──────────────────────────────────────────────────────────
 

@@ -1,0 +1,149 @@
+/**
+ * JSON schemas of the budgets and quota API (OpenAPI). Input schemas come
+ * from the zod schemas that validate the requests, so they cannot drift;
+ * output schemas describe what the engine returns.
+ */
+import { z } from 'zod';
+import { budgetInputSchema, tierInputSchema } from '../../budgets/index.js';
+import { ERROR_SCHEMA, FIELD_ERRORS_SCHEMA, type ApiOperation, type JsonSchema } from '../openapi.js';
+
+function fromZod(schema: z.ZodType, description: string): JsonSchema {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return { ...rest, description };
+}
+
+const AMOUNT = { type: 'string', description: 'Decimal text: USD for cost budgets, a whole number for tokens and requests.' } as const;
+const NULLABLE_AMOUNT = { type: ['string', 'null'], description: 'Decimal text; null for a shared budget seen by a tenant-bound key.' } as const;
+const SCOPE = { type: 'object', additionalProperties: { type: 'string' }, description: 'Per dimension (tenant, user, group, model, provider, agent, feature, api_key): a value, "*" (each value separately), or absent (any).' } as const;
+const ISO = { type: 'string', format: 'date-time' } as const;
+
+export const BUDGET_INPUT_SCHEMA = fromZod(budgetInputSchema, 'A budget. Omitted fields take their defaults (see docs/budgets.md).');
+export const TIER_INPUT_SCHEMA = fromZod(tierInputSchema, 'A tier: named per-user budget templates.');
+
+export const BUDGET_SCHEMA: JsonSchema = {
+  type: 'object',
+  description: 'A budget as stored (normalised: defaults filled in, limit canonical).',
+  required: ['id', 'name', 'metric', 'token_class', 'limit', 'period', 'timezone', 'window', 'scope', 'enforcement', 'thresholds', 'approaching', 'metadata', 'tier'],
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    metric: { type: 'string', enum: ['cost', 'tokens', 'requests'] },
+    token_class: { type: ['string', 'null'] },
+    limit: AMOUNT,
+    period: { type: 'string', enum: ['daily', 'weekly', 'monthly', 'yearly', 'rolling'] },
+    timezone: { type: 'string' },
+    window: { type: ['string', 'null'] },
+    scope: SCOPE,
+    enforcement: { type: 'string', enum: ['hard', 'soft'] },
+    thresholds: { type: 'array', items: { type: 'number' } },
+    approaching: { type: 'number' },
+    metadata: { type: 'object', additionalProperties: { type: 'string' } },
+    tier: { type: ['string', 'null'] },
+  },
+};
+
+export const TIER_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['name', 'description', 'default', 'budgets'],
+  properties: {
+    name: { type: 'string' },
+    description: { type: 'string' },
+    default: { type: 'boolean', description: 'Applies to every user without an assignment.' },
+    budgets: { type: 'array', items: BUDGET_SCHEMA, description: 'The generated budgets, ids `tier:<tier>:<key>`.' },
+  },
+};
+
+export const ASSIGNMENT_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['tenant', 'user_id', 'tier', 'assigned'],
+  properties: {
+    tenant: { type: 'string' },
+    user_id: { type: 'string' },
+    tier: { type: ['string', 'null'], description: 'The tier in force: the assigned one, else the default tier, else null.' },
+    assigned: { type: 'boolean', description: 'Whether the user has an explicit assignment (false: the default tier applies).' },
+  },
+};
+
+const STATUS_PROPERTIES = {
+  budget_id: { type: 'string' },
+  name: { type: 'string' },
+  metric: { type: 'string', enum: ['cost', 'tokens', 'requests'] },
+  token_class: { type: ['string', 'null'] },
+  enforcement: { type: 'string', enum: ['hard', 'soft'] },
+  period: { type: 'string' },
+  timezone: { type: 'string' },
+  window: { type: ['string', 'null'] },
+  subject: { type: 'object', additionalProperties: { type: 'string' }, description: 'Values of the budget\'s per-value ("*") dimensions this status is for.' },
+  used: NULLABLE_AMOUNT,
+  reserved: { ...NULLABLE_AMOUNT, description: 'Held by unsettled reservations.' },
+  limit: AMOUNT,
+  remaining: { ...NULLABLE_AMOUNT, description: 'max(0, limit − used − reserved).' },
+  percentage: { type: ['number', 'null'], description: 'used / limit × 100, truncated to two decimals.' },
+  exceeded: { type: 'boolean', description: 'used ≥ limit.' },
+  approaching: { type: 'boolean', description: 'percentage ≥ the budget\'s approaching threshold (default 80) and not exceeded.' },
+  period_start: ISO,
+  resets_at: { ...ISO, description: 'End of the calendar period, or when a rolling window next slides.' },
+  shared: { type: 'boolean', description: 'The budget has no tenant dimension (counts every tenant). Tenant-bound keys get its amounts as null.' },
+} as const;
+
+export const STATUS_SCHEMA: JsonSchema = { type: 'object', required: Object.keys(STATUS_PROPERTIES), properties: STATUS_PROPERTIES };
+
+export const CHECKED_STATUS_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: [...Object.keys(STATUS_PROPERTIES), 'would_exceed', 'blocking', 'retry_after_seconds'],
+  properties: {
+    ...STATUS_PROPERTIES,
+    would_exceed: { type: 'boolean', description: 'used + reserved + estimate > limit (without an estimate: used + reserved ≥ limit).' },
+    blocking: { type: 'boolean', description: 'A hard budget that would be exceeded: the request is refused.' },
+    retry_after_seconds: { type: ['integer', 'null'], description: 'When blocking: seconds until this budget has room for the request (calendar: its reset; rolling: when enough old usage left the window).' },
+  },
+};
+
+export const SUBJECT_SCHEMA: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'Who the request is for. Event field names; `user` and `api_key` are accepted as aliases. The tenant defaults to the key\'s tenant (a tenant-bound key may name only its own), else `default`.',
+  properties: Object.fromEntries(['tenant', 'user_id', 'group', 'model', 'provider', 'agent', 'feature', 'api_key_id', 'user', 'api_key'].map((f) => [f, { type: 'string', minLength: 1, maxLength: 256 }])),
+};
+
+export const ESTIMATE_SCHEMA: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'What the coming request may use. `cost` (USD text) and/or `tokens`; or `model` + `max_tokens`, whose cost is estimated from the price catalog (max_tokens priced at the dearer of the model\'s input and output price). `requests` defaults to 1.',
+  properties: {
+    cost: { type: 'string', description: 'USD as decimal text, e.g. "0.02".' },
+    tokens: { type: 'integer', minimum: 0 },
+    requests: { type: 'integer', minimum: 0 },
+    model: { type: 'string' },
+    max_tokens: { type: 'integer', minimum: 0 },
+  },
+};
+
+export const BLOCKING_SCHEMA: JsonSchema = {
+  type: 'array',
+  description: 'The blocking budgets, each with its own reset, so a client can pick its retry strategy.',
+  items: {
+    type: 'object',
+    required: ['budget_id', 'resets_at', 'retry_after_seconds'],
+    properties: { budget_id: { type: 'string' }, resets_at: ISO, retry_after_seconds: { type: 'integer' } },
+  },
+};
+
+export const VERDICT_PROPERTIES = {
+  allowed: { type: 'boolean', description: 'No hard budget would be exceeded.' },
+  budgets: { type: 'array', items: CHECKED_STATUS_SCHEMA, description: 'Every budget that applies to the subject.' },
+  exceeded: { type: 'array', items: { type: 'string' }, description: 'Ids of the budgets (hard and soft) this request would exceed.' },
+  blocking: BLOCKING_SCHEMA,
+  retry_after_seconds: { type: ['integer', 'null'], description: 'When refused: seconds until every blocking budget has room (the latest of them) — the Retry-After header.' },
+} as const;
+
+export const REFUSED_SCHEMA: JsonSchema = {
+  type: 'object',
+  description: 'The error (code QUOTA_EXCEEDED, details.retry_after_seconds) plus the full verdict.',
+  required: ['error', 'allowed', 'budgets', 'exceeded', 'blocking', 'retry_after_seconds'],
+  properties: { error: (ERROR_SCHEMA.properties as Record<string, unknown>).error, ...VERDICT_PROPERTIES },
+};
+
+export const BAD_REQUEST = { '400': { description: 'Invalid input; `details.errors` lists each problem as {path, reason}.', schema: ERROR_SCHEMA } };
+export const NOT_FOUND = (what: string): ApiOperation['responses'] => ({ '404': { description: what, schema: ERROR_SCHEMA } });
+export { FIELD_ERRORS_SCHEMA };

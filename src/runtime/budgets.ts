@@ -1,0 +1,263 @@
+/**
+ * Budgets for one process, from config: the counter store (Redis, Redis
+ * Cluster, or memory when neither is configured), the store-backed budget
+ * repository with change propagation (Redis pub/sub when Redis is configured,
+ * version polling always), config defaults and tiers seeded idempotently, the
+ * engine (cost estimates and model resolution from the pricer), the alert
+ * publisher the processor calls (alerts topic, then signed webhooks), and
+ * metrics for quota operations, alerts and webhook deliveries.
+ *
+ *   const budgets = await buildBudgets({ config, store, logger, metrics, pricer,
+ *     alertsSend: alertsTopicSender(log.producer(), topics.alerts.name) });
+ *   buildProcessor({ ...parts, counters: budgets.engine, alerts: budgets.publisher });
+ *   createApp({ ..., services: { budgets: budgets.admin, quota: budgets.quota } });
+ *
+ * With memory counters (embedded mode) the counters of every open period are
+ * rebuilt from the analytics store before `buildBudgets` returns, so start the
+ * processor and the API only after it resolved.
+ */
+import { BudgetEngine, WatchedBudgetSource, WebhookNotifier, createAlertPublisher, createStoreBudgetRepository } from '../budgets/index.js';
+import type { BudgetAlertPublisher, BudgetRepository, ReconcileResult, ThresholdCrossing } from '../budgets/index.js';
+import type { BudgetSet } from '../budgets/catalog.js';
+import type { ActualUsage, CheckResult, ReservationResult, ReserveOptions, SettleOptions, SettleResult, Subject, UsageEstimate } from '../budgets/types.js';
+import type { TallyConfig } from '../config/schema.js';
+import { createCounterStore, RedisChangeFeed, RedisCounterStore, type CounterStore } from '../counters/index.js';
+import { errorMessage, validationError } from '../errors.js';
+import { component, type Logger } from '../logger.js';
+import type { LogProducer } from '../log/types.js';
+import { secondsSince, type Metrics } from '../metrics/registry.js';
+import type { Money } from '../money.js';
+import { emptyTokens, withTotal, type NormalizedUsage, type TokenClass } from '../normalize/types.js';
+import type { Pricer } from '../pricing/index.js';
+import type { AnalyticsStore } from '../store/types.js';
+
+export interface BudgetsParts {
+  readonly config: TallyConfig;
+  readonly store: AnalyticsStore;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly pricer: Pricer;
+  /** Sends crossings to the alerts topic (see `alertsTopicSender`); absent: crossings go to webhooks only. */
+  readonly alertsSend?: (crossings: readonly ThresholdCrossing[]) => Promise<void>;
+  /** Test and embedding knobs. */
+  readonly overrides?: BudgetsOverrides;
+}
+
+export interface BudgetsOverrides {
+  /** Budget version poll interval, ms. Default 500. */
+  readonly pollMs?: number;
+  /** Wait before a budget's backfill lists tenants, ms. Default 3 × pollMs with Redis, 0 with memory counters. */
+  readonly backfillSettleMs?: number;
+  /** Wait for webhook deliveries before `publish` returns. Default false. */
+  readonly awaitWebhooks?: boolean;
+  /** Webhook retry tuning (tests). */
+  readonly webhookRetries?: number;
+  readonly webhookInitialDelayMs?: number;
+  /** Rebuild counters from the store at start. Default: only for memory counters. */
+  readonly reconcileAtStart?: boolean;
+  readonly clock?: () => number;
+}
+
+/** Quota operations, instrumented (tally_quota_checks_total, tally_quota_seconds). The engine has the same shape. */
+export interface QuotaService {
+  check(subject: Subject, estimate?: UsageEstimate): Promise<CheckResult>;
+  reserve(subject: Subject, estimate: UsageEstimate, options?: ReserveOptions): Promise<ReservationResult>;
+  settle(reservationId: string, actual?: ActualUsage, options?: SettleOptions): Promise<SettleResult>;
+  /** The budget set in force. */
+  current(): BudgetSet;
+}
+
+/** What the budgets API needs: the repository, the engine, and the backfill a new scope shape needs. */
+export interface BudgetAdmin {
+  readonly repository: BudgetRepository;
+  readonly engine: BudgetEngine;
+  /**
+   * After a budget or tier was written: loads the change in this process and
+   * rebuilds the counters of the named budgets from the store (so a budget
+   * created mid-period sees the period's earlier spend).
+   */
+  changed(budgetIds: readonly string[]): Promise<ReconcileResult | null>;
+}
+
+export interface Budgets {
+  readonly engine: BudgetEngine;
+  readonly repository: BudgetRepository;
+  readonly source: WatchedBudgetSource;
+  readonly counters: CounterStore;
+  /** The processor's AlertPublisher: alerts topic, confirm, webhooks. */
+  readonly publisher: BudgetAlertPublisher;
+  readonly webhooks: WebhookNotifier | null;
+  readonly quota: QuotaService;
+  readonly admin: BudgetAdmin;
+  /** What the start-up rebuild did (memory counters), else null. */
+  readonly startup: ReconcileResult | null;
+  close(): Promise<void>;
+}
+
+/** Sends crossings to the alerts topic: key = tenant (none for tenant-less budgets), value = the alert body as JSON. */
+export function alertsTopicSender(producer: LogProducer, topic: string): (crossings: readonly ThresholdCrossing[]) => Promise<void> {
+  return (crossings) =>
+    producer.send(
+      topic,
+      crossings.map((c) => ({
+        key: c.tenant === '' ? null : c.tenant,
+        value: JSON.stringify(c.body),
+        headers: { 'content-type': 'application/json', 'tally-alert-id': c.id, 'tally-event': c.body.type },
+      })),
+    );
+}
+
+const CLASSES_FOR_ESTIMATE: readonly TokenClass[] = ['output', 'input'];
+
+/**
+ * Cost of `maxTokens` for a model: the tokens priced at the model's dearest
+ * class of input and output, so the estimate bounds any split of them.
+ */
+export function costEstimator(pricer: Pricer, clock: () => number = Date.now): (model: string, maxTokens: number, subject: Subject) => Money {
+  return (model, maxTokens, subject) => {
+    let best: Money | null = null;
+    for (const cls of CLASSES_FOR_ESTIMATE) {
+      const usage: NormalizedUsage = {
+        shape: 'canonical', tokens: withTotal({ ...emptyTokens(), [cls]: maxTokens }), requests: 1, tool_calls: 0, web_search_requests: 0,
+        images: 0, audio_seconds: 0, prompt_tokens: cls === 'input' ? maxTokens : 0, reported_cost: null, unknown_fields: [],
+      };
+      const r = pricer.price({ ...(subject.provider ? { provider: subject.provider } : {}), model, occurredAt: new Date(clock()), usage });
+      if (!r.priced) {
+        throw validationError([{ path: 'estimate.model', reason: `no price is known for ${JSON.stringify(model)} (${r.pricing_error?.code ?? 'unpriced'}); give estimate.cost instead` }]);
+      }
+      if (best === null || r.total > best) best = r.total;
+    }
+    return best ?? 0n;
+  };
+}
+
+function instrument(engine: BudgetEngine, metrics: Metrics): QuotaService {
+  const timed = async <T>(operation: string, run: () => Promise<T>, result?: (value: T) => string): Promise<T> => {
+    const started = process.hrtime.bigint();
+    try {
+      const value = await run();
+      metrics.quotaSeconds.observe({ operation }, secondsSince(started));
+      if (result) metrics.quotaChecks.inc({ result: result(value) });
+      return value;
+    } catch (err) {
+      if (result) metrics.quotaChecks.inc({ result: 'error' });
+      throw err;
+    }
+  };
+  return {
+    check: (subject, estimate) => timed('check', () => engine.check(subject, estimate), (r) => (r.allowed ? 'allowed' : 'denied')),
+    reserve: (subject, estimate, options) => timed('reserve', () => engine.reserve(subject, estimate, options), (r) => (r.granted ? 'allowed' : 'denied')),
+    settle: (id, actual, options) => timed('settle', () => engine.settle(id, actual, options)),
+    current: () => engine.current(),
+  };
+}
+
+/** Builds the budgets of a process (see the module comment). */
+export async function buildBudgets(parts: BudgetsParts): Promise<Budgets> {
+  const { config, store, metrics } = parts;
+  const o = parts.overrides ?? {};
+  const log = component(parts.logger, 'budgets');
+  const b = config.budgets;
+  const counters = await createCounterStore({
+    ...(config.redis.url ? { url: config.redis.url } : {}),
+    ...(config.redis.clusterNodes ? { clusterNodes: config.redis.clusterNodes } : {}),
+    keyPrefix: config.redis.keyPrefix,
+  });
+  const closers: (() => Promise<void>)[] = [() => counters.close()];
+  try {
+    const feed = counters instanceof RedisCounterStore ? new RedisChangeFeed(counters.client, counters.keys.prefix) : undefined;
+    const repository = createStoreBudgetRepository(store, { approaching: b.approachingPercent, ...(feed ? { publisher: feed } : {}) });
+    const seeded = await repository.seed({ budgets: b.defaults, tiers: b.tiers });
+    if (seeded.created.length > 0) log.info({ created: seeded.created }, 'budgets from the config created');
+
+    const pollMs = o.pollMs ?? 500;
+    const source = new WatchedBudgetSource(repository, {
+      pollMs,
+      ...(feed ? { feed } : {}),
+      logger: log,
+      onChange: (set) => log.info({ version: set.version, budgets: set.budgets.length }, 'budgets loaded'),
+    });
+    await source.start();
+    closers.unshift(() => source.stop());
+
+    const clock = o.clock ?? Date.now;
+    const engine = new BudgetEngine({
+      counters,
+      budgets: source,
+      clock,
+      dedup: { windowMs: b.dedupWindowHours * 3_600_000, buckets: 4 },
+      reservationTtlMs: b.reservationTtlSeconds * 1000,
+      estimateCost: costEstimator(parts.pricer, clock),
+      resolveModel: (model, provider) => parts.pricer.resolver.resolve(provider, model)?.entry.key ?? null,
+      logger: log,
+    });
+
+    const abort = new AbortController();
+    closers.unshift(async () => abort.abort());
+    const webhooks = b.webhooks.length === 0 ? null : new WebhookNotifier({
+      targets: b.webhooks,
+      signal: abort.signal,
+      logger: component(parts.logger, 'webhooks'),
+      ...(o.webhookRetries === undefined ? {} : { retries: o.webhookRetries }),
+      ...(o.webhookInitialDelayMs === undefined ? {} : { initialDelayMs: o.webhookInitialDelayMs }),
+      onDelivery: (r) => {
+        metrics.webhookDeliveries.inc({ result: r.ok ? 'ok' : 'failed' });
+        if (r.attempts > 1) metrics.webhookDeliveries.inc({ result: 'retry' }, r.attempts - 1);
+      },
+    });
+    const alertsSend = parts.alertsSend;
+    const publisher = createAlertPublisher({
+      engine,
+      send: async (crossings) => {
+        if (alertsSend) await alertsSend(crossings);
+        for (const c of crossings) {
+          metrics.alertsEmitted.inc({ threshold: String(c.body.threshold) });
+          log.info({ alertId: c.id, budgetId: c.body.budget_id, tenant: c.body.tenant, subject: c.body.subject, threshold: c.body.threshold, used: c.body.used, limit: c.body.limit, bucket: c.body.bucket }, 'budget threshold crossed');
+        }
+      },
+      ...(webhooks ? { webhooks } : {}),
+      awaitWebhooks: o.awaitWebhooks ?? false,
+      logger: log,
+    });
+
+    let startup: ReconcileResult | null = null;
+    if (o.reconcileAtStart ?? counters.kind === 'memory') {
+      const started = Date.now();
+      startup = await engine.reconcile(store);
+      log.info({ ...startup, ms: Date.now() - started }, 'counters rebuilt from the analytics store');
+    }
+
+    const settleMs = o.backfillSettleMs ?? (counters.kind === 'memory' ? 0 : 3 * pollMs);
+    const admin: BudgetAdmin = {
+      repository,
+      engine,
+      async changed(budgetIds) {
+        await source.refresh();
+        const ids = budgetIds.filter((id) => engine.current().get(id) !== undefined);
+        if (ids.length === 0) return null;
+        const total = { slots: 0, counters: 0, retries: 0, locked: 0, sealed: 0 };
+        for (const [i, budgetId] of ids.entries()) {
+          const r = await engine.reconcile(store, { budgetId, settleMs: i === 0 ? settleMs : 0 });
+          total.slots += r.slots;
+          total.counters += r.counters;
+          total.retries += r.retries;
+          total.locked += r.locked;
+          total.sealed += r.sealed;
+        }
+        log.info({ budgets: ids, ...total }, 'budget counters backfilled from the analytics store');
+        return total;
+      },
+    };
+
+    return {
+      engine, repository, source, counters, publisher, webhooks, startup, admin,
+      quota: instrument(engine, metrics),
+      async close() {
+        for (const close of closers) await close().catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'closing budgets failed'));
+      },
+    };
+  } catch (err) {
+    for (const close of closers) await close().catch(() => undefined);
+    throw err;
+  }
+}
