@@ -68,7 +68,7 @@ describe('renderStatement', () => {
 describe('migration files', () => {
   it('are numbered, named and ordered, storage first', () => {
     const files = loadMigrations();
-    expect(storage().map((f) => `${f.version}:${f.name}`)).toEqual(['1:usage_events', '2:usage_rollups']);
+    expect(storage().map((f) => `${f.version}:${f.name}`)).toEqual(['1:usage_events', '2:usage_rollups', '3:usage_reprices']);
     expect(files.map((f) => f.version)).toEqual([...files.map((f) => f.version)].sort((a, b) => a - b));
     for (const f of files) expect(f.checksum).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -85,6 +85,7 @@ describe('migration files', () => {
       'tally.usage_rollup_hourly_mv',
       'tally.usage_rollup_daily',
       'tally.usage_rollup_daily_mv',
+      'tally.usage_reprices',
     ]);
     const events = all[0] as string;
     expect(events).toContain('ENGINE = ReplacingMergeTree(row_version)');

@@ -443,3 +443,21 @@ AS
         sum(sign * toInt64(isNotNull(ttft_ms))) AS ttft_ms_count
     FROM tally.usage_events
     GROUP BY tenant, bucket, user_id, group_id, agent, feature, provider, model_key, model, api_key_id, status, priced;
+
+CREATE TABLE IF NOT EXISTS tally.usage_reprices ON CLUSTER tally_cluster
+(
+    reprice_id String,
+    started_at DateTime64(3, 'UTC'),
+    finished_at DateTime64(3, 'UTC'),
+    range_from DateTime64(3, 'UTC'),
+    range_to DateTime64(3, 'UTC'),
+    tenant String,
+    model String,
+    examined UInt64,
+    changed UInt64,
+    cost_before Decimal(38, 15),
+    cost_after Decimal(38, 15),
+    price_files Array(String)
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+ORDER BY started_at;
