@@ -1,9 +1,12 @@
 /** Every `tally` subcommand, in the order `tally --help` lists them. */
 import type { Command } from 'commander';
 import { registerApi } from './api.js';
+import { registerBudgets } from './budgets.js';
 import { registerMigrate } from './migrate.js';
 import { registerPrice } from './price.js';
 import { registerProcessor } from './processor.js';
+import { registerQuota } from './quota.js';
+import { registerReconcile } from './reconcile.js';
 import { registerReplay } from './replay.js';
 import { registerReprice } from './reprice.js';
 import { registerReport } from './report.js';
@@ -12,4 +15,4 @@ import { registerStart } from './start.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerStart, registerMigrate, registerProcessor, registerApi, registerSend, registerReplay, registerReprice, registerPrice, registerReport];
+export const COMMANDS: readonly RegisterCommand[] = [registerStart, registerMigrate, registerProcessor, registerApi, registerSend, registerReplay, registerReprice, registerPrice, registerReport, registerBudgets, registerQuota, registerReconcile];
