@@ -1,0 +1,137 @@
+/**
+ * A budgets deployment for the API tests: the analytics store is chDB served
+ * over HTTP by the ClickHouse TEST STAND-IN (so a `tally` child process can
+ * share it), counters in the real Redis or Redis Cluster under a unique
+ * prefix, `buildBudgets` as the processes wire it, the app with API keys, and
+ * a processor over the direct log that counts into the same engine.
+ */
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { createApp } from '../../../src/api/app.js';
+import { ApiKeyring } from '../../../src/api/auth.js';
+import { loadConfig } from '../../../src/config/load.js';
+import type { TallyConfig } from '../../../src/config/schema.js';
+import { HealthState } from '../../../src/health.js';
+import { createDirectEventLog } from '../../../src/log/direct.js';
+import { resolveTopics, topicSpecs } from '../../../src/log/topics.js';
+import type { EventLog, LogProducer } from '../../../src/log/types.js';
+import { silentLogger } from '../../../src/logger.js';
+import { createMetrics } from '../../../src/metrics/registry.js';
+import type { Processor } from '../../../src/processor/processor.js';
+import { buildPricer } from '../../../src/runtime/adapters.js';
+import { buildBudgets, type Budgets } from '../../../src/runtime/budgets.js';
+import { buildProcessor } from '../../../src/runtime/processor.js';
+import { createClickHouseStore } from '../../../src/store/clickhouse.js';
+import { migrate } from '../../../src/store/migrate.js';
+import type { AnalyticsStore } from '../../../src/store/types.js';
+import { serviceUrl, uniqueName } from '../../support/services.js';
+
+export type RedisKind = 'redis' | 'redisCluster';
+
+export const KEYS = {
+  platform: 'sk_platform_admin_0123456789',
+  acme: 'sk_acme_admin_000123456789',
+  acmeRead: 'sk_acme_read_0000123456789',
+  globex: 'sk_globex_admin_0123456789',
+} as const;
+
+export interface Deployment {
+  readonly kind: RedisKind;
+  readonly config: TallyConfig;
+  readonly store: AnalyticsStore;
+  readonly database: string;
+  readonly prefix: string;
+  readonly budgets: Budgets;
+  readonly app: FastifyInstance;
+  readonly log: EventLog;
+  readonly producer: LogProducer;
+  readonly processor: Processor;
+  readonly rawTopic: string;
+  /** Environment for a `tally` child process on the same store and counters. */
+  readonly env: NodeJS.ProcessEnv;
+  call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, key: string, body?: unknown): Promise<LightMyRequestResponse>;
+  /** Sends raw events through the direct log; resolves once the processor stored and counted them. */
+  send(events: readonly Record<string, unknown>[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function redisConfig(kind: RedisKind, prefix: string): TallyConfig['redis'] {
+  return kind === 'redis'
+    ? { url: serviceUrl('redis'), keyPrefix: prefix }
+    : { clusterNodes: (serviceUrl('redisCluster') ?? '').split(','), keyPrefix: prefix };
+}
+
+export async function deploy(kind: RedisKind, standinUrl: string): Promise<Deployment> {
+  const database = uniqueName('tb_api');
+  const prefix = uniqueName('tba');
+  const store = await createClickHouseStore({ url: standinUrl, database });
+  await migrate(store);
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      redis: redisConfig(kind, prefix),
+      api: { keys: [
+        { id: 'platform', key: KEYS.platform, tenant: '*', role: 'admin' },
+        { id: 'acme', key: KEYS.acme, tenant: 'acme', role: 'admin' },
+        { id: 'acme-read', key: KEYS.acmeRead, tenant: 'acme', role: 'read' },
+        { id: 'globex', key: KEYS.globex, tenant: 'globex', role: 'admin' },
+      ] },
+      processor: { maxWaitTimeMs: 20, minBytes: 1 },
+    } as never,
+  });
+  const metrics = createMetrics({ defaultMetrics: false });
+  const health = new HealthState();
+  const logger = silentLogger();
+  const pricer = buildPricer(config);
+  const budgets = await buildBudgets({ config, store, logger, metrics, pricer, overrides: { pollMs: 100, backfillSettleMs: 300 } });
+  const app = await createApp({
+    logger, metrics, health, keyring: new ApiKeyring(config.api.keys), openAccess: false, bodyLimitBytes: 1024 * 1024,
+    services: { budgets: budgets.admin, quota: budgets.quota },
+  });
+  const topics = resolveTopics({ prefix: `${prefix}.`, raw: { partitions: 2 }, dlq: { partitions: 1 }, alerts: { partitions: 1 } });
+  const log = createDirectEventLog({ awaitConsumerTopics: [topics.raw.name] });
+  await log.ensureTopics(topicSpecs(topics));
+  const processor = buildProcessor({ config, logger, metrics, health, log, store, pricer, topics, counters: budgets.engine, alerts: budgets.publisher, overrides: { retryInitialDelayMs: 50, retryMaxDelayMs: 500 } });
+  await processor.start();
+  const producer = log.producer();
+  const env: NodeJS.ProcessEnv = {
+    CLICKHOUSE_URL: standinUrl, CLICKHOUSE_DATABASE: database, TALLY_REDIS_PREFIX: prefix,
+    REDIS_URL: kind === 'redis' ? serviceUrl('redis') : '', REDIS_CLUSTER_NODES: kind === 'redisCluster' ? serviceUrl('redisCluster') : '',
+  };
+  return {
+    kind, config, store, database, prefix, budgets, app, log, producer, processor, rawTopic: topics.raw.name, env,
+    call: (method, url, key, body) =>
+      app.inject({ method, url, headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) }),
+    send: (events) => producer.send(topics.raw.name, events.map((e) => ({ key: String(e.tenant ?? 'default'), value: JSON.stringify(e) }))),
+    async close() {
+      await app.close();
+      await producer.close();
+      await processor.stop();
+      await log.close();
+      await budgets.counters.clear();
+      await budgets.close();
+      await store.close();
+    },
+  };
+}
+
+let seq = 0;
+
+/** A gpt-4o-mini call ($0.15 / $0.60 per million tokens) a minute ago. */
+export function usageEvent(tenant: string, user: string, input: number, output: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  seq += 1;
+  return {
+    event_id: `${uniqueName('ev')}-${seq}`, tenant, user_id: user, provider: 'openai', model: 'gpt-4o-mini',
+    occurred_at: new Date(Date.now() - 60_000).toISOString(), usage: { prompt_tokens: input, completion_tokens: output }, ...extra,
+  };
+}
+
+/** The store's exact sums for a tenant (and user), as the counters should see them. */
+export async function storeSums(store: AnalyticsStore, tenant: string, user?: string): Promise<{ cost: string; tokens: string; requests: string }> {
+  const [row] = await store.query<{ cost: string; tokens: string; requests: string }>({
+    sql: `SELECT toString(sum(cost_total)) AS cost, toString(sum(total_tokens)) AS tokens, toString(sum(requests)) AS requests
+          FROM usage_events FINAL WHERE sign = 1 AND tenant = {tenant:String} ${user === undefined ? '' : 'AND user_id = {user:String}'}`,
+    params: { tenant, ...(user === undefined ? {} : { user }) },
+  });
+  if (!row) throw new Error('no sums');
+  return row;
+}
