@@ -10,6 +10,7 @@ import { ApiKeyring } from '../../api/auth.js';
 import { component } from '../../logger.js';
 import { topicSpecs } from '../../log/topics.js';
 import { buildPricer, describeStore, openKafka, openStore, topicsOf } from '../../runtime/adapters.js';
+import { alertsTopicSender, buildBudgets, type Budgets } from '../../runtime/budgets.js';
 import { buildProcessor } from '../../runtime/processor.js';
 import { onShutdown } from '../../runtime/shutdown.js';
 import { cliContext, withConfigFlags, type ConfigFlags } from '../context.js';
@@ -26,7 +27,13 @@ export function registerProcessor(program: Command): void {
     await log.ensureTopics(topicSpecs(topics));
     const store = await openStore(config, logger);
     if (!config.clickhouse.url) logger.warn({ store: describeStore(config) }, 'no CLICKHOUSE_URL: using the embedded chDB store, which only this process can write');
-    const processor = buildProcessor({ ...ctx, log, store, pricer: buildPricer(config), topics });
+    const pricer = buildPricer(config);
+    // Budget counters need the shared counter store: only with Redis (or Redis Cluster) configured.
+    const alertsProducer = log.producer();
+    const budgets: Budgets | null = config.redis.url || config.redis.clusterNodes
+      ? await buildBudgets({ config, store, logger, metrics, pricer, alertsSend: alertsTopicSender(alertsProducer, topics.alerts.name) })
+      : null;
+    const processor = buildProcessor({ ...ctx, log, store, pricer, topics, ...(budgets ? { counters: budgets.engine, alerts: budgets.publisher } : {}) });
 
     const app = await createApp({ logger: component(logger, 'http'), metrics, health, keyring: new ApiKeyring([]), openAccess: false, bodyLimitBytes: 1024, services: {} });
     await app.listen({ host: config.api.host, port: config.processor.healthPort });
@@ -36,6 +43,8 @@ export function registerProcessor(program: Command): void {
     onShutdown(logger, [
       { name: 'processor', run: () => processor.stop() },
       { name: 'health server', run: () => app.close() },
+      { name: 'budgets', run: async () => budgets?.close() },
+      { name: 'alerts producer', run: () => alertsProducer.close() },
       { name: 'event log', run: () => log.close() },
       { name: 'store', run: () => store.close() },
     ]);

@@ -118,7 +118,7 @@ for (const kind of ['redis', 'redisCluster'] as const) {
 
       // Seeding from config: idempotent, API edits win.
       const seeded = await repository.seed({ budgets: [{ id: 'seeded', name: 'from config', metric: 'requests', limit: 5, period: 'yearly', scope: { tenant: 'acme' } }], tiers: { free: { default: true, budgets: [{ key: 'daily', metric: 'cost', limit: '1', period: 'daily' }] } } });
-      expect(seeded.created.sort()).toEqual(['seeded', 'tier:free']);
+      expect([...seeded.created].sort()).toEqual(['seeded', 'tier:free']);
       await d.call('PUT', '/v1/budgets/seeded', KEYS.platform, { name: 'edited', metric: 'requests', limit: 6, period: 'yearly', scope: { tenant: 'acme' } });
       expect((await repository.seed({ budgets: [{ id: 'seeded', name: 'from config', metric: 'requests', limit: 5, period: 'yearly', scope: { tenant: 'acme' } }] })).existing).toEqual(['seeded']);
       expect((await d.call('GET', '/v1/budgets/seeded', KEYS.platform)).json().name).toBe('edited');

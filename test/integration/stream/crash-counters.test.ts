@@ -1,0 +1,134 @@
+/**
+ * The crash test with budget counters: real `tally processor` processes with
+ * REDIS_URL and budgets covering all the traffic are SIGKILLed ten times at
+ * random points while events flow. After the last one caught up, the Redis
+ * counters equal the analytics store's totals exactly — per tenant (cost),
+ * per tenant and user (tokens) and globally (requests) — and the store holds
+ * exactly the valid unique events (no loss, no double count anywhere).
+ *
+ * The budgets are created before the first processor with the real
+ * `tally budgets add`; the store is the embedded chDB directory, opened by
+ * this test only after the last processor exited (one process per directory).
+ */
+import { afterAll, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { loadConfig } from '../../../src/config/load.js';
+import { createKafkaEventLog } from '../../../src/log/kafka.js';
+import { resolveTopics, topicSpecs } from '../../../src/log/topics.js';
+import { silentLogger } from '../../../src/logger.js';
+import { createMetrics } from '../../../src/metrics/registry.js';
+import { buildPricer } from '../../../src/runtime/adapters.js';
+import { buildBudgets } from '../../../src/runtime/budgets.js';
+import { createChdbStore } from '../../../src/store/chdb.js';
+import { runTally } from '../../support/cli.js';
+import { spawnTally, type TallyProcess } from '../../support/processes.js';
+import { describeWith, kafkaBrokers, serviceUrl, uniqueName } from '../../support/services.js';
+import { storedTotals, waitFor } from './harness.js';
+import { workload } from './workload.js';
+
+describeWith(['kafka', 'redis'], 'processor crash test with Redis counters (SIGKILL ×10)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tally-crash-counters-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('Redis counters equal the store totals exactly after ten SIGKILLs', { timeout: 480_000 }, async () => {
+    const t0 = Date.now();
+    const phase = (what: string): void => console.log(`[crash-counters] +${((Date.now() - t0) / 1000).toFixed(1)}s ${what}`);
+    const prefix = `${uniqueName('crashc')}.`;
+    const keyPrefix = uniqueName('tcc');
+    const topics = resolveTopics({ prefix, raw: { partitions: 4 }, dlq: { partitions: 1 }, alerts: { partitions: 1 } });
+    const groupId = `${prefix}processor`;
+    const env: NodeJS.ProcessEnv = {
+      KAFKA_BROKERS: kafkaBrokers().join(','), CLICKHOUSE_URL: '', TALLY_DATA_DIR: dataDir,
+      REDIS_URL: serviceUrl('redis'), REDIS_CLUSTER_NODES: '', TALLY_REDIS_PREFIX: keyPrefix,
+      TALLY_TOPIC_RAW: topics.raw.name, TALLY_TOPIC_DLQ: topics.dlq.name, TALLY_TOPIC_ALERTS: topics.alerts.name,
+      TALLY_GROUP_ID: groupId, TALLY_HEALTH_PORT: '0', TALLY_SESSION_TIMEOUT_MS: '3000', TALLY_HEARTBEAT_INTERVAL_MS: '500', LOG_LEVEL: 'info',
+    };
+    expect((await runTally(['migrate'], { env })).code).toBe(0);
+    // Rolling windows: every event of the workload (1–2 hours old) is inside them, whatever the time of day.
+    const add = async (args: string[]): Promise<void> => {
+      const r = await runTally(['budgets', 'add', '--no-backfill', '--json', ...args], { env });
+      expect(r.code, r.stderr).toBe(0);
+    };
+    await add(['--id', 'tenant-cost', '--name', 'cost per tenant', '--metric', 'cost', '--limit', '1000000', '--period', 'rolling', '--window', '7d', '--tenant', '*']);
+    await add(['--id', 'user-tokens', '--name', 'tokens per user', '--metric', 'tokens', '--limit', '1000000000', '--period', 'rolling', '--window', '2d', '--tenant', '*', '--user', '*', '--soft']);
+    await add(['--id', 'all-requests', '--name', 'requests', '--metric', 'requests', '--limit', '1000000', '--period', 'rolling', '--window', '7d']);
+    phase('budgets created');
+
+    const log = createKafkaEventLog({ brokers: kafkaBrokers() });
+    await log.ensureTopics(topicSpecs(topics));
+    const producer = log.producer();
+    const w = workload(20_000, new Date(Date.now() - 3_600_000), 'cc');
+    const produced = (async () => {
+      const items = [...w.items];
+      for (let i = 0; i < items.length; i += 250) {
+        const messages = items.slice(i, i + 250).map((item) => ({
+          key: item.kind === 'invalid' ? 'acme' : String(item.event.tenant),
+          value: item.kind === 'invalid' ? item.raw : JSON.stringify(item.event),
+        }));
+        await producer.send(topics.raw.name, messages);
+        await new Promise((r) => setTimeout(r, 120));
+      }
+    })();
+
+    let current: TallyProcess | undefined;
+    for (let kills = 1; kills <= 10; kills++) {
+      current = spawnTally(['processor'], env);
+      await current.waitForLog('processor running');
+      await new Promise((r) => setTimeout(r, 300 + Math.random() * 2500));
+      current.child.kill('SIGKILL');
+      await current.exited;
+      phase(`SIGKILL ${kills}`);
+    }
+    await produced;
+    phase('all events produced');
+
+    const last = spawnTally(['processor'], env);
+    await last.waitForLog('processor running');
+    const admin = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    await waitFor('the group to commit every offset', async () => {
+      const ends = await admin.fetchTopicOffsets(topics.raw.name);
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topics.raw.name] });
+      return ends.every((e) => {
+        const offset = committed?.partitions.find((p) => p.partition === e.partition)?.offset ?? '-1';
+        return BigInt(offset === '-1' ? e.low : offset) >= BigInt(e.high);
+      });
+    }, 180_000);
+    await admin.disconnect();
+    phase('caught up');
+    last.child.kill('SIGTERM');
+    expect(await last.exited).toBe(0);
+    await producer.close();
+    await log.close();
+
+    const store = await createChdbStore({ dataDir: join(dataDir, 'chdb'), database: 'tally' });
+    const config = loadConfig({ env: {}, overrides: { redis: { url: serviceUrl('redis') ?? '', keyPrefix } } });
+    const budgets = await buildBudgets({ config, store, logger: silentLogger(), metrics: createMetrics({ defaultMetrics: false }), pricer: buildPricer(config), overrides: { reconcileAtStart: false } });
+    try {
+      expect(await storedTotals(store)).toEqual({ rows: w.expected.events, events: w.expected.events, unpriced: w.expected.unpriced, tokens: w.expected.tokens, cost: w.expected.cost });
+      const engine = budgets.engine;
+      const perTenant = await store.query<{ tenant: string; cost: string }>({ sql: 'SELECT tenant, toString(sum(cost_total)) AS cost FROM usage_events FINAL WHERE sign = 1 GROUP BY tenant ORDER BY tenant' });
+      expect(perTenant).toHaveLength(4);
+      for (const t of perTenant) expect((await engine.status('tenant-cost', { tenant: t.tenant })).used, t.tenant).toBe(t.cost);
+      const perUser = await store.query<{ tenant: string; user: string; tokens: string }>({ sql: 'SELECT tenant, user_id AS user, toString(sum(total_tokens)) AS tokens FROM usage_events FINAL WHERE sign = 1 GROUP BY tenant, user_id ORDER BY tenant, user_id' });
+      expect(perUser.length).toBeGreaterThan(100);
+      const mismatched = [];
+      for (const u of perUser) {
+        const used = (await engine.status('user-tokens', { tenant: u.tenant, user: u.user })).used;
+        if (used !== u.tokens) mismatched.push({ ...u, used });
+      }
+      expect(mismatched).toEqual([]);
+      const [all] = await store.query<{ requests: string }>({ sql: 'SELECT toString(sum(requests)) AS requests FROM usage_events FINAL WHERE sign = 1' });
+      expect((await engine.status('all-requests')).used).toBe(all?.requests);
+      expect(all?.requests).toBe(String(w.expected.events));
+      phase('counters equal the store');
+    } finally {
+      await budgets.counters.clear();
+      await budgets.close();
+      await store.close();
+    }
+  });
+});
