@@ -1,5 +1,6 @@
 /** The benchmarks `npm run bench -- <name>` knows. */
 import { runPricingBench } from './pricing.js';
+import { runQueriesBench } from './queries.js';
 
 export interface Benchmark {
   readonly name: string;
@@ -8,5 +9,6 @@ export interface Benchmark {
 }
 
 export const BENCHMARKS: readonly Benchmark[] = [
+  { name: 'queries', description: 'analytics service over 10M events in chDB (and ClickHouse with CLICKHOUSE_URL): p50/p99 of summary, by model by day, top-20 users over 30 days', run: runQueriesBench },
   { name: 'pricing', description: 'events/s for validate+normalize+price and for normalize+price alone, one core', run: runPricingBench },
 ];

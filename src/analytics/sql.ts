@@ -100,13 +100,16 @@ export interface Projection {
   readonly columns: readonly string[];
   /** Project `ts`, the row's time as DateTime('UTC'), for bucketing. */
   readonly ts: boolean;
+  /** The measures to project (names from MEASURE_NAMES). Default all. */
+  readonly measures?: readonly string[];
 }
 
 function segmentSql(segment: Segment, index: number, projection: Projection, conditions: Conditions, params: Params): string {
   const raw = segment.source === 'raw';
   const select: string[] = [...projection.columns];
   if (projection.ts) select.push(raw ? "toDateTime(occurred_at, 'UTC') AS ts" : segment.source === 'daily' ? "toDateTime(bucket, 'UTC') AS ts" : 'bucket AS ts');
-  select.push(...(raw ? MEASURE_NAMES.map(rawRowMeasure) : MEASURE_NAMES));
+  const measures = projection.measures ?? MEASURE_NAMES;
+  select.push(...(raw ? measures.map(rawRowMeasure) : measures));
   const time = raw ? 'occurred_at' : 'bucket';
   const type = raw ? "DateTime64(3, 'UTC')" : segment.source === 'daily' ? 'Date' : "DateTime('UTC')";
   const text = (ms: number): string => (raw ? dateTime64Text(ms) : segment.source === 'daily' ? dateTime64Text(ms).slice(0, 10) : dateTime64Text(ms).slice(0, 19));
@@ -123,8 +126,8 @@ function segmentSql(segment: Segment, index: number, projection: Projection, con
 
 /**
  * The segments of `plan` as one UNION ALL, every branch projecting
- * `projection` plus the measures (MEASURE_NAMES) with identical names and
- * types, restricted to the tenant scope and filters.
+ * `projection` plus the measures (all of MEASURE_NAMES unless narrowed) with
+ * identical names and types, restricted to the tenant scope and filters.
  */
 export function unionSql(plan: SourcePlan, projection: Projection, scope: TenantScope, filters: Filters, params: Params): string {
   const rawConditions = filterConditions(scope, filters, params, true);

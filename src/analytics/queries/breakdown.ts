@@ -4,11 +4,11 @@
  * into "other" rows — in one read, so rows + other add up exactly to the
  * summary of the same range and filters.
  *
- * Groups are ranked by their sort measure over the whole range (a window over
- * the grouped rows), so with a bucket the same top-N dimension values are
- * kept in every bucket and each bucket gets its own "other" row. Groups whose
- * measures cancelled out entirely (a re-priced event's old version, not yet
- * merged) are dropped before ranking.
+ * Groups are ranked by their sort measure over the whole range, so with a
+ * bucket the same top-N dimension values are kept in every bucket and each
+ * bucket gets its own "other" row. Groups whose measures cancelled out
+ * entirely (a re-priced event's old version, not yet merged) are dropped
+ * before ranking and folding.
  */
 import { bucketStartSql } from '../buckets.js';
 import { orNull, rangeInfo, sourceInfo } from '../describe.js';
@@ -18,19 +18,25 @@ import { DIMENSION_COLUMNS, type Dimension } from '../model.js';
 import { planSources, type SourcePlan } from '../plan.js';
 import { formatInstant } from '../time.js';
 import type { BreakdownOther, BreakdownResult, BreakdownRow } from '../types.js';
-import { Params, measureSums, selectFrom, unionSql, type PlannedQuery, type TenantScope } from '../sql.js';
+import { Params, indent, measureSums, selectFrom, unionSql, type PlannedQuery, type TenantScope } from '../sql.js';
 
 /**
  * Output columns: `bucket_start` (epoch seconds) when bucketed; with
  * dimensions `is_top` (false in "other" rows), `key_0` / `key_1` ('' in
  * "other" rows) and `groups` (how many groups the row holds); the measures.
+ *
+ * With dimensions, the top N groups come from a narrow pass (dimensions, the
+ * sort measure and events only) over the same segments; the main pass groups
+ * by bucket and dimensions and folds every group not in the top N into one
+ * "other" row per bucket. Both passes read the same parts in one statement.
  */
 export function breakdownQuery(q: BreakdownQuery, scope: TenantScope): PlannedQuery {
   const params = new Params();
   const plan = planSources(q);
   const bucketed = q.bucket !== null;
   const dims = q.by.map((d, i) => ({ column: DIMENSION_COLUMNS[d], dim: `dim_${i}`, key: `key_${i}` }));
-  const union = unionSql(plan, { columns: [...new Set(dims.map((d) => d.column))], ts: bucketed }, scope, q.filters, params);
+  const columns = [...new Set(dims.map((d) => d.column))];
+  const union = unionSql(plan, { columns, ts: bucketed }, scope, q.filters, params);
   const bucketKey = q.bucket === null ? [] : [`${bucketStartSql(q.bucket, 'ts')} AS bucket_start`];
   if (bucketed) params.bind('tz', 'String', q.tz);
   const grouped = selectFrom([...bucketKey, ...dims.map((d) => `${d.column} AS ${d.dim}`), ...measureSums()], union, [
@@ -40,12 +46,17 @@ export function breakdownQuery(q: BreakdownQuery, scope: TenantScope): PlannedQu
   if (dims.length === 0) return { sql: [grouped, 'ORDER BY bucket_start ASC'].join('\n'), params: params.values, plan };
 
   const dir = q.order === 'asc' ? 'ASC' : 'DESC';
-  const limit = params.bind('limit', 'UInt32', q.limit);
-  const totals = selectFrom(['*', `sum(${q.sort}) OVER (PARTITION BY ${dims.map((d) => d.dim).join(', ')}) AS rank_value`], grouped, []);
-  const ranked = selectFrom(['*', `dense_rank() OVER (ORDER BY rank_value ${dir}, ${dims.map((d) => `${d.dim} ASC`).join(', ')}) AS rank`], totals, []);
+  const narrow = unionSql(plan, { columns, ts: false, measures: [...new Set(['events', q.sort])] }, scope, q.filters, params);
+  const top = selectFrom(dims.map((d) => `${d.column} AS ${d.dim}`), narrow, [
+    `GROUP BY ${dims.map((d) => d.dim).join(', ')}`,
+    'HAVING sum(events) != 0',
+    `ORDER BY sum(${q.sort}) ${dir}, ${dims.map((d) => `${d.dim} ASC`).join(', ')}`,
+    `LIMIT ${params.bind('limit', 'UInt32', q.limit)}`,
+  ]);
+  const tuple = dims.length === 1 ? 'dim_0' : `(${dims.map((d) => d.dim).join(', ')})`;
   const sql = selectFrom(
-    [...(bucketed ? ['bucket_start'] : []), `rank <= ${limit} AS is_top`, ...dims.map((d) => `if(is_top, ${d.dim}, '') AS ${d.key}`), ...measureSums(), 'count() AS groups'],
-    ranked,
+    [...(bucketed ? ['bucket_start'] : []), `${tuple} IN (\n${indent(top)}\n) AS is_top`, ...dims.map((d) => `if(is_top, ${d.dim}, '') AS ${d.key}`), ...measureSums(), 'count() AS groups'],
+    grouped,
     [
       `GROUP BY ${[...(bucketed ? ['bucket_start'] : []), 'is_top', ...dims.map((d) => d.key)].join(', ')}`,
       `ORDER BY ${[...(bucketed ? ['bucket_start ASC'] : []), 'is_top DESC', `${q.sort} ${dir}`, ...dims.map((d) => `${d.key} ASC`)].join(', ')}`,
