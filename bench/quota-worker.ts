@@ -1,0 +1,101 @@
+/**
+ * One load-generator process of the quota benchmark: its own Redis
+ * connection and engine over the parent's counters; runs the task it is
+ * given (argv[2]) from `startAt` for `seconds`, and prints one JSON line.
+ */
+import { BudgetEngine, StaticBudgetSource } from '../src/budgets/index.js';
+import { MemoryCounterStore } from '../src/counters/index.js';
+import { budgetState, connect, record, seedEvent, subjects, type Histogram, type WorkerResult, type WorkerTask } from './quota-data.js';
+
+const task = JSON.parse(process.argv[2] ?? '{}') as WorkerTask;
+const redis = await connect(task.redisUrl, task.prefix, task.autoPipelining);
+const counters = task.op === 'check-memory' ? new MemoryCounterStore({ prefix: task.prefix }) : redis;
+const engine = new BudgetEngine({ counters, budgets: new StaticBudgetSource(budgetState()) });
+const pool = subjects();
+if (task.op === 'check-memory') {
+  for (let i = 0; i < pool.length; i += 250) await engine.apply({ topic: 'bench.raw', partition: 0, events: pool.slice(i, i + 250).map((s, j) => seedEvent(s, i + j)) });
+}
+let rng = task.seed >>> 0 || 1;
+const next = (): number => {
+  rng ^= rng << 13;
+  rng ^= rng >>> 17;
+  rng ^= rng << 5;
+  return (rng >>> 0) % pool.length;
+};
+
+let refused = 0;
+async function op(): Promise<void> {
+  const subject = pool[next()] ?? {};
+  if (task.op === 'ping') {
+    await redis.client.ping();
+    return;
+  }
+  if (task.op === 'check' || task.op === 'check-memory') {
+    const r = await engine.check(subject, { cost: '0.001' });
+    if (!r.allowed) refused++;
+    return;
+  }
+  const r = await engine.reserve(subject, { cost: '0.001' });
+  if (!r.granted || r.reservation_id === null) {
+    refused++;
+    return;
+  }
+  await engine.settle(r.reservation_id);
+}
+
+for (let i = 0; i < 300; i++) await op(); // warm-up: scripts loaded, plans cached, JIT
+refused = 0;
+
+const histogram: Histogram = {};
+let ops = 0;
+let errors = 0;
+const timed = async (): Promise<void> => {
+  const t0 = process.hrtime.bigint();
+  try {
+    await op();
+    record(histogram, process.hrtime.bigint() - t0);
+    ops++;
+  } catch {
+    errors++;
+  }
+};
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+// Ready; the parent answers with the common start instant once every worker is ready.
+process.stdout.write('ready\n');
+const startAt = await new Promise<number>((resolve) => {
+  let buf = '';
+  process.stdin.on('data', (d: Buffer) => {
+    buf += d.toString();
+    if (buf.includes('\n')) resolve(Number(buf.trim()));
+  });
+});
+process.stdin.pause();
+await sleep(Math.max(0, startAt - Date.now()));
+const cpu0 = process.cpuUsage();
+const started = performance.now();
+const end = started + task.seconds * 1000;
+if (task.mode === 'fixed') {
+  // Open loop: operation i is due at start + i / rate; late ones are sent at once, one at a time.
+  const interval = 1000 / task.rate;
+  for (let i = 0; ; ) {
+    const now = performance.now();
+    if (now >= end) break;
+    const due = started + i * interval;
+    if (now < due) {
+      await sleep(Math.max(0, due - now - 0.05));
+      continue;
+    }
+    await timed();
+    i++;
+  }
+} else {
+  await Promise.all(Array.from({ length: task.callers }, async () => {
+    while (performance.now() < end) await timed();
+  }));
+}
+const seconds = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage(cpu0);
+await redis.close();
+const result: WorkerResult = { pid: process.pid, ops, errors, refused, seconds, histogram, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+process.stdout.write(`${JSON.stringify(result)}\n`);

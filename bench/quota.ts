@@ -1,0 +1,184 @@
+/**
+ * `npm run bench -- quota [--seconds N] [--redis URL]`: quota checks and
+ * reserve+settle against the local Redis, measured from SEPARATE
+ * load-generator processes (bench/quota-worker.ts), never from the process
+ * that owns the data (this one: it seeds the counters and collects results).
+ *
+ * Scenarios, each for N seconds (default 10):
+ *   - latency at a fixed 1,000 operations/s (one generator, one at a time);
+ *   - maximum throughput with 64 concurrent callers, split over 1, 2 and 4
+ *     generator processes (per-process and aggregate figures), and with
+ *     ioredis auto-pipelining (commands issued in the same tick share a write);
+ *   - the same for reserve + settle (two round trips per operation);
+ *   - references: Redis PING from the same kind of process (the machine's
+ *     round-trip ceiling), and checks on the in-memory store (the engine's
+ *     own CPU, no Redis).
+ * Each check reads 3 hard budgets (per user per day, per tenant per month in
+ * America/New_York, tokens per user and model per month) for one of 1,000
+ * subjects (50 tenants × 20 users), with an estimate.
+ * Reported with the client processes' and the Redis server's CPU use, which
+ * say what the limit was. Results: bench/results/quota.json.
+ */
+import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { BudgetEngine, StaticBudgetSource } from '../src/budgets/index.js';
+import { budgetState, connect, merge, quantiles, seedEvent, subjects, type Histogram, type WorkerResult, type WorkerTask } from './quota-data.js';
+import { fmt, writeResult } from './results.js';
+
+const WORKER = fileURLToPath(new URL('./quota-worker.ts', import.meta.url));
+
+interface Scenario {
+  readonly name: string;
+  readonly op: WorkerTask['op'];
+  readonly mode: WorkerTask['mode'];
+  readonly processes: number;
+  readonly callersPerProcess: number;
+  readonly rate: number;
+  readonly autoPipelining: boolean;
+}
+
+interface ScenarioResult {
+  readonly scenario: string;
+  readonly op: string;
+  readonly mode: string;
+  readonly processes: number;
+  readonly callers: number;
+  readonly autoPipelining: boolean;
+  readonly opsPerSecond: number;
+  readonly perProcessOpsPerSecond: readonly number[];
+  readonly latencyMs: ReturnType<typeof quantiles>;
+  readonly errors: number;
+  readonly refused: number;
+  /** CPU of all generator processes, in cores (1.0 = one core busy). */
+  readonly clientCpuCores: number;
+  /** CPU of the Redis server, in cores. */
+  readonly redisCpuCores: number;
+  /** Redis's own time per script call (INFO commandstats, evalsha), µs. */
+  readonly redisUsecPerScript: number | null;
+}
+
+async function redisCpuSeconds(info: () => Promise<string>): Promise<number> {
+  const text = await info();
+  const get = (k: string): number => Number(new RegExp(`${k}:([0-9.]+)`).exec(text)?.[1] ?? 0);
+  return get('used_cpu_user') + get('used_cpu_sys');
+}
+
+function runWorkers(s: Scenario, base: Omit<WorkerTask, 'op' | 'mode' | 'rate' | 'callers' | 'autoPipelining' | 'seed'>): Promise<WorkerResult[]> {
+  return new Promise((resolve, reject) => {
+    const results: WorkerResult[] = [];
+    let ready = 0;
+    const children = Array.from({ length: s.processes }, (_, i) => {
+      const task: WorkerTask = { ...base, op: s.op, mode: s.mode, rate: s.rate, callers: s.callersPerProcess, autoPipelining: s.autoPipelining, seed: 7919 * (i + 1) };
+      const child = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(task)], { stdio: ['pipe', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        while (out.includes('\n')) {
+          const line = out.slice(0, out.indexOf('\n'));
+          out = out.slice(out.indexOf('\n') + 1);
+          if (line === 'ready') {
+            ready += 1;
+            if (ready === s.processes) {
+              const startAt = Date.now() + 200;
+              for (const c of children) c.stdin.write(`${startAt}\n`);
+            }
+          } else if (line.startsWith('{')) {
+            results.push(JSON.parse(line) as WorkerResult);
+          }
+        }
+      });
+      child.on('exit', (code) => {
+        if (code !== 0) reject(new Error(`quota worker exited with ${code}`));
+        else if (results.length === s.processes) resolve(results);
+      });
+      return child;
+    });
+  });
+}
+
+export async function runQuotaBench(args: readonly string[]): Promise<void> {
+  const arg = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+  const seconds = Number(arg('--seconds') ?? '') || 10;
+  const url = arg('--redis') ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:16379';
+  const prefix = `bench_quota_${Date.now().toString(36)}:`;
+  const loadBefore = loadavg().map((x) => Math.round(x * 100) / 100);
+
+  // This process owns the data: it seeds the counters the generators read.
+  const counters = await connect(url, prefix, false);
+  const info = async (): Promise<string> => String(await counters.client.info('all'));
+  const redisVersion = /redis_version:(\S+)/.exec(await info())?.[1] ?? '?';
+  const engine = new BudgetEngine({ counters, budgets: new StaticBudgetSource(budgetState()) });
+  const pool = subjects();
+  for (let i = 0; i < pool.length; i += 250) {
+    await engine.apply({ topic: 'bench.raw', partition: 0, events: pool.slice(i, i + 250).map((s, j) => seedEvent(s, i + j)) });
+  }
+  const check = await engine.check(pool[0] ?? {}, { cost: '0.001' });
+  console.log(`quota benchmark: Redis ${redisVersion} at ${url}, ${check.budgets.length} budgets per check, ${pool.length} subjects, ${seconds}s per scenario, generators are separate processes`);
+
+  const scenarios: Scenario[] = [];
+  for (const op of ['check', 'reserve+settle'] as const) {
+    scenarios.push({ name: `${op} at 1,000/s`, op, mode: 'fixed', processes: 1, callersPerProcess: 1, rate: 1000, autoPipelining: false });
+    for (const p of [1, 2, 4]) scenarios.push({ name: `${op}, 64 callers`, op, mode: 'max', processes: p, callersPerProcess: 64 / p, rate: 0, autoPipelining: false });
+    scenarios.push({ name: `${op}, 64 callers, auto-pipelining`, op, mode: 'max', processes: 4, callersPerProcess: 16, rate: 0, autoPipelining: true });
+  }
+  // References: the machine's Redis round trip alone, and the engine without Redis.
+  scenarios.push({ name: 'reference: Redis PING', op: 'ping', mode: 'max', processes: 1, callersPerProcess: 64, rate: 0, autoPipelining: false });
+  scenarios.push({ name: 'reference: check, memory store', op: 'check-memory', mode: 'max', processes: 1, callersPerProcess: 64, rate: 0, autoPipelining: false });
+
+  const results: ScenarioResult[] = [];
+  console.log(`\n  ${'scenario'.padEnd(44)} ${'procs×callers'.padStart(13)} ${'ops/s'.padStart(9)} ${'per process'.padStart(33)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'client CPU'.padStart(10)} ${'Redis CPU'.padStart(9)} ${'µs/script'.padStart(9)}`);
+  for (const s of scenarios) {
+    await counters.client.config('RESETSTAT');
+    const cpu0 = await redisCpuSeconds(info);
+    const workers = await runWorkers(s, { redisUrl: url, prefix, seconds });
+    const cpu1 = await redisCpuSeconds(info);
+    const stats = await info();
+    const perCall = /cmdstat_evalsha:.*usec_per_call=([0-9.]+)/.exec(stats)?.[1];
+    const histogram: Histogram = {};
+    for (const w of workers) merge(histogram, w.histogram);
+    const wall = Math.max(...workers.map((w) => w.seconds));
+    const r: ScenarioResult = {
+      scenario: s.name, op: s.op, mode: s.mode, processes: s.processes, callers: s.processes * s.callersPerProcess, autoPipelining: s.autoPipelining,
+      opsPerSecond: Math.round(workers.reduce((a, w) => a + w.ops, 0) / wall),
+      perProcessOpsPerSecond: workers.map((w) => Math.round(w.ops / w.seconds)),
+      latencyMs: quantiles(histogram),
+      errors: workers.reduce((a, w) => a + w.errors, 0),
+      refused: workers.reduce((a, w) => a + w.refused, 0),
+      clientCpuCores: Math.round((workers.reduce((a, w) => a + w.cpuSeconds, 0) / wall) * 100) / 100,
+      redisCpuCores: Math.round(((cpu1 - cpu0) / wall) * 100) / 100,
+      redisUsecPerScript: perCall === undefined ? null : Number(perCall),
+    };
+    results.push(r);
+    console.log(
+      `  ${s.name.padEnd(44)} ${`${s.processes}×${s.callersPerProcess}`.padStart(13)} ${fmt(r.opsPerSecond).padStart(9)} ${r.perProcessOpsPerSecond.map((n) => fmt(n)).join(' + ').padStart(33)} ` +
+        `${r.latencyMs.p50.toFixed(3).padStart(7)} ${r.latencyMs.p99.toFixed(3).padStart(7)} ${r.clientCpuCores.toFixed(2).padStart(10)} ${r.redisCpuCores.toFixed(2).padStart(9)} ${(r.redisUsecPerScript === null ? '—' : r.redisUsecPerScript.toFixed(1)).padStart(9)}${r.errors > 0 ? `  (${r.errors} errors)` : ''}`,
+    );
+  }
+  await counters.clear();
+  await counters.close();
+
+  const best = (op: string): ScenarioResult | undefined => results.filter((r) => r.op === op && r.mode === 'max').sort((a, b) => b.opsPerSecond - a.opsPerSecond)[0];
+  const fixed = (op: string): ScenarioResult | undefined => results.find((r) => r.op === op && r.mode === 'fixed');
+  const file = writeResult({
+    benchmark: 'quota',
+    conditions: {
+      redis: `Redis ${redisVersion}, standalone, local (${url})`,
+      budgetsPerCheck: check.budgets.length,
+      subjects: pool.length,
+      estimate: 'cost 0.001 USD',
+      secondsPerScenario: seconds,
+      generators: 'separate Node processes (bench/quota-worker.ts), each with its own ioredis connection and BudgetEngine; the data owner is the parent process',
+      fixedRate: 'open loop: operation i due at start + i/1000 s, sent one at a time',
+      note: 'Redis and every generator share the same machine (2 cores) and other work running on it; the CPU columns say which side was the limit; µs/script is Redis INFO commandstats usec_per_call of EVALSHA (wall time inside Redis, inflated when Redis is descheduled)',
+      loadAverageBefore: loadBefore,
+      loadAverageAfter: loadavg().map((x) => Math.round(x * 100) / 100),
+    },
+    figures: {
+      check: { fixedRate1000: fixed('check')?.latencyMs, maxOpsPerSecond: best('check')?.opsPerSecond, maxScenario: best('check')?.scenario, maxProcesses: best('check')?.processes },
+      reserveSettle: { fixedRate1000: fixed('reserve+settle')?.latencyMs, maxOpsPerSecond: best('reserve+settle')?.opsPerSecond, maxScenario: best('reserve+settle')?.scenario, maxProcesses: best('reserve+settle')?.processes },
+      scenarios: results,
+    },
+  });
+  console.log(`\nresults written to ${file}`);
+}
