@@ -16,6 +16,7 @@ import { sessionQuery, sessionResult, type SessionRow } from './queries/session.
 import { summaryQuery, summaryResult, type SummaryRow } from './queries/summary.js';
 import { rangeBuckets, timeseriesQuery, timeseriesResult } from './queries/timeseries.js';
 import type { TenantScope } from './sql.js';
+import { parseStoreTime } from './time.js';
 import type { BreakdownResult, LatencyResult, RecordsResult, SessionResult, SummaryResult, TimeseriesResult } from './types.js';
 
 export interface AnalyticsService {
@@ -32,6 +33,9 @@ export interface AnalyticsService {
   /** Latency percentiles and error rates. */
   latency(input: unknown, scope: TenantScope): Promise<LatencyResult>;
 }
+
+/** Windows the records query tries, narrowest first; the last is the whole range. */
+const RECORD_WINDOWS_MS: readonly number[] = [86_400_000, 7 * 86_400_000, Number.POSITIVE_INFINITY];
 
 export interface AnalyticsServiceOptions {
   /** The clock for default ranges. Default Date.now. */
@@ -60,7 +64,16 @@ export function createAnalyticsService(store: AnalyticsStore, options: Analytics
     async records(input, scope) {
       const q = parseRecords(input, now());
       const after = q.cursor === null ? null : decodeCursor(q.cursor);
-      return recordsResult(await store.query<RecordRow>(recordsQuery(q, scope, after)), q);
+      // Newest first: look at the last day before the page's upper end, then a week, then the whole
+      // range — a narrower window that already fills the page holds exactly the page's rows.
+      const upper = Math.min(q.to, after === null ? q.to : parseStoreTime(after.occurredAt) + 1);
+      let rows: RecordRow[] = [];
+      for (const span of RECORD_WINDOWS_MS) {
+        const from = Math.max(q.from, upper - span);
+        rows = await store.query<RecordRow>(recordsQuery({ ...q, from }, scope, after));
+        if (rows.length > q.limit || from === q.from) break;
+      }
+      return recordsResult(rows, q);
     },
     async session(id, input, scope) {
       const q = parseSession(id, input);
