@@ -118,3 +118,9 @@ export function present<S extends BudgetStatus>(status: S, set: BudgetSet, p: Pr
   if (!shared || isAllTenants(p)) return { ...status, shared };
   return { ...status, shared: true, used: null, reserved: null, remaining: null, percentage: null };
 }
+
+/** A status without a check's fields (`would_exceed`, `blocking`, `retry_after_seconds`): what the status routes answer. */
+export function statusOnly(status: BudgetStatus): BudgetStatus {
+  const { would_exceed: _w, blocking: _b, retry_after_seconds: _r, ...rest } = status as BudgetStatus & { would_exceed?: unknown; blocking?: unknown; retry_after_seconds?: unknown };
+  return rest;
+}

@@ -24,7 +24,7 @@ import type { Budget } from '../../budgets/model.js';
 import { TallyError, errorMessage, validationError } from '../../errors.js';
 import { tenantScope, type Principal } from '../auth.js';
 import { ERROR_SCHEMA, type ApiOperation } from '../openapi.js';
-import { budgetNotFound, hasSubject, isAllTenants, present, readSubject, scopedBody, visibleTo, writableBy } from './budgets-access.js';
+import { budgetNotFound, hasSubject, isAllTenants, present, readSubject, scopedBody, statusOnly, visibleTo, writableBy } from './budgets-access.js';
 import {
   ASSIGNMENT_SCHEMA, BAD_REQUEST, BUDGET_INPUT_SCHEMA, BUDGET_SCHEMA, NOT_FOUND, STATUS_SCHEMA, TIER_INPUT_SCHEMA, TIER_SCHEMA,
 } from './budgets-openapi.js';
@@ -208,7 +208,7 @@ export function registerBudgetRoutes(app: FastifyInstance, services: ApiServices
     const b = set.get(id);
     if (!b || !visibleTo(b.budget, p)) throw budgetNotFound(id);
     const subject = readSubject(query(request), p);
-    return present(await engine.status(id, subject), set, p);
+    return present(statusOnly(await engine.status(id, subject)), set, p);
   });
 
   app.get('/v1/budgets::status', read, async (request) => {
@@ -216,7 +216,7 @@ export function registerBudgetRoutes(app: FastifyInstance, services: ApiServices
     const subject = readSubject(query(request), p);
     const set = engine.current();
     const statuses = hasSubject(subject) ? await engine.statuses(subject) : await engine.statuses();
-    return { statuses: statuses.map((s) => present(s, set, p)) };
+    return { statuses: statuses.map((s) => present(statusOnly(s), set, p)) };
   });
 
   app.get('/v1/tiers', read, async () => ({ tiers: await repository.listTiers() }));

@@ -11,6 +11,7 @@
  */
 import type { Budget, BudgetStatus, CheckResult, ReconcileResult, ReservationResult, SettleResult, Subject, UsageEstimate } from '../../budgets/index.js';
 import { ERROR_CATALOG, TallyError, type ErrorCode } from '../../errors.js';
+import { statusOnly } from '../../api/routes/budgets-access.js';
 import { buildBudgets, type Budgets } from '../../runtime/budgets.js';
 import { buildPricer, describeStore, openStore } from '../../runtime/adapters.js';
 import type { AnalyticsStore } from '../../store/types.js';
@@ -153,8 +154,8 @@ export async function openBackend(flags: BackendFlags, options: { rebuild: boole
       return { budget, backfill: backfillText(r) };
     },
     remove: (id) => repository.remove(id),
-    status: (id, subject) => engine.status(id, subject),
-    statuses: (subject) => (subject ? engine.statuses(subject) : engine.statuses()),
+    status: async (id, subject) => statusOnly(await engine.status(id, subject)),
+    statuses: async (subject) => (subject ? await engine.statuses(subject) : await engine.statuses()).map(statusOnly),
     check: async (subject, estimate) => toVerdict(await engine.check(subject, estimate)),
     async reserve(subject, estimate, ttl) {
       if (counters.kind !== 'redis') throw new TallyError('CONFIG_INVALID', 'reservations need the shared counters: set REDIS_URL (or REDIS_CLUSTER_NODES), or use --url');

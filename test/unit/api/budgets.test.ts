@@ -163,6 +163,7 @@ describe('statuses and quota', () => {
     expect(need.json().error.details.errors).toEqual([{ path: 'subject.user', reason: expect.stringMatching(/per user/) }]);
     const s = await call('GET', '/v1/budgets/per-user/status?user_id=bob', ACME_READ);
     expect(s.json()).toMatchObject({ budget_id: 'per-user', used: '7', limit: '10', remaining: '3', percentage: 70, exceeded: false, approaching: false, period_start: '2026-03-10T00:00:00.000Z', resets_at: '2026-03-11T00:00:00.000Z' });
+    expect(s.json()).not.toHaveProperty('blocking'); // a status, not a check
     expect((await call('GET', '/v1/budgets/per-user/status?user_id=bob&colour=red', ACME_READ)).json().error.details.errors).toEqual([{ path: 'colour', reason: expect.stringMatching(/unknown/) }]);
     const all = await call('GET', '/v1/budgets:status', PLATFORM);
     expect(all.json().statuses.map((x: { budget_id: string }) => x.budget_id).sort()).toEqual(['acme-month', 'soft']);
