@@ -1,0 +1,93 @@
+/**
+ * Budgets in the embedded mode (no Redis: memory counters, chDB store): the
+ * counters are rebuilt from the store by `buildBudgets` before it returns, so
+ * a restarted process reports the same statuses before any traffic, and goes
+ * on counting exactly (new offsets counted once, old ones fenced).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/load.js';
+import { HealthState } from '../../../src/health.js';
+import { createDirectEventLog } from '../../../src/log/direct.js';
+import { resolveTopics, topicSpecs } from '../../../src/log/topics.js';
+import { silentLogger } from '../../../src/logger.js';
+import { createMetrics } from '../../../src/metrics/registry.js';
+import { buildPricer } from '../../../src/runtime/adapters.js';
+import { buildBudgets, type Budgets } from '../../../src/runtime/budgets.js';
+import { buildProcessor } from '../../../src/runtime/processor.js';
+import { createChdbStore } from '../../../src/store/chdb.js';
+import { migrate } from '../../../src/store/migrate.js';
+import type { AnalyticsStore } from '../../../src/store/types.js';
+import { uniqueName } from '../../support/services.js';
+import { priced } from '../../unit/budgets/fixtures.js';
+import { storeSums, usageEvent } from './setup.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'tally-budgets-embedded-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('embedded budgets (memory counters rebuilt from the store at start)', () => {
+  it('a restarted process has every status back before traffic, and keeps counting exactly', { timeout: 60_000 }, async () => {
+    const store: AnalyticsStore = await createChdbStore({ dataDir, database: uniqueName('emb') });
+    await migrate(store);
+    const config = loadConfig({ env: {}, overrides: { processor: { maxWaitTimeMs: 20, minBytes: 1 } } });
+    const metrics = createMetrics({ defaultMetrics: false });
+    const parts = { config, store, logger: silentLogger(), metrics, pricer: buildPricer(config) };
+    const topics = resolveTopics({ prefix: `${uniqueName('emb')}.`, raw: { partitions: 2 }, dlq: { partitions: 1 }, alerts: { partitions: 1 } });
+
+    /** One process lifetime: budgets, a direct log continuing the stored offsets, a processor. */
+    const run = async (events: Record<string, unknown>[], body: (b: Budgets) => Promise<void>): Promise<void> => {
+      const budgets = await buildBudgets(parts);
+      const next = await store.query<{ p: number; next: string }>({ sql: 'SELECT source_partition AS p, toString(max(source_offset) + 1) AS next FROM usage_events WHERE source_topic = {t:String} GROUP BY p', params: { t: topics.raw.name } });
+      const log = createDirectEventLog({ awaitConsumerTopics: [topics.raw.name], startOffsets: { [topics.raw.name]: Object.fromEntries(next.map((r) => [Number(r.p), r.next])) } });
+      await log.ensureTopics(topicSpecs(topics));
+      const processor = buildProcessor({ ...parts, health: new HealthState(), log, topics, counters: budgets.engine, alerts: budgets.publisher });
+      await processor.start();
+      try {
+        await body(budgets);
+        const producer = log.producer();
+        await producer.send(topics.raw.name, events.map((e) => ({ key: String(e.tenant), value: JSON.stringify(e) })));
+        await producer.close();
+      } finally {
+        await processor.stop();
+        await log.close();
+        await budgets.close();
+      }
+    };
+    const statuses = async (b: Budgets): Promise<string[]> => [
+      (await b.engine.status('tenant-month', { tenant: 'acme' })).used,
+      (await b.engine.status('tenant-month', { tenant: 'globex' })).used,
+      (await b.engine.status('user-day', { tenant: 'acme', user: 'bob' })).used,
+    ];
+    const expected = async (): Promise<string[]> => [(await storeSums(store, 'acme')).cost, (await storeSums(store, 'globex')).cost, (await storeSums(store, 'acme', 'bob')).tokens];
+
+    await run([usageEvent('acme', 'bob', 1000, 100), usageEvent('acme', 'amy', 2000, 0), usageEvent('globex', 'eve', 300, 30)], async (b) => {
+      expect(b.counters.kind).toBe('memory');
+      expect(b.startup).toMatchObject({ slots: 0 });
+      await b.repository.create({ id: 'tenant-month', name: 'per tenant', metric: 'cost', limit: '100', period: 'monthly', scope: { tenant: '*' } });
+      await b.repository.create({ id: 'user-day', name: 'per user', metric: 'tokens', limit: 1000000, period: 'rolling', window: '24h', scope: { tenant: '*', user: '*' } });
+      await b.admin.changed(['tenant-month', 'user-day']);
+    });
+
+    let before: string[] = [];
+    await run([usageEvent('acme', 'bob', 5000, 0)], async (b) => {
+      expect(b.startup?.slots).toBe(2);
+      before = await statuses(b);
+      expect(before[2]).toBe('1100');
+      expect(before).toEqual(await expected());
+      // A redelivery of a stored offset is fenced: the rebuild established each partition at the store's highest offset.
+      const [old] = await store.query<{ p: number; o: string }>({ sql: 'SELECT source_partition AS p, toString(max(source_offset)) AS o FROM usage_events WHERE tenant = {t:String} GROUP BY p', params: { t: 'acme' } });
+      if (!old) throw new Error('no stored offsets');
+      const replay = priced({ id: 'replayed', tenant: 'acme', user: 'bob', cost: '1', tokens: { input: 10 }, at: Date.now() - 1000, offset: old.o, partition: Number(old.p), topic: topics.raw.name });
+      expect(await b.engine.apply({ topic: topics.raw.name, partition: Number(old.p), events: [replay] })).toMatchObject({ applied: 0, fenced: 1 });
+    });
+
+    await run([], async (b) => {
+      const after = await statuses(b);
+      expect(after[2]).toBe('6100');
+      expect(after).toEqual(await expected());
+    });
+    await store.close();
+  });
+});
