@@ -37,7 +37,8 @@ export async function startDemo(options: DemoOptions): Promise<() => void> {
     const total = days * HISTORY_PER_DAY;
     for (let sent = 0; sent < total; sent += 1000) {
       const items = Array.from({ length: Math.min(1000, total - sent) }, (_, index) => ({ index, input: history.next().value }));
-      await options.ingest.ingest(items, OPEN_ACCESS, 'sdk');
+      const result = await options.ingest.ingest(items, OPEN_ACCESS, 'sdk');
+      for (const r of result.rejected) log.warn({ code: r.code, errors: r.errors }, 'demo: history event rejected');
     }
     log.info({ days, events: total }, 'demo: history backfilled');
   }
@@ -52,7 +53,12 @@ export async function startDemo(options: DemoOptions): Promise<() => void> {
     ticks++;
     const count = Math.max(1, Math.round(rate / 4));
     const items = Array.from({ length: count }, (_, index) => ({ index, input: live.next().value }));
-    void options.ingest.ingest(items, OPEN_ACCESS, 'sdk').catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'demo: ingest failed'));
+    void options.ingest
+      .ingest(items, OPEN_ACCESS, 'sdk')
+      .then((result) => {
+        for (const r of result.rejected) log.warn({ code: r.code, errors: r.errors }, 'demo: event rejected');
+      })
+      .catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'demo: ingest failed'));
     if (ticks % 40 === 0 && r() < 0.8) {
       // A careless producer writing Kafka directly: the processor dead-letters these.
       const bad = r() < 0.5 ? '{"tenant":"acme","model":"gpt-4o","usage":{"prompt_tokens":"lots"}}' : '{"tenant":"globex","usage":{';

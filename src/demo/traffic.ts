@@ -45,7 +45,7 @@ const MODELS: readonly ModelPlan[] = [
     provider: 'openai', model: 'gpt-4o-2024-08-06', weight: 20,
     usage: (r) => {
       const prompt = int(r, 300, 6000);
-      const cached = r() < 0.5 ? Math.floor((prompt * int(r, 20, 90)) / 100 / 128) * 128 : 0;
+      const cached = prompt >= 1024 && r() < 0.5 ? Math.floor((prompt * int(r, 20, 90)) / 100 / 128) * 128 : 0;
       const completion = int(r, 50, 1200);
       return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, prompt_tokens_details: { cached_tokens: cached, audio_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 } };
     },
@@ -55,7 +55,9 @@ const MODELS: readonly ModelPlan[] = [
     usage: (r) => {
       const prompt = int(r, 100, 3000);
       const completion = int(r, 20, 800);
-      return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, prompt_tokens_details: { cached_tokens: r() < 0.3 ? 1024 : 0 } };
+      // OpenAI caches only prompts of 1,024+ tokens, in steps of 128.
+      const cached = prompt >= 1024 && r() < 0.3 ? Math.floor(prompt / 2 / 128) * 128 : 0;
+      return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, prompt_tokens_details: { cached_tokens: cached } };
     },
   },
   {

@@ -1,0 +1,41 @@
+/**
+ * Load generator for `npm run bench -- pipeline`, run as its own process:
+ *   tsx bench/pipeline-producer.ts <brokers> <topic> <count> <rate|0> <seed>
+ * Produces demo events keyed by tenant, each with metadata.sent_at (epoch ms),
+ * at a fixed rate (events/s) or as fast as possible (0). Prints JSON progress
+ * lines {"sent": n} and a final {"done": n, "seconds": s}.
+ */
+import { demoEvents } from '../src/demo/traffic.js';
+import { createKafkaEventLog } from '../src/log/kafka.js';
+import type { LogMessage } from '../src/log/types.js';
+
+const [brokers = '127.0.0.1:19092', topic = 'usage.raw', countText = '10000', rateText = '0', seedText = '1'] = process.argv.slice(2);
+const count = Number(countText);
+const rate = Number(rateText);
+const log = createKafkaEventLog({ brokers: brokers.split(',') });
+const producer = log.producer();
+const events = demoEvents({ seed: Number(seedText) });
+const started = Date.now();
+const batch = rate > 0 ? Math.max(1, Math.round(rate / 100)) : 1000;
+let sent = 0;
+while (sent < count) {
+  const n = Math.min(batch, count - sent);
+  const now = Date.now();
+  const messages: LogMessage[] = [];
+  for (let i = 0; i < n; i++) {
+    const e = events.next().value as Record<string, unknown>;
+    const meta = (e.metadata ?? {}) as Record<string, string>;
+    messages.push({ key: String(e.tenant), value: JSON.stringify({ ...e, event_id: `b${seedText}-${sent + i}`, occurred_at: new Date(now).toISOString(), metadata: { ...meta, sent_at: String(now) } }) });
+  }
+  await producer.send(topic, messages);
+  sent += n;
+  if (sent % 10_000 < n) process.stdout.write(JSON.stringify({ sent }) + '\n');
+  if (rate > 0) {
+    const due = started + (sent / rate) * 1000;
+    const wait = due - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+}
+await producer.close();
+await log.close();
+process.stdout.write(JSON.stringify({ done: sent, seconds: (Date.now() - started) / 1000 }) + '\n');

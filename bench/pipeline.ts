@@ -1,0 +1,139 @@
+/**
+ * `npm run bench -- pipeline [--events N]`: the stream on this machine's
+ * Kafka broker (KAFKA_BROKERS, from scripts/services.sh) into the embedded
+ * chDB store, with one processor (in this process) and the producer in a
+ * separate process.
+ *   - throughput: a backlog of N events drained by one processor, for topics
+ *     of 1, 2 and 4 partitions: events/s from the processor's start until the
+ *     last event is stored (produce time excluded);
+ *   - latency: events produced at a fixed 5,000/s for 30 s; for each, the
+ *     time from send until it is visible in a query (polled every 25 ms);
+ *   - the process's RSS (processor + chDB engine + poller).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../src/config/load.js';
+import { HealthState } from '../src/health.js';
+import { silentLogger } from '../src/logger.js';
+import { createKafkaEventLog } from '../src/log/kafka.js';
+import { resolveTopics, topicSpecs } from '../src/log/topics.js';
+import { createMetrics } from '../src/metrics/registry.js';
+import { buildPricer } from '../src/runtime/adapters.js';
+import { buildProcessor } from '../src/runtime/processor.js';
+import { createChdbStore } from '../src/store/chdb.js';
+import { migrate } from '../src/store/migrate.js';
+import type { AnalyticsStore } from '../src/store/types.js';
+import { fmt, percentile, writeResult } from './results.js';
+
+const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+const PRODUCER = fileURLToPath(new URL('./pipeline-producer.ts', import.meta.url));
+
+function produce(topic: string, count: number, rate: number, seed: number): Promise<{ seconds: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', PRODUCER, brokers.join(','), topic, String(count), String(rate), String(seed)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let last = '';
+    child.stdout.on('data', (d: Buffer) => (last = d.toString().trim().split('\n').at(-1) ?? last));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(last) as { seconds: number }) : reject(new Error(`producer exited ${code}`))));
+  });
+}
+
+async function count(store: AnalyticsStore): Promise<number> {
+  const [r] = await store.query<{ n: string }>({ sql: 'SELECT toString(count()) AS n FROM usage_events' });
+  return Number(r?.n ?? 0);
+}
+
+async function runProcessor(store: AnalyticsStore, topicPrefix: string, partitions: number) {
+  const topics = resolveTopics({ prefix: topicPrefix, raw: { partitions }, dlq: { partitions: 1 }, alerts: { partitions: 1 } });
+  const log = createKafkaEventLog({ brokers });
+  await log.ensureTopics(topicSpecs(topics));
+  const config = loadConfig({ env: {}, overrides: { processor: { groupId: `${topicPrefix}proc`, partitionsConsumedConcurrently: partitions, maxBytesPerPartition: 8 * 1024 * 1024, maxSinkBatch: 10_000 } } });
+  const metrics = createMetrics({ defaultMetrics: false });
+  const processor = buildProcessor({ config, logger: silentLogger(), metrics, health: new HealthState(), log, store, pricer: buildPricer(config), topics });
+  /** Records the processor finished with: stored, unpriced, dead-lettered or dropped as duplicates. */
+  const consumed = async (): Promise<number> => (await metrics.eventsConsumed.get()).values.reduce((sum, v) => sum + v.value, 0);
+  return { topics, log, processor, consumed };
+}
+
+export async function runPipelineBench(args: readonly string[]): Promise<void> {
+  const events = Number(args[args.indexOf('--events') + 1] ?? '') || 100_000;
+  const dataDir = mkdtempSync(join(tmpdir(), 'tally-bench-pipeline-'));
+  const figures: Record<string, unknown> = {};
+  console.log(`pipeline benchmark: Kafka ${brokers.join(',')} → processor → chDB (${dataDir})`);
+  try {
+    let db = 0;
+    const throughput: Record<string, number> = {};
+    let store: AnalyticsStore | undefined;
+    for (const partitions of [1, 2, 4]) {
+      await store?.close();
+      store = await createChdbStore({ dataDir, database: `bench_${db++}` });
+      await migrate(store);
+      const prefix = `bench${Date.now().toString(36)}p${partitions}.`;
+      const { topics, log, processor, consumed } = await runProcessor(store, prefix, partitions);
+      const produced = await produce(topics.raw.name, events, 0, partitions);
+      const t0 = Date.now();
+      await processor.start();
+      while ((await consumed()) < events) await new Promise((r) => setTimeout(r, 100));
+      if ((await count(store)) !== events) throw new Error(`expected ${events} stored events, found ${await count(store)}`);
+      const secs = (Date.now() - t0) / 1000;
+      throughput[`partitions_${partitions}`] = Math.round(events / secs);
+      console.log(`  ${partitions} partition(s): ${fmt(events)} events stored in ${secs.toFixed(1)} s → ${fmt(events / secs)} events/s (backlog produced in ${produced.seconds.toFixed(1)} s)`);
+      await processor.stop();
+      await log.close();
+    }
+    figures.throughput_eventsPerSecond = throughput;
+
+    await store?.close();
+    store = await createChdbStore({ dataDir, database: `bench_${db++}` });
+    await migrate(store);
+    const prefix = `bench${Date.now().toString(36)}lat.`;
+    const { topics, log, processor } = await runProcessor(store, prefix, 4);
+    await processor.start();
+    const rate = 5_000;
+    const seconds = 30;
+    const latencies: number[] = [];
+    let seen = 0;
+    let rssMax = 0;
+    const producing = produce(topics.raw.name, rate * seconds, rate, 99);
+    let done = false;
+    void producing.then(() => (done = true));
+    let watermark = '1970-01-01 00:00:00.000';
+    for (;;) {
+      const now = Date.now();
+      const rows = await store.query<{ sent: string; processed: string }>({
+        sql: "SELECT metadata['sent_at'] AS sent, toString(processed_at) AS processed FROM usage_events WHERE processed_at > {after:DateTime64(3, 'UTC')} ORDER BY processed_at",
+        params: { after: watermark },
+      });
+      for (const r of rows) latencies.push(now - Number(r.sent));
+      if (rows.length > 0) watermark = rows[rows.length - 1]?.processed ?? watermark;
+      seen += rows.length;
+      rssMax = Math.max(rssMax, process.memoryUsage().rss);
+      if (done && seen >= rate * seconds) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    latencies.sort((a, b) => a - b);
+    const p50 = percentile(latencies, 50);
+    const p99 = percentile(latencies, 99);
+    console.log(`  latency at ${fmt(rate)} events/s for ${seconds} s: produce → visible p50 ${fmt(p50)} ms, p99 ${fmt(p99)} ms (${fmt(latencies.length)} events)`);
+    console.log(`  RSS of the processor process (with the chDB engine): max ${fmt(rssMax / 2 ** 20)} MiB`);
+    figures.latency_at_5000_per_second = { p50_ms: p50, p99_ms: p99, events: latencies.length };
+    figures.processor_rss_mib_max = Math.round(rssMax / 2 ** 20);
+    await processor.stop();
+    await log.close();
+    await store.close();
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  const file = writeResult({
+    benchmark: 'pipeline',
+    conditions: {
+      events, broker: 'Apache Kafka 3.9.2, single KRaft node on this machine', store: 'chDB (embedded ClickHouse 26.7), same process as the processor',
+      processor: 'one process; producer in a separate process; maxSinkBatch 10000; partitionsConsumedConcurrently = partitions',
+      machine_note: '2 vCPUs shared by broker, producer, processor and chDB',
+    },
+    figures,
+  });
+  console.log(`written to ${file}`);
+}
