@@ -11,8 +11,18 @@ export interface TallyProcess {
   output(): string;
 }
 
+const live = new Set<ChildProcess>();
+
+/** Kills every child still running (call in afterAll: a failed or timed-out test must not leave processes behind). */
+export function killAllTally(): void {
+  for (const child of live) child.kill('SIGKILL');
+  live.clear();
+}
+
 export function spawnTally(args: readonly string[], env: NodeJS.ProcessEnv): TallyProcess {
   const child = spawn(process.execPath, [TALLY_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  child.on('exit', () => live.delete(child));
   let output = '';
   const waiters: { marker: string; resolve: () => void }[] = [];
   const onData = (d: Buffer): void => {

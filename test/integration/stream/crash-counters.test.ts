@@ -24,14 +24,17 @@ import { buildPricer } from '../../../src/runtime/adapters.js';
 import { buildBudgets } from '../../../src/runtime/budgets.js';
 import { createChdbStore } from '../../../src/store/chdb.js';
 import { runTally } from '../../support/cli.js';
-import { spawnTally, type TallyProcess } from '../../support/processes.js';
+import { killAllTally, spawnTally, type TallyProcess } from '../../support/processes.js';
 import { describeWith, kafkaBrokers, serviceUrl, uniqueName } from '../../support/services.js';
 import { storedTotals, waitFor } from './harness.js';
 import { workload } from './workload.js';
 
 describeWith(['kafka', 'redis'], 'processor crash test with Redis counters (SIGKILL ×10)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tally-crash-counters-'));
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  afterAll(() => {
+    killAllTally();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
   it('Redis counters equal the store totals exactly after ten SIGKILLs', { timeout: 480_000 }, async () => {
     const t0 = Date.now();

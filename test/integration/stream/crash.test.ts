@@ -15,14 +15,17 @@ import { resolveTopics, topicSpecs } from '../../../src/log/topics.js';
 import { readDlqRecord } from '../../../src/processor/dlq.js';
 import { createChdbStore } from '../../../src/store/chdb.js';
 import { runTally } from '../../support/cli.js';
-import { spawnTally, type TallyProcess } from '../../support/processes.js';
+import { killAllTally, spawnTally, type TallyProcess } from '../../support/processes.js';
 import { describeWith, kafkaBrokers, uniqueName } from '../../support/services.js';
 import { readAll, storedTotals, waitFor } from './harness.js';
 import { workload } from './workload.js';
 
 describeWith(['kafka'], 'processor crash test (SIGKILL ×10)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tally-crash-'));
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  afterAll(() => {
+    killAllTally();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
   it('loses nothing and counts nothing twice across ten SIGKILLs', { timeout: 420_000 }, async () => {
     const t0 = Date.now();
