@@ -10,7 +10,6 @@
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../api/app.js';
 import { ApiKeyring, OPEN_ACCESS } from '../api/auth.js';
-import type { ApiServices } from '../api/routes/index.js';
 import type { CliContext } from '../cli/context.js';
 import { createIngestService, type IngestService } from '../ingest/service.js';
 import { component } from '../logger.js';
@@ -19,9 +18,11 @@ import type { Topics } from '../log/topics.js';
 import { topicSpecs } from '../log/topics.js';
 import type { EventLog } from '../log/types.js';
 import type { Processor } from '../processor/processor.js';
+import { createAnalyticsService } from '../analytics/service.js';
 import { migrate } from '../store/migrate.js';
 import type { AnalyticsStore } from '../store/types.js';
 import { buildPricer, openStore, topicsOf } from './adapters.js';
+import { alertsTopicSender, buildBudgets, type Budgets } from './budgets.js';
 import { buildProcessor } from './processor.js';
 
 /** Partitions of the embedded raw topic: enough for the processor to overlap store writes. */
@@ -41,6 +42,7 @@ export interface Embedded {
   readonly topics: Topics;
   readonly processor: Processor;
   readonly openAccess: boolean;
+  readonly budgets: Budgets;
   close(): Promise<void>;
 }
 
@@ -53,7 +55,7 @@ async function nextOffsets(store: AnalyticsStore, topic: string): Promise<Record
   return Object.fromEntries(rows.map((r) => [Number(r.partition), r.next]));
 }
 
-export async function startEmbedded(ctx: CliContext, options: EmbeddedOptions, extraServices: (store: AnalyticsStore) => Partial<ApiServices> = () => ({})): Promise<Embedded> {
+export async function startEmbedded(ctx: CliContext, options: EmbeddedOptions): Promise<Embedded> {
   const { config, logger, metrics, health } = ctx;
   const store = await openStore(config, logger);
   await migrate(store, { logger: component(logger, 'migrate') });
@@ -66,7 +68,11 @@ export async function startEmbedded(ctx: CliContext, options: EmbeddedOptions, e
   });
   await log.ensureTopics(topicSpecs(topics));
 
-  const processor = buildProcessor({ ...ctx, log, store, pricer: buildPricer(config), topics });
+  const pricer = buildPricer(config);
+  // Memory counters (the config has no Redis in embedded mode), rebuilt from the store before any traffic.
+  const alertsProducer = log.producer();
+  const budgets = await buildBudgets({ config, store, logger, metrics, pricer, alertsSend: alertsTopicSender(alertsProducer, topics.alerts.name) });
+  const processor = buildProcessor({ ...ctx, log, store, pricer, topics, counters: budgets.engine, alerts: budgets.publisher });
   await processor.start();
 
   const openAccess = config.api.keys.length === 0;
@@ -80,17 +86,19 @@ export async function startEmbedded(ctx: CliContext, options: EmbeddedOptions, e
     keyring: new ApiKeyring(config.api.keys),
     openAccess,
     bodyLimitBytes: config.api.bodyLimitBytes,
-    services: { ingest, maxBatchEvents: config.api.maxBatchEvents, ...extraServices(store) },
+    services: { ingest, maxBatchEvents: config.api.maxBatchEvents, analytics: createAnalyticsService(store), budgets: budgets.admin, quota: budgets.quota },
   });
   await app.listen({ host, port: options.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = `http://${host}:${port}`;
   return {
-    url, app, log, store, ingest, topics, processor, openAccess,
+    url, app, log, store, ingest, topics, processor, openAccess, budgets,
     async close() {
       await app.close();
       await processor.stop();
+      await budgets.close();
+      await alertsProducer.close();
       await producer.close();
       await log.close();
       await store.close();

@@ -11,7 +11,9 @@ import { TallyError } from '../../errors.js';
 import { createIngestService } from '../../ingest/service.js';
 import { component } from '../../logger.js';
 import { topicSpecs } from '../../log/topics.js';
-import { describeStore, openKafka, openStore, topicsOf } from '../../runtime/adapters.js';
+import { createAnalyticsService } from '../../analytics/service.js';
+import { buildPricer, describeStore, openKafka, openStore, topicsOf } from '../../runtime/adapters.js';
+import { buildBudgets } from '../../runtime/budgets.js';
 import { onShutdown } from '../../runtime/shutdown.js';
 import { cliContext, withConfigFlags, type ConfigFlags } from '../context.js';
 
@@ -39,14 +41,26 @@ export function registerApi(program: Command): void {
     await log.ensureTopics(topicSpecs(topics));
     const producer = log.producer();
     const store = await openStore(config, logger);
+    if (!config.redis.url && !config.redis.clusterNodes) {
+      throw new TallyError('CONFIG_INVALID', 'tally api needs Redis for budgets and quota checks: set REDIS_URL or REDIS_CLUSTER_NODES (redis.url / redis.clusterNodes)');
+    }
+    // Alerts are published by the processors; the API only reads and reserves.
+    const budgets = await buildBudgets({ config, store, logger, metrics, pricer: buildPricer(config) });
     const app = await createApp({
       logger: component(logger, 'http'), metrics, health, keyring: new ApiKeyring(config.api.keys), openAccess: false, bodyLimitBytes: config.api.bodyLimitBytes,
-      services: { ingest: createIngestService({ producer, rawTopic: topics.raw.name, metrics }), maxBatchEvents: config.api.maxBatchEvents },
+      services: {
+        ingest: createIngestService({ producer, rawTopic: topics.raw.name, metrics }),
+        maxBatchEvents: config.api.maxBatchEvents,
+        analytics: createAnalyticsService(store),
+        budgets: budgets.admin,
+        quota: budgets.quota,
+      },
     });
     await app.listen({ host: config.api.host, port: config.api.port });
     logger.info({ url: `http://${config.api.host}:${config.api.port}`, store: describeStore(config), keys: config.api.keys.length }, 'api listening');
     onShutdown(logger, [
       { name: 'http', run: () => app.close() },
+      { name: 'budgets', run: () => budgets.close() },
       { name: 'producer', run: () => producer.close() },
       { name: 'event log', run: () => log.close() },
       { name: 'store', run: () => store.close() },

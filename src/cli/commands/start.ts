@@ -32,8 +32,10 @@ export function registerStart(program: Command): void {
   ).action(async (flags: StartFlags) => {
     const ctx = cliContext(flags, {
       ...(flags.port ? { api: { port: Number(flags.port) } } : {}),
-      // The embedded mode always uses chDB: a configured ClickHouse URL is for the distributed processes.
+      // The embedded mode is self-contained: chDB and in-memory counters. A configured
+      // ClickHouse URL or Redis belongs to the distributed processes.
       clickhouse: { url: undefined },
+      redis: { url: undefined, clusterNodes: undefined },
     });
     const { config, logger } = ctx;
     const embedded = await startEmbedded(ctx, { host: flags.host ?? config.api.host, port: config.api.port });
