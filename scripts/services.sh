@@ -2,6 +2,7 @@
 # Real services for tally's tests and local runs, without Docker:
 #   - Redis (Debian's redis-server, installed when missing) on 127.0.0.1:16379
 #   - a three-master Redis Cluster on 127.0.0.1:17001-17003
+#   (ports: TALLY_REDIS_PORT, TALLY_CLUSTER_PORT_BASE, TALLY_KAFKA_PORT, TALLY_KAFKA_CONTROLLER_PORT)
 #   - a single-node Apache Kafka broker in KRaft mode on 127.0.0.1:19092
 #     (jars resolved by Maven from scripts/kafka/pom.xml, run with java)
 #
@@ -20,7 +21,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DIR="${TALLY_SERVICES_DIR:-$ROOT/.services}"
 REDIS_PORT="${TALLY_REDIS_PORT:-16379}"
-CLUSTER_PORTS=(17001 17002 17003)
+CLUSTER_BASE="${TALLY_CLUSTER_PORT_BASE:-17001}"
+CLUSTER_PORTS=("$CLUSTER_BASE" "$((CLUSTER_BASE + 1))" "$((CLUSTER_BASE + 2))")
 KAFKA_PORT="${TALLY_KAFKA_PORT:-19092}"
 KAFKA_CONTROLLER_PORT="${TALLY_KAFKA_CONTROLLER_PORT:-19093}"
 

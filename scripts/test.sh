@@ -11,6 +11,14 @@ started=$(date +%s)
 echo "== npm ci"
 npm ci --no-audit --no-fund
 
+echo "== chromium (for the dashboard's browser test)"
+if ! command -v chromium >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
+fi
+chromium --version
+mkdir -p test-artifacts
+
 echo "== services"
 trap 'bash scripts/services.sh stop' EXIT
 eval "$(bash scripts/services.sh start)"
