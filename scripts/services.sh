@@ -2,7 +2,8 @@
 # Real services for tally's tests and local runs, without Docker:
 #   - Redis (Debian's redis-server, installed when missing) on 127.0.0.1:16379
 #   - a three-master Redis Cluster on 127.0.0.1:17001-17003
-#   (ports: TALLY_REDIS_PORT, TALLY_CLUSTER_PORT_BASE, TALLY_KAFKA_PORT, TALLY_KAFKA_CONTROLLER_PORT)
+#   (ports: TALLY_REDIS_PORT, TALLY_CLUSTER_PORT_BASE, TALLY_KAFKA_PORT, TALLY_KAFKA_CONTROLLER_PORT;
+#   cluster nodes also use their port + 10000 for the cluster bus)
 #   - a single-node Apache Kafka broker in KRaft mode on 127.0.0.1:19092
 #     (jars resolved by Maven from scripts/kafka/pom.xml, run with java)
 #

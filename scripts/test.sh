@@ -21,7 +21,9 @@ mkdir -p test-artifacts
 
 echo "== services"
 trap 'bash scripts/services.sh stop' EXIT
-eval "$(bash scripts/services.sh start)"
+# Assigned first: a failed start must stop the run (eval "$(…)" would swallow the error).
+service_env="$(bash scripts/services.sh start)"
+eval "$service_env"
 export TALLY_REQUIRE_SERVICES=1
 
 echo "== lint";      npm run --silent lint

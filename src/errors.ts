@@ -19,7 +19,6 @@ export const ERROR_CATALOG = {
   EVENT_TOO_LARGE: { status: 413, retriable: false, description: 'An event exceeds the maximum encoded size.' },
   BATCH_TOO_LARGE: { status: 413, retriable: false, description: 'A batch has more events or bytes than allowed.' },
   USAGE_INVALID: { status: 400, retriable: false, description: 'A usage object has a negative, fractional or non-numeric count.' },
-  UNKNOWN_PROVIDER: { status: 400, retriable: false, description: 'The provider id is not one tally knows.' },
   UNKNOWN_MODEL: { status: 422, retriable: false, description: 'No price is known for the model; the event is stored unpriced.' },
   NO_PRICE_IN_FORCE: { status: 422, retriable: false, description: 'The model is known but no price was in force at occurred_at.' },
   PRICE_FILE_INVALID: { status: 400, retriable: false, description: 'A price file could not be read or has an invalid entry.' },
