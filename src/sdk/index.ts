@@ -1,0 +1,14 @@
+/**
+ * tally's TypeScript SDK: `import { createUsageRecorder, httpTransport, wrapOpenAI } from 'tally/sdk'`.
+ * See docs/producing.md.
+ */
+export { createUsageRecorder, type UsageRecorder, type UsageRecorderOptions } from './recorder.js';
+export { httpTransport, type HttpTransportOptions } from './transports/http.js';
+export { kafkaTransport } from './transports/kafka.js';
+export { wrapOpenAI, type OpenAILike } from './wrappers/openai.js';
+export { wrapAnthropic, type AnthropicLike } from './wrappers/anthropic.js';
+export type { WrapperIdentity, WrapperOptions } from './wrappers/common.js';
+export type { EventDefaults, FlushInfo, RecordedEvent, RetryInfo, UsageTransport } from './types.js';
+export { createKafkaEventLog, type KafkaEventLogOptions } from '../log/kafka.js';
+export type { UsageEventInput } from '../events/schema.js';
+export { TallyError, type ErrorCode, type FieldError } from '../errors.js';
