@@ -8,6 +8,7 @@ import type { IngestService } from '../../ingest/service.js';
 import type { AnalyticsService } from '../../analytics/service.js';
 import type { ApiOperation } from '../openapi.js';
 import { BUDGET_OPERATIONS, registerBudgetRoutes, type BudgetsApiService } from './budgets.js';
+import { DASHBOARD_OPERATIONS, registerDashboardRoutes } from './dashboard.js';
 import { INGEST_OPERATIONS, registerIngestRoutes } from './ingest.js';
 import { META_OPERATIONS, registerMetaRoutes } from './meta.js';
 import { QUOTA_OPERATIONS, registerQuotaRoutes, type QuotaApiService } from './quota.js';
@@ -18,7 +19,7 @@ export interface ApiServices {
   readonly ingest?: IngestService;
   /** Most events in one ingest request. */
   readonly maxBatchEvents?: number;
-  /** Analytics queries (/v1/usage/*). */
+  /** Analytics queries (/v1/usage/*); also turns on the dashboard (/, /assets/*) that charts them. */
   readonly analytics?: AnalyticsService;
   /** Budgets CRUD, statuses, tiers (/v1/budgets*, /v1/tiers*, /v1/users/:id/tier): `buildBudgets(...).admin`. */
   readonly budgets?: BudgetsApiService;
@@ -28,7 +29,7 @@ export interface ApiServices {
 
 export type RegisterRoutes = (app: FastifyInstance, services: ApiServices) => Promise<void> | void;
 
-export const API_ROUTE_GROUPS: readonly RegisterRoutes[] = [registerIngestRoutes, registerMetaRoutes, registerUsageRoutes, registerBudgetRoutes, registerQuotaRoutes];
+export const API_ROUTE_GROUPS: readonly RegisterRoutes[] = [registerIngestRoutes, registerMetaRoutes, registerUsageRoutes, registerBudgetRoutes, registerQuotaRoutes, registerDashboardRoutes];
 
 /** Every operation of every group, for the OpenAPI document. */
-export const API_OPERATIONS: readonly ApiOperation[] = [...INGEST_OPERATIONS, ...META_OPERATIONS, ...USAGE_OPERATIONS, ...BUDGET_OPERATIONS, ...QUOTA_OPERATIONS];
+export const API_OPERATIONS: readonly ApiOperation[] = [...INGEST_OPERATIONS, ...META_OPERATIONS, ...USAGE_OPERATIONS, ...BUDGET_OPERATIONS, ...QUOTA_OPERATIONS, ...DASHBOARD_OPERATIONS];

@@ -1,0 +1,468 @@
+/**
+ * The dashboard: reads the public API (/v1/usage/*, /v1/budgets:status) for
+ * the chosen range and filters and draws it; refreshes itself. State lives in
+ * the URL fragment (#range=7d&tenant=acme&user=u-1), so a view can be
+ * bookmarked; the API key lives in localStorage (api.js).
+ *
+ * For tests and curious humans, <body> says what it shows: data-state
+ * (loading | ready | error), data-refreshes (completed refreshes), and <main>
+ * carries data-from / data-to / data-tz / data-tenant / data-user of the last
+ * answer drawn. Every KPI's exact API value is in its data-value.
+ */
+import { ApiError, apiUrl, getJson, storedKey, storeKey } from './api.js';
+import { OTHER_COLOR, applyTheme, classesConfig, colorFor, latencyConfig, rankingConfig, shorten, stackedSpendConfig, upsertChart } from './charts.js';
+import { addDecimals, bucketLabel, formatCompact, formatCount, formatMs, formatPercent, formatUsd, formatUsedPercent, until } from './format.js';
+
+const $ = (id) => document.getElementById(id);
+const PRESET_HOURS = { '24h': 24, '7d': 24 * 7, '30d': 24 * 30 };
+const DEFAULT_REFRESH_SECONDS = 15;
+/** Tenant and user lists are re-read when the range or tenant changes, else at most this often. */
+const OPTIONS_MAX_AGE_MS = 60_000;
+const TZ = (() => {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  } catch {
+    return 'UTC';
+  }
+})();
+
+const CLASSES = [
+  ['input', 'Input'], ['cached_input', 'Cached input'], ['cache_write_5m', 'Cache writes 5 min'], ['cache_write_1h', 'Cache writes 1 h'],
+  ['output', 'Output'], ['reasoning', 'Reasoning'], ['audio_input', 'Audio in'], ['audio_output', 'Audio out'],
+  ['image_input', 'Image in'], ['image_output', 'Image out'], ['request', 'Per request'], ['tool_call', 'Tool calls'],
+  ['web_search', 'Web search'], ['audio_second', 'Audio seconds'], ['image', 'Images'],
+];
+
+const state = readHash();
+let generation = 0;
+let timer = null;
+let refreshes = 0;
+let options = { key: '', at: 0, tenants: [], users: [] };
+let lastQuery = null;
+
+// ---------------------------------------------------------------- state <-> URL
+
+function readHash() {
+  const p = new URLSearchParams(window.location.hash.slice(1));
+  const range = p.get('range');
+  const refresh = Number(p.get('refresh'));
+  return {
+    range: range === 'custom' || range in PRESET_HOURS ? range : '7d',
+    from: p.get('from') ?? '',
+    to: p.get('to') ?? '',
+    tenant: p.get('tenant') ?? '',
+    user: p.get('user') ?? '',
+    refreshSeconds: Number.isFinite(refresh) && refresh >= 2 ? refresh : DEFAULT_REFRESH_SECONDS,
+  };
+}
+
+function writeHash() {
+  const p = new URLSearchParams({ range: state.range });
+  if (state.range === 'custom') {
+    p.set('from', state.from);
+    p.set('to', state.to);
+  }
+  if (state.tenant) p.set('tenant', state.tenant);
+  if (state.user) p.set('user', state.user);
+  if (state.refreshSeconds !== DEFAULT_REFRESH_SECONDS) p.set('refresh', String(state.refreshSeconds));
+  window.history.replaceState(null, '', `#${p}`);
+}
+
+/** The range to ask for now: [from, to) as ISO instants, and a bucket that gives a readable number of bars. */
+function currentRange() {
+  let from;
+  let to;
+  if (state.range === 'custom') {
+    from = new Date(state.from);
+    to = new Date(state.to);
+    if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) return { error: 'Pick a start and an end for the custom range.' };
+    if (from >= to) return { error: 'The custom range must start before it ends.' };
+  } else {
+    to = new Date();
+    from = new Date(to.getTime() - PRESET_HOURS[state.range] * 3_600_000);
+  }
+  const hours = (to - from) / 3_600_000;
+  const bucket = hours <= 72 ? 'hour' : hours <= 24 * 92 ? 'day' : hours <= 24 * 366 ? 'week' : 'month';
+  return { from: from.toISOString(), to: to.toISOString(), bucket };
+}
+
+/** A Date as the value of a datetime-local input (local wall clock, minutes). */
+function localInputValue(date) {
+  const d = new Date(date.getTime() - date.getTimezoneOffset() * 60_000);
+  return d.toISOString().slice(0, 16);
+}
+
+// ---------------------------------------------------------------- DOM helpers
+
+/** Builds an element; text goes in as text, never as HTML. */
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') el.className = v;
+    else if (k === 'text') el.textContent = v;
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined) el.append(c);
+  return el;
+}
+
+function setKpi(id, exact, text, sub) {
+  const el = $(id);
+  el.dataset.value = String(exact);
+  el.textContent = text;
+  el.title = `exact: ${exact}`;
+  if (sub !== undefined) $(`${id}-sub`).textContent = sub;
+}
+
+function showError(message) {
+  const el = $('error');
+  el.textContent = message;
+  el.hidden = !message;
+}
+
+const dimLabel = (value, none) => (value === null || value === undefined || value === '' ? none : String(value));
+
+// ---------------------------------------------------------------- rendering
+
+function renderKpis(t) {
+  const perRequest = t.requests > 0 ? (Number.parseFloat(t.cost_total) / t.requests).toFixed(6) : '0';
+  setKpi('kpi-cost', t.cost_total, formatUsd(t.cost_total), t.requests > 0 ? `${formatUsd(perRequest)} per request` : '');
+  setKpi('kpi-requests', t.requests, formatCount(t.requests), t.avg_tokens_per_request === null ? '' : `${formatCount(t.avg_tokens_per_request)} tokens per request`);
+  const input = t.input_tokens + t.cache_write_5m_tokens + t.cache_write_1h_tokens + t.audio_input_tokens + t.image_input_tokens;
+  const output = t.output_tokens + t.audio_output_tokens + t.image_output_tokens;
+  setKpi('kpi-tokens', t.total_tokens, formatCompact(t.total_tokens), `${formatCompact(input)} in · ${formatCompact(t.cached_input_tokens)} cached · ${formatCompact(output)} out · ${formatCompact(t.reasoning_tokens)} reasoning`);
+  $('kpi-tokens').title = `exact: ${formatCount(t.total_tokens)} tokens`;
+  const wouldHave = addDecimals([t.cost_cached_input, t.cache_savings]);
+  setKpi('kpi-savings', t.cache_savings, formatUsd(t.cache_savings), `cached reads cost ${formatUsd(t.cost_cached_input)} instead of ${formatUsd(wouldHave)}`);
+  setKpi('kpi-errors', t.error_events, formatCount(t.error_events), t.events > 0 ? `${formatPercent(t.error_events / t.events)} of events` : '');
+  setKpi('kpi-unpriced', t.unpriced_events, formatCount(t.unpriced_events));
+  $('kpi-unpriced').classList.toggle('warn', t.unpriced_events > 0);
+}
+
+function renderUnpriced(t, query) {
+  const section = $('unpriced');
+  section.hidden = t.unpriced_events === 0;
+  $('unpriced-count').textContent = formatCount(t.unpriced_events);
+  $('unpriced-link').href = apiUrl('/v1/usage/records', { ...query, priced: 'false' });
+  if (t.unpriced_events === 0) toggleUnpriced(false);
+  else if ($('show-unpriced').getAttribute('aria-expanded') === 'true') void loadUnpricedRecords();
+}
+
+async function loadUnpricedRecords() {
+  const box = $('unpriced-records');
+  try {
+    const { records } = await getJson('/v1/usage/records', { ...lastQuery, priced: 'false', limit: 10 });
+    const rows = records.map((r) =>
+      h('tr', {}, h('td', { text: new Date(r.occurred_at).toLocaleString('en-GB', { timeZone: TZ }) }), h('td', { text: r.tenant }), h('td', { text: dimLabel(r.user_id, '—') }),
+        h('td', { text: r.provider }), h('td', {}, h('code', { text: r.model })), h('td', { text: dimLabel(r.pricing_error, '') }), h('td', { class: 'num', text: formatCount(r.total_tokens) })));
+    box.replaceChildren(h('table', { class: 'table' },
+      h('caption', { text: `The ${records.length} most recent unpriced events` }),
+      h('thead', {}, h('tr', {}, ['When', 'Tenant', 'User', 'Provider', 'Model (as reported)', 'Why', 'Tokens'].map((c) => h('th', { scope: 'col', text: c })))),
+      h('tbody', {}, rows)));
+  } catch (err) {
+    box.replaceChildren(h('p', { text: `Could not load the records: ${err.message}` }));
+  }
+}
+
+function toggleUnpriced(open) {
+  $('show-unpriced').setAttribute('aria-expanded', String(open));
+  $('show-unpriced').textContent = open ? 'Hide them' : 'Show them';
+  $('unpriced-records').hidden = !open;
+  if (open) void loadUnpricedRecords();
+}
+
+function renderSpend(ts, range) {
+  const labels = ts.buckets.map((b) => bucketLabel(b, ts.bucket, TZ));
+  const series = ts.series.filter((s) => s.total !== '0' && Number.parseFloat(s.total) !== 0);
+  const datasets = series.map((s) => {
+    const label = s.other ? 'other models' : dimLabel(s.key, '(no model)');
+    return { label, data: s.values.map(Number.parseFloat), exact: s.values, key: s.other ? null : s.key, backgroundColor: s.other ? OTHER_COLOR : colorFor(label), stack: 'spend' };
+  });
+  upsertChart($('chart-spend'), stackedSpendConfig(labels, datasets));
+  const total = addDecimals(ts.series.map((s) => s.total).concat('0'));
+  $('spend-sub').textContent = `${formatUsd(total)} · ${ts.buckets.length} ${range.bucket === 'day' ? 'daily' : `${range.bucket}ly`} buckets in ${TZ} · hover a bar for exact amounts`;
+}
+
+function renderRanking(canvasId, subId, answer, labelOf, noun, color) {
+  const labels = answer.rows.map(labelOf);
+  const exact = answer.rows.map((r) => r.cost_total);
+  upsertChart($(canvasId), rankingConfig(labels, exact, color));
+  const other = answer.other ?? [];
+  const groups = other.reduce((n, o) => n + (o.groups ?? 0), 0);
+  const rest = addDecimals(other.map((o) => o.cost_total).concat('0'));
+  $(subId).textContent = answer.rows.length === 0
+    ? `No ${noun}s in this range.`
+    : `Top ${answer.rows.length} ${noun}s: ${formatUsd(addDecimals(exact))}${groups > 0 ? ` · ${formatCount(groups)} more: ${formatUsd(rest)}` : ''}`;
+}
+
+function renderClasses(t) {
+  const shown = CLASSES.filter(([c]) => t[`cost_${c}`] !== '0' || (c === 'cached_input' && t.cache_savings !== '0'));
+  const costs = shown.map(([c]) => t[`cost_${c}`]);
+  const savings = shown.map(([c]) => (c === 'cached_input' ? t.cache_savings : '0'));
+  upsertChart($('chart-classes'), classesConfig(shown.map(([, label]) => label), costs, savings));
+  $('classes-sub').textContent = t.cache_savings === '0'
+    ? `${formatUsd(t.cost_total)} in total; no cache reads in this range.`
+    : `${formatUsd(t.cost_total)} in total · the cache saved ${formatUsd(t.cache_savings)} (cached input billed ${formatUsd(t.cost_cached_input)} instead of ${formatUsd(addDecimals([t.cost_cached_input, t.cache_savings]))})`;
+}
+
+function budgetAmount(metric, value) {
+  return metric === 'cost' ? formatUsd(value) : formatCount(value);
+}
+
+function renderBudgets(answer) {
+  const list = $('budgets');
+  const sub = $('budgets-sub');
+  if (answer instanceof Error) {
+    list.replaceChildren();
+    sub.textContent = answer instanceof ApiError && answer.status === 404
+      ? 'Budgets are not enabled on this server.'
+      : `Budget statuses unavailable: ${answer.message}`;
+    return;
+  }
+  const statuses = [...answer.statuses].sort((a, b) => rank(b) - rank(a) || (b.percentage ?? 0) - (a.percentage ?? 0));
+  const whom = state.user ? ` to ${state.user}` : state.tenant ? ` to ${state.tenant}` : '';
+  if (statuses.length === 0) {
+    sub.textContent = `No budget applies${whom}. Create one with POST /v1/budgets or \`tally budgets add\` (docs/budgets.md).`;
+  } else {
+    sub.replaceChildren(`${statuses.length} budget${statuses.length === 1 ? '' : 's'}${whom ? ` applying${whom}` : ' (per-user budgets: pick a user)'} · `,
+      h('span', { class: 'chip ok', text: 'under' }), ' ', h('span', { class: 'chip approaching', text: 'approaching' }), ' ', h('span', { class: 'chip exceeded', text: 'exceeded' }));
+  }
+  list.replaceChildren(...statuses.map(budgetItem));
+}
+
+function rank(s) {
+  return s.exceeded ? 2 : s.approaching ? 1 : 0;
+}
+
+function budgetItem(s) {
+  const level = s.exceeded ? 'exceeded' : s.approaching ? 'approaching' : 'ok';
+  const what = [s.metric === 'tokens' && s.token_class ? `${s.token_class} tokens` : s.metric, s.period === 'rolling' ? `rolling ${s.window}` : s.period, s.enforcement];
+  const subject = Object.entries(s.subject ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');
+  const shared = s.used === null;
+  const pct = shared ? null : s.percentage;
+  const fill = h('span', { class: 'fill' });
+  fill.style.width = `${Math.min(100, pct ?? 0)}%`;
+  const bar = h('div', {
+    class: 'bar', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': pct === null ? undefined : Math.min(100, pct),
+    'aria-label': `${s.name}: ${shared ? 'shared budget' : `${pct} % used`}, ${level}`,
+  }, fill);
+  return h('li', { class: `budget ${level}`, 'data-budget': s.budget_id, 'data-level': level, 'data-percentage': pct ?? '' },
+    h('div', { class: 'budget-head' },
+      h('span', { class: 'name', text: s.name }),
+      h('span', { class: 'muted', text: `${what.join(' · ')}${subject ? ` · ${subject}` : ''}` }),
+      h('span', { class: `chip ${level}`, text: level === 'ok' ? formatUsedPercent(pct) : `${level} · ${formatUsedPercent(pct)}` })),
+    bar,
+    h('div', { class: 'muted small', text: shared
+      ? `Shared with other tenants: amounts hidden for this key · resets ${until(s.resets_at)}`
+      : `${budgetAmount(s.metric, s.used)} of ${budgetAmount(s.metric, s.limit)} used${s.reserved !== '0' ? ` (+${budgetAmount(s.metric, s.reserved)} reserved)` : ''} · ${budgetAmount(s.metric, s.remaining)} left · resets ${until(s.resets_at)}` }));
+}
+
+function renderLatency(answer) {
+  const rows = answer.rows.filter((r) => r.duration_ms.count > 0 || r.events > 0);
+  const labels = rows.map((r) => dimLabel(r.key, '(unpriced)'));
+  upsertChart($('chart-latency'), latencyConfig(labels, rows.map((r) => r.duration_ms.p50), rows.map((r) => r.duration_ms.p95), rows.map((r) => r.duration_ms.p99)));
+  const tbody = $('latency-table').tBodies[0];
+  tbody.replaceChildren(...rows.map((r, i) => h('tr', {},
+    h('th', { scope: 'row', title: labels[i], text: shorten(labels[i], 34) }),
+    h('td', { class: 'num', text: formatCount(r.requests) }),
+    h('td', { class: 'num', text: formatPercent(r.error_rate) }),
+    h('td', { class: 'num', text: formatMs(r.duration_ms.p50) }),
+    h('td', { class: 'num', text: formatMs(r.duration_ms.p95) }),
+    h('td', { class: 'num', text: formatMs(r.duration_ms.p99) }),
+    h('td', { class: 'num', text: formatMs(r.ttft_ms.p50) }),
+    h('td', { class: 'num', text: formatMs(r.ttft_ms.p95) }))));
+}
+
+function fillSelect(select, allLabel, values, selected) {
+  const list = selected && !values.includes(selected) ? [selected, ...values] : values;
+  const current = [...select.options].map((o) => `${o.value}|${o.textContent}`).join('\n');
+  const wanted = [['', allLabel], ...list.map((v) => [v, v])];
+  if (current !== wanted.map(([v, t]) => `${v}|${t}`).join('\n')) select.replaceChildren(...wanted.map(([v, t]) => h('option', { value: v, text: t })));
+  select.value = selected;
+}
+
+function renderOptions() {
+  const tenant = $('tenant');
+  const single = options.tenants.length === 1 && !state.tenant;
+  // One tenant in the data (a tenant-bound key sees only its own): nothing to choose.
+  fillSelect(tenant, single ? options.tenants[0] : 'All tenants', single ? [] : options.tenants, state.tenant);
+  tenant.disabled = single;
+  tenant.title = single ? 'The only tenant in this range that this key can read' : '';
+  fillSelect($('user'), 'All users', options.users, state.user);
+}
+
+function rangeText(range) {
+  const fmt = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: TZ });
+  const scope = [state.tenant ? `tenant ${state.tenant}` : 'all tenants', state.user ? `user ${state.user}` : null].filter(Boolean).join(', ');
+  return `${fmt.format(new Date(range.from))} → ${state.range === 'custom' ? fmt.format(new Date(range.to)) : 'now'} (${TZ}) · ${scope}`;
+}
+
+// ---------------------------------------------------------------- refresh
+
+async function loadOptions(range, force) {
+  const key = [state.range, state.from, state.to, state.tenant, storedKey()].join('|');
+  if (!force && key === options.key && Date.now() - options.at < OPTIONS_MAX_AGE_MS) return options;
+  const base = { from: range.from, to: range.to, tz: TZ };
+  const [tenants, users] = await Promise.all([
+    getJson('/v1/usage/breakdown', { ...base, by: 'tenant', sort: 'events', limit: 100 }),
+    getJson('/v1/usage/breakdown', { ...base, tenant: state.tenant, by: 'user_id', sort: 'cost_total', limit: 200 }),
+  ]);
+  return {
+    key, at: Date.now(),
+    tenants: tenants.rows.map((r) => r.tenant).filter((t) => t !== null).sort(),
+    users: users.rows.map((r) => r.user_id).filter((u) => u !== null),
+  };
+}
+
+async function refresh() {
+  const gen = ++generation;
+  clearTimeout(timer);
+  const range = currentRange();
+  if (range.error) {
+    showError(range.error);
+    return;
+  }
+  document.body.dataset.state = 'loading';
+  const query = { from: range.from, to: range.to, tz: TZ, tenant: state.tenant, user_id: state.user };
+  const usersBy = state.tenant ? 'user_id' : 'tenant,user_id';
+  try {
+    const [summary, spend, users, agents, latency, budgets, opts] = await Promise.all([
+      getJson('/v1/usage/summary', query),
+      getJson('/v1/usage/timeseries', { ...query, bucket: range.bucket, measure: 'cost_total', stack_by: 'model_key', limit: 8 }),
+      getJson('/v1/usage/breakdown', { ...query, by: usersBy, sort: 'cost_total', limit: 10 }),
+      getJson('/v1/usage/breakdown', { ...query, by: 'agent', sort: 'cost_total', limit: 10 }),
+      getJson('/v1/usage/latency', { ...query, by: 'model_key' }),
+      getJson('/v1/budgets:status', { tenant: state.tenant, user_id: state.user }).catch((err) => err),
+      loadOptions(range, false),
+    ]);
+    if (gen !== generation) return;
+    lastQuery = query;
+    options = opts;
+    showError('');
+    renderOptions();
+    renderKpis(summary.totals);
+    renderUnpriced(summary.totals, query);
+    renderSpend(spend, range);
+    renderRanking('chart-users', 'users-sub', users, (r) => (usersBy === 'user_id' ? dimLabel(r.user_id, '(no user)') : `${dimLabel(r.user_id, '(no user)')} · ${r.tenant}`), 'user', '#4e79a7');
+    renderRanking('chart-agents', 'agents-sub', agents, (r) => dimLabel(r.agent, '(no agent)'), 'agent', '#f28e2b');
+    renderClasses(summary.totals);
+    renderBudgets(budgets);
+    renderLatency(latency);
+    const main = $('dashboard');
+    Object.assign(main.dataset, { from: range.from, to: range.to, tz: TZ, tenant: state.tenant, user: state.user, bucket: range.bucket });
+    $('range-text').textContent = rangeText(range);
+    refreshes++;
+    document.body.dataset.refreshes = String(refreshes);
+    document.body.dataset.state = 'ready';
+    const now = new Date();
+    $('updated').replaceChildren('Updated ', h('time', { datetime: now.toISOString(), text: now.toLocaleTimeString('en-GB', { timeZone: TZ }) }), $('auto-refresh').checked ? '' : ' · auto-refresh paused');
+    $('access').textContent = storedKey() ? `key …${storedKey().slice(-4)}` : 'open access (no key sent)';
+    $('key-state').textContent = storedKey() ? '(set)' : '';
+  } catch (err) {
+    if (gen !== generation) return;
+    document.body.dataset.state = 'error';
+    if (err instanceof ApiError && err.status === 401) {
+      showError('This server needs an API key with the read role: enter it under “API key” (top right).');
+      $('key-panel').open = true;
+    } else if (err instanceof ApiError && err.status === 403) {
+      showError(`This key may not read that: ${err.message}`);
+    } else {
+      showError(`Update failed at ${new Date().toLocaleTimeString('en-GB')}: ${err.message}. Showing the last data; retrying.`);
+    }
+    $('updated').textContent = refreshes > 0 ? `${$('updated').textContent.split(' · ')[0]} · last update failed` : 'Not loaded';
+  } finally {
+    if (gen === generation) schedule();
+  }
+}
+
+function schedule() {
+  clearTimeout(timer);
+  if (!$('auto-refresh').checked) return;
+  timer = setTimeout(() => {
+    // A hidden tab skips its refreshes and catches up when shown again.
+    if (document.hidden) schedule();
+    else void refresh();
+  }, state.refreshSeconds * 1000);
+}
+
+// ---------------------------------------------------------------- controls
+
+function syncControls() {
+  for (const r of document.querySelectorAll('input[name=range]')) r.checked = r.value === state.range;
+  $('custom-range').hidden = state.range !== 'custom';
+  $('from').value = state.from;
+  $('to').value = state.to;
+  $('interval').textContent = `${state.refreshSeconds} s`;
+  $('api-key').value = storedKey();
+}
+
+function changed() {
+  writeHash();
+  void refresh();
+}
+
+function wire() {
+  for (const radio of document.querySelectorAll('input[name=range]')) {
+    radio.addEventListener('change', () => {
+      if (radio.value === 'custom') {
+        const range = currentRange();
+        state.range = 'custom';
+        if (!state.from || !state.to) {
+          state.from = localInputValue(new Date(range.from));
+          state.to = localInputValue(new Date(range.to));
+        }
+        syncControls();
+        $('from').focus();
+        return;
+      }
+      state.range = radio.value;
+      syncControls();
+      changed();
+    });
+  }
+  $('controls').addEventListener('submit', (e) => {
+    e.preventDefault();
+    state.from = $('from').value;
+    state.to = $('to').value;
+    changed();
+  });
+  $('tenant').addEventListener('change', () => {
+    state.tenant = $('tenant').value;
+    state.user = '';
+    changed();
+  });
+  $('user').addEventListener('change', () => {
+    state.user = $('user').value;
+    changed();
+  });
+  $('refresh').addEventListener('click', () => void refresh());
+  $('auto-refresh').addEventListener('change', () => (($('auto-refresh').checked ? refresh() : clearTimeout(timer))));
+  $('show-unpriced').addEventListener('click', () => toggleUnpriced($('show-unpriced').getAttribute('aria-expanded') !== 'true'));
+  $('key-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    storeKey($('api-key').value.trim());
+    options.key = '';
+    $('key-panel').open = false;
+    void refresh();
+  });
+  $('forget-key').addEventListener('click', () => {
+    storeKey('');
+    $('api-key').value = '';
+    options.key = '';
+    void refresh();
+  });
+  window.addEventListener('hashchange', () => {
+    Object.assign(state, readHash());
+    syncControls();
+    void refresh();
+  });
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden && $('auto-refresh').checked) void refresh();
+  });
+}
+
+applyTheme();
+syncControls();
+wire();
+void refresh();

@@ -1,0 +1,427 @@
+/**
+ * The dashboard in headless Chromium against two real `tally start --demo`
+ * processes: one in open-access mode (no keys, 127.0.0.1), one with API keys.
+ *
+ * Proves: every chart renders (a Chart.js instance with data points on a
+ * painted canvas); the KPIs and charts equal the API's answers for the same
+ * range (a custom range ending minutes ago, so live traffic cannot move the
+ * figures between the page's request and the test's); a tenant and a user
+ * filter redraw everything for that subset; budget bars appear, coloured by
+ * level, after budgets are created through the API; the unpriced warning
+ * shows the API's count and the events; the page refreshes itself; a key
+ * entered in the page is kept in localStorage, and a tenant-bound key sees
+ * its tenant only. Saves test-artifacts/dashboard.png (CI artifact; the
+ * README's docs/images/dashboard.png is a reviewed copy of it).
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { killAllTally, spawnTally, type TallyProcess } from '../../support/processes.js';
+import { describeWithChromium, launchChromium } from './chromium.js';
+
+const TZ = 'Europe/Berlin';
+const ARTIFACTS = join(process.cwd(), 'test-artifacts');
+const CHARTS = ['chart-spend', 'chart-users', 'chart-agents', 'chart-classes', 'chart-latency'] as const;
+const KEYS = {
+  all: 'dash-read-all-0123456789abcdef',
+  globex: 'dash-read-globex-0123456789abcdef',
+};
+
+// ---------------------------------------------------------------- helpers
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+type Json = Record<string, unknown>;
+interface Totals { events: number; requests: number; total_tokens: number; error_events: number; unpriced_events: number; cost_total: string; cache_savings: string }
+interface Series { key: string | null; other: boolean; values: string[]; total: string }
+interface BreakdownRow { cost_total: string; [dimension: string]: unknown }
+interface LatencyRow { key: string | null; duration_ms: { p50: number | null; p95: number | null; p99: number | null } }
+interface Status { budget_id: string; used: string; percentage: number; exceeded: boolean; approaching: boolean }
+
+async function api<T = Json>(base: string, path: string, params: Record<string, string | undefined> = {}, key?: string): Promise<T> {
+  const q = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''));
+  const res = await fetch(`${base}${path}${q.size > 0 ? `?${q}` : ''}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+async function send(base: string, method: 'POST' | 'PUT', path: string, body: Json): Promise<Json> {
+  const res = await fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = (await res.json()) as Json;
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/**
+ * Independent of the page's code: the display rule of docs/dashboard.md — half-even rounding of the
+ * exact decimal string to 2 places from $1 up, 4 below — as "$1,234.57".
+ */
+function usd(value: string): string {
+  const places = Number(value) >= 1 ? 2 : 4;
+  const [int = '0', frac = ''] = value.split('.');
+  const rest = frac.slice(places);
+  let kept = BigInt(int + frac.padEnd(places, '0').slice(0, places));
+  if (rest !== '') {
+    const half = BigInt(`5${'0'.repeat(rest.length - 1)}`);
+    const r = BigInt(rest);
+    if (r > half || (r === half && kept % 2n === 1n)) kept += 1n;
+  }
+  const s = kept.toString().padStart(places + 1, '0');
+  return `$${s.slice(0, -places).replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${s.slice(-places)}`;
+}
+
+/** A USD decimal string as whole femto-USD (the API's precision), for exact sums. */
+function femto(value: string): bigint {
+  const [int = '0', frac = ''] = value.split('.');
+  return BigInt(int + frac.padEnd(15, '0'));
+}
+
+/** An instant as the value of a datetime-local input on the wall clock of `tz` (minutes). */
+function localInput(instant: Date, tz: string): string {
+  return new Intl.DateTimeFormat('sv-SE', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(instant).replace(' ', 'T');
+}
+
+async function refreshes(page: Page): Promise<number> {
+  return Number(await page.getAttribute('body', 'data-refreshes'));
+}
+
+/** The page's globals as functions evaluated inside it see them (the project compiles without the DOM library). */
+declare const document: {
+  readonly body: { readonly dataset: Readonly<Record<string, string | undefined>> };
+  getElementById(id: string): { readonly dataset: Readonly<Record<string, string | undefined>> } | null;
+};
+
+/**
+ * Waits until the page finished a refresh after `before` and shows `expectMain` in <main>'s data attributes.
+ * (A function, not a string: the page's CSP forbids eval, which string predicates need.)
+ */
+async function refreshedAfter(page: Page, before: number, expectMain: Record<string, string> = {}): Promise<void> {
+  await page.waitForFunction(
+    ([n, wanted]) => {
+      const main = document.getElementById('dashboard');
+      return Number(document.body.dataset.refreshes) > n && document.body.dataset.state === 'ready' && Object.entries(wanted).every(([k, v]) => main?.dataset[k] === v);
+    },
+    [before, expectMain] as const,
+    { timeout: 60_000 },
+  );
+}
+
+interface Drawn { type: string; labels: string[]; datasets: { label: string; exact: string[] | null; data: (number | null)[] }[]; painted: number; pixels: number }
+
+/** What Chart.js holds for a canvas, and how many of its pixels are painted. */
+async function chart(page: Page, id: string): Promise<Drawn> {
+  return (await page.evaluate(`(() => {
+    const canvas = document.getElementById(${JSON.stringify(id)});
+    const ch = Chart.getChart(canvas);
+    if (!ch) return null;
+    const img = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let painted = 0;
+    for (let i = 3; i < img.length; i += 4) if (img[i] !== 0) painted++;
+    return { type: ch.config.type, labels: ch.data.labels, painted, pixels: canvas.width * canvas.height,
+      datasets: ch.data.datasets.map((d) => ({ label: d.label, exact: d.exact ?? null, data: d.data })) };
+  })()`)) as Drawn;
+}
+
+async function kpi(page: Page, id: string): Promise<{ value: string; text: string }> {
+  const el = page.locator(`#${id}`);
+  return { value: (await el.getAttribute('data-value')) ?? '', text: (await el.textContent()) ?? '' };
+}
+
+async function mainRange(page: Page): Promise<{ from: string; to: string; tz: string; bucket: string }> {
+  const main = page.locator('#dashboard');
+  const get = async (k: string): Promise<string> => (await main.getAttribute(`data-${k}`)) ?? '';
+  return { from: await get('from'), to: await get('to'), tz: await get('tz'), bucket: await get('bucket') };
+}
+
+/** KPIs and every chart against the API's answers for the page's range and filters. */
+async function expectPageMatchesApi(page: Page, base: string, filters: { tenant?: string; user_id?: string }, key?: string): Promise<Totals> {
+  const range = await mainRange(page);
+  const q = { from: range.from, to: range.to, tz: range.tz, ...filters };
+  const { totals } = await api<{ totals: Totals }>(base, '/v1/usage/summary', q, key);
+  expect(await kpi(page, 'kpi-cost')).toEqual({ value: totals.cost_total, text: usd(totals.cost_total) });
+  expect(await kpi(page, 'kpi-savings')).toEqual({ value: totals.cache_savings, text: usd(totals.cache_savings) });
+  expect(await kpi(page, 'kpi-requests')).toEqual({ value: String(totals.requests), text: totals.requests.toLocaleString('en-US') });
+  expect(await kpi(page, 'kpi-errors')).toEqual({ value: String(totals.error_events), text: totals.error_events.toLocaleString('en-US') });
+  expect(await kpi(page, 'kpi-unpriced')).toEqual({ value: String(totals.unpriced_events), text: totals.unpriced_events.toLocaleString('en-US') });
+  expect((await kpi(page, 'kpi-tokens')).value).toBe(String(totals.total_tokens));
+
+  // Spend over time: one dataset per non-zero series, the API's exact values per bucket.
+  const ts = await api<{ buckets: string[]; series: Series[] }>(base, '/v1/usage/timeseries', { ...q, bucket: range.bucket, measure: 'cost_total', stack_by: 'model_key', limit: '8' }, key);
+  const spend = await chart(page, 'chart-spend');
+  const nonZero = ts.series.filter((s) => Number(s.total) !== 0);
+  expect(spend.labels).toHaveLength(ts.buckets.length);
+  expect(spend.datasets.map((d) => d.exact)).toEqual(nonZero.map((s) => s.values));
+  expect(spend.datasets.map((d) => d.label)).toEqual(nonZero.map((s) => (s.other ? 'other models' : s.key ?? '(no model)')));
+
+  // Top users (by tenant and user when no tenant is picked) and top agents.
+  const usersBy = filters.tenant ? 'user_id' : 'tenant,user_id';
+  const users = await api<{ rows: BreakdownRow[] }>(base, '/v1/usage/breakdown', { ...q, by: usersBy, sort: 'cost_total', limit: '10' }, key);
+  const usersChart = await chart(page, 'chart-users');
+  expect(usersChart.datasets[0]?.exact).toEqual(users.rows.map((r) => r.cost_total));
+  expect(usersChart.labels).toEqual(users.rows.map((r) => (filters.tenant ? String(r.user_id) : `${String(r.user_id)} · ${String(r.tenant)}`)));
+  const agents = await api<{ rows: BreakdownRow[] }>(base, '/v1/usage/breakdown', { ...q, by: 'agent', sort: 'cost_total', limit: '10' }, key);
+  const agentsChart = await chart(page, 'chart-agents');
+  expect(agentsChart.labels).toEqual(agents.rows.map((r) => String(r.agent)));
+  expect(agentsChart.datasets[0]?.exact).toEqual(agents.rows.map((r) => r.cost_total));
+
+  // Cost per class: the classes add up to the total exactly; cached input carries the savings.
+  const classes = await chart(page, 'chart-classes');
+  expect((classes.datasets[0]?.exact ?? []).reduce((a, s) => a + femto(s), 0n)).toBe(femto(totals.cost_total));
+  expect((classes.datasets[1]?.exact ?? []).reduce((a, s) => a + femto(s), 0n)).toBe(femto(totals.cache_savings));
+
+  // Latency: p50 / p95 / p99 of duration per model, as the API computed them.
+  const latency = await api<{ rows: LatencyRow[] }>(base, '/v1/usage/latency', { ...q, by: 'model_key' }, key);
+  const latencyChart = await chart(page, 'chart-latency');
+  expect(latencyChart.labels).toEqual(latency.rows.map((r) => r.key ?? '(unpriced)'));
+  expect(latencyChart.datasets.map((d) => d.data)).toEqual([latency.rows.map((r) => r.duration_ms.p50), latency.rows.map((r) => r.duration_ms.p95), latency.rows.map((r) => r.duration_ms.p99)]);
+  return totals;
+}
+
+// ---------------------------------------------------------------- processes and browser
+
+const dirs: string[] = [];
+let open: TallyProcess;
+let keyed: TallyProcess;
+let openUrl = '';
+let keyedUrl = '';
+let browser: BrowserContext | undefined;
+const consoleErrors: string[] = [];
+let page: Page;
+
+afterAll(async () => {
+  await browser?.close().catch(() => undefined);
+  killAllTally();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+async function startDemo(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ proc: TallyProcess; url: string; port: number }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tally-dash-'));
+  dirs.push(dataDir);
+  const port = await freePort();
+  const proc = spawnTally(['start', '--demo', '--port', String(port), '--data-dir', dataDir, ...args], { LOG_LEVEL: 'warn', ...env });
+  return { proc, url: `http://127.0.0.1:${port}`, port };
+}
+
+describeWithChromium('dashboard in headless Chromium against tally start --demo', () => {
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const a = await startDemo(['--demo-rate', '5'], { TALLY_API_KEYS: '' });
+    const b = await startDemo(['--demo-rate', '2', '--host', '127.0.0.1'], { TALLY_API_KEYS: `dash-all:read:*:${KEYS.all},dash-globex:read:globex:${KEYS.globex}` });
+    open = a.proc;
+    keyed = b.proc;
+    openUrl = a.url;
+    keyedUrl = b.url;
+    await Promise.all([open.waitForLog('tally is running (embedded)', 150_000), keyed.waitForLog('tally is running (embedded)', 150_000)]);
+    const launched = await launchChromium({ timezoneId: TZ, width: 1440, height: 900 });
+    browser = launched.context;
+    dirs.push(launched.profile);
+    page = await browser.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(`${page.url()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
+  }, 200_000);
+
+  it('loads and draws every chart: a Chart.js instance with data points on a painted canvas', { timeout: 90_000 }, async () => {
+    await page.goto(`${openUrl}/`);
+    await refreshedAfter(page, 0);
+    expect(await page.title()).toContain('tally');
+    expect(await page.locator('#access').textContent()).toContain('open access');
+    for (const id of CHARTS) {
+      const drawn = await chart(page, id);
+      expect(drawn, id).not.toBeNull();
+      expect(drawn.type, id).toBe('bar');
+      const points = drawn.datasets.flatMap((d) => d.data).filter((v) => v !== null && v !== 0);
+      expect(points.length, `${id} data points`).toBeGreaterThan(0);
+      expect(drawn.painted / drawn.pixels, `${id} painted share`).toBeGreaterThan(0.02);
+    }
+    // The range picker's default is the last 7 days, up to now.
+    const range = await mainRange(page);
+    expect(Date.parse(range.to) - Date.parse(range.from)).toBe(7 * 86_400_000);
+    expect(range.tz).toBe(TZ);
+  });
+
+  it('shows the API summary, series and rankings for a custom range picked in the page', { timeout: 90_000 }, async () => {
+    // Whole minutes, ending three minutes ago: every event of the range is stored before either side asks.
+    const to = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 3 * 60_000);
+    const from = new Date(to.getTime() - 5 * 86_400_000 - 90 * 60_000);
+    await page.locator('label:has(input[value=custom])').click();
+    await expect.poll(() => page.locator('#custom-range').isVisible()).toBe(true);
+    await page.fill('#from', localInput(from, TZ));
+    await page.fill('#to', localInput(to, TZ));
+    const before = await refreshes(page);
+    await page.click('#apply-range');
+    await refreshedAfter(page, before, { from: from.toISOString(), to: to.toISOString() });
+    expect(page.url()).toContain('range=custom');
+    const totals = await expectPageMatchesApi(page, openUrl, {});
+    expect(totals.events).toBeGreaterThan(1000);
+  });
+
+  it('redraws everything for one tenant, then one user of it', { timeout: 90_000 }, async () => {
+    const all = await kpi(page, 'kpi-cost');
+    const tenants = await page.locator('#tenant option').evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value));
+    expect(tenants).toEqual(['', 'acme', 'globex', 'initech']);
+
+    let before = await refreshes(page);
+    await page.selectOption('#tenant', 'globex');
+    await refreshedAfter(page, before, { tenant: 'globex' });
+    const globex = await expectPageMatchesApi(page, openUrl, { tenant: 'globex' });
+    expect(globex.cost_total).not.toBe(all.value);
+    expect(Number(globex.cost_total)).toBeLessThan(Number(all.value));
+
+    // The user list follows the tenant; pick its biggest spender.
+    const range = await mainRange(page);
+    const top = await api<{ rows: BreakdownRow[] }>(openUrl, '/v1/usage/breakdown', { from: range.from, to: range.to, tz: TZ, tenant: 'globex', by: 'user_id', limit: '1' });
+    const user = String(top.rows[0]?.user_id);
+    before = await refreshes(page);
+    await page.selectOption('#user', user);
+    await refreshedAfter(page, before, { tenant: 'globex', user });
+    const one = await expectPageMatchesApi(page, openUrl, { tenant: 'globex', user_id: user });
+    expect(Number(one.cost_total)).toBeLessThan(Number(globex.cost_total));
+    expect((await chart(page, 'chart-users')).labels).toEqual([user]);
+    expect(page.url()).toContain(`user=${user}`);
+
+    before = await refreshes(page);
+    await page.selectOption('#user', '');
+    await refreshedAfter(page, before, { tenant: 'globex', user: '' });
+  });
+
+  it('warns about unpriced events with the API count and lists them', { timeout: 60_000 }, async () => {
+    const range = await mainRange(page);
+    const { totals } = await api<{ totals: Totals }>(openUrl, '/v1/usage/summary', { from: range.from, to: range.to, tz: TZ, tenant: 'globex' });
+    expect(totals.unpriced_events).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('#unpriced').isVisible()).toBe(true);
+    expect(await page.locator('#unpriced-count').textContent()).toBe(totals.unpriced_events.toLocaleString('en-US'));
+    const href = (await page.locator('#unpriced-link').getAttribute('href')) ?? '';
+    expect(href).toContain('/v1/usage/records?');
+    expect(href).toContain('priced=false');
+    expect(href).toContain('tenant=globex');
+    // The link is the records view itself (open access: no key needed).
+    const linked = await api<{ records: { priced: boolean; tenant: string }[] }>(openUrl, href);
+    expect(linked.records.length).toBeGreaterThan(0);
+    expect(linked.records.every((r) => !r.priced && r.tenant === 'globex')).toBe(true);
+
+    await page.click('#show-unpriced');
+    await expect.poll(() => page.locator('#unpriced-records tbody tr').count()).toBeGreaterThan(0);
+    expect(await page.locator('#unpriced-records tbody').textContent()).toContain('acme-llm-7b');
+    await page.click('#show-unpriced');
+    await expect.poll(() => page.locator('#unpriced-records').isVisible()).toBe(false);
+  });
+
+  it('draws budget bars, coloured by level, once budgets exist', { timeout: 90_000 }, async () => {
+    expect(await page.locator('#budgets li').count()).toBe(0);
+    expect(await page.locator('#budgets-sub').textContent()).toContain('No budget applies to globex');
+
+    const budget = (id: string, limit: string, extra: Json = {}): Json => ({ id, name: id, metric: 'cost', limit, period: 'rolling', window: '7d', scope: { tenant: 'globex' }, ...extra });
+    await send(openUrl, 'POST', '/v1/budgets', budget('globex-roomy', '1000000'));
+    await send(openUrl, 'POST', '/v1/budgets', budget('globex-tight', '0.01'));
+    // Approaching: a limit 1/0.6 of what is used now, approaching from 50 % — room for the live traffic during the test.
+    await send(openUrl, 'POST', '/v1/budgets', budget('globex-near', '1000000', { approaching: 50 }));
+    const near = await api<Status>(openUrl, '/v1/budgets/globex-near/status', { tenant: 'globex' });
+    await send(openUrl, 'PUT', '/v1/budgets/globex-near', budget('globex-near', (Number(near.used) / 0.6).toFixed(2), { approaching: 50 }));
+    await send(openUrl, 'POST', '/v1/budgets', { ...budget('acme-only', '1000000'), scope: { tenant: 'acme' } });
+
+    let before = await refreshes(page);
+    await page.click('#refresh');
+    await refreshedAfter(page, before);
+    const items = page.locator('#budgets li');
+    await expect.poll(() => items.count()).toBe(3);
+    const shown = await items.evaluateAll((lis) => lis.map((li) => {
+      const el = li as unknown as { dataset: Record<string, string>; querySelector(s: string): { getAttribute(n: string): string | null } | null };
+      return { id: el.dataset.budget, level: el.dataset.level, now: el.querySelector('[role=progressbar]')?.getAttribute('aria-valuenow') };
+    }));
+    // Exceeded first, then approaching, then the rest; never another tenant's budget.
+    expect(shown.map((s) => [s.id, s.level])).toEqual([['globex-tight', 'exceeded'], ['globex-near', 'approaching'], ['globex-roomy', 'ok']]);
+    const statuses = (await api<{ statuses: Status[] }>(openUrl, '/v1/budgets:status', { tenant: 'globex' })).statuses;
+    for (const s of shown) {
+      const status = statuses.find((x) => x.budget_id === s.id);
+      expect(status, s.id).toBeDefined();
+      expect(s.level).toBe(status?.exceeded ? 'exceeded' : status?.approaching ? 'approaching' : 'ok');
+      expect(Number(s.now)).toBeCloseTo(Math.min(100, status?.percentage ?? -1), 0);
+    }
+    expect(await page.locator('li[data-budget="globex-roomy"]').textContent()).toContain('of $1,000,000.00 used');
+
+    // All tenants: every budget not counted per value, the acme one included.
+    before = await refreshes(page);
+    await page.selectOption('#tenant', '');
+    await refreshedAfter(page, before, { tenant: '' });
+    await expect.poll(() => items.count()).toBe(4);
+  });
+
+  it('refreshes itself: the 24 h range moves forward and the live traffic shows up', { timeout: 90_000 }, async () => {
+    let before = await refreshes(page);
+    await page.locator('label:has(input[value="24h"])').click();
+    await refreshedAfter(page, before);
+    const first = await mainRange(page);
+    expect(Date.parse(first.to) - Date.parse(first.from)).toBe(86_400_000);
+    expect(first.bucket).toBe('hour');
+    const requests = Number((await kpi(page, 'kpi-requests')).value);
+    const updated = await page.locator('#updated time').getAttribute('datetime');
+    before = await refreshes(page);
+    // No interaction: the 15 s timer refreshes the page.
+    await refreshedAfter(page, before);
+    const second = await mainRange(page);
+    expect(Date.parse(second.to)).toBeGreaterThan(Date.parse(first.to) + 10_000);
+    expect(await page.locator('#updated time').getAttribute('datetime')).not.toBe(updated);
+    expect(Number((await kpi(page, 'kpi-requests')).value)).toBeGreaterThan(requests);
+  });
+
+  it('saves a full-page screenshot (CI artifact) and logged no errors', { timeout: 60_000 }, async () => {
+    const before = await refreshes(page);
+    await page.locator('label:has(input[value="7d"])').click();
+    await refreshedAfter(page, before);
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+    // No script errors, no CSP violations, no failed API calls on the open-access page.
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('asks for a key when the server has keys, keeps it in localStorage, and a tenant-bound key sees only its tenant', { timeout: 120_000 }, async () => {
+    const keyedPage = await (browser as BrowserContext).newPage();
+    try {
+      // Bookmarkable state in the fragment: a fixed range, so the figures can be compared.
+      const to = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 2 * 60_000);
+      const from = new Date(to.getTime() - 3 * 86_400_000);
+      await keyedPage.goto(`${keyedUrl}/#range=custom&from=${localInput(from, TZ)}&to=${localInput(to, TZ)}`);
+      await keyedPage.waitForFunction(() => document.body.dataset.state === 'error', undefined, { timeout: 60_000 });
+      expect(await keyedPage.locator('#error').textContent()).toContain('needs an API key');
+      expect(await keyedPage.locator('#key-panel').getAttribute('open')).not.toBeNull();
+
+      await keyedPage.fill('#api-key', KEYS.globex);
+      await keyedPage.click('#key-form button[type=submit]');
+      await refreshedAfter(keyedPage, 0, { from: from.toISOString(), to: to.toISOString() });
+      expect(await keyedPage.evaluate("localStorage.getItem('tally.apiKey')")).toBe(KEYS.globex);
+      // Only its own tenant to choose from, and every figure is that tenant's.
+      expect(await keyedPage.locator('#tenant option').allTextContents()).toEqual(['globex']);
+      expect(await keyedPage.locator('#tenant').isDisabled()).toBe(true);
+      const globex = await expectPageMatchesApi(keyedPage, keyedUrl, {}, KEYS.globex);
+      const asAdmin = await api<{ totals: Totals }>(keyedUrl, '/v1/usage/summary', { from: from.toISOString(), to: to.toISOString(), tenant: 'globex' }, KEYS.all);
+      expect(globex).toEqual(asAdmin.totals);
+      expect((await chart(keyedPage, 'chart-users')).labels.every((l) => l.endsWith(' · globex'))).toBe(true);
+
+      // The key survives a reload (localStorage), and an all-tenant key lists every tenant.
+      await keyedPage.reload();
+      await refreshedAfter(keyedPage, 0);
+      expect(await keyedPage.inputValue('#api-key')).toBe(KEYS.globex);
+      await keyedPage.locator('#key-panel summary').click();
+      await keyedPage.fill('#api-key', KEYS.all);
+      const before = await refreshes(keyedPage);
+      await keyedPage.click('#key-form button[type=submit]');
+      await refreshedAfter(keyedPage, before);
+      await expect.poll(() => keyedPage.locator('#tenant option').evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value))).toEqual(['', 'acme', 'globex', 'initech']);
+      await expectPageMatchesApi(keyedPage, keyedUrl, {}, KEYS.all);
+    } finally {
+      await keyedPage.close();
+    }
+    expect(open.child.exitCode).toBeNull();
+    expect(keyed.child.exitCode).toBeNull();
+  });
+});
