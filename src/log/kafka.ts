@@ -13,13 +13,16 @@
 import { Kafka, Partitioners, type Admin, type KafkaConfig, type Producer, type RetryOptions as KafkaRetryOptions, type SASLOptions } from 'kafkajs';
 import { TallyError } from '../errors.js';
 import { component, silentLogger, type Logger } from '../logger.js';
-import { sleep } from '../retry.js';
+import { sleep, withRetry, type RetryOptions } from '../retry.js';
 import { KafkaLogConsumer, type KafkaConsumerSettings } from './kafka-consumer.js';
 import { mapKafkaError } from './kafka-errors.js';
 import { kafkaLogCreator, kafkaLogLevel } from './kafka-logger.js';
 import { toKafkaMessage } from './kafka-records.js';
 import { kafkaReplay } from './kafka-replay.js';
 import type { ConsumerOptions, EventLog, LogConsumer, LogMessage, LogProducer, LogRecord, PartitionLag, ReplayOptions, TopicSpec } from './types.js';
+
+/** Retries of idempotent admin calls on retriable broker answers: up to ~15 s in all. */
+const ADMIN_RETRY: RetryOptions = { retries: 6, initialDelayMs: 250, maxDelayMs: 4_000 };
 
 export interface KafkaEventLogOptions {
   /** Bootstrap brokers, `host:port`. Required. */
@@ -170,8 +173,17 @@ export class KafkaEventLog implements EventLog {
     this.kafka = new Kafka(config);
   }
 
+  /**
+   * Right after a topic is created (or a broker starts) metadata and leaders
+   * can lag for a moment ("does not host this topic-partition", "not the
+   * leader"): these idempotent admin calls retry such retriable answers.
+   */
   async ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
     if (topics.length === 0) return;
+    await withRetry(() => this.ensureTopicsOnce(topics), ADMIN_RETRY);
+  }
+
+  private async ensureTopicsOnce(topics: readonly TopicSpec[]): Promise<void> {
     const admin = await this.admin();
     const names = topics.map((t) => t.name);
     try {
@@ -240,13 +252,15 @@ export class KafkaEventLog implements EventLog {
   }
 
   async endOffsets(topic: string): Promise<{ partition: number; offset: string }[]> {
-    const admin = await this.admin();
-    try {
-      const offsets = await admin.fetchTopicOffsets(topic);
-      return offsets.map((o) => ({ partition: o.partition, offset: o.high })).sort((a, b) => a.partition - b.partition);
-    } catch (err) {
-      throw mapKafkaError(err, `end offsets of ${topic}`);
-    }
+    return withRetry(async () => {
+      const admin = await this.admin();
+      try {
+        const offsets = await admin.fetchTopicOffsets(topic);
+        return offsets.map((o) => ({ partition: o.partition, offset: o.high })).sort((a, b) => a.partition - b.partition);
+      } catch (err) {
+        throw mapKafkaError(err, `end offsets of ${topic}`);
+      }
+    }, ADMIN_RETRY);
   }
 
   async close(): Promise<void> {

@@ -347,8 +347,8 @@ FROM numbers({n:UInt64})`,
       expect(parsed?.q).toContain('ON CLUSTER tally_cluster');
     }
     const storageTables = statements.filter((s) => /^CREATE TABLE IF NOT EXISTS tally\.usage_/.test(s));
-    expect(storageTables.length).toBe(4);
-    for (const s of storageTables) expect(s).toMatch(/ENGINE = Replicated(Replacing|Summing)MergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'/);
+    expect(storageTables.length).toBe(5);
+    for (const s of storageTables) expect(s).toMatch(/ENGINE = Replicated(Replacing|Summing)?MergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'/);
   });
 
   it('maps rejected SQL to STORE_QUERY_FAILED with the ClickHouse code', async () => {
