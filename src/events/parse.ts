@@ -16,7 +16,7 @@ import { fromCloudEvent } from './envelopes/cloudevents.js';
 import { fromOtel, isOtelEnvelope } from './envelopes/otel.js';
 import { isPlainObject, type EnvelopeOutcome, type SourcePaths } from './envelopes/types.js';
 import { toCandidate } from './envelopes/v1.js';
-import { locateJsonError } from './json-location.js';
+import { locateJsonError } from '../json/lossless.js';
 import { EVENT_LIMITS, type UsageEvent } from './schema.js';
 import { validateCandidate } from './validate.js';
 

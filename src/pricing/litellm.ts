@@ -2,7 +2,7 @@
  * Reads LiteLLM's `model_prices_and_context_window.json` format as is and
  * turns each entry into a tally model (ModelSpec), so it goes through the
  * same compilation, exactness checks and override rules as tally's own
- * format. Values are read from their decimal text (lossless-json.ts).
+ * format. Values are read from their decimal text (src/json/lossless.ts).
  *
  * Field → tally class (USD per token unless said otherwise):
  *   input_cost_per_token → input            output_cost_per_token → output
@@ -25,7 +25,7 @@ import { parseScaled } from '../money.js';
 import type { TokenClass } from '../normalize/types.js';
 import type { ModelSpec, PriceSpec, RateSetSpec, TierSpec } from './catalog-schema.js';
 import type { CatalogSource } from './catalog.js';
-import { JsonNumber, isLosslessObject, type LosslessJson, type LosslessObject } from './lossless-json.js';
+import { JsonNumber, isLosslessObject, type LosslessJson, type LosslessObject } from '../json/lossless.js';
 import { canonicalProvider, familyOfModelName, providerOfSegment } from './providers.js';
 import { priceFileError } from './rates.js';
 

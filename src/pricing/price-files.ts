@@ -15,7 +15,7 @@ import { TallyError, type FieldError } from '../errors.js';
 import { effectiveFrom as effectiveFromSchema, priceFileSchema, TALLY_PRICES_FORMAT } from './catalog-schema.js';
 import { buildCatalog, compileSource, type Catalog, type CatalogSource } from './catalog.js';
 import { fromLiteLlm } from './litellm.js';
-import { isLosslessObject, parseLosslessJson, type LosslessJson } from './lossless-json.js';
+import { isLosslessObject, parseLosslessJson, type LosslessJson } from '../json/lossless.js';
 
 export type PriceFileFormat = 'tally' | 'litellm';
 

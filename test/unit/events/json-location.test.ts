@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { locateJsonError } from '../../../src/events/json-location.js';
+import { locateJsonError } from '../../../src/json/lossless.js';
 
 describe('locateJsonError', () => {
   it.each([

@@ -4,7 +4,7 @@ import { TallyError } from '../../../src/errors.js';
 import { formatUsd, type Money } from '../../../src/money.js';
 import { buildCatalog } from '../../../src/pricing/catalog.js';
 import { fromLiteLlm, isLiteLlmDocument } from '../../../src/pricing/litellm.js';
-import { isLosslessObject, parseLosslessJson, type LosslessObject } from '../../../src/pricing/lossless-json.js';
+import { isLosslessObject, parseLosslessJson, type LosslessObject } from '../../../src/json/lossless.js';
 import { parsePriceText } from '../../../src/pricing/price-files.js';
 import { createPricer, type PriceInput } from '../../../src/pricing/pricer.js';
 import type { CostBreakdown, PricingResult } from '../../../src/pricing/types.js';

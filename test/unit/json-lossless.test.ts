@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TallyError } from '../../../src/errors.js';
-import { JsonNumber, parseLosslessJson, positionOf } from '../../../src/pricing/lossless-json.js';
+import { TallyError } from '../../src/errors.js';
+import { JsonNumber, parseLosslessJson, positionOf } from '../../src/json/lossless.js';
 
 function errorOf(fn: () => unknown): TallyError {
   try {
@@ -39,20 +39,20 @@ describe('parseLosslessJson', () => {
   });
 
   it.each([
-    ['{"a": 1,}', 1, 9, "unexpected \"}\", expected a string key"],
-    ['{"a" 1}', 1, 6, "expected ':'"],
-    ['[1 2]', 1, 4, "expected ',' or ']'"],
-    ['{\n  "a": 01\n}', 2, 9, 'invalid number'],
-    ['{\n  "a": 1.\n}', 2, 9, 'invalid number'],
-    ['{\n  "a": .5\n}', 2, 8, 'expected a JSON value'],
-    ['{"a": "x', 1, 7, 'unterminated string'],
-    ['{"a": "\\q"}', 1, 8, 'invalid escape'],
-    ['{"a": "\\u12"}', 1, 8, 'invalid \\u escape'],
-    ['{"a": NaN}', 1, 7, 'expected a JSON value'],
-    ['{"a": 1} x', 1, 10, 'unexpected content after the JSON value'],
-    ['', 1, 1, 'end of input'],
+    ['{"a": 1,}', 1, 9, "expected a property name in double quotes, found '}'"],
+    ['{"a" 1}', 1, 6, "expected ':' after a property name, found '1'"],
+    ['[1 2]', 1, 4, "expected ',' or ']' after an array element, found '2'"],
+    ['{\n  "a": 01\n}', 2, 9, 'expected a number (a leading zero'],
+    ['{\n  "a": 1.\n}', 2, 9, 'expected a number ('],
+    ['{\n  "a": .5\n}', 2, 8, "expected a value (object, array, string, number, true, false or null), found '.'"],
+    ['{"a": "x', 1, 9, "expected a closing '\"', found the end of the input"],
+    ['{"a": "\\q"}', 1, 9, "expected a valid escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX), found 'q'"],
+    ['{"a": "\\u12"}', 1, 10, 'expected four hex digits after \\u'],
+    ['{"a": NaN}', 1, 7, "expected a value (object, array, string, number, true, false or null), found 'N'"],
+    ['{"a": 1} x', 1, 10, "expected the end of the input after the value, found 'x'"],
+    ['', 1, 1, 'the input is empty'],
     ['{"a": 1,\n "a": 2}', 2, 2, 'duplicate key "a"'],
-    ['"tab\there"', 1, 5, 'control character'],
+    ['"tab\there"', 1, 5, 'expected an escaped character (control characters must be escaped in strings), found control character U+0009'],
   ])('reports %j at line %i, column %i', (text, line, column, reason) => {
     const err = errorOf(() => parseLosslessJson(text, { source: 'prices.json' }));
     expect(err.code).toBe('INVALID_JSON');
@@ -67,7 +67,7 @@ describe('parseLosslessJson', () => {
 
   it('refuses nesting deeper than the limit', () => {
     const err = errorOf(() => parseLosslessJson('['.repeat(20) + ']'.repeat(20), { maxDepth: 10 }));
-    expect(err.message).toContain('nesting too deep');
+    expect(err.message).toContain('nesting deeper than 10 levels');
   });
 
   it('computes positions', () => {

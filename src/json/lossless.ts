@@ -2,7 +2,9 @@
  * A JSON parser that keeps numbers as their decimal source text, so a price
  * such as `1.5e-07` reaches `parseScaled` exactly as written and never passes
  * through a float. Everything else is plain JSON (RFC 8259): objects, arrays,
- * strings, true, false, null. Errors carry the line and column.
+ * strings, true, false, null. Errors carry the line and column and say what
+ * was expected and what was found. `locateJsonError` uses the same scanner to
+ * say where a text that `JSON.parse` refused goes wrong (event parsing).
  */
 import { TallyError } from '../errors.js';
 
@@ -62,9 +64,10 @@ class Parser {
 
   parseDocument(): LosslessJson {
     this.skipWhitespace();
+    if (this.pos >= this.text.length) this.fail('the input is empty', 0);
     const value = this.parseValue();
     this.skipWhitespace();
-    if (this.pos < this.text.length) this.fail('unexpected content after the JSON value');
+    if (this.pos < this.text.length) this.expected('the end of the input after the value');
     return value;
   }
 
@@ -73,7 +76,7 @@ class Parser {
     const source = this.options.source;
     const where = `line ${line}, column ${column}`;
     throw new TallyError('INVALID_JSON', `${source ? `${source}: ` : ''}${where}: ${reason}`, {
-      details: { ...(source ? { source } : {}), line, column, reason },
+      details: { ...(source ? { source } : {}), line, column, offset: at, reason },
     });
   }
 
@@ -88,9 +91,17 @@ class Parser {
     this.pos = p;
   }
 
+  /** What stands at `at`, for "expected …, found …". */
   private describe(at: number): string {
-    if (at >= this.text.length) return 'end of input';
-    return JSON.stringify(this.text[at]);
+    if (at >= this.text.length) return 'the end of the input';
+    const ch = this.text[at] as string;
+    if (ch === '\n') return 'a line break';
+    if (ch.charCodeAt(0) < 0x20) return `control character U+${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
+    return `'${ch}'`;
+  }
+
+  private expected(what: string, at: number = this.pos): never {
+    return this.fail(`expected ${what}, found ${this.describe(at)}`, at);
   }
 
   private parseValue(): LosslessJson {
@@ -110,7 +121,7 @@ class Parser {
         return this.parseLiteral('null', null);
       default:
         if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return this.parseNumber();
-        return this.fail(`unexpected ${this.describe(this.pos)}, expected a JSON value`);
+        return this.expected('a value (object, array, string, number, true, false or null)');
     }
   }
 
@@ -119,16 +130,16 @@ class Parser {
       this.pos += word.length;
       return value;
     }
-    return this.fail(`unexpected ${this.describe(this.pos)}, expected a JSON value`);
+    return this.expected('a value (object, array, string, number, true, false or null)');
   }
 
   private parseNumber(): JsonNumber {
     NUMBER_RE.lastIndex = this.pos;
     const m = NUMBER_RE.exec(this.text);
-    if (!m) return this.fail('invalid number');
+    if (!m) return this.expected('a digit', this.text[this.pos] === '-' ? this.pos + 1 : this.pos);
     const end = this.pos + m[0].length;
     const next = this.text[end];
-    if (next !== undefined && /[0-9.eE+-]/.test(next)) this.fail('invalid number', end);
+    if (next !== undefined && /[0-9.eE+-]/.test(next)) this.expected('a number (a leading zero, a lone sign or a dot needs digits around it)', end);
     this.pos = end;
     return new JsonNumber(m[0]);
   }
@@ -140,10 +151,10 @@ class Parser {
     let out = '';
     let chunk = p;
     for (;;) {
-      if (p >= t.length) this.fail('unterminated string', start);
+      if (p >= t.length) this.expected("a closing '\"'", p);
       const c = t.charCodeAt(p);
       if (c === 34) break; // "
-      if (c < 0x20) this.fail('control character in string', p);
+      if (c < 0x20) this.expected('an escaped character (control characters must be escaped in strings)', p);
       if (c === 92) {
         out += t.slice(chunk, p);
         const e = t[p + 1];
@@ -158,13 +169,13 @@ class Parser {
           case 't': out += '\t'; break;
           case 'u': {
             const hex = t.slice(p + 2, p + 6);
-            if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('invalid \\u escape', p);
+            if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.expected('four hex digits after \\u', p + 2);
             out += String.fromCharCode(parseInt(hex, 16));
             p += 4;
             break;
           }
           default:
-            this.fail('invalid escape in string', p);
+            this.expected('a valid escape (\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)', p + 1);
         }
         p += 2;
         chunk = p;
@@ -179,7 +190,8 @@ class Parser {
 
   private enter(): void {
     this.depth++;
-    if (this.depth > (this.options.maxDepth ?? 256)) this.fail('nesting too deep');
+    const maxDepth = this.options.maxDepth ?? 256;
+    if (this.depth > maxDepth) this.fail(`nesting deeper than ${maxDepth} levels`);
   }
 
   private parseArray(): LosslessJson[] {
@@ -205,7 +217,7 @@ class Parser {
         this.pos++;
         break;
       }
-      this.fail(`unexpected ${this.describe(this.pos)}, expected ',' or ']'`);
+      this.expected("',' or ']' after an array element");
     }
     this.depth--;
     return items;
@@ -224,11 +236,11 @@ class Parser {
     }
     for (;;) {
       this.skipWhitespace();
-      if (this.text[this.pos] !== '"') this.fail(`unexpected ${this.describe(this.pos)}, expected a string key`);
+      if (this.text[this.pos] !== '"') this.expected('a property name in double quotes');
       const keyAt = this.pos;
       const key = this.parseString();
       this.skipWhitespace();
-      if (this.text[this.pos] !== ':') this.fail(`unexpected ${this.describe(this.pos)}, expected ':'`);
+      if (this.text[this.pos] !== ':') this.expected("':' after a property name");
       this.pos++;
       this.skipWhitespace();
       const value = this.parseValue();
@@ -248,7 +260,7 @@ class Parser {
         this.pos++;
         break;
       }
-      this.fail(`unexpected ${this.describe(this.pos)}, expected ',' or '}'`);
+      this.expected("',' or '}' after a property value");
     }
     this.depth--;
     return obj;
@@ -265,4 +277,30 @@ export function parseLosslessJson(text: string, options: LosslessParseOptions = 
 
 export function isLosslessObject(value: LosslessJson | undefined): value is LosslessObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof JsonNumber);
+}
+
+export interface JsonErrorLocation {
+  /** 0-based character offset of the problem. */
+  readonly offset: number;
+  readonly line: number;
+  readonly column: number;
+  /** E.g. `expected ',' or '}' after a property value, found 'x'`. */
+  readonly problem: string;
+}
+
+/**
+ * Where a JSON text goes wrong, or null if it is valid JSON. For messages after
+ * `JSON.parse` refused a text: independent of V8's wording, which differs
+ * between Node versions and does not always give a position. Repeated keys are
+ * allowed here, as `JSON.parse` allows them.
+ */
+export function locateJsonError(text: string): JsonErrorLocation | null {
+  try {
+    parseLosslessJson(text, { duplicateKeys: 'last', maxDepth: 512 });
+    return null;
+  } catch (err) {
+    if (!(err instanceof TallyError) || typeof err.details.line !== 'number') throw err;
+    const d = err.details as { offset: number; line: number; column: number; reason: string };
+    return { offset: d.offset, line: d.line, column: d.column, problem: d.reason };
+  }
 }
