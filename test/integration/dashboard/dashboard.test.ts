@@ -14,13 +14,13 @@
  * README's docs/images/dashboard.png is a reviewed copy of it).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { killAllTally, spawnTally, type TallyProcess } from '../../support/processes.js';
 import { describeWithChromium, launchChromium } from './chromium.js';
+import { freePort } from '../../support/ports.js';
 
 const TZ = 'Europe/Berlin';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts');
@@ -31,14 +31,6 @@ const KEYS = {
 };
 
 // ---------------------------------------------------------------- helpers
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 type Json = Record<string, unknown>;
 interface Totals { events: number; requests: number; total_tokens: number; error_events: number; unpriced_events: number; cost_total: string; cache_savings: string }
