@@ -3,23 +3,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { killAllTally, spawnTally } from '../../support/processes.js';
+import { freePort } from '../../support/ports.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tally-demo-'));
 afterAll(() => {
   killAllTally();
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('tally start --demo', () => {
   it('serves demo traffic through the API within seconds, with budgets and quota working', { timeout: 120_000 }, async () => {

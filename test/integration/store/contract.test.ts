@@ -24,6 +24,7 @@ import { TallyError } from '../../../src/errors.js';
 import { serviceUrl } from '../../support/services.js';
 import { startClickHouseStandin, type ClickHouseStandin } from '../../support/clickhouse-standin.js';
 import { storeContract } from './contract.js';
+import { closedPort } from '../../support/ports.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tally-store-contract-'));
 const clickhouseUrl = serviceUrl('clickhouse');
@@ -40,15 +41,6 @@ async function rejection(p: Promise<unknown>): Promise<TallyError> {
     return err as TallyError;
   }
   throw new Error('expected a rejection');
-}
-
-/** A port nothing listens on: bind one, then close it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe('analytics store contract: chDB adapter (in-process)', () => {

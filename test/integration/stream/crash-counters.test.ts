@@ -14,7 +14,6 @@ import { afterAll, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { loadConfig } from '../../../src/config/load.js';
 import { createKafkaEventLog } from '../../../src/log/kafka.js';
 import { resolveTopics, topicSpecs } from '../../../src/log/topics.js';
@@ -26,7 +25,7 @@ import { createChdbStore } from '../../../src/store/chdb.js';
 import { runTally } from '../../support/cli.js';
 import { killAllTally, spawnTally, type TallyProcess } from '../../support/processes.js';
 import { describeWith, kafkaBrokers, serviceUrl, uniqueName } from '../../support/services.js';
-import { storedTotals, waitFor } from './harness.js';
+import { storedTotals, waitForGroupCaughtUp } from './harness.js';
 import { workload } from './workload.js';
 
 describeWith(['kafka', 'redis'], 'processor crash test with Redis counters (SIGKILL ×10)', () => {
@@ -90,17 +89,7 @@ describeWith(['kafka', 'redis'], 'processor crash test with Redis counters (SIGK
 
     const last = spawnTally(['processor'], env);
     await last.waitForLog('processor running');
-    const admin = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    await waitFor('the group to commit every offset', async () => {
-      const ends = await admin.fetchTopicOffsets(topics.raw.name);
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [topics.raw.name] });
-      return ends.every((e) => {
-        const offset = committed?.partitions.find((p) => p.partition === e.partition)?.offset ?? '-1';
-        return BigInt(offset === '-1' ? e.low : offset) >= BigInt(e.high);
-      });
-    }, 180_000);
-    await admin.disconnect();
+    await waitForGroupCaughtUp(groupId, topics.raw.name);
     phase('caught up');
     last.child.kill('SIGTERM');
     expect(await last.exited).toBe(0);

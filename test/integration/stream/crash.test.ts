@@ -9,7 +9,6 @@ import { afterAll, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { createKafkaEventLog } from '../../../src/log/kafka.js';
 import { resolveTopics, topicSpecs } from '../../../src/log/topics.js';
 import { readDlqRecord } from '../../../src/processor/dlq.js';
@@ -17,7 +16,7 @@ import { createChdbStore } from '../../../src/store/chdb.js';
 import { runTally } from '../../support/cli.js';
 import { killAllTally, spawnTally, type TallyProcess } from '../../support/processes.js';
 import { describeWith, kafkaBrokers, uniqueName } from '../../support/services.js';
-import { readAll, storedTotals, waitFor } from './harness.js';
+import { readAll, storedTotals, waitForGroupCaughtUp } from './harness.js';
 import { workload } from './workload.js';
 
 describeWith(['kafka'], 'processor crash test (SIGKILL ×10)', () => {
@@ -76,18 +75,7 @@ describeWith(['kafka'], 'processor crash test (SIGKILL ×10)', () => {
     // The last processor catches up, then stops gracefully.
     const last = spawnTally(['processor'], env);
     await last.waitForLog('processor running');
-    const admin = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    await waitFor('the group to commit every offset', async () => {
-      const ends = await admin.fetchTopicOffsets(topics.raw.name);
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [topics.raw.name] });
-      return ends.every((e) => {
-        const offset = committed?.partitions.find((p) => p.partition === e.partition)?.offset ?? '-1';
-        // A partition that never received a record has nothing to commit (-1).
-        return BigInt(offset === '-1' ? e.low : offset) >= BigInt(e.high);
-      });
-    }, 180_000);
-    await admin.disconnect();
+    await waitForGroupCaughtUp(groupId, topics.raw.name);
     phase('caught up');
     last.child.kill('SIGTERM');
     expect(await last.exited).toBe(0);

@@ -10,6 +10,7 @@ import type { Processor } from '../../../src/processor/processor.js';
 import { buildPricer } from '../../../src/runtime/adapters.js';
 import { buildProcessor } from '../../../src/runtime/processor.js';
 import type { AnalyticsStore } from '../../../src/store/types.js';
+import { Kafka, logLevel } from 'kafkajs';
 import { kafkaBrokers, uniqueName } from '../../support/services.js';
 
 export interface StreamHarness {
@@ -68,4 +69,22 @@ export async function storedTotals(store: AnalyticsStore): Promise<{ rows: numbe
   });
   if (!r) throw new Error('no totals');
   return { rows: Number(r.rows), events: Number(r.events), unpriced: Number(r.unpriced), tokens: BigInt(r.tokens), cost: r.cost };
+}
+
+/** Waits until a consumer group has committed every record of a topic (a partition that never got one counts as done). */
+export async function waitForGroupCaughtUp(groupId: string, topic: string, timeoutMs = 180_000): Promise<void> {
+  const admin = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await waitFor(`group ${groupId} to commit every offset of ${topic}`, async () => {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      return ends.every((e) => {
+        const offset = committed?.partitions.find((p) => p.partition === e.partition)?.offset ?? '-1';
+        return BigInt(offset === '-1' ? e.low : offset) >= BigInt(e.high);
+      });
+    }, timeoutMs);
+  } finally {
+    await admin.disconnect();
+  }
 }
