@@ -115,7 +115,7 @@ export function latencyConfig(labels, p50, p95, p99) {
   const ds = (label, data, color) => ({ label, data, backgroundColor: color, borderRadius: 2, barPercentage: 0.9, categoryPercentage: 0.75 });
   return {
     type: 'bar',
-    data: { labels, datasets: [ds('p50', p50, '#a0c4e8'), ds('p95', p95, '#4e79a7'), ds('p99', p99, '#1f3b5c')] },
+    data: { labels, datasets: [ds('p50', p50, '#9ecae9'), ds('p95', p95, '#4e79a7'), ds('p99', p99, '#f28e2b')] },
     options: {
       indexAxis: 'y',
       interaction: { mode: 'index', intersect: false },

@@ -180,8 +180,8 @@ function renderSpend(ts, range) {
     return { label, data: s.values.map(Number.parseFloat), exact: s.values, key: s.other ? null : s.key, backgroundColor: s.other ? OTHER_COLOR : colorFor(label), stack: 'spend' };
   });
   upsertChart($('chart-spend'), stackedSpendConfig(labels, datasets));
-  const total = addDecimals(ts.series.map((s) => s.total).concat('0'));
-  $('spend-sub').textContent = `${formatUsd(total)} · ${ts.buckets.length} ${range.bucket === 'day' ? 'daily' : `${range.bucket}ly`} buckets in ${TZ} · hover a bar for exact amounts`;
+  const models = ts.series.filter((s) => !s.other && s.total !== '0').length;
+  $('spend-sub').textContent = `${ts.buckets.length} ${range.bucket === 'day' ? 'daily' : `${range.bucket}ly`} buckets in ${TZ} · ${models} model${models === 1 ? '' : 's'}${ts.series.some((s) => s.other) ? ' + others' : ''} · hover a bar for exact amounts`;
 }
 
 function renderRanking(canvasId, subId, answer, labelOf, noun, color) {

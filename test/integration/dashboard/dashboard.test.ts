@@ -25,6 +25,8 @@ import { freePort } from '../../support/ports.js';
 const TZ = 'Europe/Berlin';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts');
 const CHARTS = ['chart-spend', 'chart-users', 'chart-agents', 'chart-classes', 'chart-latency'] as const;
+/** expect.poll waits 1 s by default; the page may take longer on a busy machine. */
+const POLL = { timeout: 60_000, interval: 200 };
 const KEYS = {
   all: 'dash-read-all-0123456789abcdef',
   globex: 'dash-read-globex-0123456789abcdef',
@@ -103,7 +105,8 @@ async function refreshedAfter(page: Page, before: number, expectMain: Record<str
       return Number(document.body.dataset.refreshes) > n && document.body.dataset.state === 'ready' && Object.entries(wanted).every(([k, v]) => main?.dataset[k] === v);
     },
     [before, expectMain] as const,
-    { timeout: 60_000 },
+    // Generous: on a busy 2-core CI machine one refresh (six queries on chDB) can take many seconds.
+    { timeout: 120_000 },
   );
 }
 
@@ -221,9 +224,9 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
       if (m.type() === 'error') consoleErrors.push(`${page.url()}: ${m.text()}`);
     });
     page.on('pageerror', (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
-  }, 200_000);
+  }, 300_000);
 
-  it('loads and draws every chart: a Chart.js instance with data points on a painted canvas', { timeout: 90_000 }, async () => {
+  it('loads and draws every chart: a Chart.js instance with data points on a painted canvas', { timeout: 180_000 }, async () => {
     await page.goto(`${openUrl}/`);
     await refreshedAfter(page, 0);
     expect(await page.title()).toContain('tally');
@@ -242,12 +245,12 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
     expect(range.tz).toBe(TZ);
   });
 
-  it('shows the API summary, series and rankings for a custom range picked in the page', { timeout: 90_000 }, async () => {
+  it('shows the API summary, series and rankings for a custom range picked in the page', { timeout: 180_000 }, async () => {
     // Whole minutes, ending three minutes ago: every event of the range is stored before either side asks.
     const to = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 3 * 60_000);
     const from = new Date(to.getTime() - 5 * 86_400_000 - 90 * 60_000);
     await page.locator('label:has(input[value=custom])').click();
-    await expect.poll(() => page.locator('#custom-range').isVisible()).toBe(true);
+    await expect.poll(() => page.locator('#custom-range').isVisible(), POLL).toBe(true);
     await page.fill('#from', localInput(from, TZ));
     await page.fill('#to', localInput(to, TZ));
     const before = await refreshes(page);
@@ -258,7 +261,7 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
     expect(totals.events).toBeGreaterThan(1000);
   });
 
-  it('redraws everything for one tenant, then one user of it', { timeout: 90_000 }, async () => {
+  it('redraws everything for one tenant, then one user of it', { timeout: 180_000 }, async () => {
     const all = await kpi(page, 'kpi-cost');
     const tenants = await page.locator('#tenant option').evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value));
     expect(tenants).toEqual(['', 'acme', 'globex', 'initech']);
@@ -287,11 +290,11 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
     await refreshedAfter(page, before, { tenant: 'globex', user: '' });
   });
 
-  it('warns about unpriced events with the API count and lists them', { timeout: 60_000 }, async () => {
+  it('warns about unpriced events with the API count and lists them', { timeout: 180_000 }, async () => {
     const range = await mainRange(page);
     const { totals } = await api<{ totals: Totals }>(openUrl, '/v1/usage/summary', { from: range.from, to: range.to, tz: TZ, tenant: 'globex' });
     expect(totals.unpriced_events).toBeGreaterThan(0);
-    await expect.poll(() => page.locator('#unpriced').isVisible()).toBe(true);
+    await expect.poll(() => page.locator('#unpriced').isVisible(), POLL).toBe(true);
     expect(await page.locator('#unpriced-count').textContent()).toBe(totals.unpriced_events.toLocaleString('en-US'));
     const href = (await page.locator('#unpriced-link').getAttribute('href')) ?? '';
     expect(href).toContain('/v1/usage/records?');
@@ -303,13 +306,13 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
     expect(linked.records.every((r) => !r.priced && r.tenant === 'globex')).toBe(true);
 
     await page.click('#show-unpriced');
-    await expect.poll(() => page.locator('#unpriced-records tbody tr').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('#unpriced-records tbody tr').count(), POLL).toBeGreaterThan(0);
     expect(await page.locator('#unpriced-records tbody').textContent()).toContain('acme-llm-7b');
     await page.click('#show-unpriced');
-    await expect.poll(() => page.locator('#unpriced-records').isVisible()).toBe(false);
+    await expect.poll(() => page.locator('#unpriced-records').isVisible(), POLL).toBe(false);
   });
 
-  it('draws budget bars, coloured by level, once budgets exist', { timeout: 90_000 }, async () => {
+  it('draws budget bars, coloured by level, once budgets exist', { timeout: 180_000 }, async () => {
     expect(await page.locator('#budgets li').count()).toBe(0);
     expect(await page.locator('#budgets-sub').textContent()).toContain('No budget applies to globex');
 
@@ -326,7 +329,7 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
     await page.click('#refresh');
     await refreshedAfter(page, before);
     const items = page.locator('#budgets li');
-    await expect.poll(() => items.count()).toBe(3);
+    await expect.poll(() => items.count(), POLL).toBe(3);
     const shown = await items.evaluateAll((lis) => lis.map((li) => {
       const el = li as unknown as { dataset: Record<string, string>; querySelector(s: string): { getAttribute(n: string): string | null } | null };
       return { id: el.dataset.budget, level: el.dataset.level, now: el.querySelector('[role=progressbar]')?.getAttribute('aria-valuenow') };
@@ -346,10 +349,10 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
     before = await refreshes(page);
     await page.selectOption('#tenant', '');
     await refreshedAfter(page, before, { tenant: '' });
-    await expect.poll(() => items.count()).toBe(4);
+    await expect.poll(() => items.count(), POLL).toBe(4);
   });
 
-  it('refreshes itself: the 24 h range moves forward and the live traffic shows up', { timeout: 90_000 }, async () => {
+  it('refreshes itself: the 24 h range moves forward and the live traffic shows up', { timeout: 180_000 }, async () => {
     let before = await refreshes(page);
     await page.locator('label:has(input[value="24h"])').click();
     await refreshedAfter(page, before);
@@ -367,7 +370,7 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
     expect(Number((await kpi(page, 'kpi-requests')).value)).toBeGreaterThan(requests);
   });
 
-  it('saves a full-page screenshot (CI artifact) and logged no errors', { timeout: 60_000 }, async () => {
+  it('saves a full-page screenshot (CI artifact) and logged no errors', { timeout: 180_000 }, async () => {
     const before = await refreshes(page);
     await page.locator('label:has(input[value="7d"])').click();
     await refreshedAfter(page, before);
@@ -376,14 +379,14 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
     expect(consoleErrors).toEqual([]);
   });
 
-  it('asks for a key when the server has keys, keeps it in localStorage, and a tenant-bound key sees only its tenant', { timeout: 120_000 }, async () => {
+  it('asks for a key when the server has keys, keeps it in localStorage, and a tenant-bound key sees only its tenant', { timeout: 180_000 }, async () => {
     const keyedPage = await (browser as BrowserContext).newPage();
     try {
       // Bookmarkable state in the fragment: a fixed range, so the figures can be compared.
       const to = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 2 * 60_000);
       const from = new Date(to.getTime() - 3 * 86_400_000);
       await keyedPage.goto(`${keyedUrl}/#range=custom&from=${localInput(from, TZ)}&to=${localInput(to, TZ)}`);
-      await keyedPage.waitForFunction(() => document.body.dataset.state === 'error', undefined, { timeout: 60_000 });
+      await keyedPage.waitForFunction(() => document.body.dataset.state === 'error', undefined, { timeout: 120_000 });
       expect(await keyedPage.locator('#error').textContent()).toContain('needs an API key');
       expect(await keyedPage.locator('#key-panel').getAttribute('open')).not.toBeNull();
 
@@ -408,7 +411,7 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
       const before = await refreshes(keyedPage);
       await keyedPage.click('#key-form button[type=submit]');
       await refreshedAfter(keyedPage, before);
-      await expect.poll(() => keyedPage.locator('#tenant option').evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value))).toEqual(['', 'acme', 'globex', 'initech']);
+      await expect.poll(() => keyedPage.locator('#tenant option').evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value)), POLL).toEqual(['', 'acme', 'globex', 'initech']);
       await expectPageMatchesApi(keyedPage, keyedUrl, {}, KEYS.all);
     } finally {
       await keyedPage.close();
