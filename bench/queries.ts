@@ -17,19 +17,25 @@
  * `insert_deduplicate = 0`; afterwards the rollups are merged once
  * (OPTIMIZE … FINAL), as background merges would have done on a live store.
  *
- * Measured (each ≥ `--runs` times after 3 warm-ups; service calls, so
+ * Measured (each `--runs` times, default 100, at least 50, after 3 warm-ups; p99 is the
+ * nearest-rank percentile, i.e. the slowest run at 50 runs; service calls, so
  * parsing, SQL, the store and exact JSON conversion are all included):
  *   - summary, last 30 whole UTC days                      (daily rollup)
  *   - breakdown by model_key by day, 30 days               (daily rollup)
  *   - top-20 users, 30 days                                (daily rollup)
  * for the largest tenant and for all tenants; plus the same summary over
  * "the last 30 days up to now" (rollups + raw edges) and by model by day in
- * Asia/Kolkata (15-minute rollup), to show the cost of those paths.
+ * Asia/Kolkata (15-minute rollup), to show the cost of those paths; and an
+ * experiment with a daily rollup by model only (see modelRollupExperiment).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAnalyticsService, type AnalyticsService } from '../src/analytics/service.js';
+import { parseBreakdown, parseSummary } from '../src/analytics/inputs.js';
+import { breakdownQuery, breakdownResult, type BreakdownStoreRow } from '../src/analytics/queries/breakdown.js';
+import { summaryQuery, summaryResult, type SummaryRow } from '../src/analytics/queries/summary.js';
+import { MEASURE_NAMES } from '../src/store/queries/measures.js';
 import type { TenantScope } from '../src/analytics/sql.js';
 import { createChdbStore } from '../src/store/chdb.js';
 import { createClickHouseStore } from '../src/store/clickhouse.js';
@@ -122,7 +128,7 @@ interface Measured {
   readonly source: string;
 }
 
-async function measure(label: string, runs: number, call: () => Promise<{ source?: { segments: readonly { table: string }[] } }>): Promise<Measured> {
+async function measure(label: string, runs: number, call: () => Promise<{ source?: { segments: readonly { table: string }[] } }>, sourceLabel?: string): Promise<Measured> {
   let last: { source?: { segments: readonly { table: string }[] } } = {};
   for (let i = 0; i < 3; i++) last = await call();
   const times: number[] = [];
@@ -132,7 +138,7 @@ async function measure(label: string, runs: number, call: () => Promise<{ source
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
   times.sort((a, b) => a - b);
-  const source = [...new Set((last.source?.segments ?? []).map((s) => s.table))].join(' + ') || 'usage_events';
+  const source = sourceLabel ?? ([...new Set((last.source?.segments ?? []).map((s) => s.table))].join(' + ') || 'usage_events');
   const m = { p50: round(percentile(times, 50)), p99: round(percentile(times, 99)), mean: round(times.reduce((s, t) => s + t, 0) / times.length), min: round(times[0] ?? 0), max: round(times.at(-1) ?? 0), runs, source };
   console.log(`  ${label.padEnd(52)} p50 ${fmt(m.p50, 1).padStart(7)} ms   p99 ${fmt(m.p99, 1).padStart(7)} ms   (${source})`);
   return m;
@@ -167,6 +173,16 @@ async function load(store: AnalyticsStore, events: number, start: number, spanMs
   return { seconds, rollupRows };
 }
 
+/** Waits (up to 20 minutes) until no merge runs in the store's database, so queries meet a settled store. */
+async function settle(store: AnalyticsStore): Promise<number> {
+  const t0 = Date.now();
+  for (;;) {
+    const [row] = await store.query<{ n: string }>({ sql: 'SELECT toString(count()) AS n FROM system.merges WHERE database = currentDatabase()' });
+    if (Number(row?.n ?? 0) === 0 || Date.now() - t0 > 20 * 60_000) return round((Date.now() - t0) / 1000);
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
 async function suite(svc: AnalyticsService, runs: number, today: number): Promise<Record<string, Measured>> {
   const days30 = { from: new Date(today - 30 * DAY).toISOString(), to: new Date(today).toISOString() };
   const out: Record<string, Measured> = {};
@@ -183,9 +199,39 @@ async function suite(svc: AnalyticsService, runs: number, today: number): Promis
   return out;
 }
 
+/**
+ * An experiment, not the product: a daily rollup without the per-user
+ * dimensions (user, group, agent, feature, API key), built here from the
+ * daily rollup, read by the same query objects with the table name swapped —
+ * what a dimension-reduced rollup would buy the summary and by-model views.
+ */
+async function modelRollupExperiment(store: AnalyticsStore, runs: number, today: number): Promise<Record<string, unknown>> {
+  const table = 'exp_rollup_daily_model';
+  const keys = 'tenant, bucket, provider, model_key, model, status, priced';
+  await store.command({ sql: `DROP TABLE IF EXISTS ${table}` });
+  await store.command({
+    sql: `CREATE TABLE ${table} ENGINE = SummingMergeTree ORDER BY (${keys}) AS SELECT ${keys}, '' AS user_id, '' AS group_id, '' AS agent, '' AS feature, '' AS api_key_id, ${MEASURE_NAMES.map((m) => `sum(${m}) AS ${m}`).join(', ')} FROM usage_rollup_daily GROUP BY ${keys}`,
+  });
+  const [rows] = await store.query<{ n: string }>({ sql: `SELECT toString(count()) AS n FROM ${table}` });
+  const days30 = { from: new Date(today - 30 * DAY).toISOString(), to: new Date(today).toISOString() };
+  const swap = <Q extends { sql: string }>(q: Q): Q => ({ ...q, sql: q.sql.replaceAll('usage_rollup_daily', table) });
+  const out: Record<string, unknown> = { table, rows: Number(rows?.n ?? 0) };
+  console.log(` experiment: daily rollup by model only (${fmt(Number(rows?.n ?? 0))} rows instead of the per-user daily rollup)`);
+  for (const scope of ['t00', null] as const) {
+    const sq = parseSummary(days30);
+    const s = swap(summaryQuery(sq, scope));
+    out[`${scope ?? 'all'}.summary_30d`] = await measure(`${scope ?? 'all tenants'}: summary, 30 days`, runs, async () => summaryResult(await store.query<SummaryRow>(s), sq, s.plan), table);
+    const bq = parseBreakdown({ ...days30, by: 'model_key', bucket: 'day' });
+    const b = swap(breakdownQuery(bq, scope));
+    out[`${scope ?? 'all'}.breakdown_model_by_day_30d`] = await measure(`${scope ?? 'all tenants'}: by model_key by day, 30 days`, runs, async () => breakdownResult(await store.query<BreakdownStoreRow>(b), bq, b.plan), table);
+  }
+  await store.command({ sql: `DROP TABLE IF EXISTS ${table}` });
+  return out;
+}
+
 export async function runQueriesBench(args: readonly string[]): Promise<void> {
   const events = Number(flag(args, '--events') ?? 10_000_000);
-  const runs = Math.max(50, Number(flag(args, '--runs') ?? 50));
+  const runs = Math.max(50, Number(flag(args, '--runs') ?? 100));
   const keep = flag(args, '--keep');
   const today = Math.floor(Date.now() / DAY) * DAY;
   const start = today - 35 * DAY;
@@ -207,18 +253,25 @@ export async function runQueriesBench(args: readonly string[]): Promise<void> {
   try {
     await migrate(chdb, {});
     const have = await count(chdb);
+    const marker = join(dataDir, 'bench-load.json');
     if (have !== events) {
       if (have !== 0) throw new Error(`${dataDir} holds ${have} events, not ${events}; use another --keep directory`);
       console.log(`chDB ${dataDir}: loading`);
+      const loadStart = loadavg()[0] ?? 0;
       const loaded = await load(chdb, events, start, spanMs);
-      conditions.chdbLoadSeconds = round(loaded.seconds);
-      conditions.chdbRollupRows = loaded.rollupRows;
+      const info = { chdbLoadSeconds: round(loaded.seconds), chdbRollupRows: loaded.rollupRows, loadAverage1mDuringLoad: [round(loadStart), round(loadavg()[0] ?? 0)], loadedAt: new Date().toISOString() };
+      writeFileSync(marker, JSON.stringify(info));
+      Object.assign(conditions, info);
       console.log(`  load + rollup merge: ${fmt(loaded.seconds, 1)} s; rollup rows ${JSON.stringify(loaded.rollupRows)}`);
     } else {
       console.log(`chDB ${dataDir}: reusing ${fmt(have)} events`);
+      if (existsSync(marker)) Object.assign(conditions, JSON.parse(readFileSync(marker, 'utf8')) as Record<string, unknown>, { reusedLoad: true });
     }
-    console.log('chDB (in-process):');
+    const waited = await settle(chdb);
+    conditions.chdbWaitedForMergesSeconds = waited;
+    console.log(`chDB (in-process), after ${fmt(waited)} s of background merges settling:`);
     figures.chdb = await suite(createAnalyticsService(chdb), runs, today);
+    figures.chdbExperimentModelRollup = await modelRollupExperiment(chdb, runs, today);
   } finally {
     await chdb.close();
     if (!keep) rmSync(dataDir, { recursive: true, force: true });
@@ -236,6 +289,7 @@ export async function runQueriesBench(args: readonly string[]): Promise<void> {
         conditions.clickhouseLoadSeconds = round(loaded.seconds);
         conditions.clickhouseRollupRows = loaded.rollupRows;
       }
+      conditions.clickhouseWaitedForMergesSeconds = await settle(ch);
       console.log(`ClickHouse ${new URL(url).host}:`);
       figures.clickhouse = await suite(createAnalyticsService(ch), runs, today);
     } finally {
@@ -244,7 +298,7 @@ export async function runQueriesBench(args: readonly string[]): Promise<void> {
   } else {
     conditions.clickhouse = 'not measured: CLICKHOUSE_URL not set';
   }
-  conditions.loadAverage1m = { atStart: round(startLoad), atEnd: round(loadavg()[0] ?? 0), note: 'other processes on the machine share its cores; compare with cpus' };
+  conditions.loadAverage1m = { atStart: round(startLoad), atEnd: round(loadavg()[0] ?? 0), note: 'other processes shared the machine; a load above the core count inflates every figure' };
   const file = writeResult({ benchmark: 'queries', conditions, figures });
   console.log(`results: ${file}`);
 }

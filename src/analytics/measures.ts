@@ -49,12 +49,24 @@ function float(row: StoreMeasureRow, name: string): number {
   return 0;
 }
 
+const PLAIN_DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
+
+/** Decimal text → integer scaled by 10^scale; the store's plain form fast, anything else through money.ts. */
+function scaled(value: string, scale: number, what: string): bigint {
+  if (value === '0') return 0n;
+  const m = PLAIN_DECIMAL.exec(value);
+  const frac = m?.[3] ?? '';
+  if (!m || frac.length > scale) return scale === 15 ? parseUsd(value, what) : parseScaled(value, scale, what);
+  const v = BigInt((m[2] as string) + frac.padEnd(scale, '0'));
+  return m[1] === '-' ? -v : v;
+}
+
 /** Parses the measure columns of a store row. */
 export function measuresOf(row: StoreMeasureRow): ExactMeasures {
   const m = zeroMeasures();
   for (const c of COUNT_MEASURES) m.counts[c] = BigInt(text(row, c));
-  for (const c of MONEY_MEASURES) m.money[c] = parseUsd(text(row, c), c);
-  m.audioMillis = parseScaled(text(row, 'audio_seconds'), 3, 'audio_seconds');
+  for (const c of MONEY_MEASURES) m.money[c] = scaled(text(row, c), 15, c);
+  m.audioMillis = scaled(text(row, 'audio_seconds'), 3, 'audio_seconds');
   m.durationSum = float(row, 'duration_ms_sum');
   m.durationCount = BigInt(text(row, 'duration_ms_count'));
   m.ttftSum = float(row, 'ttft_ms_sum');
@@ -93,7 +105,7 @@ function ratio(sum: number, count: bigint, digits: number): number | null {
 export function measuresJson(m: ExactMeasures): Measures {
   const out: Record<string, unknown> = {};
   for (const c of COUNT_MEASURES) out[c] = Number(m.counts[c]);
-  for (const c of MONEY_MEASURES) out[c] = formatUsd(m.money[c]);
+  for (const c of MONEY_MEASURES) out[c] = m.money[c] === 0n ? '0' : formatUsd(m.money[c]);
   out.audio_seconds = Number(formatScaled(m.audioMillis, 3));
   const requests = m.counts.requests;
   out.avg_tokens_per_request = requests === 0n ? null : round(Number(m.counts.total_tokens) / Number(requests), 2);
