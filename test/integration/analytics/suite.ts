@@ -372,10 +372,10 @@ export function analyticsSuite(open: OpenStore): void {
       await insertEventRows(store, [cancellationOf(stored!), toEventRow(repriced, { rowVersion: BigInt(stored!.row_version) + 2n })]);
       current = current.map((x) => (x.event.event_id === id && x.event.tenant === e.tenant ? repriced : x));
     }
-    // Unmerged: each event's first version next to its newest (the cancel row collapsed into the new
-    // version within its own insert block, optimize_on_insert; the rollups received both). FINAL picks.
+    // Unmerged: each event's first version, its cancel row and its newest version all stand side by
+    // side (inserts do not merge blocks: optimize_on_insert = 0); the rollups got all three. FINAL picks.
     const versions = await store.query<{ v: string }>({ sql: "SELECT toString(row_version) AS v FROM usage_events WHERE event_id IN ('ev-0003', 'ev-0007') ORDER BY v" });
-    expect(versions.map((r) => r.v)).toEqual(['1', '1', '3', '3']);
+    expect(versions.map((r) => r.v)).toEqual(['1', '1', '2', '2', '3', '3']);
     await battery(current);
     const s = await svc.summary(params({ ...all, tenant: 'acme', model: ['acme/custom'] }), 'acme');
     expect(s.totals.events).toBe(1);
