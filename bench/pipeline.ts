@@ -8,6 +8,9 @@
  *     last event is stored (produce time excluded);
  *   - latency: events produced at a fixed 5,000/s for 30 s; for each, the
  *     time from send until it is visible in a query (polled every 25 ms);
+ *   - per event, for each throughput run: the process's CPU time (every
+ *     thread, so the chDB engine too), the batch processing time (validate,
+ *     normalize, price) and the store write time (wall, from the metrics);
  *   - the process's RSS (processor + chDB engine + poller).
  */
 import { spawn } from 'node:child_process';
@@ -54,7 +57,13 @@ async function runProcessor(store: AnalyticsStore, topicPrefix: string, partitio
   const processor = buildProcessor({ config, logger: silentLogger(), metrics, health: new HealthState(), log, store, pricer: buildPricer(config), topics });
   /** Records the processor finished with: stored, unpriced, dead-lettered or dropped as duplicates. */
   const consumed = async (): Promise<number> => (await metrics.eventsConsumed.get()).values.reduce((sum, v) => sum + v.value, 0);
-  return { topics, log, processor, consumed };
+  /** Seconds summed over batches: validate + normalize + price, and the store write (wall time, ack included). */
+  const split = async (): Promise<{ processing: number; store: number }> => {
+    const sum = (values: readonly { metricName?: string; labels: Record<string, unknown>; value: number }[], sink?: string): number =>
+      values.find((v) => v.metricName?.endsWith('_sum') && (sink === undefined || v.labels.sink === sink))?.value ?? 0;
+    return { processing: sum((await metrics.processingSeconds.get()).values), store: sum((await metrics.sinkSeconds.get()).values, 'store') };
+  };
+  return { topics, log, processor, consumed, split };
 }
 
 export async function runPipelineBench(args: readonly string[]): Promise<void> {
@@ -65,25 +74,33 @@ export async function runPipelineBench(args: readonly string[]): Promise<void> {
   try {
     let db = 0;
     const throughput: Record<string, number> = {};
+    const costPerEvent: Record<string, { cpu_us: number; process_us: number; store_write_us: number }> = {};
     let store: AnalyticsStore | undefined;
     for (const partitions of [1, 2, 4]) {
       await store?.close();
       store = await createChdbStore({ dataDir, database: `bench_${db++}` });
       await migrate(store);
       const prefix = `bench${Date.now().toString(36)}p${partitions}.`;
-      const { topics, log, processor, consumed } = await runProcessor(store, prefix, partitions);
+      const { topics, log, processor, consumed, split } = await runProcessor(store, prefix, partitions);
       const produced = await produce(topics.raw.name, events, 0, partitions);
       const t0 = Date.now();
+      const cpu0 = process.cpuUsage();
       await processor.start();
       while ((await consumed()) < events) await new Promise((r) => setTimeout(r, 100));
       if ((await count(store)) !== events) throw new Error(`expected ${events} stored events, found ${await count(store)}`);
       const secs = (Date.now() - t0) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      const { processing, store: storeSeconds } = await split();
+      const cost = { cpu_us: (cpu.user + cpu.system) / events, process_us: (processing * 1e6) / events, store_write_us: (storeSeconds * 1e6) / events };
       throughput[`partitions_${partitions}`] = Math.round(events / secs);
+      costPerEvent[`partitions_${partitions}`] = { cpu_us: Math.round(cost.cpu_us), process_us: Math.round(cost.process_us), store_write_us: Math.round(cost.store_write_us) };
       console.log(`  ${partitions} partition(s): ${fmt(events)} events stored in ${secs.toFixed(1)} s → ${fmt(events / secs)} events/s (backlog produced in ${produced.seconds.toFixed(1)} s)`);
+      console.log(`      per event: ${fmt(cost.cpu_us)} µs CPU in the process (all threads, chDB included); ${fmt(cost.process_us)} µs validate+normalize+price; ${fmt(cost.store_write_us)} µs store write (wall)`);
       await processor.stop();
       await log.close();
     }
     figures.throughput_eventsPerSecond = throughput;
+    figures.cost_per_event_microseconds = costPerEvent;
 
     await store?.close();
     store = await createChdbStore({ dataDir, database: `bench_${db++}` });
