@@ -71,6 +71,29 @@ export function filterConditions(scope: TenantScope, filters: Filters, params: P
   return { tenant, filters: out };
 }
 
+/**
+ * The WHERE conditions of a read of raw events (`usage_events FINAL`): the
+ * tenant scope, `occurred_at` in [from, to) where given, current versions
+ * only (`sign = 1`), every filter (raw ones included), then `extra`.
+ */
+export function rawEventConditions(
+  scope: TenantScope,
+  filters: Filters,
+  params: Params,
+  range: { readonly from: number | null; readonly to: number | null },
+  extra: readonly string[] = [],
+): string[] {
+  const c = filterConditions(scope, filters, params, true);
+  return [
+    ...(c.tenant === null ? [] : [c.tenant]),
+    ...extra,
+    ...(range.from === null ? [] : [`occurred_at >= ${params.bind('from', "DateTime64(3, 'UTC')", dateTime64Text(range.from))}`]),
+    ...(range.to === null ? [] : [`occurred_at < ${params.bind('to', "DateTime64(3, 'UTC')", dateTime64Text(range.to))}`]),
+    'sign = 1',
+    ...c.filters,
+  ];
+}
+
 /** Per-row measure expressions over raw events, aliased like the rollup columns (rollups need none). */
 const RAW_ROW: Readonly<Record<string, string>> = {
   events: 'toInt64(1)',

@@ -10,8 +10,7 @@
  */
 import { orNull, rangeInfo } from '../describe.js';
 import type { LatencyQuery } from '../inputs.js';
-import { Params, filterConditions, type PlannedQuery, type TenantScope } from '../sql.js';
-import { dateTime64Text } from '../time.js';
+import { Params, rawEventConditions, type PlannedQuery, type TenantScope } from '../sql.js';
 import type { LatencyResult, LatencyRow, LatencyStats } from '../types.js';
 
 export const LATENCY_LEVELS = [0.5, 0.95, 0.99] as const;
@@ -25,14 +24,7 @@ const GROUP_COLUMN: Readonly<Record<LatencyQuery['by'], string>> = { model_key: 
  */
 export function latencyQuery(q: LatencyQuery, scope: TenantScope): PlannedQuery {
   const params = new Params();
-  const c = filterConditions(scope, q.filters, params, true);
-  const where = [
-    ...(c.tenant === null ? [] : [c.tenant]),
-    `occurred_at >= ${params.bind('from', "DateTime64(3, 'UTC')", dateTime64Text(q.from))}`,
-    `occurred_at < ${params.bind('to', "DateTime64(3, 'UTC')", dateTime64Text(q.to))}`,
-    'sign = 1',
-    ...c.filters,
-  ];
+  const where = rawEventConditions(scope, q.filters, params, q);
   const levels = LATENCY_LEVELS.join(', ');
   const sql = `SELECT
     grouping(key) = 1 AS is_total,

@@ -10,8 +10,8 @@ import { TOKEN_CLASSES } from '../../normalize/types.js';
 import { encodeCursor } from '../cursor.js';
 import { orNull, rangeInfo } from '../describe.js';
 import type { RecordsQuery } from '../inputs.js';
-import { Params, filterConditions, type PlannedQuery, type TenantScope } from '../sql.js';
-import { dateTime64Text, parseStoreTime } from '../time.js';
+import { Params, rawEventConditions, type PlannedQuery, type TenantScope } from '../sql.js';
+import { parseStoreTime } from '../time.js';
 import type { RecordsResult, UsageRecord } from '../types.js';
 
 /** Where the previous page ended. */
@@ -69,17 +69,11 @@ export const RECORD_COLUMNS: readonly string[] = [
 /** One page plus one row (to tell whether another page follows). */
 export function recordsQuery(q: RecordsQuery, scope: TenantScope, after: RecordPosition | null): PlannedQuery {
   const params = new Params();
-  const c = filterConditions(scope, q.filters, params, true);
-  const where = [
-    ...(c.tenant === null ? [] : [c.tenant]),
-    `occurred_at >= ${params.bind('from', "DateTime64(3, 'UTC')", dateTime64Text(q.from))}`,
-    `occurred_at < ${params.bind('to', "DateTime64(3, 'UTC')", dateTime64Text(q.to))}`,
-    'sign = 1',
-    ...c.filters,
-    ...(after === null
+  const keyset =
+    after === null
       ? []
-      : [`(occurred_at, event_id) < (${params.bind('after_at', "DateTime64(3, 'UTC')", after.occurredAt)}, ${params.bind('after_id', 'String', after.eventId)})`]),
-  ];
+      : [`(occurred_at, event_id) < (${params.bind('after_at', "DateTime64(3, 'UTC')", after.occurredAt)}, ${params.bind('after_id', 'String', after.eventId)})`];
+  const where = [...rawEventConditions(scope, q.filters, params, q), ...keyset];
   const sql = `SELECT
 ${RECORD_COLUMNS.map((col) => `    ${col}`).join(',\n')}
 FROM usage_events FINAL

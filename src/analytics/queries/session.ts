@@ -8,22 +8,14 @@ import { TallyError } from '../../errors.js';
 import { rawMeasuresSql } from '../../store/queries/measures.js';
 import type { SessionQuery } from '../inputs.js';
 import { measuresJson, measuresOf, type StoreMeasureRow } from '../measures.js';
-import { Params, filterConditions, type PlannedQuery, type TenantScope } from '../sql.js';
-import { dateTime64Text, parseStoreTime } from '../time.js';
+import { Params, rawEventConditions, type PlannedQuery, type TenantScope } from '../sql.js';
+import { parseStoreTime } from '../time.js';
 import type { SessionResult } from '../types.js';
 
 /** Output columns: `started_at`, `ended_at`, the measures, `models`, `users`, `agents`, `tenants` (sorted arrays, '' dropped). One row; `events` = 0 when the session is unknown. */
 export function sessionQuery(q: SessionQuery, scope: TenantScope): PlannedQuery {
   const params = new Params();
-  const c = filterConditions(scope, q.filters, params, true);
-  const where = [
-    ...(c.tenant === null ? [] : [c.tenant]),
-    `session_id = ${params.bind('session', 'String', q.id)}`,
-    ...(q.from === null ? [] : [`occurred_at >= ${params.bind('from', "DateTime64(3, 'UTC')", dateTime64Text(q.from))}`]),
-    ...(q.to === null ? [] : [`occurred_at < ${params.bind('to', "DateTime64(3, 'UTC')", dateTime64Text(q.to))}`]),
-    'sign = 1',
-    ...c.filters,
-  ];
+  const where = rawEventConditions(scope, q.filters, params, q, [`session_id = ${params.bind('session', 'String', q.id)}`]);
   const seen = (expr: string, name: string): string => `    arraySort(arrayFilter(x -> x != '', groupUniqArray(${expr}))) AS ${name}`;
   const sql = `SELECT
     min(occurred_at) AS started_at,

@@ -14,11 +14,11 @@ import { createAnalyticsService, type AnalyticsService } from '../../../src/anal
 import type { BreakdownResult, Dimension } from '../../../src/analytics/index.js';
 import type { PricedEvent } from '../../../src/pipeline/types.js';
 import { parseUsd } from '../../../src/money.js';
-import { TallyError } from '../../../src/errors.js';
 import { uniqueName } from '../../support/services.js';
 import { pricedEvent } from '../../support/store-fixtures.js';
 import { analyticsDataset } from './dataset.js';
 import { bucketKey, dimensionValue, expectMeasures, groupBy, keyOfBucketText, measures, modelLabel, params, quantile, select, type Spec } from './expected.js';
+import { rejection } from '../../support/rejection.js';
 
 export type OpenStore = (database: string) => Promise<AnalyticsStore>;
 
@@ -26,16 +26,6 @@ const DAY = 86_400_000;
 
 function tables(result: { source: { segments: readonly { table: string }[] } }): string[] {
   return [...new Set(result.source.segments.map((s) => s.table))].sort();
-}
-
-async function rejection(p: Promise<unknown>): Promise<TallyError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(TallyError);
-    return err as TallyError;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** rows + other of a breakdown equal the independent groups, in rank order, and add up to the selection. */

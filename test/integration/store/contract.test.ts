@@ -20,11 +20,11 @@ import { join } from 'node:path';
 import { createChdbStore } from '../../../src/store/chdb.js';
 import { createClickHouseStore } from '../../../src/store/clickhouse.js';
 import { acquireChdbEngine } from '../../../src/store/chdb-engine.js';
-import { TallyError } from '../../../src/errors.js';
 import { serviceUrl } from '../../support/services.js';
 import { startClickHouseStandin, type ClickHouseStandin } from '../../support/clickhouse-standin.js';
 import { storeContract } from './contract.js';
 import { closedPort } from '../../support/ports.js';
+import { rejection } from '../../support/rejection.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tally-store-contract-'));
 const clickhouseUrl = serviceUrl('clickhouse');
@@ -32,16 +32,6 @@ const clickhouseUrl = serviceUrl('clickhouse');
 afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-async function rejection(p: Promise<unknown>): Promise<TallyError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(TallyError);
-    return err as TallyError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('analytics store contract: chDB adapter (in-process)', () => {
   storeContract((database) => createChdbStore({ dataDir, database }));

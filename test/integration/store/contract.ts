@@ -19,11 +19,11 @@ import {
 } from '../../../src/store/events.js';
 import { cancellationOf, toEventRow, type UsageEventRow } from '../../../src/store/event-row.js';
 import { eventByIdQuery, rawTotalsQuery, rollupTotalsQuery, type RollupGrain, type TenantTotalsRow } from '../../../src/store/queries/index.js';
-import { TallyError } from '../../../src/errors.js';
 import { parseUsd } from '../../../src/money.js';
 import { uniqueName } from '../../support/services.js';
 import { daysAgo, expectedTotals, mixedEvents, pricedEvent } from '../../support/store-fixtures.js';
 import { expectSameTotals } from './dataset.js';
+import { rejection } from '../../support/rejection.js';
 
 export type OpenStore = (database: string) => Promise<AnalyticsStore>;
 
@@ -48,16 +48,6 @@ async function expectRollupsEqualRaw(store: AnalyticsStore, tenant: string): Pro
   const raw = await totals(store, tenant);
   for (const grain of GRAINS) expectSameTotals(await rollupTotals(store, grain, tenant), raw);
   return raw;
-}
-
-async function rejection(p: Promise<unknown>): Promise<TallyError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(TallyError);
-    return err as TallyError;
-  }
-  throw new Error('expected a rejection');
 }
 
 export function storeContract(open: OpenStore): void {
