@@ -8,7 +8,10 @@
  * Precedence, strongest marker first:
  *   gen_ai.*                                              → otel
  *   usageMetadata, promptTokenCount, candidatesTokenCount… → gemini
- *   inputTokens, outputTokens, cacheReadInputTokens…      → bedrock_converse
+ *   cacheReadInputTokens, cacheWriteInputTokens, cacheDetails → bedrock_converse
+ *   promptTokens, completionTokens, inputTokenDetails,
+ *   outputTokenDetails, cachedInputTokens, reasoningTokens → ai_sdk (Vercel AI SDK)
+ *   inputTokens, outputTokens, totalTokens only           → bedrock_converse
  *   prompt_tokens, completion_tokens, prompt_cache_hit_tokens… → openai_chat
  *   billed_units, meta, tokens                            → cohere
  *   input_tokens_details, output_token_details, type=duration → openai_responses
@@ -31,6 +34,9 @@ const RESPONSES = 32;
 const ANTHROPIC = 64;
 const CANONICAL = 128;
 const WEAK_IO = 256;
+const AI_SDK = 512;
+/** inputTokens / outputTokens / totalTokens: Bedrock Converse and the AI SDK share them. */
+const CAMEL_IO = 1024;
 
 const MARKER_LIST: ReadonlyArray<readonly [string, number]> = [
   ['usageMetadata', GEMINI], ['usage_metadata', GEMINI],
@@ -42,8 +48,10 @@ const MARKER_LIST: ReadonlyArray<readonly [string, number]> = [
   ['totalTokenCount', GEMINI], ['total_token_count', GEMINI],
   ['responseTokenCount', GEMINI], ['response_token_count', GEMINI],
   ['promptTokensDetails', GEMINI], ['candidatesTokensDetails', GEMINI],
-  ['inputTokens', BEDROCK], ['outputTokens', BEDROCK], ['totalTokens', BEDROCK],
+  ['inputTokens', CAMEL_IO], ['outputTokens', CAMEL_IO], ['totalTokens', CAMEL_IO],
   ['cacheReadInputTokens', BEDROCK], ['cacheWriteInputTokens', BEDROCK], ['cacheDetails', BEDROCK],
+  ['promptTokens', AI_SDK], ['completionTokens', AI_SDK], ['inputTokenDetails', AI_SDK], ['outputTokenDetails', AI_SDK],
+  ['cachedInputTokens', AI_SDK], ['reasoningTokens', AI_SDK],
   ['prompt_tokens', CHAT], ['completion_tokens', CHAT],
   ['prompt_tokens_details', CHAT], ['completion_tokens_details', CHAT],
   ['prompt_cache_hit_tokens', CHAT], ['prompt_cache_miss_tokens', CHAT],
@@ -82,6 +90,8 @@ export function detectShape(usage: Record<string, unknown>, provider?: string, m
   if (flags & OTEL) return 'otel';
   if (flags & GEMINI) return 'gemini';
   if (flags & BEDROCK) return 'bedrock_converse';
+  if (flags & AI_SDK) return 'ai_sdk';
+  if (flags & CAMEL_IO) return 'bedrock_converse';
   if (flags & CHAT) return 'openai_chat';
   if (flags & COHERE) return 'cohere';
   if (flags & RESPONSES || usage.type === 'duration' || usage.type === 'tokens') return 'openai_responses';

@@ -15,6 +15,7 @@
 import type { FieldError } from '../errors.js';
 import type { UsageEvent } from '../events/schema.js';
 import type { Rejection } from '../pipeline/types.js';
+import { normalizeAiSdk } from './ai-sdk.js';
 import { normalizeAnthropic } from './anthropic.js';
 import { normalizeBedrockConverse } from './bedrock-converse.js';
 import { normalizeCanonical } from './canonical.js';
@@ -34,7 +35,7 @@ export { isKnownProvider, PROVIDER_ALIASES, PROVIDERS, resolveProvider, type Pro
 
 const NO_FIELDS: readonly string[] = Object.freeze([]);
 
-function run(shape: UsageShape, usage: Record<string, unknown>): void {
+function run(shape: UsageShape, usage: Record<string, unknown>, provider: string | undefined, model: string | undefined): void {
   switch (shape) {
     case 'openai_chat':
       return normalizeOpenAIChat(usage);
@@ -46,6 +47,8 @@ function run(shape: UsageShape, usage: Record<string, unknown>): void {
       return normalizeGemini(usage);
     case 'bedrock_converse':
       return normalizeBedrockConverse(usage);
+    case 'ai_sdk':
+      return normalizeAiSdk(usage, provider, model);
     case 'cohere':
       return normalizeCohere(usage);
     case 'canonical':
@@ -69,14 +72,14 @@ export function normalizeUsage(event: UsageEvent): NormalizeOutcome {
       errors: [
         {
           path: 'usage',
-          reason: `is not a usage object tally recognises (keys: ${keys}); send the provider's own usage object (OpenAI, Anthropic, Gemini, Bedrock Converse, Cohere, OpenTelemetry gen_ai.usage.*) or canonical counts ({input, cached_input, output, …})`,
+          reason: `is not a usage object tally recognises (keys: ${keys}); send the provider's own usage object (OpenAI, Anthropic, Gemini, Bedrock Converse, Cohere, the Vercel AI SDK, OpenTelemetry gen_ai.usage.*) or canonical counts ({input, cached_input, output, …})`,
         },
       ],
     };
   }
 
   reset();
-  run(shape, usage);
+  run(shape, usage, event.provider, event.model);
 
   if (event.tool_calls !== undefined) acc.tool_calls = event.tool_calls;
   if (event.web_search_requests !== undefined) acc.web_search_requests = event.web_search_requests;

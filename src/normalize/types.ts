@@ -32,6 +32,7 @@ export const USAGE_SHAPES = [
   'anthropic',
   'gemini',
   'bedrock_converse',
+  'ai_sdk',
   'cohere',
   'canonical',
   'otel',
