@@ -80,6 +80,7 @@ export const PROVIDER_ALIASES: Readonly<Record<string, ProviderId>> = {
   'azure_foundry': 'azure_ai',
   // Google
   'google': 'gemini',
+  'google_ai': 'gemini',
   'google_ai_studio': 'gemini',
   'google-ai-studio': 'gemini',
   'google_genai': 'gemini',

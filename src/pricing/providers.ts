@@ -1,65 +1,17 @@
 /**
- * Provider ids as pricing sees them. Ids follow LiteLLM's names; the aliases
- * below are the same ones src/normalize maps, repeated here so that pricing
- * does not depend on the normalizer (a provider id may reach the pricer from
- * a price file, the CLI or a test as well as from an event).
+ * Provider ids as pricing sees them: LiteLLM's names, with the aliases of
+ * src/normalize/providers.ts (one table, a pure data module) — a provider id
+ * may reach the pricer from a price file, the CLI or a test as well as from
+ * an event, and every path spells it the same way.
  */
-
-/** Common spellings → canonical provider id. */
-const PROVIDER_ALIASES: Readonly<Record<string, string>> = {
-  openai_chat: 'openai',
-  openai_responses: 'openai',
-  azureopenai: 'azure',
-  'azure.ai.openai': 'azure',
-  'az.ai.openai': 'azure',
-  google_genai: 'gemini',
-  'google-genai': 'gemini',
-  'gcp.gemini': 'gemini',
-  'gcp.gen_ai': 'gemini',
-  'vertex-ai': 'vertex_ai',
-  google_vertex_ai: 'vertex_ai',
-  'gcp.vertex_ai': 'vertex_ai',
-  'aws-bedrock': 'bedrock',
-  'aws.bedrock': 'bedrock',
-  'bedrock-runtime': 'bedrock',
-  amazon: 'bedrock',
-  claude: 'anthropic',
-  mistral_ai: 'mistral',
-  'mistral-ai': 'mistral',
-  'x.ai': 'xai',
-  google: 'gemini',
-  google_ai: 'gemini',
-  googleai: 'gemini',
-  google_ai_studio: 'gemini',
-  'google-ai-studio': 'gemini',
-  vertex: 'vertex_ai',
-  vertexai: 'vertex_ai',
-  google_vertex: 'vertex_ai',
-  'google-vertex': 'vertex_ai',
-  vertex_ai_beta: 'vertex_ai',
-  azure_openai: 'azure',
-  'azure-openai': 'azure',
-  aws: 'bedrock',
-  aws_bedrock: 'bedrock',
-  amazon_bedrock: 'bedrock',
-  'amazon-bedrock': 'bedrock',
-  bedrock_converse: 'bedrock',
-  'x-ai': 'xai',
-  x_ai: 'xai',
-  grok: 'xai',
-  mistralai: 'mistral',
-  cohere_chat: 'cohere',
-  'text-completion-openai': 'openai',
-  anthropic_messages: 'anthropic',
-};
+import { PROVIDER_ALIASES, resolveProvider } from '../normalize/providers.js';
 
 /** Lower-cases, trims and maps an alias to its canonical provider id. */
 export function canonicalProvider(provider: string): string {
-  const p = provider.trim().toLowerCase();
-  return PROVIDER_ALIASES[p] ?? p;
+  return resolveProvider(provider);
 }
 
-/** Whether `id` is an alias (and so not the canonical spelling). */
+/** The canonical spelling of `id` when `id` is an alias, else undefined. */
 export function providerAliasTarget(id: string): string | undefined {
   return PROVIDER_ALIASES[id];
 }
