@@ -39,16 +39,20 @@ const OUTPUT_DETAIL_KEYS = knownKeys(['textTokens', 'reasoningTokens']);
 const IN_DETAILS = 'usage.inputTokenDetails';
 const OUT_DETAILS = 'usage.outputTokenDetails';
 
-function crossCheckTotal(u: UsageObject, parts: number, partsText: string): void {
-  if (!present(u.totalTokens)) return;
-  const total = count(u.totalTokens, BASE, 'totalTokens');
-  if (acc.errors === null && total !== parts) warn('usage.totalTokens', `is ${total}, but ${partsText} = ${parts}; tally uses the parts`);
+/** `totalTokens`, or null when absent. */
+function totalOf(u: UsageObject): number | null {
+  return present(u.totalTokens) ? count(u.totalTokens, BASE, 'totalTokens') : null;
+}
+
+/** A totalTokens that disagrees with the parts is a warning; the parts win. */
+function crossCheck(total: number | null, parts: number, partsText: string): void {
+  if (total !== null && acc.errors === null && total !== parts) warn('usage.totalTokens', `is ${total}, but ${partsText} = ${parts}; tally uses the parts`);
 }
 
 function v4(u: UsageObject): void {
   acc.input = count(u.promptTokens, BASE, 'promptTokens');
   acc.output = count(u.completionTokens, BASE, 'completionTokens');
-  crossCheckTotal(u, acc.input + acc.output, 'promptTokens + completionTokens');
+  crossCheck(totalOf(u), acc.input + acc.output, 'promptTokens + completionTokens');
 }
 
 function v6(u: UsageObject): void {
@@ -56,10 +60,10 @@ function v6(u: UsageObject): void {
   const output = count(u.outputTokens, BASE, 'outputTokens');
   const inD = child(u.inputTokenDetails, BASE, 'inputTokenDetails') ?? {};
   const outD = child(u.outputTokenDetails, BASE, 'outputTokenDetails') ?? {};
-  const reads = present(inD.cacheReadTokens) ? count(inD.cacheReadTokens, IN_DETAILS, 'cacheReadTokens') : count(u.cachedInputTokens, BASE, 'cachedInputTokens');
+  // The deprecated top-level copy counts only when the detail is absent.
+  const [readsPath, readsKey, readsValue] = present(inD.cacheReadTokens) ? [IN_DETAILS, 'cacheReadTokens', inD.cacheReadTokens] : [BASE, 'cachedInputTokens', u.cachedInputTokens];
+  const reads = count(readsValue, readsPath, readsKey);
   const writes = count(inD.cacheWriteTokens, IN_DETAILS, 'cacheWriteTokens');
-  const readsPath = present(inD.cacheReadTokens) ? IN_DETAILS : BASE;
-  const readsKey = present(inD.cacheReadTokens) ? 'cacheReadTokens' : 'cachedInputTokens';
   if (present(inD.noCacheTokens)) {
     acc.input = count(inD.noCacheTokens, IN_DETAILS, 'noCacheTokens');
     if (acc.input + reads + writes !== input) {
@@ -70,17 +74,17 @@ function v6(u: UsageObject): void {
   }
   acc.cached_input = reads;
   acc.cache_write_5m = writes;
-  const reasoningGiven = present(outD.reasoningTokens);
-  acc.reasoning = reasoningGiven ? count(outD.reasoningTokens, OUT_DETAILS, 'reasoningTokens') : count(u.reasoningTokens, BASE, 'reasoningTokens');
+  const reasoningPath = present(outD.reasoningTokens) ? OUT_DETAILS : BASE;
+  acc.reasoning = count(reasoningPath === BASE ? u.reasoningTokens : outD.reasoningTokens, reasoningPath, 'reasoningTokens');
   if (present(outD.textTokens)) {
     acc.output = count(outD.textTokens, OUT_DETAILS, 'textTokens');
     if (acc.output + acc.reasoning !== output) conflict(OUT_DETAILS, `textTokens (${acc.output}) + reasoningTokens (${acc.reasoning}) = ${acc.output + acc.reasoning}, but outputTokens is ${output}`);
   } else {
-    acc.output = minus(output, acc.reasoning, reasoningGiven ? OUT_DETAILS : BASE, 'reasoningTokens', output, 'outputTokens');
+    acc.output = minus(output, acc.reasoning, reasoningPath, 'reasoningTokens', output, 'outputTokens');
   }
   scanUnknown(inD, INPUT_DETAIL_KEYS, IN_DETAILS);
   scanUnknown(outD, OUTPUT_DETAIL_KEYS, OUT_DETAILS);
-  crossCheckTotal(u, input + output, 'inputTokens + outputTokens');
+  crossCheck(totalOf(u), input + output, 'inputTokens + outputTokens');
 }
 
 /** Anthropic's and Bedrock's inputTokens exclude cache reads; every other provider's include them. */
@@ -101,12 +105,10 @@ function v5(u: UsageObject, provider: string | undefined, model: string | undefi
   }
   acc.cached_input = reads;
   acc.reasoning = reasoning;
-  const total = present(u.totalTokens) ? count(u.totalTokens, BASE, 'totalTokens') : null;
-  const reasoningOutside = reasoning > 0 && total !== null && total === input + output + reasoning;
+  const total = totalOf(u);
+  const reasoningOutside = reasoning > 0 && total === input + output + reasoning;
   acc.output = reasoningOutside ? output : minus(output, reasoning, BASE, 'reasoningTokens', output, 'outputTokens');
-  if (total !== null && acc.errors === null && total !== input + output && !reasoningOutside) {
-    warn('usage.totalTokens', `is ${total}, but inputTokens + outputTokens = ${input + output}; tally uses the parts`);
-  }
+  if (!reasoningOutside) crossCheck(total, input + output, 'inputTokens + outputTokens');
 }
 
 export function normalizeAiSdk(u: UsageObject, provider: string | undefined, model: string | undefined): void {
