@@ -26,7 +26,7 @@ import { runTally } from '../../support/cli.js';
 import { killAllTally, spawnTally, type TallyProcess } from '../../support/processes.js';
 import { describeWith, kafkaBrokers, serviceUrl, uniqueName } from '../../support/services.js';
 import { storedTotals, waitForGroupCaughtUp } from './harness.js';
-import { workload } from './workload.js';
+import { produceSteadily, workload } from './workload.js';
 
 describeWith(['kafka', 'redis'], 'processor crash test with Redis counters (SIGKILL ×10)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tally-crash-counters-'));
@@ -63,17 +63,7 @@ describeWith(['kafka', 'redis'], 'processor crash test with Redis counters (SIGK
     await log.ensureTopics(topicSpecs(topics));
     const producer = log.producer();
     const w = workload(20_000, new Date(Date.now() - 3_600_000), 'cc');
-    const produced = (async () => {
-      const items = [...w.items];
-      for (let i = 0; i < items.length; i += 250) {
-        const messages = items.slice(i, i + 250).map((item) => ({
-          key: item.kind === 'invalid' ? 'acme' : String(item.event.tenant),
-          value: item.kind === 'invalid' ? item.raw : JSON.stringify(item.event),
-        }));
-        await producer.send(topics.raw.name, messages);
-        await new Promise((r) => setTimeout(r, 120));
-      }
-    })();
+    const produced = produceSteadily(producer, topics.raw.name, w.items);
 
     let current: TallyProcess | undefined;
     for (let kills = 1; kills <= 10; kills++) {

@@ -17,7 +17,7 @@ import { runTally } from '../../support/cli.js';
 import { killAllTally, spawnTally, type TallyProcess } from '../../support/processes.js';
 import { describeWith, kafkaBrokers, uniqueName } from '../../support/services.js';
 import { readAll, storedTotals, waitForGroupCaughtUp } from './harness.js';
-import { workload } from './workload.js';
+import { produceSteadily, workload } from './workload.js';
 
 describeWith(['kafka'], 'processor crash test (SIGKILL ×10)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tally-crash-'));
@@ -44,18 +44,9 @@ describeWith(['kafka'], 'processor crash test (SIGKILL ×10)', () => {
 
     const w = workload(20_000, new Date(Date.now() - 3_600_000), 'c');
     let producing = true;
-    const produced = (async () => {
-      const items = [...w.items];
-      for (let i = 0; i < items.length; i += 250) {
-        const messages = items.slice(i, i + 250).map((item) => ({
-          key: item.kind === 'invalid' ? 'acme' : String(item.event.tenant),
-          value: item.kind === 'invalid' ? item.raw : JSON.stringify(item.event),
-        }));
-        await producer.send(topics.raw.name, messages);
-        await new Promise((r) => setTimeout(r, 120));
-      }
+    const produced = produceSteadily(producer, topics.raw.name, w.items).then(() => {
       producing = false;
-    })();
+    });
 
     let kills = 0;
     let current: TallyProcess | undefined;

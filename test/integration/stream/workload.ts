@@ -3,6 +3,7 @@
  * computed here from the providers' published prices — independently of
  * tally's pricer — in exact femto-USD.
  */
+import type { LogProducer } from '../../../src/log/types.js';
 import { formatUsd } from '../../../src/money.js';
 
 /** USD per million tokens → femto-USD per token. */
@@ -69,4 +70,19 @@ export function workload(n: number, at: Date, seed = ''): Workload {
     items.push({ kind: bucket === 2 ? 'unknown' : 'valid', event });
   }
   return { items, expected: { events, unpriced, invalid, tokens, cost: formatUsd(cost) } };
+}
+
+/**
+ * Sends the items to `topic` as a steady stream while a test kills and restarts
+ * processors: 250 records (keyed by tenant; invalid ones under `acme`) every 120 ms.
+ */
+export async function produceSteadily(producer: LogProducer, topic: string, items: readonly Item[]): Promise<void> {
+  for (let i = 0; i < items.length; i += 250) {
+    const messages = items.slice(i, i + 250).map((item) => ({
+      key: item.kind === 'invalid' ? 'acme' : String(item.event.tenant),
+      value: item.kind === 'invalid' ? item.raw : JSON.stringify(item.event),
+    }));
+    await producer.send(topic, messages);
+    await new Promise((r) => setTimeout(r, 120));
+  }
 }
