@@ -19,15 +19,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createChdbStore } from '../../../src/store/chdb.js';
 import { createClickHouseStore } from '../../../src/store/clickhouse.js';
-import { acquireChdbEngine } from '../../../src/store/chdb-engine.js';
-import { serviceUrl } from '../../support/services.js';
-import { startClickHouseStandin, type ClickHouseStandin } from '../../support/clickhouse-standin.js';
+import { describeClickHouseAdapter } from '../../support/clickhouse-adapter.js';
 import { storeContract } from './contract.js';
 import { closedPort } from '../../support/ports.js';
 import { rejection } from '../../support/rejection.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tally-store-contract-'));
-const clickhouseUrl = serviceUrl('clickhouse');
 
 afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
@@ -45,31 +42,20 @@ describe('analytics store contract: chDB adapter (in-process)', () => {
   });
 });
 
-if (clickhouseUrl !== undefined) {
-  describe('analytics store contract: ClickHouse adapter against a ClickHouse server (CLICKHOUSE_URL)', () => {
-    storeContract((database) => createClickHouseStore({ url: clickhouseUrl, database }));
-  });
-} else {
-  describe('analytics store contract: ClickHouse adapter via chDB HTTP stand-in (test stand-in, not a ClickHouse server)', () => {
-    let standin: ClickHouseStandin;
-    // Hold the engine for the whole block so the stand-in can join it.
-    const engine = acquireChdbEngine(dataDir);
-    beforeAll(async () => {
-      standin = await startClickHouseStandin();
-    });
-    afterAll(async () => {
-      await standin.close();
-      await engine.release();
-    });
-    storeContract((database) => createClickHouseStore({ url: standin.url, database, compression: { request: true, response: true } }));
-
+describeClickHouseAdapter(
+  'analytics store contract',
+  dataDir,
+  (open, standin) => {
+    storeContract(open);
+    if (standin === null) return;
     it('went through the stand-in over HTTP, gzip both ways', () => {
-      expect(standin.requests).toBeGreaterThan(50);
-      expect(standin.gzip.requests).toBeGreaterThan(0);
-      expect(standin.gzip.responses).toBeGreaterThan(0);
+      expect(standin().requests).toBeGreaterThan(50);
+      expect(standin().gzip.requests).toBeGreaterThan(0);
+      expect(standin().gzip.responses).toBeGreaterThan(0);
     });
-  });
-}
+  },
+  { compression: { request: true, response: true } },
+);
 
 describe('ClickHouse adapter: an unreachable or silent server is STORE_UNAVAILABLE', () => {
   let silent: Server;
