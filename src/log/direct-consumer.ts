@@ -60,7 +60,8 @@ export class DirectLogConsumer implements LogConsumer {
   private stopped: Promise<void> | undefined;
   private abandoned = false;
   private scheduled = false;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private wakeAt = 0;
   private readonly abort = new AbortController();
   private idle: (() => void) | undefined;
   private readonly log: Logger;
@@ -143,13 +144,33 @@ export class DirectLogConsumer implements LogConsumer {
   private pump(): void {
     const limit = Math.max(1, this.options.partitionsConsumedConcurrently ?? 1);
     const now = Date.now();
+    let wakeAt = Infinity;
     for (let checked = 0; checked < this.slots.length && this.inFlight < limit && !this.stopping; checked++) {
       this.cursor = (this.cursor + 1) % this.slots.length;
       const slot = this.slots[this.cursor];
-      if (!slot || slot.busy || slot.pausedUntil > now || slot.position >= slot.log.next) continue;
+      if (!slot || slot.busy || slot.position >= slot.log.next) continue;
+      if (slot.pausedUntil > now) {
+        wakeAt = Math.min(wakeAt, slot.pausedUntil);
+        continue;
+      }
       if (slot.position < slot.log.first) slot.position = slot.log.first; // evicted while this group was away
       void this.deliver(slot);
     }
+    // A timer may fire a millisecond before Date.now() reaches a pause's end; look again
+    // then, or a paused partition with records would wait for the next send to wake it.
+    if (wakeAt !== Infinity) this.wakeAfter(wakeAt - now);
+  }
+
+  /** One wake-up timer at a time: the earliest one asked for. */
+  private wakeAfter(delayMs: number): void {
+    const at = Date.now() + Math.max(1, delayMs);
+    if (this.wakeTimer && this.wakeAt <= at) return;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeAt = at;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      this.notify();
+    }, at - Date.now());
   }
 
   private async deliver(slot: Slot): Promise<void> {
@@ -184,11 +205,7 @@ export class DirectLogConsumer implements LogConsumer {
       const delayMs = backoffDelay(slot.failures, { initialDelayMs: this.core.redeliveryInitialDelayMs, maxDelayMs: this.core.redeliveryMaxDelayMs });
       slot.pausedUntil = Date.now() + delayMs;
       this.log.warn({ topic: name, partition, firstOffset: records[0]?.offset, lastOffset: last.offset, err: errorMessage(err), attempt: slot.failures, delayMs }, 'batch handler failed; nothing committed, redelivering after a pause');
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        this.notify();
-      }, delayMs);
-      this.timers.add(timer);
+      this.wakeAfter(delayMs);
     } finally {
       slot.busy = false;
       this.inFlight--;
@@ -200,8 +217,8 @@ export class DirectLogConsumer implements LogConsumer {
   private async shutdown(): Promise<void> {
     this.stopping = true;
     this.abort.abort();
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
     if (this.inFlight > 0) {
       const drained = new Promise<boolean>((resolve) => {
         this.idle = () => resolve(true);
