@@ -8,8 +8,8 @@ import type { Subject } from '../src/budgets/types.js';
 import { createRedisCounterStore, type RedisCounterStore } from '../src/counters/index.js';
 import { emptyTokens, withTotal } from '../src/normalize/types.js';
 import type { PricedEvent } from '../src/pipeline/types.js';
-import { UNIT_CLASSES, type CostBreakdown } from '../src/pricing/types.js';
-import { TOKEN_CLASSES } from '../src/normalize/types.js';
+import { type CostBreakdown } from '../src/pricing/types.js';
+import { UNIT_CLASSES, TOKEN_CLASSES } from '../src/core/classes.js';
 
 export const TENANTS = 50;
 export const USERS_PER_TENANT = 20;

@@ -8,7 +8,7 @@
  * - day / week (Monday) / month: the earliest instant at or after local
  *   midnight of the first day — 23 or 25 hours long on DST days.
  */
-import { instantOf, isoWeekday, wallClock, MS_PER_HOUR } from '../budgets/zoned.js';
+import { instantOf, isoWeekday, wallClock, MS_PER_HOUR } from '../core/zones.js';
 import type { Bucket } from './model.js';
 
 /** Start (epoch ms) of the bucket holding instant `ms`. */

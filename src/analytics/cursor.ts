@@ -3,11 +3,11 @@
  * the previous page ended at. It holds nothing else — no tenant, no filter —
  * so a cursor from anyone's data can only move a caller within its own scope.
  */
-import { validationError } from '../errors.js';
+import { validationError } from '../core/errors.js';
+import { parseDateTime64 } from '../core/time.js';
 import type { RecordPosition } from './queries/records.js';
 
 const PREFIX = 'r1.';
-const STORED = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/;
 
 export function encodeCursor(position: RecordPosition): string {
   return PREFIX + Buffer.from(JSON.stringify([position.occurredAt, position.eventId]), 'utf8').toString('base64url');
@@ -27,7 +27,7 @@ export function decodeCursor(cursor: string): RecordPosition {
   }
   if (!Array.isArray(decoded) || decoded.length !== 2) return invalid();
   const [at, id] = decoded as unknown[];
-  if (typeof at !== 'string' || !STORED.test(at) || Number.isNaN(Date.parse(`${at.replace(' ', 'T')}Z`))) return invalid();
+  if (typeof at !== 'string' || parseDateTime64(at) === null) return invalid();
   if (typeof id !== 'string' || id.length === 0 || id.length > 256) return invalid();
   return { occurredAt: at, eventId: id };
 }

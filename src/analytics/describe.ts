@@ -1,8 +1,8 @@
 /** Range and source descriptions shared by every result. */
 import { ROLLUP_TABLES } from '../store/queries/grain.js';
 import type { SourcePlan } from './plan.js';
-import { formatInstant } from './time.js';
 import type { RangeInfo, SourceInfo } from './types.js';
+import { formatInstant } from '../core/time.js';
 
 export function rangeInfo(q: { readonly from: number; readonly to: number; readonly tz: string }): RangeInfo {
   return { from: formatInstant(q.from, q.tz), to: formatInstant(q.to, q.tz), tz: q.tz };

@@ -15,10 +15,11 @@
  * `tenantScope`) is passed to the service separately.
  */
 import { z } from 'zod';
-import { TallyError, validationError, type FieldError } from '../errors.js';
-import { BUCKETS, DIMENSIONS, SORTABLE_MEASURES, STATUSES, type Bucket, type Dimension, type Measure } from './model.js';
+import { TallyError, validationError, type FieldError } from '../core/errors.js';
+import { BUCKETS, SORTABLE_MEASURES, type Bucket, type Measure } from './model.js';
 import { parseInstant, resolveTimeZone } from './time.js';
 import { parseWith } from './validate.js';
+import { BREAKDOWN_DIMENSIONS, EVENT_STATUSES, type BreakdownDimension } from '../core/dimensions.js';
 
 export const DEFAULT_RANGE_MS = 30 * 86_400_000;
 export const MAX_FILTER_VALUES = 100;
@@ -85,12 +86,12 @@ export const commonShape = {
   provider: many(value),
   model: many(value),
   api_key_id: many(value),
-  status: many(z.enum(STATUSES)),
+  status: many(z.enum(EVENT_STATUSES)),
   priced: bool,
   tag: many(tag),
 };
 
-export const dimensionEnum = z.enum(DIMENSIONS);
+export const dimensionEnum = z.enum(BREAKDOWN_DIMENSIONS);
 export const bucketEnum = z.enum(BUCKETS);
 export const measureEnum = z.enum(SORTABLE_MEASURES);
 
@@ -193,7 +194,7 @@ const breakdownSchema = z
   .object({
     ...commonShape,
     source: sourceParam,
-    by: nameList(DIMENSIONS, 2),
+    by: nameList(BREAKDOWN_DIMENSIONS, 2),
     bucket: bucketEnum.optional(),
     sort: measureEnum.optional(),
     order: z.enum(['asc', 'desc']).optional(),
@@ -222,7 +223,7 @@ export interface SummaryQuery extends CommonQuery {
 }
 
 export interface BreakdownQuery extends SummaryQuery {
-  readonly by: readonly Dimension[];
+  readonly by: readonly BreakdownDimension[];
   readonly bucket: Bucket | null;
   readonly sort: Measure;
   readonly order: 'asc' | 'desc';
@@ -233,7 +234,7 @@ export interface BreakdownQuery extends SummaryQuery {
 export interface TimeseriesQuery extends SummaryQuery {
   readonly bucket: Bucket;
   readonly measure: Measure | 'all';
-  readonly stackBy: Dimension | null;
+  readonly stackBy: BreakdownDimension | null;
   readonly limit: number;
 }
 

@@ -4,8 +4,8 @@
  * seconds of audio), added without loss, and written out as JSON integers and
  * decimal strings. Nothing monetary ever passes through a float.
  */
-import { formatScaled, formatUsd, parseScaled, parseUsd } from '../money.js';
-import { TallyError } from '../errors.js';
+import { formatScaled, formatUsd, parseScaled, parseUsd } from '../core/money.js';
+import { TallyError } from '../core/errors.js';
 import { COUNT_MEASURES, MONEY_MEASURES, type Measures } from './model.js';
 
 type CountName = (typeof COUNT_MEASURES)[number];

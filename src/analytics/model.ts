@@ -3,35 +3,12 @@
  * by), measures (what is summed) and the JSON shape of a set of measures.
  * Every identifier that reaches SQL text comes from the fixed lists here.
  */
-import { TOKEN_CLASSES, type TokenClass } from '../normalize/types.js';
-import { UNIT_CLASSES, type CostClass } from '../pricing/types.js';
-
-/** Dimensions a breakdown may group by; each exists in usage_events and in every rollup. */
-export const DIMENSIONS = ['tenant', 'user_id', 'group', 'agent', 'feature', 'provider', 'model_key', 'model', 'api_key_id', 'status'] as const;
-export type Dimension = (typeof DIMENSIONS)[number];
-
-/** The column behind each dimension (the API says `group`, the tables `group_id`). */
-export const DIMENSION_COLUMNS: Readonly<Record<Dimension, string>> = {
-  tenant: 'tenant',
-  user_id: 'user_id',
-  group: 'group_id',
-  agent: 'agent',
-  feature: 'feature',
-  provider: 'provider',
-  model_key: 'model_key',
-  model: 'model',
-  api_key_id: 'api_key_id',
-  status: 'status',
-};
+import { TOKEN_CLASSES, type TokenClass, COST_CLASSES, type CostClass } from '../core/classes.js';
 
 /** Time buckets, read on the wall clock of the query's time zone; weeks start on Monday (ISO). */
 export const BUCKETS = ['hour', 'day', 'week', 'month'] as const;
 export type Bucket = (typeof BUCKETS)[number];
 
-/** Statuses an event may carry. */
-export const STATUSES = ['ok', 'error', 'cancelled'] as const;
-
-export const COST_CLASSES: readonly CostClass[] = [...TOKEN_CLASSES, ...UNIT_CLASSES];
 
 /** Integer measures (JSON numbers). */
 export const COUNT_MEASURES = [

@@ -3,9 +3,10 @@
  * document (src/api/routes/usage.ts), built from the same lists the service
  * validates against so the two cannot drift.
  */
-import { TOKEN_CLASSES } from '../normalize/types.js';
-import { BUCKETS, COST_CLASSES, COUNT_MEASURES, DIMENSIONS, MONEY_MEASURES, SORTABLE_MEASURES, STATUSES } from './model.js';
+import { BUCKETS, COUNT_MEASURES, MONEY_MEASURES, SORTABLE_MEASURES } from './model.js';
 import { MAX_BREAKDOWN_LIMIT, MAX_FILTER_VALUES } from './inputs.js';
+import { TOKEN_CLASSES, COST_CLASSES } from '../core/classes.js';
+import { BREAKDOWN_DIMENSIONS, EVENT_STATUSES } from '../core/dimensions.js';
 
 type Schema = Readonly<Record<string, unknown>>;
 
@@ -35,7 +36,7 @@ export const COMMON_PARAMETERS: readonly ParameterSpec[] = [
   named('provider', list('Only these providers.')),
   named('model', list('Only these models: matches the canonical model_key (`openai/gpt-4o`) or the model as reported (`gpt-4o-2024-08-06`).')),
   named('api_key_id', list('Only these API key ids (of the caller’s own keys, as sent in events).')),
-  named('status', list('Only these statuses.', { type: 'string', enum: [...STATUSES] })),
+  named('status', list('Only these statuses.', { type: 'string', enum: [...EVENT_STATUSES] })),
   { name: 'priced', in: 'query', description: 'true: priced events only; false: unpriced only.', schema: { type: 'boolean' } },
   named('tag', list('Metadata tag `key=value` (repeatable; all must match; reads raw events).', { type: 'string', pattern: '^[^=]{1,128}=.{0,1024}$' })),
 ];
@@ -51,7 +52,7 @@ export const SUMMARY_PARAMETERS: readonly ParameterSpec[] = [...COMMON_PARAMETER
 
 export const BREAKDOWN_PARAMETERS: readonly ParameterSpec[] = [
   ...SUMMARY_PARAMETERS,
-  { name: 'by', in: 'query', description: 'One or two dimensions, repeated or comma-separated (`by=model_key,user_id`). Give `by` and/or `bucket`.', schema: { type: 'array', items: { type: 'string', enum: [...DIMENSIONS] }, maxItems: 2 } },
+  { name: 'by', in: 'query', description: 'One or two dimensions, repeated or comma-separated (`by=model_key,user_id`). Give `by` and/or `bucket`.', schema: { type: 'array', items: { type: 'string', enum: [...BREAKDOWN_DIMENSIONS] }, maxItems: 2 } },
   { name: 'bucket', in: 'query', description: 'Time bucket in `tz` (week = ISO, from Monday).', schema: { type: 'string', enum: [...BUCKETS] } },
   { name: 'sort', in: 'query', description: 'Measure that ranks the groups. Default cost_total.', schema: { type: 'string', enum: [...SORTABLE_MEASURES] } },
   { name: 'order', in: 'query', description: 'desc (default) or asc.', schema: { type: 'string', enum: ['desc', 'asc'] } },
@@ -62,7 +63,7 @@ export const TIMESERIES_PARAMETERS: readonly ParameterSpec[] = [
   ...SUMMARY_PARAMETERS,
   { name: 'bucket', in: 'query', description: 'Time bucket in `tz`. Default day.', schema: { type: 'string', enum: [...BUCKETS] } },
   { name: 'measure', in: 'query', description: 'The measure plotted, or `all` (every measure per bucket). Default cost_total.', schema: { type: 'string', enum: [...SORTABLE_MEASURES, 'all'] } },
-  { name: 'stack_by', in: 'query', description: 'Split into one series per value of this dimension (top N by the measure, then `other`).', schema: { type: 'string', enum: [...DIMENSIONS] } },
+  { name: 'stack_by', in: 'query', description: 'Split into one series per value of this dimension (top N by the measure, then `other`).', schema: { type: 'string', enum: [...BREAKDOWN_DIMENSIONS] } },
   { name: 'limit', in: 'query', description: 'Series kept when stacking. Default 10, at most 100.', schema: { type: 'integer', minimum: 1, maximum: 100 } },
 ];
 
@@ -141,14 +142,14 @@ export const SUMMARY_SCHEMA: Schema = {
 };
 
 const dimensionProps: Record<string, Schema> = {};
-for (const d of DIMENSIONS) dimensionProps[d] = { type: ['string', 'null'], description: `Present when grouped by ${d}; null when events had none.` };
+for (const d of BREAKDOWN_DIMENSIONS) dimensionProps[d] = { type: ['string', 'null'], description: `Present when grouped by ${d}; null when events had none.` };
 
 export const BREAKDOWN_SCHEMA: Schema = {
   type: 'object',
   required: ['range', 'by', 'bucket', 'sort', 'order', 'limit', 'rows', 'other', 'totals', 'source'],
   properties: {
     range: RANGE_SCHEMA,
-    by: { type: 'array', items: { type: 'string', enum: [...DIMENSIONS] } },
+    by: { type: 'array', items: { type: 'string', enum: [...BREAKDOWN_DIMENSIONS] } },
     bucket: { type: ['string', 'null'], enum: [...BUCKETS, null] },
     sort: { type: 'string' },
     order: { type: 'string', enum: ['asc', 'desc'] },

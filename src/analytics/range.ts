@@ -14,8 +14,8 @@
  *
  * Without --until, `to` is the named period's end, else now.
  */
-import { validationError } from '../errors.js';
-import { instantOf, wallClock } from '../budgets/zoned.js';
+import { validationError } from '../core/errors.js';
+import { instantOf, wallClock } from '../core/zones.js';
 import { bucketStart } from './buckets.js';
 import { parseInstant } from './time.js';
 

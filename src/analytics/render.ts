@@ -5,9 +5,10 @@
  * same figures the summary endpoint gives.
  */
 import { renderTable, thousands, type Column } from '../cli/output.js';
-import { formatUsdFixed, parseUsd } from '../money.js';
-import { COUNT_MEASURES, MONEY_MEASURES, type Bucket, type Dimension, type Measures } from './model.js';
+import { formatUsdFixed, parseUsd } from '../core/money.js';
+import { COUNT_MEASURES, MONEY_MEASURES, type Bucket, type Measures } from './model.js';
 import type { BreakdownResult, SummaryResult } from './types.js';
+import { type BreakdownDimension } from '../core/dimensions.js';
 
 export interface RenderOptions {
   /** Decimal places of USD amounts in tables. Default 4. */
@@ -50,7 +51,7 @@ type Row = Measures & { label: Record<string, string> };
 export function breakdownTable(result: BreakdownResult, options: RenderOptions = {}): string {
   const decimals = options.decimals ?? 4;
   const keys: string[] = [...(result.bucket === null ? [] : ['bucket']), ...result.by];
-  const label = (r: { bucket?: string } & Partial<Record<Dimension, string | null>>): Record<string, string> => {
+  const label = (r: { bucket?: string } & Partial<Record<BreakdownDimension, string | null>>): Record<string, string> => {
     const out: Record<string, string> = {};
     if (result.bucket !== null) out.bucket = bucketLabel(r.bucket ?? '', result.bucket);
     for (const d of result.by) out[d] = r[d] ?? '(none)';
@@ -106,7 +107,7 @@ export function breakdownCsv(result: BreakdownResult): string {
   const keys: string[] = [...(result.bucket === null ? [] : ['bucket']), ...result.by];
   const lines = [[...keys, ...CSV_MEASURES, 'other_groups'].join(',')];
   const measures = (m: Measures): string[] => CSV_MEASURES.map((k) => csvCell(m[k]));
-  for (const r of result.rows) lines.push([...keys.map((k) => csvCell(k === 'bucket' ? r.bucket : r[k as Dimension] ?? '')), ...measures(r), ''].join(','));
+  for (const r of result.rows) lines.push([...keys.map((k) => csvCell(k === 'bucket' ? r.bucket : r[k as BreakdownDimension] ?? '')), ...measures(r), ''].join(','));
   for (const o of result.other) lines.push([...keys.map((k) => csvCell(k === 'bucket' ? o.bucket : '(other)')), ...measures(o), String(o.groups)].join(','));
   return lines.join('\n') + '\n';
 }

@@ -11,6 +11,7 @@
 import { MEASURE_NAMES } from '../store/queries/measures.js';
 import { ROLLUP_TABLES } from '../store/queries/grain.js';
 import type { SqlQuery } from '../store/types.js';
+import { columnOf, type DimensionName } from '../core/dimensions.js';
 import type { Filters } from './inputs.js';
 import type { Segment, SourcePlan } from './plan.js';
 import { dateTime64Text } from './time.js';
@@ -29,15 +30,8 @@ export class Params {
   }
 }
 
-const LIST_FILTERS: readonly (readonly [keyof Filters, string])[] = [
-  ['user_id', 'user_id'],
-  ['group', 'group_id'],
-  ['agent', 'agent'],
-  ['feature', 'feature'],
-  ['provider', 'provider'],
-  ['api_key_id', 'api_key_id'],
-  ['status', 'status'],
-];
+/** Filters that are a list of values of one dimension; `model` (key or reported) and the raw-only ones are built apart. */
+const LIST_FILTERS = ['user_id', 'group', 'agent', 'feature', 'provider', 'api_key_id', 'status'] as const satisfies readonly (keyof Filters & DimensionName)[];
 
 /** The tenant condition (first: it leads every sort key) and the filter conditions, AND-combined. */
 export interface Conditions {
@@ -52,9 +46,9 @@ export interface Conditions {
 export function filterConditions(scope: TenantScope, filters: Filters, params: Params, raw: boolean): Conditions {
   const tenant = scope === null ? null : `tenant = ${params.bind('tenant', 'String', scope)}`;
   const out: string[] = [];
-  for (const [name, column] of LIST_FILTERS) {
+  for (const name of LIST_FILTERS) {
     const values = filters[name];
-    if (Array.isArray(values)) out.push(`${column} IN ${params.bind(name, 'Array(String)', [...values])}`);
+    if (Array.isArray(values)) out.push(`${columnOf(name)} IN ${params.bind(name, 'Array(String)', [...values])}`);
   }
   if (filters.model) {
     const p = params.bind('model', 'Array(String)', [...filters.model]);

@@ -1,14 +1,12 @@
 /**
  * Instants and time zones for analytics inputs: RFC 3339 instants, dates and
- * local date-times read in the query's IANA zone, and the zone name as
- * ClickHouse will be given it. Wall-clock arithmetic is `Intl`-only
- * (src/budgets/zoned.ts), so it agrees with ClickHouse's own tz database on
- * DST days.
+ * local date-times read in the query's IANA zone (src/core/time.ts reads the
+ * text, src/core/zones.ts the wall clock), and the zone name as ClickHouse
+ * will be given it. Wall-clock arithmetic is `Intl`-only, so it agrees with
+ * ClickHouse's own tz database on DST days.
  */
-import { instantOf, offsetAt } from '../budgets/zoned.js';
-
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/;
-const LOCAL = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2}))?)?$/;
+import { formatDateTime64, parseDateTime64, parseLocalDateTime, parseRfc3339 } from '../core/time.js';
+import { instantOf } from '../core/zones.js';
 
 let known: Map<string, string> | undefined;
 
@@ -39,12 +37,6 @@ export function resolveTimeZone(name: string): string | null {
   return /[A-Z]/.test(name) ? name : resolved;
 }
 
-function validParts(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): boolean {
-  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return false;
-  const probe = new Date(Date.UTC(y, mo - 1, d));
-  return probe.getUTCMonth() === mo - 1 && probe.getUTCDate() === d;
-}
-
 /**
  * Parses an instant: RFC 3339 with an offset (`2025-03-01T09:30:00Z`,
  * `…+05:30`), or a date / local date-time read on the wall clock of
@@ -53,47 +45,16 @@ function validParts(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): boo
  * Returns epoch milliseconds, or null when the text is neither.
  */
 export function parseInstant(text: string, timeZone: string): number | null {
-  const r = RFC3339.exec(text);
-  if (r) {
-    const [y, mo, d, h, mi, s] = [r[1], r[2], r[3], r[4], r[5], r[6]].map(Number) as [number, number, number, number, number, number];
-    if (!validParts(y, mo, d, h, mi, s)) return null;
-    const ms = Number((r[7] ?? '').padEnd(3, '0').slice(0, 3));
-    const zone = r[8] as string;
-    const offsetMin = zone === 'Z' || zone === 'z' ? 0 : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
-    return Date.UTC(y, mo - 1, d, h, mi, s, ms) - offsetMin * 60_000;
-  }
-  const l = LOCAL.exec(text);
-  if (l) {
-    const [y, mo, d] = [l[1], l[2], l[3]].map(Number) as [number, number, number];
-    const h = l[4] === undefined ? 0 : Number(l[4]);
-    const mi = l[5] === undefined ? 0 : Number(l[5]);
-    const s = l[6] === undefined ? 0 : Number(l[6]);
-    if (!validParts(y, mo, d, h, mi, s)) return null;
-    return instantOf({ year: y, month: mo, day: d, hour: h, minute: mi, second: s }, timeZone);
-  }
-  return null;
-}
-
-const pad = (n: number, w = 2): string => String(Math.abs(n)).padStart(w, '0');
-
-/** RFC 3339 text of an instant with the zone's offset at that instant: `2025-03-10T00:00:00+05:30` (`Z` for UTC). */
-export function formatInstant(ms: number, timeZone: string): string {
-  const offset = offsetAt(ms, timeZone);
-  const local = new Date(ms + offset);
-  const base = local.toISOString().slice(0, 19);
-  const frac = ms % 1000 === 0 ? '' : `.${pad(((ms % 1000) + 1000) % 1000, 3)}`;
-  if (offset === 0) return `${base}${frac}Z`;
-  const minutes = Math.round(Math.abs(offset) / 60_000);
-  return `${base}${frac}${offset < 0 ? '-' : '+'}${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}`;
+  const exact = parseRfc3339(text);
+  if (exact !== null) return exact;
+  const local = parseLocalDateTime(text);
+  return local === null ? null : instantOf(local, timeZone);
 }
 
 /** `YYYY-MM-DD hh:mm:ss.sss` UTC: the text of a DateTime64(3, 'UTC') parameter. */
-export function dateTime64Text(ms: number): string {
-  const iso = new Date(ms).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
-}
+export const dateTime64Text = formatDateTime64;
 
-/** Parses `YYYY-MM-DD hh:mm:ss[.sss]` (UTC, as the store prints DateTime64) into epoch ms. */
+/** Epoch ms of `YYYY-MM-DD hh:mm:ss.sss` (UTC, as the store prints DateTime64); NaN when it is not that. */
 export function parseStoreTime(text: string): number {
-  return Date.parse(`${text.replace(' ', 'T')}Z`);
+  return parseDateTime64(text) ?? Number.NaN;
 }

@@ -4,8 +4,9 @@
  * except record and session times, which are UTC (`…Z`). USD amounts are
  * exact decimal strings; counts are integers.
  */
-import type { CostClass } from '../pricing/types.js';
-import type { Bucket, Dimension, Measure, Measures } from './model.js';
+import type { Bucket, Measure, Measures } from './model.js';
+import { type CostClass } from '../core/classes.js';
+import { type BreakdownDimension } from '../core/dimensions.js';
 
 export interface RangeInfo {
   /** Inclusive. */
@@ -55,14 +56,14 @@ export interface SummaryResult {
 }
 
 /** A breakdown row: `bucket` when bucketed, one field per `by` dimension (null = the event had none), the measures. */
-export type BreakdownRow = Measures & { readonly bucket?: string } & Readonly<Partial<Record<Dimension, string | null>>>;
+export type BreakdownRow = Measures & { readonly bucket?: string } & Readonly<Partial<Record<BreakdownDimension, string | null>>>;
 
 /** The groups beyond the top N, summed (per bucket when bucketed); `groups` says how many. */
 export type BreakdownOther = Measures & { readonly bucket?: string; readonly groups: number };
 
 export interface BreakdownResult {
   readonly range: RangeInfo;
-  readonly by: readonly Dimension[];
+  readonly by: readonly BreakdownDimension[];
   readonly bucket: Bucket | null;
   readonly sort: Measure;
   readonly order: 'asc' | 'desc';
@@ -92,7 +93,7 @@ export interface TimeseriesResult {
   readonly range: RangeInfo;
   readonly bucket: Bucket;
   readonly measure: Measure | 'all';
-  readonly stack_by: Dimension | null;
+  readonly stack_by: BreakdownDimension | null;
   /** Bucket starts, every bucket of the range (the first may start before `from`). */
   readonly buckets: readonly string[];
   /** Without stack_by one series; with it the top N by the measure, then `other` if any. */

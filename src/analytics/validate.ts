@@ -4,7 +4,7 @@
  * parameter (`from`, `user_id[1]`, `tag[0]`).
  */
 import type { z } from 'zod';
-import { validationError, type FieldError } from '../errors.js';
+import { validationError, type FieldError } from '../core/errors.js';
 
 function describe(input: unknown): string {
   if (input === undefined) return 'nothing';

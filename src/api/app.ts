@@ -5,10 +5,10 @@
  * given, so each process serves exactly what it runs.
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
-import type { HealthState } from '../health.js';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics/registry.js';
-import { TallyError } from '../errors.js';
+import type { HealthState } from '../core/health.js';
+import type { Logger } from '../core/logger.js';
+import type { Metrics } from '../core/metrics.js';
+import { TallyError } from '../core/errors.js';
 import { type ApiKeyring, OPEN_ACCESS, presentedKey, requirePermission, type Permission, type Principal } from './auth.js';
 import { errorHandler, notFound } from './errors.js';
 import { registerHealthRoutes } from './routes/health.js';

@@ -7,7 +7,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ApiKeyConfig, ApiRole } from '../config/schema.js';
-import { TallyError } from '../errors.js';
+import { TallyError } from '../core/errors.js';
 
 export interface Principal {
   readonly keyId: string;

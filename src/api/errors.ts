@@ -1,6 +1,6 @@
 /** Maps every error to one JSON shape: `{ error: { code, message, details } }` with the catalog's status. */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { TallyError, isTallyError } from '../errors.js';
+import { TallyError, isTallyError } from '../core/errors.js';
 
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly details?: Record<string, unknown> };

@@ -6,7 +6,7 @@
  * new set with a new version.
  */
 import type { CheckField } from '../counters/types.js';
-import { parseUsd } from '../money.js';
+import { parseUsd } from '../core/money.js';
 import { counterPeriodId, parseWindow, type Period } from './periods.js';
 import { ScopeMatcher, type DimValues } from './scope.js';
 import { assignmentKey, tierOf, type Tier, type TierAssignment } from './tiers.js';

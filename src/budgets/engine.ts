@@ -10,9 +10,9 @@
  *
  * Reconcile lives in reconcile.ts and uses the same counter store.
  */
-import { TallyError, validationError } from '../errors.js';
-import type { Logger } from '../logger.js';
-import { silentLogger } from '../logger.js';
+import { TallyError, validationError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { silentLogger } from '../core/logger.js';
 import type { Slot } from '../counters/keys.js';
 import type { AnalyticsStore } from '../store/types.js';
 import { isStaleBudgets } from '../counters/codes.js';

@@ -8,13 +8,13 @@
  * unchanged (parsing is idempotent).
  */
 import { z } from 'zod';
-import { TallyError, type FieldError } from '../errors.js';
+import { TallyError, type FieldError } from '../core/errors.js';
 import { uuidv7 } from '../events/ids.js';
-import { formatScaled, parseUsd, formatUsd } from '../money.js';
-import { TOKEN_CLASSES, type TokenClass } from '../normalize/types.js';
+import { formatScaled, parseUsd, formatUsd } from '../core/money.js';
 import { MAX_COUNTER_COST } from '../counters/fields.js';
 import { PERIOD_KINDS, formatWindow, parseWindow, granularityOf, type PeriodKind } from './periods.js';
-import { canonicalTimeZone } from './zoned.js';
+import { canonicalTimeZone } from '../core/zones.js';
+import { TOKEN_CLASSES, type TokenClass } from '../core/classes.js';
 
 export const METRICS = ['cost', 'tokens', 'requests'] as const;
 export type Metric = (typeof METRICS)[number];

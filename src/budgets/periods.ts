@@ -23,8 +23,8 @@
  * looks back at least (N−1)·g and less than N·g. It slides at every sub-bucket
  * boundary (`resets_at`).
  */
-import { TallyError } from '../errors.js';
-import { MS_PER_DAY, MS_PER_MINUTE, instantOf, isoWeek, isoWeekday, wallClock } from './zoned.js';
+import { TallyError } from '../core/errors.js';
+import { MS_PER_DAY, MS_PER_MINUTE, instantOf, isoWeek, isoWeekday, wallClock } from '../core/zones.js';
 
 export const CALENDAR_KINDS = ['daily', 'weekly', 'monthly', 'yearly'] as const;
 export type CalendarKind = (typeof CALENDAR_KINDS)[number];

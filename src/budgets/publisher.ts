@@ -11,9 +11,9 @@
  * WebhookNotifier from a consumer of the alerts topic instead (deliveries are
  * deduplicated by `x-tally-delivery`, the alert id).
  */
-import type { Logger } from '../logger.js';
-import { silentLogger } from '../logger.js';
-import { errorMessage } from '../errors.js';
+import type { Logger } from '../core/logger.js';
+import { silentLogger } from '../core/logger.js';
+import { errorMessage } from '../core/errors.js';
 import type { BudgetEngine } from './engine.js';
 import type { ThresholdCrossing } from './types.js';
 import type { WebhookNotifier } from './webhooks.js';

@@ -9,10 +9,10 @@
  * then set back to zero instead of being left alone.
  */
 import type { SqlQuery } from '../store/types.js';
-import { formatDateTime64 } from '../store/sql.js';
-import { TOKEN_CLASSES } from '../normalize/types.js';
 import type { Dimension } from './model.js';
 import { DIM_COLUMNS, type ScopeDim } from './scope.js';
+import { TOKEN_CLASSES } from '../core/classes.js';
+import { formatDateTime64 } from '../core/time.js';
 
 /** The column expression a dimension is read from. `model` is the resolved key, else the model as reported. */
 export function dimExpr(d: Dimension): string {

@@ -21,9 +21,8 @@
  * swaps are sent in chunks under the lock.
  */
 import { randomUUID } from 'node:crypto';
-import { TallyError } from '../errors.js';
-import { parseUsd } from '../money.js';
-import { TOKEN_CLASSES, type TokenClass } from '../normalize/types.js';
+import { TallyError } from '../core/errors.js';
+import { parseUsd } from '../core/money.js';
 import { parseFenceField, type Slot } from '../counters/keys.js';
 import type { CounterValue, FenceSnapshot, SwapCounter, UsageAmounts } from '../counters/types.js';
 import type { AnalyticsStore } from '../store/types.js';
@@ -35,6 +34,7 @@ import { BucketCache, watchFor, type Watch } from './plan.js';
 import { maxOffsetsQuery, sumsQuery, tenantsQuery, type FencePosition, type MaxOffsetRow, type SumsRow, type TenantRow } from './queries.js';
 import type { DimValues } from './scope.js';
 import type { Dimension } from './model.js';
+import { TOKEN_CLASSES, type TokenClass } from '../core/classes.js';
 
 export interface ReconcileOptions {
   /** Only this budget's counters. Default: every budget. */

@@ -4,8 +4,8 @@
  * query object with bound parameters.
  */
 import type { AnalyticsStore, SqlQuery } from '../store/types.js';
-import { formatDateTime64 } from '../store/sql.js';
 import { BudgetRepository, type RepositoryOptions, type RepositoryStorage, type RowKind, type StoredRow } from './repository.js';
+import { formatDateTime64 } from '../core/time.js';
 
 const TABLES: Readonly<Record<RowKind, { table: string; key: string; body: string }>> = {
   budget: { table: 'budgets', key: 'id', body: 'body' },

@@ -13,7 +13,7 @@
  * `version()` — the maximum over all rows, deletions included — moves with
  * every change, whichever process wrote it.
  */
-import { TallyError, type FieldError } from '../errors.js';
+import { TallyError, type FieldError } from '../core/errors.js';
 import type { BudgetState } from './catalog.js';
 import { budgetInvalid, parseBudget, sameBudget, type Budget, type ParseBudgetOptions } from './model.js';
 import { parseTier, tierToInput, type Tier, type TierAssignment } from './tiers.js';

@@ -5,7 +5,7 @@
  * `<slots>` is `t`, `g`, `tg` or `n` (nothing held). Callers treat it as opaque.
  */
 import type { Slot } from '../counters/keys.js';
-import { TallyError } from '../errors.js';
+import { TallyError } from '../core/errors.js';
 import { uuidv7 } from '../events/ids.js';
 
 export interface ReservationRef {

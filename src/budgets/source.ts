@@ -6,9 +6,9 @@
  * once. An apply refused for a stale set (the counters saw a newer version)
  * forces a reload too.
  */
-import { errorMessage } from '../errors.js';
-import type { Logger } from '../logger.js';
-import { silentLogger } from '../logger.js';
+import { errorMessage } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { silentLogger } from '../core/logger.js';
 import { BudgetSet, type BudgetState } from './catalog.js';
 
 export interface BudgetSource {

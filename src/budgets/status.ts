@@ -4,7 +4,7 @@
  */
 import { heldOf, usedOf } from '../counters/fields.js';
 import type { CounterValue, HeldAmounts } from '../counters/types.js';
-import { formatUsd } from '../money.js';
+import { formatUsd } from '../core/money.js';
 import type { CompiledBudget } from './catalog.js';
 import type { Metric } from './model.js';
 import type { PeriodWindow } from './periods.js';

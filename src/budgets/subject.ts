@@ -3,7 +3,7 @@
  * events); the model is resolved to its catalog key when a resolver is given,
  * so a budget scoped to `openai/gpt-4o` matches a caller that says `gpt-4o`.
  */
-import { validationError, type FieldError } from '../errors.js';
+import { validationError, type FieldError } from '../core/errors.js';
 import type { CompiledBudget } from './catalog.js';
 import { DIMENSIONS, type Dimension } from './model.js';
 import type { DimValues } from './scope.js';

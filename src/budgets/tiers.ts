@@ -11,7 +11,7 @@
  * already counted.
  */
 import { z } from 'zod';
-import type { FieldError } from '../errors.js';
+import type { FieldError } from '../core/errors.js';
 import { budgetInputSchema, budgetInvalid, parseBudget, zodFieldErrors, type Budget, type ParseBudgetOptions } from './model.js';
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;

@@ -4,11 +4,11 @@
  * Every amount is a decimal string: USD for cost (`"12.5"`), a whole number
  * for tokens and requests.
  */
-import type { Money } from '../money.js';
-import type { TokenClass } from '../normalize/types.js';
+import type { Money } from '../core/money.js';
 import type { Dimension, Enforcement, Metric } from './model.js';
 import type { PeriodKind } from './periods.js';
 import type { PricedEvent } from '../pipeline/types.js';
+import { type TokenClass } from '../core/classes.js';
 
 /** Who a quota check is for. `tenant` defaults to `default`, like events. */
 export interface Subject {

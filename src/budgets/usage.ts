@@ -3,11 +3,11 @@
  * or actual usage is, as exact integers.
  */
 import type { CheckField, HeldAmounts, UsageAmounts } from '../counters/types.js';
-import { TallyError, validationError, type FieldError } from '../errors.js';
-import { parseUsd } from '../money.js';
-import { TOKEN_CLASSES, type TokenClass } from '../normalize/types.js';
+import { TallyError, validationError, type FieldError } from '../core/errors.js';
+import { parseUsd } from '../core/money.js';
 import type { PricedEvent } from '../pipeline/types.js';
 import type { ActualUsage, CostEstimator, Subject, UsageEstimate } from './types.js';
+import { TOKEN_CLASSES, type TokenClass } from '../core/classes.js';
 
 /** What one event adds: its cost (0 when unpriced), tokens (total and per class) and requests. */
 export function eventUsage(e: PricedEvent): UsageAmounts {

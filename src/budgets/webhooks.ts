@@ -22,10 +22,10 @@
  * stream; the usage.alerts topic stays the durable record.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { TallyError, errorMessage } from '../errors.js';
-import type { Logger } from '../logger.js';
-import { silentLogger } from '../logger.js';
-import { withRetry } from '../retry.js';
+import { TallyError, errorMessage } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { silentLogger } from '../core/logger.js';
+import { withRetry } from '../core/retry.js';
 import type { ThresholdCrossing } from './types.js';
 
 export interface WebhookTarget {

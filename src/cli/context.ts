@@ -2,9 +2,9 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import type { TallyConfig } from '../config/schema.js';
-import { HealthState } from '../health.js';
-import { createLogger, type Logger } from '../logger.js';
-import { createMetrics, type Metrics } from '../metrics/registry.js';
+import { HealthState } from '../core/health.js';
+import { createLogger, type Logger } from '../core/logger.js';
+import { createMetrics, type Metrics } from '../core/metrics.js';
 
 export interface CliContext {
   readonly config: TallyConfig;

@@ -3,7 +3,7 @@
  * with --json), progress and diagnostics on stderr, so a pipe never sees a
  * progress bar.
  */
-import { isTallyError, errorMessage } from '../errors.js';
+import { isTallyError, errorMessage } from '../core/errors.js';
 
 export type Align = 'left' | 'right';
 

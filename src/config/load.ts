@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { TallyError, type FieldError } from '../errors.js';
+import { TallyError, type FieldError } from '../core/errors.js';
 import { configSchema, type TallyConfig } from './schema.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };

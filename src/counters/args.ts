@@ -2,7 +2,6 @@
  * Requests of the counter port → KEYS and ARGV of the Lua scripts (see the
  * header of each script for the layout). Pure; unit-tested.
  */
-import { TOKEN_CLASSES } from '../normalize/types.js';
 import type { CounterKeys, Slot } from './keys.js';
 import { ALL_FIELDS, USED_FIELDS, checkFieldCode, splitCost, usageArgs } from './fields.js';
 import {
@@ -10,6 +9,7 @@ import {
   type ApplyRequest, type HeldAmounts, type MarksRequest, type ReadGroup, type ReservePart, type ReserveRequest,
   type SettleRequest, type SnapshotRequest, type SwapRequest, type UsageAmounts,
 } from './types.js';
+import { TOKEN_CLASSES } from '../core/classes.js';
 
 export interface ScriptCall {
   readonly keys: string[];

@@ -4,7 +4,7 @@
  * adapter reports failures through the same function, so both adapters fail
  * alike.
  */
-import { TallyError, errorMessage, isTallyError } from '../errors.js';
+import { TallyError, errorMessage, isTallyError } from '../core/errors.js';
 
 export const STATUS = {
   OK: 0,

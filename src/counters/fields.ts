@@ -17,8 +17,8 @@
  * Holds (reservations) use the same scheme in `hc1`/`hc0`, plus `ht` (tokens)
  * and `hr` (requests). Tokens are `t` (total) and `t_<class>`; requests `r`.
  */
-import { TOKEN_CLASSES, type TokenClass } from '../normalize/types.js';
 import type { CheckField, CounterValue, HeldAmounts, UsageAmounts } from './types.js';
+import { TOKEN_CLASSES, type TokenClass } from '../core/classes.js';
 
 export const COST_BASE = 1_000_000_000n;
 

@@ -23,7 +23,7 @@
  * name another's key. Tenant tags start with `t.`, so no tenant can be the
  * global slot.
  */
-import { TallyError } from '../errors.js';
+import { TallyError } from '../core/errors.js';
 
 /** The slot a call runs in: a tenant, or `null` for the global slot. */
 export type Slot = string | null;

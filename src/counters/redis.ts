@@ -6,7 +6,7 @@
  * that goes wrong on the wire becomes COUNTERS_UNAVAILABLE (retriable).
  */
 import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
-import { TallyError } from '../errors.js';
+import { TallyError } from '../core/errors.js';
 import { STATUS, statusError, unavailable } from './codes.js';
 import { applyCall, marksCall, readCall, reserveCall, settleCall, snapshotCall, swapCall, type ScriptCall } from './args.js';
 import { ALL_FIELDS, decodeFields } from './fields.js';

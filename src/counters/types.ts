@@ -9,8 +9,8 @@
  *
  * All amounts are exact integers: cost in femto-USD, tokens, requests.
  */
-import type { TokenClass } from '../normalize/types.js';
 import type { CounterKeys, Slot } from './keys.js';
+import { type TokenClass } from '../core/classes.js';
 
 export type { Slot } from './keys.js';
 

@@ -5,9 +5,9 @@
  * would), which the processor dead-letters with its reason.
  */
 import { OPEN_ACCESS } from '../api/auth.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../core/errors.js';
 import type { IngestService } from '../ingest/service.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../core/logger.js';
 import type { LogProducer } from '../log/types.js';
 import { demoEvents, rng } from './traffic.js';
 

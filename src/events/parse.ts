@@ -10,13 +10,13 @@
  * (VALIDATION_FAILED, one FieldError per problem, paths as the user wrote them).
  */
 import { Buffer } from 'node:buffer';
-import type { FieldError } from '../errors.js';
+import type { FieldError } from '../core/errors.js';
 import type { Envelope, Rejection } from '../pipeline/types.js';
 import { fromCloudEvent } from './envelopes/cloudevents.js';
 import { fromOtel, isOtelEnvelope } from './envelopes/otel.js';
 import { isPlainObject, type EnvelopeOutcome, type SourcePaths } from './envelopes/types.js';
 import { toCandidate } from './envelopes/v1.js';
-import { locateJsonError } from '../json/lossless.js';
+import { locateJsonError } from '../core/lossless-json.js';
 import { EVENT_LIMITS, type UsageEvent } from './schema.js';
 import { validateCandidate } from './validate.js';
 

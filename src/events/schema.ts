@@ -7,7 +7,9 @@
  * `extra`, which is stored as JSON.
  */
 import { z } from 'zod';
-import { parseTimestamp, RFC3339_PATTERN } from './time.js';
+import { parseTimestamp } from './time.js';
+import { RFC3339_PATTERN } from '../core/time.js';
+import { EVENT_STATUSES } from '../core/dimensions.js';
 
 /** Bounds on one event. The API and the processor enforce the same numbers. */
 export const EVENT_LIMITS = {
@@ -41,7 +43,6 @@ const identity = () => bounded(EVENT_LIMITS.maxIdLength);
 const count = z.number().int('must be a whole number').nonnegative('must not be negative');
 const quantity = z.number().nonnegative('must not be negative').finite('must be a finite number');
 
-export const EVENT_STATUSES = ['ok', 'error', 'cancelled'] as const;
 
 export const usageEventV1 = z.object({
   event_id: bounded(EVENT_LIMITS.maxEventIdLength)
@@ -93,7 +94,6 @@ export const usageEventV1 = z.object({
 export type UsageEvent = z.output<typeof usageEventV1>;
 /** A v1 event as a producer writes it. */
 export type UsageEventInput = z.input<typeof usageEventV1>;
-export type EventStatus = (typeof EVENT_STATUSES)[number];
 
 /** The field names of the v1 event; anything else at the top level goes to `extra`. */
 export const EVENT_FIELDS: ReadonlySet<string> = new Set(Object.keys(usageEventV1.shape));

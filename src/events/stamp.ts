@@ -11,7 +11,7 @@
  *   the millisecond are truncated, not rounded: `…:00.999999Z` stays in the
  *   same millisecond, so an event never moves into the next period.
  */
-import { TallyError, validationError } from '../errors.js';
+import { TallyError, validationError } from '../core/errors.js';
 import type { StampedEvent } from '../pipeline/types.js';
 import { uuidv7 } from './ids.js';
 import type { UsageEvent } from './schema.js';

@@ -9,11 +9,12 @@
  * test holds the two to the same answers.
  */
 import type { z } from 'zod';
-import type { FieldError } from '../errors.js';
+import type { FieldError } from '../core/errors.js';
 import { isPlainObject } from './envelopes/types.js';
 import { formatPath } from './paths.js';
-import { DECIMAL_PATTERN, EVENT_ID_PATTERN, EVENT_LIMITS, EVENT_STATUSES, usageEventV1, type UsageEvent } from './schema.js';
+import { DECIMAL_PATTERN, EVENT_ID_PATTERN, EVENT_LIMITS, usageEventV1, type UsageEvent } from './schema.js';
 import { parseTimestamp } from './time.js';
+import { EVENT_STATUSES } from '../core/dimensions.js';
 
 export type ValidateOutcome = { ok: true; event: UsageEvent } | { ok: false; errors: FieldError[] };
 

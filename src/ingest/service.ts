@@ -7,10 +7,10 @@
  * bad ones are listed with their index, field paths and reasons.
  */
 import type { Principal } from '../api/auth.js';
-import { TallyError, type FieldError } from '../errors.js';
+import { TallyError, type FieldError } from '../core/errors.js';
 import { EVENT_LIMITS } from '../events/schema.js';
 import type { LogMessage, LogProducer } from '../log/types.js';
-import type { Metrics } from '../metrics/registry.js';
+import type { Metrics } from '../core/metrics.js';
 import { acceptInput, RECEIVED_AT_HEADER } from '../pipeline/price-event.js';
 import type { StampedEvent } from '../pipeline/types.js';
 

@@ -9,9 +9,9 @@
  * meanwhile (up to `maxBatchRecords` / `maxBytesPerPartition`). There is no
  * broker-side wait, so `maxWaitTimeMs` and `minBytes` do not apply.
  */
-import { TallyError, errorMessage } from '../errors.js';
-import type { Logger } from '../logger.js';
-import { backoffDelay } from '../retry.js';
+import { TallyError, errorMessage } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { backoffDelay } from '../core/retry.js';
 import type { PartitionLog } from './direct-partition.js';
 import type { TicketBook } from './direct-tickets.js';
 import type { BatchContext, BatchHandler, ConsumerOptions, LogConsumer, PartitionLag } from './types.js';

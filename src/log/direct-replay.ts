@@ -4,7 +4,7 @@
  * after partition, each in offset order. Records evicted meanwhile (a reader
  * slower than the retention window) are skipped, as Kafka's retention would.
  */
-import { TallyError } from '../errors.js';
+import { TallyError } from '../core/errors.js';
 import type { DirectTopic } from './direct-consumer.js';
 import type { LogRecord, ReplayOptions } from './types.js';
 

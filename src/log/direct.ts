@@ -25,8 +25,8 @@
  *   process: durability in embedded mode is the analytics store's.
  * - Each consumer group has at most one running member at a time.
  */
-import { TallyError } from '../errors.js';
-import { component, silentLogger, type Logger } from '../logger.js';
+import { TallyError } from '../core/errors.js';
+import { component, silentLogger, type Logger } from '../core/logger.js';
 import { DirectLogConsumer, type DirectCore, type DirectTopic, type GroupOffsets } from './direct-consumer.js';
 import { PartitionLog } from './direct-partition.js';
 import { directReplay } from './direct-replay.js';

@@ -11,9 +11,9 @@
  * - Admin: one shared client for topics, offsets and lag, connected lazily.
  */
 import { Kafka, Partitioners, type Admin, type KafkaConfig, type Producer, type RetryOptions as KafkaRetryOptions, type SASLOptions } from 'kafkajs';
-import { TallyError } from '../errors.js';
-import { component, silentLogger, type Logger } from '../logger.js';
-import { sleep, withRetry, type RetryOptions } from '../retry.js';
+import { TallyError } from '../core/errors.js';
+import { component, silentLogger, type Logger } from '../core/logger.js';
+import { sleep, withRetry, type RetryOptions } from '../core/retry.js';
 import { KafkaLogConsumer, type KafkaConsumerSettings } from './kafka-consumer.js';
 import { mapKafkaError } from './kafka-errors.js';
 import { kafkaLogCreator, kafkaLogLevel } from './kafka-logger.js';

@@ -7,7 +7,7 @@
  * gives `prod.usage.raw`), or set one by one; a name set explicitly is used as
  * given, without the prefix.
  */
-import { TallyError } from '../errors.js';
+import { TallyError } from '../core/errors.js';
 import type { TopicSpec } from './types.js';
 
 /** One topic's settings; every field optional. */

@@ -26,7 +26,7 @@
  * A bare {inputTokens, outputTokens, totalTokens} is read as Bedrock Converse
  * (detect.ts): the counts are the same either way.
  */
-import { looksAnthropic, resolveProvider } from './providers.js';
+import { looksAnthropic, resolveProvider } from '../core/providers.js';
 import { acc, child, conflict, count, knownKeys, minus, present, scanUnknown, warn, type UsageObject } from './read.js';
 
 const BASE = 'usage';

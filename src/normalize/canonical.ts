@@ -5,8 +5,8 @@
  * plus optional `requests`, `tool_calls`, `web_search_requests`, `images`,
  * `audio_seconds`, `cost` (USD) and `total`, which must equal the sum.
  */
-import { TOKEN_CLASSES } from './types.js';
 import { acc, conflict, count, knownKeys, quantity, readCost, scanUnknown, type UsageObject } from './read.js';
+import { TOKEN_CLASSES } from '../core/classes.js';
 
 const BASE = 'usage';
 const KEYS = knownKeys([...TOKEN_CLASSES, 'requests', 'tool_calls', 'web_search_requests', 'images', 'audio_seconds', 'cost', 'total']);

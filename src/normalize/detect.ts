@@ -22,7 +22,7 @@
  *   no keys                                               → empty
  * Nothing recognised → null (an error: tally will not price what it cannot read).
  */
-import { looksAnthropic } from './providers.js';
+import { looksAnthropic } from '../core/providers.js';
 import type { UsageShape } from './types.js';
 
 const OTEL = 1;

@@ -12,7 +12,7 @@
  * No zod and no allocation beyond the result on the happy path: this runs per
  * event at well over a million events per second.
  */
-import type { FieldError } from '../errors.js';
+import type { FieldError } from '../core/errors.js';
 import type { UsageEvent } from '../events/schema.js';
 import type { Rejection } from '../pipeline/types.js';
 import { normalizeAiSdk } from './ai-sdk.js';
@@ -31,7 +31,7 @@ import type { NormalizedUsage, UsageShape } from './types.js';
 export type NormalizeOutcome = { ok: true; usage: NormalizedUsage } | { ok: false; errors: FieldError[] };
 
 export { detectShape } from './detect.js';
-export { isKnownProvider, PROVIDER_ALIASES, PROVIDERS, resolveProvider, type ProviderId } from './providers.js';
+export { isKnownProvider, PROVIDER_ALIASES, PROVIDERS, resolveProvider, type ProviderId } from '../core/providers.js';
 
 const NO_FIELDS: readonly string[] = Object.freeze([]);
 

@@ -5,7 +5,7 @@
  * so calls never interleave), paths are built only when something is wrong,
  * and the error, warning and unknown-field lists exist only when non-empty.
  */
-import type { FieldError } from '../errors.js';
+import type { FieldError } from '../core/errors.js';
 import { joinPath } from '../events/paths.js';
 
 export type UsageObject = Record<string, unknown>;

@@ -2,28 +2,11 @@
  * Canonical usage: every provider's usage object maps to these classes, which
  * never overlap, so `total` is always their sum and each class has one price.
  */
-import type { FieldError } from '../errors.js';
-
-export const TOKEN_CLASSES = [
-  'input', // uncached text input
-  'cached_input', // cache read
-  'cache_write_5m',
-  'cache_write_1h',
-  'output', // visible text output
-  'reasoning',
-  'audio_input',
-  'audio_output',
-  'image_input',
-  'image_output',
-] as const;
-
-export type TokenClass = (typeof TOKEN_CLASSES)[number];
+import { TOKEN_CLASSES, type TokenClass } from '../core/classes.js';
+import type { FieldError } from '../core/errors.js';
 
 /** Token counts per class plus `total`, which always equals their sum. */
 export type TokenCounts = { [K in TokenClass]: number } & { total: number };
-
-/** Input-side classes: these count toward a prompt-size tier threshold. */
-export const INPUT_CLASSES: readonly TokenClass[] = ['input', 'cached_input', 'cache_write_5m', 'cache_write_1h', 'audio_input', 'image_input'];
 
 /** Which usage shape a usage object was recognised as. */
 export const USAGE_SHAPES = [

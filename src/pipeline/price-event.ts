@@ -8,7 +8,7 @@
  * Every failure becomes a Rejection with a code and field errors; nothing
  * throws for bad input.
  */
-import { isTallyError, errorMessage } from '../errors.js';
+import { isTallyError, errorMessage } from '../core/errors.js';
 import { parseEvent } from '../events/parse.js';
 import type { UsageEvent } from '../events/schema.js';
 import { stampEvent } from '../events/stamp.js';

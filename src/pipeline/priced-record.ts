@@ -3,12 +3,12 @@
  * API returns it: identity, resolution, canonical tokens, and every cost as an
  * exact decimal string in USD.
  */
-import { formatUsd } from '../money.js';
-import { TOKEN_CLASSES, type TokenCounts } from '../normalize/types.js';
-import { UNIT_CLASSES, type CostClass, type PricingError } from '../pricing/types.js';
+import { formatUsd } from '../core/money.js';
+import { type TokenCounts } from '../normalize/types.js';
+import { type PricingError } from '../pricing/types.js';
 import type { PricedEvent } from './types.js';
+import { COST_CLASSES, type CostClass } from '../core/classes.js';
 
-export const COST_CLASSES: readonly CostClass[] = [...TOKEN_CLASSES, ...UNIT_CLASSES];
 
 export interface PricedRecord {
   readonly event_id: string;

@@ -6,7 +6,7 @@
 import type { UsageEvent } from '../events/schema.js';
 import type { NormalizedUsage } from '../normalize/types.js';
 import type { PricingResult } from '../pricing/types.js';
-import type { FieldError } from '../errors.js';
+import type { FieldError } from '../core/errors.js';
 
 /** Where a record came from in the event log. */
 export interface SourcePosition {

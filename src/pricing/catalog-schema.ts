@@ -6,7 +6,7 @@
  * femto-USD by rates.ts. See docs/pricing.md for a worked example.
  */
 import { z } from 'zod';
-import { JsonNumber } from '../json/lossless.js';
+import { JsonNumber } from '../core/lossless-json.js';
 
 export const TALLY_PRICES_FORMAT = 'tally.prices.v1';
 

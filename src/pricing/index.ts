@@ -9,7 +9,7 @@
 export { buildCatalog, compileModel, priceAt, type Catalog, type CatalogEntry, type CatalogSource, type ProviderIndex } from './catalog.js';
 export { TALLY_PRICES_FORMAT, priceFileSchema, type ModelSpec, type PriceFileSpec, type PriceSpec } from './catalog-schema.js';
 export { fromLiteLlm, isLiteLlmDocument, type LiteLlmImportOptions } from './litellm.js';
-export { JsonNumber, parseLosslessJson, type LosslessJson } from '../json/lossless.js';
+export { JsonNumber, parseLosslessJson, type LosslessJson } from '../core/lossless-json.js';
 export {
   BUILTIN_CATALOG_DIR,
   builtinSources,

@@ -21,13 +21,13 @@
  * Keys it does not price (max_tokens, supports_*, sample_spec, …) are ignored;
  * price-like keys it does not understand are listed in the warnings.
  */
-import { parseScaled } from '../money.js';
-import type { TokenClass } from '../normalize/types.js';
+import { parseScaled } from '../core/money.js';
 import type { ModelSpec, PriceSpec, RateSetSpec, TierSpec } from './catalog-schema.js';
 import type { CatalogSource } from './catalog.js';
-import { JsonNumber, isLosslessObject, type LosslessJson, type LosslessObject } from '../json/lossless.js';
+import { JsonNumber, isLosslessObject, type LosslessJson, type LosslessObject } from '../core/lossless-json.js';
 import { canonicalProvider, familyOfModelName, providerOfSegment } from './providers.js';
 import { priceFileError } from './rates.js';
+import { type TokenClass } from '../core/classes.js';
 
 export interface LiteLlmImportOptions {
   /** When the imported prices take effect; LiteLLM entries carry no date. Default: the beginning of time (`1970-01-01`). */

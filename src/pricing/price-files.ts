@@ -11,11 +11,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TallyError, type FieldError } from '../errors.js';
+import { TallyError, type FieldError } from '../core/errors.js';
 import { effectiveFrom as effectiveFromSchema, priceFileSchema, TALLY_PRICES_FORMAT } from './catalog-schema.js';
 import { buildCatalog, compileSource, type Catalog, type CatalogSource } from './catalog.js';
 import { fromLiteLlm } from './litellm.js';
-import { isLosslessObject, parseLosslessJson, type LosslessJson } from '../json/lossless.js';
+import { isLosslessObject, parseLosslessJson, type LosslessJson } from '../core/lossless-json.js';
 
 export type PriceFileFormat = 'tally' | 'litellm';
 

@@ -13,8 +13,8 @@
  *   `fallback` (only when the catalog cannot price), `prefer` (whenever
  *   present), `ignore`. Default `fallback`, OpenRouter `prefer`.
  */
-import { TallyError } from '../errors.js';
-import { parseScaled, pow10, USD_SCALE, type Money } from '../money.js';
+import { TallyError } from '../core/errors.js';
+import { parseScaled, pow10, USD_SCALE, type Money } from '../core/money.js';
 import type { NormalizedUsage } from '../normalize/types.js';
 import { priceAt, type Catalog } from './catalog.js';
 import { canonicalProvider } from './providers.js';

@@ -4,7 +4,7 @@
  * may reach the pricer from a price file, the CLI or a test as well as from
  * an event, and every path spells it the same way.
  */
-import { PROVIDER_ALIASES, resolveProvider } from '../normalize/providers.js';
+import { PROVIDER_ALIASES, resolveProvider } from '../core/providers.js';
 
 /** Lower-cases, trims and maps an alias to its canonical provider id. */
 export function canonicalProvider(provider: string): string {

@@ -5,11 +5,10 @@
  * table each for standard, batch and every service tier, each with its
  * prompt-size tiers. Nothing here runs on the hot path.
  */
-import { TallyError } from '../errors.js';
-import { parseScaled, pow10 } from '../money.js';
-import { TOKEN_CLASSES, type TokenClass } from '../normalize/types.js';
+import { TallyError } from '../core/errors.js';
+import { parseScaled, pow10 } from '../core/money.js';
 import type { PriceSpec, RateSetSpec, ServiceTierSpec, TierSpec } from './catalog-schema.js';
-import { UNIT_CLASSES } from './types.js';
+import { TOKEN_CLASSES, type TokenClass, UNIT_CLASSES } from '../core/classes.js';
 
 /** Femto-USD per token per class (TOKEN_CLASSES order); null = the class has no price. */
 export type TokenRates = readonly (bigint | null)[];

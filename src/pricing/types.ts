@@ -2,14 +2,8 @@
  * What pricing produces. Amounts are exact Money (bigint femto-USD); they are
  * turned into decimal strings only at the edge (JSON, SQL, tables).
  */
-import type { Money } from '../money.js';
-import type { TokenClass } from '../normalize/types.js';
-
-/** Non-token units with their own price. */
-export const UNIT_CLASSES = ['request', 'tool_call', 'web_search', 'audio_second', 'image'] as const;
-export type UnitClass = (typeof UNIT_CLASSES)[number];
-
-export type CostClass = TokenClass | UnitClass;
+import type { Money } from '../core/money.js';
+import type { CostClass } from '../core/classes.js';
 
 /** Cost per class; every class present, zero when unused. */
 export type CostBreakdown = { readonly [K in CostClass]: Money };

@@ -11,14 +11,14 @@
  * own (not an outage) is isolated by bisection and dead-lettered, so one bad
  * value can never stop a partition.
  */
-import { TallyError, errorMessage, isRetriable, isTallyError } from '../errors.js';
-import type { HealthState } from '../health.js';
-import type { Logger } from '../logger.js';
+import { TallyError, errorMessage, isRetriable, isTallyError } from '../core/errors.js';
+import type { HealthState } from '../core/health.js';
+import type { Logger } from '../core/logger.js';
 import type { BatchContext, BatchHandler, LogMessage, LogProducer, LogRecord, RecordBatch } from '../log/types.js';
-import type { Metrics } from '../metrics/registry.js';
-import { secondsSince } from '../metrics/registry.js';
+import type { Metrics } from '../core/metrics.js';
+import { secondsSince } from '../core/metrics.js';
 import type { PricedEvent, Rejection } from '../pipeline/types.js';
-import { backoffDelay, sleep } from '../retry.js';
+import { backoffDelay, sleep } from '../core/retry.js';
 import { dlqMessage } from './dlq.js';
 import type { AlertPublisher, CounterSink, EventStoreSink, RecordPipeline, StoreWriteResult } from './types.js';
 

@@ -6,7 +6,7 @@
  */
 import type { LogMessage, LogRecord } from '../log/types.js';
 import type { Rejection } from '../pipeline/types.js';
-import type { FieldError } from '../errors.js';
+import type { FieldError } from '../core/errors.js';
 
 export const DLQ_HEADERS = {
   code: 'tally-dlq-code',

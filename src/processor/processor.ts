@@ -5,11 +5,11 @@
  * batch is not fetched until its current one is committed, and at most
  * `partitionsConsumedConcurrently` batches are in flight.
  */
-import { errorMessage } from '../errors.js';
-import type { HealthState } from '../health.js';
-import type { Logger } from '../logger.js';
+import { errorMessage } from '../core/errors.js';
+import type { HealthState } from '../core/health.js';
+import type { Logger } from '../core/logger.js';
 import type { EventLog, LogConsumer, LogProducer } from '../log/types.js';
-import type { Metrics } from '../metrics/registry.js';
+import type { Metrics } from '../core/metrics.js';
 import { createBatchHandler } from './batch.js';
 import type { AlertPublisher, CounterSink, EventStoreSink, RecordPipeline } from './types.js';
 

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import type { TallyConfig } from '../config/schema.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../core/logger.js';
 import { createKafkaEventLog } from '../log/kafka.js';
 import { resolveTopics, type Topics } from '../log/topics.js';
 import type { EventLog } from '../log/types.js';

@@ -22,14 +22,15 @@ import type { BudgetSet } from '../budgets/catalog.js';
 import type { ActualUsage, CheckResult, ReservationResult, ReserveOptions, SettleOptions, SettleResult, Subject, UsageEstimate } from '../budgets/types.js';
 import type { TallyConfig } from '../config/schema.js';
 import { createCounterStore, RedisChangeFeed, RedisCounterStore, type CounterStore } from '../counters/index.js';
-import { errorMessage, validationError } from '../errors.js';
-import { component, type Logger } from '../logger.js';
+import { errorMessage, validationError } from '../core/errors.js';
+import { component, type Logger } from '../core/logger.js';
 import type { LogProducer } from '../log/types.js';
-import { secondsSince, type Metrics } from '../metrics/registry.js';
-import type { Money } from '../money.js';
-import { emptyTokens, withTotal, type NormalizedUsage, type TokenClass } from '../normalize/types.js';
+import { secondsSince, type Metrics } from '../core/metrics.js';
+import type { Money } from '../core/money.js';
+import { emptyTokens, withTotal, type NormalizedUsage } from '../normalize/types.js';
 import type { Pricer } from '../pricing/index.js';
 import type { AnalyticsStore } from '../store/types.js';
+import { type TokenClass } from '../core/classes.js';
 
 export interface BudgetsParts {
   readonly config: TallyConfig;

@@ -12,7 +12,7 @@ import { createApp } from '../api/app.js';
 import { ApiKeyring, OPEN_ACCESS } from '../api/auth.js';
 import type { CliContext } from '../cli/context.js';
 import { createIngestService, type IngestService } from '../ingest/service.js';
-import { component } from '../logger.js';
+import { component } from '../core/logger.js';
 import { createDirectEventLog } from '../log/direct.js';
 import type { Topics } from '../log/topics.js';
 import { topicSpecs } from '../log/topics.js';

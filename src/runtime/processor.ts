@@ -1,10 +1,10 @@
 /** Assembles a Processor from config and adapters; shared by `tally processor` and `tally start`. */
 import type { TallyConfig } from '../config/schema.js';
-import type { HealthState } from '../health.js';
-import type { Logger } from '../logger.js';
-import { component } from '../logger.js';
+import type { HealthState } from '../core/health.js';
+import type { Logger } from '../core/logger.js';
+import { component } from '../core/logger.js';
 import type { EventLog } from '../log/types.js';
-import type { Metrics } from '../metrics/registry.js';
+import type { Metrics } from '../core/metrics.js';
 import type { Pricer } from '../pricing/pricer.js';
 import { createRecordPipeline } from '../pipeline/price-event.js';
 import { Processor } from '../processor/processor.js';

@@ -4,8 +4,8 @@
  * timeout. A second signal exits at once. SIGKILL loses nothing either: every
  * commit happens after the sinks acknowledged.
  */
-import type { Logger } from '../logger.js';
-import { errorMessage } from '../errors.js';
+import type { Logger } from '../core/logger.js';
+import { errorMessage } from '../core/errors.js';
 
 export interface ShutdownStep {
   readonly name: string;

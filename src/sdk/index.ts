@@ -11,4 +11,4 @@ export type { WrapperIdentity, WrapperOptions } from './wrappers/common.js';
 export type { EventDefaults, FlushInfo, RecordedEvent, RetryInfo, UsageTransport } from './types.js';
 export { createKafkaEventLog, type KafkaEventLogOptions } from '../log/kafka.js';
 export type { UsageEventInput } from '../events/schema.js';
-export { TallyError, type ErrorCode, type FieldError } from '../errors.js';
+export { TallyError, type ErrorCode, type FieldError } from '../core/errors.js';

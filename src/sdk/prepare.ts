@@ -3,7 +3,7 @@
  * VALIDATION_FAILED (every field error, with its path) / EVENT_TOO_LARGE.
  * Bad input never reaches the recorder's buffer.
  */
-import { TallyError, validationError, type FieldError } from '../errors.js';
+import { TallyError, validationError, type FieldError } from '../core/errors.js';
 import { uuidv7 } from '../events/ids.js';
 import { EVENT_FIELDS, EVENT_LIMITS, usageEventV1 } from '../events/schema.js';
 import type { EventDefaults, RecordedEvent } from './types.js';

@@ -16,9 +16,9 @@
  * caller decides. Only events the receiver refuses for good (not retriable)
  * leave the buffer unsent, and they are reported to `onError` with their ids.
  */
-import { TallyError, isTallyError } from '../errors.js';
+import { TallyError, isTallyError } from '../core/errors.js';
 import type { UsageEventInput } from '../events/schema.js';
-import { withRetry } from '../retry.js';
+import { withRetry } from '../core/retry.js';
 import { prepareEvent } from './prepare.js';
 import type { EventDefaults, FlushInfo, RecordedEvent, RetryInfo, TransportResult, UsageTransport } from './types.js';
 

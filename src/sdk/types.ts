@@ -1,5 +1,5 @@
 /** Types shared by the SDK's recorder, transports and wrappers. */
-import type { FieldError, TallyError } from '../errors.js';
+import type { FieldError, TallyError } from '../core/errors.js';
 import type { UsageEvent, UsageEventInput } from '../events/schema.js';
 
 /** An event the recorder accepted: validated, defaults applied, `event_id` and `occurred_at` set. */

@@ -5,9 +5,9 @@
  * and stores are isolated by database name.
  */
 import type { Session } from 'chdb';
-import type { Logger } from '../logger.js';
-import { component, silentLogger } from '../logger.js';
-import { errorMessage, isTallyError, type TallyError } from '../errors.js';
+import type { Logger } from '../core/logger.js';
+import { component, silentLogger } from '../core/logger.js';
+import { errorMessage, isTallyError, type TallyError } from '../core/errors.js';
 import type { AnalyticsStore, InsertOptions, SqlQuery } from './types.js';
 import { acquireChdbEngine, type ChdbEngine } from './chdb-engine.js';
 import { INSERT_SETTINGS, OUTPUT_SETTINGS } from './settings.js';

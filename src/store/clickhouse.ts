@@ -4,9 +4,9 @@
  * error mapping as the chDB adapter.
  */
 import { ClickHouseError, createClient, type ClickHouseClient } from '@clickhouse/client';
-import type { Logger } from '../logger.js';
-import { component, silentLogger } from '../logger.js';
-import { errorMessage, isTallyError, type TallyError } from '../errors.js';
+import type { Logger } from '../core/logger.js';
+import { component, silentLogger } from '../core/logger.js';
+import { errorMessage, isTallyError, type TallyError } from '../core/errors.js';
 import type { AnalyticsStore, InsertOptions, SqlQuery } from './types.js';
 import { INSERT_SETTINGS, OUTPUT_SETTINGS } from './settings.js';
 import { assertIdentifier, normalizeParams, stringifyJson, toCompactRows } from './sql.js';

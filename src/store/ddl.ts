@@ -12,7 +12,7 @@
  * | `{{retention_months}}` | a whole number of months (1 to 1200) |
  * | `{{deduplication_window}}` | `non_replicated_deduplication_window = N`, or on a cluster `replicated_deduplication_window = N` |
  */
-import { TallyError } from '../errors.js';
+import { TallyError } from '../core/errors.js';
 import { assertIdentifier } from './sql.js';
 
 /**

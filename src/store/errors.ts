@@ -4,7 +4,7 @@
  * retriable; the store rejecting what we sent is STORE_QUERY_FAILED, carrying
  * the ClickHouse code and type so callers and logs can tell which.
  */
-import { TallyError } from '../errors.js';
+import { TallyError } from '../core/errors.js';
 
 /**
  * ClickHouse exception codes that describe the server's state rather than the

@@ -5,15 +5,13 @@
  * Because the two forms are identical, a stored row can be re-inserted as is
  * (that is how a cancel row is made).
  */
-import { TOKEN_CLASSES, type TokenClass } from '../normalize/types.js';
-import { UNIT_CLASSES, type CostClass } from '../pricing/types.js';
-import { formatUsd, parseUsd, usdFromNumber } from '../money.js';
-import { TallyError } from '../errors.js';
+import { formatUsd, parseUsd, usdFromNumber } from '../core/money.js';
+import { TallyError } from '../core/errors.js';
 import type { PricedEvent } from '../pipeline/types.js';
-import { formatDateTime64 } from './sql.js';
+import type { TokenClass, CostClass } from '../core/classes.js';
+import { formatDateTime64, toDateTime64Text as dateTime64TextOf } from '../core/time.js';
 
 /** Cost classes in column order: `cost_<class>`. */
-export const COST_CLASSES: readonly CostClass[] = [...TOKEN_CLASSES, ...UNIT_CLASSES];
 
 type TokenColumns = { [K in TokenClass as `${K}_tokens`]: string };
 type CostColumns = { [K in CostClass as `cost_${K}`]: string };
@@ -85,26 +83,15 @@ export interface EventRowOptions {
   readonly sign?: 1 | -1;
 }
 
-const FAST_UTC_MS = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2}\.\d{3})Z$/;
-const STORED = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/;
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
-
 /**
  * An RFC 3339 timestamp as DateTime64(3, 'UTC') text, `YYYY-MM-DD hh:mm:ss.sss`
- * (text already in that form passes through).
+ * (text already in that form passes through); VALIDATION_FAILED when it is neither.
  * Sub-millisecond digits are truncated (never rounded into the next millisecond).
  */
 export function toDateTime64Text(text: string): string {
-  const fast = FAST_UTC_MS.exec(text);
-  if (fast) return `${fast[1]} ${fast[2]}`;
-  if (STORED.test(text)) return text;
-  const m = RFC3339.exec(text);
-  if (!m) throw new TallyError('VALIDATION_FAILED', `"${text}" is not an RFC 3339 timestamp`);
-  const frac = (m[7] ?? '').padEnd(3, '0').slice(0, 3);
-  const offsetMin = m[8] === undefined ? 0 : (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10]));
-  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), Number(frac)) - offsetMin * 60_000;
-  if (Number.isNaN(ms)) throw new TallyError('VALIDATION_FAILED', `"${text}" is not a real instant`);
-  return formatDateTime64(new Date(ms));
+  const out = dateTime64TextOf(text);
+  if (out === null) throw new TallyError('VALIDATION_FAILED', `"${text}" is not an RFC 3339 timestamp`);
+  return out;
 }
 
 /** A count or quantity with at most 3 decimals as Decimal(18, 3) text, trailing zeros trimmed like ClickHouse prints it. */

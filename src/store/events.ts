@@ -17,7 +17,7 @@ import type { PricedEvent } from '../pipeline/types.js';
 import type { AnalyticsStore } from './types.js';
 import { toEventRow, toDateTime64Text, type EventRowOptions, type UsageEventRow } from './event-row.js';
 import { existingEventsQuery } from './queries/events.js';
-import { formatDateTime64 } from './sql.js';
+import { formatDateTime64 } from '../core/time.js';
 
 export const USAGE_EVENTS_TABLE = 'usage_events';
 

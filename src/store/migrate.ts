@@ -14,12 +14,13 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TallyError, errorMessage } from '../errors.js';
-import type { Logger } from '../logger.js';
-import { silentLogger } from '../logger.js';
+import { TallyError, errorMessage } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { silentLogger } from '../core/logger.js';
 import type { AnalyticsStore } from './types.js';
 import { renderMigrationSql, renderStatement, type TemplateOptions } from './ddl.js';
-import { assertIdentifier, formatDateTime64 } from './sql.js';
+import { assertIdentifier } from './sql.js';
+import { formatDateTime64 } from '../core/time.js';
 
 /** Where tally's migration files live (copied next to the compiled code by the build). */
 export const MIGRATIONS_DIR: string = fileURLToPath(new URL('./migrations/', import.meta.url));

@@ -2,8 +2,9 @@
  * What may enter SQL text (validated identifiers) and how bound values are
  * normalised, identically for both adapters. Values never enter the text.
  */
-import { TallyError } from '../errors.js';
+import { TallyError } from '../core/errors.js';
 import type { SqlParam } from './types.js';
+import { formatDateTime64 } from '../core/time.js';
 
 const IDENTIFIER_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
@@ -18,12 +19,6 @@ export function assertIdentifier(name: string, what: string): string {
 /** `db.table` with both parts validated. */
 export function qualified(database: string, table: string): string {
   return `${assertIdentifier(database, 'database')}.${assertIdentifier(table, 'table')}`;
-}
-
-/** `YYYY-MM-DD hh:mm:ss.sss`, UTC: the text form of DateTime64(3, 'UTC'). */
-export function formatDateTime64(date: Date): string {
-  const iso = date.toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
 }
 
 function normalize(value: unknown, path: string, top: boolean): SqlParam {

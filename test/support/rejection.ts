@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { TallyError } from '../../src/errors.js';
+import { TallyError } from '../../src/core/errors.js';
 
 /** The TallyError `p` rejects with; fails the test when it resolves or rejects with anything else. */
 export async function rejection(p: Promise<unknown>): Promise<TallyError> {

@@ -3,9 +3,10 @@
  * normalizer or pricer involved), with exact Money and deterministic ids.
  */
 import type { PricedEvent, SourcePosition } from '../../src/pipeline/types.js';
-import { TOKEN_CLASSES, withTotal, type TokenClass, type TokenCounts } from '../../src/normalize/types.js';
-import { UNIT_CLASSES, type CostBreakdown, type CostClass } from '../../src/pricing/types.js';
-import { formatUsd, parseUsd, type Money } from '../../src/money.js';
+import { withTotal, type TokenCounts } from '../../src/normalize/types.js';
+import { type CostBreakdown } from '../../src/pricing/types.js';
+import { formatUsd, parseUsd, type Money } from '../../src/core/money.js';
+import { TOKEN_CLASSES, type TokenClass, UNIT_CLASSES, type CostClass } from '../../src/core/classes.js';
 
 export interface FixtureInput {
   readonly tenant?: string;

@@ -14,11 +14,11 @@ import { bucketStartSql } from '../buckets.js';
 import { orNull, rangeInfo, sourceInfo } from '../describe.js';
 import type { BreakdownQuery } from '../inputs.js';
 import { measuresJson, measuresOf, sumMeasures, type ExactMeasures, type StoreMeasureRow } from '../measures.js';
-import { DIMENSION_COLUMNS, type Dimension } from '../model.js';
 import { planSources, type SourcePlan } from '../plan.js';
-import { formatInstant } from '../time.js';
 import type { BreakdownOther, BreakdownResult, BreakdownRow } from '../types.js';
 import { Params, indent, measureSums, selectFrom, unionSql, type PlannedQuery, type TenantScope } from '../sql.js';
+import { formatInstant } from '../../core/time.js';
+import { columnOf, type BreakdownDimension } from '../../core/dimensions.js';
 
 /**
  * Output columns: `bucket_start` (epoch seconds) when bucketed; with
@@ -34,7 +34,7 @@ export function breakdownQuery(q: BreakdownQuery, scope: TenantScope): PlannedQu
   const params = new Params();
   const plan = planSources(q);
   const bucketed = q.bucket !== null;
-  const dims = q.by.map((d, i) => ({ column: DIMENSION_COLUMNS[d], dim: `dim_${i}`, key: `key_${i}` }));
+  const dims = q.by.map((d, i) => ({ column: columnOf(d), dim: `dim_${i}`, key: `key_${i}` }));
   const columns = [...new Set(dims.map((d) => d.column))];
   const union = unionSql(plan, { columns, ts: bucketed }, scope, q.filters, params);
   const bucketKey = q.bucket === null ? [] : [`${bucketStartSql(q.bucket, 'ts')} AS bucket_start`];
@@ -87,7 +87,7 @@ export function breakdownResult(rows: readonly BreakdownStoreRow[], q: Breakdown
       other.push({ ...bucket, ...measuresJson(m), groups: Number(r.groups ?? 0) });
       continue;
     }
-    const dims: Partial<Record<Dimension, string | null>> = {};
+    const dims: Partial<Record<BreakdownDimension, string | null>> = {};
     q.by.forEach((d, i) => {
       dims[d] = orNull(String((i === 0 ? r.key_0 : r.key_1) ?? ''));
     });

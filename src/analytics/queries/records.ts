@@ -5,14 +5,14 @@
  * so pages stay stable while events arrive, and a cursor carries nothing but
  * a position — whatever it says, the tenant scope and filters still apply.
  */
-import { formatUsd, parseUsd } from '../../money.js';
-import { TOKEN_CLASSES } from '../../normalize/types.js';
+import { formatUsd, parseUsd } from '../../core/money.js';
 import { encodeCursor } from '../cursor.js';
 import { orNull, rangeInfo } from '../describe.js';
 import type { RecordsQuery } from '../inputs.js';
 import { Params, rawEventConditions, type PlannedQuery, type TenantScope } from '../sql.js';
 import { parseStoreTime } from '../time.js';
 import type { RecordsResult, UsageRecord } from '../types.js';
+import { TOKEN_CLASSES } from '../../core/classes.js';
 
 /** Where the previous page ended. */
 export interface RecordPosition {

@@ -4,7 +4,7 @@
  * the models, users, agents and tenants seen. Found through the session_id
  * bloom filter; an optional range narrows the scan.
  */
-import { TallyError } from '../../errors.js';
+import { TallyError } from '../../core/errors.js';
 import { rawMeasuresSql } from '../../store/queries/measures.js';
 import type { SessionQuery } from '../inputs.js';
 import { measuresJson, measuresOf, type StoreMeasureRow } from '../measures.js';

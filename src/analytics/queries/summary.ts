@@ -4,14 +4,13 @@
  * adds the rows up exactly for the totals, so totals and per-model figures
  * come from one read.
  */
-import { TOKEN_CLASSES } from '../../normalize/types.js';
 import { rangeInfo, sourceInfo } from '../describe.js';
 import type { SummaryQuery } from '../inputs.js';
 import { measuresJson, measuresOf, sumMeasures, type StoreMeasureRow } from '../measures.js';
-import { COST_CLASSES } from '../model.js';
 import { planSources, type SourcePlan } from '../plan.js';
 import type { ModelCost, ModelTokens, SummaryResult } from '../types.js';
 import { Params, measureSums, selectFrom, unionSql, type PlannedQuery, type TenantScope } from '../sql.js';
+import { TOKEN_CLASSES, COST_CLASSES } from '../../core/classes.js';
 
 /** Output columns: `model_label`, then the measures (MEASURE_NAMES). */
 export function summaryQuery(q: SummaryQuery, scope: TenantScope): PlannedQuery {

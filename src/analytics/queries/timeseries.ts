@@ -5,7 +5,7 @@
  * optionally stacked by one dimension: the top N values by the measure over
  * the range, then one "other" series. It is a bucketed breakdown read once.
  */
-import { validationError } from '../../errors.js';
+import { validationError } from '../../core/errors.js';
 import { enumerateBuckets } from '../buckets.js';
 import { orNull, rangeInfo, sourceInfo } from '../describe.js';
 import { MAX_BUCKETS, type BreakdownQuery, type TimeseriesQuery } from '../inputs.js';
@@ -13,10 +13,10 @@ import { addInto, measuresJson, measuresOf, zeroMeasures, type ExactMeasures } f
 import { COUNT_MEASURES, MONEY_MEASURES, type Measure } from '../model.js';
 import type { SourcePlan } from '../plan.js';
 import type { PlannedQuery, TenantScope } from '../sql.js';
-import { formatInstant } from '../time.js';
 import type { Series, SeriesValue, TimeseriesResult } from '../types.js';
 import { breakdownQuery, type BreakdownStoreRow } from './breakdown.js';
 import { compareBig, compareText } from './summary.js';
+import { formatInstant } from '../../core/time.js';
 
 /** The bucketed breakdown a timeseries reads. */
 export function timeseriesBreakdown(q: TimeseriesQuery): BreakdownQuery {

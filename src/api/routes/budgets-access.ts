@@ -15,7 +15,7 @@
  * - names no other tenant in a subject (403), and without a tenant acts for T.
  * An all-tenant key (`*`) sees and writes everything.
  */
-import { TallyError, validationError, type FieldError } from '../../errors.js';
+import { TallyError, validationError, type FieldError } from '../../core/errors.js';
 import type { Budget } from '../../budgets/model.js';
 import type { BudgetSet } from '../../budgets/catalog.js';
 import type { BudgetStatus, Subject } from '../../budgets/types.js';

@@ -21,7 +21,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BudgetEngine, BudgetRepository, ReconcileResult } from '../../budgets/index.js';
 import type { Budget } from '../../budgets/model.js';
-import { TallyError, errorMessage, validationError } from '../../errors.js';
+import { TallyError, errorMessage, validationError } from '../../core/errors.js';
 import { tenantScope, type Principal } from '../auth.js';
 import { ERROR_SCHEMA, type ApiOperation } from '../openapi.js';
 import { budgetNotFound, hasSubject, isAllTenants, present, readSubject, scopedBody, statusOnly, visibleTo, writableBy } from './budgets-access.js';

@@ -21,7 +21,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { TallyError } from '../../errors.js';
+import { TallyError } from '../../core/errors.js';
 import type { ApiOperation } from '../openapi.js';
 import type { ApiServices } from './index.js';
 

@@ -1,7 +1,7 @@
 /** Liveness, readiness and Prometheus metrics. Public: they carry no tenant data. */
 import type { FastifyInstance } from 'fastify';
-import type { HealthState } from '../../health.js';
-import type { Metrics } from '../../metrics/registry.js';
+import type { HealthState } from '../../core/health.js';
+import type { Metrics } from '../../core/metrics.js';
 import type { ApiOperation } from '../openapi.js';
 
 export const HEALTH_OPERATIONS: readonly ApiOperation[] = [

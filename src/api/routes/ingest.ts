@@ -8,7 +8,7 @@
  * ones are accepted. An ingest key writes only its own tenant's events.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { TallyError } from '../../errors.js';
+import { TallyError } from '../../core/errors.js';
 import type { IngestItem, IngestResult, IngestService } from '../../ingest/service.js';
 import { ERROR_SCHEMA, FIELD_ERRORS_SCHEMA, type ApiOperation } from '../openapi.js';
 import type { ApiServices } from './index.js';

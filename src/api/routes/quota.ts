@@ -16,7 +16,7 @@ import { parseReservationId } from '../../budgets/reservations.js';
 import type {
   ActualUsage, CheckResult, CheckedStatus, ReservationResult, ReserveOptions, SettleOptions, SettleResult, Subject, UsageEstimate,
 } from '../../budgets/types.js';
-import { TallyError, validationError, type FieldError } from '../../errors.js';
+import { TallyError, validationError, type FieldError } from '../../core/errors.js';
 import type { Principal } from '../auth.js';
 import { ERROR_SCHEMA, type ApiOperation } from '../openapi.js';
 import { isAllTenants, present, readSubject } from './budgets-access.js';

@@ -30,7 +30,7 @@ import {
   TIMESERIES_PARAMETERS,
   TIMESERIES_SCHEMA,
 } from '../../analytics/openapi.js';
-import { validationError } from '../../errors.js';
+import { validationError } from '../../core/errors.js';
 import { tenantScope } from '../auth.js';
 import { ERROR_SCHEMA, type ApiOperation } from '../openapi.js';
 import type { ApiServices } from './index.js';

@@ -7,9 +7,9 @@
 import type { Command } from 'commander';
 import { createApp } from '../../api/app.js';
 import { ApiKeyring } from '../../api/auth.js';
-import { TallyError } from '../../errors.js';
+import { TallyError } from '../../core/errors.js';
 import { createIngestService } from '../../ingest/service.js';
-import { component } from '../../logger.js';
+import { component } from '../../core/logger.js';
 import { topicSpecs } from '../../log/topics.js';
 import { createAnalyticsService } from '../../analytics/service.js';
 import { buildPricer, describeStore, openKafka, openStore, topicsOf } from '../../runtime/adapters.js';

@@ -10,7 +10,7 @@
  *   only way to reach `tally start`'s embedded store, which one process owns.
  */
 import type { Budget, BudgetStatus, CheckResult, ReconcileResult, ReservationResult, SettleResult, Subject, UsageEstimate } from '../../budgets/index.js';
-import { ERROR_CATALOG, TallyError, type ErrorCode } from '../../errors.js';
+import { ERROR_CATALOG, TallyError, type ErrorCode } from '../../core/errors.js';
 import { statusOnly } from '../../api/routes/budgets-access.js';
 import { buildBudgets, type Budgets } from '../../runtime/budgets.js';
 import { buildPricer, describeStore, openStore } from '../../runtime/adapters.js';

@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Budget, BudgetStatus, Subject } from '../../budgets/index.js';
-import { TallyError, validationError } from '../../errors.js';
+import { TallyError, validationError } from '../../core/errors.js';
 import { withConfigFlags } from '../context.js';
 import { printJson, renderTable, thousands, type Column } from '../output.js';
 import { openBackend, type BackendFlags } from './budgets-backend.js';

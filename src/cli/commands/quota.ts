@@ -12,7 +12,7 @@
  */
 import type { Command } from 'commander';
 import type { UsageEstimate } from '../../budgets/index.js';
-import { validationError } from '../../errors.js';
+import { validationError } from '../../core/errors.js';
 import { printJson, renderTable, type Column } from '../output.js';
 import { openBackend, type BackendFlags, type Verdict } from './budgets-backend.js';
 import { dimensionsOf, statusTable, withBackendFlags, withDimensionFlags, type DimensionFlags } from './budgets.js';

@@ -10,7 +10,7 @@
  * them at every start; there is nothing to reconcile from outside.
  */
 import type { Command } from 'commander';
-import { TallyError, validationError } from '../../errors.js';
+import { TallyError, validationError } from '../../core/errors.js';
 import { withConfigFlags, type ConfigFlags } from '../context.js';
 import { printJson, progress, thousands, type Progress } from '../output.js';
 import { openDirect } from './budgets-backend.js';

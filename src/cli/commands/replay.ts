@@ -10,11 +10,11 @@
  *       usage.raw after a fix; the processor takes them from there.
  */
 import type { Command } from 'commander';
-import { TallyError } from '../../errors.js';
+import { TallyError } from '../../core/errors.js';
 import { createBatchHandler } from '../../processor/batch.js';
 import { readDlqRecord } from '../../processor/dlq.js';
 import { createStoreSink } from '../../processor/store-sink.js';
-import { component } from '../../logger.js';
+import { component } from '../../core/logger.js';
 import type { BatchContext, LogMessage, LogProducer, LogRecord, ReplayStart } from '../../log/types.js';
 import type { EventStoreSink } from '../../processor/types.js';
 import { createRecordPipeline } from '../../pipeline/price-event.js';

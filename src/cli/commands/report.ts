@@ -13,7 +13,7 @@ import { resolveRange } from '../../analytics/range.js';
 import { resolveTimeZone } from '../../analytics/time.js';
 import { breakdownCsv, breakdownTable, summaryCsv, summaryTable } from '../../analytics/render.js';
 import type { BreakdownResult, SummaryResult } from '../../analytics/types.js';
-import { ERROR_CATALOG, TallyError, validationError, type ErrorCode } from '../../errors.js';
+import { ERROR_CATALOG, TallyError, validationError, type ErrorCode } from '../../core/errors.js';
 import { describeStore, openStore } from '../../runtime/adapters.js';
 import type { AnalyticsStore } from '../../store/types.js';
 import { cliContext, withConfigFlags, type ConfigFlags } from '../context.js';

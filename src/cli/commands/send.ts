@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { OPEN_ACCESS } from '../../api/auth.js';
-import { TallyError, errorMessage } from '../../errors.js';
+import { TallyError, errorMessage } from '../../core/errors.js';
 import { readNdjson } from '../../events/ndjson.js';
 import { createIngestService, type IngestRejection } from '../../ingest/service.js';
 import { topicSpecs } from '../../log/topics.js';

@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { startDemo } from '../../demo/driver.js';
-import { component } from '../../logger.js';
+import { component } from '../../core/logger.js';
 import { chdbDataDir } from '../../runtime/adapters.js';
 import { startEmbedded } from '../../runtime/embedded.js';
 import { onShutdown } from '../../runtime/shutdown.js';

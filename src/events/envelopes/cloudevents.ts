@@ -11,7 +11,7 @@
  * and `id` when data brought its own event_id) are kept in `extra.cloudevents`.
  * Unknown fields inside `data` move to `extra` as for a v1 event.
  */
-import type { FieldError } from '../../errors.js';
+import type { FieldError } from '../../core/errors.js';
 import { toCandidate } from './v1.js';
 import { isPlainObject, setOwn, type EnvelopeOutcome } from './types.js';
 

@@ -4,7 +4,7 @@
  * whose values are AnyValue objects. int64 arrives as a decimal string in
  * OTLP/JSON; it becomes a number when it fits exactly, else stays a string.
  */
-import type { FieldError } from '../../errors.js';
+import type { FieldError } from '../../core/errors.js';
 import { joinPath } from '../paths.js';
 import { isPlainObject, setOwn } from './types.js';
 

@@ -17,8 +17,8 @@
  *
  * Attributes tally does not map are kept in `extra.otel_attributes`.
  */
-import type { FieldError } from '../../errors.js';
-import { resolveProvider } from '../../normalize/providers.js';
+import type { FieldError } from '../../core/errors.js';
+import { resolveProvider } from '../../core/providers.js';
 import { joinPath } from '../paths.js';
 import { EVENT_FIELDS } from '../schema.js';
 import { formatTimestamp, MAX_TIMESTAMP_MS } from '../time.js';

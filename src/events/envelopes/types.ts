@@ -3,7 +3,7 @@
  * envelope's own errors, plus how to name a v1 field in the input the user
  * actually sent (CloudEvents `data.usage…`, OTel `attributes["gen_ai…"]`).
  */
-import type { FieldError } from '../../errors.js';
+import type { FieldError } from '../../core/errors.js';
 
 export interface SourcePaths {
   /** Prefix for v1 fields taken from a nested object (`data` for CloudEvents); '' for none. */

@@ -8,7 +8,7 @@
  *   code, retriable as the catalog says (429, 502, 503, 504 and network
  *   failures are always retriable; other 4xx never).
  */
-import { ERROR_CATALOG, TallyError, type ErrorCode, type FieldError } from '../../errors.js';
+import { ERROR_CATALOG, TallyError, type ErrorCode, type FieldError } from '../../core/errors.js';
 import type { RecordedEvent, RejectedItem, TransportResult, UsageTransport } from '../types.js';
 
 export interface HttpTransportOptions {

@@ -11,7 +11,7 @@
  * The range ends must also fall on the chosen grain's boundaries for the
  * edges to be exact; callers align their ranges to their buckets.
  */
-import { TallyError } from '../../errors.js';
+import { TallyError } from '../../core/errors.js';
 import { toDate, type Instant } from './time.js';
 
 export type RollupGrain = '15m' | 'hourly' | 'daily';

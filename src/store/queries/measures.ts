@@ -1,12 +1,10 @@
+import { TOKEN_CLASSES, type TokenClass, type CostClass, COST_CLASSES } from '../../core/classes.js';
 /**
  * The measures every totals query returns, under the same names whether they
  * come from raw events or from a rollup, so the two can be compared field by
  * field. Types as both adapters return them: counts, token sums and decimals
  * as strings; latency sums as numbers.
  */
-import { TOKEN_CLASSES, type TokenClass } from '../../normalize/types.js';
-import type { CostClass } from '../../pricing/types.js';
-import { COST_CLASSES } from '../event-row.js';
 
 type TokenTotals = { [K in TokenClass as `${K}_tokens`]: string };
 type CostTotals = { [K in CostClass as `cost_${K}`]: string };

@@ -1,6 +1,6 @@
 /** Bound time values for query objects. */
-import { TallyError } from '../../errors.js';
-import { formatDateTime64 } from '../sql.js';
+import { TallyError } from '../../core/errors.js';
+import { formatDateTime64 } from '../../core/time.js';
 
 /** A point in time: a Date, epoch milliseconds, or an RFC 3339 string. */
 export type Instant = Date | number | string;

@@ -8,7 +8,7 @@
  * clock (usage_events drops rows past its 13-month retention).
  */
 import type { PricedEvent } from '../../../src/pipeline/types.js';
-import { parseUsd } from '../../../src/money.js';
+import { parseUsd } from '../../../src/core/money.js';
 import { pricedEvent } from '../../support/store-fixtures.js';
 
 const DAY = 86_400_000;

@@ -5,9 +5,8 @@
  */
 import { expect } from 'vitest';
 import type { PricedEvent } from '../../../src/pipeline/types.js';
-import { formatUsd } from '../../../src/money.js';
-import { TOKEN_CLASSES } from '../../../src/normalize/types.js';
-import { UNIT_CLASSES } from '../../../src/pricing/types.js';
+import { formatUsd } from '../../../src/core/money.js';
+import { TOKEN_CLASSES, UNIT_CLASSES } from '../../../src/core/classes.js';
 
 const COST_CLASSES = [...TOKEN_CLASSES, ...UNIT_CLASSES] as const;
 

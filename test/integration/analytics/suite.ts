@@ -11,14 +11,15 @@ import { insertEventRows, insertPricedEvents, dedupeAndInsert } from '../../../s
 import { cancellationOf, toEventRow, type UsageEventRow } from '../../../src/store/event-row.js';
 import { eventByIdQuery } from '../../../src/store/queries/index.js';
 import { createAnalyticsService, type AnalyticsService } from '../../../src/analytics/service.js';
-import type { BreakdownResult, Dimension } from '../../../src/analytics/index.js';
+import type { BreakdownResult } from '../../../src/analytics/index.js';
 import type { PricedEvent } from '../../../src/pipeline/types.js';
-import { parseUsd } from '../../../src/money.js';
+import { parseUsd } from '../../../src/core/money.js';
 import { uniqueName } from '../../support/services.js';
 import { pricedEvent } from '../../support/store-fixtures.js';
 import { analyticsDataset } from './dataset.js';
 import { bucketKey, dimensionValue, expectMeasures, groupBy, keyOfBucketText, measures, modelLabel, params, quantile, select, type Spec } from './expected.js';
 import { rejection } from '../../support/rejection.js';
+import { type BreakdownDimension } from '../../../src/core/dimensions.js';
 
 export type OpenStore = (database: string) => Promise<AnalyticsStore>;
 
@@ -29,7 +30,7 @@ function tables(result: { source: { segments: readonly { table: string }[] } }):
 }
 
 /** rows + other of a breakdown equal the independent groups, in rank order, and add up to the selection. */
-function expectBreakdown(result: BreakdownResult, events: readonly PricedEvent[], by: readonly Dimension[], limit: number, where: string): void {
+function expectBreakdown(result: BreakdownResult, events: readonly PricedEvent[], by: readonly BreakdownDimension[], limit: number, where: string): void {
   const key = (e: PricedEvent): string => JSON.stringify(by.map((d) => dimensionValue(e, d)));
   const groups = [...groupBy(events, key).entries()].map(([k, list]) => ({ k, list, cost: list.reduce((s, e) => s + e.pricing.total, 0n) }));
   groups.sort((a, b) => (a.cost > b.cost ? -1 : a.cost < b.cost ? 1 : a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
@@ -169,7 +170,7 @@ export function analyticsSuite(open: OpenStore): void {
   });
 
   it('breakdown by one and two dimensions: top-N rows + other add up to the summary', async () => {
-    const cases: { by: Dimension[]; limit: number; spec: Spec }[] = [
+    const cases: { by: BreakdownDimension[]; limit: number; spec: Spec }[] = [
       { by: ['model_key'], limit: 2, spec: days },
       { by: ['user_id'], limit: 3, spec: { ...all, tenant: 'acme' } },
       { by: ['user_id', 'agent'], limit: 5, spec: { ...all, tenant: 'acme' } },

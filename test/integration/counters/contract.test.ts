@@ -11,7 +11,7 @@ import type { ThresholdCrossing } from '../../../src/budgets/types.js';
 import type { CounterStore } from '../../../src/counters/types.js';
 import { RedisCounterStore } from '../../../src/counters/redis.js';
 import type { Redis } from 'ioredis';
-import { formatUsd, parseUsd } from '../../../src/money.js';
+import { formatUsd, parseUsd } from '../../../src/core/money.js';
 import { priced, state, type EventSpec } from '../../unit/budgets/fixtures.js';
 import { forEachAdapter } from './adapters.js';
 

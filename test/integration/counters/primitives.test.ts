@@ -3,8 +3,8 @@
  * script promises, checked against the memory adapter, Redis and Redis Cluster.
  */
 import { expect, it } from 'vitest';
-import { TallyError } from '../../../src/errors.js';
-import { parseUsd } from '../../../src/money.js';
+import { TallyError } from '../../../src/core/errors.js';
+import { parseUsd } from '../../../src/core/money.js';
 import type { Slot } from '../../../src/counters/keys.js';
 import type { ApplyEvent, ApplyRequest, CounterStore, CounterTarget, DedupWindow, UsageAmounts } from '../../../src/counters/types.js';
 import { forEachAdapter } from './adapters.js';

@@ -11,9 +11,9 @@ import { createApp } from '../../../src/api/app.js';
 import { ApiKeyring } from '../../../src/api/auth.js';
 import { ASSETS, DASHBOARD_DIR, versionAssetLinks } from '../../../src/api/routes/dashboard.js';
 import type { ApiServices } from '../../../src/api/routes/index.js';
-import { HealthState } from '../../../src/health.js';
-import { silentLogger } from '../../../src/logger.js';
-import { createMetrics } from '../../../src/metrics/registry.js';
+import { HealthState } from '../../../src/core/health.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import { createMetrics } from '../../../src/core/metrics.js';
 
 async function build(services: ApiServices, openAccess = false): Promise<FastifyInstance> {
   return createApp({

@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/load.js';
-import { HealthState } from '../../../src/health.js';
-import { silentLogger } from '../../../src/logger.js';
-import { createMetrics } from '../../../src/metrics/registry.js';
+import { HealthState } from '../../../src/core/health.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import { createMetrics } from '../../../src/core/metrics.js';
 import { startEmbedded, type Embedded } from '../../../src/runtime/embedded.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tally-embedded-'));

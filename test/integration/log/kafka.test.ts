@@ -4,8 +4,8 @@
  */
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { TallyError } from '../../../src/errors.js';
-import { createLogger } from '../../../src/logger.js';
+import { TallyError } from '../../../src/core/errors.js';
+import { createLogger } from '../../../src/core/logger.js';
 import { createKafkaEventLog } from '../../../src/log/kafka.js';
 import type { EventLog, LogRecord } from '../../../src/log/types.js';
 import { describeWith, kafkaBrokers, uniqueName } from '../../support/services.js';

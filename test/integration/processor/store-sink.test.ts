@@ -8,7 +8,7 @@ import { migrate } from '../../../src/store/migrate.js';
 import type { AnalyticsStore } from '../../../src/store/types.js';
 import { createStoreSink } from '../../../src/processor/store-sink.js';
 import { pricedEvent } from '../../support/store-fixtures.js';
-import { parseUsd } from '../../../src/money.js';
+import { parseUsd } from '../../../src/core/money.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tally-sink-'));
 let store: AnalyticsStore;

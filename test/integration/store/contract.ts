@@ -19,7 +19,7 @@ import {
 } from '../../../src/store/events.js';
 import { cancellationOf, toEventRow, type UsageEventRow } from '../../../src/store/event-row.js';
 import { eventByIdQuery, rawTotalsQuery, rollupTotalsQuery, type RollupGrain, type TenantTotalsRow } from '../../../src/store/queries/index.js';
-import { parseUsd } from '../../../src/money.js';
+import { parseUsd } from '../../../src/core/money.js';
 import { uniqueName } from '../../support/services.js';
 import { daysAgo, expectedTotals, mixedEvents, pricedEvent } from '../../support/store-fixtures.js';
 import { expectSameTotals } from './dataset.js';

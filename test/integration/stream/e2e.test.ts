@@ -15,7 +15,7 @@ import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../../src/api/app.js';
 import { ApiKeyring } from '../../../src/api/auth.js';
 import { createIngestService } from '../../../src/ingest/service.js';
-import { silentLogger } from '../../../src/logger.js';
+import { silentLogger } from '../../../src/core/logger.js';
 import { readDlqRecord } from '../../../src/processor/dlq.js';
 import { createUsageRecorder } from '../../../src/sdk/recorder.js';
 import { httpTransport } from '../../../src/sdk/transports/http.js';

@@ -1,11 +1,11 @@
 /** Shared set-up of the stream tests: unique topics on the real broker, a store, an in-process processor. */
 import { loadConfig } from '../../../src/config/load.js';
-import { HealthState } from '../../../src/health.js';
-import { silentLogger } from '../../../src/logger.js';
+import { HealthState } from '../../../src/core/health.js';
+import { silentLogger } from '../../../src/core/logger.js';
 import { createKafkaEventLog } from '../../../src/log/kafka.js';
 import { resolveTopics, topicSpecs, type Topics } from '../../../src/log/topics.js';
 import type { EventLog, LogRecord } from '../../../src/log/types.js';
-import { createMetrics, type Metrics } from '../../../src/metrics/registry.js';
+import { createMetrics, type Metrics } from '../../../src/core/metrics.js';
 import type { Processor } from '../../../src/processor/processor.js';
 import { buildPricer } from '../../../src/runtime/adapters.js';
 import { buildProcessor } from '../../../src/runtime/processor.js';

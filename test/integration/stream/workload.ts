@@ -4,7 +4,7 @@
  * tally's pricer — in exact femto-USD.
  */
 import type { LogProducer } from '../../../src/log/types.js';
-import { formatUsd } from '../../../src/money.js';
+import { formatUsd } from '../../../src/core/money.js';
 
 /** USD per million tokens → femto-USD per token. */
 const perM = (usd: string): bigint => BigInt(Math.round(Number(usd) * 1e6)) * 1000n;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bucketStart, enumerateBuckets } from '../../../src/analytics/buckets.js';
-import { formatInstant, parseInstant, resolveTimeZone } from '../../../src/analytics/time.js';
+import { parseInstant, resolveTimeZone } from '../../../src/analytics/time.js';
+import { formatInstant } from '../../../src/core/time.js';
 
 const t = (s: string): number => Date.parse(s);
 const fmt = (list: number[], tz: string): string[] => list.map((m) => formatInstant(m, tz));

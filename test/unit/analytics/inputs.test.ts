@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseBreakdown, parseLatency, parseRecords, parseSession, parseSummary, parseTimeseries } from '../../../src/analytics/inputs.js';
-import { TallyError } from '../../../src/errors.js';
+import { TallyError } from '../../../src/core/errors.js';
 
 const NOW = Date.parse('2025-03-20T10:17:00Z');
 

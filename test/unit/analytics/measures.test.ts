@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { measuresJson, measuresOf, sumMeasures } from '../../../src/analytics/measures.js';
 import { MEASURE_NAMES } from '../../../src/store/queries/measures.js';
 import { decodeCursor, encodeCursor } from '../../../src/analytics/cursor.js';
-import { TallyError } from '../../../src/errors.js';
+import { TallyError } from '../../../src/core/errors.js';
 
 function row(over: Record<string, unknown>): Record<string, unknown> {
   const r: Record<string, unknown> = {};

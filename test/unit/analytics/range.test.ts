@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { namedPeriod, resolveRange } from '../../../src/analytics/range.js';
-import { TallyError } from '../../../src/errors.js';
+import { TallyError } from '../../../src/core/errors.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const NY = 'America/New_York';

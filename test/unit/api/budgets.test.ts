@@ -9,9 +9,9 @@ import { createApp } from '../../../src/api/app.js';
 import { ApiKeyring } from '../../../src/api/auth.js';
 import { BudgetEngine, WatchedBudgetSource, createMemoryBudgetRepository, type BudgetRepository } from '../../../src/budgets/index.js';
 import { MemoryCounterStore } from '../../../src/counters/memory.js';
-import { HealthState } from '../../../src/health.js';
-import { silentLogger } from '../../../src/logger.js';
-import { createMetrics } from '../../../src/metrics/registry.js';
+import { HealthState } from '../../../src/core/health.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import { createMetrics } from '../../../src/core/metrics.js';
 import { priced } from '../budgets/fixtures.js';
 
 const PLATFORM = 'sk_platform_admin_0123456';

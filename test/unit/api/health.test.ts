@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/api/app.js';
 import { ApiKeyring } from '../../../src/api/auth.js';
-import { HealthState } from '../../../src/health.js';
-import { createMetrics } from '../../../src/metrics/registry.js';
-import { silentLogger } from '../../../src/logger.js';
-import { TallyError } from '../../../src/errors.js';
+import { HealthState } from '../../../src/core/health.js';
+import { createMetrics } from '../../../src/core/metrics.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import { TallyError } from '../../../src/core/errors.js';
 
 async function app(health = new HealthState()) {
   return createApp({

@@ -3,7 +3,7 @@ import { BudgetEngine } from '../../../src/budgets/engine.js';
 import { StaticBudgetSource } from '../../../src/budgets/source.js';
 import { MemoryCounterStore } from '../../../src/counters/memory.js';
 import type { CounterSink } from '../../../src/processor/types.js';
-import { parseUsd } from '../../../src/money.js';
+import { parseUsd } from '../../../src/core/money.js';
 import { priced, state } from './fixtures.js';
 
 describe('budget engine (memory)', () => {

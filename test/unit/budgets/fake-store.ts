@@ -9,8 +9,8 @@
  */
 import type { AnalyticsStore, SqlQuery } from '../../../src/store/types.js';
 import type { UsageEventRow } from '../../../src/store/event-row.js';
-import { formatUsd, parseUsd } from '../../../src/money.js';
-import { TOKEN_CLASSES } from '../../../src/normalize/types.js';
+import { formatUsd, parseUsd } from '../../../src/core/money.js';
+import { TOKEN_CLASSES } from '../../../src/core/classes.js';
 
 type Row = UsageEventRow;
 

@@ -1,11 +1,12 @@
 /** Builders for budget tests: priced events and budget states. */
-import { parseUsd } from '../../../src/money.js';
-import { TOKEN_CLASSES, emptyTokens, withTotal, type TokenClass } from '../../../src/normalize/types.js';
-import { UNIT_CLASSES, type CostBreakdown } from '../../../src/pricing/types.js';
+import { parseUsd } from '../../../src/core/money.js';
+import { emptyTokens, withTotal } from '../../../src/normalize/types.js';
+import { type CostBreakdown } from '../../../src/pricing/types.js';
 import type { PricedEvent } from '../../../src/pipeline/types.js';
 import type { BudgetState } from '../../../src/budgets/catalog.js';
 import { parseBudget, type BudgetInput } from '../../../src/budgets/model.js';
 import { parseTier, type TierInput, type TierAssignment } from '../../../src/budgets/tiers.js';
+import { TOKEN_CLASSES, type TokenClass, UNIT_CLASSES } from '../../../src/core/classes.js';
 
 export interface EventSpec {
   readonly id: string;

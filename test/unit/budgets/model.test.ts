@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseBudget, sameBudget } from '../../../src/budgets/model.js';
-import { TallyError, type FieldError } from '../../../src/errors.js';
+import { TallyError, type FieldError } from '../../../src/core/errors.js';
 
 function errorsOf(input: unknown): FieldError[] {
   try {

@@ -4,8 +4,8 @@ import {
   bucketAt, bucketExpiry, counterPeriodId, formatWindow, granularityOf, parseWindow, periodStart, resetsAt, windowAt,
   type CalendarKind, type Period,
 } from '../../../src/budgets/periods.js';
-import { canonicalTimeZone, instantOf, isoWeek, wallClock } from '../../../src/budgets/zoned.js';
-import { TallyError } from '../../../src/errors.js';
+import { canonicalTimeZone, instantOf, isoWeek, wallClock } from '../../../src/core/zones.js';
+import { TallyError } from '../../../src/core/errors.js';
 
 const t = (iso: string): number => Date.parse(iso);
 const iso = (ms: number): string => new Date(ms).toISOString();

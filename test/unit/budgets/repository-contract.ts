@@ -2,7 +2,7 @@
 import { expect, it } from 'vitest';
 import type { BudgetRepository } from '../../../src/budgets/repository.js';
 import { WatchedBudgetSource } from '../../../src/budgets/source.js';
-import { TallyError } from '../../../src/errors.js';
+import { TallyError } from '../../../src/core/errors.js';
 
 const budget = { id: 'team-a', name: 'Team A', metric: 'cost', limit: '25', period: 'monthly', scope: { tenant: 'acme', group: 'a' } };
 const free = { name: 'free', default: true, budgets: [{ key: 'daily', metric: 'cost', limit: '1', period: 'daily' }] };

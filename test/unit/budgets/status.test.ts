@@ -4,7 +4,7 @@ import { parseBudget, type BudgetInput } from '../../../src/budgets/model.js';
 import { windowAt } from '../../../src/budgets/periods.js';
 import { buildStatus, percentageOf, reaches, verdict } from '../../../src/budgets/status.js';
 import type { CounterValue } from '../../../src/counters/types.js';
-import { parseUsd } from '../../../src/money.js';
+import { parseUsd } from '../../../src/core/money.js';
 
 const T0 = Date.parse('2026-03-08T12:34:56Z');
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BudgetSet } from '../../../src/budgets/catalog.js';
 import { parseTier, tierToInput, type TierInput } from '../../../src/budgets/tiers.js';
-import type { TallyError } from '../../../src/errors.js';
+import type { TallyError } from '../../../src/core/errors.js';
 import { state } from './fixtures.js';
 
 const free: TierInput = {

@@ -6,7 +6,7 @@ import { measuresJson, measuresOf, sumMeasures } from '../../../src/analytics/me
 import { MEASURE_NAMES } from '../../../src/store/queries/measures.js';
 import type { BreakdownResult, SummaryResult } from '../../../src/analytics/types.js';
 import type { Measures } from '../../../src/analytics/model.js';
-import type { TallyError } from '../../../src/errors.js';
+import type { TallyError } from '../../../src/core/errors.js';
 
 const flags = (over: Partial<ReportFlags> = {}): ReportFlags => ({
   tz: 'UTC', user: [], group: [], session: [], agent: [], feature: [], provider: [], model: [], apiKeyId: [], status: [], tag: [], decimals: '4', ...over,

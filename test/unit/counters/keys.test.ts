@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { CounterKeys, escapeKeyPart, parseFenceField, unescapeKeyPart, type CounterDim } from '../../../src/counters/keys.js';
-import { TallyError } from '../../../src/errors.js';
+import { TallyError } from '../../../src/core/errors.js';
 
 const keys = new CounterKeys('tally:');
 const user = (value: string): CounterDim => ({ code: 'u', op: '=', value });

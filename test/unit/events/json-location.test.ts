@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { locateJsonError } from '../../../src/json/lossless.js';
+import { locateJsonError } from '../../../src/core/lossless-json.js';
 
 describe('locateJsonError', () => {
   it.each([

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isUuidv7 } from '../../../src/events/ids.js';
 import type { UsageEvent } from '../../../src/events/schema.js';
 import { stampEvent } from '../../../src/events/stamp.js';
-import { TallyError } from '../../../src/errors.js';
+import { TallyError } from '../../../src/core/errors.js';
 
 const now = new Date('2026-01-31T12:00:05.678Z');
 const base: UsageEvent = { model: 'gpt-4o', usage: { prompt_tokens: 1 }, tenant: 'acme', status: 'ok' };

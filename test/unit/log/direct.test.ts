@@ -4,7 +4,7 @@
  * retention window. The shared contract is in test/integration/log/contract.test.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { TallyError } from '../../../src/errors.js';
+import { TallyError } from '../../../src/core/errors.js';
 import { DirectEventLog } from '../../../src/log/direct.js';
 import type { LogRecord, RecordBatch } from '../../../src/log/types.js';
 

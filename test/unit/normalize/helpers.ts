@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { FieldError } from '../../../src/errors.js';
+import type { FieldError } from '../../../src/core/errors.js';
 import type { UsageEvent } from '../../../src/events/schema.js';
 import { normalizeUsage } from '../../../src/normalize/index.js';
 import type { NormalizedUsage, TokenCounts } from '../../../src/normalize/types.js';

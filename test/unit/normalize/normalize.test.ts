@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normalizeUsage, usageRejection } from '../../../src/normalize/index.js';
-import { TOKEN_CLASSES } from '../../../src/normalize/types.js';
 import { errors, event, expectTokens, ok } from './helpers.js';
+import { TOKEN_CLASSES } from '../../../src/core/classes.js';
 
 describe('normalizeUsage', () => {
   it('an empty usage object is zeros with shape empty (a cancelled call is still an event)', () => {

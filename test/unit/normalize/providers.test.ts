@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isKnownProvider, looksAnthropic, PROVIDER_ALIASES, resolveProvider } from '../../../src/normalize/providers.js';
+import { isKnownProvider, looksAnthropic, PROVIDER_ALIASES, resolveProvider } from '../../../src/core/providers.js';
 
 describe('provider ids', () => {
   it.each([

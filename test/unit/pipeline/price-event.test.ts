@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { acceptInput, createRecordPipeline, priceAccepted, RECEIVED_AT_HEADER } from '../../../src/pipeline/price-event.js';
 import { createPricer, loadCatalog } from '../../../src/pricing/index.js';
-import { formatUsd } from '../../../src/money.js';
+import { formatUsd } from '../../../src/core/money.js';
 import type { LogRecord } from '../../../src/log/types.js';
 
 const pricer = createPricer(loadCatalog());

@@ -1,4 +1,5 @@
-import { INPUT_CLASSES, emptyTokens, withTotal, type NormalizedUsage, type TokenClass } from '../../../src/normalize/types.js';
+import { emptyTokens, withTotal, type NormalizedUsage } from '../../../src/normalize/types.js';
+import { INPUT_CLASSES, type TokenClass } from '../../../src/core/classes.js';
 
 export type TokenInput = Partial<Record<TokenClass, number>>;
 

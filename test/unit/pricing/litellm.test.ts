@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { TallyError } from '../../../src/errors.js';
-import { formatUsd, type Money } from '../../../src/money.js';
+import { TallyError } from '../../../src/core/errors.js';
+import { formatUsd, type Money } from '../../../src/core/money.js';
 import { buildCatalog } from '../../../src/pricing/catalog.js';
 import { fromLiteLlm, isLiteLlmDocument } from '../../../src/pricing/litellm.js';
-import { isLosslessObject, parseLosslessJson, type LosslessObject } from '../../../src/json/lossless.js';
+import { isLosslessObject, parseLosslessJson, type LosslessObject } from '../../../src/core/lossless-json.js';
 import { parsePriceText } from '../../../src/pricing/price-files.js';
 import { createPricer, type PriceInput } from '../../../src/pricing/pricer.js';
 import type { CostBreakdown, PricingResult } from '../../../src/pricing/types.js';

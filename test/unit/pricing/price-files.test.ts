@@ -2,14 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TallyError } from '../../../src/errors.js';
-import { formatUsd } from '../../../src/money.js';
-import { TOKEN_CLASSES } from '../../../src/normalize/types.js';
+import { TallyError } from '../../../src/core/errors.js';
+import { formatUsd } from '../../../src/core/money.js';
 import { classPricesSchema, unitPricesSchema } from '../../../src/pricing/catalog-schema.js';
 import { builtinSources, loadCatalog, parsePriceText, readPriceFile } from '../../../src/pricing/price-files.js';
 import { createPricer } from '../../../src/pricing/pricer.js';
-import { UNIT_CLASSES } from '../../../src/pricing/types.js';
 import { usage } from './helpers.js';
+import { TOKEN_CLASSES, UNIT_CLASSES } from '../../../src/core/classes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tally-prices-'));
 function file(name: string, content: unknown): string {

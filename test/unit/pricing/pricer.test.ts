@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatUsd, sumMoney, type Money } from '../../../src/money.js';
+import { formatUsd, sumMoney, type Money } from '../../../src/core/money.js';
 import { buildCatalog, type CatalogSource } from '../../../src/pricing/catalog.js';
 import type { ModelSpec } from '../../../src/pricing/catalog-schema.js';
 import { loadCatalog } from '../../../src/pricing/price-files.js';

@@ -4,10 +4,10 @@ import { readDlqRecord } from '../../../src/processor/dlq.js';
 import type { AlertMessage, CounterBatch, RecordPipeline, StoreWriteResult } from '../../../src/processor/types.js';
 import type { BatchContext, LogMessage, LogProducer, LogRecord, RecordBatch } from '../../../src/log/types.js';
 import type { PricedEvent } from '../../../src/pipeline/types.js';
-import { HealthState } from '../../../src/health.js';
-import { createMetrics } from '../../../src/metrics/registry.js';
-import { silentLogger } from '../../../src/logger.js';
-import { TallyError } from '../../../src/errors.js';
+import { HealthState } from '../../../src/core/health.js';
+import { createMetrics } from '../../../src/core/metrics.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import { TallyError } from '../../../src/core/errors.js';
 
 function record(offset: number, body: unknown): LogRecord {
   return { topic: 'usage.raw', partition: 3, offset: String(offset), key: 'acme', value: Buffer.from(JSON.stringify(body)), headers: { trace: 't' + offset }, timestamp: 0 };

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { TallyError } from '../../../src/errors.js';
+import { TallyError } from '../../../src/core/errors.js';
 import { isUuidv7 } from '../../../src/events/ids.js';
 import { createUsageRecorder } from '../../../src/sdk/recorder.js';
 import { httpTransport } from '../../../src/sdk/transports/http.js';

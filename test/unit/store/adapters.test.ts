@@ -6,15 +6,16 @@
 import { describe, expect, it } from 'vitest';
 import { ClickHouseError } from '@clickhouse/client';
 import { Writable } from 'node:stream';
-import { assertIdentifier, formatDateTime64, normalizeParams, parseJsonEachRow, stringifyJson, toCompactRows, toJsonLines } from '../../../src/store/sql.js';
+import { assertIdentifier, normalizeParams, parseJsonEachRow, stringifyJson, toCompactRows, toJsonLines } from '../../../src/store/sql.js';
 import { OUTPUT_SETTINGS, toConnectionArgs } from '../../../src/store/settings.js';
 import { engineError, parseClickHouseCode, parseClickHouseType } from '../../../src/store/errors.js';
 import { mapChdbError } from '../../../src/store/chdb.js';
 import { mapClickHouseError } from '../../../src/store/clickhouse.js';
 import { clickHouseLoggerClass } from '../../../src/store/clickhouse-logger.js';
-import { TallyError } from '../../../src/errors.js';
-import { createLogger, type Logger } from '../../../src/logger.js';
+import { TallyError } from '../../../src/core/errors.js';
+import { createLogger, type Logger } from '../../../src/core/logger.js';
 import { declaredParamTypes, paramValueForChdb, parseLiteral, unescapeTsv } from '../../support/clickhouse-standin-params.js';
+import { formatDateTime64 } from '../../../src/core/time.js';
 
 describe('bound parameters', () => {
   it('normalise Dates, top-level booleans and nested arrays the same way for both adapters', () => {

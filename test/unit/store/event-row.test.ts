@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { cancellationOf, toDateTime64Text, toDecimal3Text, toEventRow } from '../../../src/store/event-row.js';
 import { deduplicationToken, eventKey } from '../../../src/store/events.js';
-import { parseUsd } from '../../../src/money.js';
+import { parseUsd } from '../../../src/core/money.js';
 import { pricedEvent } from '../../support/store-fixtures.js';
 
 describe('toDateTime64Text', () => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { renderStatement, splitStatements, REPLICATED_ZOO_PATH } from '../../../src/store/ddl.js';
 import { loadMigrations, migrate, renderMigration } from '../../../src/store/migrate.js';
 import type { AnalyticsStore, InsertOptions, SqlQuery } from '../../../src/store/types.js';
-import { TallyError } from '../../../src/errors.js';
+import { TallyError } from '../../../src/core/errors.js';
 
 const SINGLE = { database: 'tally', retentionMonths: 13 };
 /** The storage migrations (0001-0009); other owners add theirs to the same folder (0010 budgets, …). */

@@ -7,10 +7,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createMetrics } from '../../src/metrics/registry.js';
+import { createMetrics } from '../../../src/core/metrics.js';
 
-const DOC = readFileSync(new URL('../../docs/metrics.md', import.meta.url), 'utf8');
-const GRAFANA_TEXT = readFileSync(new URL('../../docs/grafana/tally-dashboard.json', import.meta.url), 'utf8');
+const DOC = readFileSync(new URL('../../../docs/metrics.md', import.meta.url), 'utf8');
+const GRAFANA_TEXT = readFileSync(new URL('../../../docs/grafana/tally-dashboard.json', import.meta.url), 'utf8');
 
 interface Registered { readonly name: string; readonly type: string; readonly labels: readonly string[] }
 

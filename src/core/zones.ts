@@ -10,7 +10,7 @@
  * spring-forward skips it (a day that "starts" at a skipped 00:00 starts at
  * the moment the clocks jump).
  */
-import { TallyError } from '../errors.js';
+import { TallyError } from './errors.js';
 
 export const MS_PER_MINUTE = 60_000;
 export const MS_PER_HOUR = 3_600_000;

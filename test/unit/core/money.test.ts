@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { formatScaled, formatUsd, formatUsdFixed, parseScaled, parseUsd, roundUsd, sumMoney, USD_SCALE } from '../../src/money.js';
-import { TallyError } from '../../src/errors.js';
+import { formatScaled, formatUsd, formatUsdFixed, parseScaled, parseUsd, roundUsd, sumMoney, USD_SCALE } from '../../../src/core/money.js';
+import { TallyError } from '../../../src/core/errors.js';
 
 describe('money', () => {
   it('parses decimal text exactly, including exponent notation from price files', () => {

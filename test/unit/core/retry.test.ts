@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, withRetry } from '../../src/retry.js';
-import { TallyError } from '../../src/errors.js';
+import { backoffDelay, withRetry } from '../../../src/core/retry.js';
+import { TallyError } from '../../../src/core/errors.js';
 
 describe('withRetry', () => {
   it('retries retriable errors with growing, capped delays, then succeeds', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TallyError } from '../../src/errors.js';
-import { JsonNumber, parseLosslessJson, positionOf } from '../../src/json/lossless.js';
+import { TallyError } from '../../../src/core/errors.js';
+import { JsonNumber, parseLosslessJson, positionOf } from '../../../src/core/lossless-json.js';
 
 function errorOf(fn: () => unknown): TallyError {
   try {

@@ -6,7 +6,7 @@
  * was expected and what was found. `locateJsonError` uses the same scanner to
  * say where a text that `JSON.parse` refused goes wrong (event parsing).
  */
-import { TallyError } from '../errors.js';
+import { TallyError } from './errors.js';
 
 /** A JSON number, kept as the exact text it was written with. */
 export class JsonNumber {
