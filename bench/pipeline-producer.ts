@@ -6,8 +6,8 @@
  * lines {"sent": n} and a final {"done": n, "seconds": s}.
  */
 import { demoEvents } from '../src/demo/traffic.js';
-import { createKafkaEventLog } from '../src/log/kafka.js';
-import type { LogMessage } from '../src/log/types.js';
+import { createKafkaEventLog } from '../src/eventlog/kafka/log.js';
+import type { LogMessage } from '../src/eventlog/types.js';
 
 const [brokers = '127.0.0.1:19092', topic = 'usage.raw', countText = '10000', rateText = '0', seedText = '1'] = process.argv.slice(2);
 const count = Number(countText);

@@ -37,8 +37,8 @@ import { breakdownQuery, breakdownResult, type BreakdownStoreRow } from '../src/
 import { summaryQuery, summaryResult, type SummaryRow } from '../src/analytics/queries/summary.js';
 import { MEASURE_NAMES } from '../src/store/queries/measures.js';
 import type { TenantScope } from '../src/analytics/sql.js';
-import { createChdbStore } from '../src/store/chdb.js';
-import { createClickHouseStore } from '../src/store/clickhouse.js';
+import { createChdbStore } from '../src/store/chdb/store.js';
+import { createClickHouseStore } from '../src/store/clickhouse/store.js';
 import { migrate } from '../src/store/migrate.js';
 import type { AnalyticsStore } from '../src/store/types.js';
 import { fmt, percentile, writeResult } from './results.js';

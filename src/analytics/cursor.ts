@@ -5,7 +5,13 @@
  */
 import { validationError } from '../core/errors.js';
 import { parseDateTime64 } from '../core/time.js';
-import type { RecordPosition } from './queries/records.js';
+
+/** Where the previous page ended. */
+export interface RecordPosition {
+  /** `YYYY-MM-DD hh:mm:ss.sss` UTC, as stored. */
+  readonly occurredAt: string;
+  readonly eventId: string;
+}
 
 const PREFIX = 'r1.';
 

@@ -9,10 +9,12 @@ import type { HealthState } from '../core/health.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import { TallyError } from '../core/errors.js';
-import { type ApiKeyring, OPEN_ACCESS, presentedKey, requirePermission, type Permission, type Principal } from './auth.js';
+import { type ApiKeyring, presentedKey } from './auth.js';
 import { errorHandler, notFound } from './errors.js';
 import { registerHealthRoutes } from './routes/health.js';
-import { API_ROUTE_GROUPS, type ApiServices } from './routes/index.js';
+import { API_ROUTE_GROUPS } from './routes/index.js';
+import { OPEN_ACCESS, requirePermission, type Permission, type Principal } from '../core/principal.js';
+import { type ApiServices } from './services.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

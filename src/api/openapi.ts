@@ -3,7 +3,7 @@
  * declares next to its routes (`API_OPERATIONS`). A test fails when a
  * registered /v1 route has no operation here, so the document cannot drift.
  */
-import type { Permission } from './auth.js';
+import { type Permission } from '../core/principal.js';
 
 export type JsonSchema = Readonly<Record<string, unknown>>;
 

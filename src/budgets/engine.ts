@@ -35,6 +35,7 @@ import type {
   ReservationResult, ReserveOptions, SettleOptions, SettleResult, Subject, ThresholdCrossing, UsageEstimate,
 } from './types.js';
 import { resolveActual, resolveEstimate } from './usage.js';
+import { DEFAULT_TENANT } from '../core/dimensions.js';
 
 export interface BudgetEngineOptions {
   readonly counters: CounterStore;
@@ -243,7 +244,7 @@ export class BudgetEngine {
     if (!Number.isFinite(ttl) || ttl <= 0) throw validationError([{ path: 'ttl', reason: 'must be a positive number of milliseconds' }]);
     const now = this.clock();
     const { budgets, plan } = this.planFor(set, values, now);
-    const tenant = values.tenant ?? 'default';
+    const tenant = values.tenant ?? DEFAULT_TENANT;
     if (budgets.length === 0) {
       const ref = newReservationId(tenant, []);
       return { granted: true, reservation_id: ref.id, allowed: true, statuses: [], exceeded: [], retry_after_seconds: null, expires_at: null };
@@ -343,7 +344,7 @@ export class BudgetEngine {
     const groups = new Map<string, CompiledBudget[]>();
     for (const b of plain) groups.set(b.scope.tenantLiteral ?? '', [...(groups.get(b.scope.tenantLiteral ?? '') ?? []), b]);
     for (const [tenant, list] of groups) {
-      const values = { ...literalValues(list[0]), tenant: tenant || 'default' };
+      const values = { ...literalValues(list[0]), tenant: tenant || DEFAULT_TENANT };
       const plan = planRead(list, values, this.context(now));
       out.push(...this.statusesOf(plan, values, await this.readPlan(plan, now), now, null));
     }

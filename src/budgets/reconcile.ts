@@ -24,17 +24,24 @@ import { randomUUID } from 'node:crypto';
 import { TallyError } from '../core/errors.js';
 import { parseUsd } from '../core/money.js';
 import { parseFenceField, type Slot } from '../counters/keys.js';
-import type { CounterValue, FenceSnapshot, SwapCounter, UsageAmounts } from '../counters/types.js';
+import type { CounterStore, CounterValue, FenceSnapshot, SwapCounter, UsageAmounts } from '../counters/types.js';
 import type { AnalyticsStore } from '../store/types.js';
 import { candidates } from './alerts.js';
 import type { BudgetSet, CompiledBudget, CounterSpec } from './catalog.js';
-import type { BudgetEngine } from './engine.js';
 import { bucketExpiry, windowAt, type Bucket } from './periods.js';
 import { BucketCache, watchFor, type Watch } from './plan.js';
 import { maxOffsetsQuery, sumsQuery, tenantsQuery, type FencePosition, type MaxOffsetRow, type SumsRow, type TenantRow } from './queries.js';
 import type { DimValues } from './scope.js';
 import type { Dimension } from './model.js';
 import { TOKEN_CLASSES, type TokenClass } from '../core/classes.js';
+
+/** What reconcile needs of the engine: its counters, clock, grace and budgets (BudgetEngine has them). */
+export interface ReconcileTarget {
+  readonly counters: CounterStore;
+  readonly graceMs: number;
+  now(): number;
+  current(): BudgetSet;
+}
 
 export interface ReconcileOptions {
   /** Only this budget's counters. Default: every budget. */
@@ -121,7 +128,7 @@ function literalValues(spec: CounterSpec): Partial<Record<Dimension, string>> {
 
 /** The store's usage of one spec in one slot, as counters; identities seen, for sealing. */
 async function computeSpec(
-  engine: BudgetEngine,
+  engine: ReconcileTarget,
   store: AnalyticsStore,
   slot: Slot,
   plan: SpecPlan,
@@ -160,7 +167,7 @@ function fencePositions(snapshot: FenceSnapshot, establish: Readonly<Record<stri
 }
 
 async function reconcileSlot(
-  engine: BudgetEngine,
+  engine: ReconcileTarget,
   store: AnalyticsStore,
   set: BudgetSet,
   slot: Slot,
@@ -213,7 +220,7 @@ async function reconcileSlot(
 }
 
 /** Marks thresholds the rebuilt counters reach now as alerted. */
-async function seal(engine: BudgetEngine, slot: Slot, plans: readonly SpecPlan[], identities: readonly DimValues[][], written: readonly SwapCounter[]): Promise<number> {
+async function seal(engine: ReconcileTarget, slot: Slot, plans: readonly SpecPlan[], identities: readonly DimValues[][], written: readonly SwapCounter[]): Promise<number> {
   const now = engine.now();
   const values = new Map<string, CounterValue>(written.map((c) => [c.key, { used: c.used, held: { cost: 0n, tokens: 0n, requests: 0n } }]));
   const ctx = { keys: engine.counters.keys, now, graceMs: engine.graceMs, cache: new BucketCache() };
@@ -234,7 +241,7 @@ async function seal(engine: BudgetEngine, slot: Slot, plans: readonly SpecPlan[]
 }
 
 /** Rebuilds the counters of open periods from the store; afterwards counters equal the store's sums. */
-export async function reconcile(engine: BudgetEngine, store: AnalyticsStore, options: ReconcileOptions = {}): Promise<ReconcileResult> {
+export async function reconcile(engine: ReconcileTarget, store: AnalyticsStore, options: ReconcileOptions = {}): Promise<ReconcileResult> {
   if (options.settleMs) await sleep(options.settleMs);
   const set = engine.current();
   let budgets: readonly CompiledBudget[] = set.budgets;

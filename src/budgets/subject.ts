@@ -8,6 +8,7 @@ import type { CompiledBudget } from './catalog.js';
 import { DIMENSIONS, type Dimension } from './model.js';
 import type { DimValues } from './scope.js';
 import type { ModelResolver, Subject } from './types.js';
+import { DEFAULT_TENANT } from '../core/dimensions.js';
 
 export function subjectValues(subject: Subject, resolveModel?: ModelResolver): DimValues {
   const errors: FieldError[] = [];
@@ -19,7 +20,7 @@ export function subjectValues(subject: Subject, resolveModel?: ModelResolver): D
     else out[d] = v;
   }
   if (errors.length > 0) throw validationError(errors);
-  out.tenant ??= 'default';
+  out.tenant ??= DEFAULT_TENANT;
   if (out.model !== undefined && resolveModel) out.model = resolveModel(out.model, out.provider) ?? out.model;
   return out;
 }

@@ -1,17 +1,7 @@
 /** What every long-running or store-touching command starts with: config, logger, metrics, health. */
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
-import type { TallyConfig } from '../config/schema.js';
-import { HealthState } from '../core/health.js';
-import { createLogger, type Logger } from '../core/logger.js';
-import { createMetrics, type Metrics } from '../core/metrics.js';
-
-export interface CliContext {
-  readonly config: TallyConfig;
-  readonly logger: Logger;
-  readonly metrics: Metrics;
-  readonly health: HealthState;
-}
+import { createProcessContext, type ProcessContext } from '../runtime/context.js';
 
 export interface ConfigFlags {
   readonly config?: string;
@@ -25,13 +15,10 @@ export function withConfigFlags(command: Command, options: { dataDir?: boolean }
   return command;
 }
 
-export function cliContext(flags: ConfigFlags, overrides: Record<string, unknown> = {}): CliContext {
+export function cliContext(flags: ConfigFlags, overrides: Record<string, unknown> = {}): ProcessContext {
   const config = loadConfig({
     ...(flags.config ? { file: flags.config } : {}),
     overrides: { ...(flags.dataDir ? { dataDir: flags.dataDir } : {}), ...overrides } as never,
   });
-  const logger = createLogger({ level: config.logLevel });
-  const metrics = createMetrics();
-  const health = new HealthState((ready) => metrics.ready.set(ready ? 1 : 0));
-  return { config, logger, metrics, health };
+  return createProcessContext(config);
 }

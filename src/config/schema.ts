@@ -6,9 +6,8 @@
  * with its path and where the value came from.
  */
 import { z } from 'zod';
+import { API_ROLES } from '../core/principal.js';
 
-export const API_ROLES = ['ingest', 'read', 'admin'] as const;
-export type ApiRole = (typeof API_ROLES)[number];
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();

@@ -1,12 +1,12 @@
 /** The counter store: Redis (standalone or Cluster) or memory, chosen by config. */
-import { MemoryCounterStore } from './memory.js';
-import { createRedisCounterStore } from './redis.js';
+import { MemoryCounterStore } from './memory/store.js';
+import { createRedisCounterStore } from './redis/store.js';
 import type { CounterStore } from './types.js';
 
 export { CounterKeys, escapeKeyPart } from './keys.js';
-export { MemoryCounterStore } from './memory.js';
-export { RedisCounterStore, createRedisCounterStore, type RedisCounterStoreOptions } from './redis.js';
-export { RedisChangeFeed } from './changes.js';
+export { MemoryCounterStore } from './memory/store.js';
+export { RedisCounterStore, createRedisCounterStore, type RedisCounterStoreOptions } from './redis/store.js';
+export { RedisChangeFeed } from '../budgets/redis-changes.js';
 export { STATUS, statusError, isStaleBudgets } from './codes.js';
 export type * from './types.js';
 

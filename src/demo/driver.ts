@@ -4,12 +4,12 @@
  * malformed record written straight to the raw topic (as a careless producer
  * would), which the processor dead-letters with its reason.
  */
-import { OPEN_ACCESS } from '../api/auth.js';
 import { errorMessage } from '../core/errors.js';
 import type { IngestService } from '../ingest/service.js';
 import type { Logger } from '../core/logger.js';
-import type { LogProducer } from '../log/types.js';
+import type { LogProducer } from '../eventlog/types.js';
 import { demoEvents, rng } from './traffic.js';
+import { OPEN_ACCESS } from '../core/principal.js';
 
 export interface DemoOptions {
   readonly ingest: IngestService;

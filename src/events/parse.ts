@@ -11,7 +11,6 @@
  */
 import { Buffer } from 'node:buffer';
 import type { FieldError } from '../core/errors.js';
-import type { Envelope, Rejection } from '../pipeline/types.js';
 import { fromCloudEvent } from './envelopes/cloudevents.js';
 import { fromOtel, isOtelEnvelope } from './envelopes/otel.js';
 import { isPlainObject, type EnvelopeOutcome, type SourcePaths } from './envelopes/types.js';
@@ -19,6 +18,7 @@ import { toCandidate } from './envelopes/v1.js';
 import { locateJsonError } from '../core/lossless-json.js';
 import { EVENT_LIMITS, type UsageEvent } from './schema.js';
 import { validateCandidate } from './validate.js';
+import { type Envelope, type Rejection } from './types.js';
 
 export interface ParseOptions {
   /** Maximum encoded size in bytes; default EVENT_LIMITS.maxEventBytes (64 KiB). */

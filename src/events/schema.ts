@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { parseTimestamp } from './time.js';
 import { RFC3339_PATTERN } from '../core/time.js';
-import { EVENT_STATUSES } from '../core/dimensions.js';
+import { DEFAULT_TENANT, EVENT_STATUSES } from '../core/dimensions.js';
 
 /** Bounds on one event. The API and the processor enforce the same numbers. */
 export const EVENT_LIMITS = {
@@ -51,7 +51,7 @@ export const usageEventV1 = z.object({
     .describe('Idempotency key. The SDK and the ingest make a UUIDv7 when absent.'),
   occurred_at: timestamp.optional().describe('When the model call happened (RFC 3339). Defaults to received_at.'),
   received_at: timestamp.optional().describe('Stamped by the ingest; a producer need not set it.'),
-  tenant: identity().default('default').describe('Account or organisation. Kafka key and budget hash tag.'),
+  tenant: identity().default(DEFAULT_TENANT).describe('Account or organisation. Kafka key and budget hash tag.'),
   user_id: identity().optional().describe('End user the call was made for.'),
   group: identity().optional().describe('Team.'),
   session_id: identity().optional().describe('Chat or conversation.'),

@@ -12,10 +12,10 @@
  *   same millisecond, so an event never moves into the next period.
  */
 import { TallyError, validationError } from '../core/errors.js';
-import type { StampedEvent } from '../pipeline/types.js';
 import { uuidv7 } from './ids.js';
 import type { UsageEvent } from './schema.js';
 import { formatTimestamp, MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS, parseTimestamp } from './time.js';
+import { type StampedEvent } from './types.js';
 
 /** Already `YYYY-MM-DDTHH:mm:ss.sssZ`: the common case (the SDK and the ingest write this form). */
 function isCanonical(value: string): boolean {

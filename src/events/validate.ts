@@ -14,7 +14,7 @@ import { isPlainObject } from './envelopes/types.js';
 import { formatPath } from './paths.js';
 import { DECIMAL_PATTERN, EVENT_ID_PATTERN, EVENT_LIMITS, usageEventV1, type UsageEvent } from './schema.js';
 import { parseTimestamp } from './time.js';
-import { EVENT_STATUSES } from '../core/dimensions.js';
+import { DEFAULT_TENANT, EVENT_STATUSES } from '../core/dimensions.js';
 
 export type ValidateOutcome = { ok: true; event: UsageEvent } | { ok: false; errors: FieldError[] };
 
@@ -106,7 +106,7 @@ export function fastValidate(candidate: Record<string, unknown>): UsageEvent | n
   }
   if (!hasModel || !hasUsage) return null;
   // Defaults exactly as the schema applies them. The candidate is ours (built by the envelope mapper).
-  if (candidate.tenant === undefined) candidate.tenant = 'default';
+  if (candidate.tenant === undefined) candidate.tenant = DEFAULT_TENANT;
   if (candidate.status === undefined) candidate.status = 'ok';
   return candidate as UsageEvent;
 }

@@ -6,16 +6,16 @@
  * resolves only after the event log acknowledged every accepted event; the
  * bad ones are listed with their index, field paths and reasons.
  */
-import type { Principal } from '../api/auth.js';
 import { TallyError, type FieldError } from '../core/errors.js';
 import { EVENT_LIMITS } from '../events/schema.js';
-import type { LogMessage, LogProducer } from '../log/types.js';
+import type { LogMessage, LogProducer } from '../eventlog/types.js';
 import type { Metrics } from '../core/metrics.js';
 import { acceptInput, RECEIVED_AT_HEADER } from '../pipeline/price-event.js';
-import type { StampedEvent } from '../pipeline/types.js';
+import { type StampedEvent } from '../events/types.js';
+import { type Principal } from '../core/principal.js';
+import { DEFAULT_TENANT } from '../core/dimensions.js';
 
 /** The tenant an event gets when it names none; such events take the key's tenant. */
-export const DEFAULT_TENANT = 'default';
 
 export interface IngestItem {
   /** 0-based position in the request. */

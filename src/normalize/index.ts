@@ -14,7 +14,6 @@
  */
 import type { FieldError } from '../core/errors.js';
 import type { UsageEvent } from '../events/schema.js';
-import type { Rejection } from '../pipeline/types.js';
 import { normalizeAiSdk } from './ai-sdk.js';
 import { normalizeAnthropic } from './anthropic.js';
 import { normalizeBedrockConverse } from './bedrock-converse.js';
@@ -27,6 +26,7 @@ import { normalizeOpenAIResponses } from './openai-responses.js';
 import { normalizeOtel } from './otel.js';
 import { acc, describeValue, fail, isObject, reset } from './read.js';
 import type { NormalizedUsage, UsageShape } from './types.js';
+import { type Rejection } from '../events/types.js';
 
 export type NormalizeOutcome = { ok: true; usage: NormalizedUsage } | { ok: false; errors: FieldError[] };
 

@@ -12,12 +12,11 @@ import { isTallyError, errorMessage } from '../core/errors.js';
 import { parseEvent } from '../events/parse.js';
 import type { UsageEvent } from '../events/schema.js';
 import { stampEvent } from '../events/stamp.js';
-import type { LogRecord } from '../log/types.js';
 import { normalizeUsage, usageRejection } from '../normalize/index.js';
 import type { NormalizedUsage } from '../normalize/types.js';
 import type { Pricer } from '../pricing/pricer.js';
-import type { RecordOutcome, RecordPipeline } from '../processor/types.js';
-import type { Envelope, PricedEvent, Rejection, SourcePosition, StampedEvent } from './types.js';
+import type { Envelope, Rejection, StampedEvent } from '../events/types.js';
+import type { PricedEvent, RawRecord, RecordOutcome, RecordPipeline, SourcePosition } from './types.js';
 
 /** Header the ingest puts on raw records: when tally first received the event. */
 export const RECEIVED_AT_HEADER = 'tally-received-at';
@@ -87,7 +86,7 @@ export interface RecordPipelineOptions {
  */
 export function createRecordPipeline(options: RecordPipelineOptions): RecordPipeline {
   return {
-    process(record: LogRecord): RecordOutcome {
+    process(record: RawRecord): RecordOutcome {
       const stamped = record.headers[RECEIVED_AT_HEADER];
       const receivedMs = stamped === undefined ? record.timestamp : Date.parse(stamped);
       const accepted = acceptInput(record.value, {

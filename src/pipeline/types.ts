@@ -3,10 +3,9 @@
  * canonical usage and its price. Built by src/pipeline/price-event.ts; written
  * to the analytics store and applied to the counters by the processor.
  */
-import type { UsageEvent } from '../events/schema.js';
+import type { Rejection, StampedEvent } from '../events/types.js';
 import type { NormalizedUsage } from '../normalize/types.js';
 import type { PricingResult } from '../pricing/types.js';
-import type { FieldError } from '../core/errors.js';
 
 /** Where a record came from in the event log. */
 export interface SourcePosition {
@@ -16,13 +15,6 @@ export interface SourcePosition {
   readonly offset: string;
 }
 
-/** An event after stamping: event_id, occurred_at and received_at are always set. */
-export type StampedEvent = UsageEvent & {
-  readonly event_id: string;
-  readonly occurred_at: string;
-  readonly received_at: string;
-};
-
 export interface PricedEvent {
   readonly event: StampedEvent;
   readonly usage: NormalizedUsage;
@@ -31,13 +23,17 @@ export interface PricedEvent {
   readonly source: SourcePosition | null;
 }
 
-/** Which envelope an input used. */
-export type Envelope = 'v1' | 'cloudevents' | 'otel';
+/** A raw record as the event log delivers it: the bytes, and where they were read. */
+export interface RawRecord extends SourcePosition {
+  readonly value: Buffer;
+  readonly headers: Readonly<Record<string, string>>;
+  /** When the log wrote the record, epoch ms. */
+  readonly timestamp: number;
+}
 
-/** An input that could not be accepted, with every reason. Goes to the DLQ. */
-export interface Rejection {
-  /** VALIDATION_FAILED, INVALID_JSON, EVENT_TOO_LARGE, USAGE_INVALID, … */
-  readonly code: string;
-  readonly message: string;
-  readonly errors: readonly FieldError[];
+export type RecordOutcome = { readonly ok: true; readonly priced: PricedEvent } | { readonly ok: false; readonly rejection: Rejection };
+
+/** Validates, stamps, normalizes and prices one raw record. Pure apart from the clock. */
+export interface RecordPipeline {
+  process(record: RawRecord): RecordOutcome;
 }

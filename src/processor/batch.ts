@@ -14,13 +14,15 @@
 import { TallyError, errorMessage, isRetriable, isTallyError } from '../core/errors.js';
 import type { HealthState } from '../core/health.js';
 import type { Logger } from '../core/logger.js';
-import type { BatchContext, BatchHandler, LogMessage, LogProducer, LogRecord, RecordBatch } from '../log/types.js';
+import type { BatchContext, BatchHandler, LogMessage, LogProducer, LogRecord, RecordBatch } from '../eventlog/types.js';
 import type { Metrics } from '../core/metrics.js';
 import { secondsSince } from '../core/metrics.js';
-import type { PricedEvent, Rejection } from '../pipeline/types.js';
+import type { PricedEvent } from '../pipeline/types.js';
 import { backoffDelay, sleep } from '../core/retry.js';
 import { dlqMessage } from './dlq.js';
-import type { AlertPublisher, CounterSink, EventStoreSink, RecordPipeline, StoreWriteResult } from './types.js';
+import type { AlertPublisher, CounterSink, EventStoreSink, StoreWriteResult } from './types.js';
+import { type Rejection } from '../events/types.js';
+import { type RecordPipeline } from '../pipeline/types.js';
 
 export interface BatchDeps {
   readonly pipeline: RecordPipeline;

@@ -4,9 +4,9 @@
  * in headers: the error code, a message, every field error, where the record
  * came from and when it failed.
  */
-import type { LogMessage, LogRecord } from '../log/types.js';
-import type { Rejection } from '../pipeline/types.js';
+import type { LogMessage, LogRecord } from '../eventlog/types.js';
 import type { FieldError } from '../core/errors.js';
+import { type Rejection } from '../events/types.js';
 
 export const DLQ_HEADERS = {
   code: 'tally-dlq-code',

@@ -8,10 +8,11 @@
 import { errorMessage } from '../core/errors.js';
 import type { HealthState } from '../core/health.js';
 import type { Logger } from '../core/logger.js';
-import type { EventLog, LogConsumer, LogProducer } from '../log/types.js';
+import type { EventLog, LogConsumer, LogProducer } from '../eventlog/types.js';
 import type { Metrics } from '../core/metrics.js';
 import { createBatchHandler } from './batch.js';
-import type { AlertPublisher, CounterSink, EventStoreSink, RecordPipeline } from './types.js';
+import type { AlertPublisher, CounterSink, EventStoreSink } from './types.js';
+import { type RecordPipeline } from '../pipeline/types.js';
 
 export interface ProcessorOptions {
   readonly rawTopic: string;

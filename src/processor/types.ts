@@ -2,15 +2,8 @@
  * The processor's seams: how a record becomes a priced event, and the sinks a
  * batch is written to before its offsets are committed.
  */
-import type { LogRecord } from '../log/types.js';
-import type { PricedEvent, Rejection } from '../pipeline/types.js';
-
-export type RecordOutcome = { readonly ok: true; readonly priced: PricedEvent } | { readonly ok: false; readonly rejection: Rejection };
-
-/** Validates, stamps, normalizes and prices one raw record. Pure apart from the clock. */
-export interface RecordPipeline {
-  process(record: LogRecord): RecordOutcome;
-}
+import type { PricedEvent } from '../pipeline/types.js';
+import { type Rejection } from '../events/types.js';
 
 export interface StoreWriteResult {
   /** Events new to the store, plus redeliveries of records already stored from this same log position: the counters see these. */

@@ -12,12 +12,12 @@ import type { UsageEvent } from '../events/schema.js';
 import { formatUsd, parseUsd, type Money } from '../core/money.js';
 import { normalizeUsage } from '../normalize/index.js';
 import { priceAccepted } from '../pipeline/price-event.js';
-import type { StampedEvent } from '../pipeline/types.js';
 import type { Pricer } from '../pricing/pricer.js';
 import { cancellationOf, toEventRow, type UsageEventRow } from '../store/event-row.js';
 import { insertEventRows } from '../store/events.js';
 import type { AnalyticsStore } from '../store/types.js';
 import { formatDateTime64 } from '../core/time.js';
+import { type StampedEvent } from '../events/types.js';
 
 export interface RepriceOptions {
   readonly from: Date;

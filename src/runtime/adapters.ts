@@ -7,12 +7,12 @@
 import { join } from 'node:path';
 import type { TallyConfig } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
-import { createKafkaEventLog } from '../log/kafka.js';
-import { resolveTopics, type Topics } from '../log/topics.js';
-import type { EventLog } from '../log/types.js';
+import { createKafkaEventLog } from '../eventlog/kafka/log.js';
+import { resolveTopics, type Topics } from '../eventlog/topics.js';
+import type { EventLog } from '../eventlog/types.js';
 import { createPricer, loadCatalog, type Pricer } from '../pricing/index.js';
-import { createChdbStore } from '../store/chdb.js';
-import { createClickHouseStore } from '../store/clickhouse.js';
+import { createChdbStore } from '../store/chdb/store.js';
+import { createClickHouseStore } from '../store/clickhouse/store.js';
 import type { AnalyticsStore } from '../store/types.js';
 
 /** Where the embedded chDB engine keeps its files. */

@@ -24,7 +24,7 @@ import type { TallyConfig } from '../config/schema.js';
 import { createCounterStore, RedisChangeFeed, RedisCounterStore, type CounterStore } from '../counters/index.js';
 import { errorMessage, validationError } from '../core/errors.js';
 import { component, type Logger } from '../core/logger.js';
-import type { LogProducer } from '../log/types.js';
+import type { LogProducer } from '../eventlog/types.js';
 import { secondsSince, type Metrics } from '../core/metrics.js';
 import type { Money } from '../core/money.js';
 import { emptyTokens, withTotal, type NormalizedUsage } from '../normalize/types.js';

@@ -9,14 +9,14 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../api/app.js';
-import { ApiKeyring, OPEN_ACCESS } from '../api/auth.js';
-import type { CliContext } from '../cli/context.js';
+import { ApiKeyring } from '../api/auth.js';
+import type { ProcessContext } from './context.js';
 import { createIngestService, type IngestService } from '../ingest/service.js';
 import { component } from '../core/logger.js';
-import { createDirectEventLog } from '../log/direct.js';
-import type { Topics } from '../log/topics.js';
-import { topicSpecs } from '../log/topics.js';
-import type { EventLog } from '../log/types.js';
+import { createDirectEventLog } from '../eventlog/direct/log.js';
+import type { Topics } from '../eventlog/topics.js';
+import { topicSpecs } from '../eventlog/topics.js';
+import type { EventLog } from '../eventlog/types.js';
 import type { Processor } from '../processor/processor.js';
 import { createAnalyticsService } from '../analytics/service.js';
 import { migrate } from '../store/migrate.js';
@@ -24,6 +24,7 @@ import type { AnalyticsStore } from '../store/types.js';
 import { buildPricer, openStore, topicsOf } from './adapters.js';
 import { alertsTopicSender, buildBudgets, type Budgets } from './budgets.js';
 import { buildProcessor } from './processor.js';
+import { OPEN_ACCESS } from '../core/principal.js';
 
 /** Partitions of the embedded raw topic: enough for the processor to overlap store writes. */
 export const EMBEDDED_RAW_PARTITIONS = 4;
@@ -55,7 +56,7 @@ async function nextOffsets(store: AnalyticsStore, topic: string): Promise<Record
   return Object.fromEntries(rows.map((r) => [Number(r.partition), r.next]));
 }
 
-export async function startEmbedded(ctx: CliContext, options: EmbeddedOptions): Promise<Embedded> {
+export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOptions): Promise<Embedded> {
   const { config, logger, metrics, health } = ctx;
   const store = await openStore(config, logger);
   await migrate(store, { logger: component(logger, 'migrate') });

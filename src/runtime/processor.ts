@@ -3,7 +3,7 @@ import type { TallyConfig } from '../config/schema.js';
 import type { HealthState } from '../core/health.js';
 import type { Logger } from '../core/logger.js';
 import { component } from '../core/logger.js';
-import type { EventLog } from '../log/types.js';
+import type { EventLog } from '../eventlog/types.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Pricer } from '../pricing/pricer.js';
 import { createRecordPipeline } from '../pipeline/price-event.js';
@@ -11,7 +11,7 @@ import { Processor } from '../processor/processor.js';
 import { createStoreSink } from '../processor/store-sink.js';
 import type { AlertPublisher, CounterSink } from '../processor/types.js';
 import type { AnalyticsStore } from '../store/types.js';
-import type { Topics } from '../log/topics.js';
+import type { Topics } from '../eventlog/topics.js';
 
 export interface ProcessorParts {
   readonly config: TallyConfig;

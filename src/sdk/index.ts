@@ -9,6 +9,6 @@ export { wrapOpenAI, type OpenAILike } from './wrappers/openai.js';
 export { wrapAnthropic, type AnthropicLike } from './wrappers/anthropic.js';
 export type { WrapperIdentity, WrapperOptions } from './wrappers/common.js';
 export type { EventDefaults, FlushInfo, RecordedEvent, RetryInfo, UsageTransport } from './types.js';
-export { createKafkaEventLog, type KafkaEventLogOptions } from '../log/kafka.js';
+export { createKafkaEventLog, type KafkaEventLogOptions } from '../eventlog/kafka/log.js';
 export type { UsageEventInput } from '../events/schema.js';
 export { TallyError, type ErrorCode, type FieldError } from '../core/errors.js';

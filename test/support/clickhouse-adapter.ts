@@ -5,8 +5,8 @@
  * says so in the suite's title.
  */
 import { afterAll, beforeAll, describe } from 'vitest';
-import { acquireChdbEngine } from '../../src/store/chdb-engine.js';
-import { createClickHouseStore, type ClickHouseStoreOptions } from '../../src/store/clickhouse.js';
+import { acquireChdbEngine } from '../../src/store/chdb/engine.js';
+import { createClickHouseStore, type ClickHouseStoreOptions } from '../../src/store/clickhouse/store.js';
 import type { AnalyticsStore } from '../../src/store/types.js';
 import { startClickHouseStandin, type ClickHouseStandin } from './clickhouse-standin.js';
 import { serviceUrl } from './services.js';

@@ -30,7 +30,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Session } from 'chdb';
-import { acquireChdbEngine, type ChdbEngine } from '../../src/store/chdb-engine.js';
+import { acquireChdbEngine, type ChdbEngine } from '../../src/store/chdb/engine.js';
 import { component, silentLogger, type Logger } from '../../src/core/logger.js';
 import { parseClickHouseCode, parseClickHouseType } from '../../src/store/errors.js';
 import { declaredParamTypes, paramValueForChdb, type LiteralValue } from './clickhouse-standin-params.js';

@@ -6,7 +6,7 @@
  * a position — whatever it says, the tenant scope and filters still apply.
  */
 import { formatUsd, parseUsd } from '../../core/money.js';
-import { encodeCursor } from '../cursor.js';
+import { encodeCursor, type RecordPosition } from '../cursor.js';
 import { orNull, rangeInfo } from '../describe.js';
 import type { RecordsQuery } from '../inputs.js';
 import { Params, rawEventConditions, type PlannedQuery, type TenantScope } from '../sql.js';
@@ -14,12 +14,6 @@ import { parseStoreTime } from '../time.js';
 import type { RecordsResult, UsageRecord } from '../types.js';
 import { TOKEN_CLASSES } from '../../core/classes.js';
 
-/** Where the previous page ended. */
-export interface RecordPosition {
-  /** `YYYY-MM-DD hh:mm:ss.sss` UTC, as stored. */
-  readonly occurredAt: string;
-  readonly eventId: string;
-}
 
 /** Columns a record carries (see `RecordRow`). */
 export const RECORD_COLUMNS: readonly string[] = [

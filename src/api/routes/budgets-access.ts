@@ -19,7 +19,7 @@ import { TallyError, validationError, type FieldError } from '../../core/errors.
 import type { Budget } from '../../budgets/model.js';
 import type { BudgetSet } from '../../budgets/catalog.js';
 import type { BudgetStatus, Subject } from '../../budgets/types.js';
-import { tenantScope, type Principal } from '../auth.js';
+import { tenantScope, type Principal } from '../../core/principal.js';
 
 /** Subject fields as the HTTP API names them (event field names), with the engine's name of each. */
 export const SUBJECT_FIELDS: Readonly<Record<string, keyof Subject>> = {

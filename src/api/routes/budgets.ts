@@ -19,24 +19,17 @@
  * process within a second (repository version + Redis pub/sub).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { BudgetEngine, BudgetRepository, ReconcileResult } from '../../budgets/index.js';
 import type { Budget } from '../../budgets/model.js';
 import { TallyError, errorMessage, validationError } from '../../core/errors.js';
-import { tenantScope, type Principal } from '../auth.js';
 import { ERROR_SCHEMA, type ApiOperation } from '../openapi.js';
 import { budgetNotFound, hasSubject, isAllTenants, present, readSubject, scopedBody, statusOnly, visibleTo, writableBy } from './budgets-access.js';
 import {
   ASSIGNMENT_SCHEMA, BAD_REQUEST, BUDGET_INPUT_SCHEMA, BUDGET_SCHEMA, NOT_FOUND, STATUS_SCHEMA, TIER_INPUT_SCHEMA, TIER_SCHEMA,
 } from './budgets-openapi.js';
-import type { ApiServices } from './index.js';
+import type { ApiServices, BudgetsApiService } from '../services.js';
+import { tenantScope, type Principal } from '../../core/principal.js';
 
 /** What the budget routes need (`buildBudgets(...).admin`). */
-export interface BudgetsApiService {
-  readonly repository: BudgetRepository;
-  readonly engine: Pick<BudgetEngine, 'status' | 'statuses' | 'current'>;
-  /** Loads a change in this process and backfills the named budgets' counters from the store. */
-  changed(budgetIds: readonly string[]): Promise<ReconcileResult | null>;
-}
 
 const ID = { name: 'id', in: 'path' as const, required: true, description: 'Budget id.', schema: { type: 'string' } };
 const SUBJECT_QUERY = ['tenant', 'user_id', 'group', 'model', 'provider', 'agent', 'feature', 'api_key_id'].map((name) => ({

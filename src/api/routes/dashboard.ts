@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TallyError } from '../../core/errors.js';
 import type { ApiOperation } from '../openapi.js';
-import type { ApiServices } from './index.js';
+import type { ApiServices } from '../services.js';
 
 /** src/dashboard (dist/dashboard after `npm run build`). */
 export const DASHBOARD_DIR: string = fileURLToPath(new URL('../../dashboard/', import.meta.url));

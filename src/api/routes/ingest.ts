@@ -11,7 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TallyError } from '../../core/errors.js';
 import type { IngestItem, IngestResult, IngestService } from '../../ingest/service.js';
 import { ERROR_SCHEMA, FIELD_ERRORS_SCHEMA, type ApiOperation } from '../openapi.js';
-import type { ApiServices } from './index.js';
+import type { ApiServices } from '../services.js';
 
 const JSON_TYPES = ['application/json', 'application/cloudevents+json', 'application/cloudevents-batch+json'];
 const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'text/plain'];

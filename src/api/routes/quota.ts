@@ -14,22 +14,16 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { BudgetSet } from '../../budgets/index.js';
 import { parseReservationId } from '../../budgets/reservations.js';
 import type {
-  ActualUsage, CheckResult, CheckedStatus, ReservationResult, ReserveOptions, SettleOptions, SettleResult, Subject, UsageEstimate,
+  ActualUsage, CheckedStatus, Subject, UsageEstimate,
 } from '../../budgets/types.js';
 import { TallyError, validationError, type FieldError } from '../../core/errors.js';
-import type { Principal } from '../auth.js';
 import { ERROR_SCHEMA, type ApiOperation } from '../openapi.js';
 import { isAllTenants, present, readSubject } from './budgets-access.js';
 import { BAD_REQUEST, ESTIMATE_SCHEMA, REFUSED_SCHEMA, SUBJECT_SCHEMA, VERDICT_PROPERTIES } from './budgets-openapi.js';
-import type { ApiServices } from './index.js';
+import type { ApiServices, QuotaApiService } from '../services.js';
+import { type Principal } from '../../core/principal.js';
 
 /** What the quota routes need (`buildBudgets(...).quota`, or a BudgetEngine). */
-export interface QuotaApiService {
-  check(subject: Subject, estimate?: UsageEstimate): Promise<CheckResult>;
-  reserve(subject: Subject, estimate: UsageEstimate, options?: ReserveOptions): Promise<ReservationResult>;
-  settle(reservationId: string, actual?: ActualUsage, options?: SettleOptions): Promise<SettleResult>;
-  current(): BudgetSet;
-}
 
 const RETRY_AFTER = { 'retry-after': 'Seconds until every blocking budget has room again (the latest of them).' };
 

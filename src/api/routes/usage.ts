@@ -31,9 +31,9 @@ import {
   TIMESERIES_SCHEMA,
 } from '../../analytics/openapi.js';
 import { validationError } from '../../core/errors.js';
-import { tenantScope } from '../auth.js';
 import { ERROR_SCHEMA, type ApiOperation } from '../openapi.js';
-import type { ApiServices } from './index.js';
+import type { ApiServices } from '../services.js';
+import { tenantScope } from '../../core/principal.js';
 
 const badRequest = { '400': { description: 'Invalid parameters; `details.errors` lists each as {path, reason}.', schema: ERROR_SCHEMA } };
 

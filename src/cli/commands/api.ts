@@ -10,7 +10,7 @@ import { ApiKeyring } from '../../api/auth.js';
 import { TallyError } from '../../core/errors.js';
 import { createIngestService } from '../../ingest/service.js';
 import { component } from '../../core/logger.js';
-import { topicSpecs } from '../../log/topics.js';
+import { topicSpecs } from '../../eventlog/topics.js';
 import { createAnalyticsService } from '../../analytics/service.js';
 import { buildPricer, describeStore, openKafka, openStore, topicsOf } from '../../runtime/adapters.js';
 import { buildBudgets } from '../../runtime/budgets.js';

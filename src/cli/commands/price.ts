@@ -12,10 +12,10 @@ import { readNdjson } from '../../events/ndjson.js';
 import { formatUsd, type Money } from '../../core/money.js';
 import { acceptEvent, priceAccepted } from '../../pipeline/price-event.js';
 import { toPricedRecord, type PricedRecord } from '../../pipeline/priced-record.js';
-import type { Rejection } from '../../pipeline/types.js';
 import { createPricer, loadCatalog } from '../../pricing/index.js';
 import { jsonReplacer, renderTable, thousands, type Column } from '../output.js';
 import { TOKEN_CLASSES } from '../../core/classes.js';
+import { type Rejection } from '../../events/types.js';
 
 interface PriceOptions {
   readonly prices: string[];

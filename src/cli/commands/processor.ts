@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { createApp } from '../../api/app.js';
 import { ApiKeyring } from '../../api/auth.js';
 import { component } from '../../core/logger.js';
-import { topicSpecs } from '../../log/topics.js';
+import { topicSpecs } from '../../eventlog/topics.js';
 import { buildPricer, describeStore, openKafka, openStore, topicsOf } from '../../runtime/adapters.js';
 import { alertsTopicSender, buildBudgets, type Budgets } from '../../runtime/budgets.js';
 import { buildProcessor } from '../../runtime/processor.js';

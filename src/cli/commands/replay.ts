@@ -15,7 +15,7 @@ import { createBatchHandler } from '../../processor/batch.js';
 import { readDlqRecord } from '../../processor/dlq.js';
 import { createStoreSink } from '../../processor/store-sink.js';
 import { component } from '../../core/logger.js';
-import type { BatchContext, LogMessage, LogProducer, LogRecord, ReplayStart } from '../../log/types.js';
+import type { BatchContext, LogMessage, LogProducer, LogRecord, ReplayStart } from '../../eventlog/types.js';
 import type { EventStoreSink } from '../../processor/types.js';
 import { createRecordPipeline } from '../../pipeline/price-event.js';
 import { buildPricer, openKafka, openStore, topicsOf } from '../../runtime/adapters.js';

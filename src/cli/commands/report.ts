@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { createAnalyticsService } from '../../analytics/service.js';
 import { resolveRange } from '../../analytics/range.js';
 import { resolveTimeZone } from '../../analytics/time.js';
-import { breakdownCsv, breakdownTable, summaryCsv, summaryTable } from '../../analytics/render.js';
+import { breakdownCsv, breakdownTable, summaryCsv, summaryTable } from '../report-render.js';
 import type { BreakdownResult, SummaryResult } from '../../analytics/types.js';
 import { ERROR_CATALOG, TallyError, validationError, type ErrorCode } from '../../core/errors.js';
 import { describeStore, openStore } from '../../runtime/adapters.js';

@@ -8,14 +8,14 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { OPEN_ACCESS } from '../../api/auth.js';
 import { TallyError, errorMessage } from '../../core/errors.js';
 import { readNdjson } from '../../events/ndjson.js';
 import { createIngestService, type IngestRejection } from '../../ingest/service.js';
-import { topicSpecs } from '../../log/topics.js';
+import { topicSpecs } from '../../eventlog/topics.js';
 import { openKafka, topicsOf } from '../../runtime/adapters.js';
 import { cliContext, withConfigFlags, type ConfigFlags } from '../context.js';
 import { printJson, progress, thousands } from '../output.js';
+import { OPEN_ACCESS } from '../../core/principal.js';
 
 interface SendFlags extends ConfigFlags {
   readonly url?: string;

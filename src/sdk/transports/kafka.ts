@@ -3,8 +3,8 @@
  * log's idempotent producer, each event a JSON message keyed by its tenant,
  * so one tenant's events stay in one partition, in order.
  */
-import type { EventLog, LogMessage } from '../../log/types.js';
-import { TOPIC_DEFAULTS } from '../../log/topics.js';
+import type { EventLog, LogMessage } from '../../eventlog/types.js';
+import { TOPIC_DEFAULTS } from '../../eventlog/topics.js';
 import type { RecordedEvent, UsageTransport } from '../types.js';
 
 /** Closes the producer it made on `close()`; the event log itself stays the caller's. */

@@ -16,7 +16,7 @@ import { ApiKeyring } from '../../../src/api/auth.js';
 import { HealthState } from '../../../src/core/health.js';
 import { createMetrics } from '../../../src/core/metrics.js';
 import { silentLogger } from '../../../src/core/logger.js';
-import { createChdbStore } from '../../../src/store/chdb.js';
+import { createChdbStore } from '../../../src/store/chdb/store.js';
 import { migrate } from '../../../src/store/migrate.js';
 import { insertPricedEvents } from '../../../src/store/events.js';
 import type { AnalyticsStore } from '../../../src/store/types.js';

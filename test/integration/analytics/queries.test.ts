@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createChdbStore } from '../../../src/store/chdb.js';
+import { createChdbStore } from '../../../src/store/chdb/store.js';
 import { describeClickHouseAdapter } from '../../support/clickhouse-adapter.js';
 import { analyticsSuite } from './suite.js';
 

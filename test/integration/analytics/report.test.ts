@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createChdbStore } from '../../../src/store/chdb.js';
+import { createChdbStore } from '../../../src/store/chdb/store.js';
 import { migrate } from '../../../src/store/migrate.js';
 import { insertPricedEvents } from '../../../src/store/events.js';
 import type { AnalyticsStore } from '../../../src/store/types.js';

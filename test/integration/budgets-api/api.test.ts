@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { WatchedBudgetSource, createStoreBudgetRepository } from '../../../src/budgets/index.js';
 import { RedisChangeFeed, RedisCounterStore } from '../../../src/counters/index.js';
-import { acquireChdbEngine, type ChdbEngine } from '../../../src/store/chdb-engine.js';
+import { acquireChdbEngine, type ChdbEngine } from '../../../src/store/chdb/engine.js';
 import { runTally } from '../../support/cli.js';
 import { startClickHouseStandin, type ClickHouseStandin } from '../../support/clickhouse-standin.js';
 import { describeWith } from '../../support/services.js';

@@ -14,7 +14,7 @@ import { createStoreBudgetRepository } from '../../../src/budgets/repository-sto
 import { StaticBudgetSource } from '../../../src/budgets/source.js';
 import type { Subject } from '../../../src/budgets/types.js';
 import type { PricedEvent } from '../../../src/pipeline/types.js';
-import { createChdbStore } from '../../../src/store/chdb.js';
+import { createChdbStore } from '../../../src/store/chdb/store.js';
 import { cancellationOf, toEventRow } from '../../../src/store/event-row.js';
 import { insertEventRows, insertPricedEvents } from '../../../src/store/events.js';
 import { migrate } from '../../../src/store/migrate.js';

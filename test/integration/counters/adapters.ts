@@ -5,8 +5,8 @@
  * deletes its keys afterwards.
  */
 import { afterAll, describe } from 'vitest';
-import { MemoryCounterStore } from '../../../src/counters/memory.js';
-import { createRedisCounterStore, type RedisCounterStore } from '../../../src/counters/redis.js';
+import { MemoryCounterStore } from '../../../src/counters/memory/store.js';
+import { createRedisCounterStore, type RedisCounterStore } from '../../../src/counters/redis/store.js';
 import type { CounterStore } from '../../../src/counters/types.js';
 import { describeWith, redisClusterNodes, serviceUrl, uniqueName } from '../../support/services.js';
 

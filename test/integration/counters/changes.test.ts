@@ -1,7 +1,7 @@
 /** Budget change announcements over Redis pub/sub reach a subscriber (standalone and Cluster). */
 import { expect, it } from 'vitest';
-import { RedisChangeFeed } from '../../../src/counters/changes.js';
-import { RedisCounterStore } from '../../../src/counters/redis.js';
+import { RedisChangeFeed } from '../../../src/budgets/redis-changes.js';
+import { RedisCounterStore } from '../../../src/counters/redis/store.js';
 import { forEachAdapter } from './adapters.js';
 
 forEachAdapter('budget change feed', ({ name, make }) => {

@@ -9,7 +9,7 @@ import { StaticBudgetSource } from '../../../src/budgets/source.js';
 import type { BudgetInput } from '../../../src/budgets/model.js';
 import type { ThresholdCrossing } from '../../../src/budgets/types.js';
 import type { CounterStore } from '../../../src/counters/types.js';
-import { RedisCounterStore } from '../../../src/counters/redis.js';
+import { RedisCounterStore } from '../../../src/counters/redis/store.js';
 import type { Redis } from 'ioredis';
 import { formatUsd, parseUsd } from '../../../src/core/money.js';
 import { priced, state, type EventSpec } from '../../unit/budgets/fixtures.js';

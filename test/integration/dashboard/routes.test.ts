@@ -10,10 +10,10 @@ import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../../src/api/app.js';
 import { ApiKeyring } from '../../../src/api/auth.js';
 import { ASSETS, DASHBOARD_DIR, versionAssetLinks } from '../../../src/api/routes/dashboard.js';
-import type { ApiServices } from '../../../src/api/routes/index.js';
 import { HealthState } from '../../../src/core/health.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { createMetrics } from '../../../src/core/metrics.js';
+import { type ApiServices } from '../../../src/api/services.js';
 
 async function build(services: ApiServices, openAccess = false): Promise<FastifyInstance> {
   return createApp({

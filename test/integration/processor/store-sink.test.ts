@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createChdbStore } from '../../../src/store/chdb.js';
+import { createChdbStore } from '../../../src/store/chdb/store.js';
 import { migrate } from '../../../src/store/migrate.js';
 import type { AnalyticsStore } from '../../../src/store/types.js';
 import { createStoreSink } from '../../../src/processor/store-sink.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { acceptInput, priceAccepted } from '../../../src/pipeline/price-event.js';
 import { createPricer, loadCatalog, parsePriceText } from '../../../src/pricing/index.js';
 import { reprice } from '../../../src/reprice/service.js';
-import { createChdbStore } from '../../../src/store/chdb.js';
+import { createChdbStore } from '../../../src/store/chdb/store.js';
 import { insertPricedEvents } from '../../../src/store/events.js';
 import { migrate } from '../../../src/store/migrate.js';
 import type { AnalyticsStore } from '../../../src/store/types.js';

@@ -3,9 +3,9 @@
  * arrives exactly once, keyed by its tenant, in record order per tenant.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createKafkaEventLog } from '../../../src/log/kafka.js';
-import { partitionForKey } from '../../../src/log/partitioner.js';
-import type { EventLog } from '../../../src/log/types.js';
+import { createKafkaEventLog } from '../../../src/eventlog/kafka/log.js';
+import { partitionForKey } from '../../../src/eventlog/partitioner.js';
+import type { EventLog } from '../../../src/eventlog/types.js';
 import { createUsageRecorder } from '../../../src/sdk/recorder.js';
 import { kafkaTransport } from '../../../src/sdk/transports/kafka.js';
 import type { RecordedEvent } from '../../../src/sdk/types.js';

@@ -20,7 +20,7 @@ import { readDlqRecord } from '../../../src/processor/dlq.js';
 import { createUsageRecorder } from '../../../src/sdk/recorder.js';
 import { httpTransport } from '../../../src/sdk/transports/http.js';
 import { kafkaTransport } from '../../../src/sdk/transports/kafka.js';
-import { createChdbStore } from '../../../src/store/chdb.js';
+import { createChdbStore } from '../../../src/store/chdb/store.js';
 import { migrate } from '../../../src/store/migrate.js';
 import type { AnalyticsStore } from '../../../src/store/types.js';
 import type { UsageEventInput } from '../../../src/events/schema.js';

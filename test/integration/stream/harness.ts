@@ -2,9 +2,9 @@
 import { loadConfig } from '../../../src/config/load.js';
 import { HealthState } from '../../../src/core/health.js';
 import { silentLogger } from '../../../src/core/logger.js';
-import { createKafkaEventLog } from '../../../src/log/kafka.js';
-import { resolveTopics, topicSpecs, type Topics } from '../../../src/log/topics.js';
-import type { EventLog, LogRecord } from '../../../src/log/types.js';
+import { createKafkaEventLog } from '../../../src/eventlog/kafka/log.js';
+import { resolveTopics, topicSpecs, type Topics } from '../../../src/eventlog/topics.js';
+import type { EventLog, LogRecord } from '../../../src/eventlog/types.js';
 import { createMetrics, type Metrics } from '../../../src/core/metrics.js';
 import type { Processor } from '../../../src/processor/processor.js';
 import { buildPricer } from '../../../src/runtime/adapters.js';

@@ -3,7 +3,7 @@
  * computed here from the providers' published prices — independently of
  * tally's pricer — in exact femto-USD.
  */
-import type { LogProducer } from '../../../src/log/types.js';
+import type { LogProducer } from '../../../src/eventlog/types.js';
 import { formatUsd } from '../../../src/core/money.js';
 
 /** USD per million tokens → femto-USD per token. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ApiKeyring, mayActFor, presentedKey, requirePermission, tenantScope } from '../../../src/api/auth.js';
+import { ApiKeyring, presentedKey } from '../../../src/api/auth.js';
 import { createHash } from 'node:crypto';
+import { mayActFor, requirePermission, tenantScope } from '../../../src/core/principal.js';
 
 const keys = new ApiKeyring([
   { id: 'acme-ingest', key: 'sk_acme_ingest_0123456789', tenant: 'acme', role: 'ingest' },

@@ -8,7 +8,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createApp } from '../../../src/api/app.js';
 import { ApiKeyring } from '../../../src/api/auth.js';
 import { BudgetEngine, WatchedBudgetSource, createMemoryBudgetRepository, type BudgetRepository } from '../../../src/budgets/index.js';
-import { MemoryCounterStore } from '../../../src/counters/memory.js';
+import { MemoryCounterStore } from '../../../src/counters/memory/store.js';
 import { HealthState } from '../../../src/core/health.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { createMetrics } from '../../../src/core/metrics.js';

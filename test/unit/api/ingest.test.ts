@@ -5,8 +5,8 @@ import { ApiKeyring } from '../../../src/api/auth.js';
 import { HealthState } from '../../../src/core/health.js';
 import { createMetrics } from '../../../src/core/metrics.js';
 import { silentLogger } from '../../../src/core/logger.js';
-import { createDirectEventLog } from '../../../src/log/direct.js';
-import type { EventLog, LogRecord } from '../../../src/log/types.js';
+import { createDirectEventLog } from '../../../src/eventlog/direct/log.js';
+import type { EventLog, LogRecord } from '../../../src/eventlog/types.js';
 import { createIngestService } from '../../../src/ingest/service.js';
 
 const INGEST = 'sk_acme_ingest_0123456789';

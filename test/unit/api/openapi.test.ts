@@ -5,10 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/api/app.js';
 import { ApiKeyring } from '../../../src/api/auth.js';
-import type { ApiServices } from '../../../src/api/routes/index.js';
 import { HealthState } from '../../../src/core/health.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { createMetrics } from '../../../src/core/metrics.js';
+import { type ApiServices } from '../../../src/api/services.js';
 
 /** Every service present (their methods are never called here: only route registration is checked). */
 const ALL_SERVICES = { ingest: {}, analytics: {}, budgets: {}, quota: {} } as unknown as ApiServices;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BudgetEngine } from '../../../src/budgets/engine.js';
 import { StaticBudgetSource } from '../../../src/budgets/source.js';
-import { MemoryCounterStore } from '../../../src/counters/memory.js';
+import { MemoryCounterStore } from '../../../src/counters/memory/store.js';
 import type { CounterSink } from '../../../src/processor/types.js';
 import { parseUsd } from '../../../src/core/money.js';
 import { priced, state } from './fixtures.js';

@@ -4,7 +4,7 @@ import { createAlertPublisher } from '../../../src/budgets/publisher.js';
 import { StaticBudgetSource } from '../../../src/budgets/source.js';
 import type { ThresholdCrossing } from '../../../src/budgets/types.js';
 import { WebhookNotifier } from '../../../src/budgets/webhooks.js';
-import { MemoryCounterStore } from '../../../src/counters/memory.js';
+import { MemoryCounterStore } from '../../../src/counters/memory/store.js';
 import type { AlertPublisher } from '../../../src/processor/types.js';
 import { priced, state } from './fixtures.js';
 

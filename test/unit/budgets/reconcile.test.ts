@@ -3,7 +3,7 @@ import { BudgetEngine } from '../../../src/budgets/engine.js';
 import type { BudgetInput } from '../../../src/budgets/model.js';
 import { StaticBudgetSource } from '../../../src/budgets/source.js';
 import type { BudgetStatus, Subject } from '../../../src/budgets/types.js';
-import { MemoryCounterStore } from '../../../src/counters/memory.js';
+import { MemoryCounterStore } from '../../../src/counters/memory/store.js';
 import type { PricedEvent } from '../../../src/pipeline/types.js';
 import { cancellationOf, toEventRow } from '../../../src/store/event-row.js';
 import { FakeStore } from './fake-store.js';

@@ -1,7 +1,7 @@
 /** `tally report` without a store: flags → API parameters, and the table and CSV renderings. */
 import { describe, expect, it } from 'vitest';
 import { reportParams, type ReportFlags } from '../../../src/cli/commands/report.js';
-import { breakdownCsv, breakdownTable, bucketLabel, summaryCsv } from '../../../src/analytics/render.js';
+import { breakdownCsv, breakdownTable, bucketLabel, summaryCsv } from '../../../src/cli/report-render.js';
 import { measuresJson, measuresOf, sumMeasures } from '../../../src/analytics/measures.js';
 import { MEASURE_NAMES } from '../../../src/store/queries/measures.js';
 import type { BreakdownResult, SummaryResult } from '../../../src/analytics/types.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { acceptInput, createRecordPipeline, priceAccepted, RECEIVED_AT_HEADER } from '../../../src/pipeline/price-event.js';
 import { createPricer, loadCatalog } from '../../../src/pricing/index.js';
 import { formatUsd } from '../../../src/core/money.js';
-import type { LogRecord } from '../../../src/log/types.js';
+import type { LogRecord } from '../../../src/eventlog/types.js';
 
 const pricer = createPricer(loadCatalog());
 const now = new Date('2026-11-22T10:00:00.000Z');

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { createBatchHandler, type BatchDeps } from '../../../src/processor/batch.js';
 import { readDlqRecord } from '../../../src/processor/dlq.js';
-import type { AlertMessage, CounterBatch, RecordPipeline, StoreWriteResult } from '../../../src/processor/types.js';
-import type { BatchContext, LogMessage, LogProducer, LogRecord, RecordBatch } from '../../../src/log/types.js';
+import type { AlertMessage, CounterBatch, StoreWriteResult } from '../../../src/processor/types.js';
+import type { BatchContext, LogMessage, LogProducer, LogRecord, RecordBatch } from '../../../src/eventlog/types.js';
 import type { PricedEvent } from '../../../src/pipeline/types.js';
 import { HealthState } from '../../../src/core/health.js';
 import { createMetrics } from '../../../src/core/metrics.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { TallyError } from '../../../src/core/errors.js';
+import { type RecordPipeline } from '../../../src/pipeline/types.js';
 
 function record(offset: number, body: unknown): LogRecord {
   return { topic: 'usage.raw', partition: 3, offset: String(offset), key: 'acme', value: Buffer.from(JSON.stringify(body)), headers: { trace: 't' + offset }, timestamp: 0 };

@@ -5,7 +5,7 @@
  * help: a broker that stayed unreachable, yes (LOG_UNAVAILABLE, retriable); a
  * batch the broker refuses as too large or an authorization failure, no.
  */
-import { TallyError, isTallyError } from '../core/errors.js';
+import { TallyError, isTallyError } from '../../core/errors.js';
 
 /** The structural part of a kafkajs error that we read. */
 interface KafkaJSErrorLike {

@@ -16,12 +16,12 @@
  *   and rejoining the group — slower, noisier, and it stalls every partition.)
  */
 import type { Consumer, EachBatchPayload, Kafka, RetryOptions as KafkaRetryOptions } from 'kafkajs';
-import { TallyError, errorMessage } from '../core/errors.js';
-import type { Logger } from '../core/logger.js';
-import { backoffDelay } from '../core/retry.js';
-import { isRebalanceError, mapKafkaError } from './kafka-errors.js';
-import { nextOffset, toLogRecord } from './kafka-records.js';
-import type { BatchContext, BatchHandler, ConsumerOptions, LogConsumer, PartitionLag } from './types.js';
+import { TallyError, errorMessage } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { backoffDelay } from '../../core/retry.js';
+import { isRebalanceError, mapKafkaError } from './errors.js';
+import { nextOffset, toLogRecord } from './records.js';
+import type { BatchContext, BatchHandler, ConsumerOptions, LogConsumer, PartitionLag } from '../types.js';
 
 /** Consumer settings the Kafka event log resolves once (see `KafkaEventLogOptions.consumer`). */
 export interface KafkaConsumerSettings {

@@ -4,10 +4,10 @@
  * values, no separators). The totals row is the result's exact totals — the
  * same figures the summary endpoint gives.
  */
-import { renderTable, thousands, type Column } from '../cli/output.js';
+import { renderTable, thousands, type Column } from './output.js';
 import { formatUsdFixed, parseUsd } from '../core/money.js';
-import { COUNT_MEASURES, MONEY_MEASURES, type Bucket, type Measures } from './model.js';
-import type { BreakdownResult, SummaryResult } from './types.js';
+import { COUNT_MEASURES, MONEY_MEASURES, type Bucket, type Measures } from '../analytics/model.js';
+import type { BreakdownResult, SummaryResult } from '../analytics/types.js';
 import { type BreakdownDimension } from '../core/dimensions.js';
 
 export interface RenderOptions {

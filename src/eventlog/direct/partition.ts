@@ -3,7 +3,7 @@
  * monotonically increasing offsets, starting at a base offset. Old records are
  * evicted from the front once handled and outside the retention window.
  */
-import type { LogMessage, LogRecord } from './types.js';
+import type { LogMessage, LogRecord } from '../types.js';
 
 const EVICT_CHUNK = 1024;
 

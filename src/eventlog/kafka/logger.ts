@@ -14,7 +14,7 @@
  *   exactly-once counting rests on the sinks' event-id dedupe, not on Kafka EoS.
  */
 import { logLevel, type LogEntry, type logCreator } from 'kafkajs';
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../../core/logger.js';
 
 type PinoLevel = 'error' | 'warn' | 'info' | 'debug';
 

@@ -5,14 +5,14 @@
  * and stores are isolated by database name.
  */
 import type { Session } from 'chdb';
-import type { Logger } from '../core/logger.js';
-import { component, silentLogger } from '../core/logger.js';
-import { errorMessage, isTallyError, type TallyError } from '../core/errors.js';
-import type { AnalyticsStore, InsertOptions, SqlQuery } from './types.js';
-import { acquireChdbEngine, type ChdbEngine } from './chdb-engine.js';
-import { INSERT_SETTINGS, OUTPUT_SETTINGS } from './settings.js';
-import { assertIdentifier, normalizeParams, parseJsonEachRow, qualified, toCompactRows, toJsonLines } from './sql.js';
-import { engineError, parseClickHouseCode, unavailableError, type StoreErrorContext } from './errors.js';
+import type { Logger } from '../../core/logger.js';
+import { component, silentLogger } from '../../core/logger.js';
+import { errorMessage, isTallyError, type TallyError } from '../../core/errors.js';
+import type { AnalyticsStore, InsertOptions, SqlQuery } from '../types.js';
+import { acquireChdbEngine, type ChdbEngine } from './engine.js';
+import { INSERT_SETTINGS, OUTPUT_SETTINGS } from '../settings.js';
+import { assertIdentifier, normalizeParams, parseJsonEachRow, qualified, toCompactRows, toJsonLines } from '../sql.js';
+import { engineError, parseClickHouseCode, unavailableError, type StoreErrorContext } from '../errors.js';
 
 export interface ChdbStoreOptions {
   /** Data directory of the engine (created if missing). One per process; e.g. `./.tally/chdb`. */

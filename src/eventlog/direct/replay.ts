@@ -4,9 +4,9 @@
  * after partition, each in offset order. Records evicted meanwhile (a reader
  * slower than the retention window) are skipped, as Kafka's retention would.
  */
-import { TallyError } from '../core/errors.js';
-import type { DirectTopic } from './direct-consumer.js';
-import type { LogRecord, ReplayOptions } from './types.js';
+import { TallyError } from '../../core/errors.js';
+import type { DirectTopic } from './consumer.js';
+import type { LogRecord, ReplayOptions } from '../types.js';
 
 interface Range {
   readonly partition: number;

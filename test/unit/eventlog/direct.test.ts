@@ -5,8 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { TallyError } from '../../../src/core/errors.js';
-import { DirectEventLog } from '../../../src/log/direct.js';
-import type { LogRecord, RecordBatch } from '../../../src/log/types.js';
+import { DirectEventLog } from '../../../src/eventlog/direct/log.js';
+import type { LogRecord, RecordBatch } from '../../../src/eventlog/types.js';
 
 const msg = (key: string, value: string): { key: string; value: string } => ({ key, value });
 

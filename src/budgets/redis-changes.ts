@@ -4,10 +4,10 @@
  * of waiting for its next version poll (which stays as the fallback: pub/sub
  * messages are not delivered to a process that is disconnected).
  */
-import type { ChangePublisher } from '../budgets/repository.js';
-import type { ChangeFeed } from '../budgets/source.js';
-import { unavailable } from './codes.js';
-import type { RedisClient } from './redis.js';
+import type { ChangePublisher } from './repository.js';
+import type { ChangeFeed } from './source.js';
+import { unavailable } from '../counters/codes.js';
+import type { RedisClient } from '../counters/redis/store.js';
 
 export class RedisChangeFeed implements ChangeFeed, ChangePublisher {
   readonly channel: string;

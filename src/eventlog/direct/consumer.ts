@@ -9,12 +9,12 @@
  * meanwhile (up to `maxBatchRecords` / `maxBytesPerPartition`). There is no
  * broker-side wait, so `maxWaitTimeMs` and `minBytes` do not apply.
  */
-import { TallyError, errorMessage } from '../core/errors.js';
-import type { Logger } from '../core/logger.js';
-import { backoffDelay } from '../core/retry.js';
-import type { PartitionLog } from './direct-partition.js';
-import type { TicketBook } from './direct-tickets.js';
-import type { BatchContext, BatchHandler, ConsumerOptions, LogConsumer, PartitionLag } from './types.js';
+import { TallyError, errorMessage } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { backoffDelay } from '../../core/retry.js';
+import type { PartitionLog } from './partition.js';
+import type { TicketBook } from './tickets.js';
+import type { BatchContext, BatchHandler, ConsumerOptions, LogConsumer, PartitionLag } from '../types.js';
 
 export interface DirectTopic {
   readonly name: string;

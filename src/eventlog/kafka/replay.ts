@@ -11,13 +11,13 @@
  * Records come in offset order within a partition; partitions interleave.
  */
 import type { Admin, Kafka, RetryOptions as KafkaRetryOptions } from 'kafkajs';
-import { TallyError } from '../core/errors.js';
-import { uuidv7 } from '../events/ids.js';
-import type { Logger } from '../core/logger.js';
+import { TallyError } from '../../core/errors.js';
+import { uuidv7 } from '../../events/ids.js';
+import type { Logger } from '../../core/logger.js';
 import { Channel } from './channel.js';
-import { mapKafkaError } from './kafka-errors.js';
-import { toLogRecord } from './kafka-records.js';
-import type { LogRecord, ReplayOptions } from './types.js';
+import { mapKafkaError } from './errors.js';
+import { toLogRecord } from './records.js';
+import type { LogRecord, ReplayOptions } from '../types.js';
 
 export interface KafkaReplayDeps {
   readonly kafka: Kafka;

@@ -1,6 +1,6 @@
 /** Conversions between kafkajs messages and the port's records. */
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
-import type { LogMessage, LogRecord } from './types.js';
+import type { LogMessage, LogRecord } from '../types.js';
 
 function headerText(value: IHeaders[string]): string | undefined {
   if (value === undefined) return undefined;

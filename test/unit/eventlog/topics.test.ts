@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { murmur2, partitionForKey } from '../../../src/log/partitioner.js';
-import { TOPIC_DEFAULTS, resolveTopics, topicSpecs } from '../../../src/log/topics.js';
+import { murmur2, partitionForKey } from '../../../src/eventlog/partitioner.js';
+import { TOPIC_DEFAULTS, resolveTopics, topicSpecs } from '../../../src/eventlog/topics.js';
 
 describe('topics', () => {
   it('defaults: usage.raw 12, usage.dlq 3 (30-day retention), usage.alerts 3', () => {

@@ -25,14 +25,14 @@
  *   process: durability in embedded mode is the analytics store's.
  * - Each consumer group has at most one running member at a time.
  */
-import { TallyError } from '../core/errors.js';
-import { component, silentLogger, type Logger } from '../core/logger.js';
-import { DirectLogConsumer, type DirectCore, type DirectTopic, type GroupOffsets } from './direct-consumer.js';
-import { PartitionLog } from './direct-partition.js';
-import { directReplay } from './direct-replay.js';
-import { SendTicket, TicketBook } from './direct-tickets.js';
-import { partitionForKey } from './partitioner.js';
-import type { ConsumerOptions, EventLog, LogConsumer, LogMessage, LogProducer, LogRecord, ReplayOptions, TopicSpec } from './types.js';
+import { TallyError } from '../../core/errors.js';
+import { component, silentLogger, type Logger } from '../../core/logger.js';
+import { DirectLogConsumer, type DirectCore, type DirectTopic, type GroupOffsets } from './consumer.js';
+import { PartitionLog } from './partition.js';
+import { directReplay } from './replay.js';
+import { SendTicket, TicketBook } from './tickets.js';
+import { partitionForKey } from '../partitioner.js';
+import type { ConsumerOptions, EventLog, LogConsumer, LogMessage, LogProducer, LogRecord, ReplayOptions, TopicSpec } from '../types.js';
 
 export interface DirectEventLogOptions {
   /** Root logger (component `log`). Default: silent. */

@@ -4,10 +4,10 @@
  * topic and consumer group.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDirectEventLog } from '../../../src/log/direct.js';
-import { createKafkaEventLog } from '../../../src/log/kafka.js';
-import { partitionForKey } from '../../../src/log/partitioner.js';
-import type { BatchContext, BatchHandler, EventLog, LogConsumer, LogMessage, LogRecord, RecordBatch } from '../../../src/log/types.js';
+import { createDirectEventLog } from '../../../src/eventlog/direct/log.js';
+import { createKafkaEventLog } from '../../../src/eventlog/kafka/log.js';
+import { partitionForKey } from '../../../src/eventlog/partitioner.js';
+import type { BatchContext, BatchHandler, EventLog, LogConsumer, LogMessage, LogRecord, RecordBatch } from '../../../src/eventlog/types.js';
 import { describeWith, kafkaBrokers, uniqueName } from '../../support/services.js';
 
 const TENANTS = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'stark'];

@@ -5,16 +5,16 @@
  * are bigints, so no split is needed here. Keys are the same strings the
  * Redis store uses and expire at their `expireAt` by the injected clock.
  */
-import { STATUS, failure } from './codes.js';
-import { ZERO_HELD, addUsage, heldOf, usedOf } from './fields.js';
-import { CounterKeys, type Slot } from './keys.js';
+import { STATUS, failure } from '../codes.js';
+import { ZERO_HELD, addUsage, heldOf, usedOf } from '../fields.js';
+import { CounterKeys, type Slot } from '../keys.js';
 import {
   dedupExpireAt, dedupIndexes,
   type ApplyRequest, type ApplyResult, type CounterStore, type CounterValue, type FenceSnapshot, type HeldAmounts,
   type MarksRequest, type ReadRequest, type ReserveRequest, type ReserveResult, type SettleOutcome, type SettleRequest,
   type SnapshotRequest, type SwapOutcome, type SwapRequest, type UsageAmounts,
-} from './types.js';
-import { TOKEN_CLASSES, type TokenClass } from '../core/classes.js';
+} from '../types.js';
+import { TOKEN_CLASSES, type TokenClass } from '../../core/classes.js';
 
 const TOMBSTONE_MS = 3_600_000;
 

@@ -4,14 +4,14 @@
  * error mapping as the chDB adapter.
  */
 import { ClickHouseError, createClient, type ClickHouseClient } from '@clickhouse/client';
-import type { Logger } from '../core/logger.js';
-import { component, silentLogger } from '../core/logger.js';
-import { errorMessage, isTallyError, type TallyError } from '../core/errors.js';
-import type { AnalyticsStore, InsertOptions, SqlQuery } from './types.js';
-import { INSERT_SETTINGS, OUTPUT_SETTINGS } from './settings.js';
-import { assertIdentifier, normalizeParams, stringifyJson, toCompactRows } from './sql.js';
-import { engineError, unavailableError, type StoreErrorContext } from './errors.js';
-import { clickHouseLogLevel, clickHouseLoggerClass } from './clickhouse-logger.js';
+import type { Logger } from '../../core/logger.js';
+import { component, silentLogger } from '../../core/logger.js';
+import { errorMessage, isTallyError, type TallyError } from '../../core/errors.js';
+import type { AnalyticsStore, InsertOptions, SqlQuery } from '../types.js';
+import { INSERT_SETTINGS, OUTPUT_SETTINGS } from '../settings.js';
+import { assertIdentifier, normalizeParams, stringifyJson, toCompactRows } from '../sql.js';
+import { engineError, unavailableError, type StoreErrorContext } from '../errors.js';
+import { clickHouseLogLevel, clickHouseLoggerClass } from './logger.js';
 
 export interface ClickHouseStoreOptions {
   /** Server URL, e.g. `http://localhost:8123`; may carry credentials (`http://user:pass@host:8123`). */

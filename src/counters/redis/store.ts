@@ -6,16 +6,16 @@
  * that goes wrong on the wire becomes COUNTERS_UNAVAILABLE (retriable).
  */
 import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
-import { TallyError } from '../core/errors.js';
-import { STATUS, statusError, unavailable } from './codes.js';
-import { applyCall, marksCall, readCall, reserveCall, settleCall, snapshotCall, swapCall, type ScriptCall } from './args.js';
-import { ALL_FIELDS, decodeFields } from './fields.js';
-import { CounterKeys } from './keys.js';
+import { TallyError } from '../../core/errors.js';
+import { STATUS, statusError, unavailable } from '../codes.js';
+import { applyCall, marksCall, readCall, reserveCall, settleCall, snapshotCall, swapCall, type ScriptCall } from '../args.js';
+import { ALL_FIELDS, decodeFields } from '../fields.js';
+import { CounterKeys } from '../keys.js';
 import { commandName, loadScripts, packageVersion, type ScriptName } from './scripts.js';
 import type {
   ApplyRequest, ApplyResult, CounterStore, CounterValue, FenceSnapshot, MarksRequest, ReadRequest, ReserveRequest,
   ReserveResult, SettleOutcome, SettleRequest, SnapshotRequest, SwapOutcome, SwapRequest,
-} from './types.js';
+} from '../types.js';
 
 export type RedisClient = Redis | Cluster;
 

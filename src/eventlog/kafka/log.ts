@@ -11,15 +11,15 @@
  * - Admin: one shared client for topics, offsets and lag, connected lazily.
  */
 import { Kafka, Partitioners, type Admin, type KafkaConfig, type Producer, type RetryOptions as KafkaRetryOptions, type SASLOptions } from 'kafkajs';
-import { TallyError } from '../core/errors.js';
-import { component, silentLogger, type Logger } from '../core/logger.js';
-import { sleep, withRetry, type RetryOptions } from '../core/retry.js';
-import { KafkaLogConsumer, type KafkaConsumerSettings } from './kafka-consumer.js';
-import { mapKafkaError } from './kafka-errors.js';
-import { kafkaLogCreator, kafkaLogLevel } from './kafka-logger.js';
-import { toKafkaMessage } from './kafka-records.js';
-import { kafkaReplay } from './kafka-replay.js';
-import type { ConsumerOptions, EventLog, LogConsumer, LogMessage, LogProducer, LogRecord, PartitionLag, ReplayOptions, TopicSpec } from './types.js';
+import { TallyError } from '../../core/errors.js';
+import { component, silentLogger, type Logger } from '../../core/logger.js';
+import { sleep, withRetry, type RetryOptions } from '../../core/retry.js';
+import { KafkaLogConsumer, type KafkaConsumerSettings } from './consumer.js';
+import { mapKafkaError } from './errors.js';
+import { kafkaLogCreator, kafkaLogLevel } from './logger.js';
+import { toKafkaMessage } from './records.js';
+import { kafkaReplay } from './replay.js';
+import type { ConsumerOptions, EventLog, LogConsumer, LogMessage, LogProducer, LogRecord, PartitionLag, ReplayOptions, TopicSpec } from '../types.js';
 
 /** Retries of idempotent admin calls on retriable broker answers: up to ~15 s in all. */
 const ADMIN_RETRY: RetryOptions = { retries: 6, initialDelayMs: 250, maxDelayMs: 4_000 };

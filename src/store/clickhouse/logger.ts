@@ -10,7 +10,7 @@ import {
   type LogParams,
   type WarnLogParams,
 } from '@clickhouse/client';
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../../core/logger.js';
 
 /** Argument keys the client may fill with query text or values. */
 const QUERY_KEYS = new Set(['query', 'query_params', 'search_params', 'params', 'values', 'body']);

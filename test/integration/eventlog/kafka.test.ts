@@ -6,8 +6,8 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TallyError } from '../../../src/core/errors.js';
 import { createLogger } from '../../../src/core/logger.js';
-import { createKafkaEventLog } from '../../../src/log/kafka.js';
-import type { EventLog, LogRecord } from '../../../src/log/types.js';
+import { createKafkaEventLog } from '../../../src/eventlog/kafka/log.js';
+import type { EventLog, LogRecord } from '../../../src/eventlog/types.js';
 import { describeWith, kafkaBrokers, uniqueName } from '../../support/services.js';
 
 async function waitFor(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {

@@ -9,7 +9,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TallyError, errorMessage } from '../core/errors.js';
+import { TallyError, errorMessage } from '../../core/errors.js';
 
 export const LUA_DIR: string = fileURLToPath(new URL('./lua/', import.meta.url));
 

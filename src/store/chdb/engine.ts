@@ -15,8 +15,8 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Session, drainPending } from 'chdb';
-import { TallyError, errorMessage } from '../core/errors.js';
-import { toConnectionArgs, type SettingValue } from './settings.js';
+import { TallyError, errorMessage } from '../../core/errors.js';
+import { toConnectionArgs, type SettingValue } from '../settings.js';
 
 /** A shared reference to the engine; release it when done. */
 export interface ChdbEngine {

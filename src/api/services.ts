@@ -1,0 +1,40 @@
+/**
+ * The services behind the HTTP API, each optional: a route group registers its
+ * routes only when its service is present, so `tally api`, `tally processor`
+ * and `tally start` each serve what they run.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { AnalyticsService } from '../analytics/service.js';
+import type { BudgetEngine, BudgetRepository, BudgetSet, ReconcileResult } from '../budgets/index.js';
+import type { IngestService } from '../ingest/service.js';
+import type { ActualUsage, CheckResult, ReservationResult, ReserveOptions, SettleOptions, SettleResult, Subject, UsageEstimate } from '../budgets/types.js';
+
+export interface BudgetsApiService {
+  readonly repository: BudgetRepository;
+  readonly engine: Pick<BudgetEngine, 'status' | 'statuses' | 'current'>;
+  /** Loads a change in this process and backfills the named budgets' counters from the store. */
+  changed(budgetIds: readonly string[]): Promise<ReconcileResult | null>;
+}
+
+export interface QuotaApiService {
+  check(subject: Subject, estimate?: UsageEstimate): Promise<CheckResult>;
+  reserve(subject: Subject, estimate: UsageEstimate, options?: ReserveOptions): Promise<ReservationResult>;
+  settle(reservationId: string, actual?: ActualUsage, options?: SettleOptions): Promise<SettleResult>;
+  current(): BudgetSet;
+}
+
+/** Services behind the API; each optional. */
+export interface ApiServices {
+  readonly ingest?: IngestService;
+  /** Most events in one ingest request. */
+  readonly maxBatchEvents?: number;
+  /** Analytics queries (/v1/usage/*); also turns on the dashboard (/, /assets/*) that charts them. */
+  readonly analytics?: AnalyticsService;
+  /** Budgets CRUD, statuses, tiers (/v1/budgets*, /v1/tiers*, /v1/users/:id/tier): `buildBudgets(...).admin`. */
+  readonly budgets?: BudgetsApiService;
+  /** Quota check / reserve / settle (/v1/quota/*): `buildBudgets(...).quota`. */
+  readonly quota?: QuotaApiService;
+}
+
+export type RegisterRoutes = (app: FastifyInstance, services: ApiServices) => Promise<void> | void;
+
