@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.services/', '.tally/', 'coverage/', 'bench/results/', 'src/dashboard/vendor/'] },
+  { ignores: ['dist/', 'node_modules/', '.services/', '.tally/', 'coverage/', 'bench/results/', 'src/dashboard/vendor/', '.dependency-cruiser.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -27,6 +27,7 @@ eval "$service_env"
 export TALLY_REQUIRE_SERVICES=1
 
 echo "== lint";      npm run --silent lint
+echo "== layers";    npm run --silent deps
 echo "== typecheck"; npm run --silent typecheck
 echo "== tests (KAFKA_BROKERS=$KAFKA_BROKERS REDIS_URL=$REDIS_URL REDIS_CLUSTER_NODES=$REDIS_CLUSTER_NODES CLICKHOUSE_URL=${CLICKHOUSE_URL:-<chDB stand-in>})"
 npx vitest run

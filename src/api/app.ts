@@ -12,7 +12,8 @@ import { TallyError } from '../core/errors.js';
 import { type ApiKeyring, presentedKey } from './auth.js';
 import { errorHandler, notFound } from './errors.js';
 import { registerHealthRoutes } from './routes/health.js';
-import { API_ROUTE_GROUPS } from './routes/index.js';
+import { API_OPERATIONS, API_ROUTE_GROUPS } from './routes/index.js';
+import { registerMetaRoutes } from './routes/meta.js';
 import { OPEN_ACCESS, requirePermission, type Permission, type Principal } from '../core/principal.js';
 import { type ApiServices } from './services.js';
 
@@ -81,6 +82,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   registerHealthRoutes(app, deps);
+  registerMetaRoutes(app, API_OPERATIONS);
   for (const register of API_ROUTE_GROUPS) await register(app, deps.services);
   return app;
 }

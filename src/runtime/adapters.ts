@@ -14,6 +14,9 @@ import { createPricer, loadCatalog, type Pricer } from '../pricing/index.js';
 import { createChdbStore } from '../store/chdb/store.js';
 import { createClickHouseStore } from '../store/clickhouse/store.js';
 import type { AnalyticsStore } from '../store/types.js';
+import { MemoryCounterStore } from '../counters/memory/store.js';
+import { createRedisCounterStore } from '../counters/redis/store.js';
+import type { CounterStore } from '../counters/types.js';
 
 /** Where the embedded chDB engine keeps its files. */
 export function chdbDataDir(config: TallyConfig): string {
@@ -53,4 +56,27 @@ export function topicsOf(config: TallyConfig): Topics {
 export function buildPricer(config: TallyConfig, extraPriceFiles: readonly string[] = []): Pricer {
   const catalog = loadCatalog({ files: [...config.pricing.priceFiles, ...extraPriceFiles] });
   return createPricer(catalog, { deployments: config.pricing.azureDeployments, reportedCost: config.pricing.reportedCost });
+}
+
+export interface CounterStoreConfig {
+  /** Redis URL; with neither url nor clusterNodes the store is in memory. */
+  readonly url?: string;
+  /** `host:port` seed nodes of a Redis Cluster; win over url. */
+  readonly clusterNodes?: readonly string[];
+  /** Key prefix, e.g. `tally` (a `:` is added). */
+  readonly keyPrefix?: string;
+}
+
+/** Connects the configured counter store (waits for Redis to answer). */
+export async function createCounterStore(config: CounterStoreConfig): Promise<CounterStore> {
+  const prefix = config.keyPrefix ?? 'tally';
+  if (config.clusterNodes && config.clusterNodes.length > 0) {
+    const nodes = config.clusterNodes.map((hp) => {
+      const cut = hp.lastIndexOf(':');
+      return { host: hp.slice(0, cut), port: Number(hp.slice(cut + 1)) };
+    });
+    return createRedisCounterStore({ clusterNodes: nodes, prefix });
+  }
+  if (config.url) return createRedisCounterStore({ url: config.url, prefix });
+  return new MemoryCounterStore({ prefix });
 }

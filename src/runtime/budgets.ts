@@ -21,7 +21,9 @@ import type { BudgetAlertPublisher, BudgetRepository, ReconcileResult, Threshold
 import type { BudgetSet } from '../budgets/catalog.js';
 import type { ActualUsage, CheckResult, ReservationResult, ReserveOptions, SettleOptions, SettleResult, Subject, UsageEstimate } from '../budgets/types.js';
 import type { TallyConfig } from '../config/schema.js';
-import { createCounterStore, RedisChangeFeed, RedisCounterStore, type CounterStore } from '../counters/index.js';
+import { RedisCounterStore, type CounterStore } from '../counters/index.js';
+import { RedisChangeFeed } from '../budgets/redis-changes.js';
+import { createCounterStore } from './adapters.js';
 import { errorMessage, validationError } from '../core/errors.js';
 import { component, type Logger } from '../core/logger.js';
 import type { LogProducer } from '../eventlog/types.js';

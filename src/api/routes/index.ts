@@ -8,11 +8,11 @@ import type { ApiOperation } from '../openapi.js';
 import { BUDGET_OPERATIONS, registerBudgetRoutes } from './budgets.js';
 import { DASHBOARD_OPERATIONS, registerDashboardRoutes } from './dashboard.js';
 import { INGEST_OPERATIONS, registerIngestRoutes } from './ingest.js';
-import { META_OPERATIONS, registerMetaRoutes } from './meta.js';
+import { META_OPERATIONS } from './meta.js';
 import { QUOTA_OPERATIONS, registerQuotaRoutes } from './quota.js';
 import { USAGE_OPERATIONS, registerUsageRoutes } from './usage.js';
 
-export const API_ROUTE_GROUPS: readonly RegisterRoutes[] = [registerIngestRoutes, registerMetaRoutes, registerUsageRoutes, registerBudgetRoutes, registerQuotaRoutes, registerDashboardRoutes];
+export const API_ROUTE_GROUPS: readonly RegisterRoutes[] = [registerIngestRoutes, registerUsageRoutes, registerBudgetRoutes, registerQuotaRoutes, registerDashboardRoutes];
 
 /** Every operation of every group, for the OpenAPI document. */
 export const API_OPERATIONS: readonly ApiOperation[] = [...INGEST_OPERATIONS, ...META_OPERATIONS, ...USAGE_OPERATIONS, ...BUDGET_OPERATIONS, ...QUOTA_OPERATIONS, ...DASHBOARD_OPERATIONS];

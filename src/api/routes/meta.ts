@@ -7,10 +7,8 @@ export const META_OPERATIONS: readonly ApiOperation[] = [
   { method: 'get', path: '/openapi.json', summary: 'This OpenAPI document', permission: null, tag: 'meta', responses: { '200': { description: 'OpenAPI 3.1 document.' } } },
 ];
 
-export function registerMetaRoutes(app: FastifyInstance): void {
-  app.get('/openapi.json', async () => {
-    // Imported lazily: index.ts lists this group, so a static import would be circular.
-    const { API_OPERATIONS } = await import('./index.js');
-    return buildOpenApiDocument([...HEALTH_OPERATIONS, ...API_OPERATIONS], process.env.npm_package_version ?? '0.1.0');
-  });
+/** Serves the document of `operations` (every group's, listed by the caller) next to the health routes'. */
+export function registerMetaRoutes(app: FastifyInstance, operations: readonly ApiOperation[]): void {
+  const document = buildOpenApiDocument([...HEALTH_OPERATIONS, ...operations], process.env.npm_package_version ?? '0.1.0');
+  app.get('/openapi.json', async () => document);
 }
