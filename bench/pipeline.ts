@@ -49,7 +49,7 @@ function produce(topic: string, count: number, rate: number, seed: number): Prom
 }
 
 async function count(store: AnalyticsStore): Promise<number> {
-  const [r] = await store.query<{ n: string }>({ sql: 'SELECT toString(count()) AS n FROM usage_events' });
+  const [r] = await store.sql.query<{ n: string }>({ sql: 'SELECT toString(count()) AS n FROM usage_events' });
   return Number(r?.n ?? 0);
 }
 
@@ -97,7 +97,7 @@ async function latencyRun(store: AnalyticsStore, partitions: number): Promise<{ 
   let watermark = 0;
   for (;;) {
     const now = Date.now();
-    const rows = await store.query<{ id: string; sent: string; processed: string }>({
+    const rows = await store.sql.query<{ id: string; sent: string; processed: string }>({
       sql: "SELECT event_id AS id, metadata['sent_at'] AS sent, toString(toUnixTimestamp64Milli(processed_at)) AS processed FROM usage_events WHERE processed_at > fromUnixTimestamp64Milli({after:Int64}, 'UTC')",
       params: { after: watermark - LOOK_BACK_MS },
     });

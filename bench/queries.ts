@@ -152,7 +152,7 @@ function flag(args: readonly string[], name: string): string | undefined {
 }
 
 async function count(store: AnalyticsStore): Promise<number> {
-  const [row] = await store.query<{ n: string }>({ sql: 'SELECT toString(count()) AS n FROM usage_events' });
+  const [row] = await store.sql.query<{ n: string }>({ sql: 'SELECT toString(count()) AS n FROM usage_events' });
   return Number(row?.n ?? 0);
 }
 
@@ -160,14 +160,14 @@ async function load(store: AnalyticsStore, events: number, start: number, spanMs
   const t0 = Date.now();
   for (let offset = 0; offset < events; offset += CHUNK) {
     const n = Math.min(CHUNK, events - offset);
-    await store.command({ sql: loadSql(), params: { start: new Date(start), span_ms: spanMs, offset, count: n } });
+    await store.sql.command({ sql: loadSql(), params: { start: new Date(start), span_ms: spanMs, offset, count: n } });
     process.stderr.write(`  loaded ${fmt(offset + n)} / ${fmt(events)} events (${fmt((Date.now() - t0) / 1000, 1)} s)\n`);
   }
-  for (const table of ['usage_rollup_15m', 'usage_rollup_hourly', 'usage_rollup_daily']) await store.command({ sql: `OPTIMIZE TABLE ${table} FINAL` });
+  for (const table of ['usage_rollup_15m', 'usage_rollup_hourly', 'usage_rollup_daily']) await store.sql.command({ sql: `OPTIMIZE TABLE ${table} FINAL` });
   const seconds = (Date.now() - t0) / 1000;
   const rollupRows: Record<string, number> = {};
   for (const table of ['usage_rollup_15m', 'usage_rollup_hourly', 'usage_rollup_daily']) {
-    const [r] = await store.query<{ n: string }>({ sql: `SELECT toString(count()) AS n FROM ${table}` });
+    const [r] = await store.sql.query<{ n: string }>({ sql: `SELECT toString(count()) AS n FROM ${table}` });
     rollupRows[table] = Number(r?.n ?? 0);
   }
   return { seconds, rollupRows };
@@ -177,7 +177,7 @@ async function load(store: AnalyticsStore, events: number, start: number, spanMs
 async function settle(store: AnalyticsStore): Promise<number> {
   const t0 = Date.now();
   for (;;) {
-    const [row] = await store.query<{ n: string }>({ sql: 'SELECT toString(count()) AS n FROM system.merges WHERE database = currentDatabase()' });
+    const [row] = await store.sql.query<{ n: string }>({ sql: 'SELECT toString(count()) AS n FROM system.merges WHERE database = currentDatabase()' });
     if (Number(row?.n ?? 0) === 0 || Date.now() - t0 > 20 * 60_000) return round((Date.now() - t0) / 1000);
     await new Promise((r) => setTimeout(r, 2000));
   }
@@ -208,11 +208,11 @@ async function suite(svc: AnalyticsService, runs: number, today: number): Promis
 async function modelRollupExperiment(store: AnalyticsStore, runs: number, today: number): Promise<Record<string, unknown>> {
   const table = 'exp_rollup_daily_model';
   const keys = 'tenant, bucket, provider, model_key, model, status, priced';
-  await store.command({ sql: `DROP TABLE IF EXISTS ${table}` });
-  await store.command({
+  await store.sql.command({ sql: `DROP TABLE IF EXISTS ${table}` });
+  await store.sql.command({
     sql: `CREATE TABLE ${table} ENGINE = SummingMergeTree ORDER BY (${keys}) AS SELECT ${keys}, '' AS user_id, '' AS group_id, '' AS agent, '' AS feature, '' AS api_key_id, ${MEASURE_NAMES.map((m) => `sum(${m}) AS ${m}`).join(', ')} FROM usage_rollup_daily GROUP BY ${keys}`,
   });
-  const [rows] = await store.query<{ n: string }>({ sql: `SELECT toString(count()) AS n FROM ${table}` });
+  const [rows] = await store.sql.query<{ n: string }>({ sql: `SELECT toString(count()) AS n FROM ${table}` });
   const days30 = { from: new Date(today - 30 * DAY).toISOString(), to: new Date(today).toISOString() };
   const swap = <Q extends { sql: string }>(q: Q): Q => ({ ...q, sql: q.sql.replaceAll('usage_rollup_daily', table) });
   const out: Record<string, unknown> = { table, rows: Number(rows?.n ?? 0) };
@@ -220,12 +220,12 @@ async function modelRollupExperiment(store: AnalyticsStore, runs: number, today:
   for (const scope of ['t00', null] as const) {
     const sq = parseSummary(days30);
     const s = swap(summaryQuery(sq, scope));
-    out[`${scope ?? 'all'}.summary_30d`] = await measure(`${scope ?? 'all tenants'}: summary, 30 days`, runs, async () => summaryResult(await store.query<SummaryRow>(s), sq, s.plan), table);
+    out[`${scope ?? 'all'}.summary_30d`] = await measure(`${scope ?? 'all tenants'}: summary, 30 days`, runs, async () => summaryResult(await store.sql.query<SummaryRow>(s), sq, s.plan), table);
     const bq = parseBreakdown({ ...days30, by: 'model_key', bucket: 'day' });
     const b = swap(breakdownQuery(bq, scope));
-    out[`${scope ?? 'all'}.breakdown_model_by_day_30d`] = await measure(`${scope ?? 'all tenants'}: by model_key by day, 30 days`, runs, async () => breakdownResult(await store.query<BreakdownStoreRow>(b), bq, b.plan), table);
+    out[`${scope ?? 'all'}.breakdown_model_by_day_30d`] = await measure(`${scope ?? 'all tenants'}: by model_key by day, 30 days`, runs, async () => breakdownResult(await store.sql.query<BreakdownStoreRow>(b), bq, b.plan), table);
   }
-  await store.command({ sql: `DROP TABLE IF EXISTS ${table}` });
+  await store.sql.command({ sql: `DROP TABLE IF EXISTS ${table}` });
   return out;
 }
 
@@ -283,8 +283,8 @@ export async function runQueriesBench(args: readonly string[]): Promise<void> {
     try {
       await migrate(ch, {});
       if ((await count(ch)) !== events) {
-        await ch.command({ sql: 'TRUNCATE TABLE usage_events' });
-        for (const t of ['usage_rollup_15m', 'usage_rollup_hourly', 'usage_rollup_daily']) await ch.command({ sql: `TRUNCATE TABLE ${t}` });
+        await ch.sql.command({ sql: 'TRUNCATE TABLE usage_events' });
+        for (const t of ['usage_rollup_15m', 'usage_rollup_hourly', 'usage_rollup_daily']) await ch.sql.command({ sql: `TRUNCATE TABLE ${t}` });
         const loaded = await load(ch, events, start, spanMs);
         conditions.clickhouseLoadSeconds = round(loaded.seconds);
         conditions.clickhouseRollupRows = loaded.rollupRows;

@@ -48,18 +48,18 @@ export function createAnalyticsService(store: AnalyticsStore, options: Analytics
     async summary(input, scope) {
       const q = parseSummary(input, now());
       const sql = summaryQuery(q, scope);
-      return summaryResult(await store.query<SummaryRow>(sql), q, sql.plan);
+      return summaryResult(await store.sql.query<SummaryRow>(sql), q, sql.plan);
     },
     async breakdown(input, scope) {
       const q = parseBreakdown(input, now());
       if (q.bucket !== null) rangeBuckets({ ...q, bucket: q.bucket });
       const sql = breakdownQuery(q, scope);
-      return breakdownResult(await store.query<BreakdownStoreRow>(sql), q, sql.plan);
+      return breakdownResult(await store.sql.query<BreakdownStoreRow>(sql), q, sql.plan);
     },
     async timeseries(input, scope) {
       const q = parseTimeseries(input, now());
       const sql = timeseriesQuery(q, scope);
-      return timeseriesResult(await store.query<BreakdownStoreRow>(sql), q, sql.plan);
+      return timeseriesResult(await store.sql.query<BreakdownStoreRow>(sql), q, sql.plan);
     },
     async records(input, scope) {
       const q = parseRecords(input, now());
@@ -70,18 +70,18 @@ export function createAnalyticsService(store: AnalyticsStore, options: Analytics
       let rows: RecordRow[] = [];
       for (const span of RECORD_WINDOWS_MS) {
         const from = Math.max(q.from, upper - span);
-        rows = await store.query<RecordRow>(recordsQuery({ ...q, from }, scope, after));
+        rows = await store.sql.query<RecordRow>(recordsQuery({ ...q, from }, scope, after));
         if (rows.length > q.limit || from === q.from) break;
       }
       return recordsResult(rows, q);
     },
     async session(id, input, scope) {
       const q = parseSession(id, input);
-      return sessionResult(await store.query<SessionRow>(sessionQuery(q, scope)), q);
+      return sessionResult(await store.sql.query<SessionRow>(sessionQuery(q, scope)), q);
     },
     async latency(input, scope) {
       const q = parseLatency(input, now());
-      return latencyResult(await store.query<LatencyStoreRow>(latencyQuery(q, scope)), q);
+      return latencyResult(await store.sql.query<LatencyStoreRow>(latencyQuery(q, scope)), q);
     },
   };
 }

@@ -139,7 +139,7 @@ async function computeSpec(
   const last = buckets[buckets.length - 1] as Bucket;
   const step = spec.period.kind === 'rolling' ? first.end - first.start : last.end - first.start;
   const dims = spec.scope.dims.filter((d) => d.dim !== 'tenant');
-  const rows = await store.query<SumsRow>(sumsQuery({ tenant: slot, from: first.start, to: last.end, step, dims, fence }));
+  const rows = await store.sql.query<SumsRow>(sumsQuery({ tenant: slot, from: first.start, to: last.end, step, dims, fence }));
   const base: Partial<Record<Dimension, string>> = { ...literalValues(spec), ...(slot === null ? {} : { tenant: slot }) };
   const byIndex = new Map(buckets.map((b) => [Math.round((b.start - first.start) / step), b]));
   const counters = new Map<string, SwapCounter>();
@@ -181,7 +181,7 @@ async function reconcileSlot(
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     const lockToken = attempt >= lockAfter ? randomUUID() : null;
     const snapshot = await counters.snapshot({ slot, minVersion: set.version, lockToken, lockTtlMs: 30_000 });
-    const stored = await store.query<MaxOffsetRow>(maxOffsetsQuery(slot));
+    const stored = await store.sql.query<MaxOffsetRow>(maxOffsetsQuery(slot));
     const establish: Record<string, string> = {};
     for (const row of stored) {
       const field = counters.keys.fenceField(row.topic, Number(row.partition));
@@ -261,7 +261,7 @@ export async function reconcile(engine: ReconcileTarget, store: AnalyticsStore, 
   if (anyTenant.length > 0) {
     const from = Math.min(...anyTenant.map((p) => p.buckets[0]?.start ?? now));
     const to = Math.max(...anyTenant.map((p) => p.buckets[p.buckets.length - 1]?.end ?? now));
-    for (const r of await store.query<TenantRow>(tenantsQuery(from, to))) tenants.add(r.tenant);
+    for (const r of await store.sql.query<TenantRow>(tenantsQuery(from, to))) tenants.add(r.tenant);
   }
   let slots: Slot[] = [...tenants].sort();
   if (options.tenants) {

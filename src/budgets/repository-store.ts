@@ -71,11 +71,11 @@ export class StoreRepositoryStorage implements RepositoryStorage {
   constructor(private readonly store: AnalyticsStore) {}
 
   async live(kind: RowKind): Promise<StoredRow[]> {
-    return (await this.store.query<Row>(liveRowsQuery(kind))).map((r) => toRow(kind, r));
+    return (await this.store.sql.query<Row>(liveRowsQuery(kind))).map((r) => toRow(kind, r));
   }
 
   async one(kind: RowKind, key: string): Promise<StoredRow | null> {
-    const [row] = await this.store.query<Row>(oneRowQuery(kind, key));
+    const [row] = await this.store.sql.query<Row>(oneRowQuery(kind, key));
     return row ? toRow(kind, row) : null;
   }
 
@@ -92,12 +92,12 @@ export class StoreRepositoryStorage implements RepositoryStorage {
         }
         return { [TABLES[kind].key]: r.key, body: r.body, ...common };
       });
-      await this.store.insert(TABLES[kind].table, values);
+      await this.store.sql.insert(TABLES[kind].table, values);
     }
   }
 
   async maxVersion(): Promise<string> {
-    const [row] = await this.store.query<{ version: string }>(maxVersionQuery());
+    const [row] = await this.store.sql.query<{ version: string }>(maxVersionQuery());
     return row?.version ?? '0';
   }
 }

@@ -102,7 +102,7 @@ export async function reprice(store: AnalyticsStore, pricer: Pricer, options: Re
   let after: Money = 0n;
   const sample: RepriceChange[] = [];
   for (;;) {
-    const rows = await store.query<UsageEventRow>({
+    const rows = await store.sql.query<UsageEventRow>({
       sql: pageQuery,
       params: {
         from: formatDateTime64(options.from), to: formatDateTime64(options.to), tenant: options.tenant ?? '', model: options.model ?? '',
@@ -144,7 +144,7 @@ export async function reprice(store: AnalyticsStore, pricer: Pricer, options: Re
   }
   const result: RepriceResult = { reprice_id: id, examined, changed, skipped, cost_before: formatUsd(before), cost_after: formatUsd(after), dry_run: options.dryRun ?? false, sample };
   if (!options.dryRun && changed > 0) {
-    await store.insert('usage_reprices', [{
+    await store.sql.insert('usage_reprices', [{
       reprice_id: id, started_at: formatDateTime64(started), finished_at: formatDateTime64(new Date()),
       range_from: formatDateTime64(options.from), range_to: formatDateTime64(options.to),
       tenant: options.tenant ?? '', model: options.model ?? '', examined, changed,

@@ -49,7 +49,7 @@ export interface Embedded {
 
 /** Highest stored offset + 1 per partition of the raw topic, so offsets keep increasing across restarts. */
 async function nextOffsets(store: AnalyticsStore, topic: string): Promise<Record<number, string>> {
-  const rows = await store.query<{ partition: number | string; next: string }>({
+  const rows = await store.sql.query<{ partition: number | string; next: string }>({
     sql: 'SELECT source_partition AS partition, toString(max(source_offset) + 1) AS next FROM usage_events WHERE source_topic = {topic:String} GROUP BY source_partition',
     params: { topic },
   });

@@ -48,7 +48,7 @@ export function deduplicationToken(rows: readonly Pick<UsageEventRow, 'tenant' |
 /** Inserts ready-made rows (e.g. a cancel row and its replacement) in one insert, safe to retry. */
 export async function insertEventRows(store: AnalyticsStore, rows: readonly UsageEventRow[]): Promise<void> {
   if (rows.length === 0) return;
-  await store.insert(USAGE_EVENTS_TABLE, rows, { deduplicationToken: deduplicationToken(rows) });
+  await store.sql.insert(USAGE_EVENTS_TABLE, rows, { deduplicationToken: deduplicationToken(rows) });
 }
 
 /** Inserts priced events as they are (no lookup), safe to retry with the same events. */
@@ -88,7 +88,7 @@ export async function existingEventIds(store: AnalyticsStore, keys: readonly Eve
     const day = Date.parse(`${toDateTime64Text(k.occurred_at).slice(0, 10)}T00:00:00Z`);
     for (let d = -slack; d <= slack; d++) dates.add(new Date(day + d * DAY_MS).toISOString().slice(0, 10));
   }
-  const rows = await store.query<{ tenant: string; event_id: string }>(
+  const rows = await store.sql.query<{ tenant: string; event_id: string }>(
     existingEventsQuery({ tenants: [...tenants], dates: [...dates].sort(), eventIds: [...ids] }),
   );
   for (const r of rows) {

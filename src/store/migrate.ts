@@ -133,9 +133,9 @@ export async function migrate(store: AnalyticsStore, options: MigrateOptions = {
     ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
   };
   const files = loadMigrations(options.dir);
-  for (const sql of bookkeepingSql(template)) await store.command({ sql });
+  for (const sql of bookkeepingSql(template)) await store.sql.command({ sql });
 
-  const appliedRows = await store.query<AppliedRow>({
+  const appliedRows = await store.sql.query<AppliedRow>({
     sql: `SELECT version, name, checksum FROM ${database}.tally_migrations FINAL ORDER BY version`,
   });
   const applied = new Map(appliedRows.map((r) => [Number(r.version), r]));
@@ -157,7 +157,7 @@ export async function migrate(store: AnalyticsStore, options: MigrateOptions = {
     log.info({ version: file.version, migration: file.name, statements: statements.length }, 'applying migration');
     for (const [i, sql] of statements.entries()) {
       try {
-        await store.command({ sql });
+        await store.sql.command({ sql });
       } catch (err) {
         throw new TallyError('MIGRATION_FAILED', `migration ${file.file} failed at statement ${i + 1} of ${statements.length}: ${errorMessage(err)}`, {
           cause: err,
@@ -166,7 +166,7 @@ export async function migrate(store: AnalyticsStore, options: MigrateOptions = {
         });
       }
     }
-    await store.insert(`${database}.tally_migrations`, [
+    await store.sql.insert(`${database}.tally_migrations`, [
       { version: file.version, name: file.name, checksum: file.checksum, applied_at: formatDateTime64(new Date()) },
     ]);
     done.push({ version: file.version, name: file.name });
@@ -192,7 +192,7 @@ export const RETENTION_TABLES: readonly { readonly table: string; readonly ttlOf
  * horizon are dropped by the next TTL merge).
  */
 async function ensureRetention(store: AnalyticsStore, options: TemplateOptions, log: Logger): Promise<string[]> {
-  const rows = await store.query<{ name: string; engine_full: string }>({
+  const rows = await store.sql.query<{ name: string; engine_full: string }>({
     sql: 'SELECT name, engine_full FROM system.tables WHERE database = {database:String} AND name IN {tables:Array(String)}',
     params: { database: options.database, tables: RETENTION_TABLES.map((t) => t.table) },
   });
@@ -206,7 +206,7 @@ async function ensureRetention(store: AnalyticsStore, options: TemplateOptions, 
       `ALTER TABLE {{database}}.${table} {{on_cluster}} MODIFY TTL ${ttlOf} + INTERVAL {{retention_months}} MONTH DELETE`,
       options,
     );
-    await store.command({ sql });
+    await store.sql.command({ sql });
     log.info({ table, from: current ?? null, to: options.retentionMonths }, 'retention changed');
     updated.push(table);
   }

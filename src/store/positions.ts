@@ -52,7 +52,7 @@ export async function writeClassified(store: AnalyticsStore, events: readonly Pr
     const day = Date.parse(`${toDateTime64Text(p.event.occurred_at).slice(0, 10)}T00:00:00Z`);
     for (let d = -dateSlackDays; d <= dateSlackDays; d++) dates.add(new Date(day + d * DAY_MS).toISOString().slice(0, 10));
   }
-  const rows = await store.query<StoredPosition>(storedPositionsQuery({ tenants: [...tenants], dates: [...dates].sort(), eventIds: [...ids] }));
+  const rows = await store.sql.query<StoredPosition>(storedPositionsQuery({ tenants: [...tenants], dates: [...dates].sort(), eventIds: [...ids] }));
   const stored = new Map(rows.map((r) => [eventKey(r.tenant, r.event_id), r]));
   const inserted: PricedEvent[] = [];
   const redelivered: PricedEvent[] = [];

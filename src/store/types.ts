@@ -1,8 +1,9 @@
 /**
  * The analytics-store port. Adapters are small SQL executors (chDB in-process,
  * ClickHouse over HTTP); everything tally-specific — migrations, event rows,
- * queries — is written once on top of this interface, so the SQL is the same
- * on both.
+ * queries — is written once in src/store/ on top of `SqlExecutor`, so the SQL
+ * is the same on both. Domains see `AnalyticsStore`: typed operations, never
+ * SQL text.
  */
 
 /** A value that may be bound to a `{name:Type}` placeholder. */
@@ -34,7 +35,8 @@ export interface InsertOptions {
   readonly deduplicationToken?: string;
 }
 
-export interface AnalyticsStore {
+/** What an adapter implements: SQL in, rows out. Used only inside src/store/ (and by tests that inspect tables). */
+export interface SqlExecutor {
   readonly kind: 'chdb' | 'clickhouse';
   /** The database tally's tables live in; unqualified table names resolve to it. */
   readonly database: string;
@@ -52,6 +54,18 @@ export interface AnalyticsStore {
    * order, JSONEachRow otherwise; missing columns take their defaults.
    */
   insert(table: string, rows: readonly Record<string, unknown>[], options?: InsertOptions): Promise<void>;
+  /** Throws STORE_UNAVAILABLE when the store does not answer. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The analytics-store port as domains use it. */
+export interface AnalyticsStore {
+  readonly kind: 'chdb' | 'clickhouse';
+  /** The database tally's tables live in. */
+  readonly database: string;
+  /** The adapter underneath: for src/store/ and for tests and benchmarks that inspect tables. */
+  readonly sql: SqlExecutor;
   /** Throws STORE_UNAVAILABLE when the store does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;

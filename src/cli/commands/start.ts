@@ -47,7 +47,7 @@ export function registerStart(program: Command): void {
     }
     let stopDemo = (): void => undefined;
     if (flags.demo) {
-      const [row] = await embedded.store.query<{ n: string }>({ sql: 'SELECT toString(count()) AS n FROM usage_events' });
+      const [row] = await embedded.store.sql.query<{ n: string }>({ sql: 'SELECT toString(count()) AS n FROM usage_events' });
       stopDemo = await startDemo({
         ingest: embedded.ingest,
         producer: embedded.log.producer(),

@@ -8,7 +8,8 @@ import type { Session } from 'chdb';
 import type { Logger } from '../../core/logger.js';
 import { component, silentLogger } from '../../core/logger.js';
 import { errorMessage, isTallyError, type TallyError } from '../../core/errors.js';
-import type { AnalyticsStore, InsertOptions, SqlQuery } from '../types.js';
+import type { AnalyticsStore, SqlExecutor, InsertOptions, SqlQuery } from '../types.js';
+import { createAnalyticsStore } from '../analytics-store.js';
 import { acquireChdbEngine, type ChdbEngine } from './engine.js';
 import { INSERT_SETTINGS, OUTPUT_SETTINGS } from '../settings.js';
 import { assertIdentifier, normalizeParams, parseJsonEachRow, qualified, toCompactRows, toJsonLines } from '../sql.js';
@@ -42,7 +43,7 @@ export function mapChdbError(err: unknown, op: string): TallyError {
   return engineError(code, message, ctx, err);
 }
 
-class ChdbStore implements AnalyticsStore {
+class ChdbStore implements SqlExecutor {
   readonly kind = 'chdb' as const;
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
@@ -140,5 +141,5 @@ export async function createChdbStore(options: ChdbStoreOptions): Promise<Analyt
     throw mapChdbError(err, 'open');
   }
   log.debug({ path: engine.path }, 'chDB store open');
-  return new ChdbStore(database, engine, session, log);
+  return createAnalyticsStore(new ChdbStore(database, engine, session, log));
 }

@@ -7,7 +7,8 @@ import { ClickHouseError, createClient, type ClickHouseClient } from '@clickhous
 import type { Logger } from '../../core/logger.js';
 import { component, silentLogger } from '../../core/logger.js';
 import { errorMessage, isTallyError, type TallyError } from '../../core/errors.js';
-import type { AnalyticsStore, InsertOptions, SqlQuery } from '../types.js';
+import type { AnalyticsStore, SqlExecutor, InsertOptions, SqlQuery } from '../types.js';
+import { createAnalyticsStore } from '../analytics-store.js';
 import { INSERT_SETTINGS, OUTPUT_SETTINGS } from '../settings.js';
 import { assertIdentifier, normalizeParams, stringifyJson, toCompactRows } from '../sql.js';
 import { engineError, unavailableError, type StoreErrorContext } from '../errors.js';
@@ -58,7 +59,7 @@ export function mapClickHouseError(err: unknown, op: string): TallyError {
   return unavailableError(message, ctx, err);
 }
 
-class ClickHouseStore implements AnalyticsStore {
+class ClickHouseStore implements SqlExecutor {
   readonly kind = 'clickhouse' as const;
 
   constructor(
@@ -165,7 +166,7 @@ export async function createClickHouseStore(options: ClickHouseStoreOptions): Pr
   }
   const client = makeClient(options, database, log);
   log.debug({ url: redactUrl(options.url) }, 'ClickHouse store open');
-  return new ClickHouseStore(database, client);
+  return createAnalyticsStore(new ClickHouseStore(database, client));
 }
 
 function redactUrl(url: string): string {

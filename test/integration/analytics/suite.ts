@@ -66,8 +66,8 @@ export function analyticsSuite(open: OpenStore): void {
     svc = createAnalyticsService(store, { now: () => now });
   });
   afterAll(async () => {
-    await store.command({ sql: 'SYSTEM START MERGES usage_events' });
-    await store.command({ sql: `DROP DATABASE IF EXISTS ${store.database}` });
+    await store.sql.command({ sql: 'SYSTEM START MERGES usage_events' });
+    await store.sql.command({ sql: `DROP DATABASE IF EXISTS ${store.database}` });
     await store.close();
   });
 
@@ -340,7 +340,7 @@ export function analyticsSuite(open: OpenStore): void {
 
   it('duplicates inserted before merges and a cancel + new version change no answer', async () => {
     // Merges stay off until the end of the suite, so duplicates and old versions are really there.
-    await store.command({ sql: 'SYSTEM STOP MERGES usage_events' });
+    await store.sql.command({ sql: 'SYSTEM STOP MERGES usage_events' });
     // The same rows inserted again: a retried insert (same token), the same events re-processed
     // (same token, other processing time), a batch overlapping stored events (dropped by the lookup).
     await insertEventRows(store, initialRows);
@@ -357,7 +357,7 @@ export function analyticsSuite(open: OpenStore): void {
     ] as const;
     for (const [id, to] of reprices) {
       const old = current.find((e) => e.event.event_id === id)!;
-      const [stored] = await store.query<UsageEventRow>(eventByIdQuery({ tenant: old.event.tenant, eventId: id }));
+      const [stored] = await store.sql.query<UsageEventRow>(eventByIdQuery({ tenant: old.event.tenant, eventId: id }));
       const e = old.event;
       const repriced = pricedEvent({ tenant: e.tenant, eventId: id, occurredAt: e.occurred_at, userId: e.user_id, group: e.group, sessionId: e.session_id, agent: e.agent, feature: e.feature, apiKeyId: e.api_key_id, provider: e.provider, metadata: e.metadata, tokens: { input: 7, output: 3 }, durationMs: 99, ...to });
       await insertEventRows(store, [cancellationOf(stored!), toEventRow(repriced, { rowVersion: BigInt(stored!.row_version) + 2n })]);
@@ -365,7 +365,7 @@ export function analyticsSuite(open: OpenStore): void {
     }
     // Unmerged: each event's first version, its cancel row and its newest version all stand side by
     // side (inserts do not merge blocks: optimize_on_insert = 0); the rollups got all three. FINAL picks.
-    const versions = await store.query<{ v: string }>({ sql: "SELECT toString(row_version) AS v FROM usage_events WHERE event_id IN ('ev-0003', 'ev-0007') ORDER BY v" });
+    const versions = await store.sql.query<{ v: string }>({ sql: "SELECT toString(row_version) AS v FROM usage_events WHERE event_id IN ('ev-0003', 'ev-0007') ORDER BY v" });
     expect(versions.map((r) => r.v)).toEqual(['1', '1', '2', '2', '3', '3']);
     await battery(current);
     const s = await svc.summary(params({ ...all, tenant: 'acme', model: ['acme/custom'] }), 'acme');
@@ -376,7 +376,7 @@ export function analyticsSuite(open: OpenStore): void {
 
   it('a copy that reached usage_events past the insert-path dedupe: raw answers and source=raw collapse it (FINAL)', async () => {
     const copies = current.filter((e) => e.event.tenant === 'acme' && e.event.event_id.startsWith('ev-')).slice(0, 10);
-    await store.insert('usage_events', copies.map((p) => toEventRow(p, { processedAt: '2030-01-01 00:00:00.000' })));
+    await store.sql.insert('usage_events', copies.map((p) => toEventRow(p, { processedAt: '2030-01-01 00:00:00.000' })));
     const spec: Spec = { ...all, tenant: 'acme' };
     const want = select(current, spec);
     const raw = await svc.summary(params(spec, { source: 'raw' }), 'acme');
@@ -390,7 +390,7 @@ export function analyticsSuite(open: OpenStore): void {
     expectMeasures((await svc.session(session, {}, 'acme')).totals, current.filter((e) => e.event.tenant === 'acme' && e.event.session_id === session), 'session');
     const page = await svc.records(params(spec, { limit: '1000' }), 'acme');
     expect(page.records.map((r) => r.event_id).sort()).toEqual(want.map((e) => e.event.event_id).sort());
-    const [n] = await store.query<{ n: string }>({ sql: "SELECT toString(count()) AS n FROM usage_events WHERE tenant = 'acme' AND sign = 1" });
+    const [n] = await store.sql.query<{ n: string }>({ sql: "SELECT toString(count()) AS n FROM usage_events WHERE tenant = 'acme' AND sign = 1" });
     expect(Number(n!.n)).toBeGreaterThan(want.length); // the copies are stored, unmerged
   });
 }

@@ -39,7 +39,7 @@ describe('embedded budgets (memory counters rebuilt from the store at start)', (
     /** One process lifetime: budgets, a direct log continuing the stored offsets, a processor. */
     const run = async (events: Record<string, unknown>[], body: (b: Budgets) => Promise<void>): Promise<void> => {
       const budgets = await buildBudgets(parts);
-      const next = await store.query<{ p: number; next: string }>({ sql: 'SELECT source_partition AS p, toString(max(source_offset) + 1) AS next FROM usage_events WHERE source_topic = {t:String} GROUP BY p', params: { t: topics.raw.name } });
+      const next = await store.sql.query<{ p: number; next: string }>({ sql: 'SELECT source_partition AS p, toString(max(source_offset) + 1) AS next FROM usage_events WHERE source_topic = {t:String} GROUP BY p', params: { t: topics.raw.name } });
       const log = createDirectEventLog({ awaitConsumerTopics: [topics.raw.name], startOffsets: { [topics.raw.name]: Object.fromEntries(next.map((r) => [Number(r.p), r.next])) } });
       await log.ensureTopics(topicSpecs(topics));
       const processor = buildProcessor({ ...parts, health: new HealthState(), log, topics, counters: budgets.engine, alerts: budgets.publisher });
@@ -77,7 +77,7 @@ describe('embedded budgets (memory counters rebuilt from the store at start)', (
       expect(before[2]).toBe('1100');
       expect(before).toEqual(await expected());
       // A redelivery of a stored offset is fenced: the rebuild established each partition at the store's highest offset.
-      const [old] = await store.query<{ p: number; o: string }>({ sql: 'SELECT source_partition AS p, toString(max(source_offset)) AS o FROM usage_events WHERE tenant = {t:String} GROUP BY p', params: { t: 'acme' } });
+      const [old] = await store.sql.query<{ p: number; o: string }>({ sql: 'SELECT source_partition AS p, toString(max(source_offset)) AS o FROM usage_events WHERE tenant = {t:String} GROUP BY p', params: { t: 'acme' } });
       if (!old) throw new Error('no stored offsets');
       const replay = priced({ id: 'replayed', tenant: 'acme', user: 'bob', cost: '1', tokens: { input: 10 }, at: Date.now() - 1000, offset: old.o, partition: Number(old.p), topic: topics.raw.name });
       expect(await b.engine.apply({ topic: topics.raw.name, partition: Number(old.p), events: [replay] })).toMatchObject({ applied: 0, fenced: 1 });

@@ -127,7 +127,7 @@ export function usageEvent(tenant: string, user: string, input: number, output: 
 
 /** The store's exact sums for a tenant (and user), as the counters should see them. */
 export async function storeSums(store: AnalyticsStore, tenant: string, user?: string): Promise<{ cost: string; tokens: string; requests: string }> {
-  const [row] = await store.query<{ cost: string; tokens: string; requests: string }>({
+  const [row] = await store.sql.query<{ cost: string; tokens: string; requests: string }>({
     sql: `SELECT toString(sum(cost_total)) AS cost, toString(sum(total_tokens)) AS tokens, toString(sum(requests)) AS requests
           FROM usage_events FINAL WHERE sign = 1 AND tenant = {tenant:String} ${user === undefined ? '' : 'AND user_id = {user:String}'}`,
     params: { tenant, ...(user === undefined ? {} : { user }) },

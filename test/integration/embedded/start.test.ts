@@ -25,7 +25,7 @@ async function post(url: string, body: unknown): Promise<{ status: number; json:
 }
 
 async function totals(e: Embedded): Promise<{ n: string; tokens: string; cost: string; max_offset: string }> {
-  const [row] = await e.store.query<{ n: string; tokens: string; cost: string; max_offset: string }>({
+  const [row] = await e.store.sql.query<{ n: string; tokens: string; cost: string; max_offset: string }>({
     sql: "SELECT toString(count()) AS n, toString(sum(input_tokens)) AS tokens, toString(sum(cost_total)) AS cost, toString(max(source_offset)) AS max_offset FROM usage_events FINAL WHERE sign = 1",
   });
   if (!row) throw new Error('no row');

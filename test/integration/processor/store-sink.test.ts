@@ -26,7 +26,7 @@ const at = (partition: number, offset: number) => ({ topic: 'usage.raw', partiti
 const ev = (id: string, partition: number, offset: number) => pricedEvent({ eventId: id, source: at(partition, offset), costs: { input: parseUsd('0.001') } });
 
 async function stored(): Promise<{ n: string; cost: string }> {
-  const [row] = await store.query<{ n: string; cost: string }>({ sql: 'SELECT toString(count()) AS n, toString(sum(cost_total)) AS cost FROM usage_events FINAL' });
+  const [row] = await store.sql.query<{ n: string; cost: string }>({ sql: 'SELECT toString(count()) AS n, toString(sum(cost_total)) AS cost FROM usage_events FINAL' });
   return row ?? { n: '0', cost: '0' };
 }
 

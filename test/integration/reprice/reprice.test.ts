@@ -39,7 +39,7 @@ afterAll(async () => {
 });
 
 async function totals(): Promise<{ final: string; hourly: string; daily: string; rows: string }> {
-  const [r] = await store.query<{ final: string; hourly: string; daily: string; rows: string }>({
+  const [r] = await store.sql.query<{ final: string; hourly: string; daily: string; rows: string }>({
     sql: `SELECT (SELECT toString(sum(cost_total)) FROM usage_events FINAL WHERE sign = 1) AS final,
                  (SELECT toString(sum(cost_total)) FROM usage_rollup_hourly) AS hourly,
                  (SELECT toString(sum(cost_total)) FROM usage_rollup_daily) AS daily,
@@ -64,7 +64,7 @@ describe('reprice', () => {
     expect(run.sample[0]).toMatchObject({ model: 'house-model', before: { price_version: 'openai/house-model@2024-01-01', cost: '0.002' }, after: { cost: '0.006' } });
     expect(await totals()).toEqual({ final: '1.275', hourly: '1.275', daily: '1.275', rows: '300' });
 
-    const [audit] = await store.query<{ changed: string; cost_after: string }>({ sql: 'SELECT toString(changed) AS changed, toString(cost_after) AS cost_after FROM usage_reprices' });
+    const [audit] = await store.sql.query<{ changed: string; cost_after: string }>({ sql: 'SELECT toString(changed) AS changed, toString(cost_after) AS cost_after FROM usage_reprices' });
     expect(audit).toEqual({ changed: '200', cost_after: '1.2' });
 
     const again = await reprice(store, pricerAt('3'), range);

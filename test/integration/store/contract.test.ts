@@ -36,7 +36,7 @@ describe('analytics store contract: chDB adapter (in-process)', () => {
   it('reports a closed store as STORE_UNAVAILABLE and refuses a second data directory in the process', async () => {
     const store = await createChdbStore({ dataDir, database: 'tally_closed_check' });
     await store.close();
-    expect(await rejection(store.query({ sql: 'SELECT 1' }))).toMatchObject({ code: 'STORE_UNAVAILABLE', retriable: true });
+    expect(await rejection(store.sql.query({ sql: 'SELECT 1' }))).toMatchObject({ code: 'STORE_UNAVAILABLE', retriable: true });
     const err = await rejection(createChdbStore({ dataDir: join(dataDir, 'elsewhere'), database: 'x' }));
     expect(err.code).toBe('CONFIG_INVALID');
   });
@@ -82,7 +82,7 @@ describe('ClickHouse adapter: an unreachable or silent server is STORE_UNAVAILAB
     const url = `http://127.0.0.1:${await closedPort()}`;
     const store = await createClickHouseStore({ url, database: 'tally_unreachable', createDatabase: false });
     try {
-      for (const p of [store.ping(), store.query({ sql: 'SELECT 1' }), store.command({ sql: 'SELECT 1' }), store.insert('t', [{ a: 1 }])]) {
+      for (const p of [store.ping(), store.sql.query({ sql: 'SELECT 1' }), store.sql.command({ sql: 'SELECT 1' }), store.sql.insert('t', [{ a: 1 }])]) {
         expect(await rejection(p)).toMatchObject({ code: 'STORE_UNAVAILABLE', retriable: true });
       }
     } finally {
@@ -93,7 +93,7 @@ describe('ClickHouse adapter: an unreachable or silent server is STORE_UNAVAILAB
   it('maps a request timeout to STORE_UNAVAILABLE', async () => {
     const store = await createClickHouseStore({ url: silentUrl, database: 'tally_silent', createDatabase: false, requestTimeoutMs: 300 });
     try {
-      expect(await rejection(store.query({ sql: 'SELECT 1' }))).toMatchObject({ code: 'STORE_UNAVAILABLE', retriable: true });
+      expect(await rejection(store.sql.query({ sql: 'SELECT 1' }))).toMatchObject({ code: 'STORE_UNAVAILABLE', retriable: true });
     } finally {
       await store.close();
     }

@@ -37,11 +37,11 @@ function range(tenant: string): { from: string; to: string; tenants: string[] } 
 }
 
 async function totals(store: AnalyticsStore, tenant: string): Promise<TenantTotalsRow[]> {
-  return store.query<TenantTotalsRow>(rawTotalsQuery(range(tenant)));
+  return store.sql.query<TenantTotalsRow>(rawTotalsQuery(range(tenant)));
 }
 
 async function rollupTotals(store: AnalyticsStore, grain: RollupGrain, tenant: string): Promise<TenantTotalsRow[]> {
-  return store.query<TenantTotalsRow>(rollupTotalsQuery(grain, range(tenant)));
+  return store.sql.query<TenantTotalsRow>(rollupTotalsQuery(grain, range(tenant)));
 }
 
 async function expectRollupsEqualRaw(store: AnalyticsStore, tenant: string): Promise<TenantTotalsRow[]> {
@@ -64,7 +64,7 @@ export function storeContract(open: OpenStore): void {
   afterAll(async () => {
     for (const s of [...extraDatabases, store]) {
       if (!s) continue;
-      await s.command({ sql: `DROP DATABASE IF EXISTS ${s.database} SYNC` }).catch(() => undefined);
+      await s.sql.command({ sql: `DROP DATABASE IF EXISTS ${s.database} SYNC` }).catch(() => undefined);
       await s.close();
     }
   });
@@ -79,11 +79,11 @@ export function storeContract(open: OpenStore): void {
     const again = await migrate(store);
     expect(again.applied).toEqual([]);
     expect(again.alreadyApplied).toBe(loadMigrations().length);
-    const rows = await store.query<{ version: number; name: string; checksum: string }>({
+    const rows = await store.sql.query<{ version: number; name: string; checksum: string }>({
       sql: 'SELECT version, name, checksum FROM tally_migrations FINAL ORDER BY version',
     });
     expect(rows).toEqual(loadMigrations().map((m) => ({ version: m.version, name: m.name, checksum: m.checksum })));
-    const tables = await store.query<{ name: string }>({
+    const tables = await store.sql.query<{ name: string }>({
       sql: 'SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name',
       params: { db: store.database },
     });
@@ -115,7 +115,7 @@ export function storeContract(open: OpenStore): void {
 
   it('binds every value as a parameter, hostile strings included', async () => {
     const hostile = ["'); DROP TABLE usage_events; --", "it's \"quoted\"", 'back\\slash \\N \\t', 'tab\there\nnew line\rcr', '{x:String} ${y}', 'ünïcødé ✓ 🚀'];
-    const [row] = await store.query<{ s: string; a: string[]; n: string }>({
+    const [row] = await store.sql.query<{ s: string; a: string[]; n: string }>({
       sql: 'SELECT {s:String} AS s, {a:Array(String)} AS a, toString({n:UInt64}) AS n',
       params: { s: hostile[0], a: hostile, n: 18446744073709551615n },
     });
@@ -127,16 +127,16 @@ export function storeContract(open: OpenStore): void {
     );
     await insertPricedEvents(store, events);
     for (const [i, p] of events.entries()) {
-      const [stored] = await store.query<UsageEventRow>(eventByIdQuery({ tenant, eventId: `hostile-${i}` }));
+      const [stored] = await store.sql.query<UsageEventRow>(eventByIdQuery({ tenant, eventId: `hostile-${i}` }));
       const expected = toEventRow(p);
       expect({ ...stored, processed_at: '' }).toEqual({ ...expected, processed_at: '' });
     }
-    const [count] = await store.query<{ n: string }>({ sql: 'SELECT count() AS n FROM usage_events WHERE tenant = {t:String}', params: { t: tenant } });
+    const [count] = await store.sql.query<{ n: string }>({ sql: 'SELECT count() AS n FROM usage_events WHERE tenant = {t:String}', params: { t: tenant } });
     expect(count?.n).toBe(String(hostile.length));
   });
 
   it('returns the same JSON types on every adapter: 64-bit integers and decimals as strings', async () => {
-    const [row] = await store.query<Record<string, unknown>>({
+    const [row] = await store.sql.query<Record<string, unknown>>({
       sql: `SELECT
     toUInt64(18446744073709551615) AS u64,
     toInt64(-9223372036854775807) AS i64,
@@ -179,7 +179,7 @@ export function storeContract(open: OpenStore): void {
 
   it('keeps money exact: 1,000,000 rows of $0.000001 sum to exactly $1 in FINAL reads and every rollup', async () => {
     const tenant = 'million';
-    await store.command({
+    await store.sql.command({
       sql: `INSERT INTO usage_events (tenant, event_id, occurred_at, received_at, processed_at, requests, cost_input, cost_total, priced, status, row_version, sign)
 SELECT {tenant:String}, concat('m-', toString(number)), {at:DateTime64(3, 'UTC')} + toIntervalMillisecond(number * 50),
        {at:DateTime64(3, 'UTC')}, {at:DateTime64(3, 'UTC')}, 1, {cost:Decimal(38, 15)}, {cost:Decimal(38, 15)}, true, 'ok', 1, 1
@@ -231,7 +231,7 @@ FROM numbers({n:UInt64})`,
     await insertPricedEvents(store, retried);
     await insertPricedEvents(store, retried);
     await insertPricedEvents(store, retried);
-    const [physical] = await store.query<{ n: string }>({ sql: 'SELECT count() AS n FROM usage_events WHERE tenant = {t:String}', params: { t: tenant } });
+    const [physical] = await store.sql.query<{ n: string }>({ sql: 'SELECT count() AS n FROM usage_events WHERE tenant = {t:String}', params: { t: tenant } });
     expect(physical?.n).toBe('150');
     const raw = await expectRollupsEqualRaw(store, tenant);
     expect(raw[0]).toMatchObject({ events: '150', cost_total: '1.5' });
@@ -262,7 +262,7 @@ FROM numbers({n:UInt64})`,
     ];
     await insertPricedEvents(store, events);
     const byLocalDay = (sql: string): Promise<{ day: string; cost: string }[]> =>
-      store.query<{ day: string; cost: string }>({ sql, params: { t: tenant, tz: 'Asia/Kolkata' } });
+      store.sql.query<{ day: string; cost: string }>({ sql, params: { t: tenant, tz: 'Asia/Kolkata' } });
     const raw = await byLocalDay(
       'SELECT toString(toDate(occurred_at, {tz:String})) AS day, sum(cost_total) AS cost FROM usage_events FINAL WHERE tenant = {t:String} AND sign = 1 GROUP BY day ORDER BY day',
     );
@@ -284,25 +284,25 @@ FROM numbers({n:UInt64})`,
     await insertPricedEvents(store, [original, other]);
     expect((await expectRollupsEqualRaw(store, tenant))[0]).toMatchObject({ events: '2', unpriced_events: '1', cost_total: '0.25' });
 
-    const [stored] = await store.query<UsageEventRow>(eventByIdQuery({ tenant, eventId: 'rp-1' }));
+    const [stored] = await store.sql.query<UsageEventRow>(eventByIdQuery({ tenant, eventId: 'rp-1' }));
     expect(stored?.priced).toBe(false);
     const repriced = pricedEvent({ tenant, eventId: 'rp-1', model: 'mystery-model', modelKey: 'acme/mystery', costs: { input: parseUsd('0.7') } });
     const current = stored as UsageEventRow;
     await insertEventRows(store, [cancellationOf(current), toEventRow(repriced, { rowVersion: BigInt(current.row_version) + 2n })]);
     expect((await expectRollupsEqualRaw(store, tenant))[0]).toMatchObject({ events: '2', unpriced_events: '0', cost_total: '0.95' });
-    const [now] = await store.query<UsageEventRow>(eventByIdQuery({ tenant, eventId: 'rp-1' }));
+    const [now] = await store.sql.query<UsageEventRow>(eventByIdQuery({ tenant, eventId: 'rp-1' }));
     expect(now).toMatchObject({ row_version: '3', sign: 1, priced: true, model_key: 'acme/mystery', cost_total: '0.7' });
 
-    const [second] = await store.query<UsageEventRow>(eventByIdQuery({ tenant, eventId: 'rp-2' }));
+    const [second] = await store.sql.query<UsageEventRow>(eventByIdQuery({ tenant, eventId: 'rp-2' }));
     await insertEventRows(store, [cancellationOf(second as UsageEventRow)]);
     expect((await expectRollupsEqualRaw(store, tenant))[0]).toMatchObject({ events: '1', cost_total: '0.7' });
-    expect(await store.query(eventByIdQuery({ tenant, eventId: 'rp-2' }))).toEqual([]);
-    const [cancelled] = await store.query<UsageEventRow>(eventByIdQuery({ tenant, eventId: 'rp-2', includeCancelled: true }));
+    expect(await store.sql.query(eventByIdQuery({ tenant, eventId: 'rp-2' }))).toEqual([]);
+    const [cancelled] = await store.sql.query<UsageEventRow>(eventByIdQuery({ tenant, eventId: 'rp-2', includeCancelled: true }));
     expect(cancelled).toMatchObject({ sign: -1, row_version: '2' });
   });
 
   it('expires raw events by TTL (13 months by default, changeable) while the daily rollup keeps them', async () => {
-    const [table] = await store.query<{ engine_full: string }>({
+    const [table] = await store.sql.query<{ engine_full: string }>({
       sql: "SELECT engine_full FROM system.tables WHERE database = {db:String} AND name = 'usage_events'",
       params: { db: store.database },
     });
@@ -310,7 +310,7 @@ FROM numbers({n:UInt64})`,
 
     const tenant = 'expired';
     await insertPricedEvents(store, [pricedEvent({ tenant, eventId: 'old-1', occurredAt: daysAgo(800), costs: { input: parseUsd('3') } })]);
-    await store.command({ sql: 'OPTIMIZE TABLE usage_events FINAL' });
+    await store.sql.command({ sql: 'OPTIMIZE TABLE usage_events FINAL' });
     expect(await totals(store, tenant)).toEqual([]);
     expect((await rollupTotals(store, 'daily', tenant))[0]).toMatchObject({ events: '1', cost_total: '3' });
 
@@ -318,7 +318,7 @@ FROM numbers({n:UInt64})`,
     await migrate(other);
     const changed = await migrate(other, { retentionMonths: 6 });
     expect(changed.retentionUpdated).toEqual(['usage_events', 'usage_rollup_15m', 'usage_rollup_hourly']);
-    const ttl = await other.query<{ name: string; engine_full: string }>({
+    const ttl = await other.sql.query<{ name: string; engine_full: string }>({
       sql: "SELECT name, engine_full FROM system.tables WHERE database = {db:String} AND name IN ('usage_events', 'usage_rollup_hourly') ORDER BY name",
       params: { db: other.database },
     });
@@ -333,7 +333,7 @@ FROM numbers({n:UInt64})`,
       ...loadMigrations().flatMap((f) => renderMigration(f, options)),
     ];
     for (const sql of statements) {
-      const [parsed] = await store.query<{ q: string }>({ sql: 'SELECT formatQuerySingleLine({sql:String}) AS q', params: { sql } });
+      const [parsed] = await store.sql.query<{ q: string }>({ sql: 'SELECT formatQuerySingleLine({sql:String}) AS q', params: { sql } });
       expect(parsed?.q).toContain('ON CLUSTER tally_cluster');
     }
     const storageTables = statements.filter((s) => /^CREATE TABLE IF NOT EXISTS tally\.usage_/.test(s));
@@ -342,12 +342,12 @@ FROM numbers({n:UInt64})`,
   });
 
   it('maps rejected SQL to STORE_QUERY_FAILED with the ClickHouse code', async () => {
-    const syntax = await rejection(store.query({ sql: 'SELEC 1' }));
+    const syntax = await rejection(store.sql.query({ sql: 'SELEC 1' }));
     expect(syntax).toMatchObject({ code: 'STORE_QUERY_FAILED', retriable: false });
     expect(syntax.details.clickhouseCode).toBe(62);
-    const missing = await rejection(store.query({ sql: 'SELECT * FROM no_such_table' }));
+    const missing = await rejection(store.sql.query({ sql: 'SELECT * FROM no_such_table' }));
     expect(missing.details.clickhouseCode).toBe(60);
-    const badParam = await rejection(store.query({ sql: 'SELECT {n:UInt8} AS n', params: { n: 'not a number' } }));
+    const badParam = await rejection(store.sql.query({ sql: 'SELECT {n:UInt8} AS n', params: { n: 'not a number' } }));
     expect(badParam.code).toBe('STORE_QUERY_FAILED');
   });
 
@@ -357,7 +357,7 @@ FROM numbers({n:UInt64})`,
     for (let b = 0; b < 20; b++) {
       const batch = Array.from({ length: 25 }, (_, i) => pricedEvent({ tenant, eventId: `c-${b}-${i}`, costs: { input: parseUsd('0.001') } }));
       work.push(insertPricedEvents(store, batch));
-      work.push(store.query({ sql: 'SELECT count() AS n FROM usage_events WHERE tenant = {t:String}', params: { t: tenant } }));
+      work.push(store.sql.query({ sql: 'SELECT count() AS n FROM usage_events WHERE tenant = {t:String}', params: { t: tenant } }));
     }
     await Promise.all(work);
     expect((await expectRollupsEqualRaw(store, tenant))[0]).toMatchObject({ events: '500', cost_total: '0.5' });

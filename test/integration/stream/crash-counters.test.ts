@@ -92,10 +92,10 @@ describeWith(['kafka', 'redis'], 'processor crash test with Redis counters (SIGK
     try {
       expect(await storedTotals(store)).toEqual({ rows: w.expected.events, events: w.expected.events, unpriced: w.expected.unpriced, tokens: w.expected.tokens, cost: w.expected.cost });
       const engine = budgets.engine;
-      const perTenant = await store.query<{ tenant: string; cost: string }>({ sql: 'SELECT tenant, toString(sum(cost_total)) AS cost FROM usage_events FINAL WHERE sign = 1 GROUP BY tenant ORDER BY tenant' });
+      const perTenant = await store.sql.query<{ tenant: string; cost: string }>({ sql: 'SELECT tenant, toString(sum(cost_total)) AS cost FROM usage_events FINAL WHERE sign = 1 GROUP BY tenant ORDER BY tenant' });
       expect(perTenant).toHaveLength(4);
       for (const t of perTenant) expect((await engine.status('tenant-cost', { tenant: t.tenant })).used, t.tenant).toBe(t.cost);
-      const perUser = await store.query<{ tenant: string; user: string; tokens: string }>({ sql: 'SELECT tenant, user_id AS user, toString(sum(total_tokens)) AS tokens FROM usage_events FINAL WHERE sign = 1 GROUP BY tenant, user_id ORDER BY tenant, user_id' });
+      const perUser = await store.sql.query<{ tenant: string; user: string; tokens: string }>({ sql: 'SELECT tenant, user_id AS user, toString(sum(total_tokens)) AS tokens FROM usage_events FINAL WHERE sign = 1 GROUP BY tenant, user_id ORDER BY tenant, user_id' });
       expect(perUser.length).toBeGreaterThan(100);
       const mismatched = [];
       for (const u of perUser) {
@@ -103,7 +103,7 @@ describeWith(['kafka', 'redis'], 'processor crash test with Redis counters (SIGK
         if (used !== u.tokens) mismatched.push({ ...u, used });
       }
       expect(mismatched).toEqual([]);
-      const [all] = await store.query<{ requests: string }>({ sql: 'SELECT toString(sum(requests)) AS requests FROM usage_events FINAL WHERE sign = 1' });
+      const [all] = await store.sql.query<{ requests: string }>({ sql: 'SELECT toString(sum(requests)) AS requests FROM usage_events FINAL WHERE sign = 1' });
       expect((await engine.status('all-requests')).used).toBe(all?.requests);
       expect(all?.requests).toBe(String(w.expected.events));
       phase('counters equal the store');

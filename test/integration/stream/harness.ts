@@ -62,7 +62,7 @@ export async function readAll(log: EventLog, topic: string): Promise<LogRecord[]
 }
 
 export async function storedTotals(store: AnalyticsStore): Promise<{ rows: number; events: number; unpriced: number; tokens: bigint; cost: string }> {
-  const [r] = await store.query<{ rows: string; events: string; unpriced: string; tokens: string; cost: string }>({
+  const [r] = await store.sql.query<{ rows: string; events: string; unpriced: string; tokens: string; cost: string }>({
     sql: `SELECT toString((SELECT count() FROM usage_events)) AS rows, toString(count()) AS events, toString(countIf(NOT priced)) AS unpriced,
                  toString(sum(total_tokens)) AS tokens, toString(sum(cost_total)) AS cost
           FROM usage_events FINAL WHERE sign = 1`,

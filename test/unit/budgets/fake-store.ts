@@ -7,7 +7,7 @@
  * still yield their group. The real SQL runs against chDB in
  * test/integration/budgets/reconcile-store.test.ts.
  */
-import type { AnalyticsStore, SqlQuery } from '../../../src/store/types.js';
+import type { AnalyticsStore, SqlExecutor, SqlQuery } from '../../../src/store/types.js';
 import type { UsageEventRow } from '../../../src/store/event-row.js';
 import { formatUsd, parseUsd } from '../../../src/core/money.js';
 import { TOKEN_CLASSES } from '../../../src/core/classes.js';
@@ -21,8 +21,12 @@ const DIM_COLUMN: Record<string, (r: Row) => string> = {
 
 const ms = (text: string): number => Date.parse(`${text.replace(' ', 'T')}Z`);
 
-export class FakeStore implements AnalyticsStore {
+export class FakeStore implements AnalyticsStore, SqlExecutor {
   readonly kind = 'chdb' as const;
+  /** The fake is its own executor. */
+  get sql(): SqlExecutor {
+    return this;
+  }
   readonly database = 'fake';
   readonly rows: Row[] = [];
   /** Runs before each query (e.g. to let a "processor" apply meanwhile). */

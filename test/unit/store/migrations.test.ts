@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderStatement, splitStatements, REPLICATED_ZOO_PATH } from '../../../src/store/ddl.js';
 import { loadMigrations, migrate, renderMigration } from '../../../src/store/migrate.js';
-import type { AnalyticsStore, InsertOptions, SqlQuery } from '../../../src/store/types.js';
+import type { AnalyticsStore, SqlExecutor, InsertOptions, SqlQuery } from '../../../src/store/types.js';
 import { TallyError } from '../../../src/core/errors.js';
 
 const SINGLE = { database: 'tally', retentionMonths: 13 };
@@ -123,8 +123,12 @@ describe('migration files', () => {
 });
 
 /** Records statements; answers the bookkeeping queries from memory. */
-class RecordingStore implements AnalyticsStore {
+class RecordingStore implements AnalyticsStore, SqlExecutor {
   readonly kind = 'chdb' as const;
+  /** The fake is its own executor. */
+  get sql(): SqlExecutor {
+    return this;
+  }
   readonly database = 'tally';
   readonly commands: string[] = [];
   readonly applied: { version: number; name: string; checksum: string }[] = [];
