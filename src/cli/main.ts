@@ -1,10 +1,11 @@
 /**
- * The `tally` command line. Each command lives in src/cli/commands/<name>.ts
- * and registers itself; this file only assembles them and maps errors to exit
- * codes: 0 ok, 1 failure (or some input was bad), 2 usage error.
+ * The `tally` command line. Each command declares its flags in
+ * src/cli/register/<name>.ts and does its work in src/cli/commands/<name>.ts,
+ * imported when it runs; this file only assembles them and maps errors to
+ * exit codes: 0 ok, 1 failure (or some input was bad), 2 usage error.
  */
 import { Command, CommanderError } from 'commander';
-import { COMMANDS } from './commands/index.js';
+import { COMMANDS } from './register/index.js';
 import { reportFatal } from './output.js';
 
 export function buildProgram(): Command {

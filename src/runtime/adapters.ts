@@ -31,6 +31,11 @@ export async function openStore(config: TallyConfig, logger: Logger): Promise<An
   return createChdbStore({ dataDir: chdbDataDir(config), database: c.database, logger });
 }
 
+/** Redis or a Redis Cluster is configured: budgets and quota share counters across processes. */
+export function redisConfigured(config: TallyConfig): boolean {
+  return Boolean(config.redis.url || config.redis.clusterNodes);
+}
+
 export function describeStore(config: TallyConfig): string {
   return config.clickhouse.url ? `ClickHouse ${new URL(config.clickhouse.url).host}/${config.clickhouse.database}` : `chDB ${chdbDataDir(config)}`;
 }
