@@ -1,6 +1,8 @@
 // Which code bin/tally.js runs:
 //   - dist/cli/main.js, the compiled CLI, when dist/ was built (dist/build.json
-//     exists) and no file under src/ changed since that build started;
+//     exists) and, in a git checkout, no file under src/ changed since that
+//     build started (an installed package has no .git: its dist/ is used as
+//     shipped, whatever the file times the installer left);
 //   - otherwise src/cli/main.ts through tsx: a checkout that was never built,
 //     or whose sources were edited since (so nobody runs stale code).
 // TALLY_RUN=dist or TALLY_RUN=src forces one; TALLY_RUN=auto (or unset) decides
@@ -49,6 +51,7 @@ export function chooseEntry(root, env = process.env) {
   }
   if (mode !== 'auto') throw new Error(`TALLY_RUN must be auto, dist or src (got ${JSON.stringify(mode)})`);
   if (built === null) return { ...src, reason: 'not built' };
+  if (!existsSync(join(root, '.git'))) return { ...dist, reason: 'built, not a git checkout' };
   if (!existsSync(join(root, 'src'))) return { ...dist, reason: 'no sources' };
   return newestMtimeMs(join(root, 'src')) > built ? { ...src, reason: 'src/ changed since the build' } : { ...dist, reason: 'built, up to date' };
 }

@@ -10,6 +10,7 @@
 //   node scripts/build.mjs --if-possible   the same, but skip quietly when the
 //                                          sources or TypeScript are not there
 //                                          (`npm ci --omit=dev`, Docker)
+// Progress goes to stderr, so `npm pack --json` (which runs `prepare`) prints clean JSON.
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -21,7 +22,7 @@ const dist = join(root, 'dist');
 const ifPossible = process.argv.includes('--if-possible');
 
 function skip(why) {
-  console.log(`build: skipped (${why}); bin/tally.js runs the sources through tsx`);
+  console.error(`build: skipped (${why}); bin/tally.js runs the sources through tsx`);
   process.exit(0);
 }
 
@@ -51,4 +52,4 @@ for (const [what, args] of [['tsc', [tsc, '-p', 'tsconfig.build.json']], ['copy-
   }
 }
 writeFileSync(join(dist, 'build.json'), JSON.stringify({ startedAt: new Date(startedAtMs).toISOString(), startedAtMs }, null, 2) + '\n');
-console.log(`build: dist/ built in ${((Date.now() - startedAtMs) / 1000).toFixed(1)}s`);
+console.error(`build: dist/ built in ${((Date.now() - startedAtMs) / 1000).toFixed(1)}s`);

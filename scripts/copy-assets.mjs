@@ -28,4 +28,4 @@ if (!existsSync(dist)) {
   process.exit(1);
 }
 walk(src);
-console.log(`copy-assets: ${copied} files copied into ${relative(root, dist) || dist}/`);
+console.error(`copy-assets: ${copied} files copied into ${relative(root, dist) || dist}/`);

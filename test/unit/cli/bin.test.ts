@@ -11,10 +11,11 @@ afterEach(() => {
   for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
 });
 
-/** A package root with src/cli/main.ts (mtime `srcAt`) and, when `builtAt` is given, a build started then. */
+/** A git checkout with src/cli/main.ts (mtime `srcAt`) and, when `builtAt` is given, a build started then. */
 function fixture(srcAt: number, builtAt?: number): string {
   const root = mkdtempSync(join(tmpdir(), 'tally-bin-'));
   roots.push(root);
+  mkdirSync(join(root, '.git'));
   mkdirSync(join(root, 'src', 'cli'), { recursive: true });
   writeFileSync(join(root, 'src', 'cli', 'main.ts'), '');
   utimesSync(join(root, 'src', 'cli', 'main.ts'), srcAt / 1000, srcAt / 1000);
@@ -40,8 +41,11 @@ describe('which code bin/tally.js runs', () => {
     expect(chooseEntry(root, {})).toMatchObject({ kind: 'src', file: join(root, 'src', 'cli', 'main.ts'), reason: 'src/ changed since the build' });
   });
 
-  it('runs dist/ of an installed package (equal timestamps, or no sources at all)', () => {
-    expect(chooseEntry(fixture(T, T), {}).kind).toBe('dist');
+  it('runs dist/ of an installed package (no .git) whatever the file times, and of a checkout without sources', () => {
+    const installed = fixture(T + 5000, T);
+    expect(chooseEntry(installed, {}).kind).toBe('src');
+    rmSync(join(installed, '.git'), { recursive: true });
+    expect(chooseEntry(installed, {})).toMatchObject({ kind: 'dist', reason: 'built, not a git checkout' });
     const root = fixture(T, T);
     rmSync(join(root, 'src'), { recursive: true });
     expect(chooseEntry(root, {})).toMatchObject({ kind: 'dist', reason: 'no sources' });

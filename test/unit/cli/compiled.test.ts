@@ -6,7 +6,7 @@
  * (tsc without type checking, the assets copied) for the test.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -59,6 +59,8 @@ describe('the compiled CLI (dist/)', () => {
       expect(a.code, a.stderr).toBe(0);
       expect(a.stdout, args.join(' ')).toBe(b.stdout);
     }
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect((await compiled(['--version'])).stdout).toBe(`${version}\n`);
   });
 
   it('prices events from stdin exactly as the sources do, with the built-in catalog copied into dist/', { timeout: 60_000 }, async () => {
