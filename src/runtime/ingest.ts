@@ -26,7 +26,7 @@ export interface KafkaIngest {
 export async function openKafkaIngest(parts: { readonly config: TallyConfig; readonly logger: Logger; readonly metrics?: Metrics }): Promise<KafkaIngest> {
   const { config, logger } = parts;
   const topics = topicsOf(config);
-  const log = openKafka(config, logger);
+  const log = await openKafka(config, logger);
   try {
     await log.ensureTopics(topicSpecs(topics));
   } catch (err) {

@@ -55,7 +55,7 @@ export async function runReplay(flags: ReplayFlags): Promise<void> {
   const ctx = cliContext(flags, { logLevel: 'warn' });
   const { config, logger, metrics, health } = ctx;
   const topics = topicsOf(config);
-  const log = openKafka(config, logger);
+  const log = await openKafka(config, logger);
   const partitions = flags.partitions?.split(',').map((p) => Number(p.trim()));
   const producer = log.producer();
   const source = flags.fromDlq ? topics.dlq.name : topics.raw.name;

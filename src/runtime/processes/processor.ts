@@ -65,7 +65,7 @@ export async function startProcessor(ctx: ProcessContext, options: ProcessorProc
   ];
   return starting(logger, steps, async () => {
     const topics = topicsOf(config);
-    log = openKafka(config, logger);
+    log = await openKafka(config, logger);
     await log.ensureTopics(topicSpecs(topics));
     store ??= await openStore(config, logger);
     if (!options.store && !config.clickhouse.url) logger.warn({ store: describeStore(config) }, 'no CLICKHOUSE_URL: using the embedded chDB store, which only this process can write');
