@@ -6,6 +6,7 @@
  * SQL text.
  */
 import type { SqlExecutor } from './executor.js';
+import type { UsageQueries } from './usage/operations.js';
 
 export type { InsertOptions, SqlExecutor, SqlParam, SqlQuery } from './executor.js';
 
@@ -16,6 +17,8 @@ export interface AnalyticsStore {
   readonly database: string;
   /** The adapter underneath: for src/store/ and for tests and benchmarks that inspect tables. */
   readonly sql: SqlExecutor;
+  /** Usage analytics: summaries, breakdowns, timeseries, records, sessions, latency. */
+  readonly usage: UsageQueries;
   /** Throws STORE_UNAVAILABLE when the store does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;
