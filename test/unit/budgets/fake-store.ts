@@ -9,6 +9,7 @@
  */
 import type { AnalyticsStore, SqlExecutor, SqlQuery } from '../../../src/store/types.js';
 import type { UsageEventRow } from '../../../src/store/event-row.js';
+import { createUsageQueries, type UsageQueries } from '../../../src/store/usage/index.js';
 import { formatUsd, parseUsd } from '../../../src/core/money.js';
 import { TOKEN_CLASSES } from '../../../src/core/classes.js';
 
@@ -27,6 +28,7 @@ export class FakeStore implements AnalyticsStore, SqlExecutor {
   get sql(): SqlExecutor {
     return this;
   }
+  readonly usage: UsageQueries = createUsageQueries(this);
   readonly database = 'fake';
   readonly rows: Row[] = [];
   /** Runs before each query (e.g. to let a "processor" apply meanwhile). */

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { renderStatement, splitStatements, REPLICATED_ZOO_PATH } from '../../../src/store/ddl.js';
 import { loadMigrations, migrate, renderMigration } from '../../../src/store/migrate.js';
 import type { AnalyticsStore, SqlExecutor, InsertOptions, SqlQuery } from '../../../src/store/types.js';
+import { createUsageQueries, type UsageQueries } from '../../../src/store/usage/index.js';
 import { TallyError } from '../../../src/core/errors.js';
 
 const SINGLE = { database: 'tally', retentionMonths: 13 };
@@ -129,6 +130,7 @@ class RecordingStore implements AnalyticsStore, SqlExecutor {
   get sql(): SqlExecutor {
     return this;
   }
+  readonly usage: UsageQueries = createUsageQueries(this);
   readonly database = 'tally';
   readonly commands: string[] = [];
   readonly applied: { version: number; name: string; checksum: string }[] = [];
