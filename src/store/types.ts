@@ -5,6 +5,10 @@
  * is the same on both. Domains see `AnalyticsStore`: typed operations, never
  * SQL text.
  */
+import type { BudgetOperations } from './operations/budgets.js';
+import type { CounterSourceOperations } from './operations/counter-source.js';
+import type { EventOperations } from './operations/events.js';
+import type { RepriceOperations } from './operations/reprices.js';
 
 /** A value that may be bound to a `{name:Type}` placeholder. */
 export type SqlParam =
@@ -66,6 +70,14 @@ export interface AnalyticsStore {
   readonly database: string;
   /** The adapter underneath: for src/store/ and for tests and benchmarks that inspect tables. */
   readonly sql: SqlExecutor;
+  /** Writing usage_events, and the lookups of it: dedupe, by id, next log offsets. */
+  readonly events: EventOperations;
+  /** The budget repository's rows. */
+  readonly budgets: BudgetOperations;
+  /** What budget counters are rebuilt from (reconcile): sums cut at a fence, offsets, tenants. */
+  readonly counters: CounterSourceOperations;
+  /** Re-pricing's pages of current events and its audit record. */
+  readonly reprices: RepriceOperations;
   /** Throws STORE_UNAVAILABLE when the store does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;
