@@ -14,7 +14,6 @@ import { TallyError, validationError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import type { Slot } from '../counters/keys.js';
-import type { AnalyticsStore } from '../store/types.js';
 import { isStaleBudgets } from '../counters/codes.js';
 import {
   DEFAULT_DEDUP,
@@ -23,7 +22,7 @@ import {
 import { SettledMarks, bySlot, candidates, crossingOf } from './alerts.js';
 import type { BudgetSet, CompiledBudget } from './catalog.js';
 import { BucketCache, planApply, planRead, reserveParts, type PlanContext, type ReadPlan } from './plan.js';
-import { reconcile, type ReconcileOptions, type ReconcileResult } from './reconcile.js';
+import { reconcile, type ReconcileOptions, type ReconcileResult, type ReconcileSource } from './reconcile.js';
 import { newReservationId, parseReservationId } from './reservations.js';
 import type { BudgetSource } from './source.js';
 import { buildStatus, verdict } from './status.js';
@@ -352,7 +351,7 @@ export class BudgetEngine {
   }
 
   /** Rebuilds counters of open periods from the analytics store (see reconcile.ts). */
-  reconcile(store: AnalyticsStore, options: ReconcileOptions = {}): Promise<ReconcileResult> {
+  reconcile(store: ReconcileSource, options: ReconcileOptions = {}): Promise<ReconcileResult> {
     return reconcile(this, store, options);
   }
 

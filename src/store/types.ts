@@ -7,6 +7,10 @@
  */
 import type { SqlExecutor } from './executor.js';
 import type { UsageQueries } from './usage/operations.js';
+import type { BudgetOperations } from './operations/budgets.js';
+import type { CounterSourceOperations } from './operations/counter-source.js';
+import type { EventOperations } from './operations/events.js';
+import type { RepriceOperations } from './operations/reprices.js';
 
 export type { InsertOptions, SqlExecutor, SqlParam, SqlQuery } from './executor.js';
 
@@ -19,6 +23,14 @@ export interface AnalyticsStore {
   readonly sql: SqlExecutor;
   /** Usage analytics: summaries, breakdowns, timeseries, records, sessions, latency. */
   readonly usage: UsageQueries;
+  /** Writing usage_events, and the lookups of it: dedupe, by id, next log offsets. */
+  readonly events: EventOperations;
+  /** The budget repository's rows. */
+  readonly budgets: BudgetOperations;
+  /** What budget counters are rebuilt from (reconcile): sums cut at a fence, offsets, tenants. */
+  readonly counters: CounterSourceOperations;
+  /** Re-pricing's pages of current events and its audit record. */
+  readonly reprices: RepriceOperations;
   /** Throws STORE_UNAVAILABLE when the store does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryBudgetRepository } from '../../../src/budgets/repository-memory.js';
-import { liveRowsQuery, maxVersionQuery, oneRowQuery } from '../../../src/budgets/repository-store.js';
 import { WatchedBudgetSource } from '../../../src/budgets/source.js';
 import { repositoryContract } from './repository-contract.js';
 
@@ -27,21 +26,5 @@ describe('budget repository (memory storage)', () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(source.current().get('fed')).toBeDefined();
     await source.stop();
-  });
-
-  it('pins the repository SQL', () => {
-    expect(liveRowsQuery('budget').sql).toBe(`/* tally:budgets.repository_live */
-SELECT id AS key, body AS body, toString(version) AS version, deleted
-FROM budgets FINAL
-WHERE deleted = 0
-ORDER BY key`);
-    expect(oneRowQuery('assignment', JSON.stringify(['acme', 'bob']))).toEqual({
-      sql: `/* tally:budgets.repository_one */
-SELECT toJSONString([tenant, user_id]) AS key, tier AS body, toString(version) AS version, deleted
-FROM budget_tier_assignments FINAL
-WHERE tenant = {tenant:String} AND user_id = {user:String}`,
-      params: { tenant: 'acme', user: 'bob' },
-    });
-    expect(maxVersionQuery().sql).toContain('greatest(');
   });
 });
