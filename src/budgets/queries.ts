@@ -9,14 +9,14 @@
  * then set back to zero instead of being left alone.
  */
 import type { SqlQuery } from '../store/types.js';
-import type { Dimension } from './model.js';
-import { DIM_COLUMNS, type ScopeDim } from './scope.js';
+import type { ScopeDim } from './scope.js';
+import { columnOf, type ScopeDimension } from '../core/dimensions.js';
 import { TOKEN_CLASSES } from '../core/classes.js';
 import { formatDateTime64 } from '../core/time.js';
 
 /** The column expression a dimension is read from. `model` is the resolved key, else the model as reported. */
-export function dimExpr(d: Dimension): string {
-  return d === 'model' ? "if(model_key != '', model_key, model)" : DIM_COLUMNS[d];
+export function dimExpr(d: ScopeDimension): string {
+  return d === 'model' ? "if(model_key != '', model_key, model)" : columnOf(d);
 }
 
 /** A glob (`*` = any run) as an RE2 pattern for `match()`. */
@@ -86,7 +86,7 @@ export type SumsRow = {
   readonly cost: string;
   readonly tokens: string;
   readonly requests: string;
-} & Readonly<Record<`d_${Dimension}`, string | undefined>> & Readonly<Record<`t_${(typeof TOKEN_CLASSES)[number]}`, string>>;
+} & Readonly<Record<`d_${ScopeDimension}`, string | undefined>> & Readonly<Record<`t_${(typeof TOKEN_CLASSES)[number]}`, string>>;
 
 /** Usage per (per-value dimensions, bucket) of one scope, cut at the fence. */
 export function sumsQuery(input: SumsInput): SqlQuery {

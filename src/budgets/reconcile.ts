@@ -32,7 +32,7 @@ import { bucketExpiry, windowAt, type Bucket } from './periods.js';
 import { BucketCache, watchFor, type Watch } from './plan.js';
 import { maxOffsetsQuery, sumsQuery, tenantsQuery, type FencePosition, type MaxOffsetRow, type SumsRow, type TenantRow } from './queries.js';
 import type { DimValues } from './scope.js';
-import type { Dimension } from './model.js';
+import type { ScopeDimension } from '../core/dimensions.js';
 import { TOKEN_CLASSES, type TokenClass } from '../core/classes.js';
 
 /** What reconcile needs of the engine: its counters, clock, grace and budgets (BudgetEngine has them). */
@@ -120,8 +120,8 @@ function usageOf(row: SumsRow): UsageAmounts {
 
 const ZERO: UsageAmounts = { cost: 0n, tokens: 0n, requests: 0n, classes: {} };
 
-function literalValues(spec: CounterSpec): Partial<Record<Dimension, string>> {
-  const out: Partial<Record<Dimension, string>> = {};
+function literalValues(spec: CounterSpec): Partial<Record<ScopeDimension, string>> {
+  const out: Partial<Record<ScopeDimension, string>> = {};
   for (const d of spec.scope.dims) if (d.kind === 'literal') out[d.dim] = d.value;
   return out;
 }
@@ -140,7 +140,7 @@ async function computeSpec(
   const step = spec.period.kind === 'rolling' ? first.end - first.start : last.end - first.start;
   const dims = spec.scope.dims.filter((d) => d.dim !== 'tenant');
   const rows = await store.sql.query<SumsRow>(sumsQuery({ tenant: slot, from: first.start, to: last.end, step, dims, fence }));
-  const base: Partial<Record<Dimension, string>> = { ...literalValues(spec), ...(slot === null ? {} : { tenant: slot }) };
+  const base: Partial<Record<ScopeDimension, string>> = { ...literalValues(spec), ...(slot === null ? {} : { tenant: slot }) };
   const byIndex = new Map(buckets.map((b) => [Math.round((b.start - first.start) / step), b]));
   const counters = new Map<string, SwapCounter>();
   const identities = new Map<string, DimValues>();
@@ -155,7 +155,7 @@ async function computeSpec(
   for (const row of rows) {
     const bucket = byIndex.get(Number(row.bucket));
     if (!bucket) continue;
-    const values: Partial<Record<Dimension, string>> = { ...base };
+    const values: Partial<Record<ScopeDimension, string>> = { ...base };
     for (const d of spec.scope.each) if (d !== 'tenant') values[d] = row[`d_${d}`] ?? '';
     put(values, bucket, usageOf(row));
   }
@@ -228,7 +228,7 @@ async function seal(engine: ReconcileTarget, slot: Slot, plans: readonly SpecPla
   plans.forEach((p, i) => {
     for (const b of p.budgets) {
       for (const v of identities[i] ?? []) {
-        if (b.budget.tier !== null && engine.current().tierOf(slot ?? '', v.user ?? '')?.name !== b.budget.tier) continue;
+        if (b.budget.tier !== null && engine.current().tierOf(slot ?? '', v.user_id ?? '')?.name !== b.budget.tier) continue;
         const w = watchFor(ctx, b, v, now);
         if (w && w.keys.every((k) => values.has(k))) watches.push(w);
       }

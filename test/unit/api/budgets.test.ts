@@ -111,7 +111,7 @@ describe('tenant isolation', () => {
     const check = await call('POST', '/v1/quota/check', ACME, { subject: { user_id: 'bob' } });
     expect(check.statusCode).toBe(200);
     const byId = Object.fromEntries(check.json().budgets.map((s: { budget_id: string }) => [s.budget_id, s]));
-    expect(byId.a).toMatchObject({ used: '2', shared: false, subject: { user: 'bob' } });
+    expect(byId.a).toMatchObject({ used: '2', shared: false, subject: { user_id: 'bob' } });
     expect(byId.shared).toMatchObject({ used: null, remaining: null, percentage: null, shared: true, limit: '1000' });
     expect(byId.g).toBeUndefined();
     const platform = await call('POST', '/v1/quota/check', PLATFORM, { subject: { tenant: 'acme', user_id: 'bob' } });
@@ -130,7 +130,7 @@ describe('tenant isolation', () => {
     expect((await call('PUT', '/v1/tiers/free', ACME, tier)).statusCode).toBe(403);
     const put = await call('PUT', '/v1/tiers/free', PLATFORM, tier);
     expect(put.statusCode).toBe(200);
-    expect(put.json().budgets[0]).toMatchObject({ id: 'tier:free:daily', scope: { tenant: '*', user: '*' } });
+    expect(put.json().budgets[0]).toMatchObject({ id: 'tier:free:daily', scope: { tenant: '*', user_id: '*' } });
     expect((await call('PUT', '/v1/tiers/premium', PLATFORM, { budgets: [{ key: 'daily', metric: 'cost', limit: '50', period: 'daily' }] })).statusCode).toBe(200);
     expect((await call('PUT', '/v1/users/bob/tier', ACME, { tier: 'premium' })).statusCode).toBe(403);
     expect((await call('PUT', '/v1/users/bob/tier', PLATFORM, { tier: 'premium' })).json().error.details.errors).toEqual([{ path: 'tenant', reason: expect.any(String) }]);
@@ -160,7 +160,7 @@ describe('statuses and quota', () => {
     await spend('acme', 'bob', '7', 1);
     const need = await call('GET', '/v1/budgets/per-user/status?tenant=acme', PLATFORM);
     expect(need.statusCode).toBe(400);
-    expect(need.json().error.details.errors).toEqual([{ path: 'subject.user', reason: expect.stringMatching(/per user/) }]);
+    expect(need.json().error.details.errors).toEqual([{ path: 'subject.user_id', reason: expect.stringMatching(/per user/) }]);
     const s = await call('GET', '/v1/budgets/per-user/status?user_id=bob', ACME_READ);
     expect(s.json()).toMatchObject({ budget_id: 'per-user', used: '7', limit: '10', remaining: '3', percentage: 70, exceeded: false, approaching: false, period_start: '2026-03-10T00:00:00.000Z', resets_at: '2026-03-11T00:00:00.000Z' });
     expect(s.json()).not.toHaveProperty('blocking'); // a status, not a check

@@ -15,8 +15,8 @@ import { TOKEN_CLASSES } from '../../../src/core/classes.js';
 type Row = UsageEventRow;
 
 const DIM_COLUMN: Record<string, (r: Row) => string> = {
-  user: (r) => r.user_id, group: (r) => r.group_id, model: (r) => (r.model_key !== '' ? r.model_key : r.model), provider: (r) => r.provider,
-  agent: (r) => r.agent, feature: (r) => r.feature, api_key: (r) => r.api_key_id, tenant: (r) => r.tenant,
+  user_id: (r) => r.user_id, group: (r) => r.group_id, model: (r) => (r.model_key !== '' ? r.model_key : r.model), provider: (r) => r.provider,
+  agent: (r) => r.agent, feature: (r) => r.feature, api_key_id: (r) => r.api_key_id, tenant: (r) => r.tenant,
 };
 
 const ms = (text: string): number => Date.parse(`${text.replace(' ', 'T')}Z`);

@@ -4,7 +4,7 @@ import { ScopeMatcher } from '../../../src/budgets/scope.js';
 
 describe('reconcile query objects', () => {
   it('pins the sums SQL: FINAL, bound values only, fence cut, cancelled groups kept', () => {
-    const scope = new ScopeMatcher({ tenant: '*', user: '*', model: 'openai/gpt-4o*', agent: 'triage' });
+    const scope = new ScopeMatcher({ tenant: '*', user_id: '*', model: 'openai/gpt-4o*', agent: 'triage' });
     const q = sumsQuery({
       tenant: "acme'; DROP TABLE x --",
       from: Date.parse('2026-03-01T05:00:00Z'),
@@ -15,7 +15,7 @@ describe('reconcile query objects', () => {
     });
     expect(q.sql).toBe(`/* tally:budgets.sums */
 SELECT
-    user_id AS d_user,
+    user_id AS d_user_id,
     intDiv(toUnixTimestamp64Milli(occurred_at) - {from_ms:Int64}, {step:Int64}) AS bucket,
     toString(sumIf(cost_total, sign = 1)) AS cost,
     toString(sumIf(total_tokens, sign = 1)) AS tokens,
@@ -38,7 +38,7 @@ WHERE occurred_at >= {from:DateTime64(3, 'UTC')}
   AND match(if(model_key != '', model_key, model), {re_model:String})
   AND agent = {f_agent:String}
   AND (source_topic = '' OR (indexOf(arrayZip({fence_topics:Array(String)}, {fence_partitions:Array(Int32)}), (source_topic, source_partition)) AS fence_at) > 0 AND source_offset <= arrayElement({fence_offsets:Array(Int64)}, fence_at))
-GROUP BY d_user, bucket`);
+GROUP BY d_user_id, bucket`);
     expect(q.params).toEqual({
       from: '2026-03-01 05:00:00.000', to: '2026-04-01 04:00:00.000', from_ms: Date.parse('2026-03-01T05:00:00Z'), step: 2_674_800_000,
       fence_topics: ['usage.raw'], fence_partitions: [3], fence_offsets: [41n],
