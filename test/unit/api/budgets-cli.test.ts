@@ -15,7 +15,7 @@ describe('tally budgets add flags', () => {
     });
     expect(body).toEqual({
       id: 'team-a', name: 'Team A', metric: 'cost', limit: '250.00', period: 'monthly', timezone: 'America/New_York', enforcement: 'soft',
-      thresholds: [50, 80, 100], approaching: 75, scope: { tenant: 'acme', user: '*', group: 'team-a' }, metadata: { owner: 'finance', cc: 'a=b' },
+      thresholds: [50, 80, 100], approaching: 75, scope: { tenant: 'acme', user_id: '*', group: 'team-a' }, metadata: { owner: 'finance', cc: 'a=b' },
     });
     expect(parseBudget(body).limit).toBe('250');
   });

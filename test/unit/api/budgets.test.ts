@@ -13,6 +13,8 @@ import { HealthState } from '../../../src/core/health.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { createMetrics } from '../../../src/core/metrics.js';
 import { priced } from '../budgets/fixtures.js';
+import { openBackend, warningTexts } from '../../../src/cli/commands/budgets-backend.js';
+import { dimensionsOf } from '../../../src/cli/commands/budgets.js';
 
 const PLATFORM = 'sk_platform_admin_0123456';
 const ACME = 'sk_acme_admin_00123456789';
@@ -271,6 +273,25 @@ describe('one vocabulary: scopes and subjects in the event names', () => {
     const tier = await call('PUT', '/v1/tiers/free', PLATFORM, { budgets: [{ key: 'daily', metric: 'cost', limit: '1', period: 'daily', scope: { api_key: '*' } }] });
     expect(tier.json().budgets[0].scope).toEqual({ tenant: '*', user_id: '*', api_key_id: '*' });
     expect(warningOf(tier)).toEqual([expect.stringMatching(/^299 - "budgets\[0\]\.scope\.api_key: /)]);
+  });
+
+  it('the CLI over HTTP (--url) sends user_id and prints the API\'s warnings', async () => {
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    const warnings: string[] = [];
+    const backend = await openBackend({ url, apiKey: PLATFORM }, { rebuild: false, warn: (t) => warnings.push(t) });
+    expect((await backend.create({ id: 'new', ...perUser, scope: { tenant: 'acme', user_id: '*' } }, true)).budget.scope).toEqual({ tenant: 'acme', user_id: '*' });
+    expect(warnings).toEqual([]);
+    expect((await backend.create({ id: 'old', ...perUser, scope: { tenant: 'acme', user: '*' } }, true)).budget.scope).toEqual({ tenant: 'acme', user_id: '*' });
+    expect(warnings).toEqual(['scope.user: user is deprecated, write user_id (user is read until tally 0.3)']);
+    await spend('acme', 'bob', '6', 1);
+    const bob = dimensionsOf({ tenant: 'acme', user: 'bob' });
+    expect(await backend.status('new', bob)).toMatchObject({ used: '6', subject: { user_id: 'bob' } });
+    expect((await backend.statuses(bob)).map((x) => [x.budget_id, x.subject])).toEqual([['new', { user_id: 'bob' }], ['old', { user_id: 'bob' }]]);
+    expect((await backend.check(bob, { cost: '5' })).exceeded).toEqual(['new', 'old']);
+    expect(warnings).toHaveLength(1);
+    await backend.close();
+    expect(warningTexts('299 - "a: x", 299 - "say \\"hi\\" \\\\ ok"')).toEqual(['a: x', 'say "hi" \\ ok']);
+    expect(warningTexts(null)).toEqual([]);
   });
 
   it('both names of one dimension are a field error', async () => {
