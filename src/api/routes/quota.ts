@@ -9,6 +9,8 @@
  * among the blocking budgets: the earliest would send the client back while
  * another budget still refuses; `blocking` lists each budget's own
  * `resets_at` and `retry_after_seconds` for clients that want to choose.
+ * Subjects are read by budgets-access.ts; a legacy name (`user`, `api_key`)
+ * is answered with a `Warning: 299` header and listed in `warnings`.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { BudgetSet } from '../../budgets/index.js';
