@@ -33,7 +33,6 @@ import type { BudgetSet, CompiledBudget, CounterSpec } from './catalog.js';
 import { bucketExpiry, windowAt, type Bucket } from './periods.js';
 import { BucketCache, watchFor, type Watch } from './plan.js';
 import type { DimValues, ScopeDim } from './scope.js';
-import type { Dimension } from './model.js';
 import { TOKEN_CLASSES, type TokenClass } from '../core/classes.js';
 
 /** What reconcile reads of the analytics store: the counter source. */
@@ -122,25 +121,17 @@ function usageOf(row: UsageSums): UsageAmounts {
   return { cost: row.cost, tokens: row.tokens, requests: row.requests, classes };
 }
 
-/** A budget dimension in the store's (the core) vocabulary: budgets still say `user` and `api_key`. */
-function storeDimension(d: Dimension): ScopeDimension {
-  return d === 'user' ? 'user_id' : d === 'api_key' ? 'api_key_id' : d;
-}
-
 /** A scope's dimensions other than tenant, as the store's filters. */
 function storeFilters(dims: readonly ScopeDim[]): DimensionFilter[] {
   const out: DimensionFilter[] = [];
-  for (const d of dims) {
-    const dim = storeDimension(d.dim);
-    if (dim !== 'tenant') out.push({ dim, kind: d.kind, value: d.value });
-  }
+  for (const d of dims) if (d.dim !== 'tenant') out.push({ dim: d.dim, kind: d.kind, value: d.value });
   return out;
 }
 
 const ZERO: UsageAmounts = { cost: 0n, tokens: 0n, requests: 0n, classes: {} };
 
-function literalValues(spec: CounterSpec): Partial<Record<Dimension, string>> {
-  const out: Partial<Record<Dimension, string>> = {};
+function literalValues(spec: CounterSpec): Partial<Record<ScopeDimension, string>> {
+  const out: Partial<Record<ScopeDimension, string>> = {};
   for (const d of spec.scope.dims) if (d.kind === 'literal') out[d.dim] = d.value;
   return out;
 }
@@ -158,7 +149,7 @@ async function computeSpec(
   const last = buckets[buckets.length - 1] as Bucket;
   const step = spec.period.kind === 'rolling' ? first.end - first.start : last.end - first.start;
   const rows = await store.counters.sums({ tenant: slot, from: first.start, to: last.end, step, dims: storeFilters(spec.scope.dims), fence });
-  const base: Partial<Record<Dimension, string>> = { ...literalValues(spec), ...(slot === null ? {} : { tenant: slot }) };
+  const base: Partial<Record<ScopeDimension, string>> = { ...literalValues(spec), ...(slot === null ? {} : { tenant: slot }) };
   const byIndex = new Map(buckets.map((b) => [Math.round((b.start - first.start) / step), b]));
   const counters = new Map<string, SwapCounter>();
   const identities = new Map<string, DimValues>();
@@ -173,8 +164,8 @@ async function computeSpec(
   for (const row of rows) {
     const bucket = byIndex.get(row.bucket);
     if (!bucket) continue;
-    const values: Partial<Record<Dimension, string>> = { ...base };
-    for (const d of spec.scope.each) if (d !== 'tenant') values[d] = row.dims[storeDimension(d)] ?? '';
+    const values: Partial<Record<ScopeDimension, string>> = { ...base };
+    for (const d of spec.scope.each) if (d !== 'tenant') values[d] = row.dims[d] ?? '';
     put(values, bucket, usageOf(row));
   }
   return { counters: [...counters.values()], identities: [...identities.values()] };
@@ -246,7 +237,7 @@ async function seal(engine: ReconcileTarget, slot: Slot, plans: readonly SpecPla
   plans.forEach((p, i) => {
     for (const b of p.budgets) {
       for (const v of identities[i] ?? []) {
-        if (b.budget.tier !== null && engine.current().tierOf(slot ?? '', v.user ?? '')?.name !== b.budget.tier) continue;
+        if (b.budget.tier !== null && engine.current().tierOf(slot ?? '', v.user_id ?? '')?.name !== b.budget.tier) continue;
         const w = watchFor(ctx, b, v, now);
         if (w && w.keys.every((k) => values.has(k))) watches.push(w);
       }
