@@ -33,10 +33,11 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAnalyticsService, type AnalyticsService } from '../src/analytics/service.js';
 import { parseBreakdown, parseSummary } from '../src/analytics/inputs.js';
-import { breakdownQuery, breakdownResult, type BreakdownStoreRow } from '../src/analytics/queries/breakdown.js';
-import { summaryQuery, summaryResult, type SummaryRow } from '../src/analytics/queries/summary.js';
+import { breakdownResult } from '../src/analytics/results/breakdown.js';
+import { summaryResult } from '../src/analytics/results/summary.js';
+import { breakdownSpec, summarySpec } from '../src/analytics/specs.js';
 import { MEASURE_NAMES } from '../src/store/queries/measures.js';
-import type { TenantScope } from '../src/analytics/sql.js';
+import { breakdownQuery, summaryQuery, type BreakdownStoreRow, type SummaryRow, type TenantScope } from '../src/store/usage/index.js';
 import { createChdbStore } from '../src/store/chdb/store.js';
 import { createClickHouseStore } from '../src/store/clickhouse/store.js';
 import { migrate } from '../src/store/migrate.js';
@@ -219,10 +220,10 @@ async function modelRollupExperiment(store: AnalyticsStore, runs: number, today:
   console.log(` experiment: daily rollup by model only (${fmt(Number(rows?.n ?? 0))} rows instead of the per-user daily rollup)`);
   for (const scope of ['t00', null] as const) {
     const sq = parseSummary(days30);
-    const s = swap(summaryQuery(sq, scope));
+    const s = swap(summaryQuery(summarySpec(sq, scope)));
     out[`${scope ?? 'all'}.summary_30d`] = await measure(`${scope ?? 'all tenants'}: summary, 30 days`, runs, async () => summaryResult(await store.sql.query<SummaryRow>(s), sq, s.plan), table);
     const bq = parseBreakdown({ ...days30, by: 'model_key', bucket: 'day' });
-    const b = swap(breakdownQuery(bq, scope));
+    const b = swap(breakdownQuery(breakdownSpec(bq, scope)));
     out[`${scope ?? 'all'}.breakdown_model_by_day_30d`] = await measure(`${scope ?? 'all tenants'}: by model_key by day, 30 days`, runs, async () => breakdownResult(await store.sql.query<BreakdownStoreRow>(b), bq, b.plan), table);
   }
   await store.sql.command({ sql: `DROP TABLE IF EXISTS ${table}` });

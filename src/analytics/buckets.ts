@@ -1,7 +1,8 @@
 /**
  * Time buckets on the wall clock of an IANA zone, computed here the same way
  * ClickHouse computes them in SQL (toStartOfHour / toStartOfDay / toMonday /
- * toStartOfMonth with the zone), so gaps can be filled with zeros:
+ * toStartOfMonth with the zone; src/store/usage/buckets.ts), so gaps can be
+ * filled with zeros:
  *
  * - hour: the instant the local hour began (a repeated fall-back hour is two
  *   buckets; in +05:30 zones hours start at :30 UTC);
@@ -52,18 +53,4 @@ export function enumerateBuckets(from: number, to: number, bucket: Bucket, timeZ
     if (out.length > max) break;
   }
   return out;
-}
-
-/** The SQL expression of a bucket's start as epoch seconds, over a `DateTime('UTC')` expression `ts`; the zone is the bound `{tz:String}`. */
-export function bucketStartSql(bucket: Bucket, ts: string): string {
-  switch (bucket) {
-    case 'hour':
-      return `toUnixTimestamp(toStartOfHour(${ts}, {tz:String}))`;
-    case 'day':
-      return `toUnixTimestamp(toStartOfDay(${ts}, {tz:String}))`;
-    case 'week':
-      return `toUnixTimestamp(toDateTime(toMonday(${ts}, {tz:String}), {tz:String}))`;
-    case 'month':
-      return `toUnixTimestamp(toDateTime(toStartOfMonth(${ts}, {tz:String}), {tz:String}))`;
-  }
 }

@@ -5,13 +5,7 @@
  */
 import { validationError } from '../core/errors.js';
 import { parseDateTime64 } from '../core/time.js';
-
-/** Where the previous page ended. */
-export interface RecordPosition {
-  /** `YYYY-MM-DD hh:mm:ss.sss` UTC, as stored. */
-  readonly occurredAt: string;
-  readonly eventId: string;
-}
+import type { RecordPosition } from '../store/usage/index.js';
 
 const PREFIX = 'r1.';
 

@@ -1,6 +1,6 @@
 /** Range and source descriptions shared by every result. */
 import { ROLLUP_TABLES } from '../store/queries/grain.js';
-import type { SourcePlan } from './plan.js';
+import type { SourcePlan } from '../store/usage/index.js';
 import type { RangeInfo, SourceInfo } from './types.js';
 import { formatInstant } from '../core/time.js';
 

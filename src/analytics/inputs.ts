@@ -20,29 +20,10 @@ import { BUCKETS, SORTABLE_MEASURES, type Bucket, type Measure } from './model.j
 import { parseInstant, resolveTimeZone } from './time.js';
 import { parseWith } from './validate.js';
 import { BREAKDOWN_DIMENSIONS, EVENT_STATUSES, type BreakdownDimension } from '../core/dimensions.js';
+import { LATENCY_DIMENSIONS, type LatencyDimension, type UsageFilters, type UsageSource } from '../store/usage/index.js';
 
 export const DEFAULT_RANGE_MS = 30 * 86_400_000;
 export const MAX_FILTER_VALUES = 100;
-
-/** A metadata tag filter: `metadata[key] = value`. */
-export interface TagFilter {
-  readonly key: string;
-  readonly value: string;
-}
-
-export interface Filters {
-  readonly user_id?: readonly string[];
-  readonly group?: readonly string[];
-  readonly session_id?: readonly string[];
-  readonly agent?: readonly string[];
-  readonly feature?: readonly string[];
-  readonly provider?: readonly string[];
-  readonly model?: readonly string[];
-  readonly api_key_id?: readonly string[];
-  readonly status?: readonly string[];
-  readonly priced?: boolean;
-  readonly tags?: readonly TagFilter[];
-}
 
 /** What every query resolves its common parameters to. */
 export interface CommonQuery {
@@ -51,7 +32,7 @@ export interface CommonQuery {
   /** Exclusive end, epoch ms. */
   readonly to: number;
   readonly tz: string;
-  readonly filters: Filters;
+  readonly filters: UsageFilters;
 }
 
 const asArray = (v: unknown): unknown => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
@@ -101,7 +82,7 @@ interface ResolvedParts {
   readonly from: number | null;
   readonly to: number | null;
   readonly tz: string;
-  readonly filters: Filters;
+  readonly filters: UsageFilters;
 }
 
 interface ResolvedTimes {
@@ -155,7 +136,7 @@ function resolveParts(raw: CommonRaw): ResolvedParts {
     const m = TAG_RE.exec(t) as RegExpExecArray;
     return { key: m[1] as string, value: m[2] as string };
   });
-  const filters: Filters = {
+  const filters: UsageFilters = {
     ...(raw.user_id ? { user_id: raw.user_id } : {}),
     ...(raw.group ? { group: raw.group } : {}),
     ...(raw.session_id ? { session_id: raw.session_id } : {}),
@@ -215,11 +196,11 @@ const timeseriesSchema = z
 
 const recordsSchema = z.object({ ...commonShape, limit: intParam(1, 1000), cursor: z.string().min(1).max(512).optional() }).strict();
 
-const latencySchema = z.object({ ...commonShape, by: z.enum(['model_key', 'model', 'provider']).optional() }).strict();
+const latencySchema = z.object({ ...commonShape, by: z.enum(LATENCY_DIMENSIONS).optional() }).strict();
 
 export interface SummaryQuery extends CommonQuery {
   /** `auto`: rollups where they answer exactly, raw events where they must; `raw`: raw events throughout. */
-  readonly source: 'auto' | 'raw';
+  readonly source: UsageSource;
 }
 
 export interface BreakdownQuery extends SummaryQuery {
@@ -244,7 +225,7 @@ export interface RecordsQuery extends CommonQuery {
 }
 
 export interface LatencyQuery extends CommonQuery {
-  readonly by: 'model_key' | 'model' | 'provider';
+  readonly by: LatencyDimension;
 }
 
 export function parseSummary(input: unknown, now?: number): SummaryQuery {
@@ -285,7 +266,7 @@ export interface SessionQuery {
   readonly from: number | null;
   readonly to: number | null;
   readonly tz: string;
-  readonly filters: Filters;
+  readonly filters: UsageFilters;
 }
 
 const sessionSchema = z.object({ ...commonShape, id: value }).strict();

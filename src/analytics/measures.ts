@@ -7,6 +7,7 @@
 import { formatScaled, formatUsd, parseScaled, parseUsd } from '../core/money.js';
 import { TallyError } from '../core/errors.js';
 import { COUNT_MEASURES, MONEY_MEASURES, type Measures } from './model.js';
+import type { MeasureRow } from '../store/queries/measures.js';
 
 type CountName = (typeof COUNT_MEASURES)[number];
 type MoneyName = (typeof MONEY_MEASURES)[number];
@@ -24,9 +25,6 @@ export interface ExactMeasures {
   ttftCount: bigint;
 }
 
-/** A row as the store returns the measure columns (MEASURE_NAMES). */
-export type StoreMeasureRow = Readonly<Record<string, unknown>>;
-
 export function zeroMeasures(): ExactMeasures {
   const counts = {} as Record<CountName, bigint>;
   for (const c of COUNT_MEASURES) counts[c] = 0n;
@@ -35,14 +33,14 @@ export function zeroMeasures(): ExactMeasures {
   return { counts, money, audioMillis: 0n, durationSum: 0, durationCount: 0n, ttftSum: 0, ttftCount: 0n };
 }
 
-function text(row: StoreMeasureRow, name: string): string {
+function text(row: MeasureRow, name: string): string {
   const v = row[name];
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'bigint') return String(v);
   throw new TallyError('INTERNAL', `store row has no measure ${name}`);
 }
 
-function float(row: StoreMeasureRow, name: string): number {
+function float(row: MeasureRow, name: string): number {
   const v = row[name];
   if (typeof v === 'number') return v;
   if (typeof v === 'string') return Number(v);
@@ -62,7 +60,7 @@ function scaled(value: string, scale: number, what: string): bigint {
 }
 
 /** Parses the measure columns of a store row. */
-export function measuresOf(row: StoreMeasureRow): ExactMeasures {
+export function measuresOf(row: MeasureRow): ExactMeasures {
   const m = zeroMeasures();
   for (const c of COUNT_MEASURES) m.counts[c] = BigInt(text(row, c));
   for (const c of MONEY_MEASURES) m.money[c] = scaled(text(row, c), 15, c);

@@ -1,12 +1,15 @@
 /**
  * The analytics vocabulary: dimensions (what rows are grouped and filtered
  * by), measures (what is summed) and the JSON shape of a set of measures.
- * Every identifier that reaches SQL text comes from the fixed lists here.
+ * The lists are the store's (each checked against its type there): buckets
+ * are the store's time buckets, sortable measures are store measures.
  */
 import { TOKEN_CLASSES, type TokenClass, COST_CLASSES, type CostClass } from '../core/classes.js';
+import type { TimeBucket } from '../store/queries/grain.js';
+import type { MeasureName } from '../store/queries/measures.js';
 
 /** Time buckets, read on the wall clock of the query's time zone; weeks start on Monday (ISO). */
-export const BUCKETS = ['hour', 'day', 'week', 'month'] as const;
+export const BUCKETS = ['hour', 'day', 'week', 'month'] as const satisfies readonly TimeBucket[];
 export type Bucket = (typeof BUCKETS)[number];
 
 
@@ -30,7 +33,7 @@ export const MONEY_MEASURES = [...COST_CLASSES.map((c) => `cost_${c}` as const),
  * Measures a breakdown can sort by and a timeseries can plot: every count, every
  * amount, and audio seconds.
  */
-export const SORTABLE_MEASURES = [...COUNT_MEASURES, ...MONEY_MEASURES, 'audio_seconds'] as const;
+export const SORTABLE_MEASURES = [...COUNT_MEASURES, ...MONEY_MEASURES, 'audio_seconds'] as const satisfies readonly MeasureName[];
 export type Measure = (typeof SORTABLE_MEASURES)[number];
 
 type TokenMeasures = { [K in TokenClass as `${K}_tokens`]: number };

@@ -44,7 +44,7 @@ export const COMMON_PARAMETERS: readonly ParameterSpec[] = [
 const SOURCE_PARAMETER: ParameterSpec = {
   name: 'source',
   in: 'query',
-  description: '`auto` (default): rollups where they answer exactly, raw events where they must. `raw`: raw events (FINAL) for the whole range — slower; exact even for duplicates that reached usage_events past the insert path.',
+  description: '`auto` (default): rollups where they answer exactly, raw events where they must. `raw`: raw events (current versions only) for the whole range — slower; exact even for duplicates that reached usage_events past the insert path.',
   schema: { type: 'string', enum: ['auto', 'raw'] },
 };
 

@@ -5,7 +5,7 @@
  * will be given it. Wall-clock arithmetic is `Intl`-only, so it agrees with
  * ClickHouse's own tz database on DST days.
  */
-import { formatDateTime64, parseDateTime64, parseLocalDateTime, parseRfc3339 } from '../core/time.js';
+import { parseDateTime64, parseLocalDateTime, parseRfc3339 } from '../core/time.js';
 import { instantOf } from '../core/zones.js';
 
 let known: Map<string, string> | undefined;
@@ -50,9 +50,6 @@ export function parseInstant(text: string, timeZone: string): number | null {
   const local = parseLocalDateTime(text);
   return local === null ? null : instantOf(local, timeZone);
 }
-
-/** `YYYY-MM-DD hh:mm:ss.sss` UTC: the text of a DateTime64(3, 'UTC') parameter. */
-export const dateTime64Text = formatDateTime64;
 
 /** Epoch ms of `YYYY-MM-DD hh:mm:ss.sss` (UTC, as the store prints DateTime64); NaN when it is not that. */
 export function parseStoreTime(text: string): number {

@@ -15,7 +15,7 @@ export interface ApiOperation {
   readonly description?: string;
   readonly permission: Permission | null;
   readonly tag: string;
-  readonly parameters?: readonly { readonly name: string; readonly in: 'query' | 'path' | 'header'; readonly required?: boolean; readonly description: string; readonly schema: JsonSchema }[];
+  readonly parameters?: readonly { readonly name: string; readonly in: 'query' | 'path' | 'header'; readonly required?: boolean; readonly deprecated?: boolean; readonly description: string; readonly schema: JsonSchema }[];
   readonly requestBody?: { readonly contentTypes: readonly string[]; readonly schema: JsonSchema; readonly description?: string };
   readonly responses: Readonly<Record<string, { readonly description: string; readonly schema?: JsonSchema; readonly headers?: Readonly<Record<string, string>> }>>;
 }

@@ -126,7 +126,7 @@ export class BudgetSet {
   appliesTo(b: CompiledBudget, values: DimValues): boolean {
     if (!b.scope.matches(values)) return false;
     if (b.budget.tier === null) return true;
-    return this.tierOf(values.tenant ?? '', values.user ?? '')?.name === b.budget.tier;
+    return this.tierOf(values.tenant ?? '', values.user_id ?? '')?.name === b.budget.tier;
   }
 
   /** Every budget that applies to a subject or an event. */

@@ -14,7 +14,6 @@ import { TallyError, validationError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import type { Slot } from '../counters/keys.js';
-import type { AnalyticsStore } from '../store/types.js';
 import { isStaleBudgets } from '../counters/codes.js';
 import {
   DEFAULT_DEDUP,
@@ -23,19 +22,19 @@ import {
 import { SettledMarks, bySlot, candidates, crossingOf } from './alerts.js';
 import type { BudgetSet, CompiledBudget } from './catalog.js';
 import { BucketCache, planApply, planRead, reserveParts, type PlanContext, type ReadPlan } from './plan.js';
-import { reconcile, type ReconcileOptions, type ReconcileResult } from './reconcile.js';
+import { reconcile, type ReconcileOptions, type ReconcileResult, type ReconcileSource } from './reconcile.js';
 import { newReservationId, parseReservationId } from './reservations.js';
 import type { BudgetSource } from './source.js';
 import { buildStatus, verdict } from './status.js';
-import { literalValues, subjectValues, valuesFor } from './subject.js';
+import { completeValues, literalValues, subjectDims, valuesFor } from './subject.js';
 import type { DimValues } from './scope.js';
-import { DIMENSIONS } from './model.js';
+import type { Deprecation } from './legacy.js';
 import type {
   ActualUsage, ApplyBatch, ApplyOutcome, BudgetStatus, CheckResult, CheckedStatus, CostEstimator, ModelResolver,
   ReservationResult, ReserveOptions, SettleOptions, SettleResult, Subject, ThresholdCrossing, UsageEstimate,
 } from './types.js';
 import { resolveActual, resolveEstimate } from './usage.js';
-import { DEFAULT_TENANT } from '../core/dimensions.js';
+import { DEFAULT_TENANT, SCOPE_DIMENSIONS } from '../core/dimensions.js';
 
 export interface BudgetEngineOptions {
   readonly counters: CounterStore;
@@ -72,6 +71,8 @@ export class BudgetEngine {
   /** Read plans by budget-set version and subject, valid while their current buckets are. */
   private readonly plans = new Map<string, { budgets: CompiledBudget[]; plan: ReadPlan; from: number; until: number }>();
   private readonly log: Logger;
+  /** Legacy subject names already warned about (once per name and process). */
+  private readonly warnedLegacy = new Set<string>();
 
   constructor(private readonly options: BudgetEngineOptions) {
     this.counters = options.counters;
@@ -176,13 +177,22 @@ export class BudgetEngine {
 
   // ─── checks and statuses ────────────────────────────────────────────────
 
+  /** A library caller's subject may still use `user` / `api_key`: read them, and log a warning once per name. */
+  private given(subject: Subject): DimValues {
+    return subjectDims(subject, (n: Deprecation) => {
+      if (this.warnedLegacy.has(n.legacy)) return;
+      this.warnedLegacy.add(n.legacy);
+      this.log.warn({ legacy: n.legacy, name: n.name }, `quota subject: ${n.message}`);
+    });
+  }
+
   private values(subject: Subject): DimValues {
-    return subjectValues(subject, this.options.resolveModel);
+    return completeValues(this.given(subject), this.options.resolveModel);
   }
 
   /** The applicable budgets of a subject and what they read, cached while the windows stay the same. */
   private planFor(set: BudgetSet, values: DimValues, now: number): { budgets: CompiledBudget[]; plan: ReadPlan } {
-    const key = `${set.version}\u0000${DIMENSIONS.map((d) => values[d] ?? '').join('\u0000')}`;
+    const key = `${set.version}\u0000${SCOPE_DIMENSIONS.map((d) => values[d] ?? '').join('\u0000')}`;
     const hit = this.plans.get(key);
     if (hit && hit.from <= now && now < hit.until) return hit;
     const budgets = set.applicable(values);
@@ -317,7 +327,8 @@ export class BudgetEngine {
     const set = this.budgets.current();
     const b = set.get(budgetId);
     if (!b) throw new TallyError('BUDGET_NOT_FOUND', `no budget has id ${JSON.stringify(budgetId)}`, { details: { budget_id: budgetId } });
-    const values = valuesFor(b, this.values(subject), subject);
+    const given = this.given(subject);
+    const values = valuesFor(b, completeValues(given, this.options.resolveModel), given);
     const now = this.clock();
     const plan = planRead([b], values, this.context(now));
     const [status] = this.statusesOf(plan, values, await this.readPlan(plan, now), now, null);
@@ -352,7 +363,7 @@ export class BudgetEngine {
   }
 
   /** Rebuilds counters of open periods from the analytics store (see reconcile.ts). */
-  reconcile(store: AnalyticsStore, options: ReconcileOptions = {}): Promise<ReconcileResult> {
+  reconcile(store: ReconcileSource, options: ReconcileOptions = {}): Promise<ReconcileResult> {
     return reconcile(this, store, options);
   }
 

@@ -7,7 +7,8 @@ export { BudgetRepository, type ChangePublisher, type RepositoryOptions, type Se
 export { createStoreBudgetRepository } from './repository-store.js';
 export { createMemoryBudgetRepository } from './repository-memory.js';
 export { WebhookNotifier, signPayload, verifySignature, type DeliveryReport, type WebhookOptions, type WebhookTarget } from './webhooks.js';
-export { parseBudget, budgetInputSchema, DIMENSIONS, METRICS, type Budget, type BudgetInput, type Dimension, type Metric, type Scope } from './model.js';
+export { parseBudget, budgetInputSchema, METRICS, type Budget, type BudgetInput, type Metric, type Scope } from './model.js';
+export { LEGACY_NAMES_REMOVED_IN, type Deprecation, type DeprecationSink } from './legacy.js';
 export { parseTier, tierInputSchema, type Tier, type TierAssignment, type TierInput } from './tiers.js';
 export { bucketAt, windowAt, periodStart, resetsAt, describePeriod, type Period, type PeriodKind } from './periods.js';
 export type * from './types.js';

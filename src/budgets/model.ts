@@ -15,6 +15,8 @@ import { MAX_COUNTER_COST } from '../counters/fields.js';
 import { PERIOD_KINDS, formatWindow, parseWindow, granularityOf, type PeriodKind } from './periods.js';
 import { canonicalTimeZone } from '../core/zones.js';
 import { TOKEN_CLASSES, type TokenClass } from '../core/classes.js';
+import { SCOPE_DIMENSIONS, type ScopeDimension } from '../core/dimensions.js';
+import { LEGACY_DIMENSIONS, LEGACY_NAMES_REMOVED_IN, renameLegacy, type DeprecationSink, type LegacyName } from './legacy.js';
 
 export const METRICS = ['cost', 'tokens', 'requests'] as const;
 export type Metric = (typeof METRICS)[number];
@@ -22,16 +24,13 @@ export type Metric = (typeof METRICS)[number];
 export const ENFORCEMENTS = ['hard', 'soft'] as const;
 export type Enforcement = (typeof ENFORCEMENTS)[number];
 
-/** Scope dimensions, in canonical order. */
-export const DIMENSIONS = ['tenant', 'user', 'group', 'model', 'provider', 'agent', 'feature', 'api_key'] as const;
-export type Dimension = (typeof DIMENSIONS)[number];
-
 /**
- * A scope: per dimension a literal value, `*` ("each": one counter per value,
- * e.g. a per-user budget), or absent ("any"). `model` also takes a glob
- * pattern (`openai/gpt-4o*`). An empty scope is global.
+ * A scope: per dimension (`SCOPE_DIMENSIONS`, the event's names) a literal
+ * value, `*` ("each": one counter per value, e.g. a per-user budget), or
+ * absent ("any"). `model` also takes a glob pattern (`openai/gpt-4o*`). An
+ * empty scope is global.
  */
-export type Scope = Readonly<Partial<Record<Dimension, string>>>;
+export type Scope = Readonly<Partial<Record<ScopeDimension, string>>>;
 
 export const DEFAULT_THRESHOLDS: readonly number[] = [50, 80, 100];
 export const DEFAULT_APPROACHING = 80;
@@ -41,8 +40,14 @@ const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 const scopeValue = z.string().min(1, 'must not be empty').max(256, 'must be at most 256 characters');
 
+/** What a caller may write: every dimension, and the legacy names (`user`, `api_key`), read as their dimension. */
 export const scopeSchema = z
-  .object(Object.fromEntries(DIMENSIONS.map((d) => [d, scopeValue.optional()])) as Record<Dimension, z.ZodOptional<typeof scopeValue>>)
+  .object({
+    ...(Object.fromEntries(SCOPE_DIMENSIONS.map((d) => [d, scopeValue.optional()])) as Record<ScopeDimension, z.ZodOptional<typeof scopeValue>>),
+    ...(Object.fromEntries(
+      Object.entries(LEGACY_DIMENSIONS).map(([legacy, d]) => [legacy, scopeValue.optional().meta({ deprecated: true, description: `Deprecated name of ${d}, read until tally ${LEGACY_NAMES_REMOVED_IN}.` })]),
+    ) as Record<LegacyName, z.ZodOptional<typeof scopeValue>>),
+  })
   .strict();
 
 /** What a caller writes (POST /v1/budgets, config defaults, `tally budgets add`). */
@@ -103,6 +108,8 @@ export interface ParseBudgetOptions {
   readonly approaching?: number;
   /** Path prefix of every field error, e.g. `budgets[2]`. */
   readonly path?: string;
+  /** Told of every legacy scope name read (`user`, `api_key`); without it they are read silently. */
+  readonly onDeprecated?: DeprecationSink;
 }
 
 function joinPath(prefix: string | undefined, path: readonly PropertyKey[]): string {
@@ -151,14 +158,22 @@ function parseLimit(metric: Metric, raw: string | number, path: string, errors: 
   return formatScaled(BigInt(text), 0);
 }
 
-function checkScope(scope: Scope, path: string, errors: FieldError[]): void {
-  for (const d of DIMENSIONS) {
-    const v = scope[d];
-    if (v === undefined || v === '*') continue;
-    if (d !== 'model' && v.includes('*')) {
-      errors.push({ path: `${path}.${d}`, reason: 'only model accepts patterns; use "*" alone for one counter per value' });
+/** A scope in the dimension names and canonical order; legacy names are renamed (with a notice) and pushed as errors when doubled. */
+function readScope(input: Readonly<Record<string, string | undefined>>, path: string, errors: FieldError[], onDeprecated?: DeprecationSink): Scope {
+  const given = Object.fromEntries(Object.entries(input).filter((e): e is [string, string] => e[1] !== undefined));
+  const renamed = renameLegacy(given, path);
+  errors.push(...renamed.errors);
+  for (const n of renamed.notices) onDeprecated?.(n);
+  const scope: Partial<Record<ScopeDimension, string>> = {};
+  for (const d of SCOPE_DIMENSIONS) {
+    const v = renamed.record[d];
+    if (v === undefined) continue;
+    scope[d] = v;
+    if (v !== '*' && d !== 'model' && v.includes('*')) {
+      errors.push({ path: `${path}.${renamed.written[d] ?? d}`, reason: 'only model accepts patterns; use "*" alone for one counter per value' });
     }
   }
+  return scope;
 }
 
 /** Validates a budget; throws BUDGET_INVALID listing every field error. */
@@ -199,8 +214,7 @@ export function parseBudget(input: unknown, options: ParseBudgetOptions = {}): B
     }
   }
 
-  const scope: Scope = Object.fromEntries(DIMENSIONS.filter((d) => b.scope?.[d] !== undefined).map((d) => [d, b.scope?.[d] as string]));
-  checkScope(scope, p('scope'), errors);
+  const scope = readScope(b.scope ?? {}, p('scope'), errors, options.onDeprecated);
 
   if (errors.length > 0) throw budgetInvalid(errors);
   return {

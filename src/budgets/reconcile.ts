@@ -22,18 +22,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import { TallyError } from '../core/errors.js';
-import { parseUsd } from '../core/money.js';
 import { parseFenceField, type Slot } from '../counters/keys.js';
 import type { CounterStore, CounterValue, FenceSnapshot, SwapCounter, UsageAmounts } from '../counters/types.js';
+import type { ScopeDimension } from '../core/dimensions.js';
+import type { SourcePosition } from '../pipeline/types.js';
+import type { DimensionFilter, UsageSums } from '../store/operations/counter-source.js';
 import type { AnalyticsStore } from '../store/types.js';
 import { candidates } from './alerts.js';
 import type { BudgetSet, CompiledBudget, CounterSpec } from './catalog.js';
 import { bucketExpiry, windowAt, type Bucket } from './periods.js';
 import { BucketCache, watchFor, type Watch } from './plan.js';
-import { maxOffsetsQuery, sumsQuery, tenantsQuery, type FencePosition, type MaxOffsetRow, type SumsRow, type TenantRow } from './queries.js';
-import type { DimValues } from './scope.js';
-import type { Dimension } from './model.js';
+import type { DimValues, ScopeDim } from './scope.js';
 import { TOKEN_CLASSES, type TokenClass } from '../core/classes.js';
+
+/** What reconcile reads of the analytics store: the counter source. */
+export type ReconcileSource = Pick<AnalyticsStore, 'counters'>;
 
 /** What reconcile needs of the engine: its counters, clock, grace and budgets (BudgetEngine has them). */
 export interface ReconcileTarget {
@@ -109,19 +112,26 @@ function plansFor(set: BudgetSet, budgets: readonly CompiledBudget[], at: number
     .filter((p) => p.buckets.length > 0);
 }
 
-function usageOf(row: SumsRow): UsageAmounts {
+function usageOf(row: UsageSums): UsageAmounts {
   const classes: Partial<Record<TokenClass, bigint>> = {};
   for (const c of TOKEN_CLASSES) {
-    const v = BigInt(row[`t_${c}`] ?? '0');
+    const v = row.classes[c];
     if (v !== 0n) classes[c] = v;
   }
-  return { cost: parseUsd(row.cost), tokens: BigInt(row.tokens), requests: BigInt(row.requests), classes };
+  return { cost: row.cost, tokens: row.tokens, requests: row.requests, classes };
+}
+
+/** A scope's dimensions other than tenant, as the store's filters. */
+function storeFilters(dims: readonly ScopeDim[]): DimensionFilter[] {
+  const out: DimensionFilter[] = [];
+  for (const d of dims) if (d.dim !== 'tenant') out.push({ dim: d.dim, kind: d.kind, value: d.value });
+  return out;
 }
 
 const ZERO: UsageAmounts = { cost: 0n, tokens: 0n, requests: 0n, classes: {} };
 
-function literalValues(spec: CounterSpec): Partial<Record<Dimension, string>> {
-  const out: Partial<Record<Dimension, string>> = {};
+function literalValues(spec: CounterSpec): Partial<Record<ScopeDimension, string>> {
+  const out: Partial<Record<ScopeDimension, string>> = {};
   for (const d of spec.scope.dims) if (d.kind === 'literal') out[d.dim] = d.value;
   return out;
 }
@@ -129,18 +139,17 @@ function literalValues(spec: CounterSpec): Partial<Record<Dimension, string>> {
 /** The store's usage of one spec in one slot, as counters; identities seen, for sealing. */
 async function computeSpec(
   engine: ReconcileTarget,
-  store: AnalyticsStore,
+  store: ReconcileSource,
   slot: Slot,
   plan: SpecPlan,
-  fence: readonly FencePosition[],
+  fence: readonly SourcePosition[],
 ): Promise<{ counters: SwapCounter[]; identities: DimValues[] }> {
   const { spec, buckets } = plan;
   const first = buckets[0] as Bucket;
   const last = buckets[buckets.length - 1] as Bucket;
   const step = spec.period.kind === 'rolling' ? first.end - first.start : last.end - first.start;
-  const dims = spec.scope.dims.filter((d) => d.dim !== 'tenant');
-  const rows = await store.sql.query<SumsRow>(sumsQuery({ tenant: slot, from: first.start, to: last.end, step, dims, fence }));
-  const base: Partial<Record<Dimension, string>> = { ...literalValues(spec), ...(slot === null ? {} : { tenant: slot }) };
+  const rows = await store.counters.sums({ tenant: slot, from: first.start, to: last.end, step, dims: storeFilters(spec.scope.dims), fence });
+  const base: Partial<Record<ScopeDimension, string>> = { ...literalValues(spec), ...(slot === null ? {} : { tenant: slot }) };
   const byIndex = new Map(buckets.map((b) => [Math.round((b.start - first.start) / step), b]));
   const counters = new Map<string, SwapCounter>();
   const identities = new Map<string, DimValues>();
@@ -153,22 +162,22 @@ async function computeSpec(
     for (const b of buckets) put(base, b, ZERO);
   }
   for (const row of rows) {
-    const bucket = byIndex.get(Number(row.bucket));
+    const bucket = byIndex.get(row.bucket);
     if (!bucket) continue;
-    const values: Partial<Record<Dimension, string>> = { ...base };
-    for (const d of spec.scope.each) if (d !== 'tenant') values[d] = row[`d_${d}`] ?? '';
+    const values: Partial<Record<ScopeDimension, string>> = { ...base };
+    for (const d of spec.scope.each) if (d !== 'tenant') values[d] = row.dims[d] ?? '';
     put(values, bucket, usageOf(row));
   }
   return { counters: [...counters.values()], identities: [...identities.values()] };
 }
 
-function fencePositions(snapshot: FenceSnapshot, establish: Readonly<Record<string, string>>): FencePosition[] {
+function fencePositions(snapshot: FenceSnapshot, establish: Readonly<Record<string, string>>): SourcePosition[] {
   return Object.entries({ ...snapshot.fence, ...establish }).map(([field, offset]) => ({ ...parseFenceField(field), offset }));
 }
 
 async function reconcileSlot(
   engine: ReconcileTarget,
-  store: AnalyticsStore,
+  store: ReconcileSource,
   set: BudgetSet,
   slot: Slot,
   plans: readonly SpecPlan[],
@@ -181,11 +190,11 @@ async function reconcileSlot(
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     const lockToken = attempt >= lockAfter ? randomUUID() : null;
     const snapshot = await counters.snapshot({ slot, minVersion: set.version, lockToken, lockTtlMs: 30_000 });
-    const stored = await store.sql.query<MaxOffsetRow>(maxOffsetsQuery(slot));
+    const stored = await store.counters.maxOffsets(slot);
     const establish: Record<string, string> = {};
-    for (const row of stored) {
-      const field = counters.keys.fenceField(row.topic, Number(row.partition));
-      if (snapshot.fence[field] === undefined) establish[field] = String(row.max_offset);
+    for (const position of stored) {
+      const field = counters.keys.fenceField(position.topic, position.partition);
+      if (snapshot.fence[field] === undefined) establish[field] = position.offset;
     }
     const fence = fencePositions(snapshot, establish);
     const computed = await Promise.all(plans.map((p) => computeSpec(engine, store, slot, p, fence)));
@@ -228,7 +237,7 @@ async function seal(engine: ReconcileTarget, slot: Slot, plans: readonly SpecPla
   plans.forEach((p, i) => {
     for (const b of p.budgets) {
       for (const v of identities[i] ?? []) {
-        if (b.budget.tier !== null && engine.current().tierOf(slot ?? '', v.user ?? '')?.name !== b.budget.tier) continue;
+        if (b.budget.tier !== null && engine.current().tierOf(slot ?? '', v.user_id ?? '')?.name !== b.budget.tier) continue;
         const w = watchFor(ctx, b, v, now);
         if (w && w.keys.every((k) => values.has(k))) watches.push(w);
       }
@@ -241,7 +250,7 @@ async function seal(engine: ReconcileTarget, slot: Slot, plans: readonly SpecPla
 }
 
 /** Rebuilds the counters of open periods from the store; afterwards counters equal the store's sums. */
-export async function reconcile(engine: ReconcileTarget, store: AnalyticsStore, options: ReconcileOptions = {}): Promise<ReconcileResult> {
+export async function reconcile(engine: ReconcileTarget, store: ReconcileSource, options: ReconcileOptions = {}): Promise<ReconcileResult> {
   if (options.settleMs) await sleep(options.settleMs);
   const set = engine.current();
   let budgets: readonly CompiledBudget[] = set.budgets;
@@ -261,7 +270,7 @@ export async function reconcile(engine: ReconcileTarget, store: AnalyticsStore, 
   if (anyTenant.length > 0) {
     const from = Math.min(...anyTenant.map((p) => p.buckets[0]?.start ?? now));
     const to = Math.max(...anyTenant.map((p) => p.buckets[p.buckets.length - 1]?.end ?? now));
-    for (const r of await store.sql.query<TenantRow>(tenantsQuery(from, to))) tenants.add(r.tenant);
+    for (const tenant of await store.counters.tenants(from, to)) tenants.add(tenant);
   }
   let slots: Slot[] = [...tenants].sort();
   if (options.tenants) {

@@ -12,9 +12,15 @@
  * the highest version stored anywhere (and above this process's last one), so
  * `version()` — the maximum over all rows, deletions included — moves with
  * every change, whichever process wrote it.
+ *
+ * Legacy scope names (`user`, `api_key`) are read everywhere. Writes tell the
+ * caller through `onDeprecated`; budgets stored or configured with them are
+ * logged as a warning, once per budget (or tier) per process.
  */
 import { TallyError, type FieldError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 import type { BudgetState } from './catalog.js';
+import type { Deprecation, DeprecationSink } from './legacy.js';
 import { budgetInvalid, parseBudget, sameBudget, type Budget, type ParseBudgetOptions } from './model.js';
 import { parseTier, tierToInput, type Tier, type TierAssignment } from './tiers.js';
 
@@ -52,6 +58,8 @@ export interface RepositoryOptions {
   readonly publisher?: ChangePublisher;
   /** Clock in epoch ms (tests). */
   readonly clock?: () => number;
+  /** Warned when a stored or configured budget uses a legacy scope name. Default: not logged. */
+  readonly logger?: Logger;
 }
 
 export interface SeedInput {
@@ -72,9 +80,33 @@ const assignmentKey = (tenant: string, user: string): string => JSON.stringify([
 export class BudgetRepository {
   private lastVersion = 0n;
   private readonly parseOptions: ParseBudgetOptions;
+  /** Budgets and tiers already warned about (legacy names), by `budget <id>` / `tier <name>`. */
+  private readonly warned = new Set<string>();
 
   constructor(private readonly storage: RepositoryStorage, private readonly options: RepositoryOptions = {}) {
     this.parseOptions = options.approaching === undefined ? {} : { approaching: options.approaching };
+  }
+
+  /** Logs the legacy names one stored or configured budget (or tier) used; once per process. */
+  private warnLegacy(what: string, notices: readonly Deprecation[]): void {
+    if (notices.length === 0 || this.warned.has(what)) return;
+    this.warned.add(what);
+    this.options.logger?.warn({ deprecated: notices.map((n) => n.path) }, `${what}: ${notices.map((n) => n.message).join('; ')}`);
+  }
+
+  /** A budget as stored (its body may predate 0.2). */
+  private storedBudget(row: StoredRow): Budget {
+    const notices: Deprecation[] = [];
+    const budget = parseBudget(JSON.parse(row.body), { onDeprecated: (n) => notices.push(n) });
+    this.warnLegacy(`budget ${budget.id}`, notices);
+    return budget;
+  }
+
+  private storedTier(row: StoredRow): Tier {
+    const notices: Deprecation[] = [];
+    const tier = parseTier(JSON.parse(row.body), { ...this.parseOptions, onDeprecated: (n) => notices.push(n) });
+    this.warnLegacy(`tier ${tier.name}`, notices);
+    return tier;
   }
 
   private async nextVersion(): Promise<string> {
@@ -95,18 +127,18 @@ export class BudgetRepository {
   // ─── budgets ────────────────────────────────────────────────────────────
 
   async list(): Promise<Budget[]> {
-    return (await this.storage.live('budget')).map((r) => parseBudget(JSON.parse(r.body)));
+    return (await this.storage.live('budget')).map((r) => this.storedBudget(r));
   }
 
   async get(id: string): Promise<Budget> {
     const row = await this.storage.one('budget', id);
     if (!row || row.deleted) throw new TallyError('BUDGET_NOT_FOUND', `no budget has id ${JSON.stringify(id)}`, { details: { budget_id: id } });
-    return parseBudget(JSON.parse(row.body));
+    return this.storedBudget(row);
   }
 
-  /** Creates a budget; CONFLICT when the id exists. */
-  async create(input: unknown): Promise<Budget> {
-    const budget = parseBudget(input, this.parseOptions);
+  /** Creates a budget; CONFLICT when the id exists. `onDeprecated` hears of every legacy scope name read. */
+  async create(input: unknown, onDeprecated?: DeprecationSink): Promise<Budget> {
+    const budget = parseBudget(input, { ...this.parseOptions, onDeprecated });
     if (budget.tier !== null) throw budgetInvalid([{ path: 'tier', reason: 'tier budgets are made by tiers; create a tier instead' }]);
     refuseTierId(budget.id);
     const existing = await this.storage.one('budget', budget.id);
@@ -116,9 +148,9 @@ export class BudgetRepository {
   }
 
   /** Creates or replaces the budget with this id. */
-  async put(id: string, input: unknown): Promise<Budget> {
+  async put(id: string, input: unknown, onDeprecated?: DeprecationSink): Promise<Budget> {
     const body = typeof input === 'object' && input !== null ? { ...input, id } : input;
-    const budget = parseBudget(body, this.parseOptions);
+    const budget = parseBudget(body, { ...this.parseOptions, onDeprecated });
     if (budget.tier !== null) throw budgetInvalid([{ path: 'tier', reason: 'tier budgets are made by tiers; change the tier instead' }]);
     refuseTierId(budget.id);
     await this.write([{ kind: 'budget', key: budget.id, body: JSON.stringify(budget), deleted: false }]);
@@ -133,18 +165,18 @@ export class BudgetRepository {
   // ─── tiers ──────────────────────────────────────────────────────────────
 
   async listTiers(): Promise<Tier[]> {
-    return (await this.storage.live('tier')).map((r) => parseTier(JSON.parse(r.body), this.parseOptions));
+    return (await this.storage.live('tier')).map((r) => this.storedTier(r));
   }
 
   async getTier(name: string): Promise<Tier> {
     const row = await this.storage.one('tier', name);
     if (!row || row.deleted) throw new TallyError('NOT_FOUND', `no tier is named ${JSON.stringify(name)}`, { details: { tier: name } });
-    return parseTier(JSON.parse(row.body), this.parseOptions);
+    return this.storedTier(row);
   }
 
   /** Creates or replaces a tier. At most one tier is the default. */
-  async putTier(input: unknown): Promise<Tier> {
-    const tier = parseTier(input, this.parseOptions);
+  async putTier(input: unknown, onDeprecated?: DeprecationSink): Promise<Tier> {
+    const tier = parseTier(input, { ...this.parseOptions, onDeprecated });
     if (tier.default) {
       const other = (await this.listTiers()).find((t) => t.default && t.name !== tier.name);
       if (other) throw budgetInvalid([{ path: 'default', reason: `tier "${other.name}" is already the default` }], 'tier');
@@ -212,8 +244,10 @@ export class BudgetRepository {
         return;
       }
       try {
-        const parsed = parseBudget(raw, { ...this.parseOptions, path });
+        const notices: Deprecation[] = [];
+        const parsed = parseBudget(raw, { ...this.parseOptions, path, onDeprecated: (n) => notices.push(n) });
         refuseTierId(parsed.id, `${path}.id`);
+        this.warnLegacy(`budget ${parsed.id}`, notices);
         budgets.push(parsed);
       } catch (err) {
         errors.push(...fieldErrors(err, path));
@@ -227,7 +261,10 @@ export class BudgetRepository {
       const path = `budgets.tiers.${name}`;
       try {
         const body = typeof raw === 'object' && raw !== null && !Array.isArray(input.tiers) ? { ...raw, name } : raw;
-        tiers.push(parseTier(body, { ...this.parseOptions, path }));
+        const notices: Deprecation[] = [];
+        const tier = parseTier(body, { ...this.parseOptions, path, onDeprecated: (n) => notices.push(n) });
+        this.warnLegacy(`tier ${tier.name}`, notices);
+        tiers.push(tier);
       } catch (err) {
         errors.push(...fieldErrors(err, path));
       }

@@ -3,44 +3,33 @@
  * event lands in.
  *
  * A counter is identified by the scope's dimensions valued from the event:
- * `{tenant: "acme", user: "bob"}` and `{tenant: "acme", user: "*"}` both
+ * `{tenant: "acme", user_id: "bob"}` and `{tenant: "acme", user_id: "*"}` both
  * count bob's events in the counter `{t.acme} … u=bob`, so budgets of the
  * same shape and period share counters, whoever created them and when. A
  * model pattern is part of the counter's identity (`m~gpt-4o*`), since the
  * counter sums every model it matches. Scopes without a tenant count in the
- * global slot.
+ * global slot. Dimension codes and their order come from
+ * src/core/dimensions.ts (`DIMENSION_SPECS`, `SCOPE_DIMENSIONS`); they make
+ * the counter keys and alert marks stored in Redis, so they never change.
  */
 import type { CounterDim, Slot } from '../counters/keys.js';
 import type { PricedEvent } from '../pipeline/types.js';
-import { DIMENSIONS, type Dimension, type Scope } from './model.js';
+import { DIMENSION_SPECS, SCOPE_DIMENSIONS, countedModel, type ScopeDimension } from '../core/dimensions.js';
+import type { Scope } from './model.js';
 
 /** Dimension values of an event or a quota subject. Absent or empty = not known. */
-export type DimValues = Readonly<Partial<Record<Dimension, string>>>;
+export type DimValues = Readonly<Partial<Record<ScopeDimension, string>>>;
 
-/** Short codes used in counter keys and alert marks. */
-export const DIM_CODES: Readonly<Record<Dimension, string>> = {
-  tenant: 't', user: 'u', group: 'g', model: 'm', provider: 'p', agent: 'a', feature: 'f', api_key: 'k',
-};
-
-/** The store column each dimension is read from (reconcile). */
-export const DIM_COLUMNS: Readonly<Record<Dimension, string>> = {
-  tenant: 'tenant', user: 'user_id', group: 'group_id', model: 'model', provider: 'provider', agent: 'agent', feature: 'feature', api_key: 'api_key_id',
-};
-
-/** The model value an event is counted under: its resolved model key, else the model as reported. */
-export function eventModel(e: PricedEvent): string {
-  return e.pricing.model_key ?? e.event.model;
-}
+/** The dimensions an event carries under the same name (tenant and model are read apart). */
+const EVENT_FIELDS = ['user_id', 'group', 'provider', 'agent', 'feature', 'api_key_id'] as const satisfies readonly ScopeDimension[];
 
 export function eventDims(e: PricedEvent): DimValues {
   const ev = e.event;
-  const out: Partial<Record<Dimension, string>> = { tenant: ev.tenant, model: eventModel(e) };
-  if (ev.user_id) out.user = ev.user_id;
-  if (ev.group) out.group = ev.group;
-  if (ev.provider) out.provider = ev.provider;
-  if (ev.agent) out.agent = ev.agent;
-  if (ev.feature) out.feature = ev.feature;
-  if (ev.api_key_id) out.api_key = ev.api_key_id;
+  const out: Partial<Record<ScopeDimension, string>> = { tenant: ev.tenant, model: countedModel(e.pricing.model_key, ev.model) };
+  for (const d of EVENT_FIELDS) {
+    const v = ev[d];
+    if (v) out[d] = v;
+  }
   return out;
 }
 
@@ -53,14 +42,14 @@ export function globToRegExp(pattern: string): RegExp {
 export type DimKind = 'literal' | 'each' | 'pattern';
 
 export interface ScopeDim {
-  readonly dim: Dimension;
+  readonly dim: ScopeDimension;
   readonly kind: DimKind;
   /** The literal value or the pattern; `*` for each. */
   readonly value: string;
   readonly re: RegExp | null;
 }
 
-function compileDim(dim: Dimension, value: string): ScopeDim {
+function compileDim(dim: ScopeDimension, value: string): ScopeDim {
   if (value === '*') return { dim, kind: 'each', value, re: null };
   if (dim === 'model' && value.includes('*')) return { dim, kind: 'pattern', value, re: globToRegExp(value) };
   return { dim, kind: 'literal', value, re: null };
@@ -74,13 +63,13 @@ export class ScopeMatcher {
   /** True when the scope has no tenant: it counts in the global slot. */
   readonly global: boolean;
   /** Dimensions with one counter per value (`*`). */
-  readonly each: readonly Dimension[];
+  readonly each: readonly ScopeDimension[];
   /** The tenant literal, when the scope names one tenant. */
   readonly tenantLiteral: string | null;
 
   constructor(scope: Scope) {
     this.scope = scope;
-    this.dims = DIMENSIONS.filter((d) => scope[d] !== undefined).map((d) => compileDim(d, scope[d] as string));
+    this.dims = SCOPE_DIMENSIONS.filter((d) => scope[d] !== undefined).map((d) => compileDim(d, scope[d] as string));
     this.global = scope.tenant === undefined;
     this.each = this.dims.filter((d) => d.kind === 'each').map((d) => d.dim);
     this.tenantLiteral = scope.tenant !== undefined && scope.tenant !== '*' ? scope.tenant : null;
@@ -107,8 +96,9 @@ export class ScopeMatcher {
     const out: CounterDim[] = [];
     for (const d of this.dims) {
       if (d.dim === 'tenant') continue;
-      if (d.kind === 'pattern') out.push({ code: DIM_CODES[d.dim], op: '~', value: d.value });
-      else out.push({ code: DIM_CODES[d.dim], op: '=', value: values[d.dim] ?? '' });
+      const code = DIMENSION_SPECS[d.dim].code;
+      if (d.kind === 'pattern') out.push({ code, op: '~', value: d.value });
+      else out.push({ code, op: '=', value: values[d.dim] ?? '' });
     }
     return out;
   }
@@ -123,8 +113,8 @@ export class ScopeMatcher {
   }
 
   /** The values of the dimensions that vary per counter (each-dimensions), for statuses and alerts. */
-  subjectOf(values: DimValues): Partial<Record<Dimension, string>> {
-    const out: Partial<Record<Dimension, string>> = {};
+  subjectOf(values: DimValues): Partial<Record<ScopeDimension, string>> {
+    const out: Partial<Record<ScopeDimension, string>> = {};
     for (const d of this.dims) if (d.kind === 'each') out[d.dim] = values[d.dim] ?? '';
     return out;
   }

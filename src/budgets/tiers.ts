@@ -1,7 +1,7 @@
 /**
  * Tiers: named budget templates (free / premium / enterprise, …) applied to
  * users by their tier assignment, as seed systems do. A tier's budgets are
- * per-user budgets — scope `{tenant: "*", user: "*"}` plus any further scope
+ * per-user budgets — scope `{tenant: "*", user_id: "*"}` plus any further scope
  * the template gives — that apply to a user exactly when the user's tier is
  * that tier: their assigned tier, or the default tier when unassigned.
  *
@@ -68,15 +68,15 @@ export function parseTier(input: unknown, options: ParseBudgetOptions = {}): Tie
     const path = `${options.path ? `${options.path}.` : ''}budgets[${i}]`;
     if (keys.has(tb.key)) errors.push({ path: `${path}.key`, reason: `duplicate key "${tb.key}"` });
     keys.add(tb.key);
-    if (tb.scope?.tenant !== undefined || tb.scope?.user !== undefined) {
-      errors.push({ path: `${path}.scope`, reason: 'a tier budget is always per tenant and user; leave tenant and user out' });
+    if (tb.scope?.tenant !== undefined || tb.scope?.user_id !== undefined || tb.scope?.user !== undefined) {
+      errors.push({ path: `${path}.scope`, reason: 'a tier budget is always per tenant and user; leave tenant and user_id out' });
       return;
     }
     const { key, ...rest } = tb;
     try {
       budgets.push(
         parseBudget(
-          { ...rest, id: tierBudgetId(t.name, key), name: tb.name ?? `${t.name} ${key}`, tier: t.name, scope: { tenant: '*', user: '*', ...(tb.scope ?? {}) } },
+          { ...rest, id: tierBudgetId(t.name, key), name: tb.name ?? `${t.name} ${key}`, tier: t.name, scope: { tenant: '*', user_id: '*', ...(tb.scope ?? {}) } },
           { ...options, path },
         ),
       );
@@ -96,7 +96,7 @@ export function tierToInput(tier: Tier): TierInput {
     description: tier.description,
     default: tier.default,
     budgets: tier.budgets.map((b) => {
-      const scope = Object.fromEntries(Object.entries(b.scope).filter(([d]) => d !== 'tenant' && d !== 'user'));
+      const scope = Object.fromEntries(Object.entries(b.scope).filter(([d]) => d !== 'tenant' && d !== 'user_id'));
       return {
         key: b.id.slice(`tier:${tier.name}:`.length),
         name: b.name,

@@ -5,21 +5,26 @@
  * for tokens and requests.
  */
 import type { Money } from '../core/money.js';
-import type { Dimension, Enforcement, Metric } from './model.js';
+import type { Enforcement, Metric } from './model.js';
+import type { DimValues } from './scope.js';
 import type { PeriodKind } from './periods.js';
 import type { PricedEvent } from '../pipeline/types.js';
 import { type TokenClass } from '../core/classes.js';
 
-/** Who a quota check is for. `tenant` defaults to `default`, like events. */
+/** Who a quota check is for, in the event's names. `tenant` defaults to `default`, like events. */
 export interface Subject {
   readonly tenant?: string;
-  readonly user?: string;
+  readonly user_id?: string;
   readonly group?: string;
   /** A model id as the caller knows it, or a resolved model key. */
   readonly model?: string;
   readonly provider?: string;
   readonly agent?: string;
   readonly feature?: string;
+  readonly api_key_id?: string;
+  /** @deprecated Read as `user_id` (with a deprecation notice) until tally 0.3. */
+  readonly user?: string;
+  /** @deprecated Read as `api_key_id` (with a deprecation notice) until tally 0.3. */
   readonly api_key?: string;
 }
 
@@ -52,8 +57,8 @@ export interface BudgetStatus {
   readonly period: PeriodKind;
   readonly timezone: string;
   readonly window: string | null;
-  /** Values of the budget's per-value (`*`) dimensions this status is for, e.g. `{user: "bob"}`. */
-  readonly subject: Readonly<Partial<Record<Dimension, string>>>;
+  /** Values of the budget's per-value (`*`) dimensions this status is for, e.g. `{user_id: "bob"}`. */
+  readonly subject: DimValues;
   readonly used: string;
   /** Held by unsettled reservations. */
   readonly reserved: string;
@@ -138,7 +143,7 @@ export type AlertBody = {
   readonly budget_name: string;
   /** The tenant of the counter, or null for budgets without a tenant scope. */
   readonly tenant: string | null;
-  readonly subject: Readonly<Partial<Record<Dimension, string>>>;
+  readonly subject: DimValues;
   readonly metric: Metric;
   readonly token_class: TokenClass | null;
   readonly enforcement: Enforcement;

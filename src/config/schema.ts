@@ -152,9 +152,14 @@ export const configSchema = z.object({
       approachingPercent: z.number().min(0).max(100).default(80),
       /** Seconds an unsettled reservation holds its estimate. Default 300. */
       reservationTtlSeconds: positiveInt.default(300),
-      /** Budgets created at start when missing (same shape as POST /v1/budgets). */
+      /**
+       * Budgets created at start when missing (same shape as POST /v1/budgets,
+       * validated when seeded). Scopes use the event's names (`user_id`,
+       * `api_key_id`); the legacy `user` and `api_key` are read until 0.3, with
+       * a warning logged once per budget.
+       */
       defaults: z.array(z.record(z.string(), z.unknown())).default([]),
-      /** Tier templates by name (same shape as the tiers API). */
+      /** Tier templates by name (same shape as the tiers API; legacy scope names as for `defaults`). */
       tiers: z.record(z.string(), z.unknown()).default({}),
       /** Alert webhooks: each POST is signed with HMAC-SHA256 of the body using `secret`. */
       webhooks: z.array(z.object({ url: z.url(), secret: z.string().min(16) })).default([]),

@@ -3,8 +3,9 @@
  * range, the provider's stored usage is normalized and priced again with the
  * catalog in force now; an event whose price changed gets, in one insert, a
  * cancel row (sign −1) and a new version (row_version + 2) carrying the new
- * costs and price_version. Rollups subtract the old and add the new; FINAL
- * reads see the new version; the run is recorded in `usage_reprices`.
+ * costs and price_version. Rollups subtract the old and add the new; reads
+ * of current versions see the new one; the run is recorded in `usage_reprices`.
+ * The pages, the writes and the record are the store's operations.
  * Running it twice changes nothing the second time.
  */
 import { uuidv7 } from '../events/ids.js';
@@ -14,9 +15,8 @@ import { normalizeUsage } from '../normalize/index.js';
 import { priceAccepted } from '../pipeline/price-event.js';
 import type { Pricer } from '../pricing/pricer.js';
 import { cancellationOf, toEventRow, type UsageEventRow } from '../store/event-row.js';
-import { insertEventRows } from '../store/events.js';
+import type { RepricePageInput } from '../store/operations/reprices.js';
 import type { AnalyticsStore } from '../store/types.js';
-import { formatDateTime64 } from '../core/time.js';
 import { type StampedEvent } from '../events/types.js';
 
 export interface RepriceOptions {
@@ -54,14 +54,8 @@ export interface RepriceResult {
   readonly sample: readonly RepriceChange[];
 }
 
-const pageQuery = `SELECT * FROM usage_events FINAL
-WHERE sign = 1
-  AND occurred_at >= {from:DateTime64(3, 'UTC')} AND occurred_at < {to:DateTime64(3, 'UTC')}
-  AND ({tenant:String} = '' OR tenant = {tenant:String})
-  AND ({model:String} = '' OR model = {model:String} OR model_key = {model:String})
-  AND (occurred_at, event_id) > ({after_at:DateTime64(3, 'UTC')}, {after_id:String})
-ORDER BY occurred_at, event_id
-LIMIT {limit:UInt32}`;
+/** What re-pricing uses of the store: event writes and its own pages and record. */
+export type RepriceStore = Pick<AnalyticsStore, 'events' | 'reprices'>;
 
 const isoOf = (stored: string): string => `${stored.replace(' ', 'T')}Z`;
 
@@ -89,12 +83,11 @@ function eventOf(row: UsageEventRow): StampedEvent {
   return event as StampedEvent;
 }
 
-export async function reprice(store: AnalyticsStore, pricer: Pricer, options: RepriceOptions): Promise<RepriceResult> {
+export async function reprice(store: RepriceStore, pricer: Pricer, options: RepriceOptions): Promise<RepriceResult> {
   const id = uuidv7();
   const started = new Date();
   const limit = options.batchSize ?? 2000;
-  let afterAt = '1970-01-01 00:00:00.000';
-  let afterId = '';
+  let resumeAfter: RepricePageInput['after'];
   let examined = 0;
   let changed = 0;
   let skipped = 0;
@@ -102,12 +95,11 @@ export async function reprice(store: AnalyticsStore, pricer: Pricer, options: Re
   let after: Money = 0n;
   const sample: RepriceChange[] = [];
   for (;;) {
-    const rows = await store.sql.query<UsageEventRow>({
-      sql: pageQuery,
-      params: {
-        from: formatDateTime64(options.from), to: formatDateTime64(options.to), tenant: options.tenant ?? '', model: options.model ?? '',
-        after_at: afterAt, after_id: afterId, limit,
-      },
+    const rows = await store.reprices.page({
+      from: options.from, to: options.to, limit,
+      ...(options.tenant === undefined ? {} : { tenant: options.tenant }),
+      ...(options.model === undefined ? {} : { model: options.model }),
+      ...(resumeAfter === undefined ? {} : { after: resumeAfter }),
     });
     if (rows.length === 0) break;
     const writes: UsageEventRow[] = [];
@@ -135,21 +127,19 @@ export async function reprice(store: AnalyticsStore, pricer: Pricer, options: Re
       }
       writes.push(cancellationOf(row), next);
     }
-    if (!options.dryRun && writes.length > 0) await insertEventRows(store, writes);
+    if (!options.dryRun && writes.length > 0) await store.events.insertRows(writes);
     const last = rows[rows.length - 1] as UsageEventRow;
-    afterAt = last.occurred_at;
-    afterId = last.event_id;
+    resumeAfter = { occurredAt: last.occurred_at, eventId: last.event_id };
     options.onProgress?.(examined);
     if (rows.length < limit) break;
   }
   const result: RepriceResult = { reprice_id: id, examined, changed, skipped, cost_before: formatUsd(before), cost_after: formatUsd(after), dry_run: options.dryRun ?? false, sample };
   if (!options.dryRun && changed > 0) {
-    await store.sql.insert('usage_reprices', [{
-      reprice_id: id, started_at: formatDateTime64(started), finished_at: formatDateTime64(new Date()),
-      range_from: formatDateTime64(options.from), range_to: formatDateTime64(options.to),
+    await store.reprices.record({
+      repriceId: id, startedAt: started, finishedAt: new Date(), from: options.from, to: options.to,
       tenant: options.tenant ?? '', model: options.model ?? '', examined, changed,
-      cost_before: result.cost_before, cost_after: result.cost_after, price_files: [...(options.priceFiles ?? [])],
-    }]);
+      costBefore: result.cost_before, costAfter: result.cost_after, priceFiles: options.priceFiles ?? [],
+    });
   }
   return result;
 }

@@ -174,7 +174,7 @@ export async function buildBudgets(parts: BudgetsParts): Promise<Budgets> {
   const closers: (() => Promise<void>)[] = [() => counters.close()];
   try {
     const feed = isRedis(counters) ? new RedisChangeFeed(counters.client, counters.keys.prefix) : undefined;
-    const repository = createStoreBudgetRepository(store, { approaching: b.approachingPercent, ...(feed ? { publisher: feed } : {}) });
+    const repository = createStoreBudgetRepository(store, { approaching: b.approachingPercent, logger: log, ...(feed ? { publisher: feed } : {}) });
     const seeded = await repository.seed({ budgets: b.defaults, tiers: b.tiers });
     if (seeded.created.length > 0) log.info({ created: seeded.created }, 'budgets from the config created');
 

@@ -1,6 +1,7 @@
 /**
  * Writing events to the analytics store, once: adapter-agnostic, on top of the
- * port. The processor calls `dedupeAndInsert` per batch:
+ * SQL executor (the `events` operations, operations/events-sql.ts, are built
+ * from these). `dedupeAndInsert` writes a batch:
  *
  * 1. duplicates inside the batch are dropped (first wins);
  * 2. one query asks which (tenant, event_id) are stored already, and those go;
@@ -15,19 +16,17 @@
 import { createHash } from 'node:crypto';
 import type { PricedEvent } from '../pipeline/types.js';
 import type { AnalyticsStore } from './types.js';
-import { toEventRow, toDateTime64Text, type EventRowOptions, type UsageEventRow } from './event-row.js';
+import { toEventRow, toDateTime64Text, type UsageEventRow } from './event-row.js';
 import { existingEventsQuery } from './queries/events.js';
+import type { EventKey, ExistingOptions, InsertEventsOptions } from './operations/events.js';
 import { formatDateTime64 } from '../core/time.js';
+
+export type { EventKey, ExistingOptions } from './operations/events.js';
 
 export const USAGE_EVENTS_TABLE = 'usage_events';
 
-/** Identity of a stored event for the dedupe lookup. */
-export interface EventKey {
-  readonly tenant: string;
-  readonly event_id: string;
-  /** RFC 3339 (or stored `YYYY-MM-DD hh:mm:ss.sss` UTC) time the event occurred. */
-  readonly occurred_at: string;
-}
+/** What these functions write through: the store's SQL executor (an `AnalyticsStore` has one). */
+export type EventWriter = Pick<AnalyticsStore, 'sql'>;
 
 /** `${tenant}\u0000${event_id}`: the key `existingEventIds` returns. */
 export function eventKey(tenant: string, eventId: string): string {
@@ -46,34 +45,25 @@ export function deduplicationToken(rows: readonly Pick<UsageEventRow, 'tenant' |
 }
 
 /** Inserts ready-made rows (e.g. a cancel row and its replacement) in one insert, safe to retry. */
-export async function insertEventRows(store: AnalyticsStore, rows: readonly UsageEventRow[]): Promise<void> {
+export async function insertEventRows(store: EventWriter, rows: readonly UsageEventRow[]): Promise<void> {
   if (rows.length === 0) return;
   await store.sql.insert(USAGE_EVENTS_TABLE, rows, { deduplicationToken: deduplicationToken(rows) });
 }
 
 /** Inserts priced events as they are (no lookup), safe to retry with the same events. */
 export async function insertPricedEvents(
-  store: AnalyticsStore,
+  store: EventWriter,
   events: readonly PricedEvent[],
-  options: Omit<EventRowOptions, 'processedAt'> = {},
+  options: InsertEventsOptions = {},
 ): Promise<void> {
   const processedAt = formatDateTime64(new Date());
   await insertEventRows(store, events.map((p) => toEventRow(p, { ...options, processedAt })));
 }
 
-export interface ExistingOptions {
-  /**
-   * Also look this many days either side of each event's date. An event re-sent
-   * without `occurred_at` is stamped again on arrival and may land on the next
-   * day; one day of slack still finds the first copy. Default 1.
-   */
-  readonly dateSlackDays?: number;
-}
-
 const DAY_MS = 86_400_000;
 
 /** Which of `keys` are stored already, as `eventKey(tenant, event_id)` strings. One query. */
-export async function existingEventIds(store: AnalyticsStore, keys: readonly EventKey[], options: ExistingOptions = {}): Promise<Set<string>> {
+export async function existingEventIds(store: EventWriter, keys: readonly EventKey[], options: ExistingOptions = {}): Promise<Set<string>> {
   const found = new Set<string>();
   if (keys.length === 0) return found;
   const slack = options.dateSlackDays ?? 1;
@@ -109,7 +99,7 @@ export interface DedupeResult {
 
 /** Drops events stored already and repeats inside the batch (first wins), then inserts the rest; see the module comment. */
 export async function dedupeAndInsert(
-  store: AnalyticsStore,
+  store: EventWriter,
   events: readonly PricedEvent[],
   options: ExistingOptions = {},
 ): Promise<DedupeResult> {

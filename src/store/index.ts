@@ -25,3 +25,4 @@ export {
 } from './events.js';
 export { assertIdentifier } from './sql.js';
 export * from './queries/index.js';
+export * from './usage/index.js';

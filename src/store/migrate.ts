@@ -22,6 +22,9 @@ import { renderMigrationSql, renderStatement, type TemplateOptions } from './ddl
 import { assertIdentifier } from './sql.js';
 import { formatDateTime64 } from '../core/time.js';
 
+/** What migrations run on: a store's database and its SQL executor (an `AnalyticsStore` has both). */
+export type MigrationTarget = Pick<AnalyticsStore, 'database' | 'sql'>;
+
 /** Where tally's migration files live (copied next to the compiled code by the build). */
 export const MIGRATIONS_DIR: string = fileURLToPath(new URL('./migrations/', import.meta.url));
 
@@ -124,7 +127,7 @@ export function renderMigration(file: MigrationFile, options: TemplateOptions): 
 }
 
 /** Applies every pending migration in order; see the module comment. */
-export async function migrate(store: AnalyticsStore, options: MigrateOptions = {}): Promise<MigrateResult> {
+export async function migrate(store: MigrationTarget, options: MigrateOptions = {}): Promise<MigrateResult> {
   const log = options.logger ?? silentLogger();
   const database = assertIdentifier(options.database ?? store.database, 'database');
   const template: TemplateOptions = {
@@ -191,7 +194,7 @@ export const RETENTION_TABLES: readonly { readonly table: string; readonly ttlOf
  * was changed after they were created (ALTER … MODIFY TTL; parts past the new
  * horizon are dropped by the next TTL merge).
  */
-async function ensureRetention(store: AnalyticsStore, options: TemplateOptions, log: Logger): Promise<string[]> {
+async function ensureRetention(store: MigrationTarget, options: TemplateOptions, log: Logger): Promise<string[]> {
   const rows = await store.sql.query<{ name: string; engine_full: string }>({
     sql: 'SELECT name, engine_full FROM system.tables WHERE database = {database:String} AND name IN {tables:Array(String)}',
     params: { database: options.database, tables: RETENTION_TABLES.map((t) => t.table) },

@@ -8,16 +8,12 @@
  *     duplicate send)           → dropped everywhere.
  */
 import { toDateTime64Text } from './event-row.js';
-import { eventKey, insertPricedEvents } from './events.js';
+import { eventKey, insertPricedEvents, type EventWriter } from './events.js';
+import type { ClassifiedWrite } from './operations/events.js';
 import { storedPositionsQuery } from './queries/positions.js';
-import type { AnalyticsStore } from './types.js';
 import type { PricedEvent } from '../pipeline/types.js';
 
-export interface ClassifiedWrite {
-  readonly inserted: readonly PricedEvent[];
-  readonly redelivered: readonly PricedEvent[];
-  readonly duplicates: number;
-}
+export type { ClassifiedWrite } from './operations/events.js';
 
 interface StoredPosition {
   readonly tenant: string;
@@ -35,7 +31,7 @@ function samePosition(stored: StoredPosition, event: PricedEvent): boolean {
 }
 
 /** Classifies and writes a batch; one lookup query and at most one insert. Safe to call again with the same batch. */
-export async function writeClassified(store: AnalyticsStore, events: readonly PricedEvent[], dateSlackDays = 1): Promise<ClassifiedWrite> {
+export async function writeClassified(store: EventWriter, events: readonly PricedEvent[], dateSlackDays = 1): Promise<ClassifiedWrite> {
   const firsts = new Map<string, PricedEvent>();
   for (const p of events) {
     const key = eventKey(p.event.tenant, p.event.event_id);

@@ -14,26 +14,31 @@
  *   percentage null), so no tenant learns another's spend;
  * - names no other tenant in a subject (403), and without a tenant acts for T.
  * An all-tenant key (`*`) sees and writes everything.
+ *
+ * Subjects and scopes are written in the event's names (`user_id`,
+ * `api_key_id`); the legacy `user` and `api_key` are read until 0.3, and each
+ * use is answered with a `Warning: 299` header (`warnDeprecated`).
  */
+import type { FastifyReply } from 'fastify';
 import { TallyError, validationError, type FieldError } from '../../core/errors.js';
+import { SCOPE_DIMENSIONS, type ScopeDimension } from '../../core/dimensions.js';
 import type { Budget } from '../../budgets/model.js';
 import type { BudgetSet } from '../../budgets/catalog.js';
+import { LEGACY_DIMENSIONS, deprecation, type Deprecation, type DeprecationSink } from '../../budgets/legacy.js';
 import type { BudgetStatus, Subject } from '../../budgets/types.js';
 import { tenantScope, type Principal } from '../../core/principal.js';
 
-/** Subject fields as the HTTP API names them (event field names), with the engine's name of each. */
-export const SUBJECT_FIELDS: Readonly<Record<string, keyof Subject>> = {
-  tenant: 'tenant',
-  user_id: 'user',
-  user: 'user',
-  group: 'group',
-  model: 'model',
-  provider: 'provider',
-  agent: 'agent',
-  feature: 'feature',
-  api_key_id: 'api_key',
-  api_key: 'api_key',
+/** Subject fields the HTTP API reads (the event's names, then the legacy ones), with the dimension each names. */
+export const SUBJECT_FIELDS: Readonly<Record<string, ScopeDimension>> = {
+  ...Object.fromEntries(SCOPE_DIMENSIONS.map((d) => [d, d])),
+  ...LEGACY_DIMENSIONS,
 };
+
+/** `Warning: 299 - "<text>"` (RFC 7234), one per legacy name read by this request. */
+export function warnDeprecated(reply: FastifyReply, notices: readonly Deprecation[]): void {
+  if (notices.length === 0) return;
+  void reply.header('warning', notices.map((n) => `299 - "${n.message.replace(/["\\]/g, '\\$&')}"`));
+}
 
 export function isAllTenants(p: Principal): boolean {
   return p.tenant === '*';
@@ -74,21 +79,24 @@ export function scopedBody(body: unknown, p: Principal): unknown {
 
 /**
  * Reads a subject from a query string or a JSON object (`path` prefixes field
- * errors). Unknown fields are errors; `user`/`user_id` and `api_key`/
- * `api_key_id` are the same field. The tenant is the key's when it is bound.
+ * errors). Unknown fields are errors; the legacy `user` and `api_key` are read
+ * as `user_id` and `api_key_id` (each use told to `onDeprecated`). The tenant
+ * is the key's when it is bound.
  */
-export function readSubject(input: unknown, p: Principal, path = ''): Subject {
+export function readSubject(input: unknown, p: Principal, path = '', onDeprecated?: DeprecationSink): Subject {
   const at = (f: string): string => (path ? `${path}.${f}` : f);
   if (input === undefined || input === null) input = {};
   if (typeof input !== 'object' || Array.isArray(input)) throw validationError([{ path: path || '(root)', reason: 'must be an object' }]);
   const errors: FieldError[] = [];
-  const out: Partial<Record<keyof Subject, string>> = {};
+  const out: Partial<Record<ScopeDimension, string>> = {};
+  const notices: Deprecation[] = [];
   for (const [field, raw] of Object.entries(input as Record<string, unknown>)) {
-    const target = SUBJECT_FIELDS[field];
+    const target = Object.hasOwn(SUBJECT_FIELDS, field) ? SUBJECT_FIELDS[field] : undefined;
     if (target === undefined) {
-      errors.push({ path: at(field), reason: `unknown subject field; use ${Object.keys(SUBJECT_FIELDS).join(', ')}` });
+      errors.push({ path: at(field), reason: `unknown subject field; use ${SCOPE_DIMENSIONS.join(', ')}` });
       continue;
     }
+    if (target !== field) notices.push(deprecation(at(field), field, target));
     if (typeof raw !== 'string' || raw === '' || raw.length > 256) {
       errors.push({ path: at(field), reason: Array.isArray(raw) ? 'may be given only once' : 'must be a non-empty string of at most 256 characters' });
       continue;
@@ -97,6 +105,7 @@ export function readSubject(input: unknown, p: Principal, path = ''): Subject {
     out[target] = raw;
   }
   if (errors.length > 0) throw validationError(errors);
+  for (const n of notices) onDeprecated?.(n);
   const tenant = tenantScope(p, out.tenant);
   if (tenant === null) delete out.tenant;
   else out.tenant = tenant;

@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import { budgetInputSchema, tierInputSchema } from '../../budgets/index.js';
+import { LEGACY_DIMENSIONS, LEGACY_NAMES_REMOVED_IN } from '../../budgets/legacy.js';
+import { SCOPE_DIMENSIONS } from '../../core/dimensions.js';
 import { ERROR_SCHEMA, FIELD_ERRORS_SCHEMA, type ApiOperation, type JsonSchema } from '../openapi.js';
 
 function fromZod(schema: z.ZodType, description: string): JsonSchema {
@@ -14,8 +16,36 @@ function fromZod(schema: z.ZodType, description: string): JsonSchema {
 
 const AMOUNT = { type: 'string', description: 'Decimal text: USD for cost budgets, a whole number for tokens and requests.' } as const;
 const NULLABLE_AMOUNT = { type: ['string', 'null'], description: 'Decimal text; null for a shared budget seen by a tenant-bound key.' } as const;
-const SCOPE = { type: 'object', additionalProperties: { type: 'string' }, description: 'Per dimension (tenant, user, group, model, provider, agent, feature, api_key): a value, "*" (each value separately), or absent (any).' } as const;
+const SCOPE = {
+  type: 'object',
+  additionalProperties: false,
+  properties: Object.fromEntries(SCOPE_DIMENSIONS.map((d) => [d, { type: 'string' }])),
+  description: `Per dimension (${SCOPE_DIMENSIONS.join(', ')}): a value, "*" (each value separately), or absent (any).`,
+} as const;
 const ISO = { type: 'string', format: 'date-time' } as const;
+const LEGACY = Object.entries(LEGACY_DIMENSIONS);
+const LEGACY_TEXT = LEGACY.map(([legacy, d]) => `\`${legacy}\` for \`${d}\``).join(', ');
+
+/** The answer to a request that used legacy names. */
+export const DEPRECATION_HEADER = {
+  warning: `\`299 - "<field>: <legacy> is deprecated, write <name> …"\`, once per legacy name read (${LEGACY_TEXT}; read until tally ${LEGACY_NAMES_REMOVED_IN}).`,
+};
+
+export const WARNINGS_SCHEMA: JsonSchema = {
+  type: 'array',
+  items: { type: 'string' },
+  description: `Present when the request used legacy names (${LEGACY_TEXT}): one line per use, as in the Warning header.`,
+};
+
+/** Subject fields in a query string (status routes); the legacy names are deprecated. */
+export const SUBJECT_QUERY: NonNullable<ApiOperation['parameters']> = [
+  ...SCOPE_DIMENSIONS.map((name) => ({
+    name, in: 'query' as const, description: `Subject ${name}${name === 'tenant' ? ' (a tenant-bound key: its own, the default)' : ''}.`, schema: { type: 'string' },
+  })),
+  ...LEGACY.map(([name, d]) => ({
+    name, in: 'query' as const, deprecated: true, description: `Deprecated name of ${d}, read until tally ${LEGACY_NAMES_REMOVED_IN}.`, schema: { type: 'string', deprecated: true },
+  })),
+];
 
 export const BUDGET_INPUT_SCHEMA = fromZod(budgetInputSchema, 'A budget. Omitted fields take their defaults (see docs/budgets.md).');
 export const TIER_INPUT_SCHEMA = fromZod(tierInputSchema, 'A tier: named per-user budget templates.');
@@ -102,8 +132,11 @@ export const CHECKED_STATUS_SCHEMA: JsonSchema = {
 export const SUBJECT_SCHEMA: JsonSchema = {
   type: 'object',
   additionalProperties: false,
-  description: 'Who the request is for. Event field names; `user` and `api_key` are accepted as aliases. The tenant defaults to the key\'s tenant (a tenant-bound key may name only its own), else `default`.',
-  properties: Object.fromEntries(['tenant', 'user_id', 'group', 'model', 'provider', 'agent', 'feature', 'api_key_id', 'user', 'api_key'].map((f) => [f, { type: 'string', minLength: 1, maxLength: 256 }])),
+  description: `Who the request is for, in the event's field names (${LEGACY_TEXT} are deprecated, read until tally ${LEGACY_NAMES_REMOVED_IN}). The tenant defaults to the key's tenant (a tenant-bound key may name only its own), else \`default\`.`,
+  properties: {
+    ...Object.fromEntries(SCOPE_DIMENSIONS.map((f) => [f, { type: 'string', minLength: 1, maxLength: 256 }])),
+    ...Object.fromEntries(LEGACY.map(([f, d]) => [f, { type: 'string', minLength: 1, maxLength: 256, deprecated: true, description: `Deprecated name of ${d}, read until tally ${LEGACY_NAMES_REMOVED_IN}.` }])),
+  },
 };
 
 export const ESTIMATE_SCHEMA: JsonSchema = {
@@ -141,7 +174,7 @@ export const REFUSED_SCHEMA: JsonSchema = {
   type: 'object',
   description: 'The error (code QUOTA_EXCEEDED, details.retry_after_seconds) plus the full verdict.',
   required: ['error', 'allowed', 'budgets', 'exceeded', 'blocking', 'retry_after_seconds'],
-  properties: { error: (ERROR_SCHEMA.properties as Record<string, unknown>).error, ...VERDICT_PROPERTIES },
+  properties: { error: (ERROR_SCHEMA.properties as Record<string, unknown>).error, ...VERDICT_PROPERTIES, warnings: WARNINGS_SCHEMA },
 };
 
 export const BAD_REQUEST = { '400': { description: 'Invalid input; `details.errors` lists each problem as {path, reason}.', schema: ERROR_SCHEMA } };

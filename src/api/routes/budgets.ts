@@ -16,15 +16,20 @@
  *   DELETE /v1/users/:user_id/tier     unassign (?tenant=): the default tier applies again
  *
  * Tenant isolation: see budgets-access.ts. A changed budget reaches every
- * process within a second (repository version + Redis pub/sub).
+ * process within a second (repository version + Redis pub/sub). Scopes and
+ * subjects may still use the legacy `user` / `api_key` until 0.3: each use is
+ * answered with a `Warning: 299` header (and in `warnings` of `budgets:status`).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Budget } from '../../budgets/model.js';
+import type { Deprecation } from '../../budgets/legacy.js';
 import { TallyError, errorMessage, validationError } from '../../core/errors.js';
 import { ERROR_SCHEMA, type ApiOperation } from '../openapi.js';
-import { budgetNotFound, hasSubject, isAllTenants, present, readSubject, scopedBody, statusOnly, visibleTo, writableBy } from './budgets-access.js';
 import {
-  ASSIGNMENT_SCHEMA, BAD_REQUEST, BUDGET_INPUT_SCHEMA, BUDGET_SCHEMA, NOT_FOUND, STATUS_SCHEMA, TIER_INPUT_SCHEMA, TIER_SCHEMA,
+  budgetNotFound, hasSubject, isAllTenants, present, readSubject, scopedBody, statusOnly, visibleTo, warnDeprecated, writableBy,
+} from './budgets-access.js';
+import {
+  ASSIGNMENT_SCHEMA, BAD_REQUEST, BUDGET_INPUT_SCHEMA, BUDGET_SCHEMA, DEPRECATION_HEADER, NOT_FOUND, STATUS_SCHEMA, SUBJECT_QUERY, TIER_INPUT_SCHEMA, TIER_SCHEMA, WARNINGS_SCHEMA,
 } from './budgets-openapi.js';
 import type { ApiServices, BudgetsApiService } from '../services.js';
 import { tenantScope, type Principal } from '../../core/principal.js';
@@ -32,11 +37,11 @@ import { tenantScope, type Principal } from '../../core/principal.js';
 /** What the budget routes need (`buildBudgets(...).admin`). */
 
 const ID = { name: 'id', in: 'path' as const, required: true, description: 'Budget id.', schema: { type: 'string' } };
-const SUBJECT_QUERY = ['tenant', 'user_id', 'group', 'model', 'provider', 'agent', 'feature', 'api_key_id'].map((name) => ({
-  name, in: 'query' as const, description: `Subject ${name}${name === 'tenant' ? ' (a tenant-bound key: its own, the default)' : ''}.`, schema: { type: 'string' },
-}));
 const BACKFILL = { name: 'backfill', in: 'query' as const, description: '`wait` (default): answer after the counters were rebuilt from the store; `async`: answer at once, rebuild in the background.', schema: { type: 'string', enum: ['wait', 'async'] } };
-const BACKFILL_HEADER = { 'tally-backfill': '`slots=<n> counters=<n>` when the backfill ran, `none` when not needed, `async` when started in the background, `failed` (the budget is saved; run `tally reconcile --budget <id>`).' };
+const BACKFILL_HEADER = {
+  'tally-backfill': '`slots=<n> counters=<n>` when the backfill ran, `none` when not needed, `async` when started in the background, `failed` (the budget is saved; run `tally reconcile --budget <id>`).',
+  ...DEPRECATION_HEADER,
+};
 const TENANT_QUERY = { name: 'tenant', in: 'query' as const, description: 'Tenant (required for all-tenant keys; a tenant-bound key: its own).', schema: { type: 'string' } };
 const USER = { name: 'user_id', in: 'path' as const, required: true, description: 'User id.', schema: { type: 'string' } };
 const forbiddenTier = { '403': { description: 'Tiers and assignments are changed only by all-tenant admin keys.', schema: ERROR_SCHEMA } };
@@ -66,13 +71,16 @@ export const BUDGET_OPERATIONS: readonly ApiOperation[] = [
     method: 'get', path: '/v1/budgets/{id}/status', tag: 'budgets', permission: 'read', summary: 'A budget\'s status',
     description: 'Used, reserved, limit, remaining, percentage, exceeded, approaching, period_start and resets_at. A budget counted per value (`"*"`, e.g. per user) needs that value in the query (`user_id=bob`). Tier budgets (`tier:<tier>:<key>`) have statuses too.',
     parameters: [ID, ...SUBJECT_QUERY],
-    responses: { '200': { description: 'The status.', schema: STATUS_SCHEMA }, ...BAD_REQUEST, ...NOT_FOUND('No budget with this id that the key may see.') },
+    responses: { '200': { description: 'The status.', schema: STATUS_SCHEMA, headers: DEPRECATION_HEADER }, ...BAD_REQUEST, ...NOT_FOUND('No budget with this id that the key may see.') },
   },
   {
     method: 'get', path: '/v1/budgets:status', tag: 'budgets', permission: 'read', summary: 'Statuses of many budgets',
     description: 'With subject fields (`user_id=bob`, …; a tenant-bound key always has its tenant): every budget that applies to that subject, as a quota check sees them. Without any (all-tenant keys): every budget not counted per value. One counter read.',
     parameters: SUBJECT_QUERY,
-    responses: { '200': { description: '`{statuses: [...]}`', schema: { type: 'object', properties: { statuses: { type: 'array', items: STATUS_SCHEMA } } } }, ...BAD_REQUEST },
+    responses: {
+      '200': { description: '`{statuses: [...]}`', schema: { type: 'object', properties: { statuses: { type: 'array', items: STATUS_SCHEMA }, warnings: WARNINGS_SCHEMA } }, headers: DEPRECATION_HEADER },
+      ...BAD_REQUEST,
+    },
   },
   { method: 'get', path: '/v1/tiers', tag: 'budgets', permission: 'read', summary: 'List tiers', responses: { '200': { description: '`{tiers: [...]}`', schema: { type: 'object', properties: { tiers: { type: 'array', items: TIER_SCHEMA } } } } } },
   {
@@ -156,7 +164,9 @@ export function registerBudgetRoutes(app: FastifyInstance, services: ApiServices
   }
 
   app.post('/v1/budgets', admin, async (request, reply) => {
-    const budget = await repository.create(scopedBody(request.body, request.principal));
+    const notices: Deprecation[] = [];
+    const budget = await repository.create(scopedBody(request.body, request.principal), (n) => notices.push(n));
+    warnDeprecated(reply, notices);
     await backfill(request, reply, [budget.id]);
     return reply.status(201).send(budget);
   });
@@ -179,7 +189,9 @@ export function registerBudgetRoutes(app: FastifyInstance, services: ApiServices
       throw err;
     });
     if (before && !writableBy(before, p)) throw visibleTo(before, p) ? new TallyError('FORBIDDEN', `budget ${id} applies to every tenant; only an all-tenant key may change it`) : budgetNotFound(id);
-    const budget = await repository.put(id, scopedBody(request.body, p));
+    const notices: Deprecation[] = [];
+    const budget = await repository.put(id, scopedBody(request.body, p), (n) => notices.push(n));
+    warnDeprecated(reply, notices);
     await backfill(request, reply, before && sameShape(before, budget) ? [] : [budget.id]);
     return budget;
   });
@@ -194,22 +206,26 @@ export function registerBudgetRoutes(app: FastifyInstance, services: ApiServices
     return reply.status(204).send();
   });
 
-  app.get('/v1/budgets/:id/status', read, async (request) => {
+  app.get('/v1/budgets/:id/status', read, async (request, reply) => {
     const p = request.principal;
     const { id } = request.params as { id: string };
     const set = engine.current();
     const b = set.get(id);
     if (!b || !visibleTo(b.budget, p)) throw budgetNotFound(id);
-    const subject = readSubject(query(request), p);
+    const notices: Deprecation[] = [];
+    const subject = readSubject(query(request), p, '', (n) => notices.push(n));
+    warnDeprecated(reply, notices);
     return present(statusOnly(await engine.status(id, subject)), set, p);
   });
 
-  app.get('/v1/budgets::status', read, async (request) => {
+  app.get('/v1/budgets::status', read, async (request, reply) => {
     const p = request.principal;
-    const subject = readSubject(query(request), p);
+    const notices: Deprecation[] = [];
+    const subject = readSubject(query(request), p, '', (n) => notices.push(n));
+    warnDeprecated(reply, notices);
     const set = engine.current();
     const statuses = hasSubject(subject) ? await engine.statuses(subject) : await engine.statuses();
-    return { statuses: statuses.map((s) => present(statusOnly(s), set, p)) };
+    return { statuses: statuses.map((s) => present(statusOnly(s), set, p)), ...(notices.length > 0 ? { warnings: notices.map((n) => n.message) } : {}) };
   });
 
   app.get('/v1/tiers', read, async () => ({ tiers: await repository.listTiers() }));
@@ -219,7 +235,9 @@ export function registerBudgetRoutes(app: FastifyInstance, services: ApiServices
     const { name } = request.params as { name: string };
     const body = request.body;
     const before = await repository.getTier(name).catch(() => null);
-    const tier = await repository.putTier(typeof body === 'object' && body !== null && !Array.isArray(body) ? { ...body, name } : body);
+    const notices: Deprecation[] = [];
+    const tier = await repository.putTier(typeof body === 'object' && body !== null && !Array.isArray(body) ? { ...body, name } : body, (n) => notices.push(n));
+    warnDeprecated(reply, notices);
     const fresh = tier.budgets.filter((b) => !before?.budgets.some((o) => o.id === b.id && sameShape(o, b))).map((b) => b.id);
     await backfill(request, reply, fresh);
     return tier;

@@ -9,6 +9,8 @@
  * among the blocking budgets: the earliest would send the client back while
  * another budget still refuses; `blocking` lists each budget's own
  * `resets_at` and `retry_after_seconds` for clients that want to choose.
+ * Subjects are read by budgets-access.ts; a legacy name (`user`, `api_key`)
+ * is answered with a `Warning: 299` header and listed in `warnings`.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { BudgetSet } from '../../budgets/index.js';
@@ -16,16 +18,17 @@ import { parseReservationId } from '../../budgets/reservations.js';
 import type {
   ActualUsage, CheckedStatus, Subject, UsageEstimate,
 } from '../../budgets/types.js';
+import type { Deprecation } from '../../budgets/legacy.js';
 import { TallyError, validationError, type FieldError } from '../../core/errors.js';
 import { ERROR_SCHEMA, type ApiOperation } from '../openapi.js';
-import { isAllTenants, present, readSubject } from './budgets-access.js';
-import { BAD_REQUEST, ESTIMATE_SCHEMA, REFUSED_SCHEMA, SUBJECT_SCHEMA, VERDICT_PROPERTIES } from './budgets-openapi.js';
+import { isAllTenants, present, readSubject, warnDeprecated } from './budgets-access.js';
+import { BAD_REQUEST, DEPRECATION_HEADER, ESTIMATE_SCHEMA, REFUSED_SCHEMA, SUBJECT_SCHEMA, VERDICT_PROPERTIES, WARNINGS_SCHEMA } from './budgets-openapi.js';
 import type { ApiServices, QuotaApiService } from '../services.js';
 import { type Principal } from '../../core/principal.js';
 
 /** What the quota routes need (`buildBudgets(...).quota`, or a BudgetEngine). */
 
-const RETRY_AFTER = { 'retry-after': 'Seconds until every blocking budget has room again (the latest of them).' };
+const RETRY_AFTER = { 'retry-after': 'Seconds until every blocking budget has room again (the latest of them).', ...DEPRECATION_HEADER };
 
 export const QUOTA_OPERATIONS: readonly ApiOperation[] = [
   {
@@ -33,7 +36,7 @@ export const QUOTA_OPERATIONS: readonly ApiOperation[] = [
     description: 'Returns every budget that applies to the subject with used, limit, remaining, percentage, exceeded, approaching and resets_at, whether this request would exceed it, and one `allowed` verdict — read in one counter-store round trip. Refused (a hard budget would be exceeded) is 429 with Retry-After: the LATEST reset among the blocking budgets, because retrying at an earlier one is still refused while another budget blocks; `blocking` gives each budget\'s own resets_at and retry_after_seconds. Soft budgets never refuse; they appear in `exceeded`.',
     requestBody: { contentTypes: ['application/json'], schema: { type: 'object', additionalProperties: false, properties: { subject: SUBJECT_SCHEMA, estimate: ESTIMATE_SCHEMA } } },
     responses: {
-      '200': { description: 'Allowed.', schema: { type: 'object', required: Object.keys(VERDICT_PROPERTIES), properties: VERDICT_PROPERTIES } },
+      '200': { description: 'Allowed.', schema: { type: 'object', required: Object.keys(VERDICT_PROPERTIES), properties: { ...VERDICT_PROPERTIES, warnings: WARNINGS_SCHEMA } }, headers: DEPRECATION_HEADER },
       ...BAD_REQUEST,
       '429': { description: 'Refused: a hard budget would be exceeded.', schema: REFUSED_SCHEMA, headers: RETRY_AFTER },
       '503': { description: 'The counter store is unavailable; retry.', schema: ERROR_SCHEMA },
@@ -46,7 +49,8 @@ export const QUOTA_OPERATIONS: readonly ApiOperation[] = [
     responses: {
       '200': {
         description: 'Granted.',
-        schema: { type: 'object', properties: { granted: { type: 'boolean' }, reservation_id: { type: 'string', description: 'Opaque; pass it to settle.' }, expires_at: { type: 'string', format: 'date-time' }, ...VERDICT_PROPERTIES } },
+        schema: { type: 'object', properties: { granted: { type: 'boolean' }, reservation_id: { type: 'string', description: 'Opaque; pass it to settle.' }, expires_at: { type: 'string', format: 'date-time' }, ...VERDICT_PROPERTIES, warnings: WARNINGS_SCHEMA } },
+        headers: DEPRECATION_HEADER,
       },
       ...BAD_REQUEST,
       '429': { description: 'Refused; nothing held.', schema: REFUSED_SCHEMA, headers: RETRY_AFTER },
@@ -98,14 +102,27 @@ function readEstimate(value: unknown, errors: FieldError[]): UsageEstimate {
   return e as UsageEstimate;
 }
 
-interface Request { readonly subject: Subject; readonly estimate: UsageEstimate; readonly body: Record<string, unknown> }
+interface Request {
+  readonly subject: Subject;
+  readonly estimate: UsageEstimate;
+  readonly body: Record<string, unknown>;
+  /** Legacy subject names read (answered in the Warning header and `warnings`). */
+  readonly notices: readonly Deprecation[];
+}
 
 function readRequest(body: unknown, p: Principal, extra: readonly string[] = []): Request {
   const errors: FieldError[] = [];
   const b = object(body ?? {}, '', ['subject', 'estimate', ...extra], errors);
   const estimate = readEstimate(b.estimate, errors);
   if (errors.length > 0) throw validationError(errors);
-  return { subject: readSubject(b.subject, p, 'subject'), estimate, body: b };
+  const notices: Deprecation[] = [];
+  return { subject: readSubject(b.subject, p, 'subject', (n) => notices.push(n)), estimate, body: b, notices };
+}
+
+/** The Warning header, and `warnings` for the answer. */
+function warnings(reply: FastifyReply, notices: readonly Deprecation[]): { warnings?: string[] } {
+  warnDeprecated(reply, notices);
+  return notices.length > 0 ? { warnings: notices.map((n) => n.message) } : {};
 }
 
 function verdict(r: { budgets?: readonly CheckedStatus[]; statuses?: readonly CheckedStatus[]; exceeded: readonly CheckedStatus[]; retry_after_seconds: number | null }, set: BudgetSet, p: Principal): Record<string, unknown> {
@@ -134,19 +151,19 @@ export function registerQuotaRoutes(app: FastifyInstance, services: ApiServices)
 
   app.post('/v1/quota/check', read, async (request, reply) => {
     const p = request.principal;
-    const { subject, estimate, body } = readRequest(request.body, p);
+    const { subject, estimate, body, notices } = readRequest(request.body, p);
     const result = await quota.check(subject, body.estimate === undefined ? undefined : estimate);
-    const out = { allowed: result.allowed, ...verdict(result, quota.current(), p) };
+    const out = { allowed: result.allowed, ...verdict(result, quota.current(), p), ...warnings(reply, notices) };
     return result.allowed ? out : refuse(reply, out, result.retry_after_seconds, 'quota check refused');
   });
 
   app.post('/v1/quota/reserve', read, async (request, reply) => {
     const p = request.principal;
-    const { subject, estimate, body } = readRequest(request.body, p, ['ttl_seconds']);
+    const { subject, estimate, body, notices } = readRequest(request.body, p, ['ttl_seconds']);
     const ttl = body.ttl_seconds;
     if (ttl !== undefined && (typeof ttl !== 'number' || !(ttl > 0) || ttl > 86_400)) throw validationError([{ path: 'ttl_seconds', reason: 'must be a number of seconds above 0 and at most 86400' }]);
     const r = await quota.reserve(subject, estimate, ttl === undefined ? {} : { ttlMs: Math.round(ttl * 1000) });
-    const out = { granted: r.granted, reservation_id: r.reservation_id, expires_at: r.expires_at, allowed: r.allowed, ...verdict(r, quota.current(), p) };
+    const out = { granted: r.granted, reservation_id: r.reservation_id, expires_at: r.expires_at, allowed: r.allowed, ...verdict(r, quota.current(), p), ...warnings(reply, notices) };
     return r.granted ? out : refuse(reply, out, r.retry_after_seconds, 'reservation refused');
   });
 

@@ -15,7 +15,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AnalyticsService } from '../../analytics/service.js';
-import type { TenantScope } from '../../analytics/sql.js';
+import type { TenantScope } from '../../analytics/index.js';
 import {
   BREAKDOWN_PARAMETERS,
   BREAKDOWN_SCHEMA,

@@ -77,22 +77,32 @@ export async function apiRequest<T>(base: string, apiKey: string | undefined, me
 }
 
 function query(subject: Subject | null): string {
-  const names: Record<string, string> = { user: 'user_id', api_key: 'api_key_id' };
   const qs = new URLSearchParams();
-  for (const [k, v] of Object.entries(subject ?? {})) if (typeof v === 'string') qs.set(names[k] ?? k, v);
+  for (const [k, v] of Object.entries(subject ?? {})) if (typeof v === 'string') qs.set(k, v);
   const s = qs.toString();
   return s ? `?${s}` : '';
 }
 
-function httpBackend(base: string, apiKey: string | undefined): BudgetsBackend {
+/** The texts of `Warning: 299 - "…"` headers (legacy names the API read). */
+export function warningTexts(header: string | null): string[] {
+  return [...(header ?? '').matchAll(/299 - "((?:[^"\\]|\\.)*)"/g)].map((m) => (m[1] ?? '').replace(/\\(.)/g, '$1'));
+}
+
+/** Where the CLI tells of legacy names (`user`, `api_key`) it read: stderr. */
+export type WarnSink = (text: string) => void;
+
+const stderrWarn: WarnSink = (text) => void process.stderr.write(`warning: ${text}\n`);
+
+function httpBackend(base: string, apiKey: string | undefined, warn: WarnSink): BudgetsBackend {
   const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => (await apiRequest<T>(base, apiKey, method, path, body)).body;
-  const subjectBody = (s: Subject): Record<string, string> => JSON.parse(JSON.stringify({ ...s, user: undefined, api_key: undefined, user_id: s.user, api_key_id: s.api_key })) as Record<string, string>;
+  const subjectBody = (s: Subject): Record<string, string> => JSON.parse(JSON.stringify(s)) as Record<string, string>;
   return {
     describe: base,
     list: async () => (await call<{ budgets: Budget[] }>('GET', '/v1/budgets')).budgets,
     get: (id) => call<Budget>('GET', `/v1/budgets/${encodeURIComponent(id)}`),
     async create(input, backfill) {
       const r = await apiRequest<Budget>(base, apiKey, 'POST', `/v1/budgets${backfill ? '' : '?backfill=async'}`, input);
+      for (const text of warningTexts(r.headers.get('warning'))) warn(text);
       return { budget: r.body, backfill: r.headers.get('tally-backfill') ?? 'none' };
     },
     remove: async (id) => void (await call('DELETE', `/v1/budgets/${encodeURIComponent(id)}`)),
@@ -141,8 +151,9 @@ export async function openDirect(flags: ConfigFlags, options: { rebuild: boolean
   }
 }
 
-export async function openBackend(flags: BackendFlags, options: { rebuild: boolean }): Promise<BudgetsBackend> {
-  if (flags.url) return httpBackend(flags.url, flags.apiKey ?? process.env.TALLY_API_KEY);
+export async function openBackend(flags: BackendFlags, options: { rebuild: boolean; warn?: WarnSink }): Promise<BudgetsBackend> {
+  const warn = options.warn ?? stderrWarn;
+  if (flags.url) return httpBackend(flags.url, flags.apiKey ?? process.env.TALLY_API_KEY, warn);
   const d = await openDirect(flags, options);
   const { engine, repository, admin, counters } = d.budgets;
   return {
@@ -150,7 +161,7 @@ export async function openBackend(flags: BackendFlags, options: { rebuild: boole
     list: () => repository.list(),
     get: (id) => repository.get(id),
     async create(input, backfill) {
-      const budget = await repository.create(input);
+      const budget = await repository.create(input, (n) => warn(n.message));
       const r = backfill && counters.kind === 'redis' ? await admin.changed([budget.id]) : null;
       return { budget, backfill: backfillText(r) };
     },

@@ -52,8 +52,8 @@ export interface ReadFlags extends BackendFlags, DimensionFlags {
 }
 
 const DIMENSION_FLAGS: readonly [keyof DimensionFlags, keyof Subject, string][] = [
-  ['tenant', 'tenant', '--tenant <id>'], ['user', 'user', '--user <id>'], ['group', 'group', '--group <id>'], ['model', 'model', '--model <model>'],
-  ['provider', 'provider', '--provider <name>'], ['agent', 'agent', '--agent <name>'], ['feature', 'feature', '--feature <name>'], ['apiKeyId', 'api_key', '--api-key-id <id>'],
+  ['tenant', 'tenant', '--tenant <id>'], ['user', 'user_id', '--user <id>'], ['group', 'group', '--group <id>'], ['model', 'model', '--model <model>'],
+  ['provider', 'provider', '--provider <name>'], ['agent', 'agent', '--agent <name>'], ['feature', 'feature', '--feature <name>'], ['apiKeyId', 'api_key_id', '--api-key-id <id>'],
 ];
 
 /** The dimension flags as a subject (or a scope: `*` is "each value"). */

@@ -38,14 +38,13 @@ export async function runStart(flags: StartFlags): Promise<void> {
   }
   let stopDemo = (): void => undefined;
   if (flags.demo) {
-    const [row] = await embedded.store.sql.query<{ n: string }>({ sql: 'SELECT toString(count()) AS n FROM usage_events' });
     stopDemo = await startDemo({
       ingest: embedded.ingest,
       producer: embedded.log.producer(),
       rawTopic: embedded.topics.raw.name,
       logger: component(logger, 'demo'),
       rate: Number(flags.demoRate),
-      storeIsEmpty: (row?.n ?? '0') === '0',
+      storeIsEmpty: !(await embedded.store.events.any()),
     });
   }
   process.stdout.write(

@@ -53,15 +53,6 @@ export interface Embedded extends ProcessHandle {
   readonly budgets: Budgets;
 }
 
-/** Highest stored offset + 1 per partition of the raw topic, so offsets keep increasing across restarts. */
-async function nextOffsets(store: AnalyticsStore, topic: string): Promise<Record<number, string>> {
-  const rows = await store.sql.query<{ partition: number | string; next: string }>({
-    sql: 'SELECT source_partition AS partition, toString(max(source_offset) + 1) AS next FROM usage_events WHERE source_topic = {topic:String} GROUP BY source_partition',
-    params: { topic },
-  });
-  return Object.fromEntries(rows.map((r) => [Number(r.partition), r.next]));
-}
-
 export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOptions = {}): Promise<Embedded> {
   const { config, logger, metrics, health } = ctx;
   let store: AnalyticsStore | undefined = options.store;
@@ -88,7 +79,8 @@ export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOption
     log = createDirectEventLog({
       logger,
       awaitConsumerTopics: [topics.raw.name],
-      startOffsets: { [topics.raw.name]: await nextOffsets(store, topics.raw.name) },
+      // Highest stored offset + 1 per partition of the raw topic, so offsets keep increasing across restarts.
+      startOffsets: { [topics.raw.name]: await store.events.nextOffsets(topics.raw.name) },
     });
     await log.ensureTopics(topicSpecs(topics));
 

@@ -1,8 +1,12 @@
 /**
  * Event-level lookups on `usage_events`: which of a batch's events are stored
- * already (the pre-insert dedupe), and one event by id.
+ * already (the pre-insert dedupe), one event by id, the next log offsets, and
+ * whether any event is stored.
  */
+import type { EventByIdInput } from '../operations/events.js';
 import type { SqlQuery } from '../types.js';
+
+export type { EventByIdInput } from '../operations/events.js';
 
 export interface ExistingEventsInput {
   readonly tenants: readonly string[];
@@ -28,13 +32,6 @@ WHERE tenant IN {tenants:Array(String)}
   };
 }
 
-export interface EventByIdInput {
-  readonly tenant: string;
-  readonly eventId: string;
-  /** Also return the event when its current version is a cancellation (sign = -1). Default false. */
-  readonly includeCancelled?: boolean;
-}
-
 /**
  * The current version of one event: its highest row_version (the last
  * processed among equal versions) — what a FINAL read keeps — found without
@@ -53,4 +50,17 @@ LIMIT 1`;
     sql: input.includeCancelled ? inner : `SELECT *\nFROM\n(\n${inner}\n)\nWHERE sign = 1`,
     params: { tenant: input.tenant, event_id: input.eventId },
   };
+}
+
+/** Highest stored offset + 1 per partition of one log topic: rows (partition, next), `next` as decimal text. */
+export function nextOffsetsQuery(topic: string): SqlQuery {
+  return {
+    sql: 'SELECT source_partition AS partition, toString(max(source_offset) + 1) AS next FROM usage_events WHERE source_topic = {topic:String} GROUP BY source_partition',
+    params: { topic },
+  };
+}
+
+/** Rows stored in `usage_events` (every version and cancellation): one row, `n` as decimal text. */
+export function eventRowCountQuery(): SqlQuery {
+  return { sql: 'SELECT toString(count()) AS n FROM usage_events' };
 }

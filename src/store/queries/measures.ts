@@ -30,6 +30,16 @@ export type TotalsMeasures = TokenTotals &
     ttft_ms_count: string;
   };
 
+/** The name of one measure, the same in every query and table. */
+export type MeasureName = keyof TotalsMeasures;
+
+/**
+ * A row holding the measure columns as a usage query returns them: counts,
+ * token sums and decimals as text; latency sums as numbers or text (the
+ * type of a sum differs between raw events and rollups).
+ */
+export type MeasureRow = Readonly<Record<string, unknown>>;
+
 /** Measure names in output order. */
 export const MEASURE_NAMES: readonly string[] = [
   'events',

@@ -204,7 +204,7 @@ forEachAdapter('budget engine', ({ name, make }) => {
     expect((await engine.apply(b2)).crossings).toEqual([]);
     expect((await engine.apply(b1)).crossings).toEqual([]);
     const body = crossed.crossings[0]?.body;
-    expect(body).toMatchObject({ budget_id: 'user-monthly', tenant: 'acme', subject: { tenant: 'acme', user: 'al' }, threshold: 80, used: '8.6', limit: '10', percentage: 86, exceeded: false });
+    expect(body).toMatchObject({ budget_id: 'user-monthly', tenant: 'acme', subject: { tenant: 'acme', user_id: 'al' }, threshold: 80, used: '8.6', limit: '10', percentage: 86, exceeded: false });
     expect(crossed.crossings[0]?.tenant).toBe('acme');
   });
 

@@ -1,15 +1,12 @@
 /**
- * Query objects pin their SQL text (in __snapshots__/*.sql, reviewed like
- * code) and bind every value: no caller-supplied text ever appears in SQL.
+ * The store's usage query objects, fed the specs the analytics service builds
+ * from API parameters, pin their SQL text (in __snapshots__/*.sql, reviewed
+ * like code) and bind every value: no caller-supplied text ever appears in SQL.
  */
 import { describe, expect, it } from 'vitest';
 import { parseBreakdown, parseLatency, parseRecords, parseSession, parseSummary, parseTimeseries } from '../../../src/analytics/inputs.js';
-import { summaryQuery } from '../../../src/analytics/queries/summary.js';
-import { breakdownQuery } from '../../../src/analytics/queries/breakdown.js';
-import { timeseriesQuery } from '../../../src/analytics/queries/timeseries.js';
-import { recordsQuery } from '../../../src/analytics/queries/records.js';
-import { sessionQuery } from '../../../src/analytics/queries/session.js';
-import { latencyQuery } from '../../../src/analytics/queries/latency.js';
+import { breakdownSpec, latencySpec, recordsSpec, sessionSpec, summarySpec, timeseriesSpec } from '../../../src/analytics/specs.js';
+import { breakdownQuery, latencyQuery, recordsQuery, sessionQuery, summaryQuery, timeseriesQuery } from '../../../src/store/usage/index.js';
 
 const NOW = Date.parse('2025-03-20T10:17:00Z');
 const EVIL = "x' OR 1=1 --";
@@ -20,14 +17,14 @@ function expectBound(sql: string, ...values: string[]): void {
 
 describe('summary query', () => {
   it('reads one daily-rollup segment for a UTC day range, per model', async () => {
-    const q = summaryQuery(parseSummary({ from: '2025-03-01', to: '2025-03-08' }, NOW), 'acme');
+    const q = summaryQuery(summarySpec(parseSummary({ from: '2025-03-01', to: '2025-03-08' }, NOW), 'acme'));
     await expect(q.sql).toMatchFileSnapshot('__snapshots__/summary-daily.sql');
     expect(q.params).toEqual({ tenant: 'acme', s0_from: '2025-03-01', s0_to: '2025-03-08' });
     expect(q.plan.segments).toEqual([{ source: 'daily', from: Date.parse('2025-03-01T00:00:00Z'), to: Date.parse('2025-03-08T00:00:00Z') }]);
   });
 
   it('cuts the default range (30 days up to now) into raw, 15m, hourly, daily, hourly, 15m, raw', async () => {
-    const q = summaryQuery(parseSummary({}, NOW), null);
+    const q = summaryQuery(summarySpec(parseSummary({}, NOW), null));
     await expect(q.sql).toMatchFileSnapshot('__snapshots__/summary-segments.sql');
     expect(q.plan.segments.map((s) => s.source)).toEqual(['raw', '15m', 'hourly', 'daily', 'hourly', '15m', 'raw']);
     expect(q.params).toEqual({
@@ -42,7 +39,7 @@ describe('summary query', () => {
   });
 
   it('binds every filter; tags and sessions send the range to raw events', async () => {
-    const q = summaryQuery(parseSummary({ from: '2025-03-01', to: '2025-03-08', user_id: [EVIL, 'u2'], group: 'g', agent: 'a', feature: 'f', provider: 'p', model: 'openai/gpt-4o', api_key_id: 'k', status: 'error', priced: 'false', tag: [`env=${EVIL}`, 'team=x'], session_id: 's' }, NOW), EVIL);
+    const q = summaryQuery(summarySpec(parseSummary({ from: '2025-03-01', to: '2025-03-08', user_id: [EVIL, 'u2'], group: 'g', agent: 'a', feature: 'f', provider: 'p', model: 'openai/gpt-4o', api_key_id: 'k', status: 'error', priced: 'false', tag: [`env=${EVIL}`, 'team=x'], session_id: 's' }, NOW), EVIL));
     await expect(q.sql).toMatchFileSnapshot('__snapshots__/summary-filters.sql');
     expectBound(q.sql, EVIL, 'openai/gpt-4o', 'env', 'team');
     expect(q.params).toMatchObject({ tenant: EVIL, user_id: [EVIL, 'u2'], model: ['openai/gpt-4o'], priced: false, tag_key_0: 'env', tag_value_0: EVIL, tag_key_1: 'team', tag_value_1: 'x', session_id: ['s'] });
@@ -52,20 +49,20 @@ describe('summary query', () => {
 
 describe('breakdown query', () => {
   it('two dimensions and a Kolkata day bucket: 15-minute rollup, window-ranked top-N, other rows', async () => {
-    const q = breakdownQuery(parseBreakdown({ by: 'model_key,user_id', bucket: 'day', tz: 'Asia/Kolkata', from: '2025-03-01', to: '2025-03-03', limit: '5', sort: 'total_tokens' }, NOW), 'acme');
+    const q = breakdownQuery(breakdownSpec(parseBreakdown({ by: 'model_key,user_id', bucket: 'day', tz: 'Asia/Kolkata', from: '2025-03-01', to: '2025-03-03', limit: '5', sort: 'total_tokens' }, NOW), 'acme'));
     await expect(q.sql).toMatchFileSnapshot('__snapshots__/breakdown-two-dims-bucket.sql');
     expect(q.params).toEqual({ tenant: 'acme', s0_from: '2025-02-28 18:30:00', s0_to: '2025-03-02 18:30:00', tz: 'Asia/Kolkata', limit: 5 });
   });
 
   it('one dimension, no bucket, ascending', async () => {
-    const q = breakdownQuery(parseBreakdown({ by: 'group', from: '2025-03-01', to: '2025-03-02', order: 'asc', sort: 'requests' }, NOW), null);
+    const q = breakdownQuery(breakdownSpec(parseBreakdown({ by: 'group', from: '2025-03-01', to: '2025-03-02', order: 'asc', sort: 'requests' }, NOW), null));
     await expect(q.sql).toMatchFileSnapshot('__snapshots__/breakdown-group-asc.sql');
     expect(q.sql).toContain('group_id AS dim_0');
     expect(q.params).toEqual({ s0_from: '2025-03-01', s0_to: '2025-03-02', limit: 100 });
   });
 
   it('a bucket alone: New York weeks from the hourly rollup', async () => {
-    const q = breakdownQuery(parseBreakdown({ bucket: 'week', tz: 'America/New_York', from: '2025-03-03', to: '2025-03-17' }, NOW), 'acme');
+    const q = breakdownQuery(breakdownSpec(parseBreakdown({ bucket: 'week', tz: 'America/New_York', from: '2025-03-03', to: '2025-03-17' }, NOW), 'acme'));
     await expect(q.sql).toMatchFileSnapshot('__snapshots__/breakdown-week-new-york.sql');
     expect(q.plan.segments.map((s) => s.source)).toEqual(['hourly']);
     expect(q.params).toMatchObject({ s0_from: '2025-03-03 05:00:00', s0_to: '2025-03-17 04:00:00', tz: 'America/New_York' });
@@ -76,27 +73,27 @@ describe('timeseries query', () => {
   it('is the bucketed breakdown stacked by one dimension', () => {
     const ts = parseTimeseries({ bucket: 'hour', stack_by: 'agent', measure: 'cost_total', limit: '3', from: '2025-03-01', to: '2025-03-02' }, NOW);
     const b = parseBreakdown({ bucket: 'hour', by: 'agent', sort: 'cost_total', limit: '3', from: '2025-03-01', to: '2025-03-02' }, NOW);
-    expect(timeseriesQuery(ts, 'acme')).toEqual(breakdownQuery(b, 'acme'));
+    expect(timeseriesQuery(timeseriesSpec(ts, 'acme'))).toEqual(breakdownQuery(breakdownSpec(b, 'acme')));
   });
 });
 
 describe('records, session and latency queries read raw events', () => {
   it('records: keyset page after a position, newest first, one extra row', async () => {
-    const q = recordsQuery(parseRecords({ from: '2025-03-01', to: '2025-03-02', limit: '25', tag: 'env=prod' }, NOW), 'acme', { occurredAt: '2025-03-01 12:00:00.000', eventId: EVIL });
+    const q = recordsQuery(recordsSpec(parseRecords({ from: '2025-03-01', to: '2025-03-02', limit: '25', tag: 'env=prod' }, NOW), 'acme'), { occurredAt: '2025-03-01 12:00:00.000', eventId: EVIL });
     await expect(q.sql).toMatchFileSnapshot('__snapshots__/records.sql');
     expectBound(q.sql, EVIL);
     expect(q.params).toMatchObject({ tenant: 'acme', after_at: '2025-03-01 12:00:00.000', after_id: EVIL, limit: 26 });
   });
 
   it('session: one row of measures and the ids seen; unbounded without a range', async () => {
-    const q = sessionQuery(parseSession(EVIL, {}), 'acme');
+    const q = sessionQuery(sessionSpec(parseSession(EVIL, {}), 'acme'));
     await expect(q.sql).toMatchFileSnapshot('__snapshots__/session.sql');
     expect(q.params).toEqual({ tenant: 'acme', session: EVIL });
     expectBound(q.sql, EVIL);
   });
 
   it('latency: exact quantiles per group and overall (GROUPING SETS)', async () => {
-    const q = latencyQuery(parseLatency({ by: 'provider', from: '2025-03-01', to: '2025-03-02' }, NOW), null);
+    const q = latencyQuery(latencySpec(parseLatency({ by: 'provider', from: '2025-03-01', to: '2025-03-02' }, NOW), null));
     await expect(q.sql).toMatchFileSnapshot('__snapshots__/latency.sql');
     expect(q.sql).toContain('quantilesExactInclusive(0.5, 0.95, 0.99)(duration_ms)');
     expect(q.params).toEqual({ from: '2025-03-01 00:00:00.000', to: '2025-03-02 00:00:00.000' });

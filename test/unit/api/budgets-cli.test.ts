@@ -15,7 +15,7 @@ describe('tally budgets add flags', () => {
     });
     expect(body).toEqual({
       id: 'team-a', name: 'Team A', metric: 'cost', limit: '250.00', period: 'monthly', timezone: 'America/New_York', enforcement: 'soft',
-      thresholds: [50, 80, 100], approaching: 75, scope: { tenant: 'acme', user: '*', group: 'team-a' }, metadata: { owner: 'finance', cc: 'a=b' },
+      thresholds: [50, 80, 100], approaching: 75, scope: { tenant: 'acme', user_id: '*', group: 'team-a' }, metadata: { owner: 'finance', cc: 'a=b' },
     });
     expect(parseBudget(body).limit).toBe('250');
   });
@@ -59,14 +59,14 @@ describe('tables', () => {
   it('align budgets and statuses', () => {
     const b = parseBudget({ id: 'a', name: 'A', metric: 'cost', limit: '1234.5', period: 'rolling', window: '24h', scope: { tenant: '*', user: '*' } });
     expect(budgetsTable([b])).toBe(
-      'id  name  metric     limit  period      scope            enforcement  thresholds\n' +
-      '--  ----  ------  --------  ----------  ---------------  -----------  ----------\n' +
-      'a   A     cost    $1,234.5  rolling 1d  tenant=*,user=*  hard         50/80/100\n',
+      'id  name  metric     limit  period      scope               enforcement  thresholds\n' +
+      '--  ----  ------  --------  ----------  ------------------  -----------  ----------\n' +
+      'a   A     cost    $1,234.5  rolling 1d  tenant=*,user_id=*  hard         50/80/100\n',
     );
     const table = statusTable([{
-      budget_id: 'a', name: 'A', metric: 'cost', token_class: null, enforcement: 'hard', period: 'daily', timezone: 'UTC', window: null, subject: { user: 'bob' },
+      budget_id: 'a', name: 'A', metric: 'cost', token_class: null, enforcement: 'hard', period: 'daily', timezone: 'UTC', window: null, subject: { user_id: 'bob' },
       used: null, reserved: null, limit: '5', remaining: null, percentage: null, exceeded: true, approaching: false, period_start: 'x', resets_at: 'y',
     }]);
-    expect(table.split('\n')[2]).toMatch(/^a\s+user=bob\s+—\s+—\s+\$5\s+—\s+—\s+exceeded\s+daily\s+y$/);
+    expect(table.split('\n')[2]).toMatch(/^a\s+user_id=bob\s+—\s+—\s+\$5\s+—\s+—\s+exceeded\s+daily\s+y$/);
   });
 });

@@ -13,6 +13,8 @@ import { HealthState } from '../../../src/core/health.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { createMetrics } from '../../../src/core/metrics.js';
 import { priced } from '../budgets/fixtures.js';
+import { openBackend, warningTexts } from '../../../src/cli/commands/budgets-backend.js';
+import { dimensionsOf } from '../../../src/cli/commands/budgets.js';
 
 const PLATFORM = 'sk_platform_admin_0123456';
 const ACME = 'sk_acme_admin_00123456789';
@@ -111,7 +113,7 @@ describe('tenant isolation', () => {
     const check = await call('POST', '/v1/quota/check', ACME, { subject: { user_id: 'bob' } });
     expect(check.statusCode).toBe(200);
     const byId = Object.fromEntries(check.json().budgets.map((s: { budget_id: string }) => [s.budget_id, s]));
-    expect(byId.a).toMatchObject({ used: '2', shared: false, subject: { user: 'bob' } });
+    expect(byId.a).toMatchObject({ used: '2', shared: false, subject: { user_id: 'bob' } });
     expect(byId.shared).toMatchObject({ used: null, remaining: null, percentage: null, shared: true, limit: '1000' });
     expect(byId.g).toBeUndefined();
     const platform = await call('POST', '/v1/quota/check', PLATFORM, { subject: { tenant: 'acme', user_id: 'bob' } });
@@ -130,7 +132,7 @@ describe('tenant isolation', () => {
     expect((await call('PUT', '/v1/tiers/free', ACME, tier)).statusCode).toBe(403);
     const put = await call('PUT', '/v1/tiers/free', PLATFORM, tier);
     expect(put.statusCode).toBe(200);
-    expect(put.json().budgets[0]).toMatchObject({ id: 'tier:free:daily', scope: { tenant: '*', user: '*' } });
+    expect(put.json().budgets[0]).toMatchObject({ id: 'tier:free:daily', scope: { tenant: '*', user_id: '*' } });
     expect((await call('PUT', '/v1/tiers/premium', PLATFORM, { budgets: [{ key: 'daily', metric: 'cost', limit: '50', period: 'daily' }] })).statusCode).toBe(200);
     expect((await call('PUT', '/v1/users/bob/tier', ACME, { tier: 'premium' })).statusCode).toBe(403);
     expect((await call('PUT', '/v1/users/bob/tier', PLATFORM, { tier: 'premium' })).json().error.details.errors).toEqual([{ path: 'tenant', reason: expect.any(String) }]);
@@ -160,7 +162,7 @@ describe('statuses and quota', () => {
     await spend('acme', 'bob', '7', 1);
     const need = await call('GET', '/v1/budgets/per-user/status?tenant=acme', PLATFORM);
     expect(need.statusCode).toBe(400);
-    expect(need.json().error.details.errors).toEqual([{ path: 'subject.user', reason: expect.stringMatching(/per user/) }]);
+    expect(need.json().error.details.errors).toEqual([{ path: 'subject.user_id', reason: expect.stringMatching(/per user/) }]);
     const s = await call('GET', '/v1/budgets/per-user/status?user_id=bob', ACME_READ);
     expect(s.json()).toMatchObject({ budget_id: 'per-user', used: '7', limit: '10', remaining: '3', percentage: 70, exceeded: false, approaching: false, period_start: '2026-03-10T00:00:00.000Z', resets_at: '2026-03-11T00:00:00.000Z' });
     expect(s.json()).not.toHaveProperty('blocking'); // a status, not a check
@@ -217,6 +219,105 @@ describe('statuses and quota', () => {
     expect((await call('POST', '/v1/quota/settle', ACME_READ, { reservation_id: 'nope' })).statusCode).toBe(404);
     expect((await call('POST', '/v1/quota/settle', ACME_READ, {})).json().error.details.errors).toEqual([{ path: 'reservation_id', reason: expect.any(String) }]);
     expect((await call('POST', '/v1/quota/reserve', ACME_READ, { subject: {}, ttl_seconds: -1 })).statusCode).toBe(400);
+  });
+});
+
+describe('one vocabulary: scopes and subjects in the event names', () => {
+  const perUser = { name: 'per user', metric: 'cost', limit: '10', period: 'daily' } as const;
+  const warningOf = (r: LightMyRequestResponse): string[] => [r.headers.warning ?? []].flat().map(String);
+
+  it('a budget scoped {tenant, user_id} counts a user\'s events and reports its status, without warnings', async () => {
+    const created = await call('POST', '/v1/budgets', PLATFORM, { id: 'pu', ...perUser, scope: { tenant: 'acme', user_id: '*' } });
+    expect(created.statusCode).toBe(201);
+    expect(created.json().scope).toEqual({ tenant: 'acme', user_id: '*' });
+    expect(created.headers.warning).toBeUndefined();
+    await spend('acme', 'bob', '2.5', 1);
+    await spend('acme', 'amy', '1', 2);
+    const status = await call('GET', '/v1/budgets/pu/status?user_id=bob', ACME_READ);
+    expect(status.json()).toMatchObject({ budget_id: 'pu', used: '2.5', remaining: '7.5', subject: { user_id: 'bob' } });
+    expect(status.headers.warning).toBeUndefined();
+    const check = await call('POST', '/v1/quota/check', ACME_READ, { subject: { user_id: 'amy' }, estimate: { cost: '1' } });
+    expect(check.json()).toMatchObject({ allowed: true, budgets: [{ budget_id: 'pu', used: '1', subject: { user_id: 'amy' } }] });
+    expect(check.json()).not.toHaveProperty('warnings');
+    expect((await call('GET', '/v1/budgets/pu', ACME_READ)).json().scope).toEqual({ tenant: 'acme', user_id: '*' });
+  });
+
+  it('the legacy user and api_key still work, each use answered with a Warning: 299 header', async () => {
+    const created = await call('POST', '/v1/budgets', ACME, { id: 'old', ...perUser, scope: { user: '*', api_key: 'k1' } });
+    expect(created.statusCode).toBe(201);
+    expect(created.json().scope).toEqual({ tenant: 'acme', user_id: '*', api_key_id: 'k1' });
+    expect(warningOf(created)).toEqual([
+      '299 - "scope.user: user is deprecated, write user_id (user is read until tally 0.3)"',
+      '299 - "scope.api_key: api_key is deprecated, write api_key_id (api_key is read until tally 0.3)"',
+    ]);
+    await engine.apply({ topic: 'usage.raw', partition: 0, events: [priced({ id: 'k', tenant: 'acme', user: 'bob', apiKey: 'k1', cost: '4', at: now - 1000, offset: 1 })] });
+
+    const status = await call('GET', '/v1/budgets/old/status?user=bob', ACME_READ);
+    expect(status.json()).toMatchObject({ used: '4', subject: { user_id: 'bob' } });
+    expect(warningOf(status)).toEqual(['299 - "user: user is deprecated, write user_id (user is read until tally 0.3)"']);
+    const all = await call('GET', '/v1/budgets:status?user=bob&api_key=k1', ACME_READ);
+    expect(all.json().statuses.map((x: { budget_id: string }) => x.budget_id)).toEqual(['old']);
+    expect(all.json().warnings).toEqual(['user: user is deprecated, write user_id (user is read until tally 0.3)', 'api_key: api_key is deprecated, write api_key_id (api_key is read until tally 0.3)']);
+    expect(warningOf(all)).toHaveLength(2);
+
+    const check = await call('POST', '/v1/quota/check', ACME_READ, { subject: { user: 'bob', api_key: 'k1' }, estimate: { cost: '7' } });
+    expect(check.statusCode).toBe(429);
+    expect(check.json()).toMatchObject({ allowed: false, budgets: [{ budget_id: 'old', used: '4', subject: { user_id: 'bob' } }], warnings: [expect.stringMatching(/^subject\.user: /), expect.stringMatching(/^subject\.api_key: /)] });
+    expect(warningOf(check)).toEqual([expect.stringMatching(/^299 - "subject\.user: /), expect.stringMatching(/^299 - "subject\.api_key: /)]);
+    const reserve = await call('POST', '/v1/quota/reserve', ACME_READ, { subject: { user: 'bob', api_key: 'k1' }, estimate: { cost: '1' } });
+    expect(reserve.json()).toMatchObject({ granted: true, warnings: [expect.stringMatching(/^subject\.user: /), expect.stringMatching(/^subject\.api_key: /)] });
+
+    const put = await call('PUT', '/v1/budgets/old', ACME, { ...perUser, scope: { user: '*' } });
+    expect(put.json().scope).toEqual({ tenant: 'acme', user_id: '*' });
+    expect(warningOf(put)).toEqual([expect.stringMatching(/^299 - "scope\.user: /)]);
+    const tier = await call('PUT', '/v1/tiers/free', PLATFORM, { budgets: [{ key: 'daily', metric: 'cost', limit: '1', period: 'daily', scope: { api_key: '*' } }] });
+    expect(tier.json().budgets[0].scope).toEqual({ tenant: '*', user_id: '*', api_key_id: '*' });
+    expect(warningOf(tier)).toEqual([expect.stringMatching(/^299 - "budgets\[0\]\.scope\.api_key: /)]);
+  });
+
+  it('the CLI over HTTP (--url) sends user_id and prints the API\'s warnings', async () => {
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    const warnings: string[] = [];
+    const backend = await openBackend({ url, apiKey: PLATFORM }, { rebuild: false, warn: (t) => warnings.push(t) });
+    expect((await backend.create({ id: 'new', ...perUser, scope: { tenant: 'acme', user_id: '*' } }, true)).budget.scope).toEqual({ tenant: 'acme', user_id: '*' });
+    expect(warnings).toEqual([]);
+    expect((await backend.create({ id: 'old', ...perUser, scope: { tenant: 'acme', user: '*' } }, true)).budget.scope).toEqual({ tenant: 'acme', user_id: '*' });
+    expect(warnings).toEqual(['scope.user: user is deprecated, write user_id (user is read until tally 0.3)']);
+    await spend('acme', 'bob', '6', 1);
+    const bob = dimensionsOf({ tenant: 'acme', user: 'bob' });
+    expect(await backend.status('new', bob)).toMatchObject({ used: '6', subject: { user_id: 'bob' } });
+    expect((await backend.statuses(bob)).map((x) => [x.budget_id, x.subject])).toEqual([['new', { user_id: 'bob' }], ['old', { user_id: 'bob' }]]);
+    expect((await backend.check(bob, { cost: '5' })).exceeded).toEqual(['new', 'old']);
+    expect(warnings).toHaveLength(1);
+    await backend.close();
+    expect(warningTexts('299 - "a: x", 299 - "say \\"hi\\" \\\\ ok"')).toEqual(['a: x', 'say "hi" \\ ok']);
+    expect(warningTexts(null)).toEqual([]);
+  });
+
+  it('both names of one dimension are a field error', async () => {
+    const both = await call('POST', '/v1/budgets', PLATFORM, { ...perUser, scope: { tenant: 'acme', user: '*', user_id: '*' } });
+    expect(both.statusCode).toBe(400);
+    expect(both.json().error).toMatchObject({ code: 'BUDGET_INVALID', details: { errors: [{ path: 'scope.user', reason: 'give user_id only (user is its deprecated name)' }] } });
+  });
+
+  it('the OpenAPI document lists the event names and marks the legacy ones deprecated', async () => {
+    type Schema = { properties: Record<string, { deprecated?: boolean }>; description?: string };
+    type Op = { parameters?: { name: string; deprecated?: boolean }[]; requestBody?: { content: Record<string, { schema: { properties: Record<string, Schema> } }> }; responses: Record<string, { content?: Record<string, { schema: { properties: Record<string, Schema> } }> }> };
+    const doc = (await app.inject('/openapi.json')).json() as { paths: Record<string, Record<string, Op>> };
+    const create = doc.paths['/v1/budgets']?.post as Op;
+    const inputScope = create.requestBody?.content['application/json']?.schema.properties.scope as Schema;
+    expect(Object.keys(inputScope.properties)).toEqual(['tenant', 'user_id', 'group', 'model', 'provider', 'agent', 'feature', 'api_key_id', 'user', 'api_key']);
+    expect(Object.entries(inputScope.properties).filter(([, p]) => p.deprecated).map(([n]) => n)).toEqual(['user', 'api_key']);
+    const outputScope = create.responses['201']?.content?.['application/json']?.schema.properties.scope as Schema;
+    expect(Object.keys(outputScope.properties)).toEqual(['tenant', 'user_id', 'group', 'model', 'provider', 'agent', 'feature', 'api_key_id']);
+    const tierScope = (doc.paths['/v1/tiers/{name}']?.put?.requestBody?.content['application/json']?.schema.properties.budgets as unknown as { items: { properties: { scope: Schema } } }).items.properties.scope;
+    expect(Object.entries(tierScope.properties).filter(([, p]) => p.deprecated).map(([n]) => n)).toEqual(['user', 'api_key']);
+    const subject = doc.paths['/v1/quota/check']?.post?.requestBody?.content['application/json']?.schema.properties.subject as Schema;
+    expect(Object.entries(subject.properties).filter(([, p]) => p.deprecated).map(([n]) => n)).toEqual(['user', 'api_key']);
+    expect(subject.properties.user_id?.deprecated).toBeUndefined();
+    const query = doc.paths['/v1/budgets:status']?.get?.parameters ?? [];
+    expect(query.filter((q) => q.deprecated).map((q) => q.name)).toEqual(['user', 'api_key']);
+    expect(query.filter((q) => !q.deprecated).map((q) => q.name)).toEqual(['tenant', 'user_id', 'group', 'model', 'provider', 'agent', 'feature', 'api_key_id']);
   });
 });
 

@@ -56,9 +56,9 @@ describe('budget engine (memory)', () => {
 
   it('status needs the per-value dimensions; unknown budgets are BUDGET_NOT_FOUND', async () => {
     const engine = new BudgetEngine({ counters: new MemoryCounterStore(), budgets: new StaticBudgetSource(state([{ id: 'pu', name: 'pu', metric: 'requests', limit: 5, period: 'daily', scope: { tenant: '*', user: '*' } }])) });
-    await expect(engine.status('pu', { tenant: 'acme' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { errors: [{ path: 'subject.user' }] } });
+    await expect(engine.status('pu', { tenant: 'acme' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { errors: [{ path: 'subject.user_id' }] } });
     await expect(engine.status('nope')).rejects.toMatchObject({ code: 'BUDGET_NOT_FOUND' });
-    expect(await engine.status('pu', { tenant: 'acme', user: 'bob' })).toMatchObject({ used: '0', limit: '5', subject: { tenant: 'acme', user: 'bob' } });
+    expect(await engine.status('pu', { tenant: 'acme', user: 'bob' })).toMatchObject({ used: '0', limit: '5', subject: { tenant: 'acme', user_id: 'bob' } });
     expect(await engine.statuses()).toEqual([]);
   });
 

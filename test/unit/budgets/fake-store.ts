@@ -1,38 +1,58 @@
 /**
  * A fake analytics store for reconcile unit tests: it keeps `usage_events`
- * rows in memory and evaluates the budget query objects (recognised by their
- * `/* tally:budgets.<name> *\/` tag) from their bound parameters, with the
- * semantics of the SQL: FINAL keeps the highest row_version per
- * (tenant, event_id); sums count rows with sign = 1 only, but cancelled events
- * still yield their group. The real SQL runs against chDB in
- * test/integration/budgets/reconcile-store.test.ts.
+ * rows in memory and implements the store's operations reconcile uses — the
+ * counter source (`counters`: sums, maxOffsets, tenants) — plus
+ * `events.insertRows` to put rows in, with the semantics of the real SQL:
+ * sums read the current version of each event (the highest row_version per
+ * (tenant, event_id), as FINAL does) and count rows with sign = 1 only, but a
+ * cancelled event still yields its group; max offsets and tenants read every
+ * row. The real SQL runs against chDB in test/integration/budgets/.
  */
-import type { AnalyticsStore, SqlExecutor, SqlQuery } from '../../../src/store/types.js';
+import { TOKEN_CLASSES, type TokenClass } from '../../../src/core/classes.js';
+import { countedModel, type ScopeDimension } from '../../../src/core/dimensions.js';
+import { parseUsd, type Money } from '../../../src/core/money.js';
+import type { SourcePosition } from '../../../src/pipeline/types.js';
 import type { UsageEventRow } from '../../../src/store/event-row.js';
-import { formatUsd, parseUsd } from '../../../src/core/money.js';
-import { TOKEN_CLASSES } from '../../../src/core/classes.js';
+import type { CounterSourceOperations, UsageSums, UsageSumsInput } from '../../../src/store/operations/counter-source.js';
+import type { EventOperations } from '../../../src/store/operations/events.js';
+import { globToRe2 } from '../../../src/store/queries/counter-source.js';
 
 type Row = UsageEventRow;
+type Read = keyof CounterSourceOperations;
 
-const DIM_COLUMN: Record<string, (r: Row) => string> = {
-  user: (r) => r.user_id, group: (r) => r.group_id, model: (r) => (r.model_key !== '' ? r.model_key : r.model), provider: (r) => r.provider,
-  agent: (r) => r.agent, feature: (r) => r.feature, api_key: (r) => r.api_key_id, tenant: (r) => r.tenant,
+const VALUE_OF: Readonly<Record<ScopeDimension, (r: Row) => string>> = {
+  tenant: (r) => r.tenant, user_id: (r) => r.user_id, group: (r) => r.group_id, model: (r) => countedModel(r.model_key, r.model),
+  provider: (r) => r.provider, agent: (r) => r.agent, feature: (r) => r.feature, api_key_id: (r) => r.api_key_id,
 };
 
 const ms = (text: string): number => Date.parse(`${text.replace(' ', 'T')}Z`);
 
-export class FakeStore implements AnalyticsStore, SqlExecutor {
-  readonly kind = 'chdb' as const;
-  /** The fake is its own executor. */
-  get sql(): SqlExecutor {
-    return this;
-  }
-  readonly database = 'fake';
+export class FakeStore {
   readonly rows: Row[] = [];
-  /** Runs before each query (e.g. to let a "processor" apply meanwhile). */
-  beforeQuery: ((tag: string) => Promise<void>) | null = null;
-  readonly queries: string[] = [];
+  /** Runs before each read (e.g. to let a "processor" apply meanwhile). */
+  beforeRead: ((op: Read) => Promise<void>) | null = null;
+  /** The reads made, in order. */
+  readonly reads: Read[] = [];
 
+  readonly events: Pick<EventOperations, 'insertRows'> = {
+    insertRows: async (rows) => {
+      this.rows.push(...rows);
+    },
+  };
+
+  readonly counters: CounterSourceOperations = {
+    sums: (input) => this.read('sums', () => this.sums(input)),
+    maxOffsets: (tenant) => this.read('maxOffsets', () => this.maxOffsets(tenant)),
+    tenants: (from, to) => this.read('tenants', () => this.tenants(from, to)),
+  };
+
+  private async read<T>(op: Read, run: () => T): Promise<T> {
+    this.reads.push(op);
+    if (this.beforeRead) await this.beforeRead(op);
+    return run();
+  }
+
+  /** The current version of each event (FINAL): the highest row_version, the last inserted among equals. */
   private final(): Row[] {
     const latest = new Map<string, Row>();
     for (const r of this.rows) {
@@ -43,84 +63,55 @@ export class FakeStore implements AnalyticsStore, SqlExecutor {
     return [...latest.values()];
   }
 
-  async query<T extends object>(q: SqlQuery): Promise<T[]> {
-    const tag = /\/\* tally:budgets\.(\w+) \*\//.exec(q.sql)?.[1] ?? '';
-    this.queries.push(tag);
-    if (this.beforeQuery) await this.beforeQuery(tag);
-    const p = (q.params ?? {}) as Record<string, unknown>;
-    switch (tag) {
-      case 'max_offsets': {
-        const out = new Map<string, { topic: string; partition: number; max_offset: string }>();
-        for (const r of this.rows) {
-          if (r.source_topic === '' || (p.tenant !== undefined && r.tenant !== p.tenant)) continue;
-          const k = `${r.source_topic}\n${r.source_partition}`;
-          const cur = out.get(k);
-          if (!cur || BigInt(r.source_offset) > BigInt(cur.max_offset)) out.set(k, { topic: r.source_topic, partition: r.source_partition, max_offset: r.source_offset });
-        }
-        return [...out.values()] as T[];
-      }
-      case 'tenants': {
-        const from = ms(String(p.from));
-        const to = ms(String(p.to));
-        return [...new Set(this.rows.filter((r) => ms(r.occurred_at) >= from && ms(r.occurred_at) < to).map((r) => r.tenant))].sort().map((tenant) => ({ tenant })) as T[];
-      }
-      case 'sums':
-        return this.sums(q.sql, p) as T[];
-      default:
-        throw new Error(`fake store: unknown query ${q.sql.slice(0, 60)}`);
+  private maxOffsets(tenant: string | null): SourcePosition[] {
+    const out = new Map<string, SourcePosition>();
+    for (const r of this.rows) {
+      if (r.source_topic === '' || (tenant !== null && r.tenant !== tenant)) continue;
+      const k = `${r.source_topic}\n${r.source_partition}`;
+      const cur = out.get(k);
+      if (!cur || BigInt(r.source_offset) > BigInt(cur.offset)) out.set(k, { topic: r.source_topic, partition: r.source_partition, offset: r.source_offset });
     }
+    return [...out.values()].sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
   }
 
-  private sums(sql: string, p: Record<string, unknown>): Record<string, string>[] {
-    const each = [...sql.matchAll(/ AS d_(\w+)/g)].map((m) => m[1] as string);
-    const from = ms(String(p.from));
-    const to = ms(String(p.to));
-    const topics = p.fence_topics as string[];
-    const partitions = p.fence_partitions as number[];
-    const offsets = (p.fence_offsets as bigint[]).map(String);
-    const groups = new Map<string, { dims: Record<string, string>; bucket: number; rows: Row[] }>();
+  private tenants(from: number, to: number): string[] {
+    return [...new Set(this.rows.filter((r) => ms(r.occurred_at) >= from && ms(r.occurred_at) < to).map((r) => r.tenant))].sort();
+  }
+
+  private matches(r: Row, input: UsageSumsInput): boolean {
+    const at = ms(r.occurred_at);
+    if (at < input.from || at >= input.to) return false;
+    if (input.tenant !== null && r.tenant !== input.tenant) return false;
+    for (const d of input.dims) {
+      const value = VALUE_OF[d.dim](r);
+      if (d.kind === 'literal' && value !== d.value) return false;
+      if (d.kind === 'pattern' && !new RegExp(globToRe2(d.value), 's').test(value)) return false;
+      if (d.kind === 'each' && value === '') return false;
+    }
+    if (r.source_topic === '') return true;
+    const fence = input.fence.find((f) => f.topic === r.source_topic && f.partition === r.source_partition);
+    return fence !== undefined && BigInt(r.source_offset) <= BigInt(fence.offset);
+  }
+
+  private sums(input: UsageSumsInput): UsageSums[] {
+    const each = input.dims.filter((d) => d.kind === 'each').map((d) => d.dim);
+    type Group = { dims: Partial<Record<ScopeDimension, string>>; bucket: number; rows: Row[] };
+    const groups = new Map<string, Group>();
     for (const r of this.final()) {
-      const at = ms(r.occurred_at);
-      if (at < from || at >= to) continue;
-      if (p.tenant !== undefined && r.tenant !== p.tenant) continue;
-      let ok = true;
-      for (const [name, value] of Object.entries(p)) {
-        const dim = name.slice(name.indexOf('_') + 1);
-        if (name.startsWith('f_') && DIM_COLUMN[dim]?.(r) !== value) ok = false;
-        if (name.startsWith('re_') && !new RegExp(String(value), 's').test(DIM_COLUMN[dim]?.(r) ?? '')) ok = false;
-      }
-      for (const d of each) if ((DIM_COLUMN[d]?.(r) ?? '') === '') ok = false;
-      if (r.source_topic !== '') {
-        const i = topics.findIndex((t, j) => t === r.source_topic && partitions[j] === r.source_partition);
-        if (i < 0 || BigInt(r.source_offset) > BigInt(offsets[i] ?? '0')) ok = false;
-      }
-      if (!ok) continue;
-      const dims = Object.fromEntries(each.map((d) => [`d_${d}`, DIM_COLUMN[d]?.(r) ?? '']));
-      const bucket = Math.floor((at - Number(p.from_ms)) / Number(p.step));
+      if (!this.matches(r, input)) continue;
+      const dims = Object.fromEntries(each.map((d) => [d, VALUE_OF[d](r)]));
+      const bucket = Math.floor((ms(r.occurred_at) - input.from) / input.step);
       const k = JSON.stringify([dims, bucket]);
-      const g = groups.get(k) ?? { dims, bucket, rows: [] };
+      const g: Group = groups.get(k) ?? { dims, bucket, rows: [] };
       g.rows.push(r);
       groups.set(k, g);
     }
     return [...groups.values()].map((g) => {
       const live = g.rows.filter((r) => r.sign === 1);
-      const sum = (f: (r: Row) => string | number): string => live.reduce((a, r) => a + BigInt(f(r)), 0n).toString();
-      const out: Record<string, string> = { ...g.dims, bucket: String(g.bucket) };
-      out.cost = formatUsd(live.reduce((a, r) => a + parseUsd(r.cost_total), 0n));
-      out.tokens = sum((r) => r.total_tokens);
-      out.requests = sum((r) => r.requests);
-      for (const c of TOKEN_CLASSES) out[`t_${c}`] = sum((r) => r[`${c}_tokens`]);
-      return out;
+      const sum = (f: (r: Row) => string | number): bigint => live.reduce((a, r) => a + BigInt(f(r)), 0n);
+      const cost: Money = live.reduce((a, r) => a + parseUsd(r.cost_total), 0n);
+      const classes = Object.fromEntries(TOKEN_CLASSES.map((c) => [c, sum((r) => r[`${c}_tokens`])])) as Record<TokenClass, bigint>;
+      return { bucket: g.bucket, dims: g.dims, cost, tokens: sum((r) => r.total_tokens), requests: sum((r) => r.requests), classes };
     });
   }
-
-  async command(): Promise<void> {}
-
-  async insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
-    if (table !== 'usage_events') throw new Error(`fake store: no table ${table}`);
-    this.rows.push(...(rows as unknown as Row[]));
-  }
-
-  async ping(): Promise<void> {}
-  async close(): Promise<void> {}
 }

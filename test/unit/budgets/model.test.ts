@@ -20,9 +20,9 @@ describe('budget model', () => {
     const b = parseBudget({ ...base, scope: { user: '*', tenant: 'acme' }, metadata: { z: '1', a: '2' } });
     expect(b).toEqual({
       id: 'b1', name: 'Team', metric: 'cost', token_class: null, limit: '25', period: 'monthly', timezone: 'UTC', window: null,
-      scope: { tenant: 'acme', user: '*' }, enforcement: 'hard', thresholds: [50, 80, 100], approaching: 80, metadata: { a: '2', z: '1' }, tier: null,
+      scope: { tenant: 'acme', user_id: '*' }, enforcement: 'hard', thresholds: [50, 80, 100], approaching: 80, metadata: { a: '2', z: '1' }, tier: null,
     });
-    expect(Object.keys(b.scope)).toEqual(['tenant', 'user']);
+    expect(Object.keys(b.scope)).toEqual(['tenant', 'user_id']);
     expect(Object.keys(b.metadata)).toEqual(['a', 'z']);
     // Parsing the normalised form again changes nothing.
     expect(sameBudget(parseBudget(b), b)).toBe(true);

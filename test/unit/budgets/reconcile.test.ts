@@ -33,7 +33,7 @@ describe('reconcile', () => {
 
   /** What the processor does: store first, then counters. */
   async function process(events: PricedEvent[], partition = 0): Promise<void> {
-    await store.sql.insert('usage_events', events.map((e) => toEventRow(e)));
+    await store.events.insertRows(events.map((e) => toEventRow(e)));
     await engine.apply({ topic: 'usage.raw', partition, events });
   }
 
@@ -85,14 +85,14 @@ describe('reconcile', () => {
     await process([ev({ cost: '1' })]);
     await counters.clear();
     let injected = 0;
-    store.beforeQuery = async (tag) => {
-      if (tag === 'sums' && injected < 2) {
+    store.beforeRead = async (op) => {
+      if (op === 'sums' && injected < 2) {
         injected += 1;
         await process([ev({ cost: '1' })]);
       }
     };
     const r = await engine.reconcile(store, { budgetId: 'per-user' });
-    store.beforeQuery = null;
+    store.beforeRead = null;
     expect(r.retries).toBeGreaterThan(0);
     expect((await engine.status('per-user', { tenant: 'acme', user: 'bob' })).used).toBe('3');
   });
@@ -102,7 +102,7 @@ describe('reconcile', () => {
     await counters.clear();
     // The processor stored a batch but crashed before applying it to the counters.
     const pending = [ev({ cost: '2' }), ev({ cost: '4' })];
-    await store.sql.insert('usage_events', pending.map((e) => toEventRow(e)));
+    await store.events.insertRows(pending.map((e) => toEventRow(e)));
     await engine.reconcile(store);
     expect((await engine.status('per-user', { tenant: 'acme', user: 'bob' })).used).toBe('7');
     const redelivered = await engine.apply({ topic: 'usage.raw', partition: 0, events: pending });
@@ -127,7 +127,7 @@ describe('reconcile', () => {
     };
     const processor = new BudgetEngine({ counters, budgets: processorSource });
     const e = ev({ cost: '2', feature: 'chat' });
-    await store.sql.insert('usage_events', [toEventRow(e)]);
+    await store.events.insertRows([toEventRow(e)]);
     await processor.apply({ topic: 'usage.raw', partition: 0, events: [e] });
     expect(refreshed).toBe(1);
     expect((await api.status('per-feature', { tenant: 'acme', feature: 'chat' })).used).toBe('3');
@@ -140,7 +140,7 @@ describe('reconcile', () => {
     const rowA = toEventRow(a);
     const rowB = toEventRow(b);
     // amy's event is cancelled; bob's repriced to 1.5.
-    await store.sql.insert('usage_events', [cancellationOf(rowA), cancellationOf(rowB), { ...rowB, cost_total: '1.5', row_version: '3', sign: 1 }]);
+    await store.events.insertRows([cancellationOf(rowA), cancellationOf(rowB), { ...rowB, cost_total: '1.5', row_version: '3', sign: 1 }]);
     await engine.reconcile(store);
     expect((await engine.status('per-user', { tenant: 'acme', user: 'amy' })).used).toBe('0');
     expect((await engine.status('per-user', { tenant: 'acme', user: 'bob' })).used).toBe('1.5');
@@ -151,11 +151,11 @@ describe('reconcile', () => {
     await process(Array.from({ length: 12 }, (_, i) => ev({ user: `u${i}`, cost: '0.1' })));
     await counters.clear();
     let refusal: unknown = null;
-    store.beforeQuery = async (tag) => {
-      if (tag === 'sums' && refusal === null) refusal = await engine.apply({ topic: 'usage.raw', partition: 0, events: [ev({})] }).catch((err: unknown) => err);
+    store.beforeRead = async (op) => {
+      if (op === 'sums' && refusal === null) refusal = await engine.apply({ topic: 'usage.raw', partition: 0, events: [ev({})] }).catch((err: unknown) => err);
     };
     const r = await engine.reconcile(store, { lockAfter: 0, chunkSize: 3, budgetId: 'per-user', tenants: ['acme'] });
-    store.beforeQuery = null;
+    store.beforeRead = null;
     expect(refusal).toMatchObject({ code: 'COUNTERS_UNAVAILABLE', details: { reason: 'reconciling' } });
     expect(r).toMatchObject({ slots: 1, locked: 1, counters: 12 });
     expect((await engine.status('per-user', { tenant: 'acme', user: 'u7' })).used).toBe('0.1');
@@ -168,16 +168,16 @@ describe('reconcile', () => {
     const first = await engine.apply({ topic: 'usage.raw', partition: 0, events: [] });
     expect(first.crossings).toEqual([]);
     const big = ev({ user: 'cy', cost: '6' });
-    await store.sql.insert('usage_events', [toEventRow(big)]);
+    await store.events.insertRows([toEventRow(big)]);
     expect((await engine.apply({ topic: 'usage.raw', partition: 0, events: [big] })).crossings.map((c) => `${c.body.budget_id}@${c.body.threshold}`)).toContain('per-user@50');
     await counters.clear();
     const r = await engine.reconcile(store);
     expect(r.sealed).toBeGreaterThan(0);
     const more = ev({ user: 'cy', cost: '0.5' });
-    await store.sql.insert('usage_events', [toEventRow(more)]);
+    await store.events.insertRows([toEventRow(more)]);
     expect((await engine.apply({ topic: 'usage.raw', partition: 0, events: [more] })).crossings.map((c) => c.body.threshold)).not.toContain(50);
     const over = ev({ user: 'cy', cost: '2' });
-    await store.sql.insert('usage_events', [toEventRow(over)]);
+    await store.events.insertRows([toEventRow(over)]);
     const crossed = await engine.apply({ topic: 'usage.raw', partition: 0, events: [over] });
     expect(crossed.crossings.filter((c) => c.body.budget_id === 'per-user').map((c) => c.body.threshold)).toEqual([80]);
   });

@@ -10,11 +10,11 @@ const key = (m: ScopeMatcher, values: Record<string, string>): string =>
 
 describe('scopes', () => {
   it('literal, each, pattern and any', () => {
-    const bob = { tenant: 'acme', user: 'bob', model: 'openai/gpt-4o-mini' };
-    expect(new ScopeMatcher({ tenant: 'acme', user: 'bob' }).matches(bob)).toBe(true);
-    expect(new ScopeMatcher({ tenant: 'acme', user: 'amy' }).matches(bob)).toBe(false);
-    expect(new ScopeMatcher({ user: '*' }).matches(bob)).toBe(true);
-    expect(new ScopeMatcher({ user: '*' }).matches({ tenant: 'acme' })).toBe(false);
+    const bob = { tenant: 'acme', user_id: 'bob', model: 'openai/gpt-4o-mini' };
+    expect(new ScopeMatcher({ tenant: 'acme', user_id: 'bob' }).matches(bob)).toBe(true);
+    expect(new ScopeMatcher({ tenant: 'acme', user_id: 'amy' }).matches(bob)).toBe(false);
+    expect(new ScopeMatcher({ user_id: '*' }).matches(bob)).toBe(true);
+    expect(new ScopeMatcher({ user_id: '*' }).matches({ tenant: 'acme' })).toBe(false);
     expect(new ScopeMatcher({ model: 'openai/gpt-4o*' }).matches(bob)).toBe(true);
     expect(new ScopeMatcher({ model: 'anthropic/*' }).matches(bob)).toBe(false);
     expect(new ScopeMatcher({ group: 'eng' }).matches(bob)).toBe(false);
@@ -25,25 +25,25 @@ describe('scopes', () => {
   });
 
   it('budgets of the same shape share counters, however they name the value', () => {
-    const bob = { tenant: 'acme', user: 'bob' };
-    const perUser = new ScopeMatcher({ tenant: '*', user: '*' });
-    const justBob = new ScopeMatcher({ tenant: 'acme', user: 'bob' });
+    const bob = { tenant: 'acme', user_id: 'bob' };
+    const perUser = new ScopeMatcher({ tenant: '*', user_id: '*' });
+    const justBob = new ScopeMatcher({ tenant: 'acme', user_id: 'bob' });
     expect(key(perUser, bob)).toBe(key(justBob, bob));
     expect(key(perUser, bob)).toBe('tally:{t.acme}:c:monthly@UTC:2026-03:u=bob');
-    // Tenant only vs tenant and user: different counters.
+    // Tenant only vs tenant and user_id: different counters.
     expect(key(new ScopeMatcher({ tenant: 'acme' }), bob)).toBe('tally:{t.acme}:c:monthly@UTC:2026-03:');
     // A pattern is part of the counter's identity.
     expect(key(new ScopeMatcher({ tenant: '*', model: 'openai/*' }), { ...bob, model: 'openai/o1' })).toBe('tally:{t.acme}:c:monthly@UTC:2026-03:m~openai/%2A');
     // No tenant: the global slot, and the tenant is not part of the key.
-    expect(key(new ScopeMatcher({ user: '*' }), bob)).toBe('tally:{_global}:c:monthly@UTC:2026-03:u=bob');
+    expect(key(new ScopeMatcher({ user_id: '*' }), bob)).toBe('tally:{_global}:c:monthly@UTC:2026-03:u=bob');
     expect(key(new ScopeMatcher({}), bob)).toBe('tally:{_global}:c:monthly@UTC:2026-03:');
   });
 
   it('hostile values cannot reach another subject\'s counter', () => {
-    const m = new ScopeMatcher({ tenant: '*', user: '*' });
-    const a = key(m, { tenant: 'acme', user: 'bob,u=amy' });
-    const b = key(m, { tenant: 'acme', user: 'bob' });
-    const c = key(m, { tenant: 'acme}:c:x', user: 'bob' });
+    const m = new ScopeMatcher({ tenant: '*', user_id: '*' });
+    const a = key(m, { tenant: 'acme', user_id: 'bob,u=amy' });
+    const b = key(m, { tenant: 'acme', user_id: 'bob' });
+    const c = key(m, { tenant: 'acme}:c:x', user_id: 'bob' });
     expect(new Set([a, b, c]).size).toBe(3);
     expect(a).toBe('tally:{t.acme}:c:monthly@UTC:2026-03:u=bob%2Cu%3Damy');
     expect(c.startsWith('tally:{t.acme%7D%3Ac%3Ax}:')).toBe(true);
@@ -51,10 +51,11 @@ describe('scopes', () => {
 
   it('reads dimensions from events and subjects', () => {
     const e = priced({ id: 'e', at: 0, user: 'bob', group: 'eng', provider: 'openai', agent: 'triage', feature: 'chat', apiKey: 'k1', model: 'gpt-4o' });
-    expect(eventDims(e)).toEqual({ tenant: 'acme', user: 'bob', group: 'eng', model: 'openai/gpt-4o', provider: 'openai', agent: 'triage', feature: 'chat', api_key: 'k1' });
+    expect(eventDims(e)).toEqual({ tenant: 'acme', user_id: 'bob', group: 'eng', model: 'openai/gpt-4o', provider: 'openai', agent: 'triage', feature: 'chat', api_key_id: 'k1' });
     expect(eventDims(priced({ id: 'e', at: 0, modelKey: null, model: 'mystery' })).model).toBe('mystery');
-    expect(subjectValues({ user: 'bob', model: 'gpt-4o' }, (m) => (m === 'gpt-4o' ? 'openai/gpt-4o' : null))).toEqual({ tenant: 'default', user: 'bob', model: 'openai/gpt-4o' });
-    expect(subjectValues({ tenant: 'acme', user: '' })).toEqual({ tenant: 'acme' });
-    expect(new ScopeMatcher({ tenant: '*', user: '*' }).subjectOf({ tenant: 'acme', user: 'bob' })).toEqual({ tenant: 'acme', user: 'bob' });
+    expect(subjectValues({ user_id: 'bob', model: 'gpt-4o' }, (m) => (m === 'gpt-4o' ? 'openai/gpt-4o' : null))).toEqual({ tenant: 'default', user_id: 'bob', model: 'openai/gpt-4o' });
+    expect(subjectValues({ tenant: 'acme', user_id: '' })).toEqual({ tenant: 'acme' });
+    expect(subjectValues({ tenant: 'acme', api_key_id: 'k1' })).toEqual({ tenant: 'acme', api_key_id: 'k1' });
+    expect(new ScopeMatcher({ tenant: '*', user_id: '*' }).subjectOf({ tenant: 'acme', user_id: 'bob' })).toEqual({ tenant: 'acme', user_id: 'bob' });
   });
 });

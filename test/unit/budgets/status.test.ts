@@ -14,7 +14,7 @@ function value(cost: string, held = '0', tokens = 0n, heldTokens = 0n): CounterV
 
 function status(input: BudgetInput, buckets: CounterValue[], estimate: { cost: string } | null = null, now = T0) {
   const b = compileBudget(parseBudget(input));
-  return buildStatus({ budget: b, values: { tenant: 'acme', user: 'bob' }, window: windowAt(b.period, now), buckets, now, estimate: estimate && { cost: parseUsd(estimate.cost), tokens: 0n, requests: 1n } });
+  return buildStatus({ budget: b, values: { tenant: 'acme', user_id: 'bob' }, window: windowAt(b.period, now), buckets, now, estimate: estimate && { cost: parseUsd(estimate.cost), tokens: 0n, requests: 1n } });
 }
 
 const monthly = { id: 'm', name: 'M', metric: 'cost', limit: '10', period: 'monthly', scope: { tenant: '*', user: '*' } } as const;
@@ -25,7 +25,7 @@ describe('status arithmetic', () => {
     expect(s).toMatchObject({
       used: '3.000000000000001', reserved: '0.1', limit: '10', remaining: '6.899999999999999',
       percentage: 30, exceeded: false, approaching: false, would_exceed: false, blocking: false, retry_after_seconds: null,
-      period_start: '2026-03-01T00:00:00.000Z', resets_at: '2026-04-01T00:00:00.000Z', subject: { tenant: 'acme', user: 'bob' },
+      period_start: '2026-03-01T00:00:00.000Z', resets_at: '2026-04-01T00:00:00.000Z', subject: { tenant: 'acme', user_id: 'bob' },
     });
     expect(percentageOf(parseUsd('0.1') + parseUsd('0.2'), parseUsd('0.3'))).toBe(100);
     expect(percentageOf(2n, 3n)).toBe(66.66);

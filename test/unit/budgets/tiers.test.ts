@@ -24,8 +24,8 @@ describe('tiers', () => {
   it('expand into per-user budgets with stable ids', () => {
     const t = parseTier(premium);
     expect(t.budgets.map((b) => [b.id, b.tier, b.scope])).toEqual([
-      ['tier:premium:daily', 'premium', { tenant: '*', user: '*' }],
-      ['tier:premium:monthly', 'premium', { tenant: '*', user: '*', model: 'openai/*' }],
+      ['tier:premium:daily', 'premium', { tenant: '*', user_id: '*' }],
+      ['tier:premium:monthly', 'premium', { tenant: '*', user_id: '*', model: 'openai/*' }],
     ]);
     expect(parseTier(tierToInput(t))).toEqual(t);
   });
@@ -39,7 +39,7 @@ describe('tiers', () => {
       expect((err as TallyError).details.errors).toEqual([
         { path: 'budgets[0].limit', reason: 'must be above 0' },
         { path: 'budgets[1].key', reason: 'duplicate key "a"' },
-        { path: 'budgets[1].scope', reason: 'a tier budget is always per tenant and user; leave tenant and user out' },
+        { path: 'budgets[1].scope', reason: 'a tier budget is always per tenant and user; leave tenant and user_id out' },
       ]);
     }
     expect(() => parseTier({ name: 'bad name', budgets: [] })).toThrow(/tier is invalid/);
@@ -47,12 +47,12 @@ describe('tiers', () => {
 
   it('apply by assignment, else the default tier', () => {
     const set = new BudgetSet(state([{ id: 'g', name: 'all', metric: 'cost', limit: '1000', period: 'monthly' }], [free, premium], [{ tenant: 'acme', user: 'amy', tier: 'premium' }]));
-    const ids = (user: string, model = 'openai/gpt-4o'): string[] => set.applicable({ tenant: 'acme', user, model }).map((b) => b.budget.id).sort();
+    const ids = (user: string, model = 'openai/gpt-4o'): string[] => set.applicable({ tenant: 'acme', user_id: user, model }).map((b) => b.budget.id).sort();
     expect(ids('bob')).toEqual(['g', 'tier:free:daily', 'tier:free:monthly']);
     expect(ids('amy')).toEqual(['g', 'tier:premium:daily', 'tier:premium:monthly']);
     expect(ids('amy', 'anthropic/claude')).toEqual(['g', 'tier:premium:daily']);
     // Same user id in another tenant: not assigned there.
-    expect(set.applicable({ tenant: 'other', user: 'amy', model: 'x' }).map((b) => b.budget.id)).toContain('tier:free:daily');
+    expect(set.applicable({ tenant: 'other', user_id: 'amy', model: 'x' }).map((b) => b.budget.id)).toContain('tier:free:daily');
     // Tier budgets of one period share the per-user counter spec, whatever the tier.
     expect(set.get('tier:free:daily')?.specId).toBe(set.get('tier:premium:daily')?.specId);
     // Without a user, no tier budget applies.

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderStatement, splitStatements, REPLICATED_ZOO_PATH } from '../../../src/store/ddl.js';
 import { loadMigrations, migrate, renderMigration } from '../../../src/store/migrate.js';
-import type { AnalyticsStore, SqlExecutor, InsertOptions, SqlQuery } from '../../../src/store/types.js';
+import type { SqlExecutor, InsertOptions, SqlQuery } from '../../../src/store/types.js';
 import { TallyError } from '../../../src/core/errors.js';
 
 const SINGLE = { database: 'tally', retentionMonths: 13 };
@@ -122,8 +122,8 @@ describe('migration files', () => {
   });
 });
 
-/** Records statements; answers the bookkeeping queries from memory. */
-class RecordingStore implements AnalyticsStore, SqlExecutor {
+/** Records statements; answers the bookkeeping queries from memory. A migration target: `database` and `sql`. */
+class RecordingStore implements SqlExecutor {
   readonly kind = 'chdb' as const;
   /** The fake is its own executor. */
   get sql(): SqlExecutor {

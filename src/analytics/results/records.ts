@@ -1,84 +1,16 @@
 /**
- * `records`: individual events, newest first, from `usage_events FINAL
- * WHERE sign = 1` (each event's current version, once). Pages are cut by
- * keyset on (occurred_at, event_id): the cursor is the last row's position,
- * so pages stay stable while events arrive, and a cursor carries nothing but
- * a position — whatever it says, the tenant scope and filters still apply.
+ * The `records` answer from the store's rows (`store.usage.records`): one
+ * page of events in their API form, and the cursor of the next page when the
+ * store returned one row more than the page holds.
  */
 import { formatUsd, parseUsd } from '../../core/money.js';
-import { encodeCursor, type RecordPosition } from '../cursor.js';
+import { encodeCursor } from '../cursor.js';
 import { orNull, rangeInfo } from '../describe.js';
 import type { RecordsQuery } from '../inputs.js';
-import { Params, rawEventConditions, type PlannedQuery, type TenantScope } from '../sql.js';
 import { parseStoreTime } from '../time.js';
 import type { RecordsResult, UsageRecord } from '../types.js';
+import type { RecordRow } from '../../store/usage/index.js';
 import { TOKEN_CLASSES } from '../../core/classes.js';
-
-
-/** Columns a record carries (see `RecordRow`). */
-export const RECORD_COLUMNS: readonly string[] = [
-  'event_id',
-  'tenant',
-  'occurred_at',
-  'received_at',
-  'user_id',
-  'group_id',
-  'session_id',
-  'agent',
-  'feature',
-  'request_id',
-  'api_key_id',
-  'provider',
-  'model',
-  'model_key',
-  'status',
-  'error_type',
-  'priced',
-  'pricing_error',
-  'input_tokens',
-  'cached_input_tokens',
-  'cache_write_5m_tokens',
-  'cache_write_1h_tokens',
-  'output_tokens',
-  'reasoning_tokens',
-  'audio_input_tokens',
-  'audio_output_tokens',
-  'image_input_tokens',
-  'image_output_tokens',
-  'total_tokens',
-  'requests',
-  'tool_calls',
-  'web_search_requests',
-  'images',
-  'audio_seconds',
-  'cost_total',
-  'cache_savings',
-  'cost_source',
-  'price_version',
-  'duration_ms',
-  'ttft_ms',
-  'metadata',
-];
-
-/** One page plus one row (to tell whether another page follows). */
-export function recordsQuery(q: RecordsQuery, scope: TenantScope, after: RecordPosition | null): PlannedQuery {
-  const params = new Params();
-  const keyset =
-    after === null
-      ? []
-      : [`(occurred_at, event_id) < (${params.bind('after_at', "DateTime64(3, 'UTC')", after.occurredAt)}, ${params.bind('after_id', 'String', after.eventId)})`];
-  const where = [...rawEventConditions(scope, q.filters, params, q), ...keyset];
-  const sql = `SELECT
-${RECORD_COLUMNS.map((col) => `    ${col}`).join(',\n')}
-FROM usage_events FINAL
-WHERE ${where.join('\n  AND ')}
-ORDER BY occurred_at DESC, event_id DESC
-LIMIT ${params.bind('limit', 'UInt32', q.limit + 1)}`;
-  return { sql, params: params.values, plan: { segments: [{ source: 'raw', from: q.from, to: q.to }], rawReason: 'records are individual events' } };
-}
-
-/** A row of `recordsQuery` as the store returns it. */
-export type RecordRow = Readonly<Record<string, unknown>>;
 
 const int = (v: unknown): number => Number(v ?? 0);
 const str = (v: unknown): string => (typeof v === 'string' ? v : v === null || v === undefined ? '' : String(v));

@@ -1,39 +1,40 @@
 /**
- * Query objects of reconcile: SQL text with bound parameters only. Every
- * query starts with a `/* tally:budgets.<name> *\/` tag (it names the query
- * in the server's query log; the unit tests' fake store dispatches on it).
+ * Query objects of the counter source (what reconcile rebuilds budget counters
+ * from). Every query starts with a `/* tally:counters.<name> *\/` tag that
+ * names it in the server's query log.
  *
- * `usage_events` is read with FINAL (current version of each event). Sums use
+ * `usage_events` is summed with FINAL (current version of each event), using
  * `sumIf(…, sign = 1)` rather than `WHERE sign = 1`, so an event that was
  * cancelled still yields its group with zeros: a counter that counted it is
  * then set back to zero instead of being left alone.
  */
-import type { SqlQuery } from '../store/types.js';
-import type { Dimension } from './model.js';
-import { DIM_COLUMNS, type ScopeDim } from './scope.js';
-import { TOKEN_CLASSES } from '../core/classes.js';
-import { formatDateTime64 } from '../core/time.js';
+import { TOKEN_CLASSES } from '../../core/classes.js';
+import { columnOf, type ScopeDimension } from '../../core/dimensions.js';
+import { formatDateTime64 } from '../../core/time.js';
+import type { UsageSumsInput } from '../operations/counter-source.js';
+import type { SqlQuery } from '../types.js';
 
-/** The column expression a dimension is read from. `model` is the resolved key, else the model as reported. */
-export function dimExpr(d: Dimension): string {
-  return d === 'model' ? "if(model_key != '', model_key, model)" : DIM_COLUMNS[d];
+/** The column expression a scope dimension is read from: `model` is the counted model (model_key if set, else model). */
+export function dimensionExpr(d: ScopeDimension): string {
+  return d === 'model' ? "if(model_key != '', model_key, model)" : columnOf(d);
 }
 
-/** A glob (`*` = any run) as an RE2 pattern for `match()`. */
+/** A glob (`*` = any run) as an RE2 pattern for `match()`: anchored, every other character literal. */
 export function globToRe2(pattern: string): string {
   return `^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\*]/g, '\\$&')).join('.*')}$`;
 }
 
+/** A row of `maxOffsetsQuery`. */
 export interface MaxOffsetRow {
   readonly topic: string;
-  readonly partition: number;
+  readonly partition: number | string;
   readonly max_offset: string;
 }
 
 /** Highest stored offset per source partition, for one tenant or (null) for all. */
 export function maxOffsetsQuery(tenant: string | null): SqlQuery {
   return {
-    sql: `/* tally:budgets.max_offsets */
+    sql: `/* tally:counters.max_offsets */
 SELECT source_topic AS topic, source_partition AS partition, toString(max(source_offset)) AS max_offset
 FROM usage_events
 WHERE source_topic != ''${tenant === null ? '' : '\n  AND tenant = {tenant:String}'}
@@ -43,14 +44,10 @@ ORDER BY source_topic, source_partition`,
   };
 }
 
-export interface TenantRow {
-  readonly tenant: string;
-}
-
-/** Tenants with events in [from, to). */
+/** Tenants with events in [from, to) (epoch ms): rows `{tenant}`, sorted. */
 export function tenantsQuery(from: number, to: number): SqlQuery {
   return {
-    sql: `/* tally:budgets.tenants */
+    sql: `/* tally:counters.tenants */
 SELECT DISTINCT tenant
 FROM usage_events
 WHERE occurred_at >= {from:DateTime64(3, 'UTC')}
@@ -60,36 +57,19 @@ ORDER BY tenant`,
   };
 }
 
-export interface FencePosition {
-  readonly topic: string;
-  readonly partition: number;
-  /** int64 decimal */
-  readonly offset: string;
-}
-
-export interface SumsInput {
-  /** One tenant, or null for every tenant (global scopes). */
-  readonly tenant: string | null;
-  /** First instant (epoch ms) and end (exclusive) of the buckets. */
-  readonly from: number;
-  readonly to: number;
-  /** Bucket width in ms: rows are grouped by intDiv(ms − from, step). */
-  readonly step: number;
-  /** The scope's dimensions except tenant: literal filters, `*` (non-empty), patterns. */
-  readonly dims: readonly ScopeDim[];
-  /** Events from the log count only at or below these offsets; events not from the log always count. */
-  readonly fence: readonly FencePosition[];
-}
-
+/**
+ * A row of `sumsQuery`: `d_<dimension>` per `each` dimension, the bucket
+ * index, and decimal text of the sums (`t_<class>` per token class).
+ */
 export type SumsRow = {
-  readonly bucket: string;
+  readonly bucket: number | string;
   readonly cost: string;
   readonly tokens: string;
   readonly requests: string;
-} & Readonly<Record<`d_${Dimension}`, string | undefined>> & Readonly<Record<`t_${(typeof TOKEN_CLASSES)[number]}`, string>>;
+} & Readonly<Partial<Record<`d_${ScopeDimension}`, string>>> & Readonly<Record<`t_${(typeof TOKEN_CLASSES)[number]}`, string>>;
 
-/** Usage per (per-value dimensions, bucket) of one scope, cut at the fence. */
-export function sumsQuery(input: SumsInput): SqlQuery {
+/** Usage per (`each` dimension values, bucket) of one scope, cut at the fence. */
+export function sumsQuery(input: UsageSumsInput): SqlQuery {
   const params: Record<string, unknown> = {
     from: formatDateTime64(new Date(input.from)),
     to: formatDateTime64(new Date(input.to)),
@@ -106,7 +86,7 @@ export function sumsQuery(input: SumsInput): SqlQuery {
   }
   const groups: string[] = [];
   for (const d of input.dims) {
-    const expr = dimExpr(d.dim);
+    const expr = dimensionExpr(d.dim);
     if (d.kind === 'literal') {
       where.push(`${expr} = {f_${d.dim}:String}`);
       params[`f_${d.dim}`] = d.value;
@@ -115,7 +95,7 @@ export function sumsQuery(input: SumsInput): SqlQuery {
       params[`re_${d.dim}`] = globToRe2(d.value);
     } else {
       where.push(`${expr} != ''`);
-      groups.push(`${expr} AS d_${d.dim}`);
+      groups.push(`d_${d.dim}`);
     }
   }
   where.push(
@@ -123,21 +103,20 @@ export function sumsQuery(input: SumsInput): SqlQuery {
       ' AND source_offset <= arrayElement({fence_offsets:Array(Int64)}, fence_at))',
   );
   const select = [
-    ...groups,
+    ...input.dims.filter((d) => d.kind === 'each').map((d) => `${dimensionExpr(d.dim)} AS d_${d.dim}`),
     'intDiv(toUnixTimestamp64Milli(occurred_at) - {from_ms:Int64}, {step:Int64}) AS bucket',
     'toString(sumIf(cost_total, sign = 1)) AS cost',
     'toString(sumIf(total_tokens, sign = 1)) AS tokens',
     'toString(sumIf(requests, sign = 1)) AS requests',
     ...TOKEN_CLASSES.map((c) => `toString(sumIf(${c}_tokens, sign = 1)) AS t_${c}`),
   ];
-  const groupBy = [...groups.map((g) => g.slice(g.lastIndexOf(' AS ') + 4)), 'bucket'];
   return {
-    sql: `/* tally:budgets.sums */
+    sql: `/* tally:counters.sums */
 SELECT
     ${select.join(',\n    ')}
 FROM usage_events FINAL
 WHERE ${where.join('\n  AND ')}
-GROUP BY ${groupBy.join(', ')}`,
+GROUP BY ${[...groups, 'bucket'].join(', ')}`,
     params,
   };
 }

@@ -1,32 +1,14 @@
 /**
- * `summary`: every measure for a range and filters, per model (the canonical
- * `model_key`, or the model as reported for unpriced events); the service
- * adds the rows up exactly for the totals, so totals and per-model figures
+ * The `summary` answer from the store's per-model rows (`store.usage.summary`):
+ * the rows added up exactly for the totals, so totals and per-model figures
  * come from one read.
  */
 import { rangeInfo, sourceInfo } from '../describe.js';
 import type { SummaryQuery } from '../inputs.js';
-import { measuresJson, measuresOf, sumMeasures, type StoreMeasureRow } from '../measures.js';
-import { planSources, type SourcePlan } from '../plan.js';
+import { measuresJson, measuresOf, sumMeasures } from '../measures.js';
 import type { ModelCost, ModelTokens, SummaryResult } from '../types.js';
-import { Params, measureSums, selectFrom, unionSql, type PlannedQuery, type TenantScope } from '../sql.js';
+import type { SourcePlan, SummaryRow } from '../../store/usage/index.js';
 import { TOKEN_CLASSES, COST_CLASSES } from '../../core/classes.js';
-
-/** Output columns: `model_label`, then the measures (MEASURE_NAMES). */
-export function summaryQuery(q: SummaryQuery, scope: TenantScope): PlannedQuery {
-  const params = new Params();
-  const plan = planSources({ ...q, bucket: null });
-  const union = unionSql(plan, { columns: ['model_key', 'model'], ts: false }, scope, q.filters, params);
-  const sql = selectFrom(["if(model_key = '', model, model_key) AS model_label", ...measureSums()], union, [
-    'GROUP BY model_label',
-    'HAVING events != 0',
-    'ORDER BY model_label',
-  ]);
-  return { sql, params: params.values, plan };
-}
-
-/** A row of `summaryQuery`. */
-export type SummaryRow = StoreMeasureRow & { readonly model_label: string };
 
 /** The summary from the per-model rows: totals added exactly, models sorted by tokens and by cost. */
 export function summaryResult(rows: readonly SummaryRow[], q: SummaryQuery, plan: SourcePlan): SummaryResult {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planSources, segmentsOf } from '../../../src/analytics/plan.js';
+import { planSources, segmentsOf } from '../../../src/store/usage/plan.js';
 
 const t = (s: string): number => Date.parse(s);
 const shape = (segs: { source: string; from: number; to: number }[]): string[] => segs.map((s) => `${s.source} ${new Date(s.from).toISOString().slice(5, 16)}→${new Date(s.to).toISOString().slice(5, 16)}`);

@@ -15,9 +15,9 @@
  * one, daily. Filters the rollups do not carry (session_id, metadata tags)
  * send the whole range to raw events, as does `source=raw`.
  */
-import { rollupGrainFor, type RollupGrain } from '../store/queries/grain.js';
-import type { Filters } from './inputs.js';
-import type { Bucket } from './model.js';
+import { rollupGrainFor, type RollupGrain, type TimeBucket } from '../queries/grain.js';
+import type { SqlQuery } from '../executor.js';
+import type { UsageFilters, UsageSource } from './specs.js';
 
 export type SegmentSource = 'raw' | RollupGrain;
 
@@ -39,7 +39,7 @@ const WIDTH_MS: Readonly<Record<RollupGrain, number>> = { '15m': 900_000, hourly
 const FINER: Readonly<Record<RollupGrain, RollupGrain | null>> = { daily: 'hourly', hourly: '15m', '15m': null };
 
 /** Why these filters need raw events, or null when the rollups carry them. */
-export function rawReason(filters: Filters): string | null {
+export function rawReason(filters: UsageFilters): string | null {
   if (filters.session_id) return 'the session_id filter needs raw events (rollups carry no session ids)';
   if (filters.tags) return 'tag filters need raw events (rollups carry no metadata)';
   return null;
@@ -74,10 +74,10 @@ export interface PlanInput {
   readonly from: number;
   readonly to: number;
   readonly tz: string;
-  readonly bucket: Bucket | null;
-  readonly filters: Filters;
+  readonly bucket: TimeBucket | null;
+  readonly filters: UsageFilters;
   /** `raw`: the caller asked for raw events throughout. Default auto. */
-  readonly source?: 'auto' | 'raw';
+  readonly source?: UsageSource;
 }
 
 export function planSources(q: PlanInput): SourcePlan {
@@ -85,4 +85,9 @@ export function planSources(q: PlanInput): SourcePlan {
   if (reason !== null) return { segments: [{ source: 'raw', from: q.from, to: q.to }], rawReason: reason };
   const maxGrain = q.bucket === null ? 'daily' : rollupGrainFor({ timeZone: q.tz, bucket: q.bucket, from: q.from, to: q.to });
   return { segments: segmentsOf(q.from, q.to, maxGrain), rawReason: null };
+}
+
+/** A query object's result when the answer describes its source: the SQL, its parameters, and where it reads from. */
+export interface PlannedQuery extends SqlQuery {
+  readonly plan: SourcePlan;
 }

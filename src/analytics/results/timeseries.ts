@@ -1,38 +1,27 @@
 /**
- * `timeseries`: one measure (or all) per time bucket in the query's zone,
- * every bucket of the range present (zeros where nothing happened — filled
- * here, from the same bucket arithmetic ClickHouse uses, DST included), and
- * optionally stacked by one dimension: the top N values by the measure over
- * the range, then one "other" series. It is a bucketed breakdown read once.
+ * The `timeseries` answer from the store's bucketed rows
+ * (`store.usage.timeseries`): one measure (or all) per time bucket in the
+ * query's zone, every bucket of the range present (zeros where nothing
+ * happened — filled here, from the same bucket arithmetic ClickHouse uses,
+ * DST included), optionally stacked by one dimension: the top N values by
+ * the measure over the range, then one "other" series.
  */
 import { validationError } from '../../core/errors.js';
 import { enumerateBuckets } from '../buckets.js';
 import { orNull, rangeInfo, sourceInfo } from '../describe.js';
-import { MAX_BUCKETS, type BreakdownQuery, type TimeseriesQuery } from '../inputs.js';
+import { MAX_BUCKETS, type TimeseriesQuery } from '../inputs.js';
 import { addInto, measuresJson, measuresOf, zeroMeasures, type ExactMeasures } from '../measures.js';
 import { COUNT_MEASURES, MONEY_MEASURES, type Measure } from '../model.js';
-import type { SourcePlan } from '../plan.js';
-import type { PlannedQuery, TenantScope } from '../sql.js';
 import type { Series, SeriesValue, TimeseriesResult } from '../types.js';
-import { breakdownQuery, type BreakdownStoreRow } from './breakdown.js';
 import { compareBig, compareText } from './summary.js';
+import type { BreakdownStoreRow, SourcePlan } from '../../store/usage/index.js';
 import { formatInstant } from '../../core/time.js';
-
-/** The bucketed breakdown a timeseries reads. */
-export function timeseriesBreakdown(q: TimeseriesQuery): BreakdownQuery {
-  return { ...q, by: q.stackBy === null ? [] : [q.stackBy], bucket: q.bucket, sort: q.measure === 'all' ? 'cost_total' : q.measure, order: 'desc', limit: q.limit };
-}
 
 /** Bucket starts (epoch ms) of the range; VALIDATION_FAILED when there are more than MAX_BUCKETS. */
 export function rangeBuckets(q: { readonly from: number; readonly to: number; readonly tz: string; readonly bucket: TimeseriesQuery['bucket'] }): number[] {
   const buckets = enumerateBuckets(q.from, q.to, q.bucket, q.tz, MAX_BUCKETS);
   if (buckets.length > MAX_BUCKETS) throw validationError([{ path: 'bucket', reason: `the range holds more than ${MAX_BUCKETS} ${q.bucket} buckets; use a coarser bucket or a shorter range` }]);
   return buckets;
-}
-
-export function timeseriesQuery(q: TimeseriesQuery, scope: TenantScope): PlannedQuery {
-  rangeBuckets(q);
-  return breakdownQuery(timeseriesBreakdown(q), scope);
 }
 
 const COUNTS: ReadonlySet<string> = new Set(COUNT_MEASURES);

@@ -1,0 +1,29 @@
+/** The `events` operations (events.ts) in SQL, over one executor. */
+import type { UsageEventRow } from '../event-row.js';
+import { existingEventIds, insertEventRows, insertPricedEvents, type EventWriter } from '../events.js';
+import { writeClassified } from '../positions.js';
+import { eventByIdQuery, eventRowCountQuery, nextOffsetsQuery } from '../queries/events.js';
+import type { SqlExecutor } from '../types.js';
+import type { EventOperations } from './events.js';
+
+export function createEventOperations(sql: SqlExecutor): EventOperations {
+  const writer: EventWriter = { sql };
+  return {
+    insert: (events, options) => insertPricedEvents(writer, events, options),
+    insertRows: (rows) => insertEventRows(writer, rows),
+    write: (events) => writeClassified(writer, events),
+    exists: (keys, options) => existingEventIds(writer, keys, options),
+    async byId(input) {
+      const [row] = await sql.query<UsageEventRow>(eventByIdQuery(input));
+      return row ?? null;
+    },
+    async nextOffsets(topic) {
+      const rows = await sql.query<{ partition: number | string; next: string }>(nextOffsetsQuery(topic));
+      return Object.fromEntries(rows.map((r) => [Number(r.partition), r.next]));
+    },
+    async any() {
+      const [row] = await sql.query<{ n: string }>(eventRowCountQuery());
+      return (row?.n ?? '0') !== '0';
+    },
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * `breakdown`: the measures grouped by one or two dimensions and/or a time
+ * bucket in the query's zone, sorted by a measure, top-N with the rest folded
+ * into "other" rows — in one read, so rows + other add up exactly to the
+ * summary of the same range and filters. A timeseries is a bucketed
+ * breakdown by at most one dimension.
+ *
+ * Groups are ranked by their sort measure over the whole range, so with a
+ * bucket the same top-N dimension values are kept in every bucket and each
+ * bucket gets its own "other" row. Groups whose measures cancelled out
+ * entirely (a re-priced event's old version, not yet merged) are dropped
+ * before ranking and folding.
+ */
+import type { MeasureRow } from '../queries/measures.js';
+import { bucketStartSql } from './buckets.js';
+import { groupColumn, measureName } from './names.js';
+import { planSources, type PlannedQuery } from './plan.js';
+import type { BreakdownSpec, TimeseriesSpec } from './specs.js';
+import { Params, indent, selectFrom } from './statement.js';
+import { measureSums, unionSql } from './union.js';
+
+/**
+ * Output columns: `bucket_start` (epoch seconds) when bucketed; with
+ * dimensions `is_top` (false in "other" rows), `key_0` / `key_1` ('' in
+ * "other" rows) and `groups` (how many groups the row holds); the measures.
+ *
+ * With dimensions, the top N groups come from a narrow pass (dimensions, the
+ * sort measure and events only) over the same segments; the main pass groups
+ * by bucket and dimensions and folds every group not in the top N into one
+ * "other" row per bucket. Both passes read the same parts in one statement.
+ */
+export function breakdownQuery(spec: BreakdownSpec): PlannedQuery {
+  const params = new Params();
+  const plan = planSources(spec);
+  const bucketed = spec.bucket !== null;
+  const dims = spec.by.map((d, i) => ({ column: groupColumn(d), dim: `dim_${i}`, key: `key_${i}` }));
+  const columns = [...new Set(dims.map((d) => d.column))];
+  const union = unionSql(plan, { columns, ts: bucketed }, spec.scope, spec.filters, params);
+  const bucketKey = spec.bucket === null ? [] : [`${bucketStartSql(spec.bucket, 'ts')} AS bucket_start`];
+  if (bucketed) params.bind('tz', 'String', spec.tz);
+  const grouped = selectFrom([...bucketKey, ...dims.map((d) => `${d.column} AS ${d.dim}`), ...measureSums()], union, [
+    `GROUP BY ${[...(bucketed ? ['bucket_start'] : []), ...dims.map((d) => d.dim)].join(', ')}`,
+    'HAVING events != 0',
+  ]);
+  if (dims.length === 0) return { sql: [grouped, 'ORDER BY bucket_start ASC'].join('\n'), params: params.values, plan };
+
+  const sort = measureName(spec.sort);
+  const dir = spec.order === 'asc' ? 'ASC' : 'DESC';
+  const narrow = unionSql(plan, { columns, ts: false, measures: [...new Set(['events', sort] as const)] }, spec.scope, spec.filters, params);
+  const top = selectFrom(dims.map((d) => `${d.column} AS ${d.dim}`), narrow, [
+    `GROUP BY ${dims.map((d) => d.dim).join(', ')}`,
+    'HAVING sum(events) != 0',
+    `ORDER BY sum(${sort}) ${dir}, ${dims.map((d) => `${d.dim} ASC`).join(', ')}`,
+    `LIMIT ${params.bind('limit', 'UInt32', spec.limit)}`,
+  ]);
+  const tuple = dims.length === 1 ? 'dim_0' : `(${dims.map((d) => d.dim).join(', ')})`;
+  const sql = selectFrom(
+    [...(bucketed ? ['bucket_start'] : []), `${tuple} IN (\n${indent(top)}\n) AS is_top`, ...dims.map((d) => `if(is_top, ${d.dim}, '') AS ${d.key}`), ...measureSums(), 'count() AS groups'],
+    grouped,
+    [
+      `GROUP BY ${[...(bucketed ? ['bucket_start'] : []), 'is_top', ...dims.map((d) => d.key)].join(', ')}`,
+      `ORDER BY ${[...(bucketed ? ['bucket_start ASC'] : []), 'is_top DESC', `${sort} ${dir}`, ...dims.map((d) => `${d.key} ASC`)].join(', ')}`,
+    ],
+  );
+  return { sql, params: params.values, plan };
+}
+
+/** The bucketed breakdown a timeseries reads: stacked values ranked largest first. */
+export function timeseriesBreakdown(spec: TimeseriesSpec): BreakdownSpec {
+  return {
+    scope: spec.scope,
+    filters: spec.filters,
+    from: spec.from,
+    to: spec.to,
+    tz: spec.tz,
+    source: spec.source,
+    by: spec.stackBy === null ? [] : [spec.stackBy],
+    bucket: spec.bucket,
+    sort: spec.rank,
+    order: 'desc',
+    limit: spec.limit,
+  };
+}
+
+/** Output columns: those of `breakdownQuery` (`bucket_start`; with a stack, `is_top`, `key_0`, `groups`; the measures). */
+export function timeseriesQuery(spec: TimeseriesSpec): PlannedQuery {
+  return breakdownQuery(timeseriesBreakdown(spec));
+}
+
+/** A row of `breakdownQuery` (and of `timeseriesQuery`). */
+export type BreakdownStoreRow = MeasureRow & {
+  readonly bucket_start?: number | string;
+  readonly is_top?: number | boolean;
+  readonly key_0?: string;
+  readonly key_1?: string;
+  readonly groups?: string | number;
+};

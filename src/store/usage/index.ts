@@ -1,0 +1,24 @@
+/** The usage operation group (`store.usage`): specs, the source planner, the query objects and the operations. See docs/analytics.md. */
+export {
+  LATENCY_DIMENSIONS,
+  type BreakdownSpec,
+  type LatencyDimension,
+  type LatencySpec,
+  type RecordPosition,
+  type RecordsSpec,
+  type SessionSpec,
+  type SummarySpec,
+  type TagFilter,
+  type TenantScope,
+  type TimeseriesSpec,
+  type UsageFilters,
+  type UsageSelection,
+  type UsageSource,
+} from './specs.js';
+export { planSources, rawReason, segmentsOf, type PlanInput, type PlannedQuery, type Segment, type SegmentSource, type SourcePlan } from './plan.js';
+export { summaryQuery, type SummaryRow } from './summary.js';
+export { breakdownQuery, timeseriesBreakdown, timeseriesQuery, type BreakdownStoreRow } from './breakdown.js';
+export { RECORD_COLUMNS, recordsQuery, type RecordRow } from './records.js';
+export { sessionQuery, type SessionRow } from './session.js';
+export { LATENCY_LEVELS, latencyQuery, type LatencyStoreRow } from './latency.js';
+export { createUsageQueries, type PlannedRows, type UsageQueries } from './operations.js';

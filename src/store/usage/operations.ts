@@ -1,0 +1,64 @@
+/**
+ * The usage operation group of the store port (`store.usage`): the queries
+ * behind summaries, breakdowns, timeseries, records, sessions and latency,
+ * as typed operations over a `SqlExecutor`. Callers pass a spec and get the
+ * store's rows back — and, where an answer describes its source, the plan of
+ * the segments it was read from. The SQL text lives in the query objects of
+ * this folder, pinned by test/unit/store/usage-queries.test.ts.
+ */
+import { parseDateTime64 } from '../../core/time.js';
+import type { SqlExecutor } from '../executor.js';
+import { breakdownQuery, timeseriesQuery, type BreakdownStoreRow } from './breakdown.js';
+import { latencyQuery, type LatencyStoreRow } from './latency.js';
+import type { PlannedQuery, SourcePlan } from './plan.js';
+import { recordsQuery, type RecordRow } from './records.js';
+import { sessionQuery, type SessionRow } from './session.js';
+import type { BreakdownSpec, LatencySpec, RecordPosition, RecordsSpec, SessionSpec, SummarySpec, TimeseriesSpec } from './specs.js';
+import { summaryQuery, type SummaryRow } from './summary.js';
+
+/** Rows and the plan of the segments they were read from. */
+export interface PlannedRows<Row> {
+  readonly rows: Row[];
+  readonly plan: SourcePlan;
+}
+
+export interface UsageQueries {
+  /** Every measure per model label, from rollups where they answer exactly and raw events where they must. */
+  summary(spec: SummarySpec): Promise<PlannedRows<SummaryRow>>;
+  /** The measures per group (and bucket), the top `limit` groups and one "other" row (per bucket). */
+  breakdown(spec: BreakdownSpec): Promise<PlannedRows<BreakdownStoreRow>>;
+  /** The measures per bucket, optionally per stacked value (top `limit` and "other"); empty buckets are absent. */
+  timeseries(spec: TimeseriesSpec): Promise<PlannedRows<BreakdownStoreRow>>;
+  /** Up to `limit` + 1 events newest first, after `after` when given (one row more than a page: another page follows). */
+  records(spec: RecordsSpec, after: RecordPosition | null): Promise<RecordRow[]>;
+  /** One row of the session's measures and the ids seen; its `events` is 0 when no event of the session is in scope. */
+  session(spec: SessionSpec): Promise<SessionRow[]>;
+  /** One row per group and one overall (`is_total`). */
+  latency(spec: LatencySpec): Promise<LatencyStoreRow[]>;
+}
+
+/** Windows a records page is looked for in, narrowest first; the last is the whole range. */
+const RECORD_WINDOWS_MS: readonly number[] = [86_400_000, 7 * 86_400_000, Number.POSITIVE_INFINITY];
+
+export function createUsageQueries(sql: SqlExecutor): UsageQueries {
+  const planned = async <Row extends object>(q: PlannedQuery): Promise<PlannedRows<Row>> => ({ rows: await sql.query<Row>(q), plan: q.plan });
+  return {
+    summary: (spec) => planned<SummaryRow>(summaryQuery(spec)),
+    breakdown: (spec) => planned<BreakdownStoreRow>(breakdownQuery(spec)),
+    timeseries: (spec) => planned<BreakdownStoreRow>(timeseriesQuery(spec)),
+    async records(spec, after) {
+      // Newest first: look at the last day before the page's upper end, then a week, then the whole
+      // range — a narrower window that already fills the page holds exactly the page's rows.
+      const upper = Math.min(spec.to, after === null ? spec.to : (parseDateTime64(after.occurredAt) ?? Number.NaN) + 1);
+      let rows: RecordRow[] = [];
+      for (const span of RECORD_WINDOWS_MS) {
+        const from = Math.max(spec.from, upper - span);
+        rows = await sql.query<RecordRow>(recordsQuery({ ...spec, from }, after));
+        if (rows.length > spec.limit || from === spec.from) break;
+      }
+      return rows;
+    },
+    session: (spec) => sql.query<SessionRow>(sessionQuery(spec)),
+    latency: (spec) => sql.query<LatencyStoreRow>(latencyQuery(spec)),
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * The UNION ALL of a plan's segments, each projecting the same keys and the
+ * same per-row measures so one outer `sum()` adds them up.
+ *
+ * Raw segments read `usage_events FINAL … AND sign = 1` — each current event
+ * once, before merges too; rollup segments read sign-weighted sums, so not-
+ * yet-merged cancel rows subtract what their originals added.
+ */
+import { formatDateTime64 } from '../../core/time.js';
+import { ROLLUP_TABLES } from '../queries/grain.js';
+import { MEASURE_NAMES, type MeasureName } from '../queries/measures.js';
+import { filterConditions, type Conditions } from './conditions.js';
+import type { Segment, SourcePlan } from './plan.js';
+import type { TenantScope, UsageFilters } from './specs.js';
+import type { Params } from './statement.js';
+
+/** Per-row measure expressions over raw events, aliased like the rollup columns (rollups need none). */
+const RAW_ROW: Readonly<Record<string, string>> = {
+  events: 'toInt64(1)',
+  unpriced_events: 'toInt64(NOT priced)',
+  error_events: "toInt64(status = 'error')",
+  audio_seconds: 'toDecimal128(audio_seconds, 3)',
+  duration_ms_sum: 'ifNull(duration_ms, 0)',
+  duration_ms_count: 'toInt64(isNotNull(duration_ms))',
+  ttft_ms_sum: 'ifNull(ttft_ms, 0)',
+  ttft_ms_count: 'toInt64(isNotNull(ttft_ms))',
+};
+
+function rawRowMeasure(name: string): string {
+  const special = RAW_ROW[name];
+  if (special !== undefined) return `${special} AS ${name}`;
+  return name.startsWith('cost_') || name === 'cache_savings' ? name : `toInt64(${name}) AS ${name}`;
+}
+
+/** The outer sums of the measures, one SELECT item each: `sum(events) AS events`, … */
+export function measureSums(): string[] {
+  return MEASURE_NAMES.map((m) => `sum(${m}) AS ${m}`);
+}
+
+/** What each segment projects besides the measures. */
+export interface Projection {
+  /** Columns (from `columnOf` and the like) projected under their own names. */
+  readonly columns: readonly string[];
+  /** Project `ts`, the row's time as DateTime('UTC'), for bucketing. */
+  readonly ts: boolean;
+  /** The measures to project. Default all (MEASURE_NAMES). */
+  readonly measures?: readonly MeasureName[];
+}
+
+function segmentSql(segment: Segment, index: number, projection: Projection, conditions: Conditions, params: Params): string {
+  const raw = segment.source === 'raw';
+  const select: string[] = [...projection.columns];
+  if (projection.ts) select.push(raw ? "toDateTime(occurred_at, 'UTC') AS ts" : segment.source === 'daily' ? "toDateTime(bucket, 'UTC') AS ts" : 'bucket AS ts');
+  const measures: readonly string[] = projection.measures ?? MEASURE_NAMES;
+  select.push(...(raw ? measures.map(rawRowMeasure) : measures));
+  const time = raw ? 'occurred_at' : 'bucket';
+  const type = raw ? "DateTime64(3, 'UTC')" : segment.source === 'daily' ? 'Date' : "DateTime('UTC')";
+  const text = (ms: number): string => (raw ? formatDateTime64(ms) : segment.source === 'daily' ? formatDateTime64(ms).slice(0, 10) : formatDateTime64(ms).slice(0, 19));
+  const where = [
+    ...(conditions.tenant === null ? [] : [conditions.tenant]),
+    `${time} >= ${params.bind(`s${index}_from`, type, text(segment.from))}`,
+    `${time} < ${params.bind(`s${index}_to`, type, text(segment.to))}`,
+    ...(raw ? ['sign = 1'] : []),
+    ...conditions.filters,
+  ];
+  const table = raw ? 'usage_events FINAL' : ROLLUP_TABLES[segment.source];
+  return ['SELECT', select.map((s) => `    ${s}`).join(',\n'), `FROM ${table}`, `WHERE ${where.join('\n  AND ')}`].join('\n');
+}
+
+/**
+ * The segments of `plan` as one UNION ALL, every branch projecting
+ * `projection` plus the measures (all of MEASURE_NAMES unless narrowed) with
+ * identical names and types, restricted to the tenant scope and filters.
+ */
+export function unionSql(plan: SourcePlan, projection: Projection, scope: TenantScope, filters: UsageFilters, params: Params): string {
+  const rawConditions = filterConditions(scope, filters, params, true);
+  const rollupConditions = filterConditions(scope, filters, params, false);
+  return plan.segments.map((s, i) => segmentSql(s, i, projection, s.source === 'raw' ? rawConditions : rollupConditions, params)).join('\nUNION ALL\n');
+}

@@ -1,0 +1,146 @@
+/**
+ * The usage operation group's query objects pin their SQL text, one
+ * representative spec each (in __snapshots__/usage/*.sql, reviewed like
+ * code), with every value bound; and the operations run them over an
+ * executor, returning the store's rows and, where the answer describes its
+ * source, the plan.
+ */
+import { describe, expect, it } from 'vitest';
+import { TallyError } from '../../../src/core/errors.js';
+import type { SqlExecutor, SqlQuery } from '../../../src/store/types.js';
+import {
+  breakdownQuery,
+  createUsageQueries,
+  latencyQuery,
+  recordsQuery,
+  sessionQuery,
+  summaryQuery,
+  timeseriesQuery,
+  type BreakdownSpec,
+  type RecordsSpec,
+  type TimeseriesSpec,
+} from '../../../src/store/usage/index.js';
+
+const t = (s: string): number => Date.parse(s);
+const DAY = 86_400_000;
+
+describe('usage query objects', () => {
+  it('summary: per model label over a raw edge, a daily middle and an hourly tail', async () => {
+    const q = summaryQuery({ scope: 'acme', filters: { user_id: ['u1'] }, from: t('2025-03-01T23:50:00Z'), to: t('2025-03-03T01:00:00Z'), tz: 'UTC', source: 'auto' });
+    await expect(q.sql).toMatchFileSnapshot('__snapshots__/usage/summary.sql');
+    expect(q.plan).toEqual({
+      segments: [
+        { source: 'raw', from: t('2025-03-01T23:50:00Z'), to: t('2025-03-02T00:00:00Z') },
+        { source: 'daily', from: t('2025-03-02T00:00:00Z'), to: t('2025-03-03T00:00:00Z') },
+        { source: 'hourly', from: t('2025-03-03T00:00:00Z'), to: t('2025-03-03T01:00:00Z') },
+      ],
+      rawReason: null,
+    });
+    expect(q.params).toEqual({
+      tenant: 'acme',
+      user_id: ['u1'],
+      s0_from: '2025-03-01 23:50:00.000', s0_to: '2025-03-02 00:00:00.000',
+      s1_from: '2025-03-02', s1_to: '2025-03-03',
+      s2_from: '2025-03-03 00:00:00', s2_to: '2025-03-03 01:00:00',
+    });
+  });
+
+  it('breakdown: by model_key by UTC day, the top 10 by cost and one other row per day', async () => {
+    const spec: BreakdownSpec = { scope: 'acme', filters: {}, from: t('2025-03-01T00:00:00Z'), to: t('2025-03-08T00:00:00Z'), tz: 'UTC', source: 'auto', by: ['model_key'], bucket: 'day', sort: 'cost_total', order: 'desc', limit: 10 };
+    const q = breakdownQuery(spec);
+    await expect(q.sql).toMatchFileSnapshot('__snapshots__/usage/breakdown-model-by-day.sql');
+    expect(q.plan.segments.map((s) => s.source)).toEqual(['daily']);
+    // Both passes read the same segments under the same parameter names.
+    expect(q.params).toEqual({ tenant: 'acme', s0_from: '2025-03-01', s0_to: '2025-03-08', tz: 'UTC', limit: 10 });
+  });
+
+  it('timeseries: Berlin hours from the hourly rollup, unstacked', async () => {
+    const spec: TimeseriesSpec = { scope: null, filters: { provider: ['openai'] }, from: t('2025-03-01T00:00:00Z'), to: t('2025-03-02T00:00:00Z'), tz: 'Europe/Berlin', source: 'auto', bucket: 'hour', stackBy: null, rank: 'total_tokens', limit: 10 };
+    const q = timeseriesQuery(spec);
+    await expect(q.sql).toMatchFileSnapshot('__snapshots__/usage/timeseries.sql');
+    expect(q.plan.segments.map((s) => s.source)).toEqual(['hourly']);
+    expect(q.params).toEqual({ provider: ['openai'], s0_from: '2025-03-01 00:00:00', s0_to: '2025-03-02 00:00:00', tz: 'Europe/Berlin' });
+  });
+
+  it('records: the page after a position, newest first, one extra row', async () => {
+    const q = recordsQuery({ scope: 'acme', filters: { status: ['error'] }, from: t('2025-03-01T00:00:00Z'), to: t('2025-03-02T00:00:00Z'), limit: 50 }, { occurredAt: '2025-03-01 12:00:00.000', eventId: 'ev-1' });
+    await expect(q.sql).toMatchFileSnapshot('__snapshots__/usage/records.sql');
+    expect(q.params).toEqual({ tenant: 'acme', status: ['error'], from: '2025-03-01 00:00:00.000', to: '2025-03-02 00:00:00.000', after_at: '2025-03-01 12:00:00.000', after_id: 'ev-1', limit: 51 });
+  });
+
+  it('session: one row of measures and the ids seen, within a range', async () => {
+    const q = sessionQuery({ scope: 'acme', filters: {}, id: 'sess-1', from: t('2025-03-01T00:00:00Z'), to: t('2025-03-02T00:00:00Z') });
+    await expect(q.sql).toMatchFileSnapshot('__snapshots__/usage/session.sql');
+    expect(q.params).toEqual({ tenant: 'acme', session: 'sess-1', from: '2025-03-01 00:00:00.000', to: '2025-03-02 00:00:00.000' });
+  });
+
+  it('latency: exact quantiles by model_key and overall', async () => {
+    const q = latencyQuery({ scope: 'acme', filters: { model: ['openai/gpt-4o'] }, from: t('2025-03-01T00:00:00Z'), to: t('2025-03-02T00:00:00Z'), by: 'model_key' });
+    await expect(q.sql).toMatchFileSnapshot('__snapshots__/usage/latency.sql');
+    expect(q.params).toEqual({ tenant: 'acme', from: '2025-03-01 00:00:00.000', to: '2025-03-02 00:00:00.000', model: ['openai/gpt-4o'] });
+  });
+
+  it('refuse identifiers outside their fixed lists (a programming error, never SQL text)', () => {
+    const spec: BreakdownSpec = { scope: 'acme', filters: {}, from: t('2025-03-01T00:00:00Z'), to: t('2025-03-02T00:00:00Z'), tz: 'UTC', source: 'auto', by: ['model'], bucket: null, sort: 'events', order: 'desc', limit: 10 };
+    const internal = (fn: () => unknown): void => {
+      expect(fn).toThrow(TallyError);
+      expect(fn).toThrow(/cannot be grouped|no measure|no time bucket/);
+    };
+    internal(() => breakdownQuery({ ...spec, sort: 'events; DROP TABLE x' as BreakdownSpec['sort'] }));
+    internal(() => breakdownQuery({ ...spec, by: ['session_id' as BreakdownSpec['by'][number]] }));
+    internal(() => breakdownQuery({ ...spec, bucket: 'decade' as BreakdownSpec['bucket'] }));
+    internal(() => latencyQuery({ scope: null, filters: {}, from: spec.from, to: spec.to, by: 'user_id' as 'model' }));
+  });
+});
+
+/** An executor that records each query and answers from `answer`. */
+function recording(answer: (q: SqlQuery) => object[]): SqlExecutor & { readonly queries: SqlQuery[] } {
+  const queries: SqlQuery[] = [];
+  return {
+    kind: 'chdb',
+    database: 'test',
+    queries,
+    async query<Row extends object>(q: SqlQuery): Promise<Row[]> {
+      queries.push(q);
+      return answer(q) as Row[];
+    },
+    async command(): Promise<void> {},
+    async insert(): Promise<void> {},
+    async ping(): Promise<void> {},
+    async close(): Promise<void> {},
+  };
+}
+
+describe('usage operations', () => {
+  it('summary and breakdown return the rows with the plan they were read from', async () => {
+    const sql = recording(() => [{ model_label: 'm' }]);
+    const usage = createUsageQueries(sql);
+    const spec = { scope: 'acme', filters: {}, from: t('2025-03-01T00:00:00Z'), to: t('2025-03-08T00:00:00Z'), tz: 'UTC', source: 'auto' } as const;
+    const summary = await usage.summary(spec);
+    expect(summary).toEqual({ rows: [{ model_label: 'm' }], plan: summaryQuery(spec).plan });
+    expect(sql.queries[0]?.sql).toBe(summaryQuery(spec).sql);
+    const breakdown = await usage.breakdown({ ...spec, by: ['user_id'], bucket: null, sort: 'requests', order: 'asc', limit: 5 });
+    expect(breakdown.plan.segments.map((s) => s.source)).toEqual(['daily']);
+  });
+
+  it('records look for a page in the last day, then the last week, then the whole range', async () => {
+    const spec: RecordsSpec = { scope: 'acme', filters: {}, from: t('2025-01-01T00:00:00Z'), to: t('2025-03-01T00:00:00Z'), limit: 2 };
+    const sql = recording(() => [{ event_id: 'a' }]);
+    const rows = await createUsageQueries(sql).records(spec, null);
+    expect(rows).toEqual([{ event_id: 'a' }]);
+    expect(sql.queries.map((q) => q.params?.from)).toEqual(['2025-02-28 00:00:00.000', '2025-02-22 00:00:00.000', '2025-01-01 00:00:00.000']);
+
+    // A full page (limit + 1 rows) in the first window ends the search; the window ends just after the cursor's position.
+    const full = recording(() => [{ event_id: 'a' }, { event_id: 'b' }, { event_id: 'c' }]);
+    await createUsageQueries(full).records(spec, { occurredAt: '2025-02-10 12:00:00.000', eventId: 'x' });
+    expect(full.queries).toHaveLength(1);
+    expect(full.queries[0]?.params).toMatchObject({ from: '2025-02-09 12:00:00.001', to: '2025-03-01 00:00:00.000', after_at: '2025-02-10 12:00:00.000', limit: 3 });
+  });
+
+  it('session and latency return the store rows as they come', async () => {
+    const sql = recording((q) => (q.sql.includes('quantiles') ? [{ is_total: 1 }] : [{ events: '0' }]));
+    const usage = createUsageQueries(sql);
+    expect(await usage.session({ scope: null, filters: {}, id: 's', from: null, to: null })).toEqual([{ events: '0' }]);
+    expect(await usage.latency({ scope: null, filters: {}, from: 0, to: DAY, by: 'provider' })).toEqual([{ is_total: 1 }]);
+  });
+});
