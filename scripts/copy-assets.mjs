@@ -1,14 +1,15 @@
 #!/usr/bin/env node
-// `npm run build` step 2: copies the non-TypeScript files the code reads at
-// run time (price catalog, SQL migrations, Lua scripts, dashboard assets)
-// from src/ into dist/ at the same relative paths.
+// Build step 2 (scripts/build.mjs): copies the non-TypeScript files the code
+// reads at run time (price catalog, SQL migrations, Lua scripts, dashboard
+// assets) from src/ into dist/ (or the directory given as the first
+// argument) at the same relative paths.
 import { cpSync, existsSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'src');
-const dist = join(root, 'dist');
+const dist = process.argv[2] ? resolve(process.argv[2]) : join(root, 'dist');
 const ASSET = /\.(json|sql|lua|html|css|js|svg|png)$/;
 
 let copied = 0;
@@ -23,8 +24,8 @@ function walk(dir) {
   }
 }
 if (!existsSync(dist)) {
-  console.error('copy-assets: dist/ does not exist; run tsc first');
+  console.error(`copy-assets: ${dist} does not exist; run tsc first`);
   process.exit(1);
 }
 walk(src);
-console.log(`copy-assets: ${copied} files copied into dist/`);
+console.error(`copy-assets: ${copied} files copied into ${relative(root, dist) || dist}/`);

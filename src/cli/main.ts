@@ -1,16 +1,27 @@
 /**
- * The `tally` command line. Each command lives in src/cli/commands/<name>.ts
- * and registers itself; this file only assembles them and maps errors to exit
- * codes: 0 ok, 1 failure (or some input was bad), 2 usage error.
+ * The `tally` command line. Each command declares its flags in
+ * src/cli/register/<name>.ts and does its work in src/cli/commands/<name>.ts,
+ * imported when it runs; this file only assembles them and maps errors to
+ * exit codes: 0 ok, 1 failure (or some input was bad), 2 usage error.
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { COMMANDS } from './commands/index.js';
+import { COMMANDS } from './register/index.js';
 import { reportFatal } from './output.js';
+
+/** tally's own version: package.json is two levels up from src/cli/ and from dist/cli/ (npm_package_version is the calling project's under npx). */
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
 
 export function buildProgram(): Command {
   const program = new Command('tally')
     .description('Meter LLM usage: normalize, price exactly, store in ClickHouse, enforce budgets from Redis.')
-    .version(process.env.npm_package_version ?? '0.1.0', '-v, --version')
+    .version(packageVersion(), '-v, --version')
     .showHelpAfterError()
     .exitOverride();
   for (const register of COMMANDS) register(program);

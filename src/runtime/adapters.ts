@@ -2,20 +2,18 @@
  * Config → adapters. The one place that decides which implementation of each
  * port a process uses: ClickHouse when `clickhouse.url` is set, else the
  * embedded chDB store under the data directory; Kafka for the distributed
- * processes, the direct log for `tally start`.
+ * processes, the direct log for `tally start`; Redis (or Redis Cluster) for
+ * the counters when configured, else memory. Each adapter (and its client
+ * library: chdb, @clickhouse/client, kafkajs, ioredis) is imported when it is
+ * opened, so a command loads only the ones it uses.
  */
 import { join } from 'node:path';
 import type { TallyConfig } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
-import { createKafkaEventLog } from '../eventlog/kafka/log.js';
 import { resolveTopics, type Topics } from '../eventlog/topics.js';
 import type { EventLog } from '../eventlog/types.js';
 import { createPricer, loadCatalog, type Pricer } from '../pricing/index.js';
-import { createChdbStore } from '../store/chdb/store.js';
-import { createClickHouseStore } from '../store/clickhouse/store.js';
 import type { AnalyticsStore } from '../store/types.js';
-import { MemoryCounterStore } from '../counters/memory/store.js';
-import { createRedisCounterStore } from '../counters/redis/store.js';
 import type { CounterStore } from '../counters/types.js';
 
 /** Where the embedded chDB engine keeps its files. */
@@ -26,16 +24,24 @@ export function chdbDataDir(config: TallyConfig): string {
 export async function openStore(config: TallyConfig, logger: Logger): Promise<AnalyticsStore> {
   const c = config.clickhouse;
   if (c.url) {
+    const { createClickHouseStore } = await import('../store/clickhouse/store.js');
     return createClickHouseStore({ url: c.url, username: c.username, password: c.password, database: c.database, requestTimeoutMs: c.requestTimeoutMs, logger });
   }
+  const { createChdbStore } = await import('../store/chdb/store.js');
   return createChdbStore({ dataDir: chdbDataDir(config), database: c.database, logger });
+}
+
+/** Redis or a Redis Cluster is configured: budgets and quota share counters across processes. */
+export function redisConfigured(config: TallyConfig): boolean {
+  return Boolean(config.redis.url || config.redis.clusterNodes);
 }
 
 export function describeStore(config: TallyConfig): string {
   return config.clickhouse.url ? `ClickHouse ${new URL(config.clickhouse.url).host}/${config.clickhouse.database}` : `chDB ${chdbDataDir(config)}`;
 }
 
-export function openKafka(config: TallyConfig, logger: Logger): EventLog {
+export async function openKafka(config: TallyConfig, logger: Logger): Promise<EventLog> {
+  const { createKafkaEventLog } = await import('../eventlog/kafka/log.js');
   const k = config.kafka;
   const p = config.processor;
   return createKafkaEventLog({
@@ -75,8 +81,13 @@ export async function createCounterStore(config: CounterStoreConfig): Promise<Co
       const cut = hp.lastIndexOf(':');
       return { host: hp.slice(0, cut), port: Number(hp.slice(cut + 1)) };
     });
+    const { createRedisCounterStore } = await import('../counters/redis/store.js');
     return createRedisCounterStore({ clusterNodes: nodes, prefix });
   }
-  if (config.url) return createRedisCounterStore({ url: config.url, prefix });
+  if (config.url) {
+    const { createRedisCounterStore } = await import('../counters/redis/store.js');
+    return createRedisCounterStore({ url: config.url, prefix });
+  }
+  const { MemoryCounterStore } = await import('../counters/memory/store.js');
   return new MemoryCounterStore({ prefix });
 }

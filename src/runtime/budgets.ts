@@ -21,7 +21,7 @@ import type { BudgetAlertPublisher, BudgetRepository, ReconcileResult, Threshold
 import type { BudgetSet } from '../budgets/catalog.js';
 import type { ActualUsage, CheckResult, ReservationResult, ReserveOptions, SettleOptions, SettleResult, Subject, UsageEstimate } from '../budgets/types.js';
 import type { TallyConfig } from '../config/schema.js';
-import { RedisCounterStore, type CounterStore } from '../counters/index.js';
+import type { CounterStore, RedisCounterStore } from '../counters/index.js';
 import { RedisChangeFeed } from '../budgets/redis-changes.js';
 import { createCounterStore } from './adapters.js';
 import { errorMessage, validationError } from '../core/errors.js';
@@ -155,6 +155,11 @@ function instrument(engine: BudgetEngine, metrics: Metrics): QuotaService {
   };
 }
 
+/** The Redis store (by its kind, so that a process without Redis never loads the Redis client). */
+function isRedis(counters: CounterStore): counters is RedisCounterStore {
+  return counters.kind === 'redis';
+}
+
 /** Builds the budgets of a process (see the module comment). */
 export async function buildBudgets(parts: BudgetsParts): Promise<Budgets> {
   const { config, store, metrics } = parts;
@@ -168,7 +173,7 @@ export async function buildBudgets(parts: BudgetsParts): Promise<Budgets> {
   });
   const closers: (() => Promise<void>)[] = [() => counters.close()];
   try {
-    const feed = counters instanceof RedisCounterStore ? new RedisChangeFeed(counters.client, counters.keys.prefix) : undefined;
+    const feed = isRedis(counters) ? new RedisChangeFeed(counters.client, counters.keys.prefix) : undefined;
     const repository = createStoreBudgetRepository(store, { approaching: b.approachingPercent, logger: log, ...(feed ? { publisher: feed } : {}) });
     const seeded = await repository.seed({ budgets: b.defaults, tiers: b.tiers });
     if (seeded.created.length > 0) log.info({ created: seeded.created }, 'budgets from the config created');

@@ -11,9 +11,17 @@ export interface ProcessContext {
   readonly health: HealthState;
 }
 
-export function createProcessContext(config: TallyConfig): ProcessContext {
-  const logger = createLogger({ level: config.logLevel });
-  const metrics = createMetrics();
+export interface ProcessContextOptions {
+  /** Default: a pino logger at `config.logLevel`. */
+  readonly logger?: Logger;
+  /** Default: a registry with Node's default process metrics. */
+  readonly metrics?: Metrics;
+}
+
+/** The context of one process; readiness changes set the tally_ready gauge. */
+export function createProcessContext(config: TallyConfig, options: ProcessContextOptions = {}): ProcessContext {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const metrics = options.metrics ?? createMetrics();
   const health = new HealthState((ready) => metrics.ready.set(ready ? 1 : 0));
   return { config, logger, metrics, health };
 }

@@ -1,17 +1,25 @@
-/** Assembles a Processor from config and adapters; shared by `tally processor` and `tally start`. */
+/**
+ * Assembles what consumes the raw topic from config and adapters: the
+ * Processor (`tally processor`, `tally start`) and the batch handler of
+ * `tally replay`, both with the same record pipeline and store sink.
+ */
 import type { TallyConfig } from '../config/schema.js';
 import type { HealthState } from '../core/health.js';
 import type { Logger } from '../core/logger.js';
 import { component } from '../core/logger.js';
-import type { EventLog } from '../eventlog/types.js';
+import type { BatchHandler, EventLog, LogProducer } from '../eventlog/types.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Pricer } from '../pricing/pricer.js';
 import { createRecordPipeline } from '../pipeline/price-event.js';
-import { Processor } from '../processor/processor.js';
+import { createBatchHandler } from '../processor/batch.js';
+import { Processor, type ProcessorOptions } from '../processor/processor.js';
 import { createStoreSink } from '../processor/store-sink.js';
-import type { AlertPublisher, CounterSink } from '../processor/types.js';
+import type { AlertPublisher, CounterSink, EventStoreSink } from '../processor/types.js';
 import type { AnalyticsStore } from '../store/types.js';
 import type { Topics } from '../eventlog/topics.js';
+
+/** Overrides of the processor options (tests, embedded mode). */
+export type ProcessorOverrides = Partial<ProcessorOptions>;
 
 export interface ProcessorParts {
   readonly config: TallyConfig;
@@ -24,8 +32,7 @@ export interface ProcessorParts {
   readonly topics: Topics;
   readonly counters?: CounterSink;
   readonly alerts?: AlertPublisher;
-  /** Overrides of the processor options (tests, embedded mode). */
-  readonly overrides?: Partial<ConstructorParameters<typeof Processor>[1]>;
+  readonly overrides?: ProcessorOverrides;
 }
 
 export function buildProcessor(parts: ProcessorParts): Processor {
@@ -52,5 +59,32 @@ export function buildProcessor(parts: ProcessorParts): Processor {
       maxSinkBatch: p.maxSinkBatch,
       ...parts.overrides,
     },
+  );
+}
+
+export interface ReplayHandlerParts {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly health: HealthState;
+  readonly store: AnalyticsStore;
+  readonly pricer: Pricer;
+  readonly topics: Topics;
+  /** Where records that are still invalid go (the DLQ topic is `topics.dlq`). */
+  readonly producer: LogProducer;
+  readonly maxSinkBatch: number;
+  /** Wraps the store sink (counting, dry runs). */
+  readonly wrapStore?: (sink: EventStoreSink) => EventStoreSink;
+}
+
+/** The processor's batch handling outside the consumer group: what `tally replay` runs raw records through. */
+export function buildReplayHandler(parts: ReplayHandlerParts): BatchHandler {
+  const sink = createStoreSink(parts.store);
+  return createBatchHandler(
+    {
+      pipeline: createRecordPipeline({ pricer: parts.pricer }),
+      store: parts.wrapStore ? parts.wrapStore(sink) : sink,
+      producer: parts.producer, health: parts.health, metrics: parts.metrics, logger: component(parts.logger, 'replay'),
+    },
+    { dlqTopic: parts.topics.dlq.name, maxSinkBatch: parts.maxSinkBatch },
   );
 }

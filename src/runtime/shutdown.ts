@@ -12,6 +12,17 @@ export interface ShutdownStep {
   run(): Promise<void>;
 }
 
+/** Runs the steps in order; a step that fails is logged and the next ones still run. */
+export async function runSteps(logger: Logger, steps: readonly ShutdownStep[]): Promise<void> {
+  for (const step of steps) {
+    try {
+      await step.run();
+    } catch (err) {
+      logger.warn({ step: step.name, err: errorMessage(err) }, 'shutdown step failed');
+    }
+  }
+}
+
 export function onShutdown(logger: Logger, steps: readonly ShutdownStep[], timeoutMs = 45_000): () => Promise<void> {
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
@@ -21,13 +32,7 @@ export function onShutdown(logger: Logger, steps: readonly ShutdownStep[], timeo
         process.exit(1);
       }, timeoutMs);
       timer.unref();
-      for (const step of steps) {
-        try {
-          await step.run();
-        } catch (err) {
-          logger.warn({ step: step.name, err: errorMessage(err) }, 'shutdown step failed');
-        }
-      }
+      await runSteps(logger, steps);
       clearTimeout(timer);
     })();
     return shuttingDown;

@@ -1,4 +1,9 @@
-/** Runs the real `tally` binary (bin/tally.js) as a user would, capturing its output. */
+/**
+ * Runs the real `tally` binary (bin/tally.js) as a user would, capturing its
+ * output. It runs dist/ when that is built and up to date with src/ (as after
+ * `npm ci`), else the sources through tsx; TALLY_RUN=dist|src in `env` forces
+ * one (see bin/entry.js).
+ */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -10,9 +15,9 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function runTally(args: readonly string[], options: { stdin?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runTally(args: readonly string[], options: { stdin?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; bin?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TALLY_BIN, ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [options.bin ?? TALLY_BIN, ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

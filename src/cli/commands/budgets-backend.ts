@@ -15,7 +15,8 @@ import { statusOnly } from '../../api/routes/budgets-access.js';
 import { buildBudgets, type Budgets } from '../../runtime/budgets.js';
 import { buildPricer, describeStore, openStore } from '../../runtime/adapters.js';
 import type { AnalyticsStore } from '../../store/types.js';
-import { cliContext, type ConfigFlags } from '../context.js';
+import { cliContext } from '../context.js';
+import type { ConfigFlags } from '../flags.js';
 
 export interface BackendFlags extends ConfigFlags {
   readonly url?: string;

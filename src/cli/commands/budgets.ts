@@ -11,10 +11,8 @@
  *   tally budgets status --tenant acme --user bob      # every budget applying to bob
  */
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
 import type { Budget, BudgetStatus, Subject } from '../../budgets/index.js';
 import { TallyError, validationError } from '../../core/errors.js';
-import { withConfigFlags } from '../context.js';
 import { printJson, renderTable, thousands, type Column } from '../output.js';
 import { openBackend, type BackendFlags } from './budgets-backend.js';
 
@@ -30,7 +28,7 @@ export interface DimensionFlags {
   readonly apiKeyId?: string;
 }
 
-interface AddFlags extends BackendFlags, DimensionFlags {
+export interface AddFlags extends BackendFlags, DimensionFlags {
   readonly file?: string;
   readonly id?: string;
   readonly name?: string;
@@ -49,7 +47,7 @@ interface AddFlags extends BackendFlags, DimensionFlags {
   readonly json?: boolean;
 }
 
-interface ReadFlags extends BackendFlags, DimensionFlags {
+export interface ReadFlags extends BackendFlags, DimensionFlags {
   readonly json?: boolean;
 }
 
@@ -57,21 +55,6 @@ const DIMENSION_FLAGS: readonly [keyof DimensionFlags, keyof Subject, string][] 
   ['tenant', 'tenant', '--tenant <id>'], ['user', 'user_id', '--user <id>'], ['group', 'group', '--group <id>'], ['model', 'model', '--model <model>'],
   ['provider', 'provider', '--provider <name>'], ['agent', 'agent', '--agent <name>'], ['feature', 'feature', '--feature <name>'], ['apiKeyId', 'api_key_id', '--api-key-id <id>'],
 ];
-
-/** Adds --tenant, --user, … to a command. */
-export function withDimensionFlags(command: Command, what: string): Command {
-  for (const [, , flag] of DIMENSION_FLAGS) command.option(flag, what);
-  return command;
-}
-
-export function withBackendFlags(command: Command): Command {
-  return withConfigFlags(
-    command
-      .option('--url <url>', 'act through a running tally API (e.g. http://127.0.0.1:8787) instead of the store and Redis')
-      .option('--api-key <key>', 'API key for --url (default TALLY_API_KEY)'),
-    { dataDir: true },
-  );
-}
 
 /** The dimension flags as a subject (or a scope: `*` is "each value"). */
 export function dimensionsOf(flags: DimensionFlags): Subject {
@@ -81,10 +64,6 @@ export function dimensionsOf(flags: DimensionFlags): Subject {
     if (v !== undefined) out[dim] = v;
   }
   return out;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 function numberOf(text: string, path: string): number {
@@ -181,88 +160,58 @@ export function statusTable(list: readonly StatusRow[]): string {
   return renderTable(columns, list);
 }
 
-export function registerBudgets(program: Command): void {
-  const budgets = program.command('budgets').description('manage budgets and read their status (store + Redis, or --url API)');
+export async function runBudgetsAdd(flags: AddFlags): Promise<void> {
+  const input = budgetInput(flags);
+  const backend = await openBackend(flags, { rebuild: false });
+  try {
+    const { budget, backfill } = await backend.create(input, flags.backfill);
+    if (flags.json) return printJson({ budget, backfill });
+    process.stdout.write(budgetsTable([budget]));
+    process.stdout.write(`created ${budget.id} (${backend.describe}); backfill: ${backfill}\n`);
+  } finally {
+    await backend.close();
+  }
+}
 
-  withDimensionFlags(withBackendFlags(
-    budgets
-      .command('add')
-      .description('create a budget from flags or --file (its counters are backfilled from the store)')
-      .option('-f, --file <file>', 'a budget as JSON (the POST /v1/budgets body); flags override its fields')
-      .option('--id <id>', 'budget id (default b_<uuid>)')
-      .option('--name <name>', 'display name')
-      .option('--metric <metric>', 'cost, tokens or requests')
-      .option('--token-class <class>', 'with --metric tokens: count one class (output, cached_input, …)')
-      .option('--limit <limit>', 'USD for cost (e.g. 250.00), a whole number otherwise')
-      .option('--period <period>', 'daily, weekly, monthly, yearly or rolling')
-      .option('--timezone <zone>', 'IANA zone of calendar periods (default UTC)')
-      .option('--window <window>', 'rolling window, e.g. 30m, 24h, 7d')
-      .option('--soft', 'report and alert, never refuse')
-      .option('--hard', 'refuse requests that would exceed it (default)')
-      .option('--thresholds <list>', 'alert thresholds in percent, e.g. 50,80,100')
-      .option('--approaching <percent>', 'approaching turns true here (default 80)')
-      .option('--meta <key=value>', 'metadata copied into alerts (repeatable)', collect, [])
-      .option('--no-backfill', 'do not rebuild its counters from the store now (run `tally reconcile --budget ID` later)')
-      .option('--json', 'print {budget, backfill} as JSON'),
-  ), 'scope: a value, "*" for each value separately, absent for any').action(async (flags: AddFlags) => {
-    const input = budgetInput(flags);
-    const backend = await openBackend(flags, { rebuild: false });
-    try {
-      const { budget, backfill } = await backend.create(input, flags.backfill);
-      if (flags.json) return printJson({ budget, backfill });
-      process.stdout.write(budgetsTable([budget]));
-      process.stdout.write(`created ${budget.id} (${backend.describe}); backfill: ${backfill}\n`);
-    } finally {
-      await backend.close();
-    }
-  });
+export async function runBudgetsList(flags: ReadFlags): Promise<void> {
+  const backend = await openBackend(flags, { rebuild: false });
+  try {
+    const list = await backend.list();
+    if (flags.json) return printJson({ budgets: list });
+    process.stdout.write(list.length === 0 ? `no budgets (${backend.describe})\n` : budgetsTable(list));
+  } finally {
+    await backend.close();
+  }
+}
 
-  withBackendFlags(budgets.command('list').description('list budgets').option('--json', 'print JSON')).action(async (flags: ReadFlags) => {
-    const backend = await openBackend(flags, { rebuild: false });
-    try {
-      const list = await backend.list();
-      if (flags.json) return printJson({ budgets: list });
-      process.stdout.write(list.length === 0 ? `no budgets (${backend.describe})\n` : budgetsTable(list));
-    } finally {
-      await backend.close();
-    }
-  });
+export async function runBudgetsGet(id: string, flags: ReadFlags): Promise<void> {
+  const backend = await openBackend(flags, { rebuild: false });
+  try {
+    printJson(await backend.get(id));
+  } finally {
+    await backend.close();
+  }
+}
 
-  withBackendFlags(budgets.command('get').description('show one budget as JSON').argument('<id>', 'budget id').option('--json', 'print JSON (the default)')).action(async (id: string, flags: ReadFlags) => {
-    const backend = await openBackend(flags, { rebuild: false });
-    try {
-      printJson(await backend.get(id));
-    } finally {
-      await backend.close();
-    }
-  });
+export async function runBudgetsRm(id: string, flags: ReadFlags): Promise<void> {
+  const backend = await openBackend(flags, { rebuild: false });
+  try {
+    await backend.remove(id);
+    if (flags.json) return printJson({ deleted: id });
+    process.stdout.write(`deleted ${id}\n`);
+  } finally {
+    await backend.close();
+  }
+}
 
-  withBackendFlags(budgets.command('rm').description('delete a budget').argument('<id>', 'budget id').option('--json', 'print JSON')).action(async (id: string, flags: ReadFlags) => {
-    const backend = await openBackend(flags, { rebuild: false });
-    try {
-      await backend.remove(id);
-      if (flags.json) return printJson({ deleted: id });
-      process.stdout.write(`deleted ${id}\n`);
-    } finally {
-      await backend.close();
-    }
-  });
-
-  withDimensionFlags(withBackendFlags(
-    budgets
-      .command('status')
-      .description('status of one budget, of every budget applying to a subject (--user …), or of all')
-      .argument('[id]', 'budget id (per-value budgets need the value, e.g. --user bob)')
-      .option('--json', 'print JSON'),
-  ), 'subject').action(async (id: string | undefined, flags: ReadFlags) => {
-    const subject = dimensionsOf(flags);
-    const backend = await openBackend(flags, { rebuild: true });
-    try {
-      const list = id !== undefined ? [await backend.status(id, subject)] : await backend.statuses(Object.keys(subject).length > 0 ? subject : null);
-      if (flags.json) return printJson(id !== undefined ? list[0] : { statuses: list });
-      process.stdout.write(list.length === 0 ? 'no budget applies\n' : statusTable(list));
-    } finally {
-      await backend.close();
-    }
-  });
+export async function runBudgetsStatus(id: string | undefined, flags: ReadFlags): Promise<void> {
+  const subject = dimensionsOf(flags);
+  const backend = await openBackend(flags, { rebuild: true });
+  try {
+    const list = id !== undefined ? [await backend.status(id, subject)] : await backend.statuses(Object.keys(subject).length > 0 ? subject : null);
+    if (flags.json) return printJson(id !== undefined ? list[0] : { statuses: list });
+    process.stdout.write(list.length === 0 ? 'no budget applies\n' : statusTable(list));
+  } finally {
+    await backend.close();
+  }
 }

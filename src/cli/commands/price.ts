@@ -7,7 +7,6 @@
  * line was bad.
  */
 import { createReadStream } from 'node:fs';
-import type { Command } from 'commander';
 import { readNdjson } from '../../events/ndjson.js';
 import { formatUsd, type Money } from '../../core/money.js';
 import { acceptEvent, priceAccepted } from '../../pipeline/price-event.js';
@@ -17,7 +16,7 @@ import { jsonReplacer, renderTable, thousands, type Column } from '../output.js'
 import { TOKEN_CLASSES } from '../../core/classes.js';
 import { type Rejection } from '../../events/types.js';
 
-interface PriceOptions {
+export interface PriceOptions {
   readonly prices: string[];
   readonly table?: boolean;
   readonly json?: boolean;
@@ -27,10 +26,6 @@ interface PriceOptions {
 interface BadLine {
   readonly line: number;
   readonly rejection: Rejection;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 function describeBad(bad: BadLine): string {
@@ -83,54 +78,44 @@ function tableOf(records: readonly (PricedRecord & { line: number })[], total: M
   return renderTable(columns, rows, footer);
 }
 
-export function registerPrice(program: Command): void {
-  program
-    .command('price')
-    .description('price events from an NDJSON file or stdin (dry run: nothing is stored)')
-    .argument('[file]', 'NDJSON file of events, or - for stdin', '-')
-    .option('--prices <file>', 'extra price file in tally or LiteLLM format (repeatable; later files win)', collect, [])
-    .option('--no-builtins', 'use only the --prices files, not the built-in catalog')
-    .option('--table', 'print an aligned table with a totals row instead of NDJSON')
-    .option('--json', 'print one JSON document {records, totals, rejected}')
-    .action(async (file: string, options: PriceOptions) => {
-      const pricer = createPricer(loadCatalog({ files: options.prices, builtins: options.builtins }));
-      const source = file === '-' ? process.stdin : createReadStream(file);
-      const now = new Date();
-      const records: (PricedRecord & { line: number })[] = [];
-      const bad: BadLine[] = [];
-      let total: Money = 0n;
-      let unpriced = 0;
-      const streaming = !options.table && !options.json;
-      for await (const { line, outcome } of readNdjson(source)) {
-        const accepted = outcome.ok ? acceptEvent(outcome.event, outcome.envelope, { receivedAt: now, makeId: () => `line-${line}` }) : outcome;
-        if (!accepted.ok) {
-          const entry = { line, rejection: accepted.rejection };
-          bad.push(entry);
-          if (!options.json) process.stderr.write(describeBad(entry) + '\n');
-          continue;
-        }
-        const priced = priceAccepted(pricer, accepted.event, accepted.usage, null);
-        total += priced.pricing.total;
-        if (!priced.pricing.priced) unpriced++;
-        const record = { line, ...toPricedRecord(priced) };
-        if (streaming) process.stdout.write(JSON.stringify(record, jsonReplacer) + '\n');
-        else records.push(record);
-      }
-      if (options.json) {
-        const tokens: Record<string, number> = {};
-        for (const c of [...TOKEN_CLASSES, 'total'] as const) tokens[c] = records.reduce((s, r) => s + r.tokens[c], 0);
-        const doc = {
-          records,
-          totals: { events: records.length, unpriced, tokens, cost: formatUsd(total) },
-          rejected: bad.map((b) => ({ line: b.line, code: b.rejection.code, message: b.rejection.message, errors: b.rejection.errors })),
-        };
-        process.stdout.write(JSON.stringify(doc, jsonReplacer, 2) + '\n');
-      } else if (options.table) {
-        process.stdout.write(tableOf(records, total));
-      }
-      if (bad.length > 0) {
-        if (!options.json) process.stderr.write(`${bad.length} bad line${bad.length === 1 ? '' : 's'} (see above); the other lines were priced\n`);
-        process.exitCode = 1;
-      }
-    });
+export async function runPrice(file: string, options: PriceOptions): Promise<void> {
+  const pricer = createPricer(loadCatalog({ files: options.prices, builtins: options.builtins }));
+  const source = file === '-' ? process.stdin : createReadStream(file);
+  const now = new Date();
+  const records: (PricedRecord & { line: number })[] = [];
+  const bad: BadLine[] = [];
+  let total: Money = 0n;
+  let unpriced = 0;
+  const streaming = !options.table && !options.json;
+  for await (const { line, outcome } of readNdjson(source)) {
+    const accepted = outcome.ok ? acceptEvent(outcome.event, outcome.envelope, { receivedAt: now, makeId: () => `line-${line}` }) : outcome;
+    if (!accepted.ok) {
+      const entry = { line, rejection: accepted.rejection };
+      bad.push(entry);
+      if (!options.json) process.stderr.write(describeBad(entry) + '\n');
+      continue;
+    }
+    const priced = priceAccepted(pricer, accepted.event, accepted.usage, null);
+    total += priced.pricing.total;
+    if (!priced.pricing.priced) unpriced++;
+    const record = { line, ...toPricedRecord(priced) };
+    if (streaming) process.stdout.write(JSON.stringify(record, jsonReplacer) + '\n');
+    else records.push(record);
+  }
+  if (options.json) {
+    const tokens: Record<string, number> = {};
+    for (const c of [...TOKEN_CLASSES, 'total'] as const) tokens[c] = records.reduce((s, r) => s + r.tokens[c], 0);
+    const doc = {
+      records,
+      totals: { events: records.length, unpriced, tokens, cost: formatUsd(total) },
+      rejected: bad.map((b) => ({ line: b.line, code: b.rejection.code, message: b.rejection.message, errors: b.rejection.errors })),
+    };
+    process.stdout.write(JSON.stringify(doc, jsonReplacer, 2) + '\n');
+  } else if (options.table) {
+    process.stdout.write(tableOf(records, total));
+  }
+  if (bad.length > 0) {
+    if (!options.json) process.stderr.write(`${bad.length} bad line${bad.length === 1 ? '' : 's'} (see above); the other lines were priced\n`);
+    process.exitCode = 1;
+  }
 }

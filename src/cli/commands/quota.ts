@@ -10,12 +10,11 @@
  * Exit codes: 0 allowed (or granted, settled), 3 refused (the Retry-After is
  * printed), 1 error.
  */
-import type { Command } from 'commander';
 import type { UsageEstimate } from '../../budgets/index.js';
 import { validationError } from '../../core/errors.js';
 import { printJson, renderTable, type Column } from '../output.js';
 import { openBackend, type BackendFlags, type Verdict } from './budgets-backend.js';
-import { dimensionsOf, statusTable, withBackendFlags, withDimensionFlags, type DimensionFlags } from './budgets.js';
+import { dimensionsOf, statusTable, type DimensionFlags } from './budgets.js';
 
 interface EstimateFlags {
   readonly cost?: string;
@@ -25,7 +24,7 @@ interface EstimateFlags {
   readonly estimateModel?: string;
 }
 
-interface QuotaFlags extends BackendFlags, DimensionFlags, EstimateFlags {
+export interface QuotaFlags extends BackendFlags, DimensionFlags, EstimateFlags {
   readonly ttl?: string;
   readonly eventId?: string;
   readonly json?: boolean;
@@ -57,15 +56,6 @@ export function estimateOf(flags: EstimateFlags & DimensionFlags): UsageEstimate
   return Object.keys(e).length === 0 ? undefined : (e as UsageEstimate);
 }
 
-function withEstimateFlags(command: Command): Command {
-  return command
-    .option('--cost <usd>', 'estimated cost of the request, USD')
-    .option('--tokens <n>', 'estimated tokens')
-    .option('--requests <n>', 'requests (default 1)')
-    .option('--max-tokens <n>', 'with --model: estimate the cost of this many tokens from the price catalog')
-    .option('--estimate-model <model>', 'model to price --max-tokens with, when it differs from the subject --model');
-}
-
 function verdictText(v: Verdict, what: string): string {
   if (v.allowed) return `${what}: allowed\n`;
   const blocking = v.budgets.filter((s) => s.blocking);
@@ -86,57 +76,40 @@ function printVerdict(v: Verdict, flags: QuotaFlags, what: string, extra: Record
   process.stdout.write(verdictText(v, what));
 }
 
-export function registerQuota(program: Command): void {
-  const quota = program.command('quota').description('check, reserve and settle quota (store + Redis, or --url API); exit 3 when refused');
+export async function runQuotaCheck(flags: QuotaFlags): Promise<void> {
+  const backend = await openBackend(flags, { rebuild: true });
+  try {
+    printVerdict(await backend.check(dimensionsOf(flags), estimateOf(flags)), flags, 'check');
+  } finally {
+    await backend.close();
+  }
+}
 
-  withEstimateFlags(withDimensionFlags(withBackendFlags(quota.command('check').description('every applicable budget and one verdict for a request').option('--json', 'print JSON')), 'subject'))
-    .action(async (flags: QuotaFlags) => {
-      const backend = await openBackend(flags, { rebuild: true });
-      try {
-        printVerdict(await backend.check(dimensionsOf(flags), estimateOf(flags)), flags, 'check');
-      } finally {
-        await backend.close();
-      }
-    });
+export async function runQuotaReserve(flags: QuotaFlags): Promise<void> {
+  const backend = await openBackend(flags, { rebuild: false });
+  try {
+    const ttl = flags.ttl === undefined ? undefined : Number(flags.ttl);
+    if (ttl !== undefined && !(ttl > 0)) throw validationError([{ path: 'ttl', reason: 'must be a number of seconds above 0' }]);
+    const r = await backend.reserve(dimensionsOf(flags), estimateOf(flags) ?? {}, ttl);
+    printVerdict(r, flags, r.granted ? `reserved ${r.reservation_id ?? ''} until ${r.expires_at ?? ''}` : 'reserve', { granted: r.granted, reservation_id: r.reservation_id, expires_at: r.expires_at });
+  } finally {
+    await backend.close();
+  }
+}
 
-  withEstimateFlags(withDimensionFlags(withBackendFlags(
-    quota.command('reserve').description('hold an estimate on every applicable budget until settled or expired').option('--ttl <seconds>', 'hold for this long when not settled').option('--json', 'print JSON'),
-  ), 'subject')).action(async (flags: QuotaFlags) => {
-    const backend = await openBackend(flags, { rebuild: false });
-    try {
-      const ttl = flags.ttl === undefined ? undefined : Number(flags.ttl);
-      if (ttl !== undefined && !(ttl > 0)) throw validationError([{ path: 'ttl', reason: 'must be a number of seconds above 0' }]);
-      const r = await backend.reserve(dimensionsOf(flags), estimateOf(flags) ?? {}, ttl);
-      printVerdict(r, flags, r.granted ? `reserved ${r.reservation_id ?? ''} until ${r.expires_at ?? ''}` : 'reserve', { granted: r.granted, reservation_id: r.reservation_id, expires_at: r.expires_at });
-    } finally {
-      await backend.close();
-    }
-  });
-
-  withBackendFlags(
-    quota
-      .command('settle')
-      .description('settle a reservation: released now, or held until --event-id is counted')
-      .argument('<reservation_id>', 'what reserve returned')
-      .option('--event-id <id>', 'the usage event of the request: the hold stays until the processor counts it')
-      .option('--cost <usd>', 'actual cost (resizes the hold while awaiting the event)')
-      .option('--tokens <n>', 'actual tokens')
-      .option('--requests <n>', 'actual requests')
-      .option('--json', 'print JSON'),
-  ).action(async (id: string, flags: QuotaFlags) => {
-    const backend = await openBackend(flags, { rebuild: false });
-    try {
-      const actual: Record<string, string | number> = {};
-      if (flags.cost !== undefined) actual.cost = flags.cost;
-      const tokens = whole(flags.tokens, 'tokens');
-      if (tokens !== undefined) actual.tokens = tokens;
-      const requests = whole(flags.requests, 'requests');
-      if (requests !== undefined) actual.requests = requests;
-      const r = await backend.settle(id, { ...(flags.eventId ? { event_id: flags.eventId } : {}), ...(Object.keys(actual).length > 0 ? { actual } : {}) });
-      if (flags.json) return printJson({ reservation_id: id, ...r });
-      process.stdout.write(`${id}: ${r.status}\n`);
-    } finally {
-      await backend.close();
-    }
-  });
+export async function runQuotaSettle(id: string, flags: QuotaFlags): Promise<void> {
+  const backend = await openBackend(flags, { rebuild: false });
+  try {
+    const actual: Record<string, string | number> = {};
+    if (flags.cost !== undefined) actual.cost = flags.cost;
+    const tokens = whole(flags.tokens, 'tokens');
+    if (tokens !== undefined) actual.tokens = tokens;
+    const requests = whole(flags.requests, 'requests');
+    if (requests !== undefined) actual.requests = requests;
+    const r = await backend.settle(id, { ...(flags.eventId ? { event_id: flags.eventId } : {}), ...(Object.keys(actual).length > 0 ? { actual } : {}) });
+    if (flags.json) return printJson({ reservation_id: id, ...r });
+    process.stdout.write(`${id}: ${r.status}\n`);
+  } finally {
+    await backend.close();
+  }
 }

@@ -9,13 +9,12 @@
  * The embedded mode (`tally start`) keeps its counters in memory and rebuilds
  * them at every start; there is nothing to reconcile from outside.
  */
-import type { Command } from 'commander';
 import { TallyError, validationError } from '../../core/errors.js';
-import { withConfigFlags, type ConfigFlags } from '../context.js';
+import type { ConfigFlags } from '../flags.js';
 import { printJson, progress, thousands, type Progress } from '../output.js';
 import { openDirect } from './budgets-backend.js';
 
-interface ReconcileFlags extends ConfigFlags {
+export interface ReconcileFlags extends ConfigFlags {
   readonly budget?: string;
   readonly period?: string;
   readonly tenant: string[];
@@ -68,56 +67,39 @@ export function periodInstant(text: string, now: number = Date.now()): number {
   return at;
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-export function registerReconcile(program: Command): void {
-  withConfigFlags(
-    program
-      .command('reconcile')
-      .description('rebuild budget counters in Redis from the analytics store (after a Redis loss, corrections, or a new budget)')
-      .option('--budget <id>', 'only this budget\'s counters (default: every budget)')
-      .option('--period <when>', 'rebuild the periods open at this instant or label: 2026-11-05T12:00:00Z, 2026-11, 2026-W45, 2026-11-05, 2026 (default now)')
-      .option('--tenant <id>', 'only this tenant (repeatable); the global slot only with --global', collect, [])
-      .option('--global', 'with --tenant: also the budgets without a tenant (global slot)')
-      .option('--no-seal', 'do not mark thresholds the rebuilt counters already reach as alerted (they may alert again)')
-      .option('--json', 'print the result as JSON'),
-    { dataDir: true },
-  ).action(async (flags: ReconcileFlags) => {
-    const at = flags.period === undefined ? undefined : periodInstant(flags.period);
-    const direct = await openDirect(flags, { rebuild: false });
-    let bar: Progress | undefined;
-    try {
-      if (direct.budgets.counters.kind !== 'redis') {
-        throw new TallyError('CONFIG_INVALID', 'no Redis configured (REDIS_URL or REDIS_CLUSTER_NODES): the embedded mode keeps its counters in memory and rebuilds them at every start; nothing to reconcile');
-      }
-      const engine = direct.budgets.engine;
-      const started = Date.now();
-      const result = await engine.reconcile(direct.store, {
-        ...(flags.budget === undefined ? {} : { budgetId: flags.budget }),
-        ...(at === undefined ? {} : { at }),
-        ...(flags.tenant.length > 0 ? { tenants: flags.tenant, global: flags.global === true } : {}),
-        sealAlerts: flags.seal,
-        onProgress: (done, total) => {
-          if (flags.json) return;
-          bar ??= progress('reconciling slots', total);
-          bar.set(done);
-        },
-      });
-      const seconds = Math.round((Date.now() - started) / 10) / 100;
-      const budgets = flags.budget === undefined ? engine.current().budgets.length : 1;
-      const summary = { ...result, budgets, at: new Date(at ?? started).toISOString(), seconds, target: direct.describe };
-      bar?.done();
-      if (flags.json) return printJson(summary);
-      process.stdout.write(
-        `reconciled ${budgets} budget${budgets === 1 ? '' : 's'} (periods open at ${summary.at}) from ${direct.describe} in ${seconds}s:\n` +
-          `  ${thousands(String(result.slots))} slots (tenants + global), ${thousands(String(result.counters))} counters written, ` +
-          `${result.retries} fence retries, ${result.locked} locked, ${thousands(String(result.sealed))} alert marks sealed\n`,
-      );
-      if (result.slots === 0) process.stderr.write('nothing to rebuild: no budget, or no stored usage in the open periods\n');
-    } finally {
-      await direct.close();
+export async function runReconcile(flags: ReconcileFlags): Promise<void> {
+  const at = flags.period === undefined ? undefined : periodInstant(flags.period);
+  const direct = await openDirect(flags, { rebuild: false });
+  let bar: Progress | undefined;
+  try {
+    if (direct.budgets.counters.kind !== 'redis') {
+      throw new TallyError('CONFIG_INVALID', 'no Redis configured (REDIS_URL or REDIS_CLUSTER_NODES): the embedded mode keeps its counters in memory and rebuilds them at every start; nothing to reconcile');
     }
-  });
+    const engine = direct.budgets.engine;
+    const started = Date.now();
+    const result = await engine.reconcile(direct.store, {
+      ...(flags.budget === undefined ? {} : { budgetId: flags.budget }),
+      ...(at === undefined ? {} : { at }),
+      ...(flags.tenant.length > 0 ? { tenants: flags.tenant, global: flags.global === true } : {}),
+      sealAlerts: flags.seal,
+      onProgress: (done, total) => {
+        if (flags.json) return;
+        bar ??= progress('reconciling slots', total);
+        bar.set(done);
+      },
+    });
+    const seconds = Math.round((Date.now() - started) / 10) / 100;
+    const budgets = flags.budget === undefined ? engine.current().budgets.length : 1;
+    const summary = { ...result, budgets, at: new Date(at ?? started).toISOString(), seconds, target: direct.describe };
+    bar?.done();
+    if (flags.json) return printJson(summary);
+    process.stdout.write(
+      `reconciled ${budgets} budget${budgets === 1 ? '' : 's'} (periods open at ${summary.at}) from ${direct.describe} in ${seconds}s:\n` +
+        `  ${thousands(String(result.slots))} slots (tenants + global), ${thousands(String(result.counters))} counters written, ` +
+        `${result.retries} fence retries, ${result.locked} locked, ${thousands(String(result.sealed))} alert marks sealed\n`,
+    );
+    if (result.slots === 0) process.stderr.write('nothing to rebuild: no budget, or no stored usage in the open periods\n');
+  } finally {
+    await direct.close();
+  }
 }

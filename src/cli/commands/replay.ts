@@ -9,20 +9,16 @@
  *       re-submits dead letters (their original bytes and headers) to
  *       usage.raw after a fix; the processor takes them from there.
  */
-import type { Command } from 'commander';
 import { TallyError } from '../../core/errors.js';
-import { createBatchHandler } from '../../processor/batch.js';
 import { readDlqRecord } from '../../processor/dlq.js';
-import { createStoreSink } from '../../processor/store-sink.js';
-import { component } from '../../core/logger.js';
 import type { BatchContext, LogMessage, LogProducer, LogRecord, ReplayStart } from '../../eventlog/types.js';
-import type { EventStoreSink } from '../../processor/types.js';
-import { createRecordPipeline } from '../../pipeline/price-event.js';
 import { buildPricer, openKafka, openStore, topicsOf } from '../../runtime/adapters.js';
-import { cliContext, withConfigFlags, type ConfigFlags } from '../context.js';
+import { buildReplayHandler } from '../../runtime/processor.js';
+import { cliContext } from '../context.js';
+import type { ConfigFlags } from '../flags.js';
 import { printJson, progress, thousands } from '../output.js';
 
-interface ReplayFlags extends ConfigFlags {
+export interface ReplayFlags extends ConfigFlags {
   readonly fromOffset?: string;
   readonly fromTime?: string;
   readonly fromBeginning?: boolean;
@@ -54,110 +50,87 @@ function startOf(flags: ReplayFlags): ReplayStart {
 
 const running: BatchContext = { heartbeat: async () => undefined, isRunning: () => true, isStale: () => false, signal: new AbortController().signal };
 
-export function registerReplay(program: Command): void {
-  withConfigFlags(
-    program
-      .command('replay')
-      .description('re-process usage.raw from an offset or time, or re-submit dead letters after a fix (--from-dlq)')
-      .option('--from-offset <n>', 'start at this offset in every selected partition')
-      .option('--from-time <time>', 'start at the first record at or after this time')
-      .option('--from-beginning', 'start at the earliest retained record')
-      .option('--from-dlq', 're-submit dead letters from usage.dlq to usage.raw')
-      .option('--partitions <list>', 'only these partitions, e.g. 0,3')
-      .option('--code <code>', 'with --from-dlq: only dead letters with this error code')
-      .option('--since <time>', 'with --from-dlq: only dead letters that failed at or after this time')
-      .option('--dlq', 'when re-processing raw: dead-letter records that are still invalid (default: count them only)')
-      .option('--dry-run', 'read and count; write nothing')
-      .option('--json', 'print the summary as JSON'),
-    { dataDir: true },
-  ).action(async (flags: ReplayFlags) => {
-    const from = startOf(flags);
-    const ctx = cliContext(flags, { logLevel: 'warn' });
-    const { config, logger, metrics, health } = ctx;
-    const topics = topicsOf(config);
-    const log = openKafka(config, logger);
-    const partitions = flags.partitions?.split(',').map((p) => Number(p.trim()));
-    const producer = log.producer();
-    const source = flags.fromDlq ? topics.dlq.name : topics.raw.name;
-    const ends = await log.endOffsets(source);
-    const total = ends.filter((e) => !partitions || partitions.includes(e.partition)).reduce((s, e) => s + Number(e.offset), 0);
-    const bar = progress(flags.fromDlq ? 're-submitting' : 'replaying', flags.fromOffset === undefined && flags.fromTime === undefined ? total : undefined);
-    const started = Date.now();
-    let read = 0;
-    let written = 0;
-    let skipped = 0;
-    try {
-      if (flags.fromDlq) {
-        const since = flags.since ? Date.parse(flags.since) : undefined;
-        let pending: LogMessage[] = [];
-        const flush = async (): Promise<void> => {
-          if (pending.length > 0 && !flags.dryRun) await producer.send(topics.raw.name, pending);
-          written += pending.length;
-          pending = [];
-        };
-        for await (const record of log.replay({ topic: topics.dlq.name, from, ...(partitions ? { partitions } : {}) })) {
-          read++;
-          bar.tick();
-          const letter = readDlqRecord(record);
-          if ((flags.code && letter.code !== flags.code) || (since !== undefined && (letter.failedAt === null || Date.parse(letter.failedAt) < since))) {
-            skipped++;
-            continue;
-          }
-          pending.push({ key: letter.key, value: letter.value, headers: { ...letter.originalHeaders, 'tally-replayed-from-dlq': record.offset } });
-          if (pending.length >= BATCH) await flush();
+export async function runReplay(flags: ReplayFlags): Promise<void> {
+  const from = startOf(flags);
+  const ctx = cliContext(flags, { logLevel: 'warn' });
+  const { config, logger, metrics, health } = ctx;
+  const topics = topicsOf(config);
+  const log = await openKafka(config, logger);
+  const partitions = flags.partitions?.split(',').map((p) => Number(p.trim()));
+  const producer = log.producer();
+  const source = flags.fromDlq ? topics.dlq.name : topics.raw.name;
+  const ends = await log.endOffsets(source);
+  const total = ends.filter((e) => !partitions || partitions.includes(e.partition)).reduce((s, e) => s + Number(e.offset), 0);
+  const bar = progress(flags.fromDlq ? 're-submitting' : 'replaying', flags.fromOffset === undefined && flags.fromTime === undefined ? total : undefined);
+  const started = Date.now();
+  let read = 0;
+  let written = 0;
+  let skipped = 0;
+  try {
+    if (flags.fromDlq) {
+      const since = flags.since ? Date.parse(flags.since) : undefined;
+      let pending: LogMessage[] = [];
+      const flush = async (): Promise<void> => {
+        if (pending.length > 0 && !flags.dryRun) await producer.send(topics.raw.name, pending);
+        written += pending.length;
+        pending = [];
+      };
+      for await (const record of log.replay({ topic: topics.dlq.name, from, ...(partitions ? { partitions } : {}) })) {
+        read++;
+        bar.tick();
+        const letter = readDlqRecord(record);
+        if ((flags.code && letter.code !== flags.code) || (since !== undefined && (letter.failedAt === null || Date.parse(letter.failedAt) < since))) {
+          skipped++;
+          continue;
         }
-        await flush();
-      } else {
-        const store = await openStore(config, logger);
-        const sink = createStoreSink(store);
-        const counting: EventStoreSink = {
+        pending.push({ key: letter.key, value: letter.value, headers: { ...letter.originalHeaders, 'tally-replayed-from-dlq': record.offset } });
+        if (pending.length >= BATCH) await flush();
+      }
+      await flush();
+    } else {
+      const store = await openStore(config, logger);
+      const dlqProducer: LogProducer = flags.dlq && !flags.dryRun ? producer : { send: async (_t, m) => { skipped += m.length; }, close: async () => undefined };
+      const handle = buildReplayHandler({
+        logger, metrics, health, store, pricer: buildPricer(config), topics, producer: dlqProducer, maxSinkBatch: BATCH,
+        wrapStore: (sink) => ({
           async write(events) {
             const result = flags.dryRun ? { counted: events, duplicates: 0, rejected: [] } : await sink.write(events);
             written += result.counted.length + result.duplicates;
             return result;
           },
-        };
-        const dlqProducer: LogProducer = flags.dlq && !flags.dryRun ? producer : { send: async (_t, m) => { skipped += m.length; }, close: async () => undefined };
-        const handle = createBatchHandler(
-          {
-            pipeline: createRecordPipeline({ pricer: buildPricer(config) }),
-            store: counting,
-            producer: dlqProducer, health, metrics, logger: component(logger, 'replay'),
-          },
-          { dlqTopic: topics.dlq.name, maxSinkBatch: BATCH },
-        );
-        const buffers = new Map<number, LogRecord[]>();
-        const flush = async (partition: number): Promise<void> => {
-          const records = buffers.get(partition) ?? [];
-          if (records.length === 0) return;
-          buffers.set(partition, []);
-          await handle({ topic: topics.raw.name, partition, records, highWatermark: '0' }, running);
-          bar.tick(records.length);
-        };
-        try {
-          for await (const record of log.replay({ topic: topics.raw.name, from, ...(partitions ? { partitions } : {}) })) {
-            read++;
-            const buf = buffers.get(record.partition) ?? [];
-            buf.push(record);
-            buffers.set(record.partition, buf);
-            if (buf.length >= BATCH) await flush(record.partition);
-          }
-          for (const p of [...buffers.keys()]) await flush(p);
-        } finally {
-          await store.close();
+        }),
+      });
+      const buffers = new Map<number, LogRecord[]>();
+      const flush = async (partition: number): Promise<void> => {
+        const records = buffers.get(partition) ?? [];
+        if (records.length === 0) return;
+        buffers.set(partition, []);
+        await handle({ topic: topics.raw.name, partition, records, highWatermark: '0' }, running);
+        bar.tick(records.length);
+      };
+      try {
+        for await (const record of log.replay({ topic: topics.raw.name, from, ...(partitions ? { partitions } : {}) })) {
+          read++;
+          const buf = buffers.get(record.partition) ?? [];
+          buf.push(record);
+          buffers.set(record.partition, buf);
+          if (buf.length >= BATCH) await flush(record.partition);
         }
+        for (const p of [...buffers.keys()]) await flush(p);
+      } finally {
+        await store.close();
       }
-    } finally {
-      await producer.close();
-      await log.close();
     }
-    const seconds = Math.round((Date.now() - started) / 10) / 100;
-    const summary = flags.fromDlq
-      ? { mode: 'from-dlq', read, resubmitted: written, skipped_by_filter: skipped, dry_run: flags.dryRun ?? false, seconds }
-      : { mode: 'raw', read, stored_or_already_stored: written, still_invalid: skipped, dry_run: flags.dryRun ?? false, seconds };
-    bar.done(flags.json ? undefined : flags.fromDlq
-      ? `read ${thousands(String(read))} dead letters; ${flags.dryRun ? 'would re-submit' : 're-submitted'} ${thousands(String(written))} to ${topics.raw.name}; ${skipped} filtered out (${seconds}s)`
-      : `replayed ${thousands(String(read))} records from ${topics.raw.name}: ${thousands(String(written))} valid events (new ones stored, known ones left as they are); ${skipped} still invalid (${seconds}s)`);
-    if (flags.json) printJson(summary);
-  });
+  } finally {
+    await producer.close();
+    await log.close();
+  }
+  const seconds = Math.round((Date.now() - started) / 10) / 100;
+  const summary = flags.fromDlq
+    ? { mode: 'from-dlq', read, resubmitted: written, skipped_by_filter: skipped, dry_run: flags.dryRun ?? false, seconds }
+    : { mode: 'raw', read, stored_or_already_stored: written, still_invalid: skipped, dry_run: flags.dryRun ?? false, seconds };
+  bar.done(flags.json ? undefined : flags.fromDlq
+    ? `read ${thousands(String(read))} dead letters; ${flags.dryRun ? 'would re-submit' : 're-submitted'} ${thousands(String(written))} to ${topics.raw.name}; ${skipped} filtered out (${seconds}s)`
+    : `replayed ${thousands(String(read))} records from ${topics.raw.name}: ${thousands(String(written))} valid events (new ones stored, known ones left as they are); ${skipped} still invalid (${seconds}s)`);
+  if (flags.json) printJson(summary);
 }

@@ -7,7 +7,6 @@
  * --data-dir) or, with --url and --api-key, a running tally API. Aligned
  * tables by default; --json prints the API's JSON; --csv exact values.
  */
-import type { Command } from 'commander';
 import { createAnalyticsService } from '../../analytics/service.js';
 import { resolveRange } from '../../analytics/range.js';
 import { resolveTimeZone } from '../../analytics/time.js';
@@ -16,7 +15,8 @@ import type { BreakdownResult, SummaryResult } from '../../analytics/types.js';
 import { ERROR_CATALOG, TallyError, validationError, type ErrorCode } from '../../core/errors.js';
 import { describeStore, openStore } from '../../runtime/adapters.js';
 import type { AnalyticsStore } from '../../store/types.js';
-import { cliContext, withConfigFlags, type ConfigFlags } from '../context.js';
+import { cliContext } from '../context.js';
+import type { ConfigFlags } from '../flags.js';
 import { printJson } from '../output.js';
 
 export interface ReportFlags extends ConfigFlags {
@@ -49,10 +49,6 @@ export interface ReportFlags extends ConfigFlags {
 }
 
 type Params = Record<string, string | string[]>;
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
 
 /** The API parameters the flags stand for (the range resolved to instants here). */
 export function reportParams(flags: ReportFlags, now: number = Date.now()): Params {
@@ -117,65 +113,31 @@ function explain(err: unknown, where: string): unknown {
   return err;
 }
 
-export function registerReport(program: Command): void {
-  withConfigFlags(
-    program
-      .command('report')
-      .description('usage, cost and tokens for a time range: totals by model, or --by dimensions and/or --bucket')
-      .option('--by <dims>', 'group by one or two of tenant,user_id,group,agent,feature,provider,model_key,model,api_key_id,status (comma-separated)')
-      .option('--bucket <bucket>', 'group by time: hour, day, week (Monday) or month, in --tz')
-      .option('--since <when>', 'start: 30m, 24h, 7d, 2w, today, yesterday, this-week, last-week, this-month, last-month, this-year, a date or RFC 3339 (default 30d)')
-      .option('--until <when>', 'end (exclusive), same forms (default now, or the end of a named --since period)')
-      .option('--tz <zone>', 'IANA time zone for dates and buckets', 'UTC')
-      .option('--tenant <id>', 'one tenant (default: every tenant the store or key can read)')
-      .option('--user <id>', 'filter by user_id (repeatable)', collect, [])
-      .option('--group <id>', 'filter by group (repeatable)', collect, [])
-      .option('--session <id>', 'filter by session_id (repeatable)', collect, [])
-      .option('--agent <name>', 'filter by agent (repeatable)', collect, [])
-      .option('--feature <name>', 'filter by feature (repeatable)', collect, [])
-      .option('--provider <name>', 'filter by provider (repeatable)', collect, [])
-      .option('--model <model>', 'filter by model_key or reported model (repeatable)', collect, [])
-      .option('--api-key-id <id>', 'filter by api_key_id (repeatable)', collect, [])
-      .option('--status <status>', 'filter by status: ok, error, cancelled (repeatable)', collect, [])
-      .option('--tag <key=value>', 'filter by metadata tag (repeatable, all must match)', collect, [])
-      .option('--priced', 'priced events only')
-      .option('--unpriced', 'unpriced events only')
-      .option('--top <n>', 'top N groups, the rest summed into an (other) row (default 20)')
-      .option('--sort <measure>', 'rank groups by this measure (default cost_total)')
-      .option('--order <order>', 'desc (default) or asc')
-      .option('--source <source>', 'auto (rollups where exact) or raw (raw events only)')
-      .option('--decimals <n>', 'USD decimal places in tables', '4')
-      .option('--json', 'print the JSON the API returns')
-      .option('--csv', 'print CSV with exact values')
-      .option('--url <url>', 'query a running tally API instead of the store, e.g. http://localhost:8787')
-      .option('--api-key <key>', 'API key for --url (default TALLY_API_KEY)'),
-    { dataDir: true },
-  ).action(async (raw: ReportFlags & { unpriced?: boolean }) => {
-    const flags: ReportFlags = { ...raw, ...(raw.unpriced ? { priced: false } : {}) };
-    const decimals = Number(flags.decimals);
-    if (!Number.isInteger(decimals) || decimals < 0 || decimals > 15) throw validationError([{ path: 'decimals', reason: 'must be a whole number from 0 to 15' }]);
-    const params = reportParams(flags);
-    const reader = await openReader(flags);
-    try {
-      const breakdown = flags.by !== undefined || flags.bucket !== undefined;
-      const result = breakdown ? await reader.breakdown(params) : await reader.summary(params);
-      if (flags.json) {
-        printJson(result);
-        return;
-      }
-      if (flags.csv) {
-        process.stdout.write(breakdown ? breakdownCsv(result as BreakdownResult) : summaryCsv(result as SummaryResult));
-        return;
-      }
-      const r = result.range;
-      process.stdout.write(`usage ${r.from} → ${r.to} (${r.tz})${flags.tenant ? `, tenant ${flags.tenant}` : ''} · ${reader.describe}\n\n`);
-      process.stdout.write(breakdown ? breakdownTable(result as BreakdownResult, { decimals }) : summaryTable(result as SummaryResult, { decimals }));
-    } catch (err) {
-      throw explain(err, reader.describe);
-    } finally {
-      await reader.close();
+export async function runReport(raw: ReportFlags & { unpriced?: boolean }): Promise<void> {
+  const flags: ReportFlags = { ...raw, ...(raw.unpriced ? { priced: false } : {}) };
+  const decimals = Number(flags.decimals);
+  if (!Number.isInteger(decimals) || decimals < 0 || decimals > 15) throw validationError([{ path: 'decimals', reason: 'must be a whole number from 0 to 15' }]);
+  const params = reportParams(flags);
+  const reader = await openReader(flags);
+  try {
+    const breakdown = flags.by !== undefined || flags.bucket !== undefined;
+    const result = breakdown ? await reader.breakdown(params) : await reader.summary(params);
+    if (flags.json) {
+      printJson(result);
+      return;
     }
-  });
+    if (flags.csv) {
+      process.stdout.write(breakdown ? breakdownCsv(result as BreakdownResult) : summaryCsv(result as SummaryResult));
+      return;
+    }
+    const r = result.range;
+    process.stdout.write(`usage ${r.from} → ${r.to} (${r.tz})${flags.tenant ? `, tenant ${flags.tenant}` : ''} · ${reader.describe}\n\n`);
+    process.stdout.write(breakdown ? breakdownTable(result as BreakdownResult, { decimals }) : summaryTable(result as SummaryResult, { decimals }));
+  } catch (err) {
+    throw explain(err, reader.describe);
+  } finally {
+    await reader.close();
+  }
 }
 
 async function openReader(flags: ReportFlags): Promise<Reader> {

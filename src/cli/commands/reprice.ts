@@ -5,14 +5,14 @@
  * `--dry-run` shows what would change. Budget counters follow with
  * `tally reconcile` (the counters of open periods are rebuilt from the store).
  */
-import type { Command } from 'commander';
 import { resolveRange } from '../../analytics/range.js';
 import { reprice } from '../../reprice/service.js';
 import { buildPricer, describeStore, openStore } from '../../runtime/adapters.js';
-import { cliContext, withConfigFlags, type ConfigFlags } from '../context.js';
+import { cliContext } from '../context.js';
+import type { ConfigFlags } from '../flags.js';
 import { printJson, progress, renderTable, thousands } from '../output.js';
 
-interface RepriceFlags extends ConfigFlags {
+export interface RepriceFlags extends ConfigFlags {
   readonly since: string;
   readonly until?: string;
   readonly tz: string;
@@ -23,60 +23,45 @@ interface RepriceFlags extends ConfigFlags {
   readonly json?: boolean;
 }
 
-export function registerReprice(program: Command): void {
-  withConfigFlags(
-    program
-      .command('reprice')
-      .description('recompute costs for a time range with the current prices, writing new event versions explicitly')
-      .requiredOption('--since <when>', 'start: 7d, this-month, last-month, a date or RFC 3339')
-      .option('--until <when>', 'end (default: now or the named period\'s end)')
-      .option('--tz <zone>', 'time zone of dates and named periods', 'UTC')
-      .option('--tenant <tenant>', 'only this tenant')
-      .option('--model <model>', 'only this model (raw id or model key)')
-      .option('--prices <file>', 'extra price file (tally or LiteLLM format); repeatable', (v: string, p: string[]) => [...p, v], [])
-      .option('--dry-run', 'report what would change; write nothing')
-      .option('--json', 'print the result as JSON'),
-    { dataDir: true },
-  ).action(async (flags: RepriceFlags) => {
-    const { config, logger } = cliContext(flags, { logLevel: 'warn' });
-    const range = resolveRange({ since: flags.since, until: flags.until }, flags.tz);
-    const store = await openStore(config, logger);
-    const bar = progress(flags.dryRun ? 'examining' : 'repricing');
-    try {
-      const result = await reprice(store, buildPricer(config, flags.prices), {
-        from: new Date(range.from), to: new Date(range.to),
-        ...(flags.tenant ? { tenant: flags.tenant } : {}), ...(flags.model ? { model: flags.model } : {}),
-        dryRun: flags.dryRun ?? false, priceFiles: [...config.pricing.priceFiles, ...flags.prices],
-        onProgress: (n) => bar.set(n),
-      });
-      bar.done();
-      if (flags.json) {
-        printJson({ store: describeStore(config), from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString(), ...result });
-        return;
-      }
-      process.stdout.write(
-        `${describeStore(config)}: ${thousands(String(result.examined))} events examined, ${thousands(String(result.changed))} ${result.dry_run ? 'would change' : 'repriced'}` +
-          `${result.skipped ? `, ${result.skipped} skipped (usage no longer normalizes)` : ''}\n` +
-          `cost of the changed events: $${result.cost_before} → $${result.cost_after}\n`,
-      );
-      if (result.sample.length > 0) {
-        process.stdout.write(
-          renderTable(
-            [
-              { header: 'tenant', value: (c) => c.tenant },
-              { header: 'event_id', value: (c) => c.event_id },
-              { header: 'model', value: (c) => c.model },
-              { header: 'before', value: (c) => `$${c.before.cost}`, align: 'right' },
-              { header: 'after', value: (c) => `$${c.after.cost}`, align: 'right' },
-              { header: 'price version', value: (c) => `${c.before.price_version || '—'} → ${c.after.price_version || '—'}` },
-            ],
-            result.sample,
-          ),
-        );
-      }
-      if (!result.dry_run && result.changed > 0) process.stdout.write('budget counters: run `tally reconcile` to apply the corrected spend to open periods\n');
-    } finally {
-      await store.close();
+export async function runReprice(flags: RepriceFlags): Promise<void> {
+  const { config, logger } = cliContext(flags, { logLevel: 'warn' });
+  const range = resolveRange({ since: flags.since, until: flags.until }, flags.tz);
+  const store = await openStore(config, logger);
+  const bar = progress(flags.dryRun ? 'examining' : 'repricing');
+  try {
+    const result = await reprice(store, buildPricer(config, flags.prices), {
+      from: new Date(range.from), to: new Date(range.to),
+      ...(flags.tenant ? { tenant: flags.tenant } : {}), ...(flags.model ? { model: flags.model } : {}),
+      dryRun: flags.dryRun ?? false, priceFiles: [...config.pricing.priceFiles, ...flags.prices],
+      onProgress: (n) => bar.set(n),
+    });
+    bar.done();
+    if (flags.json) {
+      printJson({ store: describeStore(config), from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString(), ...result });
+      return;
     }
-  });
+    process.stdout.write(
+      `${describeStore(config)}: ${thousands(String(result.examined))} events examined, ${thousands(String(result.changed))} ${result.dry_run ? 'would change' : 'repriced'}` +
+        `${result.skipped ? `, ${result.skipped} skipped (usage no longer normalizes)` : ''}\n` +
+        `cost of the changed events: $${result.cost_before} → $${result.cost_after}\n`,
+    );
+    if (result.sample.length > 0) {
+      process.stdout.write(
+        renderTable(
+          [
+            { header: 'tenant', value: (c) => c.tenant },
+            { header: 'event_id', value: (c) => c.event_id },
+            { header: 'model', value: (c) => c.model },
+            { header: 'before', value: (c) => `$${c.before.cost}`, align: 'right' },
+            { header: 'after', value: (c) => `$${c.after.cost}`, align: 'right' },
+            { header: 'price version', value: (c) => `${c.before.price_version || '—'} → ${c.after.price_version || '—'}` },
+          ],
+          result.sample,
+        ),
+      );
+    }
+    if (!result.dry_run && result.changed > 0) process.stdout.write('budget counters: run `tally reconcile` to apply the corrected spend to open periods\n');
+  } finally {
+    await store.close();
+  }
 }

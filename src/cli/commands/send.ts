@@ -7,17 +7,16 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import type { Command } from 'commander';
 import { TallyError, errorMessage } from '../../core/errors.js';
 import { readNdjson } from '../../events/ndjson.js';
-import { createIngestService, type IngestRejection } from '../../ingest/service.js';
-import { topicSpecs } from '../../eventlog/topics.js';
-import { openKafka, topicsOf } from '../../runtime/adapters.js';
-import { cliContext, withConfigFlags, type ConfigFlags } from '../context.js';
+import type { IngestRejection } from '../../ingest/service.js';
+import { openKafkaIngest } from '../../runtime/ingest.js';
+import { cliContext } from '../context.js';
+import type { ConfigFlags } from '../flags.js';
 import { printJson, progress, thousands } from '../output.js';
 import { OPEN_ACCESS } from '../../core/principal.js';
 
-interface SendFlags extends ConfigFlags {
+export interface SendFlags extends ConfigFlags {
   readonly url?: string;
   readonly apiKey?: string;
   readonly batch: string;
@@ -61,83 +60,64 @@ function httpSender(url: string, apiKey: string | undefined): BatchSender {
   };
 }
 
-export function registerSend(program: Command): void {
-  withConfigFlags(
-    program
-      .command('send')
-      .description('publish NDJSON usage events to Kafka (KAFKA_BROKERS), or to a tally API with --url')
-      .argument('[file]', 'NDJSON file, or - for stdin', '-')
-      .option('--url <url>', 'send through a running tally API instead of Kafka, e.g. http://127.0.0.1:8787')
-      .option('--api-key <key>', 'API key for --url (ingest or admin role); default TALLY_API_KEY', process.env.TALLY_API_KEY)
-      .option('--batch <n>', 'events per request or produce call', '500')
-      .option('--json', 'print the summary as JSON'),
-  ).action(async (file: string, flags: SendFlags) => {
-    const batchSize = Math.max(1, Number(flags.batch) || 500);
-    let send: BatchSender;
-    let close = async (): Promise<void> => undefined;
-    let target: string;
-    if (flags.url) {
-      send = httpSender(flags.url, flags.apiKey);
-      target = flags.url;
-    } else {
-      const { config, logger } = cliContext(flags, { logLevel: 'warn' });
-      const topics = topicsOf(config);
-      const log = openKafka(config, logger);
-      await log.ensureTopics(topicSpecs(topics));
-      const producer = log.producer();
-      const ingest = createIngestService({ producer, rawTopic: topics.raw.name });
-      send = async (lines) => {
-        const result = await ingest.ingest(lines.map((l, index) => ({ index, line: l.line, input: l.raw })), OPEN_ACCESS, 'cli');
-        return { accepted: result.accepted, rejected: [...result.rejected] };
-      };
-      close = async () => {
-        await producer.close();
-        await log.close();
-      };
-      target = `kafka ${config.kafka.brokers.join(',')} topic ${topics.raw.name}`;
-    }
+export async function runSend(file: string, flags: SendFlags): Promise<void> {
+  const batchSize = Math.max(1, Number(flags.batch) || 500);
+  let send: BatchSender;
+  let close = async (): Promise<void> => undefined;
+  let target: string;
+  if (flags.url) {
+    send = httpSender(flags.url, flags.apiKey);
+    target = flags.url;
+  } else {
+    const kafka = await openKafkaIngest(cliContext(flags, { logLevel: 'warn' }));
+    send = async (lines) => {
+      const result = await kafka.ingest.ingest(lines.map((l, index) => ({ index, line: l.line, input: l.raw })), OPEN_ACCESS, 'cli');
+      return { accepted: result.accepted, rejected: [...result.rejected] };
+    };
+    close = () => kafka.close();
+    target = kafka.target;
+  }
 
-    const started = Date.now();
-    const bar = progress('sending', await countLines(file));
-    const rejected: IngestRejection[] = [];
-    let accepted = 0;
-    let pending: Line[] = [];
-    const report = (r: IngestRejection): void => {
-      rejected.push(r);
-      if (flags.json) return;
-      const where = r.line === undefined ? `item ${r.index}` : `line ${r.line}`;
-      const details = r.errors.length > 0 ? r.errors.map((e) => `${e.path || '(event)'}: ${e.reason}`) : [r.message];
-      for (const d of details) bar.log(`${where}: ${r.code}: ${d}`);
-    };
-    const flush = async (): Promise<void> => {
-      if (pending.length === 0) return;
-      const out = await send(pending);
-      accepted += out.accepted;
-      out.rejected.forEach(report);
-      bar.tick(pending.length);
-      pending = [];
-    };
-    try {
-      for await (const l of readNdjson(file === '-' ? process.stdin : createReadStream(file))) {
-        if (!l.outcome.ok) {
-          report({ index: -1, line: l.line, code: l.outcome.rejection.code, message: l.outcome.rejection.message, errors: l.outcome.rejection.errors });
-          bar.tick();
-          continue;
-        }
-        pending.push({ line: l.line, raw: l.raw });
-        if (pending.length >= batchSize) await flush();
+  const started = Date.now();
+  const bar = progress('sending', await countLines(file));
+  const rejected: IngestRejection[] = [];
+  let accepted = 0;
+  let pending: Line[] = [];
+  const report = (r: IngestRejection): void => {
+    rejected.push(r);
+    if (flags.json) return;
+    const where = r.line === undefined ? `item ${r.index}` : `line ${r.line}`;
+    const details = r.errors.length > 0 ? r.errors.map((e) => `${e.path || '(event)'}: ${e.reason}`) : [r.message];
+    for (const d of details) bar.log(`${where}: ${r.code}: ${d}`);
+  };
+  const flush = async (): Promise<void> => {
+    if (pending.length === 0) return;
+    const out = await send(pending);
+    accepted += out.accepted;
+    out.rejected.forEach(report);
+    bar.tick(pending.length);
+    pending = [];
+  };
+  try {
+    for await (const l of readNdjson(file === '-' ? process.stdin : createReadStream(file))) {
+      if (!l.outcome.ok) {
+        report({ index: -1, line: l.line, code: l.outcome.rejection.code, message: l.outcome.rejection.message, errors: l.outcome.rejection.errors });
+        bar.tick();
+        continue;
       }
-      await flush();
-    } catch (err) {
-      bar.done();
-      throw err instanceof TallyError ? err : new TallyError('LOG_UNAVAILABLE', `sending to ${target} failed: ${errorMessage(err)}`, { cause: err });
-    } finally {
-      await close();
+      pending.push({ line: l.line, raw: l.raw });
+      if (pending.length >= batchSize) await flush();
     }
-    const seconds = (Date.now() - started) / 1000;
-    const summary = { target, accepted, rejected: rejected.length, seconds: Math.round(seconds * 100) / 100, events_per_second: Math.round(accepted / Math.max(seconds, 0.001)) };
-    bar.done(flags.json ? undefined : `sent ${thousands(String(accepted))} events to ${target} in ${summary.seconds}s (${thousands(String(summary.events_per_second))}/s); ${rejected.length} rejected`);
-    if (flags.json) printJson({ ...summary, rejected_lines: rejected.map((r) => ({ line: r.line, code: r.code, errors: r.errors })) });
-    if (rejected.length > 0) process.exitCode = 1;
-  });
+    await flush();
+  } catch (err) {
+    bar.done();
+    throw err instanceof TallyError ? err : new TallyError('LOG_UNAVAILABLE', `sending to ${target} failed: ${errorMessage(err)}`, { cause: err });
+  } finally {
+    await close();
+  }
+  const seconds = (Date.now() - started) / 1000;
+  const summary = { target, accepted, rejected: rejected.length, seconds: Math.round(seconds * 100) / 100, events_per_second: Math.round(accepted / Math.max(seconds, 0.001)) };
+  bar.done(flags.json ? undefined : `sent ${thousands(String(accepted))} events to ${target} in ${summary.seconds}s (${thousands(String(summary.events_per_second))}/s); ${rejected.length} rejected`);
+  if (flags.json) printJson({ ...summary, rejected_lines: rejected.map((r) => ({ line: r.line, code: r.code, errors: r.errors })) });
+  if (rejected.length > 0) process.exitCode = 1;
 }

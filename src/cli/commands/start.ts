@@ -1,76 +1,63 @@
 /**
  * `tally start` — everything in one process on one machine: ingest, processor,
  * API and dashboard, with the embedded chDB store under --data-dir and the
- * in-process event log. With no API keys configured it listens on 127.0.0.1
- * only and accepts requests without a key — and says so.
+ * in-process event log (runtime/processes/embedded.ts). With no API keys
+ * configured it listens on 127.0.0.1 only and accepts requests without a key
+ * — and says so.
  */
-import type { Command } from 'commander';
 import { startDemo } from '../../demo/driver.js';
 import { component } from '../../core/logger.js';
 import { chdbDataDir } from '../../runtime/adapters.js';
-import { startEmbedded } from '../../runtime/embedded.js';
+import { startEmbedded } from '../../runtime/processes/embedded.js';
 import { onShutdown } from '../../runtime/shutdown.js';
-import { cliContext, withConfigFlags, type ConfigFlags } from '../context.js';
+import { cliContext } from '../context.js';
+import { listenOverrides, type ConfigFlags } from '../flags.js';
 
-interface StartFlags extends ConfigFlags {
+export interface StartFlags extends ConfigFlags {
   readonly port?: string;
   readonly host?: string;
   readonly demo?: boolean;
   readonly demoRate: string;
 }
 
-export function registerStart(program: Command): void {
-  withConfigFlags(
-    program
-      .command('start')
-      .description('run ingest, processor, API and dashboard in one process (embedded chDB store, no Kafka or Redis needed)')
-      .option('-p, --port <port>', 'HTTP port (default 8787 or TALLY_PORT)')
-      .option('--host <host>', 'listen address when API keys are configured (default 0.0.0.0)')
-      .option('--demo', 'backfill a week of demo history into an empty store and keep demo traffic flowing')
-      .option('--demo-rate <n>', 'demo events per second', '20'),
-    { dataDir: true },
-  ).action(async (flags: StartFlags) => {
-    const ctx = cliContext(flags, {
-      ...(flags.port ? { api: { port: Number(flags.port) } } : {}),
-      // The embedded mode is self-contained: chDB and in-memory counters. A configured
-      // ClickHouse URL or Redis belongs to the distributed processes.
-      clickhouse: { url: undefined },
-      redis: { url: undefined, clusterNodes: undefined },
-    });
-    const { config, logger } = ctx;
-    const embedded = await startEmbedded(ctx, { host: flags.host ?? config.api.host, port: config.api.port });
-    if (embedded.openAccess) {
-      const line = '!'.repeat(78);
-      process.stderr.write(
-        `${line}\n! No API keys configured (TALLY_API_KEYS or api.keys): listening on 127.0.0.1 ONLY,\n! and every request is accepted WITHOUT a key, as an all-tenant admin.\n! Configure keys before exposing tally to anyone else.\n${line}\n`,
-      );
-    }
-    let stopDemo = (): void => undefined;
-    if (flags.demo) {
-      stopDemo = await startDemo({
-        ingest: embedded.ingest,
-        producer: embedded.log.producer(),
-        rawTopic: embedded.topics.raw.name,
-        logger: component(logger, 'demo'),
-        rate: Number(flags.demoRate),
-        storeIsEmpty: !(await embedded.store.events.any()),
-      });
-    }
-    process.stdout.write(
-      [
-        `tally is running (embedded): ${embedded.url}`,
-        `  dashboard   ${embedded.url}/`,
-        `  ingest      POST ${embedded.url}/v1/events`,
-        `  API docs    ${embedded.url}/openapi.json`,
-        `  health      ${embedded.url}/readyz   metrics ${embedded.url}/metrics`,
-        `  data        ${chdbDataDir(config)}`,
-        flags.demo ? '  demo        traffic flowing; stop with Ctrl-C (data is kept)' : '  stop with Ctrl-C (data is kept)',
-        '',
-      ].join('\n'),
-    );
-    onShutdown(logger, [
-      { name: 'demo', run: async () => stopDemo() },
-      { name: 'embedded', run: () => embedded.close() },
-    ]);
+export async function runStart(flags: StartFlags): Promise<void> {
+  const ctx = cliContext(flags, {
+    ...listenOverrides(flags),
+    // The embedded mode is self-contained: chDB and in-memory counters. A configured
+    // ClickHouse URL or Redis belongs to the distributed processes.
+    clickhouse: { url: undefined },
+    redis: { url: undefined, clusterNodes: undefined },
   });
+  const { config, logger } = ctx;
+  const embedded = await startEmbedded(ctx);
+  if (embedded.openAccess) {
+    const line = '!'.repeat(78);
+    process.stderr.write(
+      `${line}\n! No API keys configured (TALLY_API_KEYS or api.keys): listening on 127.0.0.1 ONLY,\n! and every request is accepted WITHOUT a key, as an all-tenant admin.\n! Configure keys before exposing tally to anyone else.\n${line}\n`,
+    );
+  }
+  let stopDemo = (): void => undefined;
+  if (flags.demo) {
+    stopDemo = await startDemo({
+      ingest: embedded.ingest,
+      producer: embedded.log.producer(),
+      rawTopic: embedded.topics.raw.name,
+      logger: component(logger, 'demo'),
+      rate: Number(flags.demoRate),
+      storeIsEmpty: !(await embedded.store.events.any()),
+    });
+  }
+  process.stdout.write(
+    [
+      `tally is running (embedded): ${embedded.url}`,
+      `  dashboard   ${embedded.url}/`,
+      `  ingest      POST ${embedded.url}/v1/events`,
+      `  API docs    ${embedded.url}/openapi.json`,
+      `  health      ${embedded.url}/readyz   metrics ${embedded.url}/metrics`,
+      `  data        ${chdbDataDir(config)}`,
+      flags.demo ? '  demo        traffic flowing; stop with Ctrl-C (data is kept)' : '  stop with Ctrl-C (data is kept)',
+      '',
+    ].join('\n'),
+  );
+  onShutdown(logger, [{ name: 'demo', run: async () => stopDemo() }, ...embedded.steps]);
 }

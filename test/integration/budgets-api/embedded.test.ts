@@ -1,5 +1,6 @@
 /**
- * Budgets in the embedded mode (no Redis: memory counters, chDB store): the
+ * Budgets in the embedded mode (no Redis: memory counters, chDB store), each
+ * process lifetime started by `startEmbedded` as `tally start` does: the
  * counters are rebuilt from the store by `buildBudgets` before it returns, so
  * a restarted process reports the same statuses before any traffic, and goes
  * on counting exactly (new offsets counted once, old ones fenced).
@@ -9,17 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
-import { HealthState } from '../../../src/core/health.js';
-import { createDirectEventLog } from '../../../src/eventlog/direct/log.js';
-import { resolveTopics, topicSpecs } from '../../../src/eventlog/topics.js';
-import { silentLogger } from '../../../src/core/logger.js';
-import { createMetrics } from '../../../src/core/metrics.js';
-import { buildPricer } from '../../../src/runtime/adapters.js';
-import { buildBudgets, type Budgets } from '../../../src/runtime/budgets.js';
-import { buildProcessor } from '../../../src/runtime/processor.js';
+import { resolveTopics } from '../../../src/eventlog/topics.js';
+import type { Budgets } from '../../../src/runtime/budgets.js';
+import { startEmbedded } from '../../../src/runtime/processes/embedded.js';
 import { createChdbStore } from '../../../src/store/chdb/store.js';
 import { migrate } from '../../../src/store/migrate.js';
 import type { AnalyticsStore } from '../../../src/store/types.js';
+import { testContext } from '../../support/context.js';
 import { uniqueName } from '../../support/services.js';
 import { priced } from '../../unit/budgets/fixtures.js';
 import { storeSums, usageEvent } from './setup.js';
@@ -31,28 +28,19 @@ describe('embedded budgets (memory counters rebuilt from the store at start)', (
   it('a restarted process has every status back before traffic, and keeps counting exactly', { timeout: 60_000 }, async () => {
     const store: AnalyticsStore = await createChdbStore({ dataDir, database: uniqueName('emb') });
     await migrate(store);
-    const config = loadConfig({ env: {}, overrides: { processor: { maxWaitTimeMs: 20, minBytes: 1 } } });
-    const metrics = createMetrics({ defaultMetrics: false });
-    const parts = { config, store, logger: silentLogger(), metrics, pricer: buildPricer(config) };
-    const topics = resolveTopics({ prefix: `${uniqueName('emb')}.`, raw: { partitions: 2 }, dlq: { partitions: 1 }, alerts: { partitions: 1 } });
+    const topics = resolveTopics({ prefix: `${uniqueName('emb')}.` });
+    const config = loadConfig({ env: {}, overrides: { api: { host: '127.0.0.1', port: 0 }, topics: { raw: topics.raw.name, dlq: topics.dlq.name, alerts: topics.alerts.name, sidePartitions: 1 }, processor: { maxWaitTimeMs: 20, minBytes: 1 } } });
 
-    /** One process lifetime: budgets, a direct log continuing the stored offsets, a processor. */
+    /** One process lifetime: budgets, a direct log continuing the stored offsets, a processor (and the API). */
     const run = async (events: Record<string, unknown>[], body: (b: Budgets) => Promise<void>): Promise<void> => {
-      const budgets = await buildBudgets(parts);
-      const next = await store.sql.query<{ p: number; next: string }>({ sql: 'SELECT source_partition AS p, toString(max(source_offset) + 1) AS next FROM usage_events WHERE source_topic = {t:String} GROUP BY p', params: { t: topics.raw.name } });
-      const log = createDirectEventLog({ awaitConsumerTopics: [topics.raw.name], startOffsets: { [topics.raw.name]: Object.fromEntries(next.map((r) => [Number(r.p), r.next])) } });
-      await log.ensureTopics(topicSpecs(topics));
-      const processor = buildProcessor({ ...parts, health: new HealthState(), log, topics, counters: budgets.engine, alerts: budgets.publisher });
-      await processor.start();
+      const embedded = await startEmbedded(testContext(config), { store });
       try {
-        await body(budgets);
-        const producer = log.producer();
+        await body(embedded.budgets);
+        const producer = embedded.log.producer();
         await producer.send(topics.raw.name, events.map((e) => ({ key: String(e.tenant), value: JSON.stringify(e) })));
         await producer.close();
       } finally {
-        await processor.stop();
-        await log.close();
-        await budgets.close();
+        await embedded.close();
       }
     };
     const statuses = async (b: Budgets): Promise<string[]> => [

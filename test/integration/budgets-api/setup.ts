@@ -2,27 +2,20 @@
  * A budgets deployment for the API tests: the analytics store is chDB served
  * over HTTP by the ClickHouse TEST STAND-IN (so a `tally` child process can
  * share it), counters in the real Redis or Redis Cluster under a unique
- * prefix, `buildBudgets` as the processes wire it, the app with API keys, and
- * a processor over the direct log that counts into the same engine.
+ * prefix, and the embedded process (`startEmbedded`, as `tally start` runs
+ * it, here with that store and Redis configured): the API with keys and a
+ * processor over the direct log counting into the same budgets engine.
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { createApp } from '../../../src/api/app.js';
-import { ApiKeyring } from '../../../src/api/auth.js';
 import { loadConfig } from '../../../src/config/load.js';
 import type { TallyConfig } from '../../../src/config/schema.js';
-import { HealthState } from '../../../src/core/health.js';
-import { createDirectEventLog } from '../../../src/eventlog/direct/log.js';
-import { resolveTopics, topicSpecs } from '../../../src/eventlog/topics.js';
+import { resolveTopics } from '../../../src/eventlog/topics.js';
 import type { EventLog, LogProducer } from '../../../src/eventlog/types.js';
-import { silentLogger } from '../../../src/core/logger.js';
-import { createMetrics } from '../../../src/core/metrics.js';
 import type { Processor } from '../../../src/processor/processor.js';
-import { buildPricer } from '../../../src/runtime/adapters.js';
-import { buildBudgets, type Budgets } from '../../../src/runtime/budgets.js';
-import { buildProcessor } from '../../../src/runtime/processor.js';
-import { createClickHouseStore } from '../../../src/store/clickhouse/store.js';
-import { migrate } from '../../../src/store/migrate.js';
+import type { Budgets } from '../../../src/runtime/budgets.js';
+import { startEmbedded } from '../../../src/runtime/processes/embedded.js';
 import type { AnalyticsStore } from '../../../src/store/types.js';
+import { testContext } from '../../support/context.js';
 import { serviceUrl, uniqueName } from '../../support/services.js';
 
 export type RedisKind = 'redis' | 'redisCluster';
@@ -63,13 +56,14 @@ export function redisConfig(kind: RedisKind, prefix: string): TallyConfig['redis
 export async function deploy(kind: RedisKind, standinUrl: string): Promise<Deployment> {
   const database = uniqueName('tb_api');
   const prefix = uniqueName('tba');
-  const store = await createClickHouseStore({ url: standinUrl, database });
-  await migrate(store);
+  const topics = resolveTopics({ prefix: `${prefix}.` });
   const config = loadConfig({
     env: {},
     overrides: {
+      clickhouse: { url: standinUrl, database },
       redis: redisConfig(kind, prefix),
-      api: { keys: [
+      topics: { raw: topics.raw.name, dlq: topics.dlq.name, alerts: topics.alerts.name, sidePartitions: 1 },
+      api: { host: '127.0.0.1', port: 0, bodyLimitBytes: 1024 * 1024, keys: [
         { id: 'platform', key: KEYS.platform, tenant: '*', role: 'admin' },
         { id: 'acme', key: KEYS.acme, tenant: 'acme', role: 'admin' },
         { id: 'acme-read', key: KEYS.acmeRead, tenant: 'acme', role: 'read' },
@@ -78,38 +72,25 @@ export async function deploy(kind: RedisKind, standinUrl: string): Promise<Deplo
       processor: { maxWaitTimeMs: 20, minBytes: 1 },
     } as never,
   });
-  const metrics = createMetrics({ defaultMetrics: false });
-  const health = new HealthState();
-  const logger = silentLogger();
-  const pricer = buildPricer(config);
-  const budgets = await buildBudgets({ config, store, logger, metrics, pricer, overrides: { pollMs: 100, backfillSettleMs: 300 } });
-  const app = await createApp({
-    logger, metrics, health, keyring: new ApiKeyring(config.api.keys), openAccess: false, bodyLimitBytes: 1024 * 1024,
-    services: { budgets: budgets.admin, quota: budgets.quota },
+  const embedded = await startEmbedded(testContext(config), {
+    budgets: { pollMs: 100, backfillSettleMs: 300 },
+    processor: { retryInitialDelayMs: 50, retryMaxDelayMs: 500 },
   });
-  const topics = resolveTopics({ prefix: `${prefix}.`, raw: { partitions: 2 }, dlq: { partitions: 1 }, alerts: { partitions: 1 } });
-  const log = createDirectEventLog({ awaitConsumerTopics: [topics.raw.name] });
-  await log.ensureTopics(topicSpecs(topics));
-  const processor = buildProcessor({ config, logger, metrics, health, log, store, pricer, topics, counters: budgets.engine, alerts: budgets.publisher, overrides: { retryInitialDelayMs: 50, retryMaxDelayMs: 500 } });
-  await processor.start();
+  const { store, budgets, app, log, processor } = embedded;
   const producer = log.producer();
   const env: NodeJS.ProcessEnv = {
     CLICKHOUSE_URL: standinUrl, CLICKHOUSE_DATABASE: database, TALLY_REDIS_PREFIX: prefix,
     REDIS_URL: kind === 'redis' ? serviceUrl('redis') : '', REDIS_CLUSTER_NODES: kind === 'redisCluster' ? serviceUrl('redisCluster') : '',
   };
   return {
-    kind, config, store, database, prefix, budgets, app, log, producer, processor, rawTopic: topics.raw.name, env,
+    kind, config, store, database, prefix, budgets, app, log, producer, processor, rawTopic: embedded.topics.raw.name, env,
     call: (method, url, key, body) =>
       app.inject({ method, url, headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) }),
-    send: (events) => producer.send(topics.raw.name, events.map((e) => ({ key: String(e.tenant ?? 'default'), value: JSON.stringify(e) }))),
+    send: (events) => producer.send(embedded.topics.raw.name, events.map((e) => ({ key: String(e.tenant ?? 'default'), value: JSON.stringify(e) }))),
     async close() {
-      await app.close();
       await producer.close();
-      await processor.stop();
-      await log.close();
       await budgets.counters.clear();
-      await budgets.close();
-      await store.close();
+      await embedded.close();
     },
   };
 }

@@ -2,7 +2,7 @@
  * The dashboard routes through createApp (no socket, nothing running): the
  * page and its allow-listed assets with their content types and caching
  * headers, nothing else on disk, and no dashboard in a process without
- * analytics (`tally processor`).
+ * analytics (the health server `tally processor` runs).
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,9 @@ import { HealthState } from '../../../src/core/health.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { createMetrics } from '../../../src/core/metrics.js';
 import { type ApiServices } from '../../../src/api/services.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { createHealthApp } from '../../../src/runtime/processes/processor.js';
+import { testContext } from '../../support/context.js';
 
 async function build(services: ApiServices, openAccess = false): Promise<FastifyInstance> {
   return createApp({
@@ -95,7 +98,7 @@ describe('dashboard routes', () => {
   });
 
   it('is not served by a process without analytics (tally processor)', async () => {
-    const processor = await build({});
+    const processor = await createHealthApp(testContext(loadConfig({ env: {} })));
     expect((await processor.inject('/')).statusCode).toBe(404);
     expect(processor.tallyRoutes.some((r) => r.includes('/assets'))).toBe(false);
     await processor.close();

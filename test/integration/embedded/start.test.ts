@@ -4,17 +4,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/load.js';
-import { HealthState } from '../../../src/core/health.js';
-import { silentLogger } from '../../../src/core/logger.js';
-import { createMetrics } from '../../../src/core/metrics.js';
-import { startEmbedded, type Embedded } from '../../../src/runtime/embedded.js';
+import { startEmbedded, type Embedded } from '../../../src/runtime/processes/embedded.js';
+import { testContext } from '../../support/context.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tally-embedded-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 async function start(): Promise<Embedded> {
-  const config = loadConfig({ env: {}, overrides: { dataDir } });
-  return startEmbedded({ config, logger: silentLogger(), metrics: createMetrics({ defaultMetrics: false }), health: new HealthState() }, { host: '127.0.0.1', port: 0 });
+  const config = loadConfig({ env: {}, overrides: { dataDir, api: { host: '127.0.0.1', port: 0 } } });
+  return startEmbedded(testContext(config));
 }
 
 const event = (id: string, tokens: number) => ({ event_id: id, tenant: 'acme', provider: 'anthropic', model: 'claude-3-haiku-20240307', usage: { input_tokens: tokens, output_tokens: 0 } });

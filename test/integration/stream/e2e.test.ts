@@ -12,10 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { createApp } from '../../../src/api/app.js';
-import { ApiKeyring } from '../../../src/api/auth.js';
-import { createIngestService } from '../../../src/ingest/service.js';
-import { silentLogger } from '../../../src/core/logger.js';
+import { startApi, type ApiProcess } from '../../../src/runtime/processes/api.js';
 import { readDlqRecord } from '../../../src/processor/dlq.js';
 import { createUsageRecorder } from '../../../src/sdk/recorder.js';
 import { httpTransport } from '../../../src/sdk/transports/http.js';
@@ -24,32 +21,34 @@ import { createChdbStore } from '../../../src/store/chdb/store.js';
 import { migrate } from '../../../src/store/migrate.js';
 import type { AnalyticsStore } from '../../../src/store/types.js';
 import type { UsageEventInput } from '../../../src/events/schema.js';
-import { describeWith, uniqueName } from '../../support/services.js';
+import { testContext } from '../../support/context.js';
+import { describeWith, serviceUrl, uniqueName } from '../../support/services.js';
 import { readAll, storedTotals, streamHarness, waitFor, type StreamHarness } from './harness.js';
 import { workload } from './workload.js';
 
-describeWith(['kafka'], 'stream end to end (Kafka → processor → chDB)', () => {
+describeWith(['kafka', 'redis'], 'stream end to end (Kafka → processor → chDB)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tally-e2e-'));
   const INGEST_KEY = 'sk_e2e_ingest_all_tenants_01';
   let store: AnalyticsStore;
   let h: StreamHarness;
+  let api: ApiProcess;
   let app: FastifyInstance;
 
   beforeAll(async () => {
     store = await createChdbStore({ dataDir, database: uniqueName('e2e') });
     await migrate(store);
     h = await streamHarness(store);
-    const producer = h.log.producer();
-    app = await createApp({
-      logger: silentLogger(), metrics: h.metrics, health: h.health, openAccess: false, bodyLimitBytes: 10 * 1024 * 1024,
-      keyring: new ApiKeyring([{ id: 'e2e', key: INGEST_KEY, tenant: '*', role: 'ingest' }]),
-      services: { ingest: createIngestService({ producer, rawTopic: h.topics.raw.name }) },
-    });
-    await app.listen({ host: '127.0.0.1', port: 0 });
+    // `tally api` on the harness's topics and store (its budgets on Redis under a key prefix of its own).
+    api = await startApi(testContext({
+      ...h.config,
+      api: { ...h.config.api, port: 0, bodyLimitBytes: 10 * 1024 * 1024, keys: [{ id: 'e2e', key: INGEST_KEY, tenant: '*', role: 'ingest' }] },
+      redis: { ...h.config.redis, url: serviceUrl('redis'), keyPrefix: uniqueName('e2e') },
+    }), { store });
+    app = api.app;
   });
 
   afterAll(async () => {
-    await app?.close();
+    await api?.close();
     await h?.close();
     await store?.close();
     rmSync(dataDir, { recursive: true, force: true });

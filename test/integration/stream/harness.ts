@@ -1,21 +1,24 @@
-/** Shared set-up of the stream tests: unique topics on the real broker, a store, an in-process processor. */
+/** Shared set-up of the stream tests: unique topics on the real broker, a store, the processor process started as `tally processor` starts it. */
 import { loadConfig } from '../../../src/config/load.js';
-import { HealthState } from '../../../src/core/health.js';
-import { silentLogger } from '../../../src/core/logger.js';
+import type { TallyConfig } from '../../../src/config/schema.js';
+import type { HealthState } from '../../../src/core/health.js';
 import { createKafkaEventLog } from '../../../src/eventlog/kafka/log.js';
-import { resolveTopics, topicSpecs, type Topics } from '../../../src/eventlog/topics.js';
+import type { Topics } from '../../../src/eventlog/topics.js';
 import type { EventLog, LogRecord } from '../../../src/eventlog/types.js';
-import { createMetrics, type Metrics } from '../../../src/core/metrics.js';
+import type { Metrics } from '../../../src/core/metrics.js';
 import type { Processor } from '../../../src/processor/processor.js';
-import { buildPricer } from '../../../src/runtime/adapters.js';
-import { buildProcessor } from '../../../src/runtime/processor.js';
+import { startProcessor } from '../../../src/runtime/processes/processor.js';
 import type { AnalyticsStore } from '../../../src/store/types.js';
 import { Kafka, logLevel } from 'kafkajs';
+import { testContext } from '../../support/context.js';
 import { kafkaBrokers, uniqueName } from '../../support/services.js';
 
 export interface StreamHarness {
+  /** The processor's config (unique topics and group); an API on the same topics starts from it. */
+  readonly config: TallyConfig;
   readonly topics: Topics;
   readonly groupId: string;
+  /** The test's own Kafka client, for producing and reading topics. */
   readonly log: EventLog;
   readonly health: HealthState;
   readonly metrics: Metrics;
@@ -25,22 +28,26 @@ export interface StreamHarness {
 
 export async function streamHarness(store: AnalyticsStore, options: { partitions?: number; retryMaxDelayMs?: number } = {}): Promise<StreamHarness> {
   const prefix = `${uniqueName('t')}.`;
-  const topics = resolveTopics({ prefix, raw: { partitions: options.partitions ?? 4 }, dlq: { partitions: 1 }, alerts: { partitions: 1 } });
-  const log = createKafkaEventLog({ brokers: kafkaBrokers(), clientId: prefix });
-  await log.ensureTopics(topicSpecs(topics));
-  const health = new HealthState();
-  const metrics = createMetrics({ defaultMetrics: false });
   const groupId = `${prefix}processor`;
-  const config = loadConfig({ env: {}, overrides: { processor: { groupId, maxWaitTimeMs: 50, minBytes: 1 } } });
-  const processor = buildProcessor({
-    config, logger: silentLogger(), metrics, health, log, store, pricer: buildPricer(config), topics,
-    overrides: { retryInitialDelayMs: 100, retryMaxDelayMs: options.retryMaxDelayMs ?? 2_000, lagIntervalMs: 1_000 },
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      kafka: { brokers: kafkaBrokers(), clientId: prefix },
+      topics: { raw: `${prefix}usage.raw`, dlq: `${prefix}usage.dlq`, alerts: `${prefix}usage.alerts`, rawPartitions: options.partitions ?? 4, sidePartitions: 1 },
+      api: { host: '127.0.0.1' },
+      processor: { groupId, maxWaitTimeMs: 50, minBytes: 1, healthPort: 0 },
+    },
   });
-  await processor.start();
+  const ctx = testContext(config);
+  const started = await startProcessor(ctx, {
+    store,
+    processor: { retryInitialDelayMs: 100, retryMaxDelayMs: options.retryMaxDelayMs ?? 2_000, lagIntervalMs: 1_000 },
+  });
+  const log = createKafkaEventLog({ brokers: kafkaBrokers(), clientId: `${prefix}test` });
   return {
-    topics, groupId, log, health, metrics, processor,
+    config, topics: started.topics, groupId, log, health: ctx.health, metrics: ctx.metrics, processor: started.processor,
     async close() {
-      await processor.stop();
+      await started.close();
       await log.close();
     },
   };

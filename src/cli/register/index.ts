@@ -1,4 +1,10 @@
-/** Every `tally` subcommand, in the order `tally --help` lists them. */
+/**
+ * Every `tally` subcommand, in the order `tally --help` lists them. A file
+ * here declares one command's name, flags and help, and imports the command's
+ * work (src/cli/commands/<name>.ts) only when the command runs: `tally --help`
+ * loads commander and these files, nothing else (test/unit/cli/startup.test.ts
+ * checks it).
+ */
 import type { Command } from 'commander';
 import { registerApi } from './api.js';
 import { registerBudgets } from './budgets.js';

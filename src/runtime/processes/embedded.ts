@@ -1,0 +1,114 @@
+/**
+ * `tally start`: the embedded all-in-one: ingest, processor and API in one
+ * process over the direct event log. Same code paths as the distributed
+ * processes: the HTTP ingest produces to the raw topic, the processor consumes
+ * it into the store, and a 202 means stored (the direct log's `send` resolves
+ * after the processor handled the records). Raw offsets continue from the
+ * store's highest, so a restart keeps data and counting exact.
+ *
+ * The store and the counters are the configured ones: `tally start` clears
+ * `clickhouse.url` and the Redis settings, so it runs on chDB under the data
+ * directory with in-memory counters rebuilt from the store at start. With no
+ * API keys configured it listens on 127.0.0.1 only and every request acts as
+ * an all-tenant admin (`openAccess`).
+ */
+import type { FastifyInstance } from 'fastify';
+import { createApp } from '../../api/app.js';
+import { ApiKeyring } from '../../api/auth.js';
+import { createAnalyticsService } from '../../analytics/service.js';
+import { component } from '../../core/logger.js';
+import { createDirectEventLog } from '../../eventlog/direct/log.js';
+import { topicSpecs, type Topics } from '../../eventlog/topics.js';
+import type { EventLog, LogProducer } from '../../eventlog/types.js';
+import { createIngestService, type IngestService } from '../../ingest/service.js';
+import type { Processor } from '../../processor/processor.js';
+import { migrate } from '../../store/migrate.js';
+import type { AnalyticsStore } from '../../store/types.js';
+import { buildPricer, openStore, topicsOf } from '../adapters.js';
+import { alertsTopicSender, buildBudgets, type Budgets, type BudgetsOverrides } from '../budgets.js';
+import type { ProcessContext } from '../context.js';
+import { buildProcessor, type ProcessorOverrides } from '../processor.js';
+import { runSteps, type ShutdownStep } from '../shutdown.js';
+import { listen, starting, type ProcessHandle } from './handle.js';
+
+/** Partitions of the embedded raw topic: enough for the processor to overlap store writes. */
+export const EMBEDDED_RAW_PARTITIONS = 4;
+
+export interface EmbeddedOptions {
+  /** An open analytics store to use instead of the configured one; the process does not close it (tests). */
+  readonly store?: AnalyticsStore;
+  readonly processor?: ProcessorOverrides;
+  readonly budgets?: BudgetsOverrides;
+}
+
+export interface Embedded extends ProcessHandle {
+  readonly app: FastifyInstance;
+  readonly log: EventLog;
+  readonly store: AnalyticsStore;
+  readonly ingest: IngestService;
+  readonly topics: Topics;
+  readonly processor: Processor;
+  /** No API keys configured: bound to 127.0.0.1, every request accepted without a key. */
+  readonly openAccess: boolean;
+  readonly budgets: Budgets;
+}
+
+export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOptions = {}): Promise<Embedded> {
+  const { config, logger, metrics, health } = ctx;
+  let store: AnalyticsStore | undefined = options.store;
+  let log: EventLog | undefined;
+  let alertsProducer: LogProducer | undefined;
+  let producer: LogProducer | undefined;
+  let budgets: Budgets | undefined;
+  let processor: Processor | undefined;
+  let app: FastifyInstance | undefined;
+  const steps: ShutdownStep[] = [
+    { name: 'http', run: async () => app?.close() },
+    { name: 'processor', run: async () => processor?.stop() },
+    { name: 'budgets', run: async () => budgets?.close() },
+    { name: 'alerts producer', run: async () => alertsProducer?.close() },
+    { name: 'producer', run: async () => producer?.close() },
+    { name: 'event log', run: async () => log?.close() },
+    { name: 'store', run: async () => (options.store ? undefined : store?.close()) },
+  ];
+  return starting(logger, steps, async () => {
+    store ??= await openStore(config, logger);
+    await migrate(store, { logger: component(logger, 'migrate') });
+    const base = topicsOf(config);
+    const topics: Topics = { ...base, raw: { ...base.raw, partitions: EMBEDDED_RAW_PARTITIONS } };
+    log = createDirectEventLog({
+      logger,
+      awaitConsumerTopics: [topics.raw.name],
+      // Highest stored offset + 1 per partition of the raw topic, so offsets keep increasing across restarts.
+      startOffsets: { [topics.raw.name]: await store.events.nextOffsets(topics.raw.name) },
+    });
+    await log.ensureTopics(topicSpecs(topics));
+
+    const pricer = buildPricer(config);
+    // Memory counters without Redis (`tally start`), rebuilt from the store before any traffic.
+    alertsProducer = log.producer();
+    budgets = await buildBudgets({ config, store, logger, metrics, pricer, alertsSend: alertsTopicSender(alertsProducer, topics.alerts.name), ...(options.budgets ? { overrides: options.budgets } : {}) });
+    processor = buildProcessor({ ...ctx, log, store, pricer, topics, counters: budgets.engine, alerts: budgets.publisher, ...(options.processor ? { overrides: options.processor } : {}) });
+    await processor.start();
+
+    const openAccess = config.api.keys.length === 0;
+    const host = openAccess ? '127.0.0.1' : config.api.host;
+    producer = log.producer();
+    const ingest = createIngestService({ producer, rawTopic: topics.raw.name, metrics });
+    app = await createApp({
+      logger: component(logger, 'http'),
+      metrics,
+      health,
+      keyring: new ApiKeyring(config.api.keys),
+      openAccess,
+      bodyLimitBytes: config.api.bodyLimitBytes,
+      services: { ingest, maxBatchEvents: config.api.maxBatchEvents, analytics: createAnalyticsService(store), budgets: budgets.admin, quota: budgets.quota },
+    });
+    const { url, port } = await listen(app, host, config.api.port);
+    const handle: Embedded = {
+      url, port, steps, app, log, store, ingest, topics, processor, openAccess, budgets,
+      close: () => runSteps(logger, steps),
+    };
+    return handle;
+  });
+}

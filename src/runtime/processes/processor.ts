@@ -1,0 +1,93 @@
+/**
+ * `tally processor`: a consumer-group member on Kafka: usage.raw → DLQ /
+ * analytics store / budget counters (with Redis configured), committing only
+ * after the sinks acknowledged; /healthz, /readyz and /metrics on
+ * `processor.healthPort` (at `api.host`).
+ *
+ *   const p = await startProcessor(createProcessContext(config));
+ *   …
+ *   await p.close();
+ */
+import type { FastifyInstance } from 'fastify';
+import { createApp } from '../../api/app.js';
+import { ApiKeyring } from '../../api/auth.js';
+import { component } from '../../core/logger.js';
+import { topicSpecs, type Topics } from '../../eventlog/topics.js';
+import type { EventLog, LogProducer } from '../../eventlog/types.js';
+import type { Processor } from '../../processor/processor.js';
+import type { AnalyticsStore } from '../../store/types.js';
+import { buildPricer, describeStore, openKafka, openStore, redisConfigured, topicsOf } from '../adapters.js';
+import { alertsTopicSender, buildBudgets, type Budgets, type BudgetsOverrides } from '../budgets.js';
+import type { ProcessContext } from '../context.js';
+import { buildProcessor, type ProcessorOverrides } from '../processor.js';
+import { runSteps, type ShutdownStep } from '../shutdown.js';
+import { listen, starting, type ProcessHandle } from './handle.js';
+
+export interface ProcessorProcessOptions {
+  /** An open analytics store to use instead of the configured one; the process does not close it (tests). */
+  readonly store?: AnalyticsStore;
+  readonly processor?: ProcessorOverrides;
+  readonly budgets?: BudgetsOverrides;
+}
+
+export interface ProcessorProcess extends ProcessHandle {
+  readonly processor: Processor;
+  readonly log: EventLog;
+  readonly store: AnalyticsStore;
+  readonly topics: Topics;
+  /** The budget counters the processor counts into; null without Redis. */
+  readonly budgets: Budgets | null;
+  /** The health server (/healthz, /readyz, /metrics). */
+  readonly app: FastifyInstance;
+}
+
+/** The HTTP server of a process that serves no API: health, readiness and metrics only. */
+export function createHealthApp(ctx: ProcessContext): Promise<FastifyInstance> {
+  const { logger, metrics, health } = ctx;
+  return createApp({ logger: component(logger, 'http'), metrics, health, keyring: new ApiKeyring([]), openAccess: false, bodyLimitBytes: 1024, services: {} });
+}
+
+export async function startProcessor(ctx: ProcessContext, options: ProcessorProcessOptions = {}): Promise<ProcessorProcess> {
+  const { config, logger, metrics } = ctx;
+  let log: EventLog | undefined;
+  let store: AnalyticsStore | undefined = options.store;
+  let alertsProducer: LogProducer | undefined;
+  let budgets: Budgets | null = null;
+  let processor: Processor | undefined;
+  let app: FastifyInstance | undefined;
+  const steps: ShutdownStep[] = [
+    { name: 'processor', run: async () => processor?.stop() },
+    { name: 'health server', run: async () => app?.close() },
+    { name: 'budgets', run: async () => budgets?.close() },
+    { name: 'alerts producer', run: async () => alertsProducer?.close() },
+    { name: 'event log', run: async () => log?.close() },
+    { name: 'store', run: async () => (options.store ? undefined : store?.close()) },
+  ];
+  return starting(logger, steps, async () => {
+    const topics = topicsOf(config);
+    log = await openKafka(config, logger);
+    await log.ensureTopics(topicSpecs(topics));
+    store ??= await openStore(config, logger);
+    if (!options.store && !config.clickhouse.url) logger.warn({ store: describeStore(config) }, 'no CLICKHOUSE_URL: using the embedded chDB store, which only this process can write');
+    const pricer = buildPricer(config);
+    alertsProducer = log.producer();
+    // Budget counters need the shared counter store: only with Redis (or Redis Cluster) configured.
+    if (redisConfigured(config)) {
+      budgets = await buildBudgets({ config, store, logger, metrics, pricer, alertsSend: alertsTopicSender(alertsProducer, topics.alerts.name), ...(options.budgets ? { overrides: options.budgets } : {}) });
+    }
+    processor = buildProcessor({
+      ...ctx, log, store, pricer, topics,
+      ...(budgets ? { counters: budgets.engine, alerts: budgets.publisher } : {}),
+      ...(options.processor ? { overrides: options.processor } : {}),
+    });
+    app = await createHealthApp(ctx);
+    const { url, port } = await listen(app, config.api.host, config.processor.healthPort);
+    await processor.start();
+    logger.info({ health: `${url}/readyz`, store: describeStore(config), brokers: config.kafka.brokers }, 'processor running');
+    const handle: ProcessorProcess = {
+      url, port, steps, processor, log, store, topics, budgets, app,
+      close: () => runSteps(logger, steps),
+    };
+    return handle;
+  });
+}
