@@ -6,7 +6,7 @@ export function errorDocs(): string {
   return [
     '# Error codes',
     '',
-    'Every error tally returns or throws carries one of these codes (`src/errors.ts`).',
+    'Every error tally returns or throws carries one of these codes (`src/core/errors.ts`).',
     'HTTP answers use the status shown and the body `{"error": {"code", "message", "details"}}`;',
     'validation errors list every problem in `details.errors` as `{path, reason}`.',
     '"Retriable" means the same request may succeed later (`Retry-After` is set on 429).',

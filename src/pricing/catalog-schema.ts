@@ -2,7 +2,7 @@
  * tally's own price-file format, `"format": "tally.prices.v1"`. The same
  * shape is used by the built-in catalog (src/pricing/catalog/*.json) and by
  * user price files. Every amount is decimal text (a JSON string, or a JSON
- * number read losslessly by src/json/lossless.ts) and is converted to exact
+ * number read losslessly by src/core/lossless-json.ts) and is converted to exact
  * femto-USD by rates.ts. See docs/pricing.md for a worked example.
  */
 import { z } from 'zod';

@@ -2,7 +2,7 @@
  * Reads LiteLLM's `model_prices_and_context_window.json` format as is and
  * turns each entry into a tally model (ModelSpec), so it goes through the
  * same compilation, exactness checks and override rules as tally's own
- * format. Values are read from their decimal text (src/json/lossless.ts).
+ * format. Values are read from their decimal text (src/core/lossless-json.ts).
  *
  * Field → tally class (USD per token unless said otherwise):
  *   input_cost_per_token → input            output_cost_per_token → output

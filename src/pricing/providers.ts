@@ -1,6 +1,6 @@
 /**
  * Provider ids as pricing sees them: LiteLLM's names, with the aliases of
- * src/normalize/providers.ts (one table, a pure data module) — a provider id
+ * src/core/providers.ts (one table, a pure data module) — a provider id
  * may reach the pricer from a price file, the CLI or a test as well as from
  * an event, and every path spells it the same way.
  */

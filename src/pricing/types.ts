@@ -12,7 +12,7 @@ export type CostBreakdown = { readonly [K in CostClass]: Money };
 export type CostSource = 'catalog' | 'reported' | 'none';
 
 export interface PricingError {
-  /** UNKNOWN_MODEL, NO_PRICE_IN_FORCE, … (see src/errors.ts). */
+  /** UNKNOWN_MODEL, NO_PRICE_IN_FORCE, … (see src/core/errors.ts). */
   readonly code: string;
   readonly message: string;
 }

@@ -1,5 +1,5 @@
 /**
- * Loads the Lua scripts of src/counters/lua/ (`<name>-<numkeys>.lua`), inlines
+ * Loads the Lua scripts of src/counters/redis/lua/ (`<name>-<numkeys>.lua`), inlines
  * their `--@include "x"` lines from lua/includes/x.lua, and registers each
  * once per connection with ioredis `defineCommand` under a name carrying the
  * package version (`tally_0_1_0_apply`), so two tally versions sharing one
