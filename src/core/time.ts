@@ -12,7 +12,7 @@
  * more) are not timestamps. Which range of instants a caller accepts is the
  * caller's rule (events, analytics and price files differ).
  */
-import { offsetAt } from './zones.js';
+import { offsetAt, type WallTime } from './zones.js';
 
 /** The wire pattern (also used by the zod schema and the JSON Schema). */
 export const RFC3339_PATTERN = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
@@ -21,15 +21,8 @@ const RFC3339_PARTS = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.
 const LOCAL_PARTS = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2}))?)?$/;
 const STORED_PARTS = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})\.(\d{3})$/;
 
-/** A calendar date and wall-clock time with no zone: month 1–12, hour 0–23. */
-export interface LocalDateTime {
-  readonly year: number;
-  readonly month: number;
-  readonly day: number;
-  readonly hour: number;
-  readonly minute: number;
-  readonly second: number;
-}
+/** A calendar date and wall-clock time with no zone (read in one by `instantOf`): month 1–12, hour 0–23. */
+export type LocalDateTime = Omit<WallTime, 'millisecond'>;
 
 export function daysInMonth(year: number, month: number): number {
   if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
