@@ -166,7 +166,7 @@ export function resolveCommon(raw: CommonRaw, now: number = Date.now()): CommonQ
 export const MAX_BREAKDOWN_LIMIT = 10_000;
 export const MAX_BUCKETS = 10_000;
 
-/** `source=raw` reads raw events (FINAL) for the whole range instead of the rollups: slower, and exact even for duplicates that reached usage_events past the insert path's dedupe. */
+/** `source=raw` reads raw events (current versions only) for the whole range instead of the rollups: slower, and exact even for duplicates that reached usage_events past the insert path's dedupe. */
 const sourceParam = z.enum(['auto', 'raw']).optional();
 
 const summarySchema = z.object({ ...commonShape, source: sourceParam }).strict();
