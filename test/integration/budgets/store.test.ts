@@ -73,7 +73,8 @@ forEachAdapter('reconcile from the analytics store', ({ make }) => {
   it('after FLUSHALL and reconcile every status is what it was; spend corrections are applied', async () => {
     const counters = await make();
     const source = new StaticBudgetSource(state(BUDGETS));
-    const engine = new BudgetEngine({ counters, budgets: source });
+    // A fixed clock: the rolling window's period_start would otherwise move when a minute passes between the two reads.
+    const engine = new BudgetEngine({ counters, budgets: source, clock: () => NOW });
     const process = async (events: PricedEvent[], partition = 0): Promise<void> => {
       await insertPricedEvents(store, events);
       await engine.apply({ topic: 'usage.raw', partition, events });
