@@ -11,6 +11,8 @@ import type { Metrics } from '../core/metrics.js';
 import { TallyError } from '../core/errors.js';
 import { type ApiKeyring, presentedKey } from './auth.js';
 import { errorHandler, notFound } from './errors.js';
+import { registerJsonBodies } from './json-body.js';
+import { registerMediaTypes } from './media-types.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { API_OPERATIONS, API_ROUTE_GROUPS } from './routes/index.js';
 import { registerMetaRoutes } from './routes/meta.js';
@@ -58,6 +60,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFound);
+  registerJsonBodies(app);
+  registerMediaTypes(app, API_OPERATIONS);
 
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const permission = request.routeOptions.config.permission;

@@ -16,6 +16,8 @@ export interface ErrorSpec {
 export const ERROR_CATALOG = {
   VALIDATION_FAILED: { status: 400, retriable: false, description: 'Input failed validation; `details.errors` lists each field path and reason.' },
   INVALID_JSON: { status: 400, retriable: false, description: 'A body, line or file is not valid JSON.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, retriable: false, description: 'The request body has a content type this route does not read; `details.accepted` lists the ones it does.' },
+  URI_TOO_LONG: { status: 414, retriable: false, description: 'A path segment (an id or a name) is longer than any id tally accepts; `details.max_length` says how long one may be.' },
   EVENT_TOO_LARGE: { status: 413, retriable: false, description: 'An event exceeds the maximum encoded size.' },
   BATCH_TOO_LARGE: { status: 413, retriable: false, description: 'A batch has more events or bytes than allowed.' },
   USAGE_INVALID: { status: 400, retriable: false, description: 'A usage object has a negative, fractional or non-numeric count.' },

@@ -45,7 +45,7 @@ export const QUOTA_OPERATIONS: readonly ApiOperation[] = [
   {
     method: 'post', path: '/v1/quota/reserve', tag: 'quota', permission: 'read', summary: 'Reserve an estimate before a request',
     description: 'Atomically checks every applicable hard budget against used + reserved + estimate and, only if all have room, holds the estimate until settled or `ttl_seconds` pass (default budgets.reservationTtlSeconds). Concurrent reservations never overshoot; a refusal holds nothing.',
-    requestBody: { contentTypes: ['application/json'], schema: { type: 'object', additionalProperties: false, properties: { subject: SUBJECT_SCHEMA, estimate: ESTIMATE_SCHEMA, ttl_seconds: { type: 'number', exclusiveMinimum: 0 } } } },
+    requestBody: { contentTypes: ['application/json'], schema: { type: 'object', additionalProperties: false, properties: { subject: SUBJECT_SCHEMA, estimate: ESTIMATE_SCHEMA, ttl_seconds: { type: 'number', minimum: 0.001, maximum: 86400 } } } },
     responses: {
       '200': {
         description: 'Granted.',
@@ -161,7 +161,8 @@ export function registerQuotaRoutes(app: FastifyInstance, services: ApiServices)
     const p = request.principal;
     const { subject, estimate, body, notices } = readRequest(request.body, p, ['ttl_seconds']);
     const ttl = body.ttl_seconds;
-    if (ttl !== undefined && (typeof ttl !== 'number' || !(ttl > 0) || ttl > 86_400)) throw validationError([{ path: 'ttl_seconds', reason: 'must be a number of seconds above 0 and at most 86400' }]);
+    // Reservations are kept to the millisecond: a TTL that rounds to 0 ms would hold nothing.
+    if (ttl !== undefined && (typeof ttl !== 'number' || !(ttl >= 0.001) || ttl > 86_400)) throw validationError([{ path: 'ttl_seconds', reason: 'must be a number of seconds from 0.001 (one millisecond) to 86400' }]);
     const r = await quota.reserve(subject, estimate, ttl === undefined ? {} : { ttlMs: Math.round(ttl * 1000) });
     const out = { granted: r.granted, reservation_id: r.reservation_id, expires_at: r.expires_at, allowed: r.allowed, ...verdict(r, quota.current(), p), ...warnings(reply, notices) };
     return r.granted ? out : refuse(reply, out, r.retry_after_seconds, 'reservation refused');
