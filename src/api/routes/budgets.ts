@@ -36,14 +36,14 @@ import { tenantScope, type Principal } from '../../core/principal.js';
 
 /** What the budget routes need (`buildBudgets(...).admin`). */
 
-const ID = { name: 'id', in: 'path' as const, required: true, description: 'Budget id.', schema: { type: 'string' } };
+const ID = { name: 'id', in: 'path' as const, required: true, description: 'Budget id.', schema: { type: 'string', maxLength: 128 } };
 const BACKFILL = { name: 'backfill', in: 'query' as const, description: '`wait` (default): answer after the counters were rebuilt from the store; `async`: answer at once, rebuild in the background.', schema: { type: 'string', enum: ['wait', 'async'] } };
 const BACKFILL_HEADER = {
   'tally-backfill': '`slots=<n> counters=<n>` when the backfill ran, `none` when not needed, `async` when started in the background, `failed` (the budget is saved; run `tally reconcile --budget <id>`).',
   ...DEPRECATION_HEADER,
 };
 const TENANT_QUERY = { name: 'tenant', in: 'query' as const, description: 'Tenant (required for all-tenant keys; a tenant-bound key: its own).', schema: { type: 'string' } };
-const USER = { name: 'user_id', in: 'path' as const, required: true, description: 'User id.', schema: { type: 'string' } };
+const USER = { name: 'user_id', in: 'path' as const, required: true, description: 'User id.', schema: { type: 'string', maxLength: 256 } };
 const forbiddenTier = { '403': { description: 'Tiers and assignments are changed only by all-tenant admin keys.', schema: ERROR_SCHEMA } };
 
 export const BUDGET_OPERATIONS: readonly ApiOperation[] = [
