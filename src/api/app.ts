@@ -13,6 +13,7 @@ import { type ApiKeyring, presentedKey } from './auth.js';
 import { errorHandler, notFound } from './errors.js';
 import { registerJsonBodies } from './json-body.js';
 import { registerMediaTypes } from './media-types.js';
+import { registerWebGuard } from './web-guard.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { API_OPERATIONS, API_ROUTE_GROUPS } from './routes/index.js';
 import { registerMetaRoutes } from './routes/meta.js';
@@ -40,6 +41,11 @@ export interface AppDeps {
   readonly keyring: ApiKeyring;
   /** No keys configured and bound to loopback (embedded mode): every request acts as an all-tenant admin. */
   readonly openAccess: boolean;
+  /**
+   * Host names the server answers to, also checked against `Origin`
+   * (`allowedHostsFor`, web-guard.ts); null checks neither. Default null.
+   */
+  readonly allowedHosts?: readonly string[] | null;
   readonly bodyLimitBytes: number;
   readonly services: ApiServices;
 }
@@ -81,6 +87,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFound);
+  registerWebGuard(app, deps.allowedHosts ?? null);
   registerJsonBodies(app);
   registerMediaTypes(app, API_OPERATIONS);
 

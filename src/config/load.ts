@@ -55,6 +55,7 @@ export const ENV_MAP: Readonly<Record<string, EnvBinding>> = {
   TALLY_HOST: { path: ['api', 'host'], parse: text },
   TALLY_PORT: { path: ['api', 'port'], parse: int },
   TALLY_API_KEYS: { path: ['api', 'keys'], parse: apiKeys },
+  TALLY_ALLOWED_HOSTS: { path: ['api', 'allowedHosts'], parse: list },
   TALLY_GROUP_ID: { path: ['processor', 'groupId'], parse: text },
   TALLY_HEALTH_PORT: { path: ['processor', 'healthPort'], parse: int },
   TALLY_SESSION_TIMEOUT_MS: { path: ['processor', 'sessionTimeoutMs'], parse: int },

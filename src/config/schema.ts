@@ -107,6 +107,17 @@ export const configSchema = z.object({
       maxBatchEvents: positiveInt.default(10_000),
       /** API keys. Env TALLY_API_KEYS: `id:role:tenant:secret` entries, comma-separated. */
       keys: z.array(apiKeySchema).default([]),
+
+      // ── web defences (issue 10) ──
+      /**
+       * Host names the server answers to, besides localhost, 127.0.0.1, [::1]
+       * and `api.host` (when not 0.0.0.0). `.example.com` matches the domain
+       * and its subdomains; `*` answers every name. A request naming another
+       * Host, or sent from a web page of another origin, is refused (403) —
+       * always without API keys (open access), and with keys when this list
+       * is set. Default none. Env TALLY_ALLOWED_HOSTS (comma-separated).
+       */
+      allowedHosts: z.array(z.string().min(1).regex(/^(\*|\.?[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]+)$/, 'must be a host name, an IP address, .domain or *')).default([]),
     })
     .prefault({}),
 

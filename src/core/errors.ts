@@ -28,6 +28,8 @@ export const ERROR_CATALOG = {
   CONFIG_INVALID: { status: 500, retriable: false, description: 'Configuration failed validation at start.' },
   UNAUTHORIZED: { status: 401, retriable: false, description: 'No API key, or an unknown one.' },
   FORBIDDEN: { status: 403, retriable: false, description: 'The API key may not do this (role or tenant).' },
+  HOST_NOT_ALLOWED: { status: 403, retriable: false, description: 'The request names a Host the server does not answer to (api.allowedHosts; a defence against DNS rebinding).' },
+  CROSS_ORIGIN_REFUSED: { status: 403, retriable: false, description: 'The request comes from a web page of another origin (its Origin header), which tally does not serve.' },
   NOT_FOUND: { status: 404, retriable: false, description: 'The resource does not exist.' },
   CONFLICT: { status: 409, retriable: false, description: 'The resource already exists or changed concurrently.' },
   BUDGET_INVALID: { status: 400, retriable: false, description: 'A budget definition is invalid.' },

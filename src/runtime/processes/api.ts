@@ -9,6 +9,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../api/app.js';
 import { ApiKeyring } from '../../api/auth.js';
+import { allowedHostsFor } from '../../api/web-guard.js';
 import { createAnalyticsService } from '../../analytics/service.js';
 import { TallyError } from '../../core/errors.js';
 import { component } from '../../core/logger.js';
@@ -63,6 +64,7 @@ export async function startApi(ctx: ProcessContext, options: ApiProcessOptions =
     budgets = await buildBudgets({ config, store, logger, metrics, pricer: buildPricer(config), ...(options.budgets ? { overrides: options.budgets } : {}) });
     app = await createApp({
       logger: component(logger, 'http'), metrics, health, keyring: new ApiKeyring(config.api.keys), openAccess: false, bodyLimitBytes: config.api.bodyLimitBytes,
+      allowedHosts: allowedHostsFor({ openAccess: false, boundHost: config.api.host, configured: config.api.allowedHosts }),
       services: {
         ingest: kafka.ingest,
         maxBatchEvents: config.api.maxBatchEvents,

@@ -15,6 +15,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../api/app.js';
 import { ApiKeyring } from '../../api/auth.js';
+import { allowedHostsFor } from '../../api/web-guard.js';
 import { createAnalyticsService } from '../../analytics/service.js';
 import { component } from '../../core/logger.js';
 import { createDirectEventLog } from '../../eventlog/direct/log.js';
@@ -101,6 +102,7 @@ export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOption
       health,
       keyring: new ApiKeyring(config.api.keys),
       openAccess,
+      allowedHosts: allowedHostsFor({ openAccess, boundHost: host, configured: config.api.allowedHosts }),
       bodyLimitBytes: config.api.bodyLimitBytes,
       services: { ingest, maxBatchEvents: config.api.maxBatchEvents, analytics: createAnalyticsService(store), budgets: budgets.admin, quota: budgets.quota },
     });

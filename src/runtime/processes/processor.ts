@@ -11,6 +11,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../api/app.js';
 import { ApiKeyring } from '../../api/auth.js';
+import { allowedHostsFor } from '../../api/web-guard.js';
 import { component } from '../../core/logger.js';
 import { topicSpecs, type Topics } from '../../eventlog/topics.js';
 import type { EventLog, LogProducer } from '../../eventlog/types.js';
@@ -43,8 +44,9 @@ export interface ProcessorProcess extends ProcessHandle {
 
 /** The HTTP server of a process that serves no API: health, readiness and metrics only. */
 export function createHealthApp(ctx: ProcessContext): Promise<FastifyInstance> {
-  const { logger, metrics, health } = ctx;
-  return createApp({ logger: component(logger, 'http'), metrics, health, keyring: new ApiKeyring([]), openAccess: false, bodyLimitBytes: 1024, services: {} });
+  const { config, logger, metrics, health } = ctx;
+  const allowedHosts = allowedHostsFor({ openAccess: false, boundHost: config.api.host, configured: config.api.allowedHosts });
+  return createApp({ logger: component(logger, 'http'), metrics, health, keyring: new ApiKeyring([]), openAccess: false, allowedHosts, bodyLimitBytes: 1024, services: {} });
 }
 
 export async function startProcessor(ctx: ProcessContext, options: ProcessorProcessOptions = {}): Promise<ProcessorProcess> {
