@@ -21,7 +21,7 @@ import type {
 import type { Deprecation } from '../../budgets/legacy.js';
 import { TallyError, validationError, type FieldError } from '../../core/errors.js';
 import { ERROR_SCHEMA, type ApiOperation } from '../openapi.js';
-import { isAllTenants, present, readSubject, warnDeprecated } from './budgets-access.js';
+import { isAllTenants, present, readSubject, shownId, warnDeprecated } from './budgets-access.js';
 import { BAD_REQUEST, DEPRECATION_HEADER, ESTIMATE_SCHEMA, REFUSED_SCHEMA, SUBJECT_SCHEMA, VERDICT_PROPERTIES, WARNINGS_SCHEMA } from './budgets-openapi.js';
 import type { ApiServices, QuotaApiService } from '../services.js';
 import { type Principal } from '../../core/principal.js';
@@ -129,8 +129,8 @@ function verdict(r: { budgets?: readonly CheckedStatus[]; statuses?: readonly Ch
   const budgets = r.budgets ?? r.statuses ?? [];
   return {
     budgets: budgets.map((s) => present(s, set, p)),
-    exceeded: r.exceeded.map((s) => s.budget_id),
-    blocking: budgets.filter((s) => s.blocking).map((s) => ({ budget_id: s.budget_id, resets_at: s.resets_at, retry_after_seconds: s.retry_after_seconds })),
+    exceeded: r.exceeded.map((s) => shownId(s.budget_id, p)),
+    blocking: budgets.filter((s) => s.blocking).map((s) => ({ budget_id: shownId(s.budget_id, p), resets_at: s.resets_at, retry_after_seconds: s.retry_after_seconds })),
     retry_after_seconds: r.retry_after_seconds,
   };
 }
