@@ -200,6 +200,17 @@ export class RedisCounterStore implements CounterStore {
     return deleted;
   }
 
+  /** Asks Redis to answer (every master of a Cluster); COUNTERS_UNAVAILABLE when one does not. */
+  async ping(): Promise<void> {
+    const nodes: RedisClient[] = this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
+    if (nodes.length === 0) throw unavailable(new Error('the cluster has no master node'), 'ping');
+    try {
+      await Promise.all(nodes.map((node) => node.ping()));
+    } catch (err) {
+      throw unavailable(err, 'ping');
+    }
+  }
+
   async close(): Promise<void> {
     if (this.owned) await this.client.quit().catch(() => undefined);
   }

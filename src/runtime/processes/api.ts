@@ -21,6 +21,7 @@ import { buildPricer, describeStore, openStore, redisConfigured } from '../adapt
 import { buildBudgets, type Budgets, type BudgetsOverrides } from '../budgets.js';
 import type { ProcessContext } from '../context.js';
 import { openKafkaIngest, type KafkaIngest } from '../ingest.js';
+import { addReadinessProbes, kafkaProbe, redisProbe, storeProbe } from '../readiness.js';
 import { runSteps, type ShutdownStep } from '../shutdown.js';
 import { listen, starting, type ProcessHandle } from './handle.js';
 
@@ -62,6 +63,7 @@ export async function startApi(ctx: ProcessContext, options: ApiProcessOptions =
     kafka = await openKafkaIngest({ config, logger, metrics });
     store ??= await openStore(config, logger);
     budgets = await buildBudgets({ config, store, logger, metrics, pricer: buildPricer(config), ...(options.budgets ? { overrides: options.budgets } : {}) });
+    addReadinessProbes(health, [storeProbe(store), redisProbe(budgets.counters), kafkaProbe(kafka.log, kafka.topics.raw.name)]);
     app = await createApp({
       logger: component(logger, 'http'), metrics, health, keyring: new ApiKeyring(config.api.keys), openAccess: false, bodyLimitBytes: config.api.bodyLimitBytes,
       allowedHosts: allowedHostsFor({ openAccess: false, boundHost: config.api.host, configured: config.api.allowedHosts }),

@@ -29,6 +29,7 @@ import { buildPricer, openStore, topicsOf } from '../adapters.js';
 import { alertsTopicSender, buildBudgets, type Budgets, type BudgetsOverrides } from '../budgets.js';
 import type { ProcessContext } from '../context.js';
 import { buildProcessor, type ProcessorOverrides } from '../processor.js';
+import { addReadinessProbes, redisProbe, storeProbe } from '../readiness.js';
 import { runSteps, type ShutdownStep } from '../shutdown.js';
 import { listen, starting, type ProcessHandle } from './handle.js';
 
@@ -106,6 +107,8 @@ export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOption
       bodyLimitBytes: config.api.bodyLimitBytes,
       services: { ingest, maxBatchEvents: config.api.maxBatchEvents, analytics: createAnalyticsService(store), budgets: budgets.admin, quota: budgets.quota },
     });
+    // Readiness: the store; the event log and the counters are in this process.
+    addReadinessProbes(health, [storeProbe(store), redisProbe(budgets.counters)]);
     const { url, port } = await listen(app, host, config.api.port);
     const handle: Embedded = {
       url, port, steps, app, log, store, ingest, topics, processor, openAccess, budgets,

@@ -21,6 +21,7 @@ import { buildPricer, describeStore, openKafka, openStore, redisConfigured, topi
 import { alertsTopicSender, buildBudgets, type Budgets, type BudgetsOverrides } from '../budgets.js';
 import type { ProcessContext } from '../context.js';
 import { buildProcessor, type ProcessorOverrides } from '../processor.js';
+import { addReadinessProbes, kafkaProbe, redisProbe, storeProbe } from '../readiness.js';
 import { runSteps, type ShutdownStep } from '../shutdown.js';
 import { listen, starting, type ProcessHandle } from './handle.js';
 
@@ -82,6 +83,7 @@ export async function startProcessor(ctx: ProcessContext, options: ProcessorProc
       ...(budgets ? { counters: budgets.engine, alerts: budgets.publisher } : {}),
       ...(options.processor ? { overrides: options.processor } : {}),
     });
+    addReadinessProbes(ctx.health, [storeProbe(store), budgets ? redisProbe(budgets.counters) : null, kafkaProbe(log, topics.raw.name)]);
     app = await createHealthApp(ctx);
     const { url, port } = await listen(app, config.api.host, config.processor.healthPort);
     await processor.start();
