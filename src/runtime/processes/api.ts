@@ -24,6 +24,7 @@ import { openKafkaIngest, type KafkaIngest } from '../ingest.js';
 import { addReadinessProbes, kafkaProbe, redisProbe, storeProbe } from '../readiness.js';
 import { runSteps, type ShutdownStep } from '../shutdown.js';
 import { listen, starting, type ProcessHandle } from './handle.js';
+import { assertMigrated, explainStartupError } from '../startup-errors.js';
 
 export interface ApiProcessOptions {
   /** An open analytics store to use instead of the configured one; the process does not close it (tests). */
@@ -62,6 +63,7 @@ export async function startApi(ctx: ProcessContext, options: ApiProcessOptions =
   return starting(logger, steps, async () => {
     kafka = await openKafkaIngest({ config, logger, metrics });
     store ??= await openStore(config, logger);
+    await assertMigrated(store);
     budgets = await buildBudgets({ config, store, logger, metrics, pricer: buildPricer(config), ...(options.budgets ? { overrides: options.budgets } : {}) });
     addReadinessProbes(health, [storeProbe(store), redisProbe(budgets.counters), kafkaProbe(kafka.log, kafka.topics.raw.name)]);
     app = await createApp({
@@ -82,5 +84,5 @@ export async function startApi(ctx: ProcessContext, options: ApiProcessOptions =
       close: () => runSteps(logger, steps),
     };
     return handle;
-  });
+  }, (err) => explainStartupError(err, config));
 }

@@ -32,6 +32,7 @@ import { buildProcessor, type ProcessorOverrides } from '../processor.js';
 import { addReadinessProbes, redisProbe, storeProbe } from '../readiness.js';
 import { runSteps, type ShutdownStep } from '../shutdown.js';
 import { listen, starting, type ProcessHandle } from './handle.js';
+import { explainStartupError } from '../startup-errors.js';
 
 /** Partitions of the embedded raw topic: enough for the processor to overlap store writes. */
 export const EMBEDDED_RAW_PARTITIONS = 4;
@@ -115,5 +116,5 @@ export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOption
       close: () => runSteps(logger, steps),
     };
     return handle;
-  });
+  }, (err) => explainStartupError(err, config));
 }

@@ -24,6 +24,7 @@ import { buildProcessor, type ProcessorOverrides } from '../processor.js';
 import { addReadinessProbes, kafkaProbe, redisProbe, storeProbe } from '../readiness.js';
 import { runSteps, type ShutdownStep } from '../shutdown.js';
 import { listen, starting, type ProcessHandle } from './handle.js';
+import { assertMigrated, explainStartupError } from '../startup-errors.js';
 
 export interface ProcessorProcessOptions {
   /** An open analytics store to use instead of the configured one; the process does not close it (tests). */
@@ -71,6 +72,7 @@ export async function startProcessor(ctx: ProcessContext, options: ProcessorProc
     log = await openKafka(config, logger);
     await log.ensureTopics(topicSpecs(topics));
     store ??= await openStore(config, logger);
+    await assertMigrated(store);
     if (!options.store && !config.clickhouse.url) logger.warn({ store: describeStore(config) }, 'no CLICKHOUSE_URL: using the embedded chDB store, which only this process can write');
     const pricer = buildPricer(config);
     alertsProducer = log.producer();
@@ -93,5 +95,5 @@ export async function startProcessor(ctx: ProcessContext, options: ProcessorProc
       close: () => runSteps(logger, steps),
     };
     return handle;
-  });
+  }, (err) => explainStartupError(err, config, 'the health port setting (processor.healthPort, TALLY_HEALTH_PORT)'));
 }
