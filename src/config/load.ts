@@ -52,6 +52,7 @@ export const ENV_MAP: Readonly<Record<string, EnvBinding>> = {
   REDIS_URL: { path: ['redis', 'url'], parse: text },
   REDIS_CLUSTER_NODES: { path: ['redis', 'clusterNodes'], parse: list },
   TALLY_REDIS_PREFIX: { path: ['redis', 'keyPrefix'], parse: text },
+  TALLY_REDIS_UNSAFE_EVICTION: { path: ['redis', 'unsafeEvictionPolicy'], parse: text },
   TALLY_HOST: { path: ['api', 'host'], parse: text },
   TALLY_PORT: { path: ['api', 'port'], parse: int },
   TALLY_API_KEYS: { path: ['api', 'keys'], parse: apiKeys },

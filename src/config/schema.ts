@@ -92,6 +92,15 @@ export const configSchema = z.object({
       clusterNodes: z.array(z.string().regex(/^[^:]+:\d+$/, 'must be host:port')).optional(),
       /** Prefix of every key tally writes. Default tally. */
       keyPrefix: z.string().min(1).default('tally'),
+
+      // ── eviction check (issue 10) ──
+      /**
+       * When Redis may evict keys (a master's maxmemory-policy is not
+       * noeviction), counters could vanish without a trace: `refuse` to start
+       * (default), or `warn` — log an error and run. Every master of a Cluster
+       * is checked when tally connects. Env TALLY_REDIS_UNSAFE_EVICTION.
+       */
+      unsafeEvictionPolicy: z.enum(['refuse', 'warn']).default('refuse'),
     })
     .prefault({}),
 

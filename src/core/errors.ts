@@ -40,6 +40,7 @@ export const ERROR_CATALOG = {
   STORE_UNAVAILABLE: { status: 503, retriable: true, description: 'The analytics store (ClickHouse/chDB) is unreachable or failing.' },
   STORE_QUERY_FAILED: { status: 500, retriable: false, description: 'The analytics store rejected a query.' },
   COUNTERS_UNAVAILABLE: { status: 503, retriable: true, description: 'The counter store (Redis) is unreachable or failing.' },
+  COUNTERS_EVICTION_POLICY: { status: 500, retriable: false, description: 'Redis may evict keys (its maxmemory-policy is not noeviction), which would lose counters silently; set noeviction, or redis.unsafeEvictionPolicy: warn to run anyway.' },
   MIGRATION_FAILED: { status: 500, retriable: false, description: 'A schema migration failed.' },
   STORE_NOT_MIGRATED: { status: 503, retriable: false, description: "The analytics store has no tally tables (or not all of them): run `tally migrate` with the same configuration." },
   DATA_DIR_IN_USE: { status: 500, retriable: false, description: 'Another process holds the embedded store in this data directory; stop it, or give this process its own --data-dir.' },
