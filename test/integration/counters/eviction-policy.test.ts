@@ -14,7 +14,9 @@ import { loadConfig } from '../../../src/config/load.js';
 import { createCounterStore } from '../../../src/runtime/adapters.js';
 import { TallyError } from '../../../src/core/errors.js';
 import { redisServerAvailable, startOwnCluster, startOwnRedis, type OwnRedis } from '../../support/redis-server.js';
+import { servicesRequired } from '../../support/services.js';
 
+if (!redisServerAvailable() && servicesRequired()) throw new Error('eviction policy tests need redis-server on PATH (TALLY_REQUIRE_SERVICES=1)');
 const describeRedis = redisServerAvailable() ? describe : describe.skip;
 
 function capturedLogger(): { logger: ReturnType<typeof createLogger>; lines: () => { level: number; msg: string }[] } {
