@@ -20,8 +20,8 @@ export interface DuplicateKey {
 }
 
 interface Frame {
-  /** Keys seen so far (objects), null for arrays. */
-  readonly keys: Set<string> | null;
+  /** Keys seen so far (objects), null for arrays: a list while short (cheaper to make than a Set), a Set beyond SMALL_OBJECT. */
+  keys: string[] | Set<string> | null;
   /** The segment this container is at in its parent (null for the root). */
   readonly segment: string | number | null;
   /** Next element index (arrays). */
@@ -31,6 +31,9 @@ interface Frame {
 /** A run of string characters that need no attention: not a quote, a backslash or a control character. */
 // eslint-disable-next-line no-control-regex -- control characters are what JSON strings may not hold unescaped
 const PLAIN = /[^"\\\x00-\x1f]*/y;
+
+/** Objects up to this many keys are checked with a list (linear search); larger ones with a Set. */
+const SMALL_OBJECT = 16;
 
 const WS = (c: number): boolean => c === 32 || c === 10 || c === 13 || c === 9;
 
@@ -101,7 +104,7 @@ export function duplicateKeys(text: string, limit = 100): DuplicateKey[] | null 
     skip();
     const c = text.charCodeAt(p);
     if (c === 123 /* { */ || c === 91 /* [ */) {
-      stack.push({ keys: c === 123 ? new Set() : null, segment, index: 0 });
+      stack.push({ keys: c === 123 ? [] : null, segment, index: 0 });
       p++;
       return true;
     }
@@ -141,9 +144,12 @@ export function duplicateKeys(text: string, limit = 100): DuplicateKey[] | null 
     skip();
     if (text.charCodeAt(p) !== 58 /* : */) return null;
     p++;
-    if (frame.keys.has(key)) {
+    const keys = frame.keys;
+    if (Array.isArray(keys) ? keys.includes(key) : keys.has(key)) {
       if (found.length < limit) found.push({ at: path(), key, offset: keyAt });
-    } else frame.keys.add(key);
+    } else if (!Array.isArray(keys)) keys.add(key);
+    else if (keys.length < SMALL_OBJECT) keys.push(key);
+    else frame.keys = new Set([...keys, key]);
     const before = stack.length;
     if (!value(key)) return null;
     if (stack.length === before) frame.index++;

@@ -86,7 +86,7 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; ou
  * containers only and never below `max`, so its own recursion is bounded
  * whatever the input.
  */
-function tooDeep(value: unknown, max: number): string | null {
+export function nestedTooDeep(value: unknown, max: number = MAX_EVENT_DEPTH): string | null {
   const branch: (string | number)[] = [];
   const deeper = (v: unknown, level: number): boolean => {
     if (typeof v !== 'object' || v === null) return false;
@@ -164,7 +164,7 @@ export function parseEvent(input: Buffer | string | unknown, options?: ParseOpti
     value = input;
   }
 
-  const deep = tooDeep(value, MAX_EVENT_DEPTH);
+  const deep = nestedTooDeep(value, MAX_EVENT_DEPTH);
   if (deep !== null) {
     const reason = `nests objects and arrays deeper than ${MAX_EVENT_DEPTH} levels (the event itself is level 1); at most ${MAX_EVENT_DEPTH} levels are accepted`;
     return reject('VALIDATION_FAILED', `${deep === '' ? 'event' : deep}: ${reason}`, [{ path: deep, reason }]);
