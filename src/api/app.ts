@@ -4,13 +4,16 @@
  * in src/runtime/. Route groups are registered only when their service is
  * given, so each process serves exactly what it runs.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { HealthState } from '../core/health.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
-import { TallyError } from '../core/errors.js';
+import { TallyError, validationError } from '../core/errors.js';
 import { type ApiKeyring, presentedKey } from './auth.js';
 import { errorHandler, notFound } from './errors.js';
+import { registerJsonBodies } from './json-body.js';
+import { registerMediaTypes } from './media-types.js';
+import { registerWebGuard } from './web-guard.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { API_OPERATIONS, API_ROUTE_GROUPS } from './routes/index.js';
 import { registerMetaRoutes } from './routes/meta.js';
@@ -38,8 +41,32 @@ export interface AppDeps {
   readonly keyring: ApiKeyring;
   /** No keys configured and bound to loopback (embedded mode): every request acts as an all-tenant admin. */
   readonly openAccess: boolean;
+  /**
+   * Host names the server answers to, also checked against `Origin`
+   * (`allowedHostsFor`, web-guard.ts); null checks neither. Default null.
+   */
+  readonly allowedHosts?: readonly string[] | null;
   readonly bodyLimitBytes: number;
   readonly services: ApiServices;
+}
+
+/**
+ * Longest path parameter, in characters once decoded: the longest id or name
+ * tally accepts anywhere (user and session ids: 256; budget ids: 128; tier
+ * names: 64), so every id that can be created can be read and deleted. A
+ * longer segment is 414 URI_TOO_LONG.
+ */
+export const MAX_PATH_PARAM_LENGTH = 256;
+
+/** Fastify's own errors about the URL (before any route runs), in the standard error shape. */
+function urlError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    const err = new TallyError('URI_TOO_LONG', `a path segment is longer than ${MAX_PATH_PARAM_LENGTH} characters, the most any id or name in a path may have`, { details: { max_length: MAX_PATH_PARAM_LENGTH } });
+    void reply.status(err.status).send({ error: err.toJSON() });
+    return;
+  }
+  const reason = error.code === 'FST_ERR_BAD_URL' ? 'is not a valid URL: a percent-escape does not decode to UTF-8' : error.message;
+  void reply.status(400).send({ error: validationError([{ path: '(url)', reason }], `the URL ${reason}`).toJSON() });
 }
 
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -49,6 +76,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimitBytes,
     trustProxy: false,
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
+    frameworkErrors: urlError,
   });
   app.decorateRequest('principal', null as unknown as Principal);
   const routes: string[] = [];
@@ -58,6 +87,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFound);
+  registerWebGuard(app, deps.allowedHosts ?? null);
+  registerJsonBodies(app);
+  registerMediaTypes(app, API_OPERATIONS);
 
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const permission = request.routeOptions.config.permission;

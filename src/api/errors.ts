@@ -1,32 +1,36 @@
 /** Maps every error to one JSON shape: `{ error: { code, message, details } }` with the catalog's status. */
+import { mediaType } from './media-types.js';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { TallyError, isTallyError } from '../core/errors.js';
+import { TallyError, isTallyError, type ErrorCode } from '../core/errors.js';
 
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly details?: Record<string, unknown> };
 }
 
-export function toErrorBody(err: unknown): { status: number; body: ErrorBody } {
+export function toErrorBody(err: unknown, contentType: string | null = null): { status: number; body: ErrorBody } {
   if (isTallyError(err)) return { status: err.status, body: { error: err.toJSON() } };
-  const fe = err as Partial<FastifyError> & { validation?: unknown };
-  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return { status: 413, body: { error: { code: 'BATCH_TOO_LARGE', message: 'request body is larger than the configured limit (api.bodyLimitBytes)' } } };
-  }
+  const fe = (err ?? {}) as Partial<FastifyError> & { validation?: unknown };
+  const as = (code: ErrorCode, message: string, details: Record<string, unknown> = {}): { status: number; body: ErrorBody } => {
+    const e = new TallyError(code, message, { details });
+    return { status: e.status, body: { error: e.toJSON() } };
+  };
+  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return as('BATCH_TOO_LARGE', 'request body is larger than the configured limit (api.bodyLimitBytes)');
   if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    return { status: 415, body: { error: { code: 'VALIDATION_FAILED', message: fe.message ?? 'unsupported content type' } } };
+    return as('UNSUPPORTED_MEDIA_TYPE', `this route reads no request body${contentType === null ? ' without a content type' : ` of content type ${contentType}`}`, { content_type: contentType });
   }
-  if (fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (fe.statusCode === 400 && fe instanceof SyntaxError)) {
-    return { status: 400, body: { error: { code: 'INVALID_JSON', message: fe.message ?? 'body is not valid JSON' } } };
+  if (fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (fe.statusCode === 400 && err instanceof SyntaxError)) {
+    const reason = fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'is empty: send a JSON value' : 'is not valid JSON';
+    return as('INVALID_JSON', `body ${reason}`, { errors: [{ path: '', reason }] });
   }
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return { status: fe.statusCode, body: { error: { code: 'VALIDATION_FAILED', message: fe.message ?? 'bad request' } } };
+    return { status: fe.statusCode, body: { error: { code: 'VALIDATION_FAILED', message: fe.message ?? 'bad request', details: {} } } };
   }
   const internal = new TallyError('INTERNAL', 'internal error');
   return { status: 500, body: { error: internal.toJSON() } };
 }
 
 export function errorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
-  const { status, body } = toErrorBody(err);
+  const { status, body } = toErrorBody(err, mediaType(request.headers['content-type']));
   if (status >= 500) request.log.error({ err }, 'request failed');
   if (isTallyError(err) && err.code === 'QUOTA_EXCEEDED' && typeof err.details.retry_after_seconds === 'number') {
     void reply.header('retry-after', String(Math.max(1, Math.ceil(err.details.retry_after_seconds))));

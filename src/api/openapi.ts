@@ -46,11 +46,16 @@ const standardErrors = {
   '403': { description: 'The key may not do this (role or tenant).', schema: ERROR_SCHEMA },
 };
 
+/** Every operation with a body reads only its content types (media-types.ts). */
+const bodyErrors = {
+  '415': { description: 'UNSUPPORTED_MEDIA_TYPE: the body has a content type this operation does not list; `details.accepted` lists those it does.', schema: ERROR_SCHEMA },
+};
+
 export function buildOpenApiDocument(operations: readonly ApiOperation[], version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of operations) {
     const responses: Record<string, unknown> = {};
-    const all = op.permission ? { ...standardErrors, ...op.responses } : op.responses;
+    const all = { ...(op.permission ? standardErrors : {}), ...(op.requestBody ? bodyErrors : {}), ...op.responses };
     for (const [status, r] of Object.entries(all)) {
       responses[status] = {
         description: r.description,

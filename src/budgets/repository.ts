@@ -22,6 +22,7 @@ import type { Logger } from '../core/logger.js';
 import type { BudgetState } from './catalog.js';
 import type { Deprecation, DeprecationSink } from './legacy.js';
 import { budgetInvalid, parseBudget, sameBudget, type Budget, type ParseBudgetOptions } from './model.js';
+import { isQualifiedBudgetId, localBudgetId, qualifiedBudgetId } from './repository-ids.js';
 import { parseTier, tierToInput, type Tier, type TierAssignment } from './tiers.js';
 
 export type RowKind = 'budget' | 'tier' | 'assignment';
@@ -94,12 +95,12 @@ export class BudgetRepository {
     this.options.logger?.warn({ deprecated: notices.map((n) => n.path) }, `${what}: ${notices.map((n) => n.message).join('; ')}`);
   }
 
-  /** A budget as stored (its body may predate 0.2). */
+  /** A budget as stored (its body may predate 0.2). A tenant's budget is stored under `T/<id>` with `<id>` in its body. */
   private storedBudget(row: StoredRow): Budget {
     const notices: Deprecation[] = [];
     const budget = parseBudget(JSON.parse(row.body), { onDeprecated: (n) => notices.push(n) });
-    this.warnLegacy(`budget ${budget.id}`, notices);
-    return budget;
+    this.warnLegacy(`budget ${row.key}`, notices);
+    return budget.id === row.key ? budget : { ...budget, id: row.key };
   }
 
   private storedTier(row: StoredRow): Tier {
@@ -136,25 +137,81 @@ export class BudgetRepository {
     return this.storedBudget(row);
   }
 
-  /** Creates a budget; CONFLICT when the id exists. `onDeprecated` hears of every legacy scope name read. */
-  async create(input: unknown, onDeprecated?: DeprecationSink): Promise<Budget> {
-    const budget = parseBudget(input, { ...this.parseOptions, onDeprecated });
-    if (budget.tier !== null) throw budgetInvalid([{ path: 'tier', reason: 'tier budgets are made by tiers; create a tier instead' }]);
-    refuseTierId(budget.id);
-    const existing = await this.storage.one('budget', budget.id);
-    if (existing && !existing.deleted) throw new TallyError('CONFLICT', `a budget with id ${JSON.stringify(budget.id)} exists`, { details: { budget_id: budget.id } });
-    await this.write([{ kind: 'budget', key: budget.id, body: JSON.stringify(budget), deleted: false }]);
+  /**
+   * Creates a budget; CONFLICT when the id exists. With `tenant` (a key bound
+   * to that tenant), the budget is made in the tenant's namespace
+   * (repository-ids.ts): its id is `T/<id>`, and only ids the tenant can see
+   * conflict — its own, and plain ids of budgets that apply to it — so the
+   * answer never depends on another tenant's budgets. `onDeprecated` hears of
+   * every legacy scope name read.
+   */
+  async create(input: unknown, onDeprecated?: DeprecationSink, tenant?: string): Promise<Budget> {
+    const parsed = parseBudget(input, { ...this.parseOptions, onDeprecated });
+    if (parsed.tier !== null) throw budgetInvalid([{ path: 'tier', reason: 'tier budgets are made by tiers; create a tier instead' }]);
+    refuseTierId(parsed.id);
+    const id = tenant === undefined ? parsed.id : qualifiedBudgetId(tenant, parsed.id);
+    const taken = (await this.live(id)) !== null || (tenant === undefined ? false : (await this.appliesTo(parsed.id, tenant)));
+    if (taken) throw new TallyError('CONFLICT', `a budget with id ${JSON.stringify(parsed.id)} exists`, { details: { budget_id: parsed.id } });
+    const budget: Budget = { ...parsed, id };
+    if (tenant === undefined) await this.refuseNamespaceClash(budget);
+    await this.write([{ kind: 'budget', key: id, body: JSON.stringify(parsed), deleted: false }]);
     return budget;
   }
 
-  /** Creates or replaces the budget with this id. */
+  /** Creates or replaces the budget with this id (a tenant's `T/<id>` keeps scope.tenant T). */
   async put(id: string, input: unknown, onDeprecated?: DeprecationSink): Promise<Budget> {
-    const body = typeof input === 'object' && input !== null ? { ...input, id } : input;
-    const budget = parseBudget(body, { ...this.parseOptions, onDeprecated });
-    if (budget.tier !== null) throw budgetInvalid([{ path: 'tier', reason: 'tier budgets are made by tiers; change the tier instead' }]);
-    refuseTierId(budget.id);
-    await this.write([{ kind: 'budget', key: budget.id, body: JSON.stringify(budget), deleted: false }]);
+    const local = localBudgetId(id);
+    const body = typeof input === 'object' && input !== null ? { ...input, id: local } : input;
+    const parsed = parseBudget(body, { ...this.parseOptions, onDeprecated });
+    if (parsed.tier !== null) throw budgetInvalid([{ path: 'tier', reason: 'tier budgets are made by tiers; change the tier instead' }]);
+    refuseTierId(parsed.id);
+    const budget: Budget = { ...parsed, id };
+    if (isQualifiedBudgetId(id)) {
+      const tenant = parsed.scope.tenant;
+      if (tenant === undefined || tenant === '*' || qualifiedBudgetId(tenant, local) !== id) {
+        throw budgetInvalid([{ path: 'scope.tenant', reason: `must be the tenant whose budget ${id} is` }]);
+      }
+    } else {
+      await this.refuseNamespaceClash(budget);
+    }
+    await this.write([{ kind: 'budget', key: id, body: JSON.stringify(parsed), deleted: false }]);
     return budget;
+  }
+
+  /** The live row of a budget id, or null. */
+  private async live(id: string): Promise<StoredRow | null> {
+    const row = await this.storage.one('budget', id);
+    return row && !row.deleted ? row : null;
+  }
+
+  /** Whether a budget with this plain id exists and applies to `tenant` (its scope names that tenant, every tenant, or none). */
+  private async appliesTo(id: string, tenant: string): Promise<boolean> {
+    const row = await this.live(id);
+    if (row === null) return false;
+    const scoped = this.storedBudget(row).scope.tenant;
+    return scoped === undefined || scoped === '*' || scoped === tenant;
+  }
+
+  /**
+   * A plain id must not be one a tenant it applies to already uses in its
+   * namespace (the tenant would see two budgets of one id). Only all-tenant
+   * callers make plain ids, and they see every budget: saying which clashes
+   * reveals nothing.
+   */
+  private async refuseNamespaceClash(budget: Budget): Promise<void> {
+    const tenant = budget.scope.tenant;
+    let clash: string | undefined;
+    if (tenant !== undefined && tenant !== '*') {
+      const id = qualifiedBudgetId(tenant, budget.id);
+      if ((await this.live(id)) !== null) clash = id;
+    } else {
+      clash = (await this.storage.live('budget')).find((r) => isQualifiedBudgetId(r.key) && localBudgetId(r.key) === budget.id)?.key;
+    }
+    if (clash !== undefined) {
+      throw new TallyError('CONFLICT', `budget ${clash} already has the id ${JSON.stringify(budget.id)} in its tenant, to which this budget would apply; choose another id`, {
+        details: { budget_id: budget.id, conflicts_with: clash },
+      });
+    }
   }
 
   async remove(id: string): Promise<void> {

@@ -38,6 +38,8 @@ async function main(argv: string[]): Promise<void> {
     }
     reportFatal(err, argv.includes('--json'));
     process.exitCode = 1;
+    // The command is over: whatever a failed start left open (a client still reconnecting) must not keep the process alive.
+    setTimeout(() => process.exit(1), 1_000).unref();
   }
 }
 

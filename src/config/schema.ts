@@ -92,6 +92,15 @@ export const configSchema = z.object({
       clusterNodes: z.array(z.string().regex(/^[^:]+:\d+$/, 'must be host:port')).optional(),
       /** Prefix of every key tally writes. Default tally. */
       keyPrefix: z.string().min(1).default('tally'),
+
+      // ── eviction check (issue 10) ──
+      /**
+       * When Redis may evict keys (a master's maxmemory-policy is not
+       * noeviction), counters could vanish without a trace: `refuse` to start
+       * (default), or `warn` — log an error and run. Every master of a Cluster
+       * is checked when tally connects. Env TALLY_REDIS_UNSAFE_EVICTION.
+       */
+      unsafeEvictionPolicy: z.enum(['refuse', 'warn']).default('refuse'),
     })
     .prefault({}),
 
@@ -107,6 +116,17 @@ export const configSchema = z.object({
       maxBatchEvents: positiveInt.default(10_000),
       /** API keys. Env TALLY_API_KEYS: `id:role:tenant:secret` entries, comma-separated. */
       keys: z.array(apiKeySchema).default([]),
+
+      // ── web defences (issue 10) ──
+      /**
+       * Host names the server answers to, besides localhost, 127.0.0.1, [::1]
+       * and `api.host` (when not 0.0.0.0). `.example.com` matches the domain
+       * and its subdomains; `*` answers every name. A request naming another
+       * Host, or sent from a web page of another origin, is refused (403) —
+       * always without API keys (open access), and with keys when this list
+       * is set. Default none. Env TALLY_ALLOWED_HOSTS (comma-separated).
+       */
+      allowedHosts: z.array(z.string().min(1).regex(/^(\*|\.?[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]+)$/, 'must be a host name, an IP address, .domain or *')).default([]),
     })
     .prefault({}),
 

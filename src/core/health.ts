@@ -1,7 +1,19 @@
 /**
- * Readiness of one process: each dependency (store, counters, log, dlq, …)
- * reports ok or failing; the process is ready when none is failing. Served
- * by /readyz and exported as the tally_ready gauge.
+ * Readiness of one process, from two kinds of checks, each under a name:
+ *
+ * - reported: a component says how its work goes (`ok(name)`, `fail(name,
+ *   err)`), e.g. the processor after each sink write (store, counters, dlq)
+ *   and its consumer;
+ * - probed: a dependency is asked on each /readyz (`addProbe`): the store
+ *   pinged, Redis pinged, Kafka asked for the raw topic's offsets. Each probe
+ *   is bounded by a timeout, at most one check of a dependency runs at a
+ *   time (a hung dependency is not asked again until it answers), and a
+ *   result is reused for `cacheMs`, so frequent polling stays cheap.
+ *
+ * The process is ready when no check of either kind is failing and it is not
+ * stopping; a name failing in either kind is failing. Served by /readyz and
+ * exported as the tally_ready gauge. Probes are a list of named functions, so
+ * a process (or a later feature) adds one without touching the others.
  */
 import { errorMessage } from './errors.js';
 
@@ -19,31 +31,79 @@ export interface HealthReport {
   readonly checks: Readonly<Record<string, CheckState>>;
 }
 
+/** A dependency asked on /readyz. */
+export interface ReadinessProbe {
+  /** The check's name in the report (`store`, `redis`, `kafka`, …). */
+  readonly name: string;
+  /** Resolves when the dependency answers; rejects with why not. `signal` aborts at the timeout. */
+  check(signal: AbortSignal): Promise<void>;
+}
+
+export interface HealthOptions {
+  /** Told whenever readiness may have changed (the tally_ready gauge). */
+  readonly onChange?: (ready: boolean) => void;
+  /** A probe that has not answered after this long is failing. Default 2000 ms. */
+  readonly timeoutMs?: number;
+  /** A probe result is reused this long before the dependency is asked again. Default 1000 ms. */
+  readonly cacheMs?: number;
+}
+
+export const DEFAULT_PROBE_TIMEOUT_MS = 2_000;
+export const DEFAULT_PROBE_CACHE_MS = 1_000;
+
+interface ProbeSlot {
+  readonly probe: ReadinessProbe;
+  /** When the last check ended (or timed out); 0 before the first. */
+  checkedAt: number;
+  /** The check still running, if any. */
+  running: Promise<void> | null;
+}
+
+function nextState(prev: CheckState | undefined, err: unknown | null): CheckState {
+  if (err === null) return prev?.ok ? prev : { ok: true, since: new Date().toISOString(), failures: 0 };
+  return {
+    ok: false,
+    since: prev && !prev.ok ? prev.since : new Date().toISOString(),
+    error: errorMessage(err),
+    failures: (prev && !prev.ok ? prev.failures : 0) + 1,
+  };
+}
+
 export class HealthState {
   readonly #checks = new Map<string, CheckState>();
+  readonly #probed = new Map<string, CheckState>();
+  readonly #probes: ProbeSlot[] = [];
   readonly #onChange: ((ready: boolean) => void) | undefined;
+  readonly #timeoutMs: number;
+  readonly #cacheMs: number;
   #stopping = false;
 
-  constructor(onChange?: (ready: boolean) => void) {
-    this.#onChange = onChange;
+  constructor(options: HealthOptions = {}) {
+    this.#onChange = options.onChange;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+    this.#cacheMs = options.cacheMs ?? DEFAULT_PROBE_CACHE_MS;
   }
 
   ok(name: string): void {
     const prev = this.#checks.get(name);
     if (prev?.ok) return;
-    this.#checks.set(name, { ok: true, since: new Date().toISOString(), failures: 0 });
+    this.#checks.set(name, nextState(prev, null));
     this.#onChange?.(this.ready());
   }
 
   fail(name: string, err: unknown): void {
-    const prev = this.#checks.get(name);
-    this.#checks.set(name, {
-      ok: false,
-      since: prev && !prev.ok ? prev.since : new Date().toISOString(),
-      error: errorMessage(err),
-      failures: (prev && !prev.ok ? prev.failures : 0) + 1,
-    });
+    this.#checks.set(name, nextState(this.#checks.get(name), err));
     this.#onChange?.(false);
+  }
+
+  /** Adds a dependency to ask on every readiness check. */
+  addProbe(probe: ReadinessProbe): void {
+    this.#probes.push({ probe, checkedAt: 0, running: null });
+  }
+
+  /** Names of the probes, in the order they were added. */
+  probeNames(): string[] {
+    return this.#probes.map((s) => s.probe.name);
   }
 
   /** Marks the process as stopping: not ready from now on. */
@@ -52,15 +112,62 @@ export class HealthState {
     this.#onChange?.(false);
   }
 
+  /** Readiness from the latest results (no dependency is asked). */
   ready(): boolean {
     if (this.#stopping) return false;
     for (const c of this.#checks.values()) if (!c.ok) return false;
+    for (const c of this.#probed.values()) if (!c.ok) return false;
     return true;
   }
 
+  /** The report from the latest results (no dependency is asked). */
   report(): HealthReport {
-    const checks = Object.fromEntries(this.#checks);
+    const checks: Record<string, CheckState> = Object.fromEntries(this.#probed);
+    for (const [name, c] of this.#checks) if (!c.ok || checks[name] === undefined) checks[name] = c;
     if (this.#stopping) checks.process = { ok: false, since: new Date().toISOString(), error: 'shutting down', failures: 0 };
     return { ready: this.ready(), checks };
+  }
+
+  /** Asks every probe whose result is older than the cache time (each bounded by the timeout), then reports. */
+  async probe(): Promise<HealthReport> {
+    await Promise.all(this.#probes.map((slot) => this.#refresh(slot)));
+    const report = this.report();
+    this.#onChange?.(report.ready);
+    return report;
+  }
+
+  async #refresh(slot: ProbeSlot): Promise<void> {
+    if (slot.running === null && Date.now() - slot.checkedAt < this.#cacheMs && this.#probed.has(slot.probe.name)) return;
+    const name = slot.probe.name;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.#probed.set(name, nextState(this.#probed.get(name), new Error(`did not answer within ${this.#timeoutMs} ms`)));
+        resolve();
+      }, this.#timeoutMs);
+      timer.unref?.();
+    });
+    if (slot.running === null) {
+      const controller = new AbortController();
+      const abort = setTimeout(() => controller.abort(), this.#timeoutMs);
+      abort.unref?.();
+      slot.running = slot.probe
+        .check(controller.signal)
+        .then(
+          () => {
+            this.#probed.set(name, nextState(this.#probed.get(name), null));
+          },
+          (err: unknown) => {
+            this.#probed.set(name, nextState(this.#probed.get(name), err));
+          },
+        )
+        .finally(() => {
+          clearTimeout(abort);
+          slot.checkedAt = Date.now();
+          slot.running = null;
+        });
+    }
+    await Promise.race([slot.running, timedOut]);
+    clearTimeout(timer);
   }
 }

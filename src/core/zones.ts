@@ -83,9 +83,20 @@ export function wallClock(ms: number, timeZone: string): WallTime {
   return { year, month, day, hour, minute, second, millisecond: ((ms % 1000) + 1000) % 1000 };
 }
 
+/**
+ * Epoch ms of midnight UTC of a proleptic-Gregorian date (month 1–12; month
+ * and day may overflow). Years 0–99 stay years 0–99: `Date.UTC` would read
+ * them as 1900–1999.
+ */
+function utcDay(year: number, month: number, day: number): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  return d.getTime();
+}
+
 /** A wall time read as if it were UTC, in ms: comparable and subtractable. */
 export function naiveMs(w: Pick<WallTime, 'year' | 'month' | 'day'> & Partial<WallTime>): number {
-  return Date.UTC(w.year, w.month - 1, w.day, w.hour ?? 0, w.minute ?? 0, w.second ?? 0, w.millisecond ?? 0);
+  return utcDay(w.year, w.month, w.day) + (((w.hour ?? 0) * 60 + (w.minute ?? 0)) * 60 + (w.second ?? 0)) * 1000 + (w.millisecond ?? 0);
 }
 
 /** UTC offset of `timeZone` at instant `ms`, in ms (New York in winter: −18,000,000). */
@@ -122,15 +133,15 @@ export function instantOf(wall: Pick<WallTime, 'year' | 'month' | 'day'> & Parti
 
 /** Day of the week of a calendar date, ISO numbering: Monday 1 … Sunday 7. */
 export function isoWeekday(year: number, month: number, day: number): number {
-  const dow = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+  const dow = new Date(utcDay(year, month, day)).getUTCDay();
   return dow === 0 ? 7 : dow;
 }
 
 /** ISO 8601 week-numbering year and week of a calendar date. */
 export function isoWeek(year: number, month: number, day: number): { year: number; week: number } {
-  const date = Date.UTC(year, month - 1, day);
+  const date = utcDay(year, month, day);
   const thursday = new Date(date + (4 - isoWeekday(year, month, day)) * MS_PER_DAY);
   const weekYear = thursday.getUTCFullYear();
-  const dayOfYear = Math.floor((thursday.getTime() - Date.UTC(weekYear, 0, 1)) / MS_PER_DAY);
+  const dayOfYear = Math.floor((thursday.getTime() - utcDay(weekYear, 1, 1)) / MS_PER_DAY);
   return { year: weekYear, week: Math.floor(dayOfYear / 7) + 1 };
 }

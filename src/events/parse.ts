@@ -5,9 +5,14 @@
  * object when it has no unknown fields, and no zod (see validate.ts).
  *
  * Steps: size (EVENT_TOO_LARGE) → JSON (INVALID_JSON, with line and column)
- * → envelope (v1, CloudEvents 1.0 structured JSON, OpenTelemetry GenAI)
- * mapped to v1, unknown top-level fields moved to `extra` → validation
- * (VALIDATION_FAILED, one FieldError per problem, paths as the user wrote them).
+ * → nesting depth (VALIDATION_FAILED: at most MAX_EVENT_DEPTH levels of
+ * objects and arrays, so no later step — JSON.stringify when the event is
+ * produced or stored — can run out of stack on it) → envelope (v1,
+ * CloudEvents 1.0 structured JSON, OpenTelemetry GenAI) mapped to v1, unknown
+ * top-level fields moved to `extra` → validation (VALIDATION_FAILED, one
+ * FieldError per problem, paths as the user wrote them). A parsed event
+ * carries `locate`, which turns a v1 field path into where the field sits in
+ * the input, for errors found after parsing (its usage object, for instance).
  */
 import { Buffer } from 'node:buffer';
 import type { FieldError } from '../core/errors.js';
@@ -16,6 +21,7 @@ import { fromOtel, isOtelEnvelope } from './envelopes/otel.js';
 import { isPlainObject, type EnvelopeOutcome, type SourcePaths } from './envelopes/types.js';
 import { toCandidate } from './envelopes/v1.js';
 import { locateJsonError } from '../core/lossless-json.js';
+import { formatPath } from './paths.js';
 import { EVENT_LIMITS, type UsageEvent } from './schema.js';
 import { validateCandidate } from './validate.js';
 import { type Envelope, type Rejection } from './types.js';
@@ -25,7 +31,17 @@ export interface ParseOptions {
   readonly maxBytes?: number;
 }
 
-export type ParseOutcome = { ok: true; event: UsageEvent; envelope: Envelope } | { ok: false; rejection: Rejection };
+/**
+ * Most levels of objects and arrays in one event, the event object being
+ * level 1 (so `usage.prompt_tokens_details` is at level 3, and inside a
+ * CloudEvent at level 4). Provider usage objects nest 3 or 4 levels.
+ */
+export const MAX_EVENT_DEPTH = 64;
+
+/** A v1 field path (`usage.prompt_tokens`) as the input spelled it (`data.usage.prompt_tokens` in a CloudEvent). */
+export type LocatePath = (path: string) => string;
+
+export type ParseOutcome = { ok: true; event: UsageEvent; envelope: Envelope; locate: LocatePath } | { ok: false; rejection: Rejection };
 
 /** How many field errors a rejection message spells out (all of them are in `errors`). */
 const MESSAGE_ERRORS = 3;
@@ -62,6 +78,45 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; ou
   }
 }
 
+/**
+ * Where `value` nests deeper than `max` levels of objects and arrays (the
+ * value itself is level 1): the path of the field holding the too-deep
+ * branch — the last key on it, without the array indexes that follow (`junk`
+ * for `"junk": [[[…]]]`), '' for the value itself — or null. Visits
+ * containers only and never below `max`, so its own recursion is bounded
+ * whatever the input.
+ */
+export function nestedTooDeep(value: unknown, max: number = MAX_EVENT_DEPTH): string | null {
+  const branch: (string | number)[] = [];
+  const deeper = (v: unknown, level: number): boolean => {
+    if (typeof v !== 'object' || v === null) return false;
+    if (level > max) return true;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const item: unknown = v[i];
+        if (typeof item === 'object' && item !== null && deeper(item, level + 1)) {
+          branch.push(i);
+          return true;
+        }
+      }
+      return false;
+    }
+    const record = v as Record<string, unknown>;
+    for (const key in record) {
+      const item = record[key];
+      if (typeof item === 'object' && item !== null && deeper(item, level + 1)) {
+        branch.push(key);
+        return true;
+      }
+    }
+    return false;
+  };
+  if (!deeper(value, 1)) return null;
+  branch.reverse();
+  while (typeof branch[branch.length - 1] === 'number') branch.pop();
+  return formatPath(branch);
+}
+
 /** Rewrites a v1 field path into where that field sits in the input. */
 function sourcePath(path: string, paths: SourcePaths | null): string {
   if (paths === null) return path;
@@ -72,6 +127,8 @@ function sourcePath(path: string, paths: SourcePaths | null): string {
   if (paths.prefix === '') return path;
   return path === '' ? paths.prefix : path.startsWith('[') ? paths.prefix + path : `${paths.prefix}.${path}`;
 }
+
+const samePath: LocatePath = (path) => path;
 
 function mapEnvelope(value: Record<string, unknown>, owned: boolean): { envelope: Envelope; mapped: EnvelopeOutcome } {
   if (value.specversion !== undefined) return { envelope: 'cloudevents', mapped: fromCloudEvent(value, owned) };
@@ -107,6 +164,12 @@ export function parseEvent(input: Buffer | string | unknown, options?: ParseOpti
     value = input;
   }
 
+  const deep = nestedTooDeep(value, MAX_EVENT_DEPTH);
+  if (deep !== null) {
+    const reason = `nests objects and arrays deeper than ${MAX_EVENT_DEPTH} levels (the event itself is level 1); at most ${MAX_EVENT_DEPTH} levels are accepted`;
+    return reject('VALIDATION_FAILED', `${deep === '' ? 'event' : deep}: ${reason}`, [{ path: deep, reason }]);
+  }
+
   if (!isPlainObject(value)) {
     const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
     const reason = `must be a JSON object (got ${got})`;
@@ -120,7 +183,8 @@ export function parseEvent(input: Buffer | string | unknown, options?: ParseOpti
   const { envelope, mapped } = mapEnvelope(value, owned);
   if (!mapped.ok) return reject('VALIDATION_FAILED', summary(mapped.errors), mapped.errors);
   const result = validateCandidate(mapped.candidate);
-  if (result.ok) return { ok: true, event: result.event, envelope };
-  const errors = mapped.paths === null ? result.errors : result.errors.map((e) => ({ path: sourcePath(e.path, mapped.paths), reason: e.reason }));
+  const paths = mapped.paths;
+  if (result.ok) return { ok: true, event: result.event, envelope, locate: paths === null ? samePath : (path) => sourcePath(path, paths) };
+  const errors = paths === null ? result.errors : result.errors.map((e) => ({ path: sourcePath(e.path, paths), reason: e.reason }));
   return reject('VALIDATION_FAILED', summary(errors), errors);
 }

@@ -37,7 +37,22 @@ export type AcceptOutcome =
 /** Parses, stamps and normalizes one input (bytes, text or an already-parsed object). */
 export function acceptInput(input: Buffer | string | unknown, ctx: AcceptContext): AcceptOutcome {
   const parsed = parseEvent(input, ctx.maxBytes === undefined ? undefined : { maxBytes: ctx.maxBytes });
-  return parsed.ok ? acceptEvent(parsed.event, parsed.envelope, ctx) : parsed;
+  if (!parsed.ok) return parsed;
+  const accepted = acceptEvent(parsed.event, parsed.envelope, ctx);
+  if (accepted.ok) return accepted;
+  // Errors found after parsing (the usage object, the stamp) name the field where the input has it: `data.usage…` in a CloudEvent.
+  const { code, message, errors } = accepted.rejection;
+  const located = errors.map((e) => ({ path: parsed.locate(e.path), reason: e.reason }));
+  if (located.every((e, i) => e.path === errors[i]?.path)) return accepted;
+  return { ok: false, rejection: { code, message: relocated(message, errors, located), errors: located } };
+}
+
+/** The message with its leading field path (`usage.x: reason…`) replaced by where the input has it. */
+function relocated(message: string, from: readonly { path: string }[], to: readonly { path: string }[]): string {
+  const was = from[0]?.path;
+  const now = to[0]?.path;
+  if (was === undefined || now === undefined || was === '' || !message.startsWith(`${was}: `)) return message;
+  return `${now}${message.slice(was.length)}`;
 }
 
 /** Stamps and normalizes an event that already passed the contract (e.g. from `readNdjson`). */

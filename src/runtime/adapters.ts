@@ -71,22 +71,27 @@ export interface CounterStoreConfig {
   readonly clusterNodes?: readonly string[];
   /** Key prefix, e.g. `tally` (a `:` is added). */
   readonly keyPrefix?: string;
+  /** Redis that may evict keys: `refuse` to connect (default) or `warn` (config redis.unsafeEvictionPolicy). */
+  readonly unsafeEvictionPolicy?: 'refuse' | 'warn';
+  /** Where Redis connect warnings go. */
+  readonly logger?: Logger;
 }
 
 /** Connects the configured counter store (waits for Redis to answer). */
 export async function createCounterStore(config: CounterStoreConfig): Promise<CounterStore> {
   const prefix = config.keyPrefix ?? 'tally';
+  const checks = { unsafeEvictionPolicy: config.unsafeEvictionPolicy ?? 'refuse', ...(config.logger ? { logger: config.logger } : {}) };
   if (config.clusterNodes && config.clusterNodes.length > 0) {
     const nodes = config.clusterNodes.map((hp) => {
       const cut = hp.lastIndexOf(':');
       return { host: hp.slice(0, cut), port: Number(hp.slice(cut + 1)) };
     });
     const { createRedisCounterStore } = await import('../counters/redis/store.js');
-    return createRedisCounterStore({ clusterNodes: nodes, prefix });
+    return createRedisCounterStore({ clusterNodes: nodes, prefix, ...checks });
   }
   if (config.url) {
     const { createRedisCounterStore } = await import('../counters/redis/store.js');
-    return createRedisCounterStore({ url: config.url, prefix });
+    return createRedisCounterStore({ url: config.url, prefix, ...checks });
   }
   const { MemoryCounterStore } = await import('../counters/memory/store.js');
   return new MemoryCounterStore({ prefix });

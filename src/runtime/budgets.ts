@@ -170,6 +170,8 @@ export async function buildBudgets(parts: BudgetsParts): Promise<Budgets> {
     ...(config.redis.url ? { url: config.redis.url } : {}),
     ...(config.redis.clusterNodes ? { clusterNodes: config.redis.clusterNodes } : {}),
     keyPrefix: config.redis.keyPrefix,
+    unsafeEvictionPolicy: config.redis.unsafeEvictionPolicy,
+    logger: component(parts.logger, 'counters'),
   });
   const closers: (() => Promise<void>)[] = [() => counters.close()];
   try {

@@ -22,6 +22,6 @@ export interface ProcessContextOptions {
 export function createProcessContext(config: TallyConfig, options: ProcessContextOptions = {}): ProcessContext {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const metrics = options.metrics ?? createMetrics();
-  const health = new HealthState((ready) => metrics.ready.set(ready ? 1 : 0));
+  const health = new HealthState({ onChange: (ready) => metrics.ready.set(ready ? 1 : 0) });
   return { config, logger, metrics, health };
 }

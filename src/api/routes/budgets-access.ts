@@ -15,6 +15,10 @@
  * - names no other tenant in a subject (403), and without a tenant acts for T.
  * An all-tenant key (`*`) sees and writes everything.
  *
+ * Budget ids are per tenant (src/budgets/repository-ids.ts): a budget made
+ * with a key bound to T is `T/<id>` inside tally; T's keys name it `<id>`
+ * (`shownId`, `candidateIds`), all-tenant keys `T/<id>`.
+ *
  * Subjects and scopes are written in the event's names (`user_id`,
  * `api_key_id`); the legacy `user` and `api_key` are read until 0.3, and each
  * use is answered with a `Warning: 299` header (`warnDeprecated`).
@@ -27,6 +31,7 @@ import type { BudgetSet } from '../../budgets/catalog.js';
 import { LEGACY_DIMENSIONS, deprecation, type Deprecation, type DeprecationSink } from '../../budgets/legacy.js';
 import type { BudgetStatus, Subject } from '../../budgets/types.js';
 import { tenantScope, type Principal } from '../../core/principal.js';
+import { isQualifiedBudgetId, qualifiedBudgetId, shownBudgetId } from '../../budgets/repository-ids.js';
 
 /** Subject fields the HTTP API reads (the event's names, then the legacy ones), with the dimension each names. */
 export const SUBJECT_FIELDS: Readonly<Record<string, ScopeDimension>> = {
@@ -124,8 +129,32 @@ export type PresentedStatus<S extends BudgetStatus> =
 export function present<S extends BudgetStatus>(status: S, set: BudgetSet, p: Principal): PresentedStatus<S> {
   const b = set.get(status.budget_id);
   const shared = b !== undefined && isShared(b.budget);
-  if (!shared || isAllTenants(p)) return { ...status, shared };
-  return { ...status, shared: true, used: null, reserved: null, remaining: null, percentage: null };
+  const budget_id = shownId(status.budget_id, p);
+  if (!shared || isAllTenants(p)) return { ...status, budget_id, shared };
+  return { ...status, budget_id, shared: true, used: null, reserved: null, remaining: null, percentage: null };
+}
+
+/** A budget id as this caller names it: a tenant-bound key's own budgets without their namespace (repository-ids.ts). */
+export function shownId(id: string, p: Principal): string {
+  return shownBudgetId(id, isAllTenants(p) ? null : p.tenant);
+}
+
+/** A budget as this caller sees it (its id as the caller names it). */
+export function shownBudget(b: Budget, p: Principal): Budget {
+  const id = shownId(b.id, p);
+  return id === b.id ? b : { ...b, id };
+}
+
+/**
+ * The ids inside tally a caller's budget id may stand for, in the order they
+ * are tried: for a tenant-bound key its own namespace first (`T/<id>`), then
+ * the plain id; for an all-tenant key the id itself. A tenant-bound key
+ * cannot name another namespace.
+ */
+export function candidateIds(id: string, p: Principal): readonly string[] {
+  if (isAllTenants(p)) return [id];
+  if (isQualifiedBudgetId(id)) return [];
+  return [qualifiedBudgetId(p.tenant, id), id];
 }
 
 /** A status without a check's fields (`would_exceed`, `blocking`, `retry_after_seconds`): what the status routes answer. */

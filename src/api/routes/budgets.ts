@@ -26,7 +26,7 @@ import type { Deprecation } from '../../budgets/legacy.js';
 import { TallyError, errorMessage, validationError } from '../../core/errors.js';
 import { ERROR_SCHEMA, type ApiOperation } from '../openapi.js';
 import {
-  budgetNotFound, hasSubject, isAllTenants, present, readSubject, scopedBody, statusOnly, visibleTo, warnDeprecated, writableBy,
+  budgetNotFound, candidateIds, hasSubject, isAllTenants, present, readSubject, scopedBody, shownBudget, statusOnly, visibleTo, warnDeprecated, writableBy,
 } from './budgets-access.js';
 import {
   ASSIGNMENT_SCHEMA, BAD_REQUEST, BUDGET_INPUT_SCHEMA, BUDGET_SCHEMA, DEPRECATION_HEADER, NOT_FOUND, STATUS_SCHEMA, SUBJECT_QUERY, TIER_INPUT_SCHEMA, TIER_SCHEMA, WARNINGS_SCHEMA,
@@ -36,14 +36,14 @@ import { tenantScope, type Principal } from '../../core/principal.js';
 
 /** What the budget routes need (`buildBudgets(...).admin`). */
 
-const ID = { name: 'id', in: 'path' as const, required: true, description: 'Budget id.', schema: { type: 'string' } };
+const ID = { name: 'id', in: 'path' as const, required: true, description: 'Budget id.', schema: { type: 'string', maxLength: 128 } };
 const BACKFILL = { name: 'backfill', in: 'query' as const, description: '`wait` (default): answer after the counters were rebuilt from the store; `async`: answer at once, rebuild in the background.', schema: { type: 'string', enum: ['wait', 'async'] } };
 const BACKFILL_HEADER = {
   'tally-backfill': '`slots=<n> counters=<n>` when the backfill ran, `none` when not needed, `async` when started in the background, `failed` (the budget is saved; run `tally reconcile --budget <id>`).',
   ...DEPRECATION_HEADER,
 };
 const TENANT_QUERY = { name: 'tenant', in: 'query' as const, description: 'Tenant (required for all-tenant keys; a tenant-bound key: its own).', schema: { type: 'string' } };
-const USER = { name: 'user_id', in: 'path' as const, required: true, description: 'User id.', schema: { type: 'string' } };
+const USER = { name: 'user_id', in: 'path' as const, required: true, description: 'User id.', schema: { type: 'string', maxLength: 256 } };
 const forbiddenTier = { '403': { description: 'Tiers and assignments are changed only by all-tenant admin keys.', schema: ERROR_SCHEMA } };
 
 export const BUDGET_OPERATIONS: readonly ApiOperation[] = [
@@ -157,18 +157,30 @@ export function registerBudgetRoutes(app: FastifyInstance, services: ApiServices
     }
   }
 
+  /** The stored budget of this id, or null. */
+  async function stored(id: string): Promise<Budget | null> {
+    return repository.get(id).catch((err: unknown) => {
+      if (err instanceof TallyError && err.code === 'BUDGET_NOT_FOUND') return null;
+      throw err;
+    });
+  }
+
+  /** The budget a caller's id names (its own namespace first), if the caller may see it. */
   async function visibleBudget(id: string, p: Principal): Promise<Budget> {
-    const b = await repository.get(id);
-    if (!visibleTo(b, p)) throw budgetNotFound(id);
-    return b;
+    for (const candidate of candidateIds(id, p)) {
+      const b = await stored(candidate);
+      if (b && visibleTo(b, p)) return b;
+    }
+    throw budgetNotFound(id);
   }
 
   app.post('/v1/budgets', admin, async (request, reply) => {
+    const p = request.principal;
     const notices: Deprecation[] = [];
-    const budget = await repository.create(scopedBody(request.body, request.principal), (n) => notices.push(n));
+    const budget = await repository.create(scopedBody(request.body, p), (n) => notices.push(n), isAllTenants(p) ? undefined : p.tenant);
     warnDeprecated(reply, notices);
     await backfill(request, reply, [budget.id]);
-    return reply.status(201).send(budget);
+    return reply.status(201).send(shownBudget(budget, p));
   });
 
   app.get('/v1/budgets', read, async (request) => {
@@ -176,24 +188,33 @@ export function registerBudgetRoutes(app: FastifyInstance, services: ApiServices
     const { tenant } = query(request);
     const only = tenant === undefined ? null : tenantOf(tenant, p);
     const budgets = (await repository.list()).filter((b) => visibleTo(b, p) && (only === null || b.scope.tenant === only || b.scope.tenant === '*'));
-    return { budgets };
+    return { budgets: budgets.map((b) => shownBudget(b, p)) };
   });
 
-  app.get('/v1/budgets/:id', read, async (request) => visibleBudget((request.params as { id: string }).id, request.principal));
+  app.get('/v1/budgets/:id', read, async (request) => shownBudget(await visibleBudget((request.params as { id: string }).id, request.principal), request.principal));
 
   app.put('/v1/budgets/:id', admin, async (request, reply) => {
     const p = request.principal;
     const { id } = request.params as { id: string };
-    const before = await repository.get(id).catch((err: unknown) => {
-      if (err instanceof TallyError && err.code === 'BUDGET_NOT_FOUND') return null;
-      throw err;
-    });
-    if (before && !writableBy(before, p)) throw visibleTo(before, p) ? new TallyError('FORBIDDEN', `budget ${id} applies to every tenant; only an all-tenant key may change it`) : budgetNotFound(id);
+    // A tenant-bound key replaces its own budget of this id, or a visible one an all-tenant key made for it; else it creates one in its namespace.
+    const candidates = candidateIds(id, p);
+    if (candidates.length === 0) throw budgetNotFound(id);
+    let target = candidates[0] as string;
+    let before: Budget | null = null;
+    for (const candidate of candidates) {
+      const b = await stored(candidate);
+      if (b && (isAllTenants(p) || visibleTo(b, p))) {
+        target = candidate;
+        before = b;
+        break;
+      }
+    }
+    if (before && !writableBy(before, p)) throw new TallyError('FORBIDDEN', `budget ${id} applies to every tenant; only an all-tenant key may change it`);
     const notices: Deprecation[] = [];
-    const budget = await repository.put(id, scopedBody(request.body, p), (n) => notices.push(n));
+    const budget = await repository.put(target, scopedBody(request.body, p), (n) => notices.push(n));
     warnDeprecated(reply, notices);
     await backfill(request, reply, before && sameShape(before, budget) ? [] : [budget.id]);
-    return budget;
+    return shownBudget(budget, p);
   });
 
   app.delete('/v1/budgets/:id', admin, async (request, reply) => {
@@ -201,7 +222,7 @@ export function registerBudgetRoutes(app: FastifyInstance, services: ApiServices
     const { id } = request.params as { id: string };
     const b = await visibleBudget(id, p);
     if (!writableBy(b, p)) throw new TallyError('FORBIDDEN', `budget ${id} applies to every tenant; only an all-tenant key may delete it`);
-    await repository.remove(id);
+    await repository.remove(b.id);
     await svc.changed([]);
     return reply.status(204).send();
   });
@@ -210,12 +231,12 @@ export function registerBudgetRoutes(app: FastifyInstance, services: ApiServices
     const p = request.principal;
     const { id } = request.params as { id: string };
     const set = engine.current();
-    const b = set.get(id);
-    if (!b || !visibleTo(b.budget, p)) throw budgetNotFound(id);
+    const b = candidateIds(id, p).map((c) => set.get(c)).find((x) => x !== undefined && visibleTo(x.budget, p));
+    if (!b) throw budgetNotFound(id);
     const notices: Deprecation[] = [];
     const subject = readSubject(query(request), p, '', (n) => notices.push(n));
     warnDeprecated(reply, notices);
-    return present(statusOnly(await engine.status(id, subject)), set, p);
+    return present(statusOnly(await engine.status(b.budget.id, subject)), set, p);
   });
 
   app.get('/v1/budgets::status', read, async (request, reply) => {

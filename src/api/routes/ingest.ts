@@ -8,13 +8,17 @@
  * ones are accepted. An ingest key writes only its own tenant's events.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { TallyError } from '../../core/errors.js';
-import type { IngestItem, IngestResult, IngestService } from '../../ingest/service.js';
+import { TallyError, validationError, type FieldError } from '../../core/errors.js';
+import { duplicateKeys } from '../../core/json-keys.js';
+import type { Principal } from '../../core/principal.js';
+import type { IngestItem, IngestRejection, IngestResult, IngestService } from '../../ingest/service.js';
+import { JSON_MEDIA_TYPES, repeatedKeyError } from '../json-body.js';
 import { ERROR_SCHEMA, FIELD_ERRORS_SCHEMA, type ApiOperation } from '../openapi.js';
 import type { ApiServices } from '../services.js';
 
-const JSON_TYPES = ['application/json', 'application/cloudevents+json', 'application/cloudevents-batch+json'];
-const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'text/plain'];
+const JSON_TYPES = JSON_MEDIA_TYPES;
+/** NDJSON media types. Not text/plain: a web page may send that cross-site without asking (see web-guard.ts). */
+const NDJSON_TYPES: readonly string[] = ['application/x-ndjson', 'application/ndjson', 'application/jsonl'];
 
 const RESULT_SCHEMA = {
   type: 'object',
@@ -65,6 +69,26 @@ function checkBatchSize(count: number, max: number): void {
   if (count > max) throw new TallyError('BATCH_TOO_LARGE', `batch has ${count} events; at most ${max} per request (api.maxBatchEvents)`, { details: { count, max } });
 }
 
+function emptyInput(reason: string): TallyError {
+  return validationError([{ path: '', reason }], `nothing to ingest: the body ${reason}`);
+}
+
+/** An item refused before the ingest service saw it (a repeated key), in the shape the service reports. */
+function refused(item: IngestItem, errors: readonly FieldError[]): IngestRejection {
+  const first = errors[0];
+  const message = `${first?.path ?? ''}: ${first?.reason ?? ''}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`;
+  return { index: item.index, ...(item.line === undefined ? {} : { line: item.line }), code: 'VALIDATION_FAILED', message, errors };
+}
+
+/** Ingests the items not refused already, and lists every refusal in input order. */
+async function ingestRest(ingest: IngestService, items: readonly IngestItem[], refusals: readonly IngestRejection[], principal: Principal): Promise<IngestResult> {
+  if (refusals.length === 0) return ingest.ingest(items, principal, 'http');
+  const skip = new Set(refusals.map((r) => r.index));
+  const rest = items.filter((item) => !skip.has(item.index));
+  const result: IngestResult = rest.length > 0 ? await ingest.ingest(rest, principal, 'http') : { accepted: 0, event_ids: [], rejected: [] };
+  return { ...result, rejected: [...result.rejected, ...refusals].sort((a, b) => a.index - b.index) };
+}
+
 async function answer(reply: FastifyReply, result: IngestResult, single: boolean): Promise<FastifyReply> {
   if (result.accepted === 0 && result.rejected.length > 0) {
     const first = result.rejected[0];
@@ -84,36 +108,45 @@ export function registerIngestRoutes(app: FastifyInstance, services: ApiServices
   const maxBatch = services.maxBatchEvents ?? 10_000;
 
   app.register(async (scope) => {
-    // Ingest reads bodies as text: NDJSON lines are parsed (and size-checked) one by one.
-    scope.addContentTypeParser(NDJSON_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));
-    scope.addContentTypeParser(['application/cloudevents+json', 'application/cloudevents-batch+json'], { parseAs: 'string' }, (_req, body, done) => {
-      try {
-        done(null, JSON.parse(body as string));
-      } catch {
-        done(new TallyError('INVALID_JSON', 'body is not valid JSON'), undefined);
-      }
-    });
+    // NDJSON bodies are read as text: lines are parsed (and size-checked) one by one.
+    scope.addContentTypeParser([...NDJSON_TYPES], { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
-    scope.post('/v1/events', { config: { permission: 'ingest' } }, async (request: FastifyRequest, reply) => {
+    scope.post('/v1/events', { config: { permission: 'ingest', perItemJson: true } }, async (request: FastifyRequest, reply) => {
       const body: unknown = request.body;
       const single = !Array.isArray(body);
       const inputs: unknown[] = single ? [body] : (body as unknown[]);
+      if (inputs.length === 0) throw emptyInput('is an empty array: send one event, or an array of at least one');
       checkBatchSize(inputs.length, maxBatch);
       const items: IngestItem[] = inputs.map((input, index) => ({ index, input }));
-      return answer(reply, await ingest.ingest(items, request.principal, 'http'), single);
+      // Repeated keys refuse the item holding them (a batch's paths start with the item's index).
+      const repeated = new Map<number, FieldError[]>();
+      for (const d of request.jsonDuplicates ?? []) {
+        const index = single ? 0 : d.at[0];
+        if (typeof index !== 'number') continue;
+        const list = repeated.get(index) ?? [];
+        list.push(repeatedKeyError(d, single ? 0 : 1));
+        repeated.set(index, list);
+      }
+      const refusals = [...repeated].map(([index, errors]) => refused({ index, input: null }, errors));
+      return answer(reply, await ingestRest(ingest, items, refusals, request.principal), single);
     });
 
     scope.post('/v1/events::ndjson', { config: { permission: 'ingest' } }, async (request: FastifyRequest, reply) => {
-      if (typeof request.body !== 'string') throw new TallyError('VALIDATION_FAILED', `send NDJSON with content-type ${NDJSON_TYPES[0]}`);
+      const text = typeof request.body === 'string' ? request.body : '';
       const items: IngestItem[] = [];
-      const lines = request.body.split('\n');
+      const refusals: IngestRejection[] = [];
+      const lines = text.split('\n');
       for (let i = 0; i < lines.length; i++) {
-        const text = (lines[i] ?? '').replace(/\r$/, '');
-        if (text.trim() === '') continue;
-        items.push({ index: items.length, line: i + 1, input: text });
+        const line = (lines[i] ?? '').replace(/\r$/, '');
+        if (line.trim() === '') continue;
+        const item: IngestItem = { index: items.length, line: i + 1, input: line };
+        items.push(item);
+        const repeated = duplicateKeys(line);
+        if (repeated !== null && repeated.length > 0) refusals.push(refused(item, repeated.map((d) => repeatedKeyError(d))));
       }
+      if (items.length === 0) throw emptyInput(text === '' ? 'is empty: send one event per line' : 'has no events: every line is blank');
       checkBatchSize(items.length, maxBatch);
-      return answer(reply, await ingest.ingest(items, request.principal, 'http'), false);
+      return answer(reply, await ingestRest(ingest, items, refusals, request.principal), false);
     });
   });
 }

@@ -21,7 +21,7 @@ import type {
 import type { Deprecation } from '../../budgets/legacy.js';
 import { TallyError, validationError, type FieldError } from '../../core/errors.js';
 import { ERROR_SCHEMA, type ApiOperation } from '../openapi.js';
-import { isAllTenants, present, readSubject, warnDeprecated } from './budgets-access.js';
+import { isAllTenants, present, readSubject, shownId, warnDeprecated } from './budgets-access.js';
 import { BAD_REQUEST, DEPRECATION_HEADER, ESTIMATE_SCHEMA, REFUSED_SCHEMA, SUBJECT_SCHEMA, VERDICT_PROPERTIES, WARNINGS_SCHEMA } from './budgets-openapi.js';
 import type { ApiServices, QuotaApiService } from '../services.js';
 import { type Principal } from '../../core/principal.js';
@@ -45,7 +45,7 @@ export const QUOTA_OPERATIONS: readonly ApiOperation[] = [
   {
     method: 'post', path: '/v1/quota/reserve', tag: 'quota', permission: 'read', summary: 'Reserve an estimate before a request',
     description: 'Atomically checks every applicable hard budget against used + reserved + estimate and, only if all have room, holds the estimate until settled or `ttl_seconds` pass (default budgets.reservationTtlSeconds). Concurrent reservations never overshoot; a refusal holds nothing.',
-    requestBody: { contentTypes: ['application/json'], schema: { type: 'object', additionalProperties: false, properties: { subject: SUBJECT_SCHEMA, estimate: ESTIMATE_SCHEMA, ttl_seconds: { type: 'number', exclusiveMinimum: 0 } } } },
+    requestBody: { contentTypes: ['application/json'], schema: { type: 'object', additionalProperties: false, properties: { subject: SUBJECT_SCHEMA, estimate: ESTIMATE_SCHEMA, ttl_seconds: { type: 'number', minimum: 0.001, maximum: 86400 } } } },
     responses: {
       '200': {
         description: 'Granted.',
@@ -129,8 +129,8 @@ function verdict(r: { budgets?: readonly CheckedStatus[]; statuses?: readonly Ch
   const budgets = r.budgets ?? r.statuses ?? [];
   return {
     budgets: budgets.map((s) => present(s, set, p)),
-    exceeded: r.exceeded.map((s) => s.budget_id),
-    blocking: budgets.filter((s) => s.blocking).map((s) => ({ budget_id: s.budget_id, resets_at: s.resets_at, retry_after_seconds: s.retry_after_seconds })),
+    exceeded: r.exceeded.map((s) => shownId(s.budget_id, p)),
+    blocking: budgets.filter((s) => s.blocking).map((s) => ({ budget_id: shownId(s.budget_id, p), resets_at: s.resets_at, retry_after_seconds: s.retry_after_seconds })),
     retry_after_seconds: r.retry_after_seconds,
   };
 }
@@ -161,7 +161,8 @@ export function registerQuotaRoutes(app: FastifyInstance, services: ApiServices)
     const p = request.principal;
     const { subject, estimate, body, notices } = readRequest(request.body, p, ['ttl_seconds']);
     const ttl = body.ttl_seconds;
-    if (ttl !== undefined && (typeof ttl !== 'number' || !(ttl > 0) || ttl > 86_400)) throw validationError([{ path: 'ttl_seconds', reason: 'must be a number of seconds above 0 and at most 86400' }]);
+    // Reservations are kept to the millisecond: a TTL that rounds to 0 ms would hold nothing.
+    if (ttl !== undefined && (typeof ttl !== 'number' || !(ttl >= 0.001) || ttl > 86_400)) throw validationError([{ path: 'ttl_seconds', reason: 'must be a number of seconds from 0.001 (one millisecond) to 86400' }]);
     const r = await quota.reserve(subject, estimate, ttl === undefined ? {} : { ttlMs: Math.round(ttl * 1000) });
     const out = { granted: r.granted, reservation_id: r.reservation_id, expires_at: r.expires_at, allowed: r.allowed, ...verdict(r, quota.current(), p), ...warnings(reply, notices) };
     return r.granted ? out : refuse(reply, out, r.retry_after_seconds, 'reservation refused');

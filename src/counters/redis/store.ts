@@ -7,6 +7,7 @@
  */
 import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
 import { TallyError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
 import { STATUS, statusError, unavailable } from '../codes.js';
 import { applyCall, marksCall, readCall, reserveCall, settleCall, snapshotCall, swapCall, type ScriptCall } from '../args.js';
 import { ALL_FIELDS, decodeFields } from '../fields.js';
@@ -32,7 +33,18 @@ export interface RedisCounterStoreOptions {
   readonly purgeLimit?: number;
   /** Extra ioredis options for a client this store creates. */
   readonly redisOptions?: RedisOptions;
+  /**
+   * What `createRedisCounterStore` does when a master's maxmemory-policy is
+   * not `noeviction` (Redis could evict counters): `refuse` to connect
+   * (default), or `warn` — log an error and run.
+   */
+  readonly unsafeEvictionPolicy?: UnsafeEvictionPolicy;
+  /** Where the `warn` of `unsafeEvictionPolicy` (and an unreadable policy) is logged. Default: not logged. */
+  readonly logger?: Logger;
 }
+
+/** What to do on connect when Redis may evict keys. */
+export type UnsafeEvictionPolicy = 'refuse' | 'warn';
 
 type Reply = (number | string | null | Reply)[];
 type ScriptFn = (...args: string[]) => Promise<unknown>;
@@ -200,6 +212,17 @@ export class RedisCounterStore implements CounterStore {
     return deleted;
   }
 
+  /** Asks Redis to answer (every master of a Cluster); COUNTERS_UNAVAILABLE when one does not. */
+  async ping(): Promise<void> {
+    const nodes: RedisClient[] = this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
+    if (nodes.length === 0) throw unavailable(new Error('the cluster has no master node'), 'ping');
+    try {
+      await Promise.all(nodes.map((node) => node.ping()));
+    } catch (err) {
+      throw unavailable(err, 'ping');
+    }
+  }
+
   async close(): Promise<void> {
     if (this.owned) await this.client.quit().catch(() => undefined);
   }
@@ -216,7 +239,49 @@ function redisFailure(err: unknown, script: string): TallyError {
   return unavailable(err, script);
 }
 
-/** Connects a Redis counter store and waits until it answers. */
+/** A master's address and its maxmemory-policy (null when Redis would not say). */
+interface NodePolicy {
+  readonly node: string;
+  readonly policy: string | null;
+}
+
+async function evictionPolicies(client: RedisClient): Promise<NodePolicy[]> {
+  const nodes: Redis[] = client instanceof Cluster ? client.nodes('master') : [client];
+  return Promise.all(
+    nodes.map(async (node) => {
+      const address = `${node.options.host ?? '127.0.0.1'}:${node.options.port ?? 6379}`;
+      // INFO, not CONFIG GET: managed Redis services often disable CONFIG.
+      const info = await node.info('memory').catch(() => '');
+      return { node: address, policy: /^maxmemory_policy:(\S+)/m.exec(info)?.[1] ?? null };
+    }),
+  );
+}
+
+/**
+ * Refuses (or, with `warn`, logs) a Redis that may evict keys: counters,
+ * reservations, alert marks and offset fences carry expiry times, so any
+ * policy but `noeviction` (volatile-* included) can drop them under memory
+ * pressure and tally would count on as if nothing happened. Every master of
+ * a Cluster is asked.
+ */
+async function checkEvictionPolicy(client: RedisClient, action: UnsafeEvictionPolicy, logger: Logger | undefined): Promise<void> {
+  const policies = await evictionPolicies(client);
+  const unknown = policies.filter((p) => p.policy === null);
+  if (unknown.length > 0) logger?.warn({ nodes: unknown.map((p) => p.node) }, 'could not read maxmemory-policy (INFO memory refused): make sure it is noeviction, or Redis may evict counters');
+  const unsafe = policies.filter((p) => p.policy !== null && p.policy !== 'noeviction');
+  if (unsafe.length === 0) return;
+  const which = unsafe.map((p) => `${p.node} has maxmemory-policy ${p.policy ?? ''}`).join('; ');
+  const fix = 'set maxmemory-policy noeviction (CONFIG SET maxmemory-policy noeviction, redis.conf, or your provider\'s parameter group)';
+  if (action === 'warn') {
+    logger?.error({ nodes: unsafe }, `${which}: Redis may evict tally's counters without a trace when memory runs out — ${fix}`);
+    return;
+  }
+  throw new TallyError('COUNTERS_EVICTION_POLICY', `${which}: Redis may evict tally's counters (period totals, reservations, alert marks, offset fences) without a trace when memory runs out. ${fix[0]?.toUpperCase()}${fix.slice(1)}; or set redis.unsafeEvictionPolicy: warn (TALLY_REDIS_UNSAFE_EVICTION=warn) to run anyway`, {
+    details: { nodes: unsafe },
+  });
+}
+
+/** Connects a Redis counter store, waits until it answers, and checks that Redis will not evict counters. */
 export async function createRedisCounterStore(options: RedisCounterStoreOptions): Promise<RedisCounterStore> {
   const store = new RedisCounterStore(options);
   try {
@@ -224,6 +289,12 @@ export async function createRedisCounterStore(options: RedisCounterStoreOptions)
   } catch (err) {
     await store.close();
     throw unavailable(err, 'connect');
+  }
+  try {
+    await checkEvictionPolicy(store.client, options.unsafeEvictionPolicy ?? 'refuse', options.logger);
+  } catch (err) {
+    await store.close();
+    throw err;
   }
   return store;
 }

@@ -9,6 +9,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../api/app.js';
 import { ApiKeyring } from '../../api/auth.js';
+import { allowedHostsFor } from '../../api/web-guard.js';
 import { createAnalyticsService } from '../../analytics/service.js';
 import { TallyError } from '../../core/errors.js';
 import { component } from '../../core/logger.js';
@@ -20,8 +21,10 @@ import { buildPricer, describeStore, openStore, redisConfigured } from '../adapt
 import { buildBudgets, type Budgets, type BudgetsOverrides } from '../budgets.js';
 import type { ProcessContext } from '../context.js';
 import { openKafkaIngest, type KafkaIngest } from '../ingest.js';
+import { addReadinessProbes, kafkaProbe, redisProbe, storeProbe } from '../readiness.js';
 import { runSteps, type ShutdownStep } from '../shutdown.js';
 import { listen, starting, type ProcessHandle } from './handle.js';
+import { assertMigrated, explainStartupError } from '../startup-errors.js';
 
 export interface ApiProcessOptions {
   /** An open analytics store to use instead of the configured one; the process does not close it (tests). */
@@ -60,9 +63,12 @@ export async function startApi(ctx: ProcessContext, options: ApiProcessOptions =
   return starting(logger, steps, async () => {
     kafka = await openKafkaIngest({ config, logger, metrics });
     store ??= await openStore(config, logger);
+    await assertMigrated(store);
     budgets = await buildBudgets({ config, store, logger, metrics, pricer: buildPricer(config), ...(options.budgets ? { overrides: options.budgets } : {}) });
+    addReadinessProbes(health, [storeProbe(store), redisProbe(budgets.counters), kafkaProbe(kafka.log, kafka.topics.raw.name)]);
     app = await createApp({
       logger: component(logger, 'http'), metrics, health, keyring: new ApiKeyring(config.api.keys), openAccess: false, bodyLimitBytes: config.api.bodyLimitBytes,
+      allowedHosts: allowedHostsFor({ openAccess: false, boundHost: config.api.host, configured: config.api.allowedHosts }),
       services: {
         ingest: kafka.ingest,
         maxBatchEvents: config.api.maxBatchEvents,
@@ -78,5 +84,5 @@ export async function startApi(ctx: ProcessContext, options: ApiProcessOptions =
       close: () => runSteps(logger, steps),
     };
     return handle;
-  });
+  }, (err) => explainStartupError(err, config));
 }

@@ -15,6 +15,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../api/app.js';
 import { ApiKeyring } from '../../api/auth.js';
+import { allowedHostsFor } from '../../api/web-guard.js';
 import { createAnalyticsService } from '../../analytics/service.js';
 import { component } from '../../core/logger.js';
 import { createDirectEventLog } from '../../eventlog/direct/log.js';
@@ -28,8 +29,10 @@ import { buildPricer, openStore, topicsOf } from '../adapters.js';
 import { alertsTopicSender, buildBudgets, type Budgets, type BudgetsOverrides } from '../budgets.js';
 import type { ProcessContext } from '../context.js';
 import { buildProcessor, type ProcessorOverrides } from '../processor.js';
+import { addReadinessProbes, redisProbe, storeProbe } from '../readiness.js';
 import { runSteps, type ShutdownStep } from '../shutdown.js';
 import { listen, starting, type ProcessHandle } from './handle.js';
+import { explainStartupError } from '../startup-errors.js';
 
 /** Partitions of the embedded raw topic: enough for the processor to overlap store writes. */
 export const EMBEDDED_RAW_PARTITIONS = 4;
@@ -101,14 +104,17 @@ export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOption
       health,
       keyring: new ApiKeyring(config.api.keys),
       openAccess,
+      allowedHosts: allowedHostsFor({ openAccess, boundHost: host, configured: config.api.allowedHosts }),
       bodyLimitBytes: config.api.bodyLimitBytes,
       services: { ingest, maxBatchEvents: config.api.maxBatchEvents, analytics: createAnalyticsService(store), budgets: budgets.admin, quota: budgets.quota },
     });
+    // Readiness: the store; the event log and the counters are in this process.
+    addReadinessProbes(health, [storeProbe(store), redisProbe(budgets.counters)]);
     const { url, port } = await listen(app, host, config.api.port);
     const handle: Embedded = {
       url, port, steps, app, log, store, ingest, topics, processor, openAccess, budgets,
       close: () => runSteps(logger, steps),
     };
     return handle;
-  });
+  }, (err) => explainStartupError(err, config));
 }

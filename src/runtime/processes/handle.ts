@@ -31,12 +31,16 @@ export async function listen(app: FastifyInstance, host: string, port: number): 
   return { url: `http://${host}:${bound}`, port: bound };
 }
 
-/** Runs a start; when it throws, the shutdown steps run (each guarding what was not opened yet) before the error goes on. */
-export async function starting<T>(logger: Logger, steps: readonly ShutdownStep[], start: () => Promise<T>): Promise<T> {
+/**
+ * Runs a start; when it throws, the shutdown steps run (each guarding what
+ * was not opened yet) before the error goes on — as `explain` words it for
+ * the user (startup-errors.ts).
+ */
+export async function starting<T>(logger: Logger, steps: readonly ShutdownStep[], start: () => Promise<T>, explain: (err: unknown) => unknown = (err) => err): Promise<T> {
   try {
     return await start();
   } catch (err) {
     await runSteps(logger, steps);
-    throw err;
+    throw explain(err);
   }
 }

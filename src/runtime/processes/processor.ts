@@ -11,6 +11,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../api/app.js';
 import { ApiKeyring } from '../../api/auth.js';
+import { allowedHostsFor } from '../../api/web-guard.js';
 import { component } from '../../core/logger.js';
 import { topicSpecs, type Topics } from '../../eventlog/topics.js';
 import type { EventLog, LogProducer } from '../../eventlog/types.js';
@@ -20,8 +21,10 @@ import { buildPricer, describeStore, openKafka, openStore, redisConfigured, topi
 import { alertsTopicSender, buildBudgets, type Budgets, type BudgetsOverrides } from '../budgets.js';
 import type { ProcessContext } from '../context.js';
 import { buildProcessor, type ProcessorOverrides } from '../processor.js';
+import { addReadinessProbes, kafkaProbe, redisProbe, storeProbe } from '../readiness.js';
 import { runSteps, type ShutdownStep } from '../shutdown.js';
 import { listen, starting, type ProcessHandle } from './handle.js';
+import { assertMigrated, explainStartupError } from '../startup-errors.js';
 
 export interface ProcessorProcessOptions {
   /** An open analytics store to use instead of the configured one; the process does not close it (tests). */
@@ -43,8 +46,9 @@ export interface ProcessorProcess extends ProcessHandle {
 
 /** The HTTP server of a process that serves no API: health, readiness and metrics only. */
 export function createHealthApp(ctx: ProcessContext): Promise<FastifyInstance> {
-  const { logger, metrics, health } = ctx;
-  return createApp({ logger: component(logger, 'http'), metrics, health, keyring: new ApiKeyring([]), openAccess: false, bodyLimitBytes: 1024, services: {} });
+  const { config, logger, metrics, health } = ctx;
+  const allowedHosts = allowedHostsFor({ openAccess: false, boundHost: config.api.host, configured: config.api.allowedHosts });
+  return createApp({ logger: component(logger, 'http'), metrics, health, keyring: new ApiKeyring([]), openAccess: false, allowedHosts, bodyLimitBytes: 1024, services: {} });
 }
 
 export async function startProcessor(ctx: ProcessContext, options: ProcessorProcessOptions = {}): Promise<ProcessorProcess> {
@@ -68,6 +72,7 @@ export async function startProcessor(ctx: ProcessContext, options: ProcessorProc
     log = await openKafka(config, logger);
     await log.ensureTopics(topicSpecs(topics));
     store ??= await openStore(config, logger);
+    await assertMigrated(store);
     if (!options.store && !config.clickhouse.url) logger.warn({ store: describeStore(config) }, 'no CLICKHOUSE_URL: using the embedded chDB store, which only this process can write');
     const pricer = buildPricer(config);
     alertsProducer = log.producer();
@@ -80,6 +85,7 @@ export async function startProcessor(ctx: ProcessContext, options: ProcessorProc
       ...(budgets ? { counters: budgets.engine, alerts: budgets.publisher } : {}),
       ...(options.processor ? { overrides: options.processor } : {}),
     });
+    addReadinessProbes(ctx.health, [storeProbe(store), budgets ? redisProbe(budgets.counters) : null, kafkaProbe(log, topics.raw.name)]);
     app = await createHealthApp(ctx);
     const { url, port } = await listen(app, config.api.host, config.processor.healthPort);
     await processor.start();
@@ -89,5 +95,5 @@ export async function startProcessor(ctx: ProcessContext, options: ProcessorProc
       close: () => runSteps(logger, steps),
     };
     return handle;
-  });
+  }, (err) => explainStartupError(err, config, 'the health port setting (processor.healthPort, TALLY_HEALTH_PORT)'));
 }

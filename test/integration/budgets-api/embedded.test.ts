@@ -78,4 +78,28 @@ describe('embedded budgets (memory counters rebuilt from the store at start)', (
     });
     await store.close();
   });
+
+  it('tally start asks its store on /readyz (its log and counters are in the process), and is not ready once the store fails (issue 10, item 11)', async () => {
+    const store: AnalyticsStore = await createChdbStore({ dataDir, database: uniqueName('emb_ready') });
+    const topics = resolveTopics({ prefix: `${uniqueName('embr')}.` });
+    const config = loadConfig({ env: {}, overrides: { api: { host: '127.0.0.1', port: 0 }, topics: { raw: topics.raw.name, dlq: topics.dlq.name, alerts: topics.alerts.name, sidePartitions: 1 } } });
+    const embedded = await startEmbedded(testContext(config), { store });
+    try {
+      const ready = await embedded.app.inject('/readyz');
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json().checks.store).toMatchObject({ ok: true });
+      expect(Object.keys(ready.json().checks).sort()).toEqual(['consumer', 'store']);
+      await store.close();
+      // A probe result is reused for a second: ask until the store is asked again.
+      let gone = await embedded.app.inject('/readyz');
+      for (let i = 0; i < 50 && gone.statusCode === 200; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        gone = await embedded.app.inject('/readyz');
+      }
+      expect(gone.statusCode).toBe(503);
+      expect(gone.json().checks.store).toMatchObject({ ok: false, error: expect.stringContaining('closed') });
+    } finally {
+      await embedded.close();
+    }
+  });
 });

@@ -49,8 +49,8 @@ export interface Deployment {
 
 export function redisConfig(kind: RedisKind, prefix: string): TallyConfig['redis'] {
   return kind === 'redis'
-    ? { url: serviceUrl('redis'), keyPrefix: prefix }
-    : { clusterNodes: (serviceUrl('redisCluster') ?? '').split(','), keyPrefix: prefix };
+    ? { url: serviceUrl('redis'), keyPrefix: prefix, unsafeEvictionPolicy: 'refuse' }
+    : { clusterNodes: (serviceUrl('redisCluster') ?? '').split(','), keyPrefix: prefix, unsafeEvictionPolicy: 'refuse' };
 }
 
 export async function deploy(kind: RedisKind, standinUrl: string): Promise<Deployment> {

@@ -32,13 +32,13 @@ export function describeWithChromium(name: string, body: () => void): void {
 }
 
 /** A fresh browser profile (its own --user-data-dir, so localStorage starts empty) in headless Chromium. */
-export async function launchChromium(options: { timezoneId: string; width: number; height: number }): Promise<{ context: BrowserContext; profile: string }> {
+export async function launchChromium(options: { timezoneId: string; width: number; height: number; args?: readonly string[] }): Promise<{ context: BrowserContext; profile: string }> {
   const profile = mkdtempSync(join(tmpdir(), 'tally-chromium-'));
   // launchPersistentContext passes the profile as --user-data-dir (playwright refuses it in args).
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: [...CHROMIUM_FLAGS],
+    args: [...CHROMIUM_FLAGS, ...(options.args ?? [])],
     viewport: { width: options.width, height: options.height },
     timezoneId: options.timezoneId,
     locale: 'en-GB',

@@ -100,9 +100,13 @@ describe('tenant isolation', () => {
     expect((await call('GET', '/v1/budgets/g', ACME)).statusCode).toBe(404);
     expect((await call('GET', '/v1/budgets/g/status', ACME)).statusCode).toBe(404);
     expect((await call('GET', '/v1/budgets/shared', ACME)).statusCode).toBe(404);
-    expect((await call('PUT', '/v1/budgets/g', ACME, { name: 'mine now', metric: 'requests', limit: 1, period: 'daily' })).statusCode).toBe(404);
     expect((await call('DELETE', '/v1/budgets/g', ACME)).statusCode).toBe(404);
     expect((await call('GET', '/v1/budgets', ACME)).json().budgets.map((b: { id: string }) => b.id)).toEqual(['a']);
+    // Budget ids are per tenant (issue 10, item 9): acme's PUT of globex's id makes acme's own budget, as for an unused id; globex's is untouched.
+    expect((await call('PUT', '/v1/budgets/g', ACME, { name: 'mine now', metric: 'requests', limit: 1, period: 'daily' })).json()).toMatchObject({ id: 'g', name: 'mine now', scope: { tenant: 'acme' } });
+    expect((await call('GET', '/v1/budgets/g', GLOBEX)).json()).toMatchObject({ id: 'g', name: 'g', limit: '10' });
+    expect((await call('DELETE', '/v1/budgets/g', ACME)).statusCode).toBe(204);
+    expect((await call('GET', '/v1/budgets/g', GLOBEX)).statusCode).toBe(200);
     expect((await call('GET', '/v1/budgets?tenant=globex', ACME)).statusCode).toBe(403);
     expect((await call('GET', '/v1/budgets:status?tenant=globex', ACME)).statusCode).toBe(403);
     expect((await call('POST', '/v1/quota/check', ACME, { subject: { tenant: 'globex' } })).statusCode).toBe(403);

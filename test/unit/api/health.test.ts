@@ -47,3 +47,59 @@ describe('health routes', () => {
     expect(res.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'no route GET /v1/nope', details: {} } });
   });
 });
+
+describe('readiness probes (issue 10, item 11)', () => {
+  it('asks every dependency on /readyz: a failing one makes the process not ready, with its name and error', async () => {
+    const health = new HealthState({ cacheMs: 0 });
+    let redisUp = true;
+    health.addProbe({ name: 'store', check: async () => undefined });
+    health.addProbe({ name: 'redis', check: async () => { if (!redisUp) throw new Error('connect ECONNREFUSED 127.0.0.1:6379'); } });
+    const a = await app(health);
+    const ready = await a.inject('/readyz');
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toMatchObject({ ready: true, checks: { store: { ok: true }, redis: { ok: true } } });
+    redisUp = false;
+    const down = await a.inject('/readyz');
+    expect(down.statusCode).toBe(503);
+    expect(down.json()).toMatchObject({ ready: false, checks: { store: { ok: true }, redis: { ok: false, error: 'connect ECONNREFUSED 127.0.0.1:6379' } } });
+    redisUp = true;
+    expect((await a.inject('/readyz')).statusCode).toBe(200);
+  });
+
+  it('bounds a probe by its timeout, and runs at most one check of a dependency at a time', async () => {
+    const health = new HealthState({ timeoutMs: 50, cacheMs: 0 });
+    let started = 0;
+    let release: () => void = () => undefined;
+    // The first check hangs until released; later ones answer at once.
+    health.addProbe({ name: 'kafka', check: () => { started++; return started === 1 ? new Promise<void>((resolve) => { release = resolve; }) : Promise.resolve(); } });
+    const a = await app(health);
+    const [first, second] = await Promise.all([a.inject('/readyz'), a.inject('/readyz')]);
+    expect(first.statusCode).toBe(503);
+    expect(first.json().checks.kafka.error).toMatch(/did not answer within 50 ms/);
+    expect(second.statusCode).toBe(503);
+    expect((await a.inject('/readyz')).statusCode).toBe(503);
+    expect(started).toBe(1);
+    release();
+    await new Promise((r) => setTimeout(r, 10));
+    expect((await a.inject('/readyz')).statusCode).toBe(200);
+    expect(started).toBe(2);
+  });
+
+  it('answers repeated /readyz from one check per dependency within the cache time', async () => {
+    const health = new HealthState({ cacheMs: 60_000 });
+    let calls = 0;
+    health.addProbe({ name: 'store', check: async () => { calls++; } });
+    const a = await app(health);
+    for (let i = 0; i < 5; i++) expect((await a.inject('/readyz')).statusCode).toBe(200);
+    expect(calls).toBe(1);
+  });
+
+  it('keeps a failure a component reported even when the probe of that name passes', async () => {
+    const health = new HealthState({ cacheMs: 0 });
+    health.addProbe({ name: 'store', check: async () => undefined });
+    health.fail('store', new TallyError('STORE_UNAVAILABLE', 'insert failed: disk full'));
+    const res = await (await app(health)).inject('/readyz');
+    expect(res.statusCode).toBe(503);
+    expect(res.json().checks.store).toMatchObject({ ok: false, error: 'insert failed: disk full' });
+  });
+});

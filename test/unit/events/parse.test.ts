@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
-import { parseEvent, type ParseOutcome } from '../../../src/events/parse.js';
+import { MAX_EVENT_DEPTH, parseEvent, type ParseOutcome } from '../../../src/events/parse.js';
 import type { UsageEvent } from '../../../src/events/schema.js';
 
 function accepted(outcome: ParseOutcome): UsageEvent {
@@ -30,7 +30,8 @@ const openaiEvent = {
 describe('parseEvent: v1', () => {
   it('accepts a v1 event from text, with the envelope named and defaults applied', () => {
     const out = parseEvent(JSON.stringify({ model: 'gpt-4o', usage: {} }));
-    expect(out).toEqual({ ok: true, envelope: 'v1', event: { model: 'gpt-4o', usage: {}, tenant: 'default', status: 'ok' } });
+    expect(out).toEqual({ ok: true, envelope: 'v1', event: { model: 'gpt-4o', usage: {}, tenant: 'default', status: 'ok' }, locate: expect.any(Function) });
+    expect(out.ok && out.locate('usage.prompt_tokens')).toBe('usage.prompt_tokens');
   });
 
   it('accepts Buffers and plain objects, giving the same event', () => {
@@ -103,6 +104,31 @@ describe('parseEvent: JSON', () => {
     const arr = rejected(parseEvent('[{"model":"m"}]'));
     expect(arr).toEqual({ code: 'VALIDATION_FAILED', message: 'event must be a JSON object (got an array)', errors: [{ path: '', reason: 'must be a JSON object (got an array)' }] });
     expect(rejected(parseEvent('null')).message).toBe('event must be a JSON object (got null)');
+  });
+});
+
+describe('parseEvent: nesting depth', () => {
+  const nested = (levels: number, open = '{"k":', close = '}'): string => `{"model":"m","usage":{},"extra":{"deep":${open.repeat(levels)}1${close.repeat(levels)}}}`;
+
+  it('refuses an event nesting deeper than MAX_EVENT_DEPTH, from bytes, text or a parsed object, naming the field', () => {
+    // event (1) → extra (2) → deep (3) → levels more objects: the deepest is at level levels + 2.
+    expect(parseEvent(nested(MAX_EVENT_DEPTH - 2)).ok).toBe(true);
+    const text = nested(MAX_EVENT_DEPTH - 1);
+    for (const input of [text, Buffer.from(text), JSON.parse(text) as unknown]) {
+      const out = parseEvent(input);
+      expect(out.ok).toBe(false);
+      if (out.ok) continue;
+      expect(out.rejection.code).toBe('VALIDATION_FAILED');
+      expect(out.rejection.errors).toEqual([{ path: `extra.deep${'.k'.repeat(MAX_EVENT_DEPTH - 2)}`, reason: expect.stringContaining(`${MAX_EVENT_DEPTH} levels`) }]);
+    }
+  });
+
+  it('names the field above array nesting, and survives nesting far beyond what JSON.stringify can write', () => {
+    const out = parseEvent(JSON.parse(nested(100_000, '[', ']')) as unknown);
+    expect(out.ok).toBe(false);
+    if (!out.ok) expect(out.rejection.errors.map((e) => e.path)).toEqual(['extra.deep']);
+    const top = parseEvent('['.repeat(100) + ']'.repeat(100));
+    expect(!top.ok && top.rejection.errors[0]?.path).toBe('');
   });
 });
 
