@@ -8,6 +8,7 @@
  */
 import { TallyError, type FieldError } from '../core/errors.js';
 import { EVENT_LIMITS } from '../events/schema.js';
+import { DEFAULT_TIME_WINDOW, type TimeWindow } from '../events/stamp.js';
 import type { LogMessage, LogProducer } from '../eventlog/types.js';
 import type { Metrics } from '../core/metrics.js';
 import { acceptInput, RECEIVED_AT_HEADER } from '../pipeline/price-event.js';
@@ -46,6 +47,8 @@ export interface IngestOptions {
   readonly metrics?: Metrics;
   /** Maximum encoded size of one event in bytes. Default 64 KiB. */
   readonly maxEventBytes?: number;
+  /** Accepted occurred_at around the time of receipt (config `events.*`). Default DEFAULT_TIME_WINDOW. */
+  readonly timeWindow?: TimeWindow;
   readonly clock?: () => Date;
 }
 
@@ -65,6 +68,7 @@ function tenantCheck(event: StampedEvent, principal: Principal): StampedEvent | 
 export function createIngestService(options: IngestOptions): IngestService {
   const maxBytes = options.maxEventBytes ?? EVENT_LIMITS.maxEventBytes;
   const clock = options.clock ?? (() => new Date());
+  const timeWindow = options.timeWindow ?? DEFAULT_TIME_WINDOW;
   return {
     async ingest(items, principal, path): Promise<IngestResult> {
       const receivedAt = clock();
@@ -76,7 +80,7 @@ export function createIngestService(options: IngestOptions): IngestService {
         rejected.push({ index: item.index, ...(item.line === undefined ? {} : { line: item.line }), code, message, errors });
       };
       for (const item of items) {
-        const accepted = acceptInput(item.input, { receivedAt, maxBytes });
+        const accepted = acceptInput(item.input, { receivedAt, maxBytes, timeWindow });
         if (!accepted.ok) {
           reject(item, accepted.rejection.code, accepted.rejection.message, accepted.rejection.errors);
           continue;

@@ -14,6 +14,7 @@ import { readDlqRecord } from '../../processor/dlq.js';
 import type { BatchContext, LogMessage, LogProducer, LogRecord, ReplayStart } from '../../eventlog/types.js';
 import { buildPricer, openKafka, openStore, topicsOf } from '../../runtime/adapters.js';
 import { buildReplayHandler } from '../../runtime/processor.js';
+import { timeWindowOf } from '../../runtime/time-window.js';
 import { cliContext } from '../context.js';
 import type { ConfigFlags } from '../flags.js';
 import { printJson, progress, thousands } from '../output.js';
@@ -91,7 +92,7 @@ export async function runReplay(flags: ReplayFlags): Promise<void> {
       const store = await openStore(config, logger);
       const dlqProducer: LogProducer = flags.dlq && !flags.dryRun ? producer : { send: async (_t, m) => { skipped += m.length; }, close: async () => undefined };
       const handle = buildReplayHandler({
-        logger, metrics, health, store, pricer: buildPricer(config), topics, producer: dlqProducer, maxSinkBatch: BATCH,
+        logger, metrics, health, store, pricer: buildPricer(config), topics, producer: dlqProducer, maxSinkBatch: BATCH, timeWindow: timeWindowOf(config),
         wrapStore: (sink) => ({
           async write(events) {
             const result = flags.dryRun ? { counted: events, duplicates: 0, rejected: [] } : await sink.write(events);

@@ -29,6 +29,7 @@ import { alertsTopicSender, buildBudgets, type Budgets, type BudgetsOverrides } 
 import type { ProcessContext } from '../context.js';
 import { buildProcessor, type ProcessorOverrides } from '../processor.js';
 import { runSteps, type ShutdownStep } from '../shutdown.js';
+import { timeWindowOf } from '../time-window.js';
 import { listen, starting, type ProcessHandle } from './handle.js';
 
 /** Partitions of the embedded raw topic: enough for the processor to overlap store writes. */
@@ -94,7 +95,7 @@ export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOption
     const openAccess = config.api.keys.length === 0;
     const host = openAccess ? '127.0.0.1' : config.api.host;
     producer = log.producer();
-    const ingest = createIngestService({ producer, rawTopic: topics.raw.name, metrics });
+    const ingest = createIngestService({ producer, rawTopic: topics.raw.name, metrics, timeWindow: timeWindowOf(config) });
     app = await createApp({
       logger: component(logger, 'http'),
       metrics,
