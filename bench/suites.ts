@@ -4,6 +4,7 @@ import { runPipelineBench } from './pipeline.js';
 import { runPricingBench } from './pricing.js';
 import { runQueriesBench } from './queries.js';
 import { runQuotaBench } from './quota.js';
+import { runRepairBench } from './repair.js';
 
 export interface Benchmark {
   readonly name: string;
@@ -16,5 +17,6 @@ export const BENCHMARKS: readonly Benchmark[] = [
   { name: 'quota', description: 'quota check and reserve+settle on the local Redis from separate generator processes: p50/p99 at 1,000/s, max ops/s with 64 callers', run: runQuotaBench },
   { name: 'queries', description: 'analytics service over 10M events in chDB (and ClickHouse with CLICKHOUSE_URL): p50/p99 of summary, by model by day, top-20 users over 30 days', run: runQueriesBench },
   { name: 'pricing', description: 'events/s for validate+normalize+price and for normalize+price alone, one core', run: runPricingBench },
+  { name: 'repair', description: 'start-up cost of the rollup repair at 1M and 10M events: clean start, after a crash, and every bucket (no checkpoint)', run: runRepairBench },
   { name: 'cli', description: 'start-up of the tally command: wall and CPU of --help, --version and price of one event, compiled (dist/) vs sources (tsx)', run: runCliBench },
 ];

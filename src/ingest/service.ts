@@ -11,7 +11,11 @@ import { EVENT_LIMITS } from '../events/schema.js';
 import { DEFAULT_TIME_WINDOW, type TimeWindow } from '../events/stamp.js';
 import type { LogMessage, LogProducer } from '../eventlog/types.js';
 import type { Metrics } from '../core/metrics.js';
-import { acceptInput, RECEIVED_AT_HEADER } from '../pipeline/price-event.js';
+import { acceptInput, priceAccepted, rejectionOf, RECEIVED_AT_HEADER } from '../pipeline/price-event.js';
+import { pricingBeyondLimits } from '../pipeline/storable.js';
+import type { NormalizedUsage } from '../normalize/types.js';
+import type { Pricer } from '../pricing/pricer.js';
+import type { Rejection } from '../events/types.js';
 import { type StampedEvent } from '../events/types.js';
 import { type Principal } from '../core/principal.js';
 import { DEFAULT_TENANT } from '../core/dimensions.js';
@@ -49,6 +53,13 @@ export interface IngestOptions {
   readonly maxEventBytes?: number;
   /** Accepted occurred_at around the time of receipt (config `events.*`). Default DEFAULT_TIME_WINDOW. */
   readonly timeWindow?: TimeWindow;
+  /**
+   * Prices each event too, to refuse here what the processor would
+   * dead-letter after the 202: an event priced beyond the most one event may
+   * cost (a catalog price gone wrong). The processor prices again, with its
+   * own catalog.
+   */
+  readonly pricer?: Pricer;
   readonly clock?: () => Date;
 }
 
@@ -63,6 +74,15 @@ function tenantCheck(event: StampedEvent, principal: Principal): StampedEvent | 
     return { path: 'tenant', reason: `API key ${principal.keyId} may only write events for tenant ${JSON.stringify(principal.tenant)}` };
   }
   return event;
+}
+
+/** Why pricing would keep an accepted event out of the store, or null. */
+function pricingProblem(pricer: Pricer, event: StampedEvent, usage: NormalizedUsage): Rejection | null {
+  try {
+    return pricingBeyondLimits(priceAccepted(pricer, event, usage, null).pricing);
+  } catch (err) {
+    return rejectionOf(err);
+  }
 }
 
 export function createIngestService(options: IngestOptions): IngestService {
@@ -88,6 +108,11 @@ export function createIngestService(options: IngestOptions): IngestService {
         const bound = tenantCheck(accepted.event, principal);
         if ('reason' in bound) {
           reject(item, 'FORBIDDEN', `tenant: ${bound.reason}`, [bound]);
+          continue;
+        }
+        const unpriceable = options.pricer === undefined ? null : pricingProblem(options.pricer, accepted.event, accepted.usage);
+        if (unpriceable !== null) {
+          reject(item, unpriceable.code, unpriceable.message, unpriceable.errors);
           continue;
         }
         const value = JSON.stringify(bound);

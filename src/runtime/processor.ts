@@ -35,6 +35,8 @@ export interface ProcessorParts {
   readonly counters?: CounterSink;
   readonly alerts?: AlertPublisher;
   readonly overrides?: ProcessorOverrides;
+  /** Accepted event times; default from config (`timeWindowOf`). */
+  readonly timeWindow?: TimeWindow;
 }
 
 export function buildProcessor(parts: ProcessorParts): Processor {
@@ -42,7 +44,7 @@ export function buildProcessor(parts: ProcessorParts): Processor {
   return new Processor(
     {
       log: parts.log,
-      pipeline: createRecordPipeline({ pricer: parts.pricer, timeWindow: timeWindowOf(parts.config) }),
+      pipeline: createRecordPipeline({ pricer: parts.pricer, timeWindow: parts.timeWindow ?? timeWindowOf(parts.config) }),
       store: createStoreSink(parts.store),
       ...(parts.counters ? { counters: parts.counters } : {}),
       ...(parts.alerts ? { alerts: parts.alerts } : {}),

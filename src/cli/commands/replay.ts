@@ -8,6 +8,9 @@
  *   --from-dlq [--code C] [--since T]
  *       re-submits dead letters (their original bytes and headers) to
  *       usage.raw after a fix; the processor takes them from there.
+ *   --from-dlq --embedded [--data-dir DIR]
+ *       the dead letters of `tally start`, kept in its store: re-processed
+ *       into that store directly (replay-embedded.ts).
  */
 import { TallyError } from '../../core/errors.js';
 import { readDlqRecord } from '../../processor/dlq.js';
@@ -30,6 +33,7 @@ export interface ReplayFlags extends ConfigFlags {
   readonly dlq?: boolean;
   readonly dryRun?: boolean;
   readonly json?: boolean;
+  readonly embedded?: boolean;
 }
 
 const BATCH = 1000;
@@ -53,6 +57,14 @@ const running: BatchContext = { heartbeat: async () => undefined, isRunning: () 
 
 export async function runReplay(flags: ReplayFlags): Promise<void> {
   const from = startOf(flags);
+  if (flags.embedded) {
+    if (!flags.fromDlq) throw new TallyError('VALIDATION_FAILED', '--embedded works with --from-dlq: the embedded raw topic lives in tally start\'s memory only');
+    const { replayEmbeddedDeadLetters } = await import('./replay-embedded.js');
+    const summary = await replayEmbeddedDeadLetters(flags);
+    if (flags.json) printJson(summary);
+    if (summary.still_invalid > 0 && !flags.dryRun) process.exitCode = 1;
+    return;
+  }
   const ctx = cliContext(flags, { logLevel: 'warn' });
   const { config, logger, metrics, health } = ctx;
   const topics = topicsOf(config);
