@@ -67,7 +67,7 @@ const arr = (i: number): string => `[${MODELS.map((m) => `'${m[i]}'`).join(', ')
 const decArr = (i: number): string => `[${MODELS.map((m) => `toDecimal128('${m[i]}', 15)`).join(', ')}]`;
 
 /** One chunk of generated events, straight into usage_events (the views fill the rollups). */
-function loadSql(): string {
+export function loadSql(): string {
   return `INSERT INTO usage_events (tenant, event_id, occurred_at, received_at, processed_at, user_id, group_id, session_id, agent, feature,
   request_id, api_key_id, provider, model, model_key, usage_shape, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens,
   total_tokens, prompt_tokens, requests, tool_calls, web_search_requests, images, audio_seconds, cost_input, cost_cached_input, cost_output,
@@ -157,7 +157,7 @@ async function count(store: AnalyticsStore): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
-async function load(store: AnalyticsStore, events: number, start: number, spanMs: number): Promise<{ seconds: number; rollupRows: Record<string, number> }> {
+export async function load(store: AnalyticsStore, events: number, start: number, spanMs: number): Promise<{ seconds: number; rollupRows: Record<string, number> }> {
   const t0 = Date.now();
   for (let offset = 0; offset < events; offset += CHUNK) {
     const n = Math.min(CHUNK, events - offset);
@@ -175,7 +175,7 @@ async function load(store: AnalyticsStore, events: number, start: number, spanMs
 }
 
 /** Waits (up to 20 minutes) until no merge runs in the store's database, so queries meet a settled store. */
-async function settle(store: AnalyticsStore): Promise<number> {
+export async function settle(store: AnalyticsStore): Promise<number> {
   const t0 = Date.now();
   for (;;) {
     const [row] = await store.sql.query<{ n: string }>({ sql: 'SELECT toString(count()) AS n FROM system.merges WHERE database = currentDatabase()' });

@@ -5,6 +5,7 @@ import { runPipelineBench } from './pipeline.js';
 import { runPricingBench } from './pricing.js';
 import { runQueriesBench } from './queries.js';
 import { runQuotaBench } from './quota.js';
+import { runRepairBench } from './repair.js';
 
 export interface Benchmark {
   readonly name: string;
@@ -18,5 +19,6 @@ export const BENCHMARKS: readonly Benchmark[] = [
   { name: 'queries', description: 'analytics service over 10M events in chDB (and ClickHouse with CLICKHOUSE_URL): p50/p99 of summary, by model by day, top-20 users over 30 days', run: runQueriesBench },
   { name: 'pricing', description: 'events/s for validate+normalize+price and for normalize+price alone, one core', run: runPricingBench },
   { name: 'ingest', description: 'HTTP ingest input checks: CPU per event of JSON.parse, the repeated-key scan, the nesting walk, parseEvent and a whole POST /v1/events', run: runIngestBench },
+  { name: 'repair', description: 'start-up cost of the rollup repair at 1M and 10M events: clean start, after a crash, and every bucket (no checkpoint)', run: runRepairBench },
   { name: 'cli', description: 'start-up of the tally command: wall and CPU of --help, --version and price of one event, compiled (dist/) vs sources (tsx)', run: runCliBench },
 ];

@@ -48,6 +48,8 @@ export const ENV_MAP: Readonly<Record<string, EnvBinding>> = {
   CLICKHOUSE_DATABASE: { path: ['clickhouse', 'database'], parse: text },
   CLICKHOUSE_CLUSTER: { path: ['clickhouse', 'cluster'], parse: text },
   TALLY_RETENTION_MONTHS: { path: ['clickhouse', 'retentionMonths'], parse: int },
+  TALLY_MAX_FUTURE_HOURS: { path: ['events', 'maxFutureHours'], parse: num },
+  TALLY_MAX_AGE_DAYS: { path: ['events', 'maxAgeDays'], parse: num },
   TALLY_DATA_DIR: { path: ['dataDir'], parse: text },
   REDIS_URL: { path: ['redis', 'url'], parse: text },
   REDIS_CLUSTER_NODES: { path: ['redis', 'clusterNodes'], parse: list },

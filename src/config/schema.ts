@@ -76,8 +76,33 @@ export const configSchema = z.object({
       cluster: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/).optional(),
       /** Request timeout in ms. Default 30000. */
       requestTimeoutMs: positiveInt.default(30_000),
-      /** Raw events older than this many months are dropped by TTL. Default 13. */
-      retentionMonths: positiveInt.default(13),
+      /**
+       * Raw events (and the 15-minute and hourly rollups) older than this many
+       * months are dropped by TTL; the daily rollup keeps them. Events older than
+       * that are refused at the edge (see `events`). At most 600 (50 years), so
+       * that the TTL of every accepted event stays inside ClickHouse DateTime
+       * (to 2106). Default 13.
+       */
+      retentionMonths: positiveInt.max(600).default(13),
+    })
+    .prefault({}),
+
+  events: z
+    .object({
+      /**
+       * How far after tally received it an event's occurred_at (or a producer's
+       * received_at) may lie, in hours: clock skew between producers and tally.
+       * Later events are refused with an error naming the field. At most 8760
+       * (a year). Default 24.
+       */
+      maxFutureHours: z.number().positive().max(8760).default(24),
+      /**
+       * The oldest occurred_at accepted, as an age in days at receipt. It can
+       * only narrow what retention allows: events older than
+       * `clickhouse.retentionMonths` (less one day) are always refused, since
+       * the TTL would delete them at once. Default: unset (retention decides).
+       */
+      maxAgeDays: z.number().positive().optional(),
     })
     .prefault({}),
 

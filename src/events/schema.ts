@@ -7,9 +7,11 @@
  * `extra`, which is stored as JSON.
  */
 import { z } from 'zod';
-import { parseTimestamp } from './time.js';
+import { parseTimestamp, TIMESTAMP_RANGE_REASON } from './time.js';
 import { RFC3339_PATTERN } from '../core/time.js';
 import { DEFAULT_TENANT, EVENT_STATUSES } from '../core/dimensions.js';
+import { costProblem, MAX_COST_USD } from './cost.js';
+import { isWellFormed, LONE_SURROGATE_REASON, malformedText } from './unicode.js';
 
 /** Bounds on one event. The API and the processor enforce the same numbers. */
 export const EVENT_LIMITS = {
@@ -25,6 +27,25 @@ export const EVENT_LIMITS = {
   maxIdLength: 256,
   /** Maximum length of event_id. */
   maxEventIdLength: 128,
+  /**
+   * Most `tool_calls`, `images`, `web_search_requests` (and requests) one event
+   * may count. The store keeps them as UInt32 and sums them in 128 bits; one
+   * event is one model call, so a million is far beyond any real one.
+   */
+  maxCount: 1_000_000,
+  /**
+   * Most tokens one event may count, all classes together (checked after
+   * normalization, see src/pipeline/storable.ts): 1000 × the largest context
+   * window offered today. Sums of any number of such events are exact in the
+   * store (see docs/storage.md, "Sums").
+   */
+  maxTokens: 10_000_000_000,
+  /** Most seconds of audio one event may bill (about 115 days). */
+  maxAudioSeconds: 10_000_000,
+  /** Longest `duration_ms` / `ttft_ms` (about 11.6 days). */
+  maxDurationMs: 1_000_000_000,
+  /** Largest `cost` (USD) one event may report, and the most one event may be priced at. */
+  maxCostUsd: MAX_COST_USD,
 } as const;
 
 /** Non-negative decimal text, e.g. `"0.105"` or `"1.5e-7"`. */
@@ -35,13 +56,21 @@ export const EVENT_ID_PATTERN = /^[\x21-\x7e]+$/;
 const timestamp = z
   .string()
   .regex(RFC3339_PATTERN, 'must be an RFC 3339 timestamp with a time zone, e.g. 2026-01-31T12:00:00Z')
-  .refine((s) => !RFC3339_PATTERN.test(s) || parseTimestamp(s) !== null, 'is not a real date and time between 1970 and 2299 (check the day of the month, the hour and the offset)');
+  .refine((s) => !RFC3339_PATTERN.test(s) || parseTimestamp(s) !== null, TIMESTAMP_RANGE_REASON);
 
-const bounded = (max: number) => z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+/** Text the store can hold: well-formed Unicode (no lone UTF-16 surrogate). */
+const text = () => z.string().refine(isWellFormed, LONE_SURROGATE_REASON);
+const bounded = (max: number) => text().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 const identity = () => bounded(EVENT_LIMITS.maxIdLength);
 
-const count = z.number().int('must be a whole number').nonnegative('must not be negative');
-const quantity = z.number().nonnegative('must not be negative').finite('must be a finite number');
+const count = z.number().int('must be a whole number').nonnegative('must not be negative').max(EVENT_LIMITS.maxCount, `must be at most ${EVENT_LIMITS.maxCount}`);
+const quantity = (max: number) => z.number().nonnegative('must not be negative').finite('must be a finite number').max(max, `must be at most ${max}`);
+/** An object whose every key and string value, at any depth, is well-formed text. */
+const wellFormedObject = () =>
+  z.record(z.string(), z.unknown()).superRefine((o, ctx) => {
+    const bad = malformedText(o);
+    if (bad !== null) ctx.addIssue({ code: 'custom', message: bad.reason, path: [...bad.segments] });
+  });
 
 
 export const usageEventV1 = z.object({
@@ -61,10 +90,9 @@ export const usageEventV1 = z.object({
   api_key_id: identity().optional().describe('Which provider key paid for the call (an id, never the key).'),
   provider: bounded(64).optional().describe('Whose prices apply: openai, azure, anthropic, gemini, vertex_ai, bedrock, …'),
   model: bounded(256).describe('The model id exactly as the provider reported it.'),
-  usage: z
-    .record(z.string(), z.unknown())
+  usage: wellFormedObject()
     .describe("The provider's own usage object, untouched, or canonical counts ({input, cached_input, output, …})."),
-  audio_seconds: quantity.optional().describe('Seconds of audio billed per second (transcription, speech).'),
+  audio_seconds: quantity(EVENT_LIMITS.maxAudioSeconds).optional().describe('Seconds of audio billed per second (transcription, speech).'),
   tool_calls: count.optional().describe('Billable tool calls; overrides a count derived from usage.'),
   images: count.optional().describe('Generated images billed per image; overrides a count derived from usage.'),
   web_search_requests: count.optional().describe('Web searches billed per search; overrides a count derived from usage.'),
@@ -72,22 +100,26 @@ export const usageEventV1 = z.object({
   service_tier: bounded(64).optional().describe('Provider service tier (OpenAI `flex`/`priority`, Anthropic `priority`, …).'),
   status: z.enum(EVENT_STATUSES).default('ok').describe('Outcome of the call.'),
   error_type: bounded(128).optional().describe('Provider or client error class when status is error.'),
-  duration_ms: quantity.optional().describe('Whole call latency in milliseconds.'),
-  ttft_ms: quantity.optional().describe('Time to first token in milliseconds.'),
+  duration_ms: quantity(EVENT_LIMITS.maxDurationMs).optional().describe('Whole call latency in milliseconds.'),
+  ttft_ms: quantity(EVENT_LIMITS.maxDurationMs).optional().describe('Time to first token in milliseconds.'),
   cost: z
     .union([z.string().regex(DECIMAL_PATTERN, 'must be a non-negative decimal, e.g. "0.0042"'), z.number().nonnegative('must not be negative').finite('must be a finite number')])
+    .superRefine((v, ctx) => {
+      const problem = costProblem(v);
+      if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+    })
     .optional()
-    .describe('Cost in USD already known to the caller or provider (OpenRouter reports one).'),
+    .describe('Cost in USD already known to the caller or provider (OpenRouter reports one). At most 1000000000, with at most 15 decimal places (a femto-dollar).'),
   metadata: z
     .record(
-      z.string().min(1, 'keys must not be empty').max(EVENT_LIMITS.maxMetadataKeyLength, `keys must be at most ${EVENT_LIMITS.maxMetadataKeyLength} characters`),
-      z.string().max(EVENT_LIMITS.maxMetadataValueLength, `values must be at most ${EVENT_LIMITS.maxMetadataValueLength} characters`),
+      text().min(1, 'keys must not be empty').max(EVENT_LIMITS.maxMetadataKeyLength, `keys must be at most ${EVENT_LIMITS.maxMetadataKeyLength} characters`),
+      text().max(EVENT_LIMITS.maxMetadataValueLength, `values must be at most ${EVENT_LIMITS.maxMetadataValueLength} characters`),
     )
     .refine((m) => Object.keys(m).length <= EVENT_LIMITS.maxMetadataEntries, `must have at most ${EVENT_LIMITS.maxMetadataEntries} entries`)
     .meta({ maxProperties: EVENT_LIMITS.maxMetadataEntries })
     .optional()
     .describe('Tags: a bounded string map.'),
-  extra: z.record(z.string(), z.unknown()).optional().describe('Unknown top-level fields, kept as they came.'),
+  extra: wellFormedObject().optional().describe('Unknown top-level fields, kept as they came.'),
 });
 
 /** A v1 event as produced by the wire (optional fields absent, defaults applied). */

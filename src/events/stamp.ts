@@ -10,11 +10,16 @@
  * - All three timestamps become `YYYY-MM-DDTHH:mm:ss.sssZ` (UTC). Digits below
  *   the millisecond are truncated, not rounded: `…:00.999999Z` stays in the
  *   same millisecond, so an event never moves into the next period.
+ * - With a `TimeWindow` (the ingest and the processor always pass one),
+ *   `occurred_at` and a producer's `received_at` must lie between the oldest
+ *   instant raw events are kept for and a little after the time of receipt:
+ *   what lies outside would be deleted at once by the retention TTL, or would
+ *   count into a period that has not begun.
  */
-import { TallyError, validationError } from '../core/errors.js';
+import { TallyError, validationError, type FieldError } from '../core/errors.js';
 import { uuidv7 } from './ids.js';
 import type { UsageEvent } from './schema.js';
-import { formatTimestamp, MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS, parseTimestamp } from './time.js';
+import { formatTimestamp, MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS, parseTimestamp, TIMESTAMP_RANGE_REASON } from './time.js';
 import { type StampedEvent } from './types.js';
 
 /** Already `YYYY-MM-DDTHH:mm:ss.sssZ`: the common case (the SDK and the ingest write this form). */
@@ -28,16 +33,77 @@ function isCanonical(value: string): boolean {
 function normalized(value: string, field: string): string {
   if (isCanonical(value)) return value;
   const ms = parseTimestamp(value);
-  if (ms === null) throw validationError([{ path: field, reason: 'is not a valid RFC 3339 timestamp between 1970 and 2299' }]);
+  if (ms === null) throw validationError([{ path: field, reason: TIMESTAMP_RANGE_REASON }]);
   return formatTimestamp(ms);
 }
 
-/** The event with `event_id`, `occurred_at` and `received_at` set and normalised. */
-export function stampEvent(event: UsageEvent, now: Date, makeId?: () => string): StampedEvent {
+/**
+ * Which instants an event may carry, relative to when tally received it
+ * (config `events.*`, `clickhouse.retentionMonths`; see docs/events.md).
+ */
+export interface TimeWindow {
+  /** How far after its receipt an event may have occurred, ms (clock skew between producers and tally). */
+  readonly maxFutureMs: number;
+  /** Months raw events are kept (the TTL of usage_events): an older event would be deleted at once. */
+  readonly retentionMonths: number;
+  /** A narrower age limit, ms; it can only narrow what retention allows. */
+  readonly maxAgeMs?: number;
+}
+
+/** 24 hours ahead, 13 months back (the default retention). */
+export const DEFAULT_TIME_WINDOW: TimeWindow = { maxFutureMs: 24 * 3_600_000, retentionMonths: 13 };
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The oldest instant an event received at `nowMs` may carry: one day inside
+ * the retention horizon, so the event outlives its own insert. Months are
+ * subtracted without clamping the day (Mar 31 − 1 month = Mar 3), which errs
+ * on the side of refusing, never of storing what the TTL deletes at once.
+ */
+export function oldestAccepted(nowMs: number, window: TimeWindow): number {
+  const d = new Date(nowMs);
+  const horizon = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - window.retentionMonths, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()) + DAY_MS;
+  return window.maxAgeMs === undefined ? horizon : Math.max(horizon, nowMs - window.maxAgeMs);
+}
+
+function hours(ms: number): string {
+  const h = ms / 3_600_000;
+  return Number.isInteger(h) ? `${h} h` : `${ms / 60_000} min`;
+}
+
+/** Field errors for stamped times outside the window around `nowMs`. */
+function outsideWindow(times: readonly (readonly [string, string])[], nowMs: number, window: TimeWindow): FieldError[] {
+  const errors: FieldError[] = [];
+  const latest = nowMs + window.maxFutureMs;
+  const oldest = oldestAccepted(nowMs, window);
+  for (const [field, value] of times) {
+    const ms = Date.parse(value);
+    if (ms > latest) {
+      errors.push({ path: field, reason: `is ${value}, more than ${hours(window.maxFutureMs)} after tally received the event (${formatTimestamp(nowMs)}); events may be at most ${hours(window.maxFutureMs)} ahead (events.maxFutureHours)` });
+    } else if (ms < oldest) {
+      const why = window.maxAgeMs !== undefined && oldest === nowMs - window.maxAgeMs
+        ? `events may be at most ${window.maxAgeMs / DAY_MS} days old (events.maxAgeDays)`
+        : `raw events are kept ${window.retentionMonths} months (clickhouse.retentionMonths), so it would be deleted at once`;
+      errors.push({ path: field, reason: `is ${value}, before ${formatTimestamp(oldest)}: ${why}` });
+    }
+  }
+  return errors;
+}
+
+/** The event with `event_id`, `occurred_at` and `received_at` set and normalised, and, with a window, its times checked against it. */
+export function stampEvent(event: UsageEvent, now: Date, makeId?: () => string, window?: TimeWindow): StampedEvent {
   const nowMs = now.getTime();
   if (Number.isNaN(nowMs)) throw new TallyError('INTERNAL', 'stampEvent needs a valid Date for now');
   const received_at = event.received_at === undefined ? formatTimestamp(nowMs) : normalized(event.received_at, 'received_at');
   const occurred_at = event.occurred_at === undefined ? received_at : normalized(event.occurred_at, 'occurred_at');
+  if (window !== undefined) {
+    const given: [string, string][] = [];
+    if (event.received_at !== undefined) given.push(['received_at', received_at]);
+    if (event.occurred_at !== undefined) given.push(['occurred_at', occurred_at]);
+    const errors = given.length === 0 ? [] : outsideWindow(given, nowMs, window);
+    if (errors.length > 0) throw validationError(errors);
+  }
   const event_id = event.event_id ?? (makeId === undefined ? uuidv7(nowMs) : makeId());
   // Built field by field in one fixed order (not `{...event}`): parsed events come
   // with their keys in any order, and copying those costs ~10x more per event.

@@ -14,6 +14,8 @@ import { isPlainObject } from './envelopes/types.js';
 import { formatPath } from './paths.js';
 import { DECIMAL_PATTERN, EVENT_ID_PATTERN, EVENT_LIMITS, usageEventV1, type UsageEvent } from './schema.js';
 import { parseTimestamp } from './time.js';
+import { costProblem } from './cost.js';
+import { isWellFormed, malformedText } from './unicode.js';
 import { DEFAULT_TENANT, EVENT_STATUSES } from '../core/dimensions.js';
 
 export type ValidateOutcome = { ok: true; event: UsageEvent } | { ok: false; errors: FieldError[] };
@@ -21,15 +23,15 @@ export type ValidateOutcome = { ok: true; event: UsageEvent } | { ok: false; err
 const STATUSES: ReadonlySet<unknown> = new Set(EVENT_STATUSES);
 
 function str(v: unknown, max: number): boolean {
-  return typeof v === 'string' && v.length >= 1 && v.length <= max;
+  return typeof v === 'string' && v.length >= 1 && v.length <= max && isWellFormed(v);
 }
 
-function nonNegative(v: unknown): boolean {
-  return typeof v === 'number' && Number.isFinite(v) && v >= 0;
+function nonNegative(v: unknown, max: number): boolean {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= max;
 }
 
 function wholeCount(v: unknown): boolean {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= EVENT_LIMITS.maxCount;
 }
 
 function metadataOk(v: unknown): boolean {
@@ -37,9 +39,9 @@ function metadataOk(v: unknown): boolean {
   let n = 0;
   for (const k in v) {
     if (++n > EVENT_LIMITS.maxMetadataEntries) return false;
-    if (k.length < 1 || k.length > EVENT_LIMITS.maxMetadataKeyLength) return false;
+    if (k.length < 1 || k.length > EVENT_LIMITS.maxMetadataKeyLength || !isWellFormed(k)) return false;
     const value = v[k];
-    if (typeof value !== 'string' || value.length > EVENT_LIMITS.maxMetadataValueLength) return false;
+    if (typeof value !== 'string' || value.length > EVENT_LIMITS.maxMetadataValueLength || !isWellFormed(value)) return false;
   }
   return true;
 }
@@ -69,11 +71,12 @@ function fieldOk(key: string, v: unknown): boolean {
       return str(v, 128);
     case 'usage':
     case 'extra':
-      return isPlainObject(v);
+      return isPlainObject(v) && malformedText(v) === null;
     case 'audio_seconds':
+      return nonNegative(v, EVENT_LIMITS.maxAudioSeconds);
     case 'duration_ms':
     case 'ttft_ms':
-      return nonNegative(v);
+      return nonNegative(v, EVENT_LIMITS.maxDurationMs);
     case 'tool_calls':
     case 'images':
     case 'web_search_requests':
@@ -83,7 +86,7 @@ function fieldOk(key: string, v: unknown): boolean {
     case 'status':
       return STATUSES.has(v);
     case 'cost':
-      return typeof v === 'string' ? DECIMAL_PATTERN.test(v) : nonNegative(v);
+      return (typeof v === 'string' ? DECIMAL_PATTERN.test(v) : nonNegative(v, Number.MAX_VALUE)) && costProblem(v as string | number) === null;
     case 'metadata':
       return metadataOk(v);
     default:

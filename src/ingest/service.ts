@@ -8,9 +8,14 @@
  */
 import { TallyError, type FieldError } from '../core/errors.js';
 import { EVENT_LIMITS } from '../events/schema.js';
+import { DEFAULT_TIME_WINDOW, type TimeWindow } from '../events/stamp.js';
 import type { LogMessage, LogProducer } from '../eventlog/types.js';
 import type { Metrics } from '../core/metrics.js';
-import { acceptInput, RECEIVED_AT_HEADER } from '../pipeline/price-event.js';
+import { acceptInput, priceAccepted, rejectionOf, RECEIVED_AT_HEADER } from '../pipeline/price-event.js';
+import { pricingBeyondLimits } from '../pipeline/storable.js';
+import type { NormalizedUsage } from '../normalize/types.js';
+import type { Pricer } from '../pricing/pricer.js';
+import type { Rejection } from '../events/types.js';
 import { type StampedEvent } from '../events/types.js';
 import { type Principal } from '../core/principal.js';
 import { DEFAULT_TENANT } from '../core/dimensions.js';
@@ -46,6 +51,15 @@ export interface IngestOptions {
   readonly metrics?: Metrics;
   /** Maximum encoded size of one event in bytes. Default 64 KiB. */
   readonly maxEventBytes?: number;
+  /** Accepted occurred_at around the time of receipt (config `events.*`). Default DEFAULT_TIME_WINDOW. */
+  readonly timeWindow?: TimeWindow;
+  /**
+   * Prices each event too, to refuse here what the processor would
+   * dead-letter after the 202: an event priced beyond the most one event may
+   * cost (a catalog price gone wrong). The processor prices again, with its
+   * own catalog.
+   */
+  readonly pricer?: Pricer;
   readonly clock?: () => Date;
 }
 
@@ -62,9 +76,19 @@ function tenantCheck(event: StampedEvent, principal: Principal): StampedEvent | 
   return event;
 }
 
+/** Why pricing would keep an accepted event out of the store, or null. */
+function pricingProblem(pricer: Pricer, event: StampedEvent, usage: NormalizedUsage): Rejection | null {
+  try {
+    return pricingBeyondLimits(priceAccepted(pricer, event, usage, null).pricing);
+  } catch (err) {
+    return rejectionOf(err);
+  }
+}
+
 export function createIngestService(options: IngestOptions): IngestService {
   const maxBytes = options.maxEventBytes ?? EVENT_LIMITS.maxEventBytes;
   const clock = options.clock ?? (() => new Date());
+  const timeWindow = options.timeWindow ?? DEFAULT_TIME_WINDOW;
   return {
     async ingest(items, principal, path): Promise<IngestResult> {
       const receivedAt = clock();
@@ -76,7 +100,7 @@ export function createIngestService(options: IngestOptions): IngestService {
         rejected.push({ index: item.index, ...(item.line === undefined ? {} : { line: item.line }), code, message, errors });
       };
       for (const item of items) {
-        const accepted = acceptInput(item.input, { receivedAt, maxBytes });
+        const accepted = acceptInput(item.input, { receivedAt, maxBytes, timeWindow });
         if (!accepted.ok) {
           reject(item, accepted.rejection.code, accepted.rejection.message, accepted.rejection.errors);
           continue;
@@ -84,6 +108,11 @@ export function createIngestService(options: IngestOptions): IngestService {
         const bound = tenantCheck(accepted.event, principal);
         if ('reason' in bound) {
           reject(item, 'FORBIDDEN', `tenant: ${bound.reason}`, [bound]);
+          continue;
+        }
+        const unpriceable = options.pricer === undefined ? null : pricingProblem(options.pricer, accepted.event, accepted.usage);
+        if (unpriceable !== null) {
+          reject(item, unpriceable.code, unpriceable.message, unpriceable.errors);
           continue;
         }
         const value = JSON.stringify(bound);

@@ -11,7 +11,8 @@
 import { isTallyError, errorMessage } from '../core/errors.js';
 import { parseEvent } from '../events/parse.js';
 import type { UsageEvent } from '../events/schema.js';
-import { stampEvent } from '../events/stamp.js';
+import { DEFAULT_TIME_WINDOW, stampEvent, type TimeWindow } from '../events/stamp.js';
+import { pricingBeyondLimits, usageBeyondLimits } from './storable.js';
 import { normalizeUsage, usageRejection } from '../normalize/index.js';
 import type { NormalizedUsage } from '../normalize/types.js';
 import type { Pricer } from '../pricing/pricer.js';
@@ -28,6 +29,13 @@ export interface AcceptContext {
   readonly makeId?: () => string;
   /** Maximum encoded event size in bytes. */
   readonly maxBytes?: number;
+  /**
+   * Which occurred_at (and producer received_at) are accepted around
+   * `receivedAt`. The ingest and the processor always pass one (default
+   * DEFAULT_TIME_WINDOW there); without it only the store's absolute range
+   * (1970–2105) applies, as for `tally price`.
+   */
+  readonly timeWindow?: TimeWindow;
 }
 
 export type AcceptOutcome =
@@ -59,12 +67,14 @@ function relocated(message: string, from: readonly { path: string }[], to: reado
 export function acceptEvent(parsedEvent: UsageEvent, envelope: Envelope, ctx: AcceptContext): AcceptOutcome {
   let event: StampedEvent;
   try {
-    event = stampEvent(parsedEvent, ctx.receivedAt, ctx.makeId);
+    event = stampEvent(parsedEvent, ctx.receivedAt, ctx.makeId, ctx.timeWindow);
   } catch (err) {
     return { ok: false, rejection: rejectionOf(err) };
   }
   const normalized = normalizeUsage(event);
   if (!normalized.ok) return { ok: false, rejection: usageRejection(normalized.errors) };
+  const beyond = usageBeyondLimits(normalized.usage);
+  if (beyond.length > 0) return { ok: false, rejection: usageRejection(beyond) };
   return { ok: true, event, usage: normalized.usage, envelope };
 }
 
@@ -91,6 +101,8 @@ export function priceAccepted(pricer: Pricer, event: StampedEvent, usage: Normal
 export interface RecordPipelineOptions {
   readonly pricer: Pricer;
   readonly maxEventBytes?: number;
+  /** Accepted occurred_at around the time the record was received. Default DEFAULT_TIME_WINDOW. */
+  readonly timeWindow?: TimeWindow;
 }
 
 /**
@@ -108,11 +120,14 @@ export function createRecordPipeline(options: RecordPipelineOptions): RecordPipe
         receivedAt: new Date(Number.isFinite(receivedMs) ? receivedMs : record.timestamp),
         makeId: () => `log-${record.topic}-${record.partition}-${record.offset}`,
         maxBytes: options.maxEventBytes,
+        timeWindow: options.timeWindow ?? DEFAULT_TIME_WINDOW,
       });
       if (!accepted.ok) return accepted;
       const source: SourcePosition = { topic: record.topic, partition: record.partition, offset: record.offset };
       try {
-        return { ok: true, priced: priceAccepted(options.pricer, accepted.event, accepted.usage, source) };
+        const priced = priceAccepted(options.pricer, accepted.event, accepted.usage, source);
+        const beyond = pricingBeyondLimits(priced.pricing);
+        return beyond === null ? { ok: true, priced } : { ok: false, rejection: beyond };
       } catch (err) {
         return { ok: false, rejection: rejectionOf(err) };
       }

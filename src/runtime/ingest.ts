@@ -9,7 +9,8 @@ import type { TallyConfig } from '../config/schema.js';
 import { topicSpecs, type Topics } from '../eventlog/topics.js';
 import type { EventLog, LogProducer } from '../eventlog/types.js';
 import { createIngestService, type IngestService } from '../ingest/service.js';
-import { openKafka, topicsOf } from './adapters.js';
+import { buildPricer, openKafka, topicsOf } from './adapters.js';
+import { timeWindowOf } from './time-window.js';
 
 export interface KafkaIngest {
   readonly ingest: IngestService;
@@ -34,7 +35,7 @@ export async function openKafkaIngest(parts: { readonly config: TallyConfig; rea
     throw err;
   }
   const producer = log.producer();
-  const ingest = createIngestService({ producer, rawTopic: topics.raw.name, ...(parts.metrics ? { metrics: parts.metrics } : {}) });
+  const ingest = createIngestService({ producer, rawTopic: topics.raw.name, timeWindow: timeWindowOf(config), pricer: buildPricer(config), ...(parts.metrics ? { metrics: parts.metrics } : {}) });
   return {
     ingest, topics, log, producer,
     target: `kafka ${config.kafka.brokers.join(',')} topic ${topics.raw.name}`,

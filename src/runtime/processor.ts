@@ -17,6 +17,8 @@ import { createStoreSink } from '../processor/store-sink.js';
 import type { AlertPublisher, CounterSink, EventStoreSink } from '../processor/types.js';
 import type { AnalyticsStore } from '../store/types.js';
 import type { Topics } from '../eventlog/topics.js';
+import type { TimeWindow } from '../events/stamp.js';
+import { timeWindowOf } from './time-window.js';
 
 /** Overrides of the processor options (tests, embedded mode). */
 export type ProcessorOverrides = Partial<ProcessorOptions>;
@@ -33,6 +35,8 @@ export interface ProcessorParts {
   readonly counters?: CounterSink;
   readonly alerts?: AlertPublisher;
   readonly overrides?: ProcessorOverrides;
+  /** Accepted event times; default from config (`timeWindowOf`). */
+  readonly timeWindow?: TimeWindow;
 }
 
 export function buildProcessor(parts: ProcessorParts): Processor {
@@ -40,7 +44,7 @@ export function buildProcessor(parts: ProcessorParts): Processor {
   return new Processor(
     {
       log: parts.log,
-      pipeline: createRecordPipeline({ pricer: parts.pricer }),
+      pipeline: createRecordPipeline({ pricer: parts.pricer, timeWindow: parts.timeWindow ?? timeWindowOf(parts.config) }),
       store: createStoreSink(parts.store),
       ...(parts.counters ? { counters: parts.counters } : {}),
       ...(parts.alerts ? { alerts: parts.alerts } : {}),
@@ -74,6 +78,8 @@ export interface ReplayHandlerParts {
   readonly maxSinkBatch: number;
   /** Wraps the store sink (counting, dry runs). */
   readonly wrapStore?: (sink: EventStoreSink) => EventStoreSink;
+  /** Accepted event times (config `events.*`); default DEFAULT_TIME_WINDOW. */
+  readonly timeWindow?: TimeWindow;
 }
 
 /** The processor's batch handling outside the consumer group: what `tally replay` runs raw records through. */
@@ -81,7 +87,7 @@ export function buildReplayHandler(parts: ReplayHandlerParts): BatchHandler {
   const sink = createStoreSink(parts.store);
   return createBatchHandler(
     {
-      pipeline: createRecordPipeline({ pricer: parts.pricer }),
+      pipeline: createRecordPipeline({ pricer: parts.pricer, ...(parts.timeWindow ? { timeWindow: parts.timeWindow } : {}) }),
       store: parts.wrapStore ? parts.wrapStore(sink) : sink,
       producer: parts.producer, health: parts.health, metrics: parts.metrics, logger: component(parts.logger, 'replay'),
     },

@@ -3,16 +3,24 @@ import { createBudgetOperations } from './operations/budgets-sql.js';
 import { createCounterSourceOperations } from './operations/counter-source-sql.js';
 import { createEventOperations } from './operations/events-sql.js';
 import { createRepriceOperations } from './operations/reprices-sql.js';
+import { createRollupOperations, markUnchecked } from './operations/rollups-sql.js';
+import { createDeadLetterOperations } from './operations/dead-letters-sql.js';
+import { WriteTracker } from './write-tracker.js';
 import type { AnalyticsStore, SqlExecutor } from './types.js';
 import { createUsageQueries } from './usage/operations.js';
 
 export function createAnalyticsStore(sql: SqlExecutor): AnalyticsStore {
+  // Shared by the event writes and the rollup checkpoint: which inserts are unfinished. On chDB,
+  // where a crash of this process is a crash of the store, the first write also marks the rollups unchecked.
+  const tracker = new WriteTracker(sql.kind === 'chdb' ? () => markUnchecked(sql) : undefined);
   return {
     kind: sql.kind,
     database: sql.database,
     sql,
     usage: createUsageQueries(sql),
-    events: createEventOperations(sql),
+    events: createEventOperations(sql, tracker),
+    rollups: createRollupOperations(sql, tracker),
+    deadLetters: createDeadLetterOperations(sql),
     budgets: createBudgetOperations(sql),
     counters: createCounterSourceOperations(sql),
     reprices: createRepriceOperations(sql),

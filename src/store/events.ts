@@ -19,14 +19,19 @@ import type { AnalyticsStore } from './types.js';
 import { toEventRow, toDateTime64Text, type UsageEventRow } from './event-row.js';
 import { existingEventsQuery } from './queries/events.js';
 import type { EventKey, ExistingOptions, InsertEventsOptions } from './operations/events.js';
-import { formatDateTime64 } from '../core/time.js';
+import { formatDateTime64, parseDateTime64 } from '../core/time.js';
+import type { WriteTracker } from './write-tracker.js';
 
 export type { EventKey, ExistingOptions } from './operations/events.js';
 
 export const USAGE_EVENTS_TABLE = 'usage_events';
 
-/** What these functions write through: the store's SQL executor (an `AnalyticsStore` has one). */
-export type EventWriter = Pick<AnalyticsStore, 'sql'>;
+/**
+ * What these functions write through: the store's SQL executor (an
+ * `AnalyticsStore` has one), and the tracker of in-flight inserts the rollup
+ * checkpoint reads (the store's own operations pass theirs).
+ */
+export type EventWriter = Pick<AnalyticsStore, 'sql'> & { readonly tracker?: WriteTracker };
 
 /** `${tenant}\u0000${event_id}`: the key `existingEventIds` returns. */
 export function eventKey(tenant: string, eventId: string): string {
@@ -47,7 +52,22 @@ export function deduplicationToken(rows: readonly Pick<UsageEventRow, 'tenant' |
 /** Inserts ready-made rows (e.g. a cancel row and its replacement) in one insert, safe to retry. */
 export async function insertEventRows(store: EventWriter, rows: readonly UsageEventRow[]): Promise<void> {
   if (rows.length === 0) return;
-  await store.sql.insert(USAGE_EVENTS_TABLE, rows, { deduplicationToken: deduplicationToken(rows) });
+  const done = store.tracker?.begin(earliestProcessedAt(rows));
+  let ok = false;
+  try {
+    await store.tracker?.ready();
+    await store.sql.insert(USAGE_EVENTS_TABLE, rows, { deduplicationToken: deduplicationToken(rows) });
+    ok = true;
+  } finally {
+    done?.(ok);
+  }
+}
+
+/** Epoch ms of the earliest `processed_at` of the rows (the text form sorts as time does). */
+function earliestProcessedAt(rows: readonly UsageEventRow[]): number {
+  let earliest = (rows[0] as UsageEventRow).processed_at;
+  for (const r of rows) if (r.processed_at < earliest) earliest = r.processed_at;
+  return parseDateTime64(earliest) ?? 0;
 }
 
 /** Inserts priced events as they are (no lookup), safe to retry with the same events. */

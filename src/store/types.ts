@@ -11,6 +11,8 @@ import type { BudgetOperations } from './operations/budgets.js';
 import type { CounterSourceOperations } from './operations/counter-source.js';
 import type { EventOperations } from './operations/events.js';
 import type { RepriceOperations } from './operations/reprices.js';
+import type { RollupOperations } from './operations/rollups.js';
+import type { DeadLetterOperations } from './operations/dead-letters.js';
 
 export type { InsertOptions, SqlExecutor, SqlParam, SqlQuery } from './executor.js';
 
@@ -31,6 +33,10 @@ export interface AnalyticsStore {
   readonly counters: CounterSourceOperations;
   /** Re-pricing's pages of current events and its audit record. */
   readonly reprices: RepriceOperations;
+  /** The rollups against raw events: compare, repair after a crash, checkpoints. */
+  readonly rollups: RollupOperations;
+  /** The embedded mode's dead-letter queue (Kafka keeps the distributed one). */
+  readonly deadLetters: DeadLetterOperations;
   /** Throws STORE_UNAVAILABLE when the store does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;

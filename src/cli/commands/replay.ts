@@ -8,12 +8,16 @@
  *   --from-dlq [--code C] [--since T]
  *       re-submits dead letters (their original bytes and headers) to
  *       usage.raw after a fix; the processor takes them from there.
+ *   --from-dlq --embedded [--data-dir DIR]
+ *       the dead letters of `tally start`, kept in its store: re-processed
+ *       into that store directly (replay-embedded.ts).
  */
 import { TallyError } from '../../core/errors.js';
 import { readDlqRecord } from '../../processor/dlq.js';
 import type { BatchContext, LogMessage, LogProducer, LogRecord, ReplayStart } from '../../eventlog/types.js';
 import { buildPricer, openKafka, openStore, topicsOf } from '../../runtime/adapters.js';
 import { buildReplayHandler } from '../../runtime/processor.js';
+import { timeWindowOf } from '../../runtime/time-window.js';
 import { cliContext } from '../context.js';
 import type { ConfigFlags } from '../flags.js';
 import { printJson, progress, thousands } from '../output.js';
@@ -29,6 +33,7 @@ export interface ReplayFlags extends ConfigFlags {
   readonly dlq?: boolean;
   readonly dryRun?: boolean;
   readonly json?: boolean;
+  readonly embedded?: boolean;
 }
 
 const BATCH = 1000;
@@ -52,6 +57,14 @@ const running: BatchContext = { heartbeat: async () => undefined, isRunning: () 
 
 export async function runReplay(flags: ReplayFlags): Promise<void> {
   const from = startOf(flags);
+  if (flags.embedded) {
+    if (!flags.fromDlq) throw new TallyError('VALIDATION_FAILED', '--embedded works with --from-dlq: the embedded raw topic lives in tally start\'s memory only');
+    const { replayEmbeddedDeadLetters } = await import('./replay-embedded.js');
+    const summary = await replayEmbeddedDeadLetters(flags);
+    if (flags.json) printJson(summary);
+    if (summary.still_invalid > 0 && !flags.dryRun) process.exitCode = 1;
+    return;
+  }
   const ctx = cliContext(flags, { logLevel: 'warn' });
   const { config, logger, metrics, health } = ctx;
   const topics = topicsOf(config);
@@ -91,7 +104,7 @@ export async function runReplay(flags: ReplayFlags): Promise<void> {
       const store = await openStore(config, logger);
       const dlqProducer: LogProducer = flags.dlq && !flags.dryRun ? producer : { send: async (_t, m) => { skipped += m.length; }, close: async () => undefined };
       const handle = buildReplayHandler({
-        logger, metrics, health, store, pricer: buildPricer(config), topics, producer: dlqProducer, maxSinkBatch: BATCH,
+        logger, metrics, health, store, pricer: buildPricer(config), topics, producer: dlqProducer, maxSinkBatch: BATCH, timeWindow: timeWindowOf(config),
         wrapStore: (sink) => ({
           async write(events) {
             const result = flags.dryRun ? { counted: events, duplicates: 0, rejected: [] } : await sink.write(events);

@@ -11,6 +11,7 @@ export function registerReplay(program: Command): void {
       .option('--from-time <time>', 'start at the first record at or after this time')
       .option('--from-beginning', 'start at the earliest retained record')
       .option('--from-dlq', 're-submit dead letters from usage.dlq to usage.raw')
+      .option('--embedded', "with --from-dlq: the dead letters of `tally start`, kept in its store under --data-dir (stop tally start first)")
       .option('--partitions <list>', 'only these partitions, e.g. 0,3')
       .option('--code <code>', 'with --from-dlq: only dead letters with this error code')
       .option('--since <time>', 'with --from-dlq: only dead letters that failed at or after this time')

@@ -85,7 +85,7 @@ function spanTimes(span: Record<string, unknown>, candidate: Record<string, unkn
   if (rawEnd !== undefined && end === null) errors.push({ path: 'endTimeUnixNano', reason: 'must be nanoseconds since the Unix epoch (an integer or a string of digits)' });
   if (start !== null && start > 0n && candidate.occurred_at === undefined) {
     const ms = Number(start / 1_000_000n);
-    if (ms > MAX_TIMESTAMP_MS) errors.push({ path: 'startTimeUnixNano', reason: 'is after the year 9999 (is it in nanoseconds?)' });
+    if (ms > MAX_TIMESTAMP_MS) errors.push({ path: 'startTimeUnixNano', reason: 'is after the year 2105 (is it in nanoseconds?)' });
     else {
       candidate.occurred_at = formatTimestamp(ms);
       origins.occurred_at = 'startTimeUnixNano';

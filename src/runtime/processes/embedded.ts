@@ -31,8 +31,21 @@ import type { ProcessContext } from '../context.js';
 import { buildProcessor, type ProcessorOverrides } from '../processor.js';
 import { addReadinessProbes, redisProbe, storeProbe } from '../readiness.js';
 import { runSteps, type ShutdownStep } from '../shutdown.js';
+import { timeWindowOf } from '../time-window.js';
+import { guardRollups, type RollupGuard } from '../rollup-guard.js';
+import { withDurableDeadLetters } from '../durable-dlq.js';
 import { listen, starting, type ProcessHandle } from './handle.js';
 import { explainStartupError } from '../startup-errors.js';
+
+/** The later of two next-offset maps, partition by partition. */
+function laterOffsets(a: Record<number, string>, b: Record<number, string>): Record<number, string> {
+  const out: Record<number, string> = { ...a };
+  for (const [p, next] of Object.entries(b)) {
+    const mine = out[Number(p)];
+    if (mine === undefined || BigInt(next) > BigInt(mine)) out[Number(p)] = next;
+  }
+  return out;
+}
 
 /** Partitions of the embedded raw topic: enough for the processor to overlap store writes. */
 export const EMBEDDED_RAW_PARTITIONS = 4;
@@ -54,6 +67,8 @@ export interface Embedded extends ProcessHandle {
   /** No API keys configured: bound to 127.0.0.1, every request accepted without a key. */
   readonly openAccess: boolean;
   readonly budgets: Budgets;
+  /** What the start-up comparison of the rollups with raw events found and repaired (null after a clean stop). */
+  readonly rollups: RollupGuard;
 }
 
 export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOptions = {}): Promise<Embedded> {
@@ -65,6 +80,7 @@ export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOption
   let budgets: Budgets | undefined;
   let processor: Processor | undefined;
   let app: FastifyInstance | undefined;
+  let rollups: RollupGuard | undefined;
   const steps: ShutdownStep[] = [
     { name: 'http', run: async () => app?.close() },
     { name: 'processor', run: async () => processor?.stop() },
@@ -72,18 +88,22 @@ export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOption
     { name: 'alerts producer', run: async () => alertsProducer?.close() },
     { name: 'producer', run: async () => producer?.close() },
     { name: 'event log', run: async () => log?.close() },
+    { name: 'rollup checkpoint', run: async () => rollups?.stop() },
     { name: 'store', run: async () => (options.store ? undefined : store?.close()) },
   ];
   return starting(logger, steps, async () => {
     store ??= await openStore(config, logger);
     await migrate(store, { logger: component(logger, 'migrate') });
+    // Before anything writes: rollups equal to raw again after a crash (issue #10), then checkpoints while running.
+    rollups = await guardRollups(store, component(logger, 'rollups'), { writer: 'tally start' });
+    const timeWindow = timeWindowOf(config, await store.events.retentionMonths());
     const base = topicsOf(config);
     const topics: Topics = { ...base, raw: { ...base.raw, partitions: EMBEDDED_RAW_PARTITIONS } };
     log = createDirectEventLog({
       logger,
       awaitConsumerTopics: [topics.raw.name],
-      // Highest stored offset + 1 per partition of the raw topic, so offsets keep increasing across restarts.
-      startOffsets: { [topics.raw.name]: await store.events.nextOffsets(topics.raw.name) },
+      // Past the highest stored or dead-lettered offset per partition of the raw topic, so offsets keep increasing across restarts.
+      startOffsets: { [topics.raw.name]: laterOffsets(await store.events.nextOffsets(topics.raw.name), await store.deadLetters.nextOffsets(topics.raw.name)) },
     });
     await log.ensureTopics(topicSpecs(topics));
 
@@ -91,13 +111,14 @@ export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOption
     // Memory counters without Redis (`tally start`), rebuilt from the store before any traffic.
     alertsProducer = log.producer();
     budgets = await buildBudgets({ config, store, logger, metrics, pricer, alertsSend: alertsTopicSender(alertsProducer, topics.alerts.name), ...(options.budgets ? { overrides: options.budgets } : {}) });
-    processor = buildProcessor({ ...ctx, log, store, pricer, topics, counters: budgets.engine, alerts: budgets.publisher, ...(options.processor ? { overrides: options.processor } : {}) });
+    // Dead letters are kept in the store: the direct log holds them in memory only (issue #10).
+    processor = buildProcessor({ ...ctx, log: withDurableDeadLetters(log, topics.dlq.name, store), store, pricer, topics, timeWindow, counters: budgets.engine, alerts: budgets.publisher, ...(options.processor ? { overrides: options.processor } : {}) });
     await processor.start();
 
     const openAccess = config.api.keys.length === 0;
     const host = openAccess ? '127.0.0.1' : config.api.host;
     producer = log.producer();
-    const ingest = createIngestService({ producer, rawTopic: topics.raw.name, metrics });
+    const ingest = createIngestService({ producer, rawTopic: topics.raw.name, metrics, timeWindow, pricer });
     app = await createApp({
       logger: component(logger, 'http'),
       metrics,
@@ -112,7 +133,7 @@ export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOption
     addReadinessProbes(health, [storeProbe(store), redisProbe(budgets.counters)]);
     const { url, port } = await listen(app, host, config.api.port);
     const handle: Embedded = {
-      url, port, steps, app, log, store, ingest, topics, processor, openAccess, budgets,
+      url, port, steps, app, log, store, ingest, topics, processor, openAccess, budgets, rollups,
       close: () => runSteps(logger, steps),
     };
     return handle;

@@ -23,6 +23,7 @@ import type { ProcessContext } from '../context.js';
 import { buildProcessor, type ProcessorOverrides } from '../processor.js';
 import { addReadinessProbes, kafkaProbe, redisProbe, storeProbe } from '../readiness.js';
 import { runSteps, type ShutdownStep } from '../shutdown.js';
+import { guardRollups, type RollupGuard } from '../rollup-guard.js';
 import { listen, starting, type ProcessHandle } from './handle.js';
 import { assertMigrated, explainStartupError } from '../startup-errors.js';
 
@@ -59,12 +60,14 @@ export async function startProcessor(ctx: ProcessContext, options: ProcessorProc
   let budgets: Budgets | null = null;
   let processor: Processor | undefined;
   let app: FastifyInstance | undefined;
+  let rollups: RollupGuard | undefined;
   const steps: ShutdownStep[] = [
     { name: 'processor', run: async () => processor?.stop() },
     { name: 'health server', run: async () => app?.close() },
     { name: 'budgets', run: async () => budgets?.close() },
     { name: 'alerts producer', run: async () => alertsProducer?.close() },
     { name: 'event log', run: async () => log?.close() },
+    { name: 'rollup checkpoint', run: async () => rollups?.stop() },
     { name: 'store', run: async () => (options.store ? undefined : store?.close()) },
   ];
   return starting(logger, steps, async () => {
@@ -74,6 +77,8 @@ export async function startProcessor(ctx: ProcessContext, options: ProcessorProc
     store ??= await openStore(config, logger);
     await assertMigrated(store);
     if (!options.store && !config.clickhouse.url) logger.warn({ store: describeStore(config) }, 'no CLICKHOUSE_URL: using the embedded chDB store, which only this process can write');
+    // The sole writer of an embedded store repairs its rollups after a crash, like `tally start` (issue #10).
+    if (!options.store && store.kind === 'chdb') rollups = await guardRollups(store, component(logger, 'rollups'), { writer: 'tally processor' });
     const pricer = buildPricer(config);
     alertsProducer = log.producer();
     // Budget counters need the shared counter store: only with Redis (or Redis Cluster) configured.

@@ -5,9 +5,11 @@ import { writeClassified } from '../positions.js';
 import { eventByIdQuery, eventRowCountQuery, nextOffsetsQuery } from '../queries/events.js';
 import type { SqlExecutor } from '../types.js';
 import type { EventOperations } from './events.js';
+import type { WriteTracker } from '../write-tracker.js';
+import { rawRetentionMonths } from '../queries/rollup-repair.js';
 
-export function createEventOperations(sql: SqlExecutor): EventOperations {
-  const writer: EventWriter = { sql };
+export function createEventOperations(sql: SqlExecutor, tracker?: WriteTracker): EventOperations {
+  const writer: EventWriter = tracker === undefined ? { sql } : { sql, tracker };
   return {
     insert: (events, options) => insertPricedEvents(writer, events, options),
     insertRows: (rows) => insertEventRows(writer, rows),
@@ -21,6 +23,7 @@ export function createEventOperations(sql: SqlExecutor): EventOperations {
       const rows = await sql.query<{ partition: number | string; next: string }>(nextOffsetsQuery(topic));
       return Object.fromEntries(rows.map((r) => [Number(r.partition), r.next]));
     },
+    retentionMonths: () => rawRetentionMonths(sql),
     async any() {
       const [row] = await sql.query<{ n: string }>(eventRowCountQuery());
       return (row?.n ?? '0') !== '0';

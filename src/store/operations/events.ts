@@ -64,4 +64,6 @@ export interface EventOperations {
   nextOffsets(topic: string): Promise<Record<number, string>>;
   /** Whether the store holds any event row at all. */
   any(): Promise<boolean>;
+  /** Months raw events are kept (the TTL of usage_events), or null when it has none. */
+  retentionMonths(): Promise<number | null>;
 }

@@ -105,10 +105,11 @@ export function sumsQuery(input: UsageSumsInput): SqlQuery {
   const select = [
     ...input.dims.filter((d) => d.kind === 'each').map((d) => `${dimensionExpr(d.dim)} AS d_${d.dim}`),
     'intDiv(toUnixTimestamp64Milli(occurred_at) - {from_ms:Int64}, {step:Int64}) AS bucket',
-    'toString(sumIf(cost_total, sign = 1)) AS cost',
-    'toString(sumIf(total_tokens, sign = 1)) AS tokens',
-    'toString(sumIf(requests, sign = 1)) AS requests',
-    ...TOKEN_CLASSES.map((c) => `toString(sumIf(${c}_tokens, sign = 1)) AS t_${c}`),
+    // Sums wider than the columns: UInt64 and Decimal(38, 15) sums wrap silently on overflow.
+    'toString(sumIf(toDecimal256(cost_total, 15), sign = 1)) AS cost',
+    'toString(sumIf(toUInt128(total_tokens), sign = 1)) AS tokens',
+    'toString(sumIf(toUInt128(requests), sign = 1)) AS requests',
+    ...TOKEN_CLASSES.map((c) => `toString(sumIf(toUInt128(${c}_tokens), sign = 1)) AS t_${c}`),
   ];
   return {
     sql: `/* tally:counters.sums */

@@ -61,6 +61,23 @@ export const MEASURE_NAMES: readonly string[] = [
   'ttft_ms_count',
 ];
 
+/** Money measures: Decimal(38, 15) per row, summed as Decimal(76, 15). */
+const MONEY_MEASURES: ReadonlySet<string> = new Set([...COST_CLASSES.map((c) => `cost_${c}`), 'cost_total', 'cache_savings']);
+/** Measures summed as they are: Float64 latency sums, and audio seconds (Decimal(38, 3) holds 10^35). */
+const PLAIN_SUMS: ReadonlySet<string> = new Set(['audio_seconds', 'duration_ms_sum', 'ttft_ms_sum']);
+
+/**
+ * The sum of a measure in a type no data the event limits admit can
+ * overflow: counts and tokens in Int128, money in Decimal(76, 15). A plain
+ * `sum()` keeps the column's type — Int64, UInt64, Decimal(38, 15) — and
+ * ClickHouse wraps it silently on overflow (docs/storage.md, "Sums").
+ */
+export function sumSql(measure: string, expr: string = measure): string {
+  if (MONEY_MEASURES.has(measure)) return `sum(toDecimal256(${expr}, 15))`;
+  if (PLAIN_SUMS.has(measure)) return `sum(${expr})`;
+  return `sum(toInt128(${expr}))`;
+}
+
 const RAW_SPECIAL: Readonly<Record<string, string>> = {
   events: 'count()',
   unpriced_events: 'countIf(NOT priced)',
@@ -73,10 +90,10 @@ const RAW_SPECIAL: Readonly<Record<string, string>> = {
 
 /** SELECT list of the measures over raw `usage_events` rows (read with FINAL and sign = 1). */
 export function rawMeasuresSql(indent = '    '): string {
-  return MEASURE_NAMES.map((m) => `${indent}${RAW_SPECIAL[m] ?? `sum(${m})`} AS ${m}`).join(',\n');
+  return MEASURE_NAMES.map((m) => `${indent}${RAW_SPECIAL[m] ?? sumSql(m)} AS ${m}`).join(',\n');
 }
 
 /** SELECT list of the measures over a rollup table (already sign-weighted; every measure is a sum). */
 export function rollupMeasuresSql(indent = '    '): string {
-  return MEASURE_NAMES.map((m) => `${indent}sum(${m}) AS ${m}`).join(',\n');
+  return MEASURE_NAMES.map((m) => `${indent}${sumSql(m)} AS ${m}`).join(',\n');
 }

@@ -11,7 +11,7 @@
  * entirely (a re-priced event's old version, not yet merged) are dropped
  * before ranking and folding.
  */
-import type { MeasureRow } from '../queries/measures.js';
+import { sumSql, type MeasureRow } from '../queries/measures.js';
 import { bucketStartSql } from './buckets.js';
 import { groupColumn, measureName } from './names.js';
 import { planSources, type PlannedQuery } from './plan.js';
@@ -50,7 +50,7 @@ export function breakdownQuery(spec: BreakdownSpec): PlannedQuery {
   const top = selectFrom(dims.map((d) => `${d.column} AS ${d.dim}`), narrow, [
     `GROUP BY ${dims.map((d) => d.dim).join(', ')}`,
     'HAVING sum(events) != 0',
-    `ORDER BY sum(${sort}) ${dir}, ${dims.map((d) => `${d.dim} ASC`).join(', ')}`,
+    `ORDER BY ${sumSql(sort)} ${dir}, ${dims.map((d) => `${d.dim} ASC`).join(', ')}`,
     `LIMIT ${params.bind('limit', 'UInt32', spec.limit)}`,
   ]);
   const tuple = dims.length === 1 ? 'dim_0' : `(${dims.map((d) => d.dim).join(', ')})`;

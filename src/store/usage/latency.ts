@@ -30,7 +30,7 @@ export function latencyQuery(spec: LatencySpec): SqlQuery {
     grouping(key) = 1 AS is_total,
     ${latencyColumn(spec.by)} AS key,
     count() AS events,
-    sum(requests) AS requests,
+    sum(toUInt128(requests)) AS requests,
     sumMap(map(status, toUInt64(1))) AS statuses,
     count(duration_ms) AS duration_count,
     quantilesExactInclusive(${levels})(duration_ms) AS duration_q,

@@ -8,7 +8,7 @@
  */
 import { formatDateTime64 } from '../../core/time.js';
 import { ROLLUP_TABLES } from '../queries/grain.js';
-import { MEASURE_NAMES, type MeasureName } from '../queries/measures.js';
+import { MEASURE_NAMES, sumSql, type MeasureName } from '../queries/measures.js';
 import { filterConditions, type Conditions } from './conditions.js';
 import type { Segment, SourcePlan } from './plan.js';
 import type { TenantScope, UsageFilters } from './specs.js';
@@ -16,25 +16,26 @@ import type { Params } from './statement.js';
 
 /** Per-row measure expressions over raw events, aliased like the rollup columns (rollups need none). */
 const RAW_ROW: Readonly<Record<string, string>> = {
-  events: 'toInt64(1)',
-  unpriced_events: 'toInt64(NOT priced)',
-  error_events: "toInt64(status = 'error')",
+  events: 'toInt128(1)',
+  unpriced_events: 'toInt128(NOT priced)',
+  error_events: "toInt128(status = 'error')",
   audio_seconds: 'toDecimal128(audio_seconds, 3)',
   duration_ms_sum: 'ifNull(duration_ms, 0)',
-  duration_ms_count: 'toInt64(isNotNull(duration_ms))',
+  duration_ms_count: 'toInt128(isNotNull(duration_ms))',
   ttft_ms_sum: 'ifNull(ttft_ms, 0)',
-  ttft_ms_count: 'toInt64(isNotNull(ttft_ms))',
+  ttft_ms_count: 'toInt128(isNotNull(ttft_ms))',
 };
 
+/** A raw row's measure with the type of the rollup column (counts Int128, money Decimal(38, 15)), so the branches union. */
 function rawRowMeasure(name: string): string {
   const special = RAW_ROW[name];
   if (special !== undefined) return `${special} AS ${name}`;
-  return name.startsWith('cost_') || name === 'cache_savings' ? name : `toInt64(${name}) AS ${name}`;
+  return name.startsWith('cost_') || name === 'cache_savings' ? name : `toInt128(${name}) AS ${name}`;
 }
 
-/** The outer sums of the measures, one SELECT item each: `sum(events) AS events`, … */
+/** The outer sums of the measures, one SELECT item each, in types that cannot overflow (`sumSql`): `sum(toInt128(events)) AS events`, … */
 export function measureSums(): string[] {
-  return MEASURE_NAMES.map((m) => `sum(${m}) AS ${m}`);
+  return MEASURE_NAMES.map((m) => `${sumSql(m)} AS ${m}`);
 }
 
 /** What each segment projects besides the measures. */

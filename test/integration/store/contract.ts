@@ -18,7 +18,7 @@ import {
   insertPricedEvents,
 } from '../../../src/store/events.js';
 import { cancellationOf, toEventRow, type UsageEventRow } from '../../../src/store/event-row.js';
-import { eventByIdQuery, rawTotalsQuery, rollupTotalsQuery, type RollupGrain, type TenantTotalsRow } from '../../../src/store/queries/index.js';
+import { eventByIdQuery, rawTotalsQuery, rollupTotalsQuery, ROLLUP_TABLES, type RollupGrain, type TenantTotalsRow } from '../../../src/store/queries/index.js';
 import { parseUsd } from '../../../src/core/money.js';
 import { uniqueName } from '../../support/services.js';
 import { daysAgo, expectedTotals, mixedEvents, pricedEvent } from '../../support/store-fixtures.js';
@@ -202,6 +202,41 @@ FROM numbers({n:UInt64})`,
     expect(raw[0]).toMatchObject({ events: '20000', cost_output: '0.02', cost_total: '0.02' });
   });
 
+  it('sums beyond 64 bits exactly: rollup rows and query-time sums are 128-bit, money sums 256-bit (issue #10, item 3)', async () => {
+    // What ~10^9 maximal events (10^10 tokens each) leave behind, in three rows: two of one key (they merge) and one of another.
+    const wide = await openExtra('tally_contract_wide');
+    await migrate(wide);
+    const day = daysAgo(3, 0).slice(0, 10);
+    const key = { tenant: 'wide', user_id: 'a', group_id: '', agent: '', feature: '', provider: 'openai', model_key: 'openai/gpt-4o', model: 'gpt-4o', api_key_id: '', status: 'ok', priced: true };
+    const big = '4611686018427387904'; // 2^62
+    const rows = [
+      { ...key, events: big, requests: big, input_tokens: big, total_tokens: big, tool_calls: big, cost_input: '90000000000000000000000', cost_total: '90000000000000000000000' },
+      { ...key, events: big, requests: big, input_tokens: big, total_tokens: big, tool_calls: big },
+      { ...key, user_id: 'b', events: '1', requests: '1', cost_input: '90000000000000000000000', cost_total: '90000000000000000000000' },
+    ];
+    const tables: readonly [RollupGrain, string][] = [['daily', day], ['hourly', `${day} 00:00:00`], ['15m', `${day} 00:00:00`]];
+    for (const [grain, bucket] of tables) await wide.sql.insert(ROLLUP_TABLES[grain], rows.map((r) => ({ ...r, bucket })));
+    const expected = { events: '9223372036854775809', requests: '9223372036854775809', input_tokens: '9223372036854775808', total_tokens: '9223372036854775808', tool_calls: '9223372036854775808', cost_input: '180000000000000000000000', cost_total: '180000000000000000000000' };
+    const check = async (): Promise<void> => {
+      for (const [grain] of tables) {
+        const [row] = await wide.sql.query<TenantTotalsRow>(rollupTotalsQuery(grain, { ...WIDE, tenants: ['wide'] }));
+        expect(row, grain).toMatchObject(expected);
+      }
+      const day0 = Date.parse(`${day}T00:00:00Z`);
+      const { rows: summary } = await wide.usage.summary({ scope: 'wide', filters: {}, from: day0, to: day0 + 86_400_000, tz: 'UTC', source: 'auto' });
+      expect(summary[0]).toMatchObject(expected);
+    };
+    await check();
+    for (const [grain] of tables) await wide.sql.command({ sql: `OPTIMIZE TABLE ${ROLLUP_TABLES[grain]} FINAL` });
+    await check();
+
+    // Raw events: three rows of 2^63 tokens (UInt64 holds each) sum past 2^64 without wrapping.
+    const raw = Array.from({ length: 3 }, (_, i) => ({ ...toEventRow(pricedEvent({ tenant: 'wide-raw', eventId: `w-${i}`, occurredAt: `${day}T01:00:00.000Z` })), input_tokens: '9223372036854775808', total_tokens: '9223372036854775808' }));
+    await wide.sql.insert('usage_events', raw);
+    const [rawRow] = await wide.sql.query<TenantTotalsRow>(rawTotalsQuery({ ...WIDE, tenants: ['wide-raw'] }));
+    expect(rawRow).toMatchObject({ events: '3', input_tokens: '27670116110564327424', total_tokens: '27670116110564327424' });
+  });
+
   it('drops duplicate event ids: in the batch, already stored, and on a retried insert', async () => {
     const tenant = 'dupes';
     const events = Array.from({ length: 100 }, (_, i) => pricedEvent({ tenant, eventId: `d-${i}`, occurredAt: daysAgo(1, 23, 59), costs: { input: parseUsd('0.01') } }));
@@ -313,6 +348,11 @@ FROM numbers({n:UInt64})`,
     await store.sql.command({ sql: 'OPTIMIZE TABLE usage_events FINAL' });
     expect(await totals(store, tenant)).toEqual([]);
     expect((await rollupTotals(store, 'daily', tenant))[0]).toMatchObject({ events: '1', cost_total: '3' });
+    // The 15-minute and hourly rollups follow the raw retention; only the daily one keeps long-term history (docs/storage.md).
+    for (const grain of ['15m', 'hourly'] as const) {
+      await store.sql.command({ sql: `OPTIMIZE TABLE ${ROLLUP_TABLES[grain]} FINAL` });
+      expect(await rollupTotals(store, grain, tenant)).toEqual([]);
+    }
 
     const other = await openExtra('tally_contract_ttl');
     await migrate(other);
@@ -324,6 +364,31 @@ FROM numbers({n:UInt64})`,
     });
     for (const t of ttl) expect(t.engine_full).toContain('toIntervalMonth(6)');
     expect((await migrate(other, { retentionMonths: 6 })).retentionUpdated).toEqual([]);
+  });
+
+  it('upgrades a store made before 0004: rollup counts become Int128, data and totals unchanged', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tally-migrations-old-'));
+    try {
+      cpSync(MIGRATIONS_DIR, dir, { recursive: true });
+      rmSync(join(dir, '0004_rollup_wide_counts.sql'));
+      const old = await openExtra('tally_contract_upgrade');
+      await migrate(old, { dir });
+      const columnType = async (): Promise<string | undefined> =>
+        (await old.sql.query<{ type: string }>({ sql: "SELECT type FROM system.columns WHERE database = {db:String} AND table = 'usage_rollup_daily' AND name = 'input_tokens'", params: { db: old.database } }))[0]?.type;
+      expect(await columnType()).toBe('Int64');
+      const tenant = 'upgrade';
+      const events = mixedEvents(tenant, 50, 'u');
+      await insertPricedEvents(old, events);
+      const before = await expectRollupsEqualRaw(old, tenant);
+      const upgraded = await migrate(old);
+      expect(upgraded.applied).toEqual([{ version: 4, name: 'rollup_wide_counts' }]);
+      expect(await columnType()).toBe('Int128');
+      expect(await expectRollupsEqualRaw(old, tenant)).toEqual(before);
+      await insertPricedEvents(old, mixedEvents(tenant, 10, 'v'));
+      expect((await expectRollupsEqualRaw(old, tenant))[0]?.events).toBe('60');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('renders the cluster variant (ON CLUSTER, Replicated engines) as DDL ClickHouse parses', async () => {

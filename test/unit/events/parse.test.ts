@@ -153,7 +153,7 @@ describe('parseEvent: validation', () => {
     expect(r.code).toBe('VALIDATION_FAILED');
     expect(r.errors).toEqual([
       { path: 'event_id', reason: 'must be printable ASCII without spaces' },
-      { path: 'occurred_at', reason: 'is not a real date and time between 1970 and 2299 (check the day of the month, the hour and the offset)' },
+      { path: 'occurred_at', reason: 'is not a real date and time between 1970 and 2105 UTC (check the year, the day of the month, the hour and the offset)' },
       { path: 'tenant', reason: 'must not be empty' },
       { path: 'model', reason: 'must be a string (got 42)' },
       { path: 'usage', reason: 'must be an object (got an array)' },

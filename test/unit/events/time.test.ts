@@ -41,8 +41,12 @@ describe('RFC 3339 timestamps', () => {
 });
 
 describe('stored range', () => {
-  it('refuses instants ClickHouse DateTime64 cannot store (after 2299)', () => {
-    expect(parseTimestamp('2299-12-31T23:59:59.999Z')).toBe(Date.UTC(2299, 11, 31, 23, 59, 59, 999));
-    expect(parseTimestamp('2300-01-01T00:00:00Z')).toBeNull();
+  it('refuses instants a rollup bucket (ClickHouse DateTime, to 2106-02-07) cannot hold: after 2105 (issue #10: 2120, 2200 and 2299 were stored inconsistently)', () => {
+    expect(parseTimestamp('2105-12-31T23:59:59.999Z')).toBe(Date.UTC(2105, 11, 31, 23, 59, 59, 999));
+    expect(parseTimestamp('2106-01-01T00:00:00Z')).toBeNull();
+    expect(parseTimestamp('2120-01-01T00:00:00Z')).toBeNull();
+    expect(parseTimestamp('2299-12-31T23:59:59.999Z')).toBeNull();
+    expect(parseTimestamp('1970-01-01T00:00:00Z')).toBe(0);
+    expect(parseTimestamp('1969-12-31T23:59:59.999Z')).toBeNull();
   });
 });

@@ -16,7 +16,12 @@ const edgeValue = fc.oneof(
     '2026-01-31T12:00:00Z', '2026-01-31 12:00:00.123456789+05:30', '2026-02-29T00:00:00Z', '2028-02-29T00:00:00Z', '2026-13-01T00:00:00Z',
     '1969-12-31T23:59:59Z', '2026-01-31T24:00:00Z', '2026-01-31T12:00:00', '0.5', '1e-7', '-1', '1.', 'abc', 'id with space', 'ключ',
     0, -0, 1, -1, 1.5, 1e21, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2, Infinity, NaN, true, false, null,
+    // Issue #10: the store's limits (counts, seconds, money, well-formed text).
+    1_000_000, 1_000_001, 1e7, 1e7 + 0.5, 1e9, 1e9 + 1, 1e16, 1e30, 1e-16, 4294967296, '1e30', '1000000000', '1000000000.1', '0.000000000000001', '0.0000000000000001',
+    'x\ud800y', '\udc00', '😀',
   ),
+  fc.constant({ ['k\ud800']: 'v' }),
+  fc.constant({ nested: { deep: ['ok', 'x\udbff'] } }),
   fc.constant({}),
   fc.constant([]),
   fc.dictionary(fc.constantFrom('', 'team', 'k'.repeat(129), 'env'), fc.oneof(fc.string({ maxLength: 3 }), fc.constant('v'.repeat(1025)), fc.integer()), { maxKeys: 3 }),

@@ -6,19 +6,19 @@ import { describe, expect, it } from 'vitest';
 import { dimensionExpr, globToRe2, maxOffsetsQuery, sumsQuery, tenantsQuery } from '../../../src/store/queries/counter-source.js';
 
 const SUMS_COLUMNS = `    intDiv(toUnixTimestamp64Milli(occurred_at) - {from_ms:Int64}, {step:Int64}) AS bucket,
-    toString(sumIf(cost_total, sign = 1)) AS cost,
-    toString(sumIf(total_tokens, sign = 1)) AS tokens,
-    toString(sumIf(requests, sign = 1)) AS requests,
-    toString(sumIf(input_tokens, sign = 1)) AS t_input,
-    toString(sumIf(cached_input_tokens, sign = 1)) AS t_cached_input,
-    toString(sumIf(cache_write_5m_tokens, sign = 1)) AS t_cache_write_5m,
-    toString(sumIf(cache_write_1h_tokens, sign = 1)) AS t_cache_write_1h,
-    toString(sumIf(output_tokens, sign = 1)) AS t_output,
-    toString(sumIf(reasoning_tokens, sign = 1)) AS t_reasoning,
-    toString(sumIf(audio_input_tokens, sign = 1)) AS t_audio_input,
-    toString(sumIf(audio_output_tokens, sign = 1)) AS t_audio_output,
-    toString(sumIf(image_input_tokens, sign = 1)) AS t_image_input,
-    toString(sumIf(image_output_tokens, sign = 1)) AS t_image_output`;
+    toString(sumIf(toDecimal256(cost_total, 15), sign = 1)) AS cost,
+    toString(sumIf(toUInt128(total_tokens), sign = 1)) AS tokens,
+    toString(sumIf(toUInt128(requests), sign = 1)) AS requests,
+    toString(sumIf(toUInt128(input_tokens), sign = 1)) AS t_input,
+    toString(sumIf(toUInt128(cached_input_tokens), sign = 1)) AS t_cached_input,
+    toString(sumIf(toUInt128(cache_write_5m_tokens), sign = 1)) AS t_cache_write_5m,
+    toString(sumIf(toUInt128(cache_write_1h_tokens), sign = 1)) AS t_cache_write_1h,
+    toString(sumIf(toUInt128(output_tokens), sign = 1)) AS t_output,
+    toString(sumIf(toUInt128(reasoning_tokens), sign = 1)) AS t_reasoning,
+    toString(sumIf(toUInt128(audio_input_tokens), sign = 1)) AS t_audio_input,
+    toString(sumIf(toUInt128(audio_output_tokens), sign = 1)) AS t_audio_output,
+    toString(sumIf(toUInt128(image_input_tokens), sign = 1)) AS t_image_input,
+    toString(sumIf(toUInt128(image_output_tokens), sign = 1)) AS t_image_output`;
 
 const FENCE_CUT =
   "(source_topic = '' OR (indexOf(arrayZip({fence_topics:Array(String)}, {fence_partitions:Array(Int32)}), (source_topic, source_partition)) AS fence_at) > 0 AND source_offset <= arrayElement({fence_offsets:Array(Int64)}, fence_at))";

@@ -2,7 +2,7 @@ SELECT
     grouping(key) = 1 AS is_total,
     model_key AS key,
     count() AS events,
-    sum(requests) AS requests,
+    sum(toUInt128(requests)) AS requests,
     sumMap(map(status, toUInt64(1))) AS statuses,
     count(duration_ms) AS duration_count,
     quantilesExactInclusive(0.5, 0.95, 0.99)(duration_ms) AS duration_q,

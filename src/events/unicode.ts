@@ -1,0 +1,79 @@
+/**
+ * Well-formed Unicode text. A JavaScript string may hold a lone UTF-16
+ * surrogate (JSON `"\ud800"` parses into one), but no UTF-8 text can: the
+ * store refuses such a row (ClickHouse: "missing second part of surrogate
+ * pair") or keeps bytes that are not UTF-8 at all (a lone low surrogate).
+ * So every string of an event — fields, metadata, and every key and string
+ * value inside `usage` and `extra` — must be well-formed, and the edge says
+ * where one is not.
+ */
+
+/** A high surrogate not followed by a low one, or a low surrogate not preceded by a high one. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** Any surrogate code unit: the cheap test that rules out almost every string. */
+const SURROGATE = /[\ud800-\udfff]/;
+
+/** The reason given for a string that is not well-formed. */
+export const LONE_SURROGATE_REASON = 'must be valid Unicode text: it contains a lone UTF-16 surrogate (e.g. "\\ud800" without its pair), which no UTF-8 text can hold';
+/** The reason given for a key that is not well-formed. */
+const KEY_REASON = 'is a key that is not valid Unicode text: it contains a lone UTF-16 surrogate, which no UTF-8 text can hold';
+
+/** Whether `s` is well-formed UTF-16 (no lone surrogate). */
+export function isWellFormed(s: string): boolean {
+  return !SURROGATE.test(s) || !LONE_SURROGATE.test(s);
+}
+
+/** Whether every key and string value under `value` is well-formed (no paths built: the common case). */
+function allWellFormed(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (!isWellFormed(v)) return false;
+    } else if (Array.isArray(v)) {
+      for (const item of v) if (typeof item === 'object' || typeof item === 'string') stack.push(item);
+    } else if (typeof v === 'object' && v !== null) {
+      const o = v as Record<string, unknown>;
+      for (const key in o) {
+        if (!isWellFormed(key)) return false;
+        const child = o[key];
+        if (typeof child === 'object' || typeof child === 'string') stack.push(child);
+      }
+    }
+  }
+  return true;
+}
+
+/** Where text is not well-formed: the path below the walked value, as segments, and why. */
+export interface MalformedText {
+  readonly segments: readonly (string | number)[];
+  readonly reason: string;
+}
+
+/**
+ * The first key or string value under `value` that is not well-formed (its
+ * path below `value` as segments, for `formatPath`), or null. Walks with an
+ * explicit stack, so nesting depth cannot overflow it; paths are built only
+ * once something is wrong.
+ */
+export function malformedText(value: unknown): MalformedText | null {
+  if (allWellFormed(value)) return null;
+  const stack: [unknown, (string | number)[]][] = [[value, []]];
+  while (stack.length > 0) {
+    const [v, segments] = stack.pop() as [unknown, (string | number)[]];
+    if (typeof v === 'string') {
+      if (!isWellFormed(v)) return { segments, reason: LONE_SURROGATE_REASON };
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], [...segments, i]]);
+    } else if (typeof v === 'object' && v !== null) {
+      const o = v as Record<string, unknown>;
+      const keys = Object.keys(o);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const key = keys[i] as string;
+        if (!isWellFormed(key)) return { segments: [...segments, key], reason: KEY_REASON };
+        stack.push([o[key], [...segments, key]]);
+      }
+    }
+  }
+  return null;
+}

@@ -1,0 +1,210 @@
+/**
+ * Rollups against raw events, key by key: what each rollup row should hold
+ * (the current version of every event in `usage_events`, read with FINAL and
+ * `sign = 1`, summed as the materialized views sum it) minus what it holds.
+ * A non-zero difference is what a crash between the raw insert and a view's
+ * insert left behind (issue #10, item 1), or a duplicate that reached the
+ * rollups past the dedupe; inserting the difference rows into the
+ * SummingMergeTree rollup makes it equal to raw again, exactly, with no
+ * delete.
+ *
+ * Which buckets are compared: those of raw rows processed since an instant
+ * (every physical row, cancellations included, so every bucket a write could
+ * have touched), or every bucket; never a bucket before the retention
+ * horizon, where raw events may already be gone by TTL while the rollups —
+ * the daily one by design — keep them.
+ */
+import type { SqlExecutor, SqlQuery } from '../types.js';
+import { MEASURE_NAMES, sumSql } from './measures.js';
+import { ROLLUP_TABLES, type RollupGrain } from './grain.js';
+import { dateTime64Param, type Instant } from './time.js';
+
+/** The key columns of every rollup, in table order. */
+export const ROLLUP_KEY: readonly string[] = ['tenant', 'bucket', 'user_id', 'group_id', 'agent', 'feature', 'provider', 'model_key', 'model', 'api_key_id', 'status', 'priced'];
+
+/** Measures compared exactly; the Float64 latency sums only follow (their sums differ by rounding with the order of addition). */
+export const EXACT_MEASURES: readonly string[] = MEASURE_NAMES.filter((m) => m !== 'duration_ms_sum' && m !== 'ttft_ms_sum');
+
+const GRAINS: readonly RollupGrain[] = ['15m', 'hourly', 'daily'];
+
+/** The bucket of a raw event in each rollup, exactly as its materialized view computes it. */
+const BUCKET_OF: Readonly<Record<RollupGrain, string>> = {
+  '15m': "toStartOfFifteenMinutes(toDateTime(occurred_at, 'UTC'))",
+  hourly: "toStartOfHour(toDateTime(occurred_at, 'UTC'))",
+  daily: 'toDate(occurred_at)',
+};
+
+/** Per-key measures over current raw events, in the rollup's wide types. */
+const RAW_MEASURE: Readonly<Record<string, string>> = {
+  events: 'toInt128(count())',
+  unpriced_events: 'toInt128(countIf(NOT priced))',
+  error_events: "toInt128(countIf(status = 'error'))",
+  duration_ms_sum: 'sum(ifNull(duration_ms, 0))',
+  duration_ms_count: 'toInt128(count(duration_ms))',
+  ttft_ms_sum: 'sum(ifNull(ttft_ms, 0))',
+  ttft_ms_count: 'toInt128(count(ttft_ms))',
+};
+
+export interface CompareRange {
+  /** Compare only the buckets of raw rows processed at or after this instant; null: every bucket. */
+  readonly since: Instant | null;
+  /** Compare only buckets starting at or after this instant (a UTC day boundary: the retention horizon). */
+  readonly horizon: Instant;
+}
+
+export interface RollupDifferenceInput extends CompareRange {
+  /** The tenants compared (those phase 1 flagged on this day). */
+  readonly tenants: readonly string[];
+  /** The UTC day compared, `YYYY-MM-DD`. */
+  readonly day: string;
+}
+
+const HORIZON = "{horizon:DateTime64(3, 'UTC')}";
+const SINCE = "{since:DateTime64(3, 'UTC')}";
+/** (tenant, UTC day) pairs with raw rows processed since `since`: every physical row, cancellations included. */
+const TOUCHED_DAYS = `SELECT DISTINCT tenant, toDate(occurred_at) FROM usage_events WHERE processed_at >= ${SINCE} AND occurred_at >= ${HORIZON}`;
+
+function rangeParams(input: CompareRange): Record<string, string> {
+  return { horizon: dateTime64Param(input.horizon, 'horizon'), ...(input.since === null ? {} : { since: dateTime64Param(input.since, 'since') }) };
+}
+
+/** A measure's native sum over current raw events (exact within one tenant and day, where phase 1 compares them). */
+const RAW_TOTAL: Readonly<Record<string, string>> = {
+  events: 'count()',
+  unpriced_events: 'countIf(NOT priced)',
+  error_events: "countIf(status = 'error')",
+  duration_ms_count: 'count(duration_ms)',
+  ttft_ms_count: 'count(ttft_ms)',
+};
+
+/**
+ * Phase 1: the (tenant, UTC day) pairs where a rollup may differ from raw
+ * events, per rollup (`d15m`, `dhourly`, `ddaily`). Per pair it compares
+ * every exact measure's total and a fingerprint of where the events sit:
+ * Σ events × cityHash64(rollup key), modulo 2^64 — an event counted under
+ * another key, or missing from one key and doubled in another, changes it.
+ * No grouping by key, so it reads each table once, in little memory; phase 2
+ * (`rollupDifferenceQuery`) then compares the flagged pairs key by key.
+ */
+export function rollupMismatchQuery(input: CompareRange): SqlQuery {
+  const dims = ROLLUP_KEY.filter((c) => c !== 'bucket' && c !== 'tenant');
+  const hashOf = (bucket: string): string => `cityHash64(tenant, ${bucket}, ${dims.join(', ')})`;
+  const rawWhere = ['sign = 1', `occurred_at >= ${HORIZON}`, ...(input.since === null ? [] : [`(tenant, toDate(occurred_at)) IN (${TOUCHED_DAYS})`])];
+  const raw = [
+    'tenant',
+    'toDate(occurred_at) AS day',
+    ...GRAINS.map((g) => `sumWithOverflow(${hashOf(BUCKET_OF[g])}) AS fp_${g}`),
+    ...EXACT_MEASURES.map((m) => `${RAW_TOTAL[m] ?? `sum(${m})`} AS ${m}`),
+  ];
+  const rollup = (g: RollupGrain): string => {
+    const where = [
+      g === 'daily' ? `bucket >= toDate(${HORIZON})` : `bucket >= ${HORIZON}`,
+      ...(input.since === null ? [] : [`(tenant, toDate(bucket)) IN (${TOUCHED_DAYS})`]),
+    ];
+    const select = [
+      'tenant',
+      `${g === 'daily' ? 'bucket' : 'toDate(bucket)'} AS day`,
+      `sumWithOverflow(toUInt64(toInt64(events)) * ${hashOf('bucket')}) AS x${g}_fp`,
+      ...EXACT_MEASURES.map((m) => `sum(${m}) AS x${g}_${m}`),
+    ];
+    return `(
+    SELECT
+        ${select.join(',\n        ')}
+    FROM ${ROLLUP_TABLES[g]}
+    WHERE ${where.join('\n      AND ')}
+    GROUP BY tenant, day
+) AS x${g}`;
+  };
+  const differs = (g: RollupGrain): string => [`r.fp_${g} != x${g}_fp`, ...EXACT_MEASURES.map((m) => `r.${m} != x${g}_${m}`)].join(' OR ');
+  const sql = `SELECT
+    tenant,
+    toString(day) AS day,
+${GRAINS.map((g) => `    (${differs(g)}) AS d${g}`).join(',\n')}
+FROM
+(
+    SELECT
+        ${raw.join(',\n        ')}
+    FROM usage_events FINAL
+    WHERE ${rawWhere.join('\n      AND ')}
+    GROUP BY tenant, day
+) AS r
+${GRAINS.map((g) => `FULL OUTER JOIN ${rollup(g)} USING (tenant, day)`).join('\n')}
+WHERE ${GRAINS.map((g) => `d${g}`).join(' OR ')}
+ORDER BY tenant, day`;
+  return { sql, params: rangeParams(input) };
+}
+
+/**
+ * Phase 2: one row per rollup key of some tenants on one UTC day whose rollup
+ * sums differ from raw: the key columns and every measure as raw − rollup
+ * (the row to insert to make them equal), summed in types that cannot
+ * overflow.
+ */
+export function rollupDifferenceQuery(grain: RollupGrain, input: RollupDifferenceInput): SqlQuery {
+  const bucket = BUCKET_OF[grain];
+  const dims = ROLLUP_KEY.filter((c) => c !== 'bucket' && c !== 'tenant');
+  const touched =
+    input.since === null
+      ? null
+      : `SELECT DISTINCT tenant, ${bucket} FROM usage_events WHERE tenant IN {tenants:Array(String)} AND toDate(occurred_at) = {day:Date} AND processed_at >= ${SINCE}`;
+  // Tenant and day lead the raw sort key: both prune.
+  const rawWhere = ['tenant IN {tenants:Array(String)}', 'toDate(occurred_at) = {day:Date}', 'sign = 1', `occurred_at >= ${HORIZON}`];
+  const rollupWhere = ['tenant IN {tenants:Array(String)}', grain === 'daily' ? 'bucket = {day:Date}' : 'toDate(bucket) = {day:Date}', grain === 'daily' ? `bucket >= toDate(${HORIZON})` : `bucket >= ${HORIZON}`];
+  if (touched !== null) {
+    rawWhere.push(`(tenant, ${bucket}) IN (${touched})`);
+    rollupWhere.push(`(tenant, bucket) IN (${touched})`);
+  }
+  const keyList = ROLLUP_KEY.join(', ');
+  const rawSelect = ['tenant', `${bucket} AS bucket`, ...dims, ...MEASURE_NAMES.map((m) => `${RAW_MEASURE[m] ?? sumSql(m)} AS ${m}`)];
+  const rollupSelect = [...ROLLUP_KEY, ...MEASURE_NAMES.map((m) => `${sumSql(m)} AS ${m}`)];
+  const indent = (items: readonly string[], n: number): string => items.map((s) => `${' '.repeat(n)}${s}`).join(',\n');
+  const sql = `SELECT
+${indent([...ROLLUP_KEY, ...MEASURE_NAMES.map((m) => `r.${m} - o.${m} AS ${m}`)], 4)}
+FROM
+(
+    SELECT
+${indent(rawSelect, 8)}
+    FROM usage_events FINAL
+    WHERE ${rawWhere.join('\n      AND ')}
+    GROUP BY ${keyList}
+) AS r
+FULL OUTER JOIN
+(
+    SELECT
+${indent(rollupSelect, 8)}
+    FROM ${ROLLUP_TABLES[grain]}
+    WHERE ${rollupWhere.join('\n      AND ')}
+    GROUP BY ${keyList}
+) AS o
+USING (${keyList})
+WHERE ${EXACT_MEASURES.map((m) => `r.${m} != o.${m}`).join('\n   OR ')}
+ORDER BY ${keyList}`;
+  return { sql, params: { tenants: [...input.tenants], day: input.day, ...rangeParams(input) } };
+}
+
+/** The last checkpoint of the rollups (argMax by when it was written), or no row. */
+export function lastCheckpointQuery(): SqlQuery {
+  return {
+    sql: `SELECT
+    argMax(safe_before, (written_at, safe_before)) AS last_safe_before,
+    argMax(clean, (written_at, safe_before)) AS last_clean,
+    argMax(writer, (written_at, safe_before)) AS last_writer,
+    max(written_at) AS last_written_at
+FROM rollup_checkpoints
+HAVING count() > 0`,
+  };
+}
+
+/** The definition of usage_events, whose TTL says how long raw events are kept. */
+export function rawRetentionQuery(): SqlQuery {
+  return {
+    sql: "SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = 'usage_events'",
+  };
+}
+
+/** Months raw events are kept (the TTL of usage_events), or null when the table has none. */
+export async function rawRetentionMonths(sql: Pick<SqlExecutor, 'query'>): Promise<number | null> {
+  const [row] = await sql.query<{ engine_full: string }>(rawRetentionQuery());
+  const months = /toIntervalMonth\((\d+)\)/.exec(row?.engine_full ?? '')?.[1];
+  return months === undefined ? null : Number(months);
+}

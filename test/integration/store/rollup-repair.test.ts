@@ -1,0 +1,190 @@
+/**
+ * store.rollups: a rollup short of events the raw table holds (what a crash
+ * between chDB's raw part and a view's part leaves, issue #10 item 1) is
+ * found by `compare` and made equal to raw, key by key, by `repair`; the
+ * checkpoint says how far back a comparison must look.
+ *
+ * The crash is reproduced by detaching a rollup's materialized view around
+ * an insert: the raw part is written, the view's part is not — the state a
+ * SIGKILL between the two leaves (the kill test in test/integration/embedded
+ * does it with real kills).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createChdbStore } from '../../../src/store/chdb/store.js';
+import { migrate } from '../../../src/store/migrate.js';
+import type { insertPricedEvents } from '../../../src/store/events.js';
+import { rawTotalsQuery, rollupTotalsQuery, ROLLUP_TABLES, type RollupGrain, type TenantTotalsRow } from '../../../src/store/queries/index.js';
+import { retentionHorizon } from '../../../src/store/operations/rollups-sql.js';
+import type { AnalyticsStore } from '../../../src/store/types.js';
+import { parseUsd } from '../../../src/core/money.js';
+import { daysAgo, mixedEvents, pricedEvent } from '../../support/store-fixtures.js';
+import { uniqueName } from '../../support/services.js';
+import { expectSameTotals } from './dataset.js';
+
+const GRAINS: readonly RollupGrain[] = ['15m', 'hourly', 'daily'];
+const dataDir = mkdtempSync(join(tmpdir(), 'tally-rollup-repair-'));
+const RANGE = { from: daysAgo(30, 0), to: daysAgo(-2, 0) };
+let store: AnalyticsStore;
+
+beforeAll(async () => {
+  store = await createChdbStore({ dataDir, database: uniqueName('tally_repair') });
+  await migrate(store);
+});
+afterAll(async () => {
+  await store.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** Inserts with the views of `grains` detached: raw gets the rows, those rollups do not. */
+async function insertWithoutViews(grains: readonly RollupGrain[], events: Parameters<typeof insertPricedEvents>[1]): Promise<void> {
+  for (const g of grains) await store.sql.command({ sql: `DETACH TABLE ${ROLLUP_TABLES[g]}_mv` });
+  try {
+    await store.events.insert(events);
+  } finally {
+    for (const g of grains) await store.sql.command({ sql: `ATTACH TABLE ${ROLLUP_TABLES[g]}_mv` });
+  }
+}
+
+async function expectRollupsEqualRaw(tenant: string): Promise<TenantTotalsRow[]> {
+  const raw = await store.sql.query<TenantTotalsRow>(rawTotalsQuery({ ...RANGE, tenants: [tenant] }));
+  for (const grain of GRAINS) expectSameTotals(await store.sql.query<TenantTotalsRow>(rollupTotalsQuery(grain, { ...RANGE, tenants: [tenant] })), raw);
+  return raw;
+}
+
+describe('store.rollups', () => {
+  it('finds a rollup short of events, repairs it to equal raw key by key, and then finds nothing', async () => {
+    const tenant = 'short';
+    await store.events.insert(mixedEvents(tenant, 200, 'ok'));
+    const clean = await store.rollups.compare({ since: null });
+    expect(clean.tables.map((t) => t.keys)).toEqual([0, 0, 0]);
+
+    const lost = mixedEvents(tenant, 37, 'lost');
+    await insertWithoutViews(['hourly', 'daily'], lost);
+    const found = await store.rollups.compare({ since: null });
+    const lostCost = lost.reduce((s, p) => s + p.pricing.total, 0n);
+    expect(found.tables.find((t) => t.grain === '15m')).toMatchObject({ keys: 0, events: 0n });
+    for (const grain of ['hourly', 'daily'] as const) {
+      const t = found.tables.find((x) => x.grain === grain);
+      expect(t?.keys).toBeGreaterThan(0);
+      expect(t).toMatchObject({ events: 37n, cost: expect.any(String) });
+      expect(parseUsd(t?.cost ?? '0')).toBe(lostCost);
+    }
+
+    const repaired = await store.rollups.repair({ since: null });
+    expect(repaired.tables.map((t) => t.events)).toEqual([0n, 37n, 37n]);
+    expect((await store.rollups.compare({ since: null })).tables.map((t) => t.keys)).toEqual([0, 0, 0]);
+    expect((await expectRollupsEqualRaw(tenant))[0]?.events).toBe('237');
+    // Still equal once the rollups merged the repair rows into their keys.
+    for (const grain of GRAINS) await store.sql.command({ sql: `OPTIMIZE TABLE ${ROLLUP_TABLES[grain]} FINAL` });
+    expect((await expectRollupsEqualRaw(tenant))[0]?.events).toBe('237');
+  });
+
+  it('subtracts a duplicate that reached the rollups (raw keeps one copy under FINAL)', async () => {
+    const tenant = 'dup';
+    const event = pricedEvent({ tenant, eventId: 'twice', occurredAt: daysAgo(1, 10), costs: { input: parseUsd('0.5') } });
+    await store.events.insert([event]);
+    await store.events.insert([event], { rowVersion: 2 }); // another token: past the insert dedupe, into every rollup
+    const found = await store.rollups.compare({ since: null });
+    expect(found.tables.map((t) => t.events)).toEqual([-1n, -1n, -1n]);
+    await store.rollups.repair({ since: null });
+    expect((await expectRollupsEqualRaw(tenant))[0]).toMatchObject({ events: '1', cost_total: '0.5' });
+  });
+
+  it('finds an event counted under another key even when every total of the day agrees (the key fingerprint)', async () => {
+    const tenant = 'moved';
+    const at = daysAgo(1, 9);
+    const a = pricedEvent({ tenant, eventId: 'm-a', userId: 'alice', occurredAt: at, tokens: { input: 100 }, costs: { input: parseUsd('0.01') } });
+    const b = pricedEvent({ tenant, eventId: 'm-b', userId: 'bob', occurredAt: at, tokens: { input: 100 }, costs: { input: parseUsd('0.01') } });
+    await insertWithoutViews(['hourly'], [a]); // hourly: alice's event missing
+    await store.events.insert([b]);
+    // bob's event once more, in the hourly rollup only:
+    await store.sql.insert(ROLLUP_TABLES.hourly, [{ tenant, bucket: `${at.slice(0, 13).replace('T', ' ')}:00:00`, user_id: 'bob', group_id: '', agent: '', feature: '', provider: 'openai', model_key: 'openai/gpt-4o', model: 'gpt-4o', api_key_id: '', status: 'ok', priced: true, events: 1, requests: 1, input_tokens: 100, total_tokens: 100, cost_input: '0.01', cost_total: '0.01' }]);
+    // Hourly totals of the day now equal raw (alice −1, bob +1); only where the event sits differs.
+    const [rawDay] = await store.sql.query<TenantTotalsRow>(rawTotalsQuery({ ...RANGE, tenants: [tenant] }));
+    const [hourlyDay] = await store.sql.query<TenantTotalsRow>(rollupTotalsQuery('hourly', { ...RANGE, tenants: [tenant] }));
+    expect(hourlyDay?.events).toBe(rawDay?.events);
+    expect(hourlyDay?.cost_total).toBe(rawDay?.cost_total);
+    const found = await store.rollups.compare({ since: null });
+    expect(found.tables.find((t) => t.grain === 'hourly')).toMatchObject({ keys: 2, events: 0n, cost: '0' });
+    await store.rollups.repair({ since: null });
+    expect((await store.rollups.compare({ since: null })).tables.map((t) => t.keys)).toEqual([0, 0, 0]);
+  });
+
+  it('with `since`, compares only the buckets of raw rows processed since then', async () => {
+    const tenant = 'window';
+    const old = pricedEvent({ tenant, eventId: 'w-old', occurredAt: daysAgo(5, 3), costs: { input: parseUsd('1') } });
+    await insertWithoutViews(['daily'], [old]);
+    const mark = new Date();
+    await new Promise((r) => setTimeout(r, 5));
+    const recent = pricedEvent({ tenant, eventId: 'w-new', occurredAt: daysAgo(2, 3), costs: { input: parseUsd('2') } });
+    await insertWithoutViews(['daily'], [recent]);
+    const windowed = await store.rollups.compare({ since: mark });
+    expect(windowed.tables.find((t) => t.grain === 'daily')).toMatchObject({ keys: 1, events: 1n, cost: '2' });
+    expect((await store.rollups.compare({ since: null })).tables.find((t) => t.grain === 'daily')).toMatchObject({ events: 2n, cost: '3' });
+    await store.rollups.repair({ since: null });
+    expect((await expectRollupsEqualRaw(tenant))[0]).toMatchObject({ events: '2', cost_total: '3' });
+  });
+
+  it('never compares buckets before the raw retention horizon, where the daily rollup keeps what TTL removed', async () => {
+    const now = Date.parse('2026-03-15T12:00:00Z');
+    expect(retentionHorizon(now, 13).toISOString()).toBe('2025-02-17T00:00:00.000Z');
+    expect(retentionHorizon(now, null).getTime()).toBe(0);
+    const tenant = 'ancient';
+    await store.events.insert([pricedEvent({ tenant, eventId: 'a-1', occurredAt: daysAgo(800), costs: { input: parseUsd('3') } })]);
+    await store.sql.command({ sql: 'OPTIMIZE TABLE usage_events FINAL' });
+    const found = await store.rollups.compare({ since: null });
+    expect(found.horizon.getTime()).toBeGreaterThan(Date.parse(daysAgo(800)));
+    await store.rollups.repair({ since: null });
+    const [daily] = await store.sql.query<TenantTotalsRow>(rollupTotalsQuery('daily', { from: daysAgo(900, 0), to: daysAgo(-1, 0), tenants: [tenant] }));
+    expect(daily).toMatchObject({ events: '1', cost_total: '3' });
+  });
+
+  it('checkpoints: none on a new store; safe_before stays before an unfinished insert; clean only when stopped idle', async () => {
+    const other = await createChdbStore({ dataDir, database: uniqueName('tally_checkpoint') });
+    try {
+      await migrate(other);
+      expect(await other.rollups.lastCheckpoint()).toBeNull();
+      const t0 = Date.now();
+      const first = await other.rollups.checkpoint('test');
+      expect(first.clean).toBe(false);
+      expect(first.safeBefore.getTime()).toBeGreaterThanOrEqual(t0);
+      expect(await other.rollups.lastCheckpoint()).toMatchObject({ writer: 'test', clean: false, safeBefore: first.safeBefore });
+
+      // An insert in flight holds the checkpoint back to its rows' processed_at.
+      const inflight = other.events.insert(mixedEvents('cp', 2000, 'cp'));
+      await new Promise((r) => setImmediate(r));
+      const during = await other.rollups.checkpoint('test');
+      await inflight;
+      expect(during.safeBefore.getTime()).toBeLessThan(during.writtenAt.getTime() + 1);
+      const stored = await other.sql.query<{ p: string }>({ sql: "SELECT toString(min(processed_at)) AS p FROM usage_events WHERE tenant = 'cp'" });
+      expect(during.safeBefore.getTime()).toBeLessThanOrEqual(Date.parse(`${stored[0]?.p.replace(' ', 'T')}Z`));
+
+      const last = await other.rollups.checkpoint('test', { final: true });
+      expect(last.clean).toBe(true);
+      expect(await other.rollups.lastCheckpoint()).toMatchObject({ clean: true });
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('a failed insert keeps the checkpoint before it (its raw part may lack a view part) and the stop unclean', async () => {
+    const other = await createChdbStore({ dataDir, database: uniqueName('tally_failed') });
+    try {
+      await migrate(other);
+      const bad = { ...pricedEvent({ tenant: 'f', eventId: 'f-1' }) };
+      const before = Date.now();
+      await other.sql.command({ sql: 'DETACH TABLE usage_events' });
+      await expect(other.events.insert([bad])).rejects.toThrow();
+      await other.sql.command({ sql: 'ATTACH TABLE usage_events' });
+      const mark = await other.rollups.checkpoint('test', { final: true });
+      expect(mark.clean).toBe(false);
+      expect(mark.safeBefore.getTime()).toBeLessThanOrEqual(before + 1000);
+      expect(mark.safeBefore.getTime()).toBeGreaterThanOrEqual(before - 1000);
+    } finally {
+      await other.close();
+    }
+  });
+});
