@@ -64,6 +64,7 @@ export const ENV_MAP: Readonly<Record<string, EnvBinding>> = {
   TALLY_PRICE_FILES: { path: ['pricing', 'priceFiles'], parse: list },
   TALLY_REPORTED_COST: { path: ['pricing', 'reportedCost'], parse: text },
   TALLY_DEDUP_WINDOW_HOURS: { path: ['budgets', 'dedupWindowHours'], parse: num },
+  TALLY_OUTAGE_POLICY: { path: ['budgets', 'outagePolicy'], parse: text },
 };
 
 export interface LoadOptions {

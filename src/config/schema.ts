@@ -172,6 +172,19 @@ export const configSchema = z.object({
       /** Seconds an unsettled reservation holds its estimate. Default 300. */
       reservationTtlSeconds: positiveInt.default(300),
       /**
+       * What quota checks, reservations and statuses answer while the counters
+       * they read were lost (Redis flushed or restarted empty) and are being
+       * rebuilt from the analytics store: `store` waits for the rebuild (the
+       * store's totals) up to outageWaitMs, then 503; `closed` answers 503 with
+       * Retry-After at once; `open` answers from the counters as they are (the
+       * spend since the loss). Default store. Env TALLY_OUTAGE_POLICY.
+       */
+      outagePolicy: z.enum(['store', 'closed', 'open']).default('store'),
+      /** With outagePolicy `store`: how long a check waits for the rebuild before answering 503, ms. Default 5000. */
+      outageWaitMs: positiveInt.default(5_000),
+      /** How often each process looks for a lost counter store (missing epoch markers), ms; 0: only when a call finds one. Default 5000. */
+      epochProbeMs: z.number().int().min(0).default(5_000),
+      /**
        * Budgets created at start when missing (same shape as POST /v1/budgets,
        * validated when seeded). Scopes use the event's names (`user_id`,
        * `api_key_id`); the legacy `user` and `api_key` are read until 0.3, with

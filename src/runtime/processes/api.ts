@@ -60,7 +60,7 @@ export async function startApi(ctx: ProcessContext, options: ApiProcessOptions =
   return starting(logger, steps, async () => {
     kafka = await openKafkaIngest({ config, logger, metrics });
     store ??= await openStore(config, logger);
-    budgets = await buildBudgets({ config, store, logger, metrics, pricer: buildPricer(config), ...(options.budgets ? { overrides: options.budgets } : {}) });
+    budgets = await buildBudgets({ config, store, logger, metrics, health, pricer: buildPricer(config), ...(options.budgets ? { overrides: options.budgets } : {}) });
     app = await createApp({
       logger: component(logger, 'http'), metrics, health, keyring: new ApiKeyring(config.api.keys), openAccess: false, bodyLimitBytes: config.api.bodyLimitBytes,
       services: {
