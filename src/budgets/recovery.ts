@@ -246,8 +246,10 @@ export class CounterRecovery implements EngineRecovery {
     let marked = false;
     try {
       const wanted = new Set(mine);
-      const slots: Slot[] = (await reconcileTenants(engine, this.options.source)).filter((t) => wanted.has(counters.keys.region(t)));
-      if (wanted.has(counters.keys.region(null))) slots.push(null);
+      const tenants = await reconcileTenants(engine, this.options.source);
+      const slots: Slot[] = tenants.filter((t) => wanted.has(counters.keys.region(t)));
+      // The global slot counts every tenant's events: with none stored, there is nothing to rebuild there either.
+      if (tenants.length > 0 && wanted.has(counters.keys.region(null))) slots.push(null);
       for (const slot of slots) {
         if (this.stopped) return;
         await this.rebuild(slot);
