@@ -6,9 +6,12 @@
  * `refreshMs` (then re-read in the background while the old answer serves),
  * and re-read at once after the broker refused a batch as too large.
  */
-import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import kafkajs, { type Admin } from 'kafkajs';
 import { errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+
+// kafkajs is CommonJS; Node's ESM loader does not see this export by name (vitest does).
+const { ConfigResourceTypes } = kafkajs;
 
 /** The broker's default `message.max.bytes`: used when the topic's config cannot be read. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
