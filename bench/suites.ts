@@ -2,6 +2,7 @@
 import { runCliBench } from './cli.js';
 import { runPipelineBench } from './pipeline.js';
 import { runPricingBench } from './pricing.js';
+import { runProducerBench } from './producer.js';
 import { runQueriesBench } from './queries.js';
 import { runQuotaBench } from './quota.js';
 
@@ -16,5 +17,6 @@ export const BENCHMARKS: readonly Benchmark[] = [
   { name: 'quota', description: 'quota check and reserve+settle on the local Redis from separate generator processes: p50/p99 at 1,000/s, max ops/s with 64 callers', run: runQuotaBench },
   { name: 'queries', description: 'analytics service over 10M events in chDB (and ClickHouse with CLICKHOUSE_URL): p50/p99 of summary, by model by day, top-20 users over 30 days', run: runQueriesBench },
   { name: 'pricing', description: 'events/s for validate+normalize+price and for normalize+price alone, one core', run: runPricingBench },
+  { name: 'producer', description: 'Kafka producer before and after issue 18 (plain with size pre-check and deadline; idempotent, one send at a time): events/s and CPU per 1,000 events with 1 and 4 senders', run: runProducerBench },
   { name: 'cli', description: 'start-up of the tally command: wall and CPU of --help, --version and price of one event, compiled (dist/) vs sources (tsx)', run: runCliBench },
 ];
