@@ -91,6 +91,9 @@ export interface CounterRecoveryOptions {
   readonly events?: RecoveryEvents;
 }
 
+/** How soon a process looks again while a loss is being rebuilt (by itself or another process). */
+const RECHECK_MS = 1_000;
+
 const slotName = (slot: Slot): string => (slot === null ? 'the global slot' : `tenant ${JSON.stringify(slot)}`);
 const slotKey = (slot: Slot): string => (slot === null ? '\u0000global' : `t:${slot}`);
 
@@ -110,6 +113,7 @@ export class CounterRecovery implements EngineRecovery {
   private readonly lost = new Set<string>();
   private lastError: string | null = null;
   private timer: NodeJS.Timeout | undefined;
+  private recheck: NodeJS.Timeout | undefined;
   private probing: Promise<unknown> | undefined;
   private stopped = false;
 
@@ -136,6 +140,7 @@ export class CounterRecovery implements EngineRecovery {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.recheck);
     await Promise.allSettled([this.probing, ...this.sweeps.values(), ...this.slots.values()]);
   }
 
@@ -166,6 +171,7 @@ export class CounterRecovery implements EngineRecovery {
       if (fresh.length > 0 || live.length > 0) this.changed();
       const unswept = lost.filter((r) => !this.sweeps.has(r));
       if (unswept.length > 0) void this.sweep(unswept);
+      if (lost.length > 0) this.recheckSoon();
       return lost;
     } catch (err) {
       this.log.debug({ err: errorMessage(err) }, 'epoch probe failed (counter store unreachable?)');
@@ -238,7 +244,8 @@ export class CounterRecovery implements EngineRecovery {
     for (const [i, region] of regions.entries()) {
       if (claims[i] === 'live') this.lost.delete(region);
     }
-    if (mine.length === 0) return; // live already, or another process rebuilds them
+    if (mine.length < regions.length && claims.includes('busy')) this.recheckSoon(); // another process rebuilds some: watch for its markers
+    if (mine.length === 0) return;
     const started = Date.now();
     this.events.onLost?.(mine);
     const renew = setInterval(() => void Promise.all(mine.map((r) => counters.claimRegion(r, token, this.lockTtlMs))).catch(() => undefined), Math.max(1_000, this.lockTtlMs / 3));
@@ -266,6 +273,16 @@ export class CounterRecovery implements EngineRecovery {
       clearInterval(renew);
       if (!marked) await Promise.all(mine.map((r) => counters.releaseRegion(r, token))).catch(() => undefined);
     }
+  }
+
+  /** While regions are lost, look again within a second (whatever the probe interval), until they are live. */
+  private recheckSoon(): void {
+    if (this.recheck || this.stopped) return;
+    this.recheck = setTimeout(() => {
+      this.recheck = undefined;
+      void this.probe();
+    }, RECHECK_MS);
+    this.recheck.unref();
   }
 
   private changed(): void {

@@ -181,4 +181,28 @@ describe('counter recovery', () => {
     expect(await a.engine.statuses(acme)).toEqual(before);
     expect(usedOf(await a.engine.statuses(beta), 'tenant-month')).toBe('0.5');
   });
+
+  it('a process that finds another one rebuilding a region watches until it is done (readiness follows)', async () => {
+    const a = process();
+    const b = process();
+    await counters.clear();
+    let release: (() => void) | undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    store.beforeRead = () => gate;
+    const sweeping = a.recovery.probe(); // a claims the region and waits on the store
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await b.recovery.probe()).toEqual(['all']); // busy: b does not sweep
+    expect(b.recovery.state().lostRegions).toEqual(['all']);
+    store.beforeRead = null;
+    release?.();
+    await sweeping;
+    await a.recovery.idle();
+    const deadline = Date.now() + 5_000;
+    while (b.recovery.state().lostRegions.length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(b.recovery.state().lostRegions).toEqual([]);
+    expect(b.lost).toEqual([]); // b never took the rebuild on
+    await Promise.all([a.recovery.stop(), b.recovery.stop()]);
+  });
 });
