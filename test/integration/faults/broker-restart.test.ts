@@ -69,7 +69,7 @@ describeWith(['redis'], 'broker restarts mid-stream (own broker, SIGTERM and SIG
       overrides: {
         kafka: { brokers: services.kafkaBrokers, clientId: prefix, sendTimeoutMs: SEND_TIMEOUT_MS },
         topics: { raw: `${prefix}.usage.raw`, dlq: `${prefix}.usage.dlq`, alerts: `${prefix}.usage.alerts`, rawPartitions: 4, sidePartitions: 1 },
-        redis: { url: serviceUrl('redis'), keyPrefix: prefix },
+        redis: { url: serviceUrl('redis') ?? '', keyPrefix: prefix },
         api: { host: '127.0.0.1', port: 0, keys: [{ id: 'admin', key: KEY, tenant: '*', role: 'admin' }] },
         processor: { groupId: `${prefix}.processor`, maxWaitTimeMs: 100, minBytes: 1, healthPort: 0 },
         budgets: {
