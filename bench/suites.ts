@@ -3,6 +3,7 @@ import { runCliBench } from './cli.js';
 import { runIngestBench } from './ingest.js';
 import { runPipelineBench } from './pipeline.js';
 import { runPricingBench } from './pricing.js';
+import { runProducerBench } from './producer.js';
 import { runQueriesBench } from './queries.js';
 import { runQuotaBench } from './quota.js';
 import { runRepairBench } from './repair.js';
@@ -20,5 +21,6 @@ export const BENCHMARKS: readonly Benchmark[] = [
   { name: 'pricing', description: 'events/s for validate+normalize+price and for normalize+price alone, one core', run: runPricingBench },
   { name: 'ingest', description: 'HTTP ingest input checks: CPU per event of JSON.parse, the repeated-key scan, the nesting walk, parseEvent and a whole POST /v1/events', run: runIngestBench },
   { name: 'repair', description: 'start-up cost of the rollup repair at 1M and 10M events: clean start, after a crash, and every bucket (no checkpoint)', run: runRepairBench },
+  { name: 'producer', description: 'Kafka producer before and after issue 18 (plain with size pre-check and deadline; idempotent, one send at a time): events/s and CPU per 1,000 events with 1 and 4 senders', run: runProducerBench },
   { name: 'cli', description: 'start-up of the tally command: wall and CPU of --help, --version and price of one event, compiled (dist/) vs sources (tsx)', run: runCliBench },
 ];

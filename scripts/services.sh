@@ -7,11 +7,17 @@
 #   - a single-node Apache Kafka broker in KRaft mode on 127.0.0.1:19092
 #     (jars resolved by Maven from scripts/kafka/pom.xml, run with java)
 #
-#   bash scripts/services.sh start    start what is not running, wait until each answers,
+#   bash scripts/services.sh start [WHAT...]  start what is not running, wait until each answers,
 #                                     print the URLs as `export` lines on stdout
 #   bash scripts/services.sh env      print the `export` lines only
 #   bash scripts/services.sh status   say what is up
-#   bash scripts/services.sh stop     stop everything this script started
+#   bash scripts/services.sh stop [WHAT...]   stop what this script started: SIGTERM, then
+#                                     SIGKILL after a grace period (Kafka 30 s, Redis 10 s)
+#   bash scripts/services.sh kill [WHAT...]   SIGKILL at once (crash tests)
+# WHAT is any of redis, cluster, kafka; none means all three. Tests that stop
+# and restart a service use instances of their own: another TALLY_SERVICES_DIR
+# and other ports. TALLY_KAFKA_LIBS names an existing directory of broker jars
+# (e.g. .services/kafka/libs) so that such an instance skips the Maven step.
 #
 # Typical use: eval "$(bash scripts/services.sh start)"
 # Progress goes to stderr so that stdout stays eval-able. A second `start`
@@ -34,12 +40,11 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
-print_env() {
-  cat <<EOF
-export REDIS_URL=redis://127.0.0.1:$REDIS_PORT
-export REDIS_CLUSTER_NODES=127.0.0.1:${CLUSTER_PORTS[0]},127.0.0.1:${CLUSTER_PORTS[1]},127.0.0.1:${CLUSTER_PORTS[2]}
-export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
-EOF
+print_env() { # [WHAT...]
+  local what=" ${*:-redis cluster kafka} "
+  case "$what" in *" redis "*) echo "export REDIS_URL=redis://127.0.0.1:$REDIS_PORT" ;; esac
+  case "$what" in *" cluster "*) echo "export REDIS_CLUSTER_NODES=127.0.0.1:${CLUSTER_PORTS[0]},127.0.0.1:${CLUSTER_PORTS[1]},127.0.0.1:${CLUSTER_PORTS[2]}" ;; esac
+  case "$what" in *" kafka "*) echo "export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT" ;; esac
 }
 
 # ---------------------------------------------------------------- Redis
@@ -109,8 +114,10 @@ ensure_java_maven() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless maven >&2
 }
 
+KAFKA_LIBS="${TALLY_KAFKA_LIBS:-$DIR/kafka/libs}"
+
 kafka_libs() {
-  local pom="$ROOT/scripts/kafka/pom.xml" libs="$DIR/kafka/libs" stamp
+  local pom="$ROOT/scripts/kafka/pom.xml" libs="$KAFKA_LIBS" stamp
   stamp="$(sha256sum "$pom" | cut -c1-16)"
   if [ -f "$libs/.stamp" ] && [ "$(cat "$libs/.stamp")" = "$stamp" ]; then return; fi
   say "resolving the Kafka broker's jars with Maven (once)"
@@ -150,7 +157,7 @@ group.min.session.timeout.ms=1000
 auto.create.topics.enable=false
 log.retention.hours=168
 EOF
-  local cp="$DIR/kafka/libs/*" log4j="-Dlog4j.configuration=file:$ROOT/scripts/kafka/log4j.properties"
+  local cp="$KAFKA_LIBS/*" log4j="-Dlog4j.configuration=file:$ROOT/scripts/kafka/log4j.properties"
   if [ ! -f "$data/meta.properties" ]; then
     local id
     id="$(java -cp "$cp" "$log4j" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)"
@@ -166,17 +173,34 @@ EOF
 }
 
 # ---------------------------------------------------------------- common
-stop_pidfile() { # pidfile name
-  local file=$1 name=$2 pid
+stop_pidfile() { # pidfile name [grace seconds; 0 = SIGKILL at once]
+  local file=$1 name=$2 grace=${3:-10} pid
   [ -f "$file" ] || return 0
   pid="$(cat "$file")"
   if kill -0 "$pid" 2>/dev/null; then
-    kill "$pid" 2>/dev/null || true
+    if [ "$grace" = 0 ]; then
+      kill -9 "$pid" 2>/dev/null || true
+    else
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 1 $((grace * 10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
+    fi
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
-    say "$name stopped"
+    say "$name stopped ($([ "$grace" = 0 ] && echo SIGKILL || echo SIGTERM))"
   fi
   rm -f "$file"
+}
+
+stop_services() { # grace(0 = SIGKILL) what...
+  local grace=$1 what port; shift
+  for what in "$@"; do
+    case "$what" in
+      kafka) stop_pidfile "$DIR/kafka/kafka.pid" kafka "$([ "$grace" = 0 ] && echo 0 || echo 30)" ;;
+      cluster) for port in "${CLUSTER_PORTS[@]}"; do stop_pidfile "$DIR/cluster/$port/redis.pid" "redis cluster node $port" "$grace"; done ;;
+      redis) stop_pidfile "$DIR/redis/redis.pid" redis "$grace" ;;
+      *) die "unknown service $what (redis, cluster or kafka)" ;;
+    esac
+  done
 }
 
 status() {
@@ -185,21 +209,25 @@ status() {
   if alive "$DIR/kafka/kafka.pid" && kafka_ready 2; then echo "kafka: up on $KAFKA_PORT"; else echo "kafka: down"; fi
 }
 
-case "${1:-}" in
+command=${1:-}
+[ $# -gt 0 ] && shift
+case "$command" in
   start)
     mkdir -p "$DIR"
-    ensure_redis_installed
-    start_redis
-    start_cluster
-    start_kafka
-    print_env
+    [ $# -gt 0 ] || set -- redis cluster kafka
+    for what in "$@"; do
+      case "$what" in
+        redis) ensure_redis_installed; start_redis ;;
+        cluster) ensure_redis_installed; start_cluster ;;
+        kafka) start_kafka ;;
+        *) die "unknown service $what (redis, cluster or kafka)" ;;
+      esac
+    done
+    print_env "$@"
     ;;
-  stop)
-    stop_pidfile "$DIR/kafka/kafka.pid" kafka
-    stop_cluster
-    stop_pidfile "$DIR/redis/redis.pid" redis
-    ;;
+  stop) [ $# -gt 0 ] || set -- kafka cluster redis; stop_services 10 "$@" ;;
+  kill) [ $# -gt 0 ] || set -- kafka cluster redis; stop_services 0 "$@" ;;
   env) print_env ;;
   status) status ;;
-  *) echo "usage: $0 start|stop|status|env" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|kill [redis|cluster|kafka]... | status | env" >&2; exit 2 ;;
 esac

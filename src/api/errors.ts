@@ -32,10 +32,21 @@ export function toErrorBody(err: unknown, contentType: string | null = null): { 
 export function errorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const { status, body } = toErrorBody(err, mediaType(request.headers['content-type']));
   if (status >= 500) request.log.error({ err }, 'request failed');
-  if (isTallyError(err) && err.code === 'QUOTA_EXCEEDED' && typeof err.details.retry_after_seconds === 'number') {
-    void reply.header('retry-after', String(Math.max(1, Math.ceil(err.details.retry_after_seconds))));
-  }
+  const retryAfter = retryAfterSeconds(err, status);
+  if (retryAfter !== null) void reply.header('retry-after', String(retryAfter));
   void reply.status(status).send(body);
+}
+
+/**
+ * `Retry-After` for a 429 (a hard budget: until it resets) and for every 503
+ * (a dependency is away: the event log, the counters, the store, or the
+ * process is stopping): the error's `details.retry_after_seconds`, else 1 s.
+ */
+export function retryAfterSeconds(err: unknown, status: number): number | null {
+  const given = isTallyError(err) && typeof err.details.retry_after_seconds === 'number' ? err.details.retry_after_seconds : null;
+  if (status === 429 && given !== null) return Math.max(1, Math.ceil(given));
+  if (status === 503) return Math.max(1, Math.ceil(given ?? 1));
+  return null;
 }
 
 export function notFound(request: FastifyRequest, reply: FastifyReply): void {

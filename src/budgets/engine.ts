@@ -9,12 +9,17 @@
  *   status / statuses   what budgets report, for the API and the CLI
  *
  * Reconcile lives in reconcile.ts and uses the same counter store.
+ *
+ * With a `recovery` (recovery.ts) every counter call asks the store to check
+ * the slot's epoch marker: an apply in a slot whose counters were lost waits
+ * for the slot's rebuild, and reads (checks, reservations, statuses) follow
+ * the recovery's outage policy.
  */
 import { TallyError, validationError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import type { Slot } from '../counters/keys.js';
-import { isStaleBudgets } from '../counters/codes.js';
+import { isStaleBudgets, lostSlots } from '../counters/codes.js';
 import {
   DEFAULT_DEDUP,
   type CounterStore, type CounterValue, type DedupWindow, type HeldAmounts, type ReservePart,
@@ -23,6 +28,7 @@ import { SettledMarks, bySlot, candidates, crossingOf } from './alerts.js';
 import type { BudgetSet, CompiledBudget } from './catalog.js';
 import { BucketCache, planApply, planRead, reserveParts, type PlanContext, type ReadPlan } from './plan.js';
 import { reconcile, type ReconcileOptions, type ReconcileResult, type ReconcileSource } from './reconcile.js';
+import type { EngineRecovery } from './recovery.js';
 import { newReservationId, parseReservationId } from './reservations.js';
 import type { BudgetSource } from './source.js';
 import { buildStatus, verdict } from './status.js';
@@ -52,6 +58,8 @@ export interface BudgetEngineOptions {
   readonly estimateCost?: CostEstimator;
   readonly resolveModel?: ModelResolver;
   readonly logger?: Logger;
+  /** Loss detection and rebuild of the counters (recovery.ts); absent: no epoch checks. */
+  readonly recovery?: EngineRecovery;
 }
 
 export const DEFAULT_GRACE_MS = 2 * 86_400_000;
@@ -73,6 +81,7 @@ export class BudgetEngine {
   private readonly log: Logger;
   /** Legacy subject names already warned about (once per name and process). */
   private readonly warnedLegacy = new Set<string>();
+  private readonly recovery: EngineRecovery | undefined;
 
   constructor(private readonly options: BudgetEngineOptions) {
     this.counters = options.counters;
@@ -83,6 +92,7 @@ export class BudgetEngine {
     this.reservationTtlMs = options.reservationTtlMs ?? 300_000;
     this.awaitTtlMs = options.awaitTtlMs ?? 600_000;
     this.log = options.logger ?? silentLogger();
+    this.recovery = options.recovery;
   }
 
   now(): number {
@@ -102,6 +112,8 @@ export class BudgetEngine {
    */
   async apply(batch: ApplyBatch): Promise<ApplyOutcome> {
     if (batch.events.length === 0) return { crossings: [], applied: 0, fenced: 0, duplicates: 0 };
+    const epoch = this.recovery !== undefined;
+    let rebuilds = 0;
     for (let attempt = 0; ; attempt++) {
       const set = this.budgets.current();
       const now = this.clock();
@@ -109,8 +121,15 @@ export class BudgetEngine {
       if (plans.length === 0) return { crossings: [], applied: 0, fenced: 0, duplicates: 0 };
       let results;
       try {
-        results = await Promise.all(plans.map((p) => this.counters.apply(p.request)));
+        results = await Promise.all(plans.map((p) => this.counters.apply(epoch ? { ...p.request, epoch } : p.request)));
       } catch (err) {
+        const lost = lostSlots(err);
+        if (lost && this.recovery && rebuilds++ < STALE_RETRIES) {
+          // Counters lost: rebuild the slots from the store (which holds this batch: it is fenced, not counted twice), then apply again.
+          await this.recovery.ensureLive(lost);
+          attempt--;
+          continue;
+        }
         if (isStaleBudgets(err) && attempt < STALE_RETRIES) {
           this.log.info({ version: set.version }, 'counters saw a newer budget set; reloading budgets');
           await this.budgets.refresh();
@@ -212,8 +231,46 @@ export class BudgetEngine {
     return entry;
   }
 
-  private async readPlan(plan: ReadPlan, now: number): Promise<CounterValue[]> {
-    return this.counters.read({ now, groups: plan.groups, fields: plan.fields });
+  private async readPlan(plan: ReadPlan, now: number, epoch = false): Promise<CounterValue[]> {
+    return this.counters.read({ now, groups: plan.groups, fields: plan.fields, ...(epoch ? { epoch } : {}) });
+  }
+
+  /**
+   * Runs a counter read for a quota decision or a status. With a recovery it
+   * asks for the epoch check; when slots turn out lost, the outage policy
+   * decides: `store` waits (up to `waitMs`) for their rebuild and reads again,
+   * `closed` refuses (COUNTERS_UNAVAILABLE, 503), `open` reads without the check.
+   */
+  private async guarded<T>(read: (epoch: boolean) => Promise<T>): Promise<T> {
+    const recovery = this.recovery;
+    if (!recovery) return read(false);
+    try {
+      return await read(true);
+    } catch (err) {
+      const lost = lostSlots(err);
+      if (!lost) throw err;
+      const rebuilt = recovery.ensureLive(lost);
+      if (recovery.policy !== 'store') {
+        rebuilt.catch(() => undefined);
+        recovery.answered(recovery.policy === 'open' ? 'open' : 'unavailable');
+        if (recovery.policy === 'closed') throw err;
+        this.log.warn({ slots: lost }, 'counters lost: answering from the counters as they are (outage policy "open")');
+        return read(false);
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const done = await Promise.race([
+        rebuilt.then(() => true, () => false),
+        new Promise<false>((resolve) => {
+          timer = setTimeout(() => resolve(false), recovery.waitMs);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      if (!done) {
+        recovery.answered('unavailable');
+        throw err;
+      }
+      recovery.answered('rebuilt');
+      return read(true);
+    }
   }
 
   private statusesOf(plan: ReadPlan, values: DimValues, read: readonly CounterValue[], now: number, estimate: HeldAmounts | null): CheckedStatus[] {
@@ -235,7 +292,7 @@ export class BudgetEngine {
     const now = this.clock();
     const { budgets, plan } = this.planFor(set, values, now);
     if (budgets.length === 0) return { allowed: true, budgets: [], exceeded: [], retry_after_seconds: null };
-    const read = await this.readPlan(plan, now);
+    const read = await this.guarded((epoch) => this.readPlan(plan, now, epoch));
     const statuses = this.statusesOf(plan, values, read, now, resolved);
     return { ...verdict(statuses), budgets: statuses };
   }
@@ -263,7 +320,7 @@ export class BudgetEngine {
     const ref = newReservationId(tenant, parts.map((p) => p.slot));
     const ordered = ref.slots.map((slot) => parts.find((p) => p.slot === slot)).filter((p): p is ReservePart => p !== undefined);
     const expireAt = now + ttl;
-    const result = await this.counters.reserve({ now, id: ref.id, expireAt, hold, parts: ordered, fields: plan.fields });
+    const result = await this.guarded((epoch) => this.counters.reserve({ now, id: ref.id, expireAt, hold, parts: ordered, fields: plan.fields, ...(epoch ? { epoch } : {}) }));
     const byKey = new Map<string, CounterValue>();
     ordered.flatMap((p) => p.read).forEach((k, i) => {
       const v = result.values[i];
@@ -331,7 +388,7 @@ export class BudgetEngine {
     const values = valuesFor(b, completeValues(given, this.options.resolveModel), given);
     const now = this.clock();
     const plan = planRead([b], values, this.context(now));
-    const [status] = this.statusesOf(plan, values, await this.readPlan(plan, now), now, null);
+    const [status] = this.statusesOf(plan, values, await this.guarded((epoch) => this.readPlan(plan, now, epoch)), now, null);
     if (!status) throw new TallyError('INTERNAL', 'no status computed');
     return status;
   }
@@ -347,7 +404,7 @@ export class BudgetEngine {
       const values = this.values(subject);
       const { budgets, plan } = this.planFor(set, values, now);
       if (budgets.length === 0) return [];
-      return this.statusesOf(plan, values, await this.readPlan(plan, now), now, null);
+      return this.statusesOf(plan, values, await this.guarded((epoch) => this.readPlan(plan, now, epoch)), now, null);
     }
     const plain = set.budgets.filter((b) => b.scope.each.length === 0 && b.budget.tier === null);
     const out: BudgetStatus[] = [];
@@ -357,7 +414,7 @@ export class BudgetEngine {
     for (const [tenant, list] of groups) {
       const values = { ...literalValues(list[0]), tenant: tenant || DEFAULT_TENANT };
       const plan = planRead(list, values, this.context(now));
-      out.push(...this.statusesOf(plan, values, await this.readPlan(plan, now), now, null));
+      out.push(...this.statusesOf(plan, values, await this.guarded((epoch) => this.readPlan(plan, now, epoch)), now, null));
     }
     return out;
   }

@@ -1,6 +1,7 @@
 /** The budgets library: what the processor, the API and the CLI import. */
 export { BudgetEngine, DEFAULT_GRACE_MS, type BudgetEngineOptions } from './engine.js';
 export { reconcile, type ReconcileOptions, type ReconcileResult } from './reconcile.js';
+export { CounterRecovery, OUTAGE_POLICIES, type CounterRecoveryOptions, type EngineRecovery, type OutageAnswer, type OutagePolicy, type RecoveryEvents, type RecoveryState } from './recovery.js';
 export { BudgetSet, compileBudget, periodOf, type BudgetState, type CompiledBudget } from './catalog.js';
 export { StaticBudgetSource, WatchedBudgetSource, type BudgetSource, type BudgetStateReader, type ChangeFeed, type WatchedSourceOptions } from './source.js';
 export { BudgetRepository, type ChangePublisher, type RepositoryOptions, type SeedInput, type SeedResult } from './repository.js';

@@ -175,6 +175,12 @@ function fencePositions(snapshot: FenceSnapshot, establish: Readonly<Record<stri
   return Object.entries({ ...snapshot.fence, ...establish }).map(([field, offset]) => ({ ...parseFenceField(field), offset }));
 }
 
+/** What a rebuild after a loss adds to a slot's reconcile (see rebuildSlot). */
+interface EpochSwap {
+  /** Written as the slot marker by the swap that completes the slot. */
+  readonly markLive: string;
+}
+
 async function reconcileSlot(
   engine: ReconcileTarget,
   store: ReconcileSource,
@@ -182,7 +188,8 @@ async function reconcileSlot(
   slot: Slot,
   plans: readonly SpecPlan[],
   options: ReconcileOptions,
-): Promise<{ counters: number; retries: number; locked: boolean; sealed: number }> {
+  epoch?: EpochSwap,
+): Promise<{ counters: number; retries: number; locked: boolean; sealed: number; live: boolean }> {
   const counters = engine.counters;
   const maxAttempts = options.maxAttempts ?? 6;
   const lockAfter = options.lockAfter ?? 2;
@@ -209,7 +216,11 @@ async function reconcileSlot(
         establish: i === 0 ? establish : {},
         lockToken: lastChunk ? lockToken : null,
         counters: chunks[i] ?? [],
+        // A rebuild after a loss: stop if another process completed the slot first; the last chunk marks it complete.
+        ...(epoch && i === 0 ? { onlyIfLost: true } : {}),
+        ...(epoch && lastChunk ? { markLive: epoch.markLive } : {}),
       });
+      if (outcome === 'live') return { counters: 0, retries: attempt, locked: lockToken !== null, sealed: 0, live: true };
       if (outcome !== 'swapped') {
         swapped = false;
         break;
@@ -220,7 +231,7 @@ async function reconcileSlot(
       continue;
     }
     const sealed = options.sealAlerts === false ? 0 : await seal(engine, slot, plans, computed.map((c) => c.identities), all);
-    return { counters: all.length, retries: attempt, locked: lockToken !== null, sealed };
+    return { counters: all.length, retries: attempt, locked: lockToken !== null, sealed, live: false };
   }
   throw new TallyError('CONFLICT', `reconcile of ${slot === null ? 'the global slot' : `tenant ${JSON.stringify(slot)}`} gave up: the fence kept moving`, {
     retriable: true,
@@ -249,6 +260,56 @@ async function seal(engine: ReconcileTarget, slot: Slot, plans: readonly SpecPla
   return changed.filter(Boolean).length;
 }
 
+/** The plans that write a slot's counters: the global scopes, or the scopes of every tenant and of this one. */
+function slotPlans(plans: readonly SpecPlan[], slot: Slot): SpecPlan[] {
+  if (slot === null) return plans.filter((p) => p.spec.scope.global);
+  return plans.filter((p) => !p.spec.scope.global && (p.spec.scope.tenantLiteral === null || p.spec.scope.tenantLiteral === slot));
+}
+
+/** Tenants with counters to rebuild: those named by budgets, and those with stored events in the open periods. */
+async function tenantsOf(store: ReconcileSource, plans: readonly SpecPlan[], now: number): Promise<string[]> {
+  const tenantPlans = plans.filter((p) => !p.spec.scope.global);
+  const tenants = new Set<string>();
+  for (const p of tenantPlans) if (p.spec.scope.tenantLiteral !== null) tenants.add(p.spec.scope.tenantLiteral);
+  const anyTenant = tenantPlans.filter((p) => p.spec.scope.tenantLiteral === null);
+  if (anyTenant.length > 0) {
+    const from = Math.min(...anyTenant.map((p) => p.buckets[0]?.start ?? now));
+    const to = Math.max(...anyTenant.map((p) => p.buckets[p.buckets.length - 1]?.end ?? now));
+    for (const tenant of await store.counters.tenants(from, to)) tenants.add(tenant);
+  }
+  return [...tenants].sort();
+}
+
+/** Every tenant whose counters a full reconcile would rebuild now (the recovery of a lost region lists them). */
+export async function reconcileTenants(engine: ReconcileTarget, store: ReconcileSource): Promise<string[]> {
+  const set = engine.current();
+  const now = engine.now();
+  return tenantsOf(store, plansFor(set, set.budgets, now, now, engine.graceMs), now);
+}
+
+export interface RebuildResult {
+  /** Counters written; 0 when `live`. */
+  readonly counters: number;
+  /** Another process had completed the slot first: nothing was written. */
+  readonly live: boolean;
+  readonly sealed: number;
+}
+
+/**
+ * Rebuilds every counter of one slot (all budgets, the periods open now) from
+ * the store after the slot's counters were lost, and marks the slot live in
+ * the same swap (`epoch` is the marker's value). Safe while processors run and
+ * while other processes rebuild the same slot: the first swap wins, later ones
+ * find the slot live and write nothing.
+ */
+export async function rebuildSlot(engine: ReconcileTarget, store: ReconcileSource, slot: Slot, epoch: string): Promise<RebuildResult> {
+  const set = engine.current();
+  const now = engine.now();
+  const plans = slotPlans(plansFor(set, set.budgets, now, now, engine.graceMs), slot);
+  const r = await reconcileSlot(engine, store, set, slot, plans, {}, { markLive: epoch });
+  return { counters: r.counters, live: r.live, sealed: r.sealed };
+}
+
 /** Rebuilds the counters of open periods from the store; afterwards counters equal the store's sums. */
 export async function reconcile(engine: ReconcileTarget, store: ReconcileSource, options: ReconcileOptions = {}): Promise<ReconcileResult> {
   if (options.settleMs) await sleep(options.settleMs);
@@ -261,18 +322,8 @@ export async function reconcile(engine: ReconcileTarget, store: ReconcileSource,
   }
   const now = engine.now();
   const plans = plansFor(set, budgets, options.at ?? now, now, engine.graceMs);
-  const globalPlans = plans.filter((p) => p.spec.scope.global);
-  const tenantPlans = plans.filter((p) => !p.spec.scope.global);
-
-  const tenants = new Set<string>();
-  for (const p of tenantPlans) if (p.spec.scope.tenantLiteral !== null) tenants.add(p.spec.scope.tenantLiteral);
-  const anyTenant = tenantPlans.filter((p) => p.spec.scope.tenantLiteral === null);
-  if (anyTenant.length > 0) {
-    const from = Math.min(...anyTenant.map((p) => p.buckets[0]?.start ?? now));
-    const to = Math.max(...anyTenant.map((p) => p.buckets[p.buckets.length - 1]?.end ?? now));
-    for (const tenant of await store.counters.tenants(from, to)) tenants.add(tenant);
-  }
-  let slots: Slot[] = [...tenants].sort();
+  const globalPlans = slotPlans(plans, null);
+  let slots: Slot[] = await tenantsOf(store, plans, now);
   if (options.tenants) {
     const only = new Set(options.tenants);
     slots = slots.filter((s) => s !== null && only.has(s));
@@ -281,8 +332,7 @@ export async function reconcile(engine: ReconcileTarget, store: ReconcileSource,
 
   const result = { slots: 0, counters: 0, retries: 0, locked: 0, sealed: 0 };
   for (const slot of slots) {
-    const mine = slot === null ? globalPlans : tenantPlans.filter((p) => p.spec.scope.tenantLiteral === null || p.spec.scope.tenantLiteral === slot);
-    const r = await reconcileSlot(engine, store, set, slot, mine, options);
+    const r = await reconcileSlot(engine, store, set, slot, slotPlans(plans, slot), options);
     result.slots += 1;
     result.counters += r.counters;
     result.retries += r.retries;

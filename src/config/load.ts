@@ -39,6 +39,8 @@ export const ENV_MAP: Readonly<Record<string, EnvBinding>> = {
   KAFKA_BROKERS: { path: ['kafka', 'brokers'], parse: list },
   KAFKA_CLIENT_ID: { path: ['kafka', 'clientId'], parse: text },
   KAFKA_SSL: { path: ['kafka', 'ssl'], parse: bool },
+  TALLY_KAFKA_SEND_TIMEOUT_MS: { path: ['kafka', 'sendTimeoutMs'], parse: int },
+  TALLY_KAFKA_IDEMPOTENT: { path: ['kafka', 'idempotent'], parse: bool },
   TALLY_TOPIC_RAW: { path: ['topics', 'raw'], parse: text },
   TALLY_TOPIC_DLQ: { path: ['topics', 'dlq'], parse: text },
   TALLY_TOPIC_ALERTS: { path: ['topics', 'alerts'], parse: text },
@@ -66,6 +68,7 @@ export const ENV_MAP: Readonly<Record<string, EnvBinding>> = {
   TALLY_PRICE_FILES: { path: ['pricing', 'priceFiles'], parse: list },
   TALLY_REPORTED_COST: { path: ['pricing', 'reportedCost'], parse: text },
   TALLY_DEDUP_WINDOW_HOURS: { path: ['budgets', 'dedupWindowHours'], parse: num },
+  TALLY_OUTAGE_POLICY: { path: ['budgets', 'outagePolicy'], parse: text },
 };
 
 export interface LoadOptions {

@@ -36,6 +36,20 @@ export const configSchema = z.object({
       clientId: z.string().min(1).default('tally'),
       /** TLS to the brokers. Default false. */
       ssl: z.boolean().default(false),
+      /**
+       * A produce (an HTTP ingest's 202, the SDK's Kafka transport, the DLQ) is
+       * acknowledged or fails within this many ms; during an outage sends fail
+       * at once between probes, and the API answers 503 with Retry-After.
+       * Default 3000. Env TALLY_KAFKA_SEND_TIMEOUT_MS.
+       */
+      sendTimeoutMs: z.number().int().min(500).default(3_000),
+      /**
+       * kafkajs' idempotent producer. Off by default: tally drops duplicates by
+       * event id, and kafkajs' idempotent producer can lose acknowledged records
+       * after a partially failed request; when on, sends go one at a time and the
+       * producer is replaced after any failure. Default false. Env TALLY_KAFKA_IDEMPOTENT.
+       */
+      idempotent: z.boolean().default(false),
       /** SASL authentication; absent for none. */
       sasl: z
         .object({
@@ -169,10 +183,15 @@ export const configSchema = z.object({
       maxBytesPerPartition: positiveInt.default(4 * 1024 * 1024),
       /** Most records written to the sinks in one step. Default 5000. */
       maxSinkBatch: positiveInt.default(5000),
-      /** Consumer-group session timeout: a member silent this long is replaced (after a crash). Default 30000. */
-      sessionTimeoutMs: z.number().int().min(1000).default(30_000),
-      /** Heartbeat interval; at most a third of the session timeout. Default 3000. */
-      heartbeatIntervalMs: positiveInt.default(3_000),
+      /**
+       * Consumer-group session timeout: a member silent this long is replaced.
+       * A consumer that crashed rejoins only after its old member expired, so
+       * keep it short; at least the broker's group.min.session.timeout.ms (6 s by
+       * default). Default 10000.
+       */
+      sessionTimeoutMs: z.number().int().min(1000).default(10_000),
+      /** Heartbeat interval; at most a third of the session timeout. Default 1000. */
+      heartbeatIntervalMs: positiveInt.default(1_000),
       /** Port of /healthz, /readyz, /metrics for `tally processor`. Default 8788. */
       healthPort: port.default(8788),
     })
@@ -197,6 +216,19 @@ export const configSchema = z.object({
       approachingPercent: z.number().min(0).max(100).default(80),
       /** Seconds an unsettled reservation holds its estimate. Default 300. */
       reservationTtlSeconds: positiveInt.default(300),
+      /**
+       * What quota checks, reservations and statuses answer while the counters
+       * they read were lost (Redis flushed or restarted empty) and are being
+       * rebuilt from the analytics store: `store` waits for the rebuild (the
+       * store's totals) up to outageWaitMs, then 503; `closed` answers 503 with
+       * Retry-After at once; `open` answers from the counters as they are (the
+       * spend since the loss). Default store. Env TALLY_OUTAGE_POLICY.
+       */
+      outagePolicy: z.enum(['store', 'closed', 'open']).default('store'),
+      /** With outagePolicy `store`: how long a check waits for the rebuild before answering 503, ms. Default 5000. */
+      outageWaitMs: positiveInt.default(5_000),
+      /** How often each process looks for a lost counter store (missing epoch markers), ms; 0: only when a call finds one. Default 5000. */
+      epochProbeMs: z.number().int().min(0).default(5_000),
       /**
        * Budgets created at start when missing (same shape as POST /v1/budgets,
        * validated when seeded). Scopes use the event's names (`user_id`,

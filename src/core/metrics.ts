@@ -38,6 +38,14 @@ export interface Metrics {
   readonly alertsEmitted: Counter<'threshold'>;
   /** Webhook deliveries by result: ok, retry, failed. */
   readonly webhookDeliveries: Counter<'result'>;
+  /** Counter-store regions found without their epoch marker (lost data) whose rebuild this process took on. */
+  readonly countersLost: Counter<string>;
+  /** Counter-store regions known lost and not yet rebuilt, as this process sees them. */
+  readonly countersLostRegions: Gauge<string>;
+  /** Slots (tenants, the global slot) rebuilt from the analytics store after a loss, by result: ok, failed. */
+  readonly counterRebuilds: Counter<'result'>;
+  /** Quota checks, reservations and statuses that read lost counters, by outage policy and outcome: rebuilt, unavailable, open. */
+  readonly quotaOutageAnswers: Counter<'policy' | 'outcome'>;
   /** HTTP requests by route, method and status. */
   readonly httpRequests: Counter<'route' | 'method' | 'status'>;
   /** HTTP request seconds by route. */
@@ -64,6 +72,10 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     quotaSeconds: new Histogram({ name: 'tally_quota_seconds', help: 'Quota operation latency.', labelNames: ['operation'], buckets: LATENCY_BUCKETS, registers }),
     alertsEmitted: new Counter({ name: 'tally_alerts_emitted_total', help: 'Budget threshold alerts emitted.', labelNames: ['threshold'], registers }),
     webhookDeliveries: new Counter({ name: 'tally_webhook_deliveries_total', help: 'Alert webhook deliveries by result.', labelNames: ['result'], registers }),
+    countersLost: new Counter({ name: 'tally_counters_lost_total', help: 'Counter-store regions found without their epoch marker and rebuilt by this process.', registers }),
+    countersLostRegions: new Gauge({ name: 'tally_counters_lost_regions', help: 'Counter-store regions known lost and not yet rebuilt.', registers }),
+    counterRebuilds: new Counter({ name: 'tally_counter_rebuilds_total', help: 'Counter slots rebuilt from the analytics store after a loss, by result.', labelNames: ['result'], registers }),
+    quotaOutageAnswers: new Counter({ name: 'tally_quota_outage_answers_total', help: 'Reads of lost counters answered under the outage policy, by policy and outcome.', labelNames: ['policy', 'outcome'], registers }),
     httpRequests: new Counter({ name: 'tally_http_requests_total', help: 'HTTP requests by route, method and status.', labelNames: ['route', 'method', 'status'], registers }),
     httpSeconds: new Histogram({ name: 'tally_http_request_seconds', help: 'HTTP request latency by route.', labelNames: ['route'], buckets: LATENCY_BUCKETS, registers }),
   };

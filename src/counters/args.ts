@@ -24,9 +24,14 @@ function list(values: readonly string[]): string[] {
   return [String(values.length), ...values];
 }
 
+/** The two epoch marker keys a script checks for `slot`, or two empty strings: no check. */
+function markers(keys: CounterKeys, slot: Slot, check: boolean | undefined): [string, string] {
+  return check === true ? [keys.regionMarker(keys.region(slot)), keys.slotMarker(slot)] : ['', ''];
+}
+
 export function applyCall(keys: CounterKeys, req: ApplyRequest): ScriptCall {
   const dedupKeys = dedupIndexes(req.now, req.dedup).map((i) => keys.dedup(req.slot, i));
-  const args = [String(req.now), req.version, req.fence ?? '', ...list(dedupKeys), String(dedupExpireAt(req.now, req.dedup))];
+  const args = [String(req.now), req.version, req.fence ?? '', ...markers(keys, req.slot, req.epoch), ...list(dedupKeys), String(dedupExpireAt(req.now, req.dedup))];
   args.push(String(req.counters.length));
   for (const c of req.counters) args.push(c.key, String(c.expireAt));
   args.push(String(req.events.length));
@@ -41,9 +46,13 @@ export function applyCall(keys: CounterKeys, req: ApplyRequest): ScriptCall {
 }
 
 /** One call reading every group (standalone Redis: any slots). */
-export function readCall(keys: CounterKeys, now: number, purgeLimit: number, groups: readonly ReadGroup[], fields: readonly string[] = ALL_FIELDS): ScriptCall {
+export function readCall(keys: CounterKeys, now: number, purgeLimit: number, groups: readonly ReadGroup[], fields: readonly string[] = ALL_FIELDS, epoch = false): ScriptCall {
   const [first, ...rest] = groups;
-  const args = [String(now), String(purgeLimit), String(rest.length)];
+  const args = [String(now), String(purgeLimit)];
+  // One marker pair per group, in group order (the script reports lost groups by index).
+  if (epoch) args.push(String(groups.length), ...groups.flatMap((g) => markers(keys, g.slot, true)));
+  else args.push('0');
+  args.push(String(rest.length));
   for (const g of rest) args.push(...slotKeys(keys, g.slot));
   args.push(...list(fields), ...list(groups.flatMap((g) => g.keys)));
   return { keys: slotKeys(keys, first?.slot ?? null), args };
@@ -53,8 +62,8 @@ function holdArgs(h: HeldAmounts): string[] {
   return [...splitCost(h.cost), h.tokens.toString(), h.requests.toString()];
 }
 
-function partArgs(keys: CounterKeys, part: ReservePart): string[] {
-  const args = slotKeys(keys, part.slot);
+function partArgs(keys: CounterKeys, part: ReservePart, epoch: boolean | undefined): string[] {
+  const args = [...slotKeys(keys, part.slot), ...markers(keys, part.slot, epoch)];
   args.push(String(part.checks.length));
   for (const c of part.checks) {
     const code = checkFieldCode(c.field);
@@ -71,7 +80,7 @@ function partArgs(keys: CounterKeys, part: ReservePart): string[] {
 export function reserveCall(keys: CounterKeys, req: ReserveRequest, purgeLimit: number, parts: readonly ReservePart[] = req.parts): ScriptCall {
   const args = [String(req.now), req.id, String(req.expireAt), ...holdArgs(req.hold), String(purgeLimit), ...list(req.fields ?? ALL_FIELDS)];
   args.push(String(parts.length));
-  for (const p of parts) args.push(...partArgs(keys, p));
+  for (const p of parts) args.push(...partArgs(keys, p, req.epoch));
   return { keys: slotKeys(keys, parts[0]?.slot ?? null), args };
 }
 
@@ -103,12 +112,19 @@ export function usedValues(u: UsageAmounts): string[] {
   return [hi, lo, u.tokens.toString(), u.requests.toString(), ...TOKEN_CLASSES.map((c) => (u.classes[c] ?? 0n).toString())];
 }
 
+/** The epoch script of one region (see epoch-2.lua). */
+export function epochCall(keys: CounterKeys, region: string, mode: 'probe' | 'claim' | 'mark' | 'release', token = '', value = '', ttlMs = 0): ScriptCall {
+  return { keys: [keys.regionMarker(region), keys.regionLock(region)], args: [mode, token, value, String(ttlMs)] };
+}
+
 export function swapCall(keys: CounterKeys, req: SwapRequest): ScriptCall {
   const pairs = (r: Readonly<Record<string, string>>): string[] => {
     const entries = Object.entries(r);
     return [String(entries.length), ...entries.flat()];
   };
-  const args = [req.lockToken ?? '', ...pairs(req.expected), ...pairs(req.establish), ...list(USED_FIELDS)];
+  const epoch = req.markLive !== undefined || req.onlyIfLost === true;
+  const args = [req.lockToken ?? '', ...markers(keys, req.slot, epoch), req.markLive ?? '', req.onlyIfLost === true ? '1' : '0'];
+  args.push(...pairs(req.expected), ...pairs(req.establish), ...list(USED_FIELDS));
   args.push(String(req.counters.length));
   for (const c of req.counters) args.push(c.key, String(c.expireAt), ...usedValues(c.used));
   return { keys: [keys.fence(req.slot), keys.lock(req.slot)], args };

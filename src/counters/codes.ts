@@ -22,8 +22,12 @@ export const STATUS = {
   AWAITING: 6,
   /** swap: the fence moved since the snapshot. */
   FENCE_MOVED: 7,
-  /** snapshot: another reconcile holds the lock. */
+  /** snapshot: another reconcile holds the lock; epoch claim: another process rebuilds the region. */
   BUSY: 8,
+  /** apply, read, reserve: the slot is not live — its counters were lost (see epoch.ts). */
+  LOST: 9,
+  /** swap (onlyIfLost), epoch claim: live already, nothing to do. */
+  LIVE: 10,
 } as const;
 
 export type StatusCode = (typeof STATUS)[keyof typeof STATUS];
@@ -34,6 +38,8 @@ export interface StatusContext {
   readonly slot?: string | null;
   readonly id?: string;
   readonly requiredVersion?: string;
+  /** LOST: the slots that are not live. */
+  readonly slots?: readonly (string | null)[];
 }
 
 /** The typed error for a failing status code; null for codes that are outcomes, not failures. */
@@ -51,11 +57,14 @@ export function statusError(code: number, ctx: StatusContext): TallyError | null
       return new TallyError('RESERVATION_NOT_FOUND', `reservation ${ctx.id ?? ''} does not exist, or was finished long ago`, { details: { reservation_id: ctx.id ?? null } });
     case STATUS.BUSY:
       return new TallyError('CONFLICT', `another reconcile is running${where}`, { retriable: true, details: { reason: 'reconcile_running' } });
+    case STATUS.LOST:
+      return countersLost(ctx.slots ?? [ctx.slot ?? null]);
     case STATUS.OK:
     case STATUS.REFUSED:
     case STATUS.ALREADY:
     case STATUS.AWAITING:
     case STATUS.FENCE_MOVED:
+    case STATUS.LIVE:
       return null;
     default:
       return new TallyError('INTERNAL', `counter script ${ctx.script} returned unknown status ${code}`);
@@ -65,6 +74,20 @@ export function statusError(code: number, ctx: StatusContext): TallyError | null
 /** The error of a code known to be a failure. */
 export function failure(code: number, ctx: StatusContext): TallyError {
   return statusError(code, ctx) ?? new TallyError('INTERNAL', `counter script ${ctx.script} reported status ${code} as a failure`);
+}
+
+/** The error of a call in slots that are not live: their counters were lost (Redis flushed or restarted empty). */
+export function countersLost(slots: readonly (string | null)[]): TallyError {
+  const names = slots.map((s) => (s === null ? 'the global slot' : `tenant ${JSON.stringify(s)}`)).join(', ');
+  return new TallyError('COUNTERS_UNAVAILABLE', `the counters of ${names} were lost (Redis flushed or restarted empty) and are being rebuilt from the analytics store; retry shortly`, {
+    details: { reason: 'counters_lost', slots: [...slots], retry_after_seconds: 1 },
+  });
+}
+
+/** The slots an error says were lost, or null when it says something else. */
+export function lostSlots(err: unknown): (string | null)[] | null {
+  if (!isTallyError(err) || err.details.reason !== 'counters_lost' || !Array.isArray(err.details.slots)) return null;
+  return (err.details.slots as unknown[]).map((s) => (typeof s === 'string' ? s : null));
 }
 
 /** Whether an error says the budget set is stale (reload and retry). */

@@ -14,6 +14,10 @@
  *   tally:{…}:rsvx       reservation expiry index (sorted set)
  *   tally:{…}:await      event id → reservation waiting for it (hash)
  *   tally:{…}:mk:<budget>:<bucket>   alert marks (hash: subject|threshold → state)
+ *   tally:{…}:epoch      slot marker: this slot was rebuilt since its region was lost (string)
+ *   tally:epoch          region marker of a standalone Redis (string; see epoch.ts)
+ *   tally:{e.<n>}:epoch  region marker of one Redis Cluster hash slot (string)
+ *   …epoch:lock          who rebuilds a lost region (string, with TTL)
  *
  * Every key carries exactly one hash tag — the tenant's, or `{_global}` — so
  * every key of one call is in one Redis Cluster slot. Every variable part is
@@ -24,6 +28,7 @@
  * global slot.
  */
 import { TallyError } from '../core/errors.js';
+import { ALL_REGIONS, hashSlot, regionTag } from './epoch.js';
 
 /** The slot a call runs in: a tenant, or `null` for the global slot. */
 export type Slot = string | null;
@@ -72,14 +77,17 @@ export function unescapeKeyPart(value: string): string {
 
 export class CounterKeys {
   readonly prefix: string;
+  /** Redis Cluster: one epoch region per hash slot; else one region for everything. */
+  readonly clustered: boolean;
 
   /**
    * `prefix` must not contain `{` or `}` (it precedes the hash tag); a `:` is
    * added when it does not end with one. Default `tally:`.
    */
-  constructor(prefix = 'tally:') {
+  constructor(prefix = 'tally:', options: { readonly clustered?: boolean } = {}) {
     if (/[{}]/.test(prefix)) throw new TallyError('CONFIG_INVALID', 'counter key prefix must not contain { or }');
     this.prefix = prefix === '' || prefix.endsWith(':') ? prefix : `${prefix}:`;
+    this.clustered = options.clustered ?? false;
   }
 
   /** `{t.<tenant>}` or `{_global}`. */
@@ -142,6 +150,26 @@ export class CounterKeys {
   /** Member of a dedup set: the event id, qualified by tenant in the global slot. */
   dedupMember(slot: Slot, tenant: string, eventId: string): string {
     return slot === null ? `${escapeKeyPart(tenant)}:${eventId}` : eventId;
+  }
+
+  /** The epoch region a slot's data lives in: its Redis hash slot on a Cluster, else `all` (see epoch.ts). */
+  region(slot: Slot): string {
+    return this.clustered ? String(hashSlot(this.tag(slot))) : ALL_REGIONS;
+  }
+
+  /** The marker of a region: present while the region's counters are complete. */
+  regionMarker(region: string): string {
+    return this.clustered ? `${this.prefix}{${regionTag(Number(region))}}:epoch` : `${this.prefix}epoch`;
+  }
+
+  /** Held by the process rebuilding a lost region. */
+  regionLock(region: string): string {
+    return `${this.regionMarker(region)}:lock`;
+  }
+
+  /** The marker of one slot: present once that slot was rebuilt after its region was lost. */
+  slotMarker(slot: Slot): string {
+    return `${this.base(slot)}:epoch`;
   }
 
   /** A glob matching every key under this prefix, for cleanup (`SCAN MATCH`). */

@@ -77,6 +77,8 @@ export interface ApplyRequest {
   readonly readBack: readonly string[];
   /** Fields of `readBack` needed (others may read as zero). Default all. */
   readonly fields?: readonly string[];
+  /** Refuse (COUNTERS_UNAVAILABLE, reason `counters_lost`) when the slot is not live (see epoch.ts). Default false. */
+  readonly epoch?: boolean;
 }
 
 export interface ApplyResult {
@@ -108,6 +110,8 @@ export interface ReadRequest {
   readonly groups: readonly ReadGroup[];
   /** Fields needed (others may read as zero). Default all. */
   readonly fields?: readonly string[];
+  /** Refuse (COUNTERS_UNAVAILABLE, reason `counters_lost`, `details.slots`) when a group's slot is not live. Default false. */
+  readonly epoch?: boolean;
 }
 
 // ─── reserve / settle ─────────────────────────────────────────────────────
@@ -142,6 +146,8 @@ export interface ReserveRequest {
   readonly parts: readonly ReservePart[];
   /** Fields of the `read` counters needed (others may read as zero). Default all. */
   readonly fields?: readonly string[];
+  /** Refuse, holding nothing (COUNTERS_UNAVAILABLE, reason `counters_lost`), when a part's slot is not live. Default false. */
+  readonly epoch?: boolean;
 }
 
 export interface ReserveResult {
@@ -232,9 +238,19 @@ export interface SwapRequest {
   readonly establish: Readonly<Record<string, string>>;
   readonly lockToken: string | null;
   readonly counters: readonly SwapCounter[];
+  /** On success, write the slot marker with this value: the swap completed the slot's counters (see epoch.ts). */
+  readonly markLive?: string;
+  /** Write nothing (`live`) when the slot is live already: another process rebuilt it first. */
+  readonly onlyIfLost?: boolean;
 }
 
-export type SwapOutcome = 'swapped' | 'fence_moved';
+/** `live`: only with `onlyIfLost`, the slot was live already and nothing was written. */
+export type SwapOutcome = 'swapped' | 'fence_moved' | 'live';
+
+// ─── epoch (loss detection, see epoch.ts) ──────────────────────────────────
+
+/** Claiming a lost region for its rebuild: `live` — its marker exists (nothing to do); `busy` — another process rebuilds it. */
+export type RegionClaim = 'claimed' | 'live' | 'busy';
 
 // ─── the port ─────────────────────────────────────────────────────────────
 
@@ -257,6 +273,18 @@ export interface CounterStore {
   marks(req: MarksRequest): Promise<boolean[]>;
   snapshot(req: SnapshotRequest): Promise<FenceSnapshot>;
   swap(req: SwapRequest): Promise<SwapOutcome>;
+  /**
+   * Regions (see epoch.ts) whose epoch marker is missing: lost, or never
+   * initialised. Probes one region per Redis node first, then every region of
+   * a node whose sample is missing.
+   */
+  lostRegions(): Promise<string[]>;
+  /** Takes the rebuild lock of a region for `ttlMs` (again, to extend it). */
+  claimRegion(region: string, token: string, ttlMs: number): Promise<RegionClaim>;
+  /** Writes a region's marker (its counters are complete) and drops `token`'s lock. False when another token holds the lock. */
+  markRegion(region: string, token: string, epoch: string): Promise<boolean>;
+  /** Drops `token`'s lock of a region, if it holds it. */
+  releaseRegion(region: string, token: string): Promise<void>;
   /** Deletes every key under the prefix. For tests and `reconcile --reset`. */
   clear(): Promise<number>;
   close(): Promise<void>;

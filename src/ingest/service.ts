@@ -5,6 +5,11 @@
  * bound to the caller's tenant, and produced keyed by tenant. The call
  * resolves only after the event log acknowledged every accepted event; the
  * bad ones are listed with their index, field paths and reasons.
+ *
+ * When the log does not acknowledge (LOG_UNAVAILABLE, HTTP 503), the error
+ * carries the event id of every input (`details.event_ids`, one per input,
+ * null for an input refused on its own): the events may still be written, so
+ * a client that retries with these ids is deduplicated instead of counted twice.
  */
 import { TallyError, type FieldError } from '../core/errors.js';
 import { EVENT_LIMITS } from '../events/schema.js';
@@ -85,6 +90,17 @@ function pricingProblem(pricer: Pricer, event: StampedEvent, usage: NormalizedUs
   }
 }
 
+/** A send that failed: LOG_UNAVAILABLE (and other in-doubt errors) name the event ids so that a retry is deduplicated. */
+function notAcknowledged(err: unknown, eventIds: readonly (string | null)[], rejected: readonly IngestRejection[]): TallyError {
+  const error = err instanceof TallyError ? err : new TallyError('LOG_UNAVAILABLE', 'the event log did not acknowledge the events', { cause: err });
+  if (error.code !== 'LOG_UNAVAILABLE' && error.code !== 'SHUTTING_DOWN') return error;
+  return new TallyError(error.code, `${error.message}; retry with the same event ids (details.event_ids)`, {
+    cause: error.cause ?? error,
+    retriable: error.retriable,
+    details: { ...error.details, event_ids: eventIds, ...(rejected.length > 0 ? { rejected } : {}) },
+  });
+}
+
 export function createIngestService(options: IngestOptions): IngestService {
   const maxBytes = options.maxEventBytes ?? EVENT_LIMITS.maxEventBytes;
   const clock = options.clock ?? (() => new Date());
@@ -95,11 +111,12 @@ export function createIngestService(options: IngestOptions): IngestService {
       const receivedText = receivedAt.toISOString();
       const messages: LogMessage[] = [];
       const ids: string[] = [];
+      const byInput: (string | null)[] = items.map(() => null);
       const rejected: IngestRejection[] = [];
       const reject = (item: IngestItem, code: string, message: string, errors: readonly FieldError[]): void => {
         rejected.push({ index: item.index, ...(item.line === undefined ? {} : { line: item.line }), code, message, errors });
       };
-      for (const item of items) {
+      for (const [position, item] of items.entries()) {
         const accepted = acceptInput(item.input, { receivedAt, maxBytes, timeWindow });
         if (!accepted.ok) {
           reject(item, accepted.rejection.code, accepted.rejection.message, accepted.rejection.errors);
@@ -124,12 +141,13 @@ export function createIngestService(options: IngestOptions): IngestService {
         }
         messages.push({ key: bound.tenant, value, headers: { [RECEIVED_AT_HEADER]: receivedText } });
         ids.push(bound.event_id);
+        byInput[position] = bound.event_id;
       }
       if (messages.length > 0) {
         try {
           await options.producer.send(options.rawTopic, messages);
         } catch (err) {
-          throw err instanceof TallyError ? err : new TallyError('LOG_UNAVAILABLE', 'the event log did not acknowledge the events', { cause: err });
+          throw notAcknowledged(err, byInput, rejected);
         }
         options.metrics?.eventsProduced.inc({ path }, messages.length);
       }

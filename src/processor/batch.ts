@@ -50,6 +50,24 @@ interface Pair {
   readonly priced: PricedEvent;
 }
 
+/** Longest sleep between heartbeats while a sink is retried (kafkajs sends one at most every heartbeat interval). */
+export const HEARTBEAT_SLICE_MS = 1_000;
+
+/**
+ * Sleeps `ms` while telling the group this member is alive: a backoff longer
+ * than the session timeout (10 s by default) must not make the coordinator
+ * give the partition away in the middle of a sink outage.
+ */
+async function waitAlive(ms: number, ctx: BatchContext): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    await ctx.heartbeat().catch(() => undefined);
+    const left = end - Date.now();
+    if (left <= 0 || ctx.signal.aborted) return;
+    await sleep(Math.min(left, HEARTBEAT_SLICE_MS), ctx.signal);
+  }
+}
+
 export function createBatchHandler(deps: BatchDeps, options: BatchOptions): BatchHandler {
   const clock = deps.clock ?? (() => new Date());
   const log = deps.logger;
@@ -75,8 +93,7 @@ export function createBatchHandler(deps: BatchDeps, options: BatchOptions): Batc
         deps.health.fail(sink, err);
         const delay = backoffDelay(attempt, { initialDelayMs: options.retryInitialDelayMs ?? 200, maxDelayMs: options.retryMaxDelayMs ?? 10_000 });
         log.warn({ sink, attempt, delayMs: delay, err: errorMessage(err) }, `${sink} write failed; retrying without committing`);
-        await sleep(delay, ctx.signal);
-        await ctx.heartbeat().catch(() => undefined);
+        await waitAlive(delay, ctx);
       }
     }
   }

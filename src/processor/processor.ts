@@ -70,6 +70,11 @@ export class Processor {
       maxWaitTimeMs: o.maxWaitTimeMs,
       minBytes: o.minBytes,
       maxBytesPerPartition: o.maxBytesPerPartition,
+      // The consumer gave up for good (kafkajs will not restart it): say so on /readyz.
+      onCrash: (error) => {
+        health.fail('consumer', error);
+        logger.error({ err: error.message }, 'the consumer stopped consuming; restart the processor');
+      },
     });
     await this.#consumer.run(handler);
     health.ok('consumer');

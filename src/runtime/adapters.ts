@@ -46,6 +46,7 @@ export async function openKafka(config: TallyConfig, logger: Logger): Promise<Ev
   const p = config.processor;
   return createKafkaEventLog({
     brokers: k.brokers, clientId: k.clientId, ssl: k.ssl, ...(k.sasl ? { sasl: k.sasl } : {}), logger,
+    producer: { sendTimeoutMs: k.sendTimeoutMs, idempotent: k.idempotent },
     consumer: { sessionTimeoutMs: p.sessionTimeoutMs, heartbeatIntervalMs: p.heartbeatIntervalMs },
   });
 }

@@ -15,8 +15,16 @@
  * With memory counters (embedded mode) the counters of every open period are
  * rebuilt from the analytics store before `buildBudgets` returns, so start the
  * processor and the API only after it resolved.
+ *
+ * With Redis, the counters' loss (Redis flushed, or restarted empty) is
+ * detected by epoch markers and the lost counters are rebuilt from the store
+ * automatically (budgets/recovery.ts), with the outage policy
+ * `budgets.outagePolicy` meanwhile; the process reports it on /readyz (check
+ * `counters-epoch`), in the log and in tally_counters_lost_total,
+ * tally_counters_lost_regions, tally_counter_rebuilds_total and
+ * tally_quota_outage_answers_total.
  */
-import { BudgetEngine, WatchedBudgetSource, WebhookNotifier, createAlertPublisher, createStoreBudgetRepository } from '../budgets/index.js';
+import { BudgetEngine, CounterRecovery, WatchedBudgetSource, WebhookNotifier, createAlertPublisher, createStoreBudgetRepository } from '../budgets/index.js';
 import type { BudgetAlertPublisher, BudgetRepository, ReconcileResult, ThresholdCrossing } from '../budgets/index.js';
 import type { BudgetSet } from '../budgets/catalog.js';
 import type { ActualUsage, CheckResult, ReservationResult, ReserveOptions, SettleOptions, SettleResult, Subject, UsageEstimate } from '../budgets/types.js';
@@ -25,6 +33,7 @@ import type { CounterStore, RedisCounterStore } from '../counters/index.js';
 import { RedisChangeFeed } from '../budgets/redis-changes.js';
 import { createCounterStore } from './adapters.js';
 import { errorMessage, validationError } from '../core/errors.js';
+import type { HealthState } from '../core/health.js';
 import { component, type Logger } from '../core/logger.js';
 import type { LogProducer } from '../eventlog/types.js';
 import { secondsSince, type Metrics } from '../core/metrics.js';
@@ -40,6 +49,8 @@ export interface BudgetsParts {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly pricer: Pricer;
+  /** Readiness: the `counters-epoch` check fails while lost counters are being rebuilt. */
+  readonly health?: HealthState;
   /** Sends crossings to the alerts topic (see `alertsTopicSender`); absent: crossings go to webhooks only. */
   readonly alertsSend?: (crossings: readonly ThresholdCrossing[]) => Promise<void>;
   /** Test and embedding knobs. */
@@ -58,6 +69,8 @@ export interface BudgetsOverrides {
   readonly webhookInitialDelayMs?: number;
   /** Rebuild counters from the store at start. Default: only for memory counters. */
   readonly reconcileAtStart?: boolean;
+  /** How often to look for lost counters (missing epoch markers), ms; 0 = only when a call finds them. Default budgets.epochProbeMs. */
+  readonly epochProbeMs?: number;
   readonly clock?: () => number;
 }
 
@@ -90,6 +103,8 @@ export interface Budgets {
   /** The processor's AlertPublisher: alerts topic, confirm, webhooks. */
   readonly publisher: BudgetAlertPublisher;
   readonly webhooks: WebhookNotifier | null;
+  /** Loss detection and rebuild of Redis counters; null with memory counters. */
+  readonly recovery: CounterRecovery | null;
   readonly quota: QuotaService;
   readonly admin: BudgetAdmin;
   /** What the start-up rebuild did (memory counters), else null. */
@@ -160,6 +175,37 @@ function isRedis(counters: CounterStore): counters is RedisCounterStore {
   return counters.kind === 'redis';
 }
 
+/** Loss detection and rebuild of the Redis counters, reporting to the log, metrics and readiness. */
+function buildRecovery(engine: () => BudgetEngine, parts: BudgetsParts, log: Logger): CounterRecovery {
+  const { config, metrics, health } = parts;
+  const b = config.budgets;
+  const check = 'counters-epoch';
+  health?.ok(check);
+  return new CounterRecovery(engine, {
+    source: parts.store,
+    policy: b.outagePolicy,
+    waitMs: b.outageWaitMs,
+    probeIntervalMs: parts.overrides?.epochProbeMs ?? b.epochProbeMs,
+    logger: log,
+    events: {
+      onLost: (regions) => metrics.countersLost.inc(regions.length),
+      onRebuilt: (_slot, r) => {
+        if (!r.live) metrics.counterRebuilds.inc({ result: 'ok' });
+      },
+      onRebuildFailed: () => metrics.counterRebuilds.inc({ result: 'failed' }),
+      onAnswer: (outcome) => metrics.quotaOutageAnswers.inc({ policy: b.outagePolicy, outcome }),
+      onState: (state) => {
+        metrics.countersLostRegions.set(state.lostRegions.length);
+        if (state.lostRegions.length === 0 && state.rebuilding === 0) health?.ok(check);
+        else {
+          const where = state.lostRegions.length === 1 && state.lostRegions[0] === 'all' ? 'the counter store' : `${state.lostRegions.length} counter-store region(s)`;
+          health?.fail(check, `${where} lost its data (epoch marker missing); rebuilding from the analytics store (${state.rebuilding} slot(s) in progress, outage policy ${b.outagePolicy})${state.error ? `; last error: ${state.error}` : ''}`);
+        }
+      },
+    },
+  });
+}
+
 /** Builds the budgets of a process (see the module comment). */
 export async function buildBudgets(parts: BudgetsParts): Promise<Budgets> {
   const { config, store, metrics } = parts;
@@ -191,7 +237,9 @@ export async function buildBudgets(parts: BudgetsParts): Promise<Budgets> {
     closers.unshift(() => source.stop());
 
     const clock = o.clock ?? Date.now;
-    const engine = new BudgetEngine({
+    // Redis can lose its data behind tally's back; memory counters live and die with the process (rebuilt at start).
+    const recovery = isRedis(counters) ? buildRecovery(() => engine, parts, log) : null;
+    const engine: BudgetEngine = new BudgetEngine({
       counters,
       budgets: source,
       clock,
@@ -200,7 +248,12 @@ export async function buildBudgets(parts: BudgetsParts): Promise<Budgets> {
       estimateCost: costEstimator(parts.pricer, clock),
       resolveModel: (model, provider) => parts.pricer.resolver.resolve(provider, model)?.entry.key ?? null,
       logger: log,
+      ...(recovery ? { recovery } : {}),
     });
+    if (recovery) {
+      recovery.start();
+      closers.unshift(() => recovery.stop());
+    }
 
     const abort = new AbortController();
     closers.unshift(async () => abort.abort());
@@ -260,7 +313,7 @@ export async function buildBudgets(parts: BudgetsParts): Promise<Budgets> {
     };
 
     return {
-      engine, repository, source, counters, publisher, webhooks, startup, admin,
+      engine, repository, source, counters, publisher, webhooks, startup, admin, recovery,
       quota: instrument(engine, metrics),
       async close() {
         for (const close of closers) await close().catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'closing budgets failed'));

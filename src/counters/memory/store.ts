@@ -5,13 +5,13 @@
  * are bigints, so no split is needed here. Keys are the same strings the
  * Redis store uses and expire at their `expireAt` by the injected clock.
  */
-import { STATUS, failure } from '../codes.js';
+import { STATUS, countersLost, failure } from '../codes.js';
 import { ZERO_HELD, addUsage, heldOf, usedOf } from '../fields.js';
 import { CounterKeys, type Slot } from '../keys.js';
 import {
   dedupExpireAt, dedupIndexes,
   type ApplyRequest, type ApplyResult, type CounterStore, type CounterValue, type FenceSnapshot, type HeldAmounts,
-  type MarksRequest, type ReadRequest, type ReserveRequest, type ReserveResult, type SettleOutcome, type SettleRequest,
+  type MarksRequest, type ReadRequest, type RegionClaim, type ReserveRequest, type ReserveResult, type SettleOutcome, type SettleRequest,
   type SnapshotRequest, type SwapOutcome, type SwapRequest, type UsageAmounts,
 } from '../types.js';
 import { TOKEN_CLASSES, type TokenClass } from '../../core/classes.js';
@@ -73,6 +73,9 @@ export class MemoryCounterStore implements CounterStore {
   private readonly marksByKey = new Map<string, Map<string, string>>();
   private readonly expiry = new Map<string, number>();
   private readonly slots = new Map<string, SlotState>();
+  /** Epoch markers (region and slot markers) by key, and region rebuild locks (see ../epoch.ts). */
+  private readonly markers = new Map<string, string>();
+  private readonly regionLocks = new Map<string, { token: string; until: number }>();
 
   constructor(options: MemoryCounterStoreOptions = {}) {
     this.keys = new CounterKeys(options.prefix);
@@ -153,9 +156,50 @@ export class MemoryCounterStore implements CounterStore {
     }
   }
 
+  // ─── epoch (epoch-2.lua and the checks of apply, read, reserve, swap) ───
+
+  private live(slot: Slot): boolean {
+    return this.markers.has(this.keys.regionMarker(this.keys.region(slot))) || this.markers.has(this.keys.slotMarker(slot));
+  }
+
+  private regionLock(region: string): { token: string; until: number } | undefined {
+    const lock = this.regionLocks.get(region);
+    if (lock && lock.until <= this.clock()) {
+      this.regionLocks.delete(region);
+      return undefined;
+    }
+    return lock;
+  }
+
+  async lostRegions(): Promise<string[]> {
+    const region = this.keys.region(null);
+    return this.markers.has(this.keys.regionMarker(region)) ? [] : [region];
+  }
+
+  async claimRegion(region: string, token: string, ttlMs: number): Promise<RegionClaim> {
+    if (this.markers.has(this.keys.regionMarker(region))) return 'live';
+    const lock = this.regionLock(region);
+    if (lock && lock.token !== token) return 'busy';
+    this.regionLocks.set(region, { token, until: this.clock() + ttlMs });
+    return 'claimed';
+  }
+
+  async markRegion(region: string, token: string, epoch: string): Promise<boolean> {
+    const lock = this.regionLock(region);
+    if (lock && lock.token !== token) return false;
+    this.markers.set(this.keys.regionMarker(region), epoch);
+    this.regionLocks.delete(region);
+    return true;
+  }
+
+  async releaseRegion(region: string, token: string): Promise<void> {
+    if (this.regionLock(region)?.token === token) this.regionLocks.delete(region);
+  }
+
   // ─── the port ───────────────────────────────────────────────────────────
 
   async apply(req: ApplyRequest): Promise<ApplyResult> {
+    if (req.epoch === true && !this.live(req.slot)) throw failure(STATUS.LOST, { script: 'apply', slot: req.slot, slots: [req.slot] });
     const s = this.slot(req.slot);
     if (s.lock) throw failure(STATUS.LOCKED, { script: 'apply', slot: req.slot });
     if (s.version !== null && dcmp(s.version, req.version) > 0) {
@@ -216,11 +260,15 @@ export class MemoryCounterStore implements CounterStore {
   }
 
   async read(req: ReadRequest): Promise<CounterValue[]> {
+    const lost = req.epoch === true ? req.groups.filter((g) => g.keys.length > 0 && !this.live(g.slot)) : [];
+    if (lost.length > 0) throw countersLost(lost.map((g) => g.slot));
     for (const g of req.groups) this.purge(this.slot(g.slot), req.now);
     return req.groups.flatMap((g) => g.keys.map((k) => this.value(k)));
   }
 
   async reserve(req: ReserveRequest): Promise<ReserveResult> {
+    const lost = req.epoch === true ? req.parts.filter((p) => !this.live(p.slot)) : [];
+    if (lost.length > 0) throw countersLost(lost.map((p) => p.slot));
     const states = req.parts.map((p) => this.slot(p.slot));
     for (const s of states) this.purge(s, req.now);
     const readAll = (): CounterValue[] => req.parts.flatMap((p) => p.read.map((k) => this.value(k)));
@@ -324,6 +372,10 @@ export class MemoryCounterStore implements CounterStore {
 
   async swap(req: SwapRequest): Promise<SwapOutcome> {
     const s = this.slot(req.slot);
+    if (req.onlyIfLost === true && this.live(req.slot)) {
+      if (req.lockToken !== null && s.lock?.token === req.lockToken) s.lock = null;
+      return 'live';
+    }
     const expected = Object.entries(req.expected);
     if (expected.length !== s.fence.size || expected.some(([f, o]) => s.fence.get(f) !== o)) return 'fence_moved';
     for (const [f, o] of Object.entries(req.establish)) s.fence.set(f, o);
@@ -342,6 +394,7 @@ export class MemoryCounterStore implements CounterStore {
       if (now && empty && now.held.cost === 0n && now.held.tokens === 0n && now.held.requests === 0n) this.counters.delete(c.key);
       else if (now) this.expiry.set(c.key, c.expireAt);
     }
+    if (req.markLive !== undefined) this.markers.set(this.keys.slotMarker(req.slot), req.markLive);
     if (req.lockToken !== null && s.lock?.token === req.lockToken) s.lock = null;
     return 'swapped';
   }
@@ -353,6 +406,8 @@ export class MemoryCounterStore implements CounterStore {
     this.marksByKey.clear();
     this.expiry.clear();
     this.slots.clear();
+    this.markers.clear();
+    this.regionLocks.clear();
     return n;
   }
 

@@ -8,13 +8,14 @@
 import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
 import { TallyError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { STATUS, statusError, unavailable } from '../codes.js';
-import { applyCall, marksCall, readCall, reserveCall, settleCall, snapshotCall, swapCall, type ScriptCall } from '../args.js';
+import { STATUS, countersLost, statusError, unavailable } from '../codes.js';
+import { applyCall, epochCall, marksCall, readCall, reserveCall, settleCall, snapshotCall, swapCall, type ScriptCall } from '../args.js';
+import { ALL_REGIONS, HASH_SLOTS } from '../epoch.js';
 import { ALL_FIELDS, decodeFields } from '../fields.js';
 import { CounterKeys } from '../keys.js';
 import { commandName, loadScripts, packageVersion, type ScriptName } from './scripts.js';
 import type {
-  ApplyRequest, ApplyResult, CounterStore, CounterValue, FenceSnapshot, MarksRequest, ReadRequest, ReserveRequest,
+  ApplyRequest, ApplyResult, CounterStore, CounterValue, FenceSnapshot, MarksRequest, ReadRequest, RegionClaim, ReserveRequest,
   ReserveResult, SettleOutcome, SettleRequest, SnapshotRequest, SwapOutcome, SwapRequest,
 } from '../types.js';
 
@@ -69,6 +70,11 @@ function code(reply: Reply): number {
   return Number(reply[0]);
 }
 
+/** A LOST reply (`{9, index...}`): the entries of `slots` at those indexes. */
+function lostOf<T extends { readonly slot: string | null }>(reply: Reply, of: readonly T[]): (string | null)[] {
+  return reply.slice(1).map((i) => of[Number(i)]?.slot ?? null);
+}
+
 export class RedisCounterStore implements CounterStore {
   readonly kind = 'redis' as const;
   readonly keys: CounterKeys;
@@ -79,7 +85,6 @@ export class RedisCounterStore implements CounterStore {
   private readonly commands = new Map<ScriptName, string>();
 
   constructor(options: RedisCounterStoreOptions) {
-    this.keys = new CounterKeys(options.prefix);
     this.purgeLimit = options.purgeLimit ?? 20;
     const redisOptions = { ...DEFAULT_REDIS_OPTIONS, ...options.redisOptions };
     if (options.client) {
@@ -94,7 +99,9 @@ export class RedisCounterStore implements CounterStore {
     } else {
       throw new TallyError('CONFIG_INVALID', 'the Redis counter store needs a client, a url or cluster nodes');
     }
+    if (this.owned) quietReconnects(this.client);
     this.isCluster = this.client instanceof Cluster;
+    this.keys = new CounterKeys(options.prefix, { clustered: this.isCluster });
     const version = packageVersion();
     for (const script of loadScripts().values()) {
       const name = commandName(script.name, version);
@@ -117,7 +124,7 @@ export class RedisCounterStore implements CounterStore {
   async apply(req: ApplyRequest): Promise<ApplyResult> {
     const reply = await this.run('apply', applyCall(this.keys, req));
     const status = code(reply);
-    const err = statusError(status, { script: 'apply', slot: req.slot, requiredVersion: status === STATUS.STALE_BUDGETS ? String(reply[1]) : undefined });
+    const err = statusError(status, { script: 'apply', slot: req.slot, requiredVersion: status === STATUS.STALE_BUDGETS ? String(reply[1]) : undefined, slots: [req.slot] });
     if (err) throw err;
     return {
       applied: Number(reply[1]),
@@ -132,16 +139,21 @@ export class RedisCounterStore implements CounterStore {
     const groups = req.groups.filter((g) => g.keys.length > 0);
     if (groups.length === 0) return [];
     if (!this.isCluster || groups.length === 1) {
-      return rows(await this.run('read', readCall(this.keys, req.now, this.purgeLimit, groups, req.fields)), 0, req.fields);
+      const reply = await this.run('read', readCall(this.keys, req.now, this.purgeLimit, groups, req.fields, req.epoch));
+      if (isLostReply(reply)) throw countersLost(lostOf(reply, groups));
+      return rows(reply, 0, req.fields);
     }
     // Cluster: one call per slot, sent together (one network round trip).
-    const replies = await Promise.all(groups.map((g) => this.run('read', readCall(this.keys, req.now, this.purgeLimit, [g], req.fields))));
+    const replies = await Promise.all(groups.map((g) => this.run('read', readCall(this.keys, req.now, this.purgeLimit, [g], req.fields, req.epoch))));
+    const lost = groups.filter((_, i) => isLostReply(replies[i] ?? []));
+    if (lost.length > 0) throw countersLost(lost.map((g) => g.slot));
     return replies.flatMap((r) => rows(r, 0, req.fields));
   }
 
   async reserve(req: ReserveRequest): Promise<ReserveResult> {
     if (!this.isCluster || req.parts.length <= 1) {
       const reply = await this.run('reserve', reserveCall(this.keys, req, this.purgeLimit));
+      if (code(reply) === STATUS.LOST) throw countersLost(lostOf(reply, req.parts));
       const granted = code(reply) === STATUS.OK;
       return { granted, refused: granted ? null : { part: Number(reply[1]), check: Number(reply[2]) }, values: rows(reply, 3, req.fields) };
     }
@@ -151,6 +163,10 @@ export class RedisCounterStore implements CounterStore {
       const part = req.parts[i];
       if (!part) continue;
       const reply = await this.run('reserve', reserveCall(this.keys, req, this.purgeLimit, [part]));
+      if (code(reply) === STATUS.LOST) {
+        await Promise.all(req.parts.slice(0, i).map((held) => this.releasePart(held.slot, req)));
+        throw countersLost([part.slot]);
+      }
       if (code(reply) !== STATUS.OK) {
         await Promise.all(req.parts.slice(0, i).map((held) => this.releasePart(held.slot, req)));
         return { granted: false, refused: { part: i, check: Number(reply[2]) }, values: [...values, ...rows(reply, 3, req.fields)] };
@@ -190,7 +206,49 @@ export class RedisCounterStore implements CounterStore {
 
   async swap(req: SwapRequest): Promise<SwapOutcome> {
     const reply = await this.run('swap', swapCall(this.keys, req));
-    return code(reply) === STATUS.OK ? 'swapped' : 'fence_moved';
+    const status = code(reply);
+    return status === STATUS.OK ? 'swapped' : status === STATUS.LIVE ? 'live' : 'fence_moved';
+  }
+
+  // ─── epoch (see ../epoch.ts) ────────────────────────────────────────────
+
+  async lostRegions(): Promise<string[]> {
+    if (!(this.client instanceof Cluster)) return (await this.regionLive(ALL_REGIONS)) ? [] : [ALL_REGIONS];
+    // One sample per master; every region of a master whose sample is missing.
+    const byNode = new Map<string, number[]>();
+    this.client.slots.forEach((nodes, slot) => {
+      const master = nodes[0];
+      if (master !== undefined) byNode.set(master, [...(byNode.get(master) ?? []), slot]);
+    });
+    if (byNode.size === 0) return [...Array(HASH_SLOTS).keys()].map(String); // no slot map yet: check everything
+    const lost: string[] = [];
+    for (const slots of byNode.values()) {
+      const sample = slots[0];
+      if (sample === undefined || (await this.regionLive(String(sample)))) continue;
+      const live = await Promise.all(slots.map((slot) => this.regionLive(String(slot))));
+      slots.forEach((slot, i) => {
+        if (!live[i]) lost.push(String(slot));
+      });
+    }
+    return lost;
+  }
+
+  async claimRegion(region: string, token: string, ttlMs: number): Promise<RegionClaim> {
+    const status = code(await this.run('epoch', epochCall(this.keys, region, 'claim', token, '', ttlMs)));
+    return status === STATUS.LIVE ? 'live' : status === STATUS.BUSY ? 'busy' : 'claimed';
+  }
+
+  async markRegion(region: string, token: string, epoch: string): Promise<boolean> {
+    return code(await this.run('epoch', epochCall(this.keys, region, 'mark', token, epoch))) === STATUS.OK;
+  }
+
+  async releaseRegion(region: string, token: string): Promise<void> {
+    await this.run('epoch', epochCall(this.keys, region, 'release', token));
+  }
+
+  private async regionLive(region: string): Promise<boolean> {
+    const reply = await this.run('epoch', epochCall(this.keys, region, 'probe'));
+    return Number(reply[1]) === 1;
   }
 
   async clear(): Promise<number> {
@@ -226,6 +284,21 @@ export class RedisCounterStore implements CounterStore {
   async close(): Promise<void> {
     if (this.owned) await this.client.quit().catch(() => undefined);
   }
+}
+
+/**
+ * While Redis is away ioredis reconnects and emits an `error` per failed
+ * attempt, which it prints to stderr when nobody listens. The failures reach
+ * tally anyway: every command fails (COUNTERS_UNAVAILABLE), the caller logs
+ * and retries, and readiness says so; a listener keeps stderr quiet.
+ */
+function quietReconnects(client: RedisClient): void {
+  client.on('error', () => undefined);
+}
+
+/** A read reply is rows (arrays); a status (`{9, index...}`) starts with a number. */
+function isLostReply(reply: Reply): boolean {
+  return reply.length > 0 && !Array.isArray(reply[0]) && Number(reply[0]) === STATUS.LOST;
 }
 
 const TRANSIENT_REPLY = /^(LOADING|CLUSTERDOWN|TRYAGAIN|BUSY|MASTERDOWN|READONLY|NOREPLICAS|MOVED|ASK)\b/;

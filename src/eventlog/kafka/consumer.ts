@@ -14,6 +14,15 @@
  *   flowing meanwhile. (Letting the error escape to kafkajs also redelivers,
  *   but by restarting the whole fetch loop, and after its retries by crashing
  *   and rejoining the group — slower, noisier, and it stalls every partition.)
+ *
+ * Broker restarts. The consumer runs on its own kafkajs client whose retries
+ * outlast an ordinary restart (`retry`, about a minute), so kafkajs keeps the
+ * group membership and fetches again as soon as the broker answers. A
+ * consumer that crashes anyway restarts as a new member, which the group
+ * coordinator admits only once the old member's session expired: hence the
+ * short default session (10 s). A consumer being stopped is never restarted
+ * by kafkajs (`restartOnFailure`), and `stop()` does not wait on a dead
+ * broker for longer than `shutdownTimeoutMs`.
  */
 import type { Consumer, EachBatchPayload, Kafka, RetryOptions as KafkaRetryOptions } from 'kafkajs';
 import { TallyError, errorMessage } from '../../core/errors.js';
@@ -82,7 +91,7 @@ export class KafkaLogConsumer implements LogConsumer {
       minBytes: this.options.minBytes ?? 1,
       maxBytesPerPartition: this.options.maxBytesPerPartition ?? 1_048_576,
       allowAutoTopicCreation: false,
-      retry: settings.retry,
+      retry: { ...settings.retry, restartOnFailure: async () => !this.stopping },
     });
     this.consumer = consumer;
     const joined = this.watch(consumer);
@@ -250,14 +259,22 @@ export class KafkaLogConsumer implements LogConsumer {
     const consumer = this.consumer;
     if (!consumer) return;
     // kafkajs' disconnect waits for the in-flight batch; past the timeout the batch is abandoned uncommitted.
-    const timer = setTimeout(() => this.abandon?.(), this.deps.settings.shutdownTimeoutMs);
+    const { shutdownTimeoutMs } = this.deps.settings;
+    const timer = setTimeout(() => this.abandon?.(), shutdownTimeoutMs);
+    // Leaving the group needs the broker; with it away kafkajs would wait through its retries. Bounded here.
+    let gaveUp: NodeJS.Timeout | undefined;
+    const bounded = new Promise<'timeout'>((resolve) => {
+      gaveUp = setTimeout(() => resolve('timeout'), shutdownTimeoutMs + 5_000);
+    });
     try {
-      await consumer.disconnect();
-      this.log.info('consumer stopped');
+      const outcome = await Promise.race([consumer.disconnect().then(() => 'done' as const), bounded]);
+      if (outcome === 'timeout') this.log.warn({ waitedMs: shutdownTimeoutMs + 5_000 }, 'consumer did not leave its group in time (broker away?); stopped without it');
+      else this.log.info('consumer stopped');
     } catch (err) {
       throw mapKafkaError(err, `stop consumer group ${this.options.groupId}`);
     } finally {
       clearTimeout(timer);
+      clearTimeout(gaveUp);
     }
   }
 }

@@ -4,6 +4,11 @@
  * so the mapped error says whether retrying *the whole operation later* can
  * help: a broker that stayed unreachable, yes (LOG_UNAVAILABLE, retriable); a
  * batch the broker refuses as too large or an authorization failure, no.
+ *
+ * Sequence and producer-id errors of the idempotent producer
+ * (OUT_OF_ORDER_SEQUENCE_NUMBER and friends) are retriable: they mean that
+ * producer's state no longer matches the broker's, and the adapter replaces
+ * the producer (`isProducerStateError`), so the same send can succeed.
  */
 import { TallyError, isTallyError } from '../../core/errors.js';
 
@@ -48,6 +53,25 @@ const NOT_ALLOWED = new Set([
   'INVALID_CONFIG',
 ]);
 
+/** The idempotent producer's sequence or id no longer matches the broker's: replace the producer, then retry. */
+const PRODUCER_STATE = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'DUPLICATE_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_EPOCH',
+  'INVALID_PRODUCER_ID_MAPPING',
+]);
+
+/** Whether the error says the producer's sequence or id state is broken (see PRODUCER_STATE). */
+export function isProducerStateError(err: unknown): boolean {
+  return PRODUCER_STATE.has(rootKafkaError(err)?.type ?? asKafkaError(err)?.type ?? '');
+}
+
+/** Whether the broker refused a batch as too large. */
+export function isTooLargeError(err: unknown): boolean {
+  return TOO_LARGE.has(rootKafkaError(err)?.type ?? asKafkaError(err)?.type ?? '');
+}
+
 /** Whether kafkajs says the group is rebalancing (the batch in hand must not be committed). */
 export function isRebalanceError(err: unknown): boolean {
   const type = rootKafkaError(err)?.type ?? asKafkaError(err)?.type;
@@ -70,6 +94,9 @@ export function mapKafkaError(err: unknown, what: string): TallyError {
   if (TOO_LARGE.has(type)) {
     return new TallyError('BATCH_TOO_LARGE', `${what}: the broker refused the batch as too large (${message})`, { cause: err, details });
   }
+  if (PRODUCER_STATE.has(type)) {
+    return new TallyError('LOG_UNAVAILABLE', `${what}: ${message} (the producer is replaced; retry)`, { cause: err, details: { ...details, reason: 'producer_state' }, retriable: true });
+  }
   if (NOT_ALLOWED.has(type)) {
     return new TallyError('LOG_UNAVAILABLE', `${what}: ${message}`, { cause: err, details, retriable: false });
   }
@@ -81,6 +108,8 @@ export function mapKafkaError(err: unknown, what: string): TallyError {
     outer.retriable === true ||
     root?.retriable === true ||
     (root?.name ?? '').startsWith('KafkaJSConnection') ||
-    root?.name === 'KafkaJSRequestTimeoutError');
+    root?.name === 'KafkaJSRequestTimeoutError' ||
+    root?.name === 'KafkaJSLockTimeout' ||
+    root?.name === 'KafkaJSNoBrokerAvailableError');
   return new TallyError('LOG_UNAVAILABLE', `${what}: ${message}`, { cause: err, details, retriable });
 }

@@ -1,25 +1,30 @@
 /**
  * The Kafka event log: kafkajs kept entirely behind the `EventLog` port.
  *
- * - Producer: idempotent (one request in flight per broker, acks = all),
- *   Kafka's default (murmur2) partitioner on the message key; `send` resolves
- *   once the broker acknowledged every message. kafkajs retries transient
- *   failures itself (`retry`); what is left is mapped to a TallyError —
- *   LOG_UNAVAILABLE (retriable) when the log may come back, so a caller can
- *   retry later at its own level, never forever here.
- * - Consumer: see `kafka-consumer.ts`. Replay: see `kafka-replay.ts`.
- * - Admin: one shared client for topics, offsets and lag, connected lazily.
+ * Three kafkajs clients, because kafkajs takes connection timeouts and the
+ * retries of cluster operations (connect, metadata, coordinator lookup) from
+ * the client, not from the producer or consumer made from it:
+ * - producer client: short timeouts and few retries — a send answers within
+ *   `producer.sendTimeoutMs` (see producer.ts: size pre-check, circuit
+ *   breaker, deadline; not idempotent unless asked);
+ * - consumer client: retries that outlast an ordinary broker restart, so a
+ *   consumer keeps its group membership instead of crashing and waiting for
+ *   its old member's session to expire (see consumer.ts);
+ * - admin client: topics, offsets, lag and replay, connected lazily.
+ * Errors reach callers as TallyError: LOG_UNAVAILABLE (retriable) when the
+ * log may come back, so a caller can retry at its own level, never forever here.
  */
-import { Kafka, Partitioners, type Admin, type KafkaConfig, type Producer, type RetryOptions as KafkaRetryOptions, type SASLOptions } from 'kafkajs';
+import { Kafka, type Admin, type KafkaConfig, type RetryOptions as KafkaRetryOptions, type SASLOptions } from 'kafkajs';
 import { TallyError } from '../../core/errors.js';
 import { component, silentLogger, type Logger } from '../../core/logger.js';
 import { sleep, withRetry, type RetryOptions } from '../../core/retry.js';
 import { KafkaLogConsumer, type KafkaConsumerSettings } from './consumer.js';
 import { mapKafkaError } from './errors.js';
 import { kafkaLogCreator, kafkaLogLevel } from './logger.js';
-import { toKafkaMessage } from './records.js';
+import { KafkaLogProducer, type KafkaProducerSettings } from './producer.js';
 import { kafkaReplay } from './replay.js';
-import type { ConsumerOptions, EventLog, LogConsumer, LogMessage, LogProducer, LogRecord, PartitionLag, ReplayOptions, TopicSpec } from '../types.js';
+import { TopicLimitsCache } from './topic-limits.js';
+import type { ConsumerOptions, EventLog, LogConsumer, LogProducer, LogRecord, PartitionLag, ReplayOptions, TopicSpec } from '../types.js';
 
 /** Retries of idempotent admin calls on retriable broker answers: up to ~15 s in all. */
 const ADMIN_RETRY: RetryOptions = { retries: 6, initialDelayMs: 250, maxDelayMs: 4_000 };
@@ -35,26 +40,51 @@ export interface KafkaEventLogOptions {
   readonly ssl?: boolean;
   /** SASL authentication. Default none. */
   readonly sasl?: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string };
-  /** TCP connect timeout per broker, ms. Default 3,000. */
+  /** TCP connect timeout per broker, ms (every client). Default 1,000. */
   readonly connectionTimeoutMs?: number;
-  /** Timeout of one request, ms. Default 30,000. */
+  /** Timeout of one request of the admin and consumer clients, ms. Default 30,000. (The producer's is its `sendTimeoutMs`.) */
   readonly requestTimeoutMs?: number;
   /**
-   * kafkajs' own retries of one operation (send, commit, admin call), with
-   * exponential backoff and jitter. After them the error reaches the caller.
-   * Defaults: 5 retries, first after 300 ms, one wait at most 10,000 ms —
-   * a send to an unreachable cluster fails within tens of seconds.
+   * kafkajs' own retries of one admin operation (topics, offsets, replay),
+   * with exponential backoff and jitter. After them the error reaches the
+   * caller. Defaults: 5 retries, first after 300 ms, one wait at most 10,000 ms.
    */
-  readonly retry?: { readonly retries?: number; readonly initialRetryTimeMs?: number; readonly maxRetryTimeMs?: number };
+  readonly retry?: KafkaRetrySettings;
   readonly producer?: {
-    /** How long the broker may take to replicate before acknowledging, ms. Default 30,000. */
+    /**
+     * A send resolves (acknowledged) or fails within this time, ms, including
+     * connecting; also the producer client's request timeout. During an
+     * outage sends fail at once between probes (see `probeIntervalMs`).
+     * Default 3,000.
+     */
+    readonly sendTimeoutMs?: number;
+    /** How long the broker may take to replicate before acknowledging, ms; below `sendTimeoutMs`. Default 2,000. */
     readonly ackTimeoutMs?: number;
+    /**
+     * kafkajs' idempotent producer (broker-side dedupe of its own retries).
+     * Off by default: tally drops duplicates by event id, and kafkajs'
+     * idempotent producer loses acknowledged records after a partially failed
+     * request. When on, sends go one at a time and the producer is replaced
+     * after every failure. Default false.
+     */
+    readonly idempotent?: boolean;
+    /** While the log is unavailable, one send per this interval goes to the broker; the others fail at once, ms. Default 1,000. */
+    readonly probeIntervalMs?: number;
+    /** kafkajs' retries inside one send. Default 2 retries, 100 ms, at most 1,000 ms. */
+    readonly retry?: KafkaRetrySettings;
   };
   readonly consumer?: {
-    /** Group session timeout, ms. Default 30,000. */
+    /** Group session timeout, ms: after a crash the group waits this long for the old member. Default 10,000. */
     readonly sessionTimeoutMs?: number;
-    /** Heartbeat interval, ms (a third of the session timeout or less). Default 3,000. */
+    /** Heartbeat interval, ms (a third of the session timeout or less). Default 1,000. */
     readonly heartbeatIntervalMs?: number;
+    /**
+     * kafkajs' retries of the consumer's operations (fetch, join, commit,
+     * reconnect). Long enough to ride out a broker restart without crashing
+     * (a crash rejoins as a new member, which waits for the old member's
+     * session to expire). Default 60 retries, 250 ms, at most 1,000 ms (about a minute).
+     */
+    readonly retry?: KafkaRetrySettings;
     /** How long the group waits for members to rejoin in a rebalance, ms. Default 60,000. */
     readonly rebalanceTimeoutMs?: number;
     /** `stop()` waits this long for an in-flight batch, then abandons it uncommitted, ms. Default 30,000. */
@@ -76,34 +106,56 @@ export interface KafkaEventLogOptions {
   readonly topicTimeoutMs?: number;
 }
 
+export interface KafkaRetrySettings {
+  readonly retries?: number;
+  readonly initialRetryTimeMs?: number;
+  readonly maxRetryTimeMs?: number;
+}
+
 interface Resolved {
   readonly retry: KafkaRetryOptions;
-  readonly ackTimeoutMs: number;
+  readonly producer: KafkaProducerSettings;
   readonly consumer: KafkaConsumerSettings;
   readonly replayIdleTimeoutMs: number;
   readonly replayGroupPrefix: string;
   readonly topicTimeoutMs: number;
 }
 
-function resolve(options: KafkaEventLogOptions): Resolved {
-  const retry: KafkaRetryOptions = {
-    retries: options.retry?.retries ?? 5,
-    initialRetryTime: options.retry?.initialRetryTimeMs ?? 300,
-    maxRetryTime: options.retry?.maxRetryTimeMs ?? 10_000,
+function retryOf(given: KafkaRetrySettings | undefined, retries: number, initialRetryTime: number, maxRetryTime: number): KafkaRetryOptions {
+  return {
+    retries: given?.retries ?? retries,
+    initialRetryTime: given?.initialRetryTimeMs ?? initialRetryTime,
+    maxRetryTime: given?.maxRetryTimeMs ?? maxRetryTime,
   };
+}
+
+function resolve(options: KafkaEventLogOptions): Resolved {
+  const retry = retryOf(options.retry, 5, 300, 10_000);
+  const p = options.producer ?? {};
+  const sendTimeoutMs = p.sendTimeoutMs ?? 3_000;
+  const ackTimeoutMs = p.ackTimeoutMs ?? Math.min(2_000, Math.max(1, sendTimeoutMs - 1_000));
+  if (!(sendTimeoutMs > 0) || !(ackTimeoutMs > 0) || ackTimeoutMs >= sendTimeoutMs) {
+    throw new TallyError('CONFIG_INVALID', `Kafka producer: ackTimeoutMs (${ackTimeoutMs}) must be positive and below sendTimeoutMs (${sendTimeoutMs})`);
+  }
   const c = options.consumer ?? {};
   return {
     retry,
-    ackTimeoutMs: options.producer?.ackTimeoutMs ?? 30_000,
+    producer: {
+      idempotent: p.idempotent ?? false,
+      sendTimeoutMs,
+      ackTimeoutMs,
+      probeIntervalMs: p.probeIntervalMs ?? 1_000,
+      retry: retryOf(p.retry, 2, 100, 1_000),
+    },
     consumer: {
-      sessionTimeoutMs: c.sessionTimeoutMs ?? 30_000,
-      heartbeatIntervalMs: c.heartbeatIntervalMs ?? 3_000,
+      sessionTimeoutMs: c.sessionTimeoutMs ?? 10_000,
+      heartbeatIntervalMs: c.heartbeatIntervalMs ?? 1_000,
       rebalanceTimeoutMs: c.rebalanceTimeoutMs ?? 60_000,
       shutdownTimeoutMs: c.shutdownTimeoutMs ?? 30_000,
       joinTimeoutMs: c.joinTimeoutMs ?? 60_000,
       redeliveryInitialDelayMs: c.redeliveryInitialDelayMs ?? 200,
       redeliveryMaxDelayMs: c.redeliveryMaxDelayMs ?? 10_000,
-      retry,
+      retry: retryOf(c.retry, 60, 250, 1_000),
     },
     replayIdleTimeoutMs: options.replay?.idleTimeoutMs ?? 30_000,
     replayGroupPrefix: options.replay?.groupPrefix ?? 'tally-replay',
@@ -111,44 +163,14 @@ function resolve(options: KafkaEventLogOptions): Resolved {
   };
 }
 
-class KafkaLogProducer implements LogProducer {
-  private connected: Promise<void> | undefined;
-  private closed = false;
-
-  constructor(
-    private readonly producer: Producer,
-    private readonly ackTimeoutMs: number,
-  ) {}
-
-  async send(topic: string, messages: readonly LogMessage[]): Promise<void> {
-    if (this.closed) throw new TallyError('SHUTTING_DOWN', 'the producer is closed', { retriable: false });
-    if (messages.length === 0) return;
-    try {
-      await this.connect();
-      await this.producer.send({ topic, acks: -1, timeout: this.ackTimeoutMs, messages: messages.map(toKafkaMessage) });
-    } catch (err) {
-      throw mapKafkaError(err, `send to ${topic}`);
-    }
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.connected) await this.producer.disconnect().catch(() => undefined);
-  }
-
-  private connect(): Promise<void> {
-    this.connected ??= this.producer.connect().catch((err: unknown) => {
-      this.connected = undefined;
-      throw err;
-    });
-    return this.connected;
-  }
-}
-
 export class KafkaEventLog implements EventLog {
   readonly kind = 'kafka' as const;
+  /** Admin, replay. */
   private readonly kafka: Kafka;
+  private readonly producerKafka: Kafka;
+  private readonly consumerKafka: Kafka;
+  private readonly limits: TopicLimitsCache;
+  private limitsAdmin: Promise<Admin> | undefined;
   private readonly settings: Resolved;
   private readonly log: Logger;
   private adminClient: Promise<Admin> | undefined;
@@ -164,13 +186,16 @@ export class KafkaEventLog implements EventLog {
       brokers: [...options.brokers],
       logLevel: kafkaLogLevel(this.log),
       logCreator: kafkaLogCreator(this.log),
-      connectionTimeout: options.connectionTimeoutMs ?? 3_000,
+      connectionTimeout: options.connectionTimeoutMs ?? 1_000,
       requestTimeout: options.requestTimeoutMs ?? 30_000,
       retry: this.settings.retry,
       ...(options.ssl ? { ssl: true } : {}),
       ...(options.sasl ? { sasl: options.sasl as SASLOptions } : {}),
     };
     this.kafka = new Kafka(config);
+    this.producerKafka = new Kafka({ ...config, requestTimeout: this.settings.producer.sendTimeoutMs, retry: this.settings.producer.retry });
+    this.consumerKafka = new Kafka({ ...config, retry: this.settings.consumer.retry });
+    this.limits = new TopicLimitsCache(() => this.limitsAdminClient(), this.log);
   }
 
   /**
@@ -214,23 +239,14 @@ export class KafkaEventLog implements EventLog {
   }
 
   producer(): LogProducer {
-    const producer = new KafkaLogProducer(
-      this.kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
-        retry: this.settings.retry,
-      }),
-      this.settings.ackTimeoutMs,
-    );
+    const producer = new KafkaLogProducer({ kafka: this.producerKafka, settings: this.settings.producer, limits: this.limits, logger: this.log });
     this.producers.add(producer);
     return producer;
   }
 
   consumer(options: ConsumerOptions): LogConsumer {
     const consumer = new KafkaLogConsumer(
-      { kafka: this.kafka, settings: this.settings.consumer, logger: this.log, lag: (g, t, f) => this.lag(g, t, f) },
+      { kafka: this.consumerKafka, settings: this.settings.consumer, logger: this.log, lag: (g, t, f) => this.lag(g, t, f) },
       options,
     );
     this.consumers.add(consumer);
@@ -266,9 +282,24 @@ export class KafkaEventLog implements EventLog {
   async close(): Promise<void> {
     await Promise.allSettled([...this.consumers].map((c) => c.stop()));
     await Promise.allSettled([...this.producers].map((p) => p.close()));
-    const admin = this.adminClient;
+    for (const pending of [this.adminClient, this.limitsAdmin]) {
+      if (pending) await (await pending.catch(() => undefined))?.disconnect().catch(() => undefined);
+    }
     this.adminClient = undefined;
-    if (admin) await (await admin.catch(() => undefined))?.disconnect();
+    this.limitsAdmin = undefined;
+  }
+
+  /** The producers' admin client (topic limits for the size pre-check): on the producer client, so a lookup fails as fast as a send. */
+  private limitsAdminClient(): Promise<Admin> {
+    this.limitsAdmin ??= (async () => {
+      const admin = this.producerKafka.admin({ retry: this.settings.producer.retry });
+      await admin.connect();
+      return admin;
+    })().catch((err: unknown) => {
+      this.limitsAdmin = undefined;
+      throw err;
+    });
+    return this.limitsAdmin;
   }
 
   private admin(): Promise<Admin> {

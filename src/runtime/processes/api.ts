@@ -64,7 +64,7 @@ export async function startApi(ctx: ProcessContext, options: ApiProcessOptions =
     kafka = await openKafkaIngest({ config, logger, metrics });
     store ??= await openStore(config, logger);
     await assertMigrated(store);
-    budgets = await buildBudgets({ config, store, logger, metrics, pricer: buildPricer(config), ...(options.budgets ? { overrides: options.budgets } : {}) });
+    budgets = await buildBudgets({ config, store, logger, metrics, health, pricer: buildPricer(config), ...(options.budgets ? { overrides: options.budgets } : {}) });
     addReadinessProbes(health, [storeProbe(store), redisProbe(budgets.counters), kafkaProbe(kafka.log, kafka.topics.raw.name)]);
     app = await createApp({
       logger: component(logger, 'http'), metrics, health, keyring: new ApiKeyring(config.api.keys), openAccess: false, bodyLimitBytes: config.api.bodyLimitBytes,

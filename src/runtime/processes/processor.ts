@@ -83,7 +83,7 @@ export async function startProcessor(ctx: ProcessContext, options: ProcessorProc
     alertsProducer = log.producer();
     // Budget counters need the shared counter store: only with Redis (or Redis Cluster) configured.
     if (redisConfigured(config)) {
-      budgets = await buildBudgets({ config, store, logger, metrics, pricer, alertsSend: alertsTopicSender(alertsProducer, topics.alerts.name), ...(options.budgets ? { overrides: options.budgets } : {}) });
+      budgets = await buildBudgets({ config, store, logger, metrics, health: ctx.health, pricer, alertsSend: alertsTopicSender(alertsProducer, topics.alerts.name), ...(options.budgets ? { overrides: options.budgets } : {}) });
     }
     processor = buildProcessor({
       ...ctx, log, store, pricer, topics,

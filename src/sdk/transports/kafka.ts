@@ -1,7 +1,9 @@
 /**
  * Recorder → event log (Kafka or direct): one `send` per batch through the
- * log's idempotent producer, each event a JSON message keyed by its tenant,
- * so one tenant's events stay in one partition, in order.
+ * log's producer, each event a JSON message keyed by its tenant, so one
+ * tenant's events stay in one partition, in order. A failed send is retried
+ * by the recorder with the same events (same ids): an attempt that was
+ * written after all is a duplicate the stores drop by event id.
  */
 import type { EventLog, LogMessage } from '../../eventlog/types.js';
 import { TOPIC_DEFAULTS } from '../../eventlog/topics.js';

@@ -1,6 +1,7 @@
 /**
  * Kafka-only behaviour of the Kafka event log, on the real broker: rebalance
- * staleness, idempotent concurrent sends, error mapping, logging into pino.
+ * staleness, concurrent sends (plain and idempotent producer), error mapping,
+ * logging into pino.
  */
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -83,15 +84,17 @@ describeWith(['kafka'], 'kafka event log', () => {
     }
   });
 
-  it('concurrent sends on the idempotent producer all land exactly once', async () => {
+  it.each([false, true])('concurrent sends on one producer (idempotent: %s) all land exactly once', async (idempotent) => {
+    const own = createKafkaEventLog({ brokers: kafkaBrokers(), producer: { idempotent } });
     const topic = uniqueName('kafka_concurrent');
-    await log.ensureTopics([{ name: topic, partitions: 3 }]);
-    const producer = log.producer();
+    await own.ensureTopics([{ name: topic, partitions: 3 }]);
+    const producer = own.producer();
     await Promise.all(
       Array.from({ length: 40 }, (_, s) => producer.send(topic, Array.from({ length: 25 }, (_, i) => ({ key: `t${(s + i) % 7}`, value: `${s}-${i}` })))),
     );
     const values: string[] = [];
-    for await (const r of log.replay({ topic, from: { earliest: true } })) values.push(r.value.toString());
+    for await (const r of own.replay({ topic, from: { earliest: true } })) values.push(r.value.toString());
+    await own.close();
     expect(values.length).toBe(1000);
     expect(new Set(values).size).toBe(1000);
   });

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../../src/api/app.js';
 import { ApiKeyring } from '../../../src/api/auth.js';
+import { TallyError } from '../../../src/core/errors.js';
 import { HealthState } from '../../../src/core/health.js';
 import { createMetrics } from '../../../src/core/metrics.js';
 import { silentLogger } from '../../../src/core/logger.js';
@@ -115,5 +116,30 @@ describe('POST /v1/events:ndjson', () => {
     expect(res.statusCode).toBe(202);
     expect(res.json().accepted).toBe(2);
     expect(res.json().rejected).toEqual([expect.objectContaining({ index: 1, line: 3, code: 'INVALID_JSON' })]);
+  });
+});
+
+describe('POST /v1/events when the event log does not acknowledge', () => {
+  it('answers 503 with Retry-After and the event id of every input, so a retry is deduplicated', async () => {
+    const unavailable = new TallyError('LOG_UNAVAILABLE', 'send to usage.raw: the event log is unavailable', { details: { reason: 'circuit_open', retry_after_seconds: 2 } });
+    const down = await createApp({
+      logger: silentLogger(), metrics: createMetrics({ defaultMetrics: false }), health: new HealthState(),
+      keyring: new ApiKeyring([{ id: 'acme-ingest', key: INGEST, tenant: 'acme', role: 'ingest' }]), openAccess: false, bodyLimitBytes: 1024 * 1024,
+      services: { ingest: createIngestService({ producer: { send: () => Promise.reject(unavailable), close: async () => undefined }, rawTopic: 'usage.raw' }) },
+    });
+    try {
+      const res = await down.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${INGEST}`, 'content-type': 'application/json' }, payload: JSON.stringify([event({ event_id: 'mine-1' }), { model: 'x' }, event()]) });
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBe('2');
+      const { error } = res.json() as { error: { code: string; details: { event_ids: (string | null)[]; rejected: { index: number }[] } } };
+      expect(error.code).toBe('LOG_UNAVAILABLE');
+      expect(error.details.event_ids).toHaveLength(3);
+      expect(error.details.event_ids[0]).toBe('mine-1');
+      expect(error.details.event_ids[1]).toBeNull();
+      expect(error.details.event_ids[2]).toMatch(/^[0-9a-f-]{36}$/);
+      expect(error.details.rejected).toEqual([expect.objectContaining({ index: 1 })]);
+    } finally {
+      await down.close();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createBatchHandler, type BatchDeps } from '../../../src/processor/batch.js';
 import { readDlqRecord } from '../../../src/processor/dlq.js';
 import type { AlertMessage, CounterBatch, StoreWriteResult } from '../../../src/processor/types.js';
@@ -144,5 +144,24 @@ describe('batch handler', () => {
     await createBatchHandler(h.deps, { ...options, maxSinkBatch: 10 })(batchOf(records), ctx());
     expect(h.calls.filter((c) => c.startsWith('store'))).toEqual(['store:10', 'store:10', 'store:5']);
     expect(h.counted).toHaveLength(25);
+  });
+
+  it('keeps heartbeating while it waits to retry a sink, so a long backoff does not cost the partition', async () => {
+    vi.useFakeTimers();
+    try {
+      const h = harness({ storeFailures: 1 });
+      let beats = 0;
+      const done = createBatchHandler(h.deps, { ...options, retryInitialDelayMs: 8_000, retryMaxDelayMs: 8_000 })(
+        batchOf([record(0, { id: 'e0' })]),
+        ctx({ heartbeat: async () => { beats++; } }),
+      );
+      await vi.advanceTimersByTimeAsync(9_000);
+      await done;
+      expect(h.stored).toEqual(['e0']);
+      // The backoff is 4–8 s (jitter): one heartbeat at least every second of it.
+      expect(beats).toBeGreaterThanOrEqual(4);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -10,6 +10,7 @@
 
   ARGV (positional; counts precede their lists):
     now, version, fenceField ('' = event not from the log),
+    regionMarker, slotMarker ('' = no epoch check; see src/counters/epoch.ts),
     nDedup, dedupKey x nDedup (current set first), dedupExpireAt,
     nCounters, (counterKey, expireAt) x nCounters,
     nEvents, per event: offset ('' = none), member, c1, c0, t, r,
@@ -26,6 +27,7 @@
   Returns: {0, applied, fenced, duplicates, released, row x nRead}
            {1, requiredVersion}   the slot was planned with a newer budget set
            {2}                    a reconcile holds the slot's lock
+           {9}                    the slot is not live (its counters were lost): rebuild it first
 ]]
 --@include "util"
 --@include "reservations"
@@ -34,12 +36,13 @@ local now = tonumber(ARGV[1])
 local version = ARGV[2]
 local fenceField = ARGV[3]
 
+if not slotLive(ARGV[4], ARGV[5]) then return {9} end
 if redis.call('EXISTS', KEYS[3]) == 1 then return {2} end
 local current = redis.call('GET', KEYS[2])
 if current and dcmp(current, version) > 0 then return {1, current} end
 if not current or dcmp(version, current) > 0 then redis.call('SET', KEYS[2], version) end
 
-local dedupKeys, p = argList(4)
+local dedupKeys, p = argList(6)
 local dedupExpireAt = ARGV[p]
 p = p + 1
 

@@ -8,6 +8,7 @@
         nFields, field x nFields,
         nParts, per part:
           reservations, index, awaiting,
+          regionMarker, slotMarker ('' = no epoch check),
           nChecks, per check: code ('c' | 't' | 'r' | 't_<class>'), limitHi, limitLo, amountHi, amountLo, nKeys, key x nKeys
           nHolds, (key, expireAt) x nHolds,
           nRead, key x nRead
@@ -16,6 +17,7 @@
   hold counts against every token metric.
   Returns: {0, 0, 0, row...}                  granted (rows read after holding)
            {3, partIndex, checkIndex, row...} refused, nothing held
+           {9, partIndex...}                  those parts' slots are not live (counters lost): nothing held
 ]]
 --@include "util"
 --@include "reservations"
@@ -31,8 +33,9 @@ local parts = {}
 local nParts = tonumber(ARGV[p])
 p = p + 1
 for i = 1, nParts do
-  local part = {rsv = ARGV[p], idx = ARGV[p + 1], await = ARGV[p + 2], checks = {}, holds = {}, expiry = {}}
-  p = p + 3
+  local part = {rsv = ARGV[p], idx = ARGV[p + 1], await = ARGV[p + 2], live = slotLive(ARGV[p + 3], ARGV[p + 4]),
+                checks = {}, holds = {}, expiry = {}}
+  p = p + 5
   local nChecks = tonumber(ARGV[p])
   p = p + 1
   for j = 1, nChecks do
@@ -60,6 +63,12 @@ local function rowsOf(out)
   end
   return out
 end
+
+local lost = {9}
+for i, part in ipairs(parts) do
+  if not part.live then lost[#lost + 1] = i - 1 end
+end
+if #lost > 1 then return lost end
 
 for _, part in ipairs(parts) do purge(part.rsv, part.idx, part.await, now, limit) end
 

@@ -58,3 +58,10 @@ local function argList(p)
   for i = 1, n do out[i] = ARGV[p + i] end
   return out, p + n + 1
 end
+
+-- Whether a slot's counters can be trusted: its region's epoch marker or its own
+-- slot marker exists (src/counters/epoch.ts). An empty region key means "no check".
+local function slotLive(regionMarker, slotMarker)
+  if regionMarker == '' then return true end
+  return redis.call('EXISTS', regionMarker) == 1 or redis.call('EXISTS', slotMarker) == 1
+end
