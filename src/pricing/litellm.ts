@@ -284,6 +284,8 @@ export function fromLiteLlm(doc: LosslessObject, file: string, options: LiteLlmI
       }
     }
 
+    // Perplexity bills citation tokens only where it lists a citation price (Sonar Deep Research).
+    if (provider === 'perplexity' && Object.keys(c.base).length > 0 && c.base['citation_input'] === undefined) c.base['citation_input'] = '0';
     const hasTokens = Object.keys(c.base).length > 0;
     const hasUnits = Object.keys(units).length > 0 || search !== undefined;
     if (!hasTokens && !hasUnits) {

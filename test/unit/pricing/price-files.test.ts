@@ -178,7 +178,7 @@ describe('the built-in catalog', () => {
     expect(catalog.warnings).toEqual([]);
     expect(builtinSources().map((s) => s.name)).toEqual([
       'builtin:anthropic.json', 'builtin:bedrock.json', 'builtin:cohere.json', 'builtin:google.json',
-      'builtin:mistral.json', 'builtin:openai.json', 'builtin:vertex_ai.json', 'builtin:xai.json',
+      'builtin:mistral.json', 'builtin:openai.json', 'builtin:perplexity.json', 'builtin:vertex_ai.json', 'builtin:xai.json',
     ]);
   });
 
