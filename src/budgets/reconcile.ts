@@ -121,11 +121,21 @@ function usageOf(row: UsageSums): UsageAmounts {
   return { cost: row.cost, tokens: row.tokens, requests: row.requests, classes };
 }
 
-/** A scope's dimensions other than tenant, as the store's filters. */
+/**
+ * A scope's dimensions other than tenant, as the store's filters. A model
+ * family is read per model (`each`) and its members summed here: the store
+ * knows models, not families.
+ */
 function storeFilters(dims: readonly ScopeDim[]): DimensionFilter[] {
   const out: DimensionFilter[] = [];
-  for (const d of dims) if (d.dim !== 'tenant') out.push({ dim: d.dim, kind: d.kind, value: d.value });
+  for (const d of dims) if (d.dim !== 'tenant') out.push({ dim: d.dim, kind: d.family ? 'each' : d.kind, value: d.value });
   return out;
+}
+
+function addUsage(a: UsageAmounts, b: UsageAmounts): UsageAmounts {
+  const classes: Partial<Record<TokenClass, bigint>> = { ...a.classes };
+  for (const [c, v] of Object.entries(b.classes) as [TokenClass, bigint][]) classes[c] = (classes[c] ?? 0n) + v;
+  return { cost: a.cost + b.cost, tokens: a.tokens + b.tokens, requests: a.requests + b.requests, classes };
 }
 
 const ZERO: UsageAmounts = { cost: 0n, tokens: 0n, requests: 0n, classes: {} };
@@ -155,9 +165,11 @@ async function computeSpec(
   const identities = new Map<string, DimValues>();
   const put = (values: DimValues, bucket: Bucket, used: UsageAmounts): void => {
     const key = engine.counters.keys.counter({ slot, period: spec.periodId, bucket: bucket.label, dims: spec.scope.counterDims(values) });
-    counters.set(key, { key, expireAt: bucketExpiry(spec.period, bucket, engine.graceMs), used });
+    const previous = counters.get(key);
+    counters.set(key, { key, expireAt: bucketExpiry(spec.period, bucket, engine.graceMs), used: previous ? addUsage(previous.used, used) : used });
     identities.set(JSON.stringify(spec.scope.counterDims(values)), values);
   };
+  const family = spec.scope.familyDim();
   if (spec.scope.each.filter((d) => d !== 'tenant').length === 0) {
     for (const b of buckets) put(base, b, ZERO);
   }
@@ -166,6 +178,7 @@ async function computeSpec(
     if (!bucket) continue;
     const values: Partial<Record<ScopeDimension, string>> = { ...base };
     for (const d of spec.scope.each) if (d !== 'tenant') values[d] = row.dims[d] ?? '';
+    if (family && !spec.scope.matches({ ...values, model: row.dims.model ?? '' })) continue;
     put(values, bucket, usageOf(row));
   }
   return { counters: [...counters.values()], identities: [...identities.values()] };

@@ -8,7 +8,7 @@ import { formatUsd } from '../core/money.js';
 import type { CompiledBudget } from './catalog.js';
 import type { Metric } from './model.js';
 import type { PeriodWindow } from './periods.js';
-import type { DimValues } from './scope.js';
+import type { DimValues, ModelScopeInfo } from './scope.js';
 import type { CheckedStatus } from './types.js';
 import { estimateFor } from './usage.js';
 
@@ -107,10 +107,24 @@ export function buildStatus(input: StatusInput): CheckedStatus {
     approaching: !exceeded && percentage >= b.budget.approaching,
     period_start: isoOf(window).start,
     resets_at: isoOf(window).resetsAt,
+    ...modelFamilyOf(b),
     would_exceed: wouldExceed,
     blocking,
     retry_after_seconds: retryAfter,
   };
+}
+
+const familyInfo = new WeakMap<CompiledBudget, { model_family?: ModelScopeInfo }>();
+
+/** The budget's model scope, computed once per compiled budget. */
+function modelFamilyOf(b: CompiledBudget): { model_family?: ModelScopeInfo } {
+  let info = familyInfo.get(b);
+  if (!info) {
+    const m = b.scope.modelInfo();
+    info = m ? { model_family: m } : {};
+    familyInfo.set(b, info);
+  }
+  return info;
 }
 
 /** A check's verdict from its statuses. */

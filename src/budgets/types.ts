@@ -6,7 +6,7 @@
  */
 import type { Money } from '../core/money.js';
 import type { Enforcement, Metric } from './model.js';
-import type { DimValues } from './scope.js';
+import type { DimValues, ModelScopeInfo } from './scope.js';
 import type { PeriodKind } from './periods.js';
 import type { PricedEvent } from '../pipeline/types.js';
 import { type TokenClass } from '../core/classes.js';
@@ -75,6 +75,8 @@ export interface BudgetStatus {
   readonly period_start: string;
   /** ISO 8601 UTC: the period's end, or a rolling window's next slide. */
   readonly resets_at: string;
+  /** What a model scope counts: the resolved family and its members, or the families a glob covers. Absent without a model scope. */
+  readonly model_family?: ModelScopeInfo;
 }
 
 /** A status as seen by one check: whether this request fits. */
