@@ -28,7 +28,8 @@ import type { ScopeDimension } from '../core/dimensions.js';
 import type { SourcePosition } from '../pipeline/types.js';
 import type { DimensionFilter, UsageSums } from '../store/operations/counter-source.js';
 import type { AnalyticsStore } from '../store/types.js';
-import { candidates } from './alerts.js';
+import { candidates, crossingOf } from './alerts.js';
+import type { ThresholdCrossing } from './types.js';
 import type { BudgetSet, CompiledBudget, CounterSpec } from './catalog.js';
 import { bucketExpiry, windowAt, type Bucket } from './periods.js';
 import { BucketCache, watchFor, type Watch } from './plan.js';
@@ -61,6 +62,14 @@ export interface ReconcileOptions {
   readonly settleMs?: number;
   /** Mark thresholds the rebuilt counters already reach as alerted (no alert storm after Redis loss). Default true. */
   readonly sealAlerts?: boolean;
+  /**
+   * Instead of sealing them, alert the thresholds the rebuilt counters already
+   * reach, once: they are claimed like an apply's crossings and returned in
+   * `crossings` for the caller to publish. For a budget that is new (its
+   * backfill), whose crossings nobody was told of; not after a counter loss.
+   * Default false.
+   */
+  readonly alertCrossed?: boolean;
   /** Attempts per slot before giving up. Default 6. */
   readonly maxAttempts?: number;
   /** Attempts without the lock before taking it. Default 2. */
@@ -81,6 +90,10 @@ export interface ReconcileResult {
   readonly locked: number;
   /** Alert marks sealed. */
   readonly sealed: number;
+  /** Thresholds alerted (with `alertCrossed`). */
+  readonly alerted: number;
+  /** The crossings to publish (with `alertCrossed`). */
+  readonly crossings: readonly ThresholdCrossing[];
 }
 
 interface SpecPlan {
@@ -195,7 +208,7 @@ async function reconcileSlot(
   slot: Slot,
   plans: readonly SpecPlan[],
   options: ReconcileOptions,
-): Promise<{ counters: number; retries: number; locked: boolean; sealed: number }> {
+): Promise<{ counters: number; retries: number; locked: boolean; sealed: number; crossings: ThresholdCrossing[] }> {
   const counters = engine.counters;
   const maxAttempts = options.maxAttempts ?? 6;
   const lockAfter = options.lockAfter ?? 2;
@@ -232,8 +245,13 @@ async function reconcileSlot(
       await sleep(Math.min(200, 10 * 2 ** attempt));
       continue;
     }
-    const sealed = options.sealAlerts === false ? 0 : await seal(engine, slot, plans, computed.map((c) => c.identities), all);
-    return { counters: all.length, retries: attempt, locked: lockToken !== null, sealed };
+    const identities = computed.map((c) => c.identities);
+    if (options.alertCrossed === true) {
+      const crossings = await seal(engine, slot, plans, identities, all, 'claim');
+      return { counters: all.length, retries: attempt, locked: lockToken !== null, sealed: 0, crossings };
+    }
+    const sealed = options.sealAlerts === false ? 0 : (await seal(engine, slot, plans, identities, all, 'seal')).length;
+    return { counters: all.length, retries: attempt, locked: lockToken !== null, sealed, crossings: [] };
   }
   throw new TallyError('CONFLICT', `reconcile of ${slot === null ? 'the global slot' : `tenant ${JSON.stringify(slot)}`} gave up: the fence kept moving`, {
     retriable: true,
@@ -241,8 +259,12 @@ async function reconcileSlot(
   });
 }
 
-/** Marks thresholds the rebuilt counters reach now as alerted. */
-async function seal(engine: ReconcileTarget, slot: Slot, plans: readonly SpecPlan[], identities: readonly DimValues[][], written: readonly SwapCounter[]): Promise<number> {
+/**
+ * The thresholds the rebuilt counters reach now: sealed (marked as alerted,
+ * silently), or claimed (straight to sent, as for events not from the log)
+ * and returned as crossings. Returns the crossings of the marks it changed.
+ */
+async function seal(engine: ReconcileTarget, slot: Slot, plans: readonly SpecPlan[], identities: readonly DimValues[][], written: readonly SwapCounter[], mode: 'seal' | 'claim'): Promise<ThresholdCrossing[]> {
   const now = engine.now();
   const values = new Map<string, CounterValue>(written.map((c) => [c.key, { used: c.used, held: { cost: 0n, tokens: 0n, requests: 0n } }]));
   const ctx = { keys: engine.counters.keys, now, graceMs: engine.graceMs, cache: new BucketCache() };
@@ -256,10 +278,10 @@ async function seal(engine: ReconcileTarget, slot: Slot, plans: readonly SpecPla
       }
     }
   });
-  const entries = candidates(engine.counters.keys, watches, values).map((c) => c.mark);
-  if (entries.length === 0) return 0;
-  const changed = await engine.counters.marks({ slot, mode: 'seal', token: '', firstOffset: '', lastOffset: '', entries });
-  return changed.filter(Boolean).length;
+  const found = candidates(engine.counters.keys, watches, values);
+  if (found.length === 0) return [];
+  const changed = await engine.counters.marks({ slot, mode, token: '', firstOffset: '', lastOffset: '', entries: found.map((c) => c.mark) });
+  return found.filter((_, i) => changed[i] === true).map((c) => crossingOf(c, now));
 }
 
 /** Rebuilds the counters of open periods from the store; afterwards counters equal the store's sums. */
@@ -292,7 +314,7 @@ export async function reconcile(engine: ReconcileTarget, store: ReconcileSource,
   }
   if (globalPlans.length > 0 && (options.tenants === undefined || options.global === true)) slots.push(null);
 
-  const result = { slots: 0, counters: 0, retries: 0, locked: 0, sealed: 0 };
+  const result = { slots: 0, counters: 0, retries: 0, locked: 0, sealed: 0, alerted: 0, crossings: [] as ThresholdCrossing[] };
   for (const slot of slots) {
     const mine = slot === null ? globalPlans : tenantPlans.filter((p) => p.spec.scope.tenantLiteral === null || p.spec.scope.tenantLiteral === slot);
     const r = await reconcileSlot(engine, store, set, slot, mine, options);
@@ -301,6 +323,8 @@ export async function reconcile(engine: ReconcileTarget, store: ReconcileSource,
     result.retries += r.retries;
     result.locked += r.locked ? 1 : 0;
     result.sealed += r.sealed;
+    result.alerted += r.crossings.length;
+    result.crossings.push(...r.crossings);
     options.onProgress?.(result.slots, slots.length, slot);
   }
   return result;

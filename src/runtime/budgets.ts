@@ -243,16 +243,21 @@ export async function buildBudgets(parts: BudgetsParts): Promise<Budgets> {
         await source.refresh();
         const ids = budgetIds.filter((id) => engine.current().get(id) !== undefined);
         if (ids.length === 0) return null;
-        const total = { slots: 0, counters: 0, retries: 0, locked: 0, sealed: 0 };
+        const total = { slots: 0, counters: 0, retries: 0, locked: 0, sealed: 0, alerted: 0, crossings: [] as ThresholdCrossing[] };
         for (const [i, budgetId] of ids.entries()) {
-          const r = await engine.reconcile(store, { budgetId, settleMs: i === 0 ? settleMs : 0 });
+          // A new budget's thresholds already crossed alert once (issue #11), instead of being sealed silently.
+          const r = await engine.reconcile(store, { budgetId, settleMs: i === 0 ? settleMs : 0, alertCrossed: true });
           total.slots += r.slots;
           total.counters += r.counters;
           total.retries += r.retries;
           total.locked += r.locked;
           total.sealed += r.sealed;
+          total.alerted += r.alerted;
+          total.crossings.push(...r.crossings);
         }
-        log.info({ budgets: ids, ...total }, 'budget counters backfilled from the analytics store');
+        if (total.crossings.length > 0) await publisher.publish(total.crossings);
+        const { crossings: _published, ...counts } = total;
+        log.info({ budgets: ids, ...counts }, 'budget counters backfilled from the analytics store');
         return total;
       },
     };
