@@ -11,6 +11,7 @@ import { bucketAt, bucketExpiry, windowAt, type Bucket, type Period, type Period
 import { eventDims, type DimValues } from './scope.js';
 import type { ApplyBatch } from './types.js';
 import { estimateFor, eventUsage } from './usage.js';
+import type { ProvisionalCost } from '../pricing/provisional.js';
 
 /** Remembers the last bucket and window per period: events of one batch nearly always share them. */
 export class BucketCache {
@@ -47,6 +48,8 @@ export interface PlanContext {
   readonly graceMs: number;
   readonly dedup: DedupWindow;
   readonly cache: BucketCache;
+  /** Prices unpriced events provisionally (usage.ts). */
+  readonly provisional?: ProvisionalCost;
 }
 
 /** After an apply: one budget × counter identity to evaluate for crossings. */
@@ -134,7 +137,7 @@ export function planApply(set: BudgetSet, batch: ApplyBatch, ctx: PlanContext): 
     const values = eventDims(e);
     const tenant = e.event.tenant;
     const at = Date.parse(e.event.occurred_at);
-    const usage = eventUsage(e);
+    const usage = eventUsage(e, ctx.provisional);
     const offset = e.source ? e.source.offset : null;
     const perSlot = new Map<string, number[]>();
     const touch = (slot: Slot): number[] => {

@@ -35,6 +35,7 @@ import { bucketExpiry, windowAt, type Bucket } from './periods.js';
 import { BucketCache, watchFor, type Watch } from './plan.js';
 import type { DimValues, ScopeDim } from './scope.js';
 import { TOKEN_CLASSES, type TokenClass } from '../core/classes.js';
+import type { ProvisionalCost } from '../pricing/provisional.js';
 
 /** What reconcile reads of the analytics store: the counter source. */
 export type ReconcileSource = Pick<AnalyticsStore, 'counters'>;
@@ -43,6 +44,8 @@ export type ReconcileSource = Pick<AnalyticsStore, 'counters'>;
 export interface ReconcileTarget {
   readonly counters: CounterStore;
   readonly graceMs: number;
+  /** How unpriced events count toward cost (the engine's provisional prices), if at all. */
+  readonly provisional?: ProvisionalCost | undefined;
   now(): number;
   current(): BudgetSet;
 }
@@ -193,6 +196,25 @@ async function computeSpec(
     for (const d of spec.scope.each) if (d !== 'tenant') values[d] = row.dims[d] ?? '';
     if (family && !spec.scope.matches({ ...values, model: row.dims.model ?? '' })) continue;
     put(values, bucket, usageOf(row));
+  }
+  // Unpriced events count at their provisional price (usage.ts eventUsage): the same from the store, per provider.
+  const provisional = engine.provisional;
+  if (provisional && plan.budgets.some((b) => b.budget.metric === 'cost')) {
+    const dims = storeFilters(spec.scope.dims);
+    const byProvider = spec.scope.dims.some((d) => d.dim === 'provider') ? [dims] : [[...dims, { dim: 'provider', kind: 'each', value: '*' } as const], [...dims, { dim: 'provider', kind: 'literal', value: '' } as const]];
+    for (const filters of byProvider) {
+      const unpriced = await store.counters.sums({ tenant: slot, from: first.start, to: last.end, step, dims: filters, fence, priced: false });
+      for (const row of unpriced) {
+        const bucket = byIndex.get(row.bucket);
+        if (!bucket) continue;
+        const values: Partial<Record<ScopeDimension, string>> = { ...base };
+        for (const d of spec.scope.each) if (d !== 'tenant') values[d] = row.dims[d] ?? '';
+        if (family && !spec.scope.matches({ ...values, model: row.dims.model ?? '' })) continue;
+        const provider = row.dims.provider ?? values.provider ?? '';
+        const cost = provisional.costOf(provider === '' ? undefined : provider, usageOf(row).classes);
+        if (cost > 0n) put(values, bucket, { cost, tokens: 0n, requests: 0n, classes: {} });
+      }
+    }
   }
   return { counters: [...counters.values()], identities: [...identities.values()] };
 }

@@ -85,8 +85,10 @@ export interface CheckedStatus extends BudgetStatus {
   readonly would_exceed: boolean;
   /** A hard budget that would be exceeded: the request is not allowed. */
   readonly blocking: boolean;
-  /** When blocking: seconds until this budget has room for the request again. */
+  /** When blocking: seconds until this budget has room for the request again (null when no wait helps: an unpriced model). */
   readonly retry_after_seconds: number | null;
+  /** Set when this budget (`unpriced: "block"`) refuses the request because tally cannot price its model. */
+  readonly unpriced_model?: string;
 }
 
 export interface CheckResult {

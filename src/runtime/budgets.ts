@@ -31,6 +31,8 @@ import { secondsSince, type Metrics } from '../core/metrics.js';
 import type { Money } from '../core/money.js';
 import { emptyTokens, withTotal, type NormalizedUsage } from '../normalize/types.js';
 import type { Pricer } from '../pricing/index.js';
+import { createModelFamilies } from '../pricing/families.js';
+import { provisionalPrices } from '../pricing/provisional.js';
 import type { AnalyticsStore } from '../store/types.js';
 import { type TokenClass } from '../core/classes.js';
 
@@ -181,6 +183,8 @@ export async function buildBudgets(parts: BudgetsParts): Promise<Budgets> {
     const pollMs = o.pollMs ?? 500;
     const source = new WatchedBudgetSource(repository, {
       pollMs,
+      // A literal model scope means the model family of the catalog (issue #11).
+      families: createModelFamilies(parts.pricer.catalog, parts.pricer.resolver),
       ...(feed ? { feed } : {}),
       logger: log,
       onChange: (set) => log.info({ version: set.version, budgets: set.budgets.length }, 'budgets loaded'),
@@ -197,6 +201,8 @@ export async function buildBudgets(parts: BudgetsParts): Promise<Budgets> {
       reservationTtlMs: b.reservationTtlSeconds * 1000,
       estimateCost: costEstimator(parts.pricer, clock),
       resolveModel: (model, provider) => parts.pricer.resolver.resolve(provider, model)?.entry.key ?? null,
+      // Unpriced events count at the dearest price the catalog lists for their provider until repriced (issue #11).
+      provisionalCost: provisionalPrices(parts.pricer.catalog),
       logger: log,
     });
 
