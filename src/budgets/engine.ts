@@ -127,6 +127,8 @@ export class BudgetEngine {
         }
         throw err;
       }
+      const late = [...new Set(plans.flatMap((p) => p.late))];
+      if (late.length > 0) this.log.warn({ periods: late }, 'events arrived after their period\'s counters expired: counted in the period\'s late ledger; `tally reconcile --period <label>` brings them in');
       const values = new Map<string, CounterValue>();
       plans.forEach((p, i) => p.request.readBack.forEach((k, j) => {
         const v = results[i]?.values[j];
@@ -228,7 +230,8 @@ export class BudgetEngine {
   private statusesOf(plan: ReadPlan, values: DimValues, read: readonly CounterValue[], now: number, estimate: HeldAmounts | null): CheckedStatus[] {
     return plan.entries.map((e, i) => {
       const at = plan.offsets[i] ?? 0;
-      return buildStatus({ budget: e.budget, values, window: e.window, buckets: read.slice(at, at + e.keys.length), now, estimate });
+      const late = e.late ? { bucket: e.late.bucket, value: read[at + e.keys.length] } : null;
+      return buildStatus({ budget: e.budget, values, window: e.window, buckets: read.slice(at, at + e.keys.length), now, estimate, late });
     });
   }
 

@@ -33,6 +33,7 @@ import type { ThresholdCrossing } from './types.js';
 import type { BudgetSet, CompiledBudget, CounterSpec } from './catalog.js';
 import { bucketExpiry, windowAt, type Bucket } from './periods.js';
 import { BucketCache, watchFor, type Watch } from './plan.js';
+import { lateExpiry, lateKey } from './late.js';
 import type { DimValues, ScopeDim } from './scope.js';
 import { TOKEN_CLASSES, type TokenClass } from '../core/classes.js';
 import type { ProvisionalCost } from '../pricing/provisional.js';
@@ -108,7 +109,12 @@ interface SpecPlan {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function plansFor(set: BudgetSet, budgets: readonly CompiledBudget[], at: number, now: number, graceMs: number): SpecPlan[] {
+/**
+ * The specs and buckets to rebuild: the periods open at `at`. A calendar
+ * period whose counters have expired is rebuilt only when asked for by
+ * `at` (`explicit`): that is how late events are brought in (late.ts).
+ */
+function plansFor(set: BudgetSet, budgets: readonly CompiledBudget[], at: number, now: number, graceMs: number, explicit: boolean): SpecPlan[] {
   const bySpec = new Map<string, { spec: CounterSpec; budgets: CompiledBudget[]; buckets: Map<string, Bucket> }>();
   for (const b of budgets) {
     const spec = set.specs.find((s) => s.id === b.specId);
@@ -120,7 +126,7 @@ function plansFor(set: BudgetSet, budgets: readonly CompiledBudget[], at: number
     }
     p.budgets.push(b);
     for (const bucket of windowAt(b.period, at).buckets) {
-      if (bucketExpiry(b.period, bucket, graceMs) > now) p.buckets.set(bucket.label, bucket);
+      if (bucketExpiry(b.period, bucket, graceMs) > now || (explicit && b.period.kind !== 'rolling')) p.buckets.set(bucket.label, bucket);
     }
   }
   return [...bySpec.values()]
@@ -179,11 +185,20 @@ async function computeSpec(
   const byIndex = new Map(buckets.map((b) => [Math.round((b.start - first.start) / step), b]));
   const counters = new Map<string, SwapCounter>();
   const identities = new Map<string, DimValues>();
+  const now = engine.now();
   const put = (values: DimValues, bucket: Bucket, used: UsageAmounts): void => {
-    const key = engine.counters.keys.counter({ slot, period: spec.periodId, bucket: bucket.label, dims: spec.scope.counterDims(values) });
+    const dims = spec.scope.counterDims(values);
+    const key = engine.counters.keys.counter({ slot, period: spec.periodId, bucket: bucket.label, dims });
     const previous = counters.get(key);
-    counters.set(key, { key, expireAt: bucketExpiry(spec.period, bucket, engine.graceMs), used: previous ? addUsage(previous.used, used) : used });
-    identities.set(JSON.stringify(spec.scope.counterDims(values)), values);
+    // A closed period brought back (late events) keeps its counters for a grace from now.
+    const expireAt = Math.max(bucketExpiry(spec.period, bucket, engine.graceMs), now + engine.graceMs);
+    counters.set(key, { key, expireAt, used: previous ? addUsage(previous.used, used) : used });
+    identities.set(JSON.stringify(dims), values);
+    if (spec.period.kind !== 'rolling' && bucketExpiry(spec.period, bucket, engine.graceMs) <= now) {
+      // A closed period rebuilt: its counter now holds every event of the period, so its late ledger is empty.
+      const late = lateKey(engine.counters.keys, spec.periodId, slot, bucket, dims);
+      if (!counters.has(late)) counters.set(late, { key: late, expireAt: lateExpiry(spec.period, bucket, now, engine.graceMs), used: ZERO });
+    }
   };
   const family = spec.scope.familyDim();
   if (spec.scope.each.filter((d) => d !== 'tenant').length === 0) {
@@ -317,7 +332,7 @@ export async function reconcile(engine: ReconcileTarget, store: ReconcileSource,
     budgets = [b];
   }
   const now = engine.now();
-  const plans = plansFor(set, budgets, options.at ?? now, now, engine.graceMs);
+  const plans = plansFor(set, budgets, options.at ?? now, now, engine.graceMs, options.at !== undefined);
   const globalPlans = plans.filter((p) => p.spec.scope.global);
   const tenantPlans = plans.filter((p) => !p.spec.scope.global);
 

@@ -77,6 +77,20 @@ export interface BudgetStatus {
   readonly resets_at: string;
   /** What a model scope counts: the resolved family and its members, or the families a glob covers. Absent without a model scope. */
   readonly model_family?: ModelScopeInfo;
+  /**
+   * The previous period received events after its counters expired (later
+   * than the grace), which no counter holds: `tally reconcile --period`
+   * of that period brings them in. Absent when there are none.
+   */
+  readonly late?: LateData;
+}
+
+/** Usage a closed period received too late for its counters. */
+export interface LateData {
+  readonly period_start: string;
+  readonly period_end: string;
+  /** What those events add, in the budget's metric. */
+  readonly used: string;
 }
 
 /** A status as seen by one check: whether this request fits. */
