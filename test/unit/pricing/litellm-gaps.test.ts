@@ -123,9 +123,13 @@ describe('item 2: *_above_<N>k_tokens_flex / _priority and *_above_<N>k_tokens_b
     expect(costs(r)).toEqual({ input: '0.3125', output: '0.015' });
   });
 
-  it('keeps the long-context price in batch: the same $0.3275 (was the standard long price, $0.655)', () => {
-    const r = pricerOf(GEMINI_PRO).price({ provider: 'gemini', model: 'gemini-2.5-pro', occurredAt: AT, usage: long, batch: true });
-    expect(formatUsd(r.total)).toBe('0.3275');
+  it('keeps the long-context batch price where the batch discount is not a flat half', () => {
+    // LiteLLM's xAI entries price batch at 0.8 × standard, long-context batch included (values of its
+    // grok-4.3 entry; xAI's batch page could not be checked here): input $2.50 / $5.00 above 200k,
+    // batch $2.00 / $4.00. 250,000 batch tokens: 250,000 × $4.00/M = $1 (was the standard long price, $1.25).
+    const xai = { 'xai/grok-x': { litellm_provider: 'xai', input_cost_per_token: 2.5e-6, output_cost_per_token: 1e-5, input_cost_per_token_batches: 2e-6, output_cost_per_token_batches: 8e-6, input_cost_per_token_above_200k_tokens: 5e-6, input_cost_per_token_above_200k_tokens_batches: 4e-6 } };
+    const r = pricerOf(xai).price({ provider: 'xai', model: 'grok-x', occurredAt: AT, usage: usage({ input: 250_000 }), batch: true });
+    expect(formatUsd(r.cost.input)).toBe('1');
   });
 
   it('a service tier without its own long-context key pays the standard long-context price (LiteLLM\'s order)', () => {
