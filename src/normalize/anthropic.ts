@@ -51,7 +51,9 @@ export function normalizeAnthropic(u: UsageObject): void {
   acc.output = minus(output, thinking, 'usage.output_tokens_details', 'thinking_tokens', output, 'output_tokens');
   acc.reasoning = thinking;
 
-  acc.service_tier = label(u.service_tier, BASE, 'service_tier');
+  const tier = label(u.service_tier, BASE, 'service_tier');
+  // `standard` (every ordinary response) prices as no tier: kept out of the result.
+  acc.service_tier = tier === null || tier === 'standard' ? null : tier;
 
   const tools = child(u.server_tool_use, BASE, 'server_tool_use');
   if (tools !== null) {

@@ -114,11 +114,22 @@ export function normalizeUsage(event: UsageEvent): NormalizeOutcome {
     prompt_tokens: prompt,
     reported_cost: acc.reported_cost,
     unknown_fields: acc.unknown ?? NO_FIELDS,
-    ...(acc.cached_audio_input === 0 && acc.cached_image_input === 0 && acc.citation_input === 0 ? {} : { details: details() }),
-    ...(acc.service_tier === null ? {} : { service_tier: acc.service_tier }),
-    ...(acc.search_context_size === null ? {} : { search_context_size: acc.search_context_size }),
   };
+  // Rare fields are added only when present (no allocation on the common path).
+  if (acc.cached_audio_input !== 0 || acc.cached_image_input !== 0 || acc.citation_input !== 0 || acc.service_tier !== null || acc.search_context_size !== null) {
+    return { ok: true, usage: withRare(result) };
+  }
   return { ok: true, usage: acc.warnings === null ? result : { ...result, warnings: acc.warnings } };
+}
+
+/** The result with the accumulator's rare fields: priced details, the usage's service tier and search context size, warnings. */
+function withRare(result: NormalizedUsage): NormalizedUsage {
+  const out: { -readonly [K in keyof NormalizedUsage]: NormalizedUsage[K] } = { ...result };
+  if (acc.cached_audio_input !== 0 || acc.cached_image_input !== 0 || acc.citation_input !== 0) out.details = details();
+  if (acc.service_tier !== null) out.service_tier = acc.service_tier;
+  if (acc.search_context_size !== null) out.search_context_size = acc.search_context_size;
+  if (acc.warnings !== null) out.warnings = acc.warnings;
+  return out;
 }
 
 /** The non-zero priced details of the accumulator. */

@@ -295,8 +295,7 @@ function catalogPrice(res: Resolution, atMs: number, input: PriceInput, batchPol
     return unknown('NO_PRICE_IN_FORCE', `${entry.key} has no price in force at ${new Date(atMs).toISOString()} (first price from ${first})`, entry.key);
   }
   const usage = input.usage;
-  const usageTier = usage.service_tier;
-  const tierName = input.serviceTier ?? usageTier;
+  const tierName = input.serviceTier ?? usage.service_tier;
   const batch = input.batch === true || (tierName !== undefined && serviceTierName(tierName) === 'batch');
   const picked = pickTier(pickTable(price, batch, tierName), usage.prompt_tokens);
   const label = picked.label;

@@ -34,8 +34,8 @@ export interface RateVector {
   readonly whole: boolean;
   /** Some detail has a price of its own (different from its class's): details must be priced apart. */
   readonly detailsPriced: boolean;
-  /** Batch vectors only: the cached_input batch price was given explicitly (not derived from a discount or the standard price). */
-  readonly explicitBatchCached?: boolean;
+  /** Batch vectors: the cached_input batch price was given explicitly (not derived from a discount or the standard price); false elsewhere. */
+  readonly explicitBatchCached: boolean;
 }
 
 export interface TierRates {
@@ -233,6 +233,7 @@ function buildVector(ctx: PriceContext, path: string, p: PartialRates): RateVect
     exactUnits,
     whole,
     detailsPriced,
+    explicitBatchCached: false,
   };
 }
 
