@@ -6,13 +6,21 @@
  *   - validate + normalize + price: JSON text → parsed, validated, stamped,
  *     normalized and priced event (what the processor does per record);
  *   - normalize + price: already-parsed events → canonical usage → price.
+ *   - price only, whole-femto vs exact path (issue #11): the same normalized
+ *     usages priced with the built-in catalog (every rate a whole number of
+ *     femto-USD: one multiplication per class) and with a copy whose every
+ *     per-million price carries a 2 × 10⁻²² tail (so no rate is whole: every
+ *     class goes through the exact path, rounded once, half to even). The two
+ *     run in alternating rounds in this process; the ratio of CPU per event
+ *     is what the exact path costs.
  * Each is run in rounds of ~1 s; the median round is reported.
  */
 import { demoEvents } from '../src/demo/traffic.js';
 import { parseEvent } from '../src/events/parse.js';
 import { normalizeUsage } from '../src/normalize/index.js';
 import { acceptInput, priceAccepted } from '../src/pipeline/price-event.js';
-import { createPricer, loadCatalog } from '../src/pricing/index.js';
+import { buildCatalog, builtinSources, createPricer, loadCatalog, type CatalogSource, type Pricer } from '../src/pricing/index.js';
+import type { NormalizedUsage } from '../src/normalize/types.js';
 import type { UsageEvent } from '../src/events/schema.js';
 import { fmt, writeResult } from './results.js';
 
@@ -67,11 +75,59 @@ export async function runPricingBench(args: readonly string[]): Promise<void> {
     }
     return parsed.length;
   });
+  // Price only: whole-femto rates vs the same rates made finer than a femto-dollar.
+  const usages: { e: UsageEvent; u: NormalizedUsage }[] = [];
+  for (const e of parsed) {
+    const n = normalizeUsage(e);
+    if (n.ok) usages.push({ e, u: n.usage });
+  }
+  const fine = createPricer(buildCatalog(builtinSources().map(finer)));
+  const cpu = { whole: [] as number[], exact: [] as number[] };
+  const end = Date.now() + seconds * 1000 * 2;
+  const round = (p: Pricer): number => {
+    const c0 = process.cpuUsage();
+    for (const { e, u } of usages) sink += p.price({ provider: e.provider, model: e.model, occurredAt: now, usage: u }).total;
+    const c = process.cpuUsage(c0);
+    return ((c.user + c.system) * 1000) / usages.length; // ns of CPU per event
+  };
+  round(pricer);
+  round(fine);
+  while (Date.now() < end) {
+    cpu.whole.push(round(pricer));
+    cpu.exact.push(round(fine));
+  }
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  const wholeNs = median(cpu.whole);
+  const exactNs = median(cpu.exact);
+  console.log(`  ${'price only, whole-femto rates'.padEnd(34)} ${fmt(wholeNs).padStart(12)} ns CPU/event  (median of ${cpu.whole.length} alternating rounds)`);
+  console.log(`  ${'price only, exact path (10⁻³⁰)'.padEnd(34)} ${fmt(exactNs).padStart(12)} ns CPU/event  (${fmt(exactNs / wholeNs, 2)}× the whole-femto path)`);
   if (sink < 0n) console.log('impossible');
   const file = writeResult({
     benchmark: 'pricing',
     conditions: { events: SAMPLE, secondsPerMeasure: seconds, mix: Object.fromEntries(shapes), process: 'one Node.js process, one thread' },
-    figures: { validateNormalizePrice_eventsPerSecond: full, normalizePrice_eventsPerSecond: core },
+    figures: {
+      validateNormalizePrice_eventsPerSecond: full,
+      normalizePrice_eventsPerSecond: core,
+      priceOnlyWholeFemto_cpuNsPerEvent: Math.round(wholeNs),
+      priceOnlyExactPath_cpuNsPerEvent: Math.round(exactNs),
+      exactOverWhole_cpuRatio: Math.round((exactNs / wholeNs) * 100) / 100,
+    },
   });
   console.log(`written to ${file}`);
+}
+
+/** The same source with every per-million price 2 × 10⁻²² USD dearer: no rate is a whole number of femto-USD (batch discounts stay exact). */
+function finer(source: CatalogSource): CatalogSource {
+  const bump = (v: unknown): unknown => {
+    if (typeof v !== 'object' || v === null) return v;
+    if (Array.isArray(v)) return v.map(bump);
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      if (k === 'per_million' && typeof x === 'object' && x !== null) {
+        out[k] = Object.fromEntries(Object.entries(x).map(([c, t]) => [c, typeof t === 'string' ? `${t}${t.includes('.') ? '' : '.'}${'0'.repeat(Math.max(0, 21 - (t.split('.')[1]?.length ?? 0)))}2` : t]));
+      } else out[k] = bump(x);
+    }
+    return out;
+  };
+  return { name: `${source.name} (finer)`, models: source.models.map((m) => bump(m) as CatalogSource['models'][number]) };
 }

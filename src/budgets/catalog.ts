@@ -11,6 +11,13 @@ import { counterPeriodId, parseWindow, type Period } from './periods.js';
 import { ScopeMatcher, type DimValues } from './scope.js';
 import { assignmentKey, tierOf, type Tier, type TierAssignment } from './tiers.js';
 import type { Budget } from './model.js';
+import type { ModelFamilies } from '../pricing/families.js';
+
+/** What compiling a budget set may use. */
+export interface BudgetSetOptions {
+  /** Model families of the price catalog: a literal model scope then means a family (scope.ts). */
+  readonly families?: ModelFamilies;
+}
 
 /** Everything the repository holds, at one version. */
 export interface BudgetState {
@@ -53,9 +60,9 @@ function fieldOf(b: Budget): CheckField {
   return { metric: b.metric };
 }
 
-export function compileBudget(b: Budget): CompiledBudget {
+export function compileBudget(b: Budget, options: BudgetSetOptions = {}): CompiledBudget {
   const period = periodOf(b);
-  const scope = new ScopeMatcher(b.scope);
+  const scope = new ScopeMatcher(b.scope, options.families);
   const periodId = counterPeriodId(period);
   return {
     budget: b,
@@ -82,11 +89,11 @@ export class BudgetSet {
   /** Specs for one tenant literal; specs for any tenant under ''. */
   private readonly specsByTenant: ReadonlyMap<string, readonly CounterSpec[]>;
 
-  constructor(state: BudgetState) {
+  constructor(state: BudgetState, options: BudgetSetOptions = {}) {
     this.version = state.version;
     this.tiers = new Map(state.tiers.map((t) => [t.name, t]));
     this.assignments = new Map(state.assignments.map((a) => [assignmentKey(a.tenant, a.user), a.tier]));
-    const all = [...state.budgets, ...state.tiers.flatMap((t) => t.budgets)].map(compileBudget);
+    const all = [...state.budgets, ...state.tiers.flatMap((t) => t.budgets)].map((b) => compileBudget(b, options));
     this.budgets = all;
     this.byId = new Map(all.map((b) => [b.budget.id, b]));
     const specs = new Map<string, CounterSpec>();

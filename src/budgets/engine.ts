@@ -40,6 +40,8 @@ import type {
   ReservationResult, ReserveOptions, SettleOptions, SettleResult, Subject, ThresholdCrossing, UsageEstimate,
 } from './types.js';
 import { resolveActual, resolveEstimate } from './usage.js';
+import { blocksUnpriced, unpricedModel, withUnpricedBlocks } from './unpriced.js';
+import type { ProvisionalCost } from '../pricing/provisional.js';
 import { DEFAULT_TENANT, SCOPE_DIMENSIONS } from '../core/dimensions.js';
 
 export interface BudgetEngineOptions {
@@ -57,6 +59,8 @@ export interface BudgetEngineOptions {
   readonly awaitTtlMs?: number;
   readonly estimateCost?: CostEstimator;
   readonly resolveModel?: ModelResolver;
+  /** Prices events tally could not price (a model the catalog does not know) for cost counters; without it they count $0. */
+  readonly provisionalCost?: ProvisionalCost;
   readonly logger?: Logger;
   /** Loss detection and rebuild of the counters (recovery.ts); absent: no epoch checks. */
   readonly recovery?: EngineRecovery;
@@ -100,7 +104,12 @@ export class BudgetEngine {
   }
 
   private context(now: number): PlanContext {
-    return { keys: this.counters.keys, now, graceMs: this.graceMs, dedup: this.dedup, cache: this.cache };
+    return { keys: this.counters.keys, now, graceMs: this.graceMs, dedup: this.dedup, cache: this.cache, ...(this.provisional ? { provisional: this.provisional } : {}) };
+  }
+
+  /** How unpriced events are counted (reconcile counts the same). */
+  get provisional(): ProvisionalCost | undefined {
+    return this.options.provisionalCost;
   }
 
   // ─── apply (processor) ──────────────────────────────────────────────────
@@ -137,6 +146,8 @@ export class BudgetEngine {
         }
         throw err;
       }
+      const late = [...new Set(plans.flatMap((p) => p.late))];
+      if (late.length > 0) this.log.warn({ periods: late }, 'events arrived after their period\'s counters expired: counted in the period\'s late ledger; `tally reconcile --period <label>` brings them in');
       const values = new Map<string, CounterValue>();
       plans.forEach((p, i) => p.request.readBack.forEach((k, j) => {
         const v = results[i]?.values[j];
@@ -276,7 +287,8 @@ export class BudgetEngine {
   private statusesOf(plan: ReadPlan, values: DimValues, read: readonly CounterValue[], now: number, estimate: HeldAmounts | null): CheckedStatus[] {
     return plan.entries.map((e, i) => {
       const at = plan.offsets[i] ?? 0;
-      return buildStatus({ budget: e.budget, values, window: e.window, buckets: read.slice(at, at + e.keys.length), now, estimate });
+      const late = e.late ? { bucket: e.late.bucket, value: read[at + e.keys.length] } : null;
+      return buildStatus({ budget: e.budget, values, window: e.window, buckets: read.slice(at, at + e.keys.length), now, estimate, late });
     });
   }
 
@@ -293,7 +305,7 @@ export class BudgetEngine {
     const { budgets, plan } = this.planFor(set, values, now);
     if (budgets.length === 0) return { allowed: true, budgets: [], exceeded: [], retry_after_seconds: null };
     const read = await this.guarded((epoch) => this.readPlan(plan, now, epoch));
-    const statuses = this.statusesOf(plan, values, read, now, resolved);
+    const statuses = withUnpricedBlocks(this.statusesOf(plan, values, read, now, resolved), budgets, unpricedModel(this.given(subject), this.options.resolveModel));
     return { ...verdict(statuses), budgets: statuses };
   }
 
@@ -315,6 +327,12 @@ export class BudgetEngine {
     if (budgets.length === 0) {
       const ref = newReservationId(tenant, []);
       return { granted: true, reservation_id: ref.id, allowed: true, statuses: [], exceeded: [], retry_after_seconds: null, expires_at: null };
+    }
+    const unpriced = unpricedModel(this.given(subject), this.options.resolveModel);
+    if (unpriced !== null && budgets.some(blocksUnpriced)) {
+      const statuses = withUnpricedBlocks(this.statusesOf(plan, values, await this.readPlan(plan, now), now, hold), budgets, unpriced);
+      const v = verdict(statuses);
+      return { granted: false, reservation_id: null, allowed: false, statuses, exceeded: v.exceeded, retry_after_seconds: v.retry_after_seconds, expires_at: null };
     }
     const parts = reserveParts(plan, hold);
     const ref = newReservationId(tenant, parts.map((p) => p.slot));

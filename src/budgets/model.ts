@@ -25,6 +25,16 @@ export const ENFORCEMENTS = ['hard', 'soft'] as const;
 export type Enforcement = (typeof ENFORCEMENTS)[number];
 
 /**
+ * What a cost budget does about events tally cannot price (issue #11):
+ * `provisional` (default) — they count at their provisional price (the
+ * dearest the catalog lists for their provider) until repriced;
+ * `block` — the same, and a hard budget also refuses a request whose model
+ * tally cannot price.
+ */
+export const UNPRICED_POLICIES = ['provisional', 'block'] as const;
+export type UnpricedPolicy = (typeof UNPRICED_POLICIES)[number];
+
+/**
  * A scope: per dimension (`SCOPE_DIMENSIONS`, the event's names) a literal
  * value, `*` ("each": one counter per value, e.g. a per-user budget), or
  * absent ("any"). `model` also takes a glob pattern (`openai/gpt-4o*`). An
@@ -67,6 +77,8 @@ export const budgetInputSchema = z
     window: z.union([z.string(), z.number()]).nullable().optional(),
     scope: scopeSchema.optional(),
     enforcement: z.enum(ENFORCEMENTS).optional(),
+    /** Cost budgets: what unpriced events do. Default `provisional`. */
+    unpriced: z.enum(UNPRICED_POLICIES).optional(),
     /** Alert thresholds in percent of the limit. Default [50, 80, 100]. */
     thresholds: z.array(z.number().positive('must be above 0').max(1000, 'must be at most 1000')).max(10, 'at most 10 thresholds').optional(),
     /** `approaching` turns true at this percentage. Default 80. */
@@ -95,6 +107,8 @@ export interface Budget {
   readonly window: string | null;
   readonly scope: Scope;
   readonly enforcement: Enforcement;
+  /** Cost budgets: what unpriced events do; absent means `provisional` (kept out of budgets that say nothing). */
+  readonly unpriced?: UnpricedPolicy;
   /** Ascending, unique. */
   readonly thresholds: readonly number[];
   readonly approaching: number;
@@ -184,6 +198,9 @@ export function parseBudget(input: unknown, options: ParseBudgetOptions = {}): B
   const p = (field: string): string => joinPath(options.path, [field]);
   const errors: FieldError[] = [];
 
+  if (b.unpriced !== undefined && b.metric !== 'cost') {
+    errors.push({ path: p('unpriced'), reason: 'only cost budgets have an unpriced policy' });
+  }
   if (b.token_class !== undefined && b.token_class !== null && b.metric !== 'tokens') {
     errors.push({ path: p('token_class'), reason: 'only budgets with metric "tokens" count a token class' });
   }
@@ -228,6 +245,7 @@ export function parseBudget(input: unknown, options: ParseBudgetOptions = {}): B
     window,
     scope,
     enforcement: b.enforcement ?? 'hard',
+    ...(b.unpriced === undefined ? {} : { unpriced: b.unpriced }),
     thresholds: [...new Set(b.thresholds ?? DEFAULT_THRESHOLDS)].sort((x, y) => x - y),
     approaching: b.approaching ?? options.approaching ?? DEFAULT_APPROACHING,
     metadata: Object.fromEntries(Object.entries(b.metadata ?? {}).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))),

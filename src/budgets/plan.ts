@@ -11,6 +11,8 @@ import { bucketAt, bucketExpiry, windowAt, type Bucket, type Period, type Period
 import { eventDims, type DimValues } from './scope.js';
 import type { ApplyBatch } from './types.js';
 import { estimateFor, eventUsage } from './usage.js';
+import { lateExpiry, lateKey, previousBucket } from './late.js';
+import type { ProvisionalCost } from '../pricing/provisional.js';
 
 /** Remembers the last bucket and window per period: events of one batch nearly always share them. */
 export class BucketCache {
@@ -47,6 +49,8 @@ export interface PlanContext {
   readonly graceMs: number;
   readonly dedup: DedupWindow;
   readonly cache: BucketCache;
+  /** Prices unpriced events provisionally (usage.ts). */
+  readonly provisional?: ProvisionalCost;
 }
 
 /** After an apply: one budget × counter identity to evaluate for crossings. */
@@ -67,6 +71,8 @@ export interface SlotApply {
   readonly slot: Slot;
   readonly request: ApplyRequest;
   readonly watches: readonly Watch[];
+  /** Counters of closed periods (late ledgers, late.ts) this request adds to, by period label. */
+  readonly late: readonly string[];
 }
 
 interface SlotBuilder {
@@ -74,6 +80,7 @@ interface SlotBuilder {
   index: Map<string, number>;
   events: ApplyEvent[];
   watches: Map<string, Watch>;
+  late: Set<string>;
 }
 
 function counterKey(keys: CounterKeys, spec: { periodId: string }, slot: Slot, bucket: Bucket, dims: readonly CounterDim[]): string {
@@ -123,7 +130,7 @@ export function planApply(set: BudgetSet, batch: ApplyBatch, ctx: PlanContext): 
     const k = slotKey(slot);
     let s = slots.get(k);
     if (!s) {
-      s = { slot, b: { counters: [], index: new Map(), events: [], watches: new Map() } };
+      s = { slot, b: { counters: [], index: new Map(), events: [], watches: new Map(), late: new Set() } };
       slots.set(k, s);
     }
     return s.b;
@@ -134,7 +141,7 @@ export function planApply(set: BudgetSet, batch: ApplyBatch, ctx: PlanContext): 
     const values = eventDims(e);
     const tenant = e.event.tenant;
     const at = Date.parse(e.event.occurred_at);
-    const usage = eventUsage(e);
+    const usage = eventUsage(e, ctx.provisional);
     const offset = e.source ? e.source.offset : null;
     const perSlot = new Map<string, number[]>();
     const touch = (slot: Slot): number[] => {
@@ -159,10 +166,13 @@ export function planApply(set: BudgetSet, batch: ApplyBatch, ctx: PlanContext): 
 
     for (const spec of specs) {
       if (!spec.scope.matches(values)) continue;
-      const target = specTarget(ctx, spec, values, at);
+      let target = specTarget(ctx, spec, values, at);
+      const late = target === null;
+      target ??= lateTarget(ctx, spec, values, at);
       if (!target) continue;
       const slot = spec.scope.slotOf(values);
       const b = builder(slot);
+      if (late) b.late.add(`${spec.periodId} ${ctx.cache.bucket(spec.periodId, spec.period, at).label}`);
       let i = b.index.get(target.key);
       if (i === undefined) {
         i = b.counters.length;
@@ -202,13 +212,21 @@ export function planApply(set: BudgetSet, batch: ApplyBatch, ctx: PlanContext): 
       readBack,
       fields,
     };
-    return { slot, request, watches };
+    return { slot, request, watches, late: [...b.late] };
   });
 }
 
 function bucketExpired(ctx: PlanContext, period: Period, bucket: Bucket | undefined, at: number): boolean {
   const b = bucket ?? bucketAt(period, at);
   return bucketExpiry(period, b, ctx.graceMs) <= ctx.now;
+}
+
+/** Where an event counts whose period's counters have expired: its period's late ledger (late.ts); rolling windows have none. */
+function lateTarget(ctx: PlanContext, spec: CounterSpec, values: DimValues, at: number): CounterTarget | null {
+  if (spec.period.kind === 'rolling') return null;
+  const bucket = ctx.cache.bucket(spec.periodId, spec.period, at);
+  const slot = spec.scope.slotOf(values);
+  return { key: lateKey(ctx.keys, spec.periodId, slot, bucket, spec.scope.counterDims(values)), expireAt: lateExpiry(spec.period, bucket, ctx.now, ctx.graceMs) };
 }
 
 function specTarget(ctx: PlanContext, spec: CounterSpec, values: DimValues, at: number): CounterTarget | null {
@@ -221,7 +239,8 @@ function specTarget(ctx: PlanContext, spec: CounterSpec, values: DimValues, at: 
 
 /** What a subject's budgets read at `now`: per budget, its window and keys; grouped by slot for one read. */
 export interface ReadPlan {
-  readonly entries: readonly { readonly budget: CompiledBudget; readonly window: PeriodWindow; readonly slot: Slot; readonly keys: readonly string[]; readonly targets: readonly CounterTarget[] }[];
+  /** Per budget: its window, slot and keys; `late`: the previous period's late ledger, read right after `keys` (calendar periods). */
+  readonly entries: readonly { readonly budget: CompiledBudget; readonly window: PeriodWindow; readonly slot: Slot; readonly keys: readonly string[]; readonly targets: readonly CounterTarget[]; readonly late: { readonly key: string; readonly bucket: Bucket } | null }[];
   readonly groups: readonly ReadGroup[];
   /** Offsets of each entry's values in the flattened read result. */
   readonly offsets: readonly number[];
@@ -237,7 +256,9 @@ export function planRead(budgets: readonly CompiledBudget[], values: DimValues, 
     const keys = windowKeys(ctx.keys, b, slot, window, dims);
     const current = window.buckets[window.buckets.length - 1];
     const targets = current ? [{ key: keys[keys.length - 1] ?? '', expireAt: bucketExpiry(b.period, current, ctx.graceMs) }] : [];
-    return { budget: b, window, slot, keys, targets };
+    const previous = previousBucket(b.period, window.start);
+    const late = previous ? { key: lateKey(ctx.keys, b.periodId, slot, previous, dims), bucket: previous } : null;
+    return { budget: b, window, slot, keys, targets, late };
   });
   // Group by slot, keeping the order of entries within a slot.
   const order: Slot[] = [];
@@ -254,6 +275,7 @@ export function planRead(budgets: readonly CompiledBudget[], values: DimValues, 
     const list = bySlot.get(slotKey(e.slot)) ?? [];
     positions.push({ slot: slotKey(e.slot), index: list.length });
     list.push(...e.keys);
+    if (e.late) list.push(e.late.key);
   }
   const groups = order.map((slot) => ({ slot, keys: bySlot.get(slotKey(slot)) ?? [] }));
   const base = new Map<string, number>();
@@ -277,7 +299,7 @@ export function reserveParts(plan: ReadPlan, hold: HeldAmounts): ReservePart[] {
     }
     if (e.budget.hard) p.checks.push({ field: e.budget.field, keys: e.keys, limit: e.budget.limit, amount: estimateFor(e.budget.field, hold) });
     for (const t of e.targets) p.holds.set(t.key, t);
-    for (const k of e.keys) if (!p.read.includes(k)) p.read.push(k);
+    for (const k of e.late ? [...e.keys, e.late.key] : e.keys) if (!p.read.includes(k)) p.read.push(k);
   }
   return [...parts].map(([slot, p]) => ({ slot, checks: p.checks, holds: [...p.holds.values()], read: p.read }));
 }

@@ -28,12 +28,15 @@ import type { ScopeDimension } from '../core/dimensions.js';
 import type { SourcePosition } from '../pipeline/types.js';
 import type { DimensionFilter, UsageSums } from '../store/operations/counter-source.js';
 import type { AnalyticsStore } from '../store/types.js';
-import { candidates } from './alerts.js';
+import { candidates, crossingOf } from './alerts.js';
+import type { ThresholdCrossing } from './types.js';
 import type { BudgetSet, CompiledBudget, CounterSpec } from './catalog.js';
 import { bucketExpiry, windowAt, type Bucket } from './periods.js';
 import { BucketCache, watchFor, type Watch } from './plan.js';
+import { lateExpiry, lateKey } from './late.js';
 import type { DimValues, ScopeDim } from './scope.js';
 import { TOKEN_CLASSES, type TokenClass } from '../core/classes.js';
+import type { ProvisionalCost } from '../pricing/provisional.js';
 
 /** What reconcile reads of the analytics store: the counter source. */
 export type ReconcileSource = Pick<AnalyticsStore, 'counters'>;
@@ -42,6 +45,8 @@ export type ReconcileSource = Pick<AnalyticsStore, 'counters'>;
 export interface ReconcileTarget {
   readonly counters: CounterStore;
   readonly graceMs: number;
+  /** How unpriced events count toward cost (the engine's provisional prices), if at all. */
+  readonly provisional?: ProvisionalCost | undefined;
   now(): number;
   current(): BudgetSet;
 }
@@ -61,6 +66,14 @@ export interface ReconcileOptions {
   readonly settleMs?: number;
   /** Mark thresholds the rebuilt counters already reach as alerted (no alert storm after Redis loss). Default true. */
   readonly sealAlerts?: boolean;
+  /**
+   * Instead of sealing them, alert the thresholds the rebuilt counters already
+   * reach, once: they are claimed like an apply's crossings and returned in
+   * `crossings` for the caller to publish. For a budget that is new (its
+   * backfill), whose crossings nobody was told of; not after a counter loss.
+   * Default false.
+   */
+  readonly alertCrossed?: boolean;
   /** Attempts per slot before giving up. Default 6. */
   readonly maxAttempts?: number;
   /** Attempts without the lock before taking it. Default 2. */
@@ -81,6 +94,10 @@ export interface ReconcileResult {
   readonly locked: number;
   /** Alert marks sealed. */
   readonly sealed: number;
+  /** Thresholds alerted (with `alertCrossed`). */
+  readonly alerted: number;
+  /** The crossings to publish (with `alertCrossed`). */
+  readonly crossings: readonly ThresholdCrossing[];
 }
 
 interface SpecPlan {
@@ -92,7 +109,12 @@ interface SpecPlan {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function plansFor(set: BudgetSet, budgets: readonly CompiledBudget[], at: number, now: number, graceMs: number): SpecPlan[] {
+/**
+ * The specs and buckets to rebuild: the periods open at `at`. A calendar
+ * period whose counters have expired is rebuilt only when asked for by
+ * `at` (`explicit`): that is how late events are brought in (late.ts).
+ */
+function plansFor(set: BudgetSet, budgets: readonly CompiledBudget[], at: number, now: number, graceMs: number, explicit: boolean): SpecPlan[] {
   const bySpec = new Map<string, { spec: CounterSpec; budgets: CompiledBudget[]; buckets: Map<string, Bucket> }>();
   for (const b of budgets) {
     const spec = set.specs.find((s) => s.id === b.specId);
@@ -104,7 +126,7 @@ function plansFor(set: BudgetSet, budgets: readonly CompiledBudget[], at: number
     }
     p.budgets.push(b);
     for (const bucket of windowAt(b.period, at).buckets) {
-      if (bucketExpiry(b.period, bucket, graceMs) > now) p.buckets.set(bucket.label, bucket);
+      if (bucketExpiry(b.period, bucket, graceMs) > now || (explicit && b.period.kind !== 'rolling')) p.buckets.set(bucket.label, bucket);
     }
   }
   return [...bySpec.values()]
@@ -121,11 +143,21 @@ function usageOf(row: UsageSums): UsageAmounts {
   return { cost: row.cost, tokens: row.tokens, requests: row.requests, classes };
 }
 
-/** A scope's dimensions other than tenant, as the store's filters. */
+/**
+ * A scope's dimensions other than tenant, as the store's filters. A model
+ * family is read per model (`each`) and its members summed here: the store
+ * knows models, not families.
+ */
 function storeFilters(dims: readonly ScopeDim[]): DimensionFilter[] {
   const out: DimensionFilter[] = [];
-  for (const d of dims) if (d.dim !== 'tenant') out.push({ dim: d.dim, kind: d.kind, value: d.value });
+  for (const d of dims) if (d.dim !== 'tenant') out.push({ dim: d.dim, kind: d.family ? 'each' : d.kind, value: d.value });
   return out;
+}
+
+function addUsage(a: UsageAmounts, b: UsageAmounts): UsageAmounts {
+  const classes: Partial<Record<TokenClass, bigint>> = { ...a.classes };
+  for (const [c, v] of Object.entries(b.classes) as [TokenClass, bigint][]) classes[c] = (classes[c] ?? 0n) + v;
+  return { cost: a.cost + b.cost, tokens: a.tokens + b.tokens, requests: a.requests + b.requests, classes };
 }
 
 const ZERO: UsageAmounts = { cost: 0n, tokens: 0n, requests: 0n, classes: {} };
@@ -153,11 +185,22 @@ async function computeSpec(
   const byIndex = new Map(buckets.map((b) => [Math.round((b.start - first.start) / step), b]));
   const counters = new Map<string, SwapCounter>();
   const identities = new Map<string, DimValues>();
+  const now = engine.now();
   const put = (values: DimValues, bucket: Bucket, used: UsageAmounts): void => {
-    const key = engine.counters.keys.counter({ slot, period: spec.periodId, bucket: bucket.label, dims: spec.scope.counterDims(values) });
-    counters.set(key, { key, expireAt: bucketExpiry(spec.period, bucket, engine.graceMs), used });
-    identities.set(JSON.stringify(spec.scope.counterDims(values)), values);
+    const dims = spec.scope.counterDims(values);
+    const key = engine.counters.keys.counter({ slot, period: spec.periodId, bucket: bucket.label, dims });
+    const previous = counters.get(key);
+    // A closed period brought back (late events) keeps its counters for a grace from now.
+    const expireAt = Math.max(bucketExpiry(spec.period, bucket, engine.graceMs), now + engine.graceMs);
+    counters.set(key, { key, expireAt, used: previous ? addUsage(previous.used, used) : used });
+    identities.set(JSON.stringify(dims), values);
+    if (spec.period.kind !== 'rolling' && bucketExpiry(spec.period, bucket, engine.graceMs) <= now) {
+      // A closed period rebuilt: its counter now holds every event of the period, so its late ledger is empty.
+      const late = lateKey(engine.counters.keys, spec.periodId, slot, bucket, dims);
+      if (!counters.has(late)) counters.set(late, { key: late, expireAt: lateExpiry(spec.period, bucket, now, engine.graceMs), used: ZERO });
+    }
   };
+  const family = spec.scope.familyDim();
   if (spec.scope.each.filter((d) => d !== 'tenant').length === 0) {
     for (const b of buckets) put(base, b, ZERO);
   }
@@ -166,7 +209,27 @@ async function computeSpec(
     if (!bucket) continue;
     const values: Partial<Record<ScopeDimension, string>> = { ...base };
     for (const d of spec.scope.each) if (d !== 'tenant') values[d] = row.dims[d] ?? '';
+    if (family && !spec.scope.matches({ ...values, model: row.dims.model ?? '' })) continue;
     put(values, bucket, usageOf(row));
+  }
+  // Unpriced events count at their provisional price (usage.ts eventUsage): the same from the store, per provider.
+  const provisional = engine.provisional;
+  if (provisional && plan.budgets.some((b) => b.budget.metric === 'cost')) {
+    const dims = storeFilters(spec.scope.dims);
+    const byProvider = spec.scope.dims.some((d) => d.dim === 'provider') ? [dims] : [[...dims, { dim: 'provider', kind: 'each', value: '*' } as const], [...dims, { dim: 'provider', kind: 'literal', value: '' } as const]];
+    for (const filters of byProvider) {
+      const unpriced = await store.counters.sums({ tenant: slot, from: first.start, to: last.end, step, dims: filters, fence, priced: false });
+      for (const row of unpriced) {
+        const bucket = byIndex.get(row.bucket);
+        if (!bucket) continue;
+        const values: Partial<Record<ScopeDimension, string>> = { ...base };
+        for (const d of spec.scope.each) if (d !== 'tenant') values[d] = row.dims[d] ?? '';
+        if (family && !spec.scope.matches({ ...values, model: row.dims.model ?? '' })) continue;
+        const provider = row.dims.provider ?? values.provider ?? '';
+        const cost = provisional.costOf(provider === '' ? undefined : provider, usageOf(row).classes);
+        if (cost > 0n) put(values, bucket, { cost, tokens: 0n, requests: 0n, classes: {} });
+      }
+    }
   }
   return { counters: [...counters.values()], identities: [...identities.values()] };
 }
@@ -189,7 +252,7 @@ async function reconcileSlot(
   plans: readonly SpecPlan[],
   options: ReconcileOptions,
   epoch?: EpochSwap,
-): Promise<{ counters: number; retries: number; locked: boolean; sealed: number; live: boolean }> {
+): Promise<{ counters: number; retries: number; locked: boolean; sealed: number; live: boolean; crossings: ThresholdCrossing[] }> {
   const counters = engine.counters;
   const maxAttempts = options.maxAttempts ?? 6;
   const lockAfter = options.lockAfter ?? 2;
@@ -220,7 +283,7 @@ async function reconcileSlot(
         ...(epoch && i === 0 ? { onlyIfLost: true } : {}),
         ...(epoch && lastChunk ? { markLive: epoch.markLive } : {}),
       });
-      if (outcome === 'live') return { counters: 0, retries: attempt, locked: lockToken !== null, sealed: 0, live: true };
+      if (outcome === 'live') return { counters: 0, retries: attempt, locked: lockToken !== null, sealed: 0, live: true, crossings: [] };
       if (outcome !== 'swapped') {
         swapped = false;
         break;
@@ -230,8 +293,13 @@ async function reconcileSlot(
       await sleep(Math.min(200, 10 * 2 ** attempt));
       continue;
     }
-    const sealed = options.sealAlerts === false ? 0 : await seal(engine, slot, plans, computed.map((c) => c.identities), all);
-    return { counters: all.length, retries: attempt, locked: lockToken !== null, sealed, live: false };
+    const identities = computed.map((c) => c.identities);
+    if (options.alertCrossed === true) {
+      const crossings = await seal(engine, slot, plans, identities, all, 'claim');
+      return { counters: all.length, retries: attempt, locked: lockToken !== null, sealed: 0, live: false, crossings };
+    }
+    const sealed = options.sealAlerts === false ? 0 : (await seal(engine, slot, plans, identities, all, 'seal')).length;
+    return { counters: all.length, retries: attempt, locked: lockToken !== null, sealed, live: false, crossings: [] };
   }
   throw new TallyError('CONFLICT', `reconcile of ${slot === null ? 'the global slot' : `tenant ${JSON.stringify(slot)}`} gave up: the fence kept moving`, {
     retriable: true,
@@ -239,8 +307,12 @@ async function reconcileSlot(
   });
 }
 
-/** Marks thresholds the rebuilt counters reach now as alerted. */
-async function seal(engine: ReconcileTarget, slot: Slot, plans: readonly SpecPlan[], identities: readonly DimValues[][], written: readonly SwapCounter[]): Promise<number> {
+/**
+ * The thresholds the rebuilt counters reach now: sealed (marked as alerted,
+ * silently), or claimed (straight to sent, as for events not from the log)
+ * and returned as crossings. Returns the crossings of the marks it changed.
+ */
+async function seal(engine: ReconcileTarget, slot: Slot, plans: readonly SpecPlan[], identities: readonly DimValues[][], written: readonly SwapCounter[], mode: 'seal' | 'claim'): Promise<ThresholdCrossing[]> {
   const now = engine.now();
   const values = new Map<string, CounterValue>(written.map((c) => [c.key, { used: c.used, held: { cost: 0n, tokens: 0n, requests: 0n } }]));
   const ctx = { keys: engine.counters.keys, now, graceMs: engine.graceMs, cache: new BucketCache() };
@@ -254,10 +326,10 @@ async function seal(engine: ReconcileTarget, slot: Slot, plans: readonly SpecPla
       }
     }
   });
-  const entries = candidates(engine.counters.keys, watches, values).map((c) => c.mark);
-  if (entries.length === 0) return 0;
-  const changed = await engine.counters.marks({ slot, mode: 'seal', token: '', firstOffset: '', lastOffset: '', entries });
-  return changed.filter(Boolean).length;
+  const found = candidates(engine.counters.keys, watches, values);
+  if (found.length === 0) return [];
+  const changed = await engine.counters.marks({ slot, mode, token: '', firstOffset: '', lastOffset: '', entries: found.map((c) => c.mark) });
+  return found.filter((_, i) => changed[i] === true).map((c) => crossingOf(c, now));
 }
 
 /** The plans that write a slot's counters: the global scopes, or the scopes of every tenant and of this one. */
@@ -284,7 +356,7 @@ async function tenantsOf(store: ReconcileSource, plans: readonly SpecPlan[], now
 export async function reconcileTenants(engine: ReconcileTarget, store: ReconcileSource): Promise<string[]> {
   const set = engine.current();
   const now = engine.now();
-  return tenantsOf(store, plansFor(set, set.budgets, now, now, engine.graceMs), now);
+  return tenantsOf(store, plansFor(set, set.budgets, now, now, engine.graceMs, false), now);
 }
 
 export interface RebuildResult {
@@ -305,7 +377,7 @@ export interface RebuildResult {
 export async function rebuildSlot(engine: ReconcileTarget, store: ReconcileSource, slot: Slot, epoch: string): Promise<RebuildResult> {
   const set = engine.current();
   const now = engine.now();
-  const plans = slotPlans(plansFor(set, set.budgets, now, now, engine.graceMs), slot);
+  const plans = slotPlans(plansFor(set, set.budgets, now, now, engine.graceMs, false), slot);
   const r = await reconcileSlot(engine, store, set, slot, plans, {}, { markLive: epoch });
   return { counters: r.counters, live: r.live, sealed: r.sealed };
 }
@@ -321,7 +393,7 @@ export async function reconcile(engine: ReconcileTarget, store: ReconcileSource,
     budgets = [b];
   }
   const now = engine.now();
-  const plans = plansFor(set, budgets, options.at ?? now, now, engine.graceMs);
+  const plans = plansFor(set, budgets, options.at ?? now, now, engine.graceMs, options.at !== undefined);
   const globalPlans = slotPlans(plans, null);
   let slots: Slot[] = await tenantsOf(store, plans, now);
   if (options.tenants) {
@@ -330,7 +402,7 @@ export async function reconcile(engine: ReconcileTarget, store: ReconcileSource,
   }
   if (globalPlans.length > 0 && (options.tenants === undefined || options.global === true)) slots.push(null);
 
-  const result = { slots: 0, counters: 0, retries: 0, locked: 0, sealed: 0 };
+  const result = { slots: 0, counters: 0, retries: 0, locked: 0, sealed: 0, alerted: 0, crossings: [] as ThresholdCrossing[] };
   for (const slot of slots) {
     const r = await reconcileSlot(engine, store, set, slot, slotPlans(plans, slot), options);
     result.slots += 1;
@@ -338,6 +410,8 @@ export async function reconcile(engine: ReconcileTarget, store: ReconcileSource,
     result.retries += r.retries;
     result.locked += r.locked ? 1 : 0;
     result.sealed += r.sealed;
+    result.alerted += r.crossings.length;
+    result.crossings.push(...r.crossings);
     options.onProgress?.(result.slots, slots.length, slot);
   }
   return result;

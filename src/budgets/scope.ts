@@ -11,11 +11,18 @@
  * global slot. Dimension codes and their order come from
  * src/core/dimensions.ts (`DIMENSION_SPECS`, `SCOPE_DIMENSIONS`); they make
  * the counter keys and alert marks stored in Redis, so they never change.
+ *
+ * A literal model scope means a model FAMILY (src/pricing/families.ts) when
+ * the budget set knows the catalog: `openai/gpt-4o` or `gpt-4o` counts
+ * gpt-4o and its dated snapshots, not gpt-4o-mini; a snapshot id counts that
+ * snapshot. Its counter keeps the scope value as written (`m=openai/gpt-4o`),
+ * whatever member an event resolved to.
  */
 import type { CounterDim, Slot } from '../counters/keys.js';
 import type { PricedEvent } from '../pipeline/types.js';
 import { DIMENSION_SPECS, SCOPE_DIMENSIONS, countedModel, type ScopeDimension } from '../core/dimensions.js';
 import type { Scope } from './model.js';
+import type { ModelFamilies, ModelFamily } from '../pricing/families.js';
 
 /** Dimension values of an event or a quota subject. Absent or empty = not known. */
 export type DimValues = Readonly<Partial<Record<ScopeDimension, string>>>;
@@ -47,12 +54,28 @@ export interface ScopeDim {
   /** The literal value or the pattern; `*` for each. */
   readonly value: string;
   readonly re: RegExp | null;
+  /** A literal model scope with a catalog: the family it means (matched by membership, not equality). */
+  readonly family: ModelFamily | null;
 }
 
-function compileDim(dim: ScopeDimension, value: string): ScopeDim {
-  if (value === '*') return { dim, kind: 'each', value, re: null };
-  if (dim === 'model' && value.includes('*')) return { dim, kind: 'pattern', value, re: globToRegExp(value) };
-  return { dim, kind: 'literal', value, re: null };
+function compileDim(dim: ScopeDimension, value: string, families: ModelFamilies | undefined): ScopeDim {
+  if (value === '*') return { dim, kind: 'each', value, re: null, family: null };
+  if (dim === 'model' && value.includes('*')) return { dim, kind: 'pattern', value, re: globToRegExp(value), family: null };
+  return { dim, kind: 'literal', value, re: null, family: dim === 'model' && families ? families.familyOf(value) : null };
+}
+
+/** What a model scope covers, for a budget's status. */
+export interface ModelScopeInfo {
+  /** The scope value as written. */
+  readonly scope: string;
+  /** family: a model and its snapshots; snapshot: one dated snapshot; unknown: an id the catalog does not know; pattern: a glob. */
+  readonly kind: 'family' | 'snapshot' | 'unknown' | 'pattern';
+  /** The family's key (absent for a glob). */
+  readonly family?: string;
+  /** Catalog keys the scope counts (family, snapshot). */
+  readonly members?: readonly string[];
+  /** A glob: the families (their keys) it covers in the catalog. */
+  readonly families?: readonly string[];
 }
 
 /** A compiled scope. */
@@ -67,9 +90,12 @@ export class ScopeMatcher {
   /** The tenant literal, when the scope names one tenant. */
   readonly tenantLiteral: string | null;
 
-  constructor(scope: Scope) {
+  private readonly families: ModelFamilies | undefined;
+
+  constructor(scope: Scope, families?: ModelFamilies) {
     this.scope = scope;
-    this.dims = SCOPE_DIMENSIONS.filter((d) => scope[d] !== undefined).map((d) => compileDim(d, scope[d] as string));
+    this.families = families;
+    this.dims = SCOPE_DIMENSIONS.filter((d) => scope[d] !== undefined).map((d) => compileDim(d, scope[d] as string, families));
     this.global = scope.tenant === undefined;
     this.each = this.dims.filter((d) => d.kind === 'each').map((d) => d.dim);
     this.tenantLiteral = scope.tenant !== undefined && scope.tenant !== '*' ? scope.tenant : null;
@@ -80,10 +106,27 @@ export class ScopeMatcher {
     for (const d of this.dims) {
       const v = values[d.dim];
       if (v === undefined || v === '') return false;
-      if (d.kind === 'literal' && v !== d.value) return false;
+      if (d.kind === 'literal' && v !== d.value && (d.family === null || !(this.families as ModelFamilies).contains(d.family, v))) return false;
       if (d.kind === 'pattern' && !(d.re as RegExp).test(v)) return false;
     }
     return true;
+  }
+
+  /** The model dimension counted by family membership, if any (reconcile groups the store's rows by model for it). */
+  familyDim(): ScopeDim | null {
+    return this.dims.find((d) => d.family !== null) ?? null;
+  }
+
+  /** What the model dimension covers, or null when the scope has none (or counts each model apart). */
+  modelInfo(): ModelScopeInfo | null {
+    const d = this.dims.find((x) => x.dim === 'model');
+    if (!d || d.kind === 'each') return null;
+    if (d.kind === 'pattern') {
+      const re = d.re as RegExp;
+      return { scope: d.value, kind: 'pattern', ...(this.families ? { families: this.families.headsMatching((k) => re.test(k)) } : {}) };
+    }
+    if (!d.family) return { scope: d.value, kind: 'unknown', family: d.value, members: [] };
+    return { scope: d.value, kind: d.family.kind, family: d.family.key, members: d.family.members };
   }
 
   /** The slot of the counter for values that match. */
@@ -98,6 +141,7 @@ export class ScopeMatcher {
       if (d.dim === 'tenant') continue;
       const code = DIMENSION_SPECS[d.dim].code;
       if (d.kind === 'pattern') out.push({ code, op: '~', value: d.value });
+      else if (d.kind === 'literal') out.push({ code, op: '=', value: d.value }); // a family counts under the scope as written
       else out.push({ code, op: '=', value: values[d.dim] ?? '' });
     }
     return out;

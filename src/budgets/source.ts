@@ -9,7 +9,7 @@
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
-import { BudgetSet, type BudgetState } from './catalog.js';
+import { BudgetSet, type BudgetSetOptions, type BudgetState } from './catalog.js';
 
 export interface BudgetSource {
   /** The set in force now. */
@@ -22,8 +22,8 @@ export interface BudgetSource {
 export class StaticBudgetSource implements BudgetSource {
   private set: BudgetSet;
 
-  constructor(state: BudgetState | BudgetSet) {
-    this.set = state instanceof BudgetSet ? state : new BudgetSet(state);
+  constructor(state: BudgetState | BudgetSet, private readonly options: BudgetSetOptions = {}) {
+    this.set = state instanceof BudgetSet ? state : new BudgetSet(state, options);
   }
 
   current(): BudgetSet {
@@ -32,7 +32,7 @@ export class StaticBudgetSource implements BudgetSource {
 
   /** Replaces the set (tests). */
   replace(state: BudgetState): void {
-    this.set = new BudgetSet(state);
+    this.set = new BudgetSet(state, this.options);
   }
 
   async refresh(): Promise<BudgetSet> {
@@ -52,7 +52,7 @@ export interface ChangeFeed {
   subscribe(listener: () => void): Promise<() => Promise<void>>;
 }
 
-export interface WatchedSourceOptions {
+export interface WatchedSourceOptions extends BudgetSetOptions {
   /** Poll interval of `version()`. Default 500 ms. */
   readonly pollMs?: number;
   readonly feed?: ChangeFeed;
@@ -108,7 +108,7 @@ export class WatchedBudgetSource implements BudgetSource {
         .state()
         .then((state) => {
           if (state.version !== this.set.version) {
-            this.set = new BudgetSet(state);
+            this.set = new BudgetSet(state, this.options);
             this.options.onChange?.(this.set);
           }
           return this.set;

@@ -7,9 +7,9 @@ import type { CounterValue, HeldAmounts } from '../counters/types.js';
 import { formatUsd } from '../core/money.js';
 import type { CompiledBudget } from './catalog.js';
 import type { Metric } from './model.js';
-import type { PeriodWindow } from './periods.js';
-import type { DimValues } from './scope.js';
-import type { CheckedStatus } from './types.js';
+import type { Bucket, PeriodWindow } from './periods.js';
+import type { DimValues, ModelScopeInfo } from './scope.js';
+import type { CheckedStatus, LateData } from './types.js';
 import { estimateFor } from './usage.js';
 
 export function formatAmount(metric: Metric, v: bigint): string {
@@ -65,6 +65,8 @@ export interface StatusInput {
   readonly now: number;
   /** The request's estimate (a check); null for a plain status. */
   readonly estimate: HeldAmounts | null;
+  /** The previous period's late ledger (late.ts), when read. */
+  readonly late?: { readonly bucket: Bucket; readonly value: CounterValue | undefined } | null;
 }
 
 export function buildStatus(input: StatusInput): CheckedStatus {
@@ -107,10 +109,33 @@ export function buildStatus(input: StatusInput): CheckedStatus {
     approaching: !exceeded && percentage >= b.budget.approaching,
     period_start: isoOf(window).start,
     resets_at: isoOf(window).resetsAt,
+    ...modelFamilyOf(b),
+    ...lateOf(b, input.late),
     would_exceed: wouldExceed,
     blocking,
     retry_after_seconds: retryAfter,
   };
+}
+
+/** `late` when the previous period's ledger holds usage no counter has. */
+function lateOf(b: CompiledBudget, late: StatusInput['late']): { late?: LateData } {
+  if (!late?.value) return {};
+  const used = usedOf(late.value, b.field);
+  if (used === 0n) return {};
+  return { late: { period_start: new Date(late.bucket.start).toISOString(), period_end: new Date(late.bucket.end).toISOString(), used: formatAmount(b.budget.metric, used) } };
+}
+
+const familyInfo = new WeakMap<CompiledBudget, { model_family?: ModelScopeInfo }>();
+
+/** The budget's model scope, computed once per compiled budget. */
+function modelFamilyOf(b: CompiledBudget): { model_family?: ModelScopeInfo } {
+  let info = familyInfo.get(b);
+  if (!info) {
+    const m = b.scope.modelInfo();
+    info = m ? { model_family: m } : {};
+    familyInfo.set(b, info);
+  }
+  return info;
 }
 
 /** A check's verdict from its statuses. */

@@ -6,7 +6,7 @@
  */
 import type { Money } from '../core/money.js';
 import type { Enforcement, Metric } from './model.js';
-import type { DimValues } from './scope.js';
+import type { DimValues, ModelScopeInfo } from './scope.js';
 import type { PeriodKind } from './periods.js';
 import type { PricedEvent } from '../pipeline/types.js';
 import { type TokenClass } from '../core/classes.js';
@@ -75,6 +75,22 @@ export interface BudgetStatus {
   readonly period_start: string;
   /** ISO 8601 UTC: the period's end, or a rolling window's next slide. */
   readonly resets_at: string;
+  /** What a model scope counts: the resolved family and its members, or the families a glob covers. Absent without a model scope. */
+  readonly model_family?: ModelScopeInfo;
+  /**
+   * The previous period received events after its counters expired (later
+   * than the grace), which no counter holds: `tally reconcile --period`
+   * of that period brings them in. Absent when there are none.
+   */
+  readonly late?: LateData;
+}
+
+/** Usage a closed period received too late for its counters. */
+export interface LateData {
+  readonly period_start: string;
+  readonly period_end: string;
+  /** What those events add, in the budget's metric. */
+  readonly used: string;
 }
 
 /** A status as seen by one check: whether this request fits. */
@@ -83,8 +99,10 @@ export interface CheckedStatus extends BudgetStatus {
   readonly would_exceed: boolean;
   /** A hard budget that would be exceeded: the request is not allowed. */
   readonly blocking: boolean;
-  /** When blocking: seconds until this budget has room for the request again. */
+  /** When blocking: seconds until this budget has room for the request again (null when no wait helps: an unpriced model). */
   readonly retry_after_seconds: number | null;
+  /** Set when this budget (`unpriced: "block"`) refuses the request because tally cannot price its model. */
+  readonly unpriced_model?: string;
 }
 
 export interface CheckResult {

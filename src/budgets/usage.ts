@@ -8,16 +8,22 @@ import { parseUsd } from '../core/money.js';
 import type { PricedEvent } from '../pipeline/types.js';
 import type { ActualUsage, CostEstimator, Subject, UsageEstimate } from './types.js';
 import { TOKEN_CLASSES, type TokenClass } from '../core/classes.js';
+import type { ProvisionalCost } from '../pricing/provisional.js';
 
-/** What one event adds: its cost (0 when unpriced), tokens (total and per class) and requests. */
-export function eventUsage(e: PricedEvent): UsageAmounts {
+/**
+ * What one event adds: its cost, tokens (total and per class) and requests.
+ * An event tally could not price counts at its provisional price when one
+ * is given (issue #11: never $0); reconcile counts the same from the store.
+ */
+export function eventUsage(e: PricedEvent, provisional?: ProvisionalCost): UsageAmounts {
   const classes: Partial<Record<TokenClass, bigint>> = {};
   for (const c of TOKEN_CLASSES) {
     const v = e.usage.tokens[c];
     if (v > 0) classes[c] = BigInt(v);
   }
+  const cost = e.pricing.priced || provisional === undefined ? e.pricing.total : provisional.costOf(e.event.provider, classes);
   return {
-    cost: e.pricing.total > 0n ? e.pricing.total : 0n,
+    cost: cost > 0n ? cost : 0n,
     tokens: BigInt(e.usage.tokens.total),
     requests: BigInt(e.usage.requests),
     classes,

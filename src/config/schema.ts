@@ -205,6 +205,18 @@ export const configSchema = z.object({
       azureDeployments: z.record(z.string(), z.string()).default({}),
       /** When a caller-reported cost wins: fallback (only if unpriced), prefer, ignore. Default fallback. */
       reportedCost: z.enum(['fallback', 'prefer', 'ignore']).default('fallback'),
+      /**
+       * How a batch request's cached input tokens are billed when the price lists no batch cache price,
+       * per provider: `stack` (the batch discount applies to the cache-read price), `batch_input` (at the
+       * batch input price) or `standard_cached` (at the standard cache-read price). Default `{}`: `stack`
+       * everywhere (docs/pricing.md, "Rules where the sources disagree").
+       */
+      batchCache: z.record(z.string(), z.enum(['stack', 'batch_input', 'standard_cached'])).default({}),
+      /**
+       * Providers whose LiteLLM `_above_<N>k_tokens` thresholds are inclusive (a prompt of exactly N×1000
+       * tokens pays the higher price). Default `["xai"]`, as LiteLLM reads them; `[]` reads all as "above".
+       */
+      litellmInclusiveThresholds: z.array(z.string().min(1)).default(['xai']),
     })
     .prefault({}),
 

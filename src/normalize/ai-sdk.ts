@@ -106,7 +106,12 @@ function v5(u: UsageObject, provider: string | undefined, model: string | undefi
   acc.cached_input = reads;
   acc.reasoning = reasoning;
   const total = totalOf(u);
-  const reasoningOutside = reasoning > 0 && total === input + output + reasoning;
+  // Outside outputTokens when totalTokens counts it on top (Gemini), or when it cannot fit inside
+  // (the xAI provider passes xAI's reasoning, which is outside the completion, through).
+  const reasoningOutside = reasoning > 0 && (total === input + output + reasoning || reasoning > output);
+  if (reasoningOutside && reasoning > output && total !== input + output + reasoning) {
+    warn('usage.reasoningTokens', `is ${reasoning}, more than outputTokens (${output}), which would include it; read as outside outputTokens, as xAI reports reasoning`);
+  }
   acc.output = reasoningOutside ? output : minus(output, reasoning, BASE, 'reasoningTokens', output, 'outputTokens');
   if (!reasoningOutside) crossCheck(total, input + output, 'inputTokens + outputTokens');
 }

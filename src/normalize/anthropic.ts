@@ -15,9 +15,11 @@
  *     so the split never changes a cost.
  *   server_tool_use.web_search_requests → web_search_requests
  *     (web_fetch_requests is free beyond its tokens: kept, not counted)
- *   service_tier, inference_geo, speed: labels, not counts
+ *   service_tier (`standard`, `priority`, `batch`: Message Batches results say
+ *     `batch`) → service_tier: the pricer applies batch (or the tier's) prices
+ *     unless the event names its own; inference_geo, speed: labels, not counts
  */
-import { acc, child, count, knownKeys, minus, scanUnknown, splitCacheWrites, type UsageObject } from './read.js';
+import { acc, child, count, knownKeys, label, minus, scanUnknown, splitCacheWrites, type UsageObject } from './read.js';
 
 const BASE = 'usage';
 const TOP_KEYS = knownKeys([
@@ -48,6 +50,10 @@ export function normalizeAnthropic(u: UsageObject): void {
   if (od !== null) scanUnknown(od, OUTPUT_KEYS, 'usage.output_tokens_details');
   acc.output = minus(output, thinking, 'usage.output_tokens_details', 'thinking_tokens', output, 'output_tokens');
   acc.reasoning = thinking;
+
+  const tier = label(u.service_tier, BASE, 'service_tier');
+  // `standard` (every ordinary response) prices as no tier: kept out of the result.
+  acc.service_tier = tier === null || tier === 'standard' ? null : tier;
 
   const tools = child(u.server_tool_use, BASE, 'server_tool_use');
   if (tools !== null) {

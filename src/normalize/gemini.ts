@@ -9,10 +9,10 @@
  *   per-modality details split AUDIO and IMAGE tokens into their classes:
  *     promptTokensDetails (including cached), cacheTokensDetails (cached only),
  *     toolUsePromptTokensDetails, candidatesTokensDetails.
- *     Cached audio and image tokens stay cached_input: tally has one
- *     cached-input class, and Gemini prices cached audio apart from cached
- *     text only on some models — the catalog prices cached_input; uncached
- *     audio/image go to audio_input/image_input.
+ *     Cached audio and image tokens are cached_input, and are also counted
+ *     as the priced details cached_audio_input / cached_image_input (Gemini
+ *     prices cached audio apart from cached text: $0.10 vs $0.03 per 1M on
+ *     Gemini 2.5 Flash); uncached audio/image go to audio_input/image_input.
  *     TEXT, VIDEO, DOCUMENT and unspecified modalities stay input/output.
  *   totalTokenCount is cross-checked (a warning when it disagrees), never used.
  *   responseTokenCount / responseTokensDetails (Live API) read as candidates.
@@ -103,6 +103,8 @@ export function normalizeGemini(usage: UsageObject): void {
   const pImage = mImage;
   modalities(m, 'cacheTokensDetails', 'cache_tokens_details', base);
   const cacheDetails = mPresent;
+  const cAudio = mAudio;
+  const cImage = mImage;
   let audioIn = 0;
   let imageIn = 0;
   if (promptDetails) {
@@ -136,6 +138,10 @@ export function normalizeGemini(usage: UsageObject): void {
   }
   acc.input = textIn + toolText;
   acc.cached_input = cached;
+  if (cacheDetails) {
+    acc.cached_audio_input = Math.min(cAudio, cached);
+    acc.cached_image_input = Math.min(cImage, cached - acc.cached_audio_input);
+  }
   acc.audio_input = audioIn + mAudio; // after an error the result is discarded
   acc.image_input = imageIn + mImage;
 

@@ -25,7 +25,7 @@ import { normalizeOpenAIChat } from './openai-chat.js';
 import { normalizeOpenAIResponses } from './openai-responses.js';
 import { normalizeOtel } from './otel.js';
 import { acc, describeValue, fail, isObject, reset } from './read.js';
-import type { NormalizedUsage, UsageShape } from './types.js';
+import type { DetailClass, DetailCounts, NormalizedUsage, UsageShape } from './types.js';
 import { type Rejection } from '../events/types.js';
 
 export type NormalizeOutcome = { ok: true; usage: NormalizedUsage } | { ok: false; errors: FieldError[] };
@@ -38,9 +38,9 @@ const NO_FIELDS: readonly string[] = Object.freeze([]);
 function run(shape: UsageShape, usage: Record<string, unknown>, provider: string | undefined, model: string | undefined): void {
   switch (shape) {
     case 'openai_chat':
-      return normalizeOpenAIChat(usage);
+      return normalizeOpenAIChat(usage, provider);
     case 'openai_responses':
-      return normalizeOpenAIResponses(usage);
+      return normalizeOpenAIResponses(usage, provider);
     case 'anthropic':
       return normalizeAnthropic(usage);
     case 'gemini':
@@ -115,7 +115,30 @@ export function normalizeUsage(event: UsageEvent): NormalizeOutcome {
     reported_cost: acc.reported_cost,
     unknown_fields: acc.unknown ?? NO_FIELDS,
   };
+  // Rare fields are added only when present (no allocation on the common path).
+  if (acc.cached_audio_input !== 0 || acc.cached_image_input !== 0 || acc.citation_input !== 0 || acc.service_tier !== null || acc.search_context_size !== null) {
+    return { ok: true, usage: withRare(result) };
+  }
   return { ok: true, usage: acc.warnings === null ? result : { ...result, warnings: acc.warnings } };
+}
+
+/** The result with the accumulator's rare fields: priced details, the usage's service tier and search context size, warnings. */
+function withRare(result: NormalizedUsage): NormalizedUsage {
+  const out: { -readonly [K in keyof NormalizedUsage]: NormalizedUsage[K] } = { ...result };
+  if (acc.cached_audio_input !== 0 || acc.cached_image_input !== 0 || acc.citation_input !== 0) out.details = details();
+  if (acc.service_tier !== null) out.service_tier = acc.service_tier;
+  if (acc.search_context_size !== null) out.search_context_size = acc.search_context_size;
+  if (acc.warnings !== null) out.warnings = acc.warnings;
+  return out;
+}
+
+/** The non-zero priced details of the accumulator. */
+function details(): DetailCounts {
+  const out: Partial<Record<DetailClass, number>> = {};
+  if (acc.cached_audio_input !== 0) out.cached_audio_input = acc.cached_audio_input;
+  if (acc.cached_image_input !== 0) out.cached_image_input = acc.cached_image_input;
+  if (acc.citation_input !== 0) out.citation_input = acc.citation_input;
+  return out;
 }
 
 /** A usage problem as the rejection the processor sends to the DLQ. */

@@ -10,13 +10,19 @@
  * The Realtime API names the objects `input_token_details`/`output_token_details`
  * and splits the cached tokens by modality (`cached_tokens_details`): cached
  * audio and image tokens are part of `audio_tokens`/`image_tokens` and of
- * `cached_tokens`. They are counted once, as cached_input (tally has no
- * cached-audio class), so audio_input/image_input hold only uncached tokens.
+ * `cached_tokens`. They are counted once, as cached_input, and recorded as
+ * the priced details cached_audio_input / cached_image_input (the Realtime
+ * price list has a cached-audio price), so audio_input/image_input hold only
+ * uncached tokens. Without `cached_tokens_details`, audio/image tokens that
+ * cannot all be uncached overlap the cache (read.ts splitPrompt).
+ * Reasoning beyond output_tokens (or any reasoning, from xAI) is outside
+ * output_tokens, as in Chat Completions.
  *
  * Transcription billed by duration reports `{type: "duration", seconds}` →
  * audio_seconds.
  */
-import { acc, child, conflict, count, fail, knownKeys, minus, quantity, readCost, scanUnknown, warn, type UsageObject } from './read.js';
+import { resolveProvider } from '../core/providers.js';
+import { acc, child, conflict, count, fail, knownKeys, minus, quantity, readCost, scanUnknown, splitPrompt, warn, type UsageObject } from './read.js';
 
 const BASE = 'usage';
 const TOP_KEYS = knownKeys([
@@ -60,19 +66,21 @@ function inputSide(u: UsageObject): void {
   count(d.text_tokens, base, 'text_tokens');
   scanUnknown(d, INPUT_KEYS, base);
 
-  let cachedAudio = 0;
-  let cachedImage = 0;
   const cdBase = key === 'input_token_details' ? 'usage.input_token_details.cached_tokens_details' : 'usage.input_tokens_details.cached_tokens_details';
   const cd = child(d.cached_tokens_details, base, 'cached_tokens_details');
-  if (cd !== null) {
-    cachedAudio = count(cd.audio_tokens, cdBase, 'audio_tokens');
-    cachedImage = count(cd.image_tokens, cdBase, 'image_tokens');
-    count(cd.text_tokens, cdBase, 'text_tokens');
-    scanUnknown(cd, CACHED_KEYS, cdBase);
-    if (cachedAudio > audio) conflict(`${cdBase}.audio_tokens`, `is ${cachedAudio}, more than audio_tokens (${audio}), which includes it`);
-    if (cachedImage > image) conflict(`${cdBase}.image_tokens`, `is ${cachedImage}, more than image_tokens (${image}), which includes it`);
-    if (cachedAudio + cachedImage > cached) conflict(cdBase, `audio and image cached tokens (${cachedAudio + cachedImage}) exceed cached_tokens (${cached}), which includes them`);
+  if (cd === null) {
+    splitPrompt(input, cached, writes, audio, image, { cachedBase: base, cachedKey: 'cached_tokens', detailsBase: base, totalName: 'input_tokens' });
+    acc.cached_input = cached;
+    acc.cache_write_5m = writes;
+    return;
   }
+  const cachedAudio = count(cd.audio_tokens, cdBase, 'audio_tokens');
+  const cachedImage = count(cd.image_tokens, cdBase, 'image_tokens');
+  count(cd.text_tokens, cdBase, 'text_tokens');
+  scanUnknown(cd, CACHED_KEYS, cdBase);
+  if (cachedAudio > audio) conflict(`${cdBase}.audio_tokens`, `is ${cachedAudio}, more than audio_tokens (${audio}), which includes it`);
+  if (cachedImage > image) conflict(`${cdBase}.image_tokens`, `is ${cachedImage}, more than image_tokens (${image}), which includes it`);
+  if (cachedAudio + cachedImage > cached) conflict(cdBase, `audio and image cached tokens (${cachedAudio + cachedImage}) exceed cached_tokens (${cached}), which includes them`);
   const audioUncached = Math.max(0, audio - cachedAudio);
   const imageUncached = Math.max(0, image - cachedImage);
   let left = minus(input, cached, base, 'cached_tokens', input, 'input_tokens');
@@ -84,9 +92,11 @@ function inputSide(u: UsageObject): void {
   acc.cache_write_5m = writes;
   acc.audio_input = audioUncached;
   acc.image_input = imageUncached;
+  acc.cached_audio_input = Math.min(cachedAudio, audio);
+  acc.cached_image_input = Math.min(cachedImage, image);
 }
 
-function outputSide(u: UsageObject): void {
+function outputSide(u: UsageObject, provider: string | undefined): void {
   const output = count(u.output_tokens, BASE, 'output_tokens');
   const key = details(u, 'output_tokens_details', 'output_token_details');
   const base = key === 'output_token_details' ? 'usage.output_token_details' : 'usage.output_tokens_details';
@@ -100,7 +110,10 @@ function outputSide(u: UsageObject): void {
   const image = count(d.image_tokens, base, 'image_tokens');
   count(d.text_tokens, base, 'text_tokens');
   scanUnknown(d, OUTPUT_KEYS, base);
-  let left = minus(output, reasoning, base, 'reasoning_tokens', output, 'output_tokens');
+  const xai = provider !== undefined && resolveProvider(provider) === 'xai';
+  const outside = reasoning > 0 && (xai || reasoning > output - audio - image);
+  if (outside && !xai) warn(`${base}.reasoning_tokens`, `is ${reasoning}, more than output_tokens (${output}) can hold: read as outside output_tokens, as xAI reports it`);
+  let left = outside ? output : minus(output, reasoning, base, 'reasoning_tokens', output, 'output_tokens');
   left = minus(left, audio, base, 'audio_tokens', output, 'output_tokens');
   left = minus(left, image, base, 'image_tokens', output, 'output_tokens');
   acc.output = left;
@@ -109,14 +122,14 @@ function outputSide(u: UsageObject): void {
   acc.image_output = image;
 }
 
-export function normalizeOpenAIResponses(u: UsageObject): void {
+export function normalizeOpenAIResponses(u: UsageObject, provider?: string): void {
   const type = u.type;
   if (type !== undefined && type !== null && type !== 'tokens' && type !== 'duration') {
     fail('usage.type', `must be "tokens" or "duration" (got ${JSON.stringify(type)})`);
   }
   if (type === 'duration' || (u.seconds !== undefined && u.seconds !== null)) acc.audio_seconds = quantity(u.seconds, BASE, 'seconds');
   inputSide(u);
-  outputSide(u);
+  outputSide(u, provider);
   acc.web_search_requests = count(u.num_sources_used, BASE, 'num_sources_used');
   readCost(u.cost, BASE, 'cost');
   if (u.total_tokens !== undefined && u.total_tokens !== null) {

@@ -11,11 +11,13 @@
  *   gen_ai.usage.reasoning.output_tokens —
  *     "The value SHOULD be included in `gen_ai.usage.output_tokens`."
  * So input = input_tokens − cache_read − cache_creation, and
- * output = output_tokens − reasoning. Cache reads and creations larger than
- * input_tokens contradict the convention and are an error (the producer most
- * likely copied Anthropic's cache-exclusive input_tokens; fix the producer or
- * send the provider's own usage object). Cache creation has no TTL here: it
- * is counted as 5-minute writes.
+ * output = output_tokens − reasoning. Instrumentations do send what the
+ * convention rules out, and tally reads it the one way it can mean (a
+ * warning says so): cache reads and creations larger than input_tokens mean
+ * the producer copied Anthropic's cache-exclusive input_tokens (input as is);
+ * reasoning larger than output_tokens means xAI's reasoning outside the
+ * output (output as is). Cache creation has no TTL here: it is counted as
+ * 5-minute writes.
  *
  * Also read: the deprecated gen_ai.usage.prompt_tokens / completion_tokens
  * and the underscore spellings gen_ai.usage.cache_read_input_tokens /
@@ -23,7 +25,7 @@
  * meaning. gen_ai.usage.total_tokens (not in the conventions) is cross-checked.
  */
 import { joinPath } from '../events/paths.js';
-import { acc, conflict, count, knownKeys, scanUnknown, warn, type UsageObject } from './read.js';
+import { acc, count, knownKeys, scanUnknown, warn, type UsageObject } from './read.js';
 
 const BASE = 'usage';
 export const OTEL_USAGE = {
@@ -61,27 +63,30 @@ export function normalizeOtel(u: UsageObject): void {
   const reasoning = count(u[OTEL_USAGE.reasoning], BASE, OTEL_USAGE.reasoning);
 
   const cached = cacheRead.value + cacheCreation.value;
-  if (cached > input.value) {
+  const cacheOutside = cached > input.value;
+  if (cacheOutside) {
     const culprit = cacheRead.value > input.value ? cacheRead.key : cacheCreation.key;
-    conflict(
+    warn(
       joinPath(BASE, culprit),
-      `cache read (${cacheRead.value}) + cache creation (${cacheCreation.value}) tokens exceed ${input.key} (${input.value}); ` +
-        'the GenAI semantic conventions say input_tokens SHOULD include cached tokens',
+      `cache read (${cacheRead.value}) + cache creation (${cacheCreation.value}) tokens exceed ${input.key} (${input.value}), which SHOULD include them ` +
+        `(GenAI semantic conventions); ${input.key} is read as excluding them, as Anthropic reports input_tokens`,
     );
   }
-  if (reasoning > output.value) {
-    conflict(joinPath(BASE, OTEL_USAGE.reasoning), `is ${reasoning}, more than ${output.key} (${output.value}), which SHOULD include it`);
+  const reasoningOutside = reasoning > output.value;
+  if (reasoningOutside) {
+    warn(joinPath(BASE, OTEL_USAGE.reasoning), `is ${reasoning}, more than ${output.key} (${output.value}), which SHOULD include it; read as outside it, as xAI reports reasoning`);
   }
-  acc.input = input.value - cached;
+  acc.input = cacheOutside ? input.value : input.value - cached;
   acc.cached_input = cacheRead.value;
   acc.cache_write_5m = cacheCreation.value;
-  acc.output = output.value - reasoning;
+  acc.output = reasoningOutside ? output.value : output.value - reasoning;
   acc.reasoning = reasoning;
 
   if (has(u, TOTAL)) {
     const total = count(u[TOTAL], BASE, TOTAL);
-    if (acc.errors === null && total !== input.value + output.value) {
-      warn(joinPath(BASE, TOTAL), `is ${total}, but input + output tokens = ${input.value + output.value}; tally uses the parts`);
+    const parts = input.value + output.value + (cacheOutside ? cached : 0) + (reasoningOutside ? reasoning : 0);
+    if (acc.errors === null && total !== parts) {
+      warn(joinPath(BASE, TOTAL), `is ${total}, but the parts add up to ${parts}; tally uses the parts`);
     }
   }
   scanUnknown(u, KEYS, BASE);

@@ -28,6 +28,14 @@ export interface Accumulator {
   images: number;
   audio_seconds: number;
   reported_cost: string | null;
+  /** Priced details (types.ts DETAIL_CLASSES), counted inside their class. */
+  cached_audio_input: number;
+  cached_image_input: number;
+  citation_input: number;
+  /** A service tier the usage object names (Anthropic), or null. */
+  service_tier: string | null;
+  /** Perplexity's search_context_size, or null. */
+  search_context_size: string | null;
   errors: FieldError[] | null;
   warnings: FieldError[] | null;
   unknown: string[] | null;
@@ -50,6 +58,11 @@ export const acc: Accumulator = {
   images: 0,
   audio_seconds: 0,
   reported_cost: null,
+  cached_audio_input: 0,
+  cached_image_input: 0,
+  citation_input: 0,
+  service_tier: null,
+  search_context_size: null,
   errors: null,
   warnings: null,
   unknown: null,
@@ -72,6 +85,11 @@ export function reset(): void {
   acc.images = 0;
   acc.audio_seconds = 0;
   acc.reported_cost = null;
+  acc.cached_audio_input = 0;
+  acc.cached_image_input = 0;
+  acc.citation_input = 0;
+  acc.service_tier = null;
+  acc.search_context_size = null;
   acc.errors = null;
   acc.warnings = null;
   acc.unknown = null;
@@ -148,6 +166,16 @@ export function count(v: unknown, base: string, key: string): number {
   return 0;
 }
 
+/** A valid count's value, or null — without recording anything (for cross-checks of a count read elsewhere). */
+export function peekCount(v: unknown): number | null {
+  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? v : null;
+  if (typeof v === 'string' && DIGITS.test(v)) {
+    const n = Number(v);
+    return Number.isSafeInteger(n) ? n : null;
+  }
+  return null;
+}
+
 /** Like `count` for a count with two spellings (camelCase and snake_case): the first present wins. */
 export function count2(a: unknown, b: unknown, base: string, keyA: string, keyB: string): number {
   return a !== undefined && a !== null ? count(a, base, keyA) : count(b, base, keyB);
@@ -195,6 +223,14 @@ export function decimalText(n: number): string {
   return `${digits.slice(0, point)}.${digits.slice(point)}`;
 }
 
+/** A short label (service tier, search context size): a non-empty string of at most 64 characters, else an error. */
+export function label(v: unknown, base: string, key: string): string | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'string' && v.trim() !== '' && v.length <= 64) return v.trim();
+  fail(joinPath(base, key), `must be a short text label (got ${describeValue(v)})`);
+  return null;
+}
+
 /** A cost reported in the usage object: a number, decimal text, or an object with `total_cost`. */
 export function readCost(value: unknown, base: string, key: string): void {
   let v = value;
@@ -224,6 +260,60 @@ export function minus(left: number, part: number, base: string, key: string, tot
       : `is ${part}, more than the ${left} of ${totalName} (${total}) left once the other parts it includes are taken out`;
   conflict(joinPath(base, key), reason);
   return left;
+}
+
+export interface PromptPaths {
+  /** Where the cache reads were read (`usage.prompt_tokens_details` / `cached_tokens`). */
+  readonly cachedBase: string;
+  readonly cachedKey: string;
+  /** The details object of writes, audio and image (`usage.prompt_tokens_details`). */
+  readonly detailsBase: string;
+  /** The prompt total's name, for messages (`prompt_tokens`). */
+  readonly totalName: string;
+}
+
+/**
+ * Splits a prompt whose details are all part of it: cache reads, cache
+ * writes, audio and image tokens. Reads and writes are disjoint parts of the
+ * prompt, and so are audio and image; but a modality may overlap the cache
+ * (a cached image is an image token AND a cached token — OpenAI reports
+ * both). When reads + writes + audio + image exceed the prompt, the excess
+ * is that overlap: counted once, as cache reads first (an image prefix read
+ * from the cache; image tokens first, then audio) and then as writes, and
+ * the overlapping reads are recorded as the priced details
+ * cached_image_input / cached_audio_input. Only what no provider can send is
+ * refused: reads above the prompt, reads + writes above it, audio + image
+ * above it. Sets input, audio_input, image_input and the cached details.
+ */
+export function splitPrompt(prompt: number, cached: number, writes: number, audio: number, image: number, p: PromptPaths): void {
+  if (cached > prompt) {
+    conflict(joinPath(p.cachedBase, p.cachedKey), `is ${cached}, more than ${p.totalName} (${prompt}), which includes it`);
+    return;
+  }
+  if (cached + writes > prompt) {
+    conflict(joinPath(p.detailsBase, 'cache_write_tokens'), `is ${writes}, more than the ${prompt - cached} of ${p.totalName} (${prompt}) left once the cache reads it includes are taken out (reads and writes are disjoint)`);
+    return;
+  }
+  if (audio > prompt) {
+    conflict(joinPath(p.detailsBase, 'audio_tokens'), `is ${audio}, more than ${p.totalName} (${prompt}), which includes it`);
+    return;
+  }
+  if (audio + image > prompt) {
+    conflict(joinPath(p.detailsBase, 'image_tokens'), `is ${image}, more than the ${prompt - audio} of ${p.totalName} (${prompt}) left once its audio tokens are taken out (audio and image tokens are disjoint)`);
+    return;
+  }
+  const overlap = Math.max(0, cached + writes + audio + image - prompt);
+  const withReads = Math.min(overlap, cached);
+  const readImage = Math.min(withReads, image);
+  const readAudio = withReads - readImage;
+  const withWrites = overlap - withReads;
+  const writeImage = Math.min(withWrites, image - readImage);
+  const writeAudio = withWrites - writeImage;
+  acc.audio_input = audio - readAudio - writeAudio;
+  acc.image_input = image - readImage - writeImage;
+  acc.cached_audio_input += readAudio;
+  acc.cached_image_input += readImage;
+  acc.input = prompt - cached - writes - acc.audio_input - acc.image_input;
 }
 
 /** A set of known keys, as a null-prototype dictionary (twice as fast to probe as a Set). */

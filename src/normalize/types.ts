@@ -23,6 +23,31 @@ export const USAGE_SHAPES = [
 ] as const;
 export type UsageShape = (typeof USAGE_SHAPES)[number];
 
+/**
+ * Priced details: parts of a token class that a provider may bill at their
+ * own price. They are counted INSIDE their class (a cached audio token is a
+ * cached_input token; a Perplexity citation token is an input token), never
+ * beside it, so the ten classes, `total` and every stored column are
+ * unchanged; only the price of the part differs. A price that lists no
+ * detail price bills the part at its class's price.
+ *
+ *   cached_audio_input  audio tokens read from a prompt cache (Gemini, OpenAI Realtime)
+ *   cached_image_input  image tokens read from a prompt cache
+ *   citation_input      Perplexity citation tokens (search results read by the model)
+ */
+export const DETAIL_CLASSES = ['cached_audio_input', 'cached_image_input', 'citation_input'] as const;
+export type DetailClass = (typeof DETAIL_CLASSES)[number];
+
+/** The class each detail is counted in. */
+export const DETAIL_PARENT: Readonly<Record<DetailClass, TokenClass>> = {
+  cached_audio_input: 'cached_input',
+  cached_image_input: 'cached_input',
+  citation_input: 'input',
+};
+
+/** Counts of priced details; a detail absent is 0. */
+export type DetailCounts = Readonly<Partial<Record<DetailClass, number>>>;
+
 export interface NormalizedUsage {
   readonly shape: UsageShape;
   readonly tokens: TokenCounts;
@@ -37,6 +62,16 @@ export interface NormalizedUsage {
   readonly prompt_tokens: number;
   /** A cost the provider reported inside the usage object (OpenRouter `usage.cost`), as decimal text. */
   readonly reported_cost: string | null;
+  /** Parts of classes with a price of their own (see DETAIL_CLASSES); absent when there are none. */
+  readonly details?: DetailCounts;
+  /**
+   * A service tier the usage object itself reports (Anthropic's
+   * `usage.service_tier`: `standard`, `priority`, `batch`); the event's own
+   * `service_tier` wins when both are given. Absent when the usage names none.
+   */
+  readonly service_tier?: string;
+  /** Perplexity's `search_context_size` (`low`, `medium`, `high`): selects the request fee. Absent when not reported. */
+  readonly search_context_size?: string;
   /** Keys of the usage object tally did not interpret; kept with the event, never fatal. */
   readonly unknown_fields: readonly string[];
   /**

@@ -35,7 +35,11 @@ export const effectiveFrom = z
     error: 'must be a date (YYYY-MM-DD) or a UTC datetime (YYYY-MM-DDTHH:MM:SSZ)',
   });
 
-/** Price per token class; the keys are exactly TOKEN_CLASSES (a test keeps them in step). */
+/**
+ * Price per token class; the keys are exactly TOKEN_CLASSES, then the priced
+ * details DETAIL_CLASSES (parts of a class with a price of their own, e.g.
+ * cached audio tokens; a test keeps them in step).
+ */
 export const classPricesSchema = z.strictObject({
   input: decimalText.optional(),
   cached_input: decimalText.optional(),
@@ -47,6 +51,12 @@ export const classPricesSchema = z.strictObject({
   audio_output: decimalText.optional(),
   image_input: decimalText.optional(),
   image_output: decimalText.optional(),
+  /** Cache reads of audio tokens (part of cached_input); default: the cached_input price. */
+  cached_audio_input: decimalText.optional(),
+  /** Cache reads of image tokens (part of cached_input); default: the cached_input price. */
+  cached_image_input: decimalText.optional(),
+  /** Perplexity citation tokens (part of input); default: the input price. */
+  citation_input: decimalText.optional(),
 });
 
 /** USD per unit; the keys are exactly UNIT_CLASSES. */
@@ -90,6 +100,22 @@ export const serviceTierSchema = z.strictObject({
   notes: z.string().optional(),
 });
 
+export const SEARCH_CONTEXT_SIZES = ['low', 'medium', 'high'] as const;
+export type SearchContextSize = (typeof SEARCH_CONTEXT_SIZES)[number];
+
+/**
+ * Unit prices by the search context size a request used (Perplexity bills one
+ * request fee by `search_context_size`): each size's `units` replace the
+ * price's own for that request. `default` is the size assumed when the usage
+ * reports none.
+ */
+export const searchContextSchema = z.strictObject({
+  default: z.enum(SEARCH_CONTEXT_SIZES).optional(),
+  low: unitPricesSchema.optional(),
+  medium: unitPricesSchema.optional(),
+  high: unitPricesSchema.optional(),
+});
+
 export const priceSchema = z.strictObject({
   ...rateSetShape,
   effective_from: effectiveFrom,
@@ -103,6 +129,8 @@ export const priceSchema = z.strictObject({
   batch: rateSetSchema.optional(),
   /** Prices for a service tier named by the event (`priority`, `flex`, …). */
   service_tiers: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, { error: 'service tier names are lower-case words' }), serviceTierSchema).optional(),
+  /** Unit prices by search context size (Perplexity's request fee). */
+  search_context: searchContextSchema.optional(),
 });
 
 const KEY_RE = /^[a-z0-9][a-z0-9_.-]*\/\S+$/;
@@ -130,5 +158,6 @@ export type RateSetSpec = z.output<typeof rateSetSchema>;
 export type TierSpec = z.output<typeof tierSchema>;
 export type ServiceTierSpec = z.output<typeof serviceTierSchema>;
 export type PriceSpec = z.output<typeof priceSchema>;
+export type SearchContextSpec = z.output<typeof searchContextSchema>;
 export type ModelSpec = z.output<typeof modelSchema>;
 export type PriceFileSpec = z.output<typeof priceFileSchema>;

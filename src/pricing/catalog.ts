@@ -10,7 +10,9 @@
  */
 import type { ModelSpec } from './catalog-schema.js';
 import { canonicalProvider, providerAliasTarget } from './providers.js';
-import { compilePrice, priceFileError, type CompiledPrice, type PriceContext } from './rates.js';
+import { cacheRuleFor, DEFAULT_CACHE_RULES } from './cache-rules.js';
+import { compilePrice, priceFileError, type CacheRule, type CompiledPrice, type PriceContext } from './rates.js';
+import type { PriceFileReport } from './price-report.js';
 
 export interface CatalogEntry {
   /** `<provider>/<model>`, lower-case. */
@@ -38,6 +40,8 @@ export interface Catalog {
   readonly providers: ReadonlyMap<string, ProviderIndex>;
   /** Non-fatal findings: alias conflicts, skipped LiteLLM entries, … */
   readonly warnings: readonly string[];
+  /** What each price file that carries a report (LiteLLM imports) read, skipped and why. */
+  readonly reports: readonly PriceFileReport[];
 }
 
 /** Models from one price file (or one built-in catalog file). */
@@ -45,6 +49,13 @@ export interface CatalogSource {
   readonly name: string;
   readonly models: readonly ModelSpec[];
   readonly warnings?: readonly string[];
+  /** What was read and skipped (price files read with a report). */
+  readonly report?: PriceFileReport;
+}
+
+/** Documented cache rules by model family (cache-rules.ts); `{}` turns them off. */
+export interface CompileOptions {
+  readonly cacheRules?: Readonly<Record<string, CacheRule>>;
 }
 
 function splitKey(ctx: PriceContext, key: string): { provider: string; model: string } {
@@ -57,10 +68,11 @@ function splitKey(ctx: PriceContext, key: string): { provider: string; model: st
 }
 
 /** Compiles one validated model of a price file. */
-export function compileModel(file: string, spec: ModelSpec, path = ''): CatalogEntry {
+export function compileModel(file: string, spec: ModelSpec, path = '', options: CompileOptions = {}): CatalogEntry {
   const key = spec.key.trim().toLowerCase();
-  const ctx: PriceContext = { file, model: key };
-  const { provider, model } = splitKey(ctx, key);
+  const { provider, model } = splitKey({ file, model: key }, key);
+  const rule = cacheRuleFor(provider, model, options.cacheRules ?? DEFAULT_CACHE_RULES);
+  const ctx: PriceContext = rule ? { file, model: key, cacheRule: rule } : { file, model: key };
   if (spec.provider !== undefined && canonicalProvider(spec.provider) !== provider) {
     throw priceFileError(ctx, `${path}provider`, `"${spec.provider}" does not match the key's provider "${provider}"`);
   }
@@ -90,10 +102,10 @@ interface Slot {
 }
 
 /** Compiles every model of a source once, so its errors surface when the file is read. Returns the entries. */
-export function compileSource(source: CatalogSource): CatalogEntry[] {
+export function compileSource(source: CatalogSource, options: CompileOptions = {}): CatalogEntry[] {
   const seen = new Set<string>();
   return source.models.map((spec, i) => {
-    const entry = compileModel(source.name, spec, `models[${i}].`);
+    const entry = compileModel(source.name, spec, `models[${i}].`, options);
     if (seen.has(entry.key)) throw priceFileError({ file: source.name, model: entry.key }, `models[${i}].key`, 'the same key appears twice in this file');
     seen.add(entry.key);
     return entry;
@@ -101,12 +113,12 @@ export function compileSource(source: CatalogSource): CatalogEntry[] {
 }
 
 /** Builds a catalog from sources applied in order (later sources override earlier ones by key). */
-export function buildCatalog(sources: readonly CatalogSource[]): Catalog {
+export function buildCatalog(sources: readonly CatalogSource[], options: CompileOptions = {}): Catalog {
   const warnings: string[] = [];
   const slots = new Map<string, Slot>();
   sources.forEach((source, rank) => {
     warnings.push(...(source.warnings ?? []));
-    const entries = compileSource(source);
+    const entries = compileSource(source, options);
     source.models.forEach((spec, i) => {
       const entry = entries[i];
       if (!entry) return;
@@ -147,7 +159,7 @@ export function buildCatalog(sources: readonly CatalogSource[]): Catalog {
 
   const entries = new Map<string, CatalogEntry>();
   for (const [key, slot] of slots) entries.set(key, slot.entry);
-  return { entries, providers, warnings };
+  return { entries, providers, warnings, reports: sources.flatMap((s) => (s.report ? [s.report] : [])) };
 }
 
 /** The price in force at `atMs`: the latest effective_from at or before it. */

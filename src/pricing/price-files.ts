@@ -7,14 +7,22 @@
  * then user files in the order given. A user entry replaces the built-in
  * entry (or an earlier file's entry) of the same key — its whole price
  * history — see catalog.ts.
+ *
+ * A tally-format file is yours: any mistake in it is an error naming the
+ * file, the model and the field (a typo never silently drops a price). A
+ * LiteLLM file is someone else's: one entry never sinks it — an entry tally
+ * cannot use is skipped alone, and the file's report (`source.report`,
+ * `catalog.reports`) names it with the reason.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TallyError, type FieldError } from '../core/errors.js';
 import { effectiveFrom as effectiveFromSchema, priceFileSchema, TALLY_PRICES_FORMAT } from './catalog-schema.js';
-import { buildCatalog, compileSource, type Catalog, type CatalogSource } from './catalog.js';
+import { buildCatalog, compileModel, compileSource, type Catalog, type CatalogSource, type CompileOptions } from './catalog.js';
 import { fromLiteLlm } from './litellm.js';
+import type { PriceFileReport, SkippedEntry } from './price-report.js';
+import type { CacheRule } from './rates.js';
 import { isLosslessObject, parseLosslessJson, type LosslessJson } from '../core/lossless-json.js';
 
 export type PriceFileFormat = 'tally' | 'litellm';
@@ -22,6 +30,10 @@ export type PriceFileFormat = 'tally' | 'litellm';
 export interface PriceFileOptions {
   /** For LiteLLM files (which carry no dates): when their prices take effect. Default `1970-01-01`. */
   readonly litellmEffectiveFrom?: string;
+  /** For LiteLLM files: providers whose `_above_<N>k_tokens` thresholds are inclusive. Default `['xai']`. */
+  readonly litellmInclusiveThresholds?: readonly string[];
+  /** Documented cache rules by model family (cache-rules.ts). Default DEFAULT_CACHE_RULES; `{}` turns them off. */
+  readonly cacheRules?: Readonly<Record<string, CacheRule>>;
 }
 
 export interface LoadCatalogOptions extends PriceFileOptions {
@@ -80,8 +92,35 @@ function parseTally(doc: LosslessJson, file: string): CatalogSource {
 /** Parses price-file text (either format) and validates every model fully. `file` names the file in errors. */
 export function parsePriceText(text: string, file: string, options: PriceFileOptions = {}): CatalogSource {
   const source = parseUnchecked(text, file, options);
-  compileSource(source);
-  return source;
+  const compile: CompileOptions = options.cacheRules === undefined ? {} : { cacheRules: options.cacheRules };
+  if (source.report?.format !== 'litellm') {
+    compileSource(source, compile);
+    return source;
+  }
+  // LiteLLM: an entry that does not compile is skipped alone.
+  const report = source.report;
+  const skipped: SkippedEntry[] = [];
+  const models = source.models.filter((m) => {
+    try {
+      compileModel(file, m, '', compile);
+      return true;
+    } catch (err) {
+      if (!(err instanceof TallyError)) throw err;
+      const entry = /entry "(.*)"\)$/.exec(m.prices[0]?.source ?? '')?.[1] ?? m.key;
+      skipped.push({ entry, reason: 'not_compiled', detail: String(err.details.field ?? '') + ': ' + String(err.details.reason ?? err.message) });
+      return false;
+    }
+  });
+  if (skipped.length === 0) return source;
+  const next: PriceFileReport = { ...report, imported: models.length, skipped: [...report.skipped, ...skipped] };
+  const warnings = [...(source.warnings ?? []), ...skipped.map((s) => `${file}: entry ${s.entry} skipped (${s.reason}): ${s.detail}`)];
+  return { name: source.name, models, warnings, report: next };
+}
+
+/** The report of a source: its own (LiteLLM), or what a tally-format file read (all of it, or it would have failed). */
+export function reportOf(source: CatalogSource): PriceFileReport {
+  if (source.report) return source.report;
+  return { file: source.name, format: 'tally', entries: source.models.length, imported: source.models.length, aliases: 0, skipped: [], fields: [], inexact: [] };
 }
 
 function parseUnchecked(text: string, file: string, options: PriceFileOptions = {}): CatalogSource {
@@ -97,7 +136,10 @@ function parseUnchecked(text: string, file: string, options: PriceFileOptions = 
   if (effective !== undefined && !effectiveFromSchema.safeParse(effective).success) {
     throw fileError(file, `litellm effective_from "${effective}" must be a date (YYYY-MM-DD) or a UTC datetime`);
   }
-  return fromLiteLlm(doc, file, effective === undefined ? {} : { effectiveFrom: effective }).source;
+  return fromLiteLlm(doc, file, {
+    ...(effective === undefined ? {} : { effectiveFrom: effective }),
+    ...(options.litellmInclusiveThresholds === undefined ? {} : { inclusiveThresholds: options.litellmInclusiveThresholds }),
+  }).source;
 }
 
 /** Reads and parses one price file. */
@@ -135,5 +177,5 @@ export function loadCatalog(options: LoadCatalogOptions = {}): Catalog {
   if (options.builtins !== false) sources.push(...builtinSources());
   for (const f of options.files ?? []) sources.push(readPriceFile(f, options));
   sources.push(...(options.sources ?? []));
-  return buildCatalog(sources);
+  return buildCatalog(sources, options.cacheRules === undefined ? {} : { cacheRules: options.cacheRules });
 }

@@ -8,7 +8,14 @@
  *   with every missing-class fallback already applied (rates.ts), so a call
  *   is a few lookups and one multiplication per non-zero class.
  * - A tier (`above_<N>`) applies to the whole request when
- *   `usage.prompt_tokens` is above N. Batch wins over a service tier.
+ *   `usage.prompt_tokens` is above N. Batch wins over a service tier. The
+ *   event's `batch` / `service_tier` win; without them, a service tier the
+ *   usage object reports (Anthropic `usage.service_tier`: `batch`,
+ *   `priority`) applies.
+ * - Vectors whose rates are all whole femto-dollars take the fast path (one
+ *   multiplication per class); finer rates, priced details and search
+ *   context fees take exact-cost.ts (exact at 10⁻³⁰ USD, one rounding per
+ *   class, half to even).
  * - Reported cost (e.g. OpenRouter's `usage.cost`) is used per policy:
  *   `fallback` (only when the catalog cannot price), `prefer` (whenever
  *   present), `ignore`. Default `fallback`, OpenRouter `prefer`.
@@ -18,13 +25,28 @@ import { parseScaled, pow10, USD_SCALE, type Money } from '../core/money.js';
 import type { NormalizedUsage } from '../normalize/types.js';
 import { priceAt, type Catalog } from './catalog.js';
 import { canonicalProvider } from './providers.js';
+import { exactCost } from './exact-cost.js';
+import { FINE_PER_FEMTO } from './fine.js';
 import type { CompiledPrice, RateTable, RateVector } from './rates.js';
 import { createResolver, type Resolution, type ResolveOptions, type Resolver } from './resolve.js';
 import type { CostBreakdown, PricingResult } from './types.js';
 
 export type ReportedCostPolicy = 'fallback' | 'prefer' | 'ignore';
 
+/**
+ * How cached input tokens of a batch request are billed when the price lists
+ * no batch price for cached_input (issue #11 item 8):
+ *   stack            the batch discount applies to the cache-read price (Anthropic documents this;
+ *                    OpenAI's batch price list shows cached input at half the cached price)
+ *   batch_input      cached tokens bill at the batch input price (no cache discount in batch)
+ *   standard_cached  cached tokens bill at the standard cache-read price (LiteLLM's rule when
+ *                    an explicit batch input price exists)
+ */
+export type BatchCachePolicy = 'stack' | 'batch_input' | 'standard_cached';
+
 export interface PricerOptions extends ResolveOptions {
+  /** Batch × cache-read rule per provider (canonical id); default `stack` for every provider. */
+  readonly batchCache?: Readonly<Record<string, BatchCachePolicy>>;
   /** How a cost reported by the provider is used. Default `fallback`. */
   readonly reportedCost?: ReportedCostPolicy;
   /** Per-provider policy overriding `reportedCost`. Default `{ openrouter: 'prefer' }` (OpenRouter's reported cost is the bill). */
@@ -48,6 +70,8 @@ export interface Pricer {
   price(input: PriceInput): PricingResult;
   /** The memoised resolver the pricer uses. */
   readonly resolver: Resolver;
+  /** The catalog it prices from. */
+  readonly catalog: Catalog;
 }
 
 export const DEFAULT_REPORTED_COST_BY_PROVIDER: Readonly<Record<string, ReportedCostPolicy>> = { openrouter: 'prefer' };
@@ -228,7 +252,42 @@ function unitCost(n: number, rate: bigint | undefined, field: string): bigint {
   return count(n, field) * rate;
 }
 
-function catalogPrice(res: Resolution, atMs: number, input: PriceInput): PricingResult {
+/** A vector with cached_input (and the cache-read details that follow it) billed at `rate`. */
+function withCachedRate(r: RateVector, rate: bigint | null): RateVector {
+  const old = r.exact[1] ?? null;
+  const exact = r.exact.map((v, i) => (i === 1 ? rate : v));
+  const details = r.details.map((v, i) => (i < 2 && v === old ? rate : v));
+  return { ...r, exact, details, tokens: exact.map((v) => (v === null ? null : v / FINE_PER_FEMTO)), whole: false };
+}
+
+const batchAdjusted = new WeakMap<RateVector, Map<string, RateVector>>();
+
+/** The batch vector under a non-default batch × cache policy (memoised per vector). */
+function batchCacheVector(r: RateVector, policy: BatchCachePolicy, price: CompiledPrice, promptTokens: number): RateVector {
+  if (policy === 'stack' || r.explicitBatchCached === true) return r;
+  let byPolicy = batchAdjusted.get(r);
+  if (!byPolicy) {
+    byPolicy = new Map();
+    batchAdjusted.set(r, byPolicy);
+  }
+  let v = byPolicy.get(policy);
+  if (!v) {
+    const rate = policy === 'batch_input' ? (r.exact[0] ?? null) : (pickTier(price.standard, promptTokens).rates.exact[1] ?? null);
+    v = withCachedRate(r, rate);
+    byPolicy.set(policy, v);
+  }
+  return v;
+}
+
+/** The unit prices of the request's search context size, or null (the vector's own). */
+function searchUnits(price: CompiledPrice, usage: NormalizedUsage): readonly (bigint | null)[] | null {
+  const sc = price.searchContext;
+  if (sc === null) return null;
+  const size = usage.search_context_size?.trim().toLowerCase() ?? sc.default;
+  return size === null ? null : (sc.sizes.get(size) ?? null);
+}
+
+function catalogPrice(res: Resolution, atMs: number, input: PriceInput, batchPolicy: BatchCachePolicy): PricingResult {
   const entry = res.entry;
   const price = priceAt(entry, atMs);
   if (!price) {
@@ -236,7 +295,16 @@ function catalogPrice(res: Resolution, atMs: number, input: PriceInput): Pricing
     return unknown('NO_PRICE_IN_FORCE', `${entry.key} has no price in force at ${new Date(atMs).toISOString()} (first price from ${first})`, entry.key);
   }
   const usage = input.usage;
-  const { rates, label } = pickTier(pickTable(price, input.batch, input.serviceTier), usage.prompt_tokens);
+  const tierName = input.serviceTier ?? usage.service_tier;
+  const batch = input.batch === true || (tierName !== undefined && serviceTierName(tierName) === 'batch');
+  const picked = pickTier(pickTable(price, batch, tierName), usage.prompt_tokens);
+  const label = picked.label;
+  const rates = batch ? batchCacheVector(picked.rates, batchPolicy, price, usage.prompt_tokens) : picked.rates;
+  if (!rates.whole || (rates.detailsPriced && usage.details !== undefined) || price.searchContext !== null) {
+    const exact = exactCost(rates, usage, searchUnits(price, usage));
+    if (exact.missing.length > 0) return unknown('NO_PRICE_IN_FORCE', `${entry.key}@${price.effectiveFrom} has no price for ${exact.missing.join(', ')} tokens`, entry.key);
+    return { priced: true, pricing_error: null, model_key: entry.key, price_version: price.version, cost: exact.cost, total: exact.total, cache_savings: exact.savings, cost_source: 'catalog', tier: label };
+  }
   const t = usage.tokens;
   const r = rates.tokens;
   const input_ = tokenCost(t.input, r[0], 'tokens.input');
@@ -282,6 +350,8 @@ function catalogPrice(res: Resolution, atMs: number, input: PriceInput): Pricing
 /** Builds a pricer over a catalog (see loadCatalog in price-files.ts). */
 export function createPricer(catalog: Catalog, options: PricerOptions = {}): Pricer {
   const resolver = createResolver(catalog, options);
+  const batchCache = new Map<string, BatchCachePolicy>();
+  for (const [p, v] of Object.entries(options.batchCache ?? {})) batchCache.set(canonicalProvider(p), v);
   const defaultPolicy = options.reportedCost ?? 'fallback';
   const byProvider = new Map<string, ReportedCostPolicy>();
   for (const [p, v] of Object.entries(options.reportedCostByProvider ?? DEFAULT_REPORTED_COST_BY_PROVIDER)) byProvider.set(canonicalProvider(p), v);
@@ -300,7 +370,7 @@ export function createPricer(catalog: Catalog, options: PricerOptions = {}): Pri
     const atMs = timeOf(input.occurredAt);
     const res = resolver.resolve(input.provider, input.model);
     const result = res
-      ? catalogPrice(res, atMs, input)
+      ? catalogPrice(res, atMs, input, batchCache.size === 0 ? 'stack' : (batchCache.get(res.entry.provider) ?? 'stack'))
       : unknown('UNKNOWN_MODEL', `no price is known for model "${input.model}"${input.provider ? ` (provider ${input.provider})` : ''}`, null);
     const reportedText = input.reportedCost !== undefined ? input.reportedCost : input.usage.reported_cost;
     if (reportedText === null || reportedText === undefined) return result;
@@ -310,5 +380,5 @@ export function createPricer(catalog: Catalog, options: PricerOptions = {}): Pri
     return reported === null ? result : reportedResult(result, reported);
   }
 
-  return { price, resolver };
+  return { price, resolver, catalog };
 }

@@ -61,8 +61,8 @@ export function topicsOf(config: TallyConfig): Topics {
 }
 
 export function buildPricer(config: TallyConfig, extraPriceFiles: readonly string[] = []): Pricer {
-  const catalog = loadCatalog({ files: [...config.pricing.priceFiles, ...extraPriceFiles] });
-  return createPricer(catalog, { deployments: config.pricing.azureDeployments, reportedCost: config.pricing.reportedCost });
+  const catalog = loadCatalog({ files: [...config.pricing.priceFiles, ...extraPriceFiles], litellmInclusiveThresholds: config.pricing.litellmInclusiveThresholds });
+  return createPricer(catalog, { deployments: config.pricing.azureDeployments, reportedCost: config.pricing.reportedCost, batchCache: config.pricing.batchCache });
 }
 
 export interface CounterStoreConfig {

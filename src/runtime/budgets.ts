@@ -40,6 +40,8 @@ import { secondsSince, type Metrics } from '../core/metrics.js';
 import type { Money } from '../core/money.js';
 import { emptyTokens, withTotal, type NormalizedUsage } from '../normalize/types.js';
 import type { Pricer } from '../pricing/index.js';
+import { createModelFamilies } from '../pricing/families.js';
+import { provisionalPrices } from '../pricing/provisional.js';
 import type { AnalyticsStore } from '../store/types.js';
 import { type TokenClass } from '../core/classes.js';
 
@@ -229,6 +231,8 @@ export async function buildBudgets(parts: BudgetsParts): Promise<Budgets> {
     const pollMs = o.pollMs ?? 500;
     const source = new WatchedBudgetSource(repository, {
       pollMs,
+      // A literal model scope means the model family of the catalog (issue #11).
+      families: createModelFamilies(parts.pricer.catalog, parts.pricer.resolver),
       ...(feed ? { feed } : {}),
       logger: log,
       onChange: (set) => log.info({ version: set.version, budgets: set.budgets.length }, 'budgets loaded'),
@@ -247,6 +251,8 @@ export async function buildBudgets(parts: BudgetsParts): Promise<Budgets> {
       reservationTtlMs: b.reservationTtlSeconds * 1000,
       estimateCost: costEstimator(parts.pricer, clock),
       resolveModel: (model, provider) => parts.pricer.resolver.resolve(provider, model)?.entry.key ?? null,
+      // Unpriced events count at the dearest price the catalog lists for their provider until repriced (issue #11).
+      provisionalCost: provisionalPrices(parts.pricer.catalog),
       logger: log,
       ...(recovery ? { recovery } : {}),
     });
@@ -298,16 +304,21 @@ export async function buildBudgets(parts: BudgetsParts): Promise<Budgets> {
         await source.refresh();
         const ids = budgetIds.filter((id) => engine.current().get(id) !== undefined);
         if (ids.length === 0) return null;
-        const total = { slots: 0, counters: 0, retries: 0, locked: 0, sealed: 0 };
+        const total = { slots: 0, counters: 0, retries: 0, locked: 0, sealed: 0, alerted: 0, crossings: [] as ThresholdCrossing[] };
         for (const [i, budgetId] of ids.entries()) {
-          const r = await engine.reconcile(store, { budgetId, settleMs: i === 0 ? settleMs : 0 });
+          // A new budget's thresholds already crossed alert once (issue #11), instead of being sealed silently.
+          const r = await engine.reconcile(store, { budgetId, settleMs: i === 0 ? settleMs : 0, alertCrossed: true });
           total.slots += r.slots;
           total.counters += r.counters;
           total.retries += r.retries;
           total.locked += r.locked;
           total.sealed += r.sealed;
+          total.alerted += r.alerted;
+          total.crossings.push(...r.crossings);
         }
-        log.info({ budgets: ids, ...total }, 'budget counters backfilled from the analytics store');
+        if (total.crossings.length > 0) await publisher.publish(total.crossings);
+        const { crossings: _published, ...counts } = total;
+        log.info({ budgets: ids, ...counts }, 'budget counters backfilled from the analytics store');
         return total;
       },
     };

@@ -69,6 +69,7 @@ export const BUDGET_SCHEMA: JsonSchema = {
     approaching: { type: 'number' },
     metadata: { type: 'object', additionalProperties: { type: 'string' } },
     tier: { type: ['string', 'null'] },
+    unpriced: { type: 'string', enum: ['provisional', 'block'], description: 'Cost budgets: unpriced events count at a provisional price (absent = `provisional`); `block` also refuses, when hard, requests for a model tally cannot price.' },
   },
 };
 
@@ -114,18 +115,30 @@ const STATUS_PROPERTIES = {
   period_start: ISO,
   resets_at: { ...ISO, description: 'End of the calendar period, or when a rolling window next slides.' },
   shared: { type: 'boolean', description: 'The budget has no tenant dimension (counts every tenant). Tenant-bound keys get its amounts as null.' },
+  model_family: {
+    type: 'object',
+    description: 'Budgets with a model scope: what it counts — `kind` family (a model and its dated snapshots), snapshot, unknown or pattern; `family` and `members` (catalog keys), or for a glob the `families` it covers.',
+    properties: { scope: { type: 'string' }, kind: { type: 'string', enum: ['family', 'snapshot', 'unknown', 'pattern'] }, family: { type: 'string' }, members: { type: 'array', items: { type: 'string' } }, families: { type: 'array', items: { type: 'string' } } },
+  },
+  late: {
+    type: 'object',
+    description: 'Present when the previous period received events after its counters expired that no counter holds (`tally reconcile --period <label>` brings them in): `period_start`, `period_end`, `used` (what those events add).',
+    properties: { period_start: ISO, period_end: ISO, used: AMOUNT },
+  },
 } as const;
 
-export const STATUS_SCHEMA: JsonSchema = { type: 'object', required: Object.keys(STATUS_PROPERTIES), properties: STATUS_PROPERTIES };
+const OPTIONAL_STATUS = new Set(['model_family', 'late']);
+export const STATUS_SCHEMA: JsonSchema = { type: 'object', required: Object.keys(STATUS_PROPERTIES).filter((k) => !OPTIONAL_STATUS.has(k)), properties: STATUS_PROPERTIES };
 
 export const CHECKED_STATUS_SCHEMA: JsonSchema = {
   type: 'object',
-  required: [...Object.keys(STATUS_PROPERTIES), 'would_exceed', 'blocking', 'retry_after_seconds'],
+  required: [...Object.keys(STATUS_PROPERTIES).filter((k) => !OPTIONAL_STATUS.has(k)), 'would_exceed', 'blocking', 'retry_after_seconds'],
   properties: {
     ...STATUS_PROPERTIES,
     would_exceed: { type: 'boolean', description: 'used + reserved + estimate > limit (without an estimate: used + reserved ≥ limit).' },
     blocking: { type: 'boolean', description: 'A hard budget that would be exceeded: the request is refused.' },
-    retry_after_seconds: { type: ['integer', 'null'], description: 'When blocking: seconds until this budget has room for the request (calendar: its reset; rolling: when enough old usage left the window).' },
+    retry_after_seconds: { type: ['integer', 'null'], description: 'When blocking: seconds until this budget has room for the request (calendar: its reset; rolling: when enough old usage left the window); null when no wait helps (an unpriced model).' },
+    unpriced_model: { type: 'string', description: 'Set when this budget (`unpriced: "block"`) refuses the request because tally cannot price its model.' },
   },
 };
 

@@ -3,8 +3,11 @@
  * OTel GenAI) as NDJSON and writes one priced record per good line as NDJSON,
  * or an aligned table with a totals row (`--table`), or one JSON document
  * (`--json`). Bad lines are reported on stderr with their line number, field
- * path and reason; the good ones are still priced; the exit code is 1 if any
- * line was bad.
+ * path and reason; the good ones are still priced. Every entry a --prices
+ * file had to skip (and every price key tally does not apply) is named on
+ * stderr with its reason (in the document with --json). Exit code: 0 all
+ * good; 1 some line was bad; 4 every line was priced but a price file had
+ * skipped entries; 5 both.
  */
 import { createReadStream } from 'node:fs';
 import { readNdjson } from '../../events/ndjson.js';
@@ -12,6 +15,8 @@ import { formatUsd, type Money } from '../../core/money.js';
 import { acceptEvent, priceAccepted } from '../../pipeline/price-event.js';
 import { toPricedRecord, type PricedRecord } from '../../pipeline/priced-record.js';
 import { createPricer, loadCatalog } from '../../pricing/index.js';
+import { anythingSkipped } from '../../pricing/price-report.js';
+import { SKIPPED_PRICES_EXIT_CODE, skippedLines, summaryLine } from './prices.js';
 import { jsonReplacer, renderTable, thousands, type Column } from '../output.js';
 import { TOKEN_CLASSES } from '../../core/classes.js';
 import { type Rejection } from '../../events/types.js';
@@ -79,7 +84,15 @@ function tableOf(records: readonly (PricedRecord & { line: number })[], total: M
 }
 
 export async function runPrice(file: string, options: PriceOptions): Promise<void> {
-  const pricer = createPricer(loadCatalog({ files: options.prices, builtins: options.builtins }));
+  const catalog = loadCatalog({ files: options.prices, builtins: options.builtins });
+  const skipped = catalog.reports.filter(anythingSkipped);
+  if (!options.json) {
+    for (const report of skipped) {
+      process.stderr.write(skippedLines(report, 'tally: prices ').join('\n') + '\n');
+      process.stderr.write(`tally: prices ${summaryLine(report)}\n`);
+    }
+  }
+  const pricer = createPricer(catalog);
   const source = file === '-' ? process.stdin : createReadStream(file);
   const now = new Date();
   const records: (PricedRecord & { line: number })[] = [];
@@ -109,13 +122,17 @@ export async function runPrice(file: string, options: PriceOptions): Promise<voi
       records,
       totals: { events: records.length, unpriced, tokens, cost: formatUsd(total) },
       rejected: bad.map((b) => ({ line: b.line, code: b.rejection.code, message: b.rejection.message, errors: b.rejection.errors })),
+      price_files: catalog.reports.map((r) => ({ file: r.file, format: r.format, entries: r.entries, imported: r.imported, aliases: r.aliases, skipped: r.skipped, not_priced: r.fields.filter((f) => f.use === 'unsupported' || f.use === 'unknown') })),
     };
     process.stdout.write(JSON.stringify(doc, jsonReplacer, 2) + '\n');
   } else if (options.table) {
     process.stdout.write(tableOf(records, total));
   }
+  let code = 0;
   if (bad.length > 0) {
     if (!options.json) process.stderr.write(`${bad.length} bad line${bad.length === 1 ? '' : 's'} (see above); the other lines were priced\n`);
-    process.exitCode = 1;
+    code |= 1;
   }
+  if (skipped.length > 0) code |= SKIPPED_PRICES_EXIT_CODE;
+  if (code !== 0) process.exitCode = code;
 }

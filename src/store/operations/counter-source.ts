@@ -34,6 +34,8 @@ export interface UsageSumsInput {
    * log always count.
    */
   readonly fence: readonly SourcePosition[];
+  /** Only events priced (true) or not priced (false); both when absent. */
+  readonly priced?: boolean;
 }
 
 /** Usage of one group: the values of its `each` dimensions, in one bucket. */

@@ -84,6 +84,10 @@ export function sumsQuery(input: UsageSumsInput): SqlQuery {
     where.push('tenant = {tenant:String}');
     params.tenant = input.tenant;
   }
+  if (input.priced !== undefined) {
+    where.push('priced = {priced:Bool}');
+    params.priced = input.priced;
+  }
   const groups: string[] = [];
   for (const d of input.dims) {
     const expr = dimensionExpr(d.dim);

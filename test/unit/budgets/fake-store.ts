@@ -82,6 +82,7 @@ export class FakeStore {
     const at = ms(r.occurred_at);
     if (at < input.from || at >= input.to) return false;
     if (input.tenant !== null && r.tenant !== input.tenant) return false;
+    if (input.priced !== undefined && r.priced !== input.priced) return false;
     for (const d of input.dims) {
       const value = VALUE_OF[d.dim](r);
       if (d.kind === 'literal' && value !== d.value) return false;

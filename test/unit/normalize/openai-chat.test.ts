@@ -71,11 +71,17 @@ describe('OpenAI Chat Completions usage', () => {
   it('details larger than their total are an error naming the detail', () => {
     const e = errors({ prompt_tokens: 100, completion_tokens: 10, prompt_tokens_details: { cached_tokens: 128 } });
     expect(e).toEqual([{ path: 'usage.prompt_tokens_details.cached_tokens', reason: 'is 128, more than prompt_tokens (100), which includes it' }]);
-    const r = errors({ prompt_tokens: 100, completion_tokens: 10, completion_tokens_details: { reasoning_tokens: 64, audio_tokens: 0 } });
-    expect(r[0]?.path).toBe('usage.completion_tokens_details.reasoning_tokens');
-    const both = errors({ prompt_tokens: 100, completion_tokens: 10, prompt_tokens_details: { cached_tokens: 60, audio_tokens: 50 } });
-    expect(both[0]?.path).toBe('usage.prompt_tokens_details.audio_tokens');
-    expect(both[0]?.reason).toMatch(/more than the 40 of prompt_tokens \(100\) left/);
+  });
+
+  // Issue #11 (items 4, 5): these two used to be refused. Reasoning beyond completion_tokens is how xAI
+  // reports it (outside completion_tokens); audio overlapping the cache is a cached audio token.
+  it('reasoning beyond completion_tokens is read as outside it (a warning); audio beyond the uncached prompt overlaps the cache', () => {
+    const r = ok({ prompt_tokens: 100, completion_tokens: 10, completion_tokens_details: { reasoning_tokens: 64, audio_tokens: 0 } });
+    expectTokens(r, { input: 100, output: 10, reasoning: 64 });
+    expect(r.warnings?.[0]?.path).toBe('usage.completion_tokens_details.reasoning_tokens');
+    const both = ok({ prompt_tokens: 100, completion_tokens: 10, prompt_tokens_details: { cached_tokens: 60, audio_tokens: 50 } });
+    expectTokens(both, { cached_input: 60, audio_input: 40, output: 10 });
+    expect(both.details).toEqual({ cached_audio_input: 10 });
   });
 
   it('missing and null fields mean zero', () => {

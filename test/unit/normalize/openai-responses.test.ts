@@ -28,7 +28,10 @@ describe('OpenAI Responses API usage', () => {
     expect(errors({ input_tokens: 100, input_tokens_details: { cached_tokens: 200 }, output_tokens: 5 })).toEqual([
       { path: 'usage.input_tokens_details.cached_tokens', reason: 'is 200, more than input_tokens (100), which includes it' },
     ]);
-    expect(errors({ input_tokens: 100, output_tokens: 5, output_tokens_details: { reasoning_tokens: 6 } })[0]?.path).toBe('usage.output_tokens_details.reasoning_tokens');
+    // Issue #11: reasoning beyond output_tokens used to be refused; it is read as outside output_tokens (as xAI reports it), with a warning.
+    const r = ok({ input_tokens: 100, output_tokens: 5, output_tokens_details: { reasoning_tokens: 6 } });
+    expectTokens(r, { input: 100, output: 5, reasoning: 6 });
+    expect(r.warnings?.[0]?.path).toBe('usage.output_tokens_details.reasoning_tokens');
   });
 
   it('a bare {input_tokens, output_tokens} from a non-Claude model is read as Responses', () => {

@@ -15,6 +15,7 @@ const real = createPricer(loadCatalog());
 /** The real pricer with every amount multiplied: what an absurd price in a catalog would produce. */
 function inflated(factor: bigint): Pricer {
   return {
+    catalog: real.catalog,
     resolver: real.resolver,
     price(input) {
       const r = real.price(input);

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { TallyError } from '../../../src/core/errors.js';
 import { formatUsd, type Money } from '../../../src/core/money.js';
 import { buildCatalog } from '../../../src/pricing/catalog.js';
 import { fromLiteLlm, isLiteLlmDocument } from '../../../src/pricing/litellm.js';
@@ -34,16 +33,6 @@ function costs(r: PricingResult): Partial<Record<keyof CostBreakdown, string>> {
   return out;
 }
 
-function errorOf(fn: () => unknown): TallyError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof TallyError) return err;
-    throw err;
-  }
-  throw new Error('expected an error');
-}
-
 describe('LiteLLM import', () => {
   it('is detected by its field names', () => {
     expect(isLiteLlmDocument(doc(text))).toBe(true);
@@ -71,15 +60,23 @@ describe('LiteLLM import', () => {
       'openrouter/anthropic/claude-3.5-sonnet',
       'vertex_ai/claude-3-5-sonnet-v2@20241022',
     ]);
-    expect(conversion.skipped).toBe(1); // 256-x-256/dall-e-2: priced per pixel only
+    // Issue #11: the report names every skipped entry and why (the duplicate used to be a bare warning).
+    expect(conversion.report.skipped).toEqual([
+      { entry: 'openai/gpt-4o', reason: 'duplicate', detail: 'means openai/gpt-4o, as gpt-4o does (kept gpt-4o)' },
+      { entry: '256-x-256/dall-e-2', reason: 'unsupported_only', detail: 'its prices are only in keys tally does not price: input_cost_per_pixel, output_cost_per_pixel' },
+    ]);
+    expect(conversion.skipped).toBe(2);
   });
 
   it('warns about duplicates and price fields tally does not use', () => {
+    // Issue #11: each unpriced key says why; input_cost_per_image on an embedding entry (dropped silently before) is reported.
     expect(conversion.source.warnings).toEqual([
-      'litellm.json: openai/gpt-4o and gpt-4o both mean openai/gpt-4o; kept gpt-4o',
-      'litellm.json: field input_cost_per_character is not priced by tally (1 entry)',
-      'litellm.json: field input_cost_per_pixel is not priced by tally (1 entry)',
-      'litellm.json: field output_cost_per_pixel is not priced by tally (1 entry)',
+      'litellm.json: field input_cost_per_character is not priced by tally (1 entry): per-character prices (TTS, legacy Vertex PaLM/Gemini 1.5): no character unit',
+      'litellm.json: field input_cost_per_image (non-image modes) is not priced by tally (1 entry): per input image outside image generation: image tokens are priced instead',
+      'litellm.json: field input_cost_per_pixel is not priced by tally (1 entry): per-pixel image prices; events do not carry the image size',
+      'litellm.json: field output_cost_per_pixel is not priced by tally (1 entry): per-pixel image prices; events do not carry the image size',
+      'litellm.json: entry openai/gpt-4o skipped (duplicate): means openai/gpt-4o, as gpt-4o does (kept gpt-4o)',
+      'litellm.json: entry 256-x-256/dall-e-2 skipped (unsupported_only): its prices are only in keys tally does not price: input_cost_per_pixel, output_cost_per_pixel',
     ]);
     expect(catalog.warnings).toEqual(conversion.source.warnings);
   });
@@ -153,18 +150,25 @@ describe('LiteLLM import', () => {
     expect(formatUsd(r.total)).toBe('0.00000204');
   });
 
+  // Issue #11: an unusable value skips its entry alone (it used to reject the whole file), naming the entry,
+  // the field and why; 1.6666666666666667e-06 (a price finer than a femto-dollar) is now read exactly.
   it.each([
-    ['{"m": {"litellm_provider": "openai", "input_cost_per_token": 1.6666666666666667e-06}}', 'input_cost_per_token', 'not exact'],
-    ['{"m": {"litellm_provider": "openai", "output_cost_per_token": "cheap"}}', 'output_cost_per_token', 'must be a decimal number'],
-    ['{"m": {"litellm_provider": "openai", "output_cost_per_token": true}}', 'output_cost_per_token', 'must be a decimal number'],
-    ['{"m": {"litellm_provider": "openai", "search_context_cost_per_query": {"search_context_size_medium": "x"}}}', 'search_context_cost_per_query.search_context_size_medium', 'must be a decimal number'],
-    ['{"m": {"litellm_provider": "openai", "input_cost_per_token": -1e-06}}', 'input_cost_per_token', 'must not be negative'],
-    ['{"m": {"litellm_provider": "openai", "input_cost_per_token_above_200k_tokens": 1e-20}}', 'input_cost_per_token_above_200k_tokens', 'not exact'],
-  ])('rejects %s naming the file, model and field', (json, field, reason) => {
-    const err = errorOf(() => fromLiteLlm(doc(json), 'prices/litellm.json'));
-    expect(err.code).toBe('PRICE_FILE_INVALID');
-    expect(err.details).toMatchObject({ file: 'prices/litellm.json', model: 'm', field });
-    expect(err.message).toContain(`prices/litellm.json: model m: ${field}`);
-    expect(err.message).toContain(reason);
+    ['{"m": {"litellm_provider": "openai", "output_cost_per_token": "cheap"}}', 'output_cost_per_token: must be a decimal number'],
+    ['{"m": {"litellm_provider": "openai", "output_cost_per_token": true}}', 'output_cost_per_token: must be a decimal number'],
+    ['{"m": {"litellm_provider": "openai", "search_context_cost_per_query": {"search_context_size_medium": "x"}}}', 'search_context_cost_per_query.search_context_size_medium: must be a decimal number'],
+    ['{"m": {"litellm_provider": "openai", "input_cost_per_token": -1e-06}}', 'input_cost_per_token: must not be negative'],
+    ['{"m": {"litellm_provider": "openai", "input_cost_per_token_above_200k_tokens": 1e-31}}', 'input_cost_per_token_above_200k_tokens: 1e-31 has more than 30 decimals of USD; tally keeps prices exact to 10⁻³⁰ USD'],
+  ])('skips %s alone, naming the entry, the field and why', (json, detail) => {
+    const withGood = JSON.stringify({ ...JSON.parse(json), good: { litellm_provider: 'openai', input_cost_per_token: 1e-6 } });
+    const c = fromLiteLlm(doc(withGood), 'prices/litellm.json');
+    expect(c.report.skipped).toEqual([{ entry: 'm', reason: 'invalid_value', detail }]);
+    expect(c.source.models.map((m) => m.key)).toEqual(['openai/good']);
+    expect(c.source.warnings).toContain(`prices/litellm.json: entry m skipped (invalid_value): ${detail}`);
+  });
+
+  it('reads a price finer than a femto-dollar exactly', () => {
+    const c = buildCatalog([fromLiteLlm(doc('{"m": {"litellm_provider": "openai", "input_cost_per_token": 1.6666666666666667e-06}}'), 'x.json').source]);
+    const r = createPricer(c).price({ provider: 'openai', model: 'm', occurredAt: AT, usage: usage({ input: 3 }) });
+    expect(formatUsd(r.cost.input)).toBe('0.000005'); // 3 × 1.6666666666666667e-06 = 0.0000050000000000000001
   });
 });

@@ -9,6 +9,7 @@ import { builtinSources, loadCatalog, parsePriceText, readPriceFile } from '../.
 import { createPricer } from '../../../src/pricing/pricer.js';
 import { usage } from './helpers.js';
 import { TOKEN_CLASSES, UNIT_CLASSES } from '../../../src/core/classes.js';
+import { DETAIL_CLASSES } from '../../../src/normalize/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tally-prices-'));
 function file(name: string, content: unknown): string {
@@ -102,9 +103,10 @@ describe('validation errors name the file, the model and the field', () => {
     ['not a decimal', model({ per_million: { input: 'cheap' } }), 'models[0].prices[0].per_million.input', 'decimal'],
     ['negative', model({ per_million: { input: '-1' } }), 'models[0].prices[0].per_million.input', 'non-negative'],
     ['unknown class', model({ per_million: { inputs: '1' } }), 'models[0].prices[0].per_million', 'inputs'],
-    ['too many decimals', model({ per_million: { input: '0.0000000001' } }), 'models[0].prices[0].per_million.input', 'not exact'],
+    // Issue #11: prices are exact to 10⁻³⁰ USD per token (24 decimals per million); finer is an error.
+    ['too many decimals', model({ per_million: { input: '0.0000000000000000000000001' } }), 'models[0].prices[0].per_million.input', 'more than 30 decimals'],
     ['class given twice', model({ per_million: { input: '1' }, per_thousand: { input: '0.001' } }), 'models[0].prices[0].per_thousand.input', 'also given in per_million'],
-    ['inexact batch discount', model({ per_token: { input: '0.000000000000001' }, batch_discount: '0.5' }), 'models[0].prices[0].batch_discount (input)', 'not a whole number'],
+    ['inexact batch discount', model({ per_token: { input: '0.000000000000000000000000000001' }, batch_discount: '0.5' }), 'models[0].prices[0].batch_discount (input)', 'finer than 10⁻³⁰ USD'],
     ['discount of 1', model({ per_million: { input: '1' }, batch_discount: '1' }), 'models[0].prices[0].batch_discount', 'fraction below 1'],
     ['bad date', model({ effective_from: '2024/01/01' }), 'models[0].prices[0].effective_from', 'date'],
     ['non-UTC datetime', model({ effective_from: '2024-01-01T00:00:00+02:00' }), 'models[0].prices[0].effective_from', 'UTC'],
@@ -164,7 +166,7 @@ describe('validation errors name the file, the model and the field', () => {
 
 describe('the schema', () => {
   it('lists exactly the token and unit classes', () => {
-    expect(Object.keys(classPricesSchema.shape)).toEqual([...TOKEN_CLASSES]);
+    expect(Object.keys(classPricesSchema.shape)).toEqual([...TOKEN_CLASSES, ...DETAIL_CLASSES]);
     expect(Object.keys(unitPricesSchema.shape)).toEqual([...UNIT_CLASSES]);
   });
 });
@@ -176,7 +178,7 @@ describe('the built-in catalog', () => {
     expect(catalog.warnings).toEqual([]);
     expect(builtinSources().map((s) => s.name)).toEqual([
       'builtin:anthropic.json', 'builtin:bedrock.json', 'builtin:cohere.json', 'builtin:google.json',
-      'builtin:mistral.json', 'builtin:openai.json', 'builtin:vertex_ai.json', 'builtin:xai.json',
+      'builtin:mistral.json', 'builtin:openai.json', 'builtin:perplexity.json', 'builtin:vertex_ai.json', 'builtin:xai.json',
     ]);
   });
 
