@@ -527,3 +527,31 @@ ALTER TABLE tally.usage_rollup_daily ON CLUSTER tally_cluster
     MODIFY COLUMN images Int128,
     MODIFY COLUMN duration_ms_count Int128,
     MODIFY COLUMN ttft_ms_count Int128;
+
+CREATE TABLE IF NOT EXISTS tally.rollup_checkpoints ON CLUSTER tally_cluster
+(
+    writer String,
+    safe_before DateTime64(3, 'UTC'),
+    clean Bool,
+    written_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', written_at)
+ORDER BY writer;
+
+CREATE TABLE IF NOT EXISTS tally.dead_letters ON CLUSTER tally_cluster
+(
+    source_topic LowCardinality(String),
+    source_partition Int32,
+    source_offset Int64,
+    failed_at DateTime64(3, 'UTC'),
+    code LowCardinality(String),
+    message String,
+    errors String CODEC(ZSTD(1)),
+    key String,
+    value String CODEC(ZSTD(3)),
+    headers String CODEC(ZSTD(1)),
+    state LowCardinality(String),
+    version UInt64
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', version)
+ORDER BY (source_topic, source_partition, source_offset);
