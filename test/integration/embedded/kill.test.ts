@@ -21,6 +21,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createChdbStore } from '../../../src/store/chdb/store.js';
+import { formatUsd, parseUsd } from '../../../src/core/money.js';
+import { loadCatalog } from '../../../src/pricing/index.js';
+import { provisionalPrices } from '../../../src/pricing/provisional.js';
 import { killAllTally, spawnTally, type TallyProcess } from '../../support/processes.js';
 import { freePort } from '../../support/ports.js';
 
@@ -116,7 +119,10 @@ function tables(source: unknown): string[] {
   return [...new Set(segments.map((s) => s.table))];
 }
 
-/** Every rollup equals raw, per tenant, through the API; and the budget counters equal raw for their period. Returns the raw totals. */
+/** Unpriced events (provider acme) count toward cost budgets at their provisional price (issue #11): per token, so their token sums price them exactly. */
+const provisional = provisionalPrices(loadCatalog());
+
+/** Every rollup equals raw, per tenant, through the API; and the budget counters equal raw for their period (plus the provisional price of unpriced events). Returns the raw totals. */
 async function verify(base: string, from: string, to: string): Promise<{ events: number; cost: string[] }> {
   let events = 0;
   const costs: string[] = [];
@@ -137,7 +143,10 @@ async function verify(base: string, from: string, to: string): Promise<{ events:
     const check = await request(`${base}/v1/quota/check`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ subject: { tenant } }) });
     const status = (check.body.budgets as Json[])[0] as Json;
     const period = await request(`${base}/v1/usage/summary?tenant=${tenant}&from=${String(status.period_start)}&to=${String(status.resets_at)}&source=raw`);
-    expect(status.used, `${tenant}: counter vs raw`).toBe((period.body.totals as Json).cost_total);
+    const unpriced = (await request(`${base}/v1/usage/summary?tenant=${tenant}&provider=acme&from=${String(status.period_start)}&to=${String(status.resets_at)}&source=raw`)).body.totals as Json;
+    expect(unpriced.cost_total, `${tenant}: acme is unpriced`).toBe('0');
+    const held = provisional.costOf('acme', { input: BigInt(String(unpriced.input_tokens)), cached_input: BigInt(String(unpriced.cached_input_tokens)), output: BigInt(String(unpriced.output_tokens)) });
+    expect(status.used, `${tenant}: counter vs raw`).toBe(formatUsd(parseUsd(String((period.body.totals as Json).cost_total)) + held));
     events += Number(rawTotals.events);
     costs.push(String(rawTotals.cost_total));
   }

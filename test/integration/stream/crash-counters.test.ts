@@ -25,6 +25,8 @@ import { createChdbStore } from '../../../src/store/chdb/store.js';
 import { runTally } from '../../support/cli.js';
 import { killAllTally, spawnTally, type TallyProcess } from '../../support/processes.js';
 import { describeWith, kafkaBrokers, serviceUrl, uniqueName } from '../../support/services.js';
+import { formatUsd, parseUsd } from '../../../src/core/money.js';
+import { provisionalPrices } from '../../../src/pricing/provisional.js';
 import { storedTotals, waitForGroupCaughtUp } from './harness.js';
 import { produceSteadily, workload } from './workload.js';
 
@@ -92,9 +94,18 @@ describeWith(['kafka', 'redis'], 'processor crash test with Redis counters (SIGK
     try {
       expect(await storedTotals(store)).toEqual({ rows: w.expected.events, events: w.expected.events, unpriced: w.expected.unpriced, tokens: w.expected.tokens, cost: w.expected.cost });
       const engine = budgets.engine;
-      const perTenant = await store.sql.query<{ tenant: string; cost: string }>({ sql: 'SELECT tenant, toString(sum(cost_total)) AS cost FROM usage_events FINAL WHERE sign = 1 GROUP BY tenant ORDER BY tenant' });
+      // Unpriced events (acme-internal) count toward cost budgets at their provisional price (issue #11), per token: their token sums price them exactly.
+      const provisional = provisionalPrices(buildPricer(config).catalog);
+      const perTenant = await store.sql.query<{ tenant: string; cost: string; input: string; cached: string; output: string }>({
+        sql: `SELECT tenant, toString(sum(cost_total)) AS cost, toString(sumIf(input_tokens, NOT priced)) AS input,
+  toString(sumIf(cached_input_tokens, NOT priced)) AS cached, toString(sumIf(output_tokens, NOT priced)) AS output
+FROM usage_events FINAL WHERE sign = 1 GROUP BY tenant ORDER BY tenant`,
+      });
       expect(perTenant).toHaveLength(4);
-      for (const t of perTenant) expect((await engine.status('tenant-cost', { tenant: t.tenant })).used, t.tenant).toBe(t.cost);
+      for (const t of perTenant) {
+        const held = provisional.costOf('acme-internal', { input: BigInt(t.input), cached_input: BigInt(t.cached), output: BigInt(t.output) });
+        expect((await engine.status('tenant-cost', { tenant: t.tenant })).used, t.tenant).toBe(formatUsd(parseUsd(t.cost) + held));
+      }
       const perUser = await store.sql.query<{ tenant: string; user: string; tokens: string }>({ sql: 'SELECT tenant, user_id AS user, toString(sum(total_tokens)) AS tokens FROM usage_events FINAL WHERE sign = 1 GROUP BY tenant, user_id ORDER BY tenant, user_id' });
       expect(perUser.length).toBeGreaterThan(100);
       const mismatched = [];
