@@ -66,6 +66,7 @@ export class WatchedBudgetSource implements BudgetSource {
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => Promise<void>) | null = null;
   private loading: Promise<BudgetSet> | null = null;
+  private again: Promise<BudgetSet> | null = null;
   private readonly log: Logger;
 
   constructor(private readonly reader: BudgetStateReader, private readonly options: WatchedSourceOptions = {}) {
@@ -102,21 +103,33 @@ export class WatchedBudgetSource implements BudgetSource {
     }
   }
 
+  /**
+   * Reloads the budgets. A call while a load is in flight may come from a
+   * change made after that load read the state, so it loads once more after it
+   * (one follow-up however many calls arrive meanwhile).
+   */
   refresh(): Promise<BudgetSet> {
-    if (!this.loading) {
-      this.loading = this.reader
-        .state()
-        .then((state) => {
-          if (state.version !== this.set.version) {
-            this.set = new BudgetSet(state, this.options);
-            this.options.onChange?.(this.set);
-          }
-          return this.set;
-        })
-        .finally(() => {
-          this.loading = null;
+    if (this.loading) {
+      this.again ??= this.loading
+        .catch(() => undefined)
+        .then(() => {
+          this.again = null;
+          return this.refresh();
         });
+      return this.again;
     }
+    this.loading = this.reader
+      .state()
+      .then((state) => {
+        if (state.version !== this.set.version) {
+          this.set = new BudgetSet(state, this.options);
+          this.options.onChange?.(this.set);
+        }
+        return this.set;
+      })
+      .finally(() => {
+        this.loading = null;
+      });
     return this.loading;
   }
 }

@@ -87,7 +87,7 @@ for (const kind of ['redis', 'redisCluster'] as const) {
       expect(await read()).toEqual(before);
     });
 
-    it('creates, reads, replaces and deletes budgets with field errors; config defaults are seeded once; another process sees a change within a second', async () => {
+    it('creates, reads, replaces and deletes budgets with field errors; config defaults are seeded once; another process sees a change (through the Redis change feed alone, or by polling without Redis)', async () => {
       const bad = await d.call('POST', '/v1/budgets', KEYS.platform, { name: 'x', metric: 'cost', limit: '1.0000000000000001', period: 'rolling', window: '121m', timezone: 'Mars/Olympus', scope: { group: 'a*' } });
       expect(bad.statusCode).toBe(400);
       expect(bad.json().error.code).toBe('BUDGET_INVALID');
@@ -97,15 +97,16 @@ for (const kind of ['redis', 'redisCluster'] as const) {
       const repository = createStoreBudgetRepository(d.store);
       const counters = d.budgets.counters;
       const feed = counters instanceof RedisCounterStore ? new RedisChangeFeed(counters.client, counters.keys.prefix) : undefined;
-      const other = new WatchedBudgetSource(repository, { pollMs: 500, ...(feed ? { feed } : {}) });
+      // With Redis the other process polls only hourly, so seeing the change proves the change feed delivered it (no timed assertion).
+      const other = new WatchedBudgetSource(repository, { pollMs: feed ? 3_600_000 : 500, ...(feed ? { feed } : {}) });
       await other.start();
       try {
         const t0 = Date.now();
         const created = await d.call('POST', '/v1/budgets?backfill=async', KEYS.platform, { id: 'crud', name: 'crud', metric: 'requests', limit: 100, period: 'daily', scope: { tenant: 'acme', agent: 'support' } });
         expect(created.statusCode).toBe(201);
         expect(created.headers['tally-backfill']).toBe('async');
-        while (other.current().get('crud') === undefined && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 10));
-        expect(Date.now() - t0).toBeLessThan(1000);
+        while (other.current().get('crud') === undefined && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 10));
+        expect(other.current().get('crud'), 'the other process never saw the new budget').toBeDefined();
       } finally {
         await other.stop();
       }
