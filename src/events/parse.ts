@@ -80,7 +80,10 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; ou
 
 /**
  * Where `value` nests deeper than `max` levels of objects and arrays (the
- * value itself is level 1): the path of the field holding the too-deep
+ * value itself is level 1; the fields of a top-level `extra` object count as
+ * top-level fields, since an unknown top-level field sent is stored inside
+ * `extra` — the stamped event the processor reads nests exactly as deep as
+ * the event the ingest accepted): the path of the field holding the too-deep
  * branch — the last key on it, without the array indexes that follow (`junk`
  * for `"junk": [[[…]]]`), '' for the value itself — or null. Visits
  * containers only and never below `max`, so its own recursion is bounded
@@ -104,7 +107,9 @@ export function nestedTooDeep(value: unknown, max: number = MAX_EVENT_DEPTH): st
     const record = v as Record<string, unknown>;
     for (const key in record) {
       const item = record[key];
-      if (typeof item === 'object' && item !== null && deeper(item, level + 1)) {
+      // The event's `extra` holds its unknown top-level fields (parseEvent moves them there): they count at the level they were sent at.
+      const next = level === 1 && key === 'extra' && !Array.isArray(item) ? level : level + 1;
+      if (typeof item === 'object' && item !== null && deeper(item, next)) {
         branch.push(key);
         return true;
       }

@@ -12,9 +12,9 @@
  *   - the JSON grammar: any JSON value (fc.json), and JSON text cut or
  *     spliced into something that is not JSON.
  *
- * Outside this suite's items (issue #10, items 1–4), behind a flag: nesting
- * deeper than 4 levels, up to 6,000 (`TALLY_FUZZ_DEEP_NESTING=1`: item 5,
- * the other helper's parse-depth bound). Duplicate keys (item 7) are
+ * Nesting: unknown fields up to 4 levels, and (unless
+ * `TALLY_FUZZ_DEEP_NESTING=0`) around the 64-level bound and up to 6,000
+ * levels (issue #10 item 5: refused alone, on its path). Duplicate keys (item 7) are
  * generated: the property here (202 and stored once, or 4xx naming a field)
  * holds whether the last key wins or the line is refused.
  */
@@ -129,7 +129,13 @@ const FIELDS = Object.keys(HOSTILE);
 /** Unknown top-level fields (kept in `extra`): any JSON, nested at most 4 levels unless deep nesting is asked for. */
 function unknownFields(deep: boolean): fc.Arbitrary<Record<string, unknown>> {
   const value = deep
-    ? fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.integer({ min: 5_000, max: 6_000 }).map((n) => JSON.parse(`${'['.repeat(n)}${']'.repeat(n)}`) as unknown))
+    ? fc.oneof(
+        { weight: 20, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
+        // Around the 64-level bound (the event is level 1, an unknown field level 2), and far beyond it.
+        // A marker, expanded to n nested arrays in the JSON text (withIds): a replacer over 6,000 levels would overflow the stack here.
+        { weight: 2, arbitrary: fc.integer({ min: 58, max: 70 }).map(deepMarker) },
+        { weight: 1, arbitrary: fc.integer({ min: 5_000, max: 6_000 }).map(deepMarker) },
+      )
     : fc.jsonValue({ maxDepth: 2 });
   const fields = fc.dictionary(fc.oneof(fc.string({ maxLength: 8 }), anyString(6), fc.constant('__proto__')), value, { minKeys: 1, maxKeys: 2 });
   return fc.oneof({ weight: 4, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: fields });
@@ -226,9 +232,14 @@ function oneLine(text: string): string {
 }
 
 let unique = 0;
+function deepMarker(levels: number): string {
+  return `__DEEP_${levels}__`;
+}
+
 /** Unique event ids, so that "stored exactly once" is checked per case: every `UNIQUE` placeholder becomes one. */
 function withIds(value: unknown, prefix: string): string {
-  return JSON.stringify(value, (_k, v: unknown) => (v === 'UNIQUE' ? `${prefix}-${unique++}` : v));
+  const text = JSON.stringify(value, (_k, v: unknown) => (v === 'UNIQUE' ? `${prefix}-${unique++}` : v));
+  return text.replace(/"__DEEP_(\d+)__"/g, (_m, n: string) => `${'['.repeat(Number(n))}${']'.repeat(Number(n))}`);
 }
 
 export function fuzzCase(now: number, prefix: string, options: { deepNesting: boolean }): fc.Arbitrary<FuzzCase> {

@@ -111,16 +111,28 @@ describe('parseEvent: nesting depth', () => {
   const nested = (levels: number, open = '{"k":', close = '}'): string => `{"model":"m","usage":{},"extra":{"deep":${open.repeat(levels)}1${close.repeat(levels)}}}`;
 
   it('refuses an event nesting deeper than MAX_EVENT_DEPTH, from bytes, text or a parsed object, naming the field', () => {
-    // event (1) → extra (2) → deep (3) → levels more objects: the deepest is at level levels + 2.
-    expect(parseEvent(nested(MAX_EVENT_DEPTH - 2)).ok).toBe(true);
-    const text = nested(MAX_EVENT_DEPTH - 1);
+    // event (1) → deep (2, a field of extra counts as a top-level field) → levels more objects: the deepest is at level levels + 1.
+    expect(parseEvent(nested(MAX_EVENT_DEPTH - 1)).ok).toBe(true);
+    const text = nested(MAX_EVENT_DEPTH);
     for (const input of [text, Buffer.from(text), JSON.parse(text) as unknown]) {
       const out = parseEvent(input);
       expect(out.ok).toBe(false);
       if (out.ok) continue;
       expect(out.rejection.code).toBe('VALIDATION_FAILED');
-      expect(out.rejection.errors).toEqual([{ path: `extra.deep${'.k'.repeat(MAX_EVENT_DEPTH - 2)}`, reason: expect.stringContaining(`${MAX_EVENT_DEPTH} levels`) }]);
+      expect(out.rejection.errors).toEqual([{ path: `extra.deep${'.k'.repeat(MAX_EVENT_DEPTH - 1)}`, reason: expect.stringContaining(`${MAX_EVENT_DEPTH} levels`) }]);
     }
+  });
+
+  it('an unknown field accepted as sent is accepted again as stored in extra (what the processor reads): found by the ingest fuzz suite', () => {
+    // 202 then never stored: the ingest accepted {"junk": [[…63 levels…]]}, stamping moved it into extra (one level deeper), the processor refused it.
+    const sent = (levels: number): string => `{"model":"m","usage":{},"junk":${'['.repeat(levels)}${']'.repeat(levels)}}`;
+    const accepted = parseEvent(sent(MAX_EVENT_DEPTH - 1));
+    expect(accepted.ok).toBe(true);
+    if (!accepted.ok) return;
+    expect(accepted.event.extra).toHaveProperty('junk');
+    expect(parseEvent(JSON.stringify(accepted.event)).ok).toBe(true);
+    const refused = parseEvent(sent(MAX_EVENT_DEPTH));
+    expect(!refused.ok && refused.rejection.errors.map((e) => e.path)).toEqual(['junk']);
   });
 
   it('names the field above array nesting, and survives nesting far beyond what JSON.stringify can write', () => {
