@@ -42,6 +42,12 @@ const NETWORK_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'UND_ERR_SOCKET',
 ]);
 
+/** A connection dropped while a request was sent or awaited (not a refusal, not a timeout). */
+function isSocketReset(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || (err instanceof Error && err.message === 'socket hang up');
+}
+
 /** Maps a client failure: a ClickHouse exception by its code; network trouble, timeouts and non-ClickHouse HTTP errors (proxies) as STORE_UNAVAILABLE. */
 export function mapClickHouseError(err: unknown, op: string): TallyError {
   const ctx: StoreErrorContext = { adapter: 'clickhouse', op };
@@ -67,12 +73,16 @@ class ClickHouseStore implements SqlExecutor {
     private readonly client: ClickHouseClient,
   ) {}
 
+  /** Reads are retried once when the socket was reset: a kept-alive socket the server (or a proxy) closed as it was reused. */
   async query<Row extends object>(q: SqlQuery): Promise<Row[]> {
-    try {
-      const rs = await this.client.query({ query: q.sql, format: 'JSONEachRow', query_params: normalizeParams(q.params) });
-      return await rs.json<Row>();
-    } catch (err) {
-      throw mapClickHouseError(err, 'query');
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const rs = await this.client.query({ query: q.sql, format: 'JSONEachRow', query_params: normalizeParams(q.params) });
+        return await rs.json<Row>();
+      } catch (err) {
+        if (attempt === 1 && isSocketReset(err)) continue;
+        throw mapClickHouseError(err, 'query');
+      }
     }
   }
 
