@@ -32,6 +32,10 @@ import { createChdbStore } from '../src/store/chdb/store.js';
 import { migrate } from '../src/store/migrate.js';
 import type { AnalyticsStore } from '../src/store/types.js';
 import { fmt, percentile, writeResult } from './results.js';
+import { historyRuns } from './pipeline-history.js';
+import { stageCosts } from './pipeline-stages.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 /** How often the latency run looks for new rows, and how far back (insert time) it looks. */
@@ -127,18 +131,48 @@ async function latencyRun(store: AnalyticsStore, partitions: number): Promise<{ 
   return { figures, rssMax };
 }
 
+const PARTS = ['stages', 'partitions', 'history', 'latency'] as const;
+type Part = (typeof PARTS)[number];
+
+const load = (): number[] => loadavg().map((x) => Math.round(x * 100) / 100);
+
+/** The figures of an earlier run, so a run of some parts (`--parts`) keeps the others'. */
+function earlierFigures(): Record<string, unknown> {
+  const file = fileURLToPath(new URL('./results/pipeline.json', import.meta.url));
+  if (!existsSync(file)) return {};
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as { figures?: Record<string, unknown> }).figures ?? {};
+  } catch {
+    return {};
+  }
+}
+
 export async function runPipelineBench(args: readonly string[]): Promise<void> {
-  const events = Number(args[args.indexOf('--events') + 1] ?? '') || 100_000;
+  const option = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+  const events = Number(option('--events') ?? '') || 100_000;
   const latencyOnly = args.includes('--latency-only');
+  const parts = new Set<Part>(latencyOnly ? ['latency'] : ((option('--parts')?.split(',') ?? PARTS) as Part[]));
+  const history = Number(option('--history') ?? '') || 5_000_000;
+  const historyEvents = Number(option('--history-events') ?? '') || 50_000;
   const dataDir = mkdtempSync(join(tmpdir(), 'tally-bench-pipeline-'));
-  const figures: Record<string, unknown> = {};
-  console.log(`pipeline benchmark: Kafka ${brokers.join(',')} → processor → chDB (${dataDir})`);
+  const figures: Record<string, unknown> = { ...earlierFigures() };
+  console.log(`pipeline benchmark: Kafka ${brokers.join(',')} → processor → chDB (${dataDir}); parts ${[...parts].join(', ')}; load average ${load().join(' ')}`);
   try {
     let db = 0;
     const throughput: Record<string, number> = {};
     const costPerEvent: Record<string, { cpu_us: number; process_us: number; store_write_us: number }> = {};
     let store: AnalyticsStore | undefined;
-    for (const partitions of latencyOnly ? [] : [1, 2, 4]) {
+    if (parts.has('stages')) {
+      const before = load();
+      const stages = await stageCosts(async (name) => {
+        const s = await createChdbStore({ dataDir, database: `bench_${name}` });
+        await migrate(s);
+        return s;
+      });
+      figures.cost_per_event_by_stage_us = { ...stages, measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
+    }
+    const loadBefore = load();
+    for (const partitions of parts.has('partitions') ? [1, 2, 4] : []) {
       await store?.close();
       store = await createChdbStore({ dataDir, database: `bench_${db++}` });
       await migrate(store);
@@ -161,13 +195,29 @@ export async function runPipelineBench(args: readonly string[]): Promise<void> {
       await processor.stop();
       await log.close();
     }
-    figures.throughput_eventsPerSecond = throughput;
-    figures.cost_per_event_microseconds = costPerEvent;
-
+    if (parts.has('partitions')) {
+      figures.throughput_eventsPerSecond = throughput;
+      figures.cost_per_event_microseconds = costPerEvent;
+      figures.partitions_run = { measured_at: new Date().toISOString(), load_average_before: loadBefore, load_average_after: load() };
+    }
     await store?.close();
+
+    if (parts.has('history')) {
+      const before = load();
+      const h = await historyRuns(
+        async (name) => {
+          const s = await createChdbStore({ dataDir, database: `bench_${name}` });
+          await migrate(s);
+          return s;
+        },
+        brokers, historyEvents, history, (topic, n, seed) => produce(topic, n, 0, seed),
+      );
+      figures.with_history = { ...h, measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
+    }
+
     const latency: Record<string, LatencyFigures> = {};
     let rssMax = 0;
-    for (const partitions of [1, 4]) {
+    for (const partitions of parts.has('latency') ? [1, 4] : []) {
       store = await createChdbStore({ dataDir, database: `bench_${db++}` });
       await migrate(store);
       const run = await latencyRun(store, partitions);
@@ -175,9 +225,11 @@ export async function runPipelineBench(args: readonly string[]): Promise<void> {
       rssMax = Math.max(rssMax, run.rssMax);
       await store.close();
     }
-    figures.latency_at_5000_per_second = latency;
-    figures.processor_rss_mib_max = Math.round(rssMax / 2 ** 20);
-    console.log(`  RSS of the processor process (with the chDB engine): max ${fmt(rssMax / 2 ** 20)} MiB`);
+    if (parts.has('latency')) {
+      figures.latency_at_5000_per_second = latency;
+      figures.processor_rss_mib_max = Math.round(rssMax / 2 ** 20);
+      console.log(`  RSS of the processor process (with the chDB engine): max ${fmt(rssMax / 2 ** 20)} MiB`);
+    }
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -187,6 +239,8 @@ export async function runPipelineBench(args: readonly string[]): Promise<void> {
     conditions: {
       events, broker: 'Apache Kafka 3.9.2, single KRaft node on this machine', store: 'chDB (embedded ClickHouse 26.7), same process as the processor',
       processor: 'one process; producer in a separate process; maxSinkBatch 10000; partitionsConsumedConcurrently = partitions',
+      event_ids: 'random UUIDs (not time-ordered), as provider response ids are',
+      parts: [...parts],
       machine_note: '2 vCPUs shared by broker, producer, processor and chDB',
     },
     figures,
