@@ -14,8 +14,10 @@
  *   dedupe      the sink's per-batch work: read the high offset, record it (2 tiny queries), window checks and adds
  *   lookup      what 0.1's per-batch lookup of every id cost on top (storedPositionsQuery), empty store
  *
- * What a drain run costs beyond their sum is kafkajs (fetch, decode, commit)
- * and the batch loop; `fetch_and_rest` reports it from the 1-partition drain.
+ * and the insert's CPU per event for inserts of 1,000, 5,000 and 20,000 rows.
+ * What a drain run costs beyond the stages' sum is kafkajs (fetch, decode,
+ * commit), the batch loop and the engine's background merges; the pipeline
+ * bench reports it as `fetch_commit_and_rest` from the 1-partition drain.
  */
 import { acceptEvent, priceAccepted } from '../src/pipeline/price-event.js';
 import { parseEvent } from '../src/events/parse.js';
@@ -54,7 +56,13 @@ function median(xs: readonly number[]): number {
 }
 
 /** CPU µs per event of each stage, over `n` records per round, `batch` events per insert. */
-export async function stageCosts(open: (name: string) => Promise<AnalyticsStore>, n = 20_000, batch = 5_000, rounds = 3): Promise<Record<StageName, number>> {
+export interface StageFigures {
+  readonly stages: Record<StageName, number>;
+  /** Insert CPU per event (encoding excluded) by rows per insert. */
+  readonly insert_by_size: Record<string, number>;
+}
+
+export async function stageCosts(open: (name: string) => Promise<AnalyticsStore>, n = 20_000, batch = 5_000, rounds = 3): Promise<StageFigures> {
   const config = loadConfig({ env: {}, overrides: {} });
   const pricer = buildPricer(config);
   const timeWindow = timeWindowOf(config);
@@ -65,6 +73,7 @@ export async function stageCosts(open: (name: string) => Promise<AnalyticsStore>
     const e = gen.next().value as Record<string, unknown>;
     values.push(Buffer.from(JSON.stringify({ ...e, event_id: randomUUID(), occurred_at: new Date(now - 1000).toISOString() })));
   }
+  const insertBySize: Record<number, number[]> = {};
   const samples: Record<StageName, number[]> = { decode: [], validate: [], normalize: [], price: [], encode: [], insert: [], dedupe: [], lookup: [] };
   for (let round = 0; round < rounds; round++) {
     const store = await open(`stages_${round}`);
@@ -120,10 +129,22 @@ export async function stageCosts(open: (name: string) => Promise<AnalyticsStore>
       for (const b of second) await store.events.exists(b.events.map((p) => ({ tenant: p.event.tenant, event_id: `${p.event.event_id}x`, occurred_at: p.event.occurred_at })));
     })) / (n / 2);
     samples.lookup.push(lookupUs);
+    // Insert size: the same rows in inserts of 1,000, 5,000 and 20,000 (rotating the order per round).
+    const rows = bodies.flatMap((b) => b.rows);
+    const sizes = [1_000, 5_000, 20_000];
+    for (let k = 0; k < sizes.length; k++) {
+      const size = sizes[(k + round) % sizes.length] as number;
+      const us = await cpuUsAsync(async () => {
+        for (let i = 0; i < rows.length; i += size) await store.sql.insert('usage_events', rows.slice(i, i + size));
+      });
+      (insertBySize[size] ??= []).push(us / rows.length - encodeUs);
+    }
     await store.close();
   }
+  const bySize = Object.fromEntries(Object.entries(insertBySize).map(([k, v]) => [`rows_${k}`, Math.round(median(v) * 10) / 10]));
+  console.log(`  insert CPU by insert size, µs/event (encoding excluded): ${Object.entries(bySize).map(([k, v]) => `${k.slice(5)} rows ${v}`).join(', ')}`);
   const out = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, Math.round(median(v) * 10) / 10])) as Record<StageName, number>;
   console.log(`  per-stage CPU, µs/event (${fmt(n)} demo records, inserts of ${fmt(batch)}, median of ${rounds} rounds):`);
   for (const [k, v] of Object.entries(out)) console.log(`      ${k.padEnd(10)} ${v.toFixed(1)}`);
-  return out;
+  return { stages: out, insert_by_size: bySize };
 }

@@ -1,19 +1,25 @@
 /**
- * `npm run bench -- pipeline [--events N] [--latency-only]`: the stream on this machine's
+ * `npm run bench -- pipeline [--parts stages,partitions,history,latency] [--events N]
+ *   [--history N] [--history-events N] [--latency-only]`: the stream on this machine's
  * Kafka broker (KAFKA_BROKERS, from scripts/services.sh) into the embedded
  * chDB store, with one processor (in this process) and the producer in a
- * separate process.
- *   - throughput: a backlog of N events drained by one processor, for topics
+ * separate process; event ids are random UUIDs (not time-ordered). Parts:
+ *   - stages: CPU µs per event of each stage of a record (bench/pipeline-stages.ts);
+ *   - partitions: a backlog of N events drained by one processor, for topics
  *     of 1, 2 and 4 partitions: events/s from the processor's start until the
- *     last event is stored (produce time excluded);
+ *     last event is stored (produce time excluded); per event the process's
+ *     CPU time (every thread, so the chDB engine too), the batch processing
+ *     time (validate, normalize, price) and the store write time (wall);
+ *   - history: the same drain into an empty store and into one holding
+ *     --history events of the same tenants and day, with the processor's
+ *     dedupe and with 0.1's lookup of every event (bench/pipeline-history.ts);
  *   - latency: events produced at a fixed 5,000/s for 30 s, on topics of 1
  *     and 4 partitions; for each event, the time from send until it is
  *     visible in a query (polled every 50 ms), and the part of it before
- *     the processor stamped the event;
- *   - per event, for each throughput run: the process's CPU time (every
- *     thread, so the chDB engine too), the batch processing time (validate,
- *     normalize, price) and the store write time (wall, from the metrics);
- *   - the process's RSS (processor + chDB engine + poller).
+ *     the processor stamped the event; the process's RSS.
+ * A run of some parts keeps the other parts' figures of the last run in
+ * bench/results/pipeline.json; each part records when it ran and the load
+ * average before and after.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -169,7 +175,8 @@ export async function runPipelineBench(args: readonly string[]): Promise<void> {
         await migrate(s);
         return s;
       });
-      figures.cost_per_event_by_stage_us = { ...stages, measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
+      figures.cost_per_event_by_stage_us = { ...stages.stages, measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
+      figures.insert_cpu_us_by_rows_per_insert = stages.insert_by_size;
     }
     const loadBefore = load();
     for (const partitions of parts.has('partitions') ? [1, 2, 4] : []) {
@@ -194,6 +201,13 @@ export async function runPipelineBench(args: readonly string[]): Promise<void> {
       console.log(`      per event: ${fmt(cost.cpu_us)} µs CPU in the process (all threads, chDB included); ${fmt(cost.process_us)} µs validate+normalize+price; ${fmt(cost.store_write_us)} µs store write (wall)`);
       await processor.stop();
       await log.close();
+    }
+    const stageFigures = figures.cost_per_event_by_stage_us as Record<string, number> | undefined;
+    const one = costPerEvent.partitions_1;
+    if (stageFigures && one) {
+      const sum = ['decode', 'validate', 'normalize', 'price', 'encode', 'insert', 'dedupe'].reduce((a, k) => a + (stageFigures[k] ?? 0), 0);
+      figures.fetch_commit_and_rest_us = Math.round(one.cpu_us - sum);
+      console.log(`      the rest of the 1-partition drain's ${fmt(one.cpu_us)} µs/event beyond the stages (${fmt(sum)} µs): ${fmt(one.cpu_us - sum)} µs — kafkajs fetch, decode and commit, the batch loop, the engine's merges`);
     }
     if (parts.has('partitions')) {
       figures.throughput_eventsPerSecond = throughput;
