@@ -22,6 +22,9 @@ import { buildPricer } from '../src/runtime/adapters.js';
 import { timeWindowOf } from '../src/runtime/time-window.js';
 import type { AnalyticsStore } from '../src/store/types.js';
 import { fmt } from './results.js';
+import { pricedSample } from './pipeline-stages.js';
+import { randomUUID } from 'node:crypto';
+import type { PricedEvent } from '../src/pipeline/types.js';
 
 export type SinkKind = 'window' | 'lookup';
 
@@ -100,6 +103,37 @@ export interface HistoryFigures {
   readonly ratio_with_history: Readonly<Record<SinkKind, number>>;
   /** CPU per event empty ÷ with history, per sink (1 = history costs nothing; robust to a busy machine). */
   readonly cpu_ratio_with_history: Readonly<Record<SinkKind, number>>;
+  /** The store write alone (no Kafka): CPU µs per event of a 10,000-event write, medians, per store state and sink. */
+  readonly store_write_cpu_us: Readonly<Record<string, number>>;
+}
+
+/**
+ * The store write alone, without Kafka: batches of `batch` new events (fresh
+ * random ids, increasing offsets) written by each sink into each store,
+ * alternating, `rounds` times; CPU µs per event (every thread: the engine's
+ * work counts), medians.
+ */
+async function storeWrites(stores: Readonly<Record<string, AnalyticsStore>>, batch = 10_000, rounds = 3): Promise<Record<string, number>> {
+  const sample = pricedSample(batch);
+  const samples: Record<string, number[]> = {};
+  let offset = 1_000_000;
+  const fresh = (topic: string): PricedEvent[] => sample.map((p) => ({ ...p, event: { ...p.event, event_id: randomUUID() }, source: { topic, partition: 0, offset: String(offset++) } }));
+  const sinks: Record<string, Record<SinkKind, EventStoreSink>> = {};
+  for (const [state, store] of Object.entries(stores)) sinks[state] = { window: createWindowedStoreSink(store, { windowMs: 600_000 }), lookup: createStoreSink(store) };
+  for (let round = 0; round < rounds; round++) {
+    for (const kind of ['window', 'lookup'] as const) {
+      for (const state of Object.keys(stores)) {
+        const events = fresh(`bench.write.${kind}`);
+        const c0 = process.cpuUsage();
+        await (sinks[state]?.[kind] as EventStoreSink).write(events);
+        const c = process.cpuUsage(c0);
+        (samples[`${state}_${kind}`] ??= []).push((c.user + c.system) / events.length);
+      }
+    }
+  }
+  const out = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, Math.round([...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? 0)]));
+  console.log(`  store write alone (${fmt(batch)} new events per write, CPU µs/event, median of ${rounds}): ${Object.entries(out).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  return out;
 }
 
 function medianOf(xs: readonly DrainFigures[]): DrainFigures {
@@ -146,6 +180,7 @@ export async function historyRuns(
       }
     }
   }
+  const writes = await storeWrites({ empty, history: full });
   await empty.close();
   await full.close();
   const runs = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, medianOf(v)]));
@@ -155,5 +190,5 @@ export async function historyRuns(
   const ratios = { window: ratio('window'), lookup: ratio('lookup') };
   const cpuRatios = { window: cpuRatio('window'), lookup: cpuRatio('lookup') };
   console.log(`  with history ÷ empty (events/s, medians): dedupe window ${ratios.window}, lookup of all ${ratios.lookup}; CPU per event empty ÷ history: window ${cpuRatios.window}, lookup ${cpuRatios.lookup}`);
-  return { history_events: history, history_load_seconds: Math.round(loadSeconds), events_per_run: events, rounds, runs, ratio_with_history: ratios, cpu_ratio_with_history: cpuRatios };
+  return { history_events: history, history_load_seconds: Math.round(loadSeconds), events_per_run: events, rounds, runs, ratio_with_history: ratios, cpu_ratio_with_history: cpuRatios, store_write_cpu_us: writes };
 }

@@ -55,6 +55,24 @@ function median(xs: readonly number[]): number {
   return s[Math.floor(s.length / 2)] ?? Number.NaN;
 }
 
+/** `n` demo events, priced, with random ids and occurred_at a second ago (tenants acme, globex, initech). */
+export function pricedSample(n: number, seed = 11): PricedEvent[] {
+  const config = loadConfig({ env: {}, overrides: {} });
+  const pricer = buildPricer(config);
+  const timeWindow = timeWindowOf(config);
+  const gen = demoEvents({ seed });
+  const now = Date.now();
+  const out: PricedEvent[] = [];
+  while (out.length < n) {
+    const e = gen.next().value as Record<string, unknown>;
+    const p = parseEvent(Buffer.from(JSON.stringify({ ...e, event_id: randomUUID(), occurred_at: new Date(now - 1000).toISOString() })));
+    if (!p.ok) continue;
+    const a = acceptEvent(p.event, p.envelope, { receivedAt: new Date(now), timeWindow });
+    if (a.ok) out.push(priceAccepted(pricer, a.event, a.usage, { topic: 'bench.raw', partition: 0, offset: String(out.length) }));
+  }
+  return out;
+}
+
 /** CPU µs per event of each stage, over `n` records per round, `batch` events per insert. */
 export interface StageFigures {
   readonly stages: Record<StageName, number>;
