@@ -185,7 +185,7 @@ export const configSchema = z.object({
       maxSinkBatch: positiveInt.default(5000),
       /**
        * How long the processor remembers event ids to recognise a duplicate
-       * send without asking the store (docs/storage.md, "Dedupe"); about 16
+       * send without asking the store (docs/storage.md, "Dedupe"); 16–32
        * bytes of memory per event processed within it. A duplicate sent later
        * than this is stored again and collapses in usage_events only. Default
        * 600 (10 minutes).
