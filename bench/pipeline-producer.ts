@@ -1,10 +1,12 @@
 /**
  * Load generator for `npm run bench -- pipeline`, run as its own process:
  *   tsx bench/pipeline-producer.ts <brokers> <topic> <count> <rate|0> <seed>
- * Produces demo events keyed by tenant, each with metadata.sent_at (epoch ms),
+ * Produces demo events keyed by tenant, with random (not time-ordered) ids and
+ * metadata.sent_at (epoch ms),
  * at a fixed rate (events/s) or as fast as possible (0). Prints JSON progress
  * lines {"sent": n} and a final {"done": n, "seconds": s}.
  */
+import { randomUUID } from 'node:crypto';
 import { demoEvents } from '../src/demo/traffic.js';
 import { createKafkaEventLog } from '../src/eventlog/kafka/log.js';
 import type { LogMessage } from '../src/eventlog/types.js';
@@ -25,7 +27,7 @@ while (sent < count) {
   for (let i = 0; i < n; i++) {
     const e = events.next().value as Record<string, unknown>;
     const meta = (e.metadata ?? {}) as Record<string, string>;
-    messages.push({ key: String(e.tenant), value: JSON.stringify({ ...e, event_id: `b${seedText}-${sent + i}`, occurred_at: new Date(now).toISOString(), metadata: { ...meta, sent_at: String(now) } }) });
+    messages.push({ key: String(e.tenant), value: JSON.stringify({ ...e, event_id: randomUUID(), occurred_at: new Date(now).toISOString(), metadata: { ...meta, sent_at: String(now) } }) });
   }
   await producer.send(topic, messages);
   sent += n;

@@ -1,19 +1,25 @@
 /**
- * `npm run bench -- pipeline [--events N] [--latency-only]`: the stream on this machine's
+ * `npm run bench -- pipeline [--parts stages,partitions,history,latency] [--events N]
+ *   [--history N] [--history-events N] [--latency-only]`: the stream on this machine's
  * Kafka broker (KAFKA_BROKERS, from scripts/services.sh) into the embedded
  * chDB store, with one processor (in this process) and the producer in a
- * separate process.
- *   - throughput: a backlog of N events drained by one processor, for topics
+ * separate process; event ids are random UUIDs (not time-ordered). Parts:
+ *   - stages: CPU µs per event of each stage of a record (bench/pipeline-stages.ts);
+ *   - partitions: a backlog of N events drained by one processor, for topics
  *     of 1, 2 and 4 partitions: events/s from the processor's start until the
- *     last event is stored (produce time excluded);
+ *     last event is stored (produce time excluded); per event the process's
+ *     CPU time (every thread, so the chDB engine too), the batch processing
+ *     time (validate, normalize, price) and the store write time (wall);
+ *   - history: the same drain into an empty store and into one holding
+ *     --history events of the same tenants and day, with the processor's
+ *     dedupe and with 0.1's lookup of every event (bench/pipeline-history.ts);
  *   - latency: events produced at a fixed 5,000/s for 30 s, on topics of 1
  *     and 4 partitions; for each event, the time from send until it is
  *     visible in a query (polled every 50 ms), and the part of it before
- *     the processor stamped the event;
- *   - per event, for each throughput run: the process's CPU time (every
- *     thread, so the chDB engine too), the batch processing time (validate,
- *     normalize, price) and the store write time (wall, from the metrics);
- *   - the process's RSS (processor + chDB engine + poller).
+ *     the processor stamped the event; the process's RSS.
+ * A run of some parts keeps the other parts' figures of the last run in
+ * bench/results/pipeline.json; each part records when it ran and the load
+ * average before and after.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -32,6 +38,10 @@ import { createChdbStore } from '../src/store/chdb/store.js';
 import { migrate } from '../src/store/migrate.js';
 import type { AnalyticsStore } from '../src/store/types.js';
 import { fmt, percentile, writeResult } from './results.js';
+import { historyRuns } from './pipeline-history.js';
+import { stageCosts } from './pipeline-stages.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 /** How often the latency run looks for new rows, and how far back (insert time) it looks. */
@@ -127,18 +137,49 @@ async function latencyRun(store: AnalyticsStore, partitions: number): Promise<{ 
   return { figures, rssMax };
 }
 
+const PARTS = ['stages', 'partitions', 'history', 'latency'] as const;
+type Part = (typeof PARTS)[number];
+
+const load = (): number[] => loadavg().map((x) => Math.round(x * 100) / 100);
+
+/** The figures of an earlier run, so a run of some parts (`--parts`) keeps the others'. */
+function earlierFigures(): Record<string, unknown> {
+  const file = fileURLToPath(new URL('./results/pipeline.json', import.meta.url));
+  if (!existsSync(file)) return {};
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as { figures?: Record<string, unknown> }).figures ?? {};
+  } catch {
+    return {};
+  }
+}
+
 export async function runPipelineBench(args: readonly string[]): Promise<void> {
-  const events = Number(args[args.indexOf('--events') + 1] ?? '') || 100_000;
+  const option = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+  const events = Number(option('--events') ?? '') || 100_000;
   const latencyOnly = args.includes('--latency-only');
+  const parts = new Set<Part>(latencyOnly ? ['latency'] : ((option('--parts')?.split(',') ?? PARTS) as Part[]));
+  const history = Number(option('--history') ?? '') || 5_000_000;
+  const historyEvents = Number(option('--history-events') ?? '') || 50_000;
   const dataDir = mkdtempSync(join(tmpdir(), 'tally-bench-pipeline-'));
-  const figures: Record<string, unknown> = {};
-  console.log(`pipeline benchmark: Kafka ${brokers.join(',')} → processor → chDB (${dataDir})`);
+  const figures: Record<string, unknown> = { ...earlierFigures() };
+  console.log(`pipeline benchmark: Kafka ${brokers.join(',')} → processor → chDB (${dataDir}); parts ${[...parts].join(', ')}; load average ${load().join(' ')}`);
   try {
     let db = 0;
     const throughput: Record<string, number> = {};
     const costPerEvent: Record<string, { cpu_us: number; process_us: number; store_write_us: number }> = {};
     let store: AnalyticsStore | undefined;
-    for (const partitions of latencyOnly ? [] : [1, 2, 4]) {
+    if (parts.has('stages')) {
+      const before = load();
+      const stages = await stageCosts(async (name) => {
+        const s = await createChdbStore({ dataDir, database: `bench_${name}` });
+        await migrate(s);
+        return s;
+      });
+      figures.cost_per_event_by_stage_us = { ...stages.stages, measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
+      figures.insert_cpu_us_by_rows_per_insert = stages.insert_by_size;
+    }
+    const loadBefore = load();
+    for (const partitions of parts.has('partitions') ? [1, 2, 4] : []) {
       await store?.close();
       store = await createChdbStore({ dataDir, database: `bench_${db++}` });
       await migrate(store);
@@ -161,13 +202,36 @@ export async function runPipelineBench(args: readonly string[]): Promise<void> {
       await processor.stop();
       await log.close();
     }
-    figures.throughput_eventsPerSecond = throughput;
-    figures.cost_per_event_microseconds = costPerEvent;
-
+    const stageFigures = figures.cost_per_event_by_stage_us as Record<string, number> | undefined;
+    const one = costPerEvent.partitions_1;
+    if (stageFigures && one) {
+      const sum = ['decode', 'validate', 'normalize', 'price', 'encode', 'insert', 'dedupe'].reduce((a, k) => a + (stageFigures[k] ?? 0), 0);
+      figures.fetch_commit_and_rest_us = Math.round(one.cpu_us - sum);
+      console.log(`      the rest of the 1-partition drain's ${fmt(one.cpu_us)} µs/event beyond the stages (${fmt(sum)} µs): ${fmt(one.cpu_us - sum)} µs — kafkajs fetch, decode and commit, the batch loop, the engine's merges`);
+    }
+    if (parts.has('partitions')) {
+      figures.throughput_eventsPerSecond = throughput;
+      figures.cost_per_event_microseconds = costPerEvent;
+      figures.partitions_run = { measured_at: new Date().toISOString(), load_average_before: loadBefore, load_average_after: load() };
+    }
     await store?.close();
+
+    if (parts.has('history')) {
+      const before = load();
+      const h = await historyRuns(
+        async (name) => {
+          const s = await createChdbStore({ dataDir, database: `bench_${name}` });
+          await migrate(s);
+          return s;
+        },
+        brokers, historyEvents, history, (topic, n, seed) => produce(topic, n, 0, seed),
+      );
+      figures.with_history = { ...h, measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
+    }
+
     const latency: Record<string, LatencyFigures> = {};
     let rssMax = 0;
-    for (const partitions of [1, 4]) {
+    for (const partitions of parts.has('latency') ? [1, 4] : []) {
       store = await createChdbStore({ dataDir, database: `bench_${db++}` });
       await migrate(store);
       const run = await latencyRun(store, partitions);
@@ -175,9 +239,11 @@ export async function runPipelineBench(args: readonly string[]): Promise<void> {
       rssMax = Math.max(rssMax, run.rssMax);
       await store.close();
     }
-    figures.latency_at_5000_per_second = latency;
-    figures.processor_rss_mib_max = Math.round(rssMax / 2 ** 20);
-    console.log(`  RSS of the processor process (with the chDB engine): max ${fmt(rssMax / 2 ** 20)} MiB`);
+    if (parts.has('latency')) {
+      figures.latency_at_5000_per_second = latency;
+      figures.processor_rss_mib_max = Math.round(rssMax / 2 ** 20);
+      console.log(`  RSS of the processor process (with the chDB engine): max ${fmt(rssMax / 2 ** 20)} MiB`);
+    }
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -187,6 +253,8 @@ export async function runPipelineBench(args: readonly string[]): Promise<void> {
     conditions: {
       events, broker: 'Apache Kafka 3.9.2, single KRaft node on this machine', store: 'chDB (embedded ClickHouse 26.7), same process as the processor',
       processor: 'one process; producer in a separate process; maxSinkBatch 10000; partitionsConsumedConcurrently = partitions',
+      event_ids: 'random UUIDs (not time-ordered), as provider response ids are',
+      parts: [...parts],
       machine_note: '2 vCPUs shared by broker, producer, processor and chDB',
     },
     figures,

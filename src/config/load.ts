@@ -65,6 +65,7 @@ export const ENV_MAP: Readonly<Record<string, EnvBinding>> = {
   TALLY_HEALTH_PORT: { path: ['processor', 'healthPort'], parse: int },
   TALLY_SESSION_TIMEOUT_MS: { path: ['processor', 'sessionTimeoutMs'], parse: int },
   TALLY_HEARTBEAT_INTERVAL_MS: { path: ['processor', 'heartbeatIntervalMs'], parse: int },
+  TALLY_PROCESSOR_DEDUP_WINDOW_SECONDS: { path: ['processor', 'dedupWindowSeconds'], parse: int },
   TALLY_PRICE_FILES: { path: ['pricing', 'priceFiles'], parse: list },
   TALLY_REPORTED_COST: { path: ['pricing', 'reportedCost'], parse: text },
   TALLY_DEDUP_WINDOW_HOURS: { path: ['budgets', 'dedupWindowHours'], parse: num },

@@ -184,6 +184,14 @@ export const configSchema = z.object({
       /** Most records written to the sinks in one step. Default 5000. */
       maxSinkBatch: positiveInt.default(5000),
       /**
+       * How long the processor remembers event ids to recognise a duplicate
+       * send without asking the store (docs/storage.md, "Dedupe"); 16–32
+       * bytes of memory per event processed within it. A duplicate sent later
+       * than this is stored again and collapses in usage_events only. Default
+       * 600 (10 minutes).
+       */
+      dedupWindowSeconds: positiveInt.default(600),
+      /**
        * Consumer-group session timeout: a member silent this long is replaced.
        * A consumer that crashed rejoins only after its old member expired, so
        * keep it short; at least the broker's group.min.session.timeout.ms (6 s by

@@ -48,6 +48,12 @@ export interface Metrics {
   readonly quotaOutageAnswers: Counter<'policy' | 'outcome'>;
   /** HTTP requests by route, method and status. */
   readonly httpRequests: Counter<'route' | 'method' | 'status'>;
+  /** Events the processor's dedupe wrote without a lookup (`direct`) or looked up in the store (`verified`). */
+  readonly dedupeEvents: Counter<'path'>;
+  /** Refills of the processor's recent-id window from the store, and the ids read. */
+  readonly dedupeRefills: Counter<string>;
+  /** Events the store counted as new that the counters had already applied: duplicates older than the store's window. */
+  readonly dedupeLate: Counter<string>;
   /** HTTP request seconds by route. */
   readonly httpSeconds: Histogram<'route'>;
 }
@@ -77,6 +83,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     counterRebuilds: new Counter({ name: 'tally_counter_rebuilds_total', help: 'Counter slots rebuilt from the analytics store after a loss, by result.', labelNames: ['result'], registers }),
     quotaOutageAnswers: new Counter({ name: 'tally_quota_outage_answers_total', help: 'Reads of lost counters answered under the outage policy, by policy and outcome.', labelNames: ['policy', 'outcome'], registers }),
     httpRequests: new Counter({ name: 'tally_http_requests_total', help: 'HTTP requests by route, method and status.', labelNames: ['route', 'method', 'status'], registers }),
+    dedupeEvents: new Counter({ name: 'tally_dedupe_events_total', help: 'Events written without a store lookup (direct) or looked up (verified).', labelNames: ['path'], registers }),
+    dedupeRefills: new Counter({ name: 'tally_dedupe_window_refills_total', help: 'Refills of the recent-id window from the store.', registers }),
+    dedupeLate: new Counter({ name: 'tally_dedupe_late_duplicates_total', help: 'Duplicates older than the dedupe window that the budget counters recognised.', registers }),
     httpSeconds: new Histogram({ name: 'tally_http_request_seconds', help: 'HTTP request latency by route.', labelNames: ['route'], buckets: LATENCY_BUCKETS, registers }),
   };
 }

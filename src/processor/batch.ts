@@ -164,9 +164,13 @@ export function createBatchHandler(deps: BatchDeps, options: BatchOptions): Batc
 
       const counters = deps.counters;
       if (counters && result.counted.length > 0) {
-        const { crossings } = await untilDone('counters', ctx, () =>
+        const { crossings, duplicates } = await untilDone('counters', ctx, () =>
           counters.apply({ topic: batch.topic, partition: batch.partition, events: result.counted }),
         );
+        if (duplicates !== undefined && duplicates > 0) {
+          deps.metrics.dedupeLate.inc(duplicates);
+          log.warn({ topic: batch.topic, partition: batch.partition, duplicates }, 'events older than the dedupe window were stored again; the counters skipped them');
+        }
         const alerts = deps.alerts;
         if (alerts && crossings.length > 0) await untilDone('alerts', ctx, () => alerts.publish(crossings));
       }

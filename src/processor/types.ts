@@ -27,7 +27,11 @@ export interface CounterBatch {
 
 /** The counter sink (budgets): applies a batch once, fenced by partition offsets. */
 export interface CounterSink {
-  apply(batch: CounterBatch): Promise<{ readonly crossings: readonly AlertMessage[] }>;
+  apply(batch: CounterBatch): Promise<{
+    readonly crossings: readonly AlertMessage[];
+    /** Events skipped because the counters' own id window had them: the store counted them new (a duplicate older than its window). */
+    readonly duplicates?: number;
+  }>;
 }
 
 /** A budget threshold crossing, ready to publish. */

@@ -14,6 +14,7 @@ import { createRecordPipeline } from '../pipeline/price-event.js';
 import { createBatchHandler } from '../processor/batch.js';
 import { Processor, type ProcessorOptions } from '../processor/processor.js';
 import { createStoreSink } from '../processor/store-sink.js';
+import { createWindowedStoreSink } from '../processor/windowed-store-sink.js';
 import type { AlertPublisher, CounterSink, EventStoreSink } from '../processor/types.js';
 import type { AnalyticsStore } from '../store/types.js';
 import type { Topics } from '../eventlog/topics.js';
@@ -45,7 +46,14 @@ export function buildProcessor(parts: ProcessorParts): Processor {
     {
       log: parts.log,
       pipeline: createRecordPipeline({ pricer: parts.pricer, timeWindow: parts.timeWindow ?? timeWindowOf(parts.config) }),
-      store: createStoreSink(parts.store),
+      store: createWindowedStoreSink(parts.store, {
+        windowMs: p.dedupWindowSeconds * 1000,
+        onClassified: (c) => {
+          if (c.direct > 0) parts.metrics.dedupeEvents.inc({ path: 'direct' }, c.direct);
+          if (c.verified > 0) parts.metrics.dedupeEvents.inc({ path: 'verified' }, c.verified);
+        },
+        onRefill: () => parts.metrics.dedupeRefills.inc(),
+      }),
       ...(parts.counters ? { counters: parts.counters } : {}),
       ...(parts.alerts ? { alerts: parts.alerts } : {}),
       health: parts.health,

@@ -7,6 +7,10 @@ import type { SqlExecutor } from '../types.js';
 import type { EventOperations } from './events.js';
 import type { WriteTracker } from '../write-tracker.js';
 import { rawRetentionMonths } from '../queries/rollup-repair.js';
+import { highOffsetQuery, recentEventKeysQuery } from '../queries/stream-positions.js';
+import { formatDateTime64 } from '../../core/time.js';
+
+export const STREAM_POSITIONS_TABLE = 'stream_positions';
 
 export function createEventOperations(sql: SqlExecutor, tracker?: WriteTracker): EventOperations {
   const writer: EventWriter = tracker === undefined ? { sql } : { sql, tracker };
@@ -19,6 +23,14 @@ export function createEventOperations(sql: SqlExecutor, tracker?: WriteTracker):
       const [row] = await sql.query<UsageEventRow>(eventByIdQuery(input));
       return row ?? null;
     },
+    async highOffset(topic, partition) {
+      const [row] = await sql.query<{ high: string }>(highOffsetQuery(topic, partition));
+      return row === undefined || row.high === '' ? null : row.high;
+    },
+    async recordHighOffset(topic, partition, offset) {
+      await sql.insert(STREAM_POSITIONS_TABLE, [{ source_topic: topic, source_partition: partition, high_offset: offset, written_at: formatDateTime64(new Date()) }]);
+    },
+    recentKeys: (topic, partition, sinceMs) => sql.query<{ tenant: string; event_id: string }>(recentEventKeysQuery(topic, partition, formatDateTime64(new Date(sinceMs)))),
     async nextOffsets(topic) {
       const rows = await sql.query<{ partition: number | string; next: string }>(nextOffsetsQuery(topic));
       return Object.fromEntries(rows.map((r) => [Number(r.partition), r.next]));

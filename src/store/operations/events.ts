@@ -60,6 +60,16 @@ export interface EventOperations {
   exists(keys: readonly EventKey[], options?: ExistingOptions): Promise<Set<string>>;
   /** The current version of one event (its highest row_version); null when none, or cancelled unless asked. */
   byId(input: EventByIdInput): Promise<UsageEventRow | null>;
+  /**
+   * The highest log offset recorded for a partition by `recordHighOffset`
+   * (decimal text), or null when none: records above it were never inserted
+   * by the processor (see docs/storage.md, "Dedupe").
+   */
+  highOffset(topic: string, partition: number): Promise<string | null>;
+  /** Records, before inserting events read up to `offset` from a partition, that they may be stored. Never lowers it. */
+  recordHighOffset(topic: string, partition: number, offset: string): Promise<void>;
+  /** (tenant, event_id) of the events read from one partition and processed at or after `sinceMs` (epoch ms). */
+  recentKeys(topic: string, partition: number, sinceMs: number): Promise<{ readonly tenant: string; readonly event_id: string }[]>;
   /** Highest stored offset + 1 per partition of a log topic (decimal text), for partitions it has events from. */
   nextOffsets(topic: string): Promise<Record<number, string>>;
   /** Whether the store holds any event row at all. */

@@ -22,6 +22,7 @@ import { eventByIdQuery, rawTotalsQuery, rollupTotalsQuery, ROLLUP_TABLES, type 
 import { parseUsd } from '../../../src/core/money.js';
 import { uniqueName } from '../../support/services.js';
 import { daysAgo, expectedTotals, mixedEvents, pricedEvent } from '../../support/store-fixtures.js';
+import type { PricedEvent } from '../../../src/pipeline/types.js';
 import { expectSameTotals } from './dataset.js';
 import { rejection } from '../../support/rejection.js';
 
@@ -275,6 +276,24 @@ FROM numbers({n:UInt64})`,
     const [stray] = retried;
     await insertPricedEvents(store, [stray as (typeof retried)[number]], { rowVersion: 2 });
     expect((await totals(store, tenant))[0]).toMatchObject({ events: '150', cost_total: '1.5' });
+  });
+
+  it('keeps each partition\'s high offset (never lowered by an older record) and lists a partition\'s recently processed events', async () => {
+    expect(await store.events.highOffset('contract.raw', 3)).toBeNull();
+    await store.events.recordHighOffset('contract.raw', 3, '41');
+    await store.events.recordHighOffset('contract.raw', 3, '9007199254740993');
+    await store.events.recordHighOffset('contract.raw', 3, '17');
+    await store.events.recordHighOffset('contract.raw', 4, '5');
+    expect(await store.events.highOffset('contract.raw', 3)).toBe('9007199254740993');
+    expect(await store.events.highOffset('contract.raw', 4)).toBe('5');
+    expect(await store.events.highOffset('other.raw', 3)).toBeNull();
+
+    const at = (id: string, partition: number): PricedEvent => ({ ...pricedEvent({ tenant: 'recent', eventId: id }), source: { topic: 'contract.raw', partition, offset: '1' } });
+    const since = Date.now() - 1_000;
+    await store.events.insert([at('r-1', 3), at('r-2', 3), at('r-3', 4)]);
+    const keys = (await store.events.recentKeys('contract.raw', 3, since)).map((k) => `${k.tenant}/${k.event_id}`).sort();
+    expect(keys).toEqual(['recent/r-1', 'recent/r-2']);
+    expect(await store.events.recentKeys('contract.raw', 3, Date.now() + 60_000)).toEqual([]);
   });
 
   it('rollups equal raw totals, field by field, for every grain', async () => {

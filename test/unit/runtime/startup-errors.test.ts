@@ -33,8 +33,8 @@ describe('explainStartupError', () => {
 
   it('assertMigrated reads the tables every process uses', async () => {
     const read: string[] = [];
-    await assertMigrated({ events: { any: async () => { read.push('usage_events'); return false; } }, budgets: { maxVersion: async () => { read.push('budgets'); return '0'; } } } as never);
-    expect(read).toEqual(['usage_events', 'budgets']);
+    await assertMigrated({ events: { any: async () => { read.push('usage_events'); return false; }, highOffset: async () => { read.push('stream_positions'); return null; } }, budgets: { maxVersion: async () => { read.push('budgets'); return '0'; } } } as never);
+    expect(read).toEqual(['usage_events', 'stream_positions', 'budgets']);
     await expect(assertMigrated({ events: { any: async () => { throw unknownTable; } }, budgets: { maxVersion: async () => '0' } } as never)).rejects.toBe(unknownTable);
   });
 });

@@ -68,7 +68,7 @@ describe('renderStatement', () => {
 describe('migration files', () => {
   it('are numbered, named and ordered, storage first', () => {
     const files = loadMigrations();
-    expect(storage().map((f) => `${f.version}:${f.name}`)).toEqual(['1:usage_events', '2:usage_rollups', '3:usage_reprices', '4:rollup_wide_counts', '5:rollup_checkpoints', '6:dead_letters']);
+    expect(storage().map((f) => `${f.version}:${f.name}`)).toEqual(['1:usage_events', '2:usage_rollups', '3:usage_reprices', '4:rollup_wide_counts', '5:rollup_checkpoints', '6:dead_letters', '7:stream_positions']);
     expect(files.map((f) => f.version)).toEqual([...files.map((f) => f.version)].sort((a, b) => a - b));
     for (const f of files) expect(f.checksum).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -88,6 +88,7 @@ describe('migration files', () => {
       'tally.usage_reprices',
       'tally.rollup_checkpoints',
       'tally.dead_letters',
+      'tally.stream_positions',
     ]);
     const events = all[0] as string;
     expect(events).toContain('ENGINE = ReplacingMergeTree(row_version)');
@@ -102,8 +103,8 @@ describe('migration files', () => {
       renderStatement('CREATE DATABASE IF NOT EXISTS {{database}} {{on_cluster}}', CLUSTER),
       ...storage().flatMap((f) => renderMigration(f, CLUSTER)),
     ];
-    // usage_events, rollup_checkpoints, dead_letters
-    expect(rendered.filter((s) => s.includes('ENGINE = ReplicatedReplacingMergeTree(')).length).toBe(3);
+    // usage_events, rollup_checkpoints, dead_letters, stream_positions
+    expect(rendered.filter((s) => s.includes('ENGINE = ReplicatedReplacingMergeTree(')).length).toBe(4);
     expect(rendered.filter((s) => s.includes('ENGINE = ReplicatedSummingMergeTree(')).length).toBe(3);
     await expect(`${rendered.join(';\n\n')};\n`).toMatchFileSnapshot('./__snapshots__/cluster-ddl.sql');
   });

@@ -555,3 +555,16 @@ CREATE TABLE IF NOT EXISTS tally.dead_letters ON CLUSTER tally_cluster
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', version)
 ORDER BY (source_topic, source_partition, source_offset);
+
+CREATE TABLE IF NOT EXISTS tally.stream_positions ON CLUSTER tally_cluster
+(
+    source_topic String,
+    source_partition Int32,
+    high_offset Int64,
+    written_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', high_offset)
+ORDER BY (source_topic, source_partition);
+
+ALTER TABLE tally.usage_events ON CLUSTER tally_cluster
+    ADD INDEX IF NOT EXISTS idx_processed_at processed_at TYPE minmax GRANULARITY 1;

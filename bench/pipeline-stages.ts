@@ -1,0 +1,168 @@
+/**
+ * Per-stage CPU of the processor (issue #12, item 2), part of
+ * `npm run bench -- pipeline`: the stages of one record, each run over the
+ * same sample of demo records (random ids) in this process, CPU time
+ * (process.cpuUsage: user + system of every thread, so the chDB engine's work
+ * for an insert counts) per event, median of alternating rounds:
+ *
+ *   decode      JSON.parse of the record value (the part of parse that is not the contract)
+ *   validate    parseEvent − decode: envelope detection, repeated keys, the zod contract
+ *   normalize   stamp + normalize (acceptEvent)
+ *   price       priceAccepted
+ *   encode      toEventRow + the JSONCompactEachRow text the chDB adapter sends
+ *   insert      the chDB insert of those rows (usage_events and the three rollup views)
+ *   dedupe      the sink's per-batch work: read the high offset, record it (2 tiny queries), window checks and adds
+ *   lookup      what 0.1's per-batch lookup of every id cost on top (storedPositionsQuery), empty store
+ *
+ * and the insert's CPU per event for inserts of 1,000, 5,000 and 20,000 rows.
+ * What a drain run costs beyond the stages' sum is kafkajs (fetch, decode,
+ * commit), the batch loop and the engine's background merges; the pipeline
+ * bench reports it as `fetch_commit_and_rest` from the 1-partition drain.
+ */
+import { acceptEvent, priceAccepted } from '../src/pipeline/price-event.js';
+import { parseEvent } from '../src/events/parse.js';
+import { demoEvents } from '../src/demo/traffic.js';
+import { loadConfig } from '../src/config/load.js';
+import { buildPricer } from '../src/runtime/adapters.js';
+import { timeWindowOf } from '../src/runtime/time-window.js';
+import type { PricedEvent } from '../src/pipeline/types.js';
+import type { AnalyticsStore } from '../src/store/types.js';
+import { toEventRow } from '../src/store/event-row.js';
+import { toCompactRows, toJsonLines } from '../src/store/sql.js';
+import { formatDateTime64 } from '../src/core/time.js';
+import { createWindowedStoreSink } from '../src/processor/windowed-store-sink.js';
+import { randomUUID } from 'node:crypto';
+import { fmt } from './results.js';
+
+export type StageName = 'decode' | 'validate' | 'normalize' | 'price' | 'encode' | 'insert' | 'dedupe' | 'lookup';
+
+function cpuUs(fn: () => void): number {
+  const c0 = process.cpuUsage();
+  fn();
+  const c = process.cpuUsage(c0);
+  return c.user + c.system;
+}
+
+async function cpuUsAsync(fn: () => Promise<void>): Promise<number> {
+  const c0 = process.cpuUsage();
+  await fn();
+  const c = process.cpuUsage(c0);
+  return c.user + c.system;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+}
+
+/** `n` demo events, priced, with random ids and occurred_at a second ago (tenants acme, globex, initech). */
+export function pricedSample(n: number, seed = 11): PricedEvent[] {
+  const config = loadConfig({ env: {}, overrides: {} });
+  const pricer = buildPricer(config);
+  const timeWindow = timeWindowOf(config);
+  const gen = demoEvents({ seed });
+  const now = Date.now();
+  const out: PricedEvent[] = [];
+  while (out.length < n) {
+    const e = gen.next().value as Record<string, unknown>;
+    const p = parseEvent(Buffer.from(JSON.stringify({ ...e, event_id: randomUUID(), occurred_at: new Date(now - 1000).toISOString() })));
+    if (!p.ok) continue;
+    const a = acceptEvent(p.event, p.envelope, { receivedAt: new Date(now), timeWindow });
+    if (a.ok) out.push(priceAccepted(pricer, a.event, a.usage, { topic: 'bench.raw', partition: 0, offset: String(out.length) }));
+  }
+  return out;
+}
+
+/** CPU µs per event of each stage, over `n` records per round, `batch` events per insert. */
+export interface StageFigures {
+  readonly stages: Record<StageName, number>;
+  /** Insert CPU per event (encoding excluded) by rows per insert. */
+  readonly insert_by_size: Record<string, number>;
+}
+
+export async function stageCosts(open: (name: string) => Promise<AnalyticsStore>, n = 20_000, batch = 5_000, rounds = 3): Promise<StageFigures> {
+  const config = loadConfig({ env: {}, overrides: {} });
+  const pricer = buildPricer(config);
+  const timeWindow = timeWindowOf(config);
+  const gen = demoEvents({ seed: 7 });
+  const now = Date.now();
+  const values: Buffer[] = [];
+  for (let i = 0; i < n; i++) {
+    const e = gen.next().value as Record<string, unknown>;
+    values.push(Buffer.from(JSON.stringify({ ...e, event_id: randomUUID(), occurred_at: new Date(now - 1000).toISOString() })));
+  }
+  const insertBySize: Record<number, number[]> = {};
+  const samples: Record<StageName, number[]> = { decode: [], validate: [], normalize: [], price: [], encode: [], insert: [], dedupe: [], lookup: [] };
+  for (let round = 0; round < rounds; round++) {
+    const store = await open(`stages_${round}`);
+    const receivedAt = new Date(now);
+    samples.decode.push(cpuUs(() => {
+      for (const v of values) JSON.parse(v.toString());
+    }) / n);
+    const parsed: Extract<ReturnType<typeof parseEvent>, { ok: true }>[] = [];
+    const parseUs = cpuUs(() => {
+      for (const v of values) {
+        const p = parseEvent(v);
+        if (p.ok) parsed.push(p);
+      }
+    });
+    samples.validate.push(parseUs / n - (samples.decode.at(-1) ?? 0));
+    const accepted: Extract<ReturnType<typeof acceptEvent>, { ok: true }>[] = [];
+    samples.normalize.push(cpuUs(() => {
+      for (const p of parsed) {
+        const a = acceptEvent(p.event, p.envelope, { receivedAt, timeWindow });
+        if (a.ok) accepted.push(a);
+      }
+    }) / n);
+    const priced: PricedEvent[] = [];
+    samples.price.push(cpuUs(() => {
+      let offset = 0;
+      for (const a of accepted) priced.push(priceAccepted(pricer, a.event, a.usage, { topic: 'bench.raw', partition: 0, offset: String(offset++) }));
+    }) / n);
+    const processedAt = formatDateTime64(new Date());
+    const bodies: { rows: Record<string, unknown>[]; events: PricedEvent[] }[] = [];
+    samples.encode.push(cpuUs(() => {
+      for (let i = 0; i < priced.length; i += batch) {
+        const events = priced.slice(i, i + batch);
+        const rows = events.map((p) => toEventRow(p, { processedAt }) as unknown as Record<string, unknown>);
+        const compact = toCompactRows(rows);
+        if (compact) toJsonLines(compact.values);
+        bodies.push({ rows, events });
+      }
+    }) / n);
+    // The insert re-encodes (the adapter's own work, measured above): subtract it.
+    const encodeUs = samples.encode.at(-1) ?? 0;
+    samples.insert.push((await cpuUsAsync(async () => {
+      for (const b of bodies.slice(0, bodies.length / 2)) await store.sql.insert('usage_events', b.rows);
+    })) / (n / 2) - encodeUs);
+    // The second half through the dedupe sink (its own insert included): minus insert and encode = the dedupe.
+    const sink = createWindowedStoreSink(store, { windowMs: 600_000 });
+    const second = bodies.slice(bodies.length / 2);
+    const sinkUs = (await cpuUsAsync(async () => {
+      for (const b of second) await sink.write(b.events);
+    })) / (n / 2);
+    samples.dedupe.push(sinkUs - (samples.insert.at(-1) ?? 0) - encodeUs);
+    // 0.1's dedupe: the lookup of every id, on a store of n events (the same events again, new ids would not matter).
+    const lookupUs = (await cpuUsAsync(async () => {
+      for (const b of second) await store.events.exists(b.events.map((p) => ({ tenant: p.event.tenant, event_id: `${p.event.event_id}x`, occurred_at: p.event.occurred_at })));
+    })) / (n / 2);
+    samples.lookup.push(lookupUs);
+    // Insert size: the same rows in inserts of 1,000, 5,000 and 20,000 (rotating the order per round).
+    const rows = bodies.flatMap((b) => b.rows);
+    const sizes = [1_000, 5_000, 20_000];
+    for (let k = 0; k < sizes.length; k++) {
+      const size = sizes[(k + round) % sizes.length] as number;
+      const us = await cpuUsAsync(async () => {
+        for (let i = 0; i < rows.length; i += size) await store.sql.insert('usage_events', rows.slice(i, i + size));
+      });
+      (insertBySize[size] ??= []).push(us / rows.length - encodeUs);
+    }
+    await store.close();
+  }
+  const bySize = Object.fromEntries(Object.entries(insertBySize).map(([k, v]) => [`rows_${k}`, Math.round(median(v) * 10) / 10]));
+  console.log(`  insert CPU by insert size, µs/event (encoding excluded): ${Object.entries(bySize).map(([k, v]) => `${k.slice(5)} rows ${v}`).join(', ')}`);
+  const out = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, Math.round(median(v) * 10) / 10])) as Record<StageName, number>;
+  console.log(`  per-stage CPU, µs/event (${fmt(n)} demo records, inserts of ${fmt(batch)}, median of ${rounds} rounds):`);
+  for (const [k, v] of Object.entries(out)) console.log(`      ${k.padEnd(10)} ${v.toFixed(1)}`);
+  return { stages: out, insert_by_size: bySize };
+}
