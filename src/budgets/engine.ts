@@ -22,7 +22,7 @@ import type { Slot } from '../counters/keys.js';
 import { isStaleBudgets, lostSlots } from '../counters/codes.js';
 import {
   DEFAULT_DEDUP,
-  type CounterStore, type CounterValue, type DedupWindow, type HeldAmounts, type ReservePart,
+  type CounterStore, type CounterValue, type DedupWindow, type HeldAmounts, type ReservePart, type ReserveResult,
 } from '../counters/types.js';
 import { SettledMarks, bySlot, candidates, crossingOf } from './alerts.js';
 import type { BudgetSet, CompiledBudget } from './catalog.js';
@@ -351,7 +351,9 @@ export class BudgetEngine {
       const statuses = withUnpricedBlocks(this.statusesOf(plan, values, view.read, now, resolved, asOfText(view.asOf)), budgets, unpriced);
       return { ...verdict(statuses), budgets: statuses };
     }
-    const read = await this.guarded((epoch) => this.readPlan(plan, now, epoch));
+    const renewals = this.leases?.renewalsOf(lease) ?? 0;
+    const counted = await this.guarded((epoch) => this.readPlan(plan, now, epoch));
+    const read = this.leases ? this.leases.own(lease, counted, renewals) : counted;
     const statuses = withUnpricedBlocks(this.statusesOf(plan, values, read, now, resolved), budgets, unpriced);
     return { ...verdict(statuses), budgets: statuses };
   }
@@ -390,7 +392,10 @@ export class BudgetEngine {
     const ref = newReservationId(tenant, parts.map((p) => p.slot));
     const ordered = ref.slots.map((slot) => parts.find((p) => p.slot === slot)).filter((p): p is ReservePart => p !== undefined);
     const expireAt = now + ttl;
-    const result = await this.guarded((epoch) => this.counters.reserve({ now, id: ref.id, expireAt, hold, parts: ordered, fields: plan.fields, ...(epoch ? { epoch } : {}) }));
+    const attempt = (): Promise<ReserveResult> => this.guarded((epoch) => this.counters.reserve({ now, id: ref.id, expireAt, hold, parts: ordered, fields: plan.fields, ...(epoch ? { epoch } : {}) }));
+    let result = await attempt();
+    // Refused while this process's own lease holds free room for the subject: give it back and ask once more.
+    if (!result.granted && this.leases && (await this.leases.giveBack(lease))) result = await attempt();
     const byKey = new Map<string, CounterValue>();
     ordered.flatMap((p) => p.read).forEach((k, i) => {
       const v = result.values[i];

@@ -148,6 +148,9 @@ interface Lease {
   lastUse: number;
   renewing: Promise<void> | null;
   grants: number;
+  /** The next renewal gives the free part back (`giveBack`). */
+  shrink: boolean;
+  renewalsDone: number;
 }
 
 export interface LeaseStats {
@@ -281,6 +284,43 @@ export class LeaseHolder {
     return { id: ref.id, expireAt, read: this.view(lease), asOf: lease.readAt };
   }
 
+  /**
+   * When the one-round-trip path refused a subject whose live lease holds
+   * free room: the lease gives it back (one call; true when it did), so this
+   * process's own room does not count against its request on a second try.
+   */
+  async giveBack(s: LeaseSubject): Promise<boolean> {
+    const lease = this.leases.get(s.key);
+    if (!lease || lease.state !== 'live' || !METRICS.some((m) => lease.size[m] > lease.outstanding[m])) return false;
+    await lease.renewing;
+    lease.shrink = true;
+    await this.renew(lease);
+    return true;
+  }
+
+  /**
+   * Counter values the one-round-trip path read for a subject, as this
+   * process reports them: its live lease's free part is its own room, not
+   * "reserved" (unchanged while a renewal is out: the size is not known then).
+   */
+  own(s: LeaseSubject, read: readonly CounterValue[], renewalsBefore: number): readonly CounterValue[] {
+    const lease = this.leases.get(s.key);
+    if (!lease || lease.state !== 'live' || lease.heldFor !== s || lease.renewing !== null || lease.renewalsDone !== renewalsBefore) return read;
+    const free = sub(lease.size, lease.outstanding);
+    if (!METRICS.some((m) => free[m] > 0n)) return read;
+    const out = read.slice();
+    for (const i of lease.holdAt) {
+      const v = out[i];
+      if (v) out[i] = { used: v.used, held: sub(v.held, free) };
+    }
+    return out;
+  }
+
+  /** How many renewals of the subject's lease completed (for `own`). */
+  renewalsOf(s: LeaseSubject): number {
+    return this.leases.get(s.key)?.renewalsDone ?? -1;
+  }
+
   /** Whether a reservation id was granted here and is still outstanding. */
   owns(id: string): boolean {
     return this.grants.has(id);
@@ -341,7 +381,7 @@ export class LeaseHolder {
     const lease: Lease = {
       key: s.key, id: ref.id, tenant: s.tenant, slots: ref.slots, subject: s, heldFor: null, state: 'new',
       size: ZERO_HELD, cap: ZERO_HELD, cached: null, holdAt: [], outstanding: ZERO_HELD, values: null, readAt: 0, validUntil: 0, expireAt: 0,
-      ops: 0, units: ZERO_HELD, rateOps: 0, avg: ZERO_HELD, lastRenew: now, lastUse: now, renewing: null, grants: 0,
+      ops: 0, units: ZERO_HELD, rateOps: 0, avg: ZERO_HELD, lastRenew: now, lastUse: now, renewing: null, grants: 0, shrink: false, renewalsDone: 0,
     };
     this.leases.set(s.key, lease);
     this.startTimer();
@@ -401,11 +441,13 @@ export class LeaseHolder {
     const s = lease.subject;
     // While the call is out, grants may use half the free part: the floor holds it whatever the answer. A lease past
     // its validity may have lost its hold already: nothing beyond the outstanding grants is held without a check then.
-    const valid = lease.state === 'live' && now < lease.validUntil;
+    const shrink = lease.shrink;
+    lease.shrink = false;
+    const valid = !shrink && lease.state === 'live' && now < lease.validUntil;
     const allowance = valid ? { cost: half(lease.size.cost - lease.outstanding.cost), tokens: half(lease.size.tokens - lease.outstanding.tokens), requests: half(lease.size.requests - lease.outstanding.requests) } : ZERO_HELD;
     const floor = add(lease.outstanding, allowance);
     lease.cap = floor;
-    const want = add(lease.outstanding, this.desired(lease, now));
+    const want = shrink ? lease.outstanding : add(lease.outstanding, this.desired(lease, now));
     const size = { cost: maxOf(want.cost, floor.cost), tokens: maxOf(want.tokens, floor.tokens), requests: maxOf(want.requests, floor.requests) };
     const parts = this.parts(lease, s, size, true);
     const expireAt = now + this.settings.ttlMs;
@@ -425,13 +467,15 @@ export class LeaseHolder {
       lease.holdAt = holdAt;
       lease.cached = null;
       lease.lastRenew = now;
-      lease.state = granted ? 'live' : 'plain';
+      lease.renewalsDone += 1;
+      lease.state = granted && !shrink ? 'live' : 'plain';
       if (!granted) this.counts.refusedRenewals++;
     } catch (err) {
       // Unknown outcome (Redis away, counters lost): answer from this lease no more; what it held expires with it.
       this.counts.failedRenewals++;
       lease.validUntil = 0;
       lease.lastRenew = now;
+      lease.renewalsDone += 1;
       if (lease.state === 'live' || lease.state === 'new') lease.state = 'plain';
       this.log?.debug({ err: errorMessage(err) }, 'lease renewal failed: the subject takes the one-round-trip path');
     }
