@@ -351,7 +351,7 @@ export class BudgetEngine {
       const statuses = withUnpricedBlocks(this.statusesOf(plan, values, view.read, now, resolved, asOfText(view.asOf)), budgets, unpriced);
       return { ...verdict(statuses), budgets: statuses };
     }
-    const renewals = this.leases?.renewalsOf(lease) ?? 0;
+    const renewals = this.leases ? await this.leases.quiet(lease) : 0;
     const counted = await this.guarded((epoch) => this.readPlan(plan, now, epoch));
     const read = this.leases ? this.leases.own(lease, counted, renewals) : counted;
     const statuses = withUnpricedBlocks(this.statusesOf(plan, values, read, now, resolved), budgets, unpriced);
@@ -462,7 +462,7 @@ export class BudgetEngine {
         }),
       ),
     );
-    if (local) this.leases?.release(reservationId, now);
+    if (local) this.leases?.handOver(reservationId);
     if (outcomes.includes('expired')) {
       throw new TallyError('RESERVATION_NOT_FOUND', `reservation ${reservationId} expired before it was settled`, { details: { reservation_id: reservationId, state: 'expired' } });
     }

@@ -229,6 +229,8 @@ export class LeaseHolder {
     lease.lastUse = now;
     lease.ops += 1;
     if (need) lease.units = add(lease.units, need);
+    // Taken once this first demand is recorded (its estimate sizes the lease).
+    if (lease.state === 'new' && lease.renewing === null && lease.renewalsDone === 0) void this.renew(lease);
     if (lease.state === 'new' || lease.state === 'closed') return null;
     if (lease.state !== 'live' || lease.heldFor !== s || now >= lease.validUntil || lease.values === null) {
       if (lease.state === 'live') void this.renew(lease);
@@ -291,8 +293,9 @@ export class LeaseHolder {
    */
   async giveBack(s: LeaseSubject): Promise<boolean> {
     const lease = this.leases.get(s.key);
-    if (!lease || lease.state !== 'live' || !METRICS.some((m) => lease.size[m] > lease.outstanding[m])) return false;
+    if (!lease || (lease.state !== 'live' && lease.state !== 'plain')) return false;
     await lease.renewing;
+    if (!METRICS.some((m) => lease.size[m] > lease.outstanding[m])) return false;
     lease.shrink = true;
     await this.renew(lease);
     return true;
@@ -305,7 +308,7 @@ export class LeaseHolder {
    */
   own(s: LeaseSubject, read: readonly CounterValue[], renewalsBefore: number): readonly CounterValue[] {
     const lease = this.leases.get(s.key);
-    if (!lease || lease.state !== 'live' || lease.heldFor !== s || lease.renewing !== null || lease.renewalsDone !== renewalsBefore) return read;
+    if (!lease || (lease.state !== 'live' && lease.state !== 'plain') || lease.heldFor !== s || lease.renewing !== null || lease.renewalsDone !== renewalsBefore) return read;
     const free = sub(lease.size, lease.outstanding);
     if (!METRICS.some((m) => free[m] > 0n)) return read;
     const out = read.slice();
@@ -316,9 +319,12 @@ export class LeaseHolder {
     return out;
   }
 
-  /** How many renewals of the subject's lease completed (for `own`). */
-  renewalsOf(s: LeaseSubject): number {
-    return this.leases.get(s.key)?.renewalsDone ?? -1;
+  /** Waits for a renewal of the subject's lease that is out; then how many renewals completed (for `own`). */
+  async quiet(s: LeaseSubject): Promise<number> {
+    const lease = this.leases.get(s.key);
+    if (!lease) return -1;
+    await lease.renewing;
+    return lease.renewalsDone;
   }
 
   /** Whether a reservation id was granted here and is still outstanding. */
@@ -338,6 +344,15 @@ export class LeaseHolder {
     }
     this.drop(id, g, g.expireAt <= now ? 'expired' : 'settled', now);
     return g.expireAt <= now ? 'expired' : 'released';
+  }
+
+  /** A grant that moved into the store (settled with its event): the store answers for it from now on. */
+  handOver(id: string): void {
+    const g = this.grants.get(id);
+    if (!g) return;
+    this.grants.delete(id);
+    g.lease.outstanding = sub(g.lease.outstanding, g.amounts);
+    g.lease.grants -= 1;
   }
 
   /** The slots and amounts of an outstanding grant (to move it into the store before settling with an event). */
@@ -385,8 +400,6 @@ export class LeaseHolder {
     };
     this.leases.set(s.key, lease);
     this.startTimer();
-    // Taken once this call's demand is recorded (its estimate sizes the first lease).
-    queueMicrotask(() => void this.renew(lease));
     return lease;
   }
 
