@@ -89,6 +89,8 @@ export interface WorkerTask {
   readonly callers: number;
   readonly seconds: number;
   readonly autoPipelining: boolean;
+  /** Budget leases on (src/budgets/leases.ts): every subject's lease taken before the run. */
+  readonly leases: boolean;
   readonly seed: number;
 }
 
@@ -102,4 +104,6 @@ export interface WorkerResult {
   readonly histogram: Histogram;
   /** CPU time of the worker process, seconds (user + system). */
   readonly cpuSeconds: number;
+  /** With leases: answers from leases, one-round-trip answers, and lease calls during the run. */
+  readonly leases: { readonly answered: number; readonly fallbacks: number; readonly renewals: number } | null;
 }

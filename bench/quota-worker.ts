@@ -10,7 +10,7 @@ import { budgetState, connect, record, seedEvent, subjects, type Histogram, type
 const task = JSON.parse(process.argv[2] ?? '{}') as WorkerTask;
 const redis = await connect(task.redisUrl, task.prefix, task.autoPipelining);
 const counters = task.op === 'check-memory' ? new MemoryCounterStore({ prefix: task.prefix }) : redis;
-const engine = new BudgetEngine({ counters, budgets: new StaticBudgetSource(budgetState()) });
+const engine = new BudgetEngine({ counters, budgets: new StaticBudgetSource(budgetState()), ...(task.leases ? { leases: {} } : {}) });
 const pool = subjects();
 if (task.op === 'check-memory') {
   for (let i = 0; i < pool.length; i += 250) await engine.apply({ topic: 'bench.raw', partition: 0, events: pool.slice(i, i + 250).map((s, j) => seedEvent(s, i + j)) });
@@ -44,7 +44,13 @@ async function op(): Promise<void> {
 }
 
 for (let i = 0; i < 300; i++) await op(); // warm-up: scripts loaded, plans cached, JIT
+if (task.leases) {
+  // Every subject's lease live before the run (a subject's first answer takes the one-round-trip path).
+  for (const s of pool) await engine.check(s, { cost: '0.001' });
+  await engine.tickLeases();
+}
 refused = 0;
+const leases0 = engine.leaseStats();
 
 const histogram: Histogram = {};
 let ops = 0;
@@ -96,6 +102,9 @@ if (task.mode === 'fixed') {
 }
 const seconds = (performance.now() - started) / 1000;
 const cpu = process.cpuUsage(cpu0);
+const leases1 = engine.leaseStats();
+const leases = leases0 && leases1 ? { answered: leases1.answered - leases0.answered, fallbacks: leases1.fallbacks - leases0.fallbacks, renewals: leases1.renewals - leases0.renewals } : null;
+await engine.close();
 await redis.close();
-const result: WorkerResult = { pid: process.pid, ops, errors, refused, seconds, histogram, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+const result: WorkerResult = { pid: process.pid, ops, errors, refused, seconds, histogram, cpuSeconds: (cpu.user + cpu.system) / 1e6, leases };
 process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -4,12 +4,16 @@
  * load-generator processes (bench/quota-worker.ts), never from the process
  * that owns the data (this one: it seeds the counters and collects results).
  *
- * Scenarios, each for N seconds (default 10):
+ * Scenarios, each for N seconds (default 10; `--only <text>` runs the scenarios whose name has it):
  *   - latency at a fixed 1,000 operations/s (one generator, one at a time);
  *   - maximum throughput with 64 concurrent callers, split over 1, 2 and 4
  *     generator processes (per-process and aggregate figures), and with
  *     ioredis auto-pipelining (commands issued in the same tick share a write);
  *   - the same for reserve + settle (two round trips per operation);
+ *   - the same with budget leases (src/budgets/leases.ts): every subject's lease
+ *     taken before the run, answers from memory, renewals in the background
+ *     (their Redis work is in the Redis CPU column); one caller in one process
+ *     is the one-core figure;
  *   - references: Redis PING from the same kind of process (the machine's
  *     round-trip ceiling), and checks on the in-memory store (the engine's
  *     own CPU, no Redis).
@@ -36,6 +40,7 @@ interface Scenario {
   readonly callersPerProcess: number;
   readonly rate: number;
   readonly autoPipelining: boolean;
+  readonly leases: boolean;
 }
 
 interface ScenarioResult {
@@ -45,6 +50,10 @@ interface ScenarioResult {
   readonly processes: number;
   readonly callers: number;
   readonly autoPipelining: boolean;
+  readonly leases: boolean;
+  /** With leases: share of answers from leases, and lease calls per second (all processes). */
+  readonly leaseAnswerShare: number | null;
+  readonly leaseCallsPerSecond: number | null;
   readonly opsPerSecond: number;
   readonly perProcessOpsPerSecond: readonly number[];
   readonly latencyMs: ReturnType<typeof quantiles>;
@@ -56,6 +65,10 @@ interface ScenarioResult {
   readonly redisCpuCores: number;
   /** Redis's own time per script call (INFO commandstats, evalsha), µs. */
   readonly redisUsecPerScript: number | null;
+  /** Redis CPU per operation, µs (Redis CPU seconds / operations). */
+  readonly redisCpuUsPerOp: number;
+  /** Generator CPU per operation, µs. */
+  readonly clientCpuUsPerOp: number;
 }
 
 async function redisCpuSeconds(info: () => Promise<string>): Promise<number> {
@@ -64,12 +77,12 @@ async function redisCpuSeconds(info: () => Promise<string>): Promise<number> {
   return get('used_cpu_user') + get('used_cpu_sys');
 }
 
-function runWorkers(s: Scenario, base: Omit<WorkerTask, 'op' | 'mode' | 'rate' | 'callers' | 'autoPipelining' | 'seed'>): Promise<WorkerResult[]> {
+function runWorkers(s: Scenario, base: Omit<WorkerTask, 'op' | 'mode' | 'rate' | 'callers' | 'autoPipelining' | 'leases' | 'seed'>): Promise<WorkerResult[]> {
   return new Promise((resolve, reject) => {
     const results: WorkerResult[] = [];
     let ready = 0;
     const children = Array.from({ length: s.processes }, (_, i) => {
-      const task: WorkerTask = { ...base, op: s.op, mode: s.mode, rate: s.rate, callers: s.callersPerProcess, autoPipelining: s.autoPipelining, seed: 7919 * (i + 1) };
+      const task: WorkerTask = { ...base, op: s.op, mode: s.mode, rate: s.rate, callers: s.callersPerProcess, autoPipelining: s.autoPipelining, leases: s.leases, seed: 7919 * (i + 1) };
       const child = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(task)], { stdio: ['pipe', 'pipe', 'inherit'] });
       let out = '';
       child.stdout.on('data', (d: Buffer) => {
@@ -116,18 +129,28 @@ export async function runQuotaBench(args: readonly string[]): Promise<void> {
   const check = await engine.check(pool[0] ?? {}, { cost: '0.001' });
   console.log(`quota benchmark: Redis ${redisVersion} at ${url}, ${check.budgets.length} budgets per check, ${pool.length} subjects, ${seconds}s per scenario, generators are separate processes`);
 
+  const only = arg('--only');
   const scenarios: Scenario[] = [];
+  const plain = { autoPipelining: false, leases: false };
   for (const op of ['check', 'reserve+settle'] as const) {
-    scenarios.push({ name: `${op} at 1,000/s`, op, mode: 'fixed', processes: 1, callersPerProcess: 1, rate: 1000, autoPipelining: false });
-    for (const p of [1, 2, 4]) scenarios.push({ name: `${op}, 64 callers`, op, mode: 'max', processes: p, callersPerProcess: 64 / p, rate: 0, autoPipelining: false });
-    scenarios.push({ name: `${op}, 64 callers, auto-pipelining`, op, mode: 'max', processes: 4, callersPerProcess: 16, rate: 0, autoPipelining: true });
+    scenarios.push({ name: `${op} at 1,000/s`, op, mode: 'fixed', processes: 1, callersPerProcess: 1, rate: 1000, ...plain });
+    for (const p of [1, 2, 4]) scenarios.push({ name: `${op}, 64 callers`, op, mode: 'max', processes: p, callersPerProcess: 64 / p, rate: 0, ...plain });
+    scenarios.push({ name: `${op}, 64 callers, auto-pipelining`, op, mode: 'max', processes: 4, callersPerProcess: 16, rate: 0, autoPipelining: true, leases: false });
+  }
+  // Budget leases: the same operations answered in memory from each subject's lease (renewed in the background).
+  const leased = { autoPipelining: false, leases: true };
+  for (const op of ['check', 'reserve+settle'] as const) {
+    scenarios.push({ name: `${op}, leases, at 1,000/s`, op, mode: 'fixed', processes: 1, callersPerProcess: 1, rate: 1000, ...leased });
+    scenarios.push({ name: `${op}, leases, 1 caller (one core)`, op, mode: 'max', processes: 1, callersPerProcess: 1, rate: 0, ...leased });
+    for (const p of [1, 2, 4]) scenarios.push({ name: `${op}, leases, 64 callers`, op, mode: 'max', processes: p, callersPerProcess: 64 / p, rate: 0, ...leased });
   }
   // References: the machine's Redis round trip alone, and the engine without Redis.
-  scenarios.push({ name: 'reference: Redis PING', op: 'ping', mode: 'max', processes: 1, callersPerProcess: 64, rate: 0, autoPipelining: false });
-  scenarios.push({ name: 'reference: check, memory store', op: 'check-memory', mode: 'max', processes: 1, callersPerProcess: 64, rate: 0, autoPipelining: false });
+  scenarios.push({ name: 'reference: Redis PING', op: 'ping', mode: 'max', processes: 1, callersPerProcess: 64, rate: 0, ...plain });
+  scenarios.push({ name: 'reference: check, memory store', op: 'check-memory', mode: 'max', processes: 1, callersPerProcess: 64, rate: 0, ...plain });
+  if (only) scenarios.splice(0, scenarios.length, ...scenarios.filter((s) => s.name.includes(only)));
 
   const results: ScenarioResult[] = [];
-  console.log(`\n  ${'scenario'.padEnd(44)} ${'procs×callers'.padStart(13)} ${'ops/s'.padStart(9)} ${'per process'.padStart(33)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'client CPU'.padStart(10)} ${'Redis CPU'.padStart(9)} ${'µs/script'.padStart(9)}`);
+  console.log(`\n  ${'scenario'.padEnd(44)} ${'procs×callers'.padStart(13)} ${'ops/s'.padStart(9)} ${'per process'.padStart(33)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'client CPU'.padStart(10)} ${'Redis CPU'.padStart(9)} ${'µs/script'.padStart(9)} ${'Redis µs/op'.padStart(11)} ${'leased'.padStart(7)}`);
   for (const s of scenarios) {
     await counters.client.config('RESETSTAT');
     const cpu0 = await redisCpuSeconds(info);
@@ -138,9 +161,15 @@ export async function runQuotaBench(args: readonly string[]): Promise<void> {
     const histogram: Histogram = {};
     for (const w of workers) merge(histogram, w.histogram);
     const wall = Math.max(...workers.map((w) => w.seconds));
+    const ops = workers.reduce((a, w) => a + w.ops, 0);
+    const answered = workers.reduce((a, w) => a + (w.leases?.answered ?? 0), 0);
+    const fallbacks = workers.reduce((a, w) => a + (w.leases?.fallbacks ?? 0), 0);
     const r: ScenarioResult = {
       scenario: s.name, op: s.op, mode: s.mode, processes: s.processes, callers: s.processes * s.callersPerProcess, autoPipelining: s.autoPipelining,
-      opsPerSecond: Math.round(workers.reduce((a, w) => a + w.ops, 0) / wall),
+      leases: s.leases,
+      leaseAnswerShare: s.leases ? Math.round((answered / Math.max(1, answered + fallbacks)) * 10_000) / 10_000 : null,
+      leaseCallsPerSecond: s.leases ? Math.round(workers.reduce((a, w) => a + (w.leases?.renewals ?? 0), 0) / wall) : null,
+      opsPerSecond: Math.round(ops / wall),
       perProcessOpsPerSecond: workers.map((w) => Math.round(w.ops / w.seconds)),
       latencyMs: quantiles(histogram),
       errors: workers.reduce((a, w) => a + w.errors, 0),
@@ -148,18 +177,34 @@ export async function runQuotaBench(args: readonly string[]): Promise<void> {
       clientCpuCores: Math.round((workers.reduce((a, w) => a + w.cpuSeconds, 0) / wall) * 100) / 100,
       redisCpuCores: Math.round(((cpu1 - cpu0) / wall) * 100) / 100,
       redisUsecPerScript: perCall === undefined ? null : Number(perCall),
+      redisCpuUsPerOp: Math.round(((cpu1 - cpu0) / Math.max(1, ops)) * 1e6 * 100) / 100,
+      clientCpuUsPerOp: Math.round((workers.reduce((a, w) => a + w.cpuSeconds, 0) / Math.max(1, ops)) * 1e6 * 100) / 100,
     };
     results.push(r);
     console.log(
       `  ${s.name.padEnd(44)} ${`${s.processes}×${s.callersPerProcess}`.padStart(13)} ${fmt(r.opsPerSecond).padStart(9)} ${r.perProcessOpsPerSecond.map((n) => fmt(n)).join(' + ').padStart(33)} ` +
-        `${r.latencyMs.p50.toFixed(3).padStart(7)} ${r.latencyMs.p99.toFixed(3).padStart(7)} ${r.clientCpuCores.toFixed(2).padStart(10)} ${r.redisCpuCores.toFixed(2).padStart(9)} ${(r.redisUsecPerScript === null ? '—' : r.redisUsecPerScript.toFixed(1)).padStart(9)}${r.errors > 0 ? `  (${r.errors} errors)` : ''}`,
+        `${r.latencyMs.p50.toFixed(3).padStart(7)} ${r.latencyMs.p99.toFixed(3).padStart(7)} ${r.clientCpuCores.toFixed(2).padStart(10)} ${r.redisCpuCores.toFixed(2).padStart(9)} ${(r.redisUsecPerScript === null ? '—' : r.redisUsecPerScript.toFixed(1)).padStart(9)} ${r.redisCpuUsPerOp.toFixed(2).padStart(11)} ${(r.leaseAnswerShare === null ? '—' : `${(r.leaseAnswerShare * 100).toFixed(1)}%`).padStart(7)}${r.errors > 0 ? `  (${r.errors} errors)` : ''}`,
     );
   }
   await counters.clear();
   await counters.close();
 
-  const best = (op: string): ScenarioResult | undefined => results.filter((r) => r.op === op && r.mode === 'max').sort((a, b) => b.opsPerSecond - a.opsPerSecond)[0];
-  const fixed = (op: string): ScenarioResult | undefined => results.find((r) => r.op === op && r.mode === 'fixed');
+  const best = (op: string, leases = false): ScenarioResult | undefined => results.filter((r) => r.op === op && r.mode === 'max' && r.leases === leases).sort((a, b) => b.opsPerSecond - a.opsPerSecond)[0];
+  const fixed = (op: string, leases = false): ScenarioResult | undefined => results.find((r) => r.op === op && r.mode === 'fixed' && r.leases === leases);
+  const oneCore = (op: string): ScenarioResult | undefined => results.find((r) => r.op === op && r.leases && r.mode === 'max' && r.callers === 1);
+  const redisPerOp = (op: string, leases: boolean): number | undefined => results.find((r) => r.op === op && r.mode === 'max' && r.processes === 4 && r.leases === leases && !r.autoPipelining)?.redisCpuUsPerOp;
+  const leaseFigures = (op: string): Record<string, unknown> => {
+    const on = redisPerOp(op, true);
+    const off = redisPerOp(op, false);
+    return {
+      oneCore: oneCore(op) ? { opsPerSecond: oneCore(op)?.opsPerSecond, latencyMs: oneCore(op)?.latencyMs, clientCpuUsPerOp: oneCore(op)?.clientCpuUsPerOp } : undefined,
+      fixedRate1000: fixed(op, true)?.latencyMs,
+      maxOpsPerSecond: best(op, true)?.opsPerSecond,
+      maxScenario: best(op, true)?.scenario,
+      maxProcesses: best(op, true)?.processes,
+      redisCpuUsPerOp4Processes: { leases: on, plain: off, ratio: on !== undefined && off !== undefined && off > 0 ? Math.round((on / off) * 1000) / 1000 : undefined },
+    };
+  };
   const file = writeResult({
     benchmark: 'quota',
     conditions: {
@@ -177,6 +222,7 @@ export async function runQuotaBench(args: readonly string[]): Promise<void> {
     figures: {
       check: { fixedRate1000: fixed('check')?.latencyMs, maxOpsPerSecond: best('check')?.opsPerSecond, maxScenario: best('check')?.scenario, maxProcesses: best('check')?.processes },
       reserveSettle: { fixedRate1000: fixed('reserve+settle')?.latencyMs, maxOpsPerSecond: best('reserve+settle')?.opsPerSecond, maxScenario: best('reserve+settle')?.scenario, maxProcesses: best('reserve+settle')?.processes },
+      leases: { check: leaseFigures('check'), reserveSettle: leaseFigures('reserve+settle') },
       scenarios: results,
     },
   });

@@ -29,7 +29,7 @@ import type { BudgetSet, CompiledBudget } from './catalog.js';
 import { BucketCache, planApply, planRead, reserveParts, type PlanContext, type ReadPlan } from './plan.js';
 import { reconcile, type ReconcileOptions, type ReconcileResult, type ReconcileSource } from './reconcile.js';
 import type { EngineRecovery } from './recovery.js';
-import { LeaseHolder, asOfText, type LeaseOptions, type LeaseStats, type LeaseSubject } from './leases.js';
+import { LeaseHolder, type LeaseOptions, type LeaseStats, type LeaseSubject } from './leases.js';
 import { newReservationId, parseReservationId } from './reservations.js';
 import type { BudgetSource } from './source.js';
 import { buildStatus, verdict } from './status.js';
@@ -348,8 +348,14 @@ export class BudgetEngine {
     const unpriced = unpricedModel(this.given(subject), this.options.resolveModel);
     const view = this.leases && (unpriced === null || !budgets.some(blocksUnpriced)) ? this.leases.check(lease, resolved, now) : null;
     if (view) {
-      const statuses = withUnpricedBlocks(this.statusesOf(plan, values, view.read, now, resolved, asOfText(view.asOf)), budgets, unpriced);
-      return { ...verdict(statuses), budgets: statuses };
+      // Answers from one lease view are the same for the same estimate (nothing blocks, nothing depends on the time): built once.
+      const key = unpriced !== null ? null : resolved === null ? '-' : `${resolved.cost}:${resolved.tokens}:${resolved.requests}`;
+      const known = key === null ? undefined : (view.memo.get(key) as CheckResult | undefined);
+      if (known) return known;
+      const statuses = withUnpricedBlocks(this.statusesOf(plan, values, view.read, now, resolved, view.asOf), budgets, unpriced);
+      const answer: CheckResult = { ...verdict(statuses), budgets: statuses };
+      if (key !== null) view.memo.set(key, answer);
+      return answer;
     }
     const renewals = this.leases ? await this.leases.quiet(lease) : 0;
     const counted = await this.guarded((epoch) => this.readPlan(plan, now, epoch));
@@ -385,7 +391,7 @@ export class BudgetEngine {
     }
     const leased = this.leases?.reserve(lease, hold, ttl, now) ?? null;
     if (leased) {
-      const statuses = this.statusesOf(plan, values, leased.read, now, NO_ESTIMATE, asOfText(leased.asOf));
+      const statuses = this.statusesOf(plan, values, leased.read, now, NO_ESTIMATE, leased.asOf);
       return { granted: true, reservation_id: leased.id, allowed: true, statuses, exceeded: verdict(statuses).exceeded, retry_after_seconds: null, expires_at: new Date(leased.expireAt).toISOString() };
     }
     const parts = reserveParts(plan, hold);

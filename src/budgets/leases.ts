@@ -41,8 +41,10 @@ import { newReservationId } from './reservations.js';
 export interface LeaseOptions {
   /** How long a lease holds its slice in the counter store without renewal, ms (a crashed process hides it at most this long). Default 10,000. */
   readonly ttlMs?: number;
-  /** How often leases are renewed and resized to the observed rate, ms. Default 1,000. */
+  /** How often leases are looked at (renewed when running low, nearing expiry, sized wrong or stale), ms. Default 1,000. */
   readonly renewMs?: number;
+  /** A lease in use is renewed at least this often, ms: how stale an answer's `used` may be (plus the processor's lag). Default 5,000. */
+  readonly refreshMs?: number;
   /** Answers stop this long before the lease's expiry, ms (clock skew between processes, slow renewals). Default 3,000. */
   readonly marginMs?: number;
   /** A lease is held only while every hard budget's room is at least this many times its size. Default 8. */
@@ -60,6 +62,7 @@ export interface LeaseOptions {
 interface Settings {
   readonly ttlMs: number;
   readonly renewMs: number;
+  readonly refreshMs: number;
   readonly marginMs: number;
   readonly headroomFactor: bigint;
   readonly minOps: number;
@@ -73,6 +76,7 @@ export function leaseSettings(o: LeaseOptions = {}): Settings {
   return {
     ttlMs,
     renewMs: o.renewMs ?? 1_000,
+    refreshMs: Math.max(o.renewMs ?? 1_000, o.refreshMs ?? 5_000),
     marginMs: o.marginMs ?? Math.min(3_000, Math.floor(ttlMs / 3)),
     headroomFactor: BigInt(Math.max(1, Math.ceil(o.headroomFactor ?? 8))),
     minOps: Math.max(1, o.minOps ?? 16),
@@ -95,8 +99,10 @@ export interface LeaseSubject {
 /** Counter values in the plan's read order, as this process should report them. */
 export interface LeaseView {
   readonly read: readonly CounterValue[];
-  /** When the values were read (the lease's last renewal), epoch ms. */
-  readonly asOf: number;
+  /** When the values were read (the lease's last renewal), RFC 3339. */
+  readonly asOf: string;
+  /** Answers built from these very values, by the caller's key (they hold while the view does). */
+  readonly memo: Map<string, unknown>;
 }
 
 export interface LeaseGrant extends LeaseView {
@@ -130,7 +136,9 @@ interface Lease {
   /** What grants may reach: `size`, or while a renewal is out, what stays held whatever its outcome. */
   cap: HeldAmounts;
   /** The last view built (values with the outstanding grants in `held`), while neither changed. */
-  cached: { values: CounterValue[]; outstanding: HeldAmounts; view: CounterValue[] } | null;
+  cached: { values: CounterValue[]; outstanding: HeldAmounts; view: CounterValue[]; memo: Map<string, unknown> } | null;
+  /** `readAt` as RFC 3339. */
+  asOf: string;
   /** Read positions of the counters the lease holds on. */
   holdAt: readonly number[];
   outstanding: HeldAmounts;
@@ -262,7 +270,8 @@ export class LeaseHolder {
       return null;
     }
     this.counts.answered++;
-    return { read: this.view(lease), asOf: lease.readAt };
+    const v = this.view(lease);
+    return { read: v.view, asOf: lease.asOf, memo: v.memo };
   }
 
   /** A reservation from the lease, or null (one-round-trip path). */
@@ -283,7 +292,8 @@ export class LeaseHolder {
     this.counts.answered++;
     // Running low: renew now rather than at the next tick.
     if (lease.renewing === null && METRICS.some((m) => lease.size[m] > 0n && (lease.size[m] - lease.outstanding[m]) * 4n < lease.size[m])) void this.renew(lease);
-    return { id: ref.id, expireAt, read: this.view(lease), asOf: lease.readAt };
+    const v = this.view(lease);
+    return { id: ref.id, expireAt, read: v.view, asOf: lease.asOf, memo: v.memo };
   }
 
   /**
@@ -374,17 +384,21 @@ export class LeaseHolder {
   }
 
   /** Values as this process reports them: our lease's free part is our room, not "reserved"; our outstanding grants are. */
-  private view(lease: Lease): CounterValue[] {
+  private view(lease: Lease): { view: CounterValue[]; memo: Map<string, unknown> } {
     const values = lease.values ?? [];
     const c = lease.cached;
-    if (c && c.values === values && c.outstanding === lease.outstanding) return c.view;
+    if (c && c.values === values && c.outstanding === lease.outstanding) {
+      if (c.memo.size > 16) c.memo.clear();
+      return c;
+    }
     const view = values.slice();
     for (const i of lease.holdAt) {
       const v = view[i];
       if (v) view[i] = { used: v.used, held: add(v.held, lease.outstanding) };
     }
-    lease.cached = { values, outstanding: lease.outstanding, view };
-    return view;
+    const fresh = { values, outstanding: lease.outstanding, view, memo: new Map<string, unknown>() };
+    lease.cached = fresh;
+    return fresh;
   }
 
   // ─── the lease's life ──────────────────────────────────────────────────
@@ -395,7 +409,7 @@ export class LeaseHolder {
     const ref = newReservationId(s.tenant, slots);
     const lease: Lease = {
       key: s.key, id: ref.id, tenant: s.tenant, slots: ref.slots, subject: s, heldFor: null, state: 'new',
-      size: ZERO_HELD, cap: ZERO_HELD, cached: null, holdAt: [], outstanding: ZERO_HELD, values: null, readAt: 0, validUntil: 0, expireAt: 0,
+      size: ZERO_HELD, cap: ZERO_HELD, cached: null, asOf: '', holdAt: [], outstanding: ZERO_HELD, values: null, readAt: 0, validUntil: 0, expireAt: 0,
       ops: 0, units: ZERO_HELD, rateOps: 0, avg: ZERO_HELD, lastRenew: now, lastUse: now, renewing: null, grants: 0, shrink: false, renewalsDone: 0,
     };
     this.leases.set(s.key, lease);
@@ -475,6 +489,7 @@ export class LeaseHolder {
       lease.expireAt = expireAt;
       lease.validUntil = Math.min(expireAt - this.settings.marginMs, s.until);
       lease.readAt = now;
+      lease.asOf = new Date(now).toISOString();
       const { values, holdAt } = this.ordered(s, parts, r.values, lease.size);
       lease.values = values;
       lease.holdAt = holdAt;
@@ -531,9 +546,29 @@ export class LeaseHolder {
         work.push(this.returnLease(lease));
         continue;
       }
-      if (lease.renewing === null && now - lease.lastRenew >= this.settings.renewMs * 0.9) work.push(this.renew(lease));
+      if (lease.renewing === null && this.due(lease, now)) work.push(this.renew(lease));
     }
     await Promise.all(work);
+  }
+
+  /**
+   * Whether a lease needs its renewal now: taken by nobody yet, near the limit
+   * with demand (room may be back), about to lapse, stale while in use, or
+   * running low at the observed rate.
+   */
+  private due(lease: Lease, now: number): boolean {
+    const age = now - lease.lastRenew;
+    if (age < this.settings.renewMs * 0.9) return false;
+    if (lease.state !== 'live') return lease.ops > 0 || lease.grants > 0 || lease.state === 'new';
+    if (now >= lease.validUntil - 2 * this.settings.renewMs) return true;
+    if (lease.ops > 0 && age >= this.settings.refreshMs * 0.9) return true;
+    // Running low at the observed rate (twice the demand since the last renewal still fits?), or far too big for it.
+    for (const m of METRICS) {
+      const free = lease.size[m] - lease.outstanding[m];
+      const demand = lease.units[m] * 2n;
+      if (free < demand || free * 4n < lease.size[m]) return true;
+    }
+    return false;
   }
 
   /** Returns a lease: released in every slot, or (grants outstanding) shrunk to them until their expiry. */
@@ -573,11 +608,6 @@ export class LeaseHolder {
     this.leases.clear();
     this.grants.clear();
   }
-}
-
-/** A status's `used_as_of`: when an answer from a lease read its counters. */
-export function asOfText(at: number): string {
-  return new Date(at).toISOString();
 }
 
 export { TOMBSTONE_MS as LEASE_TOMBSTONE_MS };
