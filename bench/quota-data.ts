@@ -82,7 +82,9 @@ export interface WorkerTask {
   readonly redisUrl: string;
   readonly prefix: string;
   /** ping and check-memory are references: the machine's round trip, and the engine without Redis. */
-  readonly op: 'check' | 'reserve+settle' | 'ping' | 'check-memory';
+  readonly op: 'check' | 'reserve+settle' | 'ping' | 'check-memory' | 'http-check' | 'http-reserve+settle';
+  /** The API process of the HTTP scenarios (bench/quota-api.ts). */
+  readonly apiUrl?: string;
   /** fixed: `rate` operations per second, one at a time; max: `callers` closed loops. */
   readonly mode: 'fixed' | 'max';
   readonly rate: number;

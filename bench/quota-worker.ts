@@ -23,9 +23,31 @@ const next = (): number => {
   return (rng >>> 0) % pool.length;
 };
 
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 let refused = 0;
+const api = task.apiUrl ?? '';
+const post = async (path: string, body: unknown): Promise<Record<string, unknown>> => {
+  const res = await fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = (await res.json()) as Record<string, unknown>;
+  if (res.status !== 200 && res.status !== 429) throw new Error(`${path} answered ${res.status}`);
+  return json;
+};
 async function op(): Promise<void> {
   const subject = pool[next()] ?? {};
+  if (task.op === 'http-check') {
+    const r = await post('/v1/quota/check', { subject: { tenant: subject.tenant, user_id: subject.user, model: subject.model }, estimate: { cost: '0.001' } });
+    if (r.allowed !== true) refused++;
+    return;
+  }
+  if (task.op === 'http-reserve+settle') {
+    const r = await post('/v1/quota/reserve', { subject: { tenant: subject.tenant, user_id: subject.user, model: subject.model }, estimate: { cost: '0.001' } });
+    if (r.granted !== true || typeof r.reservation_id !== 'string') {
+      refused++;
+      return;
+    }
+    await post('/v1/quota/settle', { reservation_id: r.reservation_id });
+    return;
+  }
   if (task.op === 'ping') {
     await redis.client.ping();
     return;
@@ -44,10 +66,20 @@ async function op(): Promise<void> {
 }
 
 for (let i = 0; i < 300; i++) await op(); // warm-up: scripts loaded, plans cached, JIT
-if (task.leases) {
+if (task.leases && !task.op.startsWith('http')) {
   // Every subject's lease live before the run (a subject's first answer takes the one-round-trip path).
   for (const s of pool) await engine.check(s, { cost: '0.001' });
   await engine.tickLeases();
+}
+if (task.op.startsWith('http')) {
+  // The API's leases: every subject touched once (the API takes their leases), then a moment for them to go live.
+  await Promise.all(Array.from({ length: 16 }, async (_, k) => {
+    for (let i = k; i < pool.length; i += 16) {
+      const s = pool[i] ?? {};
+      await post('/v1/quota/check', { subject: { tenant: s.tenant, user_id: s.user, model: s.model }, estimate: { cost: '0.001' } });
+    }
+  }));
+  await sleep(300);
 }
 refused = 0;
 const leases0 = engine.leaseStats();
@@ -66,7 +98,6 @@ const timed = async (): Promise<void> => {
   }
 };
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 // Ready; the parent answers with the common start instant once every worker is ready.
 process.stdout.write('ready\n');
 const startAt = await new Promise<number>((resolve) => {

@@ -14,6 +14,9 @@
  *     taken before the run, answers from memory, renewals in the background
  *     (their Redis work is in the Redis CPU column); one caller in one process
  *     is the one-core figure;
+ *   - through the HTTP API (bench/quota-api.ts: one API process, leases off and
+ *     on in its engine): checks at a fixed 2,000/s and at most, reserve +
+ *     settle at 1,000/s;
  *   - references: Redis PING from the same kind of process (the machine's
  *     round-trip ceiling), and checks on the in-memory store (the engine's
  *     own CPU, no Redis).
@@ -31,6 +34,29 @@ import { budgetState, connect, merge, quantiles, seedEvent, subjects, type Histo
 import { fmt, writeResult } from './results.js';
 
 const WORKER = fileURLToPath(new URL('./quota-worker.ts', import.meta.url));
+const API = fileURLToPath(new URL('./quota-api.ts', import.meta.url));
+
+/** The API process of an HTTP scenario: its URL, and `stop()` → its CPU seconds. */
+function startApi(task: { redisUrl: string; prefix: string; leases: boolean }): Promise<{ url: string; stop: () => Promise<number> }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', API, JSON.stringify(task)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    let done: ((cpu: number) => void) | null = null;
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      for (let i = out.indexOf('\n'); i >= 0; i = out.indexOf('\n')) {
+        const line = out.slice(0, i);
+        out = out.slice(i + 1);
+        if (line.startsWith('listening ')) {
+          resolve({ url: line.slice('listening '.length), stop: () => new Promise<number>((r) => { done = r; child.stdin.end(); }) });
+        } else if (line.startsWith('{')) done?.((JSON.parse(line) as { cpuSeconds: number }).cpuSeconds);
+      }
+    });
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`quota API exited with ${String(code)}`));
+    });
+  });
+}
 
 interface Scenario {
   readonly name: string;
@@ -69,6 +95,8 @@ interface ScenarioResult {
   readonly redisCpuUsPerOp: number;
   /** Generator CPU per operation, µs. */
   readonly clientCpuUsPerOp: number;
+  /** HTTP scenarios: the API process's CPU per operation, µs (its whole run, warm-up included). */
+  readonly apiCpuUsPerOp: number | null;
 }
 
 async function redisCpuSeconds(info: () => Promise<string>): Promise<number> {
@@ -144,6 +172,13 @@ export async function runQuotaBench(args: readonly string[]): Promise<void> {
     scenarios.push({ name: `${op}, leases, 1 caller (one core)`, op, mode: 'max', processes: 1, callersPerProcess: 1, rate: 0, ...leased });
     for (const p of [1, 2, 4]) scenarios.push({ name: `${op}, leases, 64 callers`, op, mode: 'max', processes: p, callersPerProcess: 64 / p, rate: 0, ...leased });
   }
+  // Through the HTTP API (one API process; the generators are its clients), leases off and on in the API's engine.
+  for (const leases of [false, true]) {
+    const tag = leases ? ', leases' : '';
+    scenarios.push({ name: `HTTP check${tag} at 2,000/s`, op: 'http-check', mode: 'fixed', processes: 1, callersPerProcess: 1, rate: 2000, autoPipelining: false, leases });
+    scenarios.push({ name: `HTTP check${tag}, 64 callers`, op: 'http-check', mode: 'max', processes: 2, callersPerProcess: 32, rate: 0, autoPipelining: false, leases });
+    scenarios.push({ name: `HTTP reserve+settle${tag} at 1,000/s`, op: 'http-reserve+settle', mode: 'fixed', processes: 1, callersPerProcess: 1, rate: 1000, autoPipelining: false, leases });
+  }
   // References: the machine's Redis round trip alone, and the engine without Redis.
   scenarios.push({ name: 'reference: Redis PING', op: 'ping', mode: 'max', processes: 1, callersPerProcess: 64, rate: 0, ...plain });
   scenarios.push({ name: 'reference: check, memory store', op: 'check-memory', mode: 'max', processes: 1, callersPerProcess: 64, rate: 0, ...plain });
@@ -153,9 +188,11 @@ export async function runQuotaBench(args: readonly string[]): Promise<void> {
   console.log(`\n  ${'scenario'.padEnd(44)} ${'procs×callers'.padStart(13)} ${'ops/s'.padStart(9)} ${'per process'.padStart(33)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'client CPU'.padStart(10)} ${'Redis CPU'.padStart(9)} ${'µs/script'.padStart(9)} ${'Redis µs/op'.padStart(11)} ${'leased'.padStart(7)}`);
   for (const s of scenarios) {
     await counters.client.config('RESETSTAT');
+    const api = s.op.startsWith('http') ? await startApi({ redisUrl: url, prefix, leases: s.leases }) : null;
     const cpu0 = await redisCpuSeconds(info);
-    const workers = await runWorkers(s, { redisUrl: url, prefix, seconds });
+    const workers = await runWorkers(s, { redisUrl: url, prefix, seconds, ...(api ? { apiUrl: api.url } : {}) });
     const cpu1 = await redisCpuSeconds(info);
+    const apiCpuSeconds = api ? await api.stop() : null;
     const stats = await info();
     const perCall = /cmdstat_evalsha:.*usec_per_call=([0-9.]+)/.exec(stats)?.[1];
     const histogram: Histogram = {};
@@ -178,6 +215,7 @@ export async function runQuotaBench(args: readonly string[]): Promise<void> {
       redisCpuCores: Math.round(((cpu1 - cpu0) / wall) * 100) / 100,
       redisUsecPerScript: perCall === undefined ? null : Number(perCall),
       redisCpuUsPerOp: Math.round(((cpu1 - cpu0) / Math.max(1, ops)) * 1e6 * 100) / 100,
+      apiCpuUsPerOp: apiCpuSeconds === null ? null : Math.round((apiCpuSeconds / Math.max(1, ops)) * 1e6 * 100) / 100,
       clientCpuUsPerOp: Math.round((workers.reduce((a, w) => a + w.cpuSeconds, 0) / Math.max(1, ops)) * 1e6 * 100) / 100,
     };
     results.push(r);
@@ -223,6 +261,7 @@ export async function runQuotaBench(args: readonly string[]): Promise<void> {
       check: { fixedRate1000: fixed('check')?.latencyMs, maxOpsPerSecond: best('check')?.opsPerSecond, maxScenario: best('check')?.scenario, maxProcesses: best('check')?.processes },
       reserveSettle: { fixedRate1000: fixed('reserve+settle')?.latencyMs, maxOpsPerSecond: best('reserve+settle')?.opsPerSecond, maxScenario: best('reserve+settle')?.scenario, maxProcesses: best('reserve+settle')?.processes },
       leases: { check: leaseFigures('check'), reserveSettle: leaseFigures('reserve+settle') },
+      http: Object.fromEntries(results.filter((r) => r.op.startsWith('http')).map((r) => [r.scenario, { opsPerSecond: r.opsPerSecond, latencyMs: r.latencyMs, apiCpuUsPerOp: r.apiCpuUsPerOp, redisCpuUsPerOp: r.redisCpuUsPerOp }])),
       scenarios: results,
     },
   });
