@@ -4,7 +4,8 @@
  * load-generator processes (bench/quota-worker.ts), never from the process
  * that owns the data (this one: it seeds the counters and collects results).
  *
- * Scenarios, each for N seconds (default 10; `--only <text>` runs the scenarios whose name has it):
+ * Scenarios, each for N seconds (default 10; `--only <text>` runs the scenarios whose name has it and
+ * merges them into the last results, which keep the others as measured then):
  *   - latency at a fixed 1,000 operations/s (one generator, one at a time);
  *   - maximum throughput with 64 concurrent callers, split over 1, 2 and 4
  *     generator processes (per-process and aggregate figures), and with
@@ -27,6 +28,7 @@
  * say what the limit was. Results: bench/results/quota.json.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { BudgetEngine, StaticBudgetSource } from '../src/budgets/index.js';
@@ -37,19 +39,24 @@ const WORKER = fileURLToPath(new URL('./quota-worker.ts', import.meta.url));
 const API = fileURLToPath(new URL('./quota-api.ts', import.meta.url));
 
 /** The API process of an HTTP scenario: its URL, and `stop()` → its CPU seconds. */
-function startApi(task: { redisUrl: string; prefix: string; leases: boolean }): Promise<{ url: string; stop: () => Promise<number> }> {
+interface ApiRun {
+  readonly cpuSeconds: number;
+  readonly leases: { readonly answered: number; readonly fallbacks: number; readonly renewals: number } | null;
+}
+
+function startApi(task: { redisUrl: string; prefix: string; leases: boolean }): Promise<{ url: string; stop: () => Promise<ApiRun> }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', API, JSON.stringify(task)], { stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
-    let done: ((cpu: number) => void) | null = null;
+    let done: ((run: ApiRun) => void) | null = null;
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       for (let i = out.indexOf('\n'); i >= 0; i = out.indexOf('\n')) {
         const line = out.slice(0, i);
         out = out.slice(i + 1);
         if (line.startsWith('listening ')) {
-          resolve({ url: line.slice('listening '.length), stop: () => new Promise<number>((r) => { done = r; child.stdin.end(); }) });
-        } else if (line.startsWith('{')) done?.((JSON.parse(line) as { cpuSeconds: number }).cpuSeconds);
+          resolve({ url: line.slice('listening '.length), stop: () => new Promise<ApiRun>((r) => { done = r; child.stdin.end(); }) });
+        } else if (line.startsWith('{')) done?.(JSON.parse(line) as ApiRun);
       }
     });
     child.on('exit', (code) => {
@@ -138,6 +145,15 @@ function runWorkers(s: Scenario, base: Omit<WorkerTask, 'op' | 'mode' | 'rate' |
   });
 }
 
+function readPrevious(): ScenarioResult[] {
+  try {
+    const file = fileURLToPath(new URL('./results/quota.json', import.meta.url));
+    return (JSON.parse(readFileSync(file, 'utf8')) as { figures?: { scenarios?: ScenarioResult[] } }).figures?.scenarios ?? [];
+  } catch {
+    return [];
+  }
+}
+
 export async function runQuotaBench(args: readonly string[]): Promise<void> {
   const arg = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
   const seconds = Number(arg('--seconds') ?? '') || 10;
@@ -192,20 +208,22 @@ export async function runQuotaBench(args: readonly string[]): Promise<void> {
     const cpu0 = await redisCpuSeconds(info);
     const workers = await runWorkers(s, { redisUrl: url, prefix, seconds, ...(api ? { apiUrl: api.url } : {}) });
     const cpu1 = await redisCpuSeconds(info);
-    const apiCpuSeconds = api ? await api.stop() : null;
+    const apiRun = api ? await api.stop() : null;
+    const apiCpuSeconds = apiRun ? apiRun.cpuSeconds : null;
     const stats = await info();
     const perCall = /cmdstat_evalsha:.*usec_per_call=([0-9.]+)/.exec(stats)?.[1];
     const histogram: Histogram = {};
     for (const w of workers) merge(histogram, w.histogram);
     const wall = Math.max(...workers.map((w) => w.seconds));
     const ops = workers.reduce((a, w) => a + w.ops, 0);
-    const answered = workers.reduce((a, w) => a + (w.leases?.answered ?? 0), 0);
-    const fallbacks = workers.reduce((a, w) => a + (w.leases?.fallbacks ?? 0), 0);
+    // HTTP scenarios: the API's engine holds the leases (its whole run, warm-up included).
+    const answered = apiRun ? (apiRun.leases?.answered ?? 0) : workers.reduce((a, w) => a + (w.leases?.answered ?? 0), 0);
+    const fallbacks = apiRun ? (apiRun.leases?.fallbacks ?? 0) : workers.reduce((a, w) => a + (w.leases?.fallbacks ?? 0), 0);
     const r: ScenarioResult = {
       scenario: s.name, op: s.op, mode: s.mode, processes: s.processes, callers: s.processes * s.callersPerProcess, autoPipelining: s.autoPipelining,
       leases: s.leases,
       leaseAnswerShare: s.leases ? Math.round((answered / Math.max(1, answered + fallbacks)) * 10_000) / 10_000 : null,
-      leaseCallsPerSecond: s.leases ? Math.round(workers.reduce((a, w) => a + (w.leases?.renewals ?? 0), 0) / wall) : null,
+      leaseCallsPerSecond: s.leases ? Math.round((apiRun ? (apiRun.leases?.renewals ?? 0) : workers.reduce((a, w) => a + (w.leases?.renewals ?? 0), 0)) / wall) : null,
       opsPerSecond: Math.round(ops / wall),
       perProcessOpsPerSecond: workers.map((w) => Math.round(w.ops / w.seconds)),
       latencyMs: quantiles(histogram),
@@ -227,6 +245,12 @@ export async function runQuotaBench(args: readonly string[]): Promise<void> {
   await counters.clear();
   await counters.close();
 
+  // `--only`: the scenarios run replace theirs in the last full results (the rest kept as measured then).
+  if (only) {
+    const previous = readPrevious();
+    const ran = new Set(results.map((r) => `${r.scenario}|${r.processes}`));
+    results.unshift(...previous.filter((r) => !ran.has(`${r.scenario}|${r.processes}`)));
+  }
   const best = (op: string, leases = false): ScenarioResult | undefined => results.filter((r) => r.op === op && r.mode === 'max' && r.leases === leases).sort((a, b) => b.opsPerSecond - a.opsPerSecond)[0];
   const fixed = (op: string, leases = false): ScenarioResult | undefined => results.find((r) => r.op === op && r.mode === 'fixed' && r.leases === leases);
   const oneCore = (op: string): ScenarioResult | undefined => results.find((r) => r.op === op && r.leases && r.mode === 'max' && r.callers === 1);
