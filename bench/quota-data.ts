@@ -82,13 +82,17 @@ export interface WorkerTask {
   readonly redisUrl: string;
   readonly prefix: string;
   /** ping and check-memory are references: the machine's round trip, and the engine without Redis. */
-  readonly op: 'check' | 'reserve+settle' | 'ping' | 'check-memory';
+  readonly op: 'check' | 'reserve+settle' | 'ping' | 'check-memory' | 'http-check' | 'http-reserve+settle';
+  /** The API process of the HTTP scenarios (bench/quota-api.ts). */
+  readonly apiUrl?: string;
   /** fixed: `rate` operations per second, one at a time; max: `callers` closed loops. */
   readonly mode: 'fixed' | 'max';
   readonly rate: number;
   readonly callers: number;
   readonly seconds: number;
   readonly autoPipelining: boolean;
+  /** Budget leases on (src/budgets/leases.ts): every subject's lease taken before the run. */
+  readonly leases: boolean;
   readonly seed: number;
 }
 
@@ -102,4 +106,6 @@ export interface WorkerResult {
   readonly histogram: Histogram;
   /** CPU time of the worker process, seconds (user + system). */
   readonly cpuSeconds: number;
+  /** With leases: answers from leases, one-round-trip answers, and lease calls during the run. */
+  readonly leases: { readonly answered: number; readonly fallbacks: number; readonly renewals: number } | null;
 }

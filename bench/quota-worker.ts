@@ -10,7 +10,7 @@ import { budgetState, connect, record, seedEvent, subjects, type Histogram, type
 const task = JSON.parse(process.argv[2] ?? '{}') as WorkerTask;
 const redis = await connect(task.redisUrl, task.prefix, task.autoPipelining);
 const counters = task.op === 'check-memory' ? new MemoryCounterStore({ prefix: task.prefix }) : redis;
-const engine = new BudgetEngine({ counters, budgets: new StaticBudgetSource(budgetState()) });
+const engine = new BudgetEngine({ counters, budgets: new StaticBudgetSource(budgetState()), ...(task.leases ? { leases: {} } : {}) });
 const pool = subjects();
 if (task.op === 'check-memory') {
   for (let i = 0; i < pool.length; i += 250) await engine.apply({ topic: 'bench.raw', partition: 0, events: pool.slice(i, i + 250).map((s, j) => seedEvent(s, i + j)) });
@@ -23,9 +23,31 @@ const next = (): number => {
   return (rng >>> 0) % pool.length;
 };
 
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 let refused = 0;
+const api = task.apiUrl ?? '';
+const post = async (path: string, body: unknown): Promise<Record<string, unknown>> => {
+  const res = await fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = (await res.json()) as Record<string, unknown>;
+  if (res.status !== 200 && res.status !== 429) throw new Error(`${path} answered ${res.status}`);
+  return json;
+};
 async function op(): Promise<void> {
   const subject = pool[next()] ?? {};
+  if (task.op === 'http-check') {
+    const r = await post('/v1/quota/check', { subject: { tenant: subject.tenant, user_id: subject.user, model: subject.model }, estimate: { cost: '0.001' } });
+    if (r.allowed !== true) refused++;
+    return;
+  }
+  if (task.op === 'http-reserve+settle') {
+    const r = await post('/v1/quota/reserve', { subject: { tenant: subject.tenant, user_id: subject.user, model: subject.model }, estimate: { cost: '0.001' } });
+    if (r.granted !== true || typeof r.reservation_id !== 'string') {
+      refused++;
+      return;
+    }
+    await post('/v1/quota/settle', { reservation_id: r.reservation_id });
+    return;
+  }
   if (task.op === 'ping') {
     await redis.client.ping();
     return;
@@ -44,7 +66,23 @@ async function op(): Promise<void> {
 }
 
 for (let i = 0; i < 300; i++) await op(); // warm-up: scripts loaded, plans cached, JIT
+if (task.leases && !task.op.startsWith('http')) {
+  // Every subject's lease live before the run (a subject's first answer takes the one-round-trip path).
+  for (const s of pool) await engine.check(s, { cost: '0.001' });
+  await engine.tickLeases();
+}
+if (task.op.startsWith('http')) {
+  // The API's leases: every subject touched once (the API takes their leases), then a moment for them to go live.
+  await Promise.all(Array.from({ length: 16 }, async (_, k) => {
+    for (let i = k; i < pool.length; i += 16) {
+      const s = pool[i] ?? {};
+      await post('/v1/quota/check', { subject: { tenant: s.tenant, user_id: s.user, model: s.model }, estimate: { cost: '0.001' } });
+    }
+  }));
+  await sleep(300);
+}
 refused = 0;
+const leases0 = engine.leaseStats();
 
 const histogram: Histogram = {};
 let ops = 0;
@@ -60,7 +98,6 @@ const timed = async (): Promise<void> => {
   }
 };
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 // Ready; the parent answers with the common start instant once every worker is ready.
 process.stdout.write('ready\n');
 const startAt = await new Promise<number>((resolve) => {
@@ -96,6 +133,9 @@ if (task.mode === 'fixed') {
 }
 const seconds = (performance.now() - started) / 1000;
 const cpu = process.cpuUsage(cpu0);
+const leases1 = engine.leaseStats();
+const leases = leases0 && leases1 ? { answered: leases1.answered - leases0.answered, fallbacks: leases1.fallbacks - leases0.fallbacks, renewals: leases1.renewals - leases0.renewals } : null;
+await engine.close();
 await redis.close();
-const result: WorkerResult = { pid: process.pid, ops, errors, refused, seconds, histogram, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+const result: WorkerResult = { pid: process.pid, ops, errors, refused, seconds, histogram, cpuSeconds: (cpu.user + cpu.system) / 1e6, leases };
 process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -22,13 +22,14 @@ import type { Slot } from '../counters/keys.js';
 import { isStaleBudgets, lostSlots } from '../counters/codes.js';
 import {
   DEFAULT_DEDUP,
-  type CounterStore, type CounterValue, type DedupWindow, type HeldAmounts, type ReservePart,
+  type CounterStore, type CounterValue, type DedupWindow, type HeldAmounts, type ReservePart, type ReserveResult,
 } from '../counters/types.js';
 import { SettledMarks, bySlot, candidates, crossingOf } from './alerts.js';
 import type { BudgetSet, CompiledBudget } from './catalog.js';
 import { BucketCache, planApply, planRead, reserveParts, type PlanContext, type ReadPlan } from './plan.js';
 import { reconcile, type ReconcileOptions, type ReconcileResult, type ReconcileSource } from './reconcile.js';
 import type { EngineRecovery } from './recovery.js';
+import { LeaseHolder, type LeaseOptions, type LeaseStats, type LeaseSubject } from './leases.js';
 import { newReservationId, parseReservationId } from './reservations.js';
 import type { BudgetSource } from './source.js';
 import { buildStatus, verdict } from './status.js';
@@ -64,9 +65,26 @@ export interface BudgetEngineOptions {
   readonly logger?: Logger;
   /** Loss detection and rebuild of the counters (recovery.ts); absent: no epoch checks. */
   readonly recovery?: EngineRecovery;
+  /**
+   * Budget leases (leases.ts): answer checks and reservations of subjects far
+   * from their limits in memory, from slices of headroom held in the counter
+   * store. Absent: every check and reservation is one counter-store call.
+   * Reservations granted from a lease must be settled by this engine.
+   */
+  readonly leases?: LeaseOptions;
 }
 
 export const DEFAULT_GRACE_MS = 2 * 86_400_000;
+
+/** A subject's applicable budgets and read plan at one budget-set version, valid while its current buckets are. */
+interface PlanEntry {
+  readonly budgets: CompiledBudget[];
+  readonly plan: ReadPlan;
+  readonly from: number;
+  readonly until: number;
+  /** The same, as a lease subject (leases.ts); one object per plan, so a lease knows which plan it holds for. */
+  readonly lease: LeaseSubject;
+}
 const STALE_RETRIES = 3;
 const NO_ESTIMATE: HeldAmounts = { cost: 0n, tokens: 0n, requests: 0n };
 
@@ -81,11 +99,12 @@ export class BudgetEngine {
   private readonly cache = new BucketCache();
   private readonly settledMarks = new SettledMarks();
   /** Read plans by budget-set version and subject, valid while their current buckets are. */
-  private readonly plans = new Map<string, { budgets: CompiledBudget[]; plan: ReadPlan; from: number; until: number }>();
+  private readonly plans = new Map<string, PlanEntry>();
   private readonly log: Logger;
   /** Legacy subject names already warned about (once per name and process). */
   private readonly warnedLegacy = new Set<string>();
   private readonly recovery: EngineRecovery | undefined;
+  private readonly leases: LeaseHolder | null;
 
   constructor(private readonly options: BudgetEngineOptions) {
     this.counters = options.counters;
@@ -97,6 +116,27 @@ export class BudgetEngine {
     this.awaitTtlMs = options.awaitTtlMs ?? 600_000;
     this.log = options.logger ?? silentLogger();
     this.recovery = options.recovery;
+    this.leases = options.leases ? new LeaseHolder(this.counters, this.clock, options.leases, this.log) : null;
+  }
+
+  /** Returns every lease (shutdown); a no-op without leases. */
+  async close(): Promise<void> {
+    await this.leases?.close();
+  }
+
+  /** What the leases did so far (null without leases). */
+  leaseStats(): LeaseStats | null {
+    return this.leases?.stats() ?? null;
+  }
+
+  /** Renews every lease now (what the background timer does every `renewMs`; tests and benchmarks). */
+  async tickLeases(): Promise<void> {
+    await this.leases?.tick();
+  }
+
+  /** For crash tests: forget every lease without returning it (the counter store expires them). */
+  abandonLeases(): void {
+    this.leases?.abandon();
   }
 
   now(): number {
@@ -221,7 +261,7 @@ export class BudgetEngine {
   }
 
   /** The applicable budgets of a subject and what they read, cached while the windows stay the same. */
-  private planFor(set: BudgetSet, values: DimValues, now: number): { budgets: CompiledBudget[]; plan: ReadPlan } {
+  private planFor(set: BudgetSet, values: DimValues, now: number): PlanEntry {
     const key = `${set.version}\u0000${SCOPE_DIMENSIONS.map((d) => values[d] ?? '').join('\u0000')}`;
     const hit = this.plans.get(key);
     if (hit && hit.from <= now && now < hit.until) return hit;
@@ -237,7 +277,8 @@ export class BudgetEngine {
       }
     }
     if (this.plans.size >= 10_000) this.plans.clear();
-    const entry = { budgets, plan, from, until };
+    const lease: LeaseSubject = { key, tenant: values.tenant ?? DEFAULT_TENANT, budgets, plan, until };
+    const entry = { budgets, plan, from, until, lease };
     this.plans.set(key, entry);
     return entry;
   }
@@ -284,11 +325,11 @@ export class BudgetEngine {
     }
   }
 
-  private statusesOf(plan: ReadPlan, values: DimValues, read: readonly CounterValue[], now: number, estimate: HeldAmounts | null): CheckedStatus[] {
+  private statusesOf(plan: ReadPlan, values: DimValues, read: readonly CounterValue[], now: number, estimate: HeldAmounts | null, asOf?: string): CheckedStatus[] {
     return plan.entries.map((e, i) => {
       const at = plan.offsets[i] ?? 0;
       const late = e.late ? { bucket: e.late.bucket, value: read[at + e.keys.length] } : null;
-      return buildStatus({ budget: e.budget, values, window: e.window, buckets: read.slice(at, at + e.keys.length), now, estimate, late });
+      return buildStatus({ budget: e.budget, values, window: e.window, buckets: read.slice(at, at + e.keys.length), now, estimate, late, ...(asOf === undefined ? {} : { asOf }) });
     });
   }
 
@@ -302,10 +343,24 @@ export class BudgetEngine {
     const values = this.values(subject);
     const resolved = estimate === undefined ? null : await resolveEstimate(estimate, subject, this.options.estimateCost);
     const now = this.clock();
-    const { budgets, plan } = this.planFor(set, values, now);
+    const { budgets, plan, lease } = this.planFor(set, values, now);
     if (budgets.length === 0) return { allowed: true, budgets: [], exceeded: [], retry_after_seconds: null };
-    const read = await this.guarded((epoch) => this.readPlan(plan, now, epoch));
-    const statuses = withUnpricedBlocks(this.statusesOf(plan, values, read, now, resolved), budgets, unpricedModel(this.given(subject), this.options.resolveModel));
+    const unpriced = unpricedModel(this.given(subject), this.options.resolveModel);
+    const view = this.leases && (unpriced === null || !budgets.some(blocksUnpriced)) ? this.leases.check(lease, resolved, now) : null;
+    if (view) {
+      // Answers from one lease view are the same for the same estimate (nothing blocks, nothing depends on the time): built once.
+      const key = unpriced !== null ? null : resolved === null ? '-' : `${resolved.cost}:${resolved.tokens}:${resolved.requests}`;
+      const known = key === null ? undefined : (view.memo.get(key) as CheckResult | undefined);
+      if (known) return known;
+      const statuses = withUnpricedBlocks(this.statusesOf(plan, values, view.read, now, resolved, view.asOf), budgets, unpriced);
+      const answer: CheckResult = { ...verdict(statuses), budgets: statuses };
+      if (key !== null) view.memo.set(key, answer);
+      return answer;
+    }
+    const renewals = this.leases ? await this.leases.quiet(lease) : 0;
+    const counted = await this.guarded((epoch) => this.readPlan(plan, now, epoch));
+    const read = this.leases ? this.leases.own(lease, counted, renewals) : counted;
+    const statuses = withUnpricedBlocks(this.statusesOf(plan, values, read, now, resolved), budgets, unpriced);
     return { ...verdict(statuses), budgets: statuses };
   }
 
@@ -322,7 +377,7 @@ export class BudgetEngine {
     const ttl = options.ttlMs ?? this.reservationTtlMs;
     if (!Number.isFinite(ttl) || ttl <= 0) throw validationError([{ path: 'ttl', reason: 'must be a positive number of milliseconds' }]);
     const now = this.clock();
-    const { budgets, plan } = this.planFor(set, values, now);
+    const { budgets, plan, lease } = this.planFor(set, values, now);
     const tenant = values.tenant ?? DEFAULT_TENANT;
     if (budgets.length === 0) {
       const ref = newReservationId(tenant, []);
@@ -334,11 +389,19 @@ export class BudgetEngine {
       const v = verdict(statuses);
       return { granted: false, reservation_id: null, allowed: false, statuses, exceeded: v.exceeded, retry_after_seconds: v.retry_after_seconds, expires_at: null };
     }
+    const leased = this.leases?.reserve(lease, hold, ttl, now) ?? null;
+    if (leased) {
+      const statuses = this.statusesOf(plan, values, leased.read, now, NO_ESTIMATE, leased.asOf);
+      return { granted: true, reservation_id: leased.id, allowed: true, statuses, exceeded: verdict(statuses).exceeded, retry_after_seconds: null, expires_at: new Date(leased.expireAt).toISOString() };
+    }
     const parts = reserveParts(plan, hold);
     const ref = newReservationId(tenant, parts.map((p) => p.slot));
     const ordered = ref.slots.map((slot) => parts.find((p) => p.slot === slot)).filter((p): p is ReservePart => p !== undefined);
     const expireAt = now + ttl;
-    const result = await this.guarded((epoch) => this.counters.reserve({ now, id: ref.id, expireAt, hold, parts: ordered, fields: plan.fields, ...(epoch ? { epoch } : {}) }));
+    const attempt = (): Promise<ReserveResult> => this.guarded((epoch) => this.counters.reserve({ now, id: ref.id, expireAt, hold, parts: ordered, fields: plan.fields, ...(epoch ? { epoch } : {}) }));
+    let result = await attempt();
+    // Refused while this process's own lease holds free room for the subject: give it back and ask once more.
+    if (!result.granted && this.leases && (await this.leases.giveBack(lease))) result = await attempt();
     const byKey = new Map<string, CounterValue>();
     ordered.flatMap((p) => p.read).forEach((k, i) => {
       const v = result.values[i];
@@ -376,6 +439,21 @@ export class BudgetEngine {
     }
     if (ref.slots.length === 0) return { status: 'released' };
     const now = this.clock();
+    const local = this.leases?.grantOf(reservationId) ?? null;
+    if (this.leases && (local === null || !actual?.event_id)) {
+      // A grant of this process's leases: its estimate returns to the lease.
+      const done = this.leases.release(reservationId, now);
+      if (done === 'expired' && options.expiredAsNotFound) {
+        throw new TallyError('RESERVATION_NOT_FOUND', `reservation ${reservationId} expired before it was settled`, { details: { reservation_id: reservationId, state: 'expired' } });
+      }
+      if (done !== null) return { status: done === 'released' ? 'released' : 'already' };
+    }
+    if (local && this.leases) {
+      // Settled with the event that carries its usage: the hold moves into the store (no check: the lease held it),
+      // where the processor releases it when it counts that event; then the lease lets it go.
+      const parts = local.parts.map((p) => ({ ...p, read: [] }));
+      await this.counters.reserve({ now, id: reservationId, expireAt: local.expireAt, hold: local.amounts, parts, fields: [] });
+    }
     const outcomes = await Promise.all(
       ref.slots.map((slot) =>
         this.counters.settle({
@@ -390,6 +468,7 @@ export class BudgetEngine {
         }),
       ),
     );
+    if (local) this.leases?.handOver(reservationId);
     if (outcomes.includes('expired')) {
       throw new TallyError('RESERVATION_NOT_FOUND', `reservation ${reservationId} expired before it was settled`, { details: { reservation_id: reservationId, state: 'expired' } });
     }

@@ -67,6 +67,8 @@ export interface StatusInput {
   readonly estimate: HeldAmounts | null;
   /** The previous period's late ledger (late.ts), when read. */
   readonly late?: { readonly bucket: Bucket; readonly value: CounterValue | undefined } | null;
+  /** Answered from a budget lease: when its counters were read (RFC 3339). */
+  readonly asOf?: string;
 }
 
 export function buildStatus(input: StatusInput): CheckedStatus {
@@ -111,6 +113,7 @@ export function buildStatus(input: StatusInput): CheckedStatus {
     resets_at: isoOf(window).resetsAt,
     ...modelFamilyOf(b),
     ...lateOf(b, input.late),
+    ...(input.asOf === undefined ? {} : { used_as_of: input.asOf }),
     would_exceed: wouldExceed,
     blocking,
     retry_after_seconds: retryAfter,

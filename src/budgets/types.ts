@@ -83,6 +83,13 @@ export interface BudgetStatus {
    * of that period brings them in. Absent when there are none.
    */
   readonly late?: LateData;
+  /**
+   * Present when a budget lease answered (the counters were not read for
+   * this answer): the instant `used` and `reserved` were read. Usage counted
+   * since is not in them — at most the lease renewal interval
+   * (`budgets.leases.renewMs`) plus the processor's lag.
+   */
+  readonly used_as_of?: string;
 }
 
 /** Usage a closed period received too late for its counters. */

@@ -6,7 +6,7 @@ import type { CounterKeys, Slot } from './keys.js';
 import { ALL_FIELDS, USED_FIELDS, checkFieldCode, splitCost, usageArgs } from './fields.js';
 import {
   dedupExpireAt, dedupIndexes,
-  type ApplyRequest, type HeldAmounts, type MarksRequest, type ReadGroup, type ReservePart, type ReserveRequest,
+  type ApplyRequest, type HeldAmounts, type LeaseRequest, type MarksRequest, type ReadGroup, type ReservePart, type ReserveRequest,
   type SettleRequest, type SnapshotRequest, type SwapRequest, type UsageAmounts,
 } from './types.js';
 import { TOKEN_CLASSES } from '../core/classes.js';
@@ -82,6 +82,12 @@ export function reserveCall(keys: CounterKeys, req: ReserveRequest, purgeLimit: 
   args.push(String(parts.length));
   for (const p of parts) args.push(...partArgs(keys, p, req.epoch));
   return { keys: slotKeys(keys, parts[0]?.slot ?? null), args };
+}
+
+/** lease-3.lua: the layout of reserve-3.lua, then the floor. */
+export function leaseCall(keys: CounterKeys, req: LeaseRequest, purgeLimit: number, parts: readonly ReservePart[] = req.parts): ScriptCall {
+  const call = reserveCall(keys, req, purgeLimit, parts);
+  return { keys: call.keys, args: [...call.args, ...holdArgs(req.floor)] };
 }
 
 export function settleCall(keys: CounterKeys, req: SettleRequest): ScriptCall {

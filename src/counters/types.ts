@@ -180,6 +180,26 @@ export interface SettleRequest {
  */
 export type SettleOutcome = 'released' | 'awaiting' | 'already' | 'expired';
 
+// ─── leases (src/budgets/leases.ts) ─────────────────────────────────────
+
+/**
+ * Takes, renews or resizes a lease: the reservation `id` (new or live) is
+ * replaced, atomically per slot, by a hold of `hold` when every check has
+ * room (a lease's check amounts are a few times its size), or else by a hold
+ * of `floor` (no check: what was granted from the lease already). Its
+ * previous hold is the lease's own room, released before the checks.
+ */
+export interface LeaseRequest extends ReserveRequest {
+  readonly floor: HeldAmounts;
+}
+
+export interface LeaseResult {
+  /** Per part (in order): whether it holds `hold` (else `floor`). On Redis Cluster parts are independent; elsewhere all or none. */
+  readonly granted: readonly boolean[];
+  /** `read` values of every part, read after holding, in order, concatenated. */
+  readonly values: readonly CounterValue[];
+}
+
 // ─── alert marks ──────────────────────────────────────────────────────────
 
 export interface MarkEntry {
@@ -267,6 +287,8 @@ export interface CounterStore {
    * reserved one after the other and a refusal releases what was held.
    */
   reserve(req: ReserveRequest): Promise<ReserveResult>;
+  /** Takes, renews or resizes a budget lease (see `LeaseRequest`). Never releases a part without holding at least `floor` in its place. */
+  lease(req: LeaseRequest): Promise<LeaseResult>;
   /** Releases (or arms the await of) one slot's part of a reservation. Idempotent. Throws RESERVATION_NOT_FOUND. */
   settle(req: SettleRequest): Promise<SettleOutcome>;
   /** One boolean per entry: whether this call changed the mark (claimed, confirmed, sealed). */

@@ -1,9 +1,16 @@
 /**
- * tally's TypeScript SDK: `import { createUsageRecorder, httpTransport, wrapOpenAI } from 'tally/sdk'`.
+ * tally's TypeScript SDK: `import { createUsageRecorder, createQuotaClient, httpTransport, wrapOpenAI } from 'tally/sdk'`.
  * See docs/producing.md.
  */
 export { createUsageRecorder, type UsageRecorder, type UsageRecorderOptions } from './recorder.js';
 export { httpTransport, type HttpTransportOptions } from './transports/http.js';
+export {
+  createQuotaClient, type QuotaClient, type QuotaClientOptions, type InProcessQuotaOptions, type HttpQuotaOptions,
+  type QuotaVerdict, type QuotaReservation, type QuotaSettlement,
+} from './quota.js';
+export type { LeaseOptions } from '../budgets/leases.js';
+export type { ActualUsage, CheckedStatus, Subject, UsageEstimate } from '../budgets/types.js';
+export type { BudgetInput } from '../budgets/model.js';
 export { kafkaTransport } from './transports/kafka.js';
 export { wrapOpenAI, type OpenAILike } from './wrappers/openai.js';
 export { wrapAnthropic, type AnthropicLike } from './wrappers/anthropic.js';

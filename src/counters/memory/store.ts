@@ -11,7 +11,7 @@ import { CounterKeys, type Slot } from '../keys.js';
 import {
   dedupExpireAt, dedupIndexes,
   type ApplyRequest, type ApplyResult, type CounterStore, type CounterValue, type FenceSnapshot, type HeldAmounts,
-  type MarksRequest, type ReadRequest, type RegionClaim, type ReserveRequest, type ReserveResult, type SettleOutcome, type SettleRequest,
+  type LeaseRequest, type LeaseResult, type MarksRequest, type ReadRequest, type RegionClaim, type ReserveRequest, type ReserveResult, type SettleOutcome, type SettleRequest,
   type SnapshotRequest, type SwapOutcome, type SwapRequest, type UsageAmounts,
 } from '../types.js';
 import { TOKEN_CLASSES, type TokenClass } from '../../core/classes.js';
@@ -295,6 +295,40 @@ export class MemoryCounterStore implements CounterStore {
       s.index.set(req.id, req.expireAt);
     });
     return { granted: true, refused: null, values: readAll() };
+  }
+
+  async lease(req: LeaseRequest): Promise<LeaseResult> {
+    const lost = req.epoch === true ? req.parts.filter((p) => !this.live(p.slot)) : [];
+    if (lost.length > 0) throw countersLost(lost.map((p) => p.slot));
+    const states = req.parts.map((p) => this.slot(p.slot));
+    for (const s of states) this.purge(s, req.now);
+    // The previous hold is the lease's own room: release it before checking.
+    for (const s of states) {
+      const old = s.reservations.get(req.id);
+      if (old && isLive(old)) this.moveHolds(old, -1n);
+    }
+    let refused = false;
+    for (const part of req.parts) {
+      for (const check of part.checks) {
+        let total = check.amount;
+        for (const k of check.keys) {
+          const v = this.value(k);
+          total += usedOf(v, check.field) + heldOf(v, check.field);
+        }
+        if (total > check.limit) refused = true;
+      }
+    }
+    const amounts = refused ? req.floor : req.hold;
+    req.parts.forEach((part, i) => {
+      const s = states[i];
+      if (!s) return;
+      const r: Reservation = { state: 'held', keys: part.holds.map((h) => h.key), amounts, awaiting: null };
+      this.moveHolds(r, 1n);
+      for (const h of part.holds) this.expiry.set(h.key, h.expireAt);
+      s.reservations.set(req.id, r);
+      s.index.set(req.id, req.expireAt);
+    });
+    return { granted: req.parts.map(() => !refused), values: req.parts.flatMap((p) => p.read.map((k) => this.value(k))) };
   }
 
   async settle(req: SettleRequest): Promise<SettleOutcome> {

@@ -9,13 +9,13 @@ import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
 import { TallyError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { STATUS, countersLost, statusError, unavailable } from '../codes.js';
-import { applyCall, epochCall, marksCall, readCall, reserveCall, settleCall, snapshotCall, swapCall, type ScriptCall } from '../args.js';
+import { applyCall, epochCall, leaseCall, marksCall, readCall, reserveCall, settleCall, snapshotCall, swapCall, type ScriptCall } from '../args.js';
 import { ALL_REGIONS, HASH_SLOTS } from '../epoch.js';
 import { ALL_FIELDS, decodeFields } from '../fields.js';
 import { CounterKeys } from '../keys.js';
 import { commandName, loadScripts, packageVersion, type ScriptName } from './scripts.js';
 import type {
-  ApplyRequest, ApplyResult, CounterStore, CounterValue, FenceSnapshot, MarksRequest, ReadRequest, RegionClaim, ReserveRequest,
+  ApplyRequest, ApplyResult, CounterStore, CounterValue, FenceSnapshot, LeaseRequest, LeaseResult, MarksRequest, ReadRequest, RegionClaim, ReserveRequest,
   ReserveResult, SettleOutcome, SettleRequest, SnapshotRequest, SwapOutcome, SwapRequest,
 } from '../types.js';
 
@@ -174,6 +174,20 @@ export class RedisCounterStore implements CounterStore {
       values.push(...rows(reply, 3, req.fields));
     }
     return { granted: true, refused: null, values };
+  }
+
+  async lease(req: LeaseRequest): Promise<LeaseResult> {
+    if (!this.isCluster || req.parts.length <= 1) {
+      const reply = await this.run('lease', leaseCall(this.keys, req, this.purgeLimit));
+      if (code(reply) === STATUS.LOST) throw countersLost(lostOf(reply, req.parts));
+      return { granted: req.parts.map(() => code(reply) === STATUS.OK), values: rows(reply, 3, req.fields) };
+    }
+    // Cluster with parts in several slots: one call per slot, sent together. Each part holds its size or
+    // its floor on its own; nothing is rolled back (a part never holds less than the floor).
+    const replies = await Promise.all(req.parts.map((part) => this.run('lease', leaseCall(this.keys, req, this.purgeLimit, [part]))));
+    const lost = req.parts.filter((_, i) => code(replies[i] ?? []) === STATUS.LOST);
+    if (lost.length > 0) throw countersLost(lost.map((p) => p.slot));
+    return { granted: replies.map((r) => code(r) === STATUS.OK), values: replies.flatMap((r) => rows(r, 3, req.fields)) };
   }
 
   private async releasePart(slot: string | null, req: ReserveRequest): Promise<void> {

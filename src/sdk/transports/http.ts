@@ -58,9 +58,10 @@ function rejectedItems(body: unknown): RejectedItem[] {
   });
 }
 
-function errorFor(status: number, body: unknown, url: string): TallyError {
+/** A TallyError from an error answer of tally's API (its `{error: {code, message, details}}`, else by status). */
+export function errorFor(status: number, body: unknown, url: string, method = 'POST'): TallyError {
   const payload = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)?.error;
-  const message = `POST ${url} answered ${status}${typeof payload?.message === 'string' ? `: ${payload.message}` : ''}`;
+  const message = `${method} ${url} answered ${status}${typeof payload?.message === 'string' ? `: ${payload.message}` : ''}`;
   const details: Record<string, unknown> = { status, ...(typeof payload?.details === 'object' && payload.details !== null ? (payload.details as Record<string, unknown>) : {}) };
   const retriable = ALWAYS_RETRIABLE.has(status) || status >= 500 ? true : undefined;
   if (isErrorCode(payload?.code)) return new TallyError(payload.code, message, { details, ...(retriable ? { retriable } : {}) });

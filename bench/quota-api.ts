@@ -1,0 +1,30 @@
+/**
+ * The API process of the quota benchmark's HTTP scenarios: tally's Fastify
+ * app with the quota routes only, over the parent's Redis counters, with or
+ * without budget leases (argv[2], JSON `{redisUrl, prefix, leases}`). Prints
+ * `listening <url>`, then one JSON line with its CPU seconds when stdin closes.
+ */
+import { createApp } from '../src/api/app.js';
+import { ApiKeyring } from '../src/api/auth.js';
+import { BudgetEngine, StaticBudgetSource } from '../src/budgets/index.js';
+import { HealthState } from '../src/core/health.js';
+import { silentLogger } from '../src/core/logger.js';
+import { createMetrics } from '../src/core/metrics.js';
+import { budgetState, connect } from './quota-data.js';
+
+const task = JSON.parse(process.argv[2] ?? '{}') as { redisUrl: string; prefix: string; leases: boolean };
+const counters = await connect(task.redisUrl, task.prefix, false);
+const engine = new BudgetEngine({ counters, budgets: new StaticBudgetSource(budgetState()), ...(task.leases ? { leases: {} } : {}) });
+const app = await createApp({
+  logger: silentLogger(), metrics: createMetrics({ defaultMetrics: false }), health: new HealthState(),
+  keyring: new ApiKeyring([]), openAccess: true, bodyLimitBytes: 1024 * 1024, services: { quota: engine },
+});
+const url = await app.listen({ host: '127.0.0.1', port: 0 });
+const cpu0 = process.cpuUsage();
+process.stdout.write(`listening ${url}\n`);
+process.stdin.resume();
+process.stdin.on('end', () => {
+  const cpu = process.cpuUsage(cpu0);
+  process.stdout.write(`${JSON.stringify({ cpuSeconds: (cpu.user + cpu.system) / 1e6, leases: engine.leaseStats() })}\n`);
+  void app.close().then(() => engine.close()).then(() => counters.close()).then(() => process.exit(0));
+});
