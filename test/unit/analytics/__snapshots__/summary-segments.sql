@@ -133,7 +133,7 @@ FROM
         duration_ms_count,
         ttft_ms_sum,
         ttft_ms_count
-    FROM usage_rollup_15m
+    FROM usage_rollup_model_15m
     WHERE bucket >= {s1_from:DateTime('UTC')}
       AND bucket < {s1_to:DateTime('UTC')}
     UNION ALL
@@ -180,7 +180,7 @@ FROM
         duration_ms_count,
         ttft_ms_sum,
         ttft_ms_count
-    FROM usage_rollup_hourly
+    FROM usage_rollup_model_hourly
     WHERE bucket >= {s2_from:DateTime('UTC')}
       AND bucket < {s2_to:DateTime('UTC')}
     UNION ALL
@@ -227,7 +227,7 @@ FROM
         duration_ms_count,
         ttft_ms_sum,
         ttft_ms_count
-    FROM usage_rollup_daily
+    FROM usage_rollup_model_daily
     WHERE bucket >= {s3_from:Date}
       AND bucket < {s3_to:Date}
     UNION ALL
@@ -274,7 +274,7 @@ FROM
         duration_ms_count,
         ttft_ms_sum,
         ttft_ms_count
-    FROM usage_rollup_hourly
+    FROM usage_rollup_model_hourly
     WHERE bucket >= {s4_from:DateTime('UTC')}
       AND bucket < {s4_to:DateTime('UTC')}
     UNION ALL
@@ -321,7 +321,7 @@ FROM
         duration_ms_count,
         ttft_ms_sum,
         ttft_ms_count
-    FROM usage_rollup_15m
+    FROM usage_rollup_model_15m
     WHERE bucket >= {s5_from:DateTime('UTC')}
       AND bucket < {s5_to:DateTime('UTC')}
     UNION ALL
