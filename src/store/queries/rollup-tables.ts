@@ -63,8 +63,18 @@ export const ROLLUPS: readonly RollupTable[] = [
   table('user', 'daily'),
 ];
 
-/** The shapes in the order the planner tries them: fewest rows first (measured at 10 million events, docs/analytics.md). */
-export const NARROWEST_FIRST: readonly RollupShape[] = ['agent', 'model', 'user', 'full'];
+/**
+ * Per grain, the shapes in the order the planner tries them: fewest rows
+ * first, as measured at 10 million events (bench/queries.ts, docs/analytics.md):
+ * daily 16,800 (agent) < 24,643 (model) < 269,500 (user) < 712,582 (full);
+ * hourly 334,886 (model) < 403,200 (agent) < 6,009,160 (full);
+ * 15 minutes 974,795 (model) < 8,630,840 (full).
+ */
+export const NARROWEST_FIRST: Readonly<Record<RollupGrain, readonly RollupShape[]>> = {
+  daily: ['agent', 'model', 'user', 'full'],
+  hourly: ['model', 'agent', 'full'],
+  '15m': ['model', 'full'],
+};
 
 /** The key of a rollup table: tenant, bucket, then its dimensions. */
 export function rollupKey(t: RollupTable): string[] {
@@ -78,7 +88,7 @@ export function rollupKey(t: RollupTable): string[] {
  * rollups hold at all.
  */
 export function narrowestRollup(grain: RollupGrain, columns: readonly string[]): RollupTable {
-  for (const shape of NARROWEST_FIRST) {
+  for (const shape of NARROWEST_FIRST[grain]) {
     const t = ROLLUPS.find((r) => r.shape === shape && r.grain === grain);
     if (t !== undefined && columns.every((c) => c === 'tenant' || t.dimensions.includes(c))) return t;
   }

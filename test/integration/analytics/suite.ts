@@ -158,8 +158,11 @@ export function analyticsSuite(open: OpenStore): void {
     expect(tables(r)).toEqual(['usage_events', 'usage_rollup_model_15m', 'usage_rollup_model_daily', 'usage_rollup_model_hourly']);
     expect(r.source.segments.map((s) => s.table)).toEqual(['usage_events', 'usage_rollup_model_15m', 'usage_rollup_model_hourly', 'usage_rollup_model_daily', 'usage_rollup_model_hourly', 'usage_rollup_model_15m', 'usage_events']);
     expectMeasures(r.totals, select(current, ragged), 'ragged');
+    // The default range, 30 days up to now, ends on the quarter hour: read from rollups alone (issue 13).
     const defaults = await svc.summary({}, 'acme');
-    expectMeasures(defaults.totals, select(current, { from: now - 30 * DAY, to: now, tenant: 'acme' }), 'default range');
+    const end = Math.ceil(now / 900_000) * 900_000;
+    expectMeasures(defaults.totals, select(current, { from: end - 30 * DAY, to: end, tenant: 'acme' }), 'default range');
+    expect(tables(defaults).every((t) => t.startsWith('usage_rollup_model_')), tables(defaults).join()).toBe(true);
   });
 
   it('filters combine: AND across fields, OR within one; model matches model_key or the reported model', async () => {

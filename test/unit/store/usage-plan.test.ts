@@ -43,8 +43,8 @@ describe('source plans', () => {
     const tablesOf = (p: ReturnType<typeof planSources>): string[] => p.segments.map((s) => s.table);
     // Per model (the summary): the by-model rollups, hourly edge then days.
     expect(tablesOf(planSources({ ...base, columns: ['model_key', 'model'] }))).toEqual(['usage_rollup_model_hourly', 'usage_rollup_model_daily']);
-    // By tenant, nothing else: the by-agent rollups are the smallest of all.
-    expect(tablesOf(planSources({ ...base, columns: ['tenant'] }))).toEqual(['usage_rollup_agent_hourly', 'usage_rollup_agent_daily']);
+    // By tenant, nothing else: the smallest table of each grain (by model hourly, by agent daily).
+    expect(tablesOf(planSources({ ...base, columns: ['tenant'] }))).toEqual(['usage_rollup_model_hourly', 'usage_rollup_agent_daily']);
     expect(tablesOf(planSources({ ...base, columns: ['agent'], filters: { feature: ['chat'] } }))).toEqual(['usage_rollup_agent_hourly', 'usage_rollup_agent_daily']);
     // By user: a daily by-user rollup; its edges from the full hourly one (no narrow hourly by-user table).
     expect(tablesOf(planSources({ ...base, columns: ['user_id'] }))).toEqual(['usage_rollup_hourly', 'usage_rollup_user_daily']);
