@@ -25,6 +25,7 @@ import { columnOf } from '../../core/dimensions.js';
 import { rollupGrainFor, type RollupGrain, type TimeBucket } from '../queries/grain.js';
 import { narrowestRollup } from '../queries/rollup-tables.js';
 import type { SqlQuery } from '../executor.js';
+import { LIST_FILTERS } from './conditions.js';
 import type { UsageFilters, UsageSource } from './specs.js';
 
 export type SegmentSource = 'raw' | RollupGrain;
@@ -84,12 +85,9 @@ export function segmentsOf(from: number, to: number, maxGrain: RollupGrain | nul
   return out;
 }
 
-/** Filters that name one dimension column each (`model` matches two; session_id and tags only raw events carry). */
-const FILTER_COLUMNS = ['user_id', 'group', 'agent', 'feature', 'provider', 'api_key_id', 'status'] as const;
-
-/** The dimension columns the filters read. */
+/** The dimension columns the filters read (those of `filterConditions`; session_id and tags send the range to raw events). */
 export function filterColumns(filters: UsageFilters): string[] {
-  const out: string[] = FILTER_COLUMNS.filter((f) => filters[f] !== undefined).map((f) => columnOf(f));
+  const out: string[] = LIST_FILTERS.filter((f) => filters[f] !== undefined).map((f) => columnOf(f));
   if (filters.model !== undefined) out.push('model_key', 'model');
   if (filters.priced !== undefined) out.push('priced');
   return out;
