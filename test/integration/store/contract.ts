@@ -357,9 +357,10 @@ FROM numbers({n:UInt64})`,
     const other = await openExtra('tally_contract_ttl');
     await migrate(other);
     const changed = await migrate(other, { retentionMonths: 6 });
-    expect(changed.retentionUpdated).toEqual(['usage_events', 'usage_rollup_15m', 'usage_rollup_hourly']);
+    // The narrow 15-minute and hourly rollups (issue 13) follow the raw retention too.
+    expect(changed.retentionUpdated).toEqual(['usage_events', 'usage_rollup_15m', 'usage_rollup_hourly', 'usage_rollup_model_15m', 'usage_rollup_model_hourly', 'usage_rollup_agent_hourly']);
     const ttl = await other.sql.query<{ name: string; engine_full: string }>({
-      sql: "SELECT name, engine_full FROM system.tables WHERE database = {db:String} AND name IN ('usage_events', 'usage_rollup_hourly') ORDER BY name",
+      sql: "SELECT name, engine_full FROM system.tables WHERE database = {db:String} AND name IN ('usage_events', 'usage_rollup_hourly', 'usage_rollup_model_15m', 'usage_rollup_agent_hourly') ORDER BY name",
       params: { db: other.database },
     });
     for (const t of ttl) expect(t.engine_full).toContain('toIntervalMonth(6)');
