@@ -224,13 +224,13 @@ export function analyticsSuite(open: OpenStore): void {
 
   it('breakdown by time bucket honours the zone, reading the coarsest exact rollup', async () => {
     const cases = [
-      // A bucket alone needs no dimension: the narrowest rollup of the grain (by agent, or by model at 15 minutes).
+      // A bucket alone needs no dimension: the narrowest rollup of the grain (by agent daily, by model hourly and 15-minute).
       { tz: 'UTC', bucket: 'day', expect: ['usage_rollup_agent_daily'] },
-      { tz: 'America/New_York', bucket: 'day', expect: ['usage_rollup_agent_hourly'] },
+      { tz: 'America/New_York', bucket: 'day', expect: ['usage_rollup_model_hourly'] },
       { tz: 'Asia/Kolkata', bucket: 'day', expect: ['usage_rollup_model_15m'] },
       { tz: 'Asia/Kolkata', bucket: 'hour', expect: ['usage_rollup_model_15m'] },
-      { tz: 'Europe/Berlin', bucket: 'week', expect: ['usage_rollup_agent_hourly'] },
-      { tz: 'America/New_York', bucket: 'month', expect: ['usage_rollup_agent_hourly'] },
+      { tz: 'Europe/Berlin', bucket: 'week', expect: ['usage_rollup_model_hourly'] },
+      { tz: 'America/New_York', bucket: 'month', expect: ['usage_rollup_model_hourly'] },
     ] as const;
     for (const c of cases) {
       const spec: Spec = { from: data.all.from, to: data.all.to, tenant: 'acme' };
