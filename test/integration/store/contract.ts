@@ -412,7 +412,7 @@ FROM numbers({n:UInt64})`,
       else expect(parsed?.q).toContain('ON CLUSTER tally_cluster');
     }
     const storageTables = statements.filter((s) => /^CREATE TABLE IF NOT EXISTS tally\.usage_/.test(s));
-    expect(storageTables.length).toBe(5);
+    expect(storageTables.length).toBe(11); // usage_events, reprices, three full and six narrow rollups (0011)
     for (const s of storageTables) expect(s).toMatch(/ENGINE = Replicated(Replacing|Summing)?MergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'/);
   });
 
