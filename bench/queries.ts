@@ -1,51 +1,66 @@
 /**
- * `npm run bench -- queries [--events N] [--runs N] [--keep DIR]`: latency of
- * the analytics service over 10 million events in chDB (and in ClickHouse
- * when CLICKHOUSE_URL is set).
+ * `npm run bench -- queries [--events N] [--runs N] [--keep DIR] [--http-port P] [--write-cost]`:
+ * the analytics queries the dashboard issues, over 10 million events in chDB
+ * (and in ClickHouse when CLICKHOUSE_URL is set), before and after issue 13.
  *
  * Load: `INSERT INTO usage_events … SELECT … FROM numbers(offset, 1M)` in
  * chunks, every column derived from the row number with cityHash64 — so the
  * data is deterministic, no rows cross the JS boundary, and the materialized
- * views fill the 15-minute, hourly and daily rollups exactly as live inserts
- * do. Shape: 35 days ending today, 20 tenants (tenant t00 holds 40 % of the
- * events), 2,000 users in t00 and 300 in each other tenant, each user with
- * one group, API key, agent and feature, a preferred model (85 %) and a
- * second one (15 %) among 12 models of 5 providers (one unpriced), 2 %
- * errors, 0.5 % cancelled, token counts and exact Decimal costs per class,
- * latencies with 5 % gaps. The load runs with `optimize_on_insert = 0`
- * (parts are summed by the merge instead of at insert: the same sums) and
- * `insert_deduplicate = 0`; afterwards the rollups are merged once
- * (OPTIMIZE … FINAL), as background merges would have done on a live store.
+ * views fill every rollup exactly as live inserts do. Shape: 35 days ending
+ * today, 20 tenants (tenant t00 holds 40 % of the events), 2,000 users in t00
+ * and 300 in each other tenant, each user with one group, API key, agent and
+ * feature, a preferred model (85 %) and a second one (15 %) among 12 models
+ * of 5 providers (one unpriced), 2 % errors, 0.5 % cancelled, token counts and
+ * exact Decimal costs per class, latencies with 5 % gaps. The load runs with
+ * `optimize_on_insert = 0` and `insert_deduplicate = 0`; afterwards the
+ * rollups are merged once (OPTIMIZE … FINAL), as background merges would
+ * have done on a live store. A kept directory loaded before migration 0011
+ * gets its narrow rollups filled by that migration (timed).
  *
- * Measured (each `--runs` times, default 100, at least 50, after 3 warm-ups; p99 is the
- * nearest-rank percentile, i.e. the slowest run at 50 runs; service calls, so
- * parsing, SQL, the store and exact JSON conversion are all included):
- *   - summary, last 30 whole UTC days                      (daily rollup)
- *   - breakdown by model_key by day, 30 days               (daily rollup)
- *   - top-20 users, 30 days                                (daily rollup)
- * for the largest tenant and for all tenants; plus the same summary over
- * "the last 30 days up to now" (rollups + raw edges) and by model by day in
- * Asia/Kolkata (15-minute rollup), to show the cost of those paths; and an
- * experiment with a daily rollup by model only (see modelRollupExperiment).
+ * Measured, per query, for the largest tenant and for all tenants:
+ *   - `before`: the plan as it was — every rollup segment from the full
+ *     rollup of its grain (the same query objects with the narrow tables
+ *     swapped for the full ones) and "up to now" ending at now, with raw
+ *     edges (`usage_events FINAL`);
+ *   - `after`: the narrowest rollups, "up to now" ending on the quarter hour.
+ * The two alternate run by run (ABAB…), so machine load hits both alike.
+ * Figures: wall p50/p99 (nearest rank) over `--runs` (default 60) after 3
+ * warm-ups, CPU ms per call (process CPU, which includes chDB's threads),
+ * rows and bytes read (the engine's statistics of each statement, summed over
+ * the statements of a call) and the tables read. Service calls: parsing,
+ * SQL, the store and exact JSON conversion are included.
+ *
+ * Queries: the dashboard's default view for "30 days up to now" — summary,
+ * spend by model per day (timeseries stacked by model_key), top users, top
+ * agents, latency by model, and the tenant and user lists of its filters —
+ * plus by model by day in UTC, Asia/Kolkata and Asia/Kathmandu over 30 whole
+ * days, and the whole page (its calls at once, as the browser sends them),
+ * in-process and over HTTP (the API on 127.0.0.1, open access). With
+ * `--write-cost`, also the insert CPU per event with and without the narrow
+ * rollups' views (`writeCost`).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import { createAnalyticsService, type AnalyticsService } from '../src/analytics/service.js';
-import { parseBreakdown, parseSummary } from '../src/analytics/inputs.js';
-import { breakdownResult } from '../src/analytics/results/breakdown.js';
-import { summaryResult } from '../src/analytics/results/summary.js';
-import { breakdownSpec, summarySpec } from '../src/analytics/specs.js';
-import { MEASURE_NAMES } from '../src/store/queries/measures.js';
-import { breakdownQuery, summaryQuery, type BreakdownStoreRow, type SummaryRow, type TenantScope } from '../src/store/usage/index.js';
+import { createApp } from '../src/api/app.js';
+import { ApiKeyring } from '../src/api/auth.js';
+import { HealthState } from '../src/core/health.js';
+import { silentLogger } from '../src/core/logger.js';
+import { createMetrics } from '../src/core/metrics.js';
+import { ROLLUPS } from '../src/store/queries/rollup-tables.js';
+import { createUsageQueries, type PlannedRows, type TenantScope, type UsageQueries } from '../src/store/usage/index.js';
+import { acquireChdbEngine } from '../src/store/chdb/engine.js';
 import { createChdbStore } from '../src/store/chdb/store.js';
 import { createClickHouseStore } from '../src/store/clickhouse/store.js';
+import type { SqlExecutor, SqlQuery } from '../src/store/executor.js';
 import { migrate } from '../src/store/migrate.js';
+import { normalizeParams } from '../src/store/sql.js';
 import type { AnalyticsStore } from '../src/store/types.js';
 import { fmt, percentile, writeResult } from './results.js';
 
-const DAY = 86_400_000;
-const CHUNK = 1_000_000;
 
 /** Model table: [provider, model, model_key ('' = unpriced), input $/token, output $/token, cached $/token]. */
 const MODELS: readonly (readonly [string, string, string, string, string, string])[] = [
@@ -119,32 +134,10 @@ FROM
 SETTINGS insert_deduplicate = 0, optimize_on_insert = 0, parallel_view_processing = 1`;
 }
 
-interface Measured {
-  readonly p50: number;
-  readonly p99: number;
-  readonly mean: number;
-  readonly min: number;
-  readonly max: number;
-  readonly runs: number;
-  readonly source: string;
-}
 
-async function measure(label: string, runs: number, call: () => Promise<{ source?: { segments: readonly { table: string }[] } }>, sourceLabel?: string): Promise<Measured> {
-  let last: { source?: { segments: readonly { table: string }[] } } = {};
-  for (let i = 0; i < 3; i++) last = await call();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint();
-    await call();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  const source = sourceLabel ?? ([...new Set((last.source?.segments ?? []).map((s) => s.table))].join(' + ') || 'usage_events');
-  const m = { p50: round(percentile(times, 50)), p99: round(percentile(times, 99)), mean: round(times.reduce((s, t) => s + t, 0) / times.length), min: round(times[0] ?? 0), max: round(times.at(-1) ?? 0), runs, source };
-  console.log(`  ${label.padEnd(52)} p50 ${fmt(m.p50, 1).padStart(7)} ms   p99 ${fmt(m.p99, 1).padStart(7)} ms   (${source})`);
-  return m;
-}
-
+const DAY = 86_400_000;
+const CHUNK = 1_000_000;
+const QUARTER_HOUR = 900_000;
 const round = (v: number): number => Math.round(v * 10) / 10;
 
 function flag(args: readonly string[], name: string): string | undefined {
@@ -152,107 +145,310 @@ function flag(args: readonly string[], name: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
-async function count(store: AnalyticsStore): Promise<number> {
-  const [row] = await store.sql.query<{ n: string }>({ sql: 'SELECT toString(count()) AS n FROM usage_events' });
-  return Number(row?.n ?? 0);
+/** The statements a call ran, as executed (after the before-variant's table swap). */
+type Capture = SqlQuery[];
+
+/** Reads what a statement read: the engine's statistics of the statement run once more with FORMAT JSON. */
+type ReadStats = (q: SqlQuery) => Promise<{ rows: number; bytes: number }>;
+
+const NARROW = /\busage_rollup_(?:model|agent|user)_(15m|hourly|daily)\b/g;
+
+/** An executor that records every query and, for `before`, reads the full rollup of each segment's grain instead of a narrow one. */
+function capturing(sql: SqlExecutor, capture: Capture, before: boolean): SqlExecutor {
+  const rewrite = (q: SqlQuery): SqlQuery => (before ? { ...q, sql: q.sql.replace(NARROW, 'usage_rollup_$1') } : q);
+  return {
+    ...sql,
+    query: <Row extends object>(q: SqlQuery): Promise<Row[]> => {
+      const r = rewrite(q);
+      capture.push(r);
+      return sql.query<Row>(r);
+    },
+  };
 }
 
-export async function load(store: AnalyticsStore, events: number, start: number, spanMs: number): Promise<{ seconds: number; rollupRows: Record<string, number> }> {
-  const t0 = Date.now();
-  for (let offset = 0; offset < events; offset += CHUNK) {
-    const n = Math.min(CHUNK, events - offset);
-    await store.sql.command({ sql: loadSql(), params: { start: new Date(start), span_ms: spanMs, offset, count: n } });
-    process.stderr.write(`  loaded ${fmt(offset + n)} / ${fmt(events)} events (${fmt((Date.now() - t0) / 1000, 1)} s)\n`);
-  }
-  for (const table of ['usage_rollup_15m', 'usage_rollup_hourly', 'usage_rollup_daily']) await store.sql.command({ sql: `OPTIMIZE TABLE ${table} FINAL` });
-  const seconds = (Date.now() - t0) / 1000;
-  const rollupRows: Record<string, number> = {};
-  for (const table of ['usage_rollup_15m', 'usage_rollup_hourly', 'usage_rollup_daily']) {
-    const [r] = await store.sql.query<{ n: string }>({ sql: `SELECT toString(count()) AS n FROM ${table}` });
-    rollupRows[table] = Number(r?.n ?? 0);
-  }
-  return { seconds, rollupRows };
+/** The plan as it was before issue 13: every rollup segment from the full rollup of its grain. */
+function beforeUsage(sql: SqlExecutor): UsageQueries {
+  const inner = createUsageQueries(sql);
+  const swap = <R>(p: PlannedRows<R>): PlannedRows<R> => ({ rows: p.rows, plan: { ...p.plan, segments: p.plan.segments.map((s) => ({ ...s, table: s.table.replace(NARROW, 'usage_rollup_$1') })) } });
+  return {
+    ...inner,
+    summary: async (spec) => swap(await inner.summary(spec)),
+    breakdown: async (spec) => swap(await inner.breakdown(spec)),
+    timeseries: async (spec) => swap(await inner.timeseries(spec)),
+  };
 }
 
-/** Waits (up to 20 minutes) until no merge runs in the store's database, so queries meet a settled store. */
-export async function settle(store: AnalyticsStore): Promise<number> {
-  const t0 = Date.now();
-  for (;;) {
-    const [row] = await store.sql.query<{ n: string }>({ sql: 'SELECT toString(count()) AS n FROM system.merges WHERE database = currentDatabase()' });
-    if (Number(row?.n ?? 0) === 0 || Date.now() - t0 > 20 * 60_000) return round((Date.now() - t0) / 1000);
-    await new Promise((r) => setTimeout(r, 2000));
-  }
+interface Variant {
+  readonly svc: AnalyticsService;
+  readonly capture: Capture;
+  /** The range "30 days up to now" as the dashboard asked for it. */
+  readonly last30: { from: string; to: string };
 }
 
-async function suite(svc: AnalyticsService, runs: number, today: number): Promise<Record<string, Measured>> {
+function variant(store: AnalyticsStore, before: boolean, now: number): Variant {
+  const capture: Capture = [];
+  const sql = capturing(store.sql, capture, before);
+  const usage = before ? beforeUsage(sql) : createUsageQueries(sql);
+  const svc = createAnalyticsService({ ...store, usage }, { now: () => now });
+  // Before: ending at now (ms), as the dashboard asked; after: at the end of the quarter hour holding now.
+  const to = before ? now : Math.ceil(now / QUARTER_HOUR) * QUARTER_HOUR;
+  return { svc, capture, last30: { from: new Date(to - 30 * DAY).toISOString(), to: new Date(to).toISOString() } };
+}
+
+interface Side {
+  readonly p50: number;
+  readonly p99: number;
+  readonly cpuMsPerCall: number;
+  readonly rowsRead: number;
+  readonly bytesRead: number;
+  readonly statements: number;
+  readonly source: string;
+}
+
+type Call = (v: Variant) => Promise<unknown>;
+
+function sourceOf(result: unknown): string {
+  const seg = (result as { source?: { segments?: readonly { table: string }[] } } | undefined)?.source?.segments;
+  return seg === undefined ? 'usage_events' : [...new Set(seg.map((s) => s.table))].join(' + ');
+}
+
+async function side(v: Variant, call: Call, stats: ReadStats): Promise<Omit<Side, 'p50' | 'p99' | 'cpuMsPerCall'>> {
+  v.capture.length = 0;
+  const result = await call(v);
+  const statements = [...v.capture];
+  let rows = 0;
+  let bytes = 0;
+  for (const q of statements) {
+    const s = await stats(q);
+    rows += s.rows;
+    bytes += s.bytes;
+  }
+  const tables = new Set(statements.flatMap((q) => [...q.sql.matchAll(/FROM (usage_\w+)/g)].map((m) => m[1] ?? '')));
+  return { rowsRead: rows, bytesRead: bytes, statements: statements.length, source: sourceOf(result) === 'usage_events' ? [...tables].join(' + ') : sourceOf(result) };
+}
+
+/** Runs `call` on both variants, alternating, and returns the figures of each side. */
+async function compare(label: string, runs: number, before: Variant, after: Variant, call: Call, stats: ReadStats): Promise<{ before: Side; after: Side; ratio: { p99: number; cpu: number; rows: number } }> {
+  for (let i = 0; i < 3; i++) {
+    await call(before);
+    await call(after);
+  }
+  const t: [number[], number[]] = [[], []];
+  const c: [number[], number[]] = [[], []];
+  for (let i = 0; i < runs; i++) {
+    for (const [k, v] of [[0, before], [1, after]] as const) {
+      const c0 = process.cpuUsage();
+      const t0 = process.hrtime.bigint();
+      await call(v);
+      t[k].push(Number(process.hrtime.bigint() - t0) / 1e6);
+      const d = process.cpuUsage(c0);
+      c[k].push((d.user + d.system) / 1000);
+    }
+  }
+  const figures = async (k: 0 | 1, v: Variant): Promise<Side> => {
+    const sorted = [...t[k]].sort((a, b) => a - b);
+    const read = await side(v, call, stats);
+    return { p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)), cpuMsPerCall: round(c[k].reduce((s, x) => s + x, 0) / c[k].length), ...read };
+  };
+  const b = await figures(0, before);
+  const a = await figures(1, after);
+  const ratio = { p99: round((b.p99 / a.p99) * 10) / 10, cpu: round((b.cpuMsPerCall / a.cpuMsPerCall) * 10) / 10, rows: round((b.rowsRead / Math.max(1, a.rowsRead)) * 10) / 10 };
+  console.log(`  ${label.padEnd(46)} p99 ${fmt(b.p99, 1).padStart(8)} → ${fmt(a.p99, 1).padStart(7)} ms   cpu ${fmt(b.cpuMsPerCall, 1).padStart(7)} → ${fmt(a.cpuMsPerCall, 1).padStart(6)} ms   rows ${fmt(b.rowsRead).padStart(10)} → ${fmt(a.rowsRead).padStart(8)}   (${a.source})`);
+  return { before: b, after: a, ratio };
+}
+
+/** The calls of the dashboard's default view ("30 days up to now"), as src/dashboard/dashboard.js issues them; the tenant list only for an all-tenant key. */
+function pageCalls(scope: TenantScope, tz: string): Record<string, Call> {
+  const q = (v: Variant): Record<string, string> => ({ ...v.last30, tz });
+  return {
+    summary: (v) => v.svc.summary(q(v), scope),
+    spend_by_model_per_day: (v) => v.svc.timeseries({ ...q(v), bucket: 'day', measure: 'cost_total', stack_by: 'model_key', limit: '8' }, scope),
+    top_users: (v) => v.svc.breakdown({ ...q(v), by: 'user_id', sort: 'cost_total', limit: '10' }, scope),
+    top_agents: (v) => v.svc.breakdown({ ...q(v), by: 'agent', sort: 'cost_total', limit: '10' }, scope),
+    latency_by_model: (v) => v.svc.latency({ ...q(v), by: 'model_key' }, scope),
+    ...(scope === null ? { tenant_list: (v: Variant) => v.svc.breakdown({ ...q(v), by: 'tenant', sort: 'events', limit: '100' }, scope) } : {}),
+    user_list: (v) => v.svc.breakdown({ ...q(v), by: 'user_id', sort: 'cost_total', limit: '200' }, scope),
+  };
+}
+
+async function suite(before: Variant, after: Variant, runs: number, today: number, stats: ReadStats, httpBase: string | null): Promise<Record<string, unknown>> {
   const days30 = { from: new Date(today - 30 * DAY).toISOString(), to: new Date(today).toISOString() };
-  const out: Record<string, Measured> = {};
+  const out: Record<string, unknown> = {};
   for (const [who, scope] of [['tenant t00 (40 % of events)', 't00'], ['all tenants', null]] as const) {
-    const s: TenantScope = scope;
     const key = scope ?? 'all';
-    console.log(` ${who}`);
-    out[`${key}.summary_30d`] = await measure('summary, 30 days', runs, () => svc.summary(days30, s));
-    out[`${key}.breakdown_model_by_day_30d`] = await measure('breakdown by model_key by day, 30 days', runs, () => svc.breakdown({ ...days30, by: 'model_key', bucket: 'day' }, s));
-    out[`${key}.top20_users_30d`] = await measure('top-20 users, 30 days', runs, () => svc.breakdown({ ...days30, by: 'user_id', limit: '20' }, s));
-    out[`${key}.summary_last_30d_to_now`] = await measure('summary, last 30 days up to now (raw edges)', runs, () => svc.summary({}, s));
-    out[`${key}.breakdown_model_by_day_30d_kolkata`] = await measure('by model_key by day in Asia/Kolkata (15m rollup)', runs, () => svc.breakdown({ ...days30, by: 'model_key', bucket: 'day', tz: 'Asia/Kolkata' }, s));
+    console.log(` ${who}: dashboard default view, 30 days up to now (browser zone UTC)`);
+    const calls = pageCalls(scope, 'UTC');
+    for (const [name, call] of Object.entries(calls)) out[`${key}.page.${name}`] = await compare(name, runs, before, after, call, stats);
+    // The whole page: its calls at once, as the browser sends them; over HTTP when the API is served, else in-process.
+    const pageRuns = Math.max(10, Math.ceil(runs / 2));
+    if (httpBase !== null) {
+      const viaHttp = (v: Variant): Promise<unknown> => httpPage(httpBase, v === before ? 'before' : 'after', scope, v.last30);
+      out[`${key}.page.whole_page_http`] = await compare('whole page over HTTP (calls at once)', pageRuns, before, after, viaHttp, stats);
+    } else {
+      out[`${key}.page.whole_page_in_process`] = await compare('whole page, in-process (calls at once)', pageRuns, before, after, (v) => Promise.all(Object.values(calls).map((c) => c(v))), stats);
+    }
+    console.log(` ${who}: 30 whole UTC days`);
+    out[`${key}.summary_30d`] = await compare('summary', runs, before, after, (v) => v.svc.summary(days30, scope), stats);
+    out[`${key}.top20_users_30d`] = await compare('top-20 users', runs, before, after, (v) => v.svc.breakdown({ ...days30, by: 'user_id', limit: '20' }, scope), stats);
+    for (const tz of ['UTC', 'Asia/Kolkata', 'Asia/Kathmandu']) {
+      out[`${key}.breakdown_model_by_day_30d.${tz}`] = await compare(`by model_key by day, ${tz}`, runs, before, after, (v) => v.svc.breakdown({ ...days30, by: 'model_key', bucket: 'day', tz }, scope), stats);
+    }
   }
   return out;
 }
 
-/**
- * An experiment, not the product: a daily rollup without the per-user
- * dimensions (user, group, agent, feature, API key), built here from the
- * daily rollup, read by the same query objects with the table name swapped —
- * what a dimension-reduced rollup would buy the summary and by-model views.
- */
-async function modelRollupExperiment(store: AnalyticsStore, runs: number, today: number): Promise<Record<string, unknown>> {
-  const table = 'exp_rollup_daily_model';
-  const keys = 'tenant, bucket, provider, model_key, model, status, priced';
-  await store.sql.command({ sql: `DROP TABLE IF EXISTS ${table}` });
-  await store.sql.command({
-    sql: `CREATE TABLE ${table} ENGINE = SummingMergeTree ORDER BY (${keys}) AS SELECT ${keys}, '' AS user_id, '' AS group_id, '' AS agent, '' AS feature, '' AS api_key_id, ${MEASURE_NAMES.map((m) => `sum(${m}) AS ${m}`).join(', ')} FROM usage_rollup_daily GROUP BY ${keys}`,
-  });
-  const [rows] = await store.sql.query<{ n: string }>({ sql: `SELECT toString(count()) AS n FROM ${table}` });
-  const days30 = { from: new Date(today - 30 * DAY).toISOString(), to: new Date(today).toISOString() };
-  const swap = <Q extends { sql: string }>(q: Q): Q => ({ ...q, sql: q.sql.replaceAll('usage_rollup_daily', table) });
-  const out: Record<string, unknown> = { table, rows: Number(rows?.n ?? 0) };
-  console.log(` experiment: daily rollup by model only (${fmt(Number(rows?.n ?? 0))} rows instead of the per-user daily rollup)`);
-  for (const scope of ['t00', null] as const) {
-    const sq = parseSummary(days30);
-    const s = swap(summaryQuery(summarySpec(sq, scope)));
-    out[`${scope ?? 'all'}.summary_30d`] = await measure(`${scope ?? 'all tenants'}: summary, 30 days`, runs, async () => summaryResult(await store.sql.query<SummaryRow>(s), sq, s.plan), table);
-    const bq = parseBreakdown({ ...days30, by: 'model_key', bucket: 'day' });
-    const b = swap(breakdownQuery(breakdownSpec(bq, scope)));
-    out[`${scope ?? 'all'}.breakdown_model_by_day_30d`] = await measure(`${scope ?? 'all tenants'}: by model_key by day, 30 days`, runs, async () => breakdownResult(await store.sql.query<BreakdownStoreRow>(b), bq, b.plan), table);
+/** The page's usage calls over HTTP against the API of `which` variant (see serveVariants). */
+async function httpPage(base: string, which: 'before' | 'after', scope: TenantScope, range: { from: string; to: string }): Promise<unknown> {
+  const q = (extra: Record<string, string>): string => new URLSearchParams({ ...range, tz: 'UTC', ...(scope === null ? {} : { tenant: scope }), ...extra }).toString();
+  const paths = [
+    `/v1/usage/summary?${q({})}`,
+    `/v1/usage/timeseries?${q({ bucket: 'day', measure: 'cost_total', stack_by: 'model_key', limit: '8' })}`,
+    `/v1/usage/breakdown?${q({ by: 'user_id', sort: 'cost_total', limit: '10' })}`,
+    `/v1/usage/breakdown?${q({ by: 'agent', sort: 'cost_total', limit: '10' })}`,
+    `/v1/usage/latency?${q({ by: 'model_key' })}`,
+    ...(scope === null ? [`/v1/usage/breakdown?${q({ by: 'tenant', sort: 'events', limit: '100' })}`] : []),
+    `/v1/usage/breakdown?${q({ by: 'user_id', sort: 'cost_total', limit: '200' })}`,
+  ];
+  return Promise.all(
+    paths.map(async (p) => {
+      const res = await fetch(`${base}/${which}${p}`);
+      if (res.status !== 200) throw new Error(`${p}: HTTP ${res.status} ${await res.text()}`);
+      return res.json();
+    }),
+  );
+}
+
+/** Two API apps (before / after) on one port, behind path prefixes, open access on 127.0.0.1. */
+async function serveVariants(variants: { readonly before: Variant; readonly after: Variant }, port: number): Promise<{ base: string; close: () => Promise<void> }> {
+  const apps: FastifyInstance[] = [];
+  const prefixes: Record<string, FastifyInstance> = {};
+  for (const which of ['before', 'after'] as const) {
+    const v = variants[which];
+    const app = await createApp({
+      logger: silentLogger(), metrics: createMetrics({ defaultMetrics: false }), health: new HealthState(),
+      keyring: new ApiKeyring([]), openAccess: true, bodyLimitBytes: 1024, services: { analytics: v.svc },
+    });
+    await app.ready();
+    apps.push(app);
+    prefixes[which] = app;
   }
-  await store.sql.command({ sql: `DROP TABLE IF EXISTS ${table}` });
+  const server = createServer((req, res) => {
+    const m = /^\/(before|after)(\/.*)$/.exec(req.url ?? '');
+    const app = m ? prefixes[m[1] ?? ''] : undefined;
+    if (!m || app === undefined) {
+      res.statusCode = 404;
+      res.end();
+      return;
+    }
+    req.url = m[2];
+    app.routing(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    base: `http://127.0.0.1:${port}`,
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const a of apps) await a.close();
+    },
+  };
+}
+
+/** Statistics of a statement on chDB: run once more through a session of the same engine, FORMAT JSON. */
+function chdbStats(dataDir: string, database: string): { stats: ReadStats; close: () => Promise<void> } {
+  const engine = acquireChdbEngine(dataDir);
+  const session = engine.connect();
+  let used = false;
+  return {
+    stats: async (q) => {
+      if (!used) {
+        await session.queryAsync(`USE ${database}`, { format: 'TabSeparated' });
+        used = true;
+      }
+      const params = normalizeParams(q.params);
+      const r = Object.keys(params).length > 0 ? await session.queryBindAsync(q.sql, params, { format: 'JSON' }) : await session.queryAsync(q.sql, { format: 'JSON' });
+      const s = (r.json<{ statistics?: { rows_read?: number; bytes_read?: number } }>().statistics ?? {});
+      return { rows: Number(s.rows_read ?? 0), bytes: Number(s.bytes_read ?? 0) };
+    },
+    close: async () => {
+      session.close();
+      await engine.release();
+    },
+  };
+}
+
+/**
+ * What the narrow rollups cost on insert: CPU per event of `INSERT … SELECT`
+ * blocks of generated events into a scratch database, with every view
+ * attached and with the narrow views detached, alternating, in one run.
+ */
+async function writeCost(dataDir: string, rounds: number): Promise<Record<string, unknown>> {
+  const scratch = await createChdbStore({ dataDir, database: 'bench_write_cost' });
+  const rows = 100_000;
+  const narrow = ROLLUPS.filter((t) => t.shape !== 'full').map((t) => `${t.name}_mv`);
+  const cpu: Record<'all_views' | 'full_views_only', number[]> = { all_views: [], full_views_only: [] };
+  try {
+    await migrate(scratch, {});
+    const start = Date.now() - 35 * DAY;
+    for (let i = 0; i < rounds; i++) {
+      for (const mode of ['all_views', 'full_views_only'] as const) {
+        if (mode === 'full_views_only') for (const v of narrow) await scratch.sql.command({ sql: `DETACH TABLE ${v}` });
+        const c0 = process.cpuUsage();
+        await scratch.sql.command({ sql: loadSql(), params: { start: new Date(start), span_ms: 35 * DAY, offset: (i * 2 + (mode === 'all_views' ? 0 : 1)) * rows, count: rows } });
+        const d = process.cpuUsage(c0);
+        cpu[mode].push(((d.user + d.system) / rows));
+        if (mode === 'full_views_only') for (const v of narrow) await scratch.sql.command({ sql: `ATTACH TABLE ${v}` });
+      }
+    }
+  } finally {
+    await scratch.sql.command({ sql: 'DROP DATABASE IF EXISTS bench_write_cost' });
+    await scratch.close();
+  }
+  const median = (xs: number[]): number => round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0);
+  const out = { rowsPerInsert: rows, rounds, cpuMicrosPerEvent: { all_views: median(cpu.all_views), full_views_only: median(cpu.full_views_only) }, note: 'median over rounds; INSERT … SELECT from numbers() through usage_events and its views, in the engine' };
+  console.log(`  insert CPU per event: ${fmt(out.cpuMicrosPerEvent.full_views_only, 1)} µs with the 3 full views, ${fmt(out.cpuMicrosPerEvent.all_views, 1)} µs with all 9`);
+  return out;
+}
+
+async function rollupRowCounts(store: AnalyticsStore): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const t of ROLLUPS) {
+    const [r] = await store.sql.query<{ n: string }>({ sql: `SELECT toString(count()) AS n FROM ${t.name}` });
+    out[t.name] = Number(r?.n ?? 0);
+  }
   return out;
 }
 
 export async function runQueriesBench(args: readonly string[]): Promise<void> {
   const events = Number(flag(args, '--events') ?? 10_000_000);
-  const runs = Math.max(50, Number(flag(args, '--runs') ?? 100));
+  const runs = Math.max(10, Number(flag(args, '--runs') ?? 60));
   const keep = flag(args, '--keep');
-  const today = Math.floor(Date.now() / DAY) * DAY;
+  const httpPort = Number(flag(args, '--http-port') ?? 42_000);
+  const now = Date.now();
+  const today = Math.floor(now / DAY) * DAY;
   const start = today - 35 * DAY;
   const spanMs = 35 * DAY;
   const conditions: Record<string, unknown> = {
     events,
     runsPerQuery: runs,
     warmups: 3,
-    range: '30 whole UTC days ending today 00:00 (rollup-backed) unless stated',
+    before: 'the plan before issue 13: full rollups only, "up to now" ending at now with raw edges (usage_events FINAL)',
+    after: 'narrowest rollup per segment; "up to now" ending on the quarter hour (rollups only)',
+    order: 'before and after alternate run by run',
     data: '35 days; 20 tenants (t00 = 40 % of events); 7,700 users (one agent, feature, group, key each; two models: 85 % / 15 %); 12 models / 5 providers (one unpriced); 2 % errors, 0.5 % cancelled; rollups merged once after the load',
-    measuredAt: 'service calls in-process (parse + SQL + store + exact JSON), no HTTP',
+    measuredAt: 'service calls in-process (parse + SQL + store + exact JSON); the whole page also over HTTP',
+    rowsRead: "the engine's rows_read / bytes_read of each statement of a call (granules read), summed",
+    cpu: 'process CPU per call (user + system), chDB threads included',
   };
   const figures: Record<string, unknown> = {};
 
   const startLoad = loadavg()[0] ?? 0;
   const dataDir = keep ?? mkdtempSync(join(tmpdir(), 'tally-bench-queries-'));
-  console.log(`queries benchmark: ${fmt(events)} events, ${runs} runs per query`);
+  console.log(`queries benchmark: ${fmt(events)} events, ${runs} runs per query and side`);
   const chdb = await createChdbStore({ dataDir, database: 'bench' });
   try {
-    await migrate(chdb, {});
+    const m0 = Date.now();
+    const migrated = await migrate(chdb, {});
+    if (migrated.applied.length > 0) conditions.migrationSeconds = { applied: migrated.applied.map((a) => a.name), seconds: round((Date.now() - m0) / 1000), note: 'on a kept directory: 0011 fills the narrow rollups from the full ones' };
     const have = await count(chdb);
     const marker = join(dataDir, 'bench-load.json');
     if (have !== events) {
@@ -260,19 +456,28 @@ export async function runQueriesBench(args: readonly string[]): Promise<void> {
       console.log(`chDB ${dataDir}: loading`);
       const loadStart = loadavg()[0] ?? 0;
       const loaded = await load(chdb, events, start, spanMs);
-      const info = { chdbLoadSeconds: round(loaded.seconds), chdbRollupRows: loaded.rollupRows, loadAverage1mDuringLoad: [round(loadStart), round(loadavg()[0] ?? 0)], loadedAt: new Date().toISOString() };
+      const info = { chdbLoadSeconds: round(loaded.seconds), loadAverage1mDuringLoad: [round(loadStart), round(loadavg()[0] ?? 0)], loadedAt: new Date().toISOString() };
       writeFileSync(marker, JSON.stringify(info));
       Object.assign(conditions, info);
-      console.log(`  load + rollup merge: ${fmt(loaded.seconds, 1)} s; rollup rows ${JSON.stringify(loaded.rollupRows)}`);
+      console.log(`  load + rollup merge: ${fmt(loaded.seconds, 1)} s`);
     } else {
       console.log(`chDB ${dataDir}: reusing ${fmt(have)} events`);
       if (existsSync(marker)) Object.assign(conditions, JSON.parse(readFileSync(marker, 'utf8')) as Record<string, unknown>, { reusedLoad: true });
     }
-    const waited = await settle(chdb);
-    conditions.chdbWaitedForMergesSeconds = waited;
-    console.log(`chDB (in-process), after ${fmt(waited)} s of background merges settling:`);
-    figures.chdb = await suite(createAnalyticsService(chdb), runs, today);
-    figures.chdbExperimentModelRollup = await modelRollupExperiment(chdb, runs, today);
+    conditions.chdbWaitedForMergesSeconds = await settle(chdb);
+    conditions.chdbRollupRows = await rollupRowCounts(chdb);
+    console.log(`  rollup rows ${JSON.stringify(conditions.chdbRollupRows)}`);
+    if (args.includes('--write-cost')) figures.chdbWriteCost = await writeCost(dataDir, 5);
+    const reads = chdbStats(dataDir, 'bench');
+    const variants = { before: variant(chdb, true, now), after: variant(chdb, false, now) };
+    const http = await serveVariants(variants, httpPort);
+    try {
+      console.log('chDB (in-process): before → after');
+      figures.chdb = await suite(variants.before, variants.after, runs, today, reads.stats, http.base);
+    } finally {
+      await http.close();
+      await reads.close();
+    }
   } finally {
     await chdb.close();
     if (!keep) rmSync(dataDir, { recursive: true, force: true });
@@ -285,21 +490,48 @@ export async function runQueriesBench(args: readonly string[]): Promise<void> {
       await migrate(ch, {});
       if ((await count(ch)) !== events) {
         await ch.sql.command({ sql: 'TRUNCATE TABLE usage_events' });
-        for (const t of ['usage_rollup_15m', 'usage_rollup_hourly', 'usage_rollup_daily']) await ch.sql.command({ sql: `TRUNCATE TABLE ${t}` });
+        for (const t of ROLLUPS) await ch.sql.command({ sql: `TRUNCATE TABLE ${t.name}` });
         const loaded = await load(ch, events, start, spanMs);
         conditions.clickhouseLoadSeconds = round(loaded.seconds);
-        conditions.clickhouseRollupRows = loaded.rollupRows;
       }
       conditions.clickhouseWaitedForMergesSeconds = await settle(ch);
-      console.log(`ClickHouse ${new URL(url).host}:`);
-      figures.clickhouse = await suite(createAnalyticsService(ch), runs, today);
+      conditions.clickhouseRollupRows = await rollupRowCounts(ch);
+      console.log(`ClickHouse ${new URL(url).host}: before → after (rows read not measured on a server here)`);
+      figures.clickhouse = await suite(variant(ch, true, now), variant(ch, false, now), runs, today, async () => ({ rows: 0, bytes: 0 }), null);
     } finally {
       await ch.close();
     }
   } else {
     conditions.clickhouse = 'not measured: CLICKHOUSE_URL not set';
   }
-  conditions.loadAverage1m = { atStart: round(startLoad), atEnd: round(loadavg()[0] ?? 0), note: 'other processes shared the machine; a load above the core count inflates every figure' };
+  conditions.loadAverage1m = { atStart: round(startLoad), atEnd: round(loadavg()[0] ?? 0), note: 'other processes shared the machine; a load above the core count inflates wall times (compare before/after, measured alternately, and CPU and rows)' };
   const file = writeResult({ benchmark: 'queries', conditions, figures });
   console.log(`results: ${file}`);
 }
+
+async function count(store: AnalyticsStore): Promise<number> {
+  const [row] = await store.sql.query<{ n: string }>({ sql: 'SELECT toString(count()) AS n FROM usage_events' });
+  return Number(row?.n ?? 0);
+}
+
+export async function load(store: AnalyticsStore, events: number, start: number, spanMs: number): Promise<{ seconds: number }> {
+  const t0 = Date.now();
+  for (let offset = 0; offset < events; offset += CHUNK) {
+    const n = Math.min(CHUNK, events - offset);
+    await store.sql.command({ sql: loadSql(), params: { start: new Date(start), span_ms: spanMs, offset, count: n } });
+    process.stderr.write(`  loaded ${fmt(offset + n)} / ${fmt(events)} events (${fmt((Date.now() - t0) / 1000, 1)} s)\n`);
+  }
+  for (const t of ROLLUPS) await store.sql.command({ sql: `OPTIMIZE TABLE ${t.name} FINAL` });
+  return { seconds: (Date.now() - t0) / 1000 };
+}
+
+/** Waits (up to 20 minutes) until no merge runs in the store's database, so queries meet a settled store. */
+export async function settle(store: AnalyticsStore): Promise<number> {
+  const t0 = Date.now();
+  for (;;) {
+    const [row] = await store.sql.query<{ n: string }>({ sql: 'SELECT toString(count()) AS n FROM system.merges WHERE database = currentDatabase()' });
+    if (Number(row?.n ?? 0) === 0 || Date.now() - t0 > 20 * 60_000) return round((Date.now() - t0) / 1000);
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+

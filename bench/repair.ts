@@ -53,7 +53,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<Timed<T>> {
 }
 
 function summary(c: RollupComparison): Record<string, unknown> {
-  return { flagged: c.flagged, ...Object.fromEntries(c.tables.map((t) => [t.grain, { keys: t.keys, events: Number(t.events) }])) };
+  return { flagged: c.flagged, ...Object.fromEntries(c.tables.map((t) => [t.table, { keys: t.keys, events: Number(t.events) }])) };
 }
 
 async function detachedInsert(store: AnalyticsStore, n: number): Promise<void> {

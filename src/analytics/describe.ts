@@ -1,5 +1,4 @@
 /** Range and source descriptions shared by every result. */
-import { ROLLUP_TABLES } from '../store/queries/grain.js';
 import type { SourcePlan } from '../store/usage/index.js';
 import type { RangeInfo, SourceInfo } from './types.js';
 import { formatInstant } from '../core/time.js';
@@ -10,7 +9,7 @@ export function rangeInfo(q: { readonly from: number; readonly to: number; reado
 
 export function sourceInfo(plan: SourcePlan, tz: string): SourceInfo {
   return {
-    segments: plan.segments.map((s) => ({ table: s.source === 'raw' ? 'usage_events' : ROLLUP_TABLES[s.source], from: formatInstant(s.from, tz), to: formatInstant(s.to, tz) })),
+    segments: plan.segments.map((s) => ({ table: s.table, from: formatInstant(s.from, tz), to: formatInstant(s.to, tz) })),
     raw_reason: plan.rawReason,
   };
 }

@@ -152,10 +152,18 @@ function resolveParts(raw: CommonRaw): ResolvedParts {
   return { from, to, tz: zone, filters };
 }
 
-/** Resolves the parsed common parameters; a missing range is the 30 days up to `now` (or up to `to`). */
+/** A missing `to` is the end of the quarter hour holding now: the range then ends on a rollup bucket edge and no raw events are read for it. */
+export const DEFAULT_END_ALIGN_MS = 900_000;
+
+/**
+ * Resolves the parsed common parameters; a missing range is the 30 days up
+ * to now — up to the end of the current quarter hour, which holds nothing
+ * later than now but events stamped in the future (as any range would that
+ * ends there), so "up to now" is answered from rollups alone (issue 13).
+ */
 export function resolveCommon(raw: CommonRaw, now: number = Date.now()): CommonQuery {
   const parts = resolveParts(raw);
-  const to = parts.to ?? now;
+  const to = parts.to ?? Math.ceil(now / DEFAULT_END_ALIGN_MS) * DEFAULT_END_ALIGN_MS;
   const from = parts.from ?? to - DEFAULT_RANGE_MS;
   if (from >= to) throw validationError([{ path: 'from', reason: `must be before to (${new Date(to).toISOString()})` }]);
   return { from, to, tz: parts.tz, filters: parts.filters };

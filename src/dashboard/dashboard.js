@@ -15,6 +15,8 @@ import { addDecimals, bucketLabel, formatCompact, formatCount, formatMs, formatP
 
 const $ = (id) => document.getElementById(id);
 const PRESET_HOURS = { '24h': 24, '7d': 24 * 7, '30d': 24 * 30 };
+/** Preset ranges end on a quarter-hour edge, the finest rollup bucket. */
+const QUARTER_HOUR_MS = 900_000;
 const DEFAULT_REFRESH_SECONDS = 15;
 /** Tenant and user lists are re-read when the range or tenant changes, else at most this often. */
 const OPTIONS_MAX_AGE_MS = 60_000;
@@ -78,7 +80,8 @@ function currentRange() {
     if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) return { error: 'Pick a start and an end for the custom range.' };
     if (from >= to) return { error: 'The custom range must start before it ends.' };
   } else {
-    to = new Date();
+    // Up to now: to the end of the current quarter hour, so every query reads rollups only (docs/analytics.md).
+    to = new Date(Math.ceil(Date.now() / QUARTER_HOUR_MS) * QUARTER_HOUR_MS);
     from = new Date(to.getTime() - PRESET_HOURS[state.range] * 3_600_000);
   }
   const hours = (to - from) / 3_600_000;

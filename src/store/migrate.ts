@@ -187,6 +187,9 @@ export const RETENTION_TABLES: readonly { readonly table: string; readonly ttlOf
   { table: 'usage_events', ttlOf: 'toDateTime(occurred_at)' },
   { table: 'usage_rollup_15m', ttlOf: 'bucket' },
   { table: 'usage_rollup_hourly', ttlOf: 'bucket' },
+  { table: 'usage_rollup_model_15m', ttlOf: 'bucket' },
+  { table: 'usage_rollup_model_hourly', ttlOf: 'bucket' },
+  { table: 'usage_rollup_agent_hourly', ttlOf: 'bucket' },
 ];
 
 /**

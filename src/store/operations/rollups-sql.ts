@@ -2,20 +2,19 @@
 import { randomUUID } from 'node:crypto';
 import { formatUsd, parseUsd } from '../../core/money.js';
 import { formatDateTime64, parseDateTime64 } from '../../core/time.js';
-import { ROLLUP_TABLES, type RollupGrain } from '../queries/grain.js';
+import { ROLLUPS } from '../queries/rollup-tables.js';
 import { lastCheckpointQuery, rawRetentionMonths, rollupDifferenceQuery, rollupMismatchQuery } from '../queries/rollup-repair.js';
 import type { SqlExecutor } from '../types.js';
 import type { WriteTracker } from '../write-tracker.js';
 import type { CompareOptions, RollupCheckpoint, RollupComparison, RollupDifference, RollupOperations } from './rollups.js';
 
 export const ROLLUP_CHECKPOINTS_TABLE = 'rollup_checkpoints';
-const GRAINS: readonly RollupGrain[] = ['15m', 'hourly', 'daily'];
 const DAY_MS = 86_400_000;
 
 type DifferenceRow = Record<string, unknown> & { events: string; cost_total: string };
-type MismatchRow = { tenant: string; day: string } & Record<`d${RollupGrain}`, boolean | number>;
+type MismatchRow = { tenant: string; day: string } & Record<`d_${string}`, boolean | number | undefined>;
 
-const flag = (v: boolean | number): boolean => v === true || v === 1;
+const flag = (v: boolean | number | undefined): boolean => v === true || v === 1;
 
 /**
  * The first UTC day whose buckets raw events certainly still hold: TTL drops
@@ -41,25 +40,25 @@ export function createRollupOperations(sql: SqlExecutor, tracker: WriteTracker):
     const horizon = retentionHorizon(t0, await rawRetentionMonths(sql));
     const flagged = await sql.query<MismatchRow>(rollupMismatchQuery({ since: options.since, horizon }));
     const tables: RollupDifference[] = [];
-    for (const grain of GRAINS) {
+    for (const table of ROLLUPS) {
       let keys = 0;
       let events = 0n;
       let cost = 0n;
       // One key-by-key comparison per flagged day, over the tenants flagged that day.
       const days = new Map<string, string[]>();
-      for (const f of flagged) if (flag(f[`d${grain}`])) days.set(f.day, [...(days.get(f.day) ?? []), f.tenant]);
+      for (const f of flagged) if (flag(f[`d_${table.name}`])) days.set(f.day, [...(days.get(f.day) ?? []), f.tenant]);
       for (const [day, tenants] of days) {
-        const rows = await sql.query<DifferenceRow>(rollupDifferenceQuery(grain, { tenants, day, since: options.since, horizon }));
+        const rows = await sql.query<DifferenceRow>(rollupDifferenceQuery(table, { tenants, day, since: options.since, horizon }));
         if (rows.length === 0) continue;
         // A token of its own: a repair block must never be taken for a retried insert of another block.
-        if (write) await sql.insert(ROLLUP_TABLES[grain], rows, { deduplicationToken: `tally-repair-${grain}-${randomUUID()}` });
+        if (write) await sql.insert(table.name, rows, { deduplicationToken: `tally-repair-${table.name}-${randomUUID()}` });
         keys += rows.length;
         for (const r of rows) {
           events += BigInt(r.events);
           cost += parseUsd(r.cost_total);
         }
       }
-      tables.push({ grain, keys, events, cost: formatUsd(cost) });
+      tables.push({ table: table.name, grain: table.grain, keys, events, cost: formatUsd(cost) });
     }
     return { since: options.since, horizon, flagged: flagged.length, tables, ms: Date.now() - t0 };
   }

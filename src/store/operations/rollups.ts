@@ -14,6 +14,8 @@ import type { RollupGrain } from '../queries/grain.js';
 
 /** What one rollup differed from raw by, over the buckets compared. */
 export interface RollupDifference {
+  /** The rollup table (src/store/queries/rollup-tables.ts: the full rollups and the narrow ones). */
+  readonly table: string;
   readonly grain: RollupGrain;
   /** Rollup keys (bucket and dimensions) whose sums differ. */
   readonly keys: number;

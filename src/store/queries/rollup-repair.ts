@@ -16,16 +16,15 @@
  */
 import type { SqlExecutor, SqlQuery } from '../types.js';
 import { MEASURE_NAMES, sumSql } from './measures.js';
-import { ROLLUP_TABLES, type RollupGrain } from './grain.js';
+import type { RollupGrain } from './grain.js';
+import { ROLLUPS, rollupKey, type RollupTable } from './rollup-tables.js';
 import { dateTime64Param, type Instant } from './time.js';
 
-/** The key columns of every rollup, in table order. */
+/** The key columns of the full rollups, in table order (each table's own: `rollupKey`). */
 export const ROLLUP_KEY: readonly string[] = ['tenant', 'bucket', 'user_id', 'group_id', 'agent', 'feature', 'provider', 'model_key', 'model', 'api_key_id', 'status', 'priced'];
 
 /** Measures compared exactly; the Float64 latency sums only follow (their sums differ by rounding with the order of addition). */
 export const EXACT_MEASURES: readonly string[] = MEASURE_NAMES.filter((m) => m !== 'duration_ms_sum' && m !== 'ttft_ms_sum');
-
-const GRAINS: readonly RollupGrain[] = ['15m', 'hourly', 'daily'];
 
 /** The bucket of a raw event in each rollup, exactly as its materialized view computes it. */
 const BUCKET_OF: Readonly<Record<RollupGrain, string>> = {
@@ -87,39 +86,36 @@ const RAW_TOTAL: Readonly<Record<string, string>> = {
  * (`rollupDifferenceQuery`) then compares the flagged pairs key by key.
  */
 export function rollupMismatchQuery(input: CompareRange): SqlQuery {
-  const dims = ROLLUP_KEY.filter((c) => c !== 'bucket' && c !== 'tenant');
-  const hashOf = (bucket: string): string => `cityHash64(tenant, ${bucket}, ${dims.join(', ')})`;
+  const hashOf = (t: RollupTable, bucket: string): string => `cityHash64(tenant, ${bucket}, ${t.dimensions.join(', ')})`;
   const rawWhere = ['sign = 1', `occurred_at >= ${HORIZON}`, ...(input.since === null ? [] : [`(tenant, toDate(occurred_at)) IN (${TOUCHED_DAYS})`])];
   const raw = [
     'tenant',
     'toDate(occurred_at) AS day',
-    ...GRAINS.map((g) => `sumWithOverflow(${hashOf(BUCKET_OF[g])}) AS fp_${g}`),
+    ...ROLLUPS.map((t) => `sumWithOverflow(${hashOf(t, BUCKET_OF[t.grain])}) AS fp_${t.name}`),
     ...EXACT_MEASURES.map((m) => `${RAW_TOTAL[m] ?? `sum(${m})`} AS ${m}`),
   ];
-  const rollup = (g: RollupGrain): string => {
-    const where = [
-      g === 'daily' ? `bucket >= toDate(${HORIZON})` : `bucket >= ${HORIZON}`,
-      ...(input.since === null ? [] : [`(tenant, toDate(bucket)) IN (${TOUCHED_DAYS})`]),
-    ];
+  const rollup = (t: RollupTable): string => {
+    const daily = t.grain === 'daily';
+    const where = [daily ? `bucket >= toDate(${HORIZON})` : `bucket >= ${HORIZON}`, ...(input.since === null ? [] : [`(tenant, toDate(bucket)) IN (${TOUCHED_DAYS})`])];
     const select = [
       'tenant',
-      `${g === 'daily' ? 'bucket' : 'toDate(bucket)'} AS day`,
-      `sumWithOverflow(toUInt64(toInt64(events)) * ${hashOf('bucket')}) AS x${g}_fp`,
-      ...EXACT_MEASURES.map((m) => `sum(${m}) AS x${g}_${m}`),
+      `${daily ? 'bucket' : 'toDate(bucket)'} AS day`,
+      `sumWithOverflow(toUInt64(toInt64(events)) * ${hashOf(t, 'bucket')}) AS x_${t.name}_fp`,
+      ...EXACT_MEASURES.map((m) => `sum(${m}) AS x_${t.name}_${m}`),
     ];
     return `(
     SELECT
         ${select.join(',\n        ')}
-    FROM ${ROLLUP_TABLES[g]}
+    FROM ${t.name}
     WHERE ${where.join('\n      AND ')}
     GROUP BY tenant, day
-) AS x${g}`;
+) AS x_${t.name}`;
   };
-  const differs = (g: RollupGrain): string => [`r.fp_${g} != x${g}_fp`, ...EXACT_MEASURES.map((m) => `r.${m} != x${g}_${m}`)].join(' OR ');
+  const differs = (t: RollupTable): string => [`r.fp_${t.name} != x_${t.name}_fp`, ...EXACT_MEASURES.map((m) => `r.${m} != x_${t.name}_${m}`)].join(' OR ');
   const sql = `SELECT
     tenant,
     toString(day) AS day,
-${GRAINS.map((g) => `    (${differs(g)}) AS d${g}`).join(',\n')}
+${ROLLUPS.map((t) => `    (${differs(t)}) AS d_${t.name}`).join(',\n')}
 FROM
 (
     SELECT
@@ -128,8 +124,8 @@ FROM
     WHERE ${rawWhere.join('\n      AND ')}
     GROUP BY tenant, day
 ) AS r
-${GRAINS.map((g) => `FULL OUTER JOIN ${rollup(g)} USING (tenant, day)`).join('\n')}
-WHERE ${GRAINS.map((g) => `d${g}`).join(' OR ')}
+${ROLLUPS.map((t) => `FULL OUTER JOIN ${rollup(t)} USING (tenant, day)`).join('\n')}
+WHERE ${ROLLUPS.map((t) => `d_${t.name}`).join(' OR ')}
 ORDER BY tenant, day`;
   return { sql, params: rangeParams(input) };
 }
@@ -140,9 +136,11 @@ ORDER BY tenant, day`;
  * (the row to insert to make them equal), summed in types that cannot
  * overflow.
  */
-export function rollupDifferenceQuery(grain: RollupGrain, input: RollupDifferenceInput): SqlQuery {
+export function rollupDifferenceQuery(table: RollupTable, input: RollupDifferenceInput): SqlQuery {
+  const grain = table.grain;
   const bucket = BUCKET_OF[grain];
-  const dims = ROLLUP_KEY.filter((c) => c !== 'bucket' && c !== 'tenant');
+  const dims = table.dimensions;
+  const key = rollupKey(table);
   const touched =
     input.since === null
       ? null
@@ -154,12 +152,12 @@ export function rollupDifferenceQuery(grain: RollupGrain, input: RollupDifferenc
     rawWhere.push(`(tenant, ${bucket}) IN (${touched})`);
     rollupWhere.push(`(tenant, bucket) IN (${touched})`);
   }
-  const keyList = ROLLUP_KEY.join(', ');
+  const keyList = key.join(', ');
   const rawSelect = ['tenant', `${bucket} AS bucket`, ...dims, ...MEASURE_NAMES.map((m) => `${RAW_MEASURE[m] ?? sumSql(m)} AS ${m}`)];
-  const rollupSelect = [...ROLLUP_KEY, ...MEASURE_NAMES.map((m) => `${sumSql(m)} AS ${m}`)];
+  const rollupSelect = [...key, ...MEASURE_NAMES.map((m) => `${sumSql(m)} AS ${m}`)];
   const indent = (items: readonly string[], n: number): string => items.map((s) => `${' '.repeat(n)}${s}`).join(',\n');
   const sql = `SELECT
-${indent([...ROLLUP_KEY, ...MEASURE_NAMES.map((m) => `r.${m} - o.${m} AS ${m}`)], 4)}
+${indent([...key, ...MEASURE_NAMES.map((m) => `r.${m} - o.${m} AS ${m}`)], 4)}
 FROM
 (
     SELECT
@@ -172,7 +170,7 @@ FULL OUTER JOIN
 (
     SELECT
 ${indent(rollupSelect, 8)}
-    FROM ${ROLLUP_TABLES[grain]}
+    FROM ${table.name}
     WHERE ${rollupWhere.join('\n      AND ')}
     GROUP BY ${keyList}
 ) AS o

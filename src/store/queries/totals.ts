@@ -42,12 +42,13 @@ ORDER BY tenant`,
 }
 
 /**
- * One row per tenant from a rollup: buckets starting in [from, to). Exact
+ * One row per tenant from a rollup (the full one of `grain`, or `table` of
+ * that grain): buckets starting in [from, to). Exact
  * for ranges aligned to the grain (whole 15 minutes, hours, or UTC days).
  * Tenants whose measures cancel out to zero may still appear with zeros
  * until the rollup merges.
  */
-export function rollupTotalsQuery(grain: RollupGrain, range: TotalsRange): SqlQuery {
+export function rollupTotalsQuery(grain: RollupGrain, range: TotalsRange, table: string = ROLLUP_TABLES[grain]): SqlQuery {
   const tenantFilter = range.tenants === undefined ? '' : '\n  AND tenant IN {tenants:Array(String)}';
   const type = grain === 'daily' ? 'Date' : "DateTime('UTC')";
   const toParam = grain === 'daily' ? dateParam : dateTimeParam;
@@ -55,7 +56,7 @@ export function rollupTotalsQuery(grain: RollupGrain, range: TotalsRange): SqlQu
     sql: `SELECT
     tenant,
 ${rollupMeasuresSql()}
-FROM ${ROLLUP_TABLES[grain]}
+FROM ${table}
 WHERE bucket >= {from:${type}}
   AND bucket < {to:${type}}${tenantFilter}
 GROUP BY tenant

@@ -31,10 +31,10 @@ import { measureSums, unionSql } from './union.js';
  */
 export function breakdownQuery(spec: BreakdownSpec): PlannedQuery {
   const params = new Params();
-  const plan = planSources(spec);
   const bucketed = spec.bucket !== null;
   const dims = spec.by.map((d, i) => ({ column: groupColumn(d), dim: `dim_${i}`, key: `key_${i}` }));
   const columns = [...new Set(dims.map((d) => d.column))];
+  const plan = planSources({ ...spec, columns });
   const union = unionSql(plan, { columns, ts: bucketed }, spec.scope, spec.filters, params);
   const bucketKey = spec.bucket === null ? [] : [`${bucketStartSql(spec.bucket, 'ts')} AS bucket_start`];
   if (bucketed) params.bind('tz', 'String', spec.tz);

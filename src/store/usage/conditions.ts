@@ -8,7 +8,7 @@ import type { TenantScope, UsageFilters } from './specs.js';
 import type { Params } from './statement.js';
 
 /** Filters that are a list of values of one dimension; `model` (key or reported) and the raw-only ones are built apart. */
-const LIST_FILTERS = ['user_id', 'group', 'agent', 'feature', 'provider', 'api_key_id', 'status'] as const satisfies readonly (keyof UsageFilters & DimensionName)[];
+export const LIST_FILTERS = ['user_id', 'group', 'agent', 'feature', 'provider', 'api_key_id', 'status'] as const satisfies readonly (keyof UsageFilters & DimensionName)[];
 
 /** The tenant condition (first: it leads every sort key) and the filter conditions, AND-combined. */
 export interface Conditions {

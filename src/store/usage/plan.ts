@@ -14,15 +14,26 @@
  * UTC, hourly for whole-hour zones, 15m for Asia/Kolkata and the like); without
  * one, daily. Filters the rollups do not carry (session_id, metadata tags)
  * send the whole range to raw events, as does `source=raw`.
+ *
+ * Each rollup segment is then read from the narrowest table of its grain
+ * that carries every dimension the query filters or groups by
+ * (`narrowestRollup`, src/store/queries/rollup-tables.ts): a summary reads
+ * the by-model rollups, a by-agent breakdown the by-agent ones, a filter on
+ * a user the full ones.
  */
+import { columnOf } from '../../core/dimensions.js';
 import { rollupGrainFor, type RollupGrain, type TimeBucket } from '../queries/grain.js';
+import { narrowestRollup } from '../queries/rollup-tables.js';
 import type { SqlQuery } from '../executor.js';
+import { LIST_FILTERS } from './conditions.js';
 import type { UsageFilters, UsageSource } from './specs.js';
 
 export type SegmentSource = 'raw' | RollupGrain;
 
 export interface Segment {
   readonly source: SegmentSource;
+  /** The table read: `usage_events` for raw segments, else the rollup table chosen for the segment's grain. */
+  readonly table: string;
   /** Inclusive, epoch ms. */
   readonly from: number;
   /** Exclusive, epoch ms. */
@@ -45,28 +56,40 @@ export function rawReason(filters: UsageFilters): string | null {
   return null;
 }
 
-function cut(from: number, to: number, grain: RollupGrain | null, out: Segment[]): void {
+function cut(from: number, to: number, grain: RollupGrain | null, columns: readonly string[], out: Segment[]): void {
   if (from >= to) return;
   if (grain === null) {
-    out.push({ source: 'raw', from, to });
+    out.push({ source: 'raw', table: 'usage_events', from, to });
     return;
   }
   const w = WIDTH_MS[grain];
   const a = Math.ceil(from / w) * w;
   const b = Math.floor(to / w) * w;
   if (a >= b) {
-    cut(from, to, FINER[grain], out);
+    cut(from, to, FINER[grain], columns, out);
     return;
   }
-  cut(from, a, FINER[grain], out);
-  out.push({ source: grain, from: a, to: b });
-  cut(b, to, FINER[grain], out);
+  cut(from, a, FINER[grain], columns, out);
+  out.push({ source: grain, table: narrowestRollup(grain, columns).name, from: a, to: b });
+  cut(b, to, FINER[grain], columns, out);
 }
 
-/** The segments of [from, to), coarsest rollup first allowed `maxGrain`. */
-export function segmentsOf(from: number, to: number, maxGrain: RollupGrain | null): Segment[] {
+/**
+ * The segments of [from, to), coarsest rollup first allowed `maxGrain`, each
+ * rollup segment from the narrowest table carrying `columns` (dimension
+ * columns the query filters or groups by; none: the narrowest of all).
+ */
+export function segmentsOf(from: number, to: number, maxGrain: RollupGrain | null, columns: readonly string[] = []): Segment[] {
   const out: Segment[] = [];
-  cut(from, to, maxGrain, out);
+  cut(from, to, maxGrain, columns, out);
+  return out;
+}
+
+/** The dimension columns the filters read (those of `filterConditions`; session_id and tags send the range to raw events). */
+export function filterColumns(filters: UsageFilters): string[] {
+  const out: string[] = LIST_FILTERS.filter((f) => filters[f] !== undefined).map((f) => columnOf(f));
+  if (filters.model !== undefined) out.push('model_key', 'model');
+  if (filters.priced !== undefined) out.push('priced');
   return out;
 }
 
@@ -78,13 +101,16 @@ export interface PlanInput {
   readonly filters: UsageFilters;
   /** `raw`: the caller asked for raw events throughout. Default auto. */
   readonly source?: UsageSource;
+  /** The dimension columns the query projects (groups by); the filters' columns are added. Default none. */
+  readonly columns?: readonly string[];
 }
 
 export function planSources(q: PlanInput): SourcePlan {
   const reason = q.source === 'raw' ? 'source=raw asked for raw events' : rawReason(q.filters);
-  if (reason !== null) return { segments: [{ source: 'raw', from: q.from, to: q.to }], rawReason: reason };
+  if (reason !== null) return { segments: [{ source: 'raw', table: 'usage_events', from: q.from, to: q.to }], rawReason: reason };
   const maxGrain = q.bucket === null ? 'daily' : rollupGrainFor({ timeZone: q.tz, bucket: q.bucket, from: q.from, to: q.to });
-  return { segments: segmentsOf(q.from, q.to, maxGrain), rawReason: null };
+  const columns = [...new Set([...(q.columns ?? []), ...filterColumns(q.filters)])];
+  return { segments: segmentsOf(q.from, q.to, maxGrain, columns), rawReason: null };
 }
 
 /** A query object's result when the answer describes its source: the SQL, its parameters, and where it reads from. */

@@ -13,7 +13,7 @@ import { measureSums, unionSql } from './union.js';
 /** Output columns: `model_label`, then the measures (MEASURE_NAMES). */
 export function summaryQuery(spec: SummarySpec): PlannedQuery {
   const params = new Params();
-  const plan = planSources({ ...spec, bucket: null });
+  const plan = planSources({ ...spec, bucket: null, columns: ['model_key', 'model'] });
   const union = unionSql(plan, { columns: ['model_key', 'model'], ts: false }, spec.scope, spec.filters, params);
   const sql = selectFrom(["if(model_key = '', model, model_key) AS model_label", ...measureSums()], union, [
     'GROUP BY model_label',

@@ -7,7 +7,6 @@
  * yet-merged cancel rows subtract what their originals added.
  */
 import { formatDateTime64 } from '../../core/time.js';
-import { ROLLUP_TABLES } from '../queries/grain.js';
 import { MEASURE_NAMES, sumSql, type MeasureName } from '../queries/measures.js';
 import { filterConditions, type Conditions } from './conditions.js';
 import type { Segment, SourcePlan } from './plan.js';
@@ -64,7 +63,7 @@ function segmentSql(segment: Segment, index: number, projection: Projection, con
     ...(raw ? ['sign = 1'] : []),
     ...conditions.filters,
   ];
-  const table = raw ? 'usage_events FINAL' : ROLLUP_TABLES[segment.source];
+  const table = raw ? 'usage_events FINAL' : segment.table;
   return ['SELECT', select.map((s) => `    ${s}`).join(',\n'), `FROM ${table}`, `WHERE ${where.join('\n  AND ')}`].join('\n');
 }
 

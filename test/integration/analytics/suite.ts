@@ -82,7 +82,36 @@ export function analyticsSuite(open: OpenStore): void {
     }
     const acme = select(events, days);
     expectBreakdown(await svc.breakdown(params(days, { by: 'model_key', limit: '2' }), 'acme'), acme, ['model_key'], 2, 'by model_key');
+    // The dashboard's panels, each from the narrowest rollup that carries its dimensions (issue 13),
+    // over whole days and over a range with ragged edges.
+    const ragged: Spec = { ...days, from: days.from + 7 * 60_000 + 123, to: days.to - 3 * 3_600_000 - 15 * 60_000 };
+    const panels: { by: BreakdownDimension; spec: Spec; table: string }[] = [
+      { by: 'agent', spec: days, table: 'usage_rollup_agent_daily' },
+      { by: 'feature', spec: ragged, table: 'usage_rollup_agent_daily' },
+      { by: 'user_id', spec: days, table: 'usage_rollup_user_daily' },
+      { by: 'user_id', spec: ragged, table: 'usage_rollup_user_daily' },
+      { by: 'group', spec: { ...days, tenant: null }, table: 'usage_rollup_user_daily' },
+      { by: 'tenant', spec: { ...all, tenant: null }, table: 'usage_rollup_agent_daily' },
+      { by: 'provider', spec: { ...ragged, tenant: null }, table: 'usage_rollup_model_daily' },
+      { by: 'status', spec: days, table: 'usage_rollup_model_daily' },
+    ];
+    for (const p of panels) {
+      const r = await svc.breakdown(params(p.spec, { by: p.by, limit: '2' }), p.spec.tenant);
+      expectBreakdown(r, select(events, p.spec), [p.by], 2, `panel by ${p.by} ${JSON.stringify(p.spec)}`);
+      expect(tables(r), `panel by ${p.by}`).toContain(p.table);
+    }
+    const raggedSummary = await svc.summary(params(ragged), 'acme');
+    expectMeasures(raggedSummary.totals, select(events, ragged), 'ragged summary');
+    expect(tables(raggedSummary).filter((t) => t !== 'usage_events')).toEqual(['usage_rollup_model_15m', 'usage_rollup_model_daily', 'usage_rollup_model_hourly']);
+    const spend = await svc.timeseries(params(days, { bucket: 'day', tz: 'Asia/Kathmandu', measure: 'cost_total', stack_by: 'model_key', limit: '2' }), 'acme');
+    expect(tables(spend)).toEqual(['usage_rollup_model_15m']);
+    const kathmanduDays = groupBy(acme, (e) => bucketKey(Date.parse(e.event.occurred_at), 'day', 'Asia/Kathmandu'));
+    spend.buckets.forEach((b, i) => {
+      const sum = spend.series.reduce((x, series) => x + parseUsd(series.values[i] as string), 0n);
+      expect(sum, `Kathmandu ${b}`).toBe(parseUsd(measures(kathmanduDays.get(keyOfBucketText(b, 'day')) ?? []).cost_total as string));
+    });
     const kolkata = await svc.breakdown(params(days, { bucket: 'day', tz: 'Asia/Kolkata' }), 'acme');
+    expect(tables(kolkata)).toEqual(['usage_rollup_model_15m']);
     const byDay = groupBy(acme, (e) => bucketKey(Date.parse(e.event.occurred_at), 'day', 'Asia/Kolkata'));
     expect(kolkata.rows.map((r) => keyOfBucketText(r.bucket ?? '', 'day'))).toEqual([...byDay.keys()].sort());
     for (const r of kolkata.rows) expectMeasures(r, byDay.get(keyOfBucketText(r.bucket ?? '', 'day')) ?? [], `Kolkata ${r.bucket}`);
@@ -123,14 +152,17 @@ export function analyticsSuite(open: OpenStore): void {
 
   it('reads a day-aligned UTC range from the daily rollup alone, and an unaligned one from rollups plus raw edges', async () => {
     const aligned = await svc.summary(params(days), 'acme');
-    expect(tables(aligned)).toEqual(['usage_rollup_daily']);
+    expect(tables(aligned)).toEqual(['usage_rollup_model_daily']);
     const ragged: Spec = { ...days, from: days.from + 22 * 60_000 + 5, to: days.to - 35 * 60_000 };
     const r = await svc.summary(params(ragged), 'acme');
-    expect(tables(r)).toEqual(['usage_events', 'usage_rollup_15m', 'usage_rollup_daily', 'usage_rollup_hourly']);
-    expect(r.source.segments.map((s) => s.table)).toEqual(['usage_events', 'usage_rollup_15m', 'usage_rollup_hourly', 'usage_rollup_daily', 'usage_rollup_hourly', 'usage_rollup_15m', 'usage_events']);
+    expect(tables(r)).toEqual(['usage_events', 'usage_rollup_model_15m', 'usage_rollup_model_daily', 'usage_rollup_model_hourly']);
+    expect(r.source.segments.map((s) => s.table)).toEqual(['usage_events', 'usage_rollup_model_15m', 'usage_rollup_model_hourly', 'usage_rollup_model_daily', 'usage_rollup_model_hourly', 'usage_rollup_model_15m', 'usage_events']);
     expectMeasures(r.totals, select(current, ragged), 'ragged');
+    // The default range, 30 days up to now, ends on the quarter hour: read from rollups alone (issue 13).
     const defaults = await svc.summary({}, 'acme');
-    expectMeasures(defaults.totals, select(current, { from: now - 30 * DAY, to: now, tenant: 'acme' }), 'default range');
+    const end = Math.ceil(now / 900_000) * 900_000;
+    expectMeasures(defaults.totals, select(current, { from: end - 30 * DAY, to: end, tenant: 'acme' }), 'default range');
+    expect(tables(defaults).every((t) => t.startsWith('usage_rollup_model_')), tables(defaults).join()).toBe(true);
   });
 
   it('filters combine: AND across fields, OR within one; model matches model_key or the reported model', async () => {
@@ -192,12 +224,13 @@ export function analyticsSuite(open: OpenStore): void {
 
   it('breakdown by time bucket honours the zone, reading the coarsest exact rollup', async () => {
     const cases = [
-      { tz: 'UTC', bucket: 'day', expect: ['usage_rollup_daily'] },
-      { tz: 'America/New_York', bucket: 'day', expect: ['usage_rollup_hourly'] },
-      { tz: 'Asia/Kolkata', bucket: 'day', expect: ['usage_rollup_15m'] },
-      { tz: 'Asia/Kolkata', bucket: 'hour', expect: ['usage_rollup_15m'] },
-      { tz: 'Europe/Berlin', bucket: 'week', expect: ['usage_rollup_hourly'] },
-      { tz: 'America/New_York', bucket: 'month', expect: ['usage_rollup_hourly'] },
+      // A bucket alone needs no dimension: the narrowest rollup of the grain (by agent daily, by model hourly and 15-minute).
+      { tz: 'UTC', bucket: 'day', expect: ['usage_rollup_agent_daily'] },
+      { tz: 'America/New_York', bucket: 'day', expect: ['usage_rollup_model_hourly'] },
+      { tz: 'Asia/Kolkata', bucket: 'day', expect: ['usage_rollup_model_15m'] },
+      { tz: 'Asia/Kolkata', bucket: 'hour', expect: ['usage_rollup_model_15m'] },
+      { tz: 'Europe/Berlin', bucket: 'week', expect: ['usage_rollup_model_hourly'] },
+      { tz: 'America/New_York', bucket: 'month', expect: ['usage_rollup_model_hourly'] },
     ] as const;
     for (const c of cases) {
       const spec: Spec = { from: data.all.from, to: data.all.to, tenant: 'acme' };

@@ -26,6 +26,7 @@ import { loadCatalog } from '../../../src/pricing/index.js';
 import { provisionalPrices } from '../../../src/pricing/provisional.js';
 import { killAllTally, spawnTally, type TallyProcess } from '../../support/processes.js';
 import { freePort } from '../../support/ports.js';
+import { ROLLUPS } from '../../../src/store/queries/rollup-tables.js';
 
 const KILLS = 10;
 const TENANTS = Array.from({ length: 6 }, (_, i) => `k${i}`);
@@ -131,10 +132,15 @@ async function verify(base: string, from: string, to: string): Promise<{ events:
     const raw = await request(`${base}/v1/usage/summary?${q}&source=raw`);
     expect(tables(raw.body.source)).toEqual(['usage_events']);
     const rawTotals = exact(raw.body.totals as Json);
+    // Through the API: the narrowest rollups the planner picks (issue 13); every rollup table, full
+    // and narrow, is compared with raw key by key at the end (store.rollups.compare).
     const daily = await request(`${base}/v1/usage/summary?${q}`);
-    expect(tables(daily.body.source)).toEqual(['usage_rollup_daily']);
+    expect(tables(daily.body.source)).toEqual(['usage_rollup_model_daily']);
     expect(exact(daily.body.totals as Json), `${tenant}: daily rollup vs raw`).toEqual(rawTotals);
-    for (const [tz, table] of [['UTC', 'usage_rollup_hourly'], ['Asia/Kolkata', 'usage_rollup_15m']] as const) {
+    const users = await request(`${base}/v1/usage/breakdown?${q}&by=user_id&limit=1`);
+    expect(tables(users.body.source)).toEqual(['usage_rollup_user_daily']);
+    expect(exact(users.body.totals as Json), `${tenant}: by-user rollup vs raw`).toEqual(rawTotals);
+    for (const [tz, table] of [['UTC', 'usage_rollup_model_hourly'], ['Asia/Kolkata', 'usage_rollup_model_15m']] as const) {
       const ts = await request(`${base}/v1/usage/timeseries?${q}&bucket=hour&tz=${tz}&measure=all`);
       expect(tables(ts.body.source)).toEqual([table]);
       const series = ts.body.series as { total: Json }[];
@@ -199,8 +205,10 @@ it('every rollup equals raw and the counters, to the femto-dollar, after each of
     state.paused = false;
     const acked = clients.reduce((s, c) => s + c.acked.size, 0);
     expect(totals.events).toBeGreaterThanOrEqual(acked);
-    const found = ['15m', 'hourly', 'daily'].map((g) => `${g} ${String((repair?.[g] as Json | undefined)?.events ?? '?')}`).join(', ');
-    repairedEvents += ['15m', 'hourly', 'daily'].reduce((s, g) => s + Number((repair?.[g] as Json | undefined)?.events ?? 0), 0);
+    // Events the repair restored, per rollup table (the full ones, then the narrow ones of issue 13).
+    const restored = ROLLUPS.map((t) => [t.name.replace('usage_rollup_', ''), (repair?.[t.name] as Json | undefined)?.events] as const);
+    const found = restored.map(([name, events]) => `${name} ${String(events ?? '?')}`).join(', ');
+    repairedEvents += restored.reduce((s, [, events]) => s + Number(events ?? 0), 0);
     rounds.push(`kill ${kill}: restart ${restarted.ms} ms (repair ${String(repair?.ms ?? '?')} ms; events restored ${found}); stored ${totals.events}, acknowledged ${acked}`);
     console.log(`[kill test] +${((Date.now() - t0) / 1000).toFixed(1)}s ${rounds.at(-1) ?? ''}`);
   }
@@ -214,7 +222,8 @@ it('every rollup equals raw and the counters, to the femto-dollar, after each of
   const store = await createChdbStore({ dataDir: join(dataDir, 'chdb'), database: 'tally' });
   try {
     const compared = await store.rollups.compare({ since: null });
-    expect(compared.tables.map((t) => [t.grain, t.keys])).toEqual([['15m', 0], ['hourly', 0], ['daily', 0]]);
+    // Every rollup, the narrow ones (issue 13) too, equals raw key by key after the kills.
+    expect(compared.tables.map((t) => [t.table, t.keys])).toEqual(ROLLUPS.map((t) => [t.name, 0]));
     expect(await store.rollups.lastCheckpoint()).toMatchObject({ clean: true, writer: 'tally start' });
     const acked = clients.flatMap((c) => [...c.acked]);
     const [row] = await store.sql.query<{ n: string; distinct_ids: string }>({

@@ -25,6 +25,7 @@ import { daysAgo, expectedTotals, mixedEvents, pricedEvent } from '../../support
 import type { PricedEvent } from '../../../src/pipeline/types.js';
 import { expectSameTotals } from './dataset.js';
 import { rejection } from '../../support/rejection.js';
+import { ROLLUPS } from '../../../src/store/queries/rollup-tables.js';
 
 export type OpenStore = (database: string) => Promise<AnalyticsStore>;
 
@@ -217,6 +218,12 @@ FROM numbers({n:UInt64})`,
     ];
     const tables: readonly [RollupGrain, string][] = [['daily', day], ['hourly', `${day} 00:00:00`], ['15m', `${day} 00:00:00`]];
     for (const [grain, bucket] of tables) await wide.sql.insert(ROLLUP_TABLES[grain], rows.map((r) => ({ ...r, bucket })));
+    // The narrow rollups (issue 13) hold the same sums under fewer keys; the summary reads the by-model ones.
+    for (const t of ROLLUPS.filter((x) => x.shape !== 'full')) {
+      const bucket = t.grain === 'daily' ? day : `${day} 00:00:00`;
+      const keep = new Set(['tenant', ...t.dimensions]);
+      await wide.sql.insert(t.name, rows.map((r) => ({ ...Object.fromEntries(Object.entries(r).filter(([k]) => keep.has(k) || !(k in key))), bucket })));
+    }
     const expected = { events: '9223372036854775809', requests: '9223372036854775809', input_tokens: '9223372036854775808', total_tokens: '9223372036854775808', tool_calls: '9223372036854775808', cost_input: '180000000000000000000000', cost_total: '180000000000000000000000' };
     const check = async (): Promise<void> => {
       for (const [grain] of tables) {
@@ -376,9 +383,10 @@ FROM numbers({n:UInt64})`,
     const other = await openExtra('tally_contract_ttl');
     await migrate(other);
     const changed = await migrate(other, { retentionMonths: 6 });
-    expect(changed.retentionUpdated).toEqual(['usage_events', 'usage_rollup_15m', 'usage_rollup_hourly']);
+    // The narrow 15-minute and hourly rollups (issue 13) follow the raw retention too.
+    expect(changed.retentionUpdated).toEqual(['usage_events', 'usage_rollup_15m', 'usage_rollup_hourly', 'usage_rollup_model_15m', 'usage_rollup_model_hourly', 'usage_rollup_agent_hourly']);
     const ttl = await other.sql.query<{ name: string; engine_full: string }>({
-      sql: "SELECT name, engine_full FROM system.tables WHERE database = {db:String} AND name IN ('usage_events', 'usage_rollup_hourly') ORDER BY name",
+      sql: "SELECT name, engine_full FROM system.tables WHERE database = {db:String} AND name IN ('usage_events', 'usage_rollup_hourly', 'usage_rollup_model_15m', 'usage_rollup_agent_hourly') ORDER BY name",
       params: { db: other.database },
     });
     for (const t of ttl) expect(t.engine_full).toContain('toIntervalMonth(6)');
@@ -418,10 +426,12 @@ FROM numbers({n:UInt64})`,
     ];
     for (const sql of statements) {
       const [parsed] = await store.sql.query<{ q: string }>({ sql: 'SELECT formatQuerySingleLine({sql:String}) AS q', params: { sql } });
-      expect(parsed?.q).toContain('ON CLUSTER tally_cluster');
+      // DDL runs on every node; the one-time fills of the narrow rollups (0011) are inserts, replicated within a shard.
+      if (sql.startsWith('INSERT INTO ')) expect(parsed?.q).toMatch(/^INSERT INTO tally\.usage_rollup_/);
+      else expect(parsed?.q).toContain('ON CLUSTER tally_cluster');
     }
     const storageTables = statements.filter((s) => /^CREATE TABLE IF NOT EXISTS tally\.usage_/.test(s));
-    expect(storageTables.length).toBe(5);
+    expect(storageTables.length).toBe(11); // usage_events, reprices, three full and six narrow rollups (0011)
     for (const s of storageTables) expect(s).toMatch(/ENGINE = Replicated(Replacing|Summing)?MergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'/);
   });
 

@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import { createChdbStore } from '../../../src/store/chdb/store.js';
 import { migrate } from '../../../src/store/migrate.js';
 import type { insertPricedEvents } from '../../../src/store/events.js';
-import { rawTotalsQuery, rollupTotalsQuery, ROLLUP_TABLES, type RollupGrain, type TenantTotalsRow } from '../../../src/store/queries/index.js';
+import { rawTotalsQuery, rollupTotalsQuery, ROLLUP_TABLES, type TenantTotalsRow } from '../../../src/store/queries/index.js';
+import { ROLLUPS } from '../../../src/store/queries/rollup-tables.js';
 import { retentionHorizon } from '../../../src/store/operations/rollups-sql.js';
 import type { AnalyticsStore } from '../../../src/store/types.js';
 import { parseUsd } from '../../../src/core/money.js';
@@ -24,7 +25,8 @@ import { daysAgo, mixedEvents, pricedEvent } from '../../support/store-fixtures.
 import { uniqueName } from '../../support/services.js';
 import { expectSameTotals } from './dataset.js';
 
-const GRAINS: readonly RollupGrain[] = ['15m', 'hourly', 'daily'];
+/** Every rollup table, the narrow ones (issue 13) with the full ones: each must be repaired. */
+const NONE = ROLLUPS.map(() => 0);
 const dataDir = mkdtempSync(join(tmpdir(), 'tally-rollup-repair-'));
 const RANGE = { from: daysAgo(30, 0), to: daysAgo(-2, 0) };
 let store: AnalyticsStore;
@@ -38,19 +40,19 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Inserts with the views of `grains` detached: raw gets the rows, those rollups do not. */
-async function insertWithoutViews(grains: readonly RollupGrain[], events: Parameters<typeof insertPricedEvents>[1]): Promise<void> {
-  for (const g of grains) await store.sql.command({ sql: `DETACH TABLE ${ROLLUP_TABLES[g]}_mv` });
+/** Inserts with the views of `tables` detached: raw gets the rows, those rollups do not. */
+async function insertWithoutViews(tables: readonly string[], events: Parameters<typeof insertPricedEvents>[1]): Promise<void> {
+  for (const t of tables) await store.sql.command({ sql: `DETACH TABLE ${t}_mv` });
   try {
     await store.events.insert(events);
   } finally {
-    for (const g of grains) await store.sql.command({ sql: `ATTACH TABLE ${ROLLUP_TABLES[g]}_mv` });
+    for (const t of tables) await store.sql.command({ sql: `ATTACH TABLE ${t}_mv` });
   }
 }
 
 async function expectRollupsEqualRaw(tenant: string): Promise<TenantTotalsRow[]> {
   const raw = await store.sql.query<TenantTotalsRow>(rawTotalsQuery({ ...RANGE, tenants: [tenant] }));
-  for (const grain of GRAINS) expectSameTotals(await store.sql.query<TenantTotalsRow>(rollupTotalsQuery(grain, { ...RANGE, tenants: [tenant] })), raw);
+  for (const t of ROLLUPS) expectSameTotals(await store.sql.query<TenantTotalsRow>(rollupTotalsQuery(t.grain, { ...RANGE, tenants: [tenant] }, t.name)), raw);
   return raw;
 }
 
@@ -59,26 +61,30 @@ describe('store.rollups', () => {
     const tenant = 'short';
     await store.events.insert(mixedEvents(tenant, 200, 'ok'));
     const clean = await store.rollups.compare({ since: null });
-    expect(clean.tables.map((t) => t.keys)).toEqual([0, 0, 0]);
+    expect(clean.tables.map((t) => t.table)).toEqual(ROLLUPS.map((t) => t.name));
+    expect(clean.tables.map((t) => t.keys)).toEqual(NONE);
 
     const lost = mixedEvents(tenant, 37, 'lost');
-    await insertWithoutViews(['hourly', 'daily'], lost);
+    const short = ['usage_rollup_hourly', 'usage_rollup_daily', 'usage_rollup_model_15m', 'usage_rollup_agent_hourly', 'usage_rollup_user_daily'];
+    await insertWithoutViews(short, lost);
     const found = await store.rollups.compare({ since: null });
     const lostCost = lost.reduce((s, p) => s + p.pricing.total, 0n);
-    expect(found.tables.find((t) => t.grain === '15m')).toMatchObject({ keys: 0, events: 0n });
-    for (const grain of ['hourly', 'daily'] as const) {
-      const t = found.tables.find((x) => x.grain === grain);
-      expect(t?.keys).toBeGreaterThan(0);
-      expect(t).toMatchObject({ events: 37n, cost: expect.any(String) });
-      expect(parseUsd(t?.cost ?? '0')).toBe(lostCost);
+    for (const t of found.tables) {
+      if (!short.includes(t.table)) {
+        expect(t, t.table).toMatchObject({ keys: 0, events: 0n });
+        continue;
+      }
+      expect(t.keys, t.table).toBeGreaterThan(0);
+      expect(t, t.table).toMatchObject({ events: 37n, cost: expect.any(String) });
+      expect(parseUsd(t.cost), t.table).toBe(lostCost);
     }
 
     const repaired = await store.rollups.repair({ since: null });
-    expect(repaired.tables.map((t) => t.events)).toEqual([0n, 37n, 37n]);
-    expect((await store.rollups.compare({ since: null })).tables.map((t) => t.keys)).toEqual([0, 0, 0]);
+    expect(repaired.tables.map((t) => t.events)).toEqual(ROLLUPS.map((t) => (short.includes(t.name) ? 37n : 0n)));
+    expect((await store.rollups.compare({ since: null })).tables.map((t) => t.keys)).toEqual(NONE);
     expect((await expectRollupsEqualRaw(tenant))[0]?.events).toBe('237');
     // Still equal once the rollups merged the repair rows into their keys.
-    for (const grain of GRAINS) await store.sql.command({ sql: `OPTIMIZE TABLE ${ROLLUP_TABLES[grain]} FINAL` });
+    for (const t of ROLLUPS) await store.sql.command({ sql: `OPTIMIZE TABLE ${t.name} FINAL` });
     expect((await expectRollupsEqualRaw(tenant))[0]?.events).toBe('237');
   });
 
@@ -88,7 +94,7 @@ describe('store.rollups', () => {
     await store.events.insert([event]);
     await store.events.insert([event], { rowVersion: 2 }); // another token: past the insert dedupe, into every rollup
     const found = await store.rollups.compare({ since: null });
-    expect(found.tables.map((t) => t.events)).toEqual([-1n, -1n, -1n]);
+    expect(found.tables.map((t) => t.events)).toEqual(ROLLUPS.map(() => -1n));
     await store.rollups.repair({ since: null });
     expect((await expectRollupsEqualRaw(tenant))[0]).toMatchObject({ events: '1', cost_total: '0.5' });
   });
@@ -98,7 +104,7 @@ describe('store.rollups', () => {
     const at = daysAgo(1, 9);
     const a = pricedEvent({ tenant, eventId: 'm-a', userId: 'alice', occurredAt: at, tokens: { input: 100 }, costs: { input: parseUsd('0.01') } });
     const b = pricedEvent({ tenant, eventId: 'm-b', userId: 'bob', occurredAt: at, tokens: { input: 100 }, costs: { input: parseUsd('0.01') } });
-    await insertWithoutViews(['hourly'], [a]); // hourly: alice's event missing
+    await insertWithoutViews(['usage_rollup_hourly'], [a]); // hourly: alice's event missing
     await store.events.insert([b]);
     // bob's event once more, in the hourly rollup only:
     await store.sql.insert(ROLLUP_TABLES.hourly, [{ tenant, bucket: `${at.slice(0, 13).replace('T', ' ')}:00:00`, user_id: 'bob', group_id: '', agent: '', feature: '', provider: 'openai', model_key: 'openai/gpt-4o', model: 'gpt-4o', api_key_id: '', status: 'ok', priced: true, events: 1, requests: 1, input_tokens: 100, total_tokens: 100, cost_input: '0.01', cost_total: '0.01' }]);
@@ -108,22 +114,24 @@ describe('store.rollups', () => {
     expect(hourlyDay?.events).toBe(rawDay?.events);
     expect(hourlyDay?.cost_total).toBe(rawDay?.cost_total);
     const found = await store.rollups.compare({ since: null });
-    expect(found.tables.find((t) => t.grain === 'hourly')).toMatchObject({ keys: 2, events: 0n, cost: '0' });
+    expect(found.tables.find((t) => t.table === 'usage_rollup_hourly')).toMatchObject({ keys: 2, events: 0n, cost: '0' });
     await store.rollups.repair({ since: null });
-    expect((await store.rollups.compare({ since: null })).tables.map((t) => t.keys)).toEqual([0, 0, 0]);
+    expect((await store.rollups.compare({ since: null })).tables.map((t) => t.keys)).toEqual(NONE);
   });
 
   it('with `since`, compares only the buckets of raw rows processed since then', async () => {
     const tenant = 'window';
     const old = pricedEvent({ tenant, eventId: 'w-old', occurredAt: daysAgo(5, 3), costs: { input: parseUsd('1') } });
-    await insertWithoutViews(['daily'], [old]);
+    await insertWithoutViews(['usage_rollup_daily', 'usage_rollup_model_daily'], [old]);
     const mark = new Date();
     await new Promise((r) => setTimeout(r, 5));
     const recent = pricedEvent({ tenant, eventId: 'w-new', occurredAt: daysAgo(2, 3), costs: { input: parseUsd('2') } });
-    await insertWithoutViews(['daily'], [recent]);
+    await insertWithoutViews(['usage_rollup_daily', 'usage_rollup_model_daily'], [recent]);
     const windowed = await store.rollups.compare({ since: mark });
-    expect(windowed.tables.find((t) => t.grain === 'daily')).toMatchObject({ keys: 1, events: 1n, cost: '2' });
-    expect((await store.rollups.compare({ since: null })).tables.find((t) => t.grain === 'daily')).toMatchObject({ events: 2n, cost: '3' });
+    for (const table of ['usage_rollup_daily', 'usage_rollup_model_daily']) {
+      expect(windowed.tables.find((t) => t.table === table), table).toMatchObject({ keys: 1, events: 1n, cost: '2' });
+      expect((await store.rollups.compare({ since: null })).tables.find((t) => t.table === table), table).toMatchObject({ events: 2n, cost: '3' });
+    }
     await store.rollups.repair({ since: null });
     expect((await expectRollupsEqualRaw(tenant))[0]).toMatchObject({ events: '2', cost_total: '3' });
   });

@@ -16,8 +16,11 @@ function errorsOf(fn: () => unknown): { path: string; reason: string }[] {
 }
 
 describe('common parameters', () => {
-  it('default to the 30 days up to now in UTC, with no filters', () => {
-    expect(parseSummary({}, NOW)).toEqual({ from: NOW - 30 * 86_400_000, to: NOW, tz: 'UTC', filters: {}, source: 'auto' });
+  it('default to the 30 days up to now in UTC, with no filters: up to the end of the current quarter hour (issue 13)', () => {
+    const end = Math.ceil(NOW / 900_000) * 900_000;
+    expect(end).toBeGreaterThan(NOW);
+    expect(parseSummary({}, NOW)).toEqual({ from: end - 30 * 86_400_000, to: end, tz: 'UTC', filters: {}, source: 'auto' });
+    expect(parseSummary({ to: new Date(NOW).toISOString() }, NOW)).toMatchObject({ from: NOW - 30 * 86_400_000, to: NOW });
   });
 
   it('read dates and local times in tz, RFC 3339 with any offset', () => {

@@ -16,25 +16,24 @@ function expectBound(sql: string, ...values: string[]): void {
 }
 
 describe('summary query', () => {
-  it('reads one daily-rollup segment for a UTC day range, per model', async () => {
+  it('reads one segment of the daily by-model rollup for a UTC day range, per model', async () => {
     const q = summaryQuery(summarySpec(parseSummary({ from: '2025-03-01', to: '2025-03-08' }, NOW), 'acme'));
     await expect(q.sql).toMatchFileSnapshot('__snapshots__/summary-daily.sql');
     expect(q.params).toEqual({ tenant: 'acme', s0_from: '2025-03-01', s0_to: '2025-03-08' });
-    expect(q.plan.segments).toEqual([{ source: 'daily', from: Date.parse('2025-03-01T00:00:00Z'), to: Date.parse('2025-03-08T00:00:00Z') }]);
+    expect(q.plan.segments).toEqual([{ source: 'daily', table: 'usage_rollup_model_daily', from: Date.parse('2025-03-01T00:00:00Z'), to: Date.parse('2025-03-08T00:00:00Z') }]);
   });
 
-  it('cuts the default range (30 days up to now) into raw, 15m, hourly, daily, hourly, 15m, raw', async () => {
+  it('reads the default range (30 days up to now, ending on the quarter hour) from rollups alone: 15m, hourly, daily, hourly, 15m', async () => {
     const q = summaryQuery(summarySpec(parseSummary({}, NOW), null));
     await expect(q.sql).toMatchFileSnapshot('__snapshots__/summary-segments.sql');
-    expect(q.plan.segments.map((s) => s.source)).toEqual(['raw', '15m', 'hourly', 'daily', 'hourly', '15m', 'raw']);
+    expect(q.plan.segments.map((s) => s.source)).toEqual(['15m', 'hourly', 'daily', 'hourly', '15m']);
+    expect(q.plan.segments.map((s) => s.table)).toEqual(['usage_rollup_model_15m', 'usage_rollup_model_hourly', 'usage_rollup_model_daily', 'usage_rollup_model_hourly', 'usage_rollup_model_15m']);
     expect(q.params).toEqual({
-      s0_from: '2025-02-18 10:17:00.000', s0_to: '2025-02-18 10:30:00.000',
-      s1_from: '2025-02-18 10:30:00', s1_to: '2025-02-18 11:00:00',
-      s2_from: '2025-02-18 11:00:00', s2_to: '2025-02-19 00:00:00',
-      s3_from: '2025-02-19', s3_to: '2025-03-20',
-      s4_from: '2025-03-20 00:00:00', s4_to: '2025-03-20 10:00:00',
-      s5_from: '2025-03-20 10:00:00', s5_to: '2025-03-20 10:15:00',
-      s6_from: '2025-03-20 10:15:00.000', s6_to: '2025-03-20 10:17:00.000',
+      s0_from: '2025-02-18 10:30:00', s0_to: '2025-02-18 11:00:00',
+      s1_from: '2025-02-18 11:00:00', s1_to: '2025-02-19 00:00:00',
+      s2_from: '2025-02-19', s2_to: '2025-03-20',
+      s3_from: '2025-03-20 00:00:00', s3_to: '2025-03-20 10:00:00',
+      s4_from: '2025-03-20 10:00:00', s4_to: '2025-03-20 10:30:00',
     });
   });
 
@@ -43,7 +42,7 @@ describe('summary query', () => {
     await expect(q.sql).toMatchFileSnapshot('__snapshots__/summary-filters.sql');
     expectBound(q.sql, EVIL, 'openai/gpt-4o', 'env', 'team');
     expect(q.params).toMatchObject({ tenant: EVIL, user_id: [EVIL, 'u2'], model: ['openai/gpt-4o'], priced: false, tag_key_0: 'env', tag_value_0: EVIL, tag_key_1: 'team', tag_value_1: 'x', session_id: ['s'] });
-    expect(q.plan).toEqual({ segments: [{ source: 'raw', from: Date.parse('2025-03-01T00:00:00Z'), to: Date.parse('2025-03-08T00:00:00Z') }], rawReason: expect.stringMatching(/session_id/) });
+    expect(q.plan).toEqual({ segments: [{ source: 'raw', table: 'usage_events', from: Date.parse('2025-03-01T00:00:00Z'), to: Date.parse('2025-03-08T00:00:00Z') }], rawReason: expect.stringMatching(/session_id/) });
   });
 });
 

@@ -32,9 +32,27 @@ describe('source plans', () => {
 
   it('session and tag filters, and source=raw, read raw events for the whole range', () => {
     const base = { from: t('2025-03-01T00:00Z'), to: t('2025-03-08T00:00Z'), tz: 'UTC', bucket: null };
-    expect(planSources({ ...base, filters: { session_id: ['s'] } })).toEqual({ segments: [{ source: 'raw', from: base.from, to: base.to }], rawReason: expect.stringMatching(/session_id/) });
+    expect(planSources({ ...base, filters: { session_id: ['s'] } })).toEqual({ segments: [{ source: 'raw', table: 'usage_events', from: base.from, to: base.to }], rawReason: expect.stringMatching(/session_id/) });
     expect(planSources({ ...base, filters: { tags: [{ key: 'a', value: 'b' }] } }).rawReason).toMatch(/tag filters/);
     expect(planSources({ ...base, filters: { user_id: ['u'], model: ['m'], priced: true } }).rawReason).toBeNull();
     expect(planSources({ ...base, filters: {}, source: 'raw' }).rawReason).toMatch(/source=raw/);
+  });
+
+  it('reads each segment from the narrowest rollup of its grain that carries the dimensions filtered or grouped by', () => {
+    const base = { from: t('2025-03-01T10:00Z'), to: t('2025-03-08T00:00Z'), tz: 'UTC', bucket: null, filters: {} };
+    const tablesOf = (p: ReturnType<typeof planSources>): string[] => p.segments.map((s) => s.table);
+    // Per model (the summary): the by-model rollups, hourly edge then days.
+    expect(tablesOf(planSources({ ...base, columns: ['model_key', 'model'] }))).toEqual(['usage_rollup_model_hourly', 'usage_rollup_model_daily']);
+    // By tenant, nothing else: the smallest table of each grain (by model hourly, by agent daily).
+    expect(tablesOf(planSources({ ...base, columns: ['tenant'] }))).toEqual(['usage_rollup_model_hourly', 'usage_rollup_agent_daily']);
+    expect(tablesOf(planSources({ ...base, columns: ['agent'], filters: { feature: ['chat'] } }))).toEqual(['usage_rollup_agent_hourly', 'usage_rollup_agent_daily']);
+    // By user: a daily by-user rollup; its edges from the full hourly one (no narrow hourly by-user table).
+    expect(tablesOf(planSources({ ...base, columns: ['user_id'] }))).toEqual(['usage_rollup_hourly', 'usage_rollup_user_daily']);
+    // A filter the narrow table lacks moves the segment to a wider one.
+    expect(tablesOf(planSources({ ...base, columns: ['agent'], filters: { status: ['error'] } }))).toEqual(['usage_rollup_hourly', 'usage_rollup_daily']);
+    expect(tablesOf(planSources({ ...base, columns: ['model_key', 'model'], filters: { priced: false, provider: ['openai'] } }))).toEqual(['usage_rollup_model_hourly', 'usage_rollup_model_daily']);
+    expect(tablesOf(planSources({ ...base, columns: ['model_key', 'model'], filters: { user_id: ['u'] } }))).toEqual(['usage_rollup_hourly', 'usage_rollup_daily']);
+    // Asia/Kolkata days by model: the 15-minute by-model rollup.
+    expect(tablesOf(planSources({ ...base, from: t('2025-03-01T00:00Z'), tz: 'Asia/Kolkata', bucket: 'day', columns: ['model_key'] }))).toEqual(['usage_rollup_model_15m']);
   });
 });

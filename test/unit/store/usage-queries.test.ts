@@ -30,9 +30,10 @@ describe('usage query objects', () => {
     await expect(q.sql).toMatchFileSnapshot('__snapshots__/usage/summary.sql');
     expect(q.plan).toEqual({
       segments: [
-        { source: 'raw', from: t('2025-03-01T23:50:00Z'), to: t('2025-03-02T00:00:00Z') },
-        { source: 'daily', from: t('2025-03-02T00:00:00Z'), to: t('2025-03-03T00:00:00Z') },
-        { source: 'hourly', from: t('2025-03-03T00:00:00Z'), to: t('2025-03-03T01:00:00Z') },
+        { source: 'raw', table: 'usage_events', from: t('2025-03-01T23:50:00Z'), to: t('2025-03-02T00:00:00Z') },
+        // A user filter and per-model rows: only the full rollups carry both.
+        { source: 'daily', table: 'usage_rollup_daily', from: t('2025-03-02T00:00:00Z'), to: t('2025-03-03T00:00:00Z') },
+        { source: 'hourly', table: 'usage_rollup_hourly', from: t('2025-03-03T00:00:00Z'), to: t('2025-03-03T01:00:00Z') },
       ],
       rawReason: null,
     });

@@ -8,7 +8,7 @@ SELECT
                 group_id,
                 events,
                 requests
-            FROM usage_rollup_daily
+            FROM usage_rollup_user_daily
             WHERE bucket >= {s0_from:Date}
               AND bucket < {s0_to:Date}
         )
@@ -147,7 +147,7 @@ FROM
             duration_ms_count,
             ttft_ms_sum,
             ttft_ms_count
-        FROM usage_rollup_daily
+        FROM usage_rollup_user_daily
         WHERE bucket >= {s0_from:Date}
           AND bucket < {s0_to:Date}
     )

@@ -84,7 +84,7 @@ FROM
         duration_ms_count,
         ttft_ms_sum,
         ttft_ms_count
-    FROM usage_rollup_hourly
+    FROM usage_rollup_model_hourly
     WHERE tenant = {tenant:String}
       AND bucket >= {s0_from:DateTime('UTC')}
       AND bucket < {s0_to:DateTime('UTC')}

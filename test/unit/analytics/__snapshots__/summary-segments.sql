@@ -45,19 +45,19 @@ FROM
     SELECT
         model_key,
         model,
-        toInt128(1) AS events,
-        toInt128(requests) AS requests,
-        toInt128(input_tokens) AS input_tokens,
-        toInt128(cached_input_tokens) AS cached_input_tokens,
-        toInt128(cache_write_5m_tokens) AS cache_write_5m_tokens,
-        toInt128(cache_write_1h_tokens) AS cache_write_1h_tokens,
-        toInt128(output_tokens) AS output_tokens,
-        toInt128(reasoning_tokens) AS reasoning_tokens,
-        toInt128(audio_input_tokens) AS audio_input_tokens,
-        toInt128(audio_output_tokens) AS audio_output_tokens,
-        toInt128(image_input_tokens) AS image_input_tokens,
-        toInt128(image_output_tokens) AS image_output_tokens,
-        toInt128(total_tokens) AS total_tokens,
+        events,
+        requests,
+        input_tokens,
+        cached_input_tokens,
+        cache_write_5m_tokens,
+        cache_write_1h_tokens,
+        output_tokens,
+        reasoning_tokens,
+        audio_input_tokens,
+        audio_output_tokens,
+        image_input_tokens,
+        image_output_tokens,
+        total_tokens,
         cost_input,
         cost_cached_input,
         cost_cache_write_5m,
@@ -75,20 +75,19 @@ FROM
         cost_image,
         cost_total,
         cache_savings,
-        toInt128(NOT priced) AS unpriced_events,
-        toInt128(status = 'error') AS error_events,
-        toInt128(tool_calls) AS tool_calls,
-        toInt128(web_search_requests) AS web_search_requests,
-        toInt128(images) AS images,
-        toDecimal128(audio_seconds, 3) AS audio_seconds,
-        ifNull(duration_ms, 0) AS duration_ms_sum,
-        toInt128(isNotNull(duration_ms)) AS duration_ms_count,
-        ifNull(ttft_ms, 0) AS ttft_ms_sum,
-        toInt128(isNotNull(ttft_ms)) AS ttft_ms_count
-    FROM usage_events FINAL
-    WHERE occurred_at >= {s0_from:DateTime64(3, 'UTC')}
-      AND occurred_at < {s0_to:DateTime64(3, 'UTC')}
-      AND sign = 1
+        unpriced_events,
+        error_events,
+        tool_calls,
+        web_search_requests,
+        images,
+        audio_seconds,
+        duration_ms_sum,
+        duration_ms_count,
+        ttft_ms_sum,
+        ttft_ms_count
+    FROM usage_rollup_model_15m
+    WHERE bucket >= {s0_from:DateTime('UTC')}
+      AND bucket < {s0_to:DateTime('UTC')}
     UNION ALL
     SELECT
         model_key,
@@ -133,7 +132,7 @@ FROM
         duration_ms_count,
         ttft_ms_sum,
         ttft_ms_count
-    FROM usage_rollup_15m
+    FROM usage_rollup_model_hourly
     WHERE bucket >= {s1_from:DateTime('UTC')}
       AND bucket < {s1_to:DateTime('UTC')}
     UNION ALL
@@ -180,9 +179,9 @@ FROM
         duration_ms_count,
         ttft_ms_sum,
         ttft_ms_count
-    FROM usage_rollup_hourly
-    WHERE bucket >= {s2_from:DateTime('UTC')}
-      AND bucket < {s2_to:DateTime('UTC')}
+    FROM usage_rollup_model_daily
+    WHERE bucket >= {s2_from:Date}
+      AND bucket < {s2_to:Date}
     UNION ALL
     SELECT
         model_key,
@@ -227,9 +226,9 @@ FROM
         duration_ms_count,
         ttft_ms_sum,
         ttft_ms_count
-    FROM usage_rollup_daily
-    WHERE bucket >= {s3_from:Date}
-      AND bucket < {s3_to:Date}
+    FROM usage_rollup_model_hourly
+    WHERE bucket >= {s3_from:DateTime('UTC')}
+      AND bucket < {s3_to:DateTime('UTC')}
     UNION ALL
     SELECT
         model_key,
@@ -274,104 +273,9 @@ FROM
         duration_ms_count,
         ttft_ms_sum,
         ttft_ms_count
-    FROM usage_rollup_hourly
+    FROM usage_rollup_model_15m
     WHERE bucket >= {s4_from:DateTime('UTC')}
       AND bucket < {s4_to:DateTime('UTC')}
-    UNION ALL
-    SELECT
-        model_key,
-        model,
-        events,
-        requests,
-        input_tokens,
-        cached_input_tokens,
-        cache_write_5m_tokens,
-        cache_write_1h_tokens,
-        output_tokens,
-        reasoning_tokens,
-        audio_input_tokens,
-        audio_output_tokens,
-        image_input_tokens,
-        image_output_tokens,
-        total_tokens,
-        cost_input,
-        cost_cached_input,
-        cost_cache_write_5m,
-        cost_cache_write_1h,
-        cost_output,
-        cost_reasoning,
-        cost_audio_input,
-        cost_audio_output,
-        cost_image_input,
-        cost_image_output,
-        cost_request,
-        cost_tool_call,
-        cost_web_search,
-        cost_audio_second,
-        cost_image,
-        cost_total,
-        cache_savings,
-        unpriced_events,
-        error_events,
-        tool_calls,
-        web_search_requests,
-        images,
-        audio_seconds,
-        duration_ms_sum,
-        duration_ms_count,
-        ttft_ms_sum,
-        ttft_ms_count
-    FROM usage_rollup_15m
-    WHERE bucket >= {s5_from:DateTime('UTC')}
-      AND bucket < {s5_to:DateTime('UTC')}
-    UNION ALL
-    SELECT
-        model_key,
-        model,
-        toInt128(1) AS events,
-        toInt128(requests) AS requests,
-        toInt128(input_tokens) AS input_tokens,
-        toInt128(cached_input_tokens) AS cached_input_tokens,
-        toInt128(cache_write_5m_tokens) AS cache_write_5m_tokens,
-        toInt128(cache_write_1h_tokens) AS cache_write_1h_tokens,
-        toInt128(output_tokens) AS output_tokens,
-        toInt128(reasoning_tokens) AS reasoning_tokens,
-        toInt128(audio_input_tokens) AS audio_input_tokens,
-        toInt128(audio_output_tokens) AS audio_output_tokens,
-        toInt128(image_input_tokens) AS image_input_tokens,
-        toInt128(image_output_tokens) AS image_output_tokens,
-        toInt128(total_tokens) AS total_tokens,
-        cost_input,
-        cost_cached_input,
-        cost_cache_write_5m,
-        cost_cache_write_1h,
-        cost_output,
-        cost_reasoning,
-        cost_audio_input,
-        cost_audio_output,
-        cost_image_input,
-        cost_image_output,
-        cost_request,
-        cost_tool_call,
-        cost_web_search,
-        cost_audio_second,
-        cost_image,
-        cost_total,
-        cache_savings,
-        toInt128(NOT priced) AS unpriced_events,
-        toInt128(status = 'error') AS error_events,
-        toInt128(tool_calls) AS tool_calls,
-        toInt128(web_search_requests) AS web_search_requests,
-        toInt128(images) AS images,
-        toDecimal128(audio_seconds, 3) AS audio_seconds,
-        ifNull(duration_ms, 0) AS duration_ms_sum,
-        toInt128(isNotNull(duration_ms)) AS duration_ms_count,
-        ifNull(ttft_ms, 0) AS ttft_ms_sum,
-        toInt128(isNotNull(ttft_ms)) AS ttft_ms_count
-    FROM usage_events FINAL
-    WHERE occurred_at >= {s6_from:DateTime64(3, 'UTC')}
-      AND occurred_at < {s6_to:DateTime64(3, 'UTC')}
-      AND sign = 1
 )
 GROUP BY model_label
 HAVING events != 0

@@ -9,7 +9,7 @@ SELECT
                 model_key,
                 events,
                 cost_total
-            FROM usage_rollup_daily
+            FROM usage_rollup_model_daily
             WHERE tenant = {tenant:String}
               AND bucket >= {s0_from:Date}
               AND bucket < {s0_to:Date}
@@ -151,7 +151,7 @@ FROM
             duration_ms_count,
             ttft_ms_sum,
             ttft_ms_count
-        FROM usage_rollup_daily
+        FROM usage_rollup_model_daily
         WHERE tenant = {tenant:String}
           AND bucket >= {s0_from:Date}
           AND bucket < {s0_to:Date}

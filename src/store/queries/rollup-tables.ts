@@ -1,0 +1,96 @@
+/**
+ * Every rollup table: its grain and the dimensions its key carries besides
+ * `tenant` and `bucket`. All are SummingMergeTree tables fed by a
+ * materialized view from `usage_events`, summing every measure as
+ * sign × value (migrations 0002 and 0011), so each is exact for any filter
+ * and grouping over the dimensions it carries.
+ *
+ * - `full`: every dimension (user, group, agent, feature, provider, model
+ *   key, model, API key, status, priced) — answers any filter the rollups
+ *   can answer, at 15 minutes, hours and UTC days;
+ * - `model`: provider, model key, model, status, priced — the summary, the
+ *   spend-by-model timeseries and every by-model/provider/status/tenant
+ *   breakdown, at 15 minutes, hours and UTC days;
+ * - `agent`: agent and feature — the by-agent/feature/tenant panels, at
+ *   hours and UTC days;
+ * - `user`: user, group, agent, feature, API key — the top-users panel, at
+ *   UTC days.
+ *
+ * The planner (src/store/usage/plan.ts) reads each segment of a range from
+ * the narrowest table of the segment's grain that carries every dimension
+ * the query filters or groups by: NARROWEST_FIRST is that order, by measured
+ * row counts (docs/analytics.md).
+ */
+import type { RollupGrain } from './grain.js';
+
+/** The dimension columns of the full rollups, in key order after tenant and bucket. */
+export const FULL_DIMENSIONS: readonly string[] = ['user_id', 'group_id', 'agent', 'feature', 'provider', 'model_key', 'model', 'api_key_id', 'status', 'priced'];
+
+export type RollupShape = 'full' | 'model' | 'agent' | 'user';
+
+export interface RollupTable {
+  readonly name: string;
+  readonly shape: RollupShape;
+  readonly grain: RollupGrain;
+  /** Key columns after tenant and bucket, in table order. */
+  readonly dimensions: readonly string[];
+}
+
+const SHAPE_DIMENSIONS: Readonly<Record<RollupShape, readonly string[]>> = {
+  full: FULL_DIMENSIONS,
+  model: ['provider', 'model_key', 'model', 'status', 'priced'],
+  agent: ['agent', 'feature'],
+  user: ['user_id', 'group_id', 'agent', 'feature', 'api_key_id'],
+};
+
+const table = (shape: RollupShape, grain: RollupGrain): RollupTable => ({
+  name: shape === 'full' ? `usage_rollup_${grain}` : `usage_rollup_${shape}_${grain}`,
+  shape,
+  grain,
+  dimensions: SHAPE_DIMENSIONS[shape],
+});
+
+/** Every rollup table; the full ones first (as before the narrow ones existed). */
+export const ROLLUPS: readonly RollupTable[] = [
+  table('full', '15m'),
+  table('full', 'hourly'),
+  table('full', 'daily'),
+  table('model', '15m'),
+  table('model', 'hourly'),
+  table('model', 'daily'),
+  table('agent', 'hourly'),
+  table('agent', 'daily'),
+  table('user', 'daily'),
+];
+
+/**
+ * Per grain, the shapes in the order the planner tries them: fewest rows
+ * first, as measured at 10 million events (bench/queries.ts, docs/analytics.md):
+ * daily 16,800 (agent) < 24,643 (model) < 269,500 (user) < 712,582 (full);
+ * hourly 334,886 (model) < 403,200 (agent) < 6,009,160 (full);
+ * 15 minutes 974,795 (model) < 8,630,840 (full).
+ */
+export const NARROWEST_FIRST: Readonly<Record<RollupGrain, readonly RollupShape[]>> = {
+  daily: ['agent', 'model', 'user', 'full'],
+  hourly: ['model', 'agent', 'full'],
+  '15m': ['model', 'full'],
+};
+
+/** The key of a rollup table: tenant, bucket, then its dimensions. */
+export function rollupKey(t: RollupTable): string[] {
+  return ['tenant', 'bucket', ...t.dimensions];
+}
+
+/**
+ * The narrowest rollup of `grain` carrying every column in `columns`
+ * (dimension columns; `tenant` is in every table). The full rollup of each
+ * grain carries every dimension, so there always is one for dimensions the
+ * rollups hold at all.
+ */
+export function narrowestRollup(grain: RollupGrain, columns: readonly string[]): RollupTable {
+  for (const shape of NARROWEST_FIRST[grain]) {
+    const t = ROLLUPS.find((r) => r.shape === shape && r.grain === grain);
+    if (t !== undefined && columns.every((c) => c === 'tenant' || t.dimensions.includes(c))) return t;
+  }
+  return table('full', grain);
+}
