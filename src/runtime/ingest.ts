@@ -9,6 +9,7 @@ import type { TallyConfig } from '../config/schema.js';
 import { topicSpecs, type Topics } from '../eventlog/topics.js';
 import type { EventLog, LogProducer } from '../eventlog/types.js';
 import { createIngestService, type IngestService } from '../ingest/service.js';
+import { createTraceReceiver, type TraceReceiver } from '../ingest/otlp/receiver.js';
 import { buildPricer, openKafka, topicsOf } from './adapters.js';
 import { timeWindowOf } from './time-window.js';
 
@@ -21,6 +22,11 @@ export interface KafkaIngest {
   readonly target: string;
   /** Closes the producer, then the log. */
   close(): Promise<void>;
+}
+
+/** The OTLP traces receiver (POST /v1/traces) over an ingest service, mapped as `otlp.*` says. */
+export function buildTraceReceiver(config: TallyConfig, ingest: IngestService, metrics?: Metrics): TraceReceiver {
+  return createTraceReceiver({ ingest, mapping: config.otlp, maxBatch: config.api.maxBatchEvents, ...(metrics ? { metrics } : {}) });
 }
 
 /** Connects to Kafka, creates missing topics, and returns the ingest service producing to the raw topic. */
