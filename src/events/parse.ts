@@ -181,7 +181,7 @@ export function parseEvent(input: Buffer | string | unknown, options?: ParseOpti
     return reject('VALIDATION_FAILED', `event ${reason}`, [{ path: '', reason }]);
   }
   if (value.resourceSpans !== undefined) {
-    const reason = 'is an OTLP export request with many spans; send one span (or one attribute map) per event';
+    const reason = 'is an OTLP export request: send it to POST /v1/traces (the OTLP/HTTP traces receiver), or one span (or one attribute map) per event here';
     return reject('VALIDATION_FAILED', `event ${reason}`, [{ path: 'resourceSpans', reason }]);
   }
 
