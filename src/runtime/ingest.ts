@@ -41,7 +41,7 @@ export async function openKafkaIngest(parts: { readonly config: TallyConfig; rea
     throw err;
   }
   const producer = log.producer();
-  const ingest = createIngestService({ producer, rawTopic: topics.raw.name, timeWindow: timeWindowOf(config), pricer: buildPricer(config), ...(parts.metrics ? { metrics: parts.metrics } : {}) });
+  const ingest = createIngestService({ producer, rawTopic: topics.raw.name, timeWindow: timeWindowOf(config), pricer: buildPricer(config), cloudEvents: config.cloudevents, ...(parts.metrics ? { metrics: parts.metrics } : {}) });
   return {
     ingest, topics, log, producer,
     target: `kafka ${config.kafka.brokers.join(',')} topic ${topics.raw.name}`,

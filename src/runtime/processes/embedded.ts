@@ -119,7 +119,7 @@ export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOption
     const openAccess = config.api.keys.length === 0;
     const host = openAccess ? '127.0.0.1' : config.api.host;
     producer = log.producer();
-    const ingest = createIngestService({ producer, rawTopic: topics.raw.name, metrics, timeWindow, pricer });
+    const ingest = createIngestService({ producer, rawTopic: topics.raw.name, metrics, timeWindow, pricer, cloudEvents: config.cloudevents });
     app = await createApp({
       logger: component(logger, 'http'),
       metrics,
