@@ -127,13 +127,15 @@ export const configSchema = z.object({
        * Attributes naming a GenAI span's tenant in `POST /v1/traces`, first
        * present wins; each is looked up on the span, then on its resource.
        * Without any of them the span's tenant is `tally.tenant`, else `tenant`,
-       * else the API key's. Default ["tally.tenant"].
+       * else the API key's. Default ["tally.tenant"]. Env
+       * TALLY_OTLP_TENANT_ATTRIBUTES (comma-separated).
        */
       tenantAttributes: z.array(z.string().min(1)).min(1).default(['tally.tenant']),
       /**
        * Attributes naming a GenAI span's user, first present wins, span before
        * resource (e.g. `traceloop.association.properties.user_id` for
-       * OpenLLMetry). Default ["user.id", "enduser.id"].
+       * OpenLLMetry). Default ["user.id", "enduser.id"]. Env
+       * TALLY_OTLP_USER_ATTRIBUTES (comma-separated).
        */
       userAttributes: z.array(z.string().min(1)).min(1).default(['user.id', 'enduser.id']),
     })
