@@ -9,11 +9,16 @@
  * bounds the body as sent and, for gzip, as decompressed: a larger one is 413
  * with the reason. 503 when the event log did not acknowledge: OTLP exporters
  * retry, and the span ids make the retry count once.
+ *
+ * Errors to a protobuf request are a protobuf google.rpc.Status, as the
+ * OTLP/HTTP spec requires (gRPC code and tally's message); to a JSON request,
+ * tally's usual error body.
  */
 import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TallyError, validationError } from '../../core/errors.js';
-import { decodeTraceRequest, encodeTraceResponse } from '../../ingest/otlp/trace-proto.js';
+import { decodeTraceRequest, encodeStatus, encodeTraceResponse } from '../../ingest/otlp/trace-proto.js';
+import { errorHandler, retryAfterSeconds, toErrorBody } from '../errors.js';
 import type { TraceExportResult } from '../../ingest/otlp/receiver.js';
 import { invalidJson } from '../json-body.js';
 import { mediaType } from '../media-types.js';
@@ -100,6 +105,28 @@ function decode(type: string, bytes: Buffer): unknown {
   return value;
 }
 
+/** The gRPC status code for an HTTP status (OTLP/HTTP error bodies). */
+function grpcCode(httpStatus: number): number {
+  if (httpStatus === 401) return 16; // UNAUTHENTICATED
+  if (httpStatus === 403) return 7; // PERMISSION_DENIED
+  if (httpStatus === 429) return 8; // RESOURCE_EXHAUSTED
+  if (httpStatus === 503) return 14; // UNAVAILABLE
+  if (httpStatus >= 400 && httpStatus < 500) return 3; // INVALID_ARGUMENT
+  return 13; // INTERNAL
+}
+
+function otlpError(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  if (mediaType(request.headers['content-type']) !== PROTOBUF) {
+    errorHandler(err, request, reply);
+    return;
+  }
+  const { status, body } = toErrorBody(err, PROTOBUF);
+  if (status >= 500) request.log.error({ err }, 'request failed');
+  const retryAfter = retryAfterSeconds(err, status);
+  if (retryAfter !== null) void reply.header('retry-after', String(retryAfter));
+  void reply.status(status).type(PROTOBUF).send(Buffer.from(encodeStatus(grpcCode(status), `${body.error.code}: ${body.error.message}`)));
+}
+
 function answer(reply: FastifyReply, type: string, result: TraceExportResult): FastifyReply {
   const partial = result.rejected > 0 ? { rejectedSpans: result.rejected, errorMessage: result.errorMessage } : null;
   if (type === PROTOBUF) return reply.status(200).type(PROTOBUF).send(Buffer.from(encodeTraceResponse(partial)));
@@ -111,6 +138,7 @@ export function registerOtlpRoutes(app: FastifyInstance, services: ApiServices):
   const traces = services.traces;
   if (!traces) return;
   app.register(async (scope) => {
+    scope.setErrorHandler(otlpError);
     // Both encodings are read as bytes here: gzip first, then protobuf or JSON.
     scope.removeContentTypeParser(JSON_TYPE);
     scope.addContentTypeParser([PROTOBUF, JSON_TYPE], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));

@@ -52,11 +52,15 @@ message ResourceSpans { Resource resource = 1; repeated ScopeSpans scope_spans =
 message ExportTraceServiceRequest { repeated ResourceSpans resource_spans = 1; }
 message ExportTracePartialSuccess { int64 rejected_spans = 1; string error_message = 2; }
 message ExportTraceServiceResponse { ExportTracePartialSuccess partial_success = 1; }
+
+// google.rpc.Status (google/rpc/status.proto), the body of an OTLP/HTTP error answer; details are not sent.
+message RpcStatus { int32 code = 1; string message = 2; }
 `;
 
 const root = protobuf.parse(PROTO).root;
 const request = root.lookupType('opentelemetry.proto.ExportTraceServiceRequest');
 const response = root.lookupType('opentelemetry.proto.ExportTraceServiceResponse');
+const status = root.lookupType('opentelemetry.proto.RpcStatus');
 
 const ID_FIELDS = ['traceId', 'spanId', 'parentSpanId'] as const;
 
@@ -93,4 +97,9 @@ export function decodeTraceRequest(bytes: Uint8Array): Record<string, unknown> {
 export function encodeTraceResponse(partial: { readonly rejectedSpans: number; readonly errorMessage: string } | null): Uint8Array {
   const body = partial === null ? {} : { partialSuccess: { rejectedSpans: partial.rejectedSpans, errorMessage: partial.errorMessage } };
   return response.encode(response.fromObject(body)).finish();
+}
+
+/** A google.rpc.Status: the protobuf body of an OTLP/HTTP 4xx or 5xx answer (`code` is a gRPC status code). */
+export function encodeStatus(code: number, message: string): Uint8Array {
+  return status.encode(status.fromObject({ code, message })).finish();
 }

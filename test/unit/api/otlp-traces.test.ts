@@ -70,9 +70,12 @@ const jsonBody = (s: ReadableSpan[]): Buffer => Buffer.from(JsonTraceSerializer.
 const send = (body: Buffer | string, type: string, headers: Record<string, string> = {}) =>
   app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': type, authorization: `Bearer ${INGEST}`, ...headers }, payload: body });
 
-const partialSuccess = protobuf.parse(`syntax = "proto3";
+const messages = protobuf.parse(`syntax = "proto3";
 message P { int64 rejected_spans = 1; string error_message = 2; }
-message R { P partial_success = 1; }`).root.lookupType('R');
+message R { P partial_success = 1; }
+message S { int32 code = 1; string message = 2; }`).root;
+const partialSuccess = messages.lookupType('R');
+const rpcStatus = messages.lookupType('S');
 
 describe('POST /v1/traces', () => {
   it('takes an OTLP/JSON export request with many spans (was 404 here, and 400 at /v1/events)', async () => {
@@ -154,10 +157,15 @@ describe('POST /v1/traces', () => {
     expect((await stored()).map((e) => [e.tenant, e.user_id])).toEqual([['acme', 'u-span'], ['acme', 'u-resource'], ['acme', 'u-resource']]);
   });
 
-  it('refuses a body that is not an export request', async () => {
+  it('refuses a body that is not an export request; to a protobuf request, as a protobuf google.rpc.Status', async () => {
     const bad = await send(Buffer.from([0x0a, 0xff, 0xff]), 'application/x-protobuf');
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().error.message).toMatch(/not an OTLP ExportTraceServiceRequest in protobuf/);
+    expect(bad.headers['content-type']).toBe('application/x-protobuf');
+    const status = rpcStatus.toObject(rpcStatus.decode(bad.rawPayload));
+    expect(status).toEqual({ code: 3, message: expect.stringMatching(/^VALIDATION_FAILED: body is not an OTLP ExportTraceServiceRequest in protobuf/) as string });
+    const unauthorized = await app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/x-protobuf' }, payload: Buffer.alloc(0) });
+    expect(unauthorized.statusCode).toBe(401);
+    expect(rpcStatus.toObject(rpcStatus.decode(unauthorized.rawPayload))).toMatchObject({ code: 16 });
     expect((await send('[1]', 'application/json')).json().error.message).toMatch(/JSON object with `resourceSpans`/);
     expect((await send('{', 'application/json')).json().error.code).toBe('INVALID_JSON');
     expect((await send('x', 'text/plain')).statusCode).toBe(415);
