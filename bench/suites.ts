@@ -1,6 +1,7 @@
 /** The benchmarks `npm run bench -- <name>` knows. */
 import { runCliBench } from './cli.js';
 import { runIngestBench } from './ingest.js';
+import { runOtlpBench } from './otlp.js';
 import { runPipelineBench } from './pipeline.js';
 import { runPricingBench } from './pricing.js';
 import { runProducerBench } from './producer.js';
@@ -20,6 +21,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   { name: 'queries', description: 'analytics service over 10M events in chDB (and ClickHouse with CLICKHOUSE_URL): p50/p99 of summary, by model by day, top-20 users over 30 days', run: runQueriesBench },
   { name: 'pricing', description: 'events/s for validate+normalize+price and for normalize+price alone, one core', run: runPricingBench },
   { name: 'ingest', description: 'HTTP ingest input checks: CPU per event of JSON.parse, the repeated-key scan, the nesting walk, parseEvent and a whole POST /v1/events', run: runIngestBench },
+  { name: 'otlp', description: 'OTLP traces receiver: CPU per span of decoding (protobuf, JSON) and of a whole POST /v1/traces (protobuf, gzip, JSON) vs the same usage as v1 events', run: runOtlpBench },
   { name: 'repair', description: 'start-up cost of the rollup repair at 1M and 10M events: clean start, after a crash, and every bucket (no checkpoint)', run: runRepairBench },
   { name: 'producer', description: 'Kafka producer before and after issue 18 (plain with size pre-check and deadline; idempotent, one send at a time): events/s and CPU per 1,000 events with 1 and 4 senders', run: runProducerBench },
   { name: 'cli', description: 'start-up of the tally command: wall and CPU of --help, --version and price of one event, compiled (dist/) vs sources (tsx)', run: runCliBench },

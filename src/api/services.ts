@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AnalyticsService } from '../analytics/service.js';
 import type { BudgetEngine, BudgetRepository, BudgetSet, ReconcileResult } from '../budgets/index.js';
 import type { IngestService } from '../ingest/service.js';
+import type { TraceReceiver } from '../ingest/otlp/receiver.js';
 import type { ActualUsage, CheckResult, ReservationResult, ReserveOptions, SettleOptions, SettleResult, Subject, UsageEstimate } from '../budgets/types.js';
 
 export interface BudgetsApiService {
@@ -26,6 +27,8 @@ export interface QuotaApiService {
 /** Services behind the API; each optional. */
 export interface ApiServices {
   readonly ingest?: IngestService;
+  /** The OTLP traces receiver (POST /v1/traces): GenAI spans through `ingest`. */
+  readonly traces?: TraceReceiver;
   /** Most events in one ingest request. */
   readonly maxBatchEvents?: number;
   /** Analytics queries (/v1/usage/*); also turns on the dashboard (/, /assets/*) that charts them. */

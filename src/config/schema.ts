@@ -120,6 +120,39 @@ export const configSchema = z.object({
     })
     .prefault({}),
 
+  // ── capture from anywhere (issue 15) ──
+  otlp: z
+    .object({
+      /**
+       * Attributes naming a GenAI span's tenant in `POST /v1/traces`, first
+       * present wins; each is looked up on the span, then on its resource.
+       * Without any of them the span's tenant is `tally.tenant`, else `tenant`,
+       * else the API key's. Default ["tally.tenant"]. Env
+       * TALLY_OTLP_TENANT_ATTRIBUTES (comma-separated).
+       */
+      tenantAttributes: z.array(z.string().min(1)).min(1).default(['tally.tenant']),
+      /**
+       * Attributes naming a GenAI span's user, first present wins, span before
+       * resource (e.g. `traceloop.association.properties.user_id` for
+       * OpenLLMetry). Default ["user.id", "enduser.id"]. Env
+       * TALLY_OTLP_USER_ATTRIBUTES (comma-separated).
+       */
+      userAttributes: z.array(z.string().min(1)).min(1).default(['user.id', 'enduser.id']),
+    })
+    .prefault({}),
+
+  cloudevents: z
+    .object({
+      /**
+       * What a CloudEvent's `subject` names, in structured and binary mode,
+       * when the event's data does not set that field itself: `user_id`
+       * (default), `tenant` (OpenMeter producers put the billed customer in
+       * `subject`), or `none` (kept in `extra.cloudevents.subject` only).
+       */
+      subject: z.enum(['user_id', 'tenant', 'none']).default('user_id'),
+    })
+    .prefault({}),
+
   /** Directory of the embedded chDB store (`tally start`). Default ./.tally. */
   dataDir: z.string().min(1).default('./.tally'),
 

@@ -14,6 +14,8 @@ export interface Metrics {
   readonly eventsConsumed: Counter<'outcome'>;
   /** Events accepted by an ingest path, by path: http, sdk, cli. */
   readonly eventsProduced: Counter<'path'>;
+  /** Spans received at POST /v1/traces, by outcome: accepted (GenAI usage, ingested), ignored (no GenAI usage), rejected (invalid GenAI span). */
+  readonly otlpSpans: Counter<'outcome'>;
   /** Records sent to the DLQ, by error code. */
   readonly dlqRecords: Counter<'code'>;
   /** Events stored without a price, by reason code. */
@@ -66,6 +68,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     registry,
     eventsConsumed: new Counter({ name: 'tally_events_consumed_total', help: 'Records read from the raw topic, by outcome.', labelNames: ['outcome'], registers }),
     eventsProduced: new Counter({ name: 'tally_events_produced_total', help: 'Events accepted for the raw topic, by ingest path.', labelNames: ['path'], registers }),
+    otlpSpans: new Counter({ name: 'tally_otlp_spans_total', help: 'Spans received at POST /v1/traces, by outcome: accepted, ignored (no GenAI usage), rejected.', labelNames: ['outcome'], registers }),
     dlqRecords: new Counter({ name: 'tally_dlq_records_total', help: 'Records sent to the dead-letter topic, by error code.', labelNames: ['code'], registers }),
     unpricedEvents: new Counter({ name: 'tally_unpriced_events_total', help: 'Events stored without a price, by reason.', labelNames: ['code'], registers }),
     batchSize: new Histogram({ name: 'tally_batch_size', help: 'Records per processed batch.', buckets: SIZE_BUCKETS, registers }),

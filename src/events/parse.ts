@@ -16,7 +16,7 @@
  */
 import { Buffer } from 'node:buffer';
 import type { FieldError } from '../core/errors.js';
-import { fromCloudEvent } from './envelopes/cloudevents.js';
+import { fromCloudEvent, type CloudEventMapping } from './envelopes/cloudevents.js';
 import { fromOtel, isOtelEnvelope } from './envelopes/otel.js';
 import { isPlainObject, type EnvelopeOutcome, type SourcePaths } from './envelopes/types.js';
 import { toCandidate } from './envelopes/v1.js';
@@ -29,6 +29,8 @@ import { type Envelope, type Rejection } from './types.js';
 export interface ParseOptions {
   /** Maximum encoded size in bytes; default EVENT_LIMITS.maxEventBytes (64 KiB). */
   readonly maxBytes?: number;
+  /** How CloudEvent attributes map to v1 fields (config `cloudevents.*`). Default: subject → user_id. */
+  readonly cloudEvents?: CloudEventMapping;
 }
 
 /**
@@ -135,8 +137,8 @@ function sourcePath(path: string, paths: SourcePaths | null): string {
 
 const samePath: LocatePath = (path) => path;
 
-function mapEnvelope(value: Record<string, unknown>, owned: boolean): { envelope: Envelope; mapped: EnvelopeOutcome } {
-  if (value.specversion !== undefined) return { envelope: 'cloudevents', mapped: fromCloudEvent(value, owned) };
+function mapEnvelope(value: Record<string, unknown>, owned: boolean, cloudEvents: CloudEventMapping | undefined): { envelope: Envelope; mapped: EnvelopeOutcome } {
+  if (value.specversion !== undefined) return { envelope: 'cloudevents', mapped: fromCloudEvent(value, owned, cloudEvents) };
   if (isOtelEnvelope(value)) return { envelope: 'otel', mapped: fromOtel(value) };
   return { envelope: 'v1', mapped: { ok: true, candidate: toCandidate(value, owned), paths: null } };
 }
@@ -181,11 +183,11 @@ export function parseEvent(input: Buffer | string | unknown, options?: ParseOpti
     return reject('VALIDATION_FAILED', `event ${reason}`, [{ path: '', reason }]);
   }
   if (value.resourceSpans !== undefined) {
-    const reason = 'is an OTLP export request with many spans; send one span (or one attribute map) per event';
+    const reason = 'is an OTLP export request: send it to POST /v1/traces (the OTLP/HTTP traces receiver), or one span (or one attribute map) per event here';
     return reject('VALIDATION_FAILED', `event ${reason}`, [{ path: 'resourceSpans', reason }]);
   }
 
-  const { envelope, mapped } = mapEnvelope(value, owned);
+  const { envelope, mapped } = mapEnvelope(value, owned, options?.cloudEvents);
   if (!mapped.ok) return reject('VALIDATION_FAILED', summary(mapped.errors), mapped.errors);
   const result = validateCandidate(mapped.candidate);
   const paths = mapped.paths;

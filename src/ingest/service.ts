@@ -13,6 +13,7 @@
  */
 import { TallyError, type FieldError } from '../core/errors.js';
 import { EVENT_LIMITS } from '../events/schema.js';
+import type { CloudEventMapping } from '../events/envelopes/cloudevents.js';
 import { DEFAULT_TIME_WINDOW, type TimeWindow } from '../events/stamp.js';
 import type { LogMessage, LogProducer } from '../eventlog/types.js';
 import type { Metrics } from '../core/metrics.js';
@@ -66,6 +67,8 @@ export interface IngestOptions {
    */
   readonly pricer?: Pricer;
   readonly clock?: () => Date;
+  /** How CloudEvent attributes map to v1 fields (config `cloudevents.*`). Default: subject → user_id. */
+  readonly cloudEvents?: CloudEventMapping;
 }
 
 export interface IngestService {
@@ -117,7 +120,7 @@ export function createIngestService(options: IngestOptions): IngestService {
         rejected.push({ index: item.index, ...(item.line === undefined ? {} : { line: item.line }), code, message, errors });
       };
       for (const [position, item] of items.entries()) {
-        const accepted = acceptInput(item.input, { receivedAt, maxBytes, timeWindow });
+        const accepted = acceptInput(item.input, { receivedAt, maxBytes, timeWindow, ...(options.cloudEvents ? { cloudEvents: options.cloudEvents } : {}) });
         if (!accepted.ok) {
           reject(item, accepted.rejection.code, accepted.rejection.message, accepted.rejection.errors);
           continue;

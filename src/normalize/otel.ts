@@ -21,7 +21,8 @@
  *
  * Also read: the deprecated gen_ai.usage.prompt_tokens / completion_tokens
  * and the underscore spellings gen_ai.usage.cache_read_input_tokens /
- * cache_creation_input_tokens some instrumentations still emit, with the same
+ * cache_creation_input_tokens some instrumentations still emit (OpenLLMetry),
+ * and gen_ai.usage.reasoning_tokens (OpenLIT, OpenLLMetry), with the same
  * meaning. gen_ai.usage.total_tokens (not in the conventions) is cross-checked.
  */
 import { joinPath } from '../events/paths.js';
@@ -41,6 +42,7 @@ const DEPRECATED = {
   output: 'gen_ai.usage.completion_tokens',
   cacheRead: 'gen_ai.usage.cache_read_input_tokens',
   cacheCreation: 'gen_ai.usage.cache_creation_input_tokens',
+  reasoning: 'gen_ai.usage.reasoning_tokens',
 } as const;
 const TOTAL = 'gen_ai.usage.total_tokens';
 
@@ -60,7 +62,8 @@ export function normalizeOtel(u: UsageObject): void {
   const output = read(u, OTEL_USAGE.output, DEPRECATED.output);
   const cacheRead = read(u, OTEL_USAGE.cacheRead, DEPRECATED.cacheRead);
   const cacheCreation = read(u, OTEL_USAGE.cacheCreation, DEPRECATED.cacheCreation);
-  const reasoning = count(u[OTEL_USAGE.reasoning], BASE, OTEL_USAGE.reasoning);
+  const reasoningRead = read(u, OTEL_USAGE.reasoning, DEPRECATED.reasoning);
+  const reasoning = reasoningRead.value;
 
   const cached = cacheRead.value + cacheCreation.value;
   const cacheOutside = cached > input.value;
@@ -74,7 +77,7 @@ export function normalizeOtel(u: UsageObject): void {
   }
   const reasoningOutside = reasoning > output.value;
   if (reasoningOutside) {
-    warn(joinPath(BASE, OTEL_USAGE.reasoning), `is ${reasoning}, more than ${output.key} (${output.value}), which SHOULD include it; read as outside it, as xAI reports reasoning`);
+    warn(joinPath(BASE, reasoningRead.key), `is ${reasoning}, more than ${output.key} (${output.value}), which SHOULD include it; read as outside it, as xAI reports reasoning`);
   }
   acc.input = cacheOutside ? input.value : input.value - cached;
   acc.cached_input = cacheRead.value;

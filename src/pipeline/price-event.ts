@@ -10,6 +10,7 @@
  */
 import { isTallyError, errorMessage } from '../core/errors.js';
 import { parseEvent } from '../events/parse.js';
+import type { CloudEventMapping } from '../events/envelopes/cloudevents.js';
 import type { UsageEvent } from '../events/schema.js';
 import { DEFAULT_TIME_WINDOW, stampEvent, type TimeWindow } from '../events/stamp.js';
 import { pricingBeyondLimits, usageBeyondLimits } from './storable.js';
@@ -36,6 +37,8 @@ export interface AcceptContext {
    * (1970–2105) applies, as for `tally price`.
    */
   readonly timeWindow?: TimeWindow;
+  /** How CloudEvent attributes map to v1 fields (config `cloudevents.*`). Default: subject → user_id. */
+  readonly cloudEvents?: CloudEventMapping;
 }
 
 export type AcceptOutcome =
@@ -44,7 +47,10 @@ export type AcceptOutcome =
 
 /** Parses, stamps and normalizes one input (bytes, text or an already-parsed object). */
 export function acceptInput(input: Buffer | string | unknown, ctx: AcceptContext): AcceptOutcome {
-  const parsed = parseEvent(input, ctx.maxBytes === undefined ? undefined : { maxBytes: ctx.maxBytes });
+  const parsed = parseEvent(input, {
+    ...(ctx.maxBytes === undefined ? {} : { maxBytes: ctx.maxBytes }),
+    ...(ctx.cloudEvents === undefined ? {} : { cloudEvents: ctx.cloudEvents }),
+  });
   if (!parsed.ok) return parsed;
   const accepted = acceptEvent(parsed.event, parsed.envelope, ctx);
   if (accepted.ok) return accepted;
@@ -103,6 +109,8 @@ export interface RecordPipelineOptions {
   readonly maxEventBytes?: number;
   /** Accepted occurred_at around the time the record was received. Default DEFAULT_TIME_WINDOW. */
   readonly timeWindow?: TimeWindow;
+  /** How CloudEvent attributes map to v1 fields (config `cloudevents.*`), for CloudEvents produced straight to the topic. */
+  readonly cloudEvents?: CloudEventMapping;
 }
 
 /**
@@ -121,6 +129,7 @@ export function createRecordPipeline(options: RecordPipelineOptions): RecordPipe
         makeId: () => `log-${record.topic}-${record.partition}-${record.offset}`,
         maxBytes: options.maxEventBytes,
         timeWindow: options.timeWindow ?? DEFAULT_TIME_WINDOW,
+        ...(options.cloudEvents === undefined ? {} : { cloudEvents: options.cloudEvents }),
       });
       if (!accepted.ok) return accepted;
       const source: SourcePosition = { topic: record.topic, partition: record.partition, offset: record.offset };

@@ -9,6 +9,7 @@ import type { TallyConfig } from '../config/schema.js';
 import { topicSpecs, type Topics } from '../eventlog/topics.js';
 import type { EventLog, LogProducer } from '../eventlog/types.js';
 import { createIngestService, type IngestService } from '../ingest/service.js';
+import { createTraceReceiver, type TraceReceiver } from '../ingest/otlp/receiver.js';
 import { buildPricer, openKafka, topicsOf } from './adapters.js';
 import { timeWindowOf } from './time-window.js';
 
@@ -23,6 +24,11 @@ export interface KafkaIngest {
   close(): Promise<void>;
 }
 
+/** The OTLP traces receiver (POST /v1/traces) over an ingest service, mapped as `otlp.*` says. */
+export function buildTraceReceiver(config: TallyConfig, ingest: IngestService, metrics?: Metrics): TraceReceiver {
+  return createTraceReceiver({ ingest, mapping: config.otlp, maxBatch: config.api.maxBatchEvents, ...(metrics ? { metrics } : {}) });
+}
+
 /** Connects to Kafka, creates missing topics, and returns the ingest service producing to the raw topic. */
 export async function openKafkaIngest(parts: { readonly config: TallyConfig; readonly logger: Logger; readonly metrics?: Metrics }): Promise<KafkaIngest> {
   const { config, logger } = parts;
@@ -35,7 +41,7 @@ export async function openKafkaIngest(parts: { readonly config: TallyConfig; rea
     throw err;
   }
   const producer = log.producer();
-  const ingest = createIngestService({ producer, rawTopic: topics.raw.name, timeWindow: timeWindowOf(config), pricer: buildPricer(config), ...(parts.metrics ? { metrics: parts.metrics } : {}) });
+  const ingest = createIngestService({ producer, rawTopic: topics.raw.name, timeWindow: timeWindowOf(config), pricer: buildPricer(config), cloudEvents: config.cloudevents, ...(parts.metrics ? { metrics: parts.metrics } : {}) });
   return {
     ingest, topics, log, producer,
     target: `kafka ${config.kafka.brokers.join(',')} topic ${topics.raw.name}`,

@@ -45,7 +45,7 @@ export function buildProcessor(parts: ProcessorParts): Processor {
   return new Processor(
     {
       log: parts.log,
-      pipeline: createRecordPipeline({ pricer: parts.pricer, timeWindow: parts.timeWindow ?? timeWindowOf(parts.config) }),
+      pipeline: createRecordPipeline({ pricer: parts.pricer, timeWindow: parts.timeWindow ?? timeWindowOf(parts.config), cloudEvents: parts.config.cloudevents }),
       store: createWindowedStoreSink(parts.store, {
         windowMs: p.dedupWindowSeconds * 1000,
         onClassified: (c) => {

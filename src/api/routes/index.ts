@@ -9,10 +9,11 @@ import { BUDGET_OPERATIONS, registerBudgetRoutes } from './budgets.js';
 import { DASHBOARD_OPERATIONS, registerDashboardRoutes } from './dashboard.js';
 import { INGEST_OPERATIONS, registerIngestRoutes } from './ingest.js';
 import { META_OPERATIONS } from './meta.js';
+import { OTLP_OPERATIONS, registerOtlpRoutes } from './otlp.js';
 import { QUOTA_OPERATIONS, registerQuotaRoutes } from './quota.js';
 import { USAGE_OPERATIONS, registerUsageRoutes } from './usage.js';
 
-export const API_ROUTE_GROUPS: readonly RegisterRoutes[] = [registerIngestRoutes, registerUsageRoutes, registerBudgetRoutes, registerQuotaRoutes, registerDashboardRoutes];
+export const API_ROUTE_GROUPS: readonly RegisterRoutes[] = [registerIngestRoutes, registerOtlpRoutes, registerUsageRoutes, registerBudgetRoutes, registerQuotaRoutes, registerDashboardRoutes];
 
 /** Every operation of every group, for the OpenAPI document. */
-export const API_OPERATIONS: readonly ApiOperation[] = [...INGEST_OPERATIONS, ...META_OPERATIONS, ...USAGE_OPERATIONS, ...BUDGET_OPERATIONS, ...QUOTA_OPERATIONS, ...DASHBOARD_OPERATIONS];
+export const API_OPERATIONS: readonly ApiOperation[] = [...INGEST_OPERATIONS, ...OTLP_OPERATIONS, ...META_OPERATIONS, ...USAGE_OPERATIONS, ...BUDGET_OPERATIONS, ...QUOTA_OPERATIONS, ...DASHBOARD_OPERATIONS];

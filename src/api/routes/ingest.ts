@@ -1,7 +1,10 @@
 /**
  * Ingest over HTTP:
  *   POST /v1/events         one event (object) or a batch (array); JSON,
- *                           CloudEvents structured and batch content types
+ *                           CloudEvents structured and batch content types, and
+ *                           CloudEvents binary mode (`ce-*` headers, the event's
+ *                           data as a JSON body: one CloudEvent, mapped as in
+ *                           structured mode)
  *   POST /v1/events:ndjson  one event per line
  * 202 once the event log acknowledged every accepted event; a batch lists its
  * bad items with index (and line), field paths and reasons while the good
@@ -12,7 +15,10 @@ import { TallyError, validationError, type FieldError } from '../../core/errors.
 import { duplicateKeys } from '../../core/json-keys.js';
 import type { Principal } from '../../core/principal.js';
 import type { IngestItem, IngestRejection, IngestResult, IngestService } from '../../ingest/service.js';
-import { JSON_MEDIA_TYPES, repeatedKeyError } from '../json-body.js';
+import { fromBinaryCloudEvent, isBinaryCloudEvent } from '../../events/envelopes/cloudevents-binary.js';
+import { formatPath } from '../../events/paths.js';
+import { JSON_MEDIA_TYPES, REPEATED_KEY, repeatedKeyError } from '../json-body.js';
+import { mediaType } from '../media-types.js';
 import { ERROR_SCHEMA, FIELD_ERRORS_SCHEMA, type ApiOperation } from '../openapi.js';
 import type { ApiServices } from '../services.js';
 
@@ -43,7 +49,10 @@ export const INGEST_OPERATIONS: readonly ApiOperation[] = [
   {
     method: 'post', path: '/v1/events', tag: 'ingest', permission: 'ingest',
     summary: 'Ingest one event or a batch',
-    description: 'An object is one event; an array is a batch. Accepted once Kafka (or, embedded, the store) acknowledged. Send event_id to make retries safe.',
+    description:
+      'An object is one event; an array is a batch. Accepted once Kafka (or, embedded, the store) acknowledged. Send event_id to make retries safe. ' +
+      'CloudEvents: structured (application/cloudevents+json), batch (application/cloudevents-batch+json), or binary mode — `ce-id`, `ce-source`, `ce-type` ' +
+      '(and `ce-subject`, `ce-time`, extensions such as `ce-tenant`) as headers with the usage event as an application/json body; `ce-id` is the event id.',
     requestBody: { contentTypes: JSON_TYPES, schema: { oneOf: [EVENT_REF, { type: 'array', items: EVENT_REF }] } },
     responses: {
       '202': { description: 'Accepted (some batch items may be listed as rejected).', schema: RESULT_SCHEMA },
@@ -112,6 +121,12 @@ export function registerIngestRoutes(app: FastifyInstance, services: ApiServices
     scope.addContentTypeParser([...NDJSON_TYPES], { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
     scope.post('/v1/events', { config: { permission: 'ingest', perItemJson: true } }, async (request: FastifyRequest, reply) => {
+      if (isBinaryCloudEvent(request.headers, mediaType(request.headers['content-type']))) {
+        // Binary mode: one CloudEvent whose data is the body; a repeated key is named under `data`.
+        const item: IngestItem = { index: 0, input: fromBinaryCloudEvent(request.headers, request.body) };
+        const errors = (request.jsonDuplicates ?? []).map((d) => ({ path: formatPath(['data', ...d.at, d.key]), reason: REPEATED_KEY }));
+        return answer(reply, await ingestRest(ingest, [item], errors.length > 0 ? [refused(item, errors)] : [], request.principal), true);
+      }
       const body: unknown = request.body;
       const single = !Array.isArray(body);
       const inputs: unknown[] = single ? [body] : (body as unknown[]);

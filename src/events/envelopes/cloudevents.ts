@@ -4,8 +4,14 @@
  *
  *   id      → event_id     when data has none
  *   time    → occurred_at  when data has none
- *   subject → user_id      when data has none (OpenMeter producers put the metered subject here)
- *   tenant  (extension attribute) → tenant when data has none
+ *   subject → user_id      when data has none (config `cloudevents.subject`: `tenant`
+ *                          maps it to the tenant instead — OpenMeter producers put the
+ *                          billed customer here — and `none` to neither)
+ *   tenant  (extension attribute) → tenant when data has none (and subject did not set it)
+ *
+ * Binary content mode (attributes in `ce-*` headers, the data as the body)
+ * is turned into this structured form first (cloudevents-binary.ts), so both
+ * modes map the same way.
  *
  * `source`, `type` and the other attributes (subject, dataschema, extensions,
  * and `id` when data brought its own event_id) are kept in `extra.cloudevents`.
@@ -14,6 +20,15 @@
 import type { FieldError } from '../../core/errors.js';
 import { toCandidate } from './v1.js';
 import { isPlainObject, setOwn, type EnvelopeOutcome } from './types.js';
+
+/** The v1 field a CloudEvent's `subject` fills when data has none (config `cloudevents.subject`). */
+export type CloudEventSubject = 'user_id' | 'tenant' | 'none';
+
+export interface CloudEventMapping {
+  readonly subject: CloudEventSubject;
+}
+
+export const DEFAULT_CLOUDEVENT_MAPPING: CloudEventMapping = { subject: 'user_id' };
 
 /** Attributes the CloudEvents 1.0 spec defines; anything else is an extension. */
 const CORE = new Set(['specversion', 'id', 'source', 'type', 'datacontenttype', 'dataschema', 'subject', 'time', 'data', 'data_base64']);
@@ -56,7 +71,7 @@ function readData(ce: Record<string, unknown>, errors: FieldError[]): Record<str
 }
 
 /** Maps a CloudEvent (already known to carry `specversion`) to a v1 candidate. */
-export function fromCloudEvent(ce: Record<string, unknown>, owned: boolean): EnvelopeOutcome {
+export function fromCloudEvent(ce: Record<string, unknown>, owned: boolean, mapping: CloudEventMapping = DEFAULT_CLOUDEVENT_MAPPING): EnvelopeOutcome {
   const errors: FieldError[] = [];
   const version = ce.specversion;
   if (version !== '1.0') {
@@ -89,9 +104,10 @@ export function fromCloudEvent(ce: Record<string, unknown>, owned: boolean): Env
   }
   if (ce.subject !== undefined) {
     kept.subject = ce.subject;
-    if (candidate.user_id === undefined) {
-      candidate.user_id = ce.subject;
-      origins.user_id = 'subject';
+    const field = mapping.subject;
+    if (field !== 'none' && candidate[field] === undefined) {
+      candidate[field] = ce.subject;
+      origins[field] = 'subject';
     }
   }
   if (ce.dataschema !== undefined) kept.dataschema = ce.dataschema;

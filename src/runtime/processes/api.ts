@@ -20,7 +20,7 @@ import type { AnalyticsStore } from '../../store/types.js';
 import { buildPricer, describeStore, openStore, redisConfigured } from '../adapters.js';
 import { buildBudgets, type Budgets, type BudgetsOverrides } from '../budgets.js';
 import type { ProcessContext } from '../context.js';
-import { openKafkaIngest, type KafkaIngest } from '../ingest.js';
+import { buildTraceReceiver, openKafkaIngest, type KafkaIngest } from '../ingest.js';
 import { addReadinessProbes, kafkaProbe, redisProbe, storeProbe } from '../readiness.js';
 import { runSteps, type ShutdownStep } from '../shutdown.js';
 import { listen, starting, type ProcessHandle } from './handle.js';
@@ -71,6 +71,7 @@ export async function startApi(ctx: ProcessContext, options: ApiProcessOptions =
       allowedHosts: allowedHostsFor({ openAccess: false, boundHost: config.api.host, configured: config.api.allowedHosts }),
       services: {
         ingest: kafka.ingest,
+        traces: buildTraceReceiver(config, kafka.ingest, metrics),
         maxBatchEvents: config.api.maxBatchEvents,
         analytics: createAnalyticsService(store),
         budgets: budgets.admin,

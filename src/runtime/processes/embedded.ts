@@ -22,6 +22,7 @@ import { createDirectEventLog } from '../../eventlog/direct/log.js';
 import { topicSpecs, type Topics } from '../../eventlog/topics.js';
 import type { EventLog, LogProducer } from '../../eventlog/types.js';
 import { createIngestService, type IngestService } from '../../ingest/service.js';
+import { buildTraceReceiver } from '../ingest.js';
 import type { Processor } from '../../processor/processor.js';
 import { migrate } from '../../store/migrate.js';
 import type { AnalyticsStore } from '../../store/types.js';
@@ -118,7 +119,7 @@ export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOption
     const openAccess = config.api.keys.length === 0;
     const host = openAccess ? '127.0.0.1' : config.api.host;
     producer = log.producer();
-    const ingest = createIngestService({ producer, rawTopic: topics.raw.name, metrics, timeWindow, pricer });
+    const ingest = createIngestService({ producer, rawTopic: topics.raw.name, metrics, timeWindow, pricer, cloudEvents: config.cloudevents });
     app = await createApp({
       logger: component(logger, 'http'),
       metrics,
@@ -127,7 +128,7 @@ export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOption
       openAccess,
       allowedHosts: allowedHostsFor({ openAccess, boundHost: host, configured: config.api.allowedHosts }),
       bodyLimitBytes: config.api.bodyLimitBytes,
-      services: { ingest, maxBatchEvents: config.api.maxBatchEvents, analytics: createAnalyticsService(store), budgets: budgets.admin, quota: budgets.quota },
+      services: { ingest, traces: buildTraceReceiver(config, ingest, metrics), maxBatchEvents: config.api.maxBatchEvents, analytics: createAnalyticsService(store), budgets: budgets.admin, quota: budgets.quota },
     });
     // Readiness: the store; the event log and the counters are in this process.
     addReadinessProbes(health, [storeProbe(store), redisProbe(budgets.counters)]);

@@ -26,7 +26,7 @@ export interface StreamHarness {
   close(): Promise<void>;
 }
 
-export async function streamHarness(store: AnalyticsStore, options: { partitions?: number; retryMaxDelayMs?: number } = {}): Promise<StreamHarness> {
+export async function streamHarness(store: AnalyticsStore, options: { partitions?: number; retryMaxDelayMs?: number; cloudevents?: TallyConfig['cloudevents'] } = {}): Promise<StreamHarness> {
   const prefix = `${uniqueName('t')}.`;
   const groupId = `${prefix}processor`;
   const config = loadConfig({
@@ -36,6 +36,7 @@ export async function streamHarness(store: AnalyticsStore, options: { partitions
       topics: { raw: `${prefix}usage.raw`, dlq: `${prefix}usage.dlq`, alerts: `${prefix}usage.alerts`, rawPartitions: options.partitions ?? 4, sidePartitions: 1 },
       api: { host: '127.0.0.1' },
       processor: { groupId, maxWaitTimeMs: 50, minBytes: 1, healthPort: 0 },
+      ...(options.cloudevents ? { cloudevents: options.cloudevents } : {}),
     },
   });
   const ctx = testContext(config);

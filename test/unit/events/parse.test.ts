@@ -223,7 +223,7 @@ describe('parseEvent: validation', () => {
 
   it('rejects an OTLP export of many spans with a clear error', () => {
     expect(rejected(parseEvent({ resourceSpans: [] })).errors).toEqual([
-      { path: 'resourceSpans', reason: 'is an OTLP export request with many spans; send one span (or one attribute map) per event' },
+      { path: 'resourceSpans', reason: 'is an OTLP export request: send it to POST /v1/traces (the OTLP/HTTP traces receiver), or one span (or one attribute map) per event here' },
     ]);
   });
 });

@@ -20,6 +20,13 @@ describe('OpenTelemetry GenAI usage attributes', () => {
     expectTokens(u, { input: 10, output: 130, reasoning: 50 });
   });
 
+  it('reads gen_ai.usage.reasoning_tokens (OpenLIT, OpenLLMetry) as reasoning.output_tokens, the current name winning', () => {
+    expectTokens(ok({ 'gen_ai.usage.prompt_tokens': 10, 'gen_ai.usage.completion_tokens': 180, 'gen_ai.usage.reasoning_tokens': 50 }), { input: 10, output: 130, reasoning: 50 });
+    const both = ok({ 'gen_ai.usage.input_tokens': 10, 'gen_ai.usage.output_tokens': 180, 'gen_ai.usage.reasoning.output_tokens': 40, 'gen_ai.usage.reasoning_tokens': 50 });
+    expectTokens(both, { input: 10, output: 140, reasoning: 40 });
+    expect(both.unknown_fields).toEqual([]);
+  });
+
   // Issue #11 (audit): this used to be refused. It can only mean an instrumentation that copied Anthropic's
   // cache-exclusive input_tokens, so it is read that way, and a warning says so.
   it('cache tokens beyond input_tokens contradict the convention: read as cache-exclusive, with a warning that says so', () => {
