@@ -13,6 +13,7 @@ import { StaticBudgetSource } from '../../../src/budgets/source.js';
 import { MemoryCounterStore } from '../../../src/counters/memory/store.js';
 import type { CounterStore } from '../../../src/counters/types.js';
 import { parseUsd } from '../../../src/core/money.js';
+import { leaseGrantId, newReservationId, parseReservationId } from '../../../src/budgets/reservations.js';
 import { priced, state } from './fixtures.js';
 import { leaseAnswers, leaseModelProperty, tenantCap } from './lease-model.js';
 
@@ -90,6 +91,19 @@ describe('budget leases (memory store)', () => {
     expect((await other.status('cap', subject)).reserved).toBe('0.75');
     await other.apply({ topic: 'usage.raw', partition: 0, events: [priced({ id: 'ev-1', user: 'bob', cost: '0.75', at: Date.now(), offset: 1 })] });
     expect(await other.status('cap', subject)).toMatchObject({ used: '0.75', reserved: '0' });
+  });
+});
+
+describe('lease grant ids', () => {
+  it('name their lease and carry the estimate and expiry; read back exactly, tenant and slots included', () => {
+    const lease = newReservationId('acme corp', ['acme corp', null]);
+    const hold = { cost: 123_456_789_012_345_678_901n, tokens: 4_096n, requests: 1n };
+    const id = leaseGrantId(lease.id, 42, hold, Date.UTC(2026, 5, 10));
+    expect(id.startsWith('l1.tg.')).toBe(true);
+    expect(parseReservationId(id)).toEqual({ id, tenant: 'acme corp', slots: ['acme corp', null], grant: { lease: lease.id, hold, expireAt: Date.UTC(2026, 5, 10) } });
+    expect(parseReservationId(lease.id).grant).toBeUndefined();
+    expect(() => parseReservationId(`${id}.x`)).toThrow(expect.objectContaining({ code: 'RESERVATION_NOT_FOUND' }) as Error);
+    expect(() => parseReservationId(id.replace('.2a.', '.zz.'))).toThrow(expect.objectContaining({ code: 'RESERVATION_NOT_FOUND' }) as Error);
   });
 });
 
