@@ -1,7 +1,8 @@
 /**
  * The API process of the quota benchmark's HTTP scenarios: tally's Fastify
  * app with the quota routes only, over the parent's Redis counters, with or
- * without budget leases (argv[2], JSON `{redisUrl, prefix, leases}`). Prints
+ * without budget leases, with or without ioredis auto-pipelining (argv[2], JSON
+ * `{redisUrl, prefix, leases, autoPipelining?}`). Prints
  * `listening <url>`, then one JSON line with its CPU seconds when stdin closes.
  */
 import { createApp } from '../src/api/app.js';
@@ -12,8 +13,8 @@ import { silentLogger } from '../src/core/logger.js';
 import { createMetrics } from '../src/core/metrics.js';
 import { budgetState, connect } from './quota-data.js';
 
-const task = JSON.parse(process.argv[2] ?? '{}') as { redisUrl: string; prefix: string; leases: boolean };
-const counters = await connect(task.redisUrl, task.prefix, false);
+const task = JSON.parse(process.argv[2] ?? '{}') as { redisUrl: string; prefix: string; leases: boolean; autoPipelining?: boolean };
+const counters = await connect(task.redisUrl, task.prefix, task.autoPipelining ?? false);
 const engine = new BudgetEngine({ counters, budgets: new StaticBudgetSource(budgetState()), ...(task.leases ? { leases: {} } : {}) });
 const app = await createApp({
   logger: silentLogger(), metrics: createMetrics({ defaultMetrics: false }), health: new HealthState(),

@@ -83,8 +83,8 @@ export interface WorkerTask {
   readonly prefix: string;
   /** ping and check-memory are references: the machine's round trip, and the engine without Redis. */
   readonly op: 'check' | 'reserve+settle' | 'ping' | 'check-memory' | 'http-check' | 'http-reserve+settle';
-  /** The API process of the HTTP scenarios (bench/quota-api.ts). */
-  readonly apiUrl?: string;
+  /** The API processes of the HTTP scenarios (bench/quota-api.ts): requests go round-robin over them, like a load balancer (a reservation and its settle may reach different processes). */
+  readonly apiUrls?: readonly string[];
   /** fixed: `rate` operations per second, one at a time; max: `callers` closed loops. */
   readonly mode: 'fixed' | 'max';
   readonly rate: number;

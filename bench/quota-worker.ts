@@ -25,8 +25,11 @@ const next = (): number => {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 let refused = 0;
-const api = task.apiUrl ?? '';
+const apis = task.apiUrls ?? [];
+let turn = task.seed % Math.max(1, apis.length);
 const post = async (path: string, body: unknown): Promise<Record<string, unknown>> => {
+  // Round-robin over the API processes (a load balancer): a reservation and its settle may reach different ones.
+  const api = apis[turn++ % Math.max(1, apis.length)] ?? '';
   const res = await fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const json = (await res.json()) as Record<string, unknown>;
   if (res.status !== 200 && res.status !== 429) throw new Error(`${path} answered ${res.status}`);

@@ -15,9 +15,11 @@
  *     taken before the run, answers from memory, renewals in the background
  *     (their Redis work is in the Redis CPU column); one caller in one process
  *     is the one-core figure;
- *   - through the HTTP API (bench/quota-api.ts: one API process, leases off and
- *     on in its engine): checks at a fixed 2,000/s and at most, reserve +
- *     settle at 1,000/s;
+ *   - through the HTTP API (bench/quota-api.ts: 1, 2 or 4 API processes, the
+ *     generators' requests round-robin over them like a load balancer, leases
+ *     off and on in their engines): checks at a fixed 2,000/s and at most,
+ *     reserve + settle at 1,000/s (with 2 processes a settle reaches the other
+ *     process half the time: leases' grants settled through another process);
  *   - references: Redis PING from the same kind of process (the machine's
  *     round-trip ceiling), and checks on the in-memory store (the engine's
  *     own CPU, no Redis).
@@ -74,6 +76,8 @@ interface Scenario {
   readonly rate: number;
   readonly autoPipelining: boolean;
   readonly leases: boolean;
+  /** HTTP scenarios: API processes behind the generators' round-robin. Default 1. */
+  readonly apis?: number;
 }
 
 interface ScenarioResult {
@@ -84,6 +88,8 @@ interface ScenarioResult {
   readonly callers: number;
   readonly autoPipelining: boolean;
   readonly leases: boolean;
+  /** HTTP scenarios: API processes (null otherwise). */
+  readonly apiProcesses: number | null;
   /** With leases: share of answers from leases, and lease calls per second (all processes). */
   readonly leaseAnswerShare: number | null;
   readonly leaseCallsPerSecond: number | null;
@@ -102,7 +108,7 @@ interface ScenarioResult {
   readonly redisCpuUsPerOp: number;
   /** Generator CPU per operation, µs. */
   readonly clientCpuUsPerOp: number;
-  /** HTTP scenarios: the API process's CPU per operation, µs (its whole run, warm-up included). */
+  /** HTTP scenarios: the API processes' CPU per operation, µs (all of them, their whole run, warm-up included). */
   readonly apiCpuUsPerOp: number | null;
 }
 
@@ -188,12 +194,15 @@ export async function runQuotaBench(args: readonly string[]): Promise<void> {
     scenarios.push({ name: `${op}, leases, 1 caller (one core)`, op, mode: 'max', processes: 1, callersPerProcess: 1, rate: 0, ...leased });
     for (const p of [1, 2, 4]) scenarios.push({ name: `${op}, leases, 64 callers`, op, mode: 'max', processes: p, callersPerProcess: 64 / p, rate: 0, ...leased });
   }
-  // Through the HTTP API (one API process; the generators are its clients), leases off and on in the API's engine.
+  // Through the HTTP API (1, 2 or 4 API processes, the generators' requests round-robin over them like a load balancer),
+  // leases off and on in the APIs' engines; with 2 processes a reservation's settle reaches the other process half the time.
   for (const leases of [false, true]) {
     const tag = leases ? ', leases' : '';
-    scenarios.push({ name: `HTTP check${tag} at 2,000/s`, op: 'http-check', mode: 'fixed', processes: 1, callersPerProcess: 1, rate: 2000, autoPipelining: false, leases });
-    scenarios.push({ name: `HTTP check${tag}, 64 callers`, op: 'http-check', mode: 'max', processes: 2, callersPerProcess: 32, rate: 0, autoPipelining: false, leases });
-    scenarios.push({ name: `HTTP reserve+settle${tag} at 1,000/s`, op: 'http-reserve+settle', mode: 'fixed', processes: 1, callersPerProcess: 1, rate: 1000, autoPipelining: false, leases });
+    const http = { autoPipelining: false, leases };
+    scenarios.push({ name: `HTTP check${tag} at 2,000/s`, op: 'http-check', mode: 'fixed', processes: 1, callersPerProcess: 1, rate: 2000, ...http });
+    for (const apis of [1, 2, 4]) scenarios.push({ name: `HTTP check${tag}, ${apis} API process${apis > 1 ? 'es' : ''}, 64 callers`, op: 'http-check', mode: 'max', processes: 2, callersPerProcess: 32, rate: 0, apis, ...http });
+    scenarios.push({ name: `HTTP reserve+settle${tag} at 1,000/s`, op: 'http-reserve+settle', mode: 'fixed', processes: 1, callersPerProcess: 1, rate: 1000, ...http });
+    scenarios.push({ name: `HTTP reserve+settle${tag}, 2 API processes at 1,000/s`, op: 'http-reserve+settle', mode: 'fixed', processes: 1, callersPerProcess: 1, rate: 1000, apis: 2, ...http });
   }
   // References: the machine's Redis round trip alone, and the engine without Redis.
   scenarios.push({ name: 'reference: Redis PING', op: 'ping', mode: 'max', processes: 1, callersPerProcess: 64, rate: 0, ...plain });
@@ -204,11 +213,13 @@ export async function runQuotaBench(args: readonly string[]): Promise<void> {
   console.log(`\n  ${'scenario'.padEnd(44)} ${'procs×callers'.padStart(13)} ${'ops/s'.padStart(9)} ${'per process'.padStart(33)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'client CPU'.padStart(10)} ${'Redis CPU'.padStart(9)} ${'µs/script'.padStart(9)} ${'Redis µs/op'.padStart(11)} ${'leased'.padStart(7)}`);
   for (const s of scenarios) {
     await counters.client.config('RESETSTAT');
-    const api = s.op.startsWith('http') ? await startApi({ redisUrl: url, prefix, leases: s.leases }) : null;
+    const apis = s.op.startsWith('http') ? await Promise.all(Array.from({ length: s.apis ?? 1 }, () => startApi({ redisUrl: url, prefix, leases: s.leases }))) : [];
     const cpu0 = await redisCpuSeconds(info);
-    const workers = await runWorkers(s, { redisUrl: url, prefix, seconds, ...(api ? { apiUrl: api.url } : {}) });
+    const workers = await runWorkers(s, { redisUrl: url, prefix, seconds, ...(apis.length > 0 ? { apiUrls: apis.map((a) => a.url) } : {}) });
     const cpu1 = await redisCpuSeconds(info);
-    const apiRun = api ? await api.stop() : null;
+    const apiRuns = await Promise.all(apis.map((a) => a.stop()));
+    const sumLeases = (f: 'answered' | 'fallbacks' | 'renewals'): number => apiRuns.reduce((a, r) => a + (r.leases?.[f] ?? 0), 0);
+    const apiRun = apiRuns.length > 0 ? { cpuSeconds: apiRuns.reduce((a, r) => a + r.cpuSeconds, 0), leases: s.leases ? { answered: sumLeases('answered'), fallbacks: sumLeases('fallbacks'), renewals: sumLeases('renewals') } : null } : null;
     const apiCpuSeconds = apiRun ? apiRun.cpuSeconds : null;
     const stats = await info();
     const perCall = /cmdstat_evalsha:.*usec_per_call=([0-9.]+)/.exec(stats)?.[1];
@@ -222,6 +233,7 @@ export async function runQuotaBench(args: readonly string[]): Promise<void> {
     const r: ScenarioResult = {
       scenario: s.name, op: s.op, mode: s.mode, processes: s.processes, callers: s.processes * s.callersPerProcess, autoPipelining: s.autoPipelining,
       leases: s.leases,
+      apiProcesses: s.op.startsWith('http') ? (s.apis ?? 1) : null,
       leaseAnswerShare: s.leases ? Math.round((answered / Math.max(1, answered + fallbacks)) * 10_000) / 10_000 : null,
       leaseCallsPerSecond: s.leases ? Math.round((apiRun ? (apiRun.leases?.renewals ?? 0) : workers.reduce((a, w) => a + (w.leases?.renewals ?? 0), 0)) / wall) : null,
       opsPerSecond: Math.round(ops / wall),
@@ -249,7 +261,9 @@ export async function runQuotaBench(args: readonly string[]): Promise<void> {
   if (only) {
     const previous = readPrevious();
     const ran = new Set(results.map((r) => `${r.scenario}|${r.processes}`));
-    results.unshift(...previous.filter((r) => !ran.has(`${r.scenario}|${r.processes}`)));
+    // HTTP scenarios measured now replace every earlier HTTP scenario (their names changed with the API-process count).
+    const httpRan = results.some((r) => r.op.startsWith('http'));
+    results.unshift(...previous.filter((r) => !ran.has(`${r.scenario}|${r.processes}`) && !(httpRan && r.op.startsWith('http'))));
   }
   const best = (op: string, leases = false): ScenarioResult | undefined => results.filter((r) => r.op === op && r.mode === 'max' && r.leases === leases).sort((a, b) => b.opsPerSecond - a.opsPerSecond)[0];
   const fixed = (op: string, leases = false): ScenarioResult | undefined => results.find((r) => r.op === op && r.mode === 'fixed' && r.leases === leases);
@@ -285,7 +299,7 @@ export async function runQuotaBench(args: readonly string[]): Promise<void> {
       check: { fixedRate1000: fixed('check')?.latencyMs, maxOpsPerSecond: best('check')?.opsPerSecond, maxScenario: best('check')?.scenario, maxProcesses: best('check')?.processes },
       reserveSettle: { fixedRate1000: fixed('reserve+settle')?.latencyMs, maxOpsPerSecond: best('reserve+settle')?.opsPerSecond, maxScenario: best('reserve+settle')?.scenario, maxProcesses: best('reserve+settle')?.processes },
       leases: { check: leaseFigures('check'), reserveSettle: leaseFigures('reserve+settle') },
-      http: Object.fromEntries(results.filter((r) => r.op.startsWith('http')).map((r) => [r.scenario, { opsPerSecond: r.opsPerSecond, latencyMs: r.latencyMs, apiCpuUsPerOp: r.apiCpuUsPerOp, redisCpuUsPerOp: r.redisCpuUsPerOp }])),
+      http: Object.fromEntries(results.filter((r) => r.op.startsWith('http')).map((r) => [r.scenario, { apiProcesses: r.apiProcesses ?? 1, opsPerSecond: r.opsPerSecond, perApiProcessOpsPerSecond: Math.round(r.opsPerSecond / (r.apiProcesses ?? 1)), latencyMs: r.latencyMs, apiCpuUsPerOp: r.apiCpuUsPerOp, redisCpuUsPerOp: r.redisCpuUsPerOp, leaseAnswerShare: r.leaseAnswerShare, errors: r.errors }])),
       scenarios: results,
     },
   });

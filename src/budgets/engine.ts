@@ -69,7 +69,8 @@ export interface BudgetEngineOptions {
    * Budget leases (leases.ts): answer checks and reservations of subjects far
    * from their limits in memory, from slices of headroom held in the counter
    * store. Absent: every check and reservation is one counter-store call.
-   * Reservations granted from a lease must be settled by this engine.
+   * Reservations granted from a lease may be settled by any engine on the
+   * same counters (see leases.ts: settles reaching another process).
    */
   readonly leases?: LeaseOptions;
 }
@@ -439,23 +440,39 @@ export class BudgetEngine {
     }
     if (ref.slots.length === 0) return { status: 'released' };
     const now = this.clock();
+    const expired = (): never => {
+      throw new TallyError('RESERVATION_NOT_FOUND', `reservation ${reservationId} expired before it was settled`, { details: { reservation_id: reservationId, state: 'expired' } });
+    };
     const local = this.leases?.grantOf(reservationId) ?? null;
     if (this.leases && (local === null || !actual?.event_id)) {
       // A grant of this process's leases: its estimate returns to the lease.
       const done = this.leases.release(reservationId, now);
-      if (done === 'expired' && options.expiredAsNotFound) {
-        throw new TallyError('RESERVATION_NOT_FOUND', `reservation ${reservationId} expired before it was settled`, { details: { reservation_id: reservationId, state: 'expired' } });
-      }
+      if (done === 'expired' && options.expiredAsNotFound) expired();
       if (done !== null) return { status: done === 'released' ? 'released' : 'already' };
     }
-    if (local && this.leases) {
-      // Settled with the event that carries its usage: the hold moves into the store (no check: the lease held it),
-      // where the processor releases it when it counts that event; then the lease lets it go.
-      const parts = local.parts.map((p) => ({ ...p, read: [] }));
-      await this.counters.reserve({ now, id: reservationId, expireAt: local.expireAt, hold: local.amounts, parts, fields: [] });
+    const grant = ref.grant;
+    let slots = ref.slots;
+    if (grant) {
+      // A lease grant: of another process (behind a load balancer), or of ours settled with its event. Recorded in
+      // the lease's slots (grants-3.lua) for the holder to apply at its next renewal; with an event the estimate is
+      // first held in the store as its own reservation, settled below like any other.
+      if (grant.expireAt <= now && local === null) {
+        if (options.expiredAsNotFound) expired();
+        return { status: 'already' };
+      }
+      const mode = actual?.event_id ? 'move' : 'release';
+      const recorded = await Promise.all(ref.slots.map((slot) => this.counters.grants({ slot, now, lease: grant.lease, mode, grant: reservationId, hold: grant.hold, expireAt: grant.expireAt })));
+      if (local) this.leases?.handOver(reservationId);
+      if (recorded.some((r) => r.outcome === 'gone') && !recorded.some((r) => r.outcome === 'recorded')) {
+        // The lease expired (its holder stopped renewing it): the grant's hold went with it.
+        if (options.expiredAsNotFound) expired();
+        return { status: 'already' };
+      }
+      if (mode === 'release') return { status: recorded.some((r) => r.outcome === 'recorded') ? 'released' : 'already' };
+      slots = ref.slots.filter((_, i) => recorded[i]?.outcome !== 'gone');
     }
     const outcomes = await Promise.all(
-      ref.slots.map((slot) =>
+      slots.map((slot) =>
         this.counters.settle({
           slot,
           now,
@@ -468,10 +485,7 @@ export class BudgetEngine {
         }),
       ),
     );
-    if (local) this.leases?.handOver(reservationId);
-    if (outcomes.includes('expired')) {
-      throw new TallyError('RESERVATION_NOT_FOUND', `reservation ${reservationId} expired before it was settled`, { details: { reservation_id: reservationId, state: 'expired' } });
-    }
+    if (outcomes.includes('expired')) expired();
     if (outcomes.includes('awaiting')) return { status: 'awaiting' };
     return { status: outcomes.every((o) => o === 'already') ? 'already' : 'released' };
   }

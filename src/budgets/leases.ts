@@ -28,6 +28,14 @@
  *   not in `used`, for at most `renewMs` plus the processor's lag.
  * - Shutdown: `close()` returns every lease (leases with grants outstanding
  *   keep holding those, until the grants' own expiry).
+ * - Settles reaching another process (API processes behind a load balancer):
+ *   a grant's id names its lease (reservations.ts); the other process records
+ *   the settle in the lease's slot (grants-3.lua) and this holder takes it at
+ *   the lease's next renewal, before sizing it, freeing the grant's estimate
+ *   then (a settle naming its event is held in the store from the start, as
+ *   its own reservation, and the lease lets its copy go at that renewal).
+ *   Nothing recorded by another process lowers a hold: until the renewal the
+ *   estimate is held once more than needed, never once less.
  */
 import type { Logger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
@@ -36,7 +44,7 @@ import type { CounterStore, CounterValue, HeldAmounts, ReservePart } from '../co
 import { ZERO_HELD } from '../counters/fields.js';
 import type { CompiledBudget } from './catalog.js';
 import type { ReadPlan } from './plan.js';
-import { newReservationId } from './reservations.js';
+import { leaseGrantId, newReservationId } from './reservations.js';
 
 export interface LeaseOptions {
   /** How long a lease holds its slice in the counter store without renewal, ms (a crashed process hides it at most this long). Default 10,000. */
@@ -156,6 +164,8 @@ interface Lease {
   lastUse: number;
   renewing: Promise<void> | null;
   grants: number;
+  /** Grants made so far (their ids' sequence numbers). */
+  seq: number;
   /** The next renewal gives the free part back (`giveBack`). */
   shrink: boolean;
   renewalsDone: number;
@@ -170,6 +180,8 @@ export interface LeaseStats {
   readonly renewals: number;
   readonly refusedRenewals: number;
   readonly failedRenewals: number;
+  /** Grants settled through another process, applied here at a renewal. */
+  readonly foreignSettles: number;
 }
 
 const add = (a: HeldAmounts, b: HeldAmounts): HeldAmounts => ({ cost: a.cost + b.cost, tokens: a.tokens + b.tokens, requests: a.requests + b.requests });
@@ -201,7 +213,7 @@ export class LeaseHolder {
   private readonly tombstones = new Map<string, { state: 'settled' | 'expired'; until: number }>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  private counts = { answered: 0, fallbacks: 0, renewals: 0, refusedRenewals: 0, failedRenewals: 0 };
+  private counts = { answered: 0, fallbacks: 0, renewals: 0, refusedRenewals: 0, failedRenewals: 0, foreignSettles: 0 };
 
   constructor(
     private readonly counters: CounterStore,
@@ -284,16 +296,17 @@ export class LeaseHolder {
       }
       return null;
     }
-    const ref = newReservationId(lease.tenant, lease.slots);
     const expireAt = now + ttlMs;
+    lease.seq += 1;
+    const id = leaseGrantId(lease.id, lease.seq, hold, expireAt);
     lease.outstanding = add(lease.outstanding, hold);
     lease.grants += 1;
-    this.grants.set(ref.id, { lease, amounts: hold, expireAt });
+    this.grants.set(id, { lease, amounts: hold, expireAt });
     this.counts.answered++;
     // Running low: renew now rather than at the next tick.
     if (lease.renewing === null && METRICS.some((m) => lease.size[m] > 0n && (lease.size[m] - lease.outstanding[m]) * 4n < lease.size[m])) void this.renew(lease);
     const v = this.view(lease);
-    return { id: ref.id, expireAt, read: v.view, asOf: lease.asOf, memo: v.memo };
+    return { id, expireAt, read: v.view, asOf: lease.asOf, memo: v.memo };
   }
 
   /**
@@ -410,7 +423,7 @@ export class LeaseHolder {
     const lease: Lease = {
       key: s.key, id: ref.id, tenant: s.tenant, slots: ref.slots, subject: s, heldFor: null, state: 'new',
       size: ZERO_HELD, cap: ZERO_HELD, cached: null, asOf: '', holdAt: [], outstanding: ZERO_HELD, values: null, readAt: 0, validUntil: 0, expireAt: 0,
-      ops: 0, units: ZERO_HELD, rateOps: 0, avg: ZERO_HELD, lastRenew: now, lastUse: now, renewing: null, grants: 0, shrink: false, renewalsDone: 0,
+      ops: 0, units: ZERO_HELD, rateOps: 0, avg: ZERO_HELD, lastRenew: now, lastUse: now, renewing: null, grants: 0, seq: 0, shrink: false, renewalsDone: 0,
     };
     this.leases.set(s.key, lease);
     this.startTimer();
@@ -462,7 +475,35 @@ export class LeaseHolder {
     return lease.renewing;
   }
 
+  /**
+   * Applies the settles of this lease's grants that reached other processes
+   * (recorded in each slot of the lease): a release frees the grant's
+   * estimate, a move lets it go (the store holds it now). Failures are left
+   * for the next renewal: until then the estimates stay held.
+   */
+  private async takeSettles(lease: Lease, now: number): Promise<void> {
+    if (lease.grants === 0) return;
+    let results;
+    try {
+      results = await Promise.all(lease.slots.map((slot) => this.counters.grants({ slot, now, lease: lease.id, mode: 'take', grant: '', hold: ZERO_HELD, expireAt: now })));
+    } catch (err) {
+      this.log?.debug({ err: errorMessage(err) }, 'reading settles made through other processes failed: their estimates stay held until the next renewal');
+      return;
+    }
+    for (const r of results) {
+      for (const t of r.taken) {
+        const g = this.grants.get(t.grant);
+        if (!g || g.lease !== lease) continue;
+        this.counts.foreignSettles++;
+        if (t.mode === 'move') this.handOver(t.grant);
+        else this.drop(t.grant, g, 'settled', now);
+      }
+    }
+  }
+
   private async renewNow(lease: Lease): Promise<void> {
+    if (isClosed(lease)) return;
+    await this.takeSettles(lease, this.clock());
     if (isClosed(lease)) return;
     const now = this.clock();
     const s = lease.subject;
@@ -547,6 +588,8 @@ export class LeaseHolder {
         continue;
       }
       if (lease.renewing === null && this.due(lease, now)) work.push(this.renew(lease));
+      // Not due, with grants out: settles made through other processes are applied now (one call per slot).
+      else if (lease.renewing === null && lease.grants > 0) work.push(this.takeSettles(lease, now));
     }
     await Promise.all(work);
   }
@@ -575,6 +618,7 @@ export class LeaseHolder {
   private async returnLease(lease: Lease): Promise<void> {
     await lease.renewing;
     lease.state = 'closed';
+    await this.takeSettles(lease, this.clock());
     const now = this.clock();
     try {
       if (lease.grants > 0) {

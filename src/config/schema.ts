@@ -280,6 +280,30 @@ export const configSchema = z.object({
       outagePolicy: z.enum(['store', 'closed', 'open']).default('store'),
       /** With outagePolicy `store`: how long a check waits for the rebuild before answering 503, ms. Default 5000. */
       outageWaitMs: positiveInt.default(5_000),
+      /**
+       * Budget leases in the API's quota checks and reservations (docs/budgets.md
+       * "Leases"): a subject far from its limits is answered in memory from a
+       * slice of its headroom held in Redis, renewed in the background; `used`
+       * in such answers may be up to `refreshMs` (plus the processor's lag)
+       * old, a crashed process hides its slices for at most `ttlMs`, and no
+       * budget can overshoot. A reservation granted from a lease may be settled
+       * through any API process. Off by default: answers stay read at the
+       * moment of the call. Env TALLY_BUDGET_LEASES (enabled).
+       */
+      leases: z
+        .object({
+          /** Answer checks and reservations from leases. Default false. */
+          enabled: z.boolean().default(false),
+          /** How long a lease holds its slice without renewal, ms (a crashed process hides it at most this long). Default 10000. */
+          ttlMs: positiveInt.default(10_000),
+          /** How often leases are looked at and renewed when due, ms. Default 1000. */
+          renewMs: positiveInt.default(1_000),
+          /** A lease in use is renewed at least this often: how old `used` in an answer may be, ms. Default 5000. */
+          refreshMs: positiveInt.default(5_000),
+          /** A lease is held only while every hard budget's room is at least this many times its size (nearer the limit: one round trip per call). Default 8. */
+          headroomFactor: positiveInt.default(8),
+        })
+        .prefault({}),
       /** How often each process looks for a lost counter store (missing epoch markers), ms; 0: only when a call finds one. Default 5000. */
       epochProbeMs: z.number().int().min(0).default(5_000),
       /**

@@ -6,7 +6,7 @@ import type { CounterKeys, Slot } from './keys.js';
 import { ALL_FIELDS, USED_FIELDS, checkFieldCode, splitCost, usageArgs } from './fields.js';
 import {
   dedupExpireAt, dedupIndexes,
-  type ApplyRequest, type HeldAmounts, type LeaseRequest, type MarksRequest, type ReadGroup, type ReservePart, type ReserveRequest,
+  type ApplyRequest, type GrantSettleRequest, type HeldAmounts, type LeaseRequest, type MarksRequest, type ReadGroup, type ReservePart, type ReserveRequest,
   type SettleRequest, type SnapshotRequest, type SwapRequest, type UsageAmounts,
 } from './types.js';
 import { TOKEN_CLASSES } from '../core/classes.js';
@@ -88,6 +88,14 @@ export function reserveCall(keys: CounterKeys, req: ReserveRequest, purgeLimit: 
 export function leaseCall(keys: CounterKeys, req: LeaseRequest, purgeLimit: number, parts: readonly ReservePart[] = req.parts): ScriptCall {
   const call = reserveCall(keys, req, purgeLimit, parts);
   return { keys: call.keys, args: [...call.args, ...holdArgs(req.floor)] };
+}
+
+export function grantsCall(keys: CounterKeys, req: GrantSettleRequest): ScriptCall {
+  const mode = req.mode === 'release' ? 'r' : req.mode === 'move' ? 'm' : 't';
+  return {
+    keys: [keys.reservations(req.slot), keys.reservationIndex(req.slot), keys.grantSettles(req.slot, req.lease)],
+    args: [String(req.now), req.lease, mode, req.grant, ...holdArgs(req.hold), String(req.expireAt)],
+  };
 }
 
 export function settleCall(keys: CounterKeys, req: SettleRequest): ScriptCall {

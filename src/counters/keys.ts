@@ -13,6 +13,7 @@
  *   tally:{…}:rsv        reservations by id (hash of JSON records)
  *   tally:{…}:rsvx       reservation expiry index (sorted set)
  *   tally:{…}:await      event id → reservation waiting for it (hash)
+ *   tally:{…}:lgs:<lease>  settles of a lease's grants made by other processes (hash: grant id → mode)
  *   tally:{…}:mk:<budget>:<bucket>   alert marks (hash: subject|threshold → state)
  *   tally:{…}:epoch      slot marker: this slot was rebuilt since its region was lost (string)
  *   tally:epoch          region marker of a standalone Redis (string; see epoch.ts)
@@ -130,6 +131,11 @@ export class CounterKeys {
 
   awaiting(slot: Slot): string {
     return `${this.base(slot)}:await`;
+  }
+
+  /** Settles of one lease's grants recorded by other processes (grants-3.lua). */
+  grantSettles(slot: Slot, leaseId: string): string {
+    return `${this.base(slot)}:lgs:${escapeKeyPart(leaseId)}`;
   }
 
   marks(slot: Slot, budgetId: string, bucket: string): string {

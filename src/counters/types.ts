@@ -200,6 +200,36 @@ export interface LeaseResult {
   readonly values: readonly CounterValue[];
 }
 
+/**
+ * A settle of a lease grant reaching a process that does not hold the lease
+ * (another API process behind a load balancer), recorded in the lease's slot
+ * for the holder to apply at its next renewal (grants-3.lua). `release` and
+ * `move` never lower a hold: `move` (a settle naming its event) creates a
+ * reservation record `grant` holding `hold` until `expireAt`, which the caller
+ * then settles as usual; the holder lets its own copy go when it takes the
+ * settle. `take` (the holder) returns the settles recorded since its last take.
+ */
+export interface GrantSettleRequest {
+  readonly slot: Slot;
+  readonly now: number;
+  /** The lease's reservation id. */
+  readonly lease: string;
+  readonly mode: 'release' | 'move' | 'take';
+  /** The grant's id ('' for take). */
+  readonly grant: string;
+  /** move: what the new record holds. */
+  readonly hold: HeldAmounts;
+  /** The grant's expiry (epoch ms). */
+  readonly expireAt: number;
+}
+
+export interface GrantSettleResult {
+  /** release / move: recorded; already: settled before; gone: the lease (and with it the grant's hold) no longer exists. take: recorded. */
+  readonly outcome: 'recorded' | 'already' | 'gone';
+  /** take: the grants settled elsewhere, with how. */
+  readonly taken: readonly { readonly grant: string; readonly mode: 'release' | 'move' }[];
+}
+
 // ─── alert marks ──────────────────────────────────────────────────────────
 
 export interface MarkEntry {
@@ -289,6 +319,8 @@ export interface CounterStore {
   reserve(req: ReserveRequest): Promise<ReserveResult>;
   /** Takes, renews or resizes a budget lease (see `LeaseRequest`). Never releases a part without holding at least `floor` in its place. */
   lease(req: LeaseRequest): Promise<LeaseResult>;
+  /** Records (or, for the holder, takes) settles of lease grants made by another process (see `GrantSettleRequest`). */
+  grants(req: GrantSettleRequest): Promise<GrantSettleResult>;
   /** Releases (or arms the await of) one slot's part of a reservation. Idempotent. Throws RESERVATION_NOT_FOUND. */
   settle(req: SettleRequest): Promise<SettleOutcome>;
   /** One boolean per entry: whether this call changed the mark (claimed, confirmed, sealed). */

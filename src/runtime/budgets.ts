@@ -27,6 +27,7 @@
 import { BudgetEngine, CounterRecovery, WatchedBudgetSource, WebhookNotifier, createAlertPublisher, createStoreBudgetRepository } from '../budgets/index.js';
 import type { BudgetAlertPublisher, BudgetRepository, ReconcileResult, ThresholdCrossing } from '../budgets/index.js';
 import type { BudgetSet } from '../budgets/catalog.js';
+import type { LeaseOptions } from '../budgets/leases.js';
 import type { ActualUsage, CheckResult, ReservationResult, ReserveOptions, SettleOptions, SettleResult, Subject, UsageEstimate } from '../budgets/types.js';
 import type { TallyConfig } from '../config/schema.js';
 import type { CounterStore, RedisCounterStore } from '../counters/index.js';
@@ -57,6 +58,8 @@ export interface BudgetsParts {
   readonly alertsSend?: (crossings: readonly ThresholdCrossing[]) => Promise<void>;
   /** Test and embedding knobs. */
   readonly overrides?: BudgetsOverrides;
+  /** Answer quota checks and reservations from budget leases (the API, with budgets.leases.enabled). Default off. */
+  readonly leases?: LeaseOptions;
 }
 
 export interface BudgetsOverrides {
@@ -255,7 +258,10 @@ export async function buildBudgets(parts: BudgetsParts): Promise<Budgets> {
       provisionalCost: provisionalPrices(parts.pricer.catalog),
       logger: log,
       ...(recovery ? { recovery } : {}),
+      ...(parts.leases ? { leases: parts.leases } : {}),
     });
+    // Leases are returned at shutdown (before the counters close).
+    if (parts.leases) closers.unshift(() => engine.close());
     if (recovery) {
       recovery.start();
       closers.unshift(() => recovery.stop());

@@ -10,7 +10,7 @@ import { ZERO_HELD, addUsage, heldOf, usedOf } from '../fields.js';
 import { CounterKeys, type Slot } from '../keys.js';
 import {
   dedupExpireAt, dedupIndexes,
-  type ApplyRequest, type ApplyResult, type CounterStore, type CounterValue, type FenceSnapshot, type HeldAmounts,
+  type ApplyRequest, type ApplyResult, type CounterStore, type CounterValue, type FenceSnapshot, type GrantSettleRequest, type GrantSettleResult, type HeldAmounts,
   type LeaseRequest, type LeaseResult, type MarksRequest, type ReadRequest, type RegionClaim, type ReserveRequest, type ReserveResult, type SettleOutcome, type SettleRequest,
   type SnapshotRequest, type SwapOutcome, type SwapRequest, type UsageAmounts,
 } from '../types.js';
@@ -41,6 +41,8 @@ interface SlotState {
   index: Map<string, number>;
   /** event member → reservation id */
   awaiting: Map<string, string>;
+  /** lease id → grant id → mode (grants-3.lua): lower case until the holder takes it */
+  grantSettles: Map<string, Map<string, string>>;
 }
 
 export interface MemoryCounterStoreOptions {
@@ -116,7 +118,7 @@ export class MemoryCounterStore implements CounterStore {
     const tag = this.keys.tag(slot);
     let s = this.slots.get(tag);
     if (!s) {
-      s = { fence: new Map(), version: null, lock: null, reservations: new Map(), index: new Map(), awaiting: new Map() };
+      s = { fence: new Map(), version: null, lock: null, reservations: new Map(), index: new Map(), awaiting: new Map(), grantSettles: new Map() };
       this.slots.set(tag, s);
     }
     if (s.lock && s.lock.until <= this.clock()) s.lock = null;
@@ -152,6 +154,7 @@ export class MemoryCounterStore implements CounterStore {
       else {
         s.reservations.delete(id);
         s.index.delete(id);
+        s.grantSettles.delete(id);
       }
     }
   }
@@ -329,6 +332,35 @@ export class MemoryCounterStore implements CounterStore {
       s.index.set(req.id, req.expireAt);
     });
     return { granted: req.parts.map(() => !refused), values: req.parts.flatMap((p) => p.read.map((k) => this.value(k))) };
+  }
+
+  async grants(req: GrantSettleRequest): Promise<GrantSettleResult> {
+    const s = this.slot(req.slot);
+    let settles = s.grantSettles.get(req.lease);
+    if (req.mode === 'take') {
+      const taken: { grant: string; mode: 'release' | 'move' }[] = [];
+      for (const [grant, mode] of settles ?? []) {
+        if (mode !== 'r' && mode !== 'm') continue;
+        taken.push({ grant, mode: mode === 'm' ? 'move' : 'release' });
+        settles?.set(grant, mode.toUpperCase());
+      }
+      return { outcome: 'recorded', taken };
+    }
+    const lease = s.reservations.get(req.lease);
+    if (!lease || !isLive(lease) || (s.index.get(req.lease) ?? 0) <= req.now) return { outcome: 'gone', taken: [] };
+    if (settles?.has(req.grant)) return { outcome: 'already', taken: [] };
+    if (!settles) {
+      settles = new Map();
+      s.grantSettles.set(req.lease, settles);
+    }
+    settles.set(req.grant, req.mode === 'move' ? 'm' : 'r');
+    if (req.mode === 'move') {
+      const r: Reservation = { state: 'held', keys: [...lease.keys], amounts: req.hold, awaiting: null };
+      this.moveHolds(r, 1n);
+      s.reservations.set(req.grant, r);
+      s.index.set(req.grant, req.expireAt);
+    }
+    return { outcome: 'recorded', taken: [] };
   }
 
   async settle(req: SettleRequest): Promise<SettleOutcome> {

@@ -13,7 +13,7 @@ import { TallyError, errorMessage } from '../../core/errors.js';
 
 export const LUA_DIR: string = fileURLToPath(new URL('./lua/', import.meta.url));
 
-export const SCRIPT_NAMES = ['apply', 'read', 'reserve', 'lease', 'settle', 'marks', 'snapshot', 'swap', 'epoch'] as const;
+export const SCRIPT_NAMES = ['apply', 'read', 'reserve', 'lease', 'grants', 'settle', 'marks', 'snapshot', 'swap', 'epoch'] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
 export interface LuaScript {

@@ -9,13 +9,13 @@ import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
 import { TallyError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { STATUS, countersLost, statusError, unavailable } from '../codes.js';
-import { applyCall, epochCall, leaseCall, marksCall, readCall, reserveCall, settleCall, snapshotCall, swapCall, type ScriptCall } from '../args.js';
+import { applyCall, epochCall, grantsCall, leaseCall, marksCall, readCall, reserveCall, settleCall, snapshotCall, swapCall, type ScriptCall } from '../args.js';
 import { ALL_REGIONS, HASH_SLOTS } from '../epoch.js';
 import { ALL_FIELDS, decodeFields } from '../fields.js';
 import { CounterKeys } from '../keys.js';
 import { commandName, loadScripts, packageVersion, type ScriptName } from './scripts.js';
 import type {
-  ApplyRequest, ApplyResult, CounterStore, CounterValue, FenceSnapshot, LeaseRequest, LeaseResult, MarksRequest, ReadRequest, RegionClaim, ReserveRequest,
+  ApplyRequest, ApplyResult, CounterStore, CounterValue, FenceSnapshot, GrantSettleRequest, GrantSettleResult, LeaseRequest, LeaseResult, MarksRequest, ReadRequest, RegionClaim, ReserveRequest,
   ReserveResult, SettleOutcome, SettleRequest, SnapshotRequest, SwapOutcome, SwapRequest,
 } from '../types.js';
 
@@ -192,6 +192,17 @@ export class RedisCounterStore implements CounterStore {
 
   private async releasePart(slot: string | null, req: ReserveRequest): Promise<void> {
     await this.settle({ slot, now: req.now, id: req.id, awaitEvent: null, actual: null, awaitExpireAt: req.now, dedup: { windowMs: 1, buckets: 1 } });
+  }
+
+  async grants(req: GrantSettleRequest): Promise<GrantSettleResult> {
+    const reply = await this.run('grants', grantsCall(this.keys, req));
+    const status = code(reply);
+    if (req.mode === 'take') {
+      const taken: { grant: string; mode: 'release' | 'move' }[] = [];
+      for (let i = 1; i + 1 < reply.length; i += 2) taken.push({ grant: String(reply[i]), mode: String(reply[i + 1]) === 'm' ? 'move' : 'release' });
+      return { outcome: 'recorded', taken };
+    }
+    return { outcome: status === STATUS.OK ? 'recorded' : status === STATUS.ALREADY ? 'already' : 'gone', taken: [] };
   }
 
   async settle(req: SettleRequest): Promise<SettleOutcome> {

@@ -64,7 +64,14 @@ export async function startApi(ctx: ProcessContext, options: ApiProcessOptions =
     kafka = await openKafkaIngest({ config, logger, metrics });
     store ??= await openStore(config, logger);
     await assertMigrated(store);
-    budgets = await buildBudgets({ config, store, logger, metrics, health, pricer: buildPricer(config), ...(options.budgets ? { overrides: options.budgets } : {}) });
+    const leases = config.budgets.leases;
+    budgets = await buildBudgets({
+      config, store, logger, metrics, health, pricer: buildPricer(config),
+      ...(options.budgets ? { overrides: options.budgets } : {}),
+      // Budget leases (budgets.leases): checks and reservations far from a limit answered in memory; a grant may be
+      // settled through any API process (the holder applies settles recorded in Redis at its next renewal).
+      ...(leases.enabled ? { leases: { ttlMs: leases.ttlMs, renewMs: leases.renewMs, refreshMs: leases.refreshMs, headroomFactor: leases.headroomFactor } } : {}),
+    });
     addReadinessProbes(health, [storeProbe(store), redisProbe(budgets.counters), kafkaProbe(kafka.log, kafka.topics.raw.name)]);
     app = await createApp({
       logger: component(logger, 'http'), metrics, health, keyring: new ApiKeyring(config.api.keys), openAccess: false, bodyLimitBytes: config.api.bodyLimitBytes,

@@ -175,6 +175,36 @@ forEachAdapter('counter primitives', ({ make }) => {
     expect(await store.settle({ ...settle, now: now + 3000, slot: 'acme', id: 'r3' })).toBe('already');
   });
 
+  it('grant settles: recorded once in the lease\'s slot, never lowering a hold; a move holds the grant on its own; the holder takes each once', async () => {
+    const store = await make();
+    const now = Date.now();
+    const c = target(store, 'acme', 'lg');
+    const lease = 'r1.t.YWNtZQ.01900000-0000-7000-8000-0000000000aa';
+    const size = { cost: parseUsd('10'), tokens: 0n, requests: 10n };
+    const part = { slot: 'acme', checks: [], holds: [c], read: [c.key] };
+    await store.lease({ now, id: lease, expireAt: now + 10_000, hold: size, floor: size, parts: [part] });
+    const held = async (at = now): Promise<bigint> => (await store.read({ now: at, groups: [{ slot: 'acme', keys: [c.key] }] }))[0]?.held.cost ?? -1n;
+    expect(await held()).toBe(parseUsd('10'));
+    const one = { cost: parseUsd('1'), tokens: 0n, requests: 1n };
+    const grant = (id: string, mode: 'release' | 'move' | 'take') => store.grants({ slot: 'acme', now, lease, mode, grant: id, hold: one, expireAt: now + HOUR });
+    expect(await grant('g1', 'release')).toEqual({ outcome: 'recorded', taken: [] });
+    expect(await grant('g1', 'release')).toEqual({ outcome: 'already', taken: [] });
+    expect(await held()).toBe(parseUsd('10')); // a release lowers nothing: the holder frees it
+    expect(await grant('g2', 'move')).toEqual({ outcome: 'recorded', taken: [] });
+    expect(await held()).toBe(parseUsd('11')); // held twice until the holder lets its copy go
+    // The moved grant is a reservation of its own: settled like any other.
+    const settle = { slot: 'acme', now, awaitEvent: null, actual: null, awaitExpireAt: now + HOUR, dedup: DEDUP };
+    expect(await store.settle({ ...settle, id: 'g2' })).toBe('released');
+    expect(await held()).toBe(parseUsd('10'));
+    const taken = await grant('', 'take');
+    expect([...taken.taken].sort((x, y) => (x.grant < y.grant ? -1 : 1))).toEqual([{ grant: 'g1', mode: 'release' }, { grant: 'g2', mode: 'move' }]);
+    expect((await grant('', 'take')).taken).toEqual([]);
+    expect(await grant('g1', 'release')).toMatchObject({ outcome: 'already' }); // still remembered after the take
+    // The lease gone (expired): so are its grants' holds.
+    expect(await store.grants({ slot: 'acme', now: now + 20_000, lease, mode: 'release', grant: 'g3', hold: one, expireAt: now + HOUR })).toMatchObject({ outcome: 'gone' });
+    expect(await held(now + 20_000)).toBe(0n);
+  });
+
   it('a hold awaiting its event is released by the apply that counts it — no gap, no double count', async () => {
     const store = await make();
     const now = Date.now();

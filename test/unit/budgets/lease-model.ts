@@ -17,16 +17,16 @@ export const tenantCap = (limit: string): Parameters<typeof state>[0][number] =>
 type Command =
   | { readonly t: 'reserve'; readonly p: number; readonly user: number; readonly steps: number; readonly burst: number }
   | { readonly t: 'check'; readonly p: number; readonly user: number; readonly steps: number }
-  | { readonly t: 'release'; readonly p: number; readonly i: number; readonly steps: number }
-  | { readonly t: 'consume'; readonly p: number; readonly i: number; readonly steps: number }
+  | { readonly t: 'release'; readonly p: number; readonly i: number; readonly via: number; readonly steps: number }
+  | { readonly t: 'consume'; readonly p: number; readonly i: number; readonly via: number; readonly steps: number }
   | { readonly t: 'tick'; readonly p: number; readonly steps: number }
   | { readonly t: 'crash'; readonly p: number; readonly steps: number }
   | { readonly t: 'advance'; readonly ms: number };
 
 /** Answers from leases over every run (the property must exercise them). */
-export const leaseAnswers = { count: 0 };
+export const leaseAnswers = { count: 0, foreignSettles: 0 };
 
-const STORE_CALLS = ['lease', 'reserve', 'settle', 'read', 'apply'] as const;
+const STORE_CALLS = ['lease', 'reserve', 'settle', 'grants', 'read', 'apply'] as const;
 
 /** The store with every call ordered by fast-check's scheduler (random interleavings of all processes' calls). */
 function scheduled(base: CounterStore, s: fc.Scheduler): CounterStore {
@@ -40,7 +40,8 @@ function scheduled(base: CounterStore, s: fc.Scheduler): CounterStore {
 
 /**
  * The lease property over stores `makeStore` opens (one per run): N processes
- * (engines with leases, sharing the store), commands in random order, every
+ * (engines with leases, sharing the store), commands in random order (a grant
+ * settled through its own process or another one), every
  * store call ordered by fast-check's scheduler. After every step: what was
  * counted plus what is granted and not released ≤ the limit. At the end
  * (everyone gone, every TTL past): nothing held, `used` = what happened.
@@ -49,8 +50,8 @@ export function leaseModelProperty(makeStore: (clock: () => number) => Promise<{
   const command: fc.Arbitrary<Command> = fc.oneof(
     { weight: 6, arbitrary: fc.record({ t: fc.constant('reserve' as const), p: fc.nat(3), user: fc.nat(1), steps: fc.nat(6), burst: fc.integer({ min: 1, max: 12 }) }) },
     { weight: 2, arbitrary: fc.record({ t: fc.constant('check' as const), p: fc.nat(3), user: fc.nat(1), steps: fc.nat(6) }) },
-    { weight: 3, arbitrary: fc.record({ t: fc.constant('release' as const), p: fc.nat(3), i: fc.nat(20), steps: fc.nat(6) }) },
-    { weight: 3, arbitrary: fc.record({ t: fc.constant('consume' as const), p: fc.nat(3), i: fc.nat(20), steps: fc.nat(6) }) },
+    { weight: 3, arbitrary: fc.record({ t: fc.constant('release' as const), p: fc.nat(3), i: fc.nat(20), via: fc.nat(3), steps: fc.nat(6) }) },
+    { weight: 3, arbitrary: fc.record({ t: fc.constant('consume' as const), p: fc.nat(3), i: fc.nat(20), via: fc.nat(3), steps: fc.nat(6) }) },
     { weight: 2, arbitrary: fc.record({ t: fc.constant('tick' as const), p: fc.nat(3), steps: fc.nat(6) }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constant('crash' as const), p: fc.nat(3), steps: fc.nat(6) }) },
     { weight: 2, arbitrary: fc.record({ t: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 900 }) }) },
@@ -126,14 +127,16 @@ export function leaseModelProperty(makeStore: (clock: () => number) => Promise<{
           inflight.push(engine.check(subject, { cost: '1' }).catch(() => undefined));
         } else if ((c.t === 'release' || c.t === 'consume') && mine.length > 0) {
           const [id] = mine.splice(c.i % mine.length, 1);
+          // Settled through this process or another (a load balancer): `via` picks it.
+          const through = engines[(p + c.via) % engines.length] ?? engine;
           if (id === undefined) continue;
           if (c.t === 'release') {
-            inflight.push(engine.settle(id).catch(() => undefined));
+            inflight.push(through.settle(id).catch(() => undefined));
           } else {
             consumed += 1; // the call happened: its usage counts from now on
             events += 1;
             const eventId = `ev${events}`;
-            inflight.push(engine.settle(id, { event_id: eventId, cost: '1' }).catch(() => undefined));
+            inflight.push(through.settle(id, { event_id: eventId, cost: '1' }).catch(() => undefined));
             inflight.push(processor.apply({ topic: 'usage.raw', partition: 0, events: [priced({ id: eventId, user: 'u0', cost: '1', at: now, offset: null })] }));
           }
         } else if (c.t === 'tick') {
@@ -146,7 +149,10 @@ export function leaseModelProperty(makeStore: (clock: () => number) => Promise<{
         await steps(c.steps);
       }
       await drain();
-      for (const e of engines) leaseAnswers.count += e.leaseStats()?.answered ?? 0;
+      for (const e of engines) {
+        leaseAnswers.count += e.leaseStats()?.answered ?? 0;
+        leaseAnswers.foreignSettles += e.leaseStats()?.foreignSettles ?? 0;
+      }
       // Everyone leaves (some return their leases, some crash); after every TTL nothing may be held, and `used` is what happened.
       engines.forEach((e, i) => {
         if (cfg.closeAtEnd[i]) inflight.push(e.close());

@@ -13,6 +13,7 @@ import { StaticBudgetSource } from '../../../src/budgets/source.js';
 import { MemoryCounterStore } from '../../../src/counters/memory/store.js';
 import type { CounterStore } from '../../../src/counters/types.js';
 import { parseUsd } from '../../../src/core/money.js';
+import { leaseGrantId, newReservationId, parseReservationId } from '../../../src/budgets/reservations.js';
 import { priced, state } from './fixtures.js';
 import { leaseAnswers, leaseModelProperty, tenantCap } from './lease-model.js';
 
@@ -93,10 +94,56 @@ describe('budget leases (memory store)', () => {
   });
 });
 
+describe('lease grant ids', () => {
+  it('name their lease and carry the estimate and expiry; read back exactly, tenant and slots included', () => {
+    const lease = newReservationId('acme corp', ['acme corp', null]);
+    const hold = { cost: 123_456_789_012_345_678_901n, tokens: 4_096n, requests: 1n };
+    const id = leaseGrantId(lease.id, 42, hold, Date.UTC(2026, 5, 10));
+    expect(id.startsWith('l1.tg.')).toBe(true);
+    expect(parseReservationId(id)).toEqual({ id, tenant: 'acme corp', slots: ['acme corp', null], grant: { lease: lease.id, hold, expireAt: Date.UTC(2026, 5, 10) } });
+    expect(parseReservationId(lease.id).grant).toBeUndefined();
+    expect(() => parseReservationId(`${id}.x`)).toThrow(expect.objectContaining({ code: 'RESERVATION_NOT_FOUND' }) as Error);
+    expect(() => parseReservationId(id.replace('.2a.', '.zz.'))).toThrow(expect.objectContaining({ code: 'RESERVATION_NOT_FOUND' }) as Error);
+  });
+});
+
+describe('budget leases: settles through another process', () => {
+  it('a release recorded by another process frees nothing before the holder applies it; then exactly the grant', async () => {
+    let now = Date.UTC(2026, 5, 10);
+    const clock = (): number => now;
+    const store = new MemoryCounterStore({ clock });
+    const budgets = new StaticBudgetSource(state([tenantCap('1000')]));
+    const a = new BudgetEngine({ counters: store, budgets, clock, leases: { renewMs: 1_000, minOps: 16 } });
+    const b = new BudgetEngine({ counters: store, budgets, clock, leases: { renewMs: 1_000 } });
+    const plain = new BudgetEngine({ counters: store, budgets, clock });
+    const subject = { tenant: 'acme', user: 'bob' };
+    await a.check(subject, { cost: '1' });
+    await a.tickLeases();
+    const g = await a.reserve(subject, { cost: '1' });
+    expect(g.reservation_id).toMatch(/^l1\./);
+    const held = parseUsd((await plain.status('cap', subject)).reserved); // A's lease: its grant and its free part
+    expect(await b.settle(g.reservation_id ?? '')).toEqual({ status: 'released' });
+    expect(await b.settle(g.reservation_id ?? '')).toEqual({ status: 'already' });
+    // Until A applies it, the whole lease stays held: the rest of the room, and not a femto-dollar more.
+    const room = 1000n * 10n ** 15n - held;
+    expect((await plain.reserve(subject, { cost: String(Number(room / 10n ** 9n) / 1e6) })).granted).toBe(true);
+    expect((await plain.reserve(subject, { cost: '0.000001' })).granted).toBe(false);
+    now += 1_000;
+    await a.tickLeases();
+    expect(a.leaseStats()?.foreignSettles).toBe(1);
+    expect(await a.settle(g.reservation_id ?? '')).toEqual({ status: 'already' });
+    await a.close();
+    // A returned its lease with nothing outstanding: exactly its hold comes back.
+    expect(parseUsd((await plain.status('cap', subject)).reserved)).toBe(room);
+    await b.close();
+  });
+});
+
 describe('budget leases: the property', () => {
   it('N processes with leases, renewals, expiries, crashes and settles in random interleavings: never more than the limit, nothing held after expiry', async () => {
     await leaseModelProperty(async (clock) => ({ store: new MemoryCounterStore({ clock, purgeLimit: 10_000 }), done: async () => undefined }), 100);
-    console.log(`lease property (memory): 100 runs, ${leaseAnswers.count} answers from leases`);
+    console.log(`lease property (memory): 100 runs, ${leaseAnswers.count} answers from leases, ${leaseAnswers.foreignSettles} grants settled through another process`);
     expect(leaseAnswers.count).toBeGreaterThan(100);
+    expect(leaseAnswers.foreignSettles).toBeGreaterThan(0);
   }, 120_000);
 });
