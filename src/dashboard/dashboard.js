@@ -1,16 +1,18 @@
 /**
  * The dashboard: reads the public API (/v1/usage/*, /v1/budgets:status) for
  * the chosen range and filters and draws it; refreshes itself. State lives in
- * the URL fragment (#range=7d&tenant=acme&user=u-1), so a view can be
- * bookmarked; the API key lives in localStorage (api.js).
+ * the URL fragment (#range=7d&tenant=acme&user=u-1&model=openai/gpt-4o&tag=env=prod),
+ * so a view can be bookmarked and shared; the API key lives in localStorage (api.js).
+ * Clicking a bar, a legend entry or a table row filters by what it shows.
  *
  * For tests and curious humans, <body> says what it shows: data-state
  * (loading | ready | error), data-refreshes (completed refreshes), and <main>
- * carries data-from / data-to / data-tz / data-tenant / data-user of the last
+ * carries data-from / data-to / data-tz / data-tenant / data-user / data-filters of the last
  * answer drawn. Every KPI's exact API value is in its data-value.
  */
 import { ApiError, apiUrl, getJson, storedKey, storeKey } from './api.js';
 import { OTHER_COLOR, applyTheme, classesConfig, colorFor, latencyConfig, rankingConfig, shorten, stackedSpendConfig, upsertChart } from './charts.js';
+import { FILTER_DIMENSIONS, STATUSES, describeFilters, filtersKey, invalidFilter, onlyFilter, readFilters, withFilter, withoutFilter, writeFilters } from './filters.js';
 import { addDecimals, bucketLabel, formatCompact, formatCount, formatMs, formatPercent, formatUsd, formatUsedPercent, until } from './format.js';
 
 const $ = (id) => document.getElementById(id);
@@ -54,6 +56,7 @@ function readHash() {
     to: p.get('to') ?? '',
     tenant: p.get('tenant') ?? '',
     user: p.get('user') ?? '',
+    filters: readFilters(p),
     refreshSeconds: Number.isFinite(refresh) && refresh >= 2 ? refresh : DEFAULT_REFRESH_SECONDS,
   };
 }
@@ -66,6 +69,7 @@ function writeHash() {
   }
   if (state.tenant) p.set('tenant', state.tenant);
   if (state.user) p.set('user', state.user);
+  writeFilters(p, state.filters);
   if (state.refreshSeconds !== DEFAULT_REFRESH_SECONDS) p.set('refresh', String(state.refreshSeconds));
   window.history.replaceState(null, '', `#${p}`);
 }
@@ -182,15 +186,15 @@ function renderSpend(ts, range) {
     const label = s.other ? 'other models' : dimLabel(s.key, '(no model)');
     return { label, data: s.values.map(Number.parseFloat), exact: s.values, key: s.other ? null : s.key, backgroundColor: s.other ? OTHER_COLOR : colorFor(label), stack: 'spend' };
   });
-  upsertChart($('chart-spend'), stackedSpendConfig(labels, datasets));
+  upsertChart($('chart-spend'), stackedSpendConfig(labels, datasets, (i) => pickModel(datasets[i]?.key)));
   const models = ts.series.filter((s) => !s.other && s.total !== '0').length;
   $('spend-sub').textContent = `${ts.buckets.length} ${range.bucket === 'day' ? 'daily' : `${range.bucket}ly`} buckets in ${TZ} · ${models} model${models === 1 ? '' : 's'}${ts.series.some((s) => s.other) ? ' + others' : ''} · hover a bar for exact amounts`;
 }
 
-function renderRanking(canvasId, subId, answer, labelOf, noun, color) {
+function renderRanking(canvasId, subId, answer, labelOf, noun, color, pickRow) {
   const labels = answer.rows.map(labelOf);
   const exact = answer.rows.map((r) => r.cost_total);
-  upsertChart($(canvasId), rankingConfig(labels, exact, color));
+  upsertChart($(canvasId), rankingConfig(labels, exact, color, (_d, i) => answer.rows[i] && pickRow(answer.rows[i])));
   const other = answer.other ?? [];
   const groups = other.reduce((n, o) => n + (o.groups ?? 0), 0);
   const rest = addDecimals(other.map((o) => o.cost_total).concat('0'));
@@ -264,10 +268,12 @@ function budgetItem(s) {
 function renderLatency(answer) {
   const rows = answer.rows.filter((r) => r.duration_ms.count > 0 || r.events > 0);
   const labels = rows.map((r) => dimLabel(r.key, '(unpriced)'));
-  upsertChart($('chart-latency'), latencyConfig(labels, rows.map((r) => r.duration_ms.p50), rows.map((r) => r.duration_ms.p95), rows.map((r) => r.duration_ms.p99)));
+  upsertChart($('chart-latency'), latencyConfig(labels, rows.map((r) => r.duration_ms.p50), rows.map((r) => r.duration_ms.p95), rows.map((r) => r.duration_ms.p99), (_d, i) => pickModel(rows[i]?.key)));
   const tbody = $('latency-table').tBodies[0];
-  tbody.replaceChildren(...rows.map((r, i) => h('tr', {},
-    h('th', { scope: 'row', title: labels[i], text: shorten(labels[i], 34) }),
+  tbody.replaceChildren(...rows.map((r, i) => h('tr', { class: r.key ? 'pickable' : undefined, 'data-model': r.key ?? undefined },
+    h('th', { scope: 'row', title: labels[i] }, r.key
+      ? h('button', { type: 'button', class: 'pick', title: `Filter by model ${r.key}`, text: shorten(labels[i], 34) })
+      : shorten(labels[i], 34)),
     h('td', { class: 'num', text: formatCount(r.requests) }),
     h('td', { class: 'num', text: formatPercent(r.error_rate) }),
     h('td', { class: 'num', text: formatMs(r.duration_ms.p50) }),
@@ -297,8 +303,74 @@ function renderOptions() {
 
 function rangeText(range) {
   const fmt = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: TZ });
-  const scope = [state.tenant ? `tenant ${state.tenant}` : 'all tenants', state.user ? `user ${state.user}` : null].filter(Boolean).join(', ');
+  const scope = [state.tenant ? `tenant ${state.tenant}` : 'all tenants', state.user ? `user ${state.user}` : null, describeFilters(state.filters) || null].filter(Boolean).join(', ');
   return `${fmt.format(new Date(range.from))} → ${state.range === 'custom' ? fmt.format(new Date(range.to)) : 'now'} (${TZ}) · ${scope}`;
+}
+
+// ---------------------------------------------------------------- filters
+
+/** A click on a chart or a row: filter by that value alone (nothing for "other" or a missing value). */
+function pick(name, value) {
+  if (value === null || value === undefined || value === '') return;
+  state.filters = onlyFilter(state.filters, name, String(value));
+  renderFilters();
+  changed();
+}
+
+function pickModel(key) {
+  pick('model', key);
+}
+
+/** A user bar: that user, in its tenant when the chart spans tenants (user ids repeat between tenants). */
+function pickUser(row) {
+  if (row.user_id === null || row.user_id === undefined) return;
+  if (row.tenant) state.tenant = row.tenant;
+  state.user = row.user_id;
+  changed();
+}
+
+function renderFilters() {
+  const chips = FILTER_DIMENSIONS.flatMap(([name, label]) => (state.filters[name] ?? []).map((value) =>
+    h('li', {}, h('button', {
+      type: 'button', class: 'filter-chip', 'data-filter': name, 'data-value': value,
+      title: `Remove the filter ${name} ${value}`, 'aria-label': `Remove filter ${label} ${value}`,
+    }, h('span', { class: 'dim', text: label }), h('span', { text: value }), h('span', { class: 'x', 'aria-hidden': 'true', text: '×' })))));
+  $('filters').replaceChildren(...chips);
+  $('clear-filters').hidden = chips.length === 0;
+  $('filter-hint').hidden = chips.length > 0;
+}
+
+/** The value list for the chosen dimension: the statuses, or the dimension's values with usage in the range. */
+async function suggestValues() {
+  const name = $('filter-dim').value;
+  const input = $('filter-value');
+  input.placeholder = name === 'tag' ? 'key=value, e.g. env=prod' : 'value';
+  const list = $('filter-values');
+  if (name === 'tag') return list.replaceChildren();
+  if (name === 'status') return list.replaceChildren(...STATUSES.map((v) => h('option', { value: v })));
+  const range = currentRange();
+  if (range.error) return undefined;
+  try {
+    const by = name === 'model' ? 'model_key' : name;
+    const answer = await getJson('/v1/usage/breakdown', { from: range.from, to: range.to, tz: TZ, tenant: state.tenant, by, sort: 'events', limit: 100 });
+    if ($('filter-dim').value !== name) return undefined;
+    list.replaceChildren(...answer.rows.map((r) => r[by]).filter((v) => v !== null).map((v) => h('option', { value: v })));
+  } catch {
+    list.replaceChildren();
+  }
+  return undefined;
+}
+
+function addFilterFromForm() {
+  const name = $('filter-dim').value;
+  const value = $('filter-value').value.trim();
+  const why = invalidFilter(name, value);
+  $('filter-error').textContent = why;
+  if (why) return;
+  state.filters = withFilter(state.filters, name, value);
+  $('filter-value').value = '';
+  renderFilters();
+  changed();
 }
 
 // ---------------------------------------------------------------- refresh
@@ -327,7 +399,7 @@ async function refresh() {
     return;
   }
   document.body.dataset.state = 'loading';
-  const query = { from: range.from, to: range.to, tz: TZ, tenant: state.tenant, user_id: state.user };
+  const query = { from: range.from, to: range.to, tz: TZ, tenant: state.tenant, user_id: state.user, ...state.filters };
   const usersBy = state.tenant ? 'user_id' : 'tenant,user_id';
   try {
     const [summary, spend, users, agents, latency, budgets, opts] = await Promise.all([
@@ -347,13 +419,14 @@ async function refresh() {
     renderKpis(summary.totals);
     renderUnpriced(summary.totals, query);
     renderSpend(spend, range);
-    renderRanking('chart-users', 'users-sub', users, (r) => (usersBy === 'user_id' ? dimLabel(r.user_id, '(no user)') : `${dimLabel(r.user_id, '(no user)')} · ${r.tenant}`), 'user', '#4e79a7');
-    renderRanking('chart-agents', 'agents-sub', agents, (r) => dimLabel(r.agent, '(no agent)'), 'agent', '#f28e2b');
+    renderRanking('chart-users', 'users-sub', users, (r) => (usersBy === 'user_id' ? dimLabel(r.user_id, '(no user)') : `${dimLabel(r.user_id, '(no user)')} · ${r.tenant}`), 'user', '#4e79a7', pickUser);
+    renderRanking('chart-agents', 'agents-sub', agents, (r) => dimLabel(r.agent, '(no agent)'), 'agent', '#f28e2b', (r) => pick('agent', r.agent));
     renderClasses(summary.totals);
     renderBudgets(budgets);
     renderLatency(latency);
+    renderFilters();
     const main = $('dashboard');
-    Object.assign(main.dataset, { from: range.from, to: range.to, tz: TZ, tenant: state.tenant, user: state.user, bucket: range.bucket });
+    Object.assign(main.dataset, { from: range.from, to: range.to, tz: TZ, tenant: state.tenant, user: state.user, filters: filtersKey(state.filters), bucket: range.bucket });
     $('range-text').textContent = rangeText(range);
     refreshes++;
     document.body.dataset.refreshes = String(refreshes);
@@ -439,6 +512,28 @@ function wire() {
     state.user = $('user').value;
     changed();
   });
+  $('filter-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    addFilterFromForm();
+  });
+  $('filter-dim').addEventListener('change', () => void suggestValues());
+  $('filter-value').addEventListener('focus', () => void suggestValues(), { once: true });
+  $('filters').addEventListener('click', (e) => {
+    const chip = e.target.closest('[data-filter]');
+    if (!chip) return;
+    state.filters = withoutFilter(state.filters, chip.dataset.filter, chip.dataset.value);
+    renderFilters();
+    changed();
+  });
+  $('clear-filters').addEventListener('click', () => {
+    state.filters = {};
+    renderFilters();
+    changed();
+  });
+  $('latency-table').addEventListener('click', (e) => {
+    const row = e.target.closest('tr[data-model]');
+    if (row) pickModel(row.dataset.model);
+  });
   $('refresh').addEventListener('click', () => void refresh());
   $('auto-refresh').addEventListener('change', () => (($('auto-refresh').checked ? refresh() : clearTimeout(timer))));
   $('show-unpriced').addEventListener('click', () => toggleUnpriced($('show-unpriced').getAttribute('aria-expanded') !== 'true'));
@@ -467,5 +562,6 @@ function wire() {
 
 applyTheme();
 syncControls();
+renderFilters();
 wire();
 void refresh();

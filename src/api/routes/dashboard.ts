@@ -46,6 +46,7 @@ export const ASSETS: Readonly<Record<string, { readonly file: () => string; read
   'api.js': { file: () => join(DASHBOARD_DIR, 'api.js'), type: 'js' },
   'charts.js': { file: () => join(DASHBOARD_DIR, 'charts.js'), type: 'js' },
   'format.js': { file: () => join(DASHBOARD_DIR, 'format.js'), type: 'js' },
+  'filters.js': { file: () => join(DASHBOARD_DIR, 'filters.js'), type: 'js' },
   'dashboard.css': { file: () => join(DASHBOARD_DIR, 'dashboard.css'), type: 'css' },
   'favicon.svg': { file: () => join(DASHBOARD_DIR, 'favicon.svg'), type: 'svg' },
   'chart.umd.js': { file: chartJsPath, type: 'js' },

@@ -12,6 +12,11 @@
  * entered in the page is kept in localStorage, and a tenant-bound key sees
  * its tenant only. Saves test-artifacts/dashboard.png (CI artifact; the
  * README's docs/images/dashboard.png is a reviewed copy of it).
+ *
+ * Issue 17: clicking a bar, a legend entry or a table row filters by it, the
+ * filters live in the URL (a reload shows the same view), and every figure
+ * equals the API's answer for the same filters; the add-filter form takes
+ * tags and refuses what the API would. Writes docs/images/dashboard-filters.png.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +29,8 @@ import { freePort } from '../../support/ports.js';
 
 const TZ = 'Europe/Berlin';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts');
+/** Screenshots of each view for docs/dashboard.md, written by the tests that prove the view. */
+const DOC_IMAGES = join(process.cwd(), 'docs', 'images');
 const CHARTS = ['chart-spend', 'chart-users', 'chart-agents', 'chart-classes', 'chart-latency'] as const;
 /** expect.poll waits 1 s by default; the page may take longer on a busy machine. */
 const POLL = { timeout: 60_000, interval: 200 };
@@ -126,6 +133,31 @@ async function chart(page: Page, id: string): Promise<Drawn> {
   })()`)) as Drawn;
 }
 
+/** Clicks the bar `index` of dataset `dataset` of a chart, at the bar's centre (Chart.js element coordinates are CSS pixels). */
+async function clickBar(page: Page, id: string, dataset: number, index: number): Promise<void> {
+  const at = (await page.evaluate(`(() => {
+    const el = Chart.getChart(document.getElementById(${JSON.stringify(id)})).getDatasetMeta(${dataset}).data[${index}];
+    return el ? el.getCenterPoint() : null;
+  })()`)) as { x: number; y: number } | null;
+  expect(at, `${id} bar ${dataset}/${index}`).not.toBeNull();
+  await page.locator(`#${id}`).click({ position: { x: Math.round(at?.x ?? 0), y: Math.round(at?.y ?? 0) } });
+}
+
+/** Clicks legend entry `index` of a chart. */
+async function clickLegend(page: Page, id: string, index: number): Promise<void> {
+  const box = (await page.evaluate(`(() => {
+    const b = Chart.getChart(document.getElementById(${JSON.stringify(id)})).legend.legendHitBoxes[${index}];
+    return b ? { x: b.left + b.width / 2, y: b.top + b.height / 2 } : null;
+  })()`)) as { x: number; y: number } | null;
+  expect(box, `${id} legend ${index}`).not.toBeNull();
+  await page.locator(`#${id}`).click({ position: { x: Math.round(box?.x ?? 0), y: Math.round(box?.y ?? 0) } });
+}
+
+/** The canonical fragment form of filters, as <main data-filters> holds it. */
+function filtersKey(filters: [string, string][]): string {
+  return new URLSearchParams(filters).toString();
+}
+
 async function kpi(page: Page, id: string): Promise<{ value: string; text: string }> {
   const el = page.locator(`#${id}`);
   return { value: (await el.getAttribute('data-value')) ?? '', text: (await el.textContent()) ?? '' };
@@ -138,7 +170,7 @@ async function mainRange(page: Page): Promise<{ from: string; to: string; tz: st
 }
 
 /** KPIs and every chart against the API's answers for the page's range and filters. */
-async function expectPageMatchesApi(page: Page, base: string, filters: { tenant?: string; user_id?: string }, key?: string): Promise<Totals> {
+async function expectPageMatchesApi(page: Page, base: string, filters: Record<string, string>, key?: string): Promise<Totals> {
   const range = await mainRange(page);
   const q = { from: range.from, to: range.to, tz: range.tz, ...filters };
   const { totals } = await api<{ totals: Totals }>(base, '/v1/usage/summary', q, key);
@@ -422,5 +454,94 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
     }
     expect(open.child.exitCode).toBeNull();
     expect(keyed.child.exitCode).toBeNull();
+  });
+
+  it('filters by a click on a bar, a legend entry or a row; the URL holds the filters and a reload shows the same view', { timeout: 300_000 }, async () => {
+    const p = await (browser as BrowserContext).newPage();
+    p.on('pageerror', (e) => consoleErrors.push(`${p.url()}: ${e.message}`));
+    try {
+      const to = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 2 * 60_000);
+      const from = new Date(to.getTime() - 3 * 86_400_000);
+      const fixed = { from: from.toISOString(), to: to.toISOString() };
+      await p.goto(`${openUrl}/#range=custom&from=${localInput(from, TZ)}&to=${localInput(to, TZ)}`);
+      await refreshedAfter(p, 0, { ...fixed, filters: '' });
+      const all = await expectPageMatchesApi(p, openUrl, {});
+
+      // A bar of the top agents: that agent only.
+      const agent = (await chart(p, 'chart-agents')).labels[0] ?? '';
+      expect(agent).not.toBe('');
+      let before = await refreshes(p);
+      await clickBar(p, 'chart-agents', 0, 0);
+      await refreshedAfter(p, before, { ...fixed, filters: filtersKey([['agent', agent]]) });
+      expect(new URLSearchParams(new URL(p.url()).hash.slice(1)).getAll('agent')).toEqual([agent]);
+      const byAgent = await expectPageMatchesApi(p, openUrl, { agent });
+      expect(byAgent.events).toBeGreaterThan(0);
+      expect(byAgent.events).toBeLessThan(all.events);
+      expect(await p.locator('#filters [data-filter=agent]').getAttribute('data-value')).toBe(agent);
+
+      // A legend entry of the spend chart: that model, AND-ed with the agent.
+      const model = (await chart(p, 'chart-spend')).datasets[0]?.label ?? '';
+      expect(model).toContain('/');
+      before = await refreshes(p);
+      await clickLegend(p, 'chart-spend', 0);
+      const both = filtersKey([['model', model], ['agent', agent]]);
+      await refreshedAfter(p, before, { ...fixed, filters: both });
+      expect(new URL(p.url()).hash).toContain(both);
+      const narrowed = await expectPageMatchesApi(p, openUrl, { model, agent });
+      expect(narrowed.events).toBeLessThan(byAgent.events);
+      expect((await chart(p, 'chart-spend')).datasets.map((d) => d.label)).toEqual([model]);
+
+      // The URL alone restores the view: reload, same filters, same figures.
+      await p.reload();
+      await refreshedAfter(p, 0, { ...fixed, filters: both });
+      expect(await p.locator('#filters [data-filter]').evaluateAll((els) => els.map((e) => (e as unknown as { dataset: Record<string, string> }).dataset.filter))).toEqual(['model', 'agent']);
+      expect(await expectPageMatchesApi(p, openUrl, { model, agent })).toEqual(narrowed);
+
+      // Removing a chip drops that filter; the form adds a tag, and refuses one that is not key=value.
+      before = await refreshes(p);
+      await p.click('#filters [data-filter=agent]');
+      await refreshedAfter(p, before, { ...fixed, filters: filtersKey([['model', model]]) });
+      await p.selectOption('#filter-dim', 'tag');
+      await p.fill('#filter-value', 'env');
+      await p.click('#add-filter');
+      await expect.poll(() => p.locator('#filter-error').textContent(), POLL).toContain('key=value');
+      expect(new URL(p.url()).hash).not.toContain('tag=');
+      await p.fill('#filter-value', 'env=prod');
+      before = await refreshes(p);
+      await p.click('#add-filter');
+      await refreshedAfter(p, before, { ...fixed, filters: filtersKey([['model', model], ['tag', 'env=prod']]) });
+      expect(await p.locator('#filter-error').textContent()).toBe('');
+      const tagged = await expectPageMatchesApi(p, openUrl, { model, tag: 'env=prod' });
+      expect(tagged.events).toBeGreaterThan(0);
+      await p.screenshot({ path: join(DOC_IMAGES, 'dashboard-filters.png'), fullPage: false });
+
+      // A row of the latency table: another model, replacing the first.
+      const rows = p.locator('#latency-table tbody tr[data-model]');
+      before = await refreshes(p);
+      await p.click('#clear-filters');
+      await refreshedAfter(p, before, { ...fixed, filters: '' });
+      const other = (await rows.evaluateAll((trs) => trs.map((tr) => (tr as unknown as { dataset: Record<string, string> }).dataset.model))).find((m) => m !== model) ?? '';
+      expect(other).not.toBe('');
+      before = await refreshes(p);
+      await p.locator(`#latency-table tbody tr[data-model="${other}"] button`).click();
+      await refreshedAfter(p, before, { ...fixed, filters: filtersKey([['model', other]]) });
+      await expectPageMatchesApi(p, openUrl, { model: other });
+
+      // A bar of the top users (across tenants): that user in its tenant, in the tenant and user pickers.
+      before = await refreshes(p);
+      await p.click('#clear-filters');
+      await refreshedAfter(p, before, { ...fixed, filters: '' });
+      const users = await api<{ rows: BreakdownRow[] }>(openUrl, '/v1/usage/breakdown', { ...fixed, tz: TZ, by: 'tenant,user_id', sort: 'cost_total', limit: '10' });
+      const top = users.rows[0];
+      before = await refreshes(p);
+      await clickBar(p, 'chart-users', 0, 0);
+      await refreshedAfter(p, before, { ...fixed, tenant: String(top?.tenant), user: String(top?.user_id) });
+      expect(await p.inputValue('#tenant')).toBe(String(top?.tenant));
+      expect(await p.inputValue('#user')).toBe(String(top?.user_id));
+      await expectPageMatchesApi(p, openUrl, { tenant: String(top?.tenant), user_id: String(top?.user_id) });
+    } finally {
+      await p.close();
+    }
+    expect(consoleErrors).toEqual([]);
   });
 });
