@@ -6,7 +6,7 @@
  * drawing only. A chart given a `pick(datasetIndex, index)` callback calls it
  * for the bar (or legend entry) clicked: the page turns that into a filter.
  */
-import { addDecimals, formatCompact, formatMs, formatUsd } from './format.js';
+import { formatCompact, formatMs, formatUsd } from './format.js';
 
 /** Tableau 10, minus grey, which is kept for "other". */
 const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f'];
@@ -34,7 +34,12 @@ export function applyTheme() {
 
 /** Creates the chart on first use, afterwards swaps its data and options and redraws. */
 export function upsertChart(canvas, config) {
-  const existing = Chart.getChart(canvas);
+  let existing = Chart.getChart(canvas);
+  // Switching between bars and lines needs a new chart.
+  if (existing && existing.config.type !== config.type) {
+    existing.destroy();
+    existing = undefined;
+  }
   if (!existing) return new Chart(canvas, config);
   existing.data = config.data;
   existing.options = config.options;
@@ -78,26 +83,33 @@ function pickLegend(pick) {
 
 const exactLabel = (ctx) => `${ctx.dataset.label}: ${formatUsd(ctx.dataset.exact[ctx.dataIndex])}`;
 
-/** Stacked bars: one dataset per series, buckets on x. */
-export function stackedSpendConfig(labels, datasets, pick) {
+const AXIS_TICKS = { usd: usdTick, count: (v) => formatCompact(Number(v)), ms: (v) => formatMs(Number(v)) };
+
+/**
+ * The time chart: one dataset per series, buckets on x — stacked bars, or lines for an average
+ * (`measure.line`). `measure` is an entry of MEASURES (measures.js): its `format` prints an exact
+ * value, `unit` picks the axis ticks, `total` sums a stack for the tooltip's footer.
+ */
+export function timeConfig(labels, datasets, measure, pick) {
+  const stacked = !measure.line;
   return {
-    type: 'bar',
+    type: measure.line ? 'line' : 'bar',
     data: { labels, datasets },
     options: {
       ...pickOptions(pick, 'nearest', true),
       interaction: { mode: 'index', intersect: false },
       scales: {
-        x: { stacked: true, grid: { display: false }, ticks: { maxRotation: 0, autoSkip: true, autoSkipPadding: 12 } },
-        y: { stacked: true, beginAtZero: true, ticks: { callback: usdTick } },
+        x: { stacked, grid: { display: false }, ticks: { maxRotation: 0, autoSkip: true, autoSkipPadding: 12 } },
+        y: { stacked, beginAtZero: true, ticks: { callback: AXIS_TICKS[measure.unit] } },
       },
       plugins: {
         legend: pickLegend(pick),
         tooltip: {
-          filter: (item) => item.dataset.exact[item.dataIndex] !== '0',
+          filter: (item) => { const v = item.dataset.exact[item.dataIndex]; return v !== '0' && v !== null; },
           itemSort: (a, b) => b.raw - a.raw,
           callbacks: {
-            label: exactLabel,
-            footer: (items) => `Total ${formatUsd(addDecimals(items.map((i) => i.dataset.exact[i.dataIndex])))}`,
+            label: (ctx) => `${ctx.dataset.label}: ${measure.format(ctx.dataset.exact[ctx.dataIndex])}`,
+            footer: (items) => (measure.total ? `Total ${measure.total(items.map((i) => i.dataset.exact[i.dataIndex]))}` : ''),
           },
         },
       },

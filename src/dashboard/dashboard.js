@@ -7,11 +7,13 @@
  *
  * For tests and curious humans, <body> says what it shows: data-state
  * (loading | ready | error), data-refreshes (completed refreshes), and <main>
- * carries data-from / data-to / data-tz / data-tenant / data-user / data-filters of the last
- * answer drawn. Every KPI's exact API value is in its data-value.
+ * carries data-from / data-to / data-tz / data-tenant / data-user / data-filters /
+ * data-measure of the last answer drawn. Every KPI's exact API value is in its
+ * data-value, the previous period's in its delta's data-previous.
  */
 import { ApiError, apiUrl, getJson, storedKey, storeKey } from './api.js';
-import { OTHER_COLOR, applyTheme, classesConfig, colorFor, latencyConfig, rankingConfig, shorten, stackedSpendConfig, upsertChart } from './charts.js';
+import { applyTheme, classesConfig, latencyConfig, rankingConfig, shorten, timeConfig, upsertChart } from './charts.js';
+import { DEFAULT_MEASURE, MEASURES, measureDatasets } from './measures.js';
 import { FILTER_DIMENSIONS, STATUSES, describeFilters, filtersKey, invalidFilter, onlyFilter, readFilters, withFilter, withoutFilter, writeFilters } from './filters.js';
 import { addDecimals, bucketLabel, formatCompact, formatCount, formatMs, formatPercent, formatUsd, formatUsedPercent, until } from './format.js';
 
@@ -57,6 +59,7 @@ function readHash() {
     tenant: p.get('tenant') ?? '',
     user: p.get('user') ?? '',
     filters: readFilters(p),
+    measure: Object.hasOwn(MEASURES, p.get('measure') ?? '') ? p.get('measure') : DEFAULT_MEASURE,
     refreshSeconds: Number.isFinite(refresh) && refresh >= 2 ? refresh : DEFAULT_REFRESH_SECONDS,
   };
 }
@@ -70,6 +73,7 @@ function writeHash() {
   if (state.tenant) p.set('tenant', state.tenant);
   if (state.user) p.set('user', state.user);
   writeFilters(p, state.filters);
+  if (state.measure !== DEFAULT_MEASURE) p.set('measure', state.measure);
   if (state.refreshSeconds !== DEFAULT_REFRESH_SECONDS) p.set('refresh', String(state.refreshSeconds));
   window.history.replaceState(null, '', `#${p}`);
 }
@@ -132,6 +136,43 @@ const dimLabel = (value, none) => (value === null || value === undefined || valu
 
 // ---------------------------------------------------------------- rendering
 
+/** The previous period of the same length, ending where the range starts. */
+function previousRange(range) {
+  const from = Date.parse(range.from);
+  return { from: new Date(2 * from - Date.parse(range.to)).toISOString(), to: range.from };
+}
+
+/** "▲ 12.3 % vs previous 7 d" under a KPI; its data-previous holds the previous period's exact value. */
+function setDelta(id, current, previous, label) {
+  const el = $(`${id}-delta`);
+  const cur = Number.parseFloat(String(current));
+  const prev = Number.parseFloat(String(previous));
+  let direction;
+  let text;
+  if (prev === 0) {
+    direction = cur === 0 ? 'flat' : 'up';
+    text = cur === 0 ? `none in the ${label} either` : `none in the ${label}`;
+  } else {
+    const pct = ((cur - prev) / prev) * 100;
+    direction = pct > 0 ? 'up' : pct < 0 ? 'down' : 'flat';
+    text = `${{ up: '▲', down: '▼', flat: '=' }[direction]} ${Math.abs(pct).toFixed(1)} % vs ${label}`;
+  }
+  el.dataset.previous = String(previous);
+  el.dataset.direction = direction;
+  el.textContent = text;
+  el.title = `${label}: ${previous}`;
+}
+
+function renderDeltas(t, p) {
+  const label = state.range === 'custom' ? 'previous period' : `previous ${state.range.replace(/(\d+)/, '$1 ')}`;
+  setDelta('kpi-cost', t.cost_total, p.cost_total, label);
+  setDelta('kpi-requests', t.requests, p.requests, label);
+  setDelta('kpi-tokens', t.total_tokens, p.total_tokens, label);
+  setDelta('kpi-savings', t.cache_savings, p.cache_savings, label);
+  setDelta('kpi-errors', t.error_events, p.error_events, label);
+  setDelta('kpi-unpriced', t.unpriced_events, p.unpriced_events, label);
+}
+
 function renderKpis(t) {
   const perRequest = t.requests > 0 ? (Number.parseFloat(t.cost_total) / t.requests).toFixed(6) : '0';
   setKpi('kpi-cost', t.cost_total, formatUsd(t.cost_total), t.requests > 0 ? `${formatUsd(perRequest)} per request` : '');
@@ -179,16 +220,19 @@ function toggleUnpriced(open) {
   if (open) void loadUnpricedRecords();
 }
 
-function renderSpend(ts, range) {
+function renderTime(ts, range) {
+  const measure = MEASURES[state.measure];
   const labels = ts.buckets.map((b) => bucketLabel(b, ts.bucket, TZ));
-  const series = ts.series.filter((s) => s.total !== '0' && Number.parseFloat(s.total) !== 0);
-  const datasets = series.map((s) => {
-    const label = s.other ? 'other models' : dimLabel(s.key, '(no model)');
-    return { label, data: s.values.map(Number.parseFloat), exact: s.values, key: s.other ? null : s.key, backgroundColor: s.other ? OTHER_COLOR : colorFor(label), stack: 'spend' };
-  });
-  upsertChart($('chart-spend'), stackedSpendConfig(labels, datasets, (i) => pickModel(datasets[i]?.key)));
-  const models = ts.series.filter((s) => !s.other && s.total !== '0').length;
-  $('spend-sub').textContent = `${ts.buckets.length} ${range.bucket === 'day' ? 'daily' : `${range.bucket}ly`} buckets in ${TZ} · ${models} model${models === 1 ? '' : 's'}${ts.series.some((s) => s.other) ? ' + others' : ''} · hover a bar for exact amounts`;
+  const datasets = measureDatasets(state.measure, ts);
+  upsertChart($('chart-spend'), timeConfig(labels, datasets, measure, state.measure === 'tokens' ? undefined : (i) => pickModel(datasets[i]?.key)));
+  $('h-spend').textContent = measure.title;
+  const buckets = `${ts.buckets.length} ${range.bucket === 'day' ? 'daily' : `${range.bucket}ly`} buckets in ${TZ}`;
+  const models = ts.series.filter((s) => !s.other && s.key !== null).length;
+  const what = state.measure === 'tokens'
+    ? `${datasets.length} token class${datasets.length === 1 ? '' : 'es'}`
+    : `${models} model${models === 1 ? '' : 's'}${ts.series.some((s) => s.other) ? ' + others' : ''}`;
+  const note = state.measure === 'latency' ? ' · mean request duration per bucket (percentiles below)' : ' · hover a bar for exact amounts';
+  $('spend-sub').textContent = `${buckets} · ${what}${note}`;
 }
 
 function renderRanking(canvasId, subId, answer, labelOf, noun, color, pickRow) {
@@ -402,9 +446,10 @@ async function refresh() {
   const query = { from: range.from, to: range.to, tz: TZ, tenant: state.tenant, user_id: state.user, ...state.filters };
   const usersBy = state.tenant ? 'user_id' : 'tenant,user_id';
   try {
-    const [summary, spend, users, agents, latency, budgets, opts] = await Promise.all([
+    const [summary, previous, series, users, agents, latency, budgets, opts] = await Promise.all([
       getJson('/v1/usage/summary', query),
-      getJson('/v1/usage/timeseries', { ...query, bucket: range.bucket, measure: 'cost_total', stack_by: 'model_key', limit: 8 }),
+      getJson('/v1/usage/summary', { ...query, ...previousRange(range) }),
+      getJson('/v1/usage/timeseries', { ...query, bucket: range.bucket, ...MEASURES[state.measure].query }),
       getJson('/v1/usage/breakdown', { ...query, by: usersBy, sort: 'cost_total', limit: 10 }),
       getJson('/v1/usage/breakdown', { ...query, by: 'agent', sort: 'cost_total', limit: 10 }),
       getJson('/v1/usage/latency', { ...query, by: 'model_key' }),
@@ -417,8 +462,9 @@ async function refresh() {
     showError('');
     renderOptions();
     renderKpis(summary.totals);
+    renderDeltas(summary.totals, previous.totals);
     renderUnpriced(summary.totals, query);
-    renderSpend(spend, range);
+    renderTime(series, range);
     renderRanking('chart-users', 'users-sub', users, (r) => (usersBy === 'user_id' ? dimLabel(r.user_id, '(no user)') : `${dimLabel(r.user_id, '(no user)')} · ${r.tenant}`), 'user', '#4e79a7', pickUser);
     renderRanking('chart-agents', 'agents-sub', agents, (r) => dimLabel(r.agent, '(no agent)'), 'agent', '#f28e2b', (r) => pick('agent', r.agent));
     renderClasses(summary.totals);
@@ -426,7 +472,7 @@ async function refresh() {
     renderLatency(latency);
     renderFilters();
     const main = $('dashboard');
-    Object.assign(main.dataset, { from: range.from, to: range.to, tz: TZ, tenant: state.tenant, user: state.user, filters: filtersKey(state.filters), bucket: range.bucket });
+    Object.assign(main.dataset, { from: range.from, to: range.to, tz: TZ, tenant: state.tenant, user: state.user, filters: filtersKey(state.filters), measure: state.measure, bucket: range.bucket });
     $('range-text').textContent = rangeText(range);
     refreshes++;
     document.body.dataset.refreshes = String(refreshes);
@@ -466,6 +512,7 @@ function schedule() {
 
 function syncControls() {
   for (const r of document.querySelectorAll('input[name=range]')) r.checked = r.value === state.range;
+  for (const r of document.querySelectorAll('input[name=measure]')) r.checked = r.value === state.measure;
   $('custom-range').hidden = state.range !== 'custom';
   $('from').value = state.from;
   $('to').value = state.to;
@@ -512,6 +559,12 @@ function wire() {
     state.user = $('user').value;
     changed();
   });
+  for (const radio of document.querySelectorAll('input[name=measure]')) {
+    radio.addEventListener('change', () => {
+      state.measure = radio.value;
+      changed();
+    });
+  }
   $('filter-form').addEventListener('submit', (e) => {
     e.preventDefault();
     addFilterFromForm();

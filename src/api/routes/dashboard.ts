@@ -47,6 +47,7 @@ export const ASSETS: Readonly<Record<string, { readonly file: () => string; read
   'charts.js': { file: () => join(DASHBOARD_DIR, 'charts.js'), type: 'js' },
   'format.js': { file: () => join(DASHBOARD_DIR, 'format.js'), type: 'js' },
   'filters.js': { file: () => join(DASHBOARD_DIR, 'filters.js'), type: 'js' },
+  'measures.js': { file: () => join(DASHBOARD_DIR, 'measures.js'), type: 'js' },
   'dashboard.css': { file: () => join(DASHBOARD_DIR, 'dashboard.css'), type: 'css' },
   'favicon.svg': { file: () => join(DASHBOARD_DIR, 'favicon.svg'), type: 'svg' },
   'chart.umd.js': { file: chartJsPath, type: 'js' },

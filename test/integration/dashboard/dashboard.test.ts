@@ -17,6 +17,10 @@
  * filters live in the URL (a reload shows the same view), and every figure
  * equals the API's answer for the same filters; the add-filter form takes
  * tags and refuses what the API would. Writes docs/images/dashboard-filters.png.
+ * The time chart plots spend, tokens by class, requests, errors or mean
+ * latency, each equal to its /v1/usage/timeseries answer, and every KPI shows
+ * its change against the previous period of the same length, equal to the
+ * summary of that period. Writes docs/images/dashboard-measures.png.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -211,6 +215,54 @@ async function expectPageMatchesApi(page: Page, base: string, filters: Record<st
   expect(latencyChart.labels).toEqual(latency.rows.map((r) => r.key ?? '(unpriced)'));
   expect(latencyChart.datasets.map((d) => d.data)).toEqual([latency.rows.map((r) => r.duration_ms.p50), latency.rows.map((r) => r.duration_ms.p95), latency.rows.map((r) => r.duration_ms.p99)]);
   return totals;
+}
+
+/** Token classes as the tokens view labels them, in its order. */
+const TOKEN_LABELS: [string, string][] = [
+  ['input', 'Input'], ['cached_input', 'Cached input'], ['cache_write_5m', 'Cache writes 5 min'], ['cache_write_1h', 'Cache writes 1 h'],
+  ['output', 'Output'], ['reasoning', 'Reasoning'], ['audio_input', 'Audio in'], ['audio_output', 'Audio out'],
+  ['image_input', 'Image in'], ['image_output', 'Image out'],
+];
+
+interface MeasureSeries { key: string | null; other: boolean; values: Record<string, number | string | null>[]; total: unknown }
+
+/** The time chart against /v1/usage/timeseries for one measure of the page. */
+async function expectTimeChartMatchesApi(page: Page, base: string, measure: string): Promise<Drawn> {
+  const range = await mainRange(page);
+  const q = { from: range.from, to: range.to, tz: range.tz, bucket: range.bucket };
+  const drawn = await chart(page, 'chart-spend');
+  const label = (s: { key: string | null; other: boolean }): string => (s.other ? 'other models' : s.key ?? '(no model)');
+  if (measure === 'tokens') {
+    const ts = await api<{ buckets: string[]; series: MeasureSeries[] }>(base, '/v1/usage/timeseries', { ...q, measure: 'all' });
+    const values = ts.series[0]?.values ?? [];
+    const expected = TOKEN_LABELS.map(([c, l]) => ({ label: l, exact: values.map((v) => String(v[`${c}_tokens`])) })).filter((d) => d.exact.some((v) => v !== '0'));
+    expect(drawn.type).toBe('bar');
+    expect(drawn.datasets.map((d) => ({ label: d.label, exact: d.exact }))).toEqual(expected);
+    expect(expected.length).toBeGreaterThan(2);
+  } else if (measure === 'latency') {
+    const ts = await api<{ buckets: string[]; series: MeasureSeries[] }>(base, '/v1/usage/timeseries', { ...q, measure: 'all', stack_by: 'model_key', limit: '8' });
+    const expected = ts.series.map((s) => ({ label: label(s), data: s.values.map((v) => v.avg_duration_ms as number | null) })).filter((d) => d.data.some((v) => v !== null));
+    expect(drawn.type).toBe('line');
+    expect(drawn.datasets.map((d) => ({ label: d.label, data: d.data }))).toEqual(expected);
+  } else {
+    const api_measure = { spend: 'cost_total', requests: 'requests', errors: 'error_events' }[measure] ?? measure;
+    const ts = await api<{ buckets: string[]; series: Series[] }>(base, '/v1/usage/timeseries', { ...q, measure: api_measure, stack_by: 'model_key', limit: '8' });
+    const nonZero = ts.series.filter((s) => Number(s.total) !== 0);
+    expect(drawn.type).toBe('bar');
+    expect(drawn.datasets.map((d) => ({ label: d.label, exact: d.exact }))).toEqual(nonZero.map((s) => ({ label: label(s), exact: s.values.map(String) })));
+    expect(nonZero.length).toBeGreaterThan(0);
+  }
+  expect(drawn.labels).toHaveLength((await api<{ buckets: string[] }>(base, '/v1/usage/timeseries', q)).buckets.length);
+  return drawn;
+}
+
+/** The change text the page shows under a KPI, computed here from the two API values. */
+function deltaText(current: number | string, previous: number | string, label: string): string {
+  const cur = Number(current);
+  const prev = Number(previous);
+  if (prev === 0) return cur === 0 ? `none in the ${label} either` : `none in the ${label}`;
+  const pct = ((cur - prev) / prev) * 100;
+  return `${pct > 0 ? '▲' : pct < 0 ? '▼' : '='} ${Math.abs(pct).toFixed(1)} % vs ${label}`;
 }
 
 // ---------------------------------------------------------------- processes and browser
@@ -539,6 +591,52 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
       expect(await p.inputValue('#tenant')).toBe(String(top?.tenant));
       expect(await p.inputValue('#user')).toBe(String(top?.user_id));
       await expectPageMatchesApi(p, openUrl, { tenant: String(top?.tenant), user_id: String(top?.user_id) });
+    } finally {
+      await p.close();
+    }
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('plots spend, tokens by class, requests, errors or latency over time, and compares each KPI with the previous period', { timeout: 300_000 }, async () => {
+    const p = await (browser as BrowserContext).newPage();
+    p.on('pageerror', (e) => consoleErrors.push(`${p.url()}: ${e.message}`));
+    try {
+      const to = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 2 * 60_000);
+      const from = new Date(to.getTime() - 2 * 86_400_000);
+      const fixed = { from: from.toISOString(), to: to.toISOString() };
+      await p.goto(`${openUrl}/#range=custom&from=${localInput(from, TZ)}&to=${localInput(to, TZ)}`);
+      await refreshedAfter(p, 0, { ...fixed, measure: 'spend' });
+      await expectTimeChartMatchesApi(p, openUrl, 'spend');
+
+      for (const measure of ['tokens', 'requests', 'errors', 'latency', 'spend']) {
+        const before = await refreshes(p);
+        await p.locator(`label:has(input[name=measure][value=${measure}])`).click();
+        await refreshedAfter(p, before, { ...fixed, measure });
+        const hash = new URLSearchParams(new URL(p.url()).hash.slice(1));
+        expect(hash.get('measure')).toBe(measure === 'spend' ? null : measure);
+        await expectTimeChartMatchesApi(p, openUrl, measure);
+        if (measure === 'tokens') await p.screenshot({ path: join(DOC_IMAGES, 'dashboard-measures.png') });
+      }
+      expect(await p.locator('#h-spend').textContent()).toBe('Spend over time, by model');
+
+      // Each KPI against the summary of the 2 days before the range.
+      const previous = { from: new Date(from.getTime() - 2 * 86_400_000).toISOString(), to: fixed.from };
+      const now = (await api<{ totals: Totals & Record<string, number | string> }>(openUrl, '/v1/usage/summary', { ...fixed, tz: TZ })).totals;
+      const then = (await api<{ totals: Totals & Record<string, number | string> }>(openUrl, '/v1/usage/summary', { ...previous, tz: TZ })).totals;
+      expect(then.events).toBeGreaterThan(0);
+      const fields = { 'kpi-cost': 'cost_total', 'kpi-requests': 'requests', 'kpi-tokens': 'total_tokens', 'kpi-savings': 'cache_savings', 'kpi-errors': 'error_events', 'kpi-unpriced': 'unpriced_events' };
+      for (const [id, field] of Object.entries(fields)) {
+        const delta = p.locator(`#${id}-delta`);
+        expect(await delta.getAttribute('data-previous'), id).toBe(String(then[field]));
+        expect(await delta.textContent(), id).toBe(deltaText(now[field] ?? 0, then[field] ?? 0, 'previous period'));
+      }
+
+      // A preset names its length, and the URL restores the measure.
+      await p.goto(`${openUrl}/#range=24h&measure=errors`);
+      await p.reload();
+      await refreshedAfter(p, 0, { measure: 'errors' });
+      expect(await p.locator('#kpi-cost-delta').textContent()).toContain('previous 24 h');
+      expect(await p.locator('input[name=measure][value=errors]').isChecked()).toBe(true);
     } finally {
       await p.close();
     }
