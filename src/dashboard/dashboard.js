@@ -12,12 +12,13 @@
  * data-value, the previous period's in its delta's data-previous.
  */
 import { ApiError, apiUrl, getJson, storedKey, storeKey } from './api.js';
+import { $, h } from './dom.js';
+import { closeSession, initRequests, loadLog, openSession } from './requests.js';
 import { applyTheme, classesConfig, latencyConfig, rankingConfig, shorten, timeConfig, upsertChart } from './charts.js';
 import { DEFAULT_MEASURE, MEASURES, measureDatasets } from './measures.js';
 import { FILTER_DIMENSIONS, STATUSES, describeFilters, filtersKey, invalidFilter, onlyFilter, readFilters, withFilter, withoutFilter, writeFilters } from './filters.js';
 import { addDecimals, bucketLabel, formatCompact, formatCount, formatMs, formatPercent, formatUsd, formatUsedPercent, until } from './format.js';
 
-const $ = (id) => document.getElementById(id);
 const PRESET_HOURS = { '24h': 24, '7d': 24 * 7, '30d': 24 * 30 };
 /** Preset ranges end on a quarter-hour edge, the finest rollup bucket. */
 const QUARTER_HOUR_MS = 900_000;
@@ -59,6 +60,7 @@ function readHash() {
     tenant: p.get('tenant') ?? '',
     user: p.get('user') ?? '',
     filters: readFilters(p),
+    session: p.get('session') ?? '',
     measure: Object.hasOwn(MEASURES, p.get('measure') ?? '') ? p.get('measure') : DEFAULT_MEASURE,
     refreshSeconds: Number.isFinite(refresh) && refresh >= 2 ? refresh : DEFAULT_REFRESH_SECONDS,
   };
@@ -74,6 +76,7 @@ function writeHash() {
   if (state.user) p.set('user', state.user);
   writeFilters(p, state.filters);
   if (state.measure !== DEFAULT_MEASURE) p.set('measure', state.measure);
+  if (state.session) p.set('session', state.session);
   if (state.refreshSeconds !== DEFAULT_REFRESH_SECONDS) p.set('refresh', String(state.refreshSeconds));
   window.history.replaceState(null, '', `#${p}`);
 }
@@ -104,19 +107,6 @@ function localInputValue(date) {
 }
 
 // ---------------------------------------------------------------- DOM helpers
-
-/** Builds an element; text goes in as text, never as HTML. */
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'class') el.className = v;
-    else if (k === 'text') el.textContent = v;
-    else el.setAttribute(k, v === true ? '' : String(v));
-  }
-  for (const c of children.flat()) if (c !== null && c !== undefined) el.append(c);
-  return el;
-}
 
 function setKpi(id, exact, text, sub) {
   const el = $(id);
@@ -471,6 +461,8 @@ async function refresh() {
     renderBudgets(budgets);
     renderLatency(latency);
     renderFilters();
+    await loadLog(query);
+    if (gen !== generation) return;
     const main = $('dashboard');
     Object.assign(main.dataset, { from: range.from, to: range.to, tz: TZ, tenant: state.tenant, user: state.user, filters: filtersKey(state.filters), measure: state.measure, bucket: range.bucket });
     $('range-text').textContent = rangeText(range);
@@ -604,8 +596,10 @@ function wire() {
     void refresh();
   });
   window.addEventListener('hashchange', () => {
+    const session = state.session;
     Object.assign(state, readHash());
     syncControls();
+    if (state.session !== session) showSession();
     void refresh();
   });
   document.addEventListener('visibilitychange', () => {
@@ -613,8 +607,23 @@ function wire() {
   });
 }
 
+/** The session view follows `session=` in the URL. */
+function showSession() {
+  if (state.session) void openSession(state.session, { tenant: state.tenant });
+  else closeSession();
+}
+
 applyTheme();
 syncControls();
 renderFilters();
+initRequests({
+  tz: TZ,
+  sessionChanged: (id) => {
+    if (state.session === id) return;
+    state.session = id;
+    writeHash();
+  },
+});
+showSession();
 wire();
 void refresh();

@@ -48,6 +48,8 @@ export const ASSETS: Readonly<Record<string, { readonly file: () => string; read
   'format.js': { file: () => join(DASHBOARD_DIR, 'format.js'), type: 'js' },
   'filters.js': { file: () => join(DASHBOARD_DIR, 'filters.js'), type: 'js' },
   'measures.js': { file: () => join(DASHBOARD_DIR, 'measures.js'), type: 'js' },
+  'dom.js': { file: () => join(DASHBOARD_DIR, 'dom.js'), type: 'js' },
+  'requests.js': { file: () => join(DASHBOARD_DIR, 'requests.js'), type: 'js' },
   'dashboard.css': { file: () => join(DASHBOARD_DIR, 'dashboard.css'), type: 'css' },
   'favicon.svg': { file: () => join(DASHBOARD_DIR, 'favicon.svg'), type: 'svg' },
   'chart.umd.js': { file: chartJsPath, type: 'js' },

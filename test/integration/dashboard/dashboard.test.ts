@@ -21,6 +21,11 @@
  * latency, each equal to its /v1/usage/timeseries answer, and every KPI shows
  * its change against the previous period of the same length, equal to the
  * summary of that period. Writes docs/images/dashboard-measures.png.
+ * The request log equals /v1/usage/records page by page (cursor) with the
+ * page's filters; the event view shows a record's every field as the API
+ * returned it; the session view equals /v1/usage/sessions/{id} and lists the
+ * session's records in order with an exact running cost. Writes
+ * docs/images/dashboard-requests.png, -event.png and -session.png.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -263,6 +268,21 @@ function deltaText(current: number | string, previous: number | string, label: s
   if (prev === 0) return cur === 0 ? `none in the ${label} either` : `none in the ${label}`;
   const pct = ((cur - prev) / prev) * 100;
   return `${pct > 0 ? '▲' : pct < 0 ? '▼' : '='} ${Math.abs(pct).toFixed(1)} % vs ${label}`;
+}
+
+type UsageRecordJson = Record<string, unknown> & { event_id: string; session_id: string | null; cost_total: string; status: string; metadata: Record<string, string> };
+
+/** A value as the page writes it into data-value: '' for null, JSON for arrays and objects. */
+function exactText(v: unknown): string {
+  return v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+async function dataValues(page: Page, selector: string, attr: string): Promise<string[]> {
+  return page.locator(selector).evaluateAll((els, a) => els.map((e) => (e as unknown as { getAttribute(n: string): string | null }).getAttribute(a) ?? ''), attr);
+}
+
+async function logIds(page: Page): Promise<string[]> {
+  return dataValues(page, '#log tbody tr', 'data-event');
 }
 
 // ---------------------------------------------------------------- processes and browser
@@ -637,6 +657,102 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
       await refreshedAfter(p, 0, { measure: 'errors' });
       expect(await p.locator('#kpi-cost-delta').textContent()).toContain('previous 24 h');
       expect(await p.locator('input[name=measure][value=errors]').isChecked()).toBe(true);
+    } finally {
+      await p.close();
+    }
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('lists every call in cursor pages with the filters; the event view equals the record; the session view equals the session and its calls', { timeout: 300_000 }, async () => {
+    const p = await (browser as BrowserContext).newPage();
+    p.on('pageerror', (e) => consoleErrors.push(`${p.url()}: ${e.message}`));
+    try {
+      const to = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 2 * 60_000);
+      const from = new Date(to.getTime() - 86_400_000);
+      const fixed = { from: from.toISOString(), to: to.toISOString() };
+      const q = { ...fixed, tz: TZ, tenant: 'acme' };
+      await p.goto(`${openUrl}/#range=custom&from=${localInput(from, TZ)}&to=${localInput(to, TZ)}&tenant=acme`);
+      await refreshedAfter(p, 0, { ...fixed, tenant: 'acme' });
+
+      // The log: newest first, 25 a page, the next page by cursor, back again.
+      type Page1 = { records: UsageRecordJson[]; next_cursor: string | null };
+      const first = await api<Page1>(openUrl, '/v1/usage/records', { ...q, limit: '25' });
+      expect(first.records).toHaveLength(25);
+      expect(await logIds(p)).toEqual(first.records.map((r) => r.event_id));
+      await p.locator('section:has(#log)').screenshot({ path: join(DOC_IMAGES, 'dashboard-requests.png') });
+      const second = await api<Page1>(openUrl, '/v1/usage/records', { ...q, limit: '25', cursor: first.next_cursor ?? '' });
+      await p.click('#log-older');
+      await p.waitForSelector('#log[data-page="2"][data-state="ready"]');
+      expect(await logIds(p)).toEqual(second.records.map((r) => r.event_id));
+      await p.click('#log-newer');
+      await p.waitForSelector('#log[data-page="1"][data-state="ready"]');
+      expect(await logIds(p)).toEqual(first.records.map((r) => r.event_id));
+
+      // The event view of a call with a session: every field as the API returned it.
+      const record = first.records.find((r) => r.session_id !== null && Object.keys(r.metadata).length > 0);
+      expect(record).toBeDefined();
+      const event = record as UsageRecordJson;
+      await p.click(`#log tbody tr[data-event="${event.event_id}"] td:first-child button`);
+      await expect.poll(() => p.locator('#event-view').isVisible(), POLL).toBe(true);
+      expect(await p.getAttribute('#event-body', 'data-event')).toBe(event.event_id);
+      const fields = await p.locator('#event-body [data-field]').evaluateAll((els) => els.map((e) => {
+        const el = e as unknown as { dataset: Record<string, string> };
+        return [el.dataset.field, el.dataset.value] as const;
+      }));
+      expect(fields.length).toBeGreaterThan(30);
+      for (const [name, value] of fields) expect(value, name).toBe(exactText(event[name ?? '']));
+      const shown = new Set(fields.map(([name]) => name));
+      for (const name of ['cost_total', 'cache_savings', 'price_version', 'status', 'duration_ms', 'ttft_ms', 'input_tokens', 'output_tokens', 'total_tokens']) {
+        if (name.endsWith('_tokens') && name !== 'total_tokens' && event[name] === 0) continue;
+        expect(shown.has(name), name).toBe(true);
+      }
+      for (const [k, v] of Object.entries(event.metadata)) expect(await p.locator(`#event-body [data-tag="${k}"]`).textContent()).toBe(v);
+      expect(JSON.parse((await p.locator('#event-body pre').textContent()) ?? '')).toEqual(event);
+      await p.locator('#event-view').screenshot({ path: join(DOC_IMAGES, 'dashboard-event.png') });
+
+      // Its session: the totals of /v1/usage/sessions/{id}, the calls oldest first, the running cost exact.
+      const id = String(event.session_id);
+      await p.click('#event-body [data-field=session_id] button');
+      await p.waitForSelector(`#session-body[data-session="${id}"][data-state="ready"]`, { timeout: 60_000 });
+      expect(new URLSearchParams(new URL(p.url()).hash.slice(1)).get('session')).toBe(id);
+      const session = await api<{ started_at: string; ended_at: string; duration_ms: number; totals: Totals; models: string[] }>(openUrl, `/v1/usage/sessions/${encodeURIComponent(id)}`, { tenant: 'acme' });
+      const sessionFields = Object.fromEntries(await p.locator('#session-body [data-field]').evaluateAll((els) => els.map((e) => {
+        const el = e as unknown as { dataset: Record<string, string> };
+        return [el.dataset.field, el.dataset.value] as const;
+      })));
+      expect(sessionFields).toMatchObject({
+        session_id: id, started_at: session.started_at, ended_at: session.ended_at, duration_ms: String(session.duration_ms),
+        events: String(session.totals.events), cost_total: session.totals.cost_total, total_tokens: String(session.totals.total_tokens), models: JSON.stringify(session.models),
+      });
+      const calls = await api<Page1>(openUrl, '/v1/usage/records', { tenant: 'acme', session_id: id, from: session.started_at, to: new Date(Date.parse(session.ended_at) + 1).toISOString(), limit: '1000' });
+      const inOrder = [...calls.records].reverse();
+      expect(inOrder.length).toBe(session.totals.events);
+      expect(inOrder.length).toBeGreaterThan(1);
+      expect(await dataValues(p, '#session-calls tbody tr', 'data-event')).toEqual(inOrder.map((r) => r.event_id));
+      let sum = 0n;
+      const running = inOrder.map((r) => (sum += femto(r.cost_total)));
+      expect((await dataValues(p, '#session-calls tbody td[data-running]', 'data-running')).map(femto)).toEqual(running);
+      expect(sum).toBe(femto(session.totals.cost_total));
+      await p.locator('#session-view').screenshot({ path: join(DOC_IMAGES, 'dashboard-session.png') });
+
+      // The session view is in the URL: a reload opens it again; closing it leaves the URL.
+      await p.reload();
+      await p.waitForSelector(`#session-body[data-session="${id}"][data-state="ready"]`, { timeout: 60_000 });
+      expect(await p.locator('#session-view').isVisible()).toBe(true);
+      await p.click('#session-view [data-close]');
+      await expect.poll(() => new URLSearchParams(new URL(p.url()).hash.slice(1)).get('session'), POLL).toBeNull();
+
+      // The log follows the filters: errors only.
+      await refreshedAfter(p, 0, { ...fixed, tenant: 'acme' });
+      const before = await refreshes(p);
+      await p.selectOption('#filter-dim', 'status');
+      await p.fill('#filter-value', 'error');
+      await p.click('#add-filter');
+      await refreshedAfter(p, before, { ...fixed, tenant: 'acme', filters: 'status=error' });
+      const errors = await api<Page1>(openUrl, '/v1/usage/records', { ...q, status: 'error', limit: '25' });
+      expect(errors.records.length).toBeGreaterThan(0);
+      expect(errors.records.every((r) => r.status === 'error')).toBe(true);
+      expect(await logIds(p)).toEqual(errors.records.map((r) => r.event_id));
     } finally {
       await p.close();
     }
