@@ -14,10 +14,12 @@
 import { ApiError, apiUrl, getJson, storedKey, storeKey } from './api.js';
 import { $, h } from './dom.js';
 import { closeSession, initRequests, loadLog, openSession } from './requests.js';
+import { budgetItem, initBudgets, loadBudgets, rank } from './budgets.js';
+import { downloadCsv, reportCommand } from './export.js';
 import { applyTheme, classesConfig, latencyConfig, rankingConfig, shorten, timeConfig, upsertChart } from './charts.js';
 import { DEFAULT_MEASURE, MEASURES, measureDatasets } from './measures.js';
 import { FILTER_DIMENSIONS, STATUSES, describeFilters, filtersKey, invalidFilter, onlyFilter, readFilters, withFilter, withoutFilter, writeFilters } from './filters.js';
-import { addDecimals, bucketLabel, formatCompact, formatCount, formatMs, formatPercent, formatUsd, formatUsedPercent, until } from './format.js';
+import { addDecimals, bucketLabel, formatCompact, formatCount, formatMs, formatPercent, formatUsd } from './format.js';
 
 const PRESET_HOURS = { '24h': 24, '7d': 24 * 7, '30d': 24 * 30 };
 /** Preset ranges end on a quarter-hour edge, the finest rollup bucket. */
@@ -46,6 +48,7 @@ let timer = null;
 let refreshes = 0;
 let options = { key: '', at: 0, tenants: [], users: [] };
 let lastQuery = null;
+let lastBucket = 'day';
 
 // ---------------------------------------------------------------- state <-> URL
 
@@ -61,6 +64,7 @@ function readHash() {
     user: p.get('user') ?? '',
     filters: readFilters(p),
     session: p.get('session') ?? '',
+    view: p.get('view') === 'budgets' ? 'budgets' : 'usage',
     measure: Object.hasOwn(MEASURES, p.get('measure') ?? '') ? p.get('measure') : DEFAULT_MEASURE,
     refreshSeconds: Number.isFinite(refresh) && refresh >= 2 ? refresh : DEFAULT_REFRESH_SECONDS,
   };
@@ -77,6 +81,7 @@ function writeHash() {
   writeFilters(p, state.filters);
   if (state.measure !== DEFAULT_MEASURE) p.set('measure', state.measure);
   if (state.session) p.set('session', state.session);
+  if (state.view !== 'usage') p.set('view', state.view);
   if (state.refreshSeconds !== DEFAULT_REFRESH_SECONDS) p.set('refresh', String(state.refreshSeconds));
   window.history.replaceState(null, '', `#${p}`);
 }
@@ -247,10 +252,6 @@ function renderClasses(t) {
     : `${formatUsd(t.cost_total)} in total · the cache saved ${formatUsd(t.cache_savings)} (cached input billed ${formatUsd(t.cost_cached_input)} instead of ${formatUsd(addDecimals([t.cost_cached_input, t.cache_savings]))})`;
 }
 
-function budgetAmount(metric, value) {
-  return metric === 'cost' ? formatUsd(value) : formatCount(value);
-}
-
 function renderBudgets(answer) {
   const list = $('budgets');
   const sub = $('budgets-sub');
@@ -270,33 +271,6 @@ function renderBudgets(answer) {
       h('span', { class: 'chip ok', text: 'under' }), ' ', h('span', { class: 'chip approaching', text: 'approaching' }), ' ', h('span', { class: 'chip exceeded', text: 'exceeded' }));
   }
   list.replaceChildren(...statuses.map(budgetItem));
-}
-
-function rank(s) {
-  return s.exceeded ? 2 : s.approaching ? 1 : 0;
-}
-
-function budgetItem(s) {
-  const level = s.exceeded ? 'exceeded' : s.approaching ? 'approaching' : 'ok';
-  const what = [s.metric === 'tokens' && s.token_class ? `${s.token_class} tokens` : s.metric, s.period === 'rolling' ? `rolling ${s.window}` : s.period, s.enforcement];
-  const subject = Object.entries(s.subject ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');
-  const shared = s.used === null;
-  const pct = shared ? null : s.percentage;
-  const fill = h('span', { class: 'fill' });
-  fill.style.width = `${Math.min(100, pct ?? 0)}%`;
-  const bar = h('div', {
-    class: 'bar', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': pct === null ? undefined : Math.min(100, pct),
-    'aria-label': `${s.name}: ${shared ? 'shared budget' : `${pct} % used`}, ${level}`,
-  }, fill);
-  return h('li', { class: `budget ${level}`, 'data-budget': s.budget_id, 'data-level': level, 'data-percentage': pct ?? '' },
-    h('div', { class: 'budget-head' },
-      h('span', { class: 'name', text: s.name }),
-      h('span', { class: 'muted', text: `${what.join(' · ')}${subject ? ` · ${subject}` : ''}` }),
-      h('span', { class: `chip ${level}`, text: level === 'ok' ? formatUsedPercent(pct) : `${level} · ${formatUsedPercent(pct)}` })),
-    bar,
-    h('div', { class: 'muted small', text: shared
-      ? `Shared with other tenants: amounts hidden for this key · resets ${until(s.resets_at)}`
-      : `${budgetAmount(s.metric, s.used)} of ${budgetAmount(s.metric, s.limit)} used${s.reserved !== '0' ? ` (+${budgetAmount(s.metric, s.reserved)} reserved)` : ''} · ${budgetAmount(s.metric, s.remaining)} left · resets ${until(s.resets_at)}` }));
 }
 
 function renderLatency(answer) {
@@ -463,9 +437,12 @@ async function refresh() {
     renderFilters();
     await loadLog(query);
     if (gen !== generation) return;
+    if (state.view === 'budgets') void loadBudgets();
     const main = $('dashboard');
     Object.assign(main.dataset, { from: range.from, to: range.to, tz: TZ, tenant: state.tenant, user: state.user, filters: filtersKey(state.filters), measure: state.measure, bucket: range.bucket });
     $('range-text').textContent = rangeText(range);
+    lastBucket = range.bucket;
+    $('report-command').textContent = reportCommand(query, range.bucket, window.location.origin);
     refreshes++;
     document.body.dataset.refreshes = String(refreshes);
     document.body.dataset.state = 'ready';
@@ -501,6 +478,14 @@ function schedule() {
 }
 
 // ---------------------------------------------------------------- controls
+
+/** The usage page or the budgets page. */
+function showView() {
+  $('dashboard').hidden = state.view !== 'usage';
+  $('budgets-page').hidden = state.view !== 'budgets';
+  for (const b of document.querySelectorAll('[data-view]')) b.setAttribute('aria-pressed', String(b.dataset.view === state.view));
+  if (state.view === 'budgets') void loadBudgets();
+}
 
 function syncControls() {
   for (const r of document.querySelectorAll('input[name=range]')) r.checked = r.value === state.range;
@@ -557,6 +542,13 @@ function wire() {
       changed();
     });
   }
+  for (const b of document.querySelectorAll('[data-view]')) {
+    b.addEventListener('click', () => {
+      state.view = b.dataset.view;
+      writeHash();
+      showView();
+    });
+  }
   $('filter-form').addEventListener('submit', (e) => {
     e.preventDefault();
     addFilterFromForm();
@@ -579,6 +571,16 @@ function wire() {
     const row = e.target.closest('tr[data-model]');
     if (row) pickModel(row.dataset.model);
   });
+  $('export-csv').addEventListener('click', async () => {
+    if (!lastQuery) return;
+    $('export-status').textContent = 'Preparing…';
+    try {
+      const csv = await downloadCsv(lastQuery, lastBucket);
+      $('export-status').textContent = `${csv.split('\n').length - 2} rows`;
+    } catch (err) {
+      $('export-status').textContent = `Export failed: ${err.message}`;
+    }
+  });
   $('refresh').addEventListener('click', () => void refresh());
   $('auto-refresh').addEventListener('change', () => (($('auto-refresh').checked ? refresh() : clearTimeout(timer))));
   $('show-unpriced').addEventListener('click', () => toggleUnpriced($('show-unpriced').getAttribute('aria-expanded') !== 'true'));
@@ -600,6 +602,7 @@ function wire() {
     Object.assign(state, readHash());
     syncControls();
     if (state.session !== session) showSession();
+    showView();
     void refresh();
   });
   document.addEventListener('visibilitychange', () => {
@@ -624,6 +627,8 @@ initRequests({
     writeHash();
   },
 });
+initBudgets(() => ({ tenant: state.tenant, user: state.user }));
+showView();
 showSession();
 wire();
 void refresh();

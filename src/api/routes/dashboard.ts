@@ -50,6 +50,8 @@ export const ASSETS: Readonly<Record<string, { readonly file: () => string; read
   'measures.js': { file: () => join(DASHBOARD_DIR, 'measures.js'), type: 'js' },
   'dom.js': { file: () => join(DASHBOARD_DIR, 'dom.js'), type: 'js' },
   'requests.js': { file: () => join(DASHBOARD_DIR, 'requests.js'), type: 'js' },
+  'budgets.js': { file: () => join(DASHBOARD_DIR, 'budgets.js'), type: 'js' },
+  'export.js': { file: () => join(DASHBOARD_DIR, 'export.js'), type: 'js' },
   'dashboard.css': { file: () => join(DASHBOARD_DIR, 'dashboard.css'), type: 'css' },
   'favicon.svg': { file: () => join(DASHBOARD_DIR, 'favicon.svg'), type: 'svg' },
   'chart.umd.js': { file: chartJsPath, type: 'js' },

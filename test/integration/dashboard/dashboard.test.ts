@@ -26,8 +26,17 @@
  * returned it; the session view equals /v1/usage/sessions/{id} and lists the
  * session's records in order with an exact running cost. Writes
  * docs/images/dashboard-requests.png, -event.png and -session.png.
+ * The budgets page lists every budget with its status; a budget created in
+ * the page appears in /v1/budgets as entered, an edit replaces it, and an
+ * invalid limit is refused with the API's reason. Writes
+ * docs/images/dashboard-budgets.png.
+ * Export: the CSV the page downloads for a view equals, byte for byte, what
+ * the `tally report` command the page shows prints, and its rows are the
+ * API's breakdown for the same filters. Writes docs/images/dashboard-export.png.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -319,7 +328,7 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
     keyed = b.proc;
     openUrl = a.url;
     keyedUrl = b.url;
-    await Promise.all([open.waitForLog('tally is running (embedded)', 150_000), keyed.waitForLog('tally is running (embedded)', 150_000)]);
+    await Promise.all([open.waitForLog('tally is running (embedded)', 300_000), keyed.waitForLog('tally is running (embedded)', 300_000)]);
     const launched = await launchChromium({ timezoneId: TZ, width: 1440, height: 900 });
     browser = launched.context;
     dirs.push(launched.profile);
@@ -328,7 +337,7 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
       if (m.type() === 'error') consoleErrors.push(`${page.url()}: ${m.text()}`);
     });
     page.on('pageerror', (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
-  }, 300_000);
+  }, 420_000);
 
   it('loads and draws every chart: a Chart.js instance with data points on a painted canvas', { timeout: 180_000 }, async () => {
     await page.goto(`${openUrl}/`);
@@ -753,6 +762,101 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
       expect(errors.records.length).toBeGreaterThan(0);
       expect(errors.records.every((r) => r.status === 'error')).toBe(true);
       expect(await logIds(p)).toEqual(errors.records.map((r) => r.event_id));
+    } finally {
+      await p.close();
+    }
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('creates and edits a budget in the budgets page; /v1/budgets holds what was entered', { timeout: 300_000 }, async () => {
+    const p = await (browser as BrowserContext).newPage();
+    p.on('pageerror', (e) => consoleErrors.push(`${p.url()}: ${e.message}`));
+    const id = 'initech-monthly-17';
+    try {
+      await p.goto(`${openUrl}/#range=7d&tenant=initech&view=budgets`);
+      await p.waitForSelector('#budgets-page[data-state="ready"]', { timeout: 120_000 });
+      expect(await p.locator('#dashboard').isHidden()).toBe(true);
+
+      // A limit the API refuses: the page shows the API's reason and nothing is created.
+      await p.click('#new-budget');
+      expect(await p.inputValue('#budget-form [name=tenant]')).toBe('initech');
+      await p.fill('#budget-form [name=id]', id);
+      await p.fill('#budget-form [name=name]', 'Initech monthly');
+      await p.fill('#budget-form [name=limit]', 'lots');
+      await p.click('#budget-save');
+      await expect.poll(() => p.locator('#budget-error').textContent(), POLL).toContain('limit');
+      const missing = await fetch(`${openUrl}/v1/budgets/${id}`);
+      expect(missing.status).toBe(404);
+
+      // Created as entered.
+      await p.fill('#budget-form [name=limit]', '5000');
+      await p.selectOption('#budget-form [name=enforcement]', 'hard');
+      await p.fill('#budget-form [name=approaching]', '70');
+      await p.click('#budget-save');
+      // The API answers a PUT once the counters are backfilled; the form stays open until then.
+      await p.waitForSelector('#budget-dialog:not([open])', { state: 'attached', timeout: 120_000 });
+      await p.waitForSelector(`#budget-list [data-budget-id="${id}"]`, { timeout: 60_000 });
+      const created = await api<Json>(openUrl, `/v1/budgets/${id}`);
+      expect(created).toMatchObject({ id, name: 'Initech monthly', metric: 'cost', limit: '5000', period: 'monthly', scope: { tenant: 'initech' }, enforcement: 'hard', approaching: 70 });
+      expect((await api<{ budgets: Json[] }>(openUrl, '/v1/budgets', { tenant: 'initech' })).budgets.map((b) => b.id)).toContain(id);
+      const card = p.locator(`#budget-list [data-budget-id="${id}"]`);
+      const status = await api<Status>(openUrl, `/v1/budgets/${id}/status`, { tenant: 'initech' });
+      expect(Number(await card.locator('li[data-budget]').getAttribute('data-percentage'))).toBeCloseTo(status.percentage, 1);
+      expect(await card.textContent()).toContain('limit $5,000.00');
+
+      // Edited: the stored budget replaced, fields the form does not show kept.
+      await card.locator('[data-edit]').click();
+      expect(await p.inputValue('#budget-form [name=limit]')).toBe('5000');
+      await p.fill('#budget-form [name=limit]', '6000.50');
+      await p.selectOption('#budget-form [name=period]', 'rolling');
+      await p.fill('#budget-form [name=window]', '7d');
+      await p.click('#budget-save');
+      await p.waitForSelector('#budget-dialog:not([open])', { state: 'attached', timeout: 120_000 });
+      await expect.poll(async () => (await api<Json>(openUrl, `/v1/budgets/${id}`)).limit, POLL).toBe('6000.5');
+      const edited = await api<Json>(openUrl, `/v1/budgets/${id}`);
+      expect(edited).toMatchObject({ period: 'rolling', window: '7d', enforcement: 'hard', approaching: 70, thresholds: created.thresholds, timezone: created.timezone });
+      await expect.poll(() => card.textContent(), POLL).toContain('limit $6,000.50');
+      await p.screenshot({ path: join(DOC_IMAGES, 'dashboard-budgets.png') });
+
+      // Back to the usage page: the URL says which page is shown.
+      await p.click('#view-usage');
+      expect(new URL(p.url()).hash).not.toContain('view=');
+      expect(await p.locator('#dashboard').isVisible()).toBe(true);
+    } finally {
+      await p.close();
+    }
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('exports the view as CSV equal to the `tally report` command it shows and to the API breakdown', { timeout: 300_000 }, async () => {
+    const p = await (browser as BrowserContext).newPage();
+    p.on('pageerror', (e) => consoleErrors.push(`${p.url()}: ${e.message}`));
+    try {
+      const to = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 2 * 60_000);
+      const from = new Date(to.getTime() - 4 * 86_400_000);
+      const fixed = { from: from.toISOString(), to: to.toISOString() };
+      await p.goto(`${openUrl}/#range=custom&from=${localInput(from, TZ)}&to=${localInput(to, TZ)}&tenant=globex&status=ok&tag=env=prod`);
+      await refreshedAfter(p, 0, { ...fixed, tenant: 'globex', filters: 'status=ok&tag=env%3Dprod', bucket: 'day' });
+      const command = (await p.locator('#report-command').textContent()) ?? '';
+      expect(command).toBe(`tally report --url ${openUrl} --by model_key --bucket day --since ${fixed.from} --until ${fixed.to} --tz ${TZ} --tenant globex --status ok --tag env=prod --csv`);
+
+      const [download] = await Promise.all([p.waitForEvent('download', { timeout: 60_000 }), p.click('#export-csv')]);
+      const csv = readFileSync(await download.path(), 'utf8');
+      await p.screenshot({ path: join(DOC_IMAGES, 'dashboard-export.png'), clip: { x: 0, y: 0, width: 1440, height: 420 } });
+
+      // The command, run as printed (its words need no shell quoting here), prints the same bytes.
+      const args = command.split(' ').slice(1);
+      const { stdout } = await promisify(execFile)(process.execPath, [join(process.cwd(), 'bin', 'tally.js'), ...args], { env: { ...process.env, LOG_LEVEL: 'warn' }, maxBuffer: 16 << 20 });
+      expect(csv).toBe(stdout);
+
+      // And its rows are the API's breakdown for the same parameters.
+      const answer = await api<{ rows: BreakdownRow[]; other: { cost_total: string }[] }>(openUrl, '/v1/usage/breakdown', { ...fixed, tz: TZ, tenant: 'globex', status: 'ok', tag: 'env=prod', by: 'model_key', bucket: 'day', limit: '20' });
+      const lines = csv.trim().split('\n');
+      const header = lines[0]?.split(',') ?? [];
+      expect(header.slice(0, 3)).toEqual(['bucket', 'model_key', 'events']);
+      const costAt = header.indexOf('cost_total');
+      expect(lines.slice(1).map((l) => l.split(',')[costAt])).toEqual([...answer.rows, ...answer.other].map((r) => r.cost_total));
+      expect(answer.rows.length).toBeGreaterThan(3);
     } finally {
       await p.close();
     }
