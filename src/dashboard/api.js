@@ -51,3 +51,21 @@ export async function getJson(path, params, { signal } = {}) {
   }
   return body;
 }
+
+/** POST/PUT a JSON body; the answer's JSON (null for 204); throws ApiError for any non-2xx answer. */
+export async function sendJson(method, path, body) {
+  const key = storedKey();
+  const res = await fetch(path, {
+    method,
+    headers: { accept: 'application/json', 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    body: JSON.stringify(body),
+    cache: 'no-store',
+  });
+  const answer = res.status === 204 ? null : await res.json().catch(() => null);
+  if (!res.ok) {
+    const err = answer && answer.error ? answer.error : { code: `HTTP_${res.status}`, message: res.statusText };
+    const reasons = err.details && Array.isArray(err.details.errors) ? err.details.errors.map((e) => `${e.path}: ${e.reason}`).join('; ') : '';
+    throw new ApiError(res.status, err.code, reasons || err.message);
+  }
+  return answer;
+}

@@ -1,19 +1,26 @@
 /**
  * The dashboard: reads the public API (/v1/usage/*, /v1/budgets:status) for
  * the chosen range and filters and draws it; refreshes itself. State lives in
- * the URL fragment (#range=7d&tenant=acme&user=u-1), so a view can be
- * bookmarked; the API key lives in localStorage (api.js).
+ * the URL fragment (#range=7d&tenant=acme&user=u-1&model=openai/gpt-4o&tag=env=prod),
+ * so a view can be bookmarked and shared; the API key lives in localStorage (api.js).
+ * Clicking a bar, a legend entry or a table row filters by what it shows.
  *
  * For tests and curious humans, <body> says what it shows: data-state
  * (loading | ready | error), data-refreshes (completed refreshes), and <main>
- * carries data-from / data-to / data-tz / data-tenant / data-user of the last
- * answer drawn. Every KPI's exact API value is in its data-value.
+ * carries data-from / data-to / data-tz / data-tenant / data-user / data-filters /
+ * data-measure of the last answer drawn. Every KPI's exact API value is in its
+ * data-value, the previous period's in its delta's data-previous.
  */
 import { ApiError, apiUrl, getJson, storedKey, storeKey } from './api.js';
-import { OTHER_COLOR, applyTheme, classesConfig, colorFor, latencyConfig, rankingConfig, shorten, stackedSpendConfig, upsertChart } from './charts.js';
-import { addDecimals, bucketLabel, formatCompact, formatCount, formatMs, formatPercent, formatUsd, formatUsedPercent, until } from './format.js';
+import { $, h } from './dom.js';
+import { closeSession, initRequests, loadLog, openSession } from './requests.js';
+import { budgetItem, initBudgets, loadBudgets, rank } from './budgets.js';
+import { downloadCsv, reportCommand } from './export.js';
+import { applyTheme, classesConfig, latencyConfig, rankingConfig, shorten, timeConfig, upsertChart } from './charts.js';
+import { DEFAULT_MEASURE, MEASURES, measureDatasets } from './measures.js';
+import { FILTER_DIMENSIONS, STATUSES, describeFilters, filtersKey, invalidFilter, onlyFilter, readFilters, withFilter, withoutFilter, writeFilters } from './filters.js';
+import { addDecimals, bucketLabel, formatCompact, formatCount, formatMs, formatPercent, formatUsd } from './format.js';
 
-const $ = (id) => document.getElementById(id);
 const PRESET_HOURS = { '24h': 24, '7d': 24 * 7, '30d': 24 * 30 };
 /** Preset ranges end on a quarter-hour edge, the finest rollup bucket. */
 const QUARTER_HOUR_MS = 900_000;
@@ -41,6 +48,7 @@ let timer = null;
 let refreshes = 0;
 let options = { key: '', at: 0, tenants: [], users: [] };
 let lastQuery = null;
+let lastBucket = 'day';
 
 // ---------------------------------------------------------------- state <-> URL
 
@@ -54,6 +62,10 @@ function readHash() {
     to: p.get('to') ?? '',
     tenant: p.get('tenant') ?? '',
     user: p.get('user') ?? '',
+    filters: readFilters(p),
+    session: p.get('session') ?? '',
+    view: p.get('view') === 'budgets' ? 'budgets' : 'usage',
+    measure: Object.hasOwn(MEASURES, p.get('measure') ?? '') ? p.get('measure') : DEFAULT_MEASURE,
     refreshSeconds: Number.isFinite(refresh) && refresh >= 2 ? refresh : DEFAULT_REFRESH_SECONDS,
   };
 }
@@ -66,6 +78,10 @@ function writeHash() {
   }
   if (state.tenant) p.set('tenant', state.tenant);
   if (state.user) p.set('user', state.user);
+  writeFilters(p, state.filters);
+  if (state.measure !== DEFAULT_MEASURE) p.set('measure', state.measure);
+  if (state.session) p.set('session', state.session);
+  if (state.view !== 'usage') p.set('view', state.view);
   if (state.refreshSeconds !== DEFAULT_REFRESH_SECONDS) p.set('refresh', String(state.refreshSeconds));
   window.history.replaceState(null, '', `#${p}`);
 }
@@ -97,19 +113,6 @@ function localInputValue(date) {
 
 // ---------------------------------------------------------------- DOM helpers
 
-/** Builds an element; text goes in as text, never as HTML. */
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'class') el.className = v;
-    else if (k === 'text') el.textContent = v;
-    else el.setAttribute(k, v === true ? '' : String(v));
-  }
-  for (const c of children.flat()) if (c !== null && c !== undefined) el.append(c);
-  return el;
-}
-
 function setKpi(id, exact, text, sub) {
   const el = $(id);
   el.dataset.value = String(exact);
@@ -127,6 +130,43 @@ function showError(message) {
 const dimLabel = (value, none) => (value === null || value === undefined || value === '' ? none : String(value));
 
 // ---------------------------------------------------------------- rendering
+
+/** The previous period of the same length, ending where the range starts. */
+function previousRange(range) {
+  const from = Date.parse(range.from);
+  return { from: new Date(2 * from - Date.parse(range.to)).toISOString(), to: range.from };
+}
+
+/** "▲ 12.3 % vs previous 7 d" under a KPI; its data-previous holds the previous period's exact value. */
+function setDelta(id, current, previous, label) {
+  const el = $(`${id}-delta`);
+  const cur = Number.parseFloat(String(current));
+  const prev = Number.parseFloat(String(previous));
+  let direction;
+  let text;
+  if (prev === 0) {
+    direction = cur === 0 ? 'flat' : 'up';
+    text = cur === 0 ? `none in the ${label} either` : `none in the ${label}`;
+  } else {
+    const pct = ((cur - prev) / prev) * 100;
+    direction = pct > 0 ? 'up' : pct < 0 ? 'down' : 'flat';
+    text = `${{ up: '▲', down: '▼', flat: '=' }[direction]} ${Math.abs(pct).toFixed(1)} % vs ${label}`;
+  }
+  el.dataset.previous = String(previous);
+  el.dataset.direction = direction;
+  el.textContent = text;
+  el.title = `${label}: ${previous}`;
+}
+
+function renderDeltas(t, p) {
+  const label = state.range === 'custom' ? 'previous period' : `previous ${state.range.replace(/(\d+)/, '$1 ')}`;
+  setDelta('kpi-cost', t.cost_total, p.cost_total, label);
+  setDelta('kpi-requests', t.requests, p.requests, label);
+  setDelta('kpi-tokens', t.total_tokens, p.total_tokens, label);
+  setDelta('kpi-savings', t.cache_savings, p.cache_savings, label);
+  setDelta('kpi-errors', t.error_events, p.error_events, label);
+  setDelta('kpi-unpriced', t.unpriced_events, p.unpriced_events, label);
+}
 
 function renderKpis(t) {
   const perRequest = t.requests > 0 ? (Number.parseFloat(t.cost_total) / t.requests).toFixed(6) : '0';
@@ -175,22 +215,25 @@ function toggleUnpriced(open) {
   if (open) void loadUnpricedRecords();
 }
 
-function renderSpend(ts, range) {
+function renderTime(ts, range) {
+  const measure = MEASURES[state.measure];
   const labels = ts.buckets.map((b) => bucketLabel(b, ts.bucket, TZ));
-  const series = ts.series.filter((s) => s.total !== '0' && Number.parseFloat(s.total) !== 0);
-  const datasets = series.map((s) => {
-    const label = s.other ? 'other models' : dimLabel(s.key, '(no model)');
-    return { label, data: s.values.map(Number.parseFloat), exact: s.values, key: s.other ? null : s.key, backgroundColor: s.other ? OTHER_COLOR : colorFor(label), stack: 'spend' };
-  });
-  upsertChart($('chart-spend'), stackedSpendConfig(labels, datasets));
-  const models = ts.series.filter((s) => !s.other && s.total !== '0').length;
-  $('spend-sub').textContent = `${ts.buckets.length} ${range.bucket === 'day' ? 'daily' : `${range.bucket}ly`} buckets in ${TZ} · ${models} model${models === 1 ? '' : 's'}${ts.series.some((s) => s.other) ? ' + others' : ''} · hover a bar for exact amounts`;
+  const datasets = measureDatasets(state.measure, ts);
+  upsertChart($('chart-spend'), timeConfig(labels, datasets, measure, state.measure === 'tokens' ? undefined : (i) => pickModel(datasets[i]?.key)));
+  $('h-spend').textContent = measure.title;
+  const buckets = `${ts.buckets.length} ${range.bucket === 'day' ? 'daily' : `${range.bucket}ly`} buckets in ${TZ}`;
+  const models = ts.series.filter((s) => !s.other && s.key !== null).length;
+  const what = state.measure === 'tokens'
+    ? `${datasets.length} token class${datasets.length === 1 ? '' : 'es'}`
+    : `${models} model${models === 1 ? '' : 's'}${ts.series.some((s) => s.other) ? ' + others' : ''}`;
+  const note = state.measure === 'latency' ? ' · mean request duration per bucket (percentiles below)' : ' · hover a bar for exact amounts';
+  $('spend-sub').textContent = `${buckets} · ${what}${note}`;
 }
 
-function renderRanking(canvasId, subId, answer, labelOf, noun, color) {
+function renderRanking(canvasId, subId, answer, labelOf, noun, color, pickRow) {
   const labels = answer.rows.map(labelOf);
   const exact = answer.rows.map((r) => r.cost_total);
-  upsertChart($(canvasId), rankingConfig(labels, exact, color));
+  upsertChart($(canvasId), rankingConfig(labels, exact, color, (_d, i) => answer.rows[i] && pickRow(answer.rows[i])));
   const other = answer.other ?? [];
   const groups = other.reduce((n, o) => n + (o.groups ?? 0), 0);
   const rest = addDecimals(other.map((o) => o.cost_total).concat('0'));
@@ -207,10 +250,6 @@ function renderClasses(t) {
   $('classes-sub').textContent = t.cache_savings === '0'
     ? `${formatUsd(t.cost_total)} in total; no cache reads in this range.`
     : `${formatUsd(t.cost_total)} in total · the cache saved ${formatUsd(t.cache_savings)} (cached input billed ${formatUsd(t.cost_cached_input)} instead of ${formatUsd(addDecimals([t.cost_cached_input, t.cache_savings]))})`;
-}
-
-function budgetAmount(metric, value) {
-  return metric === 'cost' ? formatUsd(value) : formatCount(value);
 }
 
 function renderBudgets(answer) {
@@ -234,40 +273,15 @@ function renderBudgets(answer) {
   list.replaceChildren(...statuses.map(budgetItem));
 }
 
-function rank(s) {
-  return s.exceeded ? 2 : s.approaching ? 1 : 0;
-}
-
-function budgetItem(s) {
-  const level = s.exceeded ? 'exceeded' : s.approaching ? 'approaching' : 'ok';
-  const what = [s.metric === 'tokens' && s.token_class ? `${s.token_class} tokens` : s.metric, s.period === 'rolling' ? `rolling ${s.window}` : s.period, s.enforcement];
-  const subject = Object.entries(s.subject ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');
-  const shared = s.used === null;
-  const pct = shared ? null : s.percentage;
-  const fill = h('span', { class: 'fill' });
-  fill.style.width = `${Math.min(100, pct ?? 0)}%`;
-  const bar = h('div', {
-    class: 'bar', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': pct === null ? undefined : Math.min(100, pct),
-    'aria-label': `${s.name}: ${shared ? 'shared budget' : `${pct} % used`}, ${level}`,
-  }, fill);
-  return h('li', { class: `budget ${level}`, 'data-budget': s.budget_id, 'data-level': level, 'data-percentage': pct ?? '' },
-    h('div', { class: 'budget-head' },
-      h('span', { class: 'name', text: s.name }),
-      h('span', { class: 'muted', text: `${what.join(' · ')}${subject ? ` · ${subject}` : ''}` }),
-      h('span', { class: `chip ${level}`, text: level === 'ok' ? formatUsedPercent(pct) : `${level} · ${formatUsedPercent(pct)}` })),
-    bar,
-    h('div', { class: 'muted small', text: shared
-      ? `Shared with other tenants: amounts hidden for this key · resets ${until(s.resets_at)}`
-      : `${budgetAmount(s.metric, s.used)} of ${budgetAmount(s.metric, s.limit)} used${s.reserved !== '0' ? ` (+${budgetAmount(s.metric, s.reserved)} reserved)` : ''} · ${budgetAmount(s.metric, s.remaining)} left · resets ${until(s.resets_at)}` }));
-}
-
 function renderLatency(answer) {
   const rows = answer.rows.filter((r) => r.duration_ms.count > 0 || r.events > 0);
   const labels = rows.map((r) => dimLabel(r.key, '(unpriced)'));
-  upsertChart($('chart-latency'), latencyConfig(labels, rows.map((r) => r.duration_ms.p50), rows.map((r) => r.duration_ms.p95), rows.map((r) => r.duration_ms.p99)));
+  upsertChart($('chart-latency'), latencyConfig(labels, rows.map((r) => r.duration_ms.p50), rows.map((r) => r.duration_ms.p95), rows.map((r) => r.duration_ms.p99), (_d, i) => pickModel(rows[i]?.key)));
   const tbody = $('latency-table').tBodies[0];
-  tbody.replaceChildren(...rows.map((r, i) => h('tr', {},
-    h('th', { scope: 'row', title: labels[i], text: shorten(labels[i], 34) }),
+  tbody.replaceChildren(...rows.map((r, i) => h('tr', { class: r.key ? 'pickable' : undefined, 'data-model': r.key ?? undefined },
+    h('th', { scope: 'row', title: labels[i] }, r.key
+      ? h('button', { type: 'button', class: 'pick', title: `Filter by model ${r.key}`, text: shorten(labels[i], 34) })
+      : shorten(labels[i], 34)),
     h('td', { class: 'num', text: formatCount(r.requests) }),
     h('td', { class: 'num', text: formatPercent(r.error_rate) }),
     h('td', { class: 'num', text: formatMs(r.duration_ms.p50) }),
@@ -297,8 +311,74 @@ function renderOptions() {
 
 function rangeText(range) {
   const fmt = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: TZ });
-  const scope = [state.tenant ? `tenant ${state.tenant}` : 'all tenants', state.user ? `user ${state.user}` : null].filter(Boolean).join(', ');
+  const scope = [state.tenant ? `tenant ${state.tenant}` : 'all tenants', state.user ? `user ${state.user}` : null, describeFilters(state.filters) || null].filter(Boolean).join(', ');
   return `${fmt.format(new Date(range.from))} → ${state.range === 'custom' ? fmt.format(new Date(range.to)) : 'now'} (${TZ}) · ${scope}`;
+}
+
+// ---------------------------------------------------------------- filters
+
+/** A click on a chart or a row: filter by that value alone (nothing for "other" or a missing value). */
+function pick(name, value) {
+  if (value === null || value === undefined || value === '') return;
+  state.filters = onlyFilter(state.filters, name, String(value));
+  renderFilters();
+  changed();
+}
+
+function pickModel(key) {
+  pick('model', key);
+}
+
+/** A user bar: that user, in its tenant when the chart spans tenants (user ids repeat between tenants). */
+function pickUser(row) {
+  if (row.user_id === null || row.user_id === undefined) return;
+  if (row.tenant) state.tenant = row.tenant;
+  state.user = row.user_id;
+  changed();
+}
+
+function renderFilters() {
+  const chips = FILTER_DIMENSIONS.flatMap(([name, label]) => (state.filters[name] ?? []).map((value) =>
+    h('li', {}, h('button', {
+      type: 'button', class: 'filter-chip', 'data-filter': name, 'data-value': value,
+      title: `Remove the filter ${name} ${value}`, 'aria-label': `Remove filter ${label} ${value}`,
+    }, h('span', { class: 'dim', text: label }), h('span', { text: value }), h('span', { class: 'x', 'aria-hidden': 'true', text: '×' })))));
+  $('filters').replaceChildren(...chips);
+  $('clear-filters').hidden = chips.length === 0;
+  $('filter-hint').hidden = chips.length > 0;
+}
+
+/** The value list for the chosen dimension: the statuses, or the dimension's values with usage in the range. */
+async function suggestValues() {
+  const name = $('filter-dim').value;
+  const input = $('filter-value');
+  input.placeholder = name === 'tag' ? 'key=value, e.g. env=prod' : 'value';
+  const list = $('filter-values');
+  if (name === 'tag') return list.replaceChildren();
+  if (name === 'status') return list.replaceChildren(...STATUSES.map((v) => h('option', { value: v })));
+  const range = currentRange();
+  if (range.error) return undefined;
+  try {
+    const by = name === 'model' ? 'model_key' : name;
+    const answer = await getJson('/v1/usage/breakdown', { from: range.from, to: range.to, tz: TZ, tenant: state.tenant, by, sort: 'events', limit: 100 });
+    if ($('filter-dim').value !== name) return undefined;
+    list.replaceChildren(...answer.rows.map((r) => r[by]).filter((v) => v !== null).map((v) => h('option', { value: v })));
+  } catch {
+    list.replaceChildren();
+  }
+  return undefined;
+}
+
+function addFilterFromForm() {
+  const name = $('filter-dim').value;
+  const value = $('filter-value').value.trim();
+  const why = invalidFilter(name, value);
+  $('filter-error').textContent = why;
+  if (why) return;
+  state.filters = withFilter(state.filters, name, value);
+  $('filter-value').value = '';
+  renderFilters();
+  changed();
 }
 
 // ---------------------------------------------------------------- refresh
@@ -327,12 +407,13 @@ async function refresh() {
     return;
   }
   document.body.dataset.state = 'loading';
-  const query = { from: range.from, to: range.to, tz: TZ, tenant: state.tenant, user_id: state.user };
+  const query = { from: range.from, to: range.to, tz: TZ, tenant: state.tenant, user_id: state.user, ...state.filters };
   const usersBy = state.tenant ? 'user_id' : 'tenant,user_id';
   try {
-    const [summary, spend, users, agents, latency, budgets, opts] = await Promise.all([
+    const [summary, previous, series, users, agents, latency, budgets, opts] = await Promise.all([
       getJson('/v1/usage/summary', query),
-      getJson('/v1/usage/timeseries', { ...query, bucket: range.bucket, measure: 'cost_total', stack_by: 'model_key', limit: 8 }),
+      getJson('/v1/usage/summary', { ...query, ...previousRange(range) }),
+      getJson('/v1/usage/timeseries', { ...query, bucket: range.bucket, ...MEASURES[state.measure].query }),
       getJson('/v1/usage/breakdown', { ...query, by: usersBy, sort: 'cost_total', limit: 10 }),
       getJson('/v1/usage/breakdown', { ...query, by: 'agent', sort: 'cost_total', limit: 10 }),
       getJson('/v1/usage/latency', { ...query, by: 'model_key' }),
@@ -345,16 +426,23 @@ async function refresh() {
     showError('');
     renderOptions();
     renderKpis(summary.totals);
+    renderDeltas(summary.totals, previous.totals);
     renderUnpriced(summary.totals, query);
-    renderSpend(spend, range);
-    renderRanking('chart-users', 'users-sub', users, (r) => (usersBy === 'user_id' ? dimLabel(r.user_id, '(no user)') : `${dimLabel(r.user_id, '(no user)')} · ${r.tenant}`), 'user', '#4e79a7');
-    renderRanking('chart-agents', 'agents-sub', agents, (r) => dimLabel(r.agent, '(no agent)'), 'agent', '#f28e2b');
+    renderTime(series, range);
+    renderRanking('chart-users', 'users-sub', users, (r) => (usersBy === 'user_id' ? dimLabel(r.user_id, '(no user)') : `${dimLabel(r.user_id, '(no user)')} · ${r.tenant}`), 'user', '#4e79a7', pickUser);
+    renderRanking('chart-agents', 'agents-sub', agents, (r) => dimLabel(r.agent, '(no agent)'), 'agent', '#f28e2b', (r) => pick('agent', r.agent));
     renderClasses(summary.totals);
     renderBudgets(budgets);
     renderLatency(latency);
+    renderFilters();
+    await loadLog(query);
+    if (gen !== generation) return;
+    if (state.view === 'budgets') void loadBudgets();
     const main = $('dashboard');
-    Object.assign(main.dataset, { from: range.from, to: range.to, tz: TZ, tenant: state.tenant, user: state.user, bucket: range.bucket });
+    Object.assign(main.dataset, { from: range.from, to: range.to, tz: TZ, tenant: state.tenant, user: state.user, filters: filtersKey(state.filters), measure: state.measure, bucket: range.bucket });
     $('range-text').textContent = rangeText(range);
+    lastBucket = range.bucket;
+    $('report-command').textContent = reportCommand(query, range.bucket, window.location.origin);
     refreshes++;
     document.body.dataset.refreshes = String(refreshes);
     document.body.dataset.state = 'ready';
@@ -391,8 +479,17 @@ function schedule() {
 
 // ---------------------------------------------------------------- controls
 
+/** The usage page or the budgets page. */
+function showView() {
+  $('dashboard').hidden = state.view !== 'usage';
+  $('budgets-page').hidden = state.view !== 'budgets';
+  for (const b of document.querySelectorAll('[data-view]')) b.setAttribute('aria-pressed', String(b.dataset.view === state.view));
+  if (state.view === 'budgets') void loadBudgets();
+}
+
 function syncControls() {
   for (const r of document.querySelectorAll('input[name=range]')) r.checked = r.value === state.range;
+  for (const r of document.querySelectorAll('input[name=measure]')) r.checked = r.value === state.measure;
   $('custom-range').hidden = state.range !== 'custom';
   $('from').value = state.from;
   $('to').value = state.to;
@@ -439,6 +536,51 @@ function wire() {
     state.user = $('user').value;
     changed();
   });
+  for (const radio of document.querySelectorAll('input[name=measure]')) {
+    radio.addEventListener('change', () => {
+      state.measure = radio.value;
+      changed();
+    });
+  }
+  for (const b of document.querySelectorAll('[data-view]')) {
+    b.addEventListener('click', () => {
+      state.view = b.dataset.view;
+      writeHash();
+      showView();
+    });
+  }
+  $('filter-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    addFilterFromForm();
+  });
+  $('filter-dim').addEventListener('change', () => void suggestValues());
+  $('filter-value').addEventListener('focus', () => void suggestValues(), { once: true });
+  $('filters').addEventListener('click', (e) => {
+    const chip = e.target.closest('[data-filter]');
+    if (!chip) return;
+    state.filters = withoutFilter(state.filters, chip.dataset.filter, chip.dataset.value);
+    renderFilters();
+    changed();
+  });
+  $('clear-filters').addEventListener('click', () => {
+    state.filters = {};
+    renderFilters();
+    changed();
+  });
+  $('latency-table').addEventListener('click', (e) => {
+    const row = e.target.closest('tr[data-model]');
+    if (row) pickModel(row.dataset.model);
+  });
+  $('export-csv').addEventListener('click', async () => {
+    if (!lastQuery) return;
+    $('export-status').textContent = 'Preparing…';
+    try {
+      const csv = await downloadCsv(lastQuery, lastBucket);
+      $('export-status').textContent = `${csv.split('\n').length - 2} rows`;
+    } catch (err) {
+      $('export-status').textContent = `Export failed: ${err.message}`;
+    }
+  });
   $('refresh').addEventListener('click', () => void refresh());
   $('auto-refresh').addEventListener('change', () => (($('auto-refresh').checked ? refresh() : clearTimeout(timer))));
   $('show-unpriced').addEventListener('click', () => toggleUnpriced($('show-unpriced').getAttribute('aria-expanded') !== 'true'));
@@ -456,8 +598,11 @@ function wire() {
     void refresh();
   });
   window.addEventListener('hashchange', () => {
+    const session = state.session;
     Object.assign(state, readHash());
     syncControls();
+    if (state.session !== session) showSession();
+    showView();
     void refresh();
   });
   document.addEventListener('visibilitychange', () => {
@@ -465,7 +610,25 @@ function wire() {
   });
 }
 
+/** The session view follows `session=` in the URL. */
+function showSession() {
+  if (state.session) void openSession(state.session, { tenant: state.tenant });
+  else closeSession();
+}
+
 applyTheme();
 syncControls();
+renderFilters();
+initRequests({
+  tz: TZ,
+  sessionChanged: (id) => {
+    if (state.session === id) return;
+    state.session = id;
+    writeHash();
+  },
+});
+initBudgets(() => ({ tenant: state.tenant, user: state.user }));
+showView();
+showSession();
 wire();
 void refresh();

@@ -12,8 +12,31 @@
  * entered in the page is kept in localStorage, and a tenant-bound key sees
  * its tenant only. Saves test-artifacts/dashboard.png (CI artifact; the
  * README's docs/images/dashboard.png is a reviewed copy of it).
+ *
+ * Issue 17: clicking a bar, a legend entry or a table row filters by it, the
+ * filters live in the URL (a reload shows the same view), and every figure
+ * equals the API's answer for the same filters; the add-filter form takes
+ * tags and refuses what the API would. Writes docs/images/dashboard-filters.png.
+ * The time chart plots spend, tokens by class, requests, errors or mean
+ * latency, each equal to its /v1/usage/timeseries answer, and every KPI shows
+ * its change against the previous period of the same length, equal to the
+ * summary of that period. Writes docs/images/dashboard-measures.png.
+ * The request log equals /v1/usage/records page by page (cursor) with the
+ * page's filters; the event view shows a record's every field as the API
+ * returned it; the session view equals /v1/usage/sessions/{id} and lists the
+ * session's records in order with an exact running cost. Writes
+ * docs/images/dashboard-requests.png, -event.png and -session.png.
+ * The budgets page lists every budget with its status; a budget created in
+ * the page appears in /v1/budgets as entered, an edit replaces it, and an
+ * invalid limit is refused with the API's reason. Writes
+ * docs/images/dashboard-budgets.png.
+ * Export: the CSV the page downloads for a view equals, byte for byte, what
+ * the `tally report` command the page shows prints, and its rows are the
+ * API's breakdown for the same filters. Writes docs/images/dashboard-export.png.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -24,6 +47,8 @@ import { freePort } from '../../support/ports.js';
 
 const TZ = 'Europe/Berlin';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts');
+/** Screenshots of each view for docs/dashboard.md, written by the tests that prove the view. */
+const DOC_IMAGES = join(process.cwd(), 'docs', 'images');
 const CHARTS = ['chart-spend', 'chart-users', 'chart-agents', 'chart-classes', 'chart-latency'] as const;
 /** expect.poll waits 1 s by default; the page may take longer on a busy machine. */
 const POLL = { timeout: 60_000, interval: 200 };
@@ -126,6 +151,31 @@ async function chart(page: Page, id: string): Promise<Drawn> {
   })()`)) as Drawn;
 }
 
+/** Clicks the bar `index` of dataset `dataset` of a chart, at the bar's centre (Chart.js element coordinates are CSS pixels). */
+async function clickBar(page: Page, id: string, dataset: number, index: number): Promise<void> {
+  const at = (await page.evaluate(`(() => {
+    const el = Chart.getChart(document.getElementById(${JSON.stringify(id)})).getDatasetMeta(${dataset}).data[${index}];
+    return el ? el.getCenterPoint() : null;
+  })()`)) as { x: number; y: number } | null;
+  expect(at, `${id} bar ${dataset}/${index}`).not.toBeNull();
+  await page.locator(`#${id}`).click({ position: { x: Math.round(at?.x ?? 0), y: Math.round(at?.y ?? 0) } });
+}
+
+/** Clicks legend entry `index` of a chart. */
+async function clickLegend(page: Page, id: string, index: number): Promise<void> {
+  const box = (await page.evaluate(`(() => {
+    const b = Chart.getChart(document.getElementById(${JSON.stringify(id)})).legend.legendHitBoxes[${index}];
+    return b ? { x: b.left + b.width / 2, y: b.top + b.height / 2 } : null;
+  })()`)) as { x: number; y: number } | null;
+  expect(box, `${id} legend ${index}`).not.toBeNull();
+  await page.locator(`#${id}`).click({ position: { x: Math.round(box?.x ?? 0), y: Math.round(box?.y ?? 0) } });
+}
+
+/** The canonical fragment form of filters, as <main data-filters> holds it. */
+function filtersKey(filters: [string, string][]): string {
+  return new URLSearchParams(filters).toString();
+}
+
 async function kpi(page: Page, id: string): Promise<{ value: string; text: string }> {
   const el = page.locator(`#${id}`);
   return { value: (await el.getAttribute('data-value')) ?? '', text: (await el.textContent()) ?? '' };
@@ -138,7 +188,7 @@ async function mainRange(page: Page): Promise<{ from: string; to: string; tz: st
 }
 
 /** KPIs and every chart against the API's answers for the page's range and filters. */
-async function expectPageMatchesApi(page: Page, base: string, filters: { tenant?: string; user_id?: string }, key?: string): Promise<Totals> {
+async function expectPageMatchesApi(page: Page, base: string, filters: Record<string, string>, key?: string): Promise<Totals> {
   const range = await mainRange(page);
   const q = { from: range.from, to: range.to, tz: range.tz, ...filters };
   const { totals } = await api<{ totals: Totals }>(base, '/v1/usage/summary', q, key);
@@ -181,6 +231,69 @@ async function expectPageMatchesApi(page: Page, base: string, filters: { tenant?
   return totals;
 }
 
+/** Token classes as the tokens view labels them, in its order. */
+const TOKEN_LABELS: [string, string][] = [
+  ['input', 'Input'], ['cached_input', 'Cached input'], ['cache_write_5m', 'Cache writes 5 min'], ['cache_write_1h', 'Cache writes 1 h'],
+  ['output', 'Output'], ['reasoning', 'Reasoning'], ['audio_input', 'Audio in'], ['audio_output', 'Audio out'],
+  ['image_input', 'Image in'], ['image_output', 'Image out'],
+];
+
+interface MeasureSeries { key: string | null; other: boolean; values: Record<string, number | string | null>[]; total: unknown }
+
+/** The time chart against /v1/usage/timeseries for one measure of the page. */
+async function expectTimeChartMatchesApi(page: Page, base: string, measure: string): Promise<Drawn> {
+  const range = await mainRange(page);
+  const q = { from: range.from, to: range.to, tz: range.tz, bucket: range.bucket };
+  const drawn = await chart(page, 'chart-spend');
+  const label = (s: { key: string | null; other: boolean }): string => (s.other ? 'other models' : s.key ?? '(no model)');
+  if (measure === 'tokens') {
+    const ts = await api<{ buckets: string[]; series: MeasureSeries[] }>(base, '/v1/usage/timeseries', { ...q, measure: 'all' });
+    const values = ts.series[0]?.values ?? [];
+    const expected = TOKEN_LABELS.map(([c, l]) => ({ label: l, exact: values.map((v) => String(v[`${c}_tokens`])) })).filter((d) => d.exact.some((v) => v !== '0'));
+    expect(drawn.type).toBe('bar');
+    expect(drawn.datasets.map((d) => ({ label: d.label, exact: d.exact }))).toEqual(expected);
+    expect(expected.length).toBeGreaterThan(2);
+  } else if (measure === 'latency') {
+    const ts = await api<{ buckets: string[]; series: MeasureSeries[] }>(base, '/v1/usage/timeseries', { ...q, measure: 'all', stack_by: 'model_key', limit: '8' });
+    const expected = ts.series.map((s) => ({ label: label(s), data: s.values.map((v) => v.avg_duration_ms as number | null) })).filter((d) => d.data.some((v) => v !== null));
+    expect(drawn.type).toBe('line');
+    expect(drawn.datasets.map((d) => ({ label: d.label, data: d.data }))).toEqual(expected);
+  } else {
+    const api_measure = { spend: 'cost_total', requests: 'requests', errors: 'error_events' }[measure] ?? measure;
+    const ts = await api<{ buckets: string[]; series: Series[] }>(base, '/v1/usage/timeseries', { ...q, measure: api_measure, stack_by: 'model_key', limit: '8' });
+    const nonZero = ts.series.filter((s) => Number(s.total) !== 0);
+    expect(drawn.type).toBe('bar');
+    expect(drawn.datasets.map((d) => ({ label: d.label, exact: d.exact }))).toEqual(nonZero.map((s) => ({ label: label(s), exact: s.values.map(String) })));
+    expect(nonZero.length).toBeGreaterThan(0);
+  }
+  expect(drawn.labels).toHaveLength((await api<{ buckets: string[] }>(base, '/v1/usage/timeseries', q)).buckets.length);
+  return drawn;
+}
+
+/** The change text the page shows under a KPI, computed here from the two API values. */
+function deltaText(current: number | string, previous: number | string, label: string): string {
+  const cur = Number(current);
+  const prev = Number(previous);
+  if (prev === 0) return cur === 0 ? `none in the ${label} either` : `none in the ${label}`;
+  const pct = ((cur - prev) / prev) * 100;
+  return `${pct > 0 ? '▲' : pct < 0 ? '▼' : '='} ${Math.abs(pct).toFixed(1)} % vs ${label}`;
+}
+
+type UsageRecordJson = Record<string, unknown> & { event_id: string; session_id: string | null; cost_total: string; status: string; metadata: Record<string, string> };
+
+/** A value as the page writes it into data-value: '' for null, JSON for arrays and objects. */
+function exactText(v: unknown): string {
+  return v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+async function dataValues(page: Page, selector: string, attr: string): Promise<string[]> {
+  return page.locator(selector).evaluateAll((els, a) => els.map((e) => (e as unknown as { getAttribute(n: string): string | null }).getAttribute(a) ?? ''), attr);
+}
+
+async function logIds(page: Page): Promise<string[]> {
+  return dataValues(page, '#log tbody tr', 'data-event');
+}
+
 // ---------------------------------------------------------------- processes and browser
 
 const dirs: string[] = [];
@@ -215,7 +328,7 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
     keyed = b.proc;
     openUrl = a.url;
     keyedUrl = b.url;
-    await Promise.all([open.waitForLog('tally is running (embedded)', 150_000), keyed.waitForLog('tally is running (embedded)', 150_000)]);
+    await Promise.all([open.waitForLog('tally is running (embedded)', 300_000), keyed.waitForLog('tally is running (embedded)', 300_000)]);
     const launched = await launchChromium({ timezoneId: TZ, width: 1440, height: 900 });
     browser = launched.context;
     dirs.push(launched.profile);
@@ -224,7 +337,7 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
       if (m.type() === 'error') consoleErrors.push(`${page.url()}: ${m.text()}`);
     });
     page.on('pageerror', (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
-  }, 300_000);
+  }, 420_000);
 
   it('loads and draws every chart: a Chart.js instance with data points on a painted canvas', { timeout: 180_000 }, async () => {
     await page.goto(`${openUrl}/`);
@@ -422,5 +535,331 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
     }
     expect(open.child.exitCode).toBeNull();
     expect(keyed.child.exitCode).toBeNull();
+  });
+
+  it('filters by a click on a bar, a legend entry or a row; the URL holds the filters and a reload shows the same view', { timeout: 300_000 }, async () => {
+    const p = await (browser as BrowserContext).newPage();
+    p.on('pageerror', (e) => consoleErrors.push(`${p.url()}: ${e.message}`));
+    try {
+      const to = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 2 * 60_000);
+      const from = new Date(to.getTime() - 3 * 86_400_000);
+      const fixed = { from: from.toISOString(), to: to.toISOString() };
+      await p.goto(`${openUrl}/#range=custom&from=${localInput(from, TZ)}&to=${localInput(to, TZ)}`);
+      await refreshedAfter(p, 0, { ...fixed, filters: '' });
+      const all = await expectPageMatchesApi(p, openUrl, {});
+
+      // A bar of the top agents: that agent only.
+      const agent = (await chart(p, 'chart-agents')).labels[0] ?? '';
+      expect(agent).not.toBe('');
+      let before = await refreshes(p);
+      await clickBar(p, 'chart-agents', 0, 0);
+      await refreshedAfter(p, before, { ...fixed, filters: filtersKey([['agent', agent]]) });
+      expect(new URLSearchParams(new URL(p.url()).hash.slice(1)).getAll('agent')).toEqual([agent]);
+      const byAgent = await expectPageMatchesApi(p, openUrl, { agent });
+      expect(byAgent.events).toBeGreaterThan(0);
+      expect(byAgent.events).toBeLessThan(all.events);
+      expect(await p.locator('#filters [data-filter=agent]').getAttribute('data-value')).toBe(agent);
+
+      // A legend entry of the spend chart: that model, AND-ed with the agent.
+      const model = (await chart(p, 'chart-spend')).datasets[0]?.label ?? '';
+      expect(model).toContain('/');
+      before = await refreshes(p);
+      await clickLegend(p, 'chart-spend', 0);
+      const both = filtersKey([['model', model], ['agent', agent]]);
+      await refreshedAfter(p, before, { ...fixed, filters: both });
+      expect(new URL(p.url()).hash).toContain(both);
+      const narrowed = await expectPageMatchesApi(p, openUrl, { model, agent });
+      expect(narrowed.events).toBeLessThan(byAgent.events);
+      expect((await chart(p, 'chart-spend')).datasets.map((d) => d.label)).toEqual([model]);
+
+      // The URL alone restores the view: reload, same filters, same figures.
+      await p.reload();
+      await refreshedAfter(p, 0, { ...fixed, filters: both });
+      expect(await p.locator('#filters [data-filter]').evaluateAll((els) => els.map((e) => (e as unknown as { dataset: Record<string, string> }).dataset.filter))).toEqual(['model', 'agent']);
+      expect(await expectPageMatchesApi(p, openUrl, { model, agent })).toEqual(narrowed);
+
+      // Removing a chip drops that filter; the form adds a tag, and refuses one that is not key=value.
+      before = await refreshes(p);
+      await p.click('#filters [data-filter=agent]');
+      await refreshedAfter(p, before, { ...fixed, filters: filtersKey([['model', model]]) });
+      await p.selectOption('#filter-dim', 'tag');
+      await p.fill('#filter-value', 'env');
+      await p.click('#add-filter');
+      await expect.poll(() => p.locator('#filter-error').textContent(), POLL).toContain('key=value');
+      expect(new URL(p.url()).hash).not.toContain('tag=');
+      await p.fill('#filter-value', 'env=prod');
+      before = await refreshes(p);
+      await p.click('#add-filter');
+      await refreshedAfter(p, before, { ...fixed, filters: filtersKey([['model', model], ['tag', 'env=prod']]) });
+      expect(await p.locator('#filter-error').textContent()).toBe('');
+      const tagged = await expectPageMatchesApi(p, openUrl, { model, tag: 'env=prod' });
+      expect(tagged.events).toBeGreaterThan(0);
+      await p.screenshot({ path: join(DOC_IMAGES, 'dashboard-filters.png'), fullPage: false });
+
+      // A row of the latency table: another model, replacing the first.
+      const rows = p.locator('#latency-table tbody tr[data-model]');
+      before = await refreshes(p);
+      await p.click('#clear-filters');
+      await refreshedAfter(p, before, { ...fixed, filters: '' });
+      const other = (await rows.evaluateAll((trs) => trs.map((tr) => (tr as unknown as { dataset: Record<string, string> }).dataset.model))).find((m) => m !== model) ?? '';
+      expect(other).not.toBe('');
+      before = await refreshes(p);
+      await p.locator(`#latency-table tbody tr[data-model="${other}"] button`).click();
+      await refreshedAfter(p, before, { ...fixed, filters: filtersKey([['model', other]]) });
+      await expectPageMatchesApi(p, openUrl, { model: other });
+
+      // A bar of the top users (across tenants): that user in its tenant, in the tenant and user pickers.
+      before = await refreshes(p);
+      await p.click('#clear-filters');
+      await refreshedAfter(p, before, { ...fixed, filters: '' });
+      const users = await api<{ rows: BreakdownRow[] }>(openUrl, '/v1/usage/breakdown', { ...fixed, tz: TZ, by: 'tenant,user_id', sort: 'cost_total', limit: '10' });
+      const top = users.rows[0];
+      before = await refreshes(p);
+      await clickBar(p, 'chart-users', 0, 0);
+      await refreshedAfter(p, before, { ...fixed, tenant: String(top?.tenant), user: String(top?.user_id) });
+      expect(await p.inputValue('#tenant')).toBe(String(top?.tenant));
+      expect(await p.inputValue('#user')).toBe(String(top?.user_id));
+      await expectPageMatchesApi(p, openUrl, { tenant: String(top?.tenant), user_id: String(top?.user_id) });
+    } finally {
+      await p.close();
+    }
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('plots spend, tokens by class, requests, errors or latency over time, and compares each KPI with the previous period', { timeout: 300_000 }, async () => {
+    const p = await (browser as BrowserContext).newPage();
+    p.on('pageerror', (e) => consoleErrors.push(`${p.url()}: ${e.message}`));
+    try {
+      const to = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 2 * 60_000);
+      const from = new Date(to.getTime() - 2 * 86_400_000);
+      const fixed = { from: from.toISOString(), to: to.toISOString() };
+      await p.goto(`${openUrl}/#range=custom&from=${localInput(from, TZ)}&to=${localInput(to, TZ)}`);
+      await refreshedAfter(p, 0, { ...fixed, measure: 'spend' });
+      await expectTimeChartMatchesApi(p, openUrl, 'spend');
+
+      for (const measure of ['tokens', 'requests', 'errors', 'latency', 'spend']) {
+        const before = await refreshes(p);
+        await p.locator(`label:has(input[name=measure][value=${measure}])`).click();
+        await refreshedAfter(p, before, { ...fixed, measure });
+        const hash = new URLSearchParams(new URL(p.url()).hash.slice(1));
+        expect(hash.get('measure')).toBe(measure === 'spend' ? null : measure);
+        await expectTimeChartMatchesApi(p, openUrl, measure);
+        if (measure === 'tokens') await p.screenshot({ path: join(DOC_IMAGES, 'dashboard-measures.png') });
+      }
+      expect(await p.locator('#h-spend').textContent()).toBe('Spend over time, by model');
+
+      // Each KPI against the summary of the 2 days before the range.
+      const previous = { from: new Date(from.getTime() - 2 * 86_400_000).toISOString(), to: fixed.from };
+      const now = (await api<{ totals: Totals & Record<string, number | string> }>(openUrl, '/v1/usage/summary', { ...fixed, tz: TZ })).totals;
+      const then = (await api<{ totals: Totals & Record<string, number | string> }>(openUrl, '/v1/usage/summary', { ...previous, tz: TZ })).totals;
+      expect(then.events).toBeGreaterThan(0);
+      const fields = { 'kpi-cost': 'cost_total', 'kpi-requests': 'requests', 'kpi-tokens': 'total_tokens', 'kpi-savings': 'cache_savings', 'kpi-errors': 'error_events', 'kpi-unpriced': 'unpriced_events' };
+      for (const [id, field] of Object.entries(fields)) {
+        const delta = p.locator(`#${id}-delta`);
+        expect(await delta.getAttribute('data-previous'), id).toBe(String(then[field]));
+        expect(await delta.textContent(), id).toBe(deltaText(now[field] ?? 0, then[field] ?? 0, 'previous period'));
+      }
+
+      // A preset names its length, and the URL restores the measure.
+      await p.goto(`${openUrl}/#range=24h&measure=errors`);
+      await p.reload();
+      await refreshedAfter(p, 0, { measure: 'errors' });
+      expect(await p.locator('#kpi-cost-delta').textContent()).toContain('previous 24 h');
+      expect(await p.locator('input[name=measure][value=errors]').isChecked()).toBe(true);
+    } finally {
+      await p.close();
+    }
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('lists every call in cursor pages with the filters; the event view equals the record; the session view equals the session and its calls', { timeout: 300_000 }, async () => {
+    const p = await (browser as BrowserContext).newPage();
+    p.on('pageerror', (e) => consoleErrors.push(`${p.url()}: ${e.message}`));
+    try {
+      const to = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 2 * 60_000);
+      const from = new Date(to.getTime() - 86_400_000);
+      const fixed = { from: from.toISOString(), to: to.toISOString() };
+      const q = { ...fixed, tz: TZ, tenant: 'acme' };
+      await p.goto(`${openUrl}/#range=custom&from=${localInput(from, TZ)}&to=${localInput(to, TZ)}&tenant=acme`);
+      await refreshedAfter(p, 0, { ...fixed, tenant: 'acme' });
+
+      // The log: newest first, 25 a page, the next page by cursor, back again.
+      type Page1 = { records: UsageRecordJson[]; next_cursor: string | null };
+      const first = await api<Page1>(openUrl, '/v1/usage/records', { ...q, limit: '25' });
+      expect(first.records).toHaveLength(25);
+      expect(await logIds(p)).toEqual(first.records.map((r) => r.event_id));
+      await p.locator('section:has(#log)').screenshot({ path: join(DOC_IMAGES, 'dashboard-requests.png') });
+      const second = await api<Page1>(openUrl, '/v1/usage/records', { ...q, limit: '25', cursor: first.next_cursor ?? '' });
+      await p.click('#log-older');
+      await p.waitForSelector('#log[data-page="2"][data-state="ready"]');
+      expect(await logIds(p)).toEqual(second.records.map((r) => r.event_id));
+      await p.click('#log-newer');
+      await p.waitForSelector('#log[data-page="1"][data-state="ready"]');
+      expect(await logIds(p)).toEqual(first.records.map((r) => r.event_id));
+
+      // The event view of a call with a session: every field as the API returned it.
+      const record = first.records.find((r) => r.session_id !== null && Object.keys(r.metadata).length > 0);
+      expect(record).toBeDefined();
+      const event = record as UsageRecordJson;
+      await p.click(`#log tbody tr[data-event="${event.event_id}"] td:first-child button`);
+      await expect.poll(() => p.locator('#event-view').isVisible(), POLL).toBe(true);
+      expect(await p.getAttribute('#event-body', 'data-event')).toBe(event.event_id);
+      const fields = await p.locator('#event-body [data-field]').evaluateAll((els) => els.map((e) => {
+        const el = e as unknown as { dataset: Record<string, string> };
+        return [el.dataset.field, el.dataset.value] as const;
+      }));
+      expect(fields.length).toBeGreaterThan(30);
+      for (const [name, value] of fields) expect(value, name).toBe(exactText(event[name ?? '']));
+      const shown = new Set(fields.map(([name]) => name));
+      for (const name of ['cost_total', 'cache_savings', 'price_version', 'status', 'duration_ms', 'ttft_ms', 'input_tokens', 'output_tokens', 'total_tokens']) {
+        if (name.endsWith('_tokens') && name !== 'total_tokens' && event[name] === 0) continue;
+        expect(shown.has(name), name).toBe(true);
+      }
+      for (const [k, v] of Object.entries(event.metadata)) expect(await p.locator(`#event-body [data-tag="${k}"]`).textContent()).toBe(v);
+      expect(JSON.parse((await p.locator('#event-body pre').textContent()) ?? '')).toEqual(event);
+      await p.locator('#event-view').screenshot({ path: join(DOC_IMAGES, 'dashboard-event.png') });
+
+      // Its session: the totals of /v1/usage/sessions/{id}, the calls oldest first, the running cost exact.
+      const id = String(event.session_id);
+      await p.click('#event-body [data-field=session_id] button');
+      await p.waitForSelector(`#session-body[data-session="${id}"][data-state="ready"]`, { timeout: 60_000 });
+      expect(new URLSearchParams(new URL(p.url()).hash.slice(1)).get('session')).toBe(id);
+      const session = await api<{ started_at: string; ended_at: string; duration_ms: number; totals: Totals; models: string[] }>(openUrl, `/v1/usage/sessions/${encodeURIComponent(id)}`, { tenant: 'acme' });
+      const sessionFields = Object.fromEntries(await p.locator('#session-body [data-field]').evaluateAll((els) => els.map((e) => {
+        const el = e as unknown as { dataset: Record<string, string> };
+        return [el.dataset.field, el.dataset.value] as const;
+      })));
+      expect(sessionFields).toMatchObject({
+        session_id: id, started_at: session.started_at, ended_at: session.ended_at, duration_ms: String(session.duration_ms),
+        events: String(session.totals.events), cost_total: session.totals.cost_total, total_tokens: String(session.totals.total_tokens), models: JSON.stringify(session.models),
+      });
+      const calls = await api<Page1>(openUrl, '/v1/usage/records', { tenant: 'acme', session_id: id, from: session.started_at, to: new Date(Date.parse(session.ended_at) + 1).toISOString(), limit: '1000' });
+      const inOrder = [...calls.records].reverse();
+      expect(inOrder.length).toBe(session.totals.events);
+      expect(inOrder.length).toBeGreaterThan(1);
+      expect(await dataValues(p, '#session-calls tbody tr', 'data-event')).toEqual(inOrder.map((r) => r.event_id));
+      let sum = 0n;
+      const running = inOrder.map((r) => (sum += femto(r.cost_total)));
+      expect((await dataValues(p, '#session-calls tbody td[data-running]', 'data-running')).map(femto)).toEqual(running);
+      expect(sum).toBe(femto(session.totals.cost_total));
+      await p.locator('#session-view').screenshot({ path: join(DOC_IMAGES, 'dashboard-session.png') });
+
+      // The session view is in the URL: a reload opens it again; closing it leaves the URL.
+      await p.reload();
+      await p.waitForSelector(`#session-body[data-session="${id}"][data-state="ready"]`, { timeout: 60_000 });
+      expect(await p.locator('#session-view').isVisible()).toBe(true);
+      await p.click('#session-view [data-close]');
+      await expect.poll(() => new URLSearchParams(new URL(p.url()).hash.slice(1)).get('session'), POLL).toBeNull();
+
+      // The log follows the filters: errors only.
+      await refreshedAfter(p, 0, { ...fixed, tenant: 'acme' });
+      const before = await refreshes(p);
+      await p.selectOption('#filter-dim', 'status');
+      await p.fill('#filter-value', 'error');
+      await p.click('#add-filter');
+      await refreshedAfter(p, before, { ...fixed, tenant: 'acme', filters: 'status=error' });
+      const errors = await api<Page1>(openUrl, '/v1/usage/records', { ...q, status: 'error', limit: '25' });
+      expect(errors.records.length).toBeGreaterThan(0);
+      expect(errors.records.every((r) => r.status === 'error')).toBe(true);
+      expect(await logIds(p)).toEqual(errors.records.map((r) => r.event_id));
+    } finally {
+      await p.close();
+    }
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('creates and edits a budget in the budgets page; /v1/budgets holds what was entered', { timeout: 300_000 }, async () => {
+    const p = await (browser as BrowserContext).newPage();
+    p.on('pageerror', (e) => consoleErrors.push(`${p.url()}: ${e.message}`));
+    const id = 'initech-monthly-17';
+    try {
+      await p.goto(`${openUrl}/#range=7d&tenant=initech&view=budgets`);
+      await p.waitForSelector('#budgets-page[data-state="ready"]', { timeout: 120_000 });
+      expect(await p.locator('#dashboard').isHidden()).toBe(true);
+
+      // A limit the API refuses: the page shows the API's reason and nothing is created.
+      await p.click('#new-budget');
+      expect(await p.inputValue('#budget-form [name=tenant]')).toBe('initech');
+      await p.fill('#budget-form [name=id]', id);
+      await p.fill('#budget-form [name=name]', 'Initech monthly');
+      await p.fill('#budget-form [name=limit]', 'lots');
+      await p.click('#budget-save');
+      await expect.poll(() => p.locator('#budget-error').textContent(), POLL).toContain('limit');
+      const missing = await fetch(`${openUrl}/v1/budgets/${id}`);
+      expect(missing.status).toBe(404);
+
+      // Created as entered.
+      await p.fill('#budget-form [name=limit]', '5000');
+      await p.selectOption('#budget-form [name=enforcement]', 'hard');
+      await p.fill('#budget-form [name=approaching]', '70');
+      await p.click('#budget-save');
+      // The API answers a PUT once the counters are backfilled; the form stays open until then.
+      await p.waitForSelector('#budget-dialog:not([open])', { state: 'attached', timeout: 120_000 });
+      await p.waitForSelector(`#budget-list [data-budget-id="${id}"]`, { timeout: 60_000 });
+      const created = await api<Json>(openUrl, `/v1/budgets/${id}`);
+      expect(created).toMatchObject({ id, name: 'Initech monthly', metric: 'cost', limit: '5000', period: 'monthly', scope: { tenant: 'initech' }, enforcement: 'hard', approaching: 70 });
+      expect((await api<{ budgets: Json[] }>(openUrl, '/v1/budgets', { tenant: 'initech' })).budgets.map((b) => b.id)).toContain(id);
+      const card = p.locator(`#budget-list [data-budget-id="${id}"]`);
+      const status = await api<Status>(openUrl, `/v1/budgets/${id}/status`, { tenant: 'initech' });
+      expect(Number(await card.locator('li[data-budget]').getAttribute('data-percentage'))).toBeCloseTo(status.percentage, 1);
+      expect(await card.textContent()).toContain('limit $5,000.00');
+
+      // Edited: the stored budget replaced, fields the form does not show kept.
+      await card.locator('[data-edit]').click();
+      expect(await p.inputValue('#budget-form [name=limit]')).toBe('5000');
+      await p.fill('#budget-form [name=limit]', '6000.50');
+      await p.selectOption('#budget-form [name=period]', 'rolling');
+      await p.fill('#budget-form [name=window]', '7d');
+      await p.click('#budget-save');
+      await p.waitForSelector('#budget-dialog:not([open])', { state: 'attached', timeout: 120_000 });
+      await expect.poll(async () => (await api<Json>(openUrl, `/v1/budgets/${id}`)).limit, POLL).toBe('6000.5');
+      const edited = await api<Json>(openUrl, `/v1/budgets/${id}`);
+      expect(edited).toMatchObject({ period: 'rolling', window: '7d', enforcement: 'hard', approaching: 70, thresholds: created.thresholds, timezone: created.timezone });
+      await expect.poll(() => card.textContent(), POLL).toContain('limit $6,000.50');
+      await p.screenshot({ path: join(DOC_IMAGES, 'dashboard-budgets.png') });
+
+      // Back to the usage page: the URL says which page is shown.
+      await p.click('#view-usage');
+      expect(new URL(p.url()).hash).not.toContain('view=');
+      expect(await p.locator('#dashboard').isVisible()).toBe(true);
+    } finally {
+      await p.close();
+    }
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('exports the view as CSV equal to the `tally report` command it shows and to the API breakdown', { timeout: 300_000 }, async () => {
+    const p = await (browser as BrowserContext).newPage();
+    p.on('pageerror', (e) => consoleErrors.push(`${p.url()}: ${e.message}`));
+    try {
+      const to = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 2 * 60_000);
+      const from = new Date(to.getTime() - 4 * 86_400_000);
+      const fixed = { from: from.toISOString(), to: to.toISOString() };
+      await p.goto(`${openUrl}/#range=custom&from=${localInput(from, TZ)}&to=${localInput(to, TZ)}&tenant=globex&status=ok&tag=env=prod`);
+      await refreshedAfter(p, 0, { ...fixed, tenant: 'globex', filters: 'status=ok&tag=env%3Dprod', bucket: 'day' });
+      const command = (await p.locator('#report-command').textContent()) ?? '';
+      expect(command).toBe(`tally report --url ${openUrl} --by model_key --bucket day --since ${fixed.from} --until ${fixed.to} --tz ${TZ} --tenant globex --status ok --tag env=prod --csv`);
+
+      const [download] = await Promise.all([p.waitForEvent('download', { timeout: 60_000 }), p.click('#export-csv')]);
+      const csv = readFileSync(await download.path(), 'utf8');
+      await p.screenshot({ path: join(DOC_IMAGES, 'dashboard-export.png'), clip: { x: 0, y: 0, width: 1440, height: 420 } });
+
+      // The command, run as printed (its words need no shell quoting here), prints the same bytes.
+      const args = command.split(' ').slice(1);
+      const { stdout } = await promisify(execFile)(process.execPath, [join(process.cwd(), 'bin', 'tally.js'), ...args], { env: { ...process.env, LOG_LEVEL: 'warn' }, maxBuffer: 16 << 20 });
+      expect(csv).toBe(stdout);
+
+      // And its rows are the API's breakdown for the same parameters.
+      const answer = await api<{ rows: BreakdownRow[]; other: { cost_total: string }[] }>(openUrl, '/v1/usage/breakdown', { ...fixed, tz: TZ, tenant: 'globex', status: 'ok', tag: 'env=prod', by: 'model_key', bucket: 'day', limit: '20' });
+      const lines = csv.trim().split('\n');
+      const header = lines[0]?.split(',') ?? [];
+      expect(header.slice(0, 3)).toEqual(['bucket', 'model_key', 'events']);
+      const costAt = header.indexOf('cost_total');
+      expect(lines.slice(1).map((l) => l.split(',')[costAt])).toEqual([...answer.rows, ...answer.other].map((r) => r.cost_total));
+      expect(answer.rows.length).toBeGreaterThan(3);
+    } finally {
+      await p.close();
+    }
+    expect(consoleErrors).toEqual([]);
   });
 });

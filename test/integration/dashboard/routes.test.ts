@@ -4,7 +4,7 @@
  * headers, nothing else on disk, and no dashboard in a process without
  * analytics (the health server `tally processor` runs).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../../src/api/app.js';
@@ -77,6 +77,14 @@ describe('dashboard routes', () => {
     expect(chart.body).toContain('Chart.js v4');
     expect(chart.body.length).toBeGreaterThan(100_000);
     expect((await app.inject({ method: 'HEAD', url: '/assets/dashboard.css' })).statusCode).toBe(200);
+  });
+
+  it('serves every module the page imports (a module missing from the allow-list would break the page)', () => {
+    const modules = readdirSync(DASHBOARD_DIR).filter((f) => f.endsWith('.js'));
+    const imported = new Set(modules.flatMap((f) => [...readFileSync(`${DASHBOARD_DIR}${f}`, 'utf8').matchAll(/from '\.\/([\w-]+\.js)'/g)].map((m) => m[1] ?? '')));
+    expect(imported.size).toBeGreaterThan(5);
+    for (const name of imported) expect(Object.keys(ASSETS), name).toContain(name);
+    for (const name of modules) expect(Object.keys(ASSETS), name).toContain(name);
   });
 
   it('serves nothing else: no traversal, no other file of the folder, no directory listing', async () => {

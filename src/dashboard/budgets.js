@@ -1,0 +1,184 @@
+/**
+ * The budgets page (`#view=budgets`): every budget the key may see
+ * (`GET /v1/budgets`) with its definition and the status bars of
+ * `GET /v1/budgets:status` for the page's tenant and user, and a form that
+ * creates or replaces a budget (`PUT /v1/budgets/{id}`, an admin key).
+ * Editing starts from the stored budget, so fields the form does not show
+ * (thresholds, metadata, time zone, other scope dimensions) are kept.
+ * Also the status bars of the usage page's budgets panel.
+ */
+import { ApiError, getJson, sendJson } from './api.js';
+import { $, h } from './dom.js';
+import { formatCount, formatUsd, formatUsedPercent, until } from './format.js';
+
+let context = () => ({ tenant: '', user: '' });
+let budgets = [];
+
+function budgetAmount(metric, value) {
+  return metric === 'cost' ? formatUsd(value) : formatCount(value);
+}
+
+export function rank(s) {
+  return s.exceeded ? 2 : s.approaching ? 1 : 0;
+}
+
+/** One status as a bar: used against limit, coloured and labelled by level. */
+export function budgetItem(s) {
+  const level = s.exceeded ? 'exceeded' : s.approaching ? 'approaching' : 'ok';
+  const what = [s.metric === 'tokens' && s.token_class ? `${s.token_class} tokens` : s.metric, s.period === 'rolling' ? `rolling ${s.window}` : s.period, s.enforcement];
+  const subject = Object.entries(s.subject ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');
+  const shared = s.used === null;
+  const pct = shared ? null : s.percentage;
+  const fill = h('span', { class: 'fill' });
+  fill.style.width = `${Math.min(100, pct ?? 0)}%`;
+  const bar = h('div', {
+    class: 'bar', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': pct === null ? undefined : Math.min(100, pct),
+    'aria-label': `${s.name}: ${shared ? 'shared budget' : `${pct} % used`}, ${level}`,
+  }, fill);
+  return h('li', { class: `budget ${level}`, 'data-budget': s.budget_id, 'data-level': level, 'data-percentage': pct ?? '' },
+    h('div', { class: 'budget-head' },
+      h('span', { class: 'name', text: s.name }),
+      h('span', { class: 'muted', text: `${what.join(' · ')}${subject ? ` · ${subject}` : ''}` }),
+      h('span', { class: `chip ${level}`, text: level === 'ok' ? formatUsedPercent(pct) : `${level} · ${formatUsedPercent(pct)}` })),
+    bar,
+    h('div', { class: 'muted small', text: shared
+      ? `Shared with other tenants: amounts hidden for this key · resets ${until(s.resets_at)}`
+      : `${budgetAmount(s.metric, s.used)} of ${budgetAmount(s.metric, s.limit)} used${s.reserved !== '0' ? ` (+${budgetAmount(s.metric, s.reserved)} reserved)` : ''} · ${budgetAmount(s.metric, s.remaining)} left · resets ${until(s.resets_at)}` }));
+}
+
+const describeScope = (scope) => Object.entries(scope ?? {}).map(([k, v]) => `${k} ${v === '*' ? '(each)' : v}`).join(', ') || 'everything';
+
+function definition(b) {
+  const period = b.period === 'rolling' ? `rolling ${b.window}` : `${b.period} (${b.timezone})`;
+  const metric = b.metric === 'tokens' && b.token_class ? `${b.token_class} tokens` : b.metric;
+  return `${metric} · limit ${budgetAmount(b.metric, b.limit)} · ${period} · ${b.enforcement} · approaching at ${b.approaching} % · alerts at ${b.thresholds.join(', ')} %`;
+}
+
+function budgetCard(b, statuses) {
+  return h('li', { class: 'budget-card', 'data-budget-id': b.id },
+    h('div', { class: 'budget-head' },
+      h('span', { class: 'name', text: b.name }),
+      h('code', { text: b.id }),
+      h('span', { class: 'muted', text: `subject: ${describeScope(b.scope)}` }),
+      h('button', { type: 'button', class: 'edit', 'data-edit': b.id, text: 'Edit' })),
+    h('p', { class: 'muted small definition', text: definition(b) }),
+    statuses.length > 0
+      ? h('ul', { class: 'budgets' }, statuses.map(budgetItem))
+      : h('p', { class: 'muted small', text: 'No status for the tenant and user picked: counted per value — pick a tenant or user on the usage page.' }));
+}
+
+/** Reads the budgets and their statuses for the page's tenant and user and draws them. */
+export async function loadBudgets() {
+  const page = $('budgets-page');
+  const { tenant, user } = context();
+  page.dataset.state = 'loading';
+  try {
+    const [list, statuses] = await Promise.all([
+      getJson('/v1/budgets', { tenant }),
+      getJson('/v1/budgets:status', { tenant, user_id: user }),
+    ]);
+    budgets = list.budgets;
+    const byId = new Map();
+    for (const s of statuses.statuses) byId.set(s.budget_id, [...(byId.get(s.budget_id) ?? []), s]);
+    $('budget-list').replaceChildren(...budgets.map((b) => budgetCard(b, byId.get(b.id) ?? [])));
+    $('budgets-page-sub').textContent = `${budgets.length} budget${budgets.length === 1 ? '' : 's'}${tenant ? ` of ${tenant}` : ''}; statuses for ${[tenant ? `tenant ${tenant}` : 'all tenants', user ? `user ${user}` : null].filter(Boolean).join(', ')} · tier budgets are under /v1/tiers`;
+    page.dataset.state = 'ready';
+  } catch (err) {
+    page.dataset.state = 'error';
+    $('budgets-page-sub').textContent = err instanceof ApiError && err.status === 404 ? 'Budgets are not enabled on this server.' : `Could not read the budgets: ${err.message}`;
+  }
+}
+
+// ---------------------------------------------------------------- create and edit
+
+function fillForm(b) {
+  const f = $('budget-form');
+  f.elements.id.value = b?.id ?? '';
+  f.elements.id.readOnly = Boolean(b);
+  f.elements.name.value = b?.name ?? '';
+  f.elements.metric.value = b?.metric ?? 'cost';
+  f.elements.limit.value = b?.limit ?? '';
+  f.elements.period.value = b?.period ?? 'monthly';
+  f.elements.window.value = b?.window ?? '';
+  f.elements.tenant.value = b?.scope?.tenant ?? context().tenant;
+  f.elements.user_id.value = b?.scope?.user_id ?? '';
+  f.elements.enforcement.value = b?.enforcement ?? 'soft';
+  f.elements.approaching.value = String(b?.approaching ?? 80);
+  f.dataset.editing = b?.id ?? '';
+  $('budget-form-title').textContent = b ? `Edit ${b.id}` : 'New budget';
+  $('budget-error').textContent = '';
+}
+
+/** The body to PUT: the stored budget (when editing) with the form's fields over it. */
+function formBody() {
+  const f = $('budget-form');
+  const stored = budgets.find((b) => b.id === f.dataset.editing);
+  const scope = { ...(stored?.scope ?? {}) };
+  for (const name of ['tenant', 'user_id']) {
+    const v = f.elements[name].value.trim();
+    if (v) scope[name] = v;
+    else delete scope[name];
+  }
+  const metric = f.elements.metric.value;
+  const period = f.elements.period.value;
+  const body = {
+    ...(stored ?? {}),
+    id: f.elements.id.value.trim(),
+    name: f.elements.name.value.trim(),
+    metric,
+    token_class: metric === 'tokens' ? stored?.token_class ?? null : null,
+    limit: f.elements.limit.value.trim(),
+    period,
+    window: period === 'rolling' ? f.elements.window.value.trim() : null,
+    scope,
+    enforcement: f.elements.enforcement.value,
+    approaching: Number(f.elements.approaching.value),
+  };
+  if (body.tier === null) delete body.tier;
+  return body;
+}
+
+async function save() {
+  const body = formBody();
+  const out = $('budget-error');
+  if (!body.id) {
+    out.textContent = 'id: enter an id (letters, digits, ".", "_", ":" or "-")';
+    return;
+  }
+  const button = $('budget-save');
+  button.disabled = true;
+  // The API answers once the budget's counters are backfilled from the stored usage (docs/budgets.md).
+  out.textContent = 'Saving… (counting the usage of the current period)';
+  try {
+    await sendJson('PUT', `/v1/budgets/${encodeURIComponent(body.id)}`, body);
+    out.textContent = '';
+    $('budget-dialog').close();
+    await loadBudgets();
+  } catch (err) {
+    out.textContent = err instanceof ApiError && (err.status === 401 || err.status === 403)
+      ? `Creating and editing budgets needs an admin key (enter it under “API key”): ${err.message}`
+      : err.message;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/** Wires the page; `pageContext()` gives the tenant and user picked on the usage page. */
+export function initBudgets(pageContext) {
+  context = pageContext;
+  $('new-budget').addEventListener('click', () => {
+    fillForm(null);
+    $('budget-dialog').showModal();
+  });
+  $('budget-list').addEventListener('click', (e) => {
+    const edit = e.target.closest('[data-edit]');
+    if (!edit) return;
+    fillForm(budgets.find((b) => b.id === edit.dataset.edit));
+    $('budget-dialog').showModal();
+  });
+  $('budget-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    void save();
+  });
+  $('budget-cancel').addEventListener('click', () => $('budget-dialog').close());
+}
