@@ -5,6 +5,7 @@
  * The event schema is embedded; CloudEvents bodies are typed as CloudEvents.
  */
 import { validate, compileErrors } from '@readme/openapi-parser';
+import openapiTS, { astToString } from 'openapi-typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/api/app.js';
 import { ApiKeyring } from '../../../src/api/auth.js';
@@ -78,5 +79,13 @@ describe('OpenAPI document for generators', () => {
   it('validates as OpenAPI 3.1 (@readme/openapi-parser)', async () => {
     const result = await validate(structuredClone(doc) as never);
     expect(result.valid, result.valid ? '' : compileErrors(result)).toBe(true);
+  });
+
+  it('generates a TypeScript client with an operation for every operationId (openapi-typescript; CI also type-checks it: scripts/check-openapi.ts)', async () => {
+    const types = astToString(await openapiTS(structuredClone(doc) as never, { defaultNonNullable: false }));
+    const operationsBlock = types.slice(types.indexOf('export interface operations'));
+    for (const [name, op] of operations()) expect(operationsBlock, name).toContain(`    ${String(op.operationId)}: {`);
+    expect(types).toContain('UsageEvent: {');
+    expect(types).toContain('CloudEvent: {');
   });
 });
