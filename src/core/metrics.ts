@@ -60,9 +60,20 @@ export interface Metrics {
   readonly httpSeconds: Histogram<'route'>;
 }
 
+/**
+ * prom-client's default metrics that are gauges named like counters (`_total`), which
+ * `promtool check metrics` refuses; the same numbers are served by type, without the
+ * suffix (`tally_nodejs_active_handles{type}` summed is the total).
+ */
+const TOTAL_NAMED_GAUGES = ['tally_nodejs_active_handles_total', 'tally_nodejs_active_requests_total', 'tally_nodejs_active_resources_total'];
+
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'tally_process_' });
+  if (options.defaultMetrics ?? true) {
+    // prom-client's names start with process_ or nodejs_ already: tally_process_cpu_seconds_total, tally_nodejs_heap_size_used_bytes.
+    collectDefaultMetrics({ register: registry, prefix: 'tally_' });
+    for (const name of TOTAL_NAMED_GAUGES) registry.removeSingleMetric(name);
+  }
   const registers = [registry];
   return {
     registry,
@@ -83,7 +94,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     webhookDeliveries: new Counter({ name: 'tally_webhook_deliveries_total', help: 'Alert webhook deliveries by result.', labelNames: ['result'], registers }),
     countersLost: new Counter({ name: 'tally_counters_lost_total', help: 'Counter-store regions found without their epoch marker and rebuilt by this process.', registers }),
     countersLostRegions: new Gauge({ name: 'tally_counters_lost_regions', help: 'Counter-store regions known lost and not yet rebuilt.', registers }),
-    counterRebuilds: new Counter({ name: 'tally_counter_rebuilds_total', help: 'Counter slots rebuilt from the analytics store after a loss, by result.', labelNames: ['result'], registers }),
+    counterRebuilds: new Counter({ name: 'tally_counters_rebuilt_total', help: 'Counter slots rebuilt from the analytics store after a loss, by result.', labelNames: ['result'], registers }),
     quotaOutageAnswers: new Counter({ name: 'tally_quota_outage_answers_total', help: 'Reads of lost counters answered under the outage policy, by policy and outcome.', labelNames: ['policy', 'outcome'], registers }),
     httpRequests: new Counter({ name: 'tally_http_requests_total', help: 'HTTP requests by route, method and status.', labelNames: ['route', 'method', 'status'], registers }),
     dedupeEvents: new Counter({ name: 'tally_dedupe_events_total', help: 'Events written without a store lookup (direct) or looked up (verified).', labelNames: ['path'], registers }),

@@ -21,7 +21,7 @@
  * automatically (budgets/recovery.ts), with the outage policy
  * `budgets.outagePolicy` meanwhile; the process reports it on /readyz (check
  * `counters-epoch`), in the log and in tally_counters_lost_total,
- * tally_counters_lost_regions, tally_counter_rebuilds_total and
+ * tally_counters_lost_regions, tally_counters_rebuilt_total and
  * tally_quota_outage_answers_total.
  */
 import { BudgetEngine, CounterRecovery, WatchedBudgetSource, WebhookNotifier, createAlertPublisher, createStoreBudgetRepository } from '../budgets/index.js';

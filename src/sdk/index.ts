@@ -1,7 +1,10 @@
 /**
- * tally's TypeScript SDK: `import { createUsageRecorder, createQuotaClient, httpTransport, wrapOpenAI } from 'tally/sdk'`.
+ * tally's TypeScript SDK: `import { createTallyClient, createUsageRecorder, createQuotaClient, httpTransport, wrapOpenAI } from 'tally/sdk'`.
  * See docs/producing.md.
  */
+export {
+  createTallyClient, errorFor, type TallyClient, type TallyClientOptions, type AnalyticsParams, type IngestAnswer, type StoredBudget,
+} from './client/index.js';
 export { createUsageRecorder, type UsageRecorder, type UsageRecorderOptions } from './recorder.js';
 export { httpTransport, type HttpTransportOptions } from './transports/http.js';
 export {

@@ -19,34 +19,12 @@ import type { LeaseOptions } from '../budgets/leases.js';
 import { parseBudget, type BudgetInput } from '../budgets/model.js';
 import { StaticBudgetSource, type BudgetSource } from '../budgets/source.js';
 import type { ActualUsage, CheckedStatus, Subject, UsageEstimate } from '../budgets/types.js';
-import { TallyError } from '../core/errors.js';
 import { createRedisCounterStore } from '../counters/redis/store.js';
 import type { CounterStore } from '../counters/types.js';
-import { errorFor } from './transports/http.js';
+import { createTallyClient } from './client/index.js';
+import type { QuotaReservation, QuotaSettlement, QuotaVerdict } from './client/types.js';
 
-/** One verdict: the answer of a check, and the verdict part of a reservation. */
-export interface QuotaVerdict {
-  readonly allowed: boolean;
-  /** Every budget that applies to the subject (used, limit, remaining, would_exceed, blocking, ...; `used_as_of` when a lease answered). */
-  readonly budgets: readonly CheckedStatus[];
-  /** Ids of the budgets (hard or soft) this request would exceed. */
-  readonly exceeded: readonly string[];
-  /** When refused: seconds until every blocking budget has room. */
-  readonly retry_after_seconds: number | null;
-}
-
-export interface QuotaReservation extends QuotaVerdict {
-  readonly granted: boolean;
-  /** Pass it to `settle`; null when refused. */
-  readonly reservation_id: string | null;
-  readonly expires_at: string | null;
-}
-
-export interface QuotaSettlement {
-  readonly reservation_id: string;
-  /** released: the hold is gone; awaiting: held until the processor counts `event_id`; already: settled before. */
-  readonly status: 'released' | 'awaiting' | 'already';
-}
+export type { QuotaReservation, QuotaSettlement, QuotaVerdict } from './client/types.js';
 
 export interface QuotaClient {
   check(subject: Subject, estimate?: UsageEstimate): Promise<QuotaVerdict>;
@@ -127,54 +105,10 @@ function inProcess(options: InProcessQuotaOptions): QuotaClient {
   };
 }
 
-/** The API answers budgets by shown id; refusals are 429 with the full verdict. */
+/** The API answers budgets by shown id; refusals are 429 with the full verdict (the typed client's quota group). */
 function overHttp(options: HttpQuotaOptions): QuotaClient {
-  const base = options.url.endsWith('/') ? options.url : `${options.url}/`;
-  const doFetch = options.fetch ?? fetch;
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) };
-  const post = async (path: string, body: unknown, refusal: boolean): Promise<Record<string, unknown>> => {
-    const url = new URL(path, base).toString();
-    let response: Response;
-    let text: string;
-    try {
-      response = await doFetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) });
-      text = await response.text();
-    } catch (err) {
-      throw new TallyError('COUNTERS_UNAVAILABLE', `POST ${url} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err, retriable: true });
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text) as unknown;
-    } catch {
-      json = undefined;
-    }
-    const quotaRefusal = refusal && response.status === 429 && (json as { error?: { code?: unknown } } | undefined)?.error?.code === 'QUOTA_EXCEEDED';
-    if (response.status !== 200 && !quotaRefusal) throw errorFor(response.status, json, url, 'POST');
-    return (json ?? {}) as Record<string, unknown>;
-  };
-  const verdict = (j: Record<string, unknown>, allowed: boolean): QuotaVerdict => ({
-    allowed,
-    budgets: (j.budgets ?? []) as CheckedStatus[],
-    exceeded: (j.exceeded ?? []) as string[],
-    retry_after_seconds: (j.retry_after_seconds ?? null) as number | null,
-  });
-  return {
-    async check(subject, estimate) {
-      const j = await post('v1/quota/check', { subject, ...(estimate === undefined ? {} : { estimate }) }, true);
-      return verdict(j, j.allowed === true);
-    },
-    async reserve(subject, estimate, o = {}) {
-      const j = await post('v1/quota/reserve', { subject, estimate, ...(o.ttlSeconds === undefined ? {} : { ttl_seconds: o.ttlSeconds }) }, true);
-      const granted = j.granted === true;
-      return { ...verdict(j, granted), granted, reservation_id: (j.reservation_id ?? null) as string | null, expires_at: (j.expires_at ?? null) as string | null };
-    },
-    async settle(reservationId, actual = {}) {
-      const { event_id: eventId, ...amounts } = actual;
-      const j = await post('v1/quota/settle', { reservation_id: reservationId, ...(eventId === undefined ? {} : { event_id: eventId }), ...(Object.keys(amounts).length > 0 ? { actual: amounts } : {}) }, false);
-      return { reservation_id: reservationId, status: j.status as QuotaSettlement['status'] };
-    },
-    close: async () => undefined,
-  };
+  const { quota } = createTallyClient(options);
+  return { check: quota.check, reserve: quota.reserve, settle: quota.settle, close: async () => undefined };
 }
 
 /** A quota client: in-process against Redis (with `redis` and `budgets`), or over HTTP (with `url`). */

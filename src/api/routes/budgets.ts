@@ -48,33 +48,33 @@ const forbiddenTier = { '403': { description: 'Tiers and assignments are changed
 
 export const BUDGET_OPERATIONS: readonly ApiOperation[] = [
   {
-    method: 'post', path: '/v1/budgets', tag: 'budgets', permission: 'admin', summary: 'Create a budget',
+    method: 'post', path: '/v1/budgets', operationId: 'createBudget', tag: 'budgets', permission: 'admin', summary: 'Create a budget',
     description: 'Validates the budget (every mistake listed as {path, reason}), stores it, loads it in every process within a second, then rebuilds its counters for the open period from the analytics store so a budget created mid-period sees the spend already made. A tenant-bound key creates budgets of its own tenant only (scope.tenant is filled in).',
     parameters: [BACKFILL], requestBody: { contentTypes: ['application/json'], schema: BUDGET_INPUT_SCHEMA },
     responses: { '201': { description: 'Created.', schema: BUDGET_SCHEMA, headers: BACKFILL_HEADER }, ...BAD_REQUEST, '409': { description: 'A budget with this id exists.', schema: ERROR_SCHEMA } },
   },
   {
-    method: 'get', path: '/v1/budgets', tag: 'budgets', permission: 'read', summary: 'List budgets',
+    method: 'get', path: '/v1/budgets', operationId: 'listBudgets', tag: 'budgets', permission: 'read', summary: 'List budgets',
     description: 'Budgets the key may see: all for an all-tenant key (optionally those of one `tenant`), else its tenant\'s and those counted per tenant. Tier budgets are listed under /v1/tiers.',
     parameters: [{ name: 'tenant', in: 'query', description: 'Only budgets scoped to this tenant or to each tenant.', schema: { type: 'string' } }],
     responses: { '200': { description: '`{budgets: [...]}`', schema: { type: 'object', properties: { budgets: { type: 'array', items: BUDGET_SCHEMA } } } } },
   },
-  { method: 'get', path: '/v1/budgets/{id}', tag: 'budgets', permission: 'read', summary: 'Get a budget', parameters: [ID], responses: { '200': { description: 'The budget.', schema: BUDGET_SCHEMA }, ...NOT_FOUND('No budget with this id that the key may see.') } },
+  { method: 'get', path: '/v1/budgets/{id}', operationId: 'getBudget', tag: 'budgets', permission: 'read', summary: 'Get a budget', parameters: [ID], responses: { '200': { description: 'The budget.', schema: BUDGET_SCHEMA }, ...NOT_FOUND('No budget with this id that the key may see.') } },
   {
-    method: 'put', path: '/v1/budgets/{id}', tag: 'budgets', permission: 'admin', summary: 'Create or replace a budget',
+    method: 'put', path: '/v1/budgets/{id}', operationId: 'putBudget', tag: 'budgets', permission: 'admin', summary: 'Create or replace a budget',
     description: 'The body is a whole budget (the path id wins). When the scope or period changed, its counters are rebuilt from the store as on creation.',
     parameters: [ID, BACKFILL], requestBody: { contentTypes: ['application/json'], schema: BUDGET_INPUT_SCHEMA },
     responses: { '200': { description: 'The stored budget.', schema: BUDGET_SCHEMA, headers: BACKFILL_HEADER }, ...BAD_REQUEST, ...NOT_FOUND('The budget belongs to another tenant.') },
   },
-  { method: 'delete', path: '/v1/budgets/{id}', tag: 'budgets', permission: 'admin', summary: 'Delete a budget', parameters: [ID], responses: { '204': { description: 'Deleted.' }, ...NOT_FOUND('No budget with this id that the key may see.') } },
+  { method: 'delete', path: '/v1/budgets/{id}', operationId: 'deleteBudget', tag: 'budgets', permission: 'admin', summary: 'Delete a budget', parameters: [ID], responses: { '204': { description: 'Deleted.' }, ...NOT_FOUND('No budget with this id that the key may see.') } },
   {
-    method: 'get', path: '/v1/budgets/{id}/status', tag: 'budgets', permission: 'read', summary: 'A budget\'s status',
+    method: 'get', path: '/v1/budgets/{id}/status', operationId: 'getBudgetStatus', tag: 'budgets', permission: 'read', summary: 'A budget\'s status',
     description: 'Used, reserved, limit, remaining, percentage, exceeded, approaching, period_start and resets_at. A budget counted per value (`"*"`, e.g. per user) needs that value in the query (`user_id=bob`). Tier budgets (`tier:<tier>:<key>`) have statuses too.',
     parameters: [ID, ...SUBJECT_QUERY],
     responses: { '200': { description: 'The status.', schema: STATUS_SCHEMA, headers: DEPRECATION_HEADER }, ...BAD_REQUEST, ...NOT_FOUND('No budget with this id that the key may see.') },
   },
   {
-    method: 'get', path: '/v1/budgets:status', tag: 'budgets', permission: 'read', summary: 'Statuses of many budgets',
+    method: 'get', path: '/v1/budgets:status', operationId: 'listBudgetStatuses', tag: 'budgets', permission: 'read', summary: 'Statuses of many budgets',
     description: 'With subject fields (`user_id=bob`, …; a tenant-bound key always has its tenant): every budget that applies to that subject, as a quota check sees them. Without any (all-tenant keys): every budget not counted per value. One counter read.',
     parameters: SUBJECT_QUERY,
     responses: {
@@ -82,28 +82,28 @@ export const BUDGET_OPERATIONS: readonly ApiOperation[] = [
       ...BAD_REQUEST,
     },
   },
-  { method: 'get', path: '/v1/tiers', tag: 'budgets', permission: 'read', summary: 'List tiers', responses: { '200': { description: '`{tiers: [...]}`', schema: { type: 'object', properties: { tiers: { type: 'array', items: TIER_SCHEMA } } } } } },
+  { method: 'get', path: '/v1/tiers', operationId: 'listTiers', tag: 'budgets', permission: 'read', summary: 'List tiers', responses: { '200': { description: '`{tiers: [...]}`', schema: { type: 'object', properties: { tiers: { type: 'array', items: TIER_SCHEMA } } } } } },
   {
-    method: 'put', path: '/v1/tiers/{name}', tag: 'budgets', permission: 'admin', summary: 'Create or replace a tier',
+    method: 'put', path: '/v1/tiers/{name}', operationId: 'putTier', tag: 'budgets', permission: 'admin', summary: 'Create or replace a tier',
     description: 'A tier is a set of per-user budget templates applied to users by their tier (assignment, else the default tier). New scope shapes are backfilled from the store.',
     parameters: [{ name: 'name', in: 'path', required: true, description: 'Tier name.', schema: { type: 'string' } }, BACKFILL],
     requestBody: { contentTypes: ['application/json'], schema: TIER_INPUT_SCHEMA },
     responses: { '200': { description: 'The stored tier.', schema: TIER_SCHEMA, headers: BACKFILL_HEADER }, ...BAD_REQUEST, ...forbiddenTier },
   },
   {
-    method: 'delete', path: '/v1/tiers/{name}', tag: 'budgets', permission: 'admin', summary: 'Delete a tier',
+    method: 'delete', path: '/v1/tiers/{name}', operationId: 'deleteTier', tag: 'budgets', permission: 'admin', summary: 'Delete a tier',
     parameters: [{ name: 'name', in: 'path', required: true, description: 'Tier name.', schema: { type: 'string' } }],
     responses: { '204': { description: 'Deleted.' }, ...forbiddenTier, ...NOT_FOUND('No such tier.') },
   },
-  { method: 'get', path: '/v1/users/{user_id}/tier', tag: 'budgets', permission: 'read', summary: 'A user\'s tier', parameters: [USER, TENANT_QUERY], responses: { '200': { description: 'The tier in force.', schema: ASSIGNMENT_SCHEMA }, ...BAD_REQUEST } },
+  { method: 'get', path: '/v1/users/{user_id}/tier', operationId: 'getUserTier', tag: 'budgets', permission: 'read', summary: 'A user\'s tier', parameters: [USER, TENANT_QUERY], responses: { '200': { description: 'The tier in force.', schema: ASSIGNMENT_SCHEMA }, ...BAD_REQUEST } },
   {
-    method: 'put', path: '/v1/users/{user_id}/tier', tag: 'budgets', permission: 'admin', summary: 'Put a user in a tier',
+    method: 'put', path: '/v1/users/{user_id}/tier', operationId: 'putUserTier', tag: 'budgets', permission: 'admin', summary: 'Put a user in a tier',
     description: 'Body `{tier, tenant}`. Takes effect at once with the spend already counted (tier budgets read the ordinary per-user counters).',
     parameters: [USER],
     requestBody: { contentTypes: ['application/json'], schema: { type: 'object', required: ['tier'], additionalProperties: false, properties: { tier: { type: 'string' }, tenant: { type: 'string' } } } },
     responses: { '200': { description: 'The assignment.', schema: ASSIGNMENT_SCHEMA }, ...BAD_REQUEST, ...forbiddenTier },
   },
-  { method: 'delete', path: '/v1/users/{user_id}/tier', tag: 'budgets', permission: 'admin', summary: 'Remove a user\'s tier assignment', parameters: [USER, TENANT_QUERY], responses: { '204': { description: 'Removed; the default tier applies again.' }, ...BAD_REQUEST, ...forbiddenTier } },
+  { method: 'delete', path: '/v1/users/{user_id}/tier', operationId: 'deleteUserTier', tag: 'budgets', permission: 'admin', summary: 'Remove a user\'s tier assignment', parameters: [USER, TENANT_QUERY], responses: { '204': { description: 'Removed; the default tier applies again.' }, ...BAD_REQUEST, ...forbiddenTier } },
 ];
 
 /** The counters depend on the scope and period only; a change of limit or thresholds needs no backfill. */

@@ -106,12 +106,12 @@ const NAME = { name: 'name', in: 'path' as const, required: true, description: '
 
 export const DASHBOARD_OPERATIONS: readonly ApiOperation[] = [
   {
-    method: 'get', path: '/', tag: 'dashboard', permission: null, summary: 'The usage dashboard (HTML)',
+    method: 'get', path: '/', operationId: 'getDashboard', tag: 'dashboard', permission: null, summary: 'The usage dashboard (HTML)',
     description: 'A page that charts spend, top users and agents, cost per token class, budgets and latency from the /v1 API. The page itself is public; its API calls carry the key entered in it (kept in the browser\'s localStorage), or none in open-access mode. See docs/dashboard.md.',
     responses: { '200': { description: 'text/html; `cache-control: no-cache` with an ETag, and a Content-Security-Policy that allows only this origin.' }, '304': { description: 'Not modified (If-None-Match matched the ETag).' } },
   },
   {
-    method: 'get', path: '/assets/{name}', tag: 'dashboard', permission: null, summary: 'A dashboard asset (script, style, icon, Chart.js)',
+    method: 'get', path: '/assets/{name}', operationId: 'getDashboardAsset', tag: 'dashboard', permission: null, summary: 'A dashboard asset (script, style, icon, Chart.js)',
     description: 'Only the listed files. With `?v=<hash>` of the current file (as the page links them) the answer may be cached for a year; otherwise it is revalidated by ETag.',
     parameters: [NAME, { name: 'v', in: 'query', description: 'Content hash the page links the asset with.', schema: { type: 'string' } }],
     responses: {

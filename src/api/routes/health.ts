@@ -5,15 +5,15 @@ import type { Metrics } from '../../core/metrics.js';
 import type { ApiOperation } from '../openapi.js';
 
 export const HEALTH_OPERATIONS: readonly ApiOperation[] = [
-  { method: 'get', path: '/healthz', summary: 'Liveness: the process is up', permission: null, tag: 'operations', responses: { '200': { description: '`{ok: true}`' } } },
+  { method: 'get', path: '/healthz', operationId: 'getHealth', summary: 'Liveness: the process is up', permission: null, tag: 'operations', responses: { '200': { description: '`{ok: true}`' } } },
   {
-    method: 'get', path: '/readyz', summary: 'Readiness: every dependency answers', permission: null, tag: 'operations',
+    method: 'get', path: '/readyz', operationId: 'getReadiness', summary: 'Readiness: every dependency answers', permission: null, tag: 'operations',
     responses: {
       '200': { description: 'Ready; `checks` per dependency: each one the process needs is asked (store ping, Redis ping, Kafka offsets of the raw topic; at most 2 s each, results reused for 1 s), plus what its components report (sink writes, the consumer).' },
       '503': { description: 'Not ready: a dependency (store, Redis, Kafka, a sink) is failing or the process is stopping; `checks` names it and says why.' },
     },
   },
-  { method: 'get', path: '/metrics', summary: 'Prometheus metrics', permission: null, tag: 'operations', responses: { '200': { description: 'Prometheus text format; see docs/metrics.md.' } } },
+  { method: 'get', path: '/metrics', operationId: 'getMetrics', summary: 'Prometheus metrics', permission: null, tag: 'operations', responses: { '200': { description: 'Prometheus text format; see docs/metrics.md.' } } },
 ];
 
 export function registerHealthRoutes(app: FastifyInstance, deps: { readonly health: HealthState; readonly metrics: Metrics }): void {

@@ -19,7 +19,7 @@ import { fromBinaryCloudEvent, isBinaryCloudEvent } from '../../events/envelopes
 import { formatPath } from '../../events/paths.js';
 import { JSON_MEDIA_TYPES, REPEATED_KEY, repeatedKeyError } from '../json-body.js';
 import { mediaType } from '../media-types.js';
-import { ERROR_SCHEMA, FIELD_ERRORS_SCHEMA, type ApiOperation } from '../openapi.js';
+import { ERROR_SCHEMA, FIELD_ERRORS_SCHEMA, schemaRef, type ApiOperation } from '../openapi.js';
 import type { ApiServices } from '../services.js';
 
 const JSON_TYPES = JSON_MEDIA_TYPES;
@@ -43,17 +43,23 @@ const RESULT_SCHEMA = {
   },
 } as const;
 
-const EVENT_REF = { $ref: 'https://tally.dev/schemas/usage-event.v1.json', description: 'A usage event (schemas/usage-event.v1.json), a CloudEvent whose data is one, or OTel GenAI attributes.' };
+const EVENT_REF = schemaRef('UsageEvent');
+const CLOUD_EVENT_REF = schemaRef('CloudEvent');
 
 export const INGEST_OPERATIONS: readonly ApiOperation[] = [
   {
-    method: 'post', path: '/v1/events', tag: 'ingest', permission: 'ingest',
+    method: 'post', path: '/v1/events', operationId: 'ingestEvents', tag: 'ingest', permission: 'ingest',
     summary: 'Ingest one event or a batch',
     description:
       'An object is one event; an array is a batch. Accepted once Kafka (or, embedded, the store) acknowledged. Send event_id to make retries safe. ' +
       'CloudEvents: structured (application/cloudevents+json), batch (application/cloudevents-batch+json), or binary mode — `ce-id`, `ce-source`, `ce-type` ' +
       '(and `ce-subject`, `ce-time`, extensions such as `ce-tenant`) as headers with the usage event as an application/json body; `ce-id` is the event id.',
-    requestBody: { contentTypes: JSON_TYPES, schema: { oneOf: [EVENT_REF, { type: 'array', items: EVENT_REF }] } },
+    requestBody: {
+      contentTypes: JSON_TYPES,
+      description: 'application/json: a usage event (schemas/usage-event.v1.json) or an array of them — or, with ce-* headers, the data of a binary-mode CloudEvent; a CloudEvent or OTel GenAI attributes are recognised in application/json too. application/cloudevents+json: one CloudEvent; application/cloudevents-batch+json: an array of them.',
+      schema: { oneOf: [EVENT_REF, { type: 'array', items: EVENT_REF }] },
+      schemas: { 'application/cloudevents+json': CLOUD_EVENT_REF, 'application/cloudevents-batch+json': { type: 'array', items: CLOUD_EVENT_REF } },
+    },
     responses: {
       '202': { description: 'Accepted (some batch items may be listed as rejected).', schema: RESULT_SCHEMA },
       '400': { description: 'Nothing accepted: the event (or every batch item) is invalid.', schema: ERROR_SCHEMA },
@@ -62,7 +68,7 @@ export const INGEST_OPERATIONS: readonly ApiOperation[] = [
     },
   },
   {
-    method: 'post', path: '/v1/events:ndjson', tag: 'ingest', permission: 'ingest',
+    method: 'post', path: '/v1/events:ndjson', operationId: 'ingestEventsNdjson', tag: 'ingest', permission: 'ingest',
     summary: 'Ingest events as NDJSON (one per line)',
     requestBody: { contentTypes: NDJSON_TYPES, schema: { type: 'string', description: 'One event per line.' } },
     responses: {

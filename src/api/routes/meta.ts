@@ -4,7 +4,7 @@ import { buildOpenApiDocument, type ApiOperation } from '../openapi.js';
 import { HEALTH_OPERATIONS } from './health.js';
 
 export const META_OPERATIONS: readonly ApiOperation[] = [
-  { method: 'get', path: '/openapi.json', summary: 'This OpenAPI document', permission: null, tag: 'meta', responses: { '200': { description: 'OpenAPI 3.1 document.' } } },
+  { method: 'get', path: '/openapi.json', operationId: 'getOpenApi', summary: 'This OpenAPI document', permission: null, tag: 'meta', responses: { '200': { description: 'OpenAPI 3.1 document.' } } },
 ];
 
 /** Serves the document of `operations` (every group's, listed by the caller) next to the health routes'. */

@@ -44,7 +44,7 @@ const RESPONSE_SCHEMA = {
 } as const;
 
 /** The operation, with the `operationId` generators name it by. */
-const TRACES_OPERATION: ApiOperation & { readonly operationId: string } = {
+const TRACES_OPERATION: ApiOperation = {
   method: 'post', path: '/v1/traces', tag: 'ingest', permission: 'ingest', operationId: 'ingestTraces',
   summary: 'Receive OpenTelemetry traces (OTLP/HTTP)',
   description:

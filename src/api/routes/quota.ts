@@ -32,7 +32,7 @@ const RETRY_AFTER = { 'retry-after': 'Seconds until every blocking budget has ro
 
 export const QUOTA_OPERATIONS: readonly ApiOperation[] = [
   {
-    method: 'post', path: '/v1/quota/check', tag: 'quota', permission: 'read', summary: 'Check a request against every applicable budget',
+    method: 'post', path: '/v1/quota/check', operationId: 'checkQuota', tag: 'quota', permission: 'read', summary: 'Check a request against every applicable budget',
     description: 'Returns every budget that applies to the subject with used, limit, remaining, percentage, exceeded, approaching and resets_at, whether this request would exceed it, and one `allowed` verdict — read in one counter-store round trip. Refused (a hard budget would be exceeded) is 429 with Retry-After: the LATEST reset among the blocking budgets, because retrying at an earlier one is still refused while another budget blocks; `blocking` gives each budget\'s own resets_at and retry_after_seconds. Soft budgets never refuse; they appear in `exceeded`.',
     requestBody: { contentTypes: ['application/json'], schema: { type: 'object', additionalProperties: false, properties: { subject: SUBJECT_SCHEMA, estimate: ESTIMATE_SCHEMA } } },
     responses: {
@@ -43,7 +43,7 @@ export const QUOTA_OPERATIONS: readonly ApiOperation[] = [
     },
   },
   {
-    method: 'post', path: '/v1/quota/reserve', tag: 'quota', permission: 'read', summary: 'Reserve an estimate before a request',
+    method: 'post', path: '/v1/quota/reserve', operationId: 'reserveQuota', tag: 'quota', permission: 'read', summary: 'Reserve an estimate before a request',
     description: 'Atomically checks every applicable hard budget against used + reserved + estimate and, only if all have room, holds the estimate until settled or `ttl_seconds` pass (default budgets.reservationTtlSeconds). Concurrent reservations never overshoot; a refusal holds nothing.',
     requestBody: { contentTypes: ['application/json'], schema: { type: 'object', additionalProperties: false, properties: { subject: SUBJECT_SCHEMA, estimate: ESTIMATE_SCHEMA, ttl_seconds: { type: 'number', minimum: 0.001, maximum: 86400 } } } },
     responses: {
@@ -57,7 +57,7 @@ export const QUOTA_OPERATIONS: readonly ApiOperation[] = [
     },
   },
   {
-    method: 'post', path: '/v1/quota/settle', tag: 'quota', permission: 'read', summary: 'Settle a reservation',
+    method: 'post', path: '/v1/quota/settle', operationId: 'settleQuota', tag: 'quota', permission: 'read', summary: 'Settle a reservation',
     description: 'With `event_id` (the usage event of the request): the hold stays — resized to `actual` when given — until the processor counts that event, and is released in the same atomic step (never counted twice, never missing). Without it: released now. Settling again answers `already`.',
     requestBody: {
       contentTypes: ['application/json'],

@@ -37,17 +37,17 @@ import { tenantScope } from '../../core/principal.js';
 
 const badRequest = { '400': { description: 'Invalid parameters; `details.errors` lists each as {path, reason}.', schema: ERROR_SCHEMA } };
 
-function op(path: string, summary: string, description: string, parameters: ApiOperation['parameters'], schema: Record<string, unknown>, extra: ApiOperation['responses'] = {}): ApiOperation {
-  return { method: 'get', path, tag: 'analytics', permission: 'read', summary, description, parameters, responses: { '200': { description: summary, schema }, ...badRequest, ...extra } };
+function op(operationId: string, path: string, summary: string, description: string, parameters: ApiOperation['parameters'], schema: Record<string, unknown>, extra: ApiOperation['responses'] = {}): ApiOperation {
+  return { method: 'get', path, operationId, tag: 'analytics', permission: 'read', summary, description, parameters, responses: { '200': { description: summary, schema }, ...badRequest, ...extra } };
 }
 
 export const USAGE_OPERATIONS: readonly ApiOperation[] = [
-  op('/v1/usage/summary', 'Usage totals', 'Every measure for the range and filters — events, requests, tokens per class, cost per class (exact USD strings), cache savings, averages, unpriced and error events — plus tokens_by_model and cost_by_model. Reads rollups (raw events for session/tag filters or uneven range edges).', SUMMARY_PARAMETERS, SUMMARY_SCHEMA),
-  op('/v1/usage/breakdown', 'Usage by dimensions and/or time bucket', 'Measures grouped by one or two dimensions and/or a time bucket in tz, ranked by `sort`; the top `limit` groups are rows, the rest one `other` row (per bucket). rows + other = totals = the summary.', BREAKDOWN_PARAMETERS, BREAKDOWN_SCHEMA),
-  op('/v1/usage/timeseries', 'Usage over time', 'One measure (or all) per bucket, every bucket present (zeros in gaps), optionally one series per value of `stack_by` (top N + other).', TIMESERIES_PARAMETERS, TIMESERIES_SCHEMA),
-  op('/v1/usage/records', 'Usage events', 'Individual events (current versions), newest first; follow `next_cursor` for older pages.', RECORDS_PARAMETERS, RECORDS_SCHEMA),
-  op('/v1/usage/sessions/{id}', 'One session', 'First and last event, duration, every measure, and the models, users and agents seen in a session.', SESSION_PARAMETERS, SESSION_SCHEMA, { '404': { description: 'No event of this session in the caller’s tenant (and range).', schema: ERROR_SCHEMA } }),
-  op('/v1/usage/latency', 'Latency and error rates', 'Exact p50/p95/p99 and mean of duration_ms and ttft_ms, events per status and error rate, by model_key, model or provider, and overall. Reads raw events.', LATENCY_PARAMETERS, LATENCY_SCHEMA),
+  op('getUsageSummary', '/v1/usage/summary', 'Usage totals', 'Every measure for the range and filters — events, requests, tokens per class, cost per class (exact USD strings), cache savings, averages, unpriced and error events — plus tokens_by_model and cost_by_model. Reads rollups (raw events for session/tag filters or uneven range edges).', SUMMARY_PARAMETERS, SUMMARY_SCHEMA),
+  op('getUsageBreakdown', '/v1/usage/breakdown', 'Usage by dimensions and/or time bucket', 'Measures grouped by one or two dimensions and/or a time bucket in tz, ranked by `sort`; the top `limit` groups are rows, the rest one `other` row (per bucket). rows + other = totals = the summary.', BREAKDOWN_PARAMETERS, BREAKDOWN_SCHEMA),
+  op('getUsageTimeseries', '/v1/usage/timeseries', 'Usage over time', 'One measure (or all) per bucket, every bucket present (zeros in gaps), optionally one series per value of `stack_by` (top N + other).', TIMESERIES_PARAMETERS, TIMESERIES_SCHEMA),
+  op('listUsageRecords', '/v1/usage/records', 'Usage events', 'Individual events (current versions), newest first; follow `next_cursor` for older pages.', RECORDS_PARAMETERS, RECORDS_SCHEMA),
+  op('getUsageSession', '/v1/usage/sessions/{id}', 'One session', 'First and last event, duration, every measure, and the models, users and agents seen in a session.', SESSION_PARAMETERS, SESSION_SCHEMA, { '404': { description: 'No event of this session in the caller’s tenant (and range).', schema: ERROR_SCHEMA } }),
+  op('getUsageLatency', '/v1/usage/latency', 'Latency and error rates', 'Exact p50/p95/p99 and mean of duration_ms and ttft_ms, events per status and error rate, by model_key, model or provider, and overall. Reads raw events.', LATENCY_PARAMETERS, LATENCY_SCHEMA),
 ];
 
 /** The caller's tenant scope (403 for another tenant) and the other parameters. */

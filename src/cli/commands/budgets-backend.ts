@@ -10,7 +10,8 @@
  *   only way to reach `tally start`'s embedded store, which one process owns.
  */
 import type { Budget, BudgetStatus, CheckResult, ReconcileResult, ReservationResult, SettleResult, Subject, UsageEstimate } from '../../budgets/index.js';
-import { ERROR_CATALOG, TallyError, type ErrorCode } from '../../core/errors.js';
+import { TallyError } from '../../core/errors.js';
+import { createTallyClient, warningTexts } from '../../sdk/client/index.js';
 import { statusOnly } from '../../api/routes/budgets-access.js';
 import { buildBudgets, type Budgets } from '../../runtime/budgets.js';
 import { buildPricer, describeStore, openStore } from '../../runtime/adapters.js';
@@ -51,66 +52,32 @@ export interface BudgetsBackend {
   close(): Promise<void>;
 }
 
-function isErrorCode(code: unknown): code is ErrorCode {
-  return typeof code === 'string' && code in ERROR_CATALOG;
-}
-
-/** One request to a tally API; API errors come back as the same TallyError. 429 bodies are returned, not thrown. */
-export async function apiRequest<T>(base: string, apiKey: string | undefined, method: string, path: string, body?: unknown): Promise<{ status: number; body: T; headers: Headers }> {
-  let res: Response;
-  try {
-    res = await fetch(`${base.replace(/\/+$/, '')}${path}`, {
-      method,
-      headers: { ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-  } catch (err) {
-    throw new TallyError('COUNTERS_UNAVAILABLE', `cannot reach ${base}: ${(err as Error).message}`, { cause: err });
-  }
-  const text = await res.text();
-  const parsed = (text === '' ? {} : JSON.parse(text)) as T & { error?: { code?: unknown; message?: string; details?: Record<string, unknown> } };
-  if (!res.ok && res.status !== 429) {
-    const e = parsed.error ?? {};
-    throw new TallyError(isErrorCode(e.code) ? e.code : 'INTERNAL', `${e.message ?? res.statusText} (${base} answered ${res.status})`, { details: e.details ?? {} });
-  }
-  return { status: res.status, body: parsed, headers: res.headers };
-}
-
-function query(subject: Subject | null): string {
-  const qs = new URLSearchParams();
-  for (const [k, v] of Object.entries(subject ?? {})) if (typeof v === 'string') qs.set(k, v);
-  const s = qs.toString();
-  return s ? `?${s}` : '';
-}
-
 /** The texts of `Warning: 299 - "…"` headers (legacy names the API read). */
-export function warningTexts(header: string | null): string[] {
-  return [...(header ?? '').matchAll(/299 - "((?:[^"\\]|\\.)*)"/g)].map((m) => (m[1] ?? '').replace(/\\(.)/g, '$1'));
-}
+export { warningTexts };
 
 /** Where the CLI tells of legacy names (`user`, `api_key`) it read: stderr. */
 export type WarnSink = (text: string) => void;
 
 const stderrWarn: WarnSink = (text) => void process.stderr.write(`warning: ${text}\n`);
 
+/** A running tally API through the SDK's typed client (one error mapping for every `--url` command). */
 function httpBackend(base: string, apiKey: string | undefined, warn: WarnSink): BudgetsBackend {
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => (await apiRequest<T>(base, apiKey, method, path, body)).body;
-  const subjectBody = (s: Subject): Record<string, string> => JSON.parse(JSON.stringify(s)) as Record<string, string>;
+  const { budgets, quota } = createTallyClient({ url: base, ...(apiKey ? { apiKey } : {}), timeoutMs: 120_000 });
   return {
     describe: base,
-    list: async () => (await call<{ budgets: Budget[] }>('GET', '/v1/budgets')).budgets,
-    get: (id) => call<Budget>('GET', `/v1/budgets/${encodeURIComponent(id)}`),
+    list: () => budgets.list(),
+    get: (id) => budgets.get(id),
     async create(input, backfill) {
-      const r = await apiRequest<Budget>(base, apiKey, 'POST', `/v1/budgets${backfill ? '' : '?backfill=async'}`, input);
-      for (const text of warningTexts(r.headers.get('warning'))) warn(text);
-      return { budget: r.body, backfill: r.headers.get('tally-backfill') ?? 'none' };
+      const r = await budgets.save(input, { backfill });
+      for (const text of r.warnings) warn(text);
+      return { budget: r.budget, backfill: r.backfill };
     },
-    remove: async (id) => void (await call('DELETE', `/v1/budgets/${encodeURIComponent(id)}`)),
-    status: (id, subject) => call<BudgetStatus>('GET', `/v1/budgets/${encodeURIComponent(id)}/status${query(subject)}`),
-    statuses: async (subject) => (await call<{ statuses: BudgetStatus[] }>('GET', `/v1/budgets:status${query(subject)}`)).statuses,
-    check: (subject, estimate) => call<Verdict>('POST', '/v1/quota/check', { subject: subjectBody(subject), ...(estimate ? { estimate } : {}) }),
-    reserve: (subject, estimate, ttl) => call<Reservation>('POST', '/v1/quota/reserve', { subject: subjectBody(subject), estimate, ...(ttl === undefined ? {} : { ttl_seconds: ttl }) }),
-    settle: (id, body) => call<SettleResult>('POST', '/v1/quota/settle', { reservation_id: id, ...body }),
+    remove: (id) => budgets.remove(id),
+    status: (id, subject) => budgets.status(id, subject),
+    statuses: (subject) => budgets.statuses(subject ?? undefined),
+    check: (subject, estimate) => quota.check(subject, estimate),
+    reserve: (subject, estimate, ttl) => quota.reserve(subject, estimate, ttl === undefined ? {} : { ttlSeconds: ttl }),
+    settle: async (id, body) => ({ status: (await quota.settle(id, { ...body.actual, ...(body.event_id ? { event_id: body.event_id } : {}) })).status }),
     close: async () => undefined,
   };
 }

@@ -12,7 +12,8 @@ import { resolveRange } from '../../analytics/range.js';
 import { resolveTimeZone } from '../../analytics/time.js';
 import { breakdownCsv, breakdownTable, summaryCsv, summaryTable } from '../report-render.js';
 import type { BreakdownResult, SummaryResult } from '../../analytics/types.js';
-import { ERROR_CATALOG, TallyError, validationError, type ErrorCode } from '../../core/errors.js';
+import { TallyError, validationError } from '../../core/errors.js';
+import { createTallyClient } from '../../sdk/client/index.js';
 import { describeStore, openStore } from '../../runtime/adapters.js';
 import type { AnalyticsStore } from '../../store/types.js';
 import { cliContext } from '../context.js';
@@ -80,29 +81,11 @@ interface Reader {
   close(): Promise<void>;
 }
 
-function isErrorCode(code: unknown): code is ErrorCode {
-  return typeof code === 'string' && code in ERROR_CATALOG;
-}
-
-/** A running tally API over HTTP. */
+/** A running tally API over HTTP (the SDK's typed client). */
 function httpReader(base: string, apiKey: string | undefined, tenant: string | undefined): Reader {
-  const call = async <T>(kind: string, p: Params): Promise<T> => {
-    const qs = new URLSearchParams();
-    for (const [k, v] of Object.entries({ ...p, ...(tenant ? { tenant } : {}) })) for (const x of [v].flat()) qs.append(k, x);
-    let res: Response;
-    try {
-      res = await fetch(`${base.replace(/\/+$/, '')}/v1/usage/${kind}?${qs.toString()}`, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} });
-    } catch (err) {
-      throw new TallyError('STORE_UNAVAILABLE', `cannot reach ${base}: ${(err as Error).message}`, { cause: err });
-    }
-    const body = (await res.json().catch(() => ({}))) as { error?: { code?: unknown; message?: string; details?: Record<string, unknown> } };
-    if (!res.ok) {
-      const e = body.error ?? {};
-      throw new TallyError(isErrorCode(e.code) ? e.code : 'INTERNAL', `${base} answered ${res.status}: ${e.message ?? res.statusText}`, { details: e.details ?? {} });
-    }
-    return body as T;
-  };
-  return { summary: (p) => call('summary', p), breakdown: (p) => call('breakdown', p), describe: base, close: async () => {} };
+  const { analytics } = createTallyClient({ url: base, ...(apiKey ? { apiKey } : {}), timeoutMs: 120_000 });
+  const withTenant = (p: Params): Params => ({ ...p, ...(tenant ? { tenant } : {}) });
+  return { summary: (p) => analytics.summary(withTenant(p)), breakdown: (p) => analytics.breakdown(withTenant(p)), describe: base, close: async () => {} };
 }
 
 /** A store-not-migrated error, said plainly. */

@@ -15,6 +15,7 @@ import { cliContext } from '../context.js';
 import type { ConfigFlags } from '../flags.js';
 import { printJson, progress, thousands } from '../output.js';
 import { OPEN_ACCESS } from '../../core/principal.js';
+import { createTallyClient } from '../../sdk/client/index.js';
 
 export interface SendFlags extends ConfigFlags {
   readonly url?: string;
@@ -44,19 +45,11 @@ async function countLines(file: string): Promise<number | undefined> {
 }
 
 function httpSender(url: string, apiKey: string | undefined): BatchSender {
-  const endpoint = new URL('/v1/events:ndjson', url).toString();
+  const client = createTallyClient({ url, ...(apiKey ? { apiKey } : {}), timeoutMs: 60_000 });
   return async (lines) => {
-    const res = await fetch(endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-ndjson', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
-      body: lines.map((l) => l.raw).join('\n'),
-    });
-    const body = (await res.json().catch(() => ({}))) as { accepted?: number; rejected?: IngestRejection[]; error?: { code: string; message: string } };
-    if (res.status >= 500 || res.status === 401 || res.status === 403 || res.status === 413) {
-      throw new TallyError(res.status >= 500 ? 'LOG_UNAVAILABLE' : res.status === 413 ? 'BATCH_TOO_LARGE' : res.status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', `${endpoint} answered ${res.status}: ${body.error?.message ?? res.statusText}`);
-    }
-    const rejected = (body.rejected ?? []).map((r) => ({ ...r, line: lines[r.index]?.line ?? r.line }));
-    return { accepted: body.accepted ?? 0, rejected };
+    const answer = await client.ingest.ndjson(lines.map((l) => l.raw).join('\n'));
+    const rejected = answer.rejected.map((r) => ({ ...r, line: lines[r.index]?.line ?? r.line }));
+    return { accepted: answer.accepted, rejected };
   };
 }
 

@@ -3,7 +3,7 @@
  * registry (src/metrics/registry.ts): every registered tally_* metric has a
  * row with its type and labels; every tally_* name the doc or a dashboard
  * query mentions is registered (histogram series _bucket/_sum/_count count as
- * their histogram; tally_process_* are prom-client's default metrics).
+ * their histogram; tally_process_* and tally_nodejs_* are prom-client's default metrics).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
