@@ -153,6 +153,9 @@ type ReadStats = (q: SqlQuery) => Promise<{ rows: number; bytes: number }>;
 
 const NARROW = /\busage_rollup_(?:model|agent|user)_(15m|hourly|daily)\b/g;
 
+/** Every table a statement reads: the rollups, the latency rollups and raw events. */
+const TABLES = [...ROLLUPS.map((t) => t.name), 'usage_latency_15m', 'usage_latency_hourly', 'usage_latency_daily'];
+
 /** An executor that records every query and, for `before`, reads the full rollup of each segment's grain instead of a narrow one. */
 function capturing(sql: SqlExecutor, capture: Capture, before: boolean): SqlExecutor {
   const rewrite = (q: SqlQuery): SqlQuery => (before ? { ...q, sql: q.sql.replace(NARROW, 'usage_rollup_$1') } : q);
@@ -179,6 +182,7 @@ function beforeUsage(sql: SqlExecutor): UsageQueries {
 }
 
 interface Variant {
+  readonly before: boolean;
   readonly svc: AnalyticsService;
   readonly capture: Capture;
   /** The range "30 days up to now" as the dashboard asked for it. */
@@ -192,7 +196,7 @@ function variant(store: AnalyticsStore, before: boolean, now: number): Variant {
   const svc = createAnalyticsService({ ...store, usage }, { now: () => now });
   // Before: ending at now (ms), as the dashboard asked; after: at the end of the quarter hour holding now.
   const to = before ? now : Math.ceil(now / QUARTER_HOUR) * QUARTER_HOUR;
-  return { svc, capture, last30: { from: new Date(to - 30 * DAY).toISOString(), to: new Date(to).toISOString() } };
+  return { before, svc, capture, last30: { from: new Date(to - 30 * DAY).toISOString(), to: new Date(to).toISOString() } };
 }
 
 interface Side {
@@ -265,7 +269,8 @@ function pageCalls(scope: TenantScope, tz: string): Record<string, Call> {
     spend_by_model_per_day: (v) => v.svc.timeseries({ ...q(v), bucket: 'day', measure: 'cost_total', stack_by: 'model_key', limit: '8' }, scope),
     top_users: (v) => v.svc.breakdown({ ...q(v), by: 'user_id', sort: 'cost_total', limit: '10' }, scope),
     top_agents: (v) => v.svc.breakdown({ ...q(v), by: 'agent', sort: 'cost_total', limit: '10' }, scope),
-    latency_by_model: (v) => v.svc.latency({ ...q(v), by: 'model_key' }, scope),
+    // Before: exact percentiles over raw events; after: the latency rollups (quantiles=histogram, within 1 %).
+    latency_by_model: (v) => v.svc.latency({ ...q(v), by: 'model_key', ...(v.before ? {} : { quantiles: 'histogram' }) }, scope),
     ...(scope === null ? { tenant_list: (v: Variant) => v.svc.breakdown({ ...q(v), by: 'tenant', sort: 'events', limit: '100' }, scope) } : {}),
     user_list: (v) => v.svc.breakdown({ ...q(v), by: 'user_id', sort: 'cost_total', limit: '200' }, scope),
   };
@@ -305,7 +310,7 @@ async function httpPage(base: string, which: 'before' | 'after', scope: TenantSc
     `/v1/usage/timeseries?${q({ bucket: 'day', measure: 'cost_total', stack_by: 'model_key', limit: '8' })}`,
     `/v1/usage/breakdown?${q({ by: 'user_id', sort: 'cost_total', limit: '10' })}`,
     `/v1/usage/breakdown?${q({ by: 'agent', sort: 'cost_total', limit: '10' })}`,
-    `/v1/usage/latency?${q({ by: 'model_key' })}`,
+    `/v1/usage/latency?${q({ by: 'model_key', ...(which === 'after' ? { quantiles: 'histogram' } : {}) })}`,
     ...(scope === null ? [`/v1/usage/breakdown?${q({ by: 'tenant', sort: 'events', limit: '100' })}`] : []),
     `/v1/usage/breakdown?${q({ by: 'user_id', sort: 'cost_total', limit: '200' })}`,
   ];
@@ -411,9 +416,9 @@ async function writeCost(dataDir: string, rounds: number): Promise<Record<string
 
 async function rollupRowCounts(store: AnalyticsStore): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const t of ROLLUPS) {
-    const [r] = await store.sql.query<{ n: string }>({ sql: `SELECT toString(count()) AS n FROM ${t.name}` });
-    out[t.name] = Number(r?.n ?? 0);
+  for (const name of TABLES) {
+    const [r] = await store.sql.query<{ n: string }>({ sql: `SELECT toString(count()) AS n FROM ${name}` });
+    out[name] = Number(r?.n ?? 0);
   }
   return out;
 }
@@ -490,7 +495,7 @@ export async function runQueriesBench(args: readonly string[]): Promise<void> {
       await migrate(ch, {});
       if ((await count(ch)) !== events) {
         await ch.sql.command({ sql: 'TRUNCATE TABLE usage_events' });
-        for (const t of ROLLUPS) await ch.sql.command({ sql: `TRUNCATE TABLE ${t.name}` });
+        for (const name of TABLES) await ch.sql.command({ sql: `TRUNCATE TABLE ${name}` });
         const loaded = await load(ch, events, start, spanMs);
         conditions.clickhouseLoadSeconds = round(loaded.seconds);
       }
@@ -521,7 +526,7 @@ export async function load(store: AnalyticsStore, events: number, start: number,
     await store.sql.command({ sql: loadSql(), params: { start: new Date(start), span_ms: spanMs, offset, count: n } });
     process.stderr.write(`  loaded ${fmt(offset + n)} / ${fmt(events)} events (${fmt((Date.now() - t0) / 1000, 1)} s)\n`);
   }
-  for (const t of ROLLUPS) await store.sql.command({ sql: `OPTIMIZE TABLE ${t.name} FINAL` });
+  for (const name of TABLES) await store.sql.command({ sql: `OPTIMIZE TABLE ${name} FINAL` });
   return { seconds: (Date.now() - t0) / 1000 };
 }
 

@@ -25,6 +25,7 @@ import { latencyColumn } from './names.js';
 import { filterColumns, rawReason, segmentsOf, type Segment, type SourcePlan } from './plan.js';
 import type { LatencySpec } from './specs.js';
 import { Params, selectFrom } from './statement.js';
+import { segmentsByTable } from './union.js';
 
 /** The quantiles read, in the order of `duration_q` and `ttft_q`. */
 export const LATENCY_LEVELS = [0.5, 0.95, 0.99] as const;
@@ -90,11 +91,13 @@ export function latencyHistogramPlan(spec: LatencySpec): SourcePlan | null {
 /** The bin of a raw value, exactly as migration 0012's views compute it. */
 const binOf = (v: string): string => `if(${v} > 0, toInt16(greatest(-32767, least(32767, floor(log(${v}) / log(1.02))))), toInt16(-32768))`;
 
-function histogramSegmentSql(segment: Segment, index: number, key: string, spec: LatencySpec, params: Params): string {
-  const raw = segment.source === 'raw';
+/** One branch per table read, the ranges of its segments OR-ed (as `unionSql` does). */
+function histogramBranchSql(segments: readonly { segment: Segment; index: number }[], key: string, spec: LatencySpec, params: Params): string {
+  const first = segments[0]!.segment;
+  const raw = first.source === 'raw';
   const c = filterConditions(spec.scope, spec.filters, params, raw);
-  const type = raw ? "DateTime64(3, 'UTC')" : segment.source === 'daily' ? 'Date' : "DateTime('UTC')";
-  const text = (ms: number): string => (raw ? formatDateTime64(ms) : segment.source === 'daily' ? formatDateTime64(ms).slice(0, 10) : formatDateTime64(ms).slice(0, 19));
+  const type = raw ? "DateTime64(3, 'UTC')" : first.source === 'daily' ? 'Date' : "DateTime('UTC')";
+  const text = (ms: number): string => (raw ? formatDateTime64(ms) : first.source === 'daily' ? formatDateTime64(ms).slice(0, 10) : formatDateTime64(ms).slice(0, 19));
   const time = raw ? 'occurred_at' : 'bucket';
   const hist = (col: string, part: 'bins' | 'counts'): string =>
     part === 'bins' ? `if(isNull(${col}), CAST([], 'Array(Int16)'), [${binOf(`assumeNotNull(${col})`)}])` : `if(isNull(${col}), CAST([], 'Array(Int64)'), [toInt64(1)])`;
@@ -111,14 +114,16 @@ function histogramSegmentSql(segment: Segment, index: number, key: string, spec:
         'duration_ms_count', 'duration_ms_sum', '`durationMap.bin` AS duration_bins', '`durationMap.events` AS duration_counts',
         'ttft_ms_count', 'ttft_ms_sum', '`ttftMap.bin` AS ttft_bins', '`ttftMap.events` AS ttft_counts',
       ];
+  const ranges = segments.map(
+    ({ segment, index }) => `${time} >= ${params.bind(`s${index}_from`, type, text(segment.from))} AND ${time} < ${params.bind(`s${index}_to`, type, text(segment.to))}`,
+  );
   const where = [
     ...(c.tenant === null ? [] : [c.tenant]),
-    `${time} >= ${params.bind(`s${index}_from`, type, text(segment.from))}`,
-    `${time} < ${params.bind(`s${index}_to`, type, text(segment.to))}`,
+    ...(ranges.length === 1 ? ranges[0]!.split(' AND ') : [`(${ranges.map((r) => `(${r})`).join(' OR ')})`]),
     ...(raw ? ['sign = 1'] : []),
     ...c.filters,
   ];
-  return ['SELECT', select.map((x) => `    ${x}`).join(',\n'), `FROM ${raw ? 'usage_events FINAL' : segment.table}`, `WHERE ${where.join('\n  AND ')}`].join('\n');
+  return ['SELECT', select.map((x) => `    ${x}`).join(',\n'), `FROM ${raw ? 'usage_events FINAL' : first.table}`, `WHERE ${where.join('\n  AND ')}`].join('\n');
 }
 
 /**
@@ -130,7 +135,7 @@ function histogramSegmentSql(segment: Segment, index: number, key: string, spec:
 export function latencyHistogramQuery(spec: LatencySpec, plan: SourcePlan): SqlQuery & { readonly plan: SourcePlan } {
   const params = new Params();
   const key = latencyColumn(spec.by);
-  const union = plan.segments.map((s, i) => histogramSegmentSql(s, i, key, spec, params)).join('\nUNION ALL\n');
+  const union = segmentsByTable(plan).map((group) => histogramBranchSql(group, key, spec, params)).join('\nUNION ALL\n');
   const sql = selectFrom(
     [
       'grouping(key) = 1 AS is_total',
