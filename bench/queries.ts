@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- queries [--events N] [--runs N] [--keep DIR] [--http-port P] [--write-cost]`:
+ * `npm run bench -- queries [--events N] [--runs N] [--before-runs N] [--keep DIR] [--http-port P] [--write-cost] [--plan]`:
  * the analytics queries the dashboard issues, over 10 million events in chDB
  * (and in ClickHouse when CLICKHOUSE_URL is set), before and after issue 13.
  *
@@ -37,7 +37,8 @@
  * days, and the whole page (its calls at once, as the browser sends them),
  * in-process and over HTTP (the API on 127.0.0.1, open access). With
  * `--write-cost`, also the insert CPU per event with and without the narrow
- * rollups' views (`writeCost`).
+ * rollups' views (`writeCost`). With `--plan`, only the engine's estimates
+ * of what each query reads (bench/queries-plan.ts, queries-plan.json).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -59,6 +60,7 @@ import type { SqlExecutor, SqlQuery } from '../src/store/executor.js';
 import { migrate } from '../src/store/migrate.js';
 import { normalizeParams } from '../src/store/sql.js';
 import type { AnalyticsStore } from '../src/store/types.js';
+import { queriesPlan } from './queries-plan.js';
 import { fmt, percentile, writeResult } from './results.js';
 
 
@@ -231,16 +233,21 @@ async function side(v: Variant, call: Call, stats: ReadStats): Promise<Omit<Side
   return { rowsRead: rows, bytesRead: bytes, statements: statements.length, source: sourceOf(result) === 'usage_events' ? [...tables].join(' + ') : sourceOf(result) };
 }
 
+/** Runs of the before side (`--before-runs`, default all): the old plan costs seconds per call, so a short session measures it fewer times, still alternating with after. */
+const BEFORE_RUNS = { value: Number.POSITIVE_INFINITY };
+
 /** Runs `call` on both variants, alternating, and returns the figures of each side. */
 async function compare(label: string, runs: number, before: Variant, after: Variant, call: Call, stats: ReadStats): Promise<{ before: Side; after: Side; ratio: { p99: number; cpu: number; rows: number } }> {
+  const beforeRuns = Math.min(runs, BEFORE_RUNS.value);
   for (let i = 0; i < 3; i++) {
-    await call(before);
+    if (i < Math.min(3, beforeRuns)) await call(before);
     await call(after);
   }
   const t: [number[], number[]] = [[], []];
   const c: [number[], number[]] = [[], []];
   for (let i = 0; i < runs; i++) {
     for (const [k, v] of [[0, before], [1, after]] as const) {
+      if (k === 0 && i >= beforeRuns) continue;
       const c0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
       await call(v);
@@ -426,6 +433,7 @@ async function rollupRowCounts(store: AnalyticsStore): Promise<Record<string, nu
 export async function runQueriesBench(args: readonly string[]): Promise<void> {
   const events = Number(flag(args, '--events') ?? 10_000_000);
   const runs = Math.max(10, Number(flag(args, '--runs') ?? 60));
+  BEFORE_RUNS.value = Math.max(1, Number(flag(args, '--before-runs') ?? runs));
   const keep = flag(args, '--keep');
   const httpPort = Number(flag(args, '--http-port') ?? 42_000);
   const now = Date.now();
@@ -435,6 +443,7 @@ export async function runQueriesBench(args: readonly string[]): Promise<void> {
   const conditions: Record<string, unknown> = {
     events,
     runsPerQuery: runs,
+    beforeRunsPerQuery: Math.min(runs, BEFORE_RUNS.value),
     warmups: 3,
     before: 'the plan before issue 13: full rollups only, "up to now" ending at now with raw edges (usage_events FINAL)',
     after: 'narrowest rollup per segment; "up to now" ending on the quarter hour (rollups only)',
@@ -470,6 +479,10 @@ export async function runQueriesBench(args: readonly string[]): Promise<void> {
       if (existsSync(marker)) Object.assign(conditions, JSON.parse(readFileSync(marker, 'utf8')) as Record<string, unknown>, { reusedLoad: true });
     }
     conditions.chdbWaitedForMergesSeconds = await settle(chdb);
+    if (args.includes('--plan')) {
+      await queriesPlan(chdb, now);
+      return;
+    }
     conditions.chdbRollupRows = await rollupRowCounts(chdb);
     console.log(`  rollup rows ${JSON.stringify(conditions.chdbRollupRows)}`);
     if (args.includes('--write-cost')) figures.chdbWriteCost = await writeCost(dataDir, 5);
