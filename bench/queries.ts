@@ -389,26 +389,31 @@ function chdbStats(dataDir: string, database: string): { stats: ReadStats; close
 }
 
 /**
- * What the narrow rollups cost on insert: CPU per event of `INSERT … SELECT`
- * blocks of generated events into a scratch database, with every view
- * attached and with the narrow views detached, alternating, in one run.
+ * What the rollups cost on insert: CPU per event of `INSERT … SELECT` blocks
+ * of generated events into a scratch database with every view attached
+ * (all 12), without the latency views (0012: 9), and with the full views
+ * only (3), alternating, in one run. `--write-cost` runs it alone.
  */
 async function writeCost(dataDir: string, rounds: number): Promise<Record<string, unknown>> {
   const scratch = await createChdbStore({ dataDir, database: 'bench_write_cost' });
   const rows = 100_000;
+  const latency = ['usage_latency_15m_mv', 'usage_latency_hourly_mv', 'usage_latency_daily_mv'];
   const narrow = ROLLUPS.filter((t) => t.shape !== 'full').map((t) => `${t.name}_mv`);
-  const cpu: Record<'all_views' | 'full_views_only', number[]> = { all_views: [], full_views_only: [] };
+  const modes = { all_views: [], without_latency_views: latency, full_views_only: [...latency, ...narrow] } as const satisfies Record<string, readonly string[]>;
+  const cpu: Record<keyof typeof modes, number[]> = { all_views: [], without_latency_views: [], full_views_only: [] };
   try {
     await migrate(scratch, {});
     const start = Date.now() - 35 * DAY;
+    let offset = 0;
     for (let i = 0; i < rounds; i++) {
-      for (const mode of ['all_views', 'full_views_only'] as const) {
-        if (mode === 'full_views_only') for (const v of narrow) await scratch.sql.command({ sql: `DETACH TABLE ${v}` });
+      for (const [mode, detached] of Object.entries(modes) as [keyof typeof modes, readonly string[]][]) {
+        for (const v of detached) await scratch.sql.command({ sql: `DETACH TABLE ${v}` });
         const c0 = process.cpuUsage();
-        await scratch.sql.command({ sql: loadSql(), params: { start: new Date(start), span_ms: 35 * DAY, offset: (i * 2 + (mode === 'all_views' ? 0 : 1)) * rows, count: rows } });
+        await scratch.sql.command({ sql: loadSql(), params: { start: new Date(start), span_ms: 35 * DAY, offset, count: rows } });
         const d = process.cpuUsage(c0);
-        cpu[mode].push(((d.user + d.system) / rows));
-        if (mode === 'full_views_only') for (const v of narrow) await scratch.sql.command({ sql: `ATTACH TABLE ${v}` });
+        offset += rows;
+        cpu[mode].push((d.user + d.system) / rows);
+        for (const v of detached) await scratch.sql.command({ sql: `ATTACH TABLE ${v}` });
       }
     }
   } finally {
@@ -416,8 +421,9 @@ async function writeCost(dataDir: string, rounds: number): Promise<Record<string
     await scratch.close();
   }
   const median = (xs: number[]): number => round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0);
-  const out = { rowsPerInsert: rows, rounds, cpuMicrosPerEvent: { all_views: median(cpu.all_views), full_views_only: median(cpu.full_views_only) }, note: 'median over rounds; INSERT … SELECT from numbers() through usage_events and its views, in the engine' };
-  console.log(`  insert CPU per event: ${fmt(out.cpuMicrosPerEvent.full_views_only, 1)} µs with the 3 full views, ${fmt(out.cpuMicrosPerEvent.all_views, 1)} µs with all 9`);
+  const per = { all_views: median(cpu.all_views), without_latency_views: median(cpu.without_latency_views), full_views_only: median(cpu.full_views_only) };
+  const out = { rowsPerInsert: rows, rounds, cpuMicrosPerEvent: per, loadAverage1m: round(loadavg()[0] ?? 0), note: 'median over rounds; INSERT … SELECT from numbers() through usage_events and its views, in the engine' };
+  console.log(`  insert CPU per event: ${fmt(per.full_views_only, 1)} µs with the 3 full views, ${fmt(per.without_latency_views, 1)} µs with 9, ${fmt(per.all_views, 1)} µs with all 12`);
   return out;
 }
 
@@ -485,7 +491,10 @@ export async function runQueriesBench(args: readonly string[]): Promise<void> {
     }
     conditions.chdbRollupRows = await rollupRowCounts(chdb);
     console.log(`  rollup rows ${JSON.stringify(conditions.chdbRollupRows)}`);
-    if (args.includes('--write-cost')) figures.chdbWriteCost = await writeCost(dataDir, 5);
+    if (args.includes('--write-cost')) {
+      writeResult({ benchmark: 'queries-write-cost', conditions: { events: 'scratch database, generated blocks' }, figures: await writeCost(dataDir, 5) });
+      return;
+    }
     const reads = chdbStats(dataDir, 'bench');
     const variants = { before: variant(chdb, true, now), after: variant(chdb, false, now) };
     const http = await serveVariants(variants, httpPort);
