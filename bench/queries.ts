@@ -452,7 +452,7 @@ export async function runQueriesBench(args: readonly string[]): Promise<void> {
     beforeRunsPerQuery: Math.min(runs, BEFORE_RUNS.value),
     warmups: 3,
     before: 'the plan before issue 13: full rollups only, "up to now" ending at now with raw edges (usage_events FINAL)',
-    after: 'narrowest rollup per segment; "up to now" ending on the quarter hour (rollups only)',
+    after: 'narrowest rollup per segment; "up to now" ending on the quarter hour (rollups only); latency with quantiles=histogram (the latency rollups; before: exact over raw events)',
     order: 'before and after alternate run by run',
     data: '35 days; 20 tenants (t00 = 40 % of events); 7,700 users (one agent, feature, group, key each; two models: 85 % / 15 %); 12 models / 5 providers (one unpriced); 2 % errors, 0.5 % cancelled; rollups merged once after the load',
     measuredAt: 'service calls in-process (parse + SQL + store + exact JSON); the whole page also over HTTP',
