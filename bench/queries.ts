@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- queries [--events N] [--runs N] [--keep DIR] [--http-port P] [--write-cost]`:
+ * `npm run bench -- queries [--events N] [--runs N] [--before-runs N] [--keep DIR] [--http-port P] [--write-cost] [--plan]`:
  * the analytics queries the dashboard issues, over 10 million events in chDB
  * (and in ClickHouse when CLICKHOUSE_URL is set), before and after issue 13.
  *
@@ -37,7 +37,8 @@
  * days, and the whole page (its calls at once, as the browser sends them),
  * in-process and over HTTP (the API on 127.0.0.1, open access). With
  * `--write-cost`, also the insert CPU per event with and without the narrow
- * rollups' views (`writeCost`).
+ * rollups' views (`writeCost`). With `--plan`, only the engine's estimates
+ * of what each query reads (bench/queries-plan.ts, queries-plan.json).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -59,6 +60,7 @@ import type { SqlExecutor, SqlQuery } from '../src/store/executor.js';
 import { migrate } from '../src/store/migrate.js';
 import { normalizeParams } from '../src/store/sql.js';
 import type { AnalyticsStore } from '../src/store/types.js';
+import { queriesPlan } from './queries-plan.js';
 import { fmt, percentile, writeResult } from './results.js';
 
 
@@ -153,6 +155,9 @@ type ReadStats = (q: SqlQuery) => Promise<{ rows: number; bytes: number }>;
 
 const NARROW = /\busage_rollup_(?:model|agent|user)_(15m|hourly|daily)\b/g;
 
+/** Every table a statement reads: the rollups, the latency rollups and raw events. */
+const TABLES = [...ROLLUPS.map((t) => t.name), 'usage_latency_15m', 'usage_latency_hourly', 'usage_latency_daily'];
+
 /** An executor that records every query and, for `before`, reads the full rollup of each segment's grain instead of a narrow one. */
 function capturing(sql: SqlExecutor, capture: Capture, before: boolean): SqlExecutor {
   const rewrite = (q: SqlQuery): SqlQuery => (before ? { ...q, sql: q.sql.replace(NARROW, 'usage_rollup_$1') } : q);
@@ -179,6 +184,7 @@ function beforeUsage(sql: SqlExecutor): UsageQueries {
 }
 
 interface Variant {
+  readonly before: boolean;
   readonly svc: AnalyticsService;
   readonly capture: Capture;
   /** The range "30 days up to now" as the dashboard asked for it. */
@@ -192,7 +198,7 @@ function variant(store: AnalyticsStore, before: boolean, now: number): Variant {
   const svc = createAnalyticsService({ ...store, usage }, { now: () => now });
   // Before: ending at now (ms), as the dashboard asked; after: at the end of the quarter hour holding now.
   const to = before ? now : Math.ceil(now / QUARTER_HOUR) * QUARTER_HOUR;
-  return { svc, capture, last30: { from: new Date(to - 30 * DAY).toISOString(), to: new Date(to).toISOString() } };
+  return { before, svc, capture, last30: { from: new Date(to - 30 * DAY).toISOString(), to: new Date(to).toISOString() } };
 }
 
 interface Side {
@@ -227,16 +233,21 @@ async function side(v: Variant, call: Call, stats: ReadStats): Promise<Omit<Side
   return { rowsRead: rows, bytesRead: bytes, statements: statements.length, source: sourceOf(result) === 'usage_events' ? [...tables].join(' + ') : sourceOf(result) };
 }
 
+/** Runs of the before side (`--before-runs`, default all): the old plan costs seconds per call, so a short session measures it fewer times, still alternating with after. */
+const BEFORE_RUNS = { value: Number.POSITIVE_INFINITY };
+
 /** Runs `call` on both variants, alternating, and returns the figures of each side. */
 async function compare(label: string, runs: number, before: Variant, after: Variant, call: Call, stats: ReadStats): Promise<{ before: Side; after: Side; ratio: { p99: number; cpu: number; rows: number } }> {
+  const beforeRuns = Math.min(runs, BEFORE_RUNS.value);
   for (let i = 0; i < 3; i++) {
-    await call(before);
+    if (i < Math.min(3, beforeRuns)) await call(before);
     await call(after);
   }
   const t: [number[], number[]] = [[], []];
   const c: [number[], number[]] = [[], []];
   for (let i = 0; i < runs; i++) {
     for (const [k, v] of [[0, before], [1, after]] as const) {
+      if (k === 0 && i >= beforeRuns) continue;
       const c0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
       await call(v);
@@ -265,7 +276,8 @@ function pageCalls(scope: TenantScope, tz: string): Record<string, Call> {
     spend_by_model_per_day: (v) => v.svc.timeseries({ ...q(v), bucket: 'day', measure: 'cost_total', stack_by: 'model_key', limit: '8' }, scope),
     top_users: (v) => v.svc.breakdown({ ...q(v), by: 'user_id', sort: 'cost_total', limit: '10' }, scope),
     top_agents: (v) => v.svc.breakdown({ ...q(v), by: 'agent', sort: 'cost_total', limit: '10' }, scope),
-    latency_by_model: (v) => v.svc.latency({ ...q(v), by: 'model_key' }, scope),
+    // Before: exact percentiles over raw events; after: the latency rollups (quantiles=histogram, within 1 %).
+    latency_by_model: (v) => v.svc.latency({ ...q(v), by: 'model_key', ...(v.before ? {} : { quantiles: 'histogram' }) }, scope),
     ...(scope === null ? { tenant_list: (v: Variant) => v.svc.breakdown({ ...q(v), by: 'tenant', sort: 'events', limit: '100' }, scope) } : {}),
     user_list: (v) => v.svc.breakdown({ ...q(v), by: 'user_id', sort: 'cost_total', limit: '200' }, scope),
   };
@@ -305,7 +317,7 @@ async function httpPage(base: string, which: 'before' | 'after', scope: TenantSc
     `/v1/usage/timeseries?${q({ bucket: 'day', measure: 'cost_total', stack_by: 'model_key', limit: '8' })}`,
     `/v1/usage/breakdown?${q({ by: 'user_id', sort: 'cost_total', limit: '10' })}`,
     `/v1/usage/breakdown?${q({ by: 'agent', sort: 'cost_total', limit: '10' })}`,
-    `/v1/usage/latency?${q({ by: 'model_key' })}`,
+    `/v1/usage/latency?${q({ by: 'model_key', ...(which === 'after' ? { quantiles: 'histogram' } : {}) })}`,
     ...(scope === null ? [`/v1/usage/breakdown?${q({ by: 'tenant', sort: 'events', limit: '100' })}`] : []),
     `/v1/usage/breakdown?${q({ by: 'user_id', sort: 'cost_total', limit: '200' })}`,
   ];
@@ -377,26 +389,31 @@ function chdbStats(dataDir: string, database: string): { stats: ReadStats; close
 }
 
 /**
- * What the narrow rollups cost on insert: CPU per event of `INSERT … SELECT`
- * blocks of generated events into a scratch database, with every view
- * attached and with the narrow views detached, alternating, in one run.
+ * What the rollups cost on insert: CPU per event of `INSERT … SELECT` blocks
+ * of generated events into a scratch database with every view attached
+ * (all 12), without the latency views (0012: 9), and with the full views
+ * only (3), alternating, in one run. `--write-cost` runs it alone.
  */
 async function writeCost(dataDir: string, rounds: number): Promise<Record<string, unknown>> {
   const scratch = await createChdbStore({ dataDir, database: 'bench_write_cost' });
   const rows = 100_000;
+  const latency = ['usage_latency_15m_mv', 'usage_latency_hourly_mv', 'usage_latency_daily_mv'];
   const narrow = ROLLUPS.filter((t) => t.shape !== 'full').map((t) => `${t.name}_mv`);
-  const cpu: Record<'all_views' | 'full_views_only', number[]> = { all_views: [], full_views_only: [] };
+  const modes = { all_views: [], without_latency_views: latency, full_views_only: [...latency, ...narrow] } as const satisfies Record<string, readonly string[]>;
+  const cpu: Record<keyof typeof modes, number[]> = { all_views: [], without_latency_views: [], full_views_only: [] };
   try {
     await migrate(scratch, {});
     const start = Date.now() - 35 * DAY;
+    let offset = 0;
     for (let i = 0; i < rounds; i++) {
-      for (const mode of ['all_views', 'full_views_only'] as const) {
-        if (mode === 'full_views_only') for (const v of narrow) await scratch.sql.command({ sql: `DETACH TABLE ${v}` });
+      for (const [mode, detached] of Object.entries(modes) as [keyof typeof modes, readonly string[]][]) {
+        for (const v of detached) await scratch.sql.command({ sql: `DETACH TABLE ${v}` });
         const c0 = process.cpuUsage();
-        await scratch.sql.command({ sql: loadSql(), params: { start: new Date(start), span_ms: 35 * DAY, offset: (i * 2 + (mode === 'all_views' ? 0 : 1)) * rows, count: rows } });
+        await scratch.sql.command({ sql: loadSql(), params: { start: new Date(start), span_ms: 35 * DAY, offset, count: rows } });
         const d = process.cpuUsage(c0);
-        cpu[mode].push(((d.user + d.system) / rows));
-        if (mode === 'full_views_only') for (const v of narrow) await scratch.sql.command({ sql: `ATTACH TABLE ${v}` });
+        offset += rows;
+        cpu[mode].push((d.user + d.system) / rows);
+        for (const v of detached) await scratch.sql.command({ sql: `ATTACH TABLE ${v}` });
       }
     }
   } finally {
@@ -404,16 +421,17 @@ async function writeCost(dataDir: string, rounds: number): Promise<Record<string
     await scratch.close();
   }
   const median = (xs: number[]): number => round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0);
-  const out = { rowsPerInsert: rows, rounds, cpuMicrosPerEvent: { all_views: median(cpu.all_views), full_views_only: median(cpu.full_views_only) }, note: 'median over rounds; INSERT … SELECT from numbers() through usage_events and its views, in the engine' };
-  console.log(`  insert CPU per event: ${fmt(out.cpuMicrosPerEvent.full_views_only, 1)} µs with the 3 full views, ${fmt(out.cpuMicrosPerEvent.all_views, 1)} µs with all 9`);
+  const per = { all_views: median(cpu.all_views), without_latency_views: median(cpu.without_latency_views), full_views_only: median(cpu.full_views_only) };
+  const out = { rowsPerInsert: rows, rounds, cpuMicrosPerEvent: per, loadAverage1m: round(loadavg()[0] ?? 0), note: 'median over rounds; INSERT … SELECT from numbers() through usage_events and its views, in the engine' };
+  console.log(`  insert CPU per event: ${fmt(per.full_views_only, 1)} µs with the 3 full views, ${fmt(per.without_latency_views, 1)} µs with 9, ${fmt(per.all_views, 1)} µs with all 12`);
   return out;
 }
 
 async function rollupRowCounts(store: AnalyticsStore): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const t of ROLLUPS) {
-    const [r] = await store.sql.query<{ n: string }>({ sql: `SELECT toString(count()) AS n FROM ${t.name}` });
-    out[t.name] = Number(r?.n ?? 0);
+  for (const name of TABLES) {
+    const [r] = await store.sql.query<{ n: string }>({ sql: `SELECT toString(count()) AS n FROM ${name}` });
+    out[name] = Number(r?.n ?? 0);
   }
   return out;
 }
@@ -421,6 +439,7 @@ async function rollupRowCounts(store: AnalyticsStore): Promise<Record<string, nu
 export async function runQueriesBench(args: readonly string[]): Promise<void> {
   const events = Number(flag(args, '--events') ?? 10_000_000);
   const runs = Math.max(10, Number(flag(args, '--runs') ?? 60));
+  BEFORE_RUNS.value = Math.max(1, Number(flag(args, '--before-runs') ?? runs));
   const keep = flag(args, '--keep');
   const httpPort = Number(flag(args, '--http-port') ?? 42_000);
   const now = Date.now();
@@ -430,9 +449,10 @@ export async function runQueriesBench(args: readonly string[]): Promise<void> {
   const conditions: Record<string, unknown> = {
     events,
     runsPerQuery: runs,
+    beforeRunsPerQuery: Math.min(runs, BEFORE_RUNS.value),
     warmups: 3,
     before: 'the plan before issue 13: full rollups only, "up to now" ending at now with raw edges (usage_events FINAL)',
-    after: 'narrowest rollup per segment; "up to now" ending on the quarter hour (rollups only)',
+    after: 'narrowest rollup per segment; "up to now" ending on the quarter hour (rollups only); latency with quantiles=histogram (the latency rollups; before: exact over raw events)',
     order: 'before and after alternate run by run',
     data: '35 days; 20 tenants (t00 = 40 % of events); 7,700 users (one agent, feature, group, key each; two models: 85 % / 15 %); 12 models / 5 providers (one unpriced); 2 % errors, 0.5 % cancelled; rollups merged once after the load',
     measuredAt: 'service calls in-process (parse + SQL + store + exact JSON); the whole page also over HTTP',
@@ -465,9 +485,16 @@ export async function runQueriesBench(args: readonly string[]): Promise<void> {
       if (existsSync(marker)) Object.assign(conditions, JSON.parse(readFileSync(marker, 'utf8')) as Record<string, unknown>, { reusedLoad: true });
     }
     conditions.chdbWaitedForMergesSeconds = await settle(chdb);
+    if (args.includes('--plan')) {
+      await queriesPlan(chdb, now);
+      return;
+    }
     conditions.chdbRollupRows = await rollupRowCounts(chdb);
     console.log(`  rollup rows ${JSON.stringify(conditions.chdbRollupRows)}`);
-    if (args.includes('--write-cost')) figures.chdbWriteCost = await writeCost(dataDir, 5);
+    if (args.includes('--write-cost')) {
+      writeResult({ benchmark: 'queries-write-cost', conditions: { events: 'scratch database, generated blocks' }, figures: await writeCost(dataDir, 5) });
+      return;
+    }
     const reads = chdbStats(dataDir, 'bench');
     const variants = { before: variant(chdb, true, now), after: variant(chdb, false, now) };
     const http = await serveVariants(variants, httpPort);
@@ -490,7 +517,7 @@ export async function runQueriesBench(args: readonly string[]): Promise<void> {
       await migrate(ch, {});
       if ((await count(ch)) !== events) {
         await ch.sql.command({ sql: 'TRUNCATE TABLE usage_events' });
-        for (const t of ROLLUPS) await ch.sql.command({ sql: `TRUNCATE TABLE ${t.name}` });
+        for (const name of TABLES) await ch.sql.command({ sql: `TRUNCATE TABLE ${name}` });
         const loaded = await load(ch, events, start, spanMs);
         conditions.clickhouseLoadSeconds = round(loaded.seconds);
       }
@@ -521,7 +548,7 @@ export async function load(store: AnalyticsStore, events: number, start: number,
     await store.sql.command({ sql: loadSql(), params: { start: new Date(start), span_ms: spanMs, offset, count: n } });
     process.stderr.write(`  loaded ${fmt(offset + n)} / ${fmt(events)} events (${fmt((Date.now() - t0) / 1000, 1)} s)\n`);
   }
-  for (const t of ROLLUPS) await store.sql.command({ sql: `OPTIMIZE TABLE ${t.name} FINAL` });
+  for (const name of TABLES) await store.sql.command({ sql: `OPTIMIZE TABLE ${name} FINAL` });
   return { seconds: (Date.now() - t0) / 1000 };
 }
 

@@ -20,7 +20,7 @@ import { BUCKETS, SORTABLE_MEASURES, type Bucket, type Measure } from './model.j
 import { parseInstant, resolveTimeZone } from './time.js';
 import { parseWith } from './validate.js';
 import { BREAKDOWN_DIMENSIONS, EVENT_STATUSES, type BreakdownDimension } from '../core/dimensions.js';
-import { LATENCY_DIMENSIONS, type LatencyDimension, type UsageFilters, type UsageSource } from '../store/usage/index.js';
+import { LATENCY_DIMENSIONS, LATENCY_QUANTILES, type LatencyDimension, type LatencyQuantiles, type UsageFilters, type UsageSource } from '../store/usage/index.js';
 
 export const DEFAULT_RANGE_MS = 30 * 86_400_000;
 export const MAX_FILTER_VALUES = 100;
@@ -204,7 +204,7 @@ const timeseriesSchema = z
 
 const recordsSchema = z.object({ ...commonShape, limit: intParam(1, 1000), cursor: z.string().min(1).max(512).optional() }).strict();
 
-const latencySchema = z.object({ ...commonShape, by: z.enum(LATENCY_DIMENSIONS).optional() }).strict();
+const latencySchema = z.object({ ...commonShape, by: z.enum(LATENCY_DIMENSIONS).optional(), quantiles: z.enum(LATENCY_QUANTILES).optional() }).strict();
 
 export interface SummaryQuery extends CommonQuery {
   /** `auto`: rollups where they answer exactly, raw events where they must; `raw`: raw events throughout. */
@@ -234,6 +234,8 @@ export interface RecordsQuery extends CommonQuery {
 
 export interface LatencyQuery extends CommonQuery {
   readonly by: LatencyDimension;
+  /** `exact` (default): over raw events; `histogram`: from the latency rollups, within 1 %. */
+  readonly quantiles: LatencyQuantiles;
 }
 
 export function parseSummary(input: unknown, now?: number): SummaryQuery {
@@ -265,7 +267,7 @@ export function parseRecords(input: unknown, now?: number): RecordsQuery {
 
 export function parseLatency(input: unknown, now?: number): LatencyQuery {
   const raw = parseParams(latencySchema, input);
-  return { ...resolveCommon(raw, now), by: raw.by ?? 'model_key' };
+  return { ...resolveCommon(raw, now), by: raw.by ?? 'model_key', quantiles: raw.quantiles ?? 'exact' };
 }
 
 export interface SessionQuery {

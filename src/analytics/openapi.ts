@@ -81,6 +81,12 @@ export const SESSION_PARAMETERS: readonly ParameterSpec[] = [
 export const LATENCY_PARAMETERS: readonly ParameterSpec[] = [
   ...COMMON_PARAMETERS,
   { name: 'by', in: 'query', description: 'Group by model_key (default), model or provider.', schema: { type: 'string', enum: ['model_key', 'model', 'provider'] } },
+  {
+    name: 'quantiles',
+    in: 'query',
+    description: '`exact` (default): percentiles over raw events. `histogram`: from the latency rollups, each percentile within 1 % of the exact one (counts exact, means Float64); filters other than provider, model, status and priced fall back to `exact`. The answer says which.',
+    schema: { type: 'string', enum: ['exact', 'histogram'] },
+  },
 ];
 
 // ---- responses ------------------------------------------------------------------
@@ -252,5 +258,5 @@ const latencyRow: Schema = {
 export const LATENCY_SCHEMA: Schema = {
   type: 'object',
   required: ['range', 'by', 'quantiles', 'rows', 'totals'],
-  properties: { range: RANGE_SCHEMA, by: str, quantiles: { type: 'string', enum: ['exact'] }, rows: { type: 'array', items: latencyRow }, totals: latencyRow },
+  properties: { range: RANGE_SCHEMA, by: str, quantiles: { type: 'string', enum: ['exact', 'histogram'] }, source: SOURCE_SCHEMA, rows: { type: 'array', items: latencyRow }, totals: latencyRow },
 };

@@ -27,5 +27,5 @@ export function sessionSpec(q: SessionQuery, scope: TenantScope): SessionSpec {
 }
 
 export function latencySpec(q: LatencyQuery, scope: TenantScope): LatencySpec {
-  return { scope, filters: q.filters, from: q.from, to: q.to, by: q.by };
+  return { scope, filters: q.filters, from: q.from, to: q.to, by: q.by, quantiles: q.quantiles };
 }

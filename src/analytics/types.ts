@@ -193,8 +193,10 @@ export interface LatencyRow {
 export interface LatencyResult {
   readonly range: RangeInfo;
   readonly by: 'model_key' | 'model' | 'provider';
-  /** Quantiles are exact (quantilesExactInclusive: linear interpolation, R type 7). */
-  readonly quantiles: 'exact';
+  /** `exact`: quantilesExactInclusive over raw events (linear interpolation, R type 7); `histogram`: from the latency rollups' bins, within 1 % of exact. */
+  readonly quantiles: 'exact' | 'histogram';
+  /** The segments read: raw events for exact percentiles, the latency rollups for `histogram`. */
+  readonly source: SourceInfo;
   /** Most events first. */
   readonly rows: readonly LatencyRow[];
   readonly totals: LatencyRow;

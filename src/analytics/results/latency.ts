@@ -1,13 +1,14 @@
 /**
- * The `latency` answer from the store's rows (`store.usage.latency`): exact
- * p50/p95/p99 of duration_ms and ttft_ms (rounded to 3 decimals), request
+ * The `latency` answer from the store's rows (`store.usage.latency`):
+ * p50/p95/p99 of duration_ms and ttft_ms (rounded to 3 decimals; exact, or
+ * from the latency rollups' histograms within 1 % — `quantiles` says), request
  * counts, counts per status and the error rate, per group and over
  * everything.
  */
-import { orNull, rangeInfo } from '../describe.js';
+import { orNull, rangeInfo, sourceInfo } from '../describe.js';
 import type { LatencyQuery } from '../inputs.js';
 import type { LatencyResult, LatencyRow, LatencyStats } from '../types.js';
-import type { LatencyStoreRow } from '../../store/usage/index.js';
+import type { LatencyAnswer, LatencyStoreRow } from '../../store/usage/index.js';
 
 const round3 = (v: number | null | undefined): number | null => (v === null || v === undefined || !Number.isFinite(v) ? null : Math.round(v * 1000) / 1000);
 
@@ -34,13 +35,15 @@ function latencyRow(r: LatencyStoreRow, withKey: boolean): LatencyRow {
 
 const EMPTY: LatencyStoreRow = { is_total: 1, key: '', events: 0, requests: 0, statuses: {}, duration_count: 0, duration_q: [], duration_avg: null, ttft_count: 0, ttft_q: [], ttft_avg: null };
 
-export function latencyResult(rows: readonly LatencyStoreRow[], q: LatencyQuery): LatencyResult {
+export function latencyResult(answer: LatencyAnswer, q: LatencyQuery): LatencyResult {
+  const rows = answer.rows;
   const isTotal = (r: LatencyStoreRow): boolean => r.is_total === 1 || r.is_total === true;
   const total = rows.find(isTotal) ?? EMPTY;
   return {
     range: rangeInfo(q),
     by: q.by,
-    quantiles: 'exact',
+    quantiles: answer.quantiles,
+    source: sourceInfo(answer.plan, q.tz),
     rows: rows.filter((r) => !isTotal(r) && Number(r.events) > 0).map((r) => latencyRow(r, true)),
     totals: latencyRow(total, false),
   };

@@ -1,8 +1,10 @@
 /** The usage operation group (`store.usage`): specs, the source planner, the query objects and the operations. See docs/analytics.md. */
 export {
   LATENCY_DIMENSIONS,
+  LATENCY_QUANTILES,
   type BreakdownSpec,
   type LatencyDimension,
+  type LatencyQuantiles,
   type LatencySpec,
   type RecordPosition,
   type RecordsSpec,
@@ -20,5 +22,6 @@ export { summaryQuery, type SummaryRow } from './summary.js';
 export { breakdownQuery, timeseriesBreakdown, timeseriesQuery, type BreakdownStoreRow } from './breakdown.js';
 export { RECORD_COLUMNS, recordsQuery, type RecordRow } from './records.js';
 export { sessionQuery, type SessionRow } from './session.js';
-export { LATENCY_LEVELS, latencyQuery, type LatencyStoreRow } from './latency.js';
-export { createUsageQueries, type PlannedRows, type UsageQueries } from './operations.js';
+export { LATENCY_LEVELS, latencyHistogramPlan, latencyHistogramQuery, latencyQuery, latencyRowFromHistogram, type LatencyHistogramRow, type LatencyStoreRow } from './latency.js';
+export { BIN_RATIO, ZERO_BIN, binValue, histogramQuantiles, type Histogram } from './latency-histogram.js';
+export { createUsageQueries, type LatencyAnswer, type PlannedRows, type UsageQueries } from './operations.js';

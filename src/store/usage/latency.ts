@@ -1,18 +1,31 @@
 /**
- * `latency`: exact p50/p95/p99 of duration_ms and ttft_ms, request counts and
+ * `latency`: p50/p95/p99 of duration_ms and ttft_ms, request counts and
  * counts per status, by model_key, model or provider — and over everything
- * (the row with `is_total = 1`), in one read of raw events (`FINAL`,
- * `sign = 1`): rollups keep sums, not distributions.
+ * (the row with `is_total = 1`).
  *
- * Quantiles are `quantilesExactInclusive` — exact, linearly interpolated
- * between the two nearest values (Excel's PERCENTILE.INC, R type 7) — over
- * the events that reported the value; events without it are not counted.
+ * `quantiles: 'exact'` (default): one read of raw events (`FINAL`,
+ * `sign = 1`); quantiles are `quantilesExactInclusive` — exact, linearly
+ * interpolated between the two nearest values (Excel's PERCENTILE.INC, R
+ * type 7) — over the events that reported the value; events without it are
+ * not counted.
+ *
+ * `quantiles: 'histogram'`: the latency rollups (migration 0012), planned
+ * like the sum rollups — daily middle, hourly and 15-minute edges, raw
+ * slivers under 15 minutes — when every filter is one they carry (provider,
+ * model, status, priced); else the exact read. Events, requests, counts per
+ * status and latency counts are exact; the means are Float64 sums ÷ counts;
+ * the percentiles are read from the histograms' bins, within 1 % of the
+ * exact ones (src/store/usage/latency-histogram.ts).
  */
+import { formatDateTime64 } from '../../core/time.js';
 import type { SqlQuery } from '../executor.js';
-import { rawEventConditions } from './conditions.js';
+import { filterConditions, rawEventConditions } from './conditions.js';
+import { histogramQuantiles } from './latency-histogram.js';
 import { latencyColumn } from './names.js';
+import { filterColumns, rawReason, segmentsOf, type Segment, type SourcePlan } from './plan.js';
 import type { LatencySpec } from './specs.js';
-import { Params } from './statement.js';
+import { Params, selectFrom } from './statement.js';
+import { segmentsByTable } from './union.js';
 
 /** The quantiles read, in the order of `duration_q` and `ttft_q`. */
 export const LATENCY_LEVELS = [0.5, 0.95, 0.99] as const;
@@ -58,4 +71,124 @@ export interface LatencyStoreRow {
   readonly ttft_count: string | number;
   readonly ttft_q: readonly (number | null)[];
   readonly ttft_avg: number | null;
+}
+
+/** The dimension columns the latency rollups carry (the by-model rollups' key). */
+const LATENCY_ROLLUP_COLUMNS: readonly string[] = ['provider', 'model_key', 'model', 'status', 'priced'];
+
+/**
+ * Where a histogram latency query reads: the plan of its segments, each rollup
+ * segment from `usage_latency_<grain>`; null when the exact read answers it
+ * (quantiles 'exact', or a filter the latency rollups do not carry).
+ */
+export function latencyHistogramPlan(spec: LatencySpec): SourcePlan | null {
+  if (spec.quantiles !== 'histogram' || rawReason(spec.filters) !== null) return null;
+  if (!filterColumns(spec.filters).every((c) => LATENCY_ROLLUP_COLUMNS.includes(c))) return null;
+  const segments = segmentsOf(spec.from, spec.to, 'daily').map((s): Segment => (s.source === 'raw' ? s : { ...s, table: `usage_latency_${s.source}` }));
+  return { segments, rawReason: null };
+}
+
+/** The bin of a raw value, exactly as migration 0012's views compute it. */
+const binOf = (v: string): string => `if(${v} > 0, toInt16(greatest(-32767, least(32767, floor(log(${v}) / log(1.02))))), toInt16(-32768))`;
+
+/** One branch per table read, the ranges of its segments OR-ed (as `unionSql` does). */
+function histogramBranchSql(segments: readonly { segment: Segment; index: number }[], key: string, spec: LatencySpec, params: Params): string {
+  const first = segments[0]!.segment;
+  const raw = first.source === 'raw';
+  const c = filterConditions(spec.scope, spec.filters, params, raw);
+  const type = raw ? "DateTime64(3, 'UTC')" : first.source === 'daily' ? 'Date' : "DateTime('UTC')";
+  const text = (ms: number): string => (raw ? formatDateTime64(ms) : first.source === 'daily' ? formatDateTime64(ms).slice(0, 10) : formatDateTime64(ms).slice(0, 19));
+  const time = raw ? 'occurred_at' : 'bucket';
+  const hist = (col: string, part: 'bins' | 'counts'): string =>
+    part === 'bins' ? `if(isNull(${col}), CAST([], 'Array(Int16)'), [${binOf(`assumeNotNull(${col})`)}])` : `if(isNull(${col}), CAST([], 'Array(Int64)'), [toInt64(1)])`;
+  const select = raw
+    ? [
+        `${key} AS key`, 'toInt64(1) AS row_events', 'toInt64(requests) AS row_requests', 'status',
+        'toInt64(isNotNull(duration_ms)) AS duration_ms_count', 'ifNull(duration_ms, 0) AS duration_ms_sum',
+        `${hist('duration_ms', 'bins')} AS duration_bins`, `${hist('duration_ms', 'counts')} AS duration_counts`,
+        'toInt64(isNotNull(ttft_ms)) AS ttft_ms_count', 'ifNull(ttft_ms, 0) AS ttft_ms_sum',
+        `${hist('ttft_ms', 'bins')} AS ttft_bins`, `${hist('ttft_ms', 'counts')} AS ttft_counts`,
+      ]
+    : [
+        `${key} AS key`, 'events AS row_events', 'requests AS row_requests', 'status',
+        'duration_ms_count', 'duration_ms_sum', '`durationMap.bin` AS duration_bins', '`durationMap.events` AS duration_counts',
+        'ttft_ms_count', 'ttft_ms_sum', '`ttftMap.bin` AS ttft_bins', '`ttftMap.events` AS ttft_counts',
+      ];
+  const ranges = segments.map(
+    ({ segment, index }) => `${time} >= ${params.bind(`s${index}_from`, type, text(segment.from))} AND ${time} < ${params.bind(`s${index}_to`, type, text(segment.to))}`,
+  );
+  const where = [
+    ...(c.tenant === null ? [] : [c.tenant]),
+    ...(ranges.length === 1 ? ranges[0]!.split(' AND ') : [`(${ranges.map((r) => `(${r})`).join(' OR ')})`]),
+    ...(raw ? ['sign = 1'] : []),
+    ...c.filters,
+  ];
+  return ['SELECT', select.map((x) => `    ${x}`).join(',\n'), `FROM ${raw ? 'usage_events FINAL' : first.table}`, `WHERE ${where.join('\n  AND ')}`].join('\n');
+}
+
+/**
+ * The histogram latency query over `plan` (from `latencyHistogramPlan`).
+ * Output columns: `is_total`, `key`, `events`, `requests`, `statuses`,
+ * `duration_count`, `duration_sum`, `duration_hist` (bins, counts), and the
+ * same for `ttft`.
+ */
+export function latencyHistogramQuery(spec: LatencySpec, plan: SourcePlan): SqlQuery & { readonly plan: SourcePlan } {
+  const params = new Params();
+  const key = latencyColumn(spec.by);
+  const union = segmentsByTable(plan).map((group) => histogramBranchSql(group, key, spec, params)).join('\nUNION ALL\n');
+  const sql = selectFrom(
+    [
+      'grouping(key) = 1 AS is_total',
+      'key',
+      'sum(row_events) AS events',
+      'sum(row_requests) AS requests',
+      'sumMap(map(status, row_events)) AS statuses',
+      'sum(duration_ms_count) AS duration_count',
+      'sum(duration_ms_sum) AS duration_sum',
+      'sumMap(duration_bins, duration_counts) AS duration_hist',
+      'sum(ttft_ms_count) AS ttft_count',
+      'sum(ttft_ms_sum) AS ttft_sum',
+      'sumMap(ttft_bins, ttft_counts) AS ttft_hist',
+    ],
+    union,
+    ['GROUP BY GROUPING SETS ((key), ())', 'ORDER BY is_total ASC, events DESC, key ASC'],
+  );
+  return { sql, params: params.values, plan };
+}
+
+/** A row of `latencyHistogramQuery`. */
+export interface LatencyHistogramRow {
+  readonly is_total: number | boolean;
+  readonly key: string;
+  readonly events: string | number;
+  readonly requests: string | number;
+  readonly statuses: Readonly<Record<string, string | number>>;
+  readonly duration_count: string | number;
+  readonly duration_sum: number;
+  readonly duration_hist: readonly [readonly (string | number)[], readonly (string | number)[]];
+  readonly ttft_count: string | number;
+  readonly ttft_sum: number;
+  readonly ttft_hist: readonly [readonly (string | number)[], readonly (string | number)[]];
+}
+
+/** A histogram row as the exact query's row: percentiles from the bins, means from the sums. */
+export function latencyRowFromHistogram(r: LatencyHistogramRow): LatencyStoreRow {
+  const quantiles = (h: LatencyHistogramRow['duration_hist']): (number | null)[] =>
+    histogramQuantiles({ bins: h[0].map(Number), counts: h[1].map(Number) }, LATENCY_LEVELS);
+  const avg = (sum: number, count: string | number): number | null => (Number(count) > 0 ? sum / Number(count) : null);
+  const statuses: Record<string, string | number> = {};
+  for (const [status, n] of Object.entries(r.statuses)) if (Number(n) !== 0) statuses[status] = n;
+  return {
+    is_total: r.is_total,
+    key: r.key,
+    events: r.events,
+    requests: r.requests,
+    statuses,
+    duration_count: r.duration_count,
+    duration_q: quantiles(r.duration_hist),
+    duration_avg: avg(r.duration_sum, r.duration_count),
+    ttft_count: r.ttft_count,
+    ttft_q: quantiles(r.ttft_hist),
+    ttft_avg: avg(r.ttft_sum, r.ttft_count),
+  };
 }

@@ -9,11 +9,11 @@
 import { parseDateTime64 } from '../../core/time.js';
 import type { SqlExecutor } from '../executor.js';
 import { breakdownQuery, timeseriesQuery, type BreakdownStoreRow } from './breakdown.js';
-import { latencyQuery, type LatencyStoreRow } from './latency.js';
+import { latencyHistogramPlan, latencyHistogramQuery, latencyQuery, latencyRowFromHistogram, type LatencyHistogramRow, type LatencyStoreRow } from './latency.js';
 import type { PlannedQuery, SourcePlan } from './plan.js';
 import { recordsQuery, type RecordRow } from './records.js';
 import { sessionQuery, type SessionRow } from './session.js';
-import type { BreakdownSpec, LatencySpec, RecordPosition, RecordsSpec, SessionSpec, SummarySpec, TimeseriesSpec } from './specs.js';
+import type { BreakdownSpec, LatencyQuantiles, LatencySpec, RecordPosition, RecordsSpec, SessionSpec, SummarySpec, TimeseriesSpec } from './specs.js';
 import { summaryQuery, type SummaryRow } from './summary.js';
 
 /** Rows and the plan of the segments they were read from. */
@@ -33,8 +33,15 @@ export interface UsageQueries {
   records(spec: RecordsSpec, after: RecordPosition | null): Promise<RecordRow[]>;
   /** One row of the session's measures and the ids seen; its `events` is 0 when no event of the session is in scope. */
   session(spec: SessionSpec): Promise<SessionRow[]>;
-  /** One row per group and one overall (`is_total`). */
-  latency(spec: LatencySpec): Promise<LatencyStoreRow[]>;
+  /** One row per group and one overall (`is_total`), how the percentiles were computed, and the plan read. */
+  latency(spec: LatencySpec): Promise<LatencyAnswer>;
+}
+
+/** The latency rows, `exact` (raw events) or `histogram` (the latency rollups, within 1 %), and the segments read. */
+export interface LatencyAnswer {
+  readonly rows: LatencyStoreRow[];
+  readonly quantiles: LatencyQuantiles;
+  readonly plan: SourcePlan;
 }
 
 /** Windows a records page is looked for in, narrowest first; the last is the whole range. */
@@ -59,6 +66,15 @@ export function createUsageQueries(sql: SqlExecutor): UsageQueries {
       return rows;
     },
     session: (spec) => sql.query<SessionRow>(sessionQuery(spec)),
-    latency: (spec) => sql.query<LatencyStoreRow>(latencyQuery(spec)),
+    async latency(spec) {
+      const plan = latencyHistogramPlan(spec);
+      if (plan === null) {
+        const rows = await sql.query<LatencyStoreRow>(latencyQuery(spec));
+        const rawReason = spec.quantiles === 'histogram' ? 'a filter the latency rollups do not carry needs raw events' : 'exact percentiles need raw events';
+        return { rows, quantiles: 'exact', plan: { segments: [{ source: 'raw', table: 'usage_events', from: spec.from, to: spec.to }], rawReason } };
+      }
+      const rows = await sql.query<LatencyHistogramRow>(latencyHistogramQuery(spec, plan));
+      return { rows: rows.map(latencyRowFromHistogram), quantiles: 'histogram', plan };
+    },
   };
 }

@@ -104,7 +104,13 @@ export interface SessionSpec {
 export const LATENCY_DIMENSIONS = ['model_key', 'model', 'provider'] as const satisfies readonly BreakdownDimension[];
 export type LatencyDimension = (typeof LATENCY_DIMENSIONS)[number];
 
+/** How latency percentiles are computed: `exact` over raw events, or `histogram` from the latency rollups (within 1 %). */
+export const LATENCY_QUANTILES = ['exact', 'histogram'] as const;
+export type LatencyQuantiles = (typeof LATENCY_QUANTILES)[number];
+
 /** Latency percentiles and status counts per group and overall. */
 export interface LatencySpec extends UsageSelection {
   readonly by: LatencyDimension;
+  /** Default `exact`. */
+  readonly quantiles?: LatencyQuantiles;
 }

@@ -11,7 +11,7 @@ import { insertEventRows, insertPricedEvents, dedupeAndInsert } from '../../../s
 import { cancellationOf, toEventRow, type UsageEventRow } from '../../../src/store/event-row.js';
 import { eventByIdQuery } from '../../../src/store/queries/index.js';
 import { createAnalyticsService, type AnalyticsService } from '../../../src/analytics/service.js';
-import type { BreakdownResult } from '../../../src/analytics/index.js';
+import type { BreakdownResult, LatencyResult } from '../../../src/analytics/index.js';
 import type { PricedEvent } from '../../../src/pipeline/types.js';
 import { parseUsd } from '../../../src/core/money.js';
 import { uniqueName } from '../../support/services.js';
@@ -45,6 +45,40 @@ function expectBreakdown(result: BreakdownResult, events: readonly PricedEvent[]
     expect(result.other[0]!.groups).toBe(groups.length - limit);
   }
   expectMeasures(result.totals, events, `${where} totals`);
+}
+
+/**
+ * A latency answer against the events: groups, events, requests, statuses and latency counts exact;
+ * percentiles as quantilesExactInclusive — to 2 decimals (`exact`) or within 1 % (`histogram`, the
+ * latency rollups' bins); means to 1e-9 (Float64 sums in another order).
+ */
+function expectLatency(r: LatencyResult, events: readonly PricedEvent[], by: 'model_key' | 'provider', quantiles: 'exact' | 'histogram', where: string): void {
+  expect(r.quantiles, where).toBe(quantiles);
+  const groups = groupBy(events, (e) => dimensionValue(e, by));
+  expect(r.rows.map((x) => x.key ?? '').sort(), where).toEqual([...groups.keys()].sort());
+  for (const row of [...r.rows, { ...r.totals, key: '*' }]) {
+    const list = row.key === '*' ? events : groups.get(row.key ?? '') ?? [];
+    const at = `${where} ${row.key}`;
+    expect(row.events, at).toBe(list.length);
+    expect(row.requests, at).toBe(list.reduce((n, e) => n + Number(e.usage.requests), 0));
+    const statuses: Record<string, number> = {};
+    for (const e of list) statuses[e.event.status ?? 'ok'] = (statuses[e.event.status ?? 'ok'] ?? 0) + 1;
+    expect(row.statuses, at).toEqual(statuses);
+    const errors = list.filter((e) => e.event.status === 'error').length;
+    expect(row.error_rate, at).toBeCloseTo(list.length === 0 ? 0 : errors / list.length, 4);
+    for (const [name, get] of [['duration_ms', (e: PricedEvent) => e.event.duration_ms], ['ttft_ms', (e: PricedEvent) => e.event.ttft_ms]] as const) {
+      const values = list.flatMap((e) => (get(e) === undefined ? [] : [get(e) as number])).sort((a, b) => a - b);
+      const stats = row[name];
+      expect(stats.count, `${at} ${name}`).toBe(values.length);
+      if (values.length === 0) continue;
+      expect(stats.avg!, `${at} ${name} avg`).toBeCloseTo(values.reduce((a, b) => a + b, 0) / values.length, 2);
+      for (const [level, got] of [[0.5, stats.p50], [0.95, stats.p95], [0.99, stats.p99]] as const) {
+        const want = quantile(values, level);
+        if (quantiles === 'exact') expect(got!, `${at} ${name} p${level * 100}`).toBeCloseTo(want, 2);
+        else expect(Math.abs(got! - want), `${at} ${name} p${level * 100}: ${got} vs ${want}`).toBeLessThanOrEqual(want * 0.01 + 0.001);
+      }
+    }
+  }
 }
 
 export function analyticsSuite(open: OpenStore): void {
@@ -121,6 +155,27 @@ export function analyticsSuite(open: OpenStore): void {
     expectMeasures(session.totals, events.filter((e) => e.event.tenant === 'acme' && e.event.session_id === 'sess-shared'), 'session');
     const latency = await svc.latency(params(days), 'acme');
     expect(latency.totals.events).toBe(acme.length);
+    // The latency panel from the latency rollups (issue 13): whole days, a range with ragged edges
+    // (15-minute and hourly rollups, raw slivers), every tenant, and filters they carry; a filter they
+    // do not carry falls back to the exact read.
+    const quarter = (ms: number): number => Math.ceil(ms / 900_000) * 900_000;
+    const histogramCases: { spec: Spec; by: 'model_key' | 'provider'; tables: string[] }[] = [
+      { spec: days, by: 'model_key', tables: ['usage_latency_daily'] },
+      { spec: { ...ragged, tenant: null }, by: 'provider', tables: ['usage_events', 'usage_latency_15m', 'usage_latency_daily', 'usage_latency_hourly'] },
+      { spec: { ...days, from: quarter(days.from + 5 * 3_600_000 + 7 * 60_000), to: quarter(days.to - 37 * 60_000) }, by: 'model_key', tables: ['usage_latency_15m', 'usage_latency_daily', 'usage_latency_hourly'] },
+      { spec: { ...all, tenant: null, provider: ['openai'], status: ['ok', 'error'] }, by: 'model_key', tables: ['usage_latency_daily'] },
+      { spec: { ...days, priced: false }, by: 'provider', tables: ['usage_latency_daily'] },
+    ];
+    for (const c of histogramCases) {
+      const r = await svc.latency(params(c.spec, { by: c.by, quantiles: 'histogram' }), c.spec.tenant);
+      expectLatency(r, select(events, c.spec), c.by, 'histogram', `latency histogram ${JSON.stringify(c.spec)}`);
+      expect(tables(r), `latency histogram ${JSON.stringify(c.spec)}`).toEqual(c.tables);
+    }
+    const byUser: Spec = { ...all, tenant: 'acme', user_id: ['u1', 'u3'] };
+    expect(select(events, byUser).length).toBeGreaterThan(0);
+    const fallback = await svc.latency(params(byUser, { quantiles: 'histogram' }), 'acme');
+    expectLatency(fallback, select(events, byUser), 'model_key', 'exact', 'latency histogram with a user filter');
+    expect(tables(fallback)).toEqual(['usage_events']);
     let ids: string[] = [];
     let cursor: string | null = null;
     do {
@@ -343,25 +398,9 @@ export function analyticsSuite(open: OpenStore): void {
     for (const by of ['model_key', 'provider'] as const) {
       const spec: Spec = { ...all, tenant: 'acme' };
       const r = await svc.latency(params(spec, { by }), 'acme');
-      const events = select(current, spec);
-      const groups = groupBy(events, (e) => dimensionValue(e, by));
-      expect(r.rows.map((x) => x.key ?? '').sort()).toEqual([...groups.keys()].sort());
-      for (const row of [...r.rows, { ...r.totals, key: '*' }]) {
-        const list = row.key === '*' ? events : groups.get(row.key ?? '') ?? [];
-        expect(row.events).toBe(list.length);
-        const errors = list.filter((e) => e.event.status === 'error').length;
-        expect(row.statuses.error ?? 0).toBe(errors);
-        expect(row.error_rate).toBeCloseTo(errors / list.length, 4);
-        for (const [name, get] of [['duration_ms', (e: PricedEvent) => e.event.duration_ms], ['ttft_ms', (e: PricedEvent) => e.event.ttft_ms]] as const) {
-          const values = list.flatMap((e) => (get(e) === undefined ? [] : [get(e) as number])).sort((a, b) => a - b);
-          const stats = row[name];
-          expect(stats.count).toBe(values.length);
-          if (values.length === 0) continue;
-          expect(stats.p50!).toBeCloseTo(quantile(values, 0.5), 2);
-          expect(stats.p95!).toBeCloseTo(quantile(values, 0.95), 2);
-          expect(stats.p99!).toBeCloseTo(quantile(values, 0.99), 2);
-        }
-      }
+      expect(r.quantiles).toBe('exact');
+      expect(tables(r)).toEqual(['usage_events']);
+      expectLatency(r, select(current, spec), by, 'exact', `latency by ${by}`);
     }
   });
 

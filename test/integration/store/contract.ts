@@ -383,10 +383,12 @@ FROM numbers({n:UInt64})`,
     const other = await openExtra('tally_contract_ttl');
     await migrate(other);
     const changed = await migrate(other, { retentionMonths: 6 });
-    // The narrow 15-minute and hourly rollups (issue 13) follow the raw retention too.
-    expect(changed.retentionUpdated).toEqual(['usage_events', 'usage_rollup_15m', 'usage_rollup_hourly', 'usage_rollup_model_15m', 'usage_rollup_model_hourly', 'usage_rollup_agent_hourly']);
+    // The narrow and latency 15-minute and hourly rollups (issue 13) follow the raw retention too.
+    expect(changed.retentionUpdated).toEqual([
+      'usage_events', 'usage_rollup_15m', 'usage_rollup_hourly', 'usage_rollup_model_15m', 'usage_rollup_model_hourly', 'usage_rollup_agent_hourly', 'usage_latency_15m', 'usage_latency_hourly',
+    ]);
     const ttl = await other.sql.query<{ name: string; engine_full: string }>({
-      sql: "SELECT name, engine_full FROM system.tables WHERE database = {db:String} AND name IN ('usage_events', 'usage_rollup_hourly', 'usage_rollup_model_15m', 'usage_rollup_agent_hourly') ORDER BY name",
+      sql: "SELECT name, engine_full FROM system.tables WHERE database = {db:String} AND name IN ('usage_events', 'usage_rollup_hourly', 'usage_rollup_model_15m', 'usage_rollup_agent_hourly', 'usage_latency_15m', 'usage_latency_hourly') ORDER BY name",
       params: { db: other.database },
     });
     for (const t of ttl) expect(t.engine_full).toContain('toIntervalMonth(6)');
@@ -426,12 +428,12 @@ FROM numbers({n:UInt64})`,
     ];
     for (const sql of statements) {
       const [parsed] = await store.sql.query<{ q: string }>({ sql: 'SELECT formatQuerySingleLine({sql:String}) AS q', params: { sql } });
-      // DDL runs on every node; the one-time fills of the narrow rollups (0011) are inserts, replicated within a shard.
-      if (sql.startsWith('INSERT INTO ')) expect(parsed?.q).toMatch(/^INSERT INTO tally\.usage_rollup_/);
+      // DDL runs on every node; the one-time fills of the narrow (0011) and latency (0012) rollups are inserts, replicated within a shard.
+      if (sql.startsWith('INSERT INTO ')) expect(parsed?.q).toMatch(/^INSERT INTO tally\.usage_(rollup|latency)_/);
       else expect(parsed?.q).toContain('ON CLUSTER tally_cluster');
     }
     const storageTables = statements.filter((s) => /^CREATE TABLE IF NOT EXISTS tally\.usage_/.test(s));
-    expect(storageTables.length).toBe(11); // usage_events, reprices, three full and six narrow rollups (0011)
+    expect(storageTables.length).toBe(14); // usage_events, reprices, three full and six narrow rollups (0011), three latency rollups (0012)
     for (const s of storageTables) expect(s).toMatch(/ENGINE = Replicated(Replacing|Summing)?MergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'/);
   });
 

@@ -98,12 +98,16 @@ describe('migration files', () => {
   });
 
   it('pin the cluster variant', async () => {
-    // Every DDL statement runs on every node; the one-time fills of the narrow rollups (0011) are
-    // inserts, which replicate within a shard (docs/storage.md: on several shards, run them on each).
+    // Every DDL statement runs on every node; the one-time fills of the narrow rollups (0011) and the
+    // latency rollups (0012) are inserts, which replicate within a shard (docs/storage.md: on several
+    // shards, run them on each).
     const statements = loadMigrations().flatMap((f) => renderMigration(f, CLUSTER));
     for (const s of statements.filter((x) => !x.startsWith('INSERT INTO '))) expect(s).toContain('ON CLUSTER tally_cluster');
     expect(statements.filter((x) => x.startsWith('INSERT INTO ')).map((x) => /^INSERT INTO (\S+)/.exec(x)?.[1])).toEqual(
-      ['model_15m', 'model_hourly', 'model_daily', 'agent_hourly', 'agent_daily', 'user_daily'].map((t) => `tally.usage_rollup_${t}`),
+      [
+        ...['model_15m', 'model_hourly', 'model_daily', 'agent_hourly', 'agent_daily', 'user_daily'].map((t) => `tally.usage_rollup_${t}`),
+        ...['15m', 'hourly', 'daily'].map((g) => `tally.usage_latency_${g}`),
+      ],
     );
     const rendered = [
       renderStatement('CREATE DATABASE IF NOT EXISTS {{database}} {{on_cluster}}', CLUSTER),

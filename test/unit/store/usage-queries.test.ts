@@ -11,6 +11,8 @@ import type { SqlExecutor, SqlQuery } from '../../../src/store/types.js';
 import {
   breakdownQuery,
   createUsageQueries,
+  latencyHistogramPlan,
+  latencyHistogramQuery,
   latencyQuery,
   recordsQuery,
   sessionQuery,
@@ -81,6 +83,22 @@ describe('usage query objects', () => {
     expect(q.params).toEqual({ tenant: 'acme', from: '2025-03-01 00:00:00.000', to: '2025-03-02 00:00:00.000', model: ['openai/gpt-4o'] });
   });
 
+  it('latency from the latency rollups: a daily middle, hourly and 15-minute edges, raw slivers; filters they carry', async () => {
+    const spec = { scope: 'acme', filters: { provider: ['openai'], status: ['ok' as const] }, from: t('2025-03-01T22:44:59.500Z'), to: t('2025-03-03T01:20:00Z'), by: 'model_key' as const, quantiles: 'histogram' as const };
+    const plan = latencyHistogramPlan(spec);
+    expect(plan?.segments.map((s) => s.table)).toEqual(['usage_events', 'usage_latency_15m', 'usage_latency_hourly', 'usage_latency_daily', 'usage_latency_hourly', 'usage_latency_15m', 'usage_events']);
+    const q = latencyHistogramQuery(spec, plan!);
+    await expect(q.sql).toMatchFileSnapshot('__snapshots__/usage/latency-histogram.sql');
+    expect(q.params).toMatchObject({ tenant: 'acme', provider: ['openai'], status: ['ok'], s0_from: '2025-03-01 22:44:59.500', s3_from: '2025-03-02', s5_to: '2025-03-03 01:15:00' });
+    // Exact unless asked; filters the latency rollups do not carry fall back to the exact read.
+    expect(latencyHistogramPlan({ ...spec, quantiles: 'exact' })).toBeNull();
+    expect(latencyHistogramPlan({ ...spec, quantiles: undefined })).toBeNull();
+    expect(latencyHistogramPlan({ ...spec, filters: { user_id: ['u1'] } })).toBeNull();
+    expect(latencyHistogramPlan({ ...spec, filters: { agent: ['a'] } })).toBeNull();
+    expect(latencyHistogramPlan({ ...spec, filters: { session_id: ['s'] } })).toBeNull();
+    expect(latencyHistogramPlan({ ...spec, filters: { model: ['m'], priced: true } })?.segments).toHaveLength(7);
+  });
+
   it('refuse identifiers outside their fixed lists (a programming error, never SQL text)', () => {
     const spec: BreakdownSpec = { scope: 'acme', filters: {}, from: t('2025-03-01T00:00:00Z'), to: t('2025-03-02T00:00:00Z'), tz: 'UTC', source: 'auto', by: ['model'], bucket: null, sort: 'events', order: 'desc', limit: 10 };
     const internal = (fn: () => unknown): void => {
@@ -138,10 +156,35 @@ describe('usage operations', () => {
     expect(full.queries[0]?.params).toMatchObject({ from: '2025-02-09 12:00:00.001', to: '2025-03-01 00:00:00.000', after_at: '2025-02-10 12:00:00.000', limit: 3 });
   });
 
-  it('session and latency return the store rows as they come', async () => {
+  it('session and exact latency return the store rows as they come', async () => {
     const sql = recording((q) => (q.sql.includes('quantiles') ? [{ is_total: 1 }] : [{ events: '0' }]));
     const usage = createUsageQueries(sql);
     expect(await usage.session({ scope: null, filters: {}, id: 's', from: null, to: null })).toEqual([{ events: '0' }]);
-    expect(await usage.latency({ scope: null, filters: {}, from: 0, to: DAY, by: 'provider' })).toEqual([{ is_total: 1 }]);
+    const exact = await usage.latency({ scope: null, filters: {}, from: 0, to: DAY, by: 'provider' });
+    expect(exact.rows).toEqual([{ is_total: 1 }]);
+    expect(exact.quantiles).toBe('exact');
+    expect(exact.plan.segments.map((s) => s.table)).toEqual(['usage_events']);
+  });
+
+  it('histogram latency: percentiles from the bins, means from the sums, zero counts per status dropped', async () => {
+    const row = {
+      is_total: 0, key: 'm', events: '4', requests: '4', statuses: { ok: '3', error: '1', cancelled: '0' },
+      duration_count: '4', duration_sum: 1000, duration_hist: [['200', '232'], ['2', '2']],
+      ttft_count: '0', ttft_sum: 0, ttft_hist: [[], []],
+    };
+    const sql = recording(() => [row]);
+    const answer = await createUsageQueries(sql).latency({ scope: null, filters: {}, from: 0, to: DAY, by: 'model_key', quantiles: 'histogram' });
+    expect(answer.quantiles).toBe('histogram');
+    expect(answer.plan.segments.map((s) => s.table)).toEqual(['usage_latency_daily']);
+    const [r] = answer.rows;
+    expect(r?.statuses).toEqual({ ok: '3', error: '1' });
+    expect(r?.duration_avg).toBe(250);
+    const v200 = (2 * 1.02 ** 201) / 2.02;
+    const v232 = (2 * 1.02 ** 233) / 2.02;
+    // Ranks 1.5, 2.85, 2.97 of the values [v200, v200, v232, v232] (R type 7).
+    expect(r?.duration_q[0]).toBeCloseTo(v200 + 0.5 * (v232 - v200), 9);
+    expect(r?.duration_q[1]).toBeCloseTo(v232, 9);
+    expect(r?.ttft_q).toEqual([null, null, null]);
+    expect(r?.ttft_avg).toBeNull();
   });
 });

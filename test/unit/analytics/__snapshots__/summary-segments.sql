@@ -86,8 +86,7 @@ FROM
         ttft_ms_sum,
         ttft_ms_count
     FROM usage_rollup_model_15m
-    WHERE bucket >= {s0_from:DateTime('UTC')}
-      AND bucket < {s0_to:DateTime('UTC')}
+    WHERE ((bucket >= {s0_from:DateTime('UTC')} AND bucket < {s0_to:DateTime('UTC')}) OR (bucket >= {s4_from:DateTime('UTC')} AND bucket < {s4_to:DateTime('UTC')}))
     UNION ALL
     SELECT
         model_key,
@@ -133,8 +132,7 @@ FROM
         ttft_ms_sum,
         ttft_ms_count
     FROM usage_rollup_model_hourly
-    WHERE bucket >= {s1_from:DateTime('UTC')}
-      AND bucket < {s1_to:DateTime('UTC')}
+    WHERE ((bucket >= {s1_from:DateTime('UTC')} AND bucket < {s1_to:DateTime('UTC')}) OR (bucket >= {s3_from:DateTime('UTC')} AND bucket < {s3_to:DateTime('UTC')}))
     UNION ALL
     SELECT
         model_key,
@@ -182,100 +180,6 @@ FROM
     FROM usage_rollup_model_daily
     WHERE bucket >= {s2_from:Date}
       AND bucket < {s2_to:Date}
-    UNION ALL
-    SELECT
-        model_key,
-        model,
-        events,
-        requests,
-        input_tokens,
-        cached_input_tokens,
-        cache_write_5m_tokens,
-        cache_write_1h_tokens,
-        output_tokens,
-        reasoning_tokens,
-        audio_input_tokens,
-        audio_output_tokens,
-        image_input_tokens,
-        image_output_tokens,
-        total_tokens,
-        cost_input,
-        cost_cached_input,
-        cost_cache_write_5m,
-        cost_cache_write_1h,
-        cost_output,
-        cost_reasoning,
-        cost_audio_input,
-        cost_audio_output,
-        cost_image_input,
-        cost_image_output,
-        cost_request,
-        cost_tool_call,
-        cost_web_search,
-        cost_audio_second,
-        cost_image,
-        cost_total,
-        cache_savings,
-        unpriced_events,
-        error_events,
-        tool_calls,
-        web_search_requests,
-        images,
-        audio_seconds,
-        duration_ms_sum,
-        duration_ms_count,
-        ttft_ms_sum,
-        ttft_ms_count
-    FROM usage_rollup_model_hourly
-    WHERE bucket >= {s3_from:DateTime('UTC')}
-      AND bucket < {s3_to:DateTime('UTC')}
-    UNION ALL
-    SELECT
-        model_key,
-        model,
-        events,
-        requests,
-        input_tokens,
-        cached_input_tokens,
-        cache_write_5m_tokens,
-        cache_write_1h_tokens,
-        output_tokens,
-        reasoning_tokens,
-        audio_input_tokens,
-        audio_output_tokens,
-        image_input_tokens,
-        image_output_tokens,
-        total_tokens,
-        cost_input,
-        cost_cached_input,
-        cost_cache_write_5m,
-        cost_cache_write_1h,
-        cost_output,
-        cost_reasoning,
-        cost_audio_input,
-        cost_audio_output,
-        cost_image_input,
-        cost_image_output,
-        cost_request,
-        cost_tool_call,
-        cost_web_search,
-        cost_audio_second,
-        cost_image,
-        cost_total,
-        cache_savings,
-        unpriced_events,
-        error_events,
-        tool_calls,
-        web_search_requests,
-        images,
-        audio_seconds,
-        duration_ms_sum,
-        duration_ms_count,
-        ttft_ms_sum,
-        ttft_ms_count
-    FROM usage_rollup_model_15m
-    WHERE bucket >= {s4_from:DateTime('UTC')}
-      AND bucket < {s4_to:DateTime('UTC')}
 )
 GROUP BY model_label
 HAVING events != 0
