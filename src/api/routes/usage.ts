@@ -47,7 +47,7 @@ export const USAGE_OPERATIONS: readonly ApiOperation[] = [
   op('getUsageTimeseries', '/v1/usage/timeseries', 'Usage over time', 'One measure (or all) per bucket, every bucket present (zeros in gaps), optionally one series per value of `stack_by` (top N + other).', TIMESERIES_PARAMETERS, TIMESERIES_SCHEMA),
   op('listUsageRecords', '/v1/usage/records', 'Usage events', 'Individual events (current versions), newest first; follow `next_cursor` for older pages.', RECORDS_PARAMETERS, RECORDS_SCHEMA),
   op('getUsageSession', '/v1/usage/sessions/{id}', 'One session', 'First and last event, duration, every measure, and the models, users and agents seen in a session.', SESSION_PARAMETERS, SESSION_SCHEMA, { '404': { description: 'No event of this session in the caller’s tenant (and range).', schema: ERROR_SCHEMA } }),
-  op('getUsageLatency', '/v1/usage/latency', 'Latency and error rates', 'Exact p50/p95/p99 and mean of duration_ms and ttft_ms, events per status and error rate, by model_key, model or provider, and overall. Reads raw events.', LATENCY_PARAMETERS, LATENCY_SCHEMA),
+  op('getUsageLatency', '/v1/usage/latency', 'Latency and error rates', 'p50/p95/p99 and mean of duration_ms and ttft_ms, events per status and error rate, by model_key, model or provider, and overall. quantiles=exact (default) reads raw events; quantiles=histogram reads the latency rollups: percentiles within 1 %, counts exact.', LATENCY_PARAMETERS, LATENCY_SCHEMA),
 ];
 
 /** The caller's tenant scope (403 for another tenant) and the other parameters. */

@@ -224,7 +224,7 @@ async function expectPageMatchesApi(page: Page, base: string, filters: Record<st
   expect((classes.datasets[1]?.exact ?? []).reduce((a, s) => a + femto(s), 0n)).toBe(femto(totals.cache_savings));
 
   // Latency: p50 / p95 / p99 of duration per model, as the API computed them.
-  const latency = await api<{ rows: LatencyRow[] }>(base, '/v1/usage/latency', { ...q, by: 'model_key' }, key);
+  const latency = await api<{ rows: LatencyRow[] }>(base, '/v1/usage/latency', { ...q, by: 'model_key', quantiles: 'histogram' }, key);
   const latencyChart = await chart(page, 'chart-latency');
   expect(latencyChart.labels).toEqual(latency.rows.map((r) => r.key ?? '(unpriced)'));
   expect(latencyChart.datasets.map((d) => d.data)).toEqual([latency.rows.map((r) => r.duration_ms.p50), latency.rows.map((r) => r.duration_ms.p95), latency.rows.map((r) => r.duration_ms.p99)]);
