@@ -14,14 +14,14 @@ import type { RollupGrain } from '../queries/grain.js';
 
 /** What one rollup differed from raw by, over the buckets compared. */
 export interface RollupDifference {
-  /** The rollup table (src/store/queries/rollup-tables.ts: the full rollups and the narrow ones). */
+  /** The rollup table (src/store/queries/rollup-tables.ts: the full rollups and the narrow ones; then the latency rollups, src/store/queries/latency-repair.ts). */
   readonly table: string;
   readonly grain: RollupGrain;
   /** Rollup keys (bucket and dimensions) whose sums differ. */
   readonly keys: number;
   /** Σ raw − rollup of `events`: positive when the rollup was short of events. */
   readonly events: bigint;
-  /** Σ raw − rollup of `cost_total`, USD decimal text. */
+  /** Σ raw − rollup of `cost_total`, USD decimal text (`"0"` for the latency rollups, which hold no money). */
   readonly cost: string;
 }
 
@@ -30,7 +30,7 @@ export interface RollupComparison {
   readonly since: Date | null;
   /** No bucket before this (the raw retention horizon) was compared. */
   readonly horizon: Date;
-  /** (tenant, UTC day) pairs a total or the key fingerprint flagged, then compared key by key. */
+  /** (tenant, UTC day) pairs a total or a fingerprint flagged, then compared key by key (counted once for the sum rollups and once for the latency rollups). */
   readonly flagged: number;
   readonly tables: readonly RollupDifference[];
   /** Wall time of the comparison (and repair), ms. */

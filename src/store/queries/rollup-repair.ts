@@ -27,7 +27,7 @@ export const ROLLUP_KEY: readonly string[] = ['tenant', 'bucket', 'user_id', 'gr
 export const EXACT_MEASURES: readonly string[] = MEASURE_NAMES.filter((m) => m !== 'duration_ms_sum' && m !== 'ttft_ms_sum');
 
 /** The bucket of a raw event in each rollup, exactly as its materialized view computes it. */
-const BUCKET_OF: Readonly<Record<RollupGrain, string>> = {
+export const BUCKET_OF: Readonly<Record<RollupGrain, string>> = {
   '15m': "toStartOfFifteenMinutes(toDateTime(occurred_at, 'UTC'))",
   hourly: "toStartOfHour(toDateTime(occurred_at, 'UTC'))",
   daily: 'toDate(occurred_at)',
@@ -58,12 +58,12 @@ export interface RollupDifferenceInput extends CompareRange {
   readonly day: string;
 }
 
-const HORIZON = "{horizon:DateTime64(3, 'UTC')}";
-const SINCE = "{since:DateTime64(3, 'UTC')}";
+export const HORIZON = "{horizon:DateTime64(3, 'UTC')}";
+export const SINCE = "{since:DateTime64(3, 'UTC')}";
 /** (tenant, UTC day) pairs with raw rows processed since `since`: every physical row, cancellations included. */
-const TOUCHED_DAYS = `SELECT DISTINCT tenant, toDate(occurred_at) FROM usage_events WHERE processed_at >= ${SINCE} AND occurred_at >= ${HORIZON}`;
+export const TOUCHED_DAYS = `SELECT DISTINCT tenant, toDate(occurred_at) FROM usage_events WHERE processed_at >= ${SINCE} AND occurred_at >= ${HORIZON}`;
 
-function rangeParams(input: CompareRange): Record<string, string> {
+export function rangeParams(input: CompareRange): Record<string, string> {
   return { horizon: dateTime64Param(input.horizon, 'horizon'), ...(input.since === null ? {} : { since: dateTime64Param(input.since, 'since') }) };
 }
 

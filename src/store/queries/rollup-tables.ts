@@ -36,7 +36,7 @@ export interface RollupTable {
   readonly dimensions: readonly string[];
 }
 
-const SHAPE_DIMENSIONS: Readonly<Record<RollupShape, readonly string[]>> = {
+export const SHAPE_DIMENSIONS: Readonly<Record<RollupShape, readonly string[]>> = {
   full: FULL_DIMENSIONS,
   model: ['provider', 'model_key', 'model', 'status', 'priced'],
   agent: ['agent', 'feature'],
@@ -62,6 +62,22 @@ export const ROLLUPS: readonly RollupTable[] = [
   table('agent', 'daily'),
   table('user', 'daily'),
 ];
+
+/** A latency rollup (migration 0012): by-model keys, counts and latency histograms, one per grain. */
+export interface LatencyRollup {
+  readonly name: string;
+  readonly grain: RollupGrain;
+}
+
+/** The latency rollups, one per grain (compared and repaired by queries/latency-repair.ts). */
+export const LATENCY_ROLLUPS: readonly LatencyRollup[] = [
+  { name: 'usage_latency_15m', grain: '15m' },
+  { name: 'usage_latency_hourly', grain: 'hourly' },
+  { name: 'usage_latency_daily', grain: 'daily' },
+];
+
+/** Every table `store.rollups` compares with raw events and repairs, in the order it reports them. */
+export const REPAIRED_ROLLUPS: readonly string[] = [...ROLLUPS.map((t) => t.name), ...LATENCY_ROLLUPS.map((t) => t.name)];
 
 /**
  * Per grain, the shapes in the order the planner tries them: fewest rows

@@ -17,7 +17,7 @@ import { createChdbStore } from '../../../src/store/chdb/store.js';
 import { migrate } from '../../../src/store/migrate.js';
 import type { insertPricedEvents } from '../../../src/store/events.js';
 import { rawTotalsQuery, rollupTotalsQuery, ROLLUP_TABLES, type TenantTotalsRow } from '../../../src/store/queries/index.js';
-import { ROLLUPS } from '../../../src/store/queries/rollup-tables.js';
+import { LATENCY_ROLLUPS, REPAIRED_ROLLUPS, ROLLUPS } from '../../../src/store/queries/rollup-tables.js';
 import { retentionHorizon } from '../../../src/store/operations/rollups-sql.js';
 import type { AnalyticsStore } from '../../../src/store/types.js';
 import { parseUsd } from '../../../src/core/money.js';
@@ -25,8 +25,9 @@ import { daysAgo, mixedEvents, pricedEvent } from '../../support/store-fixtures.
 import { uniqueName } from '../../support/services.js';
 import { expectSameTotals } from './dataset.js';
 
-/** Every rollup table, the narrow ones (issue 13) with the full ones: each must be repaired. */
-const NONE = ROLLUPS.map(() => 0);
+/** Every rollup table, the narrow ones (issue 13) with the full ones, then the latency rollups: each must be repaired. */
+const REPAIRED = REPAIRED_ROLLUPS;
+const NONE = REPAIRED.map(() => 0);
 const dataDir = mkdtempSync(join(tmpdir(), 'tally-rollup-repair-'));
 const RANGE = { from: daysAgo(30, 0), to: daysAgo(-2, 0) };
 let store: AnalyticsStore;
@@ -56,12 +57,38 @@ async function expectRollupsEqualRaw(tenant: string): Promise<TenantTotalsRow[]>
   return raw;
 }
 
+/**
+ * Per latency rollup: whether it holds, for the tenant, exactly what raw
+ * events give — events, requests, latency counts and every histogram bin
+ * per key (the views' bins, 0012).
+ */
+async function latencyMatchesRaw(tenant: string): Promise<boolean[]> {
+  const bin = (c: string): string => `if(assumeNotNull(${c}) > 0, toInt16(greatest(-32767, least(32767, floor(log(assumeNotNull(${c})) / log(1.02))))), toInt16(-32768))`;
+  const hist = (c: string): string => `sumMap(if(isNull(${c}), CAST([], 'Array(Int16)'), [${bin(c)}]), if(isNull(${c}), CAST([], 'Array(Int64)'), [toInt64(1)]))`;
+  const buckets: Record<string, string> = { '15m': "toStartOfFifteenMinutes(toDateTime(occurred_at, 'UTC'))", hourly: "toStartOfHour(toDateTime(occurred_at, 'UTC'))", daily: 'toDate(occurred_at)' };
+  const out: boolean[] = [];
+  for (const t of LATENCY_ROLLUPS) {
+    const key = 'toString(bucket) AS b, provider, model_key, model, status, priced';
+    const order = 'ORDER BY b, provider, model_key, model, status, priced';
+    const raw = await store.sql.query({
+      sql: `SELECT ${key}, toString(count()) AS n_events, toString(sum(requests)) AS n_requests, toString(count(duration_ms)) AS dc, toString(count(ttft_ms)) AS tc, toString(${hist('duration_ms')}) AS dh, toString(${hist('ttft_ms')}) AS th FROM (SELECT *, ${buckets[t.grain] ?? ''} AS bucket FROM usage_events FINAL WHERE tenant = {tenant:String} AND sign = 1) GROUP BY b, provider, model_key, model, status, priced ${order}`,
+      params: { tenant },
+    });
+    const rollup = await store.sql.query({
+      sql: `SELECT ${key}, toString(sum(events)) AS n_events, toString(sum(requests)) AS n_requests, toString(sum(duration_ms_count)) AS dc, toString(sum(ttft_ms_count)) AS tc, toString(sumMap(durationMap.bin, durationMap.events)) AS dh, toString(sumMap(ttftMap.bin, ttftMap.events)) AS th FROM ${t.name} WHERE tenant = {tenant:String} GROUP BY b, provider, model_key, model, status, priced HAVING sum(events) != 0 OR notEmpty(sumMap(durationMap.bin, durationMap.events).1) ${order}`,
+      params: { tenant },
+    });
+    out.push(JSON.stringify(raw) === JSON.stringify(rollup));
+  }
+  return out;
+}
+
 describe('store.rollups', () => {
   it('finds a rollup short of events, repairs it to equal raw key by key, and then finds nothing', async () => {
     const tenant = 'short';
     await store.events.insert(mixedEvents(tenant, 200, 'ok'));
     const clean = await store.rollups.compare({ since: null });
-    expect(clean.tables.map((t) => t.table)).toEqual(ROLLUPS.map((t) => t.name));
+    expect(clean.tables.map((t) => t.table)).toEqual(REPAIRED);
     expect(clean.tables.map((t) => t.keys)).toEqual(NONE);
 
     const lost = mixedEvents(tenant, 37, 'lost');
@@ -80,7 +107,7 @@ describe('store.rollups', () => {
     }
 
     const repaired = await store.rollups.repair({ since: null });
-    expect(repaired.tables.map((t) => t.events)).toEqual(ROLLUPS.map((t) => (short.includes(t.name) ? 37n : 0n)));
+    expect(repaired.tables.map((t) => t.events)).toEqual(REPAIRED.map((name) => (short.includes(name) ? 37n : 0n)));
     expect((await store.rollups.compare({ since: null })).tables.map((t) => t.keys)).toEqual(NONE);
     expect((await expectRollupsEqualRaw(tenant))[0]?.events).toBe('237');
     // Still equal once the rollups merged the repair rows into their keys.
@@ -94,7 +121,7 @@ describe('store.rollups', () => {
     await store.events.insert([event]);
     await store.events.insert([event], { rowVersion: 2 }); // another token: past the insert dedupe, into every rollup
     const found = await store.rollups.compare({ since: null });
-    expect(found.tables.map((t) => t.events)).toEqual(ROLLUPS.map(() => -1n));
+    expect(found.tables.map((t) => t.events)).toEqual(REPAIRED.map(() => -1n));
     await store.rollups.repair({ since: null });
     expect((await expectRollupsEqualRaw(tenant))[0]).toMatchObject({ events: '1', cost_total: '0.5' });
   });
@@ -117,6 +144,43 @@ describe('store.rollups', () => {
     expect(found.tables.find((t) => t.table === 'usage_rollup_hourly')).toMatchObject({ keys: 2, events: 0n, cost: '0' });
     await store.rollups.repair({ since: null });
     expect((await store.rollups.compare({ since: null })).tables.map((t) => t.keys)).toEqual(NONE);
+  });
+
+  it('finds a latency rollup short of events and repairs counts and every histogram bin to equal raw', async () => {
+    const tenant = 'slow';
+    await store.events.insert(mixedEvents(tenant, 120, 'ok'));
+    const lost = mixedEvents(tenant, 41, 'lost');
+    const short = ['usage_latency_hourly', 'usage_latency_daily'];
+    await insertWithoutViews(short, lost);
+    const found = await store.rollups.compare({ since: null });
+    for (const t of found.tables.filter((x) => x.table.startsWith('usage_latency_'))) {
+      expect(t, t.table).toMatchObject(short.includes(t.table) ? { events: 41n, cost: '0' } : { keys: 0, events: 0n });
+      if (short.includes(t.table)) expect(t.keys, t.table).toBeGreaterThan(0);
+    }
+    expect(await latencyMatchesRaw(tenant)).toEqual(LATENCY_ROLLUPS.map((t) => !short.includes(t.name)));
+    await store.rollups.repair({ since: null });
+    expect((await store.rollups.compare({ since: null })).tables.map((t) => t.keys)).toEqual(NONE);
+    expect(await latencyMatchesRaw(tenant)).toEqual(LATENCY_ROLLUPS.map(() => true));
+    for (const t of LATENCY_ROLLUPS) await store.sql.command({ sql: `OPTIMIZE TABLE ${t.name} FINAL` });
+    expect(await latencyMatchesRaw(tenant)).toEqual(LATENCY_ROLLUPS.map(() => true));
+  });
+
+  it('finds a latency histogram whose counts all agree but whose bins differ (the bin fingerprint)', async () => {
+    const tenant = 'binned';
+    const at = daysAgo(1, 9);
+    await store.events.insert([pricedEvent({ tenant, eventId: 'b-1', occurredAt: at, durationMs: 1000 })]);
+    const [row] = await store.sql.query<{ bin: number }>({ sql: `SELECT durationMap.bin[1] AS bin FROM usage_latency_hourly WHERE tenant = '${tenant}'` });
+    const bin = Number(row?.bin);
+    // The event moved one bin up, in the hourly table only: every count of the day still agrees.
+    await store.sql.insert('usage_latency_hourly', [
+      { tenant, bucket: `${at.slice(0, 13).replace('T', ' ')}:00:00`, provider: 'openai', model_key: 'openai/gpt-4o', model: 'gpt-4o-2024-08-06', status: 'ok', priced: true, events: 0, requests: 0, duration_ms_count: 0, duration_ms_sum: 0, ttft_ms_count: 0, ttft_ms_sum: 0, 'durationMap.bin': [bin, bin + 1], 'durationMap.events': [-1, 1], 'ttftMap.bin': [], 'ttftMap.events': [] },
+    ]);
+    expect(await latencyMatchesRaw(tenant)).toEqual([true, false, true]);
+    const found = await store.rollups.compare({ since: null });
+    expect(found.tables.find((t) => t.table === 'usage_latency_hourly')).toMatchObject({ keys: 1, events: 0n });
+    await store.rollups.repair({ since: null });
+    expect((await store.rollups.compare({ since: null })).tables.map((t) => t.keys)).toEqual(NONE);
+    expect(await latencyMatchesRaw(tenant)).toEqual([true, true, true]);
   });
 
   it('with `since`, compares only the buckets of raw rows processed since then', async () => {

@@ -1,0 +1,170 @@
+/**
+ * The latency rollups (migration 0012) against raw events, as
+ * rollup-repair.ts does for the sum rollups: what a crash between the raw
+ * insert and a latency view's insert leaves behind (or a duplicate past the
+ * dedupe) is found per (tenant, UTC day) and repaired key by key by inserting
+ * raw − rollup, histograms included, into the SummingMergeTree table.
+ *
+ * Exact measures: events, requests, the latency counts and every histogram
+ * bin's count. The Float64 sums follow (their totals differ by rounding with
+ * the order of addition), as in the sum rollups.
+ */
+import type { SqlQuery } from '../types.js';
+import { BUCKET_OF, HORIZON, rangeParams, SINCE, TOUCHED_DAYS, type CompareRange, type RollupDifferenceInput } from './rollup-repair.js';
+import { LATENCY_ROLLUPS, SHAPE_DIMENSIONS, type LatencyRollup } from './rollup-tables.js';
+
+/** Key columns after tenant and bucket: those of the by-model rollups. */
+export const LATENCY_DIMENSIONS: readonly string[] = SHAPE_DIMENSIONS.model;
+const KEY: readonly string[] = ['tenant', 'bucket', ...LATENCY_DIMENSIONS];
+/** Measures compared exactly, besides the histograms. */
+const COUNTS: readonly string[] = ['events', 'requests', 'duration_ms_count', 'ttft_ms_count'];
+const HISTOGRAMS = [
+  { column: 'duration_ms', map: 'durationMap' },
+  { column: 'ttft_ms', map: 'ttftMap' },
+] as const;
+
+/** A raw value's histogram bin, exactly as the views compute it (0012). */
+function binOf(column: string): string {
+  return `if(assumeNotNull(${column}) > 0, toInt16(greatest(-32767, least(32767, floor(log(assumeNotNull(${column})) / log(1.02))))), toInt16(-32768))`;
+}
+
+/** Raw events' counts and histograms per key (current versions, `sign = 1`), in the tables' types. */
+const RAW_MEASURES: readonly string[] = [
+  'toInt64(count()) AS events',
+  'sum(toInt64(requests)) AS requests',
+  'toInt64(count(duration_ms)) AS duration_ms_count',
+  'sum(ifNull(duration_ms, 0)) AS duration_ms_sum',
+  'toInt64(count(ttft_ms)) AS ttft_ms_count',
+  'sum(ifNull(ttft_ms, 0)) AS ttft_ms_sum',
+  ...HISTOGRAMS.map(
+    (h) => `sumMap(if(isNull(${h.column}), CAST([], 'Array(Int16)'), [${binOf(h.column)}]), if(isNull(${h.column}), CAST([], 'Array(Int64)'), [toInt64(1)])) AS hist_${h.map}`,
+  ),
+];
+
+const ROLLUP_MEASURES: readonly string[] = [
+  ...['events', 'requests', 'duration_ms_count', 'duration_ms_sum', 'ttft_ms_count', 'ttft_ms_sum'].map((m) => `sum(${m}) AS ${m}`),
+  ...HISTOGRAMS.map((h) => `sumMap(\`${h.map}.bin\`, \`${h.map}.events\`) AS hist_${h.map}`),
+];
+
+const hashOf = (bucket: string): string => `cityHash64(tenant, ${bucket}, ${LATENCY_DIMENSIONS.join(', ')})`;
+
+/**
+ * Phase 1: the (tenant, UTC day) pairs where a latency rollup may differ from
+ * raw events (`d_<table>` per table). Per pair: every exact count, a
+ * fingerprint of where the events sit (Σ events × hash of the key) and one
+ * of every histogram (Σ count × hash of key and bin), modulo 2^64.
+ */
+export function latencyMismatchQuery(input: CompareRange): SqlQuery {
+  const rawWhere = ['sign = 1', `occurred_at >= ${HORIZON}`, ...(input.since === null ? [] : [`(tenant, toDate(occurred_at)) IN (${TOUCHED_DAYS})`])];
+  const binHash = (t: LatencyRollup, h: (typeof HISTOGRAMS)[number]): string =>
+    `sumWithOverflow(if(isNull(${h.column}), toUInt64(0), cityHash64(tenant, ${BUCKET_OF[t.grain]}, ${LATENCY_DIMENSIONS.join(', ')}, ${binOf(h.column)}))) AS hp_${h.map}_${t.name}`;
+  const raw = [
+    'tenant',
+    'toDate(occurred_at) AS day',
+    'toInt64(count()) AS events',
+    'sum(toInt64(requests)) AS requests',
+    'toInt64(count(duration_ms)) AS duration_ms_count',
+    'toInt64(count(ttft_ms)) AS ttft_ms_count',
+    ...LATENCY_ROLLUPS.map((t) => `sumWithOverflow(${hashOf(BUCKET_OF[t.grain])}) AS fp_${t.name}`),
+    ...LATENCY_ROLLUPS.flatMap((t) => HISTOGRAMS.map((h) => binHash(t, h))),
+  ];
+  const rollup = (t: LatencyRollup): string => {
+    const daily = t.grain === 'daily';
+    const where = [daily ? `bucket >= toDate(${HORIZON})` : `bucket >= ${HORIZON}`, ...(input.since === null ? [] : [`(tenant, toDate(bucket)) IN (${TOUCHED_DAYS})`])];
+    const select = [
+      'tenant',
+      `${daily ? 'bucket' : 'toDate(bucket)'} AS day`,
+      `sumWithOverflow(toUInt64(events) * ${hashOf('bucket')}) AS x_${t.name}_fp`,
+      ...HISTOGRAMS.map(
+        (h) =>
+          `sumWithOverflow(arraySum(arrayMap((b, n) -> toUInt64(n) * cityHash64(tenant, bucket, ${LATENCY_DIMENSIONS.join(', ')}, b), \`${h.map}.bin\`, \`${h.map}.events\`))) AS x_${t.name}_hp_${h.map}`,
+      ),
+      ...COUNTS.map((m) => `sum(${m}) AS x_${t.name}_${m}`),
+    ];
+    return `(
+    SELECT
+        ${select.join(',\n        ')}
+    FROM ${t.name}
+    WHERE ${where.join('\n      AND ')}
+    GROUP BY tenant, day
+) AS x_${t.name}`;
+  };
+  const differs = (t: LatencyRollup): string =>
+    [`r.fp_${t.name} != x_${t.name}_fp`, ...HISTOGRAMS.map((h) => `r.hp_${h.map}_${t.name} != x_${t.name}_hp_${h.map}`), ...COUNTS.map((m) => `r.${m} != x_${t.name}_${m}`)].join(' OR ');
+  const sql = `SELECT
+    tenant,
+    toString(day) AS day,
+${LATENCY_ROLLUPS.map((t) => `    (${differs(t)}) AS d_${t.name}`).join(',\n')}
+FROM
+(
+    SELECT
+        ${raw.join(',\n        ')}
+    FROM usage_events FINAL
+    WHERE ${rawWhere.join('\n      AND ')}
+    GROUP BY tenant, day
+) AS r
+${LATENCY_ROLLUPS.map((t) => `FULL OUTER JOIN ${rollup(t)} USING (tenant, day)`).join('\n')}
+WHERE ${LATENCY_ROLLUPS.map((t) => `d_${t.name}`).join(' OR ')}
+ORDER BY tenant, day`;
+  return { sql, params: rangeParams(input) };
+}
+
+/**
+ * Phase 2: the rows that make one latency rollup equal raw events, for some
+ * tenants on one UTC day: per key, every measure as raw − rollup and each
+ * histogram as its bin-by-bin difference (bins that agree left out), ready to
+ * insert.
+ */
+export function latencyDifferenceQuery(table: LatencyRollup, input: RollupDifferenceInput): SqlQuery {
+  const daily = table.grain === 'daily';
+  const bucket = BUCKET_OF[table.grain];
+  const touched =
+    input.since === null
+      ? null
+      : `SELECT DISTINCT tenant, ${bucket} FROM usage_events WHERE tenant IN {tenants:Array(String)} AND toDate(occurred_at) = {day:Date} AND processed_at >= ${SINCE}`;
+  const rawWhere = ['tenant IN {tenants:Array(String)}', 'toDate(occurred_at) = {day:Date}', 'sign = 1', `occurred_at >= ${HORIZON}`];
+  const rollupWhere = ['tenant IN {tenants:Array(String)}', daily ? 'bucket = {day:Date}' : 'toDate(bucket) = {day:Date}', daily ? `bucket >= toDate(${HORIZON})` : `bucket >= ${HORIZON}`];
+  if (touched !== null) {
+    rawWhere.push(`(tenant, ${bucket}) IN (${touched})`);
+    rollupWhere.push(`(tenant, bucket) IN (${touched})`);
+  }
+  const keyList = KEY.join(', ');
+  const indent = (items: readonly string[], n: number): string => items.map((s) => `${' '.repeat(n)}${s}`).join(',\n');
+  const scalars = ['events', 'requests', 'duration_ms_count', 'duration_ms_sum', 'ttft_ms_count', 'ttft_ms_sum'];
+  const differences = HISTOGRAMS.map((h) => `mapSubtract(r.hist_${h.map}, o.hist_${h.map}) AS d_${h.map}`);
+  const columns = [
+    ...KEY,
+    ...scalars,
+    ...HISTOGRAMS.flatMap((h) => [
+      `arrayFilter((b, n) -> n != 0, d_${h.map}.1, d_${h.map}.2) AS \`${h.map}.bin\``,
+      `arrayFilter(n -> n != 0, d_${h.map}.2) AS \`${h.map}.events\``,
+    ]),
+  ];
+  const sql = `SELECT
+${indent(columns, 4)}
+FROM
+(
+    SELECT
+${indent([...KEY, ...scalars.map((m) => `r.${m} - o.${m} AS ${m}`), ...differences], 8)}
+    FROM
+    (
+        SELECT
+${indent(['tenant', `${bucket} AS bucket`, ...LATENCY_DIMENSIONS, ...RAW_MEASURES], 12)}
+        FROM usage_events FINAL
+        WHERE ${rawWhere.join('\n          AND ')}
+        GROUP BY ${keyList}
+    ) AS r
+    FULL OUTER JOIN
+    (
+        SELECT
+${indent([...KEY, ...ROLLUP_MEASURES], 12)}
+        FROM ${table.name}
+        WHERE ${rollupWhere.join('\n          AND ')}
+        GROUP BY ${keyList}
+    ) AS o
+    USING (${keyList})
+)
+WHERE ${[...COUNTS.map((m) => `${m} != 0`), ...HISTOGRAMS.map((h) => `notEmpty(\`${h.map}.bin\`)`)].join('\n   OR ')}
+ORDER BY ${keyList}`;
+  return { sql, params: { tenants: [...input.tenants], day: input.day, ...rangeParams(input) } };
+}
