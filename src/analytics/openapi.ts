@@ -205,7 +205,9 @@ const recordProps: Record<string, Schema> = {
   duration_ms: nullableNumber,
   ttft_ms: nullableNumber,
   metadata: { type: 'object', additionalProperties: str },
+  usage: { type: 'object', additionalProperties: true, description: 'The usage object as the event carried it (before normalization).' },
 };
+for (const c of COST_CLASSES) recordProps[`cost_${c}`] = usd;
 for (const f of ['user_id', 'group', 'session_id', 'agent', 'feature', 'request_id', 'api_key_id', 'provider', 'model_key', 'error_type', 'pricing_error', 'price_version']) recordProps[f] = { type: ['string', 'null'] };
 for (const f of [...TOKEN_CLASSES.map((c) => `${c}_tokens`), 'total_tokens', 'requests', 'tool_calls', 'web_search_requests', 'images']) recordProps[f] = { type: 'integer' };
 

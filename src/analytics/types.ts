@@ -101,7 +101,10 @@ export interface TimeseriesResult {
   readonly source: SourceInfo;
 }
 
-export interface UsageRecord {
+/** The cost of each class: `cost_input`, …, `cost_image` (exact USD strings). */
+export type CostPerClass = { readonly [K in CostClass as `cost_${K}`]: string };
+
+export interface UsageRecord extends CostPerClass {
   readonly event_id: string;
   readonly tenant: string;
   readonly occurred_at: string;
@@ -143,6 +146,8 @@ export interface UsageRecord {
   readonly duration_ms: number | null;
   readonly ttft_ms: number | null;
   readonly metadata: Readonly<Record<string, string>>;
+  /** The event's usage object as it was received (before normalization). */
+  readonly usage: Readonly<Record<string, unknown>>;
 }
 
 export interface RecordsResult {

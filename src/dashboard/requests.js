@@ -136,21 +136,46 @@ function fieldList(record, fields) {
   }));
 }
 
+/**
+ * Every priced class as [cost class, label, the record's count field, how the count is printed]:
+ * the token classes, then the units (`cost_<class>` in the record).
+ */
+const COST_CLASSES = [
+  ...TOKEN_CLASSES.map(([c, label]) => [c, label, `${c}_tokens`, formatCount]),
+  ['request', 'Requests', 'requests', formatCount], ['tool_call', 'Tool calls', 'tool_calls', formatCount],
+  ['web_search', 'Web searches', 'web_search_requests', formatCount], ['audio_second', 'Audio seconds', 'audio_seconds', String],
+  ['image', 'Images', 'images', formatCount],
+];
+
+/** The classes the call counted or paid for: tokens or units, and the exact cost of each. */
+function classTable(record) {
+  const rows = COST_CLASSES.filter(([c, , count]) => record[count] !== 0 || (record[`cost_${c}`] ?? '0') !== '0');
+  if (rows.length === 0) return h('p', { class: 'muted', text: 'No tokens, no priced units.' });
+  return h('table', { class: 'table compact', id: 'event-classes' },
+    h('thead', {}, h('tr', {}, ['Class', 'Counted', 'Cost'].map((c) => h('th', { scope: 'col', text: c })))),
+    h('tbody', {}, rows.map(([c, label, count, show]) => {
+      const cost = record[`cost_${c}`];
+      return h('tr', {}, h('th', { scope: 'row', text: label }),
+        h('td', { class: 'num', 'data-field': count, 'data-value': exact(record[count]), text: show(record[count]) }),
+        cost === undefined ? h('td', { class: 'num muted', text: '—' })
+          : h('td', { class: 'num', 'data-field': `cost_${c}`, 'data-value': cost, title: `exact: ${cost}`, text: formatUsd(cost) }));
+    })));
+}
+
 /** Opens the event view for a record as the API returned it. */
 export function openEvent(record) {
-  const tokens = TOKEN_CLASSES.filter(([c]) => record[`${c}_tokens`] !== 0);
   const metadata = Object.entries(record.metadata ?? {}).sort(([a], [b]) => a.localeCompare(b));
   const body = $('event-body');
   body.replaceChildren(
     fieldList(record, EVENT_FIELDS),
-    h('h3', { text: 'Tokens per class' }),
-    tokens.length === 0 ? h('p', { class: 'muted', text: 'No tokens.' }) : h('table', { class: 'table compact' },
-      h('tbody', {}, tokens.map(([c, label]) => h('tr', {}, h('th', { scope: 'row', text: label }),
-        h('td', { class: 'num', 'data-field': `${c}_tokens`, 'data-value': String(record[`${c}_tokens`]), text: formatCount(record[`${c}_tokens`]) }))))),
+    h('h3', { text: 'Tokens, units and cost per class' }),
+    classTable(record),
     h('h3', { text: 'Metadata' }),
     metadata.length === 0 ? h('p', { class: 'muted', text: 'No metadata tags.' }) : h('table', { class: 'table compact' },
       h('tbody', {}, metadata.map(([k, v]) => h('tr', {}, h('th', { scope: 'row', text: k }), h('td', { 'data-tag': k, text: v }))))),
-    h('details', { class: 'raw' }, h('summary', { text: 'The record as /v1/usage/records returned it' }), h('pre', { text: JSON.stringify(record, null, 2) })));
+    h('h3', { text: 'Usage as received' }),
+    h('div', { class: 'raw' }, h('pre', { id: 'event-usage', 'data-field': 'usage', 'data-value': exact(record.usage), text: JSON.stringify(record.usage ?? {}, null, 2) })),
+    h('details', { class: 'raw' }, h('summary', { text: 'The record as /v1/usage/records returned it' }), h('pre', { id: 'event-record', text: JSON.stringify(record, null, 2) })));
   body.dataset.event = record.event_id;
   $('h-event').textContent = `Event ${record.event_id}`;
   const session = body.querySelector('[data-session]');

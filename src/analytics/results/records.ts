@@ -8,19 +8,34 @@ import { encodeCursor } from '../cursor.js';
 import { orNull, rangeInfo } from '../describe.js';
 import type { RecordsQuery } from '../inputs.js';
 import { parseStoreTime } from '../time.js';
-import type { RecordsResult, UsageRecord } from '../types.js';
+import type { CostPerClass, RecordsResult, UsageRecord } from '../types.js';
 import type { RecordRow } from '../../store/usage/index.js';
-import { TOKEN_CLASSES } from '../../core/classes.js';
+import { COST_CLASSES, TOKEN_CLASSES } from '../../core/classes.js';
 
 const int = (v: unknown): number => Number(v ?? 0);
 const str = (v: unknown): string => (typeof v === 'string' ? v : v === null || v === undefined ? '' : String(v));
 const utc = (v: unknown): string => new Date(parseStoreTime(str(v))).toISOString();
 const nullableNumber = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const usd = (v: unknown): string => formatUsd(parseUsd(str(v) || '0'));
+
+/**
+ * The stored usage object (`usage_json`). `JSON.parse` is exact here: the text
+ * was written by `JSON.stringify` of the object as `JSON.parse` read it at
+ * ingest, so every number in it is the shortest text of a double and reads
+ * back to the same double — and the answer is serialized with `JSON.stringify`
+ * again, so a lossless reader's number texts would come out as strings.
+ */
+function storedUsage(v: unknown): Record<string, unknown> {
+  const text = str(v);
+  return text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
+}
 
 /** The API form of a stored event. */
 export function usageRecord(r: RecordRow): UsageRecord {
   const tokens: Record<string, number> = {};
   for (const c of TOKEN_CLASSES) tokens[`${c}_tokens`] = int(r[`${c}_tokens`]);
+  const costs: Record<string, string> = {};
+  for (const c of COST_CLASSES) costs[`cost_${c}`] = usd(r[`cost_${c}`]);
   return {
     event_id: str(r.event_id),
     tenant: str(r.tenant),
@@ -47,13 +62,15 @@ export function usageRecord(r: RecordRow): UsageRecord {
     web_search_requests: int(r.web_search_requests),
     images: int(r.images),
     audio_seconds: Number(str(r.audio_seconds) || '0'),
-    cost_total: formatUsd(parseUsd(str(r.cost_total) || '0')),
-    cache_savings: formatUsd(parseUsd(str(r.cache_savings) || '0')),
+    ...(costs as CostPerClass),
+    cost_total: usd(r.cost_total),
+    cache_savings: usd(r.cache_savings),
     cost_source: str(r.cost_source),
     price_version: orNull(str(r.price_version)),
     duration_ms: nullableNumber(r.duration_ms),
     ttft_ms: nullableNumber(r.ttft_ms),
     metadata: (typeof r.metadata === 'object' && r.metadata !== null ? r.metadata : {}) as Record<string, string>,
+    usage: storedUsage(r.usage_json),
   };
 }
 

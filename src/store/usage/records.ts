@@ -5,7 +5,7 @@
  * last position, so pages stay stable while events arrive, and a position
  * carries nothing else — the tenant scope and filters always apply.
  */
-import { TOKEN_CLASSES } from '../../core/classes.js';
+import { COST_CLASSES, TOKEN_CLASSES } from '../../core/classes.js';
 import type { SqlQuery } from '../executor.js';
 import { rawEventConditions } from './conditions.js';
 import type { RecordPosition, RecordsSpec } from './specs.js';
@@ -38,6 +38,7 @@ export const RECORD_COLUMNS: readonly string[] = [
   'web_search_requests',
   'images',
   'audio_seconds',
+  ...COST_CLASSES.map((c) => `cost_${c}`),
   'cost_total',
   'cache_savings',
   'cost_source',
@@ -45,6 +46,7 @@ export const RECORD_COLUMNS: readonly string[] = [
   'duration_ms',
   'ttft_ms',
   'metadata',
+  'usage_json',
 ];
 
 /** One page plus one row (to tell whether another page follows), after `after` when given. */

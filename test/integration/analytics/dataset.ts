@@ -45,7 +45,7 @@ function event(i: number, tenant: string, at: number, prefix: string): PricedEve
   const output = 50 + ((i * 13) % 400);
   const cached = (i % 3) * 120;
   const reasoning = m.provider === 'anthropic' ? 0 : (i % 5) * 16;
-  return pricedEvent({
+  const priced = pricedEvent({
     tenant,
     eventId: `${prefix}-${String(i).padStart(4, '0')}`,
     occurredAt: new Date(at).toISOString(),
@@ -94,6 +94,25 @@ function event(i: number, tenant: string, at: number, prefix: string): PricedEve
     requests: 1,
     metadata: i % 5 === 4 ? { env: 'dev' } : { env: 'prod', ...(i % 3 === 0 ? { team: 'search' } : {}) },
   });
+  return i % 9 === 3 ? { ...priced, event: { ...priced.event, usage: providerUsage(input, output, cached) } } : priced;
+}
+
+/**
+ * A provider's usage object as an event may carry it: nested details, an
+ * unknown field, a number that is not a short decimal, a large integer and
+ * text with quotes and non-ASCII letters — the records API returns it as stored.
+ */
+function providerUsage(input: number, output: number, cached: number): Record<string, unknown> {
+  return {
+    prompt_tokens: input + cached,
+    completion_tokens: output,
+    prompt_tokens_details: { cached_tokens: cached, audio_tokens: 0 },
+    x_vendor_ratio: 0.1 + 0.2,
+    x_vendor_big: 2 ** 60,
+    x_vendor_tiny: 1e-21,
+    x_vendor_note: 'naïve "quoted" ✓',
+    x_vendor_list: [1, 2.5, null, true],
+  };
 }
 
 export interface Dataset {

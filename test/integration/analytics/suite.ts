@@ -11,9 +11,10 @@ import { insertEventRows, insertPricedEvents, dedupeAndInsert } from '../../../s
 import { cancellationOf, toEventRow, type UsageEventRow } from '../../../src/store/event-row.js';
 import { eventByIdQuery } from '../../../src/store/queries/index.js';
 import { createAnalyticsService, type AnalyticsService } from '../../../src/analytics/service.js';
-import type { BreakdownResult, LatencyResult } from '../../../src/analytics/index.js';
+import type { BreakdownResult, LatencyResult, UsageRecord } from '../../../src/analytics/index.js';
 import type { PricedEvent } from '../../../src/pipeline/types.js';
-import { parseUsd } from '../../../src/core/money.js';
+import { formatUsd, parseUsd } from '../../../src/core/money.js';
+import { COST_CLASSES } from '../../../src/core/classes.js';
 import { uniqueName } from '../../support/services.js';
 import { pricedEvent } from '../../support/store-fixtures.js';
 import { analyticsDataset } from './dataset.js';
@@ -355,17 +356,26 @@ export function analyticsSuite(open: OpenStore): void {
   it('records: newest first, cursor pages cover each event once, filters apply, bad cursors are refused', async () => {
     const spec: Spec = { ...all, tenant: 'acme', model: ['openai/gpt-4o', 'mystery-model'] };
     const want = select(current, spec).sort((a, b) => Date.parse(b.event.occurred_at) - Date.parse(a.event.occurred_at) || (a.event.event_id < b.event.event_id ? 1 : -1));
-    const got: string[] = [];
+    const got: UsageRecord[] = [];
     let cursor: string | null = null;
     let pages = 0;
     do {
       const page = await svc.records(params(spec, { limit: '7', ...(cursor ? { cursor } : {}) }), 'acme');
-      got.push(...page.records.map((r) => r.event_id));
+      got.push(...page.records);
       for (const r of page.records) expect(r.tenant).toBe('acme');
       cursor = page.next_cursor;
       pages++;
     } while (cursor !== null);
-    expect(got).toEqual(want.map((e) => e.event.event_id));
+    expect(got.map((r) => r.event_id)).toEqual(want.map((e) => e.event.event_id));
+    // Each record carries the cost of every class, exact, and the usage object as the event carried it.
+    got.forEach((r, i) => {
+      const src = want[i]!;
+      for (const c of COST_CLASSES) expect(r[`cost_${c}`], `${r.event_id} cost_${c}`).toBe(formatUsd(src.pricing.cost[c]));
+      expect(r.usage, r.event_id).toStrictEqual(JSON.parse(JSON.stringify(src.event.usage)));
+    });
+    const provider = got.find((r) => 'x_vendor_ratio' in r.usage);
+    expect(provider?.usage).toMatchObject({ x_vendor_ratio: 0.30000000000000004, x_vendor_big: 1152921504606846976, x_vendor_tiny: 1e-21, x_vendor_note: 'naïve "quoted" ✓' });
+    expect(got.some((r) => r.cost_request === '0.000000000000001')).toBe(true);
     expect(pages).toBe(Math.ceil(want.length / 7));
     const first = (await svc.records(params(spec, { limit: '1' }), 'acme')).records[0]!;
     const src = want[0]!;

@@ -711,12 +711,17 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
       expect(fields.length).toBeGreaterThan(30);
       for (const [name, value] of fields) expect(value, name).toBe(exactText(event[name ?? '']));
       const shown = new Set(fields.map(([name]) => name));
-      for (const name of ['cost_total', 'cache_savings', 'price_version', 'status', 'duration_ms', 'ttft_ms', 'input_tokens', 'output_tokens', 'total_tokens']) {
+      for (const name of ['cost_total', 'cache_savings', 'price_version', 'status', 'duration_ms', 'ttft_ms', 'input_tokens', 'output_tokens', 'total_tokens', 'usage']) {
         if (name.endsWith('_tokens') && name !== 'total_tokens' && event[name] === 0) continue;
         expect(shown.has(name), name).toBe(true);
       }
+      // The cost of every class the call paid for (issue 17), and the usage object as received.
+      const paid = Object.keys(event).filter((k) => k.startsWith('cost_') && k !== 'cost_total' && k !== 'cost_source' && event[k] !== '0');
+      expect(paid.length).toBeGreaterThan(0);
+      for (const name of paid) expect(shown.has(name), name).toBe(true);
+      expect(JSON.parse((await p.locator('#event-usage').textContent()) ?? '')).toEqual(event.usage);
       for (const [k, v] of Object.entries(event.metadata)) expect(await p.locator(`#event-body [data-tag="${k}"]`).textContent()).toBe(v);
-      expect(JSON.parse((await p.locator('#event-body pre').textContent()) ?? '')).toEqual(event);
+      expect(JSON.parse((await p.locator('#event-record').textContent()) ?? '')).toEqual(event);
       await p.locator('#event-view').screenshot({ path: join(DOC_IMAGES, 'dashboard-event.png') });
 
       // Its session: the totals of /v1/usage/sessions/{id}, the calls oldest first, the running cost exact.

@@ -33,13 +33,29 @@ SELECT
     web_search_requests,
     images,
     audio_seconds,
+    cost_input,
+    cost_cached_input,
+    cost_cache_write_5m,
+    cost_cache_write_1h,
+    cost_output,
+    cost_reasoning,
+    cost_audio_input,
+    cost_audio_output,
+    cost_image_input,
+    cost_image_output,
+    cost_request,
+    cost_tool_call,
+    cost_web_search,
+    cost_audio_second,
+    cost_image,
     cost_total,
     cache_savings,
     cost_source,
     price_version,
     duration_ms,
     ttft_ms,
-    metadata
+    metadata,
+    usage_json
 FROM usage_events FINAL
 WHERE tenant = {tenant:String}
   AND occurred_at >= {from:DateTime64(3, 'UTC')}
