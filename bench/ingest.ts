@@ -24,7 +24,7 @@ import { createMetrics } from '../src/core/metrics.js';
 import { createDirectEventLog } from '../src/eventlog/direct/log.js';
 import { nestedTooDeep, parseEvent } from '../src/events/parse.js';
 import { createIngestService } from '../src/ingest/service.js';
-import { fmt, percentile, writeResult } from './results.js';
+import { cpuMs, cpuMsAsync, fmt, percentile, writeResult } from './results.js';
 
 const EVENTS = 1_000;
 
@@ -34,20 +34,6 @@ function event(i: number): Record<string, unknown> {
     occurred_at: '2026-01-31T12:00:00.123Z', duration_ms: 1234.5, metadata: { team: 'search', env: 'prod' },
     usage: { prompt_tokens: 1234, completion_tokens: 567, total_tokens: 1801, prompt_tokens_details: { cached_tokens: 100, audio_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 12, audio_tokens: 0 } },
   };
-}
-
-function cpuMs(f: () => void): number {
-  const start = process.cpuUsage();
-  f();
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / 1000;
-}
-
-async function cpuMsAsync(f: () => Promise<void>): Promise<number> {
-  const start = process.cpuUsage();
-  await f();
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / 1000;
 }
 
 export async function runIngestBench(args: readonly string[]): Promise<void> {

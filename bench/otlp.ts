@@ -30,24 +30,10 @@ import { createDirectEventLog } from '../src/eventlog/direct/log.js';
 import { createTraceReceiver } from '../src/ingest/otlp/receiver.js';
 import { decodeTraceRequest } from '../src/ingest/otlp/trace-proto.js';
 import { createIngestService } from '../src/ingest/service.js';
-import { fmt, percentile, writeResult } from './results.js';
+import { cpuMs, cpuMsAsync, fmt, percentile, writeResult } from './results.js';
 
 const SPANS = 1_000;
 const GENAI = 500;
-
-function cpuMs(f: () => void): number {
-  const start = process.cpuUsage();
-  f();
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / 1000;
-}
-
-async function cpuMsAsync(f: () => Promise<void>): Promise<number> {
-  const start = process.cpuUsage();
-  await f();
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / 1000;
-}
 
 export async function runOtlpBench(args: readonly string[]): Promise<void> {
   const roundsArg = args.indexOf('--rounds');

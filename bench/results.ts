@@ -33,3 +33,19 @@ export function percentile(sorted: readonly number[], p: number): number {
 export function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
+
+/** CPU (user + system, every thread of this process) spent running `f`, in ms. */
+export function cpuMs(f: () => void): number {
+  const start = process.cpuUsage();
+  f();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
+
+/** CPU (user + system, every thread of this process) spent until `f` settles, in ms — other work of the process in that time included. */
+export async function cpuMsAsync(f: () => Promise<void>): Promise<number> {
+  const start = process.cpuUsage();
+  await f();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}

@@ -10,18 +10,17 @@
  * the order of addition), as in the sum rollups.
  */
 import type { SqlQuery } from '../types.js';
-import { BUCKET_OF, HORIZON, rangeParams, SINCE, TOUCHED_DAYS, type CompareRange, type RollupDifferenceInput } from './rollup-repair.js';
-import { LATENCY_ROLLUPS, SHAPE_DIMENSIONS, type LatencyRollup } from './rollup-tables.js';
+import { BUCKET_OF, dayMismatchQuery, differenceWhere, indentList, rangeParams, type CompareRange, type RollupDifferenceInput } from './rollup-repair.js';
+import { LATENCY_ROLLUP_DIMENSIONS, LATENCY_ROLLUPS, type LatencyRollup } from './rollup-tables.js';
 
-/** Key columns after tenant and bucket: those of the by-model rollups. */
-export const LATENCY_DIMENSIONS: readonly string[] = SHAPE_DIMENSIONS.model;
-const KEY: readonly string[] = ['tenant', 'bucket', ...LATENCY_DIMENSIONS];
+const KEY: readonly string[] = ['tenant', 'bucket', ...LATENCY_ROLLUP_DIMENSIONS];
 /** Measures compared exactly, besides the histograms. */
 const COUNTS: readonly string[] = ['events', 'requests', 'duration_ms_count', 'ttft_ms_count'];
 const HISTOGRAMS = [
   { column: 'duration_ms', map: 'durationMap' },
   { column: 'ttft_ms', map: 'ttftMap' },
 ] as const;
+type Histogram = (typeof HISTOGRAMS)[number];
 
 /** A raw value's histogram bin, exactly as the views compute it (0012). */
 function binOf(column: string): string {
@@ -46,7 +45,7 @@ const ROLLUP_MEASURES: readonly string[] = [
   ...HISTOGRAMS.map((h) => `sumMap(\`${h.map}.bin\`, \`${h.map}.events\`) AS hist_${h.map}`),
 ];
 
-const hashOf = (bucket: string): string => `cityHash64(tenant, ${bucket}, ${LATENCY_DIMENSIONS.join(', ')})`;
+const hashOf = (bucket: string): string => `cityHash64(tenant, ${bucket}, ${LATENCY_ROLLUP_DIMENSIONS.join(', ')})`;
 
 /**
  * Phase 1: the (tenant, UTC day) pairs where a latency rollup may differ from
@@ -55,58 +54,29 @@ const hashOf = (bucket: string): string => `cityHash64(tenant, ${bucket}, ${LATE
  * of every histogram (Σ count × hash of key and bin), modulo 2^64.
  */
 export function latencyMismatchQuery(input: CompareRange): SqlQuery {
-  const rawWhere = ['sign = 1', `occurred_at >= ${HORIZON}`, ...(input.since === null ? [] : [`(tenant, toDate(occurred_at)) IN (${TOUCHED_DAYS})`])];
-  const binHash = (t: LatencyRollup, h: (typeof HISTOGRAMS)[number]): string =>
-    `sumWithOverflow(if(isNull(${h.column}), toUInt64(0), cityHash64(tenant, ${BUCKET_OF[t.grain]}, ${LATENCY_DIMENSIONS.join(', ')}, ${binOf(h.column)}))) AS hp_${h.map}_${t.name}`;
-  const raw = [
-    'tenant',
-    'toDate(occurred_at) AS day',
-    'toInt64(count()) AS events',
-    'sum(toInt64(requests)) AS requests',
-    'toInt64(count(duration_ms)) AS duration_ms_count',
-    'toInt64(count(ttft_ms)) AS ttft_ms_count',
-    ...LATENCY_ROLLUPS.map((t) => `sumWithOverflow(${hashOf(BUCKET_OF[t.grain])}) AS fp_${t.name}`),
-    ...LATENCY_ROLLUPS.flatMap((t) => HISTOGRAMS.map((h) => binHash(t, h))),
-  ];
-  const rollup = (t: LatencyRollup): string => {
-    const daily = t.grain === 'daily';
-    const where = [daily ? `bucket >= toDate(${HORIZON})` : `bucket >= ${HORIZON}`, ...(input.since === null ? [] : [`(tenant, toDate(bucket)) IN (${TOUCHED_DAYS})`])];
-    const select = [
-      'tenant',
-      `${daily ? 'bucket' : 'toDate(bucket)'} AS day`,
+  const dims = LATENCY_ROLLUP_DIMENSIONS.join(', ');
+  const binHash = (t: LatencyRollup, h: Histogram): string =>
+    `sumWithOverflow(if(isNull(${h.column}), toUInt64(0), cityHash64(tenant, ${BUCKET_OF[t.grain]}, ${dims}, ${binOf(h.column)}))) AS hp_${h.map}_${t.name}`;
+  return dayMismatchQuery(input, {
+    tables: LATENCY_ROLLUPS,
+    raw: [
+      'toInt64(count()) AS events',
+      'sum(toInt64(requests)) AS requests',
+      'toInt64(count(duration_ms)) AS duration_ms_count',
+      'toInt64(count(ttft_ms)) AS ttft_ms_count',
+      ...LATENCY_ROLLUPS.map((t) => `sumWithOverflow(${hashOf(BUCKET_OF[t.grain])}) AS fp_${t.name}`),
+      ...LATENCY_ROLLUPS.flatMap((t) => HISTOGRAMS.map((h) => binHash(t, h))),
+    ],
+    rollup: (t) => [
       `sumWithOverflow(toUInt64(events) * ${hashOf('bucket')}) AS x_${t.name}_fp`,
       ...HISTOGRAMS.map(
-        (h) =>
-          `sumWithOverflow(arraySum(arrayMap((b, n) -> toUInt64(n) * cityHash64(tenant, bucket, ${LATENCY_DIMENSIONS.join(', ')}, b), \`${h.map}.bin\`, \`${h.map}.events\`))) AS x_${t.name}_hp_${h.map}`,
+        (h) => `sumWithOverflow(arraySum(arrayMap((b, n) -> toUInt64(n) * cityHash64(tenant, bucket, ${dims}, b), \`${h.map}.bin\`, \`${h.map}.events\`))) AS x_${t.name}_hp_${h.map}`,
       ),
       ...COUNTS.map((m) => `sum(${m}) AS x_${t.name}_${m}`),
-    ];
-    return `(
-    SELECT
-        ${select.join(',\n        ')}
-    FROM ${t.name}
-    WHERE ${where.join('\n      AND ')}
-    GROUP BY tenant, day
-) AS x_${t.name}`;
-  };
-  const differs = (t: LatencyRollup): string =>
-    [`r.fp_${t.name} != x_${t.name}_fp`, ...HISTOGRAMS.map((h) => `r.hp_${h.map}_${t.name} != x_${t.name}_hp_${h.map}`), ...COUNTS.map((m) => `r.${m} != x_${t.name}_${m}`)].join(' OR ');
-  const sql = `SELECT
-    tenant,
-    toString(day) AS day,
-${LATENCY_ROLLUPS.map((t) => `    (${differs(t)}) AS d_${t.name}`).join(',\n')}
-FROM
-(
-    SELECT
-        ${raw.join(',\n        ')}
-    FROM usage_events FINAL
-    WHERE ${rawWhere.join('\n      AND ')}
-    GROUP BY tenant, day
-) AS r
-${LATENCY_ROLLUPS.map((t) => `FULL OUTER JOIN ${rollup(t)} USING (tenant, day)`).join('\n')}
-WHERE ${LATENCY_ROLLUPS.map((t) => `d_${t.name}`).join(' OR ')}
-ORDER BY tenant, day`;
-  return { sql, params: rangeParams(input) };
+    ],
+    differs: (t) =>
+      [`r.fp_${t.name} != x_${t.name}_fp`, ...HISTOGRAMS.map((h) => `r.hp_${h.map}_${t.name} != x_${t.name}_hp_${h.map}`), ...COUNTS.map((m) => `r.${m} != x_${t.name}_${m}`)].join(' OR '),
+  });
 }
 
 /**
@@ -116,20 +86,9 @@ ORDER BY tenant, day`;
  * insert.
  */
 export function latencyDifferenceQuery(table: LatencyRollup, input: RollupDifferenceInput): SqlQuery {
-  const daily = table.grain === 'daily';
   const bucket = BUCKET_OF[table.grain];
-  const touched =
-    input.since === null
-      ? null
-      : `SELECT DISTINCT tenant, ${bucket} FROM usage_events WHERE tenant IN {tenants:Array(String)} AND toDate(occurred_at) = {day:Date} AND processed_at >= ${SINCE}`;
-  const rawWhere = ['tenant IN {tenants:Array(String)}', 'toDate(occurred_at) = {day:Date}', 'sign = 1', `occurred_at >= ${HORIZON}`];
-  const rollupWhere = ['tenant IN {tenants:Array(String)}', daily ? 'bucket = {day:Date}' : 'toDate(bucket) = {day:Date}', daily ? `bucket >= toDate(${HORIZON})` : `bucket >= ${HORIZON}`];
-  if (touched !== null) {
-    rawWhere.push(`(tenant, ${bucket}) IN (${touched})`);
-    rollupWhere.push(`(tenant, bucket) IN (${touched})`);
-  }
+  const where = differenceWhere(table.grain, input);
   const keyList = KEY.join(', ');
-  const indent = (items: readonly string[], n: number): string => items.map((s) => `${' '.repeat(n)}${s}`).join(',\n');
   const scalars = ['events', 'requests', 'duration_ms_count', 'duration_ms_sum', 'ttft_ms_count', 'ttft_ms_sum'];
   const differences = HISTOGRAMS.map((h) => `mapSubtract(r.hist_${h.map}, o.hist_${h.map}) AS d_${h.map}`);
   const columns = [
@@ -141,25 +100,25 @@ export function latencyDifferenceQuery(table: LatencyRollup, input: RollupDiffer
     ]),
   ];
   const sql = `SELECT
-${indent(columns, 4)}
+${indentList(columns, 4)}
 FROM
 (
     SELECT
-${indent([...KEY, ...scalars.map((m) => `r.${m} - o.${m} AS ${m}`), ...differences], 8)}
+${indentList([...KEY, ...scalars.map((m) => `r.${m} - o.${m} AS ${m}`), ...differences], 8)}
     FROM
     (
         SELECT
-${indent(['tenant', `${bucket} AS bucket`, ...LATENCY_DIMENSIONS, ...RAW_MEASURES], 12)}
+${indentList(['tenant', `${bucket} AS bucket`, ...LATENCY_ROLLUP_DIMENSIONS, ...RAW_MEASURES], 12)}
         FROM usage_events FINAL
-        WHERE ${rawWhere.join('\n          AND ')}
+        WHERE ${where.raw.join('\n          AND ')}
         GROUP BY ${keyList}
     ) AS r
     FULL OUTER JOIN
     (
         SELECT
-${indent([...KEY, ...ROLLUP_MEASURES], 12)}
+${indentList([...KEY, ...ROLLUP_MEASURES], 12)}
         FROM ${table.name}
-        WHERE ${rollupWhere.join('\n          AND ')}
+        WHERE ${where.rollup.join('\n          AND ')}
         GROUP BY ${keyList}
     ) AS o
     USING (${keyList})

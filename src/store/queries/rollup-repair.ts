@@ -58,10 +58,10 @@ export interface RollupDifferenceInput extends CompareRange {
   readonly day: string;
 }
 
-export const HORIZON = "{horizon:DateTime64(3, 'UTC')}";
-export const SINCE = "{since:DateTime64(3, 'UTC')}";
+const HORIZON = "{horizon:DateTime64(3, 'UTC')}";
+const SINCE = "{since:DateTime64(3, 'UTC')}";
 /** (tenant, UTC day) pairs with raw rows processed since `since`: every physical row, cancellations included. */
-export const TOUCHED_DAYS = `SELECT DISTINCT tenant, toDate(occurred_at) FROM usage_events WHERE processed_at >= ${SINCE} AND occurred_at >= ${HORIZON}`;
+const TOUCHED_DAYS = `SELECT DISTINCT tenant, toDate(occurred_at) FROM usage_events WHERE processed_at >= ${SINCE} AND occurred_at >= ${HORIZON}`;
 
 export function rangeParams(input: CompareRange): Record<string, string> {
   return { horizon: dateTime64Param(input.horizon, 'horizon'), ...(input.since === null ? {} : { since: dateTime64Param(input.since, 'since') }) };
@@ -87,22 +87,40 @@ const RAW_TOTAL: Readonly<Record<string, string>> = {
  */
 export function rollupMismatchQuery(input: CompareRange): SqlQuery {
   const hashOf = (t: RollupTable, bucket: string): string => `cityHash64(tenant, ${bucket}, ${t.dimensions.join(', ')})`;
+  return dayMismatchQuery(input, {
+    tables: ROLLUPS,
+    raw: [
+      ...ROLLUPS.map((t) => `sumWithOverflow(${hashOf(t, BUCKET_OF[t.grain])}) AS fp_${t.name}`),
+      ...EXACT_MEASURES.map((m) => `${RAW_TOTAL[m] ?? `sum(${m})`} AS ${m}`),
+    ],
+    rollup: (t) => [`sumWithOverflow(toUInt64(toInt64(events)) * ${hashOf(t, 'bucket')}) AS x_${t.name}_fp`, ...EXACT_MEASURES.map((m) => `sum(${m}) AS x_${t.name}_${m}`)],
+    differs: (t) => [`r.fp_${t.name} != x_${t.name}_fp`, ...EXACT_MEASURES.map((m) => `r.${m} != x_${t.name}_${m}`)].join(' OR '),
+  });
+}
+
+/** A family of rollup tables phase 1 compares with raw events per (tenant, UTC day). */
+export interface DayComparison<T extends { readonly name: string; readonly grain: RollupGrain }> {
+  readonly tables: readonly T[];
+  /** Raw totals per (tenant, day) over current events, after `tenant` and `day`. */
+  readonly raw: readonly string[];
+  /** One table's totals per (tenant, day), after `tenant` and `day` (names prefixed `x_<table>_`). */
+  readonly rollup: (t: T) => readonly string[];
+  /** The condition that flags a (tenant, day) of the table (`r.` raw, `x_<table>_` rollup). */
+  readonly differs: (t: T) => string;
+}
+
+/**
+ * Phase 1's statement for a family of tables: raw totals per (tenant, day)
+ * FULL OUTER JOINed with each table's, over the compared range; one
+ * `d_<table>` flag per table, only the flagged pairs returned.
+ */
+export function dayMismatchQuery<T extends { readonly name: string; readonly grain: RollupGrain }>(input: CompareRange, c: DayComparison<T>): SqlQuery {
   const rawWhere = ['sign = 1', `occurred_at >= ${HORIZON}`, ...(input.since === null ? [] : [`(tenant, toDate(occurred_at)) IN (${TOUCHED_DAYS})`])];
-  const raw = [
-    'tenant',
-    'toDate(occurred_at) AS day',
-    ...ROLLUPS.map((t) => `sumWithOverflow(${hashOf(t, BUCKET_OF[t.grain])}) AS fp_${t.name}`),
-    ...EXACT_MEASURES.map((m) => `${RAW_TOTAL[m] ?? `sum(${m})`} AS ${m}`),
-  ];
-  const rollup = (t: RollupTable): string => {
+  const raw = ['tenant', 'toDate(occurred_at) AS day', ...c.raw];
+  const rollup = (t: T): string => {
     const daily = t.grain === 'daily';
     const where = [daily ? `bucket >= toDate(${HORIZON})` : `bucket >= ${HORIZON}`, ...(input.since === null ? [] : [`(tenant, toDate(bucket)) IN (${TOUCHED_DAYS})`])];
-    const select = [
-      'tenant',
-      `${daily ? 'bucket' : 'toDate(bucket)'} AS day`,
-      `sumWithOverflow(toUInt64(toInt64(events)) * ${hashOf(t, 'bucket')}) AS x_${t.name}_fp`,
-      ...EXACT_MEASURES.map((m) => `sum(${m}) AS x_${t.name}_${m}`),
-    ];
+    const select = ['tenant', `${daily ? 'bucket' : 'toDate(bucket)'} AS day`, ...c.rollup(t)];
     return `(
     SELECT
         ${select.join(',\n        ')}
@@ -111,11 +129,10 @@ export function rollupMismatchQuery(input: CompareRange): SqlQuery {
     GROUP BY tenant, day
 ) AS x_${t.name}`;
   };
-  const differs = (t: RollupTable): string => [`r.fp_${t.name} != x_${t.name}_fp`, ...EXACT_MEASURES.map((m) => `r.${m} != x_${t.name}_${m}`)].join(' OR ');
   const sql = `SELECT
     tenant,
     toString(day) AS day,
-${ROLLUPS.map((t) => `    (${differs(t)}) AS d_${t.name}`).join(',\n')}
+${c.tables.map((t) => `    (${c.differs(t)}) AS d_${t.name}`).join(',\n')}
 FROM
 (
     SELECT
@@ -124,10 +141,34 @@ FROM
     WHERE ${rawWhere.join('\n      AND ')}
     GROUP BY tenant, day
 ) AS r
-${ROLLUPS.map((t) => `FULL OUTER JOIN ${rollup(t)} USING (tenant, day)`).join('\n')}
-WHERE ${ROLLUPS.map((t) => `d_${t.name}`).join(' OR ')}
+${c.tables.map((t) => `FULL OUTER JOIN ${rollup(t)} USING (tenant, day)`).join('\n')}
+WHERE ${c.tables.map((t) => `d_${t.name}`).join(' OR ')}
 ORDER BY tenant, day`;
   return { sql, params: rangeParams(input) };
+}
+
+/**
+ * Phase 2's WHERE clauses for one table of `grain` on one UTC day of some
+ * tenants: over raw events (current versions; tenant and day lead the raw
+ * sort key, both prune) and over the rollup; with `since`, only the buckets
+ * of raw rows processed since then.
+ */
+export function differenceWhere(grain: RollupGrain, input: RollupDifferenceInput): { readonly raw: string[]; readonly rollup: string[] } {
+  const bucket = BUCKET_OF[grain];
+  const daily = grain === 'daily';
+  const raw = ['tenant IN {tenants:Array(String)}', 'toDate(occurred_at) = {day:Date}', 'sign = 1', `occurred_at >= ${HORIZON}`];
+  const rollup = ['tenant IN {tenants:Array(String)}', daily ? 'bucket = {day:Date}' : 'toDate(bucket) = {day:Date}', daily ? `bucket >= toDate(${HORIZON})` : `bucket >= ${HORIZON}`];
+  if (input.since !== null) {
+    const touched = `SELECT DISTINCT tenant, ${bucket} FROM usage_events WHERE tenant IN {tenants:Array(String)} AND toDate(occurred_at) = {day:Date} AND processed_at >= ${SINCE}`;
+    raw.push(`(tenant, ${bucket}) IN (${touched})`);
+    rollup.push(`(tenant, bucket) IN (${touched})`);
+  }
+  return { raw, rollup };
+}
+
+/** Items of a SELECT list, one per line at `n` spaces. */
+export function indentList(items: readonly string[], n: number): string {
+  return items.map((s) => `${' '.repeat(n)}${s}`).join(',\n');
 }
 
 /**
@@ -137,41 +178,29 @@ ORDER BY tenant, day`;
  * overflow.
  */
 export function rollupDifferenceQuery(table: RollupTable, input: RollupDifferenceInput): SqlQuery {
-  const grain = table.grain;
-  const bucket = BUCKET_OF[grain];
+  const bucket = BUCKET_OF[table.grain];
   const dims = table.dimensions;
   const key = rollupKey(table);
-  const touched =
-    input.since === null
-      ? null
-      : `SELECT DISTINCT tenant, ${bucket} FROM usage_events WHERE tenant IN {tenants:Array(String)} AND toDate(occurred_at) = {day:Date} AND processed_at >= ${SINCE}`;
-  // Tenant and day lead the raw sort key: both prune.
-  const rawWhere = ['tenant IN {tenants:Array(String)}', 'toDate(occurred_at) = {day:Date}', 'sign = 1', `occurred_at >= ${HORIZON}`];
-  const rollupWhere = ['tenant IN {tenants:Array(String)}', grain === 'daily' ? 'bucket = {day:Date}' : 'toDate(bucket) = {day:Date}', grain === 'daily' ? `bucket >= toDate(${HORIZON})` : `bucket >= ${HORIZON}`];
-  if (touched !== null) {
-    rawWhere.push(`(tenant, ${bucket}) IN (${touched})`);
-    rollupWhere.push(`(tenant, bucket) IN (${touched})`);
-  }
+  const where = differenceWhere(table.grain, input);
   const keyList = key.join(', ');
   const rawSelect = ['tenant', `${bucket} AS bucket`, ...dims, ...MEASURE_NAMES.map((m) => `${RAW_MEASURE[m] ?? sumSql(m)} AS ${m}`)];
   const rollupSelect = [...key, ...MEASURE_NAMES.map((m) => `${sumSql(m)} AS ${m}`)];
-  const indent = (items: readonly string[], n: number): string => items.map((s) => `${' '.repeat(n)}${s}`).join(',\n');
   const sql = `SELECT
-${indent([...key, ...MEASURE_NAMES.map((m) => `r.${m} - o.${m} AS ${m}`)], 4)}
+${indentList([...key, ...MEASURE_NAMES.map((m) => `r.${m} - o.${m} AS ${m}`)], 4)}
 FROM
 (
     SELECT
-${indent(rawSelect, 8)}
+${indentList(rawSelect, 8)}
     FROM usage_events FINAL
-    WHERE ${rawWhere.join('\n      AND ')}
+    WHERE ${where.raw.join('\n      AND ')}
     GROUP BY ${keyList}
 ) AS r
 FULL OUTER JOIN
 (
     SELECT
-${indent(rollupSelect, 8)}
+${indentList(rollupSelect, 8)}
     FROM ${table.name}
-    WHERE ${rollupWhere.join('\n      AND ')}
+    WHERE ${where.rollup.join('\n      AND ')}
     GROUP BY ${keyList}
 ) AS o
 USING (${keyList})

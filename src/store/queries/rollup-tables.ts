@@ -76,6 +76,9 @@ export const LATENCY_ROLLUPS: readonly LatencyRollup[] = [
   { name: 'usage_latency_daily', grain: 'daily' },
 ];
 
+/** The dimension columns the latency rollups carry after tenant and bucket: the by-model rollups' key. */
+export const LATENCY_ROLLUP_DIMENSIONS: readonly string[] = SHAPE_DIMENSIONS.model;
+
 /** Every table `store.rollups` compares with raw events and repairs, in the order it reports them. */
 export const REPAIRED_ROLLUPS: readonly string[] = [...ROLLUPS.map((t) => t.name), ...LATENCY_ROLLUPS.map((t) => t.name)];
 

@@ -22,6 +22,7 @@ import type { SqlQuery } from '../executor.js';
 import { filterConditions, rawEventConditions } from './conditions.js';
 import { histogramQuantiles } from './latency-histogram.js';
 import { latencyColumn } from './names.js';
+import { LATENCY_ROLLUP_DIMENSIONS } from '../queries/rollup-tables.js';
 import { filterColumns, rawReason, segmentsOf, type Segment, type SourcePlan } from './plan.js';
 import type { LatencySpec } from './specs.js';
 import { Params, selectFrom } from './statement.js';
@@ -58,23 +59,24 @@ ORDER BY is_total ASC, events DESC, key ASC`;
   return { sql, params: params.values };
 }
 
-/** A row of `latencyQuery`. */
-export interface LatencyStoreRow {
+/** What both latency reads answer per key (and for the total row), exactly. */
+interface LatencyCounts {
   readonly is_total: number | boolean;
   readonly key: string;
   readonly events: string | number;
   readonly requests: string | number;
   readonly statuses: Readonly<Record<string, string | number>>;
   readonly duration_count: string | number;
+  readonly ttft_count: string | number;
+}
+
+/** A row of `latencyQuery`. */
+export interface LatencyStoreRow extends LatencyCounts {
   readonly duration_q: readonly (number | null)[];
   readonly duration_avg: number | null;
-  readonly ttft_count: string | number;
   readonly ttft_q: readonly (number | null)[];
   readonly ttft_avg: number | null;
 }
-
-/** The dimension columns the latency rollups carry (the by-model rollups' key). */
-const LATENCY_ROLLUP_COLUMNS: readonly string[] = ['provider', 'model_key', 'model', 'status', 'priced'];
 
 /**
  * Where a histogram latency query reads: the plan of its segments, each rollup
@@ -83,7 +85,7 @@ const LATENCY_ROLLUP_COLUMNS: readonly string[] = ['provider', 'model_key', 'mod
  */
 export function latencyHistogramPlan(spec: LatencySpec): SourcePlan | null {
   if (spec.quantiles !== 'histogram' || rawReason(spec.filters) !== null) return null;
-  if (!filterColumns(spec.filters).every((c) => LATENCY_ROLLUP_COLUMNS.includes(c))) return null;
+  if (!filterColumns(spec.filters).every((c) => LATENCY_ROLLUP_DIMENSIONS.includes(c))) return null;
   const segments = segmentsOf(spec.from, spec.to, 'daily').map((s): Segment => (s.source === 'raw' ? s : { ...s, table: `usage_latency_${s.source}` }));
   return { segments, rawReason: null };
 }
@@ -157,16 +159,9 @@ export function latencyHistogramQuery(spec: LatencySpec, plan: SourcePlan): SqlQ
 }
 
 /** A row of `latencyHistogramQuery`. */
-export interface LatencyHistogramRow {
-  readonly is_total: number | boolean;
-  readonly key: string;
-  readonly events: string | number;
-  readonly requests: string | number;
-  readonly statuses: Readonly<Record<string, string | number>>;
-  readonly duration_count: string | number;
+export interface LatencyHistogramRow extends LatencyCounts {
   readonly duration_sum: number;
   readonly duration_hist: readonly [readonly (string | number)[], readonly (string | number)[]];
-  readonly ttft_count: string | number;
   readonly ttft_sum: number;
   readonly ttft_hist: readonly [readonly (string | number)[], readonly (string | number)[]];
 }
