@@ -147,6 +147,9 @@ function makeClient(options: ClickHouseStoreOptions, database: string, log: Logg
     max_open_connections: options.maxOpenConnections ?? 10,
     compression: { request: options.compression?.request ?? false, response: options.compression?.response ?? false },
     clickhouse_settings: { ...OUTPUT_SETTINGS },
+    // A socket idle past its TTL is destroyed before reuse even when a busy event loop delayed the
+    // TTL timer: reusing it meets the server's own idle close as ECONNRESET (seen under load).
+    keep_alive: { enabled: true, eagerly_destroy_stale_sockets: true },
     // Long id lists (the dedupe lookup) move from the URL into a multipart body.
     use_multipart_params_auto: true,
     // Rows may carry bigints (row_version, offsets): written as decimal text, like the chDB adapter does.
