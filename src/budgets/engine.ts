@@ -19,7 +19,7 @@ import { TallyError, validationError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import type { Slot } from '../counters/keys.js';
-import { isStaleBudgets, lostSlots } from '../counters/codes.js';
+import { isStaleBudgets, isUnreachable, lostSlots } from '../counters/codes.js';
 import {
   DEFAULT_DEDUP,
   type CounterStore, type CounterValue, type DedupWindow, type HeldAmounts, type ReservePart, type ReserveResult,
@@ -28,7 +28,9 @@ import { SettledMarks, bySlot, candidates, crossingOf } from './alerts.js';
 import type { BudgetSet, CompiledBudget } from './catalog.js';
 import { BucketCache, planApply, planRead, reserveParts, type PlanContext, type ReadPlan } from './plan.js';
 import { reconcile, type ReconcileOptions, type ReconcileResult, type ReconcileSource } from './reconcile.js';
-import type { EngineRecovery } from './recovery.js';
+import type { EngineRecovery, OutagePolicy } from './recovery.js';
+import { lostPolicy, unreachablePolicy, type OutageNote, type UnreachableOutcome } from './outage.js';
+import type { BudgetOutagePolicy } from './model.js';
 import { LeaseHolder, type LeaseOptions, type LeaseStats, type LeaseSubject } from './leases.js';
 import { newReservationId, parseReservationId } from './reservations.js';
 import type { BudgetSource } from './source.js';
@@ -73,6 +75,13 @@ export interface BudgetEngineOptions {
    * same counters (see leases.ts: settles reaching another process).
    */
   readonly leases?: LeaseOptions;
+  /**
+   * The global outage policy, for budgets without their own `outage_policy`
+   * (outage.ts). Default: the recovery's policy, else `store`.
+   */
+  readonly outagePolicy?: OutagePolicy;
+  /** A check or reservation was answered while the counter store was unreachable (metrics). */
+  readonly onOutage?: (policy: BudgetOutagePolicy, outcome: UnreachableOutcome) => void;
 }
 
 export const DEFAULT_GRACE_MS = 2 * 86_400_000;
@@ -85,8 +94,13 @@ interface PlanEntry {
   readonly until: number;
   /** The same, as a lease subject (leases.ts); one object per plan, so a lease knows which plan it holds for. */
   readonly lease: LeaseSubject;
+  /** What checks answer while the counter store is unreachable, and while its counters are lost (outage.ts). */
+  readonly unreachable: BudgetOutagePolicy;
+  readonly lost: OutagePolicy;
 }
 const STALE_RETRIES = 3;
+const OPEN_NOTE: OutageNote = { policy: 'fail_open', reason: 'unreachable' };
+const LEASE_NOTE: OutageNote = { policy: 'leases', reason: 'unreachable' };
 const NO_ESTIMATE: HeldAmounts = { cost: 0n, tokens: 0n, requests: 0n };
 
 export class BudgetEngine {
@@ -106,6 +120,10 @@ export class BudgetEngine {
   private readonly warnedLegacy = new Set<string>();
   private readonly recovery: EngineRecovery | undefined;
   private readonly leases: LeaseHolder | null;
+  /** The global outage policy (budgets without their own). */
+  readonly outagePolicy: OutagePolicy;
+  /** When the fail_open warning was last logged (at most one per 10 s). */
+  private openWarnedAt = 0;
 
   constructor(private readonly options: BudgetEngineOptions) {
     this.counters = options.counters;
@@ -117,7 +135,9 @@ export class BudgetEngine {
     this.awaitTtlMs = options.awaitTtlMs ?? 600_000;
     this.log = options.logger ?? silentLogger();
     this.recovery = options.recovery;
-    this.leases = options.leases ? new LeaseHolder(this.counters, this.clock, options.leases, this.log) : null;
+    this.outagePolicy = options.outagePolicy ?? options.recovery?.policy ?? 'store';
+    // With a recovery, lease calls ask for the epoch check too: a lease is never taken on counters that were lost.
+    this.leases = options.leases ? new LeaseHolder(this.counters, this.clock, options.leases, this.log, this.recovery !== undefined) : null;
   }
 
   /** Returns every lease (shutdown); a no-op without leases. */
@@ -278,8 +298,9 @@ export class BudgetEngine {
       }
     }
     if (this.plans.size >= 10_000) this.plans.clear();
-    const lease: LeaseSubject = { key, tenant: values.tenant ?? DEFAULT_TENANT, budgets, plan, until };
-    const entry = { budgets, plan, from, until, lease };
+    const unreachable = unreachablePolicy(budgets, this.outagePolicy);
+    const lease: LeaseSubject = { key, tenant: values.tenant ?? DEFAULT_TENANT, budgets, plan, until, outage: unreachable };
+    const entry = { budgets, plan, from, until, lease, unreachable, lost: lostPolicy(budgets, this.outagePolicy) };
     this.plans.set(key, entry);
     return entry;
   }
@@ -294,7 +315,7 @@ export class BudgetEngine {
    * decides: `store` waits (up to `waitMs`) for their rebuild and reads again,
    * `closed` refuses (COUNTERS_UNAVAILABLE, 503), `open` reads without the check.
    */
-  private async guarded<T>(read: (epoch: boolean) => Promise<T>): Promise<T> {
+  private async guarded<T>(read: (epoch: boolean) => Promise<T>, policy?: OutagePolicy): Promise<T> {
     const recovery = this.recovery;
     if (!recovery) return read(false);
     try {
@@ -303,10 +324,11 @@ export class BudgetEngine {
       const lost = lostSlots(err);
       if (!lost) throw err;
       const rebuilt = recovery.ensureLive(lost);
-      if (recovery.policy !== 'store') {
+      const lostPolicy = policy ?? recovery.policy;
+      if (lostPolicy !== 'store') {
         rebuilt.catch(() => undefined);
-        recovery.answered(recovery.policy === 'open' ? 'open' : 'unavailable');
-        if (recovery.policy === 'closed') throw err;
+        recovery.answered(lostPolicy === 'open' ? 'open' : 'unavailable', lostPolicy);
+        if (lostPolicy === 'closed') throw err;
         this.log.warn({ slots: lost }, 'counters lost: answering from the counters as they are (outage policy "open")');
         return read(false);
       }
@@ -318,12 +340,30 @@ export class BudgetEngine {
         }),
       ]).finally(() => clearTimeout(timer));
       if (!done) {
-        recovery.answered('unavailable');
+        recovery.answered('unavailable', 'store');
         throw err;
       }
-      recovery.answered('rebuilt');
+      recovery.answered('rebuilt', 'store');
       return read(true);
     }
+  }
+
+  /**
+   * The counter store did not answer a check or reservation (`err`): whether
+   * the subject's outage policy answers it allowed (`fail_open`); otherwise the
+   * caller rethrows (503 COUNTERS_UNAVAILABLE, Retry-After). `leases` got here
+   * because no live lease could answer: it behaves as `fail_closed` now.
+   */
+  private failOpen(err: unknown, entry: PlanEntry): boolean {
+    if (!isUnreachable(err)) return false;
+    const policy = entry.unreachable;
+    this.options.onOutage?.(policy, policy === 'fail_open' ? 'open' : 'unavailable');
+    if (policy !== 'fail_open') return false;
+    const now = Date.now();
+    if (now - this.openWarnedAt < 10_000) return true;
+    this.openWarnedAt = now;
+    this.log.warn({ budgets: entry.budgets.map((b) => b.budget.id) }, 'counter store unreachable: checks and reservations of budgets with outage policy fail_open are answered allowed, holding nothing (logged at most every 10 s)');
+    return true;
   }
 
   private statusesOf(plan: ReadPlan, values: DimValues, read: readonly CounterValue[], now: number, estimate: HeldAmounts | null, asOf?: string): CheckedStatus[] {
@@ -344,22 +384,30 @@ export class BudgetEngine {
     const values = this.values(subject);
     const resolved = estimate === undefined ? null : await resolveEstimate(estimate, subject, this.options.estimateCost);
     const now = this.clock();
-    const { budgets, plan, lease } = this.planFor(set, values, now);
+    const entry = this.planFor(set, values, now);
+    const { budgets, plan, lease } = entry;
     if (budgets.length === 0) return { allowed: true, budgets: [], exceeded: [], retry_after_seconds: null };
     const unpriced = unpricedModel(this.given(subject), this.options.resolveModel);
     const view = this.leases && (unpriced === null || !budgets.some(blocksUnpriced)) ? this.leases.check(lease, resolved, now) : null;
     if (view) {
       // Answers from one lease view are the same for the same estimate (nothing blocks, nothing depends on the time): built once.
-      const key = unpriced !== null ? null : resolved === null ? '-' : `${resolved.cost}:${resolved.tokens}:${resolved.requests}`;
+      const key = unpriced !== null || view.degraded ? null : resolved === null ? '-' : `${resolved.cost}:${resolved.tokens}:${resolved.requests}`;
       const known = key === null ? undefined : (view.memo.get(key) as CheckResult | undefined);
+      if (view.degraded) this.options.onOutage?.('leases', 'lease');
       if (known) return known;
       const statuses = withUnpricedBlocks(this.statusesOf(plan, values, view.read, now, resolved, view.asOf), budgets, unpriced);
-      const answer: CheckResult = { ...verdict(statuses), budgets: statuses };
+      const answer: CheckResult = { ...verdict(statuses), budgets: statuses, ...(view.degraded ? { outage: LEASE_NOTE } : {}) };
       if (key !== null) view.memo.set(key, answer);
       return answer;
     }
     const renewals = this.leases ? await this.leases.quiet(lease) : 0;
-    const counted = await this.guarded((epoch) => this.readPlan(plan, now, epoch));
+    let counted: CounterValue[];
+    try {
+      counted = await this.guarded((epoch) => this.readPlan(plan, now, epoch), entry.lost);
+    } catch (err) {
+      if (this.failOpen(err, entry)) return { allowed: true, budgets: [], exceeded: [], retry_after_seconds: null, outage: OPEN_NOTE };
+      throw err;
+    }
     const read = this.leases ? this.leases.own(lease, counted, renewals) : counted;
     const statuses = withUnpricedBlocks(this.statusesOf(plan, values, read, now, resolved), budgets, unpriced);
     return { ...verdict(statuses), budgets: statuses };
@@ -378,7 +426,8 @@ export class BudgetEngine {
     const ttl = options.ttlMs ?? this.reservationTtlMs;
     if (!Number.isFinite(ttl) || ttl <= 0) throw validationError([{ path: 'ttl', reason: 'must be a positive number of milliseconds' }]);
     const now = this.clock();
-    const { budgets, plan, lease } = this.planFor(set, values, now);
+    const entry = this.planFor(set, values, now);
+    const { budgets, plan, lease } = entry;
     const tenant = values.tenant ?? DEFAULT_TENANT;
     if (budgets.length === 0) {
       const ref = newReservationId(tenant, []);
@@ -392,17 +441,28 @@ export class BudgetEngine {
     }
     const leased = this.leases?.reserve(lease, hold, ttl, now) ?? null;
     if (leased) {
+      if (leased.degraded) this.options.onOutage?.('leases', 'lease');
       const statuses = this.statusesOf(plan, values, leased.read, now, NO_ESTIMATE, leased.asOf);
-      return { granted: true, reservation_id: leased.id, allowed: true, statuses, exceeded: verdict(statuses).exceeded, retry_after_seconds: null, expires_at: new Date(leased.expireAt).toISOString() };
+      return {
+        granted: true, reservation_id: leased.id, allowed: true, statuses, exceeded: verdict(statuses).exceeded, retry_after_seconds: null, expires_at: new Date(leased.expireAt).toISOString(),
+        ...(leased.degraded ? { outage: LEASE_NOTE } : {}),
+      };
     }
     const parts = reserveParts(plan, hold);
     const ref = newReservationId(tenant, parts.map((p) => p.slot));
     const ordered = ref.slots.map((slot) => parts.find((p) => p.slot === slot)).filter((p): p is ReservePart => p !== undefined);
     const expireAt = now + ttl;
-    const attempt = (): Promise<ReserveResult> => this.guarded((epoch) => this.counters.reserve({ now, id: ref.id, expireAt, hold, parts: ordered, fields: plan.fields, ...(epoch ? { epoch } : {}) }));
-    let result = await attempt();
-    // Refused while this process's own lease holds free room for the subject: give it back and ask once more.
-    if (!result.granted && this.leases && (await this.leases.giveBack(lease))) result = await attempt();
+    const attempt = (): Promise<ReserveResult> => this.guarded((epoch) => this.counters.reserve({ now, id: ref.id, expireAt, hold, parts: ordered, fields: plan.fields, ...(epoch ? { epoch } : {}) }), entry.lost);
+    let result: ReserveResult;
+    try {
+      result = await attempt();
+      // Refused while this process's own lease holds free room for the subject: give it back and ask once more.
+      if (!result.granted && this.leases && (await this.leases.giveBack(lease))) result = await attempt();
+    } catch (err) {
+      if (!this.failOpen(err, entry)) throw err;
+      // Granted without the counter store: nothing is held, so the id names no slot and settling it is a no-op.
+      return { granted: true, reservation_id: newReservationId(tenant, []).id, allowed: true, statuses: [], exceeded: [], retry_after_seconds: null, expires_at: new Date(expireAt).toISOString(), outage: OPEN_NOTE };
+    }
     const byKey = new Map<string, CounterValue>();
     ordered.flatMap((p) => p.read).forEach((k, i) => {
       const v = result.values[i];

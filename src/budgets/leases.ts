@@ -43,6 +43,8 @@ import type { Slot } from '../counters/keys.js';
 import type { CounterStore, CounterValue, HeldAmounts, ReservePart } from '../counters/types.js';
 import { ZERO_HELD } from '../counters/fields.js';
 import type { CompiledBudget } from './catalog.js';
+import type { BudgetOutagePolicy } from './model.js';
+import { isUnreachable } from '../counters/codes.js';
 import type { ReadPlan } from './plan.js';
 import { leaseGrantId, newReservationId } from './reservations.js';
 
@@ -102,6 +104,8 @@ export interface LeaseSubject {
   readonly plan: ReadPlan;
   /** The plan is valid until this instant (its current buckets end). */
   readonly until: number;
+  /** The subject's policy while the counter store is unreachable (outage.ts): `leases` keeps a live lease answering after a renewal failed. */
+  readonly outage?: BudgetOutagePolicy;
 }
 
 /** Counter values in the plan's read order, as this process should report them. */
@@ -111,6 +115,8 @@ export interface LeaseView {
   readonly asOf: string;
   /** Answers built from these very values, by the caller's key (they hold while the view does). */
   readonly memo: Map<string, unknown>;
+  /** The lease's last renewal failed (counter store unreachable) and it answers under the `leases` outage policy until it expires. */
+  readonly degraded: boolean;
 }
 
 export interface LeaseGrant extends LeaseView {
@@ -169,11 +175,15 @@ interface Lease {
   /** The next renewal gives the free part back (`giveBack`). */
   shrink: boolean;
   renewalsDone: number;
+  /** Answering under the `leases` outage policy: the last renewal failed with the store unreachable. */
+  degraded: boolean;
 }
 
 export interface LeaseStats {
   readonly leases: number;
   readonly live: number;
+  /** Live leases answering under the `leases` outage policy (their last renewal found the store unreachable). */
+  readonly degraded: number;
   /** Answers (checks and reservations) from leases, and those that took the one-round-trip path while a lease existed. */
   readonly answered: number;
   readonly fallbacks: number;
@@ -220,6 +230,8 @@ export class LeaseHolder {
     private readonly clock: () => number,
     options: LeaseOptions = {},
     private readonly log?: Logger,
+    /** Ask the counter store for the epoch check (never take a lease on counters that were lost; recovery.ts). */
+    private readonly epoch = false,
   ) {
     this.settings = leaseSettings(options);
   }
@@ -232,8 +244,14 @@ export class LeaseHolder {
 
   stats(): LeaseStats {
     let live = 0;
-    for (const l of this.leases.values()) if (l.state === 'live') live++;
-    return { leases: this.leases.size, live, ...this.counts };
+    let degraded = 0;
+    const now = this.clock();
+    for (const l of this.leases.values()) {
+      if (l.state !== 'live' || now >= l.validUntil) continue;
+      live++;
+      if (this.degraded(l)) degraded++;
+    }
+    return { leases: this.leases.size, live, degraded, ...this.counts };
   }
 
   // ─── answers ────────────────────────────────────────────────────────────
@@ -252,6 +270,11 @@ export class LeaseHolder {
     // Taken once this first demand is recorded (its estimate sizes the lease).
     if (lease.state === 'new' && lease.renewing === null && lease.renewalsDone === 0) void this.renew(lease);
     if (lease.state === 'new' || lease.state === 'closed') return null;
+    // The store is known unreachable: only the `leases` outage policy answers from a lease now (fail_closed: 503 at once).
+    if (s.outage !== 'leases' && this.counters.isReachable?.() === false) {
+      this.counts.fallbacks++;
+      return null;
+    }
     if (lease.state !== 'live' || lease.heldFor !== s || now >= lease.validUntil || lease.values === null) {
       if (lease.state === 'live') void this.renew(lease);
       this.counts.fallbacks++;
@@ -283,7 +306,12 @@ export class LeaseHolder {
     }
     this.counts.answered++;
     const v = this.view(lease);
-    return { read: v.view, asOf: lease.asOf, memo: v.memo };
+    return { read: v.view, asOf: lease.asOf, memo: v.memo, degraded: this.degraded(lease) };
+  }
+
+  /** Answering under the `leases` outage policy: the last renewal or the connection says the store is unreachable. */
+  private degraded(lease: Lease): boolean {
+    return lease.degraded || this.counters.isReachable?.() === false;
   }
 
   /** A reservation from the lease, or null (one-round-trip path). */
@@ -306,7 +334,7 @@ export class LeaseHolder {
     // Running low: renew now rather than at the next tick.
     if (lease.renewing === null && METRICS.some((m) => lease.size[m] > 0n && (lease.size[m] - lease.outstanding[m]) * 4n < lease.size[m])) void this.renew(lease);
     const v = this.view(lease);
-    return { id, expireAt, read: v.view, asOf: lease.asOf, memo: v.memo };
+    return { id, expireAt, read: v.view, asOf: lease.asOf, memo: v.memo, degraded: this.degraded(lease) };
   }
 
   /**
@@ -424,6 +452,7 @@ export class LeaseHolder {
       key: s.key, id: ref.id, tenant: s.tenant, slots: ref.slots, subject: s, heldFor: null, state: 'new',
       size: ZERO_HELD, cap: ZERO_HELD, cached: null, asOf: '', holdAt: [], outstanding: ZERO_HELD, values: null, readAt: 0, validUntil: 0, expireAt: 0,
       ops: 0, units: ZERO_HELD, rateOps: 0, avg: ZERO_HELD, lastRenew: now, lastUse: now, renewing: null, grants: 0, seq: 0, shrink: false, renewalsDone: 0,
+      degraded: false,
     };
     this.leases.set(s.key, lease);
     this.startTimer();
@@ -521,7 +550,7 @@ export class LeaseHolder {
     const expireAt = now + this.settings.ttlMs;
     this.counts.renewals++;
     try {
-      const r = await this.counters.lease({ now, id: lease.id, expireAt, hold: size, floor, parts, fields: s.plan.fields });
+      const r = await this.counters.lease({ now, id: lease.id, expireAt, hold: size, floor, parts, fields: s.plan.fields, ...(this.epoch ? { epoch: true } : {}) });
       if (isClosed(lease)) return;
       const granted = r.granted.every(Boolean);
       lease.size = granted ? size : floor;
@@ -538,8 +567,22 @@ export class LeaseHolder {
       lease.lastRenew = now;
       lease.renewalsDone += 1;
       lease.state = granted && !shrink ? 'live' : 'plain';
+      lease.degraded = false;
       if (!granted) this.counts.refusedRenewals++;
     } catch (err) {
+      if (valid && isUnreachable(err) && (lease.heldFor ?? s).outage === 'leases' && !isClosed(lease)) {
+        // Outage policy `leases`: the store did not answer, so whatever happened there it holds at least `floor` until
+        // the old expiry (a renewal never holds less). Keep answering from `floor` until the lease's old validity ends.
+        this.counts.failedRenewals++;
+        lease.size = floor;
+        lease.cap = floor;
+        lease.lastRenew = now;
+        lease.renewalsDone += 1;
+        if (!lease.degraded) this.log?.warn({ lease: lease.id, until: new Date(lease.validUntil).toISOString() }, 'counter store unreachable: this lease keeps answering until it expires (outage policy leases)');
+        lease.degraded = true;
+        lease.cached = null;
+        return;
+      }
       // Unknown outcome (Redis away, counters lost): answer from this lease no more; what it held expires with it.
       this.counts.failedRenewals++;
       lease.validUntil = 0;

@@ -35,6 +35,17 @@ export const UNPRICED_POLICIES = ['provisional', 'block'] as const;
 export type UnpricedPolicy = (typeof UNPRICED_POLICIES)[number];
 
 /**
+ * What quota checks and reservations of a subject this budget applies to
+ * answer while the counter store cannot answer them (issue #14, item 4;
+ * outage.ts): `fail_open` — allowed, nothing held; `fail_closed` — 503
+ * COUNTERS_UNAVAILABLE with Retry-After; `leases` — answered from this
+ * process's live budget leases until they expire, then as `fail_closed`.
+ * Absent: the global `budgets.outagePolicy`. Several budgets: the strictest.
+ */
+export const BUDGET_OUTAGE_POLICIES = ['fail_open', 'fail_closed', 'leases'] as const;
+export type BudgetOutagePolicy = (typeof BUDGET_OUTAGE_POLICIES)[number];
+
+/**
  * A scope: per dimension (`SCOPE_DIMENSIONS`, the event's names) a literal
  * value, `*` ("each": one counter per value, e.g. a per-user budget), or
  * absent ("any"). `model` also takes a glob pattern (`openai/gpt-4o*`). An
@@ -79,6 +90,8 @@ export const budgetInputSchema = z
     enforcement: z.enum(ENFORCEMENTS).optional(),
     /** Cost budgets: what unpriced events do. Default `provisional`. */
     unpriced: z.enum(UNPRICED_POLICIES).optional(),
+    /** What checks answer while the counter store cannot (outage.ts). Default: the global `budgets.outagePolicy`. */
+    outage_policy: z.enum(BUDGET_OUTAGE_POLICIES).optional(),
     /** Alert thresholds in percent of the limit. Default [50, 80, 100]. */
     thresholds: z.array(z.number().positive('must be above 0').max(1000, 'must be at most 1000')).max(10, 'at most 10 thresholds').optional(),
     /** `approaching` turns true at this percentage. Default 80. */
@@ -109,6 +122,8 @@ export interface Budget {
   readonly enforcement: Enforcement;
   /** Cost budgets: what unpriced events do; absent means `provisional` (kept out of budgets that say nothing). */
   readonly unpriced?: UnpricedPolicy;
+  /** What checks answer while the counter store cannot; absent means the global `budgets.outagePolicy` (kept out of budgets that say nothing). */
+  readonly outage_policy?: BudgetOutagePolicy;
   /** Ascending, unique. */
   readonly thresholds: readonly number[];
   readonly approaching: number;
@@ -246,6 +261,7 @@ export function parseBudget(input: unknown, options: ParseBudgetOptions = {}): B
     scope,
     enforcement: b.enforcement ?? 'hard',
     ...(b.unpriced === undefined ? {} : { unpriced: b.unpriced }),
+    ...(b.outage_policy === undefined ? {} : { outage_policy: b.outage_policy }),
     thresholds: [...new Set(b.thresholds ?? DEFAULT_THRESHOLDS)].sort((x, y) => x - y),
     approaching: b.approaching ?? options.approaching ?? DEFAULT_APPROACHING,
     metadata: Object.fromEntries(Object.entries(b.metadata ?? {}).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))),

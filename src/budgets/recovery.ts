@@ -23,6 +23,10 @@
  * that read a lost slot: `store` waits for the slot's rebuild (the store's
  * totals) up to `waitMs`; `closed` answers 503 at once; `open` answers from the
  * counters as they are. The processor's applies always wait for the rebuild.
+ * A budget's own `outage_policy` overrides the global one for its subjects
+ * (outage.ts). A counter store that does not answer at all (unreachable) is
+ * not a loss: the engine answers per the budgets' policies without this
+ * module, and the probe simply fails until Redis is back.
  */
 import { randomUUID } from 'node:crypto';
 import { errorMessage } from '../core/errors.js';
@@ -53,8 +57,8 @@ export interface EngineRecovery {
   readonly waitMs: number;
   /** Rebuilds every named slot that is not live; resolves once all are. */
   ensureLive(slots: readonly Slot[]): Promise<void>;
-  /** A read was answered under the policy (for metrics). */
-  answered(outcome: OutageAnswer): void;
+  /** A read was answered under a policy (for metrics): the subject's (outage.ts), the global one by default. */
+  answered(outcome: OutageAnswer, policy?: OutagePolicy): void;
 }
 
 export interface RecoveryState {
@@ -72,7 +76,7 @@ export interface RecoveryEvents {
   /** One slot rebuilt (or found rebuilt by another process: `live`). */
   onRebuilt?(slot: Slot, result: { readonly counters: number; readonly live: boolean; readonly ms: number }): void;
   onRebuildFailed?(slot: Slot, error: unknown): void;
-  onAnswer?(outcome: OutageAnswer): void;
+  onAnswer?(outcome: OutageAnswer, policy: OutagePolicy): void;
   /** The state changed (readiness, gauges). */
   onState?(state: RecoveryState): void;
 }
@@ -153,8 +157,8 @@ export class CounterRecovery implements EngineRecovery {
     return { lostRegions: [...this.lost].sort(), rebuilding: this.slots.size, error: this.lastError };
   }
 
-  answered(outcome: OutageAnswer): void {
-    this.events.onAnswer?.(outcome);
+  answered(outcome: OutageAnswer, policy: OutagePolicy = this.policy): void {
+    this.events.onAnswer?.(outcome, policy);
   }
 
   /** Looks for lost regions now and starts their rebuild; the regions found lost. */

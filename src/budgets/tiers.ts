@@ -107,6 +107,8 @@ export function tierToInput(tier: Tier): TierInput {
         ...(b.period === 'rolling' ? { window: b.window } : { timezone: b.timezone }),
         scope,
         enforcement: b.enforcement,
+        ...(b.unpriced === undefined ? {} : { unpriced: b.unpriced }),
+        ...(b.outage_policy === undefined ? {} : { outage_policy: b.outage_policy }),
         thresholds: [...b.thresholds],
         approaching: b.approaching,
         metadata: { ...b.metadata },

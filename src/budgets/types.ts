@@ -5,11 +5,12 @@
  * for tokens and requests.
  */
 import type { Money } from '../core/money.js';
-import type { Enforcement, Metric } from './model.js';
+import type { BudgetOutagePolicy, Enforcement, Metric } from './model.js';
 import type { DimValues, ModelScopeInfo } from './scope.js';
 import type { PeriodKind } from './periods.js';
 import type { PricedEvent } from '../pipeline/types.js';
 import { type TokenClass } from '../core/classes.js';
+
 
 /** Who a quota check is for, in the event's names. `tenant` defaults to `default`, like events. */
 export interface Subject {
@@ -112,6 +113,12 @@ export interface CheckedStatus extends BudgetStatus {
   readonly unpriced_model?: string;
 }
 
+/** Set on an answer given while the counter store was unreachable (`fail_open`: nothing read, nothing held; `leases`: from a live lease). See outage.ts. */
+export interface OutageNote {
+  readonly policy: BudgetOutagePolicy;
+  readonly reason: 'unreachable';
+}
+
 export interface CheckResult {
   /** No hard budget would be exceeded. */
   readonly allowed: boolean;
@@ -121,6 +128,13 @@ export interface CheckResult {
   readonly exceeded: readonly CheckedStatus[];
   /** When not allowed: seconds until every blocking budget has room again (the latest of them). */
   readonly retry_after_seconds: number | null;
+  /**
+   * Present when the counter store was unreachable and the subject's outage
+   * policy answered (outage.ts): `fail_open` — allowed without reading the
+   * counters (`budgets` is empty); `leases` — from a live lease (`used_as_of`
+   * says how old the statuses are).
+   */
+  readonly outage?: OutageNote;
 }
 
 export interface ReserveOptions {
@@ -138,6 +152,8 @@ export interface ReservationResult {
   readonly retry_after_seconds: number | null;
   /** ISO 8601: when an unsettled hold expires. */
   readonly expires_at: string | null;
+  /** As in CheckResult: answered under the outage policy while the counter store was unreachable (`fail_open`: nothing is held). */
+  readonly outage?: OutageNote;
 }
 
 /** The real usage of a reserved request. */

@@ -14,6 +14,9 @@
  * stopping; a name failing in either kind is failing. Served by /readyz and
  * exported as the tally_ready gauge. Probes are a list of named functions, so
  * a process (or a later feature) adds one without touching the others.
+ * Sections (`addSection`) add what a component says about its state to the
+ * report without changing readiness, e.g. `counters`: whether the counter
+ * store answers and which outage policies are in effect.
  */
 import { errorMessage } from './errors.js';
 
@@ -29,7 +32,12 @@ export interface CheckState {
 export interface HealthReport {
   readonly ready: boolean;
   readonly checks: Readonly<Record<string, CheckState>>;
+  /** Sections a component adds with `addSection` (e.g. `counters`: the counter store's state and the outage policy in effect), by name. */
+  readonly [section: string]: unknown;
 }
+
+/** Reads a section of the report (state only: no dependency is asked, it must not throw). */
+export type HealthSection = () => unknown;
 
 /** A dependency asked on /readyz. */
 export interface ReadinessProbe {
@@ -73,6 +81,7 @@ export class HealthState {
   readonly #checks = new Map<string, CheckState>();
   readonly #probed = new Map<string, CheckState>();
   readonly #probes: ProbeSlot[] = [];
+  readonly #sections = new Map<string, HealthSection>();
   readonly #onChange: ((ready: boolean) => void) | undefined;
   readonly #timeoutMs: number;
   readonly #cacheMs: number;
@@ -101,6 +110,16 @@ export class HealthState {
     this.#probes.push({ probe, checkedAt: 0, running: null });
   }
 
+  /**
+   * Adds a section to every report, under `name` next to `ready` and
+   * `checks`: what a component says about its state (not a check — it does
+   * not change readiness).
+   */
+  addSection(name: string, read: HealthSection): void {
+    if (name === 'ready' || name === 'checks') throw new Error(`a health section may not be named ${name}`);
+    this.#sections.set(name, read);
+  }
+
   /** Names of the probes, in the order they were added. */
   probeNames(): string[] {
     return this.#probes.map((s) => s.probe.name);
@@ -125,7 +144,15 @@ export class HealthState {
     const checks: Record<string, CheckState> = Object.fromEntries(this.#probed);
     for (const [name, c] of this.#checks) if (!c.ok || checks[name] === undefined) checks[name] = c;
     if (this.#stopping) checks.process = { ok: false, since: new Date().toISOString(), error: 'shutting down', failures: 0 };
-    return { ready: this.ready(), checks };
+    const sections: Record<string, unknown> = {};
+    for (const [name, read] of this.#sections) {
+      try {
+        sections[name] = read();
+      } catch (err) {
+        sections[name] = { error: errorMessage(err) };
+      }
+    }
+    return { ...sections, ready: this.ready(), checks };
   }
 
   /** Asks every probe whose result is older than the cache time (each bounded by the timeout), then reports. */

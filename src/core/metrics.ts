@@ -48,6 +48,10 @@ export interface Metrics {
   readonly counterRebuilds: Counter<'result'>;
   /** Quota checks, reservations and statuses that read lost counters, by outage policy and outcome: rebuilt, unavailable, open. */
   readonly quotaOutageAnswers: Counter<'policy' | 'outcome'>;
+  /** Quota checks and reservations answered while the counter store was unreachable, by the subject's outage policy (fail_open, fail_closed, leases) and outcome: open, lease, unavailable. */
+  readonly quotaUnreachableAnswers: Counter<'policy' | 'outcome'>;
+  /** 1 while the counter store answers, 0 while it is unreachable, as this process last saw it. */
+  readonly counterStoreUp: Gauge<string>;
   /** HTTP requests by route, method and status. */
   readonly httpRequests: Counter<'route' | 'method' | 'status'>;
   /** Events the processor's dedupe wrote without a lookup (`direct`) or looked up in the store (`verified`). */
@@ -96,6 +100,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     countersLostRegions: new Gauge({ name: 'tally_counters_lost_regions', help: 'Counter-store regions known lost and not yet rebuilt.', registers }),
     counterRebuilds: new Counter({ name: 'tally_counters_rebuilt_total', help: 'Counter slots rebuilt from the analytics store after a loss, by result.', labelNames: ['result'], registers }),
     quotaOutageAnswers: new Counter({ name: 'tally_quota_outage_answers_total', help: 'Reads of lost counters answered under the outage policy, by policy and outcome.', labelNames: ['policy', 'outcome'], registers }),
+    quotaUnreachableAnswers: new Counter({ name: 'tally_quota_unreachable_answers_total', help: 'Quota checks and reservations answered while the counter store was unreachable, by outage policy and outcome.', labelNames: ['policy', 'outcome'], registers }),
+    counterStoreUp: new Gauge({ name: 'tally_counter_store_up', help: '1 while the counter store answers, 0 while it is unreachable.', registers }),
     httpRequests: new Counter({ name: 'tally_http_requests_total', help: 'HTTP requests by route, method and status.', labelNames: ['route', 'method', 'status'], registers }),
     dedupeEvents: new Counter({ name: 'tally_dedupe_events_total', help: 'Events written without a store lookup (direct) or looked up (verified).', labelNames: ['path'], registers }),
     dedupeRefills: new Counter({ name: 'tally_dedupe_window_refills_total', help: 'Refills of the recent-id window from the store.', registers }),

@@ -95,8 +95,17 @@ export function isStaleBudgets(err: unknown): boolean {
   return isTallyError(err) && err.details.reason === 'budgets_stale';
 }
 
-/** Any failure talking to the counter store that is not already a TallyError: COUNTERS_UNAVAILABLE, retriable. */
+/**
+ * Any failure talking to the counter store that is not already a TallyError:
+ * COUNTERS_UNAVAILABLE, retriable, `details.reason: "unreachable"` (the store
+ * did not answer — not the same as answering that its counters were lost).
+ */
 export function unavailable(err: unknown, what: string): TallyError {
   if (isTallyError(err)) return err;
-  return new TallyError('COUNTERS_UNAVAILABLE', `counter store ${what} failed: ${errorMessage(err)}`, { cause: err });
+  return new TallyError('COUNTERS_UNAVAILABLE', `counter store ${what} failed: ${errorMessage(err)}`, { cause: err, details: { reason: 'unreachable', retry_after_seconds: 1 } });
+}
+
+/** Whether an error says the counter store did not answer (as opposed to answering: lost, reconciling, refused). */
+export function isUnreachable(err: unknown): boolean {
+  return isTallyError(err) && err.code === 'COUNTERS_UNAVAILABLE' && err.details.reason === 'unreachable';
 }

@@ -307,6 +307,12 @@ export type RegionClaim = 'claimed' | 'live' | 'busy';
 export interface CounterStore {
   readonly kind: 'redis' | 'memory';
   readonly keys: CounterKeys;
+  /**
+   * False while this process knows the store does not answer (a dropped
+   * connection, a call that failed on the wire and none succeeded since);
+   * cheap, no call. Absent: always reachable (memory).
+   */
+  isReachable?(): boolean;
   /** Applies increments once: fence, dedup, version gate; releases reservations awaiting applied events. */
   apply(req: ApplyRequest): Promise<ApplyResult>;
   read(req: ReadRequest): Promise<CounterValue[]>;

@@ -24,6 +24,7 @@
  * tally_counters_lost_regions, tally_counters_rebuilt_total and
  * tally_quota_outage_answers_total.
  */
+import { policyCounts } from '../budgets/outage.js';
 import { BudgetEngine, CounterRecovery, WatchedBudgetSource, WebhookNotifier, createAlertPublisher, createStoreBudgetRepository } from '../budgets/index.js';
 import type { BudgetAlertPublisher, BudgetRepository, ReconcileResult, ThresholdCrossing } from '../budgets/index.js';
 import type { BudgetSet } from '../budgets/catalog.js';
@@ -198,7 +199,7 @@ function buildRecovery(engine: () => BudgetEngine, parts: BudgetsParts, log: Log
         if (!r.live) metrics.counterRebuilds.inc({ result: 'ok' });
       },
       onRebuildFailed: () => metrics.counterRebuilds.inc({ result: 'failed' }),
-      onAnswer: (outcome) => metrics.quotaOutageAnswers.inc({ policy: b.outagePolicy, outcome }),
+      onAnswer: (outcome, policy) => metrics.quotaOutageAnswers.inc({ policy, outcome }),
       onState: (state) => {
         metrics.countersLostRegions.set(state.lostRegions.length);
         if (state.lostRegions.length === 0 && state.rebuilding === 0) health?.ok(check);
@@ -209,6 +210,28 @@ function buildRecovery(engine: () => BudgetEngine, parts: BudgetsParts, log: Log
       },
     },
   });
+}
+
+/**
+ * The `counters` section of /readyz: whether the counter store answers
+ * (`reachable`, `unreachable`, or `lost` while lost counters are rebuilt),
+ * since when, and which outage policy answers meanwhile — per budget while it
+ * is unreachable (budgets/outage.ts), the global one while counters are lost.
+ */
+function countersState(counters: CounterStore, recovery: CounterRecovery | null, engine: BudgetEngine, global: TallyConfig['budgets']['outagePolicy']): Record<string, unknown> & { store: string } {
+  const reach = isRedis(counters) ? counters.reachability() : { reachable: true, since: null };
+  const lost = recovery?.state().lostRegions.length ?? 0;
+  const store = !reach.reachable ? 'unreachable' : lost > 0 ? 'lost' : 'reachable';
+  const leases = engine.leaseStats();
+  return {
+    store,
+    since: reach.since,
+    ...(reach.error === undefined ? {} : { error: reach.error }),
+    kind: counters.kind,
+    // The global policy, and how many budgets answer with each policy while the store is unreachable (their own or the global one).
+    outage_policy: { default: global, budgets: policyCounts(engine.current().budgets, global) },
+    ...(leases ? { leases: { live: leases.live, answering_through_outage: leases.degraded } } : {}),
+  };
 }
 
 /** Builds the budgets of a process (see the module comment). */
@@ -259,7 +282,13 @@ export async function buildBudgets(parts: BudgetsParts): Promise<Budgets> {
       logger: log,
       ...(recovery ? { recovery } : {}),
       ...(parts.leases ? { leases: parts.leases } : {}),
+      outagePolicy: b.outagePolicy,
+      onOutage: (policy, outcome) => metrics.quotaUnreachableAnswers.inc({ policy, outcome }),
     });
+    // tally_counter_store_up and the /readyz section `counters`: whether the store answers, and the outage policies in effect.
+    metrics.counterStoreUp.set(1);
+    if (isRedis(counters)) counters.watchReachability((up) => metrics.counterStoreUp.set(up ? 1 : 0));
+    parts.health?.addSection('counters', () => countersState(counters, recovery, engine, b.outagePolicy));
     // Leases are returned at shutdown (before the counters close).
     if (parts.leases) closers.unshift(() => engine.close());
     if (recovery) {

@@ -70,6 +70,10 @@ export const BUDGET_SCHEMA: JsonSchema = {
     metadata: { type: 'object', additionalProperties: { type: 'string' } },
     tier: { type: ['string', 'null'] },
     unpriced: { type: 'string', enum: ['provisional', 'block'], description: 'Cost budgets: unpriced events count at a provisional price (absent = `provisional`); `block` also refuses, when hard, requests for a model tally cannot price.' },
+    outage_policy: {
+      type: 'string', enum: ['fail_open', 'fail_closed', 'leases'],
+      description: 'What checks and reservations answer while the counter store is unreachable (absent = the global `budgets.outagePolicy`: `open` reads as fail_open, else fail_closed): fail_open — allowed, nothing held; fail_closed — 503 COUNTERS_UNAVAILABLE with Retry-After; leases — from live budget leases until they expire, then as fail_closed. A subject under several budgets gets the strictest.',
+    },
   },
 };
 
@@ -182,6 +186,14 @@ export const VERDICT_PROPERTIES = {
   blocking: BLOCKING_SCHEMA,
   retry_after_seconds: { type: ['integer', 'null'], description: 'When refused: seconds until every blocking budget has room (the latest of them) — the Retry-After header.' },
 } as const;
+
+/** Set on an answer the outage policy gave while the counter store was unreachable (docs/budgets.md, "Outage policy"). */
+export const OUTAGE_NOTE_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['policy', 'reason'],
+  description: 'Present only when the counter store was unreachable and the subject\'s outage policy answered: `fail_open` — allowed without reading the counters (`budgets` empty; a reservation holds nothing); `leases` — from a live budget lease (`used_as_of` in each status says how old it is).',
+  properties: { policy: { type: 'string', enum: ['fail_open', 'leases'] }, reason: { type: 'string', enum: ['unreachable'] } },
+};
 
 export const REFUSED_SCHEMA: JsonSchema = {
   type: 'object',

@@ -22,7 +22,7 @@ import type { Deprecation } from '../../budgets/legacy.js';
 import { TallyError, validationError, type FieldError } from '../../core/errors.js';
 import { ERROR_SCHEMA, type ApiOperation } from '../openapi.js';
 import { isAllTenants, present, readSubject, shownId, warnDeprecated } from './budgets-access.js';
-import { BAD_REQUEST, DEPRECATION_HEADER, ESTIMATE_SCHEMA, REFUSED_SCHEMA, SUBJECT_SCHEMA, VERDICT_PROPERTIES, WARNINGS_SCHEMA } from './budgets-openapi.js';
+import { BAD_REQUEST, DEPRECATION_HEADER, ESTIMATE_SCHEMA, OUTAGE_NOTE_SCHEMA, REFUSED_SCHEMA, SUBJECT_SCHEMA, VERDICT_PROPERTIES, WARNINGS_SCHEMA } from './budgets-openapi.js';
 import type { ApiServices, QuotaApiService } from '../services.js';
 import { type Principal } from '../../core/principal.js';
 
@@ -36,10 +36,10 @@ export const QUOTA_OPERATIONS: readonly ApiOperation[] = [
     description: 'Returns every budget that applies to the subject with used, limit, remaining, percentage, exceeded, approaching and resets_at, whether this request would exceed it, and one `allowed` verdict — read in one counter-store round trip. Refused (a hard budget would be exceeded) is 429 with Retry-After: the LATEST reset among the blocking budgets, because retrying at an earlier one is still refused while another budget blocks; `blocking` gives each budget\'s own resets_at and retry_after_seconds. Soft budgets never refuse; they appear in `exceeded`.',
     requestBody: { contentTypes: ['application/json'], schema: { type: 'object', additionalProperties: false, properties: { subject: SUBJECT_SCHEMA, estimate: ESTIMATE_SCHEMA } } },
     responses: {
-      '200': { description: 'Allowed.', schema: { type: 'object', required: Object.keys(VERDICT_PROPERTIES), properties: { ...VERDICT_PROPERTIES, warnings: WARNINGS_SCHEMA } }, headers: DEPRECATION_HEADER },
+      '200': { description: 'Allowed.', schema: { type: 'object', required: Object.keys(VERDICT_PROPERTIES), properties: { ...VERDICT_PROPERTIES, outage: OUTAGE_NOTE_SCHEMA, warnings: WARNINGS_SCHEMA } }, headers: DEPRECATION_HEADER },
       ...BAD_REQUEST,
       '429': { description: 'Refused: a hard budget would be exceeded.', schema: REFUSED_SCHEMA, headers: RETRY_AFTER },
-      '503': { description: 'The counter store is unavailable; retry.', schema: ERROR_SCHEMA },
+      '503': { description: 'COUNTERS_UNAVAILABLE: the counter store is unreachable (`details.reason: "unreachable"`) and the subject\'s outage policy is fail_closed (or leases without a live lease), or its counters were lost and are being rebuilt; Retry-After says when to retry.', schema: ERROR_SCHEMA, headers: { 'retry-after': 'Seconds to wait before retrying.' } },
     },
   },
   {
@@ -49,11 +49,12 @@ export const QUOTA_OPERATIONS: readonly ApiOperation[] = [
     responses: {
       '200': {
         description: 'Granted.',
-        schema: { type: 'object', properties: { granted: { type: 'boolean' }, reservation_id: { type: 'string', description: 'Opaque; pass it to settle.' }, expires_at: { type: 'string', format: 'date-time' }, ...VERDICT_PROPERTIES, warnings: WARNINGS_SCHEMA } },
+        schema: { type: 'object', properties: { granted: { type: 'boolean' }, reservation_id: { type: 'string', description: 'Opaque; pass it to settle.' }, expires_at: { type: 'string', format: 'date-time' }, ...VERDICT_PROPERTIES, outage: OUTAGE_NOTE_SCHEMA, warnings: WARNINGS_SCHEMA } },
         headers: DEPRECATION_HEADER,
       },
       ...BAD_REQUEST,
       '429': { description: 'Refused; nothing held.', schema: REFUSED_SCHEMA, headers: RETRY_AFTER },
+      '503': { description: 'COUNTERS_UNAVAILABLE, as for check: nothing was held.', schema: ERROR_SCHEMA, headers: { 'retry-after': 'Seconds to wait before retrying.' } },
     },
   },
   {
@@ -153,7 +154,7 @@ export function registerQuotaRoutes(app: FastifyInstance, services: ApiServices)
     const p = request.principal;
     const { subject, estimate, body, notices } = readRequest(request.body, p);
     const result = await quota.check(subject, body.estimate === undefined ? undefined : estimate);
-    const out = { allowed: result.allowed, ...verdict(result, quota.current(), p), ...warnings(reply, notices) };
+    const out = { allowed: result.allowed, ...verdict(result, quota.current(), p), ...(result.outage ? { outage: result.outage } : {}), ...warnings(reply, notices) };
     return result.allowed ? out : refuse(reply, out, result.retry_after_seconds, 'quota check refused');
   });
 
@@ -164,7 +165,7 @@ export function registerQuotaRoutes(app: FastifyInstance, services: ApiServices)
     // Reservations are kept to the millisecond: a TTL that rounds to 0 ms would hold nothing.
     if (ttl !== undefined && (typeof ttl !== 'number' || !(ttl >= 0.001) || ttl > 86_400)) throw validationError([{ path: 'ttl_seconds', reason: 'must be a number of seconds from 0.001 (one millisecond) to 86400' }]);
     const r = await quota.reserve(subject, estimate, ttl === undefined ? {} : { ttlMs: Math.round(ttl * 1000) });
-    const out = { granted: r.granted, reservation_id: r.reservation_id, expires_at: r.expires_at, allowed: r.allowed, ...verdict(r, quota.current(), p), ...warnings(reply, notices) };
+    const out = { granted: r.granted, reservation_id: r.reservation_id, expires_at: r.expires_at, allowed: r.allowed, ...verdict(r, quota.current(), p), ...(r.outage ? { outage: r.outage } : {}), ...warnings(reply, notices) };
     return r.granted ? out : refuse(reply, out, r.retry_after_seconds, 'reservation refused');
   });
 

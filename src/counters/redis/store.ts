@@ -6,9 +6,9 @@
  * that goes wrong on the wire becomes COUNTERS_UNAVAILABLE (retriable).
  */
 import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
-import { TallyError } from '../../core/errors.js';
+import { TallyError, errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { STATUS, countersLost, statusError, unavailable } from '../codes.js';
+import { STATUS, countersLost, isUnreachable, statusError, unavailable } from '../codes.js';
 import { applyCall, epochCall, grantsCall, leaseCall, marksCall, readCall, reserveCall, settleCall, snapshotCall, swapCall, type ScriptCall } from '../args.js';
 import { ALL_REGIONS, HASH_SLOTS } from '../epoch.js';
 import { ALL_FIELDS, decodeFields } from '../fields.js';
@@ -55,7 +55,18 @@ const DEFAULT_REDIS_OPTIONS: RedisOptions = {
   // with their own backoff and report not-ready meanwhile.
   maxRetriesPerRequest: 2,
   connectTimeout: 5_000,
+  // Reconnect at most half a second apart (ioredis' default grows to 2 s): answers come back soon after Redis does.
+  retryStrategy: (times: number) => Math.min(times * 50, 500),
 };
+
+/** Whether the counter store answers, as this process last saw it (for /readyz and the outage policies). */
+export interface Reachability {
+  readonly reachable: boolean;
+  /** RFC 3339: when the current state began (null before anything was seen). */
+  readonly since: string | null;
+  /** Why not, while unreachable. */
+  readonly error?: string;
+}
 
 function asReply(value: unknown, script: string): Reply {
   if (!Array.isArray(value)) throw new TallyError('INTERNAL', `counter script ${script} returned a non-array reply`);
@@ -83,6 +94,11 @@ export class RedisCounterStore implements CounterStore {
   private readonly owned: boolean;
   private readonly purgeLimit: number;
   private readonly commands = new Map<ScriptName, string>();
+  /** When the store stopped answering (null: it answers), and why. */
+  private downSince: number | null = null;
+  private upSince: number | null = null;
+  private downError = '';
+  private readonly watchers: ((reachable: boolean) => void)[] = [];
 
   constructor(options: RedisCounterStoreOptions) {
     this.purgeLimit = options.purgeLimit ?? 20;
@@ -101,6 +117,11 @@ export class RedisCounterStore implements CounterStore {
     }
     if (this.owned) quietReconnects(this.client);
     this.isCluster = this.client instanceof Cluster;
+    if (!this.isCluster) {
+      // A standalone connection says when it drops and when it is back: calls meanwhile fail at once (see `run`).
+      this.client.on('ready', () => this.markUp());
+      this.client.on('close', () => this.markDown('the connection to Redis closed'));
+    }
     this.keys = new CounterKeys(options.prefix, { clustered: this.isCluster });
     const version = packageVersion();
     for (const script of loadScripts().values()) {
@@ -110,14 +131,51 @@ export class RedisCounterStore implements CounterStore {
     }
   }
 
+  isReachable(): boolean {
+    return this.downSince === null;
+  }
+
+  /** Whether Redis answers, as this process last saw it. */
+  reachability(): Reachability {
+    if (this.downSince !== null) return { reachable: false, since: new Date(this.downSince).toISOString(), error: this.downError };
+    return { reachable: true, since: this.upSince === null ? null : new Date(this.upSince).toISOString() };
+  }
+
+  /** Calls `fn` whenever the store turns unreachable (false) or reachable again (true). */
+  watchReachability(fn: (reachable: boolean) => void): void {
+    this.watchers.push(fn);
+  }
+
+  private markDown(why: string): void {
+    if (this.downSince !== null) return;
+    this.downSince = Date.now();
+    this.downError = why;
+    for (const fn of this.watchers) fn(false);
+  }
+
+  private markUp(): void {
+    if (this.downSince === null && this.upSince !== null) return;
+    const was = this.downSince;
+    this.downSince = null;
+    this.upSince = Date.now();
+    if (was !== null) for (const fn of this.watchers) fn(true);
+  }
+
   private async run(script: ScriptName, call: ScriptCall): Promise<Reply> {
     const name = this.commands.get(script) ?? '';
     const fn = (this.client as unknown as Record<string, ScriptFn | undefined>)[name];
     if (!fn) throw new TallyError('INTERNAL', `counter script ${script} is not registered`);
+    // A dropped standalone connection: fail at once (COUNTERS_UNAVAILABLE, reason unreachable) instead of waiting in
+    // ioredis' offline queue for reconnection attempts, so the outage policies answer in microseconds, not seconds.
+    if (this.downSince !== null && !this.isCluster && this.client.status !== 'ready') throw unavailable(new Error(`Redis is unreachable (${this.downError})`), script);
     try {
-      return asReply(await fn.call(this.client, ...call.keys, ...call.args), script);
+      const reply = asReply(await fn.call(this.client, ...call.keys, ...call.args), script);
+      if (this.downSince !== null || this.upSince === null) this.markUp();
+      return reply;
     } catch (err) {
-      throw redisFailure(err, script);
+      const failure = redisFailure(err, script);
+      if (isUnreachable(failure)) this.markDown(errorMessage(err));
+      throw failure;
     }
   }
 

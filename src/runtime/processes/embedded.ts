@@ -111,7 +111,12 @@ export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOption
     const pricer = buildPricer(config);
     // Memory counters without Redis (`tally start`), rebuilt from the store before any traffic.
     alertsProducer = log.producer();
-    budgets = await buildBudgets({ config, store, logger, metrics, pricer, alertsSend: alertsTopicSender(alertsProducer, topics.alerts.name), ...(options.budgets ? { overrides: options.budgets } : {}) });
+    const leases = config.budgets.leases;
+    budgets = await buildBudgets({
+      config, store, logger, metrics, pricer, health, alertsSend: alertsTopicSender(alertsProducer, topics.alerts.name), ...(options.budgets ? { overrides: options.budgets } : {}),
+      // Budget leases (budgets.leases), as in `tally api`.
+      ...(leases.enabled ? { leases: { ttlMs: leases.ttlMs, renewMs: leases.renewMs, refreshMs: leases.refreshMs, headroomFactor: leases.headroomFactor } } : {}),
+    });
     // Dead letters are kept in the store: the direct log holds them in memory only (issue #10).
     processor = buildProcessor({ ...ctx, log: withDurableDeadLetters(log, topics.dlq.name, store), store, pricer, topics, timeWindow, counters: budgets.engine, alerts: budgets.publisher, ...(options.processor ? { overrides: options.processor } : {}) });
     await processor.start();
