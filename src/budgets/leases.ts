@@ -311,7 +311,7 @@ export class LeaseHolder {
 
   /** Answering under the `leases` outage policy: the last renewal or the connection says the store is unreachable. */
   private degraded(lease: Lease): boolean {
-    return lease.degraded || this.counters.isReachable?.() === false;
+    return lease.degraded || (lease.subject.outage === 'leases' && this.counters.isReachable?.() === false);
   }
 
   /** A reservation from the lease, or null (one-round-trip path). */

@@ -7,6 +7,7 @@
  *   tally budgets add --name "Team A" --metric cost --limit 250 --period monthly \
  *       --timezone America/New_York --tenant acme --group team-a --thresholds 50,80,100
  *   tally budgets add --file budget.json
+ *   tally budgets add --name "Chat" --metric cost --limit 50 --period daily --tenant acme --outage-policy leases
  *   tally budgets status team-a-monthly
  *   tally budgets status --tenant acme --user bob      # every budget applying to bob
  */
@@ -40,6 +41,8 @@ export interface AddFlags extends BackendFlags, DimensionFlags {
   readonly window?: string;
   readonly soft?: boolean;
   readonly hard?: boolean;
+  /** fail_open, fail_closed or leases: what checks answer while Redis is unreachable (validated with the budget). */
+  readonly outagePolicy?: string;
   readonly thresholds?: string;
   readonly approaching?: string;
   readonly meta: string[];
@@ -96,6 +99,7 @@ export function budgetInput(flags: AddFlags): Record<string, unknown> {
     id: flags.id, name: flags.name, metric: flags.metric, token_class: flags.tokenClass, limit: flags.limit, period: flags.period,
     timezone: flags.timezone, window: flags.window,
     enforcement: flags.soft ? 'soft' : flags.hard ? 'hard' : undefined,
+    outage_policy: flags.outagePolicy,
     thresholds: flags.thresholds === undefined ? undefined : flags.thresholds.split(',').map((t) => numberOf(t, 'thresholds')),
     approaching: flags.approaching === undefined ? undefined : numberOf(flags.approaching, 'approaching'),
   };

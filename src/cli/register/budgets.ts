@@ -23,6 +23,7 @@ export function registerBudgets(program: Command): void {
       .option('--window <window>', 'rolling window, e.g. 30m, 24h, 7d')
       .option('--soft', 'report and alert, never refuse')
       .option('--hard', 'refuse requests that would exceed it (default)')
+      .option('--outage-policy <policy>', 'while Redis is unreachable: fail_open (allow), fail_closed (503) or leases (answer from live leases until they expire); default budgets.outagePolicy')
       .option('--thresholds <list>', 'alert thresholds in percent, e.g. 50,80,100')
       .option('--approaching <percent>', 'approaching turns true here (default 80)')
       .option('--meta <key=value>', 'metadata copied into alerts (repeatable)', collect, [])
