@@ -276,6 +276,9 @@ export const configSchema = z.object({
        * store's totals) up to outageWaitMs, then 503; `closed` answers 503 with
        * Retry-After at once; `open` answers from the counters as they are (the
        * spend since the loss). Default store. Env TALLY_OUTAGE_POLICY.
+       * Also the default of budgets without their own `outage_policy` while
+       * Redis is unreachable: `open` reads as fail_open, `store` and `closed`
+       * as fail_closed (503 with Retry-After); see budgets/outage.ts.
        */
       outagePolicy: z.enum(['store', 'closed', 'open']).default('store'),
       /** With outagePolicy `store`: how long a check waits for the rebuild before answering 503, ms. Default 5000. */

@@ -84,7 +84,7 @@ describe('the policy of a subject: the strictest of its budgets', () => {
     expect(policyCounts([...mixed, ...plain], 'open')).toEqual({ fail_open: 2, leases: 1, fail_closed: 0 });
   });
   it('while counters are lost: closed > store > open; fail_open reads as open, fail_closed and leases as store', () => {
-    const s = (p: string): ReturnType<BudgetSet['budgets']['slice']> => set([cap(p, 't', '1', p)]).budgets;
+    const s = (p: string): BudgetSet['budgets'] => set([cap(p, 't', '1', p)]).budgets;
     expect(lostPolicy(s('fail_open'), 'closed')).toBe('open');
     expect(lostPolicy(s('fail_closed'), 'open')).toBe('store');
     expect(lostPolicy(s('leases'), 'open')).toBe('store');
