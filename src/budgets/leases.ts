@@ -16,6 +16,12 @@
  *   of room, in one atomic script call that releases the old hold first. The
  *   outstanding part is the floor: held even when the budget has no more
  *   room, so a grant never loses its hold while its process lives.
+ * - Outage: a renewal that fails ends answers from the lease, unless the
+ *   store was unreachable and the subject's outage policy is `leases`
+ *   (outage.ts): then the lease keeps answering, from its floor only (Redis
+ *   holds at least that until the old expiry, whether the failed call
+ *   reached it or not), until its validity ends. Under any other policy a
+ *   store known unreachable (`isReachable`) stops answers at once.
  * - Expiry: a lease not renewed expires in Redis after `ttlMs` (a crashed
  *   process hides its slice for at most that long); this process stops
  *   answering from it `marginMs` earlier (clock skew, slow renewals).
