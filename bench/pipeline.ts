@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- pipeline [--parts stages,partitions,history,latency] [--events N]
- *   [--history N] [--history-events N] [--latency-only]`: the stream on this machine's
+ *   [--history N] [--history-events N] [--latency-only] [--min-bytes N]`: the stream on this machine's
  * Kafka broker (KAFKA_BROKERS, from scripts/services.sh) into the embedded
  * chDB store, with one processor (in this process) and the producer in a
  * separate process; event ids are random UUIDs (not time-ordered). Parts:
@@ -16,7 +16,8 @@
  *   - latency: events produced at a fixed 5,000/s for 30 s, on topics of 1
  *     and 4 partitions; for each event, the time from send until it is
  *     visible in a query (polled every 50 ms), and the part of it before
- *     the processor stamped the event; the process's RSS.
+ *     the processor stamped the event; the process's CPU per event and RSS
+ *     (`--min-bytes` sets the processor's fetch minBytes, to compare).
  * A run of some parts keeps the other parts' figures of the last run in
  * bench/results/pipeline.json; each part records when it ran and the load
  * average before and after.
@@ -63,11 +64,14 @@ async function count(store: AnalyticsStore): Promise<number> {
   return Number(r?.n ?? 0);
 }
 
+/** `--min-bytes N`: the processor's fetch minBytes (default: the config's default). */
+let minBytesOverride: number | undefined;
+
 async function runProcessor(store: AnalyticsStore, topicPrefix: string, partitions: number) {
   const topics = resolveTopics({ prefix: topicPrefix, raw: { partitions }, dlq: { partitions: 1 }, alerts: { partitions: 1 } });
   const log = createKafkaEventLog({ brokers });
   await log.ensureTopics(topicSpecs(topics));
-  const config = loadConfig({ env: {}, overrides: { processor: { groupId: `${topicPrefix}proc`, partitionsConsumedConcurrently: partitions, maxBytesPerPartition: 8 * 1024 * 1024, maxSinkBatch: 10_000 } } });
+  const config = loadConfig({ env: {}, overrides: { processor: { groupId: `${topicPrefix}proc`, partitionsConsumedConcurrently: partitions, maxBytesPerPartition: 8 * 1024 * 1024, maxSinkBatch: 10_000, ...(minBytesOverride === undefined ? {} : { minBytes: minBytesOverride }) } } });
   const metrics = createMetrics({ defaultMetrics: false });
   const processor = buildProcessor({ config, logger: silentLogger(), metrics, health: new HealthState(), log, store, pricer: buildPricer(config), topics });
   /** Records the processor finished with: stored, unpriced, dead-lettered or dropped as duplicates. */
@@ -87,6 +91,10 @@ interface LatencyFigures {
   readonly events: number;
   /** send → the processor stamped the event (Kafka, fetch wait, queueing behind the partition's earlier batch). */
   readonly send_to_processor: { readonly p50_ms: number; readonly p99_ms: number };
+  /** CPU of this process (processor, chDB engine and the poller) per event, µs. */
+  readonly cpu_us_per_event: number;
+  /** The processor's fetch minBytes in this run. */
+  readonly min_bytes: number;
 }
 
 /** Events produced at a fixed rate; for each, the time from send until a query sees it. */
@@ -95,6 +103,7 @@ async function latencyRun(store: AnalyticsStore, partitions: number): Promise<{ 
   const seconds = 30;
   const { topics, log, processor } = await runProcessor(store, `bench${Date.now().toString(36)}lat${partitions}.`, partitions);
   await processor.start();
+  const cpu0 = process.cpuUsage();
   const latencies: number[] = [];
   const toProcessor: number[] = [];
   let rssMax = 0;
@@ -122,6 +131,7 @@ async function latencyRun(store: AnalyticsStore, partitions: number): Promise<{ 
     if (done && seen.size >= rate * seconds) break;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
+  const cpu = process.cpuUsage(cpu0);
   await processor.stop();
   await log.close();
   latencies.sort((a, b) => a - b);
@@ -131,9 +141,12 @@ async function latencyRun(store: AnalyticsStore, partitions: number): Promise<{ 
     p99_ms: percentile(latencies, 99),
     events: latencies.length,
     send_to_processor: { p50_ms: percentile(toProcessor, 50), p99_ms: percentile(toProcessor, 99) },
+    cpu_us_per_event: Math.round((cpu.user + cpu.system) / latencies.length),
+    min_bytes: minBytesOverride ?? loadConfig({ env: {}, overrides: {} }).processor.minBytes,
   };
   console.log(`  latency at ${fmt(rate)} events/s for ${seconds} s, ${partitions} partition(s): produce → visible p50 ${fmt(figures.p50_ms)} ms, p99 ${fmt(figures.p99_ms)} ms (${fmt(figures.events)} events)`);
   console.log(`      of which send → stamped by the processor: p50 ${fmt(figures.send_to_processor.p50_ms)} ms, p99 ${fmt(figures.send_to_processor.p99_ms)} ms (the rest is the insert and the poll)`);
+  console.log(`      CPU of the process per event (processor, engine, poller): ${fmt(figures.cpu_us_per_event)} µs; fetch minBytes ${fmt(figures.min_bytes)}`);
   return { figures, rssMax };
 }
 
@@ -157,6 +170,7 @@ export async function runPipelineBench(args: readonly string[]): Promise<void> {
   const option = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
   const events = Number(option('--events') ?? '') || 100_000;
   const latencyOnly = args.includes('--latency-only');
+  if (option('--min-bytes') !== undefined) minBytesOverride = Number(option('--min-bytes'));
   const parts = new Set<Part>(latencyOnly ? ['latency'] : ((option('--parts')?.split(',') ?? PARTS) as Part[]));
   const history = Number(option('--history') ?? '') || 5_000_000;
   const historyEvents = Number(option('--history-events') ?? '') || 50_000;
