@@ -87,15 +87,22 @@ export async function runSdkWrapBench(args: readonly string[]): Promise<void> {
   const o200k = await tokenizer('o200k_base');
   const long = longConversation();
   const longTokens = messageTokens(long, o200k);
+  // Fresh texts every call (nothing remembered): each message gets a unique suffix.
+  let unique = 0;
+  const fresh = (messages: readonly { role: string; content: string; name?: string }[]): { role: string; content: string }[] => messages.map((m) => ({ ...m, content: `${m.content} ${++unique}` }));
   for (const [name, messages, counter] of [
-    [`tiktoken o200k: cookbook prompt (${messageTokens(COOKBOOK, o200k)} tokens)`, COOKBOOK, o200k],
-    [`tiktoken o200k: conversation (${longTokens} tokens)`, long, o200k],
+    [`tiktoken o200k: cookbook prompt (${messageTokens(COOKBOOK, o200k)} tokens), fresh texts`, COOKBOOK, o200k],
+    [`tiktoken o200k: conversation (${longTokens} tokens), fresh texts`, long, o200k],
     [`approximate chars/3.5: conversation (~${messageTokens(long, APPROXIMATE)} tokens)`, long, APPROXIMATE],
   ] as const) {
-    const n = counter === APPROXIMATE ? calls * 10 : calls;
-    messageTokens(messages, counter);
-    line(name, (cpuMs(() => { for (let i = 0; i < n; i++) messageTokens(messages, counter); }) * 1000) / n);
+    const n = counter === APPROXIMATE ? calls * 10 : Math.max(50, Math.round(calls / (messages === long ? 10 : 1)));
+    const inputs = Array.from({ length: n }, () => fresh(messages));
+    line(name, (cpuMs(() => { for (const m of inputs) messageTokens(m, counter); }) * 1000) / n);
   }
+  // A conversation's next turn: every earlier message was counted on the previous call (remembered), one new message is not.
+  const turns = Array.from({ length: calls }, () => [...long, { role: 'user', content: `${long[1]?.content ?? ''} ${++unique}` }]);
+  messageTokens(long, o200k);
+  line(`tiktoken o200k: next turn of the conversation (earlier turns remembered)`, (cpuMs(() => { for (const m of turns) messageTokens(m, o200k); }) * 1000) / calls);
 
   // Whole calls against the stub, one at a time.
   const recorder = { record: (): string => 'ev' };
@@ -109,6 +116,22 @@ export async function runSdkWrapBench(args: readonly string[]): Promise<void> {
     ['wrapped + in-process quota, leases on (cookbook prompt)', wrapOpenAI(stubClient(), { recorder, quota: leased, identity: { tenant: 'acme' } })],
     ['wrapped + in-process quota, leases off (cookbook prompt)', wrapOpenAI(stubClient(), { recorder, quota: unleased, identity: { tenant: 'acme' } })],
   ];
+  // The quota client alone: reserve + settle, released or with an event (what a wrapped call does after counting its prompt).
+  const estimate = { model: 'gpt-4o', input_tokens: 124, max_tokens: 100, requests: 1 };
+  for (const [label, quota] of [['leases on', leased], ['leases off', unleased]] as const) {
+    for (const withEvent of [false, true]) {
+      const run = async (n: number): Promise<void> => {
+        for (let i = 0; i < n; i++) {
+          const r = await quota.reserve({ tenant: 'acme', model: 'gpt-4o', provider: 'openai' }, estimate);
+          await quota.settle(r.reservation_id ?? '', withEvent ? { event_id: `ev-${i}` } : undefined);
+        }
+      };
+      await run(100);
+      const t = performance.now();
+      const cpu = await cpuMsAsync(() => run(calls));
+      line(`quota client, ${label}: reserve + settle ${withEvent ? '(with event)' : '(release)'}`, (cpu * 1000) / calls, ((performance.now() - t) * 1000) / calls);
+    }
+  }
   const baseline: number[] = [];
   for (const [name, client] of clients) {
     const run = async (n: number): Promise<void> => {

@@ -9,7 +9,7 @@
 import { TallyError, isTallyError } from '../../core/errors.js';
 import type { Subject, UsageEstimate } from '../../budgets/types.js';
 import type { QuotaClient, QuotaReservation } from '../quota.js';
-import { counterFor } from './tokens.js';
+import { APPROXIMATE, counterFor } from './tokens.js';
 import { text, type Extractor, type WrapperIdentity } from './extract.js';
 
 /** What the wrappers do about budgets. */
@@ -64,7 +64,8 @@ export function subjectOf(identity: WrapperIdentity | undefined, model: string |
 /** The estimate of a request: its prompt counted, its output bound (or the default), one request. */
 export async function estimateOf(extractor: Extractor, params: Record<string, unknown>, policy: WrapperPolicy): Promise<{ estimate: UsageEstimate; method: string }> {
   const model = text(params.model);
-  const counter = await counterFor(model ?? '', extractor.tokenizer === 'tiktoken');
+  // A tokenizer that cannot be loaded (a broken install) must not stop the call: the approximation counts instead.
+  const counter = await counterFor(model ?? '', extractor.tokenizer === 'tiktoken').catch(() => APPROXIMATE);
   const prompt: PromptEstimate = extractor.estimate ? extractor.estimate(params, counter) : { input_tokens: 0, max_tokens: undefined };
   const max = prompt.max_tokens ?? policy.defaultMaxTokens ?? DEFAULT_MAX_TOKENS;
   const estimate: UsageEstimate = { ...(model ? { model } : {}), input_tokens: prompt.input_tokens, max_tokens: max, requests: 1 };
@@ -135,8 +136,10 @@ export async function reserveFor(
 }
 
 /** Whether a usage object counts anything (a cancelled stream before its first usage report has none). */
-export function hasUsage(usage: Record<string, unknown> | undefined): boolean {
-  return usage !== undefined && Object.values(usage).some((v) => (typeof v === 'number' && v > 0) || (typeof v === 'object' && v !== null));
+export function hasUsage(usage: unknown): boolean {
+  if (typeof usage === 'number') return usage > 0;
+  if (typeof usage !== 'object' || usage === null) return false;
+  return Object.values(usage).some(hasUsage);
 }
 
 /**

@@ -50,7 +50,41 @@ async function load(encoding: Encoding): Promise<TokenCounter> {
     encoding === 'o200k_base' ? import('js-tiktoken/ranks/o200k_base') : import('js-tiktoken/ranks/cl100k_base'),
   ]);
   const tokenizer = new Tiktoken(ranks.default);
-  return { method: `tiktoken:${encoding}`, exact: true, count: (text) => (text.length === 0 ? 0 : tokenizer.encode(text).length) };
+  return { method: `tiktoken:${encoding}`, exact: true, count: remembered((text) => tokenizer.encode(text).length) };
+}
+
+/** Texts at least this long have their count remembered. */
+const REMEMBER_MIN_CHARS = 64;
+/** At most this many characters of text are remembered per encoding (least recently used first out). */
+const REMEMBER_MAX_CHARS = 4_000_000;
+
+/**
+ * A count that remembers the counts of long texts: a conversation resends its
+ * system prompt and every earlier turn on each call, and tiktoken costs about
+ * 2–3 µs of CPU per token in JavaScript — remembered, each turn is counted once.
+ */
+function remembered(count: (text: string) => number): (text: string) => number {
+  const known = new Map<string, number>();
+  let chars = 0;
+  return (text) => {
+    if (text.length === 0) return 0;
+    if (text.length < REMEMBER_MIN_CHARS || text.length > REMEMBER_MAX_CHARS / 4) return count(text);
+    const hit = known.get(text);
+    if (hit !== undefined) {
+      known.delete(text); // most recently used last
+      known.set(text, hit);
+      return hit;
+    }
+    const n = count(text);
+    known.set(text, n);
+    chars += text.length;
+    for (const [old] of known) {
+      if (chars <= REMEMBER_MAX_CHARS) break;
+      known.delete(old);
+      chars -= old.length;
+    }
+    return n;
+  };
 }
 
 /**
