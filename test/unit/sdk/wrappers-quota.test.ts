@@ -19,6 +19,7 @@ import { wrapAnthropic } from '../../../src/sdk/wrappers/anthropic.js';
 import type { WrapperOptions } from '../../../src/sdk/wrappers/common.js';
 import { wrapOpenAI } from '../../../src/sdk/wrappers/openai.js';
 import { APPROXIMATE, encodingFor, messageTokens, tokenizer, toolTokens } from '../../../src/sdk/wrappers/tokens.js';
+import { hasUsage } from '../../../src/sdk/wrappers/enforce.js';
 import { startLlmMock, type LlmMock } from './llm-mock.js';
 
 /** The OpenAI cookbook's example ("How to count tokens with tiktoken", section 6): the OpenAI API counted 124 prompt tokens on gpt-4o, 129 on gpt-4. */
@@ -126,6 +127,24 @@ describe('the estimate: the prompt counted with tiktoken', () => {
     expect(messageTokens(COOKBOOK_MESSAGES, cl100k)).toBe(129);
     expect(messageTokens(COOKBOOK_TOOL_MESSAGES, o200k) + toolTokens(COOKBOOK_TOOLS, o200k)).toBe(101);
   }, 60_000);
+
+  it('remembered counts of long texts are the counts (a conversation resent turn after turn)', async () => {
+    const o200k = await tokenizer('o200k_base');
+    const long = COOKBOOK_MESSAGES.map((m) => m.content).join(' ').repeat(3);
+    const first = o200k.count(long);
+    expect(first).toBeGreaterThan(200);
+    expect(o200k.count(long)).toBe(first);
+    expect(o200k.count(`${long} `)).toBeGreaterThanOrEqual(first);
+    expect(messageTokens(COOKBOOK_MESSAGES, o200k)).toBe(124);
+    expect(messageTokens(COOKBOOK_MESSAGES, o200k)).toBe(124);
+  });
+
+  it('usage counts when a count in it is positive', () => {
+    expect(hasUsage({})).toBe(false);
+    expect(hasUsage({ prompt_tokens_details: { cached_tokens: 0 }, completion_tokens: 0 })).toBe(false);
+    expect(hasUsage({ input_tokens: 25, output_tokens: 0 })).toBe(true);
+    expect(hasUsage({ cache: { read: 3 } })).toBe(true);
+  });
 
   it('the wrapper reserves {model, input_tokens: 124, max_tokens, requests: 1} for the cookbook prompt, before the provider is called', async () => {
     const s = spy();
