@@ -59,6 +59,20 @@ const CLOSED_PORT = 42999; // nothing listens here (our range)
 
 const pricer = createPricer(loadCatalog());
 
+/** The quota client with a count of finished settles (the wrappers settle in the background after each call). */
+function counted(quota: QuotaClient): QuotaClient & { settled(): number; until(n: number): Promise<void> } {
+  let done = 0;
+  return {
+    ...quota,
+    settle: (id, actual) => quota.settle(id, actual).finally(() => done++),
+    settled: () => done,
+    async until(n) {
+      for (let i = 0; i < 500 && done < n; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(done).toBe(n);
+    },
+  };
+}
+
 describeWith(['redis'], 'self-enforcing wrappers on real Redis: in-process and over HTTP', () => {
   let mock: LlmMock;
   let app: FastifyInstance | undefined;
@@ -108,7 +122,7 @@ describeWith(['redis'], 'self-enforcing wrappers on real Redis: in-process and o
     return { used: s?.used ?? '?', reserved: s?.reserved ?? '?' };
   };
 
-  async function twoHundred(quota: QuotaClient, p: ReturnType<typeof processor>, label: string): Promise<void> {
+  async function twoHundred(quota: ReturnType<typeof counted>, p: ReturnType<typeof processor>, label: string): Promise<void> {
     mock.requests.length = 0;
     const client = wrapOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: `${mock.url}/v1`, maxRetries: 0 }), { recorder: p.recorder, quota, identity: { tenant: 'acme' } });
     const started = performance.now();
@@ -121,7 +135,7 @@ describeWith(['redis'], 'self-enforcing wrappers on real Redis: in-process and o
     expect(refused.length).toBe(180);
     expect(new Set(refused.map((r) => r.code))).toEqual(new Set(['QUOTA_EXCEEDED']));
     expect(refused[0]?.details).toMatchObject({ budget_id: 'room-for-20', retry_after_seconds: expect.any(Number) });
-    await new Promise((r) => setTimeout(r, 100)); // the settles (fire-and-forget after each call) reach Redis
+    await quota.until(20); // the 20 calls' settles (in the background after each call) have reached Redis
     expect(await p.count()).toBe(20);
   }
 
@@ -130,7 +144,7 @@ describeWith(['redis'], 'self-enforcing wrappers on real Redis: in-process and o
     const counters = await createRedisCounterStore({ url: serviceUrl('redis') ?? '', prefix });
     stores.push(counters);
     const p = processor(counters);
-    const quota = createQuotaClient({ redis: { url: serviceUrl('redis') ?? '', prefix }, budgets: BUDGETS, leases: { renewMs: 100 } });
+    const quota = counted(createQuotaClient({ redis: { url: serviceUrl('redis') ?? '', prefix }, budgets: BUDGETS, leases: { renewMs: 100 } }));
     await twoHundred(quota, p, 'in-process');
 
     // A provider error: the hold is released, nothing is used.
@@ -139,7 +153,7 @@ describeWith(['redis'], 'self-enforcing wrappers on real Redis: in-process and o
     // An aborted stream after message_start: settled with the usage seen (input 25 + cache write 1,800 + cache read 9,000 + output 1).
     const stream = await anthropic.messages.create({ model: 'claude-sonnet-4-5-slow', max_tokens: 500, messages: [{ role: 'user', content: 'Hi' }], stream: true });
     for await (const _event of stream) stream.controller.abort();
-    await new Promise((r) => setTimeout(r, 100));
+    await quota.until(22);
     await quota.close(); // returns the leases: what is left reserved is the awaiting hold of the aborted stream
     expect(await figures(p.engine, 'globex')).toEqual({ used: '0', reserved: String(Math.ceil(2 / 3.5) + 500) });
     expect(await p.count()).toBe(2); // the error and the cancelled stream were both recorded
@@ -159,7 +173,7 @@ describeWith(['redis'], 'self-enforcing wrappers on real Redis: in-process and o
       services: { quota: apiEngine },
     });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
-    const quota = createQuotaClient({ url, apiKey: KEY });
+    const quota = counted(createQuotaClient({ url, apiKey: KEY }));
     await twoHundred(quota, p, 'over HTTP');
     expect(await figures(p.engine, 'acme')).toEqual({ used: String(20 * CHAT_USAGE.total_tokens), reserved: '0' });
 
@@ -167,7 +181,7 @@ describeWith(['redis'], 'self-enforcing wrappers on real Redis: in-process and o
     const stream = await openai.chat.completions.create({ model: 'gpt-4o-slow', messages: MESSAGES, max_tokens: 50, stream: true });
     expect(await figures(p.engine, 'globex')).toEqual({ used: '0', reserved: String(PROMPT_TOKENS + 50) });
     for await (const _chunk of stream) stream.controller.abort();
-    await new Promise((r) => setTimeout(r, 100));
+    await quota.until(21);
     expect(await figures(p.engine, 'globex')).toEqual({ used: '0', reserved: '0' });
     expect(await p.count()).toBe(1);
     expect(await figures(p.engine, 'globex')).toEqual({ used: '0', reserved: '0' });
