@@ -269,6 +269,8 @@ export function wrapCreate(original: (...args: unknown[]) => unknown, self: obje
     };
     const quota = options.quota;
     if (!quota) return start();
+    /** The caller took a path that reads the body its own way (`asResponse`, `_thenUnwrap`): no eager observation. */
+    let ownPath = false;
     const started = (async (): Promise<{ readonly value: unknown }> => {
       let identity: WrapperIdentity | undefined;
       try {
@@ -279,13 +281,22 @@ export function wrapCreate(original: (...args: unknown[]) => unknown, self: obje
       call.hold = await reserveFor(quota, subjectOf(identity, text(given.model), provider), extractor, given, options.policy ?? {}, (err) => options.onError?.(err));
       call.startedAt = Date.now(); // the provider's call starts now; the event's duration is the provider's
       call.startedMono = performance.now();
-      return { value: start() };
+      const value = start();
+      // Observed even if the caller never awaits it, so that the hold is settled (not left to its TTL) — unless the
+      // caller reads the body its own way (the observation would consume it first).
+      if (!ownPath && typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function') {
+        (value as PromiseLike<unknown>).then(undefined, () => undefined);
+      }
+      return { value };
     })();
     // An `.asResponse()` caller takes the raw body: nothing is recorded, so the hold is released when the response arrives.
     const release = (): void => {
       if (call.hold) settleHold(quota, call.hold, undefined, undefined, (err) => options.onError?.(err));
     };
-    return deferredPromise(started, (method) => (method === 'asResponse' ? release : undefined));
+    return deferredPromise(started, (method) => {
+      if (method === 'asResponse' || method === '_thenUnwrap') ownPath = true;
+      return method === 'asResponse' ? release : undefined;
+    });
   };
 }
 

@@ -254,6 +254,14 @@ describe("the SDK promise's helpers keep working when the call reserves first", 
     expect([s.settled.length, events.length]).toEqual([2, 2]);
   });
 
+  it('a call nobody awaits is still recorded and its hold settled', async () => {
+    const s = spy();
+    void wrapOpenAI(openai(), options(s.quota)).chat.completions.create({ model: 'gpt-4o', messages: COOKBOOK_MESSAGES });
+    await until(() => s.settled.length === 1);
+    expect(s.settled[0]?.actual).toEqual({ event_id: `ev-${n}` });
+    expect(events.map((e) => e.status)).toEqual(['ok']);
+  });
+
   it('.asResponse() returns the raw response; nothing is recorded and the hold is released', async () => {
     const s = spy();
     const response = await wrapOpenAI(openai(), options(s.quota)).chat.completions.create({ model: 'gpt-4o', messages: COOKBOOK_MESSAGES }).asResponse();
