@@ -18,7 +18,7 @@ const SCOPE = { tenant: 'initech', feature: BATCH_FEATURE } as const;
 
 /** The budget as `PUT /v1/budgets/{id}` takes it, for a limit. */
 export function demoBudget(limit: string): Record<string, unknown> {
-  return { id: DEMO_BUDGET_ID, name: 'Initech batch reports', metric: 'cost', limit, period: 'rolling', window: '30d', scope: { ...SCOPE } };
+  return { id: DEMO_BUDGET_ID, name: 'Initech batch reports', metric: 'cost', limit, period: 'rolling', window: '30d', scope: { ...SCOPE }, enforcement: 'soft' };
 }
 
 /** Whether an event (as generated) counts toward the demo budget. */

@@ -66,7 +66,8 @@ export async function startDemo(options: DemoOptions): Promise<() => void> {
   }
 
   const rate = Math.max(1, options.rate ?? 20);
-  const live = demoEvents({ seed: Date.now() % 100_000, live: true });
+  // Never seed 7, the history's: the live sessions' ids differ from the history's.
+  const live = demoEvents({ seed: 100 + (Date.now() % 100_000), live: true });
   const r = rng(99);
   let stopped = false;
   let ticks = 0;
