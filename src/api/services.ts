@@ -16,8 +16,8 @@ export interface BudgetsApiService {
   readonly engine: Pick<BudgetEngine, 'status' | 'statuses' | 'current'>;
   /** Loads a change in this process and backfills the named budgets' counters from the store. */
   changed(budgetIds: readonly string[]): Promise<ReconcileResult | null>;
-  /** The alerts budgets sent (GET /v1/budgets/{id}/alerts); without it the route is not served. */
-  alerts?(query: BudgetAlertQuery): Promise<BudgetAlertRow[]>;
+  /** The alerts budgets sent, as the alert publisher recorded them (GET /v1/budgets/{id}/alerts). */
+  alerts(query: BudgetAlertQuery): Promise<BudgetAlertRow[]>;
 }
 
 export interface QuotaApiService {

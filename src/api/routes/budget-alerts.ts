@@ -106,13 +106,13 @@ function tenantOf(value: unknown, p: Principal): string | undefined {
 
 export function registerBudgetAlertRoutes(app: FastifyInstance, services: ApiServices): void {
   const svc = services.budgets;
-  const list = svc?.alerts?.bind(svc);
-  if (!svc || !list) return;
+  if (!svc) return;
+  const { repository } = svc;
 
   /** The budget a caller's id names (its own namespace first), if the caller may see it. */
   async function visibleBudget(id: string, p: Principal): Promise<Budget> {
     for (const candidate of candidateIds(id, p)) {
-      const b = await svc?.repository.get(candidate).catch((err: unknown) => {
+      const b = await repository.get(candidate).catch((err: unknown) => {
         if (err instanceof TallyError && err.code === 'BUDGET_NOT_FOUND') return null;
         throw err;
       });
@@ -128,7 +128,7 @@ export function registerBudgetAlertRoutes(app: FastifyInstance, services: ApiSer
     const tenant = tenantOf(q.tenant, p);
     const after = q.cursor === undefined ? undefined : decodeCursor(String(q.cursor));
     const budget = await visibleBudget((request.params as { id: string }).id, p);
-    const rows = await list({ budgetId: budget.id, limit: limit + 1, ...(tenant === undefined ? {} : { tenant }), ...(after ? { after } : {}) });
+    const rows = await svc.alerts({ budgetId: budget.id, limit: limit + 1, ...(tenant === undefined ? {} : { tenant }), ...(after ? { after } : {}) });
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
