@@ -1,7 +1,9 @@
 /**
  * The budgets page (`#view=budgets`): every budget the key may see
  * (`GET /v1/budgets`) with its definition and the status bars of
- * `GET /v1/budgets:status` for the page's tenant and user, and a form that
+ * `GET /v1/budgets:status` for the page's tenant and user (a budget not
+ * counted per value that those do not match: its own
+ * `GET /v1/budgets/{id}/status`), and a form that
  * creates or replaces a budget (`PUT /v1/budgets/{id}`, an admin key).
  * Editing starts from the stored budget, so fields the form does not show
  * (thresholds, metadata, time zone, other scope dimensions) are kept.
@@ -111,9 +113,18 @@ export async function loadBudgets() {
       getJson('/v1/budgets:status', { tenant, user_id: user }),
     ]);
     budgets = list.budgets;
-    const alerts = await Promise.all(budgets.map((b) => alertsOf(b, tenant)));
     const byId = new Map();
     for (const s of statuses.statuses) byId.set(s.budget_id, [...(byId.get(s.budget_id) ?? []), s]);
+    // A budget not counted per value whose scope the tenant and user alone do not match (e.g. tenant and
+    // feature) has one status of its own: read it, so every such budget shows its bar.
+    const own = budgets.filter((b) => !byId.has(b.id) && !Object.values(b.scope ?? {}).includes('*'));
+    const [alerts, owned] = await Promise.all([
+      Promise.all(budgets.map((b) => alertsOf(b, tenant))),
+      Promise.all(own.map((b) => getJson(`/v1/budgets/${encodeURIComponent(b.id)}/status`).catch(() => null))),
+    ]);
+    own.forEach((b, i) => {
+      if (owned[i]) byId.set(b.id, [owned[i]]);
+    });
     $('budget-list').replaceChildren(...budgets.map((b, i) => budgetCard(b, byId.get(b.id) ?? [], alerts[i] ?? null)));
     $('budgets-page-sub').textContent = `${budgets.length} budget${budgets.length === 1 ? '' : 's'}${tenant ? ` of ${tenant}` : ''}; statuses for ${[tenant ? `tenant ${tenant}` : 'all tenants', user ? `user ${user}` : null].filter(Boolean).join(', ')} · tier budgets are under /v1/tiers`;
     page.dataset.state = 'ready';
