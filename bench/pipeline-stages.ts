@@ -9,7 +9,7 @@
  *   validate    parseEvent − decode: envelope detection, repeated keys, the zod contract
  *   normalize   stamp + normalize (acceptEvent)
  *   price       priceAccepted
- *   encode      toEventRow + the JSONCompactEachRow text the chDB adapter sends
+ *   encode      eventRowValues + the JSONCompactEachRow bytes the chDB adapter sends
  *   insert      the chDB insert of those rows (usage_events and the three rollup views)
  *   dedupe      the sink's per-batch work: read the high offset, record it (2 tiny queries), window checks and adds
  *   lookup      what 0.1's per-batch lookup of every id cost on top (storedPositionsQuery), empty store
@@ -27,8 +27,8 @@ import { buildPricer } from '../src/runtime/adapters.js';
 import { timeWindowOf } from '../src/runtime/time-window.js';
 import type { PricedEvent } from '../src/pipeline/types.js';
 import type { AnalyticsStore } from '../src/store/types.js';
-import { toEventRow } from '../src/store/event-row.js';
-import { toCompactRows, toJsonLines } from '../src/store/sql.js';
+import { EVENT_ROW_COLUMNS, eventRowValues, type EventRowValues } from '../src/store/event-row.js';
+import { toJsonLines } from '../src/store/sql.js';
 import { formatDateTime64 } from '../src/core/time.js';
 import { createWindowedStoreSink } from '../src/processor/windowed-store-sink.js';
 import { randomUUID } from 'node:crypto';
@@ -120,20 +120,19 @@ export async function stageCosts(open: (name: string) => Promise<AnalyticsStore>
       for (const a of accepted) priced.push(priceAccepted(pricer, a.event, a.usage, { topic: 'bench.raw', partition: 0, offset: String(offset++) }));
     }) / n);
     const processedAt = formatDateTime64(new Date());
-    const bodies: { rows: Record<string, unknown>[]; events: PricedEvent[] }[] = [];
+    const bodies: { rows: EventRowValues[]; events: PricedEvent[] }[] = [];
     samples.encode.push(cpuUs(() => {
       for (let i = 0; i < priced.length; i += batch) {
         const events = priced.slice(i, i + batch);
-        const rows = events.map((p) => toEventRow(p, { processedAt }) as unknown as Record<string, unknown>);
-        const compact = toCompactRows(rows);
-        if (compact) toJsonLines(compact.values);
+        const rows = events.map((p) => eventRowValues(p, { processedAt }));
+        Buffer.from(toJsonLines(rows));
         bodies.push({ rows, events });
       }
     }) / n);
     // The insert re-encodes (the adapter's own work, measured above): subtract it.
     const encodeUs = samples.encode.at(-1) ?? 0;
     samples.insert.push((await cpuUsAsync(async () => {
-      for (const b of bodies.slice(0, bodies.length / 2)) await store.sql.insert('usage_events', b.rows);
+      for (const b of bodies.slice(0, bodies.length / 2)) await store.sql.insertValues('usage_events', EVENT_ROW_COLUMNS, b.rows);
     })) / (n / 2) - encodeUs);
     // The second half through the dedupe sink (its own insert included): minus insert and encode = the dedupe.
     const sink = createWindowedStoreSink(store, { windowMs: 600_000 });
@@ -153,7 +152,7 @@ export async function stageCosts(open: (name: string) => Promise<AnalyticsStore>
     for (let k = 0; k < sizes.length; k++) {
       const size = sizes[(k + round) % sizes.length] as number;
       const us = await cpuUsAsync(async () => {
-        for (let i = 0; i < rows.length; i += size) await store.sql.insert('usage_events', rows.slice(i, i + size));
+        for (let i = 0; i < rows.length; i += size) await store.sql.insertValues('usage_events', EVENT_ROW_COLUMNS, rows.slice(i, i + size));
       });
       (insertBySize[size] ??= []).push(us / rows.length - encodeUs);
     }

@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- pipeline [--parts stages,partitions,history,latency] [--events N]
- *   [--history N] [--history-events N] [--latency-only]`: the stream on this machine's
+ *   [--history N] [--history-events N] [--latency-only] [--min-bytes N]`: the stream on this machine's
  * Kafka broker (KAFKA_BROKERS, from scripts/services.sh) into the embedded
  * chDB store, with one processor (in this process) and the producer in a
  * separate process; event ids are random UUIDs (not time-ordered). Parts:
@@ -10,13 +10,19 @@
  *     last event is stored (produce time excluded); per event the process's
  *     CPU time (every thread, so the chDB engine too), the batch processing
  *     time (validate, normalize, price) and the store write time (wall);
+ *   - distributed: the same drain with the @clickhouse/client adapter to a
+ *     store in another process (the chDB HTTP test stand-in,
+ *     bench/standin-process.ts — not a ClickHouse server), 1 and 4
+ *     partitions: events/s, CPU per event of the processor process and of
+ *     the store's process, the processor's RSS;
  *   - history: the same drain into an empty store and into one holding
  *     --history events of the same tenants and day, with the processor's
  *     dedupe and with 0.1's lookup of every event (bench/pipeline-history.ts);
  *   - latency: events produced at a fixed 5,000/s for 30 s, on topics of 1
  *     and 4 partitions; for each event, the time from send until it is
  *     visible in a query (polled every 50 ms), and the part of it before
- *     the processor stamped the event; the process's RSS.
+ *     the processor stamped the event; the process's CPU per event and RSS
+ *     (`--min-bytes` sets the processor's fetch minBytes, to compare).
  * A run of some parts keeps the other parts' figures of the last run in
  * bench/results/pipeline.json; each part records when it ran and the load
  * average before and after.
@@ -34,7 +40,8 @@ import { resolveTopics, topicSpecs } from '../src/eventlog/topics.js';
 import { createMetrics } from '../src/core/metrics.js';
 import { buildPricer } from '../src/runtime/adapters.js';
 import { buildProcessor } from '../src/runtime/processor.js';
-import { createChdbStore } from '../src/store/chdb/store.js';
+import { createClickHouseStore } from '../src/store/clickhouse/store.js';
+import type { ChdbStoreOptions } from '../src/store/chdb/store.js';
 import { migrate } from '../src/store/migrate.js';
 import type { AnalyticsStore } from '../src/store/types.js';
 import { fmt, percentile, writeResult } from './results.js';
@@ -63,11 +70,20 @@ async function count(store: AnalyticsStore): Promise<number> {
   return Number(r?.n ?? 0);
 }
 
+/** The embedded store, imported when first used: the distributed part's RSS must not include the chDB library (~150 MiB once loaded). */
+async function createChdbStore(options: ChdbStoreOptions): Promise<AnalyticsStore> {
+  const { createChdbStore: open } = await import('../src/store/chdb/store.js');
+  return open(options);
+}
+
+/** `--min-bytes N`: the processor's fetch minBytes (default: the config's default). */
+let minBytesOverride: number | undefined;
+
 async function runProcessor(store: AnalyticsStore, topicPrefix: string, partitions: number) {
   const topics = resolveTopics({ prefix: topicPrefix, raw: { partitions }, dlq: { partitions: 1 }, alerts: { partitions: 1 } });
   const log = createKafkaEventLog({ brokers });
   await log.ensureTopics(topicSpecs(topics));
-  const config = loadConfig({ env: {}, overrides: { processor: { groupId: `${topicPrefix}proc`, partitionsConsumedConcurrently: partitions, maxBytesPerPartition: 8 * 1024 * 1024, maxSinkBatch: 10_000 } } });
+  const config = loadConfig({ env: {}, overrides: { processor: { groupId: `${topicPrefix}proc`, partitionsConsumedConcurrently: partitions, maxBytesPerPartition: 8 * 1024 * 1024, maxSinkBatch: 10_000, ...(minBytesOverride === undefined ? {} : { minBytes: minBytesOverride }) } } });
   const metrics = createMetrics({ defaultMetrics: false });
   const processor = buildProcessor({ config, logger: silentLogger(), metrics, health: new HealthState(), log, store, pricer: buildPricer(config), topics });
   /** Records the processor finished with: stored, unpriced, dead-lettered or dropped as duplicates. */
@@ -81,12 +97,93 @@ async function runProcessor(store: AnalyticsStore, topicPrefix: string, partitio
   return { topics, log, processor, consumed, split };
 }
 
+interface DistributedFigures {
+  readonly store: string;
+  readonly events: number;
+  /** By partition count: events/s from the processor's start until every event is stored. */
+  readonly events_per_second: Record<string, number>;
+  /** By partition count: CPU of the processor process per event, µs (the store's process excluded). */
+  readonly processor_cpu_us_per_event: Record<string, number>;
+  /** By partition count: CPU of the stand-in process per event, µs (what a ClickHouse server would spend instead). */
+  readonly store_process_cpu_us_per_event: Record<string, number>;
+  readonly processor_rss_mib_max: number;
+  readonly measured_at: string;
+  readonly load_average_before: number[];
+  readonly load_average_after: number[];
+}
+
+/** CPU µs of another process so far (user + system, from /proc). */
+function processCpuUs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
+  return (ticks * 1e6) / 100; // USER_HZ is 100 on Linux
+}
+
+/**
+ * `tally processor` as deployed: the @clickhouse/client adapter to a store in
+ * another process — the chDB HTTP test stand-in here (a real server is not
+ * available on this machine) — draining a backlog on 1 and 4 partitions.
+ */
+async function distributedRuns(events: number, standinDir: string): Promise<DistributedFigures> {
+  const before = load();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/standin-process.ts', standinDir], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.once('data', (d: Buffer) => resolve((JSON.parse(d.toString().trim().split('\n')[0] ?? '{}') as { url: string }).url));
+    child.once('exit', (code) => reject(new Error(`stand-in exited ${code}`)));
+  });
+  const out = { events_per_second: {} as Record<string, number>, processor_cpu_us_per_event: {} as Record<string, number>, store_process_cpu_us_per_event: {} as Record<string, number> };
+  let rssMax = 0;
+  try {
+    for (const partitions of [1, 4]) {
+      const store = await createClickHouseStore({ url, database: `bench_dist_${partitions}_${Date.now().toString(36)}` });
+      await migrate(store);
+      const prefix = `bench${Date.now().toString(36)}d${partitions}.`;
+      const { topics, log, processor, consumed } = await runProcessor(store, prefix, partitions);
+      await produce(topics.raw.name, events, 0, partitions);
+      const t0 = Date.now();
+      const cpu0 = process.cpuUsage();
+      const storeCpu0 = processCpuUs(child.pid as number);
+      await processor.start();
+      while ((await consumed()) < events) {
+        rssMax = Math.max(rssMax, process.memoryUsage().rss);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const secs = (Date.now() - t0) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      const storeCpu = processCpuUs(child.pid as number) - storeCpu0;
+      if ((await count(store)) !== events) throw new Error(`expected ${events} stored events, found ${await count(store)}`);
+      await processor.stop();
+      await log.close();
+      await store.close();
+      const key = `partitions_${partitions}`;
+      out.events_per_second[key] = Math.round(events / secs);
+      out.processor_cpu_us_per_event[key] = Math.round((cpu.user + cpu.system) / events);
+      out.store_process_cpu_us_per_event[key] = Math.round(storeCpu / events);
+      console.log(`  distributed, ${partitions} partition(s): ${fmt(events)} events stored in ${secs.toFixed(1)} s → ${fmt(events / secs)} events/s; per event ${fmt(out.processor_cpu_us_per_event[key] ?? 0)} µs CPU in the processor, ${fmt(out.store_process_cpu_us_per_event[key] ?? 0)} µs in the store's process (test stand-in)`);
+    }
+  } finally {
+    child.stdin?.end();
+    await new Promise((r) => child.once('exit', r));
+  }
+  console.log(`  distributed processor RSS (no engine in process): max ${fmt(rssMax / 2 ** 20)} MiB`);
+  return {
+    store: 'chDB ClickHouse-HTTP test stand-in in its own process (not a ClickHouse server), @clickhouse/client adapter',
+    events, ...out, processor_rss_mib_max: Math.round(rssMax / 2 ** 20),
+    measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load(),
+  };
+}
+
 interface LatencyFigures {
   readonly p50_ms: number;
   readonly p99_ms: number;
   readonly events: number;
   /** send → the processor stamped the event (Kafka, fetch wait, queueing behind the partition's earlier batch). */
   readonly send_to_processor: { readonly p50_ms: number; readonly p99_ms: number };
+  /** CPU of this process (processor, chDB engine and the poller) per event, µs. */
+  readonly cpu_us_per_event: number;
+  /** The processor's fetch minBytes in this run. */
+  readonly min_bytes: number;
 }
 
 /** Events produced at a fixed rate; for each, the time from send until a query sees it. */
@@ -95,6 +192,7 @@ async function latencyRun(store: AnalyticsStore, partitions: number): Promise<{ 
   const seconds = 30;
   const { topics, log, processor } = await runProcessor(store, `bench${Date.now().toString(36)}lat${partitions}.`, partitions);
   await processor.start();
+  const cpu0 = process.cpuUsage();
   const latencies: number[] = [];
   const toProcessor: number[] = [];
   let rssMax = 0;
@@ -122,6 +220,7 @@ async function latencyRun(store: AnalyticsStore, partitions: number): Promise<{ 
     if (done && seen.size >= rate * seconds) break;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
+  const cpu = process.cpuUsage(cpu0);
   await processor.stop();
   await log.close();
   latencies.sort((a, b) => a - b);
@@ -131,13 +230,16 @@ async function latencyRun(store: AnalyticsStore, partitions: number): Promise<{ 
     p99_ms: percentile(latencies, 99),
     events: latencies.length,
     send_to_processor: { p50_ms: percentile(toProcessor, 50), p99_ms: percentile(toProcessor, 99) },
+    cpu_us_per_event: Math.round((cpu.user + cpu.system) / latencies.length),
+    min_bytes: minBytesOverride ?? loadConfig({ env: {}, overrides: {} }).processor.minBytes,
   };
   console.log(`  latency at ${fmt(rate)} events/s for ${seconds} s, ${partitions} partition(s): produce → visible p50 ${fmt(figures.p50_ms)} ms, p99 ${fmt(figures.p99_ms)} ms (${fmt(figures.events)} events)`);
   console.log(`      of which send → stamped by the processor: p50 ${fmt(figures.send_to_processor.p50_ms)} ms, p99 ${fmt(figures.send_to_processor.p99_ms)} ms (the rest is the insert and the poll)`);
+  console.log(`      CPU of the process per event (processor, engine, poller): ${fmt(figures.cpu_us_per_event)} µs; fetch minBytes ${fmt(figures.min_bytes)}`);
   return { figures, rssMax };
 }
 
-const PARTS = ['stages', 'partitions', 'history', 'latency'] as const;
+const PARTS = ['stages', 'partitions', 'distributed', 'history', 'latency'] as const;
 type Part = (typeof PARTS)[number];
 
 const load = (): number[] => loadavg().map((x) => Math.round(x * 100) / 100);
@@ -157,6 +259,7 @@ export async function runPipelineBench(args: readonly string[]): Promise<void> {
   const option = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
   const events = Number(option('--events') ?? '') || 100_000;
   const latencyOnly = args.includes('--latency-only');
+  if (option('--min-bytes') !== undefined) minBytesOverride = Number(option('--min-bytes'));
   const parts = new Set<Part>(latencyOnly ? ['latency'] : ((option('--parts')?.split(',') ?? PARTS) as Part[]));
   const history = Number(option('--history') ?? '') || 5_000_000;
   const historyEvents = Number(option('--history-events') ?? '') || 50_000;
@@ -215,6 +318,8 @@ export async function runPipelineBench(args: readonly string[]): Promise<void> {
       figures.partitions_run = { measured_at: new Date().toISOString(), load_average_before: loadBefore, load_average_after: load() };
     }
     await store?.close();
+
+    if (parts.has('distributed')) figures.distributed = await distributedRuns(events, join(dataDir, 'standin'));
 
     if (parts.has('history')) {
       const before = load();

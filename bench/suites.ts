@@ -8,6 +8,7 @@ import { runProducerBench } from './producer.js';
 import { runQueriesBench } from './queries.js';
 import { runQuotaBench } from './quota.js';
 import { runRepairBench } from './repair.js';
+import { runSdkWrapBench } from './sdk-wrap.js';
 
 export interface Benchmark {
   readonly name: string;
@@ -24,5 +25,6 @@ export const BENCHMARKS: readonly Benchmark[] = [
   { name: 'otlp', description: 'OTLP traces receiver: CPU per span of decoding (protobuf, JSON) and of a whole POST /v1/traces (protobuf, gzip, JSON) vs the same usage as v1 events', run: runOtlpBench },
   { name: 'repair', description: 'start-up cost of the rollup repair at 1M and 10M events: clean start, after a crash, and every bucket (no checkpoint)', run: runRepairBench },
   { name: 'producer', description: 'Kafka producer before and after issue 18 (plain with size pre-check and deadline; idempotent, one send at a time): events/s and CPU per 1,000 events with 1 and 4 senders', run: runProducerBench },
+  { name: 'sdk-wrap', description: 'self-enforcing wrappers: CPU per call of counting a prompt (tiktoken, approximation) and of a wrapped call with the in-process quota client, leases on and off, vs unwrapped', run: runSdkWrapBench },
   { name: 'cli', description: 'start-up of the tally command: wall and CPU of --help, --version and price of one event, compiled (dist/) vs sources (tsx)', run: runCliBench },
 ];

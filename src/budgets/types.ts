@@ -36,14 +36,30 @@ export interface UsageEstimate {
   readonly tokens?: number;
   /** Requests; default 1. */
   readonly requests?: number;
-  /** With `max_tokens` and no `cost`: the cost is estimated by the engine's `estimateCost`. */
+  /** With `max_tokens` and/or `input_tokens` and no `cost`: the cost is estimated by the engine's `estimateCost`. */
   readonly model?: string;
-  /** With `model`: upper bound of tokens; also the token estimate when `tokens` is absent. */
+  /**
+   * With `model`: upper bound of output tokens. Alone (no `input_tokens`) it
+   * bounds the whole request and is priced at the dearer of the model's input
+   * and output price; with `input_tokens` it is priced at the output price.
+   * Counts in the token estimate when `tokens` is absent.
+   */
   readonly max_tokens?: number;
+  /**
+   * With `model`: the prompt's tokens (counted before the call), priced at the
+   * model's input price. Counts in the token estimate when `tokens` is absent
+   * (input_tokens + max_tokens).
+   */
+  readonly input_tokens?: number;
 }
 
-/** Estimates the cost of a request from its model and token bound (injected by whoever owns pricing). */
-export type CostEstimator = (model: string, maxTokens: number, subject: Subject) => Money | Promise<Money>;
+/**
+ * Estimates the cost of a request from its model and token counts (injected
+ * by whoever owns pricing): `maxTokens` output tokens plus, when given,
+ * `inputTokens` prompt tokens; without `inputTokens`, `maxTokens` bounds the
+ * whole request (see `UsageEstimate.max_tokens`).
+ */
+export type CostEstimator = (model: string, maxTokens: number, subject: Subject, inputTokens?: number) => Money | Promise<Money>;
 
 /** Maps a model id to the catalog's model key, so model-scoped budgets match quota subjects. */
 export type ModelResolver = (model: string, provider: string | undefined) => string | null;

@@ -51,19 +51,24 @@ function cost(text: string | undefined, path: string, errors: FieldError[]): big
   }
 }
 
-/** An estimate as exact amounts. Throws VALIDATION_FAILED naming the field. */
+/**
+ * An estimate as exact amounts. Throws VALIDATION_FAILED naming the field.
+ * Tokens: `tokens`, else `input_tokens` + `max_tokens`. Cost: `cost`, else
+ * the estimator's price of `model` with `max_tokens` / `input_tokens`.
+ */
 export async function resolveEstimate(estimate: UsageEstimate | undefined, subject: Subject, estimator: CostEstimator | undefined): Promise<HeldAmounts> {
   const e = estimate ?? {};
   const errors: FieldError[] = [];
   let c = cost(e.cost, 'estimate.cost', errors);
   const maxTokens = count(e.max_tokens, 'estimate.max_tokens', errors, 0n);
-  const tokens = count(e.tokens, 'estimate.tokens', errors, maxTokens);
+  const inputTokens = count(e.input_tokens, 'estimate.input_tokens', errors, 0n);
+  const tokens = count(e.tokens, 'estimate.tokens', errors, maxTokens + inputTokens);
   const requests = count(e.requests, 'estimate.requests', errors, 1n);
-  if (c === undefined && e.model !== undefined && e.max_tokens !== undefined && errors.length === 0) {
+  if (c === undefined && e.model !== undefined && (e.max_tokens !== undefined || e.input_tokens !== undefined) && errors.length === 0) {
     if (!estimator) errors.push({ path: 'estimate.model', reason: 'no cost estimator is configured; give estimate.cost' });
     else {
       try {
-        c = await estimator(e.model, e.max_tokens, subject);
+        c = await estimator(e.model, e.max_tokens ?? 0, subject, e.input_tokens);
       } catch (err) {
         if (err instanceof TallyError) throw err;
         errors.push({ path: 'estimate.model', reason: `the cost could not be estimated: ${String(err)}` });

@@ -17,17 +17,27 @@
  *   count into a period that has not begun.
  */
 import { TallyError, validationError, type FieldError } from '../core/errors.js';
+import { canonicalUtcMs } from '../core/time.js';
 import { uuidv7 } from './ids.js';
 import type { UsageEvent } from './schema.js';
 import { formatTimestamp, MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS, parseTimestamp, TIMESTAMP_RANGE_REASON } from './time.js';
 import { type StampedEvent } from './types.js';
 
-/** Already `YYYY-MM-DDTHH:mm:ss.sssZ`: the common case (the SDK and the ingest write this form). */
+/** Already `YYYY-MM-DDTHH:mm:ss.sssZ` naming a real instant in range: the common case (the SDK and the ingest write this form). */
 function isCanonical(value: string): boolean {
-  if (value.length !== 24 || value.charCodeAt(23) !== 90 /* Z */ || value.charCodeAt(19) !== 46 /* . */ || value.charCodeAt(10) !== 84 /* T */) return false;
-  // Round-trips exactly only when it names a real instant in range (no Feb 30, no 24:00).
-  const ms = Date.parse(value);
-  return ms >= MIN_TIMESTAMP_MS && ms <= MAX_TIMESTAMP_MS && formatTimestamp(ms) === value;
+  const ms = canonicalUtcMs(value);
+  return ms !== null && ms >= MIN_TIMESTAMP_MS && ms <= MAX_TIMESTAMP_MS;
+}
+
+/** The stored form of `nowMs`, remembered: every event of a batch is stamped with the same now. */
+let lastNow = Number.NaN;
+let lastNowText = '';
+function formatNow(nowMs: number): string {
+  if (nowMs !== lastNow) {
+    lastNowText = formatTimestamp(nowMs);
+    lastNow = nowMs;
+  }
+  return lastNowText;
 }
 
 function normalized(value: string, field: string): string {
@@ -78,7 +88,8 @@ function outsideWindow(times: readonly (readonly [string, string])[], nowMs: num
   const latest = nowMs + window.maxFutureMs;
   const oldest = oldestAccepted(nowMs, window);
   for (const [field, value] of times) {
-    const ms = Date.parse(value);
+    // Stamped values are canonical text (normalized above).
+    const ms = canonicalUtcMs(value) ?? Date.parse(value);
     if (ms > latest) {
       errors.push({ path: field, reason: `is ${value}, more than ${hours(window.maxFutureMs)} after tally received the event (${formatTimestamp(nowMs)}); events may be at most ${hours(window.maxFutureMs)} ahead (events.maxFutureHours)` });
     } else if (ms < oldest) {
@@ -95,7 +106,7 @@ function outsideWindow(times: readonly (readonly [string, string])[], nowMs: num
 export function stampEvent(event: UsageEvent, now: Date, makeId?: () => string, window?: TimeWindow): StampedEvent {
   const nowMs = now.getTime();
   if (Number.isNaN(nowMs)) throw new TallyError('INTERNAL', 'stampEvent needs a valid Date for now');
-  const received_at = event.received_at === undefined ? formatTimestamp(nowMs) : normalized(event.received_at, 'received_at');
+  const received_at = event.received_at === undefined ? formatNow(nowMs) : normalized(event.received_at, 'received_at');
   const occurred_at = event.occurred_at === undefined ? received_at : normalized(event.occurred_at, 'occurred_at');
   if (window !== undefined) {
     const given: [string, string][] = [];

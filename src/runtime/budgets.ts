@@ -33,19 +33,17 @@ import type { TallyConfig } from '../config/schema.js';
 import type { BudgetAlertQuery, BudgetAlertRow } from '../store/operations/budgets.js';
 import type { CounterStore, RedisCounterStore } from '../counters/index.js';
 import { RedisChangeFeed } from '../budgets/redis-changes.js';
+import { costEstimator } from '../budgets/estimate-cost.js';
 import { createCounterStore } from './adapters.js';
-import { errorMessage, validationError } from '../core/errors.js';
+import { errorMessage } from '../core/errors.js';
 import type { HealthState } from '../core/health.js';
 import { component, type Logger } from '../core/logger.js';
 import type { LogProducer } from '../eventlog/types.js';
 import { secondsSince, type Metrics } from '../core/metrics.js';
-import type { Money } from '../core/money.js';
-import { emptyTokens, withTotal, type NormalizedUsage } from '../normalize/types.js';
 import type { Pricer } from '../pricing/index.js';
 import { createModelFamilies } from '../pricing/families.js';
 import { provisionalPrices } from '../pricing/provisional.js';
 import type { AnalyticsStore } from '../store/types.js';
-import { type TokenClass } from '../core/classes.js';
 
 export interface BudgetsParts {
   readonly config: TallyConfig;
@@ -131,30 +129,6 @@ export function alertsTopicSender(producer: LogProducer, topic: string): (crossi
         headers: { 'content-type': 'application/json', 'tally-alert-id': c.id, 'tally-event': c.body.type },
       })),
     );
-}
-
-const CLASSES_FOR_ESTIMATE: readonly TokenClass[] = ['output', 'input'];
-
-/**
- * Cost of `maxTokens` for a model: the tokens priced at the model's dearest
- * class of input and output, so the estimate bounds any split of them.
- */
-export function costEstimator(pricer: Pricer, clock: () => number = Date.now): (model: string, maxTokens: number, subject: Subject) => Money {
-  return (model, maxTokens, subject) => {
-    let best: Money | null = null;
-    for (const cls of CLASSES_FOR_ESTIMATE) {
-      const usage: NormalizedUsage = {
-        shape: 'canonical', tokens: withTotal({ ...emptyTokens(), [cls]: maxTokens }), requests: 1, tool_calls: 0, web_search_requests: 0,
-        images: 0, audio_seconds: 0, prompt_tokens: cls === 'input' ? maxTokens : 0, reported_cost: null, unknown_fields: [],
-      };
-      const r = pricer.price({ ...(subject.provider ? { provider: subject.provider } : {}), model, occurredAt: new Date(clock()), usage });
-      if (!r.priced) {
-        throw validationError([{ path: 'estimate.model', reason: `no price is known for ${JSON.stringify(model)} (${r.pricing_error?.code ?? 'unpriced'}); give estimate.cost instead` }]);
-      }
-      if (best === null || r.total > best) best = r.total;
-    }
-    return best ?? 0n;
-  };
 }
 
 function instrument(engine: BudgetEngine, metrics: Metrics): QuotaService {

@@ -75,6 +75,8 @@ export function buildProcessor(parts: ProcessorParts): Processor {
 }
 
 export interface ReplayHandlerParts {
+  /** Mappings the processor applies too (`cloudevents.*`): a replayed record is read as the processor reads it. */
+  readonly config: Pick<TallyConfig, 'cloudevents'>;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly health: HealthState;
@@ -95,7 +97,7 @@ export function buildReplayHandler(parts: ReplayHandlerParts): BatchHandler {
   const sink = createStoreSink(parts.store);
   return createBatchHandler(
     {
-      pipeline: createRecordPipeline({ pricer: parts.pricer, ...(parts.timeWindow ? { timeWindow: parts.timeWindow } : {}) }),
+      pipeline: createRecordPipeline({ pricer: parts.pricer, cloudEvents: parts.config.cloudevents, ...(parts.timeWindow ? { timeWindow: parts.timeWindow } : {}) }),
       store: parts.wrapStore ? parts.wrapStore(sink) : sink,
       producer: parts.producer, health: parts.health, metrics: parts.metrics, logger: component(parts.logger, 'replay'),
     },

@@ -18,6 +18,8 @@ export { kafkaTransport } from './transports/kafka.js';
 export { wrapOpenAI, type OpenAILike } from './wrappers/openai.js';
 export { wrapAnthropic, type AnthropicLike } from './wrappers/anthropic.js';
 export type { WrapperIdentity, WrapperOptions } from './wrappers/common.js';
+export type { WrapperPolicy } from './wrappers/enforce.js';
+export { preloadTokenizer } from './wrappers/tokens.js';
 export type { EventDefaults, FlushInfo, RecordedEvent, RetryInfo, UsageTransport } from './types.js';
 export { createKafkaEventLog, type KafkaEventLogOptions } from '../eventlog/kafka/log.js';
 export type { UsageEventInput } from '../events/schema.js';

@@ -18,7 +18,7 @@ import { BudgetEngine } from '../budgets/engine.js';
 import type { LeaseOptions } from '../budgets/leases.js';
 import { parseBudget, type BudgetInput } from '../budgets/model.js';
 import { StaticBudgetSource, type BudgetSource } from '../budgets/source.js';
-import type { ActualUsage, CheckedStatus, Subject, UsageEstimate } from '../budgets/types.js';
+import type { ActualUsage, CheckedStatus, CostEstimator, Subject, UsageEstimate } from '../budgets/types.js';
 import { createRedisCounterStore } from '../counters/redis/store.js';
 import type { CounterStore } from '../counters/types.js';
 import { createTallyClient } from './client/index.js';
@@ -43,6 +43,13 @@ export interface InProcessQuotaOptions {
   readonly budgets: BudgetSource | readonly BudgetInput[];
   /** Budget leases (docs/budgets.md, "Leases"); `false` turns them off. Default on with their defaults. */
   readonly leases?: LeaseOptions | false;
+  /**
+   * Prices an estimate's `model` + `input_tokens` / `max_tokens` (the
+   * wrappers' estimates). Default: tally's built-in price catalog, loaded on
+   * the first such estimate; `false`: none (such an estimate is then
+   * VALIDATION_FAILED — give `cost`).
+   */
+  readonly estimateCost?: CostEstimator | false;
 }
 
 /** Over HTTP: tally's API. */
@@ -72,6 +79,17 @@ function verdictOf(r: { readonly budgets?: readonly CheckedStatus[]; readonly st
   return { allowed, budgets: r.budgets ?? r.statuses ?? [], exceeded: r.exceeded.map((s) => s.budget_id), retry_after_seconds: r.retry_after_seconds };
 }
 
+/** Prices from the built-in catalog, loaded on first use (importing the SDK does not read the catalog). */
+function builtinEstimator(): CostEstimator {
+  let estimator: Promise<CostEstimator> | undefined;
+  return async (model, maxTokens, subject, inputTokens) => {
+    estimator ??= Promise.all([import('../pricing/index.js'), import('../budgets/estimate-cost.js')]).then(([pricing, estimate]) =>
+      estimate.costEstimator(pricing.createPricer(pricing.loadCatalog())),
+    );
+    return (await estimator)(model, maxTokens, subject, inputTokens);
+  };
+}
+
 function inProcess(options: InProcessQuotaOptions): QuotaClient {
   const redis = options.redis;
   let opened: CounterStore | null = null;
@@ -81,7 +99,8 @@ function inProcess(options: InProcessQuotaOptions): QuotaClient {
       ...(redis.clusterNodes ? { clusterNodes: [...redis.clusterNodes] } : {}),
       ...(redis.prefix ? { prefix: redis.prefix } : {}),
     }));
-    return new BudgetEngine({ counters, budgets: sourceOf(options.budgets), ...(options.leases === false ? {} : { leases: options.leases ?? {} }) });
+    const estimateCost = options.estimateCost === false ? undefined : (options.estimateCost ?? builtinEstimator());
+    return new BudgetEngine({ counters, budgets: sourceOf(options.budgets), ...(estimateCost ? { estimateCost } : {}), ...(options.leases === false ? {} : { leases: options.leases ?? {} }) });
   })();
   engine.catch(() => undefined);
   return {

@@ -116,86 +116,129 @@ function usd(amount: bigint): string {
   return amount === 0n ? '0' : formatUsd(amount);
 }
 
-/** The `usage_events` row of a priced event. Written out column by column: one object shape, built fast. */
-export function toEventRow(p: PricedEvent, options: EventRowOptions = {}): UsageEventRow {
+/**
+ * The columns of a `usage_events` row in insert order: every column of
+ * `UsageEventRow`, once (a type check and a test hold them to each other).
+ */
+export const EVENT_ROW_COLUMNS = [
+  'tenant', 'event_id', 'occurred_at', 'received_at', 'processed_at', 'user_id', 'group_id', 'session_id', 'agent',
+  'feature', 'request_id', 'api_key_id', 'provider', 'model', 'model_key', 'usage_shape', 'input_tokens',
+  'cached_input_tokens', 'cache_write_5m_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens',
+  'audio_input_tokens', 'audio_output_tokens', 'image_input_tokens', 'image_output_tokens', 'total_tokens',
+  'prompt_tokens', 'requests', 'tool_calls', 'web_search_requests', 'images', 'audio_seconds', 'cost_input',
+  'cost_cached_input', 'cost_cache_write_5m', 'cost_cache_write_1h', 'cost_output', 'cost_reasoning',
+  'cost_audio_input', 'cost_audio_output', 'cost_image_input', 'cost_image_output', 'cost_request', 'cost_tool_call',
+  'cost_web_search', 'cost_audio_second', 'cost_image', 'cost_total', 'cache_savings', 'reported_cost',
+  'cost_source', 'priced', 'pricing_error', 'pricing_error_message', 'price_version', 'price_tier', 'batch',
+  'service_tier', 'status', 'error_type', 'duration_ms', 'ttft_ms', 'metadata', 'extra', 'usage_json',
+  'unknown_usage_fields', 'source_topic', 'source_partition', 'source_offset', 'row_version', 'sign',
+] as const satisfies readonly (keyof UsageEventRow)[];
+
+/** A row as values in `EVENT_ROW_COLUMNS` order, each typed as its column. */
+type ValuesOf<T extends readonly (keyof UsageEventRow)[]> = { -readonly [I in keyof T]: UsageEventRow[T[I]] };
+export type EventRowValues = ValuesOf<typeof EVENT_ROW_COLUMNS>;
+/** Compile-time: every column of `UsageEventRow` is in `EVENT_ROW_COLUMNS`. */
+const everyColumnListed: [Exclude<keyof UsageEventRow, (typeof EVENT_ROW_COLUMNS)[number]>] extends [never] ? true : never = true;
+void everyColumnListed;
+
+/** Options of `eventRowValues`, with `processedAt` formatted once per batch. */
+export interface EventRowValueOptions extends Omit<EventRowOptions, 'processedAt'> {
+  readonly processedAt: string;
+}
+
+/**
+ * The `usage_events` row of a priced event, as values in column order: what an
+ * insert sends (JSONCompactEachRow), built without a row object. The one
+ * definition of every column's value; `toEventRow` names them.
+ */
+export function eventRowValues(p: PricedEvent, options: EventRowValueOptions): EventRowValues {
   const { event, usage, pricing, source } = p;
   const t = usage.tokens;
   const c = pricing.cost;
+  const processedAt = options.processedAt;
+  return [
+    event.tenant, // tenant
+    event.event_id, // event_id
+    toDateTime64Text(event.occurred_at), // occurred_at
+    toDateTime64Text(event.received_at), // received_at
+    processedAt, // processed_at
+    event.user_id ?? '', // user_id
+    event.group ?? '', // group_id
+    event.session_id ?? '', // session_id
+    event.agent ?? '', // agent
+    event.feature ?? '', // feature
+    event.request_id ?? '', // request_id
+    event.api_key_id ?? '', // api_key_id
+    event.provider ?? '', // provider
+    event.model, // model
+    pricing.model_key ?? '', // model_key
+    usage.shape, // usage_shape
+    String(t.input), // input_tokens
+    String(t.cached_input), // cached_input_tokens
+    String(t.cache_write_5m), // cache_write_5m_tokens
+    String(t.cache_write_1h), // cache_write_1h_tokens
+    String(t.output), // output_tokens
+    String(t.reasoning), // reasoning_tokens
+    String(t.audio_input), // audio_input_tokens
+    String(t.audio_output), // audio_output_tokens
+    String(t.image_input), // image_input_tokens
+    String(t.image_output), // image_output_tokens
+    String(t.total), // total_tokens
+    String(usage.prompt_tokens), // prompt_tokens
+    usage.requests, // requests
+    usage.tool_calls, // tool_calls
+    usage.web_search_requests, // web_search_requests
+    usage.images, // images
+    usage.audio_seconds === 0 ? '0' : toDecimal3Text(usage.audio_seconds), // audio_seconds
+    usd(c.input), // cost_input
+    usd(c.cached_input), // cost_cached_input
+    usd(c.cache_write_5m), // cost_cache_write_5m
+    usd(c.cache_write_1h), // cost_cache_write_1h
+    usd(c.output), // cost_output
+    usd(c.reasoning), // cost_reasoning
+    usd(c.audio_input), // cost_audio_input
+    usd(c.audio_output), // cost_audio_output
+    usd(c.image_input), // cost_image_input
+    usd(c.image_output), // cost_image_output
+    usd(c.request), // cost_request
+    usd(c.tool_call), // cost_tool_call
+    usd(c.web_search), // cost_web_search
+    usd(c.audio_second), // cost_audio_second
+    usd(c.image), // cost_image
+    usd(pricing.total), // cost_total
+    usd(pricing.cache_savings), // cache_savings
+    reportedCost(p), // reported_cost
+    pricing.cost_source, // cost_source
+    pricing.priced, // priced
+    pricing.pricing_error?.code ?? '', // pricing_error
+    pricing.pricing_error?.message ?? '', // pricing_error_message
+    pricing.price_version ?? '', // price_version
+    pricing.tier ?? '', // price_tier
+    event.batch ?? false, // batch
+    event.service_tier ?? '', // service_tier
+    event.status, // status
+    event.error_type ?? '', // error_type
+    event.duration_ms ?? null, // duration_ms
+    event.ttft_ms ?? null, // ttft_ms
+    event.metadata ?? {}, // metadata
+    event.extra === undefined ? '{}' : JSON.stringify(event.extra), // extra
+    JSON.stringify(event.usage), // usage_json
+    [...usage.unknown_fields], // unknown_usage_fields
+    source?.topic ?? '', // source_topic
+    source?.partition ?? -1, // source_partition
+    source?.offset ?? '-1', // source_offset
+    String(options.rowVersion ?? 1), // row_version
+    options.sign ?? 1, // sign
+  ];
+}
+
+/** The `usage_events` row of a priced event, as an object (column → value). */
+export function toEventRow(p: PricedEvent, options: EventRowOptions = {}): UsageEventRow {
   const processedAt = options.processedAt ?? new Date();
-  return {
-    tenant: event.tenant,
-    event_id: event.event_id,
-    occurred_at: toDateTime64Text(event.occurred_at),
-    received_at: toDateTime64Text(event.received_at),
-    processed_at: typeof processedAt === 'string' ? processedAt : formatDateTime64(processedAt),
-    user_id: event.user_id ?? '',
-    group_id: event.group ?? '',
-    session_id: event.session_id ?? '',
-    agent: event.agent ?? '',
-    feature: event.feature ?? '',
-    request_id: event.request_id ?? '',
-    api_key_id: event.api_key_id ?? '',
-    provider: event.provider ?? '',
-    model: event.model,
-    model_key: pricing.model_key ?? '',
-    usage_shape: usage.shape,
-    input_tokens: String(t.input),
-    cached_input_tokens: String(t.cached_input),
-    cache_write_5m_tokens: String(t.cache_write_5m),
-    cache_write_1h_tokens: String(t.cache_write_1h),
-    output_tokens: String(t.output),
-    reasoning_tokens: String(t.reasoning),
-    audio_input_tokens: String(t.audio_input),
-    audio_output_tokens: String(t.audio_output),
-    image_input_tokens: String(t.image_input),
-    image_output_tokens: String(t.image_output),
-    total_tokens: String(t.total),
-    prompt_tokens: String(usage.prompt_tokens),
-    requests: usage.requests,
-    tool_calls: usage.tool_calls,
-    web_search_requests: usage.web_search_requests,
-    images: usage.images,
-    audio_seconds: usage.audio_seconds === 0 ? '0' : toDecimal3Text(usage.audio_seconds),
-    cost_input: usd(c.input),
-    cost_cached_input: usd(c.cached_input),
-    cost_cache_write_5m: usd(c.cache_write_5m),
-    cost_cache_write_1h: usd(c.cache_write_1h),
-    cost_output: usd(c.output),
-    cost_reasoning: usd(c.reasoning),
-    cost_audio_input: usd(c.audio_input),
-    cost_audio_output: usd(c.audio_output),
-    cost_image_input: usd(c.image_input),
-    cost_image_output: usd(c.image_output),
-    cost_request: usd(c.request),
-    cost_tool_call: usd(c.tool_call),
-    cost_web_search: usd(c.web_search),
-    cost_audio_second: usd(c.audio_second),
-    cost_image: usd(c.image),
-    cost_total: usd(pricing.total),
-    cache_savings: usd(pricing.cache_savings),
-    reported_cost: reportedCost(p),
-    cost_source: pricing.cost_source,
-    priced: pricing.priced,
-    pricing_error: pricing.pricing_error?.code ?? '',
-    pricing_error_message: pricing.pricing_error?.message ?? '',
-    price_version: pricing.price_version ?? '',
-    price_tier: pricing.tier ?? '',
-    batch: event.batch ?? false,
-    service_tier: event.service_tier ?? '',
-    status: event.status,
-    error_type: event.error_type ?? '',
-    duration_ms: event.duration_ms ?? null,
-    ttft_ms: event.ttft_ms ?? null,
-    metadata: event.metadata ?? {},
-    extra: event.extra === undefined ? '{}' : JSON.stringify(event.extra),
-    usage_json: JSON.stringify(event.usage),
-    unknown_usage_fields: [...usage.unknown_fields],
-    source_topic: source?.topic ?? '',
-    source_partition: source?.partition ?? -1,
-    source_offset: source?.offset ?? '-1',
-    row_version: String(options.rowVersion ?? 1),
-    sign: options.sign ?? 1,
-  };
+  const values = eventRowValues(p, { ...options, processedAt: typeof processedAt === 'string' ? processedAt : formatDateTime64(processedAt) });
+  const row: Record<string, unknown> = {};
+  for (let i = 0; i < EVENT_ROW_COLUMNS.length; i++) row[EVENT_ROW_COLUMNS[i] as string] = values[i];
+  return row as UsageEventRow;
 }
 
 /**

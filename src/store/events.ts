@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import type { PricedEvent } from '../pipeline/types.js';
 import type { AnalyticsStore } from './types.js';
-import { toEventRow, toDateTime64Text, type UsageEventRow } from './event-row.js';
+import { EVENT_ROW_COLUMNS, eventRowValues, toDateTime64Text, type UsageEventRow } from './event-row.js';
 import { existingEventsQuery } from './queries/events.js';
 import type { EventKey, ExistingOptions, InsertEventsOptions } from './operations/events.js';
 import { formatDateTime64, parseDateTime64 } from '../core/time.js';
@@ -52,11 +52,17 @@ export function deduplicationToken(rows: readonly Pick<UsageEventRow, 'tenant' |
 /** Inserts ready-made rows (e.g. a cancel row and its replacement) in one insert, safe to retry. */
 export async function insertEventRows(store: EventWriter, rows: readonly UsageEventRow[]): Promise<void> {
   if (rows.length === 0) return;
-  const done = store.tracker?.begin(earliestProcessedAt(rows));
+  const values = rows.map((r) => EVENT_ROW_COLUMNS.map((c) => r[c]));
+  await insertTracked(store, earliestProcessedAt(rows), values, deduplicationToken(rows));
+}
+
+/** One insert of event rows given as values, registered with the store's insert tracker (the repair checkpoint waits for it). */
+async function insertTracked(store: EventWriter, processedAtMs: number, values: readonly (readonly unknown[])[], token: string): Promise<void> {
+  const done = store.tracker?.begin(processedAtMs);
   let ok = false;
   try {
     await store.tracker?.ready();
-    await store.sql.insert(USAGE_EVENTS_TABLE, rows, { deduplicationToken: deduplicationToken(rows) });
+    await store.sql.insertValues(USAGE_EVENTS_TABLE, EVENT_ROW_COLUMNS, values, { deduplicationToken: token });
     ok = true;
   } finally {
     done?.(ok);
@@ -76,9 +82,20 @@ export async function insertPricedEvents(
   events: readonly PricedEvent[],
   options: InsertEventsOptions = {},
 ): Promise<void> {
-  const processedAt = formatDateTime64(new Date());
-  await insertEventRows(store, events.map((p) => toEventRow(p, { ...options, processedAt })));
+  if (events.length === 0) return;
+  const now = new Date();
+  const processedAt = formatDateTime64(now);
+  const values = events.map((p) => eventRowValues(p, { ...options, processedAt }));
+  // The token from the same identity fields as deduplicationToken reads from row objects.
+  const token = deduplicationToken(values.map((v) => ({ tenant: v[TENANT] as string, event_id: v[EVENT_ID] as string, row_version: v[ROW_VERSION] as string, sign: v[SIGN] as number })));
+  await insertTracked(store, now.getTime(), values, token);
 }
+
+/** Where the identity fields sit in a row's values. */
+const TENANT = EVENT_ROW_COLUMNS.indexOf('tenant');
+const EVENT_ID = EVENT_ROW_COLUMNS.indexOf('event_id');
+const ROW_VERSION = EVENT_ROW_COLUMNS.indexOf('row_version');
+const SIGN = EVENT_ROW_COLUMNS.indexOf('sign');
 
 const DAY_MS = 86_400_000;
 

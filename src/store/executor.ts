@@ -53,6 +53,11 @@ export interface SqlExecutor {
    * order, JSONEachRow otherwise; missing columns take their defaults.
    */
   insert(table: string, rows: readonly Record<string, unknown>[], options?: InsertOptions): Promise<void>;
+  /**
+   * Inserts rows given as values in `columns` order (JSONCompactEachRow): the
+   * hot path's form, with no row objects to build or take apart.
+   */
+  insertValues(table: string, columns: readonly string[], values: readonly (readonly unknown[])[], options?: InsertOptions): Promise<void>;
   /** Throws STORE_UNAVAILABLE when the store does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -46,6 +46,13 @@ export const INSERT_SETTINGS = {
   optimize_on_insert: 0,
 } as const satisfies Record<string, SettingValue>;
 
+/** The settings of one insert: INSERT_SETTINGS and, when given, its deduplication token. */
+export function insertSettings(options: { readonly deduplicationToken?: string }): Record<string, string | number> {
+  const settings: Record<string, string | number> = { ...INSERT_SETTINGS };
+  if (options.deduplicationToken !== undefined) settings.insert_deduplication_token = options.deduplicationToken;
+  return settings;
+}
+
 const SETTING_NAME_RE = /^[a-z][a-z0-9_]*$/;
 
 /** Throws when a setting name is not a plain ClickHouse identifier. */

@@ -110,6 +110,15 @@ export function toCompactRows(rows: readonly Record<string, unknown>[]): Compact
   return { columns, values };
 }
 
+/** Values in `columns` order → row objects (the reverse of `toCompactRows`). */
+export function rowsOf(columns: readonly string[], values: readonly (readonly unknown[])[]): Record<string, unknown>[] {
+  return values.map((v) => {
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < columns.length; i++) row[columns[i] as string] = v[i];
+    return row;
+  });
+}
+
 /** One JSON document per line. */
 export function toJsonLines(values: readonly unknown[]): string {
   let out = '';

@@ -287,6 +287,10 @@ export async function startClickHouseStandin(options: ClickHouseStandinOptions =
       if (!res.headersSent) res.writeHead(500).end(`Code: 1001. DB::Exception: ${String(err)} (STD_EXCEPTION)\n`);
     });
   });
+  // Idle connections are closed after 10 s (Node's default is 5 s): far from the client's 2.5 s socket TTL, so
+  // a client process descheduled between its TTL check and its request (a loaded CI machine) meets a socket the
+  // stand-in has not closed yet. The adapter's handling of a closed socket is tested on its own (clickhouse-reset).
+  server.keepAliveTimeout = 10_000;
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
   const address = server.address() as AddressInfo;
   const url = `http://${address.address}:${address.port}`;

@@ -155,13 +155,14 @@ export const SUBJECT_SCHEMA: JsonSchema = {
 export const ESTIMATE_SCHEMA: JsonSchema = {
   type: 'object',
   additionalProperties: false,
-  description: 'What the coming request may use. `cost` (USD text) and/or `tokens`; or `model` + `max_tokens`, whose cost is estimated from the price catalog (max_tokens priced at the dearer of the model\'s input and output price). `requests` defaults to 1.',
+  description: 'What the coming request may use. `cost` (USD text) and/or `tokens`; or `model` with `max_tokens` and/or `input_tokens`, whose cost is estimated from the price catalog: `input_tokens` at the model\'s input price and `max_tokens` at its output price; `max_tokens` without `input_tokens` is priced at the dearer of the two. `tokens` defaults to `input_tokens` + `max_tokens`; `requests` to 1.',
   properties: {
     cost: { type: 'string', description: 'USD as decimal text, e.g. "0.02".' },
     tokens: { type: 'integer', minimum: 0 },
     requests: { type: 'integer', minimum: 0 },
     model: { type: 'string' },
-    max_tokens: { type: 'integer', minimum: 0 },
+    max_tokens: { type: 'integer', minimum: 0, description: 'With `model`: the most output tokens the request may produce.' },
+    input_tokens: { type: 'integer', minimum: 0, description: 'With `model`: the prompt\'s tokens, counted before the call.' },
   },
 };
 

@@ -90,14 +90,17 @@ function object(value: unknown, path: string, allowed: readonly string[], errors
 }
 
 function readEstimate(value: unknown, errors: FieldError[]): UsageEstimate {
-  const e = object(value, 'estimate', ['cost', 'tokens', 'requests', 'model', 'max_tokens'], errors);
+  const e = object(value, 'estimate', ['cost', 'tokens', 'requests', 'model', 'max_tokens', 'input_tokens'], errors);
   if (e.cost !== undefined && typeof e.cost !== 'string') errors.push({ path: 'estimate.cost', reason: 'must be USD as decimal text, e.g. "0.02"' });
   if (e.model !== undefined && typeof e.model !== 'string') errors.push({ path: 'estimate.model', reason: 'must be a string' });
-  for (const f of ['tokens', 'requests', 'max_tokens'] as const) {
+  for (const f of ['tokens', 'requests', 'max_tokens', 'input_tokens'] as const) {
     if (e[f] !== undefined && typeof e[f] !== 'number') errors.push({ path: `estimate.${f}`, reason: 'must be a whole number' });
   }
-  if (e.max_tokens !== undefined && e.model === undefined && e.cost === undefined && e.tokens === undefined) {
-    errors.push({ path: 'estimate.model', reason: 'max_tokens needs the model (to estimate the cost) or an explicit cost' });
+  for (const f of ['max_tokens', 'input_tokens'] as const) {
+    if (e[f] !== undefined && e.model === undefined && e.cost === undefined && e.tokens === undefined) {
+      errors.push({ path: 'estimate.model', reason: `${f} needs the model (to estimate the cost) or an explicit cost` });
+      break;
+    }
   }
   return e as UsageEstimate;
 }

@@ -4,6 +4,7 @@
  *
  *   tally quota check --tenant acme --user bob --cost 0.25
  *   tally quota check --tenant acme --user bob --model gpt-4o --max-tokens 2000
+ *   tally quota check --tenant acme --user bob --model gpt-4o --input-tokens 1200 --max-tokens 2000
  *   tally quota reserve --tenant acme --user bob --cost 0.50 --ttl 120
  *   tally quota settle <reservation_id> [--event-id ID] [--cost 0.31]
  *
@@ -21,6 +22,7 @@ interface EstimateFlags {
   readonly tokens?: string;
   readonly requests?: string;
   readonly maxTokens?: string;
+  readonly inputTokens?: string;
   readonly estimateModel?: string;
 }
 
@@ -47,10 +49,12 @@ export function estimateOf(flags: EstimateFlags & DimensionFlags): UsageEstimate
   const requests = whole(flags.requests, 'requests');
   if (requests !== undefined) e.requests = requests;
   const max = whole(flags.maxTokens, 'max-tokens');
-  if (max !== undefined) {
-    e.max_tokens = max;
+  const input = whole(flags.inputTokens, 'input-tokens');
+  if (max !== undefined || input !== undefined) {
+    if (input !== undefined) e.input_tokens = input;
+    if (max !== undefined) e.max_tokens = max;
     const model = flags.estimateModel ?? flags.model;
-    if (model === undefined) throw validationError([{ path: 'max-tokens', reason: 'needs --model (the cost is estimated from its price)' }]);
+    if (model === undefined) throw validationError([{ path: max !== undefined ? 'max-tokens' : 'input-tokens', reason: 'needs --model (the cost is estimated from its price)' }]);
     e.model = model;
   }
   return Object.keys(e).length === 0 ? undefined : (e as UsageEstimate);

@@ -66,7 +66,7 @@ export async function replayEmbeddedDeadLetters(flags: EmbeddedReplayFlags): Pro
     const rollups = await guardRollups(store, component(logger, 'rollups'), { writer: 'tally replay' });
     const stillDead = new Set<string>();
     const handle = buildReplayHandler({
-      logger, metrics, health, store, pricer: buildPricer(config), topics, maxSinkBatch: BATCH,
+      config, logger, metrics, health, store, pricer: buildPricer(config), topics, maxSinkBatch: BATCH,
       timeWindow: timeWindowOf(config, await store.events.retentionMonths()),
       producer: {
         async send(_topic, messages: readonly LogMessage[]) {

@@ -104,7 +104,7 @@ export async function runReplay(flags: ReplayFlags): Promise<void> {
       const store = await openStore(config, logger);
       const dlqProducer: LogProducer = flags.dlq && !flags.dryRun ? producer : { send: async (_t, m) => { skipped += m.length; }, close: async () => undefined };
       const handle = buildReplayHandler({
-        logger, metrics, health, store, pricer: buildPricer(config), topics, producer: dlqProducer, maxSinkBatch: BATCH, timeWindow: timeWindowOf(config),
+        config, logger, metrics, health, store, pricer: buildPricer(config), topics, producer: dlqProducer, maxSinkBatch: BATCH, timeWindow: timeWindowOf(config),
         wrapStore: (sink) => ({
           async write(events) {
             const result = flags.dryRun ? { counted: events, duplicates: 0, rejected: [] } : await sink.write(events);

@@ -10,8 +10,9 @@ function withEstimateFlags(command: Command): Command {
     .option('--cost <usd>', 'estimated cost of the request, USD')
     .option('--tokens <n>', 'estimated tokens')
     .option('--requests <n>', 'requests (default 1)')
-    .option('--max-tokens <n>', 'with --model: estimate the cost of this many tokens from the price catalog')
-    .option('--estimate-model <model>', 'model to price --max-tokens with, when it differs from the subject --model');
+    .option('--max-tokens <n>', 'with --model: estimate the cost of this many tokens from the price catalog (output price with --input-tokens, else the dearer of input and output)')
+    .option('--input-tokens <n>', 'with --model: the prompt\'s tokens, priced at the model\'s input price')
+    .option('--estimate-model <model>', 'model to price --max-tokens / --input-tokens with, when it differs from the subject --model');
 }
 
 export function registerQuota(program: Command): void {

@@ -20,6 +20,7 @@
  * `@anthropic-ai/sdk` is a peer of the caller: this file does not import it.
  */
 import { isRecord, overrideMethods, overrideProperties, text, wrapCreate, type Extractor, type Observed, type StreamAccumulator, type WrapperOptions } from './common.js';
+import { contentText } from './tokens.js';
 
 /** The part of an Anthropic client the wrapper touches. */
 export interface AnthropicLike {
@@ -34,8 +35,21 @@ function serviceTier(usage: Record<string, unknown> | undefined): string | undef
   return text(usage?.service_tier);
 }
 
+/** The prompt's text for the approximation: the system prompt, every message's content, the tool definitions as JSON. */
+function promptText(params: Record<string, unknown>): string {
+  let out = contentText(params.system);
+  if (Array.isArray(params.messages)) for (const m of params.messages) if (isRecord(m)) out += contentText(m.content);
+  if (Array.isArray(params.tools) && params.tools.length > 0) out += JSON.stringify(params.tools);
+  return out;
+}
+
 const messagesExtractor: Extractor = {
   operation: 'messages.create',
+  tokenizer: 'approximate',
+  estimate(params, counter) {
+    const max = params.max_tokens;
+    return { input_tokens: counter.count(promptText(params)), max_tokens: typeof max === 'number' && Number.isSafeInteger(max) && max >= 0 ? max : undefined };
+  },
   fromResponse(data) {
     if (!isRecord(data)) return {};
     const usage = isRecord(data.usage) ? data.usage : undefined;

@@ -10,30 +10,20 @@
  * and is recorded when it ends, fails, or the caller stops reading.
  *
  * Recording never throws into the caller: failures go to `onError`.
+ *
+ * With a quota client (`quota`), the call reserves its estimate first
+ * (enforce.ts) and so starts later: `create` then returns a stand-in for the
+ * SDK's promise object (`deferredPromise`) and the hold is settled when the
+ * call is recorded.
  */
 import type { UsageEventInput } from '../../events/schema.js';
+import type { QuotaClient } from '../quota.js';
 import type { UsageRecorder } from '../recorder.js';
+import { reserveFor, settleHold, subjectOf, type Hold, type WrapperPolicy } from './enforce.js';
+import { isRecord, text, type CallInfo, type Extractor, type Observed, type WrapperIdentity } from './extract.js';
 
-/** Who a call is for. Every field optional; see the v1 event for each. */
-export interface WrapperIdentity {
-  readonly tenant?: string;
-  readonly user_id?: string;
-  readonly group?: string;
-  readonly session_id?: string;
-  readonly agent?: string;
-  readonly feature?: string;
-  readonly api_key_id?: string;
-  readonly metadata?: Readonly<Record<string, string>>;
-}
-
-/** What an identity function is told about the call. */
-export interface CallInfo {
-  readonly provider: string;
-  /** `chat.completions.create`, `responses.create` or `messages.create`. */
-  readonly operation: string;
-  /** The request body the caller passed. */
-  readonly params: Readonly<Record<string, unknown>>;
-}
+export { isRecord, text } from './extract.js';
+export type { CallInfo, Extractor, Observed, StreamAccumulator, StreamStep, WrapperIdentity } from './extract.js';
 
 export interface WrapperOptions {
   /** Where events go: a `UsageRecorder` (or anything with its `record`). Required. */
@@ -42,49 +32,23 @@ export interface WrapperOptions {
   readonly identity?: WrapperIdentity | ((call: CallInfo) => WrapperIdentity | undefined);
   /** Provider id on the events. Default `openai` / `anthropic` (set `azure`, `openrouter`, … for compatible endpoints). */
   readonly provider?: string;
-  /** A usage event could not be built or recorded; the caller's call is unaffected. */
+  /**
+   * A usage event could not be built or recorded, a hold could not be
+   * settled, or (policy `fail_open`) the quota client could not answer and
+   * the call went ahead without a hold; the caller's call is unaffected.
+   */
   readonly onError?: (error: unknown, event?: UsageEventInput) => void;
-}
-
-/** What an extractor learned about a call. */
-export interface Observed {
-  model?: string;
-  usage?: Record<string, unknown>;
-  request_id?: string;
-  service_tier?: string;
-  tool_calls?: number;
-  /** Set when the response itself reports a failure (e.g. `response.failed`). */
-  error_type?: string;
-  /** A terminal event was seen (the stream ended by the provider's own account). */
-  complete?: boolean;
-}
-
-export interface StreamStep {
-  /** The item carries generated content (for time to first token). */
-  readonly content: boolean;
-  /** Hide the item from the caller (an item only the wrapper asked for). */
-  readonly hide?: boolean;
-}
-
-export interface StreamAccumulator {
-  push(item: unknown): StreamStep;
-  result(): Observed;
-}
-
-export interface Extractor {
-  readonly operation: string;
-  fromResponse(data: unknown): Observed;
-  stream(options: { injectedUsage: boolean }): StreamAccumulator;
-  /** Adjusts the request; `injectedUsage` says the wrapper asked for usage the caller did not. */
-  prepare?(params: Record<string, unknown>): { params: Record<string, unknown>; injectedUsage: boolean };
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-export function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value.length > 0 ? value : undefined;
+  /**
+   * Enforce budgets inside the call: before each call, reserve an estimate
+   * (the prompt counted, the output at its bound) with this quota client
+   * (`createQuotaClient`, in-process or over HTTP); refuse with QUOTA_EXCEEDED
+   * (`details.budget_id`, `details.retry_after_seconds`) without calling the
+   * provider when a hard budget has no room; settle with the real usage after.
+   * Without it the wrapper only records.
+   */
+  readonly quota?: Pick<QuotaClient, 'reserve' | 'settle'>;
+  /** With `quota`: what to do when it cannot answer, the default output bound, the hold's TTL. */
+  readonly policy?: WrapperPolicy;
 }
 
 /**
@@ -107,14 +71,24 @@ function isAbort(err: unknown): boolean {
 interface Call {
   readonly provider: string;
   readonly params: Record<string, unknown>;
-  readonly startedAt: number;
-  readonly startedMono: number;
+  startedAt: number;
+  startedMono: number;
+  /** The identity, once computed (at the start of a call with a quota client, else when recording). */
+  identity?: { readonly value: WrapperIdentity | undefined };
+  /** The hold to settle when the call is recorded. */
+  hold?: Hold | null;
+}
+
+function identityOf(options: WrapperOptions, extractor: Extractor, call: Call): WrapperIdentity | undefined {
+  call.identity ??= { value: typeof options.identity === 'function' ? options.identity({ provider: call.provider, operation: extractor.operation, params: call.params }) : options.identity };
+  return call.identity.value;
 }
 
 function record(options: WrapperOptions, extractor: Extractor, call: Call, seen: Observed, outcome: { status: 'ok' | 'error' | 'cancelled'; error_type?: string; ttftMs?: number }): void {
   let event: UsageEventInput | undefined;
+  let eventId: string | undefined;
   try {
-    const identity = typeof options.identity === 'function' ? options.identity({ provider: call.provider, operation: extractor.operation, params: call.params }) : options.identity;
+    const identity = identityOf(options, extractor, call);
     const model = seen.model ?? text(call.params.model) ?? 'unknown';
     const status = outcome.status === 'ok' && seen.error_type ? 'error' : outcome.status;
     const error_type = outcome.error_type ?? seen.error_type;
@@ -133,10 +107,11 @@ function record(options: WrapperOptions, extractor: Extractor, call: Call, seen:
       ...(seen.service_tier ? { service_tier: seen.service_tier } : {}),
       ...(seen.tool_calls ? { tool_calls: seen.tool_calls } : {}),
     };
-    options.recorder.record(event);
+    eventId = options.recorder.record(event);
   } catch (err) {
     options.onError?.(err, event);
   }
+  if (call.hold && options.quota) settleHold(options.quota, call.hold, eventId, seen.usage, (err) => options.onError?.(err));
 }
 
 /** Wraps a Stream's item iterator in place; records once when it ends, fails or is abandoned. */
@@ -255,7 +230,11 @@ function watchPromise(promise: PromiseLike<unknown> & object, onData: (data: unk
   });
 }
 
-/** A `create` that records every call; `original` is the SDK's, called on `self` with the caller's arguments. */
+/**
+ * A `create` that records every call; `original` is the SDK's, called on
+ * `self` with the caller's arguments. With a quota client it reserves first
+ * and returns a `deferredPromise`.
+ */
 export function wrapCreate(original: (...args: unknown[]) => unknown, self: object, extractor: Extractor, options: WrapperOptions, provider: string): (...args: unknown[]) => unknown {
   return function create(...args: unknown[]): unknown {
     const given = isRecord(args[0]) ? args[0] : {};
@@ -269,24 +248,101 @@ export function wrapCreate(original: (...args: unknown[]) => unknown, self: obje
     const callArgs = params === given ? args : [params, ...args.slice(1)];
     const call: Call = { provider, params: given, startedAt: Date.now(), startedMono: performance.now() };
     const failed = (err: unknown): void => record(options, extractor, call, {}, isAbort(err) ? { status: 'cancelled' } : { status: 'error', error_type: errorType(err) });
-    let result: unknown;
-    try {
-      result = original.apply(self, callArgs);
-    } catch (err) {
-      failed(err);
-      throw err;
-    }
-    if (typeof result !== 'object' || result === null || typeof (result as { then?: unknown }).then !== 'function') return result;
-    return watchPromise(
-      result as PromiseLike<unknown> & object,
-      (data) => {
-        if (isStreamLike(data)) watchStream(data, options, extractor, call, injectedUsage);
-        else record(options, extractor, call, safe(() => extractor.fromResponse(data), options), { status: 'ok' });
-        return data;
-      },
-      failed,
-    );
+    const start = (): unknown => {
+      let result: unknown;
+      try {
+        result = original.apply(self, callArgs);
+      } catch (err) {
+        failed(err);
+        throw err;
+      }
+      if (typeof result !== 'object' || result === null || typeof (result as { then?: unknown }).then !== 'function') return result;
+      return watchPromise(
+        result as PromiseLike<unknown> & object,
+        (data) => {
+          if (isStreamLike(data)) watchStream(data, options, extractor, call, injectedUsage);
+          else record(options, extractor, call, safe(() => extractor.fromResponse(data), options), { status: 'ok' });
+          return data;
+        },
+        failed,
+      );
+    };
+    const quota = options.quota;
+    if (!quota) return start();
+    /** The caller took a path that reads the body its own way (`asResponse`, `_thenUnwrap`): no eager observation. */
+    let ownPath = false;
+    const started = (async (): Promise<{ readonly value: unknown }> => {
+      let identity: WrapperIdentity | undefined;
+      try {
+        identity = identityOf(options, extractor, call);
+      } catch (err) {
+        options.onError?.(err);
+      }
+      call.hold = await reserveFor(quota, subjectOf(identity, text(given.model), provider), extractor, given, options.policy ?? {}, (err) => options.onError?.(err));
+      call.startedAt = Date.now(); // the provider's call starts now; the event's duration is the provider's
+      call.startedMono = performance.now();
+      const value = start();
+      // Observed even if the caller never awaits it, so that the hold is settled (not left to its TTL) — unless the
+      // caller reads the body its own way (the observation would consume it first).
+      if (!ownPath && typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function') {
+        (value as PromiseLike<unknown>).then(undefined, () => undefined);
+      }
+      return { value };
+    })();
+    // An `.asResponse()` caller takes the raw body: nothing is recorded, so the hold is released when the response arrives.
+    const release = (): void => {
+      if (call.hold) settleHold(quota, call.hold, undefined, undefined, (err) => options.onError?.(err));
+    };
+    return deferredPromise(started, (method) => {
+      if (method === 'asResponse' || method === '_thenUnwrap') ownPath = true;
+      return method === 'asResponse' ? release : undefined;
+    });
   };
+}
+
+/**
+ * What a wrapped `create` returns when it reserves first: the SDK's promise
+ * object exists only once the hold is granted, so this stands for it.
+ * `then`/`catch`/`finally` resolve to what the SDK's promise resolves to (and
+ * reject with QUOTA_EXCEEDED or the policy's error when the call was not
+ * made); any other method (`withResponse()`, `asResponse()`, `_thenUnwrap()`,
+ * …) is called on the SDK's promise once it exists, and returns another such
+ * stand-in (so `await x.withResponse()` and `x._thenUnwrap(f).withResponse()`
+ * work). `after(method)` may give a function to run when that method's result
+ * arrives. Non-function members are not available.
+ */
+export function deferredPromise(started: Promise<{ readonly value: unknown }>, after: (method: string) => (() => void) | undefined = () => undefined): Promise<unknown> {
+  started.catch(() => undefined); // each caller's chain below reports the rejection; this branch only avoids a duplicate unhandled-rejection report
+  let data: Promise<unknown> | undefined;
+  const settled = (): Promise<unknown> => (data ??= started.then((box) => box.value));
+  const target = Promise.resolve();
+  return new Proxy(target, {
+    get(_t, prop) {
+      switch (prop) {
+        case 'then':
+          return (f?: (v: unknown) => unknown, r?: (e: unknown) => unknown) => settled().then(f, r);
+        case 'catch':
+          return (r?: (e: unknown) => unknown) => settled().catch(r);
+        case 'finally':
+          return (f?: () => void) => settled().finally(f);
+        default: {
+          if (typeof prop !== 'string' || prop === 'constructor') return Reflect.get(target, prop, target) as unknown;
+          return (...args: unknown[]): Promise<unknown> => {
+            const done = after(prop);
+            const next = started.then((box) => {
+              const method = typeof box.value === 'object' && box.value !== null ? (box.value as Record<string, unknown>)[prop] : undefined;
+              if (typeof method !== 'function') throw new TypeError(`${prop} is not a function of the SDK's promise`);
+              return { value: (method as (...a: unknown[]) => unknown).apply(box.value, args) };
+            });
+            return deferredPromise(
+              done ? next.then(async (box) => ({ value: await Promise.resolve(box.value).finally(done) })) : next,
+              after,
+            );
+          };
+        }
+      }
+    },
+  }) as Promise<unknown>;
 }
 
 /** An SDK Stream: async-iterable, with the `iterator` factory both SDKs' Stream classes iterate through. */

@@ -25,11 +25,32 @@
  * `openai` is a peer of the caller: this file does not import it.
  */
 import { isRecord, overrideMethods, overrideProperties, text, wrapCreate, type Extractor, type Observed, type StreamAccumulator, type WrapperOptions } from './common.js';
+import { messageTokens, toolTokens, type TokenCounter } from './tokens.js';
 
 /** The part of an OpenAI client the wrapper touches. */
 export interface OpenAILike {
   readonly chat: { readonly completions: { create(...args: never[]): unknown } };
   readonly responses?: { create(...args: never[]): unknown };
+}
+
+function whole(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+}
+
+/** Responses `instructions` + `input` (a string, or items) as chat messages for the cookbook formula. */
+function responsesMessages(params: Record<string, unknown>): unknown[] {
+  const out: unknown[] = [];
+  if (typeof params.instructions === 'string') out.push({ role: 'developer', content: params.instructions });
+  if (typeof params.input === 'string') out.push({ role: 'user', content: params.input });
+  else if (Array.isArray(params.input)) {
+    for (const item of params.input) {
+      if (!isRecord(item)) continue;
+      // function_call_output carries `output`; function_call `name` + `arguments`: their strings are counted like a message's.
+      const { type: _type, id: _id, call_id: _callId, status: _status, ...rest } = item;
+      out.push(rest);
+    }
+  }
+  return out;
 }
 
 function count(list: unknown, keep: (item: Record<string, unknown>) => boolean): number {
@@ -40,6 +61,12 @@ function count(list: unknown, keep: (item: Record<string, unknown>) => boolean):
 
 const chatExtractor: Extractor = {
   operation: 'chat.completions.create',
+  tokenizer: 'tiktoken',
+  estimate(params, counter: TokenCounter) {
+    const max = whole(params.max_completion_tokens) ?? whole(params.max_tokens);
+    const choices = whole(params.n) ?? 1;
+    return { input_tokens: messageTokens(params.messages, counter) + toolTokens(params.tools, counter), max_tokens: max === undefined ? undefined : max * Math.max(1, choices) };
+  },
   prepare(params) {
     if (params.stream !== true) return { params, injectedUsage: false };
     const options = isRecord(params.stream_options) ? params.stream_options : undefined;
@@ -116,6 +143,10 @@ const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response
 
 const responsesExtractor: Extractor = {
   operation: 'responses.create',
+  tokenizer: 'tiktoken',
+  estimate(params, counter: TokenCounter) {
+    return { input_tokens: messageTokens(responsesMessages(params), counter) + toolTokens(params.tools, counter), max_tokens: whole(params.max_output_tokens) };
+  },
   fromResponse(data) {
     return isRecord(data) ? { ...fromResponseObject(data), complete: true } : {};
   },

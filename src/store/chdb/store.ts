@@ -11,7 +11,7 @@ import { errorMessage, isTallyError, type TallyError } from '../../core/errors.j
 import type { AnalyticsStore, SqlExecutor, InsertOptions, SqlQuery } from '../types.js';
 import { createAnalyticsStore } from '../analytics-store.js';
 import { acquireChdbEngine, type ChdbEngine } from './engine.js';
-import { INSERT_SETTINGS, OUTPUT_SETTINGS } from '../settings.js';
+import { insertSettings, OUTPUT_SETTINGS } from '../settings.js';
 import { assertIdentifier, normalizeParams, parseJsonEachRow, qualified, toCompactRows, toJsonLines } from '../sql.js';
 import { engineError, parseClickHouseCode, unavailableError, type StoreErrorContext } from '../errors.js';
 
@@ -66,18 +66,28 @@ class ChdbStore implements SqlExecutor {
 
   async insert(table: string, rows: readonly Record<string, unknown>[], options: InsertOptions = {}): Promise<void> {
     if (rows.length === 0) return;
+    const compact = toCompactRows(rows);
+    if (compact !== null) return this.insertValues(table, compact.columns, compact.values, options);
+    const target = this.insertTarget(table);
+    const settings = insertSettings(options);
+    await this.track('insert', () => this.session.insert({ table: target, values: Buffer.from(toJsonLines(rows)), format: 'JSONEachRow', settings }));
+  }
+
+  async insertValues(table: string, columns: readonly string[], values: readonly (readonly unknown[])[], options: InsertOptions = {}): Promise<void> {
+    if (values.length === 0) return;
+    const target = this.insertTarget(table);
+    const settings = insertSettings(options);
+    await this.track('insert', () =>
+      this.session.insert({ table: target, values: Buffer.from(toJsonLines(values)), format: 'JSONCompactEachRow', columns: [...columns], settings }),
+    );
+  }
+
+  private insertTarget(table: string): string {
     const target = table.includes('.') ? table : qualified(this.database, table);
     const [db = '', name = ''] = target.split('.');
     assertIdentifier(db, 'database');
     assertIdentifier(name, 'table');
-    const settings: Record<string, string | number> = { ...INSERT_SETTINGS };
-    if (options.deduplicationToken !== undefined) settings.insert_deduplication_token = options.deduplicationToken;
-    const compact = toCompactRows(rows);
-    await this.track('insert', () =>
-      compact === null
-        ? this.session.insert({ table: target, values: Buffer.from(toJsonLines(rows)), format: 'JSONEachRow', settings })
-        : this.session.insert({ table: target, values: Buffer.from(toJsonLines(compact.values)), format: 'JSONCompactEachRow', columns: compact.columns, settings }),
-    );
+    return target;
   }
 
   async ping(): Promise<void> {

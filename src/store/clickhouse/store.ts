@@ -9,7 +9,7 @@ import { component, silentLogger } from '../../core/logger.js';
 import { errorMessage, isTallyError, type TallyError } from '../../core/errors.js';
 import type { AnalyticsStore, SqlExecutor, InsertOptions, SqlQuery } from '../types.js';
 import { createAnalyticsStore } from '../analytics-store.js';
-import { INSERT_SETTINGS, OUTPUT_SETTINGS } from '../settings.js';
+import { insertSettings, OUTPUT_SETTINGS } from '../settings.js';
 import { assertIdentifier, normalizeParams, stringifyJson, toCompactRows } from '../sql.js';
 import { engineError, unavailableError, type StoreErrorContext } from '../errors.js';
 import { clickHouseLogLevel, clickHouseLoggerClass } from './logger.js';
@@ -96,14 +96,23 @@ class ClickHouseStore implements SqlExecutor {
 
   async insert(table: string, rows: readonly Record<string, unknown>[], options: InsertOptions = {}): Promise<void> {
     if (rows.length === 0) return;
+    const compact = toCompactRows(rows);
+    if (compact !== null) return this.insertValues(table, compact.columns, compact.values, options);
     for (const part of table.split('.')) assertIdentifier(part, 'table');
-    const settings: Record<string, string | number> = { ...INSERT_SETTINGS };
-    if (options.deduplicationToken !== undefined) settings.insert_deduplication_token = options.deduplicationToken;
     try {
-      const compact = toCompactRows(rows);
-      await (compact === null
-        ? this.client.insert({ table, values: rows, format: 'JSONEachRow', clickhouse_settings: settings })
-        : this.client.insert({ table, values: compact.values, columns: compact.columns, format: 'JSONCompactEachRow', clickhouse_settings: settings }));
+      await this.client.insert({ table, values: rows, format: 'JSONEachRow', clickhouse_settings: insertSettings(options) });
+    } catch (err) {
+      throw mapClickHouseError(err, 'insert');
+    }
+  }
+
+  async insertValues(table: string, columns: readonly string[], values: readonly (readonly unknown[])[], options: InsertOptions = {}): Promise<void> {
+    if (values.length === 0) return;
+    for (const part of table.split('.')) assertIdentifier(part, 'table');
+    const [first, ...rest] = columns;
+    if (first === undefined) return;
+    try {
+      await this.client.insert({ table, values: values as unknown[][], columns: [first, ...rest], format: 'JSONCompactEachRow', clickhouse_settings: insertSettings(options) });
     } catch (err) {
       throw mapClickHouseError(err, 'insert');
     }

@@ -54,3 +54,56 @@ it('only once: a second reset is STORE_UNAVAILABLE, retriable', async () => {
     await store.close();
   }
 });
+
+/**
+ * A server that closes connections idle longer than `idleMs` (as ClickHouse and
+ * the stand-in do): a request arriving on such a connection meets a reset.
+ */
+async function serveClosingIdle(idleMs: number): Promise<{ url: string; resets: () => number; connections: () => number }> {
+  let resets = 0;
+  let connections = 0;
+  const lastAnswer = new WeakMap<object, number>();
+  server = createServer((req, res) => {
+    req.resume();
+    const last = lastAnswer.get(req.socket);
+    if (last !== undefined && Date.now() - last > idleMs) {
+      resets++;
+      req.socket.destroy();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'X-ClickHouse-Format': 'JSONEachRow' }).end('{"x":"1"}\n', () => {
+      lastAnswer.set(req.socket, Date.now());
+    });
+  });
+  server.on('connection', () => connections++);
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, resets: () => resets, connections: () => connections };
+}
+
+/** Blocks the event loop, as a CPU-bound batch on a loaded machine does: timers (the client's socket TTL timer) run late. */
+function starveEventLoop(ms: number): void {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    // busy: no timer or I/O callback runs
+  }
+}
+
+it('a socket idle past its TTL is not reused when the TTL timer ran late (the server has closed it)', async () => {
+  // The client's socket TTL is 2.5 s and the server closes after 3 s idle. The client yields to timers
+  // before each request, but when a long callback in the same timers phase straddles the TTL deadline,
+  // the request's own (already due) timer runs before the TTL timer, and the request meets the stale socket.
+  const s = await serveClosingIdle(3_000);
+  const store = await createClickHouseStore({ url: s.url, createDatabase: false });
+  try {
+    await store.sql.query({ sql: 'SELECT 1 AS x' });
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    setTimeout(() => starveEventLoop(1_500), 0);
+    expect(await store.sql.query<{ x: string }>({ sql: 'SELECT 1 AS x' })).toEqual([{ x: '1' }]);
+    // Answered on a new connection, without meeting the server's close (and without the one retry a reset earns).
+    expect(s.resets()).toBe(0);
+    expect(s.connections()).toBe(2);
+  } finally {
+    await store.close();
+  }
+});

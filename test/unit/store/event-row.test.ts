@@ -1,7 +1,10 @@
 /** A priced event → its usage_events row, exactly; tokens for retry-safe inserts. */
 import { describe, expect, it } from 'vitest';
-import { cancellationOf, toDateTime64Text, toDecimal3Text, toEventRow } from '../../../src/store/event-row.js';
-import { deduplicationToken, eventKey } from '../../../src/store/events.js';
+import { cancellationOf, EVENT_ROW_COLUMNS, eventRowValues, toDateTime64Text, toDecimal3Text, toEventRow, type UsageEventRow } from '../../../src/store/event-row.js';
+import { deduplicationToken, eventKey, insertPricedEvents } from '../../../src/store/events.js';
+import type { InsertOptions, SqlExecutor } from '../../../src/store/executor.js';
+import { rowsOf } from '../../../src/store/sql.js';
+import type { PricedEvent } from '../../../src/pipeline/types.js';
 import { parseUsd } from '../../../src/core/money.js';
 import { pricedEvent } from '../../support/store-fixtures.js';
 
@@ -150,5 +153,35 @@ describe('deduplicationToken', () => {
     const b = [{ tenant: 'x\u0000y', event_id: 'z', row_version: '1', sign: 1 }];
     expect(deduplicationToken(a)).not.toBe(deduplicationToken(b));
     expect(eventKey('x', 'y')).toBe('x\u0000y');
+  });
+});
+
+describe('eventRowValues (the insert path)', () => {
+  const events = [
+    pricedEvent({ eventId: 'a', durationMs: 1200 }),
+    pricedEvent({ eventId: 'b"\\\n', userId: 'ü', costs: { input: parseUsd('0.000000000000001') } }),
+  ];
+
+  it('are the row object\'s values in EVENT_ROW_COLUMNS order, and the columns are its keys', () => {
+    for (const p of events) {
+      const row = toEventRow(p, { processedAt: '2026-03-10 12:00:00.000', rowVersion: 3n, sign: -1 });
+      expect(Object.keys(row)).toEqual([...EVENT_ROW_COLUMNS]);
+      expect(eventRowValues(p, { processedAt: '2026-03-10 12:00:00.000', rowVersion: 3n, sign: -1 })).toEqual(Object.values(row));
+    }
+  });
+
+  it('insertPricedEvents sends them with the deduplication token of the same rows as objects', async () => {
+    const sent: { columns: readonly string[]; values: readonly (readonly unknown[])[]; token: string | undefined }[] = [];
+    const sql = {
+      insertValues: async (_t: string, columns: readonly string[], values: readonly (readonly unknown[])[], o?: InsertOptions) => {
+        sent.push({ columns, values, token: o?.deduplicationToken });
+      },
+    } as unknown as SqlExecutor;
+    await insertPricedEvents({ sql }, events);
+    expect(sent).toHaveLength(1);
+    const rows = rowsOf(sent[0]?.columns ?? [], sent[0]?.values ?? []) as unknown as UsageEventRow[];
+    expect(rows.map((r) => r.event_id)).toEqual(['a', 'b"\\\n']);
+    expect(sent[0]?.token).toBe(deduplicationToken(rows));
+    expect(rows[0]).toEqual(toEventRow(events[0] as PricedEvent, { processedAt: rows[0]?.processed_at }));
   });
 });

@@ -12,6 +12,7 @@ import { renderStatement, splitStatements, REPLICATED_ZOO_PATH } from '../../../
 import { loadMigrations, migrate, renderMigration } from '../../../src/store/migrate.js';
 import type { SqlExecutor, InsertOptions, SqlQuery } from '../../../src/store/types.js';
 import { TallyError } from '../../../src/core/errors.js';
+import { rowsOf } from '../../../src/store/sql.js';
 
 const SINGLE = { database: 'tally', retentionMonths: 13 };
 /** The storage migrations (0001-0009); other owners add theirs to the same folder (0010 budgets, …). */
@@ -158,6 +159,9 @@ class RecordingStore implements SqlExecutor {
   }
   async insert(_table: string, rows: readonly Record<string, unknown>[], _options?: InsertOptions): Promise<void> {
     for (const r of rows) this.applied.push({ version: Number(r.version), name: String(r.name), checksum: String(r.checksum) });
+  }
+  async insertValues(table: string, columns: readonly string[], values: readonly (readonly unknown[])[], options?: InsertOptions): Promise<void> {
+    await this.insert(table, rowsOf(columns, values), options);
   }
   async ping(): Promise<void> {}
   async close(): Promise<void> {}

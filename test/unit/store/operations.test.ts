@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAnalyticsStore } from '../../../src/store/analytics-store.js';
 import type { InsertOptions, SqlExecutor, SqlQuery } from '../../../src/store/types.js';
+import { rowsOf } from '../../../src/store/sql.js';
 
 /** Answers every query with the next scripted rows; records queries and inserts. */
 class ScriptedExecutor implements SqlExecutor {
@@ -22,6 +23,9 @@ class ScriptedExecutor implements SqlExecutor {
   async command(): Promise<void> {}
   async insert(table: string, rows: readonly Record<string, unknown>[], options?: InsertOptions): Promise<void> {
     this.inserts.push({ table, rows, ...(options ? { options } : {}) });
+  }
+  async insertValues(table: string, columns: readonly string[], values: readonly (readonly unknown[])[], options?: InsertOptions): Promise<void> {
+    await this.insert(table, rowsOf(columns, values), options);
   }
   async ping(): Promise<void> {}
   async close(): Promise<void> {}
