@@ -202,7 +202,8 @@ const timeseriesSchema = z
   })
   .strict();
 
-const recordsSchema = z.object({ ...commonShape, limit: intParam(1, 1000), cursor: z.string().min(1).max(512).optional() }).strict();
+/** Records also take `event_id` (repeatable): those events only — the dashboard's event view as a link. */
+const recordsSchema = z.object({ ...commonShape, event_id: many(value), limit: intParam(1, 1000), cursor: z.string().min(1).max(512).optional() }).strict();
 
 const latencySchema = z.object({ ...commonShape, by: z.enum(LATENCY_DIMENSIONS).optional(), quantiles: z.enum(LATENCY_QUANTILES).optional() }).strict();
 
@@ -228,6 +229,8 @@ export interface TimeseriesQuery extends SummaryQuery {
 }
 
 export interface RecordsQuery extends CommonQuery {
+  /** Only these events; empty: any. */
+  readonly eventIds: readonly string[];
   readonly limit: number;
   readonly cursor: string | null;
 }
@@ -262,7 +265,7 @@ export function parseTimeseries(input: unknown, now?: number): TimeseriesQuery {
 
 export function parseRecords(input: unknown, now?: number): RecordsQuery {
   const raw = parseParams(recordsSchema, input);
-  return { ...resolveCommon(raw, now), limit: raw.limit ?? 50, cursor: raw.cursor ?? null };
+  return { ...resolveCommon(raw, now), eventIds: raw.event_id ?? [], limit: raw.limit ?? 50, cursor: raw.cursor ?? null };
 }
 
 export function parseLatency(input: unknown, now?: number): LatencyQuery {

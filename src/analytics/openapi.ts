@@ -69,6 +69,7 @@ export const TIMESERIES_PARAMETERS: readonly ParameterSpec[] = [
 
 export const RECORDS_PARAMETERS: readonly ParameterSpec[] = [
   ...COMMON_PARAMETERS,
+  named('event_id', list('Only these events (repeatable), e.g. one event by its id: the dashboard\'s event view as a link.')),
   { name: 'limit', in: 'query', description: 'Events per page. Default 50, at most 1000.', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
   { name: 'cursor', in: 'query', description: '`next_cursor` of the previous page.', schema: str },
 ];

@@ -19,7 +19,7 @@ export function timeseriesSpec(q: TimeseriesQuery, scope: TenantScope): Timeseri
 }
 
 export function recordsSpec(q: RecordsQuery, scope: TenantScope): RecordsSpec {
-  return { scope, filters: q.filters, from: q.from, to: q.to, limit: q.limit };
+  return { scope, filters: q.filters, ...(q.eventIds.length > 0 ? { eventIds: q.eventIds } : {}), from: q.from, to: q.to, limit: q.limit };
 }
 
 export function sessionSpec(q: SessionQuery, scope: TenantScope): SessionSpec {

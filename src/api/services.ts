@@ -9,12 +9,15 @@ import type { BudgetEngine, BudgetRepository, BudgetSet, ReconcileResult } from 
 import type { IngestService } from '../ingest/service.js';
 import type { TraceReceiver } from '../ingest/otlp/receiver.js';
 import type { ActualUsage, CheckResult, ReservationResult, ReserveOptions, SettleOptions, SettleResult, Subject, UsageEstimate } from '../budgets/types.js';
+import type { BudgetAlertQuery, BudgetAlertRow } from '../store/operations/budgets.js';
 
 export interface BudgetsApiService {
   readonly repository: BudgetRepository;
   readonly engine: Pick<BudgetEngine, 'status' | 'statuses' | 'current'>;
   /** Loads a change in this process and backfills the named budgets' counters from the store. */
   changed(budgetIds: readonly string[]): Promise<ReconcileResult | null>;
+  /** The alerts budgets sent, as the alert publisher recorded them (GET /v1/budgets/{id}/alerts). */
+  alerts(query: BudgetAlertQuery): Promise<BudgetAlertRow[]>;
 }
 
 export interface QuotaApiService {

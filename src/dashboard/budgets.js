@@ -1,10 +1,14 @@
 /**
  * The budgets page (`#view=budgets`): every budget the key may see
  * (`GET /v1/budgets`) with its definition and the status bars of
- * `GET /v1/budgets:status` for the page's tenant and user, and a form that
+ * `GET /v1/budgets:status` for the page's tenant and user (a budget not
+ * counted per value that those do not match: its own
+ * `GET /v1/budgets/{id}/status`), and a form that
  * creates or replaces a budget (`PUT /v1/budgets/{id}`, an admin key).
  * Editing starts from the stored budget, so fields the form does not show
  * (thresholds, metadata, time zone, other scope dimensions) are kept.
+ * Under each budget, the alerts it has sent (`GET /v1/budgets/{id}/alerts`,
+ * the newest ALERTS_SHOWN, for the page's tenant when one is picked).
  * Also the status bars of the usage page's budgets panel.
  */
 import { ApiError, getJson, sendJson } from './api.js';
@@ -13,6 +17,8 @@ import { formatCount, formatUsd, formatUsedPercent, until } from './format.js';
 
 let context = () => ({ tenant: '', user: '' });
 let budgets = [];
+/** How many of a budget's alerts the page lists (the API pages through all of them). */
+const ALERTS_SHOWN = 5;
 
 function budgetAmount(metric, value) {
   return metric === 'cost' ? formatUsd(value) : formatCount(value);
@@ -54,7 +60,25 @@ function definition(b) {
   return `${metric} · limit ${budgetAmount(b.metric, b.limit)} · ${period} · ${b.enforcement} · approaching at ${b.approaching} % · alerts at ${b.thresholds.join(', ')} %`;
 }
 
-function budgetCard(b, statuses) {
+const when = (iso) => new Date(iso).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+
+/** The alerts a budget sent, newest first: threshold, used of limit when crossed, subject, when. */
+function alertList(b, page) {
+  if (page === null) return h('p', { class: 'muted small alerts-none', text: 'Alerts sent: not available from this server.' });
+  if (page.alerts.length === 0) return h('p', { class: 'muted small alerts-none', 'data-alerts': '0', text: 'No alerts sent yet.' });
+  return h('div', { class: 'alerts', 'data-alerts': page.alerts.length },
+    h('div', { class: 'muted small', text: `Alerts sent${page.next_cursor ? ` (newest ${page.alerts.length}; all: GET /v1/budgets/${b.id}/alerts)` : ''}` }),
+    h('ul', { class: 'alert-list' }, page.alerts.map((a) => {
+      const subject = Object.entries(a.subject ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');
+      return h('li', { 'data-alert': a.alert_id, 'data-threshold': a.threshold, 'data-used': a.used, 'data-crossed': a.crossed_at },
+        h('span', { class: `chip ${a.exceeded ? 'exceeded' : 'threshold'}`, text: `${a.threshold} %` }),
+        h('span', { text: `${budgetAmount(a.metric, a.used)} of ${budgetAmount(a.metric, a.limit)} used` }),
+        h('span', { class: 'muted', text: [a.tenant ? `tenant ${a.tenant}` : null, subject || null].filter(Boolean).join(' · ') }),
+        h('time', { datetime: a.crossed_at, text: when(a.crossed_at) }));
+    })));
+}
+
+function budgetCard(b, statuses, alerts) {
   return h('li', { class: 'budget-card', 'data-budget-id': b.id },
     h('div', { class: 'budget-head' },
       h('span', { class: 'name', text: b.name }),
@@ -64,7 +88,18 @@ function budgetCard(b, statuses) {
     h('p', { class: 'muted small definition', text: definition(b) }),
     statuses.length > 0
       ? h('ul', { class: 'budgets' }, statuses.map(budgetItem))
-      : h('p', { class: 'muted small', text: 'No status for the tenant and user picked: counted per value — pick a tenant or user on the usage page.' }));
+      : h('p', { class: 'muted small', text: 'No status for the tenant and user picked: counted per value — pick a tenant or user on the usage page.' }),
+    alertList(b, alerts));
+}
+
+/** A budget's newest alerts, or null when the server does not list alerts. */
+async function alertsOf(b, tenant) {
+  try {
+    return await getJson(`/v1/budgets/${encodeURIComponent(b.id)}/alerts`, { limit: ALERTS_SHOWN, tenant });
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return null;
+    throw err;
+  }
 }
 
 /** Reads the budgets and their statuses for the page's tenant and user and draws them. */
@@ -80,7 +115,17 @@ export async function loadBudgets() {
     budgets = list.budgets;
     const byId = new Map();
     for (const s of statuses.statuses) byId.set(s.budget_id, [...(byId.get(s.budget_id) ?? []), s]);
-    $('budget-list').replaceChildren(...budgets.map((b) => budgetCard(b, byId.get(b.id) ?? [])));
+    // A budget not counted per value whose scope the tenant and user alone do not match (e.g. tenant and
+    // feature) has one status of its own: read it, so every such budget shows its bar.
+    const own = budgets.filter((b) => !byId.has(b.id) && !Object.values(b.scope ?? {}).includes('*'));
+    const [alerts, owned] = await Promise.all([
+      Promise.all(budgets.map((b) => alertsOf(b, tenant))),
+      Promise.all(own.map((b) => getJson(`/v1/budgets/${encodeURIComponent(b.id)}/status`).catch(() => null))),
+    ]);
+    own.forEach((b, i) => {
+      if (owned[i]) byId.set(b.id, [owned[i]]);
+    });
+    $('budget-list').replaceChildren(...budgets.map((b, i) => budgetCard(b, byId.get(b.id) ?? [], alerts[i] ?? null)));
     $('budgets-page-sub').textContent = `${budgets.length} budget${budgets.length === 1 ? '' : 's'}${tenant ? ` of ${tenant}` : ''}; statuses for ${[tenant ? `tenant ${tenant}` : 'all tenants', user ? `user ${user}` : null].filter(Boolean).join(', ')} · tier budgets are under /v1/tiers`;
     page.dataset.state = 'ready';
   } catch (err) {

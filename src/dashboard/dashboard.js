@@ -13,7 +13,7 @@
  */
 import { ApiError, apiUrl, getJson, storedKey, storeKey } from './api.js';
 import { $, h } from './dom.js';
-import { closeSession, initRequests, loadLog, openSession } from './requests.js';
+import { closeEvent, closeSession, initRequests, loadLog, openEventById, openSession } from './requests.js';
 import { budgetItem, initBudgets, loadBudgets, rank } from './budgets.js';
 import { downloadCsv, reportCommand } from './export.js';
 import { applyTheme, classesConfig, latencyConfig, rankingConfig, shorten, timeConfig, upsertChart } from './charts.js';
@@ -64,6 +64,8 @@ function readHash() {
     user: p.get('user') ?? '',
     filters: readFilters(p),
     session: p.get('session') ?? '',
+    event: p.get('event') ?? '',
+    eventAt: p.get('event_at') ?? '',
     view: p.get('view') === 'budgets' ? 'budgets' : 'usage',
     measure: Object.hasOwn(MEASURES, p.get('measure') ?? '') ? p.get('measure') : DEFAULT_MEASURE,
     refreshSeconds: Number.isFinite(refresh) && refresh >= 2 ? refresh : DEFAULT_REFRESH_SECONDS,
@@ -81,6 +83,10 @@ function writeHash() {
   writeFilters(p, state.filters);
   if (state.measure !== DEFAULT_MEASURE) p.set('measure', state.measure);
   if (state.session) p.set('session', state.session);
+  if (state.event) {
+    p.set('event', state.event);
+    if (state.eventAt) p.set('event_at', state.eventAt);
+  }
   if (state.view !== 'usage') p.set('view', state.view);
   if (state.refreshSeconds !== DEFAULT_REFRESH_SECONDS) p.set('refresh', String(state.refreshSeconds));
   window.history.replaceState(null, '', `#${p}`);
@@ -599,10 +605,11 @@ function wire() {
     void refresh();
   });
   window.addEventListener('hashchange', () => {
-    const session = state.session;
+    const { session, event } = state;
     Object.assign(state, readHash());
     syncControls();
     if (state.session !== session) showSession();
+    if (state.event !== event) showEvent();
     showView();
     void refresh();
   });
@@ -617,6 +624,12 @@ function showSession() {
   else closeSession();
 }
 
+/** The event view follows `event=` (and `event_at=`) in the URL. */
+function showEvent() {
+  if (state.event) void openEventById(state.event, { tenant: state.tenant, at: state.eventAt });
+  else closeEvent();
+}
+
 applyTheme();
 syncControls();
 renderFilters();
@@ -627,9 +640,17 @@ initRequests({
     state.session = id;
     writeHash();
   },
+  eventChanged: (id, at) => {
+    if (state.event === id && state.eventAt === at) return;
+    state.event = id;
+    state.eventAt = at;
+    writeHash();
+  },
 });
 initBudgets(() => ({ tenant: state.tenant, user: state.user }));
 showView();
+// An event opened from a session's calls lies above the session view; one opened from the log, alone.
+showEvent();
 showSession();
 wire();
 void refresh();

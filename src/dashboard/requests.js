@@ -1,8 +1,10 @@
 /**
  * Every call, one click away: the request log (`/v1/usage/records`, newest
  * first, cursor pages, the page's range and filters), the event view (one
- * record as the API returned it) and the session view (`/v1/usage/sessions/{id}`
- * and the session's records in order, with the running cost).
+ * record as the API returned it; `event=<id>` in the URL, with `event_at=` its
+ * time so the lookup reads one instant, reopens it) and the session view
+ * (`/v1/usage/sessions/{id}` and the session's records in order, with the
+ * running cost).
  *
  * Every figure shown carries the API's exact value in a `data-field`
  * attribute (`data-running` for running costs), so tests and humans can
@@ -19,6 +21,7 @@ const SESSION_MAX_PAGES = 10;
 
 let tz = 'UTC';
 let onSession = () => undefined;
+let onEvent = () => undefined;
 /** The log: the query it shows, the cursors of the pages before the current one, the current cursor. */
 const log = { key: '', query: null, cursors: [], cursor: null, next: null, generation: 0 };
 
@@ -26,10 +29,11 @@ const exact = (v) => (v === null || v === undefined ? '' : typeof v === 'object'
 const when = (iso) => new Date(iso).toLocaleString('en-GB', { timeZone: tz, dateStyle: 'medium', timeStyle: 'medium' });
 const orDash = (v) => (v === null || v === undefined || v === '' ? '—' : String(v));
 
-/** Wires the log's pager and the views' close buttons; `sessionChanged(id)` keeps the URL in step. */
+/** Wires the log's pager and the views' close buttons; `sessionChanged(id)` and `eventChanged(id, at)` keep the URL in step. */
 export function initRequests(options) {
   tz = options.tz;
   onSession = options.sessionChanged;
+  onEvent = options.eventChanged;
   $('log-older').addEventListener('click', () => {
     if (!log.next) return;
     log.cursors.push(log.cursor);
@@ -50,6 +54,7 @@ export function initRequests(options) {
     dialog.querySelector('[data-close]').addEventListener('click', () => dialog.close());
   }
   $('session-view').addEventListener('close', () => onSession(''));
+  $('event-view').addEventListener('close', () => onEvent('', ''));
 }
 
 // ---------------------------------------------------------------- log
@@ -177,10 +182,46 @@ export function openEvent(record) {
     h('div', { class: 'raw' }, h('pre', { id: 'event-usage', 'data-field': 'usage', 'data-value': exact(record.usage), text: JSON.stringify(record.usage ?? {}, null, 2) })),
     h('details', { class: 'raw' }, h('summary', { text: 'The record as /v1/usage/records returned it' }), h('pre', { id: 'event-record', text: JSON.stringify(record, null, 2) })));
   body.dataset.event = record.event_id;
+  body.dataset.state = 'ready';
   $('h-event').textContent = `Event ${record.event_id}`;
   const session = body.querySelector('[data-session]');
   if (session) session.addEventListener('click', () => openSession(record.session_id, { tenant: record.tenant }));
   if (!$('event-view').open) $('event-view').showModal();
+  onEvent(record.event_id, record.occurred_at);
+}
+
+/**
+ * Opens the event view for an event id (from the URL): `/v1/usage/records?event_id=`, at `at`
+ * (its occurred_at) when known, else in the API's default range (the last 30 days).
+ */
+export async function openEventById(id, { tenant, at }) {
+  const body = $('event-body');
+  body.dataset.event = id;
+  body.dataset.state = 'loading';
+  $('h-event').textContent = `Event ${id}`;
+  body.replaceChildren(h('p', { class: 'muted', text: 'Loading…' }));
+  if (!$('event-view').open) $('event-view').showModal();
+  const from = at && !Number.isNaN(Date.parse(at)) ? new Date(Date.parse(at)).toISOString() : undefined;
+  const to = from ? new Date(Date.parse(from) + 1).toISOString() : undefined;
+  try {
+    const answer = await getJson('/v1/usage/records', { event_id: id, tenant, from, to, limit: 1 });
+    if (body.dataset.event !== id) return;
+    const record = answer.records[0];
+    if (record) {
+      openEvent(record);
+      return;
+    }
+    body.dataset.state = 'error';
+    body.replaceChildren(h('p', { text: `No event ${id}${from ? ` at ${from}` : ' in the last 30 days'}${tenant ? ` of ${tenant}` : ''} that this key may see.` }));
+  } catch (err) {
+    if (body.dataset.event !== id) return;
+    body.dataset.state = 'error';
+    body.replaceChildren(h('p', { text: `Could not load the event: ${err.message}` }));
+  }
+}
+
+export function closeEvent() {
+  if ($('event-view').open) $('event-view').close();
 }
 
 // ---------------------------------------------------------------- session view

@@ -2,7 +2,9 @@
  * `tally start --demo`: fills an empty store with a week of history, then
  * keeps realistic traffic flowing through the ingest, plus now and then a
  * malformed record written straight to the raw topic (as a careless producer
- * would), which the processor dead-letters with its reason.
+ * would), which the processor dead-letters with its reason. Before the
+ * history goes in, it creates the demo budget (budget.ts) with a limit the
+ * history will fill to 90 %.
  */
 import { errorMessage } from '../core/errors.js';
 import type { IngestService } from '../ingest/service.js';
@@ -10,6 +12,9 @@ import type { Logger } from '../core/logger.js';
 import type { LogProducer } from '../eventlog/types.js';
 import { demoEvents, rng } from './traffic.js';
 import { OPEN_ACCESS } from '../core/principal.js';
+import { formatUsd } from '../core/money.js';
+import type { Pricer } from '../pricing/pricer.js';
+import { DEMO_BUDGET_ID, demoBudget, demoBudgetCost, limitFor } from './budget.js';
 
 export interface DemoOptions {
   readonly ingest: IngestService;
@@ -22,6 +27,14 @@ export interface DemoOptions {
   readonly backfillDays?: number;
   /** Whether the store already holds events (then no backfill). */
   readonly storeIsEmpty: boolean;
+  /** Prices the history for the demo budget's limit; without it (or `budgets`) no budget is created. */
+  readonly pricer?: Pricer;
+  readonly budgets?: DemoBudgets;
+}
+
+/** Creates or replaces a budget as `PUT /v1/budgets/{id}` does (counters backfilled). */
+export interface DemoBudgets {
+  put(id: string, budget: Record<string, unknown>): Promise<void>;
 }
 
 const HISTORY_PER_DAY = 2_000;
@@ -32,11 +45,20 @@ export async function startDemo(options: DemoOptions): Promise<() => void> {
   if (days > 0) {
     const start = Date.now() - days * 86_400_000;
     const spacing = 86_400_000 / HISTORY_PER_DAY;
-    let t = start;
-    const history = demoEvents({ seed: 7, now: () => new Date((t += spacing * (0.5 + Math.random()))) });
     const total = days * HISTORY_PER_DAY;
+    // Event i at a seeded point of its slot: the history ends before now, the same for the same start.
+    const jitter = rng(8);
+    let i = 0;
+    const stream = demoEvents({ seed: 7, now: () => new Date(Math.floor(start + (i++ + jitter()) * spacing)) });
+    const history = Array.from({ length: total }, () => stream.next().value);
+    if (options.pricer && options.budgets) {
+      const used = demoBudgetCost(history, options.pricer);
+      const limit = limitFor(used);
+      await options.budgets.put(DEMO_BUDGET_ID, demoBudget(limit));
+      log.info({ budget: DEMO_BUDGET_ID, limit, history: formatUsd(used) }, 'demo: budget near its limit created');
+    }
     for (let sent = 0; sent < total; sent += 1000) {
-      const items = Array.from({ length: Math.min(1000, total - sent) }, (_, index) => ({ index, input: history.next().value }));
+      const items = history.slice(sent, sent + 1000).map((input, index) => ({ index, input }));
       const result = await options.ingest.ingest(items, OPEN_ACCESS, 'sdk');
       for (const r of result.rejected) log.warn({ code: r.code, errors: r.errors }, 'demo: history event rejected');
     }
@@ -44,7 +66,8 @@ export async function startDemo(options: DemoOptions): Promise<() => void> {
   }
 
   const rate = Math.max(1, options.rate ?? 20);
-  const live = demoEvents({ seed: Date.now() % 100_000 });
+  // Never seed 7, the history's: the live sessions' ids differ from the history's.
+  const live = demoEvents({ seed: 100 + (Date.now() % 100_000), live: true });
   const r = rng(99);
   let stopped = false;
   let ticks = 0;

@@ -31,6 +31,7 @@ import type { BudgetSet } from '../budgets/catalog.js';
 import type { LeaseOptions } from '../budgets/leases.js';
 import type { ActualUsage, CheckResult, ReservationResult, ReserveOptions, SettleOptions, SettleResult, Subject, UsageEstimate } from '../budgets/types.js';
 import type { TallyConfig } from '../config/schema.js';
+import type { BudgetAlertQuery, BudgetAlertRow } from '../store/operations/budgets.js';
 import type { CounterStore, RedisCounterStore } from '../counters/index.js';
 import { RedisChangeFeed } from '../budgets/redis-changes.js';
 import { costEstimator } from '../budgets/estimate-cost.js';
@@ -97,6 +98,8 @@ export interface BudgetAdmin {
    * created mid-period sees the period's earlier spend).
    */
   changed(budgetIds: readonly string[]): Promise<ReconcileResult | null>;
+  /** The alerts budgets sent, as the publisher recorded them (GET /v1/budgets/{id}/alerts). */
+  alerts(query: BudgetAlertQuery): Promise<BudgetAlertRow[]>;
 }
 
 export interface Budgets {
@@ -293,6 +296,7 @@ export async function buildBudgets(parts: BudgetsParts): Promise<Budgets> {
           log.info({ alertId: c.id, budgetId: c.body.budget_id, tenant: c.body.tenant, subject: c.body.subject, threshold: c.body.threshold, used: c.body.used, limit: c.body.limit, bucket: c.body.bucket }, 'budget threshold crossed');
         }
       },
+      recorder: store.budgets,
       ...(webhooks ? { webhooks } : {}),
       awaitWebhooks: o.awaitWebhooks ?? false,
       logger: log,
@@ -309,6 +313,7 @@ export async function buildBudgets(parts: BudgetsParts): Promise<Budgets> {
     const admin: BudgetAdmin = {
       repository,
       engine,
+      alerts: (query) => store.budgets.alerts(query),
       async changed(budgetIds) {
         await source.refresh();
         const ids = budgetIds.filter((id) => engine.current().get(id) !== undefined);

@@ -7,7 +7,7 @@
  */
 import { startDemo } from '../../demo/driver.js';
 import { component } from '../../core/logger.js';
-import { chdbDataDir } from '../../runtime/adapters.js';
+import { buildPricer, chdbDataDir } from '../../runtime/adapters.js';
 import { startEmbedded } from '../../runtime/processes/embedded.js';
 import { onShutdown } from '../../runtime/shutdown.js';
 import { cliContext } from '../context.js';
@@ -45,6 +45,13 @@ export async function runStart(flags: StartFlags): Promise<void> {
       logger: component(logger, 'demo'),
       rate: Number(flags.demoRate),
       storeIsEmpty: !(await embedded.store.events.any()),
+      pricer: buildPricer(config),
+      budgets: {
+        async put(id, budget) {
+          await embedded.budgets.admin.repository.put(id, budget);
+          await embedded.budgets.admin.changed([id]);
+        },
+      },
     });
   }
   process.stdout.write(

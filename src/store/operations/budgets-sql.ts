@@ -1,8 +1,8 @@
 /** The `budgets` operations (budgets.ts) in SQL, over one executor. */
-import { formatDateTime64 } from '../../core/time.js';
-import { BUDGET_TABLES, budgetTableValues, liveRowsQuery, maxVersionQuery, oneRowQuery, type BudgetTableRow } from '../queries/budgets.js';
+import { formatDateTime64, parseDateTime64 } from '../../core/time.js';
+import { BUDGET_ALERTS_TABLE, BUDGET_TABLES, budgetAlertValues, budgetAlertsQuery, budgetTableValues, liveRowsQuery, maxVersionQuery, oneRowQuery, type BudgetAlertTableRow, type BudgetTableRow } from '../queries/budgets.js';
 import type { SqlExecutor } from '../types.js';
-import type { BudgetOperations, BudgetRow, BudgetRowKind } from './budgets.js';
+import type { BudgetAlertRow, BudgetOperations, BudgetRow, BudgetRowKind } from './budgets.js';
 
 const KINDS: readonly BudgetRowKind[] = ['budget', 'tier', 'assignment'];
 
@@ -29,6 +29,13 @@ export function createBudgetOperations(sql: SqlExecutor): BudgetOperations {
     async maxVersion() {
       const [row] = await sql.query<{ version: string }>(maxVersionQuery());
       return row?.version ?? '0';
+    },
+    async recordAlerts(rows) {
+      if (rows.length > 0) await sql.insert(BUDGET_ALERTS_TABLE, budgetAlertValues(rows, formatDateTime64(new Date())));
+    },
+    async alerts(query) {
+      const rows = await sql.query<BudgetAlertTableRow>(budgetAlertsQuery(query));
+      return rows.map((r): BudgetAlertRow => ({ alert_id: r.alert_id, budget_id: r.budget_id, tenant: r.tenant, crossed_at: new Date(parseDateTime64(r.crossed_at_text) ?? Number.NaN).toISOString(), body: r.body }));
     },
   };
 }

@@ -1,10 +1,12 @@
 /**
  * Query objects of the budget tables (migration 0010_budgets.sql): the
  * repository's rows of (key, JSON body, version, deleted). Reads use FINAL and
- * `deleted = 0`; every query starts with a `/* tally:budgets.<name> *\/` tag
+ * `deleted = 0`. The alerts budgets sent (migration 0013_budget_alerts.sql),
+ * read with FINAL (one row per alert id); every query starts with a `/* tally:budgets.<name> *\/` tag
  * that names it in the server's query log.
  */
-import type { BudgetRow, BudgetRowKind } from '../operations/budgets.js';
+import type { BudgetAlertQuery, BudgetAlertRow, BudgetRow, BudgetRowKind } from '../operations/budgets.js';
+import { formatDateTime64 } from '../../core/time.js';
 import type { SqlQuery } from '../types.js';
 
 /** Each kind's table, its key expression and its body column. */
@@ -78,4 +80,44 @@ export function budgetTableValues(kind: BudgetRowKind, rows: readonly BudgetRow[
     }
     return { [BUDGET_TABLES[kind].key]: r.key, body: r.body, ...common };
   });
+}
+
+export const BUDGET_ALERTS_TABLE = 'budget_alerts';
+
+/** A row of budgetAlertsQuery (`crossed_at_text`: the stored text, `YYYY-MM-DD hh:mm:ss.sss`). */
+export interface BudgetAlertTableRow {
+  readonly alert_id: string;
+  readonly budget_id: string;
+  readonly tenant: string;
+  readonly crossed_at_text: string;
+  readonly body: string;
+}
+
+/** A budget's alerts, newest first, after a position, at most `limit`; one row per alert id (FINAL). */
+export function budgetAlertsQuery(q: BudgetAlertQuery): SqlQuery {
+  const where = ['budget_id = {budget:String}'];
+  const params: Record<string, unknown> = { budget: q.budgetId, limit: q.limit };
+  if (q.tenant !== undefined) {
+    where.push('tenant = {tenant:String}');
+    params.tenant = q.tenant;
+  }
+  if (q.after) {
+    where.push("(crossed_at, alert_id) < ({after_at:DateTime64(3, 'UTC')}, {after_id:String})");
+    params.after_at = formatDateTime64(new Date(q.after.crossed_at));
+    params.after_id = q.after.alert_id;
+  }
+  return {
+    sql: `/* tally:budgets.alerts */
+SELECT alert_id, budget_id, tenant, toString(crossed_at) AS crossed_at_text, body
+FROM budget_alerts FINAL
+WHERE ${where.join(' AND ')}
+ORDER BY crossed_at DESC, alert_id DESC
+LIMIT {limit:UInt32}`,
+    params,
+  };
+}
+
+/** Alert rows as inserted into budget_alerts. */
+export function budgetAlertValues(rows: readonly BudgetAlertRow[], recordedAt: string): Record<string, unknown>[] {
+  return rows.map((r) => ({ budget_id: r.budget_id, alert_id: r.alert_id, tenant: r.tenant, crossed_at: formatDateTime64(new Date(r.crossed_at)), body: r.body, recorded_at: recordedAt }));
 }

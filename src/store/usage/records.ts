@@ -56,7 +56,8 @@ export function recordsQuery(spec: RecordsSpec, after: RecordPosition | null): S
     after === null
       ? []
       : [`(occurred_at, event_id) < (${params.bind('after_at', "DateTime64(3, 'UTC')", after.occurredAt)}, ${params.bind('after_id', 'String', after.eventId)})`];
-  const where = [...rawEventConditions(spec.scope, spec.filters, params, spec), ...keyset];
+  const ids = spec.eventIds && spec.eventIds.length > 0 ? [`event_id IN ${params.bind('event_id', 'Array(String)', [...spec.eventIds])}`] : [];
+  const where = [...rawEventConditions(spec.scope, spec.filters, params, spec), ...ids, ...keyset];
   const sql = `SELECT
 ${RECORD_COLUMNS.map((col) => `    ${col}`).join(',\n')}
 FROM usage_events FINAL

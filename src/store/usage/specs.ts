@@ -79,6 +79,8 @@ export interface TimeseriesSpec extends SummarySpec {
 
 /** A page of individual events, newest first. */
 export interface RecordsSpec extends UsageSelection {
+  /** Only these events (`event_id IN …`); absent: any. */
+  readonly eventIds?: readonly string[];
   readonly limit: number;
 }
 

@@ -10,7 +10,10 @@
  * batch is not committed; Kafka redelivers it), and for the 100 % crossing
  * once BEFORE publishing (the redelivered batch must still publish it).
  * A webhook that refuses (410) shows up as a failure in metrics and on the
- * notifier; the endpoint that answers 503 first is retried.
+ * notifier; the endpoint that answers 503 first is retried. The store lists
+ * each alert once (issue 17: the budgets page's "alerts it has sent"), also
+ * a crossing published twice because the process failed after recording it
+ * and before sealing its mark (the redelivered batch publishes it again).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -102,12 +105,22 @@ describeWith(['kafka', 'redis'], 'threshold alerts: topic + signed webhooks, exa
   /** What the next publishes do: fail after publishing, fail before, or pass. */
   const faults: ('after' | 'before')[] = [];
   const publishCalls: number[] = [];
+  /** Recordings of alerts in the store that fail after the rows are written (a crash before the marks are sealed). */
+  let failRecordsAfterWriting = 0;
   /** Events the counters skipped as redelivered (offset at or below the fence), per apply. */
   const fenced: number[] = [];
 
   beforeAll(async () => {
     store = await createChdbStore({ dataDir, database: uniqueName('alerts') });
     await migrate(store);
+    const record = store.budgets.recordAlerts.bind(store.budgets);
+    store.budgets.recordAlerts = async (rows) => {
+      await record(rows);
+      if (failRecordsAfterWriting > 0) {
+        failRecordsAfterWriting--;
+        throw new TallyError('INTERNAL', 'injected: crash after recording the alerts, before sealing their marks');
+      }
+    };
     hook = await webhookReceiver();
     refusing = await gone();
     const prefix = uniqueName('tal');
@@ -210,6 +223,12 @@ describeWith(['kafka', 'redis'], 'threshold alerts: topic + signed webhooks, exa
     expect(hook.deliveries.every((d) => d.verified && d.id === alert.alert_id)).toBe(true);
     expect(hook.deliveries[0]?.status).toBe(503); // retried with backoff
     expect(accepted[0]?.body).toEqual(alert);
+
+    // Recorded by the publisher: listed once, as the topic carried it.
+    const listed = await store.budgets.alerts({ budgetId: 'acme-daily-requests', limit: 10 });
+    expect(listed.map((r) => r.alert_id)).toEqual([alert.alert_id]);
+    expect(JSON.parse(listed[0]?.body ?? '{}')).toMatchObject({ ...alert, crossed_at: expect.any(String) as unknown });
+    expect(listed[0]).toMatchObject({ budget_id: 'acme-daily-requests', tenant: 'acme' });
   });
 
   it('a crossing whose publish failed before it reached the topic is published once by the redelivery', { timeout: 120_000 }, async () => {
@@ -221,6 +240,8 @@ describeWith(['kafka', 'redis'], 'threshold alerts: topic + signed webhooks, exa
     expect(alerts.map((a) => a.threshold)).toEqual([80, 100]);
     expect(alerts[1]).toMatchObject({ used: '10', percentage: 100, exceeded: true });
     expect(publishCalls.slice(-2)).toEqual([1, 1]); // refused once, published by the redelivery
+    // Listed newest first, each once: what the topic carried.
+    expect((await store.budgets.alerts({ budgetId: 'acme-daily-requests', limit: 10 })).map((r) => r.alert_id)).toEqual([...alerts].reverse().map((a) => a.alert_id));
     const accepted = hook.deliveries.filter((d) => d.status === 204).map((d) => d.id);
     expect(accepted).toEqual(alerts.map((a) => a.alert_id));
 
@@ -231,5 +252,22 @@ describeWith(['kafka', 'redis'], 'threshold alerts: topic + signed webhooks, exa
     expect(await counterValue(metrics, 'tally_webhook_deliveries_total', { result: 'failed' })).toBe(2);
     expect(await counterValue(metrics, 'tally_webhook_deliveries_total', { result: 'retry' })).toBeGreaterThanOrEqual(1);
     expect(budgets.webhooks?.recentFailures().map((f) => [f.url, f.status])).toEqual([[refusing.url, 410], [refusing.url, 410]]);
+  });
+
+  it('a crossing published again after a crash between recording and sealing is listed once', { timeout: 120_000 }, async () => {
+    await budgets.repository.create({ id: 'acme-daily-pair', name: 'acme pairs', metric: 'requests', limit: 2, period: 'daily', thresholds: [50], scope: { tenant: 'acme' } });
+    await budgets.source.refresh();
+    failRecordsAfterWriting = 1;
+    await send(1);
+    const ofPair = async (): Promise<Record<string, unknown>[]> =>
+      (await readAll(log, topics.alerts.name)).map((r) => JSON.parse(r.value.toString()) as Record<string, unknown>).filter((a) => a.budget_id === 'acme-daily-pair');
+    await waitFor('the batch redelivered, the crossing published again and committed', async () => failRecordsAfterWriting === 0 && (await ofPair()).length >= 2 && (await committedAll()));
+    await new Promise((r) => setTimeout(r, 500));
+    // On the topic twice (at least once; consumers dedupe by id), in the store's list once.
+    const published = await ofPair();
+    expect(published.map((a) => a.alert_id)).toEqual([published[0]?.alert_id, published[0]?.alert_id]);
+    const listed = await store.budgets.alerts({ budgetId: 'acme-daily-pair', limit: 10 });
+    expect(listed.map((r) => r.alert_id)).toEqual([published[0]?.alert_id]);
+    expect(JSON.parse(listed[0]?.body ?? '{}')).toMatchObject({ threshold: 50, tenant: 'acme', used: published[1]?.used, limit: '2' });
   });
 });

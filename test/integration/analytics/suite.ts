@@ -383,6 +383,20 @@ export function analyticsSuite(open: OpenStore): void {
     expect((await rejection(svc.records({ cursor: 'nope' }, 'acme'))).details.errors).toEqual([expect.objectContaining({ path: 'cursor' })]);
   });
 
+  it('records by event id (issue 17: the event view as a link): those events only, within the scope and filters', async () => {
+    const acme = select(current, { ...all, tenant: 'acme' });
+    const [a, b] = [acme[0]!, acme[acme.length - 1]!];
+    const one = await svc.records(params(all, { event_id: a.event.event_id }), 'acme');
+    expect(one.records.map((r) => r.event_id)).toEqual([a.event.event_id]);
+    expect(one.records[0]).toMatchObject({ occurred_at: a.event.occurred_at, cost_total: measures([a]).cost_total, metadata: a.event.metadata });
+    const two = await svc.records(params(all, { event_id: [a.event.event_id, b.event.event_id] }), 'acme');
+    expect(two.records.map((r) => r.event_id).sort()).toEqual([a.event.event_id, b.event.event_id].sort());
+    // The tenant scope and the other filters still apply: another tenant's event is not found.
+    const other = current.find((e) => e.event.tenant !== 'acme')!;
+    expect((await svc.records(params(all, { event_id: other.event.event_id }), 'acme')).records).toEqual([]);
+    expect((await svc.records(params(all, { event_id: a.event.event_id, status: a.event.status === 'ok' ? 'error' : 'ok' }), 'acme')).records).toEqual([]);
+  });
+
   it('sessions: start, end, measures, models, users and agents of one session; unknown ids are NOT_FOUND', async () => {
     for (const [tenant, id] of [['acme', 'sess-acme-2'], ['globex', 'sess-shared'], [null, 'sess-shared']] as const) {
       const events = current.filter((e) => (tenant === null || e.event.tenant === tenant) && e.event.session_id === id);

@@ -33,6 +33,12 @@
  * Export: the CSV the page downloads for a view equals, byte for byte, what
  * the `tally report` command the page shows prints, and its rows are the
  * API's breakdown for the same filters. Writes docs/images/dashboard-export.png.
+ * Demo data (issue 17 item 6): the latency panel shows small models fast and
+ * big ones slow; failed calls carry their error types; a session has 3–12
+ * calls; the demo's budget stands at 85–95 % and the budgets page lists the
+ * alerts it sent, as GET /v1/budgets/{id}/alerts answers. The event view is
+ * in the URL (`event=`): a reload reopens it with the record of
+ * /v1/usage/records?event_id=.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -44,6 +50,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { killAllTally, spawnTally, type TallyProcess } from '../../support/processes.js';
 import { describeWithChromium, launchChromium } from './chromium.js';
 import { freePort } from '../../support/ports.js';
+import { DEMO_BUDGET_ID } from '../../../src/demo/budget.js';
+import { ERROR_TYPES } from '../../../src/demo/traffic.js';
 
 const TZ = 'Europe/Berlin';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts');
@@ -352,6 +360,12 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
       expect(points.length, `${id} data points`).toBeGreaterThan(0);
       expect(drawn.painted / drawn.pixels, `${id} painted share`).toBeGreaterThan(0.02);
     }
+    // Demo data: small models answer fast, big and reasoning ones slow (median of each, from the drawn chart).
+    const latency = await chart(page, 'chart-latency');
+    const p50 = (part: string): number => Number(latency.datasets[0]?.data[latency.labels.findIndex((l) => l.includes(part))] ?? Number.NaN);
+    console.log(`demo latency p50 (ms): haiku ${p50('haiku')}, gpt-4o-mini ${p50('gpt-4o-mini')}, sonnet ${p50('sonnet')}, o3-mini ${p50('o3-mini')}`);
+    expect(p50('haiku')).toBeLessThan(p50('sonnet'));
+    expect(p50('gpt-4o-mini') * 5).toBeLessThan(p50('o3-mini'));
     // The range picker's default is the last 7 days, up to now.
     const range = await mainRange(page);
     expect(Date.parse(range.to) - Date.parse(range.from)).toBe(7 * 86_400_000);
@@ -425,7 +439,7 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
     await expect.poll(() => page.locator('#unpriced-records').isVisible(), POLL).toBe(false);
   });
 
-  it('draws budget bars, coloured by level, once budgets exist', { timeout: 180_000 }, async () => {
+  it('draws budget bars, coloured by level, once budgets exist', { timeout: 360_000 }, async () => {
     expect(await page.locator('#budgets li').count()).toBe(0);
     expect(await page.locator('#budgets-sub').textContent()).toContain('No budget applies to globex');
 
@@ -458,11 +472,23 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
     }
     expect(await page.locator('li[data-budget="globex-roomy"]').textContent()).toContain('of $1,000,000.00 used');
 
-    // All tenants: every budget not counted per value, the acme one included.
+    // All tenants: every budget not counted per value, the acme one and the demo's initech one included.
+    // The demo's budget: its limit derived from the history, which fills it to 90 % (approaching).
+    const waited = Date.now();
+    await expect.poll(async () => (await api<Status>(openUrl, `/v1/budgets/${DEMO_BUDGET_ID}/status`, { tenant: 'initech' })).percentage, { timeout: 180_000, interval: 1000 }).toBeGreaterThanOrEqual(89.9);
+    console.log(`demo budget: history counted ${((Date.now() - waited) / 1000).toFixed(1)} s after this test asked`);
     before = await refreshes(page);
     await page.selectOption('#tenant', '');
     await refreshedAfter(page, before, { tenant: '' });
-    await expect.poll(() => items.count(), POLL).toBe(4);
+    await expect.poll(() => items.count(), POLL).toBe(5);
+    const demo = await api<Status>(openUrl, `/v1/budgets/${DEMO_BUDGET_ID}/status`, { tenant: 'initech' });
+    console.log(`demo budget: ${demo.used} used, ${demo.percentage} %`);
+    expect(demo.percentage).toBeGreaterThanOrEqual(85);
+    expect(demo.percentage).toBeLessThanOrEqual(95);
+    expect(demo.approaching && !demo.exceeded).toBe(true);
+    const bar = page.locator(`#budgets li[data-budget="${DEMO_BUDGET_ID}"]`);
+    expect(await bar.getAttribute('data-level')).toBe('approaching');
+    expect(Number(await bar.getAttribute('data-percentage'))).toBe(demo.percentage);
   });
 
   it('refreshes itself: the 24 h range follows now and the live traffic shows up', { timeout: 180_000 }, async () => {
@@ -723,6 +749,11 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
       for (const [k, v] of Object.entries(event.metadata)) expect(await p.locator(`#event-body [data-tag="${k}"]`).textContent()).toBe(v);
       expect(JSON.parse((await p.locator('#event-record').textContent()) ?? '')).toEqual(event);
       await p.locator('#event-view').screenshot({ path: join(DOC_IMAGES, 'dashboard-event.png') });
+      // The event view is a link: its id and time in the URL; the records API finds it by id.
+      const hashOf = (): URLSearchParams => new URLSearchParams(new URL(p.url()).hash.slice(1));
+      expect([hashOf().get('event'), hashOf().get('event_at')]).toEqual([event.event_id, String(event.occurred_at)]);
+      const byId = await api<Page1>(openUrl, '/v1/usage/records', { tenant: 'acme', event_id: event.event_id, from: String(event.occurred_at), to: new Date(Date.parse(String(event.occurred_at)) + 1).toISOString() });
+      expect(byId.records).toEqual([event]);
 
       // Its session: the totals of /v1/usage/sessions/{id}, the calls oldest first, the running cost exact.
       const id = String(event.session_id);
@@ -741,7 +772,9 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
       const calls = await api<Page1>(openUrl, '/v1/usage/records', { tenant: 'acme', session_id: id, from: session.started_at, to: new Date(Date.parse(session.ended_at) + 1).toISOString(), limit: '1000' });
       const inOrder = [...calls.records].reverse();
       expect(inOrder.length).toBe(session.totals.events);
-      expect(inOrder.length).toBeGreaterThan(1);
+      // Demo sessions have 3–12 calls.
+      expect(inOrder.length).toBeGreaterThanOrEqual(3);
+      expect(inOrder.length).toBeLessThanOrEqual(12);
       expect(await dataValues(p, '#session-calls tbody tr', 'data-event')).toEqual(inOrder.map((r) => r.event_id));
       let sum = 0n;
       const running = inOrder.map((r) => (sum += femto(r.cost_total)));
@@ -749,12 +782,22 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
       expect(sum).toBe(femto(session.totals.cost_total));
       await p.locator('#session-view').screenshot({ path: join(DOC_IMAGES, 'dashboard-session.png') });
 
-      // The session view is in the URL: a reload opens it again; closing it leaves the URL.
+      // The session view and the event view are in the URL: a reload opens both again (the event from
+      // /v1/usage/records?event_id=, every field as before); closing each leaves the URL.
       await p.reload();
       await p.waitForSelector(`#session-body[data-session="${id}"][data-state="ready"]`, { timeout: 60_000 });
       expect(await p.locator('#session-view').isVisible()).toBe(true);
+      await p.waitForSelector(`#event-body[data-event="${event.event_id}"][data-state="ready"]`, { timeout: 60_000 });
+      expect(await p.locator('#event-body [data-field]').evaluateAll((els) => els.map((e) => {
+        const el = e as unknown as { dataset: Record<string, string> };
+        return [el.dataset.field, el.dataset.value] as const;
+      }))).toEqual(fields);
       await p.click('#session-view [data-close]');
-      await expect.poll(() => new URLSearchParams(new URL(p.url()).hash.slice(1)).get('session'), POLL).toBeNull();
+      await expect.poll(() => hashOf().get('session'), POLL).toBeNull();
+      expect(await p.locator('#event-view').isVisible()).toBe(true);
+      await p.click('#event-view [data-close]');
+      await expect.poll(() => hashOf().get('event'), POLL).toBeNull();
+      expect(hashOf().get('event_at')).toBeNull();
 
       // The log follows the filters: errors only.
       await refreshedAfter(p, 0, { ...fixed, tenant: 'acme' });
@@ -767,6 +810,12 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
       expect(errors.records.length).toBeGreaterThan(0);
       expect(errors.records.every((r) => r.status === 'error')).toBe(true);
       expect(await logIds(p)).toEqual(errors.records.map((r) => r.event_id));
+      // Demo data: failed calls carry their error type, several types among them, each shown in the log.
+      const types = errors.records.map((r) => String(r.error_type));
+      console.log('demo error types in the newest errors:', types.join(', '));
+      expect(new Set(types).size).toBeGreaterThanOrEqual(2);
+      for (const t of types) expect(ERROR_TYPES.map((e) => e.type)).toContain(t);
+      expect(await p.locator('#log tbody td.status').allTextContents()).toEqual(types.map((t) => `error · ${t}`));
     } finally {
       await p.close();
     }
@@ -778,9 +827,24 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
     p.on('pageerror', (e) => consoleErrors.push(`${p.url()}: ${e.message}`));
     const id = 'initech-monthly-17';
     try {
+      // The demo history counted (at once when the tests before ran; this test alone waits for it).
+      await expect.poll(async () => (await api<Status>(openUrl, `/v1/budgets/${DEMO_BUDGET_ID}/status`, { tenant: 'initech' })).percentage, { timeout: 180_000, interval: 1000 }).toBeGreaterThanOrEqual(89.9);
       await p.goto(`${openUrl}/#range=7d&tenant=initech&view=budgets`);
       await p.waitForSelector('#budgets-page[data-state="ready"]', { timeout: 120_000 });
       expect(await p.locator('#dashboard').isHidden()).toBe(true);
+
+      // The demo's budget near its limit, with the alerts it sent (its 50 % and 80 % thresholds) as the API lists them.
+      const demoCard = p.locator(`#budget-list [data-budget-id="${DEMO_BUDGET_ID}"]`);
+      const demoStatus = await api<Status>(openUrl, `/v1/budgets/${DEMO_BUDGET_ID}/status`, { tenant: 'initech' });
+      expect(Number(await demoCard.locator('li[data-budget]').getAttribute('data-percentage'))).toBe(demoStatus.percentage);
+      expect(demoStatus.percentage).toBeGreaterThanOrEqual(85);
+      const sent = await api<{ alerts: { alert_id: string; threshold: number; used: string; crossed_at: string }[] }>(openUrl, `/v1/budgets/${DEMO_BUDGET_ID}/alerts`, { tenant: 'initech', limit: '5' });
+      expect(sent.alerts.map((a) => a.threshold)).toEqual([80, 50]);
+      const shownAlerts = await demoCard.locator('.alert-list li').evaluateAll((lis) => lis.map((li) => {
+        const el = li as unknown as { dataset: Record<string, string> };
+        return { alert_id: el.dataset.alert, threshold: Number(el.dataset.threshold), used: el.dataset.used, crossed_at: el.dataset.crossed };
+      }));
+      expect(shownAlerts).toEqual(sent.alerts.map((a) => ({ alert_id: a.alert_id, threshold: a.threshold, used: a.used, crossed_at: a.crossed_at })));
 
       // A limit the API refuses: the page shows the API's reason and nothing is created.
       await p.click('#new-budget');
@@ -808,6 +872,7 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
       const status = await api<Status>(openUrl, `/v1/budgets/${id}/status`, { tenant: 'initech' });
       expect(Number(await card.locator('li[data-budget]').getAttribute('data-percentage'))).toBeCloseTo(status.percentage, 1);
       expect(await card.textContent()).toContain('limit $5,000.00');
+      expect(await card.locator('[data-alerts="0"]').textContent()).toBe('No alerts sent yet.');
 
       // Edited: the stored budget replaced, fields the form does not show kept.
       await card.locator('[data-edit]').click();

@@ -72,7 +72,12 @@ describe('per query', () => {
   });
 
   it('records, latency and sessions', () => {
-    expect(parseRecords({ cursor: 'r1.x' }, NOW)).toMatchObject({ limit: 50, cursor: 'r1.x' });
+    expect(parseRecords({ cursor: 'r1.x' }, NOW)).toMatchObject({ limit: 50, cursor: 'r1.x', eventIds: [] });
+    expect(parseRecords({ event_id: 'ev-1' }, NOW)).toMatchObject({ eventIds: ['ev-1'] });
+    expect(parseRecords({ event_id: ['ev-1', 'ev-2'] }, NOW)).toMatchObject({ eventIds: ['ev-1', 'ev-2'] });
+    expect(errorsOf(() => parseRecords({ event_id: '' }, NOW))).toEqual([expect.objectContaining({ path: 'event_id[0]' })]);
+    // Records only: the summed queries do not take it.
+    expect(errorsOf(() => parseSummary({ event_id: 'ev-1' }, NOW))).toEqual([{ path: 'event_id', reason: 'is not a parameter of this query' }]);
     expect(errorsOf(() => parseRecords({ limit: '1001' }, NOW))).toEqual([{ path: 'limit', reason: 'must be at most 1000' }]);
     expect(parseLatency({ by: 'provider' }, NOW).by).toBe('provider');
     expect(errorsOf(() => parseLatency({ by: 'user_id' }, NOW))).toEqual([expect.objectContaining({ path: 'by' })]);

@@ -41,7 +41,7 @@ beforeEach(async () => {
       { id: 'acme-read', key: ACME_READ, tenant: 'acme', role: 'read' },
       { id: 'globex', key: GLOBEX, tenant: 'globex', role: 'admin' },
     ]),
-    services: { budgets: { repository, engine, changed: async () => { await source.refresh(); return null; } }, quota: engine },
+    services: { budgets: { repository, engine, changed: async () => { await source.refresh(); return null; }, alerts: async () => [] }, quota: engine },
   });
 });
 afterEach(async () => {

@@ -46,7 +46,7 @@ beforeEach(async () => {
     openAccess: false,
     bodyLimitBytes: 1024 * 1024,
     services: {
-      budgets: { repository, engine, changed: async () => { await source.refresh(); return null; } },
+      budgets: { repository, engine, changed: async () => { await source.refresh(); return null; }, alerts: async () => [] },
       quota: engine,
     },
   });
@@ -330,7 +330,7 @@ describe('OpenAPI document', () => {
     const doc = (await app.inject('/openapi.json')).json() as { paths: Record<string, Record<string, unknown>> };
     const documented = new Set(Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)));
     const registered = app.tallyRoutes.map((r) => r.replace(/\/:([a-z_]+)/g, '/{$1}').replace('::', ':')).filter((r) => /\/v1\/(budgets|tiers|users|quota)/.test(r));
-    expect(registered.length).toBe(16);
+    expect(registered.length).toBe(17); // 16, and GET /v1/budgets/{id}/alerts (issue 17)
     for (const r of registered) expect(documented.has(r), r).toBe(true);
     const check = doc.paths['/v1/quota/check']?.post as { responses: Record<string, { headers?: Record<string, unknown> }>; description: string };
     expect(check.responses['429']?.headers?.['retry-after']).toBeDefined();

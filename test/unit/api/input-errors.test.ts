@@ -36,7 +36,7 @@ beforeEach(async () => {
     logger: silentLogger(), metrics: createMetrics({ defaultMetrics: false }), health: new HealthState(), keyring: new ApiKeyring([]), openAccess: true, bodyLimitBytes: 1024 * 1024,
     services: {
       analytics: createAnalyticsService(store, { now: () => now }),
-      budgets: { repository, engine, changed: async () => { await source.refresh(); return null; } },
+      budgets: { repository, engine, changed: async () => { await source.refresh(); return null; }, alerts: async () => [] },
       quota: engine,
     },
   });

@@ -28,7 +28,7 @@ beforeEach(async () => {
   const engine = new BudgetEngine({ counters: new MemoryCounterStore({ clock: () => now }), budgets: source, clock: () => now, estimateCost: () => 1n });
   app = await createApp({
     logger: silentLogger(), metrics: createMetrics({ defaultMetrics: false }), health: new HealthState(), keyring: new ApiKeyring([]), openAccess: true, bodyLimitBytes: 1024 * 1024,
-    services: { budgets: { repository, engine, changed: async () => { await source.refresh(); return null; } }, quota: engine },
+    services: { budgets: { repository, engine, changed: async () => { await source.refresh(); return null; }, alerts: async () => [] }, quota: engine },
   });
 });
 afterEach(async () => {

@@ -1,6 +1,6 @@
 /** The budget tables' query objects pin their SQL text; values are always parameters. */
 import { describe, expect, it } from 'vitest';
-import { budgetTableValues, liveRowsQuery, maxVersionQuery, oneRowQuery } from '../../../src/store/queries/budgets.js';
+import { budgetAlertValues, budgetAlertsQuery, budgetTableValues, liveRowsQuery, maxVersionQuery, oneRowQuery } from '../../../src/store/queries/budgets.js';
 
 describe('budget table query objects', () => {
   it('pins the live rows SQL of each kind', () => {
@@ -60,6 +60,33 @@ SELECT toString(greatest(
     ]);
     expect(budgetTableValues('assignment', [{ kind: 'assignment', key: '["acme","bob"]', body: 'gold', version: '9', deleted: false }], at)).toEqual([
       { tenant: 'acme', user_id: 'bob', tier: 'gold', version: '9', deleted: 0, updated_at: at },
+    ]);
+  });
+
+  it('pins the alerts SQL: one row per alert id (FINAL), newest first, a tenant and a keyset position as parameters', () => {
+    expect(budgetAlertsQuery({ budgetId: 'b1', limit: 21 })).toEqual({
+      sql: `/* tally:budgets.alerts */
+SELECT alert_id, budget_id, tenant, toString(crossed_at) AS crossed_at_text, body
+FROM budget_alerts FINAL
+WHERE budget_id = {budget:String}
+ORDER BY crossed_at DESC, alert_id DESC
+LIMIT {limit:UInt32}`,
+      params: { budget: 'b1', limit: 21 },
+    });
+    expect(budgetAlertsQuery({ budgetId: 'b1', tenant: "acme' OR 1=1", limit: 3, after: { crossed_at: '2026-11-30T12:30:00.250Z', alert_id: 'al_4' } })).toEqual({
+      sql: `/* tally:budgets.alerts */
+SELECT alert_id, budget_id, tenant, toString(crossed_at) AS crossed_at_text, body
+FROM budget_alerts FINAL
+WHERE budget_id = {budget:String} AND tenant = {tenant:String} AND (crossed_at, alert_id) < ({after_at:DateTime64(3, 'UTC')}, {after_id:String})
+ORDER BY crossed_at DESC, alert_id DESC
+LIMIT {limit:UInt32}`,
+      params: { budget: 'b1', limit: 3, tenant: "acme' OR 1=1", after_at: '2026-11-30 12:30:00.250', after_id: 'al_4' },
+    });
+  });
+
+  it('builds the alerts insert values', () => {
+    expect(budgetAlertValues([{ alert_id: 'al_1', budget_id: 'b1', tenant: '', crossed_at: '2026-11-30T10:00:00.001Z', body: '{}' }], '2026-12-01 00:00:00.000')).toEqual([
+      { budget_id: 'b1', alert_id: 'al_1', tenant: '', crossed_at: '2026-11-30 10:00:00.001', body: '{}', recorded_at: '2026-12-01 00:00:00.000' },
     ]);
   });
 });

@@ -15,6 +15,7 @@ import {
   latencyHistogramQuery,
   latencyQuery,
   recordsQuery,
+  RECORD_COLUMNS,
   sessionQuery,
   summaryQuery,
   timeseriesQuery,
@@ -69,6 +70,21 @@ describe('usage query objects', () => {
     const q = recordsQuery({ scope: 'acme', filters: { status: ['error'] }, from: t('2025-03-01T00:00:00Z'), to: t('2025-03-02T00:00:00Z'), limit: 50 }, { occurredAt: '2025-03-01 12:00:00.000', eventId: 'ev-1' });
     await expect(q.sql).toMatchFileSnapshot('__snapshots__/usage/records.sql');
     expect(q.params).toEqual({ tenant: 'acme', status: ['error'], from: '2025-03-01 00:00:00.000', to: '2025-03-02 00:00:00.000', after_at: '2025-03-01 12:00:00.000', after_id: 'ev-1', limit: 51 });
+  });
+
+  it('records of given event ids (issue 17: the event view as a link): one condition, the ids bound', async () => {
+    const q = recordsQuery({ scope: 'acme', filters: {}, eventIds: ['ev-1', "ev' OR 1=1 --"], from: t('2025-03-01T00:00:00Z'), to: t('2025-03-02T00:00:00Z'), limit: 1 }, null);
+    expect(q.sql).toBe(`SELECT
+${RECORD_COLUMNS.map((c) => `    ${c}`).join(',\n')}
+FROM usage_events FINAL
+WHERE tenant = {tenant:String}
+  AND occurred_at >= {from:DateTime64(3, 'UTC')}
+  AND occurred_at < {to:DateTime64(3, 'UTC')}
+  AND sign = 1
+  AND event_id IN {event_id:Array(String)}
+ORDER BY occurred_at DESC, event_id DESC
+LIMIT {limit:UInt32}`);
+    expect(q.params).toEqual({ tenant: 'acme', from: '2025-03-01 00:00:00.000', to: '2025-03-02 00:00:00.000', event_id: ['ev-1', "ev' OR 1=1 --"], limit: 2 });
   });
 
   it('session: one row of measures and the ids seen, within a range', async () => {
