@@ -10,11 +10,12 @@
  *     last event is stored (produce time excluded); per event the process's
  *     CPU time (every thread, so the chDB engine too), the batch processing
  *     time (validate, normalize, price) and the store write time (wall);
- *   - distributed: the same drain with the @clickhouse/client adapter to a
- *     store in another process (the chDB HTTP test stand-in,
- *     bench/standin-process.ts — not a ClickHouse server), 1 and 4
- *     partitions: events/s, CPU per event of the processor process and of
- *     the store's process, the processor's RSS;
+ *   - distributed: the same drain by the compiled `tally processor` in its
+ *     own process (default settings, counters on REDIS_URL), with the
+ *     @clickhouse/client adapter to a store in another process (the chDB HTTP
+ *     test stand-in, bench/standin-process.ts — not a ClickHouse server), 1
+ *     and 4 partitions: events/s and CPU per event of both processes from the
+ *     first stored event on, the processor's peak RSS (run `npm run build` first);
  *   - history: the same drain into an empty store and into one holding
  *     --history events of the same tenants and day, with the processor's
  *     dedupe and with 0.1's lookup of every event (bench/pipeline-history.ts);
@@ -29,6 +30,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -102,7 +104,7 @@ interface DistributedFigures {
   readonly events: number;
   /** By partition count: events/s from the processor's start until every event is stored. */
   readonly events_per_second: Record<string, number>;
-  /** By partition count: CPU of the processor process per event, µs (the store's process excluded). */
+  /** By partition count: CPU of the `tally processor` process per event, µs (its start-up and the store's process excluded). */
   readonly processor_cpu_us_per_event: Record<string, number>;
   /** By partition count: CPU of the stand-in process per event, µs (what a ClickHouse server would spend instead). */
   readonly store_process_cpu_us_per_event: Record<string, number>;
@@ -120,13 +122,33 @@ function processCpuUs(pid: number): number {
   return (ticks * 1e6) / 100; // USER_HZ is 100 on Linux
 }
 
+/** Peak resident set (VmHWM) of another process, MiB. */
+function peakRssMib(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
+}
+
+/** A free TCP port on 127.0.0.1. */
+async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 /**
- * `tally processor` as deployed: the @clickhouse/client adapter to a store in
- * another process — the chDB HTTP test stand-in here (a real server is not
- * available on this machine) — draining a backlog on 1 and 4 partitions.
+ * `tally processor` as deployed: the compiled CLI in a process of its own
+ * (its default settings; counters on the local Redis), with @clickhouse/client
+ * to a store in another process — the chDB HTTP test stand-in here (a real
+ * server is not available on this machine) — draining a backlog on 1 and 4
+ * partitions. Rate and CPU are taken from the first stored event on, so the
+ * process's start-up is not counted; RSS is the process's peak (VmHWM).
  */
 async function distributedRuns(events: number, standinDir: string): Promise<DistributedFigures> {
   const before = load();
+  if (!existsSync('dist/cli/main.js')) throw new Error('run `npm run build` first: the distributed part runs the compiled `tally processor`');
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/standin-process.ts', standinDir], { stdio: ['pipe', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.once('data', (d: Buffer) => resolve((JSON.parse(d.toString().trim().split('\n')[0] ?? '{}') as { url: string }).url));
@@ -136,40 +158,55 @@ async function distributedRuns(events: number, standinDir: string): Promise<Dist
   let rssMax = 0;
   try {
     for (const partitions of [1, 4]) {
-      const store = await createClickHouseStore({ url, database: `bench_dist_${partitions}_${Date.now().toString(36)}` });
+      const tag = `${Date.now().toString(36)}d${partitions}`;
+      const database = `bench_dist_${tag}`;
+      const store = await createClickHouseStore({ url, database });
       await migrate(store);
-      const prefix = `bench${Date.now().toString(36)}d${partitions}.`;
-      const { topics, log, processor, consumed } = await runProcessor(store, prefix, partitions);
-      await produce(topics.raw.name, events, 0, partitions);
-      const t0 = Date.now();
-      const cpu0 = process.cpuUsage();
-      const storeCpu0 = processCpuUs(child.pid as number);
-      await processor.start();
-      while ((await consumed()) < events) {
-        rssMax = Math.max(rssMax, process.memoryUsage().rss);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const secs = (Date.now() - t0) / 1000;
-      const cpu = process.cpuUsage(cpu0);
-      const storeCpu = processCpuUs(child.pid as number) - storeCpu0;
-      if ((await count(store)) !== events) throw new Error(`expected ${events} stored events, found ${await count(store)}`);
-      await processor.stop();
+      const topics = resolveTopics({ prefix: `bench${tag}.`, raw: { partitions }, dlq: { partitions: 1 }, alerts: { partitions: 1 } });
+      const log = createKafkaEventLog({ brokers });
+      await log.ensureTopics(topicSpecs(topics));
       await log.close();
-      await store.close();
-      const key = `partitions_${partitions}`;
-      out.events_per_second[key] = Math.round(events / secs);
-      out.processor_cpu_us_per_event[key] = Math.round((cpu.user + cpu.system) / events);
-      out.store_process_cpu_us_per_event[key] = Math.round(storeCpu / events);
-      console.log(`  distributed, ${partitions} partition(s): ${fmt(events)} events stored in ${secs.toFixed(1)} s → ${fmt(events / secs)} events/s; per event ${fmt(out.processor_cpu_us_per_event[key] ?? 0)} µs CPU in the processor, ${fmt(out.store_process_cpu_us_per_event[key] ?? 0)} µs in the store's process (test stand-in)`);
+      await produce(topics.raw.name, events, 0, partitions);
+      const processor = spawn(process.execPath, ['dist/cli/main.js', 'processor'], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: {
+          ...process.env, LOG_LEVEL: 'warn', KAFKA_BROKERS: brokers.join(','), CLICKHOUSE_URL: url, CLICKHOUSE_DATABASE: database,
+          TALLY_TOPIC_RAW: topics.raw.name, TALLY_TOPIC_DLQ: topics.dlq.name, TALLY_TOPIC_ALERTS: topics.alerts.name,
+          TALLY_GROUP_ID: `bench${tag}proc`, REDIS_URL: redisUrl, TALLY_REDIS_PREFIX: `bench${tag}:`, TALLY_HEALTH_PORT: String(await freePort()),
+        },
+      });
+      const pid = processor.pid as number;
+      try {
+        while ((await count(store)) === 0) await new Promise((r) => setTimeout(r, 20));
+        const t0 = Date.now();
+        const cpu0 = processCpuUs(pid);
+        const storeCpu0 = processCpuUs(child.pid as number);
+        let stored = 0;
+        while ((stored = await count(store)) < events) await new Promise((r) => setTimeout(r, 100));
+        const secs = (Date.now() - t0) / 1000;
+        const cpu = processCpuUs(pid) - cpu0;
+        const storeCpu = processCpuUs(child.pid as number) - storeCpu0;
+        if (stored !== events) throw new Error(`expected ${events} stored events, found ${stored}`);
+        const key = `partitions_${partitions}`;
+        out.events_per_second[key] = Math.round(events / secs);
+        out.processor_cpu_us_per_event[key] = Math.round(cpu / events);
+        out.store_process_cpu_us_per_event[key] = Math.round(storeCpu / events);
+        const rss = peakRssMib(pid);
+        rssMax = Math.max(rssMax, rss);
+        console.log(`  distributed, ${partitions} partition(s): ${fmt(events)} events stored in ${secs.toFixed(1)} s → ${fmt(events / secs)} events/s; per event ${fmt(out.processor_cpu_us_per_event[key] ?? 0)} µs CPU in \`tally processor\`, ${fmt(out.store_process_cpu_us_per_event[key] ?? 0)} µs in the store's process (test stand-in); processor peak RSS ${fmt(rss)} MiB`);
+      } finally {
+        processor.kill('SIGTERM');
+        await new Promise((r) => processor.once('exit', r));
+        await store.close();
+      }
     }
   } finally {
     child.stdin?.end();
     await new Promise((r) => child.once('exit', r));
   }
-  console.log(`  distributed processor RSS (no engine in process): max ${fmt(rssMax / 2 ** 20)} MiB`);
   return {
     store: 'chDB ClickHouse-HTTP test stand-in in its own process (not a ClickHouse server), @clickhouse/client adapter',
-    events, ...out, processor_rss_mib_max: Math.round(rssMax / 2 ** 20),
+    events, ...out, processor_rss_mib_max: rssMax,
     measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load(),
   };
 }
