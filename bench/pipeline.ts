@@ -72,7 +72,7 @@ async function count(store: AnalyticsStore): Promise<number> {
   return Number(r?.n ?? 0);
 }
 
-/** The embedded store, imported when first used: the distributed part's RSS must not include the chDB library (~150 MiB once loaded). */
+/** The embedded store, imported when first used: the bench process loads the chDB library (~150 MiB) only for the parts that use it. */
 async function createChdbStore(options: ChdbStoreOptions): Promise<AnalyticsStore> {
   const { createChdbStore: open } = await import('../src/store/chdb/store.js');
   return open(options);
