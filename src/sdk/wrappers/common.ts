@@ -203,11 +203,9 @@ function watchPromise(promise: PromiseLike<unknown> & object, onData: (data: unk
     get(_t, prop) {
       switch (prop) {
         case 'then':
-          return (f?: (v: unknown) => unknown, r?: (e: unknown) => unknown) => observe().then(f, r);
         case 'catch':
-          return (r?: (e: unknown) => unknown) => observe().catch(r);
         case 'finally':
-          return (f?: () => void) => observe().finally(f);
+          return promiseMethod(observe, prop);
         case 'parse':
           return typeof target.parse === 'function' ? () => observe() : target.parse;
         case 'withResponse':
@@ -320,11 +318,9 @@ export function deferredPromise(started: Promise<{ readonly value: unknown }>, a
     get(_t, prop) {
       switch (prop) {
         case 'then':
-          return (f?: (v: unknown) => unknown, r?: (e: unknown) => unknown) => settled().then(f, r);
         case 'catch':
-          return (r?: (e: unknown) => unknown) => settled().catch(r);
         case 'finally':
-          return (f?: () => void) => settled().finally(f);
+          return promiseMethod(settled, prop);
         default: {
           if (typeof prop !== 'string' || prop === 'constructor') return Reflect.get(target, prop, target) as unknown;
           return (...args: unknown[]): Promise<unknown> => {
@@ -389,4 +385,16 @@ export function overrideProperties<T extends object>(client: T, views: Readonly<
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
+}
+
+/** `then`, `catch` or `finally` of a stand-in for a promise, each forwarded to the promise `of()` returns (made on first use). */
+function promiseMethod(of: () => Promise<unknown>, method: 'then' | 'catch' | 'finally'): (...args: never[]) => Promise<unknown> {
+  switch (method) {
+    case 'then':
+      return (f?: (v: unknown) => unknown, r?: (e: unknown) => unknown) => of().then(f, r);
+    case 'catch':
+      return (r?: (e: unknown) => unknown) => of().catch(r);
+    case 'finally':
+      return (f?: () => void) => of().finally(f);
+  }
 }

@@ -33,19 +33,12 @@ import { wrapAnthropic } from '../../../src/sdk/wrappers/anthropic.js';
 import { wrapOpenAI } from '../../../src/sdk/wrappers/openai.js';
 import { tokenizer } from '../../../src/sdk/wrappers/tokens.js';
 import { state } from '../../unit/budgets/fixtures.js';
-import { CHAT_USAGE, startLlmMock, type LlmMock } from '../../unit/sdk/llm-mock.js';
+import { CHAT_USAGE, COOKBOOK_MESSAGES, startLlmMock, type LlmMock } from '../../unit/sdk/llm-mock.js';
 import { describeWith, serviceUrl, uniqueName } from '../../support/services.js';
 
 const KEY = 'sk_platform_admin_0123456';
 /** The OpenAI cookbook's example prompt: 124 tokens on gpt-4o (tiktoken o200k_base; the OpenAI API counted the same). */
-const MESSAGES = [
-  { role: 'system' as const, content: 'You are a helpful, pattern-following assistant that translates corporate jargon into plain English.' },
-  { role: 'system' as const, name: 'example_user', content: 'New synergies will help drive top-line growth.' },
-  { role: 'system' as const, name: 'example_assistant', content: 'Things working well together will increase revenue.' },
-  { role: 'system' as const, name: 'example_user', content: "Let's circle back when we have more bandwidth to touch base on opportunities for increased leverage." },
-  { role: 'system' as const, name: 'example_assistant', content: "Let's talk later when we're less busy about how to do better." },
-  { role: 'user' as const, content: "This late pivot means we don't have time to boil the ocean for the client deliverable." },
-];
+const MESSAGES = COOKBOOK_MESSAGES;
 const PROMPT_TOKENS = 124;
 const MAX_TOKENS = 100;
 const PER_CALL = PROMPT_TOKENS + MAX_TOKENS;

@@ -233,3 +233,13 @@ export async function startLlmMock(): Promise<LlmMock> {
       }),
   };
 }
+
+/** The OpenAI cookbook's example ("How to count tokens with tiktoken", section 6): the OpenAI API counted 124 prompt tokens on gpt-4o, 129 on gpt-4. */
+export const COOKBOOK_MESSAGES = [
+  { role: 'system' as const, content: 'You are a helpful, pattern-following assistant that translates corporate jargon into plain English.' },
+  { role: 'system' as const, name: 'example_user', content: 'New synergies will help drive top-line growth.' },
+  { role: 'system' as const, name: 'example_assistant', content: 'Things working well together will increase revenue.' },
+  { role: 'system' as const, name: 'example_user', content: "Let's circle back when we have more bandwidth to touch base on opportunities for increased leverage." },
+  { role: 'system' as const, name: 'example_assistant', content: "Let's talk later when we're less busy about how to do better." },
+  { role: 'user' as const, content: "This late pivot means we don't have time to boil the ocean for the client deliverable." },
+];
