@@ -40,24 +40,27 @@ function lines(child: ReturnType<typeof spawn>, on: (line: string) => void): voi
   });
 }
 
-function worker(root: string, task: WorkerTask): Promise<WorkerResult> {
+function worker(root: string, task: WorkerTask, onStart: () => void = () => undefined): Promise<WorkerResult> {
   return new Promise((ok, fail) => {
     const child = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'bench/quota-worker.ts'), JSON.stringify(task)], { stdio: ['pipe', 'pipe', 'inherit'], cwd: root });
     let result: WorkerResult | null = null;
     lines(child, (line) => {
-      if (line === 'ready') child.stdin?.write(`${Date.now() + 100}\n`);
+      if (line === 'ready') {
+        child.stdin?.write(`${Date.now() + 100}\n`);
+        setTimeout(onStart, 100);
+      }
       else if (line.startsWith('{')) result = JSON.parse(line) as WorkerResult;
     });
     child.on('exit', (code) => (code === 0 && result ? ok(result) : fail(new Error(`worker of ${root} exited with ${String(code)}`))));
   });
 }
 
-function api(root: string, task: { redisUrl: string; prefix: string; leases: boolean }): Promise<{ url: string; stop: () => Promise<number> }> {
+function api(root: string, task: { redisUrl: string; prefix: string; leases: boolean }): Promise<{ url: string; mark: () => void; stop: () => Promise<number> }> {
   return new Promise((ok, fail) => {
     const child = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'bench/quota-api.ts'), JSON.stringify(task)], { stdio: ['pipe', 'pipe', 'inherit'], cwd: root });
     let done: ((cpu: number) => void) | null = null;
     lines(child, (line) => {
-      if (line.startsWith('listening ')) ok({ url: line.slice(10), stop: () => new Promise<number>((r) => { done = r; child.stdin?.end(); }) });
+      if (line.startsWith('listening ')) ok({ url: line.slice(10), mark: () => child.stdin?.write('mark\n'), stop: () => new Promise<number>((r) => { done = r; child.stdin?.end(); }) });
       else if (line.startsWith('{')) done?.((JSON.parse(line) as { cpuSeconds: number }).cpuSeconds);
     });
     child.on('exit', (code) => { if (code !== 0) fail(new Error(`API of ${root} exited with ${String(code)}`)); });
@@ -99,7 +102,7 @@ async function main(): Promise<void> {
         let apiCpu = 0;
         if (kind === 'http') {
           const a = await api(side.root, { redisUrl: url, prefix, leases: false });
-          w = await worker(sides[1].root, { ...base, op: 'http-check', apiUrls: [a.url] });
+          w = await worker(sides[1].root, { ...base, op: 'http-check', apiUrls: [a.url] }, () => a.mark());
           apiCpu = await a.stop();
         } else {
           w = await worker(side.root, { ...base, op: kind === 'memory' ? 'check-memory' : 'check' });

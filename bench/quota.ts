@@ -46,7 +46,7 @@ interface ApiRun {
   readonly leases: { readonly answered: number; readonly fallbacks: number; readonly renewals: number } | null;
 }
 
-function startApi(task: { redisUrl: string; prefix: string; leases: boolean }): Promise<{ url: string; stop: () => Promise<ApiRun> }> {
+function startApi(task: { redisUrl: string; prefix: string; leases: boolean }): Promise<{ url: string; mark: () => void; stop: () => Promise<ApiRun> }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', API, JSON.stringify(task)], { stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
@@ -57,7 +57,7 @@ function startApi(task: { redisUrl: string; prefix: string; leases: boolean }): 
         const line = out.slice(0, i);
         out = out.slice(i + 1);
         if (line.startsWith('listening ')) {
-          resolve({ url: line.slice('listening '.length), stop: () => new Promise<ApiRun>((r) => { done = r; child.stdin.end(); }) });
+          resolve({ url: line.slice('listening '.length), mark: () => child.stdin.write('mark\n'), stop: () => new Promise<ApiRun>((r) => { done = r; child.stdin.end(); }) });
         } else if (line.startsWith('{')) done?.(JSON.parse(line) as ApiRun);
       }
     });
@@ -108,7 +108,7 @@ interface ScenarioResult {
   readonly redisCpuUsPerOp: number;
   /** Generator CPU per operation, µs. */
   readonly clientCpuUsPerOp: number;
-  /** HTTP scenarios: the API processes' CPU per operation, µs (all of them, their whole run, warm-up included). */
+  /** HTTP scenarios: the API processes' CPU per operation, µs (all of them, from the generators' start to their end: warm-up excluded). */
   readonly apiCpuUsPerOp: number | null;
 }
 
@@ -118,7 +118,7 @@ async function redisCpuSeconds(info: () => Promise<string>): Promise<number> {
   return get('used_cpu_user') + get('used_cpu_sys');
 }
 
-function runWorkers(s: Scenario, base: Omit<WorkerTask, 'op' | 'mode' | 'rate' | 'callers' | 'autoPipelining' | 'leases' | 'seed'>): Promise<WorkerResult[]> {
+function runWorkers(s: Scenario, base: Omit<WorkerTask, 'op' | 'mode' | 'rate' | 'callers' | 'autoPipelining' | 'leases' | 'seed'>, onStart: () => void = () => undefined): Promise<WorkerResult[]> {
   return new Promise((resolve, reject) => {
     const results: WorkerResult[] = [];
     let ready = 0;
@@ -136,6 +136,7 @@ function runWorkers(s: Scenario, base: Omit<WorkerTask, 'op' | 'mode' | 'rate' |
             if (ready === s.processes) {
               const startAt = Date.now() + 200;
               for (const c of children) c.stdin.write(`${startAt}\n`);
+              setTimeout(onStart, 200);
             }
           } else if (line.startsWith('{')) {
             results.push(JSON.parse(line) as WorkerResult);
@@ -215,7 +216,9 @@ export async function runQuotaBench(args: readonly string[]): Promise<void> {
     await counters.client.config('RESETSTAT');
     const apis = s.op.startsWith('http') ? await Promise.all(Array.from({ length: s.apis ?? 1 }, () => startApi({ redisUrl: url, prefix, leases: s.leases }))) : [];
     const cpu0 = await redisCpuSeconds(info);
-    const workers = await runWorkers(s, { redisUrl: url, prefix, seconds, ...(apis.length > 0 ? { apiUrls: apis.map((a) => a.url) } : {}) });
+    const workers = await runWorkers(s, { redisUrl: url, prefix, seconds, ...(apis.length > 0 ? { apiUrls: apis.map((a) => a.url) } : {}) }, () => {
+      for (const a of apis) a.mark();
+    });
     const cpu1 = await redisCpuSeconds(info);
     const apiRuns = await Promise.all(apis.map((a) => a.stop()));
     const sumLeases = (f: 'answered' | 'fallbacks' | 'renewals'): number => apiRuns.reduce((a, r) => a + (r.leases?.[f] ?? 0), 0);
