@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/quota-ab.ts <other-checkout> [--seconds N] [--rounds N] [--only engine|memory|http]`:
+ * `npx tsx bench/quota-ab.ts <other-checkout> [--seconds N] [--rounds N] [--only engine,memory,http,http-pipelining]`:
  * the plain quota check (no leases) of this checkout (B) against another one
  * (A, e.g. an export of main), in alternating rounds (A B, B A, …) on the same
  * seeded Redis counters, so the ratio is fair on a noisy machine:
@@ -10,7 +10,9 @@
  *   memory   the same on the in-memory counter store: the engine's own CPU;
  *   http     one API process (bench/quota-api.ts of each side) and one
  *            generator (this checkout's) with 64 callers: checks/s and the
- *            API process's CPU per check.
+ *            API process's CPU per check;
+ *   http-pipelining  this checkout's API on both sides: A without, B with
+ *            ioredis auto-pipelining (A's checkout is not used).
  *
  * Each side runs its own bench/quota-worker.ts and bench/quota-api.ts, which
  * import that side's src/. Prints the medians per side and B / A; writes nothing.
@@ -55,7 +57,7 @@ function worker(root: string, task: WorkerTask, onStart: () => void = () => unde
   });
 }
 
-function api(root: string, task: { redisUrl: string; prefix: string; leases: boolean }): Promise<{ url: string; mark: () => void; stop: () => Promise<number> }> {
+function api(root: string, task: { redisUrl: string; prefix: string; leases: boolean; autoPipelining?: boolean }): Promise<{ url: string; mark: () => void; stop: () => Promise<number> }> {
   return new Promise((ok, fail) => {
     const child = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'bench/quota-api.ts'), JSON.stringify(task)], { stdio: ['pipe', 'pipe', 'inherit'], cwd: root });
     let done: ((cpu: number) => void) | null = null;
@@ -100,8 +102,10 @@ async function main(): Promise<void> {
         const cpu0 = redisCpu(await info());
         let w: WorkerResult;
         let apiCpu = 0;
-        if (kind === 'http') {
-          const a = await api(side.root, { redisUrl: url, prefix, leases: false });
+        if (kind === 'http' || kind === 'http-pipelining') {
+          // http-pipelining: this checkout's API on both sides, A without and B with ioredis auto-pipelining.
+          const pipelining = kind === 'http-pipelining';
+          const a = await api(pipelining ? sides[1].root : side.root, { redisUrl: url, prefix, leases: false, ...(pipelining ? { autoPipelining: side.label === 'B' } : {}) });
           w = await worker(sides[1].root, { ...base, op: 'http-check', apiUrls: [a.url] }, () => a.mark());
           apiCpu = await a.stop();
         } else {
@@ -119,7 +123,7 @@ async function main(): Promise<void> {
       }
     }
     const m = (label: 'A' | 'B', f: keyof Round): number => median(got[label].map((x) => x[f]));
-    const fields: (keyof Round)[] = kind === 'http' ? ['opsPerSecond', 'apiCpuUs', 'clientCpuUs', 'redisCpuUs'] : kind === 'memory' ? ['opsPerSecond', 'clientCpuUs'] : ['opsPerSecond', 'clientCpuUs', 'redisCpuUs', 'usecPerScript'];
+    const fields: (keyof Round)[] = kind.startsWith('http') ? ['opsPerSecond', 'apiCpuUs', 'clientCpuUs', 'redisCpuUs'] : kind === 'memory' ? ['opsPerSecond', 'clientCpuUs'] : ['opsPerSecond', 'clientCpuUs', 'redisCpuUs', 'usecPerScript'];
     console.log(`\n  ${kind}`);
     for (const f of fields) {
       const a = m('A', f);

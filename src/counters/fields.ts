@@ -83,6 +83,10 @@ function text(v: Cell): string | null {
 
 /** Decodes one reply row holding the values of `fields`, in order; fields not read are zero. */
 export function decodeFields(row: readonly Cell[], fields: readonly string[]): CounterValue {
+  // A counter that does not exist (most late ledgers, a subject's first period) reads all nil: zero, without parsing.
+  let empty = true;
+  for (let i = 0; i < row.length && empty; i++) empty = row[i] === null || row[i] === undefined;
+  if (empty) return { used: { cost: 0n, tokens: 0n, requests: 0n, classes: {} }, held: { cost: 0n, tokens: 0n, requests: 0n } };
   const at = positionsOf(fields);
   return decodeWith((i) => {
     const p = at[i] ?? -1;
