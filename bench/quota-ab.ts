@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/quota-ab.ts <other-checkout> [--seconds N] [--rounds N] [--only engine,memory,http,http-pipelining]`:
+ * `npx tsx bench/quota-ab.ts <other-checkout> [--seconds N] [--rounds N] [--only engine,memory,http,http-pipelining,http-floor]`:
  * the plain quota check (no leases) of this checkout (B) against another one
  * (A, e.g. an export of main), in alternating rounds (A B, B A, …) on the same
  * seeded Redis counters, so the ratio is fair on a noisy machine:
@@ -12,7 +12,10 @@
  *            generator (this checkout's) with 64 callers: checks/s and the
  *            API process's CPU per check;
  *   http-pipelining  this checkout's API on both sides: A without, B with
- *            ioredis auto-pipelining (A's checkout is not used).
+ *            ioredis auto-pipelining (A's checkout is not used);
+ *   http-floor  this checkout's API on both sides: A the full check, B every
+ *            check answered with one answer computed at start (no engine, no
+ *            Redis) — what the HTTP path alone costs.
  *
  * Each side runs its own bench/quota-worker.ts and bench/quota-api.ts, which
  * import that side's src/. Prints the medians per side and B / A; writes nothing.
@@ -57,7 +60,7 @@ function worker(root: string, task: WorkerTask, onStart: () => void = () => unde
   });
 }
 
-function api(root: string, task: { redisUrl: string; prefix: string; leases: boolean; autoPipelining?: boolean }): Promise<{ url: string; mark: () => void; stop: () => Promise<number> }> {
+function api(root: string, task: { redisUrl: string; prefix: string; leases: boolean; autoPipelining?: boolean; floor?: boolean }): Promise<{ url: string; mark: () => void; stop: () => Promise<number> }> {
   return new Promise((ok, fail) => {
     const child = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'bench/quota-api.ts'), JSON.stringify(task)], { stdio: ['pipe', 'pipe', 'inherit'], cwd: root });
     let done: ((cpu: number) => void) | null = null;
@@ -102,10 +105,12 @@ async function main(): Promise<void> {
         const cpu0 = redisCpu(await info());
         let w: WorkerResult;
         let apiCpu = 0;
-        if (kind === 'http' || kind === 'http-pipelining') {
-          // http-pipelining: this checkout's API on both sides, A without and B with ioredis auto-pipelining.
-          const pipelining = kind === 'http-pipelining';
-          const a = await api(pipelining ? sides[1].root : side.root, { redisUrl: url, prefix, leases: false, ...(pipelining ? { autoPipelining: side.label === 'B' } : {}) });
+        if (kind.startsWith('http')) {
+          // http-pipelining: this checkout's API on both sides, A without and B with ioredis auto-pipelining;
+          // http-floor: A the full check, B one fixed answer (no engine, no Redis): the HTTP path's own cost.
+          const same = kind !== 'http';
+          const variant = kind === 'http-pipelining' ? { autoPipelining: side.label === 'B' } : kind === 'http-floor' ? { floor: side.label === 'B' } : {};
+          const a = await api(same ? sides[1].root : side.root, { redisUrl: url, prefix, leases: false, ...variant });
           w = await worker(sides[1].root, { ...base, op: 'http-check', apiUrls: [a.url] }, () => a.mark());
           apiCpu = await a.stop();
         } else {

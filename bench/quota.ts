@@ -21,8 +21,9 @@
  *     reserve + settle at 1,000/s (with 2 processes a settle reaches the other
  *     process half the time: leases' grants settled through another process);
  *   - references: Redis PING from the same kind of process (the machine's
- *     round-trip ceiling), and checks on the in-memory store (the engine's
- *     own CPU, no Redis).
+ *     round-trip ceiling), checks on the in-memory store (the engine's
+ *     own CPU, no Redis), and HTTP checks answered with one fixed answer
+ *     (the HTTP path's own cost: no engine, no Redis).
  * Each check reads 3 hard budgets (per user per day, per tenant per month in
  * America/New_York, tokens per user and model per month) for one of 1,000
  * subjects (50 tenants × 20 users), with an estimate.
@@ -46,7 +47,7 @@ interface ApiRun {
   readonly leases: { readonly answered: number; readonly fallbacks: number; readonly renewals: number } | null;
 }
 
-function startApi(task: { redisUrl: string; prefix: string; leases: boolean }): Promise<{ url: string; mark: () => void; stop: () => Promise<ApiRun> }> {
+function startApi(task: { redisUrl: string; prefix: string; leases: boolean; floor?: boolean }): Promise<{ url: string; mark: () => void; stop: () => Promise<ApiRun> }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', API, JSON.stringify(task)], { stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
@@ -78,6 +79,8 @@ interface Scenario {
   readonly leases: boolean;
   /** HTTP scenarios: API processes behind the generators' round-robin. Default 1. */
   readonly apis?: number;
+  /** HTTP reference: the API answers every check with one answer computed at start (no engine, no Redis). */
+  readonly floor?: boolean;
 }
 
 interface ScenarioResult {
@@ -208,13 +211,15 @@ export async function runQuotaBench(args: readonly string[]): Promise<void> {
   // References: the machine's Redis round trip alone, and the engine without Redis.
   scenarios.push({ name: 'reference: Redis PING', op: 'ping', mode: 'max', processes: 1, callersPerProcess: 64, rate: 0, ...plain });
   scenarios.push({ name: 'reference: check, memory store', op: 'check-memory', mode: 'max', processes: 1, callersPerProcess: 64, rate: 0, ...plain });
+  // The HTTP path alone: the same API process and requests, every check answered with one fixed answer.
+  scenarios.push({ name: 'reference: HTTP check, fixed answer', op: 'http-check', mode: 'max', processes: 2, callersPerProcess: 32, rate: 0, floor: true, ...plain });
   if (only) scenarios.splice(0, scenarios.length, ...scenarios.filter((s) => s.name.includes(only)));
 
   const results: ScenarioResult[] = [];
   console.log(`\n  ${'scenario'.padEnd(44)} ${'procs×callers'.padStart(13)} ${'ops/s'.padStart(9)} ${'per process'.padStart(33)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'client CPU'.padStart(10)} ${'Redis CPU'.padStart(9)} ${'µs/script'.padStart(9)} ${'Redis µs/op'.padStart(11)} ${'leased'.padStart(7)}`);
   for (const s of scenarios) {
     await counters.client.config('RESETSTAT');
-    const apis = s.op.startsWith('http') ? await Promise.all(Array.from({ length: s.apis ?? 1 }, () => startApi({ redisUrl: url, prefix, leases: s.leases }))) : [];
+    const apis = s.op.startsWith('http') ? await Promise.all(Array.from({ length: s.apis ?? 1 }, () => startApi({ redisUrl: url, prefix, leases: s.leases, ...(s.floor ? { floor: true } : {}) }))) : [];
     const cpu0 = await redisCpuSeconds(info);
     const workers = await runWorkers(s, { redisUrl: url, prefix, seconds, ...(apis.length > 0 ? { apiUrls: apis.map((a) => a.url) } : {}) }, () => {
       for (const a of apis) a.mark();
@@ -302,7 +307,7 @@ export async function runQuotaBench(args: readonly string[]): Promise<void> {
       check: { fixedRate1000: fixed('check')?.latencyMs, maxOpsPerSecond: best('check')?.opsPerSecond, maxScenario: best('check')?.scenario, maxProcesses: best('check')?.processes },
       reserveSettle: { fixedRate1000: fixed('reserve+settle')?.latencyMs, maxOpsPerSecond: best('reserve+settle')?.opsPerSecond, maxScenario: best('reserve+settle')?.scenario, maxProcesses: best('reserve+settle')?.processes },
       leases: { check: leaseFigures('check'), reserveSettle: leaseFigures('reserve+settle') },
-      http: Object.fromEntries(results.filter((r) => r.op.startsWith('http')).map((r) => [r.scenario, { apiProcesses: r.apiProcesses ?? 1, opsPerSecond: r.opsPerSecond, perApiProcessOpsPerSecond: Math.round(r.opsPerSecond / (r.apiProcesses ?? 1)), latencyMs: r.latencyMs, apiCpuUsPerOp: r.apiCpuUsPerOp, redisCpuUsPerOp: r.redisCpuUsPerOp, leaseAnswerShare: r.leaseAnswerShare, errors: r.errors }])),
+      http: Object.fromEntries(results.filter((r) => r.op.startsWith('http') && !r.scenario.startsWith('reference')).map((r) => [r.scenario, { apiProcesses: r.apiProcesses ?? 1, opsPerSecond: r.opsPerSecond, perApiProcessOpsPerSecond: Math.round(r.opsPerSecond / (r.apiProcesses ?? 1)), latencyMs: r.latencyMs, apiCpuUsPerOp: r.apiCpuUsPerOp, redisCpuUsPerOp: r.redisCpuUsPerOp, leaseAnswerShare: r.leaseAnswerShare, errors: r.errors }])),
       scenarios: results,
     },
   });
