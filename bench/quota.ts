@@ -216,7 +216,7 @@ export async function runQuotaBench(args: readonly string[]): Promise<void> {
   if (only) scenarios.splice(0, scenarios.length, ...scenarios.filter((s) => s.name.includes(only)));
 
   const results: ScenarioResult[] = [];
-  console.log(`\n  ${'scenario'.padEnd(44)} ${'procs×callers'.padStart(13)} ${'ops/s'.padStart(9)} ${'per process'.padStart(33)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'client CPU'.padStart(10)} ${'Redis CPU'.padStart(9)} ${'µs/script'.padStart(9)} ${'Redis µs/op'.padStart(11)} ${'leased'.padStart(7)}`);
+  console.log(`\n  ${'scenario'.padEnd(44)} ${'procs×callers'.padStart(13)} ${'ops/s'.padStart(9)} ${'per process'.padStart(33)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'client CPU'.padStart(10)} ${'Redis CPU'.padStart(9)} ${'µs/script'.padStart(9)} ${'Redis µs/op'.padStart(11)} ${'leased'.padStart(7)} ${'API µs/op'.padStart(9)}`);
   for (const s of scenarios) {
     await counters.client.config('RESETSTAT');
     const apis = s.op.startsWith('http') ? await Promise.all(Array.from({ length: s.apis ?? 1 }, () => startApi({ redisUrl: url, prefix, leases: s.leases, ...(s.floor ? { floor: true } : {}) }))) : [];
@@ -259,7 +259,7 @@ export async function runQuotaBench(args: readonly string[]): Promise<void> {
     results.push(r);
     console.log(
       `  ${s.name.padEnd(44)} ${`${s.processes}×${s.callersPerProcess}`.padStart(13)} ${fmt(r.opsPerSecond).padStart(9)} ${r.perProcessOpsPerSecond.map((n) => fmt(n)).join(' + ').padStart(33)} ` +
-        `${r.latencyMs.p50.toFixed(3).padStart(7)} ${r.latencyMs.p99.toFixed(3).padStart(7)} ${r.clientCpuCores.toFixed(2).padStart(10)} ${r.redisCpuCores.toFixed(2).padStart(9)} ${(r.redisUsecPerScript === null ? '—' : r.redisUsecPerScript.toFixed(1)).padStart(9)} ${r.redisCpuUsPerOp.toFixed(2).padStart(11)} ${(r.leaseAnswerShare === null ? '—' : `${(r.leaseAnswerShare * 100).toFixed(1)}%`).padStart(7)}${r.errors > 0 ? `  (${r.errors} errors)` : ''}`,
+        `${r.latencyMs.p50.toFixed(3).padStart(7)} ${r.latencyMs.p99.toFixed(3).padStart(7)} ${r.clientCpuCores.toFixed(2).padStart(10)} ${r.redisCpuCores.toFixed(2).padStart(9)} ${(r.redisUsecPerScript === null ? '—' : r.redisUsecPerScript.toFixed(1)).padStart(9)} ${r.redisCpuUsPerOp.toFixed(2).padStart(11)} ${(r.leaseAnswerShare === null ? '—' : `${(r.leaseAnswerShare * 100).toFixed(1)}%`).padStart(7)} ${(r.apiCpuUsPerOp === null ? '—' : r.apiCpuUsPerOp.toFixed(1)).padStart(9)}${r.errors > 0 ? `  (${r.errors} errors)` : ''}`,
     );
   }
   await counters.clear();
