@@ -21,8 +21,9 @@
  *     reserve + settle at 1,000/s (with 2 processes a settle reaches the other
  *     process half the time: leases' grants settled through another process);
  *   - references: Redis PING from the same kind of process (the machine's
- *     round-trip ceiling), and checks on the in-memory store (the engine's
- *     own CPU, no Redis).
+ *     round-trip ceiling), checks on the in-memory store (the engine's
+ *     own CPU, no Redis), and HTTP checks answered with one fixed answer
+ *     (the HTTP path's own cost: no engine, no Redis).
  * Each check reads 3 hard budgets (per user per day, per tenant per month in
  * America/New_York, tokens per user and model per month) for one of 1,000
  * subjects (50 tenants × 20 users), with an estimate.
@@ -46,7 +47,7 @@ interface ApiRun {
   readonly leases: { readonly answered: number; readonly fallbacks: number; readonly renewals: number } | null;
 }
 
-function startApi(task: { redisUrl: string; prefix: string; leases: boolean }): Promise<{ url: string; stop: () => Promise<ApiRun> }> {
+function startApi(task: { redisUrl: string; prefix: string; leases: boolean; floor?: boolean }): Promise<{ url: string; mark: () => void; stop: () => Promise<ApiRun> }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', API, JSON.stringify(task)], { stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
@@ -57,7 +58,7 @@ function startApi(task: { redisUrl: string; prefix: string; leases: boolean }): 
         const line = out.slice(0, i);
         out = out.slice(i + 1);
         if (line.startsWith('listening ')) {
-          resolve({ url: line.slice('listening '.length), stop: () => new Promise<ApiRun>((r) => { done = r; child.stdin.end(); }) });
+          resolve({ url: line.slice('listening '.length), mark: () => child.stdin.write('mark\n'), stop: () => new Promise<ApiRun>((r) => { done = r; child.stdin.end(); }) });
         } else if (line.startsWith('{')) done?.(JSON.parse(line) as ApiRun);
       }
     });
@@ -78,6 +79,8 @@ interface Scenario {
   readonly leases: boolean;
   /** HTTP scenarios: API processes behind the generators' round-robin. Default 1. */
   readonly apis?: number;
+  /** HTTP reference: the API answers every check with one answer computed at start (no engine, no Redis). */
+  readonly floor?: boolean;
 }
 
 interface ScenarioResult {
@@ -108,7 +111,7 @@ interface ScenarioResult {
   readonly redisCpuUsPerOp: number;
   /** Generator CPU per operation, µs. */
   readonly clientCpuUsPerOp: number;
-  /** HTTP scenarios: the API processes' CPU per operation, µs (all of them, their whole run, warm-up included). */
+  /** HTTP scenarios: the API processes' CPU per operation, µs (all of them, from the generators' start to their end: warm-up excluded). */
   readonly apiCpuUsPerOp: number | null;
 }
 
@@ -118,7 +121,7 @@ async function redisCpuSeconds(info: () => Promise<string>): Promise<number> {
   return get('used_cpu_user') + get('used_cpu_sys');
 }
 
-function runWorkers(s: Scenario, base: Omit<WorkerTask, 'op' | 'mode' | 'rate' | 'callers' | 'autoPipelining' | 'leases' | 'seed'>): Promise<WorkerResult[]> {
+function runWorkers(s: Scenario, base: Omit<WorkerTask, 'op' | 'mode' | 'rate' | 'callers' | 'autoPipelining' | 'leases' | 'seed'>, onStart: () => void = () => undefined): Promise<WorkerResult[]> {
   return new Promise((resolve, reject) => {
     const results: WorkerResult[] = [];
     let ready = 0;
@@ -136,6 +139,7 @@ function runWorkers(s: Scenario, base: Omit<WorkerTask, 'op' | 'mode' | 'rate' |
             if (ready === s.processes) {
               const startAt = Date.now() + 200;
               for (const c of children) c.stdin.write(`${startAt}\n`);
+              setTimeout(onStart, 200);
             }
           } else if (line.startsWith('{')) {
             results.push(JSON.parse(line) as WorkerResult);
@@ -207,15 +211,19 @@ export async function runQuotaBench(args: readonly string[]): Promise<void> {
   // References: the machine's Redis round trip alone, and the engine without Redis.
   scenarios.push({ name: 'reference: Redis PING', op: 'ping', mode: 'max', processes: 1, callersPerProcess: 64, rate: 0, ...plain });
   scenarios.push({ name: 'reference: check, memory store', op: 'check-memory', mode: 'max', processes: 1, callersPerProcess: 64, rate: 0, ...plain });
+  // The HTTP path alone: the same API process and requests, every check answered with one fixed answer.
+  scenarios.push({ name: 'reference: HTTP check, fixed answer', op: 'http-check', mode: 'max', processes: 2, callersPerProcess: 32, rate: 0, floor: true, ...plain });
   if (only) scenarios.splice(0, scenarios.length, ...scenarios.filter((s) => s.name.includes(only)));
 
   const results: ScenarioResult[] = [];
-  console.log(`\n  ${'scenario'.padEnd(44)} ${'procs×callers'.padStart(13)} ${'ops/s'.padStart(9)} ${'per process'.padStart(33)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'client CPU'.padStart(10)} ${'Redis CPU'.padStart(9)} ${'µs/script'.padStart(9)} ${'Redis µs/op'.padStart(11)} ${'leased'.padStart(7)}`);
+  console.log(`\n  ${'scenario'.padEnd(44)} ${'procs×callers'.padStart(13)} ${'ops/s'.padStart(9)} ${'per process'.padStart(33)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'client CPU'.padStart(10)} ${'Redis CPU'.padStart(9)} ${'µs/script'.padStart(9)} ${'Redis µs/op'.padStart(11)} ${'leased'.padStart(7)} ${'API µs/op'.padStart(9)}`);
   for (const s of scenarios) {
     await counters.client.config('RESETSTAT');
-    const apis = s.op.startsWith('http') ? await Promise.all(Array.from({ length: s.apis ?? 1 }, () => startApi({ redisUrl: url, prefix, leases: s.leases }))) : [];
+    const apis = s.op.startsWith('http') ? await Promise.all(Array.from({ length: s.apis ?? 1 }, () => startApi({ redisUrl: url, prefix, leases: s.leases, ...(s.floor ? { floor: true } : {}) }))) : [];
     const cpu0 = await redisCpuSeconds(info);
-    const workers = await runWorkers(s, { redisUrl: url, prefix, seconds, ...(apis.length > 0 ? { apiUrls: apis.map((a) => a.url) } : {}) });
+    const workers = await runWorkers(s, { redisUrl: url, prefix, seconds, ...(apis.length > 0 ? { apiUrls: apis.map((a) => a.url) } : {}) }, () => {
+      for (const a of apis) a.mark();
+    });
     const cpu1 = await redisCpuSeconds(info);
     const apiRuns = await Promise.all(apis.map((a) => a.stop()));
     const sumLeases = (f: 'answered' | 'fallbacks' | 'renewals'): number => apiRuns.reduce((a, r) => a + (r.leases?.[f] ?? 0), 0);
@@ -251,7 +259,7 @@ export async function runQuotaBench(args: readonly string[]): Promise<void> {
     results.push(r);
     console.log(
       `  ${s.name.padEnd(44)} ${`${s.processes}×${s.callersPerProcess}`.padStart(13)} ${fmt(r.opsPerSecond).padStart(9)} ${r.perProcessOpsPerSecond.map((n) => fmt(n)).join(' + ').padStart(33)} ` +
-        `${r.latencyMs.p50.toFixed(3).padStart(7)} ${r.latencyMs.p99.toFixed(3).padStart(7)} ${r.clientCpuCores.toFixed(2).padStart(10)} ${r.redisCpuCores.toFixed(2).padStart(9)} ${(r.redisUsecPerScript === null ? '—' : r.redisUsecPerScript.toFixed(1)).padStart(9)} ${r.redisCpuUsPerOp.toFixed(2).padStart(11)} ${(r.leaseAnswerShare === null ? '—' : `${(r.leaseAnswerShare * 100).toFixed(1)}%`).padStart(7)}${r.errors > 0 ? `  (${r.errors} errors)` : ''}`,
+        `${r.latencyMs.p50.toFixed(3).padStart(7)} ${r.latencyMs.p99.toFixed(3).padStart(7)} ${r.clientCpuCores.toFixed(2).padStart(10)} ${r.redisCpuCores.toFixed(2).padStart(9)} ${(r.redisUsecPerScript === null ? '—' : r.redisUsecPerScript.toFixed(1)).padStart(9)} ${r.redisCpuUsPerOp.toFixed(2).padStart(11)} ${(r.leaseAnswerShare === null ? '—' : `${(r.leaseAnswerShare * 100).toFixed(1)}%`).padStart(7)} ${(r.apiCpuUsPerOp === null ? '—' : r.apiCpuUsPerOp.toFixed(1)).padStart(9)}${r.errors > 0 ? `  (${r.errors} errors)` : ''}`,
     );
   }
   await counters.clear();
@@ -299,7 +307,7 @@ export async function runQuotaBench(args: readonly string[]): Promise<void> {
       check: { fixedRate1000: fixed('check')?.latencyMs, maxOpsPerSecond: best('check')?.opsPerSecond, maxScenario: best('check')?.scenario, maxProcesses: best('check')?.processes },
       reserveSettle: { fixedRate1000: fixed('reserve+settle')?.latencyMs, maxOpsPerSecond: best('reserve+settle')?.opsPerSecond, maxScenario: best('reserve+settle')?.scenario, maxProcesses: best('reserve+settle')?.processes },
       leases: { check: leaseFigures('check'), reserveSettle: leaseFigures('reserve+settle') },
-      http: Object.fromEntries(results.filter((r) => r.op.startsWith('http')).map((r) => [r.scenario, { apiProcesses: r.apiProcesses ?? 1, opsPerSecond: r.opsPerSecond, perApiProcessOpsPerSecond: Math.round(r.opsPerSecond / (r.apiProcesses ?? 1)), latencyMs: r.latencyMs, apiCpuUsPerOp: r.apiCpuUsPerOp, redisCpuUsPerOp: r.redisCpuUsPerOp, leaseAnswerShare: r.leaseAnswerShare, errors: r.errors }])),
+      http: Object.fromEntries(results.filter((r) => r.op.startsWith('http') && !r.scenario.startsWith('reference')).map((r) => [r.scenario, { apiProcesses: r.apiProcesses ?? 1, opsPerSecond: r.opsPerSecond, perApiProcessOpsPerSecond: Math.round(r.opsPerSecond / (r.apiProcesses ?? 1)), latencyMs: r.latencyMs, apiCpuUsPerOp: r.apiCpuUsPerOp, redisCpuUsPerOp: r.redisCpuUsPerOp, leaseAnswerShare: r.leaseAnswerShare, errors: r.errors }])),
       scenarios: results,
     },
   });

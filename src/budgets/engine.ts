@@ -595,6 +595,14 @@ export class BudgetEngine {
     return reconcile(this, store, options);
   }
 
+  /**
+   * Whether every budget in force answers `fail_open` while the counter store is unreachable (its own policy or the
+   * global one; true without budgets): then checks and reservations are all answered without the store.
+   */
+  failsOpenOnly(): boolean {
+    return unreachablePolicy(this.budgets.current().budgets, this.outagePolicy) === 'fail_open';
+  }
+
   /** The budget set in force. */
   current(): BudgetSet {
     return this.budgets.current();

@@ -11,7 +11,10 @@
  *   result is reused for `cacheMs`, so frequent polling stays cheap.
  *
  * The process is ready when no check of either kind is failing and it is not
- * stopping; a name failing in either kind is failing. Served by /readyz and
+ * stopping; a name failing in either kind is failing — except a probe whose
+ * `degradesOnly` says the process still does its work without that
+ * dependency: its failure is reported with `degraded: true` and the process
+ * stays ready (`tally api`'s Redis while every budget fails open). Served by /readyz and
  * exported as the tally_ready gauge. Probes are a list of named functions, so
  * a process (or a later feature) adds one without touching the others.
  * Sections (`addSection`) add what a component says about its state to the
@@ -27,6 +30,8 @@ export interface CheckState {
   readonly error?: string;
   /** Consecutive failures. */
   readonly failures: number;
+  /** Failing, but the process stays ready: its probe's `degradesOnly` says the process still answers without it. */
+  readonly degraded?: true;
 }
 
 export interface HealthReport {
@@ -45,6 +50,12 @@ export interface ReadinessProbe {
   readonly name: string;
   /** Resolves when the dependency answers; rejects with why not. `signal` aborts at the timeout. */
   check(signal: AbortSignal): Promise<void>;
+  /**
+   * Asked while the check fails: true when the process still does its work without the dependency, so the
+   * failure is reported (`degraded: true`) but does not make the process unready — e.g. `tally api`'s Redis while
+   * every budget in force fails open. Absent: a failure always makes the process unready.
+   */
+  readonly degradesOnly?: () => boolean;
 }
 
 export interface HealthOptions {
@@ -135,13 +146,25 @@ export class HealthState {
   ready(): boolean {
     if (this.#stopping) return false;
     for (const c of this.#checks.values()) if (!c.ok) return false;
-    for (const c of this.#probed.values()) if (!c.ok) return false;
+    for (const [name, c] of this.#probed) if (!c.ok && !this.#degradesOnly(name)) return false;
     return true;
+  }
+
+  /** Whether a failure of the probe `name` only degrades the process (see ReadinessProbe.degradesOnly). */
+  #degradesOnly(name: string): boolean {
+    const probe = this.#probes.find((slot) => slot.probe.name === name)?.probe;
+    if (probe?.degradesOnly === undefined || this.#checks.get(name)?.ok === false) return false;
+    try {
+      return probe.degradesOnly();
+    } catch {
+      return false;
+    }
   }
 
   /** The report from the latest results (no dependency is asked). */
   report(): HealthReport {
-    const checks: Record<string, CheckState> = Object.fromEntries(this.#probed);
+    const checks: Record<string, CheckState> = {};
+    for (const [name, c] of this.#probed) checks[name] = !c.ok && this.#degradesOnly(name) ? { ...c, degraded: true } : c;
     for (const [name, c] of this.#checks) if (!c.ok || checks[name] === undefined) checks[name] = c;
     if (this.#stopping) checks.process = { ok: false, since: new Date().toISOString(), error: 'shutting down', failures: 0 };
     const sections: Record<string, unknown> = {};

@@ -62,24 +62,49 @@ export function fieldsFor(checks: readonly CheckField[], held: boolean): string[
   return [...out];
 }
 
+/** Per `fields` list: where each of ALL_FIELDS is in a row holding `fields` (-1: not read). Built once per list. */
+const positions = new WeakMap<readonly string[], Int8Array>();
+
+function positionsOf(fields: readonly string[]): Int8Array {
+  let at = positions.get(fields);
+  if (at === undefined) {
+    at = Int8Array.from(ALL_FIELDS, (f) => fields.indexOf(f));
+    positions.set(fields, at);
+  }
+  return at;
+}
+
+/** A reply value as text: Redis answers bulk strings (or integers, or nil). */
+type Cell = string | number | null | undefined | readonly unknown[];
+
+function text(v: Cell): string | null {
+  return v === null || v === undefined ? null : typeof v === 'string' ? v : String(v);
+}
+
 /** Decodes one reply row holding the values of `fields`, in order; fields not read are zero. */
-export function decodeFields(row: readonly (string | null)[], fields: readonly string[]): CounterValue {
-  if (fields === ALL_FIELDS) return decodeValue(row);
-  const v: Record<string, string | null> = {};
-  fields.forEach((f, i) => {
-    v[f] = row[i] ?? null;
+export function decodeFields(row: readonly Cell[], fields: readonly string[]): CounterValue {
+  // A counter that does not exist (most late ledgers, a subject's first period) reads all nil: zero, without parsing.
+  let empty = true;
+  for (let i = 0; i < row.length && empty; i++) empty = row[i] === null || row[i] === undefined;
+  if (empty) return { used: { cost: 0n, tokens: 0n, requests: 0n, classes: {} }, held: { cost: 0n, tokens: 0n, requests: 0n } };
+  const at = positionsOf(fields);
+  return decodeWith((i) => {
+    const p = at[i] ?? -1;
+    return p < 0 ? null : text(row[p]);
   });
-  return decodeValue(ALL_FIELDS.map((f) => v[f] ?? null));
 }
 
 /** Decodes one reply row (values of ALL_FIELDS) into amounts. */
 export function decodeValue(row: readonly (string | null)[]): CounterValue {
-  const get = (i: number): string | null => row[i] ?? null;
+  return decodeWith((i) => row[i] ?? null);
+}
+
+function decodeWith(get: (i: number) => string | null): CounterValue {
   const classes: Partial<Record<TokenClass, bigint>> = {};
-  TOKEN_CLASSES.forEach((c, i) => {
+  for (let i = 0; i < TOKEN_CLASSES.length; i++) {
     const v = get(4 + i);
-    if (v !== null && v !== '0') classes[c] = BigInt(v);
-  });
+    if (v !== null && v !== '0') classes[TOKEN_CLASSES[i] as TokenClass] = BigInt(v);
+  }
   const h = USED_FIELDS.length;
   return {
     used: { cost: joinCost(get(0), get(1)), tokens: BigInt(get(2) ?? '0'), requests: BigInt(get(3) ?? '0'), classes },

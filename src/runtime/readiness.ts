@@ -8,7 +8,18 @@
  *           and every partition has a leader             (tally api, tally processor)
  *
  * `tally start` has only the store: its event log and counters are in the
- * process. The processor also reports its sinks and its consumer as it works
+ * process.
+ *
+ * Redis away while every budget in force fails open (`outage_policy` or
+ * `budgets.outagePolicy: open`): `tally api` stays READY, its `redis` check
+ * failing with `degraded: true`. Such an API still answers every quota check
+ * and reservation (allowed, with an `outage` note), takes events (Kafka) and
+ * serves analytics (the store); failing readiness would make load balancers
+ * take every API out at once — they share the one Redis — turning "never
+ * block on the counter store" into a total outage. With any budget failing
+ * closed (or `leases`, closed once its leases expire) the API would answer
+ * 503 to those checks, so it is not ready. The processor and `tally start`
+ * cannot count events without Redis under any policy: not ready. The processor also reports its sinks and its consumer as it works
  * (processor/batch.ts, processor.ts).
  */
 import type { HealthState, ReadinessProbe } from '../core/health.js';
@@ -20,11 +31,14 @@ export function storeProbe(store: Pick<AnalyticsStore, 'ping'>): ReadinessProbe 
   return { name: 'store', check: () => store.ping() };
 }
 
-/** Redis (or every Cluster master) answers; null for in-memory counters, which need no probe. */
-export function redisProbe(counters: CounterStore): ReadinessProbe | null {
+/**
+ * Redis (or every Cluster master) answers; null for in-memory counters, which need no probe. With `degradesOnly`
+ * (tally api: every budget fails open), Redis away is reported but the process stays ready (core/health.ts).
+ */
+export function redisProbe(counters: CounterStore, degradesOnly?: () => boolean): ReadinessProbe | null {
   if (counters.kind !== 'redis') return null;
   const redis = counters as RedisCounterStore;
-  return { name: 'redis', check: () => redis.ping() };
+  return { name: 'redis', check: () => redis.ping(), ...(degradesOnly ? { degradesOnly } : {}) };
 }
 
 /** The brokers answer for the raw topic (metadata and the leaders' offsets): what producing and consuming need. */

@@ -15,7 +15,7 @@ import { ALL_FIELDS, decodeFields } from '../fields.js';
 import { CounterKeys } from '../keys.js';
 import { commandName, loadScripts, packageVersion, type ScriptName } from './scripts.js';
 import type {
-  ApplyRequest, ApplyResult, CounterStore, CounterValue, FenceSnapshot, GrantSettleRequest, GrantSettleResult, LeaseRequest, LeaseResult, MarksRequest, ReadRequest, RegionClaim, ReserveRequest,
+  ApplyRequest, ApplyResult, CounterStore, CounterValue, FenceSnapshot, GrantSettleRequest, GrantSettleResult, LeaseRequest, LeaseResult, MarksRequest, ReadGroup, ReadRequest, RegionClaim, ReserveRequest,
   ReserveResult, SettleOutcome, SettleRequest, SnapshotRequest, SwapOutcome, SwapRequest,
 } from '../types.js';
 
@@ -73,8 +73,16 @@ function asReply(value: unknown, script: string): Reply {
   return value as Reply;
 }
 
+/** Where `now` is in a read call's KEYS then ARGV: ARGV[1], after the 3 keys of read-3.lua. */
+const READ_NOW_AT = 3;
+
 function rows(reply: Reply, from: number, fields: readonly string[] = ALL_FIELDS): CounterValue[] {
-  return reply.slice(from).map((row) => decodeFields((Array.isArray(row) ? row : []).map((v) => (v === null ? null : String(v))), fields));
+  const out: CounterValue[] = [];
+  for (let i = from; i < reply.length; i++) {
+    const row = reply[i];
+    out.push(decodeFields(Array.isArray(row) ? row : [], fields));
+  }
+  return out;
 }
 
 function code(reply: Reply): number {
@@ -94,6 +102,8 @@ export class RedisCounterStore implements CounterStore {
   private readonly owned: boolean;
   private readonly purgeLimit: number;
   private readonly commands = new Map<ScriptName, string>();
+  /** One-call reads' KEYS then ARGV by read plan (readArgs), with and without the epoch check. */
+  private readonly readCalls = new WeakMap<readonly ReadGroup[], { readonly fields: readonly string[] | undefined; plain: string[] | undefined; epoch: string[] | undefined }>();
   /** When the store stopped answering (null: it answers), and why. */
   private downSince: number | null = null;
   private upSince: number | null = null;
@@ -162,6 +172,11 @@ export class RedisCounterStore implements CounterStore {
   }
 
   private async run(script: ScriptName, call: ScriptCall): Promise<Reply> {
+    return this.send(script, [...call.keys, ...call.args]);
+  }
+
+  /** Runs a script with its KEYS then ARGV in one list (numbers of keys as registered). */
+  private async send(script: ScriptName, keysThenArgs: readonly string[]): Promise<Reply> {
     const name = this.commands.get(script) ?? '';
     const fn = (this.client as unknown as Record<string, ScriptFn | undefined>)[name];
     if (!fn) throw new TallyError('INTERNAL', `counter script ${script} is not registered`);
@@ -169,7 +184,7 @@ export class RedisCounterStore implements CounterStore {
     // ioredis' offline queue for reconnection attempts, so the outage policies answer in microseconds, not seconds.
     if (this.downSince !== null && !this.isCluster && this.client.status !== 'ready') throw unavailable(new Error(`Redis is unreachable (${this.downError})`), script);
     try {
-      const reply = asReply(await fn.call(this.client, ...call.keys, ...call.args), script);
+      const reply = asReply(await fn.apply(this.client, keysThenArgs as string[]), script);
       if (this.downSince !== null || this.upSince === null) this.markUp();
       return reply;
     } catch (err) {
@@ -197,7 +212,7 @@ export class RedisCounterStore implements CounterStore {
     const groups = req.groups.filter((g) => g.keys.length > 0);
     if (groups.length === 0) return [];
     if (!this.isCluster || groups.length === 1) {
-      const reply = await this.run('read', readCall(this.keys, req.now, this.purgeLimit, groups, req.fields, req.epoch));
+      const reply = await this.send('read', this.readArgs(req, groups));
       if (isLostReply(reply)) throw countersLost(lostOf(reply, groups));
       return rows(reply, 0, req.fields);
     }
@@ -206,6 +221,29 @@ export class RedisCounterStore implements CounterStore {
     const lost = groups.filter((_, i) => isLostReply(replies[i] ?? []));
     if (lost.length > 0) throw countersLost(lost.map((g) => g.slot));
     return replies.flatMap((r) => rows(r, 0, req.fields));
+  }
+
+  /**
+   * KEYS and ARGV of a one-call read: built once per read plan (the same `groups` and `fields` lists, which a
+   * subject's cached plan keeps), then copied with `now` (ARGV[1]) filled in.
+   */
+  private readArgs(req: ReadRequest, groups: readonly ReadGroup[]): string[] {
+    const epoch = req.epoch === true;
+    const cached = this.readCalls.get(req.groups);
+    const known = cached !== undefined && cached.fields === req.fields ? cached : undefined;
+    const hit = epoch ? known?.epoch : known?.plain;
+    if (hit) {
+      const args = hit.slice();
+      args[READ_NOW_AT] = String(req.now);
+      return args;
+    }
+    const call = readCall(this.keys, req.now, this.purgeLimit, groups, req.fields, epoch);
+    const built = [...call.keys, ...call.args];
+    const entry = known ?? { fields: req.fields, plain: undefined, epoch: undefined };
+    if (epoch) entry.epoch = built;
+    else entry.plain = built;
+    this.readCalls.set(req.groups, entry);
+    return built.slice();
   }
 
   async reserve(req: ReserveRequest): Promise<ReserveResult> {

@@ -72,7 +72,9 @@ export async function startApi(ctx: ProcessContext, options: ApiProcessOptions =
       // settled through any API process (the holder applies settles recorded in Redis at its next renewal).
       ...(leases.enabled ? { leases: { ttlMs: leases.ttlMs, renewMs: leases.renewMs, refreshMs: leases.refreshMs, headroomFactor: leases.headroomFactor } } : {}),
     });
-    addReadinessProbes(health, [storeProbe(store), redisProbe(budgets.counters), kafkaProbe(kafka.log, kafka.topics.raw.name)]);
+    // Redis away only degrades the API while every budget fails open: its checks are all answered (readiness.ts).
+    const engine = budgets.engine;
+    addReadinessProbes(health, [storeProbe(store), redisProbe(budgets.counters, () => engine.failsOpenOnly()), kafkaProbe(kafka.log, kafka.topics.raw.name)]);
     app = await createApp({
       logger: component(logger, 'http'), metrics, health, keyring: new ApiKeyring(config.api.keys), openAccess: false, bodyLimitBytes: config.api.bodyLimitBytes,
       allowedHosts: allowedHostsFor({ openAccess: false, boundHost: config.api.host, configured: config.api.allowedHosts }),

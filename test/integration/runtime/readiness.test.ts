@@ -6,7 +6,9 @@
  * ClickHouse-HTTP TEST STAND-IN — through another. Cutting a proxy is the
  * dependency going away for the process: /readyz turns 503 and names it;
  * restoring it makes the process ready again. (On main the API answered
- * `{"ready":true,"checks":{}}` throughout.) Kafka's own outage needs a broker
+ * `{"ready":true,"checks":{}}` throughout.) An API whose budgets all fail
+ * open stays ready while Redis is away, its `redis` check degraded (issue 14:
+ * it answers every quota check without Redis). Kafka's own outage needs a broker
  * of the test's own and is covered by issue 18's fault tests; here Kafka is
  * asked and answers.
  */
@@ -28,7 +30,7 @@ import { freePort } from '../../support/ports.js';
 import { describeWith, kafkaBrokers, serviceUrl, uniqueName } from '../../support/services.js';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
 
-interface Report { ready: boolean; checks: Record<string, { ok: boolean; error?: string }> }
+interface Report { ready: boolean; checks: Record<string, { ok: boolean; error?: string; degraded?: boolean }> }
 
 describeWith(['kafka', 'redis'], 'readiness asks every dependency (tally api, tally processor)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tally-readiness-'));
@@ -37,6 +39,8 @@ describeWith(['kafka', 'redis'], 'readiness asks every dependency (tally api, ta
   let storeProxy: TcpProxy;
   let redisProxy: TcpProxy;
   let api: ApiProcess;
+  /** A second `tally api` whose budgets all fail open (budgets.outagePolicy: open): Redis away only degrades it. */
+  let openApi: ApiProcess;
   let processor: ProcessorProcess;
 
   const readyz = async (url: string): Promise<{ status: number; body: Report }> => {
@@ -79,14 +83,19 @@ describeWith(['kafka', 'redis'], 'readiness asks every dependency (tally api, ta
         topics: { raw: topics.raw.name, dlq: topics.dlq.name, alerts: topics.alerts.name, rawPartitions: 2, sidePartitions: 1 },
         api: { host: '127.0.0.1', port: 0, keys: [{ id: 'k', key: 'readiness-key-0123456789', tenant: '*', role: 'admin' }] },
         processor: { groupId: `${prefix}-group`, healthPort: await freePort() },
+        // A budget without its own outage policy: it follows each process's budgets.outagePolicy (`store`, so fail
+        // closed while Redis is unreachable; `open` for openApi).
+        budgets: { defaults: [{ id: 'tenant-cap', name: 'tenant cap', metric: 'cost', limit: '100', period: 'monthly', scope: { tenant: '*' } }] },
       } as never,
     });
     api = await startApi(testContext(config));
+    openApi = await startApi(testContext({ ...config, budgets: { ...config.budgets, outagePolicy: 'open' } }));
     processor = await startProcessor(testContext(config));
   });
 
   afterAll(async () => {
     await api?.close();
+    await openApi?.close();
     await processor?.close();
     await redisProxy?.close();
     await storeProxy?.close();
@@ -96,7 +105,7 @@ describeWith(['kafka', 'redis'], 'readiness asks every dependency (tally api, ta
   });
 
   it('is ready with every dependency asked and answering', async () => {
-    for (const url of [api.url, processor.url]) {
+    for (const url of [api.url, openApi.url, processor.url]) {
       const r = await until(url, (x) => x.status === 200);
       expect(r.status, url).toBe(200);
       expect(r.body.ready).toBe(true);
@@ -112,8 +121,12 @@ describeWith(['kafka', 'redis'], 'readiness asks every dependency (tally api, ta
       expect(r.body.checks.redis, url).toMatchObject({ ok: false, error: expect.any(String) });
       expect(r.body.checks.store?.ok, url).toBe(true);
     }
+    // Every budget fails open: the API answers every check without Redis, so it stays ready, Redis reported degraded.
+    const open = await until(openApi.url, (x) => x.body.checks.redis?.ok === false);
+    expect(open.status).toBe(200);
+    expect(open.body).toMatchObject({ ready: true, checks: { redis: { ok: false, degraded: true, error: expect.any(String) }, store: { ok: true } } });
     redisProxy.up();
-    for (const url of [api.url, processor.url]) expect((await until(url, (x) => x.status === 200)).status, url).toBe(200);
+    for (const url of [api.url, openApi.url, processor.url]) expect((await until(url, (x) => x.status === 200 && x.body.checks.redis?.ok === true)).status, url).toBe(200);
   });
 
   it('is not ready while the store is away, naming it, and ready again when it is back', async () => {

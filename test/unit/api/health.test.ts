@@ -66,6 +66,29 @@ describe('readiness probes (issue 10, item 11)', () => {
     expect((await a.inject('/readyz')).statusCode).toBe(200);
   });
 
+  it('a probe that only degrades (Redis while every budget fails open) is reported failing but keeps the process ready', async () => {
+    const health = new HealthState({ cacheMs: 0 });
+    let redisUp = true;
+    let allFailOpen = true;
+    health.addProbe({ name: 'redis', check: async () => { if (!redisUp) throw new Error('connect ECONNREFUSED 127.0.0.1:6379'); }, degradesOnly: () => allFailOpen });
+    const a = await app(health);
+    expect((await a.inject('/readyz')).json()).toMatchObject({ ready: true, checks: { redis: { ok: true } } });
+    expect((await a.inject('/readyz')).json().checks.redis.degraded).toBeUndefined();
+    redisUp = false;
+    const degraded = await a.inject('/readyz');
+    expect(degraded.statusCode).toBe(200);
+    expect(degraded.json()).toMatchObject({ ready: true, checks: { redis: { ok: false, degraded: true, error: 'connect ECONNREFUSED 127.0.0.1:6379' } } });
+    expect((await a.inject('/metrics')).body).toContain('tally_ready 1');
+    // A budget that fails closed appears: the same failure now makes the process not ready.
+    allFailOpen = false;
+    const down = await a.inject('/readyz');
+    expect(down.statusCode).toBe(503);
+    expect(down.json()).toMatchObject({ ready: false, checks: { redis: { ok: false, error: 'connect ECONNREFUSED 127.0.0.1:6379' } } });
+    expect(down.json().checks.redis.degraded).toBeUndefined();
+    redisUp = true;
+    expect((await a.inject('/readyz')).statusCode).toBe(200);
+  });
+
   it('bounds a probe by its timeout, and runs at most one check of a dependency at a time', async () => {
     const health = new HealthState({ timeoutMs: 50, cacheMs: 0 });
     let started = 0;

@@ -125,6 +125,16 @@ describe('the engine while the counter store is unreachable', () => {
     expect(await refusal(engine.check({ tenant: 'mixed' }))).toMatchObject({ code: 'COUNTERS_UNAVAILABLE' });
   });
 
+  it('failsOpenOnly (readiness of tally api): true only while every budget in force fails open, its own policy or the global one', () => {
+    const engine = (list: BudgetInput[], outagePolicy: 'store' | 'open' | 'closed'): BudgetEngine => new BudgetEngine({ counters: new MemoryCounterStore(), budgets: new StaticBudgetSource(state(list)), outagePolicy });
+    expect(engine([], 'store').failsOpenOnly()).toBe(true); // no budget: nothing to refuse, no check reads Redis
+    expect(engine([cap('open', 'open', '1', 'fail_open')], 'store').failsOpenOnly()).toBe(true);
+    expect(engine([cap('open', 'open', '1', 'fail_open'), cap('plain', 'plain', '1')], 'store').failsOpenOnly()).toBe(false);
+    expect(engine([cap('open', 'open', '1', 'fail_open'), cap('plain', 'plain', '1')], 'open').failsOpenOnly()).toBe(true);
+    expect(engine([cap('plain', 'plain', '1'), cap('leased', 'leased', '1', 'leases')], 'open').failsOpenOnly()).toBe(false);
+    expect(engine([cap('plain', 'plain', '1'), cap('closed', 'closed', '1', 'fail_closed')], 'open').failsOpenOnly()).toBe(false);
+  });
+
   it('leases: a live lease answers through the outage until its validity ends, then COUNTERS_UNAVAILABLE; fail_closed stops using its lease at once', async () => {
     let now = Date.UTC(2026, 5, 10);
     const { store, set } = switchable(new MemoryCounterStore({ clock: () => now }));
