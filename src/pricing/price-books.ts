@@ -63,3 +63,13 @@ export class PriceBookSet {
     return this.bookFor(tenant, user)?.price(event) ?? null;
   }
 }
+
+/** Where the processor gets the books in force (src/billing/source.ts keeps one current). */
+export interface PriceBookSource {
+  current(): PriceBookSet;
+}
+
+/** A fixed set (tests, tools). */
+export function staticPriceBooks(set: PriceBookSet): PriceBookSource {
+  return { current: () => set };
+}
