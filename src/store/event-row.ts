@@ -8,7 +8,8 @@
 import { formatUsd, parseUsd, usdFromNumber } from '../core/money.js';
 import { TallyError } from '../core/errors.js';
 import type { PricedEvent } from '../pipeline/types.js';
-import { ZERO_PRICE } from '../pricing/price-book.js';
+import { ZERO_PRICE, type EventPrice } from '../pricing/price-book.js';
+import { COST_CLASSES } from '../core/classes.js';
 import type { TokenClass, CostClass } from '../core/classes.js';
 import { formatDateTime64, toDateTime64Text as dateTime64TextOf } from '../core/time.js';
 
@@ -268,6 +269,26 @@ export function toEventRow(p: PricedEvent, options: EventRowOptions = {}): Usage
   const row: Record<string, unknown> = {};
   for (let i = 0; i < EVENT_ROW_COLUMNS.length; i++) row[EVENT_ROW_COLUMNS[i] as string] = values[i];
   return row as UsageEventRow;
+}
+
+/** The price columns of a row (migration 0014), in column order. */
+export const PRICE_COLUMNS = EVENT_ROW_COLUMNS.filter((c): c is `price_${CostClass}` | 'price_total' | 'price_book_version' => c.startsWith('price_') && c !== 'price_version' && c !== 'price_tier');
+
+export type PriceColumnValues = Pick<UsageEventRow, (typeof PRICE_COLUMNS)[number]>;
+
+/** The price columns of a billed price (null: no book — price 0, version ''). */
+export function priceColumnsOf(price: EventPrice | null): PriceColumnValues {
+  const b = price?.price ?? ZERO_PRICE;
+  const out: Record<string, string> = {};
+  for (const c of COST_CLASSES) out[`price_${c}`] = usd(b[c]);
+  out.price_total = usd(price?.total ?? 0n);
+  out.price_book_version = price?.version ?? '';
+  return out as PriceColumnValues;
+}
+
+/** Whether two rows bill the same: every price column equal. */
+export function samePrice(a: PriceColumnValues, b: PriceColumnValues): boolean {
+  return PRICE_COLUMNS.every((c) => String(a[c]) === String(b[c]));
 }
 
 /**

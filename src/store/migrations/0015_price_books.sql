@@ -23,3 +23,11 @@ CREATE TABLE IF NOT EXISTS {{database}}.price_books {{on_cluster}}
 )
 ENGINE = {{engine:ReplacingMergeTree(version)}}
 ORDER BY (tenant, user_id, version);
+
+-- A reprice run records whether it recomputed prices with the price books
+-- (`tally reprice --price-book`) and the billed price of the changed events
+-- before and after; runs recorded before this migration read 0.
+ALTER TABLE {{database}}.usage_reprices {{on_cluster}}
+    ADD COLUMN IF NOT EXISTS price_books UInt8 DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS price_before Decimal(38, 15) DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS price_after Decimal(38, 15) DEFAULT 0;
