@@ -155,6 +155,30 @@ function quantity(usage: NormalizedUsage, c: UnitClass): bigint {
 
 const TOKEN_CLASS_SET: ReadonlySet<CostClass> = new Set(TOKEN_CLASSES);
 
+/** Most rule choices a compiled book remembers (distinct model × provider × effective period). */
+const PLAN_CACHE = 10_000;
+
+interface PlanEntry {
+  readonly c: CostClass;
+  readonly r: Compiled;
+  readonly token: boolean;
+}
+
+/** The rules that price an event: per covered class, and the fee and minimum. */
+interface Plan {
+  readonly classes: readonly PlanEntry[];
+  readonly fee: Compiled | undefined;
+  readonly minimum: Compiled | undefined;
+}
+
+/** A fresh all-zero breakdown (a literal: cheaper than spreading ZERO_PRICE). */
+function zeroPrice(): Record<CostClass, Money> {
+  return {
+    input: 0n, cached_input: 0n, cache_write_5m: 0n, cache_write_1h: 0n, output: 0n, reasoning: 0n, audio_input: 0n, audio_output: 0n,
+    image_input: 0n, image_output: 0n, request: 0n, tool_call: 0n, web_search: 0n, audio_second: 0n, image: 0n,
+  };
+}
+
 /** Compiles a book once; `price` is then cheap (a few comparisons per class). */
 export function compilePriceBook(book: PriceBook, version: string, options: CompileOptions = {}): CompiledPriceBook {
   const rules = book.rules.map(compileRule);
@@ -198,44 +222,78 @@ export function compilePriceBook(book: PriceBook, version: string, options: Comp
     return undefined;
   };
 
+  /**
+   * Which rule prices what depends only on the event's model, provider and
+   * which effective_from instants its occurred_at is past: that choice is
+   * made once per such combination and reused (at most PLAN_CACHE of them).
+   */
+  const instants = [...new Set(rules.map((r) => r.fromMs))].sort((a, b) => a - b);
+  const epochOf = (at: number): number => {
+    let lo = 0;
+    let hi = instants.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((instants[mid] as number) <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const plans = new Map<string, Plan>();
+  const planOf = (e: BillableEvent): Plan => {
+    const key = `${epochOf(e.occurredAtMs)}\u0000${e.modelKey ?? ''}\u0000${e.model}\u0000${e.provider ?? ''}`;
+    let plan = plans.get(key);
+    if (plan) return plan;
+    const matches = matcher(e);
+    const at = e.occurredAtMs;
+    const classes: PlanEntry[] = [];
+    for (const c of COST_CLASSES) {
+      const r = first(byClass.get(c), at, matches);
+      if (r) classes.push({ c, r, token: TOKEN_CLASS_SET.has(c) });
+    }
+    plan = { classes, fee: first(fees, at, matches), minimum: first(minimums, at, matches) };
+    if (plans.size >= PLAN_CACHE) plans.clear();
+    plans.set(key, plan);
+    return plan;
+  };
+
   return {
     book,
     version,
     price(e) {
       if (rules.length === 0) return { price: ZERO_PRICE, total: 0n, version, incomplete: false };
-      const matches = matcher(e);
-      const at = e.occurredAtMs;
-      const out: Record<CostClass, Money> = { ...ZERO_PRICE };
+      const plan = planOf(e);
+      const out = zeroPrice();
       const reported = e.costSource === 'reported';
       let incomplete = false;
       let total = 0n;
-      for (const c of COST_CLASSES) {
-        const r = first(byClass.get(c), at, matches);
-        if (!r) continue;
-        const isToken = TOKEN_CLASS_SET.has(c);
-        const qty = isToken ? BigInt(e.usage.tokens[c as keyof NormalizedUsage['tokens']]) : quantity(e.usage, c as UnitClass);
+      for (const { c, r, token } of plan.classes) {
+        const n = token ? e.usage.tokens[c as keyof NormalizedUsage['tokens']] : 0;
         let p = 0n;
         if (r.rule.kind === 'markup') {
           const cost = reported ? (c === 'request' ? e.costTotal : 0n) : e.cost[c];
-          if (!e.priced && qty > 0n) incomplete = true;
-          p = cost === 0n ? 0n : divHalfEven(cost * r.factor, PERCENT_BASE);
+          if (!e.priced && (token ? n > 0 : quantity(e.usage, c as UnitClass) > 0n)) incomplete = true;
+          if (cost !== 0n) p = divHalfEven(cost * r.factor, PERCENT_BASE);
+        } else if (token) {
+          if (n !== 0) p = (r.rates[c] ?? 0n) * BigInt(n);
         } else {
-          const rate = r.rates[c] ?? 0n;
-          p = c === 'audio_second' ? divHalfEven(rate * qty, 1000n) : rate * qty;
+          const qty = quantity(e.usage, c as UnitClass);
+          if (qty !== 0n) p = c === 'audio_second' ? divHalfEven((r.rates[c] ?? 0n) * qty, 1000n) : (r.rates[c] ?? 0n) * qty;
         }
-        out[c] = p;
-        total += p;
+        if (p !== 0n) {
+          out[c] = p;
+          total += p;
+        }
       }
-      const requests = BigInt(e.usage.requests);
-      const fee = first(fees, at, matches);
-      if (fee && requests > 0n) {
-        out.request += fee.factor * requests;
-        total += fee.factor * requests;
-      }
-      const minimum = first(minimums, at, matches);
-      if (minimum && total < minimum.factor * requests) {
-        out.request += minimum.factor * requests - total;
-        total = minimum.factor * requests;
+      if (plan.fee || plan.minimum) {
+        const requests = BigInt(e.usage.requests);
+        if (plan.fee && requests > 0n) {
+          out.request += plan.fee.factor * requests;
+          total += plan.fee.factor * requests;
+        }
+        if (plan.minimum && total < plan.minimum.factor * requests) {
+          out.request += plan.minimum.factor * requests - total;
+          total = plan.minimum.factor * requests;
+        }
       }
       return { price: out, total, version, incomplete };
     },

@@ -28,7 +28,8 @@ export function withPriceBooks(pipeline: RecordPipeline, books: PriceBookSource)
         costSource: pricing.cost_source,
         priced: pricing.priced,
       });
-      return price === null ? outcome : { ok: true, priced: { ...outcome.priced, price } };
+      // A literal rather than a spread: this runs for every record.
+      return price === null ? outcome : { ok: true, priced: { event, usage, pricing, source: outcome.priced.source, price } };
     },
   };
 }
