@@ -1,8 +1,10 @@
 /**
  * Load generator for `npm run bench -- pipeline`, run as its own process:
- *   tsx bench/pipeline-producer.ts <brokers> <topic> <count> <rate|0> <seed>
+ *   tsx bench/pipeline-producer.ts <brokers> <topic> <count> <rate|0> <seed> [tenants]
  * Produces demo events keyed by tenant, with random (not time-ordered) ids and
- * metadata.sent_at (epoch ms),
+ * metadata.sent_at (epoch ms); with `tenants` > 0 the demo's three tenants are
+ * spread over that many (`<tenant>-<i>`, round robin), so a topic of many
+ * partitions gets work on all of them,
  * at a fixed rate (events/s) or as fast as possible (0). Prints JSON progress
  * lines {"sent": n} and a final {"done": n, "seconds": s}.
  */
@@ -11,7 +13,8 @@ import { demoEvents } from '../src/demo/traffic.js';
 import { createKafkaEventLog } from '../src/eventlog/kafka/log.js';
 import type { LogMessage } from '../src/eventlog/types.js';
 
-const [brokers = '127.0.0.1:19092', topic = 'usage.raw', countText = '10000', rateText = '0', seedText = '1'] = process.argv.slice(2);
+const [brokers = '127.0.0.1:19092', topic = 'usage.raw', countText = '10000', rateText = '0', seedText = '1', tenantsText = '0'] = process.argv.slice(2);
+const tenants = Number(tenantsText);
 const count = Number(countText);
 const rate = Number(rateText);
 const log = createKafkaEventLog({ brokers: brokers.split(',') });
@@ -27,7 +30,8 @@ while (sent < count) {
   for (let i = 0; i < n; i++) {
     const e = events.next().value as Record<string, unknown>;
     const meta = (e.metadata ?? {}) as Record<string, string>;
-    messages.push({ key: String(e.tenant), value: JSON.stringify({ ...e, event_id: randomUUID(), occurred_at: new Date(now).toISOString(), metadata: { ...meta, sent_at: String(now) } }) });
+    const tenant = tenants > 0 ? `${String(e.tenant)}-${(sent + i) % tenants}` : String(e.tenant);
+    messages.push({ key: tenant, value: JSON.stringify({ ...e, tenant, event_id: randomUUID(), occurred_at: new Date(now).toISOString(), metadata: { ...meta, sent_at: String(now) } }) });
   }
   await producer.send(topic, messages);
   sent += n;

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- pipeline [--parts stages,partitions,history,latency] [--events N]
+ * `npm run bench -- pipeline [--parts stages,partitions,distributed,scale,history,latency,latency-distributed] [--events N]
  *   [--history N] [--history-events N] [--latency-only] [--min-bytes N]`: the stream on this machine's
  * Kafka broker (KAFKA_BROKERS, from scripts/services.sh) into the embedded
  * chDB store, with one processor (in this process) and the producer in a
@@ -15,7 +15,11 @@
  *     @clickhouse/client adapter to a store in another process (the chDB HTTP
  *     test stand-in, bench/standin-process.ts — not a ClickHouse server), 1
  *     and 4 partitions: events/s and CPU per event of both processes from the
- *     first stored event on, the processor's peak RSS (run `npm run build` first);
+ *     first stored event on, the processor's peak RSS (run `npm run build` first;
+ *     bench/pipeline-distributed.ts);
+ *   - scale: the same with 1, 2 and 4 `tally processor` processes in one
+ *     consumer group on a 12-partition backlog of 48 tenants: the group's
+ *     events/s, per process, CPU per event and per CPU-second, RSS of each;
  *   - history: the same drain into an empty store and into one holding
  *     --history events of the same tenants and day, with the processor's
  *     dedupe and with 0.1's lookup of every event (bench/pipeline-history.ts);
@@ -23,14 +27,14 @@
  *     and 4 partitions; for each event, the time from send until it is
  *     visible in a query (polled every 50 ms), and the part of it before
  *     the processor stamped the event; the process's CPU per event and RSS
- *     (`--min-bytes` sets the processor's fetch minBytes, to compare).
+ *     (`--min-bytes` sets the processor's fetch minBytes, to compare);
+ *   - latency-distributed: the same timing with `tally processor` in its own
+ *     process and the store in another (as `distributed`).
  * A run of some parts keeps the other parts' figures of the last run in
  * bench/results/pipeline.json; each part records when it ran and the load
  * average before and after.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,35 +46,15 @@ import { resolveTopics, topicSpecs } from '../src/eventlog/topics.js';
 import { createMetrics } from '../src/core/metrics.js';
 import { buildPricer } from '../src/runtime/adapters.js';
 import { buildProcessor } from '../src/runtime/processor.js';
-import { createClickHouseStore } from '../src/store/clickhouse/store.js';
 import type { ChdbStoreOptions } from '../src/store/chdb/store.js';
 import { migrate } from '../src/store/migrate.js';
 import type { AnalyticsStore } from '../src/store/types.js';
 import { fmt, percentile, writeResult } from './results.js';
+import { brokers, count, load, produce, watchVisible } from './pipeline-common.js';
+import { distributedLatency, distributedRuns, scaleRuns, startStandin, type DistributedLatencyFigures } from './pipeline-distributed.js';
 import { historyRuns } from './pipeline-history.js';
 import { stageCosts } from './pipeline-stages.js';
 import { existsSync, readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
-
-const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
-/** How often the latency run looks for new rows, and how far back (insert time) it looks. */
-const POLL_MS = 50;
-const LOOK_BACK_MS = 10_000;
-const PRODUCER = fileURLToPath(new URL('./pipeline-producer.ts', import.meta.url));
-
-function produce(topic: string, count: number, rate: number, seed: number): Promise<{ seconds: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', PRODUCER, brokers.join(','), topic, String(count), String(rate), String(seed)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let last = '';
-    child.stdout.on('data', (d: Buffer) => (last = d.toString().trim().split('\n').at(-1) ?? last));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(last) as { seconds: number }) : reject(new Error(`producer exited ${code}`))));
-  });
-}
-
-async function count(store: AnalyticsStore): Promise<number> {
-  const [r] = await store.sql.query<{ n: string }>({ sql: 'SELECT toString(count()) AS n FROM usage_events' });
-  return Number(r?.n ?? 0);
-}
 
 /** The embedded store, imported when first used: the bench process loads the chDB library (~150 MiB) only for the parts that use it. */
 async function createChdbStore(options: ChdbStoreOptions): Promise<AnalyticsStore> {
@@ -99,118 +83,6 @@ async function runProcessor(store: AnalyticsStore, topicPrefix: string, partitio
   return { topics, log, processor, consumed, split };
 }
 
-interface DistributedFigures {
-  readonly store: string;
-  readonly events: number;
-  /** By partition count: events/s from the processor's start until every event is stored. */
-  readonly events_per_second: Record<string, number>;
-  /** By partition count: CPU of the `tally processor` process per event, µs (its start-up and the store's process excluded). */
-  readonly processor_cpu_us_per_event: Record<string, number>;
-  /** By partition count: CPU of the stand-in process per event, µs (what a ClickHouse server would spend instead). */
-  readonly store_process_cpu_us_per_event: Record<string, number>;
-  readonly processor_rss_mib_max: number;
-  readonly measured_at: string;
-  readonly load_average_before: number[];
-  readonly load_average_after: number[];
-}
-
-/** CPU µs of another process so far (user + system, from /proc). */
-function processCpuUs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
-  return (ticks * 1e6) / 100; // USER_HZ is 100 on Linux
-}
-
-/** Peak resident set (VmHWM) of another process, MiB. */
-function peakRssMib(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
-}
-
-/** A free TCP port on 127.0.0.1. */
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/**
- * `tally processor` as deployed: the compiled CLI in a process of its own
- * (its default settings; counters on the local Redis), with @clickhouse/client
- * to a store in another process — the chDB HTTP test stand-in here (a real
- * server is not available on this machine) — draining a backlog on 1 and 4
- * partitions. Rate and CPU are taken from the first stored event on, so the
- * process's start-up is not counted; RSS is the process's peak (VmHWM).
- */
-async function distributedRuns(events: number, standinDir: string): Promise<DistributedFigures> {
-  const before = load();
-  if (!existsSync('dist/cli/main.js')) throw new Error('run `npm run build` first: the distributed part runs the compiled `tally processor`');
-  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/standin-process.ts', standinDir], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.once('data', (d: Buffer) => resolve((JSON.parse(d.toString().trim().split('\n')[0] ?? '{}') as { url: string }).url));
-    child.once('exit', (code) => reject(new Error(`stand-in exited ${code}`)));
-  });
-  const out = { events_per_second: {} as Record<string, number>, processor_cpu_us_per_event: {} as Record<string, number>, store_process_cpu_us_per_event: {} as Record<string, number> };
-  let rssMax = 0;
-  try {
-    for (const partitions of [1, 4]) {
-      const tag = `${Date.now().toString(36)}d${partitions}`;
-      const database = `bench_dist_${tag}`;
-      const store = await createClickHouseStore({ url, database });
-      await migrate(store);
-      const topics = resolveTopics({ prefix: `bench${tag}.`, raw: { partitions }, dlq: { partitions: 1 }, alerts: { partitions: 1 } });
-      const log = createKafkaEventLog({ brokers });
-      await log.ensureTopics(topicSpecs(topics));
-      await log.close();
-      await produce(topics.raw.name, events, 0, partitions);
-      const processor = spawn(process.execPath, ['dist/cli/main.js', 'processor'], {
-        stdio: ['ignore', 'ignore', 'inherit'],
-        env: {
-          ...process.env, LOG_LEVEL: 'warn', KAFKA_BROKERS: brokers.join(','), CLICKHOUSE_URL: url, CLICKHOUSE_DATABASE: database,
-          TALLY_TOPIC_RAW: topics.raw.name, TALLY_TOPIC_DLQ: topics.dlq.name, TALLY_TOPIC_ALERTS: topics.alerts.name,
-          TALLY_GROUP_ID: `bench${tag}proc`, REDIS_URL: redisUrl, TALLY_REDIS_PREFIX: `bench${tag}:`, TALLY_HEALTH_PORT: String(await freePort()),
-        },
-      });
-      const pid = processor.pid as number;
-      try {
-        while ((await count(store)) === 0) await new Promise((r) => setTimeout(r, 20));
-        const t0 = Date.now();
-        const cpu0 = processCpuUs(pid);
-        const storeCpu0 = processCpuUs(child.pid as number);
-        let stored = 0;
-        while ((stored = await count(store)) < events) await new Promise((r) => setTimeout(r, 100));
-        const secs = (Date.now() - t0) / 1000;
-        const cpu = processCpuUs(pid) - cpu0;
-        const storeCpu = processCpuUs(child.pid as number) - storeCpu0;
-        if (stored !== events) throw new Error(`expected ${events} stored events, found ${stored}`);
-        const key = `partitions_${partitions}`;
-        out.events_per_second[key] = Math.round(events / secs);
-        out.processor_cpu_us_per_event[key] = Math.round(cpu / events);
-        out.store_process_cpu_us_per_event[key] = Math.round(storeCpu / events);
-        const rss = peakRssMib(pid);
-        rssMax = Math.max(rssMax, rss);
-        console.log(`  distributed, ${partitions} partition(s): ${fmt(events)} events stored in ${secs.toFixed(1)} s → ${fmt(events / secs)} events/s; per event ${fmt(out.processor_cpu_us_per_event[key] ?? 0)} µs CPU in \`tally processor\`, ${fmt(out.store_process_cpu_us_per_event[key] ?? 0)} µs in the store's process (test stand-in); processor peak RSS ${fmt(rss)} MiB`);
-      } finally {
-        processor.kill('SIGTERM');
-        await new Promise((r) => processor.once('exit', r));
-        await store.close();
-      }
-    }
-  } finally {
-    child.stdin?.end();
-    await new Promise((r) => child.once('exit', r));
-  }
-  return {
-    store: 'chDB ClickHouse-HTTP test stand-in in its own process (not a ClickHouse server), @clickhouse/client adapter',
-    events, ...out, processor_rss_mib_max: rssMax,
-    measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load(),
-  };
-}
-
 interface LatencyFigures {
   readonly p50_ms: number;
   readonly p99_ms: number;
@@ -230,38 +102,13 @@ async function latencyRun(store: AnalyticsStore, partitions: number): Promise<{ 
   const { topics, log, processor } = await runProcessor(store, `bench${Date.now().toString(36)}lat${partitions}.`, partitions);
   await processor.start();
   const cpu0 = process.cpuUsage();
-  const latencies: number[] = [];
-  const toProcessor: number[] = [];
   let rssMax = 0;
   let done = false;
   void produce(topics.raw.name, rate * seconds, rate, 99).then(() => (done = true));
-  // Rows are found by processed_at (stamped before the insert) with a look-back, because
-  // concurrent partitions' inserts can become visible out of stamp order; ids already seen
-  // are skipped. Polling every 50 ms keeps the poller's own scans from crowding the engine.
-  const seen = new Set<string>();
-  let watermark = 0;
-  for (;;) {
-    const now = Date.now();
-    const rows = await store.sql.query<{ id: string; sent: string; processed: string }>({
-      sql: "SELECT event_id AS id, metadata['sent_at'] AS sent, toString(toUnixTimestamp64Milli(processed_at)) AS processed FROM usage_events WHERE processed_at > fromUnixTimestamp64Milli({after:Int64}, 'UTC')",
-      params: { after: watermark - LOOK_BACK_MS },
-    });
-    for (const r of rows) {
-      if (seen.has(r.id)) continue;
-      seen.add(r.id);
-      latencies.push(now - Number(r.sent));
-      toProcessor.push(Number(r.processed) - Number(r.sent));
-      watermark = Math.max(watermark, Number(r.processed));
-    }
-    rssMax = Math.max(rssMax, process.memoryUsage().rss);
-    if (done && seen.size >= rate * seconds) break;
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
+  const { latencies, toProcessor } = await watchVisible(store, rate * seconds, () => done, () => (rssMax = Math.max(rssMax, process.memoryUsage().rss)));
   const cpu = process.cpuUsage(cpu0);
   await processor.stop();
   await log.close();
-  latencies.sort((a, b) => a - b);
-  toProcessor.sort((a, b) => a - b);
   const figures: LatencyFigures = {
     p50_ms: percentile(latencies, 50),
     p99_ms: percentile(latencies, 99),
@@ -276,10 +123,9 @@ async function latencyRun(store: AnalyticsStore, partitions: number): Promise<{ 
   return { figures, rssMax };
 }
 
-const PARTS = ['stages', 'partitions', 'distributed', 'history', 'latency'] as const;
+const PARTS = ['stages', 'partitions', 'distributed', 'scale', 'history', 'latency', 'latency-distributed'] as const;
 type Part = (typeof PARTS)[number];
 
-const load = (): number[] => loadavg().map((x) => Math.round(x * 100) / 100);
 
 /** The figures of an earlier run, so a run of some parts (`--parts`) keeps the others'. */
 function earlierFigures(): Record<string, unknown> {
@@ -366,7 +212,21 @@ export async function runPipelineBench(args: readonly string[]): Promise<void> {
     }
     await store?.close();
 
-    if (parts.has('distributed')) figures.distributed = await distributedRuns(events, join(dataDir, 'standin'));
+    if (parts.has('distributed') || parts.has('scale') || parts.has('latency-distributed')) {
+      const standin = await startStandin(join(dataDir, 'standin'));
+      try {
+        if (parts.has('distributed')) figures.distributed = await distributedRuns(events, standin);
+        if (parts.has('scale')) figures.scale_out = await scaleRuns(events, standin);
+        if (parts.has('latency-distributed')) {
+          const before = load();
+          const byPartitions: Record<string, DistributedLatencyFigures> = {};
+          for (const partitions of [1, 4]) byPartitions[`partitions_${partitions}`] = await distributedLatency(standin, partitions);
+          figures.distributed_latency_at_5000_per_second = { ...byPartitions, measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
+        }
+      } finally {
+        await standin.close();
+      }
+    }
 
     if (parts.has('history')) {
       const before = load();

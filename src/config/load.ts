@@ -49,6 +49,7 @@ export const ENV_MAP: Readonly<Record<string, EnvBinding>> = {
   CLICKHOUSE_PASSWORD: { path: ['clickhouse', 'password'], parse: text },
   CLICKHOUSE_DATABASE: { path: ['clickhouse', 'database'], parse: text },
   CLICKHOUSE_CLUSTER: { path: ['clickhouse', 'cluster'], parse: text },
+  CLICKHOUSE_SHARDS: { path: ['clickhouse', 'shards'], parse: bool },
   TALLY_RETENTION_MONTHS: { path: ['clickhouse', 'retentionMonths'], parse: int },
   TALLY_MAX_FUTURE_HOURS: { path: ['events', 'maxFutureHours'], parse: num },
   TALLY_MAX_AGE_DAYS: { path: ['events', 'maxAgeDays'], parse: num },

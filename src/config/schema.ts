@@ -88,6 +88,14 @@ export const configSchema = z.object({
       database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier').default('tally'),
       /** Cluster name: migrations use ON CLUSTER and Replicated engines. Default none. */
       cluster: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/).optional(),
+      /**
+       * The cluster has several shards and tally's tables are laid out for them
+       * (`tally migrate --cluster NAME --shards`: Replicated `<table>_local`
+       * tables under Distributed ones sharded by tenant). Inserts then wait until
+       * every shard has stored its part (`distributed_foreground_insert`), so a
+       * 202 still means stored. Needs `cluster`. Default false.
+       */
+      shards: z.boolean().default(false),
       /** Request timeout in ms. Default 30000. */
       requestTimeoutMs: positiveInt.default(30_000),
       /**

@@ -25,7 +25,7 @@ export async function openStore(config: TallyConfig, logger: Logger): Promise<An
   const c = config.clickhouse;
   if (c.url) {
     const { createClickHouseStore } = await import('../store/clickhouse/store.js');
-    return createClickHouseStore({ url: c.url, username: c.username, password: c.password, database: c.database, requestTimeoutMs: c.requestTimeoutMs, logger });
+    return createClickHouseStore({ url: c.url, username: c.username, password: c.password, database: c.database, requestTimeoutMs: c.requestTimeoutMs, sharded: c.shards, logger });
   }
   const { createChdbStore } = await import('../store/chdb/store.js');
   return createChdbStore({ dataDir: chdbDataDir(config), database: c.database, logger });

@@ -19,6 +19,7 @@ import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import type { AnalyticsStore } from './types.js';
 import { renderMigrationSql, renderStatement, type TemplateOptions } from './ddl.js';
+import { localTableOf, shardStatements } from './shards.js';
 import { assertIdentifier } from './sql.js';
 import { formatDateTime64 } from '../core/time.js';
 
@@ -46,6 +47,12 @@ export interface MigrateOptions {
   readonly database?: string;
   /** Cluster name: `ON CLUSTER <cluster>` on every statement and Replicated* engines (see docs/storage.md). */
   readonly cluster?: string;
+  /**
+   * With `cluster`: the multi-shard layout — Replicated `<table>_local` tables
+   * on every node under Distributed tables sharded by tenant (src/store/shards.ts,
+   * docs/storage.md "Sharding").
+   */
+  readonly shards?: boolean;
   /**
    * Months of raw events (and 15-minute/hourly rollups) kept by TTL. Default 13
    * for new tables. When given explicitly, existing tables whose TTL differs are
@@ -97,8 +104,20 @@ export function loadMigrations(dir: string = MIGRATIONS_DIR): MigrationFile[] {
   return files.sort((a, b) => a.version - b.version);
 }
 
-function bookkeepingSql(options: TemplateOptions): string[] {
-  return [
+/** Template options plus the layout: single node, replicated (`cluster`) or sharded (`cluster` + `shards`). */
+export interface LayoutOptions extends TemplateOptions {
+  readonly shards?: boolean;
+}
+
+/** The statements of `rendered` in the layout `options` asks for. */
+function inLayout(rendered: string[], options: LayoutOptions): string[] {
+  if (!options.shards) return rendered;
+  if (options.cluster === undefined) throw new TallyError('CONFIG_INVALID', 'the sharded layout needs a cluster name (--cluster or clickhouse.cluster)');
+  return shardStatements(rendered, { database: options.database, cluster: options.cluster });
+}
+
+function bookkeepingSql(options: LayoutOptions): string[] {
+  return inLayout([
     renderStatement('CREATE DATABASE IF NOT EXISTS {{database}} {{on_cluster}}', options),
     renderStatement(
       `CREATE TABLE IF NOT EXISTS {{database}}.tally_migrations {{on_cluster}}
@@ -112,7 +131,7 @@ ENGINE = {{engine:ReplacingMergeTree(applied_at)}}
 ORDER BY version`,
       options,
     ),
-  ];
+  ], options);
 }
 
 interface AppliedRow {
@@ -122,18 +141,24 @@ interface AppliedRow {
 }
 
 /** The statements `migrate` would run for one file, rendered (for `tally migrate --print` and tests). */
-export function renderMigration(file: MigrationFile, options: TemplateOptions): string[] {
-  return renderMigrationSql(file.text, options);
+export function renderMigration(file: MigrationFile, options: LayoutOptions): string[] {
+  return inLayout(renderMigrationSql(file.text, options), options);
+}
+
+/** Every statement `migrate` runs on an empty database, bookkeeping first (`tally migrate --print`). */
+export function renderAllMigrations(options: LayoutOptions, dir: string = MIGRATIONS_DIR): string[] {
+  return [...bookkeepingSql(options), ...loadMigrations(dir).flatMap((f) => renderMigration(f, options))];
 }
 
 /** Applies every pending migration in order; see the module comment. */
 export async function migrate(store: MigrationTarget, options: MigrateOptions = {}): Promise<MigrateResult> {
   const log = options.logger ?? silentLogger();
   const database = assertIdentifier(options.database ?? store.database, 'database');
-  const template: TemplateOptions = {
+  const template: LayoutOptions = {
     database,
     retentionMonths: options.retentionMonths ?? DEFAULT_RETENTION_MONTHS,
     ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
+    ...(options.shards ? { shards: true } : {}),
   };
   const files = loadMigrations(options.dir);
   for (const sql of bookkeepingSql(template)) await store.sql.command({ sql });
@@ -199,22 +224,24 @@ export const RETENTION_TABLES: readonly { readonly table: string; readonly ttlOf
  * was changed after they were created (ALTER … MODIFY TTL; parts past the new
  * horizon are dropped by the next TTL merge).
  */
-async function ensureRetention(store: MigrationTarget, options: TemplateOptions, log: Logger): Promise<string[]> {
+async function ensureRetention(store: MigrationTarget, options: LayoutOptions, log: Logger): Promise<string[]> {
+  // In the sharded layout the TTL lives on the per-node tables.
+  const stored = (table: string): string => (options.shards ? localTableOf(table) : table);
   const rows = await store.sql.query<{ name: string; engine_full: string }>({
     sql: 'SELECT name, engine_full FROM system.tables WHERE database = {database:String} AND name IN {tables:Array(String)}',
-    params: { database: options.database, tables: RETENTION_TABLES.map((t) => t.table) },
+    params: { database: options.database, tables: RETENTION_TABLES.map((t) => stored(t.table)) },
   });
   const updated: string[] = [];
   for (const { table, ttlOf } of RETENTION_TABLES) {
-    const row = rows.find((r) => r.name === table);
+    const row = rows.find((r) => r.name === stored(table));
     if (row === undefined) continue;
     const current = /toIntervalMonth\((\d+)\)/.exec(row.engine_full)?.[1];
     if (current !== undefined && Number(current) === options.retentionMonths) continue;
-    const sql = renderStatement(
+    const alter = renderStatement(
       `ALTER TABLE {{database}}.${table} {{on_cluster}} MODIFY TTL ${ttlOf} + INTERVAL {{retention_months}} MONTH DELETE`,
       options,
     );
-    await store.sql.command({ sql });
+    for (const sql of inLayout([alter], options)) await store.sql.command({ sql });
     log.info({ table, from: current ?? null, to: options.retentionMonths }, 'retention changed');
     updated.push(table);
   }

@@ -46,6 +46,20 @@ export const INSERT_SETTINGS = {
   optimize_on_insert: 0,
 } as const satisfies Record<string, SettingValue>;
 
+/**
+ * Settings of every request to a store in the sharded layout (Distributed
+ * tables, src/store/shards.ts): an insert into a Distributed table returns only
+ * after every shard it touched has written its rows (instead of queueing them
+ * on the receiving node), so the processor's offset commit after it still
+ * means stored. Also applies to the migrations' one-time `INSERT … SELECT`
+ * fills.
+ */
+export const SHARDED_SETTINGS = {
+  distributed_foreground_insert: 1,
+  // A query whose WHERE fixes the tenant runs only on that tenant's shard.
+  optimize_skip_unused_shards: 1,
+} as const satisfies Record<string, SettingValue>;
+
 /** The settings of one insert: INSERT_SETTINGS and, when given, its deduplication token. */
 export function insertSettings(options: { readonly deduplicationToken?: string }): Record<string, string | number> {
   const settings: Record<string, string | number> = { ...INSERT_SETTINGS };

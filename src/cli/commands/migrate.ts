@@ -1,6 +1,7 @@
 /** `tally migrate` — applies the versioned schema migrations; idempotent. */
 import { describeStore, openStore } from '../../runtime/adapters.js';
-import { migrate } from '../../store/migrate.js';
+import { DEFAULT_RETENTION_MONTHS, migrate, renderAllMigrations } from '../../store/migrate.js';
+import { TallyError } from '../../core/errors.js';
 import { cliContext } from '../context.js';
 import type { ConfigFlags } from '../flags.js';
 import { printJson } from '../output.js';
@@ -8,17 +9,34 @@ import { printJson } from '../output.js';
 export interface MigrateFlags extends ConfigFlags {
   readonly cluster?: string;
   readonly retentionMonths?: string;
+  readonly shards?: boolean;
+  readonly print?: boolean;
   readonly json?: boolean;
 }
 
 export async function runMigrate(flags: MigrateFlags): Promise<void> {
   const { config, logger } = cliContext(flags);
+  const cluster = flags.cluster ?? config.clickhouse.cluster;
+  const shards = flags.shards ?? config.clickhouse.shards;
+  if (shards && !cluster) throw new TallyError('CONFIG_INVALID', '--shards needs a cluster: give --cluster NAME or set clickhouse.cluster');
+  const retentionMonths = flags.retentionMonths ? Number(flags.retentionMonths) : undefined;
+  if (flags.print) {
+    const statements = renderAllMigrations({
+      database: config.clickhouse.database,
+      retentionMonths: retentionMonths ?? config.clickhouse.retentionMonths ?? DEFAULT_RETENTION_MONTHS,
+      ...(cluster ? { cluster } : {}),
+      ...(shards ? { shards: true } : {}),
+    });
+    if (flags.json) printJson({ layout: shards ? 'sharded' : cluster ? 'replicated' : 'single', statements });
+    else process.stdout.write(statements.map((s) => `${s};\n`).join('\n'));
+    return;
+  }
   const store = await openStore(config, logger);
   try {
-    const cluster = flags.cluster ?? config.clickhouse.cluster;
     const result = await migrate(store, {
       ...(cluster ? { cluster } : {}),
-      ...(flags.retentionMonths ? { retentionMonths: Number(flags.retentionMonths) } : {}),
+      ...(shards ? { shards: true } : {}),
+      ...(retentionMonths !== undefined ? { retentionMonths } : {}),
       logger,
     });
     if (flags.json) {

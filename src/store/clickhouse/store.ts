@@ -9,7 +9,7 @@ import { component, silentLogger } from '../../core/logger.js';
 import { errorMessage, isTallyError, type TallyError } from '../../core/errors.js';
 import type { AnalyticsStore, SqlExecutor, InsertOptions, SqlQuery } from '../types.js';
 import { createAnalyticsStore } from '../analytics-store.js';
-import { insertSettings, OUTPUT_SETTINGS } from '../settings.js';
+import { insertSettings, OUTPUT_SETTINGS, SHARDED_SETTINGS } from '../settings.js';
 import { assertIdentifier, normalizeParams, stringifyJson, toCompactRows } from '../sql.js';
 import { engineError, unavailableError, type StoreErrorContext } from '../errors.js';
 import { clickHouseLogLevel, clickHouseLoggerClass } from './logger.js';
@@ -35,6 +35,12 @@ export interface ClickHouseStoreOptions {
   readonly logger?: Logger;
   /** Include query text and bound values in the client's log lines. Default false (they may hold personal data). */
   readonly logQueries?: boolean;
+  /**
+   * The tables are in the sharded layout (Distributed over `<table>_local`,
+   * `tally migrate --shards`): every request carries SHARDED_SETTINGS, so an
+   * insert answers only once each shard stored its part. Default false.
+   */
+  readonly sharded?: boolean;
 }
 
 /** Node socket error codes meaning the server could not be reached or dropped the connection. */
@@ -155,7 +161,7 @@ function makeClient(options: ClickHouseStoreOptions, database: string, log: Logg
     request_timeout: options.requestTimeoutMs ?? 30_000,
     max_open_connections: options.maxOpenConnections ?? 10,
     compression: { request: options.compression?.request ?? false, response: options.compression?.response ?? false },
-    clickhouse_settings: { ...OUTPUT_SETTINGS },
+    clickhouse_settings: { ...OUTPUT_SETTINGS, ...(options.sharded ? SHARDED_SETTINGS : {}) },
     // A socket idle past its TTL is destroyed before reuse even when a busy event loop delayed the
     // TTL timer: reusing it meets the server's own idle close as ECONNRESET (seen under load).
     keep_alive: { enabled: true, eagerly_destroy_stale_sockets: true },

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderStatement, splitStatements, REPLICATED_ZOO_PATH } from '../../../src/store/ddl.js';
-import { loadMigrations, migrate, renderMigration } from '../../../src/store/migrate.js';
+import { loadMigrations, migrate, renderAllMigrations, renderMigration } from '../../../src/store/migrate.js';
 import type { SqlExecutor, InsertOptions, SqlQuery } from '../../../src/store/types.js';
 import { TallyError } from '../../../src/core/errors.js';
 import { rowsOf } from '../../../src/store/sql.js';
@@ -149,8 +149,15 @@ class RecordingStore implements SqlExecutor {
   readonly applied: { version: number; name: string; checksum: string }[] = [];
   failOn: RegExp | null = null;
 
+  /** `system.tables` rows: table name → engine_full (for the retention check). */
+  readonly tables = new Map<string, string>();
+
   async query<Row extends object>(q: SqlQuery): Promise<Row[]> {
     if (q.sql.includes('tally_migrations')) return this.applied as unknown as Row[];
+    if (q.sql.includes('system.tables')) {
+      const names = (q.params?.tables ?? []) as string[];
+      return names.filter((n) => this.tables.has(n)).map((name) => ({ name, engine_full: this.tables.get(name) })) as unknown as Row[];
+    }
     return [];
   }
   async command(q: SqlQuery): Promise<void> {
@@ -198,5 +205,24 @@ describe('migrate', () => {
     expect(err).toBeInstanceOf(TallyError);
     expect(err).toMatchObject({ code: 'MIGRATION_FAILED', retriable: true, details: { version: 2, file: '0002_usage_rollups.sql', statement: 4 } });
     expect(store.applied.map((a) => a.version)).toEqual([1]);
+  });
+
+  it('in the sharded layout runs the sharded statements, and changes retention on the per-node tables only', async () => {
+    const store = new RecordingStore();
+    const options = { cluster: 'tally_cluster', shards: true } as const;
+    await migrate(store, options);
+    expect(store.commands).toEqual(renderAllMigrations({ database: 'tally', retentionMonths: 13, ...options }));
+    store.tables.set('usage_events_local', 'ReplicatedReplacingMergeTree(…) TTL toDateTime(occurred_at) + toIntervalMonth(13)');
+    store.tables.set('usage_rollup_hourly_local', 'ReplicatedSummingMergeTree(…) TTL bucket + toIntervalMonth(6)');
+    const count = store.commands.length;
+    const result = await migrate(store, { ...options, retentionMonths: 13 });
+    expect(result.retentionUpdated).toEqual(['usage_rollup_hourly']);
+    expect(store.commands.slice(count).filter((c) => c.includes('MODIFY TTL'))).toEqual([
+      'ALTER TABLE tally.usage_rollup_hourly_local ON CLUSTER tally_cluster MODIFY TTL bucket + INTERVAL 13 MONTH DELETE',
+    ]);
+  });
+
+  it('refuses the sharded layout without a cluster', async () => {
+    await expect(migrate(new RecordingStore(), { shards: true })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
   });
 });

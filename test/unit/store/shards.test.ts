@@ -1,0 +1,134 @@
+/**
+ * The multi-shard layout (`tally migrate --cluster NAME --shards`,
+ * src/store/shards.ts): each statement form's rewrite, and every migration
+ * rendered in that layout — every table a Replicated `<table>_local` under a
+ * Distributed table of the same name, tenant-keyed tables sharded by tenant,
+ * every rollup view reading and writing only per-node tables. The full DDL is
+ * pinned in __snapshots__/sharded-ddl.sql; test/integration/store/sharded-ddl
+ * has ClickHouse parse every statement.
+ */
+import { describe, expect, it } from 'vitest';
+import { renderAllMigrations } from '../../../src/store/migrate.js';
+import { shardStatement, TENANT_SHARDING_KEY } from '../../../src/store/shards.js';
+import { TallyError } from '../../../src/core/errors.js';
+
+const LAYOUT = { database: 'tally', cluster: 'tally_cluster' };
+const SHARDED = { database: 'tally', cluster: 'tally_cluster', retentionMonths: 13, shards: true };
+const REPLICATED = { database: 'tally', cluster: 'tally_cluster', retentionMonths: 13 };
+
+const createdTable = (sql: string): string | undefined => /^CREATE TABLE IF NOT EXISTS tally\.(\w+)/.exec(sql)?.[1];
+
+describe('shardStatement', () => {
+  it('puts a tenant-keyed table under a Distributed table sharded by tenant', () => {
+    const sql = `CREATE TABLE IF NOT EXISTS tally.usage_events ON CLUSTER tally_cluster
+(
+    tenant String,
+    event_id String
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', row_version)
+ORDER BY (tenant, event_id)`;
+    const [local, distributed] = shardStatement(sql, LAYOUT);
+    expect(local).toBe(sql.replace('tally.usage_events ON', 'tally.usage_events_local ON'));
+    expect(distributed).toBe(
+      "CREATE TABLE IF NOT EXISTS tally.usage_events ON CLUSTER tally_cluster AS tally.usage_events_local\nENGINE = Distributed('tally_cluster', 'tally', 'usage_events_local', sipHash64(tenant))",
+    );
+  });
+
+  it('sends every row of a table not keyed by tenant to the first shard', () => {
+    const sql = "CREATE TABLE IF NOT EXISTS tally.budgets ON CLUSTER c (id String) ENGINE = ReplicatedReplacingMergeTree('/p', '{replica}', version) ORDER BY id";
+    expect(shardStatement(sql, { database: 'tally', cluster: 'c' })[1]).toMatch(/Distributed\('c', 'tally', 'budgets_local', 0\)$/);
+  });
+
+  it('points a materialized view at the per-node tables on both sides, keeping its own name', () => {
+    const sql = `CREATE MATERIALIZED VIEW IF NOT EXISTS tally.usage_rollup_daily_mv ON CLUSTER tally_cluster
+TO tally.usage_rollup_daily
+AS SELECT tenant, sum(sign) AS events FROM tally.usage_events GROUP BY tenant`;
+    expect(shardStatement(sql, LAYOUT)).toEqual([
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS tally.usage_rollup_daily_mv ON CLUSTER tally_cluster
+TO tally.usage_rollup_daily_local
+AS SELECT tenant, sum(sign) AS events FROM tally.usage_events_local GROUP BY tenant`,
+    ]);
+  });
+
+  it('alters columns on both tables and everything else on the per-node table only', () => {
+    const columns = 'ALTER TABLE tally.usage_rollup_15m ON CLUSTER tally_cluster MODIFY COLUMN events Int128, ADD COLUMN price_total Decimal(38, 15) DEFAULT 0';
+    expect(shardStatement(columns, LAYOUT)).toEqual([columns.replace('usage_rollup_15m ', 'usage_rollup_15m_local '), columns]);
+    const index = 'ALTER TABLE tally.usage_events ON CLUSTER tally_cluster ADD INDEX IF NOT EXISTS idx processed_at TYPE minmax GRANULARITY 1';
+    expect(shardStatement(index, LAYOUT)).toEqual([index.replace('usage_events ', 'usage_events_local ')]);
+    const ttl = 'ALTER TABLE tally.usage_events ON CLUSTER tally_cluster MODIFY TTL toDateTime(occurred_at) + INTERVAL 13 MONTH DELETE';
+    expect(shardStatement(ttl, LAYOUT)).toEqual([ttl.replace('usage_events ', 'usage_events_local ')]);
+  });
+
+  it('refuses an ALTER mixing column and other changes, and statement forms it has no rewrite for', () => {
+    const mixed = 'ALTER TABLE tally.usage_events ON CLUSTER tally_cluster ADD COLUMN x UInt8, ADD INDEX i x TYPE minmax GRANULARITY 1';
+    expect(() => shardStatement(mixed, LAYOUT)).toThrow(/mixes column changes/);
+    for (const sql of ['DROP TABLE tally.usage_events ON CLUSTER tally_cluster', 'RENAME TABLE tally.a TO tally.b', 'OPTIMIZE TABLE tally.usage_events FINAL']) {
+      const err = (() => {
+        try {
+          shardStatement(sql, LAYOUT);
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(err).toBeInstanceOf(TallyError);
+      expect((err as TallyError).code).toBe('MIGRATION_FAILED');
+    }
+  });
+
+  it('leaves the one-time INSERT … SELECT fills on the Distributed tables (every shard read, each row routed by tenant)', () => {
+    const fill = 'INSERT INTO tally.usage_rollup_model_daily (tenant) SELECT tenant FROM tally.usage_rollup_daily';
+    expect(shardStatement(fill, LAYOUT)).toEqual([fill]);
+  });
+});
+
+describe('every migration in the sharded layout', () => {
+  const sharded = renderAllMigrations(SHARDED);
+  const replicated = renderAllMigrations(REPLICATED);
+  const replicatedTables = replicated.map(createdTable).filter((t): t is string => t !== undefined);
+
+  it('has, for each table of the replicated layout, a Replicated per-node table and a Distributed table over it', () => {
+    expect(replicatedTables.length).toBeGreaterThan(15);
+    for (const table of replicatedTables) {
+      const local = sharded.filter((s) => createdTable(s) === `${table}_local`);
+      const distributed = sharded.filter((s) => createdTable(s) === table);
+      expect(local, table).toHaveLength(1);
+      expect(local[0], table).toMatch(/ENGINE = Replicated\w*MergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'/);
+      expect(distributed, table).toHaveLength(1);
+      expect(distributed[0], table).toContain(`AS tally.${table}_local\nENGINE = Distributed('tally_cluster', 'tally', '${table}_local', `);
+      // The Distributed table comes right after the table it reads.
+      expect(sharded.indexOf(distributed[0] as string), table).toBe(sharded.indexOf(local[0] as string) + 1);
+    }
+  });
+
+  it('shards raw events, every rollup and the tier assignments by tenant, and nothing else', () => {
+    const byTenant = sharded
+      .filter((s) => s.includes(`, ${TENANT_SHARDING_KEY})`))
+      .map((s) => createdTable(s))
+      .sort();
+    expect(byTenant).toEqual(
+      [
+        'usage_events',
+        ...['15m', 'hourly', 'daily', 'model_15m', 'model_hourly', 'model_daily', 'agent_hourly', 'agent_daily', 'user_daily'].map((g) => `usage_rollup_${g}`),
+        ...['15m', 'hourly', 'daily'].map((g) => `usage_latency_${g}`),
+        'budget_tier_assignments',
+      ].sort(),
+    );
+  });
+
+  it('rolls up per shard: every view writes to and reads from per-node tables only', () => {
+    const views = sharded.filter((s) => s.startsWith('CREATE MATERIALIZED VIEW'));
+    expect(views.length).toBe(replicated.filter((s) => s.startsWith('CREATE MATERIALIZED VIEW')).length);
+    for (const v of views) {
+      const own = /^CREATE MATERIALIZED VIEW IF NOT EXISTS tally\.(\w+)/.exec(v)?.[1] as string;
+      const refs = [...v.matchAll(/\btally\.(\w+)/g)].map((m) => m[1] as string).filter((t) => t !== own);
+      expect(refs.length, own).toBeGreaterThanOrEqual(2);
+      for (const t of refs) expect(t, `${own} reads or writes ${t}`).toMatch(/_local$/);
+    }
+  });
+
+  it('runs every DDL statement on the whole cluster, and is pinned', async () => {
+    for (const s of sharded.filter((x) => !x.startsWith('INSERT INTO '))) expect(s).toContain('ON CLUSTER tally_cluster');
+    await expect(`${sharded.join(';\n\n')};\n`).toMatchFileSnapshot('./__snapshots__/sharded-ddl.sql');
+  });
+});
