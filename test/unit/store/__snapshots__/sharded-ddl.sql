@@ -2575,3 +2575,28 @@ AS
         sum(sign * toInt64(isNotNull(ttft_ms))) AS ttft_ms_count
     FROM tally.usage_events_local
     GROUP BY tenant, bucket, user_id, group_id, agent, feature, api_key_id;
+
+CREATE TABLE IF NOT EXISTS tally.price_books_local ON CLUSTER tally_cluster
+(
+    tenant String,
+    user_id String,
+    version UInt64,
+    body String CODEC(ZSTD(1)),
+    deleted UInt8,
+    updated_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', version)
+ORDER BY (tenant, user_id, version);
+
+CREATE TABLE IF NOT EXISTS tally.price_books ON CLUSTER tally_cluster AS tally.price_books_local
+ENGINE = Distributed('tally_cluster', 'tally', 'price_books_local', sipHash64(tenant));
+
+ALTER TABLE tally.usage_reprices_local ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS price_books UInt8 DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS price_before Decimal(38, 15) DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS price_after Decimal(38, 15) DEFAULT 0;
+
+ALTER TABLE tally.usage_reprices ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS price_books UInt8 DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS price_before Decimal(38, 15) DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS price_after Decimal(38, 15) DEFAULT 0;
