@@ -17,7 +17,7 @@ import {
   insertEventRows,
   insertPricedEvents,
 } from '../../../src/store/events.js';
-import { cancellationOf, toEventRow, type UsageEventRow } from '../../../src/store/event-row.js';
+import { cancellationOf, PRICE_COLUMNS, toEventRow, type UsageEventRow } from '../../../src/store/event-row.js';
 import { eventByIdQuery, rawTotalsQuery, rollupTotalsQuery, ROLLUP_TABLES, type RollupGrain, type TenantTotalsRow } from '../../../src/store/queries/index.js';
 import { formatUsd, parseUsd } from '../../../src/core/money.js';
 import { insertRows, priceColumns, pricedRow, priceTotal, type BilledPrice } from '../../support/price-rows.js';
@@ -445,7 +445,8 @@ FROM numbers({n:UInt64})`,
       await migrate(old, { dir });
       const tenant = 'prices';
       const older = mixedEvents(tenant, 40, 'o');
-      await insertPricedEvents(old, older);
+      // The rows a tally before 0014 wrote: without the price columns (this version's rows carry them, and need 0014).
+      await insertRows(old.sql, older.map((p) => Object.fromEntries(Object.entries(toEventRow(p)).filter(([c]) => !(PRICE_COLUMNS as readonly string[]).includes(c)))));
       const upgraded = await migrate(old);
       expect(upgraded.applied[0]).toEqual({ version: 14, name: 'prices' });
       // The existing data is unchanged: rollups still equal raw, field by field, and the totals are the events'.
