@@ -8,7 +8,7 @@
  *   3 pricing   catalog, model resolution, the pricer
  *   4 pipeline  parse → stamp → normalize → price (PricedEvent)
  *   5 ports     eventlog/, store/, counters/ (each with its adapters)
- *   6 domains   processor/, budgets/, analytics/, reprice/, ingest/
+ *   6 domains   processor/, budgets/, analytics/, reprice/, ingest/, billing/
  *   7 faces     api/, sdk/, demo/ (interfaces and the demo traffic driver)
  *   8 runtime   config/ and runtime/: one composition root per process
  *   9 cli       the `tally` command: parses flags, calls runtime
@@ -24,7 +24,7 @@ const LAYERS = [
   ['pricing'],
   ['pipeline'],
   ['eventlog', 'store', 'counters'],
-  ['processor', 'budgets', 'analytics', 'reprice', 'ingest'],
+  ['processor', 'budgets', 'analytics', 'reprice', 'ingest', 'billing'],
   ['api', 'sdk', 'demo', 'dashboard'],
   ['config', 'runtime'],
   ['cli'],

@@ -9,7 +9,10 @@
  *   validate    parseEvent − decode: envelope detection, repeated keys, the zod contract
  *   normalize   stamp + normalize (acceptEvent)
  *   price       priceAccepted
- *   encode      eventRowValues + the JSONCompactEachRow bytes the chDB adapter sends
+ *   bill        the processor's price-book stamp (processor/price-stamp.ts) with a book for
+ *               every demo tenant (markup, a family contract price, fee, minimum): issue 16
+ *   encode      eventRowValues + the JSONCompactEachRow bytes the chDB adapter sends (no book: price 0)
+ *   encode_billed  the same for the billed events (the 17 price columns carry values)
  *   insert      the chDB insert of those rows (usage_events and the three rollup views)
  *   dedupe      the sink's per-batch work: read the high offset, record it (2 tiny queries), window checks and adds
  *   lookup      what 0.1's per-batch lookup of every id cost on top (storedPositionsQuery), empty store
@@ -32,9 +35,28 @@ import { toJsonLines } from '../src/store/sql.js';
 import { formatDateTime64 } from '../src/core/time.js';
 import { createWindowedStoreSink } from '../src/processor/windowed-store-sink.js';
 import { randomUUID } from 'node:crypto';
+import { parsePriceBook } from '../src/pricing/price-book-schema.js';
+import { PriceBookSet, staticPriceBooks } from '../src/pricing/price-books.js';
+import { createModelFamilies } from '../src/pricing/families.js';
+import { withPriceBooks } from '../src/processor/price-stamp.js';
+import type { RawRecord } from '../src/pipeline/types.js';
 import { fmt } from './results.js';
 
-export type StageName = 'decode' | 'validate' | 'normalize' | 'price' | 'encode' | 'insert' | 'dedupe' | 'lookup';
+export type StageName = 'decode' | 'validate' | 'normalize' | 'price' | 'bill' | 'encode' | 'encode_billed' | 'insert' | 'dedupe' | 'lookup';
+
+/** A price book for every demo tenant: what `bill` prices with. */
+export function benchPriceBooks(pricer: ReturnType<typeof buildPricer>): PriceBookSet {
+  const book = parsePriceBook({
+    rules: [
+      { kind: 'markup', percent: '12.5', effective_from: '2020-01-01T00:00:00Z' },
+      { kind: 'markup', percent: '30', effective_from: '2020-01-01T00:00:00Z', match: { provider: 'anthropic' } },
+      { kind: 'contract', effective_from: '2020-01-01T00:00:00Z', match: { family: 'gpt-4o-mini' }, per_million: { input: '0.2', output: '0.8', cached_input: '0.1' } },
+      { kind: 'request_fee', amount: '0.0001', effective_from: '2020-01-01T00:00:00Z' },
+      { kind: 'minimum', amount: '0.0002', effective_from: '2020-01-01T00:00:00Z' },
+    ],
+  });
+  return new PriceBookSet(['acme', 'globex', 'initech'].map((tenant, i) => ({ tenant, user: '', version: String(i + 1), book })), '3', { families: createModelFamilies(pricer.catalog, pricer.resolver) });
+}
 
 function cpuUs(fn: () => void): number {
   const c0 = process.cpuUsage();
@@ -92,7 +114,9 @@ export async function stageCosts(open: (name: string) => Promise<AnalyticsStore>
     values.push(Buffer.from(JSON.stringify({ ...e, event_id: randomUUID(), occurred_at: new Date(now - 1000).toISOString() })));
   }
   const insertBySize: Record<number, number[]> = {};
-  const samples: Record<StageName, number[]> = { decode: [], validate: [], normalize: [], price: [], encode: [], insert: [], dedupe: [], lookup: [] };
+  const samples: Record<StageName, number[]> = { decode: [], validate: [], normalize: [], price: [], bill: [], encode: [], encode_billed: [], insert: [], dedupe: [], lookup: [] };
+  const books = staticPriceBooks(benchPriceBooks(pricer));
+  const noRecord = {} as RawRecord;
   for (let round = 0; round < rounds; round++) {
     const store = await open(`stages_${round}`);
     const receivedAt = new Date(now);
@@ -119,7 +143,21 @@ export async function stageCosts(open: (name: string) => Promise<AnalyticsStore>
       let offset = 0;
       for (const a of accepted) priced.push(priceAccepted(pricer, a.event, a.usage, { topic: 'bench.raw', partition: 0, offset: String(offset++) }));
     }) / n);
+    // The stamp as the processor runs it: a pipeline whose records are already priced, then the books.
+    let next = 0;
+    const stamp = withPriceBooks({ process: () => ({ ok: true, priced: priced[next++] as PricedEvent }) }, books);
+    const billed: PricedEvent[] = [];
+    samples.bill.push(cpuUs(() => {
+      for (let i = 0; i < priced.length; i++) {
+        const o = stamp.process(noRecord);
+        if (o.ok) billed.push(o.priced);
+      }
+    }) / n);
+    if (billed.some((p) => !p.price || p.price.total <= 0n)) throw new Error('bench: an event was not billed');
     const processedAt = formatDateTime64(new Date());
+    samples.encode_billed.push(cpuUs(() => {
+      for (let i = 0; i < billed.length; i += batch) Buffer.from(toJsonLines(billed.slice(i, i + batch).map((p) => eventRowValues(p, { processedAt }))));
+    }) / n);
     const bodies: { rows: EventRowValues[]; events: PricedEvent[] }[] = [];
     samples.encode.push(cpuUs(() => {
       for (let i = 0; i < priced.length; i += batch) {
@@ -162,6 +200,7 @@ export async function stageCosts(open: (name: string) => Promise<AnalyticsStore>
   console.log(`  insert CPU by insert size, µs/event (encoding excluded): ${Object.entries(bySize).map(([k, v]) => `${k.slice(5)} rows ${v}`).join(', ')}`);
   const out = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, Math.round(median(v) * 10) / 10])) as Record<StageName, number>;
   console.log(`  per-stage CPU, µs/event (${fmt(n)} demo records, inserts of ${fmt(batch)}, median of ${rounds} rounds):`);
-  for (const [k, v] of Object.entries(out)) console.log(`      ${k.padEnd(10)} ${v.toFixed(1)}`);
+  for (const [k, v] of Object.entries(out)) console.log(`      ${k.padEnd(13)} ${v.toFixed(1)}`);
+  console.log(`  price books (issue 16): price + bill ${(out.price + out.bill).toFixed(1)} µs vs price ${out.price.toFixed(1)} µs (× ${((out.price + out.bill) / out.price).toFixed(2)}); encode with prices × ${(out.encode_billed / out.encode).toFixed(2)}; per record, decode → encode: × ${((out.decode + out.validate + out.normalize + out.price + out.bill + out.encode_billed) / (out.decode + out.validate + out.normalize + out.price + out.encode)).toFixed(3)}`);
   return { stages: out, insert_by_size: bySize };
 }

@@ -163,6 +163,16 @@ export async function runPipelineBench(args: readonly string[]): Promise<void> {
       });
       figures.cost_per_event_by_stage_us = { ...stages.stages, measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
       figures.insert_cpu_us_by_rows_per_insert = stages.insert_by_size;
+      const s = stages.stages;
+      const without = s.decode + s.validate + s.normalize + s.price + s.encode;
+      const withBook = s.decode + s.validate + s.normalize + s.price + s.bill + s.encode_billed;
+      figures.price_books = {
+        note: 'issue 16: the processor stamping every event with its customer\'s price (a 5-rule book per tenant) vs no book, same records, same run',
+        bill_us: s.bill, price_stage_ratio: Math.round(((s.price + s.bill) / s.price) * 100) / 100,
+        encode_ratio: Math.round((s.encode_billed / s.encode) * 100) / 100,
+        record_cpu_us_without_book: Math.round(without * 10) / 10, record_cpu_us_with_book: Math.round(withBook * 10) / 10,
+        record_ratio: Math.round((withBook / without) * 1000) / 1000,
+      };
     }
     const loadBefore = load();
     for (const partitions of parts.has('partitions') ? [1, 2, 4] : []) {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- queries [--events N] [--runs N] [--before-runs N] [--keep DIR] [--http-port P] [--write-cost] [--plan]`:
+ * `npm run bench -- queries [--events N] [--runs N] [--before-runs N] [--keep DIR] [--http-port P] [--write-cost] [--plan] [--price]`:
  * the analytics queries the dashboard issues, over 10 million events in chDB
  * (and in ClickHouse when CLICKHOUSE_URL is set), before and after issue 13.
  *
@@ -39,6 +39,9 @@
  * `--write-cost`, also the insert CPU per event with and without the narrow
  * rollups' views (`writeCost`). With `--plan`, only the engine's estimates
  * of what each query reads (bench/queries-plan.ts, queries-plan.json).
+ * With `--price` (issue 16), `before` is today's plan without the price
+ * column (`withoutPrice`) and `after` the queries as served, price_total read
+ * and summed, plus the revenue panel's call — bench/results/queries-price.json.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -88,13 +91,14 @@ export function loadSql(): string {
   return `INSERT INTO usage_events (tenant, event_id, occurred_at, received_at, processed_at, user_id, group_id, session_id, agent, feature,
   request_id, api_key_id, provider, model, model_key, usage_shape, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens,
   total_tokens, prompt_tokens, requests, tool_calls, web_search_requests, images, audio_seconds, cost_input, cost_cached_input, cost_output,
-  cost_reasoning, cost_request, cost_tool_call, cost_total, cache_savings, cost_source, priced, pricing_error, price_version, status,
-  duration_ms, ttft_ms, metadata, row_version, sign)
+  cost_reasoning, cost_request, cost_tool_call, cost_total, cache_savings, price_input, price_request, price_total, price_book_version,
+  cost_source, priced, pricing_error, price_version, status, duration_ms, ttft_ms, metadata, row_version, sign)
 SELECT tenant, event_id, occurred_at, occurred_at, occurred_at, user_id, group_id, session_id, agent, feature,
   '', api_key_id, provider, model, model_key, 'canonical', input_tokens, cached_input_tokens, output_tokens, reasoning_tokens,
   input_tokens + cached_input_tokens + output_tokens + reasoning_tokens, input_tokens + cached_input_tokens, 1, tool_calls, 0, 0, toDecimal32(0, 3),
   cost_input, cost_cached_input, cost_output, cost_reasoning, toDecimal128(0, 15), cost_tool_call,
   cost_input + cost_cached_input + cost_output + cost_reasoning + cost_tool_call, cache_savings,
+  price_input, price_request, price_input + price_request, if(billed, 'bench-book@1', ''),
   if(priced, 'catalog', 'none'), priced, if(priced, '', 'UNKNOWN_MODEL'), if(priced, concat(model_key, '@bench'), ''), status,
   if(h5 % 20 = 0, NULL, 200 + (h5 % 4800) + (h5 % 4) * 0.25), if(h5 % 20 = 1, NULL, 40 + (h5 % 900) * 1.0),
   map('env', if(h5 % 3 = 0, 'dev', 'prod')), 1, 1
@@ -130,7 +134,11 @@ FROM
     toDecimal128(output_tokens, 0) * ${decArr(4)}[mi + 1] AS cost_output,
     toDecimal128(reasoning_tokens, 0) * ${decArr(4)}[mi + 1] AS cost_reasoning,
     toDecimal128(tool_calls, 0) * if(priced, toDecimal128('0.003', 15), toDecimal128(0, 15)) AS cost_tool_call,
-    toDecimal128(cached_input_tokens, 0) * (${decArr(3)}[mi + 1] - ${decArr(5)}[mi + 1]) AS cache_savings
+    toDecimal128(cached_input_tokens, 0) * (${decArr(3)}[mi + 1] - ${decArr(5)}[mi + 1]) AS cache_savings,
+    -- Issue 16: half the tenants resell (t00 and t01-t09): input billed at cost × 1.3 plus $0.001 per request.
+    t < 10 AS billed,
+    if(billed, toDecimal128(cost_input * 13 / 10, 15), toDecimal128(0, 15)) AS price_input,
+    if(billed, toDecimal128('0.001', 15), toDecimal128(0, 15)) AS price_request
   FROM numbers({offset:UInt64}, {count:UInt64})
 )
 SETTINGS insert_deduplicate = 0, optimize_on_insert = 0, parallel_view_processing = 1`;
@@ -158,9 +166,24 @@ const NARROW = /\busage_rollup_(?:model|agent|user)_(15m|hourly|daily)\b/g;
 /** Every table a statement reads: the rollups, the latency rollups and raw events. */
 const TABLES = [...ROLLUPS.map((t) => t.name), 'usage_latency_15m', 'usage_latency_hourly', 'usage_latency_daily'];
 
-/** An executor that records every query and, for `before`, reads the full rollup of each segment's grain instead of a narrow one. */
-function capturing(sql: SqlExecutor, capture: Capture, before: boolean): SqlExecutor {
-  const rewrite = (q: SqlQuery): SqlQuery => (before ? { ...q, sql: q.sql.replace(NARROW, 'usage_rollup_$1') } : q);
+/**
+ * What `before` is: the plan before issue 13 (default), or with `--price` today's plan without the
+ * price column of issue 16 (the statements with price_total not read: `withoutPrice`).
+ */
+type Baseline = 'issue13' | 'no-price';
+
+/** A statement as it was before issue 16: no price_total projected from any table, a constant 0 where the measure is summed. */
+export function withoutPrice(sql: string): string {
+  return sql
+    .split('\n')
+    .filter((line) => !/^\s*price_total,$/.test(line))
+    .join('\n')
+    .replaceAll('sum(toDecimal256(price_total, 15)) AS price_total', 'toDecimal256(0, 15) AS price_total');
+}
+
+/** An executor that records every query and, for `before`, reads the full rollup of each segment's grain instead of a narrow one (or, `no-price`, reads no price). */
+function capturing(sql: SqlExecutor, capture: Capture, before: boolean, baseline: Baseline): SqlExecutor {
+  const rewrite = (q: SqlQuery): SqlQuery => (!before ? q : baseline === 'no-price' ? { ...q, sql: withoutPrice(q.sql) } : { ...q, sql: q.sql.replace(NARROW, 'usage_rollup_$1') });
   return {
     ...sql,
     query: <Row extends object>(q: SqlQuery): Promise<Row[]> => {
@@ -185,20 +208,25 @@ function beforeUsage(sql: SqlExecutor): UsageQueries {
 
 interface Variant {
   readonly before: boolean;
+  /** The plan before issue 13 (full rollups, raw edges, exact latency): the default `before`. */
+  readonly oldPlan: boolean;
+  /** `--price`: the page's extra call when the range is billed (revenue by tenant), made by `after` only. */
+  readonly revenue: boolean;
   readonly svc: AnalyticsService;
   readonly capture: Capture;
   /** The range "30 days up to now" as the dashboard asked for it. */
   readonly last30: { from: string; to: string };
 }
 
-function variant(store: AnalyticsStore, before: boolean, now: number): Variant {
+function variant(store: AnalyticsStore, before: boolean, now: number, baseline: Baseline = 'issue13'): Variant {
   const capture: Capture = [];
-  const sql = capturing(store.sql, capture, before);
-  const usage = before ? beforeUsage(sql) : createUsageQueries(sql);
+  const sql = capturing(store.sql, capture, before, baseline);
+  const oldPlan = before && baseline === 'issue13';
+  const usage = oldPlan ? beforeUsage(sql) : createUsageQueries(sql);
   const svc = createAnalyticsService({ ...store, usage }, { now: () => now });
   // Before: ending at now (ms), as the dashboard asked; after: at the end of the quarter hour holding now.
-  const to = before ? now : Math.ceil(now / QUARTER_HOUR) * QUARTER_HOUR;
-  return { before, svc, capture, last30: { from: new Date(to - 30 * DAY).toISOString(), to: new Date(to).toISOString() } };
+  const to = oldPlan ? now : Math.ceil(now / QUARTER_HOUR) * QUARTER_HOUR;
+  return { before, oldPlan, revenue: baseline === 'no-price' && !before, svc, capture, last30: { from: new Date(to - 30 * DAY).toISOString(), to: new Date(to).toISOString() } };
 }
 
 interface Side {
@@ -277,7 +305,9 @@ function pageCalls(scope: TenantScope, tz: string): Record<string, Call> {
     top_users: (v) => v.svc.breakdown({ ...q(v), by: 'user_id', sort: 'cost_total', limit: '10' }, scope),
     top_agents: (v) => v.svc.breakdown({ ...q(v), by: 'agent', sort: 'cost_total', limit: '10' }, scope),
     // Before: exact percentiles over raw events; after: the latency rollups (quantiles=histogram, within 1 %).
-    latency_by_model: (v) => v.svc.latency({ ...q(v), by: 'model_key', ...(v.before ? {} : { quantiles: 'histogram' }) }, scope),
+    latency_by_model: (v) => v.svc.latency({ ...q(v), by: 'model_key', ...(v.oldPlan ? {} : { quantiles: 'histogram' }) }, scope),
+    // Issue 16 (`--price`): the revenue panel's call, which the page makes when the range is billed.
+    revenue_by_tenant: async (v) => (v.revenue ? v.svc.breakdown({ ...q(v), by: 'tenant', sort: 'price', limit: '10' }, scope) : null),
     ...(scope === null ? { tenant_list: (v: Variant) => v.svc.breakdown({ ...q(v), by: 'tenant', sort: 'events', limit: '100' }, scope) } : {}),
     user_list: (v) => v.svc.breakdown({ ...q(v), by: 'user_id', sort: 'cost_total', limit: '200' }, scope),
   };
@@ -294,7 +324,7 @@ async function suite(before: Variant, after: Variant, runs: number, today: numbe
     // The whole page: its calls at once, as the browser sends them; over HTTP when the API is served, else in-process.
     const pageRuns = Math.max(10, Math.ceil(runs / 2));
     if (httpBase !== null) {
-      const viaHttp = (v: Variant): Promise<unknown> => httpPage(httpBase, v === before ? 'before' : 'after', scope, v.last30);
+      const viaHttp = (v: Variant): Promise<unknown> => httpPage(httpBase, v === before ? 'before' : 'after', scope, v.last30, v);
       out[`${key}.page.whole_page_http`] = await compare('whole page over HTTP (calls at once)', pageRuns, before, after, viaHttp, stats);
     } else {
       out[`${key}.page.whole_page_in_process`] = await compare('whole page, in-process (calls at once)', pageRuns, before, after, (v) => Promise.all(Object.values(calls).map((c) => c(v))), stats);
@@ -310,14 +340,15 @@ async function suite(before: Variant, after: Variant, runs: number, today: numbe
 }
 
 /** The page's usage calls over HTTP against the API of `which` variant (see serveVariants). */
-async function httpPage(base: string, which: 'before' | 'after', scope: TenantScope, range: { from: string; to: string }): Promise<unknown> {
+async function httpPage(base: string, which: 'before' | 'after', scope: TenantScope, range: { from: string; to: string }, v: Variant): Promise<unknown> {
   const q = (extra: Record<string, string>): string => new URLSearchParams({ ...range, tz: 'UTC', ...(scope === null ? {} : { tenant: scope }), ...extra }).toString();
   const paths = [
     `/v1/usage/summary?${q({})}`,
     `/v1/usage/timeseries?${q({ bucket: 'day', measure: 'cost_total', stack_by: 'model_key', limit: '8' })}`,
     `/v1/usage/breakdown?${q({ by: 'user_id', sort: 'cost_total', limit: '10' })}`,
     `/v1/usage/breakdown?${q({ by: 'agent', sort: 'cost_total', limit: '10' })}`,
-    `/v1/usage/latency?${q({ by: 'model_key', ...(which === 'after' ? { quantiles: 'histogram' } : {}) })}`,
+    `/v1/usage/latency?${q({ by: 'model_key', ...(v.oldPlan ? {} : { quantiles: 'histogram' }) })}`,
+    ...(v.revenue ? [`/v1/usage/breakdown?${q({ by: 'tenant', sort: 'price', limit: '10' })}`] : []),
     ...(scope === null ? [`/v1/usage/breakdown?${q({ by: 'tenant', sort: 'events', limit: '100' })}`] : []),
     `/v1/usage/breakdown?${q({ by: 'user_id', sort: 'cost_total', limit: '200' })}`,
   ];
@@ -446,13 +477,22 @@ export async function runQueriesBench(args: readonly string[]): Promise<void> {
   const today = Math.floor(now / DAY) * DAY;
   const start = today - 35 * DAY;
   const spanMs = 35 * DAY;
+  const baseline: Baseline = args.includes('--price') ? 'no-price' : 'issue13';
   const conditions: Record<string, unknown> = {
     events,
     runsPerQuery: runs,
     beforeRunsPerQuery: Math.min(runs, BEFORE_RUNS.value),
     warmups: 3,
-    before: 'the plan before issue 13: full rollups only, "up to now" ending at now with raw edges (usage_events FINAL)',
-    after: 'narrowest rollup per segment; "up to now" ending on the quarter hour (rollups only); latency with quantiles=histogram (the latency rollups; before: exact over raw events)',
+    ...(baseline === 'no-price'
+      ? {
+          before: 'issue 16 --price baseline: the same plan (narrowest rollups, quarter-hour end, latency histograms) with price_total neither read nor summed (withoutPrice: a constant 0)',
+          after: 'as served: price_total read from every segment and summed exactly (Decimal256), and the revenue panel\'s extra call (breakdown by tenant, sort=price) in the page',
+          billed: 'tenants t00-t09 billed (input at cost × 1.3 plus $0.001 per request), t10-t19 not',
+        }
+      : {
+          before: 'the plan before issue 13: full rollups only, "up to now" ending at now with raw edges (usage_events FINAL)',
+          after: 'narrowest rollup per segment; "up to now" ending on the quarter hour (rollups only); latency with quantiles=histogram (the latency rollups; before: exact over raw events)',
+        }),
     order: 'before and after alternate run by run',
     data: '35 days; 20 tenants (t00 = 40 % of events); 7,700 users (one agent, feature, group, key each; two models: 85 % / 15 %); 12 models / 5 providers (one unpriced); 2 % errors, 0.5 % cancelled; rollups merged once after the load',
     measuredAt: 'service calls in-process (parse + SQL + store + exact JSON); the whole page also over HTTP',
@@ -496,7 +536,7 @@ export async function runQueriesBench(args: readonly string[]): Promise<void> {
       return;
     }
     const reads = chdbStats(dataDir, 'bench');
-    const variants = { before: variant(chdb, true, now), after: variant(chdb, false, now) };
+    const variants = { before: variant(chdb, true, now, baseline), after: variant(chdb, false, now, baseline) };
     const http = await serveVariants(variants, httpPort);
     try {
       console.log('chDB (in-process): before → after');
@@ -524,7 +564,7 @@ export async function runQueriesBench(args: readonly string[]): Promise<void> {
       conditions.clickhouseWaitedForMergesSeconds = await settle(ch);
       conditions.clickhouseRollupRows = await rollupRowCounts(ch);
       console.log(`ClickHouse ${new URL(url).host}: before → after (rows read not measured on a server here)`);
-      figures.clickhouse = await suite(variant(ch, true, now), variant(ch, false, now), runs, today, async () => ({ rows: 0, bytes: 0 }), null);
+      figures.clickhouse = await suite(variant(ch, true, now, baseline), variant(ch, false, now, baseline), runs, today, async () => ({ rows: 0, bytes: 0 }), null);
     } finally {
       await ch.close();
     }
@@ -532,7 +572,7 @@ export async function runQueriesBench(args: readonly string[]): Promise<void> {
     conditions.clickhouse = 'not measured: CLICKHOUSE_URL not set';
   }
   conditions.loadAverage1m = { atStart: round(startLoad), atEnd: round(loadavg()[0] ?? 0), note: 'other processes shared the machine; a load above the core count inflates wall times (compare before/after, measured alternately, and CPU and rows)' };
-  const file = writeResult({ benchmark: 'queries', conditions, figures });
+  const file = writeResult({ benchmark: baseline === 'no-price' ? 'queries-price' : 'queries', conditions, figures });
   console.log(`results: ${file}`);
 }
 

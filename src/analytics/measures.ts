@@ -6,7 +6,8 @@
  */
 import { formatScaled, formatUsd, parseScaled, parseUsd } from '../core/money.js';
 import { TallyError } from '../core/errors.js';
-import { COUNT_MEASURES, MONEY_MEASURES, type Measures } from './model.js';
+import { COUNT_MEASURES, MONEY_MEASURES, moneyColumn, type Measures } from './model.js';
+import { marginPct } from './margin.js';
 import type { MeasureRow } from '../store/queries/measures.js';
 
 type CountName = (typeof COUNT_MEASURES)[number];
@@ -63,7 +64,7 @@ function scaled(value: string, scale: number, what: string): bigint {
 export function measuresOf(row: MeasureRow): ExactMeasures {
   const m = zeroMeasures();
   for (const c of COUNT_MEASURES) m.counts[c] = BigInt(text(row, c));
-  for (const c of MONEY_MEASURES) m.money[c] = scaled(text(row, c), 15, c);
+  for (const c of MONEY_MEASURES) m.money[c] = scaled(text(row, moneyColumn(c)), 15, c);
   m.audioMillis = scaled(text(row, 'audio_seconds'), 3, 'audio_seconds');
   m.durationSum = float(row, 'duration_ms_sum');
   m.durationCount = BigInt(text(row, 'duration_ms_count'));
@@ -99,11 +100,23 @@ function ratio(sum: number, count: bigint, digits: number): number | null {
   return count === 0n ? null : round(sum / Number(count), digits);
 }
 
+function usdText(v: bigint): string {
+  return v === 0n ? '0' : formatUsd(v);
+}
+
+/** price − cost_total, exact. */
+export function marginOf(m: ExactMeasures): bigint {
+  return m.money.price - m.money.cost_total;
+}
+
 /** The JSON form: counts as integers, money as exact decimal strings. */
 export function measuresJson(m: ExactMeasures): Measures {
   const out: Record<string, unknown> = {};
   for (const c of COUNT_MEASURES) out[c] = Number(m.counts[c]);
-  for (const c of MONEY_MEASURES) out[c] = m.money[c] === 0n ? '0' : formatUsd(m.money[c]);
+  for (const c of MONEY_MEASURES) out[c] = usdText(m.money[c]);
+  const margin = marginOf(m);
+  out.margin = usdText(margin);
+  out.margin_pct = marginPct(margin, m.money.price);
   out.audio_seconds = Number(formatScaled(m.audioMillis, 3));
   const requests = m.counts.requests;
   out.avg_tokens_per_request = requests === 0n ? null : round(Number(m.counts.total_tokens) / Number(requests), 2);

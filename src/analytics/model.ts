@@ -6,7 +6,7 @@
  */
 import { TOKEN_CLASSES, type TokenClass, COST_CLASSES, type CostClass } from '../core/classes.js';
 import type { TimeBucket } from '../store/queries/grain.js';
-import type { MeasureName } from '../store/queries/measures.js';
+import type { RankMeasure } from '../store/queries/measures.js';
 
 /** Time buckets, read on the wall clock of the query's time zone; weeks start on Monday (ISO). */
 export const BUCKETS = ['hour', 'day', 'week', 'month'] as const satisfies readonly TimeBucket[];
@@ -26,15 +26,30 @@ export const COUNT_MEASURES = [
   'images',
 ] as const;
 
-/** USD measures (exact decimal strings). */
-export const MONEY_MEASURES = [...COST_CLASSES.map((c) => `cost_${c}` as const), 'cost_total', 'cache_savings'] as const;
+/**
+ * USD measures summed from the store (exact decimal strings): the cost of each
+ * class, the cost, the cache savings, and `price` — what the events are
+ * billed at (the store's `price_total`; 0 where no price book applied).
+ */
+export const MONEY_MEASURES = [...COST_CLASSES.map((c) => `cost_${c}` as const), 'cost_total', 'cache_savings', 'price'] as const;
 
 /**
  * Measures a breakdown can sort by and a timeseries can plot: every count, every
- * amount, and audio seconds.
+ * amount, the margin (price − cost_total) and audio seconds. margin_pct is a
+ * ratio, not a sum: every answer carries it, none ranks by it.
  */
-export const SORTABLE_MEASURES = [...COUNT_MEASURES, ...MONEY_MEASURES, 'audio_seconds'] as const satisfies readonly MeasureName[];
+export const SORTABLE_MEASURES = [...COUNT_MEASURES, ...MONEY_MEASURES, 'margin', 'audio_seconds'] as const;
 export type Measure = (typeof SORTABLE_MEASURES)[number];
+
+/** The store's name of a measure a query ranks by (`price` is stored as `price_total`; `margin` is derived there too). */
+export function rankMeasure(m: Measure): RankMeasure {
+  return m === 'price' ? 'price_total' : m;
+}
+
+/** The store column a money measure is read from. */
+export function moneyColumn(m: (typeof MONEY_MEASURES)[number]): string {
+  return m === 'price' ? 'price_total' : m;
+}
 
 type TokenMeasures = { [K in TokenClass as `${K}_tokens`]: number };
 type CostMeasures = { [K in CostClass as `cost_${K}`]: string };
@@ -51,6 +66,12 @@ export type Measures = TokenMeasures &
     total_tokens: number;
     cost_total: string;
     cache_savings: string;
+    /** What the events are billed at (their price books' price; 0 without one). */
+    price: string;
+    /** price − cost_total (negative when billed below cost). */
+    margin: string;
+    /** margin ÷ price × 100, two decimals as text (`"23.08"`); null when price is 0. */
+    margin_pct: string | null;
     unpriced_events: number;
     error_events: number;
     tool_calls: number;

@@ -54,7 +54,7 @@ export const BREAKDOWN_PARAMETERS: readonly ParameterSpec[] = [
   ...SUMMARY_PARAMETERS,
   { name: 'by', in: 'query', description: 'One or two dimensions, repeated or comma-separated (`by=model_key,user_id`). Give `by` and/or `bucket`.', schema: { type: 'array', items: { type: 'string', enum: [...BREAKDOWN_DIMENSIONS] }, maxItems: 2 } },
   { name: 'bucket', in: 'query', description: 'Time bucket in `tz` (week = ISO, from Monday).', schema: { type: 'string', enum: [...BUCKETS] } },
-  { name: 'sort', in: 'query', description: 'Measure that ranks the groups. Default cost_total.', schema: { type: 'string', enum: [...SORTABLE_MEASURES] } },
+  { name: 'sort', in: 'query', description: 'Measure that ranks the groups (`price`: billed revenue; `margin`: price − cost_total). Default cost_total.', schema: { type: 'string', enum: [...SORTABLE_MEASURES] } },
   { name: 'order', in: 'query', description: 'desc (default) or asc.', schema: { type: 'string', enum: ['desc', 'asc'] } },
   { name: 'limit', in: 'query', description: `Top N groups (dimension values) kept; the rest are summed into \`other\`. Default 100, at most ${MAX_BREAKDOWN_LIMIT}.`, schema: { type: 'integer', minimum: 1, maximum: MAX_BREAKDOWN_LIMIT } },
 ];
@@ -62,7 +62,7 @@ export const BREAKDOWN_PARAMETERS: readonly ParameterSpec[] = [
 export const TIMESERIES_PARAMETERS: readonly ParameterSpec[] = [
   ...SUMMARY_PARAMETERS,
   { name: 'bucket', in: 'query', description: 'Time bucket in `tz`. Default day.', schema: { type: 'string', enum: [...BUCKETS] } },
-  { name: 'measure', in: 'query', description: 'The measure plotted, or `all` (every measure per bucket). Default cost_total.', schema: { type: 'string', enum: [...SORTABLE_MEASURES, 'all'] } },
+  { name: 'measure', in: 'query', description: 'The measure plotted, or `all` (every measure per bucket, margin_pct included). Default cost_total.', schema: { type: 'string', enum: [...SORTABLE_MEASURES, 'all'] } },
   { name: 'stack_by', in: 'query', description: 'Split into one series per value of this dimension (top N by the measure, then `other`).', schema: { type: 'string', enum: [...BREAKDOWN_DIMENSIONS] } },
   { name: 'limit', in: 'query', description: 'Series kept when stacking. Default 10, at most 100.', schema: { type: 'integer', minimum: 1, maximum: 100 } },
 ];
@@ -98,6 +98,9 @@ const usd: Schema = { type: 'string', description: 'USD, exact decimal text', ex
 const measureProperties: Record<string, Schema> = {};
 for (const m of COUNT_MEASURES) measureProperties[m] = { type: 'integer' };
 for (const m of MONEY_MEASURES) measureProperties[m] = usd;
+measureProperties.price = { ...usd, description: 'What the events are billed at (their customers\' price books; 0 for events no price book priced). USD, exact decimal text.' };
+measureProperties.margin = { ...usd, description: 'price − cost_total (negative when billed below cost). USD, exact decimal text.' };
+measureProperties.margin_pct = { type: ['string', 'null'], description: 'margin ÷ price × 100, two decimals, rounded half away from zero; null when price is 0.', example: '23.08' };
 measureProperties.audio_seconds = { type: 'number' };
 measureProperties.avg_tokens_per_request = nullableNumber;
 measureProperties.avg_duration_ms = nullableNumber;
@@ -105,7 +108,7 @@ measureProperties.avg_ttft_ms = nullableNumber;
 
 export const MEASURES_SCHEMA: Schema = {
   type: 'object',
-  description: 'Counts are integers; USD amounts exact decimal strings; averages numbers (null when undefined).',
+  description: 'Counts are integers; USD amounts (costs, price, margin) exact decimal strings; margin_pct a two-decimal string (null when price is 0); averages numbers (null when undefined).',
   required: Object.keys(measureProperties),
   properties: measureProperties,
 };
@@ -133,7 +136,15 @@ const withMeasures = (extra: Record<string, Schema>, required: readonly string[]
 
 const tokenProps: Record<string, Schema> = { model: str, events: { type: 'integer' }, requests: { type: 'integer' }, total_tokens: { type: 'integer' } };
 for (const c of TOKEN_CLASSES) tokenProps[`${c}_tokens`] = { type: 'integer' };
-const costProps: Record<string, Schema> = { model: str, events: { type: 'integer' }, cost_total: usd, cache_savings: usd };
+const costProps: Record<string, Schema> = {
+  model: str,
+  events: { type: 'integer' },
+  cost_total: usd,
+  cache_savings: usd,
+  price: measureProperties.price as Schema,
+  margin: measureProperties.margin as Schema,
+  margin_pct: measureProperties.margin_pct as Schema,
+};
 for (const c of COST_CLASSES) costProps[`cost_${c}`] = usd;
 
 export const SUMMARY_SCHEMA: Schema = {
@@ -201,6 +212,10 @@ const recordProps: Record<string, Schema> = {
   priced: { type: 'boolean' },
   cost_total: usd,
   cache_savings: usd,
+  price: { ...usd, description: 'What the event is billed at (its price book\'s price; 0 without one).' },
+  margin: { ...usd, description: 'price − cost_total.' },
+  margin_pct: { type: ['string', 'null'], description: 'margin ÷ price × 100, two decimals; null when price is 0.' },
+  price_book_version: { type: ['string', 'null'], description: 'The price book version that priced the event; null when none did.' },
   cost_source: str,
   audio_seconds: { type: 'number' },
   duration_ms: nullableNumber,

@@ -43,7 +43,16 @@ export interface ModelTokens {
 }
 
 /** USD per cost class, exact decimal strings. */
-export type ModelCost = { readonly model: string; readonly events: number; readonly cost_total: string; readonly cache_savings: string } & { readonly [K in CostClass as `cost_${K}`]: string };
+export type ModelCost = {
+  readonly model: string;
+  readonly events: number;
+  readonly cost_total: string;
+  readonly cache_savings: string;
+  /** Billed, and price − cost_total (exact USD strings); margin ÷ price × 100 (null when price is 0). */
+  readonly price: string;
+  readonly margin: string;
+  readonly margin_pct: string | null;
+} & { readonly [K in CostClass as `cost_${K}`]: string };
 
 export interface SummaryResult {
   readonly range: RangeInfo;
@@ -141,6 +150,14 @@ export interface UsageRecord extends CostPerClass {
   readonly audio_seconds: number;
   readonly cost_total: string;
   readonly cache_savings: string;
+  /** What the event is billed at (0 when no price book priced it). */
+  readonly price: string;
+  /** price − cost_total. */
+  readonly margin: string;
+  /** margin ÷ price × 100, two decimals; null when price is 0. */
+  readonly margin_pct: string | null;
+  /** The price book version that priced the event; null when none did. */
+  readonly price_book_version: string | null;
   readonly cost_source: string;
   readonly price_version: string | null;
   readonly duration_ms: number | null;

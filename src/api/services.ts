@@ -10,6 +10,7 @@ import type { IngestService } from '../ingest/service.js';
 import type { TraceReceiver } from '../ingest/otlp/receiver.js';
 import type { ActualUsage, CheckResult, ReservationResult, ReserveOptions, SettleOptions, SettleResult, Subject, UsageEstimate } from '../budgets/types.js';
 import type { BudgetAlertQuery, BudgetAlertRow } from '../store/operations/budgets.js';
+import type { PriceBookRepository } from '../billing/repository.js';
 
 export interface BudgetsApiService {
   readonly repository: BudgetRepository;
@@ -27,6 +28,13 @@ export interface QuotaApiService {
   current(): BudgetSet;
 }
 
+/** Customers' price books (/v1/customers*, issue 16). */
+export interface PriceBooksApiService {
+  readonly repository: PriceBookRepository;
+  /** After a write: loads the change in this process's price books at once (others poll). */
+  changed?(): Promise<void>;
+}
+
 /** Services behind the API; each optional. */
 export interface ApiServices {
   readonly ingest?: IngestService;
@@ -40,6 +48,8 @@ export interface ApiServices {
   readonly budgets?: BudgetsApiService;
   /** Quota check / reserve / settle (/v1/quota/*): `buildBudgets(...).quota`. */
   readonly quota?: QuotaApiService;
+  /** Customers and price books (/v1/customers*). */
+  readonly priceBooks?: PriceBooksApiService;
 }
 
 export type RegisterRoutes = (app: FastifyInstance, services: ApiServices) => Promise<void> | void;

@@ -3,6 +3,12 @@
  * separators, `$` amounts rounded half-even for display only) and CSV (exact
  * values, no separators). The totals row is the result's exact totals — the
  * same figures the summary endpoint gives.
+ *
+ * Revenue (issue 16): the tables show `price`, `margin` and `margin %`
+ * columns when any event of the answer was billed (a non-zero price), or
+ * always with `revenue: true` (`--revenue`); most users do not resell, and
+ * their tables stay as they were. CSV and JSON always carry price, margin and
+ * margin_pct, exact.
  */
 import { renderTable, thousands, type Column } from './output.js';
 import { formatUsdFixed, parseUsd } from '../core/money.js';
@@ -13,7 +19,16 @@ import { type BreakdownDimension } from '../core/dimensions.js';
 export interface RenderOptions {
   /** Decimal places of USD amounts in tables. Default 4. */
   readonly decimals?: number;
+  /** Show the price, margin and margin % columns: true always; default when any figure has a price. */
+  readonly revenue?: boolean;
 }
+
+/** Whether the tables show revenue: asked for, or some figure was billed. */
+export function showsRevenue(figures: readonly Pick<Measures, 'price'>[], options: RenderOptions): boolean {
+  return options.revenue === true || figures.some((m) => m.price !== '0');
+}
+
+const percent = (pct: string | null): string => (pct === null ? '—' : `${pct} %`);
 
 const count = (n: number): string => thousands(String(n));
 const usd = (text: string, decimals: number): string => {
@@ -25,7 +40,16 @@ const usd = (text: string, decimals: number): string => {
 const inputTokens = (m: Measures): number => m.input_tokens + m.cache_write_5m_tokens + m.cache_write_1h_tokens + m.audio_input_tokens + m.image_input_tokens;
 const outputTokens = (m: Measures): number => m.output_tokens + m.audio_output_tokens + m.image_output_tokens;
 
-function measureColumns<R extends Measures>(decimals: number): Column<R>[] {
+/** The price, margin and margin % columns. */
+function revenueColumns<R extends Pick<Measures, 'price' | 'margin' | 'margin_pct'>>(decimals: number): Column<R>[] {
+  return [
+    { header: 'price', value: (r) => usd(r.price, decimals), align: 'right' },
+    { header: 'margin', value: (r) => usd(r.margin, decimals), align: 'right' },
+    { header: 'margin %', value: (r) => percent(r.margin_pct), align: 'right' },
+  ];
+}
+
+function measureColumns<R extends Measures>(decimals: number, revenue: boolean): Column<R>[] {
   return [
     { header: 'requests', value: (r) => count(r.requests), align: 'right' },
     { header: 'input', value: (r) => count(inputTokens(r)), align: 'right' },
@@ -34,6 +58,7 @@ function measureColumns<R extends Measures>(decimals: number): Column<R>[] {
     { header: 'reasoning', value: (r) => count(r.reasoning_tokens), align: 'right' },
     { header: 'tokens', value: (r) => count(r.total_tokens), align: 'right' },
     { header: 'cost', value: (r) => usd(r.cost_total, decimals), align: 'right' },
+    ...(revenue ? revenueColumns<R>(decimals) : []),
     { header: 'cache savings', value: (r) => usd(r.cache_savings, decimals), align: 'right' },
     { header: 'unpriced', value: (r) => count(r.unpriced_events), align: 'right' },
     { header: 'errors', value: (r) => count(r.error_events), align: 'right' },
@@ -64,18 +89,30 @@ export function breakdownTable(result: BreakdownResult, options: RenderOptions =
     rows.push({ ...o, label: l });
   }
   const footer: Row[] = [{ ...result.totals, label: { [keys[0] ?? 'bucket']: 'total' } }];
-  const columns: Column<Row>[] = [...keys.map((k) => ({ header: k, value: (r: Row) => r.label[k] ?? '' })), ...measureColumns<Row>(decimals)];
+  const revenue = showsRevenue([result.totals, ...rows], options);
+  const columns: Column<Row>[] = [...keys.map((k) => ({ header: k, value: (r: Row) => r.label[k] ?? '' })), ...measureColumns<Row>(decimals, revenue)];
   return renderTable(columns, rows, footer);
 }
 
 /** The summary: one table of the models, with the totals row. */
 export function summaryTable(result: SummaryResult, options: RenderOptions = {}): string {
   const decimals = options.decimals ?? 4;
-  type ModelRow = { model: string; events: number; tokens: number; cost: string; savings: string; requests: number };
+  type ModelRow = { model: string; events: number; tokens: number; cost: string; savings: string; requests: number } & Pick<Measures, 'price' | 'margin' | 'margin_pct'>;
   const tokens = new Map(result.tokens_by_model.map((m) => [m.model, m]));
-  const rows: ModelRow[] = result.cost_by_model.map((c) => ({ model: c.model, events: c.events, requests: tokens.get(c.model)?.requests ?? 0, tokens: tokens.get(c.model)?.total_tokens ?? 0, cost: c.cost_total, savings: c.cache_savings }));
+  const rows: ModelRow[] = result.cost_by_model.map((c) => ({
+    model: c.model,
+    events: c.events,
+    requests: tokens.get(c.model)?.requests ?? 0,
+    tokens: tokens.get(c.model)?.total_tokens ?? 0,
+    cost: c.cost_total,
+    savings: c.cache_savings,
+    price: c.price,
+    margin: c.margin,
+    margin_pct: c.margin_pct,
+  }));
   const t = result.totals;
-  const footer: ModelRow[] = [{ model: 'total', events: t.events, requests: t.requests, tokens: t.total_tokens, cost: t.cost_total, savings: t.cache_savings }];
+  const footer: ModelRow[] = [{ model: 'total', events: t.events, requests: t.requests, tokens: t.total_tokens, cost: t.cost_total, savings: t.cache_savings, price: t.price, margin: t.margin, margin_pct: t.margin_pct }];
+  const revenue = showsRevenue([t, ...rows], options);
   const table = renderTable<ModelRow>(
     [
       { header: 'model', value: (r) => r.model },
@@ -83,6 +120,7 @@ export function summaryTable(result: SummaryResult, options: RenderOptions = {})
       { header: 'requests', value: (r) => count(r.requests), align: 'right' },
       { header: 'tokens', value: (r) => count(r.tokens), align: 'right' },
       { header: 'cost', value: (r) => usd(r.cost, decimals), align: 'right' },
+      ...(revenue ? revenueColumns<ModelRow>(decimals) : []),
       { header: 'cache savings', value: (r) => usd(r.savings, decimals), align: 'right' },
     ],
     rows,
@@ -100,7 +138,7 @@ function csvCell(value: string | number | null | undefined): string {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-const CSV_MEASURES = [...COUNT_MEASURES, ...MONEY_MEASURES, 'audio_seconds', 'avg_tokens_per_request', 'avg_duration_ms', 'avg_ttft_ms'] as const;
+const CSV_MEASURES = [...COUNT_MEASURES, ...MONEY_MEASURES, 'margin', 'margin_pct', 'audio_seconds', 'avg_tokens_per_request', 'avg_duration_ms', 'avg_ttft_ms'] as const;
 
 /** A breakdown as CSV: header, rows, then "other" rows (dimension cells `(other)`); exact values, no totals row. */
 export function breakdownCsv(result: BreakdownResult): string {

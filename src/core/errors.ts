@@ -34,6 +34,8 @@ export const ERROR_CATALOG = {
   CONFLICT: { status: 409, retriable: false, description: 'The resource already exists or changed concurrently.' },
   BUDGET_INVALID: { status: 400, retriable: false, description: 'A budget definition is invalid.' },
   BUDGET_NOT_FOUND: { status: 404, retriable: false, description: 'No budget has this id.' },
+  PRICE_BOOK_INVALID: { status: 400, retriable: false, description: 'A price book is invalid.' },
+  PRICE_BOOK_NOT_FOUND: { status: 404, retriable: false, description: 'The customer has no price book (or not the version asked for).' },
   QUOTA_EXCEEDED: { status: 429, retriable: true, description: 'A hard budget has no room for the request; retry after it resets.' },
   RESERVATION_NOT_FOUND: { status: 404, retriable: false, description: 'The reservation does not exist, was settled, or expired.' },
   LOG_UNAVAILABLE: { status: 503, retriable: true, description: 'The event log (Kafka) did not acknowledge.' },

@@ -18,6 +18,7 @@ import { budgetItem, initBudgets, loadBudgets, rank } from './budgets.js';
 import { downloadCsv, reportCommand } from './export.js';
 import { applyTheme, classesConfig, latencyConfig, rankingConfig, shorten, timeConfig, upsertChart } from './charts.js';
 import { DEFAULT_MEASURE, MEASURES, measureDatasets } from './measures.js';
+import { REVENUE_QUERY, isBilled, renderRevenue } from './revenue.js';
 import { FILTER_DIMENSIONS, STATUSES, describeFilters, filtersKey, invalidFilter, onlyFilter, readFilters, withFilter, withoutFilter, writeFilters } from './filters.js';
 import { addDecimals, bucketLabel, formatCompact, formatCount, formatMs, formatPercent, formatUsd } from './format.js';
 
@@ -231,8 +232,10 @@ function renderTime(ts, range) {
   const models = ts.series.filter((s) => !s.other && s.key !== null).length;
   const what = state.measure === 'tokens'
     ? `${datasets.length} token class${datasets.length === 1 ? '' : 'es'}`
+    : state.measure === 'margin'
+      ? 'revenue (billed), cost and margin'
     : `${models} model${models === 1 ? '' : 's'}${ts.series.some((s) => s.other) ? ' + others' : ''}`;
-  const note = state.measure === 'latency' ? ' · mean request duration per bucket (percentiles below)' : ' · hover a bar for exact amounts';
+  const note = state.measure === 'latency' ? ' · mean request duration per bucket (percentiles below)' : state.measure === 'margin' ? ' · hover a point for exact amounts' : ' · hover a bar for exact amounts';
   $('spend-sub').textContent = `${buckets} · ${what}${note}`;
 }
 
@@ -335,6 +338,14 @@ function pickModel(key) {
   pick('model', key);
 }
 
+/** A revenue row: that tenant. */
+function pickTenant(tenant) {
+  if (tenant === null || tenant === undefined) return;
+  state.tenant = tenant;
+  state.user = '';
+  changed();
+}
+
 /** A user bar: that user, in its tenant when the chart spans tenants (user ids repeat between tenants). */
 function pickUser(row) {
   if (row.user_id === null || row.user_id === undefined) return;
@@ -428,6 +439,9 @@ async function refresh() {
       loadOptions(range, false),
     ]);
     if (gen !== generation) return;
+    // Revenue (issue 16): asked for only when something in the range was billed.
+    const revenue = isBilled(summary.totals) ? await getJson('/v1/usage/breakdown', { ...query, ...REVENUE_QUERY }) : null;
+    if (gen !== generation) return;
     lastQuery = query;
     options = opts;
     showError('');
@@ -435,6 +449,7 @@ async function refresh() {
     renderKpis(summary.totals);
     renderDeltas(summary.totals, previous.totals);
     renderUnpriced(summary.totals, query);
+    renderRevenue(summary.totals, revenue, state.measure, pickTenant);
     renderTime(series, range);
     renderRanking('chart-users', 'users-sub', users, (r) => (usersBy === 'user_id' ? dimLabel(r.user_id, '(no user)') : `${dimLabel(r.user_id, '(no user)')} · ${r.tenant}`), 'user', '#4e79a7', pickUser);
     renderRanking('chart-agents', 'agents-sub', agents, (r) => dimLabel(r.agent, '(no agent)'), 'agent', '#f28e2b', (r) => pick('agent', r.agent));

@@ -28,7 +28,12 @@ export const MEASURES = {
   requests: { title: 'Requests over time, by model', query: { measure: 'requests', stack_by: 'model_key', limit: 8 }, format: (v) => formatCount(Number(v)), unit: 'count', total: (v) => formatCount(Number(sumCounts(v))) },
   errors: { title: 'Errors over time, by model', query: { measure: 'error_events', stack_by: 'model_key', limit: 8 }, format: (v) => formatCount(Number(v)), unit: 'count', total: (v) => formatCount(Number(sumCounts(v))) },
   latency: { title: 'Mean latency over time, by model', query: { measure: 'all', stack_by: 'model_key', limit: 8 }, format: (v) => formatMs(v === null ? null : Number(v)), unit: 'ms', total: null, line: true },
+  // Issue 16: offered when the range was billed (revenue.js); three lines from every measure per bucket.
+  margin: { title: 'Revenue, cost and margin over time', query: { measure: 'all' }, format: formatUsd, unit: 'usd', total: null, line: true },
 };
+
+/** The margin view's lines: [measure field, label, colour]. */
+export const MARGIN_LINES = [['price', 'Revenue', '#59a14f'], ['cost_total', 'Cost', '#e15759'], ['margin', 'Margin', '#4e79a7']];
 
 export const DEFAULT_MEASURE = 'spend';
 
@@ -51,6 +56,10 @@ export function measureDatasets(name, ts) {
     return TOKEN_CLASSES
       .map(([c, label]) => dataset(label, null, totals.map((m) => String(m[`${c}_tokens`])), false, false))
       .filter((d) => d.exact.some((v) => v !== '0'));
+  }
+  if (name === 'margin') {
+    const values = ts.series[0]?.values ?? [];
+    return MARGIN_LINES.map(([field, label, color]) => ({ ...dataset(label, null, values.map((m) => String(m[field])), true, false), backgroundColor: color, borderColor: color }));
   }
   if (name === 'latency') {
     return ts.series

@@ -6,6 +6,7 @@
 import type { Rejection, StampedEvent } from '../events/types.js';
 import type { NormalizedUsage } from '../normalize/types.js';
 import type { PricingResult } from '../pricing/types.js';
+import type { EventPrice } from '../pricing/price-book.js';
 
 /** Where a record came from in the event log. */
 export interface SourcePosition {
@@ -19,6 +20,8 @@ export interface PricedEvent {
   readonly event: StampedEvent;
   readonly usage: NormalizedUsage;
   readonly pricing: PricingResult;
+  /** What the customer is billed under the price book in force (issue 16); absent or null: no book (price 0, version ''). */
+  readonly price?: EventPrice | null;
   /** Null when the event did not come through the event log (e.g. `tally price`). */
   readonly source: SourcePosition | null;
 }

@@ -33,3 +33,6 @@ export { DEFAULT_PROVIDER_FALLBACKS, canonicalProvider } from './providers.js';
 export { CLASS_FALLBACKS } from './rates.js';
 export { analyzeModelId, createResolver, resolveModel, type ModelIdAnalysis, type Resolution, type ResolveOptions, type Resolver } from './resolve.js';
 export * from './types.js';
+export { compilePriceBook, divHalfEven, ZERO_PRICE, type BillableEvent, type CompiledPriceBook, type EventPrice, type PriceBreakdown } from './price-book.js';
+export { parsePriceBook, priceBookInputSchema, type PriceBook, type PriceBookInput, type PriceRule } from './price-book-schema.js';
+export { PriceBookSet, priceBookVersionLabel, type CustomerPriceBook } from './price-books.js';

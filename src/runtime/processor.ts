@@ -14,6 +14,9 @@ import { createRecordPipeline } from '../pipeline/price-event.js';
 import { createBatchHandler } from '../processor/batch.js';
 import { Processor, type ProcessorOptions } from '../processor/processor.js';
 import { createStoreSink } from '../processor/store-sink.js';
+import { withPriceBooks } from '../processor/price-stamp.js';
+import type { PriceBookSource } from '../pricing/price-books.js';
+import type { RecordPipeline } from '../pipeline/types.js';
 import { createWindowedStoreSink } from '../processor/windowed-store-sink.js';
 import type { AlertPublisher, CounterSink, EventStoreSink } from '../processor/types.js';
 import type { AnalyticsStore } from '../store/types.js';
@@ -38,6 +41,12 @@ export interface ProcessorParts {
   readonly overrides?: ProcessorOverrides;
   /** Accepted event times; default from config (`timeWindowOf`). */
   readonly timeWindow?: TimeWindow;
+  /** The price books events are billed with (issue 16); absent: price 0, no version. */
+  readonly priceBooks?: PriceBookSource;
+}
+
+function billed(pipeline: RecordPipeline, books: PriceBookSource | undefined): RecordPipeline {
+  return books ? withPriceBooks(pipeline, books) : pipeline;
 }
 
 export function buildProcessor(parts: ProcessorParts): Processor {
@@ -45,7 +54,7 @@ export function buildProcessor(parts: ProcessorParts): Processor {
   return new Processor(
     {
       log: parts.log,
-      pipeline: createRecordPipeline({ pricer: parts.pricer, timeWindow: parts.timeWindow ?? timeWindowOf(parts.config), cloudEvents: parts.config.cloudevents }),
+      pipeline: billed(createRecordPipeline({ pricer: parts.pricer, timeWindow: parts.timeWindow ?? timeWindowOf(parts.config), cloudEvents: parts.config.cloudevents }), parts.priceBooks),
       store: createWindowedStoreSink(parts.store, {
         windowMs: p.dedupWindowSeconds * 1000,
         onClassified: (c) => {
@@ -90,6 +99,8 @@ export interface ReplayHandlerParts {
   readonly wrapStore?: (sink: EventStoreSink) => EventStoreSink;
   /** Accepted event times (config `events.*`); default DEFAULT_TIME_WINDOW. */
   readonly timeWindow?: TimeWindow;
+  /** The price books replayed events are billed with, as the processor's. */
+  readonly priceBooks?: PriceBookSource;
 }
 
 /** The processor's batch handling outside the consumer group: what `tally replay` runs raw records through. */
@@ -97,7 +108,7 @@ export function buildReplayHandler(parts: ReplayHandlerParts): BatchHandler {
   const sink = createStoreSink(parts.store);
   return createBatchHandler(
     {
-      pipeline: createRecordPipeline({ pricer: parts.pricer, cloudEvents: parts.config.cloudevents, ...(parts.timeWindow ? { timeWindow: parts.timeWindow } : {}) }),
+      pipeline: billed(createRecordPipeline({ pricer: parts.pricer, cloudEvents: parts.config.cloudevents, ...(parts.timeWindow ? { timeWindow: parts.timeWindow } : {}) }), parts.priceBooks),
       store: parts.wrapStore ? parts.wrapStore(sink) : sink,
       producer: parts.producer, health: parts.health, metrics: parts.metrics, logger: component(parts.logger, 'replay'),
     },

@@ -1,5 +1,6 @@
 /** The port over an adapter: typed operations whose SQL lives in src/store/. */
 import { createBudgetOperations } from './operations/budgets-sql.js';
+import { createPriceBookOperations } from './operations/price-books-sql.js';
 import { createCounterSourceOperations } from './operations/counter-source-sql.js';
 import { createEventOperations } from './operations/events-sql.js';
 import { createRepriceOperations } from './operations/reprices-sql.js';
@@ -22,6 +23,7 @@ export function createAnalyticsStore(sql: SqlExecutor): AnalyticsStore {
     rollups: createRollupOperations(sql, tracker),
     deadLetters: createDeadLetterOperations(sql),
     budgets: createBudgetOperations(sql),
+    priceBooks: createPriceBookOperations(sql),
     counters: createCounterSourceOperations(sql),
     reprices: createRepriceOperations(sql),
     ping: () => sql.ping(),

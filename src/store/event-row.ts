@@ -8,6 +8,8 @@
 import { formatUsd, parseUsd, usdFromNumber } from '../core/money.js';
 import { TallyError } from '../core/errors.js';
 import type { PricedEvent } from '../pipeline/types.js';
+import { ZERO_PRICE, type EventPrice } from '../pricing/price-book.js';
+import { COST_CLASSES } from '../core/classes.js';
 import type { TokenClass, CostClass } from '../core/classes.js';
 import { formatDateTime64, toDateTime64Text as dateTime64TextOf } from '../core/time.js';
 
@@ -15,9 +17,11 @@ import { formatDateTime64, toDateTime64Text as dateTime64TextOf } from '../core/
 
 type TokenColumns = { [K in TokenClass as `${K}_tokens`]: string };
 type CostColumns = { [K in CostClass as `cost_${K}`]: string };
+type PriceColumns = { [K in CostClass as `price_${K}`]: string };
 
 export type UsageEventRow = TokenColumns &
-  CostColumns & {
+  CostColumns &
+  PriceColumns & {
     tenant: string;
     event_id: string;
     occurred_at: string;
@@ -44,6 +48,10 @@ export type UsageEventRow = TokenColumns &
     audio_seconds: string;
     cost_total: string;
     cache_savings: string;
+    /** What the customer is billed (migration 0014): the sum of the price_<class> columns. */
+    price_total: string;
+    /** Which price book priced the event (`tenant:<version>`, `user:<version>`); '' = none, price 0. */
+    price_book_version: string;
     reported_cost: string | null;
     cost_source: string;
     priced: boolean;
@@ -128,7 +136,11 @@ export const EVENT_ROW_COLUMNS = [
   'prompt_tokens', 'requests', 'tool_calls', 'web_search_requests', 'images', 'audio_seconds', 'cost_input',
   'cost_cached_input', 'cost_cache_write_5m', 'cost_cache_write_1h', 'cost_output', 'cost_reasoning',
   'cost_audio_input', 'cost_audio_output', 'cost_image_input', 'cost_image_output', 'cost_request', 'cost_tool_call',
-  'cost_web_search', 'cost_audio_second', 'cost_image', 'cost_total', 'cache_savings', 'reported_cost',
+  'cost_web_search', 'cost_audio_second', 'cost_image', 'cost_total', 'cache_savings', 'price_input',
+  'price_cached_input', 'price_cache_write_5m', 'price_cache_write_1h', 'price_output', 'price_reasoning',
+  'price_audio_input', 'price_audio_output', 'price_image_input', 'price_image_output', 'price_request',
+  'price_tool_call', 'price_web_search', 'price_audio_second', 'price_image', 'price_total', 'price_book_version',
+  'reported_cost',
   'cost_source', 'priced', 'pricing_error', 'pricing_error_message', 'price_version', 'price_tier', 'batch',
   'service_tier', 'status', 'error_type', 'duration_ms', 'ttft_ms', 'metadata', 'extra', 'usage_json',
   'unknown_usage_fields', 'source_topic', 'source_partition', 'source_offset', 'row_version', 'sign',
@@ -155,6 +167,7 @@ export function eventRowValues(p: PricedEvent, options: EventRowValueOptions): E
   const { event, usage, pricing, source } = p;
   const t = usage.tokens;
   const c = pricing.cost;
+  const b = p.price?.price ?? ZERO_PRICE;
   const processedAt = options.processedAt;
   return [
     event.tenant, // tenant
@@ -207,6 +220,23 @@ export function eventRowValues(p: PricedEvent, options: EventRowValueOptions): E
     usd(c.image), // cost_image
     usd(pricing.total), // cost_total
     usd(pricing.cache_savings), // cache_savings
+    usd(b.input), // price_input
+    usd(b.cached_input), // price_cached_input
+    usd(b.cache_write_5m), // price_cache_write_5m
+    usd(b.cache_write_1h), // price_cache_write_1h
+    usd(b.output), // price_output
+    usd(b.reasoning), // price_reasoning
+    usd(b.audio_input), // price_audio_input
+    usd(b.audio_output), // price_audio_output
+    usd(b.image_input), // price_image_input
+    usd(b.image_output), // price_image_output
+    usd(b.request), // price_request
+    usd(b.tool_call), // price_tool_call
+    usd(b.web_search), // price_web_search
+    usd(b.audio_second), // price_audio_second
+    usd(b.image), // price_image
+    usd(p.price?.total ?? 0n), // price_total
+    p.price?.version ?? '', // price_book_version
     reportedCost(p), // reported_cost
     pricing.cost_source, // cost_source
     pricing.priced, // priced
@@ -239,6 +269,26 @@ export function toEventRow(p: PricedEvent, options: EventRowOptions = {}): Usage
   const row: Record<string, unknown> = {};
   for (let i = 0; i < EVENT_ROW_COLUMNS.length; i++) row[EVENT_ROW_COLUMNS[i] as string] = values[i];
   return row as UsageEventRow;
+}
+
+/** The price columns of a row (migration 0014), in column order. */
+export const PRICE_COLUMNS = EVENT_ROW_COLUMNS.filter((c): c is `price_${CostClass}` | 'price_total' | 'price_book_version' => c.startsWith('price_') && c !== 'price_version' && c !== 'price_tier');
+
+export type PriceColumnValues = Pick<UsageEventRow, (typeof PRICE_COLUMNS)[number]>;
+
+/** The price columns of a billed price (null: no book — price 0, version ''). */
+export function priceColumnsOf(price: EventPrice | null): PriceColumnValues {
+  const b = price?.price ?? ZERO_PRICE;
+  const out: Record<string, string> = {};
+  for (const c of COST_CLASSES) out[`price_${c}`] = usd(b[c]);
+  out.price_total = usd(price?.total ?? 0n);
+  out.price_book_version = price?.version ?? '';
+  return out as PriceColumnValues;
+}
+
+/** Whether two rows bill the same: every price column equal. */
+export function samePrice(a: PriceColumnValues, b: PriceColumnValues): boolean {
+  return PRICE_COLUMNS.every((c) => String(a[c]) === String(b[c]));
 }
 
 /**

@@ -8,6 +8,7 @@
 import type { SqlExecutor } from './executor.js';
 import type { UsageQueries } from './usage/operations.js';
 import type { BudgetOperations } from './operations/budgets.js';
+import type { PriceBookOperations } from './operations/price-books.js';
 import type { CounterSourceOperations } from './operations/counter-source.js';
 import type { EventOperations } from './operations/events.js';
 import type { RepriceOperations } from './operations/reprices.js';
@@ -29,6 +30,8 @@ export interface AnalyticsStore {
   readonly events: EventOperations;
   /** The budget repository's rows. */
   readonly budgets: BudgetOperations;
+  /** Every version of every customer's price book (issue 16). */
+  readonly priceBooks: PriceBookOperations;
   /** What budget counters are rebuilt from (reconcile): sums cut at a fence, offsets, tenants. */
   readonly counters: CounterSourceOperations;
   /** Re-pricing's pages of current events and its audit record. */

@@ -5,6 +5,7 @@
  */
 import { formatUsd, parseUsd } from '../../core/money.js';
 import { encodeCursor } from '../cursor.js';
+import { marginPct } from '../margin.js';
 import { orNull, rangeInfo } from '../describe.js';
 import type { RecordsQuery } from '../inputs.js';
 import { parseStoreTime } from '../time.js';
@@ -36,6 +37,8 @@ export function usageRecord(r: RecordRow): UsageRecord {
   for (const c of TOKEN_CLASSES) tokens[`${c}_tokens`] = int(r[`${c}_tokens`]);
   const costs: Record<string, string> = {};
   for (const c of COST_CLASSES) costs[`cost_${c}`] = usd(r[`cost_${c}`]);
+  const price = parseUsd(str(r.price_total) || '0');
+  const margin = price - parseUsd(str(r.cost_total) || '0');
   return {
     event_id: str(r.event_id),
     tenant: str(r.tenant),
@@ -65,6 +68,10 @@ export function usageRecord(r: RecordRow): UsageRecord {
     ...(costs as CostPerClass),
     cost_total: usd(r.cost_total),
     cache_savings: usd(r.cache_savings),
+    price: formatUsd(price),
+    margin: formatUsd(margin),
+    margin_pct: marginPct(margin, price),
+    price_book_version: orNull(str(r.price_book_version)),
     cost_source: str(r.cost_source),
     price_version: orNull(str(r.price_version)),
     duration_ms: nullableNumber(r.duration_ms),

@@ -29,7 +29,7 @@ export function summaryResult(rows: readonly SummaryRow[], q: SummaryQuery, plan
       const j = measuresJson(m);
       const costs: Record<string, string> = {};
       for (const c of COST_CLASSES) costs[`cost_${c}`] = j[`cost_${c}`];
-      return { model, events: j.events, ...costs, cost_total: j.cost_total, cache_savings: j.cache_savings } as ModelCost;
+      return { model, events: j.events, ...costs, cost_total: j.cost_total, cache_savings: j.cache_savings, price: j.price, margin: j.margin, margin_pct: j.margin_pct } as ModelCost;
     }),
     source: sourceInfo(plan, q.tz),
   };

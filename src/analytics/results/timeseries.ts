@@ -10,7 +10,7 @@ import { validationError } from '../../core/errors.js';
 import { enumerateBuckets } from '../buckets.js';
 import { orNull, rangeInfo, sourceInfo } from '../describe.js';
 import { MAX_BUCKETS, type TimeseriesQuery } from '../inputs.js';
-import { addInto, measuresJson, measuresOf, zeroMeasures, type ExactMeasures } from '../measures.js';
+import { addInto, marginOf, measuresJson, measuresOf, zeroMeasures, type ExactMeasures } from '../measures.js';
 import { COUNT_MEASURES, MONEY_MEASURES, type Measure } from '../model.js';
 import type { Series, SeriesValue, TimeseriesResult } from '../types.js';
 import { compareBig, compareText } from './summary.js';
@@ -28,6 +28,7 @@ const COUNTS: ReadonlySet<string> = new Set(COUNT_MEASURES);
 const MONEY: ReadonlySet<string> = new Set(MONEY_MEASURES);
 
 function exactOf(m: ExactMeasures, measure: Measure): bigint {
+  if (measure === 'margin') return marginOf(m);
   if (COUNTS.has(measure)) return m.counts[measure as (typeof COUNT_MEASURES)[number]];
   if (MONEY.has(measure)) return m.money[measure as (typeof MONEY_MEASURES)[number]];
   return m.audioMillis;

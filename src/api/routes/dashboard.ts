@@ -52,6 +52,7 @@ export const ASSETS: Readonly<Record<string, { readonly file: () => string; read
   'requests.js': { file: () => join(DASHBOARD_DIR, 'requests.js'), type: 'js' },
   'budgets.js': { file: () => join(DASHBOARD_DIR, 'budgets.js'), type: 'js' },
   'export.js': { file: () => join(DASHBOARD_DIR, 'export.js'), type: 'js' },
+  'revenue.js': { file: () => join(DASHBOARD_DIR, 'revenue.js'), type: 'js' },
   'dashboard.css': { file: () => join(DASHBOARD_DIR, 'dashboard.css'), type: 'css' },
   'favicon.svg': { file: () => join(DASHBOARD_DIR, 'favicon.svg'), type: 'svg' },
   'chart.umd.js': { file: chartJsPath, type: 'js' },

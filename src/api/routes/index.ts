@@ -7,6 +7,7 @@ import type { RegisterRoutes } from '../services.js';
 import type { ApiOperation } from '../openapi.js';
 import { BUDGET_ALERT_OPERATIONS, registerBudgetAlertRoutes } from './budget-alerts.js';
 import { BUDGET_OPERATIONS, registerBudgetRoutes } from './budgets.js';
+import { CUSTOMER_OPERATIONS, registerCustomerRoutes } from './customers.js';
 import { DASHBOARD_OPERATIONS, registerDashboardRoutes } from './dashboard.js';
 import { INGEST_OPERATIONS, registerIngestRoutes } from './ingest.js';
 import { META_OPERATIONS } from './meta.js';
@@ -14,7 +15,7 @@ import { OTLP_OPERATIONS, registerOtlpRoutes } from './otlp.js';
 import { QUOTA_OPERATIONS, registerQuotaRoutes } from './quota.js';
 import { USAGE_OPERATIONS, registerUsageRoutes } from './usage.js';
 
-export const API_ROUTE_GROUPS: readonly RegisterRoutes[] = [registerIngestRoutes, registerOtlpRoutes, registerUsageRoutes, registerBudgetRoutes, registerBudgetAlertRoutes, registerQuotaRoutes, registerDashboardRoutes];
+export const API_ROUTE_GROUPS: readonly RegisterRoutes[] = [registerIngestRoutes, registerOtlpRoutes, registerUsageRoutes, registerBudgetRoutes, registerBudgetAlertRoutes, registerQuotaRoutes, registerCustomerRoutes, registerDashboardRoutes];
 
 /** Every operation of every group, for the OpenAPI document. */
-export const API_OPERATIONS: readonly ApiOperation[] = [...INGEST_OPERATIONS, ...OTLP_OPERATIONS, ...META_OPERATIONS, ...USAGE_OPERATIONS, ...BUDGET_OPERATIONS, ...BUDGET_ALERT_OPERATIONS, ...QUOTA_OPERATIONS, ...DASHBOARD_OPERATIONS];
+export const API_OPERATIONS: readonly ApiOperation[] = [...INGEST_OPERATIONS, ...OTLP_OPERATIONS, ...META_OPERATIONS, ...USAGE_OPERATIONS, ...BUDGET_OPERATIONS, ...BUDGET_ALERT_OPERATIONS, ...QUOTA_OPERATIONS, ...CUSTOMER_OPERATIONS, ...DASHBOARD_OPERATIONS];

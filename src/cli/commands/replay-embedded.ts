@@ -13,6 +13,7 @@ import { component } from '../../core/logger.js';
 import { buildPricer, openStore, topicsOf } from '../../runtime/adapters.js';
 import { letterOf } from '../../runtime/durable-dlq.js';
 import { buildReplayHandler } from '../../runtime/processor.js';
+import { loadPriceBooks } from '../../runtime/billing.js';
 import { guardRollups } from '../../runtime/rollup-guard.js';
 import { timeWindowOf } from '../../runtime/time-window.js';
 import { migrate } from '../../store/migrate.js';
@@ -65,8 +66,10 @@ export async function replayEmbeddedDeadLetters(flags: EmbeddedReplayFlags): Pro
     if (flags.dryRun) return { mode: 'from-dlq-embedded', read: letters.length, stored: 0, still_invalid: 0, dry_run: true, seconds: (Date.now() - started) / 1000 };
     const rollups = await guardRollups(store, component(logger, 'rollups'), { writer: 'tally replay' });
     const stillDead = new Set<string>();
+    const pricer = buildPricer(config);
     const handle = buildReplayHandler({
-      config, logger, metrics, health, store, pricer: buildPricer(config), topics, maxSinkBatch: BATCH,
+      config, logger, metrics, health, store, pricer, topics, maxSinkBatch: BATCH,
+      priceBooks: await loadPriceBooks(store, pricer),
       timeWindow: timeWindowOf(config, await store.events.retentionMonths()),
       producer: {
         async send(_topic, messages: readonly LogMessage[]) {

@@ -17,6 +17,7 @@ import { readDlqRecord } from '../../processor/dlq.js';
 import type { BatchContext, LogMessage, LogProducer, LogRecord, ReplayStart } from '../../eventlog/types.js';
 import { buildPricer, openKafka, openStore, topicsOf } from '../../runtime/adapters.js';
 import { buildReplayHandler } from '../../runtime/processor.js';
+import { loadPriceBooks } from '../../runtime/billing.js';
 import { timeWindowOf } from '../../runtime/time-window.js';
 import { cliContext } from '../context.js';
 import type { ConfigFlags } from '../flags.js';
@@ -103,8 +104,10 @@ export async function runReplay(flags: ReplayFlags): Promise<void> {
     } else {
       const store = await openStore(config, logger);
       const dlqProducer: LogProducer = flags.dlq && !flags.dryRun ? producer : { send: async (_t, m) => { skipped += m.length; }, close: async () => undefined };
+      const pricer = buildPricer(config);
       const handle = buildReplayHandler({
-        config, logger, metrics, health, store, pricer: buildPricer(config), topics, producer: dlqProducer, maxSinkBatch: BATCH, timeWindow: timeWindowOf(config),
+        config, logger, metrics, health, store, pricer, topics, producer: dlqProducer, maxSinkBatch: BATCH, timeWindow: timeWindowOf(config),
+        priceBooks: await loadPriceBooks(store, pricer),
         wrapStore: (sink) => ({
           async write(events) {
             const result = flags.dryRun ? { counted: events, duplicates: 0, rejected: [] } : await sink.write(events);

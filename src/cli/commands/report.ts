@@ -43,6 +43,8 @@ export interface ReportFlags extends ConfigFlags {
   readonly order?: string;
   readonly source?: string;
   readonly decimals: string;
+  /** Show price, margin and margin % columns even when nothing in the range was billed. */
+  readonly revenue?: boolean;
   readonly json?: boolean;
   readonly csv?: boolean;
   readonly url?: string;
@@ -115,7 +117,8 @@ export async function runReport(raw: ReportFlags & { unpriced?: boolean }): Prom
     }
     const r = result.range;
     process.stdout.write(`usage ${r.from} → ${r.to} (${r.tz})${flags.tenant ? `, tenant ${flags.tenant}` : ''} · ${reader.describe}\n\n`);
-    process.stdout.write(breakdown ? breakdownTable(result as BreakdownResult, { decimals }) : summaryTable(result as SummaryResult, { decimals }));
+    const render = { decimals, ...(flags.revenue ? { revenue: true } : {}) };
+    process.stdout.write(breakdown ? breakdownTable(result as BreakdownResult, render) : summaryTable(result as SummaryResult, render));
   } catch (err) {
     throw explain(err, reader.describe);
   } finally {

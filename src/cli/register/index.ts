@@ -10,6 +10,7 @@ import { registerApi } from './api.js';
 import { registerBudgets } from './budgets.js';
 import { registerMigrate } from './migrate.js';
 import { registerPrice } from './price.js';
+import { registerCustomers, registerPriceBook } from './price-book.js';
 import { registerPrices } from './prices.js';
 import { registerProcessor } from './processor.js';
 import { registerQuota } from './quota.js';
@@ -22,4 +23,4 @@ import { registerStart } from './start.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerStart, registerMigrate, registerProcessor, registerApi, registerSend, registerReplay, registerReprice, registerPrice, registerPrices, registerReport, registerBudgets, registerQuota, registerReconcile];
+export const COMMANDS: readonly RegisterCommand[] = [registerStart, registerMigrate, registerProcessor, registerApi, registerSend, registerReplay, registerReprice, registerPrice, registerPrices, registerReport, registerBudgets, registerQuota, registerReconcile, registerCustomers, registerPriceBook];

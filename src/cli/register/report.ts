@@ -6,7 +6,7 @@ export function registerReport(program: Command): void {
   withConfigFlags(
     program
       .command('report')
-      .description('usage, cost and tokens for a time range: totals by model, or --by dimensions and/or --bucket')
+      .description('usage, cost, tokens (and billed price and margin, when billed) for a time range: totals by model, or --by dimensions and/or --bucket')
       .option('--by <dims>', 'group by one or two of tenant,user_id,group,agent,feature,provider,model_key,model,api_key_id,status (comma-separated)')
       .option('--bucket <bucket>', 'group by time: hour, day, week (Monday) or month, in --tz')
       .option('--since <when>', 'start: 30m, 24h, 7d, 2w, today, yesterday, this-week, last-week, this-month, last-month, this-year, a date or RFC 3339 (default 30d)')
@@ -26,10 +26,11 @@ export function registerReport(program: Command): void {
       .option('--priced', 'priced events only')
       .option('--unpriced', 'unpriced events only')
       .option('--top <n>', 'top N groups, the rest summed into an (other) row (default 20)')
-      .option('--sort <measure>', 'rank groups by this measure (default cost_total)')
+      .option('--sort <measure>', 'rank groups by this measure, e.g. cost_total (default), price, margin, total_tokens')
       .option('--order <order>', 'desc (default) or asc')
       .option('--source <source>', 'auto (rollups where exact) or raw (raw events only)')
       .option('--decimals <n>', 'USD decimal places in tables', '4')
+      .option('--revenue', 'show price, margin and margin % columns even when no event in the range was billed (default: shown when any was)')
       .option('--json', 'print the JSON the API returns')
       .option('--csv', 'print CSV with exact values')
       .option('--url <url>', 'query a running tally API instead of the store, e.g. http://localhost:8787')

@@ -19,6 +19,7 @@ import type { IngestService } from '../../ingest/service.js';
 import type { AnalyticsStore } from '../../store/types.js';
 import { buildPricer, describeStore, openStore, redisConfigured } from '../adapters.js';
 import { buildBudgets, type Budgets, type BudgetsOverrides } from '../budgets.js';
+import { PriceBookRepository } from '../../billing/repository.js';
 import type { ProcessContext } from '../context.js';
 import { buildTraceReceiver, openKafkaIngest, type KafkaIngest } from '../ingest.js';
 import { addReadinessProbes, kafkaProbe, redisProbe, storeProbe } from '../readiness.js';
@@ -85,6 +86,8 @@ export async function startApi(ctx: ProcessContext, options: ApiProcessOptions =
         analytics: createAnalyticsService(store),
         budgets: budgets.admin,
         quota: budgets.quota,
+        // Processors pick a change up by polling; this process prices nothing.
+        priceBooks: { repository: new PriceBookRepository(store.priceBooks) },
       },
     });
     const { url, port } = await listen(app, config.api.host, config.api.port);

@@ -30,6 +30,7 @@ import { buildPricer, openStore, topicsOf } from '../adapters.js';
 import { alertsTopicSender, buildBudgets, type Budgets, type BudgetsOverrides } from '../budgets.js';
 import type { ProcessContext } from '../context.js';
 import { buildProcessor, type ProcessorOverrides } from '../processor.js';
+import { buildPriceBooks, type PriceBooks } from '../billing.js';
 import { addReadinessProbes, redisProbe, storeProbe } from '../readiness.js';
 import { runSteps, type ShutdownStep } from '../shutdown.js';
 import { timeWindowOf } from '../time-window.js';
@@ -68,6 +69,8 @@ export interface Embedded extends ProcessHandle {
   /** No API keys configured: bound to 127.0.0.1, every request accepted without a key. */
   readonly openAccess: boolean;
   readonly budgets: Budgets;
+  /** Customers' price books: what the processor bills with (issue 16). */
+  readonly priceBooks: PriceBooks;
   /** What the start-up comparison of the rollups with raw events found and repaired (null after a clean stop). */
   readonly rollups: RollupGuard;
 }
@@ -79,6 +82,7 @@ export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOption
   let alertsProducer: LogProducer | undefined;
   let producer: LogProducer | undefined;
   let budgets: Budgets | undefined;
+  let priceBooks: PriceBooks | undefined;
   let processor: Processor | undefined;
   let app: FastifyInstance | undefined;
   let rollups: RollupGuard | undefined;
@@ -86,6 +90,7 @@ export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOption
     { name: 'http', run: async () => app?.close() },
     { name: 'processor', run: async () => processor?.stop() },
     { name: 'budgets', run: async () => budgets?.close() },
+    { name: 'price books', run: async () => priceBooks?.close() },
     { name: 'alerts producer', run: async () => alertsProducer?.close() },
     { name: 'producer', run: async () => producer?.close() },
     { name: 'event log', run: async () => log?.close() },
@@ -117,8 +122,9 @@ export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOption
       // Budget leases (budgets.leases), as in `tally api`.
       ...(leases.enabled ? { leases: { ttlMs: leases.ttlMs, renewMs: leases.renewMs, refreshMs: leases.refreshMs, headroomFactor: leases.headroomFactor } } : {}),
     });
+    priceBooks = await buildPriceBooks({ store, pricer, logger });
     // Dead letters are kept in the store: the direct log holds them in memory only (issue #10).
-    processor = buildProcessor({ ...ctx, log: withDurableDeadLetters(log, topics.dlq.name, store), store, pricer, topics, timeWindow, counters: budgets.engine, alerts: budgets.publisher, ...(options.processor ? { overrides: options.processor } : {}) });
+    processor = buildProcessor({ ...ctx, log: withDurableDeadLetters(log, topics.dlq.name, store), store, pricer, topics, timeWindow, counters: budgets.engine, alerts: budgets.publisher, priceBooks: priceBooks.source, ...(options.processor ? { overrides: options.processor } : {}) });
     await processor.start();
 
     const openAccess = config.api.keys.length === 0;
@@ -133,13 +139,13 @@ export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOption
       openAccess,
       allowedHosts: allowedHostsFor({ openAccess, boundHost: host, configured: config.api.allowedHosts }),
       bodyLimitBytes: config.api.bodyLimitBytes,
-      services: { ingest, traces: buildTraceReceiver(config, ingest, metrics), maxBatchEvents: config.api.maxBatchEvents, analytics: createAnalyticsService(store), budgets: budgets.admin, quota: budgets.quota },
+      services: { ingest, traces: buildTraceReceiver(config, ingest, metrics), maxBatchEvents: config.api.maxBatchEvents, analytics: createAnalyticsService(store), budgets: budgets.admin, quota: budgets.quota, priceBooks: priceBooks.api },
     });
     // Readiness: the store; the event log and the counters are in this process.
     addReadinessProbes(health, [storeProbe(store), redisProbe(budgets.counters)]);
     const { url, port } = await listen(app, host, config.api.port);
     const handle: Embedded = {
-      url, port, steps, app, log, store, ingest, topics, processor, openAccess, budgets, rollups,
+      url, port, steps, app, log, store, ingest, topics, processor, openAccess, budgets, priceBooks, rollups,
       close: () => runSteps(logger, steps),
     };
     return handle;

@@ -21,6 +21,7 @@ import { buildPricer, describeStore, openKafka, openStore, redisConfigured, topi
 import { alertsTopicSender, buildBudgets, type Budgets, type BudgetsOverrides } from '../budgets.js';
 import type { ProcessContext } from '../context.js';
 import { buildProcessor, type ProcessorOverrides } from '../processor.js';
+import { buildPriceBooks, type PriceBooks } from '../billing.js';
 import { addReadinessProbes, kafkaProbe, redisProbe, storeProbe } from '../readiness.js';
 import { runSteps, type ShutdownStep } from '../shutdown.js';
 import { guardRollups, type RollupGuard } from '../rollup-guard.js';
@@ -41,6 +42,8 @@ export interface ProcessorProcess extends ProcessHandle {
   readonly topics: Topics;
   /** The budget counters the processor counts into; null without Redis. */
   readonly budgets: Budgets | null;
+  /** Customers' price books: what the processor bills with (issue 16). */
+  readonly priceBooks: PriceBooks;
   /** The health server (/healthz, /readyz, /metrics). */
   readonly app: FastifyInstance;
 }
@@ -58,6 +61,7 @@ export async function startProcessor(ctx: ProcessContext, options: ProcessorProc
   let store: AnalyticsStore | undefined = options.store;
   let alertsProducer: LogProducer | undefined;
   let budgets: Budgets | null = null;
+  let priceBooks: PriceBooks | undefined;
   let processor: Processor | undefined;
   let app: FastifyInstance | undefined;
   let rollups: RollupGuard | undefined;
@@ -65,6 +69,7 @@ export async function startProcessor(ctx: ProcessContext, options: ProcessorProc
     { name: 'processor', run: async () => processor?.stop() },
     { name: 'health server', run: async () => app?.close() },
     { name: 'budgets', run: async () => budgets?.close() },
+    { name: 'price books', run: async () => priceBooks?.close() },
     { name: 'alerts producer', run: async () => alertsProducer?.close() },
     { name: 'event log', run: async () => log?.close() },
     { name: 'rollup checkpoint', run: async () => rollups?.stop() },
@@ -85,8 +90,9 @@ export async function startProcessor(ctx: ProcessContext, options: ProcessorProc
     if (redisConfigured(config)) {
       budgets = await buildBudgets({ config, store, logger, metrics, health: ctx.health, pricer, alertsSend: alertsTopicSender(alertsProducer, topics.alerts.name), ...(options.budgets ? { overrides: options.budgets } : {}) });
     }
+    priceBooks = await buildPriceBooks({ store, pricer, logger });
     processor = buildProcessor({
-      ...ctx, log, store, pricer, topics,
+      ...ctx, log, store, pricer, topics, priceBooks: priceBooks.source,
       ...(budgets ? { counters: budgets.engine, alerts: budgets.publisher } : {}),
       ...(options.processor ? { overrides: options.processor } : {}),
     });
@@ -96,7 +102,7 @@ export async function startProcessor(ctx: ProcessContext, options: ProcessorProc
     await processor.start();
     logger.info({ health: `${url}/readyz`, store: describeStore(config), brokers: config.kafka.brokers }, 'processor running');
     const handle: ProcessorProcess = {
-      url, port, steps, processor, log, store, topics, budgets, app,
+      url, port, steps, processor, log, store, topics, budgets, priceBooks, app,
       close: () => runSteps(logger, steps),
     };
     return handle;

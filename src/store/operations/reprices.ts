@@ -35,6 +35,14 @@ export interface RepriceRecord {
   readonly costBefore: string;
   readonly costAfter: string;
   readonly priceFiles: readonly string[];
+  /** What the run did to billed prices (migration 0015); absent: the columns keep their defaults (0). */
+  readonly prices?: {
+    /** Prices were recomputed with the price books in force (`--price-book`). */
+    readonly books: boolean;
+    /** USD decimals: the billed price of the changed events before and after. */
+    readonly before: string;
+    readonly after: string;
+  };
 }
 
 export interface RepriceOperations {

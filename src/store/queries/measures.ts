@@ -16,6 +16,8 @@ export type TotalsMeasures = TokenTotals &
     total_tokens: string;
     cost_total: string;
     cache_savings: string;
+    /** What the events are billed at (migration 0014; 0 for events no price book priced). */
+    price_total: string;
     unpriced_events: string;
     error_events: string;
     tool_calls: string;
@@ -49,6 +51,7 @@ export const MEASURE_NAMES: readonly string[] = [
   ...COST_CLASSES.map((c) => `cost_${c}`),
   'cost_total',
   'cache_savings',
+  'price_total',
   'unpriced_events',
   'error_events',
   'tool_calls',
@@ -62,7 +65,7 @@ export const MEASURE_NAMES: readonly string[] = [
 ];
 
 /** Money measures: Decimal(38, 15) per row, summed as Decimal(76, 15). */
-const MONEY_MEASURES: ReadonlySet<string> = new Set([...COST_CLASSES.map((c) => `cost_${c}`), 'cost_total', 'cache_savings']);
+const MONEY_MEASURES: ReadonlySet<string> = new Set([...COST_CLASSES.map((c) => `cost_${c}`), 'cost_total', 'cache_savings', 'price_total']);
 /** Measures summed as they are: Float64 latency sums, and audio seconds (Decimal(38, 3) holds 10^35). */
 const PLAIN_SUMS: ReadonlySet<string> = new Set(['audio_seconds', 'duration_ms_sum', 'ttft_ms_sum']);
 
@@ -96,4 +99,26 @@ export function rawMeasuresSql(indent = '    '): string {
 /** SELECT list of the measures over a rollup table (already sign-weighted; every measure is a sum). */
 export function rollupMeasuresSql(indent = '    '): string {
   return MEASURE_NAMES.map((m) => `${indent}${sumSql(m)} AS ${m}`).join(',\n');
+}
+
+/**
+ * What a breakdown can rank its groups by: a stored measure, or `margin`,
+ * price_total − cost_total (derived: no table stores it, every table stores
+ * both terms).
+ */
+export type RankMeasure = MeasureName | 'margin';
+
+/** The stored measures a rank reads. */
+export function rankInputs(rank: RankMeasure): MeasureName[] {
+  return rank === 'margin' ? ['price_total', 'cost_total'] : [rank];
+}
+
+/** A rank's value over the rows of a group: `sumSql`, or for the margin the difference of the two exact sums. */
+export function rankSumSql(rank: RankMeasure): string {
+  return rank === 'margin' ? `(${sumSql('price_total')} - ${sumSql('cost_total')})` : sumSql(rank);
+}
+
+/** A rank's value from the outer measure columns (already summed, under their own names). */
+export function rankOfSums(rank: RankMeasure): string {
+  return rank === 'margin' ? '(price_total - cost_total)' : rank;
 }

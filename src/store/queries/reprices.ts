@@ -37,5 +37,6 @@ export function repriceAuditRow(run: RepriceRecord): Record<string, unknown> {
     range_from: formatDateTime64(run.from), range_to: formatDateTime64(run.to),
     tenant: run.tenant, model: run.model, examined: run.examined, changed: run.changed,
     cost_before: run.costBefore, cost_after: run.costAfter, price_files: [...run.priceFiles],
+    ...(run.prices ? { price_books: run.prices.books ? 1 : 0, price_before: run.prices.before, price_after: run.prices.after } : {}),
   };
 }

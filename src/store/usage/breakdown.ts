@@ -11,7 +11,7 @@
  * entirely (a re-priced event's old version, not yet merged) are dropped
  * before ranking and folding.
  */
-import { sumSql, type MeasureRow } from '../queries/measures.js';
+import { rankInputs, rankOfSums, rankSumSql, type MeasureRow } from '../queries/measures.js';
 import { bucketStartSql } from './buckets.js';
 import { groupColumn, measureName } from './names.js';
 import { planSources, type PlannedQuery } from './plan.js';
@@ -46,11 +46,11 @@ export function breakdownQuery(spec: BreakdownSpec): PlannedQuery {
 
   const sort = measureName(spec.sort);
   const dir = spec.order === 'asc' ? 'ASC' : 'DESC';
-  const narrow = unionSql(plan, { columns, ts: false, measures: [...new Set(['events', sort] as const)] }, spec.scope, spec.filters, params);
+  const narrow = unionSql(plan, { columns, ts: false, measures: [...new Set(['events' as const, ...rankInputs(sort)])] }, spec.scope, spec.filters, params);
   const top = selectFrom(dims.map((d) => `${d.column} AS ${d.dim}`), narrow, [
     `GROUP BY ${dims.map((d) => d.dim).join(', ')}`,
     'HAVING sum(events) != 0',
-    `ORDER BY ${sumSql(sort)} ${dir}, ${dims.map((d) => `${d.dim} ASC`).join(', ')}`,
+    `ORDER BY ${rankSumSql(sort)} ${dir}, ${dims.map((d) => `${d.dim} ASC`).join(', ')}`,
     `LIMIT ${params.bind('limit', 'UInt32', spec.limit)}`,
   ]);
   const tuple = dims.length === 1 ? 'dim_0' : `(${dims.map((d) => d.dim).join(', ')})`;
@@ -59,7 +59,7 @@ export function breakdownQuery(spec: BreakdownSpec): PlannedQuery {
     grouped,
     [
       `GROUP BY ${[...(bucketed ? ['bucket_start'] : []), 'is_top', ...dims.map((d) => d.key)].join(', ')}`,
-      `ORDER BY ${[...(bucketed ? ['bucket_start ASC'] : []), 'is_top DESC', `${sort} ${dir}`, ...dims.map((d) => `${d.key} ASC`)].join(', ')}`,
+      `ORDER BY ${[...(bucketed ? ['bucket_start ASC'] : []), 'is_top DESC', `${rankOfSums(sort)} ${dir}`, ...dims.map((d) => `${d.key} ASC`)].join(', ')}`,
     ],
   );
   return { sql, params: params.values, plan };

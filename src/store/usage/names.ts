@@ -5,12 +5,12 @@
  */
 import { TallyError } from '../../core/errors.js';
 import { BREAKDOWN_DIMENSIONS, columnOf, type BreakdownDimension } from '../../core/dimensions.js';
-import { MEASURE_NAMES, type MeasureName } from '../queries/measures.js';
+import { MEASURE_NAMES, type RankMeasure } from '../queries/measures.js';
 import { LATENCY_DIMENSIONS, type LatencyDimension } from './specs.js';
 
 const GROUPABLE: ReadonlySet<string> = new Set(BREAKDOWN_DIMENSIONS);
 const LATENCY_GROUPABLE: ReadonlySet<string> = new Set(LATENCY_DIMENSIONS);
-const MEASURES: ReadonlySet<string> = new Set(MEASURE_NAMES);
+const MEASURES: ReadonlySet<string> = new Set([...MEASURE_NAMES, 'margin']);
 
 /** The column a breakdown groups `dimension` by. */
 export function groupColumn(dimension: BreakdownDimension): string {
@@ -24,8 +24,8 @@ export function latencyColumn(dimension: LatencyDimension): string {
   return columnOf(dimension);
 }
 
-/** `measure`, when it is one of MEASURE_NAMES. */
-export function measureName(measure: MeasureName): MeasureName {
+/** `measure`, when it is one of MEASURE_NAMES or the derived `margin`. */
+export function measureName(measure: RankMeasure): RankMeasure {
   if (!MEASURES.has(measure)) throw new TallyError('INTERNAL', `no measure ${JSON.stringify(measure)}`);
   return measure;
 }

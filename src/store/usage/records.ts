@@ -41,6 +41,8 @@ export const RECORD_COLUMNS: readonly string[] = [
   ...COST_CLASSES.map((c) => `cost_${c}`),
   'cost_total',
   'cache_savings',
+  'price_total',
+  'price_book_version',
   'cost_source',
   'price_version',
   'duration_ms',

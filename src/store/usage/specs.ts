@@ -8,7 +8,7 @@
  */
 import type { BreakdownDimension } from '../../core/dimensions.js';
 import type { TimeBucket } from '../queries/grain.js';
-import type { MeasureName } from '../queries/measures.js';
+import type { RankMeasure } from '../queries/measures.js';
 
 /** The tenant a query is restricted to; null reads every tenant (all-tenant keys only). */
 export type TenantScope = string | null;
@@ -63,7 +63,7 @@ export interface BreakdownSpec extends SummarySpec {
   readonly by: readonly BreakdownDimension[];
   /** Buckets on the wall clock of `tz`; null: no time bucket. */
   readonly bucket: TimeBucket | null;
-  readonly sort: MeasureName;
+  readonly sort: RankMeasure;
   readonly order: 'asc' | 'desc';
   readonly limit: number;
 }
@@ -73,7 +73,7 @@ export interface TimeseriesSpec extends SummarySpec {
   readonly bucket: TimeBucket;
   readonly stackBy: BreakdownDimension | null;
   /** The measure the stacked values are ranked by (largest first). */
-  readonly rank: MeasureName;
+  readonly rank: RankMeasure;
   readonly limit: number;
 }
 

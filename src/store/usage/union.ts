@@ -29,7 +29,7 @@ const RAW_ROW: Readonly<Record<string, string>> = {
 function rawRowMeasure(name: string): string {
   const special = RAW_ROW[name];
   if (special !== undefined) return `${special} AS ${name}`;
-  return name.startsWith('cost_') || name === 'cache_savings' ? name : `toInt128(${name}) AS ${name}`;
+  return name.startsWith('cost_') || name === 'cache_savings' || name === 'price_total' ? name : `toInt128(${name}) AS ${name}`;
 }
 
 /** The outer sums of the measures, one SELECT item each, in types that cannot overflow (`sumSql`): `sum(toInt128(events)) AS events`, … */

@@ -9,7 +9,37 @@
  */
 import type { PricedEvent } from '../../../src/pipeline/types.js';
 import { parseUsd } from '../../../src/core/money.js';
+import { COST_CLASSES, type CostClass } from '../../../src/core/classes.js';
 import { pricedEvent } from '../../support/store-fixtures.js';
+import type { BilledPrice } from '../../support/price-rows.js';
+
+/**
+ * What each event of the data set is billed at (issue 16), from its tenant's
+ * price book, as the processor will write it: acme marks every cost class up
+ * 25 % (rounded down to the femto-dollar) plus $0.002 per request; globex
+ * pays contract prices per token ($4 / $12 per million input / output
+ * tokens — below cost for events with tool calls, searches or images: a
+ * negative margin); initech has no price book (price 0, margin = −cost).
+ * Only the data set's own events (ids ev-…, dst-…) are billed: an event
+ * inserted later through the processor's path carries no price yet.
+ */
+export function billedPrice(e: PricedEvent): BilledPrice {
+  const id = e.event.event_id;
+  if (!id.startsWith('ev-') && !id.startsWith('dst-')) return { prices: {} };
+  const prices: Partial<Record<CostClass, bigint>> = {};
+  switch (e.event.tenant) {
+    case 'acme':
+      for (const c of COST_CLASSES) prices[c] = (e.pricing.cost[c] * 5n) / 4n;
+      prices.request = (prices.request ?? 0n) + parseUsd('0.002') * BigInt(e.usage.requests);
+      return { prices, book: 'acme-markup@1' };
+    case 'globex':
+      prices.input = parseUsd('0.000004') * BigInt(e.usage.tokens.input + e.usage.tokens.cached_input);
+      prices.output = parseUsd('0.000012') * BigInt(e.usage.tokens.output + e.usage.tokens.reasoning);
+      return { prices, book: 'globex-contract@1' };
+    default:
+      return { prices: {} };
+  }
+}
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;

@@ -7,6 +7,8 @@ import { expect } from 'vitest';
 import type { PricedEvent } from '../../../src/pipeline/types.js';
 import { formatUsd } from '../../../src/core/money.js';
 import { TOKEN_CLASSES, UNIT_CLASSES } from '../../../src/core/classes.js';
+import { billedPrice } from './dataset.js';
+import { priceTotal } from '../../support/price-rows.js';
 
 const COST_CLASSES = [...TOKEN_CLASSES, ...UNIT_CLASSES] as const;
 
@@ -84,6 +86,16 @@ export function select(events: readonly PricedEvent[], spec: Spec): PricedEvent[
   return events.filter((e) => matches(e, spec));
 }
 
+/** margin ÷ price × 100 to two decimals, half away from zero (cut to thousandths, then round on the last digit); null at price 0. */
+export function percent(margin: bigint, price: bigint): string | null {
+  if (price === 0n) return null;
+  const thousandths = (margin * 100_000n) / price; // truncated toward zero
+  const abs = thousandths < 0n ? -thousandths : thousandths;
+  const hundredths = abs / 10n + (abs % 10n >= 5n ? 1n : 0n);
+  const text = `${hundredths / 100n}.${String(hundredths % 100n).padStart(2, '0')}`;
+  return thousandths < 0n && hundredths !== 0n ? `-${text}` : text;
+}
+
 const milli = (seconds: number): bigint => BigInt(Math.round(seconds * 1000));
 
 /** Every measure of `events`, as the API must print it. */
@@ -103,6 +115,11 @@ export function measures(events: readonly PricedEvent[]): Record<string, unknown
   for (const c of COST_CLASSES) out[`cost_${c}`] = formatUsd(big((e) => e.pricing.cost[c]));
   out.cost_total = formatUsd(big((e) => e.pricing.total));
   out.cache_savings = formatUsd(big((e) => e.pricing.cache_savings));
+  const price = big((e) => priceTotal(billedPrice(e)));
+  const margin = price - big((e) => e.pricing.total);
+  out.price = formatUsd(price);
+  out.margin = formatUsd(margin);
+  out.margin_pct = percent(margin, price);
   const audio = events.reduce((s, e) => s + milli(e.usage.audio_seconds), 0n);
   out.audio_seconds = Number(audio) / 1000;
   const requests = out.requests as number;

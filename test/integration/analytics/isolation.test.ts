@@ -18,11 +18,12 @@ import { createMetrics } from '../../../src/core/metrics.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { createChdbStore } from '../../../src/store/chdb/store.js';
 import { migrate } from '../../../src/store/migrate.js';
-import { insertPricedEvents } from '../../../src/store/events.js';
+import { toEventRow } from '../../../src/store/event-row.js';
+import { insertRows, priceColumns } from '../../support/price-rows.js';
 import type { AnalyticsStore } from '../../../src/store/types.js';
 import { createAnalyticsService } from '../../../src/analytics/service.js';
 import type { PricedEvent } from '../../../src/pipeline/types.js';
-import { analyticsDataset } from './dataset.js';
+import { analyticsDataset, billedPrice } from './dataset.js';
 import { expectMeasures, select, type Spec } from './expected.js';
 
 const A = 'sk_acme_read_0123456789abcdef';
@@ -43,7 +44,8 @@ let app: FastifyInstance;
 beforeAll(async () => {
   store = await createChdbStore({ dataDir, database: 'tally_isolation' });
   await migrate(store, {});
-  await insertPricedEvents(store, events);
+  // With their billed prices (issue 16): price, margin and margin_pct go through the HTTP answers' schemas too.
+  await insertRows(store.sql, events.map((p) => ({ ...toEventRow(p), ...priceColumns(billedPrice(p)) })));
   app = await createApp({
     logger: silentLogger(),
     metrics: createMetrics({ defaultMetrics: false }),

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AnalyticsStore } from '../../../src/store/types.js';
 import { migrate } from '../../../src/store/migrate.js';
-import { insertEventRows, insertPricedEvents, dedupeAndInsert } from '../../../src/store/events.js';
+import { insertEventRows, insertPricedEvents, dedupeAndInsert, deduplicationToken } from '../../../src/store/events.js';
 import { cancellationOf, toEventRow, type UsageEventRow } from '../../../src/store/event-row.js';
 import { eventByIdQuery } from '../../../src/store/queries/index.js';
 import { createAnalyticsService, type AnalyticsService } from '../../../src/analytics/service.js';
@@ -17,8 +17,9 @@ import { formatUsd, parseUsd } from '../../../src/core/money.js';
 import { COST_CLASSES } from '../../../src/core/classes.js';
 import { uniqueName } from '../../support/services.js';
 import { pricedEvent } from '../../support/store-fixtures.js';
-import { analyticsDataset } from './dataset.js';
-import { bucketKey, dimensionValue, expectMeasures, groupBy, keyOfBucketText, measures, modelLabel, params, quantile, select, type Spec } from './expected.js';
+import { analyticsDataset, billedPrice } from './dataset.js';
+import { bucketKey, dimensionValue, expectMeasures, groupBy, keyOfBucketText, measures, modelLabel, params, percent, quantile, select, type Spec } from './expected.js';
+import { insertRows, priceColumns, priceTotal } from '../../support/price-rows.js';
 import { rejection } from '../../support/rejection.js';
 import { type BreakdownDimension } from '../../../src/core/dimensions.js';
 
@@ -31,10 +32,19 @@ function tables(result: { source: { segments: readonly { table: string }[] } }):
 }
 
 /** rows + other of a breakdown equal the independent groups, in rank order, and add up to the selection. */
-function expectBreakdown(result: BreakdownResult, events: readonly PricedEvent[], by: readonly BreakdownDimension[], limit: number, where: string): void {
+function expectBreakdown(
+  result: BreakdownResult,
+  events: readonly PricedEvent[],
+  by: readonly BreakdownDimension[],
+  limit: number,
+  where: string,
+  rank: (e: PricedEvent) => bigint = (e) => e.pricing.total,
+  order: 'asc' | 'desc' = 'desc',
+): void {
   const key = (e: PricedEvent): string => JSON.stringify(by.map((d) => dimensionValue(e, d)));
-  const groups = [...groupBy(events, key).entries()].map(([k, list]) => ({ k, list, cost: list.reduce((s, e) => s + e.pricing.total, 0n) }));
-  groups.sort((a, b) => (a.cost > b.cost ? -1 : a.cost < b.cost ? 1 : a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  const groups = [...groupBy(events, key).entries()].map(([k, list]) => ({ k, list, cost: list.reduce((s, e) => s + rank(e), 0n) }));
+  const dir = order === 'desc' ? 1 : -1;
+  groups.sort((a, b) => (a.cost > b.cost ? -dir : a.cost < b.cost ? dir : a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
   const top = groups.slice(0, limit);
   const rest = groups.slice(limit).flatMap((g) => g.list);
   expect(result.rows.map((r) => JSON.stringify(by.map((d) => r[d] ?? ''))), where).toEqual(top.map((g) => g.k));
@@ -90,14 +100,15 @@ export function analyticsSuite(open: OpenStore): void {
   /** What the store should hold now (the current version of each event). */
   let current: PricedEvent[] = [...data.events];
   /** The rows of the first insert, kept to insert them again. */
-  const initialRows = data.events.map((p) => toEventRow(p, { processedAt: '2026-01-01 00:00:00.000' }));
+  const initialRows = data.events.map((p) => ({ ...toEventRow(p, { processedAt: '2026-01-01 00:00:00.000' }), ...priceColumns(billedPrice(p)) }));
   const days: Spec = { from: data.days.from, to: data.days.to, tenant: 'acme' };
   const all: Spec = { from: data.all.from, to: data.all.to, tenant: null };
 
   beforeAll(async () => {
     store = await open(uniqueName('tally_analytics'));
     await migrate(store, {});
-    await insertEventRows(store, initialRows);
+    // With their billed prices (issue 16), under the token the insert path derives from the same rows.
+    await insertRows(store.sql, initialRows, deduplicationToken(initialRows));
     svc = createAnalyticsService(store, { now: () => now });
   });
   afterAll(async () => {
@@ -428,6 +439,57 @@ export function analyticsSuite(open: OpenStore): void {
     }
   });
 
+  it('revenue and margin (issue 16): price, margin and margin_pct on summary, breakdown, timeseries, records and sessions, ranked exactly', async () => {
+    const margin = (e: PricedEvent): bigint => priceTotal(billedPrice(e)) - e.pricing.total;
+    const price = (e: PricedEvent): bigint => priceTotal(billedPrice(e));
+    // Every tenant: acme's markup (positive), globex's contract (negative on some events), initech's nothing (margin = −cost).
+    const byTenant = await svc.breakdown(params(all, { by: 'tenant', sort: 'margin', order: 'asc' }), null);
+    expectBreakdown(byTenant, select(current, all), ['tenant'], 100, 'by tenant, margin ascending', margin, 'asc');
+    expect(byTenant.rows.map((r) => [r.tenant, r.margin_pct])).toEqual([['initech', null], ...byTenant.rows.slice(1).map((r) => [r.tenant, r.margin_pct])]);
+    const initech = byTenant.rows.find((r) => r.tenant === 'initech')!;
+    expect(initech.price).toBe('0');
+    expect(initech.margin).toBe(`-${initech.cost_total}`);
+    const globexEvents = select(current, { ...all, tenant: 'globex' });
+    expect(globexEvents.some((e) => margin(e) < 0n) && globexEvents.some((e) => margin(e) > 0n)).toBe(true);
+    // Ranked by price and by margin, top-N + other, over whole days and a ragged range (rollups plus raw edges).
+    const ragged: Spec = { ...days, tenant: null, from: days.from + 7 * 60_000 + 123, to: days.to - 3 * 3_600_000 - 15 * 60_000 };
+    for (const spec of [{ ...days, tenant: null }, ragged]) {
+      expectBreakdown(await svc.breakdown(params(spec, { by: 'model_key', sort: 'price', limit: '2' }), null), select(current, spec), ['model_key'], 2, `by model, price ${JSON.stringify(spec)}`, price);
+      expectBreakdown(await svc.breakdown(params(spec, { by: 'user_id', sort: 'margin', limit: '3' }), null), select(current, spec), ['user_id'], 3, `by user, margin ${JSON.stringify(spec)}`, margin);
+    }
+    // Summary per model: price and margin next to the cost.
+    const s = await svc.summary(params(all), null);
+    const byModel = groupBy(select(current, all), modelLabel);
+    for (const m of s.cost_by_model) {
+      const want = measures(byModel.get(m.model) ?? []);
+      expect({ price: m.price, margin: m.margin, margin_pct: m.margin_pct }, m.model).toEqual({ price: want.price, margin: want.margin, margin_pct: want.margin_pct });
+    }
+    // Timeseries: margin per day, stacked by tenant, adding up per bucket; price plotted alone.
+    const ts = await svc.timeseries(params(all, { bucket: 'day', measure: 'margin', stack_by: 'tenant' }), null);
+    const perDay = groupBy(select(current, all), (e) => bucketKey(Date.parse(e.event.occurred_at), 'day', 'UTC'));
+    ts.buckets.forEach((b, i) => {
+      const sum = ts.series.reduce((x, series) => x + parseUsd(series.values[i] as string), 0n);
+      expect(sum, b).toBe(parseUsd(measures(perDay.get(b.slice(0, 10)) ?? []).margin as string));
+    });
+    expect(ts.series.map((x) => x.key)).toEqual(['acme', 'globex', 'initech']);
+    const revenue = await svc.timeseries(params(days, { bucket: 'day', measure: 'price' }), 'acme');
+    expect(revenue.series[0]!.total).toBe(measures(select(current, days)).price);
+    // Records: each event's price, margin, margin_pct and price book version.
+    const page = await svc.records(params({ ...all, tenant: 'globex' }, { limit: '1000' }), 'globex');
+    const want = new Map(select(current, { ...all, tenant: 'globex' }).map((e) => [e.event.event_id, e]));
+    expect(page.records).toHaveLength(want.size);
+    for (const r of page.records) {
+      const e = want.get(r.event_id)!;
+      const p = price(e);
+      expect({ price: r.price, margin: r.margin, margin_pct: r.margin_pct, price_book_version: r.price_book_version }, r.event_id).toEqual({
+        price: formatUsd(p),
+        margin: formatUsd(margin(e)),
+        margin_pct: percent(margin(e), p),
+        price_book_version: billedPrice(e).book ?? null,
+      });
+    }
+  });
+
   it('validation errors name the field', async () => {
     const err = await rejection(svc.breakdown({ by: 'colour', bucket: 'fortnight', sort: 'vibes', limit: '0', tz: 'Nowhere/City', from: '2025-13-01' }, 'acme'));
     expect(err.code).toBe('VALIDATION_FAILED');
@@ -456,7 +518,8 @@ export function analyticsSuite(open: OpenStore): void {
       const [stored] = await store.sql.query<UsageEventRow>(eventByIdQuery({ tenant: old.event.tenant, eventId: id }));
       const e = old.event;
       const repriced = pricedEvent({ tenant: e.tenant, eventId: id, occurredAt: e.occurred_at, userId: e.user_id, group: e.group, sessionId: e.session_id, agent: e.agent, feature: e.feature, apiKeyId: e.api_key_id, provider: e.provider, metadata: e.metadata, tokens: { input: 7, output: 3 }, durationMs: 99, ...to });
-      await insertEventRows(store, [cancellationOf(stored!), toEventRow(repriced, { rowVersion: BigInt(stored!.row_version) + 2n })]);
+      // The stored row carries its price columns, so its cancel row takes back the price it billed.
+      await insertRows(store.sql, [cancellationOf(stored!), { ...toEventRow(repriced, { rowVersion: BigInt(stored!.row_version) + 2n }), ...priceColumns(billedPrice(repriced)) }]);
       current = current.map((x) => (x.event.event_id === id && x.event.tenant === e.tenant ? repriced : x));
     }
     // Unmerged: each event's first version, its cancel row and its newest version all stand side by
@@ -472,7 +535,7 @@ export function analyticsSuite(open: OpenStore): void {
 
   it('a copy that reached usage_events past the insert-path dedupe: raw answers and source=raw collapse it (FINAL)', async () => {
     const copies = current.filter((e) => e.event.tenant === 'acme' && e.event.event_id.startsWith('ev-')).slice(0, 10);
-    await store.sql.insert('usage_events', copies.map((p) => toEventRow(p, { processedAt: '2030-01-01 00:00:00.000' })));
+    await store.sql.insert('usage_events', copies.map((p) => ({ ...toEventRow(p, { processedAt: '2030-01-01 00:00:00.000' }), ...priceColumns(billedPrice(p)) })));
     const spec: Spec = { ...all, tenant: 'acme' };
     const want = select(current, spec);
     const raw = await svc.summary(params(spec, { source: 'raw' }), 'acme');

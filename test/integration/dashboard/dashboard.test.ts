@@ -370,6 +370,10 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
     const range = await mainRange(page);
     expect(Date.parse(range.to) - Date.parse(range.from)).toBe(7 * 86_400_000);
     expect(range.tz).toBe(TZ);
+    // Nothing in the demo is billed (no price books): no revenue panel, no Margin choice (issue 16; revenue.test.ts shows them).
+    expect((await api<{ totals: { price: string } }>(openUrl, '/v1/usage/summary', { from: range.from, to: range.to, tz: range.tz })).totals.price).toBe('0');
+    expect(await page.locator('#revenue').isHidden()).toBe(true);
+    expect(await page.locator('#measure-margin').isHidden()).toBe(true);
   });
 
   it('shows the API summary, series and rankings for a custom range picked in the page', { timeout: 180_000 }, async () => {

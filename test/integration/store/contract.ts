@@ -4,7 +4,7 @@
  * isolates its tests further by tenant.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { cpSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AnalyticsStore } from '../../../src/store/types.js';
@@ -17,9 +17,10 @@ import {
   insertEventRows,
   insertPricedEvents,
 } from '../../../src/store/events.js';
-import { cancellationOf, toEventRow, type UsageEventRow } from '../../../src/store/event-row.js';
+import { cancellationOf, PRICE_COLUMNS, toEventRow, type UsageEventRow } from '../../../src/store/event-row.js';
 import { eventByIdQuery, rawTotalsQuery, rollupTotalsQuery, ROLLUP_TABLES, type RollupGrain, type TenantTotalsRow } from '../../../src/store/queries/index.js';
-import { parseUsd } from '../../../src/core/money.js';
+import { formatUsd, parseUsd } from '../../../src/core/money.js';
+import { insertRows, priceColumns, pricedRow, priceTotal, type BilledPrice } from '../../support/price-rows.js';
 import { uniqueName } from '../../support/services.js';
 import { daysAgo, expectedTotals, mixedEvents, pricedEvent } from '../../support/store-fixtures.js';
 import type { PricedEvent } from '../../../src/pipeline/types.js';
@@ -44,6 +45,20 @@ async function totals(store: AnalyticsStore, tenant: string): Promise<TenantTota
 
 async function rollupTotals(store: AnalyticsStore, grain: RollupGrain, tenant: string): Promise<TenantTotalsRow[]> {
   return store.sql.query<TenantTotalsRow>(rollupTotalsQuery(grain, range(tenant)));
+}
+
+/** price_total (and price_input, and the book versions) of a tenant's current raw events, and price_total of every rollup the planner reads. */
+async function priceSums(store: AnalyticsStore, tenant: string): Promise<{ raw: { price_total: string; price_input: string; books: string[] }; rollups: string[] }> {
+  const [raw] = await store.sql.query<{ price_total: string; price_input: string; books: string[] }>({
+    sql: 'SELECT sum(toDecimal256(price_total, 15)) AS price_total, sum(toDecimal256(price_input, 15)) AS price_input, arraySort(groupUniqArray(price_book_version)) AS books FROM usage_events FINAL WHERE tenant = {t:String} AND sign = 1',
+    params: { t: tenant },
+  });
+  const rollups: string[] = [];
+  for (const t of ROLLUPS) {
+    const [row] = await store.sql.query<{ price_total: string }>({ sql: `SELECT sum(toDecimal256(price_total, 15)) AS price_total FROM ${t.name} WHERE tenant = {t:String}`, params: { t: tenant } });
+    rollups.push(row?.price_total ?? 'missing');
+  }
+  return { raw: raw ?? { price_total: 'missing', price_input: 'missing', books: [] }, rollups };
 }
 
 async function expectRollupsEqualRaw(store: AnalyticsStore, tenant: string): Promise<TenantTotalsRow[]> {
@@ -130,7 +145,8 @@ export function storeContract(open: OpenStore): void {
     await insertPricedEvents(store, events);
     for (const [i, p] of events.entries()) {
       const [stored] = await store.sql.query<UsageEventRow>(eventByIdQuery({ tenant, eventId: `hostile-${i}` }));
-      const expected = toEventRow(p);
+      // Price columns (0014) the row does not set read as their defaults: price 0, no price book.
+      const expected = { ...priceColumns({ prices: {} }), ...toEventRow(p) };
       expect({ ...stored, processed_at: '' }).toEqual({ ...expected, processed_at: '' });
     }
     const [count] = await store.sql.query<{ n: string }>({ sql: 'SELECT count() AS n FROM usage_events WHERE tenant = {t:String}', params: { t: tenant } });
@@ -415,6 +431,53 @@ FROM numbers({n:UInt64})`,
       expect(await expectRollupsEqualRaw(old, tenant)).toEqual(before);
       await insertPricedEvents(old, mixedEvents(tenant, 10, 'v'));
       expect((await expectRollupsEqualRaw(old, tenant))[0]?.events).toBe('60');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('upgrades a store with data to 0014: old events bill 0 under no book; priced rows reach every rollup exactly, through retried inserts and reprices', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tally-migrations-prices-'));
+    try {
+      cpSync(MIGRATIONS_DIR, dir, { recursive: true });
+      for (const f of readdirSync(dir)) if (Number(f.slice(0, 4)) >= 14) rmSync(join(dir, f));
+      const old = await openExtra('tally_contract_prices');
+      await migrate(old, { dir });
+      const tenant = 'prices';
+      const older = mixedEvents(tenant, 40, 'o');
+      // The rows a tally before 0014 wrote: without the price columns (this version's rows carry them, and need 0014).
+      await insertRows(old.sql, older.map((p) => Object.fromEntries(Object.entries(toEventRow(p)).filter(([c]) => !(PRICE_COLUMNS as readonly string[]).includes(c)))));
+      const upgraded = await migrate(old);
+      expect(upgraded.applied[0]).toEqual({ version: 14, name: 'prices' });
+      // The existing data is unchanged: rollups still equal raw, field by field, and the totals are the events'.
+      expect((await expectRollupsEqualRaw(old, tenant))[0]).toMatchObject({ ...expectedTotals(older), price_total: '0' });
+      expect(await priceSums(old, tenant)).toEqual({ raw: { price_total: '0', price_input: '0', books: [''] }, rollups: ROLLUPS.map(() => '0') });
+
+      // New rows with prices: a markup on input, a fee per request; one batch retried with its token (dropped), five repriced.
+      const fresh = mixedEvents(tenant, 30, 'n');
+      const billed = (p: PricedEvent, fee: string): BilledPrice => ({ prices: { input: (p.pricing.cost.input * 13n) / 10n, request: parseUsd(fee) }, book: `book@${fee}` });
+      const rows = fresh.map((p) => pricedRow(p, billed(p, '0.001')));
+      await insertRows(old.sql, rows, 'prices-batch-1');
+      await insertRows(old.sql, rows, 'prices-batch-1');
+      const repriced = fresh.slice(0, 5);
+      for (const p of repriced) {
+        const [stored] = await old.sql.query<UsageEventRow>(eventByIdQuery({ tenant, eventId: p.event.event_id }));
+        const current = stored as UsageEventRow;
+        await insertRows(old.sql, [cancellationOf(current), pricedRow(p, billed(p, '0.0025'), { rowVersion: BigInt(current.row_version) + 2n })]);
+      }
+      let expected = 0n;
+      let input = 0n;
+      for (const [i, p] of fresh.entries()) {
+        const b = billed(p, i < 5 ? '0.0025' : '0.001');
+        expected += priceTotal(b);
+        input += b.prices.input ?? 0n;
+      }
+      const total = formatUsd(expected);
+      expect(await priceSums(old, tenant)).toEqual({ raw: { price_total: total, price_input: formatUsd(input), books: ['', 'book@0.001', 'book@0.0025'] }, rollups: ROLLUPS.map(() => total) });
+      // The cost side is untouched: every existing measure still equals raw, field by field.
+      expect((await expectRollupsEqualRaw(old, tenant))[0]?.events).toBe('70');
+      for (const t of ROLLUPS) await old.sql.command({ sql: `OPTIMIZE TABLE ${t.name} FINAL` });
+      expect((await priceSums(old, tenant)).rollups).toEqual(ROLLUPS.map(() => total));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

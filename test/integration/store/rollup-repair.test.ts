@@ -23,6 +23,8 @@ import type { AnalyticsStore } from '../../../src/store/types.js';
 import { parseUsd } from '../../../src/core/money.js';
 import { daysAgo, mixedEvents, pricedEvent } from '../../support/store-fixtures.js';
 import { uniqueName } from '../../support/services.js';
+import { insertRows, pricedRow, priceTotal } from '../../support/price-rows.js';
+import { formatUsd } from '../../../src/core/money.js';
 import { expectSameTotals } from './dataset.js';
 
 /** Every rollup table, the narrow ones (issue 13) with the full ones, then the latency rollups: each must be repaired. */
@@ -113,6 +115,29 @@ describe('store.rollups', () => {
     // Still equal once the rollups merged the repair rows into their keys.
     for (const t of ROLLUPS) await store.sql.command({ sql: `OPTIMIZE TABLE ${t.name} FINAL` });
     expect((await expectRollupsEqualRaw(tenant))[0]?.events).toBe('237');
+  });
+
+  it('repairs billed prices too (issue 16): a rollup short of priced events, and one whose price alone is off', async () => {
+    const tenant = 'billed';
+    const events = mixedEvents(tenant, 24, 'b');
+    const billed = (i: number): { prices: { input: bigint; request: bigint } } => ({ prices: { input: parseUsd('0.0013') * BigInt(i + 1), request: parseUsd('0.000000000000007') } });
+    await insertRows(store.sql, events.slice(0, 12).map((p, i) => pricedRow(p, billed(i))));
+    const short = ['usage_rollup_daily', 'usage_rollup_model_hourly', 'usage_rollup_agent_daily'];
+    for (const t of short) await store.sql.command({ sql: `DETACH TABLE ${t}_mv` });
+    try {
+      await insertRows(store.sql, events.slice(12).map((p, i) => pricedRow(p, billed(12 + i))));
+    } finally {
+      for (const t of short) await store.sql.command({ sql: `ATTACH TABLE ${t}_mv` });
+    }
+    // A rollup row that moves price only: events and cost agree, price_total does not.
+    await store.sql.insert('usage_rollup_user_daily', [{ tenant, bucket: daysAgo(1).slice(0, 10), user_id: 'user-0', price_total: '0.25' }]);
+    const found = await store.rollups.compare({ since: null });
+    const flagged = found.tables.filter((t) => t.keys > 0).map((t) => t.table);
+    expect(flagged.sort()).toEqual([...short, 'usage_rollup_user_daily'].sort());
+    await store.rollups.repair({ since: null });
+    expect((await store.rollups.compare({ since: null })).tables.map((t) => t.keys)).toEqual(NONE);
+    const expected = formatUsd(events.reduce((s, _p, i) => s + priceTotal(billed(i)), 0n));
+    expect((await expectRollupsEqualRaw(tenant))[0]).toMatchObject({ events: '24', price_total: expected });
   });
 
   it('subtracts a duplicate that reached the rollups (raw keeps one copy under FINAL)', async () => {

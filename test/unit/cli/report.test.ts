@@ -1,7 +1,7 @@
 /** `tally report` without a store: flags → API parameters, and the table and CSV renderings. */
 import { describe, expect, it } from 'vitest';
 import { reportParams, type ReportFlags } from '../../../src/cli/commands/report.js';
-import { breakdownCsv, breakdownTable, bucketLabel, summaryCsv } from '../../../src/cli/report-render.js';
+import { breakdownCsv, breakdownTable, bucketLabel, summaryCsv, summaryTable } from '../../../src/cli/report-render.js';
 import { measuresJson, measuresOf, sumMeasures } from '../../../src/analytics/measures.js';
 import { MEASURE_NAMES } from '../../../src/store/queries/measures.js';
 import type { BreakdownResult, SummaryResult } from '../../../src/analytics/types.js';
@@ -80,6 +80,38 @@ describe('rendering', () => {
     const summary = { totals } as SummaryResult;
     const [head, values] = summaryCsv(summary).trimEnd().split('\n') as [string, string];
     expect(Object.fromEntries(head.split(',').map((k, i) => [k, values.split(',')[i]]))).toMatchObject({ events: '6', cost_total: '1234.66794', total_tokens: '1203417' });
+  });
+
+  it('shows price, margin and margin % only when something was billed, or with --revenue; CSV always, exact (issue 16)', () => {
+    // Nothing billed: the table is as it was (checked above); --revenue adds the columns, margin % "—".
+    const forced = breakdownTable(result, { revenue: true }).trimEnd().split('\n');
+    expect(forced[0]).toMatch(/^model +requests +input +cached +output +reasoning +tokens +cost +price +margin +margin % +cache savings +unpriced +errors$/);
+    expect(forced[2]).toMatch(/ \$1,234\.5679 +\$0\.0000 +-\$1,234\.5679 +— +\$0\.5000 /);
+    // Billed: the columns appear by themselves, per row and in the totals.
+    const billedRaw = [
+      storeRow({ events: '2', requests: '2', cost_total: '10', price_total: '13.000000000000001' }),
+      storeRow({ events: '1', requests: '1', cost_total: '3', price_total: '2.5' }),
+    ];
+    const [x, y] = billedRaw.map((r) => measuresJson(measuresOf(r))) as [Measures, Measures];
+    const billed: BreakdownResult = { ...result, by: ['tenant'], rows: [{ ...x, tenant: 'acme' }, { ...y, tenant: 'globex' }], other: [], totals: measuresJson(sumMeasures(billedRaw.map(measuresOf))) };
+    const lines = breakdownTable(billed).trimEnd().split('\n');
+    expect(lines[0]).toMatch(/ cost +price +margin +margin % +cache savings /);
+    expect(lines[2]).toMatch(/^acme +2 .* \$10\.0000 +\$13\.0000 +\$3\.0000 +23\.08 % /);
+    expect(lines[3]).toMatch(/^globex +1 .* \$3\.0000 +\$2\.5000 +-\$0\.5000 +-20\.00 % /);
+    expect(lines[5]).toMatch(/^total +3 .* \$13\.0000 +\$15\.5000 +\$2\.5000 +16\.13 % /);
+    const csv = breakdownCsv(billed).trimEnd().split('\n');
+    const cells = (i: number): Record<string, string | undefined> => Object.fromEntries(csv[0]!.split(',').map((k, j) => [k, csv[i]!.split(',')[j]]));
+    expect(cells(1)).toMatchObject({ tenant: 'acme', cost_total: '10', price: '13.000000000000001', margin: '3.000000000000001', margin_pct: '23.08' });
+    expect(cells(2)).toMatchObject({ price: '2.5', margin: '-0.5', margin_pct: '-20.00' });
+    expect(Object.fromEntries(summaryCsv({ totals } as SummaryResult).trimEnd().split('\n').map((l) => l.split(',')).reduce<string[][]>((acc, l, i, all) => (i === 0 ? l.map((k, j) => [k, all[1]![j]!]) : acc), []))).toMatchObject({ price: '0', margin: '-1234.66794', margin_pct: '' });
+    // The summary table: per model and in the totals row.
+    const summary = {
+      range: result.range, totals: billed.totals, tokens_by_model: [], source: result.source,
+      cost_by_model: [{ model: 'openai/gpt-4o', events: 3, cost_total: '13', cache_savings: '0', price: billed.totals.price, margin: billed.totals.margin, margin_pct: billed.totals.margin_pct }],
+    } as unknown as SummaryResult;
+    const table = summaryTable(summary).split('\n');
+    expect(table[0]).toMatch(/^model +events +requests +tokens +cost +price +margin +margin % +cache savings$/);
+    expect(table[4]).toMatch(/^total +3 +3 +0 +\$13\.0000 +\$15\.5000 +\$2\.5000 +16\.13 % +\$0\.0000$/);
   });
 
   it('labels buckets in their zone', () => {

@@ -101,7 +101,7 @@ describe('every migration in the sharded layout', () => {
     }
   });
 
-  it('shards raw events, every rollup and the tier assignments by tenant, and nothing else', () => {
+  it('shards raw events, every rollup, the tier assignments and the price books by tenant, and nothing else', () => {
     const byTenant = sharded
       .filter((s) => s.includes(`, ${TENANT_SHARDING_KEY})`))
       .map((s) => createdTable(s))
@@ -112,6 +112,8 @@ describe('every migration in the sharded layout', () => {
         ...['15m', 'hourly', 'daily', 'model_15m', 'model_hourly', 'model_daily', 'agent_hourly', 'agent_daily', 'user_daily'].map((g) => `usage_rollup_${g}`),
         ...['15m', 'hourly', 'daily'].map((g) => `usage_latency_${g}`),
         'budget_tier_assignments',
+        // Every version of a customer's book on one shard: its newest version is found per shard, exactly.
+        'price_books',
       ].sort(),
     );
   });

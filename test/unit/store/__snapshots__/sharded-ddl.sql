@@ -1961,3 +1961,642 @@ ORDER BY (budget_id, alert_id);
 
 CREATE TABLE IF NOT EXISTS tally.budget_alerts ON CLUSTER tally_cluster AS tally.budget_alerts_local
 ENGINE = Distributed('tally_cluster', 'tally', 'budget_alerts_local', 0);
+
+ALTER TABLE tally.usage_events_local ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS price_input Decimal(38, 15) DEFAULT 0 AFTER cache_savings,
+    ADD COLUMN IF NOT EXISTS price_cached_input Decimal(38, 15) DEFAULT 0 AFTER price_input,
+    ADD COLUMN IF NOT EXISTS price_cache_write_5m Decimal(38, 15) DEFAULT 0 AFTER price_cached_input,
+    ADD COLUMN IF NOT EXISTS price_cache_write_1h Decimal(38, 15) DEFAULT 0 AFTER price_cache_write_5m,
+    ADD COLUMN IF NOT EXISTS price_output Decimal(38, 15) DEFAULT 0 AFTER price_cache_write_1h,
+    ADD COLUMN IF NOT EXISTS price_reasoning Decimal(38, 15) DEFAULT 0 AFTER price_output,
+    ADD COLUMN IF NOT EXISTS price_audio_input Decimal(38, 15) DEFAULT 0 AFTER price_reasoning,
+    ADD COLUMN IF NOT EXISTS price_audio_output Decimal(38, 15) DEFAULT 0 AFTER price_audio_input,
+    ADD COLUMN IF NOT EXISTS price_image_input Decimal(38, 15) DEFAULT 0 AFTER price_audio_output,
+    ADD COLUMN IF NOT EXISTS price_image_output Decimal(38, 15) DEFAULT 0 AFTER price_image_input,
+    ADD COLUMN IF NOT EXISTS price_request Decimal(38, 15) DEFAULT 0 AFTER price_image_output,
+    ADD COLUMN IF NOT EXISTS price_tool_call Decimal(38, 15) DEFAULT 0 AFTER price_request,
+    ADD COLUMN IF NOT EXISTS price_web_search Decimal(38, 15) DEFAULT 0 AFTER price_tool_call,
+    ADD COLUMN IF NOT EXISTS price_audio_second Decimal(38, 15) DEFAULT 0 AFTER price_web_search,
+    ADD COLUMN IF NOT EXISTS price_image Decimal(38, 15) DEFAULT 0 AFTER price_audio_second,
+    ADD COLUMN IF NOT EXISTS price_total Decimal(38, 15) DEFAULT 0 AFTER price_image,
+    ADD COLUMN IF NOT EXISTS price_book_version LowCardinality(String) DEFAULT '' AFTER price_total;
+
+ALTER TABLE tally.usage_events ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS price_input Decimal(38, 15) DEFAULT 0 AFTER cache_savings,
+    ADD COLUMN IF NOT EXISTS price_cached_input Decimal(38, 15) DEFAULT 0 AFTER price_input,
+    ADD COLUMN IF NOT EXISTS price_cache_write_5m Decimal(38, 15) DEFAULT 0 AFTER price_cached_input,
+    ADD COLUMN IF NOT EXISTS price_cache_write_1h Decimal(38, 15) DEFAULT 0 AFTER price_cache_write_5m,
+    ADD COLUMN IF NOT EXISTS price_output Decimal(38, 15) DEFAULT 0 AFTER price_cache_write_1h,
+    ADD COLUMN IF NOT EXISTS price_reasoning Decimal(38, 15) DEFAULT 0 AFTER price_output,
+    ADD COLUMN IF NOT EXISTS price_audio_input Decimal(38, 15) DEFAULT 0 AFTER price_reasoning,
+    ADD COLUMN IF NOT EXISTS price_audio_output Decimal(38, 15) DEFAULT 0 AFTER price_audio_input,
+    ADD COLUMN IF NOT EXISTS price_image_input Decimal(38, 15) DEFAULT 0 AFTER price_audio_output,
+    ADD COLUMN IF NOT EXISTS price_image_output Decimal(38, 15) DEFAULT 0 AFTER price_image_input,
+    ADD COLUMN IF NOT EXISTS price_request Decimal(38, 15) DEFAULT 0 AFTER price_image_output,
+    ADD COLUMN IF NOT EXISTS price_tool_call Decimal(38, 15) DEFAULT 0 AFTER price_request,
+    ADD COLUMN IF NOT EXISTS price_web_search Decimal(38, 15) DEFAULT 0 AFTER price_tool_call,
+    ADD COLUMN IF NOT EXISTS price_audio_second Decimal(38, 15) DEFAULT 0 AFTER price_web_search,
+    ADD COLUMN IF NOT EXISTS price_image Decimal(38, 15) DEFAULT 0 AFTER price_audio_second,
+    ADD COLUMN IF NOT EXISTS price_total Decimal(38, 15) DEFAULT 0 AFTER price_image,
+    ADD COLUMN IF NOT EXISTS price_book_version LowCardinality(String) DEFAULT '' AFTER price_total;
+
+ALTER TABLE tally.usage_rollup_15m_local ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS price_total Decimal(38, 15) DEFAULT 0 AFTER cost_total;
+
+ALTER TABLE tally.usage_rollup_15m ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS price_total Decimal(38, 15) DEFAULT 0 AFTER cost_total;
+
+DROP VIEW IF EXISTS tally.usage_rollup_15m_mv ON CLUSTER tally_cluster SYNC;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS tally.usage_rollup_15m_mv ON CLUSTER tally_cluster
+TO tally.usage_rollup_15m_local
+AS
+    SELECT
+        tenant,
+        toStartOfFifteenMinutes(toDateTime(occurred_at, 'UTC')) AS bucket,
+        user_id,
+        group_id,
+        agent,
+        feature,
+        provider,
+        model_key,
+        model,
+        api_key_id,
+        status,
+        priced,
+        sum(toInt64(sign)) AS events,
+        sum(sign * toInt64(requests)) AS requests,
+        sum(sign * toInt64(input_tokens)) AS input_tokens,
+        sum(sign * toInt64(cached_input_tokens)) AS cached_input_tokens,
+        sum(sign * toInt64(cache_write_5m_tokens)) AS cache_write_5m_tokens,
+        sum(sign * toInt64(cache_write_1h_tokens)) AS cache_write_1h_tokens,
+        sum(sign * toInt64(output_tokens)) AS output_tokens,
+        sum(sign * toInt64(reasoning_tokens)) AS reasoning_tokens,
+        sum(sign * toInt64(audio_input_tokens)) AS audio_input_tokens,
+        sum(sign * toInt64(audio_output_tokens)) AS audio_output_tokens,
+        sum(sign * toInt64(image_input_tokens)) AS image_input_tokens,
+        sum(sign * toInt64(image_output_tokens)) AS image_output_tokens,
+        sum(sign * toInt64(total_tokens)) AS total_tokens,
+        sum(sign * cost_input) AS cost_input,
+        sum(sign * cost_cached_input) AS cost_cached_input,
+        sum(sign * cost_cache_write_5m) AS cost_cache_write_5m,
+        sum(sign * cost_cache_write_1h) AS cost_cache_write_1h,
+        sum(sign * cost_output) AS cost_output,
+        sum(sign * cost_reasoning) AS cost_reasoning,
+        sum(sign * cost_audio_input) AS cost_audio_input,
+        sum(sign * cost_audio_output) AS cost_audio_output,
+        sum(sign * cost_image_input) AS cost_image_input,
+        sum(sign * cost_image_output) AS cost_image_output,
+        sum(sign * cost_request) AS cost_request,
+        sum(sign * cost_tool_call) AS cost_tool_call,
+        sum(sign * cost_web_search) AS cost_web_search,
+        sum(sign * cost_audio_second) AS cost_audio_second,
+        sum(sign * cost_image) AS cost_image,
+        sum(sign * cost_total) AS cost_total,
+        sum(sign * price_total) AS price_total,
+        sum(sign * cache_savings) AS cache_savings,
+        sum(sign * toInt64(NOT priced)) AS unpriced_events,
+        sum(sign * toInt64(status = 'error')) AS error_events,
+        sum(sign * toInt64(tool_calls)) AS tool_calls,
+        sum(sign * toInt64(web_search_requests)) AS web_search_requests,
+        sum(sign * toInt64(images)) AS images,
+        sum(sign * audio_seconds) AS audio_seconds,
+        sum(sign * ifNull(duration_ms, 0)) AS duration_ms_sum,
+        sum(sign * toInt64(isNotNull(duration_ms))) AS duration_ms_count,
+        sum(sign * ifNull(ttft_ms, 0)) AS ttft_ms_sum,
+        sum(sign * toInt64(isNotNull(ttft_ms))) AS ttft_ms_count
+    FROM tally.usage_events_local
+    GROUP BY tenant, bucket, user_id, group_id, agent, feature, provider, model_key, model, api_key_id, status, priced;
+
+ALTER TABLE tally.usage_rollup_hourly_local ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS price_total Decimal(38, 15) DEFAULT 0 AFTER cost_total;
+
+ALTER TABLE tally.usage_rollup_hourly ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS price_total Decimal(38, 15) DEFAULT 0 AFTER cost_total;
+
+DROP VIEW IF EXISTS tally.usage_rollup_hourly_mv ON CLUSTER tally_cluster SYNC;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS tally.usage_rollup_hourly_mv ON CLUSTER tally_cluster
+TO tally.usage_rollup_hourly_local
+AS
+    SELECT
+        tenant,
+        toStartOfHour(toDateTime(occurred_at, 'UTC')) AS bucket,
+        user_id,
+        group_id,
+        agent,
+        feature,
+        provider,
+        model_key,
+        model,
+        api_key_id,
+        status,
+        priced,
+        sum(toInt64(sign)) AS events,
+        sum(sign * toInt64(requests)) AS requests,
+        sum(sign * toInt64(input_tokens)) AS input_tokens,
+        sum(sign * toInt64(cached_input_tokens)) AS cached_input_tokens,
+        sum(sign * toInt64(cache_write_5m_tokens)) AS cache_write_5m_tokens,
+        sum(sign * toInt64(cache_write_1h_tokens)) AS cache_write_1h_tokens,
+        sum(sign * toInt64(output_tokens)) AS output_tokens,
+        sum(sign * toInt64(reasoning_tokens)) AS reasoning_tokens,
+        sum(sign * toInt64(audio_input_tokens)) AS audio_input_tokens,
+        sum(sign * toInt64(audio_output_tokens)) AS audio_output_tokens,
+        sum(sign * toInt64(image_input_tokens)) AS image_input_tokens,
+        sum(sign * toInt64(image_output_tokens)) AS image_output_tokens,
+        sum(sign * toInt64(total_tokens)) AS total_tokens,
+        sum(sign * cost_input) AS cost_input,
+        sum(sign * cost_cached_input) AS cost_cached_input,
+        sum(sign * cost_cache_write_5m) AS cost_cache_write_5m,
+        sum(sign * cost_cache_write_1h) AS cost_cache_write_1h,
+        sum(sign * cost_output) AS cost_output,
+        sum(sign * cost_reasoning) AS cost_reasoning,
+        sum(sign * cost_audio_input) AS cost_audio_input,
+        sum(sign * cost_audio_output) AS cost_audio_output,
+        sum(sign * cost_image_input) AS cost_image_input,
+        sum(sign * cost_image_output) AS cost_image_output,
+        sum(sign * cost_request) AS cost_request,
+        sum(sign * cost_tool_call) AS cost_tool_call,
+        sum(sign * cost_web_search) AS cost_web_search,
+        sum(sign * cost_audio_second) AS cost_audio_second,
+        sum(sign * cost_image) AS cost_image,
+        sum(sign * cost_total) AS cost_total,
+        sum(sign * price_total) AS price_total,
+        sum(sign * cache_savings) AS cache_savings,
+        sum(sign * toInt64(NOT priced)) AS unpriced_events,
+        sum(sign * toInt64(status = 'error')) AS error_events,
+        sum(sign * toInt64(tool_calls)) AS tool_calls,
+        sum(sign * toInt64(web_search_requests)) AS web_search_requests,
+        sum(sign * toInt64(images)) AS images,
+        sum(sign * audio_seconds) AS audio_seconds,
+        sum(sign * ifNull(duration_ms, 0)) AS duration_ms_sum,
+        sum(sign * toInt64(isNotNull(duration_ms))) AS duration_ms_count,
+        sum(sign * ifNull(ttft_ms, 0)) AS ttft_ms_sum,
+        sum(sign * toInt64(isNotNull(ttft_ms))) AS ttft_ms_count
+    FROM tally.usage_events_local
+    GROUP BY tenant, bucket, user_id, group_id, agent, feature, provider, model_key, model, api_key_id, status, priced;
+
+ALTER TABLE tally.usage_rollup_daily_local ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS price_total Decimal(38, 15) DEFAULT 0 AFTER cost_total;
+
+ALTER TABLE tally.usage_rollup_daily ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS price_total Decimal(38, 15) DEFAULT 0 AFTER cost_total;
+
+DROP VIEW IF EXISTS tally.usage_rollup_daily_mv ON CLUSTER tally_cluster SYNC;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS tally.usage_rollup_daily_mv ON CLUSTER tally_cluster
+TO tally.usage_rollup_daily_local
+AS
+    SELECT
+        tenant,
+        toDate(occurred_at) AS bucket,
+        user_id,
+        group_id,
+        agent,
+        feature,
+        provider,
+        model_key,
+        model,
+        api_key_id,
+        status,
+        priced,
+        sum(toInt64(sign)) AS events,
+        sum(sign * toInt64(requests)) AS requests,
+        sum(sign * toInt64(input_tokens)) AS input_tokens,
+        sum(sign * toInt64(cached_input_tokens)) AS cached_input_tokens,
+        sum(sign * toInt64(cache_write_5m_tokens)) AS cache_write_5m_tokens,
+        sum(sign * toInt64(cache_write_1h_tokens)) AS cache_write_1h_tokens,
+        sum(sign * toInt64(output_tokens)) AS output_tokens,
+        sum(sign * toInt64(reasoning_tokens)) AS reasoning_tokens,
+        sum(sign * toInt64(audio_input_tokens)) AS audio_input_tokens,
+        sum(sign * toInt64(audio_output_tokens)) AS audio_output_tokens,
+        sum(sign * toInt64(image_input_tokens)) AS image_input_tokens,
+        sum(sign * toInt64(image_output_tokens)) AS image_output_tokens,
+        sum(sign * toInt64(total_tokens)) AS total_tokens,
+        sum(sign * cost_input) AS cost_input,
+        sum(sign * cost_cached_input) AS cost_cached_input,
+        sum(sign * cost_cache_write_5m) AS cost_cache_write_5m,
+        sum(sign * cost_cache_write_1h) AS cost_cache_write_1h,
+        sum(sign * cost_output) AS cost_output,
+        sum(sign * cost_reasoning) AS cost_reasoning,
+        sum(sign * cost_audio_input) AS cost_audio_input,
+        sum(sign * cost_audio_output) AS cost_audio_output,
+        sum(sign * cost_image_input) AS cost_image_input,
+        sum(sign * cost_image_output) AS cost_image_output,
+        sum(sign * cost_request) AS cost_request,
+        sum(sign * cost_tool_call) AS cost_tool_call,
+        sum(sign * cost_web_search) AS cost_web_search,
+        sum(sign * cost_audio_second) AS cost_audio_second,
+        sum(sign * cost_image) AS cost_image,
+        sum(sign * cost_total) AS cost_total,
+        sum(sign * price_total) AS price_total,
+        sum(sign * cache_savings) AS cache_savings,
+        sum(sign * toInt64(NOT priced)) AS unpriced_events,
+        sum(sign * toInt64(status = 'error')) AS error_events,
+        sum(sign * toInt64(tool_calls)) AS tool_calls,
+        sum(sign * toInt64(web_search_requests)) AS web_search_requests,
+        sum(sign * toInt64(images)) AS images,
+        sum(sign * audio_seconds) AS audio_seconds,
+        sum(sign * ifNull(duration_ms, 0)) AS duration_ms_sum,
+        sum(sign * toInt64(isNotNull(duration_ms))) AS duration_ms_count,
+        sum(sign * ifNull(ttft_ms, 0)) AS ttft_ms_sum,
+        sum(sign * toInt64(isNotNull(ttft_ms))) AS ttft_ms_count
+    FROM tally.usage_events_local
+    GROUP BY tenant, bucket, user_id, group_id, agent, feature, provider, model_key, model, api_key_id, status, priced;
+
+ALTER TABLE tally.usage_rollup_model_15m_local ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS price_total Decimal(38, 15) DEFAULT 0 AFTER cost_total;
+
+ALTER TABLE tally.usage_rollup_model_15m ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS price_total Decimal(38, 15) DEFAULT 0 AFTER cost_total;
+
+DROP VIEW IF EXISTS tally.usage_rollup_model_15m_mv ON CLUSTER tally_cluster SYNC;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS tally.usage_rollup_model_15m_mv ON CLUSTER tally_cluster
+TO tally.usage_rollup_model_15m_local
+AS
+    SELECT
+        tenant,
+        toStartOfFifteenMinutes(toDateTime(occurred_at, 'UTC')) AS bucket,
+        provider,
+        model_key,
+        model,
+        status,
+        priced,
+        sum(toInt64(sign)) AS events,
+        sum(sign * toInt64(requests)) AS requests,
+        sum(sign * toInt64(input_tokens)) AS input_tokens,
+        sum(sign * toInt64(cached_input_tokens)) AS cached_input_tokens,
+        sum(sign * toInt64(cache_write_5m_tokens)) AS cache_write_5m_tokens,
+        sum(sign * toInt64(cache_write_1h_tokens)) AS cache_write_1h_tokens,
+        sum(sign * toInt64(output_tokens)) AS output_tokens,
+        sum(sign * toInt64(reasoning_tokens)) AS reasoning_tokens,
+        sum(sign * toInt64(audio_input_tokens)) AS audio_input_tokens,
+        sum(sign * toInt64(audio_output_tokens)) AS audio_output_tokens,
+        sum(sign * toInt64(image_input_tokens)) AS image_input_tokens,
+        sum(sign * toInt64(image_output_tokens)) AS image_output_tokens,
+        sum(sign * toInt64(total_tokens)) AS total_tokens,
+        sum(sign * cost_input) AS cost_input,
+        sum(sign * cost_cached_input) AS cost_cached_input,
+        sum(sign * cost_cache_write_5m) AS cost_cache_write_5m,
+        sum(sign * cost_cache_write_1h) AS cost_cache_write_1h,
+        sum(sign * cost_output) AS cost_output,
+        sum(sign * cost_reasoning) AS cost_reasoning,
+        sum(sign * cost_audio_input) AS cost_audio_input,
+        sum(sign * cost_audio_output) AS cost_audio_output,
+        sum(sign * cost_image_input) AS cost_image_input,
+        sum(sign * cost_image_output) AS cost_image_output,
+        sum(sign * cost_request) AS cost_request,
+        sum(sign * cost_tool_call) AS cost_tool_call,
+        sum(sign * cost_web_search) AS cost_web_search,
+        sum(sign * cost_audio_second) AS cost_audio_second,
+        sum(sign * cost_image) AS cost_image,
+        sum(sign * cost_total) AS cost_total,
+        sum(sign * price_total) AS price_total,
+        sum(sign * cache_savings) AS cache_savings,
+        sum(sign * toInt64(NOT priced)) AS unpriced_events,
+        sum(sign * toInt64(status = 'error')) AS error_events,
+        sum(sign * toInt64(tool_calls)) AS tool_calls,
+        sum(sign * toInt64(web_search_requests)) AS web_search_requests,
+        sum(sign * toInt64(images)) AS images,
+        sum(sign * audio_seconds) AS audio_seconds,
+        sum(sign * ifNull(duration_ms, 0)) AS duration_ms_sum,
+        sum(sign * toInt64(isNotNull(duration_ms))) AS duration_ms_count,
+        sum(sign * ifNull(ttft_ms, 0)) AS ttft_ms_sum,
+        sum(sign * toInt64(isNotNull(ttft_ms))) AS ttft_ms_count
+    FROM tally.usage_events_local
+    GROUP BY tenant, bucket, provider, model_key, model, status, priced;
+
+ALTER TABLE tally.usage_rollup_model_hourly_local ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS price_total Decimal(38, 15) DEFAULT 0 AFTER cost_total;
+
+ALTER TABLE tally.usage_rollup_model_hourly ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS price_total Decimal(38, 15) DEFAULT 0 AFTER cost_total;
+
+DROP VIEW IF EXISTS tally.usage_rollup_model_hourly_mv ON CLUSTER tally_cluster SYNC;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS tally.usage_rollup_model_hourly_mv ON CLUSTER tally_cluster
+TO tally.usage_rollup_model_hourly_local
+AS
+    SELECT
+        tenant,
+        toStartOfHour(toDateTime(occurred_at, 'UTC')) AS bucket,
+        provider,
+        model_key,
+        model,
+        status,
+        priced,
+        sum(toInt64(sign)) AS events,
+        sum(sign * toInt64(requests)) AS requests,
+        sum(sign * toInt64(input_tokens)) AS input_tokens,
+        sum(sign * toInt64(cached_input_tokens)) AS cached_input_tokens,
+        sum(sign * toInt64(cache_write_5m_tokens)) AS cache_write_5m_tokens,
+        sum(sign * toInt64(cache_write_1h_tokens)) AS cache_write_1h_tokens,
+        sum(sign * toInt64(output_tokens)) AS output_tokens,
+        sum(sign * toInt64(reasoning_tokens)) AS reasoning_tokens,
+        sum(sign * toInt64(audio_input_tokens)) AS audio_input_tokens,
+        sum(sign * toInt64(audio_output_tokens)) AS audio_output_tokens,
+        sum(sign * toInt64(image_input_tokens)) AS image_input_tokens,
+        sum(sign * toInt64(image_output_tokens)) AS image_output_tokens,
+        sum(sign * toInt64(total_tokens)) AS total_tokens,
+        sum(sign * cost_input) AS cost_input,
+        sum(sign * cost_cached_input) AS cost_cached_input,
+        sum(sign * cost_cache_write_5m) AS cost_cache_write_5m,
+        sum(sign * cost_cache_write_1h) AS cost_cache_write_1h,
+        sum(sign * cost_output) AS cost_output,
+        sum(sign * cost_reasoning) AS cost_reasoning,
+        sum(sign * cost_audio_input) AS cost_audio_input,
+        sum(sign * cost_audio_output) AS cost_audio_output,
+        sum(sign * cost_image_input) AS cost_image_input,
+        sum(sign * cost_image_output) AS cost_image_output,
+        sum(sign * cost_request) AS cost_request,
+        sum(sign * cost_tool_call) AS cost_tool_call,
+        sum(sign * cost_web_search) AS cost_web_search,
+        sum(sign * cost_audio_second) AS cost_audio_second,
+        sum(sign * cost_image) AS cost_image,
+        sum(sign * cost_total) AS cost_total,
+        sum(sign * price_total) AS price_total,
+        sum(sign * cache_savings) AS cache_savings,
+        sum(sign * toInt64(NOT priced)) AS unpriced_events,
+        sum(sign * toInt64(status = 'error')) AS error_events,
+        sum(sign * toInt64(tool_calls)) AS tool_calls,
+        sum(sign * toInt64(web_search_requests)) AS web_search_requests,
+        sum(sign * toInt64(images)) AS images,
+        sum(sign * audio_seconds) AS audio_seconds,
+        sum(sign * ifNull(duration_ms, 0)) AS duration_ms_sum,
+        sum(sign * toInt64(isNotNull(duration_ms))) AS duration_ms_count,
+        sum(sign * ifNull(ttft_ms, 0)) AS ttft_ms_sum,
+        sum(sign * toInt64(isNotNull(ttft_ms))) AS ttft_ms_count
+    FROM tally.usage_events_local
+    GROUP BY tenant, bucket, provider, model_key, model, status, priced;
+
+ALTER TABLE tally.usage_rollup_model_daily_local ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS price_total Decimal(38, 15) DEFAULT 0 AFTER cost_total;
+
+ALTER TABLE tally.usage_rollup_model_daily ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS price_total Decimal(38, 15) DEFAULT 0 AFTER cost_total;
+
+DROP VIEW IF EXISTS tally.usage_rollup_model_daily_mv ON CLUSTER tally_cluster SYNC;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS tally.usage_rollup_model_daily_mv ON CLUSTER tally_cluster
+TO tally.usage_rollup_model_daily_local
+AS
+    SELECT
+        tenant,
+        toDate(occurred_at) AS bucket,
+        provider,
+        model_key,
+        model,
+        status,
+        priced,
+        sum(toInt64(sign)) AS events,
+        sum(sign * toInt64(requests)) AS requests,
+        sum(sign * toInt64(input_tokens)) AS input_tokens,
+        sum(sign * toInt64(cached_input_tokens)) AS cached_input_tokens,
+        sum(sign * toInt64(cache_write_5m_tokens)) AS cache_write_5m_tokens,
+        sum(sign * toInt64(cache_write_1h_tokens)) AS cache_write_1h_tokens,
+        sum(sign * toInt64(output_tokens)) AS output_tokens,
+        sum(sign * toInt64(reasoning_tokens)) AS reasoning_tokens,
+        sum(sign * toInt64(audio_input_tokens)) AS audio_input_tokens,
+        sum(sign * toInt64(audio_output_tokens)) AS audio_output_tokens,
+        sum(sign * toInt64(image_input_tokens)) AS image_input_tokens,
+        sum(sign * toInt64(image_output_tokens)) AS image_output_tokens,
+        sum(sign * toInt64(total_tokens)) AS total_tokens,
+        sum(sign * cost_input) AS cost_input,
+        sum(sign * cost_cached_input) AS cost_cached_input,
+        sum(sign * cost_cache_write_5m) AS cost_cache_write_5m,
+        sum(sign * cost_cache_write_1h) AS cost_cache_write_1h,
+        sum(sign * cost_output) AS cost_output,
+        sum(sign * cost_reasoning) AS cost_reasoning,
+        sum(sign * cost_audio_input) AS cost_audio_input,
+        sum(sign * cost_audio_output) AS cost_audio_output,
+        sum(sign * cost_image_input) AS cost_image_input,
+        sum(sign * cost_image_output) AS cost_image_output,
+        sum(sign * cost_request) AS cost_request,
+        sum(sign * cost_tool_call) AS cost_tool_call,
+        sum(sign * cost_web_search) AS cost_web_search,
+        sum(sign * cost_audio_second) AS cost_audio_second,
+        sum(sign * cost_image) AS cost_image,
+        sum(sign * cost_total) AS cost_total,
+        sum(sign * price_total) AS price_total,
+        sum(sign * cache_savings) AS cache_savings,
+        sum(sign * toInt64(NOT priced)) AS unpriced_events,
+        sum(sign * toInt64(status = 'error')) AS error_events,
+        sum(sign * toInt64(tool_calls)) AS tool_calls,
+        sum(sign * toInt64(web_search_requests)) AS web_search_requests,
+        sum(sign * toInt64(images)) AS images,
+        sum(sign * audio_seconds) AS audio_seconds,
+        sum(sign * ifNull(duration_ms, 0)) AS duration_ms_sum,
+        sum(sign * toInt64(isNotNull(duration_ms))) AS duration_ms_count,
+        sum(sign * ifNull(ttft_ms, 0)) AS ttft_ms_sum,
+        sum(sign * toInt64(isNotNull(ttft_ms))) AS ttft_ms_count
+    FROM tally.usage_events_local
+    GROUP BY tenant, bucket, provider, model_key, model, status, priced;
+
+ALTER TABLE tally.usage_rollup_agent_hourly_local ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS price_total Decimal(38, 15) DEFAULT 0 AFTER cost_total;
+
+ALTER TABLE tally.usage_rollup_agent_hourly ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS price_total Decimal(38, 15) DEFAULT 0 AFTER cost_total;
+
+DROP VIEW IF EXISTS tally.usage_rollup_agent_hourly_mv ON CLUSTER tally_cluster SYNC;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS tally.usage_rollup_agent_hourly_mv ON CLUSTER tally_cluster
+TO tally.usage_rollup_agent_hourly_local
+AS
+    SELECT
+        tenant,
+        toStartOfHour(toDateTime(occurred_at, 'UTC')) AS bucket,
+        agent,
+        feature,
+        sum(toInt64(sign)) AS events,
+        sum(sign * toInt64(requests)) AS requests,
+        sum(sign * toInt64(input_tokens)) AS input_tokens,
+        sum(sign * toInt64(cached_input_tokens)) AS cached_input_tokens,
+        sum(sign * toInt64(cache_write_5m_tokens)) AS cache_write_5m_tokens,
+        sum(sign * toInt64(cache_write_1h_tokens)) AS cache_write_1h_tokens,
+        sum(sign * toInt64(output_tokens)) AS output_tokens,
+        sum(sign * toInt64(reasoning_tokens)) AS reasoning_tokens,
+        sum(sign * toInt64(audio_input_tokens)) AS audio_input_tokens,
+        sum(sign * toInt64(audio_output_tokens)) AS audio_output_tokens,
+        sum(sign * toInt64(image_input_tokens)) AS image_input_tokens,
+        sum(sign * toInt64(image_output_tokens)) AS image_output_tokens,
+        sum(sign * toInt64(total_tokens)) AS total_tokens,
+        sum(sign * cost_input) AS cost_input,
+        sum(sign * cost_cached_input) AS cost_cached_input,
+        sum(sign * cost_cache_write_5m) AS cost_cache_write_5m,
+        sum(sign * cost_cache_write_1h) AS cost_cache_write_1h,
+        sum(sign * cost_output) AS cost_output,
+        sum(sign * cost_reasoning) AS cost_reasoning,
+        sum(sign * cost_audio_input) AS cost_audio_input,
+        sum(sign * cost_audio_output) AS cost_audio_output,
+        sum(sign * cost_image_input) AS cost_image_input,
+        sum(sign * cost_image_output) AS cost_image_output,
+        sum(sign * cost_request) AS cost_request,
+        sum(sign * cost_tool_call) AS cost_tool_call,
+        sum(sign * cost_web_search) AS cost_web_search,
+        sum(sign * cost_audio_second) AS cost_audio_second,
+        sum(sign * cost_image) AS cost_image,
+        sum(sign * cost_total) AS cost_total,
+        sum(sign * price_total) AS price_total,
+        sum(sign * cache_savings) AS cache_savings,
+        sum(sign * toInt64(NOT priced)) AS unpriced_events,
+        sum(sign * toInt64(status = 'error')) AS error_events,
+        sum(sign * toInt64(tool_calls)) AS tool_calls,
+        sum(sign * toInt64(web_search_requests)) AS web_search_requests,
+        sum(sign * toInt64(images)) AS images,
+        sum(sign * audio_seconds) AS audio_seconds,
+        sum(sign * ifNull(duration_ms, 0)) AS duration_ms_sum,
+        sum(sign * toInt64(isNotNull(duration_ms))) AS duration_ms_count,
+        sum(sign * ifNull(ttft_ms, 0)) AS ttft_ms_sum,
+        sum(sign * toInt64(isNotNull(ttft_ms))) AS ttft_ms_count
+    FROM tally.usage_events_local
+    GROUP BY tenant, bucket, agent, feature;
+
+ALTER TABLE tally.usage_rollup_agent_daily_local ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS price_total Decimal(38, 15) DEFAULT 0 AFTER cost_total;
+
+ALTER TABLE tally.usage_rollup_agent_daily ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS price_total Decimal(38, 15) DEFAULT 0 AFTER cost_total;
+
+DROP VIEW IF EXISTS tally.usage_rollup_agent_daily_mv ON CLUSTER tally_cluster SYNC;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS tally.usage_rollup_agent_daily_mv ON CLUSTER tally_cluster
+TO tally.usage_rollup_agent_daily_local
+AS
+    SELECT
+        tenant,
+        toDate(occurred_at) AS bucket,
+        agent,
+        feature,
+        sum(toInt64(sign)) AS events,
+        sum(sign * toInt64(requests)) AS requests,
+        sum(sign * toInt64(input_tokens)) AS input_tokens,
+        sum(sign * toInt64(cached_input_tokens)) AS cached_input_tokens,
+        sum(sign * toInt64(cache_write_5m_tokens)) AS cache_write_5m_tokens,
+        sum(sign * toInt64(cache_write_1h_tokens)) AS cache_write_1h_tokens,
+        sum(sign * toInt64(output_tokens)) AS output_tokens,
+        sum(sign * toInt64(reasoning_tokens)) AS reasoning_tokens,
+        sum(sign * toInt64(audio_input_tokens)) AS audio_input_tokens,
+        sum(sign * toInt64(audio_output_tokens)) AS audio_output_tokens,
+        sum(sign * toInt64(image_input_tokens)) AS image_input_tokens,
+        sum(sign * toInt64(image_output_tokens)) AS image_output_tokens,
+        sum(sign * toInt64(total_tokens)) AS total_tokens,
+        sum(sign * cost_input) AS cost_input,
+        sum(sign * cost_cached_input) AS cost_cached_input,
+        sum(sign * cost_cache_write_5m) AS cost_cache_write_5m,
+        sum(sign * cost_cache_write_1h) AS cost_cache_write_1h,
+        sum(sign * cost_output) AS cost_output,
+        sum(sign * cost_reasoning) AS cost_reasoning,
+        sum(sign * cost_audio_input) AS cost_audio_input,
+        sum(sign * cost_audio_output) AS cost_audio_output,
+        sum(sign * cost_image_input) AS cost_image_input,
+        sum(sign * cost_image_output) AS cost_image_output,
+        sum(sign * cost_request) AS cost_request,
+        sum(sign * cost_tool_call) AS cost_tool_call,
+        sum(sign * cost_web_search) AS cost_web_search,
+        sum(sign * cost_audio_second) AS cost_audio_second,
+        sum(sign * cost_image) AS cost_image,
+        sum(sign * cost_total) AS cost_total,
+        sum(sign * price_total) AS price_total,
+        sum(sign * cache_savings) AS cache_savings,
+        sum(sign * toInt64(NOT priced)) AS unpriced_events,
+        sum(sign * toInt64(status = 'error')) AS error_events,
+        sum(sign * toInt64(tool_calls)) AS tool_calls,
+        sum(sign * toInt64(web_search_requests)) AS web_search_requests,
+        sum(sign * toInt64(images)) AS images,
+        sum(sign * audio_seconds) AS audio_seconds,
+        sum(sign * ifNull(duration_ms, 0)) AS duration_ms_sum,
+        sum(sign * toInt64(isNotNull(duration_ms))) AS duration_ms_count,
+        sum(sign * ifNull(ttft_ms, 0)) AS ttft_ms_sum,
+        sum(sign * toInt64(isNotNull(ttft_ms))) AS ttft_ms_count
+    FROM tally.usage_events_local
+    GROUP BY tenant, bucket, agent, feature;
+
+ALTER TABLE tally.usage_rollup_user_daily_local ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS price_total Decimal(38, 15) DEFAULT 0 AFTER cost_total;
+
+ALTER TABLE tally.usage_rollup_user_daily ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS price_total Decimal(38, 15) DEFAULT 0 AFTER cost_total;
+
+DROP VIEW IF EXISTS tally.usage_rollup_user_daily_mv ON CLUSTER tally_cluster SYNC;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS tally.usage_rollup_user_daily_mv ON CLUSTER tally_cluster
+TO tally.usage_rollup_user_daily_local
+AS
+    SELECT
+        tenant,
+        toDate(occurred_at) AS bucket,
+        user_id,
+        group_id,
+        agent,
+        feature,
+        api_key_id,
+        sum(toInt64(sign)) AS events,
+        sum(sign * toInt64(requests)) AS requests,
+        sum(sign * toInt64(input_tokens)) AS input_tokens,
+        sum(sign * toInt64(cached_input_tokens)) AS cached_input_tokens,
+        sum(sign * toInt64(cache_write_5m_tokens)) AS cache_write_5m_tokens,
+        sum(sign * toInt64(cache_write_1h_tokens)) AS cache_write_1h_tokens,
+        sum(sign * toInt64(output_tokens)) AS output_tokens,
+        sum(sign * toInt64(reasoning_tokens)) AS reasoning_tokens,
+        sum(sign * toInt64(audio_input_tokens)) AS audio_input_tokens,
+        sum(sign * toInt64(audio_output_tokens)) AS audio_output_tokens,
+        sum(sign * toInt64(image_input_tokens)) AS image_input_tokens,
+        sum(sign * toInt64(image_output_tokens)) AS image_output_tokens,
+        sum(sign * toInt64(total_tokens)) AS total_tokens,
+        sum(sign * cost_input) AS cost_input,
+        sum(sign * cost_cached_input) AS cost_cached_input,
+        sum(sign * cost_cache_write_5m) AS cost_cache_write_5m,
+        sum(sign * cost_cache_write_1h) AS cost_cache_write_1h,
+        sum(sign * cost_output) AS cost_output,
+        sum(sign * cost_reasoning) AS cost_reasoning,
+        sum(sign * cost_audio_input) AS cost_audio_input,
+        sum(sign * cost_audio_output) AS cost_audio_output,
+        sum(sign * cost_image_input) AS cost_image_input,
+        sum(sign * cost_image_output) AS cost_image_output,
+        sum(sign * cost_request) AS cost_request,
+        sum(sign * cost_tool_call) AS cost_tool_call,
+        sum(sign * cost_web_search) AS cost_web_search,
+        sum(sign * cost_audio_second) AS cost_audio_second,
+        sum(sign * cost_image) AS cost_image,
+        sum(sign * cost_total) AS cost_total,
+        sum(sign * price_total) AS price_total,
+        sum(sign * cache_savings) AS cache_savings,
+        sum(sign * toInt64(NOT priced)) AS unpriced_events,
+        sum(sign * toInt64(status = 'error')) AS error_events,
+        sum(sign * toInt64(tool_calls)) AS tool_calls,
+        sum(sign * toInt64(web_search_requests)) AS web_search_requests,
+        sum(sign * toInt64(images)) AS images,
+        sum(sign * audio_seconds) AS audio_seconds,
+        sum(sign * ifNull(duration_ms, 0)) AS duration_ms_sum,
+        sum(sign * toInt64(isNotNull(duration_ms))) AS duration_ms_count,
+        sum(sign * ifNull(ttft_ms, 0)) AS ttft_ms_sum,
+        sum(sign * toInt64(isNotNull(ttft_ms))) AS ttft_ms_count
+    FROM tally.usage_events_local
+    GROUP BY tenant, bucket, user_id, group_id, agent, feature, api_key_id;
+
+CREATE TABLE IF NOT EXISTS tally.price_books_local ON CLUSTER tally_cluster
+(
+    tenant String,
+    user_id String,
+    version UInt64,
+    body String CODEC(ZSTD(1)),
+    deleted UInt8,
+    updated_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', version)
+ORDER BY (tenant, user_id, version);
+
+CREATE TABLE IF NOT EXISTS tally.price_books ON CLUSTER tally_cluster AS tally.price_books_local
+ENGINE = Distributed('tally_cluster', 'tally', 'price_books_local', sipHash64(tenant));
+
+ALTER TABLE tally.usage_reprices_local ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS price_books UInt8 DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS price_before Decimal(38, 15) DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS price_after Decimal(38, 15) DEFAULT 0;
+
+ALTER TABLE tally.usage_reprices ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS price_books UInt8 DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS price_before Decimal(38, 15) DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS price_after Decimal(38, 15) DEFAULT 0;

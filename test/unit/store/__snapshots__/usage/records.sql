@@ -50,6 +50,8 @@ SELECT
     cost_image,
     cost_total,
     cache_savings,
+    price_total,
+    price_book_version,
     cost_source,
     price_version,
     duration_ms,

@@ -31,6 +31,7 @@ SELECT
     sum(toDecimal256(cost_image, 15)) AS cost_image,
     sum(toDecimal256(cost_total, 15)) AS cost_total,
     sum(toDecimal256(cache_savings, 15)) AS cache_savings,
+    sum(toDecimal256(price_total, 15)) AS price_total,
     countIf(NOT priced) AS unpriced_events,
     countIf(status = 'error') AS error_events,
     sum(toInt128(tool_calls)) AS tool_calls,
