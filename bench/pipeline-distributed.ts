@@ -28,6 +28,9 @@ import type { AnalyticsStore } from '../src/store/types.js';
 import { brokers, count, load, produce, watchVisible } from './pipeline-common.js';
 import { fmt, percentile } from './results.js';
 
+/** The V8 old-space cap docker-compose.yml gives `tally processor` (docs: README "Capacity"). */
+export const HEAP_CAP = '--max-old-space-size=192';
+
 const STORE_NOTE = 'chDB ClickHouse-HTTP test stand-in in its own process (not a ClickHouse server), @clickhouse/client adapter';
 
 /** CPU µs of another process so far (user + system, from /proc). */
@@ -100,8 +103,8 @@ export async function setUp(standin: Standin, name: string, partitions: number):
 }
 
 /** `tally processor` (compiled) on `setup`'s topics and database; every process of one setup joins one consumer group. */
-export async function startProcessor(standin: Standin, setup: Setup, extraEnv: NodeJS.ProcessEnv = {}, stdout: 'ignore' | 'pipe' = 'ignore'): Promise<ChildProcess> {
-  return spawn(process.execPath, ['dist/cli/main.js', 'processor'], {
+export async function startProcessor(standin: Standin, setup: Setup, extraEnv: NodeJS.ProcessEnv = {}, stdout: 'ignore' | 'pipe' = 'ignore', nodeArgs: readonly string[] = []): Promise<ChildProcess> {
+  return spawn(process.execPath, [...nodeArgs, 'dist/cli/main.js', 'processor'], {
     stdio: ['ignore', stdout, 'inherit'],
     env: {
       ...process.env, LOG_LEVEL: 'warn', KAFKA_BROKERS: brokers.join(','), CLICKHOUSE_URL: standin.url, CLICKHOUSE_DATABASE: setup.database,
@@ -154,10 +157,10 @@ export async function groupStable(setup: Setup, members: number): Promise<void> 
  * process) must outpace the group for the figure to be the group's drain
  * rate: its time is recorded, and a run where it is not well ahead is flagged.
  */
-async function drain(standin: Standin, setup: Setup, events: number, processes: number, tenants = 0): Promise<Drain> {
+async function drain(standin: Standin, setup: Setup, events: number, processes: number, tenants = 0, nodeArgs: readonly string[] = []): Promise<Drain> {
   const procs: ChildProcess[] = [];
   try {
-    for (let i = 0; i < processes; i++) procs.push(await startProcessor(standin, setup));
+    for (let i = 0; i < processes; i++) procs.push(await startProcessor(standin, setup, {}, 'ignore', nodeArgs));
     const pids = procs.map((p) => p.pid as number);
     await groupStable(setup, processes);
     const t0 = Date.now();
@@ -192,7 +195,11 @@ export interface DistributedFigures {
   readonly processor_cpu_us_per_event: Record<string, number>;
   /** By partition count: CPU of the stand-in process per event, µs (what a ClickHouse server would spend instead). */
   readonly store_process_cpu_us_per_event: Record<string, number>;
+  /** By run: the processor's peak RSS, MiB. */
+  readonly processor_rss_mib: Record<string, number>;
   readonly processor_rss_mib_max: number;
+  /** The V8 flag of the heap-capped run. */
+  readonly heap_cap: string;
   readonly measured_at: string;
   readonly load_average_before: number[];
   readonly load_average_after: number[];
@@ -201,19 +208,26 @@ export interface DistributedFigures {
 /** One `tally processor` draining a backlog on 1 and 4 partitions. */
 export async function distributedRuns(events: number, standin: Standin): Promise<DistributedFigures> {
   const before = load();
-  const out = { events_per_second: {} as Record<string, number>, processor_cpu_us_per_event: {} as Record<string, number>, store_process_cpu_us_per_event: {} as Record<string, number> };
-  let rssMax = 0;
-  for (const partitions of [1, 4]) {
-    const setup = await setUp(standin, `d${partitions}`, partitions);
-    const d = await drain(standin, setup, events, 1);
-    const key = `partitions_${partitions}`;
-    out.events_per_second[key] = d.eventsPerSecond;
-    out.processor_cpu_us_per_event[key] = d.processorCpuUs;
-    out.store_process_cpu_us_per_event[key] = d.storeCpuUs;
-    rssMax = Math.max(rssMax, ...d.rssMib);
-    console.log(`  distributed, ${partitions} partition(s): ${fmt(events)} events stored in ${d.seconds.toFixed(1)} s → ${fmt(d.eventsPerSecond)} events/s; per event ${fmt(d.processorCpuUs)} µs CPU in \`tally processor\`, ${fmt(d.storeCpuUs)} µs in the store's process (test stand-in); processor peak RSS ${fmt(Math.max(...d.rssMib))} MiB; ${producerNote(d)}`);
+  const out = { events_per_second: {} as Record<string, number>, processor_cpu_us_per_event: {} as Record<string, number>, store_process_cpu_us_per_event: {} as Record<string, number>, processor_rss_mib: {} as Record<string, number> };
+  // The last run is the deployment docker-compose.yml gives the processor: V8's old space capped (HEAP_CAP), so
+  // garbage is collected before it grows to ~4× the live heap, as it does when the machine has memory to spare.
+  const runs = [
+    { key: 'partitions_1', partitions: 1, nodeArgs: [] as string[] },
+    { key: 'partitions_4', partitions: 4, nodeArgs: [] as string[] },
+    { key: 'partitions_4_heap_capped', partitions: 4, nodeArgs: [HEAP_CAP] },
+  ];
+  for (const run of runs) {
+    const setup = await setUp(standin, `d${run.partitions}${run.nodeArgs.length}`, run.partitions);
+    const d = await drain(standin, setup, events, 1, 0, run.nodeArgs);
+    out.events_per_second[run.key] = d.eventsPerSecond;
+    out.processor_cpu_us_per_event[run.key] = d.processorCpuUs;
+    out.store_process_cpu_us_per_event[run.key] = d.storeCpuUs;
+    out.processor_rss_mib[run.key] = Math.max(...d.rssMib);
+    const how = run.nodeArgs.length > 0 ? ` (node ${run.nodeArgs.join(' ')})` : '';
+    console.log(`  distributed, ${run.partitions} partition(s)${how}: ${fmt(events)} events stored in ${d.seconds.toFixed(1)} s → ${fmt(d.eventsPerSecond)} events/s; per event ${fmt(d.processorCpuUs)} µs CPU in \`tally processor\`, ${fmt(d.storeCpuUs)} µs in the store's process (test stand-in); processor peak RSS ${fmt(Math.max(...d.rssMib))} MiB; ${producerNote(d)}`);
   }
-  return { store: STORE_NOTE, events, ...out, processor_rss_mib_max: rssMax, measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
+  const rssMax = Math.max(...Object.values(out.processor_rss_mib));
+  return { store: STORE_NOTE, events, ...out, processor_rss_mib_max: rssMax, heap_cap: HEAP_CAP, measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
 }
 
 export interface ScaleFigures {

@@ -17,7 +17,8 @@ const [brokers = '127.0.0.1:19092', topic = 'usage.raw', countText = '10000', ra
 const tenants = Number(tenantsText);
 const count = Number(countText);
 const rate = Number(rateText);
-const log = createKafkaEventLog({ brokers: brokers.split(',') });
+// A load generator on a busy machine: generous timeouts, so a slow acknowledgement is waited for, not an error.
+const log = createKafkaEventLog({ brokers: brokers.split(','), producer: { sendTimeoutMs: 30_000, ackTimeoutMs: 20_000 } });
 const producer = log.producer();
 const events = demoEvents({ seed: Number(seedText) });
 const started = Date.now();
