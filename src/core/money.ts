@@ -55,14 +55,17 @@ export function parseScaled(text: string, scale: number, what = 'value'): bigint
 
 /** Formats a scaled integer as plain decimal text with trailing zeros trimmed: 105n, 3 → "0.105". */
 export function formatScaled(value: bigint, scale: number): string {
+  // One bigint-to-text conversion and string slicing: no bigint division, no
+  // regular expression (it runs for every money column of every stored event).
   const negative = value < 0n;
-  const abs = negative ? -value : value;
-  const base = pow10(scale);
-  const whole = abs / base;
-  let frac = (abs % base).toString().padStart(scale, '0').replace(/0+$/, '');
-  if (scale === 0) frac = '';
-  const text = frac ? `${whole}.${frac}` : `${whole}`;
-  return negative && abs !== 0n ? `-${text}` : text;
+  const digits = (negative ? -value : value).toString();
+  if (scale === 0) return negative ? `-${digits}` : digits;
+  const padded = digits.length > scale ? digits : digits.padStart(scale + 1, '0');
+  const point = padded.length - scale;
+  let end = padded.length;
+  while (end > point && padded.charCodeAt(end - 1) === 48 /* '0' */) end--;
+  const text = end === point ? padded.slice(0, point) : `${padded.slice(0, point)}.${padded.slice(point, end)}`;
+  return negative ? `-${text}` : text;
 }
 
 /** Parses a USD amount from decimal text. */

@@ -28,6 +28,22 @@ describe('money', () => {
     expect(formatScaled(12345n, 2)).toBe('123.45');
   });
 
+  it('formats every amount at every scale as the plain decimal arithmetic says (the digits-and-slices formatter)', () => {
+    // The definition: whole part by integer division, the remainder zero-padded to `scale` digits, trailing zeros cut.
+    const reference = (value: bigint, scale: number): string => {
+      const abs = value < 0n ? -value : value;
+      const base = 10n ** BigInt(scale);
+      const frac = scale === 0 ? '' : (abs % base).toString().padStart(scale, '0').replace(/0+$/, '');
+      const text = frac ? `${abs / base}.${frac}` : `${abs / base}`;
+      return value < 0n ? `-${text}` : text;
+    };
+    const amount = fc.oneof(fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n }), fc.bigInt({ min: -1000n, max: 1000n }), fc.nat(30).map((k) => 10n ** BigInt(k)));
+    fc.assert(fc.property(amount, fc.integer({ min: 0, max: 20 }), (n, scale) => formatScaled(n, scale) === reference(n, scale)), { numRuns: 2000 });
+    expect(formatScaled(-5n, 1)).toBe('-0.5');
+    expect(formatScaled(-10n, 1)).toBe('-1');
+    expect(formatScaled(7n, 0)).toBe('7');
+  });
+
   it('round-trips every amount through text', () => {
     fc.assert(fc.property(fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }), (n) => parseUsd(formatUsd(n)) === n));
   });
