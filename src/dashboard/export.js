@@ -12,7 +12,7 @@ const COST_CLASSES = [...TOKEN_CLASSES, 'request', 'tool_call', 'web_search', 'a
 /** The CLI's CSV columns, in its order. */
 const CSV_MEASURES = [
   'events', 'requests', ...TOKEN_CLASSES.map((c) => `${c}_tokens`), 'total_tokens', 'unpriced_events', 'error_events', 'tool_calls', 'web_search_requests', 'images',
-  ...COST_CLASSES.map((c) => `cost_${c}`), 'cost_total', 'cache_savings',
+  ...COST_CLASSES.map((c) => `cost_${c}`), 'cost_total', 'cache_savings', 'price', 'margin', 'margin_pct',
   'audio_seconds', 'avg_tokens_per_request', 'avg_duration_ms', 'avg_ttft_ms',
 ];
 /** The CLI's default --top. */

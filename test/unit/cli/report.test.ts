@@ -70,6 +70,13 @@ describe('rendering', () => {
     expect(lines[6]).toMatch(/^total +6 +1,200,017 +0 +3,400 +0 +1,203,417 +\$1,234\.6679 +\$0\.5000 +1 +0$/);
   });
 
+  it('is the CSV the dashboard exports for the same answer (src/dashboard/export.js, the same columns in the same order)', async () => {
+    // The page offers the `tally report … --csv` command next to its download, so the two must agree byte for byte.
+    const page = (await import('../../../src/dashboard/export.js' as string)) as { breakdownCsv: (r: BreakdownResult) => string };
+    expect(page.breakdownCsv(result)).toBe(breakdownCsv(result));
+    expect(breakdownCsv(result).split('\n')[0]).toContain(',cost_total,cache_savings,price,margin,margin_pct,');
+  });
+
   it('writes exact CSV, quoting where needed, other rows marked', () => {
     const csv = breakdownCsv(result).trimEnd().split('\n');
     expect(csv[0]!.startsWith('model,events,requests,')).toBe(true);
