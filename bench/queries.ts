@@ -187,7 +187,7 @@ export function withoutPrice(sql: string): string {
 
 /** An executor that records every query and, for `before`, reads the full rollup of each segment's grain instead of a narrow one (or, `no-price`, reads no price). */
 function capturing(sql: SqlExecutor, capture: Capture, before: boolean, baseline: Baseline): SqlExecutor {
-  const rewrite = (q: SqlQuery): SqlQuery => (!before ? q : baseline === 'no-price' ? { ...q, sql: withoutPrice(q.sql) } : { ...q, sql: q.sql.replace(NARROW, 'usage_rollup_$1') });
+  const rewrite = (q: SqlQuery): SqlQuery => (!before || baseline === 'all-measures' ? q : baseline === 'no-price' ? { ...q, sql: withoutPrice(q.sql) } : { ...q, sql: q.sql.replace(NARROW, 'usage_rollup_$1') });
   return {
     ...sql,
     query: <Row extends object>(q: SqlQuery): Promise<Row[]> => {
