@@ -52,8 +52,6 @@ export function createWalletOperations(sql: SqlExecutor): WalletOperations {
         segment: Number(r.segment),
         price: parseUsd(r.price),
         events: Number(r.events),
-        first: parseDateTime64(r.first_text) ?? Number.NaN,
-        last: parseDateTime64(r.last_text) ?? Number.NaN,
       }));
     },
   };

@@ -34,9 +34,6 @@ export interface WalletUsage {
   readonly segment: number;
   readonly price: Money;
   readonly events: number;
-  /** Epoch ms of the group's first and last current event (NaN when all are cancelled). */
-  readonly first: number;
-  readonly last: number;
 }
 
 export interface WalletOperations {

@@ -71,9 +71,6 @@ export interface WalletUsageRow {
   /** Decimal text, femto-USD scale 15. */
   readonly price: string;
   readonly events: string;
-  /** `YYYY-MM-DD hh:mm:ss.sss`: first and last event of the group. */
-  readonly first_text: string;
-  readonly last_text: string;
 }
 
 export interface WalletUsageInput {
@@ -106,9 +103,7 @@ SELECT
     toString(toDate(occurred_at, 'UTC')) AS day,
     arrayCount(b -> b <= toUnixTimestamp64Milli(occurred_at), {bounds:Array(Int64)}) AS segment,
     toString(sumIf(toDecimal256(price_total, 15), sign = 1)) AS price,
-    toString(countIf(sign = 1)) AS events,
-    toString(minIf(occurred_at, sign = 1)) AS first_text,
-    toString(maxIf(occurred_at, sign = 1)) AS last_text
+    toString(countIf(sign = 1)) AS events
 FROM usage_events FINAL
 WHERE ${where.join('\n  AND ')}
 GROUP BY day, segment
