@@ -44,8 +44,8 @@ export interface UsageChunk {
   readonly events?: number;
 }
 
-export type BurnStep =
-  | { readonly kind: 'grant'; readonly at: number; readonly grant: BurnGrant; readonly balance: bigint }
+export type BurnStep<G extends BurnGrant = BurnGrant> =
+  | { readonly kind: 'grant'; readonly at: number; readonly grant: G; readonly balance: bigint }
   | {
       readonly kind: 'burn';
       readonly from: number;
@@ -57,11 +57,11 @@ export type BurnStep =
       readonly uncovered: bigint;
       readonly balance: bigint;
     }
-  | { readonly kind: 'expired' | 'voided'; readonly at: number; readonly grant: BurnGrant; readonly amount: bigint; readonly balance: bigint };
+  | { readonly kind: 'expired' | 'voided'; readonly at: number; readonly grant: G; readonly amount: bigint; readonly balance: bigint };
 
-export interface BurnResult {
+export interface BurnResult<G extends BurnGrant = BurnGrant> {
   /** In time order; `balance` after each step. */
-  readonly steps: readonly BurnStep[];
+  readonly steps: readonly BurnStep<G>[];
   /** What is left on each grant at `until` (0 for a grant that ended or is spent; the full amount for one not yet effective). */
   readonly remaining: ReadonlyMap<string, bigint>;
   /** Sum of the remaining of the grants live at `until`. */
@@ -94,11 +94,11 @@ export function grantBoundaries(grants: readonly BurnGrant[]): number[] {
   return [...set].sort((a, b) => a - b);
 }
 
-type Point = { at: number; rank: 0 | 1 | 2; grant?: BurnGrant; chunk?: UsageChunk };
+type Point<G> = { at: number; rank: 0 | 1 | 2; grant?: G; chunk?: UsageChunk };
 
 /** Burns `usage` (chunks in any order) against `grants`, up to `until` (epoch ms, exclusive). */
-export function burn(grants: readonly BurnGrant[], usage: readonly UsageChunk[], until: number): BurnResult {
-  const points: Point[] = [];
+export function burn<G extends BurnGrant>(grants: readonly G[], usage: readonly UsageChunk[], until: number): BurnResult<G> {
+  const points: Point<G>[] = [];
   for (const g of grants) {
     if (g.effectiveFrom >= until) continue;
     points.push({ at: g.effectiveFrom, rank: 1, grant: g });
@@ -109,9 +109,9 @@ export function burn(grants: readonly BurnGrant[], usage: readonly UsageChunk[],
   points.sort((a, b) => a.at - b.at || a.rank - b.rank || ((a.grant?.order ?? 0n) < (b.grant?.order ?? 0n) ? -1 : (a.grant?.order ?? 0n) > (b.grant?.order ?? 0n) ? 1 : 0));
 
   const remaining = new Map<string, bigint>(grants.map((g) => [g.id, g.amount]));
-  const live: BurnGrant[] = [];
+  const live: G[] = [];
   let balance = 0n;
-  const steps: BurnStep[] = [];
+  const steps: BurnStep<G>[] = [];
   for (const p of points) {
     if (p.rank === 0 && p.grant) {
       const g = p.grant;

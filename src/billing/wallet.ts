@@ -16,6 +16,9 @@ import { burn, burnOrder, grantBoundaries, grantEnd, type BurnResult, type BurnS
 
 const DAY = 86_400_000;
 
+/** A grant as the burn takes it: its creation order is its seq. */
+export type WalletGrant = Grant & { readonly order: bigint };
+
 export type GrantStatus = 'pending' | 'live' | 'spent' | 'expired' | 'voided';
 
 export interface GrantState {
@@ -45,7 +48,7 @@ export interface WalletLedger {
   /** Balance just before `from`. */
   readonly opening: Money;
   /** In time order; each with the balance after it. */
-  readonly steps: readonly BurnStep[];
+  readonly steps: readonly BurnStep<WalletGrant>[];
   /** Balance at the end (`to`, or now if earlier). */
   readonly closing: Money;
 }
@@ -74,14 +77,13 @@ export class Wallets implements CreditsReader {
   readonly #clock: () => number;
 
   /** The burn of a customer's wallet up to `until` (exclusive), with its grants. */
-  async burnUntil(customer: CustomerRef, until: number): Promise<{ grants: Grant[]; result: BurnResult }> {
-    const grants = await this.grants.list(customer);
-    if (grants.length === 0) return { grants, result: burn([], [], until) };
-    const burnGrants = grants.map((g) => ({ id: g.id, amount: g.amount, priority: g.priority, effectiveFrom: g.effectiveFrom, expiresAt: g.expiresAt, voidedAt: g.voidedAt, order: g.seq }));
-    const bounds = grantBoundaries(burnGrants);
+  async burnUntil(customer: CustomerRef, until: number): Promise<{ grants: WalletGrant[]; result: BurnResult<WalletGrant> }> {
+    const grants = (await this.grants.list(customer)).map((g) => ({ ...g, order: g.seq }));
+    if (grants.length === 0) return { grants, result: burn(grants, [], until) };
+    const bounds = grantBoundaries(grants);
     const from = Math.min(...grants.map((g) => g.effectiveFrom));
     const rows = from < until ? await this.storage.usage({ tenant: customer.tenant, user: customer.user === '' ? null : customer.user, from, to: until, bounds }) : [];
-    return { grants, result: burn(burnGrants, usageChunks(rows, bounds), until) };
+    return { grants, result: burn(grants, usageChunks(rows, bounds), until) };
   }
 
   /** Balance and grants at `at` (default now). */
@@ -96,7 +98,7 @@ export class Wallets implements CreditsReader {
     }
     let granted = 0n;
     const states = grants.map((g): GrantState => {
-      const end = grantEnd({ ...g, order: g.seq });
+      const end = grantEnd(g);
       const remaining = result.remaining.get(g.id) ?? 0n;
       let status: GrantStatus;
       if (g.effectiveFrom > now) status = 'pending';
@@ -112,9 +114,9 @@ export class Wallets implements CreditsReader {
   async ledger(customer: CustomerRef, from: number, to: number): Promise<WalletLedger> {
     const until = Math.min(to, this.#clock() + 1);
     const { result } = await this.burnUntil(customer, until);
-    const at = (s: BurnStep): number => (s.kind === 'burn' ? s.from : s.at);
+    const at = (s: BurnStep<WalletGrant>): number => (s.kind === 'burn' ? s.from : s.at);
     let opening = 0n;
-    const steps: BurnStep[] = [];
+    const steps: BurnStep<WalletGrant>[] = [];
     for (const s of result.steps) {
       if (at(s) < from) opening = s.balance;
       else steps.push(s);
@@ -132,7 +134,7 @@ export class Wallets implements CreditsReader {
     }
     return grants
       .filter((g) => (burned.get(g.id) ?? 0n) > 0n)
-      .sort((a, b) => burnOrder({ ...a, order: a.seq }, { ...b, order: b.seq }))
+      .sort(burnOrder)
       .map((g) => ({ grant_id: g.id, source: g.source, amount: burned.get(g.id) ?? 0n, remaining: result.remaining.get(g.id) ?? 0n, expires_at: g.expiresAt === null ? null : new Date(g.expiresAt).toISOString() }));
   }
 }
