@@ -8,6 +8,7 @@
  * tenant, whatever its user; a user's wallet by that user's events only (as
  * a budget scoped to a tenant or to one user).
  */
+import { validationError } from '../core/errors.js';
 import type { Money } from '../core/money.js';
 import type { WalletOperations, WalletUsage } from '../store/operations/wallets.js';
 import type { CreditApplied, CreditsReader, CustomerRef } from './credits.js';
@@ -110,10 +111,17 @@ export class Wallets implements CreditsReader {
     return { customer, at: now, balance: result.balance, granted, grants: states };
   }
 
-  /** Every grant, burn, expiry and void in [from, to), with the running balance. */
-  async ledger(customer: CustomerRef, from: number, to: number): Promise<WalletLedger> {
-    const until = Math.min(to, this.#clock() + 1);
-    const { result } = await this.burnUntil(customer, until);
+  /**
+   * Every grant, burn, expiry and void in [from, to), with the running
+   * balance. `to` defaults to (and is at most) now; `from` to the first
+   * grant's effective_from. VALIDATION_FAILED when from is after to.
+   */
+  async ledger(customer: CustomerRef, range: { readonly from?: number; readonly to?: number } = {}): Promise<WalletLedger> {
+    const now = this.#clock();
+    const to = Math.min(range.to ?? now, now);
+    const { grants, result } = await this.burnUntil(customer, to);
+    const from = range.from ?? Math.min(to, ...grants.map((g) => g.effectiveFrom));
+    if (from > to) throw validationError([{ path: 'from', reason: 'must not be after to' }]);
     const at = (s: BurnStep<WalletGrant>): number => (s.kind === 'burn' ? s.from : s.at);
     let opening = 0n;
     const steps: BurnStep<WalletGrant>[] = [];

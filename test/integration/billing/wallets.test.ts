@@ -79,7 +79,7 @@ function walletSuite(open: (database: string) => Promise<AnalyticsStore>, databa
   });
 
   it('the ledger: every grant, burn (per day, split where a grant starts) and expiry with the running balance', async () => {
-    const l = await wallets.ledger(acme, T0, at(40));
+    const l = await wallets.ledger(acme, { from: T0, to: at(40) });
     const lines = l.steps.map((s) =>
       s.kind === 'burn' ? ['burn', iso(s.from), s.usage, s.burned.map((x) => `${x.grantId}:${x.amount}`).join(' '), s.uncovered, s.balance] : [s.kind, iso(s.at), s.grant.id, s.balance],
     );
@@ -94,7 +94,7 @@ function walletSuite(open: (database: string) => Promise<AnalyticsStore>, databa
       ['burn', iso(at(12)), u('2'), '', u('2'), 0n],
     ]);
     expect([l.opening, l.closing]).toEqual([0n, 0n]);
-    const later = await wallets.ledger(acme, at(3), at(40));
+    const later = await wallets.ledger(acme, { from: at(3) });
     expect([later.opening, later.steps.length]).toEqual([u('4'), 2]);
   });
 
