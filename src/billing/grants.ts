@@ -92,8 +92,11 @@ function readAmount(raw: string, errors: FieldError[]): Money {
 export function grantsOf(rows: readonly WalletGrantRow[]): Grant[] {
   const voids = new Map<string, number>();
   for (const r of rows) if (r.kind === 'void' && !voids.has(r.grant_id)) voids.set(r.grant_id, Date.parse(r.created_at));
-  return rows
-    .filter((r) => r.kind === 'grant')
+  // One grant per id: the first row (two writers racing with one id, or a retried add, store one grant).
+  const seen = new Set<string>();
+  return [...rows]
+    .sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : BigInt(a.seq) > BigInt(b.seq) ? 1 : 0))
+    .filter((r) => r.kind === 'grant' && !seen.has(r.grant_id) && seen.add(r.grant_id))
     .map((r) => ({
       id: r.grant_id, tenant: r.tenant, user: r.user, amount: r.amount, priority: r.priority,
       effectiveFrom: Date.parse(r.effective_from), expiresAt: r.expires_at === null ? null : Date.parse(r.expires_at),
@@ -134,8 +137,14 @@ export class GrantRepository {
     return grantsOf(await this.storage.rows(customer.tenant, customer.user));
   }
 
-  /** Validates and stores a grant. WALLET_GRANT_INVALID naming every bad field; CONFLICT for an id already used. */
-  async add(customer: CustomerRef, input: unknown): Promise<Grant> {
+  /**
+   * Validates and stores a grant. WALLET_GRANT_INVALID naming every bad
+   * field. Idempotent by id: the same grant again (same id and values) is
+   * answered with the stored one (`created: false`); another grant with a
+   * used id is CONFLICT. Two writers racing with one id store one grant: the
+   * first row (by seq) is the grant.
+   */
+  async add(customer: CustomerRef, input: unknown): Promise<{ readonly grant: Grant; readonly created: boolean }> {
     checkWalletCustomer(customer);
     const parsed = grantInputSchema.safeParse(input);
     if (!parsed.success) throw grantInvalid(parsed.error.issues.map((i) => ({ path: i.path.join('.'), reason: i.message })));
@@ -150,15 +159,21 @@ export class GrantRepository {
     if (errors.length > 0) throw grantInvalid(errors);
     const seq = await this.#nextSeq();
     const id = g.id ?? `g-${seq.toString(36)}`;
-    const existing = await this.storage.rows(customer.tenant, customer.user);
-    if (existing.some((r) => r.grant_id === id)) throw new TallyError('CONFLICT', `${customerName(customer.tenant, customer.user)} already has a grant ${JSON.stringify(id)}`);
     const row: WalletGrantRow = {
       tenant: customer.tenant, user: customer.user, seq: seq.toString(), grant_id: id, kind: 'grant', amount, priority: g.priority ?? 0,
       effective_from: formatIso(effectiveFrom), expires_at: expiresAt === null ? null : formatIso(expiresAt),
       source: g.source ?? 'purchase', note: g.note ?? '', created_at: formatIso(now),
     };
+    const same = grantsOf(await this.storage.rows(customer.tenant, customer.user)).find((x) => x.id === id);
+    if (same) {
+      // A retry of the same grant (a statement closing a period again) is answered with the stored one; anything else with that id is a conflict.
+      const mine = grantsOf([row])[0] as Grant;
+      const keys = ['amount', 'priority', 'effectiveFrom', 'expiresAt', 'source', 'note'] as const;
+      if (g.id !== undefined && keys.every((k) => same[k] === mine[k])) return { grant: same, created: false };
+      throw new TallyError('CONFLICT', `${customerName(customer.tenant, customer.user)} already has a grant ${JSON.stringify(id)} (with other values)`);
+    }
     await this.storage.write([row]);
-    return grantsOf([row])[0] as Grant;
+    return { grant: grantsOf([row])[0] as Grant, created: true };
   }
 
   /** Ends a grant from now on (its unburned remainder is gone); WALLET_GRANT_NOT_FOUND, or CONFLICT when already voided. */

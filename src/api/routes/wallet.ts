@@ -95,7 +95,8 @@ export const WALLET_OPERATIONS: readonly ApiOperation[] = [
     method: 'post', path: '/v1/customers/{tenant}/wallet/grants', operationId: 'addWalletGrant', tag: 'billing', permission: 'admin', summary: 'Add a grant (prepaid credit) to a customer\'s wallet',
     parameters: [TENANT, USER],
     requestBody: { contentTypes: ['application/json'], schema: { ...GRANT_INPUT, description: 'A grant (docs/billing.md "Wallets").' } },
-    responses: { '201': { description: 'The grant.', schema: GRANT_SCHEMA }, ...BAD_REQUEST, ...FORBIDDEN, '409': { description: 'The wallet already has a grant with this id.', schema: ERROR_SCHEMA } },
+    description: 'Idempotent by `id`: the same grant again (same id and values) answers 200 with the stored grant and stores nothing; another grant with a used id is 409.',
+    responses: { '201': { description: 'The grant, stored.', schema: GRANT_SCHEMA }, '200': { description: 'The same grant was stored before (a retry).', schema: GRANT_SCHEMA }, ...BAD_REQUEST, ...FORBIDDEN, '409': { description: 'The wallet already has another grant with this id.', schema: ERROR_SCHEMA } },
   },
   {
     method: 'delete', path: '/v1/customers/{tenant}/wallet/grants/{grant}', operationId: 'voidWalletGrant', tag: 'billing', permission: 'admin', summary: 'Void a grant from now on',
@@ -139,9 +140,9 @@ export function registerWalletRoutes(app: FastifyInstance, services: ApiServices
 
   app.post('/v1/customers/:tenant/wallet/grants', admin, async (request, reply) => {
     const customer = customerOf(request.params, request.query, request.principal);
-    const grant = await wallets.grants.add(customer, request.body);
-    await svc.changed?.();
-    return reply.code(201).send(grantJson(grant));
+    const { grant, created } = await wallets.grants.add(customer, request.body);
+    if (created) await svc.changed?.();
+    return reply.code(created ? 201 : 200).send(grantJson(grant));
   });
 
   app.delete('/v1/customers/:tenant/wallet/grants/:grant', admin, async (request) => {

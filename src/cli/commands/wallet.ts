@@ -93,7 +93,7 @@ async function openBackend(flags: WalletFlags): Promise<Backend> {
       const t = instant(to, '--to');
       return ledgerJson(await wallets.ledger(c, { ...(f === undefined ? {} : { from: f }), ...(t === undefined ? {} : { to: t }) }));
     },
-    grant: async (c, body) => grantJson(await wallets.grants.add(c, body)),
+    grant: async (c, body) => grantJson((await wallets.grants.add(c, body)).grant),
     void: async (c, id) => grantJson(await wallets.grants.void(c, id)),
     close: () => store.close(),
   };

@@ -115,10 +115,15 @@ function walletSuite(open: (database: string) => Promise<AnalyticsStore>, databa
     const s = await new Wallets(store.wallets, { clock: () => NOW }).state(acme);
     expect(s.grants.find((g) => g.grant.id === 'E')).toMatchObject({ status: 'voided', burned: 0n, lost: usd('1.5') });
     await expect(w.grants.add(acme, { id: 'E', amount: '1' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(await w.grants.add(acme, { id: 'E', amount: '1.5', effective_from: iso(at(12, 12)) })).toMatchObject({ created: false, grant: { id: 'E' } });
+    // Two writers racing with one id: both rows stored, the first is the grant.
+    await store.wallets.write([{ ...(await store.wallets.rows('acme', ''))[0]!, seq: '1', grant_id: 'R', amount: usd('1'), note: 'first' }]);
+    await store.wallets.write([{ ...(await store.wallets.rows('acme', ''))[0]!, seq: '2', grant_id: 'R', amount: usd('9'), note: 'second' }]);
+    expect((await w.grants.list(acme)).filter((g) => g.id === 'R').map((g) => g.note)).toEqual(['first']);
     await expect(w.grants.void(acme, 'E')).rejects.toMatchObject({ code: 'CONFLICT' });
     await expect(w.grants.void(acme, 'nope')).rejects.toMatchObject({ code: 'WALLET_GRANT_NOT_FOUND' });
     const rows = await store.wallets.rows('acme', '');
-    expect(rows.map((r) => [r.grant_id, r.kind])).toEqual([['A', 'grant'], ['B', 'grant'], ['D', 'grant'], ['E', 'grant'], ['E', 'void']]);
+    expect(rows.map((r) => [r.grant_id, r.kind])).toEqual([['R', 'grant'], ['R', 'grant'], ['A', 'grant'], ['B', 'grant'], ['D', 'grant'], ['E', 'grant'], ['E', 'void']]);
     expect(await store.wallets.customers()).toEqual([{ tenant: 'acme', user: '' }, { tenant: 'acme', user: 'bob' }]);
     await store.close();
   });

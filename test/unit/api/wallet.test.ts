@@ -65,6 +65,9 @@ describe('/v1/customers/{tenant}/wallet', () => {
     expect((await call('POST', '/v1/customers/globex/wallet/grants', ACME, { amount: '1' })).statusCode).toBe(403);
     expect((await call('GET', '/v1/customers/globex/wallet', ACME_READ)).statusCode).toBe(403);
     expect((await call('POST', '/v1/customers/acme/wallet/grants', ACME, { id: 'p1', amount: '1' })).statusCode).toBe(409);
+    // A retry of the same grant stores nothing and answers the stored one.
+    const again = await call('POST', '/v1/customers/acme/wallet/grants', ACME, { id: 'p1', amount: '25.5', effective_from: from, source: 'purchase', note: 'order 7' });
+    expect([again.statusCode, again.json().created_at, changes]).toEqual([200, added.json().created_at, 1]);
 
     spent.push({ day: '2026-01-02', segment: 1, price: parseUsd('0.5'), events: 3 });
     const w = (await call('GET', '/v1/customers/acme/wallet', ACME_READ)).json();
