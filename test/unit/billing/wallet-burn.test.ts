@@ -56,6 +56,12 @@ describe('burn', () => {
 });
 
 const T = 40;
+/** The burn order, written out here (not the module's comparator): priority high first, expiry early first (none last), creation order. */
+const orderKey = (x: BurnGrant): [number, number, bigint] => [-x.priority, x.expiresAt ?? Number.MAX_SAFE_INTEGER, x.order];
+const byOrder = (a: BurnGrant, b: BurnGrant): number => {
+  const [ka, kb] = [orderKey(a), orderKey(b)];
+  return ka[0] - kb[0] || ka[1] - kb[1] || (ka[2] < kb[2] ? -1 : ka[2] > kb[2] ? 1 : 0);
+};
 const grantArb = fc.record({
   amount: fc.integer({ min: 1, max: 1000 }),
   priority: fc.integer({ min: -2, max: 2 }),
@@ -90,7 +96,7 @@ describe('burn: property over random wallets (integer instants, one-unit chunks)
             if (s.kind !== 'grant') left.set(s.grant.id, 0n);
             continue;
           }
-          const live = grants.filter((x) => isLive(x, s.from)).sort(burnOrder);
+          const live = grants.filter((x) => isLive(x, s.from)).sort(byOrder);
           let sum = 0n;
           for (const b of s.burned) {
             const x = grants.find((y) => y.id === b.grantId) as BurnGrant;
