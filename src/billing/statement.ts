@@ -9,7 +9,7 @@
  * when a period is closed.
  */
 import { COST_CLASSES, TOKEN_CLASSES, type CostClass } from '../core/classes.js';
-import { formatScaled, formatUsd, parseUsd, sumMoney, type Money } from '../core/money.js';
+import { formatScaled, formatUsd, parseScaled, parseUsd, sumMoney, type Money } from '../core/money.js';
 import type { ModelFamilies } from '../pricing/families.js';
 import { divHalfEven } from '../pricing/price-book.js';
 import type { PriceBook } from '../pricing/price-book-schema.js';
@@ -105,6 +105,10 @@ export interface Statement {
   readonly status: 'open' | 'closed';
   /** When it was closed (RFC 3339), null while open. */
   readonly closed_at: string | null;
+  /** The close's version (decimal microseconds), null while open: part of export idempotency keys. */
+  readonly version: string | null;
+  /** SHA-256 (hex) of the frozen document as stored (with this field null), null while open. */
+  readonly content_hash: string | null;
   /** The price book whose allowances applied (`tenant:<v>` / `user:<v>`), null without one. */
   readonly price_book_version: string | null;
   readonly events: string;
@@ -146,6 +150,11 @@ export function quantityText(c: CostClass, q: bigint): string {
   return formatScaled(q, c === 'audio_second' ? AUDIO_SECOND_SCALE : 0);
 }
 
+/** The quantity `quantityText` wrote. */
+export function quantityOf(c: CostClass, text: string): bigint {
+  return parseScaled(text, c === 'audio_second' ? AUDIO_SECOND_SCALE : 0, 'quantity');
+}
+
 function unitPrice(c: CostClass, quantity: bigint, amount: Money): string | null {
   if (quantity === 0n) return null;
   if (IS_TOKEN.has(c)) return formatUsd(divHalfEven(amount * 1_000_000n, quantity));
@@ -183,6 +192,8 @@ export function buildStatement(input: StatementInput): Statement {
     currency: 'USD',
     status: 'open',
     closed_at: null,
+    version: null,
+    content_hash: null,
     price_book_version: input.book ? `${input.book.kind}:${input.book.version}` : null,
     events: String(input.rows.reduce((n, r) => n + r.events, 0n)),
     lines,

@@ -1,7 +1,8 @@
 /** The `statements` operations (statements.ts) in SQL, over one executor. */
 import { COST_CLASSES, type CostClass } from '../../core/classes.js';
-import { parseScaled, parseUsd } from '../../core/money.js';
-import { statementUsageQuery, type StatementUsageTableRow } from '../queries/statements.js';
+import { formatUsd, parseScaled, parseUsd } from '../../core/money.js';
+import { formatDateTime64 } from '../../core/time.js';
+import { closedStatementsQuery, statementUsageQuery, STATEMENTS_TABLE, type ClosedStatementTableRow, type StatementUsageTableRow } from '../queries/statements.js';
 import type { SqlExecutor } from '../types.js';
 import type { StatementOperations, StatementUsageRow } from './statements.js';
 
@@ -24,6 +25,15 @@ export function createStatementOperations(sql: SqlExecutor): StatementOperations
     async usage(filter) {
       const rows = await sql.query<StatementUsageTableRow>(statementUsageQuery({ tenant: filter.tenant, ...(filter.user === undefined ? {} : { user: filter.user }), from: filter.from, to: filter.to }));
       return rows.map(toRow);
+    },
+    async closed(tenant, user, periods) {
+      const rows = await sql.query<ClosedStatementTableRow>(closedStatementsQuery(tenant, user, periods));
+      return rows.map((r) => ({ tenant: r.tenant, user: r.user_id, period: r.period, version: r.version_text, content_hash: r.content_hash, document: r.document }));
+    },
+    async close(row) {
+      await sql.insert(STATEMENTS_TABLE, [
+        { tenant: row.tenant, user_id: row.user, period: row.period, version: row.version, closed_at: formatDateTime64(new Date(row.closed_at)), usage: formatUsd(row.usage), due: formatUsd(row.due), content_hash: row.content_hash, document: row.document },
+      ]);
     },
   };
 }

@@ -36,7 +36,31 @@ export interface StatementUsageRow {
   readonly price_total: bigint;
 }
 
+/** A closed (frozen) statement as stored (migration 0017_statements.sql). */
+export interface ClosedStatementRow {
+  readonly tenant: string;
+  /** '' for the tenant itself. */
+  readonly user: string;
+  /** `YYYY-MM`. */
+  readonly period: string;
+  /** Decimal microseconds of the close. */
+  readonly version: string;
+  /** RFC 3339. */
+  readonly closed_at: string;
+  /** Femto-USD, from the document's totals (for queries over the table). */
+  readonly usage: bigint;
+  readonly due: bigint;
+  /** SHA-256 (hex) of `document`. */
+  readonly content_hash: string;
+  /** The statement as JSON text. */
+  readonly document: string;
+}
+
 export interface StatementOperations {
   /** The customer's current events in [from, to) (FINAL, sign = 1), by day, model and book kind. */
   usage(filter: StatementUsageFilter): Promise<StatementUsageRow[]>;
+  /** The customer's closed statements (the first close of each month), by period; only `periods` when given. */
+  closed(tenant: string, user: string, periods?: readonly string[]): Promise<Omit<ClosedStatementRow, 'closed_at' | 'usage' | 'due'>[]>;
+  /** Appends a closed statement. */
+  close(row: ClosedStatementRow): Promise<void>;
 }

@@ -85,3 +85,33 @@ ORDER BY day, model_label, model_key, model, provider, book`,
     },
   };
 }
+
+export const STATEMENTS_TABLE = 'statements';
+
+/** A closed statement's row as `closedStatementsQuery` returns it. */
+export interface ClosedStatementTableRow {
+  readonly tenant: string;
+  readonly user_id: string;
+  readonly period: string;
+  /** UInt64 as decimal text. */
+  readonly version_text: string;
+  readonly content_hash: string;
+  readonly document: string;
+}
+
+/**
+ * The closed statements of a customer (the first close of each month: lowest
+ * version), by period; only `periods` when given.
+ */
+export function closedStatementsQuery(tenant: string, user: string, periods?: readonly string[]): SqlQuery {
+  const periodFilter = periods === undefined ? '' : '\n  AND period IN {periods:Array(String)}';
+  return {
+    sql: `/* tally:statements.closed */
+SELECT tenant, user_id, period, toString(min(version)) AS version_text, argMin(content_hash, version) AS content_hash, argMin(document, version) AS document
+FROM statements FINAL
+WHERE tenant = {tenant:String} AND user_id = {user:String}${periodFilter}
+GROUP BY tenant, user_id, period
+ORDER BY period`,
+    params: { tenant, user, ...(periods === undefined ? {} : { periods: [...periods] }) },
+  };
+}

@@ -29,6 +29,7 @@ import { migrate } from '../../../src/store/migrate.js';
 import type { AnalyticsStore } from '../../../src/store/types.js';
 import { describeClickHouseAdapter } from '../../support/clickhouse-adapter.js';
 import { priceColumns } from '../../support/price-rows.js';
+import { rejection } from '../../support/rejection.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tally-statements-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -199,6 +200,51 @@ function statementSuite(open: (database: string) => Promise<AnalyticsStore>): vo
     expect(after).toEqual(before);
     const raw = await createAnalyticsService(store).summary({ from: new Date(NOV).toISOString(), to: new Date(DEC).toISOString(), source: 'raw' }, 'acme');
     expect(after.totals.usage).toBe(raw.totals.price);
+  });
+
+  it('closing November freezes it; a reprice and a late event after the close appear as adjustment lines in December, November reads back unchanged', async () => {
+    const grants: unknown[] = [];
+    const statements = new StatementService({ store, families, clock: () => Date.UTC(2026, 11, 2), grant: async (g) => void grants.push(g) });
+    const customer = { tenant: 'acme', user: '' };
+    expect((await rejection(statements.close(customer, '2026-12'))).code).toBe('VALIDATION_FAILED'); // not ended yet
+    const open = await statements.statement(customer, '2026-11');
+    const nov = await statements.close(customer, '2026-11');
+    expect(nov).toMatchObject({ status: 'closed', closed_at: '2026-12-02T00:00:00.000Z', lines: open.lines, totals: open.totals });
+    expect(nov.content_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(grants).toEqual([]); // no wallet credits: nothing to give back
+    expect((await rejection(statements.close(customer, '2026-11'))).code).toBe('CONFLICT');
+    expect((await statements.statement(customer, '2026-12')).adjustments).toEqual([]);
+
+    // After the close: 20–21 November repriced (+50 %), and a late November event of house-mini.
+    const run = await reprice(store, pricer, { from: new Date(NOV + 19 * DAY), to: new Date(NOV + 21 * DAY), tenant: 'acme', costs: false, priceBooks: v2 });
+    expect(run.changed).toBe(6);
+    const late = priced(v1, 'acme', 'late-3', 'u1', 'house-mini', NOV + 7 * DAY, 4000, 400);
+    await dedupeAndInsert(store, [late]);
+    const now = [
+      ...current.map((e) => {
+        const at = Date.parse(e.event.occurred_at);
+        return at >= NOV + 19 * DAY && at < NOV + 21 * DAY ? priced(v2, 'acme', e.event.event_id, e.event.user_id ?? '', e.event.model, at, e.usage.tokens.input, e.usage.tokens.output) : e;
+      }),
+      late,
+    ];
+    expect(await statements.statement(customer, '2026-11')).toEqual(nov);
+    const dec = await statements.statement(customer, '2026-12');
+    // Independently: the month's prices now minus before, by model and class.
+    const before = expectedLines(current);
+    const want = new Map([...expectedLines(now)].map(([k, v]) => [k, v - (before.get(k) ?? 0n)]).filter(([, v]) => v !== 0n));
+    expect(new Map(dec.adjustments.map((a) => [`${a.model}|${a.class}`, parseUsd(a.amount)]))).toEqual(want);
+    expect(dec.adjustments.every((a) => a.period === '2026-11')).toBe(true);
+    expect(dec.adjustments.find((a) => a.model === 'openai/house-mini' && a.class === 'input')?.quantity).toBe('4000');
+    expect(dec.totals.adjustments).toBe(formatUsd([...want.values()].reduce((a, b) => a + b, 0n)));
+    expect(parseUsd(dec.totals.subtotal)).toBe(parseUsd(dec.totals.usage) - parseUsd(dec.totals.allowances) + parseUsd(dec.totals.adjustments));
+    // The analytics of November moved by exactly the adjustments (raw: the copies of the test before are in the rollups).
+    const summary = await createAnalyticsService(store).summary({ from: new Date(NOV).toISOString(), to: new Date(DEC).toISOString(), source: 'raw' }, 'acme');
+    expect(parseUsd(summary.totals.price) - parseUsd(nov.totals.usage)).toBe(parseUsd(dec.totals.adjustments));
+
+    // Closing December freezes the adjustments with it; January carries nothing more.
+    const decClosed = await new StatementService({ store, families, clock: () => Date.UTC(2027, 0, 2) }).close(customer, '2026-12');
+    expect(decClosed.adjustments).toEqual(dec.adjustments);
+    expect((await statements.statement(customer, '2027-01')).adjustments).toEqual([]);
   });
 }
 
