@@ -10,7 +10,8 @@
 import { createHash } from 'node:crypto';
 import { TallyError, validationError } from '../core/errors.js';
 import { parseUsd, type Money } from '../core/money.js';
-import type { ModelFamilies } from '../pricing/families.js';
+import { createModelFamilies, type ModelFamilies } from '../pricing/families.js';
+import type { Pricer } from '../pricing/pricer.js';
 import type { AnalyticsStore } from '../store/types.js';
 import type { CreditsReader, CustomerRef, GrantSource } from './credits.js';
 import { checkCustomer, customerName, PriceBookRepository } from './repository.js';
@@ -138,4 +139,9 @@ export class StatementService {
     });
     return { ...frozen, content_hash: hash };
   }
+}
+
+/** The statement service of a process: family matches resolved with the pricer's catalog; `extra` adds the wallet's reader and grant. */
+export function createStatementService(store: StatementServiceParts['store'], pricer: Pick<Pricer, 'catalog' | 'resolver'>, extra: Pick<StatementServiceParts, 'credits' | 'grant'> = {}): StatementService {
+  return new StatementService({ store, families: createModelFamilies(pricer.catalog, pricer.resolver), ...extra });
 }

@@ -6,6 +6,7 @@
  * 127.0.0.1) and without Redis (budgets and quota need shared counters).
  * Alerts are published by the processors; the API only reads and reserves.
  */
+import { createStatementService } from '../../billing/statement-service.js';
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../api/app.js';
 import { ApiKeyring } from '../../api/auth.js';
@@ -88,6 +89,7 @@ export async function startApi(ctx: ProcessContext, options: ApiProcessOptions =
         quota: budgets.quota,
         // Processors pick a change up by polling; this process prices nothing.
         priceBooks: { repository: new PriceBookRepository(store.priceBooks) },
+        statements: createStatementService(store, buildPricer(config)),
       },
     });
     const { url, port } = await listen(app, config.api.host, config.api.port);

@@ -231,7 +231,7 @@ function statementSuite(open: (database: string) => Promise<AnalyticsStore>): vo
     const dec = await statements.statement(customer, '2026-12');
     // Independently: the month's prices now minus before, by model and class.
     const before = expectedLines(current);
-    const want = new Map([...expectedLines(now)].map(([k, v]) => [k, v - (before.get(k) ?? 0n)]).filter(([, v]) => v !== 0n));
+    const want = new Map([...expectedLines(now)].map(([k, v]): [string, bigint] => [k, v - (before.get(k) ?? 0n)]).filter(([, v]) => v !== 0n));
     expect(new Map(dec.adjustments.map((a) => [`${a.model}|${a.class}`, parseUsd(a.amount)]))).toEqual(want);
     expect(dec.adjustments.every((a) => a.period === '2026-11')).toBe(true);
     expect(dec.adjustments.find((a) => a.model === 'openai/house-mini' && a.class === 'input')?.quantity).toBe('4000');

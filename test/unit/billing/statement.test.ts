@@ -175,3 +175,69 @@ describe('StatementService and the route', () => {
     expect((await get('/v1/customers/acme/statement?period=2026-11&format=pdf')).statusCode).toBe(400);
   });
 });
+
+describe('closing a month', () => {
+  function memoryStatements(rows: StatementUsageRow[]): StatementOperations & { stored: { period: string; version: string; content_hash: string; document: string }[]; failNext: boolean } {
+    const ops = {
+      stored: [] as { period: string; version: string; content_hash: string; document: string }[],
+      failNext: false,
+      usage: async (f: { from: number; to: number }) => rows.filter((r) => Date.parse(`${r.day}T00:00:00Z`) >= f.from && Date.parse(`${r.day}T00:00:00Z`) < f.to),
+      closed: async (tenant: string, user: string) => ops.stored.map((r) => ({ tenant, user, ...r })).sort((a, b) => (a.period < b.period ? -1 : 1)),
+      close: async (r: { period: string; version: string; content_hash: string; document: string }) => {
+        if (ops.failNext) {
+          ops.failNext = false;
+          throw new Error('store away');
+        }
+        ops.stored.push({ period: r.period, version: r.version, content_hash: r.content_hash, document: r.document });
+      },
+    };
+    return ops;
+  }
+  const usageRows = [row('2026-11-05', 'openai/gpt-4o', { input: 4000n }, { input: '0.01' })];
+  // The wallet paid for all of November's usage (0.01); the month allowance (1,000 of 4,000 tokens: 0.0025) goes back.
+  const paid: CreditsReader = { applied: async () => [{ grant_id: 'g1', source: 'purchase', amount: parseUsd('0.01'), remaining: parseUsd('5'), expires_at: null }] };
+
+  it('posts the allowances the wallet paid for as one adjustment grant with the same id on a retry, then stores the frozen statement', async () => {
+    const statements = memoryStatements(usageRows);
+    const grants: unknown[] = [];
+    const service = new StatementService({
+      store: { statements, priceBooks: books({ rules: [], allowances: [{ period: 'month', tokens: 1000, effective_from: '2026-01-01T00:00:00Z' }] }) },
+      credits: paid, clock: () => Date.UTC(2026, 11, 3), grant: async (g) => void grants.push(g),
+    });
+    statements.failNext = true;
+    await expect(service.close(customer, '2026-11')).rejects.toThrow(/store away/);
+    const closed = await service.close(customer, '2026-11');
+    expect(grants).toHaveLength(2);
+    expect(grants[0]).toEqual(grants[1]);
+    expect(grants[0]).toMatchObject({ customer, source: 'adjustment', amount: parseUsd('0.0025'), period: '2026-11', effective_at: '2026-12-03T00:00:00.000Z', grant_id: expect.stringMatching(/^statement-[0-9a-f]{32}$/) as string });
+    expect(closed.totals).toMatchObject({ subtotal: '0.0075', credits: '0.01', due: '0', credit_refund: '0.0025' });
+    expect(statements.stored).toHaveLength(1);
+    expect(await service.statement(customer, '2026-11')).toEqual(closed);
+    // A stored document that no longer matches its hash is refused, not shown.
+    statements.stored[0] = { ...statements.stored[0]!, document: statements.stored[0]!.document.replace('"0.0075"', '"0.0074"') };
+    expect((await rejection(service.statement(customer, '2026-11'))).code).toBe('INTERNAL');
+  });
+
+  it('POST /v1/customers/{tenant}/statements/{period}/close: admin keys of the tenant only; once', async () => {
+    const service = new StatementService({ store: { statements: memoryStatements(usageRows), priceBooks: books(null) }, clock: () => Date.UTC(2026, 11, 3) });
+    const app = await createApp({
+      logger: silentLogger(), metrics: createMetrics({ defaultMetrics: false }), health: new HealthState(), openAccess: false, bodyLimitBytes: 1024 * 1024,
+      keyring: new ApiKeyring([{ id: 'acme', key: 'acme-admin-key-0123456789abcdef', tenant: 'acme', role: 'admin' }, { id: 'acme-read', key: 'acme-read-key-0123456789abcdef', tenant: 'acme', role: 'read' }]),
+      services: { statements: service },
+    });
+    try {
+      const post = (url: string, key: string) => app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${key}` } });
+      expect((await post('/v1/customers/acme/statements/2026-11/close', 'acme-read-key-0123456789abcdef')).statusCode).toBe(403);
+      expect((await post('/v1/customers/globex/statements/2026-11/close', 'acme-admin-key-0123456789abcdef')).statusCode).toBe(403);
+      const ok = await post('/v1/customers/acme/statements/2026-11/close', 'acme-admin-key-0123456789abcdef');
+      expect(ok.statusCode).toBe(200);
+      expect(ok.json()).toMatchObject({ status: 'closed', totals: { usage: '0.01' } });
+      expect((await post('/v1/customers/acme/statements/2026-11/close', 'acme-admin-key-0123456789abcdef')).statusCode).toBe(409);
+      expect((await post('/v1/customers/acme/statements/2026-12/close', 'acme-admin-key-0123456789abcdef')).statusCode).toBe(400);
+      const got = await app.inject({ method: 'GET', url: '/v1/customers/acme/statement?period=2026-11', headers: { authorization: 'Bearer acme-read-key-0123456789abcdef' } });
+      expect(got.json()).toEqual(ok.json());
+    } finally {
+      await app.close();
+    }
+  });
+});
