@@ -2,7 +2,7 @@
 import { COST_CLASSES, type CostClass } from '../../core/classes.js';
 import { formatUsd, parseScaled, parseUsd } from '../../core/money.js';
 import { formatDateTime64 } from '../../core/time.js';
-import { closedStatementsQuery, statementUsageQuery, STATEMENTS_TABLE, type ClosedStatementTableRow, type StatementUsageTableRow } from '../queries/statements.js';
+import { closedStatementsQuery, statementTenantsQuery, statementUsageQuery, STATEMENTS_TABLE, type ClosedStatementTableRow, type StatementUsageTableRow } from '../queries/statements.js';
 import type { SqlExecutor } from '../types.js';
 import type { StatementOperations, StatementUsageRow } from './statements.js';
 
@@ -29,6 +29,9 @@ export function createStatementOperations(sql: SqlExecutor): StatementOperations
     async closed(tenant, user, periods) {
       const rows = await sql.query<ClosedStatementTableRow>(closedStatementsQuery(tenant, user, periods));
       return rows.map((r) => ({ tenant: r.tenant, user: r.user_id, period: r.period, version: r.version_text, content_hash: r.content_hash, document: r.document }));
+    },
+    async tenants(from, to) {
+      return (await sql.query<{ tenant: string }>(statementTenantsQuery(from, to))).map((r) => r.tenant);
     },
     async close(row) {
       await sql.insert(STATEMENTS_TABLE, [

@@ -61,6 +61,8 @@ export interface StatementOperations {
   usage(filter: StatementUsageFilter): Promise<StatementUsageRow[]>;
   /** The customer's closed statements (the first close of each month), by period; only `periods` when given. */
   closed(tenant: string, user: string, periods?: readonly string[]): Promise<Omit<ClosedStatementRow, 'closed_at' | 'usage' | 'due'>[]>;
+  /** Tenants with events in [from, to) or a closed statement of their own, sorted. */
+  tenants(from: number, to: number): Promise<string[]>;
   /** Appends a closed statement. */
   close(row: ClosedStatementRow): Promise<void>;
 }

@@ -115,3 +115,17 @@ ORDER BY period`,
     params: { tenant, user, ...(periods === undefined ? {} : { periods: [...periods] }) },
   };
 }
+
+/** Tenants with events in [from, to), or with a closed statement of their own: whom an export of the range covers. */
+export function statementTenantsQuery(from: Instant, to: Instant): SqlQuery {
+  return {
+    sql: `/* tally:statements.tenants */
+SELECT tenant FROM (
+    SELECT DISTINCT tenant FROM usage_events
+    WHERE occurred_at >= {from:DateTime64(3, 'UTC')} AND occurred_at < {to:DateTime64(3, 'UTC')} AND sign = 1
+    UNION DISTINCT
+    SELECT DISTINCT tenant FROM statements WHERE user_id = '')
+ORDER BY tenant`,
+    params: { from: dateTime64Param(from, 'from'), to: dateTime64Param(to, 'to') },
+  };
+}

@@ -13,6 +13,9 @@ import { join } from 'node:path';
 import { createAnalyticsService } from '../../../src/analytics/service.js';
 import { PriceBookRepository } from '../../../src/billing/repository.js';
 import { StatementService } from '../../../src/billing/statement-service.js';
+import type { ExportLine } from '../../../src/billing/export.js';
+import { EXPORT_FORMATS, type ExportFormat } from '../../../src/billing/export-format.js';
+import { runExport, type ExportSummary } from '../../../src/billing/export-service.js';
 import { COST_CLASSES } from '../../../src/core/classes.js';
 import { formatUsd, parseUsd } from '../../../src/core/money.js';
 import { acceptInput, priceAccepted } from '../../../src/pipeline/price-event.js';
@@ -245,6 +248,41 @@ function statementSuite(open: (database: string) => Promise<AnalyticsStore>): vo
     const decClosed = await new StatementService({ store, families, clock: () => Date.UTC(2027, 0, 2) }).close(customer, '2026-12');
     expect(decClosed.adjustments).toEqual(dec.adjustments);
     expect((await statements.statement(customer, '2027-01')).adjustments).toEqual([]);
+  });
+
+  it('exports: two runs give identical files; a reprice of a closed month changes nothing exported for it and shows up as adjustment lines (own keys) of the next closed month', async () => {
+    const statements = new StatementService({ store, families });
+    const tenants = await store.statements.tenants(NOV, DEC);
+    expect(tenants).toEqual(['acme', 'other']);
+    const run = async (period: string, format: ExportFormat): Promise<{ text: string; summary: ExportSummary }> => {
+      let text = '';
+      const summary = await runExport(statements, await store.statements.tenants(Date.parse(`${period}-01T00:00:00Z`), Date.parse(`${period}-01T00:00:00Z`) + 31 * DAY), { period, format, customers: { acme: 'cus_acme', other: 'cus_other' } }, (c) => void (text += c));
+      return { text, summary };
+    };
+    const first = await run('2026-11', 'ndjson');
+    expect(first.summary.exported).toEqual(['acme']);
+    expect(first.summary.skipped.map((x) => x.tenant)).toEqual(['other']); // its November is open
+    for (const format of EXPORT_FORMATS) expect((await run('2026-11', format)).text, format).toBe((await run('2026-11', format)).text);
+    expect((await run('2026-11', 'ndjson')).text).toBe(first.text);
+    const nov = first.text.trimEnd().split('\n').map((l) => JSON.parse(l) as ExportLine);
+    const closedNov = await statements.statement({ tenant: 'acme', user: '' }, '2026-11');
+    expect(nov.filter((l) => l.kind === 'usage').map((l) => l.amount)).toEqual(closedNov.lines.map((l) => l.amount));
+    expect(first.summary.amounts.total).toBe(formatUsd(parseUsd(closedNov.totals.usage) - parseUsd(closedNov.totals.allowances)));
+    expect(new Set(nov.map((l) => l.idempotency_key)).size).toBe(nov.length);
+
+    // Another reprice of November (25–26th): November's export is unchanged; December's (closed) carries corrections.
+    await reprice(store, pricer, { from: new Date(NOV + 24 * DAY), to: new Date(NOV + 26 * DAY), tenant: 'acme', costs: false, priceBooks: v2 });
+    expect((await run('2026-11', 'ndjson')).text).toBe(first.text);
+    const dec = (await run('2026-12', 'ndjson')).text.trimEnd().split('\n').map((l) => JSON.parse(l) as ExportLine);
+    const adjustments = dec.filter((l) => l.kind === 'adjustment');
+    const closedDec = await statements.statement({ tenant: 'acme', user: '' }, '2026-12');
+    expect(adjustments.map((l) => [l.model, l.class, l.amount, l.charge_period])).toEqual(closedDec.adjustments.map((a) => [a.model, a.class, a.amount, '2026-11']));
+    const novKeys = new Set(nov.map((l) => l.idempotency_key));
+    expect(dec.some((l) => novKeys.has(l.idempotency_key))).toBe(false);
+    // The newer reprice is not in December (closed before it): it waits for January's statement.
+    const jan = await statements.statement({ tenant: 'acme', user: '' }, '2027-01');
+    expect(jan.adjustments.length).toBeGreaterThan(0);
+    expect(jan.adjustments.every((a) => a.period === '2026-11')).toBe(true);
   });
 }
 

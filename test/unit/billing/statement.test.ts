@@ -130,6 +130,7 @@ describe('StatementService and the route', () => {
       return [row('2026-11-05', 'openai/gpt-4o', { input: 4000n }, { input: '0.01' })];
     },
     closed: async () => [],
+    tenants: async () => ['acme'],
     close: async () => undefined,
   };
   const credits: CreditsReader = { applied: async (c, from, to) => (seen.push({ credits: c, from, to }), []) };
@@ -182,6 +183,7 @@ describe('closing a month', () => {
       stored: [] as { period: string; version: string; content_hash: string; document: string }[],
       failNext: false,
       usage: async (f: { from: number; to: number }) => rows.filter((r) => Date.parse(`${r.day}T00:00:00Z`) >= f.from && Date.parse(`${r.day}T00:00:00Z`) < f.to),
+      tenants: async () => ['acme'],
       closed: async (tenant: string, user: string) => ops.stored.map((r) => ({ tenant, user, ...r })).sort((a, b) => (a.period < b.period ? -1 : 1)),
       close: async (r: { period: string; version: string; content_hash: string; document: string }) => {
         if (ops.failNext) {

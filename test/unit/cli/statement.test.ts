@@ -25,6 +25,7 @@ const stored: { period: string; version: string; content_hash: string; document:
 const statements: StatementOperations = {
   usage: async (f) => (Date.parse('2026-11-05T00:00:00Z') >= f.from && Date.parse('2026-11-05T00:00:00Z') < f.to ? [row] : []),
   closed: async (tenant, user) => stored.map((s) => ({ tenant, user, ...s })),
+  tenants: async () => ['acme'],
   close: async (r) => void stored.push({ period: r.period, version: r.version, content_hash: r.content_hash, document: r.document }),
 };
 const noBooks = { current: async () => [], history: async () => [], one: async () => null, write: async () => undefined, maxVersion: async () => '0' };
