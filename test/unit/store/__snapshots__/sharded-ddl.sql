@@ -2600,3 +2600,21 @@ ALTER TABLE tally.usage_reprices ON CLUSTER tally_cluster
     ADD COLUMN IF NOT EXISTS price_books UInt8 DEFAULT 0,
     ADD COLUMN IF NOT EXISTS price_before Decimal(38, 15) DEFAULT 0,
     ADD COLUMN IF NOT EXISTS price_after Decimal(38, 15) DEFAULT 0;
+
+CREATE TABLE IF NOT EXISTS tally.statements_local ON CLUSTER tally_cluster
+(
+    tenant String,
+    user_id String,
+    period String,
+    version UInt64,
+    closed_at DateTime64(3, 'UTC'),
+    usage Decimal(38, 15),
+    due Decimal(38, 15),
+    content_hash String,
+    document String CODEC(ZSTD(1))
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', version)
+ORDER BY (tenant, user_id, period, version);
+
+CREATE TABLE IF NOT EXISTS tally.statements ON CLUSTER tally_cluster AS tally.statements_local
+ENGINE = Distributed('tally_cluster', 'tally', 'statements_local', sipHash64(tenant));
