@@ -6,8 +6,8 @@
  * item equals an independent sum of the events' prices by model and class.
  * On chDB and on the ClickHouse adapter (HTTP stand-in), like the store suite.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAnalyticsService } from '../../../src/analytics/service.js';
@@ -16,6 +16,7 @@ import { StatementService } from '../../../src/billing/statement-service.js';
 import type { ExportLine } from '../../../src/billing/export.js';
 import { EXPORT_FORMATS, type ExportFormat } from '../../../src/billing/export-format.js';
 import { runExport, type ExportSummary } from '../../../src/billing/export-service.js';
+import { runExportCommand } from '../../../src/cli/commands/export.js';
 import { COST_CLASSES } from '../../../src/core/classes.js';
 import { formatUsd, parseUsd } from '../../../src/core/money.js';
 import { acceptInput, priceAccepted } from '../../../src/pipeline/price-event.js';
@@ -106,14 +107,16 @@ function halfEven(a: bigint, b: bigint): bigint {
   return r2 > b || (r2 === b && q % 2n === 1n) ? q + 1n : q;
 }
 
-function statementSuite(open: (database: string) => Promise<AnalyticsStore>): void {
+function statementSuite(open: (database: string) => Promise<AnalyticsStore>, serverEnv?: () => Record<string, string>): void {
   let store: AnalyticsStore;
+  let database = '';
   let current: PricedEvent[] = [];
   const v1 = set(BOOK_V1, '1');
   const v2 = set(BOOK_V2, '2');
 
   beforeAll(async () => {
-    store = await open(`statements_${Math.random().toString(36).slice(2, 8)}`);
+    database = `statements_${Math.random().toString(36).slice(2, 8)}`;
+    store = await open(database);
     await migrate(store);
     await new PriceBookRepository(store.priceBooks, { clock: () => Date.UTC(2026, 0, 1) }).put('acme', '', BOOK_V1);
     // A month of events: two users, two models, a few a day; one on each side of the month, another tenant.
@@ -284,13 +287,40 @@ function statementSuite(open: (database: string) => Promise<AnalyticsStore>): vo
     expect(jan.adjustments.length).toBeGreaterThan(0);
     expect(jan.adjustments.every((a) => a.period === '2026-11')).toBe(true);
   });
+
+  it.runIf(serverEnv !== undefined)('tally export (the command, against the server): FOCUS and Stripe files written twice are identical; --json summary; a missing customer map is refused', async () => {
+    const saved = { ...process.env };
+    const out = mkdtempSync(join(tmpdir(), 'tally-export-'));
+    const printed: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((c) => (printed.push(String(c)), true));
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      Object.assign(process.env, serverEnv?.(), { CLICKHOUSE_DATABASE: database });
+      const map = join(out, 'map.json');
+      writeFileSync(map, JSON.stringify({ acme: 'cus_acme' }));
+      for (const [format, extra] of [['focus', {}], ['stripe', { customerMap: map }]] as const) {
+        await runExportCommand({ period: '2026-11', format, out: join(out, `${format}-1`), ...extra });
+        await runExportCommand({ period: '2026-11', format, out: join(out, `${format}-2`), json: true, ...extra });
+        expect(readFileSync(join(out, `${format}-1`), 'utf8')).toBe(readFileSync(join(out, `${format}-2`), 'utf8'));
+        expect(JSON.parse(printed[printed.length - 1] ?? '')).toMatchObject({ period: '2026-11', exported: ['acme'], skipped: [{ tenant: 'other' }] });
+      }
+      expect(readFileSync(join(out, 'focus-1'), 'utf8').split('\n')[0]).toMatch(/^BilledCost,BillingAccountId,/);
+      expect((await rejection(runExportCommand({ period: '2026-11', format: 'stripe', out: join(out, 'x') }))).code).toBe('VALIDATION_FAILED');
+      expect(existsSync(join(out, 'x'))).toBe(false);
+    } finally {
+      process.env = saved;
+      spy.mockRestore();
+      err.mockRestore();
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
 }
 
 describe('statements: chDB adapter (in-process)', () => {
   statementSuite((database) => createChdbStore({ dataDir, database }));
 });
 
-describeClickHouseAdapter('statements', dataDir, (open) => {
-  statementSuite(open);
+describeClickHouseAdapter('statements', dataDir, (open, standin) => {
+  statementSuite(open, () => ({ CLICKHOUSE_URL: standin ? standin().url : (process.env.CLICKHOUSE_URL ?? '') }));
 });
 
