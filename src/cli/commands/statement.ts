@@ -83,7 +83,8 @@ export function statementText(s: Statement): string {
   for (const a of s.adjustments) out.push(`adjustment ${a.period} ${a.model} ${a.class} (${a.quantity}): ${a.amount}\n`);
   for (const c of s.credits) out.push(`credit ${c.grant_id} (${c.source}): -${c.amount}, ${c.remaining} left\n`);
   const t = s.totals;
-  out.push(`usage ${t.usage} · allowances -${t.allowances} · adjustments ${t.adjustments} · subtotal ${t.subtotal} · credits -${t.credits} · due ${t.due}${t.credit_refund !== '0' ? ` · returned to credits ${t.credit_refund}` : ''}\n`);
+  const minus = (v: string): string => (v === '0' ? '0' : `-${v}`);
+  out.push(`usage ${t.usage} · allowances ${minus(t.allowances)} · adjustments ${t.adjustments} · subtotal ${t.subtotal} · credits ${minus(t.credits)} · due ${t.due}${t.credit_refund !== '0' ? ` · returned to credits ${t.credit_refund}` : ''}\n`);
   return out.join('');
 }
 
