@@ -12,6 +12,7 @@ import type { ActualUsage, CheckResult, ReservationResult, ReserveOptions, Settl
 import type { BudgetAlertQuery, BudgetAlertRow } from '../store/operations/budgets.js';
 import type { PriceBookRepository } from '../billing/repository.js';
 import type { StatementService } from '../billing/statement-service.js';
+import type { Wallets } from '../billing/wallet.js';
 
 export interface BudgetsApiService {
   readonly repository: BudgetRepository;
@@ -36,6 +37,13 @@ export interface PriceBooksApiService {
   changed?(): Promise<void>;
 }
 
+/** Wallets: balances, ledgers and grants (/v1/customers/{tenant}/wallet*, issue 16). */
+export interface WalletsApiService {
+  readonly wallets: Wallets;
+  /** After a grant is added or voided (the wallet budgets pick the new limit up at once in this process). */
+  changed?(): Promise<void>;
+}
+
 /** Services behind the API; each optional. */
 export interface ApiServices {
   readonly ingest?: IngestService;
@@ -53,6 +61,8 @@ export interface ApiServices {
   readonly priceBooks?: PriceBooksApiService;
   /** Customers' statements (/v1/customers/{tenant}/statement*). */
   readonly statements?: Pick<StatementService, 'statement' | 'close'>;
+  /** Wallets (/v1/customers/{tenant}/wallet*). */
+  readonly wallets?: WalletsApiService;
 }
 
 export type RegisterRoutes = (app: FastifyInstance, services: ApiServices) => Promise<void> | void;

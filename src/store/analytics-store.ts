@@ -7,6 +7,7 @@ import { createRepriceOperations } from './operations/reprices-sql.js';
 import { createRollupOperations, markUnchecked } from './operations/rollups-sql.js';
 import { createDeadLetterOperations } from './operations/dead-letters-sql.js';
 import { createStatementOperations } from './operations/statements-sql.js';
+import { createWalletOperations } from './operations/wallets-sql.js';
 import { WriteTracker } from './write-tracker.js';
 import type { AnalyticsStore, SqlExecutor } from './types.js';
 import { createUsageQueries } from './usage/operations.js';
@@ -28,6 +29,7 @@ export function createAnalyticsStore(sql: SqlExecutor): AnalyticsStore {
     statements: createStatementOperations(sql),
     counters: createCounterSourceOperations(sql),
     reprices: createRepriceOperations(sql),
+    wallets: createWalletOperations(sql),
     ping: () => sql.ping(),
     close: () => sql.close(),
   };

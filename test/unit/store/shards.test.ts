@@ -116,6 +116,8 @@ describe('every migration in the sharded layout', () => {
         'price_books',
         // A customer's closed statements on one shard: the first close of a month is found per shard, exactly.
         'statements',
+        // Every grant and void of a customer's wallet on one shard, with the customer's events.
+        'wallet_grants',
       ].sort(),
     );
   });
