@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { TallyError, validationError } from '../core/errors.js';
-import { parseUsd, type Money } from '../core/money.js';
+import { formatUsd, parseUsd, type Money } from '../core/money.js';
 import { createModelFamilies, type ModelFamilies } from '../pricing/families.js';
 import type { Pricer } from '../pricing/pricer.js';
 import type { AnalyticsStore } from '../store/types.js';
@@ -18,6 +18,7 @@ import { checkCustomer, customerName, PriceBookRepository } from './repository.j
 import { buildStatement, type Statement, type StatementInput } from './statement.js';
 import { adjustmentsFor } from './statement-adjustments.js';
 import { parsePeriod, previousPeriod, type StatementPeriod } from './statement-period.js';
+import { Wallets } from './wallet.js';
 
 /** A wallet-less reader: no credits applied (until the wallets' reader is wired in). */
 export const NO_CREDITS: CreditsReader = { applied: async () => [] };
@@ -32,7 +33,7 @@ export interface StatementGrant {
   readonly amount: Money;
   /** `YYYY-MM`. */
   readonly period: string;
-  /** RFC 3339: the close. */
+  /** RFC 3339: the end of the month (the grant pays for usage from then on); the same on every attempt. */
   readonly effective_at: string;
 }
 
@@ -131,7 +132,7 @@ export class StatementService {
     const refund = parseUsd(frozen.totals.credit_refund);
     if (refund > 0n && this.parts.grant) {
       const grantId = `statement-${sha256(JSON.stringify([customer.tenant, customer.user, p.id])).slice(0, 32)}`;
-      await this.parts.grant({ customer, grant_id: grantId, source: 'adjustment', amount: refund, period: p.id, effective_at: closedAt });
+      await this.parts.grant({ customer, grant_id: grantId, source: 'adjustment', amount: refund, period: p.id, effective_at: new Date(p.to).toISOString() });
     }
     await this.parts.store.statements.close({
       tenant: customer.tenant, user: customer.user, period: p.id, version: version.toString(), closed_at: closedAt,
@@ -141,7 +142,15 @@ export class StatementService {
   }
 }
 
-/** The statement service of a process: family matches resolved with the pricer's catalog; `extra` adds the wallet's reader and grant. */
-export function createStatementService(store: StatementServiceParts['store'], pricer: Pick<Pricer, 'catalog' | 'resolver'>, extra: Pick<StatementServiceParts, 'credits' | 'grant'> = {}): StatementService {
-  return new StatementService({ store, families: createModelFamilies(pricer.catalog, pricer.resolver), ...extra });
+/** A closed month's refund as a wallet grant (source `adjustment`; idempotent by id: a retried close adds it once). */
+export function walletGrant(wallets: Pick<Wallets, 'grants'>): (g: StatementGrant) => Promise<void> {
+  return async (g) => {
+    await wallets.grants.add(g.customer, { id: g.grant_id, amount: formatUsd(g.amount), source: g.source, effective_from: g.effective_at, note: `statement ${g.period}: allowances the credits paid for` });
+  };
+}
+
+/** The statement service of a process: family matches resolved with the pricer's catalog; credits from the customers' wallets, refunds posted to them. */
+export function createStatementService(store: StatementServiceParts['store'] & Pick<AnalyticsStore, 'wallets'>, pricer: Pick<Pricer, 'catalog' | 'resolver'>): StatementService {
+  const wallets = new Wallets(store.wallets);
+  return new StatementService({ store, families: createModelFamilies(pricer.catalog, pricer.resolver), credits: wallets, grant: walletGrant(wallets) });
 }

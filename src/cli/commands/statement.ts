@@ -10,8 +10,7 @@ import { ERROR_CATALOG, TallyError, type ErrorCode } from '../../core/errors.js'
 import type { CustomerRef } from '../../billing/credits.js';
 import type { Statement } from '../../billing/statement.js';
 import { statementCsv, statementHtml, STATEMENT_FORMATS, type StatementFormat } from '../../billing/statement-format.js';
-import { StatementService } from '../../billing/statement-service.js';
-import { createModelFamilies } from '../../pricing/families.js';
+import { createStatementService } from '../../billing/statement-service.js';
 import { buildPricer, describeStore, openStore } from '../../runtime/adapters.js';
 import { cliContext } from '../context.js';
 import { printJson, renderTable } from '../output.js';
@@ -55,8 +54,7 @@ async function openBackend(flags: StatementFlags): Promise<Backend> {
   const { config, logger } = cliContext(flags, { logLevel: process.env.LOG_LEVEL ?? 'warn' });
   const store = await openStore(config, logger);
   const pricer = buildPricer(config);
-  // No wallet here yet: credits applied are read through the API (`--url`) once wallets are wired in.
-  const service = new StatementService({ store, families: createModelFamilies(pricer.catalog, pricer.resolver) });
+  const service = createStatementService(store, pricer);
   logger.debug({ store: describeStore(config) }, 'statement');
   return { statement: (c, p) => service.statement(c, p), close: (c, p) => service.close(c, p), close_: () => store.close() };
 }

@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAnalyticsService } from '../../../src/analytics/service.js';
 import { PriceBookRepository } from '../../../src/billing/repository.js';
-import { StatementService } from '../../../src/billing/statement-service.js';
+import { createStatementService, StatementService } from '../../../src/billing/statement-service.js';
+import { Wallets } from '../../../src/billing/wallet.js';
 import type { ExportLine } from '../../../src/billing/export.js';
 import { EXPORT_FORMATS, type ExportFormat } from '../../../src/billing/export-format.js';
 import { runExport, type ExportSummary } from '../../../src/billing/export-service.js';
@@ -313,6 +314,22 @@ function statementSuite(open: (database: string) => Promise<AnalyticsStore>, ser
       err.mockRestore();
       rmSync(out, { recursive: true, force: true });
     }
+  });
+
+  it('with a wallet: credits applied come from the wallet\'s burn; closing gives back the allowance the credits paid for as an adjustment grant, once', async () => {
+    const customer = { tenant: 'other', user: '' };
+    await new PriceBookRepository(store.priceBooks).put('other', '', { ...BOOK_V1, allowances: [{ period: 'month', amount: '0.005', effective_from: FROM }] });
+    const wallets = new Wallets(store.wallets);
+    await wallets.grants.add(customer, { id: 'prepaid', amount: '1', effective_from: '2026-10-01T00:00:00Z' });
+    const statements = createStatementService(store, pricer);
+    const open = await statements.statement(customer, '2026-11');
+    expect(open.credits).toEqual([{ grant_id: 'prepaid', source: 'purchase', amount: open.totals.usage, remaining: formatUsd(parseUsd('1') - parseUsd(open.totals.usage)), expires_at: null }]);
+    expect(open.totals).toMatchObject({ allowances: '0.005', due: '0', credit_refund: '0.005' });
+    const closed = await statements.close(customer, '2026-11');
+    const refund = (await wallets.grants.list(customer)).filter((g) => g.source === 'adjustment');
+    expect(refund.map((g) => [formatUsd(g.amount), new Date(g.effectiveFrom).toISOString()])).toEqual([['0.005', '2026-12-01T00:00:00.000Z']]);
+    expect((await rejection(statements.close(customer, '2026-11'))).code).toBe('CONFLICT');
+    expect(await statements.statement(customer, '2026-11')).toEqual(closed);
   });
 }
 

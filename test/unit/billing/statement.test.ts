@@ -211,7 +211,7 @@ describe('closing a month', () => {
     const closed = await service.close(customer, '2026-11');
     expect(grants).toHaveLength(2);
     expect(grants[0]).toEqual(grants[1]);
-    expect(grants[0]).toMatchObject({ customer, source: 'adjustment', amount: parseUsd('0.0025'), period: '2026-11', effective_at: '2026-12-03T00:00:00.000Z', grant_id: expect.stringMatching(/^statement-[0-9a-f]{32}$/) as string });
+    expect(grants[0]).toMatchObject({ customer, source: 'adjustment', amount: parseUsd('0.0025'), period: '2026-11', effective_at: '2026-12-01T00:00:00.000Z', grant_id: expect.stringMatching(/^statement-[0-9a-f]{32}$/) as string });
     expect(closed.totals).toMatchObject({ subtotal: '0.0075', credits: '0.01', due: '0', credit_refund: '0.0025' });
     expect(statements.stored).toHaveLength(1);
     expect(await service.statement(customer, '2026-11')).toEqual(closed);
