@@ -12,6 +12,7 @@
  * API keys configured it listens on 127.0.0.1 only and every request acts as
  * an all-tenant admin (`openAccess`).
  */
+import { createStatementService } from '../../billing/statement-service.js';
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../api/app.js';
 import { ApiKeyring } from '../../api/auth.js';
@@ -140,7 +141,7 @@ export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOption
       openAccess,
       allowedHosts: allowedHostsFor({ openAccess, boundHost: host, configured: config.api.allowedHosts }),
       bodyLimitBytes: config.api.bodyLimitBytes,
-      services: { ingest, traces: buildTraceReceiver(config, ingest, metrics), maxBatchEvents: config.api.maxBatchEvents, analytics: createAnalyticsService(store), budgets: budgets.admin, quota: budgets.quota, priceBooks: priceBooks.api, wallets: { wallets: new Wallets(store.wallets) } },
+      services: { ingest, traces: buildTraceReceiver(config, ingest, metrics), maxBatchEvents: config.api.maxBatchEvents, analytics: createAnalyticsService(store), budgets: budgets.admin, quota: budgets.quota, priceBooks: priceBooks.api, wallets: { wallets: new Wallets(store.wallets) }, statements: createStatementService(store, pricer) },
     });
     // Readiness: the store; the event log and the counters are in this process.
     addReadinessProbes(health, [storeProbe(store), redisProbe(budgets.counters)]);
