@@ -7,7 +7,9 @@
  *     tally sets by default, and `--max-old-space-size=192` (NODE_OPTIONS);
  *   - memory-embedded: the compiled `tally start` taking events through its
  *     HTTP ingest (1,000 per request, 4 senders), with the engine's server
- *     settings compared: ClickHouse's defaults vs tally's bounded ones;
+ *     settings compared: ClickHouse's defaults vs tally's bounded ones
+ *     (memory-tuning: glibc's MALLOC_ARENA_MAX=2, which only the environment
+ *     can set, and half the engine's concurrent merges);
  *     RSS idle before and after the load, the peak under it, events/s, CPU;
  *   - backlog: 1,000,000 events produced into Kafka first, then one
  *     `tally processor` started on them (default settings): its RSS every
@@ -166,6 +168,8 @@ export interface EmbeddedMemoryRun {
   readonly rss_mib_max: number;
   readonly rss_mib_idle_after: number;
   readonly seconds: number;
+  /** Under load, every second. */
+  readonly rss_mib_samples: number[];
 }
 
 /** `tally start` taking `events` through its HTTP ingest; RSS idle, under load (every second) and idle 10 s after. */
@@ -184,7 +188,7 @@ export async function embeddedRun(env: NodeJS.ProcessEnv, events: number, sender
     const cpu = processCpuUs(pid) - cpu0;
     const samples = rss.stop();
     await sleep(10_000);
-    return { events_per_second: Math.round(events / seconds), cpu_us_per_event: Math.round(cpu / events), rss_mib_idle_before: idleBefore, rss_mib_max: maxOf(samples), rss_mib_idle_after: Math.round(rssMib(pid)), seconds: Math.round(seconds * 10) / 10 };
+    return { events_per_second: Math.round(events / seconds), cpu_us_per_event: Math.round(cpu / events), rss_mib_idle_before: idleBefore, rss_mib_max: maxOf(samples), rss_mib_idle_after: Math.round(rssMib(pid)), seconds: Math.round(seconds * 10) / 10, rss_mib_samples: samples };
   } finally {
     await stop(child);
     rmSync(dataDir, { recursive: true, force: true });
@@ -201,30 +205,45 @@ export const EMBEDDED_VARIANTS: Record<string, NodeJS.ProcessEnv> = {
   tally_default: {},
 };
 
-/** Each engine variant under the same HTTP load, twice in alternating order. */
-export async function embeddedMemoryRuns(events: number): Promise<Record<string, unknown>> {
+/**
+ * Further settings tried for `tally start`: glibc's malloc arenas (one per
+ * thread that allocates, up to 8 per core; only the environment can set them,
+ * at the process's start), half the engine's concurrent merges, and
+ * ClickHouse's cache sizes (a second A/B of the bounds).
+ */
+export const TUNING_VARIANTS: Record<string, NodeJS.ProcessEnv> = {
+  tally_default: {},
+  malloc_arena_max_2: { MALLOC_ARENA_MAX: '2' },
+  merges_halved: { TALLY_CHDB_SERVER_SETTINGS: 'background_merges_mutations_concurrency_ratio=1' },
+  // ClickHouse's cache sizes again, a second A/B of the bounds in another run.
+  clickhouse_defaults: { TALLY_CHDB_SERVER_SETTINGS: Object.entries(CLICKHOUSE_SERVER_DEFAULTS).map(([k, v]) => `${k}=${v}`).join(',') },
+};
+
+/** Each variant (EMBEDDED_VARIANTS or TUNING_VARIANTS; the first is the base of the ratios) under the same HTTP load, twice in alternating order. */
+export async function embeddedMemoryRuns(events: number, variants: Record<string, NodeJS.ProcessEnv> = EMBEDDED_VARIANTS): Promise<Record<string, unknown>> {
   const before = load();
   const runs: Record<string, EmbeddedMemoryRun[]> = {};
-  const names = Object.keys(EMBEDDED_VARIANTS);
+  const names = Object.keys(variants);
   for (const order of [names, [...names].reverse()]) {
     for (const name of order) {
-      const r = await embeddedRun(EMBEDDED_VARIANTS[name] ?? {}, events, EMBEDDED_SENDERS, EMBEDDED_PER_REQUEST);
-      (runs[name] ??= []).push(r);
+      const r = await embeddedRun(variants[name] ?? {}, events, EMBEDDED_SENDERS, EMBEDDED_PER_REQUEST);
+      (runs[name] ??= []).push({ ...r, rss_mib_samples: [] });
       console.log(`  memory, tally start (${name}): ${fmt(events)} events in ${r.seconds} s → ${fmt(r.events_per_second)} events/s, ${fmt(r.cpu_us_per_event)} µs CPU/event; RSS idle ${fmt(r.rss_mib_idle_before)} MiB, max ${fmt(r.rss_mib_max)} MiB, idle after ${fmt(r.rss_mib_idle_after)} MiB`);
     }
   }
   const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-  const base = runs.clickhouse_defaults ?? [];
+  const baseName = names[0] ?? '';
+  const base = runs[baseName] ?? [];
   const summary: Record<string, unknown> = {};
   for (const [name, rs] of Object.entries(runs)) {
     summary[name] = {
       runs: rs,
       rss_mib_max: maxOf(rs.map((r) => r.rss_mib_max)),
-      cpu_us_per_event_ratio_to_clickhouse_defaults: Math.round((mean(rs.map((r) => r.cpu_us_per_event)) / mean(base.map((r) => r.cpu_us_per_event))) * 100) / 100,
-      events_per_second_ratio_to_clickhouse_defaults: Math.round((mean(rs.map((r) => r.events_per_second)) / mean(base.map((r) => r.events_per_second))) * 100) / 100,
+      [`cpu_us_per_event_ratio_to_${baseName}`]: Math.round((mean(rs.map((r) => r.cpu_us_per_event)) / mean(base.map((r) => r.cpu_us_per_event))) * 100) / 100,
+      [`events_per_second_ratio_to_${baseName}`]: Math.round((mean(rs.map((r) => r.events_per_second)) / mean(base.map((r) => r.events_per_second))) * 100) / 100,
     };
   }
-  return { events, senders: EMBEDDED_SENDERS, events_per_request: EMBEDDED_PER_REQUEST, variants: EMBEDDED_VARIANTS, by_variant: summary, measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
+  return { events, senders: EMBEDDED_SENDERS, events_per_request: EMBEDDED_PER_REQUEST, variants, by_variant: summary, measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
 }
 
 /** 1,000,000 events into Kafka first, then one `tally processor` (defaults) drains them; and 1,000,000 sent to `tally start`. RSS every second. */
