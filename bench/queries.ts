@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- queries [--events N] [--runs N] [--before-runs N] [--keep DIR] [--http-port P] [--write-cost] [--plan] [--price]`:
+ * `npm run bench -- queries [--events N] [--runs N] [--before-runs N] [--keep DIR] [--http-port P] [--write-cost] [--plan] [--price | --measures]`:
  * the analytics queries the dashboard issues, over 10 million events in chDB
  * (and in ClickHouse when CLICKHOUSE_URL is set), before and after issue 13.
  *
@@ -42,6 +42,9 @@
  * With `--price` (issue 16), `before` is today's plan without the price
  * column (`withoutPrice`) and `after` the queries as served, price_total read
  * and summed, plus the revenue panel's call — bench/results/queries-price.json.
+ * With `--measures`, `before` is the page's breakdowns asking for every
+ * measure and `after` with only the measures each panel shows, as the
+ * dashboard asks (`measures=`) — bench/results/queries-measures.json.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -167,10 +170,11 @@ const NARROW = /\busage_rollup_(?:model|agent|user)_(15m|hourly|daily)\b/g;
 const TABLES = [...ROLLUPS.map((t) => t.name), 'usage_latency_15m', 'usage_latency_hourly', 'usage_latency_daily'];
 
 /**
- * What `before` is: the plan before issue 13 (default), or with `--price` today's plan without the
- * price column of issue 16 (the statements with price_total not read: `withoutPrice`).
+ * What `before` is: the plan before issue 13 (default), with `--price` today's plan without the
+ * price column of issue 16 (the statements with price_total not read: `withoutPrice`), or with
+ * `--measures` the page's breakdowns without `measures=` (every measure summed, as before it existed).
  */
-type Baseline = 'issue13' | 'no-price';
+type Baseline = 'issue13' | 'no-price' | 'all-measures';
 
 /** A statement as it was before issue 16: no price_total projected from any table, a constant 0 where the measure is summed. */
 export function withoutPrice(sql: string): string {
@@ -183,7 +187,7 @@ export function withoutPrice(sql: string): string {
 
 /** An executor that records every query and, for `before`, reads the full rollup of each segment's grain instead of a narrow one (or, `no-price`, reads no price). */
 function capturing(sql: SqlExecutor, capture: Capture, before: boolean, baseline: Baseline): SqlExecutor {
-  const rewrite = (q: SqlQuery): SqlQuery => (!before ? q : baseline === 'no-price' ? { ...q, sql: withoutPrice(q.sql) } : { ...q, sql: q.sql.replace(NARROW, 'usage_rollup_$1') });
+  const rewrite = (q: SqlQuery): SqlQuery => (!before || baseline === 'all-measures' ? q : baseline === 'no-price' ? { ...q, sql: withoutPrice(q.sql) } : { ...q, sql: q.sql.replace(NARROW, 'usage_rollup_$1') });
   return {
     ...sql,
     query: <Row extends object>(q: SqlQuery): Promise<Row[]> => {
@@ -212,6 +216,8 @@ interface Variant {
   readonly oldPlan: boolean;
   /** `--price`: the page's extra call when the range is billed (revenue by tenant), made by `after` only. */
   readonly revenue: boolean;
+  /** The page's breakdowns ask only for the measures their panels show (`measures=`, as the dashboard does); false: every measure. */
+  readonly narrow: boolean;
   readonly svc: AnalyticsService;
   readonly capture: Capture;
   /** The range "30 days up to now" as the dashboard asked for it. */
@@ -226,7 +232,7 @@ function variant(store: AnalyticsStore, before: boolean, now: number, baseline: 
   const svc = createAnalyticsService({ ...store, usage }, { now: () => now });
   // Before: ending at now (ms), as the dashboard asked; after: at the end of the quarter hour holding now.
   const to = oldPlan ? now : Math.ceil(now / QUARTER_HOUR) * QUARTER_HOUR;
-  return { before, oldPlan, revenue: baseline === 'no-price' && !before, svc, capture, last30: { from: new Date(to - 30 * DAY).toISOString(), to: new Date(to).toISOString() } };
+  return { before, oldPlan, revenue: baseline === 'no-price' && !before, narrow: !before || baseline === 'no-price', svc, capture, last30: { from: new Date(to - 30 * DAY).toISOString(), to: new Date(to).toISOString() } };
 }
 
 interface Side {
@@ -296,20 +302,24 @@ async function compare(label: string, runs: number, before: Variant, after: Vari
   return { before: b, after: a, ratio };
 }
 
+/** What each panel of the dashboard asks for (`measures=`; src/dashboard/dashboard.js and revenue.js). */
+const PANEL_MEASURES = { ranking: 'cost_total', list: 'events', revenue: 'price,cost_total,margin,margin_pct' } as const;
+
 /** The calls of the dashboard's default view ("30 days up to now"), as src/dashboard/dashboard.js issues them; the tenant list only for an all-tenant key. */
 function pageCalls(scope: TenantScope, tz: string): Record<string, Call> {
   const q = (v: Variant): Record<string, string> => ({ ...v.last30, tz });
+  const only = (v: Variant, measures: string): Record<string, string> => (v.narrow ? { measures } : {});
   return {
     summary: (v) => v.svc.summary(q(v), scope),
     spend_by_model_per_day: (v) => v.svc.timeseries({ ...q(v), bucket: 'day', measure: 'cost_total', stack_by: 'model_key', limit: '8' }, scope),
-    top_users: (v) => v.svc.breakdown({ ...q(v), by: 'user_id', sort: 'cost_total', limit: '10' }, scope),
-    top_agents: (v) => v.svc.breakdown({ ...q(v), by: 'agent', sort: 'cost_total', limit: '10' }, scope),
+    top_users: (v) => v.svc.breakdown({ ...q(v), by: 'user_id', sort: 'cost_total', limit: '10', ...only(v, PANEL_MEASURES.ranking) }, scope),
+    top_agents: (v) => v.svc.breakdown({ ...q(v), by: 'agent', sort: 'cost_total', limit: '10', ...only(v, PANEL_MEASURES.ranking) }, scope),
     // Before: exact percentiles over raw events; after: the latency rollups (quantiles=histogram, within 1 %).
     latency_by_model: (v) => v.svc.latency({ ...q(v), by: 'model_key', ...(v.oldPlan ? {} : { quantiles: 'histogram' }) }, scope),
     // Issue 16 (`--price`): the revenue panel's call, which the page makes when the range is billed.
-    revenue_by_tenant: async (v) => (v.revenue ? v.svc.breakdown({ ...q(v), by: 'tenant', sort: 'price', limit: '10' }, scope) : null),
-    ...(scope === null ? { tenant_list: (v: Variant) => v.svc.breakdown({ ...q(v), by: 'tenant', sort: 'events', limit: '100' }, scope) } : {}),
-    user_list: (v) => v.svc.breakdown({ ...q(v), by: 'user_id', sort: 'cost_total', limit: '200' }, scope),
+    revenue_by_tenant: async (v) => (v.revenue ? v.svc.breakdown({ ...q(v), by: 'tenant', sort: 'price', limit: '10', ...only(v, PANEL_MEASURES.revenue) }, scope) : null),
+    ...(scope === null ? { tenant_list: (v: Variant) => v.svc.breakdown({ ...q(v), by: 'tenant', sort: 'events', limit: '100', ...only(v, PANEL_MEASURES.list) }, scope) } : {}),
+    user_list: (v) => v.svc.breakdown({ ...q(v), by: 'user_id', sort: 'cost_total', limit: '200', ...only(v, PANEL_MEASURES.list) }, scope),
   };
 }
 
@@ -342,15 +352,16 @@ async function suite(before: Variant, after: Variant, runs: number, today: numbe
 /** The page's usage calls over HTTP against the API of `which` variant (see serveVariants). */
 async function httpPage(base: string, which: 'before' | 'after', scope: TenantScope, range: { from: string; to: string }, v: Variant): Promise<unknown> {
   const q = (extra: Record<string, string>): string => new URLSearchParams({ ...range, tz: 'UTC', ...(scope === null ? {} : { tenant: scope }), ...extra }).toString();
+  const only = (measures: string): Record<string, string> => (v.narrow ? { measures } : {});
   const paths = [
     `/v1/usage/summary?${q({})}`,
     `/v1/usage/timeseries?${q({ bucket: 'day', measure: 'cost_total', stack_by: 'model_key', limit: '8' })}`,
-    `/v1/usage/breakdown?${q({ by: 'user_id', sort: 'cost_total', limit: '10' })}`,
-    `/v1/usage/breakdown?${q({ by: 'agent', sort: 'cost_total', limit: '10' })}`,
+    `/v1/usage/breakdown?${q({ by: 'user_id', sort: 'cost_total', limit: '10', ...only(PANEL_MEASURES.ranking) })}`,
+    `/v1/usage/breakdown?${q({ by: 'agent', sort: 'cost_total', limit: '10', ...only(PANEL_MEASURES.ranking) })}`,
     `/v1/usage/latency?${q({ by: 'model_key', ...(v.oldPlan ? {} : { quantiles: 'histogram' }) })}`,
-    ...(v.revenue ? [`/v1/usage/breakdown?${q({ by: 'tenant', sort: 'price', limit: '10' })}`] : []),
-    ...(scope === null ? [`/v1/usage/breakdown?${q({ by: 'tenant', sort: 'events', limit: '100' })}`] : []),
-    `/v1/usage/breakdown?${q({ by: 'user_id', sort: 'cost_total', limit: '200' })}`,
+    ...(v.revenue ? [`/v1/usage/breakdown?${q({ by: 'tenant', sort: 'price', limit: '10', ...only(PANEL_MEASURES.revenue) })}`] : []),
+    ...(scope === null ? [`/v1/usage/breakdown?${q({ by: 'tenant', sort: 'events', limit: '100', ...only(PANEL_MEASURES.list) })}`] : []),
+    `/v1/usage/breakdown?${q({ by: 'user_id', sort: 'cost_total', limit: '200', ...only(PANEL_MEASURES.list) })}`,
   ];
   return Promise.all(
     paths.map(async (p) => {
@@ -477,7 +488,7 @@ export async function runQueriesBench(args: readonly string[]): Promise<void> {
   const today = Math.floor(now / DAY) * DAY;
   const start = today - 35 * DAY;
   const spanMs = 35 * DAY;
-  const baseline: Baseline = args.includes('--price') ? 'no-price' : 'issue13';
+  const baseline: Baseline = args.includes('--price') ? 'no-price' : args.includes('--measures') ? 'all-measures' : 'issue13';
   const conditions: Record<string, unknown> = {
     events,
     runsPerQuery: runs,
@@ -488,6 +499,11 @@ export async function runQueriesBench(args: readonly string[]): Promise<void> {
           before: 'issue 16 --price baseline: the same plan (narrowest rollups, quarter-hour end, latency histograms) with price_total neither read nor summed (withoutPrice: a constant 0)',
           after: 'as served: price_total read from every segment and summed exactly (Decimal256), and the revenue panel\'s extra call (breakdown by tenant, sort=price) in the page',
           billed: 'tenants t00-t09 billed (input at cost × 1.3 plus $0.001 per request), t10-t19 not',
+        }
+      : baseline === 'all-measures'
+      ? {
+          before: 'issue 13 --measures baseline: today\'s plan, the page\'s breakdowns without measures= (every measure summed in every branch)',
+          after: 'as the dashboard asks: each breakdown with only the measures its panel shows (rankings cost_total, lists events, revenue price/cost/margin); the timeseries sums only its plotted measure in both',
         }
       : {
           before: 'the plan before issue 13: full rollups only, "up to now" ending at now with raw edges (usage_events FINAL)',
@@ -572,7 +588,7 @@ export async function runQueriesBench(args: readonly string[]): Promise<void> {
     conditions.clickhouse = 'not measured: CLICKHOUSE_URL not set';
   }
   conditions.loadAverage1m = { atStart: round(startLoad), atEnd: round(loadavg()[0] ?? 0), note: 'other processes shared the machine; a load above the core count inflates wall times (compare before/after, measured alternately, and CPU and rows)' };
-  const file = writeResult({ benchmark: baseline === 'no-price' ? 'queries-price' : 'queries', conditions, figures });
+  const file = writeResult({ benchmark: baseline === 'no-price' ? 'queries-price' : baseline === 'all-measures' ? 'queries-measures' : 'queries', conditions, figures });
   console.log(`results: ${file}`);
 }
 

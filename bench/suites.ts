@@ -9,6 +9,7 @@ import { runQueriesBench } from './queries.js';
 import { runQuotaBench } from './quota.js';
 import { runRepairBench } from './repair.js';
 import { runSdkWrapBench } from './sdk-wrap.js';
+import { runWalletBench } from './wallet.js';
 
 export interface Benchmark {
   readonly name: string;
@@ -26,5 +27,6 @@ export const BENCHMARKS: readonly Benchmark[] = [
   { name: 'repair', description: 'start-up cost of the rollup repair at 1M and 10M events: clean start, after a crash, and every bucket (no checkpoint)', run: runRepairBench },
   { name: 'producer', description: 'Kafka producer before and after issue 18 (plain with size pre-check and deadline; idempotent, one send at a time): events/s and CPU per 1,000 events with 1 and 4 senders', run: runProducerBench },
   { name: 'sdk-wrap', description: 'self-enforcing wrappers: CPU per call of counting a prompt (tiktoken, approximation) and of a wrapped call with the in-process quota client, leases on and off, vs unwrapped', run: runSdkWrapBench },
+  { name: 'wallet', description: 'reading a wallet (balance, ledger) over 1M events in chDB vs the analytics summary of the same tenant and range: p50/p99, CPU per call', run: runWalletBench },
   { name: 'cli', description: 'start-up of the tally command: wall and CPU of --help, --version and price of one event, compiled (dist/) vs sources (tsx)', run: runCliBench },
 ];

@@ -16,7 +16,7 @@
  */
 import { z } from 'zod';
 import { TallyError, validationError, type FieldError } from '../core/errors.js';
-import { BUCKETS, SORTABLE_MEASURES, type Bucket, type Measure } from './model.js';
+import { BUCKETS, OUTPUT_MEASURES, SORTABLE_MEASURES, type Bucket, type Measure, type OutputMeasure } from './model.js';
 import { parseInstant, resolveTimeZone } from './time.js';
 import { parseWith } from './validate.js';
 import { BREAKDOWN_DIMENSIONS, EVENT_STATUSES, type BreakdownDimension } from '../core/dimensions.js';
@@ -188,6 +188,7 @@ const breakdownSchema = z
     sort: measureEnum.optional(),
     order: z.enum(['asc', 'desc']).optional(),
     limit: intParam(1, MAX_BREAKDOWN_LIMIT),
+    measures: nameList(OUTPUT_MEASURES, OUTPUT_MEASURES.length),
   })
   .strict();
 
@@ -219,6 +220,8 @@ export interface BreakdownQuery extends SummaryQuery {
   readonly order: 'asc' | 'desc';
   /** Top-N groups (dimension tuples); the rest fold into `other`. */
   readonly limit: number;
+  /** Only these measures in the answer (null: all); fewer measures, less work for the store. */
+  readonly measures: readonly OutputMeasure[] | null;
 }
 
 export interface TimeseriesQuery extends SummaryQuery {
@@ -254,7 +257,7 @@ export function parseBreakdown(input: unknown, now?: number): BreakdownQuery {
   if (new Set(by).size !== by.length) errors.push({ path: 'by', reason: 'names a dimension twice' });
   if (errors.length > 0) throw validationError(errors);
   const common = resolveCommon(raw, now);
-  return { ...common, source: raw.source ?? 'auto', by, bucket: raw.bucket ?? null, sort: raw.sort ?? 'cost_total', order: raw.order ?? 'desc', limit: raw.limit ?? 100 };
+  return { ...common, source: raw.source ?? 'auto', by, bucket: raw.bucket ?? null, sort: raw.sort ?? 'cost_total', order: raw.order ?? 'desc', limit: raw.limit ?? 100, measures: raw.measures === undefined ? null : OUTPUT_MEASURES.filter((m) => raw.measures?.includes(m)) };
 }
 
 export function parseTimeseries(input: unknown, now?: number): TimeseriesQuery {

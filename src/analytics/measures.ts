@@ -6,7 +6,7 @@
  */
 import { formatScaled, formatUsd, parseScaled, parseUsd } from '../core/money.js';
 import { TallyError } from '../core/errors.js';
-import { COUNT_MEASURES, MONEY_MEASURES, moneyColumn, type Measures } from './model.js';
+import { COUNT_MEASURES, MONEY_MEASURES, moneyColumn, type Measures, type OutputMeasure } from './model.js';
 import { marginPct } from './margin.js';
 import type { MeasureRow } from '../store/queries/measures.js';
 
@@ -60,16 +60,24 @@ function scaled(value: string, scale: number, what: string): bigint {
   return m[1] === '-' ? -v : v;
 }
 
-/** Parses the measure columns of a store row. */
-export function measuresOf(row: MeasureRow): ExactMeasures {
+/**
+ * Parses the measure columns of a store row. With `summed` (the store measures the query asked
+ * for), the others stay zero: they are not in the row, and the answer leaves them out.
+ */
+export function measuresOf(row: MeasureRow, summed?: ReadonlySet<string>): ExactMeasures {
   const m = zeroMeasures();
-  for (const c of COUNT_MEASURES) m.counts[c] = BigInt(text(row, c));
-  for (const c of MONEY_MEASURES) m.money[c] = scaled(text(row, moneyColumn(c)), 15, c);
-  m.audioMillis = scaled(text(row, 'audio_seconds'), 3, 'audio_seconds');
-  m.durationSum = float(row, 'duration_ms_sum');
-  m.durationCount = BigInt(text(row, 'duration_ms_count'));
-  m.ttftSum = float(row, 'ttft_ms_sum');
-  m.ttftCount = BigInt(text(row, 'ttft_ms_count'));
+  const has = (column: string): boolean => summed === undefined || summed.has(column);
+  for (const c of COUNT_MEASURES) if (has(c)) m.counts[c] = BigInt(text(row, c));
+  for (const c of MONEY_MEASURES) if (has(moneyColumn(c))) m.money[c] = scaled(text(row, moneyColumn(c)), 15, c);
+  if (has('audio_seconds')) m.audioMillis = scaled(text(row, 'audio_seconds'), 3, 'audio_seconds');
+  if (has('duration_ms_count')) {
+    m.durationSum = float(row, 'duration_ms_sum');
+    m.durationCount = BigInt(text(row, 'duration_ms_count'));
+  }
+  if (has('ttft_ms_count')) {
+    m.ttftSum = float(row, 'ttft_ms_sum');
+    m.ttftCount = BigInt(text(row, 'ttft_ms_count'));
+  }
   return m;
 }
 
@@ -107,6 +115,15 @@ function usdText(v: bigint): string {
 /** price − cost_total, exact. */
 export function marginOf(m: ExactMeasures): bigint {
   return m.money.price - m.money.cost_total;
+}
+
+/** The JSON form of only the measures asked for (null: all of them). */
+export function selectedJson(m: ExactMeasures, only: readonly OutputMeasure[] | null): Partial<Measures> {
+  const all = measuresJson(m);
+  if (only === null) return all;
+  const out: Record<string, unknown> = {};
+  for (const name of only) out[name] = all[name];
+  return out as Partial<Measures>;
 }
 
 /** The JSON form: counts as integers, money as exact decimal strings. */

@@ -4,9 +4,10 @@
  * The lists are the store's (each checked against its type there): buckets
  * are the store's time buckets, sortable measures are store measures.
  */
+import { TallyError } from '../core/errors.js';
 import { TOKEN_CLASSES, type TokenClass, COST_CLASSES, type CostClass } from '../core/classes.js';
 import type { TimeBucket } from '../store/queries/grain.js';
-import type { RankMeasure } from '../store/queries/measures.js';
+import type { MeasureName, RankMeasure } from '../store/queries/measures.js';
 
 /** Time buckets, read on the wall clock of the query's time zone; weeks start on Monday (ISO). */
 export const BUCKETS = ['hour', 'day', 'week', 'month'] as const satisfies readonly TimeBucket[];
@@ -40,6 +41,37 @@ export const MONEY_MEASURES = [...COST_CLASSES.map((c) => `cost_${c}` as const),
  */
 export const SORTABLE_MEASURES = [...COUNT_MEASURES, ...MONEY_MEASURES, 'margin', 'audio_seconds'] as const;
 export type Measure = (typeof SORTABLE_MEASURES)[number];
+
+/** Every measure an answer carries, in output order: the sums, then what is derived from them. */
+export const OUTPUT_MEASURES = [...COUNT_MEASURES, ...MONEY_MEASURES, 'margin', 'margin_pct', 'audio_seconds', 'avg_tokens_per_request', 'avg_duration_ms', 'avg_ttft_ms'] as const;
+export type OutputMeasure = (typeof OUTPUT_MEASURES)[number];
+
+/**
+ * A set of measures known to be complete: an answer to a query that did not narrow its measures
+ * (`measures=`). INTERNAL naming the first one missing otherwise.
+ */
+export function allMeasures<T extends Partial<Measures>>(m: T): T & Measures {
+  for (const name of OUTPUT_MEASURES) {
+    if (!(name in m)) throw new TallyError('INTERNAL', `the answer left out the measure ${name}: it was asked for a subset (measures=)`);
+  }
+  return m as T & Measures;
+}
+
+const DERIVED_INPUTS: Readonly<Partial<Record<OutputMeasure, readonly MeasureName[]>>> = {
+  price: ['price_total'],
+  margin: ['price_total', 'cost_total'],
+  margin_pct: ['price_total', 'cost_total'],
+  avg_tokens_per_request: ['total_tokens', 'requests'],
+  avg_duration_ms: ['duration_ms_sum', 'duration_ms_count'],
+  avg_ttft_ms: ['ttft_ms_sum', 'ttft_ms_count'],
+};
+
+/** The store measures the given answer measures are computed from (always `events`). */
+export function storeMeasuresFor(outputs: readonly OutputMeasure[]): MeasureName[] {
+  const out = new Set<MeasureName>(['events']);
+  for (const m of outputs) for (const s of DERIVED_INPUTS[m] ?? [m as MeasureName]) out.add(s);
+  return [...out];
+}
 
 /** The store's name of a measure a query ranks by (`price` is stored as `price_total`; `margin` is derived there too). */
 export function rankMeasure(m: Measure): RankMeasure {

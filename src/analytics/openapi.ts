@@ -3,7 +3,7 @@
  * document (src/api/routes/usage.ts), built from the same lists the service
  * validates against so the two cannot drift.
  */
-import { BUCKETS, COUNT_MEASURES, MONEY_MEASURES, SORTABLE_MEASURES } from './model.js';
+import { BUCKETS, COUNT_MEASURES, MONEY_MEASURES, OUTPUT_MEASURES, SORTABLE_MEASURES } from './model.js';
 import { MAX_BREAKDOWN_LIMIT, MAX_FILTER_VALUES } from './inputs.js';
 import { TOKEN_CLASSES, COST_CLASSES } from '../core/classes.js';
 import { BREAKDOWN_DIMENSIONS, EVENT_STATUSES } from '../core/dimensions.js';
@@ -57,6 +57,12 @@ export const BREAKDOWN_PARAMETERS: readonly ParameterSpec[] = [
   { name: 'sort', in: 'query', description: 'Measure that ranks the groups (`price`: billed revenue; `margin`: price − cost_total). Default cost_total.', schema: { type: 'string', enum: [...SORTABLE_MEASURES] } },
   { name: 'order', in: 'query', description: 'desc (default) or asc.', schema: { type: 'string', enum: ['desc', 'asc'] } },
   { name: 'limit', in: 'query', description: `Top N groups (dimension values) kept; the rest are summed into \`other\`. Default 100, at most ${MAX_BREAKDOWN_LIMIT}.`, schema: { type: 'integer', minimum: 1, maximum: MAX_BREAKDOWN_LIMIT } },
+  {
+    name: 'measures',
+    in: 'query',
+    description: 'Only these measures in rows, other and totals, repeated or comma-separated (`measures=events,cost_total,price`); default every measure. Each measure costs the store work in every table read: a panel that shows three should ask for three.',
+    schema: { type: 'array', items: { type: 'string', enum: [...OUTPUT_MEASURES] }, maxItems: OUTPUT_MEASURES.length },
+  },
 ];
 
 export const TIMESERIES_PARAMETERS: readonly ParameterSpec[] = [
@@ -128,9 +134,11 @@ const SOURCE_SCHEMA: Schema = {
   },
 };
 
+/** Breakdown rows carry every measure unless `measures=` named fewer. */
 const withMeasures = (extra: Record<string, Schema>, required: readonly string[] = []): Schema => ({
   type: 'object',
-  required: [...(MEASURES_SCHEMA.required as string[]), ...required],
+  description: 'Every measure, or only those `measures` names.',
+  required: [...required],
   properties: { ...extra, ...measureProperties },
 });
 
@@ -174,7 +182,7 @@ export const BREAKDOWN_SCHEMA: Schema = {
     limit: { type: 'integer' },
     rows: { type: 'array', items: withMeasures({ bucket: { type: 'string', description: 'Bucket start, RFC 3339 in tz.' }, ...dimensionProps }) },
     other: { type: 'array', description: 'Groups beyond the top N, summed (one per bucket when bucketed).', items: withMeasures({ bucket: str, groups: { type: 'integer' } }, ['groups']) },
-    totals: { ...MEASURES_SCHEMA, description: 'rows + other, exactly; equals the summary.' },
+    totals: { ...MEASURES_SCHEMA, required: [], description: 'rows + other, exactly; equals the summary (every measure, or only those `measures` names).' },
     source: SOURCE_SCHEMA,
   },
 };

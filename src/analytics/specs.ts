@@ -3,7 +3,7 @@
  * tenant scope, as the spec of a `store.usage` operation.
  */
 import type { BreakdownQuery, LatencyQuery, RecordsQuery, SessionQuery, SummaryQuery, TimeseriesQuery } from './inputs.js';
-import { rankMeasure } from './model.js';
+import { rankMeasure, storeMeasuresFor } from './model.js';
 import type { BreakdownSpec, LatencySpec, RecordsSpec, SessionSpec, SummarySpec, TenantScope, TimeseriesSpec } from '../store/usage/index.js';
 
 export function summarySpec(q: SummaryQuery, scope: TenantScope): SummarySpec {
@@ -11,12 +11,12 @@ export function summarySpec(q: SummaryQuery, scope: TenantScope): SummarySpec {
 }
 
 export function breakdownSpec(q: BreakdownQuery, scope: TenantScope): BreakdownSpec {
-  return { ...summarySpec(q, scope), by: q.by, bucket: q.bucket, sort: rankMeasure(q.sort), order: q.order, limit: q.limit };
+  return { ...summarySpec(q, scope), by: q.by, bucket: q.bucket, sort: rankMeasure(q.sort), order: q.order, limit: q.limit, ...(q.measures === null ? {} : { measures: storeMeasuresFor(q.measures) }) };
 }
 
-/** Stacked values are ranked by the plotted measure; `measure=all` ranks them by cost. */
+/** Stacked values are ranked by the plotted measure; `measure=all` ranks them by cost. One plotted measure: only its inputs are summed. */
 export function timeseriesSpec(q: TimeseriesQuery, scope: TenantScope): TimeseriesSpec {
-  return { ...summarySpec(q, scope), bucket: q.bucket, stackBy: q.stackBy, rank: q.measure === 'all' ? 'cost_total' : rankMeasure(q.measure), limit: q.limit };
+  return { ...summarySpec(q, scope), bucket: q.bucket, stackBy: q.stackBy, rank: q.measure === 'all' ? 'cost_total' : rankMeasure(q.measure), limit: q.limit, ...(q.measure === 'all' ? {} : { measures: storeMeasuresFor([q.measure]) }) };
 }
 
 export function recordsSpec(q: RecordsQuery, scope: TenantScope): RecordsSpec {

@@ -65,10 +65,10 @@ export interface SummaryResult {
 }
 
 /** A breakdown row: `bucket` when bucketed, one field per `by` dimension (null = the event had none), the measures. */
-export type BreakdownRow = Measures & { readonly bucket?: string } & Readonly<Partial<Record<BreakdownDimension, string | null>>>;
+export type BreakdownRow = Partial<Measures> & { readonly bucket?: string } & Readonly<Partial<Record<BreakdownDimension, string | null>>>;
 
 /** The groups beyond the top N, summed (per bucket when bucketed); `groups` says how many. */
-export type BreakdownOther = Measures & { readonly bucket?: string; readonly groups: number };
+export type BreakdownOther = Partial<Measures> & { readonly bucket?: string; readonly groups: number };
 
 export interface BreakdownResult {
   readonly range: RangeInfo;
@@ -80,7 +80,7 @@ export interface BreakdownResult {
   readonly rows: readonly BreakdownRow[];
   readonly other: readonly BreakdownOther[];
   /** rows + other, added exactly: equal to the summary's totals for the same range and filters. */
-  readonly totals: Measures;
+  readonly totals: Partial<Measures>;
   readonly source: SourceInfo;
 }
 

@@ -11,6 +11,7 @@ import type { TraceReceiver } from '../ingest/otlp/receiver.js';
 import type { ActualUsage, CheckResult, ReservationResult, ReserveOptions, SettleOptions, SettleResult, Subject, UsageEstimate } from '../budgets/types.js';
 import type { BudgetAlertQuery, BudgetAlertRow } from '../store/operations/budgets.js';
 import type { PriceBookRepository } from '../billing/repository.js';
+import type { Wallets } from '../billing/wallet.js';
 
 export interface BudgetsApiService {
   readonly repository: BudgetRepository;
@@ -35,6 +36,13 @@ export interface PriceBooksApiService {
   changed?(): Promise<void>;
 }
 
+/** Wallets: balances, ledgers and grants (/v1/customers/{tenant}/wallet*, issue 16). */
+export interface WalletsApiService {
+  readonly wallets: Wallets;
+  /** After a grant is added or voided (the wallet budgets pick the new limit up at once in this process). */
+  changed?(): Promise<void>;
+}
+
 /** Services behind the API; each optional. */
 export interface ApiServices {
   readonly ingest?: IngestService;
@@ -50,6 +58,8 @@ export interface ApiServices {
   readonly quota?: QuotaApiService;
   /** Customers and price books (/v1/customers*). */
   readonly priceBooks?: PriceBooksApiService;
+  /** Wallets (/v1/customers/{tenant}/wallet*). */
+  readonly wallets?: WalletsApiService;
 }
 
 export type RegisterRoutes = (app: FastifyInstance, services: ApiServices) => Promise<void> | void;

@@ -31,6 +31,8 @@ export class RedisChangeFeed implements ChangeFeed, ChangePublisher {
     });
     sub.on('error', () => undefined);
     await sub.subscribe(this.channel);
+    // Messages published while the subscriber was reconnecting are lost: after a reconnect, reload once.
+    sub.on('ready', () => listener());
     return async () => {
       await sub.quit().catch(() => undefined);
     };

@@ -56,6 +56,8 @@ export interface WatchedSourceOptions extends BudgetSetOptions {
   /** Poll interval of `version()`. Default 500 ms. */
   readonly pollMs?: number;
   readonly feed?: ChangeFeed;
+  /** After an announced change failed to load, load again after this long (ms) rather than at the next poll. Default 1,000. */
+  readonly retryMs?: number;
   readonly logger?: Logger;
   /** Called with each newly loaded set. */
   readonly onChange?: (set: BudgetSet) => void;
@@ -79,7 +81,7 @@ export class WatchedBudgetSource implements BudgetSource {
     const poll = this.options.pollMs ?? 500;
     this.timer = setInterval(() => void this.poll(), poll);
     this.timer.unref();
-    if (this.options.feed) this.unsubscribe = await this.options.feed.subscribe(() => void this.refresh().catch(() => undefined));
+    if (this.options.feed) this.unsubscribe = await this.options.feed.subscribe(() => this.announced());
     return this.set;
   }
 
@@ -92,6 +94,15 @@ export class WatchedBudgetSource implements BudgetSource {
 
   current(): BudgetSet {
     return this.set;
+  }
+
+  /** A change was announced: load it; a failed load is tried again soon (the announcement is not repeated). */
+  private announced(): void {
+    this.refresh().catch((err: unknown) => {
+      this.log.warn({ err: errorMessage(err) }, 'loading announced budget change failed; trying again');
+      if (this.timer === null) return;
+      setTimeout(() => this.announced(), this.options.retryMs ?? 1_000).unref();
+    });
   }
 
   private async poll(): Promise<void> {

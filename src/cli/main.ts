@@ -28,9 +28,27 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** How long a one-shot command's finished process may wait for its clients to let go before it exits anyway, ms. */
+const IDLE_EXIT_MS = 5_000;
+
+/**
+ * A one-shot command is over: the process ends when nothing is left open.
+ * A client library that keeps a handle (a Redis Cluster connection still
+ * reconnecting, a subscriber) must not keep it alive: after a grace period
+ * it exits with the command's code, saying why.
+ */
+function exitOnceIdle(): void {
+  setTimeout(() => {
+    process.stderr.write(`tally: a connection was still open ${IDLE_EXIT_MS / 1000} s after the command finished; exiting\n`);
+    process.exit(process.exitCode ?? 0);
+  }, IDLE_EXIT_MS).unref();
+}
+
 async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
+    // A command that serves until a signal (start, api, processor) has installed its SIGTERM handler (runtime/shutdown.ts).
+    if (process.listenerCount('SIGTERM') === 0) exitOnceIdle();
   } catch (err) {
     if (err instanceof CommanderError) {
       process.exitCode = err.exitCode === 0 ? 0 : 2;

@@ -12,7 +12,7 @@
  */
 import { renderTable, thousands, type Column } from './output.js';
 import { formatUsdFixed, parseUsd } from '../core/money.js';
-import { COUNT_MEASURES, MONEY_MEASURES, type Bucket, type Measures } from '../analytics/model.js';
+import { COUNT_MEASURES, MONEY_MEASURES, allMeasures, type Bucket, type Measures } from '../analytics/model.js';
 import type { BreakdownResult, SummaryResult } from '../analytics/types.js';
 import { type BreakdownDimension } from '../core/dimensions.js';
 
@@ -82,14 +82,14 @@ export function breakdownTable(result: BreakdownResult, options: RenderOptions =
     for (const d of result.by) out[d] = r[d] ?? '(none)';
     return out;
   };
-  const rows: Row[] = result.rows.map((r) => ({ ...r, label: label(r) }));
+  const rows: Row[] = result.rows.map((r) => ({ ...allMeasures(r), label: label(r) }));
   for (const o of result.other) {
     const l: Record<string, string> = result.bucket === null ? {} : { bucket: bucketLabel(o.bucket ?? '', result.bucket) };
     if (result.by[0] !== undefined) l[result.by[0]] = `(other: ${count(o.groups)})`;
-    rows.push({ ...o, label: l });
+    rows.push({ ...allMeasures(o), label: l });
   }
-  const footer: Row[] = [{ ...result.totals, label: { [keys[0] ?? 'bucket']: 'total' } }];
-  const revenue = showsRevenue([result.totals, ...rows], options);
+  const footer: Row[] = [{ ...allMeasures(result.totals), label: { [keys[0] ?? 'bucket']: 'total' } }];
+  const revenue = showsRevenue([footer[0] as Row, ...rows], options);
   const columns: Column<Row>[] = [...keys.map((k) => ({ header: k, value: (r: Row) => r.label[k] ?? '' })), ...measureColumns<Row>(decimals, revenue)];
   return renderTable(columns, rows, footer);
 }
@@ -145,8 +145,8 @@ export function breakdownCsv(result: BreakdownResult): string {
   const keys: string[] = [...(result.bucket === null ? [] : ['bucket']), ...result.by];
   const lines = [[...keys, ...CSV_MEASURES, 'other_groups'].join(',')];
   const measures = (m: Measures): string[] => CSV_MEASURES.map((k) => csvCell(m[k]));
-  for (const r of result.rows) lines.push([...keys.map((k) => csvCell(k === 'bucket' ? r.bucket : r[k as BreakdownDimension] ?? '')), ...measures(r), ''].join(','));
-  for (const o of result.other) lines.push([...keys.map((k) => csvCell(k === 'bucket' ? o.bucket : '(other)')), ...measures(o), String(o.groups)].join(','));
+  for (const r of result.rows) lines.push([...keys.map((k) => csvCell(k === 'bucket' ? r.bucket : r[k as BreakdownDimension] ?? '')), ...measures(allMeasures(r)), ''].join(','));
+  for (const o of result.other) lines.push([...keys.map((k) => csvCell(k === 'bucket' ? o.bucket : '(other)')), ...measures(allMeasures(o)), String(o.groups)].join(','));
   return lines.join('\n') + '\n';
 }
 

@@ -36,6 +36,8 @@ export const ERROR_CATALOG = {
   BUDGET_NOT_FOUND: { status: 404, retriable: false, description: 'No budget has this id.' },
   PRICE_BOOK_INVALID: { status: 400, retriable: false, description: 'A price book is invalid.' },
   PRICE_BOOK_NOT_FOUND: { status: 404, retriable: false, description: 'The customer has no price book (or not the version asked for).' },
+  WALLET_GRANT_INVALID: { status: 400, retriable: false, description: 'A wallet grant (prepaid credit) is invalid.' },
+  WALLET_GRANT_NOT_FOUND: { status: 404, retriable: false, description: 'The customer\'s wallet has no grant with this id.' },
   QUOTA_EXCEEDED: { status: 429, retriable: true, description: 'A hard budget has no room for the request; retry after it resets.' },
   RESERVATION_NOT_FOUND: { status: 404, retriable: false, description: 'The reservation does not exist, was settled, or expired.' },
   LOG_UNAVAILABLE: { status: 503, retriable: true, description: 'The event log (Kafka) did not acknowledge.' },

@@ -102,8 +102,16 @@ async function alertsOf(b, tenant) {
   }
 }
 
-/** Reads the budgets and their statuses for the page's tenant and user and draws them. */
+/** Loads started; a load draws only if none started after it. */
+let loads = 0;
+
+/**
+ * Reads the budgets and their statuses for the page's tenant and user and draws them. Only the
+ * newest load draws: a load the refresh timer started before a save may answer after the save's
+ * own, with the list already holding the new budget but the statuses read before it was counted.
+ */
 export async function loadBudgets() {
+  const load = ++loads;
   const page = $('budgets-page');
   const { tenant, user } = context();
   page.dataset.state = 'loading';
@@ -125,10 +133,12 @@ export async function loadBudgets() {
     own.forEach((b, i) => {
       if (owned[i]) byId.set(b.id, [owned[i]]);
     });
+    if (load !== loads) return;
     $('budget-list').replaceChildren(...budgets.map((b, i) => budgetCard(b, byId.get(b.id) ?? [], alerts[i] ?? null)));
     $('budgets-page-sub').textContent = `${budgets.length} budget${budgets.length === 1 ? '' : 's'}${tenant ? ` of ${tenant}` : ''}; statuses for ${[tenant ? `tenant ${tenant}` : 'all tenants', user ? `user ${user}` : null].filter(Boolean).join(', ')} · tier budgets are under /v1/tiers`;
     page.dataset.state = 'ready';
   } catch (err) {
+    if (load !== loads) return;
     page.dataset.state = 'error';
     $('budgets-page-sub').textContent = err instanceof ApiError && err.status === 404 ? 'Budgets are not enabled on this server.' : `Could not read the budgets: ${err.message}`;
   }

@@ -6,6 +6,7 @@ import { createEventOperations } from './operations/events-sql.js';
 import { createRepriceOperations } from './operations/reprices-sql.js';
 import { createRollupOperations, markUnchecked } from './operations/rollups-sql.js';
 import { createDeadLetterOperations } from './operations/dead-letters-sql.js';
+import { createWalletOperations } from './operations/wallets-sql.js';
 import { WriteTracker } from './write-tracker.js';
 import type { AnalyticsStore, SqlExecutor } from './types.js';
 import { createUsageQueries } from './usage/operations.js';
@@ -26,6 +27,7 @@ export function createAnalyticsStore(sql: SqlExecutor): AnalyticsStore {
     priceBooks: createPriceBookOperations(sql),
     counters: createCounterSourceOperations(sql),
     reprices: createRepriceOperations(sql),
+    wallets: createWalletOperations(sql),
     ping: () => sql.ping(),
     close: () => sql.close(),
   };

@@ -14,6 +14,7 @@ import type { EventOperations } from './operations/events.js';
 import type { RepriceOperations } from './operations/reprices.js';
 import type { RollupOperations } from './operations/rollups.js';
 import type { DeadLetterOperations } from './operations/dead-letters.js';
+import type { WalletOperations } from './operations/wallets.js';
 
 export type { InsertOptions, SqlExecutor, SqlParam, SqlQuery } from './executor.js';
 
@@ -40,6 +41,8 @@ export interface AnalyticsStore {
   readonly rollups: RollupOperations;
   /** The embedded mode's dead-letter queue (Kafka keeps the distributed one). */
   readonly deadLetters: DeadLetterOperations;
+  /** Wallet grants and the billed usage that burns them (issue 16). */
+  readonly wallets: WalletOperations;
   /** Throws STORE_UNAVAILABLE when the store does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -6,7 +6,8 @@
  */
 import { orNull, rangeInfo, sourceInfo } from '../describe.js';
 import type { BreakdownQuery } from '../inputs.js';
-import { measuresJson, measuresOf, sumMeasures, type ExactMeasures } from '../measures.js';
+import { measuresOf, selectedJson, sumMeasures, type ExactMeasures } from '../measures.js';
+import { storeMeasuresFor } from '../model.js';
 import type { BreakdownOther, BreakdownResult, BreakdownRow } from '../types.js';
 import type { BreakdownStoreRow, SourcePlan } from '../../store/usage/index.js';
 import { formatInstant } from '../../core/time.js';
@@ -17,19 +18,21 @@ export function breakdownResult(rows: readonly BreakdownStoreRow[], q: Breakdown
   const out: BreakdownRow[] = [];
   const other: BreakdownOther[] = [];
   const all: ExactMeasures[] = [];
+  const summed = q.measures === null ? undefined : new Set<string>(storeMeasuresFor(q.measures));
+  const json = (m: ExactMeasures): ReturnType<typeof selectedJson> => selectedJson(m, q.measures);
   for (const r of rows) {
-    const m = measuresOf(r);
+    const m = measuresOf(r, summed);
     all.push(m);
     const bucket = r.bucket_start === undefined ? {} : { bucket: formatInstant(Number(r.bucket_start) * 1000, q.tz) };
     if (q.by.length > 0 && (r.is_top === 0 || r.is_top === false)) {
-      other.push({ ...bucket, ...measuresJson(m), groups: Number(r.groups ?? 0) });
+      other.push({ ...bucket, ...json(m), groups: Number(r.groups ?? 0) });
       continue;
     }
     const dims: Partial<Record<BreakdownDimension, string | null>> = {};
     q.by.forEach((d, i) => {
       dims[d] = orNull(String((i === 0 ? r.key_0 : r.key_1) ?? ''));
     });
-    out.push({ ...bucket, ...dims, ...measuresJson(m) });
+    out.push({ ...bucket, ...dims, ...json(m) });
   }
   return {
     range: rangeInfo(q),
@@ -40,7 +43,7 @@ export function breakdownResult(rows: readonly BreakdownStoreRow[], q: Breakdown
     limit: q.limit,
     rows: out,
     other,
-    totals: measuresJson(sumMeasures(all)),
+    totals: json(sumMeasures(all)),
     source: sourceInfo(plan, q.tz),
   };
 }

@@ -11,7 +11,7 @@ import { enumerateBuckets } from '../buckets.js';
 import { orNull, rangeInfo, sourceInfo } from '../describe.js';
 import { MAX_BUCKETS, type TimeseriesQuery } from '../inputs.js';
 import { addInto, marginOf, measuresJson, measuresOf, zeroMeasures, type ExactMeasures } from '../measures.js';
-import { COUNT_MEASURES, MONEY_MEASURES, type Measure } from '../model.js';
+import { COUNT_MEASURES, MONEY_MEASURES, storeMeasuresFor, type Measure } from '../model.js';
 import type { Series, SeriesValue, TimeseriesResult } from '../types.js';
 import { compareBig, compareText } from './summary.js';
 import type { BreakdownStoreRow, SourcePlan } from '../../store/usage/index.js';
@@ -50,6 +50,7 @@ interface Track {
 export function timeseriesResult(rows: readonly BreakdownStoreRow[], q: TimeseriesQuery, plan: SourcePlan): TimeseriesResult {
   const starts = new Set(rangeBuckets(q));
   const tracks = new Map<string, Track>();
+  const summed = q.measure === 'all' ? undefined : new Set<string>(storeMeasuresFor([q.measure]));
   for (const r of rows) {
     const at = Number(r.bucket_start) * 1000;
     starts.add(at);
@@ -61,7 +62,7 @@ export function timeseriesResult(rows: readonly BreakdownStoreRow[], q: Timeseri
       t = { key, other, byBucket: new Map(), total: zeroMeasures() };
       tracks.set(id, t);
     }
-    const m = measuresOf(r);
+    const m = measuresOf(r, summed);
     let cell = t.byBucket.get(at);
     if (!cell) {
       cell = zeroMeasures();

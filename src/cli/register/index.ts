@@ -20,7 +20,8 @@ import { registerReprice } from './reprice.js';
 import { registerReport } from './report.js';
 import { registerSend } from './send.js';
 import { registerStart } from './start.js';
+import { registerWallet } from './wallet.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerStart, registerMigrate, registerProcessor, registerApi, registerSend, registerReplay, registerReprice, registerPrice, registerPrices, registerReport, registerBudgets, registerQuota, registerReconcile, registerCustomers, registerPriceBook];
+export const COMMANDS: readonly RegisterCommand[] = [registerStart, registerMigrate, registerProcessor, registerApi, registerSend, registerReplay, registerReprice, registerPrice, registerPrices, registerReport, registerBudgets, registerQuota, registerReconcile, registerCustomers, registerPriceBook, registerWallet];

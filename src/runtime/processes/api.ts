@@ -20,6 +20,7 @@ import type { AnalyticsStore } from '../../store/types.js';
 import { buildPricer, describeStore, openStore, redisConfigured } from '../adapters.js';
 import { buildBudgets, type Budgets, type BudgetsOverrides } from '../budgets.js';
 import { PriceBookRepository } from '../../billing/repository.js';
+import { Wallets } from '../../billing/wallet.js';
 import type { ProcessContext } from '../context.js';
 import { buildTraceReceiver, openKafkaIngest, type KafkaIngest } from '../ingest.js';
 import { addReadinessProbes, kafkaProbe, redisProbe, storeProbe } from '../readiness.js';
@@ -88,6 +89,7 @@ export async function startApi(ctx: ProcessContext, options: ApiProcessOptions =
         quota: budgets.quota,
         // Processors pick a change up by polling; this process prices nothing.
         priceBooks: { repository: new PriceBookRepository(store.priceBooks) },
+        wallets: { wallets: new Wallets(store.wallets) },
       },
     });
     const { url, port } = await listen(app, config.api.host, config.api.port);

@@ -31,6 +31,7 @@ import { alertsTopicSender, buildBudgets, type Budgets, type BudgetsOverrides } 
 import type { ProcessContext } from '../context.js';
 import { buildProcessor, type ProcessorOverrides } from '../processor.js';
 import { buildPriceBooks, type PriceBooks } from '../billing.js';
+import { Wallets } from '../../billing/wallet.js';
 import { addReadinessProbes, redisProbe, storeProbe } from '../readiness.js';
 import { runSteps, type ShutdownStep } from '../shutdown.js';
 import { timeWindowOf } from '../time-window.js';
@@ -142,7 +143,7 @@ export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOption
       openAccess,
       allowedHosts: allowedHostsFor({ openAccess, boundHost: host, configured: config.api.allowedHosts }),
       bodyLimitBytes: config.api.bodyLimitBytes,
-      services: { ingest, traces: buildTraceReceiver(config, ingest, metrics), maxBatchEvents: config.api.maxBatchEvents, analytics: createAnalyticsService(store), budgets: budgets.admin, quota: budgets.quota, priceBooks: priceBooks.api },
+      services: { ingest, traces: buildTraceReceiver(config, ingest, metrics), maxBatchEvents: config.api.maxBatchEvents, analytics: createAnalyticsService(store), budgets: budgets.admin, quota: budgets.quota, priceBooks: priceBooks.api, wallets: { wallets: new Wallets(store.wallets) } },
     });
     // Readiness: the store; the event log and the counters are in this process.
     addReadinessProbes(health, [storeProbe(store), redisProbe(budgets.counters)]);

@@ -43,12 +43,12 @@ export type MeasureName = keyof TotalsMeasures;
 export type MeasureRow = Readonly<Record<string, unknown>>;
 
 /** Measure names in output order. */
-export const MEASURE_NAMES: readonly string[] = [
+export const MEASURE_NAMES: readonly MeasureName[] = [
   'events',
   'requests',
-  ...TOKEN_CLASSES.map((c) => `${c}_tokens`),
+  ...TOKEN_CLASSES.map((c) => `${c}_tokens` as const),
   'total_tokens',
-  ...COST_CLASSES.map((c) => `cost_${c}`),
+  ...COST_CLASSES.map((c) => `cost_${c}` as const),
   'cost_total',
   'cache_savings',
   'price_total',

@@ -11,7 +11,7 @@
  * entirely (a re-priced event's old version, not yet merged) are dropped
  * before ranking and folding.
  */
-import { rankInputs, rankOfSums, rankSumSql, type MeasureRow } from '../queries/measures.js';
+import { MEASURE_NAMES, rankInputs, rankOfSums, rankSumSql, type MeasureName, type MeasureRow } from '../queries/measures.js';
 import { bucketStartSql } from './buckets.js';
 import { groupColumn, measureName } from './names.js';
 import { planSources, type PlannedQuery } from './plan.js';
@@ -35,10 +35,11 @@ export function breakdownQuery(spec: BreakdownSpec): PlannedQuery {
   const dims = spec.by.map((d, i) => ({ column: groupColumn(d), dim: `dim_${i}`, key: `key_${i}` }));
   const columns = [...new Set(dims.map((d) => d.column))];
   const plan = planSources({ ...spec, columns });
-  const union = unionSql(plan, { columns, ts: bucketed }, spec.scope, spec.filters, params);
+  const measures = measuresOf(spec);
+  const union = unionSql(plan, { columns, ts: bucketed, measures }, spec.scope, spec.filters, params);
   const bucketKey = spec.bucket === null ? [] : [`${bucketStartSql(spec.bucket, 'ts')} AS bucket_start`];
   if (bucketed) params.bind('tz', 'String', spec.tz);
-  const grouped = selectFrom([...bucketKey, ...dims.map((d) => `${d.column} AS ${d.dim}`), ...measureSums()], union, [
+  const grouped = selectFrom([...bucketKey, ...dims.map((d) => `${d.column} AS ${d.dim}`), ...measureSums(measures)], union, [
     `GROUP BY ${[...(bucketed ? ['bucket_start'] : []), ...dims.map((d) => d.dim)].join(', ')}`,
     'HAVING events != 0',
   ]);
@@ -55,7 +56,7 @@ export function breakdownQuery(spec: BreakdownSpec): PlannedQuery {
   ]);
   const tuple = dims.length === 1 ? 'dim_0' : `(${dims.map((d) => d.dim).join(', ')})`;
   const sql = selectFrom(
-    [...(bucketed ? ['bucket_start'] : []), `${tuple} IN (\n${indent(top)}\n) AS is_top`, ...dims.map((d) => `if(is_top, ${d.dim}, '') AS ${d.key}`), ...measureSums(), 'count() AS groups'],
+    [...(bucketed ? ['bucket_start'] : []), `${tuple} IN (\n${indent(top)}\n) AS is_top`, ...dims.map((d) => `if(is_top, ${d.dim}, '') AS ${d.key}`), ...measureSums(measures), 'count() AS groups'],
     grouped,
     [
       `GROUP BY ${[...(bucketed ? ['bucket_start'] : []), 'is_top', ...dims.map((d) => d.key)].join(', ')}`,
@@ -63,6 +64,13 @@ export function breakdownQuery(spec: BreakdownSpec): PlannedQuery {
     ],
   );
   return { sql, params: params.values, plan };
+}
+
+/** The measures a breakdown sums, in MEASURE_NAMES order: those asked for (all when none are), `events` (groups that cancelled out are dropped by it) and the sort's inputs. */
+export function measuresOf(spec: Pick<BreakdownSpec, 'measures' | 'sort'>): readonly MeasureName[] {
+  if (spec.measures === undefined) return MEASURE_NAMES;
+  const wanted = new Set<string>(['events', ...spec.measures, ...rankInputs(spec.sort)]);
+  return (MEASURE_NAMES).filter((m) => wanted.has(m));
 }
 
 /** The bucketed breakdown a timeseries reads: stacked values ranked largest first. */
@@ -79,6 +87,7 @@ export function timeseriesBreakdown(spec: TimeseriesSpec): BreakdownSpec {
     sort: spec.rank,
     order: 'desc',
     limit: spec.limit,
+    ...(spec.measures === undefined ? {} : { measures: spec.measures }),
   };
 }
 

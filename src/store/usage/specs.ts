@@ -8,7 +8,7 @@
  */
 import type { BreakdownDimension } from '../../core/dimensions.js';
 import type { TimeBucket } from '../queries/grain.js';
-import type { RankMeasure } from '../queries/measures.js';
+import type { MeasureName, RankMeasure } from '../queries/measures.js';
 
 /** The tenant a query is restricted to; null reads every tenant (all-tenant keys only). */
 export type TenantScope = string | null;
@@ -66,6 +66,12 @@ export interface BreakdownSpec extends SummarySpec {
   readonly sort: RankMeasure;
   readonly order: 'asc' | 'desc';
   readonly limit: number;
+  /**
+   * The measures to sum (absent: all of MEASURE_NAMES); `events` and the sort's inputs are always added.
+   * Each measure costs the engine its analysis in every branch of the statement: a caller that shows
+   * three measures should not pay for thirty-five (issue 13).
+   */
+  readonly measures?: readonly MeasureName[];
 }
 
 /** The measures per time bucket, optionally stacked by one dimension: its top `limit` values by `rank`, then "other". */
@@ -75,6 +81,8 @@ export interface TimeseriesSpec extends SummarySpec {
   /** The measure the stacked values are ranked by (largest first). */
   readonly rank: RankMeasure;
   readonly limit: number;
+  /** As BreakdownSpec.measures. */
+  readonly measures?: readonly MeasureName[];
 }
 
 /** A page of individual events, newest first. */

@@ -33,8 +33,8 @@ function rawRowMeasure(name: string): string {
 }
 
 /** The outer sums of the measures, one SELECT item each, in types that cannot overflow (`sumSql`): `sum(toInt128(events)) AS events`, … */
-export function measureSums(): string[] {
-  return MEASURE_NAMES.map((m) => `${sumSql(m)} AS ${m}`);
+export function measureSums(measures: readonly MeasureName[] = MEASURE_NAMES): string[] {
+  return measures.map((m) => `${sumSql(m)} AS ${m}`);
 }
 
 /** What each segment projects besides the measures. */

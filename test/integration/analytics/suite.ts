@@ -22,6 +22,7 @@ import { bucketKey, dimensionValue, expectMeasures, groupBy, keyOfBucketText, me
 import { insertRows, priceColumns, priceTotal } from '../../support/price-rows.js';
 import { rejection } from '../../support/rejection.js';
 import { type BreakdownDimension } from '../../../src/core/dimensions.js';
+import { allMeasures } from '../../../src/analytics/model.js';
 
 export type OpenStore = (database: string) => Promise<AnalyticsStore>;
 
@@ -285,8 +286,38 @@ export function analyticsSuite(open: OpenStore): void {
       expect(result.totals).toEqual(summary.totals);
     }
     const byTokens = await svc.breakdown(params(days, { by: 'user_id', sort: 'total_tokens', order: 'asc' }), 'acme');
-    const tokens = byTokens.rows.map((r) => r.total_tokens);
+    const tokens = byTokens.rows.map((r) => allMeasures(r).total_tokens);
     expect([...tokens].sort((a, b) => a - b)).toEqual(tokens);
+  });
+
+  it('measures= narrows a breakdown to the measures asked for, each equal to the full answer\'s; one plotted measure reads only its inputs (issue 13)', async () => {
+    const variants: Record<string, string>[] = [{ by: 'user_id', limit: '3' }, { by: 'agent,model_key', limit: '2' }, { bucket: 'day', tz: 'Asia/Kolkata' }, { by: 'model_key', bucket: 'day', limit: '2' }];
+    for (const extra of variants) {
+      const full = await svc.breakdown(params(days, extra), 'acme');
+      const asked = ['events', 'output_tokens', 'cost_total', 'price', 'margin', 'margin_pct', 'avg_duration_ms'] as const; // answer order
+      // Sorted by a measure that is not asked for: the ranking is the same, the measure is not in the answer.
+      const narrow = await svc.breakdown(params(days, { ...extra, measures: 'output_tokens,margin,events,cost_total,price,margin_pct,avg_duration_ms', sort: 'total_tokens' }), 'acme');
+      const sortedByTokens = await svc.breakdown(params(days, { ...extra, sort: 'total_tokens' }), 'acme');
+      const pick = (m: object): Record<string, unknown> => Object.fromEntries(asked.map((k) => [k, (m as Record<string, unknown>)[k]]));
+      const label = JSON.stringify(extra);
+      expect(narrow.rows.map((r) => Object.keys(r).filter((k) => !['bucket', 'user_id', 'agent', 'model_key'].includes(k))), label).toEqual(narrow.rows.map(() => [...asked]));
+      expect(narrow.rows.map(pick), label).toEqual(sortedByTokens.rows.map(pick));
+      expect(narrow.other.map(pick), label).toEqual(sortedByTokens.other.map(pick));
+      expect(narrow.totals, label).toEqual(pick(full.totals));
+      expect(narrow.source.segments, label).toEqual(full.source.segments);
+    }
+    expect(await rejection(svc.breakdown(params(days, { by: 'user_id', measures: 'cost_total,cost' }), 'acme'))).toMatchObject({ code: 'VALIDATION_FAILED', details: { errors: [{ path: 'measures[1]' }] } });
+    for (const measure of ['price', 'margin', 'output_tokens', 'audio_seconds'] as const) {
+      const all = await svc.timeseries(params(days, { bucket: 'day', measure: 'all', stack_by: 'model_key', limit: '3' }), 'acme');
+      const one = await svc.timeseries(params(days, { bucket: 'day', measure, stack_by: 'model_key', limit: '3' }), 'acme');
+      const ranked = await svc.breakdown(params(days, { by: 'model_key', sort: measure, limit: '3' }), 'acme');
+      expect(one.series.filter((x) => !x.other).map((x) => x.key), measure).toEqual(ranked.rows.map((r) => r.model_key));
+      for (const series of one.series) {
+        const same = all.series.find((x) => x.other === series.other && x.key === series.key);
+        if (same === undefined || series.other) continue; // "other" holds different groups when the ranking measure differs
+        expect(series.values, `${measure} ${series.key}`).toEqual(same.values.map((v) => (v as Record<string, unknown>)[measure]));
+      }
+    }
   });
 
   it('breakdown by time bucket honours the zone, reading the coarsest exact rollup', async () => {
@@ -315,7 +346,7 @@ export function analyticsSuite(open: OpenStore): void {
     const perBucket = groupBy(select(current, days), (e) => bucketKey(Date.parse(e.event.occurred_at), 'day', 'Asia/Kolkata'));
     for (const [k, list] of perBucket) {
       const rows = [...byModelByDay.rows, ...byModelByDay.other].filter((r) => keyOfBucketText(r.bucket ?? '', 'day') === k);
-      const sum = rows.reduce((s, r) => s + parseUsd(r.cost_total), 0n);
+      const sum = rows.reduce((s, r) => s + parseUsd(allMeasures(r).cost_total), 0n);
       expect(sum, k).toBe(parseUsd(measures(list).cost_total as string));
     }
   });

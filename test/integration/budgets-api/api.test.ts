@@ -97,7 +97,7 @@ for (const kind of ['redis', 'redisCluster'] as const) {
 
       const cli = await runTally(['reconcile'], { env: d.env, timeoutMs: 60_000 });
       expect(cli.stderr).toMatch(/reconciling slots/);
-      expect(cli.code, cli.stderr).toBe(0);
+      expect(cli.code, `stderr:\n${cli.stderr}\nstdout:\n${cli.stdout}`).toBe(0);
       expect(cli.stdout).toMatch(/reconciled \d+ budgets .* slots \(tenants \+ global\), \d+ counters written/s);
       expect(await read()).toEqual(before);
     });

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseBreakdown, parseLatency, parseRecords, parseSession, parseSummary, parseTimeseries } from '../../../src/analytics/inputs.js';
 import { breakdownSpec, latencySpec, recordsSpec, sessionSpec, summarySpec, timeseriesSpec } from '../../../src/analytics/specs.js';
+import { MEASURE_NAMES } from '../../../src/store/queries/measures.js';
 import { breakdownQuery, latencyQuery, recordsQuery, sessionQuery, summaryQuery, timeseriesQuery } from '../../../src/store/usage/index.js';
 
 const NOW = Date.parse('2025-03-20T10:17:00Z');
@@ -83,8 +84,25 @@ describe('breakdown query', () => {
 describe('timeseries query', () => {
   it('is the bucketed breakdown stacked by one dimension', () => {
     const ts = parseTimeseries({ bucket: 'hour', stack_by: 'agent', measure: 'cost_total', limit: '3', from: '2025-03-01', to: '2025-03-02' }, NOW);
-    const b = parseBreakdown({ bucket: 'hour', by: 'agent', sort: 'cost_total', limit: '3', from: '2025-03-01', to: '2025-03-02' }, NOW);
+    const b = parseBreakdown({ bucket: 'hour', by: 'agent', sort: 'cost_total', limit: '3', from: '2025-03-01', to: '2025-03-02', measures: 'cost_total' }, NOW);
     expect(timeseriesQuery(timeseriesSpec(ts, 'acme'))).toEqual(breakdownQuery(breakdownSpec(b, 'acme')));
+  });
+
+  it('sums only what the answer shows (issue 13: every measure costs the engine its analysis in every branch)', () => {
+    const sums = (sql: string): string[] => [...new Set([...sql.matchAll(/ AS ([a-z0-9_]+)/g)].map((m) => m[1] as string))].filter((n) => n !== 'dim_0' && n !== 'key_0' && n !== 'bucket_start' && n !== 'is_top' && n !== 'groups' && n !== 'ts');
+    const one = timeseriesQuery(timeseriesSpec(parseTimeseries({ bucket: 'day', stack_by: 'model_key', measure: 'margin', from: '2025-03-01', to: '2025-03-09' }, NOW), 'acme'));
+    expect(sums(one.sql).sort()).toEqual(['cost_total', 'events', 'price_total']);
+    const narrow = breakdownQuery(breakdownSpec(parseBreakdown({ by: 'user_id', sort: 'total_tokens', measures: 'avg_ttft_ms,price', from: '2025-03-01', to: '2025-03-09' }, NOW), 'acme'));
+    expect(sums(narrow.sql).sort()).toEqual(['events', 'price_total', 'total_tokens', 'ttft_ms_count', 'ttft_ms_sum']);
+    const all = breakdownQuery(breakdownSpec(parseBreakdown({ by: 'user_id', from: '2025-03-01', to: '2025-03-09' }, NOW), 'acme'));
+    expect(sums(all.sql)).toHaveLength(MEASURE_NAMES.length);
+    let refused: unknown;
+    try {
+      parseBreakdown({ by: 'user_id', measures: 'cost_total,price_total' }, NOW);
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).toMatchObject({ code: 'VALIDATION_FAILED', details: { errors: [{ path: 'measures[1]' }] } });
   });
 });
 

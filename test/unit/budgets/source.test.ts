@@ -49,3 +49,28 @@ it('a change announced during a load is loaded after it, once, however many anno
   expect(reads).toBe(3); // start, the first load, one follow-up
   await source.stop();
 });
+
+it('an announced change whose load fails is loaded again soon, not at the next (hourly) poll', async () => {
+  let current = stateOf('1', []);
+  let failNext = false;
+  const reader: BudgetStateReader = {
+    version: () => Promise.resolve(current.version),
+    state() {
+      if (failNext) {
+        failNext = false;
+        return Promise.reject(new Error('store busy'));
+      }
+      return Promise.resolve(current);
+    },
+  };
+  let announce: () => void = () => undefined;
+  const feed = { subscribe: (listener: () => void) => ((announce = listener), Promise.resolve(async () => undefined)) };
+  const source = new WatchedBudgetSource(reader, { pollMs: 3_600_000, feed, retryMs: 20 });
+  await source.start();
+  current = stateOf('2', ['crud']);
+  failNext = true;
+  announce();
+  for (let i = 0; i < 100 && source.current().get('crud') === undefined; i++) await new Promise((r) => setTimeout(r, 5));
+  expect(source.current().get('crud')).toBeDefined();
+  await source.stop();
+});

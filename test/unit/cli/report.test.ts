@@ -54,7 +54,7 @@ describe('rendering', () => {
     storeRow({ events: '2', requests: '2', input_tokens: '7', total_tokens: '7', cost_total: '0.1' }),
   ];
   const [a, b, o] = raw.map((r) => measuresJson(measuresOf(r))) as [Measures, Measures, Measures];
-  const totals = measuresJson(sumMeasures(raw.map(measuresOf)));
+  const totals = measuresJson(sumMeasures(raw.map((r) => measuresOf(r))));
   const result: BreakdownResult = {
     range: { from: '2025-03-01T00:00:00Z', to: '2025-03-08T00:00:00Z', tz: 'UTC' }, by: ['model'], bucket: null, sort: 'cost_total', order: 'desc', limit: 2,
     rows: [{ ...a, model: 'gpt-4o, "mini"' }, { ...b, model: null }], other: [{ ...o, groups: 4 }], totals, source: { segments: [], raw_reason: null },
@@ -100,7 +100,7 @@ describe('rendering', () => {
       storeRow({ events: '1', requests: '1', cost_total: '3', price_total: '2.5' }),
     ];
     const [x, y] = billedRaw.map((r) => measuresJson(measuresOf(r))) as [Measures, Measures];
-    const billed: BreakdownResult = { ...result, by: ['tenant'], rows: [{ ...x, tenant: 'acme' }, { ...y, tenant: 'globex' }], other: [], totals: measuresJson(sumMeasures(billedRaw.map(measuresOf))) };
+    const billed: BreakdownResult = { ...result, by: ['tenant'], rows: [{ ...x, tenant: 'acme' }, { ...y, tenant: 'globex' }], other: [], totals: measuresJson(sumMeasures(billedRaw.map((r) => measuresOf(r)))) };
     const lines = breakdownTable(billed).trimEnd().split('\n');
     expect(lines[0]).toMatch(/ cost +price +margin +margin % +cache savings /);
     expect(lines[2]).toMatch(/^acme +2 .* \$10\.0000 +\$13\.0000 +\$3\.0000 +23\.08 % /);

@@ -114,6 +114,8 @@ describe('every migration in the sharded layout', () => {
         'budget_tier_assignments',
         // Every version of a customer's book on one shard: its newest version is found per shard, exactly.
         'price_books',
+        // Every grant and void of a customer's wallet on one shard, with the customer's events.
+        'wallet_grants',
       ].sort(),
     );
   });

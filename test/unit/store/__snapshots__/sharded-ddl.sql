@@ -2600,3 +2600,24 @@ ALTER TABLE tally.usage_reprices ON CLUSTER tally_cluster
     ADD COLUMN IF NOT EXISTS price_books UInt8 DEFAULT 0,
     ADD COLUMN IF NOT EXISTS price_before Decimal(38, 15) DEFAULT 0,
     ADD COLUMN IF NOT EXISTS price_after Decimal(38, 15) DEFAULT 0;
+
+CREATE TABLE IF NOT EXISTS tally.wallet_grants_local ON CLUSTER tally_cluster
+(
+    tenant String,
+    user_id String,
+    seq UInt64,
+    grant_id String,
+    kind LowCardinality(String),
+    amount Decimal(38, 15),
+    priority Int32,
+    effective_from DateTime64(3, 'UTC'),
+    expires_at Nullable(DateTime64(3, 'UTC')),
+    source LowCardinality(String),
+    note String CODEC(ZSTD(1)),
+    created_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', seq)
+ORDER BY (tenant, user_id, seq);
+
+CREATE TABLE IF NOT EXISTS tally.wallet_grants ON CLUSTER tally_cluster AS tally.wallet_grants_local
+ENGINE = Distributed('tally_cluster', 'tally', 'wallet_grants_local', sipHash64(tenant));
