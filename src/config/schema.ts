@@ -239,7 +239,7 @@ export const configSchema = z.object({
        * processor` or `tally start` starts): without it V8 lets garbage grow to
        * ~4× the live heap when the machine has memory to spare. 0 leaves V8's
        * own heuristics; a --heap-growing-percent in NODE_OPTIONS wins. Default
-       * HEAP_GROWTH_DEFAULT. Env TALLY_HEAP_GROWTH_PERCENT.
+       * 50 (measured: README "Capacity", docs/operations.md). Env TALLY_HEAP_GROWTH_PERCENT.
        */
       heapGrowthPercent: z.number().int().min(0).max(1000).default(50),
       /**
