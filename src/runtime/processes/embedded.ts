@@ -38,6 +38,7 @@ import { runSteps, type ShutdownStep } from '../shutdown.js';
 import { timeWindowOf } from '../time-window.js';
 import { guardRollups, type RollupGuard } from '../rollup-guard.js';
 import { withDurableDeadLetters } from '../durable-dlq.js';
+import { boundHeapGrowth } from '../heap.js';
 import { listen, starting, type ProcessHandle } from './handle.js';
 import { explainStartupError } from '../startup-errors.js';
 
@@ -99,6 +100,8 @@ export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOption
     { name: 'rollup checkpoint', run: async () => rollups?.stop() },
     { name: 'store', run: async () => (options.store ? undefined : store?.close()) },
   ];
+  // V8 lets garbage grow to ~4× the live heap unless told otherwise (processor.heapGrowthPercent).
+  boundHeapGrowth(config.processor.heapGrowthPercent);
   return starting(logger, steps, async () => {
     store ??= await openStore(config, logger);
     await migrate(store, { logger: component(logger, 'migrate') });
