@@ -13,9 +13,11 @@
  *   (as a rule's: model, family or provider) and `classes` (default: every
  *   token class for `tokens`, every class for `amount`; `tokens` only ever
  *   covers token classes);
- * - consumption: per-class totals, classes in the catalog's order
- *   (COST_CLASSES), within a class the models in name order. Free tokens take
- *   `t` of a cell's remaining `q` tokens and discount `remaining amount × t / q`
+ * - consumption: per-class totals of the window, classes in the catalog's
+ *   order (COST_CLASSES), within a class the models in name order — one line
+ *   of the statement per class and model, so a reader can check the discount
+ *   against the lines. Free tokens take `t` of a model's remaining `q` tokens
+ *   of the class and discount `remaining amount × t / q`
  *   (half to even; a cell used up is discounted exactly its amount); free USD
  *   discount the remaining amount up to what is left of the allowance;
  * - several allowances apply in book order, each to what the earlier ones left.
@@ -74,6 +76,41 @@ function windowsOf(a: Allowance, period: StatementPeriod, days: readonly string[
 }
 
 /**
+ * The cells of a window as the allowance takes them: one group per class and
+ * model (the window's days added up), classes in the catalog's order, models
+ * in name order; each group's cells in day order.
+ */
+function groupsOf(window: readonly string[], cells: ReadonlyMap<string, Cell[]>): Cell[][] {
+  const groups = new Map<string, Cell[]>();
+  for (const d of window) {
+    for (const cell of cells.get(d) ?? []) {
+      const key = `${cell.cls}\u0000${cell.row.model}`;
+      groups.set(key, [...(groups.get(key) ?? []), cell]);
+    }
+  }
+  const rank = new Map<string, number>(COST_CLASSES.map((c, i) => [c, i]));
+  return [...groups.values()].sort((x, y) => {
+    const a = x[0] as Cell;
+    const b = y[0] as Cell;
+    return (rank.get(a.cls) ?? 0) - (rank.get(b.cls) ?? 0) || (a.row.model < b.row.model ? -1 : a.row.model > b.row.model ? 1 : 0);
+  });
+}
+
+/** Takes `quantity` and `amount` off a group's cells, earliest day first, so that a later allowance sees exactly what is left. */
+function takeInDayOrder(group: readonly Cell[], quantity: bigint, amount: Money): void {
+  let q = quantity;
+  let a = amount;
+  for (const cell of group) {
+    const tq = q < cell.q ? q : cell.q;
+    const ta = a < cell.a ? a : cell.a;
+    cell.q -= tq;
+    cell.a -= ta;
+    q -= tq;
+    a -= ta;
+  }
+}
+
+/**
  * Applies a book's allowances to a customer's usage rows of one period.
  * `book` is the kind of book ('tenant' / 'user') whose events they cover.
  */
@@ -101,27 +138,29 @@ export function applyAllowances(
     const per = new Map<CostClass, { quantity: bigint; amount: Money }>();
     for (const window of windowsOf(a, period, days)) {
       let left: bigint = kind === 'tokens' ? BigInt(a.tokens ?? '0') : parseUsd(a.amount ?? '0');
-      const inWindow = COST_CLASSES.flatMap((cls) => window.flatMap((d) => (cells.get(d) ?? []).filter((c) => c.cls === cls)));
-      for (const cell of inWindow) {
+      for (const group of groupsOf(window, cells)) {
         if (left <= 0n) break;
-        if (!classes.has(cell.cls) || cell.a <= 0n || !matchesModel(a.match, cell.row, families)) continue;
+        const first = group[0] as Cell;
+        const q = group.reduce((n, c) => n + c.q, 0n);
+        const total = group.reduce((n, c) => n + c.a, 0n);
+        if (!classes.has(first.cls) || total <= 0n || !matchesModel(a.match, first.row, families)) continue;
         let quantity = 0n;
         let amount: Money;
+        let used: bigint;
         if (kind === 'tokens') {
-          if (cell.q <= 0n) continue;
-          quantity = left < cell.q ? left : cell.q;
-          amount = quantity === cell.q ? cell.a : divHalfEven(cell.a * quantity, cell.q);
+          if (q <= 0n) continue;
+          quantity = left < q ? left : q;
+          amount = quantity === q ? total : divHalfEven(total * quantity, q);
+          used = quantity;
           left -= quantity;
-          cell.q -= quantity;
         } else {
-          amount = left < cell.a ? left : cell.a;
-          const used = amount === cell.a ? cell.q : (cell.q * amount) / cell.a;
-          cell.q -= used;
+          amount = left < total ? left : total;
+          used = amount === total ? q : (q * amount) / total;
           left -= amount;
         }
-        cell.a -= amount;
-        const acc = per.get(cell.cls) ?? { quantity: 0n, amount: 0n };
-        per.set(cell.cls, { quantity: acc.quantity + quantity, amount: acc.amount + amount });
+        takeInDayOrder(group, used, amount);
+        const acc = per.get(first.cls) ?? { quantity: 0n, amount: 0n };
+        per.set(first.cls, { quantity: acc.quantity + quantity, amount: acc.amount + amount });
       }
     }
     for (const cls of COST_CLASSES) {

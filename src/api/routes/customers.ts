@@ -14,13 +14,14 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { TallyError, validationError } from '../../core/errors.js';
-import { mayActFor, type Principal } from '../../core/principal.js';
+import { validationError } from '../../core/errors.js';
+import { mayActFor } from '../../core/principal.js';
 import { priceBookInputSchema } from '../../pricing/price-book-schema.js';
 import { priceBookVersionLabel } from '../../pricing/price-books.js';
 import type { PriceBookVersion } from '../../billing/repository.js';
 import { ERROR_SCHEMA, type ApiOperation, type JsonSchema } from '../openapi.js';
 import type { ApiServices } from '../services.js';
+import { customerOf } from './customer-ref.js';
 import { BAD_REQUEST, NOT_FOUND } from './budgets-openapi.js';
 
 const TENANT = { name: 'tenant', in: 'path' as const, required: true, description: 'The customer\'s tenant.', schema: { type: 'string', minLength: 1, maxLength: 256 } };
@@ -80,13 +81,6 @@ export function versionJson(v: PriceBookVersion): Record<string, unknown> {
   return { tenant: v.tenant, user: v.user, version: v.version, price_book_version: priceBookVersionLabel(v.user, v.version), updated_at: v.updated_at, deleted: v.deleted, book: v.book };
 }
 
-function customerOf(params: unknown, query: unknown, p: Principal): { tenant: string; user: string } {
-  const tenant = (params as { tenant: string }).tenant;
-  const raw = (query as Record<string, unknown> | undefined)?.user;
-  if (raw !== undefined && typeof raw !== 'string') throw validationError([{ path: 'user', reason: 'must be given once' }]);
-  if (!mayActFor(p, tenant)) throw new TallyError('FORBIDDEN', `API key ${p.keyId} is bound to another tenant than ${JSON.stringify(tenant)}`);
-  return { tenant, user: raw ?? '' };
-}
 
 export function registerCustomerRoutes(app: FastifyInstance, services: ApiServices): void {
   const svc = services.priceBooks;

@@ -8,14 +8,14 @@
  * price books; a tenant-bound key sees its own tenant's statements only.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { TallyError, validationError } from '../../core/errors.js';
-import { mayActFor, type Principal } from '../../core/principal.js';
+import { validationError } from '../../core/errors.js';
 import { COST_CLASSES } from '../../core/classes.js';
-import { GRANT_SOURCES, type CustomerRef } from '../../billing/credits.js';
+import { GRANT_SOURCES } from '../../billing/credits.js';
 import type { Statement } from '../../billing/statement.js';
 import { statementCsv, statementHtml, STATEMENT_FORMATS, type StatementFormat } from '../../billing/statement-format.js';
 import { ERROR_SCHEMA, type ApiOperation, type JsonSchema } from '../openapi.js';
 import type { ApiServices } from '../services.js';
+import { customerOf } from './customer-ref.js';
 import { BAD_REQUEST } from './budgets-openapi.js';
 
 const TENANT = { name: 'tenant', in: 'path' as const, required: true, description: 'The customer\'s tenant.', schema: { type: 'string', minLength: 1, maxLength: 256 } };
@@ -96,11 +96,6 @@ function one(query: unknown, name: string): string | undefined {
   return raw;
 }
 
-function customerOf(params: unknown, query: unknown, p: Principal): CustomerRef {
-  const tenant = (params as { tenant: string }).tenant;
-  if (!mayActFor(p, tenant)) throw new TallyError('FORBIDDEN', `API key ${p.keyId} is bound to another tenant than ${JSON.stringify(tenant)}`);
-  return { tenant, user: one(query, 'user') ?? '' };
-}
 
 function formatOf(query: unknown): StatementFormat {
   const f = one(query, 'format') ?? 'json';

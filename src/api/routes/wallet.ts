@@ -11,13 +11,13 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { TallyError, validationError } from '../../core/errors.js';
-import { mayActFor, type Principal } from '../../core/principal.js';
+import { validationError } from '../../core/errors.js';
 import { parseRfc3339 } from '../../core/time.js';
 import { grantInputSchema } from '../../billing/grants.js';
 import { grantJson, ledgerJson, walletJson } from '../../billing/wallet-json.js';
 import { ERROR_SCHEMA, type ApiOperation, type JsonSchema } from '../openapi.js';
 import type { ApiServices } from '../services.js';
+import { customerOf } from './customer-ref.js';
 import { BAD_REQUEST, NOT_FOUND } from './budgets-openapi.js';
 
 const TENANT = { name: 'tenant', in: 'path' as const, required: true, description: 'The customer\'s tenant.', schema: { type: 'string', minLength: 1, maxLength: 256 } };
@@ -106,13 +106,6 @@ export const WALLET_OPERATIONS: readonly ApiOperation[] = [
   },
 ];
 
-function customerOf(params: unknown, query: unknown, p: Principal): { tenant: string; user: string } {
-  const tenant = (params as { tenant: string }).tenant;
-  const raw = (query as Record<string, unknown> | undefined)?.user;
-  if (raw !== undefined && typeof raw !== 'string') throw validationError([{ path: 'user', reason: 'must be given once' }]);
-  if (!mayActFor(p, tenant)) throw new TallyError('FORBIDDEN', `API key ${p.keyId} is bound to another tenant than ${JSON.stringify(tenant)}`);
-  return { tenant, user: raw ?? '' };
-}
 
 function instant(query: unknown, name: 'from' | 'to'): number | undefined {
   const raw = (query as Record<string, unknown> | undefined)?.[name];
