@@ -1,0 +1,345 @@
+/**
+ * Issue 16, first acceptance test: three customers over one month of events,
+ * sent through `tally start`'s real path (HTTP → direct log → processor →
+ * chDB, the processor stamping every price), with duplicates, a price-book
+ * change mid-month and a `--price-book` reprice of part of the month. Every
+ * stored event's price, the wallet's balance and grants, and (statements)
+ * every line, allowance and credit equal a computation written here from the
+ * rules in docs/billing.md — never by calling src/pricing/price-book*.ts —
+ * to the femto-dollar.
+ *
+ *   A: a markup on cost (17.5 %; from the 16th 21.054321 % and a contract
+ *      price for claude-sonnet-4 output, both in version 2).
+ *   B: contract prices per million on input and output (raised from the 16th
+ *      in version 2) and a request fee; a month allowance of free tokens.
+ *   C: a markup (30 %; 27.123457 % from the 16th in version 2) and a wallet:
+ *      a priority promotion expiring on the 12th at noon, and a purchase from
+ *      the 3rd that never expires.
+ *
+ * The month is the last full UTC month before now: inside retention, never in
+ * the future. Events are sent in two batches, the second after each book's
+ * version 2 was written (late events of the first half then carry version 2
+ * with the old rule); a reprice over the 11th–26th then bills the first
+ * batch's events of that range with version 2; the rest keep what they got.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../../src/config/load.js';
+import type { TallyConfig } from '../../../src/config/schema.js';
+import { COST_CLASSES, type CostClass } from '../../../src/core/classes.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import { createMetrics, type Metrics } from '../../../src/core/metrics.js';
+import { formatUsd, parseUsd } from '../../../src/core/money.js';
+import { reprice } from '../../../src/reprice/service.js';
+import { buildPricer } from '../../../src/runtime/adapters.js';
+import { loadPriceBooks } from '../../../src/runtime/billing.js';
+import { createProcessContext } from '../../../src/runtime/context.js';
+import { startEmbedded, type Embedded } from '../../../src/runtime/processes/embedded.js';
+import { waitFor } from '../stream/harness.js';
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const iso = (ms: number): string => new Date(ms).toISOString();
+const NOW = new Date();
+/** The month: [P0, P1), the last full UTC month. */
+const P0 = Date.UTC(NOW.getUTCFullYear(), NOW.getUTCMonth() - 1, 1);
+const P1 = Date.UTC(NOW.getUTCFullYear(), NOW.getUTCMonth(), 1);
+const PERIOD = iso(P0).slice(0, 7);
+/** Day `d` (1-based) of the month at `h`:`m`. */
+const at = (d: number, h = 0, m = 0): number => P0 + (d - 1) * DAY + h * HOUR + m * 60_000;
+const LONG_AGO = iso(P0 - 60 * DAY);
+/** Version 2 of every book changes prices from here. */
+const MID = at(16);
+/** The reprice covers [REPRICE_FROM, REPRICE_TO). */
+const REPRICE_FROM = at(11);
+const REPRICE_TO = at(26);
+
+type Tenant = 'acc-a' | 'acc-b' | 'acc-c';
+type Model = 'gpt-4o' | 'gpt-4o-mini' | 'claude-sonnet-4-20250514';
+const MODEL_KEY: Readonly<Record<Model, string>> = { 'gpt-4o': 'openai/gpt-4o', 'gpt-4o-mini': 'openai/gpt-4o-mini', 'claude-sonnet-4-20250514': 'anthropic/claude-sonnet-4' };
+
+interface Tokens {
+  readonly input: number;
+  readonly cached: number;
+  readonly cacheWrite: number;
+  readonly output: number;
+}
+
+interface Spec {
+  readonly id: string;
+  readonly tenant: Tenant;
+  readonly user: string;
+  readonly model: Model;
+  readonly at: number;
+  readonly tokens: Tokens;
+  /** 1: sent before the books' version 2; 2: after. */
+  readonly batch: 1 | 2;
+}
+
+/** mulberry32: the same event set on every run. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+function generated(tenant: Tenant, prefix: string, n: number, models: readonly Model[], seed: number): Spec[] {
+  const r = random(seed);
+  const int = (lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
+  return Array.from({ length: n }, (_, i) => {
+    const model = models[int(0, models.length - 1)] as Model;
+    const input = int(1_000, 400_000);
+    return {
+      id: `${prefix}${i}`, tenant, user: `u${i % 3}`, model,
+      // Spread over days 1–28, every hour of the day somewhere.
+      at: at(1 + Math.floor((i * 28) / n), (i * 5) % 24, int(0, 59)),
+      tokens: { input, cached: r() < 0.25 ? 0 : int(1, input), cacheWrite: model.startsWith('claude') ? int(1, 20_000) : 0, output: int(100, 60_000) },
+      batch: i % 3 === 1 ? 2 : 1,
+    };
+  });
+}
+
+const mini = (input: number, cached: number, output: number): Tokens => ({ input, cached, cacheWrite: 0, output });
+const C_SPECS: Spec[] = [
+  ['c1', 'gpt-4o', at(1, 10), mini(20_000, 0, 5_000), 1],
+  ['c2', 'gpt-4o-mini', at(2, 9), mini(300_001, 100_001, 50_001), 2],
+  ['c3', 'gpt-4o-mini', at(5, 7, 30), mini(123_457, 7, 33_333), 1],
+  ['c4', 'gpt-4o', at(11, 15), mini(10_000, 0, 2_000), 1],
+  ['c5', 'gpt-4o-mini', at(12, 18), mini(200_003, 50_001, 40_001), 2],
+  ['c6', 'gpt-4o-mini', at(17, 4), mini(500_001, 250_001, 100_001), 1],
+  ['c7', 'gpt-4o', at(20, 22), mini(30_000, 0, 8_000), 2],
+  ['c8', 'gpt-4o-mini', at(27, 13), mini(99_999, 33_333, 22_221), 1],
+].map(([id, model, ms, tokens, batch]) => ({ id, tenant: 'acc-c', user: 'u1', model, at: ms, tokens, batch }) as Spec);
+
+const SPECS: readonly Spec[] = [
+  ...generated('acc-a', 'a', 24, ['gpt-4o-mini', 'gpt-4o', 'claude-sonnet-4-20250514'], 16),
+  ...generated('acc-b', 'b', 16, ['gpt-4o', 'gpt-4o-mini'], 1116),
+  ...C_SPECS,
+];
+const byId = new Map(SPECS.map((s) => [`${s.tenant}/${s.id}`, s]));
+/** Sent twice: once more in its own batch (a1), once more in the second batch (b-, c8: after the books changed, outside the reprice). */
+const DUPLICATES: readonly Spec[] = [SPECS.find((s) => s.id === 'a0'), SPECS.find((s) => s.tenant === 'acc-b' && s.batch === 1 && s.at >= REPRICE_TO), C_SPECS[7]].map((s) => {
+  if (!s) throw new Error('the duplicate specs are not in the set');
+  return s;
+});
+
+function payload(s: Spec): Record<string, unknown> {
+  const t = s.tokens;
+  const usage = s.model.startsWith('claude')
+    ? { input_tokens: t.input, output_tokens: t.output, cache_read_input_tokens: t.cached, cache_creation_input_tokens: t.cacheWrite, cache_creation: { ephemeral_5m_input_tokens: t.cacheWrite, ephemeral_1h_input_tokens: 0 } }
+    : { prompt_tokens: t.input + t.cached, completion_tokens: t.output, prompt_tokens_details: { cached_tokens: t.cached } };
+  return { event_id: s.id, tenant: s.tenant, user_id: s.user, provider: s.model.startsWith('claude') ? 'anthropic' : 'openai', model: s.model, occurred_at: iso(s.at), usage };
+}
+
+// ── The books (docs/billing.md "Price books") ──
+
+const BOOK_A1 = { description: 'A: cost + 17.5 %', rules: [{ kind: 'markup', percent: '17.5', effective_from: LONG_AGO }] };
+const BOOK_A2 = {
+  description: 'A: from the 16th cost + 21.054321 %, claude-sonnet-4 output at 12 USD per million',
+  rules: [...BOOK_A1.rules, { kind: 'markup', percent: '21.054321', effective_from: iso(MID) }, { kind: 'contract', match: { model: 'claude-sonnet-4' }, per_million: { output: '12' }, effective_from: iso(MID) }],
+};
+const B_RULES_1 = [
+  { kind: 'contract', per_million: { input: '0.25', output: '1.1' }, effective_from: LONG_AGO },
+  { kind: 'request_fee', amount: '0.0004', effective_from: LONG_AGO },
+];
+const bTotals = (model: Model, cls: 'input' | 'output'): number => SPECS.filter((s) => s.tenant === 'acc-b' && s.model === model).reduce((a, s) => a + s.tokens[cls], 0);
+/** Every input token, all of gpt-4o's output, and a third of gpt-4o-mini's: the allowance ends inside a model's class. */
+const B_ALLOWANCE_TOKENS = bTotals('gpt-4o', 'input') + bTotals('gpt-4o-mini', 'input') + bTotals('gpt-4o', 'output') + Math.floor(bTotals('gpt-4o-mini', 'output') / 3);
+// `classes` listed out of the catalog's order on purpose: the allowance takes classes in the catalog's order.
+const B_ALLOWANCES = [{ period: 'month', tokens: B_ALLOWANCE_TOKENS, classes: ['output', 'input'], effective_from: LONG_AGO }];
+const BOOK_B1 = { description: 'B: contract prices, a request fee, free tokens each month', rules: B_RULES_1, allowances: B_ALLOWANCES };
+const BOOK_B2 = {
+  description: 'B: contract prices raised from the 16th',
+  rules: [...B_RULES_1, { kind: 'contract', per_million: { input: '0.275', output: '1.25' }, effective_from: iso(MID) }],
+  allowances: B_ALLOWANCES,
+};
+const BOOK_C1 = { description: 'C: cost + 30 %', rules: [{ kind: 'markup', percent: '30', effective_from: LONG_AGO }] };
+const BOOK_C2 = { description: 'C: cost + 27.123457 % from the 16th', rules: [...BOOK_C1.rules, { kind: 'markup', percent: '27.123457', effective_from: iso(MID) }] };
+
+const GRANTS = [
+  { id: 'promo', amount: '0.4', priority: 1, effective_from: iso(P0), expires_at: iso(at(12, 12)), source: 'promotion' },
+  { id: 'bought', amount: '2', effective_from: iso(at(3)), source: 'purchase' },
+] as const;
+
+// ── The independent computation ──
+
+type Breakdown = Record<CostClass, bigint>;
+const zero = (): Breakdown => Object.fromEntries(COST_CLASSES.map((c) => [c, 0n])) as Breakdown;
+
+/** Rounding cases met, to show the data exercises half-to-even both ways. */
+const rounding = { ties: 0, tiesDown: 0, fractions: 0 };
+
+/** num / den, half to even (num ≥ 0). */
+function halfEven(num: bigint, den: bigint): bigint {
+  const q = num / den;
+  const twice = (num % den) * 2n;
+  if (twice !== 0n) rounding.fractions++;
+  if (twice === den) {
+    rounding.ties++;
+    if (q % 2n === 0n) rounding.tiesDown++;
+  }
+  return twice > den || (twice === den && q % 2n === 1n) ? q + 1n : q;
+}
+
+/** Percent text with ≤ 6 decimals as millionths of a percent. */
+const micros = (percent: string): bigint => {
+  const [whole, frac = ''] = percent.split('.');
+  return BigInt(whole ?? '0') * 1_000_000n + BigInt(frac.padEnd(6, '0'));
+};
+
+/** "each covered class: its cost × (100 + percent) / 100", rounded half to even once per class. */
+function markup(cost: Breakdown, percent: string): Breakdown {
+  const out = zero();
+  for (const c of COST_CLASSES) out[c] = halfEven(cost[c] * (100_000_000n + micros(percent)), 100_000_000n);
+  return out;
+}
+
+/** USD per million tokens → femto-USD per token (≤ 9 decimals: exact). */
+const perToken = (usdPerMillion: string): bigint => parseUsd(usdPerMillion) / 1_000_000n;
+
+/** What version `v` of the customer's book bills an event of `s` with stored cost `cost`. */
+function expectedPrice(s: Spec, v: 1 | 2, cost: Breakdown): Breakdown {
+  const late = v === 2 && s.at >= MID;
+  switch (s.tenant) {
+    case 'acc-a': {
+      if (!late) return markup(cost, '17.5');
+      const p = markup(cost, '21.054321');
+      // A model rule beats a rule without a selector; it names output only.
+      if (s.model.startsWith('claude')) p.output = BigInt(s.tokens.output) * perToken('12');
+      return p;
+    }
+    case 'acc-b': {
+      // Contract prices on input and output; no rule covers cached input (billed 0); the fee on each request.
+      const p = zero();
+      p.input = BigInt(s.tokens.input) * perToken(late ? '0.275' : '0.25');
+      p.output = BigInt(s.tokens.output) * perToken(late ? '1.25' : '1.1');
+      p.request = parseUsd('0.0004');
+      return p;
+    }
+    case 'acc-c':
+      return markup(cost, late ? '27.123457' : '30');
+  }
+}
+
+/** Which version bills the event in the end: its batch's, or 2 when the reprice covered it. */
+const finalVersion = (s: Spec): 1 | 2 => (s.batch === 2 || (s.at >= REPRICE_FROM && s.at < REPRICE_TO) ? 2 : 1);
+
+type Row = Record<string, string>;
+
+async function storedRows(e: Embedded): Promise<Map<string, Row>> {
+  const cols = ['tenant', 'event_id', 'model_key', 'input_tokens', 'cached_input_tokens', 'cache_write_5m_tokens', 'output_tokens', 'requests', 'cost_total', 'price_total', 'price_book_version', ...COST_CLASSES.flatMap((c) => [`cost_${c}`, `price_${c}`])];
+  const got = await e.store.sql.query<Row>({
+    sql: `SELECT ${cols.map((c) => `toString(${c}) AS ${c}`).join(', ')} FROM usage_events FINAL WHERE tenant IN ('acc-a', 'acc-b', 'acc-c') AND sign = 1`,
+    params: {},
+  });
+  return new Map(got.map((r) => [`${r.tenant}/${r.event_id}`, r]));
+}
+
+const costOf = (row: Row): Breakdown => Object.fromEntries(COST_CLASSES.map((c) => [c, parseUsd(row[`cost_${c}`] ?? '')])) as Breakdown;
+const priceOf = (row: Row): Breakdown => Object.fromEntries(COST_CLASSES.map((c) => [c, parseUsd(row[`price_${c}`] ?? '')])) as Breakdown;
+const sum = (b: Breakdown): bigint => COST_CLASSES.reduce((a, c) => a + b[c], 0n);
+
+describe(`issue 16 acceptance: three customers over ${PERIOD} in \`tally start\``, () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tally-accept-'));
+  let e: Embedded;
+  let metrics: Metrics;
+  let config: TallyConfig;
+  const versions = new Map<string, string>();
+  const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
+    const res = await fetch(`${e.url}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  };
+  const putBook = async (tenant: Tenant, v: 1 | 2, book: unknown): Promise<void> => {
+    const res = await call('PUT', `/v1/customers/${tenant}/price-book`, book);
+    expect(res.status, JSON.stringify(res.json)).toBe(200);
+    versions.set(`${tenant}:${v}`, String(res.json.price_book_version));
+  };
+  const label = (tenant: Tenant, v: 1 | 2): string => versions.get(`${tenant}:${v}`) ?? 'missing';
+  const consumed = async (): Promise<number> => (await metrics.eventsConsumed.get()).values.reduce((s, v) => s + v.value, 0);
+  const send = async (events: readonly Spec[]): Promise<void> => {
+    const res = await fetch(`${e.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events.map(payload)) });
+    expect(res.status).toBe(202);
+  };
+
+  beforeAll(async () => {
+    config = loadConfig({ env: {}, overrides: { dataDir, api: { host: '127.0.0.1', port: 0 } } });
+    metrics = createMetrics({ defaultMetrics: false });
+    e = await startEmbedded(createProcessContext(config, { logger: silentLogger(), metrics }));
+  }, 120_000);
+  afterAll(async () => {
+    await e?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('the processor bills every event; duplicates once; a book change mid-month; a reprice of the 11th–26th', { timeout: 120_000 }, async () => {
+    await putBook('acc-a', 1, BOOK_A1);
+    await putBook('acc-b', 1, BOOK_B1);
+    await putBook('acc-c', 1, BOOK_C1);
+    for (const g of GRANTS) expect((await call('POST', '/v1/customers/acc-c/wallet/grants', g)).status).toBe(201);
+
+    const first = SPECS.filter((s) => s.batch === 1);
+    await send([...first, DUPLICATES[0] as Spec]);
+    await waitFor('the first batch consumed', async () => (await consumed()) >= first.length + 1);
+    await putBook('acc-a', 2, BOOK_A2);
+    await putBook('acc-b', 2, BOOK_B2);
+    await putBook('acc-c', 2, BOOK_C2);
+    const second = SPECS.filter((s) => s.batch === 2);
+    await send([DUPLICATES[1] as Spec, DUPLICATES[2] as Spec, ...second]);
+    await waitFor('every record consumed', async () => (await consumed()) >= SPECS.length + DUPLICATES.length);
+    const outcomes = Object.fromEntries((await metrics.eventsConsumed.get()).values.map((v) => [v.labels.outcome, v.value]));
+    expect(outcomes).toEqual({ priced: SPECS.length, duplicate: DUPLICATES.length });
+
+    // The reprice (what `tally reprice --price-book` runs): the books in force now, costs as stored.
+    const pricer = buildPricer(config);
+    const books = (await loadPriceBooks(e.store, pricer)).current();
+    const repriced = await reprice(e.store, pricer, { from: new Date(REPRICE_FROM), to: new Date(REPRICE_TO), priceBooks: books, costs: false });
+    const inRange = SPECS.filter((s) => s.at >= REPRICE_FROM && s.at < REPRICE_TO);
+    // Every first-batch event of the range changes (version 1 → 2, even where the price is the same); the second batch's were billed by version 2.
+    expect([repriced.examined, repriced.changed]).toEqual([inRange.length, inRange.filter((s) => s.batch === 1).length]);
+
+    const rows = await storedRows(e);
+    expect([...rows.keys()].sort()).toEqual([...byId.keys()].sort());
+    let checked = 0;
+    let priceBefore = 0n;
+    let priceAfter = 0n;
+    for (const [key, row] of rows) {
+      const s = byId.get(key) as Spec;
+      // The usage the processor read (what contract prices multiply).
+      expect([row.model_key, row.input_tokens, row.cached_input_tokens, row.cache_write_5m_tokens, row.output_tokens, row.requests], key)
+        .toEqual([MODEL_KEY[s.model], String(s.tokens.input), String(s.tokens.cached), String(s.tokens.cacheWrite), String(s.tokens.output), '1']);
+      const cost = costOf(row);
+      expect(sum(cost), `cost_total of ${key}`).toBe(parseUsd(row.cost_total ?? ''));
+      expect(cost.input > 0n && cost.output > 0n, `${key} has a cost`).toBe(true);
+      const v = finalVersion(s);
+      const want = expectedPrice(s, v, cost);
+      expect(priceOf(row), `price_<class> of ${key} (version ${v})`).toEqual(want);
+      expect(parseUsd(row.price_total ?? ''), `price_total of ${key}`).toBe(sum(want));
+      expect(row.price_book_version, `price_book_version of ${key}`).toBe(label(s.tenant, v));
+      if (s.batch === 1 && v === 2) {
+        priceBefore += sum(expectedPrice(s, 1, cost));
+        priceAfter += sum(want);
+      }
+      checked++;
+    }
+    expect(checked).toBe(SPECS.length);
+    expect([repriced.price_before, repriced.price_after]).toEqual([formatUsd(priceBefore), formatUsd(priceAfter)]);
+    // The data meets half-to-even ties both ways (A's and C's odd percentages on gpt-4o-mini's 0.15 and 0.075 USD per million).
+    expect(rounding.tiesDown > 0 && rounding.ties > rounding.tiesDown && rounding.fractions > rounding.ties, JSON.stringify(rounding)).toBe(true);
+    // Every combination the scenario promises is there.
+    const combos = new Set(SPECS.map((s) => `${s.tenant} batch ${s.batch} ${s.at >= MID ? 'late' : 'early'} v${finalVersion(s)}`));
+    for (const t of ['acc-a', 'acc-b', 'acc-c']) {
+      for (const c of ['batch 1 early v1', 'batch 1 early v2', 'batch 1 late v1', 'batch 1 late v2', 'batch 2 early v2', 'batch 2 late v2']) expect(combos.has(`${t} ${c}`), `${t} ${c}`).toBe(true);
+    }
+    // The duplicates: one stored row each, as first billed.
+    for (const d of DUPLICATES) {
+      const [n] = await e.store.sql.query<{ n: string }>({ sql: 'SELECT toString(count()) AS n FROM usage_events WHERE tenant = {t:String} AND event_id = {id:String}', params: { t: d.tenant, id: d.id } });
+      expect(n?.n, `${d.tenant}/${d.id} stored once`).toBe('1');
+    }
+  });
+});
