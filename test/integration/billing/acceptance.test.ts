@@ -230,6 +230,86 @@ function expectedPrice(s: Spec, v: 1 | 2, cost: Breakdown): Breakdown {
 /** Which version bills the event in the end: its batch's, or 2 when the reprice covered it. */
 const finalVersion = (s: Spec): 1 | 2 => (s.batch === 2 || (s.at >= REPRICE_FROM && s.at < REPRICE_TO) ? 2 : 1);
 
+// ── The wallet (docs/billing.md "The burn"), simulated ──
+
+interface GrantSim {
+  readonly id: string;
+  readonly source: string;
+  readonly amount: bigint;
+  readonly priority: number;
+  readonly from: number;
+  readonly expires: number | null;
+  readonly order: number;
+  burned: bigint;
+  status: string;
+  remaining: bigint;
+  lost: bigint;
+}
+
+type LedgerLine = readonly (string | number)[];
+
+/**
+ * Usage burns the grants live at its instant (effective_from ≤ t < expiry),
+ * higher priority first, then the earlier expiry (never last), then creation
+ * order; what they cannot cover is uncovered. At an expiry the rest is lost.
+ * The ledger: grants, expiries, and the usage of each UTC day cut where a
+ * grant starts or ends, in time order (a grant or expiry before usage at the
+ * same instant), each with the running balance.
+ */
+function simulateWallet(usage: readonly { at: number; price: bigint }[], now: number): { grants: GrantSim[]; balance: bigint; granted: bigint; uncovered: bigint; ledger: LedgerLine[] } {
+  const grants: GrantSim[] = GRANTS.map((g, order) => ({
+    id: g.id, source: g.source, amount: parseUsd(g.amount), priority: 'priority' in g ? g.priority : 0, from: Date.parse(g.effective_from),
+    expires: 'expires_at' in g ? Date.parse(g.expires_at) : null, order, burned: 0n, status: '', remaining: 0n, lost: 0n,
+  }));
+  const bounds = grants.flatMap((g) => (g.expires === null ? [g.from] : [g.from, g.expires]));
+  const chunkOf = (t: number): number => Math.max(t - (t % DAY), ...bounds.filter((b) => b <= t));
+  const chunks = new Map<number, { usage: bigint; events: number }>();
+  for (const u of usage) {
+    const c = chunks.get(chunkOf(u.at)) ?? { usage: 0n, events: 0 };
+    chunks.set(chunkOf(u.at), { usage: c.usage + u.price, events: c.events + 1 });
+  }
+  type Step = { at: number; rank: number; run: () => LedgerLine };
+  let balance = 0n;
+  let uncovered = 0n;
+  const steps: Step[] = [];
+  for (const g of grants) {
+    steps.push({ at: g.from, rank: 0, run: () => ['grant', iso(g.from), g.id, formatUsd(g.amount), formatUsd((balance += g.amount))] });
+    if (g.expires !== null && g.expires <= now) {
+      const end = g.expires;
+      steps.push({ at: end, rank: 0, run: () => { g.lost = g.amount - g.burned; return ['expired', iso(end), g.id, formatUsd(g.lost), formatUsd((balance -= g.lost))]; } });
+    }
+  }
+  for (const [from, c] of chunks) {
+    steps.push({
+      at: from, rank: 1, run: () => {
+        const live = grants.filter((g) => g.from <= from && (g.expires === null || from < g.expires))
+          .sort((a, b) => b.priority - a.priority || (a.expires ?? Infinity) - (b.expires ?? Infinity) || a.order - b.order);
+        let left = c.usage;
+        const parts: string[] = [];
+        for (const g of live) {
+          const take = left < g.amount - g.burned ? left : g.amount - g.burned;
+          if (take === 0n) continue;
+          g.burned += take;
+          left -= take;
+          parts.push(`${g.id}:${formatUsd(take)}`);
+        }
+        uncovered += left;
+        balance -= c.usage - left;
+        return ['burn', iso(from), formatUsd(c.usage), c.events, parts.join(' '), formatUsd(left), formatUsd(balance)];
+      },
+    });
+  }
+  const ledger = steps.sort((a, b) => a.at - b.at || a.rank - b.rank).map((s) => s.run());
+  let granted = 0n;
+  for (const g of grants) {
+    const expired = g.expires !== null && g.expires <= now;
+    g.remaining = expired ? 0n : g.amount - g.burned;
+    g.status = expired ? 'expired' : g.from > now ? 'pending' : g.remaining === 0n ? 'spent' : 'live';
+    if (!expired && g.from <= now) granted += g.amount;
+  }
+  return { grants, balance: grants.reduce((a, g) => a + g.remaining, 0n), granted, uncovered, ledger };
+}
+
 type Row = Record<string, string>;
 
 async function storedRows(e: Embedded): Promise<Map<string, Row>> {
@@ -251,6 +331,8 @@ describe(`issue 16 acceptance: three customers over ${PERIOD} in \`tally start\`
   let metrics: Metrics;
   let config: TallyConfig;
   const versions = new Map<string, string>();
+  /** Each event's price as computed here (and found stored), by `tenant/id`. */
+  const billed = new Map<string, Breakdown>();
   const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
     const res = await fetch(`${e.url}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     return { status: res.status, json: (await res.json()) as Record<string, unknown> };
@@ -278,6 +360,7 @@ describe(`issue 16 acceptance: three customers over ${PERIOD} in \`tally start\`
   });
 
   it('the processor bills every event; duplicates once; a book change mid-month; a reprice of the 11th–26th', { timeout: 120_000 }, async () => {
+    expect(SPECS.every((s) => s.at >= P0 && s.at < P1)).toBe(true);
     await putBook('acc-a', 1, BOOK_A1);
     await putBook('acc-b', 1, BOOK_B1);
     await putBook('acc-c', 1, BOOK_C1);
@@ -321,6 +404,7 @@ describe(`issue 16 acceptance: three customers over ${PERIOD} in \`tally start\`
       expect(priceOf(row), `price_<class> of ${key} (version ${v})`).toEqual(want);
       expect(parseUsd(row.price_total ?? ''), `price_total of ${key}`).toBe(sum(want));
       expect(row.price_book_version, `price_book_version of ${key}`).toBe(label(s.tenant, v));
+      billed.set(key, want);
       if (s.batch === 1 && v === 2) {
         priceBefore += sum(expectedPrice(s, 1, cost));
         priceAfter += sum(want);
@@ -341,5 +425,26 @@ describe(`issue 16 acceptance: three customers over ${PERIOD} in \`tally start\`
       const [n] = await e.store.sql.query<{ n: string }>({ sql: 'SELECT toString(count()) AS n FROM usage_events WHERE tenant = {t:String} AND event_id = {id:String}', params: { t: d.tenant, id: d.id } });
       expect(n?.n, `${d.tenant}/${d.id} stored once`).toBe('1');
     }
+  });
+
+  it('C\'s wallet: balance, each grant and the ledger equal the burn of the billed prices (priority first; the promotion\'s rest lost at its expiry)', async () => {
+    const usage = C_SPECS.map((s) => ({ at: s.at, price: sum(billed.get(`acc-c/${s.id}`) as Breakdown) }));
+    const sim = simulateWallet(usage, Date.now());
+    const w = (await call('GET', '/v1/customers/acc-c/wallet')).json;
+    const grants = Object.fromEntries((w.grants as Record<string, unknown>[]).map((g) => [g.id, [g.status, g.burned, g.remaining, g.lost]]));
+    expect(grants).toEqual(Object.fromEntries(sim.grants.map((g) => [g.id, [g.status, formatUsd(g.burned), formatUsd(g.remaining), formatUsd(g.lost)]])));
+    expect([w.balance, w.granted]).toEqual([formatUsd(sim.balance), formatUsd(sim.granted)]);
+    // The scenario: the promotion burned first, its rest gone at noon on the 12th; the purchase pays after.
+    const promo = sim.grants.find((g) => g.id === 'promo');
+    expect(promo && promo.burned > 0n && promo.lost > 0n && sim.uncovered === 0n && sim.balance < parseUsd('2')).toBe(true);
+
+    const l = (await call('GET', '/v1/customers/acc-c/wallet/ledger')).json;
+    const lines = (l.lines as Record<string, unknown>[]).map((x) =>
+      x.kind === 'burn'
+        ? ['burn', x.from, x.usage, Number(x.events), (x.grants as { grant_id: string; amount: string }[]).map((g) => `${g.grant_id}:${g.amount}`).join(' '), x.uncovered, x.balance]
+        : [x.kind, x.at, x.grant_id, x.amount, x.balance],
+    );
+    expect(lines).toEqual(sim.ledger);
+    expect([l.opening_balance, l.closing_balance]).toEqual(['0', formatUsd(sim.balance)]);
   });
 });
