@@ -310,6 +310,75 @@ function simulateWallet(usage: readonly { at: number; price: bigint }[], now: nu
   return { grants, balance: grants.reduce((a, g) => a + g.remaining, 0n), granted, uncovered, ledger };
 }
 
+// ── Statements (docs/billing.md "Statements"), computed ──
+
+const TOKEN_COLUMNS: Partial<Record<CostClass, keyof Tokens>> = { input: 'input', cached_input: 'cached', cache_write_5m: 'cacheWrite', output: 'output' };
+const quantityOf = (s: Spec, c: CostClass): bigint => {
+  const t = TOKEN_COLUMNS[c];
+  return t !== undefined ? BigInt(s.tokens[t]) : c === 'request' ? 1n : 0n;
+};
+const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Per model (catalog key) and class: Σ quantity, Σ price. */
+function totalsByModelClass(specs: readonly Spec[], prices: ReadonlyMap<string, Breakdown>): Map<string, Map<CostClass, { q: bigint; a: bigint }>> {
+  const out = new Map<string, Map<CostClass, { q: bigint; a: bigint }>>();
+  for (const s of specs) {
+    const m = out.get(MODEL_KEY[s.model]) ?? new Map<CostClass, { q: bigint; a: bigint }>();
+    out.set(MODEL_KEY[s.model], m);
+    const p = prices.get(`${s.tenant}/${s.id}`) as Breakdown;
+    for (const c of COST_CLASSES) {
+      const acc = m.get(c) ?? { q: 0n, a: 0n };
+      m.set(c, { q: acc.q + quantityOf(s, c), a: acc.a + p[c] });
+    }
+  }
+  return out;
+}
+
+/** Lines: one per model and class with anything billed or counted; unit price = amount ÷ quantity per million tokens or per unit, half to even. */
+function expectedStatement(specs: readonly Spec[], prices: ReadonlyMap<string, Breakdown>): { lines: unknown[][]; usage: bigint } {
+  const totals = totalsByModelClass(specs, prices);
+  const lines: unknown[][] = [];
+  let usage = 0n;
+  for (const model of [...totals.keys()].sort(byName)) {
+    for (const c of COST_CLASSES) {
+      const t = totals.get(model)?.get(c);
+      if (!t || (t.q === 0n && t.a === 0n)) continue;
+      const unit = t.q === 0n ? null : formatUsd(halfEven(t.a * (TOKEN_COLUMNS[c] !== undefined ? 1_000_000n : 1n), t.q));
+      lines.push([model, c, String(t.q), formatUsd(t.a), unit]);
+      usage += t.a;
+    }
+  }
+  return { lines, usage };
+}
+
+/**
+ * B's one month allowance of free tokens (classes input and output): the
+ * month's totals per class, classes in the catalog's order (input before
+ * output, whatever the book lists), within a class the models in name order;
+ * t of a model's remaining q tokens take off amount × t ÷ q, half to even
+ * (all of it when the model's tokens of the class are used up). One line per
+ * class: [class, free tokens, amount].
+ */
+function bAllowances(specs: readonly Spec[], prices: ReadonlyMap<string, Breakdown>): [string, string, string][] {
+  const totals = totalsByModelClass(specs, prices);
+  let left = BigInt(B_ALLOWANCE_TOKENS);
+  const out: [string, string, string][] = [];
+  for (const c of COST_CLASSES.filter((x) => x === 'input' || x === 'output')) {
+    let q = 0n;
+    let a = 0n;
+    for (const model of [...totals.keys()].sort(byName)) {
+      const t = totals.get(model)?.get(c);
+      if (!t || left === 0n || t.q === 0n || t.a === 0n) continue;
+      const take = left < t.q ? left : t.q;
+      a += take === t.q ? t.a : halfEven(t.a * take, t.q);
+      q += take;
+      left -= take;
+    }
+    if (a > 0n) out.push([c, String(q), formatUsd(a)]);
+  }
+  return out;
+}
+
 type Row = Record<string, string>;
 
 async function storedRows(e: Embedded): Promise<Map<string, Row>> {
@@ -446,5 +515,71 @@ describe(`issue 16 acceptance: three customers over ${PERIOD} in \`tally start\`
     );
     expect(lines).toEqual(sim.ledger);
     expect([l.opening_balance, l.closing_balance]).toEqual(['0', formatUsd(sim.balance)]);
+  });
+
+  /** The statement of `tenant` for the month; its lines, events, period and book, and the analytics `price` of the same range, checked. */
+  const statement = async (tenant: Tenant): Promise<Record<string, unknown>> => {
+    const res = await call('GET', `/v1/customers/${tenant}/statement?period=${PERIOD}`);
+    expect(res.status, JSON.stringify(res.json)).toBe(200);
+    const st = res.json;
+    const specs = SPECS.filter((s) => s.tenant === tenant);
+    const want = expectedStatement(specs, billed);
+    expect([st.period, st.from, st.to, st.status, st.events, st.price_book_version]).toEqual([PERIOD, iso(P0), iso(P1), 'open', String(specs.length), label(tenant, 2)]);
+    expect((st.lines as Record<string, unknown>[]).map((x) => [x.model, x.class, x.quantity, x.amount, x.unit_price]), `${tenant} lines`).toEqual(want.lines);
+    expect((st.totals as Record<string, unknown>).usage).toBe(formatUsd(want.usage));
+    expect(st.adjustments).toEqual([]);
+    const summary = (await call('GET', `/v1/usage/summary?tenant=${tenant}&from=${iso(P0)}&to=${iso(P1)}`)).json;
+    expect((summary.totals as Record<string, unknown>).price, `${tenant}: the analytics price of the month`).toBe(formatUsd(want.usage));
+    return st;
+  };
+  const totals = (usage: bigint, allowed: bigint, credited: bigint): Record<string, string> => {
+    const subtotal = usage - allowed;
+    return {
+      usage: formatUsd(usage), allowances: formatUsd(allowed), adjustments: '0', subtotal: formatUsd(subtotal), credits: formatUsd(credited),
+      due: formatUsd(subtotal > credited ? subtotal - credited : 0n), credit_refund: formatUsd(credited > subtotal ? credited - subtotal : 0n),
+    };
+  };
+  const usageOf = (tenant: Tenant): bigint => expectedStatement(SPECS.filter((s) => s.tenant === tenant), billed).usage;
+
+  it('statement of A: every line (model × class: quantity, amount, unit price) and the totals', async () => {
+    const st = await statement('acc-a');
+    expect([st.allowances, st.credits]).toEqual([[], []]);
+    expect(st.totals).toEqual(totals(usageOf('acc-a'), 0n, 0n));
+  });
+
+  it('statement of B: every line, cached input counted and billed 0', async () => {
+    const st = await statement('acc-b');
+    expect(st.credits).toEqual([]);
+    const cached = (st.lines as Record<string, unknown>[]).filter((x) => x.class === 'cached_input');
+    expect(cached.length > 0 && cached.every((x) => x.amount === '0')).toBe(true);
+  });
+
+  /*
+   * FINDING, kept as the documented expectation (it.fails: it turns red when the code follows docs/billing.md).
+   * The docs: "within a window it takes the totals per class: classes in the catalog's order, within a class the
+   * models in name order; free tokens take t of a model's remaining q tokens of the class and take off remaining
+   * amount × t ÷ q". src/billing/statement-allowances.ts splits a month window into one cell per UTC day and
+   * model, and takes class → day → model: the output tokens left after input go to the earliest days' gpt-4o and
+   * gpt-4o-mini output alike, and the partial take is one day's cell at that day's price. With this data the docs
+   * give B's output allowance 0.378380123177066 USD (all 271,914 gpt-4o output tokens, 55,702 of gpt-4o-mini's
+   * 167,107), the code 0.3724397 (gpt-4o-mini's 2026-11-22 cell: 21,202 of its 34,829 tokens).
+   */
+  it.fails('statement of B: the month allowance takes input, then output model by model (docs/billing.md), and the totals', async () => {
+    const st = await statement('acc-b');
+    const allowances = bAllowances(SPECS.filter((s) => s.tenant === 'acc-b'), billed);
+    expect((st.allowances as Record<string, unknown>[]).map((x) => [x.index, x.period, x.kind, x.class, x.quantity, x.amount]), 'B\'s allowance').toEqual(allowances.map((x) => [0, 'month', 'tokens', ...x]));
+    expect(st.totals).toEqual(totals(usageOf('acc-b'), allowances.reduce((a, x) => a + parseUsd(x[2]), 0n), 0n));
+  });
+
+  it('statement of C: every line, the credits its wallet applied (promotion first) and the totals', async () => {
+    const st = await statement('acc-c');
+    const sim = simulateWallet(C_SPECS.map((s) => ({ at: s.at, price: sum(billed.get(`acc-c/${s.id}`) as Breakdown) })), Date.now());
+    // Per grant, in burn order: what the month's usage burned, what was left at the month's end (0 once expired).
+    const credits = sim.grants.filter((g) => g.burned > 0n).sort((a, b) => b.priority - a.priority)
+      .map((g) => [g.id, g.source, formatUsd(g.burned), formatUsd(g.remaining), g.expires === null ? null : iso(g.expires)]);
+    expect(credits.length).toBe(2);
+    expect((st.credits as Record<string, unknown>[]).map((c) => [c.grant_id, c.source, c.amount, c.remaining, c.expires_at])).toEqual(credits);
+    expect(st.allowances).toEqual([]);
+    expect(st.totals).toEqual(totals(usageOf('acc-c'), 0n, sim.grants.reduce((a, g) => a + g.burned, 0n)));
   });
 });
