@@ -123,7 +123,7 @@ const SPECS: readonly Spec[] = [
   ...C_SPECS,
 ];
 const byId = new Map(SPECS.map((s) => [`${s.tenant}/${s.id}`, s]));
-/** Sent twice: once more in its own batch (a1), once more in the second batch (b-, c8: after the books changed, outside the reprice). */
+/** Sent twice: a0 again in its own batch; a B event and c8 again in the second batch (after the books changed, outside the reprice: a copy stored would carry version 2). */
 const DUPLICATES: readonly Spec[] = [SPECS.find((s) => s.id === 'a0'), SPECS.find((s) => s.tenant === 'acc-b' && s.batch === 1 && s.at >= REPRICE_TO), C_SPECS[7]].map((s) => {
   if (!s) throw new Error('the duplicate specs are not in the set');
   return s;
@@ -493,6 +493,8 @@ describe(`issue 16 acceptance: three customers over ${PERIOD} in \`tally start\`
     for (const t of ['acc-a', 'acc-b', 'acc-c']) {
       for (const c of ['batch 1 early v1', 'batch 1 early v2', 'batch 1 late v1', 'batch 1 late v2', 'batch 2 early v2', 'batch 2 late v2']) expect(combos.has(`${t} ${c}`), `${t} ${c}`).toBe(true);
     }
+    // A's claude-sonnet-4 output at the contract price (a model rule over the markup) is met.
+    expect(SPECS.some((s) => s.tenant === 'acc-a' && s.model.startsWith('claude') && s.at >= MID && finalVersion(s) === 2)).toBe(true);
     // The duplicates: one stored row each, as first billed.
     for (const d of DUPLICATES) {
       const [n] = await e.store.sql.query<{ n: string }>({ sql: 'SELECT toString(count()) AS n FROM usage_events WHERE tenant = {t:String} AND event_id = {id:String}', params: { t: d.tenant, id: d.id } });
