@@ -28,13 +28,13 @@ import type { AnalyticsStore } from '../src/store/types.js';
 import { brokers, count, load, produce, watchVisible } from './pipeline-common.js';
 import { fmt, percentile } from './results.js';
 
-/** The V8 old-space cap docker-compose.yml gives `tally processor` (docs: README "Capacity"). */
+/** A V8 old-space cap, compared with the processor's own heap growth bound (README "Capacity"). */
 export const HEAP_CAP = '--max-old-space-size=192';
 
 const STORE_NOTE = 'chDB ClickHouse-HTTP test stand-in in its own process (not a ClickHouse server), @clickhouse/client adapter';
 
 /** CPU µs of another process so far (user + system, from /proc). */
-function processCpuUs(pid: number): number {
+export function processCpuUs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
@@ -48,7 +48,7 @@ function peakRssMib(pid: number): number {
 }
 
 /** A free TCP port on 127.0.0.1. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createNetServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
@@ -209,8 +209,8 @@ export interface DistributedFigures {
 export async function distributedRuns(events: number, standin: Standin): Promise<DistributedFigures> {
   const before = load();
   const out = { events_per_second: {} as Record<string, number>, processor_cpu_us_per_event: {} as Record<string, number>, store_process_cpu_us_per_event: {} as Record<string, number>, processor_rss_mib: {} as Record<string, number> };
-  // The last run is the deployment docker-compose.yml gives the processor: V8's old space capped (HEAP_CAP), so
-  // garbage is collected before it grows to ~4× the live heap, as it does when the machine has memory to spare.
+  // The last run caps V8's old space (HEAP_CAP), what docker-compose.yml gave the processor before it bounded its
+  // heap growth itself (processor.heapGrowthPercent); the `memory-processor` part compares the two as ratios.
   const runs = [
     { key: 'partitions_1', partitions: 1, nodeArgs: [] as string[] },
     { key: 'partitions_4', partitions: 4, nodeArgs: [] as string[] },

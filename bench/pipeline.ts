@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- pipeline [--parts stages,partitions,distributed,scale,history,latency,latency-distributed] [--events N]
+ * `npm run bench -- pipeline [--parts stages,partitions,distributed,scale,history,latency,latency-distributed,memory-processor,memory-embedded,memory-tuning,backlog,backlog-embedded] [--events N]
  *   [--history N] [--history-events N] [--latency-only] [--min-bytes N]`: the stream on this machine's
  * Kafka broker (KAFKA_BROKERS, from scripts/services.sh) into the embedded
  * chDB store, with one processor (in this process) and the producer in a
@@ -30,6 +30,19 @@
  *     (`--min-bytes` sets the processor's fetch minBytes, to compare);
  *   - latency-distributed: the same timing with `tally processor` in its own
  *     process and the store in another (as `distributed`).
+ * Parts run only when named (bench/pipeline-memory.ts; `--memory-events N`,
+ * default 40,000; `--backlog-events N`, default 1,000,000):
+ *   - memory-processor: `tally processor`'s RSS (every second) and CPU per
+ *     event under V8's heap defaults, tally's heap growth bound and
+ *     --max-old-space-size=192, alternating, as ratios;
+ *   - memory-embedded: `tally start`'s RSS idle, under HTTP ingest load and
+ *     after, with ClickHouse's cache sizes vs tally's bounded ones;
+ *   - memory-tuning: the same with glibc's MALLOC_ARENA_MAX=2, and with half
+ *     the engine's concurrent merges;
+ *   - backlog: 1,000,000 events in Kafka before one `tally processor` starts
+ *     on them; its RSS every second until they are stored;
+ *   - backlog-embedded: 1,000,000 events sent to `tally start` over HTTP as
+ *     fast as it takes them; its RSS every second.
  * A run of some parts keeps the other parts' figures of the last run in
  * bench/results/pipeline.json; each part records when it ran and the load
  * average before and after.
@@ -53,6 +66,7 @@ import { fmt, percentile, writeResult } from './results.js';
 import { brokers, count, load, produce, watchVisible } from './pipeline-common.js';
 import { distributedLatency, distributedRuns, scaleRuns, startStandin, type DistributedLatencyFigures } from './pipeline-distributed.js';
 import { historyRuns } from './pipeline-history.js';
+import { TUNING_VARIANTS, backlogRuns, embeddedMemoryRuns, processorMemoryRuns } from './pipeline-memory.js';
 import { stageCosts } from './pipeline-stages.js';
 import { existsSync, readFileSync } from 'node:fs';
 
@@ -123,7 +137,9 @@ async function latencyRun(store: AnalyticsStore, partitions: number): Promise<{ 
   return { figures, rssMax };
 }
 
-const PARTS = ['stages', 'partitions', 'distributed', 'scale', 'history', 'latency', 'latency-distributed'] as const;
+const PARTS = ['stages', 'partitions', 'distributed', 'scale', 'history', 'latency', 'latency-distributed', 'memory-processor', 'memory-embedded', 'memory-tuning', 'backlog', 'backlog-embedded'] as const;
+/** Parts run only when named in --parts (long runs, or measured on their own). */
+const ON_REQUEST: ReadonlySet<Part> = new Set(['memory-processor', 'memory-embedded', 'memory-tuning', 'backlog', 'backlog-embedded']);
 type Part = (typeof PARTS)[number];
 
 
@@ -143,7 +159,9 @@ export async function runPipelineBench(args: readonly string[]): Promise<void> {
   const events = Number(option('--events') ?? '') || 100_000;
   const latencyOnly = args.includes('--latency-only');
   if (option('--min-bytes') !== undefined) minBytesOverride = Number(option('--min-bytes'));
-  const parts = new Set<Part>(latencyOnly ? ['latency'] : ((option('--parts')?.split(',') ?? PARTS) as Part[]));
+  const parts = new Set<Part>(latencyOnly ? ['latency'] : ((option('--parts')?.split(',') ?? PARTS.filter((p) => !ON_REQUEST.has(p))) as Part[]));
+  const memoryEvents = Number(option('--memory-events') ?? '') || 40_000;
+  const backlogEvents = Number(option('--backlog-events') ?? '') || 1_000_000;
   const history = Number(option('--history') ?? '') || 5_000_000;
   const historyEvents = Number(option('--history-events') ?? '') || 50_000;
   const dataDir = mkdtempSync(join(tmpdir(), 'tally-bench-pipeline-'));
@@ -227,6 +245,19 @@ export async function runPipelineBench(args: readonly string[]): Promise<void> {
         await standin.close();
       }
     }
+
+    if (parts.has('memory-processor') || parts.has('backlog')) {
+      const standin = await startStandin(join(dataDir, 'standin-memory'));
+      try {
+        if (parts.has('memory-processor')) figures.memory_processor = await processorMemoryRuns(standin, memoryEvents);
+        if (parts.has('backlog')) figures.backlog_processor = (await backlogRuns(standin, backlogEvents, { processor: true, embedded: false })).processor;
+      } finally {
+        await standin.close();
+      }
+    }
+    if (parts.has('memory-embedded')) figures.memory_embedded = await embeddedMemoryRuns(memoryEvents);
+    if (parts.has('memory-tuning')) figures.memory_embedded_tuning = await embeddedMemoryRuns(memoryEvents, TUNING_VARIANTS);
+    if (parts.has('backlog-embedded')) figures.backlog_embedded = (await backlogRuns(undefined, backlogEvents, { processor: false, embedded: true })).embedded;
 
     if (parts.has('history')) {
       const before = load();

@@ -303,7 +303,7 @@ async function compare(label: string, runs: number, before: Variant, after: Vari
 }
 
 /** What each panel of the dashboard asks for (`measures=`; src/dashboard/dashboard.js and revenue.js). */
-const PANEL_MEASURES = { ranking: 'cost_total', list: 'events', revenue: 'price,cost_total,margin,margin_pct' } as const;
+const PANEL_MEASURES = { ranking: 'cost_total', list: 'events', revenue: 'price,cost_total,margin,margin_pct', deltas: 'cost_total,requests,total_tokens,cache_savings,error_events,unpriced_events' } as const;
 
 /** The calls of the dashboard's default view ("30 days up to now"), as src/dashboard/dashboard.js issues them; the tenant list only for an all-tenant key. */
 function pageCalls(scope: TenantScope, tz: string): Record<string, Call> {
@@ -311,6 +311,8 @@ function pageCalls(scope: TenantScope, tz: string): Record<string, Call> {
   const only = (v: Variant, measures: string): Record<string, string> => (v.narrow ? { measures } : {});
   return {
     summary: (v) => v.svc.summary(q(v), scope),
+    // The KPIs' deltas: the same summary over the previous 30 days, with the six measures they compare.
+    previous_summary: (v) => v.svc.summary({ ...q(v), from: new Date(Date.parse(v.last30.from) - 30 * DAY).toISOString(), to: v.last30.from, ...only(v, PANEL_MEASURES.deltas) }, scope),
     spend_by_model_per_day: (v) => v.svc.timeseries({ ...q(v), bucket: 'day', measure: 'cost_total', stack_by: 'model_key', limit: '8' }, scope),
     top_users: (v) => v.svc.breakdown({ ...q(v), by: 'user_id', sort: 'cost_total', limit: '10', ...only(v, PANEL_MEASURES.ranking) }, scope),
     top_agents: (v) => v.svc.breakdown({ ...q(v), by: 'agent', sort: 'cost_total', limit: '10', ...only(v, PANEL_MEASURES.ranking) }, scope),
@@ -355,6 +357,7 @@ async function httpPage(base: string, which: 'before' | 'after', scope: TenantSc
   const only = (measures: string): Record<string, string> => (v.narrow ? { measures } : {});
   const paths = [
     `/v1/usage/summary?${q({})}`,
+    `/v1/usage/summary?${new URLSearchParams({ from: new Date(Date.parse(range.from) - 30 * DAY).toISOString(), to: range.from, tz: 'UTC', ...(scope === null ? {} : { tenant: scope }), ...only(PANEL_MEASURES.deltas) }).toString()}`,
     `/v1/usage/timeseries?${q({ bucket: 'day', measure: 'cost_total', stack_by: 'model_key', limit: '8' })}`,
     `/v1/usage/breakdown?${q({ by: 'user_id', sort: 'cost_total', limit: '10', ...only(PANEL_MEASURES.ranking) })}`,
     `/v1/usage/breakdown?${q({ by: 'agent', sort: 'cost_total', limit: '10', ...only(PANEL_MEASURES.ranking) })}`,

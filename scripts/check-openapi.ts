@@ -39,13 +39,15 @@ const accepted: Accepted = { accepted: 1, event_ids: ['e1'], rejected: [] };
 type BudgetInput = operations['createBudget']['requestBody']['content']['application/json'];
 const budgetInput: BudgetInput | undefined = undefined;
 type Summary = operations['getUsageSummary']['responses'][200]['content']['application/json'];
+type Statement = operations['getStatement']['responses'][200]['content']['application/json'];
+const due: string | null = (null as Statement | null)?.totals.due ?? null;
 type Ids = keyof operations;
-const ids: Ids[] = ['ingestEvents', 'checkQuota', 'reserveQuota', 'settleQuota', 'createBudget', 'getBudgetStatus', 'getUsageSummary'];
-export const uses: unknown[] = [batch, ceBatch, accepted, budgetInput, ids, null as Summary | null];
+const ids: Ids[] = ['ingestEvents', 'checkQuota', 'reserveQuota', 'settleQuota', 'createBudget', 'getBudgetStatus', 'getUsageSummary', 'getStatement'];
+export const uses: unknown[] = [batch, ceBatch, accepted, budgetInput, ids, null as Summary | null, due];
 `;
 
 async function servedDocument(): Promise<Record<string, unknown>> {
-  const services = { ingest: {}, analytics: {}, budgets: {}, quota: {} } as unknown as ApiServices;
+  const services = { ingest: {}, analytics: {}, budgets: {}, quota: {}, statements: {} } as unknown as ApiServices;
   const app = await createApp({ logger: silentLogger(), metrics: createMetrics({ defaultMetrics: false }), health: new HealthState(), keyring: new ApiKeyring([]), openAccess: false, bodyLimitBytes: 1024, services });
   try {
     return (await app.inject('/openapi.json')).json() as Record<string, unknown>;

@@ -177,7 +177,9 @@ export const MAX_BUCKETS = 10_000;
 /** `source=raw` reads raw events (current versions only) for the whole range instead of the rollups: slower, and exact even for duplicates that reached usage_events past the insert path's dedupe. */
 const sourceParam = z.enum(['auto', 'raw']).optional();
 
-const summarySchema = z.object({ ...commonShape, source: sourceParam }).strict();
+const measuresParam = nameList(OUTPUT_MEASURES, OUTPUT_MEASURES.length);
+
+const summarySchema = z.object({ ...commonShape, source: sourceParam, measures: measuresParam }).strict();
 
 const breakdownSchema = z
   .object({
@@ -188,7 +190,7 @@ const breakdownSchema = z
     sort: measureEnum.optional(),
     order: z.enum(['asc', 'desc']).optional(),
     limit: intParam(1, MAX_BREAKDOWN_LIMIT),
-    measures: nameList(OUTPUT_MEASURES, OUTPUT_MEASURES.length),
+    measures: measuresParam,
   })
   .strict();
 
@@ -211,6 +213,8 @@ const latencySchema = z.object({ ...commonShape, by: z.enum(LATENCY_DIMENSIONS).
 export interface SummaryQuery extends CommonQuery {
   /** `auto`: rollups where they answer exactly, raw events where they must; `raw`: raw events throughout. */
   readonly source: UsageSource;
+  /** Only these measures in the answer (null: all); fewer measures, less work for the store. */
+  readonly measures: readonly OutputMeasure[] | null;
 }
 
 export interface BreakdownQuery extends SummaryQuery {
@@ -220,8 +224,6 @@ export interface BreakdownQuery extends SummaryQuery {
   readonly order: 'asc' | 'desc';
   /** Top-N groups (dimension tuples); the rest fold into `other`. */
   readonly limit: number;
-  /** Only these measures in the answer (null: all); fewer measures, less work for the store. */
-  readonly measures: readonly OutputMeasure[] | null;
 }
 
 export interface TimeseriesQuery extends SummaryQuery {
@@ -244,9 +246,14 @@ export interface LatencyQuery extends CommonQuery {
   readonly quantiles: LatencyQuantiles;
 }
 
+/** The measures asked for, in answer order; null when the parameter is absent (every measure). */
+function measuresOf(asked: readonly OutputMeasure[] | undefined): readonly OutputMeasure[] | null {
+  return asked === undefined ? null : OUTPUT_MEASURES.filter((m) => asked.includes(m));
+}
+
 export function parseSummary(input: unknown, now?: number): SummaryQuery {
   const raw = parseParams(summarySchema, input);
-  return { ...resolveCommon(raw, now), source: raw.source ?? 'auto' };
+  return { ...resolveCommon(raw, now), source: raw.source ?? 'auto', measures: measuresOf(raw.measures) };
 }
 
 export function parseBreakdown(input: unknown, now?: number): BreakdownQuery {
@@ -257,13 +264,13 @@ export function parseBreakdown(input: unknown, now?: number): BreakdownQuery {
   if (new Set(by).size !== by.length) errors.push({ path: 'by', reason: 'names a dimension twice' });
   if (errors.length > 0) throw validationError(errors);
   const common = resolveCommon(raw, now);
-  return { ...common, source: raw.source ?? 'auto', by, bucket: raw.bucket ?? null, sort: raw.sort ?? 'cost_total', order: raw.order ?? 'desc', limit: raw.limit ?? 100, measures: raw.measures === undefined ? null : OUTPUT_MEASURES.filter((m) => raw.measures?.includes(m)) };
+  return { ...common, source: raw.source ?? 'auto', by, bucket: raw.bucket ?? null, sort: raw.sort ?? 'cost_total', order: raw.order ?? 'desc', limit: raw.limit ?? 100, measures: measuresOf(raw.measures) };
 }
 
 export function parseTimeseries(input: unknown, now?: number): TimeseriesQuery {
   const raw = parseParams(timeseriesSchema, input);
   const common = resolveCommon(raw, now);
-  return { ...common, source: raw.source ?? 'auto', bucket: raw.bucket ?? 'day', measure: raw.measure ?? 'cost_total', stackBy: raw.stack_by ?? null, limit: raw.limit ?? 10 };
+  return { ...common, source: raw.source ?? 'auto', measures: null, bucket: raw.bucket ?? 'day', measure: raw.measure ?? 'cost_total', stackBy: raw.stack_by ?? null, limit: raw.limit ?? 10 };
 }
 
 export function parseRecords(input: unknown, now?: number): RecordsQuery {

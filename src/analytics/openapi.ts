@@ -48,7 +48,14 @@ const SOURCE_PARAMETER: ParameterSpec = {
   schema: { type: 'string', enum: ['auto', 'raw'] },
 };
 
-export const SUMMARY_PARAMETERS: readonly ParameterSpec[] = [...COMMON_PARAMETERS, SOURCE_PARAMETER];
+const MEASURES_PARAMETER: ParameterSpec = {
+  name: 'measures',
+  in: 'query',
+  description: 'Only these measures in the answer, repeated or comma-separated (`measures=events,cost_total,price`); default every measure. Each measure costs the store work in every table read: a panel that shows three should ask for three.',
+  schema: { type: 'array', items: { type: 'string', enum: [...OUTPUT_MEASURES] }, maxItems: OUTPUT_MEASURES.length },
+};
+
+export const SUMMARY_PARAMETERS: readonly ParameterSpec[] = [...COMMON_PARAMETERS, SOURCE_PARAMETER, MEASURES_PARAMETER];
 
 export const BREAKDOWN_PARAMETERS: readonly ParameterSpec[] = [
   ...SUMMARY_PARAMETERS,
@@ -57,16 +64,11 @@ export const BREAKDOWN_PARAMETERS: readonly ParameterSpec[] = [
   { name: 'sort', in: 'query', description: 'Measure that ranks the groups (`price`: billed revenue; `margin`: price − cost_total). Default cost_total.', schema: { type: 'string', enum: [...SORTABLE_MEASURES] } },
   { name: 'order', in: 'query', description: 'desc (default) or asc.', schema: { type: 'string', enum: ['desc', 'asc'] } },
   { name: 'limit', in: 'query', description: `Top N groups (dimension values) kept; the rest are summed into \`other\`. Default 100, at most ${MAX_BREAKDOWN_LIMIT}.`, schema: { type: 'integer', minimum: 1, maximum: MAX_BREAKDOWN_LIMIT } },
-  {
-    name: 'measures',
-    in: 'query',
-    description: 'Only these measures in rows, other and totals, repeated or comma-separated (`measures=events,cost_total,price`); default every measure. Each measure costs the store work in every table read: a panel that shows three should ask for three.',
-    schema: { type: 'array', items: { type: 'string', enum: [...OUTPUT_MEASURES] }, maxItems: OUTPUT_MEASURES.length },
-  },
 ];
 
 export const TIMESERIES_PARAMETERS: readonly ParameterSpec[] = [
-  ...SUMMARY_PARAMETERS,
+  ...COMMON_PARAMETERS,
+  SOURCE_PARAMETER,
   { name: 'bucket', in: 'query', description: 'Time bucket in `tz`. Default day.', schema: { type: 'string', enum: [...BUCKETS] } },
   { name: 'measure', in: 'query', description: 'The measure plotted, or `all` (every measure per bucket, margin_pct included). Default cost_total.', schema: { type: 'string', enum: [...SORTABLE_MEASURES, 'all'] } },
   { name: 'stack_by', in: 'query', description: 'Split into one series per value of this dimension (top N by the measure, then `other`).', schema: { type: 'string', enum: [...BREAKDOWN_DIMENSIONS] } },
@@ -160,7 +162,7 @@ export const SUMMARY_SCHEMA: Schema = {
   required: ['range', 'totals', 'tokens_by_model', 'cost_by_model', 'source'],
   properties: {
     range: RANGE_SCHEMA,
-    totals: MEASURES_SCHEMA,
+    totals: { ...MEASURES_SCHEMA, required: [], description: 'Every measure, or only those `measures` names.' },
     tokens_by_model: { type: 'array', description: 'model = model_key, or the reported model for unpriced events; most tokens first.', items: { type: 'object', properties: tokenProps } },
     cost_by_model: { type: 'array', description: 'Most cost first.', items: { type: 'object', properties: costProps } },
     source: SOURCE_SCHEMA,

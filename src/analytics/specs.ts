@@ -7,11 +7,11 @@ import { rankMeasure, storeMeasuresFor } from './model.js';
 import type { BreakdownSpec, LatencySpec, RecordsSpec, SessionSpec, SummarySpec, TenantScope, TimeseriesSpec } from '../store/usage/index.js';
 
 export function summarySpec(q: SummaryQuery, scope: TenantScope): SummarySpec {
-  return { scope, filters: q.filters, from: q.from, to: q.to, tz: q.tz, source: q.source };
+  return { scope, filters: q.filters, from: q.from, to: q.to, tz: q.tz, source: q.source, ...(q.measures === null ? {} : { measures: storeMeasuresFor(q.measures) }) };
 }
 
 export function breakdownSpec(q: BreakdownQuery, scope: TenantScope): BreakdownSpec {
-  return { ...summarySpec(q, scope), by: q.by, bucket: q.bucket, sort: rankMeasure(q.sort), order: q.order, limit: q.limit, ...(q.measures === null ? {} : { measures: storeMeasuresFor(q.measures) }) };
+  return { ...summarySpec(q, scope), by: q.by, bucket: q.bucket, sort: rankMeasure(q.sort), order: q.order, limit: q.limit };
 }
 
 /** Stacked values are ranked by the plotted measure; `measure=all` ranks them by cost. One plotted measure: only its inputs are summed. */

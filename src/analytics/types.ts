@@ -54,14 +54,25 @@ export type ModelCost = {
   readonly margin_pct: string | null;
 } & { readonly [K in CostClass as `cost_${K}`]: string };
 
+/** A per-model entry of a summary narrowed by `measures=`: the model and the measures asked for. */
+export type NarrowedModel<T extends { readonly model: string }> = { readonly model: string } & Partial<Omit<T, 'model'>>;
+
 export interface SummaryResult {
   readonly range: RangeInfo;
-  readonly totals: Measures;
+  /** Every measure, or only those `measures=` named. */
+  readonly totals: Partial<Measures>;
   /** Sorted by total_tokens, largest first. */
-  readonly tokens_by_model: readonly ModelTokens[];
+  readonly tokens_by_model: readonly NarrowedModel<ModelTokens>[];
   /** Sorted by cost_total, largest first. */
-  readonly cost_by_model: readonly ModelCost[];
+  readonly cost_by_model: readonly NarrowedModel<ModelCost>[];
   readonly source: SourceInfo;
+}
+
+/** A summary that was not narrowed: every measure everywhere (`fullSummary` checks it). */
+export interface FullSummaryResult extends SummaryResult {
+  readonly totals: Measures;
+  readonly tokens_by_model: readonly ModelTokens[];
+  readonly cost_by_model: readonly ModelCost[];
 }
 
 /** A breakdown row: `bucket` when bucketed, one field per `by` dimension (null = the event had none), the measures. */

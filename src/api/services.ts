@@ -11,6 +11,7 @@ import type { TraceReceiver } from '../ingest/otlp/receiver.js';
 import type { ActualUsage, CheckResult, ReservationResult, ReserveOptions, SettleOptions, SettleResult, Subject, UsageEstimate } from '../budgets/types.js';
 import type { BudgetAlertQuery, BudgetAlertRow } from '../store/operations/budgets.js';
 import type { PriceBookRepository } from '../billing/repository.js';
+import type { StatementService } from '../billing/statement-service.js';
 import type { Wallets } from '../billing/wallet.js';
 
 export interface BudgetsApiService {
@@ -58,6 +59,8 @@ export interface ApiServices {
   readonly quota?: QuotaApiService;
   /** Customers and price books (/v1/customers*). */
   readonly priceBooks?: PriceBooksApiService;
+  /** Customers' statements (/v1/customers/{tenant}/statement*). */
+  readonly statements?: Pick<StatementService, 'statement' | 'close'>;
   /** Wallets (/v1/customers/{tenant}/wallet*). */
   readonly wallets?: WalletsApiService;
 }

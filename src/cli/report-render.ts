@@ -14,6 +14,7 @@ import { renderTable, thousands, type Column } from './output.js';
 import { formatUsdFixed, parseUsd } from '../core/money.js';
 import { COUNT_MEASURES, MONEY_MEASURES, allMeasures, type Bucket, type Measures } from '../analytics/model.js';
 import type { BreakdownResult, SummaryResult } from '../analytics/types.js';
+import { fullSummary } from '../analytics/results/summary.js';
 import { type BreakdownDimension } from '../core/dimensions.js';
 
 export interface RenderOptions {
@@ -95,7 +96,8 @@ export function breakdownTable(result: BreakdownResult, options: RenderOptions =
 }
 
 /** The summary: one table of the models, with the totals row. */
-export function summaryTable(result: SummaryResult, options: RenderOptions = {}): string {
+export function summaryTable(answer: SummaryResult, options: RenderOptions = {}): string {
+  const result = fullSummary(answer);
   const decimals = options.decimals ?? 4;
   type ModelRow = { model: string; events: number; tokens: number; cost: string; savings: string; requests: number } & Pick<Measures, 'price' | 'margin' | 'margin_pct'>;
   const tokens = new Map(result.tokens_by_model.map((m) => [m.model, m]));
@@ -152,5 +154,6 @@ export function breakdownCsv(result: BreakdownResult): string {
 
 /** The summary as CSV: the header and one row of totals, exact values (per-model figures: --by model_key). */
 export function summaryCsv(result: SummaryResult): string {
-  return `${CSV_MEASURES.join(',')}\n${CSV_MEASURES.map((k) => csvCell(result.totals[k])).join(',')}\n`;
+  const totals = allMeasures(result.totals);
+  return `${CSV_MEASURES.join(',')}\n${CSV_MEASURES.map((k) => csvCell(totals[k])).join(',')}\n`;
 }

@@ -20,6 +20,17 @@ const int = (raw: string): Json => (/^-?\d+$/.test(raw.trim()) ? Number(raw) : r
 const num = (raw: string): Json => (raw.trim() !== '' && !Number.isNaN(Number(raw)) ? Number(raw) : raw);
 const bool = (raw: string): Json => (/^(1|true|yes|on)$/i.test(raw) ? true : /^(0|false|no|off)$/i.test(raw) ? false : raw);
 const list = (raw: string): Json => raw.split(',').map((s) => s.trim()).filter(Boolean);
+/** `name=value,…` → an object of settings (numbers where numeric); an entry without `=` is left as text for the schema to refuse. */
+const settings = (raw: string): Json => {
+  const out: JsonObject = {};
+  for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const at = entry.indexOf('=');
+    if (at <= 0) return raw;
+    const value = entry.slice(at + 1).trim();
+    out[entry.slice(0, at).trim()] = /^-?\d+$/.test(value) ? Number(value) : value;
+  }
+  return out;
+};
 
 /** `id:role:tenant:secret,…` → API key objects. The secret may itself contain ':'. */
 function apiKeys(raw: string): Json {
@@ -70,6 +81,8 @@ export const ENV_MAP: Readonly<Record<string, EnvBinding>> = {
   TALLY_SESSION_TIMEOUT_MS: { path: ['processor', 'sessionTimeoutMs'], parse: int },
   TALLY_HEARTBEAT_INTERVAL_MS: { path: ['processor', 'heartbeatIntervalMs'], parse: int },
   TALLY_PROCESSOR_DEDUP_WINDOW_SECONDS: { path: ['processor', 'dedupWindowSeconds'], parse: int },
+  TALLY_HEAP_GROWTH_PERCENT: { path: ['processor', 'heapGrowthPercent'], parse: int },
+  TALLY_CHDB_SERVER_SETTINGS: { path: ['clickhouse', 'embeddedServerSettings'], parse: settings },
   TALLY_PRICE_FILES: { path: ['pricing', 'priceFiles'], parse: list },
   TALLY_REPORTED_COST: { path: ['pricing', 'reportedCost'], parse: text },
   TALLY_DEDUP_WINDOW_HOURS: { path: ['budgets', 'dedupWindowHours'], parse: num },

@@ -106,6 +106,15 @@ export const configSchema = z.object({
        * (to 2106). Default 13.
        */
       retentionMonths: positiveInt.max(600).default(13),
+      /**
+       * Server settings of the embedded chDB engine (no `url`), by name, over
+       * the bounds tally opens it with (src/store/chdb/engine.ts,
+       * ENGINE_SERVER_SETTINGS: mark cache 64 MiB, primary-index cache 64 MiB,
+       * index-mark cache 16 MiB, the other caches 16 MiB, where ClickHouse's
+       * own defaults are up to 5 GiB each). Applied when the engine opens. Default
+       * none. Env TALLY_CHDB_SERVER_SETTINGS (`name=value,…`).
+       */
+      embeddedServerSettings: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, 'must be a ClickHouse server setting name'), z.union([z.string(), z.number()])).default({}),
     })
     .prefault({}),
 
@@ -224,6 +233,15 @@ export const configSchema = z.object({
       maxBytesPerPartition: positiveInt.default(4 * 1024 * 1024),
       /** Most records written to the sinks in one step. Default 5000. */
       maxSinkBatch: positiveInt.default(5000),
+      /**
+       * How far V8 may let the heap grow past what the last full collection
+       * kept, in percent (V8's --heap-growing-percent, set when `tally
+       * processor` or `tally start` starts): without it V8 lets garbage grow to
+       * ~4× the live heap when the machine has memory to spare. 0 leaves V8's
+       * own heuristics; a --heap-growing-percent in NODE_OPTIONS wins. Default
+       * 50 (measured: README "Capacity", docs/operations.md). Env TALLY_HEAP_GROWTH_PERCENT.
+       */
+      heapGrowthPercent: z.number().int().min(0).max(1000).default(50),
       /**
        * How long the processor remembers event ids to recognise a duplicate
        * send without asking the store (docs/storage.md, "Dedupe"); 16–32

@@ -165,6 +165,9 @@ function setDelta(id, current, previous, label) {
   el.title = `${label}: ${previous}`;
 }
 
+/** The measures renderDeltas compares (the previous period's summary asks for these only). */
+const DELTA_MEASURES = 'cost_total,requests,total_tokens,cache_savings,error_events,unpriced_events';
+
 function renderDeltas(t, p) {
   const label = state.range === 'custom' ? 'previous period' : `previous ${state.range.replace(/(\d+)/, '$1 ')}`;
   setDelta('kpi-cost', t.cost_total, p.cost_total, label);
@@ -430,7 +433,8 @@ async function refresh() {
   try {
     const [summary, previous, series, users, agents, latency, budgets, opts] = await Promise.all([
       getJson('/v1/usage/summary', query),
-      getJson('/v1/usage/summary', { ...query, ...previousRange(range) }),
+      // The previous period only feeds the KPIs' deltas (renderDeltas): its six measures, not all 40.
+      getJson('/v1/usage/summary', { ...query, ...previousRange(range), measures: DELTA_MEASURES }),
       getJson('/v1/usage/timeseries', { ...query, bucket: range.bucket, ...MEASURES[state.measure].query }),
       getJson('/v1/usage/breakdown', { ...query, by: usersBy, sort: 'cost_total', limit: 10, measures: 'cost_total' }),
       getJson('/v1/usage/breakdown', { ...query, by: 'agent', sort: 'cost_total', limit: 10, measures: 'cost_total' }),

@@ -28,7 +28,7 @@ export async function openStore(config: TallyConfig, logger: Logger): Promise<An
     return createClickHouseStore({ url: c.url, username: c.username, password: c.password, database: c.database, requestTimeoutMs: c.requestTimeoutMs, sharded: c.shards, logger });
   }
   const { createChdbStore } = await import('../store/chdb/store.js');
-  return createChdbStore({ dataDir: chdbDataDir(config), database: c.database, logger });
+  return createChdbStore({ dataDir: chdbDataDir(config), database: c.database, serverSettings: c.embeddedServerSettings, logger });
 }
 
 /** Redis or a Redis Cluster is configured: budgets and quota share counters across processes. */

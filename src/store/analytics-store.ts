@@ -6,6 +6,7 @@ import { createEventOperations } from './operations/events-sql.js';
 import { createRepriceOperations } from './operations/reprices-sql.js';
 import { createRollupOperations, markUnchecked } from './operations/rollups-sql.js';
 import { createDeadLetterOperations } from './operations/dead-letters-sql.js';
+import { createStatementOperations } from './operations/statements-sql.js';
 import { createWalletOperations } from './operations/wallets-sql.js';
 import { WriteTracker } from './write-tracker.js';
 import type { AnalyticsStore, SqlExecutor } from './types.js';
@@ -25,6 +26,7 @@ export function createAnalyticsStore(sql: SqlExecutor): AnalyticsStore {
     deadLetters: createDeadLetterOperations(sql),
     budgets: createBudgetOperations(sql),
     priceBooks: createPriceBookOperations(sql),
+    statements: createStatementOperations(sql),
     counters: createCounterSourceOperations(sql),
     reprices: createRepriceOperations(sql),
     wallets: createWalletOperations(sql),

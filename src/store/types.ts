@@ -14,6 +14,7 @@ import type { EventOperations } from './operations/events.js';
 import type { RepriceOperations } from './operations/reprices.js';
 import type { RollupOperations } from './operations/rollups.js';
 import type { DeadLetterOperations } from './operations/dead-letters.js';
+import type { StatementOperations } from './operations/statements.js';
 import type { WalletOperations } from './operations/wallets.js';
 
 export type { InsertOptions, SqlExecutor, SqlParam, SqlQuery } from './executor.js';
@@ -33,6 +34,8 @@ export interface AnalyticsStore {
   readonly budgets: BudgetOperations;
   /** Every version of every customer's price book (issue 16). */
   readonly priceBooks: PriceBookOperations;
+  /** Customers' billed usage for statements and exports, and closed statements (issue 16). */
+  readonly statements: StatementOperations;
   /** What budget counters are rebuilt from (reconcile): sums cut at a fence, offsets, tenants. */
   readonly counters: CounterSourceOperations;
   /** Re-pricing's pages of current events and its audit record. */

@@ -13,10 +13,11 @@ import { INGEST_OPERATIONS, registerIngestRoutes } from './ingest.js';
 import { META_OPERATIONS } from './meta.js';
 import { OTLP_OPERATIONS, registerOtlpRoutes } from './otlp.js';
 import { QUOTA_OPERATIONS, registerQuotaRoutes } from './quota.js';
+import { STATEMENT_OPERATIONS, registerStatementRoutes } from './statements.js';
 import { USAGE_OPERATIONS, registerUsageRoutes } from './usage.js';
 import { WALLET_OPERATIONS, registerWalletRoutes } from './wallet.js';
 
-export const API_ROUTE_GROUPS: readonly RegisterRoutes[] = [registerIngestRoutes, registerOtlpRoutes, registerUsageRoutes, registerBudgetRoutes, registerBudgetAlertRoutes, registerQuotaRoutes, registerCustomerRoutes, registerWalletRoutes, registerDashboardRoutes];
+export const API_ROUTE_GROUPS: readonly RegisterRoutes[] = [registerIngestRoutes, registerOtlpRoutes, registerUsageRoutes, registerBudgetRoutes, registerBudgetAlertRoutes, registerQuotaRoutes, registerCustomerRoutes, registerWalletRoutes, registerStatementRoutes, registerDashboardRoutes];
 
 /** Every operation of every group, for the OpenAPI document. */
-export const API_OPERATIONS: readonly ApiOperation[] = [...INGEST_OPERATIONS, ...OTLP_OPERATIONS, ...META_OPERATIONS, ...USAGE_OPERATIONS, ...BUDGET_OPERATIONS, ...BUDGET_ALERT_OPERATIONS, ...QUOTA_OPERATIONS, ...CUSTOMER_OPERATIONS, ...WALLET_OPERATIONS, ...DASHBOARD_OPERATIONS];
+export const API_OPERATIONS: readonly ApiOperation[] = [...INGEST_OPERATIONS, ...OTLP_OPERATIONS, ...META_OPERATIONS, ...USAGE_OPERATIONS, ...BUDGET_OPERATIONS, ...BUDGET_ALERT_OPERATIONS, ...QUOTA_OPERATIONS, ...CUSTOMER_OPERATIONS, ...WALLET_OPERATIONS, ...STATEMENT_OPERATIONS, ...DASHBOARD_OPERATIONS];

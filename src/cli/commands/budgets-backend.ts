@@ -103,7 +103,12 @@ export async function openDirect(flags: ConfigFlags, options: { rebuild: boolean
     throw err;
   }
   try {
-    const budgets = await buildBudgets({ config, store, logger, metrics, pricer: buildPricer(config), overrides: { reconcileAtStart: options.rebuild && !config.redis.url && !config.redis.clusterNodes } });
+    const budgets = await buildBudgets({ config, store, logger, metrics, pricer: buildPricer(config), overrides: {
+        reconcileAtStart: options.rebuild && !config.redis.url && !config.redis.clusterNodes,
+        // A one-shot command does not sweep lost regions in the background: on a Redis Cluster that is 16,384
+        // region claims, and closing waits for it. What it reads is rebuilt on demand; `tally reconcile` rebuilds all.
+        epochProbeMs: 0,
+      } });
     const counters = config.redis.clusterNodes ? `Redis Cluster ${config.redis.clusterNodes.join(',')}` : config.redis.url ? `Redis ${new URL(config.redis.url).host}` : 'counters rebuilt in memory';
     return {
       budgets, store, describe: `${describeStore(config)} + ${counters}`,

@@ -21,7 +21,9 @@ import { registerReport } from './report.js';
 import { registerSend } from './send.js';
 import { registerStart } from './start.js';
 import { registerWallet } from './wallet.js';
+import { registerStatement } from './statement.js';
+import { registerExport } from './export.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerStart, registerMigrate, registerProcessor, registerApi, registerSend, registerReplay, registerReprice, registerPrice, registerPrices, registerReport, registerBudgets, registerQuota, registerReconcile, registerCustomers, registerPriceBook, registerWallet];
+export const COMMANDS: readonly RegisterCommand[] = [registerStart, registerMigrate, registerProcessor, registerApi, registerSend, registerReplay, registerReprice, registerPrice, registerPrices, registerReport, registerBudgets, registerQuota, registerReconcile, registerCustomers, registerPriceBook, registerWallet, registerStatement, registerExport];

@@ -6,6 +6,7 @@
  * 127.0.0.1) and without Redis (budgets and quota need shared counters).
  * Alerts are published by the processors; the API only reads and reserves.
  */
+import { createStatementService } from '../../billing/statement-service.js';
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../api/app.js';
 import { ApiKeyring } from '../../api/auth.js';
@@ -89,6 +90,7 @@ export async function startApi(ctx: ProcessContext, options: ApiProcessOptions =
         quota: budgets.quota,
         // Processors pick a change up by polling; this process prices nothing.
         priceBooks: { repository: new PriceBookRepository(store.priceBooks) },
+        statements: createStatementService(store, buildPricer(config)),
         wallets: { wallets: new Wallets(store.wallets) },
       },
     });

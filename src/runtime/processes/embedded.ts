@@ -12,6 +12,7 @@
  * API keys configured it listens on 127.0.0.1 only and every request acts as
  * an all-tenant admin (`openAccess`).
  */
+import { createStatementService } from '../../billing/statement-service.js';
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../api/app.js';
 import { ApiKeyring } from '../../api/auth.js';
@@ -37,6 +38,7 @@ import { runSteps, type ShutdownStep } from '../shutdown.js';
 import { timeWindowOf } from '../time-window.js';
 import { guardRollups, type RollupGuard } from '../rollup-guard.js';
 import { withDurableDeadLetters } from '../durable-dlq.js';
+import { boundHeapGrowth } from '../heap.js';
 import { listen, starting, type ProcessHandle } from './handle.js';
 import { explainStartupError } from '../startup-errors.js';
 
@@ -98,6 +100,8 @@ export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOption
     { name: 'rollup checkpoint', run: async () => rollups?.stop() },
     { name: 'store', run: async () => (options.store ? undefined : store?.close()) },
   ];
+  // V8 lets garbage grow to ~4× the live heap unless told otherwise (processor.heapGrowthPercent).
+  boundHeapGrowth(config.processor.heapGrowthPercent);
   return starting(logger, steps, async () => {
     store ??= await openStore(config, logger);
     await migrate(store, { logger: component(logger, 'migrate') });
@@ -140,7 +144,7 @@ export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOption
       openAccess,
       allowedHosts: allowedHostsFor({ openAccess, boundHost: host, configured: config.api.allowedHosts }),
       bodyLimitBytes: config.api.bodyLimitBytes,
-      services: { ingest, traces: buildTraceReceiver(config, ingest, metrics), maxBatchEvents: config.api.maxBatchEvents, analytics: createAnalyticsService(store), budgets: budgets.admin, quota: budgets.quota, priceBooks: priceBooks.api, wallets: { wallets: new Wallets(store.wallets) } },
+      services: { ingest, traces: buildTraceReceiver(config, ingest, metrics), maxBatchEvents: config.api.maxBatchEvents, analytics: createAnalyticsService(store), budgets: budgets.admin, quota: budgets.quota, priceBooks: priceBooks.api, wallets: { wallets: new Wallets(store.wallets) }, statements: createStatementService(store, pricer) },
     });
     // Readiness: the store; the event log and the counters are in this process.
     addReadinessProbes(health, [storeProbe(store), redisProbe(budgets.counters)]);

@@ -25,6 +25,7 @@ import { buildPriceBooks, type PriceBooks } from '../billing.js';
 import { addReadinessProbes, kafkaProbe, redisProbe, storeProbe } from '../readiness.js';
 import { runSteps, type ShutdownStep } from '../shutdown.js';
 import { guardRollups, type RollupGuard } from '../rollup-guard.js';
+import { boundHeapGrowth } from '../heap.js';
 import { listen, starting, type ProcessHandle } from './handle.js';
 import { assertMigrated, explainStartupError } from '../startup-errors.js';
 
@@ -75,6 +76,8 @@ export async function startProcessor(ctx: ProcessContext, options: ProcessorProc
     { name: 'rollup checkpoint', run: async () => rollups?.stop() },
     { name: 'store', run: async () => (options.store ? undefined : store?.close()) },
   ];
+  // V8 lets garbage grow to ~4× the live heap unless told otherwise (processor.heapGrowthPercent).
+  boundHeapGrowth(config.processor.heapGrowthPercent);
   return starting(logger, steps, async () => {
     const topics = topicsOf(config);
     log = await openKafka(config, logger);

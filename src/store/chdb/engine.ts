@@ -18,6 +18,48 @@ import { Session, drainPending } from 'chdb';
 import { TallyError, errorMessage } from '../../core/errors.js';
 import { toConnectionArgs, type SettingValue } from '../settings.js';
 
+const MiB = 1024 * 1024;
+
+/**
+ * Server settings the engine opens with (issue 12: `tally start` ≤ 600 MB).
+ * ClickHouse sizes its caches for a server that owns the machine (5 GiB mark,
+ * index-mark, primary-index and vector caches; memory up to 90 % of RAM);
+ * embedded next to Node they are bounded here. Every value is measured, not
+ * assumed: bench/pipeline-memory.ts compares them with ClickHouse's defaults
+ * (README "Capacity"). `clickhouse.embeddedServerSettings` overrides them
+ * name by name.
+ */
+export const ENGINE_SERVER_SETTINGS = {
+  mark_cache_size: 64 * MiB,
+  index_mark_cache_size: 16 * MiB,
+  primary_index_cache_size: 64 * MiB,
+  compiled_expression_cache_size: 16 * MiB,
+  query_condition_cache_size: 16 * MiB,
+  vector_similarity_index_cache_size: 16 * MiB,
+  text_index_header_cache_size: 16 * MiB,
+  text_index_postings_cache_size: 16 * MiB,
+  text_index_tokens_cache_size: 16 * MiB,
+  unique_key_index_cache_size_bytes: 16 * MiB,
+  parquet_metadata_cache_size: 16 * MiB,
+  iceberg_metadata_files_cache_size: 16 * MiB,
+} as const satisfies Record<string, SettingValue>;
+
+/** ClickHouse's own values of ENGINE_SERVER_SETTINGS (chDB 3.4), to compare with: bench/pipeline-memory.ts. */
+export const CLICKHOUSE_SERVER_DEFAULTS = {
+  mark_cache_size: 5120 * MiB,
+  index_mark_cache_size: 5120 * MiB,
+  primary_index_cache_size: 5120 * MiB,
+  compiled_expression_cache_size: 128 * MiB,
+  query_condition_cache_size: 100 * MiB,
+  vector_similarity_index_cache_size: 5120 * MiB,
+  text_index_header_cache_size: 1024 * MiB,
+  text_index_postings_cache_size: 2048 * MiB,
+  text_index_tokens_cache_size: 1024 * MiB,
+  unique_key_index_cache_size_bytes: 1024 * MiB,
+  parquet_metadata_cache_size: 512 * MiB,
+  iceberg_metadata_files_cache_size: 128 * MiB,
+} as const satisfies Record<keyof typeof ENGINE_SERVER_SETTINGS, SettingValue>;
+
 /** A shared reference to the engine; release it when done. */
 export interface ChdbEngine {
   /** Absolute data directory. */
@@ -41,8 +83,10 @@ let current: OpenEngine | null = null;
  * Shares the process's engine, opening it on `dataDir` if none is open.
  * Without `dataDir`, joins the open engine (throws when there is none). A
  * different directory while one is open is refused: chDB cannot serve two.
+ * `serverSettings` (over ENGINE_SERVER_SETTINGS) apply when this call opens
+ * the engine; an engine already open keeps the settings it opened with.
  */
-export function acquireChdbEngine(dataDir?: string): ChdbEngine {
+export function acquireChdbEngine(dataDir?: string, serverSettings: Readonly<Record<string, SettingValue>> = {}): ChdbEngine {
   const wanted = dataDir === undefined ? undefined : resolve(dataDir);
   if (current !== null && wanted !== undefined && wanted !== current.path) {
     throw new TallyError(
@@ -54,7 +98,7 @@ export function acquireChdbEngine(dataDir?: string): ChdbEngine {
     if (wanted === undefined) throw new TallyError('CONFIG_INVALID', 'no chDB engine is open in this process and no data directory was given');
     try {
       mkdirSync(wanted, { recursive: true });
-      current = { path: wanted, base: new Session(wanted), refs: 0 };
+      current = { path: wanted, base: new Session(wanted, { connectionArgs: toConnectionArgs({ ...ENGINE_SERVER_SETTINGS, ...serverSettings }) }), refs: 0 };
     } catch (err) {
       throw new TallyError('STORE_UNAVAILABLE', `cannot open the chDB engine at ${wanted}: ${errorMessage(err)}`, { cause: err });
     }

@@ -11,7 +11,7 @@ import { errorMessage, isTallyError, type TallyError } from '../../core/errors.j
 import type { AnalyticsStore, SqlExecutor, InsertOptions, SqlQuery } from '../types.js';
 import { createAnalyticsStore } from '../analytics-store.js';
 import { acquireChdbEngine, type ChdbEngine } from './engine.js';
-import { insertSettings, OUTPUT_SETTINGS } from '../settings.js';
+import { insertSettings, OUTPUT_SETTINGS, type SettingValue } from '../settings.js';
 import { assertIdentifier, normalizeParams, parseJsonEachRow, qualified, toCompactRows, toJsonLines } from '../sql.js';
 import { engineError, parseClickHouseCode, unavailableError, type StoreErrorContext } from '../errors.js';
 
@@ -22,6 +22,8 @@ export interface ChdbStoreOptions {
   readonly database?: string;
   /** Parent logger; the store logs under `component: 'store.chdb'`. Default silent. */
   readonly logger?: Logger;
+  /** Engine server settings over ENGINE_SERVER_SETTINGS (engine.ts), applied if this store opens the engine. */
+  readonly serverSettings?: Readonly<Record<string, SettingValue>>;
 }
 
 /** chDB error codes (chdb's `err.code`) that mean the engine, not the statement, failed. */
@@ -139,7 +141,7 @@ class ChdbStore implements SqlExecutor {
 export async function createChdbStore(options: ChdbStoreOptions): Promise<AnalyticsStore> {
   const database = assertIdentifier(options.database ?? 'tally', 'database');
   const log = component(options.logger ?? silentLogger(), 'store.chdb', { database });
-  const engine = acquireChdbEngine(options.dataDir);
+  const engine = acquireChdbEngine(options.dataDir, options.serverSettings);
   let session: Session | undefined;
   try {
     session = engine.connect(OUTPUT_SETTINGS);

@@ -56,6 +56,12 @@ export interface SummarySpec extends UsageSelection {
   /** The IANA zone of the query (the planner reads it only for bucketed queries). */
   readonly tz: string;
   readonly source: UsageSource;
+  /**
+   * The measures to sum (absent: all of MEASURE_NAMES); `events` and what the query ranks or sorts by are
+   * always added. Each measure costs the engine its analysis in every branch of the statement: a caller
+   * that shows three measures should not pay for thirty-five (issue 13).
+   */
+  readonly measures?: readonly MeasureName[];
 }
 
 /** The measures by up to two dimensions and/or a time bucket, the top `limit` groups by `sort`, the rest folded into "other". */
@@ -66,12 +72,6 @@ export interface BreakdownSpec extends SummarySpec {
   readonly sort: RankMeasure;
   readonly order: 'asc' | 'desc';
   readonly limit: number;
-  /**
-   * The measures to sum (absent: all of MEASURE_NAMES); `events` and the sort's inputs are always added.
-   * Each measure costs the engine its analysis in every branch of the statement: a caller that shows
-   * three measures should not pay for thirty-five (issue 13).
-   */
-  readonly measures?: readonly MeasureName[];
 }
 
 /** The measures per time bucket, optionally stacked by one dimension: its top `limit` values by `rank`, then "other". */
@@ -81,8 +81,6 @@ export interface TimeseriesSpec extends SummarySpec {
   /** The measure the stacked values are ranked by (largest first). */
   readonly rank: RankMeasure;
   readonly limit: number;
-  /** As BreakdownSpec.measures. */
-  readonly measures?: readonly MeasureName[];
 }
 
 /** A page of individual events, newest first. */

@@ -13,7 +13,8 @@ import { migrate } from '../../../src/store/migrate.js';
 import { insertPricedEvents } from '../../../src/store/events.js';
 import type { AnalyticsStore } from '../../../src/store/types.js';
 import { createAnalyticsService } from '../../../src/analytics/service.js';
-import type { BreakdownResult, SummaryResult } from '../../../src/analytics/types.js';
+import type { BreakdownResult, FullSummaryResult } from '../../../src/analytics/types.js';
+import { fullSummary } from '../../../src/analytics/results/summary.js';
 import { createApp } from '../../../src/api/app.js';
 import { ApiKeyring } from '../../../src/api/auth.js';
 import { HealthState } from '../../../src/core/health.js';
@@ -79,7 +80,7 @@ describe('tally report (real binary)', () => {
     expect(csvRun.code).toBe(0);
 
     // The service's own summary over the very range the binary used.
-    const summary: SummaryResult = await createAnalyticsService(await openLocal()).summary({ from: json.range.from, to: json.range.to }, null);
+    const summary: FullSummaryResult = fullSummary(await createAnalyticsService(await openLocal()).summary({ from: json.range.from, to: json.range.to }, null));
     await closeLocal();
     expect(summary.totals.events).toBeGreaterThan(100);
     expect(json.totals).toEqual(summary.totals);
@@ -128,7 +129,7 @@ describe('tally report (real binary)', () => {
     const text = await runTally(['report', '--data-dir', dir], { env });
     expect(text.stdout).toMatch(/^model +events +requests +tokens +cost +cache savings$/m);
     expect(text.stdout).toMatch(/^total +[\d,]+ +[\d,]+ +[\d,]+ +\$[\d,]+\.\d{4} +\$[\d,]+\.\d{4}$/m);
-    const summary = JSON.parse(res.stdout) as SummaryResult;
+    const summary = JSON.parse(res.stdout) as FullSummaryResult;
     expect(summary.range.tz).toBe('America/New_York');
     expect(summary.range.from).toMatch(/-01T00:00:00-0[45]:00$/);
     const bad = await runTally(['report', '--data-dir', dir, '--by', 'colour', '--json'], { env });

@@ -213,7 +213,7 @@ export function analyticsSuite(open: OpenStore): void {
       expect(s.tokens_by_model.map((m) => m.model).sort()).toEqual([...byModel.keys()].sort());
       for (const m of s.tokens_by_model) expect(m).toEqual(expect.objectContaining({ total_tokens: measures(byModel.get(m.model) ?? []).total_tokens, input_tokens: measures(byModel.get(m.model) ?? []).input_tokens }));
       for (const m of s.cost_by_model) expect(m.cost_total).toBe(measures(byModel.get(m.model) ?? []).cost_total);
-      const costs = s.cost_by_model.map((m) => parseUsd(m.cost_total));
+      const costs = s.cost_by_model.map((m) => parseUsd(m.cost_total ?? ''));
       expect([...costs].sort((a, b) => (a > b ? -1 : a < b ? 1 : 0))).toEqual(costs);
     }
   });
@@ -306,6 +306,12 @@ export function analyticsSuite(open: OpenStore): void {
       expect(narrow.totals, label).toEqual(pick(full.totals));
       expect(narrow.source.segments, label).toEqual(full.source.segments);
     }
+    // The summary too: totals and the per-model lists carry the measures asked for (each list its own among them), in the same order.
+    const fullSummary = await svc.summary(params(days), 'acme');
+    const narrowSummary = await svc.summary(params(days, { measures: 'requests,cost_total,error_events,cache_savings' }), 'acme');
+    expect(narrowSummary.totals).toEqual({ requests: fullSummary.totals.requests, error_events: fullSummary.totals.error_events, cost_total: fullSummary.totals.cost_total, cache_savings: fullSummary.totals.cache_savings });
+    expect(narrowSummary.tokens_by_model).toEqual(fullSummary.tokens_by_model.map((m) => ({ model: m.model, requests: m.requests })));
+    expect(narrowSummary.cost_by_model).toEqual(fullSummary.cost_by_model.map((m) => ({ model: m.model, cost_total: m.cost_total, cache_savings: m.cache_savings })));
     expect(await rejection(svc.breakdown(params(days, { by: 'user_id', measures: 'cost_total,cost' }), 'acme'))).toMatchObject({ code: 'VALIDATION_FAILED', details: { errors: [{ path: 'measures[1]' }] } });
     for (const measure of ['price', 'margin', 'output_tokens', 'audio_seconds'] as const) {
       const all = await svc.timeseries(params(days, { bucket: 'day', measure: 'all', stack_by: 'model_key', limit: '3' }), 'acme');

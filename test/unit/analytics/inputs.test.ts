@@ -19,7 +19,7 @@ describe('common parameters', () => {
   it('default to the 30 days up to now in UTC, with no filters: up to the end of the current quarter hour (issue 13)', () => {
     const end = Math.ceil(NOW / 900_000) * 900_000;
     expect(end).toBeGreaterThan(NOW);
-    expect(parseSummary({}, NOW)).toEqual({ from: end - 30 * 86_400_000, to: end, tz: 'UTC', filters: {}, source: 'auto' });
+    expect(parseSummary({}, NOW)).toEqual({ from: end - 30 * 86_400_000, to: end, tz: 'UTC', filters: {}, source: 'auto', measures: null });
     expect(parseSummary({ to: new Date(NOW).toISOString() }, NOW)).toMatchObject({ from: NOW - 30 * 86_400_000, to: NOW });
   });
 

@@ -94,6 +94,8 @@ describe('timeseries query', () => {
     expect(sums(one.sql).sort()).toEqual(['cost_total', 'events', 'price_total']);
     const narrow = breakdownQuery(breakdownSpec(parseBreakdown({ by: 'user_id', sort: 'total_tokens', measures: 'avg_ttft_ms,price', from: '2025-03-01', to: '2025-03-09' }, NOW), 'acme'));
     expect(sums(narrow.sql).sort()).toEqual(['events', 'price_total', 'total_tokens', 'ttft_ms_count', 'ttft_ms_sum']);
+    const summary = summaryQuery(summarySpec(parseSummary({ measures: 'requests,margin', from: '2025-03-01', to: '2025-03-09' }, NOW), 'acme'));
+    expect(sums(summary.sql).filter((n) => n !== 'model_label').sort()).toEqual(['cost_total', 'events', 'price_total', 'requests', 'total_tokens']);
     const all = breakdownQuery(breakdownSpec(parseBreakdown({ by: 'user_id', from: '2025-03-01', to: '2025-03-09' }, NOW), 'acme'));
     expect(sums(all.sql)).toHaveLength(MEASURE_NAMES.length);
     let refused: unknown;

@@ -11,7 +11,7 @@ import { createMetrics } from '../../../src/core/metrics.js';
 import { type ApiServices } from '../../../src/api/services.js';
 
 /** Every service present (their methods are never called here: only route registration is checked). */
-const ALL_SERVICES = { ingest: {}, traces: {}, analytics: {}, budgets: {}, quota: {}, priceBooks: {}, wallets: {} } as unknown as ApiServices;
+const ALL_SERVICES = { ingest: {}, traces: {}, analytics: {}, budgets: {}, quota: {}, priceBooks: {}, wallets: {}, statements: {} } as unknown as ApiServices;
 
 describe('OpenAPI document', () => {
   it('documents every registered route, and nothing that is not registered', async () => {

@@ -22,6 +22,17 @@ describe('loadConfig', () => {
     expect(c.budgets.dedupWindowHours).toBe(24);
   });
 
+  it('bounds memory by default and reads the memory settings from the environment (issue 12)', () => {
+    const d = loadConfig({ env: {} });
+    expect(d.processor.heapGrowthPercent).toBe(50);
+    expect(d.clickhouse.embeddedServerSettings).toEqual({});
+    const c = loadConfig({ env: { TALLY_HEAP_GROWTH_PERCENT: '0', TALLY_CHDB_SERVER_SETTINGS: 'mark_cache_size=1073741824, merge_tree.old_parts_lifetime=60,x=text' } });
+    expect(c.processor.heapGrowthPercent).toBe(0);
+    expect(c.clickhouse.embeddedServerSettings).toEqual({ mark_cache_size: 1073741824, 'merge_tree.old_parts_lifetime': 60, x: 'text' });
+    expect(() => loadConfig({ env: { TALLY_CHDB_SERVER_SETTINGS: 'mark_cache_size' } })).toThrow(/clickhouse\.embeddedServerSettings/);
+    expect(() => loadConfig({ env: { TALLY_HEAP_GROWTH_PERCENT: '-5' } })).toThrow(/processor\.heapGrowthPercent/);
+  });
+
   it('layers env over a YAML file', () => {
     const path = file('tally.yaml', 'api:\n  port: 9000\nkafka:\n  brokers: [a:1]\n');
     const c = loadConfig({ file: path, env: { KAFKA_BROKERS: 'b:2, c:3', TALLY_API_KEYS: 'ci:ingest:acme:sk_test_0123456789abcdef' } });

@@ -101,7 +101,7 @@ describe('every migration in the sharded layout', () => {
     }
   });
 
-  it('shards raw events, every rollup, the tier assignments and the price books by tenant, and nothing else', () => {
+  it('shards raw events, every rollup, the tier assignments, the price books and the statements by tenant, and nothing else', () => {
     const byTenant = sharded
       .filter((s) => s.includes(`, ${TENANT_SHARDING_KEY})`))
       .map((s) => createdTable(s))
@@ -114,6 +114,8 @@ describe('every migration in the sharded layout', () => {
         'budget_tier_assignments',
         // Every version of a customer's book on one shard: its newest version is found per shard, exactly.
         'price_books',
+        // A customer's closed statements on one shard: the first close of a month is found per shard, exactly.
+        'statements',
         // Every grant and void of a customer's wallet on one shard, with the customer's events.
         'wallet_grants',
       ].sort(),

@@ -2621,3 +2621,21 @@ ORDER BY (tenant, user_id, seq);
 
 CREATE TABLE IF NOT EXISTS tally.wallet_grants ON CLUSTER tally_cluster AS tally.wallet_grants_local
 ENGINE = Distributed('tally_cluster', 'tally', 'wallet_grants_local', sipHash64(tenant));
+
+CREATE TABLE IF NOT EXISTS tally.statements_local ON CLUSTER tally_cluster
+(
+    tenant String,
+    user_id String,
+    period String,
+    version UInt64,
+    closed_at DateTime64(3, 'UTC'),
+    usage Decimal(38, 15),
+    due Decimal(38, 15),
+    content_hash String,
+    document String CODEC(ZSTD(1))
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', version)
+ORDER BY (tenant, user_id, period, version);
+
+CREATE TABLE IF NOT EXISTS tally.statements ON CLUSTER tally_cluster AS tally.statements_local
+ENGINE = Distributed('tally_cluster', 'tally', 'statements_local', sipHash64(tenant));

@@ -1,0 +1,291 @@
+/**
+ * The pipeline bench's memory parts (issue 12 item 4), each process's RSS
+ * read from /proc every second:
+ *   - memory-processor: the compiled `tally processor` draining a backlog
+ *     (as `distributed`), with the V8 heap settings compared in one run as
+ *     ratios: V8's defaults (TALLY_HEAP_GROWTH_PERCENT=0), the growth bound
+ *     tally sets by default, and `--max-old-space-size=192` (NODE_OPTIONS);
+ *   - memory-embedded: the compiled `tally start` taking events through its
+ *     HTTP ingest (1,000 per request, 4 senders), with the engine's server
+ *     settings compared: ClickHouse's defaults vs tally's bounded ones
+ *     (memory-tuning: glibc's MALLOC_ARENA_MAX=2, which only the environment
+ *     can set, and half the engine's concurrent merges);
+ *     RSS idle before and after the load, the peak under it, events/s, CPU;
+ *   - backlog: 1,000,000 events produced into Kafka first, then one
+ *     `tally processor` started on them (default settings): its RSS every
+ *     second until the backlog is drained; and 1,000,000 events sent to
+ *     `tally start` by 4 senders of 5,000 events per request, as fast as it takes them (the
+ *     embedded log is direct: a 202 waits until the events are stored, so
+ *     senders are held back instead of events queueing in memory).
+ * Run `npm run build` first.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { demoEvents } from '../src/demo/traffic.js';
+import { CLICKHOUSE_SERVER_DEFAULTS } from '../src/store/chdb/engine.js';
+import { count, load, produce } from './pipeline-common.js';
+import { freePort, groupStable, processCpuUs, setUp, startProcessor, type Standin } from './pipeline-distributed.js';
+import { fmt } from './results.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const maxOf = (xs: readonly number[]): number => xs.reduce((a, b) => Math.max(a, b), 0);
+
+/** Resident set of a process now, MiB (VmRSS). */
+export function rssMib(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+/** Samples a process's RSS every second until stopped. */
+function sampleRss(pid: number): { max(): number; stop(): number[] } {
+  const samples: number[] = [];
+  const read = (): void => {
+    try {
+      const mib = rssMib(pid);
+      if (mib > 0) samples.push(Math.round(mib)); // 0 (no VmRSS yet) right after the spawn
+    } catch {
+      // the process has exited
+    }
+  };
+  read();
+  const timer = setInterval(read, 1000);
+  return { max: () => maxOf(samples), stop: () => (clearInterval(timer), read(), samples) };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  await new Promise((r) => (child.once('exit', r), child.kill('SIGTERM')));
+}
+
+export interface ProcessorMemoryRun {
+  readonly events_per_second: number;
+  readonly processor_cpu_us_per_event: number;
+  readonly rss_mib_max: number;
+  readonly seconds: number;
+}
+
+/** One `tally processor` draining `events` produced after its group is stable; RSS every second. */
+async function processorDrain(standin: Standin, name: string, events: number, env: NodeJS.ProcessEnv): Promise<ProcessorMemoryRun> {
+  const setup = await setUp(standin, name, 4);
+  const proc = await startProcessor(standin, setup, env);
+  try {
+    const pid = proc.pid as number;
+    await groupStable(setup, 1);
+    const rss = sampleRss(pid);
+    const t0 = Date.now();
+    const cpu0 = processCpuUs(pid);
+    await produce(setup.topics.raw.name, events, 0, 4);
+    while ((await count(setup.store)) < events) await sleep(200);
+    const seconds = (Date.now() - t0) / 1000;
+    const cpu = processCpuUs(pid) - cpu0;
+    return { events_per_second: Math.round(events / seconds), processor_cpu_us_per_event: Math.round(cpu / events), rss_mib_max: maxOf(rss.stop()), seconds: Math.round(seconds * 10) / 10 };
+  } finally {
+    await stop(proc);
+    await setup.store.close();
+  }
+}
+
+/** The heap settings compared for `tally processor`: name → environment. */
+export const PROCESSOR_HEAP_VARIANTS: Record<string, NodeJS.ProcessEnv> = {
+  v8_defaults: { TALLY_HEAP_GROWTH_PERCENT: '0' },
+  growth_50: { TALLY_HEAP_GROWTH_PERCENT: '50' },
+  growth_100: { TALLY_HEAP_GROWTH_PERCENT: '100' },
+  max_old_space_192: { TALLY_HEAP_GROWTH_PERCENT: '0', NODE_OPTIONS: '--max-old-space-size=192' },
+};
+
+/** Each heap variant drains `events`, twice in alternating order; figures per variant (the better of two for rate, the worse for RSS) and ratios to V8's defaults. */
+export async function processorMemoryRuns(standin: Standin, events: number): Promise<Record<string, unknown>> {
+  const before = load();
+  const runs: Record<string, ProcessorMemoryRun[]> = {};
+  const names = Object.keys(PROCESSOR_HEAP_VARIANTS);
+  for (const order of [names, [...names].reverse()]) {
+    for (const name of order) {
+      const r = await processorDrain(standin, `m${name.slice(0, 3)}${(runs[name]?.length ?? 0)}`, events, PROCESSOR_HEAP_VARIANTS[name] ?? {});
+      (runs[name] ??= []).push(r);
+      console.log(`  memory, tally processor (${name}): ${fmt(events)} events in ${r.seconds} s → ${fmt(r.events_per_second)} events/s, ${fmt(r.processor_cpu_us_per_event)} µs CPU/event, RSS max ${fmt(r.rss_mib_max)} MiB`);
+    }
+  }
+  const summary: Record<string, unknown> = {};
+  const base = runs.v8_defaults ?? [];
+  const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  for (const [name, rs] of Object.entries(runs)) {
+    summary[name] = {
+      runs: rs,
+      rss_mib_max: maxOf(rs.map((r) => r.rss_mib_max)),
+      cpu_us_per_event_ratio_to_v8_defaults: Math.round((mean(rs.map((r) => r.processor_cpu_us_per_event)) / mean(base.map((r) => r.processor_cpu_us_per_event))) * 100) / 100,
+      events_per_second_ratio_to_v8_defaults: Math.round((mean(rs.map((r) => r.events_per_second)) / mean(base.map((r) => r.events_per_second))) * 100) / 100,
+    };
+  }
+  return { events, partitions: 4, variants: PROCESSOR_HEAP_VARIANTS, by_variant: summary, measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
+}
+
+/** `tally start` (compiled) on a fresh data directory; resolves once it answers. */
+async function startEmbedded(dataDir: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['dist/cli/main.js', 'start'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, LOG_LEVEL: 'warn', TALLY_DATA_DIR: dataDir, TALLY_PORT: String(port), TALLY_API_KEYS: '', REDIS_URL: '', KAFKA_BROKERS: '', CLICKHOUSE_URL: '', ...env },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline; await sleep(250)) {
+    if (child.exitCode !== null) throw new Error(`tally start exited ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) return { child, url };
+    } catch {
+      // not listening yet
+    }
+  }
+  throw new Error('tally start did not become ready within 120 s');
+}
+
+/** Sends `events` demo events (random ids) to `url` in requests of `perRequest` from `senders` concurrent senders; each waits for its 202. */
+async function sendEvents(url: string, events: number, senders: number, perRequest: number): Promise<void> {
+  let next = 0;
+  const sender = async (seed: number): Promise<void> => {
+    const source = demoEvents({ seed });
+    while (next < events) {
+      const n = Math.min(perRequest, events - next);
+      next += n;
+      const now = new Date().toISOString();
+      const batch: unknown[] = [];
+      for (let i = 0; i < n; i++) batch.push({ ...(source.next().value as Record<string, unknown>), event_id: randomUUID(), occurred_at: now });
+      const res = await fetch(`${url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) });
+      if (res.status !== 202) throw new Error(`POST /v1/events answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+      await res.arrayBuffer().catch(() => undefined);
+    }
+  };
+  await Promise.all(Array.from({ length: senders }, (_, i) => sender(i + 1)));
+}
+
+export interface EmbeddedMemoryRun {
+  readonly events_per_second: number;
+  /** CPU of the `tally start` process per event (every thread, the engine's too), µs. */
+  readonly cpu_us_per_event: number;
+  readonly rss_mib_idle_before: number;
+  readonly rss_mib_max: number;
+  readonly rss_mib_idle_after: number;
+  readonly seconds: number;
+  /** Under load, every second. */
+  readonly rss_mib_samples: number[];
+}
+
+/** `tally start` taking `events` through its HTTP ingest; RSS idle, under load (every second) and idle 10 s after. */
+export async function embeddedRun(env: NodeJS.ProcessEnv, events: number, senders: number, perRequest: number): Promise<EmbeddedMemoryRun> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tally-bench-mem-'));
+  const { child, url } = await startEmbedded(dataDir, env);
+  try {
+    const pid = child.pid as number;
+    await sleep(3000);
+    const idleBefore = Math.round(rssMib(pid));
+    const rss = sampleRss(pid);
+    const t0 = Date.now();
+    const cpu0 = processCpuUs(pid);
+    await sendEvents(url, events, senders, perRequest);
+    const seconds = (Date.now() - t0) / 1000;
+    const cpu = processCpuUs(pid) - cpu0;
+    const samples = rss.stop();
+    await sleep(10_000);
+    return { events_per_second: Math.round(events / seconds), cpu_us_per_event: Math.round(cpu / events), rss_mib_idle_before: idleBefore, rss_mib_max: maxOf(samples), rss_mib_idle_after: Math.round(rssMib(pid)), seconds: Math.round(seconds * 10) / 10, rss_mib_samples: samples };
+  } finally {
+    await stop(child);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The embedded load: concurrent senders, each waiting for its 202 (stored) before sending the next request of this many events. */
+const EMBEDDED_SENDERS = 4;
+const EMBEDDED_PER_REQUEST = 5000;
+
+/** The engine settings compared for `tally start`: name → environment. */
+export const EMBEDDED_VARIANTS: Record<string, NodeJS.ProcessEnv> = {
+  clickhouse_defaults: { TALLY_CHDB_SERVER_SETTINGS: Object.entries(CLICKHOUSE_SERVER_DEFAULTS).map(([k, v]) => `${k}=${v}`).join(',') },
+  tally_default: {},
+};
+
+/**
+ * Further settings tried for `tally start`: glibc's malloc arenas (one per
+ * thread that allocates, up to 8 per core; only the environment can set them,
+ * at the process's start), half the engine's concurrent merges, and
+ * ClickHouse's cache sizes (a second A/B of the bounds).
+ */
+export const TUNING_VARIANTS: Record<string, NodeJS.ProcessEnv> = {
+  tally_default: {},
+  malloc_arena_max_2: { MALLOC_ARENA_MAX: '2' },
+  merges_halved: { TALLY_CHDB_SERVER_SETTINGS: 'background_merges_mutations_concurrency_ratio=1' },
+  // ClickHouse's cache sizes again, a second A/B of the bounds in another run.
+  clickhouse_defaults: { TALLY_CHDB_SERVER_SETTINGS: Object.entries(CLICKHOUSE_SERVER_DEFAULTS).map(([k, v]) => `${k}=${v}`).join(',') },
+};
+
+/** Each variant (EMBEDDED_VARIANTS or TUNING_VARIANTS; the first is the base of the ratios) under the same HTTP load, twice in alternating order. */
+export async function embeddedMemoryRuns(events: number, variants: Record<string, NodeJS.ProcessEnv> = EMBEDDED_VARIANTS): Promise<Record<string, unknown>> {
+  const before = load();
+  const runs: Record<string, EmbeddedMemoryRun[]> = {};
+  const names = Object.keys(variants);
+  for (const order of [names, [...names].reverse()]) {
+    for (const name of order) {
+      const r = await embeddedRun(variants[name] ?? {}, events, EMBEDDED_SENDERS, EMBEDDED_PER_REQUEST);
+      (runs[name] ??= []).push({ ...r, rss_mib_samples: [] });
+      console.log(`  memory, tally start (${name}): ${fmt(events)} events in ${r.seconds} s → ${fmt(r.events_per_second)} events/s, ${fmt(r.cpu_us_per_event)} µs CPU/event; RSS idle ${fmt(r.rss_mib_idle_before)} MiB, max ${fmt(r.rss_mib_max)} MiB, idle after ${fmt(r.rss_mib_idle_after)} MiB`);
+    }
+  }
+  const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const baseName = names[0] ?? '';
+  const base = runs[baseName] ?? [];
+  const summary: Record<string, unknown> = {};
+  for (const [name, rs] of Object.entries(runs)) {
+    summary[name] = {
+      runs: rs,
+      rss_mib_max: maxOf(rs.map((r) => r.rss_mib_max)),
+      [`cpu_us_per_event_ratio_to_${baseName}`]: Math.round((mean(rs.map((r) => r.cpu_us_per_event)) / mean(base.map((r) => r.cpu_us_per_event))) * 100) / 100,
+      [`events_per_second_ratio_to_${baseName}`]: Math.round((mean(rs.map((r) => r.events_per_second)) / mean(base.map((r) => r.events_per_second))) * 100) / 100,
+    };
+  }
+  return { events, senders: EMBEDDED_SENDERS, events_per_request: EMBEDDED_PER_REQUEST, variants, by_variant: summary, measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
+}
+
+/** 1,000,000 events into Kafka first, then one `tally processor` (defaults) drains them; and 1,000,000 sent to `tally start`. RSS every second. */
+export async function backlogRuns(standin: Standin | undefined, events: number, parts: { processor: boolean; embedded: boolean }): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = { events };
+  if (parts.processor) {
+    if (standin === undefined) throw new Error('the processor backlog needs the store stand-in');
+    const before = load();
+    const setup = await setUp(standin, 'backlog', 4);
+    try {
+      const produced = await produce(setup.topics.raw.name, events, 0, 4);
+      console.log(`  backlog: ${fmt(events)} events produced in ${produced.seconds.toFixed(1)} s; starting tally processor`);
+      const t0 = Date.now();
+      const proc = await startProcessor(standin, setup);
+      const pid = proc.pid as number;
+      const rss = sampleRss(pid);
+      try {
+        let stored = 0;
+        let lastLog = Date.now();
+        while ((stored = await count(setup.store)) < events) {
+          if (Date.now() - lastLog > 15_000) {
+            lastLog = Date.now();
+            console.log(`    ${fmt(stored)} stored after ${((Date.now() - t0) / 1000).toFixed(0)} s; RSS max so far ${fmt(rss.max())} MiB`);
+          }
+          await sleep(1000);
+        }
+      } finally {
+        await stop(proc);
+      }
+      const seconds = (Date.now() - t0) / 1000;
+      const samples = rss.stop();
+      out.processor = { produce_seconds: Math.round(produced.seconds * 10) / 10, drain_seconds: Math.round(seconds * 10) / 10, events_per_second: Math.round(events / seconds), rss_mib_max: maxOf(samples), rss_mib_samples: samples, measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
+      console.log(`  backlog, tally processor: drained ${fmt(events)} in ${seconds.toFixed(1)} s (${fmt(events / seconds)} events/s, start-up included); RSS max ${fmt(maxOf(samples))} MiB over ${samples.length} samples`);
+    } finally {
+      await setup.store.close();
+    }
+  }
+  if (parts.embedded) {
+    const before = load();
+    const r = await embeddedRun({}, events, EMBEDDED_SENDERS, EMBEDDED_PER_REQUEST);
+    out.embedded = { ...r, senders: EMBEDDED_SENDERS, events_per_request: EMBEDDED_PER_REQUEST, measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
+    console.log(`  backlog, tally start: ${fmt(events)} events from ${EMBEDDED_SENDERS} senders in ${r.seconds} s (${fmt(r.events_per_second)} events/s); RSS max ${fmt(r.rss_mib_max)} MiB, idle after ${fmt(r.rss_mib_idle_after)} MiB`);
+  }
+  return out;
+}
