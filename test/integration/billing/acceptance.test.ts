@@ -561,16 +561,12 @@ describe(`issue 16 acceptance: three customers over ${PERIOD} in \`tally start\`
   });
 
   /*
-   * FINDING, kept as the documented expectation (it.fails: it turns red when the code follows docs/billing.md).
-   * The docs: "within a window it takes the totals per class: classes in the catalog's order, within a class the
-   * models in name order; free tokens take t of a model's remaining q tokens of the class and take off remaining
-   * amount × t ÷ q". src/billing/statement-allowances.ts splits a month window into one cell per UTC day and
-   * model, and takes class → day → model: the output tokens left after input go to the earliest days' gpt-4o and
-   * gpt-4o-mini output alike, and the partial take is one day's cell at that day's price. With this data the docs
-   * give B's output allowance 0.378380123177066 USD (all 271,914 gpt-4o output tokens, 55,702 of gpt-4o-mini's
-   * 167,107), the code 0.3724397 (gpt-4o-mini's cell of the 22nd: 21,202 of its 34,829 tokens).
+   * This case found the statements applying a month allowance day by day (class → day → model) where
+   * docs/billing.md takes the month's totals per class and model: B's output allowance was 0.3724397 USD
+   * (part of gpt-4o-mini's cell of the 22nd) instead of 0.378380123177066 (all 271,914 gpt-4o output tokens,
+   * then 55,702 of gpt-4o-mini's 167,107). src/billing/statement-allowances.ts now follows the docs.
    */
-  it.fails('statement of B [finding: the code differs from docs/billing.md]: the month allowance takes input, then output model by model, and the totals', async () => {
+  it('statement of B: the month allowance takes input, then output model by model (the month\'s totals per class and model), and the totals', async () => {
     const st = await statement('acc-b');
     const allowances = bAllowances(SPECS.filter((s) => s.tenant === 'acc-b'), billed);
     expect((st.allowances as Record<string, unknown>[]).map((x) => [x.index, x.period, x.kind, x.class, x.quantity, x.amount]), 'B\'s allowance').toEqual(allowances.map((x) => [0, 'month', 'tokens', ...x]));
