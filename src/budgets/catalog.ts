@@ -68,7 +68,7 @@ export function compileBudget(b: Budget, options: BudgetSetOptions = {}): Compil
     budget: b,
     period,
     periodId,
-    limit: b.metric === 'cost' ? parseUsd(b.limit) : BigInt(b.limit),
+    limit: b.metric === 'cost' || b.metric === 'price' ? parseUsd(b.limit) : BigInt(b.limit),
     field: fieldOf(b),
     scope,
     hard: b.enforcement === 'hard',

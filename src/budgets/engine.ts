@@ -15,6 +15,7 @@
  * for the slot's rebuild, and reads (checks, reservations, statuses) follow
  * the recovery's outage policy.
  */
+import { ZERO_HELD } from '../counters/fields.js';
 import { TallyError, validationError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
@@ -39,10 +40,10 @@ import { completeValues, literalValues, subjectDims, valuesFor } from './subject
 import type { DimValues } from './scope.js';
 import type { Deprecation } from './legacy.js';
 import type {
-  ActualUsage, ApplyBatch, ApplyOutcome, BudgetStatus, CheckResult, CheckedStatus, CostEstimator, ModelResolver,
+  ActualUsage, ApplyBatch, ApplyOutcome, BudgetStatus, CheckResult, CheckedStatus, CostEstimator, ModelResolver, PriceEstimator,
   ReservationResult, ReserveOptions, SettleOptions, SettleResult, Subject, ThresholdCrossing, UsageEstimate,
 } from './types.js';
-import { resolveActual, resolveEstimate } from './usage.js';
+import { resolveActual, resolveEstimate, withPrice } from './usage.js';
 import { blocksUnpriced, unpricedModel, withUnpricedBlocks } from './unpriced.js';
 import type { ProvisionalCost } from '../pricing/provisional.js';
 import { DEFAULT_TENANT, SCOPE_DIMENSIONS } from '../core/dimensions.js';
@@ -61,6 +62,8 @@ export interface BudgetEngineOptions {
   /** How long a settled reservation keeps holding while its event is not yet counted. Default 10 min. */
   readonly awaitTtlMs?: number;
   readonly estimateCost?: CostEstimator;
+  /** Prices an estimate under the customer's price book, for `price` budgets (wallets); without it an estimate without `price` holds no price. */
+  readonly estimatePrice?: PriceEstimator;
   readonly resolveModel?: ModelResolver;
   /** Prices events tally could not price (a model the catalog does not know) for cost counters; without it they count $0. */
   readonly provisionalCost?: ProvisionalCost;
@@ -99,9 +102,11 @@ interface PlanEntry {
   readonly lost: OutagePolicy;
 }
 const STALE_RETRIES = 3;
+/** A budget on the billed price (a wallet): its estimate needs a price. */
+const countsPrice = (b: CompiledBudget): boolean => b.field.metric === 'price';
 const OPEN_NOTE: OutageNote = { policy: 'fail_open', reason: 'unreachable' };
 const LEASE_NOTE: OutageNote = { policy: 'leases', reason: 'unreachable' };
-const NO_ESTIMATE: HeldAmounts = { cost: 0n, tokens: 0n, requests: 0n };
+const NO_ESTIMATE: HeldAmounts = ZERO_HELD;
 
 export class BudgetEngine {
   readonly counters: CounterStore;
@@ -382,16 +387,17 @@ export class BudgetEngine {
   async check(subject: Subject, estimate?: UsageEstimate): Promise<CheckResult> {
     const set = this.budgets.current();
     const values = this.values(subject);
-    const resolved = estimate === undefined ? null : await resolveEstimate(estimate, subject, this.options.estimateCost);
+    const costed = estimate === undefined ? null : await resolveEstimate(estimate, subject, this.options.estimateCost);
     const now = this.clock();
     const entry = this.planFor(set, values, now);
     const { budgets, plan, lease } = entry;
     if (budgets.length === 0) return { allowed: true, budgets: [], exceeded: [], retry_after_seconds: null };
+    const resolved = costed !== null && budgets.some(countsPrice) ? await withPrice(costed, estimate, subject, this.options.estimatePrice) : costed;
     const unpriced = unpricedModel(this.given(subject), this.options.resolveModel);
     const view = this.leases && (unpriced === null || !budgets.some(blocksUnpriced)) ? this.leases.check(lease, resolved, now) : null;
     if (view) {
       // Answers from one lease view are the same for the same estimate (nothing blocks, nothing depends on the time): built once.
-      const key = unpriced !== null || view.degraded ? null : resolved === null ? '-' : `${resolved.cost}:${resolved.tokens}:${resolved.requests}`;
+      const key = unpriced !== null || view.degraded ? null : resolved === null ? '-' : `${resolved.cost}:${resolved.tokens}:${resolved.requests}:${resolved.price}`;
       const known = key === null ? undefined : (view.memo.get(key) as CheckResult | undefined);
       if (view.degraded) this.options.onOutage?.('leases', 'lease');
       if (known) return known;
@@ -422,12 +428,13 @@ export class BudgetEngine {
   async reserve(subject: Subject, estimate: UsageEstimate, options: ReserveOptions = {}): Promise<ReservationResult> {
     const set = this.budgets.current();
     const values = this.values(subject);
-    const hold = await resolveEstimate(estimate, subject, this.options.estimateCost);
+    const costed = await resolveEstimate(estimate, subject, this.options.estimateCost);
     const ttl = options.ttlMs ?? this.reservationTtlMs;
     if (!Number.isFinite(ttl) || ttl <= 0) throw validationError([{ path: 'ttl', reason: 'must be a positive number of milliseconds' }]);
     const now = this.clock();
     const entry = this.planFor(set, values, now);
     const { budgets, plan, lease } = entry;
+    const hold = budgets.some(countsPrice) ? await withPrice(costed, estimate, subject, this.options.estimatePrice) : costed;
     const tenant = values.tenant ?? DEFAULT_TENANT;
     if (budgets.length === 0) {
       const ref = newReservationId(tenant, []);

@@ -47,7 +47,7 @@ import type { Logger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
 import type { Slot } from '../counters/keys.js';
 import type { CounterStore, CounterValue, HeldAmounts, ReservePart } from '../counters/types.js';
-import { ZERO_HELD } from '../counters/fields.js';
+import { ZERO_HELD, zeroUsage } from '../counters/fields.js';
 import type { CompiledBudget } from './catalog.js';
 import type { BudgetOutagePolicy } from './model.js';
 import { isUnreachable } from '../counters/codes.js';
@@ -130,8 +130,13 @@ export interface LeaseGrant extends LeaseView {
   readonly expireAt: number;
 }
 
-type Metric = 'cost' | 'tokens' | 'requests';
-const METRICS: readonly Metric[] = ['cost', 'tokens', 'requests'];
+type Metric = keyof HeldAmounts;
+const METRICS: readonly Metric[] = ['cost', 'tokens', 'requests', 'price'];
+
+/** The same operation on every metric of a hold. */
+function each(f: (m: Metric) => bigint): HeldAmounts {
+  return { cost: f('cost'), tokens: f('tokens'), requests: f('requests'), price: f('price') };
+}
 
 interface Grant {
   readonly lease: Lease;
@@ -200,8 +205,8 @@ export interface LeaseStats {
   readonly foreignSettles: number;
 }
 
-const add = (a: HeldAmounts, b: HeldAmounts): HeldAmounts => ({ cost: a.cost + b.cost, tokens: a.tokens + b.tokens, requests: a.requests + b.requests });
-const sub = (a: HeldAmounts, b: HeldAmounts): HeldAmounts => ({ cost: a.cost - b.cost, tokens: a.tokens - b.tokens, requests: a.requests - b.requests });
+const add = (a: HeldAmounts, b: HeldAmounts): HeldAmounts => each((m) => a[m] + b[m]);
+const sub = (a: HeldAmounts, b: HeldAmounts): HeldAmounts => each((m) => a[m] - b[m]);
 const maxOf = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 const half = (x: bigint): bigint => (x > 0n ? x / 2n : 0n);
 
@@ -492,13 +497,15 @@ export class LeaseHolder {
     lease.rateOps = lease.rateOps === 0 ? rate : 0.5 * lease.rateOps + 0.5 * rate;
     if (lease.ops > 0) {
       const ops = BigInt(lease.ops);
-      const avg = { cost: lease.units.cost / ops, tokens: lease.units.tokens / ops, requests: lease.units.requests / ops };
-      lease.avg = lease.avg === ZERO_HELD ? avg : { cost: (lease.avg.cost + avg.cost) / 2n, tokens: (lease.avg.tokens + avg.tokens) / 2n, requests: (lease.avg.requests + avg.requests) / 2n };
+      const avg = each((m) => lease.units[m] / ops);
+      const prev = lease.avg;
+      lease.avg = prev === ZERO_HELD ? avg : each((m) => (prev[m] + avg[m]) / 2n);
     }
     lease.ops = 0;
     lease.units = ZERO_HELD;
     const ops = BigInt(Math.min(this.settings.maxOps, Math.max(this.settings.minOps, Math.ceil(lease.rateOps * (this.settings.renewMs / 1000) * 2))));
-    return { cost: maxOf(1n, lease.avg.cost * ops), tokens: maxOf(1n, lease.avg.tokens * ops), requests: maxOf(1n, lease.avg.requests * ops) };
+    const avg = lease.avg;
+    return each((m) => maxOf(1n, avg[m] * ops));
   }
 
   /** Renews (or takes) a lease now; one renewal per lease at a time. */
@@ -547,11 +554,11 @@ export class LeaseHolder {
     const shrink = lease.shrink;
     lease.shrink = false;
     const valid = !shrink && lease.state === 'live' && now < lease.validUntil;
-    const allowance = valid ? { cost: half(lease.size.cost - lease.outstanding.cost), tokens: half(lease.size.tokens - lease.outstanding.tokens), requests: half(lease.size.requests - lease.outstanding.requests) } : ZERO_HELD;
+    const allowance = valid ? each((m) => half(lease.size[m] - lease.outstanding[m])) : ZERO_HELD;
     const floor = add(lease.outstanding, allowance);
     lease.cap = floor;
     const want = shrink ? lease.outstanding : add(lease.outstanding, this.desired(lease, now));
-    const size = { cost: maxOf(want.cost, floor.cost), tokens: maxOf(want.tokens, floor.tokens), requests: maxOf(want.requests, floor.requests) };
+    const size = each((m) => maxOf(want[m], floor[m]));
     const parts = this.parts(lease, s, size, true);
     const expireAt = now + this.settings.ttlMs;
     this.counts.renewals++;
@@ -611,7 +618,7 @@ export class LeaseHolder {
     const holdAt: number[] = [];
     for (const g of s.plan.groups) {
       for (const k of g.keys) {
-        const v = byKey.get(k) ?? { used: { cost: 0n, tokens: 0n, requests: 0n, classes: {} }, held: ZERO_HELD };
+        const v = byKey.get(k) ?? { used: zeroUsage(), held: ZERO_HELD };
         if (holdKeys.has(k)) {
           holdAt.push(out.length);
           out.push({ used: v.used, held: sub(v.held, size) });

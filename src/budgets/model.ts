@@ -18,7 +18,8 @@ import { TOKEN_CLASSES, type TokenClass } from '../core/classes.js';
 import { SCOPE_DIMENSIONS, type ScopeDimension } from '../core/dimensions.js';
 import { LEGACY_DIMENSIONS, LEGACY_NAMES_REMOVED_IN, renameLegacy, type DeprecationSink, type LegacyName } from './legacy.js';
 
-export const METRICS = ['cost', 'tokens', 'requests'] as const;
+/** `price`: the billed price under the customer's price book (issue 16); a customer's wallet is a hard `price` budget. */
+export const METRICS = ['cost', 'tokens', 'requests', 'price'] as const;
 export type Metric = (typeof METRICS)[number];
 
 export const ENFORCEMENTS = ['hard', 'soft'] as const;
@@ -164,7 +165,7 @@ export function budgetInvalid(errors: readonly FieldError[], what = 'budget'): T
 
 /** Parses a limit for a metric; pushes a field error and returns null when it is not valid. */
 function parseLimit(metric: Metric, raw: string | number, path: string, errors: FieldError[]): string | null {
-  if (metric === 'cost') {
+  if (metric === 'cost' || metric === 'price') {
     try {
       const amount = parseUsd(typeof raw === 'number' ? String(raw) : raw, path);
       if (amount <= 0n) errors.push({ path, reason: 'must be above 0' });

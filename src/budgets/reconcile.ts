@@ -20,6 +20,7 @@
  * (applies to that slot wait, retriably) so it cannot starve under load; big
  * swaps are sent in chunks under the lock.
  */
+import { ZERO_HELD, ZERO_USAGE, addUsage } from '../counters/fields.js';
 import { randomUUID } from 'node:crypto';
 import { TallyError } from '../core/errors.js';
 import { parseFenceField, type Slot } from '../counters/keys.js';
@@ -140,7 +141,7 @@ function usageOf(row: UsageSums): UsageAmounts {
     const v = row.classes[c];
     if (v !== 0n) classes[c] = v;
   }
-  return { cost: row.cost, tokens: row.tokens, requests: row.requests, classes };
+  return { cost: row.cost, tokens: row.tokens, requests: row.requests, classes, price: row.price };
 }
 
 /**
@@ -154,13 +155,7 @@ function storeFilters(dims: readonly ScopeDim[]): DimensionFilter[] {
   return out;
 }
 
-function addUsage(a: UsageAmounts, b: UsageAmounts): UsageAmounts {
-  const classes: Partial<Record<TokenClass, bigint>> = { ...a.classes };
-  for (const [c, v] of Object.entries(b.classes) as [TokenClass, bigint][]) classes[c] = (classes[c] ?? 0n) + v;
-  return { cost: a.cost + b.cost, tokens: a.tokens + b.tokens, requests: a.requests + b.requests, classes };
-}
 
-const ZERO: UsageAmounts = { cost: 0n, tokens: 0n, requests: 0n, classes: {} };
 
 function literalValues(spec: CounterSpec): Partial<Record<ScopeDimension, string>> {
   const out: Partial<Record<ScopeDimension, string>> = {};
@@ -197,12 +192,12 @@ async function computeSpec(
     if (spec.period.kind !== 'rolling' && bucketExpiry(spec.period, bucket, engine.graceMs) <= now) {
       // A closed period rebuilt: its counter now holds every event of the period, so its late ledger is empty.
       const late = lateKey(engine.counters.keys, spec.periodId, slot, bucket, dims);
-      if (!counters.has(late)) counters.set(late, { key: late, expireAt: lateExpiry(spec.period, bucket, now, engine.graceMs), used: ZERO });
+      if (!counters.has(late)) counters.set(late, { key: late, expireAt: lateExpiry(spec.period, bucket, now, engine.graceMs), used: ZERO_USAGE });
     }
   };
   const family = spec.scope.familyDim();
   if (spec.scope.each.filter((d) => d !== 'tenant').length === 0) {
-    for (const b of buckets) put(base, b, ZERO);
+    for (const b of buckets) put(base, b, ZERO_USAGE);
   }
   for (const row of rows) {
     const bucket = byIndex.get(row.bucket);
@@ -227,7 +222,7 @@ async function computeSpec(
         if (family && !spec.scope.matches({ ...values, model: row.dims.model ?? '' })) continue;
         const provider = row.dims.provider ?? values.provider ?? '';
         const cost = provisional.costOf(provider === '' ? undefined : provider, usageOf(row).classes);
-        if (cost > 0n) put(values, bucket, { cost, tokens: 0n, requests: 0n, classes: {} });
+        if (cost > 0n) put(values, bucket, { cost, tokens: 0n, requests: 0n, classes: {}, price: 0n });
       }
     }
   }
@@ -314,7 +309,7 @@ async function reconcileSlot(
  */
 async function seal(engine: ReconcileTarget, slot: Slot, plans: readonly SpecPlan[], identities: readonly DimValues[][], written: readonly SwapCounter[], mode: 'seal' | 'claim'): Promise<ThresholdCrossing[]> {
   const now = engine.now();
-  const values = new Map<string, CounterValue>(written.map((c) => [c.key, { used: c.used, held: { cost: 0n, tokens: 0n, requests: 0n } }]));
+  const values = new Map<string, CounterValue>(written.map((c) => [c.key, { used: c.used, held: ZERO_HELD }]));
   const ctx = { keys: engine.counters.keys, now, graceMs: engine.graceMs, cache: new BucketCache() };
   const watches: Watch[] = [];
   plans.forEach((p, i) => {

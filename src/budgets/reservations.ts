@@ -7,7 +7,8 @@
  * A reservation granted from a lease (leases.ts) lives in its holder's
  * memory; its id names the lease and carries what another process needs to
  * settle it (grants-3.lua): `l1.<slots>.<base64url(tenant)>.<lease uuid>.
- * <seq>.<cost>.<tokens>.<requests>.<expires at ms>` (numbers in hex). The
+ * <seq>.<cost>.<tokens>.<requests>.<expires at ms>[.<price>]` (numbers in
+ * hex; the billed price only when the grant holds one). The
  * amounts are only ever held on top of the lease's own hold, never released
  * from it, so an id edited by hand cannot free room.
  */
@@ -40,12 +41,13 @@ export function newReservationId(tenant: string, slots: readonly Slot[]): Reserv
 }
 
 const ID_RE = /^r1\.(t|g|tg|n)\.([A-Za-z0-9_-]*)\.([0-9a-f-]{36})$/;
-const GRANT_RE = /^l1\.(t|g|tg|n)\.([A-Za-z0-9_-]*)\.([0-9a-f-]{36})\.([0-9a-f]{1,13})\.([0-9a-f]{1,40})\.([0-9a-f]{1,20})\.([0-9a-f]{1,20})\.([0-9a-f]{1,12})$/;
+const GRANT_RE = /^l1\.(t|g|tg|n)\.([A-Za-z0-9_-]*)\.([0-9a-f-]{36})\.([0-9a-f]{1,13})\.([0-9a-f]{1,40})\.([0-9a-f]{1,20})\.([0-9a-f]{1,20})\.([0-9a-f]{1,12})(?:\.([0-9a-f]{1,40}))?$/;
 
 /** The id of the `seq`-th grant of lease `leaseId` (itself a reservation id): see the module comment. */
 export function leaseGrantId(leaseId: string, seq: number, hold: HeldAmounts, expireAt: number): string {
   const hex = (n: bigint | number): string => n.toString(16);
-  return `l1${leaseId.slice(2)}.${hex(seq)}.${hex(hold.cost)}.${hex(hold.tokens)}.${hex(hold.requests)}.${hex(expireAt)}`;
+  const price = hold.price > 0n ? `.${hex(hold.price)}` : '';
+  return `l1${leaseId.slice(2)}.${hex(seq)}.${hex(hold.cost)}.${hex(hold.tokens)}.${hex(hold.requests)}.${hex(expireAt)}${price}`;
 }
 
 /** Reads an id back; RESERVATION_NOT_FOUND when it is not one of ours. */
@@ -60,6 +62,6 @@ export function parseReservationId(id: string): ReservationRef {
   if (code.includes('g')) slots.push(null);
   if (!g) return { id, tenant, slots };
   const big = (i: number): bigint => BigInt(`0x${g[i] ?? '0'}`);
-  const grant = { lease: `r1.${code}.${m[2] ?? ''}.${g[3] ?? ''}`, hold: { cost: big(5), tokens: big(6), requests: big(7) }, expireAt: Number(big(8)) };
+  const grant = { lease: `r1.${code}.${m[2] ?? ''}.${g[3] ?? ''}`, hold: { cost: big(5), tokens: big(6), requests: big(7), price: big(9) }, expireAt: Number(big(8)) };
   return { id, tenant, slots, grant };
 }

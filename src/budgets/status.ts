@@ -14,7 +14,7 @@ import { estimateFor } from './usage.js';
 
 export function formatAmount(metric: Metric, v: bigint): string {
   if (v === 0n) return '0';
-  return metric === 'cost' ? formatUsd(v) : v.toString();
+  return metric === 'cost' || metric === 'price' ? formatUsd(v) : v.toString();
 }
 
 const isoCache = new WeakMap<PeriodWindow, { start: string; resetsAt: string }>();

@@ -33,6 +33,12 @@ export interface Subject {
 export interface UsageEstimate {
   /** USD as decimal text. */
   readonly cost?: string;
+  /**
+   * The billed price, USD as decimal text, for `price` budgets (a customer's
+   * wallet). Default: the customer's price book applied to the estimate
+   * (the engine's `estimatePrice`).
+   */
+  readonly price?: string;
   /** Tokens; count against every token budget (total or class). */
   readonly tokens?: number;
   /** Requests; default 1. */
@@ -61,6 +67,19 @@ export interface UsageEstimate {
  * whole request (see `UsageEstimate.max_tokens`).
  */
 export type CostEstimator = (model: string, maxTokens: number, subject: Subject, inputTokens?: number) => Money | Promise<Money>;
+
+/** What the price of an estimate is computed from. */
+export interface PriceEstimateInput {
+  /** The cost estimate, femto-USD. */
+  readonly cost: Money;
+  readonly requests: bigint;
+  readonly model?: string;
+  readonly inputTokens?: number;
+  readonly maxTokens?: number;
+}
+
+/** Prices an estimate for the subject's customer under its price book (injected by whoever owns billing); femto-USD. */
+export type PriceEstimator = (subject: Subject, input: PriceEstimateInput) => Money | Promise<Money>;
 
 /** Maps a model id to the catalog's model key, so model-scoped budgets match quota subjects. */
 export type ModelResolver = (model: string, provider: string | undefined) => string | null;
@@ -178,6 +197,8 @@ export interface ActualUsage {
   readonly event_id?: string;
   /** USD decimal text; the hold is resized to it while awaiting the event. */
   readonly cost?: string;
+  /** The billed price, USD decimal text (a wallet's hold is resized to it). */
+  readonly price?: string;
   readonly tokens?: number;
   readonly requests?: number;
 }

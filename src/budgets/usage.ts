@@ -6,7 +6,7 @@ import type { CheckField, HeldAmounts, UsageAmounts } from '../counters/types.js
 import { TallyError, validationError, type FieldError } from '../core/errors.js';
 import { parseUsd } from '../core/money.js';
 import type { PricedEvent } from '../pipeline/types.js';
-import type { ActualUsage, CostEstimator, Subject, UsageEstimate } from './types.js';
+import type { ActualUsage, CostEstimator, PriceEstimator, Subject, UsageEstimate } from './types.js';
 import { TOKEN_CLASSES, type TokenClass } from '../core/classes.js';
 import type { ProvisionalCost } from '../pricing/provisional.js';
 
@@ -22,11 +22,13 @@ export function eventUsage(e: PricedEvent, provisional?: ProvisionalCost): Usage
     if (v > 0) classes[c] = BigInt(v);
   }
   const cost = e.pricing.priced || provisional === undefined ? e.pricing.total : provisional.costOf(e.event.provider, classes);
+  const price = e.price?.total ?? 0n;
   return {
     cost: cost > 0n ? cost : 0n,
     tokens: BigInt(e.usage.tokens.total),
     requests: BigInt(e.usage.requests),
     classes,
+    price: price > 0n ? price : 0n,
   };
 }
 
@@ -75,25 +77,45 @@ export async function resolveEstimate(estimate: UsageEstimate | undefined, subje
       }
     }
   }
+  const price = cost(e.price, 'estimate.price', errors);
   if (errors.length > 0) throw validationError(errors);
-  return { cost: c ?? 0n, tokens, requests };
+  return { cost: c ?? 0n, tokens, requests, price: price ?? 0n };
+}
+
+/**
+ * The billed price of an estimate, for `price` budgets (wallets): `price`
+ * when given, else the customer's price book applied to the estimate by the
+ * engine's `estimatePrice` (0 without one: no book bills nothing).
+ */
+export async function withPrice(hold: HeldAmounts, estimate: UsageEstimate | undefined, subject: Subject, estimator: PriceEstimator | undefined): Promise<HeldAmounts> {
+  if (estimate?.price !== undefined || estimator === undefined) return hold;
+  const price = await estimator(subject, {
+    cost: hold.cost,
+    requests: hold.requests,
+    ...(estimate?.model === undefined ? {} : { model: estimate.model }),
+    ...(estimate?.input_tokens === undefined ? {} : { inputTokens: estimate.input_tokens }),
+    ...(estimate?.max_tokens === undefined ? {} : { maxTokens: estimate.max_tokens }),
+  });
+  return { ...hold, price };
 }
 
 /** Actual usage of a reserved request, when amounts were given. */
 export function resolveActual(actual: ActualUsage | undefined): HeldAmounts | null {
-  if (!actual || (actual.cost === undefined && actual.tokens === undefined && actual.requests === undefined)) return null;
+  if (!actual || (actual.cost === undefined && actual.tokens === undefined && actual.requests === undefined && actual.price === undefined)) return null;
   const errors: FieldError[] = [];
   const c = cost(actual.cost, 'actual.cost', errors) ?? 0n;
   const tokens = count(actual.tokens, 'actual.tokens', errors, 0n);
   const requests = count(actual.requests, 'actual.requests', errors, 1n);
+  const price = cost(actual.price, 'actual.price', errors) ?? 0n;
   if (errors.length > 0) throw validationError(errors);
-  return { cost: c, tokens, requests };
+  return { cost: c, tokens, requests, price };
 }
 
 /** The part of an estimate a budget's metric counts (a token estimate counts against token-class budgets too). */
 export function estimateFor(field: CheckField, e: HeldAmounts): bigint {
   switch (field.metric) {
     case 'cost': return e.cost;
+    case 'price': return e.price;
     case 'requests': return e.requests;
     default: return e.tokens;
   }

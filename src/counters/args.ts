@@ -3,7 +3,7 @@
  * header of each script for the layout). Pure; unit-tested.
  */
 import type { CounterKeys, Slot } from './keys.js';
-import { ALL_FIELDS, USED_FIELDS, checkFieldCode, splitCost, usageArgs } from './fields.js';
+import { ALL_FIELDS, USED_FIELDS, checkFieldCode, isMoneyField, splitCost, usageArgs } from './fields.js';
 import {
   dedupExpireAt, dedupIndexes,
   type ApplyRequest, type GrantSettleRequest, type HeldAmounts, type LeaseRequest, type MarksRequest, type ReadGroup, type ReservePart, type ReserveRequest,
@@ -58,8 +58,9 @@ export function readCall(keys: CounterKeys, now: number, purgeLimit: number, gro
   return { keys: slotKeys(keys, first?.slot ?? null), args };
 }
 
+/** A hold for Lua: hc1, hc0, ht, hr, hp1, hp0. */
 function holdArgs(h: HeldAmounts): string[] {
-  return [...splitCost(h.cost), h.tokens.toString(), h.requests.toString()];
+  return [...splitCost(h.cost), h.tokens.toString(), h.requests.toString(), ...splitCost(h.price)];
 }
 
 function partArgs(keys: CounterKeys, part: ReservePart, epoch: boolean | undefined): string[] {
@@ -67,8 +68,9 @@ function partArgs(keys: CounterKeys, part: ReservePart, epoch: boolean | undefin
   args.push(String(part.checks.length));
   for (const c of part.checks) {
     const code = checkFieldCode(c.field);
-    const [limHi, limLo] = code === 'c' ? splitCost(c.limit) : [c.limit.toString(), '0'];
-    const [amtHi, amtLo] = code === 'c' ? splitCost(c.amount) : [c.amount.toString(), '0'];
+    const money = isMoneyField(c.field);
+    const [limHi, limLo] = money ? splitCost(c.limit) : [c.limit.toString(), '0'];
+    const [amtHi, amtLo] = money ? splitCost(c.amount) : [c.amount.toString(), '0'];
     args.push(code, limHi, limLo, amtHi, amtLo, ...list(c.keys));
   }
   args.push(String(part.holds.length));
@@ -100,7 +102,7 @@ export function grantsCall(keys: CounterKeys, req: GrantSettleRequest): ScriptCa
 
 export function settleCall(keys: CounterKeys, req: SettleRequest): ScriptCall {
   const dedupKeys = dedupIndexes(req.now, req.dedup).map((i) => keys.dedup(req.slot, i));
-  const actual = req.actual ? ['1', ...holdArgs(req.actual)] : ['0', '0', '0', '0', '0'];
+  const actual = req.actual ? ['1', ...holdArgs(req.actual)] : ['0', '0', '0', '0', '0', '0', '0'];
   return {
     keys: slotKeys(keys, req.slot),
     args: [String(req.now), req.id, req.awaitEvent ?? '', String(req.awaitExpireAt), ...actual, ...list(dedupKeys)],
@@ -123,7 +125,7 @@ export function snapshotCall(keys: CounterKeys, req: SnapshotRequest): ScriptCal
 /** The used fields of a counter, in USED_FIELDS order. */
 export function usedValues(u: UsageAmounts): string[] {
   const [hi, lo] = splitCost(u.cost);
-  return [hi, lo, u.tokens.toString(), u.requests.toString(), ...TOKEN_CLASSES.map((c) => (u.classes[c] ?? 0n).toString())];
+  return [hi, lo, u.tokens.toString(), u.requests.toString(), ...TOKEN_CLASSES.map((c) => (u.classes[c] ?? 0n).toString()), ...splitCost(u.price)];
 }
 
 /** The epoch script of one region (see epoch-2.lua). */

@@ -16,6 +16,9 @@
  *
  * Holds (reservations) use the same scheme in `hc1`/`hc0`, plus `ht` (tokens)
  * and `hr` (requests). Tokens are `t` (total) and `t_<class>`; requests `r`.
+ * The billed price (issue 16: wallets and `price` budgets) is a second money
+ * pair in the same scheme: `p1`/`p0`, held in `hp1`/`hp0` — appended after
+ * the others, so the positions of the older fields never moved.
  */
 import type { CheckField, CounterValue, HeldAmounts, UsageAmounts } from './types.js';
 import { TOKEN_CLASSES, type TokenClass } from '../core/classes.js';
@@ -25,8 +28,10 @@ export const COST_BASE = 1_000_000_000n;
 /** Largest cost a counter (and so a limit) may reach: 2^53 micro-USD, minus one. */
 export const MAX_COUNTER_COST = (2n ** 53n - 1n) * COST_BASE;
 
-export const USED_FIELDS = ['c1', 'c0', 't', 'r', ...TOKEN_CLASSES.map((c) => `t_${c}`)] as const;
-export const HELD_FIELDS = ['hc1', 'hc0', 'ht', 'hr'] as const;
+export const USED_FIELDS = ['c1', 'c0', 't', 'r', ...TOKEN_CLASSES.map((c) => `t_${c}`), 'p1', 'p0'] as const;
+export const HELD_FIELDS = ['hc1', 'hc0', 'ht', 'hr', 'hp1', 'hp0'] as const;
+/** Where the price pair sits in USED_FIELDS. */
+const PRICE_AT = 4 + TOKEN_CLASSES.length;
 /** Every field a read returns, in order. */
 export const ALL_FIELDS: readonly string[] = [...USED_FIELDS, ...HELD_FIELDS];
 
@@ -45,8 +50,13 @@ export function joinCost(hi: string | null | undefined, lo: string | null | unde
   return BigInt(hi || '0') * COST_BASE + BigInt(lo || '0');
 }
 
-export const ZERO_USAGE: UsageAmounts = { cost: 0n, tokens: 0n, requests: 0n, classes: {} };
-export const ZERO_HELD: HeldAmounts = { cost: 0n, tokens: 0n, requests: 0n };
+export const ZERO_USAGE: UsageAmounts = { cost: 0n, tokens: 0n, requests: 0n, classes: {}, price: 0n };
+export const ZERO_HELD: HeldAmounts = { cost: 0n, tokens: 0n, requests: 0n, price: 0n };
+
+/** A fresh zero usage (callers that build on it). */
+export function zeroUsage(): UsageAmounts {
+  return { cost: 0n, tokens: 0n, requests: 0n, classes: {}, price: 0n };
+}
 
 /** The fields a reader of these metrics needs (used, and held when `held`). */
 export function fieldsFor(checks: readonly CheckField[], held: boolean): string[] {
@@ -56,6 +66,7 @@ export function fieldsFor(checks: readonly CheckField[], held: boolean): string[
       case 'cost': out.add('c1').add('c0'); if (held) out.add('hc1').add('hc0'); break;
       case 'tokens': out.add('t'); if (held) out.add('ht'); break;
       case 'requests': out.add('r'); if (held) out.add('hr'); break;
+      case 'price': out.add('p1').add('p0'); if (held) out.add('hp1').add('hp0'); break;
       case 'class': out.add(classField(f.class)); if (held) out.add('ht'); break;
     }
   }
@@ -86,7 +97,7 @@ export function decodeFields(row: readonly Cell[], fields: readonly string[]): C
   // A counter that does not exist (most late ledgers, a subject's first period) reads all nil: zero, without parsing.
   let empty = true;
   for (let i = 0; i < row.length && empty; i++) empty = row[i] === null || row[i] === undefined;
-  if (empty) return { used: { cost: 0n, tokens: 0n, requests: 0n, classes: {} }, held: { cost: 0n, tokens: 0n, requests: 0n } };
+  if (empty) return { used: zeroUsage(), held: ZERO_HELD };
   const at = positionsOf(fields);
   return decodeWith((i) => {
     const p = at[i] ?? -1;
@@ -107,15 +118,15 @@ function decodeWith(get: (i: number) => string | null): CounterValue {
   }
   const h = USED_FIELDS.length;
   return {
-    used: { cost: joinCost(get(0), get(1)), tokens: BigInt(get(2) ?? '0'), requests: BigInt(get(3) ?? '0'), classes },
-    held: { cost: joinCost(get(h), get(h + 1)), tokens: BigInt(get(h + 2) ?? '0'), requests: BigInt(get(h + 3) ?? '0') },
+    used: { cost: joinCost(get(0), get(1)), tokens: BigInt(get(2) ?? '0'), requests: BigInt(get(3) ?? '0'), classes, price: joinCost(get(PRICE_AT), get(PRICE_AT + 1)) },
+    held: { cost: joinCost(get(h), get(h + 1)), tokens: BigInt(get(h + 2) ?? '0'), requests: BigInt(get(h + 3) ?? '0'), price: joinCost(get(h + 4), get(h + 5)) },
   };
 }
 
-/** Encodes usage as (field, value) pairs for Lua: c1, c0, t, r, then non-zero classes. */
+/** Encodes usage for Lua: c1, c0, t, r, p1, p0, then the non-zero classes as (field, value) pairs. */
 export function usageArgs(u: UsageAmounts): string[] {
   const [hi, lo] = splitCost(u.cost);
-  const out = [hi, lo, u.tokens.toString(), u.requests.toString()];
+  const out = [hi, lo, u.tokens.toString(), u.requests.toString(), ...splitCost(u.price)];
   const classes = TOKEN_CLASSES.filter((c) => (u.classes[c] ?? 0n) !== 0n);
   out.push(String(classes.length));
   for (const c of classes) out.push(classField(c), (u.classes[c] ?? 0n).toString());
@@ -128,6 +139,7 @@ export function usedOf(v: CounterValue, field: CheckField): bigint {
     case 'cost': return v.used.cost;
     case 'tokens': return v.used.tokens;
     case 'requests': return v.used.requests;
+    case 'price': return v.used.price;
     case 'class': return v.used.classes[field.class] ?? 0n;
   }
 }
@@ -137,16 +149,18 @@ export function heldOf(v: CounterValue, field: CheckField): bigint {
   switch (field.metric) {
     case 'cost': return v.held.cost;
     case 'requests': return v.held.requests;
+    case 'price': return v.held.price;
     default: return v.held.tokens;
   }
 }
 
-/** Lua's name for a check field: `c`, `t`, `r` or `t_<class>`. */
+/** Lua's name for a check field: `c`, `p`, `t`, `r` or `t_<class>`. */
 export function checkFieldCode(field: CheckField): string {
   switch (field.metric) {
     case 'cost': return 'c';
     case 'tokens': return 't';
     case 'requests': return 'r';
+    case 'price': return 'p';
     case 'class': return classField(field.class);
   }
 }
@@ -157,5 +171,10 @@ export function addUsage(a: UsageAmounts, b: UsageAmounts): UsageAmounts {
     const v = b.classes[c];
     if (v !== undefined && v !== 0n) classes[c] = (classes[c] ?? 0n) + v;
   }
-  return { cost: a.cost + b.cost, tokens: a.tokens + b.tokens, requests: a.requests + b.requests, classes };
+  return { cost: a.cost + b.cost, tokens: a.tokens + b.tokens, requests: a.requests + b.requests, classes, price: a.price + b.price };
+}
+
+/** Whether a check field is money: a (micro, femto) pair in the hash. */
+export function isMoneyField(field: CheckField): boolean {
+  return field.metric === 'cost' || field.metric === 'price';
 }

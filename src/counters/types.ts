@@ -7,7 +7,7 @@
  * (a tenant's hash tag, or the global one), except `read` and `reserve`,
  * which take one group per slot (see their docs).
  *
- * All amounts are exact integers: cost in femto-USD, tokens, requests.
+ * All amounts are exact integers: cost and price in femto-USD, tokens, requests.
  */
 import type { CounterKeys, Slot } from './keys.js';
 import { type TokenClass } from '../core/classes.js';
@@ -23,6 +23,8 @@ export interface UsageAmounts {
   readonly requests: bigint;
   /** tokens per class (only classes with a non-zero count need be present) */
   readonly classes: Readonly<Partial<Record<TokenClass, bigint>>>;
+  /** femto-USD: the billed price (issue 16; the customer's price book), counted for wallets and `price` budgets */
+  readonly price: bigint;
 }
 
 /** What reservations currently hold on a counter. A token hold counts against every token metric. */
@@ -30,6 +32,8 @@ export interface HeldAmounts {
   readonly cost: bigint;
   readonly tokens: bigint;
   readonly requests: bigint;
+  /** femto-USD of billed price */
+  readonly price: bigint;
 }
 
 export interface CounterValue {
@@ -117,7 +121,7 @@ export interface ReadRequest {
 // ─── reserve / settle ─────────────────────────────────────────────────────
 
 /** The metric a check compares. `class` checks one token class. */
-export type CheckField = { readonly metric: 'cost' | 'tokens' | 'requests' } | { readonly metric: 'class'; readonly class: TokenClass };
+export type CheckField = { readonly metric: 'cost' | 'tokens' | 'requests' | 'price' } | { readonly metric: 'class'; readonly class: TokenClass };
 
 /** used + held of `keys`, plus `amount`, must not exceed `limit`. */
 export interface ReserveCheck {

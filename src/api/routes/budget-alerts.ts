@@ -35,7 +35,7 @@ export const ALERT_SCHEMA = {
     budget_name: { type: 'string' },
     tenant: { type: ['string', 'null'], description: 'The tenant of the counter; null for a budget without a tenant scope.' },
     subject: { type: 'object', additionalProperties: { type: 'string' }, description: 'The values of a budget counted per value (`{"user_id": "bob"}`), else empty.' },
-    metric: { type: 'string', enum: ['cost', 'tokens', 'requests'] },
+    metric: { type: 'string', enum: ['cost', 'tokens', 'requests', 'price'] },
     token_class: { type: ['string', 'null'] },
     enforcement: { type: 'string', enum: ['hard', 'soft'] },
     threshold: { type: 'number', description: 'Percent of the limit crossed.' },

@@ -57,7 +57,7 @@ export const BUDGET_SCHEMA: JsonSchema = {
   properties: {
     id: { type: 'string' },
     name: { type: 'string' },
-    metric: { type: 'string', enum: ['cost', 'tokens', 'requests'] },
+    metric: { type: 'string', enum: ['cost', 'tokens', 'requests', 'price'] },
     token_class: { type: ['string', 'null'] },
     limit: AMOUNT,
     period: { type: 'string', enum: ['daily', 'weekly', 'monthly', 'yearly', 'rolling'] },
@@ -102,7 +102,7 @@ export const ASSIGNMENT_SCHEMA: JsonSchema = {
 const STATUS_PROPERTIES = {
   budget_id: { type: 'string' },
   name: { type: 'string' },
-  metric: { type: 'string', enum: ['cost', 'tokens', 'requests'] },
+  metric: { type: 'string', enum: ['cost', 'tokens', 'requests', 'price'] },
   token_class: { type: ['string', 'null'] },
   enforcement: { type: 'string', enum: ['hard', 'soft'] },
   period: { type: 'string' },
@@ -162,6 +162,7 @@ export const ESTIMATE_SCHEMA: JsonSchema = {
   description: 'What the coming request may use. `cost` (USD text) and/or `tokens`; or `model` with `max_tokens` and/or `input_tokens`, whose cost is estimated from the price catalog: `input_tokens` at the model\'s input price and `max_tokens` at its output price; `max_tokens` without `input_tokens` is priced at the dearer of the two. `tokens` defaults to `input_tokens` + `max_tokens`; `requests` to 1.',
   properties: {
     cost: { type: 'string', description: 'USD as decimal text, e.g. "0.02".' },
+    price: { type: 'string', description: 'The billed price, USD as decimal text, held on `price` budgets (a customer\'s wallet). Default: the customer\'s price book applied to this estimate (0 without a book).' },
     tokens: { type: 'integer', minimum: 0 },
     requests: { type: 'integer', minimum: 0 },
     model: { type: 'string' },

@@ -67,7 +67,7 @@ export const QUOTA_OPERATIONS: readonly ApiOperation[] = [
         properties: {
           reservation_id: { type: 'string' },
           event_id: { type: 'string' },
-          actual: { type: 'object', additionalProperties: false, properties: { cost: { type: 'string' }, tokens: { type: 'integer' }, requests: { type: 'integer' } } },
+          actual: { type: 'object', additionalProperties: false, properties: { cost: { type: 'string' }, price: { type: 'string' }, tokens: { type: 'integer' }, requests: { type: 'integer' } } },
         },
       },
     },
@@ -91,8 +91,10 @@ function object(value: unknown, path: string, allowed: readonly string[], errors
 }
 
 function readEstimate(value: unknown, errors: FieldError[]): UsageEstimate {
-  const e = object(value, 'estimate', ['cost', 'tokens', 'requests', 'model', 'max_tokens', 'input_tokens'], errors);
-  if (e.cost !== undefined && typeof e.cost !== 'string') errors.push({ path: 'estimate.cost', reason: 'must be USD as decimal text, e.g. "0.02"' });
+  const e = object(value, 'estimate', ['cost', 'price', 'tokens', 'requests', 'model', 'max_tokens', 'input_tokens'], errors);
+  for (const f of ['cost', 'price'] as const) {
+    if (e[f] !== undefined && typeof e[f] !== 'string') errors.push({ path: `estimate.${f}`, reason: 'must be USD as decimal text, e.g. "0.02"' });
+  }
   if (e.model !== undefined && typeof e.model !== 'string') errors.push({ path: 'estimate.model', reason: 'must be a string' });
   for (const f of ['tokens', 'requests', 'max_tokens', 'input_tokens'] as const) {
     if (e[f] !== undefined && typeof e[f] !== 'number') errors.push({ path: `estimate.${f}`, reason: 'must be a whole number' });
@@ -176,10 +178,12 @@ export function registerQuotaRoutes(app: FastifyInstance, services: ApiServices)
     const p = request.principal;
     const errors: FieldError[] = [];
     const b = object(request.body ?? {}, '', ['reservation_id', 'event_id', 'actual'], errors);
-    const actual = object(b.actual, 'actual', ['cost', 'tokens', 'requests'], errors);
+    const actual = object(b.actual, 'actual', ['cost', 'price', 'tokens', 'requests'], errors);
     if (typeof b.reservation_id !== 'string' || b.reservation_id === '') errors.push({ path: 'reservation_id', reason: 'must be the reservation_id reserve returned' });
     if (b.event_id !== undefined && (typeof b.event_id !== 'string' || b.event_id === '')) errors.push({ path: 'event_id', reason: 'must be a non-empty string' });
-    if (actual.cost !== undefined && typeof actual.cost !== 'string') errors.push({ path: 'actual.cost', reason: 'must be USD as decimal text' });
+    for (const f of ['cost', 'price'] as const) {
+      if (actual[f] !== undefined && typeof actual[f] !== 'string') errors.push({ path: `actual.${f}`, reason: 'must be USD as decimal text' });
+    }
     if (errors.length > 0) throw validationError(errors);
     const id = b.reservation_id as string;
     const ref = parseReservationId(id);

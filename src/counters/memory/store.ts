@@ -6,7 +6,7 @@
  * Redis store uses and expire at their `expireAt` by the injected clock.
  */
 import { STATUS, countersLost, failure } from '../codes.js';
-import { ZERO_HELD, addUsage, heldOf, usedOf } from '../fields.js';
+import { ZERO_HELD, addUsage, heldOf, usedOf, zeroUsage } from '../fields.js';
 import { CounterKeys, type Slot } from '../keys.js';
 import {
   dedupExpireAt, dedupIndexes,
@@ -62,7 +62,7 @@ function dcmp(a: string, b: string): number {
 const isLive = (r: Reservation): boolean => r.state === 'held' || r.state === 'await';
 
 function addHeld(a: HeldAmounts, b: HeldAmounts, sign: 1n | -1n): HeldAmounts {
-  return { cost: a.cost + sign * b.cost, tokens: a.tokens + sign * b.tokens, requests: a.requests + sign * b.requests };
+  return { cost: a.cost + sign * b.cost, tokens: a.tokens + sign * b.tokens, requests: a.requests + sign * b.requests, price: a.price + sign * b.price };
 }
 
 export class MemoryCounterStore implements CounterStore {
@@ -104,7 +104,7 @@ export class MemoryCounterStore implements CounterStore {
   private counterOrNew(key: string): Counter {
     let c = this.counter(key);
     if (!c) {
-      c = { used: { cost: 0n, tokens: 0n, requests: 0n, classes: {} }, held: ZERO_HELD };
+      c = { used: zeroUsage(), held: ZERO_HELD };
       this.counters.set(key, c);
     }
     return c;
@@ -127,7 +127,7 @@ export class MemoryCounterStore implements CounterStore {
 
   private value(key: string): CounterValue {
     const c = this.counter(key);
-    return c ? { used: c.used, held: c.held } : { used: { cost: 0n, tokens: 0n, requests: 0n, classes: {} }, held: ZERO_HELD };
+    return c ? { used: c.used, held: c.held } : { used: zeroUsage(), held: ZERO_HELD };
   }
 
   // ─── reservations (reservations.lua) ────────────────────────────────────
@@ -240,7 +240,7 @@ export class MemoryCounterStore implements CounterStore {
         }
         set.add(e.dedupId);
       }
-      for (const i of e.counters) sums.set(i, addUsage(sums.get(i) ?? { cost: 0n, tokens: 0n, requests: 0n, classes: {} }, e.usage));
+      for (const i of e.counters) sums.set(i, addUsage(sums.get(i) ?? zeroUsage(), e.usage));
       const rid = s.awaiting.get(e.dedupId);
       if (rid !== undefined) {
         const r = s.reservations.get(rid);
@@ -451,13 +451,13 @@ export class MemoryCounterStore implements CounterStore {
         const v = c.used.classes[k] ?? 0n;
         if (v !== 0n) classes[k] = v;
       }
-      const used: UsageAmounts = { cost: c.used.cost, tokens: c.used.tokens, requests: c.used.requests, classes };
+      const used: UsageAmounts = { cost: c.used.cost, tokens: c.used.tokens, requests: c.used.requests, classes, price: c.used.price };
       const existing = this.counter(c.key);
-      const empty = used.cost === 0n && used.tokens === 0n && used.requests === 0n && Object.keys(classes).length === 0;
+      const empty = used.cost === 0n && used.tokens === 0n && used.requests === 0n && used.price === 0n && Object.keys(classes).length === 0;
       if (existing) existing.used = used;
       else if (!empty) this.counters.set(c.key, { used, held: ZERO_HELD });
       const now = this.counter(c.key);
-      if (now && empty && now.held.cost === 0n && now.held.tokens === 0n && now.held.requests === 0n) this.counters.delete(c.key);
+      if (now && empty && now.held.cost === 0n && now.held.tokens === 0n && now.held.requests === 0n && now.held.price === 0n) this.counters.delete(c.key);
       else if (now) this.expiry.set(c.key, c.expireAt);
     }
     if (req.markLive !== undefined) this.markers.set(this.keys.slotMarker(req.slot), req.markLive);

@@ -10,7 +10,7 @@ function sumsOf(row: SumsRow, each: readonly ScopeDimension[]): UsageSums {
   const dims: Partial<Record<ScopeDimension, string>> = {};
   for (const d of each) dims[d] = row[`d_${d}`] ?? '';
   const classes = Object.fromEntries(TOKEN_CLASSES.map((c) => [c, BigInt(row[`t_${c}`] ?? '0')])) as Record<TokenClass, bigint>;
-  return { bucket: Number(row.bucket), dims, cost: parseUsd(row.cost), tokens: BigInt(row.tokens), requests: BigInt(row.requests), classes };
+  return { bucket: Number(row.bucket), dims, cost: parseUsd(row.cost), price: parseUsd(row.price), tokens: BigInt(row.tokens), requests: BigInt(row.requests), classes };
 }
 
 export function createCounterSourceOperations(sql: SqlExecutor): CounterSourceOperations {

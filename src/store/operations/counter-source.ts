@@ -43,6 +43,8 @@ export interface UsageSums {
   readonly bucket: number;
   readonly dims: Readonly<Partial<Record<ScopeDimension, string>>>;
   readonly cost: Money;
+  /** The billed price (price_total). */
+  readonly price: Money;
   readonly tokens: bigint;
   readonly requests: bigint;
   readonly classes: Readonly<Record<TokenClass, bigint>>;

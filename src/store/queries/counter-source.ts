@@ -64,6 +64,7 @@ ORDER BY tenant`,
 export type SumsRow = {
   readonly bucket: number | string;
   readonly cost: string;
+  readonly price: string;
   readonly tokens: string;
   readonly requests: string;
 } & Readonly<Partial<Record<`d_${ScopeDimension}`, string>>> & Readonly<Record<`t_${(typeof TOKEN_CLASSES)[number]}`, string>>;
@@ -111,6 +112,7 @@ export function sumsQuery(input: UsageSumsInput): SqlQuery {
     'intDiv(toUnixTimestamp64Milli(occurred_at) - {from_ms:Int64}, {step:Int64}) AS bucket',
     // Sums wider than the columns: UInt64 and Decimal(38, 15) sums wrap silently on overflow.
     'toString(sumIf(toDecimal256(cost_total, 15), sign = 1)) AS cost',
+    'toString(sumIf(toDecimal256(price_total, 15), sign = 1)) AS price',
     'toString(sumIf(toUInt128(total_tokens), sign = 1)) AS tokens',
     'toString(sumIf(toUInt128(requests), sign = 1)) AS requests',
     ...TOKEN_CLASSES.map((c) => `toString(sumIf(toUInt128(${c}_tokens), sign = 1)) AS t_${c}`),

@@ -22,7 +22,7 @@ function apply(store: CounterStore, slot: Slot, offset: string, epoch = true): A
   const c = target(store, slot);
   return {
     slot, now: Date.now(), version: '1', fence: store.keys.fenceField('usage.raw', 0), dedup: { windowMs: HOUR, buckets: 4 },
-    counters: [c], events: [{ offset, dedupId: `e${offset}`, usage: { cost: 5n, tokens: 1n, requests: 1n, classes: {} }, counters: [0] }],
+    counters: [c], events: [{ offset, dedupId: `e${offset}`, usage: { cost: 5n, tokens: 1n, requests: 1n, classes: {}, price: 0n }, counters: [0] }],
     readBack: [c.key], epoch,
   };
 }
@@ -30,7 +30,7 @@ function apply(store: CounterStore, slot: Slot, offset: string, epoch = true): A
 function reserve(store: CounterStore, slot: Slot): ReserveRequest {
   const c = target(store, slot);
   return {
-    now: Date.now(), id: `r-${String(slot)}-${Math.random()}`, expireAt: Date.now() + 60_000, hold: { cost: 1n, tokens: 0n, requests: 0n }, epoch: true,
+    now: Date.now(), id: `r-${String(slot)}-${Math.random()}`, expireAt: Date.now() + 60_000, hold: { cost: 1n, tokens: 0n, requests: 0n, price: 0n }, epoch: true,
     parts: [{ slot, checks: [{ field: { metric: 'cost' }, keys: [c.key], limit: 1_000n, amount: 1n }], holds: [c], read: [c.key] }],
   };
 }
@@ -83,7 +83,7 @@ forEachAdapter('counter epoch markers', ({ make }) => {
   it('a swap that completes a slot marks it live; onlyIfLost leaves a live slot alone', async () => {
     const store = await make();
     const c = target(store, 'globex');
-    const used = { cost: 42n, tokens: 0n, requests: 2n, classes: {} };
+    const used = { cost: 42n, tokens: 0n, requests: 2n, classes: {}, price: 0n };
     const snap = await store.snapshot({ slot: 'globex', minVersion: '1', lockToken: null, lockTtlMs: 0 });
     expect(await store.swap({ slot: 'globex', expected: snap.fence, establish: {}, lockToken: null, counters: [{ key: c.key, expireAt: c.expireAt, used }], markLive: 'rebuilt-1', onlyIfLost: true })).toBe('swapped');
     expect(await store.apply(apply(store, 'globex', '7'))).toMatchObject({ applied: 1 });

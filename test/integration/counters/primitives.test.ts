@@ -13,7 +13,7 @@ const HOUR = 3_600_000;
 const DEDUP: DedupWindow = { windowMs: 24 * HOUR, buckets: 4 };
 
 function usage(cost: bigint, tokens = 0n, requests = 1n, output = 0n): UsageAmounts {
-  return { cost, tokens, requests, classes: output > 0n ? { output } : {} };
+  return { cost, tokens, requests, classes: output > 0n ? { output } : {}, price: 0n };
 }
 
 function target(store: CounterStore, slot: Slot, name: string): CounterTarget {
@@ -44,7 +44,7 @@ forEachAdapter('counter primitives', ({ make }) => {
     const c = target(store, 'acme', 'bob');
     const first = await store.apply(req(store, 'acme', [c], [event('10', 'e1', usage(5n, 7n, 1n, 3n)), event('11', 'e2', usage(6n, 1n))]));
     expect(first).toMatchObject({ applied: 2, fenced: 0, duplicates: 0 });
-    expect(first.values[0]?.used).toEqual({ cost: 11n, tokens: 8n, requests: 2n, classes: { output: 3n } });
+    expect(first.values[0]?.used).toEqual({ cost: 11n, tokens: 8n, requests: 2n, classes: { output: 3n }, price: 0n });
 
     // The same batch again (Kafka redelivery): everything at or below the fence is skipped.
     const again = await store.apply(req(store, 'acme', [c], [event('10', 'e1', usage(5n)), event('11', 'e2', usage(6n))]));
@@ -119,19 +119,19 @@ forEachAdapter('counter primitives', ({ make }) => {
     const c = target(store, 'acme', 'w');
     await store.apply(req(store, 'acme', [c], [event('7', 'a', usage(10n, 10n))]));
     const reserved = await store.reserve({
-      now: Date.now(), id: 'r1', expireAt: Date.now() + HOUR, hold: { cost: 3n, tokens: 0n, requests: 1n },
+      now: Date.now(), id: 'r1', expireAt: Date.now() + HOUR, hold: { cost: 3n, tokens: 0n, requests: 1n, price: 0n },
       parts: [{ slot: 'acme', checks: [], holds: [c], read: [] }],
     });
     expect(reserved.granted).toBe(true);
     const snap = await store.snapshot({ slot: 'acme', minVersion: '1', lockToken: null, lockTtlMs: 0 });
     await store.apply(req(store, 'acme', [c], [event('8', 'b', usage(1n))]));
-    const used = { cost: 42n, tokens: 5n, requests: 2n, classes: { input: 5n } };
+    const used = { cost: 42n, tokens: 5n, requests: 2n, classes: { input: 5n }, price: 0n };
     expect(await store.swap({ slot: 'acme', expected: snap.fence, establish: {}, lockToken: null, counters: [{ key: c.key, expireAt: c.expireAt, used }] })).toBe('fence_moved');
     const again = await store.snapshot({ slot: 'acme', minVersion: '1', lockToken: null, lockTtlMs: 0 });
     const p1 = store.keys.fenceField('usage.raw', 1);
     expect(await store.swap({ slot: 'acme', expected: again.fence, establish: { [p1]: '55' }, lockToken: null, counters: [{ key: c.key, expireAt: c.expireAt, used }] })).toBe('swapped');
     const [v] = await store.read({ now: Date.now(), groups: [{ slot: 'acme', keys: [c.key] }] });
-    expect(v).toEqual({ used, held: { cost: 3n, tokens: 0n, requests: 1n } });
+    expect(v).toEqual({ used, held: { cost: 3n, tokens: 0n, requests: 1n, price: 0n } });
     expect((await store.snapshot({ slot: 'acme', minVersion: '1', lockToken: null, lockTtlMs: 0 })).fence[p1]).toBe('55');
     // After everything is gone (FLUSHALL), the expected fence is empty.
     const fresh = target(store, 'fresh', 'x');
@@ -146,7 +146,7 @@ forEachAdapter('counter primitives', ({ make }) => {
     const g = target(store, null, 'r');
     await store.apply(req(store, 'acme', [c], [event('1', 'a', usage(parseUsd('0.70')))]));
     const check = (keys: string[], limit: string, amount: string) => ({ field: { metric: 'cost' as const }, keys, limit: parseUsd(limit), amount: parseUsd(amount) });
-    const hold = { cost: parseUsd('0.20'), tokens: 100n, requests: 1n };
+    const hold = { cost: parseUsd('0.20'), tokens: 100n, requests: 1n, price: 0n };
     const parts = (amount: string) => [
       { slot: 'acme', checks: [check([c.key], '1.00', amount)], holds: [c], read: [c.key] },
       { slot: null, checks: [check([g.key], '5.00', amount)], holds: [g], read: [g.key] },
@@ -171,8 +171,38 @@ forEachAdapter('counter primitives', ({ make }) => {
     await expect(store.settle({ ...settle, slot: 'acme', id: 'nope' })).rejects.toBeInstanceOf(TallyError);
     // r3 expires: a read after its expiry drops the hold.
     const later = await store.read({ now: now + 2000, groups: [{ slot: 'acme', keys: [c.key] }, { slot: null, keys: [g.key] }] });
-    expect(later.map((v) => v.held)).toEqual([{ cost: 0n, tokens: 0n, requests: 0n }, { cost: 0n, tokens: 0n, requests: 0n }]);
+    expect(later.map((v) => v.held)).toEqual([{ cost: 0n, tokens: 0n, requests: 0n, price: 0n }, { cost: 0n, tokens: 0n, requests: 0n, price: 0n }]);
     expect(await store.settle({ ...settle, now: now + 3000, slot: 'acme', id: 'r3' })).toBe('already');
+  });
+
+  it('the billed price is a second money pair: counted with carries, held, checked to the femto-dollar and resized at settle (issue 16)', async () => {
+    const store = await make();
+    const now = Date.now();
+    const c = target(store, 'acme', 'wallet');
+    // 0.999999999999999 + 0.000000000000001 carries into a whole micro-dollar; the cost pair moves on its own.
+    const priced = (cost: string, price: string): UsageAmounts => ({ cost: parseUsd(cost), tokens: 0n, requests: 1n, classes: {}, price: parseUsd(price) });
+    const first = await store.apply(req(store, 'acme', [c], [event('1', 'p1', priced('0.5', '0.999999999999999')), event('2', 'p2', priced('0.25', '0.000000000000001'))]));
+    expect(first.values[0]?.used).toMatchObject({ cost: parseUsd('0.75'), price: parseUsd('1') });
+    const check = (limit: string, amount: string) => ({ field: { metric: 'price' as const }, keys: [c.key], limit: parseUsd(limit), amount: parseUsd(amount) });
+    const hold = { cost: parseUsd('0.01'), tokens: 0n, requests: 1n, price: parseUsd('0.4') };
+    const part = (limit: string, amount: string) => ({ slot: 'acme', checks: [check(limit, amount)], holds: [c], read: [c.key] });
+    // 1 used + 0.4 + 0.4 held = 1.8 ≤ 1.8: granted exactly at the limit; one femto-dollar more is refused.
+    expect((await store.reserve({ now, id: 'w1', expireAt: now + HOUR, hold, parts: [part('1.8', '0.4')] })).granted).toBe(true);
+    const w2 = await store.reserve({ now, id: 'w2', expireAt: now + HOUR, hold, parts: [part('1.8', '0.4')] });
+    expect(w2.granted).toBe(true);
+    expect(w2.values[0]?.held).toEqual({ cost: parseUsd('0.02'), tokens: 0n, requests: 2n, price: parseUsd('0.8') });
+    expect(await store.reserve({ now, id: 'w3', expireAt: now + HOUR, hold, parts: [part('1.800000000000001', '0.000000000000002')] })).toMatchObject({ granted: false, refused: { part: 0, check: 0 } });
+    // A cost check on the same counter does not see the price: cost used 0.75 + held 0.02.
+    expect((await store.reserve({ now, id: 'w4', expireAt: now + HOUR, hold: { ...hold, price: 0n }, parts: [{ slot: 'acme', checks: [{ field: { metric: 'cost' as const }, keys: [c.key], limit: parseUsd('0.78'), amount: parseUsd('0.01') }], holds: [c], read: [c.key] }] })).granted).toBe(true);
+    // Settling w1 naming its event with the actual price: the hold is resized while the event is awaited, then consumed by the apply.
+    const settle = { now, awaitExpireAt: now + HOUR, dedup: DEDUP, slot: 'acme' as const };
+    expect(await store.settle({ ...settle, id: 'w1', awaitEvent: 'ev-w1', actual: { cost: parseUsd('0.01'), tokens: 0n, requests: 1n, price: parseUsd('0.123456789012345') } })).toBe('awaiting');
+    const [mid] = await store.read({ now, groups: [{ slot: 'acme', keys: [c.key] }] });
+    expect(mid?.held.price).toBe(parseUsd('0.523456789012345'));
+    const applied = await store.apply(req(store, 'acme', [c], [event('3', 'ev-w1', priced('0.01', '0.123456789012345'))]));
+    expect(applied).toMatchObject({ applied: 1, released: 1 });
+    expect(applied.values[0]?.used.price).toBe(parseUsd('1.123456789012345'));
+    expect(applied.values[0]?.held.price).toBe(parseUsd('0.4'));
   });
 
   it('grant settles: recorded once in the lease\'s slot, never lowering a hold; a move holds the grant on its own; the holder takes each once', async () => {
@@ -180,12 +210,12 @@ forEachAdapter('counter primitives', ({ make }) => {
     const now = Date.now();
     const c = target(store, 'acme', 'lg');
     const lease = 'r1.t.YWNtZQ.01900000-0000-7000-8000-0000000000aa';
-    const size = { cost: parseUsd('10'), tokens: 0n, requests: 10n };
+    const size = { cost: parseUsd('10'), tokens: 0n, requests: 10n, price: 0n };
     const part = { slot: 'acme', checks: [], holds: [c], read: [c.key] };
     await store.lease({ now, id: lease, expireAt: now + 10_000, hold: size, floor: size, parts: [part] });
     const held = async (at = now): Promise<bigint> => (await store.read({ now: at, groups: [{ slot: 'acme', keys: [c.key] }] }))[0]?.held.cost ?? -1n;
     expect(await held()).toBe(parseUsd('10'));
-    const one = { cost: parseUsd('1'), tokens: 0n, requests: 1n };
+    const one = { cost: parseUsd('1'), tokens: 0n, requests: 1n, price: 0n };
     const grant = (id: string, mode: 'release' | 'move' | 'take') => store.grants({ slot: 'acme', now, lease, mode, grant: id, hold: one, expireAt: now + HOUR });
     expect(await grant('g1', 'release')).toEqual({ outcome: 'recorded', taken: [] });
     expect(await grant('g1', 'release')).toEqual({ outcome: 'already', taken: [] });
@@ -209,16 +239,16 @@ forEachAdapter('counter primitives', ({ make }) => {
     const store = await make();
     const now = Date.now();
     const c = target(store, 'acme', 'aw');
-    const hold = { cost: 50n, tokens: 0n, requests: 1n };
+    const hold = { cost: 50n, tokens: 0n, requests: 1n, price: 0n };
     const part = { slot: 'acme', checks: [], holds: [c], read: [] };
     await store.reserve({ now, id: 'ra', expireAt: now + HOUR, hold, parts: [part] });
     const base = { slot: 'acme' as const, now, awaitExpireAt: now + HOUR, dedup: DEDUP };
-    expect(await store.settle({ ...base, id: 'ra', awaitEvent: 'ev-1', actual: { cost: 70n, tokens: 0n, requests: 1n } })).toBe('awaiting');
+    expect(await store.settle({ ...base, id: 'ra', awaitEvent: 'ev-1', actual: { cost: 70n, tokens: 0n, requests: 1n, price: 0n } })).toBe('awaiting');
     let [v] = await store.read({ now, groups: [{ slot: 'acme', keys: [c.key] }] });
     expect(v?.held.cost).toBe(70n);
     const applied = await store.apply(req(store, 'acme', [c], [event('1', 'ev-1', usage(70n))]));
     expect(applied).toMatchObject({ applied: 1, released: 1 });
-    expect(applied.values[0]).toEqual({ used: usage(70n), held: { cost: 0n, tokens: 0n, requests: 0n } });
+    expect(applied.values[0]).toEqual({ used: usage(70n), held: { cost: 0n, tokens: 0n, requests: 0n, price: 0n } });
     // The event already counted: settling names it and releases at once.
     await store.reserve({ now, id: 'rb', expireAt: now + HOUR, hold, parts: [part] });
     expect(await store.settle({ ...base, id: 'rb', awaitEvent: 'ev-1', actual: null })).toBe('released');

@@ -50,22 +50,22 @@ describe('resolveEstimate with input_tokens', () => {
 
   it('passes both counts to the estimator; the token estimate is input + max_tokens', async () => {
     seen.length = 0;
-    expect(await resolveEstimate({ model: 'm', input_tokens: 120, max_tokens: 30 }, {}, fake)).toEqual({ cost: 420n, tokens: 150n, requests: 1n });
+    expect(await resolveEstimate({ model: 'm', input_tokens: 120, max_tokens: 30 }, {}, fake)).toEqual({ cost: 420n, tokens: 150n, requests: 1n, price: 0n });
     expect(seen).toEqual([['m', 30, 120]]);
   });
 
   it('input_tokens alone is estimated too (no output bound: 0 output tokens)', async () => {
-    expect(await resolveEstimate({ model: 'm', input_tokens: 7 }, {}, fake)).toEqual({ cost: 7n, tokens: 7n, requests: 1n });
+    expect(await resolveEstimate({ model: 'm', input_tokens: 7 }, {}, fake)).toEqual({ cost: 7n, tokens: 7n, requests: 1n, price: 0n });
   });
 
   it('max_tokens alone is unchanged: the estimator gets no input count', async () => {
     seen.length = 0;
-    expect(await resolveEstimate({ model: 'm', max_tokens: 30 }, {}, fake)).toEqual({ cost: 300n, tokens: 30n, requests: 1n });
+    expect(await resolveEstimate({ model: 'm', max_tokens: 30 }, {}, fake)).toEqual({ cost: 300n, tokens: 30n, requests: 1n, price: 0n });
     expect(seen).toEqual([['m', 30, undefined]]);
   });
 
   it('an explicit cost or tokens wins; a bad count names its field', async () => {
-    expect(await resolveEstimate({ model: 'm', input_tokens: 7, cost: '1', tokens: 3 }, {}, fake)).toEqual({ cost: usd('1'), tokens: 3n, requests: 1n });
+    expect(await resolveEstimate({ model: 'm', input_tokens: 7, cost: '1', tokens: 3 }, {}, fake)).toEqual({ cost: usd('1'), tokens: 3n, requests: 1n, price: 0n });
     await expect(resolveEstimate({ model: 'm', input_tokens: -1 }, {}, fake)).rejects.toMatchObject({ details: { errors: [{ path: 'estimate.input_tokens' }] } });
   });
 

@@ -111,8 +111,9 @@ export class FakeStore {
       const live = g.rows.filter((r) => r.sign === 1);
       const sum = (f: (r: Row) => string | number): bigint => live.reduce((a, r) => a + BigInt(f(r)), 0n);
       const cost: Money = live.reduce((a, r) => a + parseUsd(r.cost_total), 0n);
+      const price: Money = live.reduce((a, r) => a + parseUsd(r.price_total), 0n);
       const classes = Object.fromEntries(TOKEN_CLASSES.map((c) => [c, sum((r) => r[`${c}_tokens`])])) as Record<TokenClass, bigint>;
-      return { bucket: g.bucket, dims: g.dims, cost, tokens: sum((r) => r.total_tokens), requests: sum((r) => r.requests), classes };
+      return { bucket: g.bucket, dims: g.dims, cost, price, tokens: sum((r) => r.total_tokens), requests: sum((r) => r.requests), classes };
     });
   }
 }

@@ -97,7 +97,7 @@ describe('budget leases (memory store)', () => {
 describe('lease grant ids', () => {
   it('name their lease and carry the estimate and expiry; read back exactly, tenant and slots included', () => {
     const lease = newReservationId('acme corp', ['acme corp', null]);
-    const hold = { cost: 123_456_789_012_345_678_901n, tokens: 4_096n, requests: 1n };
+    const hold = { cost: 123_456_789_012_345_678_901n, tokens: 4_096n, requests: 1n, price: 0n };
     const id = leaseGrantId(lease.id, 42, hold, Date.UTC(2026, 5, 10));
     expect(id.startsWith('l1.tg.')).toBe(true);
     expect(parseReservationId(id)).toEqual({ id, tenant: 'acme corp', slots: ['acme corp', null], grant: { lease: lease.id, hold, expireAt: Date.UTC(2026, 5, 10) } });

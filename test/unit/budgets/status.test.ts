@@ -9,12 +9,12 @@ import { parseUsd } from '../../../src/core/money.js';
 const T0 = Date.parse('2026-03-08T12:34:56Z');
 
 function value(cost: string, held = '0', tokens = 0n, heldTokens = 0n): CounterValue {
-  return { used: { cost: parseUsd(cost), tokens, requests: 0n, classes: {} }, held: { cost: parseUsd(held), tokens: heldTokens, requests: 0n } };
+  return { used: { cost: parseUsd(cost), tokens, requests: 0n, classes: {}, price: 0n }, held: { cost: parseUsd(held), tokens: heldTokens, requests: 0n, price: 0n } };
 }
 
 function status(input: BudgetInput, buckets: CounterValue[], estimate: { cost: string } | null = null, now = T0) {
   const b = compileBudget(parseBudget(input));
-  return buildStatus({ budget: b, values: { tenant: 'acme', user_id: 'bob' }, window: windowAt(b.period, now), buckets, now, estimate: estimate && { cost: parseUsd(estimate.cost), tokens: 0n, requests: 1n } });
+  return buildStatus({ budget: b, values: { tenant: 'acme', user_id: 'bob' }, window: windowAt(b.period, now), buckets, now, estimate: estimate && { cost: parseUsd(estimate.cost), tokens: 0n, requests: 1n, price: 0n } });
 }
 
 const monthly = { id: 'm', name: 'M', metric: 'cost', limit: '10', period: 'monthly', scope: { tenant: '*', user: '*' } } as const;
@@ -79,7 +79,7 @@ describe('status arithmetic', () => {
     const tokens = { id: 't', name: 'T', metric: 'tokens', limit: 1000, period: 'daily' } as const;
     expect(status(tokens, [value('0', '0', 600n, 300n)])).toMatchObject({ used: '600', reserved: '300', remaining: '100' });
     const out = compileBudget(parseBudget({ ...tokens, token_class: 'output' }));
-    const v: CounterValue = { used: { cost: 0n, tokens: 900n, requests: 0n, classes: { output: 200n } }, held: { cost: 0n, tokens: 50n, requests: 0n } };
+    const v: CounterValue = { used: { cost: 0n, tokens: 900n, requests: 0n, classes: { output: 200n }, price: 0n }, held: { cost: 0n, tokens: 50n, requests: 0n, price: 0n } };
     expect(buildStatus({ budget: out, values: {}, window: windowAt(out.period, T0), buckets: [v], now: T0, estimate: null })).toMatchObject({ used: '200', reserved: '50', remaining: '750' });
   });
 });

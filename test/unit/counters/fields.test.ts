@@ -20,8 +20,8 @@ function byName(row: readonly (string | null)[], fields: readonly string[]): unk
     if (x !== null && x !== '0') classes[c] = BigInt(x);
   }
   return {
-    used: { cost: big('c1') * COST_BASE + big('c0'), tokens: big('t'), requests: big('r'), classes },
-    held: { cost: big('hc1') * COST_BASE + big('hc0'), tokens: big('ht'), requests: big('hr') },
+    used: { cost: big('c1') * COST_BASE + big('c0'), tokens: big('t'), requests: big('r'), classes, price: big('p1') * COST_BASE + big('p0') },
+    held: { cost: big('hc1') * COST_BASE + big('hc0'), tokens: big('ht'), requests: big('hr'), price: big('hp1') * COST_BASE + big('hp0') },
   };
 }
 
@@ -31,6 +31,7 @@ describe('decodeFields', () => {
     fieldsFor([{ metric: 'cost' }], true),
     fieldsFor([{ metric: 'cost' }, { metric: 'tokens' }], true),
     fieldsFor([{ metric: 'requests' }, { metric: 'class', class: TOKEN_CLASSES[1] ?? 'output' }], false),
+    fieldsFor([{ metric: 'price' }, { metric: 'cost' }], true),
   ];
   const cell = fc.oneof(fc.constant(null), fc.constant('0'), fc.bigInt({ min: 0n, max: 2n ** 62n }).map(String));
 

@@ -13,7 +13,7 @@
     regionMarker, slotMarker ('' = no epoch check; see src/counters/epoch.ts),
     nDedup, dedupKey x nDedup (current set first), dedupExpireAt,
     nCounters, (counterKey, expireAt) x nCounters,
-    nEvents, per event: offset ('' = none), member, c1, c0, t, r,
+    nEvents, per event: offset ('' = none), member, c1, c0, t, r, p1, p0 (billed price),
                         nClass, (field, value) x nClass, nIdx, counterIndex x nIdx  (1-based),
     nRead, readKey x nRead, nFields, field x nFields
   Keys in ARGV are built by CounterKeys and carry the same hash tag as KEYS.
@@ -66,8 +66,9 @@ p = p + 1
 for _ = 1, nEvents do
   local offset, member = ARGV[p], ARGV[p + 1]
   local c1, c0, t, r = tonumber(ARGV[p + 2]), tonumber(ARGV[p + 3]), tonumber(ARGV[p + 4]), tonumber(ARGV[p + 5])
-  local nClass = tonumber(ARGV[p + 6])
-  local classAt = p + 7
+  local p1, p0 = tonumber(ARGV[p + 6]), tonumber(ARGV[p + 7])
+  local nClass = tonumber(ARGV[p + 8])
+  local classAt = p + 9
   p = classAt + 2 * nClass
   local nIdx = tonumber(ARGV[p])
   local idxAt = p + 1
@@ -98,10 +99,11 @@ for _ = 1, nEvents do
       local i = tonumber(ARGV[idxAt + j])
       local s = sums[i]
       if not s then
-        s = {c1 = 0, c0 = 0, t = 0, r = 0, cls = {}}
+        s = {c1 = 0, c0 = 0, t = 0, r = 0, p1 = 0, p0 = 0, cls = {}}
         sums[i] = s
       end
       s.c1, s.c0, s.t, s.r = s.c1 + c1, s.c0 + c0, s.t + t, s.r + r
+      s.p1, s.p0 = s.p1 + p1, s.p0 + p0
       for k = 0, nClass - 1 do
         local f = ARGV[classAt + 2 * k]
         s.cls[f] = (s.cls[f] or 0) + tonumber(ARGV[classAt + 2 * k + 1])
@@ -127,6 +129,7 @@ if fenceField ~= '' and highest and highest ~= fence then redis.call('HSET', KEY
 for i, s in pairs(sums) do
   local key = counterKeys[i]
   if s.c1 ~= 0 or s.c0 ~= 0 then addCost(key, 'c1', 'c0', s.c1, s.c0) end
+  if s.p1 ~= 0 or s.p0 ~= 0 then addCost(key, 'p1', 'p0', s.p1, s.p0) end
   if s.t ~= 0 then redis.call('HINCRBY', key, 't', istr(s.t)) end
   if s.r ~= 0 then redis.call('HINCRBY', key, 'r', istr(s.r)) end
   for f, v in pairs(s.cls) do

@@ -7,10 +7,10 @@
   by another process can let a budget overshoot.
 
   KEYS[1] reservations hash, KEYS[2] rsv index, KEYS[3] grant settles of the lease (hash: grant id -> mode)
-  ARGV: now, leaseId, mode, grantId, hc1, hc0, ht, hr, expireAt
+  ARGV: now, leaseId, mode, grantId, hc1, hc0, ht, hr, hp1, hp0, expireAt
     mode 'r' (release): recorded; the holder frees the grant's estimate at its next renewal.
     mode 'm' (move, a settle naming the event): a reservation record `grantId` is created
-         holding (hc1, hc0, ht, hr) on the lease's counters until `expireAt` (held twice
+         holding (hc1, hc0, ht, hr, hp1, hp0) on the lease's counters until `expireAt` (held twice
          until the holder lets its own copy go at its next renewal); the caller settles it then.
     mode 't' (take, the holder): every grant settle not yet taken, marked taken.
   Returns: {0}                        r, m: recorded
@@ -48,14 +48,14 @@ if redis.call('HEXISTS', KEYS[3], grantId) == 1 then return {5} end
 
 redis.call('HSET', KEYS[3], grantId, mode)
 -- Kept while the grant or the lease may still be settled or taken.
-local keep = math.max(leaseExpire, tonumber(ARGV[9])) + TOMBSTONE_MS
+local keep = math.max(leaseExpire, tonumber(ARGV[11])) + TOMBSTONE_MS
 local ttl = redis.call('PTTL', KEYS[3])
 if ttl < 0 or now + ttl < keep then redis.call('PEXPIREAT', KEYS[3], istr(keep)) end
 
 if mode == 'm' then
-  local rec = {s = 'held', k = lease.k, c1 = ARGV[5], c0 = ARGV[6], t = ARGV[7], r = ARGV[8]}
+  local rec = heldRecord(lease.k, holdAt(5))
   moveHolds(rec, 1)
   redis.call('HSET', KEYS[1], grantId, cjson.encode(rec))
-  redis.call('ZADD', KEYS[2], ARGV[9], grantId)
+  redis.call('ZADD', KEYS[2], ARGV[11], grantId)
 end
 return {0}

@@ -8,10 +8,10 @@
   granted from the lease, so grants never lose their hold while it renews).
 
   KEYS[1] reservations hash, KEYS[2] rsv index, KEYS[3] awaiting hash — of the first part's slot
-  ARGV: the layout of reserve-3.lua (now, id, expireAt, hc1, hc0, ht, hr = the new size,
+  ARGV: the layout of reserve-3.lua (now, id, expireAt, hc1, hc0, ht, hr, hp1, hp0 = the new size,
         purgeLimit, fields, parts with checks whose amounts say how much room the
         lease needs: a few times its size), followed by
-        fc1, fc0, ft, fr = floor
+        fc1, fc0, ft, fr, fp1, fp0 = floor
   Returns: {0, 0, 0, row...}                  granted: the lease holds the new size (rows read after holding)
            {3, partIndex, checkIndex, row...} refused: the lease holds `floor`
            {9, partIndex...}                  those parts' slots are not live (counters lost): nothing changed
@@ -22,9 +22,9 @@
 local now = tonumber(ARGV[1])
 local id = ARGV[2]
 local expireAt = ARGV[3]
-local size = {c1 = ARGV[4], c0 = ARGV[5], t = ARGV[6], r = ARGV[7]}
-local limit = tonumber(ARGV[8])
-local fields, p = argList(9)
+local size = holdAt(4)
+local limit = tonumber(ARGV[10])
+local fields, p = argList(11)
 
 local parts = {}
 local nParts = tonumber(ARGV[p])
@@ -53,7 +53,7 @@ for i = 1, nParts do
   p = p + part.nRead + 1
   parts[i] = part
 end
-local floor = {c1 = ARGV[p], c0 = ARGV[p + 1], t = ARGV[p + 2], r = ARGV[p + 3]}
+local floor = holdAt(p)
 
 local function rowsOf(out)
   for _, part in ipairs(parts) do
@@ -80,27 +80,7 @@ end
 local refused = nil
 for i, part in ipairs(parts) do
   for j, check in ipairs(part.checks) do
-    local hi, lo = check.amtHi, check.amtLo
-    for _, k in ipairs(check.keys) do
-      if check.code == 'c' then
-        local v = redis.call('HMGET', k, 'c1', 'c0', 'hc1', 'hc0')
-        hi = hi + num(v[1]) + num(v[3])
-        lo = lo + num(v[2]) + num(v[4])
-      else
-        local heldField = 'ht'
-        if check.code == 'r' then heldField = 'hr' end
-        local v = redis.call('HMGET', k, check.code, heldField)
-        hi = hi + num(v[1]) + num(v[2])
-      end
-    end
-    if check.code == 'c' then
-      local carry = math.floor(lo / BASE)
-      hi = hi + carry
-      lo = lo - carry * BASE
-    else
-      lo = 0
-    end
-    if hi > check.limHi or (hi == check.limHi and check.code == 'c' and lo > check.limLo) then
+    if not hasRoom(check) then
       refused = {3, i - 1, j - 1}
       break
     end
@@ -111,7 +91,7 @@ end
 local amounts = size
 if refused then amounts = floor end
 for _, part in ipairs(parts) do
-  local rec = {s = 'held', k = part.holds, c1 = amounts.c1, c0 = amounts.c0, t = amounts.t, r = amounts.r}
+  local rec = heldRecord(part.holds, amounts)
   moveHolds(rec, 1)
   for j, k in ipairs(part.holds) do redis.call('PEXPIREAT', k, part.expiry[j]) end
   redis.call('HSET', part.rsv, id, cjson.encode(rec))

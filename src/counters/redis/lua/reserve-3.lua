@@ -4,16 +4,16 @@
   counter, or nothing is held at all.
 
   KEYS[1] reservations hash, KEYS[2] rsv index, KEYS[3] awaiting hash — of the first part's slot
-  ARGV: now, id, expireAt, hc1, hc0, ht, hr, purgeLimit,
+  ARGV: now, id, expireAt, hc1, hc0, ht, hr, hp1, hp0, purgeLimit,
         nFields, field x nFields,
         nParts, per part:
           reservations, index, awaiting,
           regionMarker, slotMarker ('' = no epoch check),
-          nChecks, per check: code ('c' | 't' | 'r' | 't_<class>'), limitHi, limitLo, amountHi, amountLo, nKeys, key x nKeys
+          nChecks, per check: code ('c' | 'p' | 't' | 'r' | 't_<class>'), limitHi, limitLo, amountHi, amountLo, nKeys, key x nKeys
           nHolds, (key, expireAt) x nHolds,
           nRead, key x nRead
   A check passes when used + held (summed over its keys) + amount <= limit.
-  Cost uses (micro, femto) pairs; other metrics use hi and ignore lo. A token
+  Cost and price use (micro, femto) pairs; other metrics use hi and ignore lo. A token
   hold counts against every token metric.
   Returns: {0, 0, 0, row...}                  granted (rows read after holding)
            {3, partIndex, checkIndex, row...} refused, nothing held
@@ -25,9 +25,9 @@
 local now = tonumber(ARGV[1])
 local id = ARGV[2]
 local expireAt = ARGV[3]
-local hold = {c1 = ARGV[4], c0 = ARGV[5], t = ARGV[6], r = ARGV[7]}
-local limit = tonumber(ARGV[8])
-local fields, p = argList(9)
+local hold = holdAt(4)
+local limit = tonumber(ARGV[10])
+local fields, p = argList(11)
 
 local parts = {}
 local nParts = tonumber(ARGV[p])
@@ -74,34 +74,12 @@ for _, part in ipairs(parts) do purge(part.rsv, part.idx, part.await, now, limit
 
 for i, part in ipairs(parts) do
   for j, check in ipairs(part.checks) do
-    local hi, lo = check.amtHi, check.amtLo
-    for _, k in ipairs(check.keys) do
-      if check.code == 'c' then
-        local v = redis.call('HMGET', k, 'c1', 'c0', 'hc1', 'hc0')
-        hi = hi + num(v[1]) + num(v[3])
-        lo = lo + num(v[2]) + num(v[4])
-      else
-        local heldField = 'ht'
-        if check.code == 'r' then heldField = 'hr' end
-        local v = redis.call('HMGET', k, check.code, heldField)
-        hi = hi + num(v[1]) + num(v[2])
-      end
-    end
-    if check.code == 'c' then
-      local carry = math.floor(lo / BASE)
-      hi = hi + carry
-      lo = lo - carry * BASE
-    else
-      lo = 0
-    end
-    if hi > check.limHi or (hi == check.limHi and check.code == 'c' and lo > check.limLo) then
-      return rowsOf({3, i - 1, j - 1})
-    end
+    if not hasRoom(check) then return rowsOf({3, i - 1, j - 1}) end
   end
 end
 
 for _, part in ipairs(parts) do
-  local rec = {s = 'held', k = part.holds, c1 = hold.c1, c0 = hold.c0, t = hold.t, r = hold.r}
+  local rec = heldRecord(part.holds, hold)
   moveHolds(rec, 1)
   for j, k in ipairs(part.holds) do redis.call('PEXPIREAT', k, part.expiry[j]) end
   redis.call('HSET', part.rsv, id, cjson.encode(rec))

@@ -3,7 +3,7 @@
 
   KEYS[1] reservations hash, KEYS[2] rsv index, KEYS[3] awaiting hash
   ARGV: now, id, member ('' = no event named), awaitExpireAt,
-        hasActual (0 | 1), c1, c0, t, r,
+        hasActual (0 | 1), c1, c0, t, r, p1, p0,
         nDedup, dedupKey x nDedup
   Without an event: the hold is released now. With an event already counted
   (its member is in a dedup set): released now. Otherwise the hold stays —
@@ -31,7 +31,7 @@ if member == '' then
   finish(KEYS[1], KEYS[2], KEYS[3], id, rec, now, 'settled')
   return {0}
 end
-local dedupKeys = argList(10)
+local dedupKeys = argList(12)
 for _, dk in ipairs(dedupKeys) do
   if redis.call('SISMEMBER', dk, member) == 1 then
     finish(KEYS[1], KEYS[2], KEYS[3], id, rec, now, 'settled')
@@ -40,7 +40,7 @@ for _, dk in ipairs(dedupKeys) do
 end
 if ARGV[5] == '1' then
   moveHolds(rec, -1)
-  rec.c1, rec.c0, rec.t, rec.r = ARGV[6], ARGV[7], ARGV[8], ARGV[9]
+  rec.c1, rec.c0, rec.t, rec.r, rec.p1, rec.p0 = ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11]
   moveHolds(rec, 1)
 end
 if rec.w and rec.w ~= member then redis.call('HDEL', KEYS[3], rec.w) end
