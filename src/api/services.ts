@@ -13,6 +13,8 @@ import type { BudgetAlertQuery, BudgetAlertRow } from '../store/operations/budge
 import type { PriceBookRepository } from '../billing/repository.js';
 import type { StatementService } from '../billing/statement-service.js';
 import type { Wallets } from '../billing/wallet.js';
+import type { CustomerRef } from '../billing/credits.js';
+import type { Budget } from '../budgets/model.js';
 
 export interface BudgetsApiService {
   readonly repository: BudgetRepository;
@@ -40,8 +42,18 @@ export interface PriceBooksApiService {
 /** Wallets: balances, ledgers and grants (/v1/customers/{tenant}/wallet*, issue 16). */
 export interface WalletsApiService {
   readonly wallets: Wallets;
-  /** After a grant is added or voided (the wallet budgets pick the new limit up at once in this process). */
-  changed?(): Promise<void>;
+  /** The wallets' budgets (enforcement, low-balance alerts), when this process keeps them (runtime/wallet-budgets.ts). */
+  readonly budgets?: WalletBudgetsApi;
+}
+
+/** What the wallet routes ask of the keeper of wallet budgets. */
+export interface WalletBudgetsApi {
+  /** After a grant is added or voided: the wallet's budget takes the new limit at once. */
+  sync(customer: CustomerRef): Promise<unknown>;
+  /** The wallet's budget, or null (no grant yet, or wallets not enforced). */
+  existing(customer: CustomerRef): Promise<Budget | null>;
+  /** Sets the low-balance alert amounts (USD text) and writes the budget. */
+  setAlerts(customer: CustomerRef, below: readonly string[]): Promise<Budget>;
 }
 
 /** Services behind the API; each optional. */

@@ -77,12 +77,16 @@ export class Wallets implements CreditsReader {
 
   readonly #clock: () => number;
 
-  /** The burn of a customer's wallet up to `until` (exclusive), with its grants. */
-  async burnUntil(customer: CustomerRef, until: number): Promise<{ grants: WalletGrant[]; result: BurnResult<WalletGrant> }> {
+  /**
+   * The burn of a customer's wallet up to `until` (exclusive), with its
+   * grants. Usage is read from the first grant's effective_from on, or from
+   * `usageFrom` when that is earlier (usage before any grant is uncovered).
+   */
+  async burnUntil(customer: CustomerRef, until: number, usageFrom?: number): Promise<{ grants: WalletGrant[]; result: BurnResult<WalletGrant> }> {
     const grants = (await this.grants.list(customer)).map((g) => ({ ...g, order: g.seq }));
     if (grants.length === 0) return { grants, result: burn(grants, [], until) };
     const bounds = grantBoundaries(grants);
-    const from = Math.min(...grants.map((g) => g.effectiveFrom));
+    const from = Math.min(usageFrom ?? Number.POSITIVE_INFINITY, ...grants.map((g) => g.effectiveFrom));
     const rows = from < until ? await this.storage.usage({ tenant: customer.tenant, user: customer.user === '' ? null : customer.user, from, to: until, bounds }) : [];
     return { grants, result: burn(grants, usageChunks(rows, bounds), until) };
   }

@@ -18,14 +18,27 @@ import type { CounterKeys, Slot } from '../counters/keys.js';
 import { usedOf } from '../counters/fields.js';
 import type { CounterValue, MarkEntry } from '../counters/types.js';
 import { formatAmount, percentageOf, reaches } from './status.js';
+import { parseUsd } from '../core/money.js';
 import type { Watch } from './plan.js';
 import type { AlertBody, ThresholdCrossing } from './types.js';
 
 export interface Candidate {
   readonly watch: Watch;
-  readonly threshold: number;
+  /** Percent of the limit reached; null for an amount-left alert (`below`). */
+  readonly threshold: number | null;
+  /** The amount left (limit − used) reached, femto-USD: `alert_below`; null for a percent threshold. */
+  readonly below: bigint | null;
   readonly used: bigint;
   readonly mark: MarkEntry;
+}
+
+/**
+ * What a crossing's mark is keyed by besides the subject: the percent, or for
+ * an amount left the amount and the limit it was left of — a wallet topped up
+ * (a new limit) alerts again when it runs low again.
+ */
+export function markToken(threshold: number | null, below: string | null, limit: string): string | number {
+  return below === null ? (threshold ?? 0) : `below:${below}@${limit}`;
 }
 
 /** Deterministic id of a crossing. */
@@ -43,14 +56,16 @@ export function candidates(keys: CounterKeys, watches: readonly Watch[], values:
       const v = values.get(k);
       if (v) used += usedOf(v, b.field);
     }
+    const key = keys.marks(w.slot, b.budget.id, w.markBucket);
     for (const t of b.budget.thresholds) {
       if (!reaches(used, b.limit, t)) continue;
-      out.push({
-        watch: w,
-        threshold: t,
-        used,
-        mark: { key: keys.marks(w.slot, b.budget.id, w.markBucket), field: keys.markField(w.dims, t), expireAt: w.markExpireAt },
-      });
+      out.push({ watch: w, threshold: t, below: null, used, mark: { key, field: keys.markField(w.dims, t), expireAt: w.markExpireAt } });
+    }
+    for (const text of b.budget.alert_below ?? []) {
+      const below = parseUsd(text);
+      if (b.limit - used > below) continue;
+      const token = markToken(null, text, formatAmount(b.budget.metric, b.limit));
+      out.push({ watch: w, threshold: null, below, used, mark: { key, field: keys.markField(w.dims, token), expireAt: w.markExpireAt } });
     }
   }
   return out;
@@ -61,8 +76,9 @@ export function crossingOf(c: Candidate, now: number): ThresholdCrossing {
   const b = w.budget.budget;
   const id = alertId(b.id, w.markBucket, c.mark.field);
   const tenant: string | null = w.slot;
+  const left = w.budget.limit - c.used;
   const body: AlertBody = {
-    type: 'budget.threshold_crossed',
+    type: c.below === null ? 'budget.threshold_crossed' : 'budget.remaining_below',
     alert_id: id,
     budget_id: b.id,
     budget_name: b.name,
@@ -72,7 +88,9 @@ export function crossingOf(c: Candidate, now: number): ThresholdCrossing {
     token_class: b.token_class,
     enforcement: b.enforcement,
     threshold: c.threshold,
+    below: c.below === null ? null : formatAmount(b.metric, c.below),
     used: formatAmount(b.metric, c.used),
+    remaining: formatAmount(b.metric, left > 0n ? left : 0n),
     limit: formatAmount(b.metric, w.budget.limit),
     percentage: percentageOf(c.used, w.budget.limit),
     exceeded: c.used >= w.budget.limit,

@@ -25,7 +25,7 @@ import {
   DEFAULT_DEDUP,
   type CounterStore, type CounterValue, type DedupWindow, type HeldAmounts, type ReservePart, type ReserveResult,
 } from '../counters/types.js';
-import { SettledMarks, bySlot, candidates, crossingOf } from './alerts.js';
+import { SettledMarks, bySlot, candidates, crossingOf, markToken } from './alerts.js';
 import type { BudgetSet, CompiledBudget } from './catalog.js';
 import { BucketCache, planApply, planRead, reserveParts, type PlanContext, type ReadPlan } from './plan.js';
 import { reconcile, type ReconcileOptions, type ReconcileResult, type ReconcileSource } from './reconcile.js';
@@ -265,7 +265,7 @@ export class BudgetEngine {
       const dims = b.scope.counterDims({ ...literalValues(b), ...c.body.subject, ...(slot === null ? {} : { tenant: slot }) });
       const n = b.period.kind === 'rolling' && c.body.bucket.startsWith('w') ? Number(c.body.bucket.slice(1)) : NaN;
       const expireAt = Number.isFinite(n) && b.period.kind === 'rolling' ? (n + 1) * b.period.windowMinutes * 60_000 + this.graceMs : Date.parse(c.body.resets_at) + this.graceMs;
-      const entry = { key: this.counters.keys.marks(slot, b.budget.id, c.body.bucket), field: this.counters.keys.markField(dims, c.body.threshold), expireAt };
+      const entry = { key: this.counters.keys.marks(slot, b.budget.id, c.body.bucket), field: this.counters.keys.markField(dims, markToken(c.body.threshold, c.body.below, c.body.limit)), expireAt };
       bySlotMarks.set(slot, [...(bySlotMarks.get(slot) ?? []), entry]);
     }
     await Promise.all([...bySlotMarks].map(([slot, entries]) => this.counters.marks({ slot, mode: 'confirm', token: '', firstOffset: '', lastOffset: '', entries })));

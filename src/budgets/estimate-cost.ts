@@ -5,18 +5,11 @@
 import { validationError } from '../core/errors.js';
 import type { Money } from '../core/money.js';
 import { type TokenClass } from '../core/classes.js';
-import { emptyTokens, withTotal, type NormalizedUsage } from '../normalize/types.js';
+import { plannedUsage, type NormalizedUsage } from '../normalize/types.js';
 import type { Pricer } from '../pricing/index.js';
 import type { CostEstimator } from './types.js';
 
 const CLASSES_FOR_ESTIMATE: readonly TokenClass[] = ['output', 'input'];
-
-function usageOf(input: number, output: number): NormalizedUsage {
-  return {
-    shape: 'canonical', tokens: withTotal({ ...emptyTokens(), input, output }), requests: 1, tool_calls: 0, web_search_requests: 0,
-    images: 0, audio_seconds: 0, prompt_tokens: input, reported_cost: null, unknown_fields: [],
-  };
-}
 
 /**
  * The cost of a request from its token counts:
@@ -36,10 +29,10 @@ export function costEstimator(pricer: Pricer, clock: () => number = Date.now): (
       }
       return r.total;
     };
-    if (inputTokens !== undefined) return price(usageOf(inputTokens, maxTokens));
+    if (inputTokens !== undefined) return price(plannedUsage(inputTokens, maxTokens));
     let best: Money | null = null;
     for (const cls of CLASSES_FOR_ESTIMATE) {
-      const total = price(cls === 'input' ? usageOf(maxTokens, 0) : usageOf(0, maxTokens));
+      const total = price(cls === 'input' ? plannedUsage(maxTokens, 0) : plannedUsage(0, maxTokens));
       if (best === null || total > best) best = total;
     }
     return best ?? 0n;

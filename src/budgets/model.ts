@@ -95,6 +95,11 @@ export const budgetInputSchema = z
     outage_policy: z.enum(BUDGET_OUTAGE_POLICIES).optional(),
     /** Alert thresholds in percent of the limit. Default [50, 80, 100]. */
     thresholds: z.array(z.number().positive('must be above 0').max(1000, 'must be at most 1000')).max(10, 'at most 10 thresholds').optional(),
+    /**
+     * Cost and price budgets: alert when what is left of the limit (limit − used) falls to or below
+     * one of these USD amounts — a wallet's low-balance alerts. Once per amount, bucket, subject and limit.
+     */
+    alert_below: z.array(z.union([z.string(), z.number()])).max(10, 'at most 10 amounts').optional(),
     /** `approaching` turns true at this percentage. Default 80. */
     approaching: z.number().min(0).max(100).optional(),
     metadata: z.record(z.string().min(1).max(128), z.string().max(1024)).optional(),
@@ -127,6 +132,8 @@ export interface Budget {
   readonly outage_policy?: BudgetOutagePolicy;
   /** Ascending, unique. */
   readonly thresholds: readonly number[];
+  /** Cost and price budgets: USD amounts of what is left (limit − used) that alert when reached, canonical text, descending by amount; absent when none. */
+  readonly alert_below?: readonly string[];
   readonly approaching: number;
   readonly metadata: Readonly<Record<string, string>>;
   /** The tier this budget was generated from, or null. */
@@ -168,7 +175,8 @@ function parseLimit(metric: Metric, raw: string | number, path: string, errors: 
   if (metric === 'cost' || metric === 'price') {
     try {
       const amount = parseUsd(typeof raw === 'number' ? String(raw) : raw, path);
-      if (amount <= 0n) errors.push({ path, reason: 'must be above 0' });
+      // A price budget may be 0: a customer's empty wallet refuses every billed call.
+      if (amount < 0n || (amount === 0n && metric === 'cost')) errors.push({ path, reason: metric === 'cost' ? 'must be above 0' : 'must not be negative' });
       else if (amount > MAX_COUNTER_COST) errors.push({ path, reason: 'must be at most 9,007,199,254 USD' });
       else return formatUsd(amount);
     } catch {
@@ -186,6 +194,26 @@ function parseLimit(metric: Metric, raw: string | number, path: string, errors: 
     return null;
   }
   return formatScaled(BigInt(text), 0);
+}
+
+/** `alert_below` as canonical USD text, largest first, distinct; field errors pushed. */
+function parseBelow(metric: Metric, raw: readonly (string | number)[] | undefined, path: string, errors: FieldError[]): string[] {
+  if (raw === undefined || raw.length === 0) return [];
+  if (metric !== 'cost' && metric !== 'price') {
+    errors.push({ path, reason: 'only cost and price budgets alert on an amount left' });
+    return [];
+  }
+  const amounts = new Set<bigint>();
+  raw.forEach((v, i) => {
+    try {
+      const a = parseUsd(typeof v === 'number' ? String(v) : v, `${path}[${i}]`);
+      if (a < 0n) errors.push({ path: `${path}[${i}]`, reason: 'must not be negative' });
+      else amounts.add(a);
+    } catch {
+      errors.push({ path: `${path}[${i}]`, reason: 'must be a USD amount as decimal text, e.g. "10.00"' });
+    }
+  });
+  return [...amounts].sort((x, y) => (x > y ? -1 : x < y ? 1 : 0)).map(formatUsd);
 }
 
 /** A scope in the dimension names and canonical order; legacy names are renamed (with a notice) and pushed as errors when doubled. */
@@ -221,6 +249,7 @@ export function parseBudget(input: unknown, options: ParseBudgetOptions = {}): B
     errors.push({ path: p('token_class'), reason: 'only budgets with metric "tokens" count a token class' });
   }
   const limit = parseLimit(b.metric, b.limit, p('limit'), errors);
+  const below = parseBelow(b.metric, b.alert_below, p('alert_below'), errors);
 
   let timezone = 'UTC';
   let window: string | null = null;
@@ -264,6 +293,7 @@ export function parseBudget(input: unknown, options: ParseBudgetOptions = {}): B
     ...(b.unpriced === undefined ? {} : { unpriced: b.unpriced }),
     ...(b.outage_policy === undefined ? {} : { outage_policy: b.outage_policy }),
     thresholds: [...new Set(b.thresholds ?? DEFAULT_THRESHOLDS)].sort((x, y) => x - y),
+    ...(below.length === 0 ? {} : { alert_below: below }),
     approaching: b.approaching ?? options.approaching ?? DEFAULT_APPROACHING,
     metadata: Object.fromEntries(Object.entries(b.metadata ?? {}).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))),
     tier: b.tier ?? null,

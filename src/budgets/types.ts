@@ -215,7 +215,8 @@ export interface SettleResult {
 
 /** The body of a threshold-crossing alert (usage.alerts and webhooks). */
 export type AlertBody = {
-  readonly type: 'budget.threshold_crossed';
+  /** `budget.threshold_crossed`: a percent of the limit; `budget.remaining_below`: the amount left fell to `below` (a wallet's low balance). */
+  readonly type: 'budget.threshold_crossed' | 'budget.remaining_below';
   readonly alert_id: string;
   readonly budget_id: string;
   readonly budget_name: string;
@@ -225,8 +226,13 @@ export type AlertBody = {
   readonly metric: Metric;
   readonly token_class: TokenClass | null;
   readonly enforcement: Enforcement;
-  readonly threshold: number;
+  /** Percent of the limit crossed; null for `budget.remaining_below`. */
+  readonly threshold: number | null;
+  /** `budget.remaining_below`: the amount left that was reached (USD text); else null. */
+  readonly below: string | null;
   readonly used: string;
+  /** What was left of the limit then: max(0, limit − used). */
+  readonly remaining: string;
   readonly limit: string;
   readonly percentage: number;
   readonly exceeded: boolean;

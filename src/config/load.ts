@@ -87,6 +87,7 @@ export const ENV_MAP: Readonly<Record<string, EnvBinding>> = {
   TALLY_REPORTED_COST: { path: ['pricing', 'reportedCost'], parse: text },
   TALLY_DEDUP_WINDOW_HOURS: { path: ['budgets', 'dedupWindowHours'], parse: num },
   TALLY_OUTAGE_POLICY: { path: ['budgets', 'outagePolicy'], parse: text },
+  TALLY_WALLET_ENFORCEMENT: { path: ['budgets', 'wallets', 'enforcement'], parse: text },
   TALLY_BUDGET_LEASES: { path: ['budgets', 'leases', 'enabled'], parse: bool },
 };
 

@@ -346,6 +346,21 @@ export const configSchema = z.object({
       tiers: z.record(z.string(), z.unknown()).default({}),
       /** Alert webhooks: each POST is signed with HMAC-SHA256 of the body using `secret`. */
       webhooks: z.array(z.object({ url: z.url(), secret: z.string().min(16) })).default([]),
+      /**
+       * Customers' wallets as budgets (issue 16, docs/billing.md "Enforcement"):
+       * every customer with a grant gets a `price` budget whose limit is its
+       * balance, kept by the API process (and `tally start`).
+       */
+      wallets: z
+        .object({
+          /** `hard`: an empty wallet refuses checks and reservations; `soft`: it only reports and alerts; `off`: no wallet budgets. Env TALLY_WALLET_ENFORCEMENT. Default hard. */
+          enforcement: z.enum(['hard', 'soft', 'off']).default('hard'),
+          /** Low-balance alert amounts (USD text) for wallets that set none of their own (`budget.remaining_below`). Default none. */
+          alertBelow: z.array(z.string()).max(10).default([]),
+          /** How often the grants' change marker is looked at, ms (another process's grant write is seen within this). Default 1000. */
+          pollMs: positiveInt.default(1_000),
+        })
+        .prefault({}),
     })
     .prefault({}),
 });

@@ -143,7 +143,7 @@ export class CounterKeys {
   }
 
   /** Field of a marks hash: the subject's dims and the threshold. */
-  markField(dims: readonly CounterDim[], threshold: number): string {
+  markField(dims: readonly CounterDim[], threshold: number | string): string {
     const subject = dims.map((d) => `${escapeKeyPart(d.code)}${d.op}${escapeKeyPart(d.value)}`).join(',');
     return `${subject}|${threshold}`;
   }

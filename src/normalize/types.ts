@@ -94,3 +94,11 @@ export function withTotal(tokens: Omit<TokenCounts, 'total'> & { total?: number 
   for (const c of TOKEN_CLASSES) total += tokens[c];
   return { ...tokens, total } as TokenCounts;
 }
+
+/** The usage of one planned request: `input` prompt tokens and `output` output tokens (quota estimates price these). */
+export function plannedUsage(input: number, output: number, requests = 1): NormalizedUsage {
+  return {
+    shape: 'canonical', tokens: withTotal({ ...emptyTokens(), input, output }), requests, tool_calls: 0, web_search_requests: 0,
+    images: 0, audio_seconds: 0, prompt_tokens: input, reported_cost: null, unknown_fields: [],
+  };
+}

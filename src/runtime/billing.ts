@@ -11,7 +11,9 @@
  */
 import { PriceBookRepository } from '../billing/repository.js';
 import { WatchedPriceBooks } from '../billing/source.js';
-import type { PriceBooksApiService } from '../api/services.js';
+import type { PriceBooksApiService, WalletsApiService } from '../api/services.js';
+import { Wallets } from '../billing/wallet.js';
+import type { Budgets } from './budgets.js';
 import { component, type Logger } from '../core/logger.js';
 import { createModelFamilies } from '../pricing/families.js';
 import type { Pricer } from '../pricing/pricer.js';
@@ -53,4 +55,10 @@ export async function buildPriceBooks(parts: PriceBooksParts): Promise<PriceBook
 export async function loadPriceBooks(store: Pick<AnalyticsStore, 'priceBooks'>, pricer: Pricer): Promise<PriceBookSource> {
   const set = await new PriceBookRepository(store.priceBooks).set({ families: createModelFamilies(pricer.catalog, pricer.resolver) });
   return staticPriceBooks(set);
+}
+
+/** The wallet routes' service: balances and grants from the store, and the wallet budgets this process keeps (if any). */
+export function walletsService(store: Pick<AnalyticsStore, 'wallets'>, budgets: Pick<Budgets, 'wallets'>): WalletsApiService {
+  const keeper = budgets.wallets;
+  return { wallets: new Wallets(store.wallets), ...(keeper ? { budgets: keeper } : {}) };
 }

@@ -35,6 +35,12 @@ import type { BudgetAlertQuery, BudgetAlertRow } from '../store/operations/budge
 import type { CounterStore, RedisCounterStore } from '../counters/index.js';
 import { RedisChangeFeed } from '../budgets/redis-changes.js';
 import { costEstimator } from '../budgets/estimate-cost.js';
+import type { PriceEstimator } from '../budgets/types.js';
+import { priceEstimator } from '../billing/estimate-price.js';
+import { Wallets } from '../billing/wallet.js';
+import { DEFAULT_TENANT } from '../core/dimensions.js';
+import type { PriceBookSource } from '../pricing/price-books.js';
+import { WalletBudgets } from './wallet-budgets.js';
 import { createCounterStore } from './adapters.js';
 import { errorMessage } from '../core/errors.js';
 import type { HealthState } from '../core/health.js';
@@ -60,6 +66,10 @@ export interface BudgetsParts {
   readonly overrides?: BudgetsOverrides;
   /** Answer quota checks and reservations from budget leases (the API, with budgets.leases.enabled). Default off. */
   readonly leases?: LeaseOptions;
+  /** The price books in force: reservations hold a call's billed price on wallets (`price` budgets). Absent: an estimate holds only the `price` it gives. */
+  readonly priceBooks?: PriceBookSource;
+  /** Keep customers' wallets as budgets (wallet-budgets.ts): the API process and `tally start`. Default false. */
+  readonly keepWallets?: boolean;
 }
 
 export interface BudgetsOverrides {
@@ -116,6 +126,8 @@ export interface Budgets {
   readonly admin: BudgetAdmin;
   /** What the start-up rebuild did (memory counters), else null. */
   readonly startup: ReconcileResult | null;
+  /** The keeper of wallet budgets, when this process keeps them. */
+  readonly wallets: WalletBudgets | null;
   close(): Promise<void>;
 }
 
@@ -244,6 +256,12 @@ export async function buildBudgets(parts: BudgetsParts): Promise<Budgets> {
     closers.unshift(() => source.stop());
 
     const clock = o.clock ?? Date.now;
+    const books = parts.priceBooks;
+    const price = books ? priceEstimator(parts.pricer, books, clock) : null;
+    const estimatePrice: PriceEstimator | null = price === null ? null : (subject, input) => price({
+      tenant: subject.tenant ?? DEFAULT_TENANT, user: subject.user_id ?? subject.user ?? '', ...input,
+      ...(subject.provider === undefined ? {} : { provider: subject.provider }),
+    });
     // Redis can lose its data behind tally's back; memory counters live and die with the process (rebuilt at start).
     const recovery = isRedis(counters) ? buildRecovery(() => engine, parts, log) : null;
     const engine: BudgetEngine = new BudgetEngine({
@@ -253,6 +271,7 @@ export async function buildBudgets(parts: BudgetsParts): Promise<Budgets> {
       dedup: { windowMs: b.dedupWindowHours * 3_600_000, buckets: 4 },
       reservationTtlMs: b.reservationTtlSeconds * 1000,
       estimateCost: costEstimator(parts.pricer, clock),
+      ...(estimatePrice ? { estimatePrice } : {}),
       resolveModel: (model, provider) => parts.pricer.resolver.resolve(provider, model)?.entry.key ?? null,
       // Unpriced events count at the dearest price the catalog lists for their provider until repriced (issue #11).
       provisionalCost: provisionalPrices(parts.pricer.catalog),
@@ -292,8 +311,8 @@ export async function buildBudgets(parts: BudgetsParts): Promise<Budgets> {
       send: async (crossings) => {
         if (alertsSend) await alertsSend(crossings);
         for (const c of crossings) {
-          metrics.alertsEmitted.inc({ threshold: String(c.body.threshold) });
-          log.info({ alertId: c.id, budgetId: c.body.budget_id, tenant: c.body.tenant, subject: c.body.subject, threshold: c.body.threshold, used: c.body.used, limit: c.body.limit, bucket: c.body.bucket }, 'budget threshold crossed');
+          metrics.alertsEmitted.inc({ threshold: c.body.below === null ? String(c.body.threshold) : 'below' });
+          log.info({ alertId: c.id, type: c.body.type, budgetId: c.body.budget_id, tenant: c.body.tenant, subject: c.body.subject, threshold: c.body.threshold, below: c.body.below, used: c.body.used, limit: c.body.limit, bucket: c.body.bucket }, c.body.below === null ? 'budget threshold crossed' : 'budget remaining fell below an alert amount');
         }
       },
       recorder: store.budgets,
@@ -337,8 +356,19 @@ export async function buildBudgets(parts: BudgetsParts): Promise<Budgets> {
       },
     };
 
+    let wallets: WalletBudgets | null = null;
+    if (parts.keepWallets === true && b.wallets.enforcement !== 'off') {
+      const keeper = new WalletBudgets({
+        wallets: new Wallets(store.wallets), repository, created: (ids) => admin.changed(ids), updated: () => source.refresh(),
+        enforcement: b.wallets.enforcement, alertBelow: b.wallets.alertBelow, pollMs: b.wallets.pollMs, logger: component(parts.logger, 'wallets'), clock,
+      });
+      closers.unshift(async () => keeper.stop());
+      await keeper.start();
+      wallets = keeper;
+    }
+
     return {
-      engine, repository, source, counters, publisher, webhooks, startup, admin, recovery,
+      engine, repository, source, counters, publisher, webhooks, startup, admin, recovery, wallets,
       quota: instrument(engine, metrics),
       async close() {
         for (const close of closers) await close().catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'closing budgets failed'));

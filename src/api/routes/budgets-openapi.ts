@@ -66,6 +66,7 @@ export const BUDGET_SCHEMA: JsonSchema = {
     scope: SCOPE,
     enforcement: { type: 'string', enum: ['hard', 'soft'] },
     thresholds: { type: 'array', items: { type: 'number' } },
+    alert_below: { type: 'array', items: { type: 'string' }, description: 'Cost and price budgets: alert (`budget.remaining_below`) when what is left of the limit falls to or below one of these USD amounts; absent when none. A wallet\'s low-balance alerts.' },
     approaching: { type: 'number' },
     metadata: { type: 'object', additionalProperties: { type: 'string' } },
     tier: { type: ['string', 'null'] },

@@ -11,7 +11,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { validationError } from '../../core/errors.js';
+import { TallyError, isTallyError, validationError, type FieldError } from '../../core/errors.js';
+import type { Budget } from '../../budgets/model.js';
 import { parseRfc3339 } from '../../core/time.js';
 import { grantInputSchema } from '../../billing/grants.js';
 import { grantJson, ledgerJson, walletJson } from '../../billing/wallet-json.js';
@@ -48,13 +49,23 @@ const GRANT_STATE_SCHEMA: JsonSchema = {
     remaining: USD, burned: USD, lost: { ...USD, description: 'Gone unburned at expiry or void.' },
   },
 };
+const ENFORCEMENT_SCHEMA: JsonSchema = {
+  type: ['object', 'null'],
+  description: 'The wallet\'s budget: a monthly `price` budget whose limit is this month\'s billed usage plus the balance, so checks and reservations refuse a call that does not fit in the balance (docs/billing.md "Enforcement"). Null when this process keeps no wallet budgets.',
+  required: ['budget_id', 'enforcement', 'limit', 'period', 'alert_below'],
+  properties: {
+    budget_id: { type: 'string' }, enforcement: { type: 'string', enum: ['hard', 'soft'] }, limit: USD, period: { type: 'string', enum: ['monthly'] },
+    alert_below: { type: 'array', items: USD, description: 'Low-balance alert amounts: a `budget.remaining_below` alert (topic and webhooks) once when the balance falls to each.' },
+  },
+};
 const WALLET_SCHEMA: JsonSchema = {
   type: 'object',
-  required: ['tenant', 'user', 'as_of', 'balance', 'granted', 'grants'],
+  required: ['tenant', 'user', 'as_of', 'balance', 'granted', 'grants', 'enforcement'],
   properties: {
     tenant: { type: 'string' }, user: { type: 'string' }, as_of: TIME,
-    balance: { ...USD, description: 'Remaining of the live grants.' }, granted: { ...USD, description: 'Amounts of the live grants (the wallet\'s limit as a hard budget).' },
+    balance: { ...USD, description: 'Remaining of the live grants.' }, granted: { ...USD, description: 'Amounts of the live grants.' },
     grants: { type: 'array', items: GRANT_STATE_SCHEMA },
+    enforcement: ENFORCEMENT_SCHEMA,
   },
 };
 const LINE_SCHEMA: JsonSchema = {
@@ -104,8 +115,26 @@ export const WALLET_OPERATIONS: readonly ApiOperation[] = [
     parameters: [TENANT, GRANT, USER],
     responses: { '200': { description: 'The voided grant.', schema: GRANT_SCHEMA }, ...FORBIDDEN, ...NOT_FOUND('The wallet has no such grant.'), '409': { description: 'Already voided.', schema: ERROR_SCHEMA } },
   },
+  {
+    method: 'put', path: '/v1/customers/{tenant}/wallet/alerts', operationId: 'setWalletAlerts', tag: 'billing', permission: 'admin', summary: 'Set a wallet\'s low-balance alert amounts',
+    description: 'Each amount alerts once (`budget.remaining_below`, alerts topic and webhooks) when the balance falls to it; a top-up arms the amounts again. `[]` removes them.',
+    parameters: [TENANT, USER],
+    requestBody: { contentTypes: ['application/json'], schema: { type: 'object', required: ['below'], additionalProperties: false, properties: { below: { type: 'array', maxItems: 10, items: USD } } } },
+    responses: { '200': { description: 'The wallet\'s enforcement, with the new amounts.', schema: ENFORCEMENT_SCHEMA }, ...BAD_REQUEST, ...FORBIDDEN, ...NOT_FOUND('The customer has no wallet (no grant), or wallets are not enforced.') },
+  },
 ];
 
+
+/** How the wallet is enforced: its budget, or null when none is kept. */
+function enforcementJson(b: Budget | null): Record<string, unknown> | null {
+  if (b === null) return null;
+  return { budget_id: b.id, enforcement: b.enforcement, limit: b.limit, period: b.period, alert_below: b.alert_below ?? [] };
+}
+
+function fieldErrorsOf(err: TallyError): FieldError[] {
+  const errors = err.details.errors;
+  return Array.isArray(errors) ? (errors as FieldError[]) : [{ path: 'below', reason: err.message }];
+}
 
 function instant(query: unknown, name: 'from' | 'to'): number | undefined {
   const raw = (query as Record<string, unknown> | undefined)?.[name];
@@ -122,7 +151,28 @@ export function registerWalletRoutes(app: FastifyInstance, services: ApiServices
   const read = { config: { permission: 'read' as const } };
   const admin = { config: { permission: 'admin' as const } };
 
-  app.get('/v1/customers/:tenant/wallet', read, async (request) => walletJson(await wallets.state(customerOf(request.params, request.query, request.principal))));
+  app.get('/v1/customers/:tenant/wallet', read, async (request) => {
+    const customer = customerOf(request.params, request.query, request.principal);
+    const [state, budget] = await Promise.all([wallets.state(customer), svc.budgets?.existing(customer) ?? null]);
+    return { ...walletJson(state), enforcement: enforcementJson(budget) };
+  });
+
+  app.put('/v1/customers/:tenant/wallet/alerts', admin, async (request) => {
+    const customer = customerOf(request.params, request.query, request.principal);
+    const keeper = svc.budgets;
+    if (!keeper) throw new TallyError('NOT_FOUND', 'wallets are not enforced by this process (budgets.wallets.enforcement is off)');
+    const body = request.body as { below?: unknown } | null;
+    const below = body?.below;
+    if (!Array.isArray(below) || below.some((b) => typeof b !== 'string')) throw validationError([{ path: 'below', reason: 'must be a list of USD amounts as decimal text, e.g. ["10.00", "1.00"]' }]);
+    if ((await wallets.grants.list(customer)).length === 0) throw new TallyError('NOT_FOUND', 'the customer has no wallet yet: add a grant first', { details: { tenant: customer.tenant, user: customer.user } });
+    try {
+      return enforcementJson(await keeper.setAlerts(customer, below as string[]));
+    } catch (err) {
+      // The budget's field errors name `alert_below[i]`: the caller wrote `below[i]`.
+      if (isTallyError(err) && err.code === 'BUDGET_INVALID') throw validationError(fieldErrorsOf(err).map((e) => ({ path: e.path.replace(/^alert_below/, 'below'), reason: e.reason })));
+      throw err;
+    }
+  });
 
   app.get('/v1/customers/:tenant/wallet/ledger', read, async (request) => {
     const customer = customerOf(request.params, request.query, request.principal);
@@ -134,14 +184,14 @@ export function registerWalletRoutes(app: FastifyInstance, services: ApiServices
   app.post('/v1/customers/:tenant/wallet/grants', admin, async (request, reply) => {
     const customer = customerOf(request.params, request.query, request.principal);
     const { grant, created } = await wallets.grants.add(customer, request.body);
-    if (created) await svc.changed?.();
+    if (created) await svc.budgets?.sync(customer);
     return reply.code(created ? 201 : 200).send(grantJson(grant));
   });
 
   app.delete('/v1/customers/:tenant/wallet/grants/:grant', admin, async (request) => {
     const customer = customerOf(request.params, request.query, request.principal);
     const grant = await wallets.grants.void(customer, (request.params as { grant: string }).grant);
-    await svc.changed?.();
+    await svc.budgets?.sync(customer);
     return grantJson(grant);
   });
 }

@@ -20,8 +20,7 @@ import type { IngestService } from '../../ingest/service.js';
 import type { AnalyticsStore } from '../../store/types.js';
 import { buildPricer, describeStore, openStore, redisConfigured } from '../adapters.js';
 import { buildBudgets, type Budgets, type BudgetsOverrides } from '../budgets.js';
-import { PriceBookRepository } from '../../billing/repository.js';
-import { Wallets } from '../../billing/wallet.js';
+import { buildPriceBooks, walletsService, type PriceBooks } from '../billing.js';
 import type { ProcessContext } from '../context.js';
 import { buildTraceReceiver, openKafkaIngest, type KafkaIngest } from '../ingest.js';
 import { addReadinessProbes, kafkaProbe, redisProbe, storeProbe } from '../readiness.js';
@@ -55,10 +54,12 @@ export async function startApi(ctx: ProcessContext, options: ApiProcessOptions =
   let kafka: KafkaIngest | undefined;
   let store: AnalyticsStore | undefined = options.store;
   let budgets: Budgets | undefined;
+  let priceBooks: PriceBooks | undefined;
   let app: FastifyInstance | undefined;
   const steps: ShutdownStep[] = [
     { name: 'http', run: async () => app?.close() },
     { name: 'budgets', run: async () => budgets?.close() },
+    { name: 'price books', run: async () => priceBooks?.close() },
     { name: 'producer', run: async () => kafka?.producer.close() },
     { name: 'event log', run: async () => kafka?.log.close() },
     { name: 'store', run: async () => (options.store ? undefined : store?.close()) },
@@ -68,8 +69,11 @@ export async function startApi(ctx: ProcessContext, options: ApiProcessOptions =
     store ??= await openStore(config, logger);
     await assertMigrated(store);
     const leases = config.budgets.leases;
+    const pricer = buildPricer(config);
+    // Quota reservations hold a call's billed price on wallets: the price books in force, kept current.
+    priceBooks = await buildPriceBooks({ store, pricer, logger });
     budgets = await buildBudgets({
-      config, store, logger, metrics, health, pricer: buildPricer(config),
+      config, store, logger, metrics, health, pricer, priceBooks: priceBooks.source, keepWallets: true,
       ...(options.budgets ? { overrides: options.budgets } : {}),
       // Budget leases (budgets.leases): checks and reservations far from a limit answered in memory; a grant may be
       // settled through any API process (the holder applies settles recorded in Redis at its next renewal).
@@ -88,10 +92,10 @@ export async function startApi(ctx: ProcessContext, options: ApiProcessOptions =
         analytics: createAnalyticsService(store),
         budgets: budgets.admin,
         quota: budgets.quota,
-        // Processors pick a change up by polling; this process prices nothing.
-        priceBooks: { repository: new PriceBookRepository(store.priceBooks) },
-        statements: createStatementService(store, buildPricer(config)),
-        wallets: { wallets: new Wallets(store.wallets) },
+        // Processors pick a change up by polling; this process loads it at once (quota price estimates).
+        priceBooks: priceBooks.api,
+        statements: createStatementService(store, pricer),
+        wallets: walletsService(store, budgets),
       },
     });
     const { url, port } = await listen(app, config.api.host, config.api.port);

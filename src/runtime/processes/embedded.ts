@@ -31,8 +31,7 @@ import { buildPricer, openStore, topicsOf } from '../adapters.js';
 import { alertsTopicSender, buildBudgets, type Budgets, type BudgetsOverrides } from '../budgets.js';
 import type { ProcessContext } from '../context.js';
 import { buildProcessor, type ProcessorOverrides } from '../processor.js';
-import { buildPriceBooks, type PriceBooks } from '../billing.js';
-import { Wallets } from '../../billing/wallet.js';
+import { buildPriceBooks, walletsService, type PriceBooks } from '../billing.js';
 import { addReadinessProbes, redisProbe, storeProbe } from '../readiness.js';
 import { runSteps, type ShutdownStep } from '../shutdown.js';
 import { timeWindowOf } from '../time-window.js';
@@ -122,12 +121,14 @@ export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOption
     // Memory counters without Redis (`tally start`), rebuilt from the store before any traffic.
     alertsProducer = log.producer();
     const leases = config.budgets.leases;
+    priceBooks = await buildPriceBooks({ store, pricer, logger });
     budgets = await buildBudgets({
       config, store, logger, metrics, pricer, health, alertsSend: alertsTopicSender(alertsProducer, topics.alerts.name), ...(options.budgets ? { overrides: options.budgets } : {}),
       // Budget leases (budgets.leases), as in `tally api`.
       ...(leases.enabled ? { leases: { ttlMs: leases.ttlMs, renewMs: leases.renewMs, refreshMs: leases.refreshMs, headroomFactor: leases.headroomFactor } } : {}),
+      // Wallets refuse what the balance cannot pay for: reservations hold the billed price under the customer's book.
+      priceBooks: priceBooks.source, keepWallets: true,
     });
-    priceBooks = await buildPriceBooks({ store, pricer, logger });
     // Dead letters are kept in the store: the direct log holds them in memory only (issue #10).
     processor = buildProcessor({ ...ctx, log: withDurableDeadLetters(log, topics.dlq.name, store), store, pricer, topics, timeWindow, counters: budgets.engine, alerts: budgets.publisher, priceBooks: priceBooks.source, ...(options.processor ? { overrides: options.processor } : {}) });
     await processor.start();
@@ -144,7 +145,7 @@ export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOption
       openAccess,
       allowedHosts: allowedHostsFor({ openAccess, boundHost: host, configured: config.api.allowedHosts }),
       bodyLimitBytes: config.api.bodyLimitBytes,
-      services: { ingest, traces: buildTraceReceiver(config, ingest, metrics), maxBatchEvents: config.api.maxBatchEvents, analytics: createAnalyticsService(store), budgets: budgets.admin, quota: budgets.quota, priceBooks: priceBooks.api, wallets: { wallets: new Wallets(store.wallets) }, statements: createStatementService(store, pricer) },
+      services: { ingest, traces: buildTraceReceiver(config, ingest, metrics), maxBatchEvents: config.api.maxBatchEvents, analytics: createAnalyticsService(store), budgets: budgets.admin, quota: budgets.quota, priceBooks: priceBooks.api, wallets: walletsService(store, budgets), statements: createStatementService(store, pricer) },
     });
     // Readiness: the store; the event log and the counters are in this process.
     addReadinessProbes(health, [storeProbe(store), redisProbe(budgets.counters)]);

@@ -46,7 +46,7 @@ beforeEach(async () => {
       { id: 'acme', key: ACME, tenant: 'acme', role: 'admin' },
       { id: 'acme-read', key: ACME_READ, tenant: 'acme', role: 'read' },
     ]),
-    services: { wallets: { wallets: new Wallets(memoryWallets(spent)), changed: async () => void changes++ } },
+    services: { wallets: { wallets: new Wallets(memoryWallets(spent)), budgets: { sync: async () => void changes++, existing: async () => null, setAlerts: async () => { throw new Error('not in this test'); } } } },
   });
 });
 afterEach(async () => app.close());

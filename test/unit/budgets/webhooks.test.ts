@@ -11,7 +11,7 @@ const crossing: ThresholdCrossing = {
   tenant: 'acme',
   body: {
     type: 'budget.threshold_crossed', alert_id: 'al_123', budget_id: 'b', budget_name: 'B', tenant: 'acme', subject: { user_id: 'bob' }, metric: 'cost', token_class: null,
-    enforcement: 'hard', threshold: 80, used: '8.5', limit: '10', percentage: 85, exceeded: false, period: 'monthly', timezone: 'UTC', window: null, bucket: '2026-03',
+    enforcement: 'hard', threshold: 80, below: null, used: '8.5', remaining: '1.5', limit: '10', percentage: 85, exceeded: false, period: 'monthly', timezone: 'UTC', window: null, bucket: '2026-03',
     period_start: '2026-03-01T00:00:00.000Z', resets_at: '2026-04-01T00:00:00.000Z', crossed_at: '2026-03-08T12:00:00.000Z', metadata: {},
   },
 };

@@ -7,6 +7,7 @@ import { dimensionExpr, globToRe2, maxOffsetsQuery, sumsQuery, tenantsQuery } fr
 
 const SUMS_COLUMNS = `    intDiv(toUnixTimestamp64Milli(occurred_at) - {from_ms:Int64}, {step:Int64}) AS bucket,
     toString(sumIf(toDecimal256(cost_total, 15), sign = 1)) AS cost,
+    toString(sumIf(toDecimal256(price_total, 15), sign = 1)) AS price,
     toString(sumIf(toUInt128(total_tokens), sign = 1)) AS tokens,
     toString(sumIf(toUInt128(requests), sign = 1)) AS requests,
     toString(sumIf(toUInt128(input_tokens), sign = 1)) AS t_input,

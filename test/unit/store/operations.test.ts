@@ -35,11 +35,11 @@ const zeros = { t_input: '0', t_cached_input: '0', t_cache_write_5m: '0', t_cach
 
 describe('counters operations', () => {
   it('sums: typed amounts, the each-dimension values by their core names, the bucket as a number', async () => {
-    const sql = new ScriptedExecutor([[{ d_user_id: 'bob', bucket: '2', cost: '1.000000000000001', tokens: '150', requests: '1', ...zeros, t_output: '50' }]]);
+    const sql = new ScriptedExecutor([[{ d_user_id: 'bob', bucket: '2', cost: '1.000000000000001', price: '1.300000000000002', tokens: '150', requests: '1', ...zeros, t_output: '50' }]]);
     const store = createAnalyticsStore(sql);
     const rows = await store.counters.sums({ tenant: 'acme', from: 0, to: 10, step: 5, dims: [{ dim: 'user_id', kind: 'each', value: '*' }, { dim: 'agent', kind: 'literal', value: 'a' }], fence: [] });
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ bucket: 2, dims: { user_id: 'bob' }, cost: 1_000_000_000_000_001n, tokens: 150n, requests: 1n });
+    expect(rows[0]).toMatchObject({ bucket: 2, dims: { user_id: 'bob' }, cost: 1_000_000_000_000_001n, price: 1_300_000_000_000_002n, tokens: 150n, requests: 1n });
     expect(rows[0]?.classes).toMatchObject({ input: 0n, output: 50n });
     expect(sql.queries[0]?.sql).toMatch(/^\/\* tally:counters\.sums \*\//);
   });
