@@ -21,6 +21,8 @@ export interface EventSpec {
   readonly apiKey?: string;
   /** USD decimal text. Default "0". */
   readonly cost?: string;
+  /** The billed price, USD decimal text (a price book priced the event). Default: no book. */
+  readonly price?: string;
   readonly tokens?: Partial<Record<TokenClass, number>>;
   readonly requests?: number;
   readonly at: number;
@@ -64,6 +66,7 @@ export function priced(s: EventSpec): PricedEvent {
       priced: true, pricing_error: null, model_key: s.modelKey === undefined ? `openai/${s.model ?? 'gpt-4o'}` : s.modelKey,
       price_version: 'v', cost: zeroCost(), total, cache_savings: 0n, cost_source: 'catalog', tier: null,
     },
+    ...(s.price === undefined ? {} : { price: { price: { ...zeroCost(), input: parseUsd(s.price) }, total: parseUsd(s.price), version: 'book@1', incomplete: false } }),
     source: s.offset === null || s.offset === undefined ? null : { topic: s.topic ?? 'usage.raw', partition: s.partition ?? 0, offset: String(s.offset) },
   };
 }
