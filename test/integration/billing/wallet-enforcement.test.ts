@@ -17,46 +17,16 @@ import { Wallets } from '../../../src/billing/wallet.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { parseUsd } from '../../../src/core/money.js';
 import type { CounterStore } from '../../../src/counters/types.js';
-import type { WalletGrantRow, WalletOperations, WalletUsage } from '../../../src/store/operations/wallets.js';
 import { WalletBudgets, walletBudgetId } from '../../../src/runtime/wallet-budgets.js';
 import { forEachAdapter } from '../counters/adapters.js';
 import { priced } from '../../unit/budgets/fixtures.js';
-
-interface Stored {
-  readonly tenant: string;
-  readonly user: string;
-  readonly at: number;
-  readonly price: bigint;
-}
-
-/** Grant rows and billed usage in memory, grouped as the store groups them (UTC day × segment of the bounds). */
-function memoryWallets(stored: readonly Stored[]): WalletOperations {
-  const rows: WalletGrantRow[] = [];
-  return {
-    rows: async (t, u) => rows.filter((r) => r.tenant === t && r.user === u),
-    write: async (r) => void rows.push(...r),
-    customers: async () => [...new Set(rows.map((r) => JSON.stringify([r.tenant, r.user])))].map((k) => JSON.parse(k) as [string, string]).map(([tenant, user]) => ({ tenant, user })),
-    maxSeq: async () => rows.reduce((m, r) => (BigInt(r.seq) > BigInt(m) ? r.seq : m), '0'),
-    usage: async (input) => {
-      const groups = new Map<string, WalletUsage>();
-      for (const e of stored) {
-        if (e.tenant !== input.tenant || (input.user !== null && e.user !== input.user) || e.at < input.from || e.at >= input.to) continue;
-        const day = new Date(e.at).toISOString().slice(0, 10);
-        const segment = input.bounds.filter((b) => b <= e.at).length;
-        const k = `${day}|${segment}`;
-        const g = groups.get(k) ?? { day, segment, price: 0n, events: 0 };
-        groups.set(k, { ...g, price: g.price + e.price, events: g.events + 1 });
-      }
-      return [...groups.values()];
-    },
-  };
-}
+import { memoryWallets, type StoredPrice } from '../../support/memory-wallets.js';
 
 const CALL = '0.1';
 
 async function setUp(make: () => Promise<CounterStore>, alertBelow: readonly string[]) {
   const counters = await make();
-  const stored: Stored[] = [];
+  const stored: StoredPrice[] = [];
   const wallets = new Wallets(memoryWallets(stored));
   const repository = createMemoryBudgetRepository();
   const source = new WatchedBudgetSource(repository, { pollMs: 60_000 });

@@ -99,6 +99,28 @@ forEachAdapter('reconcile from the analytics store', ({ make }) => {
     expect((await engine.status('per-user', { tenant: 'acme', user: 'amy' })).used).toBe('1.000000000000001');
   });
 
+  it('a price budget (a wallet) is rebuilt exactly from the stored billed prices: after FLUSHALL and after a cancellation', async () => {
+    const counters = await make();
+    const wallet: BudgetInput = { id: 'wallet-w', name: 'wallet', metric: 'price', limit: '3', period: 'monthly', scope: { tenant: 'wal' } };
+    const source = new StaticBudgetSource(state([...BUDGETS, wallet]));
+    const engine = new BudgetEngine({ counters, budgets: source, clock: () => NOW });
+    const events = [
+      ev({ tenant: 'wal', cost: '0.5', price: '0.625000000000001' }),
+      ev({ tenant: 'wal', user: 'amy', cost: '1', price: '1.333333333333333' }),
+      ev({ tenant: 'wal', cost: '2' }), // no book: billed nothing
+    ];
+    await insertPricedEvents(store, events);
+    await engine.apply({ topic: 'usage.raw', partition: 7, events });
+    const live = await engine.status('wallet-w', { tenant: 'wal' });
+    expect(live).toMatchObject({ metric: 'price', used: '1.958333333333334', limit: '3', remaining: '1.041666666666666' });
+    await counters.clear();
+    await engine.reconcile(store, { budgetId: 'wallet-w' });
+    expect(await engine.status('wallet-w', { tenant: 'wal' })).toEqual(live);
+    await insertEventRows(store, [cancellationOf(toEventRow(events[1] as PricedEvent))]);
+    await engine.reconcile(store, { budgetId: 'wallet-w' });
+    expect((await engine.status('wallet-w', { tenant: 'wal' })).used).toBe('0.625000000000001');
+  });
+
   it('a budget added mid-period with a new scope shape sees earlier spend after its reconcile', async () => {
     const counters = await make();
     const source = new StaticBudgetSource(state(BUDGETS));
