@@ -21,7 +21,7 @@ let budgets = [];
 const ALERTS_SHOWN = 5;
 
 function budgetAmount(metric, value) {
-  return metric === 'cost' ? formatUsd(value) : formatCount(value);
+  return metric === 'cost' || metric === 'price' ? formatUsd(value) : formatCount(value);
 }
 
 export function rank(s) {
@@ -71,7 +71,8 @@ function alertList(b, page) {
     h('ul', { class: 'alert-list' }, page.alerts.map((a) => {
       const subject = Object.entries(a.subject ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');
       return h('li', { 'data-alert': a.alert_id, 'data-threshold': a.threshold, 'data-used': a.used, 'data-crossed': a.crossed_at },
-        h('span', { class: `chip ${a.exceeded ? 'exceeded' : 'threshold'}`, text: `${a.threshold} %` }),
+        // A wallet's low-balance alert (budget.remaining_below) names the amount left, not a percent.
+        h('span', { class: `chip ${a.exceeded ? 'exceeded' : 'threshold'}`, text: a.below == null ? `${a.threshold} %` : `≤ ${budgetAmount(a.metric, a.below)} left` }),
         h('span', { text: `${budgetAmount(a.metric, a.used)} of ${budgetAmount(a.metric, a.limit)} used` }),
         h('span', { class: 'muted', text: [a.tenant ? `tenant ${a.tenant}` : null, subject || null].filter(Boolean).join(' · ') }),
         h('time', { datetime: a.crossed_at, text: when(a.crossed_at) }));

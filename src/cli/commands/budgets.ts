@@ -122,7 +122,7 @@ function periodText(b: Pick<Budget, 'period' | 'timezone' | 'window'>): string {
 
 function amount(metric: string, v: string | null): string {
   if (v === null) return '—';
-  return metric === 'cost' ? `$${thousands(v)}` : thousands(v);
+  return metric === 'cost' || metric === 'price' ? `$${thousands(v)}` : thousands(v);
 }
 
 export function budgetsTable(list: readonly Budget[]): string {

@@ -15,7 +15,7 @@ export function registerBudgets(program: Command): void {
       .option('-f, --file <file>', 'a budget as JSON (the POST /v1/budgets body); flags override its fields')
       .option('--id <id>', 'budget id (default b_<uuid>)')
       .option('--name <name>', 'display name')
-      .option('--metric <metric>', 'cost, tokens or requests')
+      .option('--metric <metric>', 'cost, tokens, requests or price (billed under the customer\'s price book)')
       .option('--token-class <class>', 'with --metric tokens: count one class (output, cached_input, …)')
       .option('--limit <limit>', 'USD for cost (e.g. 250.00), a whole number otherwise')
       .option('--period <period>', 'daily, weekly, monthly, yearly or rolling')
