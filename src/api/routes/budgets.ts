@@ -64,9 +64,9 @@ export const BUDGET_OPERATIONS: readonly ApiOperation[] = [
     method: 'put', path: '/v1/budgets/{id}', operationId: 'putBudget', tag: 'budgets', permission: 'admin', summary: 'Create or replace a budget',
     description: 'The body is a whole budget (the path id wins). When the scope or period changed, its counters are rebuilt from the store as on creation.',
     parameters: [ID, BACKFILL], requestBody: { contentTypes: ['application/json'], schema: BUDGET_INPUT_SCHEMA },
-    responses: { '200': { description: 'The stored budget.', schema: BUDGET_SCHEMA, headers: BACKFILL_HEADER }, ...BAD_REQUEST, ...NOT_FOUND('The budget belongs to another tenant.') },
+    responses: { '200': { description: 'The stored budget.', schema: BUDGET_SCHEMA, headers: BACKFILL_HEADER }, ...BAD_REQUEST, ...NOT_FOUND('The budget belongs to another tenant.'), '409': { description: 'The budget is a customer\'s wallet (kept by tally from its grants).', schema: ERROR_SCHEMA } },
   },
-  { method: 'delete', path: '/v1/budgets/{id}', operationId: 'deleteBudget', tag: 'budgets', permission: 'admin', summary: 'Delete a budget', parameters: [ID], responses: { '204': { description: 'Deleted.' }, ...NOT_FOUND('No budget with this id that the key may see.') } },
+  { method: 'delete', path: '/v1/budgets/{id}', operationId: 'deleteBudget', tag: 'budgets', permission: 'admin', summary: 'Delete a budget', parameters: [ID], responses: { '204': { description: 'Deleted.' }, ...NOT_FOUND('No budget with this id that the key may see.'), '409': { description: 'The budget is a customer\'s wallet (kept by tally from its grants).', schema: ERROR_SCHEMA } } },
   {
     method: 'get', path: '/v1/budgets/{id}/status', operationId: 'getBudgetStatus', tag: 'budgets', permission: 'read', summary: 'A budget\'s status',
     description: 'Used, reserved, limit, remaining, percentage, exceeded, approaching, period_start and resets_at. A budget counted per value (`"*"`, e.g. per user) needs that value in the query (`user_id=bob`). Tier budgets (`tier:<tier>:<key>`) have statuses too.',
@@ -174,6 +174,12 @@ export function registerBudgetRoutes(app: FastifyInstance, services: ApiServices
     throw budgetNotFound(id);
   }
 
+  /** A wallet's budget is kept by tally from the wallet (runtime/wallet-budgets.ts): change the wallet instead. */
+  function refuseWalletBudget(b: Budget): void {
+    if (b.metadata['tally.wallet'] !== 'true') return;
+    throw new TallyError('CONFLICT', `budget ${b.id} is a customer's wallet, kept by tally from its grants: add or void grants, or set its low-balance amounts with PUT /v1/customers/{tenant}/wallet/alerts`, { details: { budget_id: b.id } });
+  }
+
   app.post('/v1/budgets', admin, async (request, reply) => {
     const p = request.principal;
     const notices: Deprecation[] = [];
@@ -210,6 +216,7 @@ export function registerBudgetRoutes(app: FastifyInstance, services: ApiServices
       }
     }
     if (before && !writableBy(before, p)) throw new TallyError('FORBIDDEN', `budget ${id} applies to every tenant; only an all-tenant key may change it`);
+    if (before) refuseWalletBudget(before);
     const notices: Deprecation[] = [];
     const budget = await repository.put(target, scopedBody(request.body, p), (n) => notices.push(n));
     warnDeprecated(reply, notices);
@@ -222,6 +229,7 @@ export function registerBudgetRoutes(app: FastifyInstance, services: ApiServices
     const { id } = request.params as { id: string };
     const b = await visibleBudget(id, p);
     if (!writableBy(b, p)) throw new TallyError('FORBIDDEN', `budget ${id} applies to every tenant; only an all-tenant key may delete it`);
+    refuseWalletBudget(b);
     await repository.remove(b.id);
     await svc.changed([]);
     return reply.status(204).send();

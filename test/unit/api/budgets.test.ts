@@ -88,6 +88,23 @@ describe('budgets CRUD', () => {
   });
 });
 
+describe('wallet budgets', () => {
+  it('a customer\'s wallet budget (kept by tally from its grants) is refused to PUT and DELETE with 409, and says what to do instead; a price budget is shown in USD', async () => {
+    await repository.put('wallet-abc', { id: 'wallet-abc', name: 'Wallet of acme', metric: 'price', limit: '0', period: 'monthly', scope: { tenant: 'acme' }, thresholds: [], alert_below: ['1.50', '10'], metadata: { 'tally.wallet': 'true' } });
+    expect((await call('GET', '/v1/budgets/wallet-abc', ACME_READ)).json()).toMatchObject({ metric: 'price', limit: '0', alert_below: ['10', '1.5'] });
+    const put = await call('PUT', '/v1/budgets/wallet-abc', PLATFORM, { name: 'mine now', metric: 'price', limit: '1000', period: 'monthly', scope: { tenant: 'acme' } });
+    expect([put.statusCode, put.json().error.code]).toEqual([409, 'CONFLICT']);
+    expect(put.json().error.message).toMatch(/wallet\/alerts/);
+    expect((await call('DELETE', '/v1/budgets/wallet-abc', PLATFORM)).statusCode).toBe(409);
+    expect((await call('GET', '/v1/budgets/wallet-abc', PLATFORM)).json().limit).toBe('0');
+    // alert_below is for money budgets only, each amount named when wrong.
+    const bad = await call('POST', '/v1/budgets', PLATFORM, { name: 'x', metric: 'tokens', limit: 5, period: 'daily', alert_below: ['1'] });
+    expect(bad.json().error.details.errors).toEqual([{ path: 'alert_below', reason: expect.stringMatching(/cost and price/) }]);
+    const amounts = await call('POST', '/v1/budgets', PLATFORM, { name: 'x', metric: 'cost', limit: 5, period: 'daily', alert_below: ['1', 'lots', '-2'] });
+    expect(amounts.json().error.details.errors.map((e: { path: string }) => e.path)).toEqual(['alert_below[1]', 'alert_below[2]']);
+  });
+});
+
 describe('tenant isolation', () => {
   it('a key bound to acme cannot read, create, check or reserve for globex, and never sees shared amounts', async () => {
     expect((await call('POST', '/v1/budgets', GLOBEX, { id: 'g', name: 'g', metric: 'requests', limit: 10, period: 'daily' })).json().scope).toEqual({ tenant: 'globex' });
