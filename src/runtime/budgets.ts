@@ -40,7 +40,7 @@ import { priceEstimator } from '../billing/estimate-price.js';
 import { Wallets } from '../billing/wallet.js';
 import { DEFAULT_TENANT } from '../core/dimensions.js';
 import type { PriceBookSource } from '../pricing/price-books.js';
-import { WalletBudgets } from './wallet-budgets.js';
+import { WalletBudgets, removeWalletBudgets } from './wallet-budgets.js';
 import { createCounterStore } from './adapters.js';
 import { errorMessage } from '../core/errors.js';
 import type { HealthState } from '../core/health.js';
@@ -357,13 +357,21 @@ export async function buildBudgets(parts: BudgetsParts): Promise<Budgets> {
     };
 
     let wallets: WalletBudgets | null = null;
-    if (parts.keepWallets === true && b.wallets.enforcement !== 'off') {
+    const enforcement = b.wallets.enforcement;
+    if (parts.keepWallets !== true) {
+      // This process keeps no wallet budgets (a processor): it counts the billed prices they read.
+    } else if (enforcement === 'off') {
+      // Wallets turned off: the budgets an earlier run kept would otherwise go on refusing with stale limits.
+      const removed = await removeWalletBudgets(repository);
+      if (removed.length > 0) log.info({ budgets: removed }, 'wallet budgets removed (budgets.wallets.enforcement is off)');
+    } else {
       const keeper = new WalletBudgets({
         wallets: new Wallets(store.wallets), repository, created: (ids) => admin.changed(ids), updated: () => source.refresh(),
-        enforcement: b.wallets.enforcement, alertBelow: b.wallets.alertBelow, pollMs: b.wallets.pollMs, logger: component(parts.logger, 'wallets'), clock,
+        enforcement, alertBelow: b.wallets.alertBelow, pollMs: b.wallets.pollMs, logger: component(parts.logger, 'wallets'), clock,
       });
       closers.unshift(async () => keeper.stop());
-      await keeper.start();
+      // Not awaited: the wallet budgets written by earlier runs are in force meanwhile; the first pass reads every wallet.
+      keeper.start().catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'wallet budgets: the first pass failed; the grants marker poll tries again'));
       wallets = keeper;
     }
 

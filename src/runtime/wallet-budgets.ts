@@ -32,8 +32,15 @@ export function walletBudgetId(c: CustomerRef): string {
   return `wallet-${createHash('sha256').update(`${c.tenant}\u0000${c.user}`).digest('hex').slice(0, 24)}`;
 }
 
-/** Marks a budget as a wallet's (the keeper owns it: edits are overwritten). */
+/** Marks a budget as a wallet's (the keeper owns it; the budgets API refuses to change it). */
 export const WALLET_METADATA = 'tally.wallet';
+
+/** Deletes every wallet budget (budgets.wallets.enforcement `off`); their ids. */
+export async function removeWalletBudgets(repository: Pick<BudgetRepository, 'list' | 'remove'>): Promise<string[]> {
+  const ids = (await repository.list()).filter((b) => b.metadata[WALLET_METADATA] === 'true').map((b) => b.id);
+  for (const id of ids) await repository.remove(id);
+  return ids;
+}
 
 export interface WalletBudgetsOptions {
   readonly wallets: Wallets;
@@ -69,11 +76,11 @@ export class WalletBudgets {
     this.#clock = options.clock ?? Date.now;
   }
 
-  /** Brings every wallet's budget up to date, then keeps them so. */
+  /** Keeps every wallet's budget up to date; resolves after the first pass (which a failure leaves to the marker poll). */
   async start(): Promise<void> {
-    await this.syncAll();
     this.#poll = setInterval(() => void this.#checkMarker(), this.#o.pollMs);
     this.#poll.unref();
+    await this.syncAll();
   }
 
   stop(): void {
