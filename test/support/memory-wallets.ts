@@ -14,14 +14,15 @@ export interface StoredPrice {
   readonly price: bigint;
 }
 
-export function memoryWallets(stored: readonly StoredPrice[]): WalletOperations {
+/** `usage` replaces the grouping of `stored` (a test that hands the groups in). */
+export function memoryWallets(stored: readonly StoredPrice[], usage?: WalletOperations['usage']): WalletOperations {
   const rows: WalletGrantRow[] = [];
   return {
     rows: async (t, u) => rows.filter((r) => r.tenant === t && r.user === u),
     write: async (r) => void rows.push(...r),
     customers: async () => [...new Set(rows.map((r) => JSON.stringify([r.tenant, r.user])))].map((k) => JSON.parse(k) as [string, string]).map(([tenant, user]) => ({ tenant, user })),
     maxSeq: async () => rows.reduce((m, r) => (BigInt(r.seq) > BigInt(m) ? r.seq : m), '0'),
-    usage: async (input) => {
+    usage: usage ?? (async (input) => {
       const groups = new Map<string, WalletUsage>();
       for (const e of stored) {
         if (e.tenant !== input.tenant || (input.user !== null && e.user !== input.user) || e.at < input.from || e.at >= input.to) continue;
@@ -32,6 +33,6 @@ export function memoryWallets(stored: readonly StoredPrice[]): WalletOperations 
         groups.set(k, { ...g, price: g.price + e.price, events: g.events + 1 });
       }
       return [...groups.values()];
-    },
+    }),
   };
 }

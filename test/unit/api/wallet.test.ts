@@ -14,23 +14,14 @@ import { HealthState } from '../../../src/core/health.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { createMetrics } from '../../../src/core/metrics.js';
 import { parseUsd } from '../../../src/core/money.js';
-import type { WalletGrantRow, WalletOperations, WalletUsage } from '../../../src/store/operations/wallets.js';
+import type { WalletUsage } from '../../../src/store/operations/wallets.js';
+import { memoryWallets } from '../../support/memory-wallets.js';
 
 const PLATFORM = 'platform-key-0123456789abcdef';
 const ACME = 'acme-admin-key-0123456789abcdef';
 const ACME_READ = 'acme-read-key-0123456789abcdef';
 
 /** `store.wallets` in memory; usage: one group per call of `spend` (day, segment 1: after the first grant's start). */
-function memoryWallets(spent: WalletUsage[]): WalletOperations {
-  const rows: WalletGrantRow[] = [];
-  return {
-    rows: async (t, u) => rows.filter((r) => r.tenant === t && r.user === u),
-    write: async (r) => void rows.push(...r),
-    customers: async () => [...new Set(rows.map((r) => JSON.stringify([r.tenant, r.user])))].map((k) => JSON.parse(k) as [string, string]).map(([tenant, user]) => ({ tenant, user })),
-    maxSeq: async () => rows.reduce((m, r) => (BigInt(r.seq) > BigInt(m) ? r.seq : m), '0'),
-    usage: async (input) => (input.tenant === 'acme' ? spent : []),
-  };
-}
 
 let app: FastifyInstance;
 let changes = 0;
@@ -46,7 +37,7 @@ beforeEach(async () => {
       { id: 'acme', key: ACME, tenant: 'acme', role: 'admin' },
       { id: 'acme-read', key: ACME_READ, tenant: 'acme', role: 'read' },
     ]),
-    services: { wallets: { wallets: new Wallets(memoryWallets(spent)), budgets: { sync: async () => void changes++, existing: async () => null, setAlerts: async () => { throw new Error('not in this test'); } } } },
+    services: { wallets: { wallets: new Wallets(memoryWallets([], async (input) => (input.tenant === 'acme' ? spent : []))), budgets: { sync: async () => void changes++, existing: async () => null, setAlerts: async () => { throw new Error('not in this test'); } } } },
   });
 });
 afterEach(async () => app.close());
