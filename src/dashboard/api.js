@@ -54,6 +54,11 @@ export async function getJson(path, params, { signal } = {}) {
 
 /** POST/PUT a JSON body; the answer's JSON (null for 204); throws ApiError for any non-2xx answer. */
 export async function sendJson(method, path, body) {
+  return (await sendJsonFull(method, path, body)).answer;
+}
+
+/** As sendJson, with the response's headers (e.g. `tally-backfill`). */
+export async function sendJsonFull(method, path, body) {
   const key = storedKey();
   const res = await fetch(path, {
     method,
@@ -67,5 +72,5 @@ export async function sendJson(method, path, body) {
     const reasons = err.details && Array.isArray(err.details.errors) ? err.details.errors.map((e) => `${e.path}: ${e.reason}`).join('; ') : '';
     throw new ApiError(res.status, err.code, reasons || err.message);
   }
-  return answer;
+  return { answer, headers: res.headers };
 }

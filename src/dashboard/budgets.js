@@ -11,7 +11,7 @@
  * the newest ALERTS_SHOWN, for the page's tenant when one is picked).
  * Also the status bars of the usage page's budgets panel.
  */
-import { ApiError, getJson, sendJson } from './api.js';
+import { ApiError, getJson, sendJsonFull } from './api.js';
 import { $, h } from './dom.js';
 import { formatCount, formatUsd, formatUsedPercent, until } from './format.js';
 
@@ -206,9 +206,16 @@ async function save() {
   // The API answers once the budget's counters are backfilled from the stored usage (docs/budgets.md).
   out.textContent = 'Saving… (counting the usage of the current period)';
   try {
-    await sendJson('PUT', `/v1/budgets/${encodeURIComponent(body.id)}`, body);
+    const { headers } = await sendJsonFull('PUT', `/v1/budgets/${encodeURIComponent(body.id)}`, body);
     out.textContent = '';
     $('budget-dialog').close();
+    // Saved, but its counters were not filled from the stored usage: say so, or its `used` silently starts at now.
+    const notice = $('budget-notice');
+    const failed = headers.get('tally-backfill') === 'failed';
+    notice.hidden = !failed;
+    notice.textContent = failed
+      ? `Budget ${body.id} is saved, but its counters could not be filled from the usage stored earlier this period: until you run \`tally reconcile --budget ${body.id}\`, its “used” counts only from now.`
+      : '';
     await loadBudgets();
   } catch (err) {
     out.textContent = err instanceof ApiError && (err.status === 401 || err.status === 403)

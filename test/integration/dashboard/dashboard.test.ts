@@ -901,7 +901,23 @@ describeWithChromium('dashboard in headless Chromium against tally start --demo'
       const edited = await api<Json>(openUrl, `/v1/budgets/${id}`);
       expect(edited).toMatchObject({ period: 'rolling', window: '7d', enforcement: 'hard', approaching: 70, thresholds: created.thresholds, timezone: created.timezone });
       await expect.poll(() => card.textContent(), POLL).toContain('limit $6,000.50');
+      expect(await p.locator('#budget-notice').isHidden()).toBe(true);
       await p.screenshot({ path: join(DOC_IMAGES, 'dashboard-budgets.png') });
+
+      // A save whose backfill failed (the API says so in Tally-Backfill): the budget is saved, and the page says its
+      // "used" counts only from now and how to fill it — not silently a low figure.
+      await p.route(`**/v1/budgets/${id}`, async (route) => {
+        if (route.request().method() !== 'PUT') return route.continue();
+        const response = await route.fetch();
+        return route.fulfill({ response, headers: { ...response.headers(), 'tally-backfill': 'failed' } });
+      });
+      await card.locator('[data-edit]').click();
+      await p.fill('#budget-form [name=limit]', '6001');
+      await p.click('#budget-save');
+      await p.waitForSelector('#budget-dialog:not([open])', { state: 'attached', timeout: 120_000 });
+      await expect.poll(() => p.locator('#budget-notice').textContent(), POLL).toContain(`tally reconcile --budget ${id}`);
+      expect(await p.locator('#budget-notice').isVisible()).toBe(true);
+      await p.unroute(`**/v1/budgets/${id}`);
 
       // Back to the usage page: the URL says which page is shown.
       await p.click('#view-usage');
