@@ -85,7 +85,10 @@ function budgetCard(b, statuses, alerts) {
       h('span', { class: 'name', text: b.name }),
       h('code', { text: b.id }),
       h('span', { class: 'muted', text: `subject: ${describeScope(b.scope)}` }),
-      h('button', { type: 'button', class: 'edit', 'data-edit': b.id, text: 'Edit' })),
+      // A customer's wallet is kept by tally from its grants (the API refuses edits): no Edit button, say where it comes from.
+      b.metadata?.['tally.wallet'] === 'true'
+        ? h('span', { class: 'muted small', 'data-wallet': 'true', text: 'wallet: kept from its grants (docs/billing.md)' })
+        : h('button', { type: 'button', class: 'edit', 'data-edit': b.id, text: 'Edit' })),
     h('p', { class: 'muted small definition', text: definition(b) }),
     statuses.length > 0
       ? h('ul', { class: 'budgets' }, statuses.map(budgetItem))
