@@ -126,7 +126,7 @@ export const WALLET_OPERATIONS: readonly ApiOperation[] = [
 
 
 /** How the wallet is enforced: its budget, or null when none is kept. */
-function enforcementJson(b: Budget | null): Record<string, unknown> | null {
+export function enforcementJson(b: Budget | null): Record<string, unknown> | null {
   if (b === null) return null;
   return { budget_id: b.id, enforcement: b.enforcement, limit: b.limit, period: b.period, alert_below: b.alert_below ?? [] };
 }

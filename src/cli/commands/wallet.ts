@@ -1,5 +1,5 @@
 /**
- * `tally wallet show|grant|ledger|void` (issue 16 item 2, docs/billing.md
+ * `tally wallet show|grant|ledger|void|alerts` (issue 16 item 2, docs/billing.md
  * "Wallets"): a customer's prepaid credits, in the configured analytics store
  * or through a running API with `--url` (the only way to reach `tally
  * start`'s embedded store while it runs). `--json` prints what the API
@@ -13,6 +13,10 @@ import { describeStore, openStore } from '../../runtime/adapters.js';
 import { cliContext } from '../context.js';
 import { printJson, renderTable } from '../output.js';
 import type { BackendFlags } from './budgets-backend.js';
+import { enforcementJson } from '../../api/routes/wallet.js';
+import type { Budget } from '../../budgets/model.js';
+import { createStoreBudgetRepository } from '../../budgets/repository-store.js';
+import { WalletBudgets } from '../../runtime/wallet-budgets.js';
 
 export interface WalletFlags extends BackendFlags {
   readonly tenant?: string;
@@ -28,6 +32,8 @@ export interface WalletFlags extends BackendFlags {
   readonly from?: string;
   readonly to?: string;
   readonly grant?: string;
+  /** alerts: the low-balance amounts, comma-separated USD ('' for none). */
+  readonly below?: string;
 }
 
 type Json = Record<string, unknown>;
@@ -39,6 +45,7 @@ interface Backend {
   ledger(c: Customer, from?: string, to?: string): Promise<Json>;
   grant(c: Customer, body: Json): Promise<Json>;
   void(c: Customer, id: string): Promise<Json>;
+  alerts(c: Customer, below: readonly string[]): Promise<Json>;
   close(): Promise<void>;
 }
 
@@ -69,6 +76,7 @@ function httpBackend(base: string, apiKey: string | undefined): Backend {
     ledger: (c, from, to) => call('GET', path(c, '/ledger', { from, to })),
     grant: (c, body) => call('POST', path(c, '/grants'), body),
     void: (c, id) => call('DELETE', path(c, `/grants/${encodeURIComponent(id)}`)),
+    alerts: (c, below) => call('PUT', path(c, '/alerts'), { below }),
     close: async () => undefined,
   };
 }
@@ -85,9 +93,13 @@ async function openBackend(flags: WalletFlags): Promise<Backend> {
   const { config, logger } = cliContext(flags, { logLevel: process.env.LOG_LEVEL ?? 'warn' });
   const store = await openStore(config, logger);
   const wallets = new Wallets(store.wallets);
+  const repository = createStoreBudgetRepository(store, { logger });
+  const keeper = (enforcement: 'hard' | 'soft'): WalletBudgets =>
+    new WalletBudgets({ wallets, repository, enforcement, alertBelow: [], pollMs: 1_000, logger, created: async () => undefined, updated: async () => undefined });
+  const budgetOf = async (c: Customer): Promise<Budget | null> => keeper('hard').existing(c);
   return {
     describe: describeStore(config),
-    show: async (c) => walletJson(await wallets.state(c)),
+    show: async (c) => ({ ...walletJson(await wallets.state(c)), enforcement: enforcementJson(await budgetOf(c)) }),
     ledger: async (c, from, to) => {
       const f = instant(from, '--from');
       const t = instant(to, '--to');
@@ -95,6 +107,12 @@ async function openBackend(flags: WalletFlags): Promise<Backend> {
     },
     grant: async (c, body) => grantJson((await wallets.grants.add(c, body)).grant),
     void: async (c, id) => grantJson(await wallets.grants.void(c, id)),
+    alerts: async (c, below) => {
+      // Only the API process (`tally api`, `tally start`) creates a wallet's budget: it also fills the budget's counters from the store.
+      const existing = await budgetOf(c);
+      if (existing === null) throw new TallyError('NOT_FOUND', 'the wallet has no budget yet: the API process (tally api or tally start) makes it when it sees the first grant; run this with --url, or once it runs');
+      return enforcementJson(await keeper(existing.enforcement).setAlerts(c, below)) ?? {};
+    },
     close: () => store.close(),
   };
 }
@@ -165,6 +183,18 @@ export async function runWalletVoid(flags: WalletFlags): Promise<void> {
     const g = await b.void(c, id);
     if (flags.json) return printJson(g);
     process.stdout.write(`voided ${text(g.id)} of ${who(c)} at ${text(g.voided_at)}: its unburned remainder is gone\n`);
+  });
+}
+
+export async function runWalletAlerts(flags: WalletFlags): Promise<void> {
+  const c = customerOf(flags);
+  if (flags.below === undefined) throw new TallyError('VALIDATION_FAILED', '--below is required: USD amounts, comma-separated (e.g. 10,1), or "" for none');
+  const below = flags.below.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  await withBackend(flags, async (b) => {
+    const e = await b.alerts(c, below);
+    if (flags.json) return printJson(e);
+    const amounts = (e.alert_below as string[] | undefined) ?? [];
+    process.stdout.write(amounts.length === 0 ? `${who(c)}: no low-balance alerts\n` : `${who(c)}: a low-balance alert when the balance falls to ${amounts.map((a) => `${a} USD`).join(', ')} (budget ${text(e.budget_id)}, ${text(e.enforcement)})\n`);
   });
 }
 

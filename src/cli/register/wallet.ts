@@ -8,7 +8,7 @@ const run = () => import('../commands/wallet.js');
 const customer = (c: Command): Command =>
   c.requiredOption('--tenant <tenant>', 'the customer\'s tenant').option('--user <user>', 'one user of the tenant: that user\'s own wallet').option('--json', 'print JSON');
 
-/** `tally wallet show|grant|ledger|void`. */
+/** `tally wallet show|grant|ledger|void|alerts`. */
 export function registerWallet(program: Command): void {
   const wallet = program.command('wallet').description('a customer\'s prepaid credits: balance, grants, ledger (docs/billing.md)');
   withBackendFlags(customer(wallet.command('show').description('the balance and every grant with what is left of it')))
@@ -28,6 +28,10 @@ export function registerWallet(program: Command): void {
       .option('--from <time>', 'RFC 3339 (default: the first grant)')
       .option('--to <time>', 'RFC 3339, exclusive (default now)'),
   ).action(async (flags: WalletFlags) => (await run()).runWalletLedger(flags));
+  withBackendFlags(
+    customer(wallet.command('alerts').description('set the low-balance alert amounts: one budget.remaining_below alert (topic and webhooks) when the balance falls to each'))
+      .requiredOption('--below <usd,...>', 'USD amounts, comma-separated, e.g. 10,1 ("" for none)'),
+  ).action(async (flags: WalletFlags) => (await run()).runWalletAlerts(flags));
   withBackendFlags(customer(wallet.command('void').description('void a grant from now on (its unburned remainder is gone)')).requiredOption('--grant <id>', 'the grant\'s id'))
     .action(async (flags: WalletFlags) => (await run()).runWalletVoid(flags));
 }

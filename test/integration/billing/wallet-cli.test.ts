@@ -1,5 +1,5 @@
 /**
- * `tally wallet grant|show|ledger` on the configured store (chDB under
+ * `tally wallet grant|show|ledger|alerts` on the configured store (chDB under
  * --data-dir), with --json, as a user runs them: a grant stored, the wallet
  * and the ledger read back, a refused grant (exit 1, WALLET_GRANT_INVALID
  * with the field). Five runs of the binary, about 2.5 s each compiled.
@@ -28,7 +28,12 @@ describe('tally wallet', () => {
     expect(parse(refused.stdout)).toMatchObject({ error: { code: 'WALLET_GRANT_INVALID', details: { errors: [{ path: 'amount' }] } } });
 
     const shown = parse((await runTally(['wallet', 'show', ...data, ...customer, '--json'])).stdout);
-    expect(shown).toMatchObject({ balance: '12.5', granted: '12.5', grants: [{ id: 'p1', status: 'live', remaining: '12.5' }] });
+    expect(shown).toMatchObject({ balance: '12.5', granted: '12.5', grants: [{ id: 'p1', status: 'live', remaining: '12.5' }], enforcement: null });
+    // Low-balance amounts are set on the wallet's budget, which only the API process makes (it also fills the
+    // budget's counters): with none running yet, the command says so instead of writing a budget half-made.
+    const alerts = await runTally(['wallet', 'alerts', ...data, ...customer, '--below', '10,1', '--json']);
+    expect(alerts.code).toBe(1);
+    expect(parse(alerts.stdout)).toMatchObject({ error: { code: 'NOT_FOUND', message: expect.stringContaining('--url') } });
 
     const ledger = await runTally(['wallet', 'ledger', ...data, ...customer]);
     expect(ledger.code, ledger.stderr).toBe(0);
