@@ -10,6 +10,7 @@ import { runQuotaBench } from './quota.js';
 import { runRepairBench } from './repair.js';
 import { runSdkWrapBench } from './sdk-wrap.js';
 import { runWalletBench } from './wallet.js';
+import { runWalletAlertsBench } from './wallet-alerts.js';
 
 export interface Benchmark {
   readonly name: string;
@@ -28,5 +29,6 @@ export const BENCHMARKS: readonly Benchmark[] = [
   { name: 'producer', description: 'Kafka producer before and after issue 18 (plain with size pre-check and deadline; idempotent, one send at a time): events/s and CPU per 1,000 events with 1 and 4 senders', run: runProducerBench },
   { name: 'sdk-wrap', description: 'self-enforcing wrappers: CPU per call of counting a prompt (tiktoken, approximation) and of a wrapped call with the in-process quota client, leases on and off, vs unwrapped', run: runSdkWrapBench },
   { name: 'wallet', description: 'reading a wallet (balance, ledger) over 1M events in chDB vs the analytics summary of the same tenant and range: p50/p99, CPU per call', run: runWalletBench },
+  { name: 'wallet-alerts', description: 'low-balance alert latency in `tally start`: crossing event sent / accepted (202) → signed webhook received, p50/p90/p99/max idle and under background ingest, and where the time goes', run: runWalletAlertsBench },
   { name: 'cli', description: 'start-up of the tally command: wall and CPU of --help, --version and price of one event, compiled (dist/) vs sources (tsx)', run: runCliBench },
 ];

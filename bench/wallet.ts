@@ -11,8 +11,8 @@
  * the same tenant and range (rollups) in the same run, as ratios: p50, p99,
  * CPU per call (chDB runs in-process), with the load average.
  *
- * Low-balance alert latency (issue 16 item 2, the alerts part) is not built,
- * so this benchmark has no alert part yet.
+ * Low-balance alert latency (issue 16 item 2, the alerts part) is measured by
+ * `npm run bench -- wallet-alerts` (bench/wallet-alerts.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
