@@ -307,7 +307,10 @@ async function compare(label: string, runs: number, before: Variant, after: Vari
 }
 
 /** What each panel of the dashboard asks for (`measures=`; src/dashboard/dashboard.js and revenue.js). */
-const PANEL_MEASURES = { ranking: 'cost_total', list: 'events', revenue: 'price,cost_total,margin,margin_pct', deltas: 'cost_total,requests,total_tokens,cache_savings,error_events,unpriced_events' } as const;
+const PANEL_MEASURES = {
+  // The current period's summary: the KPIs, the revenue totals and the cost classes (SUMMARY_MEASURES).
+  kpis: 'events,requests,input_tokens,cached_input_tokens,cache_write_5m_tokens,cache_write_1h_tokens,output_tokens,reasoning_tokens,audio_input_tokens,audio_output_tokens,image_input_tokens,image_output_tokens,total_tokens,avg_tokens_per_request,cost_input,cost_cached_input,cost_cache_write_5m,cost_cache_write_1h,cost_output,cost_reasoning,cost_audio_input,cost_audio_output,cost_image_input,cost_image_output,cost_request,cost_tool_call,cost_web_search,cost_audio_second,cost_image,cost_total,cache_savings,price,margin,margin_pct,unpriced_events,error_events',
+  ranking: 'cost_total', list: 'events', revenue: 'price,cost_total,margin,margin_pct', deltas: 'cost_total,requests,total_tokens,cache_savings,error_events,unpriced_events' } as const;
 
 /**
  * The calls of the dashboard's default view ("30 days up to now"), as src/dashboard/dashboard.js issues them
@@ -320,7 +323,7 @@ function pageCalls(scope: TenantScope, tz: string): Record<string, Call> {
   const q = (v: Variant): Record<string, string> => ({ ...v.last30, tz });
   const only = (v: Variant, measures: string): Record<string, string> => (v.narrow ? { measures } : {});
   return {
-    summary: (v) => v.svc.summary(q(v), scope),
+    summary: (v) => v.svc.summary({ ...q(v), ...only(v, PANEL_MEASURES.kpis) }, scope),
     // The KPIs' deltas: the same summary over the previous 30 days, with the six measures they compare.
     previous_summary: (v) => v.svc.summary({ ...q(v), from: new Date(Date.parse(v.last30.from) - 30 * DAY).toISOString(), to: v.last30.from, ...only(v, PANEL_MEASURES.deltas) }, scope),
     spend_by_model_per_day: (v) => v.svc.timeseries({ ...q(v), bucket: 'day', measure: 'cost_total', stack_by: 'model_key', limit: '8' }, scope),
@@ -383,7 +386,7 @@ async function httpPage(base: string, which: 'before' | 'after', scope: TenantSc
   const q = (extra: Record<string, string>): string => new URLSearchParams({ ...range, tz: 'UTC', ...(scope === null ? {} : { tenant: scope }), ...extra }).toString();
   const only = (measures: string): Record<string, string> => (v.narrow ? { measures } : {});
   const first = [
-    `/v1/usage/summary?${q({})}`,
+    `/v1/usage/summary?${q(only(PANEL_MEASURES.kpis))}`,
     `/v1/usage/summary?${new URLSearchParams({ from: new Date(Date.parse(range.from) - 30 * DAY).toISOString(), to: range.from, tz: 'UTC', ...(scope === null ? {} : { tenant: scope }), ...only(PANEL_MEASURES.deltas) }).toString()}`,
     `/v1/usage/timeseries?${q({ bucket: 'day', measure: 'cost_total', stack_by: 'model_key', limit: '8' })}`,
     `/v1/usage/breakdown?${q({ by: scope === null ? 'tenant,user_id' : 'user_id', sort: 'cost_total', limit: '10', ...only(PANEL_MEASURES.ranking) })}`,
