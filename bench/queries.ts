@@ -30,12 +30,16 @@
  * the statements of a call) and the tables read. Service calls: parsing,
  * SQL, the store and exact JSON conversion are included.
  *
- * Queries: the dashboard's default view for "30 days up to now" — summary,
- * spend by model per day (timeseries stacked by model_key), top users, top
- * agents, latency by model, and the tenant and user lists of its filters —
+ * Queries: the dashboard's default view for "30 days up to now", as
+ * src/dashboard/dashboard.js sends it — summary, the previous period's
+ * summary (its six delta measures), spend by model per day (timeseries
+ * stacked by model_key), top users (by tenant and user for all tenants), top
+ * agents, latency by model, the tenant and user lists of its filters, then
+ * the revenue table (the range is billed) and the request log (25 records) —
  * plus by model by day in UTC, Asia/Kolkata and Asia/Kathmandu over 30 whole
- * days, and the whole page (its calls at once, as the browser sends them),
- * in-process and over HTTP (the API on 127.0.0.1, open access). With
+ * days, and the whole page in the dashboard's order (the first batch at once,
+ * then revenue, then the log), in-process and over HTTP (the API on
+ * 127.0.0.1, open access). `/v1/budgets:status` (counters) is not measured. With
  * `--write-cost`, also the insert CPU per event with and without the narrow
  * rollups' views (`writeCost`). With `--plan`, only the engine's estimates
  * of what each query reads (bench/queries-plan.ts, queries-plan.json).
@@ -214,7 +218,7 @@ interface Variant {
   readonly before: boolean;
   /** The plan before issue 13 (full rollups, raw edges, exact latency): the default `before`. */
   readonly oldPlan: boolean;
-  /** `--price`: the page's extra call when the range is billed (revenue by tenant), made by `after` only. */
+  /** The page's extra call when the range is billed (revenue by tenant): both sides, but with `--price` (issue 16's baseline) `after` only. */
   readonly revenue: boolean;
   /** The page's breakdowns ask only for the measures their panels show (`measures=`, as the dashboard does); false: every measure. */
   readonly narrow: boolean;
@@ -232,7 +236,7 @@ function variant(store: AnalyticsStore, before: boolean, now: number, baseline: 
   const svc = createAnalyticsService({ ...store, usage }, { now: () => now });
   // Before: ending at now (ms), as the dashboard asked; after: at the end of the quarter hour holding now.
   const to = oldPlan ? now : Math.ceil(now / QUARTER_HOUR) * QUARTER_HOUR;
-  return { before, oldPlan, revenue: baseline === 'no-price' && !before, narrow: !before || baseline === 'no-price', svc, capture, last30: { from: new Date(to - 30 * DAY).toISOString(), to: new Date(to).toISOString() } };
+  return { before, oldPlan, revenue: baseline !== 'no-price' || !before, narrow: !before || baseline === 'no-price', svc, capture, last30: { from: new Date(to - 30 * DAY).toISOString(), to: new Date(to).toISOString() } };
 }
 
 interface Side {
@@ -303,26 +307,51 @@ async function compare(label: string, runs: number, before: Variant, after: Vari
 }
 
 /** What each panel of the dashboard asks for (`measures=`; src/dashboard/dashboard.js and revenue.js). */
-const PANEL_MEASURES = { ranking: 'cost_total', list: 'events', revenue: 'price,cost_total,margin,margin_pct', deltas: 'cost_total,requests,total_tokens,cache_savings,error_events,unpriced_events' } as const;
+const PANEL_MEASURES = {
+  // The current period's summary: the KPIs, the revenue totals and the cost classes (SUMMARY_MEASURES).
+  kpis: 'events,requests,input_tokens,cached_input_tokens,cache_write_5m_tokens,cache_write_1h_tokens,output_tokens,reasoning_tokens,audio_input_tokens,audio_output_tokens,image_input_tokens,image_output_tokens,total_tokens,avg_tokens_per_request,cost_input,cost_cached_input,cost_cache_write_5m,cost_cache_write_1h,cost_output,cost_reasoning,cost_audio_input,cost_audio_output,cost_image_input,cost_image_output,cost_request,cost_tool_call,cost_web_search,cost_audio_second,cost_image,cost_total,cache_savings,price,margin,margin_pct,unpriced_events,error_events',
+  ranking: 'cost_total', list: 'events', revenue: 'price,cost_total,margin,margin_pct', deltas: 'cost_total,requests,total_tokens,cache_savings,error_events,unpriced_events' } as const;
 
-/** The calls of the dashboard's default view ("30 days up to now"), as src/dashboard/dashboard.js issues them; the tenant list only for an all-tenant key. */
+/**
+ * The calls of the dashboard's default view ("30 days up to now"), as src/dashboard/dashboard.js issues them
+ * (refresh and loadOptions): the summary, the previous period's summary (the KPIs' deltas), the spend chart,
+ * the top users (by tenant and user for all tenants), the top agents, the latency panel and the filters'
+ * tenant and user lists at once; then the revenue table (the range is billed); then the request log.
+ * `/v1/budgets:status` (the counter store, not analytics) is not among them.
+ */
 function pageCalls(scope: TenantScope, tz: string): Record<string, Call> {
   const q = (v: Variant): Record<string, string> => ({ ...v.last30, tz });
   const only = (v: Variant, measures: string): Record<string, string> => (v.narrow ? { measures } : {});
   return {
-    summary: (v) => v.svc.summary(q(v), scope),
+    summary: (v) => v.svc.summary({ ...q(v), ...only(v, PANEL_MEASURES.kpis) }, scope),
     // The KPIs' deltas: the same summary over the previous 30 days, with the six measures they compare.
     previous_summary: (v) => v.svc.summary({ ...q(v), from: new Date(Date.parse(v.last30.from) - 30 * DAY).toISOString(), to: v.last30.from, ...only(v, PANEL_MEASURES.deltas) }, scope),
     spend_by_model_per_day: (v) => v.svc.timeseries({ ...q(v), bucket: 'day', measure: 'cost_total', stack_by: 'model_key', limit: '8' }, scope),
-    top_users: (v) => v.svc.breakdown({ ...q(v), by: 'user_id', sort: 'cost_total', limit: '10', ...only(v, PANEL_MEASURES.ranking) }, scope),
+    top_users: (v) => v.svc.breakdown({ ...q(v), by: scope === null ? 'tenant,user_id' : 'user_id', sort: 'cost_total', limit: '10', ...only(v, PANEL_MEASURES.ranking) }, scope),
     top_agents: (v) => v.svc.breakdown({ ...q(v), by: 'agent', sort: 'cost_total', limit: '10', ...only(v, PANEL_MEASURES.ranking) }, scope),
     // Before: exact percentiles over raw events; after: the latency rollups (quantiles=histogram, within 1 %).
     latency_by_model: (v) => v.svc.latency({ ...q(v), by: 'model_key', ...(v.oldPlan ? {} : { quantiles: 'histogram' }) }, scope),
-    // Issue 16 (`--price`): the revenue panel's call, which the page makes when the range is billed.
-    revenue_by_tenant: async (v) => (v.revenue ? v.svc.breakdown({ ...q(v), by: 'tenant', sort: 'price', limit: '10', ...only(v, PANEL_MEASURES.revenue) }, scope) : null),
-    ...(scope === null ? { tenant_list: (v: Variant) => v.svc.breakdown({ ...q(v), by: 'tenant', sort: 'events', limit: '100', ...only(v, PANEL_MEASURES.list) }, scope) } : {}),
+    // The filters' lists (loadOptions): every tenant the key sees (its own for a tenant key), the scope's users.
+    tenant_list: (v) => v.svc.breakdown({ ...q(v), by: 'tenant', sort: 'events', limit: '100', ...only(v, PANEL_MEASURES.list) }, scope),
     user_list: (v) => v.svc.breakdown({ ...q(v), by: 'user_id', sort: 'cost_total', limit: '200', ...only(v, PANEL_MEASURES.list) }, scope),
   };
+}
+
+/** The page's calls made after the first batch: the revenue table (asked for when the range is billed, as t00's and every tenant's is), then the request log. */
+function laterCalls(scope: TenantScope, tz: string): Record<string, Call> {
+  const q = (v: Variant): Record<string, string> => ({ ...v.last30, tz });
+  const only = (v: Variant, measures: string): Record<string, string> => (v.narrow ? { measures } : {});
+  return {
+    revenue_by_tenant: async (v) => (v.revenue ? v.svc.breakdown({ ...q(v), by: 'tenant', sort: 'price', limit: '10', ...only(v, PANEL_MEASURES.revenue) }, scope) : null),
+    request_log: (v) => v.svc.records({ ...q(v), limit: '25' }, scope),
+  };
+}
+
+/** The whole page in-process, in the dashboard's order: the first batch at once, then each later call. */
+async function wholePage(v: Variant, first: Record<string, Call>, later: Record<string, Call>): Promise<unknown[]> {
+  const out: unknown[] = await Promise.all(Object.values(first).map((c) => c(v)));
+  for (const c of Object.values(later)) out.push(await c(v));
+  return out;
 }
 
 async function suite(before: Variant, after: Variant, runs: number, today: number, stats: ReadStats, httpBase: string | null): Promise<Record<string, unknown>> {
@@ -332,14 +361,15 @@ async function suite(before: Variant, after: Variant, runs: number, today: numbe
     const key = scope ?? 'all';
     console.log(` ${who}: dashboard default view, 30 days up to now (browser zone UTC)`);
     const calls = pageCalls(scope, 'UTC');
-    for (const [name, call] of Object.entries(calls)) out[`${key}.page.${name}`] = await compare(name, runs, before, after, call, stats);
+    const later = laterCalls(scope, 'UTC');
+    for (const [name, call] of Object.entries({ ...calls, ...later })) out[`${key}.page.${name}`] = await compare(name, runs, before, after, call, stats);
     // The whole page: its calls at once, as the browser sends them; over HTTP when the API is served, else in-process.
     const pageRuns = Math.max(10, Math.ceil(runs / 2));
     if (httpBase !== null) {
       const viaHttp = (v: Variant): Promise<unknown> => httpPage(httpBase, v === before ? 'before' : 'after', scope, v.last30, v);
-      out[`${key}.page.whole_page_http`] = await compare('whole page over HTTP (calls at once)', pageRuns, before, after, viaHttp, stats);
+      out[`${key}.page.whole_page_http`] = await compare('whole page over HTTP (as the dashboard)', pageRuns, before, after, viaHttp, stats);
     } else {
-      out[`${key}.page.whole_page_in_process`] = await compare('whole page, in-process (calls at once)', pageRuns, before, after, (v) => Promise.all(Object.values(calls).map((c) => c(v))), stats);
+      out[`${key}.page.whole_page_in_process`] = await compare('whole page, in-process (as the dashboard)', pageRuns, before, after, (v) => wholePage(v, calls, later), stats);
     }
     console.log(` ${who}: 30 whole UTC days`);
     out[`${key}.summary_30d`] = await compare('summary', runs, before, after, (v) => v.svc.summary(days30, scope), stats);
@@ -351,28 +381,32 @@ async function suite(before: Variant, after: Variant, runs: number, today: numbe
   return out;
 }
 
-/** The page's usage calls over HTTP against the API of `which` variant (see serveVariants). */
+/** The page's usage calls over HTTP against the API of `which` variant (see serveVariants), in the dashboard's order: the first batch at once, then revenue, then the request log. */
 async function httpPage(base: string, which: 'before' | 'after', scope: TenantScope, range: { from: string; to: string }, v: Variant): Promise<unknown> {
   const q = (extra: Record<string, string>): string => new URLSearchParams({ ...range, tz: 'UTC', ...(scope === null ? {} : { tenant: scope }), ...extra }).toString();
   const only = (measures: string): Record<string, string> => (v.narrow ? { measures } : {});
-  const paths = [
-    `/v1/usage/summary?${q({})}`,
+  const first = [
+    `/v1/usage/summary?${q(only(PANEL_MEASURES.kpis))}`,
     `/v1/usage/summary?${new URLSearchParams({ from: new Date(Date.parse(range.from) - 30 * DAY).toISOString(), to: range.from, tz: 'UTC', ...(scope === null ? {} : { tenant: scope }), ...only(PANEL_MEASURES.deltas) }).toString()}`,
     `/v1/usage/timeseries?${q({ bucket: 'day', measure: 'cost_total', stack_by: 'model_key', limit: '8' })}`,
-    `/v1/usage/breakdown?${q({ by: 'user_id', sort: 'cost_total', limit: '10', ...only(PANEL_MEASURES.ranking) })}`,
+    `/v1/usage/breakdown?${q({ by: scope === null ? 'tenant,user_id' : 'user_id', sort: 'cost_total', limit: '10', ...only(PANEL_MEASURES.ranking) })}`,
     `/v1/usage/breakdown?${q({ by: 'agent', sort: 'cost_total', limit: '10', ...only(PANEL_MEASURES.ranking) })}`,
     `/v1/usage/latency?${q({ by: 'model_key', ...(v.oldPlan ? {} : { quantiles: 'histogram' }) })}`,
-    ...(v.revenue ? [`/v1/usage/breakdown?${q({ by: 'tenant', sort: 'price', limit: '10', ...only(PANEL_MEASURES.revenue) })}`] : []),
-    ...(scope === null ? [`/v1/usage/breakdown?${q({ by: 'tenant', sort: 'events', limit: '100', ...only(PANEL_MEASURES.list) })}`] : []),
+    `/v1/usage/breakdown?${q({ by: 'tenant', sort: 'events', limit: '100', ...only(PANEL_MEASURES.list) })}`,
     `/v1/usage/breakdown?${q({ by: 'user_id', sort: 'cost_total', limit: '200', ...only(PANEL_MEASURES.list) })}`,
   ];
-  return Promise.all(
-    paths.map(async (p) => {
-      const res = await fetch(`${base}/${which}${p}`);
-      if (res.status !== 200) throw new Error(`${p}: HTTP ${res.status} ${await res.text()}`);
-      return res.json();
-    }),
-  );
+  const later = [
+    ...(v.revenue ? [`/v1/usage/breakdown?${q({ by: 'tenant', sort: 'price', limit: '10', ...only(PANEL_MEASURES.revenue) })}`] : []),
+    `/v1/usage/records?${q({ limit: '25' })}`,
+  ];
+  const get = async (p: string): Promise<unknown> => {
+    const res = await fetch(`${base}/${which}${p}`);
+    if (res.status !== 200) throw new Error(`${p}: HTTP ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  const out: unknown[] = await Promise.all(first.map(get));
+  for (const p of later) out.push(await get(p));
+  return out;
 }
 
 /** Two API apps (before / after) on one port, behind path prefixes, open access on 127.0.0.1. */
@@ -510,7 +544,7 @@ export async function runQueriesBench(args: readonly string[]): Promise<void> {
         }
       : {
           before: 'the plan before issue 13: full rollups only, "up to now" ending at now with raw edges (usage_events FINAL)',
-          after: 'narrowest rollup per segment; "up to now" ending on the quarter hour (rollups only); latency with quantiles=histogram (the latency rollups; before: exact over raw events)',
+          after: 'narrowest rollup per segment; "up to now" ending on the quarter hour (rollups only); latency with quantiles=histogram (the latency rollups; before: exact over raw events); each call with the measures= the dashboard asks for (before: every measure)',
         }),
     order: 'before and after alternate run by run',
     data: '35 days; 20 tenants (t00 = 40 % of events); 7,700 users (one agent, feature, group, key each; two models: 85 % / 15 %); 12 models / 5 providers (one unpriced); 2 % errors, 0.5 % cancelled; rollups merged once after the load',
@@ -556,6 +590,8 @@ export async function runQueriesBench(args: readonly string[]): Promise<void> {
     }
     const reads = chdbStats(dataDir, 'bench');
     const variants = { before: variant(chdb, true, now, baseline), after: variant(chdb, false, now, baseline) };
+    // The range "30 days up to now" each side asked for: on the hour, the rollup edges need no 15-minute table.
+    conditions.range = { before: variants.before.last30, after: variants.after.last30 };
     const http = await serveVariants(variants, httpPort);
     try {
       console.log('chDB (in-process): before → after');

@@ -6,7 +6,7 @@
  */
 import { formatScaled, formatUsd, parseScaled, parseUsd } from '../core/money.js';
 import { TallyError } from '../core/errors.js';
-import { COUNT_MEASURES, MONEY_MEASURES, moneyColumn, type Measures, type OutputMeasure } from './model.js';
+import { COUNT_MEASURES, MONEY_MEASURES, OUTPUT_MEASURES, moneyColumn, type Measures, type OutputMeasure } from './model.js';
 import { marginPct } from './margin.js';
 import type { MeasureRow } from '../store/queries/measures.js';
 
@@ -119,11 +119,19 @@ export function marginOf(m: ExactMeasures): bigint {
 
 /** The JSON form of only the measures asked for (null: all of them). */
 export function selectedJson(m: ExactMeasures, only: readonly OutputMeasure[] | null): Partial<Measures> {
+  return selectedJsonInto({}, m, only);
+}
+
+/**
+ * Writes the JSON form of the measures asked for (null: all of them) into `target` and returns it:
+ * a breakdown row is built in one object (its bucket and dimensions, then these), not copied from
+ * another — spreading ~45 measure fields per row cost more than the statement at a few hundred rows.
+ */
+export function selectedJsonInto<T extends Record<string, unknown>>(target: T, m: ExactMeasures, only: readonly OutputMeasure[] | null): T & Partial<Measures> {
   const all = measuresJson(m);
-  if (only === null) return all;
-  const out: Record<string, unknown> = {};
-  for (const name of only) out[name] = all[name];
-  return out as Partial<Measures>;
+  const out: Record<string, unknown> = target;
+  for (const name of only ?? OUTPUT_MEASURES) out[name] = all[name];
+  return target as T & Partial<Measures>;
 }
 
 /** The JSON form: counts as integers, money as exact decimal strings. */

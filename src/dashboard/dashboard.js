@@ -165,6 +165,16 @@ function setDelta(id, current, previous, label) {
   el.title = `${label}: ${previous}`;
 }
 
+/**
+ * The measures the page shows from the current summary (renderKpis, renderUnpriced, renderRevenue,
+ * renderClasses): every token class and cost class, not the tool, web-search, image and audio counts
+ * or the latency averages — each measure costs the store work in every table a statement reads.
+ */
+const SUMMARY_MEASURES = [
+  'events', 'requests', ...CLASSES.slice(0, 10).map(([c]) => `${c}_tokens`), 'total_tokens', 'avg_tokens_per_request',
+  ...CLASSES.map(([c]) => `cost_${c}`), 'cost_total', 'cache_savings', 'price', 'margin', 'margin_pct', 'unpriced_events', 'error_events',
+].join(',');
+
 /** The measures renderDeltas compares (the previous period's summary asks for these only). */
 const DELTA_MEASURES = 'cost_total,requests,total_tokens,cache_savings,error_events,unpriced_events';
 
@@ -432,7 +442,7 @@ async function refresh() {
   const usersBy = state.tenant ? 'user_id' : 'tenant,user_id';
   try {
     const [summary, previous, series, users, agents, latency, budgets, opts] = await Promise.all([
-      getJson('/v1/usage/summary', query),
+      getJson('/v1/usage/summary', { ...query, measures: SUMMARY_MEASURES }),
       // The previous period only feeds the KPIs' deltas (renderDeltas): its six measures, not all 40.
       getJson('/v1/usage/summary', { ...query, ...previousRange(range), measures: DELTA_MEASURES }),
       getJson('/v1/usage/timeseries', { ...query, bucket: range.bucket, ...MEASURES[state.measure].query }),

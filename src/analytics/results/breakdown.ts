@@ -6,12 +6,11 @@
  */
 import { orNull, rangeInfo, sourceInfo } from '../describe.js';
 import type { BreakdownQuery } from '../inputs.js';
-import { measuresOf, selectedJson, sumMeasures, type ExactMeasures } from '../measures.js';
+import { measuresOf, selectedJson, selectedJsonInto, sumMeasures, type ExactMeasures } from '../measures.js';
 import { storeMeasuresFor } from '../model.js';
 import type { BreakdownOther, BreakdownResult, BreakdownRow } from '../types.js';
 import type { BreakdownStoreRow, SourcePlan } from '../../store/usage/index.js';
 import { formatInstant } from '../../core/time.js';
-import type { BreakdownDimension } from '../../core/dimensions.js';
 
 /** Rows, other rows and exact totals from the rows of a breakdown. */
 export function breakdownResult(rows: readonly BreakdownStoreRow[], q: BreakdownQuery, plan: SourcePlan): BreakdownResult {
@@ -19,20 +18,30 @@ export function breakdownResult(rows: readonly BreakdownStoreRow[], q: Breakdown
   const other: BreakdownOther[] = [];
   const all: ExactMeasures[] = [];
   const summed = q.measures === null ? undefined : new Set<string>(storeMeasuresFor(q.measures));
-  const json = (m: ExactMeasures): ReturnType<typeof selectedJson> => selectedJson(m, q.measures);
+  // A bucket's start as text, once per bucket (rows of one bucket share it; the zone's offset costs an Intl call).
+  const buckets = new Map<number, string>();
+  const bucketText = (start: number): string => {
+    let text = buckets.get(start);
+    if (text === undefined) {
+      text = formatInstant(start * 1000, q.tz);
+      buckets.set(start, text);
+    }
+    return text;
+  };
   for (const r of rows) {
     const m = measuresOf(r, summed);
     all.push(m);
-    const bucket = r.bucket_start === undefined ? {} : { bucket: formatInstant(Number(r.bucket_start) * 1000, q.tz) };
+    // Each answer row is built in one object: its bucket, its dimensions (or groups), then the measures.
+    const row: Record<string, unknown> = {};
+    if (r.bucket_start !== undefined) row.bucket = bucketText(Number(r.bucket_start));
     if (q.by.length > 0 && (r.is_top === 0 || r.is_top === false)) {
-      other.push({ ...bucket, ...json(m), groups: Number(r.groups ?? 0) });
+      other.push(withGroups(selectedJsonInto(row, m, q.measures), Number(r.groups ?? 0)));
       continue;
     }
-    const dims: Partial<Record<BreakdownDimension, string | null>> = {};
     q.by.forEach((d, i) => {
-      dims[d] = orNull(String((i === 0 ? r.key_0 : r.key_1) ?? ''));
+      row[d] = orNull(String((i === 0 ? r.key_0 : r.key_1) ?? ''));
     });
-    out.push({ ...bucket, ...dims, ...json(m) });
+    out.push(selectedJsonInto(row, m, q.measures) as BreakdownRow);
   }
   return {
     range: rangeInfo(q),
@@ -43,7 +52,13 @@ export function breakdownResult(rows: readonly BreakdownStoreRow[], q: Breakdown
     limit: q.limit,
     rows: out,
     other,
-    totals: json(sumMeasures(all)),
+    totals: selectedJson(sumMeasures(all), q.measures),
     source: sourceInfo(plan, q.tz),
   };
+}
+
+/** An "other" row: the measures, then how many groups it holds (last, as the API has always written it). */
+function withGroups(row: Record<string, unknown>, groups: number): BreakdownOther {
+  row.groups = groups;
+  return row as BreakdownOther;
 }
