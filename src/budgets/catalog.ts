@@ -50,6 +50,7 @@ export interface CounterSpec {
 }
 
 export function periodOf(b: Budget): Period {
+  if (b.period === 'lifetime') return { kind: 'lifetime' };
   return b.period === 'rolling'
     ? { kind: 'rolling', windowMinutes: parseWindow(b.window ?? '') }
     : { kind: b.period, timezone: b.timezone };

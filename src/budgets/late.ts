@@ -32,7 +32,7 @@ export function lateExpiry(period: Period, bucket: Bucket, now: number, graceMs:
   return Math.max(now + graceMs, bucketExpiry(period, bucketAt(period, bucket.end), graceMs));
 }
 
-/** The bucket whose ledger a status reads: the period before `start` (calendar periods only). */
+/** The bucket whose ledger a status reads: the period before `start` (calendar periods only; a lifetime period has no before). */
 export function previousBucket(period: Period, start: number): Bucket | null {
-  return period.kind === 'rolling' ? null : bucketAt(period, start - 1);
+  return period.kind === 'rolling' || period.kind === 'lifetime' ? null : bucketAt(period, start - 1);
 }

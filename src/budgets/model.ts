@@ -120,7 +120,7 @@ export interface Budget {
   /** Canonical decimal text: USD for cost (`"25"`, `"0.5"`), a whole number otherwise. */
   readonly limit: string;
   readonly period: PeriodKind;
-  /** Canonical IANA zone; `UTC` for rolling windows (they are UTC-aligned). */
+  /** Canonical IANA zone; `UTC` for rolling windows (they are UTC-aligned) and lifetime periods. */
   readonly timezone: string;
   /** `24h`-style text for rolling windows, else null. */
   readonly window: string | null;
@@ -253,7 +253,10 @@ export function parseBudget(input: unknown, options: ParseBudgetOptions = {}): B
 
   let timezone = 'UTC';
   let window: string | null = null;
-  if (b.period === 'rolling') {
+  if (b.period === 'lifetime') {
+    if (b.timezone !== undefined && b.timezone !== 'UTC') errors.push({ path: p('timezone'), reason: 'a lifetime period never resets, so it has no time zone; leave it out' });
+    if (b.window !== undefined && b.window !== null) errors.push({ path: p('window'), reason: 'only rolling periods have a window (period is lifetime)' });
+  } else if (b.period === 'rolling') {
     if (b.timezone !== undefined && b.timezone !== 'UTC') errors.push({ path: p('timezone'), reason: 'rolling windows are UTC-aligned; leave the time zone out' });
     if (b.window === undefined || b.window === null) errors.push({ path: p('window'), reason: 'a rolling period needs a window, e.g. "24h"' });
     else {

@@ -8,6 +8,11 @@
  * in March and 25 h in November, and 23:59:59.999 and 00:00:00.000 are always
  * in different periods.
  *
+ * A `lifetime` period never resets: one bucket holds every instant the store
+ * can (1970 to the end of 2105 UTC, events/time.ts), so it counts every event
+ * whatever its `occurred_at` — a prepaid wallet's budget (billing/
+ * wallet-limit.ts), where an event that arrives late must still count.
+ *
  * Rolling windows ("the last N minutes/hours/days") are built from epoch-
  * aligned UTC sub-buckets whose size follows from the window (`granularityOf`):
  *
@@ -25,10 +30,11 @@
  */
 import { TallyError } from '../core/errors.js';
 import { MS_PER_DAY, MS_PER_MINUTE, instantOf, isoWeek, isoWeekday, wallClock } from '../core/zones.js';
+import { MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS } from '../events/time.js';
 
 export const CALENDAR_KINDS = ['daily', 'weekly', 'monthly', 'yearly'] as const;
 export type CalendarKind = (typeof CALENDAR_KINDS)[number];
-export const PERIOD_KINDS = [...CALENDAR_KINDS, 'rolling'] as const;
+export const PERIOD_KINDS = [...CALENDAR_KINDS, 'rolling', 'lifetime'] as const;
 export type PeriodKind = (typeof PERIOD_KINDS)[number];
 
 export const WINDOW_UNITS = ['minutes', 'hours', 'days'] as const;
@@ -46,7 +52,11 @@ export interface RollingPeriod {
   readonly windowMinutes: number;
 }
 
-export type Period = CalendarPeriod | RollingPeriod;
+export interface LifetimePeriod {
+  readonly kind: 'lifetime';
+}
+
+export type Period = CalendarPeriod | RollingPeriod | LifetimePeriod;
 
 /** One counter bucket: `[start, end)` in epoch ms, and a readable label used in keys and alerts. */
 export interface Bucket {
@@ -77,6 +87,9 @@ const G_QUARTER: Granularity = { ms: 15 * MS_PER_MINUTE, code: '15m' };
 const G_DAY: Granularity = { ms: MS_PER_DAY, code: '1d' };
 
 export const MAX_WINDOW_MINUTES = 90 * 24 * 60;
+
+/** The one bucket of a lifetime period: every instant an event may carry. */
+export const LIFETIME_BUCKET: Bucket = { start: MIN_TIMESTAMP_MS, end: MAX_TIMESTAMP_MS + 1, label: 'all' };
 
 function invalid(path: string, reason: string): TallyError {
   return new TallyError('BUDGET_INVALID', `${path}: ${reason}`, { details: { errors: [{ path, reason }] } });
@@ -119,6 +132,7 @@ export function formatWindow(windowMinutes: number): string {
  * built from one-minute buckets shares them.
  */
 export function counterPeriodId(period: Period): string {
+  if (period.kind === 'lifetime') return 'lifetime';
   return period.kind === 'rolling' ? `r${granularityOf(period.windowMinutes).code}` : `${period.kind}@${period.timezone}`;
 }
 
@@ -173,6 +187,7 @@ function subBucket(start: number, g: Granularity): Bucket {
 
 /** The bucket an event at instant `at` is counted in (the period, or the rolling sub-bucket). */
 export function bucketAt(period: Period, at: number): Bucket {
+  if (period.kind === 'lifetime') return LIFETIME_BUCKET;
   if (period.kind === 'rolling') {
     const g = granularityOf(period.windowMinutes);
     return subBucket(Math.floor(at / g.ms) * g.ms, g);
@@ -182,6 +197,7 @@ export function bucketAt(period: Period, at: number): Bucket {
 
 /** What a budget with this period counts at instant `now`. */
 export function windowAt(period: Period, now: number): PeriodWindow {
+  if (period.kind === 'lifetime') return { start: LIFETIME_BUCKET.start, resetsAt: LIFETIME_BUCKET.end, buckets: [LIFETIME_BUCKET] };
   if (period.kind !== 'rolling') {
     const b = calendarBucket(period.kind, period.timezone, now);
     return { start: b.start, resetsAt: b.end, buckets: [b] };
@@ -211,13 +227,14 @@ export function resetsAt(period: Period, now: number): number {
  * events and reconcile.
  */
 export function bucketExpiry(period: Period, bucket: Bucket, graceMs: number): number {
-  if (period.kind !== 'rolling') return bucket.end + graceMs;
+  if (period.kind !== 'rolling') return bucket.end + graceMs; // lifetime: 2106 and after
   const g = granularityOf(period.windowMinutes);
   const longest = g.ms === MS_PER_MINUTE ? 120 * MS_PER_MINUTE : g.ms === 15 * MS_PER_MINUTE ? 2 * MS_PER_DAY : MAX_WINDOW_MINUTES * MS_PER_MINUTE;
   return bucket.end + longest + graceMs;
 }
 
-/** Human text: `monthly (America/New_York)`, `rolling 24h`. */
+/** Human text: `monthly (America/New_York)`, `rolling 24h`, `lifetime`. */
 export function describePeriod(period: Period): string {
+  if (period.kind === 'lifetime') return 'lifetime';
   return period.kind === 'rolling' ? `rolling ${formatWindow(period.windowMinutes)}` : `${period.kind} (${period.timezone})`;
 }

@@ -235,9 +235,9 @@ function bucketExpired(ctx: PlanContext, period: Period, bucket: Bucket | undefi
   return bucketExpiry(period, b, ctx.graceMs) <= ctx.now;
 }
 
-/** Where an event counts whose period's counters have expired: its period's late ledger (late.ts); rolling windows have none. */
+/** Where an event counts whose period's counters have expired: its period's late ledger (late.ts); rolling windows have none (nor lifetime periods, which never expire). */
 function lateTarget(ctx: PlanContext, spec: CounterSpec, values: DimValues, at: number): CounterTarget | null {
-  if (spec.period.kind === 'rolling') return null;
+  if (spec.period.kind === 'rolling' || spec.period.kind === 'lifetime') return null;
   const bucket = ctx.cache.bucket(spec.periodId, spec.period, at);
   const slot = spec.scope.slotOf(values);
   return { key: lateKey(ctx.keys, spec.periodId, slot, bucket, spec.scope.counterDims(values)), expireAt: lateExpiry(spec.period, bucket, ctx.now, ctx.graceMs) };

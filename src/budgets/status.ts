@@ -87,7 +87,8 @@ export function buildStatus(input: StatusInput): CheckedStatus {
   const percentage = percentageOf(used, b.limit);
   const exceeded = used >= b.limit;
   let retryAfter: number | null = null;
-  if (blocking) {
+  if (blocking && b.period.kind !== 'lifetime') {
+    // A lifetime period never resets: no wait helps (a wallet needs a top-up), so retry_after_seconds stays null.
     const perBucket = b.period.kind === 'rolling' ? buckets.map((v) => usedOf(v, b.field) + heldOf(v, b.field)) : [];
     const at = b.period.kind === 'rolling' ? rollingRetryAt(b, window, perBucket, estimate ? amount : 1n) : window.resetsAt;
     retryAfter = Math.max(1, Math.ceil((at - now) / 1000));
@@ -145,6 +146,7 @@ function modelFamilyOf(b: CompiledBudget): { model_family?: ModelScopeInfo } {
 export function verdict(statuses: readonly CheckedStatus[]): { allowed: boolean; exceeded: CheckedStatus[]; retry_after_seconds: number | null } {
   const exceeded = statuses.filter((s) => s.would_exceed);
   const blocking = statuses.filter((s) => s.blocking);
-  const retry = blocking.reduce<number | null>((m, s) => (s.retry_after_seconds === null ? m : Math.max(m ?? 0, s.retry_after_seconds)), null);
+  // One blocking budget that no wait helps (a lifetime period, an unpriced model): no Retry-After at all.
+  const retry = blocking.some((s) => s.retry_after_seconds === null) ? null : blocking.reduce((m, s) => Math.max(m, s.retry_after_seconds ?? 0), 0);
   return { allowed: blocking.length === 0, exceeded, retry_after_seconds: blocking.length === 0 ? null : retry };
 }

@@ -48,14 +48,19 @@ export function budgetItem(s) {
       h('span', { class: `chip ${level}`, text: level === 'ok' ? formatUsedPercent(pct) : `${level} · ${formatUsedPercent(pct)}` })),
     bar,
     h('div', { class: 'muted small', text: shared
-      ? `Shared with other tenants: amounts hidden for this key · resets ${until(s.resets_at)}`
-      : `${budgetAmount(s.metric, s.used)} of ${budgetAmount(s.metric, s.limit)} used${s.reserved !== '0' ? ` (+${budgetAmount(s.metric, s.reserved)} reserved)` : ''} · ${budgetAmount(s.metric, s.remaining)} left · resets ${until(s.resets_at)}` }));
+      ? `Shared with other tenants: amounts hidden for this key · ${resets(s)}`
+      : `${budgetAmount(s.metric, s.used)} of ${budgetAmount(s.metric, s.limit)} used${s.reserved !== '0' ? ` (+${budgetAmount(s.metric, s.reserved)} reserved)` : ''} · ${budgetAmount(s.metric, s.remaining)} left · ${resets(s)}` }));
+}
+
+/** A lifetime period (a wallet's) never resets. */
+function resets(s) {
+  return s.period === 'lifetime' ? 'never resets' : `resets ${until(s.resets_at)}`;
 }
 
 const describeScope = (scope) => Object.entries(scope ?? {}).map(([k, v]) => `${k} ${v === '*' ? '(each)' : v}`).join(', ') || 'everything';
 
 function definition(b) {
-  const period = b.period === 'rolling' ? `rolling ${b.window}` : `${b.period} (${b.timezone})`;
+  const period = b.period === 'rolling' ? `rolling ${b.window}` : b.period === 'lifetime' ? 'lifetime (never resets)' : `${b.period} (${b.timezone})`;
   const metric = b.metric === 'tokens' && b.token_class ? `${b.token_class} tokens` : b.metric;
   return `${metric} · limit ${budgetAmount(b.metric, b.limit)} · ${period} · ${b.enforcement} · approaching at ${b.approaching} % · alerts at ${b.thresholds.join(', ')} %`;
 }

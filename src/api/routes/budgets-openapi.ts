@@ -60,7 +60,7 @@ export const BUDGET_SCHEMA: JsonSchema = {
     metric: { type: 'string', enum: ['cost', 'tokens', 'requests', 'price'] },
     token_class: { type: ['string', 'null'] },
     limit: AMOUNT,
-    period: { type: 'string', enum: ['daily', 'weekly', 'monthly', 'yearly', 'rolling'] },
+    period: { type: 'string', enum: ['daily', 'weekly', 'monthly', 'yearly', 'rolling', 'lifetime'], description: 'Calendar periods reset on the wall clock of `timezone`; `rolling` is the last `window`; `lifetime` never resets (every event counts, whatever its occurred_at).' },
     timezone: { type: 'string' },
     window: { type: ['string', 'null'] },
     scope: SCOPE,
@@ -142,7 +142,7 @@ export const CHECKED_STATUS_SCHEMA: JsonSchema = {
     ...STATUS_PROPERTIES,
     would_exceed: { type: 'boolean', description: 'used + reserved + estimate > limit (without an estimate: used + reserved ≥ limit).' },
     blocking: { type: 'boolean', description: 'A hard budget that would be exceeded: the request is refused.' },
-    retry_after_seconds: { type: ['integer', 'null'], description: 'When blocking: seconds until this budget has room for the request (calendar: its reset; rolling: when enough old usage left the window); null when no wait helps (an unpriced model).' },
+    retry_after_seconds: { type: ['integer', 'null'], description: 'When blocking: seconds until this budget has room for the request (calendar: its reset; rolling: when enough old usage left the window); null when no wait helps (a lifetime period such as a wallet\'s, an unpriced model).' },
     unpriced_model: { type: 'string', description: 'Set when this budget (`unpriced: "block"`) refuses the request because tally cannot price its model.' },
   },
 };
@@ -178,7 +178,11 @@ export const BLOCKING_SCHEMA: JsonSchema = {
   items: {
     type: 'object',
     required: ['budget_id', 'resets_at', 'retry_after_seconds'],
-    properties: { budget_id: { type: 'string' }, resets_at: ISO, retry_after_seconds: { type: 'integer' } },
+    properties: {
+      budget_id: { type: 'string' },
+      resets_at: { ...ISO, description: 'The period\'s end (a rolling window: its next slide); a lifetime period, which never resets: 2106-01-01T00:00:00.000Z.' },
+      retry_after_seconds: { type: ['integer', 'null'], description: 'null when no wait helps (a lifetime period such as a wallet\'s, an unpriced model).' },
+    },
   },
 };
 
@@ -187,7 +191,7 @@ export const VERDICT_PROPERTIES = {
   budgets: { type: 'array', items: CHECKED_STATUS_SCHEMA, description: 'Every budget that applies to the subject.' },
   exceeded: { type: 'array', items: { type: 'string' }, description: 'Ids of the budgets (hard and soft) this request would exceed.' },
   blocking: BLOCKING_SCHEMA,
-  retry_after_seconds: { type: ['integer', 'null'], description: 'When refused: seconds until every blocking budget has room (the latest of them) — the Retry-After header.' },
+  retry_after_seconds: { type: ['integer', 'null'], description: 'When refused: seconds until every blocking budget has room (the latest of them) — the Retry-After header; null (and no header) when one of them no wait helps.' },
 } as const;
 
 /** Set on an answer the outage policy gave while the counter store was unreachable (docs/budgets.md, "Outage policy"). */

@@ -18,7 +18,7 @@ export function registerBudgets(program: Command): void {
       .option('--metric <metric>', 'cost, tokens, requests or price (billed under the customer\'s price book)')
       .option('--token-class <class>', 'with --metric tokens: count one class (output, cached_input, …)')
       .option('--limit <limit>', 'USD for cost (e.g. 250.00), a whole number otherwise')
-      .option('--period <period>', 'daily, weekly, monthly, yearly or rolling')
+      .option('--period <period>', 'daily, weekly, monthly, yearly, rolling or lifetime (never resets)')
       .option('--timezone <zone>', 'IANA zone of calendar periods (default UTC)')
       .option('--window <window>', 'rolling window, e.g. 30m, 24h, 7d')
       .option('--soft', 'report and alert, never refuse')

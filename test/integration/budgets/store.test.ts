@@ -121,6 +121,25 @@ forEachAdapter('reconcile from the analytics store', ({ make }) => {
     expect((await engine.status('wallet-w', { tenant: 'wal' })).used).toBe('0.625000000000001');
   });
 
+  it('a lifetime price budget (a wallet\'s) counts events of any month, as applied and as rebuilt from the store', async () => {
+    const counters = await make();
+    const wallet: BudgetInput = { id: 'wallet-l', name: 'wallet', metric: 'price', limit: '3', period: 'lifetime', scope: { tenant: 'life' } };
+    const engine = new BudgetEngine({ counters, budgets: new StaticBudgetSource(state([...BUDGETS, wallet])), clock: () => NOW });
+    const events = [
+      ev({ tenant: 'life', cost: '0.5', price: '0.625000000000001' }),
+      // Three months and a year ago, arriving now: late events land in the same counter.
+      ev({ tenant: 'life', cost: '1', price: '1.25', at: NOW - 92 * 86_400_000 }),
+      ev({ tenant: 'life', user: 'amy', cost: '1', price: '0.125', at: NOW - 366 * 86_400_000 }),
+    ];
+    await insertPricedEvents(store, events);
+    await engine.apply({ topic: 'usage.raw', partition: 9, events });
+    const live = await engine.status('wallet-l', { tenant: 'life' });
+    expect(live).toMatchObject({ period: 'lifetime', used: '2.000000000000001', remaining: '0.999999999999999', period_start: '1970-01-01T00:00:00.000Z', resets_at: '2106-01-01T00:00:00.000Z' });
+    await counters.clear();
+    await engine.reconcile(store, { budgetId: 'wallet-l' });
+    expect(await engine.status('wallet-l', { tenant: 'life' })).toEqual(live);
+  });
+
   it('a budget added mid-period with a new scope shape sees earlier spend after its reconcile', async () => {
     const counters = await make();
     const source = new StaticBudgetSource(state(BUDGETS));

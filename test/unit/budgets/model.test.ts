@@ -50,6 +50,9 @@ describe('budget model', () => {
     expect(errorsOf({ ...base, period: 'rolling' })).toEqual([{ path: 'window', reason: 'a rolling period needs a window, e.g. "24h"' }]);
     expect(errorsOf({ ...base, period: 'rolling', window: '125m' })[0]).toEqual({ path: 'window', reason: 'windows over 2 hours must be a multiple of 15 minutes' });
     expect(errorsOf({ ...base, period: 'rolling', window: '24h', timezone: 'Asia/Kolkata' })[0]?.path).toBe('timezone');
+    expect(parseBudget({ ...base, period: 'lifetime' })).toMatchObject({ period: 'lifetime', window: null, timezone: 'UTC' });
+    expect(errorsOf({ ...base, period: 'lifetime', timezone: 'Asia/Kolkata' })).toEqual([{ path: 'timezone', reason: 'a lifetime period never resets, so it has no time zone; leave it out' }]);
+    expect(errorsOf({ ...base, period: 'lifetime', window: '7d' })[0]?.path).toBe('window');
     expect(errorsOf({ ...base, window: '24h' })[0]).toEqual({ path: 'window', reason: 'only rolling periods have a window (period is monthly)' });
     expect(errorsOf({ ...base, period: 'fortnightly' })[0]?.path).toBe('period');
   });

@@ -253,3 +253,17 @@ describe('time zones', () => {
     expect(() => canonicalTimeZone('Mars/Olympus')).toThrow(/unknown time zone/);
   });
 });
+
+describe('lifetime periods', () => {
+  const lifetime: Period = { kind: 'lifetime' };
+  it('one bucket holds every instant the store can, 1970 to the end of 2105: an event of any month counts in it', () => {
+    for (const at of ['1970-01-01T00:00:00.000Z', '2026-02-28T23:59:59.999Z', '2026-03-01T00:00:00.000Z', '2105-12-31T23:59:59.999Z']) {
+      expect(span(lifetime, at)).toEqual(['1970-01-01T00:00:00.000Z', '2106-01-01T00:00:00.000Z', 'all']);
+    }
+    expect(windowAt(lifetime, t('2026-03-08T12:00:00Z'))).toEqual({ start: 0, resetsAt: t('2106-01-01T00:00:00Z'), buckets: [bucketAt(lifetime, 0)] });
+    expect(counterPeriodId(lifetime)).toBe('lifetime');
+    // Its counters outlive every process that reads them.
+    expect(bucketExpiry(lifetime, bucketAt(lifetime, 0), 0)).toBeGreaterThan(t('2105-12-31T23:59:59.999Z'));
+  });
+});
+

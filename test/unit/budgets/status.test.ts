@@ -75,6 +75,16 @@ describe('status arithmetic', () => {
     expect(verdict([soft])).toMatchObject({ allowed: true, retry_after_seconds: null });
   });
 
+  it('a blocked lifetime budget (a wallet\'s) has no retry: no wait helps, and the verdict waits for nothing', () => {
+    const lifetime = status({ ...monthly, id: 'w', period: 'lifetime', limit: '5' }, [value('4.5')], { cost: '0.500000000000001' });
+    expect(lifetime).toMatchObject({ blocking: true, retry_after_seconds: null, period_start: '1970-01-01T00:00:00.000Z', resets_at: '2106-01-01T00:00:00.000Z' });
+    expect(status({ ...monthly, id: 'w', period: 'lifetime', limit: '5' }, [value('4.5')], { cost: '0.5' })).toMatchObject({ blocking: false, remaining: '0.5' });
+    // A monthly budget blocking too would say "wait for April": the wallet would still refuse then.
+    const month = status(monthly, [value('10')]);
+    expect(verdict([month, lifetime])).toMatchObject({ allowed: false, retry_after_seconds: null });
+    expect(verdict([month])).toMatchObject({ allowed: false, retry_after_seconds: month.retry_after_seconds });
+  });
+
   it('token budgets count token holds; class budgets count their class', () => {
     const tokens = { id: 't', name: 'T', metric: 'tokens', limit: 1000, period: 'daily' } as const;
     expect(status(tokens, [value('0', '0', 600n, 300n)])).toMatchObject({ used: '600', reserved: '300', remaining: '100' });
