@@ -1,17 +1,16 @@
 /**
  * Wallets as budgets (issue 16 item 2, docs/billing.md "Enforcement"): every
- * customer with a grant has a hard `price` budget — monthly, UTC, scoped to
- * the customer (its tenant, or one user of it) — whose limit is kept at
- * "billed usage stored this month + the wallet's balance" (billing/
- * wallet-limit.ts). Checks and reservations then refuse a call that does not
+ * customer with a grant has a hard `price` budget — over a lifetime period
+ * (it never resets and counts every occurred_at), scoped to the customer (its
+ * tenant, or one user of it) — whose limit is kept at "billed usage stored
+ * for the customer + the wallet's balance" (billing/wallet-limit.ts). Checks and reservations then refuse a call that does not
  * fit in the balance with the budgets' own atomic reserve/settle, the
  * processor counts billed prices into the same counters, and reconcile
  * rebuilds them from the store.
  *
  * The keeper writes a wallet's budget when its limit moves: after a grant is
  * written (in this process at once; another process's write within `pollMs`,
- * through the grants' change marker), at each grant start or end, and when a
- * month begins. It writes nothing while nothing changed, and nothing for a
+ * through the grants' change marker) and at each grant start or end. It writes nothing while nothing changed, and nothing for a
  * wallet that is empty and already refuses everything.
  *
  * Low-balance alerts are the budget's `alert_below` amounts
@@ -161,12 +160,12 @@ export class WalletBudgets {
 
   /** Whether the budget must be written: its limit, alerts or enforcement differ — unless an empty wallet already refuses everything. */
   #moved(existing: Budget, limit: WalletLimit, below: readonly string[]): boolean {
-    if (existing.enforcement !== this.#o.enforcement || JSON.stringify(existing.alert_below ?? []) !== JSON.stringify(below)) return true;
+    if (existing.period !== 'lifetime' || existing.enforcement !== this.#o.enforcement || JSON.stringify(existing.alert_below ?? []) !== JSON.stringify(below)) return true;
     const current = parseUsd(existing.limit);
     if (current === limit.limit) return false;
-    // Empty, and this month's stored usage already at or past the written limit: the budget refuses either way
+    // Empty, and the stored usage already at or past the written limit: the budget refuses either way
     // (no new budget version every time an overdrawn customer's usage grows).
-    return !(limit.balance === 0n && limit.monthUsage >= current);
+    return !(limit.balance === 0n && limit.usage >= current);
   }
 
   async #write(customer: CustomerRef, limit: WalletLimit, below: readonly string[], existing: Budget | null): Promise<Budget> {
@@ -177,8 +176,7 @@ export class WalletBudgets {
       name: `Wallet of ${who}`,
       metric: 'price',
       limit: formatUsd(limit.limit),
-      period: 'monthly',
-      timezone: 'UTC',
+      period: 'lifetime',
       scope: customer.user === '' ? { tenant: customer.tenant } : { tenant: customer.tenant, user_id: customer.user },
       enforcement: this.#o.enforcement,
       thresholds: [],
@@ -186,15 +184,17 @@ export class WalletBudgets {
       metadata: { [WALLET_METADATA]: 'true', 'tally.wallet.tenant': customer.tenant, 'tally.wallet.user': customer.user, 'tally.wallet.balance_at_write': formatUsd(limit.balance) },
     });
     this.#o.logger.info({ budgetId: id, tenant: customer.tenant, user: customer.user, limit: budget.limit, balance: formatUsd(limit.balance) }, existing ? 'wallet budget limit moved' : 'wallet budget created');
-    if (existing) await this.#o.updated();
+    // A new budget, or one written by an earlier tally over a monthly period: its counters are built from the store.
+    if (existing && existing.period === 'lifetime') await this.#o.updated();
     else await this.#o.created([id]);
     return budget;
   }
 
-  /** Wakes at the earliest grant start or end (or month) of any wallet, to compute those limits again. */
+  /** Wakes at the earliest grant start or end of any wallet, to compute those limits again. */
   #schedule(limit: WalletLimit): void {
     const key = `${limit.customer.tenant}\u0000${limit.customer.user}`;
-    this.#due.set(key, { customer: limit.customer, at: limit.nextChange });
+    if (Number.isFinite(limit.nextChange)) this.#due.set(key, { customer: limit.customer, at: limit.nextChange });
+    else this.#due.delete(key);
     this.#arm();
   }
 

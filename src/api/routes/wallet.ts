@@ -51,10 +51,10 @@ const GRANT_STATE_SCHEMA: JsonSchema = {
 };
 const ENFORCEMENT_SCHEMA: JsonSchema = {
   type: ['object', 'null'],
-  description: 'The wallet\'s budget: a monthly `price` budget whose limit is this month\'s billed usage plus the balance, so checks and reservations refuse a call that does not fit in the balance (docs/billing.md "Enforcement"). Null when this process keeps no wallet budgets.',
+  description: 'The wallet\'s budget: a `price` budget over a lifetime period (it never resets and counts every event, late ones included) whose limit is the customer\'s stored billed usage plus the balance, so checks and reservations refuse a call that does not fit in the balance (docs/billing.md "Enforcement"). Null when this process keeps no wallet budgets.',
   required: ['budget_id', 'enforcement', 'limit', 'period', 'alert_below'],
   properties: {
-    budget_id: { type: 'string' }, enforcement: { type: 'string', enum: ['hard', 'soft'] }, limit: USD, period: { type: 'string', enum: ['monthly'] },
+    budget_id: { type: 'string' }, enforcement: { type: 'string', enum: ['hard', 'soft'] }, limit: USD, period: { type: 'string', enum: ['lifetime'] },
     alert_below: { type: 'array', items: USD, description: 'Low-balance alert amounts: a `budget.remaining_below` alert (topic and webhooks) once when the balance falls to each.' },
   },
 };

@@ -136,7 +136,7 @@ describe('wallets enforced in `tally start`, over HTTP only', () => {
     const alerts = await call('PUT', '/v1/customers/acme/wallet/alerts', { below: ['0.5', '0.2'] });
     expect(alerts.status, JSON.stringify(alerts.json)).toBe(200);
     const budgetId = String(alerts.json.budget_id);
-    expect(alerts.json).toEqual({ budget_id: budgetId, enforcement: 'hard', limit: '1', period: 'monthly', alert_below: ['0.5', '0.2'] });
+    expect(alerts.json).toEqual({ budget_id: budgetId, enforcement: 'hard', limit: '1', period: 'lifetime', alert_below: ['0.5', '0.2'] });
 
     // ── Reservations without a price hold what the book bills (acme's own read key, HTTP only) ──
     const estimates: readonly [Json, bigint][] = [
@@ -163,7 +163,7 @@ describe('wallets enforced in `tally start`, over HTTP only', () => {
     for (const row of rows) expect([row.cost_total, row.price], JSON.stringify(row)).toEqual([formatUsd(CALL_COST), formatUsd(CALL_PRICE)]);
     const balance = parseUsd('1') - 17n * CALL_PRICE;
     const wallet = await call('GET', '/v1/customers/acme/wallet', undefined, ACME_READ);
-    expect(wallet.json).toMatchObject({ balance: formatUsd(balance), granted: '1', enforcement: { budget_id: budgetId, enforcement: 'hard', limit: '1', period: 'monthly', alert_below: ['0.5', '0.2'] } });
+    expect(wallet.json).toMatchObject({ balance: formatUsd(balance), granted: '1', enforcement: { budget_id: budgetId, enforcement: 'hard', limit: '1', period: 'lifetime', alert_below: ['0.5', '0.2'] } });
     expect(parseUsd(String(wallet.json.balance)) >= 0n).toBe(true);
 
     const refused = await call('POST', '/v1/quota/reserve', { estimate: estimates[0]?.[0] }, ACME_READ);

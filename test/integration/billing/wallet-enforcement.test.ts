@@ -32,8 +32,10 @@ async function setUp(make: () => Promise<CounterStore>, alertBelow: readonly str
   const source = new WatchedBudgetSource(repository, { pollMs: 60_000 });
   await source.start();
   const engine = new BudgetEngine({ counters, budgets: source });
+  /** The budgets whose counters the keeper asked to rebuild from the store (the budgets admin's backfill). */
+  const created: string[] = [];
   const keeper = new WalletBudgets({
-    wallets, repository, created: () => source.refresh(), updated: () => source.refresh(), enforcement: 'hard', alertBelow, pollMs: 60_000, logger: silentLogger(),
+    wallets, repository, created: (ids) => (created.push(...ids), source.refresh()), updated: () => source.refresh(), enforcement: 'hard', alertBelow, pollMs: 60_000, logger: silentLogger(),
   });
   let offset = 0;
   /** The processor: counts the events (billed at `CALL` each) and stores them; returns the crossings. */
@@ -48,7 +50,7 @@ async function setUp(make: () => Promise<CounterStore>, alertBelow: readonly str
     keeper.stop();
     source.stop();
   };
-  return { engine, wallets, keeper, process, stop };
+  return { engine, wallets, keeper, repository, created, process, stop };
 }
 
 const acme = { tenant: 'acme', user: '' };
@@ -110,6 +112,25 @@ forEachAdapter('wallet enforcement', ({ make, name }) => {
       const again = await t.process(['b47', 'b48']);
       expect(again.map((c) => c.body)).toMatchObject([{ type: 'budget.remaining_below', below: '1', limit: '7', used: '6.1', remaining: '0.9' }]);
       expect(again[0]?.id).not.toBe(low[0]?.id);
+    } finally {
+      t.stop();
+    }
+  });
+
+  it('a wallet budget an earlier tally kept monthly is rewritten over a lifetime period at start, with the limit of now', async () => {
+    const t = await setUp(make, []);
+    try {
+      const id = walletBudgetId(acme);
+      await t.repository.put(id, { id, name: 'Wallet of acme', metric: 'price', limit: '100', period: 'monthly', scope: { tenant: 'acme' }, thresholds: [], metadata: { 'tally.wallet': 'true' } });
+      await t.wallets.grants.add(acme, { id: 'g1', amount: '3', effective_from: hourAgo(), source: 'purchase' });
+      await t.process(['m1', 'm2']);
+      await t.keeper.start();
+      expect(await t.repository.get(id)).toMatchObject({ period: 'lifetime', limit: '3', metric: 'price', enforcement: 'hard' });
+      // limit = the 0.20 stored + the 2.80 left; the lifetime counter is rebuilt from the store (the backfill a new budget gets).
+      expect(t.created).toEqual([id]);
+      // Unchanged since: nothing written, nothing rebuilt again.
+      await t.keeper.syncAll();
+      expect(t.created).toEqual([id]);
     } finally {
       t.stop();
     }
