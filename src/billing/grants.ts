@@ -190,9 +190,9 @@ export class GrantRepository {
     return { ...g, voidedAt: now };
   }
 
-  /** Every customer with a wallet (a grant row), by tenant then user. */
-  customers(): Promise<CustomerRef[]> {
-    return this.storage.customers();
+  /** Every customer with a wallet (a grant row), by tenant then user; with `since` (a `version()`), those with a row written after it. */
+  customers(since?: string): Promise<CustomerRef[]> {
+    return this.storage.customers(since);
   }
 
   /** The change marker: moves whenever a grant or void is written. */

@@ -20,7 +20,7 @@ export function memoryWallets(stored: readonly StoredPrice[], usage?: WalletOper
   return {
     rows: async (t, u) => rows.filter((r) => r.tenant === t && r.user === u),
     write: async (r) => void rows.push(...r),
-    customers: async () => [...new Set(rows.map((r) => JSON.stringify([r.tenant, r.user])))].map((k) => JSON.parse(k) as [string, string]).map(([tenant, user]) => ({ tenant, user })),
+    customers: async (afterSeq) => [...new Set(rows.filter((r) => afterSeq === undefined || BigInt(r.seq) > BigInt(afterSeq)).map((r) => JSON.stringify([r.tenant, r.user])))].map((k) => JSON.parse(k) as [string, string]).map(([tenant, user]) => ({ tenant, user })),
     maxSeq: async () => rows.reduce((m, r) => (BigInt(r.seq) > BigInt(m) ? r.seq : m), '0'),
     usage: usage ?? (async (input) => {
       const groups = new Map<string, WalletUsage>();

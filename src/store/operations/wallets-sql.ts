@@ -39,8 +39,8 @@ export function createWalletOperations(sql: SqlExecutor): WalletOperations {
         })),
       );
     },
-    async customers() {
-      return (await sql.query<{ tenant: string; user_id: string }>(walletCustomersQuery())).map((r) => ({ tenant: r.tenant, user: r.user_id }));
+    async customers(afterSeq) {
+      return (await sql.query<{ tenant: string; user_id: string }>(walletCustomersQuery(afterSeq))).map((r) => ({ tenant: r.tenant, user: r.user_id }));
     },
     async maxSeq() {
       const [row] = await sql.query<{ version: string }>(walletsVersionQuery());

@@ -41,8 +41,8 @@ export interface WalletOperations {
   rows(tenant: string, user: string): Promise<WalletGrantRow[]>;
   /** Appends rows. */
   write(rows: readonly WalletGrantRow[]): Promise<void>;
-  /** Every customer with a row, by tenant then user. */
-  customers(): Promise<{ tenant: string; user: string }[]>;
+  /** Every customer with a row (with `afterSeq`: a row whose seq is above it), by tenant then user. */
+  customers(afterSeq?: string): Promise<{ tenant: string; user: string }[]>;
   /** Highest seq of any row; '0' when empty. */
   maxSeq(): Promise<string>;
   /**

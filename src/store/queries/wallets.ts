@@ -49,12 +49,13 @@ ORDER BY seq`,
 }
 
 /** Every customer with at least one row: `{tenant, user_id}`, sorted. */
-export function walletCustomersQuery(): SqlQuery {
+export function walletCustomersQuery(afterSeq?: string): SqlQuery {
   return {
     sql: `/* tally:wallets.customers */
 SELECT DISTINCT tenant, user_id
-FROM wallet_grants
+FROM wallet_grants${afterSeq === undefined ? '' : '\nWHERE seq > {after:UInt64}'}
 ORDER BY tenant, user_id`,
+    ...(afterSeq === undefined ? {} : { params: { after: afterSeq } }),
   };
 }
 

@@ -125,6 +125,12 @@ function walletSuite(open: (database: string) => Promise<AnalyticsStore>, databa
     const rows = await store.wallets.rows('acme', '');
     expect(rows.map((r) => [r.grant_id, r.kind])).toEqual([['R', 'grant'], ['R', 'grant'], ['A', 'grant'], ['B', 'grant'], ['D', 'grant'], ['E', 'grant'], ['E', 'void']]);
     expect(await store.wallets.customers()).toEqual([{ tenant: 'acme', user: '' }, { tenant: 'acme', user: 'bob' }]);
+    // The keeper's poll: only the customers with a row written after the marker it saw.
+    const seen = await store.wallets.maxSeq();
+    expect(await store.wallets.customers(seen)).toEqual([]);
+    await new Wallets(store.wallets, { clock: () => NOW }).grants.add({ tenant: 'acme', user: 'bob' }, { id: 'later', amount: '1' });
+    expect(await store.wallets.customers(seen)).toEqual([{ tenant: 'acme', user: 'bob' }]);
+    expect(BigInt(await store.wallets.maxSeq())).toBeGreaterThan(BigInt(seen));
     await store.close();
   });
 }
