@@ -25,12 +25,11 @@ import type { Processor } from '../../../src/processor/processor.js';
 import { PriceBookRepository } from '../../../src/billing/repository.js';
 import { buildPricer } from '../../../src/runtime/adapters.js';
 import { buildPriceBooks, type PriceBooks } from '../../../src/runtime/billing.js';
-import { createProcessContext } from '../../../src/runtime/context.js';
-import { startEmbedded, type Embedded } from '../../../src/runtime/processes/embedded.js';
 import { buildProcessor } from '../../../src/runtime/processor.js';
 import { createChdbStore } from '../../../src/store/chdb/store.js';
 import { migrate } from '../../../src/store/migrate.js';
 import type { AnalyticsStore } from '../../../src/store/types.js';
+import { embeddedSuite } from '../../support/embedded.js';
 import { describeWith, kafkaBrokers, uniqueName } from '../../support/services.js';
 import { waitFor } from '../stream/harness.js';
 
@@ -94,32 +93,22 @@ const BOOK_V2 = {
 const VIP = { rules: [{ kind: 'markup', percent: '0', effective_from: LONG_AGO }, { kind: 'request_fee', amount: '0.001', effective_from: LONG_AGO }] };
 
 describe('price books in `tally start` (HTTP → direct log → processor → chDB)', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tally-books-'));
-  let e: Embedded;
+  const { instance } = embeddedSuite('tally-books-');
   const put = async (path: string, body: unknown): Promise<Record<string, unknown>> => {
-    const res = await fetch(`${e.url}${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${instance().url}${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const json = (await res.json()) as Record<string, unknown>;
     expect(res.status, JSON.stringify(json)).toBe(200);
     return json;
   };
   const get = async (path: string): Promise<{ status: number; body: Record<string, unknown> }> => {
-    const res = await fetch(`${e.url}${path}`);
+    const res = await fetch(`${instance().url}${path}`);
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   const post = async (events: readonly Record<string, unknown>[]): Promise<void> => {
-    const res = await fetch(`${e.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
+    const res = await fetch(`${instance().url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
     expect(res.status).toBe(202);
   };
-  const storedCount = async (tenant: string): Promise<number> => (await rows(e.store, tenant)).size;
-
-  beforeAll(async () => {
-    const config = loadConfig({ env: {}, overrides: { dataDir, api: { host: '127.0.0.1', port: 0 } } });
-    e = await startEmbedded(createProcessContext(config, { logger: silentLogger(), metrics: createMetrics({ defaultMetrics: false }) }));
-  }, 120_000);
-  afterAll(async () => {
-    await e?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const storedCount = async (tenant: string): Promise<number> => (await rows(instance().store, tenant)).size;
 
   it('prices every event with its customer\'s book; a new version applies from its rules\' effective_from; stored events keep theirs', { timeout: 120_000 }, async () => {
     const v1 = await put('/v1/customers/acme/price-book', BOOK_V1);
@@ -135,14 +124,14 @@ describe('price books in `tally start` (HTTP → direct log → processor → ch
       event('other', 'u1', 'o-1', late, 5_000),
     ]);
     await waitFor('the first four events', async () => (await storedCount('acme')) === 3 && (await storedCount('other')) === 1);
-    let acme = await rows(e.store, 'acme');
+    let acme = await rows(instance().store, 'acme');
     expectMarkup(acme.get('a-early') as Row, 125n, String(v1.price_book_version));
     expectMarkup(acme.get('a-late') as Row, 125n, String(v1.price_book_version));
     const vipRow = acme.get('vip-1') as Row;
     expect(vipRow.price_book_version).toBe(`user:${String(vip.version)}`);
     expect(parseUsd(vipRow.price_total ?? '')).toBe(parseUsd(vipRow.cost_total ?? '') + parseUsd('0.001'));
     expect(parseUsd(vipRow.price_request ?? '')).toBe(parseUsd(vipRow.cost_request ?? '') + parseUsd('0.001'));
-    const other = (await rows(e.store, 'other')).get('o-1') as Row;
+    const other = (await rows(instance().store, 'other')).get('o-1') as Row;
     expect([other.price_total, other.price_book_version]).toEqual(['0', '']);
     expect(parseUsd(other.cost_total ?? '0') > 0n).toBe(true);
 
@@ -150,7 +139,7 @@ describe('price books in `tally start` (HTTP → direct log → processor → ch
     const v2 = await put('/v1/customers/acme/price-book', BOOK_V2);
     await post([event('acme', 'u1', 'b-early', early, 1_234_567), event('acme', 'u1', 'b-late', late, 7_654_321)]);
     await waitFor('the two events after the change', async () => (await storedCount('acme')) === 5);
-    acme = await rows(e.store, 'acme');
+    acme = await rows(instance().store, 'acme');
     const label2 = String(v2.price_book_version);
     expect(label2).not.toBe(v1.price_book_version);
     // Occurred before CHANGE_AT: the markup still; after: the contract price for input.
@@ -167,7 +156,7 @@ describe('price books in `tally start` (HTTP → direct log → processor → ch
     const customers = (await get('/v1/customers')).body.customers as Record<string, unknown>[];
     expect(customers.map((c) => [c.tenant, c.user, c.version])).toEqual([['acme', '', v2.version], ['acme', 'vip', vip.version]]);
     expect((await get('/v1/customers/other/price-book')).status).toBe(404);
-    const bad = await fetch(`${e.url}/v1/customers/acme/price-book`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rules: [{ kind: 'markup', percent: 'x', effective_from: LONG_AGO }] }) });
+    const bad = await fetch(`${instance().url}/v1/customers/acme/price-book`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rules: [{ kind: 'markup', percent: 'x', effective_from: LONG_AGO }] }) });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('PRICE_BOOK_INVALID');
   });

@@ -6,16 +6,9 @@
  * from the `price_total` of the rows stored (the duplicate counted once), to
  * the femto-dollar. One embedded process, a few seconds.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig } from '../../../src/config/load.js';
-import { silentLogger } from '../../../src/core/logger.js';
-import { createMetrics } from '../../../src/core/metrics.js';
+import { describe, expect, it } from 'vitest';
 import { formatUsd, parseUsd } from '../../../src/core/money.js';
-import { createProcessContext } from '../../../src/runtime/context.js';
-import { startEmbedded, type Embedded } from '../../../src/runtime/processes/embedded.js';
+import { embeddedSuite } from '../../support/embedded.js';
 import { waitFor } from '../stream/harness.js';
 
 const HOUR = 3_600_000;
@@ -27,21 +20,7 @@ function event(user: string, id: string, atMs: number, input: number): Record<st
 }
 
 describe('wallets in `tally start`: the balance follows the processor\'s billed prices exactly', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tally-wallet-e2e-'));
-  let e: Embedded;
-  const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
-    const res = await fetch(`${e.url}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-  };
-
-  beforeAll(async () => {
-    const config = loadConfig({ env: {}, overrides: { dataDir, api: { host: '127.0.0.1', port: 0 } } });
-    e = await startEmbedded(createProcessContext(config, { logger: silentLogger(), metrics: createMetrics({ defaultMetrics: false }) }));
-  }, 120_000);
-  afterAll(async () => {
-    await e?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const { call, instance } = embeddedSuite('tally-wallet-e2e-');
 
   it('burns the priority grant first, then the other; the ledger\'s running balance ends at the balance', { timeout: 120_000 }, async () => {
     expect((await call('PUT', '/v1/customers/acme/price-book', { rules: [{ kind: 'markup', percent: '25', effective_from: iso(NOW - 1000 * HOUR) }] })).status).toBe(200);
@@ -51,11 +30,11 @@ describe('wallets in `tally start`: the balance follows the processor\'s billed 
 
     const events = [event('u1', 'w1', NOW - 4 * HOUR, 120_000), event('u2', 'w2', NOW - 3 * HOUR, 340_000), event('u1', 'w3', NOW - 2 * HOUR, 56_000)];
     for (const batch of [events, [events[1]]]) {
-      const res = await fetch(`${e.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) });
+      const res = await fetch(`${instance().url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) });
       expect(res.status).toBe(202);
     }
     const stored = async (): Promise<Map<string, bigint>> => {
-      const rows = await e.store.sql.query<{ event_id: string; price: string }>({
+      const rows = await instance().store.sql.query<{ event_id: string; price: string }>({
         sql: 'SELECT event_id, toString(price_total) AS price FROM usage_events FINAL WHERE tenant = {tenant:String} AND sign = 1',
         params: { tenant: 'acme' },
       });

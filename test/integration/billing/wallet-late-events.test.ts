@@ -14,35 +14,13 @@
  * (balance 4.375); a reservation of 9 USD billed is refused, one of 4.375 is
  * granted, and one more femto-dollar is refused.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig } from '../../../src/config/load.js';
-import { silentLogger } from '../../../src/core/logger.js';
-import { createMetrics } from '../../../src/core/metrics.js';
-import { createProcessContext } from '../../../src/runtime/context.js';
-import { startEmbedded, type Embedded } from '../../../src/runtime/processes/embedded.js';
+import { describe, expect, it } from 'vitest';
+import { embeddedSuite } from '../../support/embedded.js';
 
 const DAY = 86_400_000;
-type Json = Record<string, unknown>;
 
 describe('a wallet and late events of last month, in `tally start`', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tally-wallet-late-'));
-  let e: Embedded;
-  const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> => {
-    const res = await fetch(`${e.url}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    return { status: res.status, json: (await res.json()) as Json };
-  };
-
-  beforeAll(async () => {
-    const config = loadConfig({ env: {}, overrides: { dataDir, api: { host: '127.0.0.1', port: 0 } } });
-    e = await startEmbedded(createProcessContext(config, { logger: silentLogger(), metrics: createMetrics({ defaultMetrics: false }) }));
-  }, 120_000);
-  afterAll(async () => {
-    await e?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const { call, instance } = embeddedSuite('tally-wallet-late-');
 
   it('refuses a reservation the balance left after a late event of last month cannot pay for', { timeout: 120_000 }, async () => {
     const now = new Date();
@@ -50,7 +28,7 @@ describe('a wallet and late events of last month, in `tally start`', () => {
     expect((await call('PUT', '/v1/customers/acme/price-book', { rules: [{ kind: 'markup', percent: '25', effective_from: '2020-01-01T00:00:00Z' }] })).status).toBe(200);
     expect((await call('POST', '/v1/customers/acme/wallet/grants', { id: 'g1', amount: '10', effective_from: new Date(Date.now() - 40 * DAY).toISOString() })).status).toBe(201);
     // The keeper computes the limit once now, so the late event comes after it (nothing computes it again: no grant is written).
-    await e.budgets.wallets?.syncAll();
+    await instance().budgets.wallets?.syncAll();
     // 10M prompt + 5M completion tokens of gpt-4o-mini: cost 1.5 + 3 = 4.5 USD, billed 5.625.
     const late = { event_id: 'late', tenant: 'acme', provider: 'openai', model: 'gpt-4o-mini', occurred_at: lastMonth, usage: { prompt_tokens: 10_000_000, completion_tokens: 5_000_000 } };
     expect((await call('POST', '/v1/events', [late])).status).toBe(202);
