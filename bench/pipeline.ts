@@ -79,11 +79,11 @@ async function createChdbStore(options: ChdbStoreOptions): Promise<AnalyticsStor
 /** `--min-bytes N`: the processor's fetch minBytes (default: the config's default). */
 let minBytesOverride: number | undefined;
 
-async function runProcessor(store: AnalyticsStore, topicPrefix: string, partitions: number) {
+async function runProcessor(store: AnalyticsStore, topicPrefix: string, partitions: number, maxInsertEvents?: number) {
   const topics = resolveTopics({ prefix: topicPrefix, raw: { partitions }, dlq: { partitions: 1 }, alerts: { partitions: 1 } });
   const log = createKafkaEventLog({ brokers });
   await log.ensureTopics(topicSpecs(topics));
-  const config = loadConfig({ env: {}, overrides: { processor: { groupId: `${topicPrefix}proc`, partitionsConsumedConcurrently: partitions, maxBytesPerPartition: 8 * 1024 * 1024, maxSinkBatch: 10_000, ...(minBytesOverride === undefined ? {} : { minBytes: minBytesOverride }) } } });
+  const config = loadConfig({ env: {}, overrides: { processor: { groupId: `${topicPrefix}proc`, partitionsConsumedConcurrently: partitions, maxBytesPerPartition: 8 * 1024 * 1024, maxSinkBatch: 10_000, ...(minBytesOverride === undefined ? {} : { minBytes: minBytesOverride }), ...(maxInsertEvents === undefined ? {} : { maxInsertEvents }) } } });
   const metrics = createMetrics({ defaultMetrics: false });
   const processor = buildProcessor({ config, logger: silentLogger(), metrics, health: new HealthState(), log, store, pricer: buildPricer(config), topics });
   /** Records the processor finished with: stored, unpriced, dead-lettered or dropped as duplicates. */
@@ -94,7 +94,12 @@ async function runProcessor(store: AnalyticsStore, topicPrefix: string, partitio
       values.find((v) => v.metricName?.endsWith('_sum') && (sink === undefined || v.labels.sink === sink))?.value ?? 0;
     return { processing: sum((await metrics.processingSeconds.get()).values), store: sum((await metrics.sinkSeconds.get()).values, 'store') };
   };
-  return { topics, log, processor, consumed, split };
+  /** Store inserts of new events, and the batches they carried (group commit). */
+  const inserts = async (): Promise<{ inserts: number; batches: number }> => ({
+    inserts: (await metrics.storeInserts.get()).values.reduce((a, v) => a + v.value, 0),
+    batches: (await metrics.storeInsertBatches.get()).values.reduce((a, v) => a + v.value, 0),
+  });
+  return { topics, log, processor, consumed, split, inserts };
 }
 
 interface LatencyFigures {
@@ -107,13 +112,16 @@ interface LatencyFigures {
   readonly cpu_us_per_event: number;
   /** The processor's fetch minBytes in this run. */
   readonly min_bytes: number;
+  /** Store inserts of new events, and batches per insert (group commit). */
+  readonly inserts: number;
+  readonly batches_per_insert: number;
 }
 
 /** Events produced at a fixed rate; for each, the time from send until a query sees it. */
-async function latencyRun(store: AnalyticsStore, partitions: number): Promise<{ figures: LatencyFigures; rssMax: number }> {
+async function latencyRun(store: AnalyticsStore, partitions: number, maxInsertEvents?: number): Promise<{ figures: LatencyFigures; rssMax: number }> {
   const rate = 5_000;
   const seconds = 30;
-  const { topics, log, processor } = await runProcessor(store, `bench${Date.now().toString(36)}lat${partitions}.`, partitions);
+  const { topics, log, processor, inserts } = await runProcessor(store, `bench${Date.now().toString(36)}lat${partitions}.`, partitions, maxInsertEvents);
   await processor.start();
   const cpu0 = process.cpuUsage();
   let rssMax = 0;
@@ -121,6 +129,7 @@ async function latencyRun(store: AnalyticsStore, partitions: number): Promise<{ 
   void produce(topics.raw.name, rate * seconds, rate, 99).then(() => (done = true));
   const { latencies, toProcessor } = await watchVisible(store, rate * seconds, () => done, () => (rssMax = Math.max(rssMax, process.memoryUsage().rss)));
   const cpu = process.cpuUsage(cpu0);
+  const ins = await inserts();
   await processor.stop();
   await log.close();
   const figures: LatencyFigures = {
@@ -130,16 +139,18 @@ async function latencyRun(store: AnalyticsStore, partitions: number): Promise<{ 
     send_to_processor: { p50_ms: percentile(toProcessor, 50), p99_ms: percentile(toProcessor, 99) },
     cpu_us_per_event: Math.round((cpu.user + cpu.system) / latencies.length),
     min_bytes: minBytesOverride ?? loadConfig({ env: {}, overrides: {} }).processor.minBytes,
+    inserts: ins.inserts,
+    batches_per_insert: ins.inserts === 0 ? 0 : Math.round((ins.batches / ins.inserts) * 100) / 100,
   };
   console.log(`  latency at ${fmt(rate)} events/s for ${seconds} s, ${partitions} partition(s): produce → visible p50 ${fmt(figures.p50_ms)} ms, p99 ${fmt(figures.p99_ms)} ms (${fmt(figures.events)} events)`);
   console.log(`      of which send → stamped by the processor: p50 ${fmt(figures.send_to_processor.p50_ms)} ms, p99 ${fmt(figures.send_to_processor.p99_ms)} ms (the rest is the insert and the poll)`);
-  console.log(`      CPU of the process per event (processor, engine, poller): ${fmt(figures.cpu_us_per_event)} µs; fetch minBytes ${fmt(figures.min_bytes)}`);
+  console.log(`      CPU of the process per event (processor, engine, poller): ${fmt(figures.cpu_us_per_event)} µs; fetch minBytes ${fmt(figures.min_bytes)}; ${fmt(figures.inserts)} store inserts, ${figures.batches_per_insert} batches each`);
   return { figures, rssMax };
 }
 
-const PARTS = ['stages', 'partitions', 'distributed', 'scale', 'history', 'latency', 'latency-distributed', 'memory-processor', 'memory-embedded', 'memory-tuning', 'backlog', 'backlog-embedded'] as const;
+const PARTS = ['stages', 'group', 'partitions', 'distributed', 'scale', 'history', 'latency', 'latency-distributed', 'memory-processor', 'memory-embedded', 'memory-tuning', 'backlog', 'backlog-embedded'] as const;
 /** Parts run only when named in --parts (long runs, or measured on their own). */
-const ON_REQUEST: ReadonlySet<Part> = new Set(['memory-processor', 'memory-embedded', 'memory-tuning', 'backlog', 'backlog-embedded']);
+const ON_REQUEST: ReadonlySet<Part> = new Set(['group', 'memory-processor', 'memory-embedded', 'memory-tuning', 'backlog', 'backlog-embedded']);
 type Part = (typeof PARTS)[number];
 
 
@@ -270,6 +281,29 @@ export async function runPipelineBench(args: readonly string[]): Promise<void> {
         brokers, historyEvents, history, (topic, n, seed) => produce(topic, n, 0, seed),
       );
       figures.with_history = { ...h, measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
+    }
+
+    if (parts.has('group')) {
+      // Group commit (processor/group-insert.ts) against every batch inserted on its own (maxInsertEvents 1), alternating, 4 partitions at 5,000/s.
+      const before = load();
+      const runs: Record<string, LatencyFigures[]> = { grouped: [], alone: [] };
+      for (let round = 0; round < 2; round++) {
+        for (const variant of round % 2 === 0 ? (['alone', 'grouped'] as const) : (['grouped', 'alone'] as const)) {
+          store = await createChdbStore({ dataDir, database: `bench_${db++}` });
+          await migrate(store);
+          console.log(`  group commit A/B, round ${round + 1}: ${variant}`);
+          runs[variant]?.push((await latencyRun(store, 4, variant === 'alone' ? 1 : undefined)).figures);
+          await store.close();
+        }
+      }
+      const med = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+      const cpu = (v: string): number => med((runs[v] ?? []).map((f) => f.cpu_us_per_event));
+      const p99 = (v: string): number => med((runs[v] ?? []).map((f) => f.p99_ms));
+      figures.group_commit = {
+        runs, cpu_ratio_grouped_to_alone: Math.round((cpu('grouped') / cpu('alone')) * 100) / 100, p99_ratio_grouped_to_alone: Math.round((p99('grouped') / p99('alone')) * 100) / 100,
+        measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load(),
+      };
+      console.log(`  group commit vs alone (4 partitions, 5,000/s): CPU per event × ${fmt(cpu('grouped') / cpu('alone'), 2)}, produce → visible p99 × ${fmt(p99('grouped') / p99('alone'), 2)}`);
     }
 
     const latency: Record<string, LatencyFigures> = {};

@@ -234,6 +234,14 @@ export const configSchema = z.object({
       /** Most records written to the sinks in one step. Default 5000. */
       maxSinkBatch: positiveInt.default(5000),
       /**
+       * Most new events in one store insert that carries several batches:
+       * batches written while an insert is in flight go in the next one
+       * together (processor/group-insert.ts; a store insert costs a fixed
+       * amount whatever its size). A batch larger than this still goes alone,
+       * whole; 1 inserts every batch on its own. Default 20000.
+       */
+      maxInsertEvents: positiveInt.default(20_000),
+      /**
        * How far V8 may let the heap grow past what the last full collection
        * kept, in percent (V8's --heap-growing-percent, set when `tally
        * processor` or `tally start` starts): without it V8 lets garbage grow to

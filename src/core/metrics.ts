@@ -58,6 +58,9 @@ export interface Metrics {
   readonly dedupeEvents: Counter<'path'>;
   /** Refills of the processor's recent-id window from the store, and the ids read. */
   readonly dedupeRefills: Counter<string>;
+  /** Inserts of new events by the processor's store sink, and the batches they carried (group-insert.ts). */
+  readonly storeInserts: Counter<string>;
+  readonly storeInsertBatches: Counter<string>;
   /** Events the store counted as new that the counters had already applied: duplicates older than the store's window. */
   readonly dedupeLate: Counter<string>;
   /** HTTP request seconds by route. */
@@ -105,6 +108,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     httpRequests: new Counter({ name: 'tally_http_requests_total', help: 'HTTP requests by route, method and status.', labelNames: ['route', 'method', 'status'], registers }),
     dedupeEvents: new Counter({ name: 'tally_dedupe_events_total', help: 'Events written without a store lookup (direct) or looked up (verified).', labelNames: ['path'], registers }),
     dedupeRefills: new Counter({ name: 'tally_dedupe_window_refills_total', help: 'Refills of the recent-id window from the store.', registers }),
+    storeInserts: new Counter({ name: 'tally_store_inserts_total', help: 'Inserts of new events by the processor (several batches written at once go in one).', registers }),
+    storeInsertBatches: new Counter({ name: 'tally_store_insert_batches_total', help: 'Batches whose new events those inserts carried.', registers }),
     dedupeLate: new Counter({ name: 'tally_dedupe_late_duplicates_total', help: 'Duplicates older than the dedupe window that the budget counters recognised.', registers }),
     httpSeconds: new Histogram({ name: 'tally_http_request_seconds', help: 'HTTP request latency by route.', labelNames: ['route'], buckets: LATENCY_BUCKETS, registers }),
   };

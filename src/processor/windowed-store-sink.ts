@@ -22,6 +22,7 @@
  */
 import type { PricedEvent } from '../pipeline/types.js';
 import type { AnalyticsStore } from '../store/types.js';
+import { groupInserts, type GroupInsertOptions, type GroupTicket } from './group-insert.js';
 import { RecentIdWindow, recentIdKey } from './recent-ids.js';
 import type { EventStoreSink, StoreWriteResult } from './types.js';
 
@@ -36,6 +37,8 @@ export interface WindowedSinkOptions {
   readonly onClassified?: (counts: { readonly direct: number; readonly verified: number }) => void;
   /** Called when the window of a partition is refilled from the store, with the ids read. */
   readonly onRefill?: (ids: number) => void;
+  /** New events of batches written at the same time go in one insert (group-insert.ts). */
+  readonly group?: GroupInsertOptions;
 }
 
 interface PartitionState {
@@ -54,6 +57,7 @@ export function createWindowedStoreSink(store: Store, options: WindowedSinkOptio
   const clock = options.clock ?? Date.now;
   const window = new RecentIdWindow({ windowMs: options.windowMs });
   const partitions = new Map<string, PartitionState>();
+  const group = groupInserts((events) => store.events.insert(events), options.group ?? { maxEvents: 20_000, lingerMs: 50 });
 
   async function refill(topic: string, partition: number, now: number): Promise<void> {
     const rows = await store.events.recentKeys(topic, partition, now - options.windowMs - REFILL_MARGIN_MS);
@@ -95,46 +99,58 @@ export function createWindowedStoreSink(store: Store, options: WindowedSinkOptio
     return { fresh, suspects };
   }
 
+  /** One batch: its suspects looked up, its new events inserted (with the batches written at the same time). */
+  async function writeIn(ticket: GroupTicket, events: readonly PricedEvent[]): Promise<StoreWriteResult> {
+    const now = clock();
+    const firsts = new Map<string, PricedEvent>();
+    for (const p of events) {
+      const key = recentIdKey(p.event.tenant, p.event.event_id);
+      if (!firsts.has(key)) firsts.set(key, p);
+    }
+    const unique = [...firsts.values()];
+    // Events not from the log have no position to reason about: always looked up.
+    const groups = new Map<string, { topic: string; partition: number; events: PricedEvent[] }>();
+    const suspects: PricedEvent[] = [];
+    for (const p of unique) {
+      if (p.source === null) {
+        suspects.push(p);
+        continue;
+      }
+      const name = `${p.source.topic}\u0000${p.source.partition}`;
+      let g = groups.get(name);
+      if (g === undefined) {
+        g = { topic: p.source.topic, partition: p.source.partition, events: [] };
+        groups.set(name, g);
+      }
+      g.events.push(p);
+    }
+    const fresh: PricedEvent[] = [];
+    for (const g of groups.values()) {
+      const s = await split(g.topic, g.partition, g.events, now);
+      fresh.push(...s.fresh);
+      suspects.push(...s.suspects);
+    }
+    // Leave first: other batches' inserts need not wait for this one's lookup.
+    if (fresh.length === 0) ticket.leave();
+    const checked = suspects.length > 0 ? await store.events.write(suspects) : { inserted: [], redelivered: [], duplicates: 0 };
+    if (fresh.length > 0) await ticket.insert(fresh);
+    for (const p of unique) window.add(recentIdKey(p.event.tenant, p.event.event_id), now);
+    options.onClassified?.({ direct: fresh.length, verified: suspects.length });
+
+    const counted = new Set<PricedEvent>([...fresh, ...checked.inserted, ...checked.redelivered]);
+    const inOrder = unique.filter((p) => counted.has(p));
+    return { counted: inOrder, duplicates: events.length - inOrder.length, rejected: [] };
+  }
+
   return {
     window,
     async write(events): Promise<StoreWriteResult> {
-      const now = clock();
-      const firsts = new Map<string, PricedEvent>();
-      for (const p of events) {
-        const key = recentIdKey(p.event.tenant, p.event.event_id);
-        if (!firsts.has(key)) firsts.set(key, p);
+      const ticket = group.enter();
+      try {
+        return await writeIn(ticket, events);
+      } finally {
+        ticket.leave();
       }
-      const unique = [...firsts.values()];
-      // Events not from the log have no position to reason about: always looked up.
-      const groups = new Map<string, { topic: string; partition: number; events: PricedEvent[] }>();
-      const suspects: PricedEvent[] = [];
-      for (const p of unique) {
-        if (p.source === null) {
-          suspects.push(p);
-          continue;
-        }
-        const name = `${p.source.topic}\u0000${p.source.partition}`;
-        let g = groups.get(name);
-        if (g === undefined) {
-          g = { topic: p.source.topic, partition: p.source.partition, events: [] };
-          groups.set(name, g);
-        }
-        g.events.push(p);
-      }
-      const fresh: PricedEvent[] = [];
-      for (const g of groups.values()) {
-        const s = await split(g.topic, g.partition, g.events, now);
-        fresh.push(...s.fresh);
-        suspects.push(...s.suspects);
-      }
-      const checked = suspects.length > 0 ? await store.events.write(suspects) : { inserted: [], redelivered: [], duplicates: 0 };
-      if (fresh.length > 0) await store.events.insert(fresh);
-      for (const p of unique) window.add(recentIdKey(p.event.tenant, p.event.event_id), now);
-      options.onClassified?.({ direct: fresh.length, verified: suspects.length });
-
-      const counted = new Set<PricedEvent>([...fresh, ...checked.inserted, ...checked.redelivered]);
-      const inOrder = unique.filter((p) => counted.has(p));
-      return { counted: inOrder, duplicates: events.length - inOrder.length, rejected: [] };
     },
   };
 }

@@ -49,6 +49,9 @@ function billed(pipeline: RecordPipeline, books: PriceBookSource | undefined): R
   return books ? withPriceBooks(pipeline, books) : pipeline;
 }
 
+/** Longest a batch ready to insert waits for batches handed over with it (processor/group-insert.ts). */
+const GROUP_LINGER_MS = 50;
+
 export function buildProcessor(parts: ProcessorParts): Processor {
   const p = parts.config.processor;
   return new Processor(
@@ -62,6 +65,14 @@ export function buildProcessor(parts: ProcessorParts): Processor {
           if (c.verified > 0) parts.metrics.dedupeEvents.inc({ path: 'verified' }, c.verified);
         },
         onRefill: () => parts.metrics.dedupeRefills.inc(),
+        group: {
+          maxEvents: p.maxInsertEvents,
+          lingerMs: GROUP_LINGER_MS,
+          onInsert: (g) => {
+            parts.metrics.storeInserts.inc();
+            parts.metrics.storeInsertBatches.inc(g.batches);
+          },
+        },
       }),
       ...(parts.counters ? { counters: parts.counters } : {}),
       ...(parts.alerts ? { alerts: parts.alerts } : {}),

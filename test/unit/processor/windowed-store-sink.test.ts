@@ -183,4 +183,54 @@ describe('recent-id window', () => {
     }
     expect(seen.size).toBe(100_000);
   });
+
+  it('batches of several partitions written at once go in one insert; one that landed but failed is found on retry, not written twice', async () => {
+    const f = fakeStore();
+    const events = (f.store as unknown as { events: { insert: (b: readonly PricedEvent[]) => Promise<void> } }).events;
+    const plain = events.insert.bind(events);
+    const carried: number[] = [];
+    /** What each insert does, in order: held until released, or landing and then failing (a timeout after the write). */
+    const plan: ('held' | 'landed-then-failed' | 'ok')[] = ['held', 'ok', 'held', 'landed-then-failed'];
+    let release = (): void => undefined;
+    events.insert = async (batch) => {
+      carried.push(batch.length);
+      const what = plan[carried.length - 1] ?? 'ok';
+      if (what === 'held') await new Promise<void>((r) => (release = r));
+      await plain(batch);
+      if (what === 'landed-then-failed') throw Object.assign(new Error('timeout: the rows may have landed'), { code: 'STORE_UNAVAILABLE' });
+    };
+    const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
+    const sink = createWindowedStoreSink(f.store, { windowMs: 600_000 });
+    const on = (partition: number, from: number, n: number): PricedEvent[] => Array.from({ length: n }, (_, i) => ev(`p${partition}-${from + i}`, from + i, 'acme', partition));
+
+    // Partition 0's insert is in flight; partitions 1 and 2 write meanwhile: one insert carries both.
+    const first = sink.write(on(0, 0, 3));
+    await tick();
+    const others = [sink.write(on(1, 0, 2)), sink.write(on(2, 0, 4))];
+    await tick();
+    release();
+    expect((await Promise.all([first, ...others])).map((r) => r.counted.length)).toEqual([3, 2, 4]);
+    expect(carried).toEqual([3, 6]);
+
+    // Again, but the grouped insert lands and then fails: both batches fail; each retries alone and is found stored.
+    const blocker = sink.write(on(0, 3, 1));
+    await tick();
+    const a = on(1, 2, 2);
+    const b = on(2, 4, 3);
+    const pending = Promise.allSettled([sink.write(a), sink.write(b)]);
+    await tick();
+    release();
+    await blocker;
+    expect((await pending).map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(carried).toEqual([3, 6, 1, 5]);
+    for (const batch of [a, b]) {
+      const r = await sink.write(batch);
+      expect(ids(r.counted)).toEqual(ids(batch));
+      expect(r.duplicates).toBe(0);
+    }
+    // The retries looked the events up and inserted nothing again.
+    expect(carried).toEqual([3, 6, 1, 5]);
+    expect(f.looked.flat()).toEqual(expect.arrayContaining([...ids(a), ...ids(b)]));
+    expect(f.stored.size).toBe(3 + 2 + 4 + 1 + 2 + 3);
+  });
 });
