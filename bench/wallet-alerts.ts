@@ -220,6 +220,39 @@ function conditions(config: TallyConfig, customers: number, rate: number): Recor
   };
 }
 
+/**
+ * `--group-ab`: the loaded phase twice per round, with the processor's group
+ * commit (processor/group-insert.ts, the default) and with every batch
+ * inserted on its own (`processor.maxInsertEvents` 1), alternating, each in a
+ * fresh `tally start`; printed and written as `group_commit_ab`.
+ */
+async function groupCommitAb(customers: number, rate: number, url: string, hooksOf: Hooks, dataDir: string): Promise<Record<string, unknown>> {
+  const out: Record<string, { from_sent: Stats[]; store_ms: number[] }> = { grouped: { from_sent: [], store_ms: [] }, alone: { from_sent: [], store_ms: [] } };
+  const load0 = loadavg();
+  for (let round = 0; round < 2; round++) {
+    for (const variant of round === 0 ? (['alone', 'grouped'] as const) : (['grouped', 'alone'] as const)) {
+      // chDB serves one data directory per process: every variant in the same one, one after another (tenants of their own).
+      const config = loadConfig({ env: {}, overrides: { dataDir, api: { host: '127.0.0.1', port: 0 }, budgets: { webhooks: [{ url, secret: SECRET }] }, ...(variant === 'alone' ? { processor: { maxInsertEvents: 1 } } : {}) } });
+      const metrics = createMetrics({ defaultMetrics: false });
+      const e = await startEmbedded(createProcessContext(config, { logger: silentLogger(), metrics }));
+      try {
+        const r = await phase(e, metrics, hooksOf, `ab${round}${variant}`, customers, rate);
+        const s = stats(r.samples.map((x) => x.fromSent));
+        out[variant]?.from_sent.push(s);
+        out[variant]?.store_ms.push(r.steps.store?.meanMs ?? 0);
+        console.log(`  group commit A/B, round ${round + 1}, ${variant}: sent → webhook p50 ${fmt(s.p50, 1)} ms, p99 ${fmt(s.p99, 1)} ms; store ${fmt(r.steps.store?.meanMs ?? 0, 1)} ms per batch`);
+      } finally {
+        await e.close();
+      }
+    }
+  }
+  const med = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  const p99 = (v: 'grouped' | 'alone'): number => med((out[v]?.from_sent ?? []).map((s) => s.p99));
+  const ratio = Math.round((p99('grouped') / p99('alone')) * 100) / 100;
+  console.log(`  group commit vs every batch alone, ${fmt(rate)} events/s background: sent → webhook p99 × ${fmt(ratio, 2)}`);
+  return { ...out, p99_ratio_grouped_to_alone: ratio, loadAverageBefore: load0, loadAverageAfter: loadavg() };
+}
+
 export async function runWalletAlertsBench(args: readonly string[]): Promise<void> {
   const customers = Number(flag(args, '--customers') ?? 60);
   const rate = Number(flag(args, '--rate') ?? 200);
@@ -230,6 +263,7 @@ export async function runWalletAlertsBench(args: readonly string[]): Promise<voi
   const config = loadConfig({ env: {}, overrides: { dataDir, api: { host: '127.0.0.1', port: 0 }, budgets: { webhooks: [{ url, secret: SECRET }] } } });
   const metrics = createMetrics({ defaultMetrics: false });
   const e = await startEmbedded(createProcessContext(config, { logger: silentLogger(), metrics }));
+  let closed = false;
   try {
     const load0 = loadavg();
     const idle = await phase(e, metrics, hooksOf, 'idle', customers, 0);
@@ -256,6 +290,11 @@ export async function runWalletAlertsBench(args: readonly string[]): Promise<voi
       return { idleP99Ms: p99Of('idle', k), loadedP99Ms: p99Of('loaded', k), meets: worst <= 1000 };
     };
     figures.withinOneSecond = { from_accepted: verdict('from_accepted'), from_sent: verdict('from_sent') };
+    if (args.includes('--group-ab')) {
+      await e.close();
+      closed = true;
+      figures.group_commit_ab = await groupCommitAb(customers, rate, url, hooksOf, dataDir);
+    }
     const file = writeResult({ benchmark: 'wallet-alerts', conditions: { ...conditions(config, customers, rate), loadAverageBefore: load0, loadAverageAfter: load1 }, figures });
     for (const k of ['from_accepted', 'from_sent'] as const) {
       const v = verdict(k);
@@ -263,7 +302,7 @@ export async function runWalletAlertsBench(args: readonly string[]): Promise<voi
     }
     console.log(`wrote ${file}`);
   } finally {
-    await e.close();
+    if (!closed) await e.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     rmSync(dataDir, { recursive: true, force: true });
   }
