@@ -195,9 +195,16 @@ export class GrantRepository {
     return this.storage.customers(since);
   }
 
-  /** The change marker: moves whenever a grant or void is written. */
-  version(): Promise<string> {
-    return this.storage.maxSeq();
+  /** The change marker, `<rows>:<highest seq>`: moves whenever a grant or void is written. */
+  async version(): Promise<string> {
+    const m = await this.storage.marker();
+    return `${m.rows}:${m.maxSeq}`;
+  }
+
+  /** The highest seq a `version()` names. */
+  static seqOf(version: string): bigint {
+    const seq = version.slice(version.indexOf(':') + 1);
+    return /^\d+$/.test(seq) ? BigInt(seq) : 0n;
   }
 }
 

@@ -25,11 +25,15 @@ import { formatUsd, parseUsd } from '../core/money.js';
 import type { CustomerRef } from '../billing/credits.js';
 import { walletLimit, type WalletLimit } from '../billing/wallet-limit.js';
 import type { Wallets } from '../billing/wallet.js';
+import { GrantRepository } from '../billing/grants.js';
 
 /** The id of a customer's wallet budget: stable, and safe for any tenant or user text. */
 export function walletBudgetId(c: CustomerRef): string {
   return `wallet-${createHash('sha256').update(`${c.tenant}\u0000${c.user}`).digest('hex').slice(0, 24)}`;
 }
+
+/** How far below the highest seq seen a grant row may still land (µs: writers' clock skew plus insert time). */
+const SEQ_SLACK_US = 60_000_000n;
 
 /** Marks a budget as a wallet's (the keeper owns it; the budgets API refuses to change it). */
 export const WALLET_METADATA = 'tally.wallet';
@@ -103,12 +107,16 @@ export class WalletBudgets {
    * The customers with a grant row written since the marker last seen (by
    * another process, or by this one — whose own writes were synced already,
    * and come out unchanged): not every wallet again for each grant written.
+   * Seqs come from the writers' clocks, so a row may land after one with a
+   * higher seq: rows up to SEQ_SLACK_US below the highest seen are looked at
+   * again.
    */
   #syncChanged(): Promise<void> {
     return this.#serial(async () => {
       const seen = this.#marker;
       const marker = await this.#o.wallets.grants.version();
-      const changed = seen === null ? await this.#o.wallets.grants.customers() : await this.#o.wallets.grants.customers(seen);
+      const after = seen === null ? null : GrantRepository.seqOf(seen) - SEQ_SLACK_US;
+      const changed = after === null || after < 0n ? await this.#o.wallets.grants.customers() : await this.#o.wallets.grants.customers(after.toString());
       for (const c of changed) await this.#syncOne(c);
       this.#marker = marker;
     });

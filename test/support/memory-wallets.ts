@@ -22,6 +22,7 @@ export function memoryWallets(stored: readonly StoredPrice[], usage?: WalletOper
     write: async (r) => void rows.push(...r),
     customers: async (afterSeq) => [...new Set(rows.filter((r) => afterSeq === undefined || BigInt(r.seq) > BigInt(afterSeq)).map((r) => JSON.stringify([r.tenant, r.user])))].map((k) => JSON.parse(k) as [string, string]).map(([tenant, user]) => ({ tenant, user })),
     maxSeq: async () => rows.reduce((m, r) => (BigInt(r.seq) > BigInt(m) ? r.seq : m), '0'),
+    marker: async () => ({ maxSeq: rows.reduce((m, r) => (BigInt(r.seq) > BigInt(m) ? r.seq : m), '0'), rows: String(rows.length) }),
     usage: usage ?? (async (input) => {
       const groups = new Map<string, WalletUsage>();
       for (const e of stored) {

@@ -43,8 +43,11 @@ export function createWalletOperations(sql: SqlExecutor): WalletOperations {
       return (await sql.query<{ tenant: string; user_id: string }>(walletCustomersQuery(afterSeq))).map((r) => ({ tenant: r.tenant, user: r.user_id }));
     },
     async maxSeq() {
-      const [row] = await sql.query<{ version: string }>(walletsVersionQuery());
-      return row?.version ?? '0';
+      return (await this.marker()).maxSeq;
+    },
+    async marker() {
+      const [row] = await sql.query<{ version: string; rows: string }>(walletsVersionQuery());
+      return { maxSeq: row?.version ?? '0', rows: row?.rows ?? '0' };
     },
     async usage(input) {
       return (await sql.query<WalletUsageRow>(walletUsageQuery(input))).map((r) => ({

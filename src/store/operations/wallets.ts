@@ -46,6 +46,11 @@ export interface WalletOperations {
   /** Highest seq of any row; '0' when empty. */
   maxSeq(): Promise<string>;
   /**
+   * The highest seq and the number of rows (decimal text): a row that lands
+   * after one with a higher seq (writers' clocks differ) still moves it.
+   */
+  marker(): Promise<{ maxSeq: string; rows: string }>;
+  /**
    * Billed usage (`price_total` of current events) of a tenant (user null:
    * all its users) in [from, to) per UTC day and segment of `bounds`.
    */

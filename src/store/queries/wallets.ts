@@ -59,9 +59,9 @@ ORDER BY tenant, user_id`,
   };
 }
 
-/** The change marker: the highest seq (0 when empty). */
+/** The highest seq (0 when empty) and the rows stored: together, the change marker. */
 export function walletsVersionQuery(): SqlQuery {
-  return { sql: '/* tally:wallets.version */\nSELECT toString(max(seq)) AS version FROM wallet_grants' };
+  return { sql: '/* tally:wallets.version */\nSELECT toString(max(seq)) AS version, toString(count()) AS rows FROM wallet_grants' };
 }
 
 /** A row of `walletUsageQuery`. */

@@ -131,6 +131,12 @@ function walletSuite(open: (database: string) => Promise<AnalyticsStore>, databa
     await new Wallets(store.wallets, { clock: () => NOW }).grants.add({ tenant: 'acme', user: 'bob' }, { id: 'later', amount: '1' });
     expect(await store.wallets.customers(seen)).toEqual([{ tenant: 'acme', user: 'bob' }]);
     expect(BigInt(await store.wallets.maxSeq())).toBeGreaterThan(BigInt(seen));
+    // A row below the highest seq (a writer whose clock is behind) still moves the marker, by its row count.
+    const before = await store.wallets.marker();
+    const [bob] = await store.wallets.rows('acme', 'bob');
+    await store.wallets.write([{ ...(bob as NonNullable<typeof bob>), seq: '5', grant_id: 'slow-clock' }]);
+    const after = await store.wallets.marker();
+    expect(after).toEqual({ maxSeq: before.maxSeq, rows: String(Number(before.rows) + 1) });
     await store.close();
   });
 }
