@@ -22,6 +22,8 @@ import { mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type * as Parse from '../src/events/parse.js';
 import type * as PriceEvent from '../src/pipeline/price-event.js';
 import type * as Config from '../src/config/load.js';
@@ -72,7 +74,15 @@ function importFrom<T>(root: string, path: string): Promise<T> {
   return import(pathToFileURL(resolve(root, path)).href) as Promise<T>;
 }
 
+/** A full collection before each measure, so no stage pays for the garbage of the one before (or of the other side). */
+const collect: () => void = (() => {
+  setFlagsFromString('--expose-gc');
+  const gc: unknown = runInNewContext('gc');
+  return typeof gc === 'function' ? (gc as () => void) : () => undefined;
+})();
+
 function cpuUs(fn: () => void): number {
+  collect();
   const c0 = process.cpuUsage();
   fn();
   const c = process.cpuUsage(c0);
@@ -145,17 +155,19 @@ export function medianOf(xs: readonly number[]): number {
   return s[Math.floor(s.length / 2)] ?? Number.NaN;
 }
 
-/** Alternating rounds of every side for `seconds` (after one warm-up round each); the median µs per event by stage. */
+/** Alternating rounds of every side for `seconds` (after one warm-up round each; which side goes first alternates too); the median µs per event by stage. */
 export function alternate(sides: readonly StageSide[], seconds: number): { medians: StageRound[]; rounds: number } {
   for (const s of sides) s.round();
   const samples = sides.map(() => Object.fromEntries(STAGES.map((k) => [k, [] as number[]])) as Record<Stage, number[]>);
   const end = Date.now() + seconds * 1000;
   let rounds = 0;
   while (Date.now() < end || rounds < 3) {
-    sides.forEach((s, i) => {
-      const r = s.round();
+    const order = sides.map((_, i) => i);
+    if (rounds % 2 === 1) order.reverse();
+    for (const i of order) {
+      const r = (sides[i] as StageSide).round();
       for (const k of STAGES) samples[i]?.[k].push(r[k]);
-    });
+    }
     rounds++;
   }
   return { medians: samples.map((s) => Object.fromEntries(STAGES.map((k) => [k, medianOf(s[k])])) as StageRound), rounds };
