@@ -146,7 +146,9 @@ function deeperThan(v: unknown, level: number, max: number): boolean {
  */
 function fastPath(value: unknown, owned: boolean): UsageEvent | null {
   if (!isPlainObject(value) || value.specversion !== undefined || value.resourceSpans !== undefined || isOtelEnvelope(value)) return null;
-  const verdict = compiledValidate(toCandidate(value, owned));
+  // An object we parsed is validated as it is: an unknown top-level field makes the validator hand it on (to the
+  // full path, which moves such fields into `extra`), so toCandidate's own pass over the keys is not needed here.
+  const verdict = compiledValidate(owned ? value : toCandidate(value, owned));
   if (!verdict.ok || verdict.value === null) return null;
   const event = verdict.value;
   if (deeperThan(event.usage, 2, MAX_EVENT_DEPTH) || deeperThan(event.extra, 1, MAX_EVENT_DEPTH)) return null;
