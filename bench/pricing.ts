@@ -1,8 +1,13 @@
 /**
- * `npm run bench -- pricing [--seconds N]`: throughput of the per-event work
- * on a realistic mix of provider payloads (OpenAI chat and Responses,
- * Anthropic with cache writes and reads, Gemini with thoughts, Bedrock
- * Converse, unknown models), in one process:
+ * `npm run bench -- pricing [--seconds N] [--baseline REF|none]`: throughput
+ * of the per-event work on a realistic mix of provider payloads (OpenAI chat
+ * and Responses, Anthropic with cache writes and reads, Gemini with thoughts,
+ * Bedrock Converse, unknown models), in one process:
+ *   - by stage, this checkout against a baseline commit (default
+ *     BASELINE_REF, the hot path before issue 12's per-event work) in
+ *     alternating rounds: decode, validate, normalize, price, bill — CPU µs
+ *     per event, events per CPU-second of validate + normalize + price, and
+ *     the ratios (bench/pricing-stages.ts);
  *   - validate + normalize + price: JSON text → parsed, validated, stamped,
  *     normalized and priced event (what the processor does per record);
  *   - the same for events as the processor reads them (stamped by the
@@ -28,6 +33,51 @@ import { buildCatalog, builtinSources, createPricer, loadCatalog, type CatalogSo
 import type { NormalizedUsage } from '../src/normalize/types.js';
 import type { UsageEvent } from '../src/events/schema.js';
 import { fmt, writeResult } from './results.js';
+import { alternate, checkoutOf, loadSide, sampleRecords, STAGES, type StageRound, type StageSide } from './pricing-stages.js';
+import { loadavg } from 'node:os';
+
+/** The commit the stage figures are compared with: main before the hot-path work of issue 12, item 2. */
+export const BASELINE_REF = '9f0b42a';
+
+const load = (): number[] => loadavg().map((l) => Math.round(l * 100) / 100);
+const r2 = (x: number): number => Math.round(x * 100) / 100;
+/** validate + normalize + price: what issue 12 sets at ≥ 400,000 events per CPU-second (JSON decode apart). */
+const core = (s: StageRound): number => s.validate + s.normalize + s.price;
+
+/** The stage A/B: medians by stage for each side, printed with ratios. */
+async function stageFigures(seconds: number, baseline: string | null): Promise<Record<string, unknown>> {
+  const records = await sampleRecords('.', SAMPLE);
+  const loadBefore = load();
+  const base = baseline === null ? null : checkoutOf(baseline);
+  try {
+    const sides: StageSide[] = [await loadSide('this checkout', '.', records)];
+    if (base) sides.push(await loadSide(`baseline ${baseline ?? ''}`, base.root, records));
+    const { medians, rounds } = alternate(sides, seconds * 2);
+    const [now, before] = medians as [StageRound, StageRound | undefined];
+    const row = (label: string, a: number, b: number | undefined): string =>
+      `  ${label.padEnd(34)} ${b === undefined ? '' : b.toFixed(2).padStart(8)} ${a.toFixed(2).padStart(8)}${b === undefined ? '' : `   × ${(a / b).toFixed(2)}`}`;
+    console.log(`  by stage, CPU µs per event (median of ${rounds} alternating rounds; load ${loadBefore.join(' ')} → ${load().join(' ')}):`);
+    console.log(`  ${''.padEnd(34)} ${before ? 'baseline'.padStart(8) : ''} ${'now'.padStart(8)}`);
+    for (const k of STAGES) console.log(row(k, now[k], before?.[k]));
+    console.log(row('validate + normalize + price', core(now), before && core(before)));
+    console.log(row('  … + bill', core(now) + now.bill, before && core(before) + before.bill));
+    const perSecond = (us: number): number => Math.round(1e6 / us);
+    console.log(`  validate + normalize + price: ${fmt(perSecond(core(now)))} events/CPU-s${before ? ` (baseline ${fmt(perSecond(core(before)))}, × ${(core(before) / core(now)).toFixed(2)})` : ''}; with bill ${fmt(perSecond(core(now) + now.bill))}/s; target 400,000/s`);
+    const rounded = (s: StageRound): Record<string, number> => Object.fromEntries(STAGES.map((k) => [k, r2(s[k])]));
+    return {
+      stages_cpuUsPerEvent: rounded(now),
+      ...(before ? { baseline: baseline, baseline_stages_cpuUsPerEvent: rounded(before), stage_ratio_now_over_baseline: Object.fromEntries(STAGES.map((k) => [k, r2(now[k] / before[k])])) } : {}),
+      validateNormalizePrice_cpuUsPerEvent: r2(core(now)),
+      validateNormalizePrice_eventsPerCpuSecond: perSecond(core(now)),
+      validateNormalizePriceBill_eventsPerCpuSecond: perSecond(core(now) + now.bill),
+      ...(before ? { baseline_validateNormalizePrice_eventsPerCpuSecond: perSecond(core(before)), baseline_validateNormalizePriceBill_eventsPerCpuSecond: perSecond(core(before) + before.bill) } : {}),
+      stage_rounds: rounds,
+      stage_load_average: { before: loadBefore, after: load() },
+    };
+  } finally {
+    base?.remove();
+  }
+}
 
 const SAMPLE = 20_000;
 
@@ -49,6 +99,8 @@ function rounds(label: string, seconds: number, perRound: () => number): number 
 
 export async function runPricingBench(args: readonly string[]): Promise<void> {
   const seconds = Number(args[args.indexOf('--seconds') + 1] ?? '') || 8;
+  const baselineArg = args.includes('--baseline') ? args[args.indexOf('--baseline') + 1] : undefined;
+  const baseline = baselineArg === 'none' ? null : (baselineArg ?? BASELINE_REF);
   const pricer = createPricer(loadCatalog());
   const gen = demoEvents({ seed: 1 });
   const texts: string[] = [];
@@ -64,10 +116,11 @@ export async function runPricingBench(args: readonly string[]): Promise<void> {
     const n = normalizeUsage(e);
     if (n.ok) shapes.set(n.usage.shape, (shapes.get(n.usage.shape) ?? 0) + 1);
   }
-  console.log(`pricing benchmark: ${fmt(SAMPLE)} events, shapes ${[...shapes].map(([s, n]) => `${s} ${Math.round((n / SAMPLE) * 100)}%`).join(', ')}; ${seconds}s per measure`);
+  console.log(`pricing benchmark: ${fmt(SAMPLE)} events, shapes ${[...shapes].map(([s, n]) => `${s} ${Math.round((n / SAMPLE) * 100)}%`).join(', ')}; ${seconds}s per measure; load average ${load().join(' ')}`);
+  const stages = await stageFigures(seconds, baseline);
 
   let sink = 0n;
-  const full = rounds('validate + normalize + price', seconds, () => {
+  const full = rounds('JSON text: decode + validate + normalize + price', seconds, () => {
     for (const text of texts) {
       const a = acceptInput(text, { receivedAt: now });
       if (a.ok) sink += priceAccepted(pricer, a.event, a.usage, null).pricing.total;
@@ -123,9 +176,10 @@ export async function runPricingBench(args: readonly string[]): Promise<void> {
   if (sink < 0n) console.log('impossible');
   const file = writeResult({
     benchmark: 'pricing',
-    conditions: { events: SAMPLE, secondsPerMeasure: seconds, mix: Object.fromEntries(shapes), process: 'one Node.js process, one thread', measure: 'events per CPU-second of the process (user + system), median round' },
+    conditions: { events: SAMPLE, secondsPerMeasure: seconds, mix: Object.fromEntries(shapes), process: 'one Node.js process, one thread', measure: 'events per CPU-second of the process (user + system), median round', load_average_after: load() },
     figures: {
-      validateNormalizePrice_eventsPerCpuSecond: full,
+      ...stages,
+      fromJsonText_validateNormalizePrice_eventsPerCpuSecond: full,
       stampedValidateNormalizePrice_eventsPerCpuSecond: stampedFull,
       stampedJsonDecode_eventsPerCpuSecond: decodeOnly,
       stampedBeyondDecode_eventsPerCpuSecond: Math.round(1e6 / (1e6 / stampedFull - 1e6 / decodeOnly)),

@@ -22,7 +22,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   { name: 'pipeline', description: 'Kafka → processor → chDB: events/s for 1, 2, 4 partitions; produce→visible latency at 5,000/s; RSS', run: runPipelineBench },
   { name: 'quota', description: 'quota check and reserve+settle on the local Redis from separate generator processes: p50/p99 at 1,000/s, max ops/s with 64 callers', run: runQuotaBench },
   { name: 'queries', description: 'analytics service over 10M events in chDB (and ClickHouse with CLICKHOUSE_URL): p50/p99 of summary, by model by day, top-20 users over 30 days', run: runQueriesBench },
-  { name: 'pricing', description: 'events/s for validate+normalize+price and for normalize+price alone, one core', run: runPricingBench },
+  { name: 'pricing', description: 'CPU µs per event by stage (decode, validate, normalize, price, bill) against a baseline commit, and events/s per CPU-second, one core', run: runPricingBench },
   { name: 'ingest', description: 'HTTP ingest input checks: CPU per event of JSON.parse, the repeated-key scan, the nesting walk, parseEvent and a whole POST /v1/events', run: runIngestBench },
   { name: 'otlp', description: 'OTLP traces receiver: CPU per span of decoding (protobuf, JSON) and of a whole POST /v1/traces (protobuf, gzip, JSON) vs the same usage as v1 events', run: runOtlpBench },
   { name: 'repair', description: 'start-up cost of the rollup repair at 1M and 10M events: clean start, after a crash, and every bucket (no checkpoint)', run: runRepairBench },

@@ -73,6 +73,25 @@ function digits(text: string, at: number, len: number): number {
  * times per event on the hot path.
  */
 export function canonicalUtcMs(text: string): number | null {
+  // The same event's times are read again by each stage (validate, stamp, window, price, bill): the last two are remembered.
+  if (text === lastText) return lastMs;
+  if (text === otherText) return otherMs;
+  const ms = readCanonical(text);
+  if (ms !== null) {
+    otherText = lastText;
+    otherMs = lastMs;
+    lastText = text;
+    lastMs = ms;
+  }
+  return ms;
+}
+
+let lastText = '';
+let lastMs = 0;
+let otherText = '';
+let otherMs = 0;
+
+function readCanonical(text: string): number | null {
   if (text.length !== 24 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84
     || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58 || text.charCodeAt(19) !== 46 || text.charCodeAt(23) !== 90) return null;
   const y = digits(text, 0, 4);

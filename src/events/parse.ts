@@ -23,7 +23,7 @@ import { toCandidate } from './envelopes/v1.js';
 import { locateJsonError } from '../core/lossless-json.js';
 import { formatPath } from './paths.js';
 import { EVENT_LIMITS, type UsageEvent } from './schema.js';
-import { validateCandidate } from './validate.js';
+import { compiledValidate, validateCandidate } from './validate.js';
 import { type Envelope, type Rejection } from './types.js';
 
 export interface ParseOptions {
@@ -124,6 +124,37 @@ export function nestedTooDeep(value: unknown, max: number = MAX_EVENT_DEPTH): st
   return formatPath(branch);
 }
 
+/** Whether `v`, at nesting `level`, holds a container deeper than `max` levels (no path: the fast path's check). */
+function deeperThan(v: unknown, level: number, max: number): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  if (level > max) return true;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (deeperThan(v[i], level + 1, max)) return true;
+    return false;
+  }
+  const o = v as Record<string, unknown>;
+  for (const key in o) if (deeperThan(o[key], level + 1, max)) return true;
+  return false;
+}
+
+/**
+ * The common case in one pass: a v1 event (no other envelope) the compiled
+ * validator accepts as it is. Its only containers are then `usage` (level 2)
+ * and `extra` (level 1: its entries were sent as top-level fields), so only
+ * they are measured for depth. Anything else — a refusal, another envelope,
+ * too deep — returns null and takes the full path, which says why.
+ */
+function fastPath(value: unknown, owned: boolean): UsageEvent | null {
+  if (!isPlainObject(value) || value.specversion !== undefined || value.resourceSpans !== undefined || isOtelEnvelope(value)) return null;
+  // An object we parsed is validated as it is: an unknown top-level field makes the validator hand it on (to the
+  // full path, which moves such fields into `extra`), so toCandidate's own pass over the keys is not needed here.
+  const verdict = compiledValidate(owned ? value : toCandidate(value, owned));
+  if (!verdict.ok || verdict.value === null) return null;
+  const event = verdict.value;
+  if (deeperThan(event.usage, 2, MAX_EVENT_DEPTH) || deeperThan(event.extra, 1, MAX_EVENT_DEPTH)) return null;
+  return event;
+}
+
 /** Rewrites a v1 field path into where that field sits in the input. */
 function sourcePath(path: string, paths: SourcePaths | null): string {
   if (paths === null) return path;
@@ -170,6 +201,9 @@ export function parseEvent(input: Buffer | string | unknown, options?: ParseOpti
   } else {
     value = input;
   }
+
+  const fast = fastPath(value, owned);
+  if (fast !== null) return { ok: true, event: fast, envelope: 'v1', locate: samePath };
 
   const deep = nestedTooDeep(value, MAX_EVENT_DEPTH);
   if (deep !== null) {

@@ -72,6 +72,16 @@ const DAY_MS = 86_400_000;
  * on the side of refusing, never of storing what the TTL deletes at once.
  */
 export function oldestAccepted(nowMs: number, window: TimeWindow): number {
+  // Every event of a batch is received at the same instant, with the same window: computed once for them.
+  if (nowMs === oldest.nowMs && window === oldest.window) return oldest.ms;
+  const ms = computeOldest(nowMs, window);
+  oldest = { nowMs, window, ms };
+  return ms;
+}
+
+let oldest: { readonly nowMs: number; readonly window: TimeWindow | null; readonly ms: number } = { nowMs: Number.NaN, window: null, ms: 0 };
+
+function computeOldest(nowMs: number, window: TimeWindow): number {
   const d = new Date(nowMs);
   const horizon = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - window.retentionMonths, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()) + DAY_MS;
   return window.maxAgeMs === undefined ? horizon : Math.max(horizon, nowMs - window.maxAgeMs);
@@ -82,24 +92,22 @@ function hours(ms: number): string {
   return Number.isInteger(h) ? `${h} h` : `${ms / 60_000} min`;
 }
 
-/** Field errors for stamped times outside the window around `nowMs`. */
-function outsideWindow(times: readonly (readonly [string, string])[], nowMs: number, window: TimeWindow): FieldError[] {
-  const errors: FieldError[] = [];
+/** The field error of a stamped time outside the window around `nowMs`, or null. */
+function outsideWindow(field: string, value: string, nowMs: number, window: TimeWindow): FieldError | null {
   const latest = nowMs + window.maxFutureMs;
   const oldest = oldestAccepted(nowMs, window);
-  for (const [field, value] of times) {
-    // Stamped values are canonical text (normalized above).
-    const ms = canonicalUtcMs(value) ?? Date.parse(value);
-    if (ms > latest) {
-      errors.push({ path: field, reason: `is ${value}, more than ${hours(window.maxFutureMs)} after tally received the event (${formatTimestamp(nowMs)}); events may be at most ${hours(window.maxFutureMs)} ahead (events.maxFutureHours)` });
-    } else if (ms < oldest) {
-      const why = window.maxAgeMs !== undefined && oldest === nowMs - window.maxAgeMs
-        ? `events may be at most ${window.maxAgeMs / DAY_MS} days old (events.maxAgeDays)`
-        : `raw events are kept ${window.retentionMonths} months (clickhouse.retentionMonths), so it would be deleted at once`;
-      errors.push({ path: field, reason: `is ${value}, before ${formatTimestamp(oldest)}: ${why}` });
-    }
+  // Stamped values are canonical text (normalized above).
+  const ms = canonicalUtcMs(value) ?? Date.parse(value);
+  if (ms > latest) {
+    return { path: field, reason: `is ${value}, more than ${hours(window.maxFutureMs)} after tally received the event (${formatTimestamp(nowMs)}); events may be at most ${hours(window.maxFutureMs)} ahead (events.maxFutureHours)` };
   }
-  return errors;
+  if (ms < oldest) {
+    const why = window.maxAgeMs !== undefined && oldest === nowMs - window.maxAgeMs
+      ? `events may be at most ${window.maxAgeMs / DAY_MS} days old (events.maxAgeDays)`
+      : `raw events are kept ${window.retentionMonths} months (clickhouse.retentionMonths), so it would be deleted at once`;
+    return { path: field, reason: `is ${value}, before ${formatTimestamp(oldest)}: ${why}` };
+  }
+  return null;
 }
 
 /** The event with `event_id`, `occurred_at` and `received_at` set and normalised, and, with a window, its times checked against it. */
@@ -109,11 +117,10 @@ export function stampEvent(event: UsageEvent, now: Date, makeId?: () => string, 
   const received_at = event.received_at === undefined ? formatNow(nowMs) : normalized(event.received_at, 'received_at');
   const occurred_at = event.occurred_at === undefined ? received_at : normalized(event.occurred_at, 'occurred_at');
   if (window !== undefined) {
-    const given: [string, string][] = [];
-    if (event.received_at !== undefined) given.push(['received_at', received_at]);
-    if (event.occurred_at !== undefined) given.push(['occurred_at', occurred_at]);
-    const errors = given.length === 0 ? [] : outsideWindow(given, nowMs, window);
-    if (errors.length > 0) throw validationError(errors);
+    // Two checks written out (no list built per event): the producer's received_at, then occurred_at.
+    const late = event.received_at === undefined ? null : outsideWindow('received_at', received_at, nowMs, window);
+    const early = event.occurred_at === undefined ? null : outsideWindow('occurred_at', occurred_at, nowMs, window);
+    if (late !== null || early !== null) throw validationError([late, early].filter((e): e is FieldError => e !== null));
   }
   const event_id = event.event_id ?? (makeId === undefined ? uuidv7(nowMs) : makeId());
   // Built field by field in one fixed order (not `{...event}`): parsed events come

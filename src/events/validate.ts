@@ -2,116 +2,32 @@
  * Validation of a v1 event candidate (a plain object whose unknown top-level
  * fields were already moved to `extra`).
  *
- * The happy path never touches zod: `fastValidate` checks exactly the rules of
- * `usageEventV1` for the common case and builds the same output (defaults
- * applied). Whatever it is not sure about (a failure, an unusual value) goes
- * to zod, which is the authority and produces the field errors. A property
- * test holds the two to the same answers.
+ * The verdict comes from a validator compiled once from `usageEventV1`
+ * (compiled.ts): the same rules, read from the schema, without zod's
+ * per-parse work. zod itself runs only to produce the field errors of a
+ * refused event (it is the authority on reasons and paths), and to build the
+ * output in the rare shapes where it differs from the candidate. A property
+ * test holds the compiled verdicts to zod's.
  */
 import type { z } from 'zod';
 import type { FieldError } from '../core/errors.js';
-import { isPlainObject } from './envelopes/types.js';
+import { compileObject } from './compiled.js';
 import { formatPath } from './paths.js';
-import { DECIMAL_PATTERN, EVENT_ID_PATTERN, EVENT_LIMITS, usageEventV1, type UsageEvent } from './schema.js';
-import { parseTimestamp } from './time.js';
-import { costProblem } from './cost.js';
-import { isWellFormed, malformedText } from './unicode.js';
-import { DEFAULT_TENANT, EVENT_STATUSES } from '../core/dimensions.js';
+import { usageEventV1, type UsageEvent } from './schema.js';
 
 export type ValidateOutcome = { ok: true; event: UsageEvent } | { ok: false; errors: FieldError[] };
 
-const STATUSES: ReadonlySet<unknown> = new Set(EVENT_STATUSES);
-
-function str(v: unknown, max: number): boolean {
-  return typeof v === 'string' && v.length >= 1 && v.length <= max && isWellFormed(v);
-}
-
-function nonNegative(v: unknown, max: number): boolean {
-  return typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= max;
-}
-
-function wholeCount(v: unknown): boolean {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= EVENT_LIMITS.maxCount;
-}
-
-function metadataOk(v: unknown): boolean {
-  if (!isPlainObject(v)) return false;
-  let n = 0;
-  for (const k in v) {
-    if (++n > EVENT_LIMITS.maxMetadataEntries) return false;
-    if (k.length < 1 || k.length > EVENT_LIMITS.maxMetadataKeyLength || !isWellFormed(k)) return false;
-    const value = v[k];
-    if (typeof value !== 'string' || value.length > EVENT_LIMITS.maxMetadataValueLength || !isWellFormed(value)) return false;
-  }
-  return true;
-}
-
-function fieldOk(key: string, v: unknown): boolean {
-  switch (key) {
-    case 'event_id':
-      return str(v, EVENT_LIMITS.maxEventIdLength) && EVENT_ID_PATTERN.test(v as string);
-    case 'occurred_at':
-    case 'received_at':
-      return typeof v === 'string' && parseTimestamp(v) !== null;
-    case 'tenant':
-    case 'user_id':
-    case 'group':
-    case 'session_id':
-    case 'agent':
-    case 'feature':
-    case 'request_id':
-    case 'api_key_id':
-      return str(v, EVENT_LIMITS.maxIdLength);
-    case 'provider':
-    case 'service_tier':
-      return str(v, 64);
-    case 'model':
-      return str(v, 256);
-    case 'error_type':
-      return str(v, 128);
-    case 'usage':
-    case 'extra':
-      return isPlainObject(v) && malformedText(v) === null;
-    case 'audio_seconds':
-      return nonNegative(v, EVENT_LIMITS.maxAudioSeconds);
-    case 'duration_ms':
-    case 'ttft_ms':
-      return nonNegative(v, EVENT_LIMITS.maxDurationMs);
-    case 'tool_calls':
-    case 'images':
-    case 'web_search_requests':
-      return wholeCount(v);
-    case 'batch':
-      return typeof v === 'boolean';
-    case 'status':
-      return STATUSES.has(v);
-    case 'cost':
-      return (typeof v === 'string' ? DECIMAL_PATTERN.test(v) : nonNegative(v, Number.MAX_VALUE)) && costProblem(v as string | number) === null;
-    case 'metadata':
-      return metadataOk(v);
-    default:
-      return false;
-  }
-}
+/** zod's verdict on a candidate, compiled from the schema; an accepted candidate comes back with its defaults filled in. */
+export const compiledValidate = compileObject<UsageEvent>(usageEventV1);
 
 /**
- * The validated event when every field is certainly valid, else null (then
- * zod decides). Never accepts what `usageEventV1` rejects.
+ * The validated event when the candidate is valid, else null. Never accepts
+ * what `usageEventV1` rejects, and accepts all it accepts.
  */
 export function fastValidate(candidate: Record<string, unknown>): UsageEvent | null {
-  let hasModel = false;
-  let hasUsage = false;
-  for (const key in candidate) {
-    const v = candidate[key];
-    if (v === undefined || !fieldOk(key, v)) return null;
-    if (key === 'model') hasModel = true;
-    else if (key === 'usage') hasUsage = true;
-  }
-  if (!hasModel || !hasUsage) return null;
-  // Defaults exactly as the schema applies them. The candidate is ours (built by the envelope mapper).
-  if (candidate.tenant === undefined) candidate.tenant = DEFAULT_TENANT;
-  if (candidate.status === undefined) candidate.status = 'ok';
-  return candidate as UsageEvent;
+  const verdict = compiledValidate(candidate);
+  if (!verdict.ok) return null;
+  return verdict.value ?? usageEventV1.parse(candidate);
 }
 
 function describe(input: unknown): string {
@@ -169,10 +85,10 @@ function toFieldErrors(issues: readonly z.core.$ZodIssue[], base: string): Field
   return out;
 }
 
-/** Validates a candidate: the fast path first, zod for anything it is not sure about. */
+/** Validates a candidate: the compiled verdict; zod for the field errors of a refusal (and the rare output it must build). */
 export function validateCandidate(candidate: Record<string, unknown>): ValidateOutcome {
-  const fast = fastValidate(candidate);
-  if (fast !== null) return { ok: true, event: fast };
+  const verdict = compiledValidate(candidate);
+  if (verdict.ok && verdict.value !== null) return { ok: true, event: verdict.value };
   const result = usageEventV1.safeParse(candidate, { error: errorMap });
   if (result.success) return { ok: true, event: result.data };
   return { ok: false, errors: toFieldErrors(result.error.issues, '') };

@@ -21,6 +21,7 @@
  *   present), `ignore`. Default `fallback`, OpenRouter `prefer`.
  */
 import { TallyError } from '../core/errors.js';
+import { canonicalUtcMs } from '../core/time.js';
 import { parseScaled, pow10, USD_SCALE, type Money } from '../core/money.js';
 import type { NormalizedUsage } from '../normalize/types.js';
 import { priceAt, type Catalog } from './catalog.js';
@@ -134,7 +135,8 @@ export function fastIsoMs(s: string): number {
 function timeOf(at: string | Date): number {
   let ms: number;
   if (typeof at === 'string') {
-    ms = fastIsoMs(at);
+    // The stamped form first: the stages before have read this very text (core/time.ts remembers it).
+    ms = canonicalUtcMs(at) ?? fastIsoMs(at);
     if (Number.isNaN(ms)) ms = Date.parse(at);
   } else {
     ms = at.getTime();
@@ -328,7 +330,9 @@ function catalogPrice(res: Resolution, atMs: number, input: PriceInput, batchPol
   const webSearch = unitCost(usage.web_search_requests, u[2], 'web_search_requests');
   const audioSecond = usage.audio_seconds === 0 || u[3] === undefined || u[3] === 0n ? 0n : audioSecondsCost(usage.audio_seconds, u[3]);
   const image = unitCost(usage.images, u[4], 'images');
-  const total = input_ + cached + cw5 + cw1 + output + reasoning + audioIn + audioOut + imageIn + imageOut + request + toolCall + webSearch + audioSecond + image;
+  // Only the classes used are added: every bigint sum allocates, and most of the fifteen are 0.
+  let total = input_;
+  for (const v of [cached, cw5, cw1, output, reasoning, audioIn, audioOut, imageIn, imageOut, request, toolCall, webSearch, audioSecond, image]) if (v !== 0n) total += v;
   const savings = t.cached_input === 0 ? 0n : BigInt(t.cached_input) * ((r[0] ?? 0n) - (r[1] ?? 0n));
   return {
     priced: true,

@@ -11,7 +11,7 @@ import { TallyError } from '../../../src/core/errors.js';
 import { createModelFamilies } from '../../../src/pricing/families.js';
 import { loadCatalog } from '../../../src/pricing/price-files.js';
 import { createPricer } from '../../../src/pricing/pricer.js';
-import { compilePriceBook, divHalfEven, ZERO_PRICE, type BillableEvent } from '../../../src/pricing/price-book.js';
+import { compilePriceBook, divHalfEven, markup, ZERO_PRICE, type BillableEvent } from '../../../src/pricing/price-book.js';
 import { parsePriceBook, type PriceBookInput } from '../../../src/pricing/price-book-schema.js';
 import { PriceBookSet } from '../../../src/pricing/price-books.js';
 import type { CostBreakdown } from '../../../src/pricing/types.js';
@@ -291,5 +291,20 @@ describe('properties', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('markup in doubles', () => {
+  it('rounds exactly as the bigint division does, half to even, on either side of 2^53', () => {
+    const cost = fc.oneof(fc.bigInt({ min: 0n, max: 10n ** 18n }), fc.bigInt({ min: 0n, max: 2n ** 20n }), fc.constantFrom(0n, 1n, 2n ** 53n - 1n, 2n ** 53n, 5n, 15n, 25n));
+    const fraction = fc.tuple(fc.bigInt({ min: 0n, max: 10n ** 9n }), fc.bigInt({ min: 1n, max: 10n ** 8n }));
+    fc.assert(fc.property(cost, fraction, (c, [num, den]) => {
+      expect(markup(c, num, den)).toBe(divHalfEven(c * num, den));
+    }), { numRuns: 20_000 });
+    // Ties: x.5 goes to the even neighbour.
+    expect(markup(5n, 1n, 2n)).toBe(2n);
+    expect(markup(15n, 1n, 10n)).toBe(2n);
+    expect(markup(25n, 1n, 10n)).toBe(2n);
+    expect(markup(35n, 1n, 10n)).toBe(4n);
   });
 });
