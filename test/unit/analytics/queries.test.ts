@@ -28,7 +28,7 @@ describe('summary query', () => {
     const q = summaryQuery(summarySpec(parseSummary({}, NOW), null));
     await expect(q.sql).toMatchFileSnapshot('__snapshots__/summary-segments.sql');
     expect(q.plan.segments.map((s) => s.source)).toEqual(['15m', 'hourly', 'daily', 'hourly', '15m']);
-    expect(q.plan.segments.map((s) => s.table)).toEqual(['usage_rollup_model_15m', 'usage_rollup_model_hourly', 'usage_rollup_model_daily', 'usage_rollup_model_hourly', 'usage_rollup_model_15m']);
+    expect(q.plan.segments.map((s) => s.table)).toEqual(['usage_rollup_model_all_15m', 'usage_rollup_model_all_hourly', 'usage_rollup_model_all_daily', 'usage_rollup_model_all_hourly', 'usage_rollup_model_all_15m']);
     expect(q.params).toEqual({
       s0_from: '2025-02-18 10:30:00', s0_to: '2025-02-18 11:00:00',
       s1_from: '2025-02-18 11:00:00', s1_to: '2025-02-19 00:00:00',

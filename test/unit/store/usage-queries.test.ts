@@ -192,7 +192,10 @@ describe('usage operations', () => {
     const sql = recording(() => [row]);
     const answer = await createUsageQueries(sql).latency({ scope: null, filters: {}, from: 0, to: DAY, by: 'model_key', quantiles: 'histogram' });
     expect(answer.quantiles).toBe('histogram');
-    expect(answer.plan.segments.map((s) => s.table)).toEqual(['usage_latency_daily']);
+    // Every tenant: the all-tenant latency rollup (0018); one tenant: its own.
+    expect(answer.plan.segments.map((s) => s.table)).toEqual(['usage_latency_all_daily']);
+    const one = await createUsageQueries(sql).latency({ scope: 'acme', filters: {}, from: 0, to: DAY, by: 'model_key', quantiles: 'histogram' });
+    expect(one.plan.segments.map((s) => s.table)).toEqual(['usage_latency_daily']);
     const [r] = answer.rows;
     expect(r?.statuses).toEqual({ ok: '3', error: '1' });
     expect(r?.duration_avg).toBe(250);
