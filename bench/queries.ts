@@ -61,8 +61,9 @@ import { ApiKeyring } from '../src/api/auth.js';
 import { HealthState } from '../src/core/health.js';
 import { silentLogger } from '../src/core/logger.js';
 import { createMetrics } from '../src/core/metrics.js';
-import { ROLLUPS } from '../src/store/queries/rollup-tables.js';
-import { createUsageQueries, type PlannedRows, type TenantScope, type UsageQueries } from '../src/store/usage/index.js';
+import { ALL_TENANT_ROLLUPS, LATENCY_ROLLUPS, latencyRollupOf, ROLLUPS } from '../src/store/queries/rollup-tables.js';
+import { createUsageQueries, recordsQuery, type PlannedRows, type RecordRow, type TenantScope, type UsageQueries } from '../src/store/usage/index.js';
+import { parseDateTime64 } from '../src/core/time.js';
 import { acquireChdbEngine } from '../src/store/chdb/engine.js';
 import { createChdbStore } from '../src/store/chdb/store.js';
 import { createClickHouseStore } from '../src/store/clickhouse/store.js';
@@ -168,10 +169,11 @@ type Capture = SqlQuery[];
 /** Reads what a statement read: the engine's statistics of the statement run once more with FORMAT JSON. */
 type ReadStats = (q: SqlQuery) => Promise<{ rows: number; bytes: number }>;
 
-const NARROW = /\busage_rollup_(?:model|agent|user)_(15m|hourly|daily)\b/g;
+/** Narrow and all-tenant rollups (issue 13), each read as the full rollup of its grain by the plan before issue 13. */
+const NARROW = /\busage_rollup_(?:model_all|model|agent|user)_(15m|hourly|daily)\b/g;
 
 /** Every table a statement reads: the rollups, the latency rollups and raw events. */
-const TABLES = [...ROLLUPS.map((t) => t.name), 'usage_latency_15m', 'usage_latency_hourly', 'usage_latency_daily'];
+const TABLES = [...ROLLUPS.map((t) => t.name), ...Object.values(ALL_TENANT_ROLLUPS), ...LATENCY_ROLLUPS.map((t) => t.name), ...(['15m', 'hourly', 'daily'] as const).map((g) => latencyRollupOf(g, true))];
 
 /**
  * What `before` is: the plan before issue 13 (default), with `--price` today's plan without the
@@ -208,6 +210,17 @@ function beforeUsage(sql: SqlExecutor): UsageQueries {
   const swap = <R>(p: PlannedRows<R>): PlannedRows<R> => ({ rows: p.rows, plan: { ...p.plan, segments: p.plan.segments.map((s) => ({ ...s, table: s.table.replace(NARROW, 'usage_rollup_$1') })) } });
   return {
     ...inner,
+    // Records as before issue 13's two-pass read of every tenant: one FINAL read per window (last day, week, range).
+    async records(spec, after) {
+      const upper = Math.min(spec.to, after === null ? spec.to : (parseDateTime64(after.occurredAt) ?? Number.NaN) + 1);
+      let rows: RecordRow[] = [];
+      for (const span of [DAY, 7 * DAY, Number.POSITIVE_INFINITY]) {
+        const from = Math.max(spec.from, upper - span);
+        rows = await sql.query<RecordRow>(recordsQuery({ ...spec, from }, after));
+        if (rows.length > spec.limit || from === spec.from) break;
+      }
+      return rows;
+    },
     summary: async (spec) => swap(await inner.summary(spec)),
     breakdown: async (spec) => swap(await inner.breakdown(spec)),
     timeseries: async (spec) => swap(await inner.timeseries(spec)),
@@ -543,8 +556,8 @@ export async function runQueriesBench(args: readonly string[]): Promise<void> {
           after: 'as the dashboard asks: each breakdown with only the measures its panel shows (rankings cost_total, lists events, revenue price/cost/margin); the timeseries sums only its plotted measure in both',
         }
       : {
-          before: 'the plan before issue 13: full rollups only, "up to now" ending at now with raw edges (usage_events FINAL)',
-          after: 'narrowest rollup per segment; "up to now" ending on the quarter hour (rollups only); latency with quantiles=histogram (the latency rollups; before: exact over raw events); each call with the measures= the dashboard asks for (before: every measure)',
+          before: 'the plan before issue 13: full rollups only, "up to now" ending at now with raw edges (usage_events FINAL); records one FINAL read per window',
+          after: 'narrowest rollup per segment, for all tenants the all-tenant rollups (0018) where they carry the columns; "up to now" ending on the quarter hour (rollups only); latency with quantiles=histogram (the latency rollups, all-tenant ones for all tenants; before: exact over raw events); each call with the measures= the dashboard asks for (before: every measure); records of all tenants in two passes (keys without FINAL, then those events)',
         }),
     order: 'before and after alternate run by run',
     data: '35 days; 20 tenants (t00 = 40 % of events); 7,700 users (one agent, feature, group, key each; two models: 85 % / 15 %); 12 models / 5 providers (one unpriced); 2 % errors, 0.5 % cancelled; rollups merged once after the load',

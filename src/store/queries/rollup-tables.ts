@@ -101,12 +101,35 @@ export function rollupKey(t: RollupTable): string[] {
 }
 
 /**
- * The narrowest rollup of `grain` carrying every column in `columns`
- * (dimension columns; `tenant` is in every table). The full rollup of each
- * grain carries every dimension, so there always is one for dimensions the
- * rollups hold at all.
+ * The all-tenant rollups (migration 0018): the by-model rollups and the
+ * latency rollups summed over tenants, keyed by bucket first, each fed by a
+ * view on its tenant table (so repairs of that table reach it too). They
+ * answer only queries that name no tenant and neither filter nor group by
+ * one — the admin view across every tenant — from ~20 times fewer rows.
  */
-export function narrowestRollup(grain: RollupGrain, columns: readonly string[]): RollupTable {
+export const ALL_TENANT_ROLLUPS: Readonly<Record<RollupGrain, string>> = {
+  '15m': 'usage_rollup_model_all_15m',
+  hourly: 'usage_rollup_model_all_hourly',
+  daily: 'usage_rollup_model_all_daily',
+};
+
+/** The latency rollup of `grain`: across every tenant (`allTenants`, migration 0018) or per tenant (0012). */
+export function latencyRollupOf(grain: RollupGrain, allTenants: boolean): string {
+  return allTenants ? `usage_latency_all_${grain}` : `usage_latency_${grain}`;
+}
+
+/**
+ * The narrowest rollup of `grain` carrying every column in `columns`
+ * (dimension columns; `tenant` is in every tenant table). With `allTenants`
+ * (the query names no tenant) and no `tenant` among the columns, the
+ * all-tenant by-model rollup comes first when it carries them. The full
+ * rollup of each grain carries every dimension, so there always is one for
+ * dimensions the rollups hold at all.
+ */
+export function narrowestRollup(grain: RollupGrain, columns: readonly string[], allTenants = false): RollupTable {
+  if (allTenants && columns.every((c) => SHAPE_DIMENSIONS.model.includes(c))) {
+    return { name: ALL_TENANT_ROLLUPS[grain], shape: 'model', grain, dimensions: SHAPE_DIMENSIONS.model };
+  }
   for (const shape of NARROWEST_FIRST[grain]) {
     const t = ROLLUPS.find((r) => r.shape === shape && r.grain === grain);
     if (t !== undefined && columns.every((c) => c === 'tenant' || t.dimensions.includes(c))) return t;

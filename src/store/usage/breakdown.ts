@@ -11,7 +11,7 @@
  * entirely (a re-priced event's old version, not yet merged) are dropped
  * before ranking and folding.
  */
-import { MEASURE_NAMES, rankInputs, rankOfSums, rankSumSql, type MeasureName, type MeasureRow } from '../queries/measures.js';
+import { MEASURE_NAMES, rankInputs, rankOfSums, rankSumSql, type MeasureName, type MeasureRow, type RankMeasure } from '../queries/measures.js';
 import { bucketStartSql } from './buckets.js';
 import { groupColumn, measureName } from './names.js';
 import { planSources, type PlannedQuery } from './plan.js';
@@ -24,9 +24,11 @@ import { measureSums, unionSql } from './union.js';
  * dimensions `is_top` (false in "other" rows), `key_0` / `key_1` ('' in
  * "other" rows) and `groups` (how many groups the row holds); the measures.
  *
- * With dimensions, the top N groups come from a narrow pass (dimensions, the
- * sort measure and events only) over the same segments; the main pass groups
- * by bucket and dimensions and folds every group not in the top N into one
+ * Without a bucket, the groups are summed once and numbered by the rank
+ * (`rankedOnce`); the first N are rows, the rest one "other" row. With a
+ * bucket, the top N groups come from a narrow pass (dimensions, the sort
+ * measure and events only) over the same segments; the main pass groups by
+ * bucket and dimensions and folds every group not in the top N into one
  * "other" row per bucket. Both passes read the same parts in one statement.
  */
 export function breakdownQuery(spec: BreakdownSpec): PlannedQuery {
@@ -47,6 +49,7 @@ export function breakdownQuery(spec: BreakdownSpec): PlannedQuery {
 
   const sort = measureName(spec.sort);
   const dir = spec.order === 'asc' ? 'ASC' : 'DESC';
+  if (!bucketed) return { sql: rankedOnce(grouped, dims, measures, sort, dir, params, spec.limit), params: params.values, plan };
   const narrow = unionSql(plan, { columns, ts: false, measures: [...new Set(['events' as const, ...rankInputs(sort)])] }, spec.scope, spec.filters, params);
   const top = selectFrom(dims.map((d) => `${d.column} AS ${d.dim}`), narrow, [
     `GROUP BY ${dims.map((d) => d.dim).join(', ')}`,
@@ -64,6 +67,23 @@ export function breakdownQuery(spec: BreakdownSpec): PlannedQuery {
     ],
   );
   return { sql, params: params.values, plan };
+}
+
+/**
+ * An unbucketed ranked breakdown over `grouped` (one row per group, its
+ * sums): the groups numbered by the rank (`row_number()` over the sort's
+ * value, then the dimensions ascending — the order a top-N read would
+ * give), the first `limit` kept as rows and the rest summed into "other".
+ * The rollups are read once; a bucketed breakdown ranks over the whole
+ * range, not per bucket, so it reads them twice (`breakdownQuery`).
+ */
+function rankedOnce(grouped: string, dims: readonly { dim: string; key: string }[], measures: readonly MeasureName[], sort: RankMeasure, dir: string, params: Params, limit: number): string {
+  const order = `${rankOfSums(sort)} ${dir}, ${dims.map((d) => `${d.dim} ASC`).join(', ')}`;
+  const ranked = selectFrom(['*', `row_number() OVER (ORDER BY ${order}) <= ${params.bind('limit', 'UInt32', limit)} AS is_top`], grouped, []);
+  return selectFrom(['is_top', ...dims.map((d) => `if(is_top, ${d.dim}, '') AS ${d.key}`), ...measureSums(measures), 'count() AS groups'], ranked, [
+    `GROUP BY ${['is_top', ...dims.map((d) => d.key)].join(', ')}`,
+    `ORDER BY ${['is_top DESC', `${rankOfSums(sort)} ${dir}`, ...dims.map((d) => `${d.key} ASC`)].join(', ')}`,
+  ]);
 }
 
 /** The measures a breakdown sums, in MEASURE_NAMES order: those asked for (all when none are), `events` (groups that cancelled out are dropped by it) and the sort's inputs. */

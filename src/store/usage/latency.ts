@@ -22,7 +22,7 @@ import type { SqlQuery } from '../executor.js';
 import { filterConditions, rawEventConditions } from './conditions.js';
 import { histogramQuantiles } from './latency-histogram.js';
 import { latencyColumn } from './names.js';
-import { LATENCY_ROLLUP_DIMENSIONS } from '../queries/rollup-tables.js';
+import { LATENCY_ROLLUP_DIMENSIONS, latencyRollupOf } from '../queries/rollup-tables.js';
 import { filterColumns, rawReason, segmentsOf, type Segment, type SourcePlan } from './plan.js';
 import type { LatencySpec } from './specs.js';
 import { Params, selectFrom } from './statement.js';
@@ -80,13 +80,14 @@ export interface LatencyStoreRow extends LatencyCounts {
 
 /**
  * Where a histogram latency query reads: the plan of its segments, each rollup
- * segment from `usage_latency_<grain>`; null when the exact read answers it
+ * segment from `usage_latency_<grain>`, or `usage_latency_all_<grain>` when
+ * the query names no tenant (migration 0018); null when the exact read answers it
  * (quantiles 'exact', or a filter the latency rollups do not carry).
  */
 export function latencyHistogramPlan(spec: LatencySpec): SourcePlan | null {
   if (spec.quantiles !== 'histogram' || rawReason(spec.filters) !== null) return null;
   if (!filterColumns(spec.filters).every((c) => LATENCY_ROLLUP_DIMENSIONS.includes(c))) return null;
-  const segments = segmentsOf(spec.from, spec.to, 'daily').map((s): Segment => (s.source === 'raw' ? s : { ...s, table: `usage_latency_${s.source}` }));
+  const segments = segmentsOf(spec.from, spec.to, 'daily').map((s): Segment => (s.source === 'raw' ? s : { ...s, table: latencyRollupOf(s.source, spec.scope === null) }));
   return { segments, rawReason: null };
 }
 

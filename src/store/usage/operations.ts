@@ -11,7 +11,8 @@ import type { SqlExecutor } from '../executor.js';
 import { breakdownQuery, timeseriesQuery, type BreakdownStoreRow } from './breakdown.js';
 import { latencyHistogramPlan, latencyHistogramQuery, latencyQuery, latencyRowFromHistogram, type LatencyHistogramRow, type LatencyStoreRow } from './latency.js';
 import type { PlannedQuery, SourcePlan } from './plan.js';
-import { recordsQuery, type RecordRow } from './records.js';
+import { readRecordsWindow } from './records-read.js';
+import type { RecordRow } from './records.js';
 import { sessionQuery, type SessionRow } from './session.js';
 import type { BreakdownSpec, LatencyQuantiles, LatencySpec, RecordPosition, RecordsSpec, SessionSpec, SummarySpec, TimeseriesSpec } from './specs.js';
 import { summaryQuery, type SummaryRow } from './summary.js';
@@ -60,7 +61,7 @@ export function createUsageQueries(sql: SqlExecutor): UsageQueries {
       let rows: RecordRow[] = [];
       for (const span of RECORD_WINDOWS_MS) {
         const from = Math.max(spec.from, upper - span);
-        rows = await sql.query<RecordRow>(recordsQuery({ ...spec, from }, after));
+        rows = await readRecordsWindow(sql, { ...spec, from }, after);
         if (rows.length > spec.limit || from === spec.from) break;
       }
       return rows;

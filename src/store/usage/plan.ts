@@ -26,7 +26,7 @@ import { rollupGrainFor, type RollupGrain, type TimeBucket } from '../queries/gr
 import { narrowestRollup } from '../queries/rollup-tables.js';
 import type { SqlQuery } from '../executor.js';
 import { LIST_FILTERS } from './conditions.js';
-import type { UsageFilters, UsageSource } from './specs.js';
+import type { TenantScope, UsageFilters, UsageSource } from './specs.js';
 
 export type SegmentSource = 'raw' | RollupGrain;
 
@@ -56,7 +56,7 @@ export function rawReason(filters: UsageFilters): string | null {
   return null;
 }
 
-function cut(from: number, to: number, grain: RollupGrain | null, columns: readonly string[], out: Segment[]): void {
+function cut(from: number, to: number, grain: RollupGrain | null, columns: readonly string[], allTenants: boolean, out: Segment[]): void {
   if (from >= to) return;
   if (grain === null) {
     out.push({ source: 'raw', table: 'usage_events', from, to });
@@ -66,22 +66,24 @@ function cut(from: number, to: number, grain: RollupGrain | null, columns: reado
   const a = Math.ceil(from / w) * w;
   const b = Math.floor(to / w) * w;
   if (a >= b) {
-    cut(from, to, FINER[grain], columns, out);
+    cut(from, to, FINER[grain], columns, allTenants, out);
     return;
   }
-  cut(from, a, FINER[grain], columns, out);
-  out.push({ source: grain, table: narrowestRollup(grain, columns).name, from: a, to: b });
-  cut(b, to, FINER[grain], columns, out);
+  cut(from, a, FINER[grain], columns, allTenants, out);
+  out.push({ source: grain, table: narrowestRollup(grain, columns, allTenants).name, from: a, to: b });
+  cut(b, to, FINER[grain], columns, allTenants, out);
 }
 
 /**
  * The segments of [from, to), coarsest rollup first allowed `maxGrain`, each
  * rollup segment from the narrowest table carrying `columns` (dimension
- * columns the query filters or groups by; none: the narrowest of all).
+ * columns the query filters or groups by; none: the narrowest of all) —
+ * with `allTenants` (the query names no tenant), the all-tenant rollups
+ * when they carry them.
  */
-export function segmentsOf(from: number, to: number, maxGrain: RollupGrain | null, columns: readonly string[] = []): Segment[] {
+export function segmentsOf(from: number, to: number, maxGrain: RollupGrain | null, columns: readonly string[] = [], allTenants = false): Segment[] {
   const out: Segment[] = [];
-  cut(from, to, maxGrain, columns, out);
+  cut(from, to, maxGrain, columns, allTenants, out);
   return out;
 }
 
@@ -103,6 +105,8 @@ export interface PlanInput {
   readonly source?: UsageSource;
   /** The dimension columns the query projects (groups by); the filters' columns are added. Default none. */
   readonly columns?: readonly string[];
+  /** The tenant scope: null (every tenant) lets the planner read the all-tenant rollups. Default: a tenant. */
+  readonly scope?: TenantScope;
 }
 
 export function planSources(q: PlanInput): SourcePlan {
@@ -110,7 +114,7 @@ export function planSources(q: PlanInput): SourcePlan {
   if (reason !== null) return { segments: [{ source: 'raw', table: 'usage_events', from: q.from, to: q.to }], rawReason: reason };
   const maxGrain = q.bucket === null ? 'daily' : rollupGrainFor({ timeZone: q.tz, bucket: q.bucket, from: q.from, to: q.to });
   const columns = [...new Set([...(q.columns ?? []), ...filterColumns(q.filters)])];
-  return { segments: segmentsOf(q.from, q.to, maxGrain, columns), rawReason: null };
+  return { segments: segmentsOf(q.from, q.to, maxGrain, columns, q.scope === null), rawReason: null };
 }
 
 /** A query object's result when the answer describes its source: the SQL, its parameters, and where it reads from. */

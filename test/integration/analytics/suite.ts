@@ -139,7 +139,7 @@ export function analyticsSuite(open: OpenStore): void {
       { by: 'user_id', spec: ragged, table: 'usage_rollup_user_daily' },
       { by: 'group', spec: { ...days, tenant: null }, table: 'usage_rollup_user_daily' },
       { by: 'tenant', spec: { ...all, tenant: null }, table: 'usage_rollup_agent_daily' },
-      { by: 'provider', spec: { ...ragged, tenant: null }, table: 'usage_rollup_model_daily' },
+      { by: 'provider', spec: { ...ragged, tenant: null }, table: 'usage_rollup_model_all_daily' },
       { by: 'status', spec: days, table: 'usage_rollup_model_daily' },
     ];
     for (const p of panels) {
@@ -147,6 +147,39 @@ export function analyticsSuite(open: OpenStore): void {
       expectBreakdown(r, select(events, p.spec), [p.by], 2, `panel by ${p.by} ${JSON.stringify(p.spec)}`);
       expect(tables(r), `panel by ${p.by}`).toContain(p.table);
     }
+    // Every tenant (the admin view): the all-tenant by-model rollups, time first (0018) — the
+    // tenants' rollups summed over tenants, exact before and after duplicates and re-pricings.
+    const everyTenant: Spec = { ...ragged, tenant: null };
+    const adminSummary = await svc.summary(params(everyTenant), null);
+    expectMeasures(adminSummary.totals, select(events, everyTenant), 'summary, every tenant, ragged');
+    expect(tables(adminSummary)).toEqual(['usage_events', 'usage_rollup_model_all_15m', 'usage_rollup_model_all_daily', 'usage_rollup_model_all_hourly']);
+    const everyDay: Spec = { ...days, tenant: null };
+    const adminKolkata = await svc.breakdown(params(everyDay, { bucket: 'day', tz: 'Asia/Kolkata' }), null);
+    expect(tables(adminKolkata)).toEqual(['usage_rollup_model_all_15m']);
+    const adminByDay = groupBy(select(events, everyDay), (e) => bucketKey(Date.parse(e.event.occurred_at), 'day', 'Asia/Kolkata'));
+    expect(adminKolkata.rows.map((r) => keyOfBucketText(r.bucket ?? '', 'day'))).toEqual([...adminByDay.keys()].sort());
+    for (const r of adminKolkata.rows) expectMeasures(r, adminByDay.get(keyOfBucketText(r.bucket ?? '', 'day')) ?? [], `Kolkata, every tenant ${r.bucket}`);
+    const adminModels = await svc.breakdown(params(everyTenant, { by: 'model_key', limit: '2' }), null);
+    expectBreakdown(adminModels, select(events, everyTenant), ['model_key'], 2, 'by model_key, every tenant, ragged');
+    expect(tables(adminModels)).toContain('usage_rollup_model_all_daily');
+    const adminSpend = await svc.timeseries(params(everyDay, { bucket: 'day', tz: 'Asia/Kathmandu', measure: 'cost_total', stack_by: 'model_key', limit: '2' }), null);
+    expect(tables(adminSpend)).toEqual(['usage_rollup_model_all_15m']);
+    const adminKathmandu = groupBy(select(events, everyDay), (e) => bucketKey(Date.parse(e.event.occurred_at), 'day', 'Asia/Kathmandu'));
+    adminSpend.buckets.forEach((b, i) => {
+      const sum = adminSpend.series.reduce((x, series) => x + parseUsd(series.values[i] as string), 0n);
+      expect(sum, `Kathmandu, every tenant ${b}`).toBe(parseUsd(measures(adminKathmandu.get(keyOfBucketText(b, 'day')) ?? []).cost_total as string));
+    });
+    // Records of every tenant are read in two passes (src/store/usage/records-read.ts): the same pages as one FINAL read.
+    const newestFirst = (a: PricedEvent, b: PricedEvent): number => Date.parse(b.event.occurred_at) - Date.parse(a.event.occurred_at) || (a.event.event_id < b.event.event_id ? 1 : -1);
+    const adminWant = select(events, everyDay).sort(newestFirst);
+    const adminGot: string[] = [];
+    let adminCursor: string | null = null;
+    do {
+      const page = await svc.records(params(everyDay, { limit: '7', ...(adminCursor ? { cursor: adminCursor } : {}) }), null);
+      adminGot.push(...page.records.map((r) => `${r.tenant}/${r.event_id}/${r.cost_total}`));
+      adminCursor = page.next_cursor;
+    } while (adminCursor !== null);
+    expect(adminGot).toEqual(adminWant.map((e) => `${e.event.tenant}/${e.event.event_id}/${measures([e]).cost_total}`));
     const raggedSummary = await svc.summary(params(ragged), 'acme');
     expectMeasures(raggedSummary.totals, select(events, ragged), 'ragged summary');
     expect(tables(raggedSummary).filter((t) => t !== 'usage_events')).toEqual(['usage_rollup_model_15m', 'usage_rollup_model_daily', 'usage_rollup_model_hourly']);
@@ -174,9 +207,10 @@ export function analyticsSuite(open: OpenStore): void {
     const quarter = (ms: number): number => Math.ceil(ms / 900_000) * 900_000;
     const histogramCases: { spec: Spec; by: 'model_key' | 'provider'; tables: string[] }[] = [
       { spec: days, by: 'model_key', tables: ['usage_latency_daily'] },
-      { spec: { ...ragged, tenant: null }, by: 'provider', tables: ['usage_events', 'usage_latency_15m', 'usage_latency_daily', 'usage_latency_hourly'] },
+      { spec: { ...ragged, tenant: null }, by: 'provider', tables: ['usage_events', 'usage_latency_all_15m', 'usage_latency_all_daily', 'usage_latency_all_hourly'] },
       { spec: { ...days, from: quarter(days.from + 5 * 3_600_000 + 7 * 60_000), to: quarter(days.to - 37 * 60_000) }, by: 'model_key', tables: ['usage_latency_15m', 'usage_latency_daily', 'usage_latency_hourly'] },
-      { spec: { ...all, tenant: null, provider: ['openai'], status: ['ok', 'error'] }, by: 'model_key', tables: ['usage_latency_daily'] },
+      { spec: { ...all, tenant: null, provider: ['openai'], status: ['ok', 'error'] }, by: 'model_key', tables: ['usage_latency_all_daily'] },
+      { spec: { ...days, tenant: null, from: quarter(days.from + 5 * 3_600_000 + 7 * 60_000) }, by: 'model_key', tables: ['usage_latency_all_15m', 'usage_latency_all_daily', 'usage_latency_all_hourly'] },
       { spec: { ...days, priced: false }, by: 'provider', tables: ['usage_latency_daily'] },
     ];
     for (const c of histogramCases) {

@@ -28,7 +28,7 @@ describe('summary query', () => {
     const q = summaryQuery(summarySpec(parseSummary({}, NOW), null));
     await expect(q.sql).toMatchFileSnapshot('__snapshots__/summary-segments.sql');
     expect(q.plan.segments.map((s) => s.source)).toEqual(['15m', 'hourly', 'daily', 'hourly', '15m']);
-    expect(q.plan.segments.map((s) => s.table)).toEqual(['usage_rollup_model_15m', 'usage_rollup_model_hourly', 'usage_rollup_model_daily', 'usage_rollup_model_hourly', 'usage_rollup_model_15m']);
+    expect(q.plan.segments.map((s) => s.table)).toEqual(['usage_rollup_model_all_15m', 'usage_rollup_model_all_hourly', 'usage_rollup_model_all_daily', 'usage_rollup_model_all_hourly', 'usage_rollup_model_all_15m']);
     expect(q.params).toEqual({
       s0_from: '2025-02-18 10:30:00', s0_to: '2025-02-18 11:00:00',
       s1_from: '2025-02-18 11:00:00', s1_to: '2025-02-19 00:00:00',
@@ -64,10 +64,12 @@ describe('breakdown query', () => {
   it('ranks by margin (price_total − cost_total, issue 16) and by price, both exact sums read from the rollups', async () => {
     const q = breakdownQuery(breakdownSpec(parseBreakdown({ by: 'tenant', from: '2025-03-01', to: '2025-03-02', sort: 'margin', order: 'asc', limit: '3' }, NOW), null));
     await expect(q.sql).toMatchFileSnapshot('__snapshots__/breakdown-by-margin.sql');
-    expect(q.sql).toContain('ORDER BY (sum(toDecimal256(price_total, 15)) - sum(toDecimal256(cost_total, 15))) ASC, dim_0 ASC');
+    // Unbucketed: the groups' exact sums numbered by the rank, read once.
+    expect(q.sql).toContain('row_number() OVER (ORDER BY (price_total - cost_total) ASC, dim_0 ASC) <= {limit:UInt32} AS is_top');
     expect(q.sql).toContain('is_top DESC, (price_total - cost_total) ASC');
     const byPrice = breakdownQuery(breakdownSpec(parseBreakdown({ by: 'tenant', from: '2025-03-01', to: '2025-03-02', sort: 'price' }, NOW), null));
-    expect(byPrice.sql).toContain('ORDER BY sum(toDecimal256(price_total, 15)) DESC, dim_0 ASC');
+    expect(byPrice.sql).toContain('row_number() OVER (ORDER BY price_total DESC, dim_0 ASC)');
+    expect(byPrice.sql.match(/FROM usage_rollup_/g)).toHaveLength(1);
     const ts = timeseriesQuery(timeseriesSpec(parseTimeseries({ from: '2025-03-01', to: '2025-03-02', measure: 'margin', stack_by: 'model_key' }, NOW), 'acme'));
     expect(ts.sql).toContain('ORDER BY (sum(toDecimal256(price_total, 15)) - sum(toDecimal256(cost_total, 15))) DESC');
     expect(() => parseBreakdown({ by: 'tenant', sort: 'margin_pct' }, NOW)).toThrow(/sort/);

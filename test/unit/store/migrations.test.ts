@@ -108,6 +108,8 @@ describe('migration files', () => {
       [
         ...['model_15m', 'model_hourly', 'model_daily', 'agent_hourly', 'agent_daily', 'user_daily'].map((t) => `tally.usage_rollup_${t}`),
         ...['15m', 'hourly', 'daily'].map((g) => `tally.usage_latency_${g}`),
+        ...['15m', 'hourly', 'daily'].map((g) => `tally.usage_rollup_model_all_${g}`),
+        ...['15m', 'hourly', 'daily'].map((g) => `tally.usage_latency_all_${g}`),
       ],
     );
     const rendered = [

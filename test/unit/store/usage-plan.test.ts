@@ -52,6 +52,14 @@ describe('source plans', () => {
     expect(tablesOf(planSources({ ...base, columns: ['agent'], filters: { status: ['error'] } }))).toEqual(['usage_rollup_hourly', 'usage_rollup_daily']);
     expect(tablesOf(planSources({ ...base, columns: ['model_key', 'model'], filters: { priced: false, provider: ['openai'] } }))).toEqual(['usage_rollup_model_hourly', 'usage_rollup_model_daily']);
     expect(tablesOf(planSources({ ...base, columns: ['model_key', 'model'], filters: { user_id: ['u'] } }))).toEqual(['usage_rollup_hourly', 'usage_rollup_daily']);
+    // Every tenant (no scope) and no tenant among the columns: the all-tenant by-model rollups (0018).
+    expect(tablesOf(planSources({ ...base, scope: null, columns: ['model_key', 'model'] }))).toEqual(['usage_rollup_model_all_hourly', 'usage_rollup_model_all_daily']);
+    expect(tablesOf(planSources({ ...base, scope: null, columns: ['model_key'], filters: { status: ['error'], priced: true } }))).toEqual(['usage_rollup_model_all_hourly', 'usage_rollup_model_all_daily']);
+    expect(tablesOf(planSources({ ...base, scope: null, from: t('2025-03-01T00:00Z'), tz: 'Asia/Kolkata', bucket: 'day', columns: ['model_key'] }))).toEqual(['usage_rollup_model_all_15m']);
+    // … but not when grouping by tenant, by a dimension they lack, or for one tenant.
+    expect(tablesOf(planSources({ ...base, scope: null, columns: ['tenant'] }))).toEqual(['usage_rollup_model_hourly', 'usage_rollup_agent_daily']);
+    expect(tablesOf(planSources({ ...base, scope: null, columns: ['agent'] }))).toEqual(['usage_rollup_agent_hourly', 'usage_rollup_agent_daily']);
+    expect(tablesOf(planSources({ ...base, scope: 'acme', columns: ['model_key', 'model'] }))).toEqual(['usage_rollup_model_hourly', 'usage_rollup_model_daily']);
     // Asia/Kolkata days by model: the 15-minute by-model rollup.
     expect(tablesOf(planSources({ ...base, from: t('2025-03-01T00:00Z'), tz: 'Asia/Kolkata', bucket: 'day', columns: ['model_key'] }))).toEqual(['usage_rollup_model_15m']);
   });

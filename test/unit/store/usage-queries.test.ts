@@ -14,6 +14,8 @@ import {
   latencyHistogramPlan,
   latencyHistogramQuery,
   latencyQuery,
+  recordKeysQuery,
+  recordsOfKeysQuery,
   recordsQuery,
   RECORD_COLUMNS,
   sessionQuery,
@@ -70,6 +72,17 @@ describe('usage query objects', () => {
     const q = recordsQuery({ scope: 'acme', filters: { status: ['error'] }, from: t('2025-03-01T00:00:00Z'), to: t('2025-03-02T00:00:00Z'), limit: 50 }, { occurredAt: '2025-03-01 12:00:00.000', eventId: 'ev-1' });
     await expect(q.sql).toMatchFileSnapshot('__snapshots__/usage/records.sql');
     expect(q.params).toEqual({ tenant: 'acme', status: ['error'], from: '2025-03-01 00:00:00.000', to: '2025-03-02 00:00:00.000', after_at: '2025-03-01 12:00:00.000', after_id: 'ev-1', limit: 51 });
+  });
+
+  it('records of every tenant, two passes: the keys of the newest rows without FINAL, then the current versions of those events', async () => {
+    const spec: RecordsSpec = { scope: null, filters: { status: ['error'] }, from: t('2025-03-01T00:00:00Z'), to: t('2025-03-02T00:00:00Z'), limit: 2 };
+    const after = { occurredAt: '2025-03-01 12:00:00.000', eventId: 'ev-1' };
+    const keys = recordKeysQuery(spec, after);
+    await expect(keys.sql).toMatchFileSnapshot('__snapshots__/usage/record-keys.sql');
+    expect(keys.params).toEqual({ status: ['error'], from: '2025-03-01 00:00:00.000', to: '2025-03-02 00:00:00.000', after_at: '2025-03-01 12:00:00.000', after_id: 'ev-1', limit: 3 });
+    const page = recordsOfKeysQuery(spec, after, [{ tenant: 'a', day: '2025-03-01', event_id: 'e1' }, { tenant: 'b', day: '2025-03-01', event_id: 'e2' }]);
+    await expect(page.sql).toMatchFileSnapshot('__snapshots__/usage/records-of-keys.sql');
+    expect(page.params).toMatchObject({ key_tenants: ['a', 'b'], key_days: ['2025-03-01', '2025-03-01'], key_ids: ['e1', 'e2'], limit: 3 });
   });
 
   it('records of given event ids (issue 17: the event view as a link): one condition, the ids bound', async () => {
@@ -173,6 +186,26 @@ describe('usage operations', () => {
     expect(full.queries[0]?.params).toMatchObject({ from: '2025-02-09 12:00:00.001', to: '2025-03-01 00:00:00.000', after_at: '2025-02-10 12:00:00.000', limit: 3 });
   });
 
+  it('records of every tenant: two passes when they answer exactly, else one FINAL read of the window', async () => {
+    const spec: RecordsSpec = { scope: null, filters: {}, from: t('2025-02-28T00:00:00Z'), to: t('2025-03-01T00:00:00Z'), limit: 2 };
+    const kinds = (queries: readonly SqlQuery[]): string[] => queries.map((q) => (q.sql.includes('FINAL') ? 'final' : q.sql.includes('LIMIT 1 BY') ? 'keys-page' : 'keys'));
+    const run = async (keys: number, page: number): Promise<{ rows: object[]; kinds: string[] }> => {
+      const sql = recording((q) => {
+        const n = q.sql.includes('FINAL') ? 3 : q.sql.includes('LIMIT 1 BY') ? page : keys;
+        return Array.from({ length: n }, (_, i) => ({ tenant: 't', day: '2025-02-28', event_id: `e${i}` }));
+      });
+      return { rows: await createUsageQueries(sql).records(spec, null), kinds: kinds(sql.queries) };
+    };
+    // Pass one named fewer rows than a page and one: every candidate, so pass two is the answer.
+    expect(await run(2, 1)).toEqual({ rows: [{ tenant: 't', day: '2025-02-28', event_id: 'e0' }], kinds: ['keys', 'keys-page'] });
+    // A full page among the events pass one named: exact.
+    expect((await run(3, 3)).kinds).toEqual(['keys', 'keys-page']);
+    // Stale versions took places in pass one (a short page from a full list): the window is read by FINAL.
+    expect(await run(3, 2)).toMatchObject({ kinds: ['keys', 'keys-page', 'final'], rows: { length: 3 } });
+    // Nothing in the window: no second pass.
+    expect((await run(0, 0)).kinds).toEqual(['keys']);
+  });
+
   it('session and exact latency return the store rows as they come', async () => {
     const sql = recording((q) => (q.sql.includes('quantiles') ? [{ is_total: 1 }] : [{ events: '0' }]));
     const usage = createUsageQueries(sql);
@@ -192,7 +225,10 @@ describe('usage operations', () => {
     const sql = recording(() => [row]);
     const answer = await createUsageQueries(sql).latency({ scope: null, filters: {}, from: 0, to: DAY, by: 'model_key', quantiles: 'histogram' });
     expect(answer.quantiles).toBe('histogram');
-    expect(answer.plan.segments.map((s) => s.table)).toEqual(['usage_latency_daily']);
+    // Every tenant: the all-tenant latency rollup (0018); one tenant: its own.
+    expect(answer.plan.segments.map((s) => s.table)).toEqual(['usage_latency_all_daily']);
+    const one = await createUsageQueries(sql).latency({ scope: 'acme', filters: {}, from: 0, to: DAY, by: 'model_key', quantiles: 'histogram' });
+    expect(one.plan.segments.map((s) => s.table)).toEqual(['usage_latency_daily']);
     const [r] = answer.rows;
     expect(r?.statuses).toEqual({ ok: '3', error: '1' });
     expect(r?.duration_avg).toBe(250);

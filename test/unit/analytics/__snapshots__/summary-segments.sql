@@ -87,7 +87,7 @@ FROM
         duration_ms_count,
         ttft_ms_sum,
         ttft_ms_count
-    FROM usage_rollup_model_15m
+    FROM usage_rollup_model_all_15m
     WHERE ((bucket >= {s0_from:DateTime('UTC')} AND bucket < {s0_to:DateTime('UTC')}) OR (bucket >= {s4_from:DateTime('UTC')} AND bucket < {s4_to:DateTime('UTC')}))
     UNION ALL
     SELECT
@@ -134,7 +134,7 @@ FROM
         duration_ms_count,
         ttft_ms_sum,
         ttft_ms_count
-    FROM usage_rollup_model_hourly
+    FROM usage_rollup_model_all_hourly
     WHERE ((bucket >= {s1_from:DateTime('UTC')} AND bucket < {s1_to:DateTime('UTC')}) OR (bucket >= {s3_from:DateTime('UTC')} AND bucket < {s3_to:DateTime('UTC')}))
     UNION ALL
     SELECT
@@ -181,7 +181,7 @@ FROM
         duration_ms_count,
         ttft_ms_sum,
         ttft_ms_count
-    FROM usage_rollup_model_daily
+    FROM usage_rollup_model_all_daily
     WHERE bucket >= {s2_from:Date}
       AND bucket < {s2_to:Date}
 )

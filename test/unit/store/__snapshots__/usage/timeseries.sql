@@ -86,7 +86,7 @@ FROM
         duration_ms_count,
         ttft_ms_sum,
         ttft_ms_count
-    FROM usage_rollup_model_hourly
+    FROM usage_rollup_model_all_hourly
     WHERE bucket >= {s0_from:DateTime('UTC')}
       AND bucket < {s0_to:DateTime('UTC')}
       AND provider IN {provider:Array(String)}
