@@ -491,12 +491,13 @@ FROM numbers({n:UInt64})`,
     ];
     for (const sql of statements) {
       const [parsed] = await store.sql.query<{ q: string }>({ sql: 'SELECT formatQuerySingleLine({sql:String}) AS q', params: { sql } });
-      // DDL runs on every node; the one-time fills of the narrow (0011) and latency (0012) rollups are inserts, replicated within a shard.
+      // DDL runs on every node; the one-time fills of the narrow (0011), latency (0012) and all-tenant (0018) rollups are inserts, replicated within a shard.
       if (sql.startsWith('INSERT INTO ')) expect(parsed?.q).toMatch(/^INSERT INTO tally\.usage_(rollup|latency)_/);
       else expect(parsed?.q).toContain('ON CLUSTER tally_cluster');
     }
     const storageTables = statements.filter((s) => /^CREATE TABLE IF NOT EXISTS tally\.usage_/.test(s));
-    expect(storageTables.length).toBe(14); // usage_events, reprices, three full and six narrow rollups (0011), three latency rollups (0012)
+    // usage_events, reprices, three full and six narrow rollups (0011), three latency rollups (0012), six all-tenant rollups (0018)
+    expect(storageTables.length).toBe(20);
     for (const s of storageTables) expect(s).toMatch(/ENGINE = Replicated(Replacing|Summing)?MergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'/);
   });
 
