@@ -339,7 +339,10 @@ export class RedisCounterStore implements CounterStore {
     const byNode = new Map<string, number[]>();
     this.client.slots.forEach((nodes, slot) => {
       const master = nodes[0];
-      if (master !== undefined) byNode.set(master, [...(byNode.get(master) ?? []), slot]);
+      if (master === undefined) return;
+      const slots = byNode.get(master);
+      if (slots === undefined) byNode.set(master, [slot]);
+      else slots.push(slot);
     });
     if (byNode.size === 0) return [...Array(HASH_SLOTS).keys()].map(String); // no slot map yet: check everything
     const lost: string[] = [];
