@@ -4,7 +4,8 @@
  *   - memory-processor: the compiled `tally processor` draining a backlog
  *     (as `distributed`), with the V8 heap settings compared in one run as
  *     ratios: V8's defaults (TALLY_HEAP_GROWTH_PERCENT=0), the growth bound
- *     tally sets by default, and `--max-old-space-size=192` (NODE_OPTIONS);
+ *     tally sets by default, `--max-old-space-size=192`, and a larger young
+ *     generation (`--max-semi-space-size` 32 and 64 MiB) (NODE_OPTIONS);
  *   - memory-embedded: the compiled `tally start` taking events through its
  *     HTTP ingest (1,000 per request, 4 senders), with the engine's server
  *     settings compared: ClickHouse's defaults vs tally's bounded ones
@@ -94,6 +95,9 @@ export const PROCESSOR_HEAP_VARIANTS: Record<string, NodeJS.ProcessEnv> = {
   growth_50: { TALLY_HEAP_GROWTH_PERCENT: '50' },
   growth_100: { TALLY_HEAP_GROWTH_PERCENT: '100' },
   max_old_space_192: { TALLY_HEAP_GROWTH_PERCENT: '0', NODE_OPTIONS: '--max-old-space-size=192' },
+  // A larger young generation: fewer batch objects survive into the old generation (less GC), for more memory.
+  growth_50_semi_32: { TALLY_HEAP_GROWTH_PERCENT: '50', NODE_OPTIONS: '--max-semi-space-size=32' },
+  growth_50_semi_64: { TALLY_HEAP_GROWTH_PERCENT: '50', NODE_OPTIONS: '--max-semi-space-size=64' },
 };
 
 /** Each heap variant drains `events`, twice in alternating order; figures per variant (the better of two for rate, the worse for RSS) and ratios to V8's defaults. */
