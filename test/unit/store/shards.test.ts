@@ -133,6 +133,12 @@ describe('every migration in the sharded layout', () => {
     }
   });
 
+  it('adds the records projection (0019) to the per-node raw events only: the Distributed table has no parts, each shard reads its own', () => {
+    const projection = sharded.filter((s) => /records_by_time|deduplicate_merge_projection_mode/.test(s));
+    expect(projection.map((s) => /^ALTER TABLE (\S+)/.exec(s)?.[1])).toEqual(['tally.usage_events_local', 'tally.usage_events_local', 'tally.usage_events_local']);
+    expect(projection.map((s) => /(MODIFY SETTING|ADD PROJECTION|MATERIALIZE PROJECTION)/.exec(s)?.[1])).toEqual(['MODIFY SETTING', 'ADD PROJECTION', 'MATERIALIZE PROJECTION']);
+  });
+
   it('runs every DDL statement on the whole cluster, and is pinned', async () => {
     for (const s of sharded.filter((x) => !x.startsWith('INSERT INTO '))) expect(s).toContain('ON CLUSTER tally_cluster');
     await expect(`${sharded.join(';\n\n')};\n`).toMatchFileSnapshot('./__snapshots__/sharded-ddl.sql');

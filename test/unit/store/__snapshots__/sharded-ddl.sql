@@ -3360,3 +3360,26 @@ FROM
     FROM tally.usage_latency_daily_local
     GROUP BY bucket, provider, model_key, model, status, priced
 );
+
+ALTER TABLE tally.usage_events_local ON CLUSTER tally_cluster
+    MODIFY SETTING deduplicate_merge_projection_mode = 'rebuild';
+
+ALTER TABLE tally.usage_events_local ON CLUSTER tally_cluster
+    ADD PROJECTION IF NOT EXISTS records_by_time
+    (
+        SELECT
+            event_id, tenant, occurred_at, received_at, user_id, group_id, session_id, agent, feature,
+            request_id, api_key_id, provider, model, model_key, status, error_type, priced, pricing_error,
+            input_tokens, cached_input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens,
+            reasoning_tokens, audio_input_tokens, audio_output_tokens, image_input_tokens, image_output_tokens,
+            total_tokens, requests, tool_calls, web_search_requests, images, audio_seconds,
+            cost_input, cost_cached_input, cost_cache_write_5m, cost_cache_write_1h, cost_output, cost_reasoning,
+            cost_audio_input, cost_audio_output, cost_image_input, cost_image_output, cost_request, cost_tool_call,
+            cost_web_search, cost_audio_second, cost_image, cost_total, cache_savings, price_total, price_book_version,
+            cost_source, price_version, duration_ms, ttft_ms, metadata, usage_json,
+            row_version, processed_at, sign
+        ORDER BY occurred_at, event_id
+    );
+
+ALTER TABLE tally.usage_events_local ON CLUSTER tally_cluster
+    MATERIALIZE PROJECTION records_by_time;
