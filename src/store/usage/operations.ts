@@ -6,12 +6,11 @@
  * the segments it was read from. The SQL text lives in the query objects of
  * this folder, pinned by test/unit/store/usage-queries.test.ts.
  */
-import { parseDateTime64 } from '../../core/time.js';
 import type { SqlExecutor } from '../executor.js';
 import { breakdownQuery, timeseriesQuery, type BreakdownStoreRow } from './breakdown.js';
 import { latencyHistogramPlan, latencyHistogramQuery, latencyQuery, latencyRowFromHistogram, type LatencyHistogramRow, type LatencyStoreRow } from './latency.js';
 import type { PlannedQuery, SourcePlan } from './plan.js';
-import { readRecordsWindow } from './records-read.js';
+import { readRecords } from './records-read.js';
 import type { RecordRow } from './records.js';
 import { sessionQuery, type SessionRow } from './session.js';
 import type { BreakdownSpec, LatencyQuantiles, LatencySpec, RecordPosition, RecordsSpec, SessionSpec, SummarySpec, TimeseriesSpec } from './specs.js';
@@ -45,27 +44,13 @@ export interface LatencyAnswer {
   readonly plan: SourcePlan;
 }
 
-/** Windows a records page is looked for in, narrowest first; the last is the whole range. */
-const RECORD_WINDOWS_MS: readonly number[] = [86_400_000, 7 * 86_400_000, Number.POSITIVE_INFINITY];
-
 export function createUsageQueries(sql: SqlExecutor): UsageQueries {
   const planned = async <Row extends object>(q: PlannedQuery): Promise<PlannedRows<Row>> => ({ rows: await sql.query<Row>(q), plan: q.plan });
   return {
     summary: (spec) => planned<SummaryRow>(summaryQuery(spec)),
     breakdown: (spec) => planned<BreakdownStoreRow>(breakdownQuery(spec)),
     timeseries: (spec) => planned<BreakdownStoreRow>(timeseriesQuery(spec)),
-    async records(spec, after) {
-      // Newest first: look at the last day before the page's upper end, then a week, then the whole
-      // range — a narrower window that already fills the page holds exactly the page's rows.
-      const upper = Math.min(spec.to, after === null ? spec.to : (parseDateTime64(after.occurredAt) ?? Number.NaN) + 1);
-      let rows: RecordRow[] = [];
-      for (const span of RECORD_WINDOWS_MS) {
-        const from = Math.max(spec.from, upper - span);
-        rows = await readRecordsWindow(sql, { ...spec, from }, after);
-        if (rows.length > spec.limit || from === spec.from) break;
-      }
-      return rows;
-    },
+    records: (spec, after) => readRecords(sql, spec, after),
     session: (spec) => sql.query<SessionRow>(sessionQuery(spec)),
     async latency(spec) {
       const plan = latencyHistogramPlan(spec);

@@ -9,7 +9,8 @@ import { COST_CLASSES, TOKEN_CLASSES } from '../../core/classes.js';
 import type { SqlQuery } from '../executor.js';
 import { rawEventConditions } from './conditions.js';
 import type { RecordPosition, RecordsSpec } from './specs.js';
-import { Params } from './statement.js';
+import { formatDateTime64 } from '../../core/time.js';
+import { Params, indent } from './statement.js';
 
 /** Columns a record carries (see `RecordRow`). */
 export const RECORD_COLUMNS: readonly string[] = [
@@ -52,7 +53,7 @@ export const RECORD_COLUMNS: readonly string[] = [
 ];
 
 /** The conditions of a page: scope, range, filters, current versions, event ids, and after `after`. */
-function pageConditions(spec: RecordsSpec, after: RecordPosition | null, params: Params): string[] {
+export function recordPageConditions(spec: RecordsSpec, after: RecordPosition | null, params: Params): string[] {
   const keyset =
     after === null
       ? []
@@ -66,7 +67,7 @@ const PAGE_ORDER = 'ORDER BY occurred_at DESC, event_id DESC';
 /** One page plus one row (to tell whether another page follows), after `after` when given. */
 export function recordsQuery(spec: RecordsSpec, after: RecordPosition | null): SqlQuery {
   const params = new Params();
-  const where = pageConditions(spec, after, params);
+  const where = recordPageConditions(spec, after, params);
   const sql = `SELECT
 ${RECORD_COLUMNS.map((col) => `    ${col}`).join(',\n')}
 FROM usage_events FINAL
@@ -84,51 +85,83 @@ export interface RecordKey {
   readonly event_id: string;
 }
 
+/** A row of pass one: an event's key and the position of the row that named it. */
+export interface RecordKeyRow extends RecordKey {
+  /** `YYYY-MM-DD hh:mm:ss.sss` UTC: the row's `occurred_at`. */
+  readonly at: string;
+}
+
 /**
- * Pass one of a page read in two passes (src/store/usage/records-read.ts):
- * the keys of the newest `limit` + 1 rows that meet the page's conditions,
- * without FINAL — only the key columns and the filtered ones are read.
- * Stale versions and duplicates may take places here; pass two drops them.
+ * Step one of a page read (src/store/usage/records-read.ts): the keys of
+ * the newest `take` rows that meet the page's conditions, without FINAL.
+ * It names only columns of the projection `records_by_time` (migration
+ * 0019, ordered by occurred_at, event_id), so ClickHouse reads the newest
+ * granules of the projection, in reverse order, when that reads fewer marks
+ * than the table. Stale versions and duplicates may take places here; step
+ * two drops them.
  */
-export function recordKeysQuery(spec: RecordsSpec, after: RecordPosition | null): SqlQuery {
+export function recordKeysQuery(spec: RecordsSpec, after: RecordPosition | null, take: number): SqlQuery {
   const params = new Params();
-  const where = pageConditions(spec, after, params);
-  const sql = `SELECT tenant, toString(toDate(occurred_at)) AS day, event_id
+  const where = recordPageConditions(spec, after, params);
+  const sql = `SELECT tenant, toString(toDate(occurred_at)) AS day, event_id, toString(occurred_at) AS at
 FROM usage_events
 WHERE ${where.join('\n  AND ')}
 ${PAGE_ORDER}
-LIMIT ${params.bind('limit', 'UInt32', spec.limit + 1)}`;
+LIMIT ${params.bind('limit', 'UInt32', take)}`;
   return { sql, params: params.values };
 }
 
 /**
- * Pass two: the page among the events of `keys` — each event's current
- * version (its highest row_version, the last processed among equal ones:
- * what FINAL keeps), then the page's conditions on it, as a FINAL read
- * applies them. The key columns prune to the granules holding those events.
+ * Steps two and three, one statement: among the events of `keys`, each
+ * event's current version (its highest row_version, the last processed
+ * among equal ones: what FINAL keeps), read from the table by key — only
+ * the key, version and filtered columns, and every version of the event
+ * wherever it sits in time; `event_id` first (PREWHERE: the other columns
+ * only where it matches, half the CPU of filtering on the whole key at 10 M
+ * events) — then the page's conditions on it, as a FINAL
+ * read applies them, and with `through` only those ranking at or before that
+ * position; up to `limit` + 1, newest first. Then the record columns of those
+ * versions, by position (occurred_at, event_id first: the order of the
+ * projection `records_by_time`, whose index finds the few granules holding
+ * them). Rows identical in key and version (an insert repeated) come once.
  */
-export function recordsOfKeysQuery(spec: RecordsSpec, after: RecordPosition | null, keys: readonly RecordKey[]): SqlQuery {
+export function recordsOfKeysQuery(spec: RecordsSpec, after: RecordPosition | null, keys: readonly RecordKey[], through: RecordPosition | null): SqlQuery {
   const params = new Params();
   const tenants = params.bind('key_tenants', 'Array(String)', keys.map((k) => k.tenant));
   const days = params.bind('key_days', 'Array(Date)', keys.map((k) => k.day));
   const ids = params.bind('key_ids', 'Array(String)', keys.map((k) => k.event_id));
-  const where = pageConditions(spec, after, params);
-  const sql = `SELECT
-${RECORD_COLUMNS.map((col) => `    ${col}`).join(',\n')}
+  const bound =
+    through === null
+      ? []
+      : [`(occurred_at, event_id) >= (${params.bind('through_at', "DateTime64(3, 'UTC')", through.occurredAt)}, ${params.bind('through_id', 'String', through.eventId)})`];
+  const where = [...recordPageConditions(spec, after, params), ...bound];
+  const range = [
+    `occurred_at >= ${params.bind('from', "DateTime64(3, 'UTC')", formatDateTime64(spec.from))}`,
+    `occurred_at < ${params.bind('to', "DateTime64(3, 'UTC')", formatDateTime64(spec.to))}`,
+  ];
+  const versions = `SELECT occurred_at, event_id, tenant, row_version, processed_at
 FROM
 (
     SELECT *
     FROM usage_events
-    WHERE tenant IN ${tenants}
-      AND toDate(occurred_at) IN ${days}
-      AND event_id IN ${ids}
-      AND has(arrayZip(${tenants}, ${days}, ${ids}), (tenant, toDate(occurred_at), event_id))
+    PREWHERE event_id IN ${ids}
+    WHERE (tenant, toDate(occurred_at), event_id) IN arrayZip(${tenants}, ${days}, ${ids})
     ORDER BY row_version DESC, processed_at DESC
     LIMIT 1 BY tenant, toDate(occurred_at), event_id
 )
 WHERE ${where.join('\n  AND ')}
 ${PAGE_ORDER}
 LIMIT ${params.bind('limit', 'UInt32', spec.limit + 1)}`;
+  const sql = `SELECT
+${RECORD_COLUMNS.map((col) => `    ${col}`).join(',\n')}
+FROM usage_events
+WHERE ${range.join('\n  AND ')}
+  AND (occurred_at, event_id, tenant, row_version, processed_at) IN
+(
+${indent(versions)}
+)
+${PAGE_ORDER}
+LIMIT 1 BY tenant, occurred_at, event_id`;
   return { sql, params: params.values };
 }
 

@@ -5,8 +5,11 @@
  * executor, returning the store's rows and, where the answer describes its
  * source, the plan.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TallyError } from '../../../src/core/errors.js';
+import { MIGRATIONS_DIR } from '../../../src/store/migrate.js';
 import type { SqlExecutor, SqlQuery } from '../../../src/store/types.js';
 import {
   breakdownQuery,
@@ -74,15 +77,32 @@ describe('usage query objects', () => {
     expect(q.params).toEqual({ tenant: 'acme', status: ['error'], from: '2025-03-01 00:00:00.000', to: '2025-03-02 00:00:00.000', after_at: '2025-03-01 12:00:00.000', after_id: 'ev-1', limit: 51 });
   });
 
-  it('records of every tenant, two passes: the keys of the newest rows without FINAL, then the current versions of those events', async () => {
+  it('records in two statements: the keys of the newest rows without FINAL, then the current versions of those events and their record columns by position', async () => {
     const spec: RecordsSpec = { scope: null, filters: { status: ['error'] }, from: t('2025-03-01T00:00:00Z'), to: t('2025-03-02T00:00:00Z'), limit: 2 };
     const after = { occurredAt: '2025-03-01 12:00:00.000', eventId: 'ev-1' };
-    const keys = recordKeysQuery(spec, after);
+    const keys = recordKeysQuery(spec, after, 12);
     await expect(keys.sql).toMatchFileSnapshot('__snapshots__/usage/record-keys.sql');
-    expect(keys.params).toEqual({ status: ['error'], from: '2025-03-01 00:00:00.000', to: '2025-03-02 00:00:00.000', after_at: '2025-03-01 12:00:00.000', after_id: 'ev-1', limit: 3 });
-    const page = recordsOfKeysQuery(spec, after, [{ tenant: 'a', day: '2025-03-01', event_id: 'e1' }, { tenant: 'b', day: '2025-03-01', event_id: 'e2' }]);
+    expect(keys.params).toEqual({ status: ['error'], from: '2025-03-01 00:00:00.000', to: '2025-03-02 00:00:00.000', after_at: '2025-03-01 12:00:00.000', after_id: 'ev-1', limit: 12 });
+    const named = [{ tenant: 'a', day: '2025-03-01', event_id: 'e1' }, { tenant: 'b', day: '2025-03-01', event_id: 'e2' }];
+    const page = recordsOfKeysQuery(spec, after, named, { occurredAt: '2025-03-01 11:00:00.000', eventId: 'e2' });
     await expect(page.sql).toMatchFileSnapshot('__snapshots__/usage/records-of-keys.sql');
-    expect(page.params).toMatchObject({ key_tenants: ['a', 'b'], key_days: ['2025-03-01', '2025-03-01'], key_ids: ['e1', 'e2'], limit: 3 });
+    expect(page.params).toEqual({
+      key_tenants: ['a', 'b'], key_days: ['2025-03-01', '2025-03-01'], key_ids: ['e1', 'e2'], status: ['error'], from: '2025-03-01 00:00:00.000', to: '2025-03-02 00:00:00.000',
+      after_at: '2025-03-01 12:00:00.000', after_id: 'ev-1', through_at: '2025-03-01 11:00:00.000', through_id: 'e2', limit: 3,
+    });
+    expect(recordsOfKeysQuery(spec, after, named, null).sql).not.toContain('through_at');
+  });
+
+  it('the keys of a page name only columns of the projection records_by_time (migration 0019), so ClickHouse can read it', () => {
+    const projection = /ADD PROJECTION IF NOT EXISTS records_by_time\s*\(\s*SELECT([\s\S]*?)ORDER BY occurred_at, event_id\s*\)/.exec(readFileSync(join(MIGRATIONS_DIR, '0019_records_by_time.sql'), 'utf8'));
+    const held = new Set((projection?.[1] ?? '').split(',').map((c) => c.trim()));
+    // Step three reads the record columns and the version columns from it, step one the key and filtered ones.
+    for (const column of [...RECORD_COLUMNS, 'row_version', 'processed_at', 'sign']) expect(held, column).toContain(column);
+    const filters = { user_id: ['u'], group: ['g'], session_id: ['s'], agent: ['a'], feature: ['f'], provider: ['p'], model: ['m'], api_key_id: ['k'], status: ['ok'], priced: true, tags: [{ key: 'env', value: 'prod' }] };
+    const keys = recordKeysQuery({ scope: 'acme', filters, eventIds: ['e'], from: 0, to: 1, limit: 1 }, { occurredAt: '1970-01-01 00:00:00.000', eventId: 'x' }, 2).sql;
+    const words = new Set([...keys.replace(/\{[^}]*\}/g, ' ').matchAll(/[A-Za-z_][A-Za-z0-9_]*/g)].map((m) => m[0]));
+    const sqlWords = ['SELECT', 'FROM', 'usage_events', 'WHERE', 'AND', 'OR', 'IN', 'ORDER', 'BY', 'DESC', 'LIMIT', 'AS', 'toString', 'toDate', 'mapContains', 'day', 'at'];
+    expect([...words].filter((w) => !held.has(w) && !sqlWords.includes(w))).toEqual([]);
   });
 
   it('records of given event ids (issue 17: the event view as a link): one condition, the ids bound', async () => {
@@ -160,6 +180,35 @@ function recording(answer: (q: SqlQuery) => object[]): SqlExecutor & { readonly 
   };
 }
 
+/** Which step of a records read a query is. */
+function kindOf(q: SqlQuery): string {
+  if (q.sql.includes('FINAL')) return 'final';
+  if (q.sql.includes('LIMIT 1 BY')) return 'records';
+  return 'keys';
+}
+
+/**
+ * Answers for a records read: step one returns `keys[i]` rows on its i-th call in a window (the last count
+ * repeats), the records of those keys `records[i]`, FINAL three rows.
+ */
+function pages(keys: number | readonly number[], records: number | readonly number[]): (q: SqlQuery) => object[] {
+  const counts = { keys: [keys].flat(), records: [records].flat() };
+  let keyCalls = 0;
+  let recordCalls = 0;
+  let from: unknown = null;
+  return (q) => {
+    const kind = kindOf(q);
+    if (kind === 'final') return Array.from({ length: 3 }, (_, i) => ({ event_id: `f${i}` }));
+    if (kind === 'records') {
+      const n = counts.records[Math.min(recordCalls++, counts.records.length - 1)] ?? 0;
+      return Array.from({ length: n }, (_, i) => ({ event_id: `r${i}` }));
+    }
+    if (q.params?.from !== from) [from, keyCalls, recordCalls] = [q.params?.from, 0, 0];
+    const n = counts.keys[Math.min(keyCalls++, counts.keys.length - 1)] ?? 0;
+    return Array.from({ length: n }, (_, i) => ({ tenant: 't', day: '2025-02-28', event_id: `e${i}`, at: '2025-02-28 12:00:00.000' }));
+  };
+}
+
 describe('usage operations', () => {
   it('summary and breakdown return the rows with the plan they were read from', async () => {
     const sql = recording(() => [{ model_label: 'm' }]);
@@ -172,38 +221,48 @@ describe('usage operations', () => {
     expect(breakdown.plan.segments.map((s) => s.source)).toEqual(['daily']);
   });
 
-  it('records look for a page in the last day, then the last week, then the whole range', async () => {
+  it('records look for a page in the last hour, day, week, then the whole range; a window short of a page is widened at once', async () => {
     const spec: RecordsSpec = { scope: 'acme', filters: {}, from: t('2025-01-01T00:00:00Z'), to: t('2025-03-01T00:00:00Z'), limit: 2 };
-    const sql = recording(() => [{ event_id: 'a' }]);
+    const sql = recording(pages(1, 1));
     const rows = await createUsageQueries(sql).records(spec, null);
-    expect(rows).toEqual([{ event_id: 'a' }]);
-    expect(sql.queries.map((q) => q.params?.from)).toEqual(['2025-02-28 00:00:00.000', '2025-02-22 00:00:00.000', '2025-01-01 00:00:00.000']);
+    expect(rows).toEqual([{ event_id: 'r0' }]);
+    // One row in each window: too few for a page, so only the keys are read until the whole range.
+    expect(sql.queries.map((q) => kindOf(q))).toEqual(['keys', 'keys', 'keys', 'keys', 'records']);
+    expect(sql.queries.filter((q) => kindOf(q) === 'keys').map((q) => q.params?.from)).toEqual([
+      '2025-02-28 23:00:00.000', '2025-02-28 00:00:00.000', '2025-02-22 00:00:00.000', '2025-01-01 00:00:00.000',
+    ]);
 
-    // A full page (limit + 1 rows) in the first window ends the search; the window ends just after the cursor's position.
-    const full = recording(() => [{ event_id: 'a' }, { event_id: 'b' }, { event_id: 'c' }]);
+    // A full page in the first window ends the search; the window ends just after the cursor's position.
+    const full = recording(pages(3, 3));
     await createUsageQueries(full).records(spec, { occurredAt: '2025-02-10 12:00:00.000', eventId: 'x' });
-    expect(full.queries).toHaveLength(1);
-    expect(full.queries[0]?.params).toMatchObject({ from: '2025-02-09 12:00:00.001', to: '2025-03-01 00:00:00.000', after_at: '2025-02-10 12:00:00.000', limit: 3 });
+    expect(full.queries.map((q) => kindOf(q))).toEqual(['keys', 'records']);
+    expect(full.queries[0]?.params).toMatchObject({ from: '2025-02-10 11:00:00.001', to: '2025-03-01 00:00:00.000', after_at: '2025-02-10 12:00:00.000', limit: 3 });
+
+    // Looking events up by id or by session: the whole range at once.
+    for (const lookup of [{ eventIds: ['e0'] }, { filters: { session_id: ['s'] } }]) {
+      const byId = recording(pages(1, 1));
+      await createUsageQueries(byId).records({ ...spec, ...lookup }, null);
+      expect(byId.queries.map((q) => [kindOf(q), q.params?.from])).toEqual([['keys', '2025-01-01 00:00:00.000'], ['records', '2025-01-01 00:00:00.000']]);
+    }
   });
 
-  it('records of every tenant: two passes when they answer exactly, else one FINAL read of the window', async () => {
+  it('records: the current versions are the page when they fill it, or when step one named every candidate; else more keys, then FINAL', async () => {
     const spec: RecordsSpec = { scope: null, filters: {}, from: t('2025-02-28T00:00:00Z'), to: t('2025-03-01T00:00:00Z'), limit: 2 };
-    const kinds = (queries: readonly SqlQuery[]): string[] => queries.map((q) => (q.sql.includes('FINAL') ? 'final' : q.sql.includes('LIMIT 1 BY') ? 'keys-page' : 'keys'));
-    const run = async (keys: number, page: number): Promise<{ rows: object[]; kinds: string[] }> => {
-      const sql = recording((q) => {
-        const n = q.sql.includes('FINAL') ? 3 : q.sql.includes('LIMIT 1 BY') ? page : keys;
-        return Array.from({ length: n }, (_, i) => ({ tenant: 't', day: '2025-02-28', event_id: `e${i}` }));
-      });
-      return { rows: await createUsageQueries(sql).records(spec, null), kinds: kinds(sql.queries) };
+    const run = async (keys: number[], records: number[]): Promise<{ rows: number; kinds: string[]; through: unknown[] }> => {
+      const sql = recording(pages(keys, records));
+      const rows = await createUsageQueries(sql).records(spec, null);
+      return { rows: rows.length, kinds: sql.queries.map((q) => kindOf(q)), through: sql.queries.filter((q) => kindOf(q) === 'records').map((q) => q.params?.through_id ?? null) };
     };
-    // Pass one named fewer rows than a page and one: every candidate, so pass two is the answer.
-    expect(await run(2, 1)).toEqual({ rows: [{ tenant: 't', day: '2025-02-28', event_id: 'e0' }], kinds: ['keys', 'keys-page'] });
-    // A full page among the events pass one named: exact.
-    expect((await run(3, 3)).kinds).toEqual(['keys', 'keys-page']);
-    // Stale versions took places in pass one (a short page from a full list): the window is read by FINAL.
-    expect(await run(3, 2)).toMatchObject({ kinds: ['keys', 'keys-page', 'final'], rows: { length: 3 } });
-    // Nothing in the window: no second pass.
-    expect((await run(0, 0)).kinds).toEqual(['keys']);
+    // The whole range is two windows here (an hour, then the day). Step one named fewer rows than it asked
+    // for: every candidate, so the current versions among them are the answer, with no bound.
+    expect(await run([2], [1])).toEqual({ rows: 1, kinds: ['keys', 'keys', 'records'], through: [null] });
+    // A full page among the events step one named, up to its last row: exact.
+    expect(await run([3], [3])).toEqual({ rows: 3, kinds: ['keys', 'records'], through: ['e2'] });
+    // Stale versions took places in step one (a short page from a full list): four times the rows, then FINAL.
+    expect(await run([3, 12], [2, 3])).toEqual({ rows: 3, kinds: ['keys', 'records', 'keys', 'records'], through: ['e2', 'e11'] });
+    expect(await run([3, 12], [2, 2])).toEqual({ rows: 3, kinds: ['keys', 'records', 'keys', 'records', 'final'], through: ['e2', 'e11'] });
+    // Nothing in any window: only the keys are read.
+    expect(await run([0], [0])).toEqual({ rows: 0, kinds: ['keys', 'keys'], through: [] });
   });
 
   it('session and exact latency return the store rows as they come', async () => {

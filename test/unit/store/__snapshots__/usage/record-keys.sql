@@ -1,4 +1,4 @@
-SELECT tenant, toString(toDate(occurred_at)) AS day, event_id
+SELECT tenant, toString(toDate(occurred_at)) AS day, event_id, toString(occurred_at) AS at
 FROM usage_events
 WHERE occurred_at >= {from:DateTime64(3, 'UTC')}
   AND occurred_at < {to:DateTime64(3, 'UTC')}

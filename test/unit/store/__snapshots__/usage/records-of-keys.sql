@@ -58,21 +58,29 @@ SELECT
     ttft_ms,
     metadata,
     usage_json
-FROM
-(
-    SELECT *
-    FROM usage_events
-    WHERE tenant IN {key_tenants:Array(String)}
-      AND toDate(occurred_at) IN {key_days:Array(Date)}
-      AND event_id IN {key_ids:Array(String)}
-      AND has(arrayZip({key_tenants:Array(String)}, {key_days:Array(Date)}, {key_ids:Array(String)}), (tenant, toDate(occurred_at), event_id))
-    ORDER BY row_version DESC, processed_at DESC
-    LIMIT 1 BY tenant, toDate(occurred_at), event_id
-)
+FROM usage_events
 WHERE occurred_at >= {from:DateTime64(3, 'UTC')}
   AND occurred_at < {to:DateTime64(3, 'UTC')}
-  AND sign = 1
-  AND status IN {status:Array(String)}
-  AND (occurred_at, event_id) < ({after_at:DateTime64(3, 'UTC')}, {after_id:String})
+  AND (occurred_at, event_id, tenant, row_version, processed_at) IN
+(
+    SELECT occurred_at, event_id, tenant, row_version, processed_at
+    FROM
+    (
+        SELECT *
+        FROM usage_events
+        PREWHERE event_id IN {key_ids:Array(String)}
+        WHERE (tenant, toDate(occurred_at), event_id) IN arrayZip({key_tenants:Array(String)}, {key_days:Array(Date)}, {key_ids:Array(String)})
+        ORDER BY row_version DESC, processed_at DESC
+        LIMIT 1 BY tenant, toDate(occurred_at), event_id
+    )
+    WHERE occurred_at >= {from:DateTime64(3, 'UTC')}
+      AND occurred_at < {to:DateTime64(3, 'UTC')}
+      AND sign = 1
+      AND status IN {status:Array(String)}
+      AND (occurred_at, event_id) < ({after_at:DateTime64(3, 'UTC')}, {after_id:String})
+      AND (occurred_at, event_id) >= ({through_at:DateTime64(3, 'UTC')}, {through_id:String})
+    ORDER BY occurred_at DESC, event_id DESC
+    LIMIT {limit:UInt32}
+)
 ORDER BY occurred_at DESC, event_id DESC
-LIMIT {limit:UInt32}
+LIMIT 1 BY tenant, occurred_at, event_id
