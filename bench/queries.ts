@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- queries [--events N] [--runs N] [--before-runs N] [--keep DIR] [--http-port P] [--write-cost] [--plan] [--price | --measures]`:
+ * `npm run bench -- queries [--events N] [--runs N] [--before-runs N] [--keep DIR] [--http-port P] [--write-cost] [--plan] [--price | --measures | --only records]`:
  * the analytics queries the dashboard issues, over 10 million events in chDB
  * (and in ClickHouse when CLICKHOUSE_URL is set), before and after issue 13.
  *
@@ -49,6 +49,9 @@
  * With `--measures`, `before` is the page's breakdowns asking for every
  * measure and `after` with only the measures each panel shows, as the
  * dashboard asks (`measures=`) — bench/results/queries-measures.json.
+ * With `--only records` (issue 13), only the request log: `before` the
+ * records read before migration 0019's projection, `after` as served
+ * (bench/queries-records.ts) — bench/results/queries-records.json.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -72,6 +75,7 @@ import { migrate } from '../src/store/migrate.js';
 import { normalizeParams } from '../src/store/sql.js';
 import type { AnalyticsStore } from '../src/store/types.js';
 import { queriesPlan } from './queries-plan.js';
+import { recordsBeforeProjection } from './queries-records.js';
 import { fmt, percentile, writeResult } from './results.js';
 
 
@@ -180,7 +184,7 @@ const TABLES = [...ROLLUPS.map((t) => t.name), ...Object.values(ALL_TENANT_ROLLU
  * price column of issue 16 (the statements with price_total not read: `withoutPrice`), or with
  * `--measures` the page's breakdowns without `measures=` (every measure summed, as before it existed).
  */
-type Baseline = 'issue13' | 'no-price' | 'all-measures';
+type Baseline = 'issue13' | 'no-price' | 'all-measures' | 'records';
 
 /** A statement as it was before issue 16: no price_total projected from any table, a constant 0 where the measure is summed. */
 export function withoutPrice(sql: string): string {
@@ -193,7 +197,7 @@ export function withoutPrice(sql: string): string {
 
 /** An executor that records every query and, for `before`, reads the full rollup of each segment's grain instead of a narrow one (or, `no-price`, reads no price). */
 function capturing(sql: SqlExecutor, capture: Capture, before: boolean, baseline: Baseline): SqlExecutor {
-  const rewrite = (q: SqlQuery): SqlQuery => (!before || baseline === 'all-measures' ? q : baseline === 'no-price' ? { ...q, sql: withoutPrice(q.sql) } : { ...q, sql: q.sql.replace(NARROW, 'usage_rollup_$1') });
+  const rewrite = (q: SqlQuery): SqlQuery => (!before || baseline === 'all-measures' || baseline === 'records' ? q : baseline === 'no-price' ? { ...q, sql: withoutPrice(q.sql) } : { ...q, sql: q.sql.replace(NARROW, 'usage_rollup_$1') });
   return {
     ...sql,
     query: <Row extends object>(q: SqlQuery): Promise<Row[]> => {
@@ -245,7 +249,7 @@ function variant(store: AnalyticsStore, before: boolean, now: number, baseline: 
   const capture: Capture = [];
   const sql = capturing(store.sql, capture, before, baseline);
   const oldPlan = before && baseline === 'issue13';
-  const usage = oldPlan ? beforeUsage(sql) : createUsageQueries(sql);
+  const usage = oldPlan ? beforeUsage(sql) : before && baseline === 'records' ? recordsBeforeProjection(createUsageQueries(sql), sql) : createUsageQueries(sql);
   const svc = createAnalyticsService({ ...store, usage }, { now: () => now });
   // Before: ending at now (ms), as the dashboard asked; after: at the end of the quarter hour holding now.
   const to = oldPlan ? now : Math.ceil(now / QUARTER_HOUR) * QUARTER_HOUR;
@@ -394,6 +398,32 @@ async function suite(before: Variant, after: Variant, runs: number, today: numbe
   return out;
 }
 
+/**
+ * `--only records`: the request log and its variants, for the largest tenant and every tenant: the
+ * dashboard's first page (25, as src/dashboard/requests.js asks) up to now and up to the data's end, a page
+ * of 50, the page after the first one (its cursor), errors only; and a small tenant's first page.
+ */
+async function recordsSuite(before: Variant, after: Variant, runs: number, today: number, stats: ReadStats): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  const cases: [string, TenantScope][] = [['t00', 't00'], ['all', null], ['t07', 't07']];
+  // The generated events end at midnight: "up to now" finds none in its last hour. Ending the range where they
+  // end is how the log looks while events arrive (its last hour is full).
+  const toDataEnd = { from: new Date(today - 30 * DAY).toISOString(), to: new Date(today).toISOString(), tz: 'UTC' };
+  for (const [key, scope] of cases) {
+    console.log(` ${scope === null ? 'all tenants' : `tenant ${scope}`}: records, 30 days up to now`);
+    const q = (v: Variant, extra: Record<string, string>): Record<string, string> => ({ ...v.last30, tz: 'UTC', ...extra });
+    out[`${key}.request_log_25`] = await compare('request log, 25', runs, before, after, (v) => v.svc.records(q(v, { limit: '25' }), scope), stats);
+    out[`${key}.request_log_25_to_data_end`] = await compare('request log, 25, 30 days to the data\'s end', runs, before, after, (v) => v.svc.records({ ...toDataEnd, limit: '25' }, scope), stats);
+    if (key === 't07') continue;
+    out[`${key}.request_log_50`] = await compare('request log, 50', runs, before, after, (v) => v.svc.records(q(v, { limit: '50' }), scope), stats);
+    const first = await after.svc.records(q(after, { limit: '50' }), scope);
+    const cursor = first.next_cursor ?? '';
+    out[`${key}.request_log_50_page_2`] = await compare('request log, 50, second page', runs, before, after, (v) => v.svc.records(q(v, { limit: '50', cursor }), scope), stats);
+    out[`${key}.request_log_50_errors`] = await compare('request log, 50, status=error', runs, before, after, (v) => v.svc.records(q(v, { limit: '50', status: 'error' }), scope), stats);
+  }
+  return out;
+}
+
 /** The page's usage calls over HTTP against the API of `which` variant (see serveVariants), in the dashboard's order: the first batch at once, then revenue, then the request log. */
 async function httpPage(base: string, which: 'before' | 'after', scope: TenantScope, range: { from: string; to: string }, v: Variant): Promise<unknown> {
   const q = (extra: Record<string, string>): string => new URLSearchParams({ ...range, tz: 'UTC', ...(scope === null ? {} : { tenant: scope }), ...extra }).toString();
@@ -481,30 +511,42 @@ function chdbStats(dataDir: string, database: string): { stats: ReadStats; close
 }
 
 /**
- * What the rollups cost on insert: CPU per event of `INSERT … SELECT` blocks
- * of generated events into a scratch database with every view attached
- * (all 12), without the latency views (0012: 9), and with the full views
- * only (3), alternating, in one run. `--write-cost` runs it alone.
+ * What the rollups and the records projection cost on insert: CPU per event
+ * of `INSERT … SELECT` blocks of generated events into a scratch database
+ * with every view attached (all 18) and the `records_by_time` projection
+ * (0019) written, the same without the projection
+ * (`materialize_projections_on_insert = 0`), without the latency views
+ * (0012), and with the full views only (3), alternating, in one run.
+ * `--write-cost` runs it alone.
  */
 async function writeCost(dataDir: string, rounds: number): Promise<Record<string, unknown>> {
   const scratch = await createChdbStore({ dataDir, database: 'bench_write_cost' });
   const rows = 100_000;
   const latency = ['usage_latency_15m_mv', 'usage_latency_hourly_mv', 'usage_latency_daily_mv'];
   const narrow = ROLLUPS.filter((t) => t.shape !== 'full').map((t) => `${t.name}_mv`);
-  const modes = { all_views: [], without_latency_views: latency, full_views_only: [...latency, ...narrow] } as const satisfies Record<string, readonly string[]>;
-  const cpu: Record<keyof typeof modes, number[]> = { all_views: [], without_latency_views: [], full_views_only: [] };
+  const modes = {
+    all_views: { detached: [], projection: true },
+    all_views_without_projection: { detached: [], projection: false },
+    without_latency_views: { detached: latency, projection: true },
+    full_views_only: { detached: [...latency, ...narrow], projection: true },
+  } as const satisfies Record<string, { readonly detached: readonly string[]; readonly projection: boolean }>;
+  type Mode = keyof typeof modes;
+  const cpu: Record<Mode, number[]> = { all_views: [], all_views_without_projection: [], without_latency_views: [], full_views_only: [] };
+  const projectionOnInsert = (on: boolean): Promise<void> => scratch.sql.command({ sql: `ALTER TABLE usage_events MODIFY SETTING materialize_projections_on_insert = ${on ? 1 : 0}` });
   try {
     await migrate(scratch, {});
     const start = Date.now() - 35 * DAY;
     let offset = 0;
     for (let i = 0; i < rounds; i++) {
-      for (const [mode, detached] of Object.entries(modes) as [keyof typeof modes, readonly string[]][]) {
+      for (const [mode, { detached, projection }] of Object.entries(modes) as [Mode, (typeof modes)[Mode]][]) {
         for (const v of detached) await scratch.sql.command({ sql: `DETACH TABLE ${v}` });
+        if (!projection) await projectionOnInsert(false);
         const c0 = process.cpuUsage();
         await scratch.sql.command({ sql: loadSql(), params: { start: new Date(start), span_ms: 35 * DAY, offset, count: rows } });
         const d = process.cpuUsage(c0);
         offset += rows;
         cpu[mode].push((d.user + d.system) / rows);
+        if (!projection) await projectionOnInsert(true);
         for (const v of detached) await scratch.sql.command({ sql: `ATTACH TABLE ${v}` });
       }
     }
@@ -513,9 +555,10 @@ async function writeCost(dataDir: string, rounds: number): Promise<Record<string
     await scratch.close();
   }
   const median = (xs: number[]): number => round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0);
-  const per = { all_views: median(cpu.all_views), without_latency_views: median(cpu.without_latency_views), full_views_only: median(cpu.full_views_only) };
-  const out = { rowsPerInsert: rows, rounds, cpuMicrosPerEvent: per, loadAverage1m: round(loadavg()[0] ?? 0), note: 'median over rounds; INSERT … SELECT from numbers() through usage_events and its views, in the engine' };
-  console.log(`  insert CPU per event: ${fmt(per.full_views_only, 1)} µs with the 3 full views, ${fmt(per.without_latency_views, 1)} µs with 9, ${fmt(per.all_views, 1)} µs with all 12`);
+  const per = Object.fromEntries(Object.entries(cpu).map(([mode, xs]) => [mode, median(xs)])) as Record<Mode, number>;
+  const projectionRatio = round((per.all_views / Math.max(0.001, per.all_views_without_projection)) * 100) / 100;
+  const out = { rowsPerInsert: rows, rounds, cpuMicrosPerEvent: per, projectionRatio, loadAverage1m: round(loadavg()[0] ?? 0), note: 'median over rounds; INSERT … SELECT from numbers() through usage_events, its records_by_time projection and its views, in the engine' };
+  console.log(`  insert CPU per event: ${fmt(per.full_views_only, 1)} µs with the 3 full views, ${fmt(per.without_latency_views, 1)} µs without the latency views, ${fmt(per.all_views, 1)} µs with all views, ${fmt(per.all_views_without_projection, 1)} µs with all views but not the records projection (× ${projectionRatio} with it)`);
   return out;
 }
 
@@ -538,7 +581,9 @@ export async function runQueriesBench(args: readonly string[]): Promise<void> {
   const today = Math.floor(now / DAY) * DAY;
   const start = today - 35 * DAY;
   const spanMs = 35 * DAY;
-  const baseline: Baseline = args.includes('--price') ? 'no-price' : args.includes('--measures') ? 'all-measures' : 'issue13';
+  const only = flag(args, '--only');
+  if (only !== undefined && only !== 'records') throw new Error(`--only ${only}: only "records" is known`);
+  const baseline: Baseline = only === 'records' ? 'records' : args.includes('--price') ? 'no-price' : args.includes('--measures') ? 'all-measures' : 'issue13';
   const conditions: Record<string, unknown> = {
     events,
     runsPerQuery: runs,
@@ -549,6 +594,11 @@ export async function runQueriesBench(args: readonly string[]): Promise<void> {
           before: 'issue 16 --price baseline: the same plan (narrowest rollups, quarter-hour end, latency histograms) with price_total neither read nor summed (withoutPrice: a constant 0)',
           after: 'as served: price_total read from every segment and summed exactly (Decimal256), and the revenue panel\'s extra call (breakdown by tenant, sort=price) in the page',
           billed: 'tenants t00-t09 billed (input at cost × 1.3 plus $0.001 per request), t10-t19 not',
+        }
+      : baseline === 'records'
+      ? {
+          before: 'records as before migration 0019 (bench/queries-records.ts): windows of a day, a week, the range; a tenant one FINAL read per window, every tenant two passes (keys, then the current versions from the table); projections off',
+          after: 'records as served: the records_by_time projection (0019); windows of 15 minutes, an hour, a day, a week, the range; keys from the projection, current versions from the table by key, record columns from the projection by position',
         }
       : baseline === 'all-measures'
       ? {
@@ -605,12 +655,13 @@ export async function runQueriesBench(args: readonly string[]): Promise<void> {
     const variants = { before: variant(chdb, true, now, baseline), after: variant(chdb, false, now, baseline) };
     // The range "30 days up to now" each side asked for: on the hour, the rollup edges need no 15-minute table.
     conditions.range = { before: variants.before.last30, after: variants.after.last30 };
-    const http = await serveVariants(variants, httpPort);
+    // The request log alone (--only records) is measured in-process only.
+    const http = baseline === 'records' ? null : await serveVariants(variants, httpPort);
     try {
       console.log('chDB (in-process): before → after');
-      figures.chdb = await suite(variants.before, variants.after, runs, today, reads.stats, http.base);
+      figures.chdb = http === null ? await recordsSuite(variants.before, variants.after, runs, today, reads.stats) : await suite(variants.before, variants.after, runs, today, reads.stats, http.base);
     } finally {
-      await http.close();
+      await http?.close();
       await reads.close();
     }
   } finally {
@@ -640,7 +691,7 @@ export async function runQueriesBench(args: readonly string[]): Promise<void> {
     conditions.clickhouse = 'not measured: CLICKHOUSE_URL not set';
   }
   conditions.loadAverage1m = { atStart: round(startLoad), atEnd: round(loadavg()[0] ?? 0), note: 'other processes shared the machine; a load above the core count inflates wall times (compare before/after, measured alternately, and CPU and rows)' };
-  const file = writeResult({ benchmark: baseline === 'no-price' ? 'queries-price' : baseline === 'all-measures' ? 'queries-measures' : 'queries', conditions, figures });
+  const file = writeResult({ benchmark: baseline === 'records' ? 'queries-records' : baseline === 'no-price' ? 'queries-price' : baseline === 'all-measures' ? 'queries-measures' : 'queries', conditions, figures });
   console.log(`results: ${file}`);
 }
 
