@@ -58,7 +58,8 @@ describe('all-tenant rollups (0018)', () => {
   it('are filled from the tenant tables by the migration, then follow live inserts and repairs', async () => {
     for (const tenant of ['a', 'b', 'c']) await store.events.insert(mixedEvents(tenant, 90, `old-${tenant}`));
     const applied = await migrate(store, {});
-    expect(applied.applied.map((m) => m.version)).toEqual([18]);
+    // 0018 by this run (and whatever came after it: 0019 adds a projection to usage_events, no table).
+    expect(applied.applied.map((m) => m.version).filter((v) => v <= 18)).toEqual([18]);
     expect(await allTenantMatches()).toEqual(ALL_MATCH);
 
     for (const tenant of ['a', 'd']) await store.events.insert(mixedEvents(tenant, 60, `new-${tenant}`));
