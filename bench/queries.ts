@@ -40,8 +40,8 @@
  * days, and the whole page in the dashboard's order (the first batch at once,
  * then revenue, then the log), in-process and over HTTP (the API on
  * 127.0.0.1, open access). `/v1/budgets:status` (counters) is not measured. With
- * `--write-cost`, also the insert CPU per event with and without the narrow
- * rollups' views (`writeCost`). With `--plan`, only the engine's estimates
+ * `--write-cost`, also the insert CPU with the views before and after
+ * migration 0020 (`writeCost`). With `--plan`, only the engine's estimates
  * of what each query reads (bench/queries-plan.ts, queries-plan.json).
  * With `--price` (issue 16), `before` is today's plan without the price
  * column (`withoutPrice`) and `after` the queries as served, price_total read
@@ -64,14 +64,14 @@ import { ApiKeyring } from '../src/api/auth.js';
 import { HealthState } from '../src/core/health.js';
 import { silentLogger } from '../src/core/logger.js';
 import { createMetrics } from '../src/core/metrics.js';
-import { ALL_TENANT_ROLLUPS, LATENCY_ROLLUPS, latencyRollupOf, ROLLUPS } from '../src/store/queries/rollup-tables.js';
+import { ALL_TENANT_ROLLUPS, ROLLUPS } from '../src/store/queries/rollup-tables.js';
 import { createUsageQueries, recordsQuery, type PlannedRows, type RecordRow, type TenantScope, type UsageQueries } from '../src/store/usage/index.js';
 import { parseDateTime64 } from '../src/core/time.js';
 import { acquireChdbEngine } from '../src/store/chdb/engine.js';
 import { createChdbStore } from '../src/store/chdb/store.js';
 import { createClickHouseStore } from '../src/store/clickhouse/store.js';
 import type { SqlExecutor, SqlQuery } from '../src/store/executor.js';
-import { migrate } from '../src/store/migrate.js';
+import { loadMigrations, migrate } from '../src/store/migrate.js';
 import { normalizeParams } from '../src/store/sql.js';
 import type { AnalyticsStore } from '../src/store/types.js';
 import { queriesPlan } from './queries-plan.js';
@@ -177,7 +177,7 @@ type ReadStats = (q: SqlQuery) => Promise<{ rows: number; bytes: number }>;
 const NARROW = /\busage_rollup_(?:model_all|model|agent|user)_(15m|hourly|daily)\b/g;
 
 /** Every table a statement reads: the rollups, the latency rollups and raw events. */
-const TABLES = [...ROLLUPS.map((t) => t.name), ...Object.values(ALL_TENANT_ROLLUPS), ...LATENCY_ROLLUPS.map((t) => t.name), ...(['15m', 'hourly', 'daily'] as const).map((g) => latencyRollupOf(g, true))];
+const TABLES = [...ROLLUPS.map((t) => t.name), ...Object.values(ALL_TENANT_ROLLUPS)];
 
 /**
  * What `before` is: the plan before issue 13 (default), with `--price` today's plan without the
@@ -511,54 +511,82 @@ function chdbStats(dataDir: string, database: string): { stats: ReadStats; close
 }
 
 /**
- * What the rollups and the records projection cost on insert: CPU per event
- * of `INSERT … SELECT` blocks of generated events into a scratch database
- * with every view attached (all 18) and the `records_by_time` projection
- * (0019) written, the same without the projection
- * (`materialize_projections_on_insert = 0`), without the latency views
- * (0012), and with the full views only (3), alternating, in one run.
+ * What the rollups' views and the records projection cost an insert: CPU
+ * per `INSERT … SELECT` block of generated events into two scratch databases
+ * in one engine, one migrated without 0020 (the by-model rollups without
+ * histograms and the six latency views and tables: 18 views) and one with
+ * every migration (12 views), the latter also with its `records_by_time`
+ * projection (0019) not written (`materialize_projections_on_insert = 0`),
+ * alternating, in one run — blocks of 100 events (a group commit's size,
+ * where the views' fixed cost dominates) and of 100,000 (per event).
  * `--write-cost` runs it alone.
  */
 async function writeCost(dataDir: string, rounds: number): Promise<Record<string, unknown>> {
-  const scratch = await createChdbStore({ dataDir, database: 'bench_write_cost' });
-  const rows = 100_000;
-  const latency = ['usage_latency_15m_mv', 'usage_latency_hourly_mv', 'usage_latency_daily_mv'];
-  const narrow = ROLLUPS.filter((t) => t.shape !== 'full').map((t) => `${t.name}_mv`);
-  const modes = {
-    all_views: { detached: [], projection: true },
-    all_views_without_projection: { detached: [], projection: false },
-    without_latency_views: { detached: latency, projection: true },
-    full_views_only: { detached: [...latency, ...narrow], projection: true },
-  } as const satisfies Record<string, { readonly detached: readonly string[]; readonly projection: boolean }>;
-  type Mode = keyof typeof modes;
-  const cpu: Record<Mode, number[]> = { all_views: [], all_views_without_projection: [], without_latency_views: [], full_views_only: [] };
-  const projectionOnInsert = (on: boolean): Promise<void> => scratch.sql.command({ sql: `ALTER TABLE usage_events MODIFY SETTING materialize_projections_on_insert = ${on ? 1 : 0}` });
+  const beforeDir = mkdtempSync(join(tmpdir(), 'tally-migrations-before-0020-'));
+  for (const f of loadMigrations()) if (f.version < 20) writeFileSync(join(beforeDir, f.file), f.text);
+  const stores = {
+    before_0020: await createChdbStore({ dataDir, database: 'bench_write_cost_before' }),
+    after_0020: await createChdbStore({ dataDir, database: 'bench_write_cost_after' }),
+  } as const;
+  type Schema = keyof typeof stores | 'after_0020_without_projection';
+  const schemas: Schema[] = ['before_0020', 'after_0020', 'after_0020_without_projection'];
+  const storeOf = (schema: Schema): AnalyticsStore => stores[schema === 'after_0020_without_projection' ? 'after_0020' : schema];
+  const projectionOnInsert = (on: boolean): Promise<void> =>
+    stores.after_0020.sql.command({ sql: `ALTER TABLE usage_events MODIFY SETTING materialize_projections_on_insert = ${on ? 1 : 0}` });
+  const sizes = [100, 100_000] as const;
+  const cpu: Record<Schema, Record<number, number[]>> = {
+    before_0020: { 100: [], 100_000: [] },
+    after_0020: { 100: [], 100_000: [] },
+    after_0020_without_projection: { 100: [], 100_000: [] },
+  };
+  const views: Record<Schema, number> = { before_0020: 0, after_0020: 0, after_0020_without_projection: 0 };
   try {
-    await migrate(scratch, {});
+    await migrate(stores.before_0020, { dir: beforeDir });
+    await migrate(stores.after_0020, {});
+    for (const schema of schemas) {
+      const [r] = await storeOf(schema).sql.query<{ n: string }>({ sql: "SELECT toString(count()) AS n FROM system.tables WHERE database = currentDatabase() AND engine = 'MaterializedView'" });
+      views[schema] = Number(r?.n ?? 0);
+    }
     const start = Date.now() - 35 * DAY;
     let offset = 0;
-    for (let i = 0; i < rounds; i++) {
-      for (const [mode, { detached, projection }] of Object.entries(modes) as [Mode, (typeof modes)[Mode]][]) {
-        for (const v of detached) await scratch.sql.command({ sql: `DETACH TABLE ${v}` });
-        if (!projection) await projectionOnInsert(false);
-        const c0 = process.cpuUsage();
-        await scratch.sql.command({ sql: loadSql(), params: { start: new Date(start), span_ms: 35 * DAY, offset, count: rows } });
-        const d = process.cpuUsage(c0);
-        offset += rows;
-        cpu[mode].push((d.user + d.system) / rows);
-        if (!projection) await projectionOnInsert(true);
-        for (const v of detached) await scratch.sql.command({ sql: `ATTACH TABLE ${v}` });
+    for (const rows of sizes) {
+      const n = rows === 100 ? rounds * 10 : rounds;
+      for (let i = 0; i < n; i++) {
+        for (const schema of i % 2 === 0 ? schemas : [...schemas].reverse()) {
+          const withoutProjection = schema === 'after_0020_without_projection';
+          if (withoutProjection) await projectionOnInsert(false);
+          const c0 = process.cpuUsage();
+          await storeOf(schema).sql.command({ sql: loadSql(), params: { start: new Date(start), span_ms: 35 * DAY, offset, count: rows } });
+          const d = process.cpuUsage(c0);
+          if (withoutProjection) await projectionOnInsert(true);
+          offset += rows;
+          cpu[schema][rows]!.push(d.user + d.system);
+        }
       }
     }
   } finally {
-    await scratch.sql.command({ sql: 'DROP DATABASE IF EXISTS bench_write_cost' });
-    await scratch.close();
+    for (const store of Object.values(stores)) {
+      await store.sql.command({ sql: `DROP DATABASE IF EXISTS ${store.database}` });
+      await store.close();
+    }
+    rmSync(beforeDir, { recursive: true, force: true });
   }
-  const median = (xs: number[]): number => round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0);
-  const per = Object.fromEntries(Object.entries(cpu).map(([mode, xs]) => [mode, median(xs)])) as Record<Mode, number>;
-  const projectionRatio = round((per.all_views / Math.max(0.001, per.all_views_without_projection)) * 100) / 100;
-  const out = { rowsPerInsert: rows, rounds, cpuMicrosPerEvent: per, projectionRatio, loadAverage1m: round(loadavg()[0] ?? 0), note: 'median over rounds; INSERT … SELECT from numbers() through usage_events, its records_by_time projection and its views, in the engine' };
-  console.log(`  insert CPU per event: ${fmt(per.full_views_only, 1)} µs with the 3 full views, ${fmt(per.without_latency_views, 1)} µs without the latency views, ${fmt(per.all_views, 1)} µs with all views, ${fmt(per.all_views_without_projection, 1)} µs with all views but not the records projection (× ${projectionRatio} with it)`);
+  const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  const figures = Object.fromEntries(
+    schemas.map((schema) => [
+      schema,
+      { views: views[schema], cpuMsPerInsertOf100: round(median(cpu[schema][100]!) / 1000), cpuMicrosPerEventOf100000: round(median(cpu[schema][100_000]!) / 100_000) },
+    ]),
+  ) as Record<Schema, { views: number; cpuMsPerInsertOf100: number; cpuMicrosPerEventOf100000: number }>;
+  const over = (a: Schema, b: Schema, rows: number): number => Math.round((median(cpu[a][rows]!) / median(cpu[b][rows]!)) * 1000) / 1000;
+  const ratio = { insertOf100: over('after_0020', 'before_0020', 100), perEventOf100000: over('after_0020', 'before_0020', 100_000) };
+  const projection = { insertOf100: over('after_0020', 'after_0020_without_projection', 100), perEventOf100000: over('after_0020', 'after_0020_without_projection', 100_000) };
+  const out = { rounds, ...figures, afterOverBefore: ratio, withOverWithoutProjection: projection, loadAverage1m: round(loadavg()[0] ?? 0), note: 'median over alternating inserts; INSERT … SELECT from numbers() through usage_events and its views, in the engine' };
+  console.log(
+    `  insert CPU: ${fmt(figures.before_0020.cpuMsPerInsertOf100, 1)} ms per 100-event insert with ${views.before_0020} views, ${fmt(figures.after_0020.cpuMsPerInsertOf100, 1)} ms with ${views.after_0020} (× ${ratio.insertOf100}); ` +
+      `${fmt(figures.before_0020.cpuMicrosPerEventOf100000, 1)} → ${fmt(figures.after_0020.cpuMicrosPerEventOf100000, 1)} µs per event in 100,000-event blocks (× ${ratio.perEventOf100000}); ` +
+      `the records projection: × ${projection.insertOf100} per 100-event insert, × ${projection.perEventOf100000} per event in 100,000-event blocks`,
+  );
   return out;
 }
 

@@ -215,8 +215,6 @@ export const RETENTION_TABLES: readonly { readonly table: string; readonly ttlOf
   { table: 'usage_rollup_model_15m', ttlOf: 'bucket' },
   { table: 'usage_rollup_model_hourly', ttlOf: 'bucket' },
   { table: 'usage_rollup_agent_hourly', ttlOf: 'bucket' },
-  { table: 'usage_latency_15m', ttlOf: 'bucket' },
-  { table: 'usage_latency_hourly', ttlOf: 'bucket' },
 ];
 
 /**

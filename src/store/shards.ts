@@ -11,6 +11,7 @@
  * | `ALTER TABLE db.t` of columns only | the same ALTER on `db.t_local`, then on `db.t` |
  * | `ALTER TABLE db.t` of anything else (indexes, TTL, settings) | on `db.t_local` only |
  * | `INSERT INTO db.r SELECT … FROM db.s` (one-time fills) | unchanged: reads every shard, each row routed to its tenant's shard |
+ * | `DROP TABLE db.t` | the same on `db.t`, then on `db.t_local` |
  * | `CREATE DATABASE`, `DROP VIEW` | unchanged |
  *
  * Sharding key: tables whose sorting key starts with `tenant` are sharded by
@@ -119,6 +120,12 @@ export function shardStatement(sql: string, layout: ShardLayout): string[] {
     }
     const onLocal = sql.replace(`${db}.${table}`, `${db}.${localTableOf(table)}`);
     return columnOnly ? [onLocal, sql] : [onLocal];
+  }
+
+  const drop = new RegExp(`^DROP TABLE IF EXISTS ${name}\\s`).exec(sql);
+  if (drop) {
+    const table = drop[1] as string;
+    return [sql, sql.replace(`${db}.${table}`, `${db}.${localTableOf(table)}`)];
   }
 
   if (/^INSERT INTO /.test(sql) || /^CREATE DATABASE /.test(sql) || /^DROP VIEW /.test(sql)) return [sql];

@@ -2,9 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { formatUsd, parseUsd } from '../../core/money.js';
 import { formatDateTime64, parseDateTime64 } from '../../core/time.js';
-import { LATENCY_ROLLUPS, ROLLUPS } from '../queries/rollup-tables.js';
+import { ROLLUPS } from '../queries/rollup-tables.js';
 import { lastCheckpointQuery, rawRetentionMonths, rollupDifferenceQuery, rollupMismatchQuery } from '../queries/rollup-repair.js';
-import { latencyDifferenceQuery, latencyMismatchQuery } from '../queries/latency-repair.js';
 import type { SqlExecutor } from '../types.js';
 import type { WriteTracker } from '../write-tracker.js';
 import type { CompareOptions, RollupCheckpoint, RollupComparison, RollupDifference, RollupOperations } from './rollups.js';
@@ -61,23 +60,7 @@ export function createRollupOperations(sql: SqlExecutor, tracker: WriteTracker):
       }
       tables.push({ table: table.name, grain: table.grain, keys, events, cost: formatUsd(cost) });
     }
-    // The latency rollups (0012): their own comparison (histograms, no money), the same two phases.
-    const flaggedLatency = await sql.query<MismatchRow>(latencyMismatchQuery({ since: options.since, horizon }));
-    for (const table of LATENCY_ROLLUPS) {
-      let keys = 0;
-      let events = 0n;
-      const days = new Map<string, string[]>();
-      for (const f of flaggedLatency) if (flag(f[`d_${table.name}`])) days.set(f.day, [...(days.get(f.day) ?? []), f.tenant]);
-      for (const [day, tenants] of days) {
-        const rows = await sql.query<Record<string, unknown> & { events: string | number }>(latencyDifferenceQuery(table, { tenants, day, since: options.since, horizon }));
-        if (rows.length === 0) continue;
-        if (write) await sql.insert(table.name, rows, { deduplicationToken: `tally-repair-${table.name}-${randomUUID()}` });
-        keys += rows.length;
-        for (const r of rows) events += BigInt(r.events);
-      }
-      tables.push({ table: table.name, grain: table.grain, keys, events, cost: '0' });
-    }
-    return { since: options.since, horizon, flagged: flagged.length + flaggedLatency.length, tables, ms: Date.now() - t0 };
+    return { since: options.since, horizon, flagged: flagged.length, tables, ms: Date.now() - t0 };
   }
 
   return {

@@ -1,129 +1,63 @@
 /**
- * The latency rollups (migration 0012) against raw events, as
- * rollup-repair.ts does for the sum rollups: what a crash between the raw
- * insert and a latency view's insert leaves behind (or a duplicate past the
- * dedupe) is found per (tenant, UTC day) and repaired key by key by inserting
- * raw − rollup, histograms included, into the SummingMergeTree table.
+ * The latency histograms of the by-model rollups (migration 0020; first the
+ * latency rollups of 0012) against raw events, for the rollup compare /
+ * repair (rollup-repair.ts): what a crash between the raw insert and a
+ * view's insert leaves behind (or a duplicate past the dedupe) shows in the
+ * bins as it shows in the sums, and is repaired with them — the difference
+ * row of a by-model key carries raw − rollup of every bin (bins that agree
+ * left out) next to raw − rollup of every sum.
  *
- * Exact measures: events, requests, the latency counts and every histogram
- * bin's count. The Float64 sums follow (their totals differ by rounding with
- * the order of addition), as in the sum rollups.
+ * Each bin's count is exact. Phase 1 compares, per (tenant, UTC day), a
+ * fingerprint of every histogram: Σ count × cityHash64(key, bin), modulo 2^64.
  */
-import type { SqlQuery } from '../types.js';
-import { BUCKET_OF, dayMismatchQuery, differenceWhere, indentList, rangeParams, type CompareRange, type RollupDifferenceInput } from './rollup-repair.js';
-import { LATENCY_ROLLUP_DIMENSIONS, LATENCY_ROLLUPS, type LatencyRollup } from './rollup-tables.js';
 
-const KEY: readonly string[] = ['tenant', 'bucket', ...LATENCY_ROLLUP_DIMENSIONS];
-/** Measures compared exactly, besides the histograms. */
-const COUNTS: readonly string[] = ['events', 'requests', 'duration_ms_count', 'ttft_ms_count'];
-const HISTOGRAMS = [
+/** The histogram columns: the raw column and the Nested map of the rollups. */
+export const HISTOGRAMS = [
   { column: 'duration_ms', map: 'durationMap' },
   { column: 'ttft_ms', map: 'ttftMap' },
 ] as const;
-type Histogram = (typeof HISTOGRAMS)[number];
+export type Histogram = (typeof HISTOGRAMS)[number];
 
-/** A raw value's histogram bin, exactly as the views compute it (0012). */
-function binOf(column: string): string {
+/** A raw value's histogram bin, exactly as the views compute it (0012, 0020). */
+export function binOf(column: string): string {
   return `if(assumeNotNull(${column}) > 0, toInt16(greatest(-32767, least(32767, floor(log(assumeNotNull(${column})) / log(1.02))))), toInt16(-32768))`;
 }
 
-/** Raw events' counts and histograms per key (current versions, `sign = 1`), in the tables' types. */
-const RAW_MEASURES: readonly string[] = [
-  'toInt64(count()) AS events',
-  'sum(toInt64(requests)) AS requests',
-  'toInt64(count(duration_ms)) AS duration_ms_count',
-  'sum(ifNull(duration_ms, 0)) AS duration_ms_sum',
-  'toInt64(count(ttft_ms)) AS ttft_ms_count',
-  'sum(ifNull(ttft_ms, 0)) AS ttft_ms_sum',
-  ...HISTOGRAMS.map(
-    (h) => `sumMap(if(isNull(${h.column}), CAST([], 'Array(Int16)'), [${binOf(h.column)}]), if(isNull(${h.column}), CAST([], 'Array(Int64)'), [toInt64(1)])) AS hist_${h.map}`,
-  ),
-];
+/** Per key over current raw events (`sign = 1`): each histogram as (bins, counts), `hist_<map>`. */
+export const RAW_HISTOGRAMS: readonly string[] = HISTOGRAMS.map(
+  (h) => `sumMap(if(isNull(${h.column}), CAST([], 'Array(Int16)'), [${binOf(h.column)}]), if(isNull(${h.column}), CAST([], 'Array(Int64)'), [toInt64(1)])) AS hist_${h.map}`,
+);
 
-const ROLLUP_MEASURES: readonly string[] = [
-  ...['events', 'requests', 'duration_ms_count', 'duration_ms_sum', 'ttft_ms_count', 'ttft_ms_sum'].map((m) => `sum(${m}) AS ${m}`),
-  ...HISTOGRAMS.map((h) => `sumMap(\`${h.map}.bin\`, \`${h.map}.events\`) AS hist_${h.map}`),
-];
+/** Per key over a rollup: each histogram summed bin by bin, `hist_<map>`. */
+export const ROLLUP_HISTOGRAMS: readonly string[] = HISTOGRAMS.map((h) => `sumMap(\`${h.map}.bin\`, \`${h.map}.events\`) AS hist_${h.map}`);
 
-const hashOf = (bucket: string): string => `cityHash64(tenant, ${bucket}, ${LATENCY_ROLLUP_DIMENSIONS.join(', ')})`;
-
-/**
- * Phase 1: the (tenant, UTC day) pairs where a latency rollup may differ from
- * raw events (`d_<table>` per table). Per pair: every exact count, a
- * fingerprint of where the events sit (Σ events × hash of the key) and one
- * of every histogram (Σ count × hash of key and bin), modulo 2^64.
- */
-export function latencyMismatchQuery(input: CompareRange): SqlQuery {
-  const dims = LATENCY_ROLLUP_DIMENSIONS.join(', ');
-  const binHash = (t: LatencyRollup, h: Histogram): string =>
-    `sumWithOverflow(if(isNull(${h.column}), toUInt64(0), cityHash64(tenant, ${BUCKET_OF[t.grain]}, ${dims}, ${binOf(h.column)}))) AS hp_${h.map}_${t.name}`;
-  return dayMismatchQuery(input, {
-    tables: LATENCY_ROLLUPS,
-    raw: [
-      'toInt64(count()) AS events',
-      'sum(toInt64(requests)) AS requests',
-      'toInt64(count(duration_ms)) AS duration_ms_count',
-      'toInt64(count(ttft_ms)) AS ttft_ms_count',
-      ...LATENCY_ROLLUPS.map((t) => `sumWithOverflow(${hashOf(BUCKET_OF[t.grain])}) AS fp_${t.name}`),
-      ...LATENCY_ROLLUPS.flatMap((t) => HISTOGRAMS.map((h) => binHash(t, h))),
-    ],
-    rollup: (t) => [
-      `sumWithOverflow(toUInt64(events) * ${hashOf('bucket')}) AS x_${t.name}_fp`,
-      ...HISTOGRAMS.map(
-        (h) => `sumWithOverflow(arraySum(arrayMap((b, n) -> toUInt64(n) * cityHash64(tenant, bucket, ${dims}, b), \`${h.map}.bin\`, \`${h.map}.events\`))) AS x_${t.name}_hp_${h.map}`,
-      ),
-      ...COUNTS.map((m) => `sum(${m}) AS x_${t.name}_${m}`),
-    ],
-    differs: (t) =>
-      [`r.fp_${t.name} != x_${t.name}_fp`, ...HISTOGRAMS.map((h) => `r.hp_${h.map}_${t.name} != x_${t.name}_hp_${h.map}`), ...COUNTS.map((m) => `r.${m} != x_${t.name}_${m}`)].join(' OR '),
-  });
+/** Phase 1 over raw events: one fingerprint per histogram of rollup `table` (bucket `bucket`, dimensions `dims`), `hp_<map>_<table>`. */
+export function rawHistogramFingerprints(table: string, bucket: string, dims: readonly string[]): string[] {
+  return HISTOGRAMS.map(
+    (h) => `sumWithOverflow(if(isNull(${h.column}), toUInt64(0), cityHash64(tenant, ${bucket}, ${dims.join(', ')}, ${binOf(h.column)}))) AS hp_${h.map}_${table}`,
+  );
 }
 
-/**
- * Phase 2: the rows that make one latency rollup equal raw events, for some
- * tenants on one UTC day: per key, every measure as raw − rollup and each
- * histogram as its bin-by-bin difference (bins that agree left out), ready to
- * insert.
- */
-export function latencyDifferenceQuery(table: LatencyRollup, input: RollupDifferenceInput): SqlQuery {
-  const bucket = BUCKET_OF[table.grain];
-  const where = differenceWhere(table.grain, input);
-  const keyList = KEY.join(', ');
-  const scalars = ['events', 'requests', 'duration_ms_count', 'duration_ms_sum', 'ttft_ms_count', 'ttft_ms_sum'];
-  const differences = HISTOGRAMS.map((h) => `mapSubtract(r.hist_${h.map}, o.hist_${h.map}) AS d_${h.map}`);
-  const columns = [
-    ...KEY,
-    ...scalars,
-    ...HISTOGRAMS.flatMap((h) => [
-      `arrayFilter((b, n) -> n != 0, d_${h.map}.1, d_${h.map}.2) AS \`${h.map}.bin\``,
-      `arrayFilter(n -> n != 0, d_${h.map}.2) AS \`${h.map}.events\``,
-    ]),
-  ];
-  const sql = `SELECT
-${indentList(columns, 4)}
-FROM
-(
-    SELECT
-${indentList([...KEY, ...scalars.map((m) => `r.${m} - o.${m} AS ${m}`), ...differences], 8)}
-    FROM
-    (
-        SELECT
-${indentList(['tenant', `${bucket} AS bucket`, ...LATENCY_ROLLUP_DIMENSIONS, ...RAW_MEASURES], 12)}
-        FROM usage_events FINAL
-        WHERE ${where.raw.join('\n          AND ')}
-        GROUP BY ${keyList}
-    ) AS r
-    FULL OUTER JOIN
-    (
-        SELECT
-${indentList([...KEY, ...ROLLUP_MEASURES], 12)}
-        FROM ${table.name}
-        WHERE ${where.rollup.join('\n          AND ')}
-        GROUP BY ${keyList}
-    ) AS o
-    USING (${keyList})
-)
-WHERE ${[...COUNTS.map((m) => `${m} != 0`), ...HISTOGRAMS.map((h) => `notEmpty(\`${h.map}.bin\`)`)].join('\n   OR ')}
-ORDER BY ${keyList}`;
-  return { sql, params: { tenants: [...input.tenants], day: input.day, ...rangeParams(input) } };
+/** Phase 1 over rollup `table`: the same fingerprints from its bins, `x_<table>_hp_<map>`. */
+export function rollupHistogramFingerprints(table: string, dims: readonly string[]): string[] {
+  return HISTOGRAMS.map(
+    (h) => `sumWithOverflow(arraySum(arrayMap((b, n) -> toUInt64(n) * cityHash64(tenant, bucket, ${dims.join(', ')}, b), \`${h.map}.bin\`, \`${h.map}.events\`))) AS x_${table}_hp_${h.map}`,
+  );
 }
+
+/** Phase 1: the conditions that flag a (tenant, day) whose histograms of `table` differ from raw. */
+export function histogramDiffers(table: string): string[] {
+  return HISTOGRAMS.map((h) => `r.hp_${h.map}_${table} != x_${table}_hp_${h.map}`);
+}
+
+/** Phase 2, inside the join of raw (`r`) and rollup (`o`): each histogram's bin-by-bin difference, `d_<map>`. */
+export const HISTOGRAM_DIFFERENCES: readonly string[] = HISTOGRAMS.map((h) => `mapSubtract(r.hist_${h.map}, o.hist_${h.map}) AS d_${h.map}`);
+
+/** Phase 2, outside the join: the Nested columns to insert, bins whose difference is 0 left out. */
+export const HISTOGRAM_COLUMNS: readonly string[] = HISTOGRAMS.flatMap((h) => [
+  `arrayFilter((b, n) -> n != 0, d_${h.map}.1, d_${h.map}.2) AS \`${h.map}.bin\``,
+  `arrayFilter(n -> n != 0, d_${h.map}.2) AS \`${h.map}.events\``,
+]);
+
+/** Phase 2: a key needs a row when one of its histograms differs. */
+export const HISTOGRAM_DIFFERS: readonly string[] = HISTOGRAMS.map((h) => `notEmpty(\`${h.map}.bin\`)`);

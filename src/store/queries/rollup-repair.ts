@@ -17,7 +17,17 @@
 import type { SqlExecutor, SqlQuery } from '../types.js';
 import { MEASURE_NAMES, sumSql } from './measures.js';
 import type { RollupGrain } from './grain.js';
-import { ROLLUPS, rollupKey, type RollupTable } from './rollup-tables.js';
+import {
+  HISTOGRAM_COLUMNS,
+  HISTOGRAM_DIFFERENCES,
+  HISTOGRAM_DIFFERS,
+  histogramDiffers,
+  RAW_HISTOGRAMS,
+  rawHistogramFingerprints,
+  ROLLUP_HISTOGRAMS,
+  rollupHistogramFingerprints,
+} from './latency-repair.js';
+import { hasHistograms, ROLLUPS, rollupKey, type RollupTable } from './rollup-tables.js';
 import { dateTime64Param, type Instant } from './time.js';
 
 /** The key columns of the full rollups, in table order (each table's own: `rollupKey`). */
@@ -91,10 +101,16 @@ export function rollupMismatchQuery(input: CompareRange): SqlQuery {
     tables: ROLLUPS,
     raw: [
       ...ROLLUPS.map((t) => `sumWithOverflow(${hashOf(t, BUCKET_OF[t.grain])}) AS fp_${t.name}`),
+      ...ROLLUPS.filter(hasHistograms).flatMap((t) => rawHistogramFingerprints(t.name, BUCKET_OF[t.grain], t.dimensions)),
       ...EXACT_MEASURES.map((m) => `${RAW_TOTAL[m] ?? `sum(${m})`} AS ${m}`),
     ],
-    rollup: (t) => [`sumWithOverflow(toUInt64(toInt64(events)) * ${hashOf(t, 'bucket')}) AS x_${t.name}_fp`, ...EXACT_MEASURES.map((m) => `sum(${m}) AS x_${t.name}_${m}`)],
-    differs: (t) => [`r.fp_${t.name} != x_${t.name}_fp`, ...EXACT_MEASURES.map((m) => `r.${m} != x_${t.name}_${m}`)].join(' OR '),
+    rollup: (t) => [
+      `sumWithOverflow(toUInt64(toInt64(events)) * ${hashOf(t, 'bucket')}) AS x_${t.name}_fp`,
+      ...(hasHistograms(t) ? rollupHistogramFingerprints(t.name, t.dimensions) : []),
+      ...EXACT_MEASURES.map((m) => `sum(${m}) AS x_${t.name}_${m}`),
+    ],
+    differs: (t) =>
+      [`r.fp_${t.name} != x_${t.name}_fp`, ...(hasHistograms(t) ? histogramDiffers(t.name) : []), ...EXACT_MEASURES.map((m) => `r.${m} != x_${t.name}_${m}`)].join(' OR '),
   });
 }
 
@@ -175,7 +191,10 @@ export function indentList(items: readonly string[], n: number): string {
  * Phase 2: one row per rollup key of some tenants on one UTC day whose rollup
  * sums differ from raw: the key columns and every measure as raw − rollup
  * (the row to insert to make them equal), summed in types that cannot
- * overflow.
+ * overflow. In the by-model rollups (migration 0020) the row also carries
+ * each latency histogram's bin-by-bin difference, and a key whose bins
+ * alone differ gets a row too (every sum 0: SummingMergeTree keeps a row of
+ * a table with a Nested map however its sums add up).
  */
 export function rollupDifferenceQuery(table: RollupTable, input: RollupDifferenceInput): SqlQuery {
   const bucket = BUCKET_OF[table.grain];
@@ -183,27 +202,43 @@ export function rollupDifferenceQuery(table: RollupTable, input: RollupDifferenc
   const key = rollupKey(table);
   const where = differenceWhere(table.grain, input);
   const keyList = key.join(', ');
-  const rawSelect = ['tenant', `${bucket} AS bucket`, ...dims, ...MEASURE_NAMES.map((m) => `${RAW_MEASURE[m] ?? sumSql(m)} AS ${m}`)];
-  const rollupSelect = [...key, ...MEASURE_NAMES.map((m) => `${sumSql(m)} AS ${m}`)];
-  const sql = `SELECT
-${indentList([...key, ...MEASURE_NAMES.map((m) => `r.${m} - o.${m} AS ${m}`)], 4)}
+  const histograms = hasHistograms(table);
+  const rawSelect = ['tenant', `${bucket} AS bucket`, ...dims, ...MEASURE_NAMES.map((m) => `${RAW_MEASURE[m] ?? sumSql(m)} AS ${m}`), ...(histograms ? RAW_HISTOGRAMS : [])];
+  const rollupSelect = [...key, ...MEASURE_NAMES.map((m) => `${sumSql(m)} AS ${m}`), ...(histograms ? ROLLUP_HISTOGRAMS : [])];
+  const join = (n: number): string => {
+    const pad = ' '.repeat(n);
+    return `${pad}FROM
+${pad}(
+${pad}    SELECT
+${indentList(rawSelect, n + 8)}
+${pad}    FROM usage_events FINAL
+${pad}    WHERE ${where.raw.join(`\n${pad}      AND `)}
+${pad}    GROUP BY ${keyList}
+${pad}) AS r
+${pad}FULL OUTER JOIN
+${pad}(
+${pad}    SELECT
+${indentList(rollupSelect, n + 8)}
+${pad}    FROM ${table.name}
+${pad}    WHERE ${where.rollup.join(`\n${pad}      AND `)}
+${pad}    GROUP BY ${keyList}
+${pad}) AS o
+${pad}USING (${keyList})`;
+  };
+  const sql = histograms
+    ? `SELECT
+${indentList([...key, ...MEASURE_NAMES, ...HISTOGRAM_COLUMNS], 4)}
 FROM
 (
     SELECT
-${indentList(rawSelect, 8)}
-    FROM usage_events FINAL
-    WHERE ${where.raw.join('\n      AND ')}
-    GROUP BY ${keyList}
-) AS r
-FULL OUTER JOIN
-(
-    SELECT
-${indentList(rollupSelect, 8)}
-    FROM ${table.name}
-    WHERE ${where.rollup.join('\n      AND ')}
-    GROUP BY ${keyList}
-) AS o
-USING (${keyList})
+${indentList([...key, ...MEASURE_NAMES.map((m) => `r.${m} - o.${m} AS ${m}`), ...HISTOGRAM_DIFFERENCES], 8)}
+${join(4)}
+)
+WHERE ${[...EXACT_MEASURES.map((m) => `${m} != 0`), ...HISTOGRAM_DIFFERS].join('\n   OR ')}
+ORDER BY ${keyList}`
+    : `SELECT
+${indentList([...key, ...MEASURE_NAMES.map((m) => `r.${m} - o.${m} AS ${m}`)], 4)}
+${join(0)}
 WHERE ${EXACT_MEASURES.map((m) => `r.${m} != o.${m}`).join('\n   OR ')}
 ORDER BY ${keyList}`;
   return { sql, params: { tenants: [...input.tenants], day: input.day, ...rangeParams(input) } };

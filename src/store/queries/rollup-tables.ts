@@ -63,24 +63,21 @@ export const ROLLUPS: readonly RollupTable[] = [
   table('user', 'daily'),
 ];
 
-/** A latency rollup (migration 0012): by-model keys, counts and latency histograms, one per grain. */
-export interface LatencyRollup {
-  readonly name: string;
-  readonly grain: RollupGrain;
+/**
+ * Whether `t` carries the latency histograms `durationMap` and `ttftMap`
+ * (migration 0020): the by-model rollups, which answer the latency panel
+ * (src/store/usage/latency.ts) and whose histograms the rollup compare /
+ * repair checks bin by bin with their sums (queries/latency-repair.ts).
+ */
+export function hasHistograms(t: RollupTable): boolean {
+  return t.shape === 'model';
 }
 
-/** The latency rollups, one per grain (compared and repaired by queries/latency-repair.ts). */
-export const LATENCY_ROLLUPS: readonly LatencyRollup[] = [
-  { name: 'usage_latency_15m', grain: '15m' },
-  { name: 'usage_latency_hourly', grain: 'hourly' },
-  { name: 'usage_latency_daily', grain: 'daily' },
-];
-
-/** The dimension columns the latency rollups carry after tenant and bucket: the by-model rollups' key. */
+/** The dimension columns the latency answers can filter by after tenant and bucket: the by-model rollups' key. */
 export const LATENCY_ROLLUP_DIMENSIONS: readonly string[] = SHAPE_DIMENSIONS.model;
 
 /** Every table `store.rollups` compares with raw events and repairs, in the order it reports them. */
-export const REPAIRED_ROLLUPS: readonly string[] = [...ROLLUPS.map((t) => t.name), ...LATENCY_ROLLUPS.map((t) => t.name)];
+export const REPAIRED_ROLLUPS: readonly string[] = ROLLUPS.map((t) => t.name);
 
 /**
  * Per grain, the shapes in the order the planner tries them: fewest rows
@@ -101,8 +98,8 @@ export function rollupKey(t: RollupTable): string[] {
 }
 
 /**
- * The all-tenant rollups (migration 0018): the by-model rollups and the
- * latency rollups summed over tenants, keyed by bucket first, each fed by a
+ * The all-tenant rollups (migration 0018): the by-model rollups (with their
+ * latency histograms since 0020) summed over tenants, keyed by bucket first, each fed by a
  * view on its tenant table (so repairs of that table reach it too). They
  * answer only queries that name no tenant and neither filter nor group by
  * one — the admin view across every tenant — from ~20 times fewer rows.
@@ -113,9 +110,13 @@ export const ALL_TENANT_ROLLUPS: Readonly<Record<RollupGrain, string>> = {
   daily: 'usage_rollup_model_all_daily',
 };
 
-/** The latency rollup of `grain`: across every tenant (`allTenants`, migration 0018) or per tenant (0012). */
+/**
+ * The rollup a latency answer of `grain` reads its histograms from: the
+ * by-model rollup (migration 0020), across every tenant (`allTenants`,
+ * 0018) or per tenant.
+ */
 export function latencyRollupOf(grain: RollupGrain, allTenants: boolean): string {
-  return allTenants ? `usage_latency_all_${grain}` : `usage_latency_${grain}`;
+  return allTenants ? ALL_TENANT_ROLLUPS[grain] : table('model', grain).name;
 }
 
 /**

@@ -9,7 +9,8 @@
  * type 7) — over the events that reported the value; events without it are
  * not counted.
  *
- * `quantiles: 'histogram'`: the latency rollups (migration 0012), planned
+ * `quantiles: 'histogram'`: the latency histograms of the by-model rollups
+ * (migration 0020; the latency rollups of 0012 before), planned
  * like the sum rollups — daily middle, hourly and 15-minute edges, raw
  * slivers under 15 minutes — when every filter is one they carry (provider,
  * model, status, priced); else the exact read. Events, requests, counts per
@@ -80,9 +81,10 @@ export interface LatencyStoreRow extends LatencyCounts {
 
 /**
  * Where a histogram latency query reads: the plan of its segments, each rollup
- * segment from `usage_latency_<grain>`, or `usage_latency_all_<grain>` when
- * the query names no tenant (migration 0018); null when the exact read answers it
- * (quantiles 'exact', or a filter the latency rollups do not carry).
+ * segment from `usage_rollup_model_<grain>`, or `usage_rollup_model_all_<grain>`
+ * when the query names no tenant (migration 0018), which carry the histograms
+ * (0020); null when the exact read answers it (quantiles 'exact', or a filter
+ * the by-model rollups do not carry).
  */
 export function latencyHistogramPlan(spec: LatencySpec): SourcePlan | null {
   if (spec.quantiles !== 'histogram' || rawReason(spec.filters) !== null) return null;
@@ -91,7 +93,7 @@ export function latencyHistogramPlan(spec: LatencySpec): SourcePlan | null {
   return { segments, rawReason: null };
 }
 
-/** The bin of a raw value, exactly as migration 0012's views compute it. */
+/** The bin of a raw value, exactly as the views compute it (migrations 0012, 0020). */
 const binOf = (v: string): string => `if(${v} > 0, toInt16(greatest(-32767, least(32767, floor(log(${v}) / log(1.02))))), toInt16(-32768))`;
 
 /** One branch per table read, the ranges of its segments OR-ed (as `unionSql` does). */

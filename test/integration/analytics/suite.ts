@@ -206,12 +206,12 @@ export function analyticsSuite(open: OpenStore): void {
     // do not carry falls back to the exact read.
     const quarter = (ms: number): number => Math.ceil(ms / 900_000) * 900_000;
     const histogramCases: { spec: Spec; by: 'model_key' | 'provider'; tables: string[] }[] = [
-      { spec: days, by: 'model_key', tables: ['usage_latency_daily'] },
-      { spec: { ...ragged, tenant: null }, by: 'provider', tables: ['usage_events', 'usage_latency_all_15m', 'usage_latency_all_daily', 'usage_latency_all_hourly'] },
-      { spec: { ...days, from: quarter(days.from + 5 * 3_600_000 + 7 * 60_000), to: quarter(days.to - 37 * 60_000) }, by: 'model_key', tables: ['usage_latency_15m', 'usage_latency_daily', 'usage_latency_hourly'] },
-      { spec: { ...all, tenant: null, provider: ['openai'], status: ['ok', 'error'] }, by: 'model_key', tables: ['usage_latency_all_daily'] },
-      { spec: { ...days, tenant: null, from: quarter(days.from + 5 * 3_600_000 + 7 * 60_000) }, by: 'model_key', tables: ['usage_latency_all_15m', 'usage_latency_all_daily', 'usage_latency_all_hourly'] },
-      { spec: { ...days, priced: false }, by: 'provider', tables: ['usage_latency_daily'] },
+      { spec: days, by: 'model_key', tables: ['usage_rollup_model_daily'] },
+      { spec: { ...ragged, tenant: null }, by: 'provider', tables: ['usage_events', 'usage_rollup_model_all_15m', 'usage_rollup_model_all_daily', 'usage_rollup_model_all_hourly'] },
+      { spec: { ...days, from: quarter(days.from + 5 * 3_600_000 + 7 * 60_000), to: quarter(days.to - 37 * 60_000) }, by: 'model_key', tables: ['usage_rollup_model_15m', 'usage_rollup_model_daily', 'usage_rollup_model_hourly'] },
+      { spec: { ...all, tenant: null, provider: ['openai'], status: ['ok', 'error'] }, by: 'model_key', tables: ['usage_rollup_model_all_daily'] },
+      { spec: { ...days, tenant: null, from: quarter(days.from + 5 * 3_600_000 + 7 * 60_000) }, by: 'model_key', tables: ['usage_rollup_model_all_15m', 'usage_rollup_model_all_daily', 'usage_rollup_model_all_hourly'] },
+      { spec: { ...days, priced: false }, by: 'provider', tables: ['usage_rollup_model_daily'] },
     ];
     for (const c of histogramCases) {
       const r = await svc.latency(params(c.spec, { by: c.by, quantiles: 'histogram' }), c.spec.tenant);

@@ -17,7 +17,7 @@ import { createChdbStore } from '../../../src/store/chdb/store.js';
 import { migrate } from '../../../src/store/migrate.js';
 import type { insertPricedEvents } from '../../../src/store/events.js';
 import { rawTotalsQuery, rollupTotalsQuery, ROLLUP_TABLES, type TenantTotalsRow } from '../../../src/store/queries/index.js';
-import { LATENCY_ROLLUPS, REPAIRED_ROLLUPS, ROLLUPS } from '../../../src/store/queries/rollup-tables.js';
+import { hasHistograms, REPAIRED_ROLLUPS, ROLLUPS } from '../../../src/store/queries/rollup-tables.js';
 import { retentionHorizon } from '../../../src/store/operations/rollups-sql.js';
 import type { AnalyticsStore } from '../../../src/store/types.js';
 import { parseUsd } from '../../../src/core/money.js';
@@ -27,8 +27,10 @@ import { insertRows, pricedRow, priceTotal } from '../../support/price-rows.js';
 import { formatUsd } from '../../../src/core/money.js';
 import { expectSameTotals } from './dataset.js';
 
-/** Every rollup table, the narrow ones (issue 13) with the full ones, then the latency rollups: each must be repaired. */
+/** Every rollup table, the narrow ones (issue 13) with the full ones: each must be repaired, the by-model ones' latency histograms (0020) too. */
 const REPAIRED = REPAIRED_ROLLUPS;
+/** The rollups with latency histograms (the by-model ones, 0020), per grain. */
+const LATENCY_ROLLUPS = ROLLUPS.filter(hasHistograms);
 const NONE = REPAIRED.map(() => 0);
 const dataDir = mkdtempSync(join(tmpdir(), 'tally-rollup-repair-'));
 const RANGE = { from: daysAgo(30, 0), to: daysAgo(-2, 0) };
@@ -60,9 +62,9 @@ async function expectRollupsEqualRaw(tenant: string): Promise<TenantTotalsRow[]>
 }
 
 /**
- * Per latency rollup: whether it holds, for the tenant, exactly what raw
- * events give — events, requests, latency counts and every histogram bin
- * per key (the views' bins, 0012).
+ * Per rollup with latency histograms: whether it holds, for the tenant,
+ * exactly what raw events give — events, requests, latency counts and every
+ * histogram bin per key (the views' bins, 0012 then 0020).
  */
 async function latencyMatchesRaw(tenant: string): Promise<boolean[]> {
   const bin = (c: string): string => `if(assumeNotNull(${c}) > 0, toInt16(greatest(-32767, least(32767, floor(log(assumeNotNull(${c})) / log(1.02))))), toInt16(-32768))`;
@@ -175,11 +177,11 @@ describe('store.rollups', () => {
     const tenant = 'slow';
     await store.events.insert(mixedEvents(tenant, 120, 'ok'));
     const lost = mixedEvents(tenant, 41, 'lost');
-    const short = ['usage_latency_hourly', 'usage_latency_daily'];
+    const short = ['usage_rollup_model_hourly', 'usage_rollup_model_daily'];
     await insertWithoutViews(short, lost);
     const found = await store.rollups.compare({ since: null });
-    for (const t of found.tables.filter((x) => x.table.startsWith('usage_latency_'))) {
-      expect(t, t.table).toMatchObject(short.includes(t.table) ? { events: 41n, cost: '0' } : { keys: 0, events: 0n });
+    for (const t of found.tables.filter((x) => LATENCY_ROLLUPS.some((l) => l.name === x.table))) {
+      expect(t, t.table).toMatchObject(short.includes(t.table) ? { events: 41n } : { keys: 0, events: 0n });
       if (short.includes(t.table)) expect(t.keys, t.table).toBeGreaterThan(0);
     }
     expect(await latencyMatchesRaw(tenant)).toEqual(LATENCY_ROLLUPS.map((t) => !short.includes(t.name)));
@@ -194,15 +196,15 @@ describe('store.rollups', () => {
     const tenant = 'binned';
     const at = daysAgo(1, 9);
     await store.events.insert([pricedEvent({ tenant, eventId: 'b-1', occurredAt: at, durationMs: 1000 })]);
-    const [row] = await store.sql.query<{ bin: number }>({ sql: `SELECT durationMap.bin[1] AS bin FROM usage_latency_hourly WHERE tenant = '${tenant}'` });
+    const [row] = await store.sql.query<{ bin: number }>({ sql: `SELECT durationMap.bin[1] AS bin FROM usage_rollup_model_hourly WHERE tenant = '${tenant}'` });
     const bin = Number(row?.bin);
     // The event moved one bin up, in the hourly table only: every count of the day still agrees.
-    await store.sql.insert('usage_latency_hourly', [
+    await store.sql.insert('usage_rollup_model_hourly', [
       { tenant, bucket: `${at.slice(0, 13).replace('T', ' ')}:00:00`, provider: 'openai', model_key: 'openai/gpt-4o', model: 'gpt-4o-2024-08-06', status: 'ok', priced: true, events: 0, requests: 0, duration_ms_count: 0, duration_ms_sum: 0, ttft_ms_count: 0, ttft_ms_sum: 0, 'durationMap.bin': [bin, bin + 1], 'durationMap.events': [-1, 1], 'ttftMap.bin': [], 'ttftMap.events': [] },
     ]);
     expect(await latencyMatchesRaw(tenant)).toEqual([true, false, true]);
     const found = await store.rollups.compare({ since: null });
-    expect(found.tables.find((t) => t.table === 'usage_latency_hourly')).toMatchObject({ keys: 1, events: 0n });
+    expect(found.tables.find((t) => t.table === 'usage_rollup_model_hourly')).toMatchObject({ keys: 1, events: 0n });
     await store.rollups.repair({ since: null });
     expect((await store.rollups.compare({ since: null })).tables.map((t) => t.keys)).toEqual(NONE);
     expect(await latencyMatchesRaw(tenant)).toEqual([true, true, true]);

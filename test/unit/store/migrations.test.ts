@@ -99,8 +99,8 @@ describe('migration files', () => {
   });
 
   it('pin the cluster variant', async () => {
-    // Every DDL statement runs on every node; the one-time fills of the narrow rollups (0011) and the
-    // latency rollups (0012) are inserts, which replicate within a shard (docs/storage.md: on several
+    // Every DDL statement runs on every node; the one-time fills of the narrow rollups (0011), the
+    // latency rollups (0012), the all-tenant ones (0018) and of the by-model histograms (0020) are inserts, which replicate within a shard (docs/storage.md: on several
     // shards, run them on each).
     const statements = loadMigrations().flatMap((f) => renderMigration(f, CLUSTER));
     for (const s of statements.filter((x) => !x.startsWith('INSERT INTO '))) expect(s).toContain('ON CLUSTER tally_cluster');
@@ -110,6 +110,7 @@ describe('migration files', () => {
         ...['15m', 'hourly', 'daily'].map((g) => `tally.usage_latency_${g}`),
         ...['15m', 'hourly', 'daily'].map((g) => `tally.usage_rollup_model_all_${g}`),
         ...['15m', 'hourly', 'daily'].map((g) => `tally.usage_latency_all_${g}`),
+        ...['15m', 'hourly', 'daily'].map((g) => `tally.usage_rollup_model_${g}`),
       ],
     );
     const rendered = [

@@ -76,6 +76,11 @@ AS SELECT tenant, sum(sign) AS events FROM tally.usage_events_local GROUP BY ten
     }
   });
 
+  it('drops a table as the Distributed table, then the per-node table under it', () => {
+    const drop = 'DROP TABLE IF EXISTS tally.usage_latency_15m ON CLUSTER tally_cluster SYNC';
+    expect(shardStatement(drop, LAYOUT)).toEqual([drop, 'DROP TABLE IF EXISTS tally.usage_latency_15m_local ON CLUSTER tally_cluster SYNC']);
+  });
+
   it('leaves the one-time INSERT … SELECT fills on the Distributed tables (every shard read, each row routed by tenant)', () => {
     const fill = 'INSERT INTO tally.usage_rollup_model_daily (tenant) SELECT tenant FROM tally.usage_rollup_daily';
     expect(shardStatement(fill, LAYOUT)).toEqual([fill]);
@@ -89,28 +94,35 @@ describe('every migration in the sharded layout', () => {
 
   it('has, for each table of the replicated layout, a Replicated per-node table and a Distributed table over it', () => {
     expect(replicatedTables.length).toBeGreaterThan(15);
-    for (const table of replicatedTables) {
-      const local = sharded.filter((s) => createdTable(s) === `${table}_local`);
-      const distributed = sharded.filter((s) => createdTable(s) === table);
-      expect(local, table).toHaveLength(1);
-      expect(local[0], table).toMatch(/ENGINE = Replicated\w*MergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'/);
-      expect(distributed, table).toHaveLength(1);
-      expect(distributed[0], table).toContain(`AS tally.${table}_local\nENGINE = Distributed('tally_cluster', 'tally', '${table}_local', `);
-      // The Distributed table comes right after the table it reads.
-      expect(sharded.indexOf(distributed[0] as string), table).toBe(sharded.indexOf(local[0] as string) + 1);
+    // A table created twice (0020 creates the latency rollups again, empty, should a re-run find them dropped) has both forms each time.
+    for (const table of new Set(replicatedTables)) {
+      const times = replicatedTables.filter((t) => t === table).length;
+      const at = (name: string): number[] => sharded.flatMap((s, i) => (createdTable(s) === name ? [i] : []));
+      const local = at(`${table}_local`);
+      const distributed = at(table);
+      expect(local, table).toHaveLength(times);
+      expect(distributed, table).toHaveLength(times);
+      for (const [i, l] of local.entries()) {
+        expect(sharded[l], table).toMatch(/ENGINE = Replicated\w*MergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'/);
+        expect(sharded[distributed[i] as number], table).toContain(`AS tally.${table}_local\nENGINE = Distributed('tally_cluster', 'tally', '${table}_local', `);
+        // The Distributed table comes right after the table it reads.
+        expect(distributed[i], table).toBe(l + 1);
+      }
     }
   });
 
+  it('drops each table it drops on both forms: the Distributed table, then the per-node one', () => {
+    const drops = sharded.map((s) => /^DROP TABLE IF EXISTS tally\.(\w+) /.exec(s)?.[1]).filter((t): t is string => t !== undefined);
+    expect(drops).toEqual(['15m', 'hourly', 'daily'].flatMap((g) => [`usage_latency_all_${g}`, `usage_latency_all_${g}_local`, `usage_latency_${g}`, `usage_latency_${g}_local`]));
+  });
+
   it('shards raw events, every rollup, the tier assignments, the price books and the statements by tenant, and nothing else', () => {
-    const byTenant = sharded
-      .filter((s) => s.includes(`, ${TENANT_SHARDING_KEY})`))
-      .map((s) => createdTable(s))
-      .sort();
+    const dropped = new Set(sharded.map((s) => /^DROP TABLE IF EXISTS tally\.(\w+) /.exec(s)?.[1]));
+    const byTenant = [...new Set(sharded.filter((s) => s.includes(`, ${TENANT_SHARDING_KEY})`)).map((s) => createdTable(s)))].filter((t) => !dropped.has(t)).sort();
     expect(byTenant).toEqual(
       [
         'usage_events',
         ...['15m', 'hourly', 'daily', 'model_15m', 'model_hourly', 'model_daily', 'agent_hourly', 'agent_daily', 'user_daily'].map((g) => `usage_rollup_${g}`),
-        ...['15m', 'hourly', 'daily'].map((g) => `usage_latency_${g}`),
         'budget_tier_assignments',
         // Every version of a customer's book on one shard: its newest version is found per shard, exactly.
         'price_books',

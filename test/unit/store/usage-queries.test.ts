@@ -135,7 +135,7 @@ LIMIT {limit:UInt32}`);
   it('latency from the latency rollups: a daily middle, hourly and 15-minute edges, raw slivers; filters they carry', async () => {
     const spec = { scope: 'acme', filters: { provider: ['openai'], status: ['ok' as const] }, from: t('2025-03-01T22:44:59.500Z'), to: t('2025-03-03T01:20:00Z'), by: 'model_key' as const, quantiles: 'histogram' as const };
     const plan = latencyHistogramPlan(spec);
-    expect(plan?.segments.map((s) => s.table)).toEqual(['usage_events', 'usage_latency_15m', 'usage_latency_hourly', 'usage_latency_daily', 'usage_latency_hourly', 'usage_latency_15m', 'usage_events']);
+    expect(plan?.segments.map((s) => s.table)).toEqual(['usage_events', 'usage_rollup_model_15m', 'usage_rollup_model_hourly', 'usage_rollup_model_daily', 'usage_rollup_model_hourly', 'usage_rollup_model_15m', 'usage_events']);
     const q = latencyHistogramQuery(spec, plan!);
     await expect(q.sql).toMatchFileSnapshot('__snapshots__/usage/latency-histogram.sql');
     expect(q.params).toMatchObject({ tenant: 'acme', provider: ['openai'], status: ['ok'], s0_from: '2025-03-01 22:44:59.500', s3_from: '2025-03-02', s5_to: '2025-03-03 01:15:00' });
@@ -285,9 +285,9 @@ describe('usage operations', () => {
     const answer = await createUsageQueries(sql).latency({ scope: null, filters: {}, from: 0, to: DAY, by: 'model_key', quantiles: 'histogram' });
     expect(answer.quantiles).toBe('histogram');
     // Every tenant: the all-tenant latency rollup (0018); one tenant: its own.
-    expect(answer.plan.segments.map((s) => s.table)).toEqual(['usage_latency_all_daily']);
+    expect(answer.plan.segments.map((s) => s.table)).toEqual(['usage_rollup_model_all_daily']);
     const one = await createUsageQueries(sql).latency({ scope: 'acme', filters: {}, from: 0, to: DAY, by: 'model_key', quantiles: 'histogram' });
-    expect(one.plan.segments.map((s) => s.table)).toEqual(['usage_latency_daily']);
+    expect(one.plan.segments.map((s) => s.table)).toEqual(['usage_rollup_model_daily']);
     const [r] = answer.rows;
     expect(r?.statuses).toEqual({ ok: '3', error: '1' });
     expect(r?.duration_avg).toBe(250);

@@ -3383,3 +3383,609 @@ ALTER TABLE tally.usage_events_local ON CLUSTER tally_cluster
 
 ALTER TABLE tally.usage_events_local ON CLUSTER tally_cluster
     MATERIALIZE PROJECTION records_by_time;
+
+ALTER TABLE tally.usage_rollup_model_15m_local ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS durationMap Nested(bin Int16, events Int64),
+    ADD COLUMN IF NOT EXISTS ttftMap Nested(bin Int16, events Int64);
+
+ALTER TABLE tally.usage_rollup_model_15m ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS durationMap Nested(bin Int16, events Int64),
+    ADD COLUMN IF NOT EXISTS ttftMap Nested(bin Int16, events Int64);
+
+ALTER TABLE tally.usage_rollup_model_all_15m_local ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS durationMap Nested(bin Int16, events Int64),
+    ADD COLUMN IF NOT EXISTS ttftMap Nested(bin Int16, events Int64);
+
+ALTER TABLE tally.usage_rollup_model_all_15m ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS durationMap Nested(bin Int16, events Int64),
+    ADD COLUMN IF NOT EXISTS ttftMap Nested(bin Int16, events Int64);
+
+ALTER TABLE tally.usage_rollup_model_hourly_local ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS durationMap Nested(bin Int16, events Int64),
+    ADD COLUMN IF NOT EXISTS ttftMap Nested(bin Int16, events Int64);
+
+ALTER TABLE tally.usage_rollup_model_hourly ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS durationMap Nested(bin Int16, events Int64),
+    ADD COLUMN IF NOT EXISTS ttftMap Nested(bin Int16, events Int64);
+
+ALTER TABLE tally.usage_rollup_model_all_hourly_local ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS durationMap Nested(bin Int16, events Int64),
+    ADD COLUMN IF NOT EXISTS ttftMap Nested(bin Int16, events Int64);
+
+ALTER TABLE tally.usage_rollup_model_all_hourly ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS durationMap Nested(bin Int16, events Int64),
+    ADD COLUMN IF NOT EXISTS ttftMap Nested(bin Int16, events Int64);
+
+ALTER TABLE tally.usage_rollup_model_daily_local ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS durationMap Nested(bin Int16, events Int64),
+    ADD COLUMN IF NOT EXISTS ttftMap Nested(bin Int16, events Int64);
+
+ALTER TABLE tally.usage_rollup_model_daily ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS durationMap Nested(bin Int16, events Int64),
+    ADD COLUMN IF NOT EXISTS ttftMap Nested(bin Int16, events Int64);
+
+ALTER TABLE tally.usage_rollup_model_all_daily_local ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS durationMap Nested(bin Int16, events Int64),
+    ADD COLUMN IF NOT EXISTS ttftMap Nested(bin Int16, events Int64);
+
+ALTER TABLE tally.usage_rollup_model_all_daily ON CLUSTER tally_cluster
+    ADD COLUMN IF NOT EXISTS durationMap Nested(bin Int16, events Int64),
+    ADD COLUMN IF NOT EXISTS ttftMap Nested(bin Int16, events Int64);
+
+DROP VIEW IF EXISTS tally.usage_rollup_model_all_15m_mv ON CLUSTER tally_cluster SYNC;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS tally.usage_rollup_model_all_15m_mv ON CLUSTER tally_cluster
+TO tally.usage_rollup_model_all_15m_local
+AS
+SELECT bucket, provider, model_key, model, status, priced, events, requests, input_tokens, cached_input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, audio_input_tokens, audio_output_tokens, image_input_tokens, image_output_tokens, total_tokens, cost_input, cost_cached_input, cost_cache_write_5m, cost_cache_write_1h, cost_output, cost_reasoning, cost_audio_input, cost_audio_output, cost_image_input, cost_image_output, cost_request, cost_tool_call, cost_web_search, cost_audio_second, cost_image, cost_total, price_total, cache_savings, unpriced_events, error_events, tool_calls, web_search_requests, images, audio_seconds, duration_ms_sum, duration_ms_count, ttft_ms_sum, ttft_ms_count, duration_hist.1 AS `durationMap.bin`, duration_hist.2 AS `durationMap.events`, ttft_hist.1 AS `ttftMap.bin`, ttft_hist.2 AS `ttftMap.events`
+FROM
+(
+    SELECT
+        bucket,
+        provider,
+        model_key,
+        model,
+        status,
+        priced,
+        sum(events) AS events,
+        sum(requests) AS requests,
+        sum(input_tokens) AS input_tokens,
+        sum(cached_input_tokens) AS cached_input_tokens,
+        sum(cache_write_5m_tokens) AS cache_write_5m_tokens,
+        sum(cache_write_1h_tokens) AS cache_write_1h_tokens,
+        sum(output_tokens) AS output_tokens,
+        sum(reasoning_tokens) AS reasoning_tokens,
+        sum(audio_input_tokens) AS audio_input_tokens,
+        sum(audio_output_tokens) AS audio_output_tokens,
+        sum(image_input_tokens) AS image_input_tokens,
+        sum(image_output_tokens) AS image_output_tokens,
+        sum(total_tokens) AS total_tokens,
+        sum(cost_input) AS cost_input,
+        sum(cost_cached_input) AS cost_cached_input,
+        sum(cost_cache_write_5m) AS cost_cache_write_5m,
+        sum(cost_cache_write_1h) AS cost_cache_write_1h,
+        sum(cost_output) AS cost_output,
+        sum(cost_reasoning) AS cost_reasoning,
+        sum(cost_audio_input) AS cost_audio_input,
+        sum(cost_audio_output) AS cost_audio_output,
+        sum(cost_image_input) AS cost_image_input,
+        sum(cost_image_output) AS cost_image_output,
+        sum(cost_request) AS cost_request,
+        sum(cost_tool_call) AS cost_tool_call,
+        sum(cost_web_search) AS cost_web_search,
+        sum(cost_audio_second) AS cost_audio_second,
+        sum(cost_image) AS cost_image,
+        sum(cost_total) AS cost_total,
+        sum(price_total) AS price_total,
+        sum(cache_savings) AS cache_savings,
+        sum(unpriced_events) AS unpriced_events,
+        sum(error_events) AS error_events,
+        sum(tool_calls) AS tool_calls,
+        sum(web_search_requests) AS web_search_requests,
+        sum(images) AS images,
+        sum(audio_seconds) AS audio_seconds,
+        sum(duration_ms_sum) AS duration_ms_sum,
+        sum(duration_ms_count) AS duration_ms_count,
+        sum(ttft_ms_sum) AS ttft_ms_sum,
+        sum(ttft_ms_count) AS ttft_ms_count,
+        sumMap(`durationMap.bin`, `durationMap.events`) AS duration_hist,
+        sumMap(`ttftMap.bin`, `ttftMap.events`) AS ttft_hist
+    FROM tally.usage_rollup_model_15m_local
+    GROUP BY bucket, provider, model_key, model, status, priced
+);
+
+DROP VIEW IF EXISTS tally.usage_rollup_model_all_hourly_mv ON CLUSTER tally_cluster SYNC;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS tally.usage_rollup_model_all_hourly_mv ON CLUSTER tally_cluster
+TO tally.usage_rollup_model_all_hourly_local
+AS
+SELECT bucket, provider, model_key, model, status, priced, events, requests, input_tokens, cached_input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, audio_input_tokens, audio_output_tokens, image_input_tokens, image_output_tokens, total_tokens, cost_input, cost_cached_input, cost_cache_write_5m, cost_cache_write_1h, cost_output, cost_reasoning, cost_audio_input, cost_audio_output, cost_image_input, cost_image_output, cost_request, cost_tool_call, cost_web_search, cost_audio_second, cost_image, cost_total, price_total, cache_savings, unpriced_events, error_events, tool_calls, web_search_requests, images, audio_seconds, duration_ms_sum, duration_ms_count, ttft_ms_sum, ttft_ms_count, duration_hist.1 AS `durationMap.bin`, duration_hist.2 AS `durationMap.events`, ttft_hist.1 AS `ttftMap.bin`, ttft_hist.2 AS `ttftMap.events`
+FROM
+(
+    SELECT
+        bucket,
+        provider,
+        model_key,
+        model,
+        status,
+        priced,
+        sum(events) AS events,
+        sum(requests) AS requests,
+        sum(input_tokens) AS input_tokens,
+        sum(cached_input_tokens) AS cached_input_tokens,
+        sum(cache_write_5m_tokens) AS cache_write_5m_tokens,
+        sum(cache_write_1h_tokens) AS cache_write_1h_tokens,
+        sum(output_tokens) AS output_tokens,
+        sum(reasoning_tokens) AS reasoning_tokens,
+        sum(audio_input_tokens) AS audio_input_tokens,
+        sum(audio_output_tokens) AS audio_output_tokens,
+        sum(image_input_tokens) AS image_input_tokens,
+        sum(image_output_tokens) AS image_output_tokens,
+        sum(total_tokens) AS total_tokens,
+        sum(cost_input) AS cost_input,
+        sum(cost_cached_input) AS cost_cached_input,
+        sum(cost_cache_write_5m) AS cost_cache_write_5m,
+        sum(cost_cache_write_1h) AS cost_cache_write_1h,
+        sum(cost_output) AS cost_output,
+        sum(cost_reasoning) AS cost_reasoning,
+        sum(cost_audio_input) AS cost_audio_input,
+        sum(cost_audio_output) AS cost_audio_output,
+        sum(cost_image_input) AS cost_image_input,
+        sum(cost_image_output) AS cost_image_output,
+        sum(cost_request) AS cost_request,
+        sum(cost_tool_call) AS cost_tool_call,
+        sum(cost_web_search) AS cost_web_search,
+        sum(cost_audio_second) AS cost_audio_second,
+        sum(cost_image) AS cost_image,
+        sum(cost_total) AS cost_total,
+        sum(price_total) AS price_total,
+        sum(cache_savings) AS cache_savings,
+        sum(unpriced_events) AS unpriced_events,
+        sum(error_events) AS error_events,
+        sum(tool_calls) AS tool_calls,
+        sum(web_search_requests) AS web_search_requests,
+        sum(images) AS images,
+        sum(audio_seconds) AS audio_seconds,
+        sum(duration_ms_sum) AS duration_ms_sum,
+        sum(duration_ms_count) AS duration_ms_count,
+        sum(ttft_ms_sum) AS ttft_ms_sum,
+        sum(ttft_ms_count) AS ttft_ms_count,
+        sumMap(`durationMap.bin`, `durationMap.events`) AS duration_hist,
+        sumMap(`ttftMap.bin`, `ttftMap.events`) AS ttft_hist
+    FROM tally.usage_rollup_model_hourly_local
+    GROUP BY bucket, provider, model_key, model, status, priced
+);
+
+DROP VIEW IF EXISTS tally.usage_rollup_model_all_daily_mv ON CLUSTER tally_cluster SYNC;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS tally.usage_rollup_model_all_daily_mv ON CLUSTER tally_cluster
+TO tally.usage_rollup_model_all_daily_local
+AS
+SELECT bucket, provider, model_key, model, status, priced, events, requests, input_tokens, cached_input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, audio_input_tokens, audio_output_tokens, image_input_tokens, image_output_tokens, total_tokens, cost_input, cost_cached_input, cost_cache_write_5m, cost_cache_write_1h, cost_output, cost_reasoning, cost_audio_input, cost_audio_output, cost_image_input, cost_image_output, cost_request, cost_tool_call, cost_web_search, cost_audio_second, cost_image, cost_total, price_total, cache_savings, unpriced_events, error_events, tool_calls, web_search_requests, images, audio_seconds, duration_ms_sum, duration_ms_count, ttft_ms_sum, ttft_ms_count, duration_hist.1 AS `durationMap.bin`, duration_hist.2 AS `durationMap.events`, ttft_hist.1 AS `ttftMap.bin`, ttft_hist.2 AS `ttftMap.events`
+FROM
+(
+    SELECT
+        bucket,
+        provider,
+        model_key,
+        model,
+        status,
+        priced,
+        sum(events) AS events,
+        sum(requests) AS requests,
+        sum(input_tokens) AS input_tokens,
+        sum(cached_input_tokens) AS cached_input_tokens,
+        sum(cache_write_5m_tokens) AS cache_write_5m_tokens,
+        sum(cache_write_1h_tokens) AS cache_write_1h_tokens,
+        sum(output_tokens) AS output_tokens,
+        sum(reasoning_tokens) AS reasoning_tokens,
+        sum(audio_input_tokens) AS audio_input_tokens,
+        sum(audio_output_tokens) AS audio_output_tokens,
+        sum(image_input_tokens) AS image_input_tokens,
+        sum(image_output_tokens) AS image_output_tokens,
+        sum(total_tokens) AS total_tokens,
+        sum(cost_input) AS cost_input,
+        sum(cost_cached_input) AS cost_cached_input,
+        sum(cost_cache_write_5m) AS cost_cache_write_5m,
+        sum(cost_cache_write_1h) AS cost_cache_write_1h,
+        sum(cost_output) AS cost_output,
+        sum(cost_reasoning) AS cost_reasoning,
+        sum(cost_audio_input) AS cost_audio_input,
+        sum(cost_audio_output) AS cost_audio_output,
+        sum(cost_image_input) AS cost_image_input,
+        sum(cost_image_output) AS cost_image_output,
+        sum(cost_request) AS cost_request,
+        sum(cost_tool_call) AS cost_tool_call,
+        sum(cost_web_search) AS cost_web_search,
+        sum(cost_audio_second) AS cost_audio_second,
+        sum(cost_image) AS cost_image,
+        sum(cost_total) AS cost_total,
+        sum(price_total) AS price_total,
+        sum(cache_savings) AS cache_savings,
+        sum(unpriced_events) AS unpriced_events,
+        sum(error_events) AS error_events,
+        sum(tool_calls) AS tool_calls,
+        sum(web_search_requests) AS web_search_requests,
+        sum(images) AS images,
+        sum(audio_seconds) AS audio_seconds,
+        sum(duration_ms_sum) AS duration_ms_sum,
+        sum(duration_ms_count) AS duration_ms_count,
+        sum(ttft_ms_sum) AS ttft_ms_sum,
+        sum(ttft_ms_count) AS ttft_ms_count,
+        sumMap(`durationMap.bin`, `durationMap.events`) AS duration_hist,
+        sumMap(`ttftMap.bin`, `ttftMap.events`) AS ttft_hist
+    FROM tally.usage_rollup_model_daily_local
+    GROUP BY bucket, provider, model_key, model, status, priced
+);
+
+DROP VIEW IF EXISTS tally.usage_rollup_model_15m_mv ON CLUSTER tally_cluster SYNC;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS tally.usage_rollup_model_15m_mv ON CLUSTER tally_cluster
+TO tally.usage_rollup_model_15m_local
+AS
+SELECT tenant, bucket, provider, model_key, model, status, priced, events, requests, input_tokens, cached_input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, audio_input_tokens, audio_output_tokens, image_input_tokens, image_output_tokens, total_tokens, cost_input, cost_cached_input, cost_cache_write_5m, cost_cache_write_1h, cost_output, cost_reasoning, cost_audio_input, cost_audio_output, cost_image_input, cost_image_output, cost_request, cost_tool_call, cost_web_search, cost_audio_second, cost_image, cost_total, price_total, cache_savings, unpriced_events, error_events, tool_calls, web_search_requests, images, audio_seconds, duration_ms_sum, duration_ms_count, ttft_ms_sum, ttft_ms_count, duration_hist.1 AS `durationMap.bin`, duration_hist.2 AS `durationMap.events`, ttft_hist.1 AS `ttftMap.bin`, ttft_hist.2 AS `ttftMap.events`
+FROM
+(
+    SELECT
+        tenant,
+        toStartOfFifteenMinutes(toDateTime(occurred_at, 'UTC')) AS bucket,
+        provider,
+        model_key,
+        model,
+        status,
+        priced,
+        sum(toInt64(sign)) AS events,
+        sum(sign * toInt64(requests)) AS requests,
+        sum(sign * toInt64(input_tokens)) AS input_tokens,
+        sum(sign * toInt64(cached_input_tokens)) AS cached_input_tokens,
+        sum(sign * toInt64(cache_write_5m_tokens)) AS cache_write_5m_tokens,
+        sum(sign * toInt64(cache_write_1h_tokens)) AS cache_write_1h_tokens,
+        sum(sign * toInt64(output_tokens)) AS output_tokens,
+        sum(sign * toInt64(reasoning_tokens)) AS reasoning_tokens,
+        sum(sign * toInt64(audio_input_tokens)) AS audio_input_tokens,
+        sum(sign * toInt64(audio_output_tokens)) AS audio_output_tokens,
+        sum(sign * toInt64(image_input_tokens)) AS image_input_tokens,
+        sum(sign * toInt64(image_output_tokens)) AS image_output_tokens,
+        sum(sign * toInt64(total_tokens)) AS total_tokens,
+        sum(sign * cost_input) AS cost_input,
+        sum(sign * cost_cached_input) AS cost_cached_input,
+        sum(sign * cost_cache_write_5m) AS cost_cache_write_5m,
+        sum(sign * cost_cache_write_1h) AS cost_cache_write_1h,
+        sum(sign * cost_output) AS cost_output,
+        sum(sign * cost_reasoning) AS cost_reasoning,
+        sum(sign * cost_audio_input) AS cost_audio_input,
+        sum(sign * cost_audio_output) AS cost_audio_output,
+        sum(sign * cost_image_input) AS cost_image_input,
+        sum(sign * cost_image_output) AS cost_image_output,
+        sum(sign * cost_request) AS cost_request,
+        sum(sign * cost_tool_call) AS cost_tool_call,
+        sum(sign * cost_web_search) AS cost_web_search,
+        sum(sign * cost_audio_second) AS cost_audio_second,
+        sum(sign * cost_image) AS cost_image,
+        sum(sign * cost_total) AS cost_total,
+        sum(sign * price_total) AS price_total,
+        sum(sign * cache_savings) AS cache_savings,
+        sum(sign * toInt64(NOT priced)) AS unpriced_events,
+        sum(sign * toInt64(status = 'error')) AS error_events,
+        sum(sign * toInt64(tool_calls)) AS tool_calls,
+        sum(sign * toInt64(web_search_requests)) AS web_search_requests,
+        sum(sign * toInt64(images)) AS images,
+        sum(sign * audio_seconds) AS audio_seconds,
+        sum(sign * ifNull(duration_ms, 0)) AS duration_ms_sum,
+        sum(sign * toInt64(isNotNull(duration_ms))) AS duration_ms_count,
+        sum(sign * ifNull(ttft_ms, 0)) AS ttft_ms_sum,
+        sum(sign * toInt64(isNotNull(ttft_ms))) AS ttft_ms_count,
+        sumMap(if(isNull(duration_ms), CAST([], 'Array(Int16)'), [if(assumeNotNull(duration_ms) > 0, toInt16(greatest(-32767, least(32767, floor(log(assumeNotNull(duration_ms)) / log(1.02))))), toInt16(-32768))]), if(isNull(duration_ms), CAST([], 'Array(Int64)'), [toInt64(sign)])) AS duration_hist,
+        sumMap(if(isNull(ttft_ms), CAST([], 'Array(Int16)'), [if(assumeNotNull(ttft_ms) > 0, toInt16(greatest(-32767, least(32767, floor(log(assumeNotNull(ttft_ms)) / log(1.02))))), toInt16(-32768))]), if(isNull(ttft_ms), CAST([], 'Array(Int64)'), [toInt64(sign)])) AS ttft_hist
+    FROM tally.usage_events_local
+    GROUP BY tenant, bucket, provider, model_key, model, status, priced
+);
+
+DROP VIEW IF EXISTS tally.usage_rollup_model_hourly_mv ON CLUSTER tally_cluster SYNC;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS tally.usage_rollup_model_hourly_mv ON CLUSTER tally_cluster
+TO tally.usage_rollup_model_hourly_local
+AS
+SELECT tenant, bucket, provider, model_key, model, status, priced, events, requests, input_tokens, cached_input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, audio_input_tokens, audio_output_tokens, image_input_tokens, image_output_tokens, total_tokens, cost_input, cost_cached_input, cost_cache_write_5m, cost_cache_write_1h, cost_output, cost_reasoning, cost_audio_input, cost_audio_output, cost_image_input, cost_image_output, cost_request, cost_tool_call, cost_web_search, cost_audio_second, cost_image, cost_total, price_total, cache_savings, unpriced_events, error_events, tool_calls, web_search_requests, images, audio_seconds, duration_ms_sum, duration_ms_count, ttft_ms_sum, ttft_ms_count, duration_hist.1 AS `durationMap.bin`, duration_hist.2 AS `durationMap.events`, ttft_hist.1 AS `ttftMap.bin`, ttft_hist.2 AS `ttftMap.events`
+FROM
+(
+    SELECT
+        tenant,
+        toStartOfHour(toDateTime(occurred_at, 'UTC')) AS bucket,
+        provider,
+        model_key,
+        model,
+        status,
+        priced,
+        sum(toInt64(sign)) AS events,
+        sum(sign * toInt64(requests)) AS requests,
+        sum(sign * toInt64(input_tokens)) AS input_tokens,
+        sum(sign * toInt64(cached_input_tokens)) AS cached_input_tokens,
+        sum(sign * toInt64(cache_write_5m_tokens)) AS cache_write_5m_tokens,
+        sum(sign * toInt64(cache_write_1h_tokens)) AS cache_write_1h_tokens,
+        sum(sign * toInt64(output_tokens)) AS output_tokens,
+        sum(sign * toInt64(reasoning_tokens)) AS reasoning_tokens,
+        sum(sign * toInt64(audio_input_tokens)) AS audio_input_tokens,
+        sum(sign * toInt64(audio_output_tokens)) AS audio_output_tokens,
+        sum(sign * toInt64(image_input_tokens)) AS image_input_tokens,
+        sum(sign * toInt64(image_output_tokens)) AS image_output_tokens,
+        sum(sign * toInt64(total_tokens)) AS total_tokens,
+        sum(sign * cost_input) AS cost_input,
+        sum(sign * cost_cached_input) AS cost_cached_input,
+        sum(sign * cost_cache_write_5m) AS cost_cache_write_5m,
+        sum(sign * cost_cache_write_1h) AS cost_cache_write_1h,
+        sum(sign * cost_output) AS cost_output,
+        sum(sign * cost_reasoning) AS cost_reasoning,
+        sum(sign * cost_audio_input) AS cost_audio_input,
+        sum(sign * cost_audio_output) AS cost_audio_output,
+        sum(sign * cost_image_input) AS cost_image_input,
+        sum(sign * cost_image_output) AS cost_image_output,
+        sum(sign * cost_request) AS cost_request,
+        sum(sign * cost_tool_call) AS cost_tool_call,
+        sum(sign * cost_web_search) AS cost_web_search,
+        sum(sign * cost_audio_second) AS cost_audio_second,
+        sum(sign * cost_image) AS cost_image,
+        sum(sign * cost_total) AS cost_total,
+        sum(sign * price_total) AS price_total,
+        sum(sign * cache_savings) AS cache_savings,
+        sum(sign * toInt64(NOT priced)) AS unpriced_events,
+        sum(sign * toInt64(status = 'error')) AS error_events,
+        sum(sign * toInt64(tool_calls)) AS tool_calls,
+        sum(sign * toInt64(web_search_requests)) AS web_search_requests,
+        sum(sign * toInt64(images)) AS images,
+        sum(sign * audio_seconds) AS audio_seconds,
+        sum(sign * ifNull(duration_ms, 0)) AS duration_ms_sum,
+        sum(sign * toInt64(isNotNull(duration_ms))) AS duration_ms_count,
+        sum(sign * ifNull(ttft_ms, 0)) AS ttft_ms_sum,
+        sum(sign * toInt64(isNotNull(ttft_ms))) AS ttft_ms_count,
+        sumMap(if(isNull(duration_ms), CAST([], 'Array(Int16)'), [if(assumeNotNull(duration_ms) > 0, toInt16(greatest(-32767, least(32767, floor(log(assumeNotNull(duration_ms)) / log(1.02))))), toInt16(-32768))]), if(isNull(duration_ms), CAST([], 'Array(Int64)'), [toInt64(sign)])) AS duration_hist,
+        sumMap(if(isNull(ttft_ms), CAST([], 'Array(Int16)'), [if(assumeNotNull(ttft_ms) > 0, toInt16(greatest(-32767, least(32767, floor(log(assumeNotNull(ttft_ms)) / log(1.02))))), toInt16(-32768))]), if(isNull(ttft_ms), CAST([], 'Array(Int64)'), [toInt64(sign)])) AS ttft_hist
+    FROM tally.usage_events_local
+    GROUP BY tenant, bucket, provider, model_key, model, status, priced
+);
+
+DROP VIEW IF EXISTS tally.usage_rollup_model_daily_mv ON CLUSTER tally_cluster SYNC;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS tally.usage_rollup_model_daily_mv ON CLUSTER tally_cluster
+TO tally.usage_rollup_model_daily_local
+AS
+SELECT tenant, bucket, provider, model_key, model, status, priced, events, requests, input_tokens, cached_input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, audio_input_tokens, audio_output_tokens, image_input_tokens, image_output_tokens, total_tokens, cost_input, cost_cached_input, cost_cache_write_5m, cost_cache_write_1h, cost_output, cost_reasoning, cost_audio_input, cost_audio_output, cost_image_input, cost_image_output, cost_request, cost_tool_call, cost_web_search, cost_audio_second, cost_image, cost_total, price_total, cache_savings, unpriced_events, error_events, tool_calls, web_search_requests, images, audio_seconds, duration_ms_sum, duration_ms_count, ttft_ms_sum, ttft_ms_count, duration_hist.1 AS `durationMap.bin`, duration_hist.2 AS `durationMap.events`, ttft_hist.1 AS `ttftMap.bin`, ttft_hist.2 AS `ttftMap.events`
+FROM
+(
+    SELECT
+        tenant,
+        toDate(occurred_at) AS bucket,
+        provider,
+        model_key,
+        model,
+        status,
+        priced,
+        sum(toInt64(sign)) AS events,
+        sum(sign * toInt64(requests)) AS requests,
+        sum(sign * toInt64(input_tokens)) AS input_tokens,
+        sum(sign * toInt64(cached_input_tokens)) AS cached_input_tokens,
+        sum(sign * toInt64(cache_write_5m_tokens)) AS cache_write_5m_tokens,
+        sum(sign * toInt64(cache_write_1h_tokens)) AS cache_write_1h_tokens,
+        sum(sign * toInt64(output_tokens)) AS output_tokens,
+        sum(sign * toInt64(reasoning_tokens)) AS reasoning_tokens,
+        sum(sign * toInt64(audio_input_tokens)) AS audio_input_tokens,
+        sum(sign * toInt64(audio_output_tokens)) AS audio_output_tokens,
+        sum(sign * toInt64(image_input_tokens)) AS image_input_tokens,
+        sum(sign * toInt64(image_output_tokens)) AS image_output_tokens,
+        sum(sign * toInt64(total_tokens)) AS total_tokens,
+        sum(sign * cost_input) AS cost_input,
+        sum(sign * cost_cached_input) AS cost_cached_input,
+        sum(sign * cost_cache_write_5m) AS cost_cache_write_5m,
+        sum(sign * cost_cache_write_1h) AS cost_cache_write_1h,
+        sum(sign * cost_output) AS cost_output,
+        sum(sign * cost_reasoning) AS cost_reasoning,
+        sum(sign * cost_audio_input) AS cost_audio_input,
+        sum(sign * cost_audio_output) AS cost_audio_output,
+        sum(sign * cost_image_input) AS cost_image_input,
+        sum(sign * cost_image_output) AS cost_image_output,
+        sum(sign * cost_request) AS cost_request,
+        sum(sign * cost_tool_call) AS cost_tool_call,
+        sum(sign * cost_web_search) AS cost_web_search,
+        sum(sign * cost_audio_second) AS cost_audio_second,
+        sum(sign * cost_image) AS cost_image,
+        sum(sign * cost_total) AS cost_total,
+        sum(sign * price_total) AS price_total,
+        sum(sign * cache_savings) AS cache_savings,
+        sum(sign * toInt64(NOT priced)) AS unpriced_events,
+        sum(sign * toInt64(status = 'error')) AS error_events,
+        sum(sign * toInt64(tool_calls)) AS tool_calls,
+        sum(sign * toInt64(web_search_requests)) AS web_search_requests,
+        sum(sign * toInt64(images)) AS images,
+        sum(sign * audio_seconds) AS audio_seconds,
+        sum(sign * ifNull(duration_ms, 0)) AS duration_ms_sum,
+        sum(sign * toInt64(isNotNull(duration_ms))) AS duration_ms_count,
+        sum(sign * ifNull(ttft_ms, 0)) AS ttft_ms_sum,
+        sum(sign * toInt64(isNotNull(ttft_ms))) AS ttft_ms_count,
+        sumMap(if(isNull(duration_ms), CAST([], 'Array(Int16)'), [if(assumeNotNull(duration_ms) > 0, toInt16(greatest(-32767, least(32767, floor(log(assumeNotNull(duration_ms)) / log(1.02))))), toInt16(-32768))]), if(isNull(duration_ms), CAST([], 'Array(Int64)'), [toInt64(sign)])) AS duration_hist,
+        sumMap(if(isNull(ttft_ms), CAST([], 'Array(Int16)'), [if(assumeNotNull(ttft_ms) > 0, toInt16(greatest(-32767, least(32767, floor(log(assumeNotNull(ttft_ms)) / log(1.02))))), toInt16(-32768))]), if(isNull(ttft_ms), CAST([], 'Array(Int64)'), [toInt64(sign)])) AS ttft_hist
+    FROM tally.usage_events_local
+    GROUP BY tenant, bucket, provider, model_key, model, status, priced
+);
+
+CREATE TABLE IF NOT EXISTS tally.usage_latency_15m_local ON CLUSTER tally_cluster
+(
+    tenant String,
+    bucket DateTime('UTC'),
+    provider LowCardinality(String),
+    model_key LowCardinality(String),
+    model LowCardinality(String),
+    status LowCardinality(String),
+    priced Bool,
+    durationMap Nested(bin Int16, events Int64),
+    ttftMap Nested(bin Int16, events Int64)
+)
+ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+ORDER BY (tenant, bucket, provider, model_key, model, status, priced);
+
+CREATE TABLE IF NOT EXISTS tally.usage_latency_15m ON CLUSTER tally_cluster AS tally.usage_latency_15m_local
+ENGINE = Distributed('tally_cluster', 'tally', 'usage_latency_15m_local', sipHash64(tenant));
+
+INSERT INTO tally.usage_rollup_model_15m (tenant, bucket, provider, model_key, model, status, priced, `durationMap.bin`, `durationMap.events`, `ttftMap.bin`, `ttftMap.events`)
+SELECT
+    tenant,
+    bucket,
+    provider,
+    model_key,
+    model,
+    status,
+    priced,
+    arrayFilter((b, n) -> n != 0, duration_hist.1, duration_hist.2) AS `durationMap.bin`,
+    arrayFilter(n -> n != 0, duration_hist.2) AS `durationMap.events`,
+    arrayFilter((b, n) -> n != 0, ttft_hist.1, ttft_hist.2) AS `ttftMap.bin`,
+    arrayFilter(n -> n != 0, ttft_hist.2) AS `ttftMap.events`
+FROM
+(
+    SELECT
+        tenant,
+        bucket,
+        provider,
+        model_key,
+        model,
+        status,
+        priced,
+        sumMap(`durationMap.bin`, `durationMap.events`) AS duration_hist,
+        sumMap(`ttftMap.bin`, `ttftMap.events`) AS ttft_hist
+    FROM tally.usage_latency_15m
+    WHERE (SELECT count() FROM tally.usage_rollup_model_15m WHERE notEmpty(`durationMap.bin`) OR notEmpty(`ttftMap.bin`)) = 0
+    GROUP BY tenant, bucket, provider, model_key, model, status, priced
+)
+WHERE notEmpty(`durationMap.bin`) OR notEmpty(`ttftMap.bin`);
+
+CREATE TABLE IF NOT EXISTS tally.usage_latency_hourly_local ON CLUSTER tally_cluster
+(
+    tenant String,
+    bucket DateTime('UTC'),
+    provider LowCardinality(String),
+    model_key LowCardinality(String),
+    model LowCardinality(String),
+    status LowCardinality(String),
+    priced Bool,
+    durationMap Nested(bin Int16, events Int64),
+    ttftMap Nested(bin Int16, events Int64)
+)
+ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+ORDER BY (tenant, bucket, provider, model_key, model, status, priced);
+
+CREATE TABLE IF NOT EXISTS tally.usage_latency_hourly ON CLUSTER tally_cluster AS tally.usage_latency_hourly_local
+ENGINE = Distributed('tally_cluster', 'tally', 'usage_latency_hourly_local', sipHash64(tenant));
+
+INSERT INTO tally.usage_rollup_model_hourly (tenant, bucket, provider, model_key, model, status, priced, `durationMap.bin`, `durationMap.events`, `ttftMap.bin`, `ttftMap.events`)
+SELECT
+    tenant,
+    bucket,
+    provider,
+    model_key,
+    model,
+    status,
+    priced,
+    arrayFilter((b, n) -> n != 0, duration_hist.1, duration_hist.2) AS `durationMap.bin`,
+    arrayFilter(n -> n != 0, duration_hist.2) AS `durationMap.events`,
+    arrayFilter((b, n) -> n != 0, ttft_hist.1, ttft_hist.2) AS `ttftMap.bin`,
+    arrayFilter(n -> n != 0, ttft_hist.2) AS `ttftMap.events`
+FROM
+(
+    SELECT
+        tenant,
+        bucket,
+        provider,
+        model_key,
+        model,
+        status,
+        priced,
+        sumMap(`durationMap.bin`, `durationMap.events`) AS duration_hist,
+        sumMap(`ttftMap.bin`, `ttftMap.events`) AS ttft_hist
+    FROM tally.usage_latency_hourly
+    WHERE (SELECT count() FROM tally.usage_rollup_model_hourly WHERE notEmpty(`durationMap.bin`) OR notEmpty(`ttftMap.bin`)) = 0
+    GROUP BY tenant, bucket, provider, model_key, model, status, priced
+)
+WHERE notEmpty(`durationMap.bin`) OR notEmpty(`ttftMap.bin`);
+
+CREATE TABLE IF NOT EXISTS tally.usage_latency_daily_local ON CLUSTER tally_cluster
+(
+    tenant String,
+    bucket Date,
+    provider LowCardinality(String),
+    model_key LowCardinality(String),
+    model LowCardinality(String),
+    status LowCardinality(String),
+    priced Bool,
+    durationMap Nested(bin Int16, events Int64),
+    ttftMap Nested(bin Int16, events Int64)
+)
+ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+ORDER BY (tenant, bucket, provider, model_key, model, status, priced);
+
+CREATE TABLE IF NOT EXISTS tally.usage_latency_daily ON CLUSTER tally_cluster AS tally.usage_latency_daily_local
+ENGINE = Distributed('tally_cluster', 'tally', 'usage_latency_daily_local', sipHash64(tenant));
+
+INSERT INTO tally.usage_rollup_model_daily (tenant, bucket, provider, model_key, model, status, priced, `durationMap.bin`, `durationMap.events`, `ttftMap.bin`, `ttftMap.events`)
+SELECT
+    tenant,
+    bucket,
+    provider,
+    model_key,
+    model,
+    status,
+    priced,
+    arrayFilter((b, n) -> n != 0, duration_hist.1, duration_hist.2) AS `durationMap.bin`,
+    arrayFilter(n -> n != 0, duration_hist.2) AS `durationMap.events`,
+    arrayFilter((b, n) -> n != 0, ttft_hist.1, ttft_hist.2) AS `ttftMap.bin`,
+    arrayFilter(n -> n != 0, ttft_hist.2) AS `ttftMap.events`
+FROM
+(
+    SELECT
+        tenant,
+        bucket,
+        provider,
+        model_key,
+        model,
+        status,
+        priced,
+        sumMap(`durationMap.bin`, `durationMap.events`) AS duration_hist,
+        sumMap(`ttftMap.bin`, `ttftMap.events`) AS ttft_hist
+    FROM tally.usage_latency_daily
+    WHERE (SELECT count() FROM tally.usage_rollup_model_daily WHERE notEmpty(`durationMap.bin`) OR notEmpty(`ttftMap.bin`)) = 0
+    GROUP BY tenant, bucket, provider, model_key, model, status, priced
+)
+WHERE notEmpty(`durationMap.bin`) OR notEmpty(`ttftMap.bin`);
+
+DROP VIEW IF EXISTS tally.usage_latency_all_15m_mv ON CLUSTER tally_cluster SYNC;
+
+DROP VIEW IF EXISTS tally.usage_latency_15m_mv ON CLUSTER tally_cluster SYNC;
+
+DROP VIEW IF EXISTS tally.usage_latency_all_hourly_mv ON CLUSTER tally_cluster SYNC;
+
+DROP VIEW IF EXISTS tally.usage_latency_hourly_mv ON CLUSTER tally_cluster SYNC;
+
+DROP VIEW IF EXISTS tally.usage_latency_all_daily_mv ON CLUSTER tally_cluster SYNC;
+
+DROP VIEW IF EXISTS tally.usage_latency_daily_mv ON CLUSTER tally_cluster SYNC;
+
+DROP TABLE IF EXISTS tally.usage_latency_all_15m ON CLUSTER tally_cluster SYNC;
+
+DROP TABLE IF EXISTS tally.usage_latency_all_15m_local ON CLUSTER tally_cluster SYNC;
+
+DROP TABLE IF EXISTS tally.usage_latency_15m ON CLUSTER tally_cluster SYNC;
+
+DROP TABLE IF EXISTS tally.usage_latency_15m_local ON CLUSTER tally_cluster SYNC;
+
+DROP TABLE IF EXISTS tally.usage_latency_all_hourly ON CLUSTER tally_cluster SYNC;
+
+DROP TABLE IF EXISTS tally.usage_latency_all_hourly_local ON CLUSTER tally_cluster SYNC;
+
+DROP TABLE IF EXISTS tally.usage_latency_hourly ON CLUSTER tally_cluster SYNC;
+
+DROP TABLE IF EXISTS tally.usage_latency_hourly_local ON CLUSTER tally_cluster SYNC;
+
+DROP TABLE IF EXISTS tally.usage_latency_all_daily ON CLUSTER tally_cluster SYNC;
+
+DROP TABLE IF EXISTS tally.usage_latency_all_daily_local ON CLUSTER tally_cluster SYNC;
+
+DROP TABLE IF EXISTS tally.usage_latency_daily ON CLUSTER tally_cluster SYNC;
+
+DROP TABLE IF EXISTS tally.usage_latency_daily_local ON CLUSTER tally_cluster SYNC;

@@ -45,7 +45,7 @@ FROM
         ttft_ms_sum,
         `ttftMap.bin` AS ttft_bins,
         `ttftMap.events` AS ttft_counts
-    FROM usage_latency_15m
+    FROM usage_rollup_model_15m
     WHERE tenant = {tenant:String}
       AND ((bucket >= {s1_from:DateTime('UTC')} AND bucket < {s1_to:DateTime('UTC')}) OR (bucket >= {s5_from:DateTime('UTC')} AND bucket < {s5_to:DateTime('UTC')}))
       AND provider IN {provider:Array(String)}
@@ -64,7 +64,7 @@ FROM
         ttft_ms_sum,
         `ttftMap.bin` AS ttft_bins,
         `ttftMap.events` AS ttft_counts
-    FROM usage_latency_hourly
+    FROM usage_rollup_model_hourly
     WHERE tenant = {tenant:String}
       AND ((bucket >= {s2_from:DateTime('UTC')} AND bucket < {s2_to:DateTime('UTC')}) OR (bucket >= {s4_from:DateTime('UTC')} AND bucket < {s4_to:DateTime('UTC')}))
       AND provider IN {provider:Array(String)}
@@ -83,7 +83,7 @@ FROM
         ttft_ms_sum,
         `ttftMap.bin` AS ttft_bins,
         `ttftMap.events` AS ttft_counts
-    FROM usage_latency_daily
+    FROM usage_rollup_model_daily
     WHERE tenant = {tenant:String}
       AND bucket >= {s3_from:Date}
       AND bucket < {s3_to:Date}
