@@ -14,7 +14,7 @@ import type { RollupGrain } from '../queries/grain.js';
 
 /** What one rollup differed from raw by, over the buckets compared. */
 export interface RollupDifference {
-  /** The rollup table (src/store/queries/rollup-tables.ts: the full rollups and the narrow ones, the by-model ones with their latency histograms: src/store/queries/latency-repair.ts). */
+  /** The rollup table (src/store/queries/rollup-tables.ts: the full rollups and the narrow ones, the by-model ones with their latency histograms: src/store/queries/histogram-repair.ts). */
   readonly table: string;
   readonly grain: RollupGrain;
   /** Rollup keys (bucket and dimensions) whose sums differ. */

@@ -26,7 +26,7 @@ import {
   rawHistogramFingerprints,
   ROLLUP_HISTOGRAMS,
   rollupHistogramFingerprints,
-} from './latency-repair.js';
+} from './histogram-repair.js';
 import { hasHistograms, ROLLUPS, rollupKey, type RollupTable } from './rollup-tables.js';
 import { dateTime64Param, type Instant } from './time.js';
 

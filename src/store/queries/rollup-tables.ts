@@ -67,7 +67,7 @@ export const ROLLUPS: readonly RollupTable[] = [
  * Whether `t` carries the latency histograms `durationMap` and `ttftMap`
  * (migration 0020): the by-model rollups, which answer the latency panel
  * (src/store/usage/latency.ts) and whose histograms the rollup compare /
- * repair checks bin by bin with their sums (queries/latency-repair.ts).
+ * repair checks bin by bin with their sums (queries/histogram-repair.ts).
  */
 export function hasHistograms(t: RollupTable): boolean {
   return t.shape === 'model';
