@@ -385,6 +385,10 @@ async function suite(before: Variant, after: Variant, runs: number, today: numbe
     if (httpBase !== null) {
       const viaHttp = (v: Variant): Promise<unknown> => httpPage(httpBase, v === before ? 'before' : 'after', scope, v.last30, v);
       out[`${key}.page.whole_page_http`] = await compare('whole page over HTTP (as the dashboard)', pageRuns, before, after, viaHttp, stats);
+      for (const name of Object.keys({ ...calls, ...later })) {
+        const one = (v: Variant): Promise<unknown> => httpCall(httpBase, v === before ? 'before' : 'after', scope, name, v);
+        out[`${key}.page_http.${name}`] = await compare(`${name} over HTTP`, runs, before, after, one, stats);
+      }
     } else {
       out[`${key}.page.whole_page_in_process`] = await compare('whole page, in-process (as the dashboard)', pageRuns, before, after, (v) => wholePage(v, calls, later), stats);
     }
@@ -425,31 +429,49 @@ async function recordsSuite(before: Variant, after: Variant, runs: number, today
 }
 
 /** The page's usage calls over HTTP against the API of `which` variant (see serveVariants), in the dashboard's order: the first batch at once, then revenue, then the request log. */
-async function httpPage(base: string, which: 'before' | 'after', scope: TenantScope, range: { from: string; to: string }, v: Variant): Promise<unknown> {
+/** The page's API paths over HTTP, named like pageCalls and laterCalls: the first batch, then the later calls. */
+function pagePaths(scope: TenantScope, range: { from: string; to: string }, v: Variant): { first: Record<string, string>; later: Record<string, string> } {
   const q = (extra: Record<string, string>): string => new URLSearchParams({ ...range, tz: 'UTC', ...(scope === null ? {} : { tenant: scope }), ...extra }).toString();
   const only = (measures: string): Record<string, string> => (v.narrow ? { measures } : {});
-  const first = [
-    `/v1/usage/summary?${q(only(PANEL_MEASURES.kpis))}`,
-    `/v1/usage/summary?${new URLSearchParams({ from: new Date(Date.parse(range.from) - 30 * DAY).toISOString(), to: range.from, tz: 'UTC', ...(scope === null ? {} : { tenant: scope }), ...only(PANEL_MEASURES.deltas) }).toString()}`,
-    `/v1/usage/timeseries?${q({ bucket: 'day', measure: 'cost_total', stack_by: 'model_key', limit: '8' })}`,
-    `/v1/usage/breakdown?${q({ by: scope === null ? 'tenant,user_id' : 'user_id', sort: 'cost_total', limit: '10', ...only(PANEL_MEASURES.ranking) })}`,
-    `/v1/usage/breakdown?${q({ by: 'agent', sort: 'cost_total', limit: '10', ...only(PANEL_MEASURES.ranking) })}`,
-    `/v1/usage/latency?${q({ by: 'model_key', ...(v.oldPlan ? {} : { quantiles: 'histogram' }) })}`,
-    `/v1/usage/breakdown?${q({ by: 'tenant', sort: 'events', limit: '100', ...only(PANEL_MEASURES.list) })}`,
-    `/v1/usage/breakdown?${q({ by: 'user_id', sort: 'cost_total', limit: '200', ...only(PANEL_MEASURES.list) })}`,
-  ];
-  const later = [
-    ...(v.revenue ? [`/v1/usage/breakdown?${q({ by: 'tenant', sort: 'price', limit: '10', ...only(PANEL_MEASURES.revenue) })}`] : []),
-    `/v1/usage/records?${q({ limit: '25' })}`,
-  ];
-  const get = async (p: string): Promise<unknown> => {
-    const res = await fetch(`${base}/${which}${p}`);
-    if (res.status !== 200) throw new Error(`${p}: HTTP ${res.status} ${await res.text()}`);
-    return res.json();
+  const previous = { from: new Date(Date.parse(range.from) - 30 * DAY).toISOString(), to: range.from, tz: 'UTC', ...(scope === null ? {} : { tenant: scope }), ...only(PANEL_MEASURES.deltas) };
+  return {
+    first: {
+      summary: `/v1/usage/summary?${q(only(PANEL_MEASURES.kpis))}`,
+      previous_summary: `/v1/usage/summary?${new URLSearchParams(previous).toString()}`,
+      spend_by_model_per_day: `/v1/usage/timeseries?${q({ bucket: 'day', measure: 'cost_total', stack_by: 'model_key', limit: '8' })}`,
+      top_users: `/v1/usage/breakdown?${q({ by: scope === null ? 'tenant,user_id' : 'user_id', sort: 'cost_total', limit: '10', ...only(PANEL_MEASURES.ranking) })}`,
+      top_agents: `/v1/usage/breakdown?${q({ by: 'agent', sort: 'cost_total', limit: '10', ...only(PANEL_MEASURES.ranking) })}`,
+      latency_by_model: `/v1/usage/latency?${q({ by: 'model_key', ...(v.oldPlan ? {} : { quantiles: 'histogram' }) })}`,
+      tenant_list: `/v1/usage/breakdown?${q({ by: 'tenant', sort: 'events', limit: '100', ...only(PANEL_MEASURES.list) })}`,
+      user_list: `/v1/usage/breakdown?${q({ by: 'user_id', sort: 'cost_total', limit: '200', ...only(PANEL_MEASURES.list) })}`,
+    },
+    later: {
+      ...(v.revenue ? { revenue_by_tenant: `/v1/usage/breakdown?${q({ by: 'tenant', sort: 'price', limit: '10', ...only(PANEL_MEASURES.revenue) })}` } : {}),
+      request_log: `/v1/usage/records?${q({ limit: '25' })}`,
+    },
   };
-  const out: unknown[] = await Promise.all(first.map(get));
-  for (const p of later) out.push(await get(p));
+}
+
+/** GET `path` from the `which` app; the parsed JSON of a 200, else throws. */
+async function httpGet(base: string, which: 'before' | 'after', path: string): Promise<unknown> {
+  const res = await fetch(`${base}/${which}${path}`);
+  if (res.status !== 200) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/** The whole page over HTTP, in the dashboard's order: the first batch at once, then each later call. */
+async function httpPage(base: string, which: 'before' | 'after', scope: TenantScope, range: { from: string; to: string }, v: Variant): Promise<unknown> {
+  const paths = pagePaths(scope, range, v);
+  const out: unknown[] = await Promise.all(Object.values(paths.first).map((p) => httpGet(base, which, p)));
+  for (const p of Object.values(paths.later)) out.push(await httpGet(base, which, p));
   return out;
+}
+
+/** One of the page's calls over HTTP, by its pageCalls / laterCalls name (null when the variant's page does not make it). */
+async function httpCall(base: string, which: 'before' | 'after', scope: TenantScope, name: string, v: Variant): Promise<unknown> {
+  const paths = pagePaths(scope, v.last30, v);
+  const path = paths.first[name] ?? paths.later[name];
+  return path === undefined ? null : httpGet(base, which, path);
 }
 
 /** Two API apps (before / after) on one port, behind path prefixes, open access on 127.0.0.1. */

@@ -32,6 +32,25 @@ export const OUTPUT_SETTINGS = {
 } as const satisfies Record<string, SettingValue>;
 
 /**
+ * No LLVM compilation of expressions, aggregates or sorts (issue 13). ClickHouse
+ * compiles a statement's expressions the fourth time it sees them
+ * (`min_count_to_compile_* = 3`): in chDB that one compile stalled the fourth
+ * run of each query shape by 100–170 ms (a 30-day breakdown with every
+ * measure: 229 ms against 62 ms), and the compiled code ran no faster over
+ * tally's rollups (p50 62.6 ms without, 63.7 ms with; CPU 70.5 against
+ * 71.2 ms). Every filter, grouping and measure list is a shape of its own, so
+ * a dashboard met those stalls often. docs/analytics.md, "Query compilation".
+ */
+export const COMPILE_SETTINGS = {
+  compile_expressions: 0,
+  compile_aggregate_expressions: 0,
+  compile_sort_description: 0,
+} as const satisfies Record<string, SettingValue>;
+
+/** What both adapters apply to every request: OUTPUT_SETTINGS and COMPILE_SETTINGS. */
+export const REQUEST_SETTINGS = { ...OUTPUT_SETTINGS, ...COMPILE_SETTINGS } as const satisfies Record<string, SettingValue>;
+
+/**
  * Settings of every insert on top of OUTPUT_SETTINGS: synchronous (the promise
  * resolves when the rows are in a part, so a commit after it is safe), and
  * deduplicated when the table has a deduplication window.

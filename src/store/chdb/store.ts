@@ -11,7 +11,7 @@ import { errorMessage, isTallyError, type TallyError } from '../../core/errors.j
 import type { AnalyticsStore, SqlExecutor, InsertOptions, SqlQuery } from '../types.js';
 import { createAnalyticsStore } from '../analytics-store.js';
 import { acquireChdbEngine, type ChdbEngine } from './engine.js';
-import { insertSettings, OUTPUT_SETTINGS, type SettingValue } from '../settings.js';
+import { insertSettings, REQUEST_SETTINGS, type SettingValue } from '../settings.js';
 import { assertIdentifier, normalizeParams, parseJsonEachRow, qualified, toCompactRows, toJsonLines } from '../sql.js';
 import { engineError, parseClickHouseCode, unavailableError, type StoreErrorContext } from '../errors.js';
 
@@ -144,7 +144,7 @@ export async function createChdbStore(options: ChdbStoreOptions): Promise<Analyt
   const engine = acquireChdbEngine(options.dataDir, options.serverSettings);
   let session: Session | undefined;
   try {
-    session = engine.connect(OUTPUT_SETTINGS);
+    session = engine.connect(REQUEST_SETTINGS);
     await session.queryAsync(`CREATE DATABASE IF NOT EXISTS ${database}`, { format: 'TabSeparated' });
     await session.queryAsync(`USE ${database}`, { format: 'TabSeparated' });
   } catch (err) {

@@ -9,7 +9,7 @@ import { component, silentLogger } from '../../core/logger.js';
 import { errorMessage, isTallyError, type TallyError } from '../../core/errors.js';
 import type { AnalyticsStore, SqlExecutor, InsertOptions, SqlQuery } from '../types.js';
 import { createAnalyticsStore } from '../analytics-store.js';
-import { insertSettings, OUTPUT_SETTINGS, SHARDED_SETTINGS } from '../settings.js';
+import { insertSettings, REQUEST_SETTINGS, SHARDED_SETTINGS } from '../settings.js';
 import { assertIdentifier, normalizeParams, stringifyJson, toCompactRows } from '../sql.js';
 import { engineError, unavailableError, type StoreErrorContext } from '../errors.js';
 import { clickHouseLogLevel, clickHouseLoggerClass } from './logger.js';
@@ -161,7 +161,7 @@ function makeClient(options: ClickHouseStoreOptions, database: string, log: Logg
     request_timeout: options.requestTimeoutMs ?? 30_000,
     max_open_connections: options.maxOpenConnections ?? 10,
     compression: { request: options.compression?.request ?? false, response: options.compression?.response ?? false },
-    clickhouse_settings: { ...OUTPUT_SETTINGS, ...(options.sharded ? SHARDED_SETTINGS : {}) },
+    clickhouse_settings: { ...REQUEST_SETTINGS, ...(options.sharded ? SHARDED_SETTINGS : {}) },
     // A socket idle past its TTL is destroyed before reuse even when a busy event loop delayed the
     // TTL timer: reusing it meets the server's own idle close as ECONNRESET (seen under load).
     keep_alive: { enabled: true, eagerly_destroy_stale_sockets: true },

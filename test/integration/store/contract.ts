@@ -195,6 +195,13 @@ export function storeContract(open: OpenStore): void {
     });
   });
 
+  it('runs every statement without LLVM compilation, so no query shape stalls on its fourth run (issue 13)', async () => {
+    const [row] = await store.sql.query<Record<string, unknown>>({
+      sql: "SELECT getSetting('compile_expressions') AS expressions, getSetting('compile_aggregate_expressions') AS aggregates, getSetting('compile_sort_description') AS sorts",
+    });
+    expect(row).toEqual({ expressions: false, aggregates: false, sorts: false });
+  });
+
   it('keeps money exact: 1,000,000 rows of $0.000001 sum to exactly $1 in FINAL reads and every rollup', async () => {
     const tenant = 'million';
     await store.sql.command({
