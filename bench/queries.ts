@@ -37,7 +37,7 @@
  * agents, latency by model, the tenant and user lists of its filters, then
  * the revenue table (the range is billed) and the request log (25 records) —
  * plus by model by day in UTC, Asia/Kolkata and Asia/Kathmandu over 30 whole
- * days, and the whole page in the dashboard's order (the first batch at once,
+ * days (in-process and over HTTP), each page call over HTTP too, and the whole page in the dashboard's order (the first batch at once,
  * then revenue, then the log), in-process and over HTTP (the API on
  * 127.0.0.1, open access). `/v1/budgets:status` (counters) is not measured. With
  * `--write-cost`, also the insert CPU with the views before and after
@@ -397,6 +397,9 @@ async function suite(before: Variant, after: Variant, runs: number, today: numbe
     out[`${key}.top20_users_30d`] = await compare('top-20 users', runs, before, after, (v) => v.svc.breakdown({ ...days30, by: 'user_id', limit: '20' }, scope), stats);
     for (const tz of ['UTC', 'Asia/Kolkata', 'Asia/Kathmandu']) {
       out[`${key}.breakdown_model_by_day_30d.${tz}`] = await compare(`by model_key by day, ${tz}`, runs, before, after, (v) => v.svc.breakdown({ ...days30, by: 'model_key', bucket: 'day', tz }, scope), stats);
+      if (httpBase === null) continue;
+      const path = `/v1/usage/breakdown?${new URLSearchParams({ ...days30, by: 'model_key', bucket: 'day', tz, ...(scope === null ? {} : { tenant: scope }) }).toString()}`;
+      out[`${key}.breakdown_model_by_day_30d_http.${tz}`] = await compare(`by model_key by day, ${tz}, over HTTP`, runs, before, after, (v) => httpGet(httpBase, v === before ? 'before' : 'after', path), stats);
     }
   }
   return out;
@@ -661,7 +664,7 @@ export async function runQueriesBench(args: readonly string[]): Promise<void> {
         }),
     order: 'before and after alternate run by run',
     data: '35 days; 20 tenants (t00 = 40 % of events); 7,700 users (one agent, feature, group, key each; two models: 85 % / 15 %); 12 models / 5 providers (one unpriced); 2 % errors, 0.5 % cancelled; rollups merged once after the load',
-    measuredAt: 'service calls in-process (parse + SQL + store + exact JSON); the whole page also over HTTP',
+    measuredAt: 'service calls in-process (parse + SQL + store + exact JSON); each page call, the whole page and the by-model-by-day breakdowns also over HTTP (the API on 127.0.0.1)',
     rowsRead: "the engine's rows_read / bytes_read of each statement of a call (granules read), summed",
     cpu: 'process CPU per call (user + system), chDB threads included',
   };
