@@ -108,15 +108,21 @@ export function toDecimal3Text(value: number): string {
   return text.replace(/\.?0+$/, '') || '0';
 }
 
-function reportedCost(p: PricedEvent): string | null {
+/** The `reported_cost` column's amount: the event's own cost, else the one inside its usage; null when neither (or unreadable). */
+export function reportedCostAmount(p: PricedEvent): bigint | null {
   const raw = p.event.cost ?? p.usage.reported_cost;
   if (raw === undefined || raw === null) return null;
   try {
-    return formatUsd(typeof raw === 'number' ? usdFromNumber(raw) : parseUsd(raw));
+    return typeof raw === 'number' ? usdFromNumber(raw) : parseUsd(raw);
   } catch {
     // Finer than a femto-dollar or malformed: pricing already reported it; keep the row.
     return null;
   }
+}
+
+function reportedCost(p: PricedEvent): string | null {
+  const amount = reportedCostAmount(p);
+  return amount === null ? null : formatUsd(amount);
 }
 
 /** Exact decimal text of an amount; most cost classes are zero, so that case is short-cut. */

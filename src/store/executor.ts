@@ -58,6 +58,13 @@ export interface SqlExecutor {
    * hot path's form, with no row objects to build or take apart.
    */
   insertValues(table: string, columns: readonly string[], values: readonly (readonly unknown[])[], options?: InsertOptions): Promise<void>;
+  /**
+   * Inserts rows already encoded as RowBinary (src/store/rowbinary/), the
+   * values of each row in `columns` order: the events' insert, with no text
+   * to build or for the store to parse. Same insert settings, errors and
+   * deduplication as `insertValues`; `data` must not change until it settles.
+   */
+  insertRowBinary(table: string, columns: readonly string[], data: Buffer, options?: InsertOptions): Promise<void>;
   /** Throws STORE_UNAVAILABLE when the store does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;
