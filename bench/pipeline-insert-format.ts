@@ -13,8 +13,14 @@
  *            three rollup views) — as process CPU, so chDB's threads count;
  *            inserts of 5,000 rows with a deduplication token, as the processor
  *            sends them, each round and format into a fresh database
+ *   http     the same inserts through the @clickhouse/client adapter into the
+ *            chDB HTTP TEST STAND-IN in a process of its own (not a ClickHouse
+ *            server): this process's CPU per event — encode, client, HTTP — is
+ *            what a `tally processor` spends; the stand-in's CPU, from /proc,
+ *            is the server's parse and write
  *
- * and the bytes per event of each body.
+ * and the bytes per event of each body. Ratios (×) are the median of the
+ * rounds' RowBinary / JSONCompactEachRow, each round's pair run back to back.
  */
 import { readFileSync } from 'node:fs';
 import type { PricedEvent } from '../src/pipeline/types.js';
@@ -30,21 +36,35 @@ import { fmt } from './results.js';
 export type InsertFormat = 'json_compact' | 'row_binary';
 const FORMATS: readonly InsertFormat[] = ['json_compact', 'row_binary'];
 
+/** Median CPU µs per event of each format, and the median of the rounds' RowBinary / JSONCompactEachRow ratios. */
+export interface FormatPair {
+  readonly json_compact: number;
+  readonly row_binary: number;
+  /** Median over rounds of (RowBinary / JSONCompactEachRow) in the same round: steadier than the ratio of medians on a shared machine. */
+  readonly ratio: number;
+  readonly samples: Record<InsertFormat, number[]>;
+}
+
 export interface InsertFormatFigures {
   readonly events_per_round: number;
   readonly rows_per_insert: number;
   readonly rounds: number;
-  /** Median CPU µs per event of encoding a body (main thread). */
-  readonly encode_us: Record<InsertFormat, number>;
-  /** Median CPU µs per event of encode + insert into chDB (every thread of the process). */
-  readonly insert_us: Record<InsertFormat, number>;
+  /** Encoding a body, main thread. */
+  readonly encode_us: FormatPair;
+  /** Encode + insert into chDB in this process (every thread: the engine's parse, write, rollup views). */
+  readonly insert_chdb_us: FormatPair;
+  /** Encode + insert over HTTP into the chDB stand-in in another process: this process's CPU (what a `tally processor` spends). */
+  readonly insert_http_client_us?: FormatPair;
+  /** The same inserts: the stand-in process's CPU (the server's parse and write; coarse, 10 ms ticks). */
+  readonly insert_http_server_us?: FormatPair;
   /** Body bytes per event. */
   readonly bytes_per_event: Record<InsertFormat, number>;
-  /** RowBinary / JSONCompactEachRow. */
-  readonly encode_ratio: number;
-  readonly insert_ratio: number;
-  /** Every round's figures, per format. */
-  readonly samples: { readonly encode_us: Record<InsertFormat, number[]>; readonly insert_us: Record<InsertFormat, number[]> };
+}
+
+/** A store over HTTP and the CPU µs its server process has used so far. */
+export interface HttpTarget {
+  readonly store: AnalyticsStore;
+  serverCpuUs(): number;
 }
 
 /** CPU ns this thread has run, from /proc (Linux), or null. */
@@ -98,13 +118,43 @@ async function insert(store: AnalyticsStore, format: InsertFormat, events: reado
   await store.sql.insertValues(USAGE_EVENTS_TABLE, EVENT_ROW_COLUMNS, events.map((p) => eventRowValues(p, { processedAt: text })), { deduplicationToken: token });
 }
 
-export async function insertFormatCosts(open: (name: string) => Promise<AnalyticsStore>, n = 20_000, batch = 5_000, rounds = 5): Promise<InsertFormatFigures> {
+function pair(samples: Record<InsertFormat, number[]>): FormatPair {
+  const ratios = samples.row_binary.map((rb, i) => rb / (samples.json_compact[i] ?? Number.NaN));
+  return {
+    json_compact: round1(median(samples.json_compact)), row_binary: round1(median(samples.row_binary)),
+    ratio: Math.round(median(ratios) * 100) / 100, samples: { json_compact: samples.json_compact.map(round1), row_binary: samples.row_binary.map(round1) },
+  };
+}
+
+const empty = (): Record<InsertFormat, number[]> => ({ json_compact: [], row_binary: [] });
+
+/** Inserts every batch into `store` in `format`, checks the count; CPU µs per event of this process, and of the server when given. */
+async function insertRound(store: AnalyticsStore, f: InsertFormat, batches: readonly PricedEvent[][], tokens: readonly string[], n: number, serverCpuUs?: () => number): Promise<{ client: number; server: number }> {
+  // Let the migration's own work settle before measuring.
+  await new Promise((r) => setTimeout(r, 500));
+  const s0 = serverCpuUs?.() ?? 0;
+  const client = (await processCpuUs(async () => {
+    for (let i = 0; i < batches.length; i++) await insert(store, f, batches[i] as PricedEvent[], tokens[i] as string);
+  })) / n;
+  const server = ((serverCpuUs?.() ?? 0) - s0) / n;
+  const stored = await store.sql.query<{ n: string }>({ sql: `SELECT count() AS n FROM ${USAGE_EVENTS_TABLE}` });
+  if (Number(stored[0]?.n) !== n) throw new Error(`insert-format bench: ${f} stored ${stored[0]?.n} of ${n} events`);
+  return { client, server };
+}
+
+export async function insertFormatCosts(
+  open: (name: string) => Promise<AnalyticsStore>,
+  openHttp: ((name: string) => Promise<HttpTarget>) | null,
+  n = 20_000, batch = 5_000, rounds = 9,
+): Promise<InsertFormatFigures> {
   const events = pricedSample(n);
   const batches: PricedEvent[][] = [];
   for (let i = 0; i < n; i += batch) batches.push(events.slice(i, i + batch));
   const tokens = batches.map((b) => deduplicationToken(b.map((p) => ({ tenant: p.event.tenant, event_id: p.event.event_id, row_version: '1', sign: 1 }))));
-  const encodeUs: Record<InsertFormat, number[]> = { json_compact: [], row_binary: [] };
-  const insertUs: Record<InsertFormat, number[]> = { json_compact: [], row_binary: [] };
+  const encodeUs = empty();
+  const chdbUs = empty();
+  const httpClientUs = empty();
+  const httpServerUs = empty();
   const bytes: Record<InsertFormat, number> = { json_compact: 0, row_binary: 0 };
   // Warm-up: both encoders compiled, both insert paths run once.
   for (const f of FORMATS) for (const b of batches) bytes[f] = encode(f, b, new Date()).length;
@@ -121,29 +171,42 @@ export async function insertFormatCosts(open: (name: string) => Promise<Analytic
     }
     for (const f of order) {
       const store = await open(`insert_format_${round}_${f}`);
-      // Let the migration's own work settle before measuring.
-      await new Promise((r) => setTimeout(r, 500));
-      insertUs[f].push((await processCpuUs(async () => {
-        for (let i = 0; i < batches.length; i++) await insert(store, f, batches[i] as PricedEvent[], tokens[i] as string);
-      })) / n);
-      const stored = await store.sql.query<{ n: string }>({ sql: `SELECT count() AS n FROM ${USAGE_EVENTS_TABLE}` });
-      if (Number(stored[0]?.n) !== n) throw new Error(`insert-format bench: ${f} stored ${stored[0]?.n} of ${n} events`);
+      chdbUs[f].push((await insertRound(store, f, batches, tokens, n)).client);
       await store.close();
     }
+    for (const f of openHttp === null ? [] : order) {
+      const target = await (openHttp as (name: string) => Promise<HttpTarget>)(`insert_format_http_${round}_${f}`);
+      const us = await insertRound(target.store, f, batches, tokens, n, () => target.serverCpuUs());
+      httpClientUs[f].push(us.client);
+      httpServerUs[f].push(us.server);
+      await target.store.close();
+    }
   }
-  const enc = { json_compact: round1(median(encodeUs.json_compact)), row_binary: round1(median(encodeUs.row_binary)) };
-  const ins = { json_compact: round1(median(insertUs.json_compact)), row_binary: round1(median(insertUs.row_binary)) };
   const perEvent = { json_compact: Math.round((bytes.json_compact * batches.length) / n), row_binary: Math.round((bytes.row_binary * batches.length) / n) };
   const figures: InsertFormatFigures = {
     events_per_round: n, rows_per_insert: batch, rounds,
-    encode_us: enc, insert_us: ins, bytes_per_event: perEvent,
-    encode_ratio: Math.round((enc.row_binary / enc.json_compact) * 100) / 100,
-    insert_ratio: Math.round((ins.row_binary / ins.json_compact) * 100) / 100,
-    samples: { encode_us: encodeUs, insert_us: insertUs },
+    encode_us: pair(encodeUs), insert_chdb_us: pair(chdbUs),
+    ...(openHttp === null ? {} : { insert_http_client_us: pair(httpClientUs), insert_http_server_us: pair(httpServerUs) }),
+    bytes_per_event: perEvent,
   };
-  console.log(`  insert format (${fmt(n)} demo events, inserts of ${fmt(batch)}, median of ${rounds} alternating rounds):`);
-  console.log(`      encode, µs/event (main thread):        JSONCompactEachRow ${enc.json_compact.toFixed(1)}, RowBinary ${enc.row_binary.toFixed(1)} (× ${figures.encode_ratio})`);
-  console.log(`      encode + insert into chDB, µs/event:   JSONCompactEachRow ${ins.json_compact.toFixed(1)}, RowBinary ${ins.row_binary.toFixed(1)} (× ${figures.insert_ratio}; process CPU, engine included)`);
-  console.log(`      body bytes/event:                      JSONCompactEachRow ${fmt(perEvent.json_compact)}, RowBinary ${fmt(perEvent.row_binary)}`);
+  const line = (what: string, p: FormatPair | undefined): void => {
+    if (p) console.log(`      ${what.padEnd(52)} JSONCompactEachRow ${p.json_compact.toFixed(1)}, RowBinary ${p.row_binary.toFixed(1)} (× ${p.ratio.toFixed(2)})`);
+  };
+  console.log(`  insert format (${fmt(n)} demo events, inserts of ${fmt(batch)}, medians of ${rounds} alternating rounds, × = median of the rounds' ratios):`);
+  line('encode, µs/event (main thread):', figures.encode_us);
+  line('encode + insert into chDB, µs/event (process CPU):', figures.insert_chdb_us);
+  line('encode + insert over HTTP, client µs/event:', figures.insert_http_client_us);
+  line('  the same inserts, stand-in (server) µs/event:', figures.insert_http_server_us);
+  console.log(`      body bytes/event:                                    JSONCompactEachRow ${fmt(perEvent.json_compact)}, RowBinary ${fmt(perEvent.row_binary)}`);
   return figures;
+}
+
+/** CPU µs (user + system) process `pid` has used, from /proc (Linux; 0 elsewhere). Clock ticks of 10 ms. */
+export function processCpuOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return 0;
+  }
 }

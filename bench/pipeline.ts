@@ -32,8 +32,10 @@
  *     process and the store in another (as `distributed`).
  * Parts run only when named:
  *   - insert-format: the usage_events insert as JSONCompactEachRow vs
- *     RowBinary, same events, alternating: encode CPU µs per event, and encode
- *     + insert into chDB (process CPU) per event (bench/pipeline-insert-format.ts);
+ *     RowBinary, same events, alternating: encode CPU µs per event, encode +
+ *     insert into chDB (process CPU) per event, and encode + insert over HTTP
+ *     into the stand-in in its own process (client and server CPU per event;
+ *     bench/pipeline-insert-format.ts);
  * and (bench/pipeline-memory.ts; `--memory-events N`,
  * default 40,000; `--backlog-events N`, default 1,000,000):
  *   - memory-processor: `tally processor`'s RSS (every second) and CPU per
@@ -72,7 +74,8 @@ import { distributedLatency, distributedRuns, scaleRuns, startStandin, type Dist
 import { historyRuns } from './pipeline-history.js';
 import { TUNING_VARIANTS, backlogRuns, embeddedMemoryRuns, processorMemoryRuns } from './pipeline-memory.js';
 import { stageCosts } from './pipeline-stages.js';
-import { insertFormatCosts } from './pipeline-insert-format.js';
+import { insertFormatCosts, processCpuOf } from './pipeline-insert-format.js';
+import { createClickHouseStore } from '../src/store/clickhouse/store.js';
 import { existsSync, readFileSync } from 'node:fs';
 
 /** The embedded store, imported when first used: the bench process loads the chDB library (~150 MiB) only for the parts that use it. */
@@ -210,12 +213,24 @@ export async function runPipelineBench(args: readonly string[]): Promise<void> {
     }
     if (parts.has('insert-format')) {
       const before = load();
-      const f = await insertFormatCosts(async (name) => {
-        const s = await createChdbStore({ dataDir, database: `bench_${name}` });
-        await migrate(s);
-        return s;
-      });
-      figures.insert_format = { ...f, measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
+      const standin = await startStandin(join(dataDir, 'standin-insert-format'), false);
+      try {
+        const f = await insertFormatCosts(
+          async (name) => {
+            const s = await createChdbStore({ dataDir, database: `bench_${name}` });
+            await migrate(s);
+            return s;
+          },
+          async (name) => {
+            const s = await createClickHouseStore({ url: standin.url, database: `bench_${name}` });
+            await migrate(s);
+            return { store: s, serverCpuUs: () => processCpuOf(standin.pid) };
+          },
+        );
+        figures.insert_format = { ...f, measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
+      } finally {
+        await standin.close();
+      }
     }
     const loadBefore = load();
     for (const partitions of parts.has('partitions') ? [1, 2, 4] : []) {
