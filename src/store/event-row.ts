@@ -165,9 +165,11 @@ export interface EventRowValueOptions extends Omit<EventRowOptions, 'processedAt
 }
 
 /**
- * The `usage_events` row of a priced event, as values in column order: what an
- * insert sends (JSONCompactEachRow), built without a row object. The one
- * definition of every column's value; `toEventRow` names them.
+ * The `usage_events` row of a priced event, as values in column order, built
+ * without a row object. The one definition of every column's value;
+ * `toEventRow` names them, and the RowBinary encoder of inserts
+ * (src/store/rowbinary/usage-events.ts) writes the same values, column by
+ * column (a property test holds the two to the same stored rows).
  */
 export function eventRowValues(p: PricedEvent, options: EventRowValueOptions): EventRowValues {
   const { event, usage, pricing, source } = p;

@@ -54,8 +54,9 @@ export interface SqlExecutor {
    */
   insert(table: string, rows: readonly Record<string, unknown>[], options?: InsertOptions): Promise<void>;
   /**
-   * Inserts rows given as values in `columns` order (JSONCompactEachRow): the
-   * hot path's form, with no row objects to build or take apart.
+   * Inserts rows given as values in `columns` order (JSONCompactEachRow), with
+   * no row objects to build or take apart: cancel rows, and any table but
+   * usage_events' event inserts (those go as `insertRowBinary`).
    */
   insertValues(table: string, columns: readonly string[], values: readonly (readonly unknown[])[], options?: InsertOptions): Promise<void>;
   /**
