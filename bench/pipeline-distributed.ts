@@ -65,8 +65,8 @@ export interface Standin {
 }
 
 /** The chDB HTTP stand-in in a process of its own. */
-export async function startStandin(dataDir: string): Promise<Standin> {
-  if (!existsSync('dist/cli/main.js')) throw new Error('run `npm run build` first: the distributed parts run the compiled `tally processor`');
+export async function startStandin(dataDir: string, needsBuild = true): Promise<Standin> {
+  if (needsBuild && !existsSync('dist/cli/main.js')) throw new Error('run `npm run build` first: the distributed parts run the compiled `tally processor`');
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/standin-process.ts', dataDir], { stdio: ['pipe', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.once('data', (d: Buffer) => resolve((JSON.parse(d.toString().trim().split('\n')[0] ?? '{}') as { url: string }).url));

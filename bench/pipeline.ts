@@ -30,7 +30,13 @@
  *     (`--min-bytes` sets the processor's fetch minBytes, to compare);
  *   - latency-distributed: the same timing with `tally processor` in its own
  *     process and the store in another (as `distributed`).
- * Parts run only when named (bench/pipeline-memory.ts; `--memory-events N`,
+ * Parts run only when named:
+ *   - insert-format: the usage_events insert as JSONCompactEachRow vs
+ *     RowBinary, same events, alternating: encode CPU µs per event, encode +
+ *     insert into chDB (process CPU) per event, and encode + insert over HTTP
+ *     into the stand-in in its own process (client and server CPU per event;
+ *     bench/pipeline-insert-format.ts);
+ * and (bench/pipeline-memory.ts; `--memory-events N`,
  * default 40,000; `--backlog-events N`, default 1,000,000):
  *   - memory-processor: `tally processor`'s RSS (every second) and CPU per
  *     event under V8's heap defaults, tally's heap growth bound and
@@ -68,6 +74,8 @@ import { distributedLatency, distributedRuns, scaleRuns, startStandin, type Dist
 import { historyRuns } from './pipeline-history.js';
 import { TUNING_VARIANTS, backlogRuns, embeddedMemoryRuns, processorMemoryRuns } from './pipeline-memory.js';
 import { stageCosts } from './pipeline-stages.js';
+import { insertFormatCosts, processCpuOf } from './pipeline-insert-format.js';
+import { createClickHouseStore } from '../src/store/clickhouse/store.js';
 import { existsSync, readFileSync } from 'node:fs';
 
 /** The embedded store, imported when first used: the bench process loads the chDB library (~150 MiB) only for the parts that use it. */
@@ -148,9 +156,9 @@ async function latencyRun(store: AnalyticsStore, partitions: number, maxInsertEv
   return { figures, rssMax };
 }
 
-const PARTS = ['stages', 'group', 'partitions', 'distributed', 'scale', 'history', 'latency', 'latency-distributed', 'memory-processor', 'memory-embedded', 'memory-tuning', 'backlog', 'backlog-embedded'] as const;
+const PARTS = ['stages', 'insert-format', 'group', 'partitions', 'distributed', 'scale', 'history', 'latency', 'latency-distributed', 'memory-processor', 'memory-embedded', 'memory-tuning', 'backlog', 'backlog-embedded'] as const;
 /** Parts run only when named in --parts (long runs, or measured on their own). */
-const ON_REQUEST: ReadonlySet<Part> = new Set(['group', 'memory-processor', 'memory-embedded', 'memory-tuning', 'backlog', 'backlog-embedded']);
+const ON_REQUEST: ReadonlySet<Part> = new Set(['insert-format', 'group', 'memory-processor', 'memory-embedded', 'memory-tuning', 'backlog', 'backlog-embedded']);
 type Part = (typeof PARTS)[number];
 
 
@@ -202,6 +210,27 @@ export async function runPipelineBench(args: readonly string[]): Promise<void> {
         record_cpu_us_without_book: Math.round(without * 10) / 10, record_cpu_us_with_book: Math.round(withBook * 10) / 10,
         record_ratio: Math.round((withBook / without) * 1000) / 1000,
       };
+    }
+    if (parts.has('insert-format')) {
+      const before = load();
+      const standin = await startStandin(join(dataDir, 'standin-insert-format'), false);
+      try {
+        const f = await insertFormatCosts(
+          async (name) => {
+            const s = await createChdbStore({ dataDir, database: `bench_${name}` });
+            await migrate(s);
+            return s;
+          },
+          async (name) => {
+            const s = await createClickHouseStore({ url: standin.url, database: `bench_${name}` });
+            await migrate(s);
+            return { store: s, serverCpuUs: () => processCpuOf(standin.pid) };
+          },
+        );
+        figures.insert_format = { ...f, measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
+      } finally {
+        await standin.close();
+      }
     }
     const loadBefore = load();
     for (const partitions of parts.has('partitions') ? [1, 2, 4] : []) {

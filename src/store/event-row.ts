@@ -108,15 +108,21 @@ export function toDecimal3Text(value: number): string {
   return text.replace(/\.?0+$/, '') || '0';
 }
 
-function reportedCost(p: PricedEvent): string | null {
+/** The `reported_cost` column's amount: the event's own cost, else the one inside its usage; null when neither (or unreadable). */
+export function reportedCostAmount(p: PricedEvent): bigint | null {
   const raw = p.event.cost ?? p.usage.reported_cost;
   if (raw === undefined || raw === null) return null;
   try {
-    return formatUsd(typeof raw === 'number' ? usdFromNumber(raw) : parseUsd(raw));
+    return typeof raw === 'number' ? usdFromNumber(raw) : parseUsd(raw);
   } catch {
     // Finer than a femto-dollar or malformed: pricing already reported it; keep the row.
     return null;
   }
+}
+
+function reportedCost(p: PricedEvent): string | null {
+  const amount = reportedCostAmount(p);
+  return amount === null ? null : formatUsd(amount);
 }
 
 /** Exact decimal text of an amount; most cost classes are zero, so that case is short-cut. */
@@ -159,9 +165,11 @@ export interface EventRowValueOptions extends Omit<EventRowOptions, 'processedAt
 }
 
 /**
- * The `usage_events` row of a priced event, as values in column order: what an
- * insert sends (JSONCompactEachRow), built without a row object. The one
- * definition of every column's value; `toEventRow` names them.
+ * The `usage_events` row of a priced event, as values in column order, built
+ * without a row object. The one definition of every column's value;
+ * `toEventRow` names them, and the RowBinary encoder of inserts
+ * (src/store/rowbinary/usage-events.ts) writes the same values, column by
+ * column (a property test holds the two to the same stored rows).
  */
 export function eventRowValues(p: PricedEvent, options: EventRowValueOptions): EventRowValues {
   const { event, usage, pricing, source } = p;

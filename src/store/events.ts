@@ -16,10 +16,11 @@
 import { createHash } from 'node:crypto';
 import type { PricedEvent } from '../pipeline/types.js';
 import type { AnalyticsStore } from './types.js';
-import { EVENT_ROW_COLUMNS, eventRowValues, toDateTime64Text, type UsageEventRow } from './event-row.js';
+import { EVENT_ROW_COLUMNS, toDateTime64Text, type UsageEventRow } from './event-row.js';
+import { encodeUsageEvents } from './rowbinary/usage-events.js';
 import { existingEventsQuery } from './queries/events.js';
 import type { EventKey, ExistingOptions, InsertEventsOptions } from './operations/events.js';
-import { formatDateTime64, parseDateTime64 } from '../core/time.js';
+import { parseDateTime64 } from '../core/time.js';
 import type { WriteTracker } from './write-tracker.js';
 
 export type { EventKey, ExistingOptions } from './operations/events.js';
@@ -53,16 +54,17 @@ export function deduplicationToken(rows: readonly Pick<UsageEventRow, 'tenant' |
 export async function insertEventRows(store: EventWriter, rows: readonly UsageEventRow[]): Promise<void> {
   if (rows.length === 0) return;
   const values = rows.map((r) => EVENT_ROW_COLUMNS.map((c) => r[c]));
-  await insertTracked(store, earliestProcessedAt(rows), values, deduplicationToken(rows));
+  const token = deduplicationToken(rows);
+  await insertTracked(store, earliestProcessedAt(rows), () => store.sql.insertValues(USAGE_EVENTS_TABLE, EVENT_ROW_COLUMNS, values, { deduplicationToken: token }));
 }
 
-/** One insert of event rows given as values, registered with the store's insert tracker (the repair checkpoint waits for it). */
-async function insertTracked(store: EventWriter, processedAtMs: number, values: readonly (readonly unknown[])[], token: string): Promise<void> {
+/** One insert of event rows, registered with the store's insert tracker (the repair checkpoint waits for it). */
+async function insertTracked(store: EventWriter, processedAtMs: number, insert: () => Promise<void>): Promise<void> {
   const done = store.tracker?.begin(processedAtMs);
   let ok = false;
   try {
     await store.tracker?.ready();
-    await store.sql.insertValues(USAGE_EVENTS_TABLE, EVENT_ROW_COLUMNS, values, { deduplicationToken: token });
+    await insert();
     ok = true;
   } finally {
     done?.(ok);
@@ -76,26 +78,27 @@ function earliestProcessedAt(rows: readonly UsageEventRow[]): number {
   return parseDateTime64(earliest) ?? 0;
 }
 
-/** Inserts priced events as they are (no lookup), safe to retry with the same events. */
+/**
+ * Inserts priced events as they are (no lookup), safe to retry with the same
+ * events. The rows go as RowBinary (src/store/rowbinary/), encoded straight
+ * from the events: the values `eventRowValues` gives, with no text to build
+ * or for the store to parse (docs/storage.md, "Insert format").
+ */
 export async function insertPricedEvents(
   store: EventWriter,
   events: readonly PricedEvent[],
   options: InsertEventsOptions = {},
 ): Promise<void> {
   if (events.length === 0) return;
-  const now = new Date();
-  const processedAt = formatDateTime64(now);
-  const values = events.map((p) => eventRowValues(p, { ...options, processedAt }));
+  const now = Date.now();
+  const rowVersion = options.rowVersion ?? 1;
+  const sign = options.sign ?? 1;
+  const data = encodeUsageEvents(events, { processedAtMs: now, rowVersion, sign });
   // The token from the same identity fields as deduplicationToken reads from row objects.
-  const token = deduplicationToken(values.map((v) => ({ tenant: v[TENANT] as string, event_id: v[EVENT_ID] as string, row_version: v[ROW_VERSION] as string, sign: v[SIGN] as number })));
-  await insertTracked(store, now.getTime(), values, token);
+  const version = String(rowVersion);
+  const token = deduplicationToken(events.map((p) => ({ tenant: p.event.tenant, event_id: p.event.event_id, row_version: version, sign })));
+  await insertTracked(store, now, () => store.sql.insertRowBinary(USAGE_EVENTS_TABLE, EVENT_ROW_COLUMNS, data, { deduplicationToken: token }));
 }
-
-/** Where the identity fields sit in a row's values. */
-const TENANT = EVENT_ROW_COLUMNS.indexOf('tenant');
-const EVENT_ID = EVENT_ROW_COLUMNS.indexOf('event_id');
-const ROW_VERSION = EVENT_ROW_COLUMNS.indexOf('row_version');
-const SIGN = EVENT_ROW_COLUMNS.indexOf('sign');
 
 const DAY_MS = 86_400_000;
 

@@ -54,10 +54,18 @@ export interface SqlExecutor {
    */
   insert(table: string, rows: readonly Record<string, unknown>[], options?: InsertOptions): Promise<void>;
   /**
-   * Inserts rows given as values in `columns` order (JSONCompactEachRow): the
-   * hot path's form, with no row objects to build or take apart.
+   * Inserts rows given as values in `columns` order (JSONCompactEachRow), with
+   * no row objects to build or take apart: cancel rows, and any table but
+   * usage_events' event inserts (those go as `insertRowBinary`).
    */
   insertValues(table: string, columns: readonly string[], values: readonly (readonly unknown[])[], options?: InsertOptions): Promise<void>;
+  /**
+   * Inserts rows already encoded as RowBinary (src/store/rowbinary/), the
+   * values of each row in `columns` order: the events' insert, with no text
+   * to build or for the store to parse. Same insert settings, errors and
+   * deduplication as `insertValues`; `data` must not change until it settles.
+   */
+  insertRowBinary(table: string, columns: readonly string[], data: Buffer, options?: InsertOptions): Promise<void>;
   /** Throws STORE_UNAVAILABLE when the store does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;

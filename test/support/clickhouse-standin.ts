@@ -18,6 +18,8 @@
  *   `X-ClickHouse-Summary` and `X-ClickHouse-Timezone` response headers;
  * - errors as HTTP 500 with `Code: N. DB::Exception: … (TYPE)` text and
  *   `X-ClickHouse-Exception-Code: N`;
+ * - RowBinary insert bodies (binary, with the query in the URL), read from a
+ *   file as the chDB adapter reads them (src/store/chdb/file-insert.ts);
  * - gzip request bodies (`Content-Encoding: gzip`) and gzip responses when
  *   `enable_http_compression=1` and the client accepts gzip.
  *
@@ -31,6 +33,7 @@ import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Session } from 'chdb';
 import { acquireChdbEngine, type ChdbEngine } from '../../src/store/chdb/engine.js';
+import { InsertFiles, rowBinaryFileInsert } from '../../src/store/chdb/file-insert.js';
 import { component, silentLogger, type Logger } from '../../src/core/logger.js';
 import { parseClickHouseCode, parseClickHouseType } from '../../src/store/errors.js';
 import { declaredParamTypes, paramValueForChdb, type LiteralValue } from './clickhouse-standin-params.js';
@@ -66,7 +69,9 @@ const NOT_SETTINGS = new Set([
 const SETTING_RE = /^[a-z][a-z0-9_]*$/;
 const INSERT_RE = /^\s*INSERT\s+INTO\s+([A-Za-z0-9_.]+)\s*(?:\(([^)]*)\))?\s*FORMAT\s+([A-Za-z]+)\s*$/is;
 const TRAILING_FORMAT_RE = /\bFORMAT\s+([A-Za-z]+)\s*;?\s*$/i;
-const RAW_INSERT_FORMATS = new Set(['JSONEachRow', 'JSONCompactEachRow', 'CSV', 'CSVWithNames', 'TSV', 'TabSeparated', 'TSVWithNames', 'TabSeparatedWithNames']);
+const RAW_INSERT_FORMATS = new Set(['JSONEachRow', 'JSONCompactEachRow', 'CSV', 'CSVWithNames', 'TSV', 'TabSeparated', 'TSVWithNames', 'TabSeparatedWithNames', 'RowBinary']);
+/** Binary bodies chDB cannot take as inline insert data (it ends at an empty line): read from a file, as the chDB adapter does. */
+const FILE_INSERT_FORMATS = new Set(['RowBinary']);
 
 class HttpError extends Error {
   constructor(
@@ -175,7 +180,7 @@ function summary(read: { rows: number; bytes: number }, written: { rows: number;
   };
 }
 
-async function execute(session: Session, r: ParsedRequest): Promise<Outcome> {
+async function execute(session: Session, r: ParsedRequest, files: InsertFiles): Promise<Outcome> {
   if (r.database !== null && r.database !== '') {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(r.database)) throw new HttpError(81, `Database ${r.database} does not exist. (UNKNOWN_DATABASE)`);
     await session.queryAsync(`USE ${r.database}`, { format: 'TabSeparated' });
@@ -185,6 +190,12 @@ async function execute(session: Session, r: ParsedRequest): Promise<Outcome> {
     const [table = '', columnList, format = ''] = m === null ? [] : m.slice(1);
     if (!RAW_INSERT_FORMATS.has(format)) throw new HttpError(73, `Unknown format ${format} for the test stand-in's inserts. (UNKNOWN_FORMAT)`);
     const columns = columnList === undefined ? undefined : columnList.split(',').map((c) => c.trim().replace(/^`|`$/g, ''));
+    if (FILE_INSERT_FORMATS.has(format)) {
+      if (columns === undefined) throw new HttpError(73, `the test stand-in's ${format} inserts need a column list. (UNKNOWN_FORMAT)`);
+      const data = r.insertData;
+      const res = await files.with(data, (file) => session.queryAsync(rowBinaryFileInsert(table, columns, file, {}), { format: 'TabSeparated' }));
+      return { body: Buffer.alloc(0), format, summary: summary({ rows: 0, bytes: data.length }, { rows: res.rowsRead, bytes: res.bytesRead }, res.elapsed) };
+    }
     const res = await session.insert({
       table,
       values: r.insertData,
@@ -229,6 +240,7 @@ export async function startClickHouseStandin(options: ClickHouseStandinOptions =
   const log = component(options.logger ?? silentLogger(), 'clickhouse-standin', { standin: STANDIN_LABEL });
   let requests = 0;
   const gzipCounts: GzipCounts = { requests: 0, responses: 0 };
+  const files = new InsertFiles();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     requests += 1;
@@ -250,7 +262,7 @@ export async function startClickHouseStandin(options: ClickHouseStandinOptions =
       } catch (err) {
         throw new HttpError(115, `cannot apply the request's settings: ${(err as Error).message}. (UNKNOWN_SETTING)`);
       }
-      const outcome = await execute(session, parsed);
+      const outcome = await execute(session, parsed, files);
       const headers: Record<string, string> = {
         'Content-Type': outcome.format.startsWith('JSON') ? 'application/json; charset=UTF-8' : 'text/plain; charset=UTF-8',
         'X-ClickHouse-Query-Id': queryId,
@@ -306,6 +318,7 @@ export async function startClickHouseStandin(options: ClickHouseStandinOptions =
     async close(): Promise<void> {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await files.close();
       await engine.release();
     },
   };

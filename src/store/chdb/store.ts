@@ -11,6 +11,7 @@ import { errorMessage, isTallyError, type TallyError } from '../../core/errors.j
 import type { AnalyticsStore, SqlExecutor, InsertOptions, SqlQuery } from '../types.js';
 import { createAnalyticsStore } from '../analytics-store.js';
 import { acquireChdbEngine, type ChdbEngine } from './engine.js';
+import { InsertFiles, rowBinaryFileInsert } from './file-insert.js';
 import { insertSettings, REQUEST_SETTINGS, type SettingValue } from '../settings.js';
 import { assertIdentifier, normalizeParams, parseJsonEachRow, qualified, toCompactRows, toJsonLines } from '../sql.js';
 import { engineError, parseClickHouseCode, unavailableError, type StoreErrorContext } from '../errors.js';
@@ -48,6 +49,7 @@ export function mapChdbError(err: unknown, op: string): TallyError {
 class ChdbStore implements SqlExecutor {
   readonly kind = 'chdb' as const;
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly files = new InsertFiles();
   private closed = false;
 
   constructor(
@@ -84,6 +86,14 @@ class ChdbStore implements SqlExecutor {
     );
   }
 
+  /** Through a file the engine reads (file-insert.ts: chdb's inline insert data cannot be binary). */
+  async insertRowBinary(table: string, columns: readonly string[], data: Buffer, options: InsertOptions = {}): Promise<void> {
+    if (data.length === 0) return;
+    const target = this.insertTarget(table);
+    const settings = insertSettings(options);
+    await this.track('insert', () => this.files.with(data, (file) => this.session.queryAsync(rowBinaryFileInsert(target, columns, file, settings), { format: 'TabSeparated' })));
+  }
+
   private insertTarget(table: string): string {
     const target = table.includes('.') ? table : qualified(this.database, table);
     const [db = '', name = ''] = target.split('.');
@@ -101,6 +111,7 @@ class ChdbStore implements SqlExecutor {
     this.closed = true;
     await Promise.allSettled([...this.inFlight]);
     this.session.close();
+    await this.files.close();
     await this.engine.release();
     this.log.debug({ database: this.database }, 'chDB store closed');
   }

@@ -3,7 +3,8 @@
  * @clickhouse/client over HTTP. Same SQL, same output settings and the same
  * error mapping as the chDB adapter.
  */
-import { ClickHouseError, createClient, type ClickHouseClient } from '@clickhouse/client';
+import { Readable } from 'node:stream';
+import { ClickHouseError, createClient, drainStream, type ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../../core/logger.js';
 import { component, silentLogger } from '../../core/logger.js';
 import { errorMessage, isTallyError, type TallyError } from '../../core/errors.js';
@@ -119,6 +120,27 @@ class ClickHouseStore implements SqlExecutor {
     if (first === undefined) return;
     try {
       await this.client.insert({ table, values: values as unknown[][], columns: [first, ...rest], format: 'JSONCompactEachRow', clickhouse_settings: insertSettings(options) });
+    } catch (err) {
+      throw mapClickHouseError(err, 'insert');
+    }
+  }
+
+  /**
+   * RowBinary through `exec` (the client's `insert` encodes only its own formats): the statement goes in the URL,
+   * the bytes as the body, with the same insert settings; the empty answer is drained so the socket is reused.
+   */
+  async insertRowBinary(table: string, columns: readonly string[], data: Buffer, options: InsertOptions = {}): Promise<void> {
+    if (data.length === 0) return;
+    for (const part of table.split('.')) assertIdentifier(part, 'table');
+    if (columns.length === 0) throw new RangeError('a RowBinary insert needs its column list');
+    const cols = columns.map((c) => assertIdentifier(c, 'column')).join(', ');
+    try {
+      const result = await this.client.exec({
+        query: `INSERT INTO ${table} (${cols}) FORMAT RowBinary`,
+        values: Readable.from([data]),
+        clickhouse_settings: insertSettings(options),
+      });
+      await drainStream(result.stream);
     } catch (err) {
       throw mapClickHouseError(err, 'insert');
     }

@@ -1,10 +1,9 @@
 /** A priced event → its usage_events row, exactly; tokens for retry-safe inserts. */
-import { describe, expect, it } from 'vitest';
-import { cancellationOf, EVENT_ROW_COLUMNS, eventRowValues, toDateTime64Text, toDecimal3Text, toEventRow, type UsageEventRow } from '../../../src/store/event-row.js';
+import { describe, expect, it, vi } from 'vitest';
+import { cancellationOf, EVENT_ROW_COLUMNS, eventRowValues, toDateTime64Text, toDecimal3Text, toEventRow } from '../../../src/store/event-row.js';
 import { deduplicationToken, eventKey, insertPricedEvents } from '../../../src/store/events.js';
 import type { InsertOptions, SqlExecutor } from '../../../src/store/executor.js';
-import { rowsOf } from '../../../src/store/sql.js';
-import type { PricedEvent } from '../../../src/pipeline/types.js';
+import { encodeUsageEvents } from '../../../src/store/rowbinary/usage-events.js';
 import { parseUsd } from '../../../src/core/money.js';
 import { pricedEvent } from '../../support/store-fixtures.js';
 
@@ -170,18 +169,23 @@ describe('eventRowValues (the insert path)', () => {
     }
   });
 
-  it('insertPricedEvents sends them with the deduplication token of the same rows as objects', async () => {
-    const sent: { columns: readonly string[]; values: readonly (readonly unknown[])[]; token: string | undefined }[] = [];
+  it('insertPricedEvents sends them as RowBinary with the deduplication token of the same rows as objects', async () => {
+    const sent: { columns: readonly string[]; data: Buffer; token: string | undefined }[] = [];
     const sql = {
-      insertValues: async (_t: string, columns: readonly string[], values: readonly (readonly unknown[])[], o?: InsertOptions) => {
-        sent.push({ columns, values, token: o?.deduplicationToken });
+      insertRowBinary: async (_t: string, columns: readonly string[], data: Buffer, o?: InsertOptions) => {
+        sent.push({ columns, data, token: o?.deduplicationToken });
       },
     } as unknown as SqlExecutor;
-    await insertPricedEvents({ sql }, events);
+    const now = Date.parse('2026-03-10T12:00:00.123Z');
+    vi.useFakeTimers({ now, toFake: ['Date'] });
+    try {
+      await insertPricedEvents({ sql }, events, { rowVersion: 3n, sign: -1 });
+    } finally {
+      vi.useRealTimers();
+    }
     expect(sent).toHaveLength(1);
-    const rows = rowsOf(sent[0]?.columns ?? [], sent[0]?.values ?? []) as unknown as UsageEventRow[];
-    expect(rows.map((r) => r.event_id)).toEqual(['a', 'b"\\\n']);
-    expect(sent[0]?.token).toBe(deduplicationToken(rows));
-    expect(rows[0]).toEqual(toEventRow(events[0] as PricedEvent, { processedAt: rows[0]?.processed_at }));
+    expect(sent[0]?.columns).toEqual(EVENT_ROW_COLUMNS);
+    expect(sent[0]?.data.equals(encodeUsageEvents(events, { processedAtMs: now, rowVersion: 3n, sign: -1 }))).toBe(true);
+    expect(sent[0]?.token).toBe(deduplicationToken(events.map((p) => toEventRow(p, { rowVersion: 3n, sign: -1 }))));
   });
 });

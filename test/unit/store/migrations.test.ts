@@ -173,6 +173,9 @@ class RecordingStore implements SqlExecutor {
   async insertValues(table: string, columns: readonly string[], values: readonly (readonly unknown[])[], options?: InsertOptions): Promise<void> {
     await this.insert(table, rowsOf(columns, values), options);
   }
+  async insertRowBinary(): Promise<void> {
+    throw new Error('not used here');
+  }
   async ping(): Promise<void> {}
   async close(): Promise<void> {}
 }

@@ -175,6 +175,7 @@ function recording(answer: (q: SqlQuery) => object[]): SqlExecutor & { readonly 
     async command(): Promise<void> {},
     async insert(): Promise<void> {},
     async insertValues(): Promise<void> {},
+    async insertRowBinary(): Promise<void> {},
     async ping(): Promise<void> {},
     async close(): Promise<void> {},
   };
