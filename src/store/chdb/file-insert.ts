@@ -12,6 +12,8 @@
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { errorMessage } from '../../core/errors.js';
+import { unavailableError } from '../errors.js';
 import { assertIdentifier } from '../sql.js';
 import { assertSettingName, type SettingValue } from '../settings.js';
 
@@ -40,11 +42,27 @@ export class InsertFiles {
   private dir: Promise<string> | null = null;
   private next = 0;
 
-  /** Writes `data` to a new file, runs `fn` with its path, then removes the file (also when `fn` fails). */
+  /**
+   * Writes `data` to a new file, runs `fn` with its path, then removes the file (also when `fn` fails).
+   * A file that cannot be written (no space, no permission, no temporary directory) is STORE_UNAVAILABLE:
+   * retriable, like an engine that does not answer — the rows were not refused.
+   */
   async with<T>(data: Buffer, fn: (file: string) => Promise<T>): Promise<T> {
-    this.dir ??= mkdtemp(join(tmpdir(), 'tally-chdb-insert-'));
-    const file = join(await this.dir, `${process.pid}-${this.next++}.rowbinary`);
-    await writeFile(file, data);
+    const unwritable = (err: unknown): Error => unavailableError(`cannot write the insert's RowBinary file: ${errorMessage(err)}`, { adapter: 'chdb', op: 'insert' }, err);
+    let dir: string;
+    try {
+      dir = await (this.dir ??= mkdtemp(join(tmpdir(), 'tally-chdb-insert-')));
+    } catch (err) {
+      this.dir = null; // made again by the next insert
+      throw unwritable(err);
+    }
+    const file = join(dir, `${process.pid}-${this.next++}.rowbinary`);
+    try {
+      await writeFile(file, data);
+    } catch (err) {
+      await unlink(file).catch(() => undefined);
+      throw unwritable(err);
+    }
     try {
       return await fn(file);
     } finally {
