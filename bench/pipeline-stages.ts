@@ -13,9 +13,9 @@
  *   price       priceAccepted
  *   bill        the processor's price-book stamp (processor/price-stamp.ts) with a book for
  *               every demo tenant (markup, a family contract price, fee, minimum): issue 16
- *   encode      eventRowValues + the JSONCompactEachRow bytes the chDB adapter sends (no book: price 0)
+ *   encode      the RowBinary bytes of the rows (encodeUsageEvents), as the store sink sends them (no book: price 0)
  *   encode_billed  the same for the billed events (the 17 price columns carry values)
- *   insert      the chDB insert of those rows (usage_events and the three rollup views)
+ *   insert      the chDB insert of those bytes (insertRowBinary: usage_events, its projection and the rollup views)
  *   dedupe      the sink's per-batch work: read the high offset, record it (2 tiny queries), window checks and adds
  *   lookup      what 0.1's per-batch lookup of every id cost on top (storedPositionsQuery), empty store
  *
@@ -32,9 +32,8 @@ import { buildPricer } from '../src/runtime/adapters.js';
 import { timeWindowOf } from '../src/runtime/time-window.js';
 import type { PricedEvent } from '../src/pipeline/types.js';
 import type { AnalyticsStore } from '../src/store/types.js';
-import { EVENT_ROW_COLUMNS, eventRowValues, type EventRowValues } from '../src/store/event-row.js';
-import { toJsonLines } from '../src/store/sql.js';
-import { formatDateTime64 } from '../src/core/time.js';
+import { EVENT_ROW_COLUMNS } from '../src/store/event-row.js';
+import { encodeUsageEvents } from '../src/store/rowbinary/usage-events.js';
 import { createWindowedStoreSink } from '../src/processor/windowed-store-sink.js';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -176,24 +175,21 @@ export async function stageCosts(open: (name: string) => Promise<AnalyticsStore>
       }
     }) / n);
     if (billed.some((p) => !p.price || p.price.total <= 0n)) throw new Error('bench: an event was not billed');
-    const processedAt = formatDateTime64(new Date());
+    const processedAtMs = Date.now();
     samples.encode_billed.push(cpuUs(() => {
-      for (let i = 0; i < billed.length; i += batch) Buffer.from(toJsonLines(billed.slice(i, i + batch).map((p) => eventRowValues(p, { processedAt }))));
+      for (let i = 0; i < billed.length; i += batch) encodeUsageEvents(billed.slice(i, i + batch), { processedAtMs });
     }) / n);
-    const bodies: { rows: EventRowValues[]; events: PricedEvent[] }[] = [];
+    const bodies: { data: Buffer; events: PricedEvent[] }[] = [];
     samples.encode.push(cpuUs(() => {
       for (let i = 0; i < priced.length; i += batch) {
         const events = priced.slice(i, i + batch);
-        const rows = events.map((p) => eventRowValues(p, { processedAt }));
-        Buffer.from(toJsonLines(rows));
-        bodies.push({ rows, events });
+        bodies.push({ data: encodeUsageEvents(events, { processedAtMs }), events });
       }
     }) / n);
-    // The insert re-encodes (the adapter's own work, measured above): subtract it.
     const encodeUs = samples.encode.at(-1) ?? 0;
     samples.insert.push((await cpuUsAsync(async () => {
-      for (const b of bodies.slice(0, bodies.length / 2)) await store.sql.insertValues('usage_events', EVENT_ROW_COLUMNS, b.rows);
-    })) / (n / 2) - encodeUs);
+      for (const b of bodies.slice(0, bodies.length / 2)) await store.sql.insertRowBinary('usage_events', EVENT_ROW_COLUMNS, b.data);
+    })) / (n / 2));
     // The second half through the dedupe sink (its own insert included): minus insert and encode = the dedupe.
     const sink = createWindowedStoreSink(store, { windowMs: 600_000 });
     const second = bodies.slice(bodies.length / 2);
@@ -207,14 +203,16 @@ export async function stageCosts(open: (name: string) => Promise<AnalyticsStore>
     })) / (n / 2);
     samples.lookup.push(lookupUs);
     // Insert size: the same rows in inserts of 1,000, 5,000 and 20,000 (rotating the order per round).
-    const rows = bodies.flatMap((b) => b.rows);
+    const all = bodies.flatMap((b) => b.events);
     const sizes = [1_000, 5_000, 20_000];
     for (let k = 0; k < sizes.length; k++) {
       const size = sizes[(k + round) % sizes.length] as number;
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < all.length; i += size) chunks.push(encodeUsageEvents(all.slice(i, i + size), { processedAtMs }));
       const us = await cpuUsAsync(async () => {
-        for (let i = 0; i < rows.length; i += size) await store.sql.insertValues('usage_events', EVENT_ROW_COLUMNS, rows.slice(i, i + size));
+        for (const data of chunks) await store.sql.insertRowBinary('usage_events', EVENT_ROW_COLUMNS, data);
       });
-      (insertBySize[size] ??= []).push(us / rows.length - encodeUs);
+      (insertBySize[size] ??= []).push(us / all.length);
     }
     await store.close();
   }
