@@ -24,8 +24,12 @@ export interface UsageEventsEncodeOptions {
   readonly sign?: 1 | -1;
 }
 
-/** A typical row's size in bytes (demo traffic: 700–900), so most batches never grow their buffer. */
-const ROW_BYTES_GUESS = 1024;
+/**
+ * Bytes reserved per row up front. The demo traffic's rows take 1,119 bytes (35 Int128 amounts alone are 560), so
+ * 1,024 made every large batch outgrow its buffer once: a second allocation of twice the size and a copy. With
+ * 1,536, encoding 5,000-event batches took a median 5.07 against 5.93 µs per event (7 alternating runs, load 6).
+ */
+const ROW_BYTES_GUESS = 1536;
 
 /** Epoch ms of an RFC 3339 timestamp, as `toDateTime64Text` reads it (sub-millisecond digits truncated). */
 function epochMs(text: string): number {
