@@ -240,7 +240,7 @@ export async function startClickHouseStandin(options: ClickHouseStandinOptions =
   const log = component(options.logger ?? silentLogger(), 'clickhouse-standin', { standin: STANDIN_LABEL });
   let requests = 0;
   const gzipCounts: GzipCounts = { requests: 0, responses: 0 };
-  const files = new InsertFiles();
+  const files = new InsertFiles(engine.path);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     requests += 1;

@@ -7,10 +7,11 @@
  * had one, and its insert failed or lost rows). So the bytes go to a file
  * and the engine reads them with `INSERT … FROM INFILE … FORMAT RowBinary`,
  * every byte as it is: one write into the page cache and one unlink per
- * insert, in a directory of the store's own that it removes when it closes.
+ * insert, in a directory of the store's own inside the engine's data
+ * directory (writable wherever the store is: no other path to provision),
+ * which it removes when it closes.
  */
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { errorMessage } from '../../core/errors.js';
 import { unavailableError } from '../errors.js';
@@ -37,10 +38,12 @@ export function rowBinaryFileInsert(target: string, columns: readonly string[], 
   return `INSERT INTO ${target} (${cols}) FROM INFILE ${literal(file)}${settingsClause} FORMAT RowBinary`;
 }
 
-/** Where one store's insert files go: a directory made on first use, removed by `close()`. */
+/** Where one store's insert files go: a directory made on first use under `baseDir`, removed by `close()`. */
 export class InsertFiles {
   private dir: Promise<string> | null = null;
   private next = 0;
+
+  constructor(private readonly baseDir: string) {}
 
   /**
    * Writes `data` to a new file, runs `fn` with its path, then removes the file (also when `fn` fails).
@@ -51,7 +54,7 @@ export class InsertFiles {
     const unwritable = (err: unknown): Error => unavailableError(`cannot write the insert's RowBinary file: ${errorMessage(err)}`, { adapter: 'chdb', op: 'insert' }, err);
     let dir: string;
     try {
-      dir = await (this.dir ??= mkdtemp(join(tmpdir(), 'tally-chdb-insert-')));
+      dir = await (this.dir ??= mkdtemp(join(this.baseDir, 'tally-inserts-')));
     } catch (err) {
       this.dir = null; // made again by the next insert
       throw unwritable(err);

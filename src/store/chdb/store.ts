@@ -49,7 +49,7 @@ export function mapChdbError(err: unknown, op: string): TallyError {
 class ChdbStore implements SqlExecutor {
   readonly kind = 'chdb' as const;
   private readonly inFlight = new Set<Promise<unknown>>();
-  private readonly files = new InsertFiles();
+  private readonly files: InsertFiles;
   private closed = false;
 
   constructor(
@@ -57,7 +57,9 @@ class ChdbStore implements SqlExecutor {
     private readonly engine: ChdbEngine,
     private readonly session: Session,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.files = new InsertFiles(engine.path);
+  }
 
   async query<Row extends object>(q: SqlQuery): Promise<Row[]> {
     const text = await this.run('query', q, 'JSONEachRow');

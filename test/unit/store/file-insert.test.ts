@@ -1,26 +1,19 @@
 /**
- * The chDB adapter's RowBinary inserts go through a file (src/store/chdb/file-insert.ts).
- * A file that cannot be written (no space, no permission, no temporary directory) is the
- * store being unavailable — retriable, so the processor retries the batch instead of
+ * The chDB adapter's RowBinary inserts go through a file (src/store/chdb/file-insert.ts),
+ * in a directory of their own under the engine's data directory. A file that cannot be
+ * written (no space, no permission, the directory gone) is the store being unavailable — retriable, so the processor retries the batch instead of
  * treating the rows as refused — and no file is left behind either way.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InsertFiles, rowBinaryFileInsert } from '../../../src/store/chdb/file-insert.js';
 import { isTallyError } from '../../../src/core/errors.js';
 
-const saved = process.env.TMPDIR;
-afterEach(() => {
-  if (saved === undefined) delete process.env.TMPDIR;
-  else process.env.TMPDIR = saved;
-});
-
 describe('InsertFiles', () => {
   it('reports a file it cannot write as STORE_UNAVAILABLE (retriable), without running the insert', async () => {
-    process.env.TMPDIR = join(tmpdir(), 'tally-no-such-dir', 'deeper');
-    const files = new InsertFiles();
+    const files = new InsertFiles(join(tmpdir(), 'tally-no-such-dir', 'deeper'));
     let ran = false;
     const err: unknown = await files.with(Buffer.from([1, 2, 3]), async () => { ran = true; }).catch((e: unknown) => e);
     expect(ran).toBe(false);
@@ -31,8 +24,7 @@ describe('InsertFiles', () => {
 
   it('removes each file after its insert, failed or not, and its directory on close', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tally-file-insert-test-'));
-    process.env.TMPDIR = dir;
-    const files = new InsertFiles();
+    const files = new InsertFiles(dir);
     let seen = '';
     await files.with(Buffer.from('abc'), async (file) => { seen = file; expect(existsSync(file)).toBe(true); });
     await expect(files.with(Buffer.from('def'), async () => { throw new Error('insert refused'); })).rejects.toThrow('insert refused');
