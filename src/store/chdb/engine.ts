@@ -17,6 +17,7 @@ import { resolve } from 'node:path';
 import { Session, drainPending } from 'chdb';
 import { TallyError, errorMessage } from '../../core/errors.js';
 import { toConnectionArgs, type SettingValue } from '../settings.js';
+import { removeLeftInsertFiles } from './file-insert.js';
 
 const MiB = 1024 * 1024;
 
@@ -98,6 +99,7 @@ export function acquireChdbEngine(dataDir?: string, serverSettings: Readonly<Rec
     if (wanted === undefined) throw new TallyError('CONFIG_INVALID', 'no chDB engine is open in this process and no data directory was given');
     try {
       mkdirSync(wanted, { recursive: true });
+      removeLeftInsertFiles(wanted);
       current = { path: wanted, base: new Session(wanted, { connectionArgs: toConnectionArgs({ ...ENGINE_SERVER_SETTINGS, ...serverSettings }) }), refs: 0 };
     } catch (err) {
       throw new TallyError('STORE_UNAVAILABLE', `cannot open the chDB engine at ${wanted}: ${errorMessage(err)}`, { cause: err });

@@ -11,6 +11,7 @@
  * directory (writable wherever the store is: no other path to provision),
  * which it removes when it closes.
  */
+import { readdirSync, rmSync } from 'node:fs';
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage } from '../../core/errors.js';
@@ -38,6 +39,24 @@ export function rowBinaryFileInsert(target: string, columns: readonly string[], 
   return `INSERT INTO ${target} (${cols}) FROM INFILE ${literal(file)}${settingsClause} FORMAT RowBinary`;
 }
 
+/** The prefix of a store's insert-file directory in the engine's data directory. */
+const INSERT_DIR_PREFIX = 'tally-inserts-';
+
+/**
+ * Removes the insert-file directories a killed process left in `dataDir` (at most the file of the insert in
+ * flight in each). Call it when the engine opens the directory: no store of this process uses one yet, and
+ * chDB serves a data directory to one process.
+ */
+export function removeLeftInsertFiles(dataDir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dataDir);
+  } catch {
+    return;
+  }
+  for (const name of names) if (name.startsWith(INSERT_DIR_PREFIX)) rmSync(join(dataDir, name), { recursive: true, force: true });
+}
+
 /** Where one store's insert files go: a directory made on first use under `baseDir`, removed by `close()`. */
 export class InsertFiles {
   private dir: Promise<string> | null = null;
@@ -54,7 +73,7 @@ export class InsertFiles {
     const unwritable = (err: unknown): Error => unavailableError(`cannot write the insert's RowBinary file: ${errorMessage(err)}`, { adapter: 'chdb', op: 'insert' }, err);
     let dir: string;
     try {
-      dir = await (this.dir ??= mkdtemp(join(this.baseDir, 'tally-inserts-')));
+      dir = await (this.dir ??= mkdtemp(join(this.baseDir, INSERT_DIR_PREFIX)));
     } catch (err) {
       this.dir = null; // made again by the next insert
       throw unwritable(err);
