@@ -32,6 +32,7 @@ import { toJsonLines } from '../src/store/sql.js';
 import { formatDateTime64 } from '../src/core/time.js';
 import { pricedSample } from './pipeline-stages.js';
 import { fmt } from './results.js';
+import { median, processCpuUs, threadCpuUs } from './cpu-time.js';
 
 export type InsertFormat = 'json_compact' | 'row_binary';
 const FORMATS: readonly InsertFormat[] = ['json_compact', 'row_binary'];
@@ -65,37 +66,6 @@ export interface InsertFormatFigures {
 export interface HttpTarget {
   readonly store: AnalyticsStore;
   serverCpuUs(): number;
-}
-
-/** CPU ns this thread has run, from /proc (Linux), or null. */
-function threadNs(): number | null {
-  try {
-    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
-  } catch {
-    return null;
-  }
-}
-
-/** CPU µs of `fn` on the main thread where Linux says it, else of the process. */
-function threadCpuUs(fn: () => void): number {
-  const t0 = threadNs();
-  const c0 = process.cpuUsage();
-  fn();
-  const c = process.cpuUsage(c0);
-  const t1 = threadNs();
-  return t0 !== null && t1 !== null ? (t1 - t0) / 1000 : c.user + c.system;
-}
-
-async function processCpuUs(fn: () => Promise<void>): Promise<number> {
-  const c0 = process.cpuUsage();
-  await fn();
-  const c = process.cpuUsage(c0);
-  return c.user + c.system;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
 }
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;

@@ -36,13 +36,13 @@ import { EVENT_ROW_COLUMNS } from '../src/store/event-row.js';
 import { encodeUsageEvents } from '../src/store/rowbinary/usage-events.js';
 import { createWindowedStoreSink } from '../src/processor/windowed-store-sink.js';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { parsePriceBook } from '../src/pricing/price-book-schema.js';
 import { PriceBookSet, staticPriceBooks } from '../src/pricing/price-books.js';
 import { createModelFamilies } from '../src/pricing/families.js';
 import { withPriceBooks } from '../src/processor/price-stamp.js';
 import type { RawRecord } from '../src/pipeline/types.js';
 import { fmt } from './results.js';
+import { median, processCpuUs, threadCpuUs } from './cpu-time.js';
 
 export type StageName = 'decode' | 'validate' | 'normalize' | 'price' | 'bill' | 'encode' | 'encode_billed' | 'insert' | 'dedupe' | 'lookup';
 
@@ -58,44 +58,6 @@ export function benchPriceBooks(pricer: ReturnType<typeof buildPricer>): PriceBo
     ],
   });
   return new PriceBookSet(['acme', 'globex', 'initech'].map((tenant, i) => ({ tenant, user: '', version: String(i + 1), book })), '3', { families: createModelFamilies(pricer.catalog, pricer.resolver) });
-}
-
-/** CPU ns this thread has run, from /proc (Linux), or null. */
-function threadNs(): number | null {
-  try {
-    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
-  } catch {
-    return null;
-  }
-}
-
-/**
- * CPU µs of `fn` on this (the main) thread where Linux says it, else of the
- * process. The per-record stages are JavaScript on this thread; counting
- * every thread (process.cpuUsage) also counted the chDB engine's background
- * merges of the previous round's inserts into whichever stage ran then —
- * at load 3–7, price 3.6–4.9 µs per event by the process against 1.1–2.0 on
- * the thread, in the same rounds.
- */
-function cpuUs(fn: () => void): number {
-  const t0 = threadNs();
-  const c0 = process.cpuUsage();
-  fn();
-  const c = process.cpuUsage(c0);
-  const t1 = threadNs();
-  return t0 !== null && t1 !== null ? (t1 - t0) / 1000 : c.user + c.system;
-}
-
-async function cpuUsAsync(fn: () => Promise<void>): Promise<number> {
-  const c0 = process.cpuUsage();
-  await fn();
-  const c = process.cpuUsage(c0);
-  return c.user + c.system;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
 }
 
 /** `n` demo events, priced, with random ids and occurred_at a second ago (tenants acme, globex, initech). */
@@ -141,11 +103,11 @@ export async function stageCosts(open: (name: string) => Promise<AnalyticsStore>
   for (let round = 0; round < rounds; round++) {
     const store = await open(`stages_${round}`);
     const receivedAt = new Date(now);
-    samples.decode.push(cpuUs(() => {
+    samples.decode.push(threadCpuUs(() => {
       for (const v of values) JSON.parse(v.toString());
     }) / n);
     const parsed: Extract<ReturnType<typeof parseEvent>, { ok: true }>[] = [];
-    const parseUs = cpuUs(() => {
+    const parseUs = threadCpuUs(() => {
       for (const v of values) {
         const p = parseEvent(v);
         if (p.ok) parsed.push(p);
@@ -153,14 +115,14 @@ export async function stageCosts(open: (name: string) => Promise<AnalyticsStore>
     });
     samples.validate.push(parseUs / n - (samples.decode.at(-1) ?? 0));
     const accepted: Extract<ReturnType<typeof acceptEvent>, { ok: true }>[] = [];
-    samples.normalize.push(cpuUs(() => {
+    samples.normalize.push(threadCpuUs(() => {
       for (const p of parsed) {
         const a = acceptEvent(p.event, p.envelope, { receivedAt, timeWindow });
         if (a.ok) accepted.push(a);
       }
     }) / n);
     const priced: PricedEvent[] = [];
-    samples.price.push(cpuUs(() => {
+    samples.price.push(threadCpuUs(() => {
       let offset = 0;
       for (const a of accepted) priced.push(priceAccepted(pricer, a.event, a.usage, { topic: 'bench.raw', partition: 0, offset: String(offset++) }));
     }) / n);
@@ -168,7 +130,7 @@ export async function stageCosts(open: (name: string) => Promise<AnalyticsStore>
     let next = 0;
     const stamp = withPriceBooks({ process: () => ({ ok: true, priced: priced[next++] as PricedEvent }) }, books);
     const billed: PricedEvent[] = [];
-    samples.bill.push(cpuUs(() => {
+    samples.bill.push(threadCpuUs(() => {
       for (let i = 0; i < priced.length; i++) {
         const o = stamp.process(noRecord);
         if (o.ok) billed.push(o.priced);
@@ -176,29 +138,29 @@ export async function stageCosts(open: (name: string) => Promise<AnalyticsStore>
     }) / n);
     if (billed.some((p) => !p.price || p.price.total <= 0n)) throw new Error('bench: an event was not billed');
     const processedAtMs = Date.now();
-    samples.encode_billed.push(cpuUs(() => {
+    samples.encode_billed.push(threadCpuUs(() => {
       for (let i = 0; i < billed.length; i += batch) encodeUsageEvents(billed.slice(i, i + batch), { processedAtMs });
     }) / n);
     const bodies: { data: Buffer; events: PricedEvent[] }[] = [];
-    samples.encode.push(cpuUs(() => {
+    samples.encode.push(threadCpuUs(() => {
       for (let i = 0; i < priced.length; i += batch) {
         const events = priced.slice(i, i + batch);
         bodies.push({ data: encodeUsageEvents(events, { processedAtMs }), events });
       }
     }) / n);
     const encodeUs = samples.encode.at(-1) ?? 0;
-    samples.insert.push((await cpuUsAsync(async () => {
+    samples.insert.push((await processCpuUs(async () => {
       for (const b of bodies.slice(0, bodies.length / 2)) await store.sql.insertRowBinary('usage_events', EVENT_ROW_COLUMNS, b.data);
     })) / (n / 2));
     // The second half through the dedupe sink (its own insert included): minus insert and encode = the dedupe.
     const sink = createWindowedStoreSink(store, { windowMs: 600_000 });
     const second = bodies.slice(bodies.length / 2);
-    const sinkUs = (await cpuUsAsync(async () => {
+    const sinkUs = (await processCpuUs(async () => {
       for (const b of second) await sink.write(b.events);
     })) / (n / 2);
     samples.dedupe.push(sinkUs - (samples.insert.at(-1) ?? 0) - encodeUs);
     // 0.1's dedupe: the lookup of every id, on a store of n events (the same events again, new ids would not matter).
-    const lookupUs = (await cpuUsAsync(async () => {
+    const lookupUs = (await processCpuUs(async () => {
       for (const b of second) await store.events.exists(b.events.map((p) => ({ tenant: p.event.tenant, event_id: `${p.event.event_id}x`, occurred_at: p.event.occurred_at })));
     })) / (n / 2);
     samples.lookup.push(lookupUs);
@@ -209,7 +171,7 @@ export async function stageCosts(open: (name: string) => Promise<AnalyticsStore>
       const size = sizes[(k + round) % sizes.length] as number;
       const chunks: Buffer[] = [];
       for (let i = 0; i < all.length; i += size) chunks.push(encodeUsageEvents(all.slice(i, i + size), { processedAtMs }));
-      const us = await cpuUsAsync(async () => {
+      const us = await processCpuUs(async () => {
         for (const data of chunks) await store.sql.insertRowBinary('usage_events', EVENT_ROW_COLUMNS, data);
       });
       (insertBySize[size] ??= []).push(us / all.length);
