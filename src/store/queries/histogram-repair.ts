@@ -18,7 +18,7 @@ export const HISTOGRAMS = [
 ] as const;
 export type Histogram = (typeof HISTOGRAMS)[number];
 
-/** A raw value's histogram bin, exactly as the views compute it (0012, 0020). */
+/** A raw value's histogram bin, exactly as the views compute it (0012, 0020); the latency reads' raw slivers use it too (usage/latency.ts). */
 export function binOf(column: string): string {
   return `if(assumeNotNull(${column}) > 0, toInt16(greatest(-32767, least(32767, floor(log(assumeNotNull(${column})) / log(1.02))))), toInt16(-32768))`;
 }

@@ -23,6 +23,7 @@ import type { SqlQuery } from '../executor.js';
 import { filterConditions, rawEventConditions } from './conditions.js';
 import { histogramQuantiles } from './latency-histogram.js';
 import { latencyColumn } from './names.js';
+import { binOf } from '../queries/histogram-repair.js';
 import { LATENCY_ROLLUP_DIMENSIONS, latencyRollupOf } from '../queries/rollup-tables.js';
 import { filterColumns, rawReason, segmentsOf, type Segment, type SourcePlan } from './plan.js';
 import type { LatencySpec } from './specs.js';
@@ -93,9 +94,6 @@ export function latencyHistogramPlan(spec: LatencySpec): SourcePlan | null {
   return { segments, rawReason: null };
 }
 
-/** The bin of a raw value, exactly as the views compute it (migrations 0012, 0020). */
-const binOf = (v: string): string => `if(${v} > 0, toInt16(greatest(-32767, least(32767, floor(log(${v}) / log(1.02))))), toInt16(-32768))`;
-
 /** One branch per table read, the ranges of its segments OR-ed (as `unionSql` does). */
 function histogramBranchSql(segments: readonly { segment: Segment; index: number }[], key: string, spec: LatencySpec, params: Params): string {
   const first = segments[0]!.segment;
@@ -105,7 +103,7 @@ function histogramBranchSql(segments: readonly { segment: Segment; index: number
   const text = (ms: number): string => (raw ? formatDateTime64(ms) : first.source === 'daily' ? formatDateTime64(ms).slice(0, 10) : formatDateTime64(ms).slice(0, 19));
   const time = raw ? 'occurred_at' : 'bucket';
   const hist = (col: string, part: 'bins' | 'counts'): string =>
-    part === 'bins' ? `if(isNull(${col}), CAST([], 'Array(Int16)'), [${binOf(`assumeNotNull(${col})`)}])` : `if(isNull(${col}), CAST([], 'Array(Int64)'), [toInt64(1)])`;
+    part === 'bins' ? `if(isNull(${col}), CAST([], 'Array(Int16)'), [${binOf(col)}])` : `if(isNull(${col}), CAST([], 'Array(Int64)'), [toInt64(1)])`;
   const select = raw
     ? [
         `${key} AS key`, 'toInt64(1) AS row_events', 'toInt64(requests) AS row_requests', 'status',
