@@ -329,39 +329,64 @@ const PANEL_MEASURES = {
   kpis: 'events,requests,input_tokens,cached_input_tokens,cache_write_5m_tokens,cache_write_1h_tokens,output_tokens,reasoning_tokens,audio_input_tokens,audio_output_tokens,image_input_tokens,image_output_tokens,total_tokens,avg_tokens_per_request,cost_input,cost_cached_input,cost_cache_write_5m,cost_cache_write_1h,cost_output,cost_reasoning,cost_audio_input,cost_audio_output,cost_image_input,cost_image_output,cost_request,cost_tool_call,cost_web_search,cost_audio_second,cost_image,cost_total,cache_savings,price,margin,margin_pct,unpriced_events,error_events',
   ranking: 'cost_total', list: 'events', revenue: 'price,cost_total,margin,margin_pct', deltas: 'cost_total,requests,total_tokens,cache_savings,error_events,unpriced_events' } as const;
 
+/** One API call of the page: its endpoint (`/v1/usage/<endpoint>`, `svc.<endpoint>` in-process) and its query parameters. */
+interface PageRequest {
+  readonly endpoint: 'summary' | 'breakdown' | 'timeseries' | 'latency' | 'records';
+  readonly params: Record<string, string>;
+}
+
+/** The page's first batch, made at once, then the calls made after it, in order. */
+const FIRST_CALLS = ['summary', 'previous_summary', 'spend_by_model_per_day', 'top_users', 'top_agents', 'latency_by_model', 'tenant_list', 'user_list'] as const;
+const LATER_CALLS = ['revenue_by_tenant', 'request_log'] as const;
+type PageCallName = (typeof FIRST_CALLS)[number] | (typeof LATER_CALLS)[number];
+
 /**
  * The calls of the dashboard's default view ("30 days up to now"), as src/dashboard/dashboard.js issues them
  * (refresh and loadOptions): the summary, the previous period's summary (the KPIs' deltas), the spend chart,
  * the top users (by tenant and user for all tenants), the top agents, the latency panel and the filters'
- * tenant and user lists at once; then the revenue table (the range is billed); then the request log.
+ * tenant and user lists at once; then the revenue table (asked for when the range is billed, as t00's and
+ * every tenant's is; null when the variant's page does not make it); then the request log.
  * `/v1/budgets:status` (the counter store, not analytics) is not among them.
  */
-function pageCalls(scope: TenantScope, tz: string): Record<string, Call> {
-  const q = (v: Variant): Record<string, string> => ({ ...v.last30, tz });
-  const only = (v: Variant, measures: string): Record<string, string> => (v.narrow ? { measures } : {});
-  return {
-    summary: (v) => v.svc.summary({ ...q(v), ...only(v, PANEL_MEASURES.kpis) }, scope),
-    // The KPIs' deltas: the same summary over the previous 30 days, with the six measures they compare.
-    previous_summary: (v) => v.svc.summary({ ...q(v), from: new Date(Date.parse(v.last30.from) - 30 * DAY).toISOString(), to: v.last30.from, ...only(v, PANEL_MEASURES.deltas) }, scope),
-    spend_by_model_per_day: (v) => v.svc.timeseries({ ...q(v), bucket: 'day', measure: 'cost_total', stack_by: 'model_key', limit: '8' }, scope),
-    top_users: (v) => v.svc.breakdown({ ...q(v), by: scope === null ? 'tenant,user_id' : 'user_id', sort: 'cost_total', limit: '10', ...only(v, PANEL_MEASURES.ranking) }, scope),
-    top_agents: (v) => v.svc.breakdown({ ...q(v), by: 'agent', sort: 'cost_total', limit: '10', ...only(v, PANEL_MEASURES.ranking) }, scope),
-    // Before: exact percentiles over raw events; after: the latency rollups (quantiles=histogram, within 1 %).
-    latency_by_model: (v) => v.svc.latency({ ...q(v), by: 'model_key', ...(v.oldPlan ? {} : { quantiles: 'histogram' }) }, scope),
-    // The filters' lists (loadOptions): every tenant the key sees (its own for a tenant key), the scope's users.
-    tenant_list: (v) => v.svc.breakdown({ ...q(v), by: 'tenant', sort: 'events', limit: '100', ...only(v, PANEL_MEASURES.list) }, scope),
-    user_list: (v) => v.svc.breakdown({ ...q(v), by: 'user_id', sort: 'cost_total', limit: '200', ...only(v, PANEL_MEASURES.list) }, scope),
-  };
+function pageRequest(name: PageCallName, scope: TenantScope, tz: string, v: Variant): PageRequest | null {
+  const q: Record<string, string> = { ...v.last30, tz };
+  const only = (measures: string): Record<string, string> => (v.narrow ? { measures } : {});
+  switch (name) {
+    case 'summary':
+      return { endpoint: 'summary', params: { ...q, ...only(PANEL_MEASURES.kpis) } };
+    case 'previous_summary':
+      // The KPIs' deltas: the same summary over the previous 30 days, with the six measures they compare.
+      return { endpoint: 'summary', params: { ...q, from: new Date(Date.parse(v.last30.from) - 30 * DAY).toISOString(), to: v.last30.from, ...only(PANEL_MEASURES.deltas) } };
+    case 'spend_by_model_per_day':
+      return { endpoint: 'timeseries', params: { ...q, bucket: 'day', measure: 'cost_total', stack_by: 'model_key', limit: '8' } };
+    case 'top_users':
+      return { endpoint: 'breakdown', params: { ...q, by: scope === null ? 'tenant,user_id' : 'user_id', sort: 'cost_total', limit: '10', ...only(PANEL_MEASURES.ranking) } };
+    case 'top_agents':
+      return { endpoint: 'breakdown', params: { ...q, by: 'agent', sort: 'cost_total', limit: '10', ...only(PANEL_MEASURES.ranking) } };
+    case 'latency_by_model':
+      // Before: exact percentiles over raw events; after: the latency rollups (quantiles=histogram, within 1 %).
+      return { endpoint: 'latency', params: { ...q, by: 'model_key', ...(v.oldPlan ? {} : { quantiles: 'histogram' }) } };
+    case 'tenant_list':
+      // The filters' lists (loadOptions): every tenant the key sees (its own for a tenant key), the scope's users.
+      return { endpoint: 'breakdown', params: { ...q, by: 'tenant', sort: 'events', limit: '100', ...only(PANEL_MEASURES.list) } };
+    case 'user_list':
+      return { endpoint: 'breakdown', params: { ...q, by: 'user_id', sort: 'cost_total', limit: '200', ...only(PANEL_MEASURES.list) } };
+    case 'revenue_by_tenant':
+      return v.revenue ? { endpoint: 'breakdown', params: { ...q, by: 'tenant', sort: 'price', limit: '10', ...only(PANEL_MEASURES.revenue) } } : null;
+    case 'request_log':
+      return { endpoint: 'records', params: { ...q, limit: '25' } };
+  }
 }
 
-/** The page's calls made after the first batch: the revenue table (asked for when the range is billed, as t00's and every tenant's is), then the request log. */
-function laterCalls(scope: TenantScope, tz: string): Record<string, Call> {
-  const q = (v: Variant): Record<string, string> => ({ ...v.last30, tz });
-  const only = (v: Variant, measures: string): Record<string, string> => (v.narrow ? { measures } : {});
-  return {
-    revenue_by_tenant: async (v) => (v.revenue ? v.svc.breakdown({ ...q(v), by: 'tenant', sort: 'price', limit: '10', ...only(v, PANEL_MEASURES.revenue) }, scope) : null),
-    request_log: (v) => v.svc.records({ ...q(v), limit: '25' }, scope),
-  };
+/** A page request made in-process, through the variant's service. */
+function serve(v: Variant, r: PageRequest | null, scope: TenantScope): Promise<unknown> {
+  if (r === null) return Promise.resolve(null);
+  return v.svc[r.endpoint](r.params, scope);
+}
+
+/** The page's calls in-process, by name: `names` of FIRST_CALLS or LATER_CALLS. */
+function callsOf(names: readonly PageCallName[], scope: TenantScope, tz: string): Record<string, Call> {
+  return Object.fromEntries(names.map((name) => [name, (v: Variant) => serve(v, pageRequest(name, scope, tz, v), scope)]));
 }
 
 /** The whole page in-process, in the dashboard's order: the first batch at once, then each later call. */
@@ -377,15 +402,15 @@ async function suite(before: Variant, after: Variant, runs: number, today: numbe
   for (const [who, scope] of [['tenant t00 (40 % of events)', 't00'], ['all tenants', null]] as const) {
     const key = scope ?? 'all';
     console.log(` ${who}: dashboard default view, 30 days up to now (browser zone UTC)`);
-    const calls = pageCalls(scope, 'UTC');
-    const later = laterCalls(scope, 'UTC');
+    const calls = callsOf(FIRST_CALLS, scope, 'UTC');
+    const later = callsOf(LATER_CALLS, scope, 'UTC');
     for (const [name, call] of Object.entries({ ...calls, ...later })) out[`${key}.page.${name}`] = await compare(name, runs, before, after, call, stats);
     // The whole page: its calls at once, as the browser sends them; over HTTP when the API is served, else in-process.
     const pageRuns = Math.max(10, Math.ceil(runs / 2));
     if (httpBase !== null) {
-      const viaHttp = (v: Variant): Promise<unknown> => httpPage(httpBase, v === before ? 'before' : 'after', scope, v.last30, v);
+      const viaHttp = (v: Variant): Promise<unknown> => httpPage(httpBase, v === before ? 'before' : 'after', scope, v);
       out[`${key}.page.whole_page_http`] = await compare('whole page over HTTP (as the dashboard)', pageRuns, before, after, viaHttp, stats);
-      for (const name of Object.keys({ ...calls, ...later })) {
+      for (const name of [...FIRST_CALLS, ...LATER_CALLS]) {
         const one = (v: Variant): Promise<unknown> => httpCall(httpBase, v === before ? 'before' : 'after', scope, name, v);
         out[`${key}.page_http.${name}`] = await compare(`${name} over HTTP`, runs, before, after, one, stats);
       }
@@ -396,9 +421,10 @@ async function suite(before: Variant, after: Variant, runs: number, today: numbe
     out[`${key}.summary_30d`] = await compare('summary', runs, before, after, (v) => v.svc.summary(days30, scope), stats);
     out[`${key}.top20_users_30d`] = await compare('top-20 users', runs, before, after, (v) => v.svc.breakdown({ ...days30, by: 'user_id', limit: '20' }, scope), stats);
     for (const tz of ['UTC', 'Asia/Kolkata', 'Asia/Kathmandu']) {
-      out[`${key}.breakdown_model_by_day_30d.${tz}`] = await compare(`by model_key by day, ${tz}`, runs, before, after, (v) => v.svc.breakdown({ ...days30, by: 'model_key', bucket: 'day', tz }, scope), stats);
+      const byDay: PageRequest = { endpoint: 'breakdown', params: { ...days30, by: 'model_key', bucket: 'day', tz } };
+      out[`${key}.breakdown_model_by_day_30d.${tz}`] = await compare(`by model_key by day, ${tz}`, runs, before, after, (v) => serve(v, byDay, scope), stats);
       if (httpBase === null) continue;
-      const path = `/v1/usage/breakdown?${new URLSearchParams({ ...days30, by: 'model_key', bucket: 'day', tz, ...(scope === null ? {} : { tenant: scope }) }).toString()}`;
+      const path = pathOf(byDay, scope);
       out[`${key}.breakdown_model_by_day_30d_http.${tz}`] = await compare(`by model_key by day, ${tz}, over HTTP`, runs, before, after, (v) => httpGet(httpBase, v === before ? 'before' : 'after', path), stats);
     }
   }
@@ -432,27 +458,9 @@ async function recordsSuite(before: Variant, after: Variant, runs: number, today
 }
 
 /** The page's usage calls over HTTP against the API of `which` variant (see serveVariants), in the dashboard's order: the first batch at once, then revenue, then the request log. */
-/** The page's API paths over HTTP, named like pageCalls and laterCalls: the first batch, then the later calls. */
-function pagePaths(scope: TenantScope, range: { from: string; to: string }, v: Variant): { first: Record<string, string>; later: Record<string, string> } {
-  const q = (extra: Record<string, string>): string => new URLSearchParams({ ...range, tz: 'UTC', ...(scope === null ? {} : { tenant: scope }), ...extra }).toString();
-  const only = (measures: string): Record<string, string> => (v.narrow ? { measures } : {});
-  const previous = { from: new Date(Date.parse(range.from) - 30 * DAY).toISOString(), to: range.from, tz: 'UTC', ...(scope === null ? {} : { tenant: scope }), ...only(PANEL_MEASURES.deltas) };
-  return {
-    first: {
-      summary: `/v1/usage/summary?${q(only(PANEL_MEASURES.kpis))}`,
-      previous_summary: `/v1/usage/summary?${new URLSearchParams(previous).toString()}`,
-      spend_by_model_per_day: `/v1/usage/timeseries?${q({ bucket: 'day', measure: 'cost_total', stack_by: 'model_key', limit: '8' })}`,
-      top_users: `/v1/usage/breakdown?${q({ by: scope === null ? 'tenant,user_id' : 'user_id', sort: 'cost_total', limit: '10', ...only(PANEL_MEASURES.ranking) })}`,
-      top_agents: `/v1/usage/breakdown?${q({ by: 'agent', sort: 'cost_total', limit: '10', ...only(PANEL_MEASURES.ranking) })}`,
-      latency_by_model: `/v1/usage/latency?${q({ by: 'model_key', ...(v.oldPlan ? {} : { quantiles: 'histogram' }) })}`,
-      tenant_list: `/v1/usage/breakdown?${q({ by: 'tenant', sort: 'events', limit: '100', ...only(PANEL_MEASURES.list) })}`,
-      user_list: `/v1/usage/breakdown?${q({ by: 'user_id', sort: 'cost_total', limit: '200', ...only(PANEL_MEASURES.list) })}`,
-    },
-    later: {
-      ...(v.revenue ? { revenue_by_tenant: `/v1/usage/breakdown?${q({ by: 'tenant', sort: 'price', limit: '10', ...only(PANEL_MEASURES.revenue) })}` } : {}),
-      request_log: `/v1/usage/records?${q({ limit: '25' })}`,
-    },
-  };
+/** The API path of a page request, with the tenant scope as the `tenant` parameter. */
+function pathOf(r: PageRequest, scope: TenantScope): string {
+  return `/v1/usage/${r.endpoint}?${new URLSearchParams({ ...r.params, ...(scope === null ? {} : { tenant: scope }) }).toString()}`;
 }
 
 /** GET `path` from the `which` app; the parsed JSON of a 200, else throws. */
@@ -463,18 +471,16 @@ async function httpGet(base: string, which: 'before' | 'after', path: string): P
 }
 
 /** The whole page over HTTP, in the dashboard's order: the first batch at once, then each later call. */
-async function httpPage(base: string, which: 'before' | 'after', scope: TenantScope, range: { from: string; to: string }, v: Variant): Promise<unknown> {
-  const paths = pagePaths(scope, range, v);
-  const out: unknown[] = await Promise.all(Object.values(paths.first).map((p) => httpGet(base, which, p)));
-  for (const p of Object.values(paths.later)) out.push(await httpGet(base, which, p));
+async function httpPage(base: string, which: 'before' | 'after', scope: TenantScope, v: Variant): Promise<unknown> {
+  const out: unknown[] = await Promise.all(FIRST_CALLS.map((name) => httpCall(base, which, scope, name, v)));
+  for (const name of LATER_CALLS) out.push(await httpCall(base, which, scope, name, v));
   return out;
 }
 
-/** One of the page's calls over HTTP, by its pageCalls / laterCalls name (null when the variant's page does not make it). */
-async function httpCall(base: string, which: 'before' | 'after', scope: TenantScope, name: string, v: Variant): Promise<unknown> {
-  const paths = pagePaths(scope, v.last30, v);
-  const path = paths.first[name] ?? paths.later[name];
-  return path === undefined ? null : httpGet(base, which, path);
+/** One of the page's calls over HTTP (null when the variant's page does not make it). */
+async function httpCall(base: string, which: 'before' | 'after', scope: TenantScope, name: PageCallName, v: Variant): Promise<unknown> {
+  const r = pageRequest(name, scope, 'UTC', v);
+  return r === null ? null : httpGet(base, which, pathOf(r, scope));
 }
 
 /** Two API apps (before / after) on one port, behind path prefixes, open access on 127.0.0.1. */
