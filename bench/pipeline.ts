@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- pipeline [--parts stages,partitions,distributed,scale,history,latency,latency-distributed,memory-processor,memory-embedded,memory-tuning,backlog,backlog-embedded] [--events N]
+ * `npm run bench -- pipeline [--parts stages,insert-format,anatomy,partitions,distributed,scale,history,latency,latency-distributed,memory-processor,memory-embedded,memory-tuning,backlog,backlog-embedded] [--events N]
  *   [--history N] [--history-events N] [--latency-only] [--min-bytes N]`: the stream on this machine's
  * Kafka broker (KAFKA_BROKERS, from scripts/services.sh) into the embedded
  * chDB store, with one processor (in this process) and the producer in a
@@ -36,6 +36,9 @@
  *     insert into chDB (process CPU) per event, and encode + insert over HTTP
  *     into the stand-in in its own process (client and server CPU per event;
  *     bench/pipeline-insert-format.ts);
+ *   - anatomy: where an embedded insert's CPU goes — its fixed cost (a 1-row
+ *     insert) and cost per row, with every rollup view and as each view is
+ *     dropped, and the engine's own counters (bench/pipeline-anatomy.ts);
  * and (bench/pipeline-memory.ts; `--memory-events N`,
  * default 40,000; `--backlog-events N`, default 1,000,000):
  *   - memory-processor: `tally processor`'s RSS (every second) and CPU per
@@ -74,6 +77,7 @@ import { distributedLatency, distributedRuns, scaleRuns, startStandin, type Dist
 import { historyRuns } from './pipeline-history.js';
 import { TUNING_VARIANTS, backlogRuns, embeddedMemoryRuns, processorMemoryRuns } from './pipeline-memory.js';
 import { stageCosts } from './pipeline-stages.js';
+import { insertAnatomy } from './pipeline-anatomy.js';
 import { insertFormatCosts, processCpuOf } from './pipeline-insert-format.js';
 import { createClickHouseStore } from '../src/store/clickhouse/store.js';
 import { existsSync, readFileSync } from 'node:fs';
@@ -156,9 +160,9 @@ async function latencyRun(store: AnalyticsStore, partitions: number, maxInsertEv
   return { figures, rssMax };
 }
 
-const PARTS = ['stages', 'insert-format', 'group', 'partitions', 'distributed', 'scale', 'history', 'latency', 'latency-distributed', 'memory-processor', 'memory-embedded', 'memory-tuning', 'backlog', 'backlog-embedded'] as const;
+const PARTS = ['stages', 'insert-format', 'anatomy', 'group', 'partitions', 'distributed', 'scale', 'history', 'latency', 'latency-distributed', 'memory-processor', 'memory-embedded', 'memory-tuning', 'backlog', 'backlog-embedded'] as const;
 /** Parts run only when named in --parts (long runs, or measured on their own). */
-const ON_REQUEST: ReadonlySet<Part> = new Set(['insert-format', 'group', 'memory-processor', 'memory-embedded', 'memory-tuning', 'backlog', 'backlog-embedded']);
+const ON_REQUEST: ReadonlySet<Part> = new Set(['insert-format', 'anatomy', 'group', 'memory-processor', 'memory-embedded', 'memory-tuning', 'backlog', 'backlog-embedded']);
 type Part = (typeof PARTS)[number];
 
 
@@ -210,6 +214,16 @@ export async function runPipelineBench(args: readonly string[]): Promise<void> {
         record_cpu_us_without_book: Math.round(without * 10) / 10, record_cpu_us_with_book: Math.round(withBook * 10) / 10,
         record_ratio: Math.round((withBook / without) * 1000) / 1000,
       };
+    }
+    if (parts.has('anatomy')) {
+      const before = load();
+      const s = await createChdbStore({ dataDir, database: 'bench_anatomy' });
+      try {
+        await migrate(s);
+        figures.insert_anatomy = { ...(await insertAnatomy(s)), measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
+      } finally {
+        await s.close();
+      }
     }
     if (parts.has('insert-format')) {
       const before = load();
