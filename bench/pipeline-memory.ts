@@ -171,6 +171,8 @@ export interface EmbeddedMemoryRun {
   readonly rss_mib_idle_before: number;
   readonly rss_mib_max: number;
   readonly rss_mib_idle_after: number;
+  /** Highest RSS in the 10 s after the last 202: the merges the load set off run on after it. */
+  readonly rss_mib_max_after_load: number;
   readonly seconds: number;
   /** Under load, every second. */
   readonly rss_mib_samples: number[];
@@ -191,8 +193,10 @@ export async function embeddedRun(env: NodeJS.ProcessEnv, events: number, sender
     const seconds = (Date.now() - t0) / 1000;
     const cpu = processCpuUs(pid) - cpu0;
     const samples = rss.stop();
+    const after = sampleRss(pid);
     await sleep(10_000);
-    return { events_per_second: Math.round(events / seconds), cpu_us_per_event: Math.round(cpu / events), rss_mib_idle_before: idleBefore, rss_mib_max: maxOf(samples), rss_mib_idle_after: Math.round(rssMib(pid)), seconds: Math.round(seconds * 10) / 10, rss_mib_samples: samples };
+    const afterMax = maxOf(after.stop());
+    return { events_per_second: Math.round(events / seconds), cpu_us_per_event: Math.round(cpu / events), rss_mib_idle_before: idleBefore, rss_mib_max: maxOf(samples), rss_mib_idle_after: Math.round(rssMib(pid)), rss_mib_max_after_load: afterMax, seconds: Math.round(seconds * 10) / 10, rss_mib_samples: samples };
   } finally {
     await stop(child);
     rmSync(dataDir, { recursive: true, force: true });
@@ -223,7 +227,20 @@ export const TUNING_VARIANTS: Record<string, NodeJS.ProcessEnv> = {
   clickhouse_defaults: { TALLY_CHDB_SERVER_SETTINGS: Object.entries(CLICKHOUSE_SERVER_DEFAULTS).map(([k, v]) => `${k}=${v}`).join(',') },
 };
 
-/** Each variant (EMBEDDED_VARIANTS or TUNING_VARIANTS; the first is the base of the ratios) under the same HTTP load, twice in alternating order. */
+/**
+ * The engine's allocator (memory-allocator; src/store/chdb/allocator.ts):
+ * tally's default returns freed pages at once (jemalloc `dirty_decay_ms:0`),
+ * against ClickHouse's own 5 s — both with usage_events' 64 KiB compression
+ * blocks (migration 0021), which a table setting fixes and the environment
+ * cannot undo. The 5 s kept each background merge of usage_events (~100–150
+ * MiB touched) resident after it, under the next insert's.
+ */
+export const ALLOCATOR_VARIANTS: Record<string, NodeJS.ProcessEnv> = {
+  tally_default: {},
+  jemalloc_decay_5000: { JE_MALLOC_CONF: 'dirty_decay_ms:5000' },
+};
+
+/** Each variant (EMBEDDED_VARIANTS, TUNING_VARIANTS or ALLOCATOR_VARIANTS; the first is the base of the ratios) under the same HTTP load, twice in alternating order. */
 export async function embeddedMemoryRuns(events: number, variants: Record<string, NodeJS.ProcessEnv> = EMBEDDED_VARIANTS): Promise<Record<string, unknown>> {
   const before = load();
   const runs: Record<string, EmbeddedMemoryRun[]> = {};
@@ -232,7 +249,7 @@ export async function embeddedMemoryRuns(events: number, variants: Record<string
     for (const name of order) {
       const r = await embeddedRun(variants[name] ?? {}, events, EMBEDDED_SENDERS, EMBEDDED_PER_REQUEST);
       (runs[name] ??= []).push({ ...r, rss_mib_samples: [] });
-      console.log(`  memory, tally start (${name}): ${fmt(events)} events in ${r.seconds} s → ${fmt(r.events_per_second)} events/s, ${fmt(r.cpu_us_per_event)} µs CPU/event; RSS idle ${fmt(r.rss_mib_idle_before)} MiB, max ${fmt(r.rss_mib_max)} MiB, idle after ${fmt(r.rss_mib_idle_after)} MiB`);
+      console.log(`  memory, tally start (${name}): ${fmt(events)} events in ${r.seconds} s → ${fmt(r.events_per_second)} events/s, ${fmt(r.cpu_us_per_event)} µs CPU/event; RSS idle ${fmt(r.rss_mib_idle_before)} MiB, max ${fmt(r.rss_mib_max)} MiB, max in the 10 s after ${fmt(r.rss_mib_max_after_load)} MiB, idle after ${fmt(r.rss_mib_idle_after)} MiB`);
     }
   }
   const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
@@ -243,6 +260,7 @@ export async function embeddedMemoryRuns(events: number, variants: Record<string
     summary[name] = {
       runs: rs,
       rss_mib_max: maxOf(rs.map((r) => r.rss_mib_max)),
+      rss_mib_max_after_load: maxOf(rs.map((r) => r.rss_mib_max_after_load)),
       [`cpu_us_per_event_ratio_to_${baseName}`]: Math.round((mean(rs.map((r) => r.cpu_us_per_event)) / mean(base.map((r) => r.cpu_us_per_event))) * 100) / 100,
       [`events_per_second_ratio_to_${baseName}`]: Math.round((mean(rs.map((r) => r.events_per_second)) / mean(base.map((r) => r.events_per_second))) * 100) / 100,
     };

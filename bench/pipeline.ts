@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- pipeline [--parts stages,insert-format,anatomy,partitions,distributed,scale,history,latency,latency-distributed,memory-processor,memory-embedded,memory-tuning,backlog,backlog-embedded] [--events N]
+ * `npm run bench -- pipeline [--parts stages,insert-format,anatomy,partitions,distributed,scale,history,latency,latency-distributed,memory-processor,memory-embedded,memory-tuning,memory-allocator,backlog,backlog-embedded] [--events N]
  *   [--history N] [--history-events N] [--latency-only] [--min-bytes N]`: the stream on this machine's
  * Kafka broker (KAFKA_BROKERS, from scripts/services.sh) into the embedded
  * chDB store, with one processor (in this process) and the producer in a
@@ -48,6 +48,8 @@
  *     after, with ClickHouse's cache sizes vs tally's bounded ones;
  *   - memory-tuning: the same with glibc's MALLOC_ARENA_MAX=2, and with half
  *     the engine's concurrent merges;
+ *   - memory-allocator: the same with chDB's jemalloc keeping freed pages 5 s
+ *     (its build's default) against tally's 0 (src/store/chdb/allocator.ts);
  *   - backlog: 1,000,000 events in Kafka before one `tally processor` starts
  *     on them; its RSS every second until they are stored;
  *   - backlog-embedded: 1,000,000 events sent to `tally start` over HTTP as
@@ -75,7 +77,7 @@ import { fmt, percentile, writeResult } from './results.js';
 import { brokers, count, load, produce, watchVisible } from './pipeline-common.js';
 import { distributedLatency, distributedRuns, scaleRuns, startStandin, type DistributedLatencyFigures } from './pipeline-distributed.js';
 import { historyRuns } from './pipeline-history.js';
-import { TUNING_VARIANTS, backlogRuns, embeddedMemoryRuns, processorMemoryRuns } from './pipeline-memory.js';
+import { ALLOCATOR_VARIANTS, TUNING_VARIANTS, backlogRuns, embeddedMemoryRuns, processorMemoryRuns } from './pipeline-memory.js';
 import { stageCosts } from './pipeline-stages.js';
 import { insertAnatomy } from './pipeline-anatomy.js';
 import { insertFormatCosts, processCpuOf } from './pipeline-insert-format.js';
@@ -160,9 +162,9 @@ async function latencyRun(store: AnalyticsStore, partitions: number, maxInsertEv
   return { figures, rssMax };
 }
 
-const PARTS = ['stages', 'insert-format', 'anatomy', 'group', 'partitions', 'distributed', 'scale', 'history', 'latency', 'latency-distributed', 'memory-processor', 'memory-embedded', 'memory-tuning', 'backlog', 'backlog-embedded'] as const;
+const PARTS = ['stages', 'insert-format', 'anatomy', 'group', 'partitions', 'distributed', 'scale', 'history', 'latency', 'latency-distributed', 'memory-processor', 'memory-embedded', 'memory-tuning', 'memory-allocator', 'backlog', 'backlog-embedded'] as const;
 /** Parts run only when named in --parts (long runs, or measured on their own). */
-const ON_REQUEST: ReadonlySet<Part> = new Set(['insert-format', 'anatomy', 'group', 'memory-processor', 'memory-embedded', 'memory-tuning', 'backlog', 'backlog-embedded']);
+const ON_REQUEST: ReadonlySet<Part> = new Set(['insert-format', 'anatomy', 'group', 'memory-processor', 'memory-embedded', 'memory-tuning', 'memory-allocator', 'backlog', 'backlog-embedded']);
 type Part = (typeof PARTS)[number];
 
 
@@ -311,6 +313,7 @@ export async function runPipelineBench(args: readonly string[]): Promise<void> {
     }
     if (parts.has('memory-embedded')) figures.memory_embedded = await embeddedMemoryRuns(memoryEvents);
     if (parts.has('memory-tuning')) figures.memory_embedded_tuning = await embeddedMemoryRuns(memoryEvents, TUNING_VARIANTS);
+    if (parts.has('memory-allocator')) figures.memory_embedded_allocator = await embeddedMemoryRuns(memoryEvents, ALLOCATOR_VARIANTS);
     if (parts.has('backlog-embedded')) figures.backlog_embedded = (await backlogRuns(undefined, backlogEvents, { processor: false, embedded: true })).embedded;
 
     if (parts.has('history')) {

@@ -1,14 +1,18 @@
 /**
  * The embedded engine opens with tally's memory bounds (ENGINE_SERVER_SETTINGS,
- * issue 12) and with the operator's overrides (clickhouse.embeddedServerSettings):
- * the engine itself reports them, not just the arguments we passed.
+ * issue 12) and with the operator's overrides (clickhouse.embeddedServerSettings),
+ * its allocator returns freed pages at once (allocator.ts) and usage_events
+ * writes 64 KiB compression blocks (migration 0021): the engine itself reports
+ * them, not just the arguments we passed.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ENGINE_MALLOC_CONF } from '../../../src/store/chdb/allocator.js';
 import { ENGINE_SERVER_SETTINGS } from '../../../src/store/chdb/engine.js';
 import { createChdbStore } from '../../../src/store/chdb/store.js';
+import { migrate } from '../../../src/store/migrate.js';
 import type { AnalyticsStore } from '../../../src/store/types.js';
 
 const dirs: string[] = [];
@@ -45,5 +49,23 @@ describe('the embedded engine’s server settings', () => {
     const got = await serverSettings(store);
     expect(got.mark_cache_size).toBe('268435456');
     expect(got.primary_index_cache_size).toBe(String(ENGINE_SERVER_SETTINGS.primary_index_cache_size));
+  });
+});
+
+describe('the embedded engine’s memory under ingest', () => {
+  it('runs jemalloc with the options tally sets before the library loads', async () => {
+    store = await open();
+    // One row, one column: jemalloc's own statistics text (its run-time options included).
+    const [row] = await store.sql.query<Record<string, string>>({ sql: 'SELECT * FROM system.jemalloc_stats' });
+    const decay = /opt\.dirty_decay_ms: (-?\d+)/.exec(Object.values(row ?? {})[0] ?? '');
+    expect(ENGINE_MALLOC_CONF).toBe('dirty_decay_ms:0');
+    expect(decay?.[1]).toBe('0');
+  });
+
+  it('writes usage_events with 64 KiB compression blocks, merges included (a table setting)', async () => {
+    store = await open();
+    await migrate(store);
+    const [row] = await store.sql.query<{ q: string }>({ sql: "SELECT create_table_query AS q FROM system.tables WHERE database = currentDatabase() AND name = 'usage_events'" });
+    expect(row?.q).toMatch(/max_compress_block_size = 65536/);
   });
 });

@@ -3989,3 +3989,6 @@ DROP TABLE IF EXISTS tally.usage_latency_all_daily_local ON CLUSTER tally_cluste
 DROP TABLE IF EXISTS tally.usage_latency_daily ON CLUSTER tally_cluster SYNC;
 
 DROP TABLE IF EXISTS tally.usage_latency_daily_local ON CLUSTER tally_cluster SYNC;
+
+ALTER TABLE tally.usage_events_local ON CLUSTER tally_cluster
+    MODIFY SETTING max_compress_block_size = 65536;
