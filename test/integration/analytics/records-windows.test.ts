@@ -6,7 +6,11 @@
  * newer version sits at another time of its day — on both adapters. Every
  * page, cursor after cursor, equals the one `usage_events FINAL` orders, for
  * each tenant and every tenant, with and without filters, at several page
- * sizes. Merges stay off, so every version is there.
+ * sizes. Merges stay off, so every version is there — and then again after
+ * a merge (OPTIMIZE … FINAL): the table keeps each event's current version
+ * only, while the projection keeps every version (migration 0022,
+ * deduplicate_merge_projection_mode = 'ignore'), the state the read is built
+ * for, with the same pages.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -71,7 +75,10 @@ const FIXTURES: readonly Fixture[] = [
   { tenant: 'initech', id: 'm-30m', ago: 30 * MIN, agent: 'mover' }, { tenant: 'initech', id: 'm-3h', ago: 3 * HOUR, agent: 'mover' },
 ];
 
-function recordsSuite(open: (database: string) => Promise<AnalyticsStore>): void {
+/** Rows inserted beyond one per fixture: the copy, the re-pricing's cancel row and new version, the cancellation, the two moves. */
+const EXTRA_ROWS = 6;
+
+function recordsSuite(open: (database: string) => Promise<AnalyticsStore>, merged = false): void {
   let store: AnalyticsStore;
   let svc: AnalyticsService;
   /** The current version of each event, as FINAL keeps it. */
@@ -80,7 +87,7 @@ function recordsSuite(open: (database: string) => Promise<AnalyticsStore>): void
   beforeAll(async () => {
     store = await open(uniqueName('tally_records_windows'));
     await migrate(store, {});
-    await store.sql.command({ sql: 'SYSTEM STOP MERGES usage_events' });
+    if (!merged) await store.sql.command({ sql: 'SYSTEM STOP MERGES usage_events' });
     const first = new Date(T);
     const events = FIXTURES.map(event);
     const row = (p: PricedEvent, rowVersion = 1, processedAt = first): Record<string, unknown> => toEventRow(p, { processedAt, rowVersion });
@@ -100,10 +107,11 @@ function recordsSuite(open: (database: string) => Promise<AnalyticsStore>): void
     await insertRows(store.sql, [row(moved, 2, new Date(T + 4000)), row(moved2, 2, new Date(T + 4000))]);
     const now: Record<string, PricedEvent> = { 'a-repriced': repriced, 'm-moved': moved, 'm-moved-2': moved2 };
     current = events.filter((e) => e.event.event_id !== 'a-cancelled').map((e) => now[e.event.event_id] ?? e);
+    if (merged) await store.sql.command({ sql: 'OPTIMIZE TABLE usage_events FINAL' });
     svc = createAnalyticsService(store, { now: () => T });
   });
   afterAll(async () => {
-    await store.sql.command({ sql: 'SYSTEM START MERGES usage_events' });
+    if (!merged) await store.sql.command({ sql: 'SYSTEM START MERGES usage_events' });
     await store.sql.command({ sql: `DROP DATABASE IF EXISTS ${store.database}` });
     await store.close();
   });
@@ -173,7 +181,21 @@ function recordsSuite(open: (database: string) => Promise<AnalyticsStore>): void
     await expect(store.sql.query(forced({ sql: 'SELECT max(extra) FROM usage_events WHERE occurred_at >= now() - INTERVAL 1 HOUR' }))).rejects.toThrow(/records_by_time/);
   });
 
-  it('the rows not collapsed are really there: a read without FINAL sees them', async () => {
+  if (merged) it('after a merge the table holds each event once and the projection every version it was sent', async () => {
+    // Rows as the engine holds them: in the table's active parts, and in their records_by_time projection parts.
+    const rows = async (system: 'parts' | 'projection_parts'): Promise<number> => {
+      const [r] = await store.sql.query<{ n: string }>({
+        sql: `SELECT toString(sum(rows)) AS n FROM system.${system} WHERE database = currentDatabase() AND table = 'usage_events' AND active${system === 'parts' ? '' : " AND name = 'records_by_time'"}`,
+      });
+      return Number(r?.n);
+    };
+    const [table] = await store.sql.query<{ n: string; ids: string }>({ sql: 'SELECT toString(count()) AS n, toString(uniqExact(event_id)) AS ids FROM usage_events SETTINGS optimize_use_projections = 0' });
+    expect(table).toEqual({ n: String(FIXTURES.length), ids: String(FIXTURES.length) });
+    expect(await rows('parts')).toBe(FIXTURES.length);
+    expect(await rows('projection_parts')).toBe(FIXTURES.length + EXTRA_ROWS);
+  });
+
+  else it('the rows not collapsed are really there: a read without FINAL sees them', async () => {
     const rows = await store.sql.query<{ event_id: string; n: string }>({
       sql: "SELECT event_id, toString(count()) AS n FROM usage_events WHERE event_id IN ('g-copied', 'a-repriced', 'a-cancelled', 'm-moved') GROUP BY event_id ORDER BY event_id",
     });
@@ -187,6 +209,14 @@ describe('records windows: chDB adapter (in-process)', () => {
   recordsSuite((database) => createChdbStore({ dataDir, database }));
 });
 
+describe('records windows after a merge: chDB adapter (in-process)', () => {
+  recordsSuite((database) => createChdbStore({ dataDir, database }), true);
+});
+
 describeClickHouseAdapter('records windows', dataDir, (open) => {
   recordsSuite(open);
+});
+
+describeClickHouseAdapter('records windows after a merge', dataDir, (open) => {
+  recordsSuite(open, true);
 });

@@ -145,10 +145,12 @@ describe('every migration in the sharded layout', () => {
     }
   });
 
-  it('adds the records projection (0019) to the per-node raw events only: the Distributed table has no parts, each shard reads its own', () => {
+  it('adds the records projection (0019) and sets how merges treat it (0022) on the per-node raw events only: the Distributed table has no parts, each shard reads its own', () => {
     const projection = sharded.filter((s) => /records_by_time|deduplicate_merge_projection_mode/.test(s));
-    expect(projection.map((s) => /^ALTER TABLE (\S+)/.exec(s)?.[1])).toEqual(['tally.usage_events_local', 'tally.usage_events_local', 'tally.usage_events_local']);
-    expect(projection.map((s) => /(MODIFY SETTING|ADD PROJECTION|MATERIALIZE PROJECTION)/.exec(s)?.[1])).toEqual(['MODIFY SETTING', 'ADD PROJECTION', 'MATERIALIZE PROJECTION']);
+    expect(projection.map((s) => /^ALTER TABLE (\S+)/.exec(s)?.[1])).toEqual(['tally.usage_events_local', 'tally.usage_events_local', 'tally.usage_events_local', 'tally.usage_events_local']);
+    expect(projection.map((s) => /(MODIFY SETTING deduplicate_merge_projection_mode = '\w+'|ADD PROJECTION|MATERIALIZE PROJECTION)/.exec(s)?.[1])).toEqual([
+      "MODIFY SETTING deduplicate_merge_projection_mode = 'rebuild'", 'ADD PROJECTION', 'MATERIALIZE PROJECTION', "MODIFY SETTING deduplicate_merge_projection_mode = 'ignore'",
+    ]);
   });
 
   it('runs every DDL statement on the whole cluster, and is pinned', async () => {

@@ -3992,3 +3992,6 @@ DROP TABLE IF EXISTS tally.usage_latency_daily_local ON CLUSTER tally_cluster SY
 
 ALTER TABLE tally.usage_events_local ON CLUSTER tally_cluster
     MODIFY SETTING max_compress_block_size = 65536;
+
+ALTER TABLE tally.usage_events_local ON CLUSTER tally_cluster
+    MODIFY SETTING deduplicate_merge_projection_mode = 'ignore';
