@@ -173,9 +173,22 @@ export interface EmbeddedMemoryRun {
   readonly rss_mib_idle_after: number;
   /** Highest RSS in the 10 s after the last 202: the merges the load set off run on after it. */
   readonly rss_mib_max_after_load: number;
+  /** Idle after, from `tally start`'s own /metrics: V8's heap in use and total, and memory outside V8's heap held by JavaScript objects (Buffers); the rest of the RSS is code and the engine's native memory. */
+  readonly idle_after_mib: { readonly v8_heap_used: number; readonly v8_heap_total: number; readonly external: number };
   readonly seconds: number;
   /** Under load, every second. */
   readonly rss_mib_samples: number[];
+}
+
+/** V8's heap (used, total) and external memory of a running tally, MiB, read from its Prometheus metrics. */
+async function heapOf(url: string): Promise<{ v8_heap_used: number; v8_heap_total: number; external: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const gauge = (name: string): number => {
+    const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+    if (m === null) throw new Error(`bench: /metrics has no ${name}`);
+    return Math.round(Number(m[1]) / 2 ** 20);
+  };
+  return { v8_heap_used: gauge('tally_nodejs_heap_size_used_bytes'), v8_heap_total: gauge('tally_nodejs_heap_size_total_bytes'), external: gauge('tally_nodejs_external_memory_bytes') };
 }
 
 /** `tally start` taking `events` through its HTTP ingest; RSS idle, under load (every second) and idle 10 s after. */
@@ -196,7 +209,8 @@ export async function embeddedRun(env: NodeJS.ProcessEnv, events: number, sender
     const after = sampleRss(pid);
     await sleep(10_000);
     const afterMax = maxOf(after.stop());
-    return { events_per_second: Math.round(events / seconds), cpu_us_per_event: Math.round(cpu / events), rss_mib_idle_before: idleBefore, rss_mib_max: maxOf(samples), rss_mib_idle_after: Math.round(rssMib(pid)), rss_mib_max_after_load: afterMax, seconds: Math.round(seconds * 10) / 10, rss_mib_samples: samples };
+    const idleAfter = await heapOf(url);
+    return { idle_after_mib: idleAfter, events_per_second: Math.round(events / seconds), cpu_us_per_event: Math.round(cpu / events), rss_mib_idle_before: idleBefore, rss_mib_max: maxOf(samples), rss_mib_idle_after: Math.round(rssMib(pid)), rss_mib_max_after_load: afterMax, seconds: Math.round(seconds * 10) / 10, rss_mib_samples: samples };
   } finally {
     await stop(child);
     rmSync(dataDir, { recursive: true, force: true });

@@ -4,11 +4,16 @@
 -- 0019 had merges rebuild the projection from the merged rows
 -- (deduplicate_merge_projection_mode = 'rebuild'): a merge of usage_events
 -- sorted every row of the merged part again, in memory, by (occurred_at,
--- event_id). That sort grows with the part: through a backlog of 1,000,000
--- events `tally start` reached 949 MiB, and 400,000 events inserted in
--- 10,000-row parts took one merge to 457 MiB of engine memory (734 MiB RSS);
--- with the projection's parts merged like the table's instead, 206 MiB
--- (593 MiB RSS; docs/storage.md, "Memory").
+-- event_id). That sort grows with the part. 400,000 events inserted into
+-- chDB in 10,000-row parts, four runs alternating (2026-12-04, load 2–9):
+-- a merge's engine memory 313–457 MiB with 'rebuild', 185–206 MiB with
+-- 'ignore'; the process's peak RSS 712–733 against 587–590 MiB. Through a
+-- backlog of 1,000,000 events `tally start` peaked at 949 MiB before, 798
+-- and 842 MiB after. The price: the projection's parts are read back and
+-- merged instead of re-sorted from rows already in memory, 1.06–1.21× the
+-- CPU per event of inserting and merging (median 1.13×) in the same runs
+-- (docs/storage.md, "Memory"). An operator who prefers the CPU can set
+-- 'rebuild' back with the same ALTER.
 --
 -- 'ignore' merges the projection's parts as they are: a version that the
 -- table's merge collapses stays in the projection until its part is dropped.
