@@ -242,16 +242,17 @@ export const TUNING_VARIANTS: Record<string, NodeJS.ProcessEnv> = {
 };
 
 /**
- * The engine's allocator (memory-allocator; src/store/chdb/allocator.ts):
- * tally's default returns freed pages at once (jemalloc `dirty_decay_ms:0`),
- * against ClickHouse's own 5 s — both with usage_events' 64 KiB compression
- * blocks (migration 0021), which a table setting fixes and the environment
- * cannot undo. The 5 s kept each background merge of usage_events (~100–150
- * MiB touched) resident after it, under the next insert's.
+ * The engine's allocator (memory-allocator): how long chDB's jemalloc keeps
+ * freed pages (`JE_MALLOC_CONF`, read when the library loads) — its build's
+ * 5 s, which tally leaves, against 1 s and 0 — all with usage_events' 64 KiB
+ * compression blocks (migration 0021). 0 returns a merge's pages at once
+ * (a lower peak), but every insert then faults its ~50 MiB of buffers in
+ * again (docs/operations.md, "Memory").
  */
 export const ALLOCATOR_VARIANTS: Record<string, NodeJS.ProcessEnv> = {
-  tally_default: {},
   jemalloc_decay_5000: { JE_MALLOC_CONF: 'dirty_decay_ms:5000' },
+  jemalloc_decay_1000: { JE_MALLOC_CONF: 'dirty_decay_ms:1000' },
+  jemalloc_decay_0: { JE_MALLOC_CONF: 'dirty_decay_ms:0' },
 };
 
 /** Each variant (EMBEDDED_VARIANTS, TUNING_VARIANTS or ALLOCATOR_VARIANTS; the first is the base of the ratios) under the same HTTP load, twice in alternating order. */

@@ -49,7 +49,7 @@
  *   - memory-tuning: the same with glibc's MALLOC_ARENA_MAX=2, and with half
  *     the engine's concurrent merges;
  *   - memory-allocator: the same with chDB's jemalloc keeping freed pages 5 s
- *     (its build's default) against tally's 0 (src/store/chdb/allocator.ts);
+ *     (its build's default, tally's), 1 s and 0 (JE_MALLOC_CONF);
  *   - backlog: 1,000,000 events in Kafka before one `tally processor` starts
  *     on them; its RSS every second until they are stored;
  *   - backlog-embedded: 1,000,000 events sent to `tally start` over HTTP as

@@ -14,8 +14,6 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-// Before `chdb`: the engine's jemalloc reads its options when the library loads (allocator.ts).
-import './allocator.js';
 import { Session, drainPending } from 'chdb';
 import { TallyError, errorMessage } from '../../core/errors.js';
 import { toConnectionArgs, type SettingValue } from '../settings.js';

@@ -11,8 +11,7 @@
 -- sizes, so blocks were cut at the granule (min_compress_block_size, 64 KiB)
 -- anyway: the compressed data barely changes.
 --
--- Measured with the engine's allocator returning freed pages at once
--- (src/store/chdb/allocator.ts), bench/pipeline-memory.ts memory-tuning:
+-- Measured with bench/pipeline-memory.ts (memory-tuning, memory-allocator):
 -- README "Capacity", docs/storage.md "Memory". Only a table setting reaches
 -- merges (the engine's connection arguments do not), so it is set here, for
 -- the ClickHouse server too; it applies to parts written from now on.

@@ -1,15 +1,13 @@
 /**
  * The embedded engine opens with tally's memory bounds (ENGINE_SERVER_SETTINGS,
  * issue 12) and with the operator's overrides (clickhouse.embeddedServerSettings),
- * its allocator returns freed pages at once (allocator.ts) and usage_events
- * writes 64 KiB compression blocks (migration 0021): the engine itself reports
- * them, not just the arguments we passed.
+ * and usage_events writes 64 KiB compression blocks (migration 0021): the
+ * engine itself reports them, not just the arguments we passed.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ENGINE_MALLOC_CONF } from '../../../src/store/chdb/allocator.js';
 import { ENGINE_SERVER_SETTINGS } from '../../../src/store/chdb/engine.js';
 import { createChdbStore } from '../../../src/store/chdb/store.js';
 import { migrate } from '../../../src/store/migrate.js';
@@ -53,15 +51,6 @@ describe('the embedded engine’s server settings', () => {
 });
 
 describe('the embedded engine’s memory under ingest', () => {
-  it('runs jemalloc with the options tally sets before the library loads', async () => {
-    store = await open();
-    // One row, one column: jemalloc's own statistics text (its run-time options included).
-    const [row] = await store.sql.query<Record<string, string>>({ sql: 'SELECT * FROM system.jemalloc_stats' });
-    const decay = /opt\.dirty_decay_ms: (-?\d+)/.exec(Object.values(row ?? {})[0] ?? '');
-    expect(ENGINE_MALLOC_CONF).toBe('dirty_decay_ms:0');
-    expect(decay?.[1]).toBe('0');
-  });
-
   it('writes usage_events with 64 KiB compression blocks, merges included (a table setting)', async () => {
     store = await open();
     await migrate(store);
