@@ -10,6 +10,7 @@
 import { TallyError } from '../../core/errors.js';
 import { canonicalUtcMs, parseDateTime64, parseRfc3339 } from '../../core/time.js';
 import type { PricedEvent } from '../../pipeline/types.js';
+import type { CostBreakdown } from '../../pricing/types.js';
 import { ZERO_PRICE } from '../../pricing/price-book.js';
 import { reportedCostAmount } from '../event-row.js';
 import { RowBinaryWriter } from './writer.js';
@@ -54,6 +55,31 @@ export function encodeUsageEvents(events: readonly PricedEvent[], options: Usage
   return w.finish();
 }
 
+/**
+ * The fifteen Decimal(38, 15) columns of a breakdown by cost class, in column
+ * order (cost_input … cost_image, and price_input … price_image alike):
+ * input, cached_input, cache_write_5m, cache_write_1h, output, reasoning,
+ * audio_input, audio_output, image_input, image_output, request, tool_call,
+ * web_search, audio_second, image.
+ */
+function writeBreakdown(w: RowBinaryWriter, x: CostBreakdown): void {
+  w.decimal38(x.input);
+  w.decimal38(x.cached_input);
+  w.decimal38(x.cache_write_5m);
+  w.decimal38(x.cache_write_1h);
+  w.decimal38(x.output);
+  w.decimal38(x.reasoning);
+  w.decimal38(x.audio_input);
+  w.decimal38(x.audio_output);
+  w.decimal38(x.image_input);
+  w.decimal38(x.image_output);
+  w.decimal38(x.request);
+  w.decimal38(x.tool_call);
+  w.decimal38(x.web_search);
+  w.decimal38(x.audio_second);
+  w.decimal38(x.image);
+}
+
 /** One row; the comment on each line is its column and type. */
 function writeUsageEvent(w: RowBinaryWriter, p: PricedEvent, processedAtMs: number, rowVersion: bigint | number, sign: 1 | -1): void {
   const { event, usage, pricing, source } = p;
@@ -93,38 +119,10 @@ function writeUsageEvent(w: RowBinaryWriter, p: PricedEvent, processedAtMs: numb
   w.uint32(usage.web_search_requests); // web_search_requests UInt32
   w.uint32(usage.images); // images UInt32
   w.int64(usage.audio_seconds === 0 ? 0 : Math.round(usage.audio_seconds * 1000)); // audio_seconds Decimal(18, 3), as toDecimal3Text rounds
-  w.decimal38(c.input); // cost_input Decimal(38, 15)
-  w.decimal38(c.cached_input); // cost_cached_input
-  w.decimal38(c.cache_write_5m); // cost_cache_write_5m
-  w.decimal38(c.cache_write_1h); // cost_cache_write_1h
-  w.decimal38(c.output); // cost_output
-  w.decimal38(c.reasoning); // cost_reasoning
-  w.decimal38(c.audio_input); // cost_audio_input
-  w.decimal38(c.audio_output); // cost_audio_output
-  w.decimal38(c.image_input); // cost_image_input
-  w.decimal38(c.image_output); // cost_image_output
-  w.decimal38(c.request); // cost_request
-  w.decimal38(c.tool_call); // cost_tool_call
-  w.decimal38(c.web_search); // cost_web_search
-  w.decimal38(c.audio_second); // cost_audio_second
-  w.decimal38(c.image); // cost_image
+  writeBreakdown(w, c); // cost_input … cost_image
   w.decimal38(pricing.total); // cost_total
   w.decimal38(pricing.cache_savings); // cache_savings
-  w.decimal38(b.input); // price_input Decimal(38, 15)
-  w.decimal38(b.cached_input); // price_cached_input
-  w.decimal38(b.cache_write_5m); // price_cache_write_5m
-  w.decimal38(b.cache_write_1h); // price_cache_write_1h
-  w.decimal38(b.output); // price_output
-  w.decimal38(b.reasoning); // price_reasoning
-  w.decimal38(b.audio_input); // price_audio_input
-  w.decimal38(b.audio_output); // price_audio_output
-  w.decimal38(b.image_input); // price_image_input
-  w.decimal38(b.image_output); // price_image_output
-  w.decimal38(b.request); // price_request
-  w.decimal38(b.tool_call); // price_tool_call
-  w.decimal38(b.web_search); // price_web_search
-  w.decimal38(b.audio_second); // price_audio_second
-  w.decimal38(b.image); // price_image
+  writeBreakdown(w, b); // price_input … price_image
   w.decimal38(p.price?.total ?? 0n); // price_total Decimal(38, 15)
   w.string(p.price?.version ?? ''); // price_book_version LowCardinality(String)
   const reported = reportedCostAmount(p);
