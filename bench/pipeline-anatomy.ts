@@ -27,7 +27,7 @@
 import { encodeUsageEvents } from '../src/store/rowbinary/usage-events.js';
 import { EVENT_ROW_COLUMNS } from '../src/store/event-row.js';
 import type { AnalyticsStore } from '../src/store/types.js';
-import { median } from './cpu-time.js';
+import { median, processCpuUs } from './cpu-time.js';
 import { pricedSample } from './pipeline-stages.js';
 import { fmt } from './results.js';
 
@@ -107,11 +107,6 @@ async function checkWide(store: AnalyticsStore, three: readonly ViewDef[], wide:
   return { three: t, one: o, fixed_ratio: Math.round((o.one_row_ms / t.one_row_ms) * 100) / 100, per_row_ratio: Math.round((o.per_row_us / t.per_row_us) * 100) / 100 };
 }
 
-const cpuUs = (): number => {
-  const c = process.cpuUsage();
-  return c.user + c.system;
-};
-
 async function engineEvents(store: AnalyticsStore): Promise<Map<string, number>> {
   const rows = await store.sql.query<{ event: string; value: string }>({ sql: 'SELECT event, toString(value) AS value FROM system.events' });
   return new Map(rows.map((r) => [r.event, Number(r.value)]));
@@ -127,12 +122,10 @@ export async function insertAnatomy(store: AnalyticsStore, rounds = 3): Promise<
 
   /** CPU µs of one 1-row insert (mean of ONE_ROW_INSERTS) and of one BIG-row insert. */
   const measure = async (): Promise<{ oneUs: number; bigUs: number }> => {
-    let c0 = cpuUs();
-    for (let i = 0; i < ONE_ROW_INSERTS; i++) await insert(one);
-    const oneUs = (cpuUs() - c0) / ONE_ROW_INSERTS;
-    c0 = cpuUs();
-    await insert(big);
-    return { oneUs, bigUs: cpuUs() - c0 };
+    const oneUs = (await processCpuUs(async () => {
+      for (let i = 0; i < ONE_ROW_INSERTS; i++) await insert(one);
+    })) / ONE_ROW_INSERTS;
+    return { oneUs, bigUs: await processCpuUs(() => insert(big)) };
   };
 
   const before = await engineEvents(store);
