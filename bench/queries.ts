@@ -64,7 +64,7 @@ import { ApiKeyring } from '../src/api/auth.js';
 import { HealthState } from '../src/core/health.js';
 import { silentLogger } from '../src/core/logger.js';
 import { createMetrics } from '../src/core/metrics.js';
-import { ALL_TENANT_ROLLUPS, ROLLUPS } from '../src/store/queries/rollup-tables.js';
+import { ALL_TENANT_ROLLUP, ROLLUPS } from '../src/store/queries/rollup-tables.js';
 import { createUsageQueries, recordsQuery, type PlannedRows, type RecordRow, type TenantScope, type UsageQueries } from '../src/store/usage/index.js';
 import { parseDateTime64 } from '../src/core/time.js';
 import { acquireChdbEngine } from '../src/store/chdb/engine.js';
@@ -173,11 +173,11 @@ type Capture = SqlQuery[];
 /** Reads what a statement read: the engine's statistics of the statement run once more with FORMAT JSON. */
 type ReadStats = (q: SqlQuery) => Promise<{ rows: number; bytes: number }>;
 
-/** Narrow and all-tenant rollups (issue 13), each read as the full rollup of its grain by the plan before issue 13. */
-const NARROW = /\busage_rollup_(?:model_all|model|agent|user)_(15m|hourly|daily)\b/g;
+/** Narrow and all-tenant rollups (issue 13), each read as the full rollup (same grain) by the plan before issue 13. */
+const NARROW = /\busage_rollup_(?:model_all|model|agent|user)\b/g;
 
-/** Every table a statement reads: the rollups, the latency rollups and raw events. */
-const TABLES = [...ROLLUPS.map((t) => t.name), ...Object.values(ALL_TENANT_ROLLUPS)];
+/** Every rollup table a statement reads. */
+const TABLES = [...new Set(ROLLUPS.map((t) => t.name)), ALL_TENANT_ROLLUP];
 
 /**
  * What `before` is: the plan before issue 13 (default), with `--price` today's plan without the
@@ -197,7 +197,7 @@ export function withoutPrice(sql: string): string {
 
 /** An executor that records every query and, for `before`, reads the full rollup of each segment's grain instead of a narrow one (or, `no-price`, reads no price). */
 function capturing(sql: SqlExecutor, capture: Capture, before: boolean, baseline: Baseline): SqlExecutor {
-  const rewrite = (q: SqlQuery): SqlQuery => (!before || baseline === 'all-measures' || baseline === 'records' ? q : baseline === 'no-price' ? { ...q, sql: withoutPrice(q.sql) } : { ...q, sql: q.sql.replace(NARROW, 'usage_rollup_$1') });
+  const rewrite = (q: SqlQuery): SqlQuery => (!before || baseline === 'all-measures' || baseline === 'records' ? q : baseline === 'no-price' ? { ...q, sql: withoutPrice(q.sql) } : { ...q, sql: q.sql.replace(NARROW, 'usage_rollup_full') });
   return {
     ...sql,
     query: <Row extends object>(q: SqlQuery): Promise<Row[]> => {
@@ -211,7 +211,7 @@ function capturing(sql: SqlExecutor, capture: Capture, before: boolean, baseline
 /** The plan as it was before issue 13: every rollup segment from the full rollup of its grain. */
 function beforeUsage(sql: SqlExecutor): UsageQueries {
   const inner = createUsageQueries(sql);
-  const swap = <R>(p: PlannedRows<R>): PlannedRows<R> => ({ rows: p.rows, plan: { ...p.plan, segments: p.plan.segments.map((s) => ({ ...s, table: s.table.replace(NARROW, 'usage_rollup_$1') })) } });
+  const swap = <R>(p: PlannedRows<R>): PlannedRows<R> => ({ rows: p.rows, plan: { ...p.plan, segments: p.plan.segments.map((s) => ({ ...s, table: s.table.replace(NARROW, 'usage_rollup_full') })) } });
   return {
     ...inner,
     // Records as before issue 13's two-pass read of every tenant: one FINAL read per window (last day, week, range).
@@ -624,8 +624,8 @@ async function writeCost(dataDir: string, rounds: number): Promise<Record<string
 async function rollupRowCounts(store: AnalyticsStore): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const name of TABLES) {
-    const [r] = await store.sql.query<{ n: string }>({ sql: `SELECT toString(count()) AS n FROM ${name}` });
-    out[name] = Number(r?.n ?? 0);
+    const rows = await store.sql.query<{ grain: string; n: string }>({ sql: `SELECT toString(grain) AS grain, toString(count()) AS n FROM ${name} GROUP BY grain ORDER BY grain` });
+    for (const r of rows) out[`${name}.${r.grain}`] = Number(r.n);
   }
   return out;
 }

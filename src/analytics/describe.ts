@@ -9,7 +9,7 @@ export function rangeInfo(q: { readonly from: number; readonly to: number; reado
 
 export function sourceInfo(plan: SourcePlan, tz: string): SourceInfo {
   return {
-    segments: plan.segments.map((s) => ({ table: s.table, from: formatInstant(s.from, tz), to: formatInstant(s.to, tz) })),
+    segments: plan.segments.map((s) => ({ table: s.table, grain: s.source === 'raw' ? null : s.source, from: formatInstant(s.from, tz), to: formatInstant(s.to, tz) })),
     raw_reason: plan.rawReason,
   };
 }

@@ -129,9 +129,12 @@ const RANGE_SCHEMA: Schema = {
 
 const SOURCE_SCHEMA: Schema = {
   type: 'object',
-  description: 'Which tables answered, per time segment.',
+  description: 'Which tables answered, per time segment: raw events (`grain` null) or one grain of a rollup table.',
   properties: {
-    segments: { type: 'array', items: { type: 'object', properties: { table: str, from: str, to: str } } },
+    segments: {
+      type: 'array',
+      items: { type: 'object', properties: { table: str, grain: { type: ['string', 'null'], enum: ['15m', 'hourly', 'daily', null] }, from: str, to: str } },
+    },
     raw_reason: { type: ['string', 'null'] },
   },
 };

@@ -7,6 +7,7 @@
 import type { Bucket, Measure, Measures } from './model.js';
 import { type CostClass } from '../core/classes.js';
 import { type BreakdownDimension } from '../core/dimensions.js';
+import type { RollupGrain } from '../store/index.js';
 
 export interface RangeInfo {
   /** Inclusive. */
@@ -19,7 +20,7 @@ export interface RangeInfo {
 /** Where the answer was read from. */
 export interface SourceInfo {
   /** Time segments and the table each was read from, in order. */
-  readonly segments: readonly { readonly table: string; readonly from: string; readonly to: string }[];
+  readonly segments: readonly { readonly table: string; readonly grain: RollupGrain | null; readonly from: string; readonly to: string }[];
   /** Why raw events were read for the whole range, when they were. */
   readonly raw_reason: string | null;
 }

@@ -40,7 +40,7 @@ function describe(c: RollupComparison): Record<string, unknown> {
   return {
     since: c.since?.toISOString() ?? 'all',
     ms: c.ms,
-    ...Object.fromEntries(c.tables.map((t) => [t.table, { keys: t.keys, events: t.events.toString(), cost: t.cost }])),
+    ...Object.fromEntries(c.tables.map((t) => [t.id, { keys: t.keys, events: t.events.toString(), cost: t.cost }])),
   };
 }
 

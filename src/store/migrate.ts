@@ -207,14 +207,17 @@ export async function migrate(store: MigrationTarget, options: MigrateOptions = 
   return { applied: done, alreadyApplied: files.length - done.length, retentionUpdated };
 }
 
-/** Tables whose TTL follows `retentionMonths`, with the expression their TTL is computed from. */
-export const RETENTION_TABLES: readonly { readonly table: string; readonly ttlOf: string }[] = [
+/**
+ * Tables whose TTL follows `retentionMonths`, with the expression their TTL
+ * is computed from and the rows it drops (all, or those matching `where`:
+ * the rollups keep their daily grain beyond the retention, migration 0023).
+ */
+export const RETENTION_TABLES: readonly { readonly table: string; readonly ttlOf: string; readonly where?: string }[] = [
   { table: 'usage_events', ttlOf: 'toDateTime(occurred_at)' },
-  { table: 'usage_rollup_15m', ttlOf: 'bucket' },
-  { table: 'usage_rollup_hourly', ttlOf: 'bucket' },
-  { table: 'usage_rollup_model_15m', ttlOf: 'bucket' },
-  { table: 'usage_rollup_model_hourly', ttlOf: 'bucket' },
-  { table: 'usage_rollup_agent_hourly', ttlOf: 'bucket' },
+  { table: 'usage_rollup_full', ttlOf: 'bucket', where: "grain != 'daily'" },
+  { table: 'usage_rollup_model', ttlOf: 'bucket', where: "grain != 'daily'" },
+  { table: 'usage_rollup_agent', ttlOf: 'bucket', where: "grain != 'daily'" },
+  { table: 'usage_rollup_model_all', ttlOf: 'bucket', where: "grain != 'daily'" },
 ];
 
 /**
@@ -230,13 +233,13 @@ async function ensureRetention(store: MigrationTarget, options: LayoutOptions, l
     params: { database: options.database, tables: RETENTION_TABLES.map((t) => stored(t.table)) },
   });
   const updated: string[] = [];
-  for (const { table, ttlOf } of RETENTION_TABLES) {
+  for (const { table, ttlOf, where } of RETENTION_TABLES) {
     const row = rows.find((r) => r.name === stored(table));
     if (row === undefined) continue;
     const current = /toIntervalMonth\((\d+)\)/.exec(row.engine_full)?.[1];
     if (current !== undefined && Number(current) === options.retentionMonths) continue;
     const alter = renderStatement(
-      `ALTER TABLE {{database}}.${table} {{on_cluster}} MODIFY TTL ${ttlOf} + INTERVAL {{retention_months}} MONTH DELETE`,
+      `ALTER TABLE {{database}}.${table} {{on_cluster}} MODIFY TTL ${ttlOf} + INTERVAL {{retention_months}} MONTH DELETE${where === undefined ? '' : ` WHERE ${where}`}`,
       options,
     );
     for (const sql of inLayout([alter], options)) await store.sql.command({ sql });

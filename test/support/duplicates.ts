@@ -12,7 +12,8 @@ export function fillers(tenant: string, prefix: string, n: number): Record<strin
   return Array.from({ length: n }, (_, i) => usageEvent(tenant, `${prefix}-${i}`, 100));
 }
 
-const ROLLUPS = ['usage_rollup_15m', 'usage_rollup_hourly', 'usage_rollup_daily'] as const;
+/** The full rollup's grains (one table since migration 0023). */
+const GRAINS = ['15m', 'hourly', 'daily'] as const;
 
 /**
  * `eventId` has exactly one row in usage_events (raw, not FINAL), the tenant
@@ -27,12 +28,12 @@ export async function onceEverywhere(store: AnalyticsStore, tenant: string, even
     params: { tenant, id: eventId },
   });
   expect(raw).toEqual({ rows: '1', events: String(events), tokens: expect.any(String) as string });
-  for (const table of ROLLUPS) {
+  for (const grain of GRAINS) {
     const [r] = await store.sql.query<{ events: string; tokens: string }>({
-      sql: `SELECT toString(sum(events)) AS events, toString(sum(total_tokens)) AS tokens FROM ${table} WHERE tenant = {tenant:String}`,
-      params: { tenant },
+      sql: 'SELECT toString(sum(events)) AS events, toString(sum(total_tokens)) AS tokens FROM usage_rollup_full WHERE tenant = {tenant:String} AND grain = {grain:String}',
+      params: { tenant, grain },
     });
-    expect(r, table).toEqual({ events: raw?.events, tokens: raw?.tokens });
+    expect(r, grain).toEqual({ events: raw?.events, tokens: raw?.tokens });
   }
 }
 

@@ -46,19 +46,19 @@ export function createRollupOperations(sql: SqlExecutor, tracker: WriteTracker):
       let cost = 0n;
       // One key-by-key comparison per flagged day, over the tenants flagged that day.
       const days = new Map<string, string[]>();
-      for (const f of flagged) if (flag(f[`d_${table.name}`])) days.set(f.day, [...(days.get(f.day) ?? []), f.tenant]);
+      for (const f of flagged) if (flag(f[`d_${table.id}`])) days.set(f.day, [...(days.get(f.day) ?? []), f.tenant]);
       for (const [day, tenants] of days) {
         const rows = await sql.query<DifferenceRow>(rollupDifferenceQuery(table, { tenants, day, since: options.since, horizon }));
         if (rows.length === 0) continue;
         // A token of its own: a repair block must never be taken for a retried insert of another block.
-        if (write) await sql.insert(table.name, rows, { deduplicationToken: `tally-repair-${table.name}-${randomUUID()}` });
+        if (write) await sql.insert(table.name, rows, { deduplicationToken: `tally-repair-${table.id}-${randomUUID()}` });
         keys += rows.length;
         for (const r of rows) {
           events += BigInt(r.events);
           cost += parseUsd(r.cost_total);
         }
       }
-      tables.push({ table: table.name, grain: table.grain, keys, events, cost: formatUsd(cost) });
+      tables.push({ table: table.name, grain: table.grain, id: table.id, keys, events, cost: formatUsd(cost) });
     }
     return { since: options.since, horizon, flagged: flagged.length, tables, ms: Date.now() - t0 };
   }

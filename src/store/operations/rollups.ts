@@ -17,6 +17,8 @@ export interface RollupDifference {
   /** The rollup table (src/store/queries/rollup-tables.ts: the full rollups and the narrow ones, the by-model ones with their latency histograms: src/store/queries/histogram-repair.ts). */
   readonly table: string;
   readonly grain: RollupGrain;
+  /** `<shape>_<grain>`: the rollup, one grain of `table` (REPAIRED_ROLLUPS). */
+  readonly id: string;
   /** Rollup keys (bucket and dimensions) whose sums differ. */
   readonly keys: number;
   /** Σ raw − rollup of `events`: positive when the rollup was short of events. */

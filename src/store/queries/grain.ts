@@ -16,11 +16,6 @@ import { toDate, type Instant } from './time.js';
 
 export type RollupGrain = '15m' | 'hourly' | 'daily';
 
-export const ROLLUP_TABLES: Readonly<Record<RollupGrain, string>> = {
-  '15m': 'usage_rollup_15m',
-  hourly: 'usage_rollup_hourly',
-  daily: 'usage_rollup_daily',
-};
 
 /** The bucket a query groups by, in its time zone. */
 export type TimeBucket = 'hour' | 'day' | 'week' | 'month';

@@ -27,11 +27,8 @@ import {
   ROLLUP_HISTOGRAMS,
   rollupHistogramFingerprints,
 } from './histogram-repair.js';
-import { hasHistograms, ROLLUPS, rollupKey, type RollupTable } from './rollup-tables.js';
+import { grainCondition, hasHistograms, ROLLUPS, rollupKey, type RollupTable } from './rollup-tables.js';
 import { dateTime64Param, type Instant } from './time.js';
-
-/** The key columns of the full rollups, in table order (each table's own: `rollupKey`). */
-export const ROLLUP_KEY: readonly string[] = ['tenant', 'bucket', 'user_id', 'group_id', 'agent', 'feature', 'provider', 'model_key', 'model', 'api_key_id', 'status', 'priced'];
 
 /** Measures compared exactly; the Float64 latency sums only follow (their sums differ by rounding with the order of addition). */
 export const EXACT_MEASURES: readonly string[] = MEASURE_NAMES.filter((m) => m !== 'duration_ms_sum' && m !== 'ttft_ms_sum');
@@ -40,7 +37,7 @@ export const EXACT_MEASURES: readonly string[] = MEASURE_NAMES.filter((m) => m !
 export const BUCKET_OF: Readonly<Record<RollupGrain, string>> = {
   '15m': "toStartOfFifteenMinutes(toDateTime(occurred_at, 'UTC'))",
   hourly: "toStartOfHour(toDateTime(occurred_at, 'UTC'))",
-  daily: 'toDate(occurred_at)',
+  daily: "toStartOfDay(toDateTime(occurred_at, 'UTC'))",
 };
 
 /** Per-key measures over current raw events, in the rollup's wide types. */
@@ -100,55 +97,54 @@ export function rollupMismatchQuery(input: CompareRange): SqlQuery {
   return dayMismatchQuery(input, {
     tables: ROLLUPS,
     raw: [
-      ...ROLLUPS.map((t) => `sumWithOverflow(${hashOf(t, BUCKET_OF[t.grain])}) AS fp_${t.name}`),
-      ...ROLLUPS.filter(hasHistograms).flatMap((t) => rawHistogramFingerprints(t.name, BUCKET_OF[t.grain], t.dimensions)),
+      ...ROLLUPS.map((t) => `sumWithOverflow(${hashOf(t, BUCKET_OF[t.grain])}) AS fp_${t.id}`),
+      ...ROLLUPS.filter(hasHistograms).flatMap((t) => rawHistogramFingerprints(t.id, BUCKET_OF[t.grain], t.dimensions)),
       ...EXACT_MEASURES.map((m) => `${RAW_TOTAL[m] ?? `sum(${m})`} AS ${m}`),
     ],
     rollup: (t) => [
-      `sumWithOverflow(toUInt64(toInt64(events)) * ${hashOf(t, 'bucket')}) AS x_${t.name}_fp`,
-      ...(hasHistograms(t) ? rollupHistogramFingerprints(t.name, t.dimensions) : []),
-      ...EXACT_MEASURES.map((m) => `sum(${m}) AS x_${t.name}_${m}`),
+      `sumWithOverflow(toUInt64(toInt64(events)) * ${hashOf(t, 'bucket')}) AS x_${t.id}_fp`,
+      ...(hasHistograms(t) ? rollupHistogramFingerprints(t.id, t.dimensions) : []),
+      ...EXACT_MEASURES.map((m) => `sum(${m}) AS x_${t.id}_${m}`),
     ],
     differs: (t) =>
-      [`r.fp_${t.name} != x_${t.name}_fp`, ...(hasHistograms(t) ? histogramDiffers(t.name) : []), ...EXACT_MEASURES.map((m) => `r.${m} != x_${t.name}_${m}`)].join(' OR '),
+      [`r.fp_${t.id} != x_${t.id}_fp`, ...(hasHistograms(t) ? histogramDiffers(t.id) : []), ...EXACT_MEASURES.map((m) => `r.${m} != x_${t.id}_${m}`)].join(' OR '),
   });
 }
 
-/** A family of rollup tables phase 1 compares with raw events per (tenant, UTC day). */
-export interface DayComparison<T extends { readonly name: string; readonly grain: RollupGrain }> {
+/** The rollups (grains of tables) phase 1 compares with raw events per (tenant, UTC day). */
+export interface DayComparison<T extends RollupTable> {
   readonly tables: readonly T[];
   /** Raw totals per (tenant, day) over current events, after `tenant` and `day`. */
   readonly raw: readonly string[];
-  /** One table's totals per (tenant, day), after `tenant` and `day` (names prefixed `x_<table>_`). */
+  /** One rollup's totals per (tenant, day), after `tenant` and `day` (names prefixed `x_<id>_`). */
   readonly rollup: (t: T) => readonly string[];
-  /** The condition that flags a (tenant, day) of the table (`r.` raw, `x_<table>_` rollup). */
+  /** The condition that flags a (tenant, day) of the rollup (`r.` raw, `x_<id>_` rollup). */
   readonly differs: (t: T) => string;
 }
 
 /**
- * Phase 1's statement for a family of tables: raw totals per (tenant, day)
- * FULL OUTER JOINed with each table's, over the compared range; one
- * `d_<table>` flag per table, only the flagged pairs returned.
+ * Phase 1's statement for a family of rollups: raw totals per (tenant, day)
+ * FULL OUTER JOINed with each rollup's, over the compared range; one
+ * `d_<id>` flag per rollup, only the flagged pairs returned.
  */
-export function dayMismatchQuery<T extends { readonly name: string; readonly grain: RollupGrain }>(input: CompareRange, c: DayComparison<T>): SqlQuery {
+export function dayMismatchQuery<T extends RollupTable>(input: CompareRange, c: DayComparison<T>): SqlQuery {
   const rawWhere = ['sign = 1', `occurred_at >= ${HORIZON}`, ...(input.since === null ? [] : [`(tenant, toDate(occurred_at)) IN (${TOUCHED_DAYS})`])];
   const raw = ['tenant', 'toDate(occurred_at) AS day', ...c.raw];
   const rollup = (t: T): string => {
-    const daily = t.grain === 'daily';
-    const where = [daily ? `bucket >= toDate(${HORIZON})` : `bucket >= ${HORIZON}`, ...(input.since === null ? [] : [`(tenant, toDate(bucket)) IN (${TOUCHED_DAYS})`])];
-    const select = ['tenant', `${daily ? 'bucket' : 'toDate(bucket)'} AS day`, ...c.rollup(t)];
+    const where = [grainCondition(t.grain), `bucket >= ${HORIZON}`, ...(input.since === null ? [] : [`(tenant, toDate(bucket)) IN (${TOUCHED_DAYS})`])];
+    const select = ['tenant', 'toDate(bucket) AS day', ...c.rollup(t)];
     return `(
     SELECT
         ${select.join(',\n        ')}
     FROM ${t.name}
     WHERE ${where.join('\n      AND ')}
     GROUP BY tenant, day
-) AS x_${t.name}`;
+) AS x_${t.id}`;
   };
   const sql = `SELECT
     tenant,
     toString(day) AS day,
-${c.tables.map((t) => `    (${c.differs(t)}) AS d_${t.name}`).join(',\n')}
+${c.tables.map((t) => `    (${c.differs(t)}) AS d_${t.id}`).join(',\n')}
 FROM
 (
     SELECT
@@ -158,7 +154,7 @@ FROM
     GROUP BY tenant, day
 ) AS r
 ${c.tables.map((t) => `FULL OUTER JOIN ${rollup(t)} USING (tenant, day)`).join('\n')}
-WHERE ${c.tables.map((t) => `d_${t.name}`).join(' OR ')}
+WHERE ${c.tables.map((t) => `d_${t.id}`).join(' OR ')}
 ORDER BY tenant, day`;
   return { sql, params: rangeParams(input) };
 }
@@ -171,9 +167,8 @@ ORDER BY tenant, day`;
  */
 export function differenceWhere(grain: RollupGrain, input: RollupDifferenceInput): { readonly raw: string[]; readonly rollup: string[] } {
   const bucket = BUCKET_OF[grain];
-  const daily = grain === 'daily';
   const raw = ['tenant IN {tenants:Array(String)}', 'toDate(occurred_at) = {day:Date}', 'sign = 1', `occurred_at >= ${HORIZON}`];
-  const rollup = ['tenant IN {tenants:Array(String)}', daily ? 'bucket = {day:Date}' : 'toDate(bucket) = {day:Date}', daily ? `bucket >= toDate(${HORIZON})` : `bucket >= ${HORIZON}`];
+  const rollup = ['tenant IN {tenants:Array(String)}', grainCondition(grain), 'toDate(bucket) = {day:Date}', `bucket >= ${HORIZON}`];
   if (input.since !== null) {
     const touched = `SELECT DISTINCT tenant, ${bucket} FROM usage_events WHERE tenant IN {tenants:Array(String)} AND toDate(occurred_at) = {day:Date} AND processed_at >= ${SINCE}`;
     raw.push(`(tenant, ${bucket}) IN (${touched})`);
@@ -203,6 +198,8 @@ export function rollupDifferenceQuery(table: RollupTable, input: RollupDifferenc
   const where = differenceWhere(table.grain, input);
   const keyList = key.join(', ');
   const histograms = hasHistograms(table);
+  // The rows are inserted into the table of every grain: each names its own.
+  const grainColumn = `'${table.grain}' AS grain`;
   const rawSelect = ['tenant', `${bucket} AS bucket`, ...dims, ...MEASURE_NAMES.map((m) => `${RAW_MEASURE[m] ?? sumSql(m)} AS ${m}`), ...(histograms ? RAW_HISTOGRAMS : [])];
   const rollupSelect = [...key, ...MEASURE_NAMES.map((m) => `${sumSql(m)} AS ${m}`), ...(histograms ? ROLLUP_HISTOGRAMS : [])];
   const join = (n: number): string => {
@@ -227,7 +224,7 @@ ${pad}USING (${keyList})`;
   };
   const sql = histograms
     ? `SELECT
-${indentList([...key, ...MEASURE_NAMES, ...HISTOGRAM_COLUMNS], 4)}
+${indentList([grainColumn, ...key, ...MEASURE_NAMES, ...HISTOGRAM_COLUMNS], 4)}
 FROM
 (
     SELECT
@@ -237,7 +234,7 @@ ${join(4)}
 WHERE ${[...EXACT_MEASURES.map((m) => `${m} != 0`), ...HISTOGRAM_DIFFERS].join('\n   OR ')}
 ORDER BY ${keyList}`
     : `SELECT
-${indentList([...key, ...MEASURE_NAMES.map((m) => `r.${m} - o.${m} AS ${m}`)], 4)}
+${indentList([grainColumn, ...key, ...MEASURE_NAMES.map((m) => `r.${m} - o.${m} AS ${m}`)], 4)}
 ${join(0)}
 WHERE ${EXACT_MEASURES.map((m) => `r.${m} != o.${m}`).join('\n   OR ')}
 ORDER BY ${keyList}`;

@@ -1,9 +1,14 @@
 /**
- * Every rollup table: its grain and the dimensions its key carries besides
- * `tenant` and `bucket`. All are SummingMergeTree tables fed by a
- * materialized view from `usage_events`, summing every measure as
- * sign × value (migrations 0002 and 0011), so each is exact for any filter
- * and grouping over the dimensions it carries.
+ * Every rollup: its shape, its grain and the dimensions its key carries
+ * besides `tenant`, `grain` and `bucket`. Since migration 0023 each shape is
+ * ONE SummingMergeTree table holding every grain of it, keyed by tenant,
+ * then `grain` ('15m' | 'hourly' | 'daily'), then the bucket (a
+ * DateTime('UTC'), a UTC midnight for days), fed by ONE materialized view
+ * from `usage_events` that sums every measure as sign × value at each grain
+ * (ARRAY JOIN over the grains): one view per shape costs each insert a
+ * fraction of one view per shape and grain (docs/storage.md). Each grain of
+ * a table is exact for any filter and grouping over the dimensions it
+ * carries; a read names its grain (`grainCondition`).
  *
  * - `full`: every dimension (user, group, agent, feature, provider, model
  *   key, model, API key, status, priced) — answers any filter the rollups
@@ -29,7 +34,10 @@ export const FULL_DIMENSIONS: readonly string[] = ['user_id', 'group_id', 'agent
 export type RollupShape = 'full' | 'model' | 'agent' | 'user';
 
 export interface RollupTable {
+  /** The storage table, shared by every grain of the shape. */
   readonly name: string;
+  /** `<shape>_<grain>`: this grain of the table, as the rollup compare / repair names and aliases it. */
+  readonly id: string;
   readonly shape: RollupShape;
   readonly grain: RollupGrain;
   /** Key columns after tenant and bucket, in table order. */
@@ -43,14 +51,20 @@ export const SHAPE_DIMENSIONS: Readonly<Record<RollupShape, readonly string[]>> 
   user: ['user_id', 'group_id', 'agent', 'feature', 'api_key_id'],
 };
 
+/** The storage table of a shape (migration 0023). */
+export function rollupTableName(shape: RollupShape): string {
+  return `usage_rollup_${shape}`;
+}
+
 const table = (shape: RollupShape, grain: RollupGrain): RollupTable => ({
-  name: shape === 'full' ? `usage_rollup_${grain}` : `usage_rollup_${shape}_${grain}`,
+  name: rollupTableName(shape),
+  id: `${shape}_${grain}`,
   shape,
   grain,
   dimensions: SHAPE_DIMENSIONS[shape],
 });
 
-/** Every rollup table; the full ones first (as before the narrow ones existed). */
+/** Every rollup (shape and grain); the full ones first (as before the narrow ones existed). */
 export const ROLLUPS: readonly RollupTable[] = [
   table('full', '15m'),
   table('full', 'hourly'),
@@ -76,8 +90,13 @@ export function hasHistograms(t: RollupTable): boolean {
 /** The dimension columns the latency answers can filter by after tenant and bucket: the by-model rollups' key. */
 export const LATENCY_ROLLUP_DIMENSIONS: readonly string[] = SHAPE_DIMENSIONS.model;
 
-/** Every table `store.rollups` compares with raw events and repairs, in the order it reports them. */
-export const REPAIRED_ROLLUPS: readonly string[] = ROLLUPS.map((t) => t.name);
+/** Every rollup `store.rollups` compares with raw events and repairs (by id), in the order it reports them. */
+export const REPAIRED_ROLLUPS: readonly string[] = ROLLUPS.map((t) => t.id);
+
+/** The condition that reads one grain of a rollup table: `grain`, the key column after the tenant. */
+export function grainCondition(grain: RollupGrain): string {
+  return `grain = '${grain}'`;
+}
 
 /**
  * Per grain, the shapes in the order the planner tries them: fewest rows
@@ -92,31 +111,28 @@ export const NARROWEST_FIRST: Readonly<Record<RollupGrain, readonly RollupShape[
   '15m': ['model', 'full'],
 };
 
-/** The key of a rollup table: tenant, bucket, then its dimensions. */
+/** The key of one grain of a rollup table: tenant, bucket, then its dimensions (the table's key without `grain`). */
 export function rollupKey(t: RollupTable): string[] {
   return ['tenant', 'bucket', ...t.dimensions];
 }
 
 /**
- * The all-tenant rollups (migration 0018): the by-model rollups (with their
- * latency histograms since 0020) summed over tenants, keyed by bucket first, each fed by a
- * view on its tenant table (so repairs of that table reach it too). They
- * answer only queries that name no tenant and neither filter nor group by
- * one — the admin view across every tenant — from ~20 times fewer rows.
+ * The all-tenant rollup (migrations 0018, 0023): the by-model rollup (with
+ * its latency histograms since 0020) summed over tenants, keyed by grain and
+ * bucket first, fed by a view on the tenant table (so repairs of that table
+ * reach it too). It answers only queries that name no tenant and neither
+ * filter nor group by one — the admin view across every tenant — from ~20
+ * times fewer rows.
  */
-export const ALL_TENANT_ROLLUPS: Readonly<Record<RollupGrain, string>> = {
-  '15m': 'usage_rollup_model_all_15m',
-  hourly: 'usage_rollup_model_all_hourly',
-  daily: 'usage_rollup_model_all_daily',
-};
+export const ALL_TENANT_ROLLUP = 'usage_rollup_model_all';
 
 /**
- * The rollup a latency answer of `grain` reads its histograms from: the
+ * The rollup table a latency answer reads its histograms from: the
  * by-model rollup (migration 0020), across every tenant (`allTenants`,
- * 0018) or per tenant.
+ * 0018) or per tenant; each segment names its grain.
  */
-export function latencyRollupOf(grain: RollupGrain, allTenants: boolean): string {
-  return allTenants ? ALL_TENANT_ROLLUPS[grain] : table('model', grain).name;
+export function latencyRollupOf(allTenants: boolean): string {
+  return allTenants ? ALL_TENANT_ROLLUP : rollupTableName('model');
 }
 
 /**
@@ -129,7 +145,7 @@ export function latencyRollupOf(grain: RollupGrain, allTenants: boolean): string
  */
 export function narrowestRollup(grain: RollupGrain, columns: readonly string[], allTenants = false): RollupTable {
   if (allTenants && columns.every((c) => SHAPE_DIMENSIONS.model.includes(c))) {
-    return { name: ALL_TENANT_ROLLUPS[grain], shape: 'model', grain, dimensions: SHAPE_DIMENSIONS.model };
+    return { name: ALL_TENANT_ROLLUP, id: `model_all_${grain}`, shape: 'model', grain, dimensions: SHAPE_DIMENSIONS.model };
   }
   for (const shape of NARROWEST_FIRST[grain]) {
     const t = ROLLUPS.find((r) => r.shape === shape && r.grain === grain);

@@ -6,8 +6,9 @@
  */
 import type { SqlQuery } from '../types.js';
 import { rawMeasuresSql, rollupMeasuresSql, type TotalsMeasures } from './measures.js';
-import { ROLLUP_TABLES, type RollupGrain } from './grain.js';
-import { dateParam, dateTime64Param, dateTimeParam, type Instant } from './time.js';
+import type { RollupGrain } from './grain.js';
+import { grainCondition, rollupTableName } from './rollup-tables.js';
+import { dateTime64Param, dateTimeParam, type Instant } from './time.js';
 
 export type TenantTotalsRow = TotalsMeasures & { tenant: string };
 
@@ -42,29 +43,27 @@ ORDER BY tenant`,
 }
 
 /**
- * One row per tenant from a rollup (the full one of `grain`, or `table` of
- * that grain): buckets starting in [from, to). Exact
- * for ranges aligned to the grain (whole 15 minutes, hours, or UTC days).
- * Tenants whose measures cancel out to zero may still appear with zeros
- * until the rollup merges.
+ * One row per tenant from one grain of a rollup table (the full one, or
+ * `table`): buckets starting in [from, to). Exact for ranges aligned to the
+ * grain (whole 15 minutes, hours, or UTC days). Tenants whose measures
+ * cancel out to zero may still appear with zeros until the rollup merges.
  */
-export function rollupTotalsQuery(grain: RollupGrain, range: TotalsRange, table: string = ROLLUP_TABLES[grain]): SqlQuery {
+export function rollupTotalsQuery(grain: RollupGrain, range: TotalsRange, table: string = rollupTableName('full')): SqlQuery {
   const tenantFilter = range.tenants === undefined ? '' : '\n  AND tenant IN {tenants:Array(String)}';
-  const type = grain === 'daily' ? 'Date' : "DateTime('UTC')";
-  const toParam = grain === 'daily' ? dateParam : dateTimeParam;
   return {
     sql: `SELECT
     tenant,
 ${rollupMeasuresSql()}
 FROM ${table}
-WHERE bucket >= {from:${type}}
-  AND bucket < {to:${type}}${tenantFilter}
+WHERE ${grainCondition(grain)}
+  AND bucket >= {from:DateTime('UTC')}
+  AND bucket < {to:DateTime('UTC')}${tenantFilter}
 GROUP BY tenant
 HAVING events != 0
 ORDER BY tenant`,
     params: {
-      from: toParam(range.from, 'from'),
-      to: toParam(range.to, 'to'),
+      from: dateTimeParam(range.from, 'from'),
+      to: dateTimeParam(range.to, 'to'),
       ...(range.tenants === undefined ? {} : { tenants: [...range.tenants] }),
     },
   };

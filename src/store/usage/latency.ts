@@ -24,7 +24,7 @@ import { filterConditions, rawEventConditions } from './conditions.js';
 import { histogramQuantiles } from './latency-histogram.js';
 import { latencyColumn } from './names.js';
 import { binOf } from '../queries/histogram-repair.js';
-import { LATENCY_ROLLUP_DIMENSIONS, latencyRollupOf } from '../queries/rollup-tables.js';
+import { grainCondition, LATENCY_ROLLUP_DIMENSIONS, latencyRollupOf } from '../queries/rollup-tables.js';
 import { filterColumns, rawReason, segmentsOf, type Segment, type SourcePlan } from './plan.js';
 import type { LatencySpec } from './specs.js';
 import { Params, selectFrom } from './statement.js';
@@ -82,15 +82,15 @@ export interface LatencyStoreRow extends LatencyCounts {
 
 /**
  * Where a histogram latency query reads: the plan of its segments, each rollup
- * segment from `usage_rollup_model_<grain>`, or `usage_rollup_model_all_<grain>`
- * when the query names no tenant (migration 0018), which carry the histograms
- * (0020); null when the exact read answers it (quantiles 'exact', or a filter
+ * segment from its grain of `usage_rollup_model`, or of `usage_rollup_model_all`
+ * when the query names no tenant (migrations 0018, 0023), which carry the
+ * histograms (0020); null when the exact read answers it (quantiles 'exact', or a filter
  * the by-model rollups do not carry).
  */
 export function latencyHistogramPlan(spec: LatencySpec): SourcePlan | null {
   if (spec.quantiles !== 'histogram' || rawReason(spec.filters) !== null) return null;
   if (!filterColumns(spec.filters).every((c) => LATENCY_ROLLUP_DIMENSIONS.includes(c))) return null;
-  const segments = segmentsOf(spec.from, spec.to, 'daily').map((s): Segment => (s.source === 'raw' ? s : { ...s, table: latencyRollupOf(s.source, spec.scope === null) }));
+  const segments = segmentsOf(spec.from, spec.to, 'daily').map((s): Segment => (s.source === 'raw' ? s : { ...s, table: latencyRollupOf(spec.scope === null) }));
   return { segments, rawReason: null };
 }
 
@@ -99,8 +99,8 @@ function histogramBranchSql(segments: readonly { segment: Segment; index: number
   const first = segments[0]!.segment;
   const raw = first.source === 'raw';
   const c = filterConditions(spec.scope, spec.filters, params, raw);
-  const type = raw ? "DateTime64(3, 'UTC')" : first.source === 'daily' ? 'Date' : "DateTime('UTC')";
-  const text = (ms: number): string => (raw ? formatDateTime64(ms) : first.source === 'daily' ? formatDateTime64(ms).slice(0, 10) : formatDateTime64(ms).slice(0, 19));
+  const type = raw ? "DateTime64(3, 'UTC')" : "DateTime('UTC')";
+  const text = (ms: number): string => (raw ? formatDateTime64(ms) : formatDateTime64(ms).slice(0, 19));
   const time = raw ? 'occurred_at' : 'bucket';
   const hist = (col: string, part: 'bins' | 'counts'): string =>
     part === 'bins' ? `if(isNull(${col}), CAST([], 'Array(Int16)'), [${binOf(col)}])` : `if(isNull(${col}), CAST([], 'Array(Int64)'), [toInt64(1)])`;
@@ -122,6 +122,7 @@ function histogramBranchSql(segments: readonly { segment: Segment; index: number
   );
   const where = [
     ...(c.tenant === null ? [] : [c.tenant]),
+    ...(first.source === 'raw' ? [] : [grainCondition(first.source)]),
     ...(ranges.length === 1 ? ranges[0]!.split(' AND ') : [`(${ranges.map((r) => `(${r})`).join(' OR ')})`]),
     ...(raw ? ['sign = 1'] : []),
     ...c.filters,

@@ -8,6 +8,7 @@
  */
 import { formatDateTime64 } from '../../core/time.js';
 import { MEASURE_NAMES, sumSql, type MeasureName } from '../queries/measures.js';
+import { grainCondition } from '../queries/rollup-tables.js';
 import { filterConditions, type Conditions } from './conditions.js';
 import type { Segment, SourcePlan } from './plan.js';
 import type { TenantScope, UsageFilters } from './specs.js';
@@ -58,17 +59,18 @@ function branchSql(segments: readonly { segment: Segment; index: number }[], pro
   const first = segments[0]!.segment;
   const raw = first.source === 'raw';
   const select: string[] = [...projection.columns];
-  if (projection.ts) select.push(raw ? "toDateTime(occurred_at, 'UTC') AS ts" : first.source === 'daily' ? "toDateTime(bucket, 'UTC') AS ts" : 'bucket AS ts');
+  if (projection.ts) select.push(raw ? "toDateTime(occurred_at, 'UTC') AS ts" : 'bucket AS ts');
   const measures: readonly string[] = projection.measures ?? MEASURE_NAMES;
   select.push(...(raw ? measures.map(rawRowMeasure) : measures));
   const time = raw ? 'occurred_at' : 'bucket';
-  const type = raw ? "DateTime64(3, 'UTC')" : first.source === 'daily' ? 'Date' : "DateTime('UTC')";
-  const text = (ms: number): string => (raw ? formatDateTime64(ms) : first.source === 'daily' ? formatDateTime64(ms).slice(0, 10) : formatDateTime64(ms).slice(0, 19));
+  const type = raw ? "DateTime64(3, 'UTC')" : "DateTime('UTC')";
+  const text = (ms: number): string => (raw ? formatDateTime64(ms) : formatDateTime64(ms).slice(0, 19));
   const ranges = segments.map(
     ({ segment, index }) => `${time} >= ${params.bind(`s${index}_from`, type, text(segment.from))} AND ${time} < ${params.bind(`s${index}_to`, type, text(segment.to))}`,
   );
   const where = [
     ...(conditions.tenant === null ? [] : [conditions.tenant]),
+    ...(first.source === 'raw' ? [] : [grainCondition(first.source)]),
     ...(ranges.length === 1 ? ranges[0]!.split(' AND ') : [`(${ranges.map((r) => `(${r})`).join(' OR ')})`]),
     ...(raw ? ['sign = 1'] : []),
     ...conditions.filters,

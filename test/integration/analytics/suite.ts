@@ -28,8 +28,13 @@ export type OpenStore = (database: string) => Promise<AnalyticsStore>;
 
 const DAY = 86_400_000;
 
-function tables(result: { source: { segments: readonly { table: string }[] } }): string[] {
-  return [...new Set(result.source.segments.map((s) => s.table))].sort();
+/** A segment's table, a rollup's as `<table>/<grain>` (every grain of a shape is one table, migration 0023). */
+function segmentTable(s: { table: string; grain: string | null }): string {
+  return s.grain === null ? s.table : `${s.table}/${s.grain}`;
+}
+
+function tables(result: { source: { segments: readonly { table: string; grain: string | null }[] } }): string[] {
+  return [...new Set(result.source.segments.map(segmentTable))].sort();
 }
 
 /** rows + other of a breakdown equal the independent groups, in rank order, and add up to the selection. */
@@ -133,14 +138,14 @@ export function analyticsSuite(open: OpenStore): void {
     // over whole days and over a range with ragged edges.
     const ragged: Spec = { ...days, from: days.from + 7 * 60_000 + 123, to: days.to - 3 * 3_600_000 - 15 * 60_000 };
     const panels: { by: BreakdownDimension; spec: Spec; table: string }[] = [
-      { by: 'agent', spec: days, table: 'usage_rollup_agent_daily' },
-      { by: 'feature', spec: ragged, table: 'usage_rollup_agent_daily' },
-      { by: 'user_id', spec: days, table: 'usage_rollup_user_daily' },
-      { by: 'user_id', spec: ragged, table: 'usage_rollup_user_daily' },
-      { by: 'group', spec: { ...days, tenant: null }, table: 'usage_rollup_user_daily' },
-      { by: 'tenant', spec: { ...all, tenant: null }, table: 'usage_rollup_agent_daily' },
-      { by: 'provider', spec: { ...ragged, tenant: null }, table: 'usage_rollup_model_all_daily' },
-      { by: 'status', spec: days, table: 'usage_rollup_model_daily' },
+      { by: 'agent', spec: days, table: 'usage_rollup_agent/daily' },
+      { by: 'feature', spec: ragged, table: 'usage_rollup_agent/daily' },
+      { by: 'user_id', spec: days, table: 'usage_rollup_user/daily' },
+      { by: 'user_id', spec: ragged, table: 'usage_rollup_user/daily' },
+      { by: 'group', spec: { ...days, tenant: null }, table: 'usage_rollup_user/daily' },
+      { by: 'tenant', spec: { ...all, tenant: null }, table: 'usage_rollup_agent/daily' },
+      { by: 'provider', spec: { ...ragged, tenant: null }, table: 'usage_rollup_model_all/daily' },
+      { by: 'status', spec: days, table: 'usage_rollup_model/daily' },
     ];
     for (const p of panels) {
       const r = await svc.breakdown(params(p.spec, { by: p.by, limit: '2' }), p.spec.tenant);
@@ -152,18 +157,18 @@ export function analyticsSuite(open: OpenStore): void {
     const everyTenant: Spec = { ...ragged, tenant: null };
     const adminSummary = await svc.summary(params(everyTenant), null);
     expectMeasures(adminSummary.totals, select(events, everyTenant), 'summary, every tenant, ragged');
-    expect(tables(adminSummary)).toEqual(['usage_events', 'usage_rollup_model_all_15m', 'usage_rollup_model_all_daily', 'usage_rollup_model_all_hourly']);
+    expect(tables(adminSummary)).toEqual(['usage_events', 'usage_rollup_model_all/15m', 'usage_rollup_model_all/daily', 'usage_rollup_model_all/hourly']);
     const everyDay: Spec = { ...days, tenant: null };
     const adminKolkata = await svc.breakdown(params(everyDay, { bucket: 'day', tz: 'Asia/Kolkata' }), null);
-    expect(tables(adminKolkata)).toEqual(['usage_rollup_model_all_15m']);
+    expect(tables(adminKolkata)).toEqual(['usage_rollup_model_all/15m']);
     const adminByDay = groupBy(select(events, everyDay), (e) => bucketKey(Date.parse(e.event.occurred_at), 'day', 'Asia/Kolkata'));
     expect(adminKolkata.rows.map((r) => keyOfBucketText(r.bucket ?? '', 'day'))).toEqual([...adminByDay.keys()].sort());
     for (const r of adminKolkata.rows) expectMeasures(r, adminByDay.get(keyOfBucketText(r.bucket ?? '', 'day')) ?? [], `Kolkata, every tenant ${r.bucket}`);
     const adminModels = await svc.breakdown(params(everyTenant, { by: 'model_key', limit: '2' }), null);
     expectBreakdown(adminModels, select(events, everyTenant), ['model_key'], 2, 'by model_key, every tenant, ragged');
-    expect(tables(adminModels)).toContain('usage_rollup_model_all_daily');
+    expect(tables(adminModels)).toContain('usage_rollup_model_all/daily');
     const adminSpend = await svc.timeseries(params(everyDay, { bucket: 'day', tz: 'Asia/Kathmandu', measure: 'cost_total', stack_by: 'model_key', limit: '2' }), null);
-    expect(tables(adminSpend)).toEqual(['usage_rollup_model_all_15m']);
+    expect(tables(adminSpend)).toEqual(['usage_rollup_model_all/15m']);
     const adminKathmandu = groupBy(select(events, everyDay), (e) => bucketKey(Date.parse(e.event.occurred_at), 'day', 'Asia/Kathmandu'));
     adminSpend.buckets.forEach((b, i) => {
       const sum = adminSpend.series.reduce((x, series) => x + parseUsd(series.values[i] as string), 0n);
@@ -182,16 +187,16 @@ export function analyticsSuite(open: OpenStore): void {
     expect(adminGot).toEqual(adminWant.map((e) => `${e.event.tenant}/${e.event.event_id}/${measures([e]).cost_total}`));
     const raggedSummary = await svc.summary(params(ragged), 'acme');
     expectMeasures(raggedSummary.totals, select(events, ragged), 'ragged summary');
-    expect(tables(raggedSummary).filter((t) => t !== 'usage_events')).toEqual(['usage_rollup_model_15m', 'usage_rollup_model_daily', 'usage_rollup_model_hourly']);
+    expect(tables(raggedSummary).filter((t) => t !== 'usage_events')).toEqual(['usage_rollup_model/15m', 'usage_rollup_model/daily', 'usage_rollup_model/hourly']);
     const spend = await svc.timeseries(params(days, { bucket: 'day', tz: 'Asia/Kathmandu', measure: 'cost_total', stack_by: 'model_key', limit: '2' }), 'acme');
-    expect(tables(spend)).toEqual(['usage_rollup_model_15m']);
+    expect(tables(spend)).toEqual(['usage_rollup_model/15m']);
     const kathmanduDays = groupBy(acme, (e) => bucketKey(Date.parse(e.event.occurred_at), 'day', 'Asia/Kathmandu'));
     spend.buckets.forEach((b, i) => {
       const sum = spend.series.reduce((x, series) => x + parseUsd(series.values[i] as string), 0n);
       expect(sum, `Kathmandu ${b}`).toBe(parseUsd(measures(kathmanduDays.get(keyOfBucketText(b, 'day')) ?? []).cost_total as string));
     });
     const kolkata = await svc.breakdown(params(days, { bucket: 'day', tz: 'Asia/Kolkata' }), 'acme');
-    expect(tables(kolkata)).toEqual(['usage_rollup_model_15m']);
+    expect(tables(kolkata)).toEqual(['usage_rollup_model/15m']);
     const byDay = groupBy(acme, (e) => bucketKey(Date.parse(e.event.occurred_at), 'day', 'Asia/Kolkata'));
     expect(kolkata.rows.map((r) => keyOfBucketText(r.bucket ?? '', 'day'))).toEqual([...byDay.keys()].sort());
     for (const r of kolkata.rows) expectMeasures(r, byDay.get(keyOfBucketText(r.bucket ?? '', 'day')) ?? [], `Kolkata ${r.bucket}`);
@@ -206,12 +211,12 @@ export function analyticsSuite(open: OpenStore): void {
     // do not carry falls back to the exact read.
     const quarter = (ms: number): number => Math.ceil(ms / 900_000) * 900_000;
     const histogramCases: { spec: Spec; by: 'model_key' | 'provider'; tables: string[] }[] = [
-      { spec: days, by: 'model_key', tables: ['usage_rollup_model_daily'] },
-      { spec: { ...ragged, tenant: null }, by: 'provider', tables: ['usage_events', 'usage_rollup_model_all_15m', 'usage_rollup_model_all_daily', 'usage_rollup_model_all_hourly'] },
-      { spec: { ...days, from: quarter(days.from + 5 * 3_600_000 + 7 * 60_000), to: quarter(days.to - 37 * 60_000) }, by: 'model_key', tables: ['usage_rollup_model_15m', 'usage_rollup_model_daily', 'usage_rollup_model_hourly'] },
-      { spec: { ...all, tenant: null, provider: ['openai'], status: ['ok', 'error'] }, by: 'model_key', tables: ['usage_rollup_model_all_daily'] },
-      { spec: { ...days, tenant: null, from: quarter(days.from + 5 * 3_600_000 + 7 * 60_000) }, by: 'model_key', tables: ['usage_rollup_model_all_15m', 'usage_rollup_model_all_daily', 'usage_rollup_model_all_hourly'] },
-      { spec: { ...days, priced: false }, by: 'provider', tables: ['usage_rollup_model_daily'] },
+      { spec: days, by: 'model_key', tables: ['usage_rollup_model/daily'] },
+      { spec: { ...ragged, tenant: null }, by: 'provider', tables: ['usage_events', 'usage_rollup_model_all/15m', 'usage_rollup_model_all/daily', 'usage_rollup_model_all/hourly'] },
+      { spec: { ...days, from: quarter(days.from + 5 * 3_600_000 + 7 * 60_000), to: quarter(days.to - 37 * 60_000) }, by: 'model_key', tables: ['usage_rollup_model/15m', 'usage_rollup_model/daily', 'usage_rollup_model/hourly'] },
+      { spec: { ...all, tenant: null, provider: ['openai'], status: ['ok', 'error'] }, by: 'model_key', tables: ['usage_rollup_model_all/daily'] },
+      { spec: { ...days, tenant: null, from: quarter(days.from + 5 * 3_600_000 + 7 * 60_000) }, by: 'model_key', tables: ['usage_rollup_model_all/15m', 'usage_rollup_model_all/daily', 'usage_rollup_model_all/hourly'] },
+      { spec: { ...days, priced: false }, by: 'provider', tables: ['usage_rollup_model/daily'] },
     ];
     for (const c of histogramCases) {
       const r = await svc.latency(params(c.spec, { by: c.by, quantiles: 'histogram' }), c.spec.tenant);
@@ -254,17 +259,17 @@ export function analyticsSuite(open: OpenStore): void {
 
   it('reads a day-aligned UTC range from the daily rollup alone, and an unaligned one from rollups plus raw edges', async () => {
     const aligned = await svc.summary(params(days), 'acme');
-    expect(tables(aligned)).toEqual(['usage_rollup_model_daily']);
+    expect(tables(aligned)).toEqual(['usage_rollup_model/daily']);
     const ragged: Spec = { ...days, from: days.from + 22 * 60_000 + 5, to: days.to - 35 * 60_000 };
     const r = await svc.summary(params(ragged), 'acme');
-    expect(tables(r)).toEqual(['usage_events', 'usage_rollup_model_15m', 'usage_rollup_model_daily', 'usage_rollup_model_hourly']);
-    expect(r.source.segments.map((s) => s.table)).toEqual(['usage_events', 'usage_rollup_model_15m', 'usage_rollup_model_hourly', 'usage_rollup_model_daily', 'usage_rollup_model_hourly', 'usage_rollup_model_15m', 'usage_events']);
+    expect(tables(r)).toEqual(['usage_events', 'usage_rollup_model/15m', 'usage_rollup_model/daily', 'usage_rollup_model/hourly']);
+    expect(r.source.segments.map(segmentTable)).toEqual(['usage_events', 'usage_rollup_model/15m', 'usage_rollup_model/hourly', 'usage_rollup_model/daily', 'usage_rollup_model/hourly', 'usage_rollup_model/15m', 'usage_events']);
     expectMeasures(r.totals, select(current, ragged), 'ragged');
     // The default range, 30 days up to now, ends on the quarter hour: read from rollups alone (issue 13).
     const defaults = await svc.summary({}, 'acme');
     const end = Math.ceil(now / 900_000) * 900_000;
     expectMeasures(defaults.totals, select(current, { from: end - 30 * DAY, to: end, tenant: 'acme' }), 'default range');
-    expect(tables(defaults).every((t) => t.startsWith('usage_rollup_model_')), tables(defaults).join()).toBe(true);
+    expect(tables(defaults).every((t) => t.startsWith('usage_rollup_model/')), tables(defaults).join()).toBe(true);
   });
 
   it('filters combine: AND across fields, OR within one; model matches model_key or the reported model', async () => {
@@ -363,12 +368,12 @@ export function analyticsSuite(open: OpenStore): void {
   it('breakdown by time bucket honours the zone, reading the coarsest exact rollup', async () => {
     const cases = [
       // A bucket alone needs no dimension: the narrowest rollup of the grain (by agent daily, by model hourly and 15-minute).
-      { tz: 'UTC', bucket: 'day', expect: ['usage_rollup_agent_daily'] },
-      { tz: 'America/New_York', bucket: 'day', expect: ['usage_rollup_model_hourly'] },
-      { tz: 'Asia/Kolkata', bucket: 'day', expect: ['usage_rollup_model_15m'] },
-      { tz: 'Asia/Kolkata', bucket: 'hour', expect: ['usage_rollup_model_15m'] },
-      { tz: 'Europe/Berlin', bucket: 'week', expect: ['usage_rollup_model_hourly'] },
-      { tz: 'America/New_York', bucket: 'month', expect: ['usage_rollup_model_hourly'] },
+      { tz: 'UTC', bucket: 'day', expect: ['usage_rollup_agent/daily'] },
+      { tz: 'America/New_York', bucket: 'day', expect: ['usage_rollup_model/hourly'] },
+      { tz: 'Asia/Kolkata', bucket: 'day', expect: ['usage_rollup_model/15m'] },
+      { tz: 'Asia/Kolkata', bucket: 'hour', expect: ['usage_rollup_model/15m'] },
+      { tz: 'Europe/Berlin', bucket: 'week', expect: ['usage_rollup_model/hourly'] },
+      { tz: 'America/New_York', bucket: 'month', expect: ['usage_rollup_model/hourly'] },
     ] as const;
     for (const c of cases) {
       const spec: Spec = { from: data.all.from, to: data.all.to, tenant: 'acme' };

@@ -91,7 +91,7 @@ describe('tally start: dead letters', () => {
       expect(await rawCount(third, ['later'])).toBe(1);
       expect(await third.store.deadLetters.counts()).toEqual({ pending: 1, replayed: 1 });
       const compared = await third.store.rollups.compare({ since: null });
-      expect(compared.tables.map((t) => [t.table, t.keys])).toEqual(REPAIRED_ROLLUPS.map((name) => [name, 0]));
+      expect(compared.tables.map((t) => [t.id, t.keys])).toEqual(REPAIRED_ROLLUPS.map((id) => [id, 0]));
     } finally {
       await third.close();
     }

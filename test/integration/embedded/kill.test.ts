@@ -115,9 +115,10 @@ function exact(m: Json): Json {
   return Object.fromEntries(EXACT.map((k) => [k, m[k]]));
 }
 
+/** The tables read, a rollup segment as `<table>/<grain>` (every grain of a shape is one table, migration 0023). */
 function tables(source: unknown): string[] {
-  const segments = (source as { segments: { table: string }[] }).segments;
-  return [...new Set(segments.map((s) => s.table))];
+  const segments = (source as { segments: { table: string; grain: string | null }[] }).segments;
+  return [...new Set(segments.map((s) => (s.grain === null ? s.table : `${s.table}/${s.grain}`)))];
 }
 
 /** Unpriced events (provider acme) count toward cost budgets at their provisional price (issue #11): per token, so their token sums price them exactly. */
@@ -135,12 +136,12 @@ async function verify(base: string, from: string, to: string): Promise<{ events:
     // Through the API: the narrowest rollups the planner picks (issue 13); every rollup table, full
     // and narrow, is compared with raw key by key at the end (store.rollups.compare).
     const daily = await request(`${base}/v1/usage/summary?${q}`);
-    expect(tables(daily.body.source)).toEqual(['usage_rollup_model_daily']);
+    expect(tables(daily.body.source)).toEqual(['usage_rollup_model/daily']);
     expect(exact(daily.body.totals as Json), `${tenant}: daily rollup vs raw`).toEqual(rawTotals);
     const users = await request(`${base}/v1/usage/breakdown?${q}&by=user_id&limit=1`);
-    expect(tables(users.body.source)).toEqual(['usage_rollup_user_daily']);
+    expect(tables(users.body.source)).toEqual(['usage_rollup_user/daily']);
     expect(exact(users.body.totals as Json), `${tenant}: by-user rollup vs raw`).toEqual(rawTotals);
-    for (const [tz, table] of [['UTC', 'usage_rollup_model_hourly'], ['Asia/Kolkata', 'usage_rollup_model_15m']] as const) {
+    for (const [tz, table] of [['UTC', 'usage_rollup_model/hourly'], ['Asia/Kolkata', 'usage_rollup_model/15m']] as const) {
       const ts = await request(`${base}/v1/usage/timeseries?${q}&bucket=hour&tz=${tz}&measure=all`);
       expect(tables(ts.body.source)).toEqual([table]);
       const series = ts.body.series as { total: Json }[];
@@ -206,7 +207,7 @@ it('every rollup equals raw and the counters, to the femto-dollar, after each of
     const acked = clients.reduce((s, c) => s + c.acked.size, 0);
     expect(totals.events).toBeGreaterThanOrEqual(acked);
     // Events the repair restored, per rollup table (the full ones, the narrow ones of issue 13, the latency ones).
-    const restored = REPAIRED_ROLLUPS.map((name) => [name.replace('usage_rollup_', '').replace('usage_', ''), (repair?.[name] as Json | undefined)?.events] as const);
+    const restored = REPAIRED_ROLLUPS.map((id) => [id, (repair?.[id] as Json | undefined)?.events] as const);
     const found = restored.map(([name, events]) => `${name} ${String(events ?? '?')}`).join(', ');
     repairedEvents += restored.reduce((s, [, events]) => s + Number(events ?? 0), 0);
     rounds.push(`kill ${kill}: restart ${restarted.ms} ms (repair ${String(repair?.ms ?? '?')} ms; events restored ${found}); stored ${totals.events}, acknowledged ${acked}`);

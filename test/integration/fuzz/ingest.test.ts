@@ -151,7 +151,7 @@ it(`every input gives 202 and is stored exactly once, or a 4xx naming a field ($
   const letters = await app.store.deadLetters.counts();
   expect(letters.pending, `seed ${SEED}: events were accepted (202) and then dead-lettered`).toBe(0);
   const compared = await app.store.rollups.compare({ since: null });
-  expect(compared.tables.map((t) => [t.table, t.keys]), `seed ${SEED}`).toEqual(REPAIRED_ROLLUPS.map((name) => [name, 0]));
+  expect(compared.tables.map((t) => [t.id, t.keys]), `seed ${SEED}`).toEqual(REPAIRED_ROLLUPS.map((id) => [id, 0]));
   const [raw] = await app.store.sql.query<{ n: string; tokens: string; cost: string }>({
     sql: 'SELECT toString(count()) AS n, toString(sum(toInt128(total_tokens))) AS tokens, toString(sum(toDecimal256(cost_total, 15))) AS cost FROM usage_events FINAL WHERE sign = 1',
   });

@@ -56,7 +56,7 @@ async function row(id: string): Promise<Record<string, string>> {
 
 async function rollupPrice(): Promise<{ final: string; daily: string }> {
   const [r] = await store.sql.query<{ final: string; daily: string }>({
-    sql: `SELECT (SELECT toString(sum(price_total)) FROM usage_events FINAL WHERE sign = 1) AS final, (SELECT toString(sum(price_total)) FROM usage_rollup_daily) AS daily`,
+    sql: `SELECT (SELECT toString(sum(price_total)) FROM usage_events FINAL WHERE sign = 1) AS final, (SELECT toString(sum(price_total)) FROM usage_rollup_full WHERE grain = 'daily') AS daily`,
   });
   if (!r) throw new Error('no totals');
   return r;

@@ -41,8 +41,8 @@ afterAll(async () => {
 async function totals(): Promise<{ final: string; hourly: string; daily: string; rows: string }> {
   const [r] = await store.sql.query<{ final: string; hourly: string; daily: string; rows: string }>({
     sql: `SELECT (SELECT toString(sum(cost_total)) FROM usage_events FINAL WHERE sign = 1) AS final,
-                 (SELECT toString(sum(cost_total)) FROM usage_rollup_hourly) AS hourly,
-                 (SELECT toString(sum(cost_total)) FROM usage_rollup_daily) AS daily,
+                 (SELECT toString(sum(cost_total)) FROM usage_rollup_full WHERE grain = 'hourly') AS hourly,
+                 (SELECT toString(sum(cost_total)) FROM usage_rollup_full WHERE grain = 'daily') AS daily,
                  (SELECT toString(count()) FROM usage_events FINAL WHERE sign = 1) AS rows`,
   });
   if (!r) throw new Error('no totals');

@@ -18,7 +18,7 @@ import {
   insertPricedEvents,
 } from '../../../src/store/events.js';
 import { cancellationOf, PRICE_COLUMNS, toEventRow, type UsageEventRow } from '../../../src/store/event-row.js';
-import { eventByIdQuery, rawTotalsQuery, rollupTotalsQuery, ROLLUP_TABLES, type RollupGrain, type TenantTotalsRow } from '../../../src/store/queries/index.js';
+import { eventByIdQuery, rawTotalsQuery, rollupTotalsQuery, type RollupGrain, type TenantTotalsRow } from '../../../src/store/queries/index.js';
 import { formatUsd, parseUsd } from '../../../src/core/money.js';
 import { insertRows, priceColumns, pricedRow, priceTotal, type BilledPrice } from '../../support/price-rows.js';
 import { uniqueName } from '../../support/services.js';
@@ -55,7 +55,7 @@ async function priceSums(store: AnalyticsStore, tenant: string): Promise<{ raw: 
   });
   const rollups: string[] = [];
   for (const t of ROLLUPS) {
-    const [row] = await store.sql.query<{ price_total: string }>({ sql: `SELECT sum(toDecimal256(price_total, 15)) AS price_total FROM ${t.name} WHERE tenant = {t:String}`, params: { t: tenant } });
+    const [row] = await store.sql.query<{ price_total: string }>({ sql: `SELECT sum(toDecimal256(price_total, 15)) AS price_total FROM ${t.name} WHERE tenant = {t:String} AND grain = {g:String}`, params: { t: tenant, g: t.grain } });
     rollups.push(row?.price_total ?? 'missing');
   }
   return { raw: raw ?? { price_total: 'missing', price_input: 'missing', books: [] }, rollups };
@@ -105,7 +105,7 @@ export function storeContract(open: OpenStore): void {
       params: { db: store.database },
     });
     expect(tables.map((t) => t.name)).toEqual(
-      expect.arrayContaining(['usage_events', 'usage_rollup_15m', 'usage_rollup_15m_mv', 'usage_rollup_hourly', 'usage_rollup_hourly_mv', 'usage_rollup_daily', 'usage_rollup_daily_mv', 'tally_migrations']),
+      expect.arrayContaining(['usage_events', 'usage_rollup_full', 'usage_rollup_full_mv', 'usage_rollup_model', 'usage_rollup_model_mv', 'usage_rollup_model_all', 'usage_rollup_model_all_mv', 'tally_migrations']),
     );
   });
 
@@ -239,13 +239,13 @@ FROM numbers({n:UInt64})`,
       { ...key, events: big, requests: big, input_tokens: big, total_tokens: big, tool_calls: big },
       { ...key, user_id: 'b', events: '1', requests: '1', cost_input: '90000000000000000000000', cost_total: '90000000000000000000000' },
     ];
-    const tables: readonly [RollupGrain, string][] = [['daily', day], ['hourly', `${day} 00:00:00`], ['15m', `${day} 00:00:00`]];
-    for (const [grain, bucket] of tables) await wide.sql.insert(ROLLUP_TABLES[grain], rows.map((r) => ({ ...r, bucket })));
+    const bucket = `${day} 00:00:00`;
+    const tables: readonly [RollupGrain][] = [['daily'], ['hourly'], ['15m']];
+    for (const [grain] of tables) await wide.sql.insert('usage_rollup_full', rows.map((r) => ({ ...r, grain, bucket })));
     // The narrow rollups (issue 13) hold the same sums under fewer keys; the summary reads the by-model ones.
     for (const t of ROLLUPS.filter((x) => x.shape !== 'full')) {
-      const bucket = t.grain === 'daily' ? day : `${day} 00:00:00`;
       const keep = new Set(['tenant', ...t.dimensions]);
-      await wide.sql.insert(t.name, rows.map((r) => ({ ...Object.fromEntries(Object.entries(r).filter(([k]) => keep.has(k) || !(k in key))), bucket })));
+      await wide.sql.insert(t.name, rows.map((r) => ({ ...Object.fromEntries(Object.entries(r).filter(([k]) => keep.has(k) || !(k in key))), grain: t.grain, bucket })));
     }
     const expected = { events: '9223372036854775809', requests: '9223372036854775809', input_tokens: '9223372036854775808', total_tokens: '9223372036854775808', tool_calls: '9223372036854775808', cost_input: '180000000000000000000000', cost_total: '180000000000000000000000' };
     const check = async (): Promise<void> => {
@@ -258,7 +258,7 @@ FROM numbers({n:UInt64})`,
       expect(summary[0]).toMatchObject(expected);
     };
     await check();
-    for (const [grain] of tables) await wide.sql.command({ sql: `OPTIMIZE TABLE ${ROLLUP_TABLES[grain]} FINAL` });
+    await wide.sql.command({ sql: 'OPTIMIZE TABLE usage_rollup_full FINAL' });
     await check();
 
     // Raw events: three rows of 2^63 tokens (UInt64 holds each) sum past 2^64 without wrapping.
@@ -351,10 +351,10 @@ FROM numbers({n:UInt64})`,
       'SELECT toString(toDate(occurred_at, {tz:String})) AS day, sum(cost_total) AS cost FROM usage_events FINAL WHERE tenant = {t:String} AND sign = 1 GROUP BY day ORDER BY day',
     );
     const quarter = await byLocalDay(
-      'SELECT toString(toDate(bucket, {tz:String})) AS day, sum(cost_total) AS cost FROM usage_rollup_15m WHERE tenant = {t:String} GROUP BY day HAVING sum(events) != 0 ORDER BY day',
+      "SELECT toString(toDate(bucket, {tz:String})) AS day, sum(cost_total) AS cost FROM usage_rollup_full WHERE tenant = {t:String} AND grain = '15m' GROUP BY day HAVING sum(events) != 0 ORDER BY day",
     );
     const hourly = await byLocalDay(
-      'SELECT toString(toDate(bucket, {tz:String})) AS day, sum(cost_total) AS cost FROM usage_rollup_hourly WHERE tenant = {t:String} GROUP BY day HAVING sum(events) != 0 ORDER BY day',
+      "SELECT toString(toDate(bucket, {tz:String})) AS day, sum(cost_total) AS cost FROM usage_rollup_full WHERE tenant = {t:String} AND grain = 'hourly' GROUP BY day HAVING sum(events) != 0 ORDER BY day",
     );
     expect(raw.map((r) => r.cost)).toEqual(['1', '6']);
     expect(quarter).toEqual(raw);
@@ -398,31 +398,33 @@ FROM numbers({n:UInt64})`,
     expect(await totals(store, tenant)).toEqual([]);
     expect((await rollupTotals(store, 'daily', tenant))[0]).toMatchObject({ events: '1', cost_total: '3' });
     // The 15-minute and hourly rollups follow the raw retention; only the daily one keeps long-term history (docs/storage.md).
-    for (const grain of ['15m', 'hourly'] as const) {
-      await store.sql.command({ sql: `OPTIMIZE TABLE ${ROLLUP_TABLES[grain]} FINAL` });
-      expect(await rollupTotals(store, grain, tenant)).toEqual([]);
-    }
+    // One table holds every grain (migration 0023): its TTL deletes the finer grains' rows and keeps the daily ones.
+    await store.sql.command({ sql: 'OPTIMIZE TABLE usage_rollup_full FINAL' });
+    for (const grain of ['15m', 'hourly'] as const) expect(await rollupTotals(store, grain, tenant)).toEqual([]);
+    expect((await rollupTotals(store, 'daily', tenant))[0]).toMatchObject({ events: '1', cost_total: '3' });
 
     const other = await openExtra('tally_contract_ttl');
     await migrate(other);
     const changed = await migrate(other, { retentionMonths: 6 });
     // The narrow 15-minute and hourly rollups (issue 13; the latency histograms in the by-model ones, 0020) follow the raw retention too.
-    expect(changed.retentionUpdated).toEqual([
-      'usage_events', 'usage_rollup_15m', 'usage_rollup_hourly', 'usage_rollup_model_15m', 'usage_rollup_model_hourly', 'usage_rollup_agent_hourly',
-    ]);
+    expect(changed.retentionUpdated).toEqual(['usage_events', 'usage_rollup_full', 'usage_rollup_model', 'usage_rollup_agent', 'usage_rollup_model_all']);
     const ttl = await other.sql.query<{ name: string; engine_full: string }>({
-      sql: "SELECT name, engine_full FROM system.tables WHERE database = {db:String} AND name IN ('usage_events', 'usage_rollup_hourly', 'usage_rollup_model_15m', 'usage_rollup_model_hourly', 'usage_rollup_agent_hourly') ORDER BY name",
+      sql: "SELECT name, engine_full FROM system.tables WHERE database = {db:String} AND name IN ('usage_events', 'usage_rollup_full', 'usage_rollup_model', 'usage_rollup_agent', 'usage_rollup_model_all') ORDER BY name",
       params: { db: other.database },
     });
+    expect(ttl).toHaveLength(5);
     for (const t of ttl) expect(t.engine_full).toContain('toIntervalMonth(6)');
+    // The rollups' daily grain stays beyond the new retention too.
+    for (const t of ttl.filter((x) => x.name !== 'usage_events')) expect(t.engine_full).toContain("WHERE grain != 'daily'");
     expect((await migrate(other, { retentionMonths: 6 })).retentionUpdated).toEqual([]);
   });
 
   it('upgrades a store made before 0004: rollup counts become Int128, data and totals unchanged', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tally-migrations-old-'));
     try {
+      // The layout before 0004 and before 0023 (one table per grain): 0004 alters those tables.
       cpSync(MIGRATIONS_DIR, dir, { recursive: true });
-      rmSync(join(dir, '0004_rollup_wide_counts.sql'));
+      for (const f of readdirSync(dir)) if (f.startsWith('0004_') || Number(f.slice(0, 4)) >= 23) rmSync(join(dir, f));
       const old = await openExtra('tally_contract_upgrade');
       await migrate(old, { dir });
       const columnType = async (): Promise<string | undefined> =>
@@ -431,10 +433,13 @@ FROM numbers({n:UInt64})`,
       const tenant = 'upgrade';
       const events = mixedEvents(tenant, 50, 'u');
       await insertPricedEvents(old, events);
-      const before = await expectRollupsEqualRaw(old, tenant);
-      const upgraded = await migrate(old);
+      const before = await totals(old, tenant);
+      cpSync(join(MIGRATIONS_DIR, '0004_rollup_wide_counts.sql'), join(dir, '0004_rollup_wide_counts.sql'));
+      const upgraded = await migrate(old, { dir });
       expect(upgraded.applied).toEqual([{ version: 4, name: 'rollup_wide_counts' }]);
       expect(await columnType()).toBe('Int128');
+      // Then to this version: 0023 fills the rollups by grain from the widened tables, 0024 drops those.
+      expect((await migrate(old)).applied.map((a) => a.version)).toEqual([23, 24]);
       expect(await expectRollupsEqualRaw(old, tenant)).toEqual(before);
       await insertPricedEvents(old, mixedEvents(tenant, 10, 'v'));
       expect((await expectRollupsEqualRaw(old, tenant))[0]?.events).toBe('60');
@@ -505,9 +510,10 @@ FROM numbers({n:UInt64})`,
     const storageTables = statements.filter((s) => /^CREATE TABLE IF NOT EXISTS tally\.usage_/.test(s));
     const created = new Set(storageTables.map((s) => /^CREATE TABLE IF NOT EXISTS tally\.(\w+)/.exec(s)?.[1]));
     for (const s of statements) created.delete(/^DROP TABLE IF EXISTS tally\.(\w+)/.exec(s)?.[1]);
-    // usage_events, reprices, three full and six narrow rollups (0011), three all-tenant rollups (0018);
-    // the six latency rollups (0012, 0018) are dropped by 0020, their histograms in the by-model ones.
-    expect(created.size).toBe(14);
+    // usage_events, reprices, and since 0023 one rollup table per shape holding every grain (full, model,
+    // agent, user, the all-tenant model); the latency rollups (0012, 0018) are dropped by 0020, their
+    // histograms in the by-model ones, and the tables per shape and grain by 0023.
+    expect([...created].sort()).toEqual(['usage_events', 'usage_reprices', 'usage_rollup_agent', 'usage_rollup_full', 'usage_rollup_model', 'usage_rollup_model_all', 'usage_rollup_user']);
     for (const s of storageTables) expect(s).toMatch(/ENGINE = Replicated(Replacing|Summing)?MergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'/);
   });
 

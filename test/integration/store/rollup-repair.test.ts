@@ -4,8 +4,9 @@
  * found by `compare` and made equal to raw, key by key, by `repair`; the
  * checkpoint says how far back a comparison must look.
  *
- * The crash is reproduced by detaching a rollup's materialized view around
- * an insert: the raw part is written, the view's part is not — the state a
+ * The crash is reproduced by detaching a rollup table's materialized view
+ * (every grain of it, migration 0023) around an insert: the raw part is
+ * written, the view's part is not — the state a
  * SIGKILL between the two leaves (the kill test in test/integration/embedded
  * does it with real kills).
  */
@@ -16,7 +17,7 @@ import { join } from 'node:path';
 import { createChdbStore } from '../../../src/store/chdb/store.js';
 import { migrate } from '../../../src/store/migrate.js';
 import type { insertPricedEvents } from '../../../src/store/events.js';
-import { rawTotalsQuery, rollupTotalsQuery, ROLLUP_TABLES, type TenantTotalsRow } from '../../../src/store/queries/index.js';
+import { rawTotalsQuery, rollupTotalsQuery, type TenantTotalsRow } from '../../../src/store/queries/index.js';
 import { hasHistograms, REPAIRED_ROLLUPS, ROLLUPS } from '../../../src/store/queries/rollup-tables.js';
 import { retentionHorizon } from '../../../src/store/operations/rollups-sql.js';
 import type { AnalyticsStore } from '../../../src/store/types.js';
@@ -27,7 +28,7 @@ import { insertRows, pricedRow, priceTotal } from '../../support/price-rows.js';
 import { formatUsd } from '../../../src/core/money.js';
 import { expectSameTotals } from './dataset.js';
 
-/** Every rollup table, the narrow ones (issue 13) with the full ones: each must be repaired, the by-model ones' latency histograms (0020) too. */
+/** Every rollup (one grain of a table), the narrow ones (issue 13) with the full ones: each must be repaired, the by-model ones' latency histograms (0020) too. */
 const REPAIRED = REPAIRED_ROLLUPS;
 /** The rollups with latency histograms (the by-model ones, 0020), per grain. */
 const LATENCY_ROLLUPS = ROLLUPS.filter(hasHistograms);
@@ -45,7 +46,10 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Inserts with the views of `tables` detached: raw gets the rows, those rollups do not. */
+/** The rollups (ids) of `tables`: every grain of each. */
+const idsOf = (tables: readonly string[]): string[] => ROLLUPS.filter((t) => tables.includes(t.name)).map((t) => t.id);
+
+/** Inserts with the views of `tables` detached: raw gets the rows, every grain of those rollups does not. */
 async function insertWithoutViews(tables: readonly string[], events: Parameters<typeof insertPricedEvents>[1]): Promise<void> {
   for (const t of tables) await store.sql.command({ sql: `DETACH TABLE ${t}_mv` });
   try {
@@ -69,7 +73,7 @@ async function expectRollupsEqualRaw(tenant: string): Promise<TenantTotalsRow[]>
 async function latencyMatchesRaw(tenant: string): Promise<boolean[]> {
   const bin = (c: string): string => `if(assumeNotNull(${c}) > 0, toInt16(greatest(-32767, least(32767, floor(log(assumeNotNull(${c})) / log(1.02))))), toInt16(-32768))`;
   const hist = (c: string): string => `sumMap(if(isNull(${c}), CAST([], 'Array(Int16)'), [${bin(c)}]), if(isNull(${c}), CAST([], 'Array(Int64)'), [toInt64(1)]))`;
-  const buckets: Record<string, string> = { '15m': "toStartOfFifteenMinutes(toDateTime(occurred_at, 'UTC'))", hourly: "toStartOfHour(toDateTime(occurred_at, 'UTC'))", daily: 'toDate(occurred_at)' };
+  const buckets: Record<string, string> = { '15m': "toStartOfFifteenMinutes(toDateTime(occurred_at, 'UTC'))", hourly: "toStartOfHour(toDateTime(occurred_at, 'UTC'))", daily: "toStartOfDay(toDateTime(occurred_at, 'UTC'))" };
   const out: boolean[] = [];
   for (const t of LATENCY_ROLLUPS) {
     const key = 'toString(bucket) AS b, provider, model_key, model, status, priced';
@@ -79,7 +83,7 @@ async function latencyMatchesRaw(tenant: string): Promise<boolean[]> {
       params: { tenant },
     });
     const rollup = await store.sql.query({
-      sql: `SELECT ${key}, toString(sum(events)) AS n_events, toString(sum(requests)) AS n_requests, toString(sum(duration_ms_count)) AS dc, toString(sum(ttft_ms_count)) AS tc, toString(sumMap(durationMap.bin, durationMap.events)) AS dh, toString(sumMap(ttftMap.bin, ttftMap.events)) AS th FROM ${t.name} WHERE tenant = {tenant:String} GROUP BY b, provider, model_key, model, status, priced HAVING sum(events) != 0 OR notEmpty(sumMap(durationMap.bin, durationMap.events).1) ${order}`,
+      sql: `SELECT ${key}, toString(sum(events)) AS n_events, toString(sum(requests)) AS n_requests, toString(sum(duration_ms_count)) AS dc, toString(sum(ttft_ms_count)) AS tc, toString(sumMap(durationMap.bin, durationMap.events)) AS dh, toString(sumMap(ttftMap.bin, ttftMap.events)) AS th FROM ${t.name} WHERE tenant = {tenant:String} AND grain = '${t.grain}' GROUP BY b, provider, model_key, model, status, priced HAVING sum(events) != 0 OR notEmpty(sumMap(durationMap.bin, durationMap.events).1) ${order}`,
       params: { tenant },
     });
     out.push(JSON.stringify(raw) === JSON.stringify(rollup));
@@ -92,22 +96,23 @@ describe('store.rollups', () => {
     const tenant = 'short';
     await store.events.insert(mixedEvents(tenant, 200, 'ok'));
     const clean = await store.rollups.compare({ since: null });
-    expect(clean.tables.map((t) => t.table)).toEqual(REPAIRED);
+    expect(clean.tables.map((t) => t.id)).toEqual(REPAIRED);
     expect(clean.tables.map((t) => t.keys)).toEqual(NONE);
 
     const lost = mixedEvents(tenant, 37, 'lost');
-    const short = ['usage_rollup_hourly', 'usage_rollup_daily', 'usage_rollup_model_15m', 'usage_rollup_agent_hourly', 'usage_rollup_user_daily'];
-    await insertWithoutViews(short, lost);
+    const shortTables = ['usage_rollup_full', 'usage_rollup_agent', 'usage_rollup_user'];
+    const short = idsOf(shortTables);
+    await insertWithoutViews(shortTables, lost);
     const found = await store.rollups.compare({ since: null });
     const lostCost = lost.reduce((s, p) => s + p.pricing.total, 0n);
     for (const t of found.tables) {
-      if (!short.includes(t.table)) {
-        expect(t, t.table).toMatchObject({ keys: 0, events: 0n });
+      if (!short.includes(t.id)) {
+        expect(t, t.id).toMatchObject({ keys: 0, events: 0n });
         continue;
       }
-      expect(t.keys, t.table).toBeGreaterThan(0);
-      expect(t, t.table).toMatchObject({ events: 37n, cost: expect.any(String) });
-      expect(parseUsd(t.cost), t.table).toBe(lostCost);
+      expect(t.keys, t.id).toBeGreaterThan(0);
+      expect(t, t.id).toMatchObject({ events: 37n, cost: expect.any(String) });
+      expect(parseUsd(t.cost), t.id).toBe(lostCost);
     }
 
     const repaired = await store.rollups.repair({ since: null });
@@ -115,7 +120,7 @@ describe('store.rollups', () => {
     expect((await store.rollups.compare({ since: null })).tables.map((t) => t.keys)).toEqual(NONE);
     expect((await expectRollupsEqualRaw(tenant))[0]?.events).toBe('237');
     // Still equal once the rollups merged the repair rows into their keys.
-    for (const t of ROLLUPS) await store.sql.command({ sql: `OPTIMIZE TABLE ${t.name} FINAL` });
+    for (const name of new Set(ROLLUPS.map((t) => t.name))) await store.sql.command({ sql: `OPTIMIZE TABLE ${name} FINAL` });
     expect((await expectRollupsEqualRaw(tenant))[0]?.events).toBe('237');
   });
 
@@ -124,18 +129,19 @@ describe('store.rollups', () => {
     const events = mixedEvents(tenant, 24, 'b');
     const billed = (i: number): { prices: { input: bigint; request: bigint } } => ({ prices: { input: parseUsd('0.0013') * BigInt(i + 1), request: parseUsd('0.000000000000007') } });
     await insertRows(store.sql, events.slice(0, 12).map((p, i) => pricedRow(p, billed(i))));
-    const short = ['usage_rollup_daily', 'usage_rollup_model_hourly', 'usage_rollup_agent_daily'];
-    for (const t of short) await store.sql.command({ sql: `DETACH TABLE ${t}_mv` });
+    const shortTables = ['usage_rollup_full', 'usage_rollup_agent'];
+    const short = idsOf(shortTables);
+    for (const t of shortTables) await store.sql.command({ sql: `DETACH TABLE ${t}_mv` });
     try {
       await insertRows(store.sql, events.slice(12).map((p, i) => pricedRow(p, billed(12 + i))));
     } finally {
-      for (const t of short) await store.sql.command({ sql: `ATTACH TABLE ${t}_mv` });
+      for (const t of shortTables) await store.sql.command({ sql: `ATTACH TABLE ${t}_mv` });
     }
     // A rollup row that moves price only: events and cost agree, price_total does not.
-    await store.sql.insert('usage_rollup_user_daily', [{ tenant, bucket: daysAgo(1).slice(0, 10), user_id: 'user-0', price_total: '0.25' }]);
+    await store.sql.insert('usage_rollup_user', [{ tenant, grain: 'daily', bucket: `${daysAgo(1).slice(0, 10)} 00:00:00`, user_id: 'user-0', price_total: '0.25' }]);
     const found = await store.rollups.compare({ since: null });
-    const flagged = found.tables.filter((t) => t.keys > 0).map((t) => t.table);
-    expect(flagged.sort()).toEqual([...short, 'usage_rollup_user_daily'].sort());
+    const flagged = found.tables.filter((t) => t.keys > 0).map((t) => t.id);
+    expect(flagged.sort()).toEqual([...short, 'user_daily'].sort());
     await store.rollups.repair({ since: null });
     expect((await store.rollups.compare({ since: null })).tables.map((t) => t.keys)).toEqual(NONE);
     const expected = formatUsd(events.reduce((s, _p, i) => s + priceTotal(billed(i)), 0n));
@@ -158,17 +164,18 @@ describe('store.rollups', () => {
     const at = daysAgo(1, 9);
     const a = pricedEvent({ tenant, eventId: 'm-a', userId: 'alice', occurredAt: at, tokens: { input: 100 }, costs: { input: parseUsd('0.01') } });
     const b = pricedEvent({ tenant, eventId: 'm-b', userId: 'bob', occurredAt: at, tokens: { input: 100 }, costs: { input: parseUsd('0.01') } });
-    await insertWithoutViews(['usage_rollup_hourly'], [a]); // hourly: alice's event missing
+    await insertWithoutViews(['usage_rollup_full'], [a]); // the full rollup, every grain: alice's event missing
     await store.events.insert([b]);
     // bob's event once more, in the hourly rollup only:
-    await store.sql.insert(ROLLUP_TABLES.hourly, [{ tenant, bucket: `${at.slice(0, 13).replace('T', ' ')}:00:00`, user_id: 'bob', group_id: '', agent: '', feature: '', provider: 'openai', model_key: 'openai/gpt-4o', model: 'gpt-4o', api_key_id: '', status: 'ok', priced: true, events: 1, requests: 1, input_tokens: 100, total_tokens: 100, cost_input: '0.01', cost_total: '0.01' }]);
+    await store.sql.insert('usage_rollup_full', [{ tenant, grain: 'hourly', bucket: `${at.slice(0, 13).replace('T', ' ')}:00:00`, user_id: 'bob', group_id: '', agent: '', feature: '', provider: 'openai', model_key: 'openai/gpt-4o', model: 'gpt-4o', api_key_id: '', status: 'ok', priced: true, events: 1, requests: 1, input_tokens: 100, total_tokens: 100, cost_input: '0.01', cost_total: '0.01' }]);
     // Hourly totals of the day now equal raw (alice −1, bob +1); only where the event sits differs.
     const [rawDay] = await store.sql.query<TenantTotalsRow>(rawTotalsQuery({ ...RANGE, tenants: [tenant] }));
     const [hourlyDay] = await store.sql.query<TenantTotalsRow>(rollupTotalsQuery('hourly', { ...RANGE, tenants: [tenant] }));
     expect(hourlyDay?.events).toBe(rawDay?.events);
     expect(hourlyDay?.cost_total).toBe(rawDay?.cost_total);
     const found = await store.rollups.compare({ since: null });
-    expect(found.tables.find((t) => t.table === 'usage_rollup_hourly')).toMatchObject({ keys: 2, events: 0n, cost: '0' });
+    expect(found.tables.find((t) => t.id === 'full_hourly')).toMatchObject({ keys: 2, events: 0n, cost: '0' });
+    expect(found.tables.find((t) => t.id === 'full_daily')).toMatchObject({ keys: 1, events: 1n });
     await store.rollups.repair({ since: null });
     expect((await store.rollups.compare({ since: null })).tables.map((t) => t.keys)).toEqual(NONE);
   });
@@ -177,18 +184,17 @@ describe('store.rollups', () => {
     const tenant = 'slow';
     await store.events.insert(mixedEvents(tenant, 120, 'ok'));
     const lost = mixedEvents(tenant, 41, 'lost');
-    const short = ['usage_rollup_model_hourly', 'usage_rollup_model_daily'];
-    await insertWithoutViews(short, lost);
+    await insertWithoutViews(['usage_rollup_model'], lost);
     const found = await store.rollups.compare({ since: null });
-    for (const t of found.tables.filter((x) => LATENCY_ROLLUPS.some((l) => l.name === x.table))) {
-      expect(t, t.table).toMatchObject(short.includes(t.table) ? { events: 41n } : { keys: 0, events: 0n });
-      if (short.includes(t.table)) expect(t.keys, t.table).toBeGreaterThan(0);
+    for (const t of found.tables) {
+      expect(t, t.id).toMatchObject(t.table === 'usage_rollup_model' ? { events: 41n } : { keys: 0, events: 0n });
+      if (t.table === 'usage_rollup_model') expect(t.keys, t.id).toBeGreaterThan(0);
     }
-    expect(await latencyMatchesRaw(tenant)).toEqual(LATENCY_ROLLUPS.map((t) => !short.includes(t.name)));
+    expect(await latencyMatchesRaw(tenant)).toEqual(LATENCY_ROLLUPS.map(() => false));
     await store.rollups.repair({ since: null });
     expect((await store.rollups.compare({ since: null })).tables.map((t) => t.keys)).toEqual(NONE);
     expect(await latencyMatchesRaw(tenant)).toEqual(LATENCY_ROLLUPS.map(() => true));
-    for (const t of LATENCY_ROLLUPS) await store.sql.command({ sql: `OPTIMIZE TABLE ${t.name} FINAL` });
+    await store.sql.command({ sql: "OPTIMIZE TABLE usage_rollup_model FINAL" });
     expect(await latencyMatchesRaw(tenant)).toEqual(LATENCY_ROLLUPS.map(() => true));
   });
 
@@ -196,15 +202,15 @@ describe('store.rollups', () => {
     const tenant = 'binned';
     const at = daysAgo(1, 9);
     await store.events.insert([pricedEvent({ tenant, eventId: 'b-1', occurredAt: at, durationMs: 1000 })]);
-    const [row] = await store.sql.query<{ bin: number }>({ sql: `SELECT durationMap.bin[1] AS bin FROM usage_rollup_model_hourly WHERE tenant = '${tenant}'` });
+    const [row] = await store.sql.query<{ bin: number }>({ sql: `SELECT durationMap.bin[1] AS bin FROM usage_rollup_model WHERE tenant = '${tenant}' AND grain = 'hourly'` });
     const bin = Number(row?.bin);
     // The event moved one bin up, in the hourly table only: every count of the day still agrees.
-    await store.sql.insert('usage_rollup_model_hourly', [
-      { tenant, bucket: `${at.slice(0, 13).replace('T', ' ')}:00:00`, provider: 'openai', model_key: 'openai/gpt-4o', model: 'gpt-4o-2024-08-06', status: 'ok', priced: true, events: 0, requests: 0, duration_ms_count: 0, duration_ms_sum: 0, ttft_ms_count: 0, ttft_ms_sum: 0, 'durationMap.bin': [bin, bin + 1], 'durationMap.events': [-1, 1], 'ttftMap.bin': [], 'ttftMap.events': [] },
+    await store.sql.insert('usage_rollup_model', [
+      { tenant, grain: 'hourly', bucket: `${at.slice(0, 13).replace('T', ' ')}:00:00`, provider: 'openai', model_key: 'openai/gpt-4o', model: 'gpt-4o-2024-08-06', status: 'ok', priced: true, events: 0, requests: 0, duration_ms_count: 0, duration_ms_sum: 0, ttft_ms_count: 0, ttft_ms_sum: 0, 'durationMap.bin': [bin, bin + 1], 'durationMap.events': [-1, 1], 'ttftMap.bin': [], 'ttftMap.events': [] },
     ]);
     expect(await latencyMatchesRaw(tenant)).toEqual([true, false, true]);
     const found = await store.rollups.compare({ since: null });
-    expect(found.tables.find((t) => t.table === 'usage_rollup_model_hourly')).toMatchObject({ keys: 1, events: 0n });
+    expect(found.tables.find((t) => t.id === 'model_hourly')).toMatchObject({ keys: 1, events: 0n });
     await store.rollups.repair({ since: null });
     expect((await store.rollups.compare({ since: null })).tables.map((t) => t.keys)).toEqual(NONE);
     expect(await latencyMatchesRaw(tenant)).toEqual([true, true, true]);
@@ -213,15 +219,15 @@ describe('store.rollups', () => {
   it('with `since`, compares only the buckets of raw rows processed since then', async () => {
     const tenant = 'window';
     const old = pricedEvent({ tenant, eventId: 'w-old', occurredAt: daysAgo(5, 3), costs: { input: parseUsd('1') } });
-    await insertWithoutViews(['usage_rollup_daily', 'usage_rollup_model_daily'], [old]);
+    await insertWithoutViews(['usage_rollup_full', 'usage_rollup_model'], [old]);
     const mark = new Date();
     await new Promise((r) => setTimeout(r, 5));
     const recent = pricedEvent({ tenant, eventId: 'w-new', occurredAt: daysAgo(2, 3), costs: { input: parseUsd('2') } });
-    await insertWithoutViews(['usage_rollup_daily', 'usage_rollup_model_daily'], [recent]);
+    await insertWithoutViews(['usage_rollup_full', 'usage_rollup_model'], [recent]);
     const windowed = await store.rollups.compare({ since: mark });
-    for (const table of ['usage_rollup_daily', 'usage_rollup_model_daily']) {
-      expect(windowed.tables.find((t) => t.table === table), table).toMatchObject({ keys: 1, events: 1n, cost: '2' });
-      expect((await store.rollups.compare({ since: null })).tables.find((t) => t.table === table), table).toMatchObject({ events: 2n, cost: '3' });
+    for (const id of idsOf(['usage_rollup_full', 'usage_rollup_model'])) {
+      expect(windowed.tables.find((t) => t.id === id), id).toMatchObject({ keys: 1, events: 1n, cost: '2' });
+      expect((await store.rollups.compare({ since: null })).tables.find((t) => t.id === id), id).toMatchObject({ events: 2n, cost: '3' });
     }
     await store.rollups.repair({ since: null });
     expect((await expectRollupsEqualRaw(tenant))[0]).toMatchObject({ events: '2', cost_total: '3' });

@@ -120,7 +120,7 @@ describeWith(['kafka', 'redis'], 'a duplicate far apart in the log (Kafka → pr
     // Both copies were inserted (a merge may already have collapsed them): FINAL reads keep one.
     expect((await metrics.dedupeEvents.get()).values.find((v) => v.labels.path === 'direct')?.value).toBe(12);
     const [rows] = await store.sql.query<{ final: string; rollup: string }>({
-      sql: `SELECT toString(count()) AS final, toString((SELECT sum(events) FROM usage_rollup_daily WHERE tenant = 'latet')) AS rollup
+      sql: `SELECT toString(count()) AS final, toString((SELECT sum(events) FROM usage_rollup_full WHERE tenant = 'latet' AND grain = 'daily')) AS rollup
             FROM usage_events FINAL WHERE tenant = 'latet' AND sign = 1`,
     });
     // The rollups count it twice until the rollup repair compares them with raw (docs/storage.md, "Dedupe").

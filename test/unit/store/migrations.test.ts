@@ -111,6 +111,8 @@ describe('migration files', () => {
         ...['15m', 'hourly', 'daily'].map((g) => `tally.usage_rollup_model_all_${g}`),
         ...['15m', 'hourly', 'daily'].map((g) => `tally.usage_latency_all_${g}`),
         ...['15m', 'hourly', 'daily'].map((g) => `tally.usage_rollup_model_${g}`),
+        // 0023: each shape's grains into one table
+        ...[...['15m', 'hourly', 'daily'].map(() => 'full'), ...['15m', 'hourly', 'daily'].map(() => 'model'), 'agent', 'agent', 'user', 'model_all', 'model_all', 'model_all'].map((t) => `tally.usage_rollup_${t}`),
       ],
     );
     const rendered = [
@@ -219,12 +221,13 @@ describe('migrate', () => {
     await migrate(store, options);
     expect(store.commands).toEqual(renderAllMigrations({ database: 'tally', retentionMonths: 13, ...options }));
     store.tables.set('usage_events_local', 'ReplicatedReplacingMergeTree(…) TTL toDateTime(occurred_at) + toIntervalMonth(13)');
-    store.tables.set('usage_rollup_hourly_local', 'ReplicatedSummingMergeTree(…) TTL bucket + toIntervalMonth(6)');
+    store.tables.set('usage_rollup_model_local', "ReplicatedSummingMergeTree(…) TTL bucket + toIntervalMonth(6) WHERE grain != 'daily'");
     const count = store.commands.length;
     const result = await migrate(store, { ...options, retentionMonths: 13 });
-    expect(result.retentionUpdated).toEqual(['usage_rollup_hourly']);
+    expect(result.retentionUpdated).toEqual(['usage_rollup_model']);
+    // The daily grain stays beyond the retention (migration 0023).
     expect(store.commands.slice(count).filter((c) => c.includes('MODIFY TTL'))).toEqual([
-      'ALTER TABLE tally.usage_rollup_hourly_local ON CLUSTER tally_cluster MODIFY TTL bucket + INTERVAL 13 MONTH DELETE',
+      "ALTER TABLE tally.usage_rollup_model_local ON CLUSTER tally_cluster MODIFY TTL bucket + INTERVAL 13 MONTH DELETE WHERE grain != 'daily'",
     ]);
   });
 

@@ -107,8 +107,9 @@ const ROLLUP_15M_TOTALS_SQL = `SELECT
     sum(toInt128(duration_ms_count)) AS duration_ms_count,
     sum(ttft_ms_sum) AS ttft_ms_sum,
     sum(toInt128(ttft_ms_count)) AS ttft_ms_count
-FROM usage_rollup_15m
-WHERE bucket >= {from:DateTime('UTC')}
+FROM usage_rollup_full
+WHERE grain = '15m'
+  AND bucket >= {from:DateTime('UTC')}
   AND bucket < {to:DateTime('UTC')}
   AND tenant IN {tenants:Array(String)}
 GROUP BY tenant
@@ -158,9 +159,10 @@ const ROLLUP_DAILY_TOTALS_SQL = `SELECT
     sum(toInt128(duration_ms_count)) AS duration_ms_count,
     sum(ttft_ms_sum) AS ttft_ms_sum,
     sum(toInt128(ttft_ms_count)) AS ttft_ms_count
-FROM usage_rollup_daily
-WHERE bucket >= {from:Date}
-  AND bucket < {to:Date}
+FROM usage_rollup_full
+WHERE grain = 'daily'
+  AND bucket >= {from:DateTime('UTC')}
+  AND bucket < {to:DateTime('UTC')}
 GROUP BY tenant
 HAVING events != 0
 ORDER BY tenant`;
@@ -183,10 +185,11 @@ describe('totals queries', () => {
     expect(q.sql).toBe(ROLLUP_15M_TOTALS_SQL);
     expect(q.params).toEqual({ from: '2026-03-01 00:00:00', to: '2026-03-01 06:15:00', tenants: ['acme', 'globex'] });
     const hourly = rollupTotalsQuery('hourly', { from: '2026-03-01T00:00:00Z', to: '2026-03-02T00:00:00Z', tenants: ['acme'] });
-    expect(hourly.sql).toBe(ROLLUP_15M_TOTALS_SQL.replace('usage_rollup_15m', 'usage_rollup_hourly'));
+    expect(hourly.sql).toBe(ROLLUP_15M_TOTALS_SQL.replace("grain = '15m'", "grain = 'hourly'"));
     const daily = rollupTotalsQuery('daily', { from: '2026-03-01T00:00:00Z', to: '2026-04-01T00:00:00Z' });
     expect(daily.sql).toBe(ROLLUP_DAILY_TOTALS_SQL);
-    expect(daily.params).toEqual({ from: '2026-03-01', to: '2026-04-01' });
+    // Every grain's bucket is a DateTime('UTC') (migration 0023): a day is its UTC midnight.
+    expect(daily.params).toEqual({ from: '2026-03-01 00:00:00', to: '2026-04-01 00:00:00' });
   });
 
   it('raw and rollup totals return the same measures in the same order', () => {

@@ -113,7 +113,13 @@ describe('every migration in the sharded layout', () => {
 
   it('drops each table it drops on both forms: the Distributed table, then the per-node one', () => {
     const drops = sharded.map((s) => /^DROP TABLE IF EXISTS tally\.(\w+) /.exec(s)?.[1]).filter((t): t is string => t !== undefined);
-    expect(drops).toEqual(['15m', 'hourly', 'daily'].flatMap((g) => [`usage_latency_all_${g}`, `usage_latency_all_${g}_local`, `usage_latency_${g}`, `usage_latency_${g}_local`]));
+    const byGrain = ['15m', 'hourly', 'daily', 'model_15m', 'model_hourly', 'model_daily', 'agent_hourly', 'agent_daily', 'user_daily', 'model_all_15m', 'model_all_hourly', 'model_all_daily'];
+    expect(drops).toEqual([
+      // 0020: the latency rollups
+      ...['15m', 'hourly', 'daily'].flatMap((g) => [`usage_latency_all_${g}`, `usage_latency_all_${g}_local`, `usage_latency_${g}`, `usage_latency_${g}_local`]),
+      // 0024: one rollup table per shape and grain (their rows moved by 0023)
+      ...byGrain.flatMap((g) => [`usage_rollup_${g}`, `usage_rollup_${g}_local`]),
+    ]);
   });
 
   it('shards raw events, every rollup, the tier assignments, the price books and the statements by tenant, and nothing else', () => {
@@ -122,7 +128,7 @@ describe('every migration in the sharded layout', () => {
     expect(byTenant).toEqual(
       [
         'usage_events',
-        ...['15m', 'hourly', 'daily', 'model_15m', 'model_hourly', 'model_daily', 'agent_hourly', 'agent_daily', 'user_daily'].map((g) => `usage_rollup_${g}`),
+        ...['full', 'model', 'agent', 'user'].map((shape) => `usage_rollup_${shape}`),
         'budget_tier_assignments',
         // Every version of a customer's book on one shard: its newest version is found per shard, exactly.
         'price_books',

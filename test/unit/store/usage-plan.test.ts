@@ -40,27 +40,28 @@ describe('source plans', () => {
 
   it('reads each segment from the narrowest rollup of its grain that carries the dimensions filtered or grouped by', () => {
     const base = { from: t('2025-03-01T10:00Z'), to: t('2025-03-08T00:00Z'), tz: 'UTC', bucket: null, filters: {} };
-    const tablesOf = (p: ReturnType<typeof planSources>): string[] => p.segments.map((s) => s.table);
+    // Each segment as table/grain: every grain of a shape is one table (migration 0023).
+    const tablesOf = (p: ReturnType<typeof planSources>): string[] => p.segments.map((s) => `${s.table}/${s.source}`);
     // Per model (the summary): the by-model rollups, hourly edge then days.
-    expect(tablesOf(planSources({ ...base, columns: ['model_key', 'model'] }))).toEqual(['usage_rollup_model_hourly', 'usage_rollup_model_daily']);
+    expect(tablesOf(planSources({ ...base, columns: ['model_key', 'model'] }))).toEqual(['usage_rollup_model/hourly', 'usage_rollup_model/daily']);
     // By tenant, nothing else: the smallest table of each grain (by model hourly, by agent daily).
-    expect(tablesOf(planSources({ ...base, columns: ['tenant'] }))).toEqual(['usage_rollup_model_hourly', 'usage_rollup_agent_daily']);
-    expect(tablesOf(planSources({ ...base, columns: ['agent'], filters: { feature: ['chat'] } }))).toEqual(['usage_rollup_agent_hourly', 'usage_rollup_agent_daily']);
+    expect(tablesOf(planSources({ ...base, columns: ['tenant'] }))).toEqual(['usage_rollup_model/hourly', 'usage_rollup_agent/daily']);
+    expect(tablesOf(planSources({ ...base, columns: ['agent'], filters: { feature: ['chat'] } }))).toEqual(['usage_rollup_agent/hourly', 'usage_rollup_agent/daily']);
     // By user: a daily by-user rollup; its edges from the full hourly one (no narrow hourly by-user table).
-    expect(tablesOf(planSources({ ...base, columns: ['user_id'] }))).toEqual(['usage_rollup_hourly', 'usage_rollup_user_daily']);
+    expect(tablesOf(planSources({ ...base, columns: ['user_id'] }))).toEqual(['usage_rollup_full/hourly', 'usage_rollup_user/daily']);
     // A filter the narrow table lacks moves the segment to a wider one.
-    expect(tablesOf(planSources({ ...base, columns: ['agent'], filters: { status: ['error'] } }))).toEqual(['usage_rollup_hourly', 'usage_rollup_daily']);
-    expect(tablesOf(planSources({ ...base, columns: ['model_key', 'model'], filters: { priced: false, provider: ['openai'] } }))).toEqual(['usage_rollup_model_hourly', 'usage_rollup_model_daily']);
-    expect(tablesOf(planSources({ ...base, columns: ['model_key', 'model'], filters: { user_id: ['u'] } }))).toEqual(['usage_rollup_hourly', 'usage_rollup_daily']);
+    expect(tablesOf(planSources({ ...base, columns: ['agent'], filters: { status: ['error'] } }))).toEqual(['usage_rollup_full/hourly', 'usage_rollup_full/daily']);
+    expect(tablesOf(planSources({ ...base, columns: ['model_key', 'model'], filters: { priced: false, provider: ['openai'] } }))).toEqual(['usage_rollup_model/hourly', 'usage_rollup_model/daily']);
+    expect(tablesOf(planSources({ ...base, columns: ['model_key', 'model'], filters: { user_id: ['u'] } }))).toEqual(['usage_rollup_full/hourly', 'usage_rollup_full/daily']);
     // Every tenant (no scope) and no tenant among the columns: the all-tenant by-model rollups (0018).
-    expect(tablesOf(planSources({ ...base, scope: null, columns: ['model_key', 'model'] }))).toEqual(['usage_rollup_model_all_hourly', 'usage_rollup_model_all_daily']);
-    expect(tablesOf(planSources({ ...base, scope: null, columns: ['model_key'], filters: { status: ['error'], priced: true } }))).toEqual(['usage_rollup_model_all_hourly', 'usage_rollup_model_all_daily']);
-    expect(tablesOf(planSources({ ...base, scope: null, from: t('2025-03-01T00:00Z'), tz: 'Asia/Kolkata', bucket: 'day', columns: ['model_key'] }))).toEqual(['usage_rollup_model_all_15m']);
+    expect(tablesOf(planSources({ ...base, scope: null, columns: ['model_key', 'model'] }))).toEqual(['usage_rollup_model_all/hourly', 'usage_rollup_model_all/daily']);
+    expect(tablesOf(planSources({ ...base, scope: null, columns: ['model_key'], filters: { status: ['error'], priced: true } }))).toEqual(['usage_rollup_model_all/hourly', 'usage_rollup_model_all/daily']);
+    expect(tablesOf(planSources({ ...base, scope: null, from: t('2025-03-01T00:00Z'), tz: 'Asia/Kolkata', bucket: 'day', columns: ['model_key'] }))).toEqual(['usage_rollup_model_all/15m']);
     // … but not when grouping by tenant, by a dimension they lack, or for one tenant.
-    expect(tablesOf(planSources({ ...base, scope: null, columns: ['tenant'] }))).toEqual(['usage_rollup_model_hourly', 'usage_rollup_agent_daily']);
-    expect(tablesOf(planSources({ ...base, scope: null, columns: ['agent'] }))).toEqual(['usage_rollup_agent_hourly', 'usage_rollup_agent_daily']);
-    expect(tablesOf(planSources({ ...base, scope: 'acme', columns: ['model_key', 'model'] }))).toEqual(['usage_rollup_model_hourly', 'usage_rollup_model_daily']);
+    expect(tablesOf(planSources({ ...base, scope: null, columns: ['tenant'] }))).toEqual(['usage_rollup_model/hourly', 'usage_rollup_agent/daily']);
+    expect(tablesOf(planSources({ ...base, scope: null, columns: ['agent'] }))).toEqual(['usage_rollup_agent/hourly', 'usage_rollup_agent/daily']);
+    expect(tablesOf(planSources({ ...base, scope: 'acme', columns: ['model_key', 'model'] }))).toEqual(['usage_rollup_model/hourly', 'usage_rollup_model/daily']);
     // Asia/Kolkata days by model: the 15-minute by-model rollup.
-    expect(tablesOf(planSources({ ...base, from: t('2025-03-01T00:00Z'), tz: 'Asia/Kolkata', bucket: 'day', columns: ['model_key'] }))).toEqual(['usage_rollup_model_15m']);
+    expect(tablesOf(planSources({ ...base, from: t('2025-03-01T00:00Z'), tz: 'Asia/Kolkata', bucket: 'day', columns: ['model_key'] }))).toEqual(['usage_rollup_model/15m']);
   });
 });

@@ -40,8 +40,8 @@ describe('usage query objects', () => {
       segments: [
         { source: 'raw', table: 'usage_events', from: t('2025-03-01T23:50:00Z'), to: t('2025-03-02T00:00:00Z') },
         // A user filter and per-model rows: only the full rollups carry both.
-        { source: 'daily', table: 'usage_rollup_daily', from: t('2025-03-02T00:00:00Z'), to: t('2025-03-03T00:00:00Z') },
-        { source: 'hourly', table: 'usage_rollup_hourly', from: t('2025-03-03T00:00:00Z'), to: t('2025-03-03T01:00:00Z') },
+        { source: 'daily', table: 'usage_rollup_full', from: t('2025-03-02T00:00:00Z'), to: t('2025-03-03T00:00:00Z') },
+        { source: 'hourly', table: 'usage_rollup_full', from: t('2025-03-03T00:00:00Z'), to: t('2025-03-03T01:00:00Z') },
       ],
       rawReason: null,
     });
@@ -49,7 +49,7 @@ describe('usage query objects', () => {
       tenant: 'acme',
       user_id: ['u1'],
       s0_from: '2025-03-01 23:50:00.000', s0_to: '2025-03-02 00:00:00.000',
-      s1_from: '2025-03-02', s1_to: '2025-03-03',
+      s1_from: '2025-03-02 00:00:00', s1_to: '2025-03-03 00:00:00',
       s2_from: '2025-03-03 00:00:00', s2_to: '2025-03-03 01:00:00',
     });
   });
@@ -60,7 +60,7 @@ describe('usage query objects', () => {
     await expect(q.sql).toMatchFileSnapshot('__snapshots__/usage/breakdown-model-by-day.sql');
     expect(q.plan.segments.map((s) => s.source)).toEqual(['daily']);
     // Both passes read the same segments under the same parameter names.
-    expect(q.params).toEqual({ tenant: 'acme', s0_from: '2025-03-01', s0_to: '2025-03-08', tz: 'UTC', limit: 10 });
+    expect(q.params).toEqual({ tenant: 'acme', s0_from: '2025-03-01 00:00:00', s0_to: '2025-03-08 00:00:00', tz: 'UTC', limit: 10 });
   });
 
   it('timeseries: Berlin hours from the hourly rollup, unstacked', async () => {
@@ -135,10 +135,10 @@ LIMIT {limit:UInt32}`);
   it('latency from the latency rollups: a daily middle, hourly and 15-minute edges, raw slivers; filters they carry', async () => {
     const spec = { scope: 'acme', filters: { provider: ['openai'], status: ['ok' as const] }, from: t('2025-03-01T22:44:59.500Z'), to: t('2025-03-03T01:20:00Z'), by: 'model_key' as const, quantiles: 'histogram' as const };
     const plan = latencyHistogramPlan(spec);
-    expect(plan?.segments.map((s) => s.table)).toEqual(['usage_events', 'usage_rollup_model_15m', 'usage_rollup_model_hourly', 'usage_rollup_model_daily', 'usage_rollup_model_hourly', 'usage_rollup_model_15m', 'usage_events']);
+    expect(plan?.segments.map((s) => `${s.table}/${s.source}`)).toEqual(['usage_events/raw', 'usage_rollup_model/15m', 'usage_rollup_model/hourly', 'usage_rollup_model/daily', 'usage_rollup_model/hourly', 'usage_rollup_model/15m', 'usage_events/raw']);
     const q = latencyHistogramQuery(spec, plan!);
     await expect(q.sql).toMatchFileSnapshot('__snapshots__/usage/latency-histogram.sql');
-    expect(q.params).toMatchObject({ tenant: 'acme', provider: ['openai'], status: ['ok'], s0_from: '2025-03-01 22:44:59.500', s3_from: '2025-03-02', s5_to: '2025-03-03 01:15:00' });
+    expect(q.params).toMatchObject({ tenant: 'acme', provider: ['openai'], status: ['ok'], s0_from: '2025-03-01 22:44:59.500', s3_from: '2025-03-02 00:00:00', s5_to: '2025-03-03 01:15:00' });
     // Exact unless asked; filters the latency rollups do not carry fall back to the exact read.
     expect(latencyHistogramPlan({ ...spec, quantiles: 'exact' })).toBeNull();
     expect(latencyHistogramPlan({ ...spec, quantiles: undefined })).toBeNull();
@@ -286,9 +286,9 @@ describe('usage operations', () => {
     const answer = await createUsageQueries(sql).latency({ scope: null, filters: {}, from: 0, to: DAY, by: 'model_key', quantiles: 'histogram' });
     expect(answer.quantiles).toBe('histogram');
     // Every tenant: the all-tenant latency rollup (0018); one tenant: its own.
-    expect(answer.plan.segments.map((s) => s.table)).toEqual(['usage_rollup_model_all_daily']);
+    expect(answer.plan.segments.map((s) => `${s.table}/${s.source}`)).toEqual(['usage_rollup_model_all/daily']);
     const one = await createUsageQueries(sql).latency({ scope: 'acme', filters: {}, from: 0, to: DAY, by: 'model_key', quantiles: 'histogram' });
-    expect(one.plan.segments.map((s) => s.table)).toEqual(['usage_rollup_model_daily']);
+    expect(one.plan.segments.map((s) => `${s.table}/${s.source}`)).toEqual(['usage_rollup_model/daily']);
     const [r] = answer.rows;
     expect(r?.statuses).toEqual({ ok: '3', error: '1' });
     expect(r?.duration_avg).toBe(250);

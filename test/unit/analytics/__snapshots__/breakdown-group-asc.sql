@@ -138,9 +138,10 @@ FROM
                 duration_ms_count,
                 ttft_ms_sum,
                 ttft_ms_count
-            FROM usage_rollup_user_daily
-            WHERE bucket >= {s0_from:Date}
-              AND bucket < {s0_to:Date}
+            FROM usage_rollup_user
+            WHERE grain = 'daily'
+              AND bucket >= {s0_from:DateTime('UTC')}
+              AND bucket < {s0_to:DateTime('UTC')}
         )
         GROUP BY dim_0
         HAVING events != 0

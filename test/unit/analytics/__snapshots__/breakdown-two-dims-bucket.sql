@@ -11,8 +11,9 @@ SELECT
                 user_id,
                 events,
                 total_tokens
-            FROM usage_rollup_15m
+            FROM usage_rollup_full
             WHERE tenant = {tenant:String}
+              AND grain = '15m'
               AND bucket >= {s0_from:DateTime('UTC')}
               AND bucket < {s0_to:DateTime('UTC')}
         )
@@ -159,8 +160,9 @@ FROM
             duration_ms_count,
             ttft_ms_sum,
             ttft_ms_count
-        FROM usage_rollup_15m
+        FROM usage_rollup_full
         WHERE tenant = {tenant:String}
+          AND grain = '15m'
           AND bucket >= {s0_from:DateTime('UTC')}
           AND bucket < {s0_to:DateTime('UTC')}
     )

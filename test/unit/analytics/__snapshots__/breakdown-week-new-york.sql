@@ -86,8 +86,9 @@ FROM
         duration_ms_count,
         ttft_ms_sum,
         ttft_ms_count
-    FROM usage_rollup_model_hourly
+    FROM usage_rollup_model
     WHERE tenant = {tenant:String}
+      AND grain = 'hourly'
       AND bucket >= {s0_from:DateTime('UTC')}
       AND bucket < {s0_to:DateTime('UTC')}
 )

@@ -87,10 +87,11 @@ FROM
         duration_ms_count,
         ttft_ms_sum,
         ttft_ms_count
-    FROM usage_rollup_model_daily
+    FROM usage_rollup_model
     WHERE tenant = {tenant:String}
-      AND bucket >= {s0_from:Date}
-      AND bucket < {s0_to:Date}
+      AND grain = 'daily'
+      AND bucket >= {s0_from:DateTime('UTC')}
+      AND bucket < {s0_to:DateTime('UTC')}
 )
 GROUP BY model_label
 HAVING events != 0

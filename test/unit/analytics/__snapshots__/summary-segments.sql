@@ -87,8 +87,9 @@ FROM
         duration_ms_count,
         ttft_ms_sum,
         ttft_ms_count
-    FROM usage_rollup_model_all_15m
-    WHERE ((bucket >= {s0_from:DateTime('UTC')} AND bucket < {s0_to:DateTime('UTC')}) OR (bucket >= {s4_from:DateTime('UTC')} AND bucket < {s4_to:DateTime('UTC')}))
+    FROM usage_rollup_model_all
+    WHERE grain = '15m'
+      AND ((bucket >= {s0_from:DateTime('UTC')} AND bucket < {s0_to:DateTime('UTC')}) OR (bucket >= {s4_from:DateTime('UTC')} AND bucket < {s4_to:DateTime('UTC')}))
     UNION ALL
     SELECT
         model_key,
@@ -134,8 +135,9 @@ FROM
         duration_ms_count,
         ttft_ms_sum,
         ttft_ms_count
-    FROM usage_rollup_model_all_hourly
-    WHERE ((bucket >= {s1_from:DateTime('UTC')} AND bucket < {s1_to:DateTime('UTC')}) OR (bucket >= {s3_from:DateTime('UTC')} AND bucket < {s3_to:DateTime('UTC')}))
+    FROM usage_rollup_model_all
+    WHERE grain = 'hourly'
+      AND ((bucket >= {s1_from:DateTime('UTC')} AND bucket < {s1_to:DateTime('UTC')}) OR (bucket >= {s3_from:DateTime('UTC')} AND bucket < {s3_to:DateTime('UTC')}))
     UNION ALL
     SELECT
         model_key,
@@ -181,9 +183,10 @@ FROM
         duration_ms_count,
         ttft_ms_sum,
         ttft_ms_count
-    FROM usage_rollup_model_all_daily
-    WHERE bucket >= {s2_from:Date}
-      AND bucket < {s2_to:Date}
+    FROM usage_rollup_model_all
+    WHERE grain = 'daily'
+      AND bucket >= {s2_from:DateTime('UTC')}
+      AND bucket < {s2_to:DateTime('UTC')}
 )
 GROUP BY model_label
 HAVING events != 0

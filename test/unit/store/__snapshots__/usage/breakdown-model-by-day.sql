@@ -9,10 +9,11 @@ SELECT
                 model_key,
                 events,
                 cost_total
-            FROM usage_rollup_model_daily
+            FROM usage_rollup_model
             WHERE tenant = {tenant:String}
-              AND bucket >= {s0_from:Date}
-              AND bucket < {s0_to:Date}
+              AND grain = 'daily'
+              AND bucket >= {s0_from:DateTime('UTC')}
+              AND bucket < {s0_to:DateTime('UTC')}
         )
         GROUP BY dim_0
         HAVING sum(events) != 0
@@ -112,7 +113,7 @@ FROM
     (
         SELECT
             model_key,
-            toDateTime(bucket, 'UTC') AS ts,
+            bucket AS ts,
             events,
             requests,
             input_tokens,
@@ -154,10 +155,11 @@ FROM
             duration_ms_count,
             ttft_ms_sum,
             ttft_ms_count
-        FROM usage_rollup_model_daily
+        FROM usage_rollup_model
         WHERE tenant = {tenant:String}
-          AND bucket >= {s0_from:Date}
-          AND bucket < {s0_to:Date}
+          AND grain = 'daily'
+          AND bucket >= {s0_from:DateTime('UTC')}
+          AND bucket < {s0_to:DateTime('UTC')}
     )
     GROUP BY bucket_start, dim_0
     HAVING events != 0

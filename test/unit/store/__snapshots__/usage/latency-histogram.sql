@@ -45,8 +45,9 @@ FROM
         ttft_ms_sum,
         `ttftMap.bin` AS ttft_bins,
         `ttftMap.events` AS ttft_counts
-    FROM usage_rollup_model_15m
+    FROM usage_rollup_model
     WHERE tenant = {tenant:String}
+      AND grain = '15m'
       AND ((bucket >= {s1_from:DateTime('UTC')} AND bucket < {s1_to:DateTime('UTC')}) OR (bucket >= {s5_from:DateTime('UTC')} AND bucket < {s5_to:DateTime('UTC')}))
       AND provider IN {provider:Array(String)}
       AND status IN {status:Array(String)}
@@ -64,8 +65,9 @@ FROM
         ttft_ms_sum,
         `ttftMap.bin` AS ttft_bins,
         `ttftMap.events` AS ttft_counts
-    FROM usage_rollup_model_hourly
+    FROM usage_rollup_model
     WHERE tenant = {tenant:String}
+      AND grain = 'hourly'
       AND ((bucket >= {s2_from:DateTime('UTC')} AND bucket < {s2_to:DateTime('UTC')}) OR (bucket >= {s4_from:DateTime('UTC')} AND bucket < {s4_to:DateTime('UTC')}))
       AND provider IN {provider:Array(String)}
       AND status IN {status:Array(String)}
@@ -83,10 +85,11 @@ FROM
         ttft_ms_sum,
         `ttftMap.bin` AS ttft_bins,
         `ttftMap.events` AS ttft_counts
-    FROM usage_rollup_model_daily
+    FROM usage_rollup_model
     WHERE tenant = {tenant:String}
-      AND bucket >= {s3_from:Date}
-      AND bucket < {s3_to:Date}
+      AND grain = 'daily'
+      AND bucket >= {s3_from:DateTime('UTC')}
+      AND bucket < {s3_to:DateTime('UTC')}
       AND provider IN {provider:Array(String)}
       AND status IN {status:Array(String)}
 )

@@ -138,10 +138,11 @@ FROM
         duration_ms_count,
         ttft_ms_sum,
         ttft_ms_count
-    FROM usage_rollup_daily
+    FROM usage_rollup_full
     WHERE tenant = {tenant:String}
-      AND bucket >= {s1_from:Date}
-      AND bucket < {s1_to:Date}
+      AND grain = 'daily'
+      AND bucket >= {s1_from:DateTime('UTC')}
+      AND bucket < {s1_to:DateTime('UTC')}
       AND user_id IN {user_id:Array(String)}
     UNION ALL
     SELECT
@@ -188,8 +189,9 @@ FROM
         duration_ms_count,
         ttft_ms_sum,
         ttft_ms_count
-    FROM usage_rollup_hourly
+    FROM usage_rollup_full
     WHERE tenant = {tenant:String}
+      AND grain = 'hourly'
       AND bucket >= {s2_from:DateTime('UTC')}
       AND bucket < {s2_to:DateTime('UTC')}
       AND user_id IN {user_id:Array(String)}

@@ -86,8 +86,9 @@ FROM
         duration_ms_count,
         ttft_ms_sum,
         ttft_ms_count
-    FROM usage_rollup_model_all_hourly
-    WHERE bucket >= {s0_from:DateTime('UTC')}
+    FROM usage_rollup_model_all
+    WHERE grain = 'hourly'
+      AND bucket >= {s0_from:DateTime('UTC')}
       AND bucket < {s0_to:DateTime('UTC')}
       AND provider IN {provider:Array(String)}
 )
