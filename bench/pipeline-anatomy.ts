@@ -11,10 +11,9 @@
  *     model_all_* read the model_* tables), all sets alternating within each
  *     round, the views created from their own CREATE statements; a view's
  *     share is its set's cost over no view's;
- *   - fewer, wider rollups: the three overall views (15 minutes, hour, day)
- *     against one view writing the same rows into one scratch table (ARRAY
- *     JOIN over the granularity), in the same rounds, their sums checked
- *     equal;
+ *   - (fewer, wider rollups were measured here against the three overall
+ *     views; migration 0023 built them: part `rollup-layout` compares the
+ *     two layouts, bench/pipeline-rollup-layout.ts);
  *   - what the engine reports per 1-row insert with every view (system.events
  *     deltas): analysis, plan and pipeline building, bytes of I/O buffers.
  *
@@ -55,56 +54,7 @@ export interface AnatomyFigures {
   readonly no_views: InsertCost;
   /** Of the fixed cost: the part that depends on the views, percent. */
   readonly views_share_of_fixed_pct: number;
-  /** The three overall views against one view writing the same rows (over no view): what one wider rollup saves. */
-  readonly consolidation: Consolidation | null;
   readonly engine_per_one_row_insert: Record<string, number>;
-}
-
-export interface Consolidation {
-  readonly three: { readonly one_row_ms: number; readonly per_row_us: number };
-  readonly one: { readonly one_row_ms: number; readonly per_row_us: number };
-  readonly fixed_ratio: number;
-  readonly per_row_ratio: number;
-}
-
-type ViewDef = { readonly name: string; readonly create: string };
-
-const WIDE_TABLE = 'bench_rollup_overall_wide';
-
-/** A scratch table like usage_rollup_15m with a `granularity` key column, and the one view that fills it at three granularities. */
-async function wideOverallView(store: AnalyticsStore, create15m: string): Promise<ViewDef | null> {
-  const [table] = await store.sql.query<{ create: string }>({ sql: "SELECT create_table_query AS create FROM system.tables WHERE database = currentDatabase() AND name = 'usage_rollup_15m'" });
-  if (table === undefined) return null;
-  const wideTable = table.create.replace(/\.usage_rollup_15m\s/, `.${WIDE_TABLE} `).replace('(`tenant` String,', '(`granularity` UInt8, `tenant` String,').replace('ORDER BY (', 'ORDER BY (granularity, ');
-  const view = create15m
-    .replace(/\.usage_rollup_15m_mv\s/, `.${WIDE_TABLE}_mv `)
-    .replace(/TO (\w+)\.usage_rollup_15m\s/, `TO $1.${WIDE_TABLE} `)
-    .replace(/SELECT\s+tenant,\s+toStartOfFifteenMinutes\(toDateTime\(occurred_at, 'UTC'\)\) AS bucket,/, "SELECT granularity, tenant, multiIf(granularity = 1, toStartOfFifteenMinutes(toDateTime(occurred_at, 'UTC')), granularity = 2, toStartOfHour(toDateTime(occurred_at, 'UTC')), toStartOfDay(toDateTime(occurred_at, 'UTC'))) AS bucket,")
-    .replace(/FROM (\w+)\.usage_events\s+GROUP BY /, 'FROM $1.usage_events ARRAY JOIN [1, 2, 3] AS granularity GROUP BY granularity, ');
-  // The statements this rewrites are the migrations' own; when they change shape the comparison is skipped, not faked.
-  if (!wideTable.includes('granularity') || !view.includes('ARRAY JOIN') || !view.includes(WIDE_TABLE)) return null;
-  await store.sql.command({ sql: wideTable });
-  return { name: `${WIDE_TABLE}_mv`, create: view };
-}
-
-/** Inserts `data` with the three views and the one wide view in place; throws unless each granularity holds the same sums. */
-async function checkWide(store: AnalyticsStore, three: readonly ViewDef[], wide: ViewDef, all: readonly ViewDef[], data: Buffer, none: InsertCost, threeCost: InsertCost, oneCost: InsertCost): Promise<Consolidation> {
-  for (const d of [...all, wide]) await store.sql.command({ sql: `DROP VIEW IF EXISTS ${d.name}` });
-  for (const t of ['usage_rollup_15m', 'usage_rollup_hourly', 'usage_rollup_daily', WIDE_TABLE]) await store.sql.command({ sql: `TRUNCATE TABLE ${t}` });
-  for (const d of [...three, wide]) await store.sql.command({ sql: d.create });
-  await store.sql.insertRowBinary('usage_events', EVENT_ROW_COLUMNS, data);
-  const sums = 'toString(sum(events)) AS e, toString(sum(cost_total)) AS c, toString(sum(total_tokens)) AS t, toString(count()) AS n';
-  for (const [g, t] of [[1, 'usage_rollup_15m'], [2, 'usage_rollup_hourly'], [3, 'usage_rollup_daily']] as const) {
-    const a = JSON.stringify(await store.sql.query({ sql: `SELECT ${sums} FROM ${t}` }));
-    const b = JSON.stringify(await store.sql.query({ sql: `SELECT ${sums} FROM ${WIDE_TABLE} WHERE granularity = ${g}` }));
-    if (a !== b) throw new Error(`bench: the wide rollup differs from ${t}: ${b} vs ${a}`);
-  }
-  await store.sql.command({ sql: `DROP VIEW IF EXISTS ${wide.name}` });
-  await store.sql.command({ sql: `DROP TABLE IF EXISTS ${WIDE_TABLE}` });
-  const over = (c: InsertCost): { one_row_ms: number; per_row_us: number } => ({ one_row_ms: round1(c.one_row_ms - none.one_row_ms), per_row_us: round1(c.per_row_us - none.per_row_us) });
-  const t = over(threeCost);
-  const o = over(oneCost);
-  return { three: t, one: o, fixed_ratio: Math.round((o.one_row_ms / t.one_row_ms) * 100) / 100, per_row_ratio: Math.round((o.per_row_us / t.per_row_us) * 100) / 100 };
 }
 
 async function engineEvents(store: AnalyticsStore): Promise<Map<string, number>> {
@@ -145,19 +95,10 @@ export async function insertAnatomy(store: AnalyticsStore, rounds = 3): Promise<
     ...direct.map((d) => ({ label: d.name, views: [d] })),
     ...direct.filter((d) => chainedOf(d).length > 0).map((d) => ({ label: `${d.name}+chained`, views: [d, ...chainedOf(d)] })),
   ];
-  // Fewer, wider rollups, measured: the three overall views (15 minutes, hour, day) as ONE view that writes the three
-  // granularities into one table (ARRAY JOIN over the granularity, a `granularity` key column) — the layout change
-  // docs/storage.md weighs. Its table is a scratch copy; its sums are checked against the three views' below.
-  const overall = ['usage_rollup_15m_mv', 'usage_rollup_hourly_mv', 'usage_rollup_daily_mv'].map((n) => defs.find((d) => d.name === n));
-  const wide = overall.every((d) => d !== undefined) ? await wideOverallView(store, (overall[0] as { create: string }).create) : null;
-  if (wide !== null) {
-    sets.push({ label: 'overall_three', views: overall as typeof defs });
-    sets.push({ label: 'overall_one', views: [wide] });
-  }
   const results = new Map<string, { ones: number[]; bigs: number[] }>();
   for (let r = 0; r < rounds; r++) {
     for (const set of sets) {
-      for (const d of [...defs, ...(wide === null ? [] : [wide])]) await store.sql.command({ sql: `DROP VIEW IF EXISTS ${d.name}` });
+      for (const d of defs) await store.sql.command({ sql: `DROP VIEW IF EXISTS ${d.name}` });
       for (const d of set.views) await store.sql.command({ sql: d.create });
       await insert(one);
       const m = await measure();
@@ -184,7 +125,6 @@ export async function insertAnatomy(store: AnalyticsStore, rounds = 3): Promise<
       chained_one_row_ms: round1(withChained.one_row_ms - alone.one_row_ms), chained_per_row_us: round1(withChained.per_row_us - alone.per_row_us),
     };
   });
-  const consolidation = wide === null ? null : await checkWide(store, overall as typeof defs, wide, defs, big, cost('none'), cost('overall_three'), cost('overall_one'));
   for (const d of defs) await store.sql.command({ sql: `DROP VIEW IF EXISTS ${d.name}` });
   for (const d of defs) await store.sql.command({ sql: d.create });
   const share = Math.round(((all.one_row_ms - none.one_row_ms) / all.one_row_ms) * 100);
@@ -192,9 +132,8 @@ export async function insertAnatomy(store: AnalyticsStore, rounds = 3): Promise<
   console.log(`      every view (${defs.length}): a 1-row insert ${fmt(all.one_row_ms)} ms, then ${all.per_row_us} µs per row; a 5,000-row insert ${all.rows_5000_us_per_row} µs per row`);
   console.log(`      no view (usage_events and its projection): a 1-row insert ${fmt(none.one_row_ms)} ms, then ${none.per_row_us} µs per row; the views are ${share} % of the fixed cost`);
   for (const v of byView) console.log(`        + ${v.view.padEnd(32)} ${v.one_row_ms.toFixed(1).padStart(6)} ms fixed, ${v.per_row_us.toFixed(1).padStart(5)} µs per row${v.chained.length > 0 ? `; its chained ${v.chained.join(', ')}: ${v.chained_one_row_ms.toFixed(1)} ms, ${v.chained_per_row_us.toFixed(1)} µs per row` : ''}`);
-  if (consolidation !== null) console.log(`      fewer, wider rollups: the 3 overall views add ${consolidation.three.one_row_ms} ms fixed and ${consolidation.three.per_row_us} µs per row; the same rows written by 1 view (ARRAY JOIN over the granularity, one table) add ${consolidation.one.one_row_ms} ms and ${consolidation.one.per_row_us} µs (× ${consolidation.fixed_ratio} fixed, × ${consolidation.per_row_ratio} per row); sums checked equal`);
   console.log(`      the engine per 1-row insert (every view): analysis ${fmt(engine.QueryAnalysisMicroseconds ?? 0)} µs, plan ${fmt(engine.QueryPlanBuildMicroseconds ?? 0)} µs, plan optimisation ${fmt(engine.QueryPlanOptimizeMicroseconds ?? 0)} µs, pipeline ${fmt(engine.QueryPipelineBuildMicroseconds ?? 0)} µs of ${fmt(engine.InsertQueryTimeMicroseconds ?? 0)} µs; I/O buffers ${fmt((engine.IOBufferAllocBytes ?? 0) / 2 ** 20)} MiB; ${fmt(engine.FileOpen ?? 0)} files opened`);
-  return { all_views: all, views: defs.length, by_view: byView, no_views: none, views_share_of_fixed_pct: share, consolidation, engine_per_one_row_insert: engine };
+  return { all_views: all, views: defs.length, by_view: byView, no_views: none, views_share_of_fixed_pct: share, engine_per_one_row_insert: engine };
 }
 
 function round1(x: number): number {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- pipeline [--parts stages,insert-format,anatomy,partitions,distributed,scale,history,latency,latency-distributed,memory-processor,memory-embedded,memory-tuning,memory-allocator,backlog,backlog-embedded] [--events N]
+ * `npm run bench -- pipeline [--parts stages,insert-format,anatomy,rollup-layout,partitions,distributed,scale,history,latency,latency-distributed,memory-processor,memory-embedded,memory-tuning,memory-allocator,backlog,backlog-embedded] [--events N]
  *   [--history N] [--history-events N] [--latency-only] [--min-bytes N]`: the stream on this machine's
  * Kafka broker (KAFKA_BROKERS, from scripts/services.sh) into the embedded
  * chDB store, with one processor (in this process) and the producer in a
@@ -39,6 +39,10 @@
  *   - anatomy: where an embedded insert's CPU goes — its fixed cost (a 1-row
  *     insert) and cost per row, with every rollup view and as each view is
  *     dropped, and the engine's own counters (bench/pipeline-anatomy.ts);
+ *   - rollup-layout: the same inserts into the rollups as laid out before
+ *     migration 0023 (a table and a view per shape and grain) and after it
+ *     (one per shape), alternating, their sums checked equal
+ *     (bench/pipeline-rollup-layout.ts);
  * and (bench/pipeline-memory.ts; `--memory-events N`,
  * default 40,000; `--backlog-events N`, default 1,000,000):
  *   - memory-processor: `tally processor`'s RSS (every second) and CPU per
@@ -80,6 +84,7 @@ import { historyRuns } from './pipeline-history.js';
 import { ALLOCATOR_VARIANTS, TUNING_VARIANTS, backlogRuns, embeddedMemoryRuns, processorMemoryRuns } from './pipeline-memory.js';
 import { stageCosts } from './pipeline-stages.js';
 import { insertAnatomy } from './pipeline-anatomy.js';
+import { rollupLayoutAB } from './pipeline-rollup-layout.js';
 import { insertFormatCosts, processCpuOf } from './pipeline-insert-format.js';
 import { createClickHouseStore } from '../src/store/clickhouse/store.js';
 import { existsSync, readFileSync } from 'node:fs';
@@ -162,9 +167,9 @@ async function latencyRun(store: AnalyticsStore, partitions: number, maxInsertEv
   return { figures, rssMax };
 }
 
-const PARTS = ['stages', 'insert-format', 'anatomy', 'group', 'partitions', 'distributed', 'scale', 'history', 'latency', 'latency-distributed', 'memory-processor', 'memory-embedded', 'memory-tuning', 'memory-allocator', 'backlog', 'backlog-embedded'] as const;
+const PARTS = ['stages', 'insert-format', 'anatomy', 'rollup-layout', 'group', 'partitions', 'distributed', 'scale', 'history', 'latency', 'latency-distributed', 'memory-processor', 'memory-embedded', 'memory-tuning', 'memory-allocator', 'backlog', 'backlog-embedded'] as const;
 /** Parts run only when named in --parts (long runs, or measured on their own). */
-const ON_REQUEST: ReadonlySet<Part> = new Set(['insert-format', 'anatomy', 'group', 'memory-processor', 'memory-embedded', 'memory-tuning', 'memory-allocator', 'backlog', 'backlog-embedded']);
+const ON_REQUEST: ReadonlySet<Part> = new Set(['insert-format', 'anatomy', 'rollup-layout', 'group', 'memory-processor', 'memory-embedded', 'memory-tuning', 'memory-allocator', 'backlog', 'backlog-embedded']);
 type Part = (typeof PARTS)[number];
 
 
@@ -226,6 +231,10 @@ export async function runPipelineBench(args: readonly string[]): Promise<void> {
       } finally {
         await s.close();
       }
+    }
+    if (parts.has('rollup-layout')) {
+      const before = load();
+      figures.rollup_layout = { ...(await rollupLayoutAB(join(dataDir, 'rollup-layout'))), measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
     }
     if (parts.has('insert-format')) {
       const before = load();
