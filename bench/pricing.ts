@@ -7,7 +7,9 @@
  *     BASELINE_REF, the hot path before issue 12's per-event work) in
  *     alternating rounds: decode, validate, normalize, price, bill — CPU µs
  *     per event, events per CPU-second of validate + normalize + price, and
- *     the ratios (bench/pricing-stages.ts);
+ *     the ratios (bench/pricing-stages.ts); validate + normalize + price
+ *     also on the main thread alone (the rest is V8's collector on its
+ *     helper threads);
  *   - validate + normalize + price: JSON text → parsed, validated, stamped,
  *     normalized and priced event (what the processor does per record);
  *   - the same for events as the processor reads them (stamped by the
@@ -61,6 +63,7 @@ async function stageFigures(seconds: number, baseline: string | null): Promise<R
     for (const k of STAGES) console.log(row(k, now[k], before?.[k]));
     console.log(row('validate + normalize + price', core(now), before && core(before)));
     console.log(row('  … + bill', core(now) + now.bill, before && core(before) + before.bill));
+    console.log(row('validate + normalize + price, main thread', now.coreMainThread, before?.coreMainThread));
     const perSecond = (us: number): number => Math.round(1e6 / us);
     console.log(`  validate + normalize + price: ${fmt(perSecond(core(now)))} events/CPU-s${before ? ` (baseline ${fmt(perSecond(core(before)))}, × ${(core(before) / core(now)).toFixed(2)})` : ''}; with bill ${fmt(perSecond(core(now) + now.bill))}/s; target 400,000/s`);
     const rounded = (s: StageRound): Record<string, number> => Object.fromEntries(STAGES.map((k) => [k, r2(s[k])]));
@@ -68,6 +71,8 @@ async function stageFigures(seconds: number, baseline: string | null): Promise<R
       stages_cpuUsPerEvent: rounded(now),
       ...(before ? { baseline: baseline, baseline_stages_cpuUsPerEvent: rounded(before), stage_ratio_now_over_baseline: Object.fromEntries(STAGES.map((k) => [k, r2(now[k] / before[k])])) } : {}),
       validateNormalizePrice_cpuUsPerEvent: r2(core(now)),
+      validateNormalizePrice_mainThreadCpuUsPerEvent: r2(now.coreMainThread),
+      ...(before ? { baseline_validateNormalizePrice_mainThreadCpuUsPerEvent: r2(before.coreMainThread) } : {}),
       validateNormalizePrice_eventsPerCpuSecond: perSecond(core(now)),
       validateNormalizePriceBill_eventsPerCpuSecond: perSecond(core(now) + now.bill),
       ...(before ? { baseline_validateNormalizePrice_eventsPerCpuSecond: perSecond(core(before)), baseline_validateNormalizePriceBill_eventsPerCpuSecond: perSecond(core(before) + before.bill) } : {}),

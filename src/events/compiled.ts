@@ -6,7 +6,9 @@
  * zod's per-parse machinery (payload objects, issue lists, a copy of every
  * object). zod stays the one source of the contract: bounds, patterns, enums
  * and defaults come from the schema, refinements run as the schema's own
- * functions. A property test holds the verdicts to zod's.
+ * functions, and a `.superRefine` runs as its predicate where the schema gives
+ * one (`passesWhen`, zod-rules.ts), else as zod runs it. A property test holds
+ * the verdicts to zod's.
  *
  * Used for the verdict and the common output only: when an input is refused,
  * zod itself produces the field errors; when an accepted input has a shape

@@ -70,14 +70,21 @@ function sizeOver(text: string, limit: number): number | null {
   return size > limit ? size : null;
 }
 
-function parseJson(text: string): { ok: true; value: unknown } | { ok: false; outcome: ParseOutcome } {
+/** The parsed value, or NOT_JSON (no wrapper object per event: this runs for every record). */
+function parseJson(text: string): unknown {
   try {
-    return { ok: true, value: JSON.parse(text) as unknown };
+    return JSON.parse(text) as unknown;
   } catch {
-    const where = locateJsonError(text);
-    const reason = where === null ? 'is not valid JSON' : `is not valid JSON at line ${where.line}, column ${where.column}: ${where.problem}`;
-    return { ok: false, outcome: reject('INVALID_JSON', `event ${reason}`, [{ path: '', reason }]) };
+    return NOT_JSON;
   }
+}
+
+const NOT_JSON: unique symbol = Symbol('not JSON');
+
+function invalidJson(text: string): ParseOutcome {
+  const where = locateJsonError(text);
+  const reason = where === null ? 'is not valid JSON' : `is not valid JSON at line ${where.line}, column ${where.column}: ${where.problem}`;
+  return reject('INVALID_JSON', `event ${reason}`, [{ path: '', reason }]);
 }
 
 /**
@@ -194,9 +201,8 @@ export function parseEvent(input: Buffer | string | unknown, options?: ParseOpti
       text = Buffer.isBuffer(input) ? input.toString('utf8') : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('utf8');
     }
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    const json = parseJson(text);
-    if (!json.ok) return json.outcome;
-    value = json.value;
+    value = parseJson(text);
+    if (value === NOT_JSON) return invalidJson(text);
     owned = true;
   } else {
     value = input;

@@ -11,7 +11,8 @@ import { parseTimestamp, TIMESTAMP_RANGE_REASON } from './time.js';
 import { RFC3339_PATTERN } from '../core/time.js';
 import { DEFAULT_TENANT, EVENT_STATUSES } from '../core/dimensions.js';
 import { costProblem, MAX_COST_USD } from './cost.js';
-import { isWellFormed, LONE_SURROGATE_REASON, malformedText } from './unicode.js';
+import { isWellFormed, isWellFormedTree, LONE_SURROGATE_REASON, malformedText } from './unicode.js';
+import { passesWhen } from './zod-rules.js';
 
 /** Bounds on one event. The API and the processor enforce the same numbers. */
 export const EVENT_LIMITS = {
@@ -69,10 +70,13 @@ const count = z.number().int('must be a whole number').nonnegative('must not be 
 const quantity = (max: number) => z.number().nonnegative('must not be negative').finite('must be a finite number').max(max, `must be at most ${max}`);
 /** An object whose every key and string value, at any depth, is well-formed text. */
 const wellFormedObject = () =>
-  z.record(z.string(), z.unknown()).superRefine((o, ctx) => {
-    const bad = malformedText(o);
-    if (bad !== null) ctx.addIssue({ code: 'custom', message: bad.reason, path: [...bad.segments] });
-  });
+  passesWhen(
+    z.record(z.string(), z.unknown()).superRefine((o, ctx) => {
+      const bad = malformedText(o);
+      if (bad !== null) ctx.addIssue({ code: 'custom', message: bad.reason, path: [...bad.segments] });
+    }),
+    isWellFormedTree,
+  );
 
 /** Whether a plain object has at most `max` keys (counted, no key list built). */
 function atMostKeys(o: Record<string, unknown>, max: number): boolean {
@@ -110,12 +114,15 @@ export const usageEventV1 = z.object({
   error_type: bounded(128).optional().describe('Provider or client error class when status is error.'),
   duration_ms: quantity(EVENT_LIMITS.maxDurationMs).optional().describe('Whole call latency in milliseconds.'),
   ttft_ms: quantity(EVENT_LIMITS.maxDurationMs).optional().describe('Time to first token in milliseconds.'),
-  cost: z
-    .union([z.string().regex(DECIMAL_PATTERN, 'must be a non-negative decimal, e.g. "0.0042"'), z.number().nonnegative('must not be negative').finite('must be a finite number')])
-    .superRefine((v, ctx) => {
-      const problem = costProblem(v);
-      if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
-    })
+  cost: passesWhen(
+    z
+      .union([z.string().regex(DECIMAL_PATTERN, 'must be a non-negative decimal, e.g. "0.0042"'), z.number().nonnegative('must not be negative').finite('must be a finite number')])
+      .superRefine((v, ctx) => {
+        const problem = costProblem(v);
+        if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+    (v) => costProblem(v) === null,
+  )
     .optional()
     .describe('Cost in USD already known to the caller or provider (OpenRouter reports one). At most 1000000000, with at most 15 decimal places (a femto-dollar).'),
   metadata: z

@@ -30,8 +30,49 @@ export const isWellFormed: (s: string) => boolean = typeof ''.isWellFormed === '
   ? (s) => s.isWellFormed?.() === true
   : (s) => !SURROGATE.test(s) || !LONE_SURROGATE.test(s);
 
-/** Whether every key and string value under `value` is well-formed (no paths built: the common case). */
-function allWellFormed(value: unknown): boolean {
+/** How deep `isWellFormedTree` recurses before it walks with a stack instead (usage objects nest 2–4 levels). */
+const SHALLOW = 16;
+const BAD = 0;
+const GOOD = 1;
+const TOO_DEEP = 2;
+
+/**
+ * Whether every key and string value under `value`, at any depth, is
+ * well-formed (no paths built: the common case; `malformedText` says where
+ * one is not). Runs for every event, so a tree of up to SHALLOW levels is
+ * checked by recursion, allocating nothing; a deeper one is walked with an
+ * explicit stack, so nesting depth cannot overflow it.
+ */
+export function isWellFormedTree(value: unknown): boolean {
+  const verdict = within(value, 0);
+  return verdict === TOO_DEEP ? walk(value) : verdict === GOOD;
+}
+
+function within(v: unknown, depth: number): number {
+  if (typeof v === 'string') return isWellFormed(v) ? GOOD : BAD;
+  if (typeof v !== 'object' || v === null) return GOOD;
+  if (depth === SHALLOW) return TOO_DEEP;
+  let verdict = GOOD;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const r = within(v[i], depth + 1);
+      if (r === BAD) return BAD;
+      if (r === TOO_DEEP) verdict = TOO_DEEP;
+    }
+    return verdict;
+  }
+  const o = v as Record<string, unknown>;
+  for (const key in o) {
+    if (!isWellFormed(key)) return BAD;
+    const r = within(o[key], depth + 1);
+    if (r === BAD) return BAD;
+    if (r === TOO_DEEP) verdict = TOO_DEEP;
+  }
+  return verdict;
+}
+
+/** The same verdict with an explicit stack: for trees deeper than SHALLOW. */
+function walk(value: unknown): boolean {
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const v = stack.pop();
@@ -64,7 +105,7 @@ export interface MalformedText {
  * once something is wrong.
  */
 export function malformedText(value: unknown): MalformedText | null {
-  if (allWellFormed(value)) return null;
+  if (isWellFormedTree(value)) return null;
   const stack: [unknown, (string | number)[]][] = [[value, []]];
   while (stack.length > 0) {
     const [v, segments] = stack.pop() as [unknown, (string | number)[]];

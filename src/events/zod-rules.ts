@@ -41,6 +41,24 @@ export interface Rule {
   readonly value: Rule | null;
 }
 
+/**
+ * Checks (`.superRefine`, `.check`) that carry a predicate of their own: true
+ * exactly when the check adds no issue. The compiled validator calls the
+ * predicate instead of running zod's check, which builds a payload, an issue
+ * list and a closure on every call; zod still runs the check itself for the
+ * field errors of a refusal. The property test holds the verdicts to zod's.
+ */
+const predicates = new WeakMap<object, (value: never) => boolean>();
+
+/** `schema` with a predicate for its last check (see above); returns `schema`. */
+export function passesWhen<S extends z.ZodType>(schema: S, predicate: (value: z.output<S>) => boolean): S {
+  const checks = (defOf(schema).checks ?? []) as AnyCheck[];
+  const last = checks[checks.length - 1];
+  if (last === undefined || typeof last._zod.def.fn === 'function') unsupported('a predicate for a schema whose last check is not a .superRefine or .check');
+  predicates.set(last, predicate);
+  return schema;
+}
+
 export function unsupported(what: string): never {
   throw new TallyError('INTERNAL', `compiled validator: unsupported zod construct ${what}`);
 }
@@ -86,6 +104,7 @@ function readChecks(def: AnyDef, rule: ReturnType<typeof blank>): Rule {
         break;
       case 'custom':
         if (typeof d.fn === 'function') refines.push(d.fn as (v: unknown) => unknown);
+        else if (predicates.has(ch)) refines.push(predicates.get(ch) as (v: unknown) => unknown);
         else checks.push(ch);
         break;
       default:

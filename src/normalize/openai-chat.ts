@@ -30,7 +30,7 @@
  *   Groq       queue_time, prompt_time, completion_time, total_time: timings, not counts
  */
 import { resolveProvider } from '../core/providers.js';
-import { acc, child, count, knownKeys, label, minus, peekCount, present, quantity, readCost, scanUnknown, splitCacheWrites, splitPrompt, warn, type UsageObject } from './read.js';
+import { acc, child, count, knownKeys, label, minus, peekCount, present, quantity, readCost, scanUnknown, splitCacheWrites, splitPrompt, warn, type PromptPaths, type UsageObject } from './read.js';
 
 const BASE = 'usage';
 const PD = 'usage.prompt_tokens_details';
@@ -64,11 +64,15 @@ const PROMPT_KEYS = knownKeys(['cached_tokens', 'cache_write_tokens', 'audio_tok
 const COMPLETION_KEYS = knownKeys(['reasoning_tokens', 'audio_tokens', 'image_tokens', 'text_tokens', 'accepted_prediction_tokens', 'rejected_prediction_tokens']);
 const SERVER_TOOL_KEYS = knownKeys(['web_search_requests']);
 
+/** Where the prompt's parts were read, for messages: built once, not per event. */
+const PROMPT_PATHS: PromptPaths = { cachedBase: PD, cachedKey: 'cached_tokens', detailsBase: PD, totalName: 'prompt_tokens' };
+/** DeepSeek: the cache reads are prompt_cache_hit_tokens. */
+const DEEPSEEK_PROMPT_PATHS: PromptPaths = { cachedBase: BASE, cachedKey: 'prompt_cache_hit_tokens', detailsBase: PD, totalName: 'prompt_tokens' };
+
 function inputSide(u: UsageObject, pd: UsageObject | null): void {
   let prompt = count(u.prompt_tokens, BASE, 'prompt_tokens');
   let cached = pd === null ? 0 : count(pd.cached_tokens, PD, 'cached_tokens');
-  let cachedBase = PD;
-  let cachedKey = 'cached_tokens';
+  let paths = PROMPT_PATHS;
   if (present(u.prompt_cache_hit_tokens) || present(u.prompt_cache_miss_tokens)) {
     // DeepSeek: hit + miss = prompt_tokens, hit is the cache read.
     const hit = count(u.prompt_cache_hit_tokens, BASE, 'prompt_cache_hit_tokens');
@@ -79,8 +83,7 @@ function inputSide(u: UsageObject, pd: UsageObject | null): void {
     }
     if (cached !== 0 && cached !== hit) warn('usage.prompt_tokens_details.cached_tokens', `differs from prompt_cache_hit_tokens (${hit}); tally uses prompt_cache_hit_tokens`);
     cached = hit;
-    cachedBase = BASE;
-    cachedKey = 'prompt_cache_hit_tokens';
+    paths = DEEPSEEK_PROMPT_PATHS;
   }
   const writes = pd === null ? 0 : count(pd.cache_write_tokens, PD, 'cache_write_tokens');
   const audio = pd === null ? 0 : count(pd.audio_tokens, PD, 'audio_tokens');
@@ -90,7 +93,7 @@ function inputSide(u: UsageObject, pd: UsageObject | null): void {
     scanUnknown(pd, PROMPT_KEYS, PD);
   }
 
-  splitPrompt(prompt, cached, writes, audio, image, { cachedBase, cachedKey, detailsBase: PD, totalName: 'prompt_tokens' });
+  splitPrompt(prompt, cached, writes, audio, image, paths);
   // Perplexity's citation tokens (search results read by the model) are input outside prompt_tokens.
   const citations = count(u.citation_tokens, BASE, 'citation_tokens');
   acc.input += citations;

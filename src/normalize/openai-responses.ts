@@ -22,7 +22,7 @@
  * audio_seconds.
  */
 import { resolveProvider } from '../core/providers.js';
-import { acc, child, conflict, count, fail, knownKeys, minus, quantity, readCost, scanUnknown, splitPrompt, warn, type UsageObject } from './read.js';
+import { acc, child, conflict, count, fail, knownKeys, minus, quantity, readCost, scanUnknown, splitPrompt, warn, type PromptPaths, type UsageObject } from './read.js';
 
 const BASE = 'usage';
 const TOP_KEYS = knownKeys([
@@ -50,6 +50,10 @@ function details(u: UsageObject, a: string, b: string): string | null {
   return null;
 }
 
+/** Where the input's parts were read, for messages (both spellings of the details object): built once, not per event. */
+const TOKENS_DETAILS_PATHS: PromptPaths = { cachedBase: 'usage.input_tokens_details', cachedKey: 'cached_tokens', detailsBase: 'usage.input_tokens_details', totalName: 'input_tokens' };
+const TOKEN_DETAILS_PATHS: PromptPaths = { cachedBase: 'usage.input_token_details', cachedKey: 'cached_tokens', detailsBase: 'usage.input_token_details', totalName: 'input_tokens' };
+
 function inputSide(u: UsageObject): void {
   const input = count(u.input_tokens, BASE, 'input_tokens');
   const key = details(u, 'input_tokens_details', 'input_token_details');
@@ -69,7 +73,7 @@ function inputSide(u: UsageObject): void {
   const cdBase = key === 'input_token_details' ? 'usage.input_token_details.cached_tokens_details' : 'usage.input_tokens_details.cached_tokens_details';
   const cd = child(d.cached_tokens_details, base, 'cached_tokens_details');
   if (cd === null) {
-    splitPrompt(input, cached, writes, audio, image, { cachedBase: base, cachedKey: 'cached_tokens', detailsBase: base, totalName: 'input_tokens' });
+    splitPrompt(input, cached, writes, audio, image, key === 'input_token_details' ? TOKEN_DETAILS_PATHS : TOKENS_DETAILS_PATHS);
     acc.cached_input = cached;
     acc.cache_write_5m = writes;
     return;

@@ -9,6 +9,7 @@
  * throws for bad input.
  */
 import { isTallyError, errorMessage } from '../core/errors.js';
+import { canonicalUtcMs } from '../core/time.js';
 import { parseEvent } from '../events/parse.js';
 import type { CloudEventMapping } from '../events/envelopes/cloudevents.js';
 import type { UsageEvent } from '../events/schema.js';
@@ -47,10 +48,8 @@ export type AcceptOutcome =
 
 /** Parses, stamps and normalizes one input (bytes, text or an already-parsed object). */
 export function acceptInput(input: Buffer | string | unknown, ctx: AcceptContext): AcceptOutcome {
-  const parsed = parseEvent(input, {
-    ...(ctx.maxBytes === undefined ? {} : { maxBytes: ctx.maxBytes }),
-    ...(ctx.cloudEvents === undefined ? {} : { cloudEvents: ctx.cloudEvents }),
-  });
+  // The context holds parseEvent's options under the same names (maxBytes, cloudEvents): no options object per input.
+  const parsed = parseEvent(input, ctx);
   if (!parsed.ok) return parsed;
   const accepted = acceptEvent(parsed.event, parsed.envelope, ctx);
   if (accepted.ok) return accepted;
@@ -120,17 +119,31 @@ export interface RecordPipelineOptions {
  * header or the record's own timestamp, never from the processor's clock.
  */
 export function createRecordPipeline(options: RecordPipelineOptions): RecordPipeline {
+  // One context for every record (no object, closure or Date built per record): `process` runs to its end before the
+  // next call, and nothing keeps the context or its Date (stampEvent reads the time; makeId reads the record being processed).
+  const none: SourcePosition = { topic: '', partition: -1, offset: '' };
+  let current: SourcePosition = none;
+  const receivedAt = new Date(0);
+  const ctx: AcceptContext = {
+    receivedAt,
+    makeId: () => `log-${current.topic}-${current.partition}-${current.offset}`,
+    maxBytes: options.maxEventBytes,
+    timeWindow: options.timeWindow ?? DEFAULT_TIME_WINDOW,
+    cloudEvents: options.cloudEvents,
+  };
   return {
     process(record: RawRecord): RecordOutcome {
       const stamped = record.headers[RECEIVED_AT_HEADER];
-      const receivedMs = stamped === undefined ? record.timestamp : Date.parse(stamped);
-      const accepted = acceptInput(record.value, {
-        receivedAt: new Date(Number.isFinite(receivedMs) ? receivedMs : record.timestamp),
-        makeId: () => `log-${record.topic}-${record.partition}-${record.offset}`,
-        maxBytes: options.maxEventBytes,
-        timeWindow: options.timeWindow ?? DEFAULT_TIME_WINDOW,
-        ...(options.cloudEvents === undefined ? {} : { cloudEvents: options.cloudEvents }),
-      });
+      // The ingest writes the canonical form, read without Date.parse (which is several times slower); anything else as before.
+      const receivedMs = stamped === undefined ? record.timestamp : (canonicalUtcMs(stamped) ?? Date.parse(stamped));
+      receivedAt.setTime(Number.isFinite(receivedMs) ? receivedMs : record.timestamp);
+      current = record;
+      let accepted: AcceptOutcome;
+      try {
+        accepted = acceptInput(record.value, ctx);
+      } finally {
+        current = none;
+      }
       if (!accepted.ok) return accepted;
       const source: SourcePosition = { topic: record.topic, partition: record.partition, offset: record.offset };
       try {

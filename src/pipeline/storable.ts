@@ -18,10 +18,16 @@ import type { PricingResult } from '../pricing/types.js';
 
 const COUNTS = ['requests', 'tool_calls', 'web_search_requests', 'images'] as const;
 
-/** Field errors for counts of a normalized usage object beyond what one event may hold; empty when it fits. */
-export function usageBeyondLimits(usage: NormalizedUsage): FieldError[] {
-  const errors: FieldError[] = [];
+const NONE: readonly FieldError[] = Object.freeze([]);
+
+/** Field errors for counts of a normalized usage object beyond what one event may hold; empty (one shared list) when it fits. */
+export function usageBeyondLimits(usage: NormalizedUsage): readonly FieldError[] {
   const t = usage.tokens;
+  // Every event fits, nearly always: the bounds first, the list only when one is crossed.
+  if (t.total <= EVENT_LIMITS.maxTokens && usage.requests <= EVENT_LIMITS.maxCount && usage.tool_calls <= EVENT_LIMITS.maxCount
+    && usage.web_search_requests <= EVENT_LIMITS.maxCount && usage.images <= EVENT_LIMITS.maxCount
+    && usage.audio_seconds <= EVENT_LIMITS.maxAudioSeconds && usage.reported_cost === null) return NONE;
+  const errors: FieldError[] = [];
   if (t.total > EVENT_LIMITS.maxTokens) {
     const parts = TOKEN_CLASSES.filter((c) => t[c] > 0).map((c) => `${c} ${t[c]}`).join(', ');
     errors.push({ path: 'usage', reason: `counts ${t.total} tokens (${parts}), more than the ${EVENT_LIMITS.maxTokens} one event may hold` });
@@ -43,7 +49,8 @@ export function usageBeyondLimits(usage: NormalizedUsage): FieldError[] {
 export function pricingBeyondLimits(pricing: PricingResult): Rejection | null {
   const abs = (m: Money): Money => (m < 0n ? -m : m);
   let worst: Money = abs(pricing.total) > abs(pricing.cache_savings) ? abs(pricing.total) : abs(pricing.cache_savings);
-  for (const amount of Object.values(pricing.cost)) if (abs(amount) > worst) worst = abs(amount);
+  const cost = pricing.cost;
+  for (const k in cost) if (abs(cost[k as keyof typeof cost]) > worst) worst = abs(cost[k as keyof typeof cost]);
   if (worst <= MAX_EVENT_COST) return null;
   const reason = `is priced at ${formatUsd(worst)} USD, more than the ${MAX_COST_USD} USD one event may cost; check the prices of ${pricing.model_key ?? 'its model'}`;
   return { code: 'MONEY_INVALID', message: `the event ${reason}`, errors: [{ path: 'usage', reason }] };

@@ -28,7 +28,7 @@ import { priceAt, type Catalog } from './catalog.js';
 import { canonicalProvider } from './providers.js';
 import { exactCost } from './exact-cost.js';
 import { FINE_PER_FEMTO } from './fine.js';
-import type { CompiledPrice, RateTable, RateVector } from './rates.js';
+import type { CompiledPrice, RateTable, RateVector, TierRates } from './rates.js';
 import { createResolver, type Resolution, type ResolveOptions, type Resolver } from './resolve.js';
 import type { CostBreakdown, PricingResult } from './types.js';
 
@@ -227,9 +227,10 @@ function pickTable(price: CompiledPrice, batch: boolean | undefined, serviceTier
   return price.standard;
 }
 
-function pickTier(table: RateTable, promptTokens: number): { rates: RateVector; label: string | null } {
-  for (const t of table.tiers) if (promptTokens > t.above) return { rates: t.rates, label: t.label };
-  return { rates: table.base, label: null };
+/** The prompt-size tier that applies, or null for the table's base rates (no object built per event). */
+function pickTier(table: RateTable, promptTokens: number): TierRates | null {
+  for (const t of table.tiers) if (promptTokens > t.above) return t;
+  return null;
 }
 
 function invalidCount(field: string, value: number): TallyError {
@@ -274,7 +275,7 @@ function batchCacheVector(r: RateVector, policy: BatchCachePolicy, price: Compil
   }
   let v = byPolicy.get(policy);
   if (!v) {
-    const rate = policy === 'batch_input' ? (r.exact[0] ?? null) : (pickTier(price.standard, promptTokens).rates.exact[1] ?? null);
+    const rate = policy === 'batch_input' ? (r.exact[0] ?? null) : ((pickTier(price.standard, promptTokens)?.rates ?? price.standard.base).exact[1] ?? null);
     v = withCachedRate(r, rate);
     byPolicy.set(policy, v);
   }
@@ -299,9 +300,11 @@ function catalogPrice(res: Resolution, atMs: number, input: PriceInput, batchPol
   const usage = input.usage;
   const tierName = input.serviceTier ?? usage.service_tier;
   const batch = input.batch === true || (tierName !== undefined && serviceTierName(tierName) === 'batch');
-  const picked = pickTier(pickTable(price, batch, tierName), usage.prompt_tokens);
-  const label = picked.label;
-  const rates = batch ? batchCacheVector(picked.rates, batchPolicy, price, usage.prompt_tokens) : picked.rates;
+  const table = pickTable(price, batch, tierName);
+  const picked = pickTier(table, usage.prompt_tokens);
+  const label = picked === null ? null : picked.label;
+  const tierRates = picked === null ? table.base : picked.rates;
+  const rates = batch ? batchCacheVector(tierRates, batchPolicy, price, usage.prompt_tokens) : tierRates;
   if (!rates.whole || (rates.detailsPriced && usage.details !== undefined) || price.searchContext !== null) {
     const exact = exactCost(rates, usage, searchUnits(price, usage));
     if (exact.missing.length > 0) return unknown('NO_PRICE_IN_FORCE', `${entry.key}@${price.effectiveFrom} has no price for ${exact.missing.join(', ')} tokens`, entry.key);

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { compileObject } from '../../../src/events/compiled.js';
+import { passesWhen } from '../../../src/events/zod-rules.js';
 import { formatPath } from '../../../src/events/paths.js';
 import { usageEventV1, type UsageEvent } from '../../../src/events/schema.js';
 import { compiledValidate, validateCandidate } from '../../../src/events/validate.js';
@@ -88,6 +89,34 @@ describe('validator compiled from the zod schema', () => {
     expect(() => compileObject(z.object({ email: z.string().email() }))).toThrow(/unsupported zod construct/);
     expect(() => compileObject(z.object({ list: z.array(z.string()) }))).toThrow(/unsupported zod construct/);
     expect(() => compileObject(z.object({ at: z.date() }))).toThrow(/unsupported zod construct/);
+  });
+
+  it("calls a check's own predicate (passesWhen) instead of running zod's check, with zod's verdict", () => {
+    let calls = 0;
+    const even = (n: number): boolean => {
+      calls++;
+      return n % 2 === 0;
+    };
+    const schema = z.object({
+      n: passesWhen(z.number().superRefine((v, ctx) => {
+        if (v % 2 !== 0) ctx.addIssue({ code: 'custom', message: 'must be even' });
+      }), even).optional(),
+    });
+    const check = compileObject<z.output<typeof schema>>(schema);
+    fc.assert(
+      fc.property(fc.oneof(fc.integer({ min: -9, max: 9 }), fc.double(), fc.string({ maxLength: 2 }), fc.constant(undefined)), (n) => {
+        calls = 0;
+        const verdict = check({ n });
+        expect(verdict.ok).toBe(schema.safeParse({ n }).success);
+        if (typeof n === 'number' && Number.isFinite(n)) expect(calls).toBe(1);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('refuses a predicate for a schema whose last check is not a superRefine', () => {
+    expect(() => passesWhen(z.number(), () => true)).toThrow(/unsupported zod construct/);
+    expect(() => passesWhen(z.string().refine((s) => s !== ''), () => true)).toThrow(/unsupported zod construct/);
   });
 
   it('agrees with zod on other objects built from the same constructs', () => {

@@ -63,6 +63,23 @@ describe('record pipeline', () => {
     expect(out.priced.usage.tokens.total).toBe(120);
   });
 
+  it('gives each record of a sequence its own id and received_at (one context reused across records)', () => {
+    const usage = { provider: 'openai', model: 'gpt-4o-mini', usage: { prompt_tokens: 10, completion_tokens: 5 } };
+    const outs = [
+      pipeline.process(record(usage, { [RECEIVED_AT_HEADER]: '2026-11-22T08:30:00.000Z' }, '7')),
+      pipeline.process(record(usage, {}, '8')),
+      pipeline.process(record(usage, { [RECEIVED_AT_HEADER]: '2026-11-22T08:45:00+00:00' }, '9')),
+      pipeline.process(record({ ...usage, event_id: 'own-id' }, { [RECEIVED_AT_HEADER]: 'not a time' }, '10')),
+    ];
+    const seen = outs.map((o) => (o.ok ? [o.priced.event.event_id, o.priced.event.received_at] : null));
+    expect(seen).toEqual([
+      ['log-usage.raw-2-7', '2026-11-22T08:30:00.000Z'],
+      ['log-usage.raw-2-8', '2026-11-22T09:00:00.000Z'],
+      ['log-usage.raw-2-9', '2026-11-22T08:45:00.000Z'],
+      ['own-id', '2026-11-22T09:00:00.000Z'],
+    ]);
+  });
+
   it('turns bytes that are not an event into a rejection, never a throw', () => {
     const bad: LogRecord = { ...record({}), value: Buffer.from('{"model": "gpt-4o", "usage": {') };
     const out = pipeline.process(bad);
