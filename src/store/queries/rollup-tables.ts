@@ -40,7 +40,7 @@ export interface RollupTable {
   readonly id: string;
   readonly shape: RollupShape;
   readonly grain: RollupGrain;
-  /** Key columns after tenant and bucket, in table order. */
+  /** Key columns after tenant, grain and bucket, in table order. */
   readonly dimensions: readonly string[];
 }
 
