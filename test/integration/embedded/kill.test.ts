@@ -224,7 +224,7 @@ it('every rollup equals raw and the counters, to the femto-dollar, after each of
   try {
     const compared = await store.rollups.compare({ since: null });
     // Every rollup, the narrow and the latency ones (issue 13) too, equals raw key by key after the kills.
-    expect(compared.tables.map((t) => [t.table, t.keys])).toEqual(REPAIRED_ROLLUPS.map((name) => [name, 0]));
+    expect(compared.tables.map((t) => [t.id, t.keys])).toEqual(REPAIRED_ROLLUPS.map((id) => [id, 0]));
     expect(await store.rollups.lastCheckpoint()).toMatchObject({ clean: true, writer: 'tally start' });
     const acked = clients.flatMap((c) => [...c.acked]);
     const [row] = await store.sql.query<{ n: string; distinct_ids: string }>({
