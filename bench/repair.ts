@@ -7,8 +7,9 @@
  *   - clean start: the last checkpoint says the previous run stopped cleanly —
  *     one small read, nothing compared;
  *   - after a crash: 5,000 events processed just now (today's buckets) whose
- *     hourly and daily rollup rows are missing (their views detached around
- *     the insert: what a SIGKILL between chDB's parts leaves); the repair
+ *     full rollup rows are missing, every grain (its one view detached around
+ *     the insert, migration 0023: what a SIGKILL between chDB's parts
+ *     leaves); the repair
  *     compares the buckets of rows processed since the last checkpoint (less
  *     the 2-minute margin) and inserts the differences;
  *   - first start without a checkpoint (a store made before the repair
