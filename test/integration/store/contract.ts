@@ -488,7 +488,7 @@ FROM numbers({n:UInt64})`,
       expect(await priceSums(old, tenant)).toEqual({ raw: { price_total: total, price_input: formatUsd(input), books: ['', 'book@0.001', 'book@0.0025'] }, rollups: ROLLUPS.map(() => total) });
       // The cost side is untouched: every existing measure still equals raw, field by field.
       expect((await expectRollupsEqualRaw(old, tenant))[0]?.events).toBe('70');
-      for (const t of ROLLUPS) await old.sql.command({ sql: `OPTIMIZE TABLE ${t.name} FINAL` });
+      for (const name of new Set(ROLLUPS.map((t) => t.name))) await old.sql.command({ sql: `OPTIMIZE TABLE ${name} FINAL` });
       expect((await priceSums(old, tenant)).rollups).toEqual(ROLLUPS.map(() => total));
     } finally {
       rmSync(dir, { recursive: true, force: true });
