@@ -231,7 +231,7 @@ export const configSchema = z.object({
       minBytes: positiveInt.default(64 * 1024),
       /** Most bytes fetched per partition per batch. Default 4 MiB. */
       maxBytesPerPartition: positiveInt.default(4 * 1024 * 1024),
-      /** Most records written to the sinks in one step. Default 5000. */
+      /** Most records written to the sinks in one step; in `tally start` also the most records of one batch of the in-process log. Default 5000. */
       maxSinkBatch: positiveInt.default(5000),
       /**
        * Most new events in one store insert that carries several batches:

@@ -112,6 +112,9 @@ export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOption
     log = createDirectEventLog({
       logger,
       awaitConsumerTopics: [topics.raw.name],
+      // Batches as large as the processor writes in one step: each batch costs the store a fixed amount (its
+      // partition's high offset read and recorded), whatever its size.
+      maxBatchRecords: config.processor.maxSinkBatch,
       // Past the highest stored or dead-lettered offset per partition of the raw topic, so offsets keep increasing across restarts.
       startOffsets: { [topics.raw.name]: laterOffsets(await store.events.nextOffsets(topics.raw.name), await store.deadLetters.nextOffsets(topics.raw.name)) },
     });

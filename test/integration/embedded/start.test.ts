@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/load.js';
 import { startEmbedded, type Embedded } from '../../../src/runtime/processes/embedded.js';
 import { testContext } from '../../support/context.js';
+import { createMetrics } from '../../../src/core/metrics.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import { createProcessContext } from '../../../src/runtime/context.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tally-embedded-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -51,6 +54,29 @@ describe('tally start (embedded)', () => {
       expect(BigInt(after.max_offset)).toBeGreaterThan(before);
     } finally {
       await second.close();
+    }
+  });
+
+  it('hands the processor batches as large as processor.maxSinkBatch: a 3,000-event request is 2 batches of 1,500, not 3 of 1,000', async () => {
+    // Each batch costs the store a fixed amount (the partition's high offset read and recorded); the direct
+    // log handed at most 1,000 records whatever maxSinkBatch said.
+    const dir = mkdtempSync(join(tmpdir(), 'tally-embedded-batch-'));
+    const metrics = createMetrics({ defaultMetrics: false });
+    const config = loadConfig({ env: {}, overrides: { dataDir: dir, api: { host: '127.0.0.1', port: 0 }, processor: { maxSinkBatch: 1500 } } });
+    const e = await startEmbedded(createProcessContext(config, { logger: silentLogger(), metrics }));
+    try {
+      // One tenant: one partition, so the request's events queue as one run of 3,000 records.
+      const res = await post(e.url, Array.from({ length: 3000 }, (_, i) => event(`m${i}`, 10)));
+      expect(res.status).toBe(202);
+      expect((await totals(e)).n).toBe('3000');
+      const sizes = (await metrics.batchSize.get()).values;
+      const count = sizes.find((v) => v.metricName === 'tally_batch_size_count')?.value;
+      const sum = sizes.find((v) => v.metricName === 'tally_batch_size_sum')?.value;
+      expect(sum).toBe(3000);
+      expect(count).toBe(2);
+    } finally {
+      await e.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
