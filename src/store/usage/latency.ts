@@ -18,17 +18,16 @@
  * the percentiles are read from the histograms' bins, within 1 % of the
  * exact ones (src/store/usage/latency-histogram.ts).
  */
-import { formatDateTime64 } from '../../core/time.js';
 import type { SqlQuery } from '../executor.js';
 import { filterConditions, rawEventConditions } from './conditions.js';
 import { histogramQuantiles } from './latency-histogram.js';
 import { latencyColumn } from './names.js';
 import { binOf } from '../queries/histogram-repair.js';
-import { grainCondition, LATENCY_ROLLUP_DIMENSIONS, latencyRollupOf } from '../queries/rollup-tables.js';
+import { LATENCY_ROLLUP_DIMENSIONS, latencyRollupOf } from '../queries/rollup-tables.js';
 import { filterColumns, rawReason, segmentsOf, type Segment, type SourcePlan } from './plan.js';
 import type { LatencySpec } from './specs.js';
 import { Params, selectFrom } from './statement.js';
-import { segmentsByTable } from './union.js';
+import { branchSource, branchStatement, segmentsByTable, type BranchSegments } from './union.js';
 
 /** The quantiles read, in the order of `duration_q` and `ttft_q`. */
 export const LATENCY_LEVELS = [0.5, 0.95, 0.99] as const;
@@ -95,13 +94,8 @@ export function latencyHistogramPlan(spec: LatencySpec): SourcePlan | null {
 }
 
 /** One branch per table read, the ranges of its segments OR-ed (as `unionSql` does). */
-function histogramBranchSql(segments: readonly { segment: Segment; index: number }[], key: string, spec: LatencySpec, params: Params): string {
-  const first = segments[0]!.segment;
-  const raw = first.source === 'raw';
-  const c = filterConditions(spec.scope, spec.filters, params, raw);
-  const type = raw ? "DateTime64(3, 'UTC')" : "DateTime('UTC')";
-  const text = (ms: number): string => (raw ? formatDateTime64(ms) : formatDateTime64(ms).slice(0, 19));
-  const time = raw ? 'occurred_at' : 'bucket';
+function histogramBranchSql(segments: BranchSegments, key: string, spec: LatencySpec, params: Params): string {
+  const raw = segments[0]!.segment.source === 'raw';
   const hist = (col: string, part: 'bins' | 'counts'): string =>
     part === 'bins' ? `if(isNull(${col}), CAST([], 'Array(Int16)'), [${binOf(col)}])` : `if(isNull(${col}), CAST([], 'Array(Int64)'), [toInt64(1)])`;
   const select = raw
@@ -117,17 +111,7 @@ function histogramBranchSql(segments: readonly { segment: Segment; index: number
         'duration_ms_count', 'duration_ms_sum', '`durationMap.bin` AS duration_bins', '`durationMap.events` AS duration_counts',
         'ttft_ms_count', 'ttft_ms_sum', '`ttftMap.bin` AS ttft_bins', '`ttftMap.events` AS ttft_counts',
       ];
-  const ranges = segments.map(
-    ({ segment, index }) => `${time} >= ${params.bind(`s${index}_from`, type, text(segment.from))} AND ${time} < ${params.bind(`s${index}_to`, type, text(segment.to))}`,
-  );
-  const where = [
-    ...(c.tenant === null ? [] : [c.tenant]),
-    ...(first.source === 'raw' ? [] : [grainCondition(first.source)]),
-    ...(ranges.length === 1 ? ranges[0]!.split(' AND ') : [`(${ranges.map((r) => `(${r})`).join(' OR ')})`]),
-    ...(raw ? ['sign = 1'] : []),
-    ...c.filters,
-  ];
-  return ['SELECT', select.map((x) => `    ${x}`).join(',\n'), `FROM ${raw ? 'usage_events FINAL' : first.table}`, `WHERE ${where.join('\n  AND ')}`].join('\n');
+  return branchStatement(select, branchSource(segments, filterConditions(spec.scope, spec.filters, params, raw), params));
 }
 
 /**

@@ -48,20 +48,17 @@ export interface Projection {
   readonly measures?: readonly MeasureName[];
 }
 
+/** The segments of one branch (read from one table), each with its index in the plan (its parameters' names). */
+export type BranchSegments = readonly { readonly segment: Segment; readonly index: number }[];
+
 /**
- * One branch: the segments read from one table (same source), their ranges
- * OR-ed — a range ending now has two 15-minute and two hourly edges, and
- * each branch costs the engine its analysis of every projected measure, so
- * one branch per table halves that cost; the key condition still prunes to
- * each range's granules.
+ * Where a branch reads and its WHERE conditions: its table (`usage_events FINAL` for raw events), the tenant,
+ * the grain of a rollup table, the segments' time ranges OR-ed (bound as `s<index>_from`/`_to`), `sign = 1`
+ * for raw events, then the filters. `unionSql` and the histogram latency read build their branches on it.
  */
-function branchSql(segments: readonly { segment: Segment; index: number }[], projection: Projection, conditions: Conditions, params: Params): string {
+export function branchSource(segments: BranchSegments, conditions: Conditions, params: Params): { readonly table: string; readonly where: readonly string[] } {
   const first = segments[0]!.segment;
   const raw = first.source === 'raw';
-  const select: string[] = [...projection.columns];
-  if (projection.ts) select.push(raw ? "toDateTime(occurred_at, 'UTC') AS ts" : 'bucket AS ts');
-  const measures: readonly string[] = projection.measures ?? MEASURE_NAMES;
-  select.push(...(raw ? measures.map(rawRowMeasure) : measures));
   const time = raw ? 'occurred_at' : 'bucket';
   const type = raw ? "DateTime64(3, 'UTC')" : "DateTime('UTC')";
   const text = (ms: number): string => (raw ? formatDateTime64(ms) : formatDateTime64(ms).slice(0, 19));
@@ -75,8 +72,28 @@ function branchSql(segments: readonly { segment: Segment; index: number }[], pro
     ...(raw ? ['sign = 1'] : []),
     ...conditions.filters,
   ];
-  const table = raw ? 'usage_events FINAL' : first.table;
-  return ['SELECT', select.map((s) => `    ${s}`).join(',\n'), `FROM ${table}`, `WHERE ${where.join('\n  AND ')}`].join('\n');
+  return { table: raw ? 'usage_events FINAL' : first.table, where };
+}
+
+/** `SELECT items FROM table WHERE conditions`, one item and one condition per line. */
+export function branchStatement(select: readonly string[], source: { readonly table: string; readonly where: readonly string[] }): string {
+  return ['SELECT', select.map((s) => `    ${s}`).join(',\n'), `FROM ${source.table}`, `WHERE ${source.where.join('\n  AND ')}`].join('\n');
+}
+
+/**
+ * One branch: the segments read from one table (same source), their ranges
+ * OR-ed — a range ending now has two 15-minute and two hourly edges, and
+ * each branch costs the engine its analysis of every projected measure, so
+ * one branch per table halves that cost; the key condition still prunes to
+ * each range's granules.
+ */
+function branchSql(segments: BranchSegments, projection: Projection, conditions: Conditions, params: Params): string {
+  const raw = segments[0]!.segment.source === 'raw';
+  const select: string[] = [...projection.columns];
+  if (projection.ts) select.push(raw ? "toDateTime(occurred_at, 'UTC') AS ts" : 'bucket AS ts');
+  const measures: readonly string[] = projection.measures ?? MEASURE_NAMES;
+  select.push(...(raw ? measures.map(rawRowMeasure) : measures));
+  return branchStatement(select, branchSource(segments, conditions, params));
 }
 
 /** The plan's segments grouped by the table they read, in order of first appearance. */
