@@ -167,7 +167,18 @@ export class RowBinaryWriter {
 
   /** Decimal(38, s) from its unscaled value: Int128, refused beyond 38 digits (a text insert would be refused too). */
   decimal38(v: bigint): void {
-    if (v !== 0n && (v > MAX_DECIMAL38 || v < -MAX_DECIMAL38)) throw outOfRange('Decimal(38, s) unscaled value', v);
+    if (v === 0n) {
+      // Most of a row's 35 amounts are zero (cost classes the event did not use): 16 zero bytes, no BigInt setter.
+      this.reserve(16);
+      const at = this.pos;
+      this.view.setUint32(at, 0, true);
+      this.view.setUint32(at + 4, 0, true);
+      this.view.setUint32(at + 8, 0, true);
+      this.view.setUint32(at + 12, 0, true);
+      this.pos = at + 16;
+      return;
+    }
+    if (v > MAX_DECIMAL38 || v < -MAX_DECIMAL38) throw outOfRange('Decimal(38, s) unscaled value', v);
     this.int128(v);
   }
 

@@ -189,3 +189,24 @@ describe('eventRowValues (the insert path)', () => {
     expect(sent[0]?.token).toBe(deduplicationToken(events.map((p) => toEventRow(p, { rowVersion: 3n, sign: -1 }))));
   });
 });
+
+describe('encodeUsageEvents', () => {
+  it('writes each row\'s own times when they change from row to row (the encoder remembers the last one parsed)', () => {
+    const at = (iso: string, id: string, received: string) => pricedEvent({ eventId: id, occurredAt: iso, receivedAt: received });
+    const events = [
+      at('2026-03-10T12:00:00.123Z', 'a', '2026-03-10T12:00:01Z'),
+      at('2026-03-10T12:00:00.123Z', 'b', '2026-03-10T12:00:01Z'),
+      at('2026-03-09T23:59:59.999Z', 'c', '2026-03-10T12:00:02Z'),
+      at('2026-03-10T12:00:00.123Z', 'd', '2026-03-10T12:00:01Z'),
+    ];
+    const options = { processedAtMs: Date.parse('2026-03-10T12:00:03Z') };
+    // Each row encoded alone parses its own times: the batch must be the same bytes as the rows one by one.
+    const alone = Buffer.concat(events.map((e) => encodeUsageEvents([e], options)));
+    expect(encodeUsageEvents(events, options).equals(alone)).toBe(true);
+    // And the times are there: occurred_at follows the tenant and the event id (one-byte lengths here).
+    const row = encodeUsageEvents([events[2]!], options);
+    const offset = 1 + 'acme'.length + 1 + 'c'.length;
+    expect(row.readBigInt64LE(offset)).toBe(BigInt(Date.parse('2026-03-09T23:59:59.999Z')));
+    expect(row.readBigInt64LE(offset + 8)).toBe(BigInt(Date.parse('2026-03-10T12:00:02Z')));
+  });
+});

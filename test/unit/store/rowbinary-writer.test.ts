@@ -40,6 +40,15 @@ describe('RowBinaryWriter', () => {
     for (const v of [0n, 1n, -1n, 2n ** 63n - 1n, -(2n ** 63n), 2n ** 63n, -(2n ** 63n) - 1n]) expect(bytes((w) => w.int128(v))).toBe(le(v, 16));
   });
 
+  it('writes every Decimal(38, s) amount as its Int128, zeros among others too (all 16 bytes, over a reused buffer)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.constant(0n), fc.bigInt(-(10n ** 38n) + 1n, 10n ** 38n - 1n)), { maxLength: 40 }), (values) => {
+        // A small first buffer: it grows by copying, and its unwritten bytes are whatever allocUnsafe left there.
+        expect(bytes((w) => values.forEach((v) => w.decimal38(v)), 16)).toBe(values.map((v) => le(v, 16)).join(''));
+      }),
+    );
+  });
+
   it('refuses what its column cannot hold', () => {
     const w = new RowBinaryWriter();
     expect(() => w.uint64(-1)).toThrow(/UInt64/);
