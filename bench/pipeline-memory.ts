@@ -20,7 +20,7 @@
  *     senders are held back instead of events queueing in memory).
  * Run `npm run build` first.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +29,7 @@ import { demoEvents } from '../src/demo/traffic.js';
 import { CLICKHOUSE_SERVER_DEFAULTS } from '../src/store/chdb/engine.js';
 import { count, load, produce } from './pipeline-common.js';
 import { freePort, groupStable, processCpuUs, setUp, startProcessor, type Standin } from './pipeline-distributed.js';
+import { checkoutOf } from './pricing-stages.js';
 import { fmt } from './results.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -126,10 +127,10 @@ export async function processorMemoryRuns(standin: Standin, events: number): Pro
   return { events, partitions: 4, variants: PROCESSOR_HEAP_VARIANTS, by_variant: summary, measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
 }
 
-/** `tally start` (compiled) on a fresh data directory; resolves once it answers. */
-async function startEmbedded(dataDir: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
+/** `tally start` (compiled: `root`/dist, this checkout's by default) on a fresh data directory; resolves once it answers. */
+async function startEmbedded(dataDir: string, env: NodeJS.ProcessEnv, root = '.'): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['dist/cli/main.js', 'start'], {
+  const child = spawn(process.execPath, [join(root, 'dist/cli/main.js'), 'start'], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, LOG_LEVEL: 'warn', TALLY_DATA_DIR: dataDir, TALLY_PORT: String(port), TALLY_API_KEYS: '', REDIS_URL: '', KAFKA_BROKERS: '', CLICKHOUSE_URL: '', ...env },
   });
@@ -192,9 +193,9 @@ async function heapOf(url: string): Promise<{ v8_heap_used: number; v8_heap_tota
 }
 
 /** `tally start` taking `events` through its HTTP ingest; RSS idle, under load (every second) and idle 10 s after. */
-export async function embeddedRun(env: NodeJS.ProcessEnv, events: number, senders: number, perRequest: number): Promise<EmbeddedMemoryRun> {
+export async function embeddedRun(env: NodeJS.ProcessEnv, events: number, senders: number, perRequest: number, root = '.'): Promise<EmbeddedMemoryRun> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tally-bench-mem-'));
-  const { child, url } = await startEmbedded(dataDir, env);
+  const { child, url } = await startEmbedded(dataDir, env, root);
   try {
     const pid = child.pid as number;
     await sleep(3000);
@@ -255,14 +256,18 @@ export const ALLOCATOR_VARIANTS: Record<string, NodeJS.ProcessEnv> = {
   jemalloc_decay_0: { JE_MALLOC_CONF: 'dirty_decay_ms:0' },
 };
 
-/** Each variant (EMBEDDED_VARIANTS, TUNING_VARIANTS or ALLOCATOR_VARIANTS; the first is the base of the ratios) under the same HTTP load, twice in alternating order. */
-export async function embeddedMemoryRuns(events: number, variants: Record<string, NodeJS.ProcessEnv> = EMBEDDED_VARIANTS): Promise<Record<string, unknown>> {
+/**
+ * Each variant (EMBEDDED_VARIANTS, TUNING_VARIANTS or ALLOCATOR_VARIANTS; the first is the base of the ratios)
+ * under the same HTTP load, twice in alternating order; `roots` names the checkout whose build a variant runs
+ * (this one's when absent).
+ */
+export async function embeddedMemoryRuns(events: number, variants: Record<string, NodeJS.ProcessEnv> = EMBEDDED_VARIANTS, roots: Readonly<Record<string, string>> = {}): Promise<Record<string, unknown>> {
   const before = load();
   const runs: Record<string, EmbeddedMemoryRun[]> = {};
   const names = Object.keys(variants);
   for (const order of [names, [...names].reverse()]) {
     for (const name of order) {
-      const r = await embeddedRun(variants[name] ?? {}, events, EMBEDDED_SENDERS, EMBEDDED_PER_REQUEST);
+      const r = await embeddedRun(variants[name] ?? {}, events, EMBEDDED_SENDERS, EMBEDDED_PER_REQUEST, roots[name]);
       (runs[name] ??= []).push({ ...r, rss_mib_samples: [] });
       console.log(`  memory, tally start (${name}): ${fmt(events)} events in ${r.seconds} s → ${fmt(r.events_per_second)} events/s, ${fmt(r.cpu_us_per_event)} µs CPU/event; RSS idle ${fmt(r.rss_mib_idle_before)} MiB, max ${fmt(r.rss_mib_max)} MiB, max in the 10 s after ${fmt(r.rss_mib_max_after_load)} MiB, idle after ${fmt(r.rss_mib_idle_after)} MiB`);
     }
@@ -325,4 +330,21 @@ export async function backlogRuns(standin: Standin | undefined, events: number, 
     console.log(`  backlog, tally start: ${fmt(events)} events from ${EMBEDDED_SENDERS} senders in ${r.seconds} s (${fmt(r.events_per_second)} events/s); RSS max ${fmt(r.rss_mib_max)} MiB, idle after ${fmt(r.rss_mib_idle_after)} MiB`);
   }
   return out;
+}
+
+/**
+ * `tally start` of this checkout against a baseline commit's (memory-baseline): the baseline's sources are
+ * built in a temporary directory (`git archive`, this checkout's node_modules), then both run the embedded load
+ * twice in alternating order — two versions compared in one window, on a machine whose speed varies by the hour.
+ */
+export async function embeddedBaselineRuns(events: number, baseline: string): Promise<Record<string, unknown>> {
+  const base = checkoutOf(baseline, ['scripts', 'tsconfig.json', 'tsconfig.build.json']);
+  try {
+    console.log(`  building ${baseline} in ${base.root}`);
+    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: base.root, stdio: ['ignore', 'ignore', 'inherit'] });
+    const variants = { baseline: {}, now: {} };
+    return { baseline, ...(await embeddedMemoryRuns(events, variants, { baseline: base.root })) };
+  } finally {
+    base.remove();
+  }
 }

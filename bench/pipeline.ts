@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- pipeline [--parts stages,insert-format,anatomy,rollup-layout,partitions,distributed,scale,history,latency,latency-distributed,memory-processor,memory-embedded,memory-tuning,memory-allocator,backlog,backlog-embedded] [--events N]
+ * `npm run bench -- pipeline [--parts stages,insert-format,anatomy,rollup-layout,partitions,distributed,scale,history,latency,latency-distributed,memory-processor,memory-embedded,memory-baseline,memory-tuning,memory-allocator,backlog,backlog-embedded] [--events N]
  *   [--history N] [--history-events N] [--latency-only] [--min-bytes N]`: the stream on this machine's
  * Kafka broker (KAFKA_BROKERS, from scripts/services.sh) into the embedded
  * chDB store, with one processor (in this process) and the producer in a
@@ -50,6 +50,9 @@
  *     --max-old-space-size=192, alternating, as ratios;
  *   - memory-embedded: `tally start`'s RSS idle, under HTTP ingest load and
  *     after, with ClickHouse's cache sizes vs tally's bounded ones;
+ *   - memory-baseline: the same load on `tally start` of this checkout and of
+ *     a baseline commit (`--baseline REF`, default HEAD~1; built in a
+ *     temporary directory), alternating: two versions in one window, as ratios;
  *   - memory-tuning: the same with glibc's MALLOC_ARENA_MAX=2, and with half
  *     the engine's concurrent merges;
  *   - memory-allocator: the same with chDB's jemalloc keeping freed pages 5 s
@@ -81,7 +84,7 @@ import { fmt, percentile, writeResult } from './results.js';
 import { brokers, count, load, produce, watchVisible } from './pipeline-common.js';
 import { distributedLatency, distributedRuns, scaleRuns, startStandin, type DistributedLatencyFigures } from './pipeline-distributed.js';
 import { historyRuns } from './pipeline-history.js';
-import { ALLOCATOR_VARIANTS, TUNING_VARIANTS, backlogRuns, embeddedMemoryRuns, processorMemoryRuns } from './pipeline-memory.js';
+import { ALLOCATOR_VARIANTS, TUNING_VARIANTS, backlogRuns, embeddedBaselineRuns, embeddedMemoryRuns, processorMemoryRuns } from './pipeline-memory.js';
 import { stageCosts } from './pipeline-stages.js';
 import { insertAnatomy } from './pipeline-anatomy.js';
 import { rollupLayoutAB } from './pipeline-rollup-layout.js';
@@ -167,9 +170,9 @@ async function latencyRun(store: AnalyticsStore, partitions: number, maxInsertEv
   return { figures, rssMax };
 }
 
-const PARTS = ['stages', 'insert-format', 'anatomy', 'rollup-layout', 'group', 'partitions', 'distributed', 'scale', 'history', 'latency', 'latency-distributed', 'memory-processor', 'memory-embedded', 'memory-tuning', 'memory-allocator', 'backlog', 'backlog-embedded'] as const;
+const PARTS = ['stages', 'insert-format', 'anatomy', 'rollup-layout', 'group', 'partitions', 'distributed', 'scale', 'history', 'latency', 'latency-distributed', 'memory-processor', 'memory-embedded', 'memory-baseline', 'memory-tuning', 'memory-allocator', 'backlog', 'backlog-embedded'] as const;
 /** Parts run only when named in --parts (long runs, or measured on their own). */
-const ON_REQUEST: ReadonlySet<Part> = new Set(['insert-format', 'anatomy', 'rollup-layout', 'group', 'memory-processor', 'memory-embedded', 'memory-tuning', 'memory-allocator', 'backlog', 'backlog-embedded']);
+const ON_REQUEST: ReadonlySet<Part> = new Set(['insert-format', 'anatomy', 'rollup-layout', 'group', 'memory-processor', 'memory-embedded', 'memory-baseline', 'memory-tuning', 'memory-allocator', 'backlog', 'backlog-embedded']);
 type Part = (typeof PARTS)[number];
 
 
@@ -326,6 +329,7 @@ export async function runPipelineBench(args: readonly string[]): Promise<void> {
       }
     }
     if (parts.has('memory-embedded')) figures.memory_embedded = await embeddedMemoryRuns(memoryEvents);
+    if (parts.has('memory-baseline')) figures.memory_embedded_baseline = await embeddedBaselineRuns(memoryEvents, option('--baseline') ?? 'HEAD~1');
     if (parts.has('memory-tuning')) figures.memory_embedded_tuning = await embeddedMemoryRuns(memoryEvents, TUNING_VARIANTS);
     if (parts.has('memory-allocator')) figures.memory_embedded_allocator = await embeddedMemoryRuns(memoryEvents, ALLOCATOR_VARIANTS);
     if (parts.has('backlog-embedded')) figures.backlog_embedded = (await backlogRuns(undefined, backlogEvents, { processor: false, embedded: true })).embedded;

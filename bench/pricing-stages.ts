@@ -167,10 +167,10 @@ export async function loadSide(label: string, root: string, records: readonly Bu
   };
 }
 
-/** `src` (and package.json) of `ref` in a temporary directory with this checkout's node_modules; returns it and how to remove it. */
-export function checkoutOf(ref: string): { root: string; remove: () => void } {
+/** `src`, package.json and the `more` paths of `ref` in a temporary directory with this checkout's node_modules; returns it and how to remove it. */
+export function checkoutOf(ref: string, more: readonly string[] = []): { root: string; remove: () => void } {
   const root = mkdtempSync(join(tmpdir(), 'tally-bench-baseline-'));
-  const tar = execFileSync('git', ['archive', ref, 'src', 'package.json'], { maxBuffer: 256 * 2 ** 20 });
+  const tar = execFileSync('git', ['archive', ref, 'src', 'package.json', ...more], { maxBuffer: 256 * 2 ** 20 });
   execFileSync('tar', ['-x', '-C', root], { input: tar });
   symlinkSync(realpathSync('node_modules'), join(root, 'node_modules'));
   return { root, remove: () => rmSync(root, { recursive: true, force: true }) };
