@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- pipeline [--parts stages,insert-format,anatomy,rollup-layout,partitions,distributed,scale,history,latency,latency-distributed,memory-processor,memory-embedded,memory-baseline,memory-tuning,memory-allocator,backlog,backlog-embedded] [--events N]
+ * `npm run bench -- pipeline [--parts stages,insert-format,anatomy,rollup-layout,partitions,distributed,scale,history,latency,latency-distributed,memory-processor,memory-embedded,memory-baseline,merge-memory,memory-tuning,memory-allocator,backlog,backlog-embedded] [--events N]
  *   [--history N] [--history-events N] [--latency-only] [--min-bytes N]`: the stream on this machine's
  * Kafka broker (KAFKA_BROKERS, from scripts/services.sh) into the embedded
  * chDB store, with one processor (in this process) and the producer in a
@@ -53,6 +53,9 @@
  *   - memory-baseline: the same load on `tally start` of this checkout and of
  *     a baseline commit (`--baseline REF`, default HEAD~1; built in a
  *     temporary directory), alternating: two versions in one window, as ratios;
+ *   - merge-memory: the engine alone under tally start's 5,000-row inserts,
+ *     usage_events merged column by column (0025) vs ClickHouse's default
+ *     (`--merge-events N`, default 600,000; bench/pipeline-merge-memory.ts);
  *   - memory-tuning: the same with glibc's MALLOC_ARENA_MAX=2, and with half
  *     the engine's concurrent merges;
  *   - memory-allocator: the same with chDB's jemalloc keeping freed pages 5 s
@@ -84,6 +87,7 @@ import { fmt, percentile, writeResult } from './results.js';
 import { brokers, count, load, produce, watchVisible } from './pipeline-common.js';
 import { distributedLatency, distributedRuns, scaleRuns, startStandin, type DistributedLatencyFigures } from './pipeline-distributed.js';
 import { historyRuns } from './pipeline-history.js';
+import { mergeMemoryRuns } from './pipeline-merge-memory.js';
 import { ALLOCATOR_VARIANTS, TUNING_VARIANTS, backlogRuns, embeddedBaselineRuns, embeddedMemoryRuns, processorMemoryRuns } from './pipeline-memory.js';
 import { stageCosts } from './pipeline-stages.js';
 import { insertAnatomy } from './pipeline-anatomy.js';
@@ -170,9 +174,9 @@ async function latencyRun(store: AnalyticsStore, partitions: number, maxInsertEv
   return { figures, rssMax };
 }
 
-const PARTS = ['stages', 'insert-format', 'anatomy', 'rollup-layout', 'group', 'partitions', 'distributed', 'scale', 'history', 'latency', 'latency-distributed', 'memory-processor', 'memory-embedded', 'memory-baseline', 'memory-tuning', 'memory-allocator', 'backlog', 'backlog-embedded'] as const;
+const PARTS = ['stages', 'insert-format', 'anatomy', 'rollup-layout', 'group', 'partitions', 'distributed', 'scale', 'history', 'latency', 'latency-distributed', 'memory-processor', 'memory-embedded', 'memory-baseline', 'merge-memory', 'memory-tuning', 'memory-allocator', 'backlog', 'backlog-embedded'] as const;
 /** Parts run only when named in --parts (long runs, or measured on their own). */
-const ON_REQUEST: ReadonlySet<Part> = new Set(['insert-format', 'anatomy', 'rollup-layout', 'group', 'memory-processor', 'memory-embedded', 'memory-baseline', 'memory-tuning', 'memory-allocator', 'backlog', 'backlog-embedded']);
+const ON_REQUEST: ReadonlySet<Part> = new Set(['insert-format', 'anatomy', 'rollup-layout', 'group', 'memory-processor', 'memory-embedded', 'memory-baseline', 'merge-memory', 'memory-tuning', 'memory-allocator', 'backlog', 'backlog-embedded']);
 type Part = (typeof PARTS)[number];
 
 
@@ -330,6 +334,7 @@ export async function runPipelineBench(args: readonly string[]): Promise<void> {
     }
     if (parts.has('memory-embedded')) figures.memory_embedded = await embeddedMemoryRuns(memoryEvents);
     if (parts.has('memory-baseline')) figures.memory_embedded_baseline = await embeddedBaselineRuns(memoryEvents, option('--baseline') ?? 'HEAD~1');
+    if (parts.has('merge-memory')) figures.merge_memory = await mergeMemoryRuns(Number(option('--merge-events') ?? '') || 600_000);
     if (parts.has('memory-tuning')) figures.memory_embedded_tuning = await embeddedMemoryRuns(memoryEvents, TUNING_VARIANTS);
     if (parts.has('memory-allocator')) figures.memory_embedded_allocator = await embeddedMemoryRuns(memoryEvents, ALLOCATOR_VARIANTS);
     if (parts.has('backlog-embedded')) figures.backlog_embedded = (await backlogRuns(undefined, backlogEvents, { processor: false, embedded: true })).embedded;

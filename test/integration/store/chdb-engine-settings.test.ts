@@ -1,8 +1,9 @@
 /**
  * The embedded engine opens with tally's memory bounds (ENGINE_SERVER_SETTINGS,
  * issue 12) and with the operator's overrides (clickhouse.embeddedServerSettings),
- * and usage_events writes 64 KiB compression blocks (migration 0021): the
- * engine itself reports them, not just the arguments we passed.
+ * and usage_events writes 64 KiB compression blocks (migration 0021) and is
+ * merged column by column (0025): the engine itself reports them, not just
+ * the arguments we passed.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { ENGINE_SERVER_SETTINGS } from '../../../src/store/chdb/engine.js';
 import { createChdbStore } from '../../../src/store/chdb/store.js';
 import { migrate } from '../../../src/store/migrate.js';
 import type { AnalyticsStore } from '../../../src/store/types.js';
+import { pricedEvent } from '../../support/store-fixtures.js';
 
 const dirs: string[] = [];
 let store: AnalyticsStore | undefined;
@@ -56,5 +58,23 @@ describe('the embedded engine’s memory under ingest', () => {
     await migrate(store);
     const [row] = await store.sql.query<{ q: string }>({ sql: "SELECT create_table_query AS q FROM system.tables WHERE database = currentDatabase() AND name = 'usage_events'" });
     expect(row?.q).toMatch(/max_compress_block_size = 65536/);
+  });
+
+  it('merges usage_events column by column whatever the parts hold (migration 0025), and a merge keeps every current event', async () => {
+    // A horizontal merge (ClickHouse's choice below 131,072 rows) holds every column of every part at once:
+    // the engine's peaks under tally start's ingest. The setting is the table's, so it reaches merges.
+    store = await open();
+    await migrate(store);
+    const [row] = await store.sql.query<{ q: string }>({ sql: "SELECT create_table_query AS q FROM system.tables WHERE database = currentDatabase() AND name = 'usage_events'" });
+    expect(row?.q).toMatch(/vertical_merge_algorithm_min_rows_to_activate = 1\b/);
+    const events = [pricedEvent({ eventId: 'a' }), pricedEvent({ eventId: 'b' }), pricedEvent({ eventId: 'c' })];
+    for (const e of events) await store.events.insert([e]);
+    await store.events.insert([pricedEvent({ eventId: 'a' })], { rowVersion: 2 });
+    await store.sql.command({ sql: 'OPTIMIZE TABLE usage_events FINAL' });
+    const rows = await store.sql.query<{ id: string; v: string; parts: string }>({
+      sql: "SELECT event_id AS id, toString(row_version) AS v, toString((SELECT count() FROM system.parts WHERE database = currentDatabase() AND table = 'usage_events' AND active)) AS parts FROM usage_events ORDER BY id",
+    });
+    expect(rows.map((r) => [r.id, r.v])).toEqual([['a', '2'], ['b', '1'], ['c', '1']]);
+    expect(rows[0]?.parts).toBe('1');
   });
 });

@@ -159,6 +159,12 @@ describe('every migration in the sharded layout', () => {
     ]);
   });
 
+  it('merges the per-node raw events column by column (0025), not the Distributed table, which has no parts', () => {
+    const vertical = sharded.filter((s) => /vertical_merge_algorithm_min_rows_to_activate/.test(s));
+    expect(vertical.map((s) => /^ALTER TABLE (\S+)/.exec(s)?.[1])).toEqual(['tally.usage_events_local']);
+    expect(vertical[0]).toMatch(/MODIFY SETTING vertical_merge_algorithm_min_rows_to_activate = 1$/);
+  });
+
   it('runs every DDL statement on the whole cluster, and is pinned', async () => {
     for (const s of sharded.filter((x) => !x.startsWith('INSERT INTO '))) expect(s).toContain('ON CLUSTER tally_cluster');
     await expect(`${sharded.join(';\n\n')};\n`).toMatchFileSnapshot('./__snapshots__/sharded-ddl.sql');

@@ -4677,3 +4677,6 @@ DROP TABLE IF EXISTS tally.usage_rollup_model_all_hourly_local ON CLUSTER tally_
 DROP TABLE IF EXISTS tally.usage_rollup_model_all_daily ON CLUSTER tally_cluster SYNC;
 
 DROP TABLE IF EXISTS tally.usage_rollup_model_all_daily_local ON CLUSTER tally_cluster SYNC;
+
+ALTER TABLE tally.usage_events_local ON CLUSTER tally_cluster
+    MODIFY SETTING vertical_merge_algorithm_min_rows_to_activate = 1;
