@@ -9,8 +9,11 @@
  * running merges. Each variant runs twice, alternating. Reports the peaks,
  * the merge algorithms seen, and CPU per event of inserting and merging.
  *
+ * `--merge-rows N` sets the rows per insert (default 5,000, one batch;
+ * `tally start` groups batches up to processor.maxInsertEvents, 20,000).
+ *
  * Run as a script (`node --import tsx bench/pipeline-merge-memory.ts EVENTS
- * THRESHOLD`), it is one run: it prints its figures as one JSON line.
+ * THRESHOLD ROWS`), it is one run: it prints its figures as one JSON line.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -28,7 +31,6 @@ import { fmt } from './results.js';
 /** vertical_merge_algorithm_min_rows_to_activate of each variant: 0025's, and ClickHouse's default. */
 const VARIANTS = { vertical: 1, horizontal_below_131072: 131_072 } as const;
 type Variant = keyof typeof VARIANTS;
-const ROWS_PER_INSERT = 5_000;
 
 interface MergeMemoryRun {
   readonly seconds: number;
@@ -45,14 +47,14 @@ function rssMib(): number {
 }
 
 /** One run in this process: `events` inserted into a fresh store with usage_events' threshold at `threshold`. */
-async function oneRun(events: number, threshold: number): Promise<MergeMemoryRun> {
+async function oneRun(events: number, threshold: number, rowsPerInsert: number): Promise<MergeMemoryRun> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tally-bench-merges-'));
   const store = await createChdbStore({ dataDir, database: 'tally' });
   const probe = await createChdbStore({ dataDir, database: 'tally' }); // its own connection: the inserts' queue it does not wait in
   try {
     await migrate(store);
     await store.sql.command({ sql: `ALTER TABLE usage_events MODIFY SETTING vertical_merge_algorithm_min_rows_to_activate = ${threshold}` });
-    const sample = pricedSample(ROWS_PER_INSERT);
+    const sample = pricedSample(rowsPerInsert);
     let rss = rssMib();
     let tracked = 0;
     const merges = new Set<string>();
@@ -86,8 +88,8 @@ async function oneRun(events: number, threshold: number): Promise<MergeMemoryRun
 }
 
 /** One run in a child process (RSS is the process's). */
-function childRun(events: number, threshold: number): Promise<MergeMemoryRun> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/pipeline-merge-memory.ts', String(events), String(threshold)], { stdio: ['ignore', 'pipe', 'inherit'] });
+function childRun(events: number, threshold: number, rowsPerInsert: number): Promise<MergeMemoryRun> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/pipeline-merge-memory.ts', String(events), String(threshold), String(rowsPerInsert)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   return new Promise((resolve, reject) => {
@@ -99,27 +101,28 @@ function childRun(events: number, threshold: number): Promise<MergeMemoryRun> {
   });
 }
 
-export async function mergeMemoryRuns(events: number): Promise<Record<string, unknown>> {
+/** Both variants, twice, alternating, with inserts of `rowsPerInsert` rows (5,000: a batch; tally start groups up to processor.maxInsertEvents, 20,000). */
+export async function mergeMemoryRuns(events: number, rowsPerInsert = 5_000): Promise<Record<string, unknown>> {
   const before = load();
   const names = Object.keys(VARIANTS) as Variant[];
   const runs: Record<string, MergeMemoryRun[]> = {};
   for (const order of [names, [...names].reverse()]) {
     for (const name of order) {
-      const r = await childRun(events, VARIANTS[name]);
+      const r = await childRun(events, VARIANTS[name], rowsPerInsert);
       (runs[name] ??= []).push(r);
-      console.log(`  merge memory (${name}): ${fmt(events)} events in ${r.seconds} s, ${r.cpu_us_per_event} µs CPU/event; peak RSS ${fmt(r.rss_mib_max)} MiB, engine tracked ${fmt(r.tracked_mib_max)} MiB; merges of usage_events seen: ${r.merges.join(', ') || 'none'}`);
+      console.log(`  merge memory (${name}, inserts of ${fmt(rowsPerInsert)} rows): ${fmt(events)} events in ${r.seconds} s, ${r.cpu_us_per_event} µs CPU/event; peak RSS ${fmt(r.rss_mib_max)} MiB, engine tracked ${fmt(r.tracked_mib_max)} MiB; merges of usage_events seen: ${r.merges.join(', ') || 'none'}`);
     }
   }
   const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   const base = runs.horizontal_below_131072 ?? [];
   const now = runs.vertical ?? [];
   const ratio = (k: 'cpu_us_per_event' | 'rss_mib_max' | 'tracked_mib_max'): number => Math.round((mean(now.map((r) => r[k])) / mean(base.map((r) => r[k]))) * 100) / 100;
-  const figures = { events, rows_per_insert: ROWS_PER_INSERT, variants: VARIANTS, runs, vertical_over_horizontal: { cpu_us_per_event: ratio('cpu_us_per_event'), rss_mib_max: ratio('rss_mib_max'), tracked_mib_max: ratio('tracked_mib_max') }, measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
+  const figures = { events, rows_per_insert: rowsPerInsert, variants: VARIANTS, runs, vertical_over_horizontal: { cpu_us_per_event: ratio('cpu_us_per_event'), rss_mib_max: ratio('rss_mib_max'), tracked_mib_max: ratio('tracked_mib_max') }, measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
   console.log(`  merge memory, vertical / horizontal: × ${figures.vertical_over_horizontal.rss_mib_max} peak RSS, × ${figures.vertical_over_horizontal.tracked_mib_max} engine tracked, × ${figures.vertical_over_horizontal.cpu_us_per_event} CPU per event`);
   return figures;
 }
 
 if (process.argv[1]?.endsWith('pipeline-merge-memory.ts')) {
-  const [events, threshold] = process.argv.slice(2).map(Number);
-  console.log(JSON.stringify(await oneRun(events ?? 600_000, threshold ?? 1)));
+  const [events, threshold, rows] = process.argv.slice(2).map(Number);
+  console.log(JSON.stringify(await oneRun(events ?? 600_000, threshold ?? 1, rows ?? 5_000)));
 }

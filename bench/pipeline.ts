@@ -55,7 +55,8 @@
  *     temporary directory), alternating: two versions in one window, as ratios;
  *   - merge-memory: the engine alone under tally start's 5,000-row inserts,
  *     usage_events merged column by column (0025) vs ClickHouse's default
- *     (`--merge-events N`, default 600,000; bench/pipeline-merge-memory.ts);
+ *     (`--merge-events N`, default 600,000; `--merge-rows N` per insert,
+ *     default 5,000; bench/pipeline-merge-memory.ts);
  *   - memory-tuning: the same with glibc's MALLOC_ARENA_MAX=2, and with half
  *     the engine's concurrent merges;
  *   - memory-allocator: the same with chDB's jemalloc keeping freed pages 5 s
@@ -334,7 +335,10 @@ export async function runPipelineBench(args: readonly string[]): Promise<void> {
     }
     if (parts.has('memory-embedded')) figures.memory_embedded = await embeddedMemoryRuns(memoryEvents);
     if (parts.has('memory-baseline')) figures.memory_embedded_baseline = await embeddedBaselineRuns(memoryEvents, option('--baseline') ?? 'HEAD~1');
-    if (parts.has('merge-memory')) figures.merge_memory = await mergeMemoryRuns(Number(option('--merge-events') ?? '') || 600_000);
+    if (parts.has('merge-memory')) {
+      const rows = Number(option('--merge-rows') ?? '') || 5_000;
+      figures[rows === 5_000 ? 'merge_memory' : `merge_memory_rows_${rows}`] = await mergeMemoryRuns(Number(option('--merge-events') ?? '') || 600_000, rows);
+    }
     if (parts.has('memory-tuning')) figures.memory_embedded_tuning = await embeddedMemoryRuns(memoryEvents, TUNING_VARIANTS);
     if (parts.has('memory-allocator')) figures.memory_embedded_allocator = await embeddedMemoryRuns(memoryEvents, ALLOCATOR_VARIANTS);
     if (parts.has('backlog-embedded')) figures.backlog_embedded = (await backlogRuns(undefined, backlogEvents, { processor: false, embedded: true })).embedded;

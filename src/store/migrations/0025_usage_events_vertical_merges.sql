@@ -16,8 +16,9 @@
 -- horizontal merge of 7 parts (28 MB) tracked 142–188 MiB, a vertical one of
 -- 9 parts (124 MB) 5–8 MiB; the peak of the engine's tracked memory 220–247
 -- against 109–119 MiB, the process's peak RSS 735–740 against 539–543 MiB,
--- at 1.07–1.09× the CPU per event of inserting and merging (docs/storage.md,
--- "Memory"). Only a table setting reaches merges; it applies to merges from
+-- at 1.07–1.09× the CPU per event of inserting and merging (0.93× in a
+-- later pair: within this machine's noise; bench part merge-memory,
+-- docs/storage.md "Memory"). Only a table setting reaches merges; it applies to merges from
 -- now on. An operator who prefers the CPU can set the default back with the
 -- same ALTER.
 --
