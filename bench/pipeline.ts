@@ -334,7 +334,11 @@ export async function runPipelineBench(args: readonly string[]): Promise<void> {
       }
     }
     if (parts.has('memory-embedded')) figures.memory_embedded = await embeddedMemoryRuns(memoryEvents);
-    if (parts.has('memory-baseline')) figures.memory_embedded_baseline = await embeddedBaselineRuns(memoryEvents, option('--baseline') ?? 'HEAD~1');
+    if (parts.has('memory-baseline')) {
+      // One key per baseline: comparisons with two versions stay side by side.
+      const baseline = option('--baseline') ?? 'HEAD~1';
+      figures[`memory_embedded_baseline_${baseline.replace(/[^A-Za-z0-9]+/g, '_')}`] = await embeddedBaselineRuns(memoryEvents, baseline);
+    }
     if (parts.has('merge-memory')) {
       const rows = Number(option('--merge-rows') ?? '') || 5_000;
       figures[rows === 5_000 ? 'merge_memory' : `merge_memory_rows_${rows}`] = await mergeMemoryRuns(Number(option('--merge-events') ?? '') || 600_000, rows);
