@@ -438,8 +438,8 @@ FROM numbers({n:UInt64})`,
       const upgraded = await migrate(old, { dir });
       expect(upgraded.applied).toEqual([{ version: 4, name: 'rollup_wide_counts' }]);
       expect(await columnType()).toBe('Int128');
-      // Then to this version: 0023 fills the rollups by grain from the widened tables, 0024 drops those.
-      expect((await migrate(old)).applied.map((a) => a.version)).toEqual([23, 24]);
+      // Then to this version: 0023 fills the rollups by grain from the widened tables, 0024 drops those (and the later ones).
+      expect((await migrate(old)).applied.map((a) => a.version)).toEqual(loadMigrations().map((m) => m.version).filter((v) => v >= 23));
       expect(await expectRollupsEqualRaw(old, tenant)).toEqual(before);
       await insertPricedEvents(old, mixedEvents(tenant, 10, 'v'));
       expect((await expectRollupsEqualRaw(old, tenant))[0]?.events).toBe('60');
