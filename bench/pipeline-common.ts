@@ -4,6 +4,7 @@
  * visible in a query (bench/pipeline.ts, bench/pipeline-distributed.ts).
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { AnalyticsStore } from '../src/store/types.js';
@@ -72,4 +73,10 @@ export async function watchVisible(store: AnalyticsStore, expected: number, prod
   latencies.sort((a, b) => a - b);
   toProcessor.sort((a, b) => a - b);
   return { latencies, toProcessor };
+}
+
+/** Resident set of a process now, MiB (VmRSS). */
+export function rssMib(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
 }

@@ -22,24 +22,18 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoEvents } from '../src/demo/traffic.js';
 import { CLICKHOUSE_SERVER_DEFAULTS } from '../src/store/chdb/engine.js';
-import { count, load, produce } from './pipeline-common.js';
+import { count, load, produce, rssMib } from './pipeline-common.js';
 import { freePort, groupStable, processCpuUs, setUp, startProcessor, type Standin } from './pipeline-distributed.js';
 import { checkoutOf } from './pricing-stages.js';
 import { fmt } from './results.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const maxOf = (xs: readonly number[]): number => xs.reduce((a, b) => Math.max(a, b), 0);
-
-/** Resident set of a process now, MiB (VmRSS). */
-export function rssMib(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
-}
 
 /** Samples a process's RSS every second until stopped. */
 function sampleRss(pid: number): { max(): number; stop(): number[] } {

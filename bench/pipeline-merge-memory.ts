@@ -17,14 +17,14 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createChdbStore } from '../src/store/chdb/store.js';
 import { EVENT_ROW_COLUMNS } from '../src/store/event-row.js';
 import { migrate } from '../src/store/migrate.js';
 import { encodeUsageEvents } from '../src/store/rowbinary/usage-events.js';
-import { load } from './pipeline-common.js';
+import { load, rssMib } from './pipeline-common.js';
 import { pricedSample } from './pipeline-stages.js';
 import { fmt } from './results.js';
 
@@ -41,11 +41,6 @@ interface MergeMemoryRun {
   readonly merges: readonly string[];
 }
 
-function rssMib(): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Math.round(Number(m[1]) / 1024) : 0;
-}
-
 /** One run in this process: `events` inserted into a fresh store with usage_events' threshold at `threshold`. */
 async function oneRun(events: number, threshold: number, rowsPerInsert: number): Promise<MergeMemoryRun> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tally-bench-merges-'));
@@ -55,11 +50,11 @@ async function oneRun(events: number, threshold: number, rowsPerInsert: number):
     await migrate(store);
     await store.sql.command({ sql: `ALTER TABLE usage_events MODIFY SETTING vertical_merge_algorithm_min_rows_to_activate = ${threshold}` });
     const sample = pricedSample(rowsPerInsert);
-    let rss = rssMib();
+    let rss = Math.round(rssMib(process.pid));
     let tracked = 0;
     const merges = new Set<string>();
     const sampling = setInterval(() => {
-      rss = Math.max(rss, rssMib());
+      rss = Math.max(rss, Math.round(rssMib(process.pid)));
       void probe.sql
         .query<{ tracked: string; algorithms: string[] }>({
           sql: "SELECT toString((SELECT value FROM system.metrics WHERE metric = 'MemoryTracking')) AS tracked, (SELECT groupArray(toString(merge_algorithm)) FROM system.merges WHERE table = 'usage_events') AS algorithms",
