@@ -1,9 +1,9 @@
 /**
  * The embedded engine opens with tally's memory bounds (ENGINE_SERVER_SETTINGS,
  * issue 12) and with the operator's overrides (clickhouse.embeddedServerSettings),
- * and usage_events writes 64 KiB compression blocks (migration 0021) and is
- * merged column by column (0025): the engine itself reports them, not just
- * the arguments we passed.
+ * usage_events writes 64 KiB compression blocks (migration 0021) and is
+ * merged column by column (0025), and so do the rollup tables' blocks (0026):
+ * the engine itself reports them, not just the arguments we passed.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -76,5 +76,25 @@ describe('the embedded engine’s memory under ingest', () => {
     });
     expect(rows.map((r) => [r.id, r.v])).toEqual([['a', '2'], ['b', '1'], ['c', '1']]);
     expect(rows[0]?.parts).toBe('1');
+  });
+
+  it('writes every rollup table with 64 KiB compression blocks (migration 0026), and a rollup merge keeps every sum', async () => {
+    // A SummingMergeTree merges horizontally whatever its settings say (ClickHouse merges only plain, Replacing and
+    // Collapsing tables column by column): every column of every source part and of the new part held at once, each
+    // through buffers of max_compress_block_size. The setting is the table's, so it reaches merges.
+    store = await open();
+    await migrate(store);
+    const tables = await store.sql.query<{ name: string; q: string }>({
+      sql: "SELECT name, create_table_query AS q FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%SummingMergeTree' ORDER BY name",
+    });
+    expect(tables.map((t) => t.name)).toEqual(['usage_rollup_agent', 'usage_rollup_full', 'usage_rollup_model', 'usage_rollup_model_all', 'usage_rollup_user']);
+    for (const t of tables) expect(t.q, t.name).toMatch(/max_compress_block_size = 65536/);
+    for (const id of ['a', 'b', 'c']) await store.events.insert([pricedEvent({ eventId: id })]);
+    const sums = "SELECT toString(sum(events)) AS events, toString(sum(cost_total)) AS cost, toString((SELECT count() FROM system.parts WHERE database = currentDatabase() AND table = 'usage_rollup_full' AND active)) AS parts FROM usage_rollup_full WHERE grain = 'daily'";
+    const [before] = await store.sql.query<{ events: string; cost: string; parts: string }>({ sql: sums });
+    await store.sql.command({ sql: 'OPTIMIZE TABLE usage_rollup_full FINAL' });
+    const [after] = await store.sql.query<{ events: string; cost: string; parts: string }>({ sql: sums });
+    expect(before?.parts).toBe('3');
+    expect(after).toEqual({ events: '3', cost: before?.cost, parts: '1' });
   });
 });

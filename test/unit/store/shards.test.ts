@@ -165,6 +165,12 @@ describe('every migration in the sharded layout', () => {
     expect(vertical[0]).toMatch(/MODIFY SETTING vertical_merge_algorithm_min_rows_to_activate = 1$/);
   });
 
+  it('writes 64 KiB compression blocks in the per-node rollup tables (0026), not the Distributed ones, which have no parts', () => {
+    const blocks = sharded.filter((s) => /usage_rollup\w* [\s\S]*MODIFY SETTING max_compress_block_size/.test(s));
+    expect(blocks.map((s) => /^ALTER TABLE (\S+)/.exec(s)?.[1])).toEqual(['usage_rollup_full', 'usage_rollup_model', 'usage_rollup_agent', 'usage_rollup_user', 'usage_rollup_model_all'].map((t) => `tally.${t}_local`));
+    for (const s of blocks) expect(s).toMatch(/MODIFY SETTING max_compress_block_size = 65536$/);
+  });
+
   it('runs every DDL statement on the whole cluster, and is pinned', async () => {
     for (const s of sharded.filter((x) => !x.startsWith('INSERT INTO '))) expect(s).toContain('ON CLUSTER tally_cluster');
     await expect(`${sharded.join(';\n\n')};\n`).toMatchFileSnapshot('./__snapshots__/sharded-ddl.sql');

@@ -4680,3 +4680,18 @@ DROP TABLE IF EXISTS tally.usage_rollup_model_all_daily_local ON CLUSTER tally_c
 
 ALTER TABLE tally.usage_events_local ON CLUSTER tally_cluster
     MODIFY SETTING vertical_merge_algorithm_min_rows_to_activate = 1;
+
+ALTER TABLE tally.usage_rollup_full_local ON CLUSTER tally_cluster
+    MODIFY SETTING max_compress_block_size = 65536;
+
+ALTER TABLE tally.usage_rollup_model_local ON CLUSTER tally_cluster
+    MODIFY SETTING max_compress_block_size = 65536;
+
+ALTER TABLE tally.usage_rollup_agent_local ON CLUSTER tally_cluster
+    MODIFY SETTING max_compress_block_size = 65536;
+
+ALTER TABLE tally.usage_rollup_user_local ON CLUSTER tally_cluster
+    MODIFY SETTING max_compress_block_size = 65536;
+
+ALTER TABLE tally.usage_rollup_model_all_local ON CLUSTER tally_cluster
+    MODIFY SETTING max_compress_block_size = 65536;
