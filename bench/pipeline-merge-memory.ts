@@ -2,18 +2,20 @@
  * The engine's memory under `tally start`'s inserts, alone (part `merge-memory`
  * of `npm run bench -- pipeline`): 5,000-row RowBinary inserts of demo events
  * into a migrated chDB store, back to back, in a process of its own per run
- * (RSS is per process), with usage_events merged as migration 0025 sets it
- * (`vertical`: every merge column by column) and as ClickHouse would
- * (`horizontal_below_131072`: the default threshold set back). Every second:
- * the process's RSS, the engine's tracked memory (`MemoryTracking`) and its
- * running merges. Each variant runs twice, alternating. Reports the peaks,
- * the merge algorithms seen, and CPU per event of inserting and merging.
+ * (RSS is per process). The variants: every migration (`now`); usage_events
+ * merged as ClickHouse would (`horizontal_below_131072`: 0025's threshold set
+ * back); the rollup tables writing 1 MiB compression blocks
+ * (`rollups_1mib_blocks`: 0026 set back). Every 250 ms: the process's RSS, the
+ * engine's tracked memory (`MemoryTracking`) and its running merges, with
+ * their memory by table. Each variant runs twice, alternating. Reports the
+ * peaks, the merge algorithms seen, each table's largest merge, and CPU per
+ * event of inserting and merging.
  *
  * `--merge-rows N` sets the rows per insert (default 5,000, one batch;
  * `tally start` groups batches up to processor.maxInsertEvents, 20,000).
  *
  * Run as a script (`node --import tsx bench/pipeline-merge-memory.ts EVENTS
- * THRESHOLD ROWS`), it is one run: it prints its figures as one JSON line.
+ * VARIANT ROWS`), it is one run: it prints its figures as one JSON line.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -28,8 +30,14 @@ import { load, rssMib } from './pipeline-common.js';
 import { pricedSample } from './pipeline-stages.js';
 import { fmt } from './results.js';
 
-/** vertical_merge_algorithm_min_rows_to_activate of each variant: 0025's, and ClickHouse's default. */
-const VARIANTS = { vertical: 1, horizontal_below_131072: 131_072 } as const;
+const ROLLUPS = ['usage_rollup_full', 'usage_rollup_model', 'usage_rollup_agent', 'usage_rollup_user', 'usage_rollup_model_all'];
+
+/** What each variant sets back after every migration: the first is the base of the ratios. */
+const VARIANTS = {
+  now: [],
+  horizontal_below_131072: ['ALTER TABLE usage_events MODIFY SETTING vertical_merge_algorithm_min_rows_to_activate = 131072'],
+  rollups_1mib_blocks: ROLLUPS.map((t) => `ALTER TABLE ${t} MODIFY SETTING max_compress_block_size = 1048576`),
+} as const satisfies Record<string, readonly string[]>;
 type Variant = keyof typeof VARIANTS;
 
 interface MergeMemoryRun {
@@ -37,34 +45,40 @@ interface MergeMemoryRun {
   readonly cpu_us_per_event: number;
   readonly rss_mib_max: number;
   readonly tracked_mib_max: number;
-  /** Merge algorithms of usage_events seen running. */
+  /** Merge algorithms seen running, as `table: algorithm`. */
   readonly merges: readonly string[];
+  /** The largest memory a running merge of each table was seen to hold, MiB. */
+  readonly merge_mib_max: Readonly<Record<string, number>>;
 }
 
-/** One run in this process: `events` inserted into a fresh store with usage_events' threshold at `threshold`. */
-async function oneRun(events: number, threshold: number, rowsPerInsert: number): Promise<MergeMemoryRun> {
+/** One run in this process: `events` inserted into a fresh store, migrated, then set as `variant` says. */
+async function oneRun(events: number, variant: Variant, rowsPerInsert: number): Promise<MergeMemoryRun> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tally-bench-merges-'));
   const store = await createChdbStore({ dataDir, database: 'tally' });
   const probe = await createChdbStore({ dataDir, database: 'tally' }); // its own connection: the inserts' queue it does not wait in
   try {
     await migrate(store);
-    await store.sql.command({ sql: `ALTER TABLE usage_events MODIFY SETTING vertical_merge_algorithm_min_rows_to_activate = ${threshold}` });
+    for (const sql of VARIANTS[variant]) await store.sql.command({ sql });
     const sample = pricedSample(rowsPerInsert);
     let rss = Math.round(rssMib(process.pid));
     let tracked = 0;
     const merges = new Set<string>();
+    const mergeMax: Record<string, number> = {};
     const sampling = setInterval(() => {
       rss = Math.max(rss, Math.round(rssMib(process.pid)));
-      void probe.sql
-        .query<{ tracked: string; algorithms: string[] }>({
-          sql: "SELECT toString((SELECT value FROM system.metrics WHERE metric = 'MemoryTracking')) AS tracked, (SELECT groupArray(toString(merge_algorithm)) FROM system.merges WHERE table = 'usage_events') AS algorithms",
-        })
-        .then(([r]) => {
-          tracked = Math.max(tracked, Number(r?.tracked ?? 0));
-          for (const a of r?.algorithms ?? []) merges.add(a);
+      void Promise.all([
+        probe.sql.query<{ tracked: string }>({ sql: "SELECT toString(value) AS tracked FROM system.metrics WHERE metric = 'MemoryTracking'" }),
+        probe.sql.query<{ table: string; algorithm: string; memory: string }>({ sql: 'SELECT table, toString(merge_algorithm) AS algorithm, toString(memory_usage) AS memory FROM system.merges WHERE database = currentDatabase()' }),
+      ])
+        .then(([[t], running]) => {
+          tracked = Math.max(tracked, Number(t?.tracked ?? 0));
+          for (const r of running) {
+            merges.add(`${r.table}: ${r.algorithm}`);
+            mergeMax[r.table] = Math.max(mergeMax[r.table] ?? 0, Math.round(Number(r.memory) / 2 ** 20));
+          }
         })
         .catch(() => undefined);
-    }, 1000);
+    }, 250);
     const t0 = Date.now();
     const c0 = process.cpuUsage();
     for (let done = 0; done < events; done += sample.length) {
@@ -74,7 +88,7 @@ async function oneRun(events: number, threshold: number, rowsPerInsert: number):
     }
     const cpu = process.cpuUsage(c0);
     clearInterval(sampling);
-    return { seconds: Math.round((Date.now() - t0) / 100) / 10, cpu_us_per_event: Math.round(((cpu.user + cpu.system) / events) * 10) / 10, rss_mib_max: rss, tracked_mib_max: Math.round(tracked / 2 ** 20), merges: [...merges].sort() };
+    return { seconds: Math.round((Date.now() - t0) / 100) / 10, cpu_us_per_event: Math.round(((cpu.user + cpu.system) / events) * 10) / 10, rss_mib_max: rss, tracked_mib_max: Math.round(tracked / 2 ** 20), merges: [...merges].sort(), merge_mib_max: mergeMax };
   } finally {
     await probe.close();
     await store.close();
@@ -83,8 +97,8 @@ async function oneRun(events: number, threshold: number, rowsPerInsert: number):
 }
 
 /** One run in a child process (RSS is the process's). */
-function childRun(events: number, threshold: number, rowsPerInsert: number): Promise<MergeMemoryRun> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/pipeline-merge-memory.ts', String(events), String(threshold), String(rowsPerInsert)], { stdio: ['ignore', 'pipe', 'inherit'] });
+function childRun(events: number, variant: Variant, rowsPerInsert: number): Promise<MergeMemoryRun> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/pipeline-merge-memory.ts', String(events), variant, String(rowsPerInsert)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   return new Promise((resolve, reject) => {
@@ -96,28 +110,31 @@ function childRun(events: number, threshold: number, rowsPerInsert: number): Pro
   });
 }
 
-/** Both variants, twice, alternating, with inserts of `rowsPerInsert` rows (5,000: a batch; tally start groups up to processor.maxInsertEvents, 20,000). */
+/** Every variant, twice, alternating, with inserts of `rowsPerInsert` rows (5,000: a batch; tally start groups up to processor.maxInsertEvents, 20,000). */
 export async function mergeMemoryRuns(events: number, rowsPerInsert = 5_000): Promise<Record<string, unknown>> {
   const before = load();
   const names = Object.keys(VARIANTS) as Variant[];
   const runs: Record<string, MergeMemoryRun[]> = {};
   for (const order of [names, [...names].reverse()]) {
     for (const name of order) {
-      const r = await childRun(events, VARIANTS[name], rowsPerInsert);
+      const r = await childRun(events, name, rowsPerInsert);
       (runs[name] ??= []).push(r);
-      console.log(`  merge memory (${name}, inserts of ${fmt(rowsPerInsert)} rows): ${fmt(events)} events in ${r.seconds} s, ${r.cpu_us_per_event} µs CPU/event; peak RSS ${fmt(r.rss_mib_max)} MiB, engine tracked ${fmt(r.tracked_mib_max)} MiB; merges of usage_events seen: ${r.merges.join(', ') || 'none'}`);
+      const largest = Object.entries(r.merge_mib_max).map(([t, mib]) => `${t} ${fmt(mib)}`).join(', ');
+      console.log(`  merge memory (${name}, inserts of ${fmt(rowsPerInsert)} rows): ${fmt(events)} events in ${r.seconds} s, ${r.cpu_us_per_event} µs CPU/event; peak RSS ${fmt(r.rss_mib_max)} MiB, engine tracked ${fmt(r.tracked_mib_max)} MiB; largest merge by table (MiB): ${largest || 'none seen'}; algorithms: ${r.merges.join(', ') || 'none'}`);
     }
   }
   const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-  const base = runs.horizontal_below_131072 ?? [];
-  const now = runs.vertical ?? [];
-  const ratio = (k: 'cpu_us_per_event' | 'rss_mib_max' | 'tracked_mib_max'): number => Math.round((mean(now.map((r) => r[k])) / mean(base.map((r) => r[k]))) * 100) / 100;
-  const figures = { events, rows_per_insert: rowsPerInsert, variants: VARIANTS, runs, vertical_over_horizontal: { cpu_us_per_event: ratio('cpu_us_per_event'), rss_mib_max: ratio('rss_mib_max'), tracked_mib_max: ratio('tracked_mib_max') }, measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
-  console.log(`  merge memory, vertical / horizontal: × ${figures.vertical_over_horizontal.rss_mib_max} peak RSS, × ${figures.vertical_over_horizontal.tracked_mib_max} engine tracked, × ${figures.vertical_over_horizontal.cpu_us_per_event} CPU per event`);
-  return figures;
+  const now = runs.now ?? [];
+  const ratio = (other: readonly MergeMemoryRun[], k: 'cpu_us_per_event' | 'rss_mib_max' | 'tracked_mib_max'): number => Math.round((mean(now.map((r) => r[k])) / mean(other.map((r) => r[k]))) * 100) / 100;
+  const nowOver = Object.fromEntries(
+    names.filter((n) => n !== 'now').map((n) => [n, { cpu_us_per_event: ratio(runs[n] ?? [], 'cpu_us_per_event'), rss_mib_max: ratio(runs[n] ?? [], 'rss_mib_max'), tracked_mib_max: ratio(runs[n] ?? [], 'tracked_mib_max') }]),
+  );
+  for (const [n, r] of Object.entries(nowOver)) console.log(`  merge memory, now / ${n}: × ${r.rss_mib_max} peak RSS, × ${r.tracked_mib_max} engine tracked, × ${r.cpu_us_per_event} CPU per event`);
+  return { events, rows_per_insert: rowsPerInsert, variants: VARIANTS, runs, now_over: nowOver, measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
 }
 
 if (process.argv[1]?.endsWith('pipeline-merge-memory.ts')) {
-  const [events, threshold, rows] = process.argv.slice(2).map(Number);
-  console.log(JSON.stringify(await oneRun(events ?? 600_000, threshold ?? 1, rows ?? 5_000)));
+  const [events, variant, rows] = process.argv.slice(2);
+  if (variant === undefined || !(variant in VARIANTS)) throw new Error(`variant: one of ${Object.keys(VARIANTS).join(', ')}`);
+  console.log(JSON.stringify(await oneRun(Number(events), variant as Variant, Number(rows))));
 }

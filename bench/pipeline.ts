@@ -54,7 +54,8 @@
  *     a baseline commit (`--baseline REF`, default HEAD~1; built in a
  *     temporary directory), alternating: two versions in one window, as ratios;
  *   - merge-memory: the engine alone under tally start's 5,000-row inserts,
- *     usage_events merged column by column (0025) vs ClickHouse's default
+ *     every migration vs usage_events merged as ClickHouse would (0025 set
+ *     back) and vs the rollups' 1 MiB compression blocks (0026 set back)
  *     (`--merge-events N`, default 600,000; `--merge-rows N` per insert,
  *     default 5,000; bench/pipeline-merge-memory.ts);
  *   - memory-tuning: the same with glibc's MALLOC_ARENA_MAX=2, and with half
