@@ -65,6 +65,10 @@ export interface Metrics {
   readonly dedupeLate: Counter<string>;
   /** HTTP request seconds by route. */
   readonly httpSeconds: Histogram<'route'>;
+  /** The store engine's memory, by kind, read from the engine at each scrape once `readEngineMemoryFrom` names a source (`tally start`: chDB in the process). */
+  readonly engineMemory: Gauge<'kind'>;
+  /** Where `engineMemory` reads from. */
+  readEngineMemoryFrom(source: EngineMemorySource): void;
 }
 
 /**
@@ -74,6 +78,10 @@ export interface Metrics {
  */
 const TOTAL_NAMED_GAUGES = ['tally_nodejs_active_handles_total', 'tally_nodejs_active_requests_total', 'tally_nodejs_active_resources_total'];
 
+/** The store engine's memory in bytes by kind; null for a kind the engine does not report. */
+export type EngineMemorySource = () => Promise<Readonly<Record<EngineMemoryKind, number | null>>>;
+export type EngineMemoryKind = 'tracked' | 'allocator_allocated' | 'allocator_resident';
+
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) {
@@ -82,6 +90,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     for (const name of TOTAL_NAMED_GAUGES) registry.removeSingleMetric(name);
   }
   const registers = [registry];
+  let engineMemorySource: EngineMemorySource | null = null;
   return {
     registry,
     eventsConsumed: new Counter({ name: 'tally_events_consumed_total', help: 'Records read from the raw topic, by outcome.', labelNames: ['outcome'], registers }),
@@ -112,6 +121,22 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     storeInsertBatches: new Counter({ name: 'tally_store_insert_batches_total', help: 'Batches whose new events those inserts carried.', registers }),
     dedupeLate: new Counter({ name: 'tally_dedupe_late_duplicates_total', help: 'Duplicates older than the dedupe window that the budget counters recognised.', registers }),
     httpSeconds: new Histogram({ name: 'tally_http_request_seconds', help: 'HTTP request latency by route.', labelNames: ['route'], buckets: LATENCY_BUCKETS, registers }),
+    engineMemory: new Gauge({
+      name: 'tally_engine_memory_bytes',
+      help: "The store engine's memory by kind: tracked (its own accounting), allocator_allocated, allocator_resident (jemalloc's pages, freed ones it keeps included).",
+      labelNames: ['kind'],
+      registers,
+      async collect() {
+        if (engineMemorySource === null) return;
+        this.reset();
+        // A scrape must not fail because the store does not answer: the kinds are left out then.
+        const memory = await engineMemorySource().catch(() => null);
+        for (const [kind, bytes] of Object.entries(memory ?? {})) if (bytes !== null) this.set({ kind }, bytes);
+      },
+    }),
+    readEngineMemoryFrom(source) {
+      engineMemorySource = source;
+    },
   };
 }
 

@@ -6,6 +6,7 @@ import { createEventOperations } from './operations/events-sql.js';
 import { createRepriceOperations } from './operations/reprices-sql.js';
 import { createRollupOperations, markUnchecked } from './operations/rollups-sql.js';
 import { createDeadLetterOperations } from './operations/dead-letters-sql.js';
+import { createEngineOperations } from './operations/engine-sql.js';
 import { createStatementOperations } from './operations/statements-sql.js';
 import { createWalletOperations } from './operations/wallets-sql.js';
 import { WriteTracker } from './write-tracker.js';
@@ -24,6 +25,7 @@ export function createAnalyticsStore(sql: SqlExecutor): AnalyticsStore {
     events: createEventOperations(sql, tracker),
     rollups: createRollupOperations(sql, tracker),
     deadLetters: createDeadLetterOperations(sql),
+    engine: createEngineOperations(sql),
     budgets: createBudgetOperations(sql),
     priceBooks: createPriceBookOperations(sql),
     statements: createStatementOperations(sql),

@@ -16,6 +16,7 @@ import type { RollupOperations } from './operations/rollups.js';
 import type { DeadLetterOperations } from './operations/dead-letters.js';
 import type { StatementOperations } from './operations/statements.js';
 import type { WalletOperations } from './operations/wallets.js';
+import type { EngineOperations } from './operations/engine.js';
 
 export type { InsertOptions, SqlExecutor, SqlParam, SqlQuery } from './executor.js';
 
@@ -46,6 +47,8 @@ export interface AnalyticsStore {
   readonly deadLetters: DeadLetterOperations;
   /** Wallet grants and the billed usage that burns them (issue 16). */
   readonly wallets: WalletOperations;
+  /** What the engine says of its own memory (for /metrics in `tally start`). */
+  readonly engine: EngineOperations;
   /** Throws STORE_UNAVAILABLE when the store does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -103,6 +103,14 @@ export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOption
   boundHeapGrowth(config.processor.heapGrowthPercent);
   return starting(logger, steps, async () => {
     store ??= await openStore(config, logger);
+    const engine = store.engine;
+    // chDB runs in this process: most of its memory beyond V8 and code is the engine's, so /metrics shows it.
+    if (store.kind === 'chdb') {
+      metrics.readEngineMemoryFrom(async () => {
+        const m = await engine.memory();
+        return { tracked: m.trackedBytes, allocator_allocated: m.allocatorAllocatedBytes, allocator_resident: m.allocatorResidentBytes };
+      });
+    }
     await migrate(store, { logger: component(logger, 'migrate') });
     // Before anything writes: rollups equal to raw again after a crash (issue #10), then checkpoints while running.
     rollups = await guardRollups(store, component(logger, 'rollups'), { writer: 'tally start' });

@@ -79,4 +79,22 @@ describe('tally start (embedded)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('shows the engine’s memory on /metrics: its own accounting and its allocator’s pages, read at each scrape', async () => {
+    // In tally start chDB runs in the process: beside V8's figures, most of the rest of the RSS is the engine's.
+    const dir = mkdtempSync(join(tmpdir(), 'tally-embedded-memory-'));
+    const config = loadConfig({ env: {}, overrides: { dataDir: dir, api: { host: '127.0.0.1', port: 0 } } });
+    const e = await startEmbedded(createProcessContext(config, { logger: silentLogger(), metrics: createMetrics({ defaultMetrics: false }) }));
+    try {
+      expect((await post(e.url, Array.from({ length: 500 }, (_, i) => event(`mem${i}`, 10)))).status).toBe(202);
+      const text = await (await fetch(`${e.url}/metrics`)).text();
+      const bytes = (kind: string): number => Number(new RegExp(`^tally_engine_memory_bytes\\{kind="${kind}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+      expect(bytes('tracked')).toBeGreaterThan(0);
+      expect(bytes('allocator_allocated')).toBeGreaterThan(1024 * 1024);
+      expect(bytes('allocator_resident')).toBeGreaterThanOrEqual(bytes('allocator_allocated'));
+    } finally {
+      await e.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
