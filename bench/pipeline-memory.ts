@@ -22,7 +22,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoEvents } from '../src/demo/traffic.js';
@@ -168,23 +168,74 @@ export interface EmbeddedMemoryRun {
   readonly rss_mib_idle_after: number;
   /** Highest RSS in the 10 s after the last 202: the merges the load set off run on after it. */
   readonly rss_mib_max_after_load: number;
-  /** Idle after, from `tally start`'s own /metrics: V8's heap in use and total, and memory outside V8's heap held by JavaScript objects (Buffers); the rest of the RSS is code and the engine's native memory. */
-  readonly idle_after_mib: { readonly v8_heap_used: number; readonly v8_heap_total: number; readonly external: number };
+  /** Idle after: what the process's memory is made of (`Anatomy`). */
+  readonly idle_after_mib: Anatomy;
+  /** The same at the highest of the samples taken every second under load. */
+  readonly at_peak_mib: Anatomy | null;
   readonly seconds: number;
   /** Under load, every second. */
   readonly rss_mib_samples: number[];
 }
 
-/** V8's heap (used, total) and external memory of a running tally, MiB, read from its Prometheus metrics. */
-async function heapOf(url: string): Promise<{ v8_heap_used: number; v8_heap_total: number; external: number }> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const gauge = (name: string): number => {
-    const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
-    if (m === null) throw new Error(`bench: /metrics has no ${name}`);
-    return Math.round(Number(m[1]) / 2 ** 20);
-  };
-  return { v8_heap_used: gauge('tally_nodejs_heap_size_used_bytes'), v8_heap_total: gauge('tally_nodejs_heap_size_total_bytes'), external: gauge('tally_nodejs_external_memory_bytes') };
+/**
+ * What a running `tally start`'s memory is made of, MiB: its RSS, file-backed (code: libchdb.so, node) and
+ * anonymous, from /proc; V8's heap in use and total, and memory outside it held by JavaScript objects
+ * (Buffers), and the engine's own accounting and its jemalloc's allocated and resident pages
+ * (`tally_engine_memory_bytes`; null from a version without it), from its /metrics.
+ */
+export interface Anatomy {
+  readonly rss: number;
+  readonly rss_file: number;
+  readonly rss_anon: number;
+  readonly v8_heap_used: number;
+  readonly v8_heap_total: number;
+  readonly external: number;
+  readonly engine_tracked: number | null;
+  readonly engine_allocator_allocated: number | null;
+  readonly engine_allocator_resident: number | null;
 }
+
+async function anatomyOf(url: string, pid: number): Promise<Anatomy> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string): number => Math.round(Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN) / 1024);
+  const bytes = (series: string): number | null => {
+    const m = new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text);
+    return m === null ? null : Math.round(Number(m[1]) / 2 ** 20);
+  };
+  const gauge = (name: string): number => {
+    const v = bytes(name);
+    if (v === null) throw new Error(`bench: /metrics has no ${name}`);
+    return v;
+  };
+  return {
+    rss: kib('VmRSS'), rss_file: kib('RssFile'), rss_anon: kib('RssAnon'),
+    v8_heap_used: gauge('tally_nodejs_heap_size_used_bytes'), v8_heap_total: gauge('tally_nodejs_heap_size_total_bytes'), external: gauge('tally_nodejs_external_memory_bytes'),
+    engine_tracked: bytes('tally_engine_memory_bytes{kind="tracked"}'),
+    engine_allocator_allocated: bytes('tally_engine_memory_bytes{kind="allocator_allocated"}'),
+    engine_allocator_resident: bytes('tally_engine_memory_bytes{kind="allocator_resident"}'),
+  };
+}
+
+/** `anatomyOf` every second; keeps the one taken at the highest RSS. */
+function sampleAnatomy(url: string, pid: number): { stop(): Anatomy | null } {
+  let peak: Anatomy | null = null;
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    anatomyOf(url, pid)
+      .then((a) => {
+        if (peak === null || a.rss > peak.rss) peak = a;
+      })
+      .catch(() => undefined)
+      .finally(() => (busy = false));
+  }, 1000);
+  return { stop: () => (clearInterval(timer), peak) };
+}
+
+const anatomyText = (a: Anatomy): string =>
+  `RSS ${a.rss} = file ${a.rss_file} + anon ${a.rss_anon}; V8 heap ${a.v8_heap_total} (${a.v8_heap_used} used), external ${a.external}; engine tracked ${a.engine_tracked ?? '?'}, jemalloc ${a.engine_allocator_resident ?? '?'} resident (${a.engine_allocator_allocated ?? '?'} allocated)`;
 
 /** `tally start` taking `events` through its HTTP ingest; RSS idle, under load (every second) and idle 10 s after. */
 export async function embeddedRun(env: NodeJS.ProcessEnv, events: number, senders: number, perRequest: number, root = '.'): Promise<EmbeddedMemoryRun> {
@@ -195,17 +246,21 @@ export async function embeddedRun(env: NodeJS.ProcessEnv, events: number, sender
     await sleep(3000);
     const idleBefore = Math.round(rssMib(pid));
     const rss = sampleRss(pid);
+    const anatomy = sampleAnatomy(url, pid);
     const t0 = Date.now();
     const cpu0 = processCpuUs(pid);
     await sendEvents(url, events, senders, perRequest);
     const seconds = (Date.now() - t0) / 1000;
     const cpu = processCpuUs(pid) - cpu0;
     const samples = rss.stop();
+    const atPeak = anatomy.stop();
     const after = sampleRss(pid);
     await sleep(10_000);
     const afterMax = maxOf(after.stop());
-    const idleAfter = await heapOf(url);
-    return { idle_after_mib: idleAfter, events_per_second: Math.round(events / seconds), cpu_us_per_event: Math.round(cpu / events), rss_mib_idle_before: idleBefore, rss_mib_max: maxOf(samples), rss_mib_idle_after: Math.round(rssMib(pid)), rss_mib_max_after_load: afterMax, seconds: Math.round(seconds * 10) / 10, rss_mib_samples: samples };
+    const idleAfter = await anatomyOf(url, pid);
+    if (atPeak !== null) console.log(`    at the highest sample under load: ${anatomyText(atPeak)}`);
+    console.log(`    idle after: ${anatomyText(idleAfter)}`);
+    return { idle_after_mib: idleAfter, at_peak_mib: atPeak, events_per_second: Math.round(events / seconds), cpu_us_per_event: Math.round(cpu / events), rss_mib_idle_before: idleBefore, rss_mib_max: maxOf(samples), rss_mib_idle_after: Math.round(rssMib(pid)), rss_mib_max_after_load: afterMax, seconds: Math.round(seconds * 10) / 10, rss_mib_samples: samples };
   } finally {
     await stop(child);
     rmSync(dataDir, { recursive: true, force: true });
