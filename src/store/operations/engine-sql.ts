@@ -4,14 +4,14 @@ import type { SqlExecutor } from '../types.js';
 import { allocatorBytes, type EngineMemory, type EngineOperations } from './engine.js';
 
 export function createEngineOperations(sql: SqlExecutor): EngineOperations {
-  /** Asked once: whether the engine has jemalloc's statistics table. */
-  let hasAllocatorStats: Promise<boolean> | null = null;
+  /** Whether the engine has jemalloc's statistics table: asked until one answer comes. */
+  let hasAllocatorStats: boolean | null = null;
   return {
     async memory(): Promise<EngineMemory> {
-      hasAllocatorStats ??= sql.query<{ n: string }>(hasAllocatorStatsQuery()).then(([r]) => r?.n === '1');
+      hasAllocatorStats ??= (await sql.query<{ n: string }>(hasAllocatorStatsQuery()))[0]?.n === '1';
       const [tracked] = await sql.query<{ bytes: string }>(trackedMemoryQuery());
       const trackedBytes = tracked === undefined ? null : Number(tracked.bytes);
-      if (!(await hasAllocatorStats)) return { trackedBytes, allocatorAllocatedBytes: null, allocatorResidentBytes: null };
+      if (!hasAllocatorStats) return { trackedBytes, allocatorAllocatedBytes: null, allocatorResidentBytes: null };
       const [stats] = await sql.query<{ stats: string }>(allocatorStatsQuery());
       return { trackedBytes, ...allocatorBytes(stats?.stats ?? '') };
     },

@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../../../src/core/metrics.js';
 import { allocatorBytes } from '../../../src/store/operations/engine.js';
+import { createEngineOperations } from '../../../src/store/operations/engine-sql.js';
+import type { SqlExecutor } from '../../../src/store/types.js';
 
 // The summary line of jemalloc 5.3's malloc_stats_print, as chDB's system.jemalloc_stats prints it.
 const STATS = [
@@ -19,6 +21,30 @@ describe('allocatorBytes', () => {
   it('gives nulls for text without the summary line (an engine built without jemalloc, or another format)', () => {
     expect(allocatorBytes('')).toEqual({ allocatorAllocatedBytes: null, allocatorResidentBytes: null });
     expect(allocatorBytes('Allocated: 12, active: 40')).toEqual({ allocatorAllocatedBytes: null, allocatorResidentBytes: null });
+  });
+});
+
+describe('engine.memory()', () => {
+  /** An executor answering the three system-table reads, failing the first `failures` calls. */
+  function executor(failures: number): SqlExecutor {
+    let calls = 0;
+    const query = async (q: { sql: string }): Promise<unknown[]> => {
+      if (calls++ < failures) throw new Error('STORE_UNAVAILABLE');
+      if (q.sql.includes('MemoryTracking')) return [{ bytes: '4096' }];
+      if (q.sql.includes('system.tables')) return [{ n: '1' }];
+      return [{ stats: STATS }];
+    };
+    return { kind: 'chdb', database: 'tally', query } as unknown as SqlExecutor;
+  }
+
+  it('reads the tracked memory and the allocator’s pages', async () => {
+    expect(await createEngineOperations(executor(0)).memory()).toEqual({ trackedBytes: 4096, allocatorAllocatedBytes: 59_766_784, allocatorResidentBytes: 85_164_032 });
+  });
+
+  it('asks again whether the engine has jemalloc’s statistics after a read that failed, instead of keeping the failure', async () => {
+    const engine = createEngineOperations(executor(1));
+    await expect(engine.memory()).rejects.toThrow('STORE_UNAVAILABLE');
+    expect(await engine.memory()).toEqual({ trackedBytes: 4096, allocatorAllocatedBytes: 59_766_784, allocatorResidentBytes: 85_164_032 });
   });
 });
 
