@@ -21,7 +21,8 @@
  *   unhandled records are held per topic; beyond that `send` rejects with
  *   LOG_UNAVAILABLE (retriable) — backpressure, never a silent drop.
  * - Handled records stay in memory for `replay` within a window of about
- *   `retainRecordsPerPartition` records per partition. Nothing survives the
+ *   `retainRecordsPerPartition` records per partition (`retainByTopic` sets
+ *   it for some topics). Nothing survives the
  *   process: durability in embedded mode is the analytics store's.
  * - Each consumer group has at most one running member at a time.
  */
@@ -41,6 +42,8 @@ export interface DirectEventLogOptions {
   readonly startOffsets?: Readonly<Record<string, Readonly<Record<number, string>>>>;
   /** Handled records kept per partition for `replay` (about; eviction runs in chunks). Default 10,000. */
   readonly retainRecordsPerPartition?: number;
+  /** `retainRecordsPerPartition` of some topics: `{ 'usage.raw': 0 }` keeps none of its records once every group handled them. */
+  readonly retainByTopic?: Readonly<Record<string, number>>;
   /** Unhandled records one topic may hold before `send` rejects with LOG_UNAVAILABLE (retriable). Default 100,000. */
   readonly maxPendingRecords?: number;
   /** Topics whose `send` waits for a consumer group to handle the records even while none runs. Default none. */
@@ -158,7 +161,8 @@ export class DirectEventLog implements EventLog, DirectCore {
   }
 
   evict(topic: DirectTopic): void {
-    for (const log of topic.partitions) log.evict(this.handledBelow(topic, log), this.retain);
+    const retain = this.options.retainByTopic?.[topic.name] ?? this.retain;
+    for (const log of topic.partitions) log.evict(this.handledBelow(topic, log), retain);
   }
 
   // ---- internals

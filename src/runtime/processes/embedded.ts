@@ -123,6 +123,9 @@ export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOption
       // Batches as large as the processor writes in one step: each batch costs the store a fixed amount (its
       // partition's high offset read and recorded), whatever its size.
       maxBatchRecords: config.processor.maxSinkBatch,
+      // Nothing here replays the raw topic (`tally replay --embedded` reads the dead letters from the store), so its
+      // records go once handled: 10,000 kept per partition were ~50-70 MiB of tally start's memory.
+      retainByTopic: { [topics.raw.name]: 0 },
       // Past the highest stored or dead-lettered offset per partition of the raw topic, so offsets keep increasing across restarts.
       startOffsets: { [topics.raw.name]: laterOffsets(await store.events.nextOffsets(topics.raw.name), await store.deadLetters.nextOffsets(topics.raw.name)) },
     });

@@ -80,7 +80,7 @@ describe('tally start (embedded)', () => {
     }
   });
 
-  it('shows the engine’s memory on /metrics: its own accounting and its allocator’s pages, read at each scrape', async () => {
+  it('shows the engine’s memory on /metrics (its own accounting and its allocator’s pages, read at each scrape), and keeps no stored raw record in memory', async () => {
     // In tally start chDB runs in the process: beside V8's figures, most of the rest of the RSS is the engine's.
     const dir = mkdtempSync(join(tmpdir(), 'tally-embedded-memory-'));
     const config = loadConfig({ env: {}, overrides: { dataDir: dir, api: { host: '127.0.0.1', port: 0 } } });
@@ -92,6 +92,10 @@ describe('tally start (embedded)', () => {
       expect(bytes('tracked')).toBeGreaterThan(0);
       expect(bytes('allocator_allocated')).toBeGreaterThan(1024 * 1024);
       expect(bytes('allocator_resident')).toBeGreaterThanOrEqual(bytes('allocator_allocated'));
+      // Nothing in tally start replays the raw topic: its records are not kept once stored.
+      const kept: unknown[] = [];
+      for await (const r of e.log.replay({ topic: e.topics.raw.name, from: { earliest: true } })) kept.push(r);
+      expect(kept).toEqual([]);
     } finally {
       await e.close();
       rmSync(dir, { recursive: true, force: true });

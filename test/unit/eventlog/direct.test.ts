@@ -133,6 +133,28 @@ describe('direct event log', () => {
     expect(kept[kept.length - 1]?.offset).toBe('2999');
   });
 
+  it('keeps a topic’s handled records as its own retention says: none for a topic nobody replays, the default for the others', async () => {
+    log = new DirectEventLog({ retainRecordsPerPartition: 100, retainByTopic: { raw: 0 }, redeliveryInitialDelayMs: 10, redeliveryMaxDelayMs: 20 });
+    await log.ensureTopics([{ name: 'raw', partitions: 1 }, { name: 'alerts', partitions: 1 }]);
+    const consumer = log.consumer({ groupId: 'g', topics: ['raw'] });
+    let failNext = false;
+    await consumer.run(async () => {
+      if (failNext) throw new TallyError('STORE_UNAVAILABLE', 'not now');
+    });
+    for (let i = 0; i < 3; i++) await log.producer().send('raw', Array.from({ length: 50 }, (_, j) => msg('k', String(i * 50 + j))));
+    await log.producer().send('alerts', Array.from({ length: 50 }, (_, j) => msg('k', String(j))));
+    expect(await drain(log.replay({ topic: 'raw', from: { earliest: true } }))).toEqual([]);
+    expect(await drain(log.replay({ topic: 'alerts', from: { earliest: true } }))).toHaveLength(50);
+    // Records not handled yet are never dropped, whatever the retention: once handled, they go too.
+    failNext = true;
+    await expect(log.producer().send('raw', [msg('k', 'late')])).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    expect((await drain(log.replay({ topic: 'raw', from: { earliest: true } }))).map((r) => r.value.toString())).toEqual(['late']);
+    failNext = false;
+    for (let i = 0; i < 100 && (await drain(log.replay({ topic: 'raw', from: { earliest: true } }))).length > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await drain(log.replay({ topic: 'raw', from: { earliest: true } }))).toEqual([]);
+    await consumer.stop();
+  });
+
   it('a group has one running member at a time', async () => {
     log = new DirectEventLog();
     await log.ensureTopics([{ name: 't', partitions: 1 }]);
