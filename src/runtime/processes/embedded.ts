@@ -124,7 +124,8 @@ export async function startEmbedded(ctx: ProcessContext, options: EmbeddedOption
       // partition's high offset read and recorded), whatever its size.
       maxBatchRecords: config.processor.maxSinkBatch,
       // Nothing here replays the raw topic (`tally replay --embedded` reads the dead letters from the store), so its
-      // records go once handled: 10,000 kept per partition were ~50-70 MiB of tally start's memory.
+      // records go once handled. Keeping 10,000 per partition cost ~28 MiB of tally start's floor (idle after 400,000
+      // events: 550-552 against 578-580 MiB; bench part memory-baseline, README "Capacity").
       retainByTopic: { [topics.raw.name]: 0 },
       // Past the highest stored or dead-lettered offset per partition of the raw topic, so offsets keep increasing across restarts.
       startOffsets: { [topics.raw.name]: laterOffsets(await store.events.nextOffsets(topics.raw.name), await store.deadLetters.nextOffsets(topics.raw.name)) },
