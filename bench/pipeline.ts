@@ -70,6 +70,7 @@
  * bench/results/pipeline.json; each part records when it ran and the load
  * average before and after.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -336,9 +337,9 @@ export async function runPipelineBench(args: readonly string[]): Promise<void> {
     }
     if (parts.has('memory-embedded')) figures.memory_embedded = await embeddedMemoryRuns(memoryEvents);
     if (parts.has('memory-baseline')) {
-      // One key per baseline: comparisons with two versions stay side by side.
-      const baseline = option('--baseline') ?? 'HEAD~1';
-      figures[`memory_embedded_baseline_${baseline.replace(/[^A-Za-z0-9]+/g, '_')}`] = await embeddedBaselineRuns(memoryEvents, baseline);
+      // One key per baseline commit (HEAD~1 named by its hash, which does not move): comparisons with two versions stay side by side.
+      const baseline = execFileSync('git', ['rev-parse', '--short=7', option('--baseline') ?? 'HEAD~1'], { encoding: 'utf8' }).trim();
+      figures[`memory_embedded_baseline_${baseline}`] = await embeddedBaselineRuns(memoryEvents, baseline);
     }
     if (parts.has('merge-memory')) {
       const rows = Number(option('--merge-rows') ?? '') || 5_000;
