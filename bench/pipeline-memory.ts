@@ -287,6 +287,8 @@ export const TUNING_VARIANTS: Record<string, NodeJS.ProcessEnv> = {
   tally_default: {},
   malloc_arena_max_2: { MALLOC_ARENA_MAX: '2' },
   merges_halved: { TALLY_CHDB_SERVER_SETTINGS: 'background_merges_mutations_concurrency_ratio=1' },
+  // V8's garbage bounded at 20 % of the live heap instead of 50 % (processor.heapGrowthPercent): a lower floor, at what CPU?
+  heap_growth_20: { TALLY_HEAP_GROWTH_PERCENT: '20' },
   // ClickHouse's cache sizes again, a second A/B of the bounds in another run.
   clickhouse_defaults: { TALLY_CHDB_SERVER_SETTINGS: Object.entries(CLICKHOUSE_SERVER_DEFAULTS).map(([k, v]) => `${k}=${v}`).join(',') },
 };

@@ -58,8 +58,9 @@
  *     back) and vs the rollups' 1 MiB compression blocks (0026 set back)
  *     (`--merge-events N`, default 600,000; `--merge-rows N` per insert,
  *     default 5,000; bench/pipeline-merge-memory.ts);
- *   - memory-tuning: the same with glibc's MALLOC_ARENA_MAX=2, and with half
- *     the engine's concurrent merges;
+ *   - memory-tuning: the same with glibc's MALLOC_ARENA_MAX=2, with half
+ *     the engine's concurrent merges, with ClickHouse's cache sizes, and with
+ *     V8's garbage bounded at 20 % of the live heap (heapGrowthPercent);
  *   - memory-allocator: the same with chDB's jemalloc keeping freed pages 5 s
  *     (its build's default, tally's), 1 s and 0 (JE_MALLOC_CONF);
  *   - backlog: 1,000,000 events in Kafka before one `tally processor` starts
