@@ -75,8 +75,13 @@ export async function watchVisible(store: AnalyticsStore, expected: number, prod
   return { latencies, toProcessor };
 }
 
+/** A memory field of a process's /proc status (`VmRSS`, `VmHWM`, `RssFile`, `RssAnon`, …), MiB; NaN when absent. */
+export function statusMib(pid: number, field: string): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
 /** Resident set of a process now, MiB (VmRSS). */
 export function rssMib(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
+  return statusMib(pid, 'VmRSS');
 }

@@ -25,7 +25,7 @@ import { resolveTopics, topicSpecs, type Topics } from '../src/eventlog/topics.j
 import { createClickHouseStore } from '../src/store/clickhouse/store.js';
 import { migrate } from '../src/store/migrate.js';
 import type { AnalyticsStore } from '../src/store/types.js';
-import { brokers, count, load, produce, watchVisible } from './pipeline-common.js';
+import { brokers, count, load, produce, statusMib, watchVisible } from './pipeline-common.js';
 import { fmt, percentile } from './results.js';
 
 /** A V8 old-space cap, compared with the processor's own heap growth bound (README "Capacity"). */
@@ -43,8 +43,7 @@ export function processCpuUs(pid: number): number {
 
 /** Peak resident set (VmHWM) of another process, MiB. */
 function peakRssMib(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
+  return Math.round(statusMib(pid, 'VmHWM'));
 }
 
 /** A free TCP port on 127.0.0.1. */

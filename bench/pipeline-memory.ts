@@ -22,12 +22,12 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoEvents } from '../src/demo/traffic.js';
 import { CLICKHOUSE_SERVER_DEFAULTS } from '../src/store/chdb/engine.js';
-import { count, load, produce, rssMib } from './pipeline-common.js';
+import { count, load, produce, rssMib, statusMib } from './pipeline-common.js';
 import { freePort, groupStable, processCpuUs, setUp, startProcessor, type Standin } from './pipeline-distributed.js';
 import { checkoutOf } from './pricing-stages.js';
 import { fmt } from './results.js';
@@ -197,8 +197,7 @@ export interface Anatomy {
 
 async function anatomyOf(url: string, pid: number): Promise<Anatomy> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (field: string): number => Math.round(Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN) / 1024);
+  const mib = (field: string): number => Math.round(statusMib(pid, field));
   const bytes = (series: string): number | null => {
     const m = new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text);
     return m === null ? null : Math.round(Number(m[1]) / 2 ** 20);
@@ -209,7 +208,7 @@ async function anatomyOf(url: string, pid: number): Promise<Anatomy> {
     return v;
   };
   return {
-    rss: kib('VmRSS'), rss_file: kib('RssFile'), rss_anon: kib('RssAnon'),
+    rss: mib('VmRSS'), rss_file: mib('RssFile'), rss_anon: mib('RssAnon'),
     v8_heap_used: gauge('tally_nodejs_heap_size_used_bytes'), v8_heap_total: gauge('tally_nodejs_heap_size_total_bytes'), external: gauge('tally_nodejs_external_memory_bytes'),
     engine_tracked: bytes('tally_engine_memory_bytes{kind="tracked"}'),
     engine_allocator_allocated: bytes('tally_engine_memory_bytes{kind="allocator_allocated"}'),
