@@ -36,7 +36,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const maxOf = (xs: readonly number[]): number => xs.reduce((a, b) => Math.max(a, b), 0);
 
 /** Samples a process's RSS every second until stopped. */
-function sampleRss(pid: number): { max(): number; stop(): number[] } {
+export function sampleRss(pid: number): { max(): number; stop(): number[] } {
   const samples: number[] = [];
   const read = (): void => {
     try {
@@ -51,7 +51,7 @@ function sampleRss(pid: number): { max(): number; stop(): number[] } {
   return { max: () => maxOf(samples), stop: () => (clearInterval(timer), read(), samples) };
 }
 
-async function stop(child: ChildProcess): Promise<void> {
+export async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   await new Promise((r) => (child.once('exit', r), child.kill('SIGTERM')));
 }
@@ -122,9 +122,17 @@ export async function processorMemoryRuns(standin: Standin, events: number): Pro
 }
 
 /** `tally start` (compiled: `root`/dist, this checkout's by default) on a fresh data directory; resolves once it answers. */
-async function startEmbedded(dataDir: string, env: NodeJS.ProcessEnv, root = '.'): Promise<{ child: ChildProcess; url: string }> {
+/**
+ * `tally start` (the build at `root`) on a data directory of its own; with `cgroupProcs` (a cgroup's
+ * `cgroup.procs`), the process joins that cgroup before node starts, so everything it loads is charged there.
+ */
+export async function startEmbedded(dataDir: string, env: NodeJS.ProcessEnv, root = '.', cgroupProcs?: string): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(root, 'dist/cli/main.js'), 'start'], {
+  const argv = [join(root, 'dist/cli/main.js'), 'start'];
+  const [command, args] = cgroupProcs === undefined
+    ? [process.execPath, argv]
+    : ['sh', ['-c', 'echo $$ > "$0" && exec "$@"', cgroupProcs, process.execPath, ...argv]];
+  const child = spawn(command, args, {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, LOG_LEVEL: 'warn', TALLY_DATA_DIR: dataDir, TALLY_PORT: String(port), TALLY_API_KEYS: '', REDIS_URL: '', KAFKA_BROKERS: '', CLICKHOUSE_URL: '', ...env },
   });
@@ -141,7 +149,7 @@ async function startEmbedded(dataDir: string, env: NodeJS.ProcessEnv, root = '.'
 }
 
 /** Sends `events` demo events (random ids) to `url` in requests of `perRequest` from `senders` concurrent senders; each waits for its 202. */
-async function sendEvents(url: string, events: number, senders: number, perRequest: number): Promise<void> {
+export async function sendEvents(url: string, events: number, senders: number, perRequest: number): Promise<void> {
   let next = 0;
   const sender = async (seed: number): Promise<void> => {
     const source = demoEvents({ seed });
@@ -267,8 +275,8 @@ export async function embeddedRun(env: NodeJS.ProcessEnv, events: number, sender
 }
 
 /** The embedded load: concurrent senders, each waiting for its 202 (stored) before sending the next request of this many events. */
-const EMBEDDED_SENDERS = 4;
-const EMBEDDED_PER_REQUEST = 5000;
+export const EMBEDDED_SENDERS = 4;
+export const EMBEDDED_PER_REQUEST = 5000;
 
 /** The engine settings compared for `tally start`: name → environment. */
 export const EMBEDDED_VARIANTS: Record<string, NodeJS.ProcessEnv> = {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- pipeline [--parts stages,insert-format,anatomy,rollup-layout,partitions,distributed,scale,history,latency,latency-distributed,memory-processor,memory-embedded,memory-baseline,merge-memory,memory-tuning,memory-allocator,backlog,backlog-embedded] [--events N]
+ * `npm run bench -- pipeline [--parts stages,insert-format,anatomy,rollup-layout,partitions,distributed,scale,history,latency,latency-distributed,memory-processor,memory-embedded,memory-baseline,merge-memory,memory-tuning,memory-allocator,memory-limit,backlog,backlog-embedded] [--events N]
  *   [--history N] [--history-events N] [--latency-only] [--min-bytes N]`: the stream on this machine's
  * Kafka broker (KAFKA_BROKERS, from scripts/services.sh) into the embedded
  * chDB store, with one processor (in this process) and the producer in a
@@ -61,6 +61,11 @@
  *   - memory-tuning: the same with glibc's MALLOC_ARENA_MAX=2, with half
  *     the engine's concurrent merges, with ClickHouse's cache sizes, and with
  *     V8's garbage bounded at 20 % of the live heap (heapGrowthPercent);
+ *   - memory-limit: `tally start` inside a 600 MB memory cgroup (what a
+ *     container's limit enforces; root), 1,000,000 events (`--limit-events N`),
+ *     with chDB's jemalloc keeping freed pages 5 s, 1 s and 0, against no
+ *     limit: events/s, CPU, the cgroup's peak, OOM kills, pages read back
+ *     from disk, events stored (bench/pipeline-memory-limit.ts);
  *   - memory-allocator: the same with chDB's jemalloc keeping freed pages 5 s
  *     (its build's default, tally's), 1 s and 0 (JE_MALLOC_CONF);
  *   - backlog: 1,000,000 events in Kafka before one `tally processor` starts
@@ -92,6 +97,7 @@ import { brokers, count, load, produce, watchVisible } from './pipeline-common.j
 import { distributedLatency, distributedRuns, scaleRuns, startStandin, type DistributedLatencyFigures } from './pipeline-distributed.js';
 import { historyRuns } from './pipeline-history.js';
 import { mergeMemoryRuns } from './pipeline-merge-memory.js';
+import { memoryLimitRuns } from './pipeline-memory-limit.js';
 import { ALLOCATOR_VARIANTS, TUNING_VARIANTS, backlogRuns, embeddedBaselineRuns, embeddedMemoryRuns, processorMemoryRuns } from './pipeline-memory.js';
 import { stageCosts } from './pipeline-stages.js';
 import { insertAnatomy } from './pipeline-anatomy.js';
@@ -178,9 +184,9 @@ async function latencyRun(store: AnalyticsStore, partitions: number, maxInsertEv
   return { figures, rssMax };
 }
 
-const PARTS = ['stages', 'insert-format', 'anatomy', 'rollup-layout', 'group', 'partitions', 'distributed', 'scale', 'history', 'latency', 'latency-distributed', 'memory-processor', 'memory-embedded', 'memory-baseline', 'merge-memory', 'memory-tuning', 'memory-allocator', 'backlog', 'backlog-embedded'] as const;
+const PARTS = ['stages', 'insert-format', 'anatomy', 'rollup-layout', 'group', 'partitions', 'distributed', 'scale', 'history', 'latency', 'latency-distributed', 'memory-processor', 'memory-embedded', 'memory-baseline', 'merge-memory', 'memory-tuning', 'memory-allocator', 'memory-limit', 'backlog', 'backlog-embedded'] as const;
 /** Parts run only when named in --parts (long runs, or measured on their own). */
-const ON_REQUEST: ReadonlySet<Part> = new Set(['insert-format', 'anatomy', 'rollup-layout', 'group', 'memory-processor', 'memory-embedded', 'memory-baseline', 'merge-memory', 'memory-tuning', 'memory-allocator', 'backlog', 'backlog-embedded']);
+const ON_REQUEST: ReadonlySet<Part> = new Set(['insert-format', 'anatomy', 'rollup-layout', 'group', 'memory-processor', 'memory-embedded', 'memory-baseline', 'merge-memory', 'memory-tuning', 'memory-allocator', 'memory-limit', 'backlog', 'backlog-embedded']);
 type Part = (typeof PARTS)[number];
 
 
@@ -348,6 +354,7 @@ export async function runPipelineBench(args: readonly string[]): Promise<void> {
     }
     if (parts.has('memory-tuning')) figures.memory_embedded_tuning = await embeddedMemoryRuns(memoryEvents, TUNING_VARIANTS);
     if (parts.has('memory-allocator')) figures.memory_embedded_allocator = await embeddedMemoryRuns(memoryEvents, ALLOCATOR_VARIANTS);
+    if (parts.has('memory-limit')) figures.memory_limit = await memoryLimitRuns(Number(option('--limit-events') ?? '') || 1_000_000);
     if (parts.has('backlog-embedded')) figures.backlog_embedded = (await backlogRuns(undefined, backlogEvents, { processor: false, embedded: true })).embedded;
 
     if (parts.has('history')) {
