@@ -14,6 +14,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+// Before `chdb`: its allocator reads JE_MALLOC_CONF when the library loads (allocator.ts).
+import './allocator.js';
 import { Session, drainPending } from 'chdb';
 import { TallyError, errorMessage } from '../../core/errors.js';
 import { toConnectionArgs, type SettingValue } from '../settings.js';

@@ -9,7 +9,10 @@ import { testContext } from '../../support/context.js';
 import { createMetrics } from '../../../src/core/metrics.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { createProcessContext } from '../../../src/runtime/context.js';
+import { allocatorStatsQuery } from '../../../src/store/queries/engine.js';
 
+// The engine's allocator setting is asserted below: the one tally sets, not one this machine's environment has.
+delete process.env.JE_MALLOC_CONF;
 const dataDir = mkdtempSync(join(tmpdir(), 'tally-embedded-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
@@ -80,7 +83,7 @@ describe('tally start (embedded)', () => {
     }
   });
 
-  it('shows the engine’s memory on /metrics (its own accounting and its allocator’s pages, read at each scrape), and keeps no stored raw record in memory', async () => {
+  it('shows the engine’s memory on /metrics (its own accounting and its allocator’s pages, read at each scrape), returns freed pages after 1 s, and keeps no stored raw record in memory', async () => {
     // In tally start chDB runs in the process: beside V8's figures, most of the rest of the RSS is the engine's.
     const dir = mkdtempSync(join(tmpdir(), 'tally-embedded-memory-'));
     const config = loadConfig({ env: {}, overrides: { dataDir: dir, api: { host: '127.0.0.1', port: 0 } } });
@@ -92,6 +95,9 @@ describe('tally start (embedded)', () => {
       expect(bytes('tracked')).toBeGreaterThan(0);
       expect(bytes('allocator_allocated')).toBeGreaterThan(1024 * 1024);
       expect(bytes('allocator_resident')).toBeGreaterThanOrEqual(bytes('allocator_allocated'));
+      // Its allocator returns freed pages after 1 s, not its build's 5 s (src/store/chdb/allocator.ts): this file's process set no JE_MALLOC_CONF.
+      const [stats] = await e.store.sql.query<{ stats: string }>(allocatorStatsQuery());
+      expect(stats?.stats).toMatch(/opt\.dirty_decay_ms: 1000 /);
       // Nothing in tally start replays the raw topic: its records are not kept once stored.
       const kept: unknown[] = [];
       for await (const r of e.log.replay({ topic: e.topics.raw.name, from: { earliest: true } })) kept.push(r);
