@@ -2,11 +2,12 @@
  * How chDB's memory allocator returns freed pages. libchdb.so carries its own
  * jemalloc, which reads `JE_MALLOC_CONF` once, when the library loads, and
  * whose build keeps freed pages for 5 s (`dirty_decay_ms:5000`). Through a
- * backlog that held 130–250 MiB of freed pages resident: pages a container's
- * memory limit cannot take back (they are anonymous), so under a 600 MB limit
- * the kernel pushed the engine's code out instead and read it back from disk,
- * halving throughput. Returned after 1 s they cost no measurable CPU without a
- * limit and keep throughput under one (bench/pipeline-memory-limit.ts,
+ * backlog it held 130–190 MiB of freed pages resident: anonymous memory, which
+ * a container's memory limit cannot reclaim, so the kernel reclaims the
+ * engine's code instead and reads it back from disk. Under a 600 MB limit,
+ * 1 s kept 12–23 MiB less anonymous memory than 5 s in every pair of runs at
+ * the same throughput, and 5 s once thrashed (half the throughput); without a
+ * limit 1 s costs nothing measurable (bench/pipeline-memory-limit.ts,
  * docs/operations.md "Memory").
  *
  * engine.ts imports this module before `chdb`, so the setting is in the
