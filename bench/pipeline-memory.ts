@@ -121,10 +121,10 @@ export async function processorMemoryRuns(standin: Standin, events: number): Pro
   return { events, partitions: 4, variants: PROCESSOR_HEAP_VARIANTS, by_variant: summary, measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
 }
 
-/** `tally start` (compiled: `root`/dist, this checkout's by default) on a fresh data directory; resolves once it answers. */
 /**
- * `tally start` (the build at `root`) on a data directory of its own; with `cgroupProcs` (a cgroup's
- * `cgroup.procs`), the process joins that cgroup before node starts, so everything it loads is charged there.
+ * `tally start` (compiled: `root`/dist, this checkout's by default) on a fresh data directory; resolves once it
+ * answers. With `cgroupProcs` (a cgroup's `cgroup.procs`), the process joins that cgroup before node starts, so
+ * everything it loads is charged there.
  */
 export async function startEmbedded(dataDir: string, env: NodeJS.ProcessEnv, root = '.', cgroupProcs?: string): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
@@ -303,7 +303,8 @@ export const TUNING_VARIANTS: Record<string, NodeJS.ProcessEnv> = {
 /**
  * The engine's allocator (memory-allocator): how long chDB's jemalloc keeps
  * freed pages (`JE_MALLOC_CONF`, read when the library loads) — its build's
- * 5 s, which tally leaves, against 1 s and 0 — all with usage_events' 64 KiB
+ * 5 s, 1 s (what tally sets since 2026-12-05, src/store/chdb/allocator.ts)
+ * and 0 — all with usage_events' 64 KiB
  * compression blocks (migration 0021). 0 returns a merge's pages at once
  * (a lower peak), but every insert then faults its ~50 MiB of buffers in
  * again (docs/operations.md, "Memory").
