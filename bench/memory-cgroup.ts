@@ -12,6 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sleep } from './pipeline-common.js';
 
 const V2_ROOT = '/sys/fs/cgroup';
 const V1_ROOT = '/sys/fs/cgroup/memory';
@@ -61,7 +62,6 @@ function statOf(file: string): Record<string, number> {
 }
 
 const MIB = 1_048_576;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** A new memory cgroup limited to `limitBytes`, named `name`. */
 export function createMemoryCgroup(name: string, limitBytes: number): MemoryCgroup {

@@ -75,6 +75,9 @@ export async function watchVisible(store: AnalyticsStore, expected: number, prod
   return { latencies, toProcessor };
 }
 
+/** Resolves after `ms` milliseconds. */
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 /** A memory field of a process's /proc status (`VmRSS`, `VmHWM`, `RssFile`, `RssAnon`, …), MiB; NaN when absent. */
 export function statusMib(pid: number, field: string): number {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

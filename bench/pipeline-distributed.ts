@@ -25,7 +25,7 @@ import { resolveTopics, topicSpecs, type Topics } from '../src/eventlog/topics.j
 import { createClickHouseStore } from '../src/store/clickhouse/store.js';
 import { migrate } from '../src/store/migrate.js';
 import type { AnalyticsStore } from '../src/store/types.js';
-import { brokers, count, load, produce, statusMib, watchVisible } from './pipeline-common.js';
+import { brokers, count, load, produce, sleep, statusMib, watchVisible } from './pipeline-common.js';
 import { fmt, percentile } from './results.js';
 
 /** A V8 old-space cap, compared with the processor's own heap growth bound (README "Capacity"). */
@@ -54,8 +54,6 @@ export async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export interface Standin {
   readonly url: string;

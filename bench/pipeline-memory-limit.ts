@@ -25,7 +25,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { load, statusMib } from './pipeline-common.js';
+import { load, sleep, statusMib } from './pipeline-common.js';
 import { processCpuUs } from './pipeline-distributed.js';
 import { EMBEDDED_PER_REQUEST, EMBEDDED_SENDERS, sampleRss, sendEvents, startEmbedded, stop } from './pipeline-memory.js';
 import { createMemoryCgroup, dropPageCache, memoryCgroupUnavailable, type CgroupFigures } from './memory-cgroup.js';
@@ -62,8 +62,6 @@ interface LimitRun {
   /** Why the run ended early (the process died, a request was refused), or null. */
   readonly failed: string | null;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Events of today in the raw table, every tenant, through the API. */
 async function storedEvents(url: string): Promise<number> {

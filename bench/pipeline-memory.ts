@@ -27,12 +27,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoEvents } from '../src/demo/traffic.js';
 import { CLICKHOUSE_SERVER_DEFAULTS } from '../src/store/chdb/engine.js';
-import { count, load, produce, rssMib, statusMib } from './pipeline-common.js';
+import { count, load, produce, rssMib, sleep, statusMib } from './pipeline-common.js';
 import { freePort, groupStable, processCpuUs, setUp, startProcessor, type Standin } from './pipeline-distributed.js';
 import { checkoutOf } from './pricing-stages.js';
 import { fmt } from './results.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const maxOf = (xs: readonly number[]): number => xs.reduce((a, b) => Math.max(a, b), 0);
 
 /** Samples a process's RSS every second until stopped. */
