@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- pipeline [--parts stages,insert-format,anatomy,rollup-layout,partitions,distributed,scale,history,latency,latency-distributed,memory-processor,memory-embedded,memory-baseline,merge-memory,memory-tuning,memory-allocator,memory-limit,backlog,backlog-embedded] [--events N]
+ * `npm run bench -- pipeline [--parts stages,insert-format,anatomy,parallel-views,rollup-layout,partitions,distributed,scale,history,latency,latency-distributed,memory-processor,memory-embedded,memory-baseline,merge-memory,memory-tuning,memory-allocator,memory-limit,backlog,backlog-embedded] [--events N]
  *   [--history N] [--history-events N] [--latency-only] [--min-bytes N]`: the stream on this machine's
  * Kafka broker (KAFKA_BROKERS, from scripts/services.sh) into the embedded
  * chDB store, with one processor (in this process) and the producer in a
@@ -39,6 +39,10 @@
  *   - anatomy: where an embedded insert's CPU goes — its fixed cost (a 1-row
  *     insert) and cost per row, with every rollup view and as each view is
  *     dropped, and the engine's own counters (bench/pipeline-anatomy.ts);
+ *   - parallel-views: the same insert with the rollup views run one after
+ *     another and side by side (`parallel_view_processing` 0 and 1),
+ *     alternating: wall time and CPU per insert of 500, 2,000 and 5,000 rows
+ *     (bench/pipeline-parallel-views.ts);
  *   - rollup-layout: the same inserts into the rollups as laid out before
  *     migration 0023 (a table and a view per shape and grain) and after it
  *     (one per shape), alternating, their sums checked equal
@@ -103,6 +107,7 @@ import { stageCosts } from './pipeline-stages.js';
 import { insertAnatomy } from './pipeline-anatomy.js';
 import { rollupLayoutAB } from './pipeline-rollup-layout.js';
 import { insertFormatCosts, processCpuOf } from './pipeline-insert-format.js';
+import { parallelViewsAB } from './pipeline-parallel-views.js';
 import { createClickHouseStore } from '../src/store/clickhouse/store.js';
 import { existsSync, readFileSync } from 'node:fs';
 
@@ -184,9 +189,9 @@ async function latencyRun(store: AnalyticsStore, partitions: number, maxInsertEv
   return { figures, rssMax };
 }
 
-const PARTS = ['stages', 'insert-format', 'anatomy', 'rollup-layout', 'group', 'partitions', 'distributed', 'scale', 'history', 'latency', 'latency-distributed', 'memory-processor', 'memory-embedded', 'memory-baseline', 'merge-memory', 'memory-tuning', 'memory-allocator', 'memory-limit', 'backlog', 'backlog-embedded'] as const;
+const PARTS = ['stages', 'insert-format', 'anatomy', 'parallel-views', 'rollup-layout', 'group', 'partitions', 'distributed', 'scale', 'history', 'latency', 'latency-distributed', 'memory-processor', 'memory-embedded', 'memory-baseline', 'merge-memory', 'memory-tuning', 'memory-allocator', 'memory-limit', 'backlog', 'backlog-embedded'] as const;
 /** Parts run only when named in --parts (long runs, or measured on their own). */
-const ON_REQUEST: ReadonlySet<Part> = new Set(['insert-format', 'anatomy', 'rollup-layout', 'group', 'memory-processor', 'memory-embedded', 'memory-baseline', 'merge-memory', 'memory-tuning', 'memory-allocator', 'memory-limit', 'backlog', 'backlog-embedded']);
+const ON_REQUEST: ReadonlySet<Part> = new Set(['insert-format', 'anatomy', 'parallel-views', 'rollup-layout', 'group', 'memory-processor', 'memory-embedded', 'memory-baseline', 'merge-memory', 'memory-tuning', 'memory-allocator', 'memory-limit', 'backlog', 'backlog-embedded']);
 type Part = (typeof PARTS)[number];
 
 
@@ -245,6 +250,17 @@ export async function runPipelineBench(args: readonly string[]): Promise<void> {
       try {
         await migrate(s);
         figures.insert_anatomy = { ...(await insertAnatomy(s)), measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
+      } finally {
+        await s.close();
+      }
+    }
+    if (parts.has('parallel-views')) {
+      const before = load();
+      const s = await createChdbStore({ dataDir, database: 'bench_parallel_views' });
+      try {
+        await migrate(s);
+        console.log('parallel views (chDB, RowBinary inserts, alternating):');
+        figures.parallel_views = { ...(await parallelViewsAB(s)), measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
       } finally {
         await s.close();
       }
