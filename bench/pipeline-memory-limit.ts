@@ -27,7 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load, sleep, statusMib } from './pipeline-common.js';
 import { processCpuUs } from './pipeline-distributed.js';
-import { EMBEDDED_PER_REQUEST, EMBEDDED_SENDERS, sampleRss, sendEvents, startEmbedded, stop } from './pipeline-memory.js';
+import { EMBEDDED_PER_REQUEST, EMBEDDED_SENDERS, sampleRss, sendEvents, startEmbedded, stop, storedEvents } from './pipeline-memory.js';
 import { createMemoryCgroup, dropPageCache, memoryCgroupUnavailable, type CgroupFigures } from './memory-cgroup.js';
 import { fmt } from './results.js';
 
@@ -61,16 +61,6 @@ interface LimitRun {
   readonly stored: number;
   /** Why the run ended early (the process died, a request was refused), or null. */
   readonly failed: string | null;
-}
-
-/** Events of today in the raw table, every tenant, through the API. */
-async function storedEvents(url: string): Promise<number> {
-  const day = new Date().toISOString().slice(0, 10);
-  const next = new Date(Date.parse(day) + 2 * 86_400_000).toISOString().slice(0, 10);
-  const res = await fetch(`${url}/v1/usage/summary?from=${day}&to=${next}&source=raw`);
-  if (!res.ok) throw new Error(`GET /v1/usage/summary answered ${res.status}`);
-  const body = (await res.json()) as { totals?: { events?: number | string } };
-  return Number(body.totals?.events ?? Number.NaN);
 }
 
 async function limitRun(name: string, variant: LimitVariant, events: number): Promise<LimitRun> {

@@ -166,6 +166,16 @@ export async function sendEvents(url: string, events: number, senders: number, p
   await Promise.all(Array.from({ length: senders }, (_, i) => sender(i + 1)));
 }
 
+/** Events of today in the raw table, every tenant, through the API. */
+export async function storedEvents(url: string): Promise<number> {
+  const day = new Date().toISOString().slice(0, 10);
+  const next = new Date(Date.parse(day) + 2 * 86_400_000).toISOString().slice(0, 10);
+  const res = await fetch(`${url}/v1/usage/summary?from=${day}&to=${next}&source=raw`);
+  if (!res.ok) throw new Error(`GET /v1/usage/summary answered ${res.status}`);
+  const body = (await res.json()) as { totals?: { events?: number | string } };
+  return Number(body.totals?.events ?? Number.NaN);
+}
+
 export interface EmbeddedMemoryRun {
   readonly events_per_second: number;
   /** CPU of the `tally start` process per event (every thread, the engine's too), µs. */

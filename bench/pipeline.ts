@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- pipeline [--parts stages,insert-format,anatomy,parallel-views,rollup-layout,partitions,distributed,scale,history,latency,latency-distributed,memory-processor,memory-embedded,memory-baseline,merge-memory,memory-tuning,memory-allocator,memory-limit,backlog,backlog-embedded] [--events N]
+ * `npm run bench -- pipeline [--parts stages,insert-format,anatomy,parallel-views,rollup-layout,partitions,distributed,scale,history,latency,latency-distributed,latency-embedded,memory-processor,memory-embedded,memory-baseline,merge-memory,memory-tuning,memory-allocator,memory-limit,backlog,backlog-embedded] [--events N]
  *   [--history N] [--history-events N] [--latency-only] [--min-bytes N]`: the stream on this machine's
  * Kafka broker (KAFKA_BROKERS, from scripts/services.sh) into the embedded
  * chDB store, with one processor (in this process) and the producer in a
@@ -29,7 +29,11 @@
  *     the processor stamped the event; the process's CPU per event and RSS
  *     (`--min-bytes` sets the processor's fetch minBytes, to compare);
  *   - latency-distributed: the same timing with `tally processor` in its own
- *     process and the store in another (as `distributed`).
+ *     process and the store in another (as `distributed`);
+ *   - latency-embedded: `tally start` (compiled) sent 5,000 events/s for 30 s
+ *     over HTTP on a fixed schedule, in requests of 100 and of 20 events:
+ *     send → 202 (in `tally start` a 202 means stored, so visible), checked
+ *     against the analytics API while it runs (bench/pipeline-latency-embedded.ts).
  * Parts run only when named:
  *   - insert-format: the usage_events insert as JSONCompactEachRow vs
  *     RowBinary, same events, alternating: encode CPU µs per event, encode +
@@ -108,6 +112,7 @@ import { insertAnatomy } from './pipeline-anatomy.js';
 import { rollupLayoutAB } from './pipeline-rollup-layout.js';
 import { insertFormatCosts, processCpuOf } from './pipeline-insert-format.js';
 import { parallelViewsAB } from './pipeline-parallel-views.js';
+import { embeddedLatencyRun, type EmbeddedLatencyRun } from './pipeline-latency-embedded.js';
 import { createClickHouseStore } from '../src/store/clickhouse/store.js';
 import { existsSync, readFileSync } from 'node:fs';
 
@@ -189,7 +194,7 @@ async function latencyRun(store: AnalyticsStore, partitions: number, maxInsertEv
   return { figures, rssMax };
 }
 
-const PARTS = ['stages', 'insert-format', 'anatomy', 'parallel-views', 'rollup-layout', 'group', 'partitions', 'distributed', 'scale', 'history', 'latency', 'latency-distributed', 'memory-processor', 'memory-embedded', 'memory-baseline', 'merge-memory', 'memory-tuning', 'memory-allocator', 'memory-limit', 'backlog', 'backlog-embedded'] as const;
+const PARTS = ['stages', 'insert-format', 'anatomy', 'parallel-views', 'rollup-layout', 'group', 'partitions', 'distributed', 'scale', 'history', 'latency', 'latency-distributed', 'latency-embedded', 'memory-processor', 'memory-embedded', 'memory-baseline', 'merge-memory', 'memory-tuning', 'memory-allocator', 'memory-limit', 'backlog', 'backlog-embedded'] as const;
 /** Parts run only when named in --parts (long runs, or measured on their own). */
 const ON_REQUEST: ReadonlySet<Part> = new Set(['insert-format', 'anatomy', 'parallel-views', 'rollup-layout', 'group', 'memory-processor', 'memory-embedded', 'memory-baseline', 'merge-memory', 'memory-tuning', 'memory-allocator', 'memory-limit', 'backlog', 'backlog-embedded']);
 type Part = (typeof PARTS)[number];
@@ -347,6 +352,13 @@ export async function runPipelineBench(args: readonly string[]): Promise<void> {
       } finally {
         await standin.close();
       }
+    }
+
+    if (parts.has('latency-embedded')) {
+      const before = load();
+      const byRequest: Record<string, EmbeddedLatencyRun> = {};
+      for (const perRequest of [100, 20]) byRequest[`events_per_request_${perRequest}`] = await embeddedLatencyRun(5_000, 30, perRequest);
+      figures.embedded_latency_at_5000_per_second = { ...byRequest, measured_at: new Date().toISOString(), load_average_before: before, load_average_after: load() };
     }
 
     if (parts.has('memory-processor') || parts.has('backlog')) {
