@@ -2,8 +2,8 @@
  * Produce → visible in `tally start` (the embedded mode: chDB and the
  * in-process event log in one process), part `latency-embedded` of
  * `npm run bench -- pipeline`. `tally start` answers a send with 202 once its
- * events are stored and counted (README "Quick start": "a 202 means
- * stored"), so for each event the time from its send to that 202 is the time
+ * events are stored and counted (README, "How it works": "in-process; a
+ * 202 means stored"), so for each event the time from its send to that 202 is the time
  * until the analytics API can show it — an upper bound, since the API can
  * see the rows a moment before the answer reaches the sender.
  *
