@@ -6,7 +6,9 @@
  * cheaper as one.
  *
  * A batch `enter`s when its write begins and, after its own reads (the high
- * offset, the lookups), either inserts its new events or `leave`s. An insert
+ * offset, the lookups), either inserts its new events — with the log
+ * positions they were read up to, which the insert records before the events,
+ * all of the group's in one write — or `leave`s. An insert
  * starts when none is in flight and every batch that entered has asked to
  * insert or has left — or `lingerMs` after the oldest waiting batch asked,
  * whichever comes first — and carries every waiting batch (up to
@@ -20,10 +22,11 @@
  * the failed insert to the exact lookup (windowed-store-sink.ts), so rows that
  * did land are found and not written twice.
  */
-import type { PricedEvent } from '../pipeline/types.js';
+import type { PricedEvent, SourcePosition } from '../pipeline/types.js';
 
 interface Waiting {
   readonly events: readonly PricedEvent[];
+  readonly positions: readonly SourcePosition[];
   readonly since: number;
   readonly resolve: () => void;
   readonly reject: (err: unknown) => void;
@@ -38,11 +41,13 @@ export interface GroupInsertOptions {
   readonly onInsert?: (group: { readonly batches: number; readonly events: number }) => void;
 }
 
-export type InsertEvents = (events: readonly PricedEvent[]) => Promise<void>;
+/** Writes one group: the log positions its events were read up to, then the events. */
+export type InsertEvents = (events: readonly PricedEvent[], positions: readonly SourcePosition[]) => Promise<void>;
 
 /** One batch's place in the group: insert its new events once, or leave without. */
 export interface GroupTicket {
-  insert(events: readonly PricedEvent[]): Promise<void>;
+  /** Inserts `events` in the next group, after recording `positions` (the partitions' new high offsets) with the group's. */
+  insert(events: readonly PricedEvent[], positions: readonly SourcePosition[]): Promise<void>;
   /** Idempotent; a no-op after `insert`. */
   leave(): void;
 }
@@ -95,8 +100,9 @@ export function groupInserts(insert: InsertEvents, options: GroupInsertOptions):
   async function run(group: Waiting[]): Promise<void> {
     running = true;
     const events = group.length === 1 ? (group[0] as Waiting).events : group.flatMap((w) => w.events);
+    const positions = group.length === 1 ? (group[0] as Waiting).positions : group.flatMap((w) => w.positions);
     try {
-      await insert(events);
+      await insert(events, positions);
       options.onInsert?.({ batches: group.length, events: events.length });
       for (const w of group) w.resolve();
     } catch (err) {
@@ -117,11 +123,11 @@ export function groupInserts(insert: InsertEvents, options: GroupInsertOptions):
         coming--;
       };
       return {
-        insert(events) {
+        insert(events, positions) {
           if (done) return Promise.reject(new Error('unreachable: a group ticket inserts once'));
           finish();
           return new Promise<void>((resolve, reject) => {
-            waiting.push({ events, since: Date.now(), resolve, reject });
+            waiting.push({ events, positions, since: Date.now(), resolve, reject });
             consider();
           });
         },

@@ -10,9 +10,9 @@
  * Only those suspects are looked up in usage_events (store.events.write, the
  * exact classification: new / same position / another position); every
  * other event is new by construction and inserted without a lookup. Per
- * batch that is one read of the partition's high offset and, when it has new
- * events, one tiny insert recording the new high offset before they are
- * inserted.
+ * batch that is one read of the partition's high offset; the new high offsets
+ * of the batches inserted together are recorded in one tiny insert before
+ * their events are (group-insert.ts).
  *
  * The window is this process's; it is refilled from the store (events of the
  * partition processed within the window) the first time a partition is
@@ -20,7 +20,7 @@
  * offset (it held the partition meanwhile). A duplicate sent more than the
  * window after its first copy is not recognised here: see docs/storage.md.
  */
-import type { PricedEvent } from '../pipeline/types.js';
+import type { PricedEvent, SourcePosition } from '../pipeline/types.js';
 import type { AnalyticsStore } from '../store/types.js';
 import { groupInserts, type GroupInsertOptions, type GroupTicket } from './group-insert.js';
 import { RecentIdWindow, recentIdKey } from './recent-ids.js';
@@ -57,7 +57,27 @@ export function createWindowedStoreSink(store: Store, options: WindowedSinkOptio
   const clock = options.clock ?? Date.now;
   const window = new RecentIdWindow({ windowMs: options.windowMs });
   const partitions = new Map<string, PartitionState>();
-  const group = groupInserts((events) => store.events.insert(events), options.group ?? { maxEvents: 20_000, lingerMs: 50 });
+  const stateOf = (topic: string, partition: number): PartitionState => {
+    const name = `${topic}\u0000${partition}`;
+    let state = partitions.get(name);
+    if (state === undefined) {
+      state = { mine: null, refilled: false };
+      partitions.set(name, state);
+    }
+    return state;
+  };
+  /** One group's write: its partitions' new high offsets first (a crash between the two leaves them suspects, never unseen), then its events. */
+  const group = groupInserts(async (events, positions) => {
+    if (positions.length > 0) {
+      await store.events.recordHighOffsets(positions);
+      for (const p of positions) {
+        const state = stateOf(p.topic, p.partition);
+        const offset = BigInt(p.offset);
+        if (state.mine === null || offset > state.mine) state.mine = offset;
+      }
+    }
+    await store.events.insert(events);
+  }, options.group ?? { maxEvents: 20_000, lingerMs: 50 });
 
   async function refill(topic: string, partition: number, now: number): Promise<void> {
     const rows = await store.events.recentKeys(topic, partition, now - options.windowMs - REFILL_MARGIN_MS);
@@ -65,14 +85,9 @@ export function createWindowedStoreSink(store: Store, options: WindowedSinkOptio
     options.onRefill?.(rows.length);
   }
 
-  /** Suspects and new events of one partition's share of a batch; records the high offset before anything new is inserted. */
-  async function split(topic: string, partition: number, events: readonly PricedEvent[], now: number): Promise<{ fresh: PricedEvent[]; suspects: PricedEvent[] }> {
-    const name = `${topic}\u0000${partition}`;
-    let state = partitions.get(name);
-    if (state === undefined) {
-      state = { mine: null, refilled: false };
-      partitions.set(name, state);
-    }
+  /** Suspects and new events of one partition's share of a batch, and the position to record before the new ones are inserted (null: none new). */
+  async function split(topic: string, partition: number, events: readonly PricedEvent[], now: number): Promise<{ fresh: PricedEvent[]; suspects: PricedEvent[]; position: SourcePosition | null }> {
+    const state = stateOf(topic, partition);
     const recorded = await store.events.highOffset(topic, partition);
     const high = recorded === null ? null : BigInt(recorded);
     if (!state.refilled || (high !== null && (state.mine === null || high > state.mine))) {
@@ -92,11 +107,7 @@ export function createWindowedStoreSink(store: Store, options: WindowedSinkOptio
         if (top === null || offset > top) top = offset;
       }
     }
-    if (top !== null) {
-      await store.events.recordHighOffset(topic, partition, top.toString());
-      if (state.mine === null || top > state.mine) state.mine = top;
-    }
-    return { fresh, suspects };
+    return { fresh, suspects, position: top === null ? null : { topic, partition, offset: top.toString() } };
   }
 
   /** One batch: its suspects looked up, its new events inserted (with the batches written at the same time). */
@@ -125,15 +136,17 @@ export function createWindowedStoreSink(store: Store, options: WindowedSinkOptio
       g.events.push(p);
     }
     const fresh: PricedEvent[] = [];
+    const positions: SourcePosition[] = [];
     for (const g of groups.values()) {
       const s = await split(g.topic, g.partition, g.events, now);
       fresh.push(...s.fresh);
       suspects.push(...s.suspects);
+      if (s.position !== null) positions.push(s.position);
     }
     // Leave first: other batches' inserts need not wait for this one's lookup.
     if (fresh.length === 0) ticket.leave();
     const checked = suspects.length > 0 ? await store.events.write(suspects) : { inserted: [], redelivered: [], duplicates: 0 };
-    if (fresh.length > 0) await ticket.insert(fresh);
+    if (fresh.length > 0) await ticket.insert(fresh, positions);
     for (const p of unique) window.add(recentIdKey(p.event.tenant, p.event.event_id), now);
     options.onClassified?.({ direct: fresh.length, verified: suspects.length });
 

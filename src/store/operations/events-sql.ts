@@ -27,8 +27,10 @@ export function createEventOperations(sql: SqlExecutor, tracker?: WriteTracker):
       const [row] = await sql.query<{ high: string }>(highOffsetQuery(topic, partition));
       return row === undefined || row.high === '' ? null : row.high;
     },
-    async recordHighOffset(topic, partition, offset) {
-      await sql.insert(STREAM_POSITIONS_TABLE, [{ source_topic: topic, source_partition: partition, high_offset: offset, written_at: formatDateTime64(new Date()) }]);
+    async recordHighOffsets(positions) {
+      if (positions.length === 0) return;
+      const writtenAt = formatDateTime64(new Date());
+      await sql.insert(STREAM_POSITIONS_TABLE, positions.map((p) => ({ source_topic: p.topic, source_partition: p.partition, high_offset: p.offset, written_at: writtenAt })));
     },
     recentKeys: (topic, partition, sinceMs) => sql.query<{ tenant: string; event_id: string }>(recentEventKeysQuery(topic, partition, formatDateTime64(new Date(sinceMs)))),
     async nextOffsets(topic) {

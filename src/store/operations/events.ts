@@ -4,7 +4,7 @@
  * events-sql.ts (on top of ../events.ts and ../positions.ts). This file
  * imports nothing of the port itself, so the port can name it without a cycle.
  */
-import type { PricedEvent } from '../../pipeline/types.js';
+import type { PricedEvent, SourcePosition } from '../../pipeline/types.js';
 import type { EventRowOptions, UsageEventRow } from '../event-row.js';
 
 /** Identity of a stored event for the dedupe lookup. */
@@ -61,13 +61,17 @@ export interface EventOperations {
   /** The current version of one event (its highest row_version); null when none, or cancelled unless asked. */
   byId(input: EventByIdInput): Promise<UsageEventRow | null>;
   /**
-   * The highest log offset recorded for a partition by `recordHighOffset`
+   * The highest log offset recorded for a partition by `recordHighOffsets`
    * (decimal text), or null when none: records above it were never inserted
    * by the processor (see docs/storage.md, "Dedupe").
    */
   highOffset(topic: string, partition: number): Promise<string | null>;
-  /** Records, before inserting events read up to `offset` from a partition, that they may be stored. Never lowers it. */
-  recordHighOffset(topic: string, partition: number, offset: string): Promise<void>;
+  /**
+   * Records, before inserting events read up to each position's offset from
+   * its partition, that they may be stored: one write for every partition
+   * given. Never lowers a partition's high offset.
+   */
+  recordHighOffsets(positions: readonly SourcePosition[]): Promise<void>;
   /** (tenant, event_id) of the events read from one partition and processed at or after `sinceMs` (epoch ms). */
   recentKeys(topic: string, partition: number, sinceMs: number): Promise<{ readonly tenant: string; readonly event_id: string }[]>;
   /** Highest stored offset + 1 per partition of a log topic (decimal text), for partitions it has events from. */

@@ -310,12 +310,15 @@ FROM numbers({n:UInt64})`,
 
   it('keeps each partition\'s high offset (never lowered by an older record) and lists a partition\'s recently processed events', async () => {
     expect(await store.events.highOffset('contract.raw', 3)).toBeNull();
-    await store.events.recordHighOffset('contract.raw', 3, '41');
-    await store.events.recordHighOffset('contract.raw', 3, '9007199254740993');
-    await store.events.recordHighOffset('contract.raw', 3, '17');
-    await store.events.recordHighOffset('contract.raw', 4, '5');
+    const at3 = (offset: string) => ({ topic: 'contract.raw', partition: 3, offset });
+    await store.events.recordHighOffsets([at3('41')]);
+    await store.events.recordHighOffsets([at3('9007199254740993')]);
+    // Several partitions in one write (a group insert's), an older offset of partition 3 among them.
+    await store.events.recordHighOffsets([at3('17'), { topic: 'contract.raw', partition: 4, offset: '5' }, { topic: 'contract.raw', partition: 5, offset: '8' }, { topic: 'contract.raw', partition: 5, offset: '6' }]);
+    await store.events.recordHighOffsets([]);
     expect(await store.events.highOffset('contract.raw', 3)).toBe('9007199254740993');
     expect(await store.events.highOffset('contract.raw', 4)).toBe('5');
+    expect(await store.events.highOffset('contract.raw', 5)).toBe('8');
     expect(await store.events.highOffset('other.raw', 3)).toBeNull();
 
     const at = (id: string, partition: number): PricedEvent => ({ ...pricedEvent({ tenant: 'recent', eventId: id }), source: { topic: 'contract.raw', partition, offset: '1' } });

@@ -30,7 +30,7 @@ function fakeStore() {
   const put = (p: PricedEvent): void => {
     stored.set(keyOf(p), { partition: p.source?.partition ?? -1, offset: p.source?.offset ?? null });
   };
-  const events: Pick<AnalyticsStore['events'], 'write' | 'insert' | 'highOffset' | 'recordHighOffset' | 'recentKeys'> = {
+  const events: Pick<AnalyticsStore['events'], 'write' | 'insert' | 'highOffset' | 'recordHighOffsets' | 'recentKeys'> = {
     async write(batch): Promise<ClassifiedWrite> {
       looked.push(batch.map((p) => p.event.event_id));
       const inserted: PricedEvent[] = [];
@@ -50,10 +50,12 @@ function fakeStore() {
     async highOffset(topic, partition) {
       return high.get(`${topic}/${partition}`)?.toString() ?? null;
     },
-    async recordHighOffset(topic, partition, offset) {
-      const k = `${topic}/${partition}`;
-      const o = BigInt(offset);
-      if ((high.get(k) ?? -1n) < o) high.set(k, o);
+    async recordHighOffsets(positions) {
+      for (const { topic, partition, offset } of positions) {
+        const k = `${topic}/${partition}`;
+        const o = BigInt(offset);
+        if ((high.get(k) ?? -1n) < o) high.set(k, o);
+      }
     },
     async recentKeys(_topic, partition) {
       return [...stored.entries()].filter(([, v]) => v.partition === partition).map(([k]) => {
@@ -232,5 +234,40 @@ describe('recent-id window', () => {
     expect(carried).toEqual([3, 6, 1, 5]);
     expect(f.looked.flat()).toEqual(expect.arrayContaining([...ids(a), ...ids(b)]));
     expect(f.stored.size).toBe(3 + 2 + 4 + 1 + 2 + 3);
+  });
+
+  it('records the high offsets of batches inserted together in one store write, before their events', async () => {
+    const f = fakeStore();
+    const events = (f.store as unknown as { events: Pick<AnalyticsStore['events'], 'insert' | 'recordHighOffsets'> }).events;
+    const plainInsert = events.insert.bind(events);
+    const plainRecord = events.recordHighOffsets.bind(events);
+    const order: string[] = [];
+    let release = (): void => undefined;
+    let held = true;
+    events.insert = async (batch) => {
+      order.push(`insert ${batch.length}`);
+      if (held) {
+        held = false;
+        await new Promise<void>((r) => (release = r));
+      }
+      await plainInsert(batch);
+    };
+    events.recordHighOffsets = async (positions) => {
+      order.push(`positions ${positions.map((p) => `${p.partition}@${p.offset}`).join(',')}`);
+      await plainRecord(positions);
+    };
+    const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
+    const sink = createWindowedStoreSink(f.store, { windowMs: 600_000 });
+    const on = (partition: number, from: number, n: number): PricedEvent[] => Array.from({ length: n }, (_, i) => ev(`p${partition}-${from + i}`, from + i, 'acme', partition));
+
+    // Partition 0's insert is in flight; partitions 1, 2 and 3 write meanwhile and go in the next insert together.
+    const first = sink.write(on(0, 0, 3));
+    await tick();
+    const others = [sink.write(on(1, 0, 2)), sink.write(on(2, 10, 4)), sink.write(on(3, 7, 1))];
+    await tick();
+    release();
+    expect((await Promise.all([first, ...others])).map((r) => r.counted.length)).toEqual([3, 2, 4, 1]);
+    expect(order).toEqual(['positions 0@2', 'insert 3', 'positions 1@1,2@13,3@7', 'insert 7']);
+    expect([...f.high].sort()).toEqual([['raw/0', 2n], ['raw/1', 1n], ['raw/2', 13n], ['raw/3', 7n]]);
   });
 });
