@@ -2,7 +2,8 @@
  * The embedded engine opens with tally's memory bounds (ENGINE_SERVER_SETTINGS,
  * issue 12) and with the operator's overrides (clickhouse.embeddedServerSettings),
  * usage_events writes 64 KiB compression blocks (migration 0021) and is
- * merged column by column (0025), and so do the rollup tables' blocks (0026):
+ * merged column by column (0025), and so do the rollup tables' blocks (0026),
+ * and all of them merge with a wider merge selector (0027):
  * the engine itself reports them, not just the arguments we passed.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -96,5 +97,21 @@ describe('the embedded engine’s memory under ingest', () => {
     const [after] = await store.sql.query<{ events: string; cost: string; parts: string }>({ sql: sums });
     expect(before?.parts).toBe('3');
     expect(after).toEqual({ events: '3', cost: before?.cost, parts: '1' });
+  });
+
+  it('merges raw events and every rollup with a wider merge selector (migration 0027: merge_selector_base 20), the rows of every part kept', async () => {
+    // Steady small inserts (tally start at 5,000 events/s in requests of 100) made ClickHouse's default selector (base 5)
+    // merge each row ~4 times; base 20 waits for more parts of a size before merging them: about half the rows merged.
+    store = await open();
+    await migrate(store);
+    const tables = await store.sql.query<{ name: string; q: string }>({
+      sql: "SELECT name, create_table_query AS q FROM system.tables WHERE database = currentDatabase() AND (name = 'usage_events' OR engine LIKE '%SummingMergeTree') ORDER BY name",
+    });
+    expect(tables.map((t) => t.name)).toEqual(['usage_events', 'usage_rollup_agent', 'usage_rollup_full', 'usage_rollup_model', 'usage_rollup_model_all', 'usage_rollup_user']);
+    for (const t of tables) expect(t.q, t.name).toMatch(/merge_selector_base = 20/);
+    for (const id of ['a', 'b', 'c', 'd']) await store.events.insert([pricedEvent({ eventId: id })]);
+    await store.sql.command({ sql: 'OPTIMIZE TABLE usage_events FINAL' });
+    const [raw] = await store.sql.query<{ n: string }>({ sql: 'SELECT toString(count()) AS n FROM usage_events' });
+    expect(raw?.n).toBe('4');
   });
 });

@@ -171,6 +171,12 @@ describe('every migration in the sharded layout', () => {
     for (const s of blocks) expect(s).toMatch(/MODIFY SETTING max_compress_block_size = 65536$/);
   });
 
+  it('widens the merge selector of the per-node raw events and rollups (0027), not of the Distributed tables, which have no parts', () => {
+    const wider = sharded.filter((s) => /MODIFY SETTING merge_selector_base/.test(s));
+    expect(wider.map((s) => /^ALTER TABLE (\S+)/.exec(s)?.[1])).toEqual(['usage_events', 'usage_rollup_full', 'usage_rollup_model', 'usage_rollup_agent', 'usage_rollup_user', 'usage_rollup_model_all'].map((t) => `tally.${t}_local`));
+    for (const s of wider) expect(s).toMatch(/MODIFY SETTING merge_selector_base = 20$/);
+  });
+
   it('runs every DDL statement on the whole cluster, and is pinned', async () => {
     for (const s of sharded.filter((x) => !x.startsWith('INSERT INTO '))) expect(s).toContain('ON CLUSTER tally_cluster');
     await expect(`${sharded.join(';\n\n')};\n`).toMatchFileSnapshot('./__snapshots__/sharded-ddl.sql');

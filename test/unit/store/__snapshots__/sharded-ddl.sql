@@ -4695,3 +4695,21 @@ ALTER TABLE tally.usage_rollup_user_local ON CLUSTER tally_cluster
 
 ALTER TABLE tally.usage_rollup_model_all_local ON CLUSTER tally_cluster
     MODIFY SETTING max_compress_block_size = 65536;
+
+ALTER TABLE tally.usage_events_local ON CLUSTER tally_cluster
+    MODIFY SETTING merge_selector_base = 20;
+
+ALTER TABLE tally.usage_rollup_full_local ON CLUSTER tally_cluster
+    MODIFY SETTING merge_selector_base = 20;
+
+ALTER TABLE tally.usage_rollup_model_local ON CLUSTER tally_cluster
+    MODIFY SETTING merge_selector_base = 20;
+
+ALTER TABLE tally.usage_rollup_agent_local ON CLUSTER tally_cluster
+    MODIFY SETTING merge_selector_base = 20;
+
+ALTER TABLE tally.usage_rollup_user_local ON CLUSTER tally_cluster
+    MODIFY SETTING merge_selector_base = 20;
+
+ALTER TABLE tally.usage_rollup_model_all_local ON CLUSTER tally_cluster
+    MODIFY SETTING merge_selector_base = 20;
