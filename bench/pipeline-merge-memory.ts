@@ -5,11 +5,13 @@
  * (RSS is per process). The variants: every migration (`now`); usage_events
  * merged as ClickHouse would (`horizontal_below_131072`: 0025's threshold set
  * back); the rollup tables writing 1 MiB compression blocks
- * (`rollups_1mib_blocks`: 0026 set back). Every 250 ms: the process's RSS, the
+ * (`rollups_1mib_blocks`: 0026 set back); ClickHouse's merge selector
+ * (`merge_selector_base_5`: 0027 set back). Every 250 ms: the process's RSS, the
  * engine's tracked memory (`MemoryTracking`) and its running merges, with
  * their memory by table. Each variant runs twice, alternating. Reports the
- * peaks, the merge algorithms seen, each table's largest merge, and CPU per
- * event of inserting and merging.
+ * peaks, the merge algorithms seen, each table's largest merge, CPU per
+ * event of inserting and merging (while the inserts run), and the rows the
+ * engine merged per row inserted (every table; `MergedRows`).
  *
  * `--merge-rows N` sets the rows per insert (default 5,000, one batch;
  * `tally start` groups batches up to processor.maxInsertEvents, 20,000).
@@ -37,6 +39,7 @@ const VARIANTS = {
   now: [],
   horizontal_below_131072: ['ALTER TABLE usage_events MODIFY SETTING vertical_merge_algorithm_min_rows_to_activate = 131072'],
   rollups_1mib_blocks: ROLLUPS.map((t) => `ALTER TABLE ${t} MODIFY SETTING max_compress_block_size = 1048576`),
+  merge_selector_base_5: ['usage_events', ...ROLLUPS].map((t) => `ALTER TABLE ${t} MODIFY SETTING merge_selector_base = 5`),
 } as const satisfies Record<string, readonly string[]>;
 type Variant = keyof typeof VARIANTS;
 
@@ -49,6 +52,8 @@ interface MergeMemoryRun {
   readonly merges: readonly string[];
   /** The largest memory a running merge of each table was seen to hold, MiB. */
   readonly merge_mib_max: Readonly<Record<string, number>>;
+  /** Rows the engine merged (every table) per event inserted, while the inserts ran. */
+  readonly merged_rows_per_event: number;
 }
 
 /** One run in this process: `events` inserted into a fresh store, migrated, then set as `variant` says. */
@@ -79,6 +84,8 @@ async function oneRun(events: number, variant: Variant, rowsPerInsert: number): 
         })
         .catch(() => undefined);
     }, 250);
+    const mergedRows = async (): Promise<number> => Number((await probe.sql.query<{ n: string }>({ sql: "SELECT toString(value) AS n FROM system.events WHERE event = 'MergedRows'" }))[0]?.n ?? 0);
+    const merged0 = await mergedRows();
     const t0 = Date.now();
     const c0 = process.cpuUsage();
     for (let done = 0; done < events; done += sample.length) {
@@ -88,7 +95,8 @@ async function oneRun(events: number, variant: Variant, rowsPerInsert: number): 
     }
     const cpu = process.cpuUsage(c0);
     clearInterval(sampling);
-    return { seconds: Math.round((Date.now() - t0) / 100) / 10, cpu_us_per_event: Math.round(((cpu.user + cpu.system) / events) * 10) / 10, rss_mib_max: rss, tracked_mib_max: Math.round(tracked / 2 ** 20), merges: [...merges].sort(), merge_mib_max: mergeMax };
+    const merged = (await mergedRows()) - merged0;
+    return { seconds: Math.round((Date.now() - t0) / 100) / 10, cpu_us_per_event: Math.round(((cpu.user + cpu.system) / events) * 10) / 10, rss_mib_max: rss, tracked_mib_max: Math.round(tracked / 2 ** 20), merges: [...merges].sort(), merge_mib_max: mergeMax, merged_rows_per_event: Math.round((merged / events) * 100) / 100 };
   } finally {
     await probe.close();
     await store.close();
@@ -120,7 +128,7 @@ export async function mergeMemoryRuns(events: number, rowsPerInsert = 5_000): Pr
       const r = await childRun(events, name, rowsPerInsert);
       (runs[name] ??= []).push(r);
       const largest = Object.entries(r.merge_mib_max).map(([t, mib]) => `${t} ${fmt(mib)}`).join(', ');
-      console.log(`  merge memory (${name}, inserts of ${fmt(rowsPerInsert)} rows): ${fmt(events)} events in ${r.seconds} s, ${r.cpu_us_per_event} µs CPU/event; peak RSS ${fmt(r.rss_mib_max)} MiB, engine tracked ${fmt(r.tracked_mib_max)} MiB; largest merge by table (MiB): ${largest || 'none seen'}; algorithms: ${r.merges.join(', ') || 'none'}`);
+      console.log(`  merge memory (${name}, inserts of ${fmt(rowsPerInsert)} rows): ${fmt(events)} events in ${r.seconds} s, ${r.cpu_us_per_event} µs CPU/event, ${r.merged_rows_per_event} rows merged per event; peak RSS ${fmt(r.rss_mib_max)} MiB, engine tracked ${fmt(r.tracked_mib_max)} MiB; largest merge by table (MiB): ${largest || 'none seen'}; algorithms: ${r.merges.join(', ') || 'none'}`);
     }
   }
   const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
