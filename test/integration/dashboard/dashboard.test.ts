@@ -319,24 +319,40 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
+/**
+ * A running `tally start --demo` on a free port. A port is free when asked and
+ * taken when tally binds it seconds later (chDB loads first), so on a shared
+ * machine another process — or the other demo started beside it — can take it
+ * meanwhile: tally then exits with PORT_IN_USE, and the demo starts again on
+ * another port (a CI run failed so, 2026-12-05).
+ */
 async function startDemo(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ proc: TallyProcess; url: string; port: number }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tally-dash-'));
-  dirs.push(dataDir);
-  const port = await freePort();
-  const proc = spawnTally(['start', '--demo', '--port', String(port), '--data-dir', dataDir, ...args], { LOG_LEVEL: 'warn', ...env });
-  return { proc, url: `http://127.0.0.1:${port}`, port };
+  for (let attempt = 1; ; attempt++) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tally-dash-'));
+    dirs.push(dataDir);
+    const port = await freePort();
+    const proc = spawnTally(['start', '--demo', '--port', String(port), '--data-dir', dataDir, ...args], { LOG_LEVEL: 'warn', ...env });
+    try {
+      await proc.waitForLog('tally is running (embedded)', 300_000);
+      return { proc, url: `http://127.0.0.1:${port}`, port };
+    } catch (err) {
+      if (attempt < 3 && err instanceof Error && err.message.includes('PORT_IN_USE')) continue;
+      throw err;
+    }
+  }
 }
 
 describeWithChromium('dashboard in headless Chromium against tally start --demo', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    const a = await startDemo(['--demo-rate', '5'], { TALLY_API_KEYS: '' });
-    const b = await startDemo(['--demo-rate', '2', '--host', '127.0.0.1'], { TALLY_API_KEYS: `dash-all:read:*:${KEYS.all},dash-globex:read:globex:${KEYS.globex}` });
+    const [a, b] = await Promise.all([
+      startDemo(['--demo-rate', '5'], { TALLY_API_KEYS: '' }),
+      startDemo(['--demo-rate', '2', '--host', '127.0.0.1'], { TALLY_API_KEYS: `dash-all:read:*:${KEYS.all},dash-globex:read:globex:${KEYS.globex}` }),
+    ]);
     open = a.proc;
     keyed = b.proc;
     openUrl = a.url;
     keyedUrl = b.url;
-    await Promise.all([open.waitForLog('tally is running (embedded)', 300_000), keyed.waitForLog('tally is running (embedded)', 300_000)]);
     const launched = await launchChromium({ timezoneId: TZ, width: 1440, height: 900 });
     browser = launched.context;
     dirs.push(launched.profile);
