@@ -147,6 +147,14 @@ export async function startEmbedded(dataDir: string, env: NodeJS.ProcessEnv, roo
   throw new Error('tally start did not become ready within 120 s');
 }
 
+/** The JSON body of one `POST /v1/events`: `n` demo events with random ids, occurred now. */
+export function demoRequestBody(source: ReturnType<typeof demoEvents>, n: number): string {
+  const now = new Date().toISOString();
+  const batch: unknown[] = [];
+  for (let i = 0; i < n; i++) batch.push({ ...(source.next().value as Record<string, unknown>), event_id: randomUUID(), occurred_at: now });
+  return JSON.stringify(batch);
+}
+
 /** Sends `events` demo events (random ids) to `url` in requests of `perRequest` from `senders` concurrent senders; each waits for its 202. */
 export async function sendEvents(url: string, events: number, senders: number, perRequest: number): Promise<void> {
   let next = 0;
@@ -155,10 +163,7 @@ export async function sendEvents(url: string, events: number, senders: number, p
     while (next < events) {
       const n = Math.min(perRequest, events - next);
       next += n;
-      const now = new Date().toISOString();
-      const batch: unknown[] = [];
-      for (let i = 0; i < n; i++) batch.push({ ...(source.next().value as Record<string, unknown>), event_id: randomUUID(), occurred_at: now });
-      const res = await fetch(`${url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) });
+      const res = await fetch(`${url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: demoRequestBody(source, n) });
       if (res.status !== 202) throw new Error(`POST /v1/events answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
       await res.arrayBuffer().catch(() => undefined);
     }

@@ -4,8 +4,8 @@
  * `npm run bench -- pipeline`: RowBinary inserts of `usage_events` into a
  * migrated chDB store, as the processor sends them, of 500, 2,000 and 5,000
  * rows, the two settings alternating (their order swapped every round), each
- * insert timed as wall time (what the processor waits for before it commits,
- * and so what produce → visible waits for) and as CPU of the process (every
+ * insert timed as wall time (what the processor waits for before it commits)
+ * and as CPU of the process (every
  * thread: the engine's). Each insert carries rows of its own (a new
  * `processed_at`), so no insert is dropped as a repeat of an earlier block.
  */
